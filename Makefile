@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# jobtrace build: BPF objects -> skeletons -> user space, plus tests and benchmarks.
+# `make V=1` shows full commands.
+
+OUTPUT ?= .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/ppc64le/powerpc/' -e 's/mips.*/mips/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
+
+# Debian packages the build, the tests and the benchmarks need.
+DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
+	pkg-config libjansson-dev valgrind python3 python3-psutil procps
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -Iinclude -I$(OUTPUT)
+LDLIBS := -lbpf -lelf -lz -lm
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Iinclude -I$(OUTPUT) -mcpu=v3
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS))
+LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+SAN_LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/san/user/%.o,$(LIB_SRCS))
+HEADERS := $(wildcard include/jobtrace/*.h)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+UNIT_SAN_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/san/tests/%,$(UNIT_SRCS))
+KERNEL_SRCS := $(wildcard tests/kernel/test_*.c)
+KERNEL_BINS := $(patsubst tests/kernel/%.c,$(OUTPUT)/tests/%,$(KERNEL_SRCS))
+TOOLS := $(OUTPUT)/churn
+
+.DELETE_ON_ERROR:
+.PHONY: all deps demo test test-unit test-valgrind test-kernel bench install clean
+
+all: $(OUTPUT)/jobtrace $(TOOLS)
+
+# Installs what is missing, once; a no-op on a machine that has it all.
+deps:
+	$(Q)missing=""; for p in $(DEPS_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || \
+			missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/san/user $(OUTPUT)/san/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "jobtrace: $(VMLINUX_BTF) is missing: the kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed); set VMLINUX_BTF to a BTF file" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/vmlinux.h $(wildcard bpf/*.bpf.h) $(HEADERS) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(HEADERS) $(wildcard user/*.h) $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/san/user/%.o: user/%.c $(HEADERS) $(wildcard user/*.h) $(SKELS) | $(OUTPUT)/san/user
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(OUTPUT)/jobtrace: $(OUTPUT)/user/main.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/churn: tests/churn.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -lpthread -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka $(LDLIBS) -o $@
+
+$(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/san/tests
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) -lcmocka $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson $(LDLIBS) -o $@
+
+# Unit tests run under ASan+UBSan, then once more under valgrind (plain
+# build), then the kernel tests load the real programs. tests/run.sh prints
+# one closing "N passed, N failed" line over all of them.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(UNIT_SAN_BINS) $(KERNEL_BINS)
+	$(Q)OUTPUT=$(OUTPUT) tests/run.sh
+
+test-unit: all $(UNIT_SAN_BINS)
+	$(Q)OUTPUT=$(OUTPUT) tests/run.sh unit
+
+test-valgrind: all $(UNIT_BINS)
+	$(Q)OUTPUT=$(OUTPUT) tests/run.sh valgrind
+
+test-kernel: all $(KERNEL_BINS)
+	$(Q)OUTPUT=$(OUTPUT) tests/run.sh kernel
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(OUTPUT)/jobtrace run -- $(OUTPUT)/churn --children 5000 --orphans 200 \
+		--exec 200 --fail 50 --kill 20 --threads 4 --burn-us 200
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)OUTPUT=$(OUTPUT) tests/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(OUTPUT)/jobtrace $(DESTDIR)$(PREFIX)/bin/jobtrace
+
+clean:
+	rm -rf $(OUTPUT)
+
+# Keep the generated skeletons and objects between runs.
+.SECONDARY:

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef JOBTRACE_JSON_H
+#define JOBTRACE_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * A streaming JSON writer. Every value call takes the member name as @key;
+ * inside an array pass NULL. Strings are arbitrary bytes: they are escaped so
+ * that the output is always valid JSON and valid UTF-8 (an invalid byte
+ * becomes U+FFFD), whatever a process put in its name.
+ */
+#define JSON_MAX_DEPTH 32
+
+struct json_writer {
+	FILE *f;
+	int depth;
+	bool pretty;
+	bool first[JSON_MAX_DEPTH];
+	int err; /* first error, sticky: -EINVAL for misuse, -EIO for a failed write */
+};
+
+void json__init(struct json_writer *w, FILE *f, bool pretty);
+void json__begin_object(struct json_writer *w, const char *key);
+void json__end_object(struct json_writer *w);
+void json__begin_array(struct json_writer *w, const char *key);
+void json__end_array(struct json_writer *w);
+void json__string(struct json_writer *w, const char *key, const char *s);
+void json__stringn(struct json_writer *w, const char *key, const char *s, size_t len);
+void json__u64(struct json_writer *w, const char *key, uint64_t v);
+void json__i64(struct json_writer *w, const char *key, int64_t v);
+/* Non-finite numbers are written as null: JSON has no NaN. */
+void json__double(struct json_writer *w, const char *key, double v);
+void json__bool(struct json_writer *w, const char *key, bool v);
+void json__null(struct json_writer *w, const char *key);
+/* Ends the document with a newline; returns the writer's error, 0 if none. */
+int json__finish(struct json_writer *w);
+
+/*
+ * Writes @s (@len bytes) as the body of a JSON string, without quotes.
+ * Exposed for the tests and for writers of other formats.
+ */
+void json__escape(FILE *f, const char *s, size_t len);
+
+/*
+ * Escapes @len bytes of @s for a terminal: printable ASCII and valid UTF-8
+ * pass, a backslash doubles, anything else is written as \xNN, so nothing is
+ * lost and nothing can move the cursor.
+ */
+void text__escape(FILE *f, const char *s, size_t len);
+
+/* Length of the valid UTF-8 sequence at @s (1..4), or 0 if it is invalid. */
+size_t utf8__seq_len(const unsigned char *s, size_t avail);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef JOBTRACE_UTIL_H
+#define JOBTRACE_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Reads the whole of @path (relative to @dirfd, or absolute) into @buf,
+ * NUL-terminated. Returns the length read, or a negative errno. A file longer
+ * than @size - 1 bytes returns -EFBIG: a parser must never see a silently cut
+ * file. -ENOENT/-ESRCH from a /proc/PID file mean the process is gone.
+ */
+ssize_t util__read_file_at(int dirfd, const char *path, char *buf, size_t size);
+
+/* Opens a directory (a proc or sys root) for *at() reads; -errno on failure. */
+int util__open_dir(const char *path);
+
+/* Nanoseconds of CLOCK_MONOTONIC / CLOCK_BOOTTIME. */
+unsigned long long util__now_ns(void);
+unsigned long long util__boottime_ns(void);
+
+#endif

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs the built test binaries and ends with one "N passed, N failed" line.
+#   tests/run.sh            unit (ASan+UBSan), valgrind, kernel
+#   tests/run.sh unit|valgrind|kernel
+# Kernel tests need root and BPF; under CI=true they fail rather than skip.
+set -u
+OUTPUT=${OUTPUT:-.output}
+what=${1:-all}
+passed=0
+failed=0
+failures=()
+
+run_one() { # label, command...
+	local label=$1 out rc n_pass n_fail
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed "s|^|[$label] |"
+	n_pass=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | tail -1)
+	n_fail=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' | tail -1)
+	passed=$((passed + ${n_pass:-0}))
+	failed=$((failed + ${n_fail:-0}))
+	if [ "$rc" -ne 0 ]; then
+		failures+=("$label (exit $rc)")
+		# A crash or a sanitizer report counts as a failure even when no
+		# cmocka summary said so.
+		[ -n "${n_fail:-}" ] && [ "${n_fail:-0}" -gt 0 ] || failed=$((failed + 1))
+	fi
+}
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+	for t in "$OUTPUT"/san/tests/test_*; do
+		[ -x "$t" ] || continue
+		run_one "asan $(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 "$t"
+	done
+fi
+if [ "$what" = all ] || [ "$what" = valgrind ]; then
+	if command -v valgrind >/dev/null; then
+		for t in "$OUTPUT"/tests/test_*; do
+			[ -x "$t" ] || continue
+			[ -f "tests/unit/$(basename "$t").c" ] || continue
+			run_one "valgrind $(basename "$t")" valgrind -q --error-exitcode=99 \
+				--leak-check=full --errors-for-leak-kinds=definite "$t"
+		done
+	else
+		failures+=("valgrind missing")
+		failed=$((failed + 1))
+	fi
+fi
+if [ "$what" = all ] || [ "$what" = kernel ]; then
+	for t in "$OUTPUT"/tests/test_*; do
+		[ -x "$t" ] || continue
+		[ -f "tests/kernel/$(basename "$t").c" ] || continue
+		run_one "kernel $(basename "$t")" env OUTPUT="$OUTPUT" "$t"
+	done
+fi
+
+for f in "${failures[@]+"${failures[@]}"}"; do
+	echo "FAILED: $f"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

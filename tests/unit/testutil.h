@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What every cmocka test file includes, in the order cmocka needs. */
+#ifndef JOBTRACE_TESTUTIL_H
+#define JOBTRACE_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+
+/* Directory of the fixture trees; tests run from the repository root. */
+#ifndef FIXTURES
+#define FIXTURES "tests/fixtures"
+#endif
+
+/* Captures what a writer prints to a FILE * into a NUL-terminated string. */
+struct capture {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static inline void capture__open(struct capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+	assert_non_null(c->f);
+}
+
+static inline const char *capture__close(struct capture *c)
+{
+	assert_int_equal(fclose(c->f), 0);
+	c->f = NULL;
+	return c->buf;
+}
+
+static inline void capture__free(struct capture *c)
+{
+	free(c->buf);
+	c->buf = NULL;
+}
+
+#endif
