@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Kernel-version variants of the structs jobtrace reads, in one place.
+ * Each ___flavour names an older layout; CO-RE picks what the running
+ * kernel has.
+ */
+#ifndef JOBTRACE_CORE_FIXES_BPF_H
+#define JOBTRACE_CORE_FIXES_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+/* Before 5.14 the task state was `long state`. */
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned int task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return (unsigned int)BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
+/* Before 6.2 the RSS counters were atomics in a struct mm_rss_stat. */
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
+/*
+ * Resident pages of @mm as get_mm_rss() sees them: file + anon + shmem. On
+ * 6.2+ the per-CPU deltas of each percpu_counter are not folded in, the same
+ * approximation the kernel's own get_mm_counter() makes for maxrss.
+ */
+static __always_inline __u64 mm_rss_pages(struct mm_struct *mm)
+{
+	__s64 file, anon, shmem, sum;
+
+	if (bpf_core_type_exists(struct mm_rss_stat___pre62)) {
+		struct mm_struct___pre62 *old = (void *)mm;
+
+		file = BPF_CORE_READ(old, rss_stat.count[MM_FILEPAGES].counter);
+		anon = BPF_CORE_READ(old, rss_stat.count[MM_ANONPAGES].counter);
+		shmem = BPF_CORE_READ(old, rss_stat.count[MM_SHMEMPAGES].counter);
+	} else {
+		file = BPF_CORE_READ(mm, rss_stat[MM_FILEPAGES].count);
+		anon = BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count);
+		shmem = BPF_CORE_READ(mm, rss_stat[MM_SHMEMPAGES].count);
+	}
+	/* A counter can read negative while per-CPU deltas are unfolded. */
+	sum = (file > 0 ? file : 0) + (anon > 0 ? anon : 0) + (shmem > 0 ? shmem : 0);
+	return (__u64)sum;
+}
+
+#endif

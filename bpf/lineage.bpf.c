@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Job lineage and exit accounting.
+ *
+ * A task joins its parent's job at fork and keeps it for life, whoever
+ * reaps it. Per-thread state lives in task storage; per-process lineage in
+ * the `procs` map; totals per job in `jobs`, updated in place so that a lost
+ * ring record loses no totals.
+ *
+ * A thread's accounting is closed at its *last* context switch (prev in
+ * TASK_DEAD), not at sched_process_exit: exit_mm(), exit_files() and the rest
+ * of do_exit() run after that tracepoint and burn CPU that getrusage() counts.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "jobtrace/lineage.h"
+#include "core_fixes.bpf.h"
+#include "ring.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TASK_DEAD 0x80
+#define SIGNAL_GROUP_EXIT 0x4
+#define EEXIST 17
+
+/* Set by the loader from the running kernel's BTF (see user/lineage.c). */
+const volatile bool targ_exit_has_group_dead = false;
+const volatile __u64 targ_page_size = 4096;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct jt_task);
+} tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 32768); /* pid_max, set by the loader */
+	__type(key, struct jt_proc_key);
+	__type(value, struct jt_proc);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64); /* --max-jobs */
+	__type(key, __u64);
+	__type(value, struct jt_job_stats);
+} jobs SEC(".maps");
+
+static __always_inline void atomic_max(__u64 *p, __u64 v)
+{
+	__u64 old = *(volatile __u64 *)p;
+
+	/* Bounded: a lost race to a larger value ends it anyway. */
+	for (int i = 0; i < 8 && v > old; i++) {
+		__u64 seen = __sync_val_compare_and_swap(p, old, v);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+static __always_inline struct jt_proc_key proc_key_of(struct task_struct *t)
+{
+	struct jt_proc_key key = {
+		.tgid = BPF_CORE_READ(t, tgid),
+		.start_ns = BPF_CORE_READ(t, group_leader, start_boottime),
+	};
+
+	return key;
+}
+
+static __always_inline struct jt_job_stats *job_of(const struct jt_task *st)
+{
+	struct jt_job_stats *job = bpf_map_lookup_elem(&jobs, &st->job_id);
+
+	if (!job)
+		COUNT(jobs_missing);
+	return job;
+}
+
+static __always_inline void proc_insert(struct task_struct *t, struct task_struct *parent,
+					struct jt_job_stats *job, __u64 job_id)
+{
+	struct jt_proc_key key = proc_key_of(t);
+	struct jt_proc proc = {
+		.job_id = job_id,
+		.parent = proc_key_of(parent),
+		.threads = 1,
+	};
+	long err;
+
+	BPF_CORE_READ_STR_INTO(&proc.comm, t, comm);
+	/* -E2BIG when full, -ENOMEM when no entry could be allocated. */
+	err = bpf_map_update_elem(&procs, &key, &proc, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		COUNT(procs_map_full);
+		__sync_fetch_and_add(&job->procs_map_full, 1);
+	}
+}
+
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+{
+	struct jt_task *pst, *cst;
+	struct jt_job_stats *job;
+	struct jt_proc_key key;
+	struct jt_proc *proc;
+	__s64 alive;
+
+	pst = bpf_task_storage_get(&tasks, parent, NULL, 0);
+	if (!pst)
+		return 0;
+	job = job_of(pst);
+	if (!job)
+		return 0;
+	cst = bpf_task_storage_get(&tasks, child, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!cst) {
+		COUNT(untracked);
+		__sync_fetch_and_add(&job->untracked, 1);
+		return 0;
+	}
+	cst->job_id = pst->job_id;
+	cst->cpu_base_ns = BPF_CORE_READ(child, se.sum_exec_runtime);
+
+	if (BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid)) {
+		/* CLONE_THREAD: a thread of an existing process. */
+		__sync_fetch_and_add(&job->threads_started, 1);
+		key = proc_key_of(child);
+		proc = bpf_map_lookup_elem(&procs, &key);
+		if (proc)
+			__sync_fetch_and_add(&proc->threads, 1);
+		return 0;
+	}
+	__sync_fetch_and_add(&job->procs_started, 1);
+	alive = __sync_fetch_and_add(&job->alive, 1) + 1;
+	atomic_max(&job->max_alive, (__u64)alive);
+	proc_insert(child, parent, job, pst->job_id);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+static __always_inline int on_exec(struct task_struct *p)
+{
+	struct jt_job_stats *job;
+	struct jt_proc_key key;
+	struct jt_proc *proc;
+	struct jt_task *st;
+
+	st = bpf_task_storage_get(&tasks, p, NULL, 0);
+	if (!st)
+		return 0;
+	job = job_of(st);
+	if (!job)
+		return 0;
+	__sync_fetch_and_add(&job->execs, 1);
+	key = proc_key_of(p);
+	proc = bpf_map_lookup_elem(&procs, &key);
+	if (!proc) {
+		/* A job's root was registered from user space: its entry starts here. */
+		proc_insert(p, BPF_CORE_READ(p, real_parent), job, st->job_id);
+		return 0;
+	}
+	BPF_CORE_READ_STR_INTO(&proc->comm, p, comm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p)
+{
+	return on_exec(p);
+}
+
+/* The status wait(2) will report for the process @p ends. */
+static __always_inline __u32 wait_status_of(struct task_struct *p)
+{
+	if (BPF_CORE_READ(p, signal, flags) & SIGNAL_GROUP_EXIT)
+		return BPF_CORE_READ(p, signal, group_exit_code);
+	return BPF_CORE_READ(p, group_leader, exit_code);
+}
+
+static __always_inline int on_exit(struct task_struct *p, bool group_dead)
+{
+	struct mm_struct *mm;
+	struct jt_task *st;
+	__u64 hiwater, rss;
+
+	st = bpf_task_storage_get(&tasks, p, NULL, 0);
+	if (!st)
+		return 0;
+	st->exiting = 1;
+	if (!group_dead)
+		return 0;
+	st->group_dead = 1;
+	st->exit_status = wait_status_of(p);
+	/*
+	 * Since the tracepoint moved before exit_mm() (6.16), the mm is still
+	 * here: its own high-water mark is the honest peak. signal->maxrss is
+	 * the fallback; it also holds the image the process had before exec.
+	 */
+	mm = BPF_CORE_READ(p, mm);
+	if (mm) {
+		hiwater = BPF_CORE_READ(mm, hiwater_rss);
+		rss = mm_rss_pages(mm);
+		st->peak_rss_pages = hiwater > rss ? hiwater : rss;
+		st->rss_source = JT_RSS_MM_HIWATER;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	bool group_dead;
+
+	/*
+	 * Kernels with the group_dead argument say which thread ended the
+	 * process; older ones leave signal->live, which is 0 for every thread
+	 * exiting after the group died.
+	 */
+	if (targ_exit_has_group_dead)
+		group_dead = (bool)ctx[1];
+	else
+		group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
+	return on_exit(p, group_dead);
+}
+
+static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
+				      struct jt_job_stats *job, struct jt_proc *proc,
+				      const struct jt_proc_key *key)
+{
+	struct jt_exit_event *e;
+	__u64 peak_bytes;
+	__u8 rss_source;
+	__u32 status = st->exit_status;
+	bool is_root = key->tgid == job->root_tgid;
+	__s64 left;
+
+	if (status & 0x7f)
+		__sync_fetch_and_add(&job->exit_signal, 1);
+	else if (status & 0xff00)
+		__sync_fetch_and_add(&job->exit_error, 1);
+	else
+		__sync_fetch_and_add(&job->exit_ok, 1);
+	__sync_fetch_and_add(&job->procs_exited, 1);
+
+	if (st->rss_source == JT_RSS_MM_HIWATER) {
+		peak_bytes = st->peak_rss_pages * targ_page_size;
+		rss_source = JT_RSS_MM_HIWATER;
+	} else {
+		peak_bytes = BPF_CORE_READ(p, signal, maxrss) * targ_page_size;
+		rss_source = JT_RSS_SIGNAL_MAXRSS;
+	}
+	atomic_max(&job->peak_rss_bytes, peak_bytes);
+
+	e = ring_reserve(job, sizeof(*e));
+	if (e) {
+		__builtin_memset(e, 0, sizeof(*e));
+		e->version = JT_ABI_VERSION;
+		e->type = JT_REC_EXIT;
+		e->size = sizeof(*e);
+		e->job_id = st->job_id;
+		e->pid = key->tgid;
+		e->start_ns = key->start_ns;
+		e->exit_ns = bpf_ktime_get_boot_ns();
+		e->exit_status = status;
+		e->peak_rss_bytes = peak_bytes;
+		e->peak_rss_source = rss_source;
+		e->is_root = is_root;
+		if (proc) {
+			e->ppid = proc->parent.tgid;
+			e->parent_start_ns = proc->parent.start_ns;
+			e->threads = proc->threads;
+			e->cpu_ns = proc->cpu_ns;
+			e->utime_ns = proc->utime_ns;
+			e->stime_ns = proc->stime_ns;
+			e->read_bytes = proc->read_bytes;
+			e->write_bytes = proc->write_bytes;
+			e->read_chars = proc->read_chars;
+			e->write_chars = proc->write_chars;
+			__builtin_memcpy(e->comm, proc->comm, sizeof(e->comm));
+		} else {
+			e->ppid = BPF_CORE_READ(p, real_parent, tgid);
+			e->threads = 1;
+			BPF_CORE_READ_STR_INTO(&e->comm, p, group_leader, comm);
+		}
+		/* Wake the reader when it may be waiting for this record. */
+		ring_submit(e, job, is_root || job->alive <= 1);
+	}
+
+	/* After the record is in the ring: a reader that sees 0 alive has it all. */
+	left = __sync_fetch_and_add(&job->alive, -1) - 1;
+	if (is_root)
+		job->outlived_root = left;
+	if (proc)
+		bpf_map_delete_elem(&procs, key);
+}
+
+/* @p is gone for good: fold its final accounting into its process and job. */
+static __always_inline void close_thread(struct task_struct *p, struct jt_task *st,
+					 struct jt_job_stats *job, __u64 runtime)
+{
+	struct jt_proc_key key = proc_key_of(p);
+	__u64 utime = BPF_CORE_READ(p, utime);
+	__u64 stime = BPF_CORE_READ(p, stime);
+	__u64 rb = BPF_CORE_READ(p, ioac.read_bytes);
+	__u64 wb = BPF_CORE_READ(p, ioac.write_bytes);
+	__u64 rc = BPF_CORE_READ(p, ioac.rchar);
+	__u64 wc = BPF_CORE_READ(p, ioac.wchar);
+	struct jt_proc *proc;
+
+	__sync_fetch_and_add(&job->exited_cpu_ns, runtime);
+	__sync_fetch_and_add(&job->utime_ns, utime);
+	__sync_fetch_and_add(&job->stime_ns, stime);
+	__sync_fetch_and_add(&job->read_bytes, rb);
+	__sync_fetch_and_add(&job->write_bytes, wb);
+	__sync_fetch_and_add(&job->read_chars, rc);
+	__sync_fetch_and_add(&job->write_chars, wc);
+
+	proc = bpf_map_lookup_elem(&procs, &key);
+	if (proc) {
+		__sync_fetch_and_add(&proc->cpu_ns, runtime);
+		__sync_fetch_and_add(&proc->utime_ns, utime);
+		__sync_fetch_and_add(&proc->stime_ns, stime);
+		__sync_fetch_and_add(&proc->read_bytes, rb);
+		__sync_fetch_and_add(&proc->write_bytes, wb);
+		__sync_fetch_and_add(&proc->read_chars, rc);
+		__sync_fetch_and_add(&proc->write_chars, wc);
+	}
+	if (st->group_dead)
+		send_exit(p, st, job, proc, &key);
+	/* A TASK_DEAD task never runs again; its storage goes with it. */
+	st->job_id = 0;
+}
+
+static __always_inline int on_switch_out(struct task_struct *prev)
+{
+	struct jt_job_stats *job;
+	struct jt_task *st;
+	__u64 runtime;
+
+	st = bpf_task_storage_get(&tasks, prev, NULL, 0);
+	if (!st || !st->job_id)
+		return 0;
+	job = job_of(st);
+	if (!job)
+		return 0;
+	runtime = BPF_CORE_READ(prev, se.sum_exec_runtime);
+	if (runtime > st->cpu_base_ns) {
+		__sync_fetch_and_add(&job->cpu_ns, runtime - st->cpu_base_ns);
+		st->cpu_base_ns = runtime;
+	}
+	if (st->exiting && (task_state(prev) & TASK_DEAD))
+		close_thread(prev, st, job, runtime);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev)
+{
+	return on_switch_out(prev);
+}

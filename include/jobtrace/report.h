@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef JOBTRACE_REPORT_H
+#define JOBTRACE_REPORT_H
+
+#include <stdio.h>
+
+#include "jobtrace/job.h"
+
+#define REPORT_DEFAULT_TOP 10
+
+/* The job report for a person, and as one JSON object; 0 or -errno. */
+int report__write_text(FILE *f, const struct job *job, size_t top);
+int report__write_json(FILE *f, const struct job *job, size_t top);
+
+/* "12.3 MiB" style, into @buf. */
+const char *report__bytes(char *buf, size_t size, __u64 bytes);
+
+#endif

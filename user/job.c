@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "jobtrace/job.h"
+
+#define JOB_MIN_CAPACITY 64
+
+void job__init(struct job *job, __u64 id, char *const *argv, int argc)
+{
+	memset(job, 0, sizeof(*job));
+	job->id = id;
+	job->argv = argv;
+	job->argc = argc;
+	job->stats.outlived_root = -1;
+}
+
+void job__free(struct job *job)
+{
+	if (!job)
+		return;
+	free(job->commands);
+	job->commands = NULL;
+	job->ncommands = job->capacity = 0;
+}
+
+/* FNV-1a over the fixed-size comm: names are short, collisions are probed. */
+static size_t comm_hash(const char *comm)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < JT_COMM_LEN && comm[i]; i++) {
+		h ^= (unsigned char)comm[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (size_t)h;
+}
+
+static struct job_command *slot_of(struct job_command *table, size_t capacity, const char *comm)
+{
+	size_t i = comm_hash(comm) & (capacity - 1);
+
+	/* A free slot has processes == 0: every stored command has at least one. */
+	while (table[i].processes && strncmp(table[i].comm, comm, JT_COMM_LEN) != 0)
+		i = (i + 1) & (capacity - 1);
+	return &table[i];
+}
+
+static int grow(struct job *job)
+{
+	size_t capacity = job->capacity ? job->capacity * 2 : JOB_MIN_CAPACITY;
+	struct job_command *table = calloc(capacity, sizeof(*table));
+
+	if (!table)
+		return -ENOMEM;
+	for (size_t i = 0; i < job->capacity; i++) {
+		if (job->commands[i].processes)
+			*slot_of(table, capacity, job->commands[i].comm) = job->commands[i];
+	}
+	free(job->commands);
+	job->commands = table;
+	job->capacity = capacity;
+	return 0;
+}
+
+int job__add_exit(struct job *job, const struct jt_exit_event *e)
+{
+	char comm[JT_COMM_LEN + 1];
+	struct job_command *c;
+	int err;
+
+	if (e->job_id != job->id)
+		return -ENOENT;
+	/* Keep the table at most 3/4 full so probes stay short. */
+	if ((job->ncommands + 1) * 4 > job->capacity * 3) {
+		err = grow(job);
+		if (err)
+			return err;
+	}
+	memcpy(comm, e->comm, JT_COMM_LEN);
+	comm[JT_COMM_LEN] = '\0';
+	c = slot_of(job->commands, job->capacity, comm);
+	if (!c->processes) {
+		memcpy(c->comm, comm, sizeof(c->comm));
+		job->ncommands++;
+	}
+	c->processes++;
+	c->cpu_ns += e->cpu_ns;
+	if (e->peak_rss_bytes > c->peak_rss_bytes)
+		c->peak_rss_bytes = e->peak_rss_bytes;
+	if (e->exit_status & 0xff7f)
+		c->exit_error++;
+	job->records++;
+	if (e->peak_rss_source == JT_RSS_MM_HIWATER)
+		job->records_rss_from_mm++;
+	return 0;
+}
+
+static int by_cpu_desc(const void *a, const void *b)
+{
+	const struct job_command *x = *(const struct job_command *const *)a;
+	const struct job_command *y = *(const struct job_command *const *)b;
+
+	if (x->cpu_ns != y->cpu_ns)
+		return x->cpu_ns < y->cpu_ns ? 1 : -1;
+	if (x->processes != y->processes)
+		return x->processes < y->processes ? 1 : -1;
+	return strcmp(x->comm, y->comm);
+}
+
+size_t job__top_commands(const struct job *job, const struct job_command **out, size_t max)
+{
+	const struct job_command **all;
+	size_t n = 0;
+
+	if (!job->ncommands || !max)
+		return 0;
+	all = malloc(job->ncommands * sizeof(*all));
+	if (!all)
+		return 0;
+	for (size_t i = 0; i < job->capacity; i++) {
+		if (job->commands[i].processes)
+			all[n++] = &job->commands[i];
+	}
+	qsort(all, n, sizeof(*all), by_cpu_desc);
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof(*out));
+	free(all);
+	return n;
+}
+
+void job__cpu_split(const struct jt_job_stats *s, __u64 *user_ns, __u64 *system_ns)
+{
+	__u64 total = s->cpu_ns;
+	__u64 ticks = s->utime_ns + s->stime_ns;
+
+	/*
+	 * utime and stime are sampled at ticks; the runtime is exact. Scale the
+	 * exact total by the sampled shares, as the kernel's cputime_adjust()
+	 * does; with no tick seen, all of it is user time, as there.
+	 */
+	if (ticks == 0 || s->stime_ns == 0) {
+		*user_ns = total;
+		*system_ns = 0;
+		return;
+	}
+	if (s->utime_ns == 0) {
+		*user_ns = 0;
+		*system_ns = total;
+		return;
+	}
+	*system_ns = (__u64)((long double)total * s->stime_ns / ticks);
+	*user_ns = total - *system_ns;
+}
+
+__u64 job__events_lost(const struct job *job)
+{
+	return job->stats.events_lost;
+}
+
+int job__exit_code(int wait_status)
+{
+	if (WIFSIGNALED(wait_status))
+		return 128 + WTERMSIG(wait_status);
+	return WEXITSTATUS(wait_status);
+}

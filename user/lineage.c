@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Loads bpf/lineage.bpf.c and reads its maps and ring buffer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "jobtrace/lineage.h"
+#include "jobtrace/util.h"
+#include "lineage.skel.h"
+
+#define DEFAULT_MAX_JOBS 64
+#define DEFAULT_RING_BYTES (1U << 20)
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+struct lineage {
+	struct lineage_bpf *skel;
+	struct ring_buffer *ring;
+	lineage_exit_fn on_exit;
+	void *ctx;
+	int ncpus;
+};
+
+static bool verbose_libbpf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	/* libbpf's debug level is its own tracing; the verifier log is a warning. */
+	if (!verbose_libbpf || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+__u32 lineage__pid_max(__u32 fallback)
+{
+	char buf[32];
+	unsigned long v;
+
+	if (util__read_file_at(AT_FDCWD, "/proc/sys/kernel/pid_max", buf, sizeof(buf)) <= 0)
+		return fallback;
+	v = strtoul(buf, NULL, 10);
+	return v > 0 && v <= 1U << 22 ? (__u32)v : fallback;
+}
+
+static bool has_cap(const struct __user_cap_data_struct *data, int cap)
+{
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+/* Says which capability is missing, as precisely as the kernel lets us. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return 0; /* cannot tell: let the load say */
+	if (has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)))
+		return 0;
+	fprintf(stderr,
+		"jobtrace: missing privileges: loading tracing programs needs CAP_BPF and "
+		"CAP_PERFMON (or CAP_SYS_ADMIN)%s; run it as root (sudo jobtrace ...)\n",
+		has_cap(data, CAP_BPF) ? "; CAP_BPF is there, CAP_PERFMON is not" :
+		has_cap(data, CAP_PERFMON) ? "; CAP_PERFMON is there, CAP_BPF is not" : "");
+	return -EPERM;
+}
+
+/*
+ * Since 6.16 sched_process_exit passes group_dead; the BTF of its
+ * btf_trace_ typedef tells: (void *, struct task_struct *, bool).
+ */
+static bool exit_has_group_dead(const struct btf *vmlinux)
+{
+	const struct btf_type *t;
+	int id;
+
+	id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(vmlinux, id);
+	t = btf__type_by_id(vmlinux, t->type); /* pointer */
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(vmlinux, t->type);
+	return t && btf_is_func_proto(t) && btf_vlen(t) >= 3;
+}
+
+static __u32 round_up_pow2(__u32 v)
+{
+	__u32 p = (__u32)sysconf(_SC_PAGESIZE);
+
+	while (p < v && p < (1U << 30))
+		p <<= 1;
+	return p;
+}
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct lineage *lt = ctx;
+	struct jt_exit_event e;
+	int err;
+
+	err = lineage__decode_exit(data, size, &e);
+	if (err)
+		return 0; /* not ours to judge here: skip, keep reading */
+	return lt->on_exit ? lt->on_exit(lt->ctx, &e) : 0;
+}
+
+int lineage__decode_exit(const void *data, size_t size, struct jt_exit_event *out)
+{
+	/* The ring gives no alignment promise: copy before reading fields. */
+	if (size < sizeof(*out))
+		return -EPROTO;
+	memcpy(out, data, sizeof(*out));
+	if (out->version != JT_ABI_VERSION || out->type != JT_REC_EXIT ||
+	    out->size != sizeof(*out))
+		return -EPROTO;
+	return 0;
+}
+
+struct lineage *lineage__open(const struct lineage_opts *opts)
+{
+	struct lineage *lt;
+	struct btf *vmlinux;
+	int err;
+
+	verbose_libbpf = opts->verbose;
+	libbpf_set_print(libbpf_print);
+
+	err = check_privileges();
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	if (access(VMLINUX_BTF, R_OK) != 0) {
+		fprintf(stderr, "jobtrace: this kernel has no BTF (%s: %s): jobtrace needs a "
+				"kernel built with CONFIG_DEBUG_INFO_BTF=y (5.11 or newer)\n",
+			VMLINUX_BTF, strerror(errno));
+		errno = ENOTSUP;
+		return NULL;
+	}
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		err = -errno;
+		fprintf(stderr, "jobtrace: cannot read the kernel's BTF (%s): %s\n", VMLINUX_BTF,
+			strerror(-err));
+		errno = -err;
+		return NULL;
+	}
+
+	lt = calloc(1, sizeof(*lt));
+	if (!lt) {
+		btf__free(vmlinux);
+		return NULL;
+	}
+	lt->on_exit = opts->on_exit;
+	lt->ctx = opts->ctx;
+	lt->ncpus = libbpf_num_possible_cpus();
+
+	lt->skel = lineage_bpf__open();
+	if (!lt->skel) {
+		err = -errno;
+		fprintf(stderr, "jobtrace: cannot open the BPF object: %s\n", strerror(-err));
+		goto err_free;
+	}
+	lt->skel->rodata->targ_exit_has_group_dead = exit_has_group_dead(vmlinux);
+	lt->skel->rodata->targ_page_size = (__u64)sysconf(_SC_PAGESIZE);
+	bpf_map__set_max_entries(lt->skel->maps.procs,
+				 opts->max_procs ? opts->max_procs : lineage__pid_max(32768));
+	bpf_map__set_max_entries(lt->skel->maps.jobs,
+				 opts->max_jobs ? opts->max_jobs : DEFAULT_MAX_JOBS);
+	bpf_map__set_max_entries(lt->skel->maps.events,
+				 round_up_pow2(opts->ring_bytes ? opts->ring_bytes :
+								  DEFAULT_RING_BYTES));
+	lt->skel->rodata->targ_wakeup_bytes = bpf_map__max_entries(lt->skel->maps.events) / 4;
+
+	err = lineage_bpf__load(lt->skel);
+	if (err) {
+		fprintf(stderr, "jobtrace: the kernel refused the BPF programs: %s%s\n",
+			strerror(-err),
+			opts->verbose ? "" : " (run with -v to see the verifier's log)");
+		goto err_free;
+	}
+	err = lineage_bpf__attach(lt->skel);
+	if (err) {
+		fprintf(stderr, "jobtrace: cannot attach to the scheduler tracepoints: %s\n",
+			strerror(-err));
+		goto err_free;
+	}
+	lt->ring = ring_buffer__new(bpf_map__fd(lt->skel->maps.events), handle_record, lt, NULL);
+	if (!lt->ring) {
+		err = -errno;
+		fprintf(stderr, "jobtrace: cannot open the ring buffer: %s\n", strerror(-err));
+		goto err_free;
+	}
+	btf__free(vmlinux);
+	return lt;
+
+err_free:
+	btf__free(vmlinux);
+	lineage__free(lt);
+	errno = -err;
+	return NULL;
+}
+
+void lineage__free(struct lineage *lt)
+{
+	if (!lt)
+		return;
+	ring_buffer__free(lt->ring);
+	lineage_bpf__destroy(lt->skel);
+	free(lt);
+}
+
+int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root)
+{
+	struct jt_job_stats stats = {
+		.root_tgid = (__u32)root,
+		.procs_started = 1,
+		.alive = 1,
+		.max_alive = 1,
+		.outlived_root = -1,
+	};
+	/* Count all the root's CPU, as getrusage() of its parent will. */
+	struct jt_task task = { .job_id = job_id };
+	int pidfd, err;
+
+	if (job_id == 0)
+		return -EINVAL;
+	err = bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id, &stats, BPF_NOEXIST);
+	if (err)
+		return -errno;
+	pidfd = (int)syscall(SYS_pidfd_open, root, 0);
+	if (pidfd < 0) {
+		err = -errno;
+		goto err_job;
+	}
+	/* Task storage is keyed by pidfd from user space. */
+	err = bpf_map_update_elem(bpf_map__fd(lt->skel->maps.tasks), &pidfd, &task, BPF_NOEXIST);
+	if (err)
+		err = -errno;
+	close(pidfd);
+	if (err)
+		goto err_job;
+	return 0;
+
+err_job:
+	bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id);
+	return err;
+}
+
+int lineage__remove_job(struct lineage *lt, __u64 job_id)
+{
+	return bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id) ? -errno : 0;
+}
+
+int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *out)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id, out) ? -errno : 0;
+}
+
+int lineage__counters(struct lineage *lt, struct jt_counters *out)
+{
+	struct jt_counters *percpu;
+	__u32 zero = 0;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	percpu = calloc((size_t)lt->ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.counters), &zero, percpu)) {
+		err = -errno;
+		goto out;
+	}
+	for (int i = 0; i < lt->ncpus; i++) {
+		out->events_sent += percpu[i].events_sent;
+		out->events_lost += percpu[i].events_lost;
+		out->untracked += percpu[i].untracked;
+		out->procs_map_full += percpu[i].procs_map_full;
+		out->jobs_missing += percpu[i].jobs_missing;
+	}
+out:
+	free(percpu);
+	return err;
+}
+
+int lineage__ring_fd(const struct lineage *lt)
+{
+	return ring_buffer__epoll_fd(lt->ring);
+}
+
+int lineage__consume(struct lineage *lt)
+{
+	int n = ring_buffer__consume(lt->ring);
+
+	return n < 0 ? n : 0;
+}
+
+int lineage__for_each_proc(struct lineage *lt, __u64 job_id,
+			   int (*fn)(void *ctx, const struct jt_proc_key *key,
+				     const struct jt_proc *proc),
+			   void *ctx)
+{
+	int fd = bpf_map__fd(lt->skel->maps.procs);
+	struct jt_proc_key key, next;
+	struct jt_proc proc;
+	void *prev = NULL;
+	int err;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &proc))
+			continue; /* deleted since: it exited */
+		if (proc.job_id != job_id)
+			continue;
+		err = fn(ctx, &key, &proc);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int lineage__forget_proc(struct lineage *lt, const struct jt_proc_key *key)
+{
+	return bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.procs), key) ? -errno : 0;
+}

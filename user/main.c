@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobtrace/report.h"
+#include "jobtrace/run.h"
+
+#define EXIT_USAGE 2
+#define JOBTRACE_VERSION "0.1.0"
+
+static const char usage_main[] =
+	"Usage: jobtrace COMMAND [OPTIONS]\n"
+	"\n"
+	"Follows every process of a job through the kernel (eBPF), short-lived ones too.\n"
+	"\n"
+	"Commands:\n"
+	"  run [OPTIONS] -- CMD [ARGS...]   run CMD as a job and report on its whole tree\n"
+	"  help                             this text\n"
+	"  version                          print the version\n"
+	"\n"
+	"Run 'jobtrace run --help' for the options of run.\n";
+
+static const char usage_run[] =
+	"Usage: jobtrace run [OPTIONS] [--] CMD [ARGS...]\n"
+	"\n"
+	"Runs CMD, follows every descendant from its fork (children that live a\n"
+	"millisecond, orphans that double-fork away), and when the tree is gone\n"
+	"writes a report to standard error. Exits with CMD's own status.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json            write the report as one JSON object\n"
+	"  -o, --output FILE     write the report to FILE instead of standard error\n"
+	"  -n, --no-wait         report when CMD exits; do not wait for descendants\n"
+	"                        that outlive it\n"
+	"  -t, --top N           show the N busiest commands (default 10, 0 for none)\n"
+	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
+	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
+	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Examples:\n"
+	"  sudo jobtrace run -- make -j8\n"
+	"  sudo jobtrace run --json -o report.json -- ./run-tests.sh\n"
+	"  sudo jobtrace run --no-wait -- ./start-daemons.sh\n"
+	"\n"
+	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
+
+static int __attribute__((format(printf, 2, 3))) usage_error(const char *usage, const char *fmt,
+							      ...)
+{
+	va_list ap;
+
+	fputs("jobtrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'jobtrace %s--help'.\n", usage == usage_run ? "run " : "");
+	return EXIT_USAGE;
+}
+
+/* A whole number in [min, max]; -EINVAL otherwise. */
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-wait", no_argument, NULL, 'n' },
+		{ "top", required_argument, NULL, 't' },
+		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
+		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct run_config cfg = {
+		.wait_tree = true,
+		.top = REPORT_DEFAULT_TOP,
+	};
+	unsigned long v;
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	/* '+': options end at the command's name, `--` or not. */
+	while ((opt = getopt_long(argc, argv, "+:jo:nt:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			cfg.json = true;
+			break;
+		case 'o':
+			cfg.output = optarg;
+			break;
+		case 'n':
+			cfg.wait_tree = false;
+			break;
+		case 't':
+			if (parse_uint(optarg, 0, 100000, &v))
+				return usage_error(usage_run, "--top takes a number from 0 to 100000, not '%s'", optarg);
+			cfg.top = v;
+			break;
+		case OPT_RING_KB:
+			if (parse_uint(optarg, 4, 1U << 20, &v))
+				return usage_error(usage_run, "--ring-kb takes a size in KiB from 4 to 1048576, not '%s'", optarg);
+			cfg.lineage.ring_bytes = (__u32)(v * 1024);
+			break;
+		case OPT_MAX_PROCS:
+			if (parse_uint(optarg, 64, 1U << 22, &v))
+				return usage_error(usage_run, "--max-procs takes a number from 64 to 4194304, not '%s'", optarg);
+			cfg.lineage.max_procs = (__u32)v;
+			break;
+		case 'v':
+			cfg.lineage.verbose = true;
+			break;
+		case 'h':
+			fputs(usage_run, stdout);
+			return 0;
+		case ':':
+			return usage_error(usage_run, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error(usage_run, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error(usage_run, "%s", "no command given: jobtrace run -- CMD [ARGS...]");
+	cfg.argv = &argv[optind];
+	cfg.argc = argc - optind;
+	return run__main(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd)
+		return usage_error(usage_main, "%s", "no command given");
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("jobtrace %s\n", JOBTRACE_VERSION);
+		return 0;
+	}
+	return usage_error(usage_main, "unknown command '%s'", cmd);
+}

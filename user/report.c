@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "jobtrace/json.h"
+#include "jobtrace/report.h"
+
+#define NS_PER_S 1e9
+
+static double seconds(__u64 ns)
+{
+	return (double)ns / NS_PER_S;
+}
+
+const char *report__bytes(char *buf, size_t size, __u64 bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%" PRIu64 " B", (uint64_t)bytes);
+	else
+		snprintf(buf, size, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+static __u64 wall_ns(const struct job *job)
+{
+	return job->end_ns > job->start_ns ? job->end_ns - job->start_ns : 0;
+}
+
+static __u64 root_wall_ns(const struct job *job)
+{
+	return job->root_end_ns > job->start_ns ? job->root_end_ns - job->start_ns : 0;
+}
+
+static void text_command(FILE *f, const struct job *job)
+{
+	for (int i = 0; i < job->argc; i++) {
+		if (i)
+			fputc(' ', f);
+		text__escape(f, job->argv[i], strlen(job->argv[i]));
+	}
+}
+
+static void text_status(FILE *f, const struct job *job)
+{
+	int st = job->root_status;
+
+	if (!job->root_exited)
+		fputs("is still running", f);
+	else if (WIFSIGNALED(st))
+		fprintf(f, "was killed by signal %d (%s)%s", WTERMSIG(st), strsignal(WTERMSIG(st)),
+			WCOREDUMP(st) ? ", core dumped" : "");
+	else
+		fprintf(f, "exited with status %d", WEXITSTATUS(st));
+}
+
+int report__write_text(FILE *f, const struct job *job, size_t top)
+{
+	const struct jt_job_stats *s = &job->stats;
+	const struct job_command **cmds;
+	__u64 user_ns, system_ns, lost;
+	char b1[32], b2[32], b3[32], b4[32];
+	size_t n;
+
+	job__cpu_split(s, &user_ns, &system_ns);
+	fputs("jobtrace: ", f);
+	text_command(f, job);
+	fprintf(f, " (root pid %d) ", job->root_pid);
+	text_status(f, job);
+	fprintf(f, " after %.3f s\n", seconds(root_wall_ns(job)));
+
+	fprintf(f, "  processes  %" PRIu64 " started, %" PRIu64 " exited, %" PRId64
+		   " outlived the root, %" PRIu64 " alive at most",
+		(uint64_t)s->procs_started, (uint64_t)s->procs_exited,
+		(int64_t)(s->outlived_root > 0 ? s->outlived_root : 0), (uint64_t)s->max_alive);
+	if (s->alive > 0)
+		fprintf(f, ", %" PRId64 " still alive", (int64_t)s->alive);
+	fputc('\n', f);
+	fprintf(f, "  exits      %" PRIu64 " ok, %" PRIu64 " non-zero, %" PRIu64
+		   " killed by a signal\n",
+		(uint64_t)s->exit_ok, (uint64_t)s->exit_error, (uint64_t)s->exit_signal);
+	fprintf(f, "  threads    %" PRIu64 " started, %" PRIu64 " execs\n",
+		(uint64_t)s->threads_started, (uint64_t)s->execs);
+	fprintf(f, "  cpu        %.3f s user, %.3f s system, %.3f s total\n", seconds(user_ns),
+		seconds(system_ns), seconds(s->cpu_ns));
+	fprintf(f, "  memory     %s peak RSS (largest process)\n",
+		report__bytes(b1, sizeof(b1), s->peak_rss_bytes));
+	fprintf(f, "  io         %s read, %s written (storage); %s read, %s written (syscalls)\n",
+		report__bytes(b1, sizeof(b1), s->read_bytes),
+		report__bytes(b2, sizeof(b2), s->write_bytes),
+		report__bytes(b3, sizeof(b3), s->read_chars),
+		report__bytes(b4, sizeof(b4), s->write_chars));
+	fprintf(f, "  wall       %.3f s until the whole tree ended\n", seconds(wall_ns(job)));
+	lost = job__events_lost(job);
+	fprintf(f, "  events     %" PRIu64 " exit records, %" PRIu64 " lost\n",
+		(uint64_t)job->records, (uint64_t)lost);
+
+	if (top) {
+		cmds = calloc(top, sizeof(*cmds));
+		n = cmds ? job__top_commands(job, cmds, top) : 0;
+		if (n) {
+			fprintf(f, "\n  %-16s %10s %10s %10s %8s\n", "COMMAND", "PROCS", "CPU s",
+				"PEAK RSS", "FAILED");
+			for (size_t i = 0; i < n; i++) {
+				struct capture_name {
+					char *buf;
+					size_t len;
+				} name = { NULL, 0 };
+				FILE *nf = open_memstream(&name.buf, &name.len);
+
+				if (nf) {
+					text__escape(nf, cmds[i]->comm, strlen(cmds[i]->comm));
+					fclose(nf);
+				}
+				fprintf(f, "  %-16s %10" PRIu64 " %10.3f %10s %8" PRIu64 "\n",
+					name.buf ? name.buf : "?", (uint64_t)cmds[i]->processes,
+					seconds(cmds[i]->cpu_ns),
+					report__bytes(b1, sizeof(b1), cmds[i]->peak_rss_bytes),
+					(uint64_t)cmds[i]->exit_error);
+				free(name.buf);
+			}
+			if (job->ncommands > n)
+				fprintf(f, "  ... and %zu more commands\n", job->ncommands - n);
+		}
+		free(cmds);
+	}
+
+	if (lost)
+		fprintf(f, "\nWARNING: this report is incomplete: %" PRIu64 " of %" PRIu64
+			   " exit records were lost (ring buffer full; raise --ring-kb). The "
+			   "totals above are exact; the per-command table misses %" PRIu64
+			   " processes.\n",
+			(uint64_t)lost, (uint64_t)(lost + job->records), (uint64_t)lost);
+	if (s->untracked)
+		fprintf(f, "\nWARNING: %" PRIu64 " tasks could not be tracked (kernel task storage "
+			   "allocation failed): their CPU and exits are missing.\n",
+			(uint64_t)s->untracked);
+	if (s->procs_map_full)
+		fprintf(f, "\nWARNING: %" PRIu64 " processes did not fit in the process map "
+			   "(raise --max-procs): counted, but their lineage and per-process detail "
+			   "are missing.\n",
+			(uint64_t)s->procs_map_full);
+	return ferror(f) ? -EIO : 0;
+}
+
+int report__write_json(FILE *f, const struct job *job, size_t top)
+{
+	const struct jt_job_stats *s = &job->stats;
+	const struct job_command **cmds = NULL;
+	__u64 user_ns, system_ns;
+	struct json_writer w;
+	int st = job->root_status;
+	size_t n = 0;
+
+	job__cpu_split(s, &user_ns, &system_ns);
+	json__init(&w, f, false);
+	json__begin_object(&w, NULL);
+	json__u64(&w, "version", JT_ABI_VERSION);
+
+	json__begin_object(&w, "job");
+	json__begin_array(&w, "command");
+	for (int i = 0; i < job->argc; i++)
+		json__string(&w, NULL, job->argv[i]);
+	json__end_array(&w);
+	json__i64(&w, "root_pid", job->root_pid);
+	if (job->root_exited && WIFEXITED(st))
+		json__i64(&w, "exit_code", WEXITSTATUS(st));
+	else
+		json__null(&w, "exit_code");
+	if (job->root_exited && WIFSIGNALED(st)) {
+		json__i64(&w, "signal", WTERMSIG(st));
+		json__bool(&w, "core_dumped", WCOREDUMP(st));
+	} else {
+		json__null(&w, "signal");
+		json__bool(&w, "core_dumped", false);
+	}
+	json__double(&w, "wall_s", seconds(wall_ns(job)));
+	json__double(&w, "root_wall_s", seconds(root_wall_ns(job)));
+	json__end_object(&w);
+
+	json__begin_object(&w, "processes");
+	json__u64(&w, "started", s->procs_started);
+	json__u64(&w, "exited", s->procs_exited);
+	json__i64(&w, "outlived_root", s->outlived_root > 0 ? s->outlived_root : 0);
+	json__i64(&w, "alive", s->alive);
+	json__u64(&w, "max_alive", s->max_alive);
+	json__u64(&w, "exit_ok", s->exit_ok);
+	json__u64(&w, "exit_error", s->exit_error);
+	json__u64(&w, "exit_signal", s->exit_signal);
+	json__u64(&w, "execs", s->execs);
+	json__end_object(&w);
+
+	json__begin_object(&w, "threads");
+	json__u64(&w, "started", s->threads_started);
+	json__end_object(&w);
+
+	json__begin_object(&w, "cpu");
+	json__double(&w, "user_s", seconds(user_ns));
+	json__double(&w, "system_s", seconds(system_ns));
+	json__double(&w, "total_s", seconds(s->cpu_ns));
+	json__u64(&w, "total_ns", s->cpu_ns);
+	json__end_object(&w);
+
+	json__begin_object(&w, "memory");
+	json__u64(&w, "peak_rss_bytes", s->peak_rss_bytes);
+	json__string(&w, "peak_rss_source",
+		     job->records_rss_from_mm == job->records ? "mm_hiwater" :
+		     job->records_rss_from_mm == 0 ? "signal_maxrss" : "mixed");
+	json__end_object(&w);
+
+	json__begin_object(&w, "io");
+	json__u64(&w, "read_bytes", s->read_bytes);
+	json__u64(&w, "write_bytes", s->write_bytes);
+	json__u64(&w, "read_chars", s->read_chars);
+	json__u64(&w, "write_chars", s->write_chars);
+	json__end_object(&w);
+
+	json__begin_object(&w, "events");
+	json__u64(&w, "sent", s->events_sent);
+	json__u64(&w, "received", job->records);
+	json__u64(&w, "lost", job__events_lost(job));
+	json__bool(&w, "complete", job__events_lost(job) == 0);
+	json__end_object(&w);
+
+	json__begin_object(&w, "limits");
+	json__u64(&w, "untracked_tasks", s->untracked);
+	json__u64(&w, "procs_map_full", s->procs_map_full);
+	json__u64(&w, "stale_entries", job->stale);
+	json__end_object(&w);
+
+	if (top) {
+		cmds = calloc(top, sizeof(*cmds));
+		n = cmds ? job__top_commands(job, cmds, top) : 0;
+	}
+	json__begin_array(&w, "commands");
+	for (size_t i = 0; i < n; i++) {
+		json__begin_object(&w, NULL);
+		json__string(&w, "comm", cmds[i]->comm);
+		json__u64(&w, "processes", cmds[i]->processes);
+		json__double(&w, "cpu_s", seconds(cmds[i]->cpu_ns));
+		json__u64(&w, "peak_rss_bytes", cmds[i]->peak_rss_bytes);
+		json__u64(&w, "failed", cmds[i]->exit_error);
+		json__end_object(&w);
+	}
+	json__end_array(&w);
+	json__u64(&w, "commands_total", job->ncommands);
+	free(cmds);
+
+	json__end_object(&w);
+	return json__finish(&w);
+}
