@@ -288,12 +288,12 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 			e->write_bytes = proc->write_bytes;
 			e->read_chars = proc->read_chars;
 			e->write_chars = proc->write_chars;
-			__builtin_memcpy(e->comm, proc->comm, sizeof(e->comm));
 		} else {
 			e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 			e->threads = 1;
-			BPF_CORE_READ_STR_INTO(&e->comm, p, group_leader, comm);
 		}
+		/* The name it ends with: exec and prctl(PR_SET_NAME) both change it. */
+		BPF_CORE_READ_STR_INTO(&e->comm, p, group_leader, comm);
 		/* Wake the reader when it may be waiting for this record. */
 		ring_submit(e, job, is_root || job->alive <= 1);
 	}

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * End-to-end tests of `jobtrace run`: the real BPF programs, the real CLI,
+ * workloads whose truth the test knows (churn writes it), compared with the
+ * JSON report. Needs root and BPF; under CI=true a machine without them
+ * fails the suite instead of skipping it.
+ */
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+static char jobtrace[512];
+static char churn[512];
+static char tmpdir[] = "/tmp/jobtrace-test-XXXXXX";
+static char report_path[600];
+static char truth_path[600];
+
+/* Runs @argv with stdout/stderr to @log; returns the wait status. */
+static int spawn_wait(char *const argv[], const char *log, pid_t *pid_out, bool wait_it)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	if (pid_out)
+		*pid_out = pid;
+	if (wait_it)
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/* jobtrace run --json -o REPORT [extra...] -- churn [churn args...] --truth TRUTH */
+static int run_churn(const char *const *extra, const char *const *args, json_t **report,
+		     json_t **truth)
+{
+	char *argv[64];
+	int n = 0, status;
+	json_error_t err;
+
+	argv[n++] = jobtrace;
+	argv[n++] = "run";
+	argv[n++] = "--json";
+	argv[n++] = "-o";
+	argv[n++] = report_path;
+	for (; extra && *extra; extra++)
+		argv[n++] = (char *)*extra;
+	argv[n++] = "--";
+	argv[n++] = churn;
+	for (; args && *args; args++)
+		argv[n++] = (char *)*args;
+	argv[n++] = "--truth";
+	argv[n++] = truth_path;
+	argv[n] = NULL;
+	unlink(report_path);
+	unlink(truth_path);
+	status = spawn_wait(argv, NULL, NULL, true);
+	*report = json_load_file(report_path, 0, &err);
+	if (!*report)
+		fail_msg("report %s: %s (line %d)", report_path, err.text, err.line);
+	if (truth) {
+		*truth = json_load_file(truth_path, 0, &err);
+		if (!*truth)
+			fail_msg("truth %s: %s", truth_path, err.text);
+	}
+	return status;
+}
+
+/* A number at a dotted path, e.g. "processes.started". */
+static double num(json_t *root, const char *path)
+{
+	char buf[128], *save = NULL, *tok;
+	json_t *v = root;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
+		v = json_object_get(v, tok);
+		if (!v)
+			fail_msg("report has no %s", path);
+	}
+	if (!json_is_number(v))
+		fail_msg("%s is not a number", path);
+	return json_number_value(v);
+}
+
+static void assert_counts_match_truth(json_t *r, json_t *t)
+{
+	assert_int_equal(num(r, "processes.started"), num(t, "processes"));
+	assert_int_equal(num(r, "processes.exited"), num(t, "processes"));
+	assert_int_equal(num(r, "processes.exit_ok"), num(t, "exit_ok"));
+	assert_int_equal(num(r, "processes.exit_error"), num(t, "exit_error"));
+	assert_int_equal(num(r, "processes.exit_signal"), num(t, "exit_signal"));
+	assert_int_equal(num(r, "threads.started"), num(t, "threads"));
+	/* churn's own exec counts too. */
+	assert_int_equal(num(r, "processes.execs"), num(t, "execs") + 1);
+	assert_int_equal(num(r, "events.lost"), 0);
+	assert_int_equal(num(r, "events.received"), num(t, "processes"));
+	assert_int_equal(num(r, "limits.untracked_tasks"), 0);
+	assert_int_equal(num(r, "limits.procs_map_full"), 0);
+}
+
+static void assert_cpu_within(json_t *r, json_t *t, double pct)
+{
+	double got = num(r, "cpu.total_ns"), want = num(t, "cpu_ns");
+	double err = want > 0 ? 100.0 * (got - want) / want : 100.0;
+
+	print_message("  cpu: reported %.6f s, getrusage %.6f s, error %+.3f%%\n", got / 1e9,
+		      want / 1e9, err);
+	assert_true(want > 0);
+	if (err > pct || err < -pct)
+		fail_msg("CPU off by %.3f%% (limit %.1f%%)", err, pct);
+	assert_true(fabs(num(r, "cpu.user_s") + num(r, "cpu.system_s") - num(r, "cpu.total_s")) <
+		    1e-6);
+}
+
+/* Thousands of children, as fast as the machine forks them. */
+static void test_many_short_children(void **state)
+{
+	const char *args[] = { "--children", "4000", "--concurrency", "64", "--burn-us", "100",
+			       "--subreaper", NULL };
+	json_t *r, *t;
+	int st = run_churn(NULL, args, &r, &t);
+
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(num(t, "processes"), 4001);
+	assert_counts_match_truth(r, t);
+	assert_cpu_within(r, t, 1.0);
+	assert_true(num(r, "processes.max_alive") >= 2);
+	assert_true(num(r, "processes.max_alive") <= 66);
+	json_decref(r);
+	json_decref(t);
+}
+
+/* Orphans double-fork away, are reparented, and still count; we wait for them. */
+static void test_orphans_outlive_root(void **state)
+{
+	const char *args[] = { "--orphans", "40", "--orphan-ms", "400", NULL };
+	json_t *r, *t;
+	int st = run_churn(NULL, args, &r, &t);
+
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_counts_match_truth(r, t);
+	assert_int_equal(num(r, "processes.started"), 1 + 40 + 40);
+	assert_int_equal(num(r, "processes.outlived_root"), 40);
+	assert_int_equal(num(r, "processes.alive"), 0);
+	/* The report waited for the orphans' 400 ms sleep. */
+	assert_true(num(r, "job.wall_s") >= 0.4);
+	assert_true(num(r, "job.root_wall_s") < num(r, "job.wall_s"));
+	json_decref(r);
+	json_decref(t);
+}
+
+/* --no-wait reports at the root's exit, with the orphans still alive. */
+static void test_no_wait_returns_at_root_exit(void **state)
+{
+	const char *extra[] = { "--no-wait", NULL };
+	const char *args[] = { "--orphans", "10", "--orphan-ms", "2000", NULL };
+	json_t *r;
+	int st = run_churn(extra, args, &r, NULL);
+
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(num(r, "processes.started"), 21);
+	assert_int_equal(num(r, "processes.outlived_root"), 10);
+	assert_int_equal(num(r, "processes.alive"), 10);
+	assert_int_equal(num(r, "processes.exited"), 11);
+	assert_true(num(r, "job.wall_s") < 1.5);
+	json_decref(r);
+}
+
+static json_t *command_named(json_t *r, const char *comm)
+{
+	json_t *cmds = json_object_get(r, "commands"), *c;
+	size_t i;
+
+	json_array_foreach(cmds, i, c)
+	{
+		if (!strcmp(json_string_value(json_object_get(c, "comm")), comm))
+			return c;
+	}
+	return NULL;
+}
+
+/* Exec'd children are counted under the name they exec'd. */
+static void test_exec_children(void **state)
+{
+	const char *args[] = { "--exec", "60", "--children", "5", "--subreaper", NULL };
+	json_t *r, *t, *c;
+	int st = run_churn(NULL, args, &r, &t);
+
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_counts_match_truth(r, t);
+	c = command_named(r, "true");
+	assert_non_null(c);
+	assert_int_equal(num(c, "processes"), 60);
+	c = command_named(r, "churn");
+	assert_non_null(c);
+	assert_int_equal(num(c, "processes"), 6);
+	json_decref(r);
+	json_decref(t);
+}
+
+/* Threads are not processes; their CPU is. */
+static void test_threads_are_not_processes(void **state)
+{
+	const char *args[] = { "--threads", "6", "--thread-burn-ms", "50", "--subreaper", NULL };
+	json_t *r, *t;
+	int st = run_churn(NULL, args, &r, &t);
+
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_counts_match_truth(r, t);
+	assert_int_equal(num(r, "processes.started"), 2);
+	assert_int_equal(num(r, "threads.started"), 6);
+	assert_true(num(r, "cpu.total_s") >= 0.3);
+	assert_cpu_within(r, t, 1.0);
+	json_decref(r);
+	json_decref(t);
+}
+
+static void test_exit_classes(void **state)
+{
+	const char *args[] = { "--fail", "7", "--kill", "5", "--children", "3", NULL };
+	json_t *r, *t;
+	int st = run_churn(NULL, args, &r, &t);
+
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_counts_match_truth(r, t);
+	assert_int_equal(num(r, "processes.exit_error"), 7);
+	assert_int_equal(num(r, "processes.exit_signal"), 5);
+	assert_int_equal(num(r, "processes.exit_ok"), 4);
+	json_decref(r);
+	json_decref(t);
+}
+
+static void test_peak_rss(void **state)
+{
+	const char *args[] = { "--rss-mib", "96", NULL };
+	json_t *r, *t;
+	int st = run_churn(NULL, args, &r, &t);
+	double peak;
+
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	peak = num(r, "memory.peak_rss_bytes");
+	print_message("  peak rss %.1f MiB, getrusage children maxrss %.1f MiB\n",
+		      peak / 1048576, num(t, "children_maxrss_kib") / 1024);
+	assert_true(peak >= 96.0 * 1048576);
+	assert_true(peak <= 96.0 * 1048576 + 16.0 * 1048576);
+	/* The kernel's own maxrss of the same child, within its per-CPU slack. */
+	assert_true(fabs(peak / 1024 - num(t, "children_maxrss_kib")) <= 2048);
+	json_decref(r);
+	json_decref(t);
+}
+
+/* A name full of quotes, backslashes, newlines and invalid UTF-8 survives. */
+static void test_hostile_name_is_valid_json(void **state)
+{
+	const char *args[] = { "--hostile", NULL };
+	json_t *r, *t, *c;
+	int st = run_churn(NULL, args, &r, &t);
+
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* json_load_file() has already checked the JSON and its UTF-8. */
+	c = command_named(r, "q\"b\\n\nx\xef\xbf\xbd\xef\xbf\xbd");
+	assert_non_null(c);
+	assert_int_equal(num(c, "processes"), 1);
+	json_decref(r);
+	json_decref(t);
+}
+
+/* Storage I/O is cached away; the syscall-level bytes are exact. */
+static void test_io_bytes(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--", "/bin/sh", "-c",
+			 "head -c 3000000 /dev/zero > /dev/null", NULL };
+	json_error_t err;
+	json_t *r;
+	int st = spawn_wait(argv, NULL, NULL, true);
+
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	r = json_load_file(report_path, 0, &err);
+	assert_non_null(r);
+	assert_true(num(r, "io.write_chars") >= 3000000);
+	assert_true(num(r, "io.write_chars") < 3000000 + 65536);
+	assert_true(num(r, "io.read_chars") >= 3000000);
+	json_decref(r);
+}
+
+static void run_status(const char *script, int *status, json_t **r)
+{
+	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--", "/bin/sh", "-c",
+			 (char *)script, NULL };
+	json_error_t err;
+
+	unlink(report_path);
+	*status = spawn_wait(argv, NULL, NULL, true);
+	*r = json_load_file(report_path, 0, &err);
+	assert_non_null(*r);
+}
+
+/* jobtrace exits with the job's own status, and the report says how it ended. */
+static void test_root_status_passes_through(void **state)
+{
+	json_t *r;
+	int st;
+
+	run_status("exit 7", &st, &r);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 7);
+	assert_int_equal(num(r, "job.exit_code"), 7);
+	assert_true(json_is_null(json_object_get(json_object_get(r, "job"), "signal")));
+	assert_int_equal(num(r, "processes.exit_error"), 1);
+	json_decref(r);
+
+	run_status("kill -TERM $$", &st, &r);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 128 + SIGTERM);
+	assert_int_equal(num(r, "job.signal"), SIGTERM);
+	assert_true(json_is_null(json_object_get(json_object_get(r, "job"), "exit_code")));
+	assert_int_equal(num(r, "processes.exit_signal"), 1);
+	json_decref(r);
+}
+
+/* SIGTERM sent to jobtrace reaches the job, and the report is still written. */
+static void test_signal_is_forwarded(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--", "/bin/sleep", "30",
+			 NULL };
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	json_error_t err;
+	json_t *r;
+	pid_t pid;
+	int st;
+
+	unlink(report_path);
+	spawn_wait(argv, NULL, &pid, false);
+	nanosleep(&ts, NULL);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 128 + SIGTERM);
+	r = json_load_file(report_path, 0, &err);
+	assert_non_null(r);
+	assert_int_equal(num(r, "job.signal"), SIGTERM);
+	assert_true(num(r, "job.wall_s") < 10);
+	json_decref(r);
+}
+
+static int run_cli(char *const argv[], char *log)
+{
+	int st = spawn_wait(argv, log, NULL, true);
+
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static bool log_has(const char *log, const char *needle)
+{
+	char buf[4096] = "";
+	FILE *f = fopen(log, "r");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, needle) != NULL;
+}
+
+/* Each error a user may hit has its own message and status. */
+static void test_errors(void **state)
+{
+	char log[700], noexec[700];
+	char *missing[] = { jobtrace, "run", "--", "/nonexistent/cmd", NULL };
+	char *notexec[] = { jobtrace, "run", "--", noexec, NULL };
+	char *nocmd[] = { jobtrace, "run", NULL };
+	char *badflag[] = { jobtrace, "run", "--frobnicate", "--", "/bin/true", NULL };
+	char *badnum[] = { jobtrace, "run", "--top", "lots", "--", "/bin/true", NULL };
+	char *badsub[] = { jobtrace, "frob", NULL };
+	int fd;
+
+	snprintf(log, sizeof(log), "%s/log", tmpdir);
+	snprintf(noexec, sizeof(noexec), "%s/noexec.sh", tmpdir);
+	fd = open(noexec, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+
+	assert_int_equal(run_cli(missing, log), 127);
+	assert_true(log_has(log, "command not found"));
+	assert_int_equal(run_cli(notexec, log), 126);
+	assert_true(log_has(log, "Permission denied"));
+	assert_int_equal(run_cli(nocmd, log), 2);
+	assert_true(log_has(log, "no command given"));
+	assert_int_equal(run_cli(badflag, log), 2);
+	assert_true(log_has(log, "unknown option '--frobnicate'"));
+	assert_int_equal(run_cli(badnum, log), 2);
+	assert_true(log_has(log, "--top takes a number"));
+	assert_int_equal(run_cli(badsub, log), 2);
+	assert_true(log_has(log, "unknown command 'frob'"));
+}
+
+/* Without CAP_BPF/CAP_PERFMON jobtrace names what is missing. */
+static void test_no_privileges(void **state)
+{
+	char log[700];
+	char *argv[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			 "--inh-caps=-all", jobtrace, "run", "--", "/bin/true", NULL };
+
+	if (access(argv[0], X_OK) != 0)
+		fail_msg("setpriv (util-linux) is needed for this test");
+	snprintf(log, sizeof(log), "%s/log", tmpdir);
+	assert_int_equal(run_cli(argv, log), 125);
+	assert_true(log_has(log, "CAP_BPF"));
+	assert_true(log_has(log, "CAP_PERFMON"));
+}
+
+static int setup(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	char *probe[] = { jobtrace, "run", "--", "/bin/true", NULL };
+	bool ci = getenv("CI") && !strcmp(getenv("CI"), "true");
+	int st;
+
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
+	snprintf(churn, sizeof(churn), "%s/churn", out);
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(report_path, sizeof(report_path), "%s/report.json", tmpdir);
+	snprintf(truth_path, sizeof(truth_path), "%s/truth.json", tmpdir);
+
+	st = spawn_wait(probe, NULL, NULL, true);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	/* A kernel test that cannot run is a failure, never a skip. */
+	fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
+			"the kernel tests need root and a kernel with BTF%s\n",
+		WIFEXITED(st) ? WEXITSTATUS(st) : -1, ci ? " (CI=true)" : "");
+	return -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_many_short_children),
+		cmocka_unit_test(test_orphans_outlive_root),
+		cmocka_unit_test(test_no_wait_returns_at_root_exit),
+		cmocka_unit_test(test_exec_children),
+		cmocka_unit_test(test_threads_are_not_processes),
+		cmocka_unit_test(test_exit_classes),
+		cmocka_unit_test(test_peak_rss),
+		cmocka_unit_test(test_hostile_name_is_valid_json),
+		cmocka_unit_test(test_io_bytes),
+		cmocka_unit_test(test_root_status_passes_through),
+		cmocka_unit_test(test_signal_is_forwarded),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_no_privileges),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
