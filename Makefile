@@ -102,11 +102,11 @@ $(OUTPUT)/churn: tests/churn.c | $(OUTPUT)
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson $(LDLIBS) -o $@
 
 $(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/san/tests
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) -lcmocka -ljansson $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -45,10 +45,15 @@ struct {
 	__type(value, struct jt_proc);
 } procs SEC(".maps");
 
+/*
+ * Indexed by job id: an array lookup is inlined by the verifier, and
+ * sched_switch does one for every switch of a tracked task. A slot whose
+ * root_tgid is 0 holds no job.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 64); /* --max-jobs */
-	__type(key, __u64);
+	__type(key, __u32);
 	__type(value, struct jt_job_stats);
 } jobs SEC(".maps");
 
@@ -78,10 +83,13 @@ static __always_inline struct jt_proc_key proc_key_of(struct task_struct *t)
 
 static __always_inline struct jt_job_stats *job_of(const struct jt_task *st)
 {
-	struct jt_job_stats *job = bpf_map_lookup_elem(&jobs, &st->job_id);
+	__u32 slot = (__u32)st->job_id;
+	struct jt_job_stats *job = bpf_map_lookup_elem(&jobs, &slot);
 
-	if (!job)
+	if (!job || !job->root_tgid) {
 		COUNT(jobs_missing);
+		return NULL;
+	}
 	return job;
 }
 

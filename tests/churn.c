@@ -163,7 +163,15 @@ static int spawn(const struct churn *c, enum kind k)
 	return 0;
 }
 
-static int write_truth(const struct churn *c, long spawned_ok)
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+static int write_truth(const struct churn *c, long spawned_ok, unsigned long long wall_ns)
 {
 	struct rusage self, kids;
 	long processes, ok;
@@ -182,14 +190,14 @@ static int write_truth(const struct churn *c, long spawned_ok)
 	fprintf(f,
 		"{\"processes\":%ld,\"exit_ok\":%ld,\"exit_error\":%ld,\"exit_signal\":%ld,"
 		"\"threads\":%ld,\"execs\":%ld,\"orphans\":%ld,\"subreaper\":%s,"
-		"\"cpu_ns\":%lld,\"children_maxrss_kib\":%ld}\n",
+		"\"cpu_ns\":%lld,\"children_maxrss_kib\":%ld,\"wall_ns\":%llu}\n",
 		processes, ok, c->fails, c->kills, c->threads, c->execs, c->orphans,
 		c->subreaper ? "true" : "false",
 		(long long)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
 			    kids.ru_stime.tv_sec) * 1000000000LL +
 			(long long)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
 				    kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) * 1000LL,
-		kids.ru_maxrss);
+		kids.ru_maxrss, wall_ns);
 	return fclose(f);
 }
 
@@ -229,6 +237,7 @@ int main(int argc, char **argv)
 		.thread_burn_ms = 20,
 		.exec_path = "/bin/true",
 	};
+	unsigned long long start_ns = mono_ns();
 	long spawned = 0;
 	int opt;
 
@@ -276,7 +285,7 @@ int main(int argc, char **argv)
 	if (c.subreaper)
 		while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 			;
-	if (c.truth && write_truth(&c, spawned))
+	if (c.truth && write_truth(&c, spawned, mono_ns() - start_ns))
 		return 1;
 	return 0;
 }

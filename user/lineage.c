@@ -241,9 +241,11 @@ int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root)
 	struct jt_task task = { .job_id = job_id };
 	int pidfd, err;
 
-	if (job_id == 0)
+	__u32 slot = (__u32)job_id;
+
+	if (job_id == 0 || job_id >= bpf_map__max_entries(lt->skel->maps.jobs))
 		return -EINVAL;
-	err = bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id, &stats, BPF_NOEXIST);
+	err = bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, &stats, BPF_ANY);
 	if (err)
 		return -errno;
 	pidfd = (int)syscall(SYS_pidfd_open, root, 0);
@@ -261,18 +263,26 @@ int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root)
 	return 0;
 
 err_job:
-	bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id);
+	lineage__remove_job(lt, job_id);
 	return err;
 }
 
 int lineage__remove_job(struct lineage *lt, __u64 job_id)
 {
-	return bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id) ? -errno : 0;
+	struct jt_job_stats empty = {};
+	__u32 slot = (__u32)job_id;
+
+	return bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, &empty, BPF_ANY) ?
+		       -errno : 0;
 }
 
 int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *out)
 {
-	return bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id, out) ? -errno : 0;
+	__u32 slot = (__u32)job_id;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, out))
+		return -errno;
+	return out->root_tgid ? 0 : -ENOENT;
 }
 
 int lineage__counters(struct lineage *lt, struct jt_counters *out)

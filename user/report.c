@@ -18,7 +18,7 @@ static double seconds(__u64 ns)
 
 const char *report__bytes(char *buf, size_t size, __u64 bytes)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	double v = (double)bytes;
 	size_t u = 0;
 

@@ -154,7 +154,7 @@ typedef int (*lineage_exit_fn)(void *ctx, const struct jt_exit_event *e);
 
 struct lineage_opts {
 	__u32 max_procs; /* procs map entries; 0: the kernel's pid_max */
-	__u32 max_jobs; /* jobs map entries; 0: 64 */
+	__u32 max_jobs; /* jobs map slots; job ids are 1 .. max_jobs - 1; 0: 64 */
 	__u32 ring_bytes; /* ring buffer size, rounded up to a power of two; 0: 1 MiB */
 	bool verbose; /* pass libbpf's messages (the verifier log) through */
 	lineage_exit_fn on_exit; /* called for every exit record, in order */
@@ -169,7 +169,7 @@ struct lineage_opts {
 struct lineage *lineage__open(const struct lineage_opts *opts);
 void lineage__free(struct lineage *lt);
 
-/* Makes @root (which must not have forked yet) the root of job @job_id. */
+/* Makes @root (which must not have forked yet) the root of job @job_id (a slot). */
 int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root);
 int lineage__remove_job(struct lineage *lt, __u64 job_id);
 int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *out);

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# make bench: jobtrace against the workload alone and against a psutil
+# poller, in the same run, on a churn workload at this machine's fork rate.
+#   RUNS=9 CHILDREN=20000 CONCURRENCY=8 tests/bench.sh
+set -euo pipefail
+OUTPUT=${OUTPUT:-.output}
+RUNS=${RUNS:-9}
+CHILDREN=${CHILDREN:-20000}
+CONCURRENCY=${CONCURRENCY:-8}
+# Debian's python3-psutil lives with /usr/bin/python3, whatever python3 is first on PATH.
+PYTHON=${PYTHON:-/usr/bin/python3}
+work=$(mktemp -d /tmp/jobtrace-bench-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+churn=("$OUTPUT/churn" --children "$CHILDREN" --concurrency "$CONCURRENCY" --subreaper)
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: needs root to load BPF programs" >&2
+	exit 1
+fi
+
+echo "churn: $CHILDREN children, $CONCURRENCY in flight, fork+exit as fast as the machine goes;"
+echo "$RUNS alternating runs without and with jobtrace, then one under a psutil poller"
+for i in $(seq "$RUNS"); do
+	"${churn[@]}" --truth "$work/base.$i.json"
+	"$OUTPUT/jobtrace" run --json -o "$work/report.$i.json" -- \
+		"${churn[@]}" --truth "$work/traced.$i.json"
+done
+"$PYTHON" tests/psutil_poll.py --interval 0.1 -- "${churn[@]}" --truth "$work/psutil.truth.json" \
+	> "$work/psutil.json"
+
+"$PYTHON" - "$work" "$RUNS" <<'PY'
+import json, statistics, sys
+work, runs = sys.argv[1], int(sys.argv[2])
+load = lambda n: json.load(open(f"{work}/{n}"))
+base = [load(f"base.{i}.json") for i in range(1, runs + 1)]
+traced = [load(f"traced.{i}.json") for i in range(1, runs + 1)]
+reports = [load(f"report.{i}.json") for i in range(1, runs + 1)]
+ps, ps_truth = load("psutil.json"), load("psutil.truth.json")
+
+created = sum(t["processes"] for t in traced)
+counted = sum(r["processes"]["started"] for r in reports)
+lost = sum(r["events"]["lost"] for r in reports)
+cpu_truth = sum(t["cpu_ns"] for t in traced) / 1e9
+cpu_rep = sum(r["cpu"]["total_ns"] for r in reports) / 1e9
+errs = [abs(r["cpu"]["total_ns"] - t["cpu_ns"]) / t["cpu_ns"] * 100 for r, t in zip(reports, traced)]
+wb = statistics.median(t["wall_ns"] for t in base) / 1e9
+wt = statistics.median(t["wall_ns"] for t in traced) / 1e9
+rate = statistics.median(t["processes"] / (t["wall_ns"] / 1e9) for t in base)
+
+print()
+print(f"{'tool':<24}{'created':>10}{'counted':>10}{'lost':>7}{'CPU truth s':>13}{'CPU seen s':>12}{'CPU error':>11}")
+print(f"{'jobtrace run':<24}{created:>10}{counted:>10}{lost:>7}{cpu_truth:>13.3f}{cpu_rep:>12.3f}"
+      f"{(cpu_rep - cpu_truth) / cpu_truth * 100:>+10.3f}%")
+pt = ps_truth["cpu_ns"] / 1e9
+print(f"{'psutil poller, 10 Hz':<24}{ps_truth['processes']:>10}{ps['seen']:>10}{'-':>7}{pt:>13.3f}"
+      f"{ps['cpu_s']:>12.3f}{(ps['cpu_s'] - pt) / pt * 100:>+10.1f}%")
+print()
+print(f"worst per-run CPU error under jobtrace: {max(errs):.3f}%")
+print(f"fork+exit rate without jobtrace: {rate:,.0f}/s (median)")
+print(f"workload wall time, median of {runs}: {wb:.3f} s alone, {wt:.3f} s under jobtrace: "
+      f"slowdown {(wt / wb - 1) * 100:+.1f}%")
+PY

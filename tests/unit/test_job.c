@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The job table, its aggregation, and the report writers over it. */
+#include <math.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+#include "jobtrace/job.h"
+#include "jobtrace/util.h"
+#include "jobtrace/report.h"
+
+static struct jt_exit_event exit_event(__u64 job_id, const char *comm, __u64 cpu_ns,
+				       __u64 rss, __u32 status)
+{
+	struct jt_exit_event e = {
+		.version = JT_ABI_VERSION,
+		.type = JT_REC_EXIT,
+		.size = sizeof(e),
+		.job_id = job_id,
+		.cpu_ns = cpu_ns,
+		.peak_rss_bytes = rss,
+		.exit_status = status,
+		.peak_rss_source = JT_RSS_MM_HIWATER,
+	};
+
+	/* Up to JT_COMM_LEN bytes, no NUL needed: the kernel's comm may fill it. */
+	memcpy(e.comm, comm, strnlen(comm, sizeof(e.comm)));
+	return e;
+}
+
+static void test_commands_aggregate_and_sort(void **state)
+{
+	char *argv[] = { "make", NULL };
+	const struct job_command *top[8];
+	struct job job;
+	struct jt_exit_event e;
+
+	job__init(&job, 7, argv, 1);
+	e = exit_event(7, "cc1", 3000, 100 << 20, 0);
+	assert_int_equal(job__add_exit(&job, &e), 0);
+	e = exit_event(7, "cc1", 5000, 150 << 20, 1 << 8);
+	assert_int_equal(job__add_exit(&job, &e), 0);
+	e = exit_event(7, "sh", 100, 1 << 20, 0);
+	assert_int_equal(job__add_exit(&job, &e), 0);
+	e = exit_event(7, "ld", 4000, 50 << 20, SIGKILL);
+	assert_int_equal(job__add_exit(&job, &e), 0);
+	/* Another job's record is refused, not folded in. */
+	e = exit_event(8, "cc1", 1, 1, 0);
+	assert_int_equal(job__add_exit(&job, &e), -ENOENT);
+
+	assert_int_equal(job.records, 4);
+	assert_int_equal(job.ncommands, 3);
+	assert_int_equal(job__top_commands(&job, top, 8), 3);
+	assert_string_equal(top[0]->comm, "cc1");
+	assert_int_equal(top[0]->processes, 2);
+	assert_int_equal(top[0]->cpu_ns, 8000);
+	assert_int_equal(top[0]->peak_rss_bytes, 150 << 20);
+	assert_int_equal(top[0]->exit_error, 1);
+	assert_string_equal(top[1]->comm, "ld");
+	assert_int_equal(top[1]->exit_error, 1);
+	assert_string_equal(top[2]->comm, "sh");
+	assert_int_equal(job__top_commands(&job, top, 1), 1);
+	assert_string_equal(top[0]->comm, "cc1");
+	job__free(&job);
+	job__free(&job); /* idempotent */
+	job__free(NULL);
+}
+
+/* Thousands of distinct names: the table grows and loses none. */
+static void test_command_table_grows(void **state)
+{
+	const struct job_command **top;
+	struct jt_exit_event e;
+	struct job job;
+	__u64 total = 0;
+	char name[32];
+	size_t n;
+
+	job__init(&job, 1, NULL, 0);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "w%d", i % 2500);
+		e = exit_event(1, name, (__u64)i, 0, 0);
+		assert_int_equal(job__add_exit(&job, &e), 0);
+	}
+	assert_int_equal(job.ncommands, 2500);
+	top = calloc(3000, sizeof(*top));
+	assert_non_null(top);
+	n = job__top_commands(&job, top, 3000);
+	assert_int_equal(n, 2500);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(top[i]->processes, 2);
+		if (i)
+			assert_true(top[i - 1]->cpu_ns >= top[i]->cpu_ns);
+		total += top[i]->cpu_ns;
+	}
+	assert_int_equal(total, 4999ULL * 5000 / 2);
+	free(top);
+	job__free(&job);
+}
+
+/* A comm of 16 bytes with no NUL, and one with bytes no name should have. */
+static void test_full_and_hostile_comm(void **state)
+{
+	const struct job_command *top[2];
+	struct jt_exit_event e;
+	struct job job;
+
+	job__init(&job, 1, NULL, 0);
+	e = exit_event(1, "", 2, 0, 0);
+	memcpy(e.comm, "0123456789abcdef", 16);
+	job__add_exit(&job, &e);
+	e = exit_event(1, "a\"\\\n\xff", 1, 0, 0);
+	job__add_exit(&job, &e);
+	assert_int_equal(job__top_commands(&job, top, 2), 2);
+	assert_string_equal(top[0]->comm, "0123456789abcdef");
+	assert_string_equal(top[1]->comm, "a\"\\\n\xff");
+	job__free(&job);
+}
+
+struct split_case {
+	__u64 total, utime, stime, want_user, want_system;
+};
+
+static void test_cpu_split(void **state)
+{
+	static const struct split_case cases[] = {
+		{ 1000, 0, 0, 1000, 0 }, /* no tick seen: all user, as cputime_adjust */
+		{ 1000, 500, 0, 1000, 0 },
+		{ 1000, 0, 500, 0, 1000 },
+		{ 1000, 300, 100, 750, 250 },
+		{ 999, 1, 2, 333, 666 },
+		{ 0, 10, 10, 0, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct jt_job_stats s = { .cpu_ns = cases[i].total,
+					  .utime_ns = cases[i].utime,
+					  .stime_ns = cases[i].stime };
+		__u64 u, sy;
+
+		job__cpu_split(&s, &u, &sy);
+		assert_int_equal(u, cases[i].want_user);
+		assert_int_equal(sy, cases[i].want_system);
+		assert_int_equal(u + sy, cases[i].total);
+	}
+}
+
+static void test_exit_codes(void **state)
+{
+	assert_int_equal(job__exit_code(0), 0);
+	assert_int_equal(job__exit_code(3 << 8), 3);
+	assert_int_equal(job__exit_code(255 << 8), 255);
+	assert_int_equal(job__exit_code(SIGKILL), 128 + SIGKILL);
+	assert_int_equal(job__exit_code(SIGSEGV | 0x80), 128 + SIGSEGV);
+}
+
+static void fill_job(struct job *job, char **argv, int argc)
+{
+	struct jt_exit_event e;
+
+	job__init(job, 1, argv, argc);
+	job->root_pid = 4242;
+	job->root_exited = true;
+	job->root_status = 2 << 8;
+	job->start_ns = 1000000000ULL;
+	job->root_end_ns = 3500000000ULL;
+	job->end_ns = 4000000000ULL;
+	job->stats = (struct jt_job_stats){
+		.root_tgid = 4242,
+		.procs_started = 12,
+		.procs_exited = 12,
+		.threads_started = 3,
+		.execs = 5,
+		.exit_ok = 9,
+		.exit_error = 2,
+		.exit_signal = 1,
+		.max_alive = 4,
+		.outlived_root = 2,
+		.cpu_ns = 2000000000ULL,
+		.utime_ns = 300,
+		.stime_ns = 100,
+		.peak_rss_bytes = 3 << 20,
+		.read_bytes = 4096,
+		.write_bytes = 8192,
+		.read_chars = 100,
+		.write_chars = 200,
+		.events_sent = 10,
+		.events_lost = 2,
+	};
+	e = exit_event(1, "a\"b\\c\nd\xff", 1500000000ULL, 3 << 20, 0);
+	job__add_exit(job, &e);
+	for (int i = 0; i < 9; i++) {
+		e = exit_event(1, "sh", 10, 1 << 20, 0);
+		job__add_exit(job, &e);
+	}
+}
+
+static void test_report_json(void **state)
+{
+	char *argv[] = { "sh", "-c", "echo \"hi\"\n\xfe", NULL };
+	struct capture cap;
+	json_error_t err;
+	struct job job;
+	json_t *r, *v;
+
+	fill_job(&job, argv, 3);
+	capture__open(&cap);
+	assert_int_equal(report__write_json(cap.f, &job, 10), 0);
+	capture__close(&cap);
+
+	r = json_loads(cap.buf, 0, &err);
+	if (!r)
+		fail_msg("invalid JSON: %s in %s", err.text, cap.buf);
+	v = json_object_get(json_object_get(r, "job"), "command");
+	assert_int_equal(json_array_size(v), 3);
+	assert_string_equal(json_string_value(json_array_get(v, 2)), "echo \"hi\"\n\xef\xbf\xbd");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "job"), "root_pid")),
+			 4242);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(r, "job"), "exit_code")), 2);
+	assert_true(json_is_null(json_object_get(json_object_get(r, "job"), "signal")));
+	assert_true(fabs(json_number_value(json_object_get(json_object_get(r, "job"), "wall_s")) -
+			 3.0) < 1e-9);
+	v = json_object_get(r, "processes");
+	assert_int_equal(json_integer_value(json_object_get(v, "started")), 12);
+	assert_int_equal(json_integer_value(json_object_get(v, "outlived_root")), 2);
+	assert_int_equal(json_integer_value(json_object_get(v, "max_alive")), 4);
+	assert_int_equal(json_integer_value(json_object_get(v, "exit_signal")), 1);
+	v = json_object_get(r, "cpu");
+	assert_true(fabs(json_number_value(json_object_get(v, "user_s")) - 1.5) < 1e-9);
+	assert_true(fabs(json_number_value(json_object_get(v, "system_s")) - 0.5) < 1e-9);
+	assert_true(fabs(json_number_value(json_object_get(v, "total_s")) - 2.0) < 1e-9);
+	v = json_object_get(r, "events");
+	assert_int_equal(json_integer_value(json_object_get(v, "lost")), 2);
+	assert_true(json_is_false(json_object_get(v, "complete")));
+	v = json_object_get(r, "commands");
+	assert_int_equal(json_array_size(v), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "comm")),
+			    "a\"b\\c\nd\xef\xbf\xbd");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 1), "processes")), 9);
+	json_decref(r);
+	capture__free(&cap);
+	job__free(&job);
+}
+
+static void test_report_text(void **state)
+{
+	char *argv[] = { "sh", "-c", "x\n\x1b[2J", NULL };
+	struct capture cap;
+	struct job job;
+	const char *out;
+
+	fill_job(&job, argv, 3);
+	capture__open(&cap);
+	assert_int_equal(report__write_text(cap.f, &job, 10), 0);
+	out = capture__close(&cap);
+	assert_non_null(strstr(out, "jobtrace: sh -c x\\x0a\\x1b[2J (root pid 4242) exited with "
+				    "status 2 after 2.500 s\n"));
+	assert_non_null(strstr(out, "12 started, 12 exited, 2 outlived the root, 4 alive at most"));
+	assert_non_null(strstr(out, "9 ok, 2 non-zero, 1 killed by a signal"));
+	assert_non_null(strstr(out, "1.500 s user, 0.500 s system, 2.000 s total"));
+	assert_non_null(strstr(out, "3.0 MiB peak RSS"));
+	assert_non_null(strstr(out, "a\"b\\\\c\\x0ad\\xff"));
+	assert_non_null(strstr(out, "this report is incomplete: 2 of 12 exit records were lost"));
+	/* No raw control byte from a name reaches the terminal. */
+	assert_null(strchr(out, '\x1b'));
+	capture__free(&cap);
+
+	job.stats.events_lost = 0;
+	job.root_status = SIGKILL;
+	capture__open(&cap);
+	assert_int_equal(report__write_text(cap.f, &job, 0), 0);
+	out = capture__close(&cap);
+	assert_non_null(strstr(out, "was killed by signal 9 (Killed)"));
+	assert_null(strstr(out, "incomplete"));
+	assert_null(strstr(out, "COMMAND"));
+	capture__free(&cap);
+	job__free(&job);
+}
+
+static void test_bytes_format(void **state)
+{
+	char b[32];
+
+	assert_string_equal(report__bytes(b, sizeof(b), 0), "0 B");
+	assert_string_equal(report__bytes(b, sizeof(b), 1023), "1023 B");
+	assert_string_equal(report__bytes(b, sizeof(b), 1536), "1.5 KiB");
+	assert_string_equal(report__bytes(b, sizeof(b), 5ULL << 30), "5.0 GiB");
+	assert_string_equal(report__bytes(b, sizeof(b), UINT64_MAX), "16.0 EiB");
+}
+
+static void test_decode_rejects_foreign_records(void **state)
+{
+	struct jt_exit_event e = exit_event(1, "x", 1, 1, 0), out;
+
+	assert_int_equal(lineage__decode_exit(&e, sizeof(e), &out), 0);
+	assert_int_equal(out.cpu_ns, 1);
+	assert_int_equal(lineage__decode_exit(&e, sizeof(e) - 1, &out), -EPROTO);
+	e.version = JT_ABI_VERSION + 1;
+	assert_int_equal(lineage__decode_exit(&e, sizeof(e), &out), -EPROTO);
+	e.version = JT_ABI_VERSION;
+	e.type = 99;
+	assert_int_equal(lineage__decode_exit(&e, sizeof(e), &out), -EPROTO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_commands_aggregate_and_sort),
+		cmocka_unit_test(test_command_table_grows),
+		cmocka_unit_test(test_full_and_hostile_comm),
+		cmocka_unit_test(test_cpu_split),
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_report_json),
+		cmocka_unit_test(test_report_text),
+		cmocka_unit_test(test_bytes_format),
+		cmocka_unit_test(test_decode_rejects_foreign_records),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
