@@ -436,11 +436,12 @@ int netdev__addrs_from_ifaddrs(const struct ifaddrs *list, struct netdev_addr_ta
 		a->family = sa->sa_family;
 		a->prefix_len = -1;
 		if (sa->sa_family == AF_INET) {
+			const struct sockaddr_in *mask4 = (const struct sockaddr_in *)nm;
+
 			src = &((const struct sockaddr_in *)sa)->sin_addr;
 			if (nm && nm->sa_family == AF_INET)
-				a->prefix_len = prefix_len(
-					(const unsigned char *)&((const struct sockaddr_in *)nm)->sin_addr,
-					4);
+				a->prefix_len =
+					prefix_len((const unsigned char *)&mask4->sin_addr, 4);
 		} else {
 			const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
 

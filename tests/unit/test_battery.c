@@ -67,7 +67,8 @@ static void test_battery_table(void **state)
 		    b.percent_source != c->percent_source || b.plugged != c->plugged ||
 		    b.time != c->time || b.time_source != c->time_source ||
 		    b.time_left_s != c->time_left_s)
-			fail_msg("%s: present %d '%s' %g%% (src %d) plugged %d time %d (src %d) %llu s",
+			fail_msg("%s: present %d '%s' %g%% (src %d) plugged %d time %d (src %d) "
+				 "%llu s",
 				 c->name, b.present, b.name, b.percent, b.percent_source,
 				 b.plugged, b.time, b.time_source,
 				 (unsigned long long)b.time_left_s);

@@ -11,10 +11,10 @@
 #include "jobtrace/util.h"
 
 #define NET FIXTURES "/net"
-#define HDR                                                                                        \
-	"Inter-|   Receive                                                |  Transmit\n"             \
-	" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "  \
-	"drop fifo colls carrier compressed\n"
+#define HDR                                                                      \
+	"Inter-|   Receive                                                |  Transmit\n" \
+	" face |bytes    packets errs drop fifo frame compressed multicast|bytes    "  \
+	"packets errs drop fifo colls carrier compressed\n"
 #define SEQ16 " 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16"
 #define C16 { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 }
 
