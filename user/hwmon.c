@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Temperatures and fans from /sys/class/hwmon (Documentation/hwmon/sysfs-interface.rst),
+ * with /sys/class/thermal zones as the fallback when no chip has a temperature.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobtrace/hwmon.h"
+#include "jobtrace/sysfs_attr.h"
+#include "jobtrace/util.h"
+
+/* sysfs indices are small; a bound keeps "%u" and the arrays honest. */
+#define MAX_INDEX 100000
+
+struct index_list {
+	unsigned int *v;
+	size_t n;
+	size_t cap;
+};
+
+static int index_list__add(struct index_list *l, unsigned int idx)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		unsigned int *v = reallocarray(l->v, ncap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = idx;
+	return 0;
+}
+
+static void index_list__free(struct index_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+/* The N of a name "<prefix>N<suffix>", or -1. Only plain decimal digits count. */
+static long match_index(const char *name, const char *prefix, const char *suffix)
+{
+	size_t plen = strlen(prefix);
+	const char *p = name + plen;
+	long idx = 0;
+
+	if (strncmp(name, prefix, plen) || *p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		idx = idx * 10 + (*p - '0');
+		if (idx >= MAX_INDEX)
+			return -1;
+	}
+	return strcmp(p, suffix) ? -1 : idx;
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The indices of the entries of @dirfd named <prefix>N<suffix>, sorted by N:
+ * readdir() order is arbitrary and "hwmon10" sorts before "hwmon2" as text.
+ */
+static int list_indices(int dirfd, const char *prefix, const char *suffix, struct index_list *l)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd, err = 0;
+
+	l->v = NULL;
+	l->n = l->cap = 0;
+	/* fdopendir() takes the fd it is given; the caller keeps @dirfd. */
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while ((errno = 0, de = readdir(dir))) {
+		long idx = match_index(de->d_name, prefix, suffix);
+
+		if (idx < 0)
+			continue;
+		err = index_list__add(l, (unsigned int)idx);
+		if (err)
+			goto close_dir;
+	}
+	if (errno)
+		err = -errno;
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_uint);
+
+close_dir:
+	closedir(dir);
+	if (err)
+		index_list__free(l);
+	return err;
+}
+
+static int push_temp(struct hwmon_readings *r, size_t *cap, const struct hwmon_temp *t)
+{
+	if (r->n_temps == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct hwmon_temp *v = reallocarray(r->temps, ncap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->temps = v;
+		*cap = ncap;
+	}
+	r->temps[r->n_temps++] = *t;
+	return 0;
+}
+
+static int push_fan(struct hwmon_readings *r, size_t *cap, const struct hwmon_fan *f)
+{
+	if (r->n_fans == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct hwmon_fan *v = reallocarray(r->fans, ncap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->fans = v;
+		*cap = ncap;
+	}
+	r->fans[r->n_fans++] = *f;
+	return 0;
+}
+
+/* A millidegree attribute as °C, or NaN when it is absent or unreadable. */
+static double read_celsius(int dirfd, const char *path)
+{
+	long long mc;
+
+	if (sysfs_attr__read_s64(dirfd, path, &mc))
+		return NAN;
+	return (double)mc / 1000.0;
+}
+
+/* A label attribute, or false when it is absent, unreadable or empty. */
+static bool read_label(int dirfd, const char *path, char *buf, size_t size)
+{
+	return !sysfs_attr__read_str(dirfd, path, buf, size) && buf[0];
+}
+
+struct scan {
+	struct hwmon_readings *r;
+	size_t temps_cap;
+	size_t fans_cap;
+};
+
+static int read_chip_temps(struct scan *s, int attr_fd, const char *chip, const char *dir)
+{
+	struct index_list idx;
+	char path[64];
+	int err;
+
+	err = list_indices(attr_fd, "temp", "_input", &idx);
+	if (err)
+		return err;
+	for (size_t i = 0; i < idx.n; i++) {
+		unsigned int n = idx.v[i];
+		struct hwmon_temp t = { .index = n };
+		long long mc;
+
+		snprintf(path, sizeof(path), "temp%u_input", n);
+		/* A sensor can fail with EIO or ENODATA at any read: skip it, count it. */
+		if (sysfs_attr__read_s64(attr_fd, path, &mc)) {
+			s->r->n_broken++;
+			continue;
+		}
+		t.current_celsius = (double)mc / 1000.0;
+		snprintf(t.chip, sizeof(t.chip), "%s", chip);
+		snprintf(t.dir, sizeof(t.dir), "%s", dir);
+		snprintf(path, sizeof(path), "temp%u_label", n);
+		if (!read_label(attr_fd, path, t.label, sizeof(t.label)))
+			snprintf(t.label, sizeof(t.label), "%.40s temp%u", chip, n);
+		/*
+		 * psutil copies high into critical (and back) when a chip has
+		 * only one of them. We do not: a missing tempN_crit means the
+		 * chip has no such limit, and a consumer that alarms on
+		 * "critical" must not fire at a mere "max" the driver set.
+		 */
+		snprintf(path, sizeof(path), "temp%u_max", n);
+		t.high_celsius = read_celsius(attr_fd, path);
+		snprintf(path, sizeof(path), "temp%u_crit", n);
+		t.critical_celsius = read_celsius(attr_fd, path);
+		err = push_temp(s->r, &s->temps_cap, &t);
+		if (err)
+			break;
+	}
+	index_list__free(&idx);
+	return err;
+}
+
+static int read_chip_fans(struct scan *s, int attr_fd, const char *chip, const char *dir)
+{
+	struct index_list idx;
+	char path[64];
+	int err;
+
+	err = list_indices(attr_fd, "fan", "_input", &idx);
+	if (err)
+		return err;
+	for (size_t i = 0; i < idx.n; i++) {
+		unsigned int n = idx.v[i];
+		struct hwmon_fan f = { .index = n };
+		unsigned long long rpm;
+
+		snprintf(path, sizeof(path), "fan%u_input", n);
+		if (sysfs_attr__read_u64(attr_fd, path, &rpm)) {
+			s->r->n_broken++;
+			continue;
+		}
+		f.rpm = rpm;
+		snprintf(f.chip, sizeof(f.chip), "%s", chip);
+		snprintf(f.dir, sizeof(f.dir), "%s", dir);
+		snprintf(path, sizeof(path), "fan%u_label", n);
+		if (!read_label(attr_fd, path, f.label, sizeof(f.label)))
+			snprintf(f.label, sizeof(f.label), "%.40s fan%u", chip, n);
+		err = push_fan(s->r, &s->fans_cap, &f);
+		if (err)
+			break;
+	}
+	index_list__free(&idx);
+	return err;
+}
+
+/* Whether @dirfd holds any tempN_input or fanN_input. */
+static int has_inputs(int dirfd)
+{
+	struct index_list l;
+	int err;
+	bool any;
+
+	err = list_indices(dirfd, "temp", "_input", &l);
+	if (err)
+		return err;
+	any = l.n > 0;
+	index_list__free(&l);
+	if (any)
+		return 1;
+	err = list_indices(dirfd, "fan", "_input", &l);
+	if (err)
+		return err;
+	any = l.n > 0;
+	index_list__free(&l);
+	return any;
+}
+
+static int read_chip(struct scan *s, int class_fd, unsigned int n)
+{
+	char dir[32], chip[HWMON_NAME_SIZE];
+	int chip_fd, attr_fd, err;
+
+	snprintf(dir, sizeof(dir), "hwmon%u", n);
+	chip_fd = openat(class_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (chip_fd < 0)
+		return errno == ENOENT ? 0 : -errno; /* unregistered since the listing */
+	/*
+	 * Since Linux 3.x drivers put their attributes on the hwmon device;
+	 * older ones (and some out-of-tree ones) on the parent, reached as
+	 * device/. Read one place only: when both carry the files, they are the
+	 * same sensors twice (psutil had to deduplicate them, #1708).
+	 */
+	attr_fd = chip_fd;
+	err = has_inputs(chip_fd);
+	if (err < 0)
+		goto close_chip;
+	if (err == 0) {
+		int dev_fd = openat(chip_fd, "device", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dev_fd >= 0)
+			attr_fd = dev_fd;
+	}
+	if (sysfs_attr__read_str(chip_fd, "name", chip, sizeof(chip)) || !chip[0])
+		if (sysfs_attr__read_str(attr_fd, "name", chip, sizeof(chip)) || !chip[0])
+			snprintf(chip, sizeof(chip), "%s", dir);
+	err = read_chip_temps(s, attr_fd, chip, dir);
+	if (!err)
+		err = read_chip_fans(s, attr_fd, chip, dir);
+	if (attr_fd != chip_fd)
+		close(attr_fd);
+
+close_chip:
+	close(chip_fd);
+	return err;
+}
+
+/* Opens class/@name under the sys root: 0 with *fd = -1 when it does not exist. */
+static int open_class(int sys_fd, const char *name, int *fd)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "class/%s", name);
+	*fd = openat(sys_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd >= 0)
+		return 0;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int read_hwmon(struct scan *s, int sys_fd)
+{
+	struct index_list chips;
+	int class_fd, err;
+
+	err = open_class(sys_fd, "hwmon", &class_fd);
+	if (err || class_fd < 0)
+		return err;
+	err = list_indices(class_fd, "hwmon", "", &chips);
+	if (err)
+		goto close_class;
+	for (size_t i = 0; i < chips.n && !err; i++)
+		err = read_chip(s, class_fd, chips.v[i]);
+	index_list__free(&chips);
+
+close_class:
+	close(class_fd);
+	return err;
+}
+
+/*
+ * The first "critical" and the first "hot" trip point of a zone. Passive and
+ * active trips are cooling steps, not limits, so they are not reported.
+ */
+static int read_trips(int zone_fd, struct hwmon_temp *t)
+{
+	struct index_list trips;
+	char path[64], type[32];
+	int err;
+
+	t->high_celsius = NAN;
+	t->critical_celsius = NAN;
+	err = list_indices(zone_fd, "trip_point_", "_type", &trips);
+	if (err)
+		return err;
+	for (size_t i = 0; i < trips.n; i++) {
+		double *slot;
+
+		snprintf(path, sizeof(path), "trip_point_%u_type", trips.v[i]);
+		if (sysfs_attr__read_str(zone_fd, path, type, sizeof(type)))
+			continue;
+		if (!strcmp(type, "critical"))
+			slot = &t->critical_celsius;
+		else if (!strcmp(type, "hot"))
+			slot = &t->high_celsius;
+		else
+			continue;
+		if (!isnan(*slot))
+			continue;
+		snprintf(path, sizeof(path), "trip_point_%u_temp", trips.v[i]);
+		*slot = read_celsius(zone_fd, path);
+	}
+	index_list__free(&trips);
+	return 0;
+}
+
+static int read_thermal(struct scan *s, int sys_fd)
+{
+	struct index_list zones;
+	int class_fd, err;
+
+	err = open_class(sys_fd, "thermal", &class_fd);
+	if (err || class_fd < 0)
+		return err;
+	/* cooling_deviceN share the directory; only zones have temperatures. */
+	err = list_indices(class_fd, "thermal_zone", "", &zones);
+	if (err)
+		goto close_class;
+	for (size_t i = 0; i < zones.n && !err; i++) {
+		struct hwmon_temp t = { .index = zones.v[i] };
+		long long mc;
+		int zone_fd;
+
+		snprintf(t.dir, sizeof(t.dir), "thermal_zone%u", zones.v[i]);
+		zone_fd = openat(class_fd, t.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (zone_fd < 0) {
+			if (errno != ENOENT)
+				err = -errno;
+			continue;
+		}
+		/* A disabled zone or a sleeping device (iwlwifi) fails here. */
+		if (sysfs_attr__read_s64(zone_fd, "temp", &mc)) {
+			s->r->n_broken++;
+			close(zone_fd);
+			continue;
+		}
+		t.current_celsius = (double)mc / 1000.0;
+		if (sysfs_attr__read_str(zone_fd, "type", t.chip, sizeof(t.chip)) || !t.chip[0])
+			snprintf(t.chip, sizeof(t.chip), "%s", t.dir);
+		/* Zones have no labels; the directory names the sensor uniquely. */
+		snprintf(t.label, sizeof(t.label), "%s", t.dir);
+		err = read_trips(zone_fd, &t);
+		close(zone_fd);
+		if (!err)
+			err = push_temp(s->r, &s->temps_cap, &t);
+	}
+	index_list__free(&zones);
+
+close_class:
+	close(class_fd);
+	return err;
+}
+
+int hwmon__read(int sys_fd, struct hwmon_readings *r)
+{
+	struct scan s = { .r = r };
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = read_hwmon(&s, sys_fd);
+	if (!err && r->n_temps == 0) {
+		r->from_thermal = true;
+		err = read_thermal(&s, sys_fd);
+		if (!err && r->n_temps == 0)
+			r->from_thermal = false;
+	}
+	if (err)
+		hwmon_readings__free(r);
+	return err;
+}
+
+void hwmon_readings__free(struct hwmon_readings *r)
+{
+	if (!r)
+		return;
+	free(r->temps);
+	free(r->fans);
+	memset(r, 0, sizeof(*r));
+}
