@@ -37,7 +37,8 @@ static bool token_u64(const char *s, const char *end, __u64 *v)
 	for (; s < end; s++) {
 		if (*s < '0' || *s > '9')
 			return false;
-		if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, (__u64)(*s - '0'), &n))
+		if (__builtin_mul_overflow(n, 10, &n) ||
+		    __builtin_add_overflow(n, (__u64)(*s - '0'), &n))
 			return false;
 	}
 	*v = n;

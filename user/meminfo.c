@@ -59,7 +59,8 @@ static int parse_u64(const char **p, const char *end, __u64 *v)
 	if (s == end || *s < '0' || *s > '9')
 		return -EINVAL;
 	for (; s < end && *s >= '0' && *s <= '9'; s++) {
-		if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, (__u64)(*s - '0'), &n))
+		if (__builtin_mul_overflow(n, 10, &n) ||
+		    __builtin_add_overflow(n, (__u64)(*s - '0'), &n))
 			return -ERANGE;
 	}
 	*p = s;

@@ -42,26 +42,26 @@ struct disk_stats {
 	__u32 kind;    /* enum disk_kind */
 	__u32 stacked; /* 1 if sysfs lists slaves (dm, md): its I/O is theirs too */
 	__u32 __pad;
-	__u64 reads;		/* (4) */
-	__u64 reads_merged;	/* (5) */
-	__u64 read_sectors;	/* (6) */
+	__u64 reads;	    /* (4) */
+	__u64 reads_merged; /* (5) */
+	__u64 read_sectors; /* (6) */
 	__u64 read_bytes;
-	__u64 read_ms;		/* (7) */
-	__u64 writes;		/* (8) */
-	__u64 writes_merged;	/* (9) */
-	__u64 write_sectors;	/* (10) */
+	__u64 read_ms;	     /* (7) */
+	__u64 writes;	     /* (8) */
+	__u64 writes_merged; /* (9) */
+	__u64 write_sectors; /* (10) */
 	__u64 write_bytes;
-	__u64 write_ms;		/* (11) */
-	__u64 in_flight;	/* (12) */
-	__u64 busy_ms;		/* (13) io_ticks */
-	__u64 weighted_ms;	/* (14) time_in_queue */
-	__u64 discards;		/* (15) 4.18+ */
-	__u64 discards_merged;	/* (16) */
-	__u64 discard_sectors;	/* (17) */
+	__u64 write_ms;	       /* (11) */
+	__u64 in_flight;       /* (12) */
+	__u64 busy_ms;	       /* (13) io_ticks */
+	__u64 weighted_ms;     /* (14) time_in_queue */
+	__u64 discards;	       /* (15) 4.18+ */
+	__u64 discards_merged; /* (16) */
+	__u64 discard_sectors; /* (17) */
 	__u64 discard_bytes;
-	__u64 discard_ms;	/* (18) */
-	__u64 flushes;		/* (19) 5.5+ */
-	__u64 flush_ms;		/* (20) */
+	__u64 discard_ms; /* (18) */
+	__u64 flushes;	  /* (19) 5.5+ */
+	__u64 flush_ms;	  /* (20) */
 };
 
 struct diskstats {

@@ -26,7 +26,7 @@ enum meminfo_field {
 	MEMINFO_INACTIVE_FILE,
 	MEMINFO_SWAP_TOTAL,
 	MEMINFO_SWAP_FREE,
-	MEMINFO_PSWPIN,  /* /proc/vmstat */
+	MEMINFO_PSWPIN,	 /* /proc/vmstat */
 	MEMINFO_PSWPOUT, /* /proc/vmstat */
 	MEMINFO__NR_FIELDS,
 };
@@ -47,9 +47,9 @@ struct meminfo {
 	__u64 available_bytes; /* clamped to [0, total_bytes] */
 	__u64 used_bytes;      /* total - available, as free(1) >= 4.0 shows it */
 	__u64 buffers_bytes;
-	__u64 cached_bytes;    /* Cached + SReclaimable, as free(1) shows it */
+	__u64 cached_bytes;	/* Cached + SReclaimable, as free(1) shows it */
 	__u64 page_cache_bytes; /* the raw Cached line */
-	__u64 shared_bytes;    /* Shmem */
+	__u64 shared_bytes;	/* Shmem */
 	__u64 slab_bytes;
 	__u64 sreclaimable_bytes;
 	__u64 active_bytes;
