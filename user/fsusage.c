@@ -206,7 +206,8 @@ int mountinfo__parse(const char *buf, size_t len, struct mountinfo *mi)
 	mi->strings = malloc(len + 1);
 	if (!mi->strings)
 		return -ENOMEM;
-	memcpy(mi->strings, buf, len);
+	if (len)
+		memcpy(mi->strings, buf, len); /* buf may be NULL when len is 0 */
 	mi->strings[len] = '\0';
 	pos = mi->strings;
 	end = mi->strings + len;

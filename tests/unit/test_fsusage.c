@@ -238,6 +238,11 @@ static void test_mountinfo_fixture(void **state)
 	assert_null(mi.mounts);
 	mountinfo__free(&mi);
 	mountinfo__free(NULL);
+
+	assert_int_equal(mountinfo__parse(NULL, 0, &mi), 0);
+	assert_int_equal(mi.nr, 0);
+	assert_int_equal(mi.bad_lines, 0);
+	mountinfo__free(&mi);
 }
 
 /*
