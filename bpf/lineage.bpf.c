@@ -37,9 +37,13 @@ struct {
 	__type(value, struct jt_task);
 } tasks SEC(".maps");
 
+/*
+ * Preallocated up to a size (an insert then takes a free element from a
+ * per-CPU list instead of calling the allocator: a third of a fork's cost);
+ * larger maps are allocated as used. The loader decides, see user/lineage.c.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 32768); /* pid_max, set by the loader */
 	__type(key, struct jt_proc_key);
 	__type(value, struct jt_proc);
@@ -47,15 +51,29 @@ struct {
 
 /*
  * Indexed by job id: an array lookup is inlined by the verifier, and
- * sched_switch does one for every switch of a tracked task. A slot whose
- * root_tgid is 0 holds no job.
+ * sched_switch does one for every switch of a tracked task. What must be one
+ * number across CPUs lives in `jobs`; everything additive in `job_totals`,
+ * one copy per CPU, so hot paths never bounce a cache line between CPUs.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 64); /* --max-jobs */
 	__type(key, __u32);
-	__type(value, struct jt_job_stats);
+	__type(value, struct jt_job);
 } jobs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 64); /* as jobs */
+	__type(key, __u32);
+	__type(value, struct jt_job_totals);
+} job_totals SEC(".maps");
+
+/* A tracked task's job: its shared state and this CPU's totals. */
+struct job_ref {
+	struct jt_job *job;
+	struct jt_job_totals *tot;
+};
 
 static __always_inline void atomic_max(__u64 *p, __u64 v)
 {
@@ -81,20 +99,21 @@ static __always_inline struct jt_proc_key proc_key_of(struct task_struct *t)
 	return key;
 }
 
-static __always_inline struct jt_job_stats *job_of(const struct jt_task *st)
+static __always_inline bool job_of(const struct jt_task *st, struct job_ref *ref)
 {
 	__u32 slot = (__u32)st->job_id;
-	struct jt_job_stats *job = bpf_map_lookup_elem(&jobs, &slot);
 
-	if (!job || !job->root_tgid) {
+	ref->job = bpf_map_lookup_elem(&jobs, &slot);
+	ref->tot = bpf_map_lookup_elem(&job_totals, &slot);
+	if (!ref->job || !ref->tot || !ref->job->root_tgid) {
 		COUNT(jobs_missing);
-		return NULL;
+		return false;
 	}
-	return job;
+	return true;
 }
 
 static __always_inline void proc_insert(struct task_struct *t, struct task_struct *parent,
-					struct jt_job_stats *job, __u64 job_id)
+					struct jt_job_totals *tot, __u64 job_id)
 {
 	struct jt_proc_key key = proc_key_of(t);
 	struct jt_proc proc = {
@@ -109,28 +128,27 @@ static __always_inline void proc_insert(struct task_struct *t, struct task_struc
 	err = bpf_map_update_elem(&procs, &key, &proc, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		COUNT(procs_map_full);
-		__sync_fetch_and_add(&job->procs_map_full, 1);
+		__sync_fetch_and_add(&tot->procs_map_full, 1);
 	}
 }
 
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
 	struct jt_task *pst, *cst;
-	struct jt_job_stats *job;
 	struct jt_proc_key key;
 	struct jt_proc *proc;
+	struct job_ref ref;
 	__s64 alive;
 
 	pst = bpf_task_storage_get(&tasks, parent, NULL, 0);
-	if (!pst)
+	if (!pst || !pst->job_id)
 		return 0;
-	job = job_of(pst);
-	if (!job)
+	if (!job_of(pst, &ref))
 		return 0;
 	cst = bpf_task_storage_get(&tasks, child, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cst) {
 		COUNT(untracked);
-		__sync_fetch_and_add(&job->untracked, 1);
+		__sync_fetch_and_add(&ref.tot->untracked, 1);
 		return 0;
 	}
 	cst->job_id = pst->job_id;
@@ -138,17 +156,17 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 
 	if (BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid)) {
 		/* CLONE_THREAD: a thread of an existing process. */
-		__sync_fetch_and_add(&job->threads_started, 1);
+		__sync_fetch_and_add(&ref.tot->threads_started, 1);
 		key = proc_key_of(child);
 		proc = bpf_map_lookup_elem(&procs, &key);
 		if (proc)
 			__sync_fetch_and_add(&proc->threads, 1);
 		return 0;
 	}
-	__sync_fetch_and_add(&job->procs_started, 1);
-	alive = __sync_fetch_and_add(&job->alive, 1) + 1;
-	atomic_max(&job->max_alive, (__u64)alive);
-	proc_insert(child, parent, job, pst->job_id);
+	__sync_fetch_and_add(&ref.tot->procs_started, 1);
+	alive = __sync_fetch_and_add(&ref.job->alive, 1) + 1;
+	atomic_max(&ref.job->max_alive, (__u64)alive);
+	proc_insert(child, parent, ref.tot, pst->job_id);
 	return 0;
 }
 
@@ -160,23 +178,22 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 
 static __always_inline int on_exec(struct task_struct *p)
 {
-	struct jt_job_stats *job;
 	struct jt_proc_key key;
 	struct jt_proc *proc;
+	struct job_ref ref;
 	struct jt_task *st;
 
 	st = bpf_task_storage_get(&tasks, p, NULL, 0);
-	if (!st)
+	if (!st || !st->job_id)
 		return 0;
-	job = job_of(st);
-	if (!job)
+	if (!job_of(st, &ref))
 		return 0;
-	__sync_fetch_and_add(&job->execs, 1);
+	__sync_fetch_and_add(&ref.tot->execs, 1);
 	key = proc_key_of(p);
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (!proc) {
 		/* A job's root was registered from user space: its entry starts here. */
-		proc_insert(p, BPF_CORE_READ(p, real_parent), job, st->job_id);
+		proc_insert(p, BPF_CORE_READ(p, real_parent), ref.tot, st->job_id);
 		return 0;
 	}
 	BPF_CORE_READ_STR_INTO(&proc->comm, p, comm);
@@ -244,9 +261,11 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 }
 
 static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
-				      struct jt_job_stats *job, struct jt_proc *proc,
+				      const struct job_ref *ref, struct jt_proc *proc,
 				      const struct jt_proc_key *key)
 {
+	struct jt_job_totals *tot = ref->tot;
+	struct jt_job *job = ref->job;
 	struct jt_exit_event *e;
 	__u64 peak_bytes;
 	__u8 rss_source;
@@ -255,12 +274,12 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 	__s64 left;
 
 	if (status & 0x7f)
-		__sync_fetch_and_add(&job->exit_signal, 1);
+		__sync_fetch_and_add(&tot->exit_signal, 1);
 	else if (status & 0xff00)
-		__sync_fetch_and_add(&job->exit_error, 1);
+		__sync_fetch_and_add(&tot->exit_error, 1);
 	else
-		__sync_fetch_and_add(&job->exit_ok, 1);
-	__sync_fetch_and_add(&job->procs_exited, 1);
+		__sync_fetch_and_add(&tot->exit_ok, 1);
+	__sync_fetch_and_add(&tot->procs_exited, 1);
 
 	if (st->rss_source == JT_RSS_MM_HIWATER) {
 		peak_bytes = st->peak_rss_pages * targ_page_size;
@@ -269,9 +288,9 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		peak_bytes = BPF_CORE_READ(p, signal, maxrss) * targ_page_size;
 		rss_source = JT_RSS_SIGNAL_MAXRSS;
 	}
-	atomic_max(&job->peak_rss_bytes, peak_bytes);
+	atomic_max(&tot->peak_rss_bytes, peak_bytes);
 
-	e = ring_reserve(job, sizeof(*e));
+	e = ring_reserve(tot, sizeof(*e));
 	if (e) {
 		__builtin_memset(e, 0, sizeof(*e));
 		e->version = JT_ABI_VERSION;
@@ -303,7 +322,7 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		/* The name it ends with: exec and prctl(PR_SET_NAME) both change it. */
 		BPF_CORE_READ_STR_INTO(&e->comm, p, group_leader, comm);
 		/* Wake the reader when it may be waiting for this record. */
-		ring_submit(e, job, is_root || job->alive <= 1);
+		ring_submit(e, tot, is_root || job->alive <= 1);
 	}
 
 	/* After the record is in the ring: a reader that sees 0 alive has it all. */
@@ -316,7 +335,7 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 
 /* @p is gone for good: fold its final accounting into its process and job. */
 static __always_inline void close_thread(struct task_struct *p, struct jt_task *st,
-					 struct jt_job_stats *job, __u64 runtime)
+					 const struct job_ref *ref, __u64 runtime)
 {
 	struct jt_proc_key key = proc_key_of(p);
 	__u64 utime = BPF_CORE_READ(p, utime);
@@ -325,15 +344,16 @@ static __always_inline void close_thread(struct task_struct *p, struct jt_task *
 	__u64 wb = BPF_CORE_READ(p, ioac.write_bytes);
 	__u64 rc = BPF_CORE_READ(p, ioac.rchar);
 	__u64 wc = BPF_CORE_READ(p, ioac.wchar);
+	struct jt_job_totals *tot = ref->tot;
 	struct jt_proc *proc;
 
-	__sync_fetch_and_add(&job->exited_cpu_ns, runtime);
-	__sync_fetch_and_add(&job->utime_ns, utime);
-	__sync_fetch_and_add(&job->stime_ns, stime);
-	__sync_fetch_and_add(&job->read_bytes, rb);
-	__sync_fetch_and_add(&job->write_bytes, wb);
-	__sync_fetch_and_add(&job->read_chars, rc);
-	__sync_fetch_and_add(&job->write_chars, wc);
+	__sync_fetch_and_add(&tot->exited_cpu_ns, runtime);
+	__sync_fetch_and_add(&tot->utime_ns, utime);
+	__sync_fetch_and_add(&tot->stime_ns, stime);
+	__sync_fetch_and_add(&tot->read_bytes, rb);
+	__sync_fetch_and_add(&tot->write_bytes, wb);
+	__sync_fetch_and_add(&tot->read_chars, rc);
+	__sync_fetch_and_add(&tot->write_chars, wc);
 
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (proc) {
@@ -346,30 +366,29 @@ static __always_inline void close_thread(struct task_struct *p, struct jt_task *
 		__sync_fetch_and_add(&proc->write_chars, wc);
 	}
 	if (st->group_dead)
-		send_exit(p, st, job, proc, &key);
+		send_exit(p, st, ref, proc, &key);
 	/* A TASK_DEAD task never runs again; its storage goes with it. */
 	st->job_id = 0;
 }
 
 static __always_inline int on_switch_out(struct task_struct *prev)
 {
-	struct jt_job_stats *job;
+	struct job_ref ref;
 	struct jt_task *st;
 	__u64 runtime;
 
 	st = bpf_task_storage_get(&tasks, prev, NULL, 0);
 	if (!st || !st->job_id)
 		return 0;
-	job = job_of(st);
-	if (!job)
+	if (!job_of(st, &ref))
 		return 0;
 	runtime = BPF_CORE_READ(prev, se.sum_exec_runtime);
 	if (runtime > st->cpu_base_ns) {
-		__sync_fetch_and_add(&job->cpu_ns, runtime - st->cpu_base_ns);
+		__sync_fetch_and_add(&ref.tot->cpu_ns, runtime - st->cpu_base_ns);
 		st->cpu_base_ns = runtime;
 	}
 	if (st->exiting && (task_state(prev) & TASK_DEAD))
-		close_thread(prev, st, job, runtime);
+		close_thread(prev, st, &ref, runtime);
 	return 0;
 }
 

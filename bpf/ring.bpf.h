@@ -39,14 +39,14 @@ static __always_inline struct jt_counters *counters_this_cpu(void)
 			__c->field++;                                                  \
 	} while (0)
 
-static __always_inline void *ring_reserve(struct jt_job_stats *job, __u64 size)
+static __always_inline void *ring_reserve(struct jt_job_totals *tot, __u64 size)
 {
 	void *rec = bpf_ringbuf_reserve(&events, size, 0);
 
 	if (!rec) {
 		COUNT(events_lost);
-		if (job)
-			__sync_fetch_and_add(&job->events_lost, 1);
+		if (tot)
+			__sync_fetch_and_add(&tot->events_lost, 1);
 	}
 	return rec;
 }
@@ -55,15 +55,15 @@ static __always_inline void *ring_reserve(struct jt_job_stats *job, __u64 size)
  * Wakeups cost the reader a context switch each: batch them unless the record
  * is urgent (the reader waits for it) or enough data is pending.
  */
-static __always_inline void ring_submit(void *rec, struct jt_job_stats *job, bool urgent)
+static __always_inline void ring_submit(void *rec, struct jt_job_totals *tot, bool urgent)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	COUNT(events_sent);
-	if (job)
-		__sync_fetch_and_add(&job->events_sent, 1);
+	if (tot)
+		__sync_fetch_and_add(&tot->events_sent, 1);
 	bpf_ringbuf_submit(rec, flags);
 }
 

@@ -19,6 +19,8 @@
 #include "lineage.skel.h"
 
 #define DEFAULT_MAX_JOBS 64
+/* Above this many entries (about 22 MiB) the procs map is allocated as used. */
+#define PREALLOC_MAX_PROCS (128U * 1024)
 #define DEFAULT_RING_BYTES (1U << 20)
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
@@ -136,6 +138,7 @@ int lineage__decode_exit(const void *data, size_t size, struct jt_exit_event *ou
 
 struct lineage *lineage__open(const struct lineage_opts *opts)
 {
+	__u32 max_procs, max_jobs;
 	struct lineage *lt;
 	struct btf *vmlinux;
 	int err;
@@ -181,10 +184,13 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	}
 	lt->skel->rodata->targ_exit_has_group_dead = exit_has_group_dead(vmlinux);
 	lt->skel->rodata->targ_page_size = (__u64)sysconf(_SC_PAGESIZE);
-	bpf_map__set_max_entries(lt->skel->maps.procs,
-				 opts->max_procs ? opts->max_procs : lineage__pid_max(32768));
-	bpf_map__set_max_entries(lt->skel->maps.jobs,
-				 opts->max_jobs ? opts->max_jobs : DEFAULT_MAX_JOBS);
+	max_procs = opts->max_procs ? opts->max_procs : lineage__pid_max(32768);
+	bpf_map__set_max_entries(lt->skel->maps.procs, max_procs);
+	if (max_procs > PREALLOC_MAX_PROCS)
+		bpf_map__set_map_flags(lt->skel->maps.procs, BPF_F_NO_PREALLOC);
+	max_jobs = opts->max_jobs ? opts->max_jobs : DEFAULT_MAX_JOBS;
+	bpf_map__set_max_entries(lt->skel->maps.jobs, max_jobs);
+	bpf_map__set_max_entries(lt->skel->maps.job_totals, max_jobs);
 	bpf_map__set_max_entries(lt->skel->maps.events,
 				 round_up_pow2(opts->ring_bytes ? opts->ring_bytes :
 								  DEFAULT_RING_BYTES));
@@ -228,11 +234,27 @@ void lineage__free(struct lineage *lt)
 	free(lt);
 }
 
+/* Writes one job slot: its shared state, and its per-CPU totals zeroed but for @started. */
+static int job_slot_write(struct lineage *lt, __u32 slot, const struct jt_job *job, __u64 started)
+{
+	struct jt_job_totals *percpu;
+	int err = 0;
+
+	percpu = calloc((size_t)lt->ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	percpu[0].procs_started = started;
+	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.job_totals), &slot, percpu, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, job, BPF_ANY))
+		err = -errno;
+	free(percpu);
+	return err;
+}
+
 int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root)
 {
-	struct jt_job_stats stats = {
+	struct jt_job job = {
 		.root_tgid = (__u32)root,
-		.procs_started = 1,
 		.alive = 1,
 		.max_alive = 1,
 		.outlived_root = -1,
@@ -241,13 +263,11 @@ int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root)
 	struct jt_task task = { .job_id = job_id };
 	int pidfd, err;
 
-	__u32 slot = (__u32)job_id;
-
 	if (job_id == 0 || job_id >= bpf_map__max_entries(lt->skel->maps.jobs))
 		return -EINVAL;
-	err = bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, &stats, BPF_ANY);
+	err = job_slot_write(lt, (__u32)job_id, &job, 1);
 	if (err)
-		return -errno;
+		return err;
 	pidfd = (int)syscall(SYS_pidfd_open, root, 0);
 	if (pidfd < 0) {
 		err = -errno;
@@ -269,20 +289,66 @@ err_job:
 
 int lineage__remove_job(struct lineage *lt, __u64 job_id)
 {
-	struct jt_job_stats empty = {};
-	__u32 slot = (__u32)job_id;
+	struct jt_job empty = {};
 
-	return bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, &empty, BPF_ANY) ?
-		       -errno : 0;
+	if (job_id == 0 || job_id >= bpf_map__max_entries(lt->skel->maps.jobs))
+		return -EINVAL;
+	return job_slot_write(lt, (__u32)job_id, &empty, 0);
 }
 
 int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *out)
 {
+	struct jt_job_totals *percpu;
 	__u32 slot = (__u32)job_id;
+	struct jt_job job;
+	int err = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, out))
+	if (job_id == 0 || job_id >= bpf_map__max_entries(lt->skel->maps.jobs))
+		return -EINVAL;
+	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, &job))
 		return -errno;
-	return out->root_tgid ? 0 : -ENOENT;
+	if (!job.root_tgid)
+		return -ENOENT;
+	percpu = calloc((size_t)lt->ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.job_totals), &slot, percpu)) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	out->root_tgid = job.root_tgid;
+	out->alive = job.alive;
+	out->max_alive = job.max_alive;
+	out->outlived_root = job.outlived_root;
+	for (int i = 0; i < lt->ncpus; i++) {
+		const struct jt_job_totals *t = &percpu[i];
+
+		out->procs_started += t->procs_started;
+		out->procs_exited += t->procs_exited;
+		out->threads_started += t->threads_started;
+		out->execs += t->execs;
+		out->exit_ok += t->exit_ok;
+		out->exit_error += t->exit_error;
+		out->exit_signal += t->exit_signal;
+		out->cpu_ns += t->cpu_ns;
+		out->exited_cpu_ns += t->exited_cpu_ns;
+		out->utime_ns += t->utime_ns;
+		out->stime_ns += t->stime_ns;
+		if (t->peak_rss_bytes > out->peak_rss_bytes)
+			out->peak_rss_bytes = t->peak_rss_bytes;
+		out->read_bytes += t->read_bytes;
+		out->write_bytes += t->write_bytes;
+		out->read_chars += t->read_chars;
+		out->write_chars += t->write_chars;
+		out->events_sent += t->events_sent;
+		out->events_lost += t->events_lost;
+		out->untracked += t->untracked;
+		out->procs_map_full += t->procs_map_full;
+	}
+out:
+	free(percpu);
+	return err;
 }
 
 int lineage__counters(struct lineage *lt, struct jt_counters *out)

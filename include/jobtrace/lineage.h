@@ -69,27 +69,35 @@ struct jt_proc {
 };
 
 /*
- * Per-job aggregates, updated in the kernel as events happen, so that a ring
- * record that is lost loses no totals. Counters only grow except `alive`.
+ * A job's shared state (map `jobs`, indexed by job id): what must be one
+ * number across CPUs. A slot whose root_tgid is 0 holds no job.
  */
-struct jt_job_stats {
+struct jt_job {
 	__u32 root_tgid;
-	__u32 pad0;
-	__u64 procs_started; /* the root included */
+	__u32 pad;
+	__s64 alive; /* processes alive now */
+	__u64 max_alive;
+	__s64 outlived_root; /* alive when the root exited; -1 until then */
+};
+
+/*
+ * A job's additive totals, one copy per CPU (map `job_totals`), so that the
+ * hot paths never bounce a shared cache line between CPUs. Updated in the
+ * kernel as events happen: a lost ring record loses no totals.
+ */
+struct jt_job_totals {
+	__u64 procs_started;
 	__u64 procs_exited;
 	__u64 threads_started; /* threads beyond each process's first */
 	__u64 execs;
 	__u64 exit_ok;
 	__u64 exit_error;
 	__u64 exit_signal;
-	__s64 alive; /* processes alive now */
-	__u64 max_alive;
-	__s64 outlived_root; /* alive when the root exited; -1 until then */
 	__u64 cpu_ns; /* on-CPU time: exited threads exactly, live ones to their last switch */
 	__u64 exited_cpu_ns; /* exited threads only */
 	__u64 utime_ns; /* tick-sampled split of exited_cpu_ns */
 	__u64 stime_ns;
-	__u64 peak_rss_bytes; /* the largest process */
+	__u64 peak_rss_bytes; /* the largest process (a max, not a sum) */
 	__u64 read_bytes; /* storage I/O of exited threads */
 	__u64 write_bytes;
 	__u64 read_chars; /* read(2)/write(2)-level I/O of exited threads */
@@ -99,6 +107,37 @@ struct jt_job_stats {
 	__u64 untracked; /* tasks that could not join: task storage allocation failed */
 	__u64 procs_map_full; /* processes counted but missing from the procs map */
 };
+
+#ifndef __bpf__
+/* A job as user space reads it: jt_job and the per-CPU totals, merged. */
+struct jt_job_stats {
+	__u32 root_tgid;
+	__u32 pad0;
+	__s64 alive;
+	__u64 max_alive;
+	__s64 outlived_root;
+	__u64 procs_started;
+	__u64 procs_exited;
+	__u64 threads_started;
+	__u64 execs;
+	__u64 exit_ok;
+	__u64 exit_error;
+	__u64 exit_signal;
+	__u64 cpu_ns;
+	__u64 exited_cpu_ns;
+	__u64 utime_ns;
+	__u64 stime_ns;
+	__u64 peak_rss_bytes;
+	__u64 read_bytes;
+	__u64 write_bytes;
+	__u64 read_chars;
+	__u64 write_chars;
+	__u64 events_sent;
+	__u64 events_lost;
+	__u64 untracked;
+	__u64 procs_map_full;
+};
+#endif
 
 /* Global counters, one slot per CPU (map `counters`). */
 struct jt_counters {
@@ -139,7 +178,8 @@ struct jt_exit_event {
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 32, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
-_Static_assert(sizeof(struct jt_job_stats) == 192, "jt_job_stats ABI");
+_Static_assert(sizeof(struct jt_job) == 32, "jt_job ABI");
+_Static_assert(sizeof(struct jt_job_totals) == 160, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 40, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 144, "jt_exit_event ABI");
 
