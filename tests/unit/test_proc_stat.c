@@ -312,6 +312,7 @@ static const struct inline_case inline_cases[] = {
 	{ BUF("out of order is sorted") = "cpu  3 0 0 0\ncpu9 1 0 0 0\ncpu4 2 0 0 0\n",
 	  PARSED(4, 3), .nr_cpus = 2, .first_cpu = 4 },
 	{ BUF("ctxt without a number") = "cpu  1 2 3 4\nctxt\n", .err = -EPROTO },
+	{ BUF("ctxt with a suffix") = "cpu  1 2 3 4\nctxt 12k\n", .err = -EPROTO },
 	{ BUF("ctxt overflow") = "cpu  1 2 3 4\nctxt 99999999999999999999\n", .err = -ERANGE },
 	{ BUF("cpuX is not a cpu line") = "cpu  1 2 3 4\ncpufreq 9 9 9 9\n", PARSED(4, 1) },
 	{ BUF("len stops before ctxt") = "cpu  1 2 3 4\nctxt 99\n", .len = 13, PARSED(4, 1) },
