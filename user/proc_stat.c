@@ -56,7 +56,7 @@ static int scan_u64(const char **pos, const char *end, __u64 *out)
 	return 0;
 }
 
-/* "cpu" is the aggregate (*is_total); "cpuN" a CPU. 0 if it is neither. */
+/* "cpu" is the aggregate (*is_total); "cpuN" a CPU; false if it is neither. */
 static bool cpu_key(const char *key, size_t klen, bool *is_total, __u32 *cpu)
 {
 	__u64 n = 0;

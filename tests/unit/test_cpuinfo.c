@@ -105,8 +105,8 @@ static void assert_cpu(const char *root, const struct cpuinfo_cpu *got,
 	    got->bogomips != want->bogomips || strcmp(got->vendor_id, want->vendor_id) ||
 	    strcmp(got->model_name, want->model_name))
 		fail_msg("%s: got processor %u family %u model %u impl %#x part %#x khz %llu "
-			 "bogomips %.3f vendor '%s' name '%s'; want %u %u %u %#x %#x %llu %.3f '%s' "
-			 "'%s'",
+			 "bogomips %.3f vendor '%s' name '%s'; "
+			 "want %u %u %u %#x %#x %llu %.3f '%s' '%s'",
 			 root, got->processor, got->family, got->model, got->implementer, got->part,
 			 (unsigned long long)got->cpu_khz, got->bogomips, got->vendor_id,
 			 got->model_name, want->processor, want->family, want->model,
@@ -161,7 +161,8 @@ static const struct field_case field_cases[] = {
 	{ F("MHz in the wrong unit") = "processor\t: 0\nclock\t\t: 2900.000000GHz\n" },
 	{ F("empty MHz") = "processor\t: 0\ncpu MHz\t\t:\n" },
 	{ F("negative MHz") = "processor\t: 0\ncpu MHz\t\t: -1.000\n" },
-	{ F("bogomips with more digits") = "processor : 0\nbogomips : 1.23456\n", .bogomips = 1.234 },
+	{ F("bogomips with more digits") = "processor : 0\nbogomips : 1.23456\n",
+	  .bogomips = 1.234 },
 	{ F("family not a number") = "processor : 0\ncpu family : six\n" },
 	{ F("model too big") = "processor : 0\nmodel : 4294967296\n" },
 	{ F("model max") = "processor : 0\nmodel : 4294967295\n", .model = 4294967295u },
@@ -187,6 +188,7 @@ static void test_field_table(void **state)
 		const struct field_case *c = &field_cases[i];
 		size_t len = strlen(c->buf);
 		char *copy = malloc(len);
+		const struct cpuinfo_cpu *g;
 		struct cpuinfo ci;
 		int err;
 
@@ -196,14 +198,14 @@ static void test_field_table(void **state)
 		free(copy);
 		if (err || ci.nr_cpus != 1)
 			fail_msg("%s: err %d, %zu cpus", c->name, err, ci.nr_cpus);
-		if (ci.cpus[0].cpu_khz != c->cpu_khz || ci.cpus[0].bogomips != c->bogomips ||
-		    ci.cpus[0].family != c->family || ci.cpus[0].model != c->model ||
-		    ci.cpus[0].implementer != c->implementer ||
-		    strcmp(ci.cpus[0].model_name, c->model_name ? c->model_name : ""))
+		g = &ci.cpus[0];
+		if (g->cpu_khz != c->cpu_khz || g->bogomips != c->bogomips ||
+		    g->family != c->family || g->model != c->model ||
+		    g->implementer != c->implementer ||
+		    strcmp(g->model_name, c->model_name ? c->model_name : ""))
 			fail_msg("%s: khz %llu bogomips %f family %u model %u impl %#x name '%s'",
-				 c->name, (unsigned long long)ci.cpus[0].cpu_khz, ci.cpus[0].bogomips,
-				 ci.cpus[0].family, ci.cpus[0].model, ci.cpus[0].implementer,
-				 ci.cpus[0].model_name);
+				 c->name, (unsigned long long)g->cpu_khz, g->bogomips, g->family,
+				 g->model, g->implementer, g->model_name);
 		cpuinfo__free(&ci);
 	}
 	cpuinfo__free(NULL);
@@ -375,14 +377,17 @@ static void test_cpufreq_table(void **state)
 		for (size_t j = 0; j < f.nr_cpus; j++) {
 			const struct cpufreq_cpu *g = &f.cpus[j], *w = &c->cpus[j];
 
-			if (g->cpu != w->cpu || g->source != w->source || g->cur_khz != w->cur_khz ||
-			    g->min_khz != w->min_khz || g->max_khz != w->max_khz)
-				fail_msg("%s: [%zu] got cpu %u src %d %llu/%llu/%llu, want cpu %u "
-					 "src %d %llu/%llu/%llu",
-					 c->name, j, g->cpu, g->source, (unsigned long long)g->cur_khz,
+			if (g->cpu != w->cpu || g->source != w->source ||
+			    g->cur_khz != w->cur_khz || g->min_khz != w->min_khz ||
+			    g->max_khz != w->max_khz)
+				fail_msg("%s: [%zu] got cpu %u src %d %llu/%llu/%llu, "
+					 "want cpu %u src %d %llu/%llu/%llu",
+					 c->name, j, g->cpu, g->source,
+					 (unsigned long long)g->cur_khz,
 					 (unsigned long long)g->min_khz,
 					 (unsigned long long)g->max_khz, w->cpu, w->source,
-					 (unsigned long long)w->cur_khz, (unsigned long long)w->min_khz,
+					 (unsigned long long)w->cur_khz,
+					 (unsigned long long)w->min_khz,
 					 (unsigned long long)w->max_khz);
 		}
 		if (f.avg_cur_khz != c->avg_cur_khz)

@@ -12,7 +12,8 @@
 #define PROC_FIXTURES FIXTURES "/cpu/proc/"
 
 static const char *const column_names[CPU_TIMES_NR_FIELDS] = {
-	"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice",
+	"user", "nice",	   "system", "idle",  "iowait",
+	"irq",	"softirq", "steal",  "guest", "guest_nice",
 };
 
 static void times_to_array(const struct cpu_times *t, __u64 v[CPU_TIMES_NR_FIELDS])
