@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* /proc/cpuinfo and the cpufreq sysfs tree. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobtrace/cpuinfo.h"
+#include "jobtrace/util.h"
+
+/* About 1.5 KiB per x86 CPU (the flags line): grow by doubling when needed. */
+#define CPUINFO_BUF_INITIAL (16u << 10)
+#define CPUINFO_BUF_MAX (64u << 20)
+
+/* Small sysfs attributes; a CPU list is bounded by the sysfs page. */
+#define ATTR_BUF_SIZE 64
+#define LIST_BUF_SIZE 8192
+/* "devices/system/cpu/cpu65535/cpufreq/scaling_cur_freq", "policyN/affected_cpus" */
+#define SYSFS_PATH_SIZE 96
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decimal digits at *p; -EPROTO if there are none, -ERANGE past 64 bits. */
+static int scan_dec(const char **p, const char *end, __u64 *out)
+{
+	const char *s = *p;
+	__u64 v = 0;
+
+	if (s == end || !is_digit(*s))
+		return -EPROTO;
+	for (; s < end && is_digit(*s); s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*p = s;
+	*out = v;
+	return 0;
+}
+
+/*
+ * "2600.000" as an integer scaled by 10^@frac_digits (2600000 for 3), so MHz
+ * becomes kHz without floating point or the locale's decimal separator.
+ * Digits past @frac_digits are dropped. *p is left after the number.
+ */
+static int scan_fixed(const char **p, const char *end, unsigned int frac_digits, __u64 *out)
+{
+	const char *s = *p;
+	__u64 v;
+	bool frac;
+	int err = scan_dec(&s, end, &v);
+
+	if (err)
+		return err;
+	frac = s < end && *s == '.';
+	if (frac)
+		s++;
+	for (unsigned int i = 0; i < frac_digits; i++) {
+		unsigned int d = 0;
+
+		if (frac && s < end && is_digit(*s))
+			d = (unsigned int)(*s++ - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	while (frac && s < end && is_digit(*s))
+		s++;
+	*p = s;
+	*out = v;
+	return 0;
+}
+
+/* The whole of [p, end) as a number, "0x" hex or decimal. */
+static bool value_u32(const char *p, const char *end, __u32 *out)
+{
+	__u64 v = 0;
+
+	if (end - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		p += 2;
+		for (; p < end; p++) {
+			int d = hex_digit(*p);
+
+			if (d < 0 || v > (UINT32_MAX >> 4))
+				return false;
+			v = v << 4 | (unsigned int)d;
+		}
+	} else if (scan_dec(&p, end, &v) || p != end || v > UINT32_MAX) {
+		return false;
+	}
+	*out = (__u32)v;
+	return true;
+}
+
+static void value_str(const char *p, const char *end, char dst[CPUINFO_STR_MAX])
+{
+	size_t n = (size_t)(end - p);
+
+	if (n > CPUINFO_STR_MAX - 1)
+		n = CPUINFO_STR_MAX - 1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+/* "cpu MHz : 2600.000" (x86), "clock : 2900.000000MHz" (powerpc). */
+static void value_khz(const char *p, const char *end, __u64 *khz)
+{
+	__u64 v;
+
+	if (scan_fixed(&p, end, 3, &v))
+		return;
+	if (p != end && !(end - p == 3 && memcmp(p, "MHz", 3) == 0))
+		return;
+	*khz = v;
+}
+
+static void value_bogomips(const char *p, const char *end, double *bogomips)
+{
+	__u64 v;
+
+	if (scan_fixed(&p, end, 3, &v) == 0 && p == end)
+		*bogomips = (double)v / 1000.0;
+}
+
+static bool key_is(const char *key, size_t klen, const char *name)
+{
+	return strlen(name) == klen && memcmp(key, name, klen) == 0;
+}
+
+static void parse_field(struct cpuinfo_cpu *c, const char *key, size_t klen, const char *v,
+			const char *vend)
+{
+	if (key_is(key, klen, "vendor_id"))
+		value_str(v, vend, c->vendor_id);
+	else if (key_is(key, klen, "model name"))
+		value_str(v, vend, c->model_name);
+	else if (key_is(key, klen, "cpu family"))
+		value_u32(v, vend, &c->family);
+	else if (key_is(key, klen, "model"))
+		value_u32(v, vend, &c->model); /* powerpc's is a string: stays 0 */
+	else if (key_is(key, klen, "CPU implementer"))
+		value_u32(v, vend, &c->implementer);
+	else if (key_is(key, klen, "CPU part"))
+		value_u32(v, vend, &c->part);
+	else if (key_is(key, klen, "cpu MHz") || key_is(key, klen, "clock"))
+		value_khz(v, vend, &c->cpu_khz);
+	else if (key_is(key, klen, "bogomips") || key_is(key, klen, "BogoMIPS"))
+		value_bogomips(v, vend, &c->bogomips);
+}
+
+static int add_cpu(struct cpuinfo *ci, size_t *cap, __u32 processor)
+{
+	if (ci->nr_cpus == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct cpuinfo_cpu *n = reallocarray(ci->cpus, ncap, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		ci->cpus = n;
+		*cap = ncap;
+	}
+	memset(&ci->cpus[ci->nr_cpus], 0, sizeof(ci->cpus[0]));
+	ci->cpus[ci->nr_cpus++].processor = processor;
+	return 0;
+}
+
+int cpuinfo__parse(const char *buf, size_t len, struct cpuinfo *out)
+{
+	const char *p = buf, *end = buf + len;
+	struct cpuinfo_cpu *cur = NULL;
+	__u64 khz_sum = 0, khz_n = 0;
+	size_t cap = 0;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *colon, *kend, *v, *vend;
+
+		if (!nl) {
+			out->truncated = true;
+			break;
+		}
+		colon = memchr(p, ':', (size_t)(nl - p));
+		kend = colon ? colon : nl;
+		while (kend > p && is_blank(kend[-1]))
+			kend--;
+		if (kend == p && !colon) {
+			/*
+			 * A blank line closes the block: arm's trailing
+			 * "Hardware"/"Revision" block belongs to no CPU.
+			 */
+			cur = NULL;
+			p = nl + 1;
+			continue;
+		}
+		if (!colon) {
+			p = nl + 1;
+			continue;
+		}
+		v = colon + 1;
+		vend = nl;
+		while (v < vend && is_blank(*v))
+			v++;
+		while (vend > v && is_blank(vend[-1]))
+			vend--;
+
+		if (key_is(p, (size_t)(kend - p), "processor")) {
+			const char *d = v;
+			__u64 n;
+
+			/* Old arm's "Processor : ARMv7 ..." has a capital P: not a CPU. */
+			if (!scan_dec(&d, vend, &n) && d == vend && n <= UINT32_MAX) {
+				err = add_cpu(out, &cap, (__u32)n);
+				if (err)
+					goto err_free;
+				cur = &out->cpus[out->nr_cpus - 1];
+			}
+		} else if (cur) {
+			parse_field(cur, p, (size_t)(kend - p), v, vend);
+		}
+		p = nl + 1;
+	}
+	if (!out->nr_cpus) {
+		err = -ENODATA;
+		goto err_free;
+	}
+	for (size_t i = 0; i < out->nr_cpus; i++) {
+		if (out->cpus[i].cpu_khz) {
+			khz_sum += out->cpus[i].cpu_khz;
+			khz_n++;
+		}
+	}
+	out->avg_khz = khz_n ? khz_sum / khz_n : 0;
+	return 0;
+
+err_free:
+	cpuinfo__free(out);
+	return err;
+}
+
+/* Reads a whole file of unknown size into a heap buffer (caller frees). */
+static ssize_t read_grow(int dirfd, const char *path, size_t initial, size_t max, char **bufp)
+{
+	size_t size = initial;
+	char *buf = NULL;
+	ssize_t n;
+
+	for (;;) {
+		char *nbuf = realloc(buf, size);
+
+		if (!nbuf) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nbuf;
+		n = util__read_file_at(dirfd, path, buf, size);
+		if (n != -EFBIG || size >= max)
+			break;
+		size *= 2;
+	}
+	if (n < 0) {
+		free(buf);
+		return n;
+	}
+	*bufp = buf;
+	return n;
+}
+
+int cpuinfo__read(int proc_dirfd, struct cpuinfo *out)
+{
+	char *buf;
+	ssize_t n = read_grow(proc_dirfd, "cpuinfo", CPUINFO_BUF_INITIAL, CPUINFO_BUF_MAX, &buf);
+	int err;
+
+	if (n < 0)
+		return (int)n;
+	err = cpuinfo__parse(buf, (size_t)n, out);
+	free(buf);
+	return err;
+}
+
+void cpuinfo__free(struct cpuinfo *ci)
+{
+	if (!ci)
+		return;
+	free(ci->cpus);
+	ci->cpus = NULL;
+	ci->nr_cpus = 0;
+}
+
+const struct cpuinfo_cpu *cpuinfo__find(const struct cpuinfo *ci, __u32 processor)
+{
+	for (size_t i = 0; ci && i < ci->nr_cpus; i++) {
+		if (ci->cpus[i].processor == processor)
+			return &ci->cpus[i];
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+
+int cpulist__parse(const char *buf, size_t len, __u32 **cpus, size_t *nr)
+{
+	const char *p = buf, *end = buf + len;
+	unsigned char *bits;
+	size_t count = 0;
+	__u32 *list = NULL;
+	int err = 0;
+
+	*cpus = NULL;
+	*nr = 0;
+	if (p < end && end[-1] == '\n')
+		end--;
+	bits = calloc(CPULIST_MAX_CPUS / 8, 1);
+	if (!bits)
+		return -ENOMEM;
+	while (p < end) {
+		__u64 lo, hi;
+
+		if (*p == ',' || is_blank(*p)) {
+			/* "0 1" from affected_cpus; "0,,1" is not a list. */
+			if (*p == ',' && (p + 1 == end || p[1] == ',' || p == buf)) {
+				err = -EPROTO;
+				goto out_free;
+			}
+			p++;
+			continue;
+		}
+		err = scan_dec(&p, end, &lo);
+		if (err)
+			goto out_free;
+		hi = lo;
+		if (p < end && *p == '-') {
+			p++;
+			err = scan_dec(&p, end, &hi);
+			if (err)
+				goto out_free;
+		}
+		if (p < end && *p != ',' && !is_blank(*p)) {
+			err = -EPROTO;
+			goto out_free;
+		}
+		if (hi < lo) {
+			err = -EPROTO;
+			goto out_free;
+		}
+		if (hi >= CPULIST_MAX_CPUS) {
+			err = -ERANGE;
+			goto out_free;
+		}
+		for (__u64 c = lo; c <= hi; c++) {
+			if (!(bits[c / 8] & (1u << (c % 8))))
+				count++;
+			bits[c / 8] |= (unsigned char)(1u << (c % 8));
+		}
+	}
+	if (count) {
+		list = malloc(count * sizeof(*list));
+		if (!list) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		for (__u32 c = 0, i = 0; c < CPULIST_MAX_CPUS; c++) {
+			if (bits[c / 8] & (1u << (c % 8)))
+				list[i++] = c;
+		}
+	}
+	*cpus = list;
+	*nr = count;
+out_free:
+	free(bits);
+	return err;
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* One number and a newline, as every cpufreq attribute holds. */
+static int read_khz(int dirfd, const char *path, __u64 *khz)
+{
+	char buf[ATTR_BUF_SIZE];
+	ssize_t n = util__read_file_at(dirfd, path, buf, sizeof(buf));
+	const char *p = buf;
+	__u64 v;
+	int err;
+
+	if (n < 0)
+		return (int)n;
+	/* Some drivers print "<unknown>": no value, not a zero. */
+	err = scan_dec(&p, buf + n, &v);
+	if (err)
+		return err;
+	if (p + 1 != buf + n || *p != '\n')
+		return -EPROTO;
+	*khz = v;
+	return 0;
+}
+
+static struct cpufreq_cpu *find_freq(struct cpufreq *f, __u32 cpu)
+{
+	size_t lo = 0, hi = f->nr_cpus;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->cpus[mid].cpu == cpu)
+			return &f->cpus[mid];
+		if (f->cpus[mid].cpu < cpu)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int read_cpu_list(int dirfd, const char *path, __u32 **cpus, size_t *nr)
+{
+	char *buf = malloc(LIST_BUF_SIZE);
+	ssize_t n;
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	n = util__read_file_at(dirfd, path, buf, LIST_BUF_SIZE);
+	err = n < 0 ? (int)n : cpulist__parse(buf, (size_t)n, cpus, nr);
+	free(buf);
+	return err;
+}
+
+/* The online CPUs, or @ci's when sysfs does not say. */
+static int online_cpus(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *f)
+{
+	__u32 *list;
+	size_t nr;
+	int err = read_cpu_list(sys_dirfd, "devices/system/cpu/online", &list, &nr);
+
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		if (!ci || !ci->nr_cpus)
+			return -ENOENT;
+		nr = ci->nr_cpus;
+		list = malloc(nr * sizeof(*list));
+		if (!list)
+			return -ENOMEM;
+		for (size_t i = 0; i < nr; i++)
+			list[i] = ci->cpus[i].processor;
+	}
+	f->cpus = calloc(nr ? nr : 1, sizeof(*f->cpus));
+	if (!f->cpus) {
+		free(list);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nr; i++)
+		f->cpus[i].cpu = list[i];
+	f->nr_cpus = nr;
+	free(list);
+	/* cpuinfo's order is the kernel's, ascending; keep find_freq honest. */
+	for (size_t i = 1; i < nr; i++) {
+		if (f->cpus[i - 1].cpu >= f->cpus[i].cpu)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * A policy governs the CPUs in its affected_cpus: the online ones. An
+ * offline CPU may still be in related_cpus, and its policy may be inactive
+ * with an empty affected_cpus; neither reports a frequency.
+ */
+static int apply_policy(int cpufreq_dirfd, __u32 policy, struct cpufreq *f)
+{
+	__u64 cur, min = 0, max = 0;
+	char path[SYSFS_PATH_SIZE];
+	__u32 *cpus;
+	size_t nr;
+	int err;
+
+	snprintf(path, sizeof(path), "policy%u/affected_cpus", policy);
+	err = read_cpu_list(cpufreq_dirfd, path, &cpus, &nr);
+	if (err)
+		return err == -ENOMEM ? err : 0;
+	snprintf(path, sizeof(path), "policy%u/scaling_cur_freq", policy);
+	if (read_khz(cpufreq_dirfd, path, &cur)) {
+		free(cpus);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "policy%u/scaling_min_freq", policy);
+	read_khz(cpufreq_dirfd, path, &min);
+	snprintf(path, sizeof(path), "policy%u/scaling_max_freq", policy);
+	read_khz(cpufreq_dirfd, path, &max);
+	for (size_t i = 0; i < nr; i++) {
+		struct cpufreq_cpu *c = find_freq(f, cpus[i]);
+
+		if (!c)
+			continue;
+		c->source = CPUFREQ_SRC_POLICY;
+		c->cur_khz = cur;
+		c->min_khz = min;
+		c->max_khz = max;
+	}
+	free(cpus);
+	return 0;
+}
+
+static int apply_policies(int sys_dirfd, struct cpufreq *f)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd, err = 0;
+
+	fd = openat(sys_dirfd, "devices/system/cpu/cpufreq", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* no cpufreq driver: the fallbacks decide */
+	dir = fdopendir(fd);
+	if (!dir) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while (!err && (de = readdir(dir))) {
+		const char *d = de->d_name + 6;
+		__u64 policy;
+
+		if (strncmp(de->d_name, "policy", 6) != 0 || scan_dec(&d, d + strlen(d), &policy) ||
+		    *d || policy > UINT32_MAX)
+			continue;
+		err = apply_policy(dirfd(dir), (__u32)policy, f);
+	}
+	closedir(dir);
+	return err;
+}
+
+int cpufreq__read(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *out)
+{
+	__u64 sum = 0, n = 0;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = online_cpus(sys_dirfd, ci, out);
+	if (err)
+		goto err_free;
+	err = apply_policies(sys_dirfd, out);
+	if (err)
+		goto err_free;
+	for (size_t i = 0; i < out->nr_cpus; i++) {
+		struct cpufreq_cpu *c = &out->cpus[i];
+		const struct cpuinfo_cpu *info;
+		char path[SYSFS_PATH_SIZE];
+
+		if (c->source != CPUFREQ_SRC_NONE)
+			continue;
+		/* Before 4.3 policies had no directory of their own. */
+		snprintf(path, sizeof(path), "devices/system/cpu/cpu%u/cpufreq/scaling_cur_freq",
+			 c->cpu);
+		if (read_khz(sys_dirfd, path, &c->cur_khz) == 0) {
+			c->source = CPUFREQ_SRC_CPU_DIR;
+			snprintf(path, sizeof(path),
+				 "devices/system/cpu/cpu%u/cpufreq/scaling_min_freq", c->cpu);
+			read_khz(sys_dirfd, path, &c->min_khz);
+			snprintf(path, sizeof(path),
+				 "devices/system/cpu/cpu%u/cpufreq/scaling_max_freq", c->cpu);
+			read_khz(sys_dirfd, path, &c->max_khz);
+			continue;
+		}
+		/* No cpufreq (VMs, like this one): cpuinfo's MHz, without a range. */
+		info = cpuinfo__find(ci, c->cpu);
+		if (info && info->cpu_khz) {
+			c->source = CPUFREQ_SRC_CPUINFO;
+			c->cur_khz = info->cpu_khz;
+		}
+	}
+	for (size_t i = 0; i < out->nr_cpus; i++) {
+		if (out->cpus[i].cur_khz) {
+			sum += out->cpus[i].cur_khz;
+			n++;
+		}
+	}
+	out->avg_cur_khz = n ? sum / n : 0;
+	return 0;
+
+err_free:
+	cpufreq__free(out);
+	return err;
+}
+
+void cpufreq__free(struct cpufreq *f)
+{
+	if (!f)
+		return;
+	free(f->cpus);
+	f->cpus = NULL;
+	f->nr_cpus = 0;
+}
