@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobtrace/ps.h"
 #include "jobtrace/report.h"
 #include "jobtrace/run.h"
 
@@ -20,10 +21,11 @@ static const char usage_main[] =
 	"\n"
 	"Commands:\n"
 	"  run [OPTIONS] -- CMD [ARGS...]   run CMD as a job and report on its whole tree\n"
+	"  ps [--json] [--tree] [--pid P]   every process of the host, in one kernel read\n"
 	"  help                             this text\n"
 	"  version                          print the version\n"
 	"\n"
-	"Run 'jobtrace run --help' for the options of run.\n";
+	"Run 'jobtrace COMMAND --help' for the options of each.\n";
 
 static const char usage_run[] =
 	"Usage: jobtrace run [OPTIONS] [--] CMD [ARGS...]\n"
@@ -156,6 +158,8 @@ int main(int argc, char **argv)
 		return usage_error(usage_main, "%s", "no command given");
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ps"))
+		return ps__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		fputs(usage_main, stdout);
 		return 0;

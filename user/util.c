@@ -70,3 +70,8 @@ unsigned long long util__boottime_ns(void)
 {
 	return clock_ns(CLOCK_BOOTTIME);
 }
+
+unsigned long long util__realtime_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}

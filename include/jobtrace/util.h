@@ -18,8 +18,9 @@ ssize_t util__read_file_at(int dirfd, const char *path, char *buf, size_t size);
 /* Opens a directory (a proc or sys root) for *at() reads; -errno on failure. */
 int util__open_dir(const char *path);
 
-/* Nanoseconds of CLOCK_MONOTONIC / CLOCK_BOOTTIME. */
+/* Nanoseconds of CLOCK_MONOTONIC / CLOCK_BOOTTIME / CLOCK_REALTIME. */
 unsigned long long util__now_ns(void);
 unsigned long long util__boottime_ns(void);
+unsigned long long util__realtime_ns(void);
 
 #endif

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A snapshot of every process on the host: a BPF task iterator dumps every
+ * task in one read(), with a /proc walk as the fallback where BPF cannot
+ * load. The record below crosses from bpf/snapshot.bpf.c.
+ */
+#ifndef JOBTRACE_SNAPSHOT_H
+#define JOBTRACE_SNAPSHOT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define JT_SNAP_VERSION 1
+
+/* One task (thread) as the iterator writes it. */
+struct jt_task_rec {
+	__u16 version; /* JT_SNAP_VERSION */
+	__u16 size; /* sizeof(struct jt_task_rec) */
+	__u32 pid; /* thread id */
+	__u32 tgid;
+	__u32 ppid; /* the parent process, now (after any reparenting) */
+	__u32 uid; /* real uid, in the initial user namespace */
+	__u32 state; /* __state */
+	__s32 exit_state;
+	__u32 nr_threads; /* of its process */
+	__u64 start_ns; /* CLOCK_BOOTTIME, of the process */
+	__u64 cpu_ns; /* this thread's sum_exec_runtime */
+	__u64 dead_threads_cpu_ns; /* signal->sum_sched_runtime, for the leader */
+	__u64 rss_pages; /* of its mm: file + anon + shmem */
+	__u64 vm_pages; /* total_vm */
+	__u8 is_leader;
+	__u8 kthread;
+	__u8 pad[6];
+	char comm[16];
+};
+
+_Static_assert(sizeof(struct jt_task_rec) == 96, "jt_task_rec ABI");
+
+#ifndef __bpf__
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A process, whichever source filled it. */
+struct ps_entry {
+	pid_t pid;
+	pid_t ppid;
+	uid_t uid;
+	char state; /* as ps shows it: R S D I T t Z X */
+	bool kthread;
+	unsigned int threads;
+	__u64 cpu_ns; /* all its threads, the exited ones included */
+	__u64 rss_bytes;
+	__u64 vm_bytes;
+	__u64 start_boot_ns; /* CLOCK_BOOTTIME when it started */
+	char comm[17];
+};
+
+struct ps_snapshot {
+	struct ps_entry *procs; /* sorted by pid */
+	size_t n;
+	size_t tasks; /* threads seen */
+	const char *source; /* "bpf-iter" or "proc" */
+	__u64 read_ns; /* time spent reading the snapshot itself */
+	__u64 vanished; /* /proc entries gone between readdir and read */
+};
+
+struct snapshot_iter;
+
+/* Loads the task iterator; NULL with errno set (and a message when @verbose). */
+struct snapshot_iter *snapshot_iter__open(bool verbose);
+void snapshot_iter__free(struct snapshot_iter *it);
+/* One pass of the iterator into @out (sorted by pid). */
+int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out);
+
+/* Folds raw task records (any order, threads included) into processes. */
+int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_size,
+			   struct ps_snapshot *out);
+/* The same from a /proc walk under @proc_fd. */
+int snapshot__from_proc(int proc_fd, struct ps_snapshot *out);
+void snapshot__free(struct ps_snapshot *s);
+
+/* ps's state letter for a task's __state and exit_state. */
+char snapshot__state_char(__u32 state, __s32 exit_state);
+/* The entry of @pid, or NULL. */
+const struct ps_entry *snapshot__find(const struct ps_snapshot *s, pid_t pid);
+#endif
+
+#endif

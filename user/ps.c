@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* `jobtrace ps`: every process of the host, from one task-iterator read. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobtrace/json.h"
+#include "jobtrace/ps.h"
+#include "jobtrace/report.h"
+#include "jobtrace/util.h"
+
+#define EXIT_USAGE 2
+
+static const char usage[] =
+	"Usage: jobtrace ps [OPTIONS]\n"
+	"\n"
+	"Every process of the host, read in one pass by a BPF task iterator\n"
+	"(or by walking /proc where BPF is not available).\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json            one JSON array of processes\n"
+	"  -t, --tree            show parents above their children\n"
+	"  -p, --pid P           only P and its descendants\n"
+	"      --proc            read /proc instead of using the task iterator\n"
+	"      --proc-root DIR   walk DIR instead of /proc (implies --proc)\n"
+	"  -v, --verbose         say which source was used and how long it took\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Examples:\n"
+	"  sudo jobtrace ps --tree\n"
+	"  sudo jobtrace ps --json --pid 1234\n";
+
+/* Children lists: @order holds indexes sorted by (ppid, pid). */
+struct ps_index {
+	const struct ps_snapshot *s;
+	size_t *order;
+};
+
+static const struct ps_snapshot *sort_snap;
+
+static int by_ppid(const void *a, const void *b)
+{
+	const struct ps_entry *x = &sort_snap->procs[*(const size_t *)a];
+	const struct ps_entry *y = &sort_snap->procs[*(const size_t *)b];
+
+	if (x->ppid != y->ppid)
+		return (x->ppid > y->ppid) - (x->ppid < y->ppid);
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int index_build(struct ps_index *ix, const struct ps_snapshot *s)
+{
+	ix->s = s;
+	ix->order = malloc((s->n ? s->n : 1) * sizeof(*ix->order));
+	if (!ix->order)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++)
+		ix->order[i] = i;
+	sort_snap = s;
+	qsort(ix->order, s->n, sizeof(*ix->order), by_ppid);
+	return 0;
+}
+
+/* The run of @order whose processes have parent @ppid. */
+static size_t children_of(const struct ps_index *ix, pid_t ppid, size_t *first)
+{
+	size_t lo = 0, hi = ix->s->n, n = 0;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (ix->s->procs[ix->order[mid]].ppid < ppid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	while (lo + n < ix->s->n && ix->s->procs[ix->order[lo + n]].ppid == ppid)
+		n++;
+	return n;
+}
+
+static double start_epoch_s(const struct ps_entry *p, const struct ps_options *o)
+{
+	return (double)(o->boot_epoch_ns + p->start_boot_ns) / 1e9;
+}
+
+static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
+			     const struct ps_options *o)
+{
+	char state[2] = { p->state, 0 };
+
+	json__begin_object(w, NULL);
+	json__i64(w, "pid", p->pid);
+	json__i64(w, "ppid", p->ppid);
+	json__string(w, "comm", p->comm);
+	json__string(w, "state", state);
+	json__double(w, "cpu_s", (double)p->cpu_ns / 1e9);
+	json__u64(w, "rss_bytes", p->rss_bytes);
+	json__u64(w, "vm_bytes", p->vm_bytes);
+	json__double(w, "start_time", start_epoch_s(p, o));
+	json__u64(w, "threads", p->threads);
+	json__u64(w, "uid", p->uid);
+	json__bool(w, "kernel_thread", p->kthread);
+	json__end_object(w);
+}
+
+static void write_text_entry(FILE *f, const struct ps_entry *p, int depth)
+{
+	char rss[32];
+
+	fprintf(f, "%7d %7d %c %4u %10.2f %10s  %*s", p->pid, p->ppid, p->state, p->threads,
+		(double)p->cpu_ns / 1e9,
+		p->kthread ? "-" : report__bytes(rss, sizeof(rss), p->rss_bytes), depth * 2, "");
+	text__escape(f, p->comm, strlen(p->comm));
+	fputc('\n', f);
+}
+
+/* Depth-first from @pid, bounded by the snapshot's size (a pid loop cannot spin). */
+static void walk(FILE *f, struct json_writer *w, const struct ps_index *ix, size_t idx, int depth,
+		 const struct ps_options *o, size_t *budget)
+{
+	const struct ps_entry *p = &ix->s->procs[idx];
+	size_t first, n;
+
+	if (*budget == 0)
+		return;
+	(*budget)--;
+	if (w)
+		write_json_entry(w, p, o);
+	else
+		write_text_entry(f, p, o->tree ? depth : 0);
+	n = children_of(ix, p->pid, &first);
+	for (size_t i = 0; i < n; i++) {
+		if (ix->s->procs[ix->order[first + i]].pid == p->pid)
+			continue; /* pid 0's idle task is its own parent */
+		walk(f, w, ix, ix->order[first + i], depth + 1, o, budget);
+	}
+}
+
+int ps__write(FILE *f, const struct ps_snapshot *s, const struct ps_options *o)
+{
+	struct json_writer w;
+	struct ps_index ix = {};
+	size_t budget = s->n;
+	const struct ps_entry *root = NULL;
+	int err = 0;
+
+	if (o->pid) {
+		root = snapshot__find(s, o->pid);
+		if (!root)
+			return -ESRCH;
+	}
+	if (o->json) {
+		json__init(&w, f, false);
+		json__begin_array(&w, NULL);
+	} else {
+		fprintf(f, "%7s %7s %c %4s %10s %10s  %s\n", "PID", "PPID", 'S', "THR", "CPU s",
+			"RSS", "COMMAND");
+	}
+	if (!root && !o->tree) {
+		for (size_t i = 0; i < s->n; i++) {
+			if (o->json)
+				write_json_entry(&w, &s->procs[i], o);
+			else
+				write_text_entry(f, &s->procs[i], 0);
+		}
+		goto done;
+	}
+	err = index_build(&ix, s);
+	if (err)
+		return err;
+	if (root) {
+		walk(f, o->json ? &w : NULL, &ix, (size_t)(root - s->procs), 0, o, &budget);
+	} else {
+		/* Roots: processes whose parent is not in the snapshot. */
+		for (size_t i = 0; i < s->n; i++) {
+			const struct ps_entry *p = &s->procs[i];
+
+			if (p->ppid == p->pid || !snapshot__find(s, p->ppid))
+				walk(f, o->json ? &w : NULL, &ix, i, 0, o, &budget);
+		}
+	}
+	free(ix.order);
+done:
+	if (o->json) {
+		json__end_array(&w);
+		err = json__finish(&w);
+	}
+	return err ? err : (ferror(f) ? -EIO : 0);
+}
+
+int ps__main(int argc, char **argv)
+{
+	enum { OPT_PROC = 256, OPT_PROC_ROOT };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "tree", no_argument, NULL, 't' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "proc", no_argument, NULL, OPT_PROC },
+		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct ps_options o = {};
+	const char *proc_root = "/proc";
+	struct snapshot_iter *it = NULL;
+	struct ps_snapshot s = {};
+	bool use_proc = false, verbose = false;
+	char *end;
+	long v;
+	int opt, err, proc_fd;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":jtp:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			o.json = true;
+			break;
+		case 't':
+			o.tree = true;
+			break;
+		case 'p':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v <= 0 || v > 0x3fffffff) {
+				fprintf(stderr, "jobtrace: --pid takes a process id, not '%s'\n"
+						"Try 'jobtrace ps --help'.\n", optarg);
+				return EXIT_USAGE;
+			}
+			o.pid = (pid_t)v;
+			break;
+		case OPT_PROC:
+			use_proc = true;
+			break;
+		case OPT_PROC_ROOT:
+			proc_root = optarg;
+			use_proc = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "jobtrace: %s '%s'\nTry 'jobtrace ps --help'.\n",
+				opt == ':' ? "option needs a value:" : "unknown option",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "jobtrace: ps takes no arguments ('%s')\nTry 'jobtrace ps --help'.\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	o.boot_epoch_ns = util__realtime_ns() - util__boottime_ns();
+
+	if (!use_proc) {
+		it = snapshot_iter__open(verbose);
+		if (it) {
+			err = snapshot_iter__read(it, &s);
+			if (err) {
+				fprintf(stderr, "jobtrace: the task iterator failed: %s\n",
+					strerror(-err));
+				snapshot_iter__free(it);
+				return 1;
+			}
+		}
+	}
+	if (!it) {
+		proc_fd = util__open_dir(proc_root);
+		if (proc_fd < 0) {
+			fprintf(stderr, "jobtrace: cannot open %s: %s\n", proc_root,
+				strerror(-proc_fd));
+			return 1;
+		}
+		err = snapshot__from_proc(proc_fd, &s);
+		close(proc_fd);
+		if (err) {
+			fprintf(stderr, "jobtrace: cannot read processes under %s: %s\n", proc_root,
+				strerror(-err));
+			return 1;
+		}
+	}
+	if (verbose)
+		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s\n", s.n, s.tasks,
+			s.source);
+	err = ps__write(stdout, &s, &o);
+	if (err == -ESRCH)
+		fprintf(stderr, "jobtrace: no process with pid %d\n", o.pid);
+	else if (err)
+		fprintf(stderr, "jobtrace: cannot write the process list: %s\n", strerror(-err));
+	snapshot__free(&s);
+	snapshot_iter__free(it);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Process snapshots: the task iterator (bpf/snapshot.bpf.c), or a /proc walk. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "jobtrace/proc_walk.h"
+#include "jobtrace/snapshot.h"
+#include "jobtrace/util.h"
+#include "snapshot.skel.h"
+
+#define EXIT_DEAD 0x10
+#define EXIT_ZOMBIE 0x20
+#define TASK_REPORT 0x7f
+#define TASK_IDLE 0x402 /* TASK_UNINTERRUPTIBLE | TASK_NOLOAD */
+
+struct snapshot_iter {
+	struct snapshot_bpf *skel;
+	struct bpf_link *link;
+	char *buf;
+	size_t cap;
+};
+
+char snapshot__state_char(__u32 state, __s32 exit_state)
+{
+	/* The kernel's own task_state_index(): the highest reported bit wins. */
+	static const char letters[] = "RSDTtXZP";
+	__u32 bits = (state | (__u32)exit_state) & TASK_REPORT;
+	int idx = 0;
+
+	if (state == TASK_IDLE)
+		return 'I';
+	while (bits) {
+		idx++;
+		bits >>= 1;
+	}
+	return letters[idx];
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	const struct ps_entry *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+const struct ps_entry *snapshot__find(const struct ps_snapshot *s, pid_t pid)
+{
+	struct ps_entry key = { .pid = pid };
+
+	return bsearch(&key, s->procs, s->n, sizeof(key), by_pid);
+}
+
+void snapshot__free(struct ps_snapshot *s)
+{
+	if (!s)
+		return;
+	free(s->procs);
+	s->procs = NULL;
+	s->n = 0;
+}
+
+int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_size,
+			   struct ps_snapshot *out)
+{
+	struct ps_entry *procs;
+	bool sorted = true;
+	size_t np = 0;
+
+	memset(out, 0, sizeof(*out));
+	procs = calloc(n ? n : 1, sizeof(*procs));
+	if (!procs)
+		return -ENOMEM;
+	/* Leaders first: one entry per process. */
+	for (size_t i = 0; i < n; i++) {
+		const struct jt_task_rec *r = &recs[i];
+		struct ps_entry *p;
+
+		if (r->version != JT_SNAP_VERSION || r->size != sizeof(*r)) {
+			free(procs);
+			return -EPROTO;
+		}
+		if (!r->is_leader)
+			continue;
+		p = &procs[np++];
+		p->pid = (pid_t)r->tgid;
+		p->ppid = (pid_t)r->ppid;
+		p->uid = r->uid;
+		p->state = snapshot__state_char(r->state, r->exit_state);
+		p->kthread = r->kthread;
+		p->threads = r->nr_threads;
+		p->cpu_ns = r->cpu_ns + r->dead_threads_cpu_ns;
+		p->rss_bytes = r->rss_pages * page_size;
+		p->vm_bytes = r->vm_pages * page_size;
+		p->start_boot_ns = r->start_ns;
+		memcpy(p->comm, r->comm, sizeof(r->comm));
+		p->comm[sizeof(r->comm)] = '\0';
+		if (np > 1 && procs[np - 2].pid >= p->pid)
+			sorted = false;
+	}
+	/* The iterator walks tids in order, so this is a check more than a sort. */
+	if (!sorted)
+		qsort(procs, np, sizeof(*procs), by_pid);
+	out->procs = procs;
+	out->n = np;
+	out->tasks = n;
+	/* Then every other thread adds its CPU to its process. */
+	for (size_t i = 0; i < n; i++) {
+		struct ps_entry *p;
+
+		if (recs[i].is_leader)
+			continue;
+		p = (struct ps_entry *)snapshot__find(out, (pid_t)recs[i].tgid);
+		if (p)
+			p->cpu_ns += recs[i].cpu_ns;
+	}
+	return 0;
+}
+
+int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
+{
+	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	struct proc_walk *w = NULL;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = proc_walk__snapshot(proc_fd, ticks, page, &w);
+	if (err)
+		return err;
+	out->procs = calloc(w->n ? w->n : 1, sizeof(*out->procs));
+	if (!out->procs) {
+		proc_walk__free(w);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		const struct proc_walk_entry *e = &w->entries[i];
+		struct ps_entry *p = &out->procs[i];
+		size_t len = e->comm_len < sizeof(p->comm) - 1 ? e->comm_len : sizeof(p->comm) - 1;
+
+		p->pid = e->pid;
+		p->ppid = e->ppid;
+		p->state = e->state;
+		p->threads = e->num_threads;
+		p->cpu_ns = e->cpu_ns;
+		p->rss_bytes = e->rss_bytes;
+		/* (22) starttime is in clock ticks since boot. */
+		p->start_boot_ns = e->starttime_ticks * (1000000000ULL / (unsigned long long)ticks);
+		memcpy(p->comm, e->comm, len);
+		p->comm[len] = '\0';
+		/* /proc has no PF_KTHREAD; kthreadd's children (and itself) are kernel threads. */
+		p->kthread = e->pid == 2 || e->ppid == 2;
+	}
+	out->n = w->n;
+	out->tasks = w->n;
+	out->vanished = w->vanished;
+	out->source = "proc";
+	proc_walk__free(w);
+	return 0;
+}
+
+struct snapshot_iter *snapshot_iter__open(bool verbose)
+{
+	struct snapshot_iter *it = calloc(1, sizeof(*it));
+	int err;
+
+	if (!it)
+		return NULL;
+	it->skel = snapshot_bpf__open_and_load();
+	if (!it->skel) {
+		err = -errno;
+		goto err_free;
+	}
+	it->link = bpf_program__attach_iter(it->skel->progs.dump_task, NULL);
+	if (!it->link) {
+		err = -errno;
+		goto err_free;
+	}
+	return it;
+
+err_free:
+	if (verbose)
+		fprintf(stderr, "jobtrace: the task iterator cannot load (%s): reading /proc instead\n",
+			strerror(-err));
+	snapshot_iter__free(it);
+	errno = -err;
+	return NULL;
+}
+
+void snapshot_iter__free(struct snapshot_iter *it)
+{
+	if (!it)
+		return;
+	bpf_link__destroy(it->link);
+	snapshot_bpf__destroy(it->skel);
+	free(it->buf);
+	free(it);
+}
+
+int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
+{
+	__u64 start = util__now_ns();
+	size_t len = 0;
+	ssize_t n;
+	int fd, err;
+
+	fd = bpf_iter_create(bpf_link__fd(it->link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (it->cap - len < 64 * 1024) {
+			size_t cap = it->cap ? it->cap * 2 : 1 << 20;
+			char *buf = realloc(it->buf, cap);
+
+			if (!buf) {
+				close(fd);
+				return -ENOMEM;
+			}
+			it->buf = buf;
+			it->cap = cap;
+		}
+		n = read(fd, it->buf + len, it->cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len % sizeof(struct jt_task_rec))
+		return -EPROTO;
+	/* The buffer comes from malloc: aligned for the records. */
+	err = snapshot__from_records((const struct jt_task_rec *)it->buf,
+				     len / sizeof(struct jt_task_rec), (__u64)sysconf(_SC_PAGESIZE),
+				     out);
+	if (err)
+		return err;
+	out->source = "bpf-iter";
+	out->read_ns = util__now_ns() - start;
+	return 0;
+}
