@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A snapshot of every process, made by walking the numeric dirs of a proc
+ * root and reading each PID/stat. Processes come and go during the walk: a
+ * pid whose stat is gone by the time we read it is counted, not reported.
+ */
+#ifndef JOBTRACE_PROC_WALK_H
+#define JOBTRACE_PROC_WALK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "jobtrace/proc_pid.h"
+
+struct proc_walk_entry {
+	int32_t pid;
+	int32_t ppid;
+	uint64_t cpu_ns;		/* utime + stime */
+	uint64_t rss_bytes;
+	uint64_t starttime_ticks;	/* with pid, tells a reused pid apart */
+	uint32_t num_threads;
+	uint32_t comm_len;
+	char state;
+	char comm[PROC_COMM_MAX];
+};
+
+struct proc_walk {
+	struct proc_walk_entry *entries;	/* sorted by pid */
+	size_t n;
+	size_t cap;
+	size_t vanished;	/* listed by readdir, gone before its stat was read */
+	size_t unreadable;	/* stat present but not parseable (or -EACCES): skipped */
+	/* @entries sorted by (ppid, pid): children of one pid are a contiguous run. */
+	const struct proc_walk_entry **by_ppid;
+};
+
+/* Per-state counts, the way ApMon reports process states. */
+struct proc_state_counts {
+	size_t running;		/* R */
+	size_t sleeping;	/* S */
+	size_t disk_sleep;	/* D */
+	size_t zombie;		/* Z */
+	size_t stopped;		/* T */
+	size_t tracing_stop;	/* t (T before 2.6.33) */
+	size_t idle;		/* I, kernel threads since 4.14 */
+	size_t dead;		/* X, and x of 2.6.33-3.13 */
+	size_t parked;		/* P, 3.9-3.13 */
+	size_t other;		/* K, W and anything a future kernel adds */
+	size_t total;
+};
+
+/*
+ * Walks @proc_fd (an open proc root) into *@out. @ticks_per_sec and
+ * @page_size convert stat's units; pass sysconf(_SC_CLK_TCK) and
+ * sysconf(_SC_PAGESIZE). Returns 0 or a negative errno; on error *@out is NULL.
+ */
+int proc_walk__snapshot(int proc_fd, long ticks_per_sec, long page_size, struct proc_walk **out);
+void proc_walk__free(struct proc_walk *w);
+
+/* The entry of @pid, or NULL. */
+const struct proc_walk_entry *proc_walk__find(const struct proc_walk *w, int pid);
+
+/*
+ * Children of @pid in the snapshot, sorted by pid: *@n entries from the
+ * returned pointer (NULL when there are none). Pid 0 gives the roots the
+ * kernel made (init, kthreadd).
+ */
+const struct proc_walk_entry *const *proc_walk__children(const struct proc_walk *w, int pid,
+							  size_t *n);
+
+void proc_walk__count_states(const struct proc_walk *w, struct proc_state_counts *out);
+
+/*
+ * Prints the process tree, one "pid comm" per line, indented two spaces a
+ * level, comm escaped for a terminal. Roots are the entries whose parent is
+ * not in the snapshot (or that are their own parent), in pid order. 0 or -ENOMEM.
+ */
+int proc_walk__print_tree(const struct proc_walk *w, FILE *f);
+
+#endif
