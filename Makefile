@@ -102,7 +102,7 @@ $(OUTPUT)/churn: tests/churn.c | $(OUTPUT)
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
 
 $(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/san/tests
 	$(call msg,CC-SAN,$@)
@@ -110,7 +110,7 @@ $(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) tests/unit/testutil.h | $(
 
 $(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
 
 # Unit tests run under ASan+UBSan, then once more under valgrind (plain
 # build), then the kernel tests load the real programs. tests/run.sh prints

@@ -34,6 +34,7 @@ struct churn {
 	long orphan_ms; /* how long orphans sleep before they burn and exit */
 	long thread_burn_ms;
 	long rss_mib; /* one child touches this much memory */
+	long hold; /* children that stay alive until churn is killed */
 	bool subreaper;
 	bool hostile;
 	const char *exec_path;
@@ -201,12 +202,42 @@ static int write_truth(const struct churn *c, long spawned_ok, unsigned long lon
 	return fclose(f);
 }
 
+/*
+ * Keeps @n sleeping children alive (a host with many processes, for the
+ * snapshot benchmark), prints "ready", and waits to be killed: the children
+ * die with it.
+ */
+static int hold_children(long n)
+{
+	pid_t parent = getpid();
+
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			perror("churn: fork");
+			return 1;
+		}
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(0);
+			pause();
+			_exit(0);
+		}
+	}
+	printf("ready\n");
+	fflush(stdout);
+	pause();
+	return 0;
+}
+
 static void usage(void)
 {
 	fputs("Usage: churn [--children N] [--orphans N] [--exec N] [--fail N] [--kill N]\n"
 	      "             [--threads N] [--rss-mib N] [--hostile] [--burn-us N]\n"
 	      "             [--orphan-ms N] [--thread-burn-ms N] [--concurrency N]\n"
-	      "             [--exec-path PATH] [--subreaper] [--truth FILE]\n",
+	      "             [--exec-path PATH] [--subreaper] [--truth FILE] [--hold N]\n",
 	      stderr);
 	exit(2);
 }
@@ -229,6 +260,7 @@ int main(int argc, char **argv)
 		{ "exec-path", required_argument, NULL, 'x' },
 		{ "subreaper", no_argument, NULL, 's' },
 		{ "truth", required_argument, NULL, 'w' },
+		{ "hold", required_argument, NULL, 'h' },
 		{},
 	};
 	struct churn c = {
@@ -258,9 +290,12 @@ int main(int argc, char **argv)
 		case 'x': c.exec_path = optarg; break;
 		case 's': c.subreaper = true; break;
 		case 'w': c.truth = optarg; break;
+		case 'h': c.hold = atol(optarg); break;
 		default: usage();
 		}
 	}
+	if (c.hold > 0)
+		return hold_children(c.hold);
 	if (c.subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1)) {
 		perror("churn: subreaper");
 		return 1;

@@ -219,7 +219,7 @@ void json__double(struct json_writer *w, const char *key, double v)
 	if (!isfinite(v))
 		fputs("null", w->f);
 	else
-		fprintf(w->f, "%.9g", v);
+		fprintf(w->f, "%.15g", v);
 }
 
 void json__bool(struct json_writer *w, const char *key, bool v)

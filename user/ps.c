@@ -290,8 +290,8 @@ int ps__main(int argc, char **argv)
 		}
 	}
 	if (verbose)
-		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s\n", s.n, s.tasks,
-			s.source);
+		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s in %.3f ms\n", s.n,
+			s.tasks, s.source, (double)s.read_ns / 1e6);
 	err = ps__write(stdout, &s, &o);
 	if (err == -ESRCH)
 		fprintf(stderr, "jobtrace: no process with pid %d\n", o.pid);

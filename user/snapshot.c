@@ -125,6 +125,7 @@ int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_
 int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 {
 	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	__u64 start = util__now_ns();
 	struct proc_walk *w = NULL;
 	int err;
 
@@ -160,6 +161,7 @@ int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 	out->vanished = w->vanished;
 	out->source = "proc";
 	proc_walk__free(w);
+	out->read_ns = util__now_ns() - start;
 	return 0;
 }
 

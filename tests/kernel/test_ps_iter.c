@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The task iterator against /proc on this machine, with processes whose
+ * truth the test knows: it forks them, gives them threads and names.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "jobtrace/snapshot.h"
+#include "jobtrace/util.h"
+
+#define NCHILD 20
+
+static pid_t children[NCHILD];
+
+static void *idle_thread(void *arg)
+{
+	pause();
+	return NULL;
+}
+
+static void spawn_children(void)
+{
+	int ready[2];
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	for (int i = 0; i < NCHILD; i++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			char name[16];
+			pthread_t t;
+
+			snprintf(name, sizeof(name), "snap-%d", i);
+			prctl(PR_SET_NAME, name);
+			/* Every fourth child has two extra threads. */
+			if (i % 4 == 0) {
+				pthread_create(&t, NULL, idle_thread, NULL);
+				pthread_create(&t, NULL, idle_thread, NULL);
+			}
+			if (write(ready[1], "r", 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		children[i] = pid;
+	}
+	for (int i = 0; i < NCHILD; i++)
+		assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+static void reap_children(void)
+{
+	for (int i = 0; i < NCHILD; i++) {
+		kill(children[i], SIGKILL);
+		waitpid(children[i], NULL, 0);
+	}
+}
+
+/* A process the kernel will not let even root introspect (a guarded supervisor). */
+static bool guarded(pid_t pid)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	return readlink(path, buf, sizeof(buf)) < 0 && errno == EACCES;
+}
+
+static void test_iterator_sees_what_proc_sees(void **state)
+{
+	struct snapshot_iter *it = snapshot_iter__open(true);
+	struct ps_snapshot bpf, proc;
+	int proc_fd, missing = 0;
+
+	assert_non_null(it);
+	spawn_children();
+	assert_int_equal(snapshot_iter__read(it, &bpf), 0);
+	proc_fd = util__open_dir("/proc");
+	assert_true(proc_fd >= 0);
+	assert_int_equal(snapshot__from_proc(proc_fd, &proc), 0);
+	close(proc_fd);
+
+	/* The processes the test made: exact fields in both sources. */
+	for (int i = 0; i < NCHILD; i++) {
+		const struct ps_entry *b = snapshot__find(&bpf, children[i]);
+		const struct ps_entry *p = snapshot__find(&proc, children[i]);
+		char name[16];
+
+		snprintf(name, sizeof(name), "snap-%d", i);
+		assert_non_null(b);
+		assert_non_null(p);
+		assert_string_equal(b->comm, name);
+		assert_string_equal(p->comm, name);
+		assert_int_equal(b->ppid, getpid());
+		assert_int_equal(p->ppid, getpid());
+		assert_int_equal(b->threads, i % 4 == 0 ? 3 : 1);
+		assert_int_equal(p->threads, i % 4 == 0 ? 3 : 1);
+		assert_int_equal(b->state, 'S');
+		assert_true(b->rss_bytes > 0);
+		/* Start times agree to /proc's clock-tick resolution. */
+		assert_true(b->start_boot_ns + 20000000ULL >= p->start_boot_ns &&
+			    p->start_boot_ns + 20000000ULL >= b->start_boot_ns);
+	}
+	/* Everything else: alive in both, unless it came or went in between. */
+	for (size_t i = 0; i < proc.n; i++) {
+		pid_t pid = proc.procs[i].pid;
+
+		if (snapshot__find(&bpf, pid) || kill(pid, 0) != 0)
+			continue;
+		if (guarded(pid)) {
+			print_message("  pid %d is guarded from introspection: not iterated\n", pid);
+			continue;
+		}
+		if (proc.procs[i].start_boot_ns + 1000000000ULL > util__boottime_ns())
+			continue; /* born after the iterator ran */
+		print_message("  pid %d (%s) is in /proc, not in the iterator\n", pid,
+			      proc.procs[i].comm);
+		missing++;
+	}
+	assert_int_equal(missing, 0);
+	assert_true(bpf.read_ns > 0);
+	reap_children();
+	snapshot__free(&bpf);
+	snapshot__free(&proc);
+	snapshot_iter__free(it);
+}
+
+/* `jobtrace ps --json --pid` prints that subtree as an array with the keys. */
+static void test_ps_cli(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	char cmd[600], buf[1 << 16];
+	FILE *f;
+	size_t n;
+
+	spawn_children();
+	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps --json --pid %d", out, (int)getpid());
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	assert_int_equal(pclose(f), 0);
+	for (int i = 0; i < NCHILD; i++) {
+		char needle[64];
+
+		snprintf(needle, sizeof(needle), "{\"pid\":%d,\"ppid\":%d,\"comm\":\"snap-%d\"",
+			 children[i], (int)getpid(), i);
+		if (!strstr(buf, needle))
+			fail_msg("missing %s in %s", needle, buf);
+	}
+	assert_non_null(strstr(buf, "\"cpu_s\":"));
+	assert_non_null(strstr(buf, "\"rss_bytes\":"));
+	assert_non_null(strstr(buf, "\"start_time\":"));
+	assert_non_null(strstr(buf, "\"state\":\"S\""));
+	reap_children();
+
+	/* A pid that is gone is a clear error. */
+	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps --pid %d 2>&1", out, children[0]);
+	f = popen(cmd, "r");
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	assert_int_equal(WEXITSTATUS(pclose(f)), 1);
+	assert_non_null(strstr(buf, "no process with pid"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_iterator_sees_what_proc_sees),
+		cmocka_unit_test(test_ps_cli),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Folding iterator records into processes, state letters, and ps output. */
+#include <math.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+#include "jobtrace/ps.h"
+#include "jobtrace/snapshot.h"
+
+static struct jt_task_rec rec(__u32 pid, __u32 tgid, __u32 ppid, const char *comm, __u64 cpu)
+{
+	struct jt_task_rec r = {
+		.version = JT_SNAP_VERSION,
+		.size = sizeof(r),
+		.pid = pid,
+		.tgid = tgid,
+		.ppid = ppid,
+		.nr_threads = 1,
+		.cpu_ns = cpu,
+		.is_leader = pid == tgid,
+		.rss_pages = 10,
+		.vm_pages = 100,
+		.start_ns = 5000000000ULL,
+	};
+
+	memcpy(r.comm, comm, strnlen(comm, sizeof(r.comm)));
+	return r;
+}
+
+static void test_state_letters(void **state)
+{
+	static const struct {
+		__u32 state;
+		__s32 exit_state;
+		char want;
+	} cases[] = {
+		{ 0x0, 0, 'R' },     { 0x1, 0, 'S' },	 { 0x2, 0, 'D' },   { 0x4, 0, 'T' },
+		{ 0x8, 0, 't' },     { 0x402, 0, 'I' }, { 0x0, 0x20, 'Z' }, { 0x0, 0x10, 'X' },
+		{ 0x40, 0, 'P' },    /* TASK_FREEZABLE (0x2000) does not hide the sleep */
+		{ 0x2001, 0, 'S' },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char got = snapshot__state_char(cases[i].state, cases[i].exit_state);
+
+		if (got != cases[i].want)
+			fail_msg("state %#x exit %#x: got %c, want %c", cases[i].state,
+				 cases[i].exit_state, got, cases[i].want);
+	}
+}
+
+static void test_threads_fold_into_processes(void **state)
+{
+	/* Out of order on purpose, with a thread before its leader. */
+	struct jt_task_rec recs[] = {
+		rec(12, 10, 1, "worker", 300), rec(10, 10, 1, "server", 1000),
+		rec(1, 1, 0, "init", 50),      rec(11, 10, 1, "worker", 200),
+		rec(20, 20, 10, "child", 7),
+	};
+	struct ps_snapshot s;
+	const struct ps_entry *p;
+
+	recs[1].dead_threads_cpu_ns = 4000; /* threads that already exited */
+	recs[1].nr_threads = 3;
+	assert_int_equal(snapshot__from_records(recs, 5, 4096, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.tasks, 5);
+	assert_int_equal(s.procs[0].pid, 1);
+	assert_int_equal(s.procs[1].pid, 10);
+	assert_int_equal(s.procs[2].pid, 20);
+	p = snapshot__find(&s, 10);
+	assert_non_null(p);
+	assert_int_equal(p->cpu_ns, 1000 + 4000 + 300 + 200);
+	assert_int_equal(p->threads, 3);
+	assert_int_equal(p->rss_bytes, 10 * 4096);
+	assert_int_equal(p->vm_bytes, 100 * 4096);
+	assert_string_equal(p->comm, "server");
+	assert_null(snapshot__find(&s, 11)); /* a thread is not a process */
+	snapshot__free(&s);
+	snapshot__free(&s);
+	snapshot__free(NULL);
+}
+
+static void test_foreign_records_are_refused(void **state)
+{
+	struct jt_task_rec r = rec(1, 1, 0, "x", 0);
+	struct ps_snapshot s;
+
+	r.version = JT_SNAP_VERSION + 1;
+	assert_int_equal(snapshot__from_records(&r, 1, 4096, &s), -EPROTO);
+	assert_int_equal(snapshot__from_records(NULL, 0, 4096, &s), 0);
+	assert_int_equal(s.n, 0);
+	snapshot__free(&s);
+}
+
+static struct ps_snapshot tree_snapshot(void)
+{
+	struct jt_task_rec recs[] = {
+		rec(1, 1, 0, "init", 0),      rec(5, 5, 1, "sh", 0),	 rec(9, 9, 5, "make", 0),
+		rec(30, 30, 9, "cc\"1\n", 0), rec(31, 31, 9, "ld", 0), rec(40, 40, 1, "sshd", 0),
+		rec(50, 50, 777, "orphan", 0), /* its parent is not in the snapshot */
+	};
+	struct ps_snapshot s;
+
+	assert_int_equal(snapshot__from_records(recs, 7, 4096, &s), 0);
+	return s;
+}
+
+static void test_ps_json_subtree(void **state)
+{
+	struct ps_snapshot s = tree_snapshot();
+	struct ps_options o = { .json = true, .pid = 5, .boot_epoch_ns = 1000000000000000000ULL };
+	struct capture cap;
+	json_error_t err;
+	json_t *a;
+
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &o), 0);
+	capture__close(&cap);
+	a = json_loads(cap.buf, 0, &err);
+	if (!a)
+		fail_msg("invalid JSON: %s", err.text);
+	assert_true(json_is_array(a));
+	assert_int_equal(json_array_size(a), 4); /* sh, make, cc"1, ld */
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 0), "pid")), 5);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 2), "ppid")), 9);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 2), "comm")),
+			    "cc\"1\n");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "state")),
+			    "R");
+	assert_true(fabs(json_number_value(json_object_get(json_array_get(a, 0), "start_time")) -
+			 1000000005.0) < 1e-3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 0), "rss_bytes")),
+			 40960);
+	json_decref(a);
+	capture__free(&cap);
+
+	o.pid = 4242;
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &o), -ESRCH);
+	capture__close(&cap);
+	capture__free(&cap);
+	snapshot__free(&s);
+}
+
+static void test_ps_text_tree(void **state)
+{
+	struct ps_snapshot s = tree_snapshot();
+	struct ps_options o = { .tree = true };
+	struct capture cap;
+	const char *out;
+
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &o), 0);
+	out = capture__close(&cap);
+	/* Children under their parent, two spaces a level, names escaped. */
+	assert_non_null(strstr(out, "  init\n"));
+	assert_non_null(strstr(out, "    sh\n"));
+	assert_non_null(strstr(out, "      make\n"));
+	assert_non_null(strstr(out, "        cc\"1\\x0a\n"));
+	assert_true(strstr(out, "  make") < strstr(out, "cc\"1"));
+	assert_true(strstr(out, "cc\"1") < strstr(out, "  ld"));
+	/* A process whose parent is gone is a root of its own. */
+	assert_non_null(strstr(out, "  orphan\n"));
+	assert_null(strstr(out, "    orphan"));
+	capture__free(&cap);
+	snapshot__free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_letters),
+		cmocka_unit_test(test_threads_fold_into_processes),
+		cmocka_unit_test(test_foreign_records_are_refused),
+		cmocka_unit_test(test_ps_json_subtree),
+		cmocka_unit_test(test_ps_text_tree),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
