@@ -61,3 +61,8 @@ print(f"fork+exit rate without jobtrace: {rate:,.0f}/s (median)")
 print(f"workload wall time, median of {runs}: {wb:.3f} s alone, {wt:.3f} s under jobtrace: "
       f"slowdown {(wt / wb - 1) * 100:+.1f}%")
 PY
+
+echo
+echo "snapshot of every process: jobtrace's task iterator and /proc walk against ps and psutil"
+echo "(medians of 7; 'iter read' and '/proc walk' are the read itself, 'jobtrace ps' the whole command)"
+"$PYTHON" tests/bench_snapshot.py "$OUTPUT" "$OUTPUT/churn"

@@ -25,6 +25,8 @@ static const char usage[] =
 	"  -t, --tree            show parents above their children\n"
 	"  -p, --pid P           only P and its descendants\n"
 	"      --proc            read /proc instead of using the task iterator\n"
+	"      --no-pin          load the iterator afresh; do not use or leave a pin in\n"
+	"                        /sys/fs/bpf/jobtrace\n"
 	"      --proc-root DIR   walk DIR instead of /proc (implies --proc)\n"
 	"  -v, --verbose         say which source was used and how long it took\n"
 	"  -h, --help            this text\n"
@@ -195,13 +197,14 @@ done:
 
 int ps__main(int argc, char **argv)
 {
-	enum { OPT_PROC = 256, OPT_PROC_ROOT };
+	enum { OPT_PROC = 256, OPT_PROC_ROOT, OPT_NO_PIN };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "tree", no_argument, NULL, 't' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "proc", no_argument, NULL, OPT_PROC },
 		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -210,7 +213,7 @@ int ps__main(int argc, char **argv)
 	const char *proc_root = "/proc";
 	struct snapshot_iter *it = NULL;
 	struct ps_snapshot s = {};
-	bool use_proc = false, verbose = false;
+	bool use_proc = false, verbose = false, use_pin = true;
 	char *end;
 	long v;
 	int opt, err, proc_fd;
@@ -242,6 +245,9 @@ int ps__main(int argc, char **argv)
 			proc_root = optarg;
 			use_proc = true;
 			break;
+		case OPT_NO_PIN:
+			use_pin = false;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -263,7 +269,7 @@ int ps__main(int argc, char **argv)
 	o.boot_epoch_ns = util__realtime_ns() - util__boottime_ns();
 
 	if (!use_proc) {
-		it = snapshot_iter__open(verbose);
+		it = snapshot_iter__open(verbose, use_pin);
 		if (it) {
 			err = snapshot_iter__read(it, &s);
 			if (err) {

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Process snapshots: the task iterator (bpf/snapshot.bpf.c), or a /proc walk. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -19,9 +23,17 @@
 #define TASK_REPORT 0x7f
 #define TASK_IDLE 0x402 /* TASK_UNINTERRUPTIBLE | TASK_NOLOAD */
 
+#define BPFFS "/sys/fs/bpf"
+#define PIN_DIR BPFFS "/jobtrace"
+#define PIN_PREFIX "tasks-"
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
 struct snapshot_iter {
-	struct snapshot_bpf *skel;
+	struct snapshot_bpf *skel; /* NULL when a pinned iterator was reused */
 	struct bpf_link *link;
+	int link_fd;
 	char *buf;
 	size_t cap;
 };
@@ -165,13 +177,72 @@ int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 	return 0;
 }
 
-struct snapshot_iter *snapshot_iter__open(bool verbose)
+/*
+ * The pin's name carries a hash of the BPF object, so a pin left by another
+ * build of jobtrace is never read as ours.
+ */
+static void pin_path(char *buf, size_t size)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+	const unsigned char *p;
+	size_t n;
+
+	p = snapshot_bpf__elf_bytes(&n);
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(buf, size, "%s/%s%016llx", PIN_DIR, PIN_PREFIX, h);
+}
+
+static int ensure_pin_dir(void)
+{
+	struct statfs st;
+
+	if (statfs(BPFFS, &st) || st.f_type != (typeof(st.f_type))BPF_FS_MAGIC) {
+		if (mount("bpf", BPFFS, "bpf", 0, "mode=0700"))
+			return -errno;
+	}
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Removes pins of other builds: they would only ever be dead weight. */
+static void remove_stale_pins(const char *keep)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(PIN_DIR);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, PIN_PREFIX, strlen(PIN_PREFIX)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PIN_DIR, de->d_name);
+		if (strcmp(path, keep))
+			unlink(path);
+	}
+	closedir(d);
+}
+
+struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin)
 {
 	struct snapshot_iter *it = calloc(1, sizeof(*it));
+	char path[512];
 	int err;
 
 	if (!it)
 		return NULL;
+	it->link_fd = -1;
+	pin_path(path, sizeof(path));
+	if (use_pin) {
+		/* Loading costs a parse of the kernel's BTF; a pinned iterator does not. */
+		it->link_fd = bpf_obj_get(path);
+		if (it->link_fd >= 0)
+			return it;
+	}
 	it->skel = snapshot_bpf__open_and_load();
 	if (!it->skel) {
 		err = -errno;
@@ -181,6 +252,17 @@ struct snapshot_iter *snapshot_iter__open(bool verbose)
 	if (!it->link) {
 		err = -errno;
 		goto err_free;
+	}
+	it->link_fd = bpf_link__fd(it->link);
+	if (use_pin) {
+		err = ensure_pin_dir();
+		if (!err) {
+			remove_stale_pins(path);
+			err = bpf_link__pin(it->link, path);
+		}
+		if (err && verbose)
+			fprintf(stderr, "jobtrace: cannot pin the task iterator at %s (%s): the "
+					"next run loads it again\n", path, strerror(-err));
 	}
 	return it;
 
@@ -197,8 +279,12 @@ void snapshot_iter__free(struct snapshot_iter *it)
 {
 	if (!it)
 		return;
-	bpf_link__destroy(it->link);
-	snapshot_bpf__destroy(it->skel);
+	if (it->skel) {
+		bpf_link__destroy(it->link);
+		snapshot_bpf__destroy(it->skel);
+	} else if (it->link_fd >= 0) {
+		close(it->link_fd);
+	}
 	free(it->buf);
 	free(it);
 }
@@ -210,7 +296,7 @@ int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
 	ssize_t n;
 	int fd, err;
 
-	fd = bpf_iter_create(bpf_link__fd(it->link));
+	fd = bpf_iter_create(it->link_fd);
 	if (fd < 0)
 		return -errno;
 	for (;;) {

@@ -68,8 +68,13 @@ struct ps_snapshot {
 
 struct snapshot_iter;
 
-/* Loads the task iterator; NULL with errno set (and a message when @verbose). */
-struct snapshot_iter *snapshot_iter__open(bool verbose);
+/*
+ * Loads the task iterator, or with @use_pin opens the one pinned under
+ * /sys/fs/bpf/jobtrace (pinning it there first, mounting bpffs if need be):
+ * a pinned iterator costs no load. NULL with errno set (and a message when
+ * @verbose).
+ */
+struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin);
 void snapshot_iter__free(struct snapshot_iter *it);
 /* One pass of the iterator into @out (sorted by pid). */
 int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out);

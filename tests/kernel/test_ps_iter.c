@@ -79,7 +79,7 @@ static bool guarded(pid_t pid)
 
 static void test_iterator_sees_what_proc_sees(void **state)
 {
-	struct snapshot_iter *it = snapshot_iter__open(true);
+	struct snapshot_iter *it = snapshot_iter__open(true, false);
 	struct ps_snapshot bpf, proc;
 	int proc_fd, missing = 0;
 

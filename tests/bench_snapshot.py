@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""Snapshot benchmark: every process of a host with N processes alive.
+
+Compares, in one run: jobtrace's task-iterator read and its /proc walk (the
+time of the read itself, as jobtrace ps -v reports it), `ps -eo
+pid,ppid,rss,time,comm`, psutil's process_iter with the same fields, and
+`jobtrace ps` as a whole process (BPF load and output included).
+"""
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import psutil
+
+REPEAT = 7
+
+
+def wall(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+
+
+def read_ms(cmd):
+    out = subprocess.run(cmd + ["-v"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True, check=True).stderr
+    m = re.search(r"(\d+) processes, \d+ tasks from (\S+) in ([\d.]+) ms", out)
+    return int(m.group(1)), m.group(2), float(m.group(3)) / 1e3
+
+
+def psutil_iter():
+    t = time.perf_counter()
+    n = sum(1 for _ in psutil.process_iter(["pid", "ppid", "name", "memory_info", "cpu_times"]))
+    return time.perf_counter() - t, n
+
+
+def median(f):
+    return statistics.median(f() for _ in range(REPEAT))
+
+
+def main():
+    out, churn = sys.argv[1], sys.argv[2]
+    jt = [f"{out}/jobtrace", "ps"]
+    print(f"{'processes':>10} {'iter read':>11} {'/proc walk':>11} {'ps -eo':>9} {'psutil':>9}"
+          f" {'jobtrace ps':>12} {'ps/iter':>8} {'ps/jobtrace ps':>15}")
+    for hold in (1000, 5000, 10000):
+        holder = subprocess.Popen([churn, "--hold", str(hold)], stdout=subprocess.PIPE, text=True)
+        holder.stdout.readline()  # "ready"
+        try:
+            n, src, _ = read_ms(jt)
+            assert src == "bpf-iter", src
+            it = median(lambda: read_ms(jt)[2])
+            walk = median(lambda: read_ms(jt + ["--proc"])[2])
+            ps = median(lambda: wall(["ps", "-eo", "pid,ppid,rss,time,comm"]))
+            pu = median(lambda: psutil_iter()[0])
+            whole = median(lambda: wall(jt))
+        finally:
+            holder.kill()
+            holder.wait()
+        print(f"{n:>10} {it * 1e3:>9.2f}ms {walk * 1e3:>9.1f}ms {ps * 1e3:>7.1f}ms "
+              f"{pu * 1e3:>7.1f}ms {whole * 1e3:>10.1f}ms {ps / it:>7.0f}x {ps / whole:>14.1f}x")
+        time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    main()
