@@ -46,8 +46,10 @@ def main():
     jt = [f"{out}/jobtrace", "ps"]
     print(f"{'processes':>10} {'iter read':>11} {'/proc walk':>11} {'ps -eo':>9} {'psutil':>9}"
           f" {'jobtrace ps':>12} {'ps/iter':>8} {'ps/jobtrace ps':>15}")
+    baseline = read_ms(jt)[0]
     for hold in (1000, 5000, 10000):
-        holder = subprocess.Popen([churn, "--hold", str(hold)], stdout=subprocess.PIPE, text=True)
+        holder = subprocess.Popen([churn, "--hold", str(hold)], stdout=subprocess.PIPE, text=True,
+                                  start_new_session=True)
         holder.stdout.readline()  # "ready"
         try:
             n, src, _ = read_ms(jt)
@@ -58,11 +60,15 @@ def main():
             pu = median(lambda: psutil_iter()[0])
             whole = median(lambda: wall(jt))
         finally:
-            holder.kill()
+            os.killpg(holder.pid, 9)
             holder.wait()
+            # The children die with it; wait until they are reaped, so the
+            # next size starts from this host's own count.
+            deadline = time.time() + 30
+            while read_ms(jt)[0] > baseline + 50 and time.time() < deadline:
+                time.sleep(0.2)
         print(f"{n:>10} {it * 1e3:>9.2f}ms {walk * 1e3:>9.1f}ms {ps * 1e3:>7.1f}ms "
               f"{pu * 1e3:>7.1f}ms {whole * 1e3:>10.1f}ms {ps / it:>7.0f}x {ps / whole:>14.1f}x")
-        time.sleep(0.5)
 
 
 if __name__ == "__main__":
