@@ -40,6 +40,10 @@ static const char usage_run[] =
 	"  -n, --no-wait         report when CMD exits; do not wait for descendants\n"
 	"                        that outlive it\n"
 	"  -t, --top N           show the N busiest commands (default 10, 0 for none)\n"
+	"  -i, --interval S      every S seconds, a line with the live members' CPU\n"
+	"                        now, memory and open files (ApMon's job parameters)\n"
+	"      --pss             also read PSS/USS of live members (walks page tables)\n"
+	"  -w, --workdir DIR     report DIR's size and its filesystem's free space\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
@@ -83,12 +87,15 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "top", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "pss", no_argument, NULL, OPT_PSS },
+		{ "workdir", required_argument, NULL, 'w' },
 		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -100,12 +107,13 @@ static int cmd_run(int argc, char **argv)
 		.top = REPORT_DEFAULT_TOP,
 	};
 	unsigned long v;
+	char *end;
 	int opt;
 
 	opterr = 0;
 	optind = 1;
 	/* '+': options end at the command's name, `--` or not. */
-	while ((opt = getopt_long(argc, argv, "+:jo:nt:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:jo:nt:i:w:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			cfg.json = true;
@@ -120,6 +128,17 @@ static int cmd_run(int argc, char **argv)
 			if (parse_uint(optarg, 0, 100000, &v))
 				return usage_error(usage_run, "--top takes a number from 0 to 100000, not '%s'", optarg);
 			cfg.top = v;
+			break;
+		case 'i':
+			cfg.interval_s = strtod(optarg, &end);
+			if (*end || end == optarg || !(cfg.interval_s >= 0.1 && cfg.interval_s <= 86400))
+				return usage_error(usage_run, "--interval takes seconds from 0.1 to 86400, not '%s'", optarg);
+			break;
+		case OPT_PSS:
+			cfg.pss = true;
+			break;
+		case 'w':
+			cfg.workdir = optarg;
 			break;
 		case OPT_RING_KB:
 			if (parse_uint(optarg, 4, 1U << 20, &v))

@@ -136,6 +136,35 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		free(cmds);
 	}
 
+	if (job->live && job->live->processes) {
+		const struct job_live *l = job->live;
+
+		fprintf(f, "  live       %" PRIu64 " processes: %s RSS, ", (uint64_t)l->processes,
+			report__bytes(b1, sizeof(b1), l->rss_bytes));
+		if (l->pss)
+			fprintf(f, "%s PSS, %s USS, ", report__bytes(b2, sizeof(b2), l->pss_bytes),
+				report__bytes(b3, sizeof(b3), l->uss_bytes));
+		fprintf(f, "%s virtual, %" PRIu64 " open files", report__bytes(b4, sizeof(b4), l->vm_bytes),
+			(uint64_t)l->open_files);
+		if (l->cpu_rate_pct >= 0)
+			fprintf(f, ", CPU now %.0f%%", l->cpu_rate_pct);
+		fputc('\n', f);
+	}
+	if (job->workdir) {
+		const struct workdir_usage *wd = job->workdir;
+
+		fputs("  workdir    ", f);
+		text__escape(f, job->workdir_path, strlen(job->workdir_path));
+		fprintf(f, ": %s in %" PRIu64 " files", report__bytes(b1, sizeof(b1), wd->size_bytes),
+			(uint64_t)wd->files);
+		if (wd->fs_ok)
+			fprintf(f, "; its filesystem %s used, %s free of %s",
+				report__bytes(b2, sizeof(b2), wd->fs.used_bytes),
+				report__bytes(b3, sizeof(b3), wd->fs.avail_bytes),
+				report__bytes(b4, sizeof(b4), wd->fs.total_bytes));
+		fputc('\n', f);
+	}
+
 	if (lost)
 		fprintf(f, "\nWARNING: this report is incomplete: %" PRIu64 " of %" PRIu64
 			   " exit records were lost (ring buffer full; raise --ring-kb). The "
@@ -152,6 +181,63 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			   "are missing.\n",
 			(uint64_t)s->procs_map_full);
 	return ferror(f) ? -EIO : 0;
+}
+
+/* ApMon's job parameters, for the members alive at report time, and the work directory. */
+static void write_json_live(struct json_writer *w, const struct job *job)
+{
+	const struct job_live *l = job->live;
+	const struct workdir_usage *wd = job->workdir;
+	__u64 mem;
+
+	if (!l) {
+		json__null(w, "live");
+	} else {
+		json__begin_object(w, "live");
+		json__u64(w, "processes", l->processes);
+		json__double(w, "run_time_s", seconds(wall_ns(job)));
+		if (l->cpu_rate_pct >= 0)
+			json__double(w, "cpu_rate_pct", l->cpu_rate_pct);
+		else
+			json__null(w, "cpu_rate_pct");
+		json__u64(w, "rss_bytes", l->rss_bytes);
+		if (l->pss) {
+			json__u64(w, "pss_bytes", l->pss_bytes);
+			json__u64(w, "uss_bytes", l->uss_bytes);
+			json__u64(w, "swap_bytes", l->swap_bytes);
+		} else {
+			json__null(w, "pss_bytes");
+			json__null(w, "uss_bytes");
+			json__null(w, "swap_bytes");
+		}
+		json__u64(w, "vm_bytes", l->vm_bytes);
+		json__u64(w, "open_files", l->open_files);
+		/* PSS when read: summed RSS counts a shared page once per process. */
+		mem = l->pss ? l->pss_bytes : l->rss_bytes;
+		if (job->host_mem_bytes)
+			json__double(w, "mem_pct", 100.0 * (double)mem / (double)job->host_mem_bytes);
+		else
+			json__null(w, "mem_pct");
+		json__string(w, "mem_basis", l->pss ? "pss" : "rss");
+		json__end_object(w);
+	}
+	if (!wd) {
+		json__null(w, "workdir");
+		return;
+	}
+	json__begin_object(w, "workdir");
+	json__string(w, "path", job->workdir_path);
+	json__u64(w, "size_bytes", wd->size_bytes);
+	json__u64(w, "apparent_bytes", wd->apparent_bytes);
+	json__u64(w, "files", wd->files);
+	json__u64(w, "unreadable", wd->errors);
+	if (wd->fs_ok) {
+		json__u64(w, "fs_total_bytes", wd->fs.total_bytes);
+		json__u64(w, "fs_used_bytes", wd->fs.used_bytes);
+		json__u64(w, "fs_free_bytes", wd->fs.avail_bytes);
+		json__i64(w, "fs_used_pct", wd->fs.used_pct);
+	}
+	json__end_object(w);
 }
 
 int report__write_json(FILE *f, const struct job *job, size_t top)
@@ -238,6 +324,8 @@ int report__write_json(FILE *f, const struct job *job, size_t top)
 	json__u64(&w, "procs_map_full", s->procs_map_full);
 	json__u64(&w, "stale_entries", job->stale);
 	json__end_object(&w);
+
+	write_json_live(&w, job);
 
 	if (top) {
 		cmds = calloc(top, sizeof(*cmds));

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include <unistd.h>
 
 #include "jobtrace/job.h"
+#include "jobtrace/job_live.h"
+#include "jobtrace/meminfo.h"
 #include "jobtrace/report.h"
 #include "jobtrace/run.h"
 #include "jobtrace/util.h"
@@ -110,7 +113,34 @@ struct run_state {
 	struct job job;
 	struct lineage *lt;
 	bool children_left;
+	int proc_fd;
+	struct job_live live, last_live;
+	struct workdir_usage workdir;
+	__u64 next_sample_ns;
 };
+
+/* One line on stderr with the job's live parameters, every --interval. */
+static void sample_live(struct run_state *rs, const struct run_config *cfg)
+{
+	struct job_live cur;
+	char b1[32], b2[32];
+
+	if (job_live__sample(rs->lt, JOB_ID, rs->proc_fd, cfg->pss, &rs->last_live, &cur))
+		return;
+	lineage__job_stats(rs->lt, JOB_ID, &rs->job.stats);
+	fprintf(stderr, "jobtrace: %.1f s: %" PRIu64 " alive, %" PRIu64 " started, CPU now ",
+		(double)(cur.sampled_ns - rs->job.start_ns) / 1e9, (uint64_t)cur.processes,
+		(uint64_t)rs->job.stats.procs_started);
+	if (cur.cpu_rate_pct >= 0)
+		fprintf(stderr, "%.0f%%", cur.cpu_rate_pct);
+	else
+		fputs("-", stderr);
+	fprintf(stderr, ", RSS %s", report__bytes(b1, sizeof(b1), cur.rss_bytes));
+	if (cur.pss)
+		fprintf(stderr, ", PSS %s", report__bytes(b2, sizeof(b2), cur.pss_bytes));
+	fprintf(stderr, ", %" PRIu64 " open files\n", (uint64_t)cur.open_files);
+	rs->last_live = cur;
+}
 
 static int on_exit_record(void *ctx, const struct jt_exit_event *e)
 {
@@ -278,7 +308,8 @@ int run__main(const struct run_config *cfg)
 {
 	struct lineage_opts lopts = cfg->lineage;
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct run_state rs = {};
+	struct run_state rs = { .proc_fd = -1 };
+	struct meminfo mi;
 	int epfd = -1, ret, err;
 	sigset_t waitmask;
 
@@ -307,9 +338,14 @@ int run__main(const struct run_config *cfg)
 		goto out;
 	}
 
+	rs.proc_fd = util__open_dir("/proc");
+	if (rs.proc_fd >= 0 && !meminfo__read(rs.proc_fd, &mi))
+		rs.job.host_mem_bytes = mi.total_bytes;
+
 	ret = start_job(&rs, cfg, &waitmask);
 	if (ret)
 		goto out;
+	rs.next_sample_ns = rs.job.start_ns + (__u64)(cfg->interval_s * 1e9);
 
 	for (;;) {
 		struct epoll_event events[4];
@@ -324,6 +360,10 @@ int run__main(const struct run_config *cfg)
 		reap(&rs);
 		if (job_done(&rs, cfg))
 			break;
+		if (cfg->interval_s > 0 && rs.proc_fd >= 0 && util__now_ns() >= rs.next_sample_ns) {
+			sample_live(&rs, cfg);
+			rs.next_sample_ns += (__u64)(cfg->interval_s * 1e9);
+		}
 		/* A second interrupt: stop waiting for what outlives the root. */
 		if (signals_seen >= 2 && rs.job.root_exited && rs.job.stats.outlived_root >= 0)
 			break;
@@ -331,6 +371,21 @@ int run__main(const struct run_config *cfg)
 	if (ret == 0) {
 		rs.job.end_ns = util__now_ns();
 		lineage__consume(rs.lt);
+		/* Members still alive (--no-wait), sampled before the totals are read. */
+		if (rs.proc_fd >= 0 &&
+		    !job_live__sample(rs.lt, JOB_ID, rs.proc_fd, cfg->pss,
+				      rs.last_live.sampled_ns ? &rs.last_live : NULL, &rs.live))
+			rs.job.live = &rs.live;
+		if (cfg->workdir) {
+			err = workdir__usage(cfg->workdir, &rs.workdir);
+			if (err)
+				fprintf(stderr, "jobtrace: cannot measure %s: %s\n", cfg->workdir,
+					strerror(-err));
+			else {
+				rs.job.workdir = &rs.workdir;
+				rs.job.workdir_path = cfg->workdir;
+			}
+		}
 		lineage__job_stats(rs.lt, JOB_ID, &rs.job.stats);
 		lineage__counters(rs.lt, &rs.job.counters);
 		ret = job__exit_code(rs.job.root_status);
@@ -340,6 +395,8 @@ int run__main(const struct run_config *cfg)
 out:
 	if (epfd >= 0)
 		close(epfd);
+	if (rs.proc_fd >= 0)
+		close(rs.proc_fd);
 	lineage__free(rs.lt);
 	job__free(&rs.job);
 	return ret;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "jobtrace/job_live.h"
 #include "jobtrace/lineage.h"
 
 struct job_command {
@@ -35,6 +36,11 @@ struct job {
 	__u64 records; /* exit records received */
 	__u64 records_rss_from_mm; /* peak RSS from the mm's own high-water mark */
 	__u64 stale; /* procs entries whose process was found gone */
+	/* Sampled from /proc; NULL when not asked for. */
+	const struct job_live *live; /* members alive when the report was made */
+	const char *workdir_path;
+	const struct workdir_usage *workdir;
+	__u64 host_mem_bytes; /* for memory % of host; 0: unknown */
 	/* Per-command table, open addressing on comm. */
 	struct job_command *commands;
 	size_t ncommands;

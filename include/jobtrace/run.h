@@ -14,6 +14,9 @@ struct run_config {
 	const char *output; /* report file; NULL: stderr, like time(1) */
 	bool wait_tree; /* wait for every descendant, not just the root */
 	size_t top; /* commands in the breakdown */
+	double interval_s; /* a live line every so often; 0: none */
+	bool pss; /* read smaps_rollup of live members (costly: walks page tables) */
+	const char *workdir; /* report this directory's size and filesystem */
 	struct lineage_opts lineage;
 };
 

@@ -301,6 +301,46 @@ static void test_io_bytes(void **state)
 	json_decref(r);
 }
 
+/* ApMon's job parameters for members alive at report time, and the work directory. */
+static void test_live_members_and_workdir(void **state)
+{
+	char wd[700], file[800];
+	const char *extra[] = { "--no-wait", "--pss", "--workdir", wd, NULL };
+	const char *args[] = { "--orphans", "6", "--orphan-ms", "1500", NULL };
+	json_t *r, *live, *w;
+	struct stat sb;
+	int st, fd;
+
+	snprintf(wd, sizeof(wd), "%s/wd", tmpdir);
+	assert_int_equal(mkdir(wd, 0755), 0);
+	snprintf(file, sizeof(file), "%s/data", wd);
+	fd = open(file, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+
+	st = run_churn(extra, args, &r, NULL);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	live = json_object_get(r, "live");
+	assert_true(json_is_object(live));
+	assert_int_equal(num(live, "processes"), 6);
+	assert_true(num(live, "rss_bytes") > 6 * 100 * 1024);
+	assert_true(num(live, "pss_bytes") > 0);
+	assert_true(num(live, "pss_bytes") <= num(live, "rss_bytes"));
+	assert_true(num(live, "uss_bytes") <= num(live, "pss_bytes"));
+	assert_true(num(live, "open_files") >= 6 * 3);
+	assert_true(num(live, "mem_pct") > 0 && num(live, "mem_pct") < 1);
+	assert_string_equal(json_string_value(json_object_get(live, "mem_basis")), "pss");
+	w = json_object_get(r, "workdir");
+	assert_true(json_is_object(w));
+	assert_int_equal(num(w, "files"), 1);
+	assert_int_equal(stat(wd, &sb), 0);
+	assert_int_equal(num(w, "apparent_bytes"), 10 + sb.st_size); /* the file and its directory */
+	assert_true(num(w, "fs_total_bytes") > num(w, "fs_free_bytes"));
+	json_decref(r);
+}
+
 static void run_status(const char *script, int *status, json_t **r)
 {
 	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--", "/bin/sh", "-c",
@@ -473,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_peak_rss),
 		cmocka_unit_test(test_hostile_name_is_valid_json),
 		cmocka_unit_test(test_io_bytes),
+		cmocka_unit_test(test_live_members_and_workdir),
 		cmocka_unit_test(test_root_status_passes_through),
 		cmocka_unit_test(test_signal_is_forwarded),
 		cmocka_unit_test(test_errors),

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The live members of a job, sampled from /proc: what ApMon reported for a
+ * job (run time, CPU now, memory, open files, the work directory), done
+ * right: CPU as a rate over an interval, not a lifetime average; memory as
+ * PSS, which counts a shared page once, where summed RSS counts it per
+ * process.
+ */
+#ifndef JOBTRACE_JOB_LIVE_H
+#define JOBTRACE_JOB_LIVE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "jobtrace/fsusage.h"
+#include "jobtrace/lineage.h"
+
+struct job_live {
+	__u64 sampled_ns; /* CLOCK_MONOTONIC */
+	__u64 processes; /* live members read */
+	__u64 vanished; /* members that exited while being read */
+	__u64 cpu_ns; /* live members' CPU so far (utime + stime, clock ticks) */
+	__u64 exited_cpu_ns; /* the kernel's exact CPU of exited threads */
+	__u64 rss_bytes; /* summed: shared pages count once per process */
+	__u64 vm_bytes;
+	__u64 pss_bytes; /* with pss: shared pages split between their users */
+	__u64 uss_bytes;
+	__u64 swap_bytes;
+	__u64 open_files;
+	bool pss; /* smaps_rollup was read */
+	double cpu_rate_pct; /* CPU now, % of one CPU, over the last interval; < 0: unknown */
+};
+
+struct workdir_usage {
+	__u64 size_bytes; /* allocated, as du counts it (hard links once) */
+	__u64 apparent_bytes;
+	__u64 files;
+	__u64 errors; /* entries that could not be read */
+	struct fsusage fs;
+	bool fs_ok;
+};
+
+/*
+ * Reads the live members of @job_id (from the kernel's procs map, each
+ * checked against its start time so a reused pid is never taken for a
+ * member). With @prev, cpu_rate_pct is the CPU spent since @prev, exited
+ * and live, over the time between them.
+ */
+int job_live__sample(struct lineage *lt, __u64 job_id, int proc_fd, bool pss,
+		     const struct job_live *prev, struct job_live *out);
+/* @cur's CPU rate since @prev, in % of one CPU; -1 when it cannot be told. */
+double job_live__cpu_rate(const struct job_live *prev, const struct job_live *cur);
+
+/* Walks @path in-process (no du), without following symlinks or leaving its filesystem. */
+int workdir__usage(const char *path, struct workdir_usage *out);
+
+#endif
