@@ -25,7 +25,6 @@
 
 #define NS_PER_S 1e9
 #define EXIT_USAGE 2
-#define EXIT_FAILURE_OWN 125 /* jobtrace's own failure, as `jobtrace run` uses */
 
 /* ------------------------------------------------------------------ sample */
 
@@ -109,7 +108,8 @@ static int select_filesystems(struct host_sample *s)
 		if (host__fs_is_pseudo(m->fs_type) || mountinfo__find(mi, m->mount_point) != m)
 			continue;
 		for (size_t j = 0; j < s->n_fs && !dup; j++)
-			dup = s->fs[j].mount->major == m->major && s->fs[j].mount->minor == m->minor;
+			dup = s->fs[j].mount->major == m->major &&
+			      s->fs[j].mount->minor == m->minor;
 		if (dup)
 			continue;
 		fs->mount = m;
@@ -986,7 +986,8 @@ static void text_memory(FILE *f, const struct host_sample *s, const struct host_
 		report__bytes(b[0], sizeof(b[0]), m->total_bytes),
 		report__bytes(b[1], sizeof(b[1]), m->available_bytes),
 		avail_source_name(m->avail_src), report__bytes(b[2], sizeof(b[2]), m->used_bytes),
-		pct(m->used_bytes, m->total_bytes), report__bytes(b[3], sizeof(b[3]), m->free_bytes));
+		pct(m->used_bytes, m->total_bytes),
+		report__bytes(b[3], sizeof(b[3]), m->free_bytes));
 	text_label(f, "", NULL);
 	fprintf(f, "%s buffers, %s cached, %s shared, %s slab, ",
 		report__bytes(b[0], sizeof(b[0]), m->buffers_bytes),
@@ -1027,7 +1028,8 @@ static void text_load(FILE *f, const struct host_sample *s)
 		__u64 up = s->uptime.uptime_ns / 1000000000ULL;
 
 		text_label(f, "uptime", NULL);
-		fprintf(f, "%" PRIu64 " s (%" PRIu64 " d %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ")",
+		fprintf(f, "%" PRIu64 " s (%" PRIu64 " d %02" PRIu64 ":%02" PRIu64
+			   ":%02" PRIu64 ")",
 			(uint64_t)up, (uint64_t)(up / 86400), (uint64_t)(up % 86400 / 3600),
 			(uint64_t)(up % 3600 / 60), (uint64_t)(up % 60));
 		if (s->have & HOST_HAVE_BOOT_TIME)
@@ -1119,7 +1121,8 @@ static void text_disks(FILE *f, const struct host_sample *s, const struct host_r
 		text_disk_figures(f, d, r && i < r->n_disks ? &r->disks[i] : NULL, true);
 	}
 	if (idle)
-		fprintf(f, "  %-11s %zu whole devices with no I/O since boot not shown\n", "disk", idle);
+		fprintf(f, "  %-11s %zu whole devices with no I/O since boot not shown\n", "disk",
+			idle);
 	text_label(f, "disks", "total");
 	text_disk_figures(f, &s->disks.total, r ? &r->disk_total : NULL, false);
 
@@ -1387,9 +1390,9 @@ int system__main(int argc, char **argv)
 			break;
 		case 'i':
 			if (parse_interval(optarg, &cfg.interval_ns))
-				return system_usage_error(
-					"--interval takes seconds from 0 to 86400, such as 0.5, not '%s'",
-					optarg);
+				return system_usage_error("--interval takes seconds from 0 to "
+							  "86400, such as 0.5, not '%s'",
+							  optarg);
 			break;
 		case OPT_PROC_ROOT:
 			cfg.proc_root = optarg;

@@ -63,7 +63,7 @@ enum host_have {
 };
 
 struct host_sample {
-	uint64_t mono_ns; /* CLOCK_MONOTONIC when the sample began */
+	uint64_t mono_ns;  /* CLOCK_MONOTONIC when the sample began */
 	unsigned int have; /* enum host_have bits */
 	/*
 	 * The proc root is this machine's own /proc: only then are live-only
@@ -118,8 +118,8 @@ void host__free(struct host_sample *s);
 bool host__fs_is_pseudo(const char *fs_type);
 
 struct host_disk_rate {
-	bool valid;	/* the device was in both samples */
-	bool reset;	/* a counter went back: the device was re-created */
+	bool valid; /* the device was in both samples */
+	bool reset; /* a counter went back: the device was re-created */
 	double reads_per_s, writes_per_s;
 	double read_bytes_per_s, write_bytes_per_s;
 	double busy_pct; /* share of the interval with I/O in flight, 0..100 */
@@ -156,8 +156,8 @@ struct host_rates {
  * Rates from @prev to @now over @interval_ns (> 0). Returns 0, -EINVAL for a
  * zero interval, -ENOMEM. Free with host_rates__free().
  */
-int host__rates(const struct host_sample *prev, const struct host_sample *now,
-		uint64_t interval_ns, struct host_rates *out);
+int host__rates(const struct host_sample *prev, const struct host_sample *now, uint64_t interval_ns,
+		struct host_rates *out);
 void host_rates__free(struct host_rates *r);
 
 /*

@@ -81,7 +81,8 @@ static void check_numbers(json_t *root, const struct num_case *cases, size_t n)
 		}
 		if (!json_is_number(v))
 			fail_msg("%s: not a number", cases[i].path);
-		if (fabs(json_number_value(v) - cases[i].want) > 1e-6 * fmax(1, fabs(cases[i].want)))
+		if (fabs(json_number_value(v) - cases[i].want) >
+		    1e-6 * fmax(1, fabs(cases[i].want)))
 			fail_msg("%s is %.9g, want %.9g", cases[i].path, json_number_value(v),
 				 cases[i].want);
 	}
@@ -222,9 +223,11 @@ static void test_fixture_json(void **state)
 		{ "filesystems.2.mount_point", "/mnt" },
 		{ "filesystems.2.type", "nfs4" },
 	};
-	const char *const yes[] = { "net.wg0.reset", "net.eth0.up", "net.lo.up", "disks.dm-0.stacked" };
-	const char *const no[] = { "net.eth0.reset", "net.enx00e04c680abc.reset", "net.eth1.up",
-				   "disks.sda.stacked", "disks.sda.reset", "sensors.battery.plugged" };
+	const char *const yes[] = { "net.wg0.reset", "net.eth0.up", "net.lo.up",
+				    "disks.dm-0.stacked" };
+	const char *const no[] = { "net.eth0.reset",	"net.enx00e04c680abc.reset",
+				   "net.eth1.up",	"disks.sda.stacked",
+				   "disks.sda.reset",	"sensors.battery.plugged" };
 
 	sample_at(SYSFIX "/t0/proc", SYSFIX "/t0/sys", &t0);
 	sample_at(SYSFIX "/t1/proc", SYSFIX "/t1/sys", &t1);
