@@ -12,8 +12,7 @@
 #include "jobtrace/cpuinfo.h"
 #include "jobtrace/util.h"
 
-/* About 1.5 KiB per x86 CPU (the flags line): grow by doubling when needed. */
-#define CPUINFO_BUF_INITIAL (16u << 10)
+/* About 1.5 KiB per x86 CPU (the flags line); a bound only a broken file reaches. */
 #define CPUINFO_BUF_MAX (64u << 20)
 
 /* Small sysfs attributes; a CPU list is bounded by the sysfs page. */
@@ -264,38 +263,10 @@ err_free:
 	return err;
 }
 
-/* Reads a whole file of unknown size into a heap buffer (caller frees). */
-static ssize_t read_grow(int dirfd, const char *path, size_t initial, size_t max, char **bufp)
-{
-	size_t size = initial;
-	char *buf = NULL;
-	ssize_t n;
-
-	for (;;) {
-		char *nbuf = realloc(buf, size);
-
-		if (!nbuf) {
-			free(buf);
-			return -ENOMEM;
-		}
-		buf = nbuf;
-		n = util__read_file_at(dirfd, path, buf, size);
-		if (n != -EFBIG || size >= max)
-			break;
-		size *= 2;
-	}
-	if (n < 0) {
-		free(buf);
-		return n;
-	}
-	*bufp = buf;
-	return n;
-}
-
 int cpuinfo__read(int proc_dirfd, struct cpuinfo *out)
 {
 	char *buf;
-	ssize_t n = read_grow(proc_dirfd, "cpuinfo", CPUINFO_BUF_INITIAL, CPUINFO_BUF_MAX, &buf);
+	ssize_t n = util__read_file_alloc(proc_dirfd, "cpuinfo", CPUINFO_BUF_MAX, &buf);
 	int err;
 
 	if (n < 0)

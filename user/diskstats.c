@@ -319,33 +319,6 @@ const struct disk_stats *diskstats__find(const struct diskstats *ds, const char 
 	return NULL;
 }
 
-/* util__read_file_at() into a heap buffer grown up to @max; the caller frees *buf. */
-static ssize_t read_alloc_at(int dirfd, const char *path, size_t max, char **buf)
-{
-	size_t size = 16U << 10;
-	ssize_t n;
-
-	*buf = NULL;
-	for (;;) {
-		char *nbuf = realloc(*buf, size);
-
-		if (!nbuf) {
-			n = -ENOMEM;
-			break;
-		}
-		*buf = nbuf;
-		n = util__read_file_at(dirfd, path, *buf, size);
-		if (n != -EFBIG || size >= max)
-			break;
-		size = size * 4 > max ? max : size * 4;
-	}
-	if (n < 0) {
-		free(*buf);
-		*buf = NULL;
-	}
-	return n;
-}
-
 int diskstats__read(int proc_dirfd, int sys_dirfd, struct diskstats *ds)
 {
 	char *buf;
@@ -353,7 +326,7 @@ int diskstats__read(int proc_dirfd, int sys_dirfd, struct diskstats *ds)
 	int err;
 
 	memset(ds, 0, sizeof(*ds));
-	n = read_alloc_at(proc_dirfd, "diskstats", DISKSTATS_FILE_MAX, &buf);
+	n = util__read_file_alloc(proc_dirfd, "diskstats", DISKSTATS_FILE_MAX, &buf);
 	if (n < 0)
 		return (int)n;
 	err = diskstats__parse(buf, (size_t)n, ds);

@@ -262,33 +262,6 @@ const struct mount_entry *mountinfo__find(const struct mountinfo *mi, const char
 	return NULL;
 }
 
-/* util__read_file_at() into a heap buffer grown up to @max; the caller frees *buf. */
-static ssize_t read_alloc_at(int dirfd, const char *path, size_t max, char **buf)
-{
-	size_t size = 16U << 10;
-	ssize_t n;
-
-	*buf = NULL;
-	for (;;) {
-		char *nbuf = realloc(*buf, size);
-
-		if (!nbuf) {
-			n = -ENOMEM;
-			break;
-		}
-		*buf = nbuf;
-		n = util__read_file_at(dirfd, path, *buf, size);
-		if (n != -EFBIG || size >= max)
-			break;
-		size = size * 4 > max ? max : size * 4;
-	}
-	if (n < 0) {
-		free(*buf);
-		*buf = NULL;
-	}
-	return n;
-}
-
 int mountinfo__read(int proc_dirfd, struct mountinfo *mi)
 {
 	char *buf;
@@ -296,7 +269,7 @@ int mountinfo__read(int proc_dirfd, struct mountinfo *mi)
 	int err;
 
 	memset(mi, 0, sizeof(*mi));
-	n = read_alloc_at(proc_dirfd, "self/mountinfo", MOUNTINFO_FILE_MAX, &buf);
+	n = util__read_file_alloc(proc_dirfd, "self/mountinfo", MOUNTINFO_FILE_MAX, &buf);
 	if (n < 0)
 		return (int)n;
 	err = mountinfo__parse(buf, (size_t)n, mi);

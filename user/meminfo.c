@@ -306,36 +306,6 @@ int meminfo__parse_vmstat(const char *buf, size_t len, __u64 page_size, struct m
 	return seen ? 0 : -ENODATA;
 }
 
-/*
- * Reads @path under @dirfd into a heap buffer, growing it up to @max bytes.
- * The caller frees *buf. Returns the length or a negative errno.
- */
-static ssize_t read_alloc_at(int dirfd, const char *path, size_t max, char **buf)
-{
-	size_t size = 16U << 10;
-	ssize_t n;
-
-	*buf = NULL;
-	for (;;) {
-		char *nbuf = realloc(*buf, size);
-
-		if (!nbuf) {
-			n = -ENOMEM;
-			break;
-		}
-		*buf = nbuf;
-		n = util__read_file_at(dirfd, path, *buf, size);
-		if (n != -EFBIG || size >= max)
-			break;
-		size = size * 4 > max ? max : size * 4;
-	}
-	if (n < 0) {
-		free(*buf);
-		*buf = NULL;
-	}
-	return n;
-}
-
 int meminfo__read_with_page_size(int proc_dirfd, __u64 page_size, struct meminfo *mi)
 {
 	__u64 wmark_low_pages, wmark_low_bytes;
@@ -345,7 +315,7 @@ int meminfo__read_with_page_size(int proc_dirfd, __u64 page_size, struct meminfo
 
 	if (page_size == 0)
 		return -EINVAL;
-	n = read_alloc_at(proc_dirfd, "meminfo", MEMINFO_FILE_MAX, &buf);
+	n = util__read_file_alloc(proc_dirfd, "meminfo", MEMINFO_FILE_MAX, &buf);
 	if (n < 0)
 		return (int)n;
 	err = meminfo__parse(buf, (size_t)n, mi);
@@ -354,7 +324,7 @@ int meminfo__read_with_page_size(int proc_dirfd, __u64 page_size, struct meminfo
 		return err;
 
 	if (mi->avail_src == MEMINFO_AVAIL_NONE) {
-		n = read_alloc_at(proc_dirfd, "zoneinfo", ZONEINFO_FILE_MAX, &buf);
+		n = util__read_file_alloc(proc_dirfd, "zoneinfo", ZONEINFO_FILE_MAX, &buf);
 		if (n >= 0 && meminfo__parse_zoneinfo(buf, (size_t)n, &wmark_low_pages) == 0) {
 			if (__builtin_mul_overflow(wmark_low_pages, page_size, &wmark_low_bytes))
 				wmark_low_bytes = ~0ULL;
@@ -368,7 +338,7 @@ int meminfo__read_with_page_size(int proc_dirfd, __u64 page_size, struct meminfo
 		free(buf);
 	}
 
-	n = read_alloc_at(proc_dirfd, "vmstat", MEMINFO_FILE_MAX, &buf);
+	n = util__read_file_alloc(proc_dirfd, "vmstat", MEMINFO_FILE_MAX, &buf);
 	if (n >= 0)
 		meminfo__parse_vmstat(buf, (size_t)n, page_size, mi);
 	free(buf);

@@ -11,10 +11,9 @@
 
 /*
  * The intr line has one column per IRQ number (nr_irqs can be in the
- * thousands), so the file outgrows any fixed buffer on big machines: start
- * small and double on -EFBIG, up to a limit that only a broken file reaches.
+ * thousands), so the file outgrows any fixed buffer on big machines: it is
+ * read into a growing buffer, up to a limit that only a broken file reaches.
  */
-#define STAT_BUF_INITIAL (16u << 10)
 #define STAT_BUF_MAX (64u << 20)
 
 static bool is_blank(char c)
@@ -236,30 +235,14 @@ err_free:
 
 int proc_stat__read(int proc_dirfd, struct proc_stat *out)
 {
-	size_t size = STAT_BUF_INITIAL;
-	char *buf = NULL;
+	char *buf;
 	ssize_t n;
 	int err;
 
-	for (;;) {
-		char *nbuf = realloc(buf, size);
-
-		if (!nbuf) {
-			err = -ENOMEM;
-			goto out_free;
-		}
-		buf = nbuf;
-		n = util__read_file_at(proc_dirfd, "stat", buf, size);
-		if (n != -EFBIG || size >= STAT_BUF_MAX)
-			break;
-		size *= 2;
-	}
-	if (n < 0) {
-		err = (int)n;
-		goto out_free;
-	}
+	n = util__read_file_alloc(proc_dirfd, "stat", STAT_BUF_MAX, &buf);
+	if (n < 0)
+		return (int)n;
 	err = proc_stat__parse(buf, (size_t)n, out);
-out_free:
 	free(buf);
 	return err;
 }

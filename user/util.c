@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +46,68 @@ ssize_t util__read_file_at(int dirfd, const char *path, char *buf, size_t size)
 	close(fd);
 	buf[len] = '\0';
 	return err ? err : (ssize_t)len;
+}
+
+/* Most /proc files fit at once; the big ones (stat, cpuinfo, zoneinfo) take a few doublings. */
+#define READ_ALLOC_INITIAL (16U << 10)
+
+ssize_t util__read_file_alloc(int dirfd, const char *path, size_t max, char **out)
+{
+	size_t cap, len = 0;
+	char *buf = NULL;
+	ssize_t n;
+	int fd, err;
+
+	*out = NULL;
+	if (max >= SSIZE_MAX)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* One byte past @max, so that a file longer than @max shows itself. */
+	cap = max < READ_ALLOC_INITIAL ? max + 2 : READ_ALLOC_INITIAL;
+	buf = malloc(cap);
+	if (!buf) {
+		err = -ENOMEM;
+		goto err_close;
+	}
+	for (;;) {
+		if (len + 1 == cap) {
+			size_t ncap = cap > (max + 2) / 2 ? max + 2 : cap * 2;
+			char *nbuf;
+
+			if (len > max) {
+				err = -EFBIG;
+				goto err_close;
+			}
+			nbuf = realloc(buf, ncap);
+			if (!nbuf) {
+				err = -ENOMEM;
+				goto err_close;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto err_close;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	return (ssize_t)len;
+
+err_close:
+	close(fd);
+	free(buf);
+	return err;
 }
 
 int util__open_dir(const char *path)

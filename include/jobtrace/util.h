@@ -15,6 +15,16 @@
  */
 ssize_t util__read_file_at(int dirfd, const char *path, char *buf, size_t size);
 
+/*
+ * Reads the whole of @path (relative to @dirfd, or absolute) into a heap
+ * buffer, NUL-terminated, for files whose size is not known in advance
+ * (/proc files report st_size 0). The buffer grows as the file does, through
+ * one open file, so the parser sees one read of the file, not a mix of two.
+ * A file of up to @max bytes is read; one longer is -EFBIG. Returns the
+ * length, *@out set (the caller frees it), or a negative errno and *@out NULL.
+ */
+ssize_t util__read_file_alloc(int dirfd, const char *path, size_t max, char **out);
+
 /* Opens a directory (a proc or sys root) for *at() reads; -errno on failure. */
 int util__open_dir(const char *path);
 

@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "testutil.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "jobtrace/system.h"
+#include "jobtrace/util.h"
+
+#define SYSFIX FIXTURES "/system"
+#define INTERVAL_NS 2000000000ULL /* t0 -> t1, see tests/fixtures/system/README */
+
+static void sample_at(const char *proc_root, const char *sys_root, struct host_sample *s)
+{
+	int proc_fd = util__open_dir(proc_root), sys_fd = util__open_dir(sys_root);
+
+	if (proc_fd < 0 || sys_fd < 0)
+		fail_msg("cannot open %s or %s", proc_root, sys_root);
+	assert_int_equal(host__sample(proc_fd, sys_fd, s), 0);
+	close(proc_fd);
+	close(sys_fd);
+}
+
+/* The JSON report of @now (with rates from @prev when given), parsed back. */
+static json_t *report_json(const struct host_sample *prev, const struct host_sample *now)
+{
+	struct host_rates rates;
+	struct capture c;
+	json_error_t jerr;
+	json_t *root;
+
+	if (prev)
+		assert_int_equal(host__rates(prev, now, INTERVAL_NS, &rates), 0);
+	capture__open(&c);
+	assert_int_equal(host__write_json(c.f, now, prev ? &rates : NULL, "/p", "/s", false), 0);
+	capture__close(&c);
+	/* Counters are u64 (a wrapped one is near 2^64): jansson's integers stop at 2^63. */
+	root = json_loads(c.buf, JSON_DECODE_INT_AS_REAL, &jerr);
+	if (!root)
+		fail_msg("invalid JSON (%s at %d): %s", jerr.text, jerr.position, c.buf);
+	capture__free(&c);
+	if (prev)
+		host_rates__free(&rates);
+	return root;
+}
+
+/* The value at a dotted path ("net.eth0.rx_bytes"); keys cannot hold dots here. */
+static json_t *at(json_t *root, const char *path)
+{
+	char buf[256], *save, *key;
+	json_t *v = root;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (key = strtok_r(buf, ".", &save); key && v; key = strtok_r(NULL, ".", &save)) {
+		if (json_is_array(v))
+			v = json_array_get(v, strtoul(key, NULL, 10));
+		else
+			v = json_object_get(v, key);
+	}
+	if (!v)
+		fail_msg("no %s in the report", path);
+	return v;
+}
+
+struct num_case {
+	const char *path;
+	double want; /* NAN: the value must be null */
+};
+
+static void check_numbers(json_t *root, const struct num_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = at(root, cases[i].path);
+
+		if (isnan(cases[i].want)) {
+			if (!json_is_null(v))
+				fail_msg("%s: want null", cases[i].path);
+			continue;
+		}
+		if (!json_is_number(v))
+			fail_msg("%s: not a number", cases[i].path);
+		if (fabs(json_number_value(v) - cases[i].want) >
+		    1e-6 * fmax(1, fabs(cases[i].want)))
+			fail_msg("%s is %.9g, want %.9g", cases[i].path, json_number_value(v),
+				 cases[i].want);
+	}
+}
+
+static void check_strings(json_t *root, const char *const (*cases)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = at(root, cases[i][0]);
+
+		if (!json_is_string(v) || strcmp(json_string_value(v), cases[i][1]))
+			fail_msg("%s is %s, want \"%s\"", cases[i][0],
+				 json_is_string(v) ? json_string_value(v) : "not a string",
+				 cases[i][1]);
+	}
+}
+
+static void check_bools(json_t *root, const char *const *paths, size_t n, bool want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!json_is_boolean(at(root, paths[i])) ||
+		    json_is_true(at(root, paths[i])) != want)
+			fail_msg("%s: want %s", paths[i], want ? "true" : "false");
+}
+
+static void test_fixture_json(void **state)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct host_sample t0, t1;
+	json_t *root;
+	const struct num_case nums[] = {
+		/* cpu: 400 ticks over both CPUs, see the README for each column */
+		{ "cpu.count", 2 },
+		{ "cpu.family", 6 },
+		{ "cpu.model", 142 },
+		{ "cpu.bogomips", 4199.88 },
+		/* CPU 0 from its cpufreq policy, CPU 1 from cpuinfo's MHz */
+		{ "cpu.mhz", (3200.0 + 3400.123) / 2 },
+		{ "cpu.per_cpu.0.mhz", 3200 },
+		{ "cpu.per_cpu.1.mhz", 3400.123 },
+		{ "cpu.user_pct", 20 },
+		{ "cpu.nice_pct", 2.5 },
+		{ "cpu.system_pct", 7.5 },
+		{ "cpu.idle_pct", 62.5 },
+		{ "cpu.iowait_pct", 2.5 },
+		{ "cpu.irq_pct", 1.25 },
+		{ "cpu.softirq_pct", 1.25 },
+		{ "cpu.steal_pct", 2.5 },
+		{ "cpu.busy_pct", 35 },
+		{ "cpu.per_cpu.0.cpu", 0 },
+		{ "cpu.per_cpu.0.user_pct", 30 },
+		{ "cpu.per_cpu.0.iowait_pct", 5 },
+		{ "cpu.per_cpu.0.busy_pct", 45 },
+		{ "cpu.per_cpu.1.nice_pct", 5 },
+		{ "cpu.per_cpu.1.steal_pct", 5 },
+		{ "cpu.per_cpu.1.busy_pct", 25 },
+		{ "cpu.ctx_switches", 102000 },
+		{ "cpu.ctx_switches_per_s", 1000 },
+		{ "cpu.interrupts_per_s", 500 },
+		{ "cpu.forks_per_s", 10 },
+		{ "cpu.procs_running", 3 },
+		{ "cpu.procs_blocked", 1 },
+		/* memory: ../mem/modern, kB x 1024 */
+		{ "memory.total_bytes", 16273716.0 * 1024 },
+		{ "memory.available_bytes", 9867408.0 * 1024 },
+		{ "memory.free_bytes", 1143852.0 * 1024 },
+		{ "memory.used_bytes", (16273716.0 - 9867408.0) * 1024 },
+		{ "memory.used_pct", (16273716.0 - 9867408.0) * 100 / 16273716.0 },
+		{ "memory.shared_bytes", 842196.0 * 1024 },
+		{ "memory.swap_total_bytes", 8388604.0 * 1024 },
+		{ "memory.swap_used_bytes", (8388604.0 - 8123388.0) * 1024 },
+		{ "memory.swap_in_bytes", 150.0 * page },
+		{ "memory.swap_in_bytes_per_s", 50.0 * page / 2 },
+		{ "memory.swap_out_bytes_per_s", 200.0 * page / 2 },
+		/* load */
+		{ "load.avg1", 1.5 },
+		{ "load.avg5", 0.75 },
+		{ "load.avg15", 0.25 },
+		{ "load.running", 3 },
+		{ "load.total", 456 },
+		{ "load.uptime_s", 12347.67 },
+		{ "load.boot_time_s", 1700000000 },
+		/* net: eth0 rx wrapped at 32 bits, +1296 B in 2 s */
+		{ "net.eth0.rx_bytes", 1000 },
+		{ "net.eth0.rx_bytes_per_s", 648 },
+		{ "net.eth0.tx_bytes_per_s", 5000 },
+		{ "net.eth0.rx_errors", 1 },
+		{ "net.eth0.rx_drops", 2 },
+		{ "net.eth0.mtu_bytes", 1500 },
+		{ "net.eth0.speed_mbps", 1000 },
+		{ "net.enx00e04c680abc.rx_bytes_per_s", 558 }, /* 64-bit wrap, +1116 B */
+		{ "net.enx00e04c680abc.speed_mbps", NAN },     /* "-1": unknown */
+		{ "net.lo.rx_bytes_per_s", 1000 },
+		{ "net.lo.speed_mbps", NAN }, /* unreadable */
+		{ "net.wg0.rx_bytes_per_s", 600 }, /* re-created: the new counters */
+		{ "net.eth1.mtu_bytes", 9000 },
+		/* disks over 2 s */
+		{ "disks.sda.reads", 300597 },
+		{ "disks.sda.reads_per_s", 100 },
+		{ "disks.sda.writes_per_s", 50 },
+		{ "disks.sda.read_bytes_per_s", 4000.0 * 512 / 2 },
+		{ "disks.sda.write_bytes_per_s", 800.0 * 512 / 2 },
+		{ "disks.sda.busy_pct", 25 },
+		{ "disks.sda.busy_ms", 75602 },
+		{ "disks.nvme0n1.busy_pct", 100 },
+		{ "disks.loop0.busy_pct", 0 },
+		/* whole, unstacked disks only: sda + nvme0n1 + loop0 */
+		{ "disk_total.reads_per_s", 600 },
+		{ "disk_total.read_bytes_per_s", 12000.0 * 512 / 2 },
+		/* sensors */
+		{ "sensors.temperatures.0.current_c", 45 },
+		{ "sensors.temperatures.0.high_c", 80 },
+		{ "sensors.temperatures.0.critical_c", 100 },
+		{ "sensors.temperatures.4.current_c", 38.85 },
+		{ "sensors.temperatures.4.high_c", NAN },
+		{ "sensors.temperatures.4.critical_c", 84.85 },
+		{ "sensors.fans.0.rpm", 2150 },
+		{ "sensors.battery.percent", 60 },
+		{ "sensors.battery.seconds_left", 3 * 3600 },
+		/* mounts of a fixture: listed, but never statvfs()ed on this machine */
+		{ "filesystems.0.total_bytes", NAN },
+		{ "filesystems.0.used_pct", NAN },
+	};
+	const char *const strs[][2] = {
+		{ "cpu.vendor", "GenuineIntel" },
+		{ "cpu.model_name", "Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz" },
+		{ "memory.available_source", "kernel" },
+		{ "net.eth0.operstate", "up" },
+		{ "net.eth1.operstate", "down" },
+		{ "sensors.temperatures.0.chip", "coretemp" },
+		{ "sensors.temperatures.0.label", "Package id 0" },
+		{ "sensors.temperatures.4.chip", "nvme" },
+		{ "sensors.temperatures.4.label", "nvme temp1" },
+		{ "sensors.fans.0.label", "Processor Fan" },
+		{ "filesystems.0.mount_point", "/" },
+		{ "filesystems.0.device", "/dev/sda1" },
+		{ "filesystems.1.mount_point", "/home" },
+		{ "filesystems.2.mount_point", "/mnt" },
+		{ "filesystems.2.type", "nfs4" },
+	};
+	const char *const yes[] = { "net.wg0.reset", "net.eth0.up", "net.lo.up",
+				    "disks.dm-0.stacked" };
+	const char *const no[] = { "net.eth0.reset",	"net.enx00e04c680abc.reset",
+				   "net.eth1.up",	"disks.sda.stacked",
+				   "disks.sda.reset",	"sensors.battery.plugged" };
+
+	sample_at(SYSFIX "/t0/proc", SYSFIX "/t0/sys", &t0);
+	sample_at(SYSFIX "/t1/proc", SYSFIX "/t1/sys", &t1);
+	assert_false(t1.live);
+	root = report_json(&t0, &t1);
+
+	check_numbers(root, nums, ARRAY_SIZE(nums));
+	check_strings(root, strs, ARRAY_SIZE(strs));
+	check_bools(root, yes, ARRAY_SIZE(yes), true);
+	check_bools(root, no, ARRAY_SIZE(no), false);
+	/* Partitions are in their disk; sdz has no sysfs entry to say which it is. */
+	assert_null(json_object_get(at(root, "disks"), "sda1"));
+	assert_null(json_object_get(at(root, "disks"), "nvme0n1p2"));
+	assert_null(json_object_get(at(root, "disks"), "sdz"));
+	assert_int_equal(json_object_size(at(root, "net")), 5);
+	/* Without the live /proc, no getifaddrs(): no addresses at all. */
+	assert_int_equal(json_array_size(at(root, "net.eth0.ipv4")), 0);
+	/* / and /srv share 8:1; proc, sysfs, tmpfs, cgroup2, the hidden autofs skipped. */
+	assert_int_equal(json_array_size(at(root, "filesystems")), 3);
+	assert_int_equal(json_array_size(at(root, "sensors.temperatures")), 8);
+	assert_int_equal(json_array_size(at(root, "warnings")), 0);
+
+	json_decref(root);
+	host__free(&t0);
+	host__free(&t1);
+	host__free(&t1); /* idempotent */
+	host__free(NULL);
+}
+
+/* --interval 0: one sample, every rate null, every counter there. */
+static void test_fixture_counters_only(void **state)
+{
+	struct host_sample t0;
+	json_t *root;
+	const struct num_case nums[] = {
+		{ "interval_s", 0 },
+		{ "cpu.count", 2 },
+		{ "cpu.user_pct", NAN },
+		{ "cpu.ctx_switches_per_s", NAN },
+		{ "cpu.per_cpu.1.busy_pct", NAN },
+		{ "memory.total_bytes", 16273716.0 * 1024 },
+		{ "memory.swap_in_bytes_per_s", NAN },
+		{ "net.eth0.rx_bytes", 4294967000.0 },
+		{ "net.eth0.rx_bytes_per_s", NAN },
+		{ "net.eth0.reset", NAN },
+		{ "disks.sda.busy_pct", NAN },
+		{ "disks.sda.reads", 300397 },
+	};
+
+	sample_at(SYSFIX "/t0/proc", SYSFIX "/t0/sys", &t0);
+	root = report_json(NULL, &t0);
+	check_numbers(root, nums, ARRAY_SIZE(nums));
+	json_decref(root);
+	host__free(&t0);
+}
+
+static void test_rates_need_an_interval(void **state)
+{
+	struct host_sample t0;
+	struct host_rates r;
+
+	sample_at(SYSFIX "/t0/proc", SYSFIX "/t0/sys", &t0);
+	assert_int_equal(host__rates(&t0, &t0, 0, &r), -EINVAL);
+	host_rates__free(&r);
+	host__free(&t0);
+}
+
+struct hostile_case {
+	const char *name;
+	const char *proc, *sys;
+	size_t n_warnings;
+	const char *warning_source; /* of the first warning */
+	size_t n_net;
+	size_t n_temps;
+	bool battery;
+};
+
+static const struct hostile_case hostile_cases[] = {
+	/* No hwmon, thermal or power_supply class: nothing to report, nothing wrong. */
+	{ "no sensors", SYSFIX "/t0/proc", SYSFIX "/nosensors/sys", 0, NULL, 5, 0, false },
+	{ "no /proc/net/dev", SYSFIX "/no-netdev/proc", SYSFIX "/t0/sys", 1, "/p/net/dev", 0, 8,
+	  true },
+	/* Nothing to classify disks by: none listed, and the report says why. */
+	{ "empty sys root", SYSFIX "/t0/proc", SYSFIX "/bare/sys", 1, "/s/class/block", 5, 0,
+	  false },
+};
+
+static void test_hostile_roots(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hostile_cases); i++) {
+		const struct hostile_case *c = &hostile_cases[i];
+		struct host_sample s;
+		json_t *root, *w;
+
+		sample_at(c->proc, c->sys, &s);
+		root = report_json(NULL, &s);
+		w = at(root, "warnings");
+		if (json_array_size(w) != c->n_warnings)
+			fail_msg("%s: %zu warnings, want %zu", c->name, json_array_size(w),
+				 c->n_warnings);
+		if (c->warning_source) {
+			const char *src = json_string_value(at(root, "warnings.0.source"));
+
+			if (!src || strcmp(src, c->warning_source))
+				fail_msg("%s: warning names %s", c->name, src ? src : "nothing");
+			assert_string_equal(json_string_value(at(root, "warnings.0.error")),
+					    strerror(ENOENT));
+		}
+		assert_true(json_is_object(at(root, "net")));
+		if (json_object_size(at(root, "net")) != c->n_net)
+			fail_msg("%s: %zu interfaces", c->name, json_object_size(at(root, "net")));
+		assert_int_equal(json_array_size(at(root, "sensors.temperatures")), c->n_temps);
+		assert_true(json_is_array(at(root, "sensors.fans")));
+		assert_true(c->battery ? json_is_object(at(root, "sensors.battery"))
+				       : json_is_null(at(root, "sensors.battery")));
+		json_decref(root);
+		host__free(&s);
+	}
+}
+
+/* Interface names are bytes: '"', '\', 0xff and a control byte stay valid JSON. */
+static void test_odd_interface_names(void **state)
+{
+	struct host_sample s;
+	json_t *root, *net;
+	struct capture c;
+
+	sample_at(SYSFIX "/odd-names/proc", SYSFIX "/bare/sys", &s);
+	root = report_json(NULL, &s);
+	net = at(root, "net");
+	assert_int_equal(json_object_size(net), 3);
+	/* 0xff is not UTF-8: it becomes U+FFFD; the rest arrives as it was. */
+	assert_non_null(json_object_get(net, "q\"b\\s\xef\xbf\xbd\x01"
+					     "e"));
+	assert_non_null(json_object_get(net, "caf\xc3\xa9\xe2\x80\x8b"));
+	/* Every other proc source is missing: each one is named, none is fatal. */
+	assert_int_equal(json_array_size(at(root, "warnings")), 7);
+	assert_true(json_is_null(at(root, "memory")));
+	assert_true(json_is_null(at(root, "load.avg1")));
+	assert_true(json_number_value(at(root, "cpu.count")) == 0);
+	json_decref(root);
+
+	/* The text escapes them for a terminal. */
+	capture__open(&c);
+	assert_int_equal(host__write_text(c.f, &s, NULL, "/p", "/s"), 0);
+	capture__close(&c);
+	assert_non_null(strstr(c.buf, "  net q\"b\\\\s\\xff\\x01e "));
+	assert_null(strchr(c.buf, '\x01'));
+	assert_non_null(strstr(c.buf, "warning     memory: cannot read /p/meminfo: "));
+	capture__free(&c);
+	host__free(&s);
+}
+
+static void test_fixture_text(void **state)
+{
+	static const char *const lines[] = {
+		"jobtrace: host snapshot, rates over 2.000 s\n",
+		"  cpu         2 online, Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz (GenuineIntel "
+		"family 6 model 142), 3300 MHz, 4199.88 bogomips\n",
+		"  cpu all     35.0% busy: 20.0% user, 2.5% nice, 7.5% system, 62.5% idle, "
+		"2.5% iowait, 1.2% irq, 1.2% softirq, 2.5% steal\n",
+		"  cpu 0       45.0% busy: 30.0% user,",
+		"  kernel      1000 context switches/s, 500 interrupts/s, 10.0 forks/s; 3 running, "
+		"1 blocked on I/O\n",
+		"  memory      15.5 GiB total, 9.4 GiB available (kernel), 6.1 GiB used (39.4%), "
+		"1.1 GiB free\n",
+		"  swap        8.0 GiB total, 259.0 MiB used (3.2%), 7.7 GiB free",
+		"  load        1.50 0.75 0.25, 3 running of 456\n",
+		"  uptime      12347 s (0 d 03:25:47), booted at 1700000000 (epoch s)\n",
+		"  net eth0    up, mtu 1500, 1000 Mb/s; rx 1000 B, tx 42.4 KiB; 648 B/s in, "
+		"4.9 KiB/s out; 8 errors, 10 drops\n",
+		"  net wg0     up, mtu 1420; rx 1.2 KiB, tx 800 B; 600 B/s in, 400 B/s out "
+		"(re-created: at least)\n",
+		"  net eth1    down, mtu 9000;",
+		"  disk sda    300597 reads (1.9 GiB), 200366 writes (2.7 GiB); 100.0 reads/s "
+		"(1000.0 KiB/s), 50.0 writes/s (200.0 KiB/s), 25.0% busy\n",
+		"  disk nvme0n1 519195 reads",
+		"  disk        1 whole devices with no I/O since boot not shown\n",
+		"  disks total 819792 reads (5.1 GiB), 545829 writes (7.4 GiB); 600.0 reads/s "
+		"(2.9 MiB/s), 50.0 writes/s (200.0 KiB/s)\n",
+		"  fs /        ext4 /dev/sda1\n",
+		"  fs /mnt     nfs4 srv:/export\n",
+		"  temp coretemp Package id 0: 45.0 °C, high 80.0 °C, critical 100.0 °C\n",
+		"  temp nvme   nvme temp1: 38.9 °C, critical 84.8 °C\n",
+		"  fan dell_smm Processor Fan: 2150 RPM\n",
+		"  battery     BAT0 60.0%, 3:00:00 left, on battery\n",
+	};
+	struct host_sample t0, t1;
+	struct host_rates r;
+	struct capture c;
+
+	sample_at(SYSFIX "/t0/proc", SYSFIX "/t0/sys", &t0);
+	sample_at(SYSFIX "/t1/proc", SYSFIX "/t1/sys", &t1);
+	assert_int_equal(host__rates(&t0, &t1, INTERVAL_NS, &r), 0);
+	capture__open(&c);
+	assert_int_equal(host__write_text(c.f, &t1, &r, "/p", "/s"), 0);
+	capture__close(&c);
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
+		if (!strstr(c.buf, lines[i]))
+			fail_msg("missing line:\n%s\nin:\n%s", lines[i], c.buf);
+	assert_null(strstr(c.buf, "disk sda1"));
+	assert_null(strstr(c.buf, "warning"));
+	capture__free(&c);
+	host_rates__free(&r);
+	host__free(&t0);
+	host__free(&t1);
+}
+
+static void test_pseudo_fs_types(void **state)
+{
+	static const struct {
+		const char *type;
+		bool pseudo;
+	} cases[] = {
+		{ "proc", true },   { "sysfs", true },	 { "cgroup", true },   { "cgroup2", true },
+		{ "tmpfs", true },  { "devtmpfs", true }, { "autofs", true },  { "ext4", false },
+		{ "xfs", false },   { "btrfs", false },	 { "nfs4", false },    { "overlay", false },
+		{ "fuse.sshfs", false }, { "squashfs", false }, { "vfat", false },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		if (host__fs_is_pseudo(cases[i].type) != cases[i].pseudo)
+			fail_msg("%s: pseudo should be %d", cases[i].type, cases[i].pseudo);
+}
+
+/* This machine: the report parses and agrees with what libc says. */
+static void test_live(void **state)
+{
+	struct host_sample a, b;
+	struct sysinfo si;
+	json_t *root, *fs;
+	int proc_fd = util__open_dir("/proc"), sys_fd = util__open_dir("/sys");
+
+	assert_true(proc_fd >= 0 && sys_fd >= 0);
+	assert_int_equal(host__sample(proc_fd, sys_fd, &a), 0);
+	usleep(20000);
+	assert_int_equal(host__sample(proc_fd, sys_fd, &b), 0);
+	close(proc_fd);
+	close(sys_fd);
+	assert_true(b.live);
+
+	root = report_json(&a, &b);
+	assert_true(json_number_value(at(root, "cpu.count")) == sysconf(_SC_NPROCESSORS_ONLN));
+	assert_int_equal(sysinfo(&si), 0);
+	/* Exact as a double: below 2^53 bytes. */
+	assert_true(json_number_value(at(root, "memory.total_bytes")) ==
+		    (double)((unsigned long long)si.totalram * si.mem_unit));
+	assert_true(json_is_number(at(root, "load.avg1")));
+	assert_true(json_is_number(at(root, "net.lo.rx_bytes_per_s")));
+	assert_true(json_is_array(at(root, "net.lo.ipv4")));
+	assert_true(json_is_number(at(root, "cpu.busy_pct")));
+	assert_true(json_is_object(at(root, "disks")));
+	assert_true(json_is_array(at(root, "sensors.temperatures")));
+	assert_true(json_is_array(at(root, "sensors.fans")));
+	at(root, "sensors.battery");
+	/* The live root is statvfs()ed: a listed file system has its sizes. */
+	fs = at(root, "filesystems");
+	for (size_t i = 0; i < json_array_size(fs); i++) {
+		json_t *t = json_object_get(json_array_get(fs, i), "total_bytes");
+
+		assert_true(json_is_null(t) || json_number_value(t) > 0);
+	}
+	json_decref(root);
+	host__free(&a);
+	host__free(&b);
+}
+
+/* The command's own argument handling, without sampling. */
+static void test_usage(void **state)
+{
+	static const struct {
+		const char *args[4];
+		int status;
+	} cases[] = {
+		{ { "system", "--interval", "-1" }, 2 },
+		{ { "system", "--interval", "abc" }, 2 },
+		{ { "system", "--interval", "nan" }, 2 },
+		{ { "system", "--interval" }, 2 },
+		{ { "system", "--bogus" }, 2 },
+		{ { "system", "extra" }, 2 },
+		{ { "system", "--help" }, 0 },
+		{ { "system", "--proc-root", "/nonexistent-jobtrace" }, 1 },
+	};
+	FILE *saved_out = stdout, *saved_err = stderr;
+	struct capture out, err;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *argv[5] = { 0 };
+		int argc = 0, status;
+
+		for (; argc < 4 && cases[i].args[argc]; argc++)
+			argv[argc] = (char *)cases[i].args[argc];
+		capture__open(&out);
+		capture__open(&err);
+		stdout = out.f;
+		stderr = err.f;
+		status = system__main(argc, argv);
+		stdout = saved_out;
+		stderr = saved_err;
+		capture__close(&out);
+		capture__close(&err);
+		if (status != cases[i].status)
+			fail_msg("%s %s: status %d, want %d", argv[1], argv[2] ? argv[2] : "",
+				 status, cases[i].status);
+		if (status == 2) {
+			/* One line saying what is wrong, then the hint. */
+			assert_non_null(strstr(err.buf, "jobtrace: "));
+			assert_non_null(strstr(err.buf, "\nTry 'jobtrace system --help'.\n"));
+		}
+		if (status == 0)
+			assert_non_null(strstr(out.buf, "Examples:"));
+		capture__free(&out);
+		capture__free(&err);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixture_json),
+		cmocka_unit_test(test_fixture_counters_only),
+		cmocka_unit_test(test_rates_need_an_interval),
+		cmocka_unit_test(test_hostile_roots),
+		cmocka_unit_test(test_odd_interface_names),
+		cmocka_unit_test(test_fixture_text),
+		cmocka_unit_test(test_pseudo_fs_types),
+		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_usage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
