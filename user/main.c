@@ -10,6 +10,7 @@
 #include "jobtrace/ps.h"
 #include "jobtrace/report.h"
 #include "jobtrace/run.h"
+#include "jobtrace/system.h"
 
 #define EXIT_USAGE 2
 #define JOBTRACE_VERSION "0.1.0"
@@ -22,6 +23,7 @@ static const char usage_main[] =
 	"Commands:\n"
 	"  run [OPTIONS] -- CMD [ARGS...]   run CMD as a job and report on its whole tree\n"
 	"  ps [--json] [--tree] [--pid P]   every process of the host, in one kernel read\n"
+	"  system [--json] [--interval S]   the host: CPU, memory, load, network, disks, sensors\n"
 	"  help                             this text\n"
 	"  version                          print the version\n"
 	"\n"
@@ -179,6 +181,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ps"))
 		return ps__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "system"))
+		return system__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		fputs(usage_main, stdout);
 		return 0;

@@ -150,6 +150,20 @@ static void read_net_state(struct host_sample *s, int sys_fd)
 	}
 }
 
+/* Processes by state, from one walk of the proc root. */
+static int count_states(int proc_fd, struct proc_state_counts *out)
+{
+	struct proc_walk *w = NULL;
+	int err;
+
+	err = proc_walk__snapshot(proc_fd, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE), &w);
+	if (err)
+		return err;
+	proc_walk__count_states(w, out);
+	proc_walk__free(w);
+	return 0;
+}
+
 int host__sample(int proc_fd, int sys_fd, struct host_sample *s)
 {
 	int err;
@@ -220,6 +234,7 @@ int host__sample(int proc_fd, int sys_fd, struct host_sample *s)
 	TRY(hwmon__read(sys_fd, &s->sensors), HOST_HAVE_SENSORS, "sensors", "sys", "class/hwmon");
 	TRY(battery__read(sys_fd, &s->battery), HOST_HAVE_BATTERY, "sensors", "sys",
 	    "class/power_supply");
+	TRY(count_states(proc_fd, &s->procs), HOST_HAVE_PROCS, "processes", "proc", "[0-9]*/stat");
 #undef TRY
 	return 0;
 
@@ -848,6 +863,41 @@ static void json_sensors(struct json_writer *w, const struct host_sample *s)
 }
 
 /* "/proc" + "/" + "net/dev"; the root alone when @path is empty. */
+static void json_processes(struct json_writer *w, const struct host_sample *s)
+{
+	const struct proc_state_counts *p = &s->procs;
+
+	if (!(s->have & HOST_HAVE_PROCS)) {
+		json__null(w, "processes");
+		return;
+	}
+	json__begin_object(w, "processes");
+	json__u64(w, "total", p->total);
+	json__u64(w, "running", p->running);
+	json__u64(w, "sleeping", p->sleeping);
+	json__u64(w, "disk_sleep", p->disk_sleep);
+	json__u64(w, "zombie", p->zombie);
+	json__u64(w, "stopped", p->stopped);
+	json__u64(w, "tracing_stop", p->tracing_stop);
+	json__u64(w, "idle", p->idle);
+	json__u64(w, "dead", p->dead);
+	json__u64(w, "parked", p->parked);
+	json__u64(w, "other", p->other);
+	json__end_object(w);
+}
+
+static void text_processes(FILE *f, const struct host_sample *s)
+{
+	const struct proc_state_counts *p = &s->procs;
+
+	if (!(s->have & HOST_HAVE_PROCS))
+		return;
+	fprintf(f, "  processes   %zu: %zu running, %zu sleeping, %zu in disk sleep, %zu zombie, "
+		   "%zu stopped, %zu idle kernel threads\n",
+		p->total, p->running, p->sleeping, p->disk_sleep, p->zombie,
+		p->stopped + p->tracing_stop, p->idle);
+}
+
 static void warning_path(char *buf, size_t size, const struct host_warning *wa,
 			 const char *proc_root, const char *sys_root)
 {
@@ -876,7 +926,7 @@ int host__write_json(FILE *f, const struct host_sample *s, const struct host_rat
 	json_disks(&w, s, rates);
 	json_filesystems(&w, s);
 	json_sensors(&w, s);
-	/* Hook: "processes" (counts by state) goes here once it is sampled. */
+	json_processes(&w, s);
 	json__begin_array(&w, "warnings");
 	for (size_t i = 0; i < s->n_warnings; i++) {
 		const struct host_warning *wa = &s->warnings[i];
@@ -1209,7 +1259,7 @@ int host__write_text(FILE *f, const struct host_sample *s, const struct host_rat
 	text_net(f, s, rates);
 	text_disks(f, s, rates);
 	text_sensors(f, s);
-	/* Hook: the "processes" line (counts by state) goes here once it is sampled. */
+	text_processes(f, s);
 	for (size_t i = 0; i < s->n_warnings; i++) {
 		const struct host_warning *wa = &s->warnings[i];
 

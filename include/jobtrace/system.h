@@ -26,6 +26,7 @@
 #include "jobtrace/loadavg.h"
 #include "jobtrace/meminfo.h"
 #include "jobtrace/netdev.h"
+#include "jobtrace/proc_walk.h"
 #include "jobtrace/proc_stat.h"
 
 /* Enough for every source failing once; more are counted, not kept. */
@@ -60,6 +61,7 @@ enum host_have {
 	HOST_HAVE_MOUNTS = 1u << 10,
 	HOST_HAVE_SENSORS = 1u << 11,
 	HOST_HAVE_BATTERY = 1u << 12,
+	HOST_HAVE_PROCS = 1u << 13,
 };
 
 struct host_sample {
@@ -87,11 +89,7 @@ struct host_sample {
 	size_t n_fs;
 	struct hwmon_readings sensors;
 	struct battery_status battery;
-	/*
-	 * Hook: processes by state (R, S, D, Z, ...) will come from the /proc
-	 * walk sampler and be added here, read in host__sample() and written
-	 * as "processes" by both writers. Not part of this command yet.
-	 */
+	struct proc_state_counts procs; /* processes by state, as ApMon reports them */
 
 	struct host_warning warnings[HOST_MAX_WARNINGS];
 	size_t n_warnings;

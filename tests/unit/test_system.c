@@ -468,6 +468,14 @@ static void test_live(void **state)
 	close(proc_fd);
 	close(sys_fd);
 	assert_true(b.live);
+	/* Processes by state: this test itself is one of them, running. */
+	assert_true(b.have & HOST_HAVE_PROCS);
+	assert_true(b.procs.total >= 2);
+	assert_true(b.procs.running >= 1);
+	assert_int_equal(b.procs.total, b.procs.running + b.procs.sleeping + b.procs.disk_sleep +
+					    b.procs.zombie + b.procs.stopped + b.procs.tracing_stop +
+					    b.procs.idle + b.procs.dead + b.procs.parked + b.procs.other);
+
 
 	root = report_json(&a, &b);
 	assert_true(json_number_value(at(root, "cpu.count")) == sysconf(_SC_NPROCESSORS_ONLN));
