@@ -252,7 +252,7 @@ static int parse_stat(const char *buf, size_t len, struct proc_stat_fields *out)
 			out->state = tok[0];
 			continue;
 		}
-		/* Every field past (3) is a number, kept or not: a stray word means a bad buffer. */
+		/* Every field past (3) is a number, kept or not: a word means a bad buffer. */
 		if (parse_num(tok, n, &mag, &neg))
 			return -EINVAL;
 		if (next < ARRAY_SIZE(stat_fields) && stat_fields[next].num == num) {

@@ -81,11 +81,14 @@ static int cmp_ppid_pid(const void *a, const void *b)
 
 static int walk_index(struct proc_walk *w)
 {
-	/* readdir of /proc is in pid order, of a fixture tree in no order. */
-	qsort(w->entries, w->n, sizeof(*w->entries), cmp_pid);
 	w->by_ppid = calloc(w->n ? w->n : 1, sizeof(*w->by_ppid));
 	if (!w->by_ppid)
 		return -ENOMEM;
+	/* qsort() wants a non-NULL base even for no elements. */
+	if (w->n == 0)
+		return 0;
+	/* readdir of /proc is in pid order, of a fixture tree in no order. */
+	qsort(w->entries, w->n, sizeof(*w->entries), cmp_pid);
 	for (size_t i = 0; i < w->n; i++)
 		w->by_ppid[i] = &w->entries[i];
 	qsort(w->by_ppid, w->n, sizeof(*w->by_ppid), cmp_ppid_pid);
