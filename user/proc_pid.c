@@ -868,8 +868,11 @@ static int read_link(int proc_fd, int pid, const char *name, struct proc_link *o
 			return 0;
 		return gone(err);
 	}
-	if ((size_t)n == sizeof(out->path))
+	if ((size_t)n == sizeof(out->path)) {
+		/* Possibly cut: leave no unterminated half path behind. */
+		memset(out, 0, sizeof(*out));
 		return -ENAMETOOLONG;
+	}
 	proc_link__set(out, out->path, (size_t)n);
 	return 0;
 }
