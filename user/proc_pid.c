@@ -252,7 +252,7 @@ static int parse_stat(const char *buf, size_t len, struct proc_stat_fields *out)
 			out->state = tok[0];
 			continue;
 		}
-		/* Every field past (3) is a number, kept or not: a stray word means a bad buffer. */
+		/* Every field past (3) is a number, kept or not: a word means a bad buffer. */
 		if (parse_num(tok, n, &mag, &neg))
 			return -EINVAL;
 		if (next < ARRAY_SIZE(stat_fields) && stat_fields[next].num == num) {
@@ -868,8 +868,11 @@ static int read_link(int proc_fd, int pid, const char *name, struct proc_link *o
 			return 0;
 		return gone(err);
 	}
-	if ((size_t)n == sizeof(out->path))
+	if ((size_t)n == sizeof(out->path)) {
+		/* Possibly cut: leave no unterminated half path behind. */
+		memset(out, 0, sizeof(*out));
 		return -ENAMETOOLONG;
+	}
 	proc_link__set(out, out->path, (size_t)n);
 	return 0;
 }

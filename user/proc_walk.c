@@ -84,8 +84,8 @@ static int walk_index(struct proc_walk *w)
 	w->by_ppid = calloc(w->n ? w->n : 1, sizeof(*w->by_ppid));
 	if (!w->by_ppid)
 		return -ENOMEM;
-	/* A root with no process at all has no entries array: qsort wants one. */
-	if (!w->n)
+	/* qsort() wants a non-NULL base even for no elements. */
+	if (w->n == 0)
 		return 0;
 	/* readdir of /proc is in pid order, of a fixture tree in no order. */
 	qsort(w->entries, w->n, sizeof(*w->entries), cmp_pid);

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * proc_walk over the fixture proc root, over trees the test writes into a
+ * temporary dir, and over this machine's /proc.
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jobtrace/proc_walk.h"
+#include "jobtrace/util.h"
+
+#define FIXTURE_PROC FIXTURES "/proc"
+#define NS_PER_TICK_100HZ 10000000ull
+
+struct want_entry {
+	int pid, ppid;
+	const char *comm;
+	char state;
+	uint64_t cpu_ns, rss_bytes, starttime_ticks;
+	uint32_t num_threads;
+};
+
+/* What tests/fixtures/proc encodes, at 100 Hz and 4 KiB pages, in pid order. */
+static const struct want_entry fixture_entries[] = {
+	{ 1, 0, "systemd", 'S', (150 + 50) * NS_PER_TICK_100HZ, 3318 * 4096ull, 23, 1 },
+	{ 2, 0, "kthreadd", 'S', 3 * NS_PER_TICK_100HZ, 0, 23, 1 },
+	{ 77, 1, "httpd", 'D', (20 + 10) * NS_PER_TICK_100HZ, 300 * 4096ull, 4000, 1 },
+	{ 4242, 1, "(a) (b))", 'R', (123456 + 7890) * NS_PER_TICK_100HZ, 2500 * 4096ull,
+	  123456789012ull, 4 },
+	{ 4243, 4242, "sh", 'Z', (3 + 4) * NS_PER_TICK_100HZ, 0, 123456789100ull, 1 },
+};
+
+static struct proc_walk *snapshot_fixture(long hz, long page)
+{
+	struct proc_walk *w;
+	int fd = util__open_dir(FIXTURE_PROC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(proc_walk__snapshot(fd, hz, page, &w), 0);
+	close(fd);
+	assert_non_null(w);
+	return w;
+}
+
+static void test_fixture_snapshot(void **state)
+{
+	struct proc_walk *w = snapshot_fixture(100, 4096);
+
+	/* 999 lost its stat (vanished), 5000's is cut (unreadable); sys/ and 31337 are no pids. */
+	assert_int_equal(w->n, ARRAY_SIZE(fixture_entries));
+	assert_int_equal(w->vanished, 1);
+	assert_int_equal(w->unreadable, 1);
+	for (size_t i = 0; i < w->n; i++) {
+		const struct proc_walk_entry *e = &w->entries[i];
+		const struct want_entry *x = &fixture_entries[i];
+
+		assert_int_equal(e->pid, x->pid);
+		assert_int_equal(e->ppid, x->ppid);
+		assert_string_equal(e->comm, x->comm);
+		assert_int_equal(e->comm_len, strlen(x->comm));
+		assert_int_equal(e->state, x->state);
+		assert_int_equal(e->cpu_ns, x->cpu_ns);
+		assert_int_equal(e->rss_bytes, x->rss_bytes);
+		assert_int_equal(e->starttime_ticks, x->starttime_ticks);
+		assert_int_equal(e->num_threads, x->num_threads);
+	}
+	assert_ptr_equal(proc_walk__find(w, 4242), &w->entries[3]);
+	assert_null(proc_walk__find(w, 999));
+	assert_null(proc_walk__find(w, 3));
+	proc_walk__free(w);
+	proc_walk__free(NULL);
+}
+
+/* USER_HZ is 100 almost everywhere, but not on alpha (1024): the unit is a parameter. */
+static void test_units(void **state)
+{
+	struct proc_walk *w = snapshot_fixture(250, 65536);
+	const struct proc_walk_entry *e = proc_walk__find(w, 1);
+
+	assert_non_null(e);
+	assert_int_equal(e->cpu_ns, 800000000ull); /* 200 ticks at 250 Hz */
+	assert_int_equal(e->rss_bytes, 3318 * 65536ull);
+	e = proc_walk__find(w, 4242);
+	assert_int_equal(e->cpu_ns, 131346ull * 4000000ull);
+	proc_walk__free(w);
+
+	w = snapshot_fixture(1024, 4096);
+	e = proc_walk__find(w, 4243);
+	assert_int_equal(e->cpu_ns, 7ull * 1000000000ull / 1024); /* rounds down */
+	proc_walk__free(w);
+}
+
+static void test_bad_args(void **state)
+{
+	struct proc_walk *w = (struct proc_walk *)1;
+	int fd = util__open_dir(FIXTURE_PROC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(proc_walk__snapshot(fd, 0, 4096, &w), -EINVAL);
+	assert_null(w);
+	assert_int_equal(proc_walk__snapshot(fd, 100, 0, &w), -EINVAL);
+	close(fd);
+	w = (struct proc_walk *)1;
+	assert_int_equal(proc_walk__snapshot(-1, 100, 4096, &w), -EBADF);
+	assert_null(w);
+}
+
+static void expect_children(const struct proc_walk *w, int pid, const int *want, size_t n)
+{
+	size_t got_n;
+	const struct proc_walk_entry *const *kids = proc_walk__children(w, pid, &got_n);
+
+	if (got_n != n)
+		fail_msg("children of %d: %zu, want %zu", pid, got_n, n);
+	if (!n)
+		assert_null(kids);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(kids[i]->pid, want[i]);
+		assert_int_equal(kids[i]->ppid, pid);
+	}
+}
+
+static void test_children(void **state)
+{
+	struct proc_walk *w = snapshot_fixture(100, 4096);
+
+	expect_children(w, 0, (const int[]){ 1, 2 }, 2);
+	expect_children(w, 1, (const int[]){ 77, 4242 }, 2);
+	expect_children(w, 4242, (const int[]){ 4243 }, 1);
+	expect_children(w, 4243, NULL, 0);
+	expect_children(w, 2, NULL, 0);
+	expect_children(w, 999, NULL, 0);
+	expect_children(w, -1, NULL, 0);
+	expect_children(w, 99999, NULL, 0);
+	proc_walk__free(w);
+}
+
+static void test_fixture_states(void **state)
+{
+	struct proc_walk *w = snapshot_fixture(100, 4096);
+	struct proc_state_counts c;
+
+	proc_walk__count_states(w, &c);
+	assert_int_equal(c.sleeping, 2);
+	assert_int_equal(c.disk_sleep, 1);
+	assert_int_equal(c.running, 1);
+	assert_int_equal(c.zombie, 1);
+	assert_int_equal(c.stopped + c.tracing_stop + c.idle + c.dead + c.parked + c.other, 0);
+	assert_int_equal(c.total, 5);
+	proc_walk__free(w);
+}
+
+static void test_fixture_tree(void **state)
+{
+	struct proc_walk *w = snapshot_fixture(100, 4096);
+	struct capture cap;
+
+	capture__open(&cap);
+	assert_int_equal(proc_walk__print_tree(w, cap.f), 0);
+	assert_string_equal(capture__close(&cap), "1 systemd\n"
+						  "  77 httpd\n"
+						  "  4242 (a) (b))\n"
+						  "    4243 sh\n"
+						  "2 kthreadd\n");
+	capture__free(&cap);
+	proc_walk__free(w);
+}
+
+/* ---- trees written by the test ---- */
+
+struct tmp_proc {
+	char dir[64];
+	int fd;
+	int pids[32];
+	size_t n;
+};
+
+static void tmp_proc__init(struct tmp_proc *t)
+{
+	memset(t, 0, sizeof(*t));
+	strcpy(t->dir, "/tmp/jobtrace-walk-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	t->fd = util__open_dir(t->dir);
+	assert_true(t->fd >= 0);
+}
+
+/* Writes PID/stat with the 24 fields the parser needs; comm is @comm_len raw bytes. */
+static void tmp_proc__add(struct tmp_proc *t, int pid, int ppid, const char *comm,
+			  size_t comm_len, char state)
+{
+	char path[32], line[256];
+	int n, fd;
+
+	assert_true(t->n < ARRAY_SIZE(t->pids));
+	snprintf(path, sizeof(path), "%d", pid);
+	assert_int_equal(mkdirat(t->fd, path, 0755), 0);
+	t->pids[t->n++] = pid;
+	snprintf(path, sizeof(path), "%d/stat", pid);
+	fd = openat(t->fd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	n = snprintf(line, sizeof(line), "%d (", pid);
+	memcpy(line + n, comm, comm_len);
+	n += (int)comm_len;
+	n += snprintf(line + n, sizeof(line) - (size_t)n,
+		      ") %c %d 0 0 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 5 0 0\n", state, ppid);
+	assert_int_equal(write(fd, line, (size_t)n), n);
+	close(fd);
+}
+
+static void tmp_proc__remove(struct tmp_proc *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "%d/stat", t->pids[i]);
+		unlinkat(t->fd, path, 0);
+		snprintf(path, sizeof(path), "%d", t->pids[i]);
+		unlinkat(t->fd, path, AT_REMOVEDIR);
+	}
+	close(t->fd);
+	rmdir(t->dir);
+}
+
+/* Every state letter Linux has used, ApMon-style buckets. */
+static void test_all_states(void **state)
+{
+	static const char states[] = "RRSDZTtIXxPKW?";
+	struct proc_state_counts c;
+	struct tmp_proc t;
+	struct proc_walk *w;
+
+	tmp_proc__init(&t);
+	for (size_t i = 0; i < sizeof(states) - 1; i++)
+		tmp_proc__add(&t, 100 + (int)i, 1, "p", 1, states[i]);
+	assert_int_equal(proc_walk__snapshot(t.fd, 100, 4096, &w), 0);
+	proc_walk__count_states(w, &c);
+	assert_int_equal(c.running, 2);
+	assert_int_equal(c.sleeping, 1);
+	assert_int_equal(c.disk_sleep, 1);
+	assert_int_equal(c.zombie, 1);
+	assert_int_equal(c.stopped, 1);
+	assert_int_equal(c.tracing_stop, 1);
+	assert_int_equal(c.idle, 1);
+	assert_int_equal(c.dead, 2);
+	assert_int_equal(c.parked, 1);
+	assert_int_equal(c.other, 3);
+	assert_int_equal(c.total, sizeof(states) - 1);
+	proc_walk__free(w);
+	tmp_proc__remove(&t);
+}
+
+/*
+ * Orphans (parent not in the snapshot) are roots; a comm with a newline
+ * is escaped so it cannot forge a tree line; a pid that is its own parent
+ * or a parent cycle, impossible at one instant but possible across a
+ * non-atomic walk, must not loop.
+ */
+static void test_tree_odd_shapes(void **state)
+{
+	struct tmp_proc t;
+	struct proc_walk *w;
+	struct capture cap;
+
+	tmp_proc__init(&t);
+	tmp_proc__add(&t, 50, 7, "orphan", 6, 'S');
+	tmp_proc__add(&t, 51, 50, "a\nb", 3, 'S');
+	tmp_proc__add(&t, 40, 40, "self", 4, 'S');
+	tmp_proc__add(&t, 60, 61, "c1", 2, 'S');
+	tmp_proc__add(&t, 61, 60, "c2", 2, 'S');
+	tmp_proc__add(&t, 52, 50, "\xff", 1, 'Z');
+	assert_int_equal(proc_walk__snapshot(t.fd, 100, 4096, &w), 0);
+	assert_int_equal(w->n, 6);
+	capture__open(&cap);
+	assert_int_equal(proc_walk__print_tree(w, cap.f), 0);
+	assert_string_equal(capture__close(&cap), "40 self\n"
+						  "50 orphan\n"
+						  "  51 a\\x0ab\n"
+						  "  52 \\xff\n");
+	capture__free(&cap);
+	proc_walk__free(w);
+	tmp_proc__remove(&t);
+}
+
+static void test_empty_root(void **state)
+{
+	struct proc_state_counts c;
+	struct tmp_proc t;
+	struct proc_walk *w;
+	struct capture cap;
+	size_t n;
+
+	tmp_proc__init(&t);
+	assert_int_equal(proc_walk__snapshot(t.fd, 100, 4096, &w), 0);
+	assert_int_equal(w->n, 0);
+	assert_null(proc_walk__find(w, 1));
+	assert_null(proc_walk__children(w, 0, &n));
+	assert_int_equal(n, 0);
+	proc_walk__count_states(w, &c);
+	assert_int_equal(c.total, 0);
+	capture__open(&cap);
+	assert_int_equal(proc_walk__print_tree(w, cap.f), 0);
+	assert_string_equal(capture__close(&cap), "");
+	capture__free(&cap);
+	proc_walk__free(w);
+	tmp_proc__remove(&t);
+}
+
+/* ---- live ---- */
+
+static void test_live_walk(void **state)
+{
+	const struct proc_walk_entry *self, *init, *const *kids;
+	struct proc_state_counts c;
+	struct proc_walk *w;
+	int fd = util__open_dir("/proc"), status, err;
+	bool found = false;
+	size_t n;
+	pid_t child = fork();
+
+	assert_true(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(fd >= 0);
+	err = proc_walk__snapshot(fd, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE), &w);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	assert_int_equal(err, 0);
+
+	self = proc_walk__find(w, getpid());
+	assert_non_null(self);
+	assert_int_equal(self->ppid, getppid());
+	assert_int_equal(self->state, 'R');
+	assert_int_equal(self->num_threads, 1);
+	assert_true(self->rss_bytes > 0);
+	init = proc_walk__find(w, 1);
+	assert_non_null(init);
+	assert_int_equal(init->ppid, 0);
+	/* The child we forked is under us. */
+	kids = proc_walk__children(w, getpid(), &n);
+	for (size_t i = 0; i < n; i++)
+		found |= kids[i]->pid == child;
+	assert_true(found);
+	/* Entries are in pid order and the counts add up. */
+	for (size_t i = 1; i < w->n; i++)
+		assert_true(w->entries[i - 1].pid < w->entries[i].pid);
+	proc_walk__count_states(w, &c);
+	assert_int_equal(c.total, w->n);
+	assert_true(c.running >= 1);
+	proc_walk__free(w);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixture_snapshot),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_children),
+		cmocka_unit_test(test_fixture_states),
+		cmocka_unit_test(test_fixture_tree),
+		cmocka_unit_test(test_all_states),
+		cmocka_unit_test(test_tree_odd_shapes),
+		cmocka_unit_test(test_empty_root),
+		cmocka_unit_test(test_live_walk),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
