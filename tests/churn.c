@@ -35,6 +35,7 @@ struct churn {
 	long thread_burn_ms;
 	long rss_mib; /* one child touches this much memory */
 	long hold; /* children that stay alive until churn is killed */
+	long delay_ms; /* sleep before starting */
 	bool subreaper;
 	bool hostile;
 	const char *exec_path;
@@ -237,7 +238,7 @@ static void usage(void)
 	fputs("Usage: churn [--children N] [--orphans N] [--exec N] [--fail N] [--kill N]\n"
 	      "             [--threads N] [--rss-mib N] [--hostile] [--burn-us N]\n"
 	      "             [--orphan-ms N] [--thread-burn-ms N] [--concurrency N]\n"
-	      "             [--exec-path PATH] [--subreaper] [--truth FILE] [--hold N]\n",
+	      "             [--exec-path PATH] [--subreaper] [--truth FILE] [--hold N]\n             [--delay-ms N]\n",
 	      stderr);
 	exit(2);
 }
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
 		{ "subreaper", no_argument, NULL, 's' },
 		{ "truth", required_argument, NULL, 'w' },
 		{ "hold", required_argument, NULL, 'h' },
+		{ "delay-ms", required_argument, NULL, 'd' },
 		{},
 	};
 	struct churn c = {
@@ -291,11 +293,17 @@ int main(int argc, char **argv)
 		case 's': c.subreaper = true; break;
 		case 'w': c.truth = optarg; break;
 		case 'h': c.hold = atol(optarg); break;
+		case 'd': c.delay_ms = atol(optarg); break;
 		default: usage();
 		}
 	}
 	if (c.hold > 0)
 		return hold_children(c.hold);
+	if (c.delay_ms > 0) {
+		struct timespec ts = { c.delay_ms / 1000, (c.delay_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
 	if (c.subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1)) {
 		perror("churn: subreaper");
 		return 1;

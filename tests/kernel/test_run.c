@@ -23,6 +23,9 @@ static char tmpdir[] = "/tmp/jobtrace-test-XXXXXX";
 static char report_path[600];
 static char truth_path[600];
 
+static int run_cli(char *const argv[], char *log);
+static bool log_has(const char *log, const char *needle);
+
 /* Runs @argv with stdout/stderr to @log; returns the wait status. */
 static int spawn_wait(char *const argv[], const char *log, pid_t *pid_out, bool wait_it)
 {
@@ -341,6 +344,63 @@ static void test_live_members_and_workdir(void **state)
 	json_decref(r);
 }
 
+/*
+ * A reader that cannot keep up loses ring records: the report says so and by
+ * how much, and the totals, kept in the kernel, stay exact.
+ */
+static void test_lost_records_keep_totals(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--ring-kb", "4", "--",
+			 churn, "--delay-ms", "400", "--children", "3000", "--subreaper",
+			 "--truth", truth_path, NULL };
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	json_error_t err;
+	json_t *r, *t;
+	pid_t pid;
+	int st;
+
+	unlink(report_path);
+	spawn_wait(argv, NULL, &pid, false);
+	/* Stop the reader while churn (still sleeping) is about to fork. */
+	nanosleep(&ts, NULL);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	ts.tv_sec = 2;
+	ts.tv_nsec = 0;
+	nanosleep(&ts, NULL);
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	r = json_load_file(report_path, 0, &err);
+	t = json_load_file(truth_path, 0, &err);
+	assert_non_null(r);
+	assert_non_null(t);
+	print_message("  lost %.0f of %.0f records with a 4 KiB ring\n", num(r, "events.lost"),
+		      num(t, "processes"));
+	assert_true(num(r, "events.lost") > 1000);
+	assert_true(json_is_false(json_object_get(json_object_get(r, "events"), "complete")));
+	/* Every record is either received or counted lost. */
+	assert_int_equal(num(r, "events.received") + num(r, "events.lost"), num(t, "processes"));
+	assert_int_equal(num(r, "processes.started"), num(t, "processes"));
+	assert_int_equal(num(r, "processes.exited"), num(t, "processes"));
+	assert_int_equal(num(r, "processes.exit_ok"), num(t, "exit_ok"));
+	assert_cpu_within(r, t, 1.0);
+	json_decref(r);
+	json_decref(t);
+}
+
+/* A kernel without BTF gets a message that says so. */
+static void test_no_btf(void **state)
+{
+	char log[700];
+	char *argv[] = { "/usr/bin/env", "JOBTRACE_VMLINUX_BTF=/nonexistent/vmlinux", jobtrace,
+			 "run", "--", "/bin/true", NULL };
+
+	snprintf(log, sizeof(log), "%s/log", tmpdir);
+	assert_int_equal(run_cli(argv, log), 125);
+	assert_true(log_has(log, "this kernel has no BTF"));
+	assert_true(log_has(log, "CONFIG_DEBUG_INFO_BTF"));
+}
+
 static void run_status(const char *script, int *status, json_t **r)
 {
 	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--", "/bin/sh", "-c",
@@ -518,6 +578,8 @@ int main(void)
 		cmocka_unit_test(test_signal_is_forwarded),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_no_privileges),
+		cmocka_unit_test(test_lost_records_keep_totals),
+		cmocka_unit_test(test_no_btf),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
