@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jobtrace/battery.h"
+#include "jobtrace/util.h"
 #include "jobtrace/sysfs_attr.h"
 
 struct name_list {
@@ -41,32 +42,20 @@ static int list_supplies(int class_fd, struct name_list *l)
 	struct dirent *de;
 	size_t cap = 0;
 	DIR *dir;
-	int fd, err = 0;
+	int err = 0;
 
 	l->v = NULL;
 	l->n = 0;
-	fd = openat(class_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = util__opendir_at(class_fd, ".");
+	if (!dir)
 		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
 	while ((errno = 0, de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (l->n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			char **v = reallocarray(l->v, ncap, sizeof(*v));
-
-			if (!v) {
-				err = -ENOMEM;
+			err = util__grow(&l->v, &cap, sizeof(*l->v), 8, UTIL_NO_MAX);
+			if (err)
 				goto close_dir;
-			}
-			l->v = v;
-			cap = ncap;
 		}
 		l->v[l->n] = strdup(de->d_name);
 		if (!l->v[l->n]) {

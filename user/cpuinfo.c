@@ -174,14 +174,12 @@ static void parse_field(struct cpuinfo_cpu *c, const char *key, size_t klen, con
 
 static int add_cpu(struct cpuinfo *ci, size_t *cap, __u32 processor)
 {
-	if (ci->nr_cpus == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct cpuinfo_cpu *n = reallocarray(ci->cpus, ncap, sizeof(*n));
+	int err;
 
-		if (!n)
-			return -ENOMEM;
-		ci->cpus = n;
-		*cap = ncap;
+	if (ci->nr_cpus == *cap) {
+		err = util__grow(&ci->cpus, cap, sizeof(*ci->cpus), 8, UTIL_NO_MAX);
+		if (err)
+			return err;
 	}
 	memset(&ci->cpus[ci->nr_cpus], 0, sizeof(ci->cpus[0]));
 	ci->cpus[ci->nr_cpus++].processor = processor;
@@ -503,17 +501,11 @@ static int apply_policies(int sys_dirfd, struct cpufreq *f)
 {
 	struct dirent *de;
 	DIR *dir;
-	int fd, err = 0;
+	int err = 0;
 
-	fd = openat(sys_dirfd, "devices/system/cpu/cpufreq", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = util__opendir_at(sys_dirfd, "devices/system/cpu/cpufreq");
+	if (!dir)
 		return 0; /* no cpufreq driver: the fallbacks decide */
-	dir = fdopendir(fd);
-	if (!dir) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
 	while (!err && (de = readdir(dir))) {
 		const char *d = de->d_name + 6;
 		__u64 policy;

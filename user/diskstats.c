@@ -164,22 +164,13 @@ int diskstats__parse(const char *buf, size_t len, struct diskstats *ds)
 			continue;
 		}
 		if (ds->nr == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			struct disk_stats *nd;
+			int err = util__grow(&ds->disks, &cap, sizeof(*ds->disks), 32,
+					     DISKSTATS_MAX_DEVICES);
 
-			if (cap >= DISKSTATS_MAX_DEVICES) {
+			if (err) {
 				diskstats__free(ds);
-				return -E2BIG;
+				return err;
 			}
-			if (ncap > DISKSTATS_MAX_DEVICES)
-				ncap = DISKSTATS_MAX_DEVICES;
-			nd = realloc(ds->disks, ncap * sizeof(*nd));
-			if (!nd) {
-				diskstats__free(ds);
-				return -ENOMEM;
-			}
-			ds->disks = nd;
-			cap = ncap;
 		}
 		ds->disks[ds->nr++] = d;
 	}
@@ -200,16 +191,10 @@ static bool dir_has_entries(int dirfd, const char *path)
 	struct dirent *de;
 	bool found = false;
 	DIR *dir;
-	int fd;
 
-	fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = util__opendir_at(dirfd, path);
+	if (!dir)
 		return false;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return false;
-	}
 	while (!found && (de = readdir(dir)))
 		found = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
 	closedir(dir);

@@ -232,22 +232,13 @@ int mountinfo__parse(const char *buf, size_t len, struct mountinfo *mi)
 		}
 		pos = nl + 1;
 		if (mi->nr == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct mount_entry *nm;
+			int err = util__grow(&mi->mounts, &cap, sizeof(*mi->mounts), 64,
+					     MOUNTINFO_MAX_MOUNTS);
 
-			if (cap >= MOUNTINFO_MAX_MOUNTS) {
+			if (err) {
 				mountinfo__free(mi);
-				return -E2BIG;
+				return err;
 			}
-			if (ncap > MOUNTINFO_MAX_MOUNTS)
-				ncap = MOUNTINFO_MAX_MOUNTS;
-			nm = realloc(mi->mounts, ncap * sizeof(*nm));
-			if (!nm) {
-				mountinfo__free(mi);
-				return -ENOMEM;
-			}
-			mi->mounts = nm;
-			cap = ncap;
 		}
 		mi->mounts[mi->nr++] = m;
 	}

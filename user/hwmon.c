@@ -27,14 +27,12 @@ struct index_list {
 
 static int index_list__add(struct index_list *l, unsigned int idx)
 {
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		unsigned int *v = reallocarray(l->v, ncap, sizeof(*v));
+	int err;
 
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = ncap;
+	if (l->n == l->cap) {
+		err = util__grow(&l->v, &l->cap, sizeof(*l->v), 16, UTIL_NO_MAX);
+		if (err)
+			return err;
 	}
 	l->v[l->n++] = idx;
 	return 0;
@@ -79,20 +77,13 @@ static int list_indices(int dirfd, const char *prefix, const char *suffix, struc
 {
 	struct dirent *de;
 	DIR *dir;
-	int fd, err = 0;
+	int err = 0;
 
 	l->v = NULL;
 	l->n = l->cap = 0;
-	/* fdopendir() takes the fd it is given; the caller keeps @dirfd. */
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = util__opendir_at(dirfd, ".");
+	if (!dir)
 		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
 	while ((errno = 0, de = readdir(dir))) {
 		long idx = match_index(de->d_name, prefix, suffix);
 
@@ -116,14 +107,12 @@ close_dir:
 
 static int push_temp(struct hwmon_readings *r, size_t *cap, const struct hwmon_temp *t)
 {
-	if (r->n_temps == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct hwmon_temp *v = reallocarray(r->temps, ncap, sizeof(*v));
+	int err;
 
-		if (!v)
-			return -ENOMEM;
-		r->temps = v;
-		*cap = ncap;
+	if (r->n_temps == *cap) {
+		err = util__grow(&r->temps, cap, sizeof(*r->temps), 8, UTIL_NO_MAX);
+		if (err)
+			return err;
 	}
 	r->temps[r->n_temps++] = *t;
 	return 0;
@@ -131,14 +120,12 @@ static int push_temp(struct hwmon_readings *r, size_t *cap, const struct hwmon_t
 
 static int push_fan(struct hwmon_readings *r, size_t *cap, const struct hwmon_fan *f)
 {
-	if (r->n_fans == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct hwmon_fan *v = reallocarray(r->fans, ncap, sizeof(*v));
+	int err;
 
-		if (!v)
-			return -ENOMEM;
-		r->fans = v;
-		*cap = ncap;
+	if (r->n_fans == *cap) {
+		err = util__grow(&r->fans, cap, sizeof(*r->fans), 8, UTIL_NO_MAX);
+		if (err)
+			return err;
 	}
 	r->fans[r->n_fans++] = *f;
 	return 0;

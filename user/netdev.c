@@ -142,15 +142,9 @@ int netdev__parse(const char *buf, struct netdev_table *t)
 		/* The two header lines are the only ones with a '|'. */
 		if (p < end && !memchr(p, '|', (size_t)(end - p))) {
 			if (t->n == cap) {
-				size_t ncap = cap ? cap * 2 : 8;
-				struct netdev_if *n = reallocarray(t->ifs, ncap, sizeof(*n));
-
-				if (!n) {
-					err = -ENOMEM;
+				err = util__grow(&t->ifs, &cap, sizeof(*t->ifs), 8, UTIL_NO_MAX);
+				if (err)
 					goto free_table;
-				}
-				t->ifs = n;
-				cap = ncap;
 			}
 			err = parse_line(line, end, &t->ifs[t->n]);
 			if (err)
@@ -420,15 +414,9 @@ int netdev__addrs_from_ifaddrs(const struct ifaddrs *list, struct netdev_addr_ta
 			goto free_table;
 		}
 		if (t->n == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct netdev_addr *n = reallocarray(t->addrs, ncap, sizeof(*n));
-
-			if (!n) {
-				err = -ENOMEM;
+			err = util__grow(&t->addrs, &cap, sizeof(*t->addrs), 8, UTIL_NO_MAX);
+			if (err)
 				goto free_table;
-			}
-			t->addrs = n;
-			cap = ncap;
 		}
 		a = &t->addrs[t->n];
 		memset(a, 0, sizeof(*a));

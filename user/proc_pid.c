@@ -825,19 +825,13 @@ int proc_pid__count_fds(int proc_fd, int pid)
 {
 	char path[32];
 	struct dirent *de;
-	int fd, n = 0, err;
+	int n = 0, err;
 	DIR *d;
 
 	pid_path(path, sizeof(path), pid, "fd");
-	fd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	d = util__opendir_at(proc_fd, path);
+	if (!d)
 		return gone(-errno);
-	d = fdopendir(fd);
-	if (!d) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
 	/* Counting our own pid includes @fd: the caller compares differences. */
 	for (;;) {
 		errno = 0;

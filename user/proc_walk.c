@@ -9,6 +9,7 @@
 
 #include "jobtrace/json.h"
 #include "jobtrace/proc_walk.h"
+#include "jobtrace/util.h"
 
 /* A readdir name that is a pid: digits only, no sign, no leading zero, fits an int. */
 static int name_to_pid(const char *s)
@@ -100,22 +101,15 @@ int proc_walk__snapshot(int proc_fd, long ticks_per_sec, long page_size, struct 
 	struct proc_stat_fields st;
 	struct proc_walk *w;
 	struct dirent *de;
-	int dfd, pid, err;
+	int pid, err;
 	DIR *d;
 
 	*out = NULL;
 	if (ticks_per_sec <= 0 || page_size <= 0)
 		return -EINVAL;
-	/* A fresh fd: fdopendir owns it, and @proc_fd stays the caller's. */
-	dfd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	d = util__opendir_at(proc_fd, ".");
+	if (!d)
 		return -errno;
-	d = fdopendir(dfd);
-	if (!d) {
-		err = -errno;
-		close(dfd);
-		return err;
-	}
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		err = -ENOMEM;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -138,4 +139,40 @@ unsigned long long util__boottime_ns(void)
 unsigned long long util__realtime_ns(void)
 {
 	return clock_ns(CLOCK_REALTIME);
+}
+
+int util__grow(void *arrp, size_t *cap, size_t elem_size, size_t first, size_t max)
+{
+	void **arr = arrp;
+	size_t ncap = *cap ? *cap * 2 : first;
+	void *n;
+
+	if (*cap >= max)
+		return -E2BIG;
+	if (ncap > max || ncap < *cap)
+		ncap = max;
+	n = reallocarray(*arr, ncap, elem_size);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+DIR *util__opendir_at(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	/* fdopendir() owns the fd it is given, hence a fresh one. */
+	d = fdopendir(fd);
+	if (!d) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return d;
 }

@@ -2,7 +2,9 @@
 #ifndef JOBTRACE_UTIL_H
 #define JOBTRACE_UTIL_H
 
+#include <dirent.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -24,6 +26,20 @@ ssize_t util__read_file_at(int dirfd, const char *path, char *buf, size_t size);
  * length, *@out set (the caller frees it), or a negative errno and *@out NULL.
  */
 ssize_t util__read_file_alloc(int dirfd, const char *path, size_t max, char **out);
+
+/*
+ * Makes room for one more element in the growing array *@arrp of *@cap
+ * elements of @elem_size: doubles it, starting at @first, never past @max
+ * (UTIL_NO_MAX for none). 0; -E2BIG when it is at @max already; -ENOMEM.
+ */
+#define UTIL_NO_MAX SIZE_MAX
+int util__grow(void *arrp, size_t *cap, size_t elem_size, size_t first, size_t max);
+
+/*
+ * opendir() of @path relative to @dirfd ("." for @dirfd itself), leaving
+ * @dirfd to the caller; NULL with errno set.
+ */
+DIR *util__opendir_at(int dirfd, const char *path);
 
 /* Opens a directory (a proc or sys root) for *at() reads; -errno on failure. */
 int util__open_dir(const char *path);

@@ -131,9 +131,49 @@ static void test_read_file_alloc_proc(void **state)
 	free(buf);
 }
 
+static void test_grow(void **state)
+{
+	size_t cap = 0;
+	int *v = NULL;
+
+	/* From nothing to @first, then doubling, clamped at @max, then E2BIG. */
+	assert_int_equal(util__grow(&v, &cap, sizeof(*v), 4, 10), 0);
+	assert_int_equal(cap, 4);
+	v[3] = 7;
+	assert_int_equal(util__grow(&v, &cap, sizeof(*v), 4, 10), 0);
+	assert_int_equal(cap, 8);
+	assert_int_equal(v[3], 7);
+	assert_int_equal(util__grow(&v, &cap, sizeof(*v), 4, 10), 0);
+	assert_int_equal(cap, 10);
+	assert_int_equal(util__grow(&v, &cap, sizeof(*v), 4, 10), -E2BIG);
+	assert_int_equal(cap, 10);
+	assert_int_equal(v[3], 7);
+	free(v);
+}
+
+static void test_opendir_at(void **state)
+{
+	int fd = util__open_dir("/proc");
+	DIR *d;
+
+	assert_true(fd >= 0);
+	d = util__opendir_at(fd, "self");
+	assert_non_null(d);
+	closedir(d);
+	/* The caller's fd is still its own. */
+	d = util__opendir_at(fd, ".");
+	assert_non_null(d);
+	closedir(d);
+	assert_null(util__opendir_at(fd, "no-such-dir"));
+	assert_int_equal(errno, ENOENT);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_opendir_at),
 		cmocka_unit_test_setup_teardown(test_read_file_alloc_cases, scratch_setup,
 						scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_read_file_alloc_missing, scratch_setup,
