@@ -235,6 +235,7 @@ int host__sample(int proc_fd, int sys_fd, struct host_sample *s)
 	TRY(battery__read(sys_fd, &s->battery), HOST_HAVE_BATTERY, "sensors", "sys",
 	    "class/power_supply");
 	TRY(count_states(proc_fd, &s->procs), HOST_HAVE_PROCS, "processes", "proc", "[0-9]*/stat");
+	TRY(netsock__read(proc_fd, &s->sockets), HOST_HAVE_SOCKETS, "sockets", "proc", "net/tcp");
 #undef TRY
 	return 0;
 
@@ -886,6 +887,42 @@ static void json_processes(struct json_writer *w, const struct host_sample *s)
 	json__end_object(w);
 }
 
+static void json_sockets(struct json_writer *w, const struct host_sample *s)
+{
+	const struct netsock_counts *c = &s->sockets;
+
+	if (!(s->have & HOST_HAVE_SOCKETS)) {
+		json__null(w, "sockets");
+		return;
+	}
+	json__begin_object(w, "sockets");
+	json__u64(w, "tcp", c->tcp);
+	json__u64(w, "udp", c->udp);
+	json__u64(w, "unix", c->unix_);
+	json__begin_object(w, "tcp_states");
+	for (unsigned int st = 1; st < NETSOCK_TCP_STATES; st++)
+		json__u64(w, netsock__tcp_state_name(st), c->tcp_state[st]);
+	json__end_object(w);
+	json__end_object(w);
+}
+
+static void text_sockets(FILE *f, const struct host_sample *s)
+{
+	const struct netsock_counts *c = &s->sockets;
+
+	if (!(s->have & HOST_HAVE_SOCKETS))
+		return;
+	fprintf(f, "  sockets     %llu tcp, %llu udp, %llu unix; tcp:",
+		(unsigned long long)c->tcp, (unsigned long long)c->udp,
+		(unsigned long long)c->unix_);
+	for (unsigned int st = 1; st < NETSOCK_TCP_STATES; st++) {
+		if (c->tcp_state[st])
+			fprintf(f, " %llu %s", (unsigned long long)c->tcp_state[st],
+				netsock__tcp_state_name(st));
+	}
+	fputc('\n', f);
+}
+
 static void text_processes(FILE *f, const struct host_sample *s)
 {
 	const struct proc_state_counts *p = &s->procs;
@@ -927,6 +964,7 @@ int host__write_json(FILE *f, const struct host_sample *s, const struct host_rat
 	json_filesystems(&w, s);
 	json_sensors(&w, s);
 	json_processes(&w, s);
+	json_sockets(&w, s);
 	json__begin_array(&w, "warnings");
 	for (size_t i = 0; i < s->n_warnings; i++) {
 		const struct host_warning *wa = &s->warnings[i];
@@ -1260,6 +1298,7 @@ int host__write_text(FILE *f, const struct host_sample *s, const struct host_rat
 	text_disks(f, s, rates);
 	text_sensors(f, s);
 	text_processes(f, s);
+	text_sockets(f, s);
 	for (size_t i = 0; i < s->n_warnings; i++) {
 		const struct host_warning *wa = &s->warnings[i];
 

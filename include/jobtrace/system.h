@@ -26,6 +26,7 @@
 #include "jobtrace/loadavg.h"
 #include "jobtrace/meminfo.h"
 #include "jobtrace/netdev.h"
+#include "jobtrace/netsock.h"
 #include "jobtrace/proc_walk.h"
 #include "jobtrace/proc_stat.h"
 
@@ -62,6 +63,7 @@ enum host_have {
 	HOST_HAVE_SENSORS = 1u << 11,
 	HOST_HAVE_BATTERY = 1u << 12,
 	HOST_HAVE_PROCS = 1u << 13,
+	HOST_HAVE_SOCKETS = 1u << 14,
 };
 
 struct host_sample {
@@ -90,6 +92,7 @@ struct host_sample {
 	struct hwmon_readings sensors;
 	struct battery_status battery;
 	struct proc_state_counts procs; /* processes by state, as ApMon reports them */
+	struct netsock_counts sockets; /* by protocol, TCP by state */
 
 	struct host_warning warnings[HOST_MAX_WARNINGS];
 	size_t n_warnings;

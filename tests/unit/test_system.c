@@ -249,6 +249,12 @@ static void test_fixture_json(void **state)
 	assert_int_equal(json_array_size(at(root, "filesystems")), 3);
 	assert_int_equal(json_array_size(at(root, "sensors.temperatures")), 8);
 	assert_int_equal(json_array_size(at(root, "warnings")), 0);
+	/* ApMon's socket counts: tcp + tcp6 of the fixture, by state (numbers load as reals). */
+	assert_int_equal(json_number_value(at(root, "sockets.tcp")), 7);
+	assert_int_equal(json_number_value(at(root, "sockets.udp")), 2);
+	assert_int_equal(json_number_value(at(root, "sockets.unix")), 3);
+	assert_int_equal(json_number_value(at(root, "sockets.tcp_states.LISTEN")), 3);
+	assert_int_equal(json_number_value(at(root, "sockets.tcp_states.ESTABLISHED")), 2);
 
 	json_decref(root);
 	host__free(&t0);
