@@ -74,34 +74,33 @@ void json__escape(FILE *f, const char *s, size_t len)
 	}
 }
 
-void text__escape(FILE *f, const char *s, size_t len)
+size_t text__escape(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n;
+	size_t i = 0, n, out = 0;
 
 	while (i < len) {
 		unsigned char c = p[i];
 
 		if (c == '\\') {
 			fputs("\\\\", f);
-			i++;
-			continue;
-		}
-		if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\x%02x", c);
+			out += 2;
 			i++;
 			continue;
 		}
 		n = utf8__seq_len(p + i, len - i);
-		/* C1 controls (U+0080..U+009F) move terminals too. */
-		if (n == 0 || (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+		/* Controls, C1 controls (U+0080..U+009F) and invalid bytes move terminals. */
+		if (c < 0x20 || c == 0x7f || n == 0 || (n == 2 && c == 0xc2 && p[i + 1] < 0xa0)) {
 			fprintf(f, "\\x%02x", c);
+			out += 4;
 			i++;
 			continue;
 		}
 		fwrite(p + i, 1, n, f);
+		out += n;
 		i += n;
 	}
+	return out;
 }
 
 void json__init(struct json_writer *w, FILE *f, bool pretty)

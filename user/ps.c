@@ -41,12 +41,11 @@ struct ps_index {
 	size_t *order;
 };
 
-static const struct ps_snapshot *sort_snap;
-
-static int by_ppid(const void *a, const void *b)
+static int by_ppid(const void *a, const void *b, void *snap)
 {
-	const struct ps_entry *x = &sort_snap->procs[*(const size_t *)a];
-	const struct ps_entry *y = &sort_snap->procs[*(const size_t *)b];
+	const struct ps_snapshot *s = snap;
+	const struct ps_entry *x = &s->procs[*(const size_t *)a];
+	const struct ps_entry *y = &s->procs[*(const size_t *)b];
 
 	if (x->ppid != y->ppid)
 		return (x->ppid > y->ppid) - (x->ppid < y->ppid);
@@ -61,8 +60,7 @@ static int index_build(struct ps_index *ix, const struct ps_snapshot *s)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n; i++)
 		ix->order[i] = i;
-	sort_snap = s;
-	qsort(ix->order, s->n, sizeof(*ix->order), by_ppid);
+	qsort_r(ix->order, s->n, sizeof(*ix->order), by_ppid, (void *)s);
 	return 0;
 }
 

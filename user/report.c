@@ -113,22 +113,15 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			fprintf(f, "\n  %-16s %10s %10s %10s %8s\n", "COMMAND", "PROCS", "CPU s",
 				"PEAK RSS", "FAILED");
 			for (size_t i = 0; i < n; i++) {
-				struct capture_name {
-					char *buf;
-					size_t len;
-				} name = { NULL, 0 };
-				FILE *nf = open_memstream(&name.buf, &name.len);
+				size_t w;
 
-				if (nf) {
-					text__escape(nf, cmds[i]->comm, strlen(cmds[i]->comm));
-					fclose(nf);
-				}
-				fprintf(f, "  %-16s %10" PRIu64 " %10.3f %10s %8" PRIu64 "\n",
-					name.buf ? name.buf : "?", (uint64_t)cmds[i]->processes,
+				fputs("  ", f);
+				w = text__escape(f, cmds[i]->comm, strlen(cmds[i]->comm));
+				fprintf(f, "%*s %10" PRIu64 " %10.3f %10s %8" PRIu64 "\n",
+					w < 16 ? (int)(16 - w) : 0, "", (uint64_t)cmds[i]->processes,
 					seconds(cmds[i]->cpu_ns),
 					report__bytes(b1, sizeof(b1), cmds[i]->peak_rss_bytes),
 					(uint64_t)cmds[i]->exit_error);
-				free(name.buf);
 			}
 			if (job->ncommands > n)
 				fprintf(f, "  ... and %zu more commands\n", job->ncommands - n);

@@ -987,26 +987,15 @@ int host__write_json(FILE *f, const struct host_sample *s, const struct host_rat
 /* The first column, "  net eth0    ", with the name escaped for a terminal. */
 static void text_label(FILE *f, const char *kind, const char *name)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
+	size_t w;
 
 	if (!name) {
 		fprintf(f, "  %-11s ", kind);
 		return;
 	}
-	m = open_memstream(&buf, &len);
-	if (!m) {
-		fprintf(f, "  %-11s ", kind);
-		return;
-	}
-	fprintf(m, "%s ", kind);
-	text__escape(m, name, strlen(name));
-	if (fclose(m) == 0)
-		fprintf(f, "  %-11s ", buf);
-	else
-		fprintf(f, "  %-11s ", kind);
-	free(buf);
+	w = (size_t)fprintf(f, "  %s ", kind) - 2;
+	w += text__escape(f, name, strlen(name));
+	fprintf(f, "%*s ", w < 11 ? (int)(11 - w) : 0, "");
 }
 
 static void text_cpu_pct(FILE *f, const struct cpu_percent *p)

@@ -48,9 +48,10 @@ void json__escape(FILE *f, const char *s, size_t len);
 /*
  * Escapes @len bytes of @s for a terminal: printable ASCII and valid UTF-8
  * pass, a backslash doubles, anything else is written as \xNN, so nothing is
- * lost and nothing can move the cursor.
+ * lost and nothing can move the cursor. Returns the bytes written, for
+ * padding columns.
  */
-void text__escape(FILE *f, const char *s, size_t len);
+size_t text__escape(FILE *f, const char *s, size_t len);
 
 /* Length of the valid UTF-8 sequence at @s (1..4), or 0 if it is invalid. */
 size_t utf8__seq_len(const unsigned char *s, size_t avail);
