@@ -308,13 +308,7 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 			e->ppid = proc->parent.tgid;
 			e->parent_start_ns = proc->parent.start_ns;
 			e->threads = proc->threads;
-			e->cpu_ns = proc->cpu_ns;
-			e->utime_ns = proc->utime_ns;
-			e->stime_ns = proc->stime_ns;
-			e->read_bytes = proc->read_bytes;
-			e->write_bytes = proc->write_bytes;
-			e->read_chars = proc->read_chars;
-			e->write_chars = proc->write_chars;
+			e->acct = proc->acct;
 		} else {
 			e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 			e->threads = 1;
@@ -333,38 +327,38 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		bpf_map_delete_elem(&procs, key);
 }
 
+/* Several threads of a process may close at once, on other CPUs. */
+static __always_inline void acct_add(struct jt_acct *dst, const struct jt_acct *src)
+{
+	__sync_fetch_and_add(&dst->cpu_ns, src->cpu_ns);
+	__sync_fetch_and_add(&dst->utime_ns, src->utime_ns);
+	__sync_fetch_and_add(&dst->stime_ns, src->stime_ns);
+	__sync_fetch_and_add(&dst->read_bytes, src->read_bytes);
+	__sync_fetch_and_add(&dst->write_bytes, src->write_bytes);
+	__sync_fetch_and_add(&dst->read_chars, src->read_chars);
+	__sync_fetch_and_add(&dst->write_chars, src->write_chars);
+}
+
 /* @p is gone for good: fold its final accounting into its process and job. */
 static __always_inline void close_thread(struct task_struct *p, struct jt_task *st,
 					 const struct job_ref *ref, __u64 runtime)
 {
 	struct jt_proc_key key = proc_key_of(p);
-	__u64 utime = BPF_CORE_READ(p, utime);
-	__u64 stime = BPF_CORE_READ(p, stime);
-	__u64 rb = BPF_CORE_READ(p, ioac.read_bytes);
-	__u64 wb = BPF_CORE_READ(p, ioac.write_bytes);
-	__u64 rc = BPF_CORE_READ(p, ioac.rchar);
-	__u64 wc = BPF_CORE_READ(p, ioac.wchar);
-	struct jt_job_totals *tot = ref->tot;
+	struct jt_acct acct = {
+		.cpu_ns = runtime,
+		.utime_ns = BPF_CORE_READ(p, utime),
+		.stime_ns = BPF_CORE_READ(p, stime),
+		.read_bytes = BPF_CORE_READ(p, ioac.read_bytes),
+		.write_bytes = BPF_CORE_READ(p, ioac.write_bytes),
+		.read_chars = BPF_CORE_READ(p, ioac.rchar),
+		.write_chars = BPF_CORE_READ(p, ioac.wchar),
+	};
 	struct jt_proc *proc;
 
-	__sync_fetch_and_add(&tot->exited_cpu_ns, runtime);
-	__sync_fetch_and_add(&tot->utime_ns, utime);
-	__sync_fetch_and_add(&tot->stime_ns, stime);
-	__sync_fetch_and_add(&tot->read_bytes, rb);
-	__sync_fetch_and_add(&tot->write_bytes, wb);
-	__sync_fetch_and_add(&tot->read_chars, rc);
-	__sync_fetch_and_add(&tot->write_chars, wc);
-
+	acct_add(&ref->tot->exited, &acct);
 	proc = bpf_map_lookup_elem(&procs, &key);
-	if (proc) {
-		__sync_fetch_and_add(&proc->cpu_ns, runtime);
-		__sync_fetch_and_add(&proc->utime_ns, utime);
-		__sync_fetch_and_add(&proc->stime_ns, stime);
-		__sync_fetch_and_add(&proc->read_bytes, rb);
-		__sync_fetch_and_add(&proc->write_bytes, wb);
-		__sync_fetch_and_add(&proc->read_chars, rc);
-		__sync_fetch_and_add(&proc->write_chars, wc);
-	}
+	if (proc)
+		acct_add(&proc->acct, &acct);
 	if (st->group_dead)
 		send_exit(p, st, ref, proc, &key);
 	/* A TASK_DEAD task never runs again; its storage goes with it. */

@@ -87,7 +87,7 @@ int job__add_exit(struct job *job, const struct jt_exit_event *e)
 		job->ncommands++;
 	}
 	c->processes++;
-	c->cpu_ns += e->cpu_ns;
+	c->cpu_ns += e->acct.cpu_ns;
 	if (e->peak_rss_bytes > c->peak_rss_bytes)
 		c->peak_rss_bytes = e->peak_rss_bytes;
 	if (e->exit_status & 0xff7f)
@@ -135,24 +135,24 @@ size_t job__top_commands(const struct job *job, const struct job_command **out, 
 void job__cpu_split(const struct jt_job_stats *s, __u64 *user_ns, __u64 *system_ns)
 {
 	__u64 total = s->cpu_ns;
-	__u64 ticks = s->utime_ns + s->stime_ns;
+	__u64 ticks = s->exited.utime_ns + s->exited.stime_ns;
 
 	/*
 	 * utime and stime are sampled at ticks; the runtime is exact. Scale the
 	 * exact total by the sampled shares, as the kernel's cputime_adjust()
 	 * does; with no tick seen, all of it is user time, as there.
 	 */
-	if (ticks == 0 || s->stime_ns == 0) {
+	if (ticks == 0 || s->exited.stime_ns == 0) {
 		*user_ns = total;
 		*system_ns = 0;
 		return;
 	}
-	if (s->utime_ns == 0) {
+	if (s->exited.utime_ns == 0) {
 		*user_ns = 0;
 		*system_ns = total;
 		return;
 	}
-	*system_ns = (__u64)((long double)total * s->stime_ns / ticks);
+	*system_ns = (__u64)((long double)total * s->exited.stime_ns / ticks);
 	*user_ns = total - *system_ns;
 }
 

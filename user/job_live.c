@@ -91,7 +91,7 @@ int job_live__sample(struct lineage *lt, __u64 job_id, int proc_fd, bool pss,
 	err = lineage__job_stats(lt, job_id, &stats);
 	if (err)
 		return err;
-	out->exited_cpu_ns = stats.exited_cpu_ns;
+	out->exited_cpu_ns = stats.exited.cpu_ns;
 	err = lineage__for_each_proc(lt, job_id, sample_member, &sc);
 	out->sampled_ns = util__now_ns();
 	if (prev)

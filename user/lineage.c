@@ -335,15 +335,9 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 		out->exit_error += t->exit_error;
 		out->exit_signal += t->exit_signal;
 		out->cpu_ns += t->cpu_ns;
-		out->exited_cpu_ns += t->exited_cpu_ns;
-		out->utime_ns += t->utime_ns;
-		out->stime_ns += t->stime_ns;
+		jt_acct__add(&out->exited, &t->exited);
 		if (t->peak_rss_bytes > out->peak_rss_bytes)
 			out->peak_rss_bytes = t->peak_rss_bytes;
-		out->read_bytes += t->read_bytes;
-		out->write_bytes += t->write_bytes;
-		out->read_chars += t->read_chars;
-		out->write_chars += t->write_chars;
 		out->events_sent += t->events_sent;
 		out->events_lost += t->events_lost;
 		out->untracked += t->untracked;

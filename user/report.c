@@ -97,10 +97,10 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	fprintf(f, "  memory     %s peak RSS (largest process)\n",
 		report__bytes(b1, sizeof(b1), s->peak_rss_bytes));
 	fprintf(f, "  io         %s read, %s written (storage); %s read, %s written (syscalls)\n",
-		report__bytes(b1, sizeof(b1), s->read_bytes),
-		report__bytes(b2, sizeof(b2), s->write_bytes),
-		report__bytes(b3, sizeof(b3), s->read_chars),
-		report__bytes(b4, sizeof(b4), s->write_chars));
+		report__bytes(b1, sizeof(b1), s->exited.read_bytes),
+		report__bytes(b2, sizeof(b2), s->exited.write_bytes),
+		report__bytes(b3, sizeof(b3), s->exited.read_chars),
+		report__bytes(b4, sizeof(b4), s->exited.write_chars));
 	fprintf(f, "  wall       %.3f s until the whole tree ended\n", seconds(wall_ns(job)));
 	lost = job__events_lost(job);
 	fprintf(f, "  events     %" PRIu64 " exit records, %" PRIu64 " lost\n",
@@ -299,10 +299,10 @@ int report__write_json(FILE *f, const struct job *job, size_t top)
 	json__end_object(&w);
 
 	json__begin_object(&w, "io");
-	json__u64(&w, "read_bytes", s->read_bytes);
-	json__u64(&w, "write_bytes", s->write_bytes);
-	json__u64(&w, "read_chars", s->read_chars);
-	json__u64(&w, "write_chars", s->write_chars);
+	json__u64(&w, "read_bytes", s->exited.read_bytes);
+	json__u64(&w, "write_bytes", s->exited.write_bytes);
+	json__u64(&w, "read_chars", s->exited.read_chars);
+	json__u64(&w, "write_chars", s->exited.write_chars);
 	json__end_object(&w);
 
 	json__begin_object(&w, "events");

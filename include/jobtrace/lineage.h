@@ -27,6 +27,21 @@ enum jt_rss_source {
 };
 
 /*
+ * What a thread leaves behind when it is gone: its exact CPU, the kernel's
+ * tick-sampled split of it, and its own I/O. Summed per process (jt_proc),
+ * per job (jt_job_totals.exited) and sent in the exit record.
+ */
+struct jt_acct {
+	__u64 cpu_ns; /* sum_exec_runtime */
+	__u64 utime_ns;
+	__u64 stime_ns;
+	__u64 read_bytes; /* storage I/O */
+	__u64 write_bytes;
+	__u64 read_chars; /* read(2)/write(2)-level I/O */
+	__u64 write_chars;
+};
+
+/*
  * A process (thread group) is named by its tgid and its leader's
  * start_boottime: pids are reused, the pair is not.
  */
@@ -56,13 +71,7 @@ struct jt_task {
 struct jt_proc {
 	__u64 job_id;
 	struct jt_proc_key parent; /* the forking process, never updated */
-	__u64 cpu_ns; /* exited threads of this process */
-	__u64 utime_ns;
-	__u64 stime_ns;
-	__u64 read_bytes;
-	__u64 write_bytes;
-	__u64 read_chars;
-	__u64 write_chars;
+	struct jt_acct acct; /* its exited threads */
 	__u32 threads; /* threads ever started in it, the main one included */
 	__u32 pad;
 	char comm[JT_COMM_LEN];
@@ -94,14 +103,8 @@ struct jt_job_totals {
 	__u64 exit_error;
 	__u64 exit_signal;
 	__u64 cpu_ns; /* on-CPU time: exited threads exactly, live ones to their last switch */
-	__u64 exited_cpu_ns; /* exited threads only */
-	__u64 utime_ns; /* tick-sampled split of exited_cpu_ns */
-	__u64 stime_ns;
+	struct jt_acct exited; /* exited threads only */
 	__u64 peak_rss_bytes; /* the largest process (a max, not a sum) */
-	__u64 read_bytes; /* storage I/O of exited threads */
-	__u64 write_bytes;
-	__u64 read_chars; /* read(2)/write(2)-level I/O of exited threads */
-	__u64 write_chars;
 	__u64 events_sent;
 	__u64 events_lost; /* ring buffer full: records lost, totals kept */
 	__u64 untracked; /* tasks that could not join: task storage allocation failed */
@@ -124,14 +127,8 @@ struct jt_job_stats {
 	__u64 exit_error;
 	__u64 exit_signal;
 	__u64 cpu_ns;
-	__u64 exited_cpu_ns;
-	__u64 utime_ns;
-	__u64 stime_ns;
+	struct jt_acct exited;
 	__u64 peak_rss_bytes;
-	__u64 read_bytes;
-	__u64 write_bytes;
-	__u64 read_chars;
-	__u64 write_chars;
 	__u64 events_sent;
 	__u64 events_lost;
 	__u64 untracked;
@@ -161,20 +158,15 @@ struct jt_exit_event {
 	__u64 exit_ns; /* CLOCK_BOOTTIME */
 	__u32 exit_status; /* wait(2) status */
 	__u32 threads;
-	__u64 cpu_ns;
-	__u64 utime_ns;
-	__u64 stime_ns;
+	struct jt_acct acct; /* all its threads */
 	__u64 peak_rss_bytes;
-	__u64 read_bytes;
-	__u64 write_bytes;
-	__u64 read_chars;
-	__u64 write_chars;
 	__u8 peak_rss_source; /* enum jt_rss_source */
 	__u8 is_root;
 	__u8 pad[6];
 	char comm[JT_COMM_LEN];
 };
 
+_Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 32, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
@@ -226,6 +218,17 @@ int lineage__for_each_proc(struct lineage *lt, __u64 job_id,
 				     const struct jt_proc *proc),
 			   void *ctx);
 int lineage__forget_proc(struct lineage *lt, const struct jt_proc_key *key);
+
+static inline void jt_acct__add(struct jt_acct *dst, const struct jt_acct *src)
+{
+	dst->cpu_ns += src->cpu_ns;
+	dst->utime_ns += src->utime_ns;
+	dst->stime_ns += src->stime_ns;
+	dst->read_bytes += src->read_bytes;
+	dst->write_bytes += src->write_bytes;
+	dst->read_chars += src->read_chars;
+	dst->write_chars += src->write_chars;
+}
 
 /* Decodes a ring record into @out; -EPROTO when its header does not match. */
 int lineage__decode_exit(const void *data, size_t size, struct jt_exit_event *out);

@@ -20,7 +20,7 @@ static struct jt_exit_event exit_event(__u64 job_id, const char *comm, __u64 cpu
 		.type = JT_REC_EXIT,
 		.size = sizeof(e),
 		.job_id = job_id,
-		.cpu_ns = cpu_ns,
+		.acct.cpu_ns = cpu_ns,
 		.peak_rss_bytes = rss,
 		.exit_status = status,
 		.peak_rss_source = JT_RSS_MM_HIWATER,
@@ -137,8 +137,8 @@ static void test_cpu_split(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct jt_job_stats s = { .cpu_ns = cases[i].total,
-					  .utime_ns = cases[i].utime,
-					  .stime_ns = cases[i].stime };
+					  .exited.utime_ns = cases[i].utime,
+					  .exited.stime_ns = cases[i].stime };
 		__u64 u, sy;
 
 		job__cpu_split(&s, &u, &sy);
@@ -180,13 +180,13 @@ static void fill_job(struct job *job, char **argv, int argc)
 		.max_alive = 4,
 		.outlived_root = 2,
 		.cpu_ns = 2000000000ULL,
-		.utime_ns = 300,
-		.stime_ns = 100,
+		.exited.utime_ns = 300,
+		.exited.stime_ns = 100,
 		.peak_rss_bytes = 3 << 20,
-		.read_bytes = 4096,
-		.write_bytes = 8192,
-		.read_chars = 100,
-		.write_chars = 200,
+		.exited.read_bytes = 4096,
+		.exited.write_bytes = 8192,
+		.exited.read_chars = 100,
+		.exited.write_chars = 200,
 		.events_sent = 10,
 		.events_lost = 2,
 	};
@@ -297,7 +297,7 @@ static void test_decode_rejects_foreign_records(void **state)
 	struct jt_exit_event e = exit_event(1, "x", 1, 1, 0), out;
 
 	assert_int_equal(lineage__decode_exit(&e, sizeof(e), &out), 0);
-	assert_int_equal(out.cpu_ns, 1);
+	assert_int_equal(out.acct.cpu_ns, 1);
 	assert_int_equal(lineage__decode_exit(&e, sizeof(e) - 1, &out), -EPROTO);
 	e.version = JT_ABI_VERSION + 1;
 	assert_int_equal(lineage__decode_exit(&e, sizeof(e), &out), -EPROTO);
