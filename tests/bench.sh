@@ -7,19 +7,21 @@ OUTPUT=${OUTPUT:-.output}
 RUNS=${RUNS:-9}
 CHILDREN=${CHILDREN:-20000}
 CONCURRENCY=${CONCURRENCY:-8}
+BURN_US=${BURN_US:-0} # CPU each child burns: 0 forks as fast as the machine goes
 # Debian's python3-psutil lives with /usr/bin/python3, whatever python3 is first on PATH.
 PYTHON=${PYTHON:-/usr/bin/python3}
 work=$(mktemp -d /tmp/jobtrace-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-churn=("$OUTPUT/churn" --children "$CHILDREN" --concurrency "$CONCURRENCY" --subreaper)
+churn=("$OUTPUT/churn" --children "$CHILDREN" --concurrency "$CONCURRENCY" --burn-us "$BURN_US"
+	--subreaper)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "bench: needs root to load BPF programs" >&2
 	exit 1
 fi
 
-echo "churn: $CHILDREN children, $CONCURRENCY in flight, fork+exit as fast as the machine goes;"
+echo "churn: $CHILDREN children, $CONCURRENCY in flight, each burning ${BURN_US} us of CPU;"
 echo "$RUNS alternating runs without and with jobtrace, then one under a psutil poller"
 for i in $(seq "$RUNS"); do
 	"${churn[@]}" --truth "$work/base.$i.json"
