@@ -436,7 +436,7 @@ static int kv__parse(const char *buf, size_t len, const struct kv_field *fields,
 /* Indices into the tables below, for the "seen" bits kv__parse returns. */
 enum {
 	ST_VM_PEAK, ST_VM_SIZE, ST_VM_HWM, ST_VM_RSS, ST_RSS_ANON, ST_RSS_FILE, ST_RSS_SHMEM,
-	ST_VM_SWAP, ST_THREADS, ST_VOL_CS, ST_NONVOL_CS,
+	ST_VM_SWAP, ST_HUGETLB, ST_THREADS, ST_VOL_CS, ST_NONVOL_CS,
 };
 
 static const struct kv_field status_fields[] = {
@@ -448,6 +448,7 @@ static const struct kv_field status_fields[] = {
 	[ST_RSS_FILE] = KVF(proc_status, "RssFile", rss_file_bytes, KV_KB),
 	[ST_RSS_SHMEM] = KVF(proc_status, "RssShmem", rss_shmem_bytes, KV_KB),
 	[ST_VM_SWAP] = KVF(proc_status, "VmSwap", vm_swap_bytes, KV_KB),
+	[ST_HUGETLB] = KVF(proc_status, "HugetlbPages", hugetlb_bytes, KV_KB),
 	[ST_THREADS] = KVF(proc_status, "Threads", threads, KV_COUNT),
 	[ST_VOL_CS] = KVF(proc_status, "voluntary_ctxt_switches", voluntary_ctxt_switches,
 			  KV_COUNT),
@@ -458,6 +459,7 @@ static const struct kv_field status_fields[] = {
 /* Bits for the status lines that are not plain numbers. */
 #define STATUS_UID 1u
 #define STATUS_PPID 2u
+#define STATUS_GID 4u
 
 struct status_ctx {
 	struct proc_status st;
@@ -469,24 +471,45 @@ static bool kv__is(const struct kv_line *kv, const char *key)
 	return strlen(key) == kv->key_len && memcmp(kv->key, key, kv->key_len) == 0;
 }
 
+/* "real effective saved filesystem", as Uid: and Gid: print them. */
+static int parse_ids(const struct kv_line *kv, uint32_t *ids[4])
+{
+	uint64_t v[4];
+
+	if (parse_u64_list(kv->val, kv->val_len, v, ARRAY_SIZE(v)) != 4)
+		return -EINVAL;
+	for (size_t i = 0; i < 4; i++) {
+		if (v[i] > UINT32_MAX)
+			return -EINVAL;
+		*ids[i] = (uint32_t)v[i];
+	}
+	return 0;
+}
+
 static int status_other(const struct kv_line *kv, void *arg)
 {
 	struct status_ctx *c = arg;
-	uint64_t v[4];
+	struct proc_status *st = &c->st;
 	uint64_t mag;
 	bool neg;
 
 	if (kv__is(kv, "Uid")) {
-		/* real, effective, saved, filesystem */
-		if (parse_u64_list(kv->val, kv->val_len, v, ARRAY_SIZE(v)) != 4 ||
-		    v[0] > UINT32_MAX || v[1] > UINT32_MAX)
+		uint32_t *ids[4] = { &st->uid_real, &st->uid_effective, &st->uid_saved,
+				     &st->uid_fs };
+
+		if (parse_ids(kv, ids))
 			return -EINVAL;
-		c->st.uid_real = (uint32_t)v[0];
-		c->st.uid_effective = (uint32_t)v[1];
 		c->seen |= STATUS_UID;
+	} else if (kv__is(kv, "Gid")) {
+		uint32_t *ids[4] = { &st->gid_real, &st->gid_effective, &st->gid_saved,
+				     &st->gid_fs };
+
+		if (parse_ids(kv, ids))
+			return -EINVAL;
+		c->seen |= STATUS_GID;
 	} else if (kv__is(kv, "PPid")) {
 		if (parse_num(kv->val, kv->val_len, &mag, &neg) ||
-		    store_num(&c->st.ppid, NUM_I32, mag, neg))
+		    store_num(&st->ppid, NUM_I32, mag, neg))
 			return -EINVAL;
 		c->seen |= STATUS_PPID;
 	}
@@ -509,7 +532,7 @@ int proc_pid__parse_status(const char *buf, size_t len, struct proc_status *out)
 	if (err)
 		return err;
 	/* Every kernel writes these; without them this is not a status file. */
-	if (!(seen & BIT(ST_THREADS)) || c.seen != (STATUS_UID | STATUS_PPID))
+	if (!(seen & BIT(ST_THREADS)) || c.seen != (STATUS_UID | STATUS_GID | STATUS_PPID))
 		return -EINVAL;
 	c.st.has_mm = seen & BIT(ST_VM_SIZE);
 	*out = c.st;
@@ -737,6 +760,52 @@ void proc_cgroup__free(struct proc_cgroup *c)
 	memset(c, 0, sizeof(*c));
 }
 
+int proc_pid__parse_environ(const char *buf, size_t len, struct proc_cmdline *out)
+{
+	return proc_pid__parse_cmdline(buf, len, out);
+}
+
+int proc_kv__find(const char *buf, size_t len, const char *key, const char **val,
+		  size_t *val_len)
+{
+	const char *p = buf, *end = buf + len;
+	struct kv_line kv;
+	int ret;
+
+	while ((ret = kv__next(&p, end, &kv)) == 1) {
+		if (kv__is(&kv, key)) {
+			*val = kv.val;
+			*val_len = kv.val_len;
+			return 0;
+		}
+	}
+	return ret ? ret : -ENOENT;
+}
+
+const char *proc_pid__tty_name(int32_t tty_nr, char *buf, size_t size)
+{
+	/* new_encode_dev(): minor in bits 0-7 and 20-31, major in bits 8-19. */
+	uint32_t v = (uint32_t)tty_nr;
+	uint32_t major = (v >> 8) & 0xfff;
+	uint32_t minor = (v & 0xff) | ((v >> 12) & 0xfff00);
+
+	if (v == 0)
+		snprintf(buf, size, "%s", "");
+	else if (major >= 136 && major <= 143) /* UNIX98_PTY_SLAVE_MAJOR, 8 majors */
+		snprintf(buf, size, "pts/%u", (major - 136) * 256 + minor);
+	else if (major == 4 && minor < 64) /* TTY_MAJOR: virtual consoles */
+		snprintf(buf, size, "tty%u", minor);
+	else if (major == 4) /* TTY_MAJOR 64..255: the 8250 serial ports */
+		snprintf(buf, size, "ttyS%u", minor - 64);
+	else if (major == 5 && minor == 1) /* TTYAUX_MAJOR */
+		snprintf(buf, size, "%s", "console");
+	else if (major == 5 && minor == 0)
+		snprintf(buf, size, "%s", "tty");
+	else
+		snprintf(buf, size, "%u:%u", major, minor);
+	return buf;
+}
+
 void proc_link__set(struct proc_link *out, const char *target, size_t len)
 {
 	static const char suffix[] = " (deleted)";
@@ -909,4 +978,36 @@ int proc_pid__read_cgroup(int proc_fd, int pid, struct proc_cgroup *out)
 	err = proc_pid__parse_cgroup(buf, len, out);
 	free(buf);
 	return err;
+}
+
+int proc_pid__read_environ(int proc_fd, int pid, struct proc_cmdline *out)
+{
+	size_t len;
+	char *buf;
+	int err = read_grow(proc_fd, pid, "environ", &buf, &len);
+
+	if (err) {
+		memset(out, 0, sizeof(*out));
+		/* No mm: a kernel thread, or a zombie. Either way, nothing to show. */
+		if ((err == -ESRCH || err == -ENOENT) && pid_exists(proc_fd, pid))
+			return 0;
+		return gone(err);
+	}
+	err = proc_pid__parse_environ(buf, len, out);
+	free(buf);
+	return err;
+}
+
+int proc_pid__read_task_stat(int proc_fd, int pid, int tid, struct proc_stat_fields *out)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/task/%d/stat", pid, tid);
+	n = util__read_file_at(proc_fd, path, buf, sizeof(buf));
+	if (n < 0) {
+		memset(out, 0, sizeof(*out));
+		return gone((int)n);
+	}
+	return proc_pid__parse_stat(buf, (size_t)n, out);
 }

@@ -83,8 +83,15 @@ struct proc_status {
 	uint64_t threads;
 	uint64_t voluntary_ctxt_switches;
 	uint64_t nonvoluntary_ctxt_switches;
-	uint32_t uid_real;
+	uint64_t hugetlb_bytes;		/* HugetlbPages, since 4.4 */
+	uint32_t uid_real;		/* Uid: real, effective, saved, filesystem */
 	uint32_t uid_effective;
+	uint32_t uid_saved;
+	uint32_t uid_fs;
+	uint32_t gid_real;		/* Gid: the same four */
+	uint32_t gid_effective;
+	uint32_t gid_saved;
+	uint32_t gid_fs;
 	int32_t ppid;
 	bool has_mm;	/* a VmSize line was present: not a kernel thread or zombie */
 };
@@ -162,6 +169,26 @@ int proc_pid__parse_io(const char *buf, size_t len, struct proc_io *out);
 /* Allocates: release with proc_cmdline__free / proc_cgroup__free. */
 int proc_pid__parse_cmdline(const char *buf, size_t len, struct proc_cmdline *out);
 int proc_pid__parse_cgroup(const char *buf, size_t len, struct proc_cgroup *out);
+/*
+ * /proc/PID/environ has argv's layout: "KEY=value" strings, each ending in a
+ * NUL, any other bytes allowed (a newline, invalid UTF-8). It is parsed as a
+ * cmdline is; an environment the process rewrote may lack the last NUL.
+ */
+int proc_pid__parse_environ(const char *buf, size_t len, struct proc_cmdline *out);
+/*
+ * The value of the "Key:<blanks>value" line @key in a file of such lines
+ * (status, fdinfo), without the key, the colon and the blanks after it:
+ * *@val points into @buf. -ENOENT when there is no such line, -EINVAL for a
+ * cut last line.
+ */
+int proc_kv__find(const char *buf, size_t len, const char *key, const char **val,
+		  size_t *val_len);
+/*
+ * The name of the terminal (7) tty_nr encodes, as /dev spells it below /dev:
+ * "pts/3", "tty1", "ttyS0", "console"; "MAJOR:MINOR" for a driver not
+ * known here; "" for no terminal (tty_nr 0). Returns @buf.
+ */
+const char *proc_pid__tty_name(int32_t tty_nr, char *buf, size_t size);
 /* Strips " (deleted)" from a link target of @len bytes, in place. */
 void proc_link__set(struct proc_link *out, const char *target, size_t len);
 
@@ -181,6 +208,14 @@ int proc_pid__read_cwd(int proc_fd, int pid, struct proc_link *out);
 int proc_pid__read_exe(int proc_fd, int pid, struct proc_link *out);
 int proc_pid__read_cmdline(int proc_fd, int pid, struct proc_cmdline *out);
 int proc_pid__read_cgroup(int proc_fd, int pid, struct proc_cgroup *out);
+/*
+ * A kernel thread has no environment: the kernel answers ESRCH while the pid
+ * is alive, which reads as an empty one here, not as an exit. Another user's
+ * environment is -EACCES.
+ */
+int proc_pid__read_environ(int proc_fd, int pid, struct proc_cmdline *out);
+/* (1)..(52) of /proc/PID/task/TID/stat: one thread of PID. */
+int proc_pid__read_task_stat(int proc_fd, int pid, int tid, struct proc_stat_fields *out);
 
 /* NULL-safe; leave the struct empty (argc 0 / n 0). */
 void proc_cmdline__free(struct proc_cmdline *c);

@@ -307,29 +307,40 @@ static const struct status_case status_cases[] = {
 		.vm_size_bytes = 1205632 * KB, .vm_hwm_bytes = 11000 * KB,
 		.vm_rss_bytes = 10000 * KB, .rss_anon_bytes = 5600 * KB,
 		.rss_file_bytes = 4000 * KB, .rss_shmem_bytes = 400 * KB, .threads = 4, .voluntary_ctxt_switches = UINT64_MAX,
-		.nonvoluntary_ctxt_switches = 7, .uid_real = 1000, .uid_effective = 1001,
-		.ppid = 1, .has_mm = true } },
+		.nonvoluntary_ctxt_switches = 7, .hugetlb_bytes = 4096 * KB, .uid_real = 1000,
+		.uid_effective = 1001, .uid_saved = 1000, .uid_fs = 1001, .gid_real = 1000,
+		.gid_effective = 1000, .gid_saved = 1000, .gid_fs = 1000, .ppid = 1,
+		.has_mm = true } },
 	{ "zombie", "proc/4243/status", NULL, 0, { .threads = 1, .voluntary_ctxt_switches = 2,
 		.nonvoluntary_ctxt_switches = 1, .uid_real = 1000, .uid_effective = 1000,
-		.ppid = 4242 } },
+		.uid_saved = 1000, .uid_fs = 1000, .gid_real = 1000, .gid_effective = 1000,
+		.gid_saved = 1000, .gid_fs = 1000, .ppid = 4242 } },
 	/* 2.6.9: no Rss*, VmSwap or context switch lines. */
 	{ "2.6.9", "proc/77/status", NULL, 0, { .vm_peak_bytes = 10240 * KB,
 		.vm_size_bytes = 10240 * KB, .vm_hwm_bytes = 1200 * KB, .vm_rss_bytes = 1200 * KB,
-		.threads = 1, .uid_real = 48, .uid_effective = 48, .ppid = 1, .has_mm = true } },
+		.threads = 1, .uid_real = 48, .uid_effective = 48, .uid_saved = 48, .uid_fs = 48,
+		.gid_real = 48, .gid_effective = 48, .gid_saved = 48, .gid_fs = 48, .ppid = 1,
+		.has_mm = true } },
 	/* The kernel escapes Name:, so a hostile comm cannot forge a line. */
-	{ "forged name", NULL, "Name:\tevil\\nVmRSS:\\t1 kB\nPPid:\t1\nUid:\t5\t5\t5\t5\n"
-		"VmSize:\t 8 kB\nVmRSS:\t 4 kB\nThreads:\t1\n", 0, { .vm_size_bytes = 8 * KB,
-		.vm_rss_bytes = 4 * KB, .threads = 1, .uid_real = 5, .uid_effective = 5, .ppid = 1,
+	{ "forged name", NULL, "Name:\tevil\\nVmRSS:\\t1 kB\nPPid:\t1\nUid:\t5\t6\t7\t8\n"
+		"Gid:\t9\t10\t11\t4294967295\nVmSize:\t 8 kB\nVmRSS:\t 4 kB\nThreads:\t1\n", 0,
+		{ .vm_size_bytes = 8 * KB, .vm_rss_bytes = 4 * KB, .threads = 1, .uid_real = 5,
+		.uid_effective = 6, .uid_saved = 7, .uid_fs = 8, .gid_real = 9,
+		.gid_effective = 10, .gid_saved = 11, .gid_fs = UINT32_MAX, .ppid = 1,
 		.has_mm = true } },
 	{ "empty", NULL, "", -ESRCH, { 0 } },
-	{ "cut mid-line", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nThreads:\t1\nVmRSS:\t  12", -EINVAL,
+	{ "cut mid-line", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\nVmRSS:\t  12",
+		-EINVAL,
 		{ 0 } },
-	{ "no Uid", NULL, "PPid:\t1\nThreads:\t1\n", -EINVAL, { 0 } },
-	{ "no Threads", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\n", -EINVAL, { 0 } },
-	{ "short Uid", NULL, "PPid:\t1\nUid:\t0\t0\nThreads:\t1\n", -EINVAL, { 0 } },
-	{ "wrong unit", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nThreads:\t1\nVmRSS:\t 12 MB\n",
+	{ "no Uid", NULL, "PPid:\t1\nGid:\t0\t0\t0\t0\nThreads:\t1\n", -EINVAL, { 0 } },
+	{ "no Gid", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nThreads:\t1\n", -EINVAL, { 0 } },
+	{ "gid past 32 bits", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t4294967296\n"
+		"Threads:\t1\n", -EINVAL, { 0 } },
+	{ "no Threads", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", -EINVAL, { 0 } },
+	{ "short Uid", NULL, "PPid:\t1\nUid:\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\n", -EINVAL, { 0 } },
+	{ "wrong unit", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\nVmRSS:\t 12 MB\n",
 		-EINVAL, { 0 } },
-	{ "unit on a count", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nThreads:\t1 kB\n", -EINVAL,
+	{ "unit on a count", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1 kB\n", -EINVAL,
 		{ 0 } },
 };
 
@@ -359,6 +370,13 @@ static void test_status_table(void **state)
 		EQU(c->name, got.nonvoluntary_ctxt_switches, w->nonvoluntary_ctxt_switches);
 		EQU(c->name, got.uid_real, w->uid_real);
 		EQU(c->name, got.uid_effective, w->uid_effective);
+		EQU(c->name, got.uid_saved, w->uid_saved);
+		EQU(c->name, got.uid_fs, w->uid_fs);
+		EQU(c->name, got.gid_real, w->gid_real);
+		EQU(c->name, got.gid_effective, w->gid_effective);
+		EQU(c->name, got.gid_saved, w->gid_saved);
+		EQU(c->name, got.gid_fs, w->gid_fs);
+		EQU(c->name, got.hugetlb_bytes, w->hugetlb_bytes);
 		EQ(c->name, got.ppid, w->ppid);
 		EQ(c->name, got.has_mm, w->has_mm);
 	}
@@ -914,6 +932,86 @@ static void test_live_kthread(void **state)
 	assert_int_equal(cmd.argc, 0);
 	proc_cmdline__free(&cmd);
 	assert_int_equal(proc_pid__read_smaps_rollup(fd, 2, &sm), -ESRCH);
+	/* The kernel says ESRCH for a kernel thread's environ: still alive, just empty. */
+	assert_int_equal(proc_pid__read_environ(fd, 2, &cmd), 0);
+	assert_int_equal(cmd.argc, 0);
+	close(fd);
+}
+
+static void test_tty_table(void **state)
+{
+	static const struct {
+		int32_t tty_nr;
+		const char *want;
+	} cases[] = {
+		{ 0, "" },
+		{ 34816, "pts/0" },		/* 136:0 */
+		{ 34817, "pts/1" },
+		{ (136 << 8) | 0xff | (1 << 20), "pts/511" },	/* minor 511: high bits */
+		{ 137 << 8 | 4, "pts/260" },	/* the second pty major */
+		{ 1025, "tty1" },		/* 4:1 */
+		{ 4 << 8 | 64, "ttyS0" },
+		{ 4 << 8 | 65, "ttyS1" },
+		{ 5 << 8 | 1, "console" },
+		{ 5 << 8, "tty" },
+		{ 204 << 8 | 64, "204:64" },	/* ttyAMA0: not known here */
+		{ -1, "4095:1048575" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *got = proc_pid__tty_name(cases[i].tty_nr, buf, sizeof(buf));
+
+		if (strcmp(got, cases[i].want))
+			fail_msg("tty_nr %d: '%s', want '%s'", cases[i].tty_nr, got, cases[i].want);
+	}
+}
+
+static void test_kv_find(void **state)
+{
+	static const char buf[] = "Name:\tx\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\n";
+	const char *v;
+	size_t n;
+
+	assert_int_equal(proc_kv__find(buf, strlen(buf), "Cpus_allowed_list", &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(v, "0-1", 3);
+	/* A key is matched whole: "Cpus_allowed" is not "Cpus_allowed_list". */
+	assert_int_equal(proc_kv__find(buf, strlen(buf), "Cpus_allowed", &v, &n), 0);
+	assert_memory_equal(v, "3", n);
+	assert_int_equal(proc_kv__find(buf, strlen(buf), "Cpus", &v, &n), -ENOENT);
+	assert_int_equal(proc_kv__find(buf, strlen(buf) - 1, "Cpus_allowed_list", &v, &n),
+			 -EINVAL);
+}
+
+static void test_environ_fixture(void **state)
+{
+	struct proc_cmdline env;
+	int fd = open_fixture_proc();
+
+	assert_int_equal(proc_pid__read_environ(fd, 4242, &env), 0);
+	assert_int_equal(env.argc, 4);
+	assert_string_equal(env.argv[0], "PATH=/usr/bin:/bin");
+	assert_string_equal(env.argv[1], "MOTD=line one\nline two");
+	assert_string_equal(env.argv[2], "BYTES=\xff\xfe\"q\"");
+	assert_string_equal(env.argv[3], "EMPTY=");
+	proc_cmdline__free(&env);
+	/* No such pid in the fixture: gone. */
+	assert_int_equal(proc_pid__read_environ(fd, 31338, &env), -ESRCH);
+	close(fd);
+}
+
+static void test_task_stat_fixture(void **state)
+{
+	struct proc_stat_fields st;
+	int fd = open_fixture_proc();
+
+	assert_int_equal(proc_pid__read_task_stat(fd, 4242, 4250, &st), 0);
+	assert_int_equal(st.pid, 4250);
+	assert_string_equal(st.comm, "nginx-aio");
+	assert_int_equal(st.utime_ticks, 300);
+	assert_int_equal(st.stime_ticks, 200);
+	assert_int_equal(proc_pid__read_task_stat(fd, 4242, 4251, &st), -ESRCH);
 	close(fd);
 }
 
@@ -970,6 +1068,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_live_zombie),
 		cmocka_unit_test(test_live_kthread),
 		cmocka_unit_test(test_live_eacces),
+		cmocka_unit_test(test_tty_table),
+		cmocka_unit_test(test_kv_find),
+		cmocka_unit_test(test_environ_fixture),
+		cmocka_unit_test(test_task_stat_fixture),
 	};
 
 	g_argc = argc;
