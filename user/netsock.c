@@ -471,6 +471,44 @@ err_rollback:
 	return -ENOMEM;
 }
 
+int netsock__read_conns(int net_fd, const __u64 *want, size_t n_want, struct netsock_conns *out)
+{
+	static const struct {
+		const char *name;
+		enum netsock_kind kind;
+		bool optional; /* absent on a kernel without IPv6 */
+	} files[] = {
+		{ "tcp", NETSOCK_TCP, false },	 { "tcp6", NETSOCK_TCP6, true },
+		{ "udp", NETSOCK_UDP, false },	 { "udp6", NETSOCK_UDP6, true },
+		{ "unix", NETSOCK_UNIX, false },
+	};
+	size_t n0 = out->n;
+	__u64 bad0 = out->bad_lines;
+	int err = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char *buf = NULL;
+		ssize_t n = util__read_file_alloc(net_fd, files[i].name, NETSOCK_MAX_FILE, &buf);
+
+		if (n == -ENOENT && files[i].optional)
+			continue;
+		if (n < 0) {
+			err = (int)n;
+			goto err_rollback;
+		}
+		err = netsock__parse_conns(buf, (size_t)n, files[i].kind, want, n_want, out);
+		free(buf);
+		if (err)
+			goto err_rollback;
+	}
+	return 0;
+
+err_rollback:
+	out->n = n0;
+	out->bad_lines = bad0;
+	return err;
+}
+
 void netsock_conns__free(struct netsock_conns *c)
 {
 	if (!c)

@@ -92,6 +92,14 @@ struct netsock_conns {
  */
 int netsock__parse_conns(const char *buf, size_t len, enum netsock_kind kind, const __u64 *want,
 			 size_t n_want, struct netsock_conns *out);
+/*
+ * Reads the five files under @net_fd, a directory fd of a "net" directory
+ * (/proc/net, or /proc/PID/net for PID's network namespace), and appends
+ * their sockets as netsock__parse_conns() does, in the order tcp, tcp6,
+ * udp, udp6, unix. A missing tcp6/udp6 (no IPv6) is not an error. 0 or a
+ * negative errno; on error @out is as it was before the call.
+ */
+int netsock__read_conns(int net_fd, const __u64 *want, size_t n_want, struct netsock_conns *out);
 /* Frees the rows and zeroes @c; NULL is a no-op. */
 void netsock_conns__free(struct netsock_conns *c);
 
