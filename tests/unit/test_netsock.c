@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -451,6 +453,156 @@ static void test_conns_append(void **state)
 	netsock_conns__free(&c);
 }
 
+/*
+ * This machine: sockets the test opens itself, found by their inodes in
+ * /proc/self/net with the addresses, ports and states the test gave them.
+ */
+struct live_sock {
+	int fd;
+	struct exp_conn exp;
+	char laddr[INET6_ADDRSTRLEN], raddr[INET6_ADDRSTRLEN];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+};
+
+static __u16 local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					     : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static void live_add(struct live_sock *s, size_t *n, int fd, struct exp_conn e)
+{
+	struct stat st;
+	struct live_sock *l = &s[(*n)++];
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	l->fd = fd;
+	l->exp = e;
+	l->exp.inode = st.st_ino;
+	/* The strings live in the slot, which outlives the caller's locals. */
+	snprintf(l->laddr, sizeof(l->laddr), "%s", or_empty(e.laddr));
+	snprintf(l->raddr, sizeof(l->raddr), "%s", or_empty(e.raddr));
+	snprintf(l->path, sizeof(l->path), "%s", or_empty(e.path));
+	l->exp.laddr = l->laddr;
+	l->exp.raddr = l->raddr;
+	l->exp.path = l->path;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_conns_live(void **state)
+{
+	struct sockaddr_in lo4 = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 lo6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_un named = { .sun_family = AF_UNIX }, abstract = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/jobtrace-netsock-XXXXXX", abstract_name[64];
+	struct live_sock socks[8];
+	__u64 want[ARRAY_SIZE(socks)];
+	struct netsock_conns c = {};
+	__u32 uid = geteuid();
+	size_t n = 0, found = 0;
+	__u16 lport, cport;
+	int lsn, cli, fd, pair[2];
+	socklen_t alen;
+
+	/* TCP: a listener on 127.0.0.1, a client connected to it, the accepted end. */
+	lsn = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lsn >= 0);
+	assert_int_equal(bind(lsn, (struct sockaddr *)&lo4, sizeof(lo4)), 0);
+	assert_int_equal(listen(lsn, 4), 0);
+	lport = local_port(lsn);
+	lo4.sin_port = htons(lport);
+	cli = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(cli >= 0);
+	assert_int_equal(connect(cli, (struct sockaddr *)&lo4, sizeof(lo4)), 0);
+	cport = local_port(cli);
+	/* Until accept() the kernel shows the server end with inode 0. */
+	fd = accept4(lsn, NULL, NULL, SOCK_CLOEXEC);
+	live_add(socks, &n, lsn, (struct exp_conn)TCP(0, uid, LISTEN, lport, "127.0.0.1", 0, NULL));
+	live_add(socks, &n, cli,
+		 (struct exp_conn)TCP(0, uid, ESTABLISHED, cport, "127.0.0.1", lport, "127.0.0.1"));
+	live_add(socks, &n, fd,
+		 (struct exp_conn)TCP(0, uid, ESTABLISHED, lport, "127.0.0.1", cport, "127.0.0.1"));
+
+	/* UDP on ::1, where IPv6 works. */
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&lo6, sizeof(lo6)) == 0) {
+		live_add(socks, &n, fd,
+			 (struct exp_conn)UDP6(0, uid, local_port(fd), "::1", 0, NULL));
+	} else {
+		print_message("no IPv6 here (%s): no udp6 socket\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+
+	/* unix: a named listener with a space in its path, an abstract dgram, a pair. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(named.sun_path, sizeof(named.sun_path), "%s/a sock", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&named, sizeof(named)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	live_add(socks, &n, fd,
+		 (struct exp_conn)UNIX(0, SOCK_STREAM, 1, NETSOCK_UNIX_ACCEPTCON, named.sun_path));
+
+	snprintf(abstract_name, sizeof(abstract_name), "jobtrace-netsock-%d", (int)getpid());
+	memcpy(abstract.sun_path + 1, abstract_name, strlen(abstract_name));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	/* An abstract name is the bytes after the leading NUL, as long as the length says. */
+	alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(abstract_name));
+	assert_int_equal(bind(fd, (struct sockaddr *)&abstract, alen), 0);
+	snprintf(abstract_name, sizeof(abstract_name), "@jobtrace-netsock-%d", (int)getpid());
+	live_add(socks, &n, fd, (struct exp_conn)UNIX(0, SOCK_DGRAM, 1, 0, abstract_name));
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+	live_add(socks, &n, pair[0], (struct exp_conn)UNIX(0, SOCK_SEQPACKET, 3, 0, NULL));
+	live_add(socks, &n, pair[1], (struct exp_conn)UNIX(0, SOCK_SEQPACKET, 3, 0, NULL));
+
+	for (size_t i = 0; i < n; i++)
+		want[i] = socks[i].exp.inode;
+	qsort(want, n, sizeof(want[0]), cmp_u64);
+
+	fd = util__open_dir("/proc/self/net");
+	assert_true(fd >= 0);
+	assert_int_equal(netsock__read_conns(fd, want, n, &c), 0);
+	close(fd);
+
+	/* Exactly these sockets, each once, each as the test made it. */
+	if (c.n != n)
+		fail_msg("%zu rows for %zu sockets", c.n, n);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < c.n; j++) {
+			char why[256];
+
+			if (c.v[j].inode != socks[i].exp.inode)
+				continue;
+			if (!conn_matches(&c.v[j], &socks[i].exp, why, sizeof(why)))
+				fail_msg("socket %zu (inode %llu): %s", i,
+					 (unsigned long long)socks[i].exp.inode, why);
+			found++;
+		}
+	}
+	assert_int_equal(found, n);
+
+	netsock_conns__free(&c);
+	for (size_t i = 0; i < n; i++)
+		close(socks[i].fd);
+	assert_int_equal(unlink(named.sun_path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_conns_read_errors),
 		cmocka_unit_test(test_conns_lines),
 		cmocka_unit_test(test_conns_append),
+		cmocka_unit_test(test_conns_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
