@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobtrace/inspect.h"
 #include "jobtrace/ps.h"
 #include "jobtrace/report.h"
 #include "jobtrace/run.h"
@@ -24,6 +25,8 @@ static const char usage_main[] =
 	"  run [OPTIONS] -- CMD [ARGS...]   run CMD as a job and report on its whole tree\n"
 	"  ps [--json] [--tree] [--pid P]   every process of the host, in one kernel read\n"
 	"  system [--json] [--interval S]   the host: CPU, memory, load, network, disks, sensors\n"
+	"  inspect [--json] PID...          one process in full: ids, CPU, memory, I/O, files,\n"
+	"                                   sockets, threads, limits (psutil's Process)\n"
 	"  help                             this text\n"
 	"  version                          print the version\n"
 	"\n"
@@ -183,6 +186,8 @@ int main(int argc, char **argv)
 		return ps__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "system"))
 		return system__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "inspect"))
+		return inspect__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		fputs(usage_main, stdout);
 		return 0;

@@ -190,7 +190,8 @@ int proc_fd__list(int proc_fd, int pid, struct proc_fd_list *out)
 		proc_fd_list__free(out);
 		return err == -ENOENT ? -ESRCH : err;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), by_fd);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), by_fd);
 	return 0;
 }
 

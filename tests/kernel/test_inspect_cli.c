@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `jobtrace inspect` as a user runs it: JSON that parses whatever a process
+ * named itself, a gone pid among live ones, bad arguments, and an
+ * unprivileged user looking at root's process.
+ */
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "jobtrace/util.h"
+
+static char jobtrace[512];
+static char out_path[] = "/tmp/jt-inspect-cli-XXXXXX";
+static char err_path[] = "/tmp/jt-inspect-err-XXXXXX";
+
+/* Runs argv with stdout and stderr in files; returns the exit status. */
+static int run(char *const argv[])
+{
+	int st, out = mkstemp(out_path), err = mkstemp(err_path);
+	pid_t pid;
+
+	assert_true(out >= 0 && err >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(out);
+	close(err);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static char *slurp(char *path)
+{
+	static char buf[1 << 20];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	unlink(path);
+	/* mkstemp needs its template back for the next run. */
+	strcpy(path + strlen(path) - 6, "XXXXXX");
+	return buf;
+}
+
+static json_t *stdout_json(void)
+{
+	json_error_t jerr;
+	char *s = slurp(out_path);
+	json_t *r = json_loads(s, 0, &jerr);
+
+	if (!r)
+		fail_msg("stdout is not JSON (%s): %.300s", jerr.text, s);
+	return r;
+}
+
+/* A child named with quotes, a newline and a byte that is not UTF-8. */
+static pid_t spawn_hostile(void)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "q\"x\n\xff)");
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	return pid;
+}
+
+static void test_json_and_gone_pid(void **state)
+{
+	char self[16], child[16], gone[16];
+	pid_t pid = spawn_hostile(), dead = fork();
+	json_t *r;
+
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	snprintf(self, sizeof(self), "%d", getpid());
+	snprintf(child, sizeof(child), "%d", pid);
+	snprintf(gone, sizeof(gone), "%d", dead);
+
+	char *argv[] = { jobtrace, "inspect", "--json", self, gone, child, NULL };
+	/* The gone pid fails the run (exit 1) and the two live ones are still there. */
+	assert_int_equal(run(argv), 1);
+	r = stdout_json();
+	assert_int_equal(json_array_size(r), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "pid")),
+			 getpid());
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "ppid")),
+			 getppid());
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 1), "comm")),
+			    "q\"x\n\xef\xbf\xbd)");
+	json_decref(r);
+	assert_non_null(strstr(slurp(err_path), "no process with pid"));
+
+	/* Text output keeps the hostile name on one line. */
+	char *text[] = { jobtrace, "inspect", child, NULL };
+	assert_int_equal(run(text), 0);
+	assert_non_null(strstr(slurp(out_path), "q\"x\\x0a\\xff)\n"));
+	slurp(err_path);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_bad_arguments(void **state)
+{
+	static const struct {
+		const char *args[4];
+		const char *msg;
+	} cases[] = {
+		{ { NULL }, "needs a PID" },
+		{ { "abc" }, "'abc' is not a process id" },
+		{ { "0" }, "'0' is not a process id" },
+		{ { "--frob", "1" }, "unknown option '--frob'" },
+		{ { "-i", "0", "1" }, "--interval takes seconds" },
+		{ { "-i" }, "option needs a value" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *argv[8] = { jobtrace, "inspect" };
+		const char *err;
+
+		for (int a = 0; a < 4 && cases[i].args[a]; a++)
+			argv[2 + a] = (char *)cases[i].args[a];
+		assert_int_equal(run(argv), 2);
+		slurp(out_path);
+		err = slurp(err_path);
+		if (!strstr(err, cases[i].msg))
+			fail_msg("case %zu: stderr '%s' lacks '%s'", i, err, cases[i].msg);
+	}
+}
+
+/* Nobody inspecting root's process: what needs ptrace access is unavailable, the rest is there. */
+static void test_unprivileged(void **state)
+{
+	char self[16];
+	json_t *r, *p, *un;
+
+	if (geteuid() != 0)
+		fail_msg("this test needs root to drop to nobody");
+	snprintf(self, sizeof(self), "%d", getpid());
+	char *argv[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			 jobtrace, "inspect", "--json", "--environ", self, NULL };
+	assert_int_equal(run(argv), 0);
+	r = stdout_json();
+	slurp(err_path);
+	p = json_array_get(r, 0);
+	assert_int_equal(json_integer_value(json_object_get(p, "pid")), getpid());
+	assert_true(json_is_null(json_object_get(p, "io")));
+	assert_true(json_is_null(json_object_get(p, "open_files")));
+	un = json_object_get(p, "unavailable");
+	assert_string_equal(json_string_value(json_object_get(un, "io")), "Permission denied");
+	assert_string_equal(json_string_value(json_object_get(un, "environ")), "Permission denied");
+	/* World-readable parts are all there. */
+	assert_true(json_integer_value(json_object_get(json_object_get(p, "memory"), "rss_bytes")) > 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(p, "uids"), "real")), 0);
+	assert_true(json_is_object(json_object_get(p, "rlimits")));
+	json_decref(r);
+}
+
+static int setup(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
+	return access(jobtrace, X_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_and_gone_pid),
+		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_unprivileged),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

@@ -1,0 +1,1196 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* `jobtrace inspect PID...`: one process, every fact /proc has about it. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobtrace/cpuinfo.h"
+#include "jobtrace/inspect.h"
+#include "jobtrace/meminfo.h"
+#include "jobtrace/proc_walk.h"
+#include "jobtrace/report.h"
+#include "jobtrace/util.h"
+
+#define EXIT_USAGE 2
+/* A process has at most pid_max threads; this bounds what one inspect reads. */
+#define INSPECT_MAX_THREADS (1u << 22)
+
+/* include/uapi/linux/ioprio.h */
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_CLASS_SHIFT 13
+
+static const char usage[] =
+	"Usage: jobtrace inspect [OPTIONS] PID...\n"
+	"\n"
+	"Everything /proc tells about each PID: identity, user and group ids, CPU\n"
+	"times and rate, memory (RSS, PSS, USS, swap), I/O, open files, sockets,\n"
+	"threads, children, limits, affinity, I/O priority and cgroup.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json            one JSON array, an object per PID\n"
+	"  -i, --interval S      measure the CPU rate over S seconds (default: not measured)\n"
+	"  -m, --maps            memory summed per mapped file (reads smaps: walks page tables)\n"
+	"  -e, --environ         the environment (it may hold secrets)\n"
+	"      --proc-root DIR   read DIR instead of /proc (no syscalls about the pid)\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Examples:\n"
+	"  jobtrace inspect $$\n"
+	"  sudo jobtrace inspect --json --maps -i 0.5 1234 1235\n"
+	"\n"
+	"Exits 1 when a PID is gone or cannot be read; the others are still shown.\n";
+
+static const char *const part_names[INSPECT_PARTS] = {
+	[INSPECT_STATUS] = "status",	   [INSPECT_STATM] = "statm",
+	[INSPECT_SMAPS] = "smaps_rollup",  [INSPECT_IO] = "io",
+	[INSPECT_EXE] = "exe",		   [INSPECT_CWD] = "cwd",
+	[INSPECT_CMDLINE] = "cmdline",	   [INSPECT_ENVIRON] = "environ",
+	[INSPECT_CGROUP] = "cgroup",	   [INSPECT_LIMITS] = "rlimits",
+	[INSPECT_FDS] = "open_files",	   [INSPECT_CONNS] = "connections",
+	[INSPECT_MAPS] = "memory_maps",	   [INSPECT_AFFINITY] = "cpu_affinity",
+	[INSPECT_IONICE] = "ionice",	   [INSPECT_THREADS] = "threads",
+	[INSPECT_CHILDREN] = "children",   [INSPECT_CPU_PERCENT] = "cpu_percent",
+};
+
+const char *inspect__part_name(enum inspect_part part)
+{
+	return part < INSPECT_PARTS ? part_names[part] : NULL;
+}
+
+/* proc(5) state letters, in the words psutil uses. */
+static const char *state_word(char st)
+{
+	switch (st) {
+	case 'R': return "running";
+	case 'S': return "sleeping";
+	case 'D': return "disk-sleep";
+	case 'Z': return "zombie";
+	case 'T': return "stopped";
+	case 't': return "tracing-stop";
+	case 'X': case 'x': return "dead";
+	case 'K': return "wake-kill";
+	case 'W': return "waking";
+	case 'I': return "idle";
+	case 'P': return "parked";
+	default: return "unknown";
+	}
+}
+
+static const char *ioprio_class_name(int cls)
+{
+	static const char *const names[] = { "none", "realtime", "best-effort", "idle" };
+
+	return cls >= 0 && (size_t)cls < ARRAY_SIZE(names) ? names[cls] : "unknown";
+}
+
+/*
+ * comm is cut at 15 bytes; psutil then takes the program's own name from
+ * argv[0] when it starts with comm. A kernel thread's comm is never cut so.
+ */
+static void derive_name(struct inspect_proc *p)
+{
+	const struct proc_stat_fields *s = &p->stat;
+	size_t n = s->comm_len;
+	const char *base;
+
+	memcpy(p->name, s->comm, n + 1);
+	if (n != 15 || proc_stat__is_kthread(s) || p->cmdline.argc == 0 || p->cmdline.rewritten)
+		return;
+	base = strrchr(p->cmdline.argv[0], '/');
+	base = base ? base + 1 : p->cmdline.argv[0];
+	if (strncmp(base, s->comm, n) == 0 && strlen(base) < sizeof(p->name))
+		strcpy(p->name, base);
+}
+
+static void read_username(struct inspect_proc *p)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	p->username[0] = '\0';
+	if (getpwuid_r(p->status.uid_real, &pw, buf, sizeof(buf), &res) == 0 && res)
+		snprintf(p->username, sizeof(p->username), "%s", pw.pw_name);
+}
+
+static int read_affinity(int proc_fd, struct inspect_proc *p)
+{
+	char path[32], *buf;
+	const char *val;
+	size_t vlen;
+	ssize_t n;
+	int err;
+
+	snprintf(path, sizeof(path), "%d/status", p->pid);
+	n = util__read_file_alloc(proc_fd, path, 1u << 20, &buf);
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	err = proc_kv__find(buf, (size_t)n, "Cpus_allowed_list", &val, &vlen);
+	if (!err)
+		err = cpulist__parse(val, vlen, &p->cpus, &p->ncpus);
+	else if (err == -ENOENT)
+		err = -EOPNOTSUPP; /* before 2.6.26 */
+	free(buf);
+	return err;
+}
+
+static int read_ionice(struct inspect_proc *p)
+{
+	long v = syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, p->pid);
+
+	if (v < 0)
+		return -errno;
+	p->ioprio_class = (int)(v >> IOPRIO_CLASS_SHIFT);
+	p->ioprio_level = (int)(v & ((1 << IOPRIO_CLASS_SHIFT) - 1));
+	return 0;
+}
+
+static int by_tid(const void *a, const void *b)
+{
+	const struct inspect_thread *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static int by_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int by_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int read_threads(int proc_fd, struct inspect_proc *p)
+{
+	char path[32];
+	struct dirent *de;
+	size_t cap = 0;
+	int err = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%d/task", p->pid);
+	d = util__opendir_at(proc_fd, path);
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	for (;;) {
+		struct proc_stat_fields st;
+		struct inspect_thread *t;
+		char *end;
+		long tid;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			err = -errno;
+			break;
+		}
+		tid = strtol(de->d_name, &end, 10);
+		if (de->d_name[0] == '.' || *end || tid <= 0 || tid > INT32_MAX)
+			continue;
+		if (proc_pid__read_task_stat(proc_fd, p->pid, (int)tid, &st))
+			continue; /* the thread exited while we looked */
+		err = util__grow(&p->threads, &cap, sizeof(*p->threads), 8, INSPECT_MAX_THREADS);
+		if (err)
+			break;
+		t = &p->threads[p->nthreads++];
+		t->tid = (int)tid;
+		t->state = st.state;
+		t->processor = st.processor;
+		t->utime_ticks = st.utime_ticks;
+		t->stime_ticks = st.stime_ticks;
+		memcpy(t->comm, st.comm, sizeof(t->comm));
+		t->comm_len = st.comm_len;
+	}
+	closedir(d);
+	if (p->nthreads > 1)
+		qsort(p->threads, p->nthreads, sizeof(*p->threads), by_tid);
+	return err;
+}
+
+/* Appends the pids of one task's "children" file (CONFIG_PROC_CHILDREN). */
+static int add_children(int proc_fd, struct inspect_proc *p, int tid, size_t *cap)
+{
+	char path[64], *buf, *s, *end;
+	ssize_t n;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "%d/task/%d/children", p->pid, tid);
+	n = util__read_file_alloc(proc_fd, path, 64u << 20, &buf);
+	if (n < 0)
+		return (int)n;
+	for (s = buf; *s && !err; s = end) {
+		long v;
+
+		while (*s == ' ' || *s == '\n')
+			s++;
+		if (!*s)
+			break;
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || end == s || v <= 0 || v > INT32_MAX) {
+			err = -EINVAL;
+			break;
+		}
+		err = util__grow(&p->children, cap, sizeof(*p->children), 8, UTIL_NO_MAX);
+		if (!err)
+			p->children[p->nchildren++] = (int)v;
+	}
+	free(buf);
+	return err;
+}
+
+/* Without CONFIG_PROC_CHILDREN: every process whose parent is @pid. */
+static int children_by_walk(int proc_fd, struct inspect_proc *p, size_t *cap)
+{
+	const struct proc_walk_entry *const *kids;
+	struct proc_walk *w;
+	size_t n;
+	int err;
+
+	err = proc_walk__snapshot(proc_fd, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE), &w);
+	if (err)
+		return err;
+	kids = proc_walk__children(w, p->pid, &n);
+	for (size_t i = 0; i < n && !err; i++) {
+		/* A child that started before its parent is a reused pid, not a child. */
+		if (kids[i]->starttime_ticks < p->stat.starttime_ticks)
+			continue;
+		err = util__grow(&p->children, cap, sizeof(*p->children), 8, UTIL_NO_MAX);
+		if (!err)
+			p->children[p->nchildren++] = kids[i]->pid;
+	}
+	proc_walk__free(w);
+	return err;
+}
+
+static int read_children(int proc_fd, struct inspect_proc *p)
+{
+	size_t cap = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < p->nthreads && !err; i++) {
+		err = add_children(proc_fd, p, p->threads[i].tid, &cap);
+		if (err == -ENOENT && i == 0 && p->threads[i].tid == p->pid)
+			return children_by_walk(proc_fd, p, &cap);
+		if (err == -ENOENT || err == -ESRCH)
+			err = 0; /* that thread exited */
+	}
+	if (!p->nthreads)
+		return children_by_walk(proc_fd, p, &cap);
+	if (p->nchildren > 1)
+		qsort(p->children, p->nchildren, sizeof(*p->children), by_int);
+	return err;
+}
+
+/* The sockets among the open fds, looked up in the process's own network namespace. */
+static int read_conns(int proc_fd, struct inspect_proc *p)
+{
+	__u64 *inodes = NULL;
+	size_t n = 0;
+	char path[32];
+	int net_fd, err;
+
+	for (size_t i = 0; i < p->fds.n; i++)
+		n += p->fds.v[i].kind == PROC_FD_SOCKET;
+	if (!n)
+		return 0;
+	inodes = malloc(n * sizeof(*inodes));
+	if (!inodes)
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < p->fds.n; i++) {
+		if (p->fds.v[i].kind == PROC_FD_SOCKET)
+			inodes[n++] = p->fds.v[i].inode;
+	}
+	if (n > 1)
+		qsort(inodes, n, sizeof(*inodes), by_u64);
+	snprintf(path, sizeof(path), "%d/net", p->pid);
+	net_fd = openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (net_fd < 0) {
+		err = errno == ENOENT ? -ESRCH : -errno;
+	} else {
+		err = netsock__read_conns(net_fd, inodes, n, &p->conns);
+		close(net_fd);
+	}
+	free(inodes);
+	return err;
+}
+
+static unsigned long long proc_cpu_ticks(const struct proc_stat_fields *s)
+{
+	return s->utime_ticks + s->stime_ticks;
+}
+
+/* CPU used over o->interval_ms, in % of one CPU, from two reads of stat. */
+static int measure_cpu(int proc_fd, struct inspect_proc *p, const struct inspect_options *o)
+{
+	struct timespec ts = { o->interval_ms / 1000, (long)(o->interval_ms % 1000) * 1000000 };
+	struct proc_stat_fields now;
+	unsigned long long t0, t1;
+	int err;
+
+	t0 = util__now_ns();
+	p->stat.nfields = 0;
+	err = proc_pid__read_stat(proc_fd, p->pid, &p->stat);
+	if (err)
+		return err;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	err = proc_pid__read_stat(proc_fd, p->pid, &now);
+	t1 = util__now_ns();
+	if (err)
+		return err;
+	/* Same pid, another process: the first one exited meanwhile. */
+	if (now.starttime_ticks != p->stat.starttime_ticks)
+		return -ESRCH;
+	p->cpu_percent = 100.0 * (double)(proc_cpu_ticks(&now) - proc_cpu_ticks(&p->stat)) /
+			 (double)o->ticks_per_sec / ((double)(t1 - t0) / 1e9);
+	p->stat = now;
+	return 0;
+}
+
+#define PART(p, part, call)                      \
+	do {                                     \
+		(p)->asked[part] = true;         \
+		(p)->err[part] = (call);         \
+	} while (0)
+
+int inspect__collect(int proc_fd, int pid, const struct inspect_options *o,
+		     struct inspect_proc *p)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	if (o->interval_ms) {
+		err = measure_cpu(proc_fd, p, o);
+		p->asked[INSPECT_CPU_PERCENT] = true;
+		if (err)
+			return err;
+	} else {
+		err = proc_pid__read_stat(proc_fd, pid, &p->stat);
+		if (err)
+			return err;
+	}
+	PART(p, INSPECT_STATUS, proc_pid__read_status(proc_fd, pid, &p->status));
+	PART(p, INSPECT_STATM, proc_pid__read_statm(proc_fd, pid, &p->statm));
+	PART(p, INSPECT_SMAPS, proc_pid__read_smaps_rollup(proc_fd, pid, &p->smaps));
+	PART(p, INSPECT_IO, proc_pid__read_io(proc_fd, pid, &p->io));
+	PART(p, INSPECT_EXE, proc_pid__read_exe(proc_fd, pid, &p->exe));
+	PART(p, INSPECT_CWD, proc_pid__read_cwd(proc_fd, pid, &p->cwd));
+	PART(p, INSPECT_CMDLINE, proc_pid__read_cmdline(proc_fd, pid, &p->cmdline));
+	if (o->environ)
+		PART(p, INSPECT_ENVIRON, proc_pid__read_environ(proc_fd, pid, &p->environ));
+	PART(p, INSPECT_CGROUP, proc_pid__read_cgroup(proc_fd, pid, &p->cgroup));
+	PART(p, INSPECT_LIMITS, proc_limits__read(proc_fd, pid, &p->limits));
+	PART(p, INSPECT_FDS, proc_fd__list(proc_fd, pid, &p->fds));
+	if (!p->err[INSPECT_FDS])
+		PART(p, INSPECT_CONNS, read_conns(proc_fd, p));
+	if (o->maps)
+		PART(p, INSPECT_MAPS, proc_maps__read(proc_fd, pid, &p->maps));
+	PART(p, INSPECT_AFFINITY, read_affinity(proc_fd, p));
+	if (o->live)
+		PART(p, INSPECT_IONICE, read_ionice(p));
+	PART(p, INSPECT_THREADS, read_threads(proc_fd, p));
+	PART(p, INSPECT_CHILDREN, read_children(proc_fd, p));
+
+	/* A zombie has no mm: no smaps, no exe; that is its state, not an error. */
+	if (!p->err[INSPECT_STATUS])
+		read_username(p);
+	derive_name(p);
+	proc_pid__tty_name(p->stat.tty_nr, p->tty, sizeof(p->tty));
+	return 0;
+}
+
+void inspect_proc__free(struct inspect_proc *p)
+{
+	if (!p)
+		return;
+	proc_cmdline__free(&p->cmdline);
+	proc_cmdline__free(&p->environ);
+	proc_cgroup__free(&p->cgroup);
+	proc_fd_list__free(&p->fds);
+	netsock_conns__free(&p->conns);
+	proc_maps__free(&p->maps);
+	free(p->cpus);
+	free(p->threads);
+	free(p->children);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- JSON ---- */
+
+static bool ok(const struct inspect_proc *p, enum inspect_part part)
+{
+	return p->asked[part] && !p->err[part];
+}
+
+static double ticks_s(unsigned long long t, const struct inspect_options *o)
+{
+	return (double)t / (double)o->ticks_per_sec;
+}
+
+static void json_ids(struct json_writer *w, const char *key, const uint32_t ids[4])
+{
+	json__begin_object(w, key);
+	json__u64(w, "real", ids[0]);
+	json__u64(w, "effective", ids[1]);
+	json__u64(w, "saved", ids[2]);
+	json__u64(w, "fs", ids[3]);
+	json__end_object(w);
+}
+
+static void json_strv(struct json_writer *w, const char *key, const struct proc_cmdline *c)
+{
+	json__begin_array(w, key);
+	for (size_t i = 0; i < c->argc; i++)
+		json__stringn(w, NULL, c->argv[i], c->arg_len[i]);
+	json__end_array(w);
+}
+
+static void json_link(struct json_writer *w, const char *key, const struct inspect_proc *p,
+		      enum inspect_part part, const struct proc_link *l)
+{
+	if (ok(p, part) && l->len)
+		json__stringn(w, key, l->path, l->len);
+	else
+		json__null(w, key);
+}
+
+static void json_memory(struct json_writer *w, const struct inspect_proc *p,
+			const struct inspect_options *o)
+{
+	const struct proc_status *st = &p->status;
+
+	json__begin_object(w, "memory");
+	if (ok(p, INSPECT_STATM)) {
+		json__u64(w, "rss_bytes", p->statm.resident_bytes);
+		json__u64(w, "vms_bytes", p->statm.size_bytes);
+		json__u64(w, "shared_bytes", p->statm.shared_bytes);
+		json__u64(w, "text_bytes", p->statm.text_bytes);
+		json__u64(w, "data_bytes", p->statm.data_bytes);
+	}
+	if (ok(p, INSPECT_STATUS) && st->has_mm) {
+		json__u64(w, "peak_rss_bytes", st->vm_hwm_bytes);
+		json__u64(w, "peak_vms_bytes", st->vm_peak_bytes);
+		json__u64(w, "rss_anon_bytes", st->rss_anon_bytes);
+		json__u64(w, "rss_file_bytes", st->rss_file_bytes);
+		json__u64(w, "rss_shmem_bytes", st->rss_shmem_bytes);
+		json__u64(w, "swap_bytes", st->vm_swap_bytes);
+		json__u64(w, "hugetlb_bytes", st->hugetlb_bytes);
+	}
+	if (ok(p, INSPECT_SMAPS)) {
+		json__u64(w, "uss_bytes", p->smaps.uss_bytes);
+		json__u64(w, "pss_bytes", p->smaps.pss_bytes);
+		json__u64(w, "swap_pss_bytes", p->smaps.swap_pss_bytes);
+	}
+	if (ok(p, INSPECT_STATM) && o->mem_total_bytes)
+		json__double(w, "percent",
+			     100.0 * (double)p->statm.resident_bytes / (double)o->mem_total_bytes);
+	json__end_object(w);
+}
+
+static void json_io(struct json_writer *w, const struct inspect_proc *p)
+{
+	if (!ok(p, INSPECT_IO)) {
+		json__null(w, "io");
+		return;
+	}
+	json__begin_object(w, "io");
+	json__u64(w, "read_count", p->io.syscr);
+	json__u64(w, "write_count", p->io.syscw);
+	json__u64(w, "read_bytes", p->io.read_bytes);
+	json__u64(w, "write_bytes", p->io.write_bytes);
+	json__u64(w, "read_chars", p->io.rchar);
+	json__u64(w, "write_chars", p->io.wchar);
+	json__u64(w, "cancelled_write_bytes", p->io.cancelled_write_bytes);
+	json__end_object(w);
+}
+
+static void json_files(struct json_writer *w, const struct inspect_proc *p)
+{
+	if (!ok(p, INSPECT_FDS)) {
+		json__null(w, "num_fds");
+		json__null(w, "open_files");
+		return;
+	}
+	json__u64(w, "num_fds", p->fds.n);
+	/* psutil's open_files: regular files only; pipes and sockets are elsewhere. */
+	json__begin_array(w, "open_files");
+	for (size_t i = 0; i < p->fds.n; i++) {
+		const struct proc_fd_entry *e = &p->fds.v[i];
+
+		if (e->kind != PROC_FD_PATH || !e->regular)
+			continue;
+		json__begin_object(w, NULL);
+		json__stringn(w, "path", e->target, e->target_len);
+		json__i64(w, "fd", e->fd);
+		if (e->has_info) {
+			json__u64(w, "position", e->pos);
+			json__string(w, "mode", proc_fd__mode(e->flags));
+			json__u64(w, "flags", e->flags);
+		}
+		json__bool(w, "deleted", e->deleted);
+		json__end_object(w);
+	}
+	json__end_array(w);
+}
+
+/* The fd of a socket, for the connections list. */
+static int fd_of_inode(const struct inspect_proc *p, __u64 inode)
+{
+	for (size_t i = 0; i < p->fds.n; i++) {
+		if (p->fds.v[i].kind == PROC_FD_SOCKET && p->fds.v[i].inode == inode)
+			return p->fds.v[i].fd;
+	}
+	return -1;
+}
+
+static const char *family_name(unsigned int family)
+{
+	switch (family) {
+	case AF_INET: return "inet";
+	case AF_INET6: return "inet6";
+	case AF_UNIX: return "unix";
+	default: return "other";
+	}
+}
+
+static const char *socktype_name(unsigned int type)
+{
+	switch (type) {
+	case SOCK_STREAM: return "stream";
+	case SOCK_DGRAM: return "dgram";
+	case SOCK_SEQPACKET: return "seqpacket";
+	case SOCK_RAW: return "raw";
+	default: return "other";
+	}
+}
+
+static void json_conns(struct json_writer *w, const struct inspect_proc *p)
+{
+	if (!ok(p, INSPECT_CONNS)) {
+		json__null(w, "connections");
+		return;
+	}
+	json__begin_array(w, "connections");
+	for (size_t i = 0; i < p->conns.n; i++) {
+		const struct netsock_conn *c = &p->conns.v[i];
+		const char *st = netsock__tcp_state_name(c->state);
+
+		json__begin_object(w, NULL);
+		json__i64(w, "fd", fd_of_inode(p, c->inode));
+		json__string(w, "family", family_name(c->family));
+		json__string(w, "type", socktype_name(c->type));
+		if (c->family == AF_UNIX) {
+			json__string(w, "path", c->path);
+		} else {
+			json__string(w, "laddr", c->laddr);
+			json__u64(w, "lport", c->lport);
+			json__string(w, "raddr", c->raddr);
+			json__u64(w, "rport", c->rport);
+		}
+		if (c->family != AF_UNIX && c->type == SOCK_STREAM && st)
+			json__string(w, "status", st);
+		else
+			json__null(w, "status");
+		json__u64(w, "inode", c->inode);
+		json__end_object(w);
+	}
+	json__end_array(w);
+}
+
+static void json_threads(struct json_writer *w, const struct inspect_proc *p,
+			 const struct inspect_options *o)
+{
+	if (!ok(p, INSPECT_THREADS)) {
+		json__null(w, "threads");
+		return;
+	}
+	json__begin_array(w, "threads");
+	for (size_t i = 0; i < p->nthreads; i++) {
+		const struct inspect_thread *t = &p->threads[i];
+		char state[2] = { t->state, 0 };
+
+		json__begin_object(w, NULL);
+		json__i64(w, "tid", t->tid);
+		json__stringn(w, "comm", t->comm, t->comm_len);
+		json__string(w, "state", state);
+		json__double(w, "user_s", ticks_s(t->utime_ticks, o));
+		json__double(w, "system_s", ticks_s(t->stime_ticks, o));
+		json__i64(w, "cpu_num", t->processor);
+		json__end_object(w);
+	}
+	json__end_array(w);
+}
+
+static void json_limits(struct json_writer *w, const struct inspect_proc *p)
+{
+	if (!ok(p, INSPECT_LIMITS)) {
+		json__null(w, "rlimits");
+		return;
+	}
+	/* -1 is unlimited, as RLIM_INFINITY reads through psutil and prlimit(2). */
+	json__begin_object(w, "rlimits");
+	for (unsigned int r = 0; r < PROC_LIMITS_N; r++) {
+		const struct proc_limit *l = &p->limits.lim[r];
+
+		if (!l->known)
+			continue;
+		json__begin_object(w, proc_limits__name(r));
+		json__i64(w, "soft", l->soft == PROC_LIMIT_INFINITY ? -1 : (int64_t)l->soft);
+		json__i64(w, "hard", l->hard == PROC_LIMIT_INFINITY ? -1 : (int64_t)l->hard);
+		json__end_object(w);
+	}
+	json__end_object(w);
+}
+
+static void json_maps(struct json_writer *w, const struct inspect_proc *p)
+{
+	json__begin_array(w, "memory_maps");
+	for (size_t i = 0; i < p->maps.n; i++) {
+		const struct proc_map_group *g = &p->maps.v[i];
+
+		json__begin_object(w, NULL);
+		json__stringn(w, "path", g->path, g->path_len);
+		json__bool(w, "deleted", g->deleted);
+		json__u64(w, "mappings", g->mappings);
+		json__u64(w, "size_bytes", g->size_bytes);
+		json__u64(w, "rss_bytes", g->rss_bytes);
+		json__u64(w, "pss_bytes", g->pss_bytes);
+		json__u64(w, "shared_clean_bytes", g->shared_clean_bytes);
+		json__u64(w, "shared_dirty_bytes", g->shared_dirty_bytes);
+		json__u64(w, "private_clean_bytes", g->private_clean_bytes);
+		json__u64(w, "private_dirty_bytes", g->private_dirty_bytes);
+		json__u64(w, "referenced_bytes", g->referenced_bytes);
+		json__u64(w, "anonymous_bytes", g->anonymous_bytes);
+		json__u64(w, "swap_bytes", g->swap_bytes);
+		json__end_object(w);
+	}
+	json__end_array(w);
+}
+
+void inspect__write_json(struct json_writer *w, const struct inspect_proc *p,
+			 const struct inspect_options *o)
+{
+	const struct proc_stat_fields *s = &p->stat;
+	const struct proc_status *st = &p->status;
+	char state[2] = { s->state, 0 };
+
+	json__begin_object(w, NULL);
+	json__i64(w, "pid", p->pid);
+	json__i64(w, "ppid", s->ppid);
+	json__string(w, "name", p->name);
+	json__stringn(w, "comm", s->comm, s->comm_len);
+	json__string(w, "state", state);
+	json__string(w, "status", state_word(s->state));
+	json__bool(w, "kernel_thread", proc_stat__is_kthread(s));
+	json_link(w, "exe", p, INSPECT_EXE, &p->exe);
+	json_link(w, "cwd", p, INSPECT_CWD, &p->cwd);
+	if (ok(p, INSPECT_CMDLINE))
+		json_strv(w, "cmdline", &p->cmdline);
+	else
+		json__null(w, "cmdline");
+	json__double(w, "create_time",
+		     (double)o->boot_epoch_ns / 1e9 + ticks_s(s->starttime_ticks, o));
+	json__i64(w, "pgrp", s->pgrp);
+	json__i64(w, "session", s->session);
+	if (p->tty[0])
+		json__string(w, "terminal", p->tty);
+	else
+		json__null(w, "terminal");
+	if (ok(p, INSPECT_STATUS)) {
+		uint32_t uids[4] = { st->uid_real, st->uid_effective, st->uid_saved, st->uid_fs };
+		uint32_t gids[4] = { st->gid_real, st->gid_effective, st->gid_saved, st->gid_fs };
+
+		if (p->username[0])
+			json__string(w, "username", p->username);
+		else
+			json__null(w, "username");
+		json_ids(w, "uids", uids);
+		json_ids(w, "gids", gids);
+	}
+	json__i64(w, "nice", s->nice);
+	json__i64(w, "priority", s->priority);
+	if (ok(p, INSPECT_IONICE)) {
+		json__begin_object(w, "ionice");
+		json__string(w, "class", ioprio_class_name(p->ioprio_class));
+		json__i64(w, "value", p->ioprio_level);
+		json__end_object(w);
+	} else {
+		json__null(w, "ionice");
+	}
+
+	json__begin_object(w, "cpu_times");
+	json__double(w, "user", ticks_s(s->utime_ticks, o));
+	json__double(w, "system", ticks_s(s->stime_ticks, o));
+	json__double(w, "children_user", ticks_s((unsigned long long)s->cutime_ticks, o));
+	json__double(w, "children_system", ticks_s((unsigned long long)s->cstime_ticks, o));
+	json__double(w, "iowait", ticks_s(s->delayacct_blkio_ticks, o));
+	json__end_object(w);
+	if (ok(p, INSPECT_CPU_PERCENT))
+		json__double(w, "cpu_percent", p->cpu_percent);
+	else
+		json__null(w, "cpu_percent");
+	json__i64(w, "cpu_num", s->processor);
+	if (ok(p, INSPECT_AFFINITY)) {
+		json__begin_array(w, "cpu_affinity");
+		for (size_t i = 0; i < p->ncpus; i++)
+			json__u64(w, NULL, p->cpus[i]);
+		json__end_array(w);
+	} else {
+		json__null(w, "cpu_affinity");
+	}
+	json__begin_object(w, "page_faults");
+	json__u64(w, "minor", s->minflt);
+	json__u64(w, "major", s->majflt);
+	json__end_object(w);
+	if (ok(p, INSPECT_STATUS)) {
+		json__begin_object(w, "num_ctx_switches");
+		json__u64(w, "voluntary", st->voluntary_ctxt_switches);
+		json__u64(w, "involuntary", st->nonvoluntary_ctxt_switches);
+		json__end_object(w);
+	}
+	json__i64(w, "num_threads", s->num_threads);
+	json_threads(w, p, o);
+
+	json_memory(w, p, o);
+	json_io(w, p);
+	json_files(w, p);
+	json_conns(w, p);
+	json_limits(w, p);
+
+	if (ok(p, INSPECT_CGROUP) && p->cgroup.unified_path)
+		json__string(w, "cgroup", p->cgroup.unified_path);
+	else
+		json__null(w, "cgroup");
+	if (ok(p, INSPECT_CHILDREN)) {
+		json__begin_array(w, "children");
+		for (size_t i = 0; i < p->nchildren; i++)
+			json__i64(w, NULL, p->children[i]);
+		json__end_array(w);
+	} else {
+		json__null(w, "children");
+	}
+	if (ok(p, INSPECT_ENVIRON))
+		json_strv(w, "environ", &p->environ);
+	if (ok(p, INSPECT_MAPS))
+		json_maps(w, p);
+
+	/* Why each missing part is missing: "Permission denied", "No such process". */
+	json__begin_object(w, "unavailable");
+	for (int i = 0; i < INSPECT_PARTS; i++) {
+		if (p->asked[i] && p->err[i])
+			json__string(w, part_names[i], strerror(-p->err[i]));
+	}
+	json__end_object(w);
+	json__end_object(w);
+}
+
+/* ---- text ---- */
+
+static void text_label(FILE *f, const char *label)
+{
+	fprintf(f, "  %-14s", label);
+}
+
+static void text_unavailable(FILE *f, const struct inspect_proc *p, enum inspect_part part)
+{
+	fprintf(f, "(%s)\n", p->asked[part] ? strerror(-p->err[part]) : "not read");
+}
+
+static void text_link(FILE *f, const char *label, const struct inspect_proc *p,
+		      enum inspect_part part, const struct proc_link *l)
+{
+	text_label(f, label);
+	if (!ok(p, part)) {
+		text_unavailable(f, p, part);
+		return;
+	}
+	text__escape(f, l->path, l->len);
+	fputs(l->deleted ? " (deleted)\n" : "\n", f);
+}
+
+static void text_bytes(FILE *f, const char *label, unsigned long long v)
+{
+	char buf[32];
+
+	fprintf(f, " %s %s", label, report__bytes(buf, sizeof(buf), v));
+}
+
+static void text_memory(FILE *f, const struct inspect_proc *p, const struct inspect_options *o)
+{
+	const struct proc_status *st = &p->status;
+
+	text_label(f, "memory");
+	if (!ok(p, INSPECT_STATM)) {
+		text_unavailable(f, p, INSPECT_STATM);
+		return;
+	}
+	text_bytes(f, "rss", p->statm.resident_bytes);
+	text_bytes(f, "vms", p->statm.size_bytes);
+	text_bytes(f, "shared", p->statm.shared_bytes);
+	if (ok(p, INSPECT_SMAPS)) {
+		text_bytes(f, "pss", p->smaps.pss_bytes);
+		text_bytes(f, "uss", p->smaps.uss_bytes);
+	}
+	if (ok(p, INSPECT_STATUS) && st->has_mm) {
+		text_bytes(f, "peak", st->vm_hwm_bytes);
+		text_bytes(f, "swap", st->vm_swap_bytes);
+	}
+	if (o->mem_total_bytes)
+		fprintf(f, " (%.2f%% of memory)",
+			100.0 * (double)p->statm.resident_bytes / (double)o->mem_total_bytes);
+	fputc('\n', f);
+}
+
+static void text_files(FILE *f, const struct inspect_proc *p)
+{
+	text_label(f, "fds");
+	if (!ok(p, INSPECT_FDS)) {
+		text_unavailable(f, p, INSPECT_FDS);
+		return;
+	}
+	fprintf(f, "%zu open\n", p->fds.n);
+	for (size_t i = 0; i < p->fds.n; i++) {
+		const struct proc_fd_entry *e = &p->fds.v[i];
+
+		fprintf(f, "  %16d ", e->fd);
+		if (e->has_info && e->kind == PROC_FD_PATH)
+			fprintf(f, "%-2s ", proc_fd__mode(e->flags));
+		else
+			fputs("   ", f);
+		text__escape(f, e->target, e->target_len);
+		if (e->deleted)
+			fputs(" (deleted)", f);
+		if (e->has_info && e->regular)
+			fprintf(f, " @%llu", (unsigned long long)e->pos);
+		fputc('\n', f);
+	}
+}
+
+static void text_conns(FILE *f, const struct inspect_proc *p)
+{
+	if (!ok(p, INSPECT_CONNS) || !p->conns.n)
+		return;
+	text_label(f, "sockets");
+	fprintf(f, "%zu\n", p->conns.n);
+	for (size_t i = 0; i < p->conns.n; i++) {
+		const struct netsock_conn *c = &p->conns.v[i];
+		const char *st = netsock__tcp_state_name(c->state);
+
+		fprintf(f, "  %16d %s/%s ", fd_of_inode(p, c->inode), family_name(c->family),
+			socktype_name(c->type));
+		if (c->family == AF_UNIX) {
+			text__escape(f, c->path, strlen(c->path));
+		} else {
+			fprintf(f, "%s:%u", c->laddr, c->lport);
+			if (c->rport)
+				fprintf(f, " -> %s:%u", c->raddr, c->rport);
+		}
+		if (c->family != AF_UNIX && c->type == SOCK_STREAM && st)
+			fprintf(f, " %s", st);
+		fputc('\n', f);
+	}
+}
+
+static void text_limits(FILE *f, const struct inspect_proc *p)
+{
+	text_label(f, "rlimits");
+	if (!ok(p, INSPECT_LIMITS)) {
+		text_unavailable(f, p, INSPECT_LIMITS);
+		return;
+	}
+	fputc('\n', f);
+	for (unsigned int r = 0; r < PROC_LIMITS_N; r++) {
+		const struct proc_limit *l = &p->limits.lim[r];
+		const uint64_t v[2] = { l->soft, l->hard };
+
+		if (!l->known)
+			continue;
+		fprintf(f, "  %16s", proc_limits__name(r));
+		for (int i = 0; i < 2; i++) {
+			if (v[i] == PROC_LIMIT_INFINITY)
+				fprintf(f, " %20s", "unlimited");
+			else
+				fprintf(f, " %20llu", (unsigned long long)v[i]);
+		}
+		fprintf(f, " %s\n", proc_limits__unit(r));
+	}
+}
+
+void inspect__write_text(FILE *f, const struct inspect_proc *p, const struct inspect_options *o)
+{
+	const struct proc_stat_fields *s = &p->stat;
+	const struct proc_status *st = &p->status;
+
+	fprintf(f, "pid %d  ", p->pid);
+	text__escape(f, p->name, strlen(p->name));
+	fprintf(f, "\n");
+	text_label(f, "state");
+	fprintf(f, "%c (%s)%s\n", s->state, state_word(s->state),
+		proc_stat__is_kthread(s) ? ", kernel thread" : "");
+	text_label(f, "parent");
+	fprintf(f, "%d  pgrp %d  session %d  terminal %s\n", s->ppid, s->pgrp, s->session,
+		p->tty[0] ? p->tty : "-");
+	text_link(f, "exe", p, INSPECT_EXE, &p->exe);
+	text_link(f, "cwd", p, INSPECT_CWD, &p->cwd);
+	text_label(f, "cmdline");
+	if (ok(p, INSPECT_CMDLINE)) {
+		for (size_t i = 0; i < p->cmdline.argc; i++) {
+			fputs(i ? " " : "", f);
+			text__escape(f, p->cmdline.argv[i], p->cmdline.arg_len[i]);
+		}
+		fputc('\n', f);
+	} else {
+		text_unavailable(f, p, INSPECT_CMDLINE);
+	}
+	if (ok(p, INSPECT_STATUS)) {
+		text_label(f, "user");
+		fprintf(f, "%s uid %u/%u/%u/%u gid %u/%u/%u/%u (real/effective/saved/fs)\n",
+			p->username[0] ? p->username : "?", st->uid_real, st->uid_effective,
+			st->uid_saved, st->uid_fs, st->gid_real, st->gid_effective, st->gid_saved,
+			st->gid_fs);
+	}
+	text_label(f, "started");
+	{
+		time_t t = (time_t)((o->boot_epoch_ns / 1000000000ull) +
+				    s->starttime_ticks / (unsigned long long)o->ticks_per_sec);
+		struct tm tm;
+		char when[64];
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+		fprintf(f, "%s\n", when);
+	}
+	text_label(f, "cpu");
+	fprintf(f, "user %.2f s  system %.2f s  children %.2f/%.2f s  on cpu %d", ticks_s(s->utime_ticks, o),
+		ticks_s(s->stime_ticks, o), ticks_s((unsigned long long)s->cutime_ticks, o),
+		ticks_s((unsigned long long)s->cstime_ticks, o), s->processor);
+	if (ok(p, INSPECT_CPU_PERCENT))
+		fprintf(f, "  now %.1f%%", p->cpu_percent);
+	fputc('\n', f);
+	text_label(f, "scheduling");
+	fprintf(f, "nice %lld", (long long)s->nice);
+	if (ok(p, INSPECT_IONICE))
+		fprintf(f, "  ionice %s/%d", ioprio_class_name(p->ioprio_class), p->ioprio_level);
+	if (ok(p, INSPECT_AFFINITY)) {
+		fputs("  cpus", f);
+		for (size_t i = 0; i < p->ncpus; i++)
+			fprintf(f, "%c%u", i ? ',' : ' ', p->cpus[i]);
+	}
+	if (ok(p, INSPECT_STATUS))
+		fprintf(f, "  switches %llu voluntary, %llu involuntary",
+			(unsigned long long)st->voluntary_ctxt_switches,
+			(unsigned long long)st->nonvoluntary_ctxt_switches);
+	fputc('\n', f);
+	text_memory(f, p, o);
+	text_label(f, "io");
+	if (ok(p, INSPECT_IO)) {
+		text_bytes(f, "read", p->io.read_bytes);
+		text_bytes(f, "written", p->io.write_bytes);
+		fprintf(f, " (%llu/%llu calls, ", (unsigned long long)p->io.syscr,
+			(unsigned long long)p->io.syscw);
+		fprintf(f, "chars %llu/%llu)\n", (unsigned long long)p->io.rchar,
+			(unsigned long long)p->io.wchar);
+	} else {
+		text_unavailable(f, p, INSPECT_IO);
+	}
+	text_label(f, "threads");
+	fprintf(f, "%lld:", (long long)s->num_threads);
+	for (size_t i = 0; i < p->nthreads; i++) {
+		fprintf(f, " %d ", p->threads[i].tid);
+		text__escape(f, p->threads[i].comm, p->threads[i].comm_len);
+	}
+	fputc('\n', f);
+	text_label(f, "children");
+	for (size_t i = 0; i < p->nchildren; i++)
+		fprintf(f, "%s%d", i ? " " : "", p->children[i]);
+	fputs(p->nchildren ? "\n" : "none\n", f);
+	text_label(f, "cgroup");
+	if (ok(p, INSPECT_CGROUP) && p->cgroup.unified_path) {
+		text__escape(f, p->cgroup.unified_path, strlen(p->cgroup.unified_path));
+		fputc('\n', f);
+	} else {
+		fputs("-\n", f);
+	}
+	text_files(f, p);
+	text_conns(f, p);
+	text_limits(f, p);
+	if (ok(p, INSPECT_ENVIRON)) {
+		text_label(f, "environ");
+		fputc('\n', f);
+		for (size_t i = 0; i < p->environ.argc; i++) {
+			fputs("    ", f);
+			text__escape(f, p->environ.argv[i], p->environ.arg_len[i]);
+			fputc('\n', f);
+		}
+	}
+	if (ok(p, INSPECT_MAPS)) {
+		text_label(f, "maps");
+		fprintf(f, "%12s %12s %12s %12s  %s\n", "rss", "pss", "private", "swap", "path");
+		for (size_t i = 0; i < p->maps.n; i++) {
+			const struct proc_map_group *g = &p->maps.v[i];
+
+			fprintf(f, "  %14s%12llu %12llu %12llu %12llu  ", "",
+				(unsigned long long)g->rss_bytes, (unsigned long long)g->pss_bytes,
+				(unsigned long long)(g->private_clean_bytes + g->private_dirty_bytes),
+				(unsigned long long)g->swap_bytes);
+			text__escape(f, g->path, g->path_len);
+			fputc('\n', f);
+		}
+	}
+}
+
+/* ---- command ---- */
+
+static int parse_interval(const char *arg, unsigned int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > 3600)
+		return -EINVAL;
+	*ms = (unsigned int)(v * 1000 + 0.5);
+	if (*ms == 0)
+		*ms = 1;
+	return 0;
+}
+
+static int parse_pid(const char *arg, int *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > 0x3fffffff)
+		return -EINVAL;
+	*pid = (int)v;
+	return 0;
+}
+
+int inspect__main(int argc, char **argv)
+{
+	enum { OPT_PROC_ROOT = 256 };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "maps", no_argument, NULL, 'm' },
+		{ "environ", no_argument, NULL, 'e' },
+		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct inspect_options o = { .live = true };
+	const char *proc_root = "/proc";
+	struct json_writer w;
+	struct meminfo mi;
+	int opt, proc_fd, status = 0, pid;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":ji:meh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'i':
+			if (parse_interval(optarg, &o.interval_ms)) {
+				fprintf(stderr, "jobtrace: --interval takes seconds (0 < S <= 3600), "
+						"not '%s'\nTry 'jobtrace inspect --help'.\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'm':
+			o.maps = true;
+			break;
+		case 'e':
+			o.environ = true;
+			break;
+		case OPT_PROC_ROOT:
+			proc_root = optarg;
+			o.live = false;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "jobtrace: %s '%s'\nTry 'jobtrace inspect --help'.\n",
+				opt == ':' ? "option needs a value:" : "unknown option",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "jobtrace: inspect needs a PID\nTry 'jobtrace inspect --help'.\n");
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (parse_pid(argv[i], &pid)) {
+			fprintf(stderr, "jobtrace: '%s' is not a process id\n"
+					"Try 'jobtrace inspect --help'.\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	proc_fd = util__open_dir(proc_root);
+	if (proc_fd < 0) {
+		fprintf(stderr, "jobtrace: cannot open %s: %s\n", proc_root, strerror(-proc_fd));
+		return 1;
+	}
+	o.ticks_per_sec = sysconf(_SC_CLK_TCK);
+	o.page_size = sysconf(_SC_PAGESIZE);
+	o.boot_epoch_ns = util__realtime_ns() - util__boottime_ns();
+	if (!meminfo__read(proc_fd, &mi))
+		o.mem_total_bytes = mi.total_bytes;
+
+	if (o.json) {
+		json__init(&w, stdout, false);
+		json__begin_array(&w, NULL);
+	}
+	for (int i = optind; i < argc; i++) {
+		struct inspect_proc p;
+		int err;
+
+		parse_pid(argv[i], &pid);
+		err = inspect__collect(proc_fd, pid, &o, &p);
+		if (err) {
+			fprintf(stderr, "jobtrace: %s %d: %s\n",
+				err == -ESRCH ? "no process with pid" : "cannot read process", pid,
+				err == -ESRCH ? "it does not exist or has exited" : strerror(-err));
+			status = 1;
+		} else if (o.json) {
+			inspect__write_json(&w, &p, &o);
+		} else {
+			if (i > optind)
+				fputc('\n', stdout);
+			inspect__write_text(stdout, &p, &o);
+		}
+		inspect_proc__free(&p);
+	}
+	if (o.json) {
+		json__end_array(&w);
+		if (json__finish(&w))
+			status = 1;
+	}
+	close(proc_fd);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "jobtrace: cannot write to standard output\n");
+		status = 1;
+	}
+	return status;
+}
