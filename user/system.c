@@ -724,6 +724,11 @@ static void json_net(struct json_writer *w, const struct host_sample *s,
 			json__i64(w, "speed_mbps", ifp->st.speed_mbps);
 		else
 			json__null(w, "speed_mbps");
+		/* "unknown" is the kernel's own answer; null means sysfs was not read. */
+		if (ifp->has_state)
+			json__string(w, "duplex", netdev__duplex_name(ifp->st.duplex));
+		else
+			json__null(w, "duplex");
 		json_addrs(w, s, ifp->name, AF_INET, "ipv4");
 		json_addrs(w, s, ifp->name, AF_INET6, "ipv6");
 		json__end_object(w);
@@ -1132,6 +1137,8 @@ static void text_net(FILE *f, const struct host_sample *s, const struct host_rat
 			fprintf(f, ", mtu %u", ifp->st.mtu_bytes);
 			if (ifp->st.speed_mbps > 0)
 				fprintf(f, ", %lld Mb/s", ifp->st.speed_mbps);
+			if (ifp->st.duplex != NETDEV_DUPLEX_UNKNOWN)
+				fprintf(f, ", %s duplex", netdev__duplex_name(ifp->st.duplex));
 		}
 		fprintf(f, "; rx %s, tx %s",
 			report__bytes(b[0], sizeof(b[0]), ifp->c.rx_bytes),

@@ -211,6 +211,11 @@ static void test_fixture_json(void **state)
 		{ "cpu.model_name", "Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz" },
 		{ "memory.available_source", "kernel" },
 		{ "net.eth0.operstate", "up" },
+		{ "net.eth0.duplex", "full" },
+		{ "net.enx00e04c680abc.duplex", "unknown" }, /* the kernel's own "unknown" */
+		{ "net.lo.duplex", "unknown" },		      /* unreadable */
+		{ "net.wg0.duplex", "unknown" },	      /* no such attribute */
+		{ "net.eth1.duplex", "unknown" },	      /* down */
 		{ "net.eth1.operstate", "down" },
 		{ "sensors.temperatures.0.chip", "coretemp" },
 		{ "sensors.temperatures.0.label", "Package id 0" },
@@ -369,6 +374,9 @@ static void test_odd_interface_names(void **state)
 	assert_non_null(json_object_get(net, "q\"b\\s\xef\xbf\xbd\x01"
 					     "e"));
 	assert_non_null(json_object_get(net, "caf\xc3\xa9\xe2\x80\x8b"));
+	/* No sysfs state was read: the duplex is not known to be anything, not even "unknown". */
+	assert_true(json_is_null(json_object_get(json_object_get(net, "caf\xc3\xa9\xe2\x80\x8b"),
+						  "duplex")));
 	/* Every other proc source is missing: each one is named, none is fatal. */
 	assert_int_equal(json_array_size(at(root, "warnings")), 7);
 	assert_true(json_is_null(at(root, "memory")));
@@ -403,8 +411,8 @@ static void test_fixture_text(void **state)
 		"  swap        8.0 GiB total, 259.0 MiB used (3.2%), 7.7 GiB free",
 		"  load        1.50 0.75 0.25, 3 running of 456\n",
 		"  uptime      12347 s (0 d 03:25:47), booted at 1700000000 (epoch s)\n",
-		"  net eth0    up, mtu 1500, 1000 Mb/s; rx 1000 B, tx 42.4 KiB; 648 B/s in, "
-		"4.9 KiB/s out; 8 errors, 10 drops\n",
+		"  net eth0    up, mtu 1500, 1000 Mb/s, full duplex; rx 1000 B, tx 42.4 KiB; "
+		"648 B/s in, 4.9 KiB/s out; 8 errors, 10 drops\n",
 		"  net wg0     up, mtu 1420; rx 1.2 KiB, tx 800 B; 600 B/s in, 400 B/s out "
 		"(re-created: at least)\n",
 		"  net eth1    down, mtu 9000;",
@@ -492,6 +500,8 @@ static void test_live(void **state)
 	assert_true(json_is_number(at(root, "load.avg1")));
 	assert_true(json_is_number(at(root, "net.lo.rx_bytes_per_s")));
 	assert_true(json_is_array(at(root, "net.lo.ipv4")));
+	/* lo's duplex read fails with EINVAL: unknown, not an error and not null. */
+	assert_string_equal(json_string_value(at(root, "net.lo.duplex")), "unknown");
 	assert_true(json_is_number(at(root, "cpu.busy_pct")));
 	assert_true(json_is_object(at(root, "disks")));
 	assert_true(json_is_array(at(root, "sensors.temperatures")));
