@@ -463,6 +463,12 @@ static int net_is_up(const struct netdev_if *ifp)
 	return 0;
 }
 
+/* Where the disk counters came from: /proc/diskstats, or sysfs in its stead. */
+static const char *disk_source_name(const struct diskstats *ds)
+{
+	return ds->source == DISKSTATS_SRC_SYSFS ? "sysfs" : "diskstats";
+}
+
 /* Disks worth a line: whole devices; partitions are in them already. */
 static bool disk_listed(const struct disk_stats *d)
 {
@@ -784,12 +790,14 @@ static void json_disks(struct json_writer *w, const struct host_sample *s,
 
 	if (!(s->have & HOST_HAVE_DISKS)) {
 		json__null(w, "disk_total");
+		json__null(w, "disk_source");
 		return;
 	}
 	json__begin_object(w, "disk_total");
 	json_disk_counters(w, &s->disks.total);
 	json_disk_rates(w, r ? &r->disk_total : NULL, false);
 	json__end_object(w);
+	json__string(w, "disk_source", disk_source_name(&s->disks));
 }
 
 static void json_filesystems(struct json_writer *w, const struct host_sample *s)
@@ -1184,13 +1192,22 @@ static void text_disk_figures(FILE *f, const struct disk_stats *d,
 	fputc('\n', f);
 }
 
-static void text_disks(FILE *f, const struct host_sample *s, const struct host_rates *r)
+static void text_disks(FILE *f, const struct host_sample *s, const struct host_rates *r,
+		       const char *proc_root, const char *sys_root)
 {
 	size_t idle = 0;
 	char b[4][32];
 
 	if (!(s->have & HOST_HAVE_DISKS))
 		return;
+	if (s->disks.source == DISKSTATS_SRC_SYSFS) {
+		text_label(f, "disks", NULL);
+		fputs("from ", f);
+		text__escape(f, sys_root, strlen(sys_root));
+		fputs("/block/*/stat: ", f);
+		text__escape(f, proc_root, strlen(proc_root));
+		fprintf(f, "/diskstats: %s\n", strerror(-s->disks.proc_err));
+	}
 	for (size_t i = 0; i < s->disks.nr; i++) {
 		const struct disk_stats *d = &s->disks.disks[i];
 
@@ -1291,7 +1308,7 @@ int host__write_text(FILE *f, const struct host_sample *s, const struct host_rat
 	text_memory(f, s, rates);
 	text_load(f, s);
 	text_net(f, s, rates);
-	text_disks(f, s, rates);
+	text_disks(f, s, rates, proc_root, sys_root);
 	text_sensors(f, s);
 	text_processes(f, s);
 	text_sockets(f, s);

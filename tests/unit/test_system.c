@@ -210,6 +210,7 @@ static void test_fixture_json(void **state)
 		{ "cpu.vendor", "GenuineIntel" },
 		{ "cpu.model_name", "Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz" },
 		{ "memory.available_source", "kernel" },
+		{ "disk_source", "diskstats" },
 		{ "net.eth0.operstate", "up" },
 		{ "net.eth0.duplex", "full" },
 		{ "net.enx00e04c680abc.duplex", "unknown" }, /* the kernel's own "unknown" */
@@ -382,6 +383,9 @@ static void test_odd_interface_names(void **state)
 	assert_true(json_is_null(at(root, "memory")));
 	assert_true(json_is_null(at(root, "load.avg1")));
 	assert_true(json_number_value(at(root, "cpu.count")) == 0);
+	/* Neither /proc/diskstats nor a block/ to fall back on. */
+	assert_true(json_is_null(at(root, "disk_total")));
+	assert_true(json_is_null(at(root, "disk_source")));
 	json_decref(root);
 
 	/* The text escapes them for a terminal. */
@@ -391,6 +395,58 @@ static void test_odd_interface_names(void **state)
 	assert_non_null(strstr(c.buf, "  net q\"b\\\\s\\xff\\x01e "));
 	assert_null(strchr(c.buf, '\x01'));
 	assert_non_null(strstr(c.buf, "warning     memory: cannot read /p/meminfo: "));
+	capture__free(&c);
+	host__free(&s);
+}
+
+/*
+ * A proc root without diskstats: the disks come from the sys root's
+ * block/<disk>/stat files (disk/sys-stat holds disk/proc-5.5's counters), and
+ * the report says so in both forms, with no warning for it.
+ */
+static void test_disk_fallback(void **state)
+{
+	const struct num_case nums[] = {
+		{ "disks.sda.reads", 300397 },
+		{ "disks.sda.read_bytes", 3905101.0 * 512 },
+		{ "disks.nvme0n1.busy_ms", 129548 },
+		{ "disks.loop0.reads", 0 },
+		/* sda + nvme0n1 + loop0, as from /proc/diskstats */
+		{ "disk_total.reads", 818592 },
+		{ "disk_total.write_bytes", 15553158.0 * 512 },
+		{ "disk_total.reads_per_s", NAN },
+	};
+	const char *const strs[][2] = { { "disk_source", "sysfs" } };
+	const char *const yes[] = { "disks.dm-0.stacked", "disks.dm-1.stacked" };
+	const char *const no[] = { "disks.sda.stacked", "disks.nvme0n1.stacked" };
+	struct host_sample s;
+	struct capture c;
+	json_t *root, *w;
+
+	sample_at(FIXTURES "/disk/mounts", FIXTURES "/disk/sys-stat", &s);
+	assert_true(s.have & HOST_HAVE_DISKS);
+	root = report_json(NULL, &s);
+	check_numbers(root, nums, ARRAY_SIZE(nums));
+	check_strings(root, strs, ARRAY_SIZE(strs));
+	check_bools(root, yes, ARRAY_SIZE(yes), true);
+	check_bools(root, no, ARRAY_SIZE(no), false);
+	assert_int_equal(json_object_size(at(root, "disks")), 5);
+	assert_null(json_object_get(at(root, "disks"), "sda1"));
+	/* Other sources of this bare proc root fail; the disks are not among them. */
+	w = at(root, "warnings");
+	for (size_t i = 0; i < json_array_size(w); i++)
+		if (!strcmp(json_string_value(at(json_array_get(w, i), "section")), "disks"))
+			fail_msg("a disks warning: %s",
+				 json_string_value(at(json_array_get(w, i), "source")));
+	json_decref(root);
+
+	capture__open(&c);
+	assert_int_equal(host__write_text(c.f, &s, NULL, "/p", "/s"), 0);
+	capture__close(&c);
+	if (!strstr(c.buf, "  disks       from /s/block/*/stat: /p/diskstats: No such file or "
+			   "directory\n") ||
+	    !strstr(c.buf, "  disks total 818592 reads (5.1 GiB)"))
+		fail_msg("no fallback line or total in:\n%s", c.buf);
 	capture__free(&c);
 	host__free(&s);
 }
@@ -504,6 +560,8 @@ static void test_live(void **state)
 	assert_string_equal(json_string_value(at(root, "net.lo.duplex")), "unknown");
 	assert_true(json_is_number(at(root, "cpu.busy_pct")));
 	assert_true(json_is_object(at(root, "disks")));
+	/* This machine has /proc/diskstats: it is what was read. */
+	assert_string_equal(json_string_value(at(root, "disk_source")), "diskstats");
 	assert_true(json_is_array(at(root, "sensors.temperatures")));
 	assert_true(json_is_array(at(root, "sensors.fans")));
 	at(root, "sensors.battery");
@@ -576,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_rates_need_an_interval),
 		cmocka_unit_test(test_hostile_roots),
 		cmocka_unit_test(test_odd_interface_names),
+		cmocka_unit_test(test_disk_fallback),
 		cmocka_unit_test(test_fixture_text),
 		cmocka_unit_test(test_pseudo_fs_types),
 		cmocka_unit_test(test_live),
