@@ -193,6 +193,11 @@ int host__sample(int proc_fd, int sys_fd, struct host_sample *s)
 		s->have |= HOST_HAVE_CPUFREQ;
 	else if (err != -ENOENT) /* -ENOENT: no CPU list at all, cpuinfo already said why */
 		warn(s, "cpu", "sys", "devices/system/cpu", err);
+	/* Not knowing the cores (no topology, no x86 cpuinfo) is an answer, not a failure. */
+	err = cpu_topology__read(sys_fd, s->have & HOST_HAVE_CPUINFO ? &s->cpuinfo : NULL,
+				 &s->topology);
+	if (err)
+		goto err_free;
 
 	TRY(meminfo__read(proc_fd, &s->mem), HOST_HAVE_MEMINFO, "memory", "proc", "meminfo");
 	TRY(loadavg__read(proc_fd, &s->load), HOST_HAVE_LOADAVG, "load", "proc", "loadavg");
@@ -562,6 +567,15 @@ static void json_cpu(struct json_writer *w, const struct host_sample *s,
 
 	json__begin_object(w, "cpu");
 	json__u64(w, "count", cpu_count(s));
+	/* 0 is "unknown", never a count: null. */
+	if (s->topology.physical_cores)
+		json__u64(w, "physical_cores", s->topology.physical_cores);
+	else
+		json__null(w, "physical_cores");
+	if (s->topology.sockets)
+		json__u64(w, "sockets", s->topology.sockets);
+	else
+		json__null(w, "sockets");
 	json_str_or_null(w, "vendor", ci ? ci->vendor_id : NULL);
 	if (ci && ci->vendor_id[0]) { /* x86: family and model are numbers there */
 		json__u64(w, "family", ci->family);
@@ -1027,6 +1041,12 @@ static void text_cpu(FILE *f, const struct host_sample *s, const struct host_rat
 
 	text_label(f, "cpu", NULL);
 	fprintf(f, "%zu online", cpu_count(s));
+	if (s->topology.physical_cores)
+		fprintf(f, ", %u core%s", s->topology.physical_cores,
+			s->topology.physical_cores == 1 ? "" : "s");
+	if (s->topology.sockets)
+		fprintf(f, ", %u socket%s", s->topology.sockets,
+			s->topology.sockets == 1 ? "" : "s");
 	if (ci && ci->model_name[0]) {
 		fputs(", ", f);
 		text__escape(f, ci->model_name, strlen(ci->model_name));

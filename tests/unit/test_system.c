@@ -116,6 +116,9 @@ static void test_fixture_json(void **state)
 	const struct num_case nums[] = {
 		/* cpu: 400 ticks over both CPUs, see the README for each column */
 		{ "cpu.count", 2 },
+		/* sysfs: CPUs 0 and 1 are threads of one core (cpuinfo would say 2 cores) */
+		{ "cpu.physical_cores", 1 },
+		{ "cpu.sockets", 1 },
 		{ "cpu.family", 6 },
 		{ "cpu.model", 142 },
 		{ "cpu.bogomips", 4199.88 },
@@ -315,22 +318,30 @@ struct hostile_case {
 	size_t n_net;
 	size_t n_temps;
 	bool battery;
+	double physical_cores; /* NAN: null */
 };
 
 static const struct hostile_case hostile_cases[] = {
 	/* No hwmon, thermal or power_supply class: nothing to report, nothing wrong. */
-	{ "no sensors", SYSFIX "/t0/proc", SYSFIX "/nosensors/sys", 0, NULL, 5, 0, false },
+	{ "no sensors", SYSFIX "/t0/proc", SYSFIX "/nosensors/sys", 0, NULL, 5, 0, false, 2 },
 	{ "no /proc/net/dev", SYSFIX "/no-netdev/proc", SYSFIX "/t0/sys", 1, "/p/net/dev", 0, 8,
-	  true },
-	/* Nothing to classify disks by: none listed, and the report says why. */
+	  true, 1 },
+	/*
+	 * Nothing to classify disks by: none listed, and the report says why.
+	 * No topology either: cpuinfo's "cpu cores" per "physical id" count.
+	 */
 	{ "empty sys root", SYSFIX "/t0/proc", SYSFIX "/bare/sys", 1, "/s/class/block", 5, 0,
-	  false },
+	  false, 2 },
 };
 
 static void test_hostile_roots(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(hostile_cases); i++) {
 		const struct hostile_case *c = &hostile_cases[i];
+		const struct num_case topo[] = {
+			{ "cpu.physical_cores", c->physical_cores },
+			{ "cpu.sockets", 1 },
+		};
 		struct host_sample s;
 		json_t *root, *w;
 
@@ -355,6 +366,7 @@ static void test_hostile_roots(void **state)
 		assert_true(json_is_array(at(root, "sensors.fans")));
 		assert_true(c->battery ? json_is_object(at(root, "sensors.battery"))
 				       : json_is_null(at(root, "sensors.battery")));
+		check_numbers(root, topo, ARRAY_SIZE(topo));
 		json_decref(root);
 		host__free(&s);
 	}
@@ -383,6 +395,9 @@ static void test_odd_interface_names(void **state)
 	assert_true(json_is_null(at(root, "memory")));
 	assert_true(json_is_null(at(root, "load.avg1")));
 	assert_true(json_number_value(at(root, "cpu.count")) == 0);
+	/* No cpuinfo, no topology: unknown is null, not 0. */
+	assert_true(json_is_null(at(root, "cpu.physical_cores")));
+	assert_true(json_is_null(at(root, "cpu.sockets")));
 	/* Neither /proc/diskstats nor a block/ to fall back on. */
 	assert_true(json_is_null(at(root, "disk_total")));
 	assert_true(json_is_null(at(root, "disk_source")));
@@ -455,8 +470,8 @@ static void test_fixture_text(void **state)
 {
 	static const char *const lines[] = {
 		"jobtrace: host snapshot, rates over 2.000 s\n",
-		"  cpu         2 online, Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz (GenuineIntel "
-		"family 6 model 142), 3300 MHz, 4199.88 bogomips\n",
+		"  cpu         2 online, 1 core, 1 socket, Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz "
+		"(GenuineIntel family 6 model 142), 3300 MHz, 4199.88 bogomips\n",
 		"  cpu all     35.0% busy: 20.0% user, 2.5% nice, 7.5% system, 62.5% idle, "
 		"2.5% iowait, 1.2% irq, 1.2% softirq, 2.5% steal\n",
 		"  cpu 0       45.0% busy: 30.0% user,",
@@ -549,6 +564,13 @@ static void test_live(void **state)
 
 	root = report_json(&a, &b);
 	assert_true(json_number_value(at(root, "cpu.count")) == sysconf(_SC_NPROCESSORS_ONLN));
+	/* Between 1 and the logical CPUs, sockets between 1 and the cores (this VM: 2, 1). */
+	assert_true(json_number_value(at(root, "cpu.physical_cores")) >= 1);
+	assert_true(json_number_value(at(root, "cpu.physical_cores")) <=
+		    sysconf(_SC_NPROCESSORS_ONLN));
+	assert_true(json_number_value(at(root, "cpu.sockets")) >= 1);
+	assert_true(json_number_value(at(root, "cpu.sockets")) <=
+		    json_number_value(at(root, "cpu.physical_cores")));
 	assert_int_equal(sysinfo(&si), 0);
 	/* Exact as a double: below 2^53 bytes. */
 	assert_true(json_number_value(at(root, "memory.total_bytes")) ==
