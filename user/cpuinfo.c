@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "jobtrace/cpuinfo.h"
+#include "jobtrace/sysfs_attr.h"
 #include "jobtrace/util.h"
 
 /* About 1.5 KiB per x86 CPU (the flags line); a bound only a broken file reaches. */
@@ -170,6 +171,10 @@ static void parse_field(struct cpuinfo_cpu *c, const char *key, size_t klen, con
 		value_khz(v, vend, &c->cpu_khz);
 	else if (key_is(key, klen, "bogomips") || key_is(key, klen, "BogoMIPS"))
 		value_bogomips(v, vend, &c->bogomips);
+	else if (key_is(key, klen, "physical id"))
+		c->has_physical_id = value_u32(v, vend, &c->physical_id);
+	else if (key_is(key, klen, "cpu cores"))
+		value_u32(v, vend, &c->cpu_cores);
 }
 
 static int add_cpu(struct cpuinfo *ci, size_t *cap, __u32 processor)
@@ -413,6 +418,8 @@ static int read_cpu_list(int dirfd, const char *path, __u32 **cpus, size_t *nr)
 	ssize_t n;
 	int err;
 
+	*cpus = NULL;
+	*nr = 0;
 	if (!buf)
 		return -ENOMEM;
 	n = util__read_file_at(dirfd, path, buf, LIST_BUF_SIZE);
@@ -421,25 +428,119 @@ static int read_cpu_list(int dirfd, const char *path, __u32 **cpus, size_t *nr)
 	return err;
 }
 
-/* The online CPUs, or @ci's when sysfs does not say. */
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "cpu12" -> 12; false for cpufreq, cpuidle and anything else. */
+static bool cpu_dir_number(const char *name, __u32 *cpu)
+{
+	const char *p = name + 3;
+	__u64 n;
+
+	/* "cpu01" is not a name the kernel gives. */
+	if (strncmp(name, "cpu", 3) || (p[0] == '0' && p[1]) || scan_dec(&p, p + strlen(p), &n) ||
+	    *p || n >= CPULIST_MAX_CPUS)
+		return false;
+	*cpu = (__u32)n;
+	return true;
+}
+
+/*
+ * Without devices/system/cpu/online (kernels before 2.6.26): the cpuN
+ * directories, each online unless its online file says 0. The boot CPU, and
+ * every CPU of a kernel without hotplug, has no such file at all.
+ */
+static int scan_cpu_dirs(int sys_dirfd, __u32 **cpus, size_t *nr)
+{
+	char path[SYSFS_PATH_SIZE];
+	__u32 *list = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dir;
+	int err = 0;
+
+	*cpus = NULL;
+	*nr = 0;
+	dir = util__opendir_at(sys_dirfd, "devices/system/cpu");
+	if (!dir)
+		return -ENOENT;
+	while ((de = readdir(dir))) {
+		__u64 online;
+		__u32 cpu;
+
+		if (!cpu_dir_number(de->d_name, &cpu))
+			continue;
+		snprintf(path, sizeof(path), "cpu%u/online", cpu);
+		if (read_khz(dirfd(dir), path, &online) == 0 && online == 0)
+			continue;
+		if (n == cap) {
+			err = util__grow(&list, &cap, sizeof(*list), 8, CPULIST_MAX_CPUS);
+			if (err)
+				break;
+		}
+		list[n++] = cpu;
+	}
+	closedir(dir);
+	if (err) {
+		free(list);
+		return err;
+	}
+	if (!n)
+		return -ENOENT;
+	qsort(list, n, sizeof(*list), cmp_u32);
+	*cpus = list;
+	*nr = n;
+	return 0;
+}
+
+/*
+ * The online CPUs, sorted: devices/system/cpu/online, else the cpuN
+ * directories, else @ci's CPUs (cpuinfo shows the online ones). -ENOENT when
+ * none of them says.
+ */
+static int online_list(int sys_dirfd, const struct cpuinfo *ci, __u32 **cpus, size_t *nr)
+{
+	int err = read_cpu_list(sys_dirfd, "devices/system/cpu/online", cpus, nr);
+
+	if (!err && *nr)
+		return 0;
+	if (err == -ENOMEM)
+		return err;
+	err = scan_cpu_dirs(sys_dirfd, cpus, nr);
+	if (err != -ENOENT)
+		return err;
+	if (!ci || !ci->nr_cpus)
+		return -ENOENT;
+	*cpus = malloc(ci->nr_cpus * sizeof(**cpus));
+	if (!*cpus)
+		return -ENOMEM;
+	*nr = ci->nr_cpus;
+	for (size_t i = 0; i < *nr; i++)
+		(*cpus)[i] = ci->cpus[i].processor;
+	/* cpuinfo's order is the kernel's, ascending; keep it honest. */
+	for (size_t i = 1; i < *nr; i++) {
+		if ((*cpus)[i - 1] >= (*cpus)[i]) {
+			free(*cpus);
+			*cpus = NULL;
+			*nr = 0;
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
 static int online_cpus(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *f)
 {
 	__u32 *list;
 	size_t nr;
-	int err = read_cpu_list(sys_dirfd, "devices/system/cpu/online", &list, &nr);
+	int err = online_list(sys_dirfd, ci, &list, &nr);
 
-	if (err == -ENOMEM)
+	if (err)
 		return err;
-	if (err) {
-		if (!ci || !ci->nr_cpus)
-			return -ENOENT;
-		nr = ci->nr_cpus;
-		list = malloc(nr * sizeof(*list));
-		if (!list)
-			return -ENOMEM;
-		for (size_t i = 0; i < nr; i++)
-			list[i] = ci->cpus[i].processor;
-	}
 	f->cpus = calloc(nr ? nr : 1, sizeof(*f->cpus));
 	if (!f->cpus) {
 		free(list);
@@ -449,11 +550,6 @@ static int online_cpus(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *
 		f->cpus[i].cpu = list[i];
 	f->nr_cpus = nr;
 	free(list);
-	/* cpuinfo's order is the kernel's, ascending; keep find_freq honest. */
-	for (size_t i = 1; i < nr; i++) {
-		if (f->cpus[i - 1].cpu >= f->cpus[i].cpu)
-			return -EPROTO;
-	}
 	return 0;
 }
 
@@ -579,4 +675,171 @@ void cpufreq__free(struct cpufreq *f)
 	free(f->cpus);
 	f->cpus = NULL;
 	f->nr_cpus = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* How many distinct values @v holds; sorts it. */
+static __u32 count_distinct(__u32 *v, size_t n)
+{
+	__u32 distinct = 0;
+
+	qsort(v, n, sizeof(*v), cmp_u32);
+	for (size_t i = 0; i < n; i++)
+		distinct += i == 0 || v[i] != v[i - 1];
+	return distinct;
+}
+
+/*
+ * The CPUs sharing @cpu's core: core_cpus_list since 5.3, thread_siblings_list
+ * before (same mask, older name). Its lowest CPU names the core: every CPU of
+ * a core lists the same set. -ENOENT when neither file is there; -EPROTO for
+ * a list that is empty or not a list.
+ */
+static int core_key(int sys_dirfd, __u32 cpu, __u32 *key)
+{
+	static const char *const names[] = { "core_cpus_list", "thread_siblings_list" };
+	char path[SYSFS_PATH_SIZE];
+	int err = -ENOENT;
+	__u32 *list;
+	size_t nr;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names) && err == -ENOENT; i++) {
+		snprintf(path, sizeof(path), "devices/system/cpu/cpu%u/topology/%s", cpu, names[i]);
+		err = read_cpu_list(sys_dirfd, path, &list, &nr);
+	}
+	if (err)
+		return err == -ENOMEM || err == -ENOENT ? err : -EPROTO;
+	if (!nr)
+		return -EPROTO;
+	*key = list[0];
+	free(list);
+	return 0;
+}
+
+/* physical_package_id; -1 (no package information on some arm64) is unknown. */
+static int package_id(int sys_dirfd, __u32 cpu, __u32 *id)
+{
+	char path[SYSFS_PATH_SIZE];
+	long long v;
+	int err;
+
+	snprintf(path, sizeof(path), "devices/system/cpu/cpu%u/topology/physical_package_id", cpu);
+	err = sysfs_attr__read_s64(sys_dirfd, path, &v);
+	if (err)
+		return err;
+	if (v < 0 || v > UINT32_MAX)
+		return -ERANGE;
+	*id = (__u32)v;
+	return 0;
+}
+
+/* Cores and sockets from sysfs, each left 0 when any online CPU cannot say. */
+static int topology_from_sysfs(int sys_dirfd, const __u32 *cpus, size_t nr,
+			       struct cpu_topology *out)
+{
+	__u32 *cores = malloc((nr ? nr : 1) * sizeof(*cores));
+	__u32 *packages = malloc((nr ? nr : 1) * sizeof(*packages));
+	bool have_cores = nr > 0, have_packages = nr > 0;
+	int err = 0;
+
+	if (!cores || !packages) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (size_t i = 0; i < nr && (have_cores || have_packages); i++) {
+		if (have_cores) {
+			err = core_key(sys_dirfd, cpus[i], &cores[i]);
+			if (err == -ENOMEM)
+				goto out_free;
+			have_cores = !err;
+		}
+		if (have_packages)
+			have_packages = !package_id(sys_dirfd, cpus[i], &packages[i]);
+	}
+	err = 0;
+	if (have_cores) {
+		out->physical_cores = count_distinct(cores, nr);
+		out->cores_source = CPU_TOPOLOGY_SRC_SYSFS;
+	}
+	if (have_packages) {
+		out->sockets = count_distinct(packages, nr);
+		out->sockets_source = CPU_TOPOLOGY_SRC_SYSFS;
+	}
+out_free:
+	free(cores);
+	free(packages);
+	return err;
+}
+
+/*
+ * x86 cpuinfo: "cpu cores" per "physical id", summed over the distinct ids.
+ * Every CPU must have both, or the answer would be a guess.
+ */
+static int topology_from_cpuinfo(const struct cpuinfo *ci, struct cpu_topology *out)
+{
+	struct {
+		__u32 id, cores;
+	} *pkg;
+	bool cores_known = true;
+	__u32 cores = 0;
+	size_t n = 0;
+
+	if (!ci || !ci->nr_cpus)
+		return 0;
+	for (size_t i = 0; i < ci->nr_cpus; i++)
+		if (!ci->cpus[i].has_physical_id)
+			return 0;
+	pkg = calloc(ci->nr_cpus, sizeof(*pkg));
+	if (!pkg)
+		return -ENOMEM;
+	for (size_t i = 0; i < ci->nr_cpus; i++) {
+		const struct cpuinfo_cpu *c = &ci->cpus[i];
+		size_t j = 0;
+
+		while (j < n && pkg[j].id != c->physical_id)
+			j++;
+		if (j == n)
+			pkg[n++].id = c->physical_id;
+		/* The CPUs of one package agree; should they not, the largest count wins. */
+		if (c->cpu_cores > pkg[j].cores)
+			pkg[j].cores = c->cpu_cores;
+	}
+	for (size_t j = 0; j < n && cores_known; j++) {
+		/* A package without "cpu cores" leaves the sum unknown. */
+		cores_known = pkg[j].cores && pkg[j].cores <= UINT32_MAX - cores;
+		cores += cores_known ? pkg[j].cores : 0;
+	}
+	free(pkg);
+	if (!out->sockets) {
+		out->sockets = (__u32)n;
+		out->sockets_source = CPU_TOPOLOGY_SRC_CPUINFO;
+	}
+	if (!out->physical_cores && cores_known) {
+		out->physical_cores = cores;
+		out->cores_source = CPU_TOPOLOGY_SRC_CPUINFO;
+	}
+	return 0;
+}
+
+int cpu_topology__read(int sys_dirfd, const struct cpuinfo *ci, struct cpu_topology *out)
+{
+	__u32 *cpus;
+	size_t nr;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = online_list(sys_dirfd, ci, &cpus, &nr);
+	if (err == -ENOMEM)
+		return err;
+	if (!err) {
+		out->online_cpus = (__u32)nr;
+		err = sys_dirfd >= 0 ? topology_from_sysfs(sys_dirfd, cpus, nr, out) : 0;
+		free(cpus);
+		if (err)
+			return err;
+	}
+	if (!out->physical_cores || !out->sockets)
+		return topology_from_cpuinfo(ci, out);
+	return 0;
 }

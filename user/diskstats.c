@@ -21,6 +21,8 @@
 #define DISKSTATS_FILE_MAX (16U << 20)
 /* More fields than the newest layout are a later kernel's additions, ignored. */
 #define DISKSTATS_MAX_FIELDS 20
+/* The same, without major, minor and name: what a sysfs stat file holds. */
+#define DISKSTATS_MAX_COUNTERS (DISKSTATS_MAX_FIELDS - 3)
 
 static bool is_blank(char c)
 {
@@ -46,6 +48,86 @@ static bool token_u64(const char *s, const char *end, __u64 *v)
 }
 
 /*
+ * Splits [p, end) at blanks into at most @max tokens. Returns how many there
+ * are, but no more than @max + 1: "more than @max" is all a caller needs.
+ */
+static size_t split_fields(const char *p, const char *end, const char **tok, const char **tok_end,
+			   size_t max)
+{
+	size_t n = 0;
+
+	while (p < end) {
+		while (p < end && is_blank(*p))
+			p++;
+		if (p == end)
+			break;
+		if (n == max)
+			return max + 1;
+		tok[n] = p;
+		while (p < end && !is_blank(*p))
+			p++;
+		tok_end[n++] = p;
+	}
+	return n;
+}
+
+/*
+ * The counters of one device, fields (4) onwards of a diskstats line and all
+ * of a sysfs stat file, @n of them: 4 (a 2.6 partition), 11, 15, or 17 and
+ * more (later fields ignored). Fills @d's counters and layout and clears the
+ * rest; false for another count or a bad number.
+ */
+static bool parse_counters(const char *const *tok, const char *const *tok_end, size_t n,
+			   struct disk_stats *d)
+{
+	__u64 v[DISKSTATS_MAX_COUNTERS] = { 0 };
+
+	if (n != DISKSTATS_LAYOUT_PART26 - 3 && n != DISKSTATS_LAYOUT_BASE - 3 &&
+	    n != DISKSTATS_LAYOUT_DISCARD - 3 && n < DISKSTATS_MAX_COUNTERS)
+		return false;
+	if (n > DISKSTATS_MAX_COUNTERS)
+		n = DISKSTATS_MAX_COUNTERS;
+	for (size_t i = 0; i < n; i++)
+		if (!token_u64(tok[i], tok_end[i], &v[i]))
+			return false;
+
+	memset(d, 0, sizeof(*d));
+	d->layout = (__u32)n + 3;
+	d->kind = DISK_KIND_UNKNOWN;
+	if (n == DISKSTATS_LAYOUT_PART26 - 3) {
+		/* (4) reads issued (5) sectors read (6) writes issued (7) sectors written */
+		d->reads = v[0];
+		d->read_sectors = v[1];
+		d->writes = v[2];
+		d->write_sectors = v[3];
+	} else {
+		d->reads = v[0];
+		d->reads_merged = v[1];
+		d->read_sectors = v[2];
+		d->read_ms = v[3];
+		d->writes = v[4];
+		d->writes_merged = v[5];
+		d->write_sectors = v[6];
+		d->write_ms = v[7];
+		d->in_flight = v[8];
+		d->busy_ms = v[9];
+		d->weighted_ms = v[10];
+		/* v[] past n is 0, so the shorter layouts need no case of their own. */
+		d->discards = v[11];
+		d->discards_merged = v[12];
+		d->discard_sectors = v[13];
+		d->discard_ms = v[14];
+		d->flushes = v[15];
+		d->flush_ms = v[16];
+	}
+	/* Unsigned multiplication wraps mod 2^64 like the counters themselves. */
+	d->read_bytes = d->read_sectors * DISKSTATS_SECTOR_BYTES;
+	d->write_bytes = d->write_sectors * DISKSTATS_SECTOR_BYTES;
+	d->discard_bytes = d->discard_sectors * DISKSTATS_SECTOR_BYTES;
+	return true;
+}
+
+/*
  * One line into @d. Returns false for a line of no known field count, a bad
  * number or an over-long name; the caller counts it and goes on, because one
  * odd device must not hide the others.
@@ -53,81 +135,36 @@ static bool token_u64(const char *s, const char *end, __u64 *v)
 static bool parse_line(const char *line, const char *end, struct disk_stats *d)
 {
 	const char *tok[DISKSTATS_MAX_FIELDS], *tok_end[DISKSTATS_MAX_FIELDS];
-	__u64 v[DISKSTATS_MAX_FIELDS] = { 0 };
-	size_t n = 0, name_len;
-	const char *p = line;
+	size_t n = split_fields(line, end, tok, tok_end, DISKSTATS_MAX_FIELDS), name_len;
+	__u64 major, minor;
 
-	while (p < end) {
-		while (p < end && is_blank(*p))
-			p++;
-		if (p == end)
-			break;
-		if (n == DISKSTATS_MAX_FIELDS) {
-			n++; /* "at least 20" is all we need to know */
-			break;
-		}
-		tok[n] = p;
-		while (p < end && !is_blank(*p))
-			p++;
-		tok_end[n++] = p;
-	}
-	if (n != DISKSTATS_LAYOUT_PART26 && n != DISKSTATS_LAYOUT_BASE &&
-	    n != DISKSTATS_LAYOUT_DISCARD && n < DISKSTATS_LAYOUT_FLUSH)
-		return false;
-	if (n > DISKSTATS_MAX_FIELDS)
-		n = DISKSTATS_MAX_FIELDS;
-
-	for (size_t i = 0; i < n; i++) {
-		if (i == 2)
-			continue;
-		if (!token_u64(tok[i], tok_end[i], &v[i]))
-			return false;
-	}
-	if (v[0] > UINT32_MAX || v[1] > UINT32_MAX)
+	if (n < 3 || !token_u64(tok[0], tok_end[0], &major) ||
+	    !token_u64(tok[1], tok_end[1], &minor) || major > UINT32_MAX || minor > UINT32_MAX)
 		return false;
 	/* A longer name cannot come from the kernel; cutting it could alias another. */
 	name_len = (size_t)(tok_end[2] - tok[2]);
 	if (name_len >= DISKSTATS_NAME_MAX)
 		return false;
-
-	memset(d, 0, sizeof(*d));
+	if (!parse_counters(tok + 3, tok_end + 3, n - 3, d))
+		return false;
 	memcpy(d->name, tok[2], name_len);
-	d->major = (__u32)v[0];
-	d->minor = (__u32)v[1];
-	d->layout = (__u32)n;
-	d->kind = DISK_KIND_UNKNOWN;
-
-	if (n == DISKSTATS_LAYOUT_PART26) {
-		/* (4) reads issued (5) sectors read (6) writes issued (7) sectors written */
-		d->reads = v[3];
-		d->read_sectors = v[4];
-		d->writes = v[5];
-		d->write_sectors = v[6];
-	} else {
-		d->reads = v[3];
-		d->reads_merged = v[4];
-		d->read_sectors = v[5];
-		d->read_ms = v[6];
-		d->writes = v[7];
-		d->writes_merged = v[8];
-		d->write_sectors = v[9];
-		d->write_ms = v[10];
-		d->in_flight = v[11];
-		d->busy_ms = v[12];
-		d->weighted_ms = v[13];
-		/* v[] past n is 0, so the shorter layouts need no case of their own. */
-		d->discards = v[14];
-		d->discards_merged = v[15];
-		d->discard_sectors = v[16];
-		d->discard_ms = v[17];
-		d->flushes = v[18];
-		d->flush_ms = v[19];
-	}
-	/* Unsigned multiplication wraps mod 2^64 like the counters themselves. */
-	d->read_bytes = d->read_sectors * DISKSTATS_SECTOR_BYTES;
-	d->write_bytes = d->write_sectors * DISKSTATS_SECTOR_BYTES;
-	d->discard_bytes = d->discard_sectors * DISKSTATS_SECTOR_BYTES;
+	d->major = (__u32)major;
+	d->minor = (__u32)minor;
 	return true;
+}
+
+int diskstats__parse_stat(const char *buf, size_t len, struct disk_stats *d)
+{
+	const char *tok[DISKSTATS_MAX_COUNTERS], *tok_end[DISKSTATS_MAX_COUNTERS];
+	size_t n;
+
+	/* One line: its newline, if any, is the last byte. */
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (memchr(buf, '\n', len))
+		return -EPROTO;
+	n = split_fields(buf, buf + len, tok, tok_end, DISKSTATS_MAX_COUNTERS);
+	return parse_counters(tok, tok_end, n, d) ? 0 : -EPROTO;
 }
 
 void diskstats__free(struct diskstats *ds)
@@ -276,24 +313,30 @@ static void add_to_total(struct disk_stats *t, const struct disk_stats *d)
 		t->layout = d->layout;
 }
 
+/*
+ * A partition's I/O is in its disk's line (psutil #1313), and a dm or md
+ * device's I/O is in its slaves' lines: the total counts neither.
+ */
+static void sum_total(struct diskstats *ds)
+{
+	memset(&ds->total, 0, sizeof(ds->total));
+	ds->total.kind = DISK_KIND_WHOLE;
+	for (size_t i = 0; i < ds->nr; i++) {
+		const struct disk_stats *d = &ds->disks[i];
+
+		if (d->kind == DISK_KIND_WHOLE && !d->stacked)
+			add_to_total(&ds->total, d);
+	}
+}
+
 void diskstats__classify(struct diskstats *ds, int sys_dirfd)
 {
 	bool have_class = sys_dirfd >= 0 && exists_at(sys_dirfd, "class/block");
 	bool have_block = sys_dirfd >= 0 && exists_at(sys_dirfd, "block");
 
-	memset(&ds->total, 0, sizeof(ds->total));
-	ds->total.kind = DISK_KIND_WHOLE;
-	for (size_t i = 0; i < ds->nr; i++) {
-		struct disk_stats *d = &ds->disks[i];
-
-		classify_one(d, sys_dirfd, have_class, have_block);
-		/*
-		 * A partition's I/O is in its disk's line (psutil #1313), and a
-		 * dm or md device's I/O is in its slaves' lines: count neither.
-		 */
-		if (d->kind == DISK_KIND_WHOLE && !d->stacked)
-			add_to_total(&ds->total, d);
-	}
+	for (size_t i = 0; i < ds->nr; i++)
+		classify_one(&ds->disks[i], sys_dirfd, have_class, have_block);
+	sum_total(ds);
 }
 
 const struct disk_stats *diskstats__find(const struct diskstats *ds, const char *name)
@@ -304,6 +347,168 @@ const struct disk_stats *diskstats__find(const struct diskstats *ds, const char 
 	return NULL;
 }
 
+/* ---------------------------------------------------- /sys/block/<dev>/stat */
+
+/* "259:0\n" from a dev attribute. */
+static int read_dev(int dirfd, __u32 *major, __u32 *minor)
+{
+	char buf[32], *colon, *nl;
+	__u64 ma, mi;
+	ssize_t n = util__read_file_at(dirfd, "dev", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	colon = memchr(buf, ':', (size_t)n);
+	nl = memchr(buf, '\n', (size_t)n);
+	if (!colon || !nl || nl != buf + n - 1 || !token_u64(buf, colon, &ma) ||
+	    !token_u64(colon + 1, nl, &mi) || ma > UINT32_MAX || mi > UINT32_MAX)
+		return -EPROTO;
+	*major = (__u32)ma;
+	*minor = (__u32)mi;
+	return 0;
+}
+
+/* One line: 17 numbers of up to 20 digits take 357 bytes; room for a later kernel's few more. */
+#define STAT_FILE_MAX 1024
+
+/*
+ * Reads the device directory @name under @dirfd into a new entry of @ds.
+ * Returns 0 (added, or skipped: gone, or a stat file we cannot parse, which
+ * counts as a bad line), or -ENOMEM / -E2BIG.
+ */
+static int add_sysfs_device(struct diskstats *ds, size_t *cap, int dirfd, const char *name,
+			    enum disk_kind kind)
+{
+	char buf[STAT_FILE_MAX];
+	struct disk_stats d;
+	size_t name_len = strlen(name);
+	ssize_t n;
+	int devfd, err;
+
+	/* As in /proc/diskstats: longer names cannot be the kernel's. */
+	if (name_len >= DISKSTATS_NAME_MAX) {
+		ds->bad_lines++;
+		return 0;
+	}
+	devfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (devfd < 0)
+		return 0; /* went away since readdir() */
+	n = util__read_file_at(devfd, "stat", buf, sizeof(buf));
+	if (n < 0) {
+		/* Gone; any other failure is this device's alone. */
+		if (n != -ENOENT)
+			ds->bad_lines++;
+		goto close_dev;
+	}
+	if (diskstats__parse_stat(buf, (size_t)n, &d)) {
+		ds->bad_lines++;
+		goto close_dev;
+	}
+	/* Left 0:0 if dev cannot be read: the counters are what matters. */
+	read_dev(devfd, &d.major, &d.minor);
+	/* sysfs names a cciss disk "cciss!c0d0"; diskstats, and we, "cciss/c0d0". */
+	memcpy(d.name, name, name_len + 1);
+	for (char *c = d.name; *c; c++)
+		if (*c == '!')
+			*c = '/';
+	d.kind = kind;
+	d.stacked = kind == DISK_KIND_WHOLE && dir_has_entries(devfd, "slaves");
+	if (ds->nr == *cap) {
+		err = util__grow(&ds->disks, cap, sizeof(*ds->disks), 32, DISKSTATS_MAX_DEVICES);
+		if (err) {
+			close(devfd);
+			return err;
+		}
+	}
+	ds->disks[ds->nr++] = d;
+close_dev:
+	close(devfd);
+	return 0;
+}
+
+/*
+ * The partitions of the disk directory @disk: its subdirectories named after
+ * it (sda1, nvme0n1p1, cciss!c0d0p1) that have a stat file. Other
+ * subdirectories (queue, power, holders, slaves, dm, md, loop) are not named
+ * so. Kernels before 2.6.28 had no "partition" attribute to tell them by.
+ */
+static int add_sysfs_partitions(struct diskstats *ds, size_t *cap, int block_fd,
+				const char *disk)
+{
+	char path[2 * DISKSTATS_NAME_MAX + 8];
+	size_t len = strlen(disk);
+	struct dirent *de;
+	DIR *dir;
+	int err = 0;
+
+	dir = util__opendir_at(block_fd, disk);
+	if (!dir)
+		return 0; /* gone since readdir() of block/ */
+	while (!err && (de = readdir(dir))) {
+		if (strncmp(de->d_name, disk, len) || !de->d_name[len] ||
+		    strlen(de->d_name) >= DISKSTATS_NAME_MAX)
+			continue;
+		snprintf(path, sizeof(path), "%s/stat", de->d_name);
+		if (exists_at(dirfd(dir), path))
+			err = add_sysfs_device(ds, cap, dirfd(dir), de->d_name,
+					       DISK_KIND_PARTITION);
+	}
+	closedir(dir);
+	return err;
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	const struct disk_stats *x = a, *y = b;
+
+	if (x->major != y->major)
+		return x->major < y->major ? -1 : 1;
+	if (x->minor != y->minor)
+		return x->minor < y->minor ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+int diskstats__read_sysfs(int sys_dirfd, struct diskstats *ds)
+{
+	struct dirent *de;
+	size_t cap = 0;
+	int block_fd, err = 0;
+	DIR *dir;
+
+	memset(ds, 0, sizeof(*ds));
+	block_fd = openat(sys_dirfd, "block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (block_fd < 0)
+		return -errno;
+	dir = util__opendir_at(block_fd, ".");
+	if (!dir) {
+		err = -errno;
+		goto close_block;
+	}
+	/* Every entry of block/ is a whole disk, whatever its kind (dm, md, loop). */
+	while (!err && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		err = add_sysfs_device(ds, &cap, block_fd, de->d_name, DISK_KIND_WHOLE);
+		if (!err)
+			err = add_sysfs_partitions(ds, &cap, block_fd, de->d_name);
+	}
+	closedir(dir);
+	if (err) {
+		diskstats__free(ds);
+		goto close_block;
+	}
+	/* readdir() order is the file system's: sort as diskstats roughly lists them. */
+	if (ds->nr)
+		qsort(ds->disks, ds->nr, sizeof(*ds->disks), cmp_dev);
+	ds->source = DISKSTATS_SRC_SYSFS;
+	sum_total(ds);
+close_block:
+	close(block_fd);
+	return err;
+}
+
+/* ------------------------------------------------------------ either source */
+
 int diskstats__read(int proc_dirfd, int sys_dirfd, struct diskstats *ds)
 {
 	char *buf;
@@ -312,8 +517,21 @@ int diskstats__read(int proc_dirfd, int sys_dirfd, struct diskstats *ds)
 
 	memset(ds, 0, sizeof(*ds));
 	n = util__read_file_alloc(proc_dirfd, "diskstats", DISKSTATS_FILE_MAX, &buf);
-	if (n < 0)
-		return (int)n;
+	if (n < 0) {
+		/*
+		 * Missing or unreadable (a restricted container, a proc copy
+		 * without it): each disk's stat file in sysfs has the same
+		 * counters. If that fails too, the first failure is the one
+		 * to report.
+		 */
+		if (n == -ENOMEM || sys_dirfd < 0)
+			return (int)n;
+		err = diskstats__read_sysfs(sys_dirfd, ds);
+		if (err)
+			return err == -ENOMEM ? err : (int)n;
+		ds->proc_err = (int)n;
+		return 0;
+	}
 	err = diskstats__parse(buf, (size_t)n, ds);
 	free(buf);
 	if (err)

@@ -190,6 +190,27 @@ static enum netdev_operstate parse_operstate(const char *s)
 	return NETDEV_OPER_UNREADABLE;
 }
 
+enum netdev_duplex netdev__parse_duplex(const char *s)
+{
+	if (!strcmp(s, "full"))
+		return NETDEV_DUPLEX_FULL;
+	if (!strcmp(s, "half"))
+		return NETDEV_DUPLEX_HALF;
+	return NETDEV_DUPLEX_UNKNOWN;
+}
+
+const char *netdev__duplex_name(enum netdev_duplex d)
+{
+	switch (d) {
+	case NETDEV_DUPLEX_FULL:
+		return "full";
+	case NETDEV_DUPLEX_HALF:
+		return "half";
+	default:
+		return "unknown";
+	}
+}
+
 int netdev__read_state(int sys_fd, const char *name, struct netdev_state *st)
 {
 	char path[64], buf[32];
@@ -237,6 +258,14 @@ int netdev__read_state(int sys_fd, const char *name, struct netdev_state *st)
 	st->speed_mbps = -1;
 	if (!sysfs_attr__read_s64(dirfd, "speed", &v) && v > 0)
 		st->speed_mbps = v;
+	/*
+	 * duplex_show() fails the same way and for the same reasons as
+	 * speed_show(); before 2.6.33 the attribute did not exist. Either way
+	 * the duplex is unknown, as is DUPLEX_UNKNOWN printed as "unknown".
+	 */
+	st->duplex = NETDEV_DUPLEX_UNKNOWN;
+	if (!sysfs_attr__read_str(dirfd, "duplex", buf, sizeof(buf)))
+		st->duplex = netdev__parse_duplex(buf);
 	err = 0;
 
 close_dir:

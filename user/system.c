@@ -193,6 +193,11 @@ int host__sample(int proc_fd, int sys_fd, struct host_sample *s)
 		s->have |= HOST_HAVE_CPUFREQ;
 	else if (err != -ENOENT) /* -ENOENT: no CPU list at all, cpuinfo already said why */
 		warn(s, "cpu", "sys", "devices/system/cpu", err);
+	/* Not knowing the cores (no topology, no x86 cpuinfo) is an answer, not a failure. */
+	err = cpu_topology__read(sys_fd, s->have & HOST_HAVE_CPUINFO ? &s->cpuinfo : NULL,
+				 &s->topology);
+	if (err)
+		goto err_free;
 
 	TRY(meminfo__read(proc_fd, &s->mem), HOST_HAVE_MEMINFO, "memory", "proc", "meminfo");
 	TRY(loadavg__read(proc_fd, &s->load), HOST_HAVE_LOADAVG, "load", "proc", "loadavg");
@@ -463,6 +468,12 @@ static int net_is_up(const struct netdev_if *ifp)
 	return 0;
 }
 
+/* Where the disk counters came from: /proc/diskstats, or sysfs in its stead. */
+static const char *disk_source_name(const struct diskstats *ds)
+{
+	return ds->source == DISKSTATS_SRC_SYSFS ? "sysfs" : "diskstats";
+}
+
 /* Disks worth a line: whole devices; partitions are in them already. */
 static bool disk_listed(const struct disk_stats *d)
 {
@@ -556,6 +567,15 @@ static void json_cpu(struct json_writer *w, const struct host_sample *s,
 
 	json__begin_object(w, "cpu");
 	json__u64(w, "count", cpu_count(s));
+	/* 0 is "unknown", never a count: null. */
+	if (s->topology.physical_cores)
+		json__u64(w, "physical_cores", s->topology.physical_cores);
+	else
+		json__null(w, "physical_cores");
+	if (s->topology.sockets)
+		json__u64(w, "sockets", s->topology.sockets);
+	else
+		json__null(w, "sockets");
 	json_str_or_null(w, "vendor", ci ? ci->vendor_id : NULL);
 	if (ci && ci->vendor_id[0]) { /* x86: family and model are numbers there */
 		json__u64(w, "family", ci->family);
@@ -724,6 +744,11 @@ static void json_net(struct json_writer *w, const struct host_sample *s,
 			json__i64(w, "speed_mbps", ifp->st.speed_mbps);
 		else
 			json__null(w, "speed_mbps");
+		/* "unknown" is the kernel's own answer; null means sysfs was not read. */
+		if (ifp->has_state)
+			json__string(w, "duplex", netdev__duplex_name(ifp->st.duplex));
+		else
+			json__null(w, "duplex");
 		json_addrs(w, s, ifp->name, AF_INET, "ipv4");
 		json_addrs(w, s, ifp->name, AF_INET6, "ipv6");
 		json__end_object(w);
@@ -779,12 +804,14 @@ static void json_disks(struct json_writer *w, const struct host_sample *s,
 
 	if (!(s->have & HOST_HAVE_DISKS)) {
 		json__null(w, "disk_total");
+		json__null(w, "disk_source");
 		return;
 	}
 	json__begin_object(w, "disk_total");
 	json_disk_counters(w, &s->disks.total);
 	json_disk_rates(w, r ? &r->disk_total : NULL, false);
 	json__end_object(w);
+	json__string(w, "disk_source", disk_source_name(&s->disks));
 }
 
 static void json_filesystems(struct json_writer *w, const struct host_sample *s)
@@ -1014,6 +1041,12 @@ static void text_cpu(FILE *f, const struct host_sample *s, const struct host_rat
 
 	text_label(f, "cpu", NULL);
 	fprintf(f, "%zu online", cpu_count(s));
+	if (s->topology.physical_cores)
+		fprintf(f, ", %u core%s", s->topology.physical_cores,
+			s->topology.physical_cores == 1 ? "" : "s");
+	if (s->topology.sockets)
+		fprintf(f, ", %u socket%s", s->topology.sockets,
+			s->topology.sockets == 1 ? "" : "s");
 	if (ci && ci->model_name[0]) {
 		fputs(", ", f);
 		text__escape(f, ci->model_name, strlen(ci->model_name));
@@ -1132,6 +1165,8 @@ static void text_net(FILE *f, const struct host_sample *s, const struct host_rat
 			fprintf(f, ", mtu %u", ifp->st.mtu_bytes);
 			if (ifp->st.speed_mbps > 0)
 				fprintf(f, ", %lld Mb/s", ifp->st.speed_mbps);
+			if (ifp->st.duplex != NETDEV_DUPLEX_UNKNOWN)
+				fprintf(f, ", %s duplex", netdev__duplex_name(ifp->st.duplex));
 		}
 		fprintf(f, "; rx %s, tx %s",
 			report__bytes(b[0], sizeof(b[0]), ifp->c.rx_bytes),
@@ -1177,13 +1212,22 @@ static void text_disk_figures(FILE *f, const struct disk_stats *d,
 	fputc('\n', f);
 }
 
-static void text_disks(FILE *f, const struct host_sample *s, const struct host_rates *r)
+static void text_disks(FILE *f, const struct host_sample *s, const struct host_rates *r,
+		       const char *proc_root, const char *sys_root)
 {
 	size_t idle = 0;
 	char b[4][32];
 
 	if (!(s->have & HOST_HAVE_DISKS))
 		return;
+	if (s->disks.source == DISKSTATS_SRC_SYSFS) {
+		text_label(f, "disks", NULL);
+		fputs("from ", f);
+		text__escape(f, sys_root, strlen(sys_root));
+		fputs("/block/*/stat: ", f);
+		text__escape(f, proc_root, strlen(proc_root));
+		fprintf(f, "/diskstats: %s\n", strerror(-s->disks.proc_err));
+	}
 	for (size_t i = 0; i < s->disks.nr; i++) {
 		const struct disk_stats *d = &s->disks.disks[i];
 
@@ -1284,7 +1328,7 @@ int host__write_text(FILE *f, const struct host_sample *s, const struct host_rat
 	text_memory(f, s, rates);
 	text_load(f, s);
 	text_net(f, s, rates);
-	text_disks(f, s, rates);
+	text_disks(f, s, rates, proc_root, sys_root);
 	text_sensors(f, s);
 	text_processes(f, s);
 	text_sockets(f, s);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * /proc/cpuinfo (what each online CPU is) and cpufreq (how fast it runs).
+ * /proc/cpuinfo (what each online CPU is), cpufreq (how fast it runs) and
+ * the CPU topology (how many cores and sockets the online CPUs make).
  *
  * cpuinfo is free-form and per-architecture: x86 has vendor_id, cpu family,
  * model, model name, cpu MHz, bogomips; arm64 has BogoMIPS, CPU implementer
@@ -26,6 +27,9 @@ struct cpuinfo_cpu {
 	__u32 part;		/* "CPU part" (arm, arm64), e.g. 0xd0c */
 	__u64 cpu_khz;		/* "cpu MHz" (x86) or "clock" (powerpc), in kHz */
 	double bogomips;	/* "bogomips" / "BogoMIPS" */
+	__u32 physical_id;	/* "physical id" (x86): its package, when has_physical_id */
+	__u32 cpu_cores;	/* "cpu cores" (x86): cores in that package; 0 if absent */
+	bool has_physical_id;
 	char vendor_id[CPUINFO_STR_MAX];
 	char model_name[CPUINFO_STR_MAX];
 };
@@ -85,7 +89,8 @@ struct cpufreq {
 
 /*
  * Per-CPU frequency of every online CPU (devices/system/cpu/online under
- * @sys_dirfd, a /sys root; or @ci's CPUs when that file is missing). Each
+ * @sys_dirfd, a /sys root; without that file, the cpuN directories whose
+ * online file does not say 0; without those, @ci's CPUs). Each
  * CPU takes the first source that has it: its cpufreq policy, its cpuN/cpufreq
  * directory, then @ci's MHz (@ci may be NULL). A machine without cpufreq is a
  * normal result, not an error. Returns 0, -ENOENT when no CPU list is
@@ -95,5 +100,34 @@ int cpufreq__read(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *out);
 
 /* NULL-safe and idempotent. */
 void cpufreq__free(struct cpufreq *f);
+
+enum cpu_topology_source {
+	CPU_TOPOLOGY_SRC_NONE,	  /* not known: the count is 0 */
+	CPU_TOPOLOGY_SRC_SYSFS,	  /* devices/system/cpu/cpuN/topology */
+	CPU_TOPOLOGY_SRC_CPUINFO, /* cpuinfo's "physical id" and "cpu cores" (x86) */
+};
+
+struct cpu_topology {
+	__u32 online_cpus;    /* the CPUs counted over; 0 when no list was found */
+	__u32 physical_cores; /* 0: unknown */
+	__u32 sockets;	      /* 0: unknown */
+	enum cpu_topology_source cores_source;
+	enum cpu_topology_source sockets_source;
+};
+
+/*
+ * Physical cores and sockets of the online CPUs, found as cpufreq__read()
+ * finds them (cpu0 has no online file: it is online).
+ *
+ * Cores: the distinct sets in each online CPU's topology/core_cpus_list, or
+ * thread_siblings_list on kernels before 5.3. Sockets: the distinct
+ * topology/physical_package_id values. If any online CPU lacks its file (no
+ * topology directory: old or virtual platforms) or holds no valid value (a
+ * package id of -1), sysfs does not know, and x86 cpuinfo is asked: "cpu
+ * cores" summed over the distinct "physical id"s (which count a package's
+ * cores whether online or not), and the number of those ids. @ci may be NULL.
+ * Unknown stays 0: not an error. Returns 0 or -ENOMEM.
+ */
+int cpu_topology__read(int sys_dirfd, const struct cpuinfo *ci, struct cpu_topology *out);
 
 #endif

@@ -8,9 +8,11 @@
 /*
  * Block device I/O counters from /proc/diskstats, with each device classified
  * as a whole disk or a partition from sysfs so that host totals count every
- * I/O once. Counters are the kernel's, since boot; they wrap at the width of
- * an unsigned long, and byte figures (sectors x 512) wrap with them, so
- * deltas taken modulo 2^64 stay right.
+ * I/O once; or, where /proc/diskstats cannot be read, from the same counters
+ * in each device's /sys/block/<disk>[/<partition>]/stat. Counters are the
+ * kernel's, since boot; they wrap at the width of an unsigned long, and byte
+ * figures (sectors x 512) wrap with them, so deltas taken modulo 2^64 stay
+ * right.
  */
 
 /* DISK_NAME_LEN in include/linux/blkdev.h, with its NUL. */
@@ -20,7 +22,11 @@
 /* The kernel always counts in 512-byte sectors here, whatever the device's sector size. */
 #define DISKSTATS_SECTOR_BYTES 512
 
-/* Line layouts, by the number of fields including major, minor and name. */
+/*
+ * Line layouts, by the number of fields including major, minor and name. A
+ * sysfs stat file has the same counters without those three: 4, 11, 15 or
+ * 17 fields, and its device gets the layout of the matching line.
+ */
 enum diskstats_layout {
 	DISKSTATS_LAYOUT_PART26 = 7,   /* 2.6 partitions: reads, sectors, writes, sectors */
 	DISKSTATS_LAYOUT_BASE = 14,    /* 2.6.25 .. 4.17 (and disks before) */
@@ -64,10 +70,21 @@ struct disk_stats {
 	__u64 flush_ms;	  /* (20) */
 };
 
+enum diskstats_source {
+	DISKSTATS_SRC_PROC,  /* /proc/diskstats */
+	DISKSTATS_SRC_SYSFS, /* /sys/block/<disk>/stat and <disk>/<partition>/stat */
+};
+
 struct diskstats {
 	struct disk_stats *disks; /* heap; diskstats__free() */
 	size_t nr;
-	size_t bad_lines; /* lines of no known layout, or cut short: skipped */
+	/*
+	 * Lines of no known layout, or cut short; with sysfs, stat files so,
+	 * or that could not be read: skipped.
+	 */
+	size_t bad_lines;
+	enum diskstats_source source;
+	int proc_err; /* with DISKSTATS_SRC_SYSFS: why /proc/diskstats was not used (-errno) */
 	/*
 	 * Sum over whole, non-stacked disks; its name is empty, its layout the
 	 * smallest among them (fields past it are 0 for some disks).
@@ -88,7 +105,30 @@ int diskstats__parse(const char *buf, size_t len, struct diskstats *ds);
  */
 void diskstats__classify(struct diskstats *ds, int sys_dirfd);
 
-/* Parse + classify, from "diskstats" under @proc_dirfd. */
+/*
+ * The counters of one sysfs stat file (@len bytes, one line) into @d: its
+ * layout and counters; name, major, minor and kind are left 0. Returns 0 or
+ * -EPROTO for a field count of no known layout or a bad number.
+ */
+int diskstats__parse_stat(const char *buf, size_t len, struct disk_stats *d);
+
+/*
+ * Every device under block/ of the sys root @sys_dirfd: each entry is a whole
+ * disk (stacked if its slaves/ has entries), and each subdirectory of it
+ * named after it with a stat file is a partition. Names are diskstats' ('!'
+ * back to '/'); devices are sorted by major, minor and name, and ds->total is
+ * computed as diskstats__classify() does. A device that went away while it
+ * was read is left out; a stat file of no known layout is a bad line.
+ * Returns 0, -errno when block/ cannot be opened, -ENOMEM, -E2BIG.
+ */
+int diskstats__read_sysfs(int sys_dirfd, struct diskstats *ds);
+
+/*
+ * Parse + classify, from "diskstats" under @proc_dirfd. When that file cannot
+ * be read and @sys_dirfd >= 0, falls back to diskstats__read_sysfs() (as
+ * psutil does), with ds->source and ds->proc_err saying so. When both fail,
+ * returns the /proc error (or -ENOMEM).
+ */
 int diskstats__read(int proc_dirfd, int sys_dirfd, struct diskstats *ds);
 
 /* Frees the device array; @ds may be NULL; @ds is left empty and reusable. */

@@ -46,12 +46,20 @@ enum netdev_operstate {
 	NETDEV_OPER_UP,
 };
 
+/* class/net/<if>/duplex, as ethtool negotiated it. */
+enum netdev_duplex {
+	NETDEV_DUPLEX_UNKNOWN = 0, /* "unknown", or unreadable: down link, lo, bridges, tun */
+	NETDEV_DUPLEX_HALF,
+	NETDEV_DUPLEX_FULL,
+};
+
 /* Per-interface state from a sys root; -1 marks a value the kernel would not give. */
 struct netdev_state {
 	int ifindex;	  /* > 0; identifies this incarnation of the name */
 	int type;	  /* ARPHRD_*: 1 ether, 772 loopback, 65534 none (wireguard, tun) */
 	int carrier;	  /* 1, 0, or -1: the read fails with EINVAL while the link is down */
 	long long speed_mbps; /* -1: unknown (down link, virtual interface, "-1" from the driver) */
+	enum netdev_duplex duplex;
 	unsigned int mtu_bytes;
 	enum netdev_operstate operstate;
 };
@@ -83,12 +91,22 @@ int netdev__parse(const char *buf, struct netdev_table *t);
 int netdev__read(int proc_fd, int sys_fd, struct netdev_table *t);
 
 /*
- * Reads class/net/@name/{ifindex,type,mtu,operstate,carrier,speed}. ifindex,
- * type and mtu must be readable (-errno otherwise: the interface is gone);
- * carrier and speed fail on down links and virtual devices by design, so a
- * failure there is "unknown", not an error.
+ * Reads class/net/@name/{ifindex,type,mtu,operstate,carrier,speed,duplex}.
+ * ifindex, type and mtu must be readable (-errno otherwise: the interface is
+ * gone); carrier, speed and duplex fail on down links and virtual devices by
+ * design, so a failure there is "unknown", not an error.
  */
 int netdev__read_state(int sys_fd, const char *name, struct netdev_state *st);
+
+/*
+ * The text of a duplex attribute, newline already stripped: "full" and
+ * "half" exactly; anything else ("unknown", a later kernel's word) is
+ * NETDEV_DUPLEX_UNKNOWN.
+ */
+enum netdev_duplex netdev__parse_duplex(const char *s);
+
+/* "full", "half" or "unknown", as the kernel spells them. */
+const char *netdev__duplex_name(enum netdev_duplex d);
 
 /* Frees the table's array; NULL-safe, and the table is left empty. */
 void netdev_table__free(struct netdev_table *t);

@@ -79,6 +79,7 @@ struct host_sample {
 	struct proc_stat stat;
 	struct cpuinfo cpuinfo;
 	struct cpufreq cpufreq;
+	struct cpu_topology topology; /* physical cores and sockets; 0 where unknown */
 	struct meminfo mem;
 	struct loadavg load;
 	struct uptime uptime;

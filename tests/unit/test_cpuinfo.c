@@ -149,6 +149,8 @@ struct field_case {
 	double bogomips;
 	__u32 family, model, implementer;
 	const char *model_name;
+	bool has_physical_id;
+	__u32 physical_id, cpu_cores;
 };
 
 #define F(n) .name = n, .buf
@@ -180,6 +182,12 @@ static const struct field_case field_cases[] = {
 	{ F("a blank line ends the block") = "processor : 0\ncpu family : 6\n \t\ncpu family : 9\n",
 	  .family = 6 },
 	{ F("CR is part of the value") = "processor : 0\ncpu family : 23\r\n" },
+	{ F("physical id and cpu cores") = "processor : 0\nphysical id\t: 1\ncpu cores\t: 12\n",
+	  .has_physical_id = true, .physical_id = 1, .cpu_cores = 12 },
+	{ F("physical id 0 is an id") = "processor : 0\nphysical id : 0\n", .has_physical_id = true },
+	{ F("physical id not a number") = "processor : 0\nphysical id : -1\ncpu cores : x\n" },
+	{ F("physical id empty") = "processor : 0\nphysical id :\n" },
+	{ F("physical id too big") = "processor : 0\nphysical id : 4294967296\n" },
 };
 
 static void test_field_table(void **state)
@@ -202,10 +210,14 @@ static void test_field_table(void **state)
 		if (g->cpu_khz != c->cpu_khz || g->bogomips != c->bogomips ||
 		    g->family != c->family || g->model != c->model ||
 		    g->implementer != c->implementer ||
-		    strcmp(g->model_name, c->model_name ? c->model_name : ""))
-			fail_msg("%s: khz %llu bogomips %f family %u model %u impl %#x name '%s'",
+		    strcmp(g->model_name, c->model_name ? c->model_name : "") ||
+		    g->has_physical_id != c->has_physical_id ||
+		    g->physical_id != c->physical_id || g->cpu_cores != c->cpu_cores)
+			fail_msg("%s: khz %llu bogomips %f family %u model %u impl %#x name '%s' "
+				 "physical id %d:%u cores %u",
 				 c->name, (unsigned long long)g->cpu_khz, g->bogomips, g->family,
-				 g->model, g->implementer, g->model_name);
+				 g->model, g->implementer, g->model_name, g->has_physical_id,
+				 g->physical_id, g->cpu_cores);
 		cpuinfo__free(&ci);
 	}
 	cpuinfo__free(NULL);
@@ -402,6 +414,97 @@ static void test_cpufreq_table(void **state)
 
 /* ------------------------------------------------------------------------ */
 
+struct topo_case {
+	const char *name;
+	const char *sys;     /* NULL: no sys root */
+	const char *cpuinfo; /* NULL: no cpuinfo */
+	__u32 online_cpus;
+	__u32 cores;
+	enum cpu_topology_source cores_source;
+	__u32 sockets;
+	enum cpu_topology_source sockets_source;
+};
+
+#define SYSFS CPU_TOPOLOGY_SRC_SYSFS
+#define CPUINFO CPU_TOPOLOGY_SRC_CPUINFO
+#define NONE CPU_TOPOLOGY_SRC_NONE
+
+/* See tests/fixtures/cpu/README. */
+static const struct topo_case topo_cases[] = {
+	/* 0,2 and 1,3 share cores; cpu3 has only thread_siblings_list; cpu4 offline. */
+	{ "HT, an offline CPU, an old list name", "topo-ht", NULL, 4, 2, SYSFS, 1, SYSFS },
+	{ "sysfs wins over cpuinfo", "topo-ht", "x86-2socket", 4, 2, SYSFS, 1, SYSFS },
+	/* No online list: cpu0 (no online file) and cpu1; cpu2's online file says 0. */
+	{ "cpuN/online only", "topo-old", NULL, 2, 1, SYSFS, 1, SYSFS },
+	/* physical_package_id -1: sockets unknown unless cpuinfo says. */
+	{ "no package id (arm64)", "topo-nopkg", "arm64", 4, 4, SYSFS, 0, NONE },
+	{ "no package id, x86 cpuinfo", "topo-nopkg", "x86-2cpu", 4, 4, SYSFS, 1, CPUINFO },
+	/* One CPU's core list is empty: cores from cpuinfo, sockets still from sysfs. */
+	{ "empty core list", "topo-bad", "x86-2cpu", 2, 2, CPUINFO, 1, SYSFS },
+	{ "empty core list, no cpuinfo", "topo-bad", NULL, 2, 0, NONE, 1, SYSFS },
+	/* An online list but no cpuN/topology at all. */
+	{ "no topology: cpuinfo", "no-cpufreq", "x86-2cpu", 2, 2, CPUINFO, 1, CPUINFO },
+	{ "no topology, arm64 cpuinfo", "no-cpufreq", "arm64", 2, 0, NONE, 0, NONE },
+	{ "no topology, no cpuinfo", "no-cpufreq", NULL, 2, 0, NONE, 0, NONE },
+	/* No online list and no cpuN: cpuinfo's CPUs; 2 sockets x 2 cores x 2 threads. */
+	{ "two sockets from cpuinfo", "no-online", "x86-2socket", 8, 4, CPUINFO, 2, CPUINFO },
+	{ "no sys root", NULL, "x86-2socket", 8, 4, CPUINFO, 2, CPUINFO },
+	{ "a CPU without physical id", NULL, "x86-partial", 2, 0, NONE, 0, NONE },
+	{ "physical id, no cpu cores", NULL, "x86-nocores", 2, 0, NONE, 1, CPUINFO },
+	{ "nothing", NULL, NULL, 0, 0, NONE, 0, NONE },
+	{ "nothing in sys", "no-online", NULL, 0, 0, NONE, 0, NONE },
+};
+
+#undef SYSFS
+#undef CPUINFO
+#undef NONE
+
+static void test_topology_table(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(topo_cases); i++) {
+		const struct topo_case *c = &topo_cases[i];
+		struct cpu_topology t;
+		struct cpuinfo ci;
+		int fd = c->sys ? open_fixture(SYS_FIXTURES, c->sys) : -1;
+		int err;
+
+		if (c->cpuinfo)
+			assert_int_equal(read_cpuinfo(c->cpuinfo, &ci), 0);
+		memset(&t, 0xa5, sizeof(t));
+		err = cpu_topology__read(fd, c->cpuinfo ? &ci : NULL, &t);
+		if (fd >= 0)
+			close(fd);
+		if (c->cpuinfo)
+			cpuinfo__free(&ci);
+		if (err)
+			fail_msg("%s: err %d", c->name, err);
+		if (t.online_cpus != c->online_cpus || t.physical_cores != c->cores ||
+		    t.cores_source != c->cores_source || t.sockets != c->sockets ||
+		    t.sockets_source != c->sockets_source)
+			fail_msg("%s: %u online, %u cores (source %d), %u sockets (source %d); "
+				 "want %u, %u (%d), %u (%d)",
+				 c->name, t.online_cpus, t.physical_cores, t.cores_source, t.sockets,
+				 t.sockets_source, c->online_cpus, c->cores, c->cores_source,
+				 c->sockets, c->sockets_source);
+	}
+}
+
+/* The online list the topology uses is cpufreq's too: the cpuN fallback applies there. */
+static void test_cpufreq_cpu_dirs(void **state)
+{
+	int fd = open_fixture(SYS_FIXTURES, "topo-old");
+	struct cpufreq f;
+
+	assert_int_equal(cpufreq__read(fd, NULL, &f), 0);
+	close(fd);
+	assert_int_equal(f.nr_cpus, 2);
+	assert_int_equal(f.cpus[0].cpu, 0);
+	assert_int_equal(f.cpus[1].cpu, 1);
+	cpufreq__free(&f);
+}
+
+/* ------------------------------------------------------------------------ */
+
 static bool has_policy_dirs(void)
 {
 	DIR *d = opendir("/sys/devices/system/cpu/cpufreq");
@@ -472,6 +575,43 @@ static void test_live(void **state)
 	close(sysfd);
 }
 
+/*
+ * This machine: at least one core, no more cores than online CPUs, at least
+ * one socket and no more sockets than cores, counted over the online CPUs.
+ * On x86, cpuinfo's "physical id" is the package id sysfs gives, so both
+ * count the same sockets.
+ */
+static void test_topology_live(void **state)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	int procfd = util__open_dir("/proc"), sysfd = util__open_dir("/sys");
+	struct cpu_topology t, from_cpuinfo;
+	struct cpuinfo ci;
+
+	assert_true(procfd >= 0 && sysfd >= 0);
+	assert_int_equal(cpuinfo__read(procfd, &ci), 0);
+	assert_int_equal(cpu_topology__read(sysfd, &ci, &t), 0);
+	assert_int_equal(t.online_cpus, online);
+	if (t.physical_cores < 1 || t.physical_cores > online)
+		fail_msg("%u physical cores for %ld online CPUs", t.physical_cores, online);
+	if (t.sockets < 1 || t.sockets > t.physical_cores)
+		fail_msg("%u sockets for %u cores", t.sockets, t.physical_cores);
+	/* This VM has a topology directory for every CPU. */
+	if (faccessat(sysfd, "devices/system/cpu/cpu0/topology", F_OK, 0) == 0) {
+		assert_int_equal(t.cores_source, CPU_TOPOLOGY_SRC_SYSFS);
+		assert_int_equal(t.sockets_source, CPU_TOPOLOGY_SRC_SYSFS);
+	}
+	assert_int_equal(cpu_topology__read(-1, &ci, &from_cpuinfo), 0);
+#if defined(__x86_64__) || defined(__i386__)
+	assert_int_equal(from_cpuinfo.sockets_source, CPU_TOPOLOGY_SRC_CPUINFO);
+	assert_int_equal(from_cpuinfo.sockets, t.sockets);
+	assert_true(from_cpuinfo.physical_cores >= 1);
+#endif
+	cpuinfo__free(&ci);
+	close(procfd);
+	close(sysfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,7 +620,10 @@ int main(void)
 		cmocka_unit_test(test_processor_lines),
 		cmocka_unit_test(test_cpulist_table),
 		cmocka_unit_test(test_cpufreq_table),
+		cmocka_unit_test(test_topology_table),
+		cmocka_unit_test(test_cpufreq_cpu_dirs),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_topology_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

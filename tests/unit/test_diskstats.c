@@ -126,10 +126,27 @@ static const struct disk_row rows_malformed[] = {
     ROW("sdi", 8, 112, UNKNOWN, 0, 14, UINT64_MAX, 0, 36028797018963968ULL),
 };
 
+/*
+ * See disk/README: sorted by major, minor and name; sdg and the 31-character
+ * name have no readable dev, so 0:0. Bad: sdb, sdc, sdf, sdh, the 32-character
+ * name. Skipped as gone: sdd and sda3 (no stat).
+ */
+static const struct disk_row rows_sysfs_ugly[] = {
+    ROW("sdg", 0, 0, WHOLE, 0, 14, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5),
+    ROW("this-name-is-31-characters-long", 0, 0, WHOLE, 0, 14, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),
+    ROW("sda", 8, 0, WHOLE, 0, 18, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140,
+	150),
+    ROW("sda1", 8, 1, PARTITION, 0, 18, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+    ROW("sda2", 8, 2, PARTITION, 0, 18, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2),
+    ROW("sde", 8, 64, WHOLE, 0, 14, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),
+    ROW("md0", 9, 0, WHOLE, 1, 14, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7),
+    ROW("nvme0n1", 259, 0, WHOLE, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17),
+};
+
 struct disk_case {
 	const char *name;
-	const char *proc;
-	const char *sys; /* NULL: no sysfs at all */
+	const char *proc; /* NULL: read @sys's block/<disk>/stat files instead */
+	const char *sys;  /* NULL: no sysfs at all */
 	const struct disk_row *rows;
 	size_t nr;
 	size_t bad_lines;
@@ -154,6 +171,16 @@ static const struct disk_case disk_cases[] = {
     {"malformed lines", "proc-malformed", "sys", ROWS(rows_malformed), 7,
      ROW("", 0, 0, WHOLE, 0, 20, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34)},
     {"empty file", "proc-empty", "sys", NULL, 0, 0, ROW("", 0, 0, WHOLE, 0, 0, 0)},
+    /* The same devices from sysfs alone: the same counters, kinds and totals. */
+    {"sysfs 5.5+", NULL, "sys-stat", ROWS(rows_5_5), 0,
+     ROW("", 0, 0, WHOLE, 0, 20, 818592, 116944, 10641636, 272866, 545729, 163722, 15553158, 409298,
+	 7, 204650, 818592, 16375, 9099, 245576105, 20468, 27291, 13647)},
+    {"sysfs 2.6.18, 4-field partitions", NULL, "sys-2.6.18", ROWS(rows_2_6_18), 0,
+     ROW("", 0, 0, WHOLE, 0, 14, 141811, 20265, 1843423, 47275, 94542, 28369, 2694229, 70909, 16,
+	 35458, 141811, 0, 0, 0, 0, 0, 0)},
+    {"sysfs, ugly", NULL, "sys-stat-ugly", ROWS(rows_sysfs_ugly), 5,
+     ROW("", 0, 0, WHOLE, 0, 14, 18, 31, 44, 57, 70, 83, 96, 109, 122, 135, 148, 132, 143, 154, 165,
+	 16, 17)},
 };
 
 static const char *const field_names[17] = {
@@ -203,6 +230,38 @@ static int open_fixture(const char *dir)
 	return util__open_dir(path);
 }
 
+/*
+ * sysfs lists no device it does not have (proc-5.5's sdz, unknown there) and
+ * sorts by major:minor: look the rows up by name, and check the order apart.
+ */
+static void check_sysfs_rows(const struct disk_case *c, const struct diskstats *ds)
+{
+	size_t want_nr = 0;
+
+	for (size_t j = 0; j < c->nr; j++) {
+		const struct disk_row *w = &c->rows[j];
+		const struct disk_stats *d = diskstats__find(ds, w->name);
+
+		if (w->kind == DISK_KIND_UNKNOWN) {
+			if (d)
+				fail_msg("%s: %s is listed", c->name, w->name);
+			continue;
+		}
+		want_nr++;
+		if (!d)
+			fail_msg("%s: no %s", c->name, w->name);
+		check_row(c->name, d, w);
+	}
+	if (ds->nr != want_nr)
+		fail_msg("%s: %zu devices, want %zu", c->name, ds->nr, want_nr);
+	for (size_t j = 1; j < ds->nr; j++) {
+		const struct disk_stats *a = &ds->disks[j - 1], *b = &ds->disks[j];
+
+		if (a->major > b->major || (a->major == b->major && a->minor > b->minor))
+			fail_msg("%s: %s before %s", c->name, a->name, b->name);
+	}
+}
+
 static void test_layout_table(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(disk_cases); i++) {
@@ -211,19 +270,162 @@ static void test_layout_table(void **state)
 		struct diskstats ds;
 		char what[128];
 
-		assert_true(proc_fd >= 0);
+		assert_true(!c->proc || proc_fd >= 0);
 		assert_true(!c->sys || sys_fd >= 0);
-		assert_int_equal(diskstats__read(proc_fd, sys_fd, &ds), 0);
+		if (c->proc)
+			assert_int_equal(diskstats__read(proc_fd, sys_fd, &ds), 0);
+		else
+			assert_int_equal(diskstats__read_sysfs(sys_fd, &ds), 0);
+		if (proc_fd >= 0)
+			close(proc_fd);
+		if (sys_fd >= 0)
+			close(sys_fd);
+		assert_int_equal(ds.source, c->proc ? DISKSTATS_SRC_PROC : DISKSTATS_SRC_SYSFS);
+		assert_int_equal(ds.proc_err, 0);
+		if (ds.bad_lines != c->bad_lines)
+			fail_msg("%s: %zu bad lines, want %zu", c->name, ds.bad_lines,
+				 c->bad_lines);
+		if (c->proc) {
+			if (ds.nr != c->nr)
+				fail_msg("%s: %zu devices, want %zu", c->name, ds.nr, c->nr);
+			for (size_t j = 0; j < c->nr; j++)
+				check_row(c->name, &ds.disks[j], &c->rows[j]);
+		} else {
+			check_sysfs_rows(c, &ds);
+		}
+		snprintf(what, sizeof(what), "%s total", c->name);
+		check_row(what, &ds.total, &c->total);
+		diskstats__free(&ds);
+	}
+}
+
+/* One stat file's text, as diskstats__parse_stat() takes it. */
+struct stat_case {
+	const char *name;
+	const char *text;
+	int err;
+	__u32 layout;
+	__u64 reads, read_sectors, writes, write_sectors, busy_ms, discards, flush_ms;
+};
+
+#define BAD(n, t) { .name = n, .text = t, .err = -EPROTO }
+
+static const struct stat_case stat_cases[] = {
+	{ "11 fields, as printed", "       1        2        3        4        5        6        7"
+				   "        8        9       10       11\n",
+	  0, 14, 1, 3, 5, 7, 10, 0, 0 },
+	{ "15 fields", "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n", 0, 18, 1, 3, 5, 7, 10, 12, 0 },
+	{ "17 fields", "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n", 0, 20, 1, 3, 5, 7, 10, 12,
+	  17 },
+	{ "19 fields: a later kernel's extra two ignored",
+	  "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19\n", 0, 20, 1, 3, 5, 7, 10, 12, 17 },
+	{ "40 fields", "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 x x x x x x x x x x x x x x x x"
+		       " x x x x x x x\n",
+	  0, 20, 1, 3, 5, 7, 10, 12, 17 },
+	/* 2.6 partitions: reads, sectors read, writes, sectors written. */
+	{ "4 fields", "    7105    92365     4736   134995\n", 0, 7, 7105, 92365, 4736, 134995, 0,
+	  0, 0 },
+	{ "no final newline", "1 2 3 4 5 6 7 8 9 10 11", 0, 14, 1, 3, 5, 7, 10, 0, 0 },
+	{ "tabs", "1\t2\t3\t4 5 6 7 8 9 10 11\n", 0, 14, 1, 3, 5, 7, 10, 0, 0 },
+	{ "largest u64", "18446744073709551615 2 3 4 5 6 7 8 9 10 11\n", 0, 14, UINT64_MAX, 3, 5, 7,
+	  10, 0, 0 },
+	BAD("empty", ""),
+	BAD("newline only", "\n"),
+	BAD("blanks only", "        \n"),
+	BAD("5 fields", "1 2 3 4 5\n"),
+	BAD("12 fields", "1 2 3 4 5 6 7 8 9 10 11 12\n"),
+	BAD("16 fields", "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"),
+	BAD("two lines", "1 2 3 4 5 6 7 8 9 10 11\n1 2 3 4 5 6 7 8 9 10 11\n"),
+	BAD("a blank line after", "1 2 3 4 5 6 7 8 9 10 11\n\n"),
+	BAD("a letter", "1 2 x 4 5 6 7 8 9 10 11\n"),
+	BAD("negative", "-1 2 3 4 5 6 7 8 9 10 11\n"),
+	BAD("2^64", "18446744073709551616 2 3 4 5 6 7 8 9 10 11\n"),
+	BAD("CRLF", "1 2 3 4 5 6 7 8 9 10 11\r\n"),
+	BAD("a NUL", "1 2 3 4 5 6 7 8 9 10 1\0\n"),
+};
+
+static void test_stat_table(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(stat_cases); i++) {
+		const struct stat_case *c = &stat_cases[i];
+		/* The NUL case is one byte longer than strlen() says. */
+		size_t len = strlen(c->text) + (strstr(c->name, "NUL") ? 2 : 0);
+		char *copy = malloc(len ? len : 1);
+		struct disk_stats d;
+		int err;
+
+		assert_non_null(copy);
+		memcpy(copy, c->text, len); /* no NUL after it: ASan sees any over-read */
+		memset(&d, 0xa5, sizeof(d));
+		err = diskstats__parse_stat(copy, len, &d);
+		free(copy);
+		if (err != c->err)
+			fail_msg("%s: err %d, want %d", c->name, err, c->err);
+		if (err)
+			continue;
+		if (d.layout != c->layout || d.reads != c->reads ||
+		    d.read_sectors != c->read_sectors || d.writes != c->writes ||
+		    d.write_sectors != c->write_sectors || d.busy_ms != c->busy_ms ||
+		    d.discards != c->discards || d.flush_ms != c->flush_ms)
+			fail_msg("%s: layout %u reads %llu/%llu writes %llu/%llu busy %llu "
+				 "discards %llu flush_ms %llu",
+				 c->name, d.layout, (unsigned long long)d.reads,
+				 (unsigned long long)d.read_sectors, (unsigned long long)d.writes,
+				 (unsigned long long)d.write_sectors, (unsigned long long)d.busy_ms,
+				 (unsigned long long)d.discards, (unsigned long long)d.flush_ms);
+		/* What the caller fills in is cleared, not left as it was. */
+		if (d.name[0] || d.major || d.minor || d.kind != DISK_KIND_UNKNOWN || d.stacked)
+			fail_msg("%s: name, dev or kind not cleared", c->name);
+		if (d.read_bytes != c->read_sectors * 512 || d.write_bytes != c->write_sectors * 512)
+			fail_msg("%s: bytes are not sectors x 512", c->name);
+	}
+}
+
+/* When /proc/diskstats cannot be read, sysfs stands in; its error is kept. */
+static void test_fallback(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *proc, *sys;
+		int err;
+		enum diskstats_source source;
+		int proc_err;
+	} cases[] = {
+		{ "proc readable: sysfs unused", "proc-5.5", "sys-stat", 0, DISKSTATS_SRC_PROC, 0 },
+		{ "no diskstats", "mounts", "sys-stat", 0, DISKSTATS_SRC_SYSFS, -ENOENT },
+		{ "unreadable diskstats", "proc-unreadable", "sys-stat", 0, DISKSTATS_SRC_SYSFS,
+		  -EISDIR },
+		/* Nothing to fall back on: the /proc error, which names the first cause. */
+		{ "no sys root", "mounts", NULL, -ENOENT, DISKSTATS_SRC_PROC, 0 },
+		{ "sys root without block/", "proc-unreadable", "mounts", -EISDIR,
+		  DISKSTATS_SRC_PROC, 0 },
+	};
+	const __u64 total_reads = 818592, total_write_sectors = 15553158; /* proc-5.5's */
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int proc_fd = open_fixture(cases[i].proc), sys_fd = open_fixture(cases[i].sys);
+		struct diskstats ds;
+		int err;
+
+		assert_true(proc_fd >= 0);
+		err = diskstats__read(proc_fd, sys_fd, &ds);
 		close(proc_fd);
 		if (sys_fd >= 0)
 			close(sys_fd);
-		if (ds.nr != c->nr || ds.bad_lines != c->bad_lines)
-			fail_msg("%s: %zu devices, %zu bad lines; want %zu, %zu", c->name, ds.nr,
-				 ds.bad_lines, c->nr, c->bad_lines);
-		for (size_t j = 0; j < c->nr; j++)
-			check_row(c->name, &ds.disks[j], &c->rows[j]);
-		snprintf(what, sizeof(what), "%s total", c->name);
-		check_row(what, &ds.total, &c->total);
+		if (err != cases[i].err)
+			fail_msg("%s: err %d, want %d", cases[i].name, err, cases[i].err);
+		if (err) {
+			assert_null(ds.disks);
+			assert_int_equal(ds.nr, 0);
+			continue;
+		}
+		if (ds.source != cases[i].source || ds.proc_err != cases[i].proc_err)
+			fail_msg("%s: source %d proc_err %d, want %d %d", cases[i].name, ds.source,
+				 ds.proc_err, cases[i].source, cases[i].proc_err);
+		assert_true(ds.total.reads == total_reads);
+		assert_true(ds.total.write_sectors == total_write_sectors);
+		/* The name diskstats prints for a cciss disk, not sysfs' '!': none here. */
+		assert_non_null(diskstats__find(&ds, "nvme0n1p2"));
 		diskstats__free(&ds);
 	}
 }
@@ -376,15 +578,103 @@ static void test_live(void **state)
 	diskstats__free(&ds);
 }
 
+/* The counters that only grow (in_flight is a gauge), for a back-to-back comparison. */
+static void counters_of(const struct disk_stats *d, __u64 out[16])
+{
+	const __u64 v[16] = {
+	    d->reads,	  d->reads_merged,    d->read_sectors, d->read_ms,	d->writes,
+	    d->writes_merged, d->write_sectors, d->write_ms,	  d->busy_ms,	d->weighted_ms,
+	    d->discards,  d->discards_merged, d->discard_sectors, d->discard_ms, d->flushes,
+	    d->flush_ms,
+	};
+
+	memcpy(out, v, sizeof(v));
+}
+
+/* @a <= @b <= @c, counter by counter: I/O may happen between the three reads. */
+static void check_between(const char *name, const struct disk_stats *a,
+			  const struct disk_stats *b, const struct disk_stats *c)
+{
+	__u64 va[16], vb[16], vc[16];
+
+	counters_of(a, va);
+	counters_of(b, vb);
+	counters_of(c, vc);
+	for (size_t i = 0; i < 16; i++)
+		if (va[i] > vb[i] || vb[i] > vc[i])
+			fail_msg("%s: counter %zu: /proc %llu, sysfs %llu, /proc again %llu", name,
+				 i, (unsigned long long)va[i], (unsigned long long)vb[i],
+				 (unsigned long long)vc[i]);
+}
+
+/*
+ * This machine: /proc/diskstats, then the sysfs stat files, then
+ * /proc/diskstats again. The same whole disks, of the same layout, each
+ * counter and the totals between the two /proc reads. diskstats skips
+ * partitions of size 0, sysfs does not: only proc's must all be in sysfs.
+ */
+static void test_live_sysfs_matches_proc(void **state)
+{
+	struct diskstats a, b, c;
+	int proc_fd = util__open_dir("/proc"), sys_fd = util__open_dir("/sys");
+	size_t whole_a = 0, whole_b = 0;
+
+	assert_true(proc_fd >= 0 && sys_fd >= 0);
+	assert_int_equal(diskstats__read(proc_fd, sys_fd, &a), 0);
+	assert_int_equal(diskstats__read_sysfs(sys_fd, &b), 0);
+	assert_int_equal(diskstats__read(proc_fd, sys_fd, &c), 0);
+	close(proc_fd);
+	close(sys_fd);
+	assert_int_equal(a.source, DISKSTATS_SRC_PROC);
+	assert_int_equal(b.source, DISKSTATS_SRC_SYSFS);
+	assert_int_equal(b.bad_lines, 0);
+	for (size_t i = 0; i < a.nr; i++) {
+		const struct disk_stats *da = &a.disks[i];
+		const struct disk_stats *db = diskstats__find(&b, da->name);
+		const struct disk_stats *dc = diskstats__find(&c, da->name);
+
+		if (!db || !dc)
+			fail_msg("%s is in /proc/diskstats but not in %s", da->name,
+				 db ? "the second read" : "sysfs");
+		if (db->kind != da->kind || db->stacked != da->stacked ||
+		    db->major != da->major || db->minor != da->minor || db->layout != da->layout)
+			fail_msg("%s: sysfs says kind %u stacked %u %u:%u layout %u, /proc %u %u "
+				 "%u:%u %u",
+				 da->name, db->kind, db->stacked, db->major, db->minor, db->layout,
+				 da->kind, da->stacked, da->major, da->minor, da->layout);
+		check_between(da->name, da, db, dc);
+		whole_a += da->kind == DISK_KIND_WHOLE;
+	}
+	for (size_t i = 0; i < b.nr; i++) {
+		const struct disk_stats *db = &b.disks[i];
+
+		if (db->kind != DISK_KIND_WHOLE)
+			continue;
+		whole_b++;
+		if (!diskstats__find(&a, db->name))
+			fail_msg("sysfs has %s, /proc/diskstats does not", db->name);
+	}
+	assert_int_equal(whole_a, whole_b);
+	assert_true(whole_b > 0);
+	check_between("total", &a.total, &b.total, &c.total);
+	assert_int_equal(b.total.layout, a.total.layout);
+	diskstats__free(&a);
+	diskstats__free(&b);
+	diskstats__free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_layout_table),
+	    cmocka_unit_test(test_stat_table),
+	    cmocka_unit_test(test_fallback),
 	    cmocka_unit_test(test_without_sysfs),
 	    cmocka_unit_test(test_bytes),
 	    cmocka_unit_test(test_every_prefix),
 	    cmocka_unit_test(test_free_is_null_safe),
 	    cmocka_unit_test(test_live),
+	    cmocka_unit_test(test_live_sysfs_matches_proc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

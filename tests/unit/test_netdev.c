@@ -128,18 +128,22 @@ struct state_case {
 /* What tests/fixtures/net/t0/sys encodes; see its README. */
 static const struct state_case state_cases[] = {
 	{ "lo", { .ifindex = 1, .type = ARPHRD_LOOPBACK, .carrier = 1, .speed_mbps = -1,
-		  .mtu_bytes = 65536, .operstate = NETDEV_OPER_UNKNOWN } },
+		  .duplex = NETDEV_DUPLEX_UNKNOWN, .mtu_bytes = 65536,
+		  .operstate = NETDEV_OPER_UNKNOWN } },
 	{ "eth0", { .ifindex = 2, .type = ARPHRD_ETHER, .carrier = 1, .speed_mbps = 1000,
-		    .mtu_bytes = 1500, .operstate = NETDEV_OPER_UP } },
-	/* speed "-1": SPEED_UNKNOWN from a USB NIC that is up. */
+		    .duplex = NETDEV_DUPLEX_FULL, .mtu_bytes = 1500, .operstate = NETDEV_OPER_UP } },
+	/* speed "-1", duplex "unknown": a USB NIC that is up but negotiated nothing. */
 	{ "enx00e04c680abc", { .ifindex = 3, .type = ARPHRD_ETHER, .carrier = 1,
-			       .speed_mbps = -1, .mtu_bytes = 1500,
-			       .operstate = NETDEV_OPER_UP } },
+			       .speed_mbps = -1, .duplex = NETDEV_DUPLEX_UNKNOWN,
+			       .mtu_bytes = 1500, .operstate = NETDEV_OPER_UP } },
+	/* No duplex file at all. */
 	{ "wg0", { .ifindex = 5, .type = ARPHRD_NONE, .carrier = 1, .speed_mbps = -1,
-		   .mtu_bytes = 1420, .operstate = NETDEV_OPER_UNKNOWN } },
-	/* Down: carrier and speed reads fail; that is "unknown", not an error. */
+		   .duplex = NETDEV_DUPLEX_UNKNOWN, .mtu_bytes = 1420,
+		   .operstate = NETDEV_OPER_UNKNOWN } },
+	/* Down: carrier, speed and duplex reads fail; that is "unknown", not an error. */
 	{ "eth1", { .ifindex = 4, .type = ARPHRD_ETHER, .carrier = -1, .speed_mbps = -1,
-		    .mtu_bytes = 9000, .operstate = NETDEV_OPER_DOWN } },
+		    .duplex = NETDEV_DUPLEX_UNKNOWN, .mtu_bytes = 9000,
+		    .operstate = NETDEV_OPER_DOWN } },
 };
 
 static void test_read_fixture(void **state)
@@ -161,10 +165,12 @@ static void test_read_fixture(void **state)
 		st = &t.ifs[i].st;
 		if (st->ifindex != c->st.ifindex || st->type != c->st.type ||
 		    st->carrier != c->st.carrier || st->speed_mbps != c->st.speed_mbps ||
-		    st->mtu_bytes != c->st.mtu_bytes || st->operstate != c->st.operstate)
-			fail_msg("%s: ifindex %d type %d carrier %d speed %lld mtu %u oper %d",
+		    st->duplex != c->st.duplex || st->mtu_bytes != c->st.mtu_bytes ||
+		    st->operstate != c->st.operstate)
+			fail_msg("%s: ifindex %d type %d carrier %d speed %lld duplex %d mtu %u "
+				 "oper %d",
 				 c->name, st->ifindex, st->type, st->carrier, st->speed_mbps,
-				 st->mtu_bytes, st->operstate);
+				 st->duplex, st->mtu_bytes, st->operstate);
 	}
 	ifp = netdev_table__find(&t, "eth0");
 	assert_non_null(ifp);
@@ -175,6 +181,36 @@ static void test_read_fixture(void **state)
 	assert_int_equal(ifp->c.rx_multicast, 3);
 	assert_null(netdev_table__find(&t, "eth"));
 	netdev_table__free(&t);
+}
+
+/* The attribute's text, newline already stripped by the reader. */
+static void test_duplex_table(void **state)
+{
+	static const struct {
+		const char *text;
+		enum netdev_duplex want;
+		const char *name; /* what the report prints */
+	} cases[] = {
+		{ "full", NETDEV_DUPLEX_FULL, "full" },
+		{ "half", NETDEV_DUPLEX_HALF, "half" },
+		{ "unknown", NETDEV_DUPLEX_UNKNOWN, "unknown" },
+		/* The kernel prints lower case and nothing else: anything else is not a duplex. */
+		{ "Full", NETDEV_DUPLEX_UNKNOWN, "unknown" },
+		{ "full ", NETDEV_DUPLEX_UNKNOWN, "unknown" },
+		{ "fullx", NETDEV_DUPLEX_UNKNOWN, "unknown" },
+		{ "hal", NETDEV_DUPLEX_UNKNOWN, "unknown" },
+		{ "", NETDEV_DUPLEX_UNKNOWN, "unknown" },
+		{ "2", NETDEV_DUPLEX_UNKNOWN, "unknown" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum netdev_duplex d = netdev__parse_duplex(cases[i].text);
+
+		if (d != cases[i].want || strcmp(netdev__duplex_name(d), cases[i].name))
+			fail_msg("'%s': duplex %d (%s), want %d (%s)", cases[i].text, d,
+				 netdev__duplex_name(d), cases[i].want, cases[i].name);
+	}
+	assert_string_equal(netdev__duplex_name((enum netdev_duplex)42), "unknown");
 }
 
 static void test_read_state_errors(void **state)
@@ -447,8 +483,28 @@ static void test_live(void **state)
 	assert_int_equal(lo->st.mtu_bytes, 65536);
 	assert_int_equal(lo->st.type, ARPHRD_LOOPBACK);
 	assert_int_equal(lo->st.ifindex, 1);
-	/* The real speed read fails with EINVAL on lo. */
+	/* The real speed and duplex reads fail with EINVAL on lo. */
 	assert_int_equal(lo->st.speed_mbps, -1);
+	assert_int_equal(lo->st.duplex, NETDEV_DUPLEX_UNKNOWN);
+	/* Every interface: what its duplex file says, or unknown where it cannot be read. */
+	for (size_t i = 0; i < t.n; i++) {
+		const struct netdev_if *ifp = &t.ifs[i];
+		enum netdev_duplex want = NETDEV_DUPLEX_UNKNOWN;
+		char path[64], buf[32];
+		ssize_t n;
+
+		if (!ifp->has_state)
+			continue; /* gone since /proc/net/dev was read */
+		snprintf(path, sizeof(path), "class/net/%s/duplex", ifp->name);
+		n = util__read_file_at(sys_fd, path, buf, sizeof(buf));
+		if (n > 0 && !strcmp(buf, "full\n"))
+			want = NETDEV_DUPLEX_FULL;
+		else if (n > 0 && !strcmp(buf, "half\n"))
+			want = NETDEV_DUPLEX_HALF;
+		if (ifp->st.duplex != want)
+			fail_msg("%s: duplex %d, its file says '%s'", ifp->name, ifp->st.duplex,
+				 n > 0 ? buf : strerror((int)-n));
+	}
 	netdev_table__free(&t);
 	close(proc_fd);
 	close(sys_fd);
@@ -467,6 +523,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_read_fixture),
+		cmocka_unit_test(test_duplex_table),
 		cmocka_unit_test(test_read_state_errors),
 		cmocka_unit_test(test_delta_fixture),
 		cmocka_unit_test(test_delta_without_ifindex_is_a_wrap),

@@ -116,6 +116,9 @@ static void test_fixture_json(void **state)
 	const struct num_case nums[] = {
 		/* cpu: 400 ticks over both CPUs, see the README for each column */
 		{ "cpu.count", 2 },
+		/* sysfs: CPUs 0 and 1 are threads of one core (cpuinfo would say 2 cores) */
+		{ "cpu.physical_cores", 1 },
+		{ "cpu.sockets", 1 },
 		{ "cpu.family", 6 },
 		{ "cpu.model", 142 },
 		{ "cpu.bogomips", 4199.88 },
@@ -210,7 +213,13 @@ static void test_fixture_json(void **state)
 		{ "cpu.vendor", "GenuineIntel" },
 		{ "cpu.model_name", "Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz" },
 		{ "memory.available_source", "kernel" },
+		{ "disk_source", "diskstats" },
 		{ "net.eth0.operstate", "up" },
+		{ "net.eth0.duplex", "full" },
+		{ "net.enx00e04c680abc.duplex", "unknown" }, /* the kernel's own "unknown" */
+		{ "net.lo.duplex", "unknown" },		      /* unreadable */
+		{ "net.wg0.duplex", "unknown" },	      /* no such attribute */
+		{ "net.eth1.duplex", "unknown" },	      /* down */
 		{ "net.eth1.operstate", "down" },
 		{ "sensors.temperatures.0.chip", "coretemp" },
 		{ "sensors.temperatures.0.label", "Package id 0" },
@@ -309,22 +318,30 @@ struct hostile_case {
 	size_t n_net;
 	size_t n_temps;
 	bool battery;
+	double physical_cores; /* NAN: null */
 };
 
 static const struct hostile_case hostile_cases[] = {
 	/* No hwmon, thermal or power_supply class: nothing to report, nothing wrong. */
-	{ "no sensors", SYSFIX "/t0/proc", SYSFIX "/nosensors/sys", 0, NULL, 5, 0, false },
+	{ "no sensors", SYSFIX "/t0/proc", SYSFIX "/nosensors/sys", 0, NULL, 5, 0, false, 2 },
 	{ "no /proc/net/dev", SYSFIX "/no-netdev/proc", SYSFIX "/t0/sys", 1, "/p/net/dev", 0, 8,
-	  true },
-	/* Nothing to classify disks by: none listed, and the report says why. */
+	  true, 1 },
+	/*
+	 * Nothing to classify disks by: none listed, and the report says why.
+	 * No topology either: cpuinfo's "cpu cores" per "physical id" count.
+	 */
 	{ "empty sys root", SYSFIX "/t0/proc", SYSFIX "/bare/sys", 1, "/s/class/block", 5, 0,
-	  false },
+	  false, 2 },
 };
 
 static void test_hostile_roots(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(hostile_cases); i++) {
 		const struct hostile_case *c = &hostile_cases[i];
+		const struct num_case topo[] = {
+			{ "cpu.physical_cores", c->physical_cores },
+			{ "cpu.sockets", 1 },
+		};
 		struct host_sample s;
 		json_t *root, *w;
 
@@ -349,6 +366,7 @@ static void test_hostile_roots(void **state)
 		assert_true(json_is_array(at(root, "sensors.fans")));
 		assert_true(c->battery ? json_is_object(at(root, "sensors.battery"))
 				       : json_is_null(at(root, "sensors.battery")));
+		check_numbers(root, topo, ARRAY_SIZE(topo));
 		json_decref(root);
 		host__free(&s);
 	}
@@ -369,11 +387,20 @@ static void test_odd_interface_names(void **state)
 	assert_non_null(json_object_get(net, "q\"b\\s\xef\xbf\xbd\x01"
 					     "e"));
 	assert_non_null(json_object_get(net, "caf\xc3\xa9\xe2\x80\x8b"));
+	/* No sysfs state was read: the duplex is not known to be anything, not even "unknown". */
+	assert_true(json_is_null(json_object_get(json_object_get(net, "caf\xc3\xa9\xe2\x80\x8b"),
+						  "duplex")));
 	/* Every other proc source is missing: each one is named, none is fatal. */
 	assert_int_equal(json_array_size(at(root, "warnings")), 7);
 	assert_true(json_is_null(at(root, "memory")));
 	assert_true(json_is_null(at(root, "load.avg1")));
 	assert_true(json_number_value(at(root, "cpu.count")) == 0);
+	/* No cpuinfo, no topology: unknown is null, not 0. */
+	assert_true(json_is_null(at(root, "cpu.physical_cores")));
+	assert_true(json_is_null(at(root, "cpu.sockets")));
+	/* Neither /proc/diskstats nor a block/ to fall back on. */
+	assert_true(json_is_null(at(root, "disk_total")));
+	assert_true(json_is_null(at(root, "disk_source")));
 	json_decref(root);
 
 	/* The text escapes them for a terminal. */
@@ -387,12 +414,64 @@ static void test_odd_interface_names(void **state)
 	host__free(&s);
 }
 
+/*
+ * A proc root without diskstats: the disks come from the sys root's
+ * block/<disk>/stat files (disk/sys-stat holds disk/proc-5.5's counters), and
+ * the report says so in both forms, with no warning for it.
+ */
+static void test_disk_fallback(void **state)
+{
+	const struct num_case nums[] = {
+		{ "disks.sda.reads", 300397 },
+		{ "disks.sda.read_bytes", 3905101.0 * 512 },
+		{ "disks.nvme0n1.busy_ms", 129548 },
+		{ "disks.loop0.reads", 0 },
+		/* sda + nvme0n1 + loop0, as from /proc/diskstats */
+		{ "disk_total.reads", 818592 },
+		{ "disk_total.write_bytes", 15553158.0 * 512 },
+		{ "disk_total.reads_per_s", NAN },
+	};
+	const char *const strs[][2] = { { "disk_source", "sysfs" } };
+	const char *const yes[] = { "disks.dm-0.stacked", "disks.dm-1.stacked" };
+	const char *const no[] = { "disks.sda.stacked", "disks.nvme0n1.stacked" };
+	struct host_sample s;
+	struct capture c;
+	json_t *root, *w;
+
+	sample_at(FIXTURES "/disk/mounts", FIXTURES "/disk/sys-stat", &s);
+	assert_true(s.have & HOST_HAVE_DISKS);
+	root = report_json(NULL, &s);
+	check_numbers(root, nums, ARRAY_SIZE(nums));
+	check_strings(root, strs, ARRAY_SIZE(strs));
+	check_bools(root, yes, ARRAY_SIZE(yes), true);
+	check_bools(root, no, ARRAY_SIZE(no), false);
+	assert_int_equal(json_object_size(at(root, "disks")), 5);
+	assert_null(json_object_get(at(root, "disks"), "sda1"));
+	/* Other sources of this bare proc root fail; the disks are not among them. */
+	w = at(root, "warnings");
+	for (size_t i = 0; i < json_array_size(w); i++)
+		if (!strcmp(json_string_value(at(json_array_get(w, i), "section")), "disks"))
+			fail_msg("a disks warning: %s",
+				 json_string_value(at(json_array_get(w, i), "source")));
+	json_decref(root);
+
+	capture__open(&c);
+	assert_int_equal(host__write_text(c.f, &s, NULL, "/p", "/s"), 0);
+	capture__close(&c);
+	if (!strstr(c.buf, "  disks       from /s/block/*/stat: /p/diskstats: No such file or "
+			   "directory\n") ||
+	    !strstr(c.buf, "  disks total 818592 reads (5.1 GiB)"))
+		fail_msg("no fallback line or total in:\n%s", c.buf);
+	capture__free(&c);
+	host__free(&s);
+}
+
 static void test_fixture_text(void **state)
 {
 	static const char *const lines[] = {
 		"jobtrace: host snapshot, rates over 2.000 s\n",
-		"  cpu         2 online, Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz (GenuineIntel "
-		"family 6 model 142), 3300 MHz, 4199.88 bogomips\n",
+		"  cpu         2 online, 1 core, 1 socket, Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz "
+		"(GenuineIntel family 6 model 142), 3300 MHz, 4199.88 bogomips\n",
 		"  cpu all     35.0% busy: 20.0% user, 2.5% nice, 7.5% system, 62.5% idle, "
 		"2.5% iowait, 1.2% irq, 1.2% softirq, 2.5% steal\n",
 		"  cpu 0       45.0% busy: 30.0% user,",
@@ -403,8 +482,8 @@ static void test_fixture_text(void **state)
 		"  swap        8.0 GiB total, 259.0 MiB used (3.2%), 7.7 GiB free",
 		"  load        1.50 0.75 0.25, 3 running of 456\n",
 		"  uptime      12347 s (0 d 03:25:47), booted at 1700000000 (epoch s)\n",
-		"  net eth0    up, mtu 1500, 1000 Mb/s; rx 1000 B, tx 42.4 KiB; 648 B/s in, "
-		"4.9 KiB/s out; 8 errors, 10 drops\n",
+		"  net eth0    up, mtu 1500, 1000 Mb/s, full duplex; rx 1000 B, tx 42.4 KiB; "
+		"648 B/s in, 4.9 KiB/s out; 8 errors, 10 drops\n",
 		"  net wg0     up, mtu 1420; rx 1.2 KiB, tx 800 B; 600 B/s in, 400 B/s out "
 		"(re-created: at least)\n",
 		"  net eth1    down, mtu 9000;",
@@ -485,6 +564,13 @@ static void test_live(void **state)
 
 	root = report_json(&a, &b);
 	assert_true(json_number_value(at(root, "cpu.count")) == sysconf(_SC_NPROCESSORS_ONLN));
+	/* Between 1 and the logical CPUs, sockets between 1 and the cores (this VM: 2, 1). */
+	assert_true(json_number_value(at(root, "cpu.physical_cores")) >= 1);
+	assert_true(json_number_value(at(root, "cpu.physical_cores")) <=
+		    sysconf(_SC_NPROCESSORS_ONLN));
+	assert_true(json_number_value(at(root, "cpu.sockets")) >= 1);
+	assert_true(json_number_value(at(root, "cpu.sockets")) <=
+		    json_number_value(at(root, "cpu.physical_cores")));
 	assert_int_equal(sysinfo(&si), 0);
 	/* Exact as a double: below 2^53 bytes. */
 	assert_true(json_number_value(at(root, "memory.total_bytes")) ==
@@ -492,8 +578,12 @@ static void test_live(void **state)
 	assert_true(json_is_number(at(root, "load.avg1")));
 	assert_true(json_is_number(at(root, "net.lo.rx_bytes_per_s")));
 	assert_true(json_is_array(at(root, "net.lo.ipv4")));
+	/* lo's duplex read fails with EINVAL: unknown, not an error and not null. */
+	assert_string_equal(json_string_value(at(root, "net.lo.duplex")), "unknown");
 	assert_true(json_is_number(at(root, "cpu.busy_pct")));
 	assert_true(json_is_object(at(root, "disks")));
+	/* This machine has /proc/diskstats: it is what was read. */
+	assert_string_equal(json_string_value(at(root, "disk_source")), "diskstats");
 	assert_true(json_is_array(at(root, "sensors.temperatures")));
 	assert_true(json_is_array(at(root, "sensors.fans")));
 	at(root, "sensors.battery");
@@ -566,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_rates_need_an_interval),
 		cmocka_unit_test(test_hostile_roots),
 		cmocka_unit_test(test_odd_interface_names),
+		cmocka_unit_test(test_disk_fallback),
 		cmocka_unit_test(test_fixture_text),
 		cmocka_unit_test(test_pseudo_fs_types),
 		cmocka_unit_test(test_live),
