@@ -3,7 +3,9 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jobtrace/proc_limits.h"
@@ -76,28 +78,40 @@ static void test_table(void **state)
 	}
 }
 
-/* Every limit of this process, as getrlimit(2) has it, after changing one. */
+/*
+ * Every limit of a child, as prlimit(2) reads them, after changing one.
+ * The child execs sleep so that the kernel's limits are what it reads:
+ * valgrind fakes its own process's NOFILE limit.
+ */
 static void test_live(void **state)
 {
-	struct rlimit nofile = { 123, 0 };
+	struct rlimit nofile;
 	struct proc_limits l;
 	int proc_fd = util__open_dir("/proc");
+	pid_t pid = fork();
 
-	assert_int_equal(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/sleep", "sleep", "100", (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(prlimit(pid, RLIMIT_NOFILE, NULL, &nofile), 0);
 	nofile.rlim_cur = nofile.rlim_max > 777 ? 777 : nofile.rlim_max;
-	assert_int_equal(setrlimit(RLIMIT_NOFILE, &nofile), 0);
-	assert_int_equal(proc_limits__read(proc_fd, getpid(), &l), 0);
+	assert_int_equal(prlimit(pid, RLIMIT_NOFILE, &nofile, NULL), 0);
+	assert_int_equal(proc_limits__read(proc_fd, pid, &l), 0);
 	for (unsigned int r = 0; r < PROC_LIMITS_N; r++) {
 		struct rlimit want;
 
-		assert_int_equal(getrlimit((int)r, &want), 0);
+		assert_int_equal(prlimit(pid, (int)r, NULL, &want), 0);
 		if (!l.lim[r].known || l.lim[r].soft != want.rlim_cur ||
 		    l.lim[r].hard != want.rlim_max)
-			fail_msg("%s: %llu/%llu, getrlimit says %llu/%llu", proc_limits__name(r),
+			fail_msg("%s: %llu/%llu, prlimit says %llu/%llu", proc_limits__name(r),
 				 (unsigned long long)l.lim[r].soft, (unsigned long long)l.lim[r].hard,
 				 (unsigned long long)want.rlim_cur, (unsigned long long)want.rlim_max);
 	}
 	assert_int_equal(l.lim[RLIMIT_NOFILE].soft, nofile.rlim_cur);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 	close(proc_fd);
 }
 
