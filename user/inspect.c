@@ -202,9 +202,12 @@ static int read_threads(int proc_fd, struct inspect_proc *p)
 			continue;
 		if (proc_pid__read_task_stat(proc_fd, p->pid, (int)tid, &st))
 			continue; /* the thread exited while we looked */
-		err = util__grow(&p->threads, &cap, sizeof(*p->threads), 8, INSPECT_MAX_THREADS);
-		if (err)
-			break;
+		if (p->nthreads == cap) {
+			err = util__grow(&p->threads, &cap, sizeof(*p->threads), 8,
+					 INSPECT_MAX_THREADS);
+			if (err)
+				break;
+		}
 		t = &p->threads[p->nthreads++];
 		t->tid = (int)tid;
 		t->state = st.state;
@@ -244,7 +247,8 @@ static int add_children(int proc_fd, struct inspect_proc *p, int tid, size_t *ca
 			err = -EINVAL;
 			break;
 		}
-		err = util__grow(&p->children, cap, sizeof(*p->children), 8, UTIL_NO_MAX);
+		if (p->nchildren == *cap)
+			err = util__grow(&p->children, cap, sizeof(*p->children), 8, UTIL_NO_MAX);
 		if (!err)
 			p->children[p->nchildren++] = (int)v;
 	}
@@ -268,7 +272,8 @@ static int children_by_walk(int proc_fd, struct inspect_proc *p, size_t *cap)
 		/* A child that started before its parent is a reused pid, not a child. */
 		if (kids[i]->starttime_ticks < p->stat.starttime_ticks)
 			continue;
-		err = util__grow(&p->children, cap, sizeof(*p->children), 8, UTIL_NO_MAX);
+		if (p->nchildren == *cap)
+			err = util__grow(&p->children, cap, sizeof(*p->children), 8, UTIL_NO_MAX);
 		if (!err)
 			p->children[p->nchildren++] = kids[i]->pid;
 	}
@@ -371,6 +376,7 @@ static int measure_cpu(int proc_fd, struct inspect_proc *p, const struct inspect
 int inspect__collect(int proc_fd, int pid, const struct inspect_options *o,
 		     struct inspect_proc *p)
 {
+	bool has_mm;
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -385,9 +391,13 @@ int inspect__collect(int proc_fd, int pid, const struct inspect_options *o,
 		if (err)
 			return err;
 	}
+	/* A kernel thread or a zombie has no memory map: nothing to ask smaps. */
+	has_mm = !proc_stat__is_kthread(&p->stat) && p->stat.state != 'Z' &&
+		 p->stat.state != 'X';
 	PART(p, INSPECT_STATUS, proc_pid__read_status(proc_fd, pid, &p->status));
 	PART(p, INSPECT_STATM, proc_pid__read_statm(proc_fd, pid, &p->statm));
-	PART(p, INSPECT_SMAPS, proc_pid__read_smaps_rollup(proc_fd, pid, &p->smaps));
+	if (has_mm)
+		PART(p, INSPECT_SMAPS, proc_pid__read_smaps_rollup(proc_fd, pid, &p->smaps));
 	PART(p, INSPECT_IO, proc_pid__read_io(proc_fd, pid, &p->io));
 	PART(p, INSPECT_EXE, proc_pid__read_exe(proc_fd, pid, &p->exe));
 	PART(p, INSPECT_CWD, proc_pid__read_cwd(proc_fd, pid, &p->cwd));
@@ -399,7 +409,7 @@ int inspect__collect(int proc_fd, int pid, const struct inspect_options *o,
 	PART(p, INSPECT_FDS, proc_fd__list(proc_fd, pid, &p->fds));
 	if (!p->err[INSPECT_FDS])
 		PART(p, INSPECT_CONNS, read_conns(proc_fd, p));
-	if (o->maps)
+	if (o->maps && has_mm)
 		PART(p, INSPECT_MAPS, proc_maps__read(proc_fd, pid, &p->maps));
 	PART(p, INSPECT_AFFINITY, read_affinity(proc_fd, p));
 	if (o->live)
@@ -407,7 +417,6 @@ int inspect__collect(int proc_fd, int pid, const struct inspect_options *o,
 	PART(p, INSPECT_THREADS, read_threads(proc_fd, p));
 	PART(p, INSPECT_CHILDREN, read_children(proc_fd, p));
 
-	/* A zombie has no mm: no smaps, no exe; that is its state, not an error. */
 	if (!p->err[INSPECT_STATUS])
 		read_username(p);
 	derive_name(p);
@@ -824,32 +833,34 @@ static void text_link(FILE *f, const char *label, const struct inspect_proc *p,
 	fputs(l->deleted ? " (deleted)\n" : "\n", f);
 }
 
-static void text_bytes(FILE *f, const char *label, unsigned long long v)
+/* "label value" pairs on one line; *@n counts them, for the separators. */
+static void text_bytes(FILE *f, int *n, const char *label, unsigned long long v)
 {
 	char buf[32];
 
-	fprintf(f, " %s %s", label, report__bytes(buf, sizeof(buf), v));
+	fprintf(f, "%s%s %s", (*n)++ ? "  " : "", label, report__bytes(buf, sizeof(buf), v));
 }
 
 static void text_memory(FILE *f, const struct inspect_proc *p, const struct inspect_options *o)
 {
 	const struct proc_status *st = &p->status;
+	int n = 0;
 
 	text_label(f, "memory");
 	if (!ok(p, INSPECT_STATM)) {
 		text_unavailable(f, p, INSPECT_STATM);
 		return;
 	}
-	text_bytes(f, "rss", p->statm.resident_bytes);
-	text_bytes(f, "vms", p->statm.size_bytes);
-	text_bytes(f, "shared", p->statm.shared_bytes);
+	text_bytes(f, &n, "rss", p->statm.resident_bytes);
+	text_bytes(f, &n, "vms", p->statm.size_bytes);
+	text_bytes(f, &n, "shared", p->statm.shared_bytes);
 	if (ok(p, INSPECT_SMAPS)) {
-		text_bytes(f, "pss", p->smaps.pss_bytes);
-		text_bytes(f, "uss", p->smaps.uss_bytes);
+		text_bytes(f, &n, "pss", p->smaps.pss_bytes);
+		text_bytes(f, &n, "uss", p->smaps.uss_bytes);
 	}
 	if (ok(p, INSPECT_STATUS) && st->has_mm) {
-		text_bytes(f, "peak", st->vm_hwm_bytes);
-		text_bytes(f, "swap", st->vm_swap_bytes);
+		text_bytes(f, &n, "peak", st->vm_hwm_bytes);
+		text_bytes(f, &n, "swap", st->vm_swap_bytes);
 	}
 	if (o->mem_total_bytes)
 		fprintf(f, " (%.2f%% of memory)",
@@ -914,7 +925,7 @@ static void text_limits(FILE *f, const struct inspect_proc *p)
 		text_unavailable(f, p, INSPECT_LIMITS);
 		return;
 	}
-	fputc('\n', f);
+	fprintf(f, "%2s %20s %20s\n", "", "soft", "hard");
 	for (unsigned int r = 0; r < PROC_LIMITS_N; r++) {
 		const struct proc_limit *l = &p->limits.lim[r];
 		const uint64_t v[2] = { l->soft, l->hard };
@@ -999,8 +1010,10 @@ void inspect__write_text(FILE *f, const struct inspect_proc *p, const struct ins
 	text_memory(f, p, o);
 	text_label(f, "io");
 	if (ok(p, INSPECT_IO)) {
-		text_bytes(f, "read", p->io.read_bytes);
-		text_bytes(f, "written", p->io.write_bytes);
+		int n = 0;
+
+		text_bytes(f, &n, "read", p->io.read_bytes);
+		text_bytes(f, &n, "written", p->io.write_bytes);
 		fprintf(f, " (%llu/%llu calls, ", (unsigned long long)p->io.syscr,
 			(unsigned long long)p->io.syscw);
 		fprintf(f, "chars %llu/%llu)\n", (unsigned long long)p->io.rchar,
@@ -1030,8 +1043,7 @@ void inspect__write_text(FILE *f, const struct inspect_proc *p, const struct ins
 	text_conns(f, p);
 	text_limits(f, p);
 	if (ok(p, INSPECT_ENVIRON)) {
-		text_label(f, "environ");
-		fputc('\n', f);
+		fputs("  environ\n", f);
 		for (size_t i = 0; i < p->environ.argc; i++) {
 			fputs("    ", f);
 			text__escape(f, p->environ.argv[i], p->environ.arg_len[i]);

@@ -168,9 +168,11 @@ int proc_fd__list(int proc_fd, int pid, struct proc_fd_list *out)
 		fd = strtol(de->d_name, &end, 10);
 		if (errno || *end || fd < 0 || fd > INT32_MAX)
 			continue;
-		err = util__grow(&out->v, &out->cap, sizeof(*out->v), 16, UTIL_NO_MAX);
-		if (err)
-			break;
+		if (out->n == out->cap) {
+			err = util__grow(&out->v, &out->cap, sizeof(*out->v), 16, UTIL_NO_MAX);
+			if (err)
+				break;
+		}
 		err = read_entry(proc_fd, pid, (int)fd, &out->v[out->n]);
 		if (err == -ENOENT) {
 			/* Closed between readdir and readlink: a normal race. */

@@ -74,9 +74,11 @@ static int group_for(struct proc_maps *m, const char *path, size_t len,
 			return 0;
 		}
 	}
-	err = util__grow(&m->v, &m->cap, sizeof(*m->v), 16, UTIL_NO_MAX);
-	if (err)
-		return err;
+	if (m->n == m->cap) {
+		err = util__grow(&m->v, &m->cap, sizeof(*m->v), 16, UTIL_NO_MAX);
+		if (err)
+			return err;
+	}
 	g = &m->v[m->n];
 	memset(g, 0, sizeof(*g));
 	g->path = malloc(len + 1);

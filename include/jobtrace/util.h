@@ -31,6 +31,7 @@ ssize_t util__read_file_alloc(int dirfd, const char *path, size_t max, char **ou
  * Makes room for one more element in the growing array *@arrp of *@cap
  * elements of @elem_size: doubles it, starting at @first, never past @max
  * (UTIL_NO_MAX for none). 0; -E2BIG when it is at @max already; -ENOMEM.
+ * It always grows: call it only when the array is full (n == *@cap).
  */
 #define UTIL_NO_MAX SIZE_MAX
 int util__grow(void *arrp, size_t *cap, size_t elem_size, size_t first, size_t max);

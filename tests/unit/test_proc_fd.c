@@ -129,9 +129,22 @@ static void test_live_list(void **state)
 	assert_int_equal(pipe(pipefd), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 
+	/* 300 more: the list must grow as it fills, not once per entry. */
+	for (int i = 0; i < 300; i++)
+		assert_true(dup2(pipefd[1], 600 + i) == 600 + i);
+
 	proc_fd = util__open_dir("/proc");
 	assert_true(proc_fd >= 0);
 	assert_int_equal(proc_fd__list(proc_fd, getpid(), &l), 0);
+	assert_true(l.n >= 306);
+	assert_true(l.cap < 2 * l.n);
+	for (int i = 0; i < 300; i++) {
+		e = find_fd(&l, 600 + i);
+		assert_non_null(e);
+		assert_int_equal(e->kind, PROC_FD_PIPE);
+	}
+	for (int i = 0; i < 300; i++)
+		close(600 + i);
 
 	e = find_fd(&l, file);
 	assert_non_null(e);

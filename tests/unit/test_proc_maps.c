@@ -32,6 +32,7 @@ static void test_fixture(void **state)
 	assert_true(proc_fd >= 0);
 	assert_int_equal(proc_maps__read(proc_fd, 4242, &m), 0);
 	assert_int_equal(m.n, 5);
+	assert_int_equal(m.cap, 16);
 	/* In order of first appearance. */
 	assert_string_equal(m.v[0].path, "/usr/sbin/nginx");
 	assert_string_equal(m.v[1].path, "[heap]");
@@ -131,6 +132,7 @@ static void test_live(void **state)
 
 	proc_fd = util__open_dir("/proc");
 	assert_int_equal(proc_maps__read(proc_fd, getpid(), &m), 0);
+	assert_true(m.cap < 2 * m.n + 16);
 	g = find(&m, path);
 	assert_int_equal(g->mappings, 1);
 	assert_int_equal(g->size_bytes, len);
