@@ -568,27 +568,6 @@ static int fd_of_inode(const struct inspect_proc *p, __u64 inode)
 	return -1;
 }
 
-static const char *family_name(unsigned int family)
-{
-	switch (family) {
-	case AF_INET: return "inet";
-	case AF_INET6: return "inet6";
-	case AF_UNIX: return "unix";
-	default: return "other";
-	}
-}
-
-static const char *socktype_name(unsigned int type)
-{
-	switch (type) {
-	case SOCK_STREAM: return "stream";
-	case SOCK_DGRAM: return "dgram";
-	case SOCK_SEQPACKET: return "seqpacket";
-	case SOCK_RAW: return "raw";
-	default: return "other";
-	}
-}
-
 static void json_conns(struct json_writer *w, const struct inspect_proc *p)
 {
 	if (!ok(p, INSPECT_CONNS)) {
@@ -602,8 +581,8 @@ static void json_conns(struct json_writer *w, const struct inspect_proc *p)
 
 		json__begin_object(w, NULL);
 		json__i64(w, "fd", fd_of_inode(p, c->inode));
-		json__string(w, "family", family_name(c->family));
-		json__string(w, "type", socktype_name(c->type));
+		json__string(w, "family", netsock__family_name(c->family));
+		json__string(w, "type", netsock__type_name(c->type));
 		if (c->family == AF_UNIX) {
 			json__string(w, "path", c->path);
 		} else {
@@ -903,8 +882,8 @@ static void text_conns(FILE *f, const struct inspect_proc *p)
 		const struct netsock_conn *c = &p->conns.v[i];
 		const char *st = netsock__tcp_state_name(c->state);
 
-		fprintf(f, "  %16d %s/%s ", fd_of_inode(p, c->inode), family_name(c->family),
-			socktype_name(c->type));
+		fprintf(f, "  %16d %s/%s ", fd_of_inode(p, c->inode), netsock__family_name(c->family),
+			netsock__type_name(c->type));
 		if (c->family == AF_UNIX) {
 			text__escape(f, c->path, strlen(c->path));
 		} else {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobtrace/connections.h"
 #include "jobtrace/inspect.h"
 #include "jobtrace/ps.h"
 #include "jobtrace/report.h"
@@ -27,6 +28,7 @@ static const char usage_main[] =
 	"  system [--json] [--interval S]   the host: CPU, memory, load, network, disks, sensors\n"
 	"  inspect [--json] PID...          one process in full: ids, CPU, memory, I/O, files,\n"
 	"                                   sockets, threads, limits (psutil's Process)\n"
+	"  connections [--json] [--kind K]  every socket and the processes holding it\n"
 	"  help                             this text\n"
 	"  version                          print the version\n"
 	"\n"
@@ -188,6 +190,8 @@ int main(int argc, char **argv)
 		return system__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "inspect"))
 		return inspect__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "connections"))
+		return connections__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		fputs(usage_main, stdout);
 		return 0;

@@ -23,6 +23,36 @@ const char *netsock__tcp_state_name(unsigned int st)
 	return st < NETSOCK_TCP_STATES ? names[st] : NULL;
 }
 
+const char *netsock__family_name(unsigned int family)
+{
+	switch (family) {
+	case AF_INET:
+		return "inet";
+	case AF_INET6:
+		return "inet6";
+	case AF_UNIX:
+		return "unix";
+	default:
+		return "other";
+	}
+}
+
+const char *netsock__type_name(unsigned int type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return "stream";
+	case SOCK_DGRAM:
+		return "dgram";
+	case SOCK_SEQPACKET:
+		return "seqpacket";
+	case SOCK_RAW:
+		return "raw";
+	default:
+		return "other";
+	}
+}
+
 /* The next whitespace-separated token of [*p, end), or NULL. */
 static const char *token(const char **p, const char *end, size_t *len)
 {

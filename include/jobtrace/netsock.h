@@ -27,6 +27,10 @@ struct netsock_counts {
 
 /* The name netstat gives TCP state @st ("ESTABLISHED", ...), or NULL. */
 const char *netsock__tcp_state_name(unsigned int st);
+/* "inet", "inet6", "unix"; "other" for any other family. */
+const char *netsock__family_name(unsigned int family);
+/* "stream", "dgram", "seqpacket", "raw"; "other" for any other type. */
+const char *netsock__type_name(unsigned int type);
 
 /* Adds the sockets of one /proc/net/{tcp,tcp6,udp,udp6} file to @out. */
 int netsock__parse_inet(const char *buf, size_t len, bool tcp, struct netsock_counts *out);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * `jobtrace inspect` as a user runs it: JSON that parses whatever a process
- * named itself, a gone pid among live ones, bad arguments, and an
- * unprivileged user looking at root's process.
+ * `jobtrace inspect` and `jobtrace connections` as a user runs them: JSON
+ * that parses whatever a process named itself, a gone pid among live ones,
+ * bad arguments, and an unprivileged user looking at root's processes.
  */
 #include <fcntl.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -184,6 +186,61 @@ static void test_unprivileged(void **state)
 	json_decref(r);
 }
 
+/*
+ * `jobtrace connections` as root finds this test's listener and its fd; as
+ * nobody it still lists the socket, with no owner and the unreadable count.
+ */
+static void test_connections(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char *root[] = { jobtrace, "connections", "--json", "--kind", "tcp4", NULL };
+	char *nobody[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			   jobtrace, "connections", "--json", NULL };
+	char *bad[] = { jobtrace, "connections", "--kind", "tcp7", NULL };
+	socklen_t slen = sizeof(sa);
+	/* CLOEXEC: jobtrace, forked from here, must not hold it too. */
+	int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool found_root = false, found_nobody = false;
+	size_t i;
+	json_t *r, *c;
+
+	assert_int_equal(bind(sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(sock, 1), 0);
+	assert_int_equal(getsockname(sock, (struct sockaddr *)&sa, &slen), 0);
+
+	assert_int_equal(run(root), 0);
+	r = stdout_json();
+	slurp(err_path);
+	json_array_foreach(json_object_get(r, "connections"), i, c) {
+		if (json_integer_value(json_object_get(c, "lport")) != ntohs(sa.sin_port))
+			continue;
+		found_root = true;
+		assert_int_equal(json_integer_value(json_object_get(c, "pid")), getpid());
+		assert_int_equal(json_integer_value(json_object_get(c, "fd")), sock);
+		assert_string_equal(json_string_value(json_object_get(c, "status")), "LISTEN");
+	}
+	assert_true(found_root);
+	json_decref(r);
+
+	assert_int_equal(run(nobody), 0);
+	r = stdout_json();
+	slurp(err_path);
+	assert_true(json_integer_value(json_object_get(r, "processes_unreadable")) > 0);
+	json_array_foreach(json_object_get(r, "connections"), i, c) {
+		if (json_integer_value(json_object_get(c, "lport")) != ntohs(sa.sin_port))
+			continue;
+		found_nobody = true;
+		assert_true(json_is_null(json_object_get(c, "pid")));
+	}
+	assert_true(found_nobody);
+	json_decref(r);
+
+	assert_int_equal(run(bad), 2);
+	slurp(out_path);
+	assert_non_null(strstr(slurp(err_path), "unknown --kind 'tcp7'"));
+	close(sock);
+}
+
 static int setup(void **state)
 {
 	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
@@ -198,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_json_and_gone_pid),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_unprivileged),
+		cmocka_unit_test(test_connections),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
