@@ -362,6 +362,10 @@ int host__rates(const struct host_sample *prev, const struct host_sample *now,
 		}
 		out->ctxt_per_s = per_s(prev->stat.ctxt, now->stat.ctxt, secs);
 		out->intr_per_s = per_s(prev->stat.intr_total, now->stat.intr_total, secs);
+		out->have_softirq = prev->stat.has & now->stat.has & PROC_STAT_HAS_SOFTIRQ;
+		if (out->have_softirq)
+			out->softirq_per_s =
+				per_s(prev->stat.softirq_total, now->stat.softirq_total, secs);
 		out->forks_per_s = per_s(prev->stat.processes, now->stat.processes, secs);
 	}
 
@@ -636,18 +640,26 @@ static void json_cpu(struct json_writer *w, const struct host_sample *s,
 	if (stat) {
 		json__u64(w, "ctx_switches", s->stat.ctxt);
 		json__u64(w, "interrupts", s->stat.intr_total);
+		/* Not on kernels before 2.6.31: unknown there, not 0. */
+		if (s->stat.has & PROC_STAT_HAS_SOFTIRQ)
+			json__u64(w, "soft_interrupts", s->stat.softirq_total);
+		else
+			json__null(w, "soft_interrupts");
 		json__u64(w, "forks", s->stat.processes);
 		json__u64(w, "procs_running", s->stat.procs_running);
 		json__u64(w, "procs_blocked", s->stat.procs_blocked);
 	} else {
 		json__null(w, "ctx_switches");
 		json__null(w, "interrupts");
+		json__null(w, "soft_interrupts");
 		json__null(w, "forks");
 		json__null(w, "procs_running");
 		json__null(w, "procs_blocked");
 	}
 	json_rate(w, "ctx_switches_per_s", rated, rated ? r->ctxt_per_s : 0);
 	json_rate(w, "interrupts_per_s", rated, rated ? r->intr_per_s : 0);
+	json_rate(w, "soft_interrupts_per_s", rated && r->have_softirq,
+		  rated ? r->softirq_per_s : 0);
 	json_rate(w, "forks_per_s", rated, rated ? r->forks_per_s : 0);
 
 	json__begin_array(w, "per_cpu");
@@ -1153,9 +1165,13 @@ static void text_cpu(FILE *f, const struct host_sample *s, const struct host_rat
 	}
 	if (s->have & HOST_HAVE_STAT) {
 		text_label(f, "kernel", NULL);
-		if (r && r->have_stat)
-			fprintf(f, "%.0f context switches/s, %.0f interrupts/s, %.1f forks/s; ",
-				r->ctxt_per_s, r->intr_per_s, r->forks_per_s);
+		if (r && r->have_stat) {
+			fprintf(f, "%.0f context switches/s, %.0f interrupts/s, ", r->ctxt_per_s,
+				r->intr_per_s);
+			if (r->have_softirq)
+				fprintf(f, "%.0f soft interrupts/s, ", r->softirq_per_s);
+			fprintf(f, "%.1f forks/s; ", r->forks_per_s);
+		}
 		fprintf(f, "%" PRIu64 " running, %" PRIu64 " blocked on I/O\n",
 			(uint64_t)s->stat.procs_running, (uint64_t)s->stat.procs_blocked);
 	}

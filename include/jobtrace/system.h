@@ -148,6 +148,8 @@ struct host_rates {
 	struct host_cpu_rate *cpus; /* parallel to now->stat.cpus */
 	size_t n_cpus;
 	double ctxt_per_s, intr_per_s, forks_per_s;
+	bool have_softirq; /* both samples had /proc/stat's "softirq" line (2.6.31+) */
+	double softirq_per_s;
 	bool have_swap; /* both samples had vmstat's pswpin/pswpout */
 	double swap_in_bytes_per_s, swap_out_bytes_per_s;
 	struct host_net_rate *net; /* parallel to now->net.ifs */

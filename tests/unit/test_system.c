@@ -146,6 +146,9 @@ static void test_fixture_json(void **state)
 		{ "cpu.ctx_switches", 102000 },
 		{ "cpu.ctx_switches_per_s", 1000 },
 		{ "cpu.interrupts_per_s", 500 },
+		/* psutil's cpu_stats().soft_interrupts: the first number of "softirq" */
+		{ "cpu.soft_interrupts", 7500 },
+		{ "cpu.soft_interrupts_per_s", 250 },
 		{ "cpu.forks_per_s", 10 },
 		{ "cpu.procs_running", 3 },
 		{ "cpu.procs_blocked", 1 },
@@ -290,6 +293,8 @@ static void test_fixture_counters_only(void **state)
 		{ "cpu.count", 2 },
 		{ "cpu.user_pct", NAN },
 		{ "cpu.ctx_switches_per_s", NAN },
+		{ "cpu.soft_interrupts", 7000 },
+		{ "cpu.soft_interrupts_per_s", NAN },
 		{ "cpu.per_cpu.1.busy_pct", NAN },
 		{ "memory.total_bytes", 16273716.0 * 1024 },
 		{ "memory.swap_in_bytes_per_s", NAN },
@@ -565,8 +570,8 @@ static void test_fixture_text(void **state)
 		"  cpu all     35.0% busy: 20.0% user, 2.5% nice, 7.5% system, 62.5% idle, "
 		"2.5% iowait, 1.2% irq, 1.2% softirq, 2.5% steal\n",
 		"  cpu 0       45.0% busy: 30.0% user,",
-		"  kernel      1000 context switches/s, 500 interrupts/s, 10.0 forks/s; 3 running, "
-		"1 blocked on I/O\n",
+		"  kernel      1000 context switches/s, 500 interrupts/s, 250 soft interrupts/s, "
+		"10.0 forks/s; 3 running, 1 blocked on I/O\n",
 		"  memory      15.5 GiB total, 9.4 GiB available (kernel), 6.1 GiB used (39.4%), "
 		"1.1 GiB free\n",
 		"  swap        8.0 GiB total, 259.0 MiB used (3.2%), 7.7 GiB free",
@@ -609,6 +614,42 @@ static void test_fixture_text(void **state)
 	host_rates__free(&r);
 	host__free(&t0);
 	host__free(&t1);
+}
+
+/*
+ * /proc/stat before 2.6.31 has no "softirq" line: the soft interrupts are
+ * unknown, not 0, while the other counters and their rates are there.
+ */
+static void test_no_softirq_line(void **state)
+{
+	const struct num_case nums[] = {
+		{ "cpu.interrupts", 3562217 },
+		{ "cpu.interrupts_per_s", 0 },
+		{ "cpu.ctx_switches", 9876543 },
+		{ "cpu.soft_interrupts", NAN },
+		{ "cpu.soft_interrupts_per_s", NAN },
+	};
+	struct host_sample a, b;
+	struct host_rates r;
+	struct capture c;
+	json_t *root;
+
+	sample_at(FIXTURES "/cpu/proc/linux-2.6.10", SYSFIX "/bare/sys", &a);
+	sample_at(FIXTURES "/cpu/proc/linux-2.6.10", SYSFIX "/bare/sys", &b);
+	root = report_json(&a, &b);
+	check_numbers(root, nums, ARRAY_SIZE(nums));
+	json_decref(root);
+
+	assert_int_equal(host__rates(&a, &b, INTERVAL_NS, &r), 0);
+	capture__open(&c);
+	assert_int_equal(host__write_text(c.f, &b, &r, "/p", "/s"), 0);
+	capture__close(&c);
+	if (!strstr(c.buf, "  kernel      0 context switches/s, 0 interrupts/s, 0.0 forks/s; "))
+		fail_msg("no kernel line without soft interrupts in:\n%s", c.buf);
+	capture__free(&c);
+	host_rates__free(&r);
+	host__free(&a);
+	host__free(&b);
 }
 
 static void test_pseudo_fs_types(void **state)
@@ -680,6 +721,9 @@ static void test_live(void **state)
 	/* lo's duplex read fails with EINVAL: unknown, not an error and not null. */
 	assert_string_equal(json_string_value(at(root, "net.lo.duplex")), "unknown");
 	assert_true(json_is_number(at(root, "cpu.busy_pct")));
+	/* Every kernel this runs on has the "softirq" line. */
+	assert_true(json_is_number(at(root, "cpu.soft_interrupts")));
+	assert_true(json_is_number(at(root, "cpu.soft_interrupts_per_s")));
 	assert_true(json_is_object(at(root, "disks")));
 	/* This machine has /proc/diskstats: it is what was read. */
 	assert_string_equal(json_string_value(at(root, "disk_source")), "diskstats");
@@ -758,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_host_warnings),
 		cmocka_unit_test(test_disk_fallback),
 		cmocka_unit_test(test_fixture_text),
+		cmocka_unit_test(test_no_softirq_line),
 		cmocka_unit_test(test_pseudo_fs_types),
 		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_usage),
