@@ -164,6 +164,22 @@ static int count_states(int proc_fd, struct proc_state_counts *out)
 	return 0;
 }
 
+/*
+ * The host's name and kernel. A file that only some kernels have (arch is
+ * new; version and domainname are not asked for) is no fault when missing,
+ * but one that is there and cannot be read is.
+ */
+static void read_hostinfo(struct host_sample *s, int proc_fd)
+{
+	hostinfo__read(proc_fd, s->live, &s->host);
+	for (int f = 0; f < HOSTINFO_NR_FIELDS; f++) {
+		int err = s->host.err[f];
+
+		if (err && (err != -ENOENT || hostinfo__required(f)))
+			warn(s, "host", "proc", hostinfo__path(f), err);
+	}
+}
+
 int host__sample(int proc_fd, int sys_fd, struct host_sample *s)
 {
 	int err;
@@ -184,6 +200,7 @@ int host__sample(int proc_fd, int sys_fd, struct host_sample *s)
 			s->have |= (bit);                         \
 	} while (0)
 
+	read_hostinfo(s, proc_fd);
 	TRY(proc_stat__read(proc_fd, &s->stat), HOST_HAVE_STAT, "cpu", "proc", "stat");
 	TRY(cpuinfo__read(proc_fd, &s->cpuinfo), HOST_HAVE_CPUINFO, "cpu", "proc", "cpuinfo");
 	err = cpufreq__read(sys_fd, s->have & HOST_HAVE_CPUINFO ? &s->cpuinfo : NULL, &s->cpufreq);
@@ -345,6 +362,10 @@ int host__rates(const struct host_sample *prev, const struct host_sample *now,
 		}
 		out->ctxt_per_s = per_s(prev->stat.ctxt, now->stat.ctxt, secs);
 		out->intr_per_s = per_s(prev->stat.intr_total, now->stat.intr_total, secs);
+		out->have_softirq = prev->stat.has & now->stat.has & PROC_STAT_HAS_SOFTIRQ;
+		if (out->have_softirq)
+			out->softirq_per_s =
+				per_s(prev->stat.softirq_total, now->stat.softirq_total, secs);
 		out->forks_per_s = per_s(prev->stat.processes, now->stat.processes, secs);
 	}
 
@@ -559,6 +580,30 @@ static void json_str_or_null(struct json_writer *w, const char *key, const char 
 		json__null(w, key);
 }
 
+static const char *const host_keys[HOSTINFO_NR_FIELDS] = {
+	[HOSTINFO_HOSTNAME] = "hostname",
+	[HOSTINFO_KERNEL_VERSION] = "kernel_version",
+	[HOSTINFO_KERNEL_BUILD] = "kernel_build",
+	[HOSTINFO_OS_TYPE] = "os_type",
+	[HOSTINFO_PLATFORM] = "platform",
+	[HOSTINFO_DOMAINNAME] = "domainname",
+};
+
+/* Always an object: each value a string of the file's bytes, or null when unknown. */
+static void json_host(struct json_writer *w, const struct host_sample *s)
+{
+	json__begin_object(w, "host");
+	for (int f = 0; f < HOSTINFO_NR_FIELDS; f++) {
+		const struct hostinfo_value *v = &s->host.v[f];
+
+		if (v->known)
+			json__stringn(w, host_keys[f], v->bytes, v->len);
+		else
+			json__null(w, host_keys[f]);
+	}
+	json__end_object(w);
+}
+
 static void json_cpu(struct json_writer *w, const struct host_sample *s,
 		     const struct host_rates *r)
 {
@@ -595,18 +640,26 @@ static void json_cpu(struct json_writer *w, const struct host_sample *s,
 	if (stat) {
 		json__u64(w, "ctx_switches", s->stat.ctxt);
 		json__u64(w, "interrupts", s->stat.intr_total);
+		/* Not on kernels before 2.6.31: unknown there, not 0. */
+		if (s->stat.has & PROC_STAT_HAS_SOFTIRQ)
+			json__u64(w, "soft_interrupts", s->stat.softirq_total);
+		else
+			json__null(w, "soft_interrupts");
 		json__u64(w, "forks", s->stat.processes);
 		json__u64(w, "procs_running", s->stat.procs_running);
 		json__u64(w, "procs_blocked", s->stat.procs_blocked);
 	} else {
 		json__null(w, "ctx_switches");
 		json__null(w, "interrupts");
+		json__null(w, "soft_interrupts");
 		json__null(w, "forks");
 		json__null(w, "procs_running");
 		json__null(w, "procs_blocked");
 	}
 	json_rate(w, "ctx_switches_per_s", rated, rated ? r->ctxt_per_s : 0);
 	json_rate(w, "interrupts_per_s", rated, rated ? r->intr_per_s : 0);
+	json_rate(w, "soft_interrupts_per_s", rated && r->have_softirq,
+		  rated ? r->softirq_per_s : 0);
 	json_rate(w, "forks_per_s", rated, rated ? r->forks_per_s : 0);
 
 	json__begin_array(w, "per_cpu");
@@ -983,6 +1036,7 @@ int host__write_json(FILE *f, const struct host_sample *s, const struct host_rat
 	json__begin_object(&w, NULL);
 	json__u64(&w, "version", 1);
 	json__double(&w, "interval_s", rates ? (double)rates->interval_ns / NS_PER_S : 0.0);
+	json_host(&w, s);
 	json_cpu(&w, s, rates);
 	json_memory(&w, s, rates);
 	json_load(&w, s);
@@ -1023,6 +1077,41 @@ static void text_label(FILE *f, const char *kind, const char *name)
 	w = (size_t)fprintf(f, "  %s ", kind) - 2;
 	w += text__escape(f, name, strlen(name));
 	fprintf(f, "%*s ", w < 11 ? (int)(11 - w) : 0, "");
+}
+
+/*
+ * "node07, Linux 6.1.0-28-amd64 x86_64, #1 SMP ..., NIS domain lab": what
+ * uname -a says, in parts separated by commas. Unknown and empty values are
+ * left out, and with them the line when there is nothing at all.
+ */
+static void text_host(FILE *f, const struct host_sample *s)
+{
+	static const struct {
+		enum hostinfo_field field;
+		int part; /* parts are separated by ", ", the words of one part by " " */
+		const char *prefix;
+	} layout[] = {
+		{ HOSTINFO_HOSTNAME, 0, "" },	    { HOSTINFO_OS_TYPE, 1, "" },
+		{ HOSTINFO_KERNEL_VERSION, 1, "" }, { HOSTINFO_PLATFORM, 1, "" },
+		{ HOSTINFO_KERNEL_BUILD, 2, "" },   { HOSTINFO_DOMAINNAME, 3, "NIS domain " },
+	};
+	int last = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(layout); i++) {
+		const struct hostinfo_value *v = &s->host.v[layout[i].field];
+
+		if (!v->known || !v->len)
+			continue;
+		if (last < 0)
+			text_label(f, "host", NULL);
+		else
+			fputs(layout[i].part == last ? " " : ", ", f);
+		fputs(layout[i].prefix, f);
+		text__escape(f, v->bytes, v->len);
+		last = layout[i].part;
+	}
+	if (last >= 0)
+		fputc('\n', f);
 }
 
 static void text_cpu_pct(FILE *f, const struct cpu_percent *p)
@@ -1076,9 +1165,13 @@ static void text_cpu(FILE *f, const struct host_sample *s, const struct host_rat
 	}
 	if (s->have & HOST_HAVE_STAT) {
 		text_label(f, "kernel", NULL);
-		if (r && r->have_stat)
-			fprintf(f, "%.0f context switches/s, %.0f interrupts/s, %.1f forks/s; ",
-				r->ctxt_per_s, r->intr_per_s, r->forks_per_s);
+		if (r && r->have_stat) {
+			fprintf(f, "%.0f context switches/s, %.0f interrupts/s, ", r->ctxt_per_s,
+				r->intr_per_s);
+			if (r->have_softirq)
+				fprintf(f, "%.0f soft interrupts/s, ", r->softirq_per_s);
+			fprintf(f, "%.1f forks/s; ", r->forks_per_s);
+		}
 		fprintf(f, "%" PRIu64 " running, %" PRIu64 " blocked on I/O\n",
 			(uint64_t)s->stat.procs_running, (uint64_t)s->stat.procs_blocked);
 	}
@@ -1324,6 +1417,7 @@ int host__write_text(FILE *f, const struct host_sample *s, const struct host_rat
 			(double)rates->interval_ns / NS_PER_S);
 	else
 		fputs("jobtrace: host snapshot, counters only\n", f);
+	text_host(f, s);
 	text_cpu(f, s, rates);
 	text_memory(f, s, rates);
 	text_load(f, s);
@@ -1351,9 +1445,9 @@ int host__write_text(FILE *f, const struct host_sample *s, const struct host_rat
 static const char usage_system[] =
 	"Usage: jobtrace system [OPTIONS]\n"
 	"\n"
-	"One snapshot of the host: CPU, memory and swap, load, network interfaces,\n"
-	"disks, file systems and sensors. Takes two samples INTERVAL apart and\n"
-	"reports the counters with the rates between them.\n"
+	"One snapshot of the host: its name and kernel, CPU, memory and swap, load,\n"
+	"network interfaces, disks, file systems and sensors. Takes two samples\n"
+	"INTERVAL apart and reports the counters with the rates between them.\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json             write the snapshot as one JSON object\n"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * `jobtrace system`: one snapshot of the host (CPU, memory, load, network,
- * disks, file systems, sensors), assembled from the /proc and /sys samplers.
+ * `jobtrace system`: one snapshot of the host (its name and kernel, CPU,
+ * memory, load, network, disks, file systems, sensors), assembled from the
+ * /proc and /sys samplers.
  *
  * Three steps, each a function a test can drive over fixture trees:
  * host__sample() reads every source under a proc root and a sys root into a
@@ -22,6 +23,7 @@
 #include "jobtrace/cpuinfo.h"
 #include "jobtrace/diskstats.h"
 #include "jobtrace/fsusage.h"
+#include "jobtrace/hostinfo.h"
 #include "jobtrace/hwmon.h"
 #include "jobtrace/loadavg.h"
 #include "jobtrace/meminfo.h"
@@ -76,6 +78,7 @@ struct host_sample {
 	 */
 	bool live;
 
+	struct hostinfo host; /* per field: known or not, no have bit */
 	struct proc_stat stat;
 	struct cpuinfo cpuinfo;
 	struct cpufreq cpufreq;
@@ -145,6 +148,8 @@ struct host_rates {
 	struct host_cpu_rate *cpus; /* parallel to now->stat.cpus */
 	size_t n_cpus;
 	double ctxt_per_s, intr_per_s, forks_per_s;
+	bool have_softirq; /* both samples had /proc/stat's "softirq" line (2.6.31+) */
+	double softirq_per_s;
 	bool have_swap; /* both samples had vmstat's pswpin/pswpout */
 	double swap_in_bytes_per_s, swap_out_bytes_per_s;
 	struct host_net_rate *net; /* parallel to now->net.ifs */

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <sys/sysinfo.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "jobtrace/system.h"
@@ -145,6 +146,9 @@ static void test_fixture_json(void **state)
 		{ "cpu.ctx_switches", 102000 },
 		{ "cpu.ctx_switches_per_s", 1000 },
 		{ "cpu.interrupts_per_s", 500 },
+		/* psutil's cpu_stats().soft_interrupts: the first number of "softirq" */
+		{ "cpu.soft_interrupts", 7500 },
+		{ "cpu.soft_interrupts_per_s", 250 },
 		{ "cpu.forks_per_s", 10 },
 		{ "cpu.procs_running", 3 },
 		{ "cpu.procs_blocked", 1 },
@@ -210,6 +214,13 @@ static void test_fixture_json(void **state)
 		{ "filesystems.0.used_pct", NAN },
 	};
 	const char *const strs[][2] = {
+		/* sys/kernel of the proc root, not this machine's uname(2) */
+		{ "host.hostname", "node07" },
+		{ "host.kernel_version", "6.1.0-28-amd64" },
+		{ "host.kernel_build", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)" },
+		{ "host.os_type", "Linux" },
+		{ "host.platform", "x86_64" },
+		{ "host.domainname", "hpc.example" },
 		{ "cpu.vendor", "GenuineIntel" },
 		{ "cpu.model_name", "Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz" },
 		{ "memory.available_source", "kernel" },
@@ -282,6 +293,8 @@ static void test_fixture_counters_only(void **state)
 		{ "cpu.count", 2 },
 		{ "cpu.user_pct", NAN },
 		{ "cpu.ctx_switches_per_s", NAN },
+		{ "cpu.soft_interrupts", 7000 },
+		{ "cpu.soft_interrupts_per_s", NAN },
 		{ "cpu.per_cpu.1.busy_pct", NAN },
 		{ "memory.total_bytes", 16273716.0 * 1024 },
 		{ "memory.swap_in_bytes_per_s", NAN },
@@ -390,7 +403,16 @@ static void test_odd_interface_names(void **state)
 	/* No sysfs state was read: the duplex is not known to be anything, not even "unknown". */
 	assert_true(json_is_null(json_object_get(json_object_get(net, "caf\xc3\xa9\xe2\x80\x8b"),
 						  "duplex")));
-	/* Every other proc source is missing: each one is named, none is fatal. */
+	/* The host name is bytes too; no arch on a root that is not /proc: unknown. */
+	assert_string_equal(json_string_value(at(root, "host.hostname")),
+			    "odd\"\\name\xef\xbf\xbd\x01\x1b[31m");
+	assert_string_equal(json_string_value(at(root, "host.kernel_build")), "#1 SMP\tPREEMPT");
+	assert_true(json_is_null(at(root, "host.platform")));
+	assert_true(json_is_null(at(root, "host.domainname"))); /* "(none)" */
+	/*
+	 * Every other proc source is missing: each one is named, none is fatal.
+	 * A missing arch is not among them: older kernels have none.
+	 */
 	assert_int_equal(json_array_size(at(root, "warnings")), 7);
 	assert_true(json_is_null(at(root, "memory")));
 	assert_true(json_is_null(at(root, "load.avg1")));
@@ -409,9 +431,80 @@ static void test_odd_interface_names(void **state)
 	capture__close(&c);
 	assert_non_null(strstr(c.buf, "  net q\"b\\\\s\\xff\\x01e "));
 	assert_null(strchr(c.buf, '\x01'));
+	assert_null(strchr(c.buf, '\x1b'));
+	assert_non_null(strstr(c.buf, "  host        odd\"\\\\name\\xff\\x01\\x1b[31m, "
+				      "Linux 6.18.44, #1 SMP\\x09PREEMPT\n"));
 	assert_non_null(strstr(c.buf, "warning     memory: cannot read /p/meminfo: "));
 	capture__free(&c);
 	host__free(&s);
+}
+
+/*
+ * Which sys/kernel files are worth a warning: the ones every kernel has
+ * (hostname, osrelease, ostype) when missing, any file that is there but
+ * cannot be read; never a missing arch, version or domainname.
+ */
+static const struct {
+	const char *root; /* under tests/fixtures/hostinfo */
+	const char *warnings[4][2]; /* the "host" ones in order: source, error */
+	const char *hostname;	    /* NULL: null */
+} host_warning_cases[] = {
+	{ "modern", { { NULL } }, "vm" },
+	{ "old-kernel", { { NULL } }, "node12.cluster" },
+	{ "none",
+	  { { "/p/sys/kernel/hostname", "No such file or directory" },
+	    { "/p/sys/kernel/osrelease", "No such file or directory" },
+	    { "/p/sys/kernel/ostype", "No such file or directory" } },
+	  NULL },
+	{ "too-long", { { "/p/sys/kernel/hostname", "File too large" } }, NULL },
+	/* Empty files are there but say nothing: even version is then a fault. */
+	{ "empty",
+	  { { "/p/sys/kernel/hostname", "No data available" },
+	    { "/p/sys/kernel/version", "No data available" } },
+	  NULL },
+};
+
+static void test_host_warnings(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(host_warning_cases); i++) {
+		const char *root_name = host_warning_cases[i].root;
+		const char *const(*want)[2] = host_warning_cases[i].warnings;
+		const char *hostname = host_warning_cases[i].hostname;
+		struct host_sample s;
+		char proc[256];
+		json_t *root, *w, *h;
+		size_t n = 0;
+
+		snprintf(proc, sizeof(proc), FIXTURES "/hostinfo/%s", root_name);
+		sample_at(proc, SYSFIX "/bare/sys", &s);
+		root = report_json(NULL, &s);
+		w = at(root, "warnings");
+		for (size_t j = 0; j < json_array_size(w); j++) {
+			json_t *wj = json_array_get(w, j);
+
+			if (strcmp(json_string_value(at(wj, "section")), "host"))
+				continue;
+			if (n == 4 || !want[n][0] ||
+			    strcmp(json_string_value(at(wj, "source")), want[n][0]) ||
+			    strcmp(json_string_value(at(wj, "error")), want[n][1]))
+				fail_msg("%s: host warning %zu is %s: %s", root_name, n,
+					 json_string_value(at(wj, "source")),
+					 json_string_value(at(wj, "error")));
+			n++;
+		}
+		if (n < 4 && want[n][0])
+			fail_msg("%s: no warning for %s", root_name, want[n][0]);
+		h = at(root, "host.hostname");
+		if (hostname ? !json_is_string(h) || strcmp(json_string_value(h), hostname)
+			     : !json_is_null(h))
+			fail_msg("%s: hostname %s", root_name,
+				 json_is_string(h) ? json_string_value(h) : "null");
+		/* Not this machine's /proc: no uname(2) answer for a missing arch. */
+		if (!strcmp(root_name, "old-kernel"))
+			assert_true(json_is_null(at(root, "host.platform")));
+		json_decref(root);
+		host__free(&s);
+	}
 }
 
 /*
@@ -470,13 +563,15 @@ static void test_fixture_text(void **state)
 {
 	static const char *const lines[] = {
 		"jobtrace: host snapshot, rates over 2.000 s\n",
+		"  host        node07, Linux 6.1.0-28-amd64 x86_64, #1 SMP PREEMPT_DYNAMIC Debian "
+		"6.1.119-1 (2024-11-22), NIS domain hpc.example\n",
 		"  cpu         2 online, 1 core, 1 socket, Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz "
 		"(GenuineIntel family 6 model 142), 3300 MHz, 4199.88 bogomips\n",
 		"  cpu all     35.0% busy: 20.0% user, 2.5% nice, 7.5% system, 62.5% idle, "
 		"2.5% iowait, 1.2% irq, 1.2% softirq, 2.5% steal\n",
 		"  cpu 0       45.0% busy: 30.0% user,",
-		"  kernel      1000 context switches/s, 500 interrupts/s, 10.0 forks/s; 3 running, "
-		"1 blocked on I/O\n",
+		"  kernel      1000 context switches/s, 500 interrupts/s, 250 soft interrupts/s, "
+		"10.0 forks/s; 3 running, 1 blocked on I/O\n",
 		"  memory      15.5 GiB total, 9.4 GiB available (kernel), 6.1 GiB used (39.4%), "
 		"1.1 GiB free\n",
 		"  swap        8.0 GiB total, 259.0 MiB used (3.2%), 7.7 GiB free",
@@ -521,6 +616,42 @@ static void test_fixture_text(void **state)
 	host__free(&t1);
 }
 
+/*
+ * /proc/stat before 2.6.31 has no "softirq" line: the soft interrupts are
+ * unknown, not 0, while the other counters and their rates are there.
+ */
+static void test_no_softirq_line(void **state)
+{
+	const struct num_case nums[] = {
+		{ "cpu.interrupts", 3562217 },
+		{ "cpu.interrupts_per_s", 0 },
+		{ "cpu.ctx_switches", 9876543 },
+		{ "cpu.soft_interrupts", NAN },
+		{ "cpu.soft_interrupts_per_s", NAN },
+	};
+	struct host_sample a, b;
+	struct host_rates r;
+	struct capture c;
+	json_t *root;
+
+	sample_at(FIXTURES "/cpu/proc/linux-2.6.10", SYSFIX "/bare/sys", &a);
+	sample_at(FIXTURES "/cpu/proc/linux-2.6.10", SYSFIX "/bare/sys", &b);
+	root = report_json(&a, &b);
+	check_numbers(root, nums, ARRAY_SIZE(nums));
+	json_decref(root);
+
+	assert_int_equal(host__rates(&a, &b, INTERVAL_NS, &r), 0);
+	capture__open(&c);
+	assert_int_equal(host__write_text(c.f, &b, &r, "/p", "/s"), 0);
+	capture__close(&c);
+	if (!strstr(c.buf, "  kernel      0 context switches/s, 0 interrupts/s, 0.0 forks/s; "))
+		fail_msg("no kernel line without soft interrupts in:\n%s", c.buf);
+	capture__free(&c);
+	host_rates__free(&r);
+	host__free(&a);
+	host__free(&b);
+}
+
 static void test_pseudo_fs_types(void **state)
 {
 	static const struct {
@@ -543,6 +674,8 @@ static void test_live(void **state)
 {
 	struct host_sample a, b;
 	struct sysinfo si;
+	struct utsname u;
+	char host[HOSTINFO_VALUE_MAX + 1] = "";
 	json_t *root, *fs;
 	int proc_fd = util__open_dir("/proc"), sys_fd = util__open_dir("/sys");
 
@@ -563,6 +696,13 @@ static void test_live(void **state)
 
 
 	root = report_json(&a, &b);
+	/* The live /proc's sys/kernel says what gethostname(2) and uname(2) say. */
+	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+	assert_int_equal(uname(&u), 0);
+	assert_string_equal(json_string_value(at(root, "host.hostname")), host);
+	assert_string_equal(json_string_value(at(root, "host.kernel_version")), u.release);
+	assert_string_equal(json_string_value(at(root, "host.os_type")), u.sysname);
+	assert_string_equal(json_string_value(at(root, "host.platform")), u.machine);
 	assert_true(json_number_value(at(root, "cpu.count")) == sysconf(_SC_NPROCESSORS_ONLN));
 	/* Between 1 and the logical CPUs, sockets between 1 and the cores (this VM: 2, 1). */
 	assert_true(json_number_value(at(root, "cpu.physical_cores")) >= 1);
@@ -581,6 +721,9 @@ static void test_live(void **state)
 	/* lo's duplex read fails with EINVAL: unknown, not an error and not null. */
 	assert_string_equal(json_string_value(at(root, "net.lo.duplex")), "unknown");
 	assert_true(json_is_number(at(root, "cpu.busy_pct")));
+	/* Every kernel this runs on has the "softirq" line. */
+	assert_true(json_is_number(at(root, "cpu.soft_interrupts")));
+	assert_true(json_is_number(at(root, "cpu.soft_interrupts_per_s")));
 	assert_true(json_is_object(at(root, "disks")));
 	/* This machine has /proc/diskstats: it is what was read. */
 	assert_string_equal(json_string_value(at(root, "disk_source")), "diskstats");
@@ -656,8 +799,10 @@ int main(void)
 		cmocka_unit_test(test_rates_need_an_interval),
 		cmocka_unit_test(test_hostile_roots),
 		cmocka_unit_test(test_odd_interface_names),
+		cmocka_unit_test(test_host_warnings),
 		cmocka_unit_test(test_disk_fallback),
 		cmocka_unit_test(test_fixture_text),
+		cmocka_unit_test(test_no_softirq_line),
 		cmocka_unit_test(test_pseudo_fs_types),
 		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_usage),
