@@ -143,6 +143,14 @@ static int add_owners(int proc_fd, int pid, struct connections *c)
 	return denied ? -EACCES : 0;
 }
 
+/* A kernel thread holds no sockets: its fd directory being closed to us hides nothing. */
+static bool is_kthread(int proc_fd, int pid)
+{
+	struct proc_stat_fields st;
+
+	return !proc_pid__read_stat(proc_fd, pid, &st) && proc_stat__is_kthread(&st);
+}
+
 int connections__collect(int proc_fd, struct connections *c)
 {
 	struct dirent *de;
@@ -160,6 +168,7 @@ int connections__collect(int proc_fd, struct connections *c)
 	d = util__opendir_at(proc_fd, ".");
 	if (!d)
 		return -errno;
+	c->sockets_read = true;
 	while ((de = readdir(d))) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
@@ -169,7 +178,7 @@ int connections__collect(int proc_fd, struct connections *c)
 		err = add_owners(proc_fd, (int)pid, c);
 		if (err == -ENOMEM)
 			break;
-		if (err == -EACCES)
+		if (err == -EACCES && !is_kthread(proc_fd, (int)pid))
 			c->procs_unreadable++;
 		else if (!err)
 			c->procs++;
@@ -289,15 +298,9 @@ int connections__write_json(FILE *f, const struct connections *c, unsigned int m
 static void text_addr(FILE *f, const char *addr, unsigned int port, bool v6)
 {
 	char buf[INET6_ADDRSTRLEN + 16];
-	size_t n;
+	int n = netsock__format_addr(buf, sizeof(buf), addr, port, v6);
 
-	if (!*addr && !port)
-		n = (size_t)snprintf(buf, sizeof(buf), "*");
-	else if (v6)
-		n = (size_t)snprintf(buf, sizeof(buf), "[%s]:%u", *addr ? addr : "::", port);
-	else
-		n = (size_t)snprintf(buf, sizeof(buf), "%s:%u", *addr ? addr : "0.0.0.0", port);
-	fprintf(f, "%-*s", 24 > (int)n ? 24 : (int)n + 1, buf);
+	fprintf(f, "%-*s", 24 > n ? 24 : n + 1, buf);
 }
 
 int connections__write_text(FILE *f, const struct connections *c, unsigned int mask)
@@ -398,7 +401,8 @@ int connections__main(int argc, char **argv)
 	err = connections__collect(proc_fd, &c);
 	close(proc_fd);
 	if (err) {
-		fprintf(stderr, "jobtrace: cannot read the sockets under %s/net: %s\n", proc_root,
+		fprintf(stderr, "jobtrace: cannot read %s under %s: %s\n",
+			c.sockets_read ? "the processes" : "the sockets in net/", proc_root,
 			strerror(-err));
 		connections__free(&c);
 		return 1;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 /* include/uapi/linux/ioprio.h */
 #define IOPRIO_WHO_PROCESS 1
 #define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_LEVEL_MASK 7
 
 static const char usage[] =
 	"Usage: jobtrace inspect [OPTIONS] PID...\n"
@@ -148,7 +150,8 @@ static int read_ionice(struct inspect_proc *p)
 	if (v < 0)
 		return -errno;
 	p->ioprio_class = (int)(v >> IOPRIO_CLASS_SHIFT);
-	p->ioprio_level = (int)(v & ((1 << IOPRIO_CLASS_SHIFT) - 1));
+	/* Levels are 0-7; bits 3-12 carry hints since 6.5. */
+	p->ioprio_level = (int)(v & IOPRIO_LEVEL_MASK);
 	return 0;
 }
 
@@ -194,7 +197,8 @@ static int read_threads(int proc_fd, struct inspect_proc *p)
 		errno = 0;
 		de = readdir(d);
 		if (!de) {
-			err = -errno;
+			/* proc_task_readdir() says ENOENT once the process is gone. */
+			err = errno == ENOENT ? -ESRCH : -errno;
 			break;
 		}
 		tid = strtol(de->d_name, &end, 10);
@@ -286,15 +290,25 @@ static int read_children(int proc_fd, struct inspect_proc *p)
 	size_t cap = 0;
 	int err = 0;
 
+	/* Without the thread list there is nothing to ask; say why instead of "none". */
+	if (p->err[INSPECT_THREADS])
+		return p->err[INSPECT_THREADS];
 	for (size_t i = 0; i < p->nthreads && !err; i++) {
 		err = add_children(proc_fd, p, p->threads[i].tid, &cap);
-		if (err == -ENOENT && i == 0 && p->threads[i].tid == p->pid)
+		/* The leader's file absent while it lives: no CONFIG_PROC_CHILDREN. */
+		if (err == -ENOENT && p->threads[i].tid == p->pid) {
+			char path[32];
+			struct stat st;
+
+			snprintf(path, sizeof(path), "%d/task/%d", p->pid, p->pid);
+			if (fstatat(proc_fd, path, &st, 0))
+				return -ESRCH;
+			p->nchildren = 0;
 			return children_by_walk(proc_fd, p, &cap);
+		}
 		if (err == -ENOENT || err == -ESRCH)
 			err = 0; /* that thread exited */
 	}
-	if (!p->nthreads)
-		return children_by_walk(proc_fd, p, &cap);
 	if (p->nchildren > 1)
 		qsort(p->children, p->nchildren, sizeof(*p->children), by_int);
 	return err;
@@ -367,6 +381,28 @@ static int measure_cpu(int proc_fd, struct inspect_proc *p, const struct inspect
 	return 0;
 }
 
+/*
+ * A part that said ESRCH may mean the process exited while we read it, and
+ * then the parts read before describe a process that is no more, or the pid
+ * now names another: answer -ESRCH for the whole, as psutil's oneshot does.
+ * A zombie says ESRCH for its fds and stays: its stat is unchanged.
+ */
+static int still_there(int proc_fd, const struct inspect_proc *p)
+{
+	struct proc_stat_fields now;
+	bool suspect = p->fds.vanished > 0;
+	int err;
+
+	for (int i = 0; i < INSPECT_PARTS; i++)
+		suspect |= p->asked[i] && p->err[i] == -ESRCH;
+	if (!suspect)
+		return 0;
+	err = proc_pid__read_stat(proc_fd, p->pid, &now);
+	if (err)
+		return err;
+	return now.starttime_ticks == p->stat.starttime_ticks ? 0 : -ESRCH;
+}
+
 #define PART(p, part, call)                      \
 	do {                                     \
 		(p)->asked[part] = true;         \
@@ -407,8 +443,8 @@ int inspect__collect(int proc_fd, int pid, const struct inspect_options *o,
 	PART(p, INSPECT_CGROUP, proc_pid__read_cgroup(proc_fd, pid, &p->cgroup));
 	PART(p, INSPECT_LIMITS, proc_limits__read(proc_fd, pid, &p->limits));
 	PART(p, INSPECT_FDS, proc_fd__list(proc_fd, pid, &p->fds));
-	if (!p->err[INSPECT_FDS])
-		PART(p, INSPECT_CONNS, read_conns(proc_fd, p));
+	/* Sockets are found through the fds: without them, the same reason. */
+	PART(p, INSPECT_CONNS, p->err[INSPECT_FDS] ? p->err[INSPECT_FDS] : read_conns(proc_fd, p));
 	if (o->maps && has_mm)
 		PART(p, INSPECT_MAPS, proc_maps__read(proc_fd, pid, &p->maps));
 	PART(p, INSPECT_AFFINITY, read_affinity(proc_fd, p));
@@ -417,6 +453,9 @@ int inspect__collect(int proc_fd, int pid, const struct inspect_options *o,
 	PART(p, INSPECT_THREADS, read_threads(proc_fd, p));
 	PART(p, INSPECT_CHILDREN, read_children(proc_fd, p));
 
+	err = still_there(proc_fd, p);
+	if (err)
+		return err;
 	if (!p->err[INSPECT_STATUS])
 		read_username(p);
 	derive_name(p);
@@ -542,13 +581,16 @@ static void json_files(struct json_writer *w, const struct inspect_proc *p)
 	for (size_t i = 0; i < p->fds.n; i++) {
 		const struct proc_fd_entry *e = &p->fds.v[i];
 
-		if (e->kind != PROC_FD_PATH || !e->regular)
+		if ((e->kind != PROC_FD_PATH && !e->err) || !e->regular)
 			continue;
 		json__begin_object(w, NULL);
-		json__stringn(w, "path", e->target, e->target_len);
+		if (e->err)
+			json__null(w, "path"); /* d_path() failed: a path too long to print */
+		else
+			json__stringn(w, "path", e->target, e->target_len);
 		json__i64(w, "fd", e->fd);
 		if (e->has_info) {
-			json__u64(w, "position", e->pos);
+			json__i64(w, "position", e->pos);
 			json__string(w, "mode", proc_fd__mode(e->flags));
 			json__u64(w, "flags", e->flags);
 		}
@@ -639,8 +681,14 @@ static void json_limits(struct json_writer *w, const struct inspect_proc *p)
 		if (!l->known)
 			continue;
 		json__begin_object(w, proc_limits__name(r));
-		json__i64(w, "soft", l->soft == PROC_LIMIT_INFINITY ? -1 : (int64_t)l->soft);
-		json__i64(w, "hard", l->hard == PROC_LIMIT_INFINITY ? -1 : (int64_t)l->hard);
+		if (l->soft == PROC_LIMIT_INFINITY)
+			json__i64(w, "soft", -1);
+		else
+			json__u64(w, "soft", l->soft);
+		if (l->hard == PROC_LIMIT_INFINITY)
+			json__i64(w, "hard", -1);
+		else
+			json__u64(w, "hard", l->hard);
 		json__end_object(w);
 	}
 	json__end_object(w);
@@ -863,11 +911,13 @@ static void text_files(FILE *f, const struct inspect_proc *p)
 			fprintf(f, "%-2s ", proc_fd__mode(e->flags));
 		else
 			fputs("   ", f);
+		if (e->err)
+			fprintf(f, "(%s)", strerror(-e->err));
 		text__escape(f, e->target, e->target_len);
 		if (e->deleted)
 			fputs(" (deleted)", f);
 		if (e->has_info && e->regular)
-			fprintf(f, " @%llu", (unsigned long long)e->pos);
+			fprintf(f, " @%lld", (long long)e->pos);
 		fputc('\n', f);
 	}
 }
@@ -887,9 +937,15 @@ static void text_conns(FILE *f, const struct inspect_proc *p)
 		if (c->family == AF_UNIX) {
 			text__escape(f, c->path, strlen(c->path));
 		} else {
-			fprintf(f, "%s:%u", c->laddr, c->lport);
-			if (c->rport)
-				fprintf(f, " -> %s:%u", c->raddr, c->rport);
+			char addr[INET6_ADDRSTRLEN + 16];
+			bool v6 = c->family == AF_INET6;
+
+			netsock__format_addr(addr, sizeof(addr), c->laddr, c->lport, v6);
+			fputs(addr, f);
+			if (c->rport) {
+				netsock__format_addr(addr, sizeof(addr), c->raddr, c->rport, v6);
+				fprintf(f, " -> %s", addr);
+			}
 		}
 		if (c->family != AF_UNIX && c->type == SOCK_STREAM && st)
 			fprintf(f, " %s", st);
@@ -948,8 +1004,10 @@ void inspect__write_text(FILE *f, const struct inspect_proc *p, const struct ins
 	} else {
 		text_unavailable(f, p, INSPECT_CMDLINE);
 	}
-	if (ok(p, INSPECT_STATUS)) {
-		text_label(f, "user");
+	text_label(f, "user");
+	if (!ok(p, INSPECT_STATUS)) {
+		text_unavailable(f, p, INSPECT_STATUS);
+	} else {
 		fprintf(f, "%s uid %u/%u/%u/%u gid %u/%u/%u/%u (real/effective/saved/fs)\n",
 			p->username[0] ? p->username : "?", st->uid_real, st->uid_effective,
 			st->uid_saved, st->uid_fs, st->gid_real, st->gid_effective, st->gid_saved,
@@ -1001,16 +1059,26 @@ void inspect__write_text(FILE *f, const struct inspect_proc *p, const struct ins
 		text_unavailable(f, p, INSPECT_IO);
 	}
 	text_label(f, "threads");
-	fprintf(f, "%lld:", (long long)s->num_threads);
-	for (size_t i = 0; i < p->nthreads; i++) {
-		fprintf(f, " %d ", p->threads[i].tid);
-		text__escape(f, p->threads[i].comm, p->threads[i].comm_len);
+	fprintf(f, "%lld", (long long)s->num_threads);
+	if (ok(p, INSPECT_THREADS)) {
+		fputc(':', f);
+		for (size_t i = 0; i < p->nthreads; i++) {
+			fprintf(f, " %d ", p->threads[i].tid);
+			text__escape(f, p->threads[i].comm, p->threads[i].comm_len);
+		}
+		fputc('\n', f);
+	} else {
+		fputc(' ', f);
+		text_unavailable(f, p, INSPECT_THREADS);
 	}
-	fputc('\n', f);
 	text_label(f, "children");
-	for (size_t i = 0; i < p->nchildren; i++)
-		fprintf(f, "%s%d", i ? " " : "", p->children[i]);
-	fputs(p->nchildren ? "\n" : "none\n", f);
+	if (ok(p, INSPECT_CHILDREN)) {
+		for (size_t i = 0; i < p->nchildren; i++)
+			fprintf(f, "%s%d", i ? " " : "", p->children[i]);
+		fputs(p->nchildren ? "\n" : "none\n", f);
+	} else {
+		text_unavailable(f, p, INSPECT_CHILDREN);
+	}
 	text_label(f, "cgroup");
 	if (ok(p, INSPECT_CGROUP) && p->cgroup.unified_path) {
 		text__escape(f, p->cgroup.unified_path, strlen(p->cgroup.unified_path));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,15 @@ const char *netsock__family_name(unsigned int family)
 	default:
 		return "other";
 	}
+}
+
+int netsock__format_addr(char *buf, size_t size, const char *addr, unsigned int port, bool v6)
+{
+	if (!*addr && !port)
+		return snprintf(buf, size, "*");
+	if (v6)
+		return snprintf(buf, size, "[%s]:%u", *addr ? addr : "::", port);
+	return snprintf(buf, size, "%s:%u", *addr ? addr : "0.0.0.0", port);
 }
 
 const char *netsock__type_name(unsigned int type)

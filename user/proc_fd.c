@@ -35,16 +35,22 @@ static int parse_base(const char *s, size_t n, unsigned int base, uint64_t *out)
 	return 0;
 }
 
-int proc_fd__parse_fdinfo(const char *buf, size_t len, uint64_t *pos, uint32_t *flags)
+int proc_fd__parse_fdinfo(const char *buf, size_t len, int64_t *pos, uint32_t *flags)
 {
 	const char *val;
+	bool neg;
 	size_t n;
 	uint64_t v;
 	int err;
 
+	/* "%lli": a device with unsigned offsets (/dev/mem) shows a negative one. */
 	err = proc_kv__find(buf, len, "pos", &val, &n);
-	if (err || parse_base(val, n, 10, pos))
+	if (err)
 		return -EINVAL;
+	neg = n > 0 && val[0] == '-';
+	if (parse_base(val + neg, n - neg, 10, &v) || v > (uint64_t)INT64_MAX + neg)
+		return -EINVAL;
+	*pos = neg ? (int64_t)(0 - v) : (int64_t)v;
 	err = proc_kv__find(buf, len, "flags", &val, &n);
 	if (err || parse_base(val, n, 8, &v) || v > UINT32_MAX)
 		return -EINVAL;
@@ -113,9 +119,18 @@ static int read_entry(int proc_fd, int pid, int fd, struct proc_fd_entry *e)
 	e->fd = fd;
 	snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
 	n = readlinkat(proc_fd, path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	e->kind = proc_fd__classify(target, (size_t)n, &e->inode);
+	if (n < 0) {
+		int err = -errno;
+
+		/* Gone, or not ours to read: for the caller. Anything else is this fd's own. */
+		if (err == -ENOENT || err == -EACCES || err == -ENOMEM)
+			return err;
+		e->err = err;
+		e->kind = PROC_FD_OTHER;
+		n = 0;
+	} else {
+		e->kind = proc_fd__classify(target, (size_t)n, &e->inode);
+	}
 	/* Following the magic link stats the open file itself, deleted or not. */
 	e->regular = fstatat(proc_fd, path, &st, 0) == 0 && S_ISREG(st.st_mode);
 	if (e->kind == PROC_FD_PATH) {
@@ -185,9 +200,18 @@ int proc_fd__list(int proc_fd, int pid, struct proc_fd_list *out)
 			free(out->v[out->n].target);
 			break;
 		}
+		out->unreadable += out->v[out->n].err != 0;
 		out->n++;
 	}
 	closedir(d);
+	/* fds vanishing because the whole process exited is not a list. */
+	if (!err && out->vanished) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%d", pid);
+		if (fstatat(proc_fd, path, &st, 0))
+			err = -ESRCH;
+	}
 	if (err) {
 		proc_fd_list__free(out);
 		return err == -ENOENT ? -ESRCH : err;

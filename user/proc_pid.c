@@ -762,7 +762,34 @@ void proc_cgroup__free(struct proc_cgroup *c)
 
 int proc_pid__parse_environ(const char *buf, size_t len, struct proc_cmdline *out)
 {
-	return proc_pid__parse_cmdline(buf, len, out);
+	size_t n = 0, i, start;
+	bool open_end;
+	char *b;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0)
+		return 0;
+	/*
+	 * Unlike argv, an environment is never re-split on spaces: a value may
+	 * hold them. A last string without its NUL (the process wrote over it)
+	 * is kept whole.
+	 */
+	open_end = buf[len - 1] != '\0';
+	for (i = 0; i < len; i++)
+		n += buf[i] == '\0';
+	n += open_end;
+	err = cmdline_alloc(out, n, buf, open_end ? len : len - 1, &b);
+	if (err)
+		return err;
+	for (i = 0, start = 0; i < n; i++) {
+		out->argv[i] = b + start;
+		out->arg_len[i] = strlen(b + start);
+		start += out->arg_len[i] + 1;
+	}
+	out->argv[n] = NULL;
+	out->rewritten = open_end;
+	return 0;
 }
 
 int proc_kv__find(const char *buf, size_t len, const char *key, const char **val,

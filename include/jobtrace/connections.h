@@ -36,6 +36,7 @@ struct connections {
 	size_t n_owners, cap_owners;
 	size_t procs;			/* processes whose fds were read */
 	size_t procs_unreadable;	/* fd directories we may not read: their sockets show no owner */
+	bool sockets_read;		/* net/ was read: a later failure is the process walk's */
 };
 
 /* "inet" -> CONN_TCP4 | CONN_TCP6 | CONN_UDP4 | CONN_UDP6, ...; -EINVAL for an unknown kind. */

@@ -31,6 +31,11 @@ const char *netsock__tcp_state_name(unsigned int st);
 const char *netsock__family_name(unsigned int family);
 /* "stream", "dgram", "seqpacket", "raw"; "other" for any other type. */
 const char *netsock__type_name(unsigned int type);
+/*
+ * "1.2.3.4:80", "[::1]:80", or "*" for no address and port 0, into @buf;
+ * returns the length, as snprintf does.
+ */
+int netsock__format_addr(char *buf, size_t size, const char *addr, unsigned int port, bool v6);
 
 /* Adds the sockets of one /proc/net/{tcp,tcp6,udp,udp6} file to @out. */
 int netsock__parse_inet(const char *buf, size_t len, bool tcp, struct netsock_counts *out);

@@ -171,8 +171,9 @@ int proc_pid__parse_cmdline(const char *buf, size_t len, struct proc_cmdline *ou
 int proc_pid__parse_cgroup(const char *buf, size_t len, struct proc_cgroup *out);
 /*
  * /proc/PID/environ has argv's layout: "KEY=value" strings, each ending in a
- * NUL, any other bytes allowed (a newline, invalid UTF-8). It is parsed as a
- * cmdline is; an environment the process rewrote may lack the last NUL.
+ * NUL, any other bytes allowed (a newline, invalid UTF-8). Split on NULs
+ * only; an environment the process rewrote may lack the last NUL, and its
+ * last string is then kept whole (@rewritten set).
  */
 int proc_pid__parse_environ(const char *buf, size_t len, struct proc_cmdline *out);
 /*

@@ -82,6 +82,7 @@ static pid_t spawn_hostile(void)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		prctl(PR_SET_NAME, "q\"x\n\xff)");
 		if (write(ready[1], "r", 1) != 1)
 			_exit(1);

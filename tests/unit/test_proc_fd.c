@@ -20,7 +20,7 @@ static void test_fdinfo_table(void **state)
 	static const struct {
 		const char *name, *in;
 		int err;
-		uint64_t pos;
+		int64_t pos;
 		uint32_t flags;
 	} cases[] = {
 		{ "regular", "pos:\t4321\nflags:\t02102001\nmnt_id:\t25\nino:\t77\n", 0, 4321,
@@ -29,12 +29,16 @@ static void test_fdinfo_table(void **state)
 		{ "eventfd", "pos:\t0\nflags:\t02\nmnt_id:\t16\nino:\t1057\neventfd-count:"
 			     "                0\neventfd-id: 1\n", 0, 0, 02 },
 		/* Before 3.8 there was no mnt_id; the two we need were always there. */
-		{ "2.6 layout", "pos:\t18446744073709551615\nflags:\t0100000\n", 0, UINT64_MAX,
+		{ "2.6 layout", "pos:\t9223372036854775807\nflags:\t0100000\n", 0, INT64_MAX,
 		  0100000 },
+		/* "%lli": /dev/mem past 2^63 reads negative; flags and mode still count. */
+		{ "negative pos", "pos:\t-1\nflags:\t02\n", 0, -1, 02 },
+		{ "most negative pos", "pos:\t-9223372036854775808\nflags:\t0\n", 0, INT64_MIN, 0 },
+		{ "pos below int64", "pos:\t-9223372036854775809\nflags:\t0\n", -EINVAL, 0, 0 },
+		{ "lone minus", "pos:\t-\nflags:\t0\n", -EINVAL, 0, 0 },
 		{ "no flags", "pos:\t0\nmnt_id:\t16\n", -EINVAL, 0, 0 },
 		{ "no pos", "flags:\t02\n", -EINVAL, 0, 0 },
 		{ "8 is not octal", "pos:\t0\nflags:\t0100008\n", -EINVAL, 0, 0 },
-		{ "negative pos", "pos:\t-1\nflags:\t02\n", -EINVAL, 0, 0 },
 		{ "pos overflows", "pos:\t18446744073709551616\nflags:\t02\n", -EINVAL, 0, 0 },
 		{ "flags past 32 bits", "pos:\t0\nflags:\t077777777777\n", -EINVAL, 0, 0 },
 		{ "cut mid-line", "pos:\t12\nflags:\t02", -EINVAL, 0, 0 },
@@ -42,16 +46,15 @@ static void test_fdinfo_table(void **state)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		uint64_t pos = 7;
+		int64_t pos = 7;
 		uint32_t flags = 7;
 		int err = proc_fd__parse_fdinfo(cases[i].in, strlen(cases[i].in), &pos, &flags);
 
 		if (err != cases[i].err)
 			fail_msg("%s: err %d, want %d", cases[i].name, err, cases[i].err);
 		if (!err && (pos != cases[i].pos || flags != cases[i].flags))
-			fail_msg("%s: pos %llu flags %o, want %llu %o", cases[i].name,
-				 (unsigned long long)pos, flags, (unsigned long long)cases[i].pos,
-				 cases[i].flags);
+			fail_msg("%s: pos %lld flags %o, want %lld %o", cases[i].name,
+				 (long long)pos, flags, (long long)cases[i].pos, cases[i].flags);
 	}
 }
 
@@ -113,7 +116,7 @@ static void test_live_list(void **state)
 	char dir[] = "/tmp/jt-fd-XXXXXX", path[64], gone[64];
 	const struct proc_fd_entry *e;
 	struct proc_fd_list l;
-	int proc_fd, file, gonefd, pipefd[2], sv[2];
+	int proc_fd, file, gonefd, pipefd[2], sv[2], extra[300];
 	struct stat st;
 
 	assert_non_null(mkdtemp(dir));
@@ -130,8 +133,10 @@ static void test_live_list(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 
 	/* 300 more: the list must grow as it fills, not once per entry. */
-	for (int i = 0; i < 300; i++)
-		assert_true(dup2(pipefd[1], 600 + i) == 600 + i);
+	for (int i = 0; i < 300; i++) {
+		extra[i] = dup(pipefd[1]);
+		assert_true(extra[i] >= 0);
+	}
 
 	proc_fd = util__open_dir("/proc");
 	assert_true(proc_fd >= 0);
@@ -139,12 +144,12 @@ static void test_live_list(void **state)
 	assert_true(l.n >= 306);
 	assert_true(l.cap < 2 * l.n);
 	for (int i = 0; i < 300; i++) {
-		e = find_fd(&l, 600 + i);
+		e = find_fd(&l, extra[i]);
 		assert_non_null(e);
 		assert_int_equal(e->kind, PROC_FD_PIPE);
 	}
 	for (int i = 0; i < 300; i++)
-		close(600 + i);
+		close(extra[i]);
 
 	e = find_fd(&l, file);
 	assert_non_null(e);
@@ -195,6 +200,55 @@ static void test_live_list(void **state)
 	close(proc_fd);
 }
 
+/*
+ * A file whose path is longer than d_path() can print (a page): its link
+ * fails with ENAMETOOLONG. That fd is kept with its error; the list stands.
+ */
+static void test_unprintable_path(void **state)
+{
+	char name[201], dir[] = "/tmp/jt-deep-XXXXXX";
+	const struct proc_fd_entry *e;
+	struct proc_fd_list l;
+	int fds[24], depth, file, proc_fd;
+
+	memset(name, 'd', 200);
+	name[200] = '\0';
+	assert_non_null(mkdtemp(dir));
+	fds[0] = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fds[0] >= 0);
+	for (depth = 1; depth < 24; depth++) {
+		assert_int_equal(mkdirat(fds[depth - 1], name, 0700), 0);
+		fds[depth] = openat(fds[depth - 1], name, O_RDONLY | O_DIRECTORY);
+		assert_true(fds[depth] >= 0);
+	}
+	file = openat(fds[23], "f", O_CREAT | O_RDWR, 0600);
+	assert_true(file >= 0);
+
+	proc_fd = util__open_dir("/proc");
+	assert_int_equal(proc_fd__list(proc_fd, getpid(), &l), 0);
+	e = find_fd(&l, file);
+	assert_non_null(e);
+	assert_int_equal(e->err, -ENAMETOOLONG);
+	assert_int_equal(e->target_len, 0);
+	assert_true(e->regular);
+	assert_true(l.unreadable >= 1);
+	/* The fds around it are whole. */
+	e = find_fd(&l, fds[0]);
+	assert_non_null(e);
+	assert_string_equal(e->target, dir);
+	proc_fd_list__free(&l);
+
+	unlinkat(fds[23], "f", 0);
+	close(file);
+	for (depth = 23; depth > 0; depth--) {
+		close(fds[depth]);
+		assert_int_equal(unlinkat(fds[depth - 1], name, AT_REMOVEDIR), 0);
+	}
+	close(fds[0]);
+	rmdir(dir);
+	close(proc_fd);
+}
+
 /* A reaped pid is a normal event: -ESRCH, nothing left allocated. */
 static void test_gone(void **state)
 {
@@ -219,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_classify_table),
 		cmocka_unit_test(test_mode_table),
 		cmocka_unit_test(test_live_list),
+		cmocka_unit_test(test_unprintable_path),
 		cmocka_unit_test(test_gone),
 	};
 

@@ -995,7 +995,17 @@ static void test_environ_fixture(void **state)
 	assert_string_equal(env.argv[1], "MOTD=line one\nline two");
 	assert_string_equal(env.argv[2], "BYTES=\xff\xfe\"q\"");
 	assert_string_equal(env.argv[3], "EMPTY=");
+	assert_false(env.rewritten);
 	proc_cmdline__free(&env);
+	/* Overwritten past its last NUL: split on NULs only, spaces stay in values. */
+	assert_int_equal(proc_pid__parse_environ("PS1=a b c\0GREETING=hello world", 30, &env), 0);
+	assert_int_equal(env.argc, 2);
+	assert_string_equal(env.argv[0], "PS1=a b c");
+	assert_string_equal(env.argv[1], "GREETING=hello world");
+	assert_true(env.rewritten);
+	proc_cmdline__free(&env);
+	assert_int_equal(proc_pid__parse_environ("", 0, &env), 0);
+	assert_int_equal(env.argc, 0);
 	/* No such pid in the fixture: gone. */
 	assert_int_equal(proc_pid__read_environ(fd, 31338, &env), -ESRCH);
 	close(fd);
