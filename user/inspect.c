@@ -122,7 +122,11 @@ static void read_username(struct inspect_proc *p)
 		snprintf(p->username, sizeof(p->username), "%s", pw.pw_name);
 }
 
-static int read_affinity(int proc_fd, struct inspect_proc *p)
+/*
+ * status once for both its numbers and Cpus_allowed_list, which it carries
+ * as text: one read, so the two agree.
+ */
+static void read_status(int proc_fd, struct inspect_proc *p)
 {
 	char path[32], *buf;
 	const char *val;
@@ -130,17 +134,22 @@ static int read_affinity(int proc_fd, struct inspect_proc *p)
 	ssize_t n;
 	int err;
 
+	p->asked[INSPECT_STATUS] = p->asked[INSPECT_AFFINITY] = true;
 	snprintf(path, sizeof(path), "%d/status", p->pid);
 	n = util__read_file_alloc(proc_fd, path, 1u << 20, &buf);
-	if (n < 0)
-		return n == -ENOENT ? -ESRCH : (int)n;
+	if (n < 0) {
+		p->err[INSPECT_STATUS] = p->err[INSPECT_AFFINITY] =
+			n == -ENOENT ? -ESRCH : (int)n;
+		return;
+	}
+	p->err[INSPECT_STATUS] = proc_pid__parse_status(buf, (size_t)n, &p->status);
 	err = proc_kv__find(buf, (size_t)n, "Cpus_allowed_list", &val, &vlen);
 	if (!err)
 		err = cpulist__parse(val, vlen, &p->cpus, &p->ncpus);
 	else if (err == -ENOENT)
 		err = -EOPNOTSUPP; /* before 2.6.26 */
+	p->err[INSPECT_AFFINITY] = err;
 	free(buf);
-	return err;
 }
 
 static int read_ionice(struct inspect_proc *p)
@@ -430,7 +439,7 @@ int inspect__collect(int proc_fd, int pid, const struct inspect_options *o,
 	/* A kernel thread or a zombie has no memory map: nothing to ask smaps. */
 	has_mm = !proc_stat__is_kthread(&p->stat) && p->stat.state != 'Z' &&
 		 p->stat.state != 'X';
-	PART(p, INSPECT_STATUS, proc_pid__read_status(proc_fd, pid, &p->status));
+	read_status(proc_fd, p);
 	PART(p, INSPECT_STATM, proc_pid__read_statm(proc_fd, pid, &p->statm));
 	if (has_mm)
 		PART(p, INSPECT_SMAPS, proc_pid__read_smaps_rollup(proc_fd, pid, &p->smaps));
@@ -447,7 +456,6 @@ int inspect__collect(int proc_fd, int pid, const struct inspect_options *o,
 	PART(p, INSPECT_CONNS, p->err[INSPECT_FDS] ? p->err[INSPECT_FDS] : read_conns(proc_fd, p));
 	if (o->maps && has_mm)
 		PART(p, INSPECT_MAPS, proc_maps__read(proc_fd, pid, &p->maps));
-	PART(p, INSPECT_AFFINITY, read_affinity(proc_fd, p));
 	if (o->live)
 		PART(p, INSPECT_IONICE, read_ionice(p));
 	PART(p, INSPECT_THREADS, read_threads(proc_fd, p));
