@@ -182,6 +182,11 @@ static const char *const operstate_names[] = {
 	[NETDEV_OPER_UP] = "up",
 };
 
+const char *netdev__operstate_name(enum netdev_operstate st)
+{
+	return st >= 0 && (size_t)st < ARRAY_SIZE(operstate_names) ? operstate_names[st] : NULL;
+}
+
 static enum netdev_operstate parse_operstate(const char *s)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(operstate_names); i++)

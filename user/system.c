@@ -460,18 +460,9 @@ static const char *avail_source_name(__u32 src)
 	}
 }
 
-static const char *const operstate_names[] = {
-	[NETDEV_OPER_UNKNOWN] = "unknown",	   [NETDEV_OPER_NOTPRESENT] = "notpresent",
-	[NETDEV_OPER_DOWN] = "down",		   [NETDEV_OPER_LOWERLAYERDOWN] = "lowerlayerdown",
-	[NETDEV_OPER_TESTING] = "testing",	   [NETDEV_OPER_DORMANT] = "dormant",
-	[NETDEV_OPER_UP] = "up",
-};
-
 static const char *operstate_name(const struct netdev_if *ifp)
 {
-	int st = ifp->has_state ? (int)ifp->st.operstate : -1;
-
-	return st >= 0 && (size_t)st < ARRAY_SIZE(operstate_names) ? operstate_names[st] : NULL;
+	return ifp->has_state ? netdev__operstate_name(ifp->st.operstate) : NULL;
 }
 
 /*
@@ -943,7 +934,6 @@ static void json_sensors(struct json_writer *w, const struct host_sample *s)
 	json__end_object(w);
 }
 
-/* "/proc" + "/" + "net/dev"; the root alone when @path is empty. */
 static void json_processes(struct json_writer *w, const struct host_sample *s)
 {
 	const struct proc_state_counts *p = &s->procs;

@@ -108,6 +108,9 @@ enum netdev_duplex netdev__parse_duplex(const char *s);
 /* "full", "half" or "unknown", as the kernel spells them. */
 const char *netdev__duplex_name(enum netdev_duplex d);
 
+/* "up", "down", ... as the kernel spells them; NULL for NETDEV_OPER_UNREADABLE. */
+const char *netdev__operstate_name(enum netdev_operstate st);
+
 /* Frees the table's array; NULL-safe, and the table is left empty. */
 void netdev_table__free(struct netdev_table *t);
 

@@ -518,12 +518,23 @@ static void test_live(void **state)
 	netdev_addr_table__free(&a);
 }
 
+/* The names the system report prints: the kernel's own words, NULL when unread. */
+static void test_operstate_names(void **state)
+{
+	assert_string_equal(netdev__operstate_name(NETDEV_OPER_UP), "up");
+	assert_string_equal(netdev__operstate_name(NETDEV_OPER_LOWERLAYERDOWN), "lowerlayerdown");
+	assert_string_equal(netdev__operstate_name(NETDEV_OPER_UNKNOWN), "unknown");
+	assert_null(netdev__operstate_name(NETDEV_OPER_UNREADABLE));
+	assert_null(netdev__operstate_name((enum netdev_operstate)(NETDEV_OPER_UP + 1)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_read_fixture),
 		cmocka_unit_test(test_duplex_table),
+		cmocka_unit_test(test_operstate_names),
 		cmocka_unit_test(test_read_state_errors),
 		cmocka_unit_test(test_delta_fixture),
 		cmocka_unit_test(test_delta_without_ifindex_is_a_wrap),
