@@ -222,19 +222,17 @@ void connections__free(struct connections *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static const char *tcp_status(const struct netsock_conn *s)
+const char *connections__status(const struct netsock_conn *s)
 {
 	if (s->family == AF_UNIX || s->type != SOCK_STREAM)
 		return NULL;
 	return netsock__tcp_state_name(s->state);
 }
 
-static void json_conn(struct json_writer *w, const struct netsock_conn *s,
-		      const struct conn_owner *o)
+void connections__write_socket(struct json_writer *w, const struct netsock_conn *s)
 {
-	const char *st = tcp_status(s);
+	const char *st = connections__status(s);
 
-	json__begin_object(w, NULL);
 	json__string(w, "family", netsock__family_name(s->family));
 	json__string(w, "type", netsock__type_name(s->type));
 	if (s->family == AF_UNIX) {
@@ -254,6 +252,13 @@ static void json_conn(struct json_writer *w, const struct netsock_conn *s,
 	else
 		json__null(w, "uid");
 	json__u64(w, "inode", s->inode);
+}
+
+static void json_conn(struct json_writer *w, const struct netsock_conn *s,
+		      const struct conn_owner *o)
+{
+	json__begin_object(w, NULL);
+	connections__write_socket(w, s);
 	if (o) {
 		json__i64(w, "pid", o->pid);
 		json__i64(w, "fd", o->fd);
@@ -310,7 +315,7 @@ int connections__write_text(FILE *f, const struct connections *c, unsigned int m
 	for (size_t i = 0; i < c->socks.n; i++) {
 		const struct netsock_conn *s = &c->socks.v[i];
 		const struct conn_owner *o;
-		const char *st = tcp_status(s);
+		const char *st = connections__status(s);
 		size_t n;
 
 		if (!connections__match(s, mask))

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jobtrace/connections.h"
 #include "jobtrace/cpuinfo.h"
 #include "jobtrace/inspect.h"
 #include "jobtrace/meminfo.h"
@@ -627,25 +628,10 @@ static void json_conns(struct json_writer *w, const struct inspect_proc *p)
 	json__begin_array(w, "connections");
 	for (size_t i = 0; i < p->conns.n; i++) {
 		const struct netsock_conn *c = &p->conns.v[i];
-		const char *st = netsock__tcp_state_name(c->state);
 
 		json__begin_object(w, NULL);
 		json__i64(w, "fd", fd_of_inode(p, c->inode));
-		json__string(w, "family", netsock__family_name(c->family));
-		json__string(w, "type", netsock__type_name(c->type));
-		if (c->family == AF_UNIX) {
-			json__string(w, "path", c->path);
-		} else {
-			json__string(w, "laddr", c->laddr);
-			json__u64(w, "lport", c->lport);
-			json__string(w, "raddr", c->raddr);
-			json__u64(w, "rport", c->rport);
-		}
-		if (c->family != AF_UNIX && c->type == SOCK_STREAM && st)
-			json__string(w, "status", st);
-		else
-			json__null(w, "status");
-		json__u64(w, "inode", c->inode);
+		connections__write_socket(w, c);
 		json__end_object(w);
 	}
 	json__end_array(w);
@@ -938,7 +924,7 @@ static void text_conns(FILE *f, const struct inspect_proc *p)
 	fprintf(f, "%zu\n", p->conns.n);
 	for (size_t i = 0; i < p->conns.n; i++) {
 		const struct netsock_conn *c = &p->conns.v[i];
-		const char *st = netsock__tcp_state_name(c->state);
+		const char *st = connections__status(c);
 
 		fprintf(f, "  %16d %s/%s ", fd_of_inode(p, c->inode), netsock__family_name(c->family),
 			netsock__type_name(c->type));
@@ -955,7 +941,7 @@ static void text_conns(FILE *f, const struct inspect_proc *p)
 				fprintf(f, " -> %s", addr);
 			}
 		}
-		if (c->family != AF_UNIX && c->type == SOCK_STREAM && st)
+		if (st)
 			fprintf(f, " %s", st);
 		fputc('\n', f);
 	}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "jobtrace/json.h"
 #include "jobtrace/netsock.h"
 #include "jobtrace/proc_pid.h"
 
@@ -54,6 +55,15 @@ void connections__free(struct connections *c);
 /* The owners of @inode: *@n of them from the returned pointer (NULL when none). */
 const struct conn_owner *connections__owners(const struct connections *c, __u64 inode,
 					     size_t *n);
+
+/* netstat's name of a TCP socket's state; NULL for UDP and unix sockets. */
+const char *connections__status(const struct netsock_conn *s);
+/*
+ * The members of one socket's JSON object (family, type, addresses or path,
+ * status, uid, inode), shared by connections and inspect; the caller opens
+ * and closes the object and adds who holds it.
+ */
+void connections__write_socket(struct json_writer *w, const struct netsock_conn *s);
 
 int connections__write_json(FILE *f, const struct connections *c, unsigned int mask);
 int connections__write_text(FILE *f, const struct connections *c, unsigned int mask);
