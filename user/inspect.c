@@ -1153,6 +1153,8 @@ int inspect__main(int argc, char **argv)
 	const char *proc_root = "/proc";
 	struct json_writer w;
 	struct meminfo mi;
+	char buf[16384];
+	ssize_t n;
 	int opt, proc_fd, status = 0, pid;
 
 	opterr = 0;
@@ -1208,7 +1210,9 @@ int inspect__main(int argc, char **argv)
 	o.ticks_per_sec = sysconf(_SC_CLK_TCK);
 	o.page_size = sysconf(_SC_PAGESIZE);
 	o.boot_epoch_ns = util__realtime_ns() - util__boottime_ns();
-	if (!meminfo__read(proc_fd, &mi))
+	/* MemTotal is all the memory percent needs: not vmstat or zoneinfo too. */
+	n = util__read_file_at(proc_fd, "meminfo", buf, sizeof(buf));
+	if (n > 0 && !meminfo__parse(buf, (size_t)n, &mi))
 		o.mem_total_bytes = mi.total_bytes;
 
 	if (o.json) {

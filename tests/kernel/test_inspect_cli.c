@@ -164,6 +164,7 @@ static void test_unprivileged(void **state)
 {
 	char self[16];
 	json_t *r, *p, *un;
+	double pct;
 
 	if (geteuid() != 0)
 		fail_msg("this test needs root to drop to nobody");
@@ -182,6 +183,9 @@ static void test_unprivileged(void **state)
 	assert_string_equal(json_string_value(json_object_get(un, "environ")), "Permission denied");
 	/* World-readable parts are all there. */
 	assert_true(json_integer_value(json_object_get(json_object_get(p, "memory"), "rss_bytes")) > 0);
+	/* Of MemTotal, which the CLI reads itself. */
+	pct = json_number_value(json_object_get(json_object_get(p, "memory"), "percent"));
+	assert_true(pct > 0 && pct < 100);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(p, "uids"), "real")), 0);
 	assert_true(json_is_object(json_object_get(p, "rlimits")));
 	json_decref(r);
