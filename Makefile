@@ -37,8 +37,11 @@ endif
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
-LIB_SRCS := $(filter-out user/main.c,$(USER_SRCS))
+# user/lib: helpers; user/proc, user/sys: pure parsers of /proc and /sys;
+# user/bpf: loaders of bpf/*.bpf.c; user/collect: jobs and the collector;
+# user/out: sinks (report writers); user/cmd: the command-line fronts.
+USER_SRCS := $(wildcard user/*/*.c)
+LIB_SRCS := $(filter-out user/cmd/main.c,$(USER_SRCS))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 SAN_LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/san/user/%.o,$(LIB_SRCS))
 HEADERS := $(wildcard include/jobtrace/*.h)
@@ -68,7 +71,7 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/san/user $(OUTPUT)/san/tests:
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/san/tests:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/vmlinux.h: | $(OUTPUT)
@@ -84,15 +87,17 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(HEADERS) $(wildcard user/*.h) $(SKELS) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/san/user/%.o: user/%.c $(HEADERS) $(wildcard user/*.h) $(SKELS) | $(OUTPUT)/san/user
+$(OUTPUT)/san/user/%.o: user/%.c $(HEADERS) $(SKELS)
 	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
-$(OUTPUT)/jobtrace: $(OUTPUT)/user/main.o $(LIB_OBJS)
+$(OUTPUT)/jobtrace: $(OUTPUT)/user/cmd/main.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
