@@ -2,14 +2,19 @@
 /*
  * Job lineage and exit accounting.
  *
- * A task joins its parent's job at fork and keeps it for life, whoever
- * reaps it. Per-thread state lives in task storage; per-process lineage in
- * the `procs` map; totals per job in `jobs`, updated in place so that a lost
- * ring record loses no totals.
+ * A task joins a job at fork (its parent's, or in host mode the one its
+ * cgroup or tree names), when the attach iterator finds it already running,
+ * or by a cgroup move into a job that follows a cgroup. Per-thread state
+ * lives in task storage; per-process lineage in the `procs` map; per-job
+ * totals in the `jobs` and `job_totals` hashes, updated in place so that a
+ * lost ring record loses no totals.
  *
  * A thread's accounting is closed at its *last* context switch (prev in
  * TASK_DEAD), not at sched_process_exit: exit_mm(), exit_files() and the rest
  * of do_exit() run after that tracepoint and burn CPU that getrusage() counts.
+ * Nothing else happens on a context switch: the CPU of live tasks is read
+ * when it is asked for, by the live iterator, so a tracked task's switch
+ * costs one task-storage lookup, as an untracked one's does.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -24,11 +29,23 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define TASK_DEAD 0x80
 #define SIGNAL_GROUP_EXIT 0x4
+#define PF_EXITING 0x00000004
+#define PF_KTHREAD 0x00200000
 #define EEXIST 17
+#define MAX_ANCESTORS 32 /* process tree depth walked at attach */
+#define MAX_CGROUP_DEPTH 16 /* cgroup depth walked for watched cgroups */
+#define MAX_FD_WORDS 256 /* 16,384 fds counted per process */
 
-/* Set by the loader from the running kernel's BTF (see user/lineage.c). */
+/* Set by the loader from the running kernel's BTF (see user/bpf/lineage.c). */
 const volatile bool targ_exit_has_group_dead = false;
 const volatile __u64 targ_page_size = 4096;
+/* How jobs are made (enum jt_group), and from which cgroup hierarchy. */
+const volatile __u32 targ_group = JT_GROUP_LINEAGE;
+const volatile __s32 targ_cgrp_ssid = -1; /* -1: the v2 hierarchy; else a v1 controller */
+const volatile __s32 targ_hierarchy_id = 0; /* of that hierarchy, as /proc/PID/cgroup says */
+const volatile bool targ_follow_cgroups = false; /* watch --cgroup: moves join and leave */
+const volatile __s32 targ_watch_ssid = -1; /* the hierarchy of watched cgroups: -1 v2, else v1 */
+const volatile bool targ_capture_args = false; /* an exec record with argv (--events) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -40,7 +57,7 @@ struct {
 /*
  * Preallocated up to a size (an insert then takes a free element from a
  * per-CPU list instead of calling the allocator: a third of a fork's cost);
- * larger maps are allocated as used. The loader decides, see user/lineage.c.
+ * larger maps are allocated as used. The loader decides.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -50,24 +67,42 @@ struct {
 } procs SEC(".maps");
 
 /*
- * Indexed by job id: an array lookup is inlined by the verifier, and
- * sched_switch does one for every switch of a tracked task. What must be one
- * number across CPUs lives in `jobs`; everything additive in `job_totals`,
- * one copy per CPU, so hot paths never bounce a cache line between CPUs.
+ * Keyed by job id, bounded by --max-jobs. What must be one number across
+ * CPUs lives in `jobs`; everything additive in `job_totals`, one copy per
+ * CPU, so hot paths never bounce a cache line between CPUs. Neither is
+ * touched on a context switch, only at fork, exec and a process's end.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 64); /* --max-jobs */
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096); /* --max-jobs */
+	__type(key, __u64);
 	__type(value, struct jt_job);
 } jobs SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 64); /* as jobs */
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096); /* as jobs */
+	__type(key, __u64);
 	__type(value, struct jt_job_totals);
 } job_totals SEC(".maps");
+
+/* watch --pid roots for the attach iterator, keyed by tgid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct jt_attach_root);
+} attach_roots SEC(".maps");
+
+/* watch --cgroup: cgroups (kernfs id) whose processes form a job. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct jt_watch_cgroup);
+} watch_cgroups SEC(".maps");
+
+static const struct jt_job_totals zero_totals;
 
 /* A tracked task's job: its shared state and this CPU's totals. */
 struct job_ref {
@@ -99,37 +134,137 @@ static __always_inline struct jt_proc_key proc_key_of(struct task_struct *t)
 	return key;
 }
 
-static __always_inline bool job_of(const struct jt_task *st, struct job_ref *ref)
+static __always_inline bool job_lookup(__u64 job_id, struct job_ref *ref)
 {
-	__u32 slot = (__u32)st->job_id;
-
-	ref->job = bpf_map_lookup_elem(&jobs, &slot);
-	ref->tot = bpf_map_lookup_elem(&job_totals, &slot);
-	if (!ref->job || !ref->tot || !ref->job->root_tgid) {
+	ref->job = bpf_map_lookup_elem(&jobs, &job_id);
+	ref->tot = bpf_map_lookup_elem(&job_totals, &job_id);
+	if (!ref->job || !ref->tot) {
 		COUNT(jobs_missing);
 		return false;
 	}
 	return true;
 }
 
-static __always_inline void proc_insert(struct task_struct *t, struct task_struct *parent,
-					struct jt_job_totals *tot, __u64 job_id)
+/* Finds a host-mode job, making it on first use; false when `jobs` is full. */
+static __always_inline bool job_get_or_create(__u64 job_id, struct job_ref *ref)
+{
+	struct jt_job fresh = {
+		.outlived_root = -1,
+		.cgroup_hierarchy = targ_group == JT_GROUP_CGROUP ? targ_hierarchy_id : -1,
+	};
+	long err;
+
+	ref->job = bpf_map_lookup_elem(&jobs, &job_id);
+	ref->tot = bpf_map_lookup_elem(&job_totals, &job_id);
+	if (ref->job && ref->tot)
+		return true;
+	/* Totals first: a job is visible to readers once both are there. */
+	err = bpf_map_update_elem(&job_totals, &job_id, &zero_totals, BPF_NOEXIST);
+	if (!err || err == -EEXIST)
+		err = bpf_map_update_elem(&jobs, &job_id, &fresh, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		COUNT(jobs_map_full);
+		return false;
+	}
+	return job_lookup(job_id, ref);
+}
+
+/* The kernfs id of @cgrp, the number user space sees as the directory's inode. */
+static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
+{
+	return BPF_CORE_READ(cgrp, kn, id);
+}
+
+/* @t's cgroup in the hierarchy jobs are grouped by. */
+static __always_inline struct cgroup *task_cgroup(struct task_struct *t)
+{
+	__s32 ssid = targ_cgrp_ssid;
+
+	if (ssid < 0)
+		return BPF_CORE_READ(t, cgroups, dfl_cgrp);
+	if (ssid >= CGROUP_SUBSYS_COUNT)
+		return NULL;
+	return BPF_CORE_READ(t, cgroups, subsys[ssid], cgroup);
+}
+
+static __always_inline __u64 tree_job_id(struct task_struct *top)
+{
+	__u64 start_us = BPF_CORE_READ(top, group_leader, start_boottime) / 1000;
+	__u64 tgid = BPF_CORE_READ(top, tgid) & ((1U << 22) - 1);
+
+	/* pid_max is at most 2^22: the start time makes a reused pid a new job. */
+	return (JT_JOB_TREE << JT_JOB_KIND_SHIFT) |
+	       (((start_us << 22) | tgid) & ((1ULL << JT_JOB_KIND_SHIFT) - 1));
+}
+
+/*
+ * Init and subreapers (systemd --user, container inits) start a new tree
+ * with each child. Kernel threads stay one tree, kthreadd's.
+ */
+static __always_inline bool starts_trees(struct task_struct *t)
+{
+	struct signal_struct *sig;
+
+	if (BPF_CORE_READ(t, tgid) <= 1)
+		return true;
+	sig = BPF_CORE_READ(t, signal);
+	return sig && BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper);
+}
+
+/* The host-mode job of @t, a new child of @parent or a task found at attach. */
+static __always_inline __u64 host_job_id(struct task_struct *t, struct task_struct *parent,
+					 const struct jt_task *pst)
+{
+	struct task_struct *top = t;
+
+	if (targ_group == JT_GROUP_CGROUP) {
+		struct cgroup *cgrp = task_cgroup(t);
+
+		return cgrp ? (JT_JOB_CGROUP << JT_JOB_KIND_SHIFT) | cgroup_id_of(cgrp) : 0;
+	}
+	/* Tree: the child of init or of a subreaper that @t descends from. */
+	if (pst && pst->job_id && !starts_trees(parent))
+		return pst->job_id;
+	for (int i = 0; i < MAX_ANCESTORS; i++) {
+		struct task_struct *up = BPF_CORE_READ(top, real_parent);
+
+		if (!up || up == top || starts_trees(up))
+			break;
+		top = up;
+	}
+	return tree_job_id(top);
+}
+
+static __always_inline void proc_count_new(struct job_ref *ref)
+{
+	__s64 alive = __sync_fetch_and_add(&ref->job->alive, 1) + 1;
+
+	atomic_max(&ref->job->max_alive, (__u64)alive);
+}
+
+/* Inserts @t's process; false when it was there already. */
+static __always_inline bool proc_insert(struct task_struct *t, struct task_struct *parent,
+					struct jt_job_totals *tot, __u64 job_id, __u32 flags)
 {
 	struct jt_proc_key key = proc_key_of(t);
 	struct jt_proc proc = {
 		.job_id = job_id,
 		.parent = proc_key_of(parent),
 		.threads = 1,
+		.flags = flags,
 	};
 	long err;
 
-	BPF_CORE_READ_STR_INTO(&proc.comm, t, comm);
+	BPF_CORE_READ_STR_INTO(&proc.comm, t, group_leader, comm);
 	/* -E2BIG when full, -ENOMEM when no entry could be allocated. */
 	err = bpf_map_update_elem(&procs, &key, &proc, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
+	if (err == -EEXIST)
+		return false;
+	if (err) {
 		COUNT(procs_map_full);
 		__sync_fetch_and_add(&tot->procs_map_full, 1);
 	}
+	return true;
 }
 
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
@@ -138,20 +273,33 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	struct jt_proc_key key;
 	struct jt_proc *proc;
 	struct job_ref ref;
-	__s64 alive;
+	__u64 job_id;
 
 	pst = bpf_task_storage_get(&tasks, parent, NULL, 0);
-	if (!pst || !pst->job_id)
-		return 0;
-	if (!job_of(pst, &ref))
-		return 0;
+	if (targ_group == JT_GROUP_LINEAGE) {
+		if (!pst || !pst->job_id)
+			return 0;
+		job_id = pst->job_id;
+		if (!job_lookup(job_id, &ref))
+			return 0;
+	} else {
+		/* A new thread stays with its process; a process may start a job. */
+		if (BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid) && pst && pst->job_id)
+			job_id = pst->job_id;
+		else
+			job_id = host_job_id(child, parent, pst);
+		if (!job_id || !job_get_or_create(job_id, &ref)) {
+			COUNT(untracked);
+			return 0;
+		}
+	}
 	cst = bpf_task_storage_get(&tasks, child, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cst) {
 		COUNT(untracked);
 		__sync_fetch_and_add(&ref.tot->untracked, 1);
 		return 0;
 	}
-	cst->job_id = pst->job_id;
+	cst->job_id = job_id;
 	cst->cpu_base_ns = BPF_CORE_READ(child, se.sum_exec_runtime);
 
 	if (BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid)) {
@@ -164,9 +312,8 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 		return 0;
 	}
 	__sync_fetch_and_add(&ref.tot->procs_started, 1);
-	alive = __sync_fetch_and_add(&ref.job->alive, 1) + 1;
-	atomic_max(&ref.job->max_alive, (__u64)alive);
-	proc_insert(child, parent, ref.tot, pst->job_id);
+	proc_count_new(&ref);
+	proc_insert(child, parent, ref.tot, job_id, 0);
 	return 0;
 }
 
@@ -174,6 +321,38 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	return on_fork(parent, child);
+}
+
+/* argv of the new image, bounded, for the --events records. */
+static __always_inline void send_exec_args(struct task_struct *p, struct jt_task *st,
+					   struct jt_job_totals *tot)
+{
+	struct jt_exec_event *e;
+	unsigned long start, end;
+	__u64 len;
+
+	e = ring_reserve(tot, sizeof(*e));
+	if (!e)
+		return;
+	e->version = JT_ABI_VERSION;
+	e->type = JT_REC_EXEC;
+	e->size = sizeof(*e);
+	e->job_id = st->job_id;
+	e->pid = BPF_CORE_READ(p, tgid);
+	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
+	e->pad = 0;
+	start = BPF_CORE_READ(p, mm, arg_start);
+	end = BPF_CORE_READ(p, mm, arg_end);
+	len = end > start ? end - start : 0;
+	e->truncated = len > JT_ARGS_LEN;
+	if (len > JT_ARGS_LEN)
+		len = JT_ARGS_LEN;
+	barrier_var(len);
+	/* exec just wrote these pages: they are resident, a plain read finds them. */
+	if (len <= JT_ARGS_LEN && bpf_probe_read_user(e->args, len, (void *)start))
+		len = 0;
+	e->args_len = (__u16)len;
+	ring_submit(e, tot, false);
 }
 
 static __always_inline int on_exec(struct task_struct *p)
@@ -186,16 +365,19 @@ static __always_inline int on_exec(struct task_struct *p)
 	st = bpf_task_storage_get(&tasks, p, NULL, 0);
 	if (!st || !st->job_id)
 		return 0;
-	if (!job_of(st, &ref))
+	if (!job_lookup(st->job_id, &ref))
 		return 0;
 	__sync_fetch_and_add(&ref.tot->execs, 1);
+	if (targ_capture_args)
+		send_exec_args(p, st, ref.tot);
 	key = proc_key_of(p);
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (!proc) {
 		/* A job's root was registered from user space: its entry starts here. */
-		proc_insert(p, BPF_CORE_READ(p, real_parent), ref.tot, st->job_id);
+		proc_insert(p, BPF_CORE_READ(p, real_parent), ref.tot, st->job_id, JT_F_EXECED);
 		return 0;
 	}
+	proc->flags |= JT_F_EXECED;
 	BPF_CORE_READ_STR_INTO(&proc->comm, p, comm);
 	return 0;
 }
@@ -267,10 +449,10 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 	struct jt_job_totals *tot = ref->tot;
 	struct jt_job *job = ref->job;
 	struct jt_exit_event *e;
-	__u64 peak_bytes;
+	__u64 peak_bytes, system_ns = 0, cpu_ns = 0;
 	__u8 rss_source;
 	__u32 status = st->exit_status;
-	bool is_root = key->tgid == job->root_tgid;
+	bool is_root = job->root_tgid && key->tgid == job->root_tgid;
 	__s64 left;
 
 	if (status & 0x7f)
@@ -289,6 +471,13 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		rss_source = JT_RSS_SIGNAL_MAXRSS;
 	}
 	atomic_max(&tot->peak_rss_bytes, peak_bytes);
+	/* The split per process, as the parent's getrusage() adds it up. */
+	if (proc) {
+		cpu_ns = proc->acct.cpu_ns;
+		system_ns = jt_cputime_system(cpu_ns, proc->acct.utime_ns, proc->acct.stime_ns);
+		__sync_fetch_and_add(&tot->system_ns, system_ns);
+		__sync_fetch_and_add(&tot->user_ns, cpu_ns - system_ns);
+	}
 
 	e = ring_reserve(tot, sizeof(*e));
 	if (e) {
@@ -304,11 +493,15 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		e->peak_rss_bytes = peak_bytes;
 		e->peak_rss_source = rss_source;
 		e->is_root = is_root;
+		e->flags = st->flags;
 		if (proc) {
 			e->ppid = proc->parent.tgid;
 			e->parent_start_ns = proc->parent.start_ns;
 			e->threads = proc->threads;
 			e->acct = proc->acct;
+			e->flags |= proc->flags;
+			e->system_ns = system_ns;
+			e->user_ns = cpu_ns - system_ns;
 		} else {
 			e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 			e->threads = 1;
@@ -340,12 +533,12 @@ static __always_inline void acct_add(struct jt_acct *dst, const struct jt_acct *
 }
 
 /* @p is gone for good: fold its final accounting into its process and job. */
-static __always_inline void close_thread(struct task_struct *p, struct jt_task *st,
-					 const struct job_ref *ref, __u64 runtime)
+static __always_inline void close_thread(struct task_struct *p, struct jt_task *st)
 {
 	struct jt_proc_key key = proc_key_of(p);
+	__u64 runtime = BPF_CORE_READ(p, se.sum_exec_runtime);
 	struct jt_acct acct = {
-		.cpu_ns = runtime,
+		.cpu_ns = runtime > st->cpu_base_ns ? runtime - st->cpu_base_ns : 0,
 		.utime_ns = BPF_CORE_READ(p, utime),
 		.stime_ns = BPF_CORE_READ(p, stime),
 		.read_bytes = BPF_CORE_READ(p, ioac.read_bytes),
@@ -354,35 +547,31 @@ static __always_inline void close_thread(struct task_struct *p, struct jt_task *
 		.write_chars = BPF_CORE_READ(p, ioac.wchar),
 	};
 	struct jt_proc *proc;
+	struct job_ref ref;
 
-	acct_add(&ref->tot->exited, &acct);
+	if (!job_lookup(st->job_id, &ref))
+		goto out;
+	__sync_fetch_and_add(&ref.tot->cpu_ns, acct.cpu_ns);
+	acct_add(&ref.tot->exited, &acct);
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (proc)
 		acct_add(&proc->acct, &acct);
 	if (st->group_dead)
-		send_exit(p, st, ref, proc, &key);
+		send_exit(p, st, &ref, proc, &key);
+out:
 	/* A TASK_DEAD task never runs again; its storage goes with it. */
 	st->job_id = 0;
 }
 
 static __always_inline int on_switch_out(struct task_struct *prev)
 {
-	struct job_ref ref;
 	struct jt_task *st;
-	__u64 runtime;
 
 	st = bpf_task_storage_get(&tasks, prev, NULL, 0);
-	if (!st || !st->job_id)
+	if (!st || !st->job_id || !st->exiting)
 		return 0;
-	if (!job_of(st, &ref))
-		return 0;
-	runtime = BPF_CORE_READ(prev, se.sum_exec_runtime);
-	if (runtime > st->cpu_base_ns) {
-		__sync_fetch_and_add(&ref.tot->cpu_ns, runtime - st->cpu_base_ns);
-		st->cpu_base_ns = runtime;
-	}
-	if (st->exiting && (task_state(prev) & TASK_DEAD))
-		close_thread(prev, st, &ref, runtime);
+	if (task_state(prev) & TASK_DEAD)
+		close_thread(prev, st);
 	return 0;
 }
 
@@ -390,4 +579,284 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev)
 {
 	return on_switch_out(prev);
+}
+
+/* The job of a watched cgroup @cgrp is in, itself or an ancestor; 0: none. */
+static __always_inline __u64 watched_cgroup_job(struct cgroup *cgrp)
+{
+	for (int i = 0; i < MAX_CGROUP_DEPTH && cgrp; i++) {
+		__u64 id = cgroup_id_of(cgrp);
+		struct jt_watch_cgroup *w = bpf_map_lookup_elem(&watch_cgroups, &id);
+
+		if (w && w->hierarchy_id == BPF_CORE_READ(cgrp, root, hierarchy_id))
+			return w->job_id;
+		cgrp = (struct cgroup *)BPF_CORE_READ(cgrp, self.parent);
+	}
+	return 0;
+}
+
+/* The watched cgroup job of @t, in the hierarchy the watched cgroups are in. */
+static __always_inline __u64 task_watched_job(struct task_struct *t)
+{
+	__s32 ssid = targ_watch_ssid;
+
+	if (ssid < 0)
+		return watched_cgroup_job(BPF_CORE_READ(t, cgroups, dfl_cgrp));
+	if (ssid >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	return watched_cgroup_job(BPF_CORE_READ(t, cgroups, subsys[ssid], cgroup));
+}
+
+/*
+ * Moves @p, whole process or one thread, from its job to @to (0: none). The
+ * CPU it used so far stays with the job it used it in, as the cgroups' own
+ * cpu.stat keeps it; the process counts as moved out of one and into the
+ * other, not as exited and started.
+ */
+static __always_inline void move_task(struct task_struct *p, struct jt_task *st, __u64 to)
+{
+	__u64 runtime = BPF_CORE_READ(p, se.sum_exec_runtime);
+	bool leader = BPF_CORE_READ(p, pid) == BPF_CORE_READ(p, tgid);
+	struct jt_proc_key key = proc_key_of(p);
+	struct job_ref from, dst;
+	struct jt_proc *proc;
+
+	if (st && st->job_id == to)
+		return;
+	if (st && st->job_id && job_lookup(st->job_id, &from)) {
+		__sync_fetch_and_add(&from.tot->cpu_ns, runtime - st->cpu_base_ns);
+		if (leader) {
+			__sync_fetch_and_add(&from.tot->moved_out, 1);
+			__sync_fetch_and_add(&from.job->alive, -1);
+		}
+	}
+	if (!to) {
+		if (st)
+			st->job_id = 0;
+		if (leader)
+			bpf_map_delete_elem(&procs, &key);
+		return;
+	}
+	if (targ_group == JT_GROUP_LINEAGE ? !job_lookup(to, &dst) : !job_get_or_create(to, &dst))
+		return;
+	if (!st) {
+		st = bpf_task_storage_get(&tasks, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!st) {
+			__sync_fetch_and_add(&dst.tot->untracked, 1);
+			return;
+		}
+	}
+	st->job_id = to;
+	st->cpu_base_ns = runtime;
+	st->flags |= JT_F_MOVED;
+	if (!leader)
+		return;
+	__sync_fetch_and_add(&dst.tot->moved_in, 1);
+	proc_count_new(&dst);
+	proc = bpf_map_lookup_elem(&procs, &key);
+	if (proc) {
+		proc->job_id = to;
+		proc->flags |= JT_F_MOVED;
+	} else {
+		proc_insert(p, BPF_CORE_READ(p, real_parent), dst.tot, to, JT_F_MOVED);
+	}
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(handle_cgroup_attach, struct cgroup *dst, const char *path, struct task_struct *p)
+{
+	__s32 hierarchy = BPF_CORE_READ(dst, root, hierarchy_id);
+	struct jt_job *cur;
+	struct jt_task *st;
+	__u64 to;
+
+	if (targ_group == JT_GROUP_CGROUP) {
+		if (hierarchy != targ_hierarchy_id)
+			return 0;
+		to = (JT_JOB_CGROUP << JT_JOB_KIND_SHIFT) | cgroup_id_of(dst);
+	} else if (targ_follow_cgroups) {
+		to = watched_cgroup_job(dst);
+	} else {
+		return 0;
+	}
+	st = bpf_task_storage_get(&tasks, p, NULL, 0);
+	if (st && st->exiting)
+		return 0;
+	if (st && st->job_id) {
+		/*
+		 * Only a job whose membership follows this hierarchy's cgroups
+		 * gains or loses a task here: a --pid job keeps its processes
+		 * wherever they go, and a move in another hierarchy changes
+		 * nothing.
+		 */
+		cur = bpf_map_lookup_elem(&jobs, &st->job_id);
+		if (cur && cur->cgroup_hierarchy != hierarchy)
+			return 0;
+	} else if (!to) {
+		return 0;
+	}
+	move_task(p, st, to);
+	return 0;
+}
+
+/*
+ * The attach: tags every task already running that belongs to a job, so
+ * that from here on its exit is closed like any other. Run after the
+ * tracepoints are attached, twice: a task forked during the first pass by a
+ * parent not yet tagged is found by the second; one forked after it by a
+ * tagged parent is tagged at fork. Either way once.
+ */
+static __always_inline __u64 attach_job_of(struct task_struct *t)
+{
+	struct task_struct *a = t;
+
+	if (targ_group != JT_GROUP_LINEAGE)
+		return host_job_id(t, BPF_CORE_READ(t, real_parent), NULL);
+	if (targ_follow_cgroups) {
+		__u64 job_id = task_watched_job(t);
+
+		if (job_id)
+			return job_id;
+	}
+	/* Direct loads: the iterator holds RCU, so the parent chain may be followed. */
+	for (int i = 0; i < MAX_ANCESTORS; i++) {
+		__u32 tgid = a->tgid;
+		struct jt_attach_root *r = bpf_map_lookup_elem(&attach_roots, &tgid);
+		struct jt_task *ast;
+
+		if (r) {
+			__u64 st = a->group_leader->start_boottime;
+
+			if (st + r->slack_ns >= r->start_ns && st <= r->start_ns + r->slack_ns)
+				return r->job_id;
+		}
+		ast = bpf_task_storage_get(&tasks, a, NULL, 0);
+		if (ast && ast->job_id)
+			return ast->job_id;
+		if (tgid <= 1)
+			break;
+		a = a->real_parent;
+		if (!a)
+			break;
+	}
+	return 0;
+}
+
+SEC("iter/task")
+int attach_existing(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *t = ctx->task;
+	struct jt_attach_rec rec = {};
+	struct job_ref ref;
+	struct jt_task *st;
+	__u64 job_id;
+	bool leader;
+
+	if (!t)
+		return 0;
+	/* An exiting task's exit tracepoint may have passed: leave it alone. */
+	if ((t->flags & PF_EXITING) || t->exit_state)
+		return 0;
+	st = bpf_task_storage_get(&tasks, t, NULL, 0);
+	if (st && st->job_id)
+		return 0;
+	job_id = attach_job_of(t);
+	if (!job_id)
+		return 0;
+	if (targ_group == JT_GROUP_LINEAGE ? !job_lookup(job_id, &ref) :
+					     !job_get_or_create(job_id, &ref))
+		return 0;
+	st = bpf_task_storage_get(&tasks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		__sync_fetch_and_add(&ref.tot->untracked, 1);
+		return 0;
+	}
+	st->job_id = job_id;
+	st->cpu_base_ns = t->se.sum_exec_runtime;
+	st->flags = JT_F_EXISTING;
+	leader = t->pid == t->tgid;
+	rec.job_id = job_id;
+	rec.tgid = t->tgid;
+	rec.start_ns = t->group_leader->start_boottime;
+	if (proc_insert(t, t->real_parent, ref.tot, job_id, JT_F_EXISTING)) {
+		rec.new_process = 1;
+		__sync_fetch_and_add(&ref.tot->existing, 1);
+		proc_count_new(&ref);
+	} else if (!leader) {
+		struct jt_proc_key key = proc_key_of(t);
+		struct jt_proc *proc = bpf_map_lookup_elem(&procs, &key);
+
+		if (proc)
+			__sync_fetch_and_add(&proc->threads, 1);
+	}
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	return 0;
+}
+
+/* Open fds of @t's table: the bits set in open_fds, up to a bound. */
+static __always_inline __u32 count_open_fds(struct task_struct *t, __u8 *truncated)
+{
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	unsigned long *bits;
+	unsigned int words;
+	__u32 n = 0;
+
+	if (!fdt)
+		return 0;
+	words = BPF_CORE_READ(fdt, max_fds) / 64;
+	bits = BPF_CORE_READ(fdt, open_fds);
+	if (words > MAX_FD_WORDS) {
+		*truncated = 1;
+		words = MAX_FD_WORDS;
+	}
+	for (unsigned int i = 0; i < MAX_FD_WORDS && i < words; i++) {
+		unsigned long w = 0;
+
+		bpf_probe_read_kernel(&w, sizeof(w), &bits[i]);
+		n += __builtin_popcountll(w);
+	}
+	return n;
+}
+
+/*
+ * Every live task of every job, one record each: the CPU it used since it
+ * joined (the job's CPU now is the exited threads' total plus these), and
+ * for each process its memory and open files.
+ */
+SEC("iter/task")
+int live_tasks(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *t = ctx->task;
+	struct jt_live_rec r = {};
+	struct mm_struct *mm;
+	struct jt_task *st;
+	__u64 runtime;
+
+	if (!t)
+		return 0;
+	st = bpf_task_storage_get(&tasks, t, NULL, 0);
+	if (!st || !st->job_id)
+		return 0;
+	runtime = t->se.sum_exec_runtime;
+	r.job_id = st->job_id;
+	r.tgid = t->tgid;
+	r.tid = t->pid;
+	r.start_ns = t->group_leader->start_boottime;
+	r.cpu_ns = runtime > st->cpu_base_ns ? runtime - st->cpu_base_ns : 0;
+	r.utime_ns = t->utime;
+	r.stime_ns = t->stime;
+	r.flags = st->flags;
+	r.is_leader = t->pid == t->tgid;
+	if (r.is_leader && !t->exit_state) {
+		mm = t->mm;
+		if (mm && !(t->flags & PF_KTHREAD)) {
+			r.rss_pages = mm_rss_pages(mm);
+			r.vm_pages = mm->total_vm;
+		}
+		r.open_fds = count_open_fds(t, &r.fds_truncated);
+	}
+	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
 }

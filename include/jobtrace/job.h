@@ -21,8 +21,23 @@ struct job_command {
 	__u64 exit_error; /* non-zero exits and deaths by signal */
 };
 
+/* A process of the job that failed, kept for the report (the first few). */
+#define JOB_MAX_FAILED 10
+#define JOB_FAILED_ARGS 160
+struct job_failure {
+	__u32 pid;
+	__u32 status; /* wait(2) status */
+	char comm[JT_COMM_LEN + 1];
+	char args[JOB_FAILED_ARGS]; /* argv joined by spaces, cut; "" when unknown */
+};
+
 struct job {
 	__u64 id;
+	const char *key; /* the job's name in records: "run", "pid:1234", "cgroup:/a/b" */
+	const char *cgroup; /* its cgroup path, when grouped by cgroup */
+	const char *mode; /* "run", "watch", "host" */
+	const char *hierarchy; /* "cgroup2", "cgroup1:cpu", or NULL */
+	bool attached; /* watch: its CPU before the attach is not counted */
 	char *const *argv; /* the command, borrowed */
 	int argc;
 	pid_t root_pid;
@@ -35,7 +50,6 @@ struct job {
 	struct jt_counters counters; /* the kernel's global counters, last read */
 	__u64 records; /* exit records received */
 	__u64 records_rss_from_mm; /* peak RSS from the mm's own high-water mark */
-	__u64 stale; /* procs entries whose process was found gone */
 	/* Sampled from /proc; NULL when not asked for. */
 	const struct job_live *live; /* members alive when the report was made */
 	const char *workdir_path;
@@ -45,6 +59,11 @@ struct job {
 	struct job_command *commands;
 	size_t ncommands;
 	size_t capacity;
+	struct job_failure failed[JOB_MAX_FAILED];
+	size_t nfailed;
+	__u64 records_malformed; /* ring records that did not decode (all jobs) */
+	__u64 add_errors; /* records that could not be folded in (no memory) */
+	__u64 stale; /* processes counted alive that were gone: exits missed */
 };
 
 void job__init(struct job *job, __u64 id, char *const *argv, int argc);
@@ -57,8 +76,13 @@ int job__add_exit(struct job *job, const struct jt_exit_event *e);
  */
 size_t job__top_commands(const struct job *job, const struct job_command **out, size_t max);
 
-/* CPU split the way getrusage() splits it: tick-sampled shares of the exact total. */
-void job__cpu_split(const struct jt_job_stats *s, __u64 *user_ns, __u64 *system_ns);
+/*
+ * Keeps a failed process (non-zero exit or a signal) for the report, with
+ * its arguments (@args: NUL-separated argv, @len bytes; NULL when unknown),
+ * while there is room.
+ */
+void job__note_failure(struct job *job, const struct jt_exit_event *e, const char *args,
+		       size_t len);
 
 /* Records the exit records lost, for this job: 0 when the report is complete. */
 __u64 job__events_lost(const struct job *job);

@@ -12,11 +12,34 @@
 #include <linux/types.h>
 #endif
 
-#define JT_ABI_VERSION 1
+#define JT_ABI_VERSION 2
 #define JT_COMM_LEN 16
+#define JT_ARGS_LEN 384 /* bytes of argv kept per exec (NUL-separated, as in /proc/PID/cmdline) */
 
 enum jt_record_type {
 	JT_REC_EXIT = 1,
+	JT_REC_EXEC = 2, /* the arguments of an exec, sent only when asked for */
+};
+
+/*
+ * Job keys are opaque 64-bit numbers; the top two bits say who made them.
+ * User space numbers the jobs it is asked to follow (run, watch --pid,
+ * watch --cgroup); in host mode the kernel side names a job after the
+ * cgroup (its kernfs id) or the tree (the top process's tgid and start
+ * time) its processes belong to.
+ */
+#define JT_JOB_KIND_SHIFT 62
+#define JT_JOB_USER 0ULL
+#define JT_JOB_CGROUP 1ULL
+#define JT_JOB_TREE 2ULL
+#define JT_JOB_KIND(id) ((id) >> JT_JOB_KIND_SHIFT)
+#define JT_JOB_VALUE(id) ((id) & ((1ULL << JT_JOB_KIND_SHIFT) - 1))
+
+/* How processes are grouped into jobs (rodata targ_group). */
+enum jt_group {
+	JT_GROUP_LINEAGE = 0, /* a child joins its parent's job, for life */
+	JT_GROUP_CGROUP = 1, /* host mode: one job per cgroup of one hierarchy */
+	JT_GROUP_TREE = 2, /* host mode: one job per child of init or of a subreaper */
 };
 
 /* Where a process's peak RSS came from (see jt_exit_event.peak_rss_source). */
@@ -26,13 +49,19 @@ enum jt_rss_source {
 	JT_RSS_SIGNAL_MAXRSS = 2, /* signal->maxrss: includes the pre-exec image */
 };
 
+/* jt_task.flags, jt_proc.flags and jt_exit_event.flags */
+#define JT_F_EXISTING 0x1 /* already running when the job was attached to */
+#define JT_F_MOVED 0x2 /* entered the job by a cgroup move */
+#define JT_F_EXECED 0x4 /* exec'd since it joined */
+
 /*
- * What a thread leaves behind when it is gone: its exact CPU, the kernel's
- * tick-sampled split of it, and its own I/O. Summed per process (jt_proc),
- * per job (jt_job_totals.exited) and sent in the exit record.
+ * What a thread leaves behind when it is gone: its CPU while in the job,
+ * the kernel's tick-sampled split of its lifetime, and its own I/O. Summed
+ * per process (jt_proc), per job (jt_job_totals.exited) and sent in the
+ * exit record.
  */
 struct jt_acct {
-	__u64 cpu_ns; /* sum_exec_runtime */
+	__u64 cpu_ns; /* sum_exec_runtime since the thread joined the job */
 	__u64 utime_ns;
 	__u64 stime_ns;
 	__u64 read_bytes; /* storage I/O */
@@ -53,18 +82,18 @@ struct jt_proc_key {
 
 /*
  * Per-thread state, kept in BPF task storage: it lives and dies with the
- * task_struct, so pid reuse cannot mix two tasks. Written by user space only
- * for a job's root (through a pidfd); everything else joins at fork.
+ * task_struct, so pid reuse cannot mix two tasks. Set at fork, by the attach
+ * iterator for tasks already running, or from user space for run's root.
  */
 struct jt_task {
 	__u64 job_id;
-	__u64 cpu_base_ns; /* sum_exec_runtime already folded into the job */
+	__u64 cpu_base_ns; /* sum_exec_runtime when it joined: CPU before is not the job's */
 	__u64 peak_rss_pages; /* set at a group-dead exit when the mm is still there */
 	__u32 exit_status; /* wait(2) status, set at a group-dead exit */
 	__u8 group_dead; /* this thread's exit ended its process */
 	__u8 exiting;
 	__u8 rss_source; /* enum jt_rss_source */
-	__u8 pad;
+	__u8 flags; /* JT_F_* */
 };
 
 /* Per-process entry of the `procs` map: lineage recorded once, at fork. */
@@ -73,26 +102,26 @@ struct jt_proc {
 	struct jt_proc_key parent; /* the forking process, never updated */
 	struct jt_acct acct; /* its exited threads */
 	__u32 threads; /* threads ever started in it, the main one included */
-	__u32 pad;
+	__u32 flags; /* JT_F_* */
 	char comm[JT_COMM_LEN];
 };
 
 /*
- * A job's shared state (map `jobs`, indexed by job id): what must be one
- * number across CPUs. A slot whose root_tgid is 0 holds no job.
+ * A job's shared state (hash `jobs`, keyed by job id): what must be one
+ * number across CPUs.
  */
 struct jt_job {
-	__u32 root_tgid;
-	__u32 pad;
+	__u32 root_tgid; /* 0: no single root (watch, host mode) */
+	__s32 cgroup_hierarchy; /* membership follows cgroups of this hierarchy; -1: lineage */
 	__s64 alive; /* processes alive now */
 	__u64 max_alive;
 	__s64 outlived_root; /* alive when the root exited; -1 until then */
 };
 
 /*
- * A job's additive totals, one copy per CPU (map `job_totals`), so that the
- * hot paths never bounce a shared cache line between CPUs. Updated in the
- * kernel as events happen: a lost ring record loses no totals.
+ * A job's additive totals, one copy per CPU (per-CPU hash `job_totals`), so
+ * that the hot paths never bounce a shared cache line between CPUs. Updated
+ * in the kernel as events happen: a lost ring record loses no totals.
  */
 struct jt_job_totals {
 	__u64 procs_started;
@@ -102,20 +131,25 @@ struct jt_job_totals {
 	__u64 exit_ok;
 	__u64 exit_error;
 	__u64 exit_signal;
-	__u64 cpu_ns; /* on-CPU time: exited threads exactly, live ones to their last switch */
+	__u64 cpu_ns; /* on-CPU time of exited threads while in the job */
+	__u64 user_ns; /* cpu_ns of exited processes, split per process as getrusage() does */
+	__u64 system_ns;
 	struct jt_acct exited; /* exited threads only */
 	__u64 peak_rss_bytes; /* the largest process (a max, not a sum) */
 	__u64 events_sent;
-	__u64 events_lost; /* ring buffer full: records lost, totals kept */
+	__u64 events_lost;
 	__u64 untracked; /* tasks that could not join: task storage allocation failed */
 	__u64 procs_map_full; /* processes counted but missing from the procs map */
+	__u64 existing; /* processes found running at the attach */
+	__u64 moved_in; /* processes that entered by a cgroup move */
+	__u64 moved_out;
 };
 
 #ifndef __bpf__
 /* A job as user space reads it: jt_job and the per-CPU totals, merged. */
 struct jt_job_stats {
 	__u32 root_tgid;
-	__u32 pad0;
+	__s32 cgroup_hierarchy;
 	__s64 alive;
 	__u64 max_alive;
 	__s64 outlived_root;
@@ -126,13 +160,18 @@ struct jt_job_stats {
 	__u64 exit_ok;
 	__u64 exit_error;
 	__u64 exit_signal;
-	__u64 cpu_ns;
+	__u64 cpu_ns; /* exited threads, plus live ones where the reader added them */
+	__u64 user_ns;
+	__u64 system_ns;
 	struct jt_acct exited;
 	__u64 peak_rss_bytes;
 	__u64 events_sent;
 	__u64 events_lost;
 	__u64 untracked;
 	__u64 procs_map_full;
+	__u64 existing;
+	__u64 moved_in;
+	__u64 moved_out;
 };
 #endif
 
@@ -143,6 +182,7 @@ struct jt_counters {
 	__u64 untracked;
 	__u64 procs_map_full;
 	__u64 jobs_missing; /* a tracked task whose job entry was gone */
+	__u64 jobs_map_full; /* a host-mode job that found no room in `jobs` */
 };
 
 /* The exit record: one per process (thread group), sent when it is gone. */
@@ -159,11 +199,68 @@ struct jt_exit_event {
 	__u32 exit_status; /* wait(2) status */
 	__u32 threads;
 	struct jt_acct acct; /* all its threads */
+	__u64 user_ns; /* acct.cpu_ns split as getrusage() splits it */
+	__u64 system_ns;
 	__u64 peak_rss_bytes;
 	__u8 peak_rss_source; /* enum jt_rss_source */
 	__u8 is_root;
-	__u8 pad[6];
+	__u8 flags; /* JT_F_* */
+	__u8 pad[5];
 	char comm[JT_COMM_LEN];
+};
+
+/* An exec's arguments (sent when the loader asks for them: --events). */
+struct jt_exec_event {
+	__u16 version;
+	__u16 type; /* JT_REC_EXEC */
+	__u32 size;
+	__u64 job_id;
+	__u32 pid;
+	__u16 args_len; /* bytes of args used */
+	__u8 truncated; /* argv was longer than JT_ARGS_LEN */
+	__u8 pad;
+	__u64 start_ns;
+	char args[JT_ARGS_LEN];
+};
+
+/* A task of a job as the live iterator sees it (bpf_seq_write, one per thread). */
+struct jt_live_rec {
+	__u64 job_id;
+	__u32 tgid;
+	__u32 tid;
+	__u64 start_ns; /* the leader's */
+	__u64 cpu_ns; /* since it joined */
+	__u64 utime_ns;
+	__u64 stime_ns;
+	__u64 rss_pages; /* leaders only */
+	__u64 vm_pages;
+	__u32 open_fds; /* leaders only */
+	__u8 is_leader;
+	__u8 flags; /* JT_F_* */
+	__u8 fds_truncated; /* more fds than the count walks */
+	__u8 pad;
+};
+
+/* A task tagged by the attach iterator. */
+struct jt_attach_rec {
+	__u64 job_id;
+	__u32 tgid;
+	__u32 new_process; /* the first thread of its process to be tagged */
+	__u64 start_ns;
+};
+
+/* An explicit root for the attach iterator (map `attach_roots`, keyed by tgid). */
+struct jt_attach_root {
+	__u64 job_id;
+	__u64 start_ns; /* from /proc/PID/stat: clock ticks, so matched within slack_ns */
+	__u64 slack_ns;
+};
+
+/* A cgroup whose processes, present and future, form a job (map `watch_cgroups`). */
+struct jt_watch_cgroup {
+	__u64 job_id;
+	__s32 hierarchy_id;
+	__u32 pad;
 };
 
 _Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
@@ -171,9 +268,45 @@ _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 32, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 32, "jt_job ABI");
-_Static_assert(sizeof(struct jt_job_totals) == 160, "jt_job_totals ABI");
-_Static_assert(sizeof(struct jt_counters) == 40, "jt_counters ABI");
-_Static_assert(sizeof(struct jt_exit_event) == 144, "jt_exit_event ABI");
+_Static_assert(sizeof(struct jt_job_totals) == 200, "jt_job_totals ABI");
+_Static_assert(sizeof(struct jt_counters) == 48, "jt_counters ABI");
+_Static_assert(sizeof(struct jt_exit_event) == 160, "jt_exit_event ABI");
+_Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
+_Static_assert(sizeof(struct jt_live_rec) == 72, "jt_live_rec ABI");
+_Static_assert(sizeof(struct jt_attach_rec) == 24, "jt_attach_rec ABI");
+_Static_assert(sizeof(struct jt_attach_root) == 24, "jt_attach_root ABI");
+_Static_assert(sizeof(struct jt_watch_cgroup) == 16, "jt_watch_cgroup ABI");
+
+/*
+ * @total split into user and system time in the ratio of the tick-sampled
+ * @utime and @stime, as the kernel's cputime_adjust() does for getrusage():
+ * with no system tick all of it is user time, with no user tick all of it
+ * is system time. Shared by the BPF side (per process, at exit) and user
+ * space (live processes). Bounded loops only: the verifier must see an end.
+ */
+static inline __u64 jt_cputime_system(__u64 total, __u64 utime, __u64 stime)
+{
+	__u64 ticks = utime + stime, scaled;
+	int shift = 0;
+
+	if (stime == 0 || total == 0)
+		return 0;
+	if (utime == 0)
+		return total;
+	/* stime * total / ticks without overflowing 64 bits. */
+	for (int i = 0; i < 64 && (total >> 32); i++) {
+		total >>= 1;
+		shift++;
+	}
+	for (int i = 0; i < 64 && (stime >> 32); i++) {
+		stime >>= 1;
+		ticks >>= 1;
+	}
+	if (ticks == 0)
+		return total << shift;
+	scaled = (stime * total / ticks) << shift;
+	return scaled;
+}
 
 #ifndef __bpf__
 /* User-space side: the loader and reader of the lineage maps (user/lineage.c). */
@@ -183,14 +316,25 @@ _Static_assert(sizeof(struct jt_exit_event) == 144, "jt_exit_event ABI");
 struct lineage;
 
 typedef int (*lineage_exit_fn)(void *ctx, const struct jt_exit_event *e);
+typedef int (*lineage_exec_fn)(void *ctx, const struct jt_exec_event *e);
 
 struct lineage_opts {
 	__u32 max_procs; /* procs map entries; 0: the kernel's pid_max */
-	__u32 max_jobs; /* jobs map slots; job ids are 1 .. max_jobs - 1; 0: 64 */
+	__u32 max_jobs; /* jobs map entries; 0: 4096 */
 	__u32 ring_bytes; /* ring buffer size, rounded up to a power of two; 0: 1 MiB */
+	enum jt_group group; /* how jobs are made */
+	__s32 cgrp_ssid; /* JT_GROUP_CGROUP: -1 for v2, else the v1 controller's id */
+	__s32 hierarchy_id; /* JT_GROUP_CGROUP: that hierarchy's id (0 for v2) */
+	bool follow_cgroups; /* watch --cgroup: cgroup moves join and leave jobs */
+	__s32 watch_ssid; /* follow_cgroups: the watched cgroups' hierarchy, -1 v2, else v1 */
+	bool capture_args; /* exec records with argv */
+	bool attach; /* load the attach iterator (watch): it costs ~0.1 s of verifying */
 	bool verbose; /* pass libbpf's messages (the verifier log) through */
 	lineage_exit_fn on_exit; /* called for every exit record, in order */
+	lineage_exec_fn on_exec; /* called for every exec record */
 	void *ctx;
+	/* Counts records that failed to decode (a version or size mismatch). */
+	__u64 *malformed;
 };
 
 /*
@@ -201,10 +345,36 @@ struct lineage_opts {
 struct lineage *lineage__open(const struct lineage_opts *opts);
 void lineage__free(struct lineage *lt);
 
-/* Makes @root (which must not have forked yet) the root of job @job_id (a slot). */
+/* Makes @root (which must not have forked yet) the root of a new job @job_id. */
 int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root);
+/*
+ * A job with no root (watch): its processes are found by the attach
+ * iterator and joined at fork; @cgroup_hierarchy >= 0 makes its membership
+ * follow the cgroups of that hierarchy.
+ */
+int lineage__add_empty_job(struct lineage *lt, __u64 job_id, __s32 cgroup_hierarchy);
+/*
+ * watch --pid: @pid and its descendants form job @job_id. @start_ns (within
+ * @slack_ns: /proc gives clock ticks) tells it from a later process with its pid.
+ */
+int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns,
+			     __u64 slack_ns);
+/* watch --cgroup: the cgroup with kernfs id @cgid (and below) forms job @job_id. */
+int lineage__add_watch_cgroup(struct lineage *lt, __u64 job_id, __u64 cgid, __s32 hierarchy_id);
+/*
+ * Tags the tasks already running that belong to a job: two passes of the
+ * attach iterator (see bpf/lineage.bpf.c). @fn, when set, sees each task tagged.
+ */
+int lineage__attach_existing(struct lineage *lt,
+			     int (*fn)(void *ctx, const struct jt_attach_rec *r), void *ctx);
+/* Every live task of every job, one record each, from the live iterator. */
+int lineage__read_live(struct lineage *lt, int (*fn)(void *ctx, const struct jt_live_rec *r),
+		       void *ctx);
 int lineage__remove_job(struct lineage *lt, __u64 job_id);
+/* The kernel's totals for a job (exited threads only: add the live records). */
 int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *out);
+/* Calls @fn for every job in the kernel's map. */
+int lineage__for_each_job(struct lineage *lt, int (*fn)(void *ctx, __u64 job_id), void *ctx);
 /* The global counters, summed over CPUs. */
 int lineage__counters(struct lineage *lt, struct jt_counters *out);
 
@@ -232,6 +402,7 @@ static inline void jt_acct__add(struct jt_acct *dst, const struct jt_acct *src)
 
 /* Decodes a ring record into @out; -EPROTO when its header does not match. */
 int lineage__decode_exit(const void *data, size_t size, struct jt_exit_event *out);
+int lineage__decode_exec(const void *data, size_t size, struct jt_exec_event *out);
 
 /* Sizes the loader would use on this machine: pid_max, or @fallback. */
 __u32 lineage__pid_max(__u32 fallback);

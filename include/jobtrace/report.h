@@ -11,6 +11,9 @@
 /* The job report for a person, and as one JSON object; 0 or -errno. */
 int report__write_text(FILE *f, const struct job *job, size_t top);
 int report__write_json(FILE *f, const struct job *job, size_t top);
+/* The members of the JSON report, into an object @w has open (JSON lines embed them). */
+struct json_writer;
+void report__json_fields(struct json_writer *w, const struct job *job, size_t top);
 
 /* "12.3 MiB" style, into @buf. */
 const char *report__bytes(char *buf, size_t size, __u64 bytes);

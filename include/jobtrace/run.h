@@ -17,6 +17,7 @@ struct run_config {
 	double interval_s; /* a live line every so often; 0: none */
 	bool pss; /* read smaps_rollup of live members (costly: walks page tables) */
 	const char *workdir; /* report this directory's size and filesystem */
+	const char *events; /* --events FILE: a JSON line per process that ends; "-": stdout */
 	struct lineage_opts lineage;
 };
 

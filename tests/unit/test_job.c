@@ -136,16 +136,15 @@ static void test_cpu_split(void **state)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct jt_job_stats s = { .cpu_ns = cases[i].total,
-					  .exited.utime_ns = cases[i].utime,
-					  .exited.stime_ns = cases[i].stime };
-		__u64 u, sy;
+		__u64 sy = jt_cputime_system(cases[i].total, cases[i].utime, cases[i].stime);
 
-		job__cpu_split(&s, &u, &sy);
-		assert_int_equal(u, cases[i].want_user);
+		assert_int_equal(cases[i].total - sy, cases[i].want_user);
 		assert_int_equal(sy, cases[i].want_system);
-		assert_int_equal(u + sy, cases[i].total);
 	}
+	/* Past 2^32 on every side: scaled, never overflowed. */
+	assert_int_equal(jt_cputime_system(40000000000ULL, 30000000000ULL, 10000000000ULL),
+			 10000000000ULL);
+	assert_int_equal(jt_cputime_system(1ULL << 62, 1ULL << 40, 1ULL << 40), 1ULL << 61);
 }
 
 static void test_exit_codes(void **state)
@@ -180,6 +179,8 @@ static void fill_job(struct job *job, char **argv, int argc)
 		.max_alive = 4,
 		.outlived_root = 2,
 		.cpu_ns = 2000000000ULL,
+		.user_ns = 1500000000ULL, /* split per process, in the kernel */
+		.system_ns = 500000000ULL,
 		.exited.utime_ns = 300,
 		.exited.stime_ns = 100,
 		.peak_rss_bytes = 3 << 20,

@@ -18,7 +18,7 @@
 #include "jobtrace/util.h"
 #include "lineage.skel.h"
 
-#define DEFAULT_MAX_JOBS 64
+#define DEFAULT_MAX_JOBS 4096
 /* Above this many entries (about 22 MiB) the procs map is allocated as used. */
 #define PREALLOC_MAX_PROCS (128U * 1024)
 #define DEFAULT_RING_BYTES (1U << 20)
@@ -35,8 +35,12 @@ struct lineage {
 	struct lineage_bpf *skel;
 	struct ring_buffer *ring;
 	lineage_exit_fn on_exit;
+	lineage_exec_fn on_exec;
 	void *ctx;
+	__u64 *malformed;
 	int ncpus;
+	char *iter_buf; /* what the last iterator read returned */
+	size_t iter_cap;
 };
 
 static bool verbose_libbpf;
@@ -115,13 +119,37 @@ static __u32 round_up_pow2(__u32 v)
 static int handle_record(void *ctx, void *data, size_t size)
 {
 	struct lineage *lt = ctx;
+	struct jt_exec_event x;
 	struct jt_exit_event e;
-	int err;
+	__u16 type;
 
-	err = lineage__decode_exit(data, size, &e);
-	if (err)
-		return 0; /* not ours to judge here: skip, keep reading */
+	if (size < 4)
+		goto malformed;
+	memcpy(&type, (const char *)data + 2, sizeof(type));
+	if (type == JT_REC_EXEC) {
+		if (lineage__decode_exec(data, size, &x))
+			goto malformed;
+		return lt->on_exec ? lt->on_exec(lt->ctx, &x) : 0;
+	}
+	if (lineage__decode_exit(data, size, &e))
+		goto malformed;
 	return lt->on_exit ? lt->on_exit(lt->ctx, &e) : 0;
+malformed:
+	/* Counted, never silent: the reports show it. Keep reading. */
+	if (lt->malformed)
+		(*lt->malformed)++;
+	return 0;
+}
+
+int lineage__decode_exec(const void *data, size_t size, struct jt_exec_event *out)
+{
+	if (size < sizeof(*out))
+		return -EPROTO;
+	memcpy(out, data, sizeof(*out));
+	if (out->version != JT_ABI_VERSION || out->type != JT_REC_EXEC ||
+	    out->size != sizeof(*out) || out->args_len > JT_ARGS_LEN)
+		return -EPROTO;
+	return 0;
 }
 
 int lineage__decode_exit(const void *data, size_t size, struct jt_exit_event *out)
@@ -176,7 +204,9 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 		return NULL;
 	}
 	lt->on_exit = opts->on_exit;
+	lt->on_exec = opts->on_exec;
 	lt->ctx = opts->ctx;
+	lt->malformed = opts->malformed;
 	lt->ncpus = libbpf_num_possible_cpus();
 
 	lt->skel = lineage_bpf__open();
@@ -187,6 +217,13 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	}
 	lt->skel->rodata->targ_exit_has_group_dead = exit_has_group_dead(vmlinux);
 	lt->skel->rodata->targ_page_size = (__u64)sysconf(_SC_PAGESIZE);
+	lt->skel->rodata->targ_group = opts->group;
+	lt->skel->rodata->targ_cgrp_ssid = opts->group == JT_GROUP_CGROUP ? opts->cgrp_ssid : -1;
+	lt->skel->rodata->targ_hierarchy_id = opts->hierarchy_id;
+	lt->skel->rodata->targ_follow_cgroups = opts->follow_cgroups;
+	lt->skel->rodata->targ_watch_ssid = opts->follow_cgroups ? opts->watch_ssid : -1;
+	lt->skel->rodata->targ_capture_args = opts->capture_args;
+	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
 	max_procs = opts->max_procs ? opts->max_procs : lineage__pid_max(32768);
 	bpf_map__set_max_entries(lt->skel->maps.procs, max_procs);
 	if (max_procs > PREALLOC_MAX_PROCS)
@@ -234,11 +271,12 @@ void lineage__free(struct lineage *lt)
 		return;
 	ring_buffer__free(lt->ring);
 	lineage_bpf__destroy(lt->skel);
+	free(lt->iter_buf);
 	free(lt);
 }
 
-/* Writes one job slot: its shared state, and its per-CPU totals zeroed but for @started. */
-static int job_slot_write(struct lineage *lt, __u32 slot, const struct jt_job *job, __u64 started)
+/* Writes a job's shared state, and its per-CPU totals zeroed but for @started. */
+static int job_write(struct lineage *lt, __u64 job_id, const struct jt_job *job, __u64 started)
 {
 	struct jt_job_totals *percpu;
 	int err = 0;
@@ -247,8 +285,10 @@ static int job_slot_write(struct lineage *lt, __u32 slot, const struct jt_job *j
 	if (!percpu)
 		return -ENOMEM;
 	percpu[0].procs_started = started;
-	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.job_totals), &slot, percpu, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, job, BPF_ANY))
+	/* Totals first: the BPF side looks a job up by both. */
+	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.job_totals), &job_id, percpu,
+				BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id, job, BPF_ANY))
 		err = -errno;
 	free(percpu);
 	return err;
@@ -258,6 +298,7 @@ int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root)
 {
 	struct jt_job job = {
 		.root_tgid = (__u32)root,
+		.cgroup_hierarchy = -1,
 		.alive = 1,
 		.max_alive = 1,
 		.outlived_root = -1,
@@ -266,9 +307,9 @@ int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root)
 	struct jt_task task = { .job_id = job_id };
 	int pidfd, err;
 
-	if (job_id == 0 || job_id >= bpf_map__max_entries(lt->skel->maps.jobs))
+	if (job_id == 0)
 		return -EINVAL;
-	err = job_slot_write(lt, (__u32)job_id, &job, 1);
+	err = job_write(lt, job_id, &job, 1);
 	if (err)
 		return err;
 	pidfd = (int)syscall(SYS_pidfd_open, root, 0);
@@ -290,37 +331,163 @@ err_job:
 	return err;
 }
 
+int lineage__add_empty_job(struct lineage *lt, __u64 job_id, __s32 cgroup_hierarchy)
+{
+	struct jt_job job = { .cgroup_hierarchy = cgroup_hierarchy, .outlived_root = -1 };
+
+	if (job_id == 0)
+		return -EINVAL;
+	return job_write(lt, job_id, &job, 0);
+}
+
+int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns,
+			     __u64 slack_ns)
+{
+	struct jt_attach_root r = { .job_id = job_id, .start_ns = start_ns, .slack_ns = slack_ns };
+	__u32 tgid = (__u32)pid;
+
+	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.attach_roots), &tgid, &r, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int lineage__add_watch_cgroup(struct lineage *lt, __u64 job_id, __u64 cgid, __s32 hierarchy_id)
+{
+	struct jt_watch_cgroup w = { .job_id = job_id, .hierarchy_id = hierarchy_id };
+
+	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.watch_cgroups), &cgid, &w, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Reads one pass of the iterator behind @link into lt->iter_buf; its length or -errno. */
+static ssize_t iter_read(struct lineage *lt, struct bpf_link *link)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd, err;
+
+	if (!link)
+		return -ENOTSUP;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (lt->iter_cap - len < 64 * 1024) {
+			err = util__grow(&lt->iter_buf, &lt->iter_cap, 1, 256 * 1024, 1U << 30);
+			if (err) {
+				close(fd);
+				return err;
+			}
+		}
+		n = read(fd, lt->iter_buf + len, lt->iter_cap - len);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	return (ssize_t)len;
+}
+
+int lineage__attach_existing(struct lineage *lt,
+			     int (*fn)(void *ctx, const struct jt_attach_rec *r), void *ctx)
+{
+	struct jt_attach_rec r;
+	ssize_t len;
+	int err;
+
+	for (int pass = 0; pass < 2; pass++) {
+		len = iter_read(lt, lt->skel->links.attach_existing);
+		if (len < 0)
+			return (int)len;
+		for (size_t off = 0; off + sizeof(r) <= (size_t)len; off += sizeof(r)) {
+			memcpy(&r, lt->iter_buf + off, sizeof(r));
+			if (fn) {
+				err = fn(ctx, &r);
+				if (err)
+					return err;
+			}
+		}
+	}
+	return 0;
+}
+
+int lineage__read_live(struct lineage *lt, int (*fn)(void *ctx, const struct jt_live_rec *r),
+		       void *ctx)
+{
+	struct jt_live_rec r;
+	ssize_t len;
+	int err;
+
+	len = iter_read(lt, lt->skel->links.live_tasks);
+	if (len < 0)
+		return (int)len;
+	if (len % sizeof(r))
+		return -EPROTO;
+	for (size_t off = 0; off < (size_t)len; off += sizeof(r)) {
+		memcpy(&r, lt->iter_buf + off, sizeof(r));
+		err = fn(ctx, &r);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int lineage__remove_job(struct lineage *lt, __u64 job_id)
 {
-	struct jt_job empty = {};
+	int err = 0;
 
-	if (job_id == 0 || job_id >= bpf_map__max_entries(lt->skel->maps.jobs))
-		return -EINVAL;
-	return job_slot_write(lt, (__u32)job_id, &empty, 0);
+	/* The shared state first: the BPF side stops finding the job at once. */
+	if (bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id) && errno != ENOENT)
+		err = -errno;
+	if (bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.job_totals), &job_id) &&
+	    errno != ENOENT && !err)
+		err = -errno;
+	return err;
+}
+
+int lineage__for_each_job(struct lineage *lt, int (*fn)(void *ctx, __u64 job_id), void *ctx)
+{
+	int fd = bpf_map__fd(lt->skel->maps.jobs);
+	__u64 key, next;
+	void *prev = NULL;
+	int err;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		err = fn(ctx, key);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *out)
 {
 	struct jt_job_totals *percpu;
-	__u32 slot = (__u32)job_id;
 	struct jt_job job;
 	int err = 0;
 
-	if (job_id == 0 || job_id >= bpf_map__max_entries(lt->skel->maps.jobs))
-		return -EINVAL;
-	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, &job))
+	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id, &job))
 		return -errno;
-	if (!job.root_tgid)
-		return -ENOENT;
 	percpu = calloc((size_t)lt->ncpus, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.job_totals), &slot, percpu)) {
+	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.job_totals), &job_id, percpu)) {
 		err = -errno;
 		goto out;
 	}
 	memset(out, 0, sizeof(*out));
 	out->root_tgid = job.root_tgid;
+	out->cgroup_hierarchy = job.cgroup_hierarchy;
 	out->alive = job.alive;
 	out->max_alive = job.max_alive;
 	out->outlived_root = job.outlived_root;
@@ -335,6 +502,8 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 		out->exit_error += t->exit_error;
 		out->exit_signal += t->exit_signal;
 		out->cpu_ns += t->cpu_ns;
+		out->user_ns += t->user_ns;
+		out->system_ns += t->system_ns;
 		jt_acct__add(&out->exited, &t->exited);
 		if (t->peak_rss_bytes > out->peak_rss_bytes)
 			out->peak_rss_bytes = t->peak_rss_bytes;
@@ -342,6 +511,9 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 		out->events_lost += t->events_lost;
 		out->untracked += t->untracked;
 		out->procs_map_full += t->procs_map_full;
+		out->existing += t->existing;
+		out->moved_in += t->moved_in;
+		out->moved_out += t->moved_out;
 	}
 out:
 	free(percpu);
@@ -368,6 +540,7 @@ int lineage__counters(struct lineage *lt, struct jt_counters *out)
 		out->untracked += percpu[i].untracked;
 		out->procs_map_full += percpu[i].procs_map_full;
 		out->jobs_missing += percpu[i].jobs_missing;
+		out->jobs_map_full += percpu[i].jobs_map_full;
 	}
 out:
 	free(percpu);

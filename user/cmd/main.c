@@ -13,6 +13,7 @@
 #include "jobtrace/report.h"
 #include "jobtrace/run.h"
 #include "jobtrace/system.h"
+#include "jobtrace/watch.h"
 
 #define EXIT_USAGE 2
 #define JOBTRACE_VERSION "0.1.0"
@@ -24,6 +25,7 @@ static const char usage_main[] =
 	"\n"
 	"Commands:\n"
 	"  run [OPTIONS] -- CMD [ARGS...]   run CMD as a job and report on its whole tree\n"
+	"  watch [--pid P|--cgroup C|--all] attach to running jobs, or every job of the host\n"
 	"  ps [--json] [--tree] [--pid P]   every process of the host, in one kernel read\n"
 	"  system [--json] [--interval S]   the host: CPU, memory, load, network, disks, sensors\n"
 	"  inspect [--json] PID...          one process in full: ids, CPU, memory, I/O, files,\n"
@@ -51,6 +53,8 @@ static const char usage_run[] =
 	"                        now, memory and open files (ApMon's job parameters)\n"
 	"      --pss             also read PSS/USS of live members (walks page tables)\n"
 	"  -w, --workdir DIR     report DIR's size and its filesystem's free space\n"
+	"  -e, --events FILE     a JSON line per process that ends, with its arguments\n"
+	"                        and status ('-': standard output)\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
@@ -94,7 +98,7 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS, OPT_MAX_JOBS };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
@@ -103,6 +107,7 @@ static int cmd_run(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "pss", no_argument, NULL, OPT_PSS },
 		{ "workdir", required_argument, NULL, 'w' },
+		{ "events", required_argument, NULL, 'e' },
 		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -120,7 +125,7 @@ static int cmd_run(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	/* '+': options end at the command's name, `--` or not. */
-	while ((opt = getopt_long(argc, argv, "+:jo:nt:i:w:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:jo:nt:i:w:e:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			cfg.json = true;
@@ -146,6 +151,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'w':
 			cfg.workdir = optarg;
+			break;
+		case 'e':
+			cfg.events = optarg;
 			break;
 		case OPT_RING_KB:
 			if (parse_uint(optarg, 4, 1U << 20, &v))
@@ -184,6 +192,8 @@ int main(int argc, char **argv)
 		return usage_error(usage_main, "%s", "no command given");
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "watch"))
+		return watch__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ps"))
 		return ps__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "system"))

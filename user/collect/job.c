@@ -132,28 +132,25 @@ size_t job__top_commands(const struct job *job, const struct job_command **out, 
 	return n;
 }
 
-void job__cpu_split(const struct jt_job_stats *s, __u64 *user_ns, __u64 *system_ns)
+void job__note_failure(struct job *job, const struct jt_exit_event *e, const char *args,
+		       size_t len)
 {
-	__u64 total = s->cpu_ns;
-	__u64 ticks = s->exited.utime_ns + s->exited.stime_ns;
+	struct job_failure *f;
+	size_t n = 0;
 
-	/*
-	 * utime and stime are sampled at ticks; the runtime is exact. Scale the
-	 * exact total by the sampled shares, as the kernel's cputime_adjust()
-	 * does; with no tick seen, all of it is user time, as there.
-	 */
-	if (ticks == 0 || s->exited.stime_ns == 0) {
-		*user_ns = total;
-		*system_ns = 0;
+	if (!(e->exit_status & 0xff7f) || job->nfailed >= JOB_MAX_FAILED)
 		return;
-	}
-	if (s->exited.utime_ns == 0) {
-		*user_ns = 0;
-		*system_ns = total;
-		return;
-	}
-	*system_ns = (__u64)((long double)total * s->exited.stime_ns / ticks);
-	*user_ns = total - *system_ns;
+	f = &job->failed[job->nfailed++];
+	memset(f, 0, sizeof(*f));
+	f->pid = e->pid;
+	f->status = e->exit_status;
+	memcpy(f->comm, e->comm, JT_COMM_LEN);
+	/* argv's NULs become spaces; the writers escape whatever bytes remain. */
+	for (size_t i = 0; args && i < len && n + 1 < sizeof(f->args); i++)
+		f->args[n++] = args[i] ? args[i] : ' ';
+	while (n && f->args[n - 1] == ' ')
+		n--;
+	f->args[n] = '\0';
 }
 
 __u64 job__events_lost(const struct job *job)

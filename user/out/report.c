@@ -73,12 +73,30 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	char b1[32], b2[32], b3[32], b4[32];
 	size_t n;
 
-	job__cpu_split(s, &user_ns, &system_ns);
+	user_ns = s->user_ns;
+	system_ns = s->system_ns;
 	fputs("jobtrace: ", f);
-	text_command(f, job);
-	fprintf(f, " (root pid %d) ", job->root_pid);
-	text_status(f, job);
-	fprintf(f, " after %.3f s\n", seconds(root_wall_ns(job)));
+	if (job->argc) {
+		text_command(f, job);
+		fprintf(f, " (root pid %d) ", job->root_pid);
+		text_status(f, job);
+		fprintf(f, " after %.3f s\n", seconds(root_wall_ns(job)));
+	} else {
+		fputs("job ", f);
+		text__escape(f, job->key ? job->key : "?", strlen(job->key ? job->key : "?"));
+		fprintf(f, " %s after %.3f s of watching\n",
+			s->alive > 0 || (job->live && job->live->processes) ? "is still running" :
+									      "ended",
+			seconds(wall_ns(job)));
+	}
+	if (job->attached)
+		fprintf(f, "  attached   %" PRIu64 " processes were running at the attach: their CPU "
+			   "before it is not counted\n",
+			(uint64_t)s->existing);
+	if (s->moved_in || s->moved_out)
+		fprintf(f, "  moves      %" PRIu64 " processes moved in, %" PRIu64 " moved out "
+			   "(cgroup moves)\n",
+			(uint64_t)s->moved_in, (uint64_t)s->moved_out);
 
 	fprintf(f, "  processes  %" PRIu64 " started, %" PRIu64 " exited, %" PRId64
 		   " outlived the root, %" PRIu64 " alive at most",
@@ -105,6 +123,25 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	lost = job__events_lost(job);
 	fprintf(f, "  events     %" PRIu64 " exit records, %" PRIu64 " lost\n",
 		(uint64_t)job->records, (uint64_t)lost);
+	if (job->nfailed) {
+		fprintf(f, "\n  FAILED (%s%zu of %" PRIu64 ")\n", job->nfailed < JOB_MAX_FAILED ? "" : "first ",
+			job->nfailed, (uint64_t)(s->exit_error + s->exit_signal));
+		for (size_t i = 0; i < job->nfailed; i++) {
+			const struct job_failure *fl = &job->failed[i];
+
+			fprintf(f, "  %8u  ", fl->pid);
+			if (WIFSIGNALED(fl->status))
+				fprintf(f, "%-18s", strsignal(WTERMSIG(fl->status)));
+			else
+				fprintf(f, "exit %-13d", WEXITSTATUS(fl->status));
+			fputs("  ", f);
+			if (fl->args[0])
+				text__escape(f, fl->args, strlen(fl->args));
+			else
+				text__escape(f, fl->comm, strlen(fl->comm));
+			fputc('\n', f);
+		}
+	}
 
 	if (top) {
 		cmds = calloc(top, sizeof(*cmds));
@@ -173,6 +210,17 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			   "(raise --max-procs): counted, but their lineage and per-process detail "
 			   "are missing.\n",
 			(uint64_t)s->procs_map_full);
+	if (job->stale)
+		fprintf(f, "\nWARNING: %" PRIu64 " processes were counted alive but are gone: "
+			   "their exits were missed.\n",
+			(uint64_t)job->stale);
+	if (job->records_malformed || job->add_errors || job->counters.jobs_missing ||
+	    job->counters.jobs_map_full)
+		fprintf(f, "\nWARNING: records lost on the way: %" PRIu64 " malformed, %" PRIu64
+			   " not folded (no memory), %" PRIu64 " events of a job already gone, %" PRIu64
+			   " jobs that did not fit (raise --max-jobs).\n",
+			(uint64_t)job->records_malformed, (uint64_t)job->add_errors,
+			(uint64_t)job->counters.jobs_missing, (uint64_t)job->counters.jobs_map_full);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -233,111 +281,156 @@ static void write_json_live(struct json_writer *w, const struct job *job)
 	json__end_object(w);
 }
 
+static void write_json_failed(struct json_writer *w, const struct job *job)
+{
+	json__begin_array(w, "failed");
+	for (size_t i = 0; i < job->nfailed; i++) {
+		const struct job_failure *fl = &job->failed[i];
+
+		json__begin_object(w, NULL);
+		json__u64(w, "pid", fl->pid);
+		json__string(w, "comm", fl->comm);
+		json__string(w, "args", fl->args);
+		if (WIFSIGNALED(fl->status)) {
+			json__null(w, "exit_code");
+			json__i64(w, "signal", WTERMSIG(fl->status));
+		} else {
+			json__i64(w, "exit_code", WEXITSTATUS(fl->status));
+			json__null(w, "signal");
+		}
+		json__end_object(w);
+	}
+	json__end_array(w);
+}
+
 int report__write_json(FILE *f, const struct job *job, size_t top)
+{
+	struct json_writer w;
+
+	json__init(&w, f, false);
+	json__begin_object(&w, NULL);
+	report__json_fields(&w, job, top);
+	json__end_object(&w);
+	return json__finish(&w);
+}
+
+void report__json_fields(struct json_writer *w, const struct job *job, size_t top)
 {
 	const struct jt_job_stats *s = &job->stats;
 	const struct job_command **cmds = NULL;
-	__u64 user_ns, system_ns;
-	struct json_writer w;
+	__u64 user_ns = s->user_ns, system_ns = s->system_ns;
 	int st = job->root_status;
 	size_t n = 0;
 
-	job__cpu_split(s, &user_ns, &system_ns);
-	json__init(&w, f, false);
-	json__begin_object(&w, NULL);
-	json__u64(&w, "version", JT_ABI_VERSION);
+	json__u64(w, "version", JT_ABI_VERSION);
 
-	json__begin_object(&w, "job");
-	json__begin_array(&w, "command");
+	json__begin_object(w, "job");
+	if (job->key)
+		json__string(w, "key", job->key);
+	json__string(w, "mode", job->mode ? job->mode : "run");
+	if (job->cgroup)
+		json__string(w, "cgroup", job->cgroup);
+	if (job->hierarchy)
+		json__string(w, "hierarchy", job->hierarchy);
+	json__begin_array(w, "command");
 	for (int i = 0; i < job->argc; i++)
-		json__string(&w, NULL, job->argv[i]);
-	json__end_array(&w);
-	json__i64(&w, "root_pid", job->root_pid);
-	if (job->root_exited && WIFEXITED(st))
-		json__i64(&w, "exit_code", WEXITSTATUS(st));
+		json__string(w, NULL, job->argv[i]);
+	json__end_array(w);
+	if (job->root_pid)
+		json__i64(w, "root_pid", job->root_pid);
 	else
-		json__null(&w, "exit_code");
+		json__null(w, "root_pid");
+	if (job->root_exited && WIFEXITED(st))
+		json__i64(w, "exit_code", WEXITSTATUS(st));
+	else
+		json__null(w, "exit_code");
 	if (job->root_exited && WIFSIGNALED(st)) {
-		json__i64(&w, "signal", WTERMSIG(st));
-		json__bool(&w, "core_dumped", WCOREDUMP(st));
+		json__i64(w, "signal", WTERMSIG(st));
+		json__bool(w, "core_dumped", WCOREDUMP(st));
 	} else {
-		json__null(&w, "signal");
-		json__bool(&w, "core_dumped", false);
+		json__null(w, "signal");
+		json__bool(w, "core_dumped", false);
 	}
-	json__double(&w, "wall_s", seconds(wall_ns(job)));
-	json__double(&w, "root_wall_s", seconds(root_wall_ns(job)));
-	json__end_object(&w);
+	json__double(w, "wall_s", seconds(wall_ns(job)));
+	json__double(w, "root_wall_s", seconds(root_wall_ns(job)));
+	json__end_object(w);
 
-	json__begin_object(&w, "processes");
-	json__u64(&w, "started", s->procs_started);
-	json__u64(&w, "exited", s->procs_exited);
-	json__i64(&w, "outlived_root", s->outlived_root > 0 ? s->outlived_root : 0);
-	json__i64(&w, "alive", s->alive);
-	json__u64(&w, "max_alive", s->max_alive);
-	json__u64(&w, "exit_ok", s->exit_ok);
-	json__u64(&w, "exit_error", s->exit_error);
-	json__u64(&w, "exit_signal", s->exit_signal);
-	json__u64(&w, "execs", s->execs);
-	json__end_object(&w);
+	json__begin_object(w, "processes");
+	json__u64(w, "started", s->procs_started);
+	json__u64(w, "exited", s->procs_exited);
+	json__i64(w, "outlived_root", s->outlived_root > 0 ? s->outlived_root : 0);
+	json__i64(w, "alive", s->alive);
+	json__u64(w, "max_alive", s->max_alive);
+	json__u64(w, "exit_ok", s->exit_ok);
+	json__u64(w, "exit_error", s->exit_error);
+	json__u64(w, "exit_signal", s->exit_signal);
+	json__u64(w, "execs", s->execs);
+	if (job->attached)
+		json__u64(w, "existing_at_attach", s->existing);
+	json__u64(w, "moved_in", s->moved_in);
+	json__u64(w, "moved_out", s->moved_out);
+	json__end_object(w);
 
-	json__begin_object(&w, "threads");
-	json__u64(&w, "started", s->threads_started);
-	json__end_object(&w);
+	json__begin_object(w, "threads");
+	json__u64(w, "started", s->threads_started);
+	json__end_object(w);
 
-	json__begin_object(&w, "cpu");
-	json__double(&w, "user_s", seconds(user_ns));
-	json__double(&w, "system_s", seconds(system_ns));
-	json__double(&w, "total_s", seconds(s->cpu_ns));
-	json__u64(&w, "total_ns", s->cpu_ns);
-	json__end_object(&w);
+	json__begin_object(w, "cpu");
+	json__double(w, "user_s", seconds(user_ns));
+	json__double(w, "system_s", seconds(system_ns));
+	json__double(w, "total_s", seconds(s->cpu_ns));
+	json__u64(w, "total_ns", s->cpu_ns);
+	json__end_object(w);
 
-	json__begin_object(&w, "memory");
-	json__u64(&w, "peak_rss_bytes", s->peak_rss_bytes);
-	json__string(&w, "peak_rss_source",
+	json__begin_object(w, "memory");
+	json__u64(w, "peak_rss_bytes", s->peak_rss_bytes);
+	json__string(w, "peak_rss_source",
 		     job->records_rss_from_mm == job->records ? "mm_hiwater" :
 		     job->records_rss_from_mm == 0 ? "signal_maxrss" : "mixed");
-	json__end_object(&w);
+	json__end_object(w);
 
-	json__begin_object(&w, "io");
-	json__u64(&w, "read_bytes", s->exited.read_bytes);
-	json__u64(&w, "write_bytes", s->exited.write_bytes);
-	json__u64(&w, "read_chars", s->exited.read_chars);
-	json__u64(&w, "write_chars", s->exited.write_chars);
-	json__end_object(&w);
+	json__begin_object(w, "io");
+	json__u64(w, "read_bytes", s->exited.read_bytes);
+	json__u64(w, "write_bytes", s->exited.write_bytes);
+	json__u64(w, "read_chars", s->exited.read_chars);
+	json__u64(w, "write_chars", s->exited.write_chars);
+	json__end_object(w);
 
-	json__begin_object(&w, "events");
-	json__u64(&w, "sent", s->events_sent);
-	json__u64(&w, "received", job->records);
-	json__u64(&w, "lost", job__events_lost(job));
-	json__bool(&w, "complete", job__events_lost(job) == 0);
-	json__end_object(&w);
+	json__begin_object(w, "events");
+	json__u64(w, "sent", s->events_sent);
+	json__u64(w, "received", job->records);
+	json__u64(w, "lost", job__events_lost(job));
+	json__bool(w, "complete", job__events_lost(job) == 0);
+	json__end_object(w);
 
-	json__begin_object(&w, "limits");
-	json__u64(&w, "untracked_tasks", s->untracked);
-	json__u64(&w, "procs_map_full", s->procs_map_full);
-	json__u64(&w, "stale_entries", job->stale);
-	json__end_object(&w);
+	json__begin_object(w, "limits");
+	json__u64(w, "untracked_tasks", s->untracked);
+	json__u64(w, "procs_map_full", s->procs_map_full);
+	json__u64(w, "stale_entries", job->stale);
+	json__u64(w, "jobs_missing", job->counters.jobs_missing);
+	json__u64(w, "jobs_map_full", job->counters.jobs_map_full);
+	json__u64(w, "records_malformed", job->records_malformed);
+	json__u64(w, "records_not_folded", job->add_errors);
+	json__end_object(w);
 
-	write_json_live(&w, job);
+	write_json_live(w, job);
+	write_json_failed(w, job);
 
 	if (top) {
 		cmds = calloc(top, sizeof(*cmds));
 		n = cmds ? job__top_commands(job, cmds, top) : 0;
 	}
-	json__begin_array(&w, "commands");
+	json__begin_array(w, "commands");
 	for (size_t i = 0; i < n; i++) {
-		json__begin_object(&w, NULL);
-		json__string(&w, "comm", cmds[i]->comm);
-		json__u64(&w, "processes", cmds[i]->processes);
-		json__double(&w, "cpu_s", seconds(cmds[i]->cpu_ns));
-		json__u64(&w, "peak_rss_bytes", cmds[i]->peak_rss_bytes);
-		json__u64(&w, "failed", cmds[i]->exit_error);
-		json__end_object(&w);
+		json__begin_object(w, NULL);
+		json__string(w, "comm", cmds[i]->comm);
+		json__u64(w, "processes", cmds[i]->processes);
+		json__double(w, "cpu_s", seconds(cmds[i]->cpu_ns));
+		json__u64(w, "peak_rss_bytes", cmds[i]->peak_rss_bytes);
+		json__u64(w, "failed", cmds[i]->exit_error);
+		json__end_object(w);
 	}
-	json__end_array(&w);
-	json__u64(&w, "commands_total", job->ncommands);
+	json__end_array(w);
+	json__u64(w, "commands_total", job->ncommands);
 	free(cmds);
-
-	json__end_object(&w);
-	return json__finish(&w);
 }

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The collector: one event source (BPF today) behind an ops table, the job
+ * table, the samplers it needs, and one epoll loop over the source's fd, a
+ * timerfd and a signalfd. Commands (run, watch) are thin fronts: they fill
+ * collector_opts, add jobs, choose sinks and call collector__run(). What the
+ * collector learns reaches the sinks (include/jobtrace/sink.h) as records.
+ */
+#ifndef JOBTRACE_COLLECTOR_H
+#define JOBTRACE_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include "jobtrace/job.h"
+#include "jobtrace/lineage.h"
+
+struct collector;
+struct sink;
+struct cgroup_hier;
+
+/*
+ * The event source, as quark's queue ops: the collector calls these and
+ * never the BPF loader directly, so a BPF-free source (the proc connector)
+ * can stand in later.
+ */
+struct source_ops {
+	const char *name; /* "bpf" */
+	int (*open)(struct collector *c, const struct lineage_opts *opts);
+	void (*close)(struct collector *c);
+	int (*fd)(struct collector *c); /* epoll-able; readable when records wait */
+	int (*consume)(struct collector *c); /* hands pending records to the collector */
+	int (*add_root)(struct collector *c, __u64 job_id, pid_t root);
+	int (*add_empty)(struct collector *c, __u64 job_id, __s32 cgroup_hierarchy);
+	int (*add_attach_root)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns,
+			       __u64 slack_ns);
+	int (*add_watch_cgroup)(struct collector *c, __u64 job_id, __u64 cgid, __s32 hierarchy);
+	int (*attach_existing)(struct collector *c);
+	int (*job_stats)(struct collector *c, __u64 job_id, struct jt_job_stats *out);
+	int (*for_each_job)(struct collector *c, int (*fn)(void *ctx, __u64 job_id), void *ctx);
+	int (*read_live)(struct collector *c, int (*fn)(void *ctx, const struct jt_live_rec *r),
+			 void *ctx);
+	int (*remove_job)(struct collector *c, __u64 job_id);
+	int (*counters)(struct collector *c, struct jt_counters *out);
+};
+
+extern const struct source_ops source_bpf_ops;
+
+/* How a job ends (struct cjob.end_rule). */
+enum cjob_end {
+	CJOB_END_ROOT, /* run: its root exited, and (waiting for the tree) nothing is left */
+	CJOB_END_EMPTY, /* watch --pid, host mode: its last process is gone */
+	CJOB_END_CGROUP_GONE, /* watch --cgroup: its cgroup was removed */
+};
+
+/* Cumulative figures of a job at one sample; intervals are differences of two. */
+struct cjob_cum {
+	__u64 cpu_ns, user_ns, system_ns;
+	__u64 started, exited, exit_ok, exit_error, exit_signal, execs, threads;
+	__u64 read_bytes, write_bytes;
+	__u64 existing, moved_in, moved_out;
+};
+
+/* A job as the collector keeps it. */
+struct cjob {
+	__u64 id;
+	char key[300]; /* "run", "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash" */
+	char *cgroup; /* the path inside its hierarchy, when grouped by cgroup */
+	char hierarchy[64]; /* its name, "cgroup2" or "cgroup1:cpu" */
+	int cgroup_dirfd; /* CJOB_END_CGROUP_GONE: the watched directory */
+	enum cjob_end end_rule;
+	struct job job; /* the report: kernel totals, commands, failures */
+	struct job_live live; /* live members at the last sample */
+	struct workdir_usage workdir; /* job.workdir_path, measured when the job ends */
+	struct cjob_cum cum; /* at the last sample (monotone) */
+	__u64 live_cpu_ns, live_system_ns, live_read_bytes, live_write_bytes;
+	__u64 live_tasks; /* tasks seen by the last live read */
+	__u64 idle_samples; /* samples in a row that saw no task and alive <= 0 */
+	struct cjob_cum reported; /* at the last interval record */
+	__u64 reported_ns;
+	bool over; /* found over in this turn of the loop */
+	bool ended;
+};
+
+/* One interval of one job: everything counted between two samples. */
+struct interval_record {
+	const struct cjob *job;
+	__u64 t0_ns, t1_ns; /* CLOCK_MONOTONIC */
+	struct cjob_cum d; /* t0 .. t1 */
+	__u64 alive; /* processes alive at t1 */
+	__u64 rss_bytes, pss_bytes, vm_bytes, open_files;
+	bool pss;
+};
+
+/* The host at one sample, with rates over the interval. */
+struct host_record {
+	__u64 t0_ns, t1_ns;
+	double cpu_busy_pct; /* of all CPUs; < 0 unknown */
+	double cpu_user_pct, cpu_system_pct, cpu_iowait_pct;
+	unsigned int ncpus;
+	__u64 mem_total_bytes, mem_available_bytes, mem_used_bytes;
+	__u64 swap_total_bytes, swap_used_bytes;
+	double load1, load5, load15;
+	double forks_per_s, ctxt_per_s;
+	__u64 procs_running, procs_blocked;
+	__u64 events_lost; /* since the start, all jobs */
+};
+
+/* One process that ended, with what the collector knows of it. */
+struct proc_record {
+	const struct jt_exit_event *e;
+	const struct cjob *job;
+	const char *args; /* NUL-separated argv; NULL when not known */
+	size_t args_len;
+	bool args_truncated;
+	bool args_inherited; /* it never exec'd: its parent's arguments */
+	double start_epoch_s, end_epoch_s;
+};
+
+struct collector_opts {
+	struct lineage_opts source;
+	const struct source_ops *ops; /* NULL: BPF */
+	double interval_s; /* interval records every so often; 0: none */
+	double duration_s; /* stop after; 0: until the jobs end or a signal */
+	bool pss; /* PSS/USS of live members (smaps_rollup: walks page tables) */
+	bool events; /* process records (and exec arguments) */
+	bool host_records; /* a host record each interval */
+	bool run_no_wait; /* run: end at the root's exit */
+	bool stop_when_jobs_end; /* watch: end when every job has ended (not host mode) */
+	const struct cgroup_hier *hier; /* host mode by cgroup: the hierarchy, for job names */
+};
+
+struct collector *collector__new(const struct collector_opts *opts);
+void collector__free(struct collector *c);
+/* The sinks, in order; the collector owns them from here. */
+int collector__add_sink(struct collector *c, struct sink *s);
+
+/* A job the front asks to follow; returned pointer stays valid until free. */
+struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
+				enum cjob_end end_rule);
+struct cjob *collector__find_job(struct collector *c, __u64 id);
+const struct source_ops *collector__ops(const struct collector *c);
+
+/* run: the command's root, its pid given by the front (forked, not yet exec'd). */
+int collector__set_root(struct collector *c, struct cjob *j, pid_t pid);
+/* The signal mask to restore in a child before it execs (the loop blocks its signals). */
+const sigset_t *collector__child_sigmask(const struct collector *c);
+/* watch: tags what is already running (two passes); counts processes found. */
+int collector__attach_existing(struct collector *c);
+
+/* The loop. Returns 0, or a negative errno when the loop itself failed. */
+int collector__run(struct collector *c);
+/* Asks the loop to end at its next turn (from a signal, a sink, a test). */
+void collector__stop(struct collector *c);
+
+/* The kernel's counters and the collector's own, for the reports. */
+struct collector_stats {
+	struct jt_counters kernel;
+	__u64 records_malformed; /* ring records that failed to decode */
+	__u64 add_exit_errors; /* records that could not be folded (no memory) */
+	__u64 records_unknown_job; /* records of a job the table never saw (counted, kept) */
+	__u64 jobs_ended;
+	__u64 sink_errors; /* writes that failed (a full disk, a closed pipe) */
+	int first_sink_error; /* its errno, negative */
+};
+void collector__stats(struct collector *c, struct collector_stats *out);
+
+/* Seconds since the epoch of a CLOCK_BOOTTIME time, as the kernel stamps records. */
+double collector__epoch_of_boottime(const struct collector *c, __u64 boot_ns);
+
+/* For the source: the collector's handlers of records and its private slot. */
+int collector__on_exit(struct collector *c, const struct jt_exit_event *e);
+int collector__on_exec(struct collector *c, const struct jt_exec_event *e);
+void **collector__source_priv(struct collector *c);
+__u64 *collector__malformed_counter(struct collector *c);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Sinks: where the collector's records go. A sink is an ops table and its
+ * state; the collector hands every record to every sink in its list, and a
+ * command chooses sinks from its flags. Text, one JSON object, JSON lines
+ * are here; OpenMetrics, the stream, ApMon and the top view are sinks too.
+ * A sink never reaches into the collector: records are plain values.
+ */
+#ifndef JOBTRACE_SINK_H
+#define JOBTRACE_SINK_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "jobtrace/collector.h"
+
+struct sink;
+
+struct sink_ops {
+	const char *name;
+	int (*process)(struct sink *s, const struct proc_record *r);
+	int (*interval)(struct sink *s, const struct interval_record *r);
+	int (*host)(struct sink *s, const struct host_record *r);
+	/* The final report of a job, once, when it ends. */
+	int (*job_end)(struct sink *s, const struct cjob *j, const struct collector_stats *st);
+	int (*flush)(struct sink *s);
+	void (*free)(struct sink *s);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	FILE *f;
+	bool own_f; /* fclose at free */
+	const char *path; /* for messages; "standard output" */
+	size_t top; /* commands in a report */
+	bool with_process; /* jsonl: which record types it writes */
+	bool with_interval;
+	bool with_host;
+	bool with_job;
+	int err; /* first write error, negative errno: later writes are skipped */
+};
+
+/* The report of `run` as text (time(1)'s habit) and interval lines. */
+struct sink *sink_text__new(FILE *f, size_t top);
+/* `run --json` without intervals: one JSON object per job, on one line. */
+struct sink *sink_json__new(FILE *f, size_t top);
+/*
+ * JSON lines: one object per record, each with "type" and "time". The
+ * record types written are chosen by the with_* fields.
+ */
+struct sink *sink_jsonl__new(FILE *f, size_t top, bool process, bool interval, bool host,
+			     bool job);
+
+/*
+ * Opens @path for a sink ("-" is standard output), before any job starts,
+ * so a bad path fails at once. NULL with errno set.
+ */
+FILE *sink__open_path(const char *path, bool *own);
+/* Records a write error on @s once; returns it. */
+int sink__check(struct sink *s);
+void sink__free(struct sink *s);
+
+#endif

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef JOBTRACE_WATCH_H
+#define JOBTRACE_WATCH_H
+
+/* `jobtrace watch`: parses its arguments, runs, returns jobtrace's exit status. */
+int watch__main(int argc, char **argv);
+
+#endif

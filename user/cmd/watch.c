@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `jobtrace watch`: attach to jobs already running (a process and its
+ * descendants, a cgroup), or to every process of the host grouped into jobs,
+ * and report on each until it ends. A front over the collector.
+ *
+ * The attach has no gap: the programs are attached and the ring open before
+ * the attach iterator looks for what is already running (twice), so a
+ * process forked during the attach is counted once, never zero times.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/cli.h"
+#include "jobtrace/collector.h"
+#include "jobtrace/proc_pid.h"
+#include "jobtrace/report.h"
+#include "jobtrace/sink.h"
+#include "jobtrace/util.h"
+#include "jobtrace/watch.h"
+
+#define MAX_TARGETS 64
+
+static const char usage_watch[] =
+	"Usage: jobtrace watch [--pid P]... [--cgroup PATH]... [--all] [OPTIONS]\n"
+	"\n"
+	"Attaches to jobs that are already running and follows every process they\n"
+	"fork from then on; reports on each job when it ends (or at Ctrl-C, or after\n"
+	"--duration). Processes found at the attach are counted as such: their CPU\n"
+	"before it is not the job's.\n"
+	"\n"
+	"Jobs:\n"
+	"  -p, --pid P           P and its descendants (repeatable)\n"
+	"  -c, --cgroup PATH     every process in the cgroup at PATH and below,\n"
+	"                        present and future (repeatable; one hierarchy)\n"
+	"  -a, --all             host mode: every process of the host, in jobs\n"
+	"  -g, --group-by G      host mode's jobs: cgroup (default: the hierarchy\n"
+	"                        the host uses, else tree), cgroup2, cgroup1:CTRL\n"
+	"                        (a v1 controller's hierarchy, e.g. cgroup1:cpu),\n"
+	"                        or tree (each child of init or of a subreaper)\n"
+	"\n"
+	"Output:\n"
+	"  -i, --interval S      every S seconds, a record per job and one for the host\n"
+	"  -d, --duration S      stop after S seconds\n"
+	"  -j, --json            JSON lines (types interval, host, job)\n"
+	"  -o, --output FILE     write to FILE ('-': standard output, the default)\n"
+	"  -e, --events FILE     a JSON line per process that ends ('-': standard output)\n"
+	"  -t, --top N           commands in each job's report (default 10)\n"
+	"      --pss             also read PSS/USS of live members (walks page tables)\n"
+	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
+	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
+	"      --max-jobs N      job map entries (default 4096)\n"
+	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Examples:\n"
+	"  jobtrace watch --pid $(pgrep -o make) --events failed.jsonl\n"
+	"  jobtrace watch --cgroup /sys/fs/cgroup/system.slice/nginx.service -i 5 --json\n"
+	"  jobtrace watch --all --interval 10 --json -o host.jsonl\n"
+	"\n"
+	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
+
+struct watch_config {
+	pid_t pids[MAX_TARGETS];
+	size_t npids;
+	const char *cgroups[MAX_TARGETS];
+	size_t ncgroups;
+	bool all;
+	const char *group_by;
+	double interval_s, duration_s;
+	bool json, pss;
+	const char *output, *events;
+	size_t top;
+	struct lineage_opts lineage;
+};
+
+static int parse_args(int argc, char **argv, struct watch_config *cfg)
+{
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_PSS };
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "group-by", required_argument, NULL, 'g' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "top", required_argument, NULL, 't' },
+		{ "pss", no_argument, NULL, OPT_PSS },
+		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
+		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
+		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	unsigned long v;
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":p:c:ag:i:d:jo:e:t:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (cli__parse_uint(optarg, 1, 1U << 22, &v))
+				return cli__usage_error("watch", "--pid takes a process id, not '%s'",
+							optarg);
+			if (cfg->npids == MAX_TARGETS)
+				return cli__usage_error("watch", "at most %d --pid", MAX_TARGETS);
+			cfg->pids[cfg->npids++] = (pid_t)v;
+			break;
+		case 'c':
+			if (cfg->ncgroups == MAX_TARGETS)
+				return cli__usage_error("watch", "at most %d --cgroup", MAX_TARGETS);
+			cfg->cgroups[cfg->ncgroups++] = optarg;
+			break;
+		case 'a':
+			cfg->all = true;
+			break;
+		case 'g':
+			if (strcmp(optarg, "cgroup") && strcmp(optarg, "cgroup2") &&
+			    strcmp(optarg, "tree") && strncmp(optarg, "cgroup1:", 8))
+				return cli__usage_error("watch", "--group-by takes cgroup, cgroup2, "
+								 "cgroup1:CONTROLLER or tree, not '%s'",
+							optarg);
+			cfg->group_by = optarg;
+			break;
+		case 'i':
+			if (cli__parse_seconds(optarg, 0.1, 86400, &cfg->interval_s))
+				return cli__usage_error("watch", "--interval takes seconds from 0.1 "
+								 "to 86400, not '%s'",
+							optarg);
+			break;
+		case 'd':
+			if (cli__parse_seconds(optarg, 0.1, 31 * 86400.0, &cfg->duration_s))
+				return cli__usage_error("watch", "--duration takes seconds, not '%s'",
+							optarg);
+			break;
+		case 'j':
+			cfg->json = true;
+			break;
+		case 'o':
+			cfg->output = optarg;
+			break;
+		case 'e':
+			cfg->events = optarg;
+			break;
+		case 't':
+			if (cli__parse_uint(optarg, 0, 100000, &v))
+				return cli__usage_error("watch", "--top takes a number from 0 to "
+								 "100000, not '%s'",
+							optarg);
+			cfg->top = v;
+			break;
+		case OPT_PSS:
+			cfg->pss = true;
+			break;
+		case OPT_RING_KB:
+			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
+				return cli__usage_error("watch", "--ring-kb takes a size in KiB from 4 "
+								 "to 1048576, not '%s'",
+							optarg);
+			cfg->lineage.ring_bytes = (__u32)(v * 1024);
+			break;
+		case OPT_MAX_PROCS:
+			if (cli__parse_uint(optarg, 64, 1U << 22, &v))
+				return cli__usage_error("watch", "--max-procs takes a number from 64 "
+								 "to 4194304, not '%s'",
+							optarg);
+			cfg->lineage.max_procs = (__u32)v;
+			break;
+		case OPT_MAX_JOBS:
+			if (cli__parse_uint(optarg, 2, 1U << 20, &v))
+				return cli__usage_error("watch", "--max-jobs takes a number from 2 to "
+								 "1048576, not '%s'",
+							optarg);
+			cfg->lineage.max_jobs = (__u32)v;
+			break;
+		case 'v':
+			cfg->lineage.verbose = true;
+			break;
+		case 'h':
+			fputs(usage_watch, stdout);
+			return -1;
+		case ':':
+			return cli__usage_error("watch", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli__usage_error("watch", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli__usage_error("watch", "unexpected argument '%s'", argv[optind]);
+	if (!cfg->all && !cfg->npids && !cfg->ncgroups)
+		return cli__usage_error("watch", "%s", "nothing to watch: give --pid, --cgroup or --all");
+	if (cfg->all && (cfg->npids || cfg->ncgroups))
+		return cli__usage_error("watch", "%s", "--all watches every process already: "
+						       "it takes no --pid or --cgroup");
+	if (cfg->group_by && !cfg->all)
+		return cli__usage_error("watch", "%s", "--group-by is for --all");
+	return 0;
+}
+
+/* Host mode's hierarchy, from --group-by; tree when cgroups are not in use. */
+static int choose_grouping(const struct watch_config *cfg, struct cgroup_hier *h,
+			   struct lineage_opts *lo)
+{
+	const char *g = cfg->group_by ? cfg->group_by : "cgroup";
+	char *mi = NULL, *cg = NULL;
+	ssize_t mlen, clen;
+	int err;
+
+	if (!strcmp(g, "tree")) {
+		lo->group = JT_GROUP_TREE;
+		return 0;
+	}
+	if (!strcmp(g, "cgroup")) {
+		err = cgroupfs__choose_host(h);
+		if (err == -ENOENT) {
+			/* Every process sits in the root cgroup: cgroups would make one job. */
+			lo->group = JT_GROUP_TREE;
+			return 0;
+		}
+	} else {
+		mlen = util__read_file_alloc(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &mi);
+		clen = util__read_file_alloc(AT_FDCWD, "/proc/cgroups", 1 << 20, &cg);
+		err = mlen < 0 ? (int)mlen : clen < 0 ? (int)clen :
+			cgroupfs__find(mi, (size_t)mlen, cg, (size_t)clen,
+				       !strcmp(g, "cgroup2") ? NULL : g + 8, h);
+		free(mi);
+		free(cg);
+	}
+	if (err) {
+		fprintf(stderr, "jobtrace: no cgroup hierarchy for --group-by %s: %s\n", g,
+			err == -ENOENT ? "not mounted" : strerror(-err));
+		return err;
+	}
+	lo->group = JT_GROUP_CGROUP;
+	lo->cgrp_ssid = h->ssid;
+	lo->hierarchy_id = h->hierarchy_id;
+	return 0;
+}
+
+static int add_sinks(struct collector *c, const struct watch_config *cfg)
+{
+	bool own = false, own_ev = false;
+	FILE *out = stdout, *ev;
+	struct sink *s;
+	int err;
+
+	if (cfg->output) {
+		out = sink__open_path(cfg->output, &own);
+		if (!out) {
+			err = -errno;
+			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", cfg->output,
+				strerror(-err));
+			return err;
+		}
+	}
+	s = cfg->json ? sink_jsonl__new(out, cfg->top, false, true, true, true) :
+			sink_text__new(out, cfg->top);
+	if (s) {
+		s->own_f = own;
+		s->path = cfg->output && strcmp(cfg->output, "-") ? cfg->output : "standard output";
+	} else if (own) {
+		fclose(out);
+	}
+	err = collector__add_sink(c, s);
+	if (err || !cfg->events)
+		return err;
+	ev = sink__open_path(cfg->events, &own_ev);
+	if (!ev) {
+		err = -errno;
+		fprintf(stderr, "jobtrace: cannot write events to %s: %s\n", cfg->events,
+			strerror(-err));
+		return err;
+	}
+	s = sink_jsonl__new(ev, cfg->top, true, false, false, false);
+	if (s) {
+		s->own_f = own_ev;
+		s->path = strcmp(cfg->events, "-") ? cfg->events : "standard output";
+	} else if (own_ev) {
+		fclose(ev);
+	}
+	return collector__add_sink(c, s);
+}
+
+/* --pid P: its start time tells it from a later process with its pid. */
+static int add_pid_job(struct collector *c, __u64 id, pid_t pid, int proc_fd)
+{
+	const struct source_ops *ops = collector__ops(c);
+	__u64 tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK);
+	struct proc_stat_fields st;
+	char key[32];
+	struct cjob *j;
+	int err;
+
+	err = proc_pid__read_stat(proc_fd, pid, &st);
+	if (err) {
+		fprintf(stderr, "jobtrace: no process %d: %s\n", pid,
+			err == -ENOENT ? "it does not exist (or has ended)" : strerror(-err));
+		return err;
+	}
+	snprintf(key, sizeof(key), "pid:%d", pid);
+	j = collector__add_job(c, id, key, CJOB_END_EMPTY);
+	if (!j)
+		return -ENOMEM;
+	j->job.mode = "watch";
+	j->job.attached = true;
+	j->job.root_pid = pid;
+	err = ops->add_empty(c, id, -1);
+	if (!err)
+		err = ops->add_attach_root(c, id, pid, st.starttime_ticks * tick_ns, 2 * tick_ns);
+	if (err)
+		fprintf(stderr, "jobtrace: cannot set up the job of pid %d: %s\n", pid,
+			strerror(-err));
+	return err;
+}
+
+/* --cgroup PATH: the cgroup and below, present and future, until it is removed. */
+static int add_cgroup_job(struct collector *c, __u64 id, const char *path,
+			  const struct cgroup_hier *h)
+{
+	const struct source_ops *ops = collector__ops(c);
+	char key[300], rel[256];
+	struct cjob *j;
+	__u64 cgid;
+	int err;
+
+	err = cgroupfs__of_path(path, (struct cgroup_hier *)h, rel, sizeof(rel), &cgid);
+	if (err)
+		return err;
+	snprintf(key, sizeof(key), "cgroup:%s", rel);
+	j = collector__add_job(c, id, key, CJOB_END_CGROUP_GONE);
+	if (!j)
+		return -ENOMEM;
+	j->cgroup = strdup(rel);
+	j->job.cgroup = j->cgroup;
+	j->job.mode = "watch";
+	j->job.attached = true;
+	j->job.hierarchy = cgroupfs__name(h, j->hierarchy, sizeof(j->hierarchy));
+	j->cgroup_dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = ops->add_empty(c, id, h->hierarchy_id);
+	if (!err)
+		err = ops->add_watch_cgroup(c, id, cgid, h->hierarchy_id);
+	if (err)
+		fprintf(stderr, "jobtrace: cannot set up the job of cgroup %s: %s\n", path,
+			strerror(-err));
+	return err;
+}
+
+int watch__main(int argc, char **argv)
+{
+	struct watch_config cfg = { .top = REPORT_DEFAULT_TOP };
+	struct collector_opts copts = {};
+	struct cgroup_hier host_h, watch_h = { .ssid = -1 };
+	struct collector_stats st;
+	struct collector *c = NULL;
+	int ret, err, proc_fd = -1;
+	__u64 next_id = 1;
+
+	ret = parse_args(argc, argv, &cfg);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	copts.source = cfg.lineage;
+	copts.source.attach = true;
+	/* --cgroup paths are checked, and their hierarchy known, before anything loads. */
+	for (size_t i = 0; i < cfg.ncgroups; i++) {
+		struct cgroup_hier h;
+		char rel[256];
+		__u64 cgid;
+
+		err = cgroupfs__of_path(cfg.cgroups[i], &h, rel, sizeof(rel), &cgid);
+		if (err) {
+			fprintf(stderr, "jobtrace: %s is not a cgroup directory: %s\n", cfg.cgroups[i],
+				err == -EINVAL ? "not on a cgroup filesystem with a controller" :
+						 strerror(-err));
+			return EXIT_USAGE;
+		}
+		if (i && (h.hierarchy_id != watch_h.hierarchy_id))
+			return cli__usage_error("watch", "%s", "every --cgroup must be in one "
+							       "hierarchy");
+		watch_h = h;
+		copts.source.follow_cgroups = true;
+		copts.source.watch_ssid = h.ssid;
+	}
+	if (cfg.all) {
+		err = choose_grouping(&cfg, &host_h, &copts.source);
+		if (err)
+			return EXIT_USAGE;
+		if (copts.source.group == JT_GROUP_CGROUP)
+			copts.hier = &host_h;
+	}
+	copts.interval_s = cfg.interval_s;
+	copts.duration_s = cfg.duration_s;
+	copts.pss = cfg.pss;
+	copts.events = cfg.events != NULL;
+	copts.host_records = cfg.interval_s > 0;
+	copts.stop_when_jobs_end = !cfg.all;
+
+	ret = EXIT_INTERNAL;
+	c = collector__new(&copts);
+	if (!c)
+		return EXIT_INTERNAL;
+	if (add_sinks(c, &cfg))
+		goto out;
+	proc_fd = util__open_dir("/proc");
+	for (size_t i = 0; i < cfg.npids; i++) {
+		err = add_pid_job(c, next_id++, cfg.pids[i], proc_fd);
+		if (err) {
+			ret = err == -ENOENT || err == -ESRCH ? 1 : EXIT_INTERNAL;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < cfg.ncgroups; i++) {
+		if (add_cgroup_job(c, next_id++, cfg.cgroups[i], &watch_h))
+			goto out;
+	}
+	err = collector__attach_existing(c);
+	if (err) {
+		fprintf(stderr, "jobtrace: cannot find the running processes: %s\n",
+			strerror(-err));
+		goto out;
+	}
+	err = collector__run(c);
+	if (err) {
+		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));
+		goto out;
+	}
+	collector__stats(c, &st);
+	ret = 0;
+	if (st.sink_errors) {
+		fprintf(stderr, "jobtrace: cannot write the report: %s\n",
+			strerror(-st.first_sink_error));
+		ret = EXIT_INTERNAL;
+	}
+out:
+	if (proc_fd >= 0)
+		close(proc_fd);
+	collector__free(c);
+	return ret;
+}

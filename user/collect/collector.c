@@ -1,0 +1,946 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The collector: the job table, the samplers, the loop, and the records it
+ * hands to sinks. See include/jobtrace/collector.h.
+ *
+ * A job's CPU at a sample is the kernel's total for its exited threads plus
+ * what the live iterator reads of its live ones. The totals are read first,
+ * then the live tasks: a thread that closes in between is missed once, never
+ * counted twice, so the sum can only lag. The collector keeps each job's
+ * cumulative figures monotone; intervals are their differences, so they add
+ * up to the final report exactly, none negative.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/collector.h"
+#include "jobtrace/loadavg.h"
+#include "jobtrace/meminfo.h"
+#include "jobtrace/proc_pid.h"
+#include "jobtrace/proc_stat.h"
+#include "jobtrace/sink.h"
+#include "jobtrace/util.h"
+
+#define RUN_TICK_NS (100ULL * 1000 * 1000) /* run: how often the tree's end is checked */
+#define WATCH_TICK_NS (1000ULL * 1000 * 1000) /* watch: how often jobs' ends are checked */
+#define MAX_SINKS 8
+#define ARGS_MIN_BUCKETS 1024
+
+/* Arguments of live processes, from exec records, until their exit record. */
+struct args_entry {
+	struct args_entry *next;
+	__u32 pid;
+	__u16 len;
+	__u8 truncated;
+	__u64 start_ns;
+	char data[];
+};
+
+struct collector {
+	struct collector_opts opts;
+	const struct source_ops *ops;
+	void *source_priv;
+	bool source_open;
+	struct sink *sinks[MAX_SINKS];
+	size_t nsinks;
+
+	struct cjob **jobs; /* every job, ended ones too, until free */
+	size_t njobs, jobs_cap;
+
+	struct args_entry **args; /* chained hash on (pid, start) */
+	size_t args_buckets, nargs;
+
+	int epfd, timerfd, sigfd, proc_fd;
+	__u64 start_ns; /* CLOCK_MONOTONIC */
+	__u64 last_sample_ns;
+	__u64 boot_to_epoch_ns; /* realtime - boottime, at the start */
+	bool stopping;
+	sigset_t old_mask; /* before the loop's signals were blocked, for run's child */
+	int signals; /* SIGINT/SIGTERM/SIGHUP/SIGQUIT seen */
+
+	/* run: the command */
+	struct cjob *root_job;
+	pid_t root_pid;
+	bool children_left;
+
+	/* host records: the previous /proc/stat */
+	struct proc_stat prev_stat;
+	bool have_prev_stat;
+	__u64 prev_stat_ns;
+
+	__u64 records_malformed;
+	struct collector_stats stats;
+	char hier_name[64];
+};
+
+void **collector__source_priv(struct collector *c)
+{
+	return &c->source_priv;
+}
+
+__u64 *collector__malformed_counter(struct collector *c)
+{
+	return &c->records_malformed;
+}
+
+const struct source_ops *collector__ops(const struct collector *c)
+{
+	return c->ops;
+}
+
+double collector__epoch_of_boottime(const struct collector *c, __u64 boot_ns)
+{
+	return (double)(boot_ns + c->boot_to_epoch_ns) / 1e9;
+}
+
+struct collector *collector__new(const struct collector_opts *opts)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+	sigset_t mask;
+	int err;
+
+	if (!c)
+		return NULL;
+	c->opts = *opts;
+	if (opts->hier)
+		cgroupfs__name(opts->hier, c->hier_name, sizeof(c->hier_name));
+	c->ops = opts->ops ? opts->ops : &source_bpf_ops;
+	c->epfd = c->timerfd = c->sigfd = -1;
+	c->proc_fd = util__open_dir("/proc");
+	c->start_ns = util__now_ns();
+	c->boot_to_epoch_ns = util__realtime_ns() - util__boottime_ns();
+	/* Arguments name the failed processes in every report, not only in --events. */
+	c->opts.source.capture_args = true;
+	/*
+	 * The loop takes its signals from a signalfd: block them now, before
+	 * run forks its command (which restores @old_mask before it execs).
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &c->old_mask);
+	err = c->ops->open(c, &c->opts.source);
+	if (err) {
+		collector__free(c);
+		errno = -err;
+		return NULL;
+	}
+	c->source_open = true;
+	return c;
+}
+
+static void cjob_free(struct cjob *j)
+{
+	if (!j)
+		return;
+	job__free(&j->job);
+	free(j->cgroup);
+	if (j->cgroup_dirfd >= 0)
+		close(j->cgroup_dirfd);
+	free(j);
+}
+
+void collector__free(struct collector *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nsinks; i++)
+		sink__free(c->sinks[i]);
+	if (c->source_open)
+		c->ops->close(c);
+	for (size_t i = 0; i < c->njobs; i++)
+		cjob_free(c->jobs[i]);
+	free(c->jobs);
+	for (size_t i = 0; i < c->args_buckets; i++) {
+		struct args_entry *a = c->args[i], *next;
+
+		for (; a; a = next) {
+			next = a->next;
+			free(a);
+		}
+	}
+	free(c->args);
+	proc_stat__free(&c->prev_stat);
+	if (c->epfd >= 0)
+		close(c->epfd);
+	if (c->timerfd >= 0)
+		close(c->timerfd);
+	if (c->sigfd >= 0)
+		close(c->sigfd);
+	sigprocmask(SIG_SETMASK, &c->old_mask, NULL);
+	if (c->proc_fd >= 0)
+		close(c->proc_fd);
+	free(c);
+}
+
+int collector__add_sink(struct collector *c, struct sink *s)
+{
+	if (!s)
+		return -ENOMEM;
+	if (c->nsinks == MAX_SINKS) {
+		sink__free(s);
+		return -E2BIG;
+	}
+	c->sinks[c->nsinks++] = s;
+	return 0;
+}
+
+void collector__stop(struct collector *c)
+{
+	c->stopping = true;
+}
+
+/* ---- the job table ---- */
+
+struct cjob *collector__find_job(struct collector *c, __u64 id)
+{
+	/* Jobs are few in run and watch; host mode's thousands are scanned per record. */
+	for (size_t i = c->njobs; i-- > 0;) {
+		if (c->jobs[i]->id == id && !c->jobs[i]->ended)
+			return c->jobs[i];
+	}
+	return NULL;
+}
+
+struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
+				enum cjob_end end_rule)
+{
+	struct cjob *j;
+
+	if (util__grow(&c->jobs, &c->jobs_cap, sizeof(*c->jobs), 16, 1U << 24))
+		return NULL;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	j->id = id;
+	j->cgroup_dirfd = -1;
+	j->end_rule = end_rule;
+	snprintf(j->key, sizeof(j->key), "%s", key);
+	job__init(&j->job, id, NULL, 0);
+	j->job.key = j->key;
+	j->job.start_ns = util__now_ns();
+	j->live.cpu_rate_pct = -1;
+	j->reported_ns = j->job.start_ns;
+	c->jobs[c->njobs++] = j;
+	return j;
+}
+
+/* The name of a job the kernel made (host mode), from its id. */
+static void host_job_key(struct collector *c, __u64 id, char *buf, size_t size)
+{
+	__u64 v = JT_JOB_VALUE(id);
+	char comm[32] = "";
+	char path[64];
+	char path_buf[256];
+
+	switch (JT_JOB_KIND(id)) {
+	case JT_JOB_CGROUP:
+		/* A cgroup removed already keeps its number: better than no name. */
+		if (c->opts.hier && !cgroupfs__path_of_id(c->opts.hier, v, path_buf, sizeof(path_buf)))
+			snprintf(buf, size, "cgroup:%s", path_buf);
+		else
+			snprintf(buf, size, "cgroup:#%" PRIu64, (uint64_t)v);
+		return;
+	case JT_JOB_TREE:
+		snprintf(path, sizeof(path), "%u/comm", (unsigned int)(v & ((1U << 22) - 1)));
+		if (c->proc_fd >= 0 && util__read_file_at(c->proc_fd, path, comm, sizeof(comm)) > 0)
+			comm[strcspn(comm, "\n")] = '\0';
+		snprintf(buf, size, "tree:%u%s%s", (unsigned int)(v & ((1U << 22) - 1)),
+			 comm[0] ? ":" : "", comm);
+		return;
+	default:
+		snprintf(buf, size, "job:%" PRIu64, (uint64_t)id);
+	}
+}
+
+/* Host-mode jobs appear in the kernel first: the table learns them here. */
+static struct cjob *job_of_record(struct collector *c, __u64 id)
+{
+	struct cjob *j = collector__find_job(c, id);
+	char key[300];
+
+	if (j || JT_JOB_KIND(id) == JT_JOB_USER)
+		return j;
+	host_job_key(c, id, key, sizeof(key));
+	j = collector__add_job(c, id, key, CJOB_END_EMPTY);
+	if (!j)
+		return NULL;
+	j->job.mode = "host";
+	j->job.attached = true;
+	if (JT_JOB_KIND(id) == JT_JOB_CGROUP && !strncmp(key, "cgroup:/", 8))
+		j->cgroup = strdup(key + 7);
+	j->job.cgroup = j->cgroup;
+	j->job.hierarchy = c->hier_name[0] ? c->hier_name : NULL;
+	return j;
+}
+
+/* ---- arguments of live processes ---- */
+
+static size_t args_hash(__u32 pid, __u64 start_ns, size_t buckets)
+{
+	__u64 h = (pid * 0x9e3779b97f4a7c15ULL) ^ (start_ns * 0xc2b2ae3d27d4eb4fULL);
+
+	return (size_t)(h >> 17) & (buckets - 1);
+}
+
+static struct args_entry **args_slot(struct collector *c, __u32 pid, __u64 start_ns)
+{
+	struct args_entry **p;
+
+	if (!c->args_buckets)
+		return NULL;
+	p = &c->args[args_hash(pid, start_ns, c->args_buckets)];
+	while (*p && !((*p)->pid == pid && (*p)->start_ns == start_ns))
+		p = &(*p)->next;
+	return p;
+}
+
+static int args_grow(struct collector *c)
+{
+	size_t n = c->args_buckets ? c->args_buckets * 2 : ARGS_MIN_BUCKETS;
+	struct args_entry **t = calloc(n, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->args_buckets; i++) {
+		struct args_entry *a = c->args[i], *next;
+
+		for (; a; a = next) {
+			size_t h = args_hash(a->pid, a->start_ns, n);
+
+			next = a->next;
+			a->next = t[h];
+			t[h] = a;
+		}
+	}
+	free(c->args);
+	c->args = t;
+	c->args_buckets = n;
+	return 0;
+}
+
+int collector__on_exec(struct collector *c, const struct jt_exec_event *e)
+{
+	struct args_entry **slot, *a;
+
+	if (c->nargs >= c->args_buckets && args_grow(c))
+		return 0; /* no memory: this process's arguments stay unknown */
+	slot = args_slot(c, e->pid, e->start_ns);
+	a = malloc(sizeof(*a) + e->args_len);
+	if (!a)
+		return 0;
+	a->pid = e->pid;
+	a->start_ns = e->start_ns;
+	a->len = e->args_len;
+	a->truncated = e->truncated;
+	memcpy(a->data, e->args, e->args_len);
+	/* A second exec replaces the first: the record names what it ran last. */
+	if (*slot) {
+		a->next = (*slot)->next;
+		free(*slot);
+	} else {
+		a->next = NULL;
+		c->nargs++;
+	}
+	*slot = a;
+	return 0;
+}
+
+int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
+{
+	struct args_entry **slot = args_slot(c, e->pid, e->start_ns), *own = NULL, *parent;
+	struct proc_record r = { .e = e };
+	struct cjob *j = job_of_record(c, e->job_id);
+
+	if (slot && *slot) {
+		own = *slot;
+		*slot = own->next;
+		c->nargs--;
+	}
+	if (!j) {
+		c->stats.records_unknown_job++;
+		free(own);
+		return 0;
+	}
+	if (job__add_exit(&j->job, e))
+		c->stats.add_exit_errors++;
+	if (own) {
+		r.args = own->data;
+		r.args_len = own->len;
+		r.args_truncated = own->truncated;
+	} else {
+		/* It never exec'd: it ran its parent's program, with its arguments. */
+		struct args_entry **ps = args_slot(c, e->ppid, e->parent_start_ns);
+
+		parent = ps ? *ps : NULL;
+		if (parent) {
+			r.args = parent->data;
+			r.args_len = parent->len;
+			r.args_truncated = parent->truncated;
+			r.args_inherited = true;
+		}
+	}
+	job__note_failure(&j->job, e, r.args, r.args_len);
+	if (c->opts.events) {
+		r.job = j;
+		r.start_epoch_s = collector__epoch_of_boottime(c, e->start_ns);
+		r.end_epoch_s = collector__epoch_of_boottime(c, e->exit_ns);
+		for (size_t i = 0; i < c->nsinks; i++) {
+			struct sink *s = c->sinks[i];
+
+			if (s->ops->process && !s->err)
+				s->ops->process(s, &r);
+		}
+	}
+	free(own);
+	return 0;
+}
+
+/* ---- sampling ---- */
+
+struct live_ctx {
+	struct collector *c;
+	__u32 last_tgid;
+	__u64 last_start;
+	struct cjob *last_job;
+};
+
+static int on_live(void *ctx, const struct jt_live_rec *r)
+{
+	struct live_ctx *lc = ctx;
+	struct collector *c = lc->c;
+	struct cjob *j = lc->last_job && lc->last_job->id == r->job_id ? lc->last_job :
+										job_of_record(c, r->job_id);
+	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
+
+	if (!j)
+		return 0;
+	lc->last_job = j;
+	j->live_tasks++;
+	j->live_cpu_ns += r->cpu_ns;
+	j->live_system_ns += jt_cputime_system(r->cpu_ns, r->utime_ns, r->stime_ns);
+	if (r->is_leader) {
+		j->live.processes++;
+		j->live.rss_bytes += r->rss_pages * page;
+		j->live.vm_bytes += r->vm_pages * page;
+		j->live.open_files += r->open_fds;
+		if (c->opts.pss && c->proc_fd >= 0) {
+			struct proc_smaps_rollup sr;
+
+			if (!proc_pid__read_smaps_rollup(c->proc_fd, (int)r->tgid, &sr)) {
+				j->live.pss_bytes += sr.pss_bytes;
+				j->live.uss_bytes += sr.uss_bytes;
+				j->live.swap_bytes += sr.swap_bytes;
+			}
+		}
+	}
+	return 0;
+}
+
+static int on_kernel_job(void *ctx, __u64 id)
+{
+	job_of_record(ctx, id);
+	return 0;
+}
+
+/* Reads every job's totals, then the live tasks; updates each job's cumulative figures. */
+static int sample_jobs(struct collector *c)
+{
+	struct live_ctx lc = { .c = c };
+	__u64 now = util__now_ns();
+	int err;
+
+	if (c->opts.source.group != JT_GROUP_LINEAGE)
+		c->ops->for_each_job(c, on_kernel_job, c);
+	for (size_t i = 0; i < c->njobs; i++) {
+		struct cjob *j = c->jobs[i];
+
+		if (j->ended)
+			continue;
+		c->ops->job_stats(c, j->id, &j->job.stats);
+		j->live_tasks = j->live_cpu_ns = j->live_system_ns = 0;
+		memset(&j->live, 0, sizeof(j->live));
+		j->live.pss = c->opts.pss;
+	}
+	err = c->ops->read_live(c, on_live, &lc);
+	for (size_t i = 0; i < c->njobs; i++) {
+		struct cjob *j = c->jobs[i];
+		const struct jt_job_stats *s = &j->job.stats;
+		struct cjob_cum m = {
+			.cpu_ns = s->cpu_ns + j->live_cpu_ns,
+			.system_ns = s->system_ns + j->live_system_ns,
+			.started = s->procs_started,
+			.exited = s->procs_exited,
+			.exit_ok = s->exit_ok,
+			.exit_error = s->exit_error,
+			.exit_signal = s->exit_signal,
+			.execs = s->execs,
+			.threads = s->threads_started,
+			.read_bytes = s->exited.read_bytes,
+			.write_bytes = s->exited.write_bytes,
+			.existing = s->existing,
+			.moved_in = s->moved_in,
+			.moved_out = s->moved_out,
+		};
+		struct cjob_cum *p = &j->cum;
+		__u64 prev_cpu = p->cpu_ns;
+
+		if (j->ended)
+			continue;
+		/* Monotone: a thread that closed between the two reads lags one sample. */
+		if (m.cpu_ns < p->cpu_ns)
+			m.cpu_ns = p->cpu_ns;
+		if (m.system_ns < p->system_ns)
+			m.system_ns = p->system_ns;
+		if (m.system_ns > m.cpu_ns - p->user_ns)
+			m.system_ns = m.cpu_ns - p->user_ns;
+		m.user_ns = m.cpu_ns - m.system_ns;
+		j->live.sampled_ns = now;
+		j->live.cpu_ns = j->live_cpu_ns;
+		j->live.exited_cpu_ns = s->cpu_ns;
+		if (c->last_sample_ns && now > c->last_sample_ns)
+			j->live.cpu_rate_pct = 100.0 * (double)(m.cpu_ns - prev_cpu) /
+					       (double)(now - c->last_sample_ns);
+		else
+			j->live.cpu_rate_pct = -1;
+		*p = m;
+	}
+	c->last_sample_ns = now;
+	return err;
+}
+
+/* The job's interval since the last one it reported, up to @t1; then a new base. */
+static void emit_interval(struct collector *c, struct cjob *j, __u64 t1)
+{
+	const struct cjob_cum *prev = &j->reported;
+	struct interval_record r = {
+		.job = j,
+		.t0_ns = j->reported_ns,
+		.t1_ns = t1,
+		.alive = j->live.processes,
+		.rss_bytes = j->live.rss_bytes,
+		.pss_bytes = j->live.pss_bytes,
+		.vm_bytes = j->live.vm_bytes,
+		.open_files = j->live.open_files,
+		.pss = c->opts.pss,
+	};
+	const struct cjob_cum *n = &j->cum;
+
+#define D(f) r.d.f = n->f - prev->f
+	D(cpu_ns);
+	D(user_ns);
+	D(system_ns);
+	D(started);
+	D(exited);
+	D(exit_ok);
+	D(exit_error);
+	D(exit_signal);
+	D(execs);
+	D(threads);
+	D(read_bytes);
+	D(write_bytes);
+	D(existing);
+	D(moved_in);
+	D(moved_out);
+#undef D
+	for (size_t i = 0; i < c->nsinks; i++) {
+		struct sink *s = c->sinks[i];
+
+		if (s->ops->interval && !s->err)
+			s->ops->interval(s, &r);
+	}
+	j->reported = j->cum;
+	j->reported_ns = t1;
+}
+
+static void sample_host(struct collector *c, __u64 now)
+{
+	struct host_record r = { .t0_ns = c->prev_stat_ns, .t1_ns = now, .cpu_busy_pct = -1 };
+	struct proc_stat st = {};
+	struct meminfo mi;
+	struct loadavg la;
+	struct jt_counters k;
+
+	if (c->proc_fd < 0)
+		return;
+	if (!proc_stat__read(c->proc_fd, &st)) {
+		r.ncpus = (unsigned int)st.nr_cpus;
+		r.procs_running = st.procs_running;
+		r.procs_blocked = st.procs_blocked;
+		if (c->have_prev_stat && now > c->prev_stat_ns) {
+			struct cpu_percent pct;
+			double dt = (double)(now - c->prev_stat_ns) / 1e9;
+
+			proc_stat__cpu_percent(&c->prev_stat.total, &st.total, &pct);
+			r.cpu_busy_pct = 100.0 - pct.idle - pct.iowait;
+			r.cpu_user_pct = pct.user + pct.nice;
+			r.cpu_system_pct = pct.system + pct.irq + pct.softirq;
+			r.cpu_iowait_pct = pct.iowait;
+			r.forks_per_s = (double)(st.processes - c->prev_stat.processes) / dt;
+			r.ctxt_per_s = (double)(st.ctxt - c->prev_stat.ctxt) / dt;
+		}
+		proc_stat__free(&c->prev_stat);
+		c->prev_stat = st;
+		c->have_prev_stat = true;
+		c->prev_stat_ns = now;
+	}
+	if (!meminfo__read(c->proc_fd, &mi)) {
+		r.mem_total_bytes = mi.total_bytes;
+		r.mem_available_bytes = mi.available_bytes;
+		r.mem_used_bytes = mi.used_bytes;
+		r.swap_total_bytes = mi.swap_total_bytes;
+		r.swap_used_bytes = mi.swap_used_bytes;
+	}
+	if (!loadavg__read(c->proc_fd, &la)) {
+		r.load1 = la.load1;
+		r.load5 = la.load5;
+		r.load15 = la.load15;
+	}
+	if (!c->ops->counters(c, &k))
+		r.events_lost = k.events_lost;
+	if (!r.t0_ns)
+		return; /* the first read only sets the base of the rates */
+	for (size_t i = 0; i < c->nsinks; i++) {
+		struct sink *s = c->sinks[i];
+
+		if (s->ops->host && !s->err)
+			s->ops->host(s, &r);
+	}
+}
+
+/* ---- ends of jobs ---- */
+
+static bool cgroup_gone(const struct cjob *j)
+{
+	struct stat sb;
+
+	/* A removed cgroup's directory stays open here, empty of its files. */
+	return j->cgroup_dirfd >= 0 && fstatat(j->cgroup_dirfd, "cgroup.procs", &sb, 0) != 0 &&
+	       errno == ENOENT;
+}
+
+/* Is @j over, by its rule? Reads what the last sample left. */
+static bool job_over(struct collector *c, struct cjob *j)
+{
+	const struct jt_job_stats *s = &j->job.stats;
+	bool empty = j->live_tasks == 0;
+
+	switch (j->end_rule) {
+	case CJOB_END_ROOT:
+		if (!j->job.root_exited)
+			return false;
+		if (c->opts.run_no_wait)
+			return s->outlived_root >= 0; /* the root's record is in the ring */
+		if (s->alive <= 0)
+			return true;
+		if (c->children_left || !empty)
+			return false;
+		break;
+	case CJOB_END_EMPTY:
+		if (!empty)
+			return false;
+		if (s->alive <= 0)
+			return true;
+		break;
+	case CJOB_END_CGROUP_GONE:
+		if (!cgroup_gone(j))
+			return false;
+		if (!empty)
+			return false;
+		if (s->alive <= 0)
+			return true;
+		break;
+	}
+	/*
+	 * The kernel counts processes alive that no live task backs: an exit
+	 * was missed (a task tagged in the instant it began to exit). Two
+	 * samples in a row say so before the job is called over.
+	 */
+	if (++j->idle_samples < 2)
+		return false;
+	j->job.stale = (__u64)s->alive;
+	return true;
+}
+
+static void job_end(struct collector *c, struct cjob *j)
+{
+	struct jt_job_stats *s = &j->job.stats;
+
+	j->job.end_ns = util__now_ns();
+	/* The report's CPU: exited threads and, with --no-wait, the live ones so far. */
+	s->cpu_ns = j->cum.cpu_ns;
+	s->user_ns = j->cum.user_ns;
+	s->system_ns = j->cum.system_ns;
+	if (j->live.processes)
+		j->job.live = &j->live;
+	if (j->job.workdir_path) {
+		/* After the job: the report has the directory as the job left it. */
+		int err = workdir__usage(j->job.workdir_path, &j->workdir);
+
+		if (err)
+			fprintf(stderr, "jobtrace: cannot measure %s: %s\n", j->job.workdir_path,
+				strerror(-err));
+		else
+			j->job.workdir = &j->workdir;
+	}
+	j->job.records_malformed = c->records_malformed;
+	j->job.add_errors = c->stats.add_exit_errors;
+	c->ops->counters(c, &j->job.counters);
+	collector__stats(c, &c->stats);
+	/* The last interval closes the sum: the intervals add up to this report. */
+	if (c->opts.interval_s > 0)
+		emit_interval(c, j, j->job.end_ns);
+	for (size_t i = 0; i < c->nsinks; i++) {
+		struct sink *sk = c->sinks[i];
+
+		if (sk->ops->job_end && !sk->err)
+			sk->ops->job_end(sk, j, &c->stats);
+	}
+	j->ended = true;
+	c->stats.jobs_ended++;
+	/* Its entries go: a later process of the same cgroup or tree starts a new job. */
+	if (JT_JOB_KIND(j->id) != JT_JOB_USER)
+		c->ops->remove_job(c, j->id);
+}
+
+/* Reports the jobs that are over; true when the collector should stop. */
+static bool end_jobs(struct collector *c, bool all)
+{
+	bool any_over = false, any_left = false;
+
+	for (size_t i = 0; i < c->njobs; i++) {
+		struct cjob *j = c->jobs[i];
+
+		if (j->ended)
+			continue;
+		j->over = all || job_over(c, j);
+		any_over |= j->over;
+	}
+	if (any_over) {
+		/* Every record of the jobs is in, and their figures fresh, before the reports. */
+		c->ops->consume(c);
+		sample_jobs(c);
+	}
+	for (size_t i = 0; i < c->njobs; i++) {
+		struct cjob *j = c->jobs[i];
+
+		if (j->ended)
+			continue;
+		if (j->over)
+			job_end(c, j);
+		else
+			any_left = true;
+	}
+	if (c->root_job)
+		return c->root_job->ended;
+	return c->opts.stop_when_jobs_end && !any_left;
+}
+
+/* ---- run's root ---- */
+
+int collector__set_root(struct collector *c, struct cjob *j, pid_t pid)
+{
+	int err;
+
+	err = c->ops->add_root(c, j->id, pid);
+	if (err)
+		return err;
+	c->root_job = j;
+	c->root_pid = pid;
+	c->children_left = true;
+	j->job.root_pid = pid;
+	return 0;
+}
+
+/* We are the job's subreaper: reap everything, note the root's status. */
+static void reap(struct collector *c)
+{
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == 0)
+			return;
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			c->children_left = false; /* ECHILD */
+			return;
+		}
+		if (c->root_job && pid == c->root_pid) {
+			c->root_job->job.root_exited = true;
+			c->root_job->job.root_status = status;
+			c->root_job->job.root_end_ns = util__now_ns();
+		}
+	}
+}
+
+const sigset_t *collector__child_sigmask(const struct collector *c)
+{
+	return &c->old_mask;
+}
+
+int collector__attach_existing(struct collector *c)
+{
+	return c->ops->attach_existing(c);
+}
+
+/* ---- the loop ---- */
+
+static int loop_setup(struct collector *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	__u64 tick = c->root_job ? RUN_TICK_NS : WATCH_TICK_NS;
+	struct itimerspec its = {};
+	sigset_t mask;
+
+	if (c->opts.interval_s > 0 && (__u64)(c->opts.interval_s * 1e9) < tick)
+		tick = (__u64)(c->opts.interval_s * 1e9);
+	its.it_interval.tv_sec = (time_t)(tick / 1000000000ULL);
+	its.it_interval.tv_nsec = (long)(tick % 1000000000ULL);
+	its.it_value = its.it_interval;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGCHLD);
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	c->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	c->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (c->epfd < 0 || c->timerfd < 0 || c->sigfd < 0)
+		return -errno;
+	if (timerfd_settime(c->timerfd, 0, &its, NULL))
+		return -errno;
+	ev.data.fd = c->ops->fd(c);
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
+	ev.data.fd = c->timerfd;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->timerfd, &ev))
+		return -errno;
+	ev.data.fd = c->sigfd;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->sigfd, &ev))
+		return -errno;
+	return 0;
+}
+
+/*
+ * A signal typed at the terminal reaches the whole foreground process group,
+ * the job included; one sent with kill(2) reaches only us, so pass it on.
+ */
+static void on_signals(struct collector *c)
+{
+	struct signalfd_siginfo si;
+
+	while (read(c->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			continue;
+		c->signals++;
+		if (c->root_job) {
+			if (!c->root_job->job.root_exited && si.ssi_code <= 0)
+				kill(c->root_pid, (int)si.ssi_signo);
+		} else {
+			c->stopping = true;
+		}
+	}
+}
+
+int collector__run(struct collector *c)
+{
+	__u64 interval_ns = (__u64)(c->opts.interval_s * 1e9);
+	__u64 next_interval, deadline = 0;
+	int err;
+
+	err = loop_setup(c);
+	if (err)
+		return err;
+	if (c->opts.duration_s > 0)
+		deadline = c->start_ns + (__u64)(c->opts.duration_s * 1e9);
+	sample_jobs(c);
+	if (c->opts.host_records)
+		sample_host(c, util__now_ns());
+	next_interval = util__now_ns() + interval_ns;
+
+	while (!c->stopping) {
+		struct epoll_event events[8];
+		__u64 now, expirations;
+		int n;
+
+		n = epoll_wait(c->epfd, events, 8, -1);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			if (events[i].data.fd == c->sigfd)
+				on_signals(c);
+			else if (events[i].data.fd == c->timerfd)
+				while (read(c->timerfd, &expirations, sizeof(expirations)) > 0)
+					;
+		}
+		c->ops->consume(c);
+		if (c->root_job)
+			reap(c);
+		now = util__now_ns();
+		if (deadline && now >= deadline)
+			break;
+		if (interval_ns && now >= next_interval) {
+			sample_jobs(c);
+			for (size_t i = 0; i < c->njobs; i++) {
+				if (!c->jobs[i]->ended)
+					emit_interval(c, c->jobs[i], now);
+			}
+			if (c->opts.host_records)
+				sample_host(c, now);
+			for (size_t i = 0; i < c->nsinks; i++)
+				if (c->sinks[i]->ops->flush)
+					c->sinks[i]->ops->flush(c->sinks[i]);
+			while (next_interval <= now)
+				next_interval += interval_ns;
+		} else if (!c->root_job || c->root_job->job.root_exited) {
+			/* run needs the live tasks only once its root is gone. */
+			sample_jobs(c);
+		}
+		/* A second interrupt: stop waiting for what outlives the root. */
+		if (c->root_job && c->signals >= 2 && c->root_job->job.root_exited)
+			break;
+		if (end_jobs(c, false))
+			return 0;
+	}
+	/* Stopped (a signal, --duration): every job still open reports as it stands. */
+	end_jobs(c, true);
+	return 0;
+}
+
+void collector__stats(struct collector *c, struct collector_stats *out)
+{
+	struct collector_stats s = c->stats;
+
+	c->ops->counters(c, &s.kernel);
+	s.records_malformed = c->records_malformed;
+	s.sink_errors = 0;
+	s.first_sink_error = 0;
+	for (size_t i = 0; i < c->nsinks; i++) {
+		if (c->sinks[i]->err) {
+			s.sink_errors++;
+			if (!s.first_sink_error)
+				s.first_sink_error = c->sinks[i]->err;
+		}
+	}
+	*out = s;
+}

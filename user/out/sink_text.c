@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The text sink: a line per job each interval, a line for the host, and
+ * the report of each job when it ends, as `time` writes to standard error.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobtrace/json.h"
+#include "jobtrace/report.h"
+#include "jobtrace/sink.h"
+
+static int text_interval(struct sink *s, const struct interval_record *r)
+{
+	const struct cjob *j = r->job;
+	double dt = (double)(r->t1_ns - r->t0_ns) / 1e9;
+	char b1[32], b2[32];
+
+	fputs("jobtrace: ", s->f);
+	text__escape(s->f, j->key, strlen(j->key));
+	fprintf(s->f, ": %.1f s: %" PRIu64 " alive, %" PRIu64 " started, %" PRIu64 " exited (%" PRIu64
+		      " failed), CPU now ",
+		(double)(r->t1_ns - j->job.start_ns) / 1e9, (uint64_t)r->alive,
+		(uint64_t)r->d.started, (uint64_t)r->d.exited,
+		(uint64_t)(r->d.exit_error + r->d.exit_signal));
+	if (dt > 0)
+		fprintf(s->f, "%.0f%%", 100.0 * (double)r->d.cpu_ns / 1e9 / dt);
+	else
+		fputs("-", s->f);
+	fprintf(s->f, ", RSS %s", report__bytes(b1, sizeof(b1), r->rss_bytes));
+	if (r->pss)
+		fprintf(s->f, ", PSS %s", report__bytes(b2, sizeof(b2), r->pss_bytes));
+	fprintf(s->f, ", %" PRIu64 " open files\n", (uint64_t)r->open_files);
+	return sink__check(s);
+}
+
+static int text_host(struct sink *s, const struct host_record *r)
+{
+	char b1[32], b2[32];
+
+	fprintf(s->f, "jobtrace: host: CPU %.0f%% busy, memory %s used of %s, load %.2f, %.0f forks/s\n",
+		r->cpu_busy_pct < 0 ? 0 : r->cpu_busy_pct,
+		report__bytes(b1, sizeof(b1), r->mem_used_bytes),
+		report__bytes(b2, sizeof(b2), r->mem_total_bytes), r->load1, r->forks_per_s);
+	return sink__check(s);
+}
+
+static int text_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	if (report__write_text(s->f, &j->job, s->top) && !s->err)
+		s->err = -EIO;
+	return sink__check(s);
+}
+
+static int text_flush(struct sink *s)
+{
+	if (fflush(s->f) && !s->err)
+		s->err = -errno;
+	return s->err;
+}
+
+static const struct sink_ops text_ops = {
+	.name = "text",
+	.interval = text_interval,
+	.host = text_host,
+	.job_end = text_job_end,
+	.flush = text_flush,
+};
+
+struct sink *sink_text__new(FILE *f, size_t top)
+{
+	struct sink *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->ops = &text_ops;
+	s->f = f;
+	s->top = top;
+	return s;
+}

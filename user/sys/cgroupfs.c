@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Cgroup hierarchies: see include/jobtrace/cgroupfs.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/util.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+#ifndef CGROUP_SUPER_MAGIC
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#endif
+#define MAX_WALK_DEPTH 32
+
+/* Does the comma list @opts hold @word? */
+static bool has_option(const char *opts, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (size_t i = 0; i < len;) {
+		size_t n = 0;
+
+		while (i + n < len && opts[i + n] != ',')
+			n++;
+		if (n == wl && !memcmp(opts + i, word, wl))
+			return true;
+		i += n + 1;
+	}
+	return false;
+}
+
+/* The @n-th space-separated field of @line (0-based); its length in *len. */
+static const char *field(const char *line, size_t llen, int n, size_t *len)
+{
+	size_t i = 0;
+
+	for (int k = 0; k <= n; k++) {
+		size_t start;
+
+		while (i < llen && line[i] == ' ')
+			i++;
+		start = i;
+		while (i < llen && line[i] != ' ')
+			i++;
+		if (k == n) {
+			*len = i - start;
+			return i > start ? line + start : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* The subsystem id and hierarchy of @controller from /proc/cgroups. */
+static int find_subsys(const char *cgroups, size_t clen, const char *controller, int *ssid,
+		       int *hierarchy)
+{
+	int idx = 0;
+
+	for (size_t i = 0; i < clen;) {
+		const char *line = cgroups + i;
+		size_t ll = 0;
+		char name[64];
+		int h, n;
+
+		while (i + ll < clen && line[ll] != '\n')
+			ll++;
+		i += ll + 1;
+		if (!ll || line[0] == '#')
+			continue;
+		/* "name hierarchy num_cgroups enabled"; subsystems come in id order. */
+		n = sscanf(line, "%63s %d", name, &h);
+		if (n == 2 && !strcmp(name, controller)) {
+			*ssid = idx;
+			*hierarchy = h;
+			return 0;
+		}
+		idx++;
+	}
+	return -ENOENT;
+}
+
+int cgroupfs__find(const char *mountinfo, size_t mlen, const char *cgroups, size_t clen,
+		   const char *controller, struct cgroup_hier *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ssid = -1;
+	for (size_t i = 0; i < mlen;) {
+		const char *line = mountinfo + i, *dash, *fstype, *mnt, *opts;
+		size_t ll = 0, flen, mntlen, olen;
+
+		while (i + ll < mlen && line[ll] != '\n')
+			ll++;
+		i += ll + 1;
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPEROPTS" */
+		dash = memmem(line, ll, " - ", 3);
+		if (!dash)
+			continue;
+		fstype = field(dash + 3, ll - (size_t)(dash + 3 - line), 0, &flen);
+		opts = field(dash + 3, ll - (size_t)(dash + 3 - line), 2, &olen);
+		mnt = field(line, ll, 4, &mntlen);
+		if (!fstype || !mnt || mntlen >= sizeof(out->mount))
+			continue;
+		if (!controller) {
+			if (flen != 7 || memcmp(fstype, "cgroup2", 7))
+				continue;
+		} else {
+			if (flen != 6 || memcmp(fstype, "cgroup", 6) || !opts ||
+			    !has_option(opts, olen, controller))
+				continue;
+		}
+		memcpy(out->mount, mnt, mntlen);
+		out->mount[mntlen] = '\0';
+		if (!controller)
+			return 0;
+		snprintf(out->controller, sizeof(out->controller), "%s", controller);
+		return find_subsys(cgroups, clen, controller, &out->ssid, &out->hierarchy_id);
+	}
+	return -ENOENT;
+}
+
+static int read_tables(char **mi, ssize_t *mlen, char **cg, ssize_t *clen)
+{
+	*mlen = util__read_file_alloc(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, mi);
+	if (*mlen < 0)
+		return (int)*mlen;
+	*clen = util__read_file_alloc(AT_FDCWD, "/proc/cgroups", 1 << 20, cg);
+	if (*clen < 0) {
+		free(*mi);
+		*mi = NULL;
+		return (int)*clen;
+	}
+	return 0;
+}
+
+static int find_live(const char *controller, struct cgroup_hier *out)
+{
+	char *mi = NULL, *cg = NULL;
+	ssize_t mlen = 0, clen = 0;
+	int err;
+
+	err = read_tables(&mi, &mlen, &cg, &clen);
+	if (err)
+		return err;
+	err = cgroupfs__find(mi, (size_t)mlen, cg, (size_t)clen, controller, out);
+	free(mi);
+	free(cg);
+	return err;
+}
+
+int cgroupfs__of_path(const char *path, struct cgroup_hier *out, char *rel, size_t rel_size,
+		      __u64 *cgid)
+{
+	static const char *const v1[] = { "cpu", "cpuacct", "memory", "pids", "cpuset", "blkio",
+					  "io", "freezer", "devices", "hugetlb", "perf_event",
+					  "net_cls", "net_prio" };
+	char real[PATH_MAX];
+	struct statfs sf;
+	struct stat sb;
+	size_t ml;
+
+	if (!realpath(path, real))
+		return -errno;
+	if (statfs(real, &sf) || stat(real, &sb))
+		return -errno;
+	if (!S_ISDIR(sb.st_mode))
+		return -ENOTDIR;
+	*cgid = (__u64)sb.st_ino;
+	if (sf.f_type == CGROUP2_SUPER_MAGIC) {
+		if (find_live(NULL, out))
+			return -EINVAL;
+	} else if (sf.f_type == CGROUP_SUPER_MAGIC) {
+		bool found = false;
+
+		for (size_t i = 0; i < sizeof(v1) / sizeof(v1[0]) && !found; i++) {
+			ml = 0;
+			if (find_live(v1[i], out))
+				continue;
+			ml = strlen(out->mount);
+			found = !strncmp(real, out->mount, ml) && (real[ml] == '/' || !real[ml]);
+		}
+		if (!found)
+			return -EINVAL; /* a named hierarchy (name=systemd) has no controller */
+	} else {
+		return -EINVAL;
+	}
+	ml = strlen(out->mount);
+	if (strncmp(real, out->mount, ml))
+		return -EINVAL;
+	snprintf(rel, rel_size, "%s", real[ml] ? real + ml : "/");
+	return 0;
+}
+
+/* Depth-first search under @dirfd for a directory with inode @cgid. */
+static int walk_find(int dirfd, __u64 cgid, char *buf, size_t size, size_t len, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int err = -ENOENT;
+
+	if (depth > MAX_WALK_DEPTH)
+		return -ENOENT;
+	d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return -errno;
+	}
+	while (err == -ENOENT && (de = readdir(d))) {
+		struct stat sb;
+		int fd;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (len + 1 + strlen(de->d_name) + 1 > size)
+			continue;
+		snprintf(buf + len, size - len, "/%s", de->d_name);
+		if ((__u64)sb.st_ino == cgid) {
+			err = 0;
+			break;
+		}
+		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			err = walk_find(fd, cgid, buf, size, strlen(buf), depth + 1);
+		buf[len] = '\0';
+	}
+	closedir(d);
+	return err;
+}
+
+int cgroupfs__path_of_id(const struct cgroup_hier *h, __u64 cgid, char *buf, size_t size)
+{
+	struct stat sb;
+	int fd;
+
+	if (size < 2)
+		return -ENOSPC;
+	if (stat(h->mount, &sb))
+		return -errno;
+	if ((__u64)sb.st_ino == cgid) {
+		snprintf(buf, size, "/");
+		return 0;
+	}
+	fd = open(h->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf[0] = '\0';
+	return walk_find(fd, cgid, buf, size, 0, 0);
+}
+
+/* Has the hierarchy mounted at @mount a cgroup below its root (with processes or not)? */
+static bool has_children(const char *mount)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir(mount);
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)))
+		found = de->d_type == DT_DIR && de->d_name[0] != '.';
+	closedir(d);
+	return found;
+}
+
+int cgroupfs__choose_host(struct cgroup_hier *out)
+{
+	static const char *const v1[] = { "cpu", "memory", "pids" };
+
+	if (!find_live(NULL, out) && has_children(out->mount))
+		return 0;
+	for (size_t i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
+		if (!find_live(v1[i], out) && has_children(out->mount))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+const char *cgroupfs__name(const struct cgroup_hier *h, char *buf, size_t size)
+{
+	if (h->ssid < 0)
+		snprintf(buf, size, "cgroup2");
+	else
+		snprintf(buf, size, "cgroup1:%s", h->controller);
+	return buf;
+}
