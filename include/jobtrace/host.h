@@ -6,9 +6,9 @@
  * samples. `jobtrace system` prints one; a collector can take one each
  * interval.
  *
- * host__sample() reads every source under a proc root and a sys root into a
- * struct host_sample, and host__rates() turns two samples into per-second
- * rates and percentages. A source that cannot be read does not stop the
+ * host_sample__take() reads every source under a proc root and a sys root
+ * into a struct host_sample, and host_sample__rates() turns two samples into
+ * per-second rates and percentages. A source that cannot be read does not stop the
  * others: its section is left empty and a struct host_warning says what
  * failed and why.
  */
@@ -104,15 +104,29 @@ struct host_sample {
 };
 
 /*
- * Reads every source under @proc_fd (a /proc root) and @sys_fd (a /sys root)
- * into @s. Never fails as a whole: a source that cannot be read leaves its
+ * Where samples come from: a proc root and a sys root, both open directories
+ * that stay the caller's (the sampler neither dups nor closes them). A
+ * collector keeps one for its lifetime and takes a sample each interval.
+ */
+struct host_sampler {
+	int proc_fd;
+	int sys_fd;
+	bool live;	/* @proc_fd is this machine's /proc (see host_sample.live) */
+};
+
+void host_sampler__init(struct host_sampler *hs, int proc_fd, int sys_fd);
+
+/*
+ * Reads every source under the sampler's roots into @s. Never fails as a whole: a source that cannot be read leaves its
  * section out (its have bit clear) and adds a warning, except a sys source
  * that is simply absent (no hwmon, no battery), which is an empty section.
  * Returns 0, or -ENOMEM (then @s holds nothing to free).
  */
+int host_sample__take(const struct host_sampler *hs, struct host_sample *s);
+/* The same, one-shot: a sampler made for this one sample. */
 int host__sample(int proc_fd, int sys_fd, struct host_sample *s);
 
-/* Frees what host__sample() allocated; NULL-safe and idempotent. */
+/* Frees what host_sample__take() allocated; NULL-safe and idempotent. */
 void host__free(struct host_sample *s);
 
 /*
@@ -165,6 +179,12 @@ struct host_rates {
  */
 int host__rates(const struct host_sample *prev, const struct host_sample *now, uint64_t interval_ns,
 		struct host_rates *out);
+/*
+ * Rates from @prev to @cur over the time between the two samples (their
+ * mono_ns; 1 ns when equal), as a collector wants them each interval.
+ */
+int host_sample__rates(const struct host_sample *prev, const struct host_sample *cur,
+		       struct host_rates *out);
 void host_rates__free(struct host_rates *r);
 
 /*

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "jobtrace/host.h"
+#include "jobtrace/json.h"
 
 /*
  * The report. @rates may be NULL (--interval 0): counters only, every rate
@@ -21,6 +22,17 @@ int host__write_json(FILE *f, const struct host_sample *s, const struct host_rat
 		     const char *proc_root, const char *sys_root, bool pretty);
 int host__write_text(FILE *f, const struct host_sample *s, const struct host_rates *rates,
 		     const char *proc_root, const char *sys_root);
+
+/*
+ * The same report as one object of a document being written: member @key of
+ * the object open in @w (NULL inside an array), holding every member of
+ * host__write_json()'s document but its "version", which is the record's to
+ * give. A JSON-lines sink embeds a host sample in its interval record so.
+ * Errors stick in w->err, as with every json__ call.
+ */
+void host__write_json_section(struct json_writer *w, const char *key,
+			      const struct host_sample *s, const struct host_rates *rates,
+			      const char *proc_root, const char *sys_root);
 
 /* The command: argv[0] is "system". Returns the exit status. */
 int system__main(int argc, char **argv);

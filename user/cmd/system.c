@@ -87,6 +87,7 @@ struct system_config {
 static int system_run(const struct system_config *cfg)
 {
 	struct host_sample a, b, *now = &a;
+	struct host_sampler hs;
 	struct host_rates rates;
 	bool have_rates = false;
 	int proc_fd, sys_fd, err, status = 1;
@@ -104,20 +105,20 @@ static int system_run(const struct system_config *cfg)
 		goto close_proc;
 	}
 
-	err = host__sample(proc_fd, sys_fd, &a);
+	host_sampler__init(&hs, proc_fd, sys_fd);
+	err = host_sample__take(&hs, &a);
 	if (err)
 		goto nomem;
 	if (cfg->interval_ns) {
 		sleep_ns(cfg->interval_ns);
-		err = host__sample(proc_fd, sys_fd, &b);
+		err = host_sample__take(&hs, &b);
 		if (err) {
 			host__free(&a);
 			goto nomem;
 		}
 		now = &b;
 		/* The samples' own clocks: the sleep can run long, never short. */
-		err = host__rates(&a, &b, b.mono_ns > a.mono_ns ? b.mono_ns - a.mono_ns : 1,
-				  &rates);
+		err = host_sample__rates(&a, &b, &rates);
 		if (err) {
 			host__free(&a);
 			host__free(&b);

@@ -173,13 +173,30 @@ static void read_hostinfo(struct host_sample *s, int proc_fd)
 	}
 }
 
+void host_sampler__init(struct host_sampler *hs, int proc_fd, int sys_fd)
+{
+	hs->proc_fd = proc_fd;
+	hs->sys_fd = sys_fd;
+	/* Asked once: the roots do not change under a sampler. */
+	hs->live = is_live_proc(proc_fd);
+}
+
 int host__sample(int proc_fd, int sys_fd, struct host_sample *s)
 {
+	struct host_sampler hs;
+
+	host_sampler__init(&hs, proc_fd, sys_fd);
+	return host_sample__take(&hs, s);
+}
+
+int host_sample__take(const struct host_sampler *hs, struct host_sample *s)
+{
+	int proc_fd = hs->proc_fd, sys_fd = hs->sys_fd;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->mono_ns = util__now_ns();
-	s->live = is_live_proc(proc_fd);
+	s->live = hs->live;
 
 /* A failed source adds a warning; only running out of memory ends the sample. */
 #define TRY(call, bit, section, root, path)                     \
@@ -417,6 +434,14 @@ int host__rates(const struct host_sample *prev, const struct host_sample *now,
 err_nomem:
 	host_rates__free(out);
 	return -ENOMEM;
+}
+
+int host_sample__rates(const struct host_sample *prev, const struct host_sample *cur,
+		       struct host_rates *out)
+{
+	/* Samples taken in the same clock tick still make a rate, over 1 ns. */
+	return host__rates(prev, cur, cur->mono_ns > prev->mono_ns ? cur->mono_ns - prev->mono_ns : 1,
+			   out);
 }
 
 void host_rates__free(struct host_rates *r)

@@ -476,42 +476,57 @@ static void json_sockets(struct json_writer *w, const struct host_sample *s)
 	json__end_object(w);
 }
 
-int host__write_json(FILE *f, const struct host_sample *s, const struct host_rates *rates,
-		     const char *proc_root, const char *sys_root, bool pretty)
+/* Everything but the document's "version": what a record embedding a sample holds. */
+static void json_members(struct json_writer *w, const struct host_sample *s,
+			 const struct host_rates *rates, const char *proc_root,
+			 const char *sys_root)
 {
-	struct json_writer w;
 	char path[PATH_MAX + 64];
 
-	json__init(&w, f, pretty);
-	json__begin_object(&w, NULL);
-	json__u64(&w, "version", 1);
-	json__double(&w, "interval_s", rates ? (double)rates->interval_ns / NS_PER_S : 0.0);
-	json_host(&w, s);
-	json_cpu(&w, s, rates);
-	json_memory(&w, s, rates);
-	json_load(&w, s);
-	json_net(&w, s, rates);
-	json_disks(&w, s, rates);
-	json_filesystems(&w, s);
-	json_sensors(&w, s);
-	json_processes(&w, s);
-	json_sockets(&w, s);
-	json__begin_array(&w, "warnings");
+	json__double(w, "interval_s", rates ? (double)rates->interval_ns / NS_PER_S : 0.0);
+	json_host(w, s);
+	json_cpu(w, s, rates);
+	json_memory(w, s, rates);
+	json_load(w, s);
+	json_net(w, s, rates);
+	json_disks(w, s, rates);
+	json_filesystems(w, s);
+	json_sensors(w, s);
+	json_processes(w, s);
+	json_sockets(w, s);
+	json__begin_array(w, "warnings");
 	for (size_t i = 0; i < s->n_warnings; i++) {
 		const struct host_warning *wa = &s->warnings[i];
 
 		host__warning_path(path, sizeof(path), wa, proc_root, sys_root);
-		json__begin_object(&w, NULL);
-		json__string(&w, "section", wa->section);
-		json__string(&w, "source", path);
-		json__string(&w, "error", strerror(wa->err));
-		json__end_object(&w);
+		json__begin_object(w, NULL);
+		json__string(w, "section", wa->section);
+		json__string(w, "source", path);
+		json__string(w, "error", strerror(wa->err));
+		json__end_object(w);
 	}
-	json__end_array(&w);
-	json__u64(&w, "warnings_dropped", s->n_warnings_lost);
+	json__end_array(w);
+	json__u64(w, "warnings_dropped", s->n_warnings_lost);
+}
+
+void host__write_json_section(struct json_writer *w, const char *key,
+			      const struct host_sample *s, const struct host_rates *rates,
+			      const char *proc_root, const char *sys_root)
+{
+	json__begin_object(w, key);
+	json_members(w, s, rates, proc_root, sys_root);
+	json__end_object(w);
+}
+
+int host__write_json(FILE *f, const struct host_sample *s, const struct host_rates *rates,
+		     const char *proc_root, const char *sys_root, bool pretty)
+{
+	struct json_writer w;
+
+	json__init(&w, f, pretty);
+	json__begin_object(&w, NULL);
+	json__u64(&w, "version", 1);
+	json_members(&w, s, rates, proc_root, sys_root);
 	json__end_object(&w);
 	return json__finish(&w);
 }
-
-/* -------------------------------------------------------------------- text */
-
