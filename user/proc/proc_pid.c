@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jobtrace/proc_fd.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/util.h"
 
@@ -917,28 +918,18 @@ int proc_pid__read_io(int proc_fd, int pid, struct proc_io *out)
 	return proc_pid__parse_io(buf, (size_t)n, out);
 }
 
+static int count_one(int fd, void *ctx)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
 int proc_pid__count_fds(int proc_fd, int pid)
 {
-	char path[32];
-	struct dirent *de;
 	int n = 0, err;
-	DIR *d;
 
-	pid_path(path, sizeof(path), pid, "fd");
-	d = util__opendir_at(proc_fd, path);
-	if (!d)
-		return gone(-errno);
-	/* Counting our own pid includes @fd: the caller compares differences. */
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de)
-			break;
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
-	}
-	err = -errno;
-	closedir(d);
+	/* Counting our own pid includes the walk's own fd: the caller compares differences. */
+	err = proc_fd__walk(proc_fd, pid, count_one, &n);
 	return err ? gone(err) : n;
 }
 
