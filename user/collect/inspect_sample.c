@@ -174,32 +174,15 @@ static int read_threads(int proc_fd, struct inspect_proc *p)
 /* Appends the pids of one task's "children" file (CONFIG_PROC_CHILDREN). */
 static int add_children(int proc_fd, struct inspect_proc *p, int tid, size_t *cap)
 {
-	char path[64], *buf, *s, *end;
+	char path[64], *buf;
 	ssize_t n;
-	int err = 0;
+	int err;
 
 	snprintf(path, sizeof(path), "%d/task/%d/children", p->pid, tid);
 	n = util__read_file_alloc(proc_fd, path, 64u << 20, &buf);
 	if (n < 0)
 		return (int)n;
-	for (s = buf; *s && !err; s = end) {
-		long v;
-
-		while (*s == ' ' || *s == '\n')
-			s++;
-		if (!*s)
-			break;
-		errno = 0;
-		v = strtol(s, &end, 10);
-		if (errno || end == s || v <= 0 || v > INT32_MAX) {
-			err = -EINVAL;
-			break;
-		}
-		if (p->nchildren == *cap)
-			err = util__grow(&p->children, cap, sizeof(*p->children), 8, UTIL_NO_MAX);
-		if (!err)
-			p->children[p->nchildren++] = (int)v;
-	}
+	err = proc_pid__parse_children(buf, &p->children, &p->nchildren, cap);
 	free(buf);
 	return err;
 }

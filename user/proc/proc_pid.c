@@ -769,3 +769,30 @@ void proc_link__set(struct proc_link *out, const char *target, size_t len)
 	out->path[len] = '\0';
 	out->len = len;
 }
+
+int proc_pid__parse_children(const char *buf, int **pids, size_t *n, size_t *cap)
+{
+	const char *s;
+	char *end;
+	int err = 0;
+
+	for (s = buf; *s && !err; s = end) {
+		long v;
+
+		while (*s == ' ' || *s == '\n')
+			s++;
+		if (!*s)
+			break;
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || end == s || v <= 0 || v > INT32_MAX) {
+			err = -EINVAL;
+			break;
+		}
+		if (*n == *cap)
+			err = util__grow(pids, cap, sizeof(**pids), 8, UTIL_NO_MAX);
+		if (!err)
+			(*pids)[(*n)++] = (int)v;
+	}
+	return err;
+}
