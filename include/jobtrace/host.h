@@ -117,9 +117,10 @@ struct host_sampler {
 void host_sampler__init(struct host_sampler *hs, int proc_fd, int sys_fd);
 
 /*
- * Reads every source under the sampler's roots into @s. Never fails as a whole: a source that cannot be read leaves its
- * section out (its have bit clear) and adds a warning, except a sys source
- * that is simply absent (no hwmon, no battery), which is an empty section.
+ * Reads every source under the sampler's roots into @s. Never fails as a
+ * whole: a source that cannot be read leaves its section out (its have bit
+ * clear) and adds a warning, except a sys source that is simply absent
+ * (no hwmon, no battery), which is an empty section.
  * Returns 0, or -ENOMEM (then @s holds nothing to free).
  */
 int host_sample__take(const struct host_sampler *hs, struct host_sample *s);

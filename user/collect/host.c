@@ -439,9 +439,10 @@ err_nomem:
 int host_sample__rates(const struct host_sample *prev, const struct host_sample *cur,
 		       struct host_rates *out)
 {
+	uint64_t interval_ns = cur->mono_ns > prev->mono_ns ? cur->mono_ns - prev->mono_ns : 0;
+
 	/* Samples taken in the same clock tick still make a rate, over 1 ns. */
-	return host__rates(prev, cur, cur->mono_ns > prev->mono_ns ? cur->mono_ns - prev->mono_ns : 1,
-			   out);
+	return host__rates(prev, cur, interval_ns ? interval_ns : 1, out);
 }
 
 void host_rates__free(struct host_rates *r)
