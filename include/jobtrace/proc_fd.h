@@ -7,6 +7,7 @@
 #ifndef JOBTRACE_PROC_FD_H
 #define JOBTRACE_PROC_FD_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,33 @@ struct proc_fd_list {
 	size_t vanished;		/* fds closed between readdir and readlink */
 	size_t unreadable;		/* fds whose link could not be read (@err set) */
 };
+
+/*
+ * The one walk of /proc/PID/fd: the fd numbers of @pid under @proc_fd, in
+ * readdir order, nothing read about them. Every user of the fd directory
+ * (the open-file list, the fd count, the socket owners) walks it so.
+ *
+ * proc_fd__walk() calls @fn(fd, @ctx) for each fd; a non-zero return stops
+ * the walk and is returned. Otherwise it returns 0, or the -errno of opening
+ * PID/fd (-ENOENT: no such process, -EACCES: another user's) or of readdir
+ * (-ENOENT: the process exited during the walk).
+ */
+typedef int (*proc_fd_walk_fn)(int fd, void *ctx);
+int proc_fd__walk(int proc_fd, int pid, proc_fd_walk_fn fn, void *ctx);
+
+/*
+ * The same walk one fd at a time, for a caller that treats a failure to open
+ * the directory apart from one during the walk. open: 0 or -errno as above.
+ * next: 1 with *@fd set, 0 at the end, -errno when readdir fails. close:
+ * NULL-safe, and safe after a failed open.
+ */
+struct proc_fd_iter {
+	DIR *dir;
+};
+
+int proc_fd_iter__open(struct proc_fd_iter *it, int proc_fd, int pid);
+int proc_fd_iter__next(struct proc_fd_iter *it, int *fd);
+void proc_fd_iter__close(struct proc_fd_iter *it);
 
 /* pos and flags (octal) of an fdinfo file; -EINVAL without both. */
 int proc_fd__parse_fdinfo(const char *buf, size_t len, int64_t *pos, uint32_t *flags);

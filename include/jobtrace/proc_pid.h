@@ -161,6 +161,14 @@ struct proc_cgroup {
 	const char *unified_path;	/* path of the "0::" line, NULL without cgroup v2 */
 };
 
+/*
+ * Appends the pids of a task's "children" file (CONFIG_PROC_CHILDREN, 3.5+:
+ * "PID PID ... ", one task's children only) to *@pids, which holds *@n of
+ * *@cap (grown with util__grow). @buf is NUL-terminated. -EINVAL at the first
+ * thing that is not a pid (what came before it stays), -ENOMEM.
+ */
+int proc_pid__parse_children(const char *buf, int **pids, size_t *n, size_t *cap);
+
 int proc_pid__parse_stat(const char *buf, size_t len, struct proc_stat_fields *out);
 int proc_pid__parse_statm(const char *buf, size_t len, long page_size, struct proc_statm *out);
 int proc_pid__parse_status(const char *buf, size_t len, struct proc_status *out);

@@ -25,13 +25,58 @@ struct proc_walk_entry {
 	char comm[PROC_COMM_MAX];
 };
 
+/*
+ * The one process-tree walk: a parent-to-children index over any array of
+ * processes (this walk of /proc, the BPF iterator's ps snapshot), and a
+ * depth-first walk over it. @ids gives the pid and parent pid of record @i.
+ */
+typedef void (*proc_tree_ids_fn)(const void *recs, size_t i, int32_t *pid, int32_t *ppid);
+
+struct proc_tree_node {
+	int32_t pid;
+	int32_t ppid;
+	size_t idx;	/* of the record */
+};
+
+struct proc_tree {
+	struct proc_tree_node *by_ppid;	/* by (ppid, pid): children of one pid are a run */
+	struct proc_tree_node *by_pid;	/* by pid */
+	size_t n;
+};
+
+/* 0 or -ENOMEM; *@t is empty on error. proc_tree__free() is NULL-safe. */
+int proc_tree__build(struct proc_tree *t, const void *recs, size_t n, proc_tree_ids_fn ids);
+void proc_tree__free(struct proc_tree *t);
+
+/* The node of @pid, or NULL. */
+const struct proc_tree_node *proc_tree__find(const struct proc_tree *t, int32_t pid);
+
+/* Children of @pid, by pid: *@n nodes from the returned pointer (NULL when none). */
+const struct proc_tree_node *proc_tree__children(const struct proc_tree *t, int32_t pid,
+						 size_t *n);
+
+/* Called per node with its record, parents before children; @depth 0 at the start. */
+typedef int (*proc_tree_visit_fn)(size_t idx, size_t depth, void *ctx);
+
+/*
+ * Depth-first from @root (a node of @t), children in pid order; or, with a
+ * NULL @root, from every root in pid order: a node whose parent is not in
+ * the tree, or that is its own parent (pid 0's idle task). A node is never
+ * its own child, and at most n nodes are visited in all, so a pid loop
+ * cannot spin; no recursion, so a chain of any length is fine.
+ * Returns 0, -ENOMEM, or the first non-zero return of @visit, which stops it.
+ */
+int proc_tree__walk(const struct proc_tree *t, const struct proc_tree_node *root,
+		    proc_tree_visit_fn visit, void *ctx);
+
 struct proc_walk {
 	struct proc_walk_entry *entries;	/* sorted by pid */
 	size_t n;
 	size_t cap;
 	size_t vanished;	/* listed by readdir, gone before its stat was read */
 	size_t unreadable;	/* stat present but not parseable (or -EACCES): skipped */
-	/* @entries sorted by (ppid, pid): children of one pid are a contiguous run. */
+	struct proc_tree tree;	/* over @entries */
+	/* @entries in @tree's (ppid, pid) order, for proc_walk__children(). */
 	const struct proc_walk_entry **by_ppid;
 };
 

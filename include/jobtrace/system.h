@@ -1,171 +1,17 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * `jobtrace system`: one snapshot of the host (its name and kernel, CPU,
- * memory, load, network, disks, file systems, sensors), assembled from the
- * /proc and /sys samplers.
- *
- * Three steps, each a function a test can drive over fixture trees:
- * host__sample() reads every source under a proc root and a sys root into a
- * struct host_sample, host__rates() turns two samples into per-second rates
- * and percentages, and host__write_json()/host__write_text() print a sample
- * with its rates. A source that cannot be read does not stop the others: its
- * section is left empty and a struct host_warning says what failed and why.
+ * `jobtrace system`: one snapshot of the host, sampled by the host sampler
+ * (jobtrace/host.h) and written as JSON or text. The writers are functions
+ * a test can drive with a sample taken over fixture trees.
  */
 #ifndef JOBTRACE_SYSTEM_H
 #define JOBTRACE_SYSTEM_H
 
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 
-#include "jobtrace/battery.h"
-#include "jobtrace/cpuinfo.h"
-#include "jobtrace/diskstats.h"
-#include "jobtrace/fsusage.h"
-#include "jobtrace/hostinfo.h"
-#include "jobtrace/hwmon.h"
-#include "jobtrace/loadavg.h"
-#include "jobtrace/meminfo.h"
-#include "jobtrace/netdev.h"
-#include "jobtrace/netsock.h"
-#include "jobtrace/proc_walk.h"
-#include "jobtrace/proc_stat.h"
-
-/* Enough for every source failing once; more are counted, not kept. */
-#define HOST_MAX_WARNINGS 24
-
-struct host_warning {
-	const char *section; /* "cpu", "memory", "net", ...: a static string */
-	const char *root;    /* "proc" or "sys": which root @path is under */
-	char path[48];	     /* e.g. "net/dev", "class/hwmon" */
-	int err;	     /* positive errno */
-};
-
-/* One mounted file system worth reporting; see host__fs_is_pseudo(). */
-struct host_fs {
-	const struct mount_entry *mount; /* points into host_sample.mounts */
-	bool has_usage;			 /* statvfs() was possible and succeeded */
-	struct fsusage usage;
-};
-
-/* Which sections were read (host_sample.have bits). */
-enum host_have {
-	HOST_HAVE_STAT = 1u << 0,
-	HOST_HAVE_CPUINFO = 1u << 1,
-	HOST_HAVE_CPUFREQ = 1u << 2,
-	HOST_HAVE_MEMINFO = 1u << 3,
-	HOST_HAVE_LOADAVG = 1u << 4,
-	HOST_HAVE_UPTIME = 1u << 5,
-	HOST_HAVE_BOOT_TIME = 1u << 6,
-	HOST_HAVE_NET = 1u << 7,
-	HOST_HAVE_NET_ADDRS = 1u << 8,
-	HOST_HAVE_DISKS = 1u << 9,
-	HOST_HAVE_MOUNTS = 1u << 10,
-	HOST_HAVE_SENSORS = 1u << 11,
-	HOST_HAVE_BATTERY = 1u << 12,
-	HOST_HAVE_PROCS = 1u << 13,
-	HOST_HAVE_SOCKETS = 1u << 14,
-};
-
-struct host_sample {
-	uint64_t mono_ns;  /* CLOCK_MONOTONIC when the sample began */
-	unsigned int have; /* enum host_have bits */
-	/*
-	 * The proc root is this machine's own /proc: only then are live-only
-	 * sources asked (getifaddrs() for addresses, statvfs() on mount
-	 * points), which know nothing of a fixture or another host's tree.
-	 */
-	bool live;
-
-	struct hostinfo host; /* per field: known or not, no have bit */
-	struct proc_stat stat;
-	struct cpuinfo cpuinfo;
-	struct cpufreq cpufreq;
-	struct cpu_topology topology; /* physical cores and sockets; 0 where unknown */
-	struct meminfo mem;
-	struct loadavg load;
-	struct uptime uptime;
-	struct boot_time boot;
-	struct netdev_table net;
-	struct netdev_addr_table addrs;
-	struct diskstats disks;
-	struct mountinfo mounts;
-	struct host_fs *fs; /* real file systems, one per device */
-	size_t n_fs;
-	struct hwmon_readings sensors;
-	struct battery_status battery;
-	struct proc_state_counts procs; /* processes by state, as ApMon reports them */
-	struct netsock_counts sockets; /* by protocol, TCP by state */
-
-	struct host_warning warnings[HOST_MAX_WARNINGS];
-	size_t n_warnings;
-	size_t n_warnings_lost; /* past HOST_MAX_WARNINGS */
-};
-
-/*
- * Reads every source under @proc_fd (a /proc root) and @sys_fd (a /sys root)
- * into @s. Never fails as a whole: a source that cannot be read leaves its
- * section out (its have bit clear) and adds a warning, except a sys source
- * that is simply absent (no hwmon, no battery), which is an empty section.
- * Returns 0, or -ENOMEM (then @s holds nothing to free).
- */
-int host__sample(int proc_fd, int sys_fd, struct host_sample *s);
-
-/* Frees what host__sample() allocated; NULL-safe and idempotent. */
-void host__free(struct host_sample *s);
-
-/*
- * True for file system types that hold no disk space of their own: kernel
- * interfaces (proc, sysfs, cgroup, ...) and memory-backed ones (tmpfs,
- * devtmpfs, ramfs), whose bytes are RAM and already in memory.shared_bytes.
- */
-bool host__fs_is_pseudo(const char *fs_type);
-
-struct host_disk_rate {
-	bool valid; /* the device was in both samples */
-	bool reset; /* a counter went back: the device was re-created */
-	double reads_per_s, writes_per_s;
-	double read_bytes_per_s, write_bytes_per_s;
-	double busy_pct; /* share of the interval with I/O in flight, 0..100 */
-};
-
-struct host_net_rate {
-	bool valid; /* the interface was in both samples */
-	struct netdev_rate r;
-};
-
-struct host_cpu_rate {
-	bool valid; /* the CPU was online in both samples */
-	struct cpu_percent pct;
-};
-
-/* What two samples give; arrays are parallel to @now's. */
-struct host_rates {
-	uint64_t interval_ns;
-	bool have_stat; /* both samples had /proc/stat */
-	struct cpu_percent cpu;
-	struct host_cpu_rate *cpus; /* parallel to now->stat.cpus */
-	size_t n_cpus;
-	double ctxt_per_s, intr_per_s, forks_per_s;
-	bool have_softirq; /* both samples had /proc/stat's "softirq" line (2.6.31+) */
-	double softirq_per_s;
-	bool have_swap; /* both samples had vmstat's pswpin/pswpout */
-	double swap_in_bytes_per_s, swap_out_bytes_per_s;
-	struct host_net_rate *net; /* parallel to now->net.ifs */
-	size_t n_net;
-	struct host_disk_rate *disks; /* parallel to now->disks.disks */
-	size_t n_disks;
-	struct host_disk_rate disk_total; /* busy_pct is not defined for a sum: 0 */
-};
-
-/*
- * Rates from @prev to @now over @interval_ns (> 0). Returns 0, -EINVAL for a
- * zero interval, -ENOMEM. Free with host_rates__free().
- */
-int host__rates(const struct host_sample *prev, const struct host_sample *now, uint64_t interval_ns,
-		struct host_rates *out);
-void host_rates__free(struct host_rates *r);
+#include "jobtrace/host.h"
+#include "jobtrace/json.h"
 
 /*
  * The report. @rates may be NULL (--interval 0): counters only, every rate
@@ -176,6 +22,17 @@ int host__write_json(FILE *f, const struct host_sample *s, const struct host_rat
 		     const char *proc_root, const char *sys_root, bool pretty);
 int host__write_text(FILE *f, const struct host_sample *s, const struct host_rates *rates,
 		     const char *proc_root, const char *sys_root);
+
+/*
+ * The same report as one object of a document being written: member @key of
+ * the object open in @w (NULL inside an array), holding every member of
+ * host__write_json()'s document but its "version", which is the record's to
+ * give. A JSON-lines sink embeds a host sample in its interval record so.
+ * Errors stick in w->err, as with every json__ call.
+ */
+void host__write_json_section(struct json_writer *w, const char *key,
+			      const struct host_sample *s, const struct host_rates *rates,
+			      const char *proc_root, const char *sys_root);
 
 /* The command: argv[0] is "system". Returns the exit status. */
 int system__main(int argc, char **argv);

@@ -266,6 +266,119 @@ static void test_gone(void **state)
 	close(proc_fd);
 }
 
+#define FDWALK FIXTURES "/fdwalk/proc"
+
+struct fd_set_acc {
+	int fds[64];
+	size_t n;
+	int stop_after; /* > 0: return 42 once this many fds were seen */
+};
+
+static int collect_fd(int fd, void *ctx)
+{
+	struct fd_set_acc *acc = ctx;
+
+	if (acc->n < ARRAY_SIZE(acc->fds))
+		acc->fds[acc->n] = fd;
+	acc->n++;
+	return acc->stop_after && acc->n == (size_t)acc->stop_after ? 42 : 0;
+}
+
+static int by_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void test_walk_table(void **state)
+{
+	static const struct {
+		const char *name;
+		int pid;
+		int err;
+		size_t n;
+		int fds[4]; /* sorted */
+	} cases[] = {
+		{ "odd names skipped", 100, 0, 4, { 0, 1, 17, INT32_MAX } },
+		{ "no fds", 101, 0, 0, { 0 } },
+		{ "gone", 102, -ENOENT, 0, { 0 } },
+	};
+	int proc_fd = util__open_dir(FDWALK);
+
+	assert_true(proc_fd >= 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct fd_set_acc walked = {}, iterated = {};
+		struct proc_fd_iter it;
+		int err, fd;
+
+		err = proc_fd__walk(proc_fd, cases[i].pid, collect_fd, &walked);
+		if (err != cases[i].err || walked.n != cases[i].n)
+			fail_msg("%s: walk err %d n %zu, want %d %zu", cases[i].name, err, walked.n,
+				 cases[i].err, cases[i].n);
+		qsort(walked.fds, walked.n, sizeof(int), by_int);
+		for (size_t k = 0; k < walked.n; k++)
+			if (walked.fds[k] != cases[i].fds[k])
+				fail_msg("%s: fd %d, want %d", cases[i].name, walked.fds[k],
+					 cases[i].fds[k]);
+
+		/* The iterator gives the same fds, and says the same error on open. */
+		err = proc_fd_iter__open(&it, proc_fd, cases[i].pid);
+		assert_int_equal(err, cases[i].err);
+		while (!err && (err = proc_fd_iter__next(&it, &fd)) > 0) {
+			collect_fd(fd, &iterated);
+			err = 0;
+		}
+		if (!cases[i].err) {
+			assert_int_equal(err, 0);
+			/* Past the end stays at the end. */
+			assert_int_equal(proc_fd_iter__next(&it, &fd), 0);
+		}
+		proc_fd_iter__close(&it);
+		proc_fd_iter__close(&it); /* twice, and after a failed open: no-ops */
+		qsort(iterated.fds, iterated.n, sizeof(int), by_int);
+		assert_int_equal(iterated.n, walked.n);
+		assert_memory_equal(iterated.fds, walked.fds, walked.n * sizeof(int));
+	}
+	proc_fd_iter__close(NULL);
+	close(proc_fd);
+}
+
+/* A non-zero return from the callback stops the walk and comes back as is. */
+static void test_walk_stops(void **state)
+{
+	struct fd_set_acc acc = { .stop_after = 2 };
+	int proc_fd = util__open_dir(FDWALK);
+
+	assert_true(proc_fd >= 0);
+	assert_int_equal(proc_fd__walk(proc_fd, 100, collect_fd, &acc), 42);
+	assert_int_equal(acc.n, 2);
+	close(proc_fd);
+}
+
+/* This process: the ends of a pipe it opened are walked, and gone once closed. */
+static void test_walk_live(void **state)
+{
+	int proc_fd = util__open_dir("/proc"), p[2];
+	struct fd_set_acc before = {}, during = {};
+	bool r = false, w = false;
+
+	assert_true(proc_fd >= 0);
+	assert_int_equal(proc_fd__walk(proc_fd, getpid(), collect_fd, &before), 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(proc_fd__walk(proc_fd, getpid(), collect_fd, &during), 0);
+	assert_true(during.n <= ARRAY_SIZE(during.fds));
+	for (size_t k = 0; k < during.n; k++) {
+		r |= during.fds[k] == p[0];
+		w |= during.fds[k] == p[1];
+	}
+	assert_true(r && w);
+	assert_int_equal(during.n, before.n + 2);
+	close(p[0]);
+	close(p[1]);
+	close(proc_fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +388,9 @@ int main(void)
 		cmocka_unit_test(test_live_list),
 		cmocka_unit_test(test_unprintable_path),
 		cmocka_unit_test(test_gone),
+		cmocka_unit_test(test_walk_table),
+		cmocka_unit_test(test_walk_stops),
+		cmocka_unit_test(test_walk_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

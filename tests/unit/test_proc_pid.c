@@ -1057,6 +1057,63 @@ static void test_live_eacces(void **state)
 	close(fd);
 }
 
+static void test_children_table(void **state)
+{
+	static const struct {
+		const char *name, *in;
+		int err;
+		size_t n;
+		int want[4];
+	} cases[] = {
+		{ "none", "", 0, 0, { 0 } },
+		{ "as the kernel writes it", "4243 4300 ", 0, 2, { 4243, 4300 } },
+		{ "newline and runs of blanks", "  7\n8  9\n", 0, 3, { 7, 8, 9 } },
+		{ "the largest pid", "2147483647 ", 0, 1, { INT32_MAX } },
+		/* What came before the bad token stays. */
+		{ "not a number", "5 x 6", -EINVAL, 1, { 5 } },
+		{ "zero", "0 ", -EINVAL, 0, { 0 } },
+		{ "negative", "3 -4", -EINVAL, 1, { 3 } },
+		{ "past an int", "2147483648", -EINVAL, 0, { 0 } },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int *pids = NULL, err;
+		size_t n = 0, cap = 0;
+
+		err = proc_pid__parse_children(cases[i].in, &pids, &n, &cap);
+		if (err != cases[i].err || n != cases[i].n)
+			fail_msg("%s: err %d n %zu, want %d %zu", cases[i].name, err, n,
+				 cases[i].err, cases[i].n);
+		for (size_t k = 0; k < n; k++)
+			if (pids[k] != cases[i].want[k])
+				fail_msg("%s: pid %d, want %d", cases[i].name, pids[k],
+					 cases[i].want[k]);
+		free(pids);
+	}
+}
+
+/* Two tasks' files append to one list, as inspect reads a process's children. */
+static void test_children_fixture(void **state)
+{
+	static const char *const files[] = { "4242/task/4242/children", "4242/task/4250/children" };
+	int fd = util__open_dir(FIXTURE_PROC);
+	int *pids = NULL;
+	size_t n = 0, cap = 0;
+
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char *buf;
+
+		assert_true(util__read_file_alloc(fd, files[i], 1 << 20, &buf) >= 0);
+		assert_int_equal(proc_pid__parse_children(buf, &pids, &n, &cap), 0);
+		free(buf);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(pids[0], 4243);
+	free(pids);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1082,6 +1139,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_kv_find),
 		cmocka_unit_test(test_environ_fixture),
 		cmocka_unit_test(test_task_stat_fixture),
+		cmocka_unit_test(test_children_table),
+		cmocka_unit_test(test_children_fixture),
 	};
 
 	g_argc = argc;

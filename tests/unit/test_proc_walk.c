@@ -357,6 +357,117 @@ static void test_live_walk(void **state)
 	close(fd);
 }
 
+/* ---- proc_tree over any records ---- */
+
+struct rec {
+	int32_t pid, ppid;
+};
+
+static void rec_ids(const void *recs, size_t i, int32_t *pid, int32_t *ppid)
+{
+	const struct rec *r = &((const struct rec *)recs)[i];
+
+	*pid = r->pid;
+	*ppid = r->ppid;
+}
+
+struct visits {
+	char buf[256]; /* "pid@depth " per visit */
+	size_t n, stop_at;
+	const struct rec *recs;
+};
+
+static int record_visit(size_t idx, size_t depth, void *ctx)
+{
+	struct visits *v = ctx;
+	size_t len = strlen(v->buf);
+
+	snprintf(v->buf + len, sizeof(v->buf) - len, "%d@%zu ", v->recs[idx].pid, depth);
+	return ++v->n == v->stop_at ? 7 : 0;
+}
+
+/*
+ * Records out of pid order, a self-parented pid 0, an orphan, and a loop
+ * (300 <-> 301) no root leads to: every shape ps and print_tree meet.
+ */
+static const struct rec odd_recs[] = {
+	{ 10, 1 }, { 1, 0 }, { 0, 0 }, { 300, 301 }, { 2, 0 }, { 301, 300 }, { 11, 1 },
+	{ 12, 10 }, { 50, 49 },
+};
+
+static void test_tree_table(void **state)
+{
+	static const struct {
+		const char *name;
+		int32_t root; /* -1: every root */
+		size_t stop_at;
+		int err;
+		const char *want;
+	} cases[] = {
+		/* Roots by pid; 0 is its own parent and not its own child. */
+		{ "every root", -1, 0, 0, "0@0 1@1 10@2 12@3 11@2 2@1 50@0 " },
+		{ "one subtree", 10, 0, 0, "10@0 12@1 " },
+		{ "a leaf", 12, 0, 0, "12@0 " },
+		/* A loop from inside it: bounded by the record count, not endless. */
+		{ "pid loop", 300, 0, 0, "300@0 301@1 300@2 301@3 300@4 301@5 300@6 301@7 300@8 " },
+		{ "stopped by the visitor", -1, 3, 7, "0@0 1@1 10@2 " },
+	};
+	const struct proc_tree_node *kids;
+	struct proc_tree t;
+	size_t n;
+
+	assert_int_equal(proc_tree__build(&t, odd_recs, ARRAY_SIZE(odd_recs), rec_ids), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct visits v = { .stop_at = cases[i].stop_at, .recs = odd_recs };
+		const struct proc_tree_node *root = NULL;
+		int err;
+
+		if (cases[i].root >= 0) {
+			root = proc_tree__find(&t, cases[i].root);
+			assert_non_null(root);
+		}
+		err = proc_tree__walk(&t, root, record_visit, &v);
+		if (err != cases[i].err || strcmp(v.buf, cases[i].want))
+			fail_msg("%s: err %d \"%s\", want %d \"%s\"", cases[i].name, err, v.buf,
+				 cases[i].err, cases[i].want);
+	}
+	/* Children by pid, whatever the record order; find by pid. */
+	kids = proc_tree__children(&t, 1, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(kids[0].pid, 10);
+	assert_int_equal(odd_recs[kids[0].idx].pid, 10);
+	assert_int_equal(kids[1].pid, 11);
+	assert_null(proc_tree__children(&t, 12, &n));
+	assert_int_equal(n, 0);
+	assert_null(proc_tree__find(&t, 49));
+	assert_int_equal(proc_tree__find(&t, 301)->ppid, 300);
+	proc_tree__free(&t);
+	proc_tree__free(&t);
+	proc_tree__free(NULL);
+
+	/* No records: nothing to visit, nothing to find. */
+	assert_int_equal(proc_tree__build(&t, NULL, 0, rec_ids), 0);
+	assert_int_equal(proc_tree__walk(&t, NULL, record_visit, &(struct visits){}), 0);
+	assert_null(proc_tree__find(&t, 1));
+	proc_tree__free(&t);
+}
+
+/* The tree of a fixture walk is the one proc_walk__print_tree() prints. */
+static void test_fixture_proc_tree(void **state)
+{
+	struct proc_walk *w = snapshot_fixture(100, 4096);
+	struct visits v = { .recs = NULL };
+	struct rec recs[ARRAY_SIZE(fixture_entries)];
+
+	assert_int_equal(w->n, ARRAY_SIZE(recs));
+	for (size_t i = 0; i < w->n; i++)
+		recs[i] = (struct rec){ w->entries[i].pid, w->entries[i].ppid };
+	v.recs = recs;
+	assert_int_equal(proc_tree__walk(&w->tree, NULL, record_visit, &v), 0);
+	assert_string_equal(v.buf, "1@0 77@1 4242@1 4243@2 2@0 ");
+	proc_walk__free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +481,8 @@ int main(void)
 		cmocka_unit_test(test_tree_odd_shapes),
 		cmocka_unit_test(test_empty_root),
 		cmocka_unit_test(test_live_walk),
+		cmocka_unit_test(test_tree_table),
+		cmocka_unit_test(test_fixture_proc_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -743,6 +743,146 @@ static void test_live(void **state)
 }
 
 /* The command's own argument handling, without sampling. */
+/* A report written to a string, for byte-for-byte comparisons. */
+static char *report_string(const struct host_sample *s, const struct host_rates *r)
+{
+	struct capture c;
+
+	capture__open(&c);
+	assert_int_equal(host__write_json(c.f, s, r, "/p", "/s", false), 0);
+	capture__close(&c);
+	return c.buf;
+}
+
+static const struct {
+	const char *proc, *sys;
+} root_pairs[] = {
+	{ SYSFIX "/t0/proc", SYSFIX "/t0/sys" },
+	{ SYSFIX "/t1/proc", SYSFIX "/t1/sys" },
+	{ SYSFIX "/no-netdev/proc", SYSFIX "/bare/sys" },
+	{ SYSFIX "/odd-names/proc", SYSFIX "/nosensors/sys" },
+};
+
+/* A sampler kept across samples reads what the one-shot host__sample() reads. */
+static void test_sampler_matches_one_shot(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(root_pairs); i++) {
+		int proc_fd = util__open_dir(root_pairs[i].proc);
+		int sys_fd = util__open_dir(root_pairs[i].sys);
+		struct host_sample a, b;
+		struct host_sampler hs;
+		char *ja, *jb;
+
+		assert_true(proc_fd >= 0 && sys_fd >= 0);
+		host_sampler__init(&hs, proc_fd, sys_fd);
+		assert_int_equal(hs.proc_fd, proc_fd);
+		assert_int_equal(hs.sys_fd, sys_fd);
+		assert_false(hs.live); /* a fixture is not this machine's /proc */
+		assert_int_equal(host_sample__take(&hs, &a), 0);
+		assert_int_equal(host__sample(proc_fd, sys_fd, &b), 0);
+		assert_false(a.live);
+		ja = report_string(&a, NULL);
+		jb = report_string(&b, NULL);
+		if (strcmp(ja, jb))
+			fail_msg("%s: sampler %s\none-shot %s", root_pairs[i].proc, ja, jb);
+		free(ja);
+		free(jb);
+		host__free(&a);
+		host__free(&b);
+		close(proc_fd);
+		close(sys_fd);
+	}
+}
+
+/* host_sample__rates() takes its interval from the samples' own clocks. */
+static void test_sample_rates_use_the_clocks(void **state)
+{
+	static const struct {
+		uint64_t t0_ns, t1_ns, want_ns;
+	} cases[] = {
+		{ 1000000000ULL, 1000000000ULL + INTERVAL_NS, INTERVAL_NS },
+		{ 5, 5 + 500000000ULL, 500000000ULL },
+		/* Same tick, or a clock that went back: still a rate, over 1 ns. */
+		{ 7, 7, 1 },
+		{ 9, 3, 1 },
+	};
+	struct host_sample t0, t1;
+
+	sample_at(SYSFIX "/t0/proc", SYSFIX "/t0/sys", &t0);
+	sample_at(SYSFIX "/t1/proc", SYSFIX "/t1/sys", &t1);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct host_rates got, want;
+		char *jg, *jw;
+
+		t0.mono_ns = cases[i].t0_ns;
+		t1.mono_ns = cases[i].t1_ns;
+		assert_int_equal(host_sample__rates(&t0, &t1, &got), 0);
+		assert_int_equal(got.interval_ns, cases[i].want_ns);
+		assert_int_equal(host__rates(&t0, &t1, cases[i].want_ns, &want), 0);
+		jg = report_string(&t1, &got);
+		jw = report_string(&t1, &want);
+		assert_string_equal(jg, jw);
+		free(jg);
+		free(jw);
+		host_rates__free(&got);
+		host_rates__free(&want);
+	}
+	host__free(&t0);
+	host__free(&t1);
+}
+
+/*
+ * The section a record embeds is the report without its "version", as a
+ * member of an object and as an element of an array.
+ */
+static void test_json_section(void **state)
+{
+	struct host_sample t0, t1;
+	struct host_rates rates;
+	struct json_writer w;
+	struct capture c;
+	json_error_t jerr;
+	json_t *doc, *rec;
+
+	sample_at(SYSFIX "/t0/proc", SYSFIX "/t0/sys", &t0);
+	sample_at(SYSFIX "/t1/proc", SYSFIX "/t1/sys", &t1);
+	for (int with_rates = 0; with_rates < 2; with_rates++) {
+		const struct host_rates *r = with_rates ? &rates : NULL;
+
+		if (with_rates)
+			assert_int_equal(host__rates(&t0, &t1, INTERVAL_NS, &rates), 0);
+		doc = report_json(with_rates ? &t0 : NULL, &t1);
+		assert_non_null(json_object_get(doc, "version"));
+		json_object_del(doc, "version");
+
+		capture__open(&c);
+		json__init(&w, c.f, false);
+		json__begin_object(&w, NULL);
+		json__u64(&w, "version", 1);
+		json__string(&w, "type", "interval");
+		host__write_json_section(&w, "host", &t1, r, "/p", "/s");
+		json__begin_array(&w, "hosts");
+		host__write_json_section(&w, NULL, &t1, r, "/p", "/s");
+		json__end_array(&w);
+		json__end_object(&w);
+		assert_int_equal(json__finish(&w), 0);
+		capture__close(&c);
+		rec = json_loads(c.buf, JSON_DECODE_INT_AS_REAL, &jerr);
+		if (!rec)
+			fail_msg("invalid JSON (%s): %s", jerr.text, c.buf);
+		assert_string_equal(json_string_value(json_object_get(rec, "type")), "interval");
+		assert_true(json_equal(json_object_get(rec, "host"), doc));
+		assert_true(json_equal(json_array_get(json_object_get(rec, "hosts"), 0), doc));
+		json_decref(rec);
+		json_decref(doc);
+		capture__free(&c);
+		if (with_rates)
+			host_rates__free(&rates);
+	}
+	host__free(&t0);
+	host__free(&t1);
+}
+
 static void test_usage(void **state)
 {
 	static const struct {
@@ -805,6 +945,9 @@ int main(void)
 		cmocka_unit_test(test_no_softirq_line),
 		cmocka_unit_test(test_pseudo_fs_types),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_sampler_matches_one_shot),
+		cmocka_unit_test(test_sample_rates_use_the_clocks),
+		cmocka_unit_test(test_json_section),
 		cmocka_unit_test(test_usage),
 	};
 

@@ -91,27 +91,21 @@ static int add_owners(int proc_fd, int pid, struct connections *c)
 {
 	size_t first = c->n_owners;
 	struct proc_stat_fields st;
+	struct proc_fd_iter it;
 	char path[64], target[64];
-	struct dirent *de;
 	bool denied = false;
-	int err = 0;
-	DIR *d;
+	int fd, err;
 
-	snprintf(path, sizeof(path), "%d/fd", pid);
-	d = util__opendir_at(proc_fd, path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
+	err = proc_fd_iter__open(&it, proc_fd, pid);
+	if (err)
+		return err;
+	/* A readdir that fails (the process exited) ends the list: what was found stands. */
+	while (proc_fd_iter__next(&it, &fd) > 0) {
 		struct conn_owner *o;
 		uint64_t inode;
-		char *end;
 		ssize_t n;
-		long fd;
 
-		fd = strtol(de->d_name, &end, 10);
-		if (de->d_name[0] == '.' || *end || fd < 0 || fd > INT32_MAX)
-			continue;
-		snprintf(path, sizeof(path), "%d/fd/%ld", pid, fd);
+		snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
 		/* "socket:[N]" fits; anything longer is not a socket. */
 		n = readlinkat(proc_fd, path, target, sizeof(target));
 		/* A guarded process may let us list its fds but not read them. */
@@ -130,9 +124,9 @@ static int add_owners(int proc_fd, int pid, struct connections *c)
 		memset(o, 0, sizeof(*o));
 		o->inode = inode;
 		o->pid = pid;
-		o->fd = (int)fd;
+		o->fd = fd;
 	}
-	closedir(d);
+	proc_fd_iter__close(&it);
 	if (err || c->n_owners == first)
 		return err ? err : (denied ? -EACCES : 0);
 	/* One stat read per process that holds a socket, for its name. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "jobtrace/json.h"
+#include "jobtrace/proc_walk.h"
 #include "jobtrace/ps.h"
 #include "jobtrace/report.h"
 #include "jobtrace/util.h"
@@ -34,54 +35,6 @@ static const char usage[] =
 	"Examples:\n"
 	"  sudo jobtrace ps --tree\n"
 	"  sudo jobtrace ps --json --pid 1234\n";
-
-/* Children lists: @order holds indexes sorted by (ppid, pid). */
-struct ps_index {
-	const struct ps_snapshot *s;
-	size_t *order;
-};
-
-static int by_ppid(const void *a, const void *b, void *snap)
-{
-	const struct ps_snapshot *s = snap;
-	const struct ps_entry *x = &s->procs[*(const size_t *)a];
-	const struct ps_entry *y = &s->procs[*(const size_t *)b];
-
-	if (x->ppid != y->ppid)
-		return (x->ppid > y->ppid) - (x->ppid < y->ppid);
-	return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
-static int index_build(struct ps_index *ix, const struct ps_snapshot *s)
-{
-	ix->s = s;
-	ix->order = malloc((s->n ? s->n : 1) * sizeof(*ix->order));
-	if (!ix->order)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->n; i++)
-		ix->order[i] = i;
-	qsort_r(ix->order, s->n, sizeof(*ix->order), by_ppid, (void *)s);
-	return 0;
-}
-
-/* The run of @order whose processes have parent @ppid. */
-static size_t children_of(const struct ps_index *ix, pid_t ppid, size_t *first)
-{
-	size_t lo = 0, hi = ix->s->n, n = 0;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (ix->s->procs[ix->order[mid]].ppid < ppid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*first = lo;
-	while (lo + n < ix->s->n && ix->s->procs[ix->order[lo + n]].ppid == ppid)
-		n++;
-	return n;
-}
 
 static double start_epoch_s(const struct ps_entry *p, const struct ps_options *o)
 {
@@ -119,33 +72,38 @@ static void write_text_entry(FILE *f, const struct ps_entry *p, int depth)
 	fputc('\n', f);
 }
 
-/* Depth-first from @pid, bounded by the snapshot's size (a pid loop cannot spin). */
-static void walk(FILE *f, struct json_writer *w, const struct ps_index *ix, size_t idx, int depth,
-		 const struct ps_options *o, size_t *budget)
+static void ps_ids(const void *recs, size_t i, int32_t *pid, int32_t *ppid)
 {
-	const struct ps_entry *p = &ix->s->procs[idx];
-	size_t first, n;
+	const struct ps_entry *p = &((const struct ps_entry *)recs)[i];
 
-	if (*budget == 0)
-		return;
-	(*budget)--;
-	if (w)
-		write_json_entry(w, p, o);
+	*pid = p->pid;
+	*ppid = p->ppid;
+}
+
+struct ps_visit {
+	FILE *f;
+	struct json_writer *w;
+	const struct ps_snapshot *s;
+	const struct ps_options *o;
+};
+
+static int ps_visit_one(size_t idx, size_t depth, void *ctx)
+{
+	const struct ps_visit *v = ctx;
+	const struct ps_entry *p = &v->s->procs[idx];
+
+	if (v->w)
+		write_json_entry(v->w, p, v->o);
 	else
-		write_text_entry(f, p, o->tree ? depth : 0);
-	n = children_of(ix, p->pid, &first);
-	for (size_t i = 0; i < n; i++) {
-		if (ix->s->procs[ix->order[first + i]].pid == p->pid)
-			continue; /* pid 0's idle task is its own parent */
-		walk(f, w, ix, ix->order[first + i], depth + 1, o, budget);
-	}
+		write_text_entry(v->f, p, v->o->tree ? (int)depth : 0);
+	return 0;
 }
 
 int ps__write(FILE *f, const struct ps_snapshot *s, const struct ps_options *o)
 {
 	struct json_writer w;
-	struct ps_index ix = {};
-	size_t budget = s->n;
+	struct ps_visit v = { f, o->json ? &w : NULL, s, o };
+	struct proc_tree tree;
 	const struct ps_entry *root = NULL;
 	int err = 0;
 
@@ -170,25 +128,16 @@ int ps__write(FILE *f, const struct ps_snapshot *s, const struct ps_options *o)
 		}
 		goto done;
 	}
-	err = index_build(&ix, s);
+	err = proc_tree__build(&tree, s->procs, s->n, ps_ids);
 	if (err)
 		return err;
-	if (root) {
-		walk(f, o->json ? &w : NULL, &ix, (size_t)(root - s->procs), 0, o, &budget);
-	} else {
-		/* Roots: processes whose parent is not in the snapshot. */
-		for (size_t i = 0; i < s->n; i++) {
-			const struct ps_entry *p = &s->procs[i];
-
-			if (p->ppid == p->pid || !snapshot__find(s, p->ppid))
-				walk(f, o->json ? &w : NULL, &ix, i, 0, o, &budget);
-		}
-	}
-	free(ix.order);
+	err = proc_tree__walk(&tree, root ? proc_tree__find(&tree, root->pid) : NULL, ps_visit_one,
+			      &v);
+	proc_tree__free(&tree);
 done:
 	if (o->json) {
 		json__end_array(&w);
-		err = json__finish(&w);
+		err = err ? err : json__finish(&w);
 	}
 	return err ? err : (ferror(f) ? -EIO : 0);
 }

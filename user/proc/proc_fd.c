@@ -155,55 +155,103 @@ static int read_entry(int proc_fd, int pid, int fd, struct proc_fd_entry *e)
 	return 0;
 }
 
-int proc_fd__list(int proc_fd, int pid, struct proc_fd_list *out)
+int proc_fd_iter__open(struct proc_fd_iter *it, int proc_fd, int pid)
 {
 	char path[32];
-	struct dirent *de;
-	DIR *d;
-	int err = 0;
 
-	memset(out, 0, sizeof(*out));
 	snprintf(path, sizeof(path), "%d/fd", pid);
-	d = util__opendir_at(proc_fd, path);
-	if (!d)
-		return errno == ENOENT ? -ESRCH : -errno;
+	it->dir = util__opendir_at(proc_fd, path);
+	return it->dir ? 0 : -errno;
+}
+
+int proc_fd_iter__next(struct proc_fd_iter *it, int *fd)
+{
+	struct dirent *de;
+
 	for (;;) {
 		char *end;
-		long fd;
+		long v;
 
 		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			err = -errno;
-			break;
-		}
+		de = readdir(it->dir);
+		if (!de)
+			return -errno;
 		if (de->d_name[0] == '.')
 			continue;
 		errno = 0;
-		fd = strtol(de->d_name, &end, 10);
-		if (errno || *end || fd < 0 || fd > INT32_MAX)
+		v = strtol(de->d_name, &end, 10);
+		if (errno || *end || v < 0 || v > INT32_MAX)
 			continue;
-		if (out->n == out->cap) {
-			err = util__grow(&out->v, &out->cap, sizeof(*out->v), 16, UTIL_NO_MAX);
-			if (err)
-				break;
-		}
-		err = read_entry(proc_fd, pid, (int)fd, &out->v[out->n]);
-		if (err == -ENOENT) {
-			/* Closed between readdir and readlink: a normal race. */
-			free(out->v[out->n].target);
-			out->vanished++;
-			err = 0;
-			continue;
-		}
-		if (err) {
-			free(out->v[out->n].target);
-			break;
-		}
-		out->unreadable += out->v[out->n].err != 0;
-		out->n++;
+		*fd = (int)v;
+		return 1;
 	}
-	closedir(d);
+}
+
+void proc_fd_iter__close(struct proc_fd_iter *it)
+{
+	if (!it || !it->dir)
+		return;
+	closedir(it->dir);
+	it->dir = NULL;
+}
+
+int proc_fd__walk(int proc_fd, int pid, proc_fd_walk_fn fn, void *ctx)
+{
+	struct proc_fd_iter it;
+	int fd, err;
+
+	err = proc_fd_iter__open(&it, proc_fd, pid);
+	if (err)
+		return err;
+	while ((err = proc_fd_iter__next(&it, &fd)) > 0) {
+		err = fn(fd, ctx);
+		if (err)
+			break;
+	}
+	proc_fd_iter__close(&it);
+	return err;
+}
+
+struct list_walk {
+	int proc_fd, pid;
+	struct proc_fd_list *out;
+};
+
+static int list_add(int fd, void *ctx)
+{
+	struct list_walk *lw = ctx;
+	struct proc_fd_list *out = lw->out;
+	int err;
+
+	if (out->n == out->cap) {
+		err = util__grow(&out->v, &out->cap, sizeof(*out->v), 16, UTIL_NO_MAX);
+		if (err)
+			return err;
+	}
+	err = read_entry(lw->proc_fd, lw->pid, fd, &out->v[out->n]);
+	if (err == -ENOENT) {
+		/* Closed between readdir and readlink: a normal race. */
+		free(out->v[out->n].target);
+		out->vanished++;
+		return 0;
+	}
+	if (err) {
+		free(out->v[out->n].target);
+		return err;
+	}
+	out->unreadable += out->v[out->n].err != 0;
+	out->n++;
+	return 0;
+}
+
+int proc_fd__list(int proc_fd, int pid, struct proc_fd_list *out)
+{
+	struct list_walk lw = { .proc_fd = proc_fd, .pid = pid, .out = out };
+	char path[32];
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = proc_fd__walk(proc_fd, pid, list_add, &lw);
 	/* fds vanishing because the whole process exited is not a list. */
 	if (!err && out->vanished) {
 		struct stat st;

@@ -1,99 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Parsers for /proc/PID/{stat,statm,status,smaps_rollup,io,cmdline,cgroup},
- * the fd count and the cwd/exe links. Formats are those of fs/proc/array.c,
- * fs/proc/task_mmu.c, fs/proc/base.c and kernel/cgroup/cgroup.c.
+ * Parsers for /proc/PID/{stat,statm,status,smaps_rollup,io,cmdline,cgroup,
+ * environ} over a buffer, and the cwd/exe link targets. Formats are those of
+ * fs/proc/array.c, fs/proc/task_mmu.c, fs/proc/base.c and
+ * kernel/cgroup/cgroup.c. Reading them from a proc root is proc_pid_read.c.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/util.h"
-
-/* Largest file we agree to read whole: a cmdline is bounded by ARG_MAX. */
-#define READ_MAX_BYTES (16u << 20)
-
-/* "PID/name"; a pid has at most 10 digits, names are short literals. */
-static void pid_path(char *path, size_t size, int pid, const char *name)
-{
-	snprintf(path, size, "%d/%s", pid, name);
-}
-
-/* Whether /proc/PID itself is still there. */
-static bool pid_exists(int proc_fd, int pid)
-{
-	char path[16];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%d", pid);
-	return fstatat(proc_fd, path, &st, 0) == 0;
-}
-
-/*
- * ENOENT on a file every process has means the pid dir went away under us;
- * the kernel answers ESRCH once the task is reaped but the dir still open.
- */
-static int gone(int err)
-{
-	return err == -ENOENT ? -ESRCH : err;
-}
-
-/*
- * For a file only some kernels provide, ENOENT while the pid dir is still
- * there means "not on this kernel", which the caller must not take for an
- * exit.
- */
-static int gone_or_unsupported(int proc_fd, int pid, int err)
-{
-	if (err != -ENOENT)
-		return err;
-	return pid_exists(proc_fd, pid) ? -EOPNOTSUPP : -ESRCH;
-}
-
-/* Reads PID/name into a buffer that grows until the whole file fits. */
-static int read_grow(int proc_fd, int pid, const char *name, char **bufp, size_t *lenp)
-{
-	char path[64];
-	size_t size = 4096;
-	char *buf = NULL;
-	ssize_t n;
-
-	pid_path(path, sizeof(path), pid, name);
-	for (;;) {
-		char *nbuf = realloc(buf, size);
-
-		if (!nbuf) {
-			free(buf);
-			return -ENOMEM;
-		}
-		buf = nbuf;
-		n = util__read_file_at(proc_fd, path, buf, size);
-		if (n != -EFBIG || size >= READ_MAX_BYTES)
-			break;
-		size *= 2;
-	}
-	if (n < 0) {
-		free(buf);
-		return (int)n;
-	}
-	*bufp = buf;
-	*lenp = (size_t)n;
-	return 0;
-}
-
-static int read_small(int proc_fd, int pid, const char *name, char *buf, size_t size)
-{
-	char path[64];
-
-	pid_path(path, sizeof(path), pid, name);
-	return (int)util__read_file_at(proc_fd, path, buf, size);
-}
 
 /* A decimal with an optional '-': the magnitude and the sign, or -EINVAL. */
 static int parse_num(const char *s, size_t n, uint64_t *mag, bool *neg)
@@ -852,189 +770,29 @@ void proc_link__set(struct proc_link *out, const char *target, size_t len)
 	out->len = len;
 }
 
-int proc_pid__read_stat(int proc_fd, int pid, struct proc_stat_fields *out)
+int proc_pid__parse_children(const char *buf, int **pids, size_t *n, size_t *cap)
 {
-	/* 52 fields of at most 20 digits and a 63-byte comm fit twice over. */
-	char buf[4096];
-	int n = read_small(proc_fd, pid, "stat", buf, sizeof(buf));
+	const char *s;
+	char *end;
+	int err = 0;
 
-	if (n < 0) {
-		memset(out, 0, sizeof(*out));
-		return gone(n);
-	}
-	return proc_pid__parse_stat(buf, (size_t)n, out);
-}
+	for (s = buf; *s && !err; s = end) {
+		long v;
 
-int proc_pid__read_statm(int proc_fd, int pid, struct proc_statm *out)
-{
-	char buf[512];
-	int n = read_small(proc_fd, pid, "statm", buf, sizeof(buf));
-
-	if (n < 0) {
-		memset(out, 0, sizeof(*out));
-		return gone(n);
-	}
-	return proc_pid__parse_statm(buf, (size_t)n, sysconf(_SC_PAGESIZE), out);
-}
-
-int proc_pid__read_status(int proc_fd, int pid, struct proc_status *out)
-{
-	/* Cpus_allowed grows with the CPU count: no fixed buffer is enough. */
-	size_t len;
-	char *buf;
-	int err = read_grow(proc_fd, pid, "status", &buf, &len);
-
-	if (err) {
-		memset(out, 0, sizeof(*out));
-		return gone(err);
-	}
-	err = proc_pid__parse_status(buf, len, out);
-	free(buf);
-	return err;
-}
-
-int proc_pid__read_smaps_rollup(int proc_fd, int pid, struct proc_smaps_rollup *out)
-{
-	char buf[8192];
-	int n = read_small(proc_fd, pid, "smaps_rollup", buf, sizeof(buf));
-
-	if (n < 0) {
-		memset(out, 0, sizeof(*out));
-		return gone_or_unsupported(proc_fd, pid, n);
-	}
-	return proc_pid__parse_smaps_rollup(buf, (size_t)n, out);
-}
-
-int proc_pid__read_io(int proc_fd, int pid, struct proc_io *out)
-{
-	char buf[1024];
-	int n = read_small(proc_fd, pid, "io", buf, sizeof(buf));
-
-	if (n < 0) {
-		memset(out, 0, sizeof(*out));
-		return gone_or_unsupported(proc_fd, pid, n);
-	}
-	return proc_pid__parse_io(buf, (size_t)n, out);
-}
-
-int proc_pid__count_fds(int proc_fd, int pid)
-{
-	char path[32];
-	struct dirent *de;
-	int n = 0, err;
-	DIR *d;
-
-	pid_path(path, sizeof(path), pid, "fd");
-	d = util__opendir_at(proc_fd, path);
-	if (!d)
-		return gone(-errno);
-	/* Counting our own pid includes @fd: the caller compares differences. */
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de)
+		while (*s == ' ' || *s == '\n')
+			s++;
+		if (!*s)
 			break;
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || end == s || v <= 0 || v > INT32_MAX) {
+			err = -EINVAL;
+			break;
+		}
+		if (*n == *cap)
+			err = util__grow(pids, cap, sizeof(**pids), 8, UTIL_NO_MAX);
+		if (!err)
+			(*pids)[(*n)++] = (int)v;
 	}
-	err = -errno;
-	closedir(d);
-	return err ? gone(err) : n;
-}
-
-static int read_link(int proc_fd, int pid, const char *name, struct proc_link *out)
-{
-	char path[32];
-	ssize_t n;
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	pid_path(path, sizeof(path), pid, name);
-	n = readlinkat(proc_fd, path, out->path, sizeof(out->path));
-	if (n < 0) {
-		err = -errno;
-		/* A live process with no mm (kernel thread, zombie) has no exe; gone otherwise. */
-		if (err == -ENOENT && pid_exists(proc_fd, pid))
-			return 0;
-		return gone(err);
-	}
-	if ((size_t)n == sizeof(out->path)) {
-		/* Possibly cut: leave no unterminated half path behind. */
-		memset(out, 0, sizeof(*out));
-		return -ENAMETOOLONG;
-	}
-	proc_link__set(out, out->path, (size_t)n);
-	return 0;
-}
-
-int proc_pid__read_cwd(int proc_fd, int pid, struct proc_link *out)
-{
-	return read_link(proc_fd, pid, "cwd", out);
-}
-
-int proc_pid__read_exe(int proc_fd, int pid, struct proc_link *out)
-{
-	return read_link(proc_fd, pid, "exe", out);
-}
-
-int proc_pid__read_cmdline(int proc_fd, int pid, struct proc_cmdline *out)
-{
-	size_t len;
-	char *buf;
-	int err = read_grow(proc_fd, pid, "cmdline", &buf, &len);
-
-	if (err) {
-		memset(out, 0, sizeof(*out));
-		return gone(err);
-	}
-	err = proc_pid__parse_cmdline(buf, len, out);
-	free(buf);
 	return err;
-}
-
-int proc_pid__read_cgroup(int proc_fd, int pid, struct proc_cgroup *out)
-{
-	size_t len;
-	char *buf;
-	int err = read_grow(proc_fd, pid, "cgroup", &buf, &len);
-
-	if (err) {
-		memset(out, 0, sizeof(*out));
-		return gone_or_unsupported(proc_fd, pid, err);
-	}
-	err = proc_pid__parse_cgroup(buf, len, out);
-	free(buf);
-	return err;
-}
-
-int proc_pid__read_environ(int proc_fd, int pid, struct proc_cmdline *out)
-{
-	size_t len;
-	char *buf;
-	int err = read_grow(proc_fd, pid, "environ", &buf, &len);
-
-	if (err) {
-		memset(out, 0, sizeof(*out));
-		/* No mm: a kernel thread, or a zombie. Either way, nothing to show. */
-		if ((err == -ESRCH || err == -ENOENT) && pid_exists(proc_fd, pid))
-			return 0;
-		return gone(err);
-	}
-	err = proc_pid__parse_environ(buf, len, out);
-	free(buf);
-	return err;
-}
-
-int proc_pid__read_task_stat(int proc_fd, int pid, int tid, struct proc_stat_fields *out)
-{
-	char path[64], buf[4096];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%d/task/%d/stat", pid, tid);
-	n = util__read_file_at(proc_fd, path, buf, sizeof(buf));
-	if (n < 0) {
-		memset(out, 0, sizeof(*out));
-		return gone((int)n);
-	}
-	return proc_pid__parse_stat(buf, (size_t)n, out);
 }

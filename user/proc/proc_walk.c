@@ -70,29 +70,171 @@ static int cmp_pid(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-static int cmp_ppid_pid(const void *a, const void *b)
+static int node_by_pid(const void *a, const void *b)
 {
-	const struct proc_walk_entry *x = *(const struct proc_walk_entry *const *)a;
-	const struct proc_walk_entry *y = *(const struct proc_walk_entry *const *)b;
+	const struct proc_tree_node *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int node_by_ppid(const void *a, const void *b)
+{
+	const struct proc_tree_node *x = a, *y = b;
 
 	if (x->ppid != y->ppid)
 		return (x->ppid > y->ppid) - (x->ppid < y->ppid);
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+int proc_tree__build(struct proc_tree *t, const void *recs, size_t n, proc_tree_ids_fn ids)
+{
+	memset(t, 0, sizeof(*t));
+	t->by_pid = calloc(n ? n : 1, sizeof(*t->by_pid));
+	t->by_ppid = calloc(n ? n : 1, sizeof(*t->by_ppid));
+	if (!t->by_pid || !t->by_ppid) {
+		proc_tree__free(t);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ids(recs, i, &t->by_pid[i].pid, &t->by_pid[i].ppid);
+		t->by_pid[i].idx = i;
+	}
+	t->n = n;
+	memcpy(t->by_ppid, t->by_pid, n * sizeof(*t->by_pid));
+	/* qsort() wants a non-NULL base even for no elements: both are allocated. */
+	qsort(t->by_pid, n, sizeof(*t->by_pid), node_by_pid);
+	qsort(t->by_ppid, n, sizeof(*t->by_ppid), node_by_ppid);
+	return 0;
+}
+
+void proc_tree__free(struct proc_tree *t)
+{
+	if (!t)
+		return;
+	free(t->by_pid);
+	free(t->by_ppid);
+	memset(t, 0, sizeof(*t));
+}
+
+const struct proc_tree_node *proc_tree__find(const struct proc_tree *t, int32_t pid)
+{
+	struct proc_tree_node key = { .pid = pid };
+
+	if (!t->n)
+		return NULL;
+	return bsearch(&key, t->by_pid, t->n, sizeof(*t->by_pid), node_by_pid);
+}
+
+const struct proc_tree_node *proc_tree__children(const struct proc_tree *t, int32_t pid,
+						 size_t *n)
+{
+	size_t lo = 0, hi = t->n, first;
+
+	/* Lower bound of ppid == @pid in the (ppid, pid) order. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->by_ppid[mid].ppid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	while (lo < t->n && t->by_ppid[lo].ppid == pid)
+		lo++;
+	*n = lo - first;
+	return *n ? &t->by_ppid[first] : NULL;
+}
+
+struct tree_item {
+	const struct proc_tree_node *node;
+	size_t depth;
+};
+
+/* Depth-first from @start with an explicit stack; *@budget visits left in all. */
+static int tree_walk_from(const struct proc_tree *t, const struct proc_tree_node *start,
+			  proc_tree_visit_fn visit, void *ctx, size_t *budget,
+			  struct tree_item **stack, size_t *cap)
+{
+	size_t top = 0;
+	int err;
+
+	if (*cap == 0) {
+		err = util__grow(stack, cap, sizeof(**stack), 64, UTIL_NO_MAX);
+		if (err)
+			return err;
+	}
+	(*stack)[top++] = (struct tree_item){ start, 0 };
+	while (top && *budget) {
+		struct tree_item it = (*stack)[--top];
+		const struct proc_tree_node *kids;
+		size_t nk;
+
+		(*budget)--;
+		err = visit(it.node->idx, it.depth, ctx);
+		if (err)
+			return err;
+		kids = proc_tree__children(t, it.node->pid, &nk);
+		/* Pushed last to first, so that the lowest pid is visited first. */
+		for (size_t k = nk; k-- > 0;) {
+			if (kids[k].idx == it.node->idx)
+				continue; /* pid 0's idle task is its own parent */
+			if (top == *cap) {
+				err = util__grow(stack, cap, sizeof(**stack), 64, UTIL_NO_MAX);
+				if (err)
+					return err;
+			}
+			(*stack)[top++] = (struct tree_item){ &kids[k], it.depth + 1 };
+		}
+	}
+	return 0;
+}
+
+int proc_tree__walk(const struct proc_tree *t, const struct proc_tree_node *root,
+		    proc_tree_visit_fn visit, void *ctx)
+{
+	struct tree_item *stack = NULL;
+	size_t cap = 0, budget = t->n;
+	int err = 0;
+
+	if (root) {
+		err = tree_walk_from(t, root, visit, ctx, &budget, &stack, &cap);
+		free(stack);
+		return err;
+	}
+	for (size_t i = 0; i < t->n && !err; i++) {
+		const struct proc_tree_node *nd = &t->by_pid[i];
+
+		if (nd->ppid == nd->pid || !proc_tree__find(t, nd->ppid))
+			err = tree_walk_from(t, nd, visit, ctx, &budget, &stack, &cap);
+	}
+	free(stack);
+	return err;
+}
+
+static void walk_ids(const void *recs, size_t i, int32_t *pid, int32_t *ppid)
+{
+	const struct proc_walk_entry *e = &((const struct proc_walk_entry *)recs)[i];
+
+	*pid = e->pid;
+	*ppid = e->ppid;
+}
+
 static int walk_index(struct proc_walk *w)
 {
+	int err;
+
+	/* readdir of /proc is in pid order, of a fixture tree in no order. */
+	if (w->n)
+		qsort(w->entries, w->n, sizeof(*w->entries), cmp_pid);
+	err = proc_tree__build(&w->tree, w->entries, w->n, walk_ids);
+	if (err)
+		return err;
 	w->by_ppid = calloc(w->n ? w->n : 1, sizeof(*w->by_ppid));
 	if (!w->by_ppid)
 		return -ENOMEM;
-	/* qsort() wants a non-NULL base even for no elements. */
-	if (w->n == 0)
-		return 0;
-	/* readdir of /proc is in pid order, of a fixture tree in no order. */
-	qsort(w->entries, w->n, sizeof(*w->entries), cmp_pid);
 	for (size_t i = 0; i < w->n; i++)
-		w->by_ppid[i] = &w->entries[i];
-	qsort(w->by_ppid, w->n, sizeof(*w->by_ppid), cmp_ppid_pid);
+		w->by_ppid[i] = &w->entries[w->tree.by_ppid[i].idx];
 	return 0;
 }
 
@@ -157,6 +299,7 @@ void proc_walk__free(struct proc_walk *w)
 {
 	if (!w)
 		return;
+	proc_tree__free(&w->tree);
 	free(w->by_ppid);
 	free(w->entries);
 	free(w);
@@ -174,22 +317,11 @@ const struct proc_walk_entry *proc_walk__find(const struct proc_walk *w, int pid
 const struct proc_walk_entry *const *proc_walk__children(const struct proc_walk *w, int pid,
 							  size_t *n)
 {
-	size_t lo = 0, hi = w->n, first;
+	const struct proc_tree_node *kids = proc_tree__children(&w->tree, pid, n);
 
-	/* Lower bound of ppid == @pid in the (ppid, pid) order. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (w->by_ppid[mid]->ppid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	first = lo;
-	while (lo < w->n && w->by_ppid[lo]->ppid == pid)
-		lo++;
-	*n = lo - first;
-	return *n ? (const struct proc_walk_entry *const *)&w->by_ppid[first] : NULL;
+	/* w->by_ppid is parallel to the tree's (ppid, pid) order. */
+	return kids ? (const struct proc_walk_entry *const *)&w->by_ppid[kids - w->tree.by_ppid]
+		    : NULL;
 }
 
 void proc_walk__count_states(const struct proc_walk *w, struct proc_state_counts *out)
@@ -233,44 +365,26 @@ void proc_walk__count_states(const struct proc_walk *w, struct proc_state_counts
 	}
 }
 
-struct tree_item {
-	const struct proc_walk_entry *e;
-	size_t depth;
+struct print_ctx {
+	const struct proc_walk *w;
+	FILE *f;
 };
+
+static int print_one(size_t idx, size_t depth, void *ctx)
+{
+	const struct print_ctx *pc = ctx;
+	const struct proc_walk_entry *e = &pc->w->entries[idx];
+	FILE *f = pc->f;
+
+	fprintf(f, "%*s%d ", (int)(2 * depth), "", e->pid);
+	text__escape(f, e->comm, e->comm_len);
+	fputc('\n', f);
+	return 0;
+}
 
 int proc_walk__print_tree(const struct proc_walk *w, FILE *f)
 {
-	struct tree_item *stack;
-	size_t top = 0;
+	struct print_ctx pc = { w, f };
 
-	/*
-	 * Depth-first with an explicit stack: a chain of thousands of
-	 * processes must not overflow ours. Each entry has one parent, so it
-	 * is pushed at most once and n slots suffice.
-	 */
-	stack = calloc(w->n ? w->n : 1, sizeof(*stack));
-	if (!stack)
-		return -ENOMEM;
-	for (size_t i = w->n; i-- > 0;) {
-		const struct proc_walk_entry *e = &w->entries[i];
-
-		if (e->ppid == e->pid || !proc_walk__find(w, e->ppid))
-			stack[top++] = (struct tree_item){ e, 0 };
-	}
-	while (top) {
-		struct tree_item it = stack[--top];
-		const struct proc_walk_entry *const *kids;
-		size_t nk;
-
-		fprintf(f, "%*s%d ", (int)(2 * it.depth), "", it.e->pid);
-		text__escape(f, it.e->comm, it.e->comm_len);
-		fputc('\n', f);
-		kids = proc_walk__children(w, it.e->pid, &nk);
-		for (size_t k = nk; k-- > 0;) {
-			if (kids[k] != it.e)
-				stack[top++] = (struct tree_item){ kids[k], it.depth + 1 };
-		}
-	}
-	free(stack);
-	return 0;
+	return proc_tree__walk(&w->tree, NULL, print_one, &pc);
 }
