@@ -9,6 +9,7 @@
  * The demo, the kernel tests and the benchmark all run it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -38,9 +39,14 @@ struct churn {
 	long delay_ms; /* sleep before starting */
 	bool subreaper;
 	bool hostile;
+	bool varied; /* plain child i exits i % 7, every 13th dies of SIGUSR1 */
 	const char *exec_path;
 	const char *truth;
+	const char *log; /* each plain child appends "pid index code signal mono_ns" */
 };
+
+static int log_fd = -1;
+static long child_index;
 
 static unsigned long long thread_cpu_ns(void)
 {
@@ -58,6 +64,14 @@ static void burn_us(long us)
 	while (thread_cpu_ns() < end)
 		for (int i = 0; i < 1000; i++)
 			x += (unsigned long)i;
+}
+
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
 static void *thread_main(void *arg)
@@ -133,6 +147,26 @@ static void __attribute__((noreturn)) child_main(const struct churn *c, enum kin
 	case PLAIN:
 	default:
 		burn_us(c->burn_us);
+		if (c->varied || log_fd >= 0) {
+			bool sig = c->varied && child_index % 13 == 12;
+			int code = c->varied ? (int)(child_index % 7) : 0;
+
+			if (log_fd >= 0) {
+				char line[96];
+				int n = snprintf(line, sizeof(line), "%d %ld %d %d %llu\n", getpid(),
+						 child_index, sig ? -1 : code, sig ? SIGUSR1 : 0,
+						 mono_ns());
+
+				/* O_APPEND and one short write: lines never interleave. */
+				if (write(log_fd, line, (size_t)n) != n)
+					_exit(99);
+			}
+			if (sig) {
+				signal(SIGUSR1, SIG_DFL);
+				raise(SIGUSR1);
+			}
+			_exit(code);
+		}
 		_exit(0);
 	}
 }
@@ -162,21 +196,31 @@ static int spawn(const struct churn *c, enum kind k)
 	if (pid == 0)
 		child_main(c, k);
 	in_flight++;
+	child_index++;
 	return 0;
 }
 
-static unsigned long long mono_ns(void)
+static long long tv_ns(const struct timeval *tv)
 {
-	struct timespec ts;
+	return (long long)tv->tv_sec * 1000000000LL + (long long)tv->tv_usec * 1000LL;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+/* Plain children that --varied makes fail: a signal every 13th, else i % 7 != 0. */
+static void varied_counts(const struct churn *c, long *err, long *sig)
+{
+	*err = *sig = 0;
+	for (long i = 0; c->varied && i < c->children; i++) {
+		if (i % 13 == 12)
+			(*sig)++;
+		else if (i % 7 != 0)
+			(*err)++;
+	}
 }
 
 static int write_truth(const struct churn *c, long spawned_ok, unsigned long long wall_ns)
 {
 	struct rusage self, kids;
-	long processes, ok;
+	long processes, ok, v_err, v_sig;
 	FILE *f;
 
 	getrusage(RUSAGE_SELF, &self);
@@ -188,18 +232,19 @@ static int write_truth(const struct churn *c, long spawned_ok, unsigned long lon
 	}
 	/* The root, each child, and each orphan's grandchild. */
 	processes = 1 + spawned_ok + c->orphans;
-	ok = processes - c->fails - c->kills;
+	varied_counts(c, &v_err, &v_sig);
+	ok = processes - c->fails - c->kills - v_err - v_sig;
 	fprintf(f,
 		"{\"processes\":%ld,\"exit_ok\":%ld,\"exit_error\":%ld,\"exit_signal\":%ld,"
 		"\"threads\":%ld,\"execs\":%ld,\"orphans\":%ld,\"subreaper\":%s,"
-		"\"cpu_ns\":%lld,\"children_maxrss_kib\":%ld,\"wall_ns\":%llu}\n",
-		processes, ok, c->fails, c->kills, c->threads, c->execs, c->orphans,
+		"\"cpu_ns\":%lld,\"user_ns\":%lld,\"system_ns\":%lld,"
+		"\"children_maxrss_kib\":%ld,\"wall_ns\":%llu}\n",
+		processes, ok, c->fails + v_err, c->kills + v_sig, c->threads, c->execs, c->orphans,
 		c->subreaper ? "true" : "false",
-		(long long)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
-			    kids.ru_stime.tv_sec) * 1000000000LL +
-			(long long)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
-				    kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) * 1000LL,
-		kids.ru_maxrss, wall_ns);
+		tv_ns(&self.ru_utime) + tv_ns(&kids.ru_utime) + tv_ns(&self.ru_stime) +
+			tv_ns(&kids.ru_stime),
+		tv_ns(&self.ru_utime) + tv_ns(&kids.ru_utime),
+		tv_ns(&self.ru_stime) + tv_ns(&kids.ru_stime), kids.ru_maxrss, wall_ns);
 	return fclose(f);
 }
 
@@ -238,7 +283,8 @@ static void usage(void)
 	fputs("Usage: churn [--children N] [--orphans N] [--exec N] [--fail N] [--kill N]\n"
 	      "             [--threads N] [--rss-mib N] [--hostile] [--burn-us N]\n"
 	      "             [--orphan-ms N] [--thread-burn-ms N] [--concurrency N]\n"
-	      "             [--exec-path PATH] [--subreaper] [--truth FILE] [--hold N]\n             [--delay-ms N]\n",
+	      "             [--exec-path PATH] [--subreaper] [--truth FILE] [--hold N]\n"
+	      "             [--delay-ms N] [--varied] [--log FILE]\n",
 	      stderr);
 	exit(2);
 }
@@ -263,6 +309,8 @@ int main(int argc, char **argv)
 		{ "truth", required_argument, NULL, 'w' },
 		{ "hold", required_argument, NULL, 'h' },
 		{ "delay-ms", required_argument, NULL, 'd' },
+		{ "varied", no_argument, NULL, 'V' },
+		{ "log", required_argument, NULL, 'L' },
 		{},
 	};
 	struct churn c = {
@@ -294,11 +342,20 @@ int main(int argc, char **argv)
 		case 'w': c.truth = optarg; break;
 		case 'h': c.hold = atol(optarg); break;
 		case 'd': c.delay_ms = atol(optarg); break;
+		case 'V': c.varied = true; break;
+		case 'L': c.log = optarg; break;
 		default: usage();
 		}
 	}
 	if (c.hold > 0)
 		return hold_children(c.hold);
+	if (c.log) {
+		log_fd = open(c.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (log_fd < 0) {
+			perror("churn: log");
+			return 1;
+		}
+	}
 	if (c.delay_ms > 0) {
 		struct timespec ts = { c.delay_ms / 1000, (c.delay_ms % 1000) * 1000000 };
 

@@ -363,6 +363,7 @@ int watch__main(int argc, char **argv)
 	struct cgroup_hier host_h, watch_h = { .ssid = -1 };
 	struct collector_stats st;
 	struct collector *c = NULL;
+	char host_name[64] = "";
 	int ret, err, proc_fd = -1;
 	__u64 next_id = 1;
 
@@ -395,8 +396,10 @@ int watch__main(int argc, char **argv)
 		err = choose_grouping(&cfg, &host_h, &copts.source);
 		if (err)
 			return EXIT_USAGE;
-		if (copts.source.group == JT_GROUP_CGROUP)
+		if (copts.source.group == JT_GROUP_CGROUP) {
 			copts.hier = &host_h;
+			cgroupfs__name(&host_h, host_name, sizeof(host_name));
+		}
 	}
 	copts.interval_s = cfg.interval_s;
 	copts.duration_s = cfg.duration_s;
@@ -429,6 +432,11 @@ int watch__main(int argc, char **argv)
 			strerror(-err));
 		goto out;
 	}
+	/* One line that says the attach is done: scripts and tests wait for it. */
+	fprintf(stderr, "jobtrace: attached: watching %s%s; Ctrl-C to stop and report\n",
+		cfg.all ? "every process of the host, grouped by " :
+			  cfg.npids + cfg.ncgroups == 1 ? "1 job" : "the jobs",
+		cfg.all ? (copts.source.group == JT_GROUP_TREE ? "tree" : host_name) : "");
 	err = collector__run(c);
 	if (err) {
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));
