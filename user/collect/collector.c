@@ -67,6 +67,7 @@ struct collector {
 	__u64 last_sample_ns;
 	__u64 boot_to_epoch_ns; /* realtime - boottime, at the start */
 	bool stopping;
+	__u64 tick_ns; /* the loop's timer */
 	sigset_t old_mask; /* before the loop's signals were blocked, for run's child */
 	int signals; /* SIGINT/SIGTERM/SIGHUP/SIGQUIT seen */
 
@@ -812,6 +813,7 @@ static int loop_setup(struct collector *c)
 
 	if (c->opts.interval_s > 0 && (__u64)(c->opts.interval_s * 1e9) < tick)
 		tick = (__u64)(c->opts.interval_s * 1e9);
+	c->tick_ns = tick;
 	its.it_interval.tv_sec = (time_t)(tick / 1000000000ULL);
 	its.it_interval.tv_nsec = (long)(tick % 1000000000ULL);
 	its.it_value = its.it_interval;
@@ -899,7 +901,8 @@ int collector__run(struct collector *c)
 		now = util__now_ns();
 		if (deadline && now >= deadline)
 			break;
-		if (interval_ns && now >= next_interval) {
+		/* The timer ticks on the interval: half a tick early is its tick. */
+		if (interval_ns && now + c->tick_ns / 2 >= next_interval) {
 			sample_jobs(c);
 			for (size_t i = 0; i < c->njobs; i++) {
 				if (!c->jobs[i]->ended)

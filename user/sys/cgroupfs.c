@@ -232,7 +232,8 @@ static int walk_find(int dirfd, __u64 cgid, char *buf, size_t size, size_t len, 
 		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0)
 			err = walk_find(fd, cgid, buf, size, strlen(buf), depth + 1);
-		buf[len] = '\0';
+		if (err)
+			buf[len] = '\0';
 	}
 	closedir(d);
 	return err;
