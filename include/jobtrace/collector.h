@@ -20,6 +20,8 @@
 struct collector;
 struct sink;
 struct cgroup_hier;
+struct host_sample;
+struct host_rates;
 
 /*
  * The event source, as quark's queue ops: the collector calls these and
@@ -106,6 +108,8 @@ struct host_record {
 	double forks_per_s, ctxt_per_s;
 	__u64 procs_running, procs_blocked;
 	__u64 events_lost; /* since the start, all jobs */
+	const struct host_sample *sample; /* all `jobtrace system` reads */
+	const struct host_rates *rates; /* its rates over the interval; NULL if unknown */
 };
 
 /* One process that ended, with what the collector knows of it. */

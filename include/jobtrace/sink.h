@@ -37,6 +37,7 @@ struct sink {
 	bool with_interval;
 	bool with_host;
 	bool with_job;
+	bool compact; /* text: a line per job, not a report (host mode) */
 	int err; /* first write error, negative errno: later writes are skipped */
 };
 

@@ -268,6 +268,7 @@ static int add_sinks(struct collector *c, const struct watch_config *cfg)
 			sink_text__new(out, cfg->top);
 	if (s) {
 		s->own_f = own;
+		s->compact = cfg->all;
 		s->path = cfg->output && strcmp(cfg->output, "-") ? cfg->output : "standard output";
 	} else if (own) {
 		fclose(out);

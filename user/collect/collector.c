@@ -26,8 +26,7 @@
 
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/collector.h"
-#include "jobtrace/loadavg.h"
-#include "jobtrace/meminfo.h"
+#include "jobtrace/host.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/proc_stat.h"
 #include "jobtrace/sink.h"
@@ -76,10 +75,11 @@ struct collector {
 	pid_t root_pid;
 	bool children_left;
 
-	/* host records: the previous /proc/stat */
-	struct proc_stat prev_stat;
-	bool have_prev_stat;
-	__u64 prev_stat_ns;
+	/* host records: two samples, the current one and the base of its rates */
+	struct host_sampler hs;
+	struct host_sample hsamp[2];
+	int hcur, sys_fd;
+	bool have_prev_host;
 
 	__u64 records_malformed;
 	struct collector_stats stats;
@@ -120,6 +120,8 @@ struct collector *collector__new(const struct collector_opts *opts)
 	c->ops = opts->ops ? opts->ops : &source_bpf_ops;
 	c->epfd = c->timerfd = c->sigfd = -1;
 	c->proc_fd = util__open_dir("/proc");
+	c->sys_fd = util__open_dir("/sys");
+	host_sampler__init(&c->hs, c->proc_fd, c->sys_fd);
 	c->start_ns = util__now_ns();
 	c->boot_to_epoch_ns = util__realtime_ns() - util__boottime_ns();
 	/* Arguments name the failed processes in every report, not only in --events. */
@@ -176,7 +178,10 @@ void collector__free(struct collector *c)
 		}
 	}
 	free(c->args);
-	proc_stat__free(&c->prev_stat);
+	host__free(&c->hsamp[0]);
+	host__free(&c->hsamp[1]);
+	if (c->sys_fd >= 0)
+		close(c->sys_fd);
 	if (c->epfd >= 0)
 		close(c->epfd);
 	if (c->timerfd >= 0)
@@ -569,59 +574,66 @@ static void emit_interval(struct collector *c, struct cjob *j, __u64 t1)
 	j->reported_ns = t1;
 }
 
+/*
+ * The host each interval: the same sampler `jobtrace system` uses, so the
+ * record carries its rates (network, disks) besides the summary here.
+ */
 static void sample_host(struct collector *c, __u64 now)
 {
-	struct host_record r = { .t0_ns = c->prev_stat_ns, .t1_ns = now, .cpu_busy_pct = -1 };
-	struct proc_stat st = {};
-	struct meminfo mi;
-	struct loadavg la;
+	struct host_sample *prev = &c->hsamp[c->hcur ^ 1], *cur = &c->hsamp[c->hcur];
+	struct host_record r = { .t1_ns = now, .cpu_busy_pct = -1 };
+	struct host_rates rates = {};
 	struct jt_counters k;
 
 	if (c->proc_fd < 0)
 		return;
-	if (!proc_stat__read(c->proc_fd, &st)) {
-		r.ncpus = (unsigned int)st.nr_cpus;
-		r.procs_running = st.procs_running;
-		r.procs_blocked = st.procs_blocked;
-		if (c->have_prev_stat && now > c->prev_stat_ns) {
-			struct cpu_percent pct;
-			double dt = (double)(now - c->prev_stat_ns) / 1e9;
+	host__free(cur);
+	if (host_sample__take(&c->hs, cur))
+		return;
+	cur->mono_ns = now;
+	if (!c->have_prev_host) {
+		/* The first sample only sets the base of the rates. */
+		c->have_prev_host = true;
+		c->hcur ^= 1;
+		return;
+	}
+	r.t0_ns = prev->mono_ns;
+	r.sample = cur;
+	if (!host_sample__rates(prev, cur, &rates))
+		r.rates = &rates;
+	r.ncpus = (unsigned int)cur->stat.nr_cpus;
+	r.procs_running = cur->stat.procs_running;
+	r.procs_blocked = cur->stat.procs_blocked;
+	if (now > prev->mono_ns) {
+		double dt = (double)(now - prev->mono_ns) / 1e9;
+		struct cpu_percent pct;
 
-			proc_stat__cpu_percent(&c->prev_stat.total, &st.total, &pct);
-			r.cpu_busy_pct = 100.0 - pct.idle - pct.iowait;
-			r.cpu_user_pct = pct.user + pct.nice;
-			r.cpu_system_pct = pct.system + pct.irq + pct.softirq;
-			r.cpu_iowait_pct = pct.iowait;
-			r.forks_per_s = (double)(st.processes - c->prev_stat.processes) / dt;
-			r.ctxt_per_s = (double)(st.ctxt - c->prev_stat.ctxt) / dt;
-		}
-		proc_stat__free(&c->prev_stat);
-		c->prev_stat = st;
-		c->have_prev_stat = true;
-		c->prev_stat_ns = now;
+		proc_stat__cpu_percent(&prev->stat.total, &cur->stat.total, &pct);
+		r.cpu_busy_pct = pct.busy;
+		r.cpu_user_pct = pct.user + pct.nice;
+		r.cpu_system_pct = pct.system + pct.irq + pct.softirq;
+		r.cpu_iowait_pct = pct.iowait;
+		r.forks_per_s = (double)(cur->stat.processes - prev->stat.processes) / dt;
+		r.ctxt_per_s = (double)(cur->stat.ctxt - prev->stat.ctxt) / dt;
 	}
-	if (!meminfo__read(c->proc_fd, &mi)) {
-		r.mem_total_bytes = mi.total_bytes;
-		r.mem_available_bytes = mi.available_bytes;
-		r.mem_used_bytes = mi.used_bytes;
-		r.swap_total_bytes = mi.swap_total_bytes;
-		r.swap_used_bytes = mi.swap_used_bytes;
-	}
-	if (!loadavg__read(c->proc_fd, &la)) {
-		r.load1 = la.load1;
-		r.load5 = la.load5;
-		r.load15 = la.load15;
-	}
+	r.mem_total_bytes = cur->mem.total_bytes;
+	r.mem_available_bytes = cur->mem.available_bytes;
+	r.mem_used_bytes = cur->mem.used_bytes;
+	r.swap_total_bytes = cur->mem.swap_total_bytes;
+	r.swap_used_bytes = cur->mem.swap_used_bytes;
+	r.load1 = cur->load.load1;
+	r.load5 = cur->load.load5;
+	r.load15 = cur->load.load15;
 	if (!c->ops->counters(c, &k))
 		r.events_lost = k.events_lost;
-	if (!r.t0_ns)
-		return; /* the first read only sets the base of the rates */
 	for (size_t i = 0; i < c->nsinks; i++) {
 		struct sink *s = c->sinks[i];
 
 		if (s->ops->host && !s->err)
 			s->ops->host(s, &r);
 	}
+	host_rates__free(&rates);
+	c->hcur ^= 1;
 }
 
 /* ---- ends of jobs ---- */

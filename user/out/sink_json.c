@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "jobtrace/json.h"
+#include "jobtrace/system.h"
 #include "jobtrace/report.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
@@ -195,6 +196,9 @@ static int jsonl_host(struct sink *s, const struct host_record *r)
 	json__begin_object(&w, "events");
 	json__u64(&w, "lost", r->events_lost);
 	json__end_object(&w);
+	/* The rest, network and disk rates included, as `jobtrace system --json` has it. */
+	if (r->sample)
+		host__write_json_section(&w, "system", r->sample, r->rates, "/proc", "/sys");
 	return end_record(&w, s);
 }
 

@@ -47,9 +47,27 @@ static int text_host(struct sink *s, const struct host_record *r)
 	return sink__check(s);
 }
 
+/* Host mode has thousands of jobs: a line each. */
+static void text_job_line(FILE *f, const struct cjob *j)
+{
+	const struct jt_job_stats *st = &j->job.stats;
+	char b1[32];
+
+	fputs("jobtrace: ", f);
+	text__escape(f, j->key, strlen(j->key));
+	fprintf(f, ": %s, %" PRIu64 " started, %" PRIu64 " exited (%" PRIu64 " failed), %.3f s CPU, "
+		   "%s peak RSS, %" PRIu64 " lost\n",
+		j->live.processes ? "running" : "ended", (uint64_t)st->procs_started,
+		(uint64_t)st->procs_exited, (uint64_t)(st->exit_error + st->exit_signal),
+		(double)st->cpu_ns / 1e9, report__bytes(b1, sizeof(b1), st->peak_rss_bytes),
+		(uint64_t)st->events_lost);
+}
+
 static int text_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
 {
-	if (report__write_text(s->f, &j->job, s->top) && !s->err)
+	if (s->compact)
+		text_job_line(s->f, j);
+	else if (report__write_text(s->f, &j->job, s->top) && !s->err)
 		s->err = -EIO;
 	return sink__check(s);
 }
