@@ -82,6 +82,7 @@ struct cjob {
 	__u64 idle_samples; /* samples in a row that saw no task and alive <= 0 */
 	struct cjob_cum reported; /* at the last interval record */
 	__u64 reported_ns;
+	struct cjob *next_in_bucket; /* the collector's index of open jobs */
 	bool over; /* found over in this turn of the loop */
 	bool ended;
 };

@@ -55,8 +55,10 @@ struct collector {
 	struct sink *sinks[MAX_SINKS];
 	size_t nsinks;
 
-	struct cjob **jobs; /* every job, ended ones too, until free */
+	struct cjob **jobs; /* open jobs, and the fronts' own jobs after they end */
 	size_t njobs, jobs_cap;
+	struct cjob **index; /* open jobs by id, chained */
+	size_t index_buckets, nindexed;
 
 	struct args_entry **args; /* chained hash on (pid, start) */
 	size_t args_buckets, nargs;
@@ -169,6 +171,7 @@ void collector__free(struct collector *c)
 	for (size_t i = 0; i < c->njobs; i++)
 		cjob_free(c->jobs[i]);
 	free(c->jobs);
+	free(c->index);
 	for (size_t i = 0; i < c->args_buckets; i++) {
 		struct args_entry *a = c->args[i], *next;
 
@@ -213,12 +216,65 @@ void collector__stop(struct collector *c)
 
 /* ---- the job table ---- */
 
+static size_t job_bucket(__u64 id, size_t buckets)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 20) & (buckets - 1);
+}
+
+/* Open jobs by id: host mode has thousands, and every exit record looks its job up. */
+static int index_add(struct collector *c, struct cjob *j)
+{
+	if (c->nindexed >= c->index_buckets) {
+		size_t n = c->index_buckets ? c->index_buckets * 2 : 64;
+		struct cjob **t = calloc(n, sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		for (size_t i = 0; i < c->index_buckets; i++) {
+			struct cjob *x = c->index[i], *next;
+
+			for (; x; x = next) {
+				size_t b = job_bucket(x->id, n);
+
+				next = x->next_in_bucket;
+				x->next_in_bucket = t[b];
+				t[b] = x;
+			}
+		}
+		free(c->index);
+		c->index = t;
+		c->index_buckets = n;
+	}
+	j->next_in_bucket = c->index[job_bucket(j->id, c->index_buckets)];
+	c->index[job_bucket(j->id, c->index_buckets)] = j;
+	c->nindexed++;
+	return 0;
+}
+
+static void index_remove(struct collector *c, struct cjob *j)
+{
+	struct cjob **p;
+
+	if (!c->index_buckets)
+		return;
+	for (p = &c->index[job_bucket(j->id, c->index_buckets)]; *p; p = &(*p)->next_in_bucket) {
+		if (*p == j) {
+			*p = j->next_in_bucket;
+			c->nindexed--;
+			return;
+		}
+	}
+}
+
 struct cjob *collector__find_job(struct collector *c, __u64 id)
 {
-	/* Jobs are few in run and watch; host mode's thousands are scanned per record. */
-	for (size_t i = c->njobs; i-- > 0;) {
-		if (c->jobs[i]->id == id && !c->jobs[i]->ended)
-			return c->jobs[i];
+	struct cjob *j;
+
+	if (!c->index_buckets)
+		return NULL;
+	for (j = c->index[job_bucket(id, c->index_buckets)]; j; j = j->next_in_bucket) {
+		if (j->id == id)
+			return j;
 	}
 	return NULL;
 }
@@ -242,6 +298,10 @@ struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 	j->job.start_ns = util__now_ns();
 	j->live.cpu_rate_pct = -1;
 	j->reported_ns = j->job.start_ns;
+	if (index_add(c, j)) {
+		cjob_free(j);
+		return NULL;
+	}
 	c->jobs[c->njobs++] = j;
 	return j;
 }
@@ -726,9 +786,26 @@ static void job_end(struct collector *c, struct cjob *j)
 	}
 	j->ended = true;
 	c->stats.jobs_ended++;
+	index_remove(c, j);
 	/* Its entries go: a later process of the same cgroup or tree starts a new job. */
 	if (JT_JOB_KIND(j->id) != JT_JOB_USER)
 		c->ops->remove_job(c, j->id);
+}
+
+/* Host mode's ended jobs are reported and gone; the fronts' own jobs stay for their status. */
+static void drop_ended(struct collector *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->njobs; i++) {
+		struct cjob *j = c->jobs[i];
+
+		if (j->ended && JT_JOB_KIND(j->id) != JT_JOB_USER)
+			cjob_free(j);
+		else
+			c->jobs[n++] = j;
+	}
+	c->njobs = n;
 }
 
 /* Reports the jobs that are over; true when the collector should stop. */
@@ -759,6 +836,8 @@ static bool end_jobs(struct collector *c, bool all)
 		else
 			any_left = true;
 	}
+	if (any_over)
+		drop_ended(c);
 	if (c->root_job)
 		return c->root_job->ended;
 	return c->opts.stop_when_jobs_end && !any_left;
