@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "jobtrace/job.h"
+#include "jobtrace/job_live.h"
 #include "jobtrace/lineage.h"
 
 struct collector;
@@ -75,6 +76,7 @@ struct cjob {
 	enum cjob_end end_rule;
 	struct job job; /* the report: kernel totals, commands, failures */
 	struct job_live live; /* live members at the last sample */
+	struct job_live prev_live; /* at the sample before: the base of the CPU rate */
 	struct workdir_usage workdir; /* job.workdir_path, measured when the job ends */
 	struct cjob_cum cum; /* at the last sample (monotone) */
 	__u64 live_cpu_ns, live_system_ns, live_read_bytes, live_write_bytes;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The live members of a job, sampled from /proc: what ApMon reported for a
- * job (run time, CPU now, memory, open files, the work directory), done
- * right: CPU as a rate over an interval, not a lifetime average; memory as
- * PSS, which counts a shared page once, where summed RSS counts it per
- * process.
+ * The live members of a job, as the collector samples them (the live
+ * iterator, and smaps_rollup for PSS): what ApMon reported for a job (run
+ * time, CPU now, memory, open files, the work directory), done right: CPU
+ * as a rate over an interval, not a lifetime average; memory as PSS, which
+ * counts a shared page once, where summed RSS counts it per process.
  */
 #ifndef JOBTRACE_JOB_LIVE_H
 #define JOBTRACE_JOB_LIVE_H
@@ -19,7 +19,7 @@ struct job_live {
 	__u64 sampled_ns; /* CLOCK_MONOTONIC */
 	__u64 processes; /* live members read */
 	__u64 vanished; /* members that exited while being read */
-	__u64 cpu_ns; /* live members' CPU so far (utime + stime, clock ticks) */
+	__u64 cpu_ns; /* live members' CPU since they joined (exact, from the iterator) */
 	__u64 exited_cpu_ns; /* the kernel's exact CPU of exited threads */
 	__u64 rss_bytes; /* summed: shared pages count once per process */
 	__u64 vm_bytes;
@@ -40,14 +40,6 @@ struct workdir_usage {
 	bool fs_ok;
 };
 
-/*
- * Reads the live members of @job_id (from the kernel's procs map, each
- * checked against its start time so a reused pid is never taken for a
- * member). With @prev, cpu_rate_pct is the CPU spent since @prev, exited
- * and live, over the time between them.
- */
-int job_live__sample(struct lineage *lt, __u64 job_id, int proc_fd, bool pss,
-		     const struct job_live *prev, struct job_live *out);
 /* @cur's CPU rate since @prev, in % of one CPU; -1 when it cannot be told. */
 double job_live__cpu_rate(const struct job_live *prev, const struct job_live *cur);
 

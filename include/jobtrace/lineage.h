@@ -382,12 +382,6 @@ int lineage__counters(struct lineage *lt, struct jt_counters *out);
 int lineage__ring_fd(const struct lineage *lt);
 int lineage__consume(struct lineage *lt);
 
-/* Calls @fn for each live process of job @job_id in the procs map. */
-int lineage__for_each_proc(struct lineage *lt, __u64 job_id,
-			   int (*fn)(void *ctx, const struct jt_proc_key *key,
-				     const struct jt_proc *proc),
-			   void *ctx);
-int lineage__forget_proc(struct lineage *lt, const struct jt_proc_key *key);
 
 static inline void jt_acct__add(struct jt_acct *dst, const struct jt_acct *src)
 {

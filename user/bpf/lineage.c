@@ -14,6 +14,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "jobtrace/bpf_log.h"
 #include "jobtrace/lineage.h"
 #include "jobtrace/util.h"
 #include "lineage.skel.h"
@@ -42,16 +43,6 @@ struct lineage {
 	char *iter_buf; /* what the last iterator read returned */
 	size_t iter_cap;
 };
-
-static bool verbose_libbpf;
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	/* libbpf's debug level is its own tracing; the verifier log is a warning. */
-	if (!verbose_libbpf || level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
 
 __u32 lineage__pid_max(__u32 fallback)
 {
@@ -172,8 +163,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	struct btf *vmlinux;
 	int err;
 
-	verbose_libbpf = opts->verbose;
-	libbpf_set_print(libbpf_print);
+	bpf_log__init(opts->verbose);
 
 	err = check_privileges();
 	if (err) {
@@ -557,34 +547,4 @@ int lineage__consume(struct lineage *lt)
 	int n = ring_buffer__consume(lt->ring);
 
 	return n < 0 ? n : 0;
-}
-
-int lineage__for_each_proc(struct lineage *lt, __u64 job_id,
-			   int (*fn)(void *ctx, const struct jt_proc_key *key,
-				     const struct jt_proc *proc),
-			   void *ctx)
-{
-	int fd = bpf_map__fd(lt->skel->maps.procs);
-	struct jt_proc_key key, next;
-	struct jt_proc proc;
-	void *prev = NULL;
-	int err;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &proc))
-			continue; /* deleted since: it exited */
-		if (proc.job_id != job_id)
-			continue;
-		err = fn(ctx, &key, &proc);
-		if (err)
-			return err;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
-int lineage__forget_proc(struct lineage *lt, const struct jt_proc_key *key)
-{
-	return bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.procs), key) ? -errno : 0;
 }

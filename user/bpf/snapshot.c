@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "jobtrace/proc_walk.h"
+#include "jobtrace/bpf_log.h"
 #include "jobtrace/snapshot.h"
 #include "jobtrace/util.h"
 #include "snapshot.skel.h"
@@ -235,6 +236,7 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin)
 
 	if (!it)
 		return NULL;
+	bpf_log__init(verbose);
 	it->link_fd = -1;
 	pin_path(path, sizeof(path));
 	if (use_pin) {

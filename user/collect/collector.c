@@ -540,6 +540,7 @@ static int sample_jobs(struct collector *c)
 			continue;
 		c->ops->job_stats(c, j->id, &j->job.stats);
 		j->live_tasks = j->live_cpu_ns = j->live_system_ns = 0;
+		j->prev_live = j->live;
 		memset(&j->live, 0, sizeof(j->live));
 		j->live.pss = c->opts.pss;
 	}
@@ -564,7 +565,6 @@ static int sample_jobs(struct collector *c)
 			.moved_out = s->moved_out,
 		};
 		struct cjob_cum *p = &j->cum;
-		__u64 prev_cpu = p->cpu_ns;
 
 		if (j->ended)
 			continue;
@@ -577,13 +577,9 @@ static int sample_jobs(struct collector *c)
 			m.system_ns = m.cpu_ns - p->user_ns;
 		m.user_ns = m.cpu_ns - m.system_ns;
 		j->live.sampled_ns = now;
-		j->live.cpu_ns = j->live_cpu_ns;
+		j->live.cpu_ns = m.cpu_ns - s->cpu_ns;
 		j->live.exited_cpu_ns = s->cpu_ns;
-		if (c->last_sample_ns && now > c->last_sample_ns)
-			j->live.cpu_rate_pct = 100.0 * (double)(m.cpu_ns - prev_cpu) /
-					       (double)(now - c->last_sample_ns);
-		else
-			j->live.cpu_rate_pct = -1;
+		j->live.cpu_rate_pct = job_live__cpu_rate(&j->prev_live, &j->live);
 		*p = m;
 	}
 	c->last_sample_ns = now;
