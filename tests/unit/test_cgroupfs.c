@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Cgroup hierarchies from mountinfo and /proc/cgroups: fixtures, then this host. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/util.h"
+
+struct find_case {
+	const char *tree;
+	const char *controller; /* NULL: v2 */
+	int err;
+	const char *mount;
+	int hierarchy_id, ssid;
+};
+
+static void test_find(void **state)
+{
+	static const struct find_case cases[] = {
+		/* This project's hybrid host: one controller per v1 mount, an empty v2. */
+		{ "hybrid", NULL, 0, "/sys/fs/cgroup/unified", 0, -1 },
+		{ "hybrid", "cpu", 0, "/sys/fs/cgroup/cpu", 1, 1 },
+		{ "hybrid", "memory", 0, "/sys/fs/cgroup/memory", 4, 4 },
+		{ "hybrid", "pids", 0, "/sys/fs/cgroup/pids", 8, 11 },
+		/* net_cls is compiled in but not mounted here. */
+		{ "hybrid", "net_cls", -ENOENT, NULL, 0, 0 },
+		/* A v2-only host: no v1 hierarchy at all. */
+		{ "v2", NULL, 0, "/sys/fs/cgroup", 0, -1 },
+		{ "v2", "cpu", -ENOENT, NULL, 0, 0 },
+		/* systemd's v1 layout: cpu and cpuacct share a mount; tags before the dash. */
+		{ "v1-systemd", "cpu", 0, "/sys/fs/cgroup/cpu,cpuacct", 3, 1 },
+		{ "v1-systemd", "cpuacct", 0, "/sys/fs/cgroup/cpu,cpuacct", 3, 2 },
+		{ "v1-systemd", "memory", 0, "/sys/fs/cgroup/memory", 4, 4 },
+		{ "v1-systemd", NULL, 0, "/sys/fs/cgroup/unified", 0, -1 },
+		/* name=systemd is a mount option, not a controller. */
+		{ "v1-systemd", "systemd", -ENOENT, NULL, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct find_case *fc = &cases[i];
+		char path[256], *mi = NULL, *cg = NULL;
+		struct cgroup_hier h;
+		ssize_t ml, cl;
+
+		snprintf(path, sizeof(path), FIXTURES "/cgroup/%s/mountinfo", fc->tree);
+		ml = util__read_file_alloc(AT_FDCWD, path, 1 << 20, &mi);
+		snprintf(path, sizeof(path), FIXTURES "/cgroup/%s/cgroups", fc->tree);
+		cl = util__read_file_alloc(AT_FDCWD, path, 1 << 20, &cg);
+		assert_true(ml > 0 && cl > 0);
+		assert_int_equal(cgroupfs__find(mi, (size_t)ml, cg, (size_t)cl, fc->controller, &h),
+				 fc->err);
+		if (!fc->err) {
+			assert_string_equal(h.mount, fc->mount);
+			assert_int_equal(h.hierarchy_id, fc->hierarchy_id);
+			assert_int_equal(h.ssid, fc->ssid);
+		}
+		free(mi);
+		free(cg);
+	}
+}
+
+/* Cut or empty input finds nothing and reads nothing past its end. */
+static void test_find_hostile(void **state)
+{
+	static const char cut[] = "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgro";
+	static const char nodash[] = "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime cgroup cgroup rw,cpu\n";
+	static const char cgroups[] = "#subsys_name\thierarchy\nnum\ncpu\t1\t1\t1\n";
+	struct cgroup_hier h;
+
+	assert_int_equal(cgroupfs__find(cut, sizeof(cut) - 1, cgroups, sizeof(cgroups) - 1, "cpu",
+					&h), -ENOENT);
+	assert_int_equal(cgroupfs__find(nodash, sizeof(nodash) - 1, cgroups, sizeof(cgroups) - 1,
+					"cpu", &h), -ENOENT);
+	assert_int_equal(cgroupfs__find("", 0, "", 0, NULL, &h), -ENOENT);
+}
+
+/*
+ * The live host: a cgroup the test makes under v2 is found by its path, and
+ * its id (the directory's inode, the kernel's cgroup id) leads back to it.
+ */
+static void test_live_v2(void **state)
+{
+	struct cgroup_hier h;
+	char rel[256], back[256];
+	__u64 cgid;
+	char dir[320];
+
+	if (cgroupfs__of_path("/sys/fs/cgroup/unified", &h, rel, sizeof(rel), &cgid) &&
+	    cgroupfs__of_path("/sys/fs/cgroup", &h, rel, sizeof(rel), &cgid)) {
+		if (getenv("CI"))
+			fail_msg("no cgroup v2 hierarchy on this host");
+		skip();
+	}
+	snprintf(dir, sizeof(dir), "%s/jt-unit-%d", h.mount, getpid());
+	if (mkdir(dir, 0755)) {
+		if (getenv("CI"))
+			fail_msg("cannot make %s: %s", dir, strerror(errno));
+		skip();
+	}
+	assert_int_equal(cgroupfs__of_path(dir, &h, rel, sizeof(rel), &cgid), 0);
+	assert_int_equal(h.ssid, -1);
+	assert_int_equal(h.hierarchy_id, 0);
+	assert_string_equal(rel + 1, strrchr(dir, '/') + 1);
+	assert_int_equal(cgroupfs__path_of_id(&h, cgid, back, sizeof(back)), 0);
+	assert_string_equal(back, rel);
+	assert_int_equal(rmdir(dir), 0);
+	/* Gone: its id leads nowhere. */
+	assert_int_equal(cgroupfs__path_of_id(&h, cgid, back, sizeof(back)), -ENOENT);
+	/* Not a cgroup directory at all. */
+	assert_int_equal(cgroupfs__of_path("/tmp", &h, rel, sizeof(rel), &cgid), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_find_hostile),
+		cmocka_unit_test(test_live_v2),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
