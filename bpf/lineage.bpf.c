@@ -623,6 +623,12 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 
 	if (st && st->job_id == to)
 		return;
+	/* A job that cannot be found or made: the task leaves its job, untracked. */
+	if (to && (targ_group == JT_GROUP_LINEAGE ? !job_lookup(to, &dst) :
+						    !job_get_or_create(to, &dst))) {
+		COUNT(untracked);
+		to = 0;
+	}
 	if (st && st->job_id && job_lookup(st->job_id, &from)) {
 		__sync_fetch_and_add(&from.tot->cpu_ns, runtime - st->cpu_base_ns);
 		if (leader) {
@@ -637,8 +643,6 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 			bpf_map_delete_elem(&procs, &key);
 		return;
 	}
-	if (targ_group == JT_GROUP_LINEAGE ? !job_lookup(to, &dst) : !job_get_or_create(to, &dst))
-		return;
 	if (!st) {
 		st = bpf_task_storage_get(&tasks, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (!st) {
