@@ -709,6 +709,10 @@ static bool job_over(struct collector *c, struct cjob *j)
 	const struct jt_job_stats *s = &j->job.stats;
 	bool empty = j->live_tasks == 0;
 
+	/* Missed exits are called only on samples in a row that saw nothing. */
+	if (!empty)
+		j->idle_samples = 0;
+
 	switch (j->end_rule) {
 	case CJOB_END_ROOT:
 		if (!j->job.root_exited)
