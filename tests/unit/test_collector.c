@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The collector over a scripted event source (a source_ops of the test's
+ * own, the seam a BPF-free source will use): intervals are never negative
+ * and add up to the final report even when the live read lags and jumps,
+ * exit records reach the job's report and the process sink, and a job ends
+ * by its rule.
+ */
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "jobtrace/collector.h"
+#include "jobtrace/sink.h"
+
+#define JOB 7
+
+/* The scripted kernel: one job, its exited CPU growing, its live CPU jumping about. */
+struct fake {
+	int efd;
+	int samples;
+	__u64 exited_cpu;
+	__u64 started;
+	__s64 alive;
+	__u64 last_live;
+	bool ended;
+};
+
+static struct fake fk;
+
+static int f_open(struct collector *c, const struct lineage_opts *o)
+{
+	fk.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return fk.efd < 0 ? -errno : 0;
+}
+
+static void f_close(struct collector *c)
+{
+	close(fk.efd);
+}
+
+static int f_fd(struct collector *c)
+{
+	return fk.efd;
+}
+
+static int f_consume(struct collector *c)
+{
+	return 0;
+}
+
+static int f_add_empty(struct collector *c, __u64 id, __s32 h)
+{
+	return 0;
+}
+
+/*
+ * Each read: the job has used 10 ms more, 3 processes more started, until 12
+ * samples; 5 ms of it is a live thread's, the rest has exited.
+ */
+static int f_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	fk.samples++;
+	if (fk.samples < 12) {
+		fk.exited_cpu = 10000000ULL * (__u64)fk.samples - 5000000;
+		fk.started += 3;
+	} else {
+		fk.exited_cpu = 110000000; /* everything has exited */
+		fk.alive = 0;
+	}
+	out->cpu_ns = fk.exited_cpu;
+	out->system_ns = fk.exited_cpu / 4;
+	out->user_ns = fk.exited_cpu - out->system_ns;
+	out->procs_started = fk.started;
+	out->procs_exited = fk.started;
+	out->exit_ok = fk.started;
+	out->alive = fk.alive;
+	out->outlived_root = -1;
+	return 0;
+}
+
+static int f_for_each_job(struct collector *c, int (*fn)(void *, __u64), void *ctx)
+{
+	return 0;
+}
+
+/*
+ * The live thread's 5 ms, read on even samples and missed on odd ones (as a
+ * thread that closes between the two reads is in neither): the sum lags the
+ * truth at times, never leads it.
+ */
+static int f_read_live(struct collector *c, int (*fn)(void *, const struct jt_live_rec *),
+		       void *ctx)
+{
+	struct jt_live_rec r = { .job_id = JOB, .tgid = 100, .tid = 100, .is_leader = 1 };
+
+	if (fk.samples >= 12)
+		return 0;
+	if (fk.samples % 2)
+		return 0;
+	r.cpu_ns = 5000000;
+	r.utime_ns = 3;
+	r.stime_ns = 1;
+	r.rss_pages = 10;
+	r.open_fds = 4;
+	return fn(ctx, &r);
+}
+
+static int f_remove_job(struct collector *c, __u64 id)
+{
+	return 0;
+}
+
+static int f_counters(struct collector *c, struct jt_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	return 0;
+}
+
+static const struct source_ops fake_ops = {
+	.name = "fake",
+	.open = f_open,
+	.close = f_close,
+	.fd = f_fd,
+	.consume = f_consume,
+	.add_empty = f_add_empty,
+	.job_stats = f_job_stats,
+	.for_each_job = f_for_each_job,
+	.read_live = f_read_live,
+	.remove_job = f_remove_job,
+	.counters = f_counters,
+};
+
+/* A sink that keeps what it is handed. */
+struct keep {
+	struct sink base;
+	__u64 cpu_sum, started_sum, system_sum;
+	int intervals, negative, jobs, processes;
+	__u64 final_cpu, final_started;
+};
+
+static int keep_interval(struct sink *s, const struct interval_record *r)
+{
+	struct keep *k = (struct keep *)s;
+
+	k->intervals++;
+	/* Unsigned deltas: a negative one shows as a huge number. */
+	if (r->d.cpu_ns > (1ULL << 62) || r->d.system_ns > (1ULL << 62) ||
+	    r->d.user_ns > (1ULL << 62))
+		k->negative++;
+	k->cpu_sum += r->d.cpu_ns;
+	k->system_sum += r->d.system_ns;
+	k->started_sum += r->d.started;
+	return 0;
+}
+
+static int keep_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	struct keep *k = (struct keep *)s;
+
+	k->jobs++;
+	k->final_cpu = j->job.stats.cpu_ns;
+	k->final_started = j->job.stats.procs_started;
+	return 0;
+}
+
+static int keep_process(struct sink *s, const struct proc_record *r)
+{
+	struct keep *k = (struct keep *)s;
+
+	k->processes++;
+	assert_int_equal(r->job->id, JOB);
+	assert_non_null(r->args);
+	assert_string_equal(r->args, "make");
+	return 0;
+}
+
+static const struct sink_ops keep_ops = {
+	.name = "keep",
+	.interval = keep_interval,
+	.job_end = keep_job_end,
+	.process = keep_process,
+};
+
+static void test_intervals_add_up(void **state)
+{
+	struct collector_opts o = {
+		.ops = &fake_ops,
+		.interval_s = 0.02,
+		.duration_s = 5,
+		.events = true,
+		.stop_when_jobs_end = true,
+	};
+	struct keep *k = calloc(1, sizeof(*k));
+	struct jt_exec_event x = { .version = JT_ABI_VERSION, .type = JT_REC_EXEC,
+				   .size = sizeof(x), .job_id = JOB, .pid = 100,
+				   .start_ns = 5, .args_len = 5 };
+	struct jt_exit_event e = { .version = JT_ABI_VERSION, .type = JT_REC_EXIT,
+				   .size = sizeof(e), .job_id = JOB, .pid = 100, .start_ns = 5,
+				   .exit_status = 3 << 8, .comm = "make" };
+	struct collector *c;
+	struct cjob *j;
+
+	memset(&fk, 0, sizeof(fk));
+	fk.alive = 1;
+	c = collector__new(&o);
+	assert_non_null(c);
+	k->base.ops = &keep_ops;
+	assert_int_equal(collector__add_sink(c, &k->base), 0);
+	j = collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY);
+	assert_non_null(j);
+	/* An exec then an exit, as the ring would hand them over. */
+	memcpy(x.args, "make", 5);
+	assert_int_equal(collector__on_exec(c, &x), 0);
+	assert_int_equal(collector__on_exit(c, &e), 0);
+	assert_int_equal(collector__run(c), 0);
+
+	assert_int_equal(k->jobs, 1);
+	assert_int_equal(k->processes, 1);
+	assert_true(k->intervals >= 3);
+	assert_int_equal(k->negative, 0);
+	/* Exact: differences of one monotone sequence. */
+	assert_int_equal(k->cpu_sum, k->final_cpu);
+	assert_int_equal(k->started_sum, k->final_started);
+	/* 11 samples of 10 ms, all exited at the end. */
+	assert_int_equal(k->final_cpu, 110000000);
+	assert_int_equal(j->job.nfailed, 1);
+	assert_int_equal(j->job.failed[0].pid, 100);
+	assert_string_equal(j->job.failed[0].args, "make");
+	collector__free(c);
+}
+
+/* A second exec replaces the arguments; a child that never exec'd inherits its parent's. */
+static void test_args_follow_exec_and_fork(void **state)
+{
+	struct collector_opts o = { .ops = &fake_ops, .events = true };
+	struct jt_exec_event x = { .version = JT_ABI_VERSION, .type = JT_REC_EXEC,
+				   .size = sizeof(x), .job_id = JOB, .pid = 200, .start_ns = 9 };
+	struct jt_exit_event e = { .version = JT_ABI_VERSION, .type = JT_REC_EXIT,
+				   .size = sizeof(e), .job_id = JOB, .pid = 201, .start_ns = 10,
+				   .ppid = 200, .parent_start_ns = 9, .exit_status = 9 };
+	struct collector *c;
+	struct cjob *j;
+
+	memset(&fk, 0, sizeof(fk));
+	c = collector__new(&o);
+	assert_non_null(c);
+	j = collector__add_job(c, JOB, "pid:200", CJOB_END_EMPTY);
+	memcpy(x.args, "sh\0-c\0x", 8);
+	x.args_len = 8;
+	assert_int_equal(collector__on_exec(c, &x), 0);
+	memcpy(x.args, "cc\0-O2", 7);
+	x.args_len = 7;
+	x.truncated = 1;
+	assert_int_equal(collector__on_exec(c, &x), 0);
+	/* 201 never exec'd and was killed by SIGKILL: its parent's latest argv. */
+	assert_int_equal(collector__on_exit(c, &e), 0);
+	assert_int_equal(j->job.nfailed, 1);
+	assert_string_equal(j->job.failed[0].args, "cc -O2");
+	assert_true(WIFSIGNALED(j->job.failed[0].status));
+	collector__free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_intervals_add_up),
+		cmocka_unit_test(test_args_follow_exec_and_fork),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
