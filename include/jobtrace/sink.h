@@ -38,6 +38,7 @@ struct sink {
 	bool with_host;
 	bool with_job;
 	bool compact; /* text: a line per job, not a report (host mode) */
+	bool shared; /* the job writes to this stream too: start a line of our own */
 	int err; /* first write error, negative errno: later writes are skipped */
 };
 
@@ -57,6 +58,11 @@ struct sink *sink_jsonl__new(FILE *f, size_t top, bool process, bool interval, b
  * so a bad path fails at once. NULL with errno set.
  */
 FILE *sink__open_path(const char *path, bool *own);
+/*
+ * Makes what is written next start a line of its own, on a stream the
+ * job's command wrote to too (run's standard error).
+ */
+void sink__start_line(FILE *f);
 /* Records a write error on @s once; returns it. */
 int sink__check(struct sink *s);
 void sink__free(struct sink *s);

@@ -388,6 +388,41 @@ static void test_lost_records_keep_totals(void **state)
 	json_decref(t);
 }
 
+/*
+ * --json without -o: the report is a line of its own on standard error, even
+ * after a command whose output did not end its line; and -o is opened before
+ * the command runs, so a bad path fails at once and the command never runs.
+ */
+static void test_json_report_own_line(void **state)
+{
+	char log[700], marker[700], line[1 << 16], first[64] = "";
+	char *argv[] = { jobtrace, "run", "--json", "--", "/bin/sh", "-c", "printf unended >&2",
+			 NULL };
+	char *bad[] = { jobtrace, "run", "-o", "/nonexistent/dir/report", "--", "/usr/bin/touch",
+			marker, NULL };
+	json_error_t err;
+	json_t *r = NULL;
+	FILE *f;
+
+	snprintf(log, sizeof(log), "%s/own-line.log", tmpdir);
+	snprintf(marker, sizeof(marker), "%s/marker", tmpdir);
+	assert_int_equal(run_cli(argv, log), 0);
+	f = fopen(log, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(first, sizeof(first), f));
+	assert_string_equal(first, "unended\n");
+	assert_non_null(fgets(line, sizeof(line), f));
+	r = json_loads(line, 0, &err);
+	assert_non_null(r);
+	assert_null(fgets(line, sizeof(line), f)); /* one line, the last */
+	fclose(f);
+	json_decref(r);
+
+	assert_int_equal(run_cli(bad, log), 125);
+	assert_true(log_has(log, "cannot write the report to /nonexistent/dir/report"));
+	assert_int_equal(access(marker, F_OK), -1);
+}
+
 /* A kernel without BTF gets a message that says so. */
 static void test_no_btf(void **state)
 {
@@ -580,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_no_privileges),
 		cmocka_unit_test(test_lost_records_keep_totals),
 		cmocka_unit_test(test_no_btf),
+		cmocka_unit_test(test_json_report_own_line),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -144,6 +144,7 @@ static int add_sinks(struct collector *c, const struct run_config *cfg)
 		s = sink_text__new(out, cfg->top);
 	if (s) {
 		s->own_f = own;
+		s->shared = !cfg->output || !strcmp(cfg->output, "-");
 		s->path = cfg->output ? cfg->output : "standard error";
 	} else if (own) {
 		fclose(out);

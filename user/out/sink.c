@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* What every sink shares: its output file, its first write error, its end. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jobtrace/sink.h"
 
@@ -19,6 +21,47 @@ FILE *sink__open_path(const char *path, bool *own)
 		return NULL;
 	*own = true;
 	return f;
+}
+
+/* The byte at @off of the file behind @fd, which may be open for writing only. */
+static int last_byte(int fd, off_t off, char *c)
+{
+	char path[64];
+	int rfd;
+
+	if (pread(fd, c, 1, off) == 1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0)
+		return -errno;
+	if (pread(rfd, c, 1, off) != 1) {
+		close(rfd);
+		return -EIO;
+	}
+	close(rfd);
+	return 0;
+}
+
+void sink__start_line(FILE *f)
+{
+	off_t end;
+	char last;
+	int fd;
+
+	fflush(f);
+	fd = fileno(f);
+	end = lseek(fd, 0, SEEK_CUR);
+	/*
+	 * A file: its last byte says whether the command's output ended its
+	 * line. A pipe or a terminal cannot be asked: a newline, to be sure.
+	 */
+	if (end < 0) {
+		fputc('\n', f);
+		return;
+	}
+	if (end > 0 && (last_byte(fd, end - 1, &last) || last != '\n'))
+		fputc('\n', f);
 }
 
 int sink__check(struct sink *s)

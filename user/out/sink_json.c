@@ -215,7 +215,11 @@ static int jsonl_job_end(struct sink *s, const struct cjob *j, const struct coll
 
 static int json_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
 {
-	int err = report__write_json(s->f, &j->job, s->top);
+	int err;
+
+	if (s->shared)
+		sink__start_line(s->f);
+	err = report__write_json(s->f, &j->job, s->top);
 
 	if (err && !s->err)
 		s->err = err;
