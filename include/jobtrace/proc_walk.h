@@ -18,9 +18,11 @@ struct proc_walk_entry {
 	int32_t ppid;
 	uint64_t cpu_ns;		/* utime + stime */
 	uint64_t rss_bytes;
+	uint64_t vm_bytes;		/* (23) vsize */
 	uint64_t starttime_ticks;	/* with pid, tells a reused pid apart */
 	uint32_t num_threads;
 	uint32_t comm_len;
+	uint32_t flags;			/* (9) flags: PROC_PF_KTHREAD tells a kernel thread */
 	char state;
 	char comm[PROC_COMM_MAX];
 };

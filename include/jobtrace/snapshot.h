@@ -42,11 +42,14 @@ _Static_assert(sizeof(struct jt_task_rec) == 96, "jt_task_rec ABI");
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The uid of a process whose status could not be read. */
+#define PS_UID_UNKNOWN ((uid_t)-1)
+
 /* A process, whichever source filled it. */
 struct ps_entry {
 	pid_t pid;
 	pid_t ppid;
-	uid_t uid;
+	uid_t uid; /* real uid; PS_UID_UNKNOWN */
 	char state; /* as ps shows it: R S D I T t Z X */
 	bool kthread;
 	unsigned int threads;

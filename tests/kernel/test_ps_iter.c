@@ -4,8 +4,10 @@
  * truth the test knows: it forks them, gives them threads and names.
  */
 #include <fcntl.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -174,11 +176,104 @@ static void test_ps_cli(void **state)
 	assert_non_null(strstr(buf, "no process with pid"));
 }
 
+/* A child that drops to nobody and maps 64 MiB it never touches, then waits. */
+static pid_t spawn_nobody(void)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (mmap(NULL, 64 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ||
+		    setgid(65534) || setuid(65534) || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	return pid;
+}
+
+/*
+ * `ps --proc` gives what the iterator gives: the uid the child took, its
+ * virtual size to the byte (both are total_vm pages), and the kernel's own
+ * PF_KTHREAD for every process both sources see.
+ */
+static void test_proc_fields_match_iterator(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	struct snapshot_iter *it = snapshot_iter__open(true, false);
+	pid_t pid = spawn_nobody();
+	const struct ps_entry *b, *p;
+	struct ps_snapshot bpf, proc;
+	char cmd[600], buf[4096];
+	size_t n, kthreads = 0;
+	json_t *a, *o;
+	int proc_fd;
+	FILE *f;
+
+	assert_non_null(it);
+	assert_int_equal(snapshot_iter__read(it, &bpf), 0);
+	proc_fd = util__open_dir("/proc");
+	assert_true(proc_fd >= 0);
+	assert_int_equal(snapshot__from_proc(proc_fd, &proc), 0);
+	close(proc_fd);
+	b = snapshot__find(&bpf, pid);
+	p = snapshot__find(&proc, pid);
+	assert_non_null(b);
+	assert_non_null(p);
+	assert_int_equal(b->uid, 65534);
+	assert_int_equal(p->uid, 65534);
+	assert_true(p->vm_bytes >= 64 << 20);
+	assert_int_equal(p->vm_bytes, b->vm_bytes);
+	for (size_t i = 0; i < proc.n; i++) {
+		b = snapshot__find(&bpf, proc.procs[i].pid);
+		if (!b || b->start_boot_ns / 1000000000ULL !=
+				  proc.procs[i].start_boot_ns / 1000000000ULL)
+			continue; /* not iterated, or a reused pid */
+		if (b->kthread != proc.procs[i].kthread)
+			fail_msg("pid %d (%s): kernel thread %d in /proc, %d in the iterator",
+				 b->pid, b->comm, proc.procs[i].kthread, b->kthread);
+		kthreads += b->kthread;
+	}
+	assert_true(kthreads > 0);
+	assert_true(snapshot__find(&proc, 2)->kthread); /* kthreadd */
+
+	/* The same through the command, as JSON. */
+	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps --proc --json --pid %d", out, (int)pid);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	assert_int_equal(pclose(f), 0);
+	a = json_loads(buf, 0, NULL);
+	assert_non_null(a);
+	o = json_array_get(a, 0);
+	assert_int_equal(json_integer_value(json_object_get(o, "pid")), pid);
+	assert_int_equal(json_integer_value(json_object_get(o, "uid")), 65534);
+	assert_int_equal(json_integer_value(json_object_get(o, "vm_bytes")),
+			 snapshot__find(&bpf, pid)->vm_bytes);
+	assert_true(json_is_false(json_object_get(o, "kernel_thread")));
+	json_decref(a);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	snapshot__free(&bpf);
+	snapshot__free(&proc);
+	snapshot_iter__free(it);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iterator_sees_what_proc_sees),
 		cmocka_unit_test(test_ps_cli),
+		cmocka_unit_test(test_proc_fields_match_iterator),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

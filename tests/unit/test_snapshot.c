@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Folding iterator records into processes, state letters, and ps output. */
+#include <fcntl.h>
 #include <math.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -169,6 +171,72 @@ static void test_ps_text_tree(void **state)
 	snapshot__free(&s);
 }
 
+/* `ps --proc` over a fixture tree: uid, vm size and kernel threads from /proc's own fields. */
+static void test_from_proc_fixture(void **state)
+{
+	int proc_fd = open(FIXTURES "/ps/proc", O_RDONLY | O_DIRECTORY);
+	long page = sysconf(_SC_PAGESIZE);
+	const struct ps_entry *p;
+	struct ps_snapshot s;
+
+	assert_true(proc_fd >= 0);
+	assert_int_equal(snapshot__from_proc(proc_fd, &s), 0);
+	close(proc_fd);
+	/* 4301's status is gone: it exited between its stat and its status. */
+	assert_int_equal(s.n, 6);
+	assert_int_equal(s.vanished, 1);
+	assert_null(snapshot__find(&s, 4301));
+
+	p = snapshot__find(&s, 1);
+	assert_false(p->kthread);
+	assert_int_equal(p->uid, 0);
+	assert_int_equal(p->vm_bytes, 22589440);
+	assert_int_equal(p->rss_bytes, 3318 * page);
+	/* kthreadd and its worker carry PF_KTHREAD; modprobe, also kthreadd's child, does not. */
+	assert_true(snapshot__find(&s, 2)->kthread);
+	assert_true(snapshot__find(&s, 3)->kthread);
+	assert_int_equal(snapshot__find(&s, 3)->vm_bytes, 0);
+	p = snapshot__find(&s, 88);
+	assert_int_equal(p->ppid, 2);
+	assert_false(p->kthread);
+	assert_int_equal(p->vm_bytes, 8392704);
+	/* The real uid (1000), not the effective one (1001), as the iterator reports. */
+	p = snapshot__find(&s, 4242);
+	assert_string_equal(p->comm, "(a) (b))");
+	assert_int_equal(p->uid, 1000);
+	assert_int_equal(p->vm_bytes, 1234567168);
+	assert_false(p->kthread);
+	/* A status cut mid-line leaves the uid unknown, and the rest of the entry. */
+	p = snapshot__find(&s, 4300);
+	assert_int_equal(p->uid, PS_UID_UNKNOWN);
+	assert_int_equal(p->vm_bytes, 4096000);
+	snapshot__free(&s);
+}
+
+/* An unknown uid is null in JSON, not 4294967295. */
+static void test_ps_json_unknown_uid(void **state)
+{
+	struct jt_task_rec recs[] = { rec(7, 7, 1, "x", 0), rec(8, 8, 1, "y", 0) };
+	struct ps_options o = { .json = true };
+	struct ps_snapshot s;
+	struct capture cap;
+	json_t *a;
+
+	recs[1].uid = 65534;
+	assert_int_equal(snapshot__from_records(recs, 2, 4096, &s), 0);
+	s.procs[0].uid = PS_UID_UNKNOWN;
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &o), 0);
+	capture__close(&cap);
+	a = json_loads(cap.buf, 0, NULL);
+	assert_non_null(a);
+	assert_true(json_is_null(json_object_get(json_array_get(a, 0), "uid")));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 1), "uid")), 65534);
+	json_decref(a);
+	capture__free(&cap);
+	snapshot__free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +245,8 @@ int main(void)
 		cmocka_unit_test(test_foreign_records_are_refused),
 		cmocka_unit_test(test_ps_json_subtree),
 		cmocka_unit_test(test_ps_text_tree),
+		cmocka_unit_test(test_from_proc_fixture),
+		cmocka_unit_test(test_ps_json_unknown_uid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,11 +134,46 @@ int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_
 	return 0;
 }
 
+/*
+ * A ps entry from a /proc walk entry. The uid is the real one, as the
+ * iterator reports it: (1) of status's Uid line. -ESRCH when the process
+ * went away between its stat and its status.
+ */
+static int entry_from_walk(int proc_fd, const struct proc_walk_entry *e, long ticks,
+			   struct ps_entry *p)
+{
+	size_t len = e->comm_len < sizeof(p->comm) - 1 ? e->comm_len : sizeof(p->comm) - 1;
+	struct proc_status st;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = e->pid;
+	p->ppid = e->ppid;
+	p->state = e->state;
+	p->threads = e->num_threads;
+	p->cpu_ns = e->cpu_ns;
+	p->rss_bytes = e->rss_bytes;
+	p->vm_bytes = e->vm_bytes;
+	/* (22) starttime is in clock ticks since boot. */
+	p->start_boot_ns = e->starttime_ticks * (1000000000ULL / (unsigned long long)ticks);
+	memcpy(p->comm, e->comm, len);
+	p->comm[len] = '\0';
+	/* (9) flags: the kernel's own mark, not a guess from the parent. */
+	p->kthread = !!(e->flags & PROC_PF_KTHREAD);
+	err = proc_pid__read_status(proc_fd, e->pid, &st);
+	if (err == -ESRCH)
+		return err;
+	/* Unreadable or odd: the rest of the entry is still good. */
+	p->uid = err ? PS_UID_UNKNOWN : st.uid_real;
+	return 0;
+}
+
 int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 {
 	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
 	__u64 start = util__now_ns();
 	struct proc_walk *w = NULL;
+	size_t n = 0;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -150,27 +185,15 @@ int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 		proc_walk__free(w);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < w->n; i++) {
-		const struct proc_walk_entry *e = &w->entries[i];
-		struct ps_entry *p = &out->procs[i];
-		size_t len = e->comm_len < sizeof(p->comm) - 1 ? e->comm_len : sizeof(p->comm) - 1;
-
-		p->pid = e->pid;
-		p->ppid = e->ppid;
-		p->state = e->state;
-		p->threads = e->num_threads;
-		p->cpu_ns = e->cpu_ns;
-		p->rss_bytes = e->rss_bytes;
-		/* (22) starttime is in clock ticks since boot. */
-		p->start_boot_ns = e->starttime_ticks * (1000000000ULL / (unsigned long long)ticks);
-		memcpy(p->comm, e->comm, len);
-		p->comm[len] = '\0';
-		/* /proc has no PF_KTHREAD; kthreadd's children (and itself) are kernel threads. */
-		p->kthread = e->pid == 2 || e->ppid == 2;
-	}
-	out->n = w->n;
-	out->tasks = w->n;
 	out->vanished = w->vanished;
+	for (size_t i = 0; i < w->n; i++) {
+		if (entry_from_walk(proc_fd, &w->entries[i], ticks, &out->procs[n]))
+			out->vanished++;
+		else
+			n++;
+	}
+	out->n = n;
+	out->tasks = n;
 	out->source = "proc";
 	proc_walk__free(w);
 	out->read_ns = util__now_ns() - start;

@@ -103,7 +103,10 @@ static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
 	json__u64(w, "vm_bytes", p->vm_bytes);
 	json__double(w, "start_time", start_epoch_s(p, o));
 	json__u64(w, "threads", p->threads);
-	json__u64(w, "uid", p->uid);
+	if (p->uid == PS_UID_UNKNOWN)
+		json__null(w, "uid");
+	else
+		json__u64(w, "uid", p->uid);
 	json__bool(w, "kernel_thread", p->kthread);
 	json__end_object(w);
 }

@@ -34,11 +34,27 @@ static uint64_t ticks_to_ns(uint64_t ticks, uint64_t hz)
 	return ticks / hz * 1000000000ull + ticks % hz * 1000000000ull / hz;
 }
 
+static void entry_fill(struct proc_walk_entry *e, const struct proc_stat_fields *st, uint64_t hz,
+		       uint64_t page_size)
+{
+	memset(e, 0, sizeof(*e));
+	e->pid = st->pid;
+	e->ppid = st->ppid;
+	e->state = st->state;
+	e->flags = st->flags;
+	e->cpu_ns = ticks_to_ns(st->utime_ticks + st->stime_ticks, hz);
+	e->rss_bytes = st->rss_pages > 0 ? (uint64_t)st->rss_pages * page_size : 0;
+	e->vm_bytes = st->vsize_bytes;
+	e->starttime_ticks = st->starttime_ticks;
+	e->num_threads = st->num_threads > 0 && st->num_threads <= UINT32_MAX ?
+				 (uint32_t)st->num_threads : 0;
+	memcpy(e->comm, st->comm, sizeof(e->comm));
+	e->comm_len = st->comm_len;
+}
+
 static int walk_append(struct proc_walk *w, const struct proc_stat_fields *st, uint64_t hz,
 		       uint64_t page_size)
 {
-	struct proc_walk_entry *e;
-
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 256;
 		void *p = reallocarray(w->entries, cap, sizeof(*w->entries));
@@ -48,18 +64,7 @@ static int walk_append(struct proc_walk *w, const struct proc_stat_fields *st, u
 		w->entries = p;
 		w->cap = cap;
 	}
-	e = &w->entries[w->n++];
-	memset(e, 0, sizeof(*e));
-	e->pid = st->pid;
-	e->ppid = st->ppid;
-	e->state = st->state;
-	e->cpu_ns = ticks_to_ns(st->utime_ticks + st->stime_ticks, hz);
-	e->rss_bytes = st->rss_pages > 0 ? (uint64_t)st->rss_pages * page_size : 0;
-	e->starttime_ticks = st->starttime_ticks;
-	e->num_threads = st->num_threads > 0 && st->num_threads <= UINT32_MAX ?
-				 (uint32_t)st->num_threads : 0;
-	memcpy(e->comm, st->comm, sizeof(e->comm));
-	e->comm_len = st->comm_len;
+	entry_fill(&w->entries[w->n++], st, hz, page_size);
 	return 0;
 }
 
