@@ -11,19 +11,22 @@
 #include <linux/types.h>
 #endif
 
-#define JT_SNAP_VERSION 1
+#define JT_SNAP_VERSION 2
 
 /* One task (thread) as the iterator writes it. */
 struct jt_task_rec {
 	__u16 version; /* JT_SNAP_VERSION */
 	__u16 size; /* sizeof(struct jt_task_rec) */
+	/* pid, tgid and ppid are numbers in the reader's pid namespace. */
 	__u32 pid; /* thread id */
 	__u32 tgid;
-	__u32 ppid; /* the parent process, now (after any reparenting) */
+	__u32 ppid; /* the parent process, now (after any reparenting); 0 if not visible */
 	__u32 uid; /* real uid, in the initial user namespace */
 	__u32 state; /* __state */
 	__s32 exit_state;
 	__u32 nr_threads; /* of its process */
+	__u32 host_pid; /* pid and tgid in the initial pid namespace */
+	__u32 host_tgid;
 	__u64 start_ns; /* CLOCK_BOOTTIME, of the process */
 	__u64 cpu_ns; /* this thread's sum_exec_runtime */
 	__u64 dead_threads_cpu_ns; /* signal->sum_sched_runtime, for the leader */
@@ -35,7 +38,7 @@ struct jt_task_rec {
 	char comm[16];
 };
 
-_Static_assert(sizeof(struct jt_task_rec) == 96, "jt_task_rec ABI");
+_Static_assert(sizeof(struct jt_task_rec) == 104, "jt_task_rec ABI");
 
 #ifndef __bpf__
 #include <stdbool.h>
@@ -47,8 +50,9 @@ _Static_assert(sizeof(struct jt_task_rec) == 96, "jt_task_rec ABI");
 
 /* A process, whichever source filled it. */
 struct ps_entry {
-	pid_t pid;
+	pid_t pid; /* in the reader's pid namespace, as its /proc shows it */
 	pid_t ppid;
+	pid_t host_pid; /* in the initial pid namespace; 0 when not known */
 	uid_t uid; /* real uid; PS_UID_UNKNOWN */
 	char state; /* as ps shows it: R S D I T t Z X */
 	bool kthread;

@@ -7,7 +7,9 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -268,12 +270,128 @@ static void test_proc_fields_match_iterator(void **state)
 	snapshot_iter__free(it);
 }
 
+/*
+ * Runs `jobtrace ps ARGS` as pid 1 of a new pid namespace with its own
+ * /proc, next to a child (pid 2 there) named "ns-child". Its stdout and
+ * stderr go to @out and @err; returns jobtrace's host pid, which the test
+ * knows because fork() in the namespace's parent returns it.
+ */
+static pid_t ps_in_pid_ns(const char *arg, int out, int err)
+{
+	const char *dir = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	int report[2], st;
+	pid_t p, host_pid = 0;
+
+	assert_int_equal(pipe(report), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		pid_t g;
+
+		if (unshare(CLONE_NEWPID | CLONE_NEWNS))
+			_exit(100);
+		g = fork();
+		if (g == 0) {
+			char path[512];
+
+			/* Our own /proc, as `unshare --pid --fork --mount-proc` makes. */
+			if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+			    mount("proc", "/proc", "proc", 0, NULL))
+				_exit(101);
+			int named[2];
+			char c;
+
+			if (pipe(named))
+				_exit(104);
+			if (fork() == 0) {
+				prctl(PR_SET_NAME, "ns-child");
+				if (write(named[1], "n", 1) != 1)
+					_exit(1);
+				pause();
+				_exit(0);
+			}
+			if (read(named[0], &c, 1) != 1)
+				_exit(105);
+			dup2(out, 1);
+			dup2(err, 2);
+			snprintf(path, sizeof(path), "%s/jobtrace", dir);
+			execl(path, "jobtrace", "ps", "--json", "-v", arg, (char *)NULL);
+			_exit(127);
+		}
+		if (g < 0 || write(report[1], &g, sizeof(g)) != sizeof(g) || waitpid(g, &st, 0) != g)
+			_exit(102);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 103);
+	}
+	close(report[1]);
+	assert_int_equal(read(report[0], &host_pid, sizeof(host_pid)), sizeof(host_pid));
+	close(report[0]);
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	return host_pid;
+}
+
+static char *read_all(int fd)
+{
+	static char buf[1 << 16];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Inside a pid namespace, ps prints the namespace's pids, as its /proc
+ * does: jobtrace is 1, its parent (outside) 0, the child it sees 2 with
+ * parent 1; host_pid is the number the host knows jobtrace by.
+ */
+static void test_pid_namespace(void **state)
+{
+	const char *args[] = { "--no-pin", "--proc" };
+
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		FILE *out = tmpfile(), *err = tmpfile();
+		json_t *a, *o;
+		pid_t host;
+
+		assert_non_null(out);
+		assert_non_null(err);
+		host = ps_in_pid_ns(args[i], fileno(out), fileno(err));
+		a = json_loads(read_all(fileno(out)), 0, NULL);
+		if (!a)
+			fail_msg("%s: not JSON: %s", args[i], read_all(fileno(out)));
+		/* The iterator must be what ran for the first: no silent /proc fallback. */
+		assert_non_null(strstr(read_all(fileno(err)), i == 0 ? "from bpf-iter" : "from proc"));
+		assert_int_equal(json_array_size(a), 2);
+		o = json_array_get(a, 0);
+		assert_int_equal(json_integer_value(json_object_get(o, "pid")), 1);
+		assert_int_equal(json_integer_value(json_object_get(o, "ppid")), 0);
+		assert_string_equal(json_string_value(json_object_get(o, "comm")), "jobtrace");
+		/* /proc inside the namespace cannot tell the host's number. */
+		if (i == 0)
+			assert_int_equal(json_integer_value(json_object_get(o, "host_pid")), host);
+		else
+			assert_true(json_is_null(json_object_get(o, "host_pid")));
+		o = json_array_get(a, 1);
+		assert_int_equal(json_integer_value(json_object_get(o, "pid")), 2);
+		assert_int_equal(json_integer_value(json_object_get(o, "ppid")), 1);
+		assert_string_equal(json_string_value(json_object_get(o, "comm")), "ns-child");
+		if (i == 0)
+			assert_true(json_integer_value(json_object_get(o, "host_pid")) > 2);
+		json_decref(a);
+		fclose(out);
+		fclose(err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iterator_sees_what_proc_sees),
 		cmocka_unit_test(test_ps_cli),
 		cmocka_unit_test(test_proc_fields_match_iterator),
+		cmocka_unit_test(test_pid_namespace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

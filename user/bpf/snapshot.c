@@ -102,6 +102,7 @@ int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_
 		p = &procs[np++];
 		p->pid = (pid_t)r->tgid;
 		p->ppid = (pid_t)r->ppid;
+		p->host_pid = (pid_t)r->host_tgid;
 		p->uid = r->uid;
 		p->state = snapshot__state_char(r->state, r->exit_state);
 		p->kthread = r->kthread;
@@ -168,12 +169,38 @@ static int entry_from_walk(int proc_fd, const struct proc_walk_entry *e, long ti
 	return 0;
 }
 
+/*
+ * Whether the pids under @proc_fd are the initial namespace's: its "self" is
+ * us and we are in the initial pid namespace (PROC_PID_INIT_INO, fixed since
+ * 3.8). Elsewhere, a container's /proc or a copied tree, the host's pids
+ * cannot be known from /proc.
+ */
+static bool proc_has_host_pids(int proc_fd)
+{
+	char self[32], want[32], ns[64];
+	ssize_t n;
+
+	n = readlinkat(proc_fd, "self", self, sizeof(self) - 1);
+	if (n < 0)
+		return false;
+	self[n] = '\0';
+	snprintf(want, sizeof(want), "%d", (int)getpid());
+	if (strcmp(self, want))
+		return false;
+	n = readlinkat(proc_fd, "self/ns/pid", ns, sizeof(ns) - 1);
+	if (n < 0)
+		return false;
+	ns[n] = '\0';
+	return !strcmp(ns, "pid:[4026531836]");
+}
+
 int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 {
 	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
 	__u64 start = util__now_ns();
 	struct proc_walk *w = NULL;
 	size_t n = 0;
+	bool host;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -186,11 +213,15 @@ int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 		return -ENOMEM;
 	}
 	out->vanished = w->vanished;
+	host = proc_has_host_pids(proc_fd);
 	for (size_t i = 0; i < w->n; i++) {
-		if (entry_from_walk(proc_fd, &w->entries[i], ticks, &out->procs[n]))
+		if (entry_from_walk(proc_fd, &w->entries[i], ticks, &out->procs[n])) {
 			out->vanished++;
-		else
-			n++;
+			continue;
+		}
+		if (host)
+			out->procs[n].host_pid = out->procs[n].pid;
+		n++;
 	}
 	out->n = n;
 	out->tasks = n;

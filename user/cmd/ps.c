@@ -108,6 +108,10 @@ static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
 	else
 		json__u64(w, "uid", p->uid);
 	json__bool(w, "kernel_thread", p->kthread);
+	if (p->host_pid)
+		json__i64(w, "host_pid", p->host_pid);
+	else
+		json__null(w, "host_pid");
 	json__end_object(w);
 }
 
