@@ -58,6 +58,17 @@ struct proc_state_counts {
  * sysconf(_SC_PAGESIZE). Returns 0 or a negative errno; on error *@out is NULL.
  */
 int proc_walk__snapshot(int proc_fd, long ticks_per_sec, long page_size, struct proc_walk **out);
+/*
+ * One process, @pid, read as proc_walk__snapshot() reads each: 0, -ESRCH when
+ * it is gone, or another negative errno.
+ */
+int proc_walk__read_entry(int proc_fd, int pid, long ticks_per_sec, long page_size,
+			  struct proc_walk_entry *out);
+/*
+ * The pids a readdir of @proc_fd lists, in its order, into a malloc'd array
+ * (the caller frees *@pids, even for none). 0 or a negative errno.
+ */
+int proc_walk__pids(int proc_fd, int **pids, size_t *n);
 void proc_walk__free(struct proc_walk *w);
 
 /* The entry of @pid, or NULL. */

@@ -56,6 +56,7 @@ struct ps_entry {
 	uid_t uid; /* real uid; PS_UID_UNKNOWN */
 	char state; /* as ps shows it: R S D I T t Z X */
 	bool kthread;
+	bool from_proc; /* read from /proc, not by the iterator */
 	unsigned int threads;
 	__u64 cpu_ns; /* all its threads, the exited ones included */
 	__u64 rss_bytes;
@@ -71,6 +72,8 @@ struct ps_snapshot {
 	const char *source; /* "bpf-iter" or "proc" */
 	__u64 read_ns; /* time spent reading the snapshot itself */
 	__u64 vanished; /* /proc entries gone between readdir and read */
+	size_t filled_from_proc; /* in /proc, not seen by the iterator: read from /proc */
+	size_t missing_from_proc; /* in /proc, not seen by the iterator, and unreadable there */
 };
 
 struct snapshot_iter;
@@ -92,6 +95,17 @@ int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_
 /* The same from a /proc walk under @proc_fd. */
 int snapshot__from_proc(int proc_fd, struct ps_snapshot *out);
 void snapshot__free(struct ps_snapshot *s);
+/*
+ * Adds to an iterator's snapshot @s the processes a readdir of @proc_fd
+ * lists and @s lacks, read from /proc and counted in filled_from_proc; one
+ * that cannot be read there is counted in missing_from_proc. A process that
+ * started at or after @before_boot_ns (CLOCK_BOOTTIME when the iterator was
+ * read) is left out: the iterator could not have seen it. @proc_fd must show
+ * the reader's pid namespace (snapshot__proc_is_ours). 0 or a negative errno.
+ */
+int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns);
+/* Whether @proc_fd is a proc of our pid namespace: its "self" is our pid. */
+bool snapshot__proc_is_ours(int proc_fd);
 
 /* ps's state letter for a task's __state and exit_state. */
 char snapshot__state_char(__u32 state, __s32 exit_state);

@@ -17,6 +17,7 @@
 
 #include "testutil.h"
 
+#include "jobtrace/proc_walk.h"
 #include "jobtrace/snapshot.h"
 #include "jobtrace/util.h"
 
@@ -385,6 +386,92 @@ static void test_pid_namespace(void **state)
 	}
 }
 
+/* The pids a readdir of /proc lists now, sorted. */
+static size_t proc_pids(int *pids, size_t max)
+{
+	int proc_fd = util__open_dir("/proc"), *got;
+	size_t n;
+
+	assert_true(proc_fd >= 0);
+	assert_int_equal(proc_walk__pids(proc_fd, &got, &n), 0);
+	close(proc_fd);
+	assert_true(n <= max);
+	memcpy(pids, got, n * sizeof(*got));
+	free(got);
+	return n;
+}
+
+static bool has_pid(const int *pids, size_t n, int pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * Every pid /proc lists before and after `jobtrace ps --json` is in its
+ * output; those the iterator itself does not show (pid 1 in some sandboxes)
+ * are there with "source":"proc", and the table says so on standard error.
+ */
+static void test_ps_lists_every_proc_pid(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	static int before[65536], after[65536];
+	struct snapshot_iter *it = snapshot_iter__open(true, false);
+	size_t nb, na, unseen = 0;
+	struct ps_snapshot raw;
+	char cmd[600], *buf;
+	json_t *a;
+	FILE *f;
+
+	assert_non_null(it);
+	nb = proc_pids(before, 65536);
+	assert_int_equal(snapshot_iter__read(it, &raw), 0);
+	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps --json", out);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	a = json_loadf(f, 0, NULL);
+	assert_int_equal(pclose(f), 0);
+	assert_non_null(a);
+	na = proc_pids(after, 65536);
+	for (size_t i = 0; i < nb; i++) {
+		json_t *o = NULL, *v;
+		size_t k;
+
+		if (!has_pid(after, na, before[i]))
+			continue; /* exited meanwhile */
+		json_array_foreach(a, k, v) {
+			if (json_integer_value(json_object_get(v, "pid")) == before[i])
+				o = v;
+		}
+		if (!o)
+			fail_msg("pid %d is in /proc and not in jobtrace ps", before[i]);
+		if (snapshot__find(&raw, before[i]))
+			continue;
+		unseen++;
+		print_message("  pid %d: not iterated, read from /proc\n", before[i]);
+		assert_string_equal(json_string_value(json_object_get(o, "source")), "proc");
+	}
+	json_decref(a);
+	snapshot__free(&raw);
+	snapshot_iter__free(it);
+
+	/* The table names them on standard error. */
+	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps 2>&1 >/dev/null", out);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	buf = calloc(1, 4096);
+	assert_non_null(buf);
+	assert_true(fread(buf, 1, 4095, f) < 4095);
+	assert_int_equal(pclose(f), 0);
+	if (unseen)
+		assert_non_null(strstr(buf, "the task iterator did not show, read from /proc: "));
+	else
+		assert_string_equal(buf, "");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_ps_cli),
 		cmocka_unit_test(test_proc_fields_match_iterator),
 		cmocka_unit_test(test_pid_namespace),
+		cmocka_unit_test(test_ps_lists_every_proc_pid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

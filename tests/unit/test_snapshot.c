@@ -239,6 +239,60 @@ static void test_ps_json_unknown_uid(void **state)
 	snapshot__free(&s);
 }
 
+/*
+ * The iterator saw 1, 2 and 88; /proc lists more. The others are read from
+ * /proc and marked, except one born after the iterator ran (4242), one gone
+ * by now (4301), and one /proc cannot parse (4302), which is counted.
+ */
+static void test_fill_from_proc(void **state)
+{
+	struct jt_task_rec recs[] = { rec(88, 88, 2, "modprobe", 0), rec(1, 1, 0, "systemd", 0),
+				      rec(2, 2, 0, "kthreadd", 0) };
+	int proc_fd = open(FIXTURES "/ps/proc", O_RDONLY | O_DIRECTORY);
+	const struct ps_entry *p;
+	struct ps_snapshot s;
+	struct capture cap;
+	json_t *a;
+
+	assert_true(proc_fd >= 0);
+	assert_int_equal(snapshot__from_records(recs, 3, 4096, &s), 0);
+	/* The iterator ran 100 s after boot: 4242 started later. */
+	assert_int_equal(snapshot__fill_from_proc(&s, proc_fd, 100000000000ULL), 0);
+	close(proc_fd);
+	assert_int_equal(s.filled_from_proc, 2);
+	assert_int_equal(s.missing_from_proc, 1);
+	assert_int_equal(s.n, 5);
+	for (size_t i = 1; i < s.n; i++)
+		assert_true(s.procs[i - 1].pid < s.procs[i].pid);
+	assert_false(snapshot__find(&s, 1)->from_proc);
+	assert_int_equal(snapshot__find(&s, 1)->vm_bytes, 100 * 4096); /* the iterator's, kept */
+	p = snapshot__find(&s, 3);
+	assert_true(p->from_proc);
+	assert_true(p->kthread);
+	p = snapshot__find(&s, 4300);
+	assert_true(p->from_proc);
+	assert_int_equal(p->vm_bytes, 4096000);
+	assert_int_equal(p->host_pid, 0); /* a copied tree cannot tell the host's pid */
+	assert_null(snapshot__find(&s, 4242));
+	assert_null(snapshot__find(&s, 4301));
+	assert_null(snapshot__find(&s, 4302));
+
+	/* JSON tells which source each came from. */
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &(struct ps_options){ .json = true }), 0);
+	capture__close(&cap);
+	a = json_loads(cap.buf, 0, NULL);
+	assert_non_null(a);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "source")),
+			    "bpf-iter");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 2), "pid")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 2), "source")),
+			    "proc");
+	json_decref(a);
+	capture__free(&cap);
+	snapshot__free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_ps_text_tree),
 		cmocka_unit_test(test_from_proc_fixture),
 		cmocka_unit_test(test_ps_json_unknown_uid),
+		cmocka_unit_test(test_fill_from_proc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

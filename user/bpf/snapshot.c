@@ -169,6 +169,19 @@ static int entry_from_walk(int proc_fd, const struct proc_walk_entry *e, long ti
 	return 0;
 }
 
+bool snapshot__proc_is_ours(int proc_fd)
+{
+	char self[32], want[32];
+	ssize_t n;
+
+	n = readlinkat(proc_fd, "self", self, sizeof(self) - 1);
+	if (n < 0)
+		return false;
+	self[n] = '\0';
+	snprintf(want, sizeof(want), "%d", (int)getpid());
+	return !strcmp(self, want);
+}
+
 /*
  * Whether the pids under @proc_fd are the initial namespace's: its "self" is
  * us and we are in the initial pid namespace (PROC_PID_INIT_INO, fixed since
@@ -177,15 +190,10 @@ static int entry_from_walk(int proc_fd, const struct proc_walk_entry *e, long ti
  */
 static bool proc_has_host_pids(int proc_fd)
 {
-	char self[32], want[32], ns[64];
+	char ns[64];
 	ssize_t n;
 
-	n = readlinkat(proc_fd, "self", self, sizeof(self) - 1);
-	if (n < 0)
-		return false;
-	self[n] = '\0';
-	snprintf(want, sizeof(want), "%d", (int)getpid());
-	if (strcmp(self, want))
+	if (!snapshot__proc_is_ours(proc_fd))
 		return false;
 	n = readlinkat(proc_fd, "self/ns/pid", ns, sizeof(ns) - 1);
 	if (n < 0)
@@ -221,6 +229,7 @@ int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 		}
 		if (host)
 			out->procs[n].host_pid = out->procs[n].pid;
+		out->procs[n].from_proc = true;
 		n++;
 	}
 	out->n = n;
@@ -229,6 +238,55 @@ int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 	proc_walk__free(w);
 	out->read_ns = util__now_ns() - start;
 	return 0;
+}
+
+int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns)
+{
+	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	size_t npids, cap = s->n, head = s->n;
+	struct proc_walk_entry e;
+	bool host, added = false;
+	int *pids, err;
+
+	err = proc_walk__pids(proc_fd, &pids, &npids);
+	if (err)
+		return err;
+	host = proc_has_host_pids(proc_fd);
+	for (size_t i = 0; i < npids; i++) {
+		struct ps_entry p;
+
+		/* Entries are appended past @head: what the iterator saw stays sorted. */
+		if (bsearch(&(struct ps_entry){ .pid = pids[i] }, s->procs, head, sizeof(p), by_pid))
+			continue;
+		err = proc_walk__read_entry(proc_fd, pids[i], ticks, page, &e);
+		if (!err)
+			err = entry_from_walk(proc_fd, &e, ticks, &p);
+		if (err == -ESRCH)
+			continue; /* gone since: it would not be in either source now */
+		if (err) {
+			s->missing_from_proc++;
+			err = 0;
+			continue;
+		}
+		/* Born after the iterator ran: not a process it failed to see. */
+		if (p.start_boot_ns >= before_boot_ns)
+			continue;
+		if (s->n == cap) {
+			err = util__grow(&s->procs, &cap, sizeof(*s->procs), 16, UTIL_NO_MAX);
+			if (err)
+				break;
+		}
+		p.from_proc = true;
+		if (host)
+			p.host_pid = p.pid;
+		s->procs[s->n++] = p;
+		s->filled_from_proc++;
+		added = true;
+	}
+	free(pids);
+	if (added)
+		qsort(s->procs, s->n, sizeof(*s->procs), by_pid);
+	return err;
 }
 
 /*

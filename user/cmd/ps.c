@@ -108,6 +108,7 @@ static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
 	else
 		json__u64(w, "uid", p->uid);
 	json__bool(w, "kernel_thread", p->kthread);
+	json__string(w, "source", p->from_proc ? "proc" : "bpf-iter");
 	if (p->host_pid)
 		json__i64(w, "host_pid", p->host_pid);
 	else
@@ -200,6 +201,46 @@ done:
 	return err ? err : (ferror(f) ? -EIO : 0);
 }
 
+/*
+ * The iterator does not show every process /proc lists (an LSM can hide a
+ * task from it: pid 1 of some sandboxes). Those are read from /proc, never
+ * silently absent: JSON marks them "source":"proc", the table a line on
+ * standard error.
+ */
+static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns, bool verbose, bool text)
+{
+	int proc_fd = util__open_dir("/proc"), err;
+
+	if (proc_fd < 0 || !snapshot__proc_is_ours(proc_fd)) {
+		if (verbose)
+			fprintf(stderr, "jobtrace: /proc is not of this pid namespace: the "
+					"iterator's list is not checked against it\n");
+		goto close_fd;
+	}
+	err = snapshot__fill_from_proc(s, proc_fd, before_boot_ns);
+	if (err)
+		fprintf(stderr, "jobtrace: cannot check the iterator's list against /proc: %s\n",
+			strerror(-err));
+	if (s->filled_from_proc && (text || verbose)) {
+		fprintf(stderr, "jobtrace: %zu process%s the task iterator did not show, read from "
+				"/proc:", s->filled_from_proc, s->filled_from_proc == 1 ? "" : "es");
+		for (size_t i = 0, n = 0; i < s->n && n < 10; i++) {
+			if (s->procs[i].from_proc) {
+				fprintf(stderr, " %d", s->procs[i].pid);
+				n++;
+			}
+		}
+		fputs(s->filled_from_proc > 10 ? " ...\n" : "\n", stderr);
+	}
+	if (s->missing_from_proc)
+		fprintf(stderr, "jobtrace: %zu process%s in /proc neither the task iterator nor "
+				"/proc could read: not listed\n", s->missing_from_proc,
+			s->missing_from_proc == 1 ? "" : "es");
+close_fd:
+	if (proc_fd >= 0)
+		close(proc_fd);
+}
+
 int ps__main(int argc, char **argv)
 {
 	enum { OPT_PROC = 256, OPT_PROC_ROOT, OPT_NO_PIN };
@@ -276,6 +317,8 @@ int ps__main(int argc, char **argv)
 	if (!use_proc) {
 		it = snapshot_iter__open(verbose, use_pin);
 		if (it) {
+			__u64 before = util__boottime_ns();
+
 			err = snapshot_iter__read(it, &s);
 			if (err) {
 				fprintf(stderr, "jobtrace: the task iterator failed: %s\n",
@@ -283,6 +326,7 @@ int ps__main(int argc, char **argv)
 				snapshot_iter__free(it);
 				return 1;
 			}
+			fill_from_proc(&s, before, verbose, !o.json);
 		}
 	}
 	if (!it) {

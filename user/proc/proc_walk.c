@@ -68,6 +68,61 @@ static int walk_append(struct proc_walk *w, const struct proc_stat_fields *st, u
 	return 0;
 }
 
+int proc_walk__read_entry(int proc_fd, int pid, long ticks_per_sec, long page_size,
+			  struct proc_walk_entry *out)
+{
+	struct proc_stat_fields st;
+	int err;
+
+	if (ticks_per_sec <= 0 || page_size <= 0)
+		return -EINVAL;
+	err = proc_pid__read_stat(proc_fd, pid, &st);
+	if (err)
+		return err;
+	entry_fill(out, &st, (uint64_t)ticks_per_sec, (uint64_t)page_size);
+	return 0;
+}
+
+int proc_walk__pids(int proc_fd, int **pids, size_t *n)
+{
+	size_t cap = 0;
+	struct dirent *de;
+	int pid, err;
+	DIR *d;
+
+	*pids = NULL;
+	*n = 0;
+	d = util__opendir_at(proc_fd, ".");
+	if (!d)
+		return -errno;
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			err = -errno;
+			break;
+		}
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		pid = name_to_pid(de->d_name);
+		if (!pid)
+			continue;
+		if (*n == cap) {
+			err = util__grow(pids, &cap, sizeof(**pids), 512, UTIL_NO_MAX);
+			if (err)
+				break;
+		}
+		(*pids)[(*n)++] = pid;
+	}
+	closedir(d);
+	if (err) {
+		free(*pids);
+		*pids = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
 static int cmp_pid(const void *a, const void *b)
 {
 	const struct proc_walk_entry *x = a, *y = b;
