@@ -13,6 +13,7 @@
 #include "jobtrace/report.h"
 #include "jobtrace/run.h"
 #include "jobtrace/system.h"
+#include "jobtrace/util.h"
 
 #define EXIT_USAGE 2
 #define JOBTRACE_VERSION "0.1.0"
@@ -176,7 +177,7 @@ static int cmd_run(int argc, char **argv)
 	return run__main(&cfg);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
@@ -201,4 +202,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	return usage_error(usage_main, "unknown command '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	int err = util__guard_stdout();
+
+	if (err) {
+		fprintf(stderr, "jobtrace: cannot set up standard output: %s\n", strerror(-err));
+		return UTIL_EXIT_FAILURE;
+	}
+	return util__close_stdout(dispatch(argc, argv));
 }

@@ -207,7 +207,7 @@ done:
  * silently absent: JSON marks them "source":"proc", the table a line on
  * standard error.
  */
-static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns, bool verbose, bool text)
+static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns, bool verbose)
 {
 	int proc_fd = util__open_dir("/proc"), err;
 
@@ -221,6 +221,14 @@ static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns, bool ver
 	if (err)
 		fprintf(stderr, "jobtrace: cannot check the iterator's list against /proc: %s\n",
 			strerror(-err));
+close_fd:
+	if (proc_fd >= 0)
+		close(proc_fd);
+}
+
+/* After the list, as a footnote: which processes did not come from the iterator. */
+static void write_fill_note(const struct ps_snapshot *s, bool verbose, bool text)
+{
 	if (s->filled_from_proc && (text || verbose)) {
 		fprintf(stderr, "jobtrace: %zu process%s the task iterator did not show, read from "
 				"/proc:", s->filled_from_proc, s->filled_from_proc == 1 ? "" : "es");
@@ -236,9 +244,6 @@ static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns, bool ver
 		fprintf(stderr, "jobtrace: %zu process%s in /proc neither the task iterator nor "
 				"/proc could read: not listed\n", s->missing_from_proc,
 			s->missing_from_proc == 1 ? "" : "es");
-close_fd:
-	if (proc_fd >= 0)
-		close(proc_fd);
 }
 
 int ps__main(int argc, char **argv)
@@ -326,7 +331,7 @@ int ps__main(int argc, char **argv)
 				snapshot_iter__free(it);
 				return 1;
 			}
-			fill_from_proc(&s, before, verbose, !o.json);
+			fill_from_proc(&s, before, verbose);
 		}
 	}
 	if (!it) {
@@ -348,6 +353,11 @@ int ps__main(int argc, char **argv)
 		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s in %.3f ms\n", s.n,
 			s.tasks, s.source, (double)s.read_ns / 1e6);
 	err = ps__write(stdout, &s, &o);
+	if (!err && it) {
+		/* The note follows the list it is about. */
+		fflush(stdout);
+		write_fill_note(&s, verbose, !o.json);
+	}
 	if (err == -ESRCH)
 		fprintf(stderr, "jobtrace: no process with pid %d\n", o.pid);
 	else if (err)
