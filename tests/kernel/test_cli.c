@@ -2,7 +2,7 @@
 /*
  * The command line as a script sees it: what every command says and exits
  * with when its standard output cannot be written (a full disk, a reader
- * that went away).
+ * that went away), and `help COMMAND`.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -147,12 +147,72 @@ static void test_job_keeps_sigpipe(void **state)
 		fail_msg("exit %d, stderr:\n%s", r.status, r.err);
 }
 
+/* Runs jobtrace with @argv; its stdout into @out (NUL-terminated), stderr into @r. */
+static void run_capture(char *const argv[], char *out, size_t size, struct result *r)
+{
+	FILE *f = tmpfile();
+	size_t n;
+
+	assert_non_null(f);
+	run_with_stdout(argv, fileno(f), -1, false, r);
+	rewind(f);
+	n = fread(out, 1, size - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+/* `help CMD` is CMD's own --help for every command; an unknown one is a usage error. */
+static void test_help_command(void **state)
+{
+	static char *const names[] = { "run", "ps", "system", "inspect", "connections" };
+	static char help[8192], own[8192];
+	struct result r;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *const via_help[] = { "help", names[i], NULL };
+		char *const via_flag[] = { names[i], "--help", NULL };
+		char want[64];
+
+		run_capture(via_help, help, sizeof(help), &r);
+		assert_int_equal(r.status, 0);
+		assert_string_equal(r.err, "");
+		run_capture(via_flag, own, sizeof(own), &r);
+		assert_int_equal(r.status, 0);
+		assert_string_equal(help, own);
+		snprintf(want, sizeof(want), "Usage: jobtrace %s ", names[i]);
+		if (strncmp(help, want, strlen(want)))
+			fail_msg("help %s printed:\n%s", names[i], help);
+	}
+
+	char *const nosuch[] = { "help", "nosuch", NULL };
+	run_capture(nosuch, help, sizeof(help), &r);
+	assert_int_equal(r.status, 2);
+	assert_string_equal(help, "");
+	assert_non_null(strstr(r.err, "unknown command 'nosuch'"));
+
+	char *const two[] = { "help", "ps", "run", NULL };
+	run_capture(two, help, sizeof(help), &r);
+	assert_int_equal(r.status, 2);
+	assert_string_equal(help, "");
+
+	/* `help` alone, and `help help`, are the overview. */
+	char *const alone[] = { "help", NULL };
+	char *const help_help[] = { "help", "help", NULL };
+	run_capture(alone, help, sizeof(help), &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(help, "help [COMMAND]"));
+	run_capture(help_help, own, sizeof(own), &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(help, own);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_closed_pipe),
 		cmocka_unit_test(test_job_keeps_sigpipe),
+		cmocka_unit_test(test_help_command),
 	};
 
 	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace",
