@@ -22,7 +22,7 @@ struct proc_walk_entry {
 	uint64_t starttime_ticks;	/* with pid, tells a reused pid apart */
 	uint32_t num_threads;
 	uint32_t comm_len;
-	uint32_t flags;			/* (9) flags: PROC_PF_KTHREAD tells a kernel thread */
+	uint32_t flags;			/* (9) flags: PROC_PF_KTHREAD, a kernel thread */
 	char state;
 	char comm[PROC_COMM_MAX];
 };

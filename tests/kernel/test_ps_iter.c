@@ -191,7 +191,8 @@ static pid_t spawn_nobody(void)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (mmap(NULL, 64 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ||
+		if (mmap(NULL, 64 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
+			    MAP_FAILED ||
 		    setgid(65534) || setuid(65534) || write(ready[1], "r", 1) != 1)
 			_exit(1);
 		pause();
@@ -319,7 +320,8 @@ static pid_t ps_in_pid_ns(const char *arg, int out, int err)
 			execl(path, "jobtrace", "ps", "--json", "-v", arg, (char *)NULL);
 			_exit(127);
 		}
-		if (g < 0 || write(report[1], &g, sizeof(g)) != sizeof(g) || waitpid(g, &st, 0) != g)
+		if (g < 0 || write(report[1], &g, sizeof(g)) != sizeof(g) ||
+		    waitpid(g, &st, 0) != g)
 			_exit(102);
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 103);
 	}
@@ -363,7 +365,8 @@ static void test_pid_namespace(void **state)
 		if (!a)
 			fail_msg("%s: not JSON: %s", args[i], read_all(fileno(out)));
 		/* The iterator must be what ran for the first: no silent /proc fallback. */
-		assert_non_null(strstr(read_all(fileno(err)), i == 0 ? "from bpf-iter" : "from proc"));
+		assert_non_null(strstr(read_all(fileno(err)),
+				       i == 0 ? "from bpf-iter" : "from proc"));
 		assert_int_equal(json_array_size(a), 2);
 		o = json_array_get(a, 0);
 		assert_int_equal(json_integer_value(json_object_get(o, "pid")), 1);

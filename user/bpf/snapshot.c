@@ -256,7 +256,8 @@ int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_bo
 		struct ps_entry p;
 
 		/* Entries are appended past @head: what the iterator saw stays sorted. */
-		if (bsearch(&(struct ps_entry){ .pid = pids[i] }, s->procs, head, sizeof(p), by_pid))
+		p.pid = pids[i];
+		if (bsearch(&p, s->procs, head, sizeof(p), by_pid))
 			continue;
 		err = proc_walk__read_entry(proc_fd, pids[i], ticks, page, &e);
 		if (!err)

@@ -231,7 +231,8 @@ static void write_fill_note(const struct ps_snapshot *s, bool verbose, bool text
 {
 	if (s->filled_from_proc && (text || verbose)) {
 		fprintf(stderr, "jobtrace: %zu process%s the task iterator did not show, read from "
-				"/proc:", s->filled_from_proc, s->filled_from_proc == 1 ? "" : "es");
+				"/proc:",
+			s->filled_from_proc, s->filled_from_proc == 1 ? "" : "es");
 		for (size_t i = 0, n = 0; i < s->n && n < 10; i++) {
 			if (s->procs[i].from_proc) {
 				fprintf(stderr, " %d", s->procs[i].pid);
