@@ -17,6 +17,7 @@
 
 #include "testutil.h"
 
+#include "jobtrace/proc_pid.h"
 #include "jobtrace/proc_walk.h"
 #include "jobtrace/snapshot.h"
 #include "jobtrace/util.h"
@@ -33,7 +34,7 @@ static void *idle_thread(void *arg)
 
 static void spawn_children(void)
 {
-	int ready[2];
+	int ready[2], proc_fd;
 	char c;
 
 	assert_int_equal(pipe(ready), 0);
@@ -47,6 +48,8 @@ static void spawn_children(void)
 
 			snprintf(name, sizeof(name), "snap-%d", i);
 			prctl(PR_SET_NAME, name);
+			/* A failed assertion must not leave them holding run.sh's pipe. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			/* Every fourth child has two extra threads. */
 			if (i % 4 == 0) {
 				pthread_create(&t, NULL, idle_thread, NULL);
@@ -63,6 +66,21 @@ static void spawn_children(void)
 		assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 	close(ready[1]);
+	/* Between its write and pause() a child is still running ('R'): wait for the sleep. */
+	proc_fd = util__open_dir("/proc");
+	assert_true(proc_fd >= 0);
+	for (int i = 0; i < NCHILD; i++) {
+		struct proc_stat_fields st;
+		int tries = 0;
+
+		do {
+			if (tries)
+				usleep(1000);
+			assert_int_equal(proc_pid__read_stat(proc_fd, children[i], &st), 0);
+		} while (st.state != 'S' && ++tries < 5000);
+		assert_int_equal(st.state, 'S');
+	}
+	close(proc_fd);
 }
 
 static void reap_children(void)
