@@ -17,6 +17,19 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
 	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2
 
+# Root installs packages itself; anyone else through sudo. As root, no
+# command names sudo (`make -n` shows none): a root shell may have no sudo.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# These load BPF programs, which needs root. Say so before building rather
+# than as a kernel test's failure (or sudo's prompt) deep in the run.
+ROOT_GOALS := $(filter test test-kernel demo bench,$(MAKECMDGOALS))
+ifneq ($(SUDO),)
+ifneq ($(ROOT_GOALS),)
+$(error jobtrace: 'make $(ROOT_GOALS)' loads BPF programs, which needs root: run 'sudo make $(ROOT_GOALS)', or 'make test-unit' for the unit tests alone (no root needed))
+endif
+endif
+
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -66,9 +79,8 @@ deps:
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "deps: installing$$missing"; \
-		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-		$$sudo apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 $(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/san/tests:

@@ -15,6 +15,45 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define PF_KTHREAD 0x00200000
+/* MAX_PID_NS_LEVEL: the kernel refuses to nest pid namespaces deeper. */
+#define MAX_PID_NS_LEVEL 32
+
+/*
+ * The number of @pid in the namespace @ns at @level, as the kernel's
+ * pid_nr_ns() gives it: 0 where the pid is not visible from there.
+ * numbers[] is indexed by a variable, hence a read rather than a load.
+ */
+static __always_inline __u32 ns_pid_nr(struct pid *pid, unsigned int level,
+				       struct pid_namespace *ns)
+{
+	struct upid up;
+
+	if (!pid || level >= MAX_PID_NS_LEVEL || BPF_CORE_READ(pid, level) < level)
+		return 0;
+	if (bpf_core_read(&up, sizeof(up), &pid->numbers[level]))
+		return 0;
+	return up.ns == ns ? (__u32)up.nr : 0;
+}
+
+/*
+ * The pid namespace of the task reading the iterator, and its level. The
+ * kernel walks only the tasks visible from there, but task->pid is always
+ * the initial namespace's number: ps inside a container must print the
+ * container's own pids, as its /proc does. A pinned iterator is shared by
+ * readers in different namespaces, so this is the reader's, not a setting.
+ */
+static __always_inline unsigned int reader_pid_ns(struct pid_namespace **ns)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct pid *pid = BPF_CORE_READ(cur, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+
+	if (level && level < MAX_PID_NS_LEVEL)
+		bpf_core_read(&up, sizeof(up), &pid->numbers[level]);
+	*ns = up.ns;
+	return level;
+}
 
 SEC("iter/task")
 int dump_task(struct bpf_iter__task *ctx)
@@ -22,7 +61,9 @@ int dump_task(struct bpf_iter__task *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *t = ctx->task;
 	struct jt_task_rec r = {};
+	struct pid_namespace *ns;
 	struct mm_struct *mm;
+	unsigned int level;
 
 	if (!t)
 		return 0;
@@ -32,9 +73,22 @@ int dump_task(struct bpf_iter__task *ctx)
 	 * The iterator's task is a trusted BTF pointer: plain loads (still
 	 * CO-RE relocated) cost a fraction of bpf_probe_read_kernel() calls.
 	 */
-	r.pid = t->pid;
-	r.tgid = t->tgid;
-	r.ppid = t->real_parent->tgid;
+	r.host_pid = t->pid;
+	r.host_tgid = t->tgid;
+	level = reader_pid_ns(&ns);
+	if (!level) {
+		r.pid = t->pid;
+		r.tgid = t->tgid;
+		r.ppid = t->real_parent->tgid;
+	} else {
+		r.pid = ns_pid_nr(BPF_CORE_READ(t, thread_pid), level, ns);
+		r.tgid = ns_pid_nr(BPF_CORE_READ(t, group_leader, thread_pid), level, ns);
+		/* A parent outside the namespace is 0, as /proc there shows it. */
+		r.ppid = ns_pid_nr(BPF_CORE_READ(t, real_parent, group_leader, thread_pid), level,
+				   ns);
+		if (!r.pid || !r.tgid)
+			return 0; /* not visible from the reader's namespace */
+	}
 	r.uid = t->real_cred->uid.val;
 	r.state = task_state(t);
 	r.exit_state = t->exit_state;

@@ -18,9 +18,11 @@ struct proc_walk_entry {
 	int32_t ppid;
 	uint64_t cpu_ns;		/* utime + stime */
 	uint64_t rss_bytes;
+	uint64_t vm_bytes;		/* (23) vsize */
 	uint64_t starttime_ticks;	/* with pid, tells a reused pid apart */
 	uint32_t num_threads;
 	uint32_t comm_len;
+	uint32_t flags;			/* (9) flags: PROC_PF_KTHREAD, a kernel thread */
 	char state;
 	char comm[PROC_COMM_MAX];
 };
@@ -101,6 +103,17 @@ struct proc_state_counts {
  * sysconf(_SC_PAGESIZE). Returns 0 or a negative errno; on error *@out is NULL.
  */
 int proc_walk__snapshot(int proc_fd, long ticks_per_sec, long page_size, struct proc_walk **out);
+/*
+ * One process, @pid, read as proc_walk__snapshot() reads each: 0, -ESRCH when
+ * it is gone, or another negative errno.
+ */
+int proc_walk__read_entry(int proc_fd, int pid, long ticks_per_sec, long page_size,
+			  struct proc_walk_entry *out);
+/*
+ * The pids a readdir of @proc_fd lists, in its order, into a malloc'd array
+ * (the caller frees *@pids, even for none). 0 or a negative errno.
+ */
+int proc_walk__pids(int proc_fd, int **pids, size_t *n);
 void proc_walk__free(struct proc_walk *w);
 
 /* The entry of @pid, or NULL. */

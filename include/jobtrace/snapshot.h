@@ -11,19 +11,22 @@
 #include <linux/types.h>
 #endif
 
-#define JT_SNAP_VERSION 1
+#define JT_SNAP_VERSION 2
 
 /* One task (thread) as the iterator writes it. */
 struct jt_task_rec {
 	__u16 version; /* JT_SNAP_VERSION */
 	__u16 size; /* sizeof(struct jt_task_rec) */
+	/* pid, tgid and ppid are numbers in the reader's pid namespace. */
 	__u32 pid; /* thread id */
 	__u32 tgid;
-	__u32 ppid; /* the parent process, now (after any reparenting) */
+	__u32 ppid; /* the parent process, now (after any reparenting); 0 if not visible */
 	__u32 uid; /* real uid, in the initial user namespace */
 	__u32 state; /* __state */
 	__s32 exit_state;
 	__u32 nr_threads; /* of its process */
+	__u32 host_pid; /* pid and tgid in the initial pid namespace */
+	__u32 host_tgid;
 	__u64 start_ns; /* CLOCK_BOOTTIME, of the process */
 	__u64 cpu_ns; /* this thread's sum_exec_runtime */
 	__u64 dead_threads_cpu_ns; /* signal->sum_sched_runtime, for the leader */
@@ -35,20 +38,25 @@ struct jt_task_rec {
 	char comm[16];
 };
 
-_Static_assert(sizeof(struct jt_task_rec) == 96, "jt_task_rec ABI");
+_Static_assert(sizeof(struct jt_task_rec) == 104, "jt_task_rec ABI");
 
 #ifndef __bpf__
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The uid of a process whose status could not be read. */
+#define PS_UID_UNKNOWN ((uid_t)-1)
+
 /* A process, whichever source filled it. */
 struct ps_entry {
-	pid_t pid;
+	pid_t pid; /* in the reader's pid namespace, as its /proc shows it */
 	pid_t ppid;
-	uid_t uid;
+	pid_t host_pid; /* in the initial pid namespace; 0 when not known */
+	uid_t uid; /* real uid; PS_UID_UNKNOWN */
 	char state; /* as ps shows it: R S D I T t Z X */
 	bool kthread;
+	bool from_proc; /* read from /proc, not by the iterator */
 	unsigned int threads;
 	__u64 cpu_ns; /* all its threads, the exited ones included */
 	__u64 rss_bytes;
@@ -64,6 +72,8 @@ struct ps_snapshot {
 	const char *source; /* "bpf-iter" or "proc" */
 	__u64 read_ns; /* time spent reading the snapshot itself */
 	__u64 vanished; /* /proc entries gone between readdir and read */
+	size_t filled_from_proc; /* in /proc, not seen by the iterator: read from /proc */
+	size_t missing_from_proc; /* in /proc, not seen by the iterator, and unreadable there */
 };
 
 struct snapshot_iter;
@@ -85,6 +95,17 @@ int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_
 /* The same from a /proc walk under @proc_fd. */
 int snapshot__from_proc(int proc_fd, struct ps_snapshot *out);
 void snapshot__free(struct ps_snapshot *s);
+/*
+ * Adds to an iterator's snapshot @s the processes a readdir of @proc_fd
+ * lists and @s lacks, read from /proc and counted in filled_from_proc; one
+ * that cannot be read there is counted in missing_from_proc. A process that
+ * started at or after @before_boot_ns (CLOCK_BOOTTIME when the iterator was
+ * read) is left out: the iterator could not have seen it. @proc_fd must show
+ * the reader's pid namespace (snapshot__proc_is_ours). 0 or a negative errno.
+ */
+int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns);
+/* Whether @proc_fd is a proc of our pid namespace: its "self" is our pid. */
+bool snapshot__proc_is_ours(int proc_fd);
 
 /* ps's state letter for a task's __state and exit_state. */
 char snapshot__state_char(__u32 state, __s32 exit_state);

@@ -45,6 +45,27 @@ DIR *util__opendir_at(int dirfd, const char *path);
 /* Opens a directory (a proc or sys root) for *at() reads; -errno on failure. */
 int util__open_dir(const char *path);
 
+/* jobtrace's own failure, as env(1) and timeout(1) report theirs. */
+#define UTIL_EXIT_FAILURE 125
+
+/*
+ * Makes stdout a stream that stops jobtrace at its first failed write (a
+ * full disk, a closed pipe, a closed fd) with one message on stderr,
+ * "jobtrace: cannot write to standard output: <cause>", and exit status
+ * UTIL_EXIT_FAILURE, whichever command was writing; and makes SIGPIPE
+ * reach jobtrace as EPIPE rather than kill it without a word. Call it
+ * first thing in main(), before anything is written. 0 or a negative errno
+ * (stdout then stays as it was).
+ */
+int util__guard_stdout(void);
+
+/*
+ * Flushes stdout at the end of a command that exits with @status, so a
+ * failure in the last buffer is reported as any other (see above);
+ * returns @status.
+ */
+int util__close_stdout(int status);
+
 /* Nanoseconds of CLOCK_MONOTONIC / CLOCK_BOOTTIME / CLOCK_REALTIME. */
 unsigned long long util__now_ns(void);
 unsigned long long util__boottime_ns(void);

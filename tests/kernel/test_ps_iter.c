@@ -4,8 +4,12 @@
  * truth the test knows: it forks them, gives them threads and names.
  */
 #include <fcntl.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -13,6 +17,8 @@
 
 #include "testutil.h"
 
+#include "jobtrace/proc_pid.h"
+#include "jobtrace/proc_walk.h"
 #include "jobtrace/snapshot.h"
 #include "jobtrace/util.h"
 
@@ -28,7 +34,7 @@ static void *idle_thread(void *arg)
 
 static void spawn_children(void)
 {
-	int ready[2];
+	int ready[2], proc_fd;
 	char c;
 
 	assert_int_equal(pipe(ready), 0);
@@ -42,6 +48,8 @@ static void spawn_children(void)
 
 			snprintf(name, sizeof(name), "snap-%d", i);
 			prctl(PR_SET_NAME, name);
+			/* A failed assertion must not leave them holding run.sh's pipe. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			/* Every fourth child has two extra threads. */
 			if (i % 4 == 0) {
 				pthread_create(&t, NULL, idle_thread, NULL);
@@ -58,6 +66,21 @@ static void spawn_children(void)
 		assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 	close(ready[1]);
+	/* Between its write and pause() a child is still running ('R'): wait for the sleep. */
+	proc_fd = util__open_dir("/proc");
+	assert_true(proc_fd >= 0);
+	for (int i = 0; i < NCHILD; i++) {
+		struct proc_stat_fields st;
+		int tries = 0;
+
+		do {
+			if (tries)
+				usleep(1000);
+			assert_int_equal(proc_pid__read_stat(proc_fd, children[i], &st), 0);
+		} while (st.state != 'S' && ++tries < 5000);
+		assert_int_equal(st.state, 'S');
+	}
+	close(proc_fd);
 }
 
 static void reap_children(void)
@@ -174,11 +197,310 @@ static void test_ps_cli(void **state)
 	assert_non_null(strstr(buf, "no process with pid"));
 }
 
+/* A child that drops to nobody and maps 64 MiB it never touches, then waits. */
+static pid_t spawn_nobody(void)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (mmap(NULL, 64 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
+			    MAP_FAILED ||
+		    setgid(65534) || setuid(65534) || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	return pid;
+}
+
+/*
+ * `ps --proc` gives what the iterator gives: the uid the child took, its
+ * virtual size to the byte (both are total_vm pages), and the kernel's own
+ * PF_KTHREAD for every process both sources see.
+ */
+static void test_proc_fields_match_iterator(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	struct snapshot_iter *it = snapshot_iter__open(true, false);
+	pid_t pid = spawn_nobody();
+	const struct ps_entry *b, *p;
+	struct ps_snapshot bpf, proc;
+	char cmd[600], buf[4096];
+	size_t n, kthreads = 0;
+	json_t *a, *o;
+	int proc_fd;
+	FILE *f;
+
+	assert_non_null(it);
+	assert_int_equal(snapshot_iter__read(it, &bpf), 0);
+	proc_fd = util__open_dir("/proc");
+	assert_true(proc_fd >= 0);
+	assert_int_equal(snapshot__from_proc(proc_fd, &proc), 0);
+	close(proc_fd);
+	b = snapshot__find(&bpf, pid);
+	p = snapshot__find(&proc, pid);
+	assert_non_null(b);
+	assert_non_null(p);
+	assert_int_equal(b->uid, 65534);
+	assert_int_equal(p->uid, 65534);
+	assert_true(p->vm_bytes >= 64 << 20);
+	assert_int_equal(p->vm_bytes, b->vm_bytes);
+	for (size_t i = 0; i < proc.n; i++) {
+		b = snapshot__find(&bpf, proc.procs[i].pid);
+		if (!b || b->start_boot_ns / 1000000000ULL !=
+				  proc.procs[i].start_boot_ns / 1000000000ULL)
+			continue; /* not iterated, or a reused pid */
+		if (b->kthread != proc.procs[i].kthread)
+			fail_msg("pid %d (%s): kernel thread %d in /proc, %d in the iterator",
+				 b->pid, b->comm, proc.procs[i].kthread, b->kthread);
+		kthreads += b->kthread;
+	}
+	assert_true(kthreads > 0);
+	assert_true(snapshot__find(&proc, 2)->kthread); /* kthreadd */
+
+	/* The same through the command, as JSON. */
+	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps --proc --json --pid %d", out, (int)pid);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	assert_int_equal(pclose(f), 0);
+	a = json_loads(buf, 0, NULL);
+	assert_non_null(a);
+	o = json_array_get(a, 0);
+	assert_int_equal(json_integer_value(json_object_get(o, "pid")), pid);
+	assert_int_equal(json_integer_value(json_object_get(o, "uid")), 65534);
+	assert_int_equal(json_integer_value(json_object_get(o, "vm_bytes")),
+			 snapshot__find(&bpf, pid)->vm_bytes);
+	assert_true(json_is_false(json_object_get(o, "kernel_thread")));
+	json_decref(a);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	snapshot__free(&bpf);
+	snapshot__free(&proc);
+	snapshot_iter__free(it);
+}
+
+/*
+ * Runs `jobtrace ps ARGS` as pid 1 of a new pid namespace with its own
+ * /proc, next to a child (pid 2 there) named "ns-child". Its stdout and
+ * stderr go to @out and @err; returns jobtrace's host pid, which the test
+ * knows because fork() in the namespace's parent returns it.
+ */
+static pid_t ps_in_pid_ns(const char *arg, int out, int err)
+{
+	const char *dir = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	int report[2], st;
+	pid_t p, host_pid = 0;
+
+	assert_int_equal(pipe(report), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		pid_t g;
+
+		if (unshare(CLONE_NEWPID | CLONE_NEWNS))
+			_exit(100);
+		g = fork();
+		if (g == 0) {
+			char path[512];
+
+			/* Our own /proc, as `unshare --pid --fork --mount-proc` makes. */
+			if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+			    mount("proc", "/proc", "proc", 0, NULL))
+				_exit(101);
+			int named[2];
+			char c;
+
+			if (pipe(named))
+				_exit(104);
+			if (fork() == 0) {
+				prctl(PR_SET_NAME, "ns-child");
+				if (write(named[1], "n", 1) != 1)
+					_exit(1);
+				pause();
+				_exit(0);
+			}
+			if (read(named[0], &c, 1) != 1)
+				_exit(105);
+			dup2(out, 1);
+			dup2(err, 2);
+			snprintf(path, sizeof(path), "%s/jobtrace", dir);
+			execl(path, "jobtrace", "ps", "--json", "-v", arg, (char *)NULL);
+			_exit(127);
+		}
+		if (g < 0 || write(report[1], &g, sizeof(g)) != sizeof(g) ||
+		    waitpid(g, &st, 0) != g)
+			_exit(102);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 103);
+	}
+	close(report[1]);
+	assert_int_equal(read(report[0], &host_pid, sizeof(host_pid)), sizeof(host_pid));
+	close(report[0]);
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	return host_pid;
+}
+
+static char *read_all(int fd)
+{
+	static char buf[1 << 16];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Inside a pid namespace, ps prints the namespace's pids, as its /proc
+ * does: jobtrace is 1, its parent (outside) 0, the child it sees 2 with
+ * parent 1; host_pid is the number the host knows jobtrace by.
+ */
+static void test_pid_namespace(void **state)
+{
+	const char *args[] = { "--no-pin", "--proc" };
+
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		FILE *out = tmpfile(), *err = tmpfile();
+		json_t *a, *o;
+		pid_t host;
+
+		assert_non_null(out);
+		assert_non_null(err);
+		host = ps_in_pid_ns(args[i], fileno(out), fileno(err));
+		a = json_loads(read_all(fileno(out)), 0, NULL);
+		if (!a)
+			fail_msg("%s: not JSON: %s", args[i], read_all(fileno(out)));
+		/* The iterator must be what ran for the first: no silent /proc fallback. */
+		assert_non_null(strstr(read_all(fileno(err)),
+				       i == 0 ? "from bpf-iter" : "from proc"));
+		assert_int_equal(json_array_size(a), 2);
+		o = json_array_get(a, 0);
+		assert_int_equal(json_integer_value(json_object_get(o, "pid")), 1);
+		assert_int_equal(json_integer_value(json_object_get(o, "ppid")), 0);
+		assert_string_equal(json_string_value(json_object_get(o, "comm")), "jobtrace");
+		/* /proc inside the namespace cannot tell the host's number. */
+		if (i == 0)
+			assert_int_equal(json_integer_value(json_object_get(o, "host_pid")), host);
+		else
+			assert_true(json_is_null(json_object_get(o, "host_pid")));
+		o = json_array_get(a, 1);
+		assert_int_equal(json_integer_value(json_object_get(o, "pid")), 2);
+		assert_int_equal(json_integer_value(json_object_get(o, "ppid")), 1);
+		assert_string_equal(json_string_value(json_object_get(o, "comm")), "ns-child");
+		if (i == 0)
+			assert_true(json_integer_value(json_object_get(o, "host_pid")) > 2);
+		json_decref(a);
+		fclose(out);
+		fclose(err);
+	}
+}
+
+/* The pids a readdir of /proc lists now, sorted. */
+static size_t proc_pids(int *pids, size_t max)
+{
+	int proc_fd = util__open_dir("/proc"), *got;
+	size_t n;
+
+	assert_true(proc_fd >= 0);
+	assert_int_equal(proc_walk__pids(proc_fd, &got, &n), 0);
+	close(proc_fd);
+	assert_true(n <= max);
+	memcpy(pids, got, n * sizeof(*got));
+	free(got);
+	return n;
+}
+
+static bool has_pid(const int *pids, size_t n, int pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * Every pid /proc lists before and after `jobtrace ps --json` is in its
+ * output; those the iterator itself does not show (pid 1 in some sandboxes)
+ * are there with "source":"proc", and the table says so on standard error.
+ */
+static void test_ps_lists_every_proc_pid(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	static int before[65536], after[65536];
+	struct snapshot_iter *it = snapshot_iter__open(true, false);
+	size_t nb, na, unseen = 0;
+	struct ps_snapshot raw;
+	char cmd[600], *buf;
+	json_t *a;
+	FILE *f;
+
+	assert_non_null(it);
+	nb = proc_pids(before, 65536);
+	assert_int_equal(snapshot_iter__read(it, &raw), 0);
+	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps --json", out);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	a = json_loadf(f, 0, NULL);
+	assert_int_equal(pclose(f), 0);
+	assert_non_null(a);
+	na = proc_pids(after, 65536);
+	for (size_t i = 0; i < nb; i++) {
+		json_t *o = NULL, *v;
+		size_t k;
+
+		if (!has_pid(after, na, before[i]))
+			continue; /* exited meanwhile */
+		json_array_foreach(a, k, v) {
+			if (json_integer_value(json_object_get(v, "pid")) == before[i])
+				o = v;
+		}
+		if (!o)
+			fail_msg("pid %d is in /proc and not in jobtrace ps", before[i]);
+		if (snapshot__find(&raw, before[i]))
+			continue;
+		unseen++;
+		print_message("  pid %d: not iterated, read from /proc\n", before[i]);
+		assert_string_equal(json_string_value(json_object_get(o, "source")), "proc");
+	}
+	json_decref(a);
+	snapshot__free(&raw);
+	snapshot_iter__free(it);
+
+	/* The table names them on standard error. */
+	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps 2>&1 >/dev/null", out);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	buf = calloc(1, 4096);
+	assert_non_null(buf);
+	assert_true(fread(buf, 1, 4095, f) < 4095);
+	assert_int_equal(pclose(f), 0);
+	if (unseen)
+		assert_non_null(strstr(buf, "the task iterator did not show, read from /proc: "));
+	else
+		assert_string_equal(buf, "");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iterator_sees_what_proc_sees),
 		cmocka_unit_test(test_ps_cli),
+		cmocka_unit_test(test_proc_fields_match_iterator),
+		cmocka_unit_test(test_pid_namespace),
+		cmocka_unit_test(test_ps_lists_every_proc_pid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Folding iterator records into processes, state letters, and ps output. */
+#include <fcntl.h>
 #include <math.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -64,6 +66,7 @@ static void test_threads_fold_into_processes(void **state)
 
 	recs[1].dead_threads_cpu_ns = 4000; /* threads that already exited */
 	recs[1].nr_threads = 3;
+	recs[1].host_tgid = 123456; /* read from a pid namespace */
 	assert_int_equal(snapshot__from_records(recs, 5, 4096, &s), 0);
 	assert_int_equal(s.n, 3);
 	assert_int_equal(s.tasks, 5);
@@ -74,6 +77,7 @@ static void test_threads_fold_into_processes(void **state)
 	assert_non_null(p);
 	assert_int_equal(p->cpu_ns, 1000 + 4000 + 300 + 200);
 	assert_int_equal(p->threads, 3);
+	assert_int_equal(p->host_pid, 123456);
 	assert_int_equal(p->rss_bytes, 10 * 4096);
 	assert_int_equal(p->vm_bytes, 100 * 4096);
 	assert_string_equal(p->comm, "server");
@@ -169,6 +173,126 @@ static void test_ps_text_tree(void **state)
 	snapshot__free(&s);
 }
 
+/* `ps --proc` over a fixture tree: uid, vm size and kernel threads from /proc's own fields. */
+static void test_from_proc_fixture(void **state)
+{
+	int proc_fd = open(FIXTURES "/ps/proc", O_RDONLY | O_DIRECTORY);
+	long page = sysconf(_SC_PAGESIZE);
+	const struct ps_entry *p;
+	struct ps_snapshot s;
+
+	assert_true(proc_fd >= 0);
+	assert_int_equal(snapshot__from_proc(proc_fd, &s), 0);
+	close(proc_fd);
+	/* 4301's status is gone: it exited between its stat and its status. */
+	assert_int_equal(s.n, 6);
+	assert_int_equal(s.vanished, 1);
+	assert_null(snapshot__find(&s, 4301));
+
+	p = snapshot__find(&s, 1);
+	assert_false(p->kthread);
+	assert_int_equal(p->uid, 0);
+	assert_int_equal(p->vm_bytes, 22589440);
+	assert_int_equal(p->rss_bytes, 3318 * page);
+	/* kthreadd and its worker carry PF_KTHREAD; modprobe, also kthreadd's child, does not. */
+	assert_true(snapshot__find(&s, 2)->kthread);
+	assert_true(snapshot__find(&s, 3)->kthread);
+	assert_int_equal(snapshot__find(&s, 3)->vm_bytes, 0);
+	p = snapshot__find(&s, 88);
+	assert_int_equal(p->ppid, 2);
+	assert_false(p->kthread);
+	assert_int_equal(p->vm_bytes, 8392704);
+	/* The real uid (1000), not the effective one (1001), as the iterator reports. */
+	p = snapshot__find(&s, 4242);
+	assert_string_equal(p->comm, "(a) (b))");
+	assert_int_equal(p->uid, 1000);
+	assert_int_equal(p->vm_bytes, 1234567168);
+	assert_false(p->kthread);
+	/* A status cut mid-line leaves the uid unknown, and the rest of the entry. */
+	p = snapshot__find(&s, 4300);
+	assert_int_equal(p->uid, PS_UID_UNKNOWN);
+	assert_int_equal(p->vm_bytes, 4096000);
+	snapshot__free(&s);
+}
+
+/* An unknown uid is null in JSON, not 4294967295. */
+static void test_ps_json_unknown_uid(void **state)
+{
+	struct jt_task_rec recs[] = { rec(7, 7, 1, "x", 0), rec(8, 8, 1, "y", 0) };
+	struct ps_options o = { .json = true };
+	struct ps_snapshot s;
+	struct capture cap;
+	json_t *a;
+
+	recs[1].uid = 65534;
+	assert_int_equal(snapshot__from_records(recs, 2, 4096, &s), 0);
+	s.procs[0].uid = PS_UID_UNKNOWN;
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &o), 0);
+	capture__close(&cap);
+	a = json_loads(cap.buf, 0, NULL);
+	assert_non_null(a);
+	assert_true(json_is_null(json_object_get(json_array_get(a, 0), "uid")));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 1), "uid")), 65534);
+	json_decref(a);
+	capture__free(&cap);
+	snapshot__free(&s);
+}
+
+/*
+ * The iterator saw 1, 2 and 88; /proc lists more. The others are read from
+ * /proc and marked, except one born after the iterator ran (4242), one gone
+ * by now (4301), and one /proc cannot parse (4302), which is counted.
+ */
+static void test_fill_from_proc(void **state)
+{
+	struct jt_task_rec recs[] = { rec(88, 88, 2, "modprobe", 0), rec(1, 1, 0, "systemd", 0),
+				      rec(2, 2, 0, "kthreadd", 0) };
+	int proc_fd = open(FIXTURES "/ps/proc", O_RDONLY | O_DIRECTORY);
+	const struct ps_entry *p;
+	struct ps_snapshot s;
+	struct capture cap;
+	json_t *a;
+
+	assert_true(proc_fd >= 0);
+	assert_int_equal(snapshot__from_records(recs, 3, 4096, &s), 0);
+	/* The iterator ran 100 s after boot: 4242 started later. */
+	assert_int_equal(snapshot__fill_from_proc(&s, proc_fd, 100000000000ULL), 0);
+	close(proc_fd);
+	assert_int_equal(s.filled_from_proc, 2);
+	assert_int_equal(s.missing_from_proc, 1);
+	assert_int_equal(s.n, 5);
+	for (size_t i = 1; i < s.n; i++)
+		assert_true(s.procs[i - 1].pid < s.procs[i].pid);
+	assert_false(snapshot__find(&s, 1)->from_proc);
+	assert_int_equal(snapshot__find(&s, 1)->vm_bytes, 100 * 4096); /* the iterator's, kept */
+	p = snapshot__find(&s, 3);
+	assert_true(p->from_proc);
+	assert_true(p->kthread);
+	p = snapshot__find(&s, 4300);
+	assert_true(p->from_proc);
+	assert_int_equal(p->vm_bytes, 4096000);
+	assert_int_equal(p->host_pid, 0); /* a copied tree cannot tell the host's pid */
+	assert_null(snapshot__find(&s, 4242));
+	assert_null(snapshot__find(&s, 4301));
+	assert_null(snapshot__find(&s, 4302));
+
+	/* JSON tells which source each came from. */
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &(struct ps_options){ .json = true }), 0);
+	capture__close(&cap);
+	a = json_loads(cap.buf, 0, NULL);
+	assert_non_null(a);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "source")),
+			    "bpf-iter");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 2), "pid")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 2), "source")),
+			    "proc");
+	json_decref(a);
+	capture__free(&cap);
+	snapshot__free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +301,9 @@ int main(void)
 		cmocka_unit_test(test_foreign_records_are_refused),
 		cmocka_unit_test(test_ps_json_subtree),
 		cmocka_unit_test(test_ps_text_tree),
+		cmocka_unit_test(test_from_proc_fixture),
+		cmocka_unit_test(test_ps_json_unknown_uid),
+		cmocka_unit_test(test_fill_from_proc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,6 +103,7 @@ int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_
 		p = &procs[np++];
 		p->pid = (pid_t)r->tgid;
 		p->ppid = (pid_t)r->ppid;
+		p->host_pid = (pid_t)r->host_tgid;
 		p->uid = r->uid;
 		p->state = snapshot__state_char(r->state, r->exit_state);
 		p->kthread = r->kthread;
@@ -135,11 +136,80 @@ int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_
 	return 0;
 }
 
+/*
+ * A ps entry from a /proc walk entry. The uid is the real one, as the
+ * iterator reports it: (1) of status's Uid line. -ESRCH when the process
+ * went away between its stat and its status.
+ */
+static int entry_from_walk(int proc_fd, const struct proc_walk_entry *e, long ticks,
+			   struct ps_entry *p)
+{
+	size_t len = e->comm_len < sizeof(p->comm) - 1 ? e->comm_len : sizeof(p->comm) - 1;
+	struct proc_status st;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = e->pid;
+	p->ppid = e->ppid;
+	p->state = e->state;
+	p->threads = e->num_threads;
+	p->cpu_ns = e->cpu_ns;
+	p->rss_bytes = e->rss_bytes;
+	p->vm_bytes = e->vm_bytes;
+	/* (22) starttime is in clock ticks since boot. */
+	p->start_boot_ns = e->starttime_ticks * (1000000000ULL / (unsigned long long)ticks);
+	memcpy(p->comm, e->comm, len);
+	p->comm[len] = '\0';
+	/* (9) flags: the kernel's own mark, not a guess from the parent. */
+	p->kthread = !!(e->flags & PROC_PF_KTHREAD);
+	err = proc_pid__read_status(proc_fd, e->pid, &st);
+	if (err == -ESRCH)
+		return err;
+	/* Unreadable or odd: the rest of the entry is still good. */
+	p->uid = err ? PS_UID_UNKNOWN : st.uid_real;
+	return 0;
+}
+
+bool snapshot__proc_is_ours(int proc_fd)
+{
+	char self[32], want[32];
+	ssize_t n;
+
+	n = readlinkat(proc_fd, "self", self, sizeof(self) - 1);
+	if (n < 0)
+		return false;
+	self[n] = '\0';
+	snprintf(want, sizeof(want), "%d", (int)getpid());
+	return !strcmp(self, want);
+}
+
+/*
+ * Whether the pids under @proc_fd are the initial namespace's: its "self" is
+ * us and we are in the initial pid namespace (PROC_PID_INIT_INO, fixed since
+ * 3.8). Elsewhere, a container's /proc or a copied tree, the host's pids
+ * cannot be known from /proc.
+ */
+static bool proc_has_host_pids(int proc_fd)
+{
+	char ns[64];
+	ssize_t n;
+
+	if (!snapshot__proc_is_ours(proc_fd))
+		return false;
+	n = readlinkat(proc_fd, "self/ns/pid", ns, sizeof(ns) - 1);
+	if (n < 0)
+		return false;
+	ns[n] = '\0';
+	return !strcmp(ns, "pid:[4026531836]");
+}
+
 int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 {
 	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
 	__u64 start = util__now_ns();
 	struct proc_walk *w = NULL;
+	size_t n = 0;
+	bool host;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -151,31 +221,74 @@ int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 		proc_walk__free(w);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < w->n; i++) {
-		const struct proc_walk_entry *e = &w->entries[i];
-		struct ps_entry *p = &out->procs[i];
-		size_t len = e->comm_len < sizeof(p->comm) - 1 ? e->comm_len : sizeof(p->comm) - 1;
-
-		p->pid = e->pid;
-		p->ppid = e->ppid;
-		p->state = e->state;
-		p->threads = e->num_threads;
-		p->cpu_ns = e->cpu_ns;
-		p->rss_bytes = e->rss_bytes;
-		/* (22) starttime is in clock ticks since boot. */
-		p->start_boot_ns = e->starttime_ticks * (1000000000ULL / (unsigned long long)ticks);
-		memcpy(p->comm, e->comm, len);
-		p->comm[len] = '\0';
-		/* /proc has no PF_KTHREAD; kthreadd's children (and itself) are kernel threads. */
-		p->kthread = e->pid == 2 || e->ppid == 2;
-	}
-	out->n = w->n;
-	out->tasks = w->n;
 	out->vanished = w->vanished;
+	host = proc_has_host_pids(proc_fd);
+	for (size_t i = 0; i < w->n; i++) {
+		if (entry_from_walk(proc_fd, &w->entries[i], ticks, &out->procs[n])) {
+			out->vanished++;
+			continue;
+		}
+		if (host)
+			out->procs[n].host_pid = out->procs[n].pid;
+		out->procs[n].from_proc = true;
+		n++;
+	}
+	out->n = n;
+	out->tasks = n;
 	out->source = "proc";
 	proc_walk__free(w);
 	out->read_ns = util__now_ns() - start;
 	return 0;
+}
+
+int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns)
+{
+	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	size_t npids, cap = s->n, head = s->n;
+	struct proc_walk_entry e;
+	bool host, added = false;
+	int *pids, err;
+
+	err = proc_walk__pids(proc_fd, &pids, &npids);
+	if (err)
+		return err;
+	host = proc_has_host_pids(proc_fd);
+	for (size_t i = 0; i < npids; i++) {
+		struct ps_entry p;
+
+		/* Entries are appended past @head: what the iterator saw stays sorted. */
+		p.pid = pids[i];
+		if (bsearch(&p, s->procs, head, sizeof(p), by_pid))
+			continue;
+		err = proc_walk__read_entry(proc_fd, pids[i], ticks, page, &e);
+		if (!err)
+			err = entry_from_walk(proc_fd, &e, ticks, &p);
+		if (err == -ESRCH)
+			continue; /* gone since: it would not be in either source now */
+		if (err) {
+			s->missing_from_proc++;
+			err = 0;
+			continue;
+		}
+		/* Born after the iterator ran: not a process it failed to see. */
+		if (p.start_boot_ns >= before_boot_ns)
+			continue;
+		if (s->n == cap) {
+			err = util__grow(&s->procs, &cap, sizeof(*s->procs), 16, UTIL_NO_MAX);
+			if (err)
+				break;
+		}
+		p.from_proc = true;
+		if (host)
+			p.host_pid = p.pid;
+		s->procs[s->n++] = p;
+		s->filled_from_proc++;
+		added = true;
+	}
+	free(pids);
+	if (added)
+		qsort(s->procs, s->n, sizeof(*s->procs), by_pid);
+	return err;
 }
 
 /*

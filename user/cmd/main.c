@@ -13,6 +13,7 @@
 #include "jobtrace/report.h"
 #include "jobtrace/run.h"
 #include "jobtrace/system.h"
+#include "jobtrace/util.h"
 #include "jobtrace/watch.h"
 
 #define EXIT_USAGE 2
@@ -31,10 +32,11 @@ static const char usage_main[] =
 	"  inspect [--json] PID...          one process in full: ids, CPU, memory, I/O, files,\n"
 	"                                   sockets, threads, limits (psutil's Process)\n"
 	"  connections [--json] [--kind K]  every socket and the processes holding it\n"
-	"  help                             this text\n"
+	"  help [COMMAND]                   this text, or the options of COMMAND\n"
 	"  version                          print the version\n"
 	"\n"
-	"Run 'jobtrace COMMAND --help' for the options of each.\n";
+	"Run 'jobtrace help COMMAND' (or 'jobtrace COMMAND --help') for the options\n"
+	"of each.\n";
 
 static const char usage_run[] =
 	"Usage: jobtrace run [OPTIONS] [--] CMD [ARGS...]\n"
@@ -79,6 +81,8 @@ static int __attribute__((format(printf, 2, 3))) usage_error(const char *usage, 
 	fprintf(stderr, "\nTry 'jobtrace %s--help'.\n", usage == usage_run ? "run " : "");
 	return EXIT_USAGE;
 }
+
+static int dispatch(int argc, char **argv);
 
 /* A whole number in [min, max]; -EINVAL otherwise. */
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -184,7 +188,26 @@ static int cmd_run(int argc, char **argv)
 	return run__main(&cfg);
 }
 
-int main(int argc, char **argv)
+/* `help CMD` is `CMD --help`, so every command dispatch() knows has it. */
+static int help_command(int argc, char **argv)
+{
+	static const char *const main_names[] = { "help", "--help", "-h", "version", "--version" };
+	char *args[] = { argv[0], argv[2], "--help", NULL };
+
+	if (argc > 3)
+		return usage_error(usage_main, "help takes one command, not '%s'", argv[3]);
+	for (size_t i = 0; i < sizeof(main_names) / sizeof(main_names[0]); i++) {
+		if (!strcmp(argv[2], main_names[i])) {
+			fputs(usage_main, stdout);
+			return 0;
+		}
+	}
+	if (argv[2][0] == '-')
+		return usage_error(usage_main, "unknown command '%s'", argv[2]);
+	return dispatch(3, args);
+}
+
+static int dispatch(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
@@ -202,6 +225,8 @@ int main(int argc, char **argv)
 		return inspect__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "connections"))
 		return connections__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "help") && argc > 2)
+		return help_command(argc, argv);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		fputs(usage_main, stdout);
 		return 0;
@@ -211,4 +236,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	return usage_error(usage_main, "unknown command '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	int err = util__guard_stdout();
+
+	if (err) {
+		fprintf(stderr, "jobtrace: cannot set up standard output: %s\n", strerror(-err));
+		return UTIL_EXIT_FAILURE;
+	}
+	return util__close_stdout(dispatch(argc, argv));
 }

@@ -56,8 +56,16 @@ static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
 	json__u64(w, "vm_bytes", p->vm_bytes);
 	json__double(w, "start_time", start_epoch_s(p, o));
 	json__u64(w, "threads", p->threads);
-	json__u64(w, "uid", p->uid);
+	if (p->uid == PS_UID_UNKNOWN)
+		json__null(w, "uid");
+	else
+		json__u64(w, "uid", p->uid);
 	json__bool(w, "kernel_thread", p->kthread);
+	json__string(w, "source", p->from_proc ? "proc" : "bpf-iter");
+	if (p->host_pid)
+		json__i64(w, "host_pid", p->host_pid);
+	else
+		json__null(w, "host_pid");
 	json__end_object(w);
 }
 
@@ -142,6 +150,52 @@ done:
 	return err ? err : (ferror(f) ? -EIO : 0);
 }
 
+/*
+ * The iterator does not show every process /proc lists (an LSM can hide a
+ * task from it: pid 1 of some sandboxes). Those are read from /proc, never
+ * silently absent: JSON marks them "source":"proc", the table a line on
+ * standard error.
+ */
+static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns, bool verbose)
+{
+	int proc_fd = util__open_dir("/proc"), err;
+
+	if (proc_fd < 0 || !snapshot__proc_is_ours(proc_fd)) {
+		if (verbose)
+			fprintf(stderr, "jobtrace: /proc is not of this pid namespace: the "
+					"iterator's list is not checked against it\n");
+		goto close_fd;
+	}
+	err = snapshot__fill_from_proc(s, proc_fd, before_boot_ns);
+	if (err)
+		fprintf(stderr, "jobtrace: cannot check the iterator's list against /proc: %s\n",
+			strerror(-err));
+close_fd:
+	if (proc_fd >= 0)
+		close(proc_fd);
+}
+
+/* After the list, as a footnote: which processes did not come from the iterator. */
+static void write_fill_note(const struct ps_snapshot *s, bool verbose, bool text)
+{
+	if (s->filled_from_proc && (text || verbose)) {
+		fprintf(stderr, "jobtrace: %zu process%s the task iterator did not show, read from "
+				"/proc:",
+			s->filled_from_proc, s->filled_from_proc == 1 ? "" : "es");
+		for (size_t i = 0, n = 0; i < s->n && n < 10; i++) {
+			if (s->procs[i].from_proc) {
+				fprintf(stderr, " %d", s->procs[i].pid);
+				n++;
+			}
+		}
+		fputs(s->filled_from_proc > 10 ? " ...\n" : "\n", stderr);
+	}
+	if (s->missing_from_proc)
+		fprintf(stderr, "jobtrace: %zu process%s in /proc neither the task iterator nor "
+				"/proc could read: not listed\n", s->missing_from_proc,
+			s->missing_from_proc == 1 ? "" : "es");
+}
+
 int ps__main(int argc, char **argv)
 {
 	enum { OPT_PROC = 256, OPT_PROC_ROOT, OPT_NO_PIN };
@@ -218,6 +272,8 @@ int ps__main(int argc, char **argv)
 	if (!use_proc) {
 		it = snapshot_iter__open(verbose, use_pin);
 		if (it) {
+			__u64 before = util__boottime_ns();
+
 			err = snapshot_iter__read(it, &s);
 			if (err) {
 				fprintf(stderr, "jobtrace: the task iterator failed: %s\n",
@@ -225,6 +281,7 @@ int ps__main(int argc, char **argv)
 				snapshot_iter__free(it);
 				return 1;
 			}
+			fill_from_proc(&s, before, verbose);
 		}
 	}
 	if (!it) {
@@ -246,6 +303,11 @@ int ps__main(int argc, char **argv)
 		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s in %.3f ms\n", s.n,
 			s.tasks, s.source, (double)s.read_ns / 1e6);
 	err = ps__write(stdout, &s, &o);
+	if (!err && it) {
+		/* The note follows the list it is about. */
+		fflush(stdout);
+		write_fill_note(&s, verbose, !o.json);
+	}
 	if (err == -ESRCH)
 		fprintf(stderr, "jobtrace: no process with pid %d\n", o.pid);
 	else if (err)

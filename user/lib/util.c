@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <stdlib.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,4 +177,65 @@ DIR *util__opendir_at(int dirfd, const char *path)
 		errno = err;
 	}
 	return d;
+}
+
+/*
+ * Every command writes stdout through stdio and checked (or did not check)
+ * ferror() in its own words, and stdio forgets errno by the time anyone
+ * looks. Failing here, at the write itself, gives one message with the
+ * real cause and one status for all of them, and stops a command that
+ * would otherwise go on writing into a closed pipe.
+ */
+static ssize_t stdout_write(void *cookie, const char *buf, size_t size)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < size) {
+		n = write(STDOUT_FILENO, buf + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+
+			fprintf(stderr, "jobtrace: cannot write to standard output: %s\n",
+				strerror(err));
+			/* _exit: exit() would flush this stream again, from inside its flush. */
+			_exit(UTIL_EXIT_FAILURE);
+		}
+		done += (size_t)n;
+	}
+	return (ssize_t)size;
+}
+
+/* A handler, not SIG_IGN: an ignored SIGPIPE would survive exec into `run`'s job. */
+static void on_sigpipe(int sig)
+{
+}
+
+int util__guard_stdout(void)
+{
+	static const cookie_io_functions_t io = { .write = stdout_write };
+	struct sigaction sa = { .sa_handler = on_sigpipe, .sa_flags = SA_RESTART };
+	FILE *f;
+
+	if (sigaction(SIGPIPE, &sa, NULL))
+		return -errno;
+	f = fopencookie(NULL, "w", io);
+	if (!f)
+		return -errno;
+	/* What stdio would have chosen for fd 1 itself. */
+	if (setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ)) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	stdout = f;
+	return 0;
+}
+
+int util__close_stdout(int status)
+{
+	/* A failure here does not return (stdout_write). */
+	fflush(stdout);
+	return status;
 }

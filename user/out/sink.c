@@ -50,16 +50,14 @@ void sink__start_line(FILE *f)
 	int fd;
 
 	fflush(f);
-	fd = fileno(f);
+	/* main() wraps stdout in a stream of its own, which has no fileno. */
+	fd = f == stdout ? STDOUT_FILENO : fileno(f);
 	end = lseek(fd, 0, SEEK_CUR);
 	/*
 	 * A file: its last byte says whether the command's output ended its
-	 * line. A pipe or a terminal cannot be asked: a newline, to be sure.
+	 * line. A pipe or a terminal cannot be asked; nearly every command
+	 * ends its output with a newline, and an empty line would be noise.
 	 */
-	if (end < 0) {
-		fputc('\n', f);
-		return;
-	}
 	if (end > 0 && (last_byte(fd, end - 1, &last) || last != '\n'))
 		fputc('\n', f);
 }

@@ -34,11 +34,27 @@ static uint64_t ticks_to_ns(uint64_t ticks, uint64_t hz)
 	return ticks / hz * 1000000000ull + ticks % hz * 1000000000ull / hz;
 }
 
+static void entry_fill(struct proc_walk_entry *e, const struct proc_stat_fields *st, uint64_t hz,
+		       uint64_t page_size)
+{
+	memset(e, 0, sizeof(*e));
+	e->pid = st->pid;
+	e->ppid = st->ppid;
+	e->state = st->state;
+	e->flags = st->flags;
+	e->cpu_ns = ticks_to_ns(st->utime_ticks + st->stime_ticks, hz);
+	e->rss_bytes = st->rss_pages > 0 ? (uint64_t)st->rss_pages * page_size : 0;
+	e->vm_bytes = st->vsize_bytes;
+	e->starttime_ticks = st->starttime_ticks;
+	e->num_threads = st->num_threads > 0 && st->num_threads <= UINT32_MAX ?
+				 (uint32_t)st->num_threads : 0;
+	memcpy(e->comm, st->comm, sizeof(e->comm));
+	e->comm_len = st->comm_len;
+}
+
 static int walk_append(struct proc_walk *w, const struct proc_stat_fields *st, uint64_t hz,
 		       uint64_t page_size)
 {
-	struct proc_walk_entry *e;
-
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 256;
 		void *p = reallocarray(w->entries, cap, sizeof(*w->entries));
@@ -48,19 +64,63 @@ static int walk_append(struct proc_walk *w, const struct proc_stat_fields *st, u
 		w->entries = p;
 		w->cap = cap;
 	}
-	e = &w->entries[w->n++];
-	memset(e, 0, sizeof(*e));
-	e->pid = st->pid;
-	e->ppid = st->ppid;
-	e->state = st->state;
-	e->cpu_ns = ticks_to_ns(st->utime_ticks + st->stime_ticks, hz);
-	e->rss_bytes = st->rss_pages > 0 ? (uint64_t)st->rss_pages * page_size : 0;
-	e->starttime_ticks = st->starttime_ticks;
-	e->num_threads = st->num_threads > 0 && st->num_threads <= UINT32_MAX ?
-				 (uint32_t)st->num_threads : 0;
-	memcpy(e->comm, st->comm, sizeof(e->comm));
-	e->comm_len = st->comm_len;
+	entry_fill(&w->entries[w->n++], st, hz, page_size);
 	return 0;
+}
+
+int proc_walk__read_entry(int proc_fd, int pid, long ticks_per_sec, long page_size,
+			  struct proc_walk_entry *out)
+{
+	struct proc_stat_fields st;
+	int err;
+
+	if (ticks_per_sec <= 0 || page_size <= 0)
+		return -EINVAL;
+	err = proc_pid__read_stat(proc_fd, pid, &st);
+	if (err)
+		return err;
+	entry_fill(out, &st, (uint64_t)ticks_per_sec, (uint64_t)page_size);
+	return 0;
+}
+
+int proc_walk__pids(int proc_fd, int **pids, size_t *n)
+{
+	size_t cap = 0;
+	struct dirent *de;
+	int pid, err;
+	DIR *d;
+
+	*pids = NULL;
+	*n = 0;
+	d = util__opendir_at(proc_fd, ".");
+	if (!d)
+		return -errno;
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			err = -errno;
+			break;
+		}
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		pid = name_to_pid(de->d_name);
+		if (!pid)
+			continue;
+		if (*n == cap) {
+			err = util__grow(pids, &cap, sizeof(**pids), 512, UTIL_NO_MAX);
+			if (err)
+				break;
+		}
+		(*pids)[(*n)++] = pid;
+	}
+	closedir(d);
+	if (err) {
+		free(*pids);
+		*pids = NULL;
+		*n = 0;
+	}
+	return err;
 }
 
 static int cmp_pid(const void *a, const void *b)
