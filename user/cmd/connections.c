@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobtrace/cli.h"
 #include "jobtrace/connections.h"
 #include "jobtrace/json.h"
 #include "jobtrace/proc_fd.h"
 #include "jobtrace/util.h"
 
-#define EXIT_USAGE 2
 
 static const char usage[] =
 	"Usage: jobtrace connections [OPTIONS]\n"

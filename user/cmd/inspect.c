@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jobtrace/cli.h"
 #include "jobtrace/inspect.h"
 #include "jobtrace/meminfo.h"
 #include "jobtrace/util.h"
 
-#define EXIT_USAGE 2
 
 static const char usage[] =
 	"Usage: jobtrace inspect [OPTIONS] PID...\n"

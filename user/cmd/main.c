@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobtrace/cli.h"
 #include "jobtrace/connections.h"
 #include "jobtrace/inspect.h"
 #include "jobtrace/ps.h"
@@ -16,7 +17,6 @@
 #include "jobtrace/util.h"
 #include "jobtrace/watch.h"
 
-#define EXIT_USAGE 2
 #define JOBTRACE_VERSION "0.1.0"
 
 static const char usage_main[] =
@@ -69,36 +69,7 @@ static const char usage_run[] =
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
 
-static int __attribute__((format(printf, 2, 3))) usage_error(const char *usage, const char *fmt,
-							      ...)
-{
-	va_list ap;
-
-	fputs("jobtrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'jobtrace %s--help'.\n", usage == usage_run ? "run " : "");
-	return EXIT_USAGE;
-}
-
 static int dispatch(int argc, char **argv);
-
-/* A whole number in [min, max]; -EINVAL otherwise. */
-static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -123,7 +94,6 @@ static int cmd_run(int argc, char **argv)
 		.top = REPORT_DEFAULT_TOP,
 	};
 	unsigned long v;
-	char *end;
 	int opt;
 
 	opterr = 0;
@@ -141,14 +111,13 @@ static int cmd_run(int argc, char **argv)
 			cfg.wait_tree = false;
 			break;
 		case 't':
-			if (parse_uint(optarg, 0, 100000, &v))
-				return usage_error(usage_run, "--top takes a number from 0 to 100000, not '%s'", optarg);
+			if (cli__parse_uint(optarg, 0, 100000, &v))
+				return cli__usage_error("run", "--top takes a number from 0 to 100000, not '%s'", optarg);
 			cfg.top = v;
 			break;
 		case 'i':
-			cfg.interval_s = strtod(optarg, &end);
-			if (*end || end == optarg || !(cfg.interval_s >= 0.1 && cfg.interval_s <= 86400))
-				return usage_error(usage_run, "--interval takes seconds from 0.1 to 86400, not '%s'", optarg);
+			if (cli__parse_seconds(optarg, 0.1, 86400, &cfg.interval_s))
+				return cli__usage_error("run", "--interval takes seconds from 0.1 to 86400, not '%s'", optarg);
 			break;
 		case OPT_PSS:
 			cfg.pss = true;
@@ -160,13 +129,13 @@ static int cmd_run(int argc, char **argv)
 			cfg.events = optarg;
 			break;
 		case OPT_RING_KB:
-			if (parse_uint(optarg, 4, 1U << 20, &v))
-				return usage_error(usage_run, "--ring-kb takes a size in KiB from 4 to 1048576, not '%s'", optarg);
+			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
+				return cli__usage_error("run", "--ring-kb takes a size in KiB from 4 to 1048576, not '%s'", optarg);
 			cfg.lineage.ring_bytes = (__u32)(v * 1024);
 			break;
 		case OPT_MAX_PROCS:
-			if (parse_uint(optarg, 64, 1U << 22, &v))
-				return usage_error(usage_run, "--max-procs takes a number from 64 to 4194304, not '%s'", optarg);
+			if (cli__parse_uint(optarg, 64, 1U << 22, &v))
+				return cli__usage_error("run", "--max-procs takes a number from 64 to 4194304, not '%s'", optarg);
 			cfg.lineage.max_procs = (__u32)v;
 			break;
 		case 'v':
@@ -176,13 +145,13 @@ static int cmd_run(int argc, char **argv)
 			fputs(usage_run, stdout);
 			return 0;
 		case ':':
-			return usage_error(usage_run, "option '%s' needs a value", argv[optind - 1]);
+			return cli__usage_error("run", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return usage_error(usage_run, "unknown option '%s'", argv[optind - 1]);
+			return cli__usage_error("run", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return usage_error(usage_run, "%s", "no command given: jobtrace run -- CMD [ARGS...]");
+		return cli__usage_error("run", "%s", "no command given: jobtrace run -- CMD [ARGS...]");
 	cfg.argv = &argv[optind];
 	cfg.argc = argc - optind;
 	return run__main(&cfg);
@@ -195,7 +164,7 @@ static int help_command(int argc, char **argv)
 	char *args[] = { argv[0], argv[2], "--help", NULL };
 
 	if (argc > 3)
-		return usage_error(usage_main, "help takes one command, not '%s'", argv[3]);
+		return cli__usage_error(NULL, "help takes one command, not '%s'", argv[3]);
 	for (size_t i = 0; i < sizeof(main_names) / sizeof(main_names[0]); i++) {
 		if (!strcmp(argv[2], main_names[i])) {
 			fputs(usage_main, stdout);
@@ -203,7 +172,7 @@ static int help_command(int argc, char **argv)
 		}
 	}
 	if (argv[2][0] == '-')
-		return usage_error(usage_main, "unknown command '%s'", argv[2]);
+		return cli__usage_error(NULL, "unknown command '%s'", argv[2]);
 	return dispatch(3, args);
 }
 
@@ -212,7 +181,7 @@ static int dispatch(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	if (!cmd)
-		return usage_error(usage_main, "%s", "no command given");
+		return cli__usage_error(NULL, "%s", "no command given");
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "watch"))
@@ -235,7 +204,7 @@ static int dispatch(int argc, char **argv)
 		printf("jobtrace %s\n", JOBTRACE_VERSION);
 		return 0;
 	}
-	return usage_error(usage_main, "unknown command '%s'", cmd);
+	return cli__usage_error(NULL, "unknown command '%s'", cmd);
 }
 
 int main(int argc, char **argv)

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobtrace/cli.h"
 #include "jobtrace/json.h"
 #include "jobtrace/proc_walk.h"
 #include "jobtrace/ps.h"
 #include "jobtrace/report.h"
 #include "jobtrace/util.h"
 
-#define EXIT_USAGE 2
 
 static const char usage[] =
 	"Usage: jobtrace ps [OPTIONS]\n"

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/job_live.h"
 #include "jobtrace/meminfo.h"
@@ -29,7 +30,6 @@
 #define RUN_JOB_ID 1
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
-#define EXIT_INTERNAL 125 /* jobtrace itself failed, as env(1) and timeout(1) say */
 
 /* The child: wait for the go, exec, or tell the parent why not. */
 static void __attribute__((noreturn)) exec_child(char *const *argv, int go_fd, int err_fd,

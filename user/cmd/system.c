@@ -12,11 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jobtrace/cli.h"
 #include "jobtrace/system.h"
 #include "jobtrace/util.h"
 
 #define NS_PER_S 1e9
-#define EXIT_USAGE 2
 
 static const char usage_system[] =
 	"Usage: jobtrace system [OPTIONS]\n"
