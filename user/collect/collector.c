@@ -379,6 +379,16 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 	}
 	if (job__add_exit(&j->job, e))
 		c->stats.add_exit_errors++;
+	/*
+	 * watch --pid: the root's record is how its status is known (run
+	 * learns its command's from waitpid). Its exit time, boottime in the
+	 * record, becomes CLOCK_MONOTONIC as the job's other times are.
+	 */
+	if (e->is_root && j != c->root_job && !j->job.root_exited) {
+		j->job.root_exited = true;
+		j->job.root_status = (int)e->exit_status;
+		j->job.root_end_ns = e->exit_ns - (util__boottime_ns() - util__now_ns());
+	}
 	if (own) {
 		r.args = own->data;
 		r.args_len = own->len;
