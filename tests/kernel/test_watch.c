@@ -721,6 +721,11 @@ static void test_watch_pid_attach_mid_churn(void **state)
 	assert_true(json_is_true(json_object_get(root, "existing_at_attach")));
 	assert_int_equal(num(root, "exit_code"), 0);
 	assert_string_equal(str(root, "job"), key);
+	/* The job record says the same of its root. */
+	assert_int_equal(num(job, "job.root_pid"), cp);
+	assert_int_equal(num(job, "job.exit_code"), 0);
+	assert_true(json_is_null(json_object_get(json_object_get(job, "job"), "signal")));
+	assert_int_equal(num(job, "processes.outlived_root"), 0);
 	free(log);
 	free_index(by_pid);
 	json_decref(t);
