@@ -872,10 +872,18 @@ static void on_signals(struct collector *c)
 	}
 }
 
+static void flush_sinks(struct collector *c)
+{
+	for (size_t i = 0; i < c->nsinks; i++)
+		if (c->sinks[i]->ops->flush)
+			c->sinks[i]->ops->flush(c->sinks[i]);
+}
+
 int collector__run(struct collector *c)
 {
 	__u64 interval_ns = (__u64)(c->opts.interval_s * 1e9);
 	__u64 next_interval, deadline = 0;
+	bool done;
 	int err;
 
 	err = loop_setup(c);
@@ -917,9 +925,6 @@ int collector__run(struct collector *c)
 			}
 			if (c->opts.host_records)
 				sample_host(c, now);
-			for (size_t i = 0; i < c->nsinks; i++)
-				if (c->sinks[i]->ops->flush)
-					c->sinks[i]->ops->flush(c->sinks[i]);
 			while (next_interval <= now)
 				next_interval += interval_ns;
 		} else if (!c->root_job || c->root_job->job.root_exited) {
@@ -929,7 +934,14 @@ int collector__run(struct collector *c)
 		/* A second interrupt: stop waiting for what outlives the root. */
 		if (c->root_job && c->signals >= 2 && c->root_job->job.root_exited)
 			break;
-		if (end_jobs(c, false))
+		done = end_jobs(c, false);
+		/*
+		 * What this pass wrote reaches the files now: host mode runs for
+		 * days, and a job's report or a process record must not wait in
+		 * a buffer until the next interval, or the exit.
+		 */
+		flush_sinks(c);
+		if (done)
 			return 0;
 	}
 	/* Stopped (a signal, --duration): every job still open reports as it stands. */
