@@ -111,7 +111,7 @@ struct jt_proc {
  * number across CPUs.
  */
 struct jt_job {
-	__u32 root_tgid; /* 0: no single root (watch, host mode) */
+	__u32 root_tgid; /* run's command, watch's --pid; 0: none (cgroup, host mode) */
 	__s32 cgroup_hierarchy; /* membership follows cgroups of this hierarchy; -1: lineage */
 	__s64 alive; /* processes alive now */
 	__u64 max_alive;

@@ -334,8 +334,21 @@ int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 
 			     __u64 slack_ns)
 {
 	struct jt_attach_root r = { .job_id = job_id, .start_ns = start_ns, .slack_ns = slack_ns };
+	int jobs_fd = bpf_map__fd(lt->skel->maps.jobs);
 	__u32 tgid = (__u32)pid;
+	struct jt_job job;
 
+	/*
+	 * The pid is the job's root, as run's command is: its exit record says
+	 * is_root and the kernel notes what outlived it. The job has no task
+	 * yet (the attach tags them later), so nothing in the kernel writes
+	 * its entry while we rewrite it.
+	 */
+	if (bpf_map_lookup_elem(jobs_fd, &job_id, &job))
+		return -errno;
+	job.root_tgid = tgid;
+	if (bpf_map_update_elem(jobs_fd, &job_id, &job, BPF_EXIST))
+		return -errno;
 	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.attach_roots), &tgid, &r, BPF_ANY))
 		return -errno;
 	return 0;

@@ -445,6 +445,16 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 	}
 	if (job__add_exit(&j->job, e))
 		c->stats.add_exit_errors++;
+	/*
+	 * watch --pid: the root's record is how its status is known (run
+	 * learns its command's from waitpid). Its exit time, boottime in the
+	 * record, becomes CLOCK_MONOTONIC as the job's other times are.
+	 */
+	if (e->is_root && j != c->root_job && !j->job.root_exited) {
+		j->job.root_exited = true;
+		j->job.root_status = (int)e->exit_status;
+		j->job.root_end_ns = e->exit_ns - (util__boottime_ns() - util__now_ns());
+	}
 	if (own) {
 		r.args = own->data;
 		r.args_len = own->len;
@@ -955,10 +965,18 @@ static void on_signals(struct collector *c)
 	}
 }
 
+static void flush_sinks(struct collector *c)
+{
+	for (size_t i = 0; i < c->nsinks; i++)
+		if (c->sinks[i]->ops->flush)
+			c->sinks[i]->ops->flush(c->sinks[i]);
+}
+
 int collector__run(struct collector *c)
 {
 	__u64 interval_ns = (__u64)(c->opts.interval_s * 1e9);
 	__u64 next_interval, deadline = 0;
+	bool done;
 	int err;
 
 	err = loop_setup(c);
@@ -1001,9 +1019,6 @@ int collector__run(struct collector *c)
 			}
 			if (c->opts.host_records)
 				sample_host(c, now);
-			for (size_t i = 0; i < c->nsinks; i++)
-				if (c->sinks[i]->ops->flush)
-					c->sinks[i]->ops->flush(c->sinks[i]);
 			while (next_interval <= now)
 				next_interval += interval_ns;
 		} else if (!c->root_job || c->root_job->job.root_exited) {
@@ -1013,7 +1028,14 @@ int collector__run(struct collector *c)
 		/* A second interrupt: stop waiting for what outlives the root. */
 		if (c->root_job && c->signals >= 2 && c->root_job->job.root_exited)
 			break;
-		if (end_jobs(c, false))
+		done = end_jobs(c, false);
+		/*
+		 * What this pass wrote reaches the files now: host mode runs for
+		 * days, and a job's report or a process record must not wait in
+		 * a buffer until the next interval, or the exit.
+		 */
+		flush_sinks(c);
+		if (done)
 			return 0;
 	}
 	/* Stopped (a signal, --duration): every job still open reports as it stands. */

@@ -1,0 +1,1271 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * End-to-end tests of `jobtrace watch` (a pid, cgroups, the whole host), of
+ * the per-process --events records and of the interval records, against
+ * truth the test knows: churn logs every child's pid and status and writes
+ * its totals, and the kernel's own cgroup v2 cpu.stat says what a cgroup ran.
+ * Needs root, BPF and a cgroup v2 hierarchy where root may make cgroups;
+ * under CI=true a machine without them fails the suite instead of skipping.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+#define WAIT_S 60 /* waits only: generous, never an assertion on speed */
+/*
+ * Test cgroups are jt-test-watch-PID-NAME: tests running side by side do not
+ * share them, and one whose PID is gone is a leftover of a run that failed.
+ */
+#define CG_PREFIX "jt-test-watch-"
+
+static char jobtrace[512];
+static char churn[512];
+static char tmpdir[] = "/tmp/jobtrace-watch-XXXXXX";
+static char cg2root[256]; /* where cgroup2 is mounted */
+static long pid_max;
+
+/* What a test started and has not reaped yet: a failed test's teardown ends them. */
+static pid_t running[16];
+
+static void running_add(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
+		if (!running[i]) {
+			running[i] = pid;
+			return;
+		}
+	}
+	fail_msg("more than %zu processes running", sizeof(running) / sizeof(running[0]));
+}
+
+static void running_del(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
+		if (running[i] == pid)
+			running[i] = 0;
+	}
+}
+
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void tmp_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+	unlink(buf);
+}
+
+/* ---- processes ---- */
+
+/* Starts @argv with stdout and stderr to files (NULL: /dev/null). */
+static pid_t spawn_io(char *const argv[], const char *out, const char *err)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (o < 0 || e < 0)
+			_exit(98);
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	running_add(pid);
+	return pid;
+}
+
+/* Waits for @pid, at most @timeout_s; a process that hangs is killed and fails the test. */
+static int wait_for(pid_t pid, int timeout_s)
+{
+	unsigned long long deadline = mono_ns() + (unsigned long long)timeout_s * 1000000000ULL;
+	int st;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid) {
+			running_del(pid);
+			return st;
+		}
+		assert_int_equal(r, 0);
+		if (mono_ns() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			running_del(pid);
+			fail_msg("pid %d still running after %d s: killed", pid, timeout_s);
+		}
+		sleep_ms(10);
+	}
+}
+
+static int exit_code_of(char *const argv[], const char *out, const char *err)
+{
+	int st = wait_for(spawn_io(argv, out, err), WAIT_S);
+
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* A running `jobtrace watch`, its standard error on a pipe. */
+struct watcher {
+	pid_t pid;
+	int err_fd;
+	char err[16384];
+	size_t len;
+	unsigned long long attached_ns; /* when the test read the "attached" line */
+};
+
+/* Reads what is there of the watcher's stderr, waiting up to @ms; false at EOF. */
+static bool watcher_read(struct watcher *w, int ms)
+{
+	struct pollfd p = { .fd = w->err_fd, .events = POLLIN };
+	char scratch[4096];
+	ssize_t n;
+
+	if (poll(&p, 1, ms) <= 0)
+		return true;
+	n = read(w->err_fd, scratch, sizeof(scratch));
+	if (n <= 0)
+		return false;
+	/* Keep the start, where the attach line and the first errors are. */
+	if ((size_t)n > sizeof(w->err) - 1 - w->len)
+		n = (ssize_t)(sizeof(w->err) - 1 - w->len);
+	memcpy(w->err + w->len, scratch, (size_t)n);
+	w->len += (size_t)n;
+	w->err[w->len] = '\0';
+	return true;
+}
+
+/* Starts jobtrace watch with @args and waits for its "attached" line. */
+static void watcher_start(struct watcher *w, const char *const *args)
+{
+	char *argv[64];
+	int n = 0, p[2];
+	unsigned long long deadline = mono_ns() + WAIT_S * 1000000000ULL;
+
+	argv[n++] = jobtrace;
+	argv[n++] = "watch";
+	for (; *args; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	memset(w, 0, sizeof(*w));
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	w->pid = fork();
+	assert_true(w->pid >= 0);
+	if (w->pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(p[1], 2);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	running_add(w->pid);
+	close(p[1]);
+	w->err_fd = p[0];
+	while (!strstr(w->err, "jobtrace: attached")) {
+		if (!watcher_read(w, 100) || mono_ns() > deadline) {
+			kill(w->pid, SIGKILL);
+			waitpid(w->pid, NULL, 0);
+			running_del(w->pid);
+			fail_msg("jobtrace watch never said it was attached; it said: %s", w->err);
+		}
+	}
+	w->attached_ns = mono_ns();
+}
+
+/* Waits for the watcher to exit on its own (its jobs ended); returns its exit code. */
+static int watcher_finish(struct watcher *w)
+{
+	unsigned long long deadline = mono_ns() + WAIT_S * 1000000000ULL;
+	int st;
+
+	while (watcher_read(w, 100)) {
+		if (mono_ns() > deadline) {
+			kill(w->pid, SIGKILL);
+			waitpid(w->pid, NULL, 0);
+			running_del(w->pid);
+			fail_msg("jobtrace watch did not exit after its jobs ended; it said: %s",
+				 w->err);
+		}
+	}
+	close(w->err_fd);
+	st = wait_for(w->pid, WAIT_S);
+	if (!WIFEXITED(st))
+		fail_msg("jobtrace watch died (status 0x%x); it said: %s", st, w->err);
+	if (WEXITSTATUS(st))
+		print_message("  jobtrace watch said: %s", w->err);
+	return WEXITSTATUS(st);
+}
+
+/* ---- JSON ---- */
+
+/* A number at a dotted path, e.g. "processes.started". */
+static double num(json_t *root, const char *path)
+{
+	char buf[128], *save = NULL, *tok;
+	json_t *v = root;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
+		v = json_object_get(v, tok);
+		if (!v)
+			fail_msg("record has no %s", path);
+	}
+	if (!json_is_number(v))
+		fail_msg("%s is not a number", path);
+	return json_number_value(v);
+}
+
+static const char *str(json_t *root, const char *key)
+{
+	return json_string_value(json_object_get(root, key));
+}
+
+/* Every line of @path as JSON, in one array; a line that does not parse fails the test. */
+static json_t *load_lines(const char *path)
+{
+	json_t *all = json_array();
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	FILE *f = fopen(path, "r");
+	json_error_t err;
+
+	if (!f)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		json_t *r = json_loads(line, 0, &err);
+
+		lineno++;
+		if (!r || !json_is_object(r))
+			fail_msg("%s line %zu is not a JSON object (%s): %.200s", path, lineno,
+				 err.text, line);
+		json_array_append_new(all, r);
+	}
+	free(line);
+	fclose(f);
+	return all;
+}
+
+static json_t *job_record(json_t *recs, const char *key)
+{
+	json_t *r, *found = NULL;
+	size_t i;
+
+	json_array_foreach(recs, i, r)
+	{
+		if (strcmp(str(r, "type"), "job") ||
+		    strcmp(str(json_object_get(r, "job"), "key"), key))
+			continue;
+		if (found)
+			fail_msg("two job records for %s", key);
+		found = r;
+	}
+	if (!found)
+		fail_msg("no job record for %s", key);
+	return found;
+}
+
+static size_t count_type(json_t *recs, const char *type, const char *job)
+{
+	json_t *r;
+	size_t i, n = 0;
+
+	json_array_foreach(recs, i, r)
+	{
+		if (!strcmp(str(r, "type"), type) && (!job || !strcmp(str(r, "job"), job)))
+			n++;
+	}
+	return n;
+}
+
+/* ---- churn's log and --events ---- */
+
+struct log_entry {
+	int pid;
+	long index;
+	int exit_code; /* -1: killed by signal */
+	int signal;
+	unsigned long long mono_ns;
+};
+
+static struct log_entry *load_log(const char *path, size_t *n)
+{
+	struct log_entry *v = NULL, e;
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	*n = 0;
+	while (fscanf(f, "%d %ld %d %d %llu", &e.pid, &e.index, &e.exit_code, &e.signal,
+		      &e.mono_ns) == 5) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			v = realloc(v, cap * sizeof(*v));
+			assert_non_null(v);
+		}
+		v[(*n)++] = e;
+	}
+	assert_true(feof(f));
+	fclose(f);
+	return v;
+}
+
+/*
+ * --events records by pid. A process is its pid and its start time: a pid
+ * the kernel gave out again (other work on the host forks too) is another
+ * process; the same process twice fails the test.
+ */
+static json_t **index_events(json_t *ev)
+{
+	json_t **by_pid = calloc((size_t)pid_max + 1, sizeof(*by_pid)), *r, *o;
+	size_t i, k;
+
+	assert_non_null(by_pid);
+	json_array_foreach(ev, i, r)
+	{
+		double pid = num(r, "pid");
+
+		assert_string_equal(str(r, "type"), "process");
+		assert_true(pid > 0 && pid <= pid_max);
+		if (!by_pid[(long)pid])
+			by_pid[(long)pid] = json_array();
+		json_array_foreach(by_pid[(long)pid], k, o)
+		{
+			if (fabs(num(o, "start_time") - num(r, "start_time")) < 1e-6)
+				fail_msg("process %.0f has two --events records:\n%s\n%s", pid,
+					 json_dumps(o, JSON_COMPACT), json_dumps(r, JSON_COMPACT));
+		}
+		json_array_append(by_pid[(long)pid], r);
+	}
+	return by_pid;
+}
+
+static void free_index(json_t **by_pid)
+{
+	for (long i = 0; i <= pid_max; i++)
+		json_decref(by_pid[i]);
+	free(by_pid);
+}
+
+/*
+ * The record of the process with @pid that was alive at @epoch_s (a child
+ * logs just before it exits); NULL if none. The slack covers the two clocks'
+ * conversions to epoch time.
+ */
+static json_t *event_of(json_t **by_pid, int pid, double epoch_s)
+{
+	json_t *found = NULL, *r;
+	size_t i;
+
+	if (pid <= 0 || pid > pid_max || !by_pid[pid])
+		return NULL;
+	json_array_foreach(by_pid[pid], i, r)
+	{
+		if (num(r, "start_time") - 0.05 <= epoch_s &&
+		    epoch_s <= num(r, "end_time") + 0.05) {
+			if (found)
+				fail_msg("two processes with pid %d at %.6f", pid, epoch_s);
+			found = r;
+		}
+	}
+	return found;
+}
+
+/* Seconds since the epoch of a CLOCK_MONOTONIC time, as --events gives times. */
+static double epoch_of_mono(unsigned long long ns)
+{
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (double)rt.tv_sec + rt.tv_nsec / 1e9 - ((double)mono_ns() - (double)ns) / 1e9;
+}
+
+/* Does the process record say what churn's log says of how the child ended? */
+static void assert_status(json_t *r, const struct log_entry *e)
+{
+	json_t *code = json_object_get(r, "exit_code"), *sig = json_object_get(r, "signal");
+
+	if (e->exit_code >= 0) {
+		if (!json_is_integer(code) || json_integer_value(code) != e->exit_code ||
+		    !json_is_null(sig))
+			fail_msg(
+			    "pid %d (child %ld) exited %d; --events says exit_code %s signal %s",
+			    e->pid, e->index, e->exit_code, json_dumps(code, JSON_ENCODE_ANY),
+			    json_dumps(sig, JSON_ENCODE_ANY));
+	} else {
+		if (!json_is_integer(sig) || json_integer_value(sig) != e->signal ||
+		    !json_is_null(code))
+			fail_msg("pid %d (child %ld) died of signal %d; --events says exit_code %s "
+				 "signal %s",
+				 e->pid, e->index, e->signal, json_dumps(code, JSON_ENCODE_ANY),
+				 json_dumps(sig, JSON_ENCODE_ANY));
+	}
+	assert_false(json_is_true(json_object_get(r, "core_dumped")));
+}
+
+/* Every child logged after @after_ns has its record, with its status; returns how many. */
+static size_t assert_log_in_events(const struct log_entry *log, size_t n, json_t **by_pid,
+				   unsigned long long after_ns)
+{
+	size_t checked = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *r;
+
+		if (log[i].mono_ns <= after_ns)
+			continue;
+		r = event_of(by_pid, log[i].pid, epoch_of_mono(log[i].mono_ns));
+		if (!r)
+			fail_msg("child %ld (pid %d), ended %.3f s after the attach, has no "
+				 "--events record",
+				 log[i].index, log[i].pid, (log[i].mono_ns - after_ns) / 1e9);
+		assert_status(r, &log[i]);
+		checked++;
+	}
+	return checked;
+}
+
+/* The statuses the --events records give add up to the job's counts. */
+static void assert_events_match_job(json_t *ev, json_t *job)
+{
+	size_t i, ok = 0, error = 0, sig = 0;
+	json_t *r;
+
+	json_array_foreach(ev, i, r)
+	{
+		json_t *code = json_object_get(r, "exit_code");
+
+		if (json_is_null(code))
+			sig++;
+		else if (json_integer_value(code) == 0)
+			ok++;
+		else
+			error++;
+	}
+	assert_int_equal(json_array_size(ev), num(job, "processes.exited"));
+	assert_int_equal(ok, num(job, "processes.exit_ok"));
+	assert_int_equal(error, num(job, "processes.exit_error"));
+	assert_int_equal(sig, num(job, "processes.exit_signal"));
+}
+
+static json_t *load_truth(const char *path)
+{
+	json_error_t err;
+	json_t *t = json_load_file(path, 0, &err);
+
+	if (!t)
+		fail_msg("truth %s: %s", path, err.text);
+	return t;
+}
+
+/* ---- cgroup v2 ---- */
+
+static void cg_path(char *buf, size_t size, const char *name, const char *file)
+{
+	snprintf(buf, size, "%s/%s%s%s", cg2root, name, file ? "/" : "", file ? file : "");
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Removes a cgroup a failed earlier run left, its processes (if any) first. */
+static void cg_remove(const char *name)
+{
+	char path[512], procs[512], line[32];
+	FILE *f;
+
+	cg_path(path, sizeof(path), name, NULL);
+	if (access(path, F_OK))
+		return;
+	cg_path(procs, sizeof(procs), name, "cgroup.procs");
+	for (int tries = 0; rmdir(path) && errno == EBUSY && tries < 100; tries++) {
+		f = fopen(procs, "r");
+		while (f && fgets(line, sizeof(line), f))
+			kill(atoi(line), SIGKILL);
+		if (f)
+			fclose(f);
+		sleep_ms(20);
+	}
+	if (!access(path, F_OK))
+		fail_msg("cannot remove cgroup %s: %s", path, strerror(errno));
+}
+
+static void cg_make(const char *name)
+{
+	char path[512];
+
+	cg_remove(name);
+	cg_path(path, sizeof(path), name, NULL);
+	if (mkdir(path, 0755))
+		fail_msg("cannot make cgroup %s: %s", path, strerror(errno));
+}
+
+/* Forks a child that moves itself into cgroup @name, then execs @argv. */
+static pid_t cg_spawn(const char *name, char *const argv[])
+{
+	char procs[512], pid[32];
+	pid_t p;
+
+	cg_path(procs, sizeof(procs), name, "cgroup.procs");
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		snprintf(pid, sizeof(pid), "%d\n", getpid());
+		if (write_str(procs, pid))
+			_exit(97);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	running_add(p);
+	return p;
+}
+
+/* The cgroup's own CPU total (cpu.stat usage_usec), in ns. */
+static double cg_usage_ns(const char *name)
+{
+	char path[512], key[64];
+	unsigned long long v;
+	FILE *f;
+
+	cg_path(path, sizeof(path), name, "cpu.stat");
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	while (fscanf(f, "%63s %llu", key, &v) == 2) {
+		if (!strcmp(key, "usage_usec")) {
+			fclose(f);
+			return (double)v * 1000;
+		}
+	}
+	fclose(f);
+	fail_msg("%s has no usage_usec", path);
+	return 0;
+}
+
+static void assert_cpu_near(const char *what, double got_ns, double want_ns, double pct)
+{
+	double err = want_ns > 0 ? 100.0 * (got_ns - want_ns) / want_ns : 100.0;
+
+	print_message("  %s: jobtrace %.6f s, truth %.6f s, error %+.3f%%\n", what, got_ns / 1e9,
+		      want_ns / 1e9, err);
+	assert_true(want_ns > 0);
+	if (fabs(err) > pct)
+		fail_msg("%s: CPU off by %.3f%% (limit %.2f%%)", what, err, pct);
+}
+
+/* ---- the intervals ---- */
+
+/* The interval records of @key add up to its job record, exactly; returns how many. */
+static size_t assert_intervals_add_up(json_t *recs, const char *key, double cpu_pct)
+{
+	static const char *const exact[] = {
+		"processes.started",
+		"processes.exited",
+		"processes.exit_ok",
+		"processes.exit_error",
+		"processes.exit_signal",
+		"processes.execs",
+		"processes.existing_at_attach",
+		"processes.moved_in",
+		"processes.moved_out",
+		"threads.started",
+	};
+	double sum[sizeof(exact) / sizeof(exact[0])] = { 0 }, cpu = 0;
+	json_t *job = job_record(recs, key), *r;
+	size_t i, n = 0;
+
+	json_array_foreach(recs, i, r)
+	{
+		if (strcmp(str(r, "type"), "interval") || strcmp(str(r, "job"), key))
+			continue;
+		n++;
+		for (size_t k = 0; k < sizeof(exact) / sizeof(exact[0]); k++) {
+			double v = num(r, exact[k]);
+
+			if (v < 0 || v > 1e15)
+				fail_msg("interval %zu of %s: %s is %.0f", n, key, exact[k], v);
+			sum[k] += v;
+		}
+		if (num(r, "cpu.total_ns") < 0 || num(r, "cpu.total_ns") > 1e15 ||
+		    num(r, "cpu.user_s") < 0 || num(r, "cpu.system_s") < 0)
+			fail_msg("interval %zu of %s has a negative CPU time", n, key);
+		cpu += num(r, "cpu.total_ns");
+	}
+	for (size_t k = 0; k < sizeof(exact) / sizeof(exact[0]); k++) {
+		/* run's report has no existing_at_attach: nothing was there before it. */
+		double want = strcmp(str(json_object_get(job, "job"), "mode"), "run") ||
+				      strcmp(exact[k], "processes.existing_at_attach")
+				  ? num(job, exact[k])
+				  : 0;
+
+		if (sum[k] != want)
+			fail_msg("%s: intervals sum %s to %.0f, the job record says %.0f", key,
+				 exact[k], sum[k], want);
+	}
+	assert_cpu_near("intervals' sum vs the job's cpu", cpu, num(job, "cpu.total_ns"), cpu_pct);
+	return n;
+}
+
+/* ---- the tests ---- */
+
+/*
+ * watch --pid on a job already forking at full speed: every child that ends
+ * after the attach is reported once, with the status it really had.
+ */
+static void test_watch_pid_attach_mid_churn(void **state)
+{
+	char log_path[600], truth[600], out[600], ev_path[600];
+	char *churn_argv[] = { churn,	"--children", "20000",	 "--varied", "--burn-us", "50",
+			       "--log", log_path,     "--truth", truth,	     NULL };
+	char pid_s[32];
+	const char *args[] = { "--pid", pid_s, "--json", "-o", out, "--events", ev_path, NULL };
+	unsigned long long deadline = mono_ns() + WAIT_S * 1000000000ULL;
+	struct log_entry *log;
+	struct watcher w;
+	json_t *recs, *ev, *job, **by_pid, *t, *root;
+	char key[64];
+	struct stat sb;
+	size_t nlog, checked;
+	pid_t cp;
+	int st;
+
+	tmp_path(log_path, sizeof(log_path), "pid.log");
+	tmp_path(truth, sizeof(truth), "pid.truth");
+	tmp_path(out, sizeof(out), "pid.out");
+	tmp_path(ev_path, sizeof(ev_path), "pid.events");
+	cp = spawn_io(churn_argv, NULL, NULL);
+	/* Attach once children are being forked and are ending. */
+	while (stat(log_path, &sb) || sb.st_size == 0) {
+		if (mono_ns() > deadline)
+			fail_msg("churn never logged a child");
+		sleep_ms(5);
+	}
+	snprintf(pid_s, sizeof(pid_s), "%d", cp);
+	watcher_start(&w, args);
+	st = wait_for(cp, WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(watcher_finish(&w), 0);
+
+	recs = load_lines(out);
+	ev = load_lines(ev_path);
+	by_pid = index_events(ev);
+	log = load_log(log_path, &nlog);
+	t = load_truth(truth);
+	assert_int_equal(nlog, 20000);
+	assert_int_equal(num(t, "processes"), 20001);
+
+	checked = assert_log_in_events(log, nlog, by_pid, w.attached_ns);
+	print_message("  %zu of %zu children ended after the attach line; %zu --events "
+		      "records\n",
+		      checked, nlog, json_array_size(ev));
+	assert_true(checked > 0);
+
+	snprintf(key, sizeof(key), "pid:%d", cp);
+	job = job_record(recs, key);
+	assert_int_equal(num(job, "events.lost"), 0);
+	assert_true(json_is_true(json_object_get(json_object_get(job, "events"), "complete")));
+	assert_int_equal(num(job, "processes.exited"), json_array_size(ev));
+	assert_true(num(job, "processes.existing_at_attach") >= 1);
+	/* Each process was there at the attach or started after it, and each ended. */
+	assert_int_equal(num(job, "processes.started") + num(job, "processes.existing_at_attach"),
+			 num(job, "processes.exited"));
+	assert_int_equal(num(job, "processes.alive"), 0);
+	assert_events_match_job(ev, job);
+	/* churn itself: found at the attach, the job's root, exit 0. */
+	/* churn itself: its pid was its own all along, so one record has it. */
+	assert_non_null(by_pid[cp]);
+	assert_int_equal(json_array_size(by_pid[cp]), 1);
+	root = json_array_get(by_pid[cp], 0);
+	assert_non_null(root);
+	assert_true(json_is_true(json_object_get(root, "is_root")));
+	assert_true(json_is_true(json_object_get(root, "existing_at_attach")));
+	assert_int_equal(num(root, "exit_code"), 0);
+	assert_string_equal(str(root, "job"), key);
+	/* The job record says the same of its root. */
+	assert_int_equal(num(job, "job.root_pid"), cp);
+	assert_int_equal(num(job, "job.exit_code"), 0);
+	assert_true(json_is_null(json_object_get(json_object_get(job, "job"), "signal")));
+	assert_int_equal(num(job, "processes.outlived_root"), 0);
+	free(log);
+	free_index(by_pid);
+	json_decref(t);
+	json_decref(ev);
+	json_decref(recs);
+}
+
+/* run --events: one valid JSON line per process, each child with its own status. */
+static void test_run_events_statuses(void **state)
+{
+	char log_path[600], truth[600], report[600], ev_path[600];
+	char *argv[] = { jobtrace, "run",    "--json",	"-o",	      report, "--events",
+			 ev_path,  "--",     churn,	"--children", "500",  "--varied",
+			 "--log",  log_path, "--truth", truth,	      NULL };
+	struct log_entry *log;
+	json_t *ev, **by_pid, *t, *r, *e;
+	json_error_t err;
+	size_t nlog, i;
+
+	tmp_path(log_path, sizeof(log_path), "run.log");
+	tmp_path(truth, sizeof(truth), "run.truth");
+	tmp_path(report, sizeof(report), "run.json");
+	tmp_path(ev_path, sizeof(ev_path), "run.events");
+	assert_int_equal(exit_code_of(argv, NULL, NULL), 0);
+	ev = load_lines(ev_path);
+	by_pid = index_events(ev);
+	log = load_log(log_path, &nlog);
+	t = load_truth(truth);
+	r = json_load_file(report, 0, &err);
+	if (!r)
+		fail_msg("report %s: %s", report, err.text);
+
+	assert_int_equal(nlog, 500);
+	assert_int_equal(assert_log_in_events(log, nlog, by_pid, 0), 500);
+	assert_int_equal(json_array_size(ev), num(t, "processes"));
+	assert_int_equal(num(t, "exit_signal"), 500 / 13);
+	assert_events_match_job(ev, r);
+	assert_int_equal(num(r, "processes.exit_error"), num(t, "exit_error"));
+	json_array_foreach(ev, i, e)
+	{
+		assert_string_equal(str(e, "job"), "run");
+		assert_true(json_is_array(json_object_get(e, "args")) ||
+			    json_is_null(json_object_get(e, "args")));
+		assert_true(num(e, "cpu.total_ns") >= 0);
+		assert_true(fabs(num(e, "cpu.user_s") + num(e, "cpu.system_s") -
+				 num(e, "cpu.total_s")) < 1e-6);
+		assert_false(json_is_true(json_object_get(e, "existing_at_attach")));
+	}
+	free(log);
+	free_index(by_pid);
+	json_decref(r);
+	json_decref(t);
+	json_decref(ev);
+}
+
+#define NCG 3
+static char cg_names[NCG][64];
+
+/*
+ * Three cgroup jobs with threads, noise outside them: each job's counts are
+ * churn's, and its CPU is what the cgroup's own cpu.stat says it ran.
+ * @host: watch every process grouped by cgroup2 instead of naming the cgroups.
+ */
+static void cgroup_jobs(bool host)
+{
+	char out[600], truth[NCG][600], noise_truth[600], paths[NCG][512], key[300];
+	char *noise_argv[] = { churn, "--children", "2000",	 "--burn-us",
+			       "100", "--truth",    noise_truth, NULL };
+	const char *args[16];
+	unsigned long long deadline;
+	struct watcher w;
+	pid_t pids[NCG], noise;
+	double usage[NCG];
+	json_t *recs;
+	int n = 0, st;
+
+	for (int i = 0; i < NCG; i++) {
+		cg_make(cg_names[i]);
+		cg_path(paths[i], sizeof(paths[i]), cg_names[i], NULL);
+		snprintf(truth[i], sizeof(truth[i]), "%s/cg-%d.truth", tmpdir, i);
+		unlink(truth[i]);
+	}
+	tmp_path(noise_truth, sizeof(noise_truth), "noise.truth");
+	tmp_path(out, sizeof(out), host ? "host.out" : "cgroup.out");
+	if (host) {
+		args[n++] = "--all";
+		args[n++] = "--group-by";
+		args[n++] = "cgroup2";
+	} else {
+		for (int i = 0; i < NCG; i++) {
+			args[n++] = "--cgroup";
+			args[n++] = paths[i];
+		}
+	}
+	args[n++] = "--json";
+	args[n++] = "-o";
+	args[n++] = out;
+	args[n] = NULL;
+	watcher_start(&w, args);
+
+	noise = spawn_io(noise_argv, NULL, NULL);
+	for (int i = 0; i < NCG; i++) {
+		char *argv[] = { churn, "--children",	    "300",    "--threads",
+				 "4",	"--thread-burn-ms", "30",     "--burn-us",
+				 "500", "--truth",	    truth[i], NULL };
+
+		pids[i] = cg_spawn(cg_names[i], argv);
+	}
+	for (int i = 0; i < NCG; i++) {
+		st = wait_for(pids[i], WAIT_S);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	st = wait_for(noise, WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* Every process of the cgroups is gone: their CPU is final. */
+	for (int i = 0; i < NCG; i++)
+		usage[i] = cg_usage_ns(cg_names[i]);
+
+	if (host) {
+		/*
+		 * Each cgroup's job reports once its last process is gone, while
+		 * watch runs on: its record reaches the file then, not at the exit.
+		 */
+		char *buf = NULL;
+		size_t len = 0;
+		int found = 0;
+
+		deadline = mono_ns() + WAIT_S * 1000000000ULL;
+		while (found < NCG) {
+			FILE *f = fopen(out, "r");
+
+			found = 0;
+			free(buf);
+			buf = NULL;
+			if (f && getdelim(&buf, &len, '\0', f) > 0) {
+				for (int i = 0; i < NCG; i++) {
+					snprintf(key, sizeof(key), "\"key\":\"cgroup:/%s\"",
+						 cg_names[i]);
+					found += strstr(buf, key) != NULL;
+				}
+			}
+			if (f)
+				fclose(f);
+			if (found < NCG && mono_ns() > deadline)
+				fail_msg("host mode reported %d of the %d cgroup jobs", found, NCG);
+			if (found < NCG)
+				sleep_ms(100);
+		}
+		free(buf);
+		assert_int_equal(kill(w.pid, SIGTERM), 0);
+		assert_int_equal(watcher_finish(&w), 0);
+		for (int i = 0; i < NCG; i++)
+			cg_remove(cg_names[i]);
+	} else {
+		/* A --cgroup job ends when its cgroup is removed; watch then exits. */
+		for (int i = 0; i < NCG; i++)
+			cg_remove(cg_names[i]);
+		assert_int_equal(watcher_finish(&w), 0);
+	}
+
+	recs = load_lines(out);
+	for (int i = 0; i < NCG; i++) {
+		json_t *t = load_truth(truth[i]);
+		json_t *job;
+		char what[64];
+
+		snprintf(key, sizeof(key), "cgroup:/%s", cg_names[i]);
+		job = job_record(recs, key);
+		assert_string_equal(str(json_object_get(job, "job"), "cgroup"), key + 7);
+		assert_string_equal(str(json_object_get(job, "job"), "hierarchy"), "cgroup2");
+		/* churn's root moved in (it was forked outside); its children started inside. */
+		assert_int_equal(num(job, "processes.moved_in"), 1);
+		assert_int_equal(num(job, "processes.started"), num(t, "processes") - 1);
+		assert_int_equal(num(job, "processes.existing_at_attach"), 0);
+		assert_int_equal(num(job, "processes.moved_out"), 0);
+		assert_int_equal(num(job, "processes.exited"), num(t, "processes"));
+		assert_int_equal(num(job, "processes.exit_ok"), num(t, "exit_ok"));
+		assert_int_equal(num(job, "processes.alive"), 0);
+		assert_int_equal(num(job, "threads.started"), 4);
+		assert_int_equal(num(job, "processes.execs"), 1);
+		assert_int_equal(num(job, "events.lost"), 0);
+		snprintf(what, sizeof(what), "cgroup %c vs cpu.stat", 'a' + i);
+		assert_cpu_near(what, num(job, "cpu.total_ns"), usage[i], 0.5);
+		json_decref(t);
+	}
+	json_decref(recs);
+}
+
+static void test_watch_cgroups(void **state)
+{
+	cgroup_jobs(false);
+}
+
+static void test_watch_all_by_cgroup2(void **state)
+{
+	cgroup_jobs(true);
+}
+
+/* run --json -i: the interval records add up to the job record. */
+static void test_run_intervals_add_up(void **state)
+{
+	char out[600], truth[600];
+	char *argv[] = { jobtrace, "run", "--json", "-i", "0.1", "-o", out, "--", churn,
+			 "--children", "3000", "--threads", "8", "--thread-burn-ms", "20",
+			 "--burn-us", "200", "--varied", "--truth", truth, NULL };
+	json_t *recs, *t, *job;
+	size_t n;
+
+	tmp_path(out, sizeof(out), "iv-run.out");
+	tmp_path(truth, sizeof(truth), "iv-run.truth");
+	assert_int_equal(exit_code_of(argv, NULL, NULL), 0);
+	recs = load_lines(out);
+	t = load_truth(truth);
+	job = job_record(recs, "run");
+	n = assert_intervals_add_up(recs, "run", 0.1);
+	print_message("  %zu intervals, %zu host records\n", n, count_type(recs, "host", NULL));
+	assert_true(n >= 3);
+	assert_int_equal(num(job, "processes.started"), num(t, "processes"));
+	assert_int_equal(num(job, "processes.exit_signal"), num(t, "exit_signal"));
+	assert_int_equal(num(job, "threads.started"), 8);
+	json_decref(t);
+	json_decref(recs);
+}
+
+/* The same for watch --pid --interval, attached before churn forks. */
+static void test_watch_intervals_add_up(void **state)
+{
+	char out[600], truth[600], log_path[600], pid_s[32], key[64];
+	char *churn_argv[] = { churn,	"--children",	    "3000",	  "--threads",
+			       "8",	"--thread-burn-ms", "20",	  "--burn-us",
+			       "200",	"--varied",	    "--delay-ms", "1500",
+			       "--log", log_path,	    "--truth",	  truth,
+			       NULL };
+	const char *args[] = { "--pid", pid_s, "--json", "--interval", "0.2", "-o", out, NULL };
+	struct log_entry *log;
+	struct watcher w;
+	json_t *recs, *t, *job;
+	size_t n, nlog;
+	pid_t cp;
+	int st;
+
+	tmp_path(out, sizeof(out), "iv-watch.out");
+	tmp_path(truth, sizeof(truth), "iv-watch.truth");
+	tmp_path(log_path, sizeof(log_path), "iv-watch.log");
+	cp = spawn_io(churn_argv, NULL, NULL);
+	snprintf(pid_s, sizeof(pid_s), "%d", cp);
+	watcher_start(&w, args);
+	st = wait_for(cp, WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(watcher_finish(&w), 0);
+
+	recs = load_lines(out);
+	t = load_truth(truth);
+	log = load_log(log_path, &nlog);
+	snprintf(key, sizeof(key), "pid:%d", cp);
+	job = job_record(recs, key);
+	n = assert_intervals_add_up(recs, key, 0.1);
+	print_message("  %zu intervals\n", n);
+	assert_true(n >= 3);
+	assert_int_equal(num(job, "processes.exited"), num(t, "processes"));
+	assert_int_equal(num(job, "processes.exit_ok"), num(t, "exit_ok"));
+	assert_int_equal(num(job, "processes.exit_error"), num(t, "exit_error"));
+	assert_int_equal(num(job, "processes.exit_signal"), num(t, "exit_signal"));
+	assert_int_equal(nlog, 3000);
+	if (log[0].mono_ns > w.attached_ns) {
+		/* Attached while churn slept: only churn itself was there before. */
+		assert_int_equal(num(job, "processes.existing_at_attach"), 1);
+		assert_int_equal(num(job, "processes.started"), num(t, "processes") - 1);
+		assert_int_equal(num(job, "threads.started"), 8);
+	} else {
+		print_message("  the attach took longer than churn's 1.5 s sleep\n");
+	}
+	free(log);
+	json_decref(t);
+	json_decref(recs);
+}
+
+/*
+ * Threaded work in a cgroup: jobtrace's CPU is the cgroup's; getrusage()
+ * (churn's truth, a subreaper's tree) is shown beside them.
+ */
+static void test_threaded_cpu_vs_cgroup(void **state)
+{
+	char name[64], out[600], truth[3][600], path[512], key[300];
+	const char *args[] = { "--cgroup", path, "--json", "-o", out, NULL };
+	double rusage_ns = 0, usage, threads = 0, procs = 0;
+	struct watcher w;
+	json_t *recs, *job;
+	pid_t pids[3];
+	int st;
+
+	snprintf(name, sizeof(name), "%s%d-threads", CG_PREFIX, getpid());
+	cg_make(name);
+	cg_path(path, sizeof(path), name, NULL);
+	tmp_path(out, sizeof(out), "threads.out");
+	watcher_start(&w, args);
+	for (int i = 0; i < 3; i++) {
+		char *argv[] = { churn,	    "--children",	"50", "--threads",
+				 "16",	    "--thread-burn-ms", "50", "--subreaper",
+				 "--truth", truth[i],		NULL };
+
+		snprintf(truth[i], sizeof(truth[i]), "%s/threads-%d.truth", tmpdir, i);
+		unlink(truth[i]);
+		pids[i] = cg_spawn(name, argv);
+	}
+	for (int i = 0; i < 3; i++) {
+		json_t *t;
+
+		st = wait_for(pids[i], WAIT_S);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		t = load_truth(truth[i]);
+		rusage_ns += num(t, "cpu_ns");
+		threads += num(t, "threads");
+		procs += num(t, "processes");
+		json_decref(t);
+	}
+	usage = cg_usage_ns(name);
+	cg_remove(name);
+	assert_int_equal(watcher_finish(&w), 0);
+
+	recs = load_lines(out);
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	job = job_record(recs, key);
+	assert_int_equal(num(job, "threads.started"), threads);
+	assert_int_equal(num(job, "processes.exited"), procs);
+	assert_int_equal(num(job, "processes.moved_in"), 3);
+	print_message("  getrusage (churn's truth): %.6f s, %+.3f%% from cpu.stat\n",
+		      rusage_ns / 1e9, 100.0 * (rusage_ns - usage) / usage);
+	assert_cpu_near("threaded churn vs cpu.stat", num(job, "cpu.total_ns"), usage, 0.5);
+	assert_true(num(job, "cpu.total_s") >= 3 * 16 * 0.05);
+	json_decref(recs);
+}
+
+/* The user/system split, against getrusage()'s. */
+static void test_user_system_split(void **state)
+{
+	char report[600], truth[600];
+	char *argv[] = { jobtrace, "run",	  "--json",	"-o",	report,
+			 "--",	   churn,	  "--children", "2000", "--burn-us",
+			 "100",	   "--subreaper", "--truth",	truth,	NULL };
+	json_error_t err;
+	json_t *r, *t;
+	double total, slack;
+
+	tmp_path(report, sizeof(report), "split.json");
+	tmp_path(truth, sizeof(truth), "split.truth");
+	assert_int_equal(exit_code_of(argv, NULL, NULL), 0);
+	r = json_load_file(report, 0, &err);
+	if (!r)
+		fail_msg("report %s: %s", report, err.text);
+	t = load_truth(truth);
+	total = num(r, "cpu.total_s");
+	slack = 0.02 * total + 0.010;
+	print_message("  user %.6f s (getrusage %.6f), system %.6f s (getrusage %.6f)\n",
+		      num(r, "cpu.user_s"), num(t, "user_ns") / 1e9, num(r, "cpu.system_s"),
+		      num(t, "system_ns") / 1e9);
+	assert_true(fabs(num(r, "cpu.user_s") - num(t, "user_ns") / 1e9) <= slack);
+	assert_true(fabs(num(r, "cpu.system_s") - num(t, "system_ns") / 1e9) <= slack);
+	json_decref(r);
+	json_decref(t);
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	char buf[8192] = "";
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, needle) != NULL;
+}
+
+/* What a user may get wrong gets a clear refusal, before anything runs. */
+static void test_cli_errors(void **state)
+{
+	char out[600], err[600], marker[600], script[700], pid_s[32];
+	char *badout[] = { jobtrace, "run",  "-o", "/nonexistent/dir/r", "--", "/bin/sh",
+			   "-c",     script, NULL };
+	char *stdout_json[] = { jobtrace, "run", "--json", "-o", "-", "--", "/bin/true", NULL };
+	char *nopid[] = { jobtrace, "watch", "--pid", pid_s, NULL };
+	char *nothing[] = { jobtrace, "watch", NULL };
+	char *bogus[] = { jobtrace, "watch", "--bogus", NULL };
+	char *line = NULL;
+	size_t cap = 0;
+	json_error_t jerr;
+	json_t *r;
+	FILE *f;
+	int pid;
+
+	tmp_path(out, sizeof(out), "cli.out");
+	tmp_path(err, sizeof(err), "cli.err");
+	tmp_path(marker, sizeof(marker), "marker");
+	snprintf(script, sizeof(script), "touch '%s'", marker);
+
+	/* A report that cannot be written: the job never runs. */
+	assert_int_not_equal(exit_code_of(badout, out, err), 0);
+	assert_true(file_has(err, "/nonexistent/dir/r"));
+	assert_int_equal(access(marker, F_OK), -1);
+
+	/* -o -: the JSON report on standard output, one line. */
+	assert_int_equal(exit_code_of(stdout_json, out, err), 0);
+	f = fopen(out, "r");
+	assert_non_null(f);
+	assert_true(getline(&line, &cap, f) > 0);
+	r = json_loads(line, 0, &jerr);
+	if (!r)
+		fail_msg("stdout is not JSON (%s): %.200s", jerr.text, line);
+	assert_int_equal(num(r, "processes.started"), 1);
+	assert_int_equal(getline(&line, &cap, f), -1);
+	fclose(f);
+	free(line);
+	json_decref(r);
+
+	/* A pid that does not exist. */
+	for (pid = 999999; kill(pid, 0) == 0 || errno != ESRCH; pid++)
+		;
+	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	assert_int_equal(exit_code_of(nopid, out, err), 1);
+	assert_true(file_has(err, pid_s));
+
+	assert_int_equal(exit_code_of(nothing, out, err), 2);
+	assert_true(file_has(err, "nothing to watch"));
+	assert_int_equal(exit_code_of(bogus, out, err), 2);
+	assert_true(file_has(err, "--bogus"));
+}
+
+/* Cgroups of an earlier run of this file that failed: their runner is gone. */
+static void remove_leftover_cgroups(void)
+{
+	DIR *d = opendir(cg2root);
+	struct dirent *de;
+	int pid;
+
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, CG_PREFIX, strlen(CG_PREFIX)) ||
+		    sscanf(de->d_name + strlen(CG_PREFIX), "%d-", &pid) != 1)
+			continue;
+		if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		cg_remove(de->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
+static int setup(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	char *probe[] = { jobtrace, "run", "--", "/bin/true", NULL };
+	bool ci = getenv("CI") && !strcmp(getenv("CI"), "true");
+	char line[1024], dev[256], dir[256], type[64];
+	FILE *f;
+	int st;
+
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
+	snprintf(churn, sizeof(churn), "%s/churn", out);
+	assert_non_null(mkdtemp(tmpdir));
+	f = fopen("/proc/sys/kernel/pid_max", "r");
+	if (!f || fscanf(f, "%ld", &pid_max) != 1)
+		pid_max = 1L << 22;
+	if (f)
+		fclose(f);
+
+	/* cgroup2: /sys/fs/cgroup on a unified host, .../unified on a hybrid one. */
+	f = fopen("/proc/self/mounts", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
+		    !strcmp(type, "cgroup2") && !cg2root[0])
+			snprintf(cg2root, sizeof(cg2root), "%s", dir);
+	}
+	if (f)
+		fclose(f);
+	if (!cg2root[0]) {
+		fprintf(stderr,
+			"FAIL: no cgroup2 filesystem is mounted: the watch tests need one\n");
+		return -1;
+	}
+
+	for (int i = 0; i < NCG; i++)
+		snprintf(cg_names[i], sizeof(cg_names[i]), "%s%d-%c", CG_PREFIX, getpid(), 'a' + i);
+	remove_leftover_cgroups();
+
+	st = wait_for(spawn_io(probe, NULL, NULL), WAIT_S);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	/* A kernel test that cannot run is a failure, never a skip. */
+	fprintf(stderr,
+		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
+		"the kernel tests need root and a kernel with BTF%s\n",
+		WIFEXITED(st) ? WEXITSTATUS(st) : -1, ci ? " (CI=true)" : "");
+	return -1;
+}
+
+/* After each test: what a failed one left running is killed, its cgroups removed. */
+static int test_teardown(void **state)
+{
+	char name[64];
+
+	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
+		if (running[i]) {
+			kill(running[i], SIGKILL);
+			waitpid(running[i], NULL, 0);
+			running[i] = 0;
+		}
+	}
+	for (int i = 0; i < NCG; i++)
+		cg_remove(cg_names[i]);
+	snprintf(name, sizeof(name), "%s%d-threads", CG_PREFIX, getpid());
+	cg_remove(name);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_watch_pid_attach_mid_churn, test_teardown),
+		cmocka_unit_test_teardown(test_run_events_statuses, test_teardown),
+		cmocka_unit_test_teardown(test_watch_cgroups, test_teardown),
+		cmocka_unit_test_teardown(test_watch_all_by_cgroup2, test_teardown),
+		cmocka_unit_test_teardown(test_run_intervals_add_up, test_teardown),
+		cmocka_unit_test_teardown(test_watch_intervals_add_up, test_teardown),
+		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),
+		cmocka_unit_test_teardown(test_user_system_split, test_teardown),
+		cmocka_unit_test_teardown(test_cli_errors, test_teardown),
+	};
+
+	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
