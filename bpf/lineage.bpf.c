@@ -324,14 +324,14 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 /* argv of the new image, bounded, for the --events records. */
-static __always_inline void send_exec_args(struct task_struct *p, struct jt_task *st,
-					   struct jt_job_totals *tot)
+static __always_inline void send_exec_args(struct task_struct *p, struct jt_task *st)
 {
 	struct jt_exec_event *e;
 	unsigned long start, end;
 	__u64 len;
 
-	e = ring_reserve(tot, sizeof(*e));
+	/* Not the job's events (its exit records, one per process): counted apart. */
+	e = ring_reserve(NULL, sizeof(*e));
 	if (!e)
 		return;
 	e->version = JT_ABI_VERSION;
@@ -352,7 +352,7 @@ static __always_inline void send_exec_args(struct task_struct *p, struct jt_task
 	if (len <= JT_ARGS_LEN && bpf_probe_read_user(e->args, len, (void *)start))
 		len = 0;
 	e->args_len = (__u16)len;
-	ring_submit(e, tot, false);
+	ring_submit(e, NULL, false);
 }
 
 static __always_inline int on_exec(struct task_struct *p)
@@ -369,7 +369,7 @@ static __always_inline int on_exec(struct task_struct *p)
 		return 0;
 	__sync_fetch_and_add(&ref.tot->execs, 1);
 	if (targ_capture_args)
-		send_exec_args(p, st, ref.tot);
+		send_exec_args(p, st);
 	key = proc_key_of(p);
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (!proc) {

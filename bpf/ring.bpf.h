@@ -39,14 +39,22 @@ static __always_inline struct jt_counters *counters_this_cpu(void)
 			__c->field++;                                                  \
 	} while (0)
 
+/*
+ * @tot: the job's totals when the record is one of its exit records (its
+ * events.sent and events.lost); NULL for an exec record, whose loss costs
+ * arguments only and is counted apart (exec_records_lost).
+ */
 static __always_inline void *ring_reserve(struct jt_job_totals *tot, __u64 size)
 {
 	void *rec = bpf_ringbuf_reserve(&events, size, 0);
 
 	if (!rec) {
-		COUNT(events_lost);
-		if (tot)
+		if (tot) {
+			COUNT(events_lost);
 			__sync_fetch_and_add(&tot->events_lost, 1);
+		} else {
+			COUNT(exec_records_lost);
+		}
 	}
 	return rec;
 }
@@ -61,9 +69,10 @@ static __always_inline void ring_submit(void *rec, struct jt_job_totals *tot, bo
 
 	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
-	COUNT(events_sent);
-	if (tot)
+	if (tot) {
+		COUNT(events_sent);
 		__sync_fetch_and_add(&tot->events_sent, 1);
+	}
 	bpf_ringbuf_submit(rec, flags);
 }
 

@@ -183,6 +183,7 @@ struct jt_counters {
 	__u64 procs_map_full;
 	__u64 jobs_missing; /* a tracked task whose job entry was gone */
 	__u64 jobs_map_full; /* a host-mode job that found no room in `jobs` */
+	__u64 exec_records_lost; /* exec records (arguments) the full ring dropped */
 };
 
 /* The exit record: one per process (thread group), sent when it is gone. */
@@ -269,7 +270,7 @@ _Static_assert(sizeof(struct jt_task) == 32, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 32, "jt_job ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 200, "jt_job_totals ABI");
-_Static_assert(sizeof(struct jt_counters) == 48, "jt_counters ABI");
+_Static_assert(sizeof(struct jt_counters) == 56, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 160, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
 _Static_assert(sizeof(struct jt_live_rec) == 72, "jt_live_rec ABI");

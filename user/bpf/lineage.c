@@ -544,6 +544,7 @@ int lineage__counters(struct lineage *lt, struct jt_counters *out)
 		out->procs_map_full += percpu[i].procs_map_full;
 		out->jobs_missing += percpu[i].jobs_missing;
 		out->jobs_map_full += percpu[i].jobs_map_full;
+		out->exec_records_lost += percpu[i].exec_records_lost;
 	}
 out:
 	free(percpu);

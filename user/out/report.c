@@ -410,6 +410,7 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__u64(w, "jobs_missing", job->counters.jobs_missing);
 	json__u64(w, "jobs_map_full", job->counters.jobs_map_full);
 	json__u64(w, "records_malformed", job->records_malformed);
+	json__u64(w, "exec_records_lost", job->counters.exec_records_lost);
 	json__u64(w, "records_not_folded", job->add_errors);
 	json__end_object(w);
 
