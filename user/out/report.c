@@ -84,10 +84,15 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	} else {
 		fputs("job ", f);
 		text__escape(f, job->key ? job->key : "?", strlen(job->key ? job->key : "?"));
-		fprintf(f, " %s after %.3f s of watching\n",
+		fprintf(f, " %s after %.3f s of watching",
 			s->alive > 0 || (job->live && job->live->processes) ? "is still running" :
 									      "ended",
 			seconds(wall_ns(job)));
+		if (job->root_pid && job->root_exited) {
+			fprintf(f, "; its root (pid %d) ", job->root_pid);
+			text_status(f, job);
+		}
+		fputc('\n', f);
 	}
 	if (job->attached)
 		fprintf(f, "  attached   %" PRIu64 " processes were running at the attach: their CPU "
