@@ -10,6 +10,8 @@
 #include "jobtrace/report.h"
 
 #define NS_PER_S 1e9
+#define REPORT_FAILED_SHOWN 5
+#define REPORT_ARGS_SHOWN 48
 
 static double seconds(__u64 ns)
 {
@@ -129,22 +131,25 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	fprintf(f, "  events     %" PRIu64 " exit records, %" PRIu64 " lost\n",
 		(uint64_t)job->records, (uint64_t)lost);
 	if (job->nfailed) {
-		fprintf(f, "\n  FAILED (%s%zu of %" PRIu64 ")\n", job->nfailed < JOB_MAX_FAILED ? "" : "first ",
-			job->nfailed, (uint64_t)(s->exit_error + s->exit_signal));
-		for (size_t i = 0; i < job->nfailed; i++) {
+		size_t show = job->nfailed < REPORT_FAILED_SHOWN ? job->nfailed : REPORT_FAILED_SHOWN;
+		__u64 failed = s->exit_error + s->exit_signal;
+
+		fprintf(f, "\n  FAILED (%s%zu of %" PRIu64 "%s)\n", show < failed ? "first " : "", show,
+			(uint64_t)failed, show < failed ? "; --events lists them all" : "");
+		for (size_t i = 0; i < show; i++) {
 			const struct job_failure *fl = &job->failed[i];
+			const char *what = fl->args[0] ? fl->args : fl->comm;
+			size_t len = strlen(what);
 
 			fprintf(f, "  %8u  ", fl->pid);
 			if (WIFSIGNALED(fl->status))
-				fprintf(f, "%-18s", strsignal(WTERMSIG(fl->status)));
+				fprintf(f, "%-14s", strsignal(WTERMSIG(fl->status)));
 			else
-				fprintf(f, "exit %-13d", WEXITSTATUS(fl->status));
+				fprintf(f, "exit %-9d", WEXITSTATUS(fl->status));
 			fputs("  ", f);
-			if (fl->args[0])
-				text__escape(f, fl->args, strlen(fl->args));
-			else
-				text__escape(f, fl->comm, strlen(fl->comm));
-			fputc('\n', f);
+			/* A line, not a paragraph: the arguments are cut, --events has them whole. */
+			text__escape(f, what, len > REPORT_ARGS_SHOWN ? REPORT_ARGS_SHOWN : len);
+			fputs(len > REPORT_ARGS_SHOWN ? "...\n" : "\n", f);
 		}
 	}
 
