@@ -53,6 +53,22 @@ struct sink *sink_json__new(FILE *f, size_t top);
 struct sink *sink_jsonl__new(FILE *f, size_t top, bool process, bool interval, bool host,
 			     bool job);
 
+/* What a front's flags say of its outputs (run, watch). */
+struct outputs {
+	const char *output; /* -o FILE; NULL: default_f */
+	FILE *default_f;
+	const char *default_name; /* for messages: "standard error" */
+	bool json; /* JSON: one object per job, or JSON lines with json_lines */
+	bool json_lines;
+	bool compact; /* text: a line per job (host mode) */
+	bool shared; /* the job's command writes to the same stream (run) */
+	const char *events; /* --events FILE, or NULL */
+	size_t top;
+};
+
+/* Opens the outputs and adds their sinks to @c; prints what failed. */
+int outputs__add(struct collector *c, const struct outputs *o);
+
 /*
  * Opens @path for a sink ("-" is standard output), before any job starts,
  * so a bad path fails at once. NULL with errno set.

@@ -14,7 +14,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "jobtrace/bpf_log.h"
+#include "jobtrace/loader.h"
 #include "jobtrace/lineage.h"
 #include "jobtrace/util.h"
 #include "lineage.skel.h"
@@ -163,7 +163,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	struct btf *vmlinux;
 	int err;
 
-	bpf_log__init(opts->verbose);
+	loader__log_init(opts->verbose);
 
 	err = check_privileges();
 	if (err) {
@@ -366,37 +366,9 @@ int lineage__add_watch_cgroup(struct lineage *lt, __u64 job_id, __u64 cgid, __s3
 /* Reads one pass of the iterator behind @link into lt->iter_buf; its length or -errno. */
 static ssize_t iter_read(struct lineage *lt, struct bpf_link *link)
 {
-	size_t len = 0;
-	ssize_t n;
-	int fd, err;
-
 	if (!link)
 		return -ENOTSUP;
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (lt->iter_cap - len < 64 * 1024) {
-			err = util__grow(&lt->iter_buf, &lt->iter_cap, 1, 256 * 1024, 1U << 30);
-			if (err) {
-				close(fd);
-				return err;
-			}
-		}
-		n = read(fd, lt->iter_buf + len, lt->iter_cap - len);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			err = -errno;
-			close(fd);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	return (ssize_t)len;
+	return loader__read_iter(bpf_link__fd(link), &lt->iter_buf, &lt->iter_cap);
 }
 
 int lineage__attach_existing(struct lineage *lt,

@@ -14,7 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "jobtrace/proc_walk.h"
-#include "jobtrace/bpf_log.h"
+#include "jobtrace/loader.h"
 #include "jobtrace/snapshot.h"
 #include "jobtrace/util.h"
 #include "snapshot.skel.h"
@@ -349,7 +349,7 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin)
 
 	if (!it)
 		return NULL;
-	bpf_log__init(verbose);
+	loader__log_init(verbose);
 	it->link_fd = -1;
 	pin_path(path, sizeof(path));
 	if (use_pin) {
@@ -407,38 +407,14 @@ void snapshot_iter__free(struct snapshot_iter *it)
 int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
 {
 	__u64 start = util__now_ns();
-	size_t len = 0;
 	ssize_t n;
-	int fd, err;
+	size_t len;
+	int err;
 
-	fd = bpf_iter_create(it->link_fd);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (it->cap - len < 64 * 1024) {
-			size_t cap = it->cap ? it->cap * 2 : 1 << 20;
-			char *buf = realloc(it->buf, cap);
-
-			if (!buf) {
-				close(fd);
-				return -ENOMEM;
-			}
-			it->buf = buf;
-			it->cap = cap;
-		}
-		n = read(fd, it->buf + len, it->cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			close(fd);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
+	n = loader__read_iter(it->link_fd, &it->buf, &it->cap);
+	if (n < 0)
+		return (int)n;
+	len = (size_t)n;
 	if (len % sizeof(struct jt_task_rec))
 		return -EPROTO;
 	/* The buffer comes from malloc: aligned for the records. */

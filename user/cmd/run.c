@@ -114,63 +114,6 @@ static int start_job(struct collector *c, struct cjob *j, const struct run_confi
 	return 0;
 }
 
-/*
- * The sinks run's flags ask for. The report goes to standard error (time's
- * habit) or -o FILE, opened now so a bad path fails before the job runs.
- * With --json and --interval, everything is JSON lines; --json alone is one
- * object on one line.
- */
-static int add_sinks(struct collector *c, const struct run_config *cfg)
-{
-	FILE *out = stderr, *ev;
-	bool own = false, own_ev = false;
-	struct sink *s;
-	int err;
-
-	if (cfg->output) {
-		out = sink__open_path(cfg->output, &own);
-		if (!out) {
-			err = -errno;
-			fprintf(stderr, "jobtrace: cannot write the report to %s: %s\n", cfg->output,
-				strerror(-err));
-			return err;
-		}
-	}
-	if (cfg->json && cfg->interval_s > 0)
-		s = sink_jsonl__new(out, cfg->top, false, true, true, true);
-	else if (cfg->json)
-		s = sink_json__new(out, cfg->top);
-	else
-		s = sink_text__new(out, cfg->top);
-	if (s) {
-		s->own_f = own;
-		s->shared = !cfg->output || !strcmp(cfg->output, "-");
-		s->path = cfg->output ? cfg->output : "standard error";
-	} else if (own) {
-		fclose(out);
-	}
-	err = collector__add_sink(c, s);
-	if (err)
-		return err;
-	if (!cfg->events)
-		return 0;
-	ev = sink__open_path(cfg->events, &own_ev);
-	if (!ev) {
-		err = -errno;
-		fprintf(stderr, "jobtrace: cannot write events to %s: %s\n", cfg->events,
-			strerror(-err));
-		return err;
-	}
-	s = sink_jsonl__new(ev, cfg->top, true, false, false, false);
-	if (s) {
-		s->own_f = own_ev;
-		s->path = strcmp(cfg->events, "-") ? cfg->events : "standard output";
-	} else if (own_ev) {
-		fclose(ev);
-	}
-	return collector__add_sink(c, s);
-}
-
 int run__main(const struct run_config *cfg)
 {
 	struct collector_opts copts = {
@@ -197,7 +140,17 @@ int run__main(const struct run_config *cfg)
 		return EXIT_INTERNAL;
 	ret = EXIT_INTERNAL;
 	j = collector__add_job(c, RUN_JOB_ID, "run", CJOB_END_ROOT);
-	if (!j || add_sinks(c, cfg))
+	if (!j || outputs__add(c, &(struct outputs){
+			  .output = cfg->output,
+			  .default_f = stderr,
+			  /* time's habit: the report on stderr, the job's output untouched */
+			  .default_name = "standard error",
+			  .json = cfg->json,
+			  .json_lines = cfg->interval_s > 0,
+			  .shared = true,
+			  .events = cfg->events,
+			  .top = cfg->top,
+		  }))
 		goto out;
 	j->job.argv = cfg->argv;
 	j->job.argc = cfg->argc;

@@ -248,51 +248,6 @@ static int choose_grouping(const struct watch_config *cfg, struct cgroup_hier *h
 	return 0;
 }
 
-static int add_sinks(struct collector *c, const struct watch_config *cfg)
-{
-	bool own = false, own_ev = false;
-	FILE *out = stdout, *ev;
-	struct sink *s;
-	int err;
-
-	if (cfg->output) {
-		out = sink__open_path(cfg->output, &own);
-		if (!out) {
-			err = -errno;
-			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", cfg->output,
-				strerror(-err));
-			return err;
-		}
-	}
-	s = cfg->json ? sink_jsonl__new(out, cfg->top, false, true, true, true) :
-			sink_text__new(out, cfg->top);
-	if (s) {
-		s->own_f = own;
-		s->compact = cfg->all;
-		s->path = cfg->output && strcmp(cfg->output, "-") ? cfg->output : "standard output";
-	} else if (own) {
-		fclose(out);
-	}
-	err = collector__add_sink(c, s);
-	if (err || !cfg->events)
-		return err;
-	ev = sink__open_path(cfg->events, &own_ev);
-	if (!ev) {
-		err = -errno;
-		fprintf(stderr, "jobtrace: cannot write events to %s: %s\n", cfg->events,
-			strerror(-err));
-		return err;
-	}
-	s = sink_jsonl__new(ev, cfg->top, true, false, false, false);
-	if (s) {
-		s->own_f = own_ev;
-		s->path = strcmp(cfg->events, "-") ? cfg->events : "standard output";
-	} else if (own_ev) {
-		fclose(ev);
-	}
-	return collector__add_sink(c, s);
-}
-
 /* --pid P: its start time tells it from a later process with its pid. */
 static int add_pid_job(struct collector *c, __u64 id, pid_t pid, int proc_fd)
 {
@@ -413,7 +368,16 @@ int watch__main(int argc, char **argv)
 	c = collector__new(&copts);
 	if (!c)
 		return EXIT_INTERNAL;
-	if (add_sinks(c, &cfg))
+	if (outputs__add(c, &(struct outputs){
+		    .output = cfg.output,
+		    .default_f = stdout,
+		    .default_name = "standard output",
+		    .json = cfg.json,
+		    .json_lines = true,
+		    .compact = cfg.all,
+		    .events = cfg.events,
+		    .top = cfg.top,
+	    }))
 		goto out;
 	proc_fd = util__open_dir("/proc");
 	for (size_t i = 0; i < cfg.npids; i++) {

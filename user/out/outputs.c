@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The sinks a front's flags ask for, in one place: the report (text, one
+ * JSON object, or JSON lines) to -o FILE or the front's default stream, and
+ * --events to its own file. Files are opened here, before any job starts,
+ * so a bad path fails at once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jobtrace/sink.h"
+
+static struct sink *own_sink(struct sink *s, FILE *f, bool own, const char *name)
+{
+	if (!s) {
+		if (own)
+			fclose(f);
+		return NULL;
+	}
+	s->own_f = own;
+	s->path = name;
+	return s;
+}
+
+int outputs__add(struct collector *c, const struct outputs *o)
+{
+	const char *name = o->default_name;
+	bool own = false, own_ev = false;
+	FILE *out = o->default_f, *ev;
+	struct sink *s;
+	int err;
+
+	if (o->output) {
+		out = sink__open_path(o->output, &own);
+		if (!out) {
+			err = -errno;
+			fprintf(stderr, "jobtrace: cannot write the report to %s: %s\n", o->output,
+				strerror(-err));
+			return err;
+		}
+		name = strcmp(o->output, "-") ? o->output : "standard output";
+	}
+	if (o->json && o->json_lines)
+		s = sink_jsonl__new(out, o->top, false, true, true, true);
+	else if (o->json)
+		s = sink_json__new(out, o->top);
+	else
+		s = sink_text__new(out, o->top);
+	s = own_sink(s, out, own, name);
+	if (s) {
+		s->compact = o->compact;
+		/* The job's command writes to the front's stream, and to stdout. */
+		s->shared = o->shared && (!o->output || !strcmp(o->output, "-"));
+	}
+	err = collector__add_sink(c, s);
+	if (err || !o->events)
+		return err;
+	ev = sink__open_path(o->events, &own_ev);
+	if (!ev) {
+		err = -errno;
+		fprintf(stderr, "jobtrace: cannot write events to %s: %s\n", o->events,
+			strerror(-err));
+		return err;
+	}
+	s = sink_jsonl__new(ev, o->top, true, false, false, false);
+	return collector__add_sink(c, own_sink(s, ev, own_ev,
+					       strcmp(o->events, "-") ? o->events :
+									"standard output"));
+}
