@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,17 +75,34 @@ static size_t job_lines(const char *path, const char *obj, const char *key, doub
 }
 
 /*
- * --max-jobs 2, grouped by tree: this host has more trees than that. The
- * jobs that fit are reported; the ones that did not are counted.
+ * --max-jobs 2, grouped by tree: the test makes itself a subreaper and
+ * starts four sleepers, each a tree of its own (a child of a subreaper
+ * starts one), so the host has more trees than that. The jobs that fit are
+ * reported; the ones that did not are counted.
  */
 static void test_jobs_map_full(void **state)
 {
 	char *argv[] = { jobtrace, "watch", "--all", "--group-by", "tree", "--max-jobs", "2",
 			 "--duration", "1", "--json", "-o", out_path, NULL };
+	pid_t sleepers[4];
 	double full;
 	int st;
 
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	for (size_t i = 0; i < 4; i++) {
+		sleepers[i] = fork();
+		assert_true(sleepers[i] >= 0);
+		if (sleepers[i] == 0) {
+			pause();
+			_exit(0);
+		}
+	}
 	st = run_quiet(argv);
+	for (size_t i = 0; i < 4; i++) {
+		kill(sleepers[i], SIGKILL);
+		waitpid(sleepers[i], NULL, 0);
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_true(job_lines(out_path, "limits", "jobs_map_full", &full, NULL) >= 1);
