@@ -24,9 +24,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jobtrace/args_table.h"
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/host.h"
+#include "jobtrace/job_table.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/proc_stat.h"
 #include "jobtrace/sink.h"
@@ -35,17 +37,6 @@
 #define RUN_TICK_NS (100ULL * 1000 * 1000) /* run: how often the tree's end is checked */
 #define WATCH_TICK_NS (1000ULL * 1000 * 1000) /* watch: how often jobs' ends are checked */
 #define MAX_SINKS 8
-#define ARGS_MIN_BUCKETS 1024
-
-/* Arguments of live processes, from exec records, until their exit record. */
-struct args_entry {
-	struct args_entry *next;
-	__u32 pid;
-	__u16 len;
-	__u8 truncated;
-	__u64 start_ns;
-	char data[];
-};
 
 struct collector {
 	struct collector_opts opts;
@@ -55,13 +46,9 @@ struct collector {
 	struct sink *sinks[MAX_SINKS];
 	size_t nsinks;
 
-	struct cjob **jobs; /* open jobs, and the fronts' own jobs after they end */
-	size_t njobs, jobs_cap;
-	struct cjob **index; /* open jobs by id, chained */
-	size_t index_buckets, nindexed;
+	struct job_table jt;
 
-	struct args_entry **args; /* chained hash on (pid, start) */
-	size_t args_buckets, nargs;
+	struct args_table args; /* of live processes, for their exit records */
 
 	int epfd, timerfd, sigfd, proc_fd;
 	__u64 start_ns; /* CLOCK_MONOTONIC */
@@ -149,17 +136,6 @@ struct collector *collector__new(const struct collector_opts *opts)
 	return c;
 }
 
-static void cjob_free(struct cjob *j)
-{
-	if (!j)
-		return;
-	job__free(&j->job);
-	free(j->cgroup);
-	if (j->cgroup_dirfd >= 0)
-		close(j->cgroup_dirfd);
-	free(j);
-}
-
 void collector__free(struct collector *c)
 {
 	if (!c)
@@ -168,19 +144,8 @@ void collector__free(struct collector *c)
 		sink__free(c->sinks[i]);
 	if (c->source_open)
 		c->ops->close(c);
-	for (size_t i = 0; i < c->njobs; i++)
-		cjob_free(c->jobs[i]);
-	free(c->jobs);
-	free(c->index);
-	for (size_t i = 0; i < c->args_buckets; i++) {
-		struct args_entry *a = c->args[i], *next;
-
-		for (; a; a = next) {
-			next = a->next;
-			free(a);
-		}
-	}
-	free(c->args);
+	job_table__free(&c->jt);
+	args_table__free(&c->args);
 	host__free(&c->hsamp[0]);
 	host__free(&c->hsamp[1]);
 	if (c->sys_fd >= 0)
@@ -216,94 +181,15 @@ void collector__stop(struct collector *c)
 
 /* ---- the job table ---- */
 
-static size_t job_bucket(__u64 id, size_t buckets)
-{
-	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 20) & (buckets - 1);
-}
-
-/* Open jobs by id: host mode has thousands, and every exit record looks its job up. */
-static int index_add(struct collector *c, struct cjob *j)
-{
-	if (c->nindexed >= c->index_buckets) {
-		size_t n = c->index_buckets ? c->index_buckets * 2 : 64;
-		struct cjob **t = calloc(n, sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		for (size_t i = 0; i < c->index_buckets; i++) {
-			struct cjob *x = c->index[i], *next;
-
-			for (; x; x = next) {
-				size_t b = job_bucket(x->id, n);
-
-				next = x->next_in_bucket;
-				x->next_in_bucket = t[b];
-				t[b] = x;
-			}
-		}
-		free(c->index);
-		c->index = t;
-		c->index_buckets = n;
-	}
-	j->next_in_bucket = c->index[job_bucket(j->id, c->index_buckets)];
-	c->index[job_bucket(j->id, c->index_buckets)] = j;
-	c->nindexed++;
-	return 0;
-}
-
-static void index_remove(struct collector *c, struct cjob *j)
-{
-	struct cjob **p;
-
-	if (!c->index_buckets)
-		return;
-	for (p = &c->index[job_bucket(j->id, c->index_buckets)]; *p; p = &(*p)->next_in_bucket) {
-		if (*p == j) {
-			*p = j->next_in_bucket;
-			c->nindexed--;
-			return;
-		}
-	}
-}
-
 struct cjob *collector__find_job(struct collector *c, __u64 id)
 {
-	struct cjob *j;
-
-	if (!c->index_buckets)
-		return NULL;
-	for (j = c->index[job_bucket(id, c->index_buckets)]; j; j = j->next_in_bucket) {
-		if (j->id == id)
-			return j;
-	}
-	return NULL;
+	return job_table__find(&c->jt, id);
 }
 
 struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 				enum cjob_end end_rule)
 {
-	struct cjob *j;
-
-	if (util__grow(&c->jobs, &c->jobs_cap, sizeof(*c->jobs), 16, 1U << 24))
-		return NULL;
-	j = calloc(1, sizeof(*j));
-	if (!j)
-		return NULL;
-	j->id = id;
-	j->cgroup_dirfd = -1;
-	j->end_rule = end_rule;
-	snprintf(j->key, sizeof(j->key), "%s", key);
-	job__init(&j->job, id, NULL, 0);
-	j->job.key = j->key;
-	j->job.start_ns = util__now_ns();
-	j->live.cpu_rate_pct = -1;
-	j->reported_ns = j->job.start_ns;
-	if (index_add(c, j)) {
-		cjob_free(j);
-		return NULL;
-	}
-	c->jobs[c->njobs++] = j;
-	return j;
+	return job_table__add(&c->jt, id, key, end_rule);
 }
 
 /* The name of a job the kernel made (host mode), from its id. */
@@ -355,89 +241,19 @@ static struct cjob *job_of_record(struct collector *c, __u64 id)
 	return j;
 }
 
-/* ---- arguments of live processes ---- */
-
-static size_t args_hash(__u32 pid, __u64 start_ns, size_t buckets)
-{
-	__u64 h = (pid * 0x9e3779b97f4a7c15ULL) ^ (start_ns * 0xc2b2ae3d27d4eb4fULL);
-
-	return (size_t)(h >> 17) & (buckets - 1);
-}
-
-static struct args_entry **args_slot(struct collector *c, __u32 pid, __u64 start_ns)
-{
-	struct args_entry **p;
-
-	if (!c->args_buckets)
-		return NULL;
-	p = &c->args[args_hash(pid, start_ns, c->args_buckets)];
-	while (*p && !((*p)->pid == pid && (*p)->start_ns == start_ns))
-		p = &(*p)->next;
-	return p;
-}
-
-static int args_grow(struct collector *c)
-{
-	size_t n = c->args_buckets ? c->args_buckets * 2 : ARGS_MIN_BUCKETS;
-	struct args_entry **t = calloc(n, sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->args_buckets; i++) {
-		struct args_entry *a = c->args[i], *next;
-
-		for (; a; a = next) {
-			size_t h = args_hash(a->pid, a->start_ns, n);
-
-			next = a->next;
-			a->next = t[h];
-			t[h] = a;
-		}
-	}
-	free(c->args);
-	c->args = t;
-	c->args_buckets = n;
-	return 0;
-}
-
 int collector__on_exec(struct collector *c, const struct jt_exec_event *e)
 {
-	struct args_entry **slot, *a;
-
-	if (c->nargs >= c->args_buckets && args_grow(c))
-		return 0; /* no memory: this process's arguments stay unknown */
-	slot = args_slot(c, e->pid, e->start_ns);
-	a = malloc(sizeof(*a) + e->args_len);
-	if (!a)
-		return 0;
-	a->pid = e->pid;
-	a->start_ns = e->start_ns;
-	a->len = e->args_len;
-	a->truncated = e->truncated;
-	memcpy(a->data, e->args, e->args_len);
-	/* A second exec replaces the first: the record names what it ran last. */
-	if (*slot) {
-		a->next = (*slot)->next;
-		free(*slot);
-	} else {
-		a->next = NULL;
-		c->nargs++;
-	}
-	*slot = a;
+	/* Without memory this process's arguments stay unknown; nothing else is lost. */
+	args_table__put(&c->args, e->pid, e->start_ns, e->args, e->args_len, e->truncated);
 	return 0;
 }
 
 int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 {
-	struct args_entry **slot = args_slot(c, e->pid, e->start_ns), *own = NULL, *parent;
+	struct args_entry *own = args_table__take(&c->args, e->pid, e->start_ns);
 	struct proc_record r = { .e = e };
 	struct cjob *j = job_of_record(c, e->job_id);
-
-	if (slot && *slot) {
-		own = *slot;
-		*slot = own->next;
-		c->nargs--;
-	}
+	const struct args_entry *parent;
 	if (!j) {
 		c->stats.records_unknown_job++;
 		free(own);
@@ -461,9 +277,7 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 		r.args_truncated = own->truncated;
 	} else {
 		/* It never exec'd: it ran its parent's program, with its arguments. */
-		struct args_entry **ps = args_slot(c, e->ppid, e->parent_start_ns);
-
-		parent = ps ? *ps : NULL;
+		parent = args_table__find(&c->args, e->ppid, e->parent_start_ns);
 		if (parent) {
 			r.args = parent->data;
 			r.args_len = parent->len;
@@ -543,8 +357,8 @@ static int sample_jobs(struct collector *c)
 
 	if (c->opts.source.group != JT_GROUP_LINEAGE)
 		c->ops->for_each_job(c, on_kernel_job, c);
-	for (size_t i = 0; i < c->njobs; i++) {
-		struct cjob *j = c->jobs[i];
+	for (size_t i = 0; i < c->jt.n; i++) {
+		struct cjob *j = c->jt.jobs[i];
 
 		if (j->ended)
 			continue;
@@ -555,8 +369,8 @@ static int sample_jobs(struct collector *c)
 		j->live.pss = c->opts.pss;
 	}
 	err = c->ops->read_live(c, on_live, &lc);
-	for (size_t i = 0; i < c->njobs; i++) {
-		struct cjob *j = c->jobs[i];
+	for (size_t i = 0; i < c->jt.n; i++) {
+		struct cjob *j = c->jt.jobs[i];
 		const struct jt_job_stats *s = &j->job.stats;
 		struct cjob_cum m = {
 			.cpu_ns = s->cpu_ns + j->live_cpu_ns,
@@ -796,26 +610,10 @@ static void job_end(struct collector *c, struct cjob *j)
 	}
 	j->ended = true;
 	c->stats.jobs_ended++;
-	index_remove(c, j);
+	job_table__close(&c->jt, j);
 	/* Its entries go: a later process of the same cgroup or tree starts a new job. */
 	if (JT_JOB_KIND(j->id) != JT_JOB_USER)
 		c->ops->remove_job(c, j->id);
-}
-
-/* Host mode's ended jobs are reported and gone; the fronts' own jobs stay for their status. */
-static void drop_ended(struct collector *c)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < c->njobs; i++) {
-		struct cjob *j = c->jobs[i];
-
-		if (j->ended && JT_JOB_KIND(j->id) != JT_JOB_USER)
-			cjob_free(j);
-		else
-			c->jobs[n++] = j;
-	}
-	c->njobs = n;
 }
 
 /* Reports the jobs that are over; true when the collector should stop. */
@@ -823,8 +621,8 @@ static bool end_jobs(struct collector *c, bool all)
 {
 	bool any_over = false, any_left = false;
 
-	for (size_t i = 0; i < c->njobs; i++) {
-		struct cjob *j = c->jobs[i];
+	for (size_t i = 0; i < c->jt.n; i++) {
+		struct cjob *j = c->jt.jobs[i];
 
 		if (j->ended)
 			continue;
@@ -836,8 +634,8 @@ static bool end_jobs(struct collector *c, bool all)
 		c->ops->consume(c);
 		sample_jobs(c);
 	}
-	for (size_t i = 0; i < c->njobs; i++) {
-		struct cjob *j = c->jobs[i];
+	for (size_t i = 0; i < c->jt.n; i++) {
+		struct cjob *j = c->jt.jobs[i];
 
 		if (j->ended)
 			continue;
@@ -847,7 +645,7 @@ static bool end_jobs(struct collector *c, bool all)
 			any_left = true;
 	}
 	if (any_over)
-		drop_ended(c);
+		job_table__prune(&c->jt);
 	if (c->root_job)
 		return c->root_job->ended;
 	return c->opts.stop_when_jobs_end && !any_left;
@@ -1013,9 +811,9 @@ int collector__run(struct collector *c)
 		/* The timer ticks on the interval: half a tick early is its tick. */
 		if (interval_ns && now + c->tick_ns / 2 >= next_interval) {
 			sample_jobs(c);
-			for (size_t i = 0; i < c->njobs; i++) {
-				if (!c->jobs[i]->ended)
-					emit_interval(c, c->jobs[i], now);
+			for (size_t i = 0; i < c->jt.n; i++) {
+				if (!c->jt.jobs[i]->ended)
+					emit_interval(c, c->jt.jobs[i], now);
 			}
 			if (c->opts.host_records)
 				sample_host(c, now);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The arguments of live processes, from their exec records, kept until
+ * their exit record takes them: keyed by (pid, start time), so a reused pid
+ * is another process. Its size follows the processes alive, not the ones
+ * ever seen.
+ */
+#ifndef JOBTRACE_ARGS_TABLE_H
+#define JOBTRACE_ARGS_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct args_entry {
+	struct args_entry *next;
+	__u32 pid;
+	__u16 len;
+	__u8 truncated;
+	__u64 start_ns;
+	char data[]; /* argv, NUL-separated as in /proc/PID/cmdline */
+};
+
+struct args_table {
+	struct args_entry **buckets;
+	size_t nbuckets, n;
+};
+
+/* Keeps (a copy of) @len bytes of argv for the process; a later exec replaces it. */
+int args_table__put(struct args_table *t, __u32 pid, __u64 start_ns, const char *args,
+		    size_t len, bool truncated);
+/* Removes and returns the process's entry (the caller frees it), or NULL. */
+struct args_entry *args_table__take(struct args_table *t, __u32 pid, __u64 start_ns);
+/* The process's entry, left in place, or NULL. */
+const struct args_entry *args_table__find(const struct args_table *t, __u32 pid, __u64 start_ns);
+void args_table__free(struct args_table *t);
+
+#endif

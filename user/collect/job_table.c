@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The collector's jobs: see include/jobtrace/job_table.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobtrace/job_table.h"
+#include "jobtrace/util.h"
+
+static size_t bucket(__u64 id, size_t nbuckets)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 20) & (nbuckets - 1);
+}
+
+static void cjob_free(struct cjob *j)
+{
+	if (!j)
+		return;
+	job__free(&j->job);
+	free(j->cgroup);
+	if (j->cgroup_dirfd >= 0)
+		close(j->cgroup_dirfd);
+	free(j);
+}
+
+static int index_add(struct job_table *t, struct cjob *j)
+{
+	size_t b;
+
+	/* At most one job per bucket on average: chains stay short. */
+	if (t->nindexed >= t->nbuckets) {
+		size_t n = t->nbuckets ? t->nbuckets * 2 : 64;
+		struct cjob **idx = calloc(n, sizeof(*idx));
+
+		if (!idx)
+			return -ENOMEM;
+		for (size_t i = 0; i < t->nbuckets; i++) {
+			struct cjob *x = t->index[i], *next;
+
+			for (; x; x = next) {
+				next = x->next_in_bucket;
+				x->next_in_bucket = idx[bucket(x->id, n)];
+				idx[bucket(x->id, n)] = x;
+			}
+		}
+		free(t->index);
+		t->index = idx;
+		t->nbuckets = n;
+	}
+	b = bucket(j->id, t->nbuckets);
+	j->next_in_bucket = t->index[b];
+	t->index[b] = j;
+	t->nindexed++;
+	return 0;
+}
+
+struct cjob *job_table__add(struct job_table *t, __u64 id, const char *key,
+			    enum cjob_end end_rule)
+{
+	struct cjob *j;
+	int err;
+
+	err = util__grow(&t->jobs, &t->cap, sizeof(*t->jobs), 16, 1U << 24);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	j->id = id;
+	j->cgroup_dirfd = -1;
+	j->end_rule = end_rule;
+	snprintf(j->key, sizeof(j->key), "%s", key);
+	job__init(&j->job, id, NULL, 0);
+	j->job.key = j->key;
+	j->job.start_ns = util__now_ns();
+	j->live.cpu_rate_pct = -1;
+	j->reported_ns = j->job.start_ns;
+	err = index_add(t, j);
+	if (err) {
+		cjob_free(j);
+		errno = -err;
+		return NULL;
+	}
+	t->jobs[t->n++] = j;
+	return j;
+}
+
+struct cjob *job_table__find(const struct job_table *t, __u64 id)
+{
+	struct cjob *j;
+
+	if (!t->nbuckets)
+		return NULL;
+	for (j = t->index[bucket(id, t->nbuckets)]; j; j = j->next_in_bucket) {
+		if (j->id == id)
+			return j;
+	}
+	return NULL;
+}
+
+void job_table__close(struct job_table *t, struct cjob *j)
+{
+	struct cjob **p;
+
+	if (!t->nbuckets)
+		return;
+	for (p = &t->index[bucket(j->id, t->nbuckets)]; *p; p = &(*p)->next_in_bucket) {
+		if (*p == j) {
+			*p = j->next_in_bucket;
+			t->nindexed--;
+			return;
+		}
+	}
+}
+
+void job_table__prune(struct job_table *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct cjob *j = t->jobs[i];
+
+		if (j->ended && JT_JOB_KIND(j->id) != JT_JOB_USER)
+			cjob_free(j);
+		else
+			t->jobs[n++] = j;
+	}
+	t->n = n;
+}
+
+void job_table__free(struct job_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		cjob_free(t->jobs[i]);
+	free(t->jobs);
+	free(t->index);
+	memset(t, 0, sizeof(*t));
+}
