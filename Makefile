@@ -51,7 +51,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 UNIT_SAN_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/san/tests/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard tests/kernel/test_*.c)
 KERNEL_BINS := $(patsubst tests/kernel/%.c,$(OUTPUT)/tests/%,$(KERNEL_SRCS))
-TOOLS := $(OUTPUT)/churn
+TOOLS := $(OUTPUT)/churn $(OUTPUT)/pingpong
 
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-unit test-valgrind test-kernel bench install clean
@@ -104,6 +104,10 @@ $(OUTPUT)/jobtrace: $(OUTPUT)/user/cmd/main.o $(LIB_OBJS)
 $(OUTPUT)/churn: tests/churn.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -lpthread -o $@
+
+$(OUTPUT)/pingpong: tests/pingpong.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
