@@ -15,7 +15,8 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
-	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2
+	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2 \
+	atop
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wno-unused-parameter
