@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # make bench: jobtrace against the workload alone and against a psutil
 # poller, in the same run, on a churn workload at this machine's fork rate;
-# then host mode's overhead and cost, and host-wide peers (atop, a psutil
-# collector by cgroup) on one job.
+# then host mode's overhead and cost, host-wide peers (atop, a psutil
+# collector by cgroup) on one job, and what an exec and --events cost.
 #   RUNS=9 CHILDREN=20000 CONCURRENCY=8 tests/bench.sh
 #   HOST_RUNS=5 HOST_BURN_US=150 PINGPONG_ROUNDS=200000 IDLE_S=20 HOLD=5000 \
-#   PEER_RUNS=3 tests/bench.sh
+#   PEER_RUNS=3 EVENT_RUNS=5 EXECS=5000 tests/bench.sh
 set -euo pipefail
 OUTPUT=${OUTPUT:-.output}
 RUNS=${RUNS:-9}
@@ -92,3 +92,6 @@ echo
 
 echo
 "$PYTHON" tests/bench_peers.py "$OUTPUT" "$work"
+
+echo
+"$PYTHON" tests/bench_events.py "$OUTPUT" "$work"
