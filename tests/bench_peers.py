@@ -238,15 +238,19 @@ def main():
         seen_cpu = sum(x["seen_cpu_s"] for x in xs)
         print(f"{name:<24}{cpu:>7.2f}{(wall / base - 1) * 100:>+9.1f}%{seen:>13} / {procs:<8}"
               f"{seen_cpu:>11.2f} / {cpu_t:<8.2f}{cg_cpu:>10.2f}")
-    print("(the alone row's slowdown column is its wall time.)")
+    al = [x["truth"]["wall_ns"] for x in rows["alone"]]
+    print(f"(the alone row's slowdown column is its wall time; its runs spread"
+          f" {(max(al) - min(al)) / base * 100:.1f}% (max - min over median):")
+    print(" a slowdown within that is noise, one below zero is too)")
     a = rows.get("atop")
     if a:
         how = ("through atopacctd, started by this benchmark and stopped after it"
                if acctd.started else "through an atopacctd that already ran" if acctd.pid
                else f"without atopacctd ({acctd.why_not})")
         print(f"atop: its own CPU {median(x['cpu_s'] for x in a):.2f} s, atopacctd's "
-              f"{median(x['acctd_cpu_s'] for x in a):.2f} s; process accounting {how};")
-        print("  CPU seen: the ticks process accounting records per process")
+              f"{median(x['acctd_cpu_s'] for x in a):.2f} s; CPU seen: the ticks process"
+              f" accounting records")
+        print(f"  per process; process accounting {how}")
     lost = sum(x["lost"] for x in rows["jobtrace"])
     print(f"jobtrace: {lost} ring records lost; processes seen: started + moved_in (the root"
           f" moves in before it execs)")
