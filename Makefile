@@ -15,7 +15,8 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
-	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2
+	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2 \
+	atop
 
 # Root installs packages itself; anyone else through sudo. As root, no
 # command names sudo (`make -n` shows none): a root shell may have no sudo.
@@ -64,7 +65,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 UNIT_SAN_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/san/tests/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard tests/kernel/test_*.c)
 KERNEL_BINS := $(patsubst tests/kernel/%.c,$(OUTPUT)/tests/%,$(KERNEL_SRCS))
-TOOLS := $(OUTPUT)/churn
+TOOLS := $(OUTPUT)/churn $(OUTPUT)/pingpong
 
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-unit test-valgrind test-kernel bench install clean
@@ -116,6 +117,10 @@ $(OUTPUT)/jobtrace: $(OUTPUT)/user/cmd/main.o $(LIB_OBJS)
 $(OUTPUT)/churn: tests/churn.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -lpthread -o $@
+
+$(OUTPUT)/pingpong: tests/pingpong.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # make bench: jobtrace against the workload alone and against a psutil
-# poller, in the same run, on a churn workload at this machine's fork rate.
+# poller, in the same run, on a churn workload at this machine's fork rate;
+# then host mode's overhead and cost, host-wide peers (atop, a psutil
+# collector by cgroup) on one job, and what an exec and --events cost.
 #   RUNS=9 CHILDREN=20000 CONCURRENCY=8 tests/bench.sh
+#   HOST_RUNS=5 HOST_BURN_US=150 PINGPONG_ROUNDS=200000 IDLE_S=20 HOLD=5000 \
+#   PEER_RUNS=3 EVENT_RUNS=5 EXECS=5000 tests/bench.sh
 set -euo pipefail
 OUTPUT=${OUTPUT:-.output}
 RUNS=${RUNS:-9}
@@ -11,7 +15,16 @@ BURN_US=${BURN_US:-0} # CPU each child burns: 0 forks as fast as the machine goe
 # Debian's python3-psutil lives with /usr/bin/python3, whatever python3 is first on PATH.
 PYTHON=${PYTHON:-/usr/bin/python3}
 work=$(mktemp -d /tmp/jobtrace-bench-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# The helpers name the v2 cgroups they make after this script's pid and
+# remove them; one left by an interrupted run is removed here, if empty.
+export BENCH_ID=$$ OUTPUT CHILDREN CONCURRENCY BURN_US PYTHON
+cleanup() {
+	rm -rf "$work"
+	for cg in /sys/fs/cgroup/{unified/,}jobtrace-bench-"$BENCH_ID"-*; do
+		[ -d "$cg" ] && rmdir "$cg" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT
 
 churn=("$OUTPUT/churn" --children "$CHILDREN" --concurrency "$CONCURRENCY" --burn-us "$BURN_US"
 	--subreaper)
@@ -73,3 +86,12 @@ echo
 echo "one process in full and every socket with its owner: jobtrace against psutil and ss"
 echo "(medians of 7, against a process holding 100 files, 20 sockets and 8 threads)"
 "$PYTHON" tests/bench_inspect.py "$OUTPUT"
+
+echo
+"$PYTHON" tests/bench_host.py "$OUTPUT" "$work"
+
+echo
+"$PYTHON" tests/bench_peers.py "$OUTPUT" "$work"
+
+echo
+"$PYTHON" tests/bench_events.py "$OUTPUT" "$work"
