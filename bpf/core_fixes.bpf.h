@@ -21,6 +21,17 @@ static __always_inline unsigned int task_state(struct task_struct *t)
 	return (unsigned int)BPF_CORE_READ((struct task_struct___pre514 *)t, state);
 }
 
+/*
+ * The same through a trusted BTF pointer (a tp_btf argument): a plain load,
+ * no helper call, for the one place that runs on every context switch.
+ */
+static __always_inline unsigned int task_state_direct(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return t->__state;
+	return (unsigned int)((struct task_struct___pre514 *)t)->state;
+}
+
 /* Before 6.2 the RSS counters were atomics in a struct mm_rss_stat. */
 struct mm_rss_stat___pre62 {
 	atomic_long_t count[4];

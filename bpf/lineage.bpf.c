@@ -563,15 +563,21 @@ out:
 	st->job_id = 0;
 }
 
+/*
+ * Runs on every context switch of the host: a task that is not dying
+ * returns after one load of its state, before any helper call, tracked or
+ * not. Only a thread's last switch (TASK_DEAD) looks further.
+ */
 static __always_inline int on_switch_out(struct task_struct *prev)
 {
 	struct jt_task *st;
 
+	if (!(task_state_direct(prev) & TASK_DEAD))
+		return 0;
 	st = bpf_task_storage_get(&tasks, prev, NULL, 0);
 	if (!st || !st->job_id || !st->exiting)
 		return 0;
-	if (task_state(prev) & TASK_DEAD)
-		close_thread(prev, st);
+	close_thread(prev, st);
 	return 0;
 }
 
