@@ -180,6 +180,8 @@ double collector__epoch_of_boottime(const struct collector *c, __u64 boot_ns);
 /* For the source: the collector's handlers of records and its private slot. */
 int collector__on_exit(struct collector *c, const struct jt_exit_event *e);
 int collector__on_exec(struct collector *c, const struct jt_exec_event *e);
+/* A process found running at the attach: its arguments from /proc, for its exit record. */
+int collector__on_attach(struct collector *c, const struct jt_attach_rec *r);
 void **collector__source_priv(struct collector *c);
 __u64 *collector__malformed_counter(struct collector *c);
 

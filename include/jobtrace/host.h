@@ -112,7 +112,18 @@ struct host_sampler {
 	int proc_fd;
 	int sys_fd;
 	bool live;	/* @proc_fd is this machine's /proc (see host_sample.live) */
+	/*
+	 * enum host_have bits of the sections to read; 0 reads them all. A
+	 * collector sampling every second leaves out what costs a walk of
+	 * every process (processes by state) or of every socket.
+	 */
+	unsigned int want;
 };
+
+/* What an interval's host record needs: CPU, memory, load, network, disks. */
+#define HOST_WANT_INTERVAL                                                          \
+	(HOST_HAVE_STAT | HOST_HAVE_MEMINFO | HOST_HAVE_LOADAVG | HOST_HAVE_UPTIME |  \
+	 HOST_HAVE_BOOT_TIME | HOST_HAVE_NET | HOST_HAVE_DISKS)
 
 void host_sampler__init(struct host_sampler *hs, int proc_fd, int sys_fd);
 

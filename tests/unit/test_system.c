@@ -794,6 +794,37 @@ static void test_sampler_matches_one_shot(void **state)
 	}
 }
 
+/*
+ * A collector's sampler reads only what an interval's host record needs:
+ * the same CPU, memory and network figures as a full sample, and none of
+ * the walks of every process or socket.
+ */
+static void test_sampler_wants_less(void **state)
+{
+	int proc_fd = util__open_dir(SYSFIX "/t0/proc"), sys_fd = util__open_dir(SYSFIX "/t0/sys");
+	struct host_sample full, part;
+	struct host_sampler hs;
+
+	assert_true(proc_fd >= 0 && sys_fd >= 0);
+	host_sampler__init(&hs, proc_fd, sys_fd);
+	assert_int_equal(host_sample__take(&hs, &full), 0);
+	hs.want = HOST_WANT_INTERVAL;
+	assert_int_equal(host_sample__take(&hs, &part), 0);
+	assert_true(full.have & HOST_HAVE_PROCS);
+	assert_true(full.have & HOST_HAVE_SOCKETS);
+	assert_int_equal(part.have & ~(unsigned int)HOST_WANT_INTERVAL, 0);
+	assert_int_equal(part.have, full.have & HOST_WANT_INTERVAL);
+	assert_int_equal(part.stat.ctxt, full.stat.ctxt);
+	assert_int_equal(part.mem.available_bytes, full.mem.available_bytes);
+	assert_int_equal(part.net.n, full.net.n);
+	assert_int_equal(part.disks.nr, full.disks.nr);
+	assert_int_equal(part.procs.sleeping + part.procs.running, 0);
+	host__free(&full);
+	host__free(&part);
+	close(proc_fd);
+	close(sys_fd);
+}
+
 /* host_sample__rates() takes its interval from the samples' own clocks. */
 static void test_sample_rates_use_the_clocks(void **state)
 {
@@ -946,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_pseudo_fs_types),
 		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_sampler_matches_one_shot),
+		cmocka_unit_test(test_sampler_wants_less),
 		cmocka_unit_test(test_sample_rates_use_the_clocks),
 		cmocka_unit_test(test_json_section),
 		cmocka_unit_test(test_usage),

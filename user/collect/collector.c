@@ -111,6 +111,7 @@ struct collector *collector__new(const struct collector_opts *opts)
 	c->proc_fd = util__open_dir("/proc");
 	c->sys_fd = util__open_dir("/sys");
 	host_sampler__init(&c->hs, c->proc_fd, c->sys_fd);
+	c->hs.want = HOST_WANT_INTERVAL;
 	c->start_ns = util__now_ns();
 	c->boot_to_epoch_ns = util__realtime_ns() - util__boottime_ns();
 	/* Arguments name the failed processes in every report, not only in --events. */
@@ -245,6 +246,30 @@ int collector__on_exec(struct collector *c, const struct jt_exec_event *e)
 {
 	/* Without memory this process's arguments stay unknown; nothing else is lost. */
 	args_table__put(&c->args, e->pid, e->start_ns, e->args, e->args_len, e->truncated);
+	return 0;
+}
+
+int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
+{
+	char path[32], buf[JT_ARGS_LEN + 1];
+	ssize_t n;
+	int fd;
+
+	/* Its exec was before the attach: /proc has what the exec record would have. */
+	if (!r->new_process || c->proc_fd < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%u/cmdline", r->tgid);
+	fd = openat(c->proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* gone already, or a kernel thread's: its arguments stay unknown */
+	/* As the exec record: the first JT_ARGS_LEN bytes, and whether there were more. */
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n > 0)
+		args_table__put(&c->args, r->tgid, r->start_ns, buf,
+				(size_t)n > JT_ARGS_LEN ? JT_ARGS_LEN : (size_t)n, n > JT_ARGS_LEN);
 	return 0;
 }
 

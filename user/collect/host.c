@@ -177,6 +177,7 @@ void host_sampler__init(struct host_sampler *hs, int proc_fd, int sys_fd)
 {
 	hs->proc_fd = proc_fd;
 	hs->sys_fd = sys_fd;
+	hs->want = 0; /* everything, until the caller says less */
 	/* Asked once: the roots do not change under a sampler. */
 	hs->live = is_live_proc(proc_fd);
 }
@@ -198,9 +199,12 @@ int host_sample__take(const struct host_sampler *hs, struct host_sample *s)
 	s->mono_ns = util__now_ns();
 	s->live = hs->live;
 
+#define WANT(bit) (!hs->want || (hs->want & (bit)))
 /* A failed source adds a warning; only running out of memory ends the sample. */
 #define TRY(call, bit, section, root, path)                     \
 	do {                                                      \
+		if (!WANT(bit))                                   \
+			break;                                    \
 		err = (call);                                     \
 		if (err == -ENOMEM)                               \
 			goto err_free;                            \
@@ -210,21 +214,25 @@ int host_sample__take(const struct host_sampler *hs, struct host_sample *s)
 			s->have |= (bit);                         \
 	} while (0)
 
-	read_hostinfo(s, proc_fd);
+	if (!hs->want)
+		read_hostinfo(s, proc_fd);
 	TRY(proc_stat__read(proc_fd, &s->stat), HOST_HAVE_STAT, "cpu", "proc", "stat");
 	TRY(cpuinfo__read(proc_fd, &s->cpuinfo), HOST_HAVE_CPUINFO, "cpu", "proc", "cpuinfo");
-	err = cpufreq__read(sys_fd, s->have & HOST_HAVE_CPUINFO ? &s->cpuinfo : NULL, &s->cpufreq);
-	if (err == -ENOMEM)
-		goto err_free;
-	if (!err)
-		s->have |= HOST_HAVE_CPUFREQ;
-	else if (err != -ENOENT) /* -ENOENT: no CPU list at all, cpuinfo already said why */
-		warn(s, "cpu", "sys", "devices/system/cpu", err);
-	/* Not knowing the cores (no topology, no x86 cpuinfo) is an answer, not a failure. */
-	err = cpu_topology__read(sys_fd, s->have & HOST_HAVE_CPUINFO ? &s->cpuinfo : NULL,
-				 &s->topology);
-	if (err)
-		goto err_free;
+	if (WANT(HOST_HAVE_CPUFREQ)) {
+		err = cpufreq__read(sys_fd, s->have & HOST_HAVE_CPUINFO ? &s->cpuinfo : NULL,
+				    &s->cpufreq);
+		if (err == -ENOMEM)
+			goto err_free;
+		if (!err)
+			s->have |= HOST_HAVE_CPUFREQ;
+		else if (err != -ENOENT) /* no CPU list at all: cpuinfo already said why */
+			warn(s, "cpu", "sys", "devices/system/cpu", err);
+		/* Not knowing the cores (no topology, no x86 cpuinfo) is an answer. */
+		err = cpu_topology__read(sys_fd, s->have & HOST_HAVE_CPUINFO ? &s->cpuinfo : NULL,
+					 &s->topology);
+		if (err)
+			goto err_free;
+	}
 
 	TRY(meminfo__read(proc_fd, &s->mem), HOST_HAVE_MEMINFO, "memory", "proc", "meminfo");
 	TRY(loadavg__read(proc_fd, &s->load), HOST_HAVE_LOADAVG, "load", "proc", "loadavg");
@@ -233,7 +241,7 @@ int host_sample__take(const struct host_sampler *hs, struct host_sample *s)
 		s->boot.boot_time_ns = s->stat.btime_s * 1000000000ULL;
 		s->boot.source = BOOT_TIME_BTIME;
 		s->have |= HOST_HAVE_BOOT_TIME;
-	} else if (!boot_time__read(proc_fd, &s->boot)) {
+	} else if (WANT(HOST_HAVE_BOOT_TIME) && !boot_time__read(proc_fd, &s->boot)) {
 		/* Its failures are those of stat and uptime, already warned about. */
 		s->have |= HOST_HAVE_BOOT_TIME;
 	}
@@ -269,6 +277,7 @@ int host_sample__take(const struct host_sampler *hs, struct host_sample *s)
 	TRY(count_states(proc_fd, &s->procs), HOST_HAVE_PROCS, "processes", "proc", "[0-9]*/stat");
 	TRY(netsock__read(proc_fd, &s->sockets), HOST_HAVE_SOCKETS, "sockets", "proc", "net/tcp");
 #undef TRY
+#undef WANT
 	return 0;
 
 err_free:

@@ -76,9 +76,14 @@ static int bpf_add_watch_cgroup(struct collector *c, __u64 job_id, __u64 cgid, _
 	return lineage__add_watch_cgroup(lt_of(c), job_id, cgid, hierarchy);
 }
 
+static int on_attach_record(void *ctx, const struct jt_attach_rec *r)
+{
+	return collector__on_attach(ctx, r);
+}
+
 static int bpf_attach_existing(struct collector *c)
 {
-	return lineage__attach_existing(lt_of(c), NULL, NULL);
+	return lineage__attach_existing(lt_of(c), on_attach_record, c);
 }
 
 static int bpf_job_stats(struct collector *c, __u64 job_id, struct jt_job_stats *out)
