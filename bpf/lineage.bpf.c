@@ -508,8 +508,12 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		}
 		/* The name it ends with: exec and prctl(PR_SET_NAME) both change it. */
 		BPF_CORE_READ_STR_INTO(&e->comm, p, group_leader, comm);
-		/* Wake the reader when it may be waiting for this record. */
-		ring_submit(e, tot, is_root || job->alive <= 1);
+		/*
+		 * Wake the reader when it may be waiting for this record: run for
+		 * its root's, and for a job's last. Host mode's many one-process
+		 * jobs end all the time; its reader looks on its timer.
+		 */
+		ring_submit(e, tot, is_root || (targ_group == JT_GROUP_LINEAGE && job->alive <= 1));
 	}
 
 	/* After the record is in the ring: a reader that sees 0 alive has it all. */

@@ -799,7 +799,7 @@ int collector__run(struct collector *c)
 {
 	__u64 interval_ns = (__u64)(c->opts.interval_s * 1e9);
 	__u64 next_interval, deadline = 0;
-	bool done;
+	bool done, ticked, sampled;
 	int err;
 
 	err = loop_setup(c);
@@ -820,12 +820,15 @@ int collector__run(struct collector *c)
 		n = epoll_wait(c->epfd, events, 8, -1);
 		if (n < 0 && errno != EINTR)
 			return -errno;
+		ticked = false;
 		for (int i = 0; i < n; i++) {
-			if (events[i].data.fd == c->sigfd)
+			if (events[i].data.fd == c->sigfd) {
 				on_signals(c);
-			else if (events[i].data.fd == c->timerfd)
+			} else if (events[i].data.fd == c->timerfd) {
 				while (read(c->timerfd, &expirations, sizeof(expirations)) > 0)
 					;
+				ticked = true;
+			}
 		}
 		c->ops->consume(c);
 		if (c->root_job)
@@ -833,25 +836,36 @@ int collector__run(struct collector *c)
 		now = util__now_ns();
 		if (deadline && now >= deadline)
 			break;
-		/* The timer ticks on the interval: half a tick early is its tick. */
-		if (interval_ns && now + c->tick_ns / 2 >= next_interval) {
+		/*
+		 * Intervals are the timer's: a tick half a tick early is the
+		 * interval's, and a wakeup for records is never one.
+		 */
+		sampled = false;
+		if (interval_ns && ticked && now + c->tick_ns / 2 >= next_interval) {
 			sample_jobs(c);
+			sampled = true;
 			for (size_t i = 0; i < c->jt.n; i++) {
 				if (!c->jt.jobs[i]->ended)
 					emit_interval(c, c->jt.jobs[i], now);
 			}
 			if (c->opts.host_records)
 				sample_host(c, now);
-			while (next_interval <= now)
+			while (next_interval <= now + c->tick_ns / 2)
 				next_interval += interval_ns;
-		} else if (!c->root_job || c->root_job->job.root_exited) {
-			/* run needs the live tasks only once its root is gone. */
+		} else if (c->root_job ? c->root_job->job.root_exited : ticked) {
+			/*
+			 * Samples walk every task: watch takes them on its timer, not
+			 * on every batch of records a busy host wakes it for; run
+			 * needs them only once its root is gone, and then at once.
+			 */
 			sample_jobs(c);
+			sampled = true;
 		}
 		/* A second interrupt: stop waiting for what outlives the root. */
 		if (c->root_job && c->signals >= 2 && c->root_job->job.root_exited)
 			break;
-		done = end_jobs(c, false);
+		/* Ends are judged on fresh samples only: "two empty samples in a row" counts samples. */
+		done = sampled && end_jobs(c, false);
 		/*
 		 * What this pass wrote reaches the files now: host mode runs for
 		 * days, and a job's report or a process record must not wait in
