@@ -943,6 +943,9 @@ static void test_run_intervals_add_up(void **state)
 	n = assert_intervals_add_up(recs, "run", 0.1);
 	print_message("  %zu intervals, %zu host records\n", n, count_type(recs, "host", NULL));
 	assert_true(n >= 3);
+	/* One per interval, not one per wakeup of a busy ring: the wall time bounds them. */
+	assert_true((double)n <= num(job, "job.wall_s") / 0.1 + 2);
+	assert_true((double)count_type(recs, "host", NULL) <= num(job, "job.wall_s") / 0.1 + 1);
 	assert_int_equal(num(job, "processes.started"), num(t, "processes"));
 	assert_int_equal(num(job, "processes.exit_signal"), num(t, "exit_signal"));
 	assert_int_equal(num(job, "threads.started"), 8);
@@ -985,6 +988,7 @@ static void test_watch_intervals_add_up(void **state)
 	n = assert_intervals_add_up(recs, key, 0.1);
 	print_message("  %zu intervals\n", n);
 	assert_true(n >= 3);
+	assert_true((double)n <= num(job, "job.wall_s") / 0.2 + 2);
 	assert_int_equal(num(job, "processes.exited"), num(t, "processes"));
 	assert_int_equal(num(job, "processes.exit_ok"), num(t, "exit_ok"));
 	assert_int_equal(num(job, "processes.exit_error"), num(t, "exit_error"));
@@ -1000,6 +1004,37 @@ static void test_watch_intervals_add_up(void **state)
 	}
 	free(log);
 	json_decref(t);
+	json_decref(recs);
+}
+
+/*
+ * Host mode on a busy host: one interval (and one host record) per
+ * --interval, however often the ring wakes the collector up. A churn of
+ * many one-process jobs' exits runs for most of the watch.
+ */
+static void test_watch_all_interval_count(void **state)
+{
+	char out[600];
+	const char *args[] = { "--all", "--group-by", "tree", "--interval", "0.5", "--duration",
+			       "2.5", "--json", "-o", out, NULL };
+	char *churn_argv[] = { churn, "--children", "8000", "--concurrency", "4", NULL };
+	struct watcher w;
+	json_t *recs;
+	size_t hosts;
+	pid_t cp;
+	int st;
+
+	tmp_path(out, sizeof(out), "count.out");
+	watcher_start(&w, args);
+	cp = spawn_io(churn_argv, NULL, NULL);
+	st = wait_for(cp, WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(watcher_finish(&w), 0);
+	recs = load_lines(out);
+	hosts = count_type(recs, "host", NULL);
+	print_message("  %zu host records in 2.5 s at 0.5 s\n", hosts);
+	/* 2.5 s at 0.5 s: four or five, never one per batch of records. */
+	assert_true(hosts >= 3 && hosts <= 5);
 	json_decref(recs);
 }
 
@@ -1259,6 +1294,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_watch_all_by_cgroup2, test_teardown),
 		cmocka_unit_test_teardown(test_run_intervals_add_up, test_teardown),
 		cmocka_unit_test_teardown(test_watch_intervals_add_up, test_teardown),
+		cmocka_unit_test_teardown(test_watch_all_interval_count, test_teardown),
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),
 		cmocka_unit_test_teardown(test_user_system_split, test_teardown),
 		cmocka_unit_test_teardown(test_cli_errors, test_teardown),
