@@ -676,8 +676,7 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 	}
 }
 
-SEC("tp_btf/cgroup_attach_task")
-int BPF_PROG(handle_cgroup_attach, struct cgroup *dst, const char *path, struct task_struct *p)
+static __always_inline int on_cgroup_attach(struct cgroup *dst, struct task_struct *p)
 {
 	__s32 hierarchy = BPF_CORE_READ(dst, root, hierarchy_id);
 	struct jt_job *cur;
@@ -711,6 +710,12 @@ int BPF_PROG(handle_cgroup_attach, struct cgroup *dst, const char *path, struct 
 	}
 	move_task(p, st, to);
 	return 0;
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(handle_cgroup_attach, struct cgroup *dst, const char *path, struct task_struct *p)
+{
+	return on_cgroup_attach(dst, p);
 }
 
 /*
