@@ -70,7 +70,17 @@ TOOLS := $(OUTPUT)/churn $(OUTPUT)/pingpong
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-unit test-valgrind test-kernel bench install clean
 
-all: $(OUTPUT)/jobtrace $(TOOLS)
+all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS)
+
+# The records both sides share are an ABI: compiled as the BPF side sees them
+# (-D__bpf__: the kernel-facing structs alone), no padding the compiler adds
+# may hide in them, as quark checks its own shared header.
+ABI_HEADERS := include/jobtrace/lineage.h include/jobtrace/snapshot.h
+$(OUTPUT)/abi.stamp: $(ABI_HEADERS) | $(OUTPUT)
+	$(call msg,ABI,$(ABI_HEADERS))
+	$(Q)printf '#include "%s"\n' $(patsubst include/%,%,$(ABI_HEADERS)) | \
+		$(CC) -std=gnu11 -D__bpf__ -Iinclude -Wpadded -Werror -fsyntax-only -x c -
+	$(Q)touch $@
 
 # Installs what is missing, once; a no-op on a machine that has it all.
 deps:
