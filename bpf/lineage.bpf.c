@@ -866,6 +866,8 @@ int live_tasks(struct bpf_iter__task *ctx)
 	r.cpu_ns = runtime > st->cpu_base_ns ? runtime - st->cpu_base_ns : 0;
 	r.utime_ns = t->utime;
 	r.stime_ns = t->stime;
+	r.read_bytes = t->ioac.read_bytes;
+	r.write_bytes = t->ioac.write_bytes;
 	r.flags = st->flags;
 	r.is_leader = t->pid == t->tgid;
 	if (r.is_leader && !t->exit_state) {

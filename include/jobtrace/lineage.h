@@ -235,6 +235,8 @@ struct jt_live_rec {
 	__u64 stime_ns;
 	__u64 rss_pages; /* leaders only */
 	__u64 vm_pages;
+	__u64 read_bytes; /* the thread's own storage I/O so far (ioac) */
+	__u64 write_bytes;
 	__u32 open_fds; /* leaders only */
 	__u8 is_leader;
 	__u8 flags; /* JT_F_* */
@@ -273,7 +275,7 @@ _Static_assert(sizeof(struct jt_job_totals) == 200, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 56, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 160, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
-_Static_assert(sizeof(struct jt_live_rec) == 72, "jt_live_rec ABI");
+_Static_assert(sizeof(struct jt_live_rec) == 88, "jt_live_rec ABI");
 _Static_assert(sizeof(struct jt_attach_rec) == 24, "jt_attach_rec ABI");
 _Static_assert(sizeof(struct jt_attach_root) == 24, "jt_attach_root ABI");
 _Static_assert(sizeof(struct jt_watch_cgroup) == 16, "jt_watch_cgroup ABI");

@@ -1008,6 +1008,53 @@ static void test_watch_intervals_add_up(void **state)
 }
 
 /*
+ * Storage I/O shows in the interval it is done in, not only when its
+ * process ends: one process writes 5 x 8 MiB with fsync, 0.3 s apart; the
+ * intervals before its end already hold most of it, and they add up to the
+ * report's write_bytes.
+ */
+static void test_interval_io_while_running(void **state)
+{
+	char out[600], file[600], script[1400];
+	char *argv[] = { jobtrace, "run", "--json", "-i", "0.2", "-o", out, "--", "/usr/bin/python3",
+			 "-c", script, NULL };
+	double sum = 0, before_end = 0, total;
+	json_t *recs, *r, *job;
+	size_t i, n = 0, nint;
+
+	tmp_path(out, sizeof(out), "io.out");
+	tmp_path(file, sizeof(file), "io.data");
+	/* One process, alive throughout, writing 8 MiB every 0.3 s. */
+	snprintf(script, sizeof(script),
+		 "import os, time\n"
+		 "for i in range(5):\n"
+		 "    with open('%.500s', 'wb') as f:\n"
+		 "        f.write(bytes(8 << 20)); f.flush(); os.fsync(f.fileno())\n"
+		 "    time.sleep(0.3)\n"
+		 "os.unlink('%.500s')\n",
+		 file, file);
+	assert_int_equal(exit_code_of(argv, NULL, NULL), 0);
+	recs = load_lines(out);
+	job = job_record(recs, "run");
+	total = num(job, "io.write_bytes");
+	nint = count_type(recs, "interval", "run");
+	json_array_foreach(recs, i, r)
+	{
+		if (strcmp(str(r, "type"), "interval"))
+			continue;
+		n++;
+		sum += num(r, "io.write_bytes");
+		if (n < nint)
+			before_end += num(r, "io.write_bytes");
+	}
+	print_message("  %.0f of %.0f bytes written before the last interval\n", before_end, total);
+	assert_true(total >= 5.0 * 8388608);
+	assert_true(sum == total);
+	assert_true(before_end >= 3.0 * 8388608);
+	json_decref(recs);
+}
+
+/*
  * Host mode on a busy host: one interval (and one host record) per
  * --interval, however often the ring wakes the collector up. A churn of
  * many one-process jobs' exits runs for most of the watch.
@@ -1295,6 +1342,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_run_intervals_add_up, test_teardown),
 		cmocka_unit_test_teardown(test_watch_intervals_add_up, test_teardown),
 		cmocka_unit_test_teardown(test_watch_all_interval_count, test_teardown),
+		cmocka_unit_test_teardown(test_interval_io_while_running, test_teardown),
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),
 		cmocka_unit_test_teardown(test_user_system_split, test_teardown),
 		cmocka_unit_test_teardown(test_cli_errors, test_teardown),

@@ -349,6 +349,8 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 	j->live_tasks++;
 	j->live_cpu_ns += r->cpu_ns;
 	j->live_system_ns += jt_cputime_system(r->cpu_ns, r->utime_ns, r->stime_ns);
+	j->live_read_bytes += r->read_bytes;
+	j->live_write_bytes += r->write_bytes;
 	if (r->is_leader) {
 		j->live.processes++;
 		j->live.rss_bytes += r->rss_pages * page;
@@ -389,6 +391,7 @@ static int sample_jobs(struct collector *c)
 			continue;
 		c->ops->job_stats(c, j->id, &j->job.stats);
 		j->live_tasks = j->live_cpu_ns = j->live_system_ns = 0;
+		j->live_read_bytes = j->live_write_bytes = 0;
 		j->prev_live = j->live;
 		memset(&j->live, 0, sizeof(j->live));
 		j->live.pss = c->opts.pss;
@@ -407,8 +410,8 @@ static int sample_jobs(struct collector *c)
 			.exit_signal = s->exit_signal,
 			.execs = s->execs,
 			.threads = s->threads_started,
-			.read_bytes = s->exited.read_bytes,
-			.write_bytes = s->exited.write_bytes,
+			.read_bytes = s->exited.read_bytes + j->live_read_bytes,
+			.write_bytes = s->exited.write_bytes + j->live_write_bytes,
 			.existing = s->existing,
 			.moved_in = s->moved_in,
 			.moved_out = s->moved_out,
@@ -420,6 +423,16 @@ static int sample_jobs(struct collector *c)
 		/* Monotone: a thread that closed between the two reads lags one sample. */
 		if (m.cpu_ns < p->cpu_ns)
 			m.cpu_ns = p->cpu_ns;
+		/*
+		 * A live thread's I/O counts from its start, so a thread found at
+		 * the attach brings what it did before; and what a thread did
+		 * before it moved stays in its live figure. Both only make the
+		 * sum lead for a while; it is kept monotone like the CPU.
+		 */
+		if (m.read_bytes < p->read_bytes)
+			m.read_bytes = p->read_bytes;
+		if (m.write_bytes < p->write_bytes)
+			m.write_bytes = p->write_bytes;
 		if (m.system_ns < p->system_ns)
 			m.system_ns = p->system_ns;
 		if (m.system_ns > m.cpu_ns - p->user_ns)
