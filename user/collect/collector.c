@@ -56,6 +56,7 @@ struct collector {
 	__u64 boot_to_epoch_ns; /* realtime - boottime, at the start */
 	bool stopping;
 	__u64 tick_ns; /* the loop's timer */
+	__u64 page_size;
 	sigset_t old_mask; /* before the loop's signals were blocked, for run's child */
 	int signals; /* SIGINT/SIGTERM/SIGHUP/SIGQUIT seen */
 
@@ -108,6 +109,7 @@ struct collector *collector__new(const struct collector_opts *opts)
 		cgroupfs__name(opts->hier, c->hier_name, sizeof(c->hier_name));
 	c->ops = opts->ops ? opts->ops : &source_bpf_ops;
 	c->epfd = c->timerfd = c->sigfd = -1;
+	c->page_size = (__u64)sysconf(_SC_PAGESIZE);
 	c->proc_fd = util__open_dir("/proc");
 	c->sys_fd = util__open_dir("/sys");
 	host_sampler__init(&c->hs, c->proc_fd, c->sys_fd);
@@ -330,9 +332,7 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 
 struct live_ctx {
 	struct collector *c;
-	__u32 last_tgid;
-	__u64 last_start;
-	struct cjob *last_job;
+	struct cjob *last_job; /* a job's tasks come in runs: skip the lookup */
 };
 
 static int on_live(void *ctx, const struct jt_live_rec *r)
@@ -341,7 +341,7 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 	struct collector *c = lc->c;
 	struct cjob *j = lc->last_job && lc->last_job->id == r->job_id ? lc->last_job :
 										job_of_record(c, r->job_id);
-	__u64 page = (__u64)sysconf(_SC_PAGESIZE);
+	__u64 page = c->page_size;
 
 	if (!j)
 		return 0;
