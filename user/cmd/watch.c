@@ -80,6 +80,8 @@ struct watch_config {
 	struct lineage_opts lineage;
 };
 
+/* 0: go on; EXIT_USAGE after a message; WATCH_HELP_SHOWN: --help was printed, exit 0. */
+#define WATCH_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct watch_config *cfg)
 {
 	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_PSS };
@@ -189,7 +191,7 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 			break;
 		case 'h':
 			fputs(usage_watch, stdout);
-			return -1;
+			return WATCH_HELP_SHOWN;
 		case ':':
 			return cli__usage_error("watch", "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -325,7 +327,7 @@ int watch__main(int argc, char **argv)
 
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
-		return ret < 0 ? 0 : ret;
+		return ret == WATCH_HELP_SHOWN ? 0 : ret;
 	copts.source = cfg.lineage;
 	copts.source.attach = true;
 	/* --cgroup paths are checked, and their hierarchy known, before anything loads. */
