@@ -32,6 +32,7 @@ static char jobtrace[512];
 static char churn[512];
 static char tmpdir[] = "/tmp/jobtrace-watch-XXXXXX";
 static char cg2root[256]; /* where cgroup2 is mounted */
+static char cg2root_saved[256]; /* cg2root while the v1 test points it elsewhere */
 static long pid_max;
 
 /* What a test started and has not reaped yet: a failed test's teardown ends them. */
@@ -1055,6 +1056,62 @@ static void test_interval_io_while_running(void **state)
 }
 
 /*
+ * A v1 hierarchy (a v1-only or hybrid host): --cgroup on a cgroup of the
+ * pids controller follows it as on v2: the churn root moves in, its children
+ * are started in it, and the report names the hierarchy. The cgroup helpers
+ * work under whichever root cg2root names; it points at the v1 mount here.
+ */
+static void test_watch_cgroup_v1(void **state)
+{
+	char out[600], truth[600], path[512], name[64];
+	char *churn_argv[] = { churn, "--children", "400", "--truth", truth, NULL };
+	const char *args[] = { "--cgroup", path, "--json", "-o", out, NULL };
+	char line[1024], dev[256], dir[256], type[64], opts[512];
+	json_t *recs, *t, *job;
+	struct watcher w;
+	FILE *f;
+	pid_t cp;
+	int st;
+
+	memcpy(cg2root_saved, cg2root, sizeof(cg2root_saved));
+	cg2root[0] = '\0';
+	f = fopen("/proc/self/mounts", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s %255s %63s %511s", dev, dir, type, opts) == 4 &&
+		    !strcmp(type, "cgroup") && strstr(opts, "pids") && !cg2root[0])
+			snprintf(cg2root, sizeof(cg2root), "%s", dir);
+	}
+	if (f)
+		fclose(f);
+	if (!cg2root[0]) {
+		if (getenv("CI"))
+			fail_msg("no v1 pids hierarchy mounted: this project's machines have one");
+		skip();
+	}
+	snprintf(name, sizeof(name), "%s%d-v1", CG_PREFIX, getpid());
+	cg_make(name);
+	cg_path(path, sizeof(path), name, NULL);
+	tmp_path(out, sizeof(out), "v1.out");
+	tmp_path(truth, sizeof(truth), "v1.truth");
+	watcher_start(&w, args);
+	cp = cg_spawn(name, churn_argv);
+	st = wait_for(cp, WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(watcher_finish(&w), 0);
+	recs = load_lines(out);
+	t = load_truth(truth);
+	snprintf(line, sizeof(line), "cgroup:/%s", name);
+	job = job_record(recs, line);
+	assert_string_equal(str(json_object_get(job, "job"), "hierarchy"), "cgroup1:pids");
+	assert_int_equal(num(job, "processes.moved_in"), 1);
+	assert_int_equal(num(job, "processes.started"), num(t, "processes") - 1);
+	assert_int_equal(num(job, "processes.exited"), num(t, "processes"));
+	json_decref(t);
+	json_decref(recs);
+}
+
+/*
  * Host mode on a busy host: one interval (and one host record) per
  * --interval, however often the ring wakes the collector up. A churn of
  * many one-process jobs' exits runs for most of the watch.
@@ -1321,6 +1378,13 @@ static int test_teardown(void **state)
 		cg_remove(cg_names[i]);
 	snprintf(name, sizeof(name), "%s%d-threads", CG_PREFIX, getpid());
 	cg_remove(name);
+	/* The v1 test points the helpers at its hierarchy: its cgroup, then back. */
+	if (cg2root_saved[0]) {
+		snprintf(name, sizeof(name), "%s%d-v1", CG_PREFIX, getpid());
+		cg_remove(name);
+		memcpy(cg2root, cg2root_saved, sizeof(cg2root));
+		cg2root_saved[0] = '\0';
+	}
 	return 0;
 }
 
@@ -1341,6 +1405,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_watch_all_by_cgroup2, test_teardown),
 		cmocka_unit_test_teardown(test_run_intervals_add_up, test_teardown),
 		cmocka_unit_test_teardown(test_watch_intervals_add_up, test_teardown),
+		cmocka_unit_test_teardown(test_watch_cgroup_v1, test_teardown),
 		cmocka_unit_test_teardown(test_watch_all_interval_count, test_teardown),
 		cmocka_unit_test_teardown(test_interval_io_while_running, test_teardown),
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),
