@@ -115,6 +115,10 @@ struct host_record {
 	const struct host_rates *rates; /* its rates over the interval; NULL if unknown */
 };
 
+/* The host record between two host samples (user/collect/host_record.c). */
+void host_record__from_samples(const struct host_sample *prev, const struct host_sample *cur,
+			       const struct host_rates *rates, struct host_record *r);
+
 /* One process that ended, with what the collector knows of it. */
 struct proc_record {
 	const struct jt_exit_event *e;

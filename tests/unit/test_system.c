@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "jobtrace/collector.h"
 #include "jobtrace/system.h"
 #include "jobtrace/util.h"
 
@@ -825,6 +826,47 @@ static void test_sampler_wants_less(void **state)
 	close(sys_fd);
 }
 
+/* An interval's host record from the t0 and t1 fixtures, one second apart. */
+static void test_host_record(void **state)
+{
+	int p0 = util__open_dir(SYSFIX "/t0/proc"), s0 = util__open_dir(SYSFIX "/t0/sys");
+	int p1 = util__open_dir(SYSFIX "/t1/proc"), s1 = util__open_dir(SYSFIX "/t1/sys");
+	struct host_sample a, b;
+	struct host_sampler h0, h1;
+	struct host_record r;
+	struct cpu_percent pct;
+
+	assert_true(p0 >= 0 && s0 >= 0 && p1 >= 0 && s1 >= 0);
+	host_sampler__init(&h0, p0, s0);
+	host_sampler__init(&h1, p1, s1);
+	h0.want = h1.want = HOST_WANT_INTERVAL;
+	assert_int_equal(host_sample__take(&h0, &a), 0);
+	assert_int_equal(host_sample__take(&h1, &b), 0);
+	a.mono_ns = 5000000000ULL;
+	b.mono_ns = 7000000000ULL; /* two seconds */
+	host_record__from_samples(&a, &b, NULL, &r);
+	assert_int_equal(r.t0_ns, a.mono_ns);
+	assert_int_equal(r.t1_ns, b.mono_ns);
+	assert_true(b.stat.processes > a.stat.processes);
+	assert_true(fabs(r.forks_per_s - (double)(b.stat.processes - a.stat.processes) / 2) < 1e-9);
+	assert_true(fabs(r.ctxt_per_s - (double)(b.stat.ctxt - a.stat.ctxt) / 2) < 1e-9);
+	proc_stat__cpu_percent(&a.stat.total, &b.stat.total, &pct);
+	assert_true(fabs(r.cpu_busy_pct - pct.busy) < 1e-9);
+	assert_int_equal(r.mem_available_bytes, b.mem.available_bytes);
+	assert_true(r.load1 == b.load.load1);
+	assert_int_equal(r.ncpus, b.stat.nr_cpus);
+	/* The same sample twice: no time passed, no rate. */
+	host_record__from_samples(&b, &b, NULL, &r);
+	assert_true(r.cpu_busy_pct < 0);
+	assert_true(r.forks_per_s == 0);
+	host__free(&a);
+	host__free(&b);
+	close(p0);
+	close(s0);
+	close(p1);
+	close(s1);
+}
+
 /* host_sample__rates() takes its interval from the samples' own clocks. */
 static void test_sample_rates_use_the_clocks(void **state)
 {
@@ -978,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_sampler_matches_one_shot),
 		cmocka_unit_test(test_sampler_wants_less),
+		cmocka_unit_test(test_host_record),
 		cmocka_unit_test(test_sample_rates_use_the_clocks),
 		cmocka_unit_test(test_json_section),
 		cmocka_unit_test(test_usage),

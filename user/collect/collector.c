@@ -499,8 +499,8 @@ static void emit_interval(struct collector *c, struct cjob *j, __u64 t1)
 static void sample_host(struct collector *c, __u64 now)
 {
 	struct host_sample *prev = &c->hsamp[c->hcur ^ 1], *cur = &c->hsamp[c->hcur];
-	struct host_record r = { .t1_ns = now, .cpu_busy_pct = -1 };
 	struct host_rates rates = {};
+	struct host_record r;
 	struct jt_counters k;
 
 	if (c->proc_fd < 0)
@@ -515,33 +515,8 @@ static void sample_host(struct collector *c, __u64 now)
 		c->hcur ^= 1;
 		return;
 	}
-	r.t0_ns = prev->mono_ns;
-	r.sample = cur;
-	if (!host_sample__rates(prev, cur, &rates))
-		r.rates = &rates;
-	r.ncpus = (unsigned int)cur->stat.nr_cpus;
-	r.procs_running = cur->stat.procs_running;
-	r.procs_blocked = cur->stat.procs_blocked;
-	if (now > prev->mono_ns) {
-		double dt = (double)(now - prev->mono_ns) / 1e9;
-		struct cpu_percent pct;
-
-		proc_stat__cpu_percent(&prev->stat.total, &cur->stat.total, &pct);
-		r.cpu_busy_pct = pct.busy;
-		r.cpu_user_pct = pct.user + pct.nice;
-		r.cpu_system_pct = pct.system + pct.irq + pct.softirq;
-		r.cpu_iowait_pct = pct.iowait;
-		r.forks_per_s = (double)(cur->stat.processes - prev->stat.processes) / dt;
-		r.ctxt_per_s = (double)(cur->stat.ctxt - prev->stat.ctxt) / dt;
-	}
-	r.mem_total_bytes = cur->mem.total_bytes;
-	r.mem_available_bytes = cur->mem.available_bytes;
-	r.mem_used_bytes = cur->mem.used_bytes;
-	r.swap_total_bytes = cur->mem.swap_total_bytes;
-	r.swap_used_bytes = cur->mem.swap_used_bytes;
-	r.load1 = cur->load.load1;
-	r.load5 = cur->load.load5;
-	r.load15 = cur->load.load15;
+	host_record__from_samples(prev, cur, host_sample__rates(prev, cur, &rates) ? NULL : &rates,
+				  &r);
 	if (!c->ops->counters(c, &k))
 		r.events_lost = k.events_lost;
 	for (size_t i = 0; i < c->nsinks; i++) {
