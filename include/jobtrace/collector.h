@@ -130,6 +130,16 @@ struct proc_record {
 	double start_epoch_s, end_epoch_s;
 };
 
+/*
+ * A live task of a job at a sample (one per thread; leaders carry the
+ * process's memory and fds), for sinks that show processes (top).
+ */
+struct live_record {
+	const struct jt_live_rec *r;
+	const struct cjob *job;
+	__u64 sampled_ns; /* CLOCK_MONOTONIC of the sample it belongs to */
+};
+
 struct collector_opts {
 	struct lineage_opts source;
 	const struct source_ops *ops; /* NULL: BPF */
@@ -160,6 +170,23 @@ int collector__set_root(struct collector *c, struct cjob *j, pid_t pid);
 const sigset_t *collector__child_sigmask(const struct collector *c);
 /* watch: tags what is already running (two passes); counts processes found. */
 int collector__attach_existing(struct collector *c);
+
+/*
+ * A front's own fd in the loop (top's terminal, serve's listening socket and
+ * its clients): @fn runs in the loop when epoll reports @events on it.
+ */
+typedef void (*collector_fd_fn)(void *ctx, int fd, __u32 events);
+int collector__add_fd(struct collector *c, int fd, __u32 events, collector_fd_fn fn, void *ctx);
+int collector__remove_fd(struct collector *c, int fd);
+/*
+ * A signal the front handles itself (top: SIGWINCH), taken through the
+ * loop's signalfd; before collector__run() only.
+ */
+int collector__add_signal(struct collector *c, int signo, void (*fn)(void *ctx, int signo),
+			  void *ctx);
+/* Interval records every @seconds from now on (top's 'd' key); -EINVAL unless > 0. */
+int collector__set_interval(struct collector *c, double seconds);
+double collector__interval(const struct collector *c);
 
 /* The loop. Returns 0, or a negative errno when the loop itself failed. */
 int collector__run(struct collector *c);

@@ -21,6 +21,8 @@ struct sink_ops {
 	int (*process)(struct sink *s, const struct proc_record *r);
 	int (*interval)(struct sink *s, const struct interval_record *r);
 	int (*host)(struct sink *s, const struct host_record *r);
+	/* Every live task at every sample; NULL unless the sink shows processes. */
+	int (*live)(struct sink *s, const struct live_record *r);
 	/* The final report of a job, once, when it ends. */
 	int (*job_end)(struct sink *s, const struct cjob *j, const struct collector_stats *st);
 	int (*flush)(struct sink *s);

@@ -6,6 +6,9 @@
  * exit records reach the job's report and the process sink, and a job ends
  * by its rule.
  */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -264,10 +267,108 @@ static void test_args_follow_exec_and_fork(void **state)
 	collector__free(c);
 }
 
+/* A front's fd, its signal, a new interval, and live records, all in one loop. */
+struct front {
+	struct sink base;
+	struct collector *c;
+	int pipe_rd;
+	int reads, signals, lives, intervals;
+	__u64 first_iv_ns, last_iv_ns;
+	__u32 live_tgid;
+};
+
+static void front_fd(void *ctx, int fd, __u32 events)
+{
+	struct front *f = ctx;
+	char b[8];
+
+	assert_int_equal(fd, f->pipe_rd);
+	assert_true(events & EPOLLIN);
+	while (read(fd, b, sizeof(b)) > 0)
+		f->reads++;
+	/* The key a user typed: intervals of 10 ms from now on. */
+	assert_int_equal(collector__set_interval(f->c, 0.01), 0);
+	raise(SIGUSR1);
+}
+
+static void front_signal(void *ctx, int signo)
+{
+	struct front *f = ctx;
+
+	assert_int_equal(signo, SIGUSR1);
+	f->signals++;
+}
+
+static int front_live(struct sink *s, const struct live_record *r)
+{
+	struct front *f = (struct front *)s;
+
+	f->lives++;
+	f->live_tgid = r->r->tgid;
+	assert_int_equal(r->job->id, JOB);
+	assert_true(r->sampled_ns > 0);
+	return 0;
+}
+
+static int front_interval(struct sink *s, const struct interval_record *r)
+{
+	struct front *f = (struct front *)s;
+
+	if (!f->intervals++)
+		f->first_iv_ns = r->t1_ns;
+	f->last_iv_ns = r->t1_ns;
+	if (f->intervals == 5)
+		collector__stop(f->c);
+	return 0;
+}
+
+static const struct sink_ops front_ops = {
+	.name = "front",
+	.live = front_live,
+	.interval = front_interval,
+};
+
+static void test_front_fd_signal_interval(void **state)
+{
+	struct collector_opts o = { .ops = &fake_ops, .interval_s = 60, .duration_s = 10 };
+	struct front *f = calloc(1, sizeof(*f));
+	int p[2];
+
+	memset(&fk, 0, sizeof(fk));
+	fk.alive = 1;
+	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+	f->pipe_rd = p[0];
+	f->c = collector__new(&o);
+	assert_non_null(f->c);
+	f->base.ops = &front_ops;
+	assert_int_equal(collector__add_sink(f->c, &f->base), 0);
+	assert_non_null(collector__add_job(f->c, JOB, "pid:100", CJOB_END_EMPTY));
+	assert_int_equal(collector__add_fd(f->c, p[0], EPOLLIN, front_fd, f), 0);
+	assert_int_equal(collector__add_signal(f->c, SIGUSR1, front_signal, f), 0);
+	assert_int_equal(write(p[1], "q", 1), 1);
+	/* Without the new interval, 60 s would pass before the first record. */
+	assert_int_equal(collector__run(f->c), 0);
+	assert_int_equal(f->reads, 1);
+	assert_int_equal(f->signals, 1);
+	/* The fifth stops the loop; the job, ended by the stop, may add its last. */
+	assert_true(f->intervals >= 5 && f->intervals <= 6);
+	assert_true(f->last_iv_ns - f->first_iv_ns < 5000000000ULL);
+	assert_true(collector__interval(f->c) < 0.02);
+	/* The fake's live thread shows on even samples. */
+	assert_true(f->lives >= 1);
+	assert_int_equal(f->live_tgid, 100);
+	assert_int_equal(collector__remove_fd(f->c, p[0]), 0);
+	assert_int_equal(collector__remove_fd(f->c, p[0]), -ENOENT);
+	collector__free(f->c);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intervals_add_up),
+		cmocka_unit_test(test_front_fd_signal_interval),
 		cmocka_unit_test(test_args_follow_exec_and_fork),
 	};
 

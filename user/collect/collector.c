@@ -37,6 +37,21 @@
 #define RUN_TICK_NS (100ULL * 1000 * 1000) /* run: how often the tree's end is checked */
 #define WATCH_TICK_NS (1000ULL * 1000 * 1000) /* watch: how often jobs' ends are checked */
 #define MAX_SINKS 8
+#define MAX_FDS 64 /* a front's own fds: a terminal, a listening socket and its clients */
+#define MAX_SIGNALS 4
+
+struct extra_fd {
+	int fd;
+	__u32 events;
+	collector_fd_fn fn;
+	void *ctx;
+};
+
+struct extra_signal {
+	int signo;
+	void (*fn)(void *ctx, int signo);
+	void *ctx;
+};
 
 struct collector {
 	struct collector_opts opts;
@@ -74,6 +89,14 @@ struct collector {
 	__u64 records_malformed;
 	struct collector_stats stats;
 	char hier_name[64];
+
+	/* a front's own fds and signals, in the same loop */
+	struct extra_fd fds[MAX_FDS];
+	size_t nfds;
+	struct extra_signal sigs[MAX_SIGNALS];
+	size_t nsigs;
+	__u64 interval_ns, next_interval_ns;
+	bool want_live; /* a sink takes live-task records */
 };
 
 void **collector__source_priv(struct collector *c)
@@ -174,7 +197,79 @@ int collector__add_sink(struct collector *c, struct sink *s)
 		return -E2BIG;
 	}
 	c->sinks[c->nsinks++] = s;
+	if (s->ops->live)
+		c->want_live = true;
 	return 0;
+}
+
+/* ---- a front's fds, signals and interval ---- */
+
+int collector__add_fd(struct collector *c, int fd, __u32 events, collector_fd_fn fn, void *ctx)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	if (c->nfds == MAX_FDS)
+		return -EMFILE;
+	if (c->epfd >= 0 && epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	c->fds[c->nfds++] = (struct extra_fd){ .fd = fd, .events = events, .fn = fn, .ctx = ctx };
+	return 0;
+}
+
+int collector__remove_fd(struct collector *c, int fd)
+{
+	for (size_t i = 0; i < c->nfds; i++) {
+		if (c->fds[i].fd != fd)
+			continue;
+		if (c->epfd >= 0)
+			epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
+		c->fds[i] = c->fds[--c->nfds];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int collector__add_signal(struct collector *c, int signo, void (*fn)(void *ctx, int signo),
+			  void *ctx)
+{
+	sigset_t mask;
+
+	if (c->nsigs == MAX_SIGNALS || c->epfd >= 0)
+		return c->nsigs == MAX_SIGNALS ? -E2BIG : -EBUSY;
+	sigemptyset(&mask);
+	sigaddset(&mask, signo);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	c->sigs[c->nsigs++] = (struct extra_signal){ .signo = signo, .fn = fn, .ctx = ctx };
+	return 0;
+}
+
+static int arm_timer(struct collector *c)
+{
+	__u64 tick = c->root_job ? RUN_TICK_NS : WATCH_TICK_NS;
+	struct itimerspec its = {};
+
+	if (c->interval_ns && c->interval_ns < tick)
+		tick = c->interval_ns;
+	c->tick_ns = tick;
+	its.it_interval.tv_sec = (time_t)(tick / 1000000000ULL);
+	its.it_interval.tv_nsec = (long)(tick % 1000000000ULL);
+	its.it_value = its.it_interval;
+	return timerfd_settime(c->timerfd, 0, &its, NULL) ? -errno : 0;
+}
+
+int collector__set_interval(struct collector *c, double seconds)
+{
+	if (!(seconds > 0))
+		return -EINVAL;
+	c->opts.interval_s = seconds;
+	c->interval_ns = (__u64)(seconds * 1e9);
+	c->next_interval_ns = util__now_ns() + c->interval_ns;
+	return c->timerfd >= 0 ? arm_timer(c) : 0;
+}
+
+double collector__interval(const struct collector *c)
+{
+	return c->opts.interval_s;
 }
 
 void collector__stop(struct collector *c)
@@ -333,6 +428,7 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 struct live_ctx {
 	struct collector *c;
 	struct cjob *last_job; /* a job's tasks come in runs: skip the lookup */
+	__u64 now;
 };
 
 static int on_live(void *ctx, const struct jt_live_rec *r)
@@ -346,6 +442,16 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 	if (!j)
 		return 0;
 	lc->last_job = j;
+	if (c->want_live) {
+		struct live_record lr = { .r = r, .job = j, .sampled_ns = lc->now };
+
+		for (size_t i = 0; i < c->nsinks; i++) {
+			struct sink *s = c->sinks[i];
+
+			if (s->ops->live && !s->err)
+				s->ops->live(s, &lr);
+		}
+	}
 	j->live_tasks++;
 	j->live_cpu_ns += r->cpu_ns;
 	j->live_system_ns += jt_cputime_system(r->cpu_ns, r->utime_ns, r->stime_ns);
@@ -378,8 +484,8 @@ static int on_kernel_job(void *ctx, __u64 id)
 /* Reads every job's totals, then the live tasks; updates each job's cumulative figures. */
 static int sample_jobs(struct collector *c)
 {
-	struct live_ctx lc = { .c = c };
 	__u64 now = util__now_ns();
+	struct live_ctx lc = { .c = c, .now = now };
 	int err;
 
 	if (c->opts.source.group != JT_GROUP_LINEAGE)
@@ -719,16 +825,8 @@ int collector__attach_existing(struct collector *c)
 static int loop_setup(struct collector *c)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	__u64 tick = c->root_job ? RUN_TICK_NS : WATCH_TICK_NS;
-	struct itimerspec its = {};
 	sigset_t mask;
-
-	if (c->opts.interval_s > 0 && (__u64)(c->opts.interval_s * 1e9) < tick)
-		tick = (__u64)(c->opts.interval_s * 1e9);
-	c->tick_ns = tick;
-	its.it_interval.tv_sec = (time_t)(tick / 1000000000ULL);
-	its.it_interval.tv_nsec = (long)(tick % 1000000000ULL);
-	its.it_value = its.it_interval;
+	int err;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -736,13 +834,16 @@ static int loop_setup(struct collector *c)
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGQUIT);
 	sigaddset(&mask, SIGCHLD);
+	for (size_t i = 0; i < c->nsigs; i++)
+		sigaddset(&mask, c->sigs[i].signo);
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	c->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	c->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (c->epfd < 0 || c->timerfd < 0 || c->sigfd < 0)
 		return -errno;
-	if (timerfd_settime(c->timerfd, 0, &its, NULL))
-		return -errno;
+	err = arm_timer(c);
+	if (err)
+		return err;
 	ev.data.fd = c->ops->fd(c);
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		return -errno;
@@ -752,6 +853,12 @@ static int loop_setup(struct collector *c)
 	ev.data.fd = c->sigfd;
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->sigfd, &ev))
 		return -errno;
+	for (size_t i = 0; i < c->nfds; i++) {
+		ev.events = c->fds[i].events;
+		ev.data.fd = c->fds[i].fd;
+		if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->fds[i].fd, &ev))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -764,7 +871,17 @@ static void on_signals(struct collector *c)
 	struct signalfd_siginfo si;
 
 	while (read(c->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		bool front = false;
+
 		if (si.ssi_signo == SIGCHLD)
+			continue;
+		for (size_t i = 0; i < c->nsigs; i++) {
+			if (c->sigs[i].signo == (int)si.ssi_signo) {
+				c->sigs[i].fn(c->sigs[i].ctx, (int)si.ssi_signo);
+				front = true;
+			}
+		}
+		if (front)
 			continue;
 		c->signals++;
 		if (c->root_job) {
@@ -772,6 +889,16 @@ static void on_signals(struct collector *c)
 				kill(c->root_pid, (int)si.ssi_signo);
 		} else {
 			c->stopping = true;
+		}
+	}
+}
+
+static void on_front_fd(struct collector *c, int fd, __u32 events)
+{
+	for (size_t i = 0; i < c->nfds; i++) {
+		if (c->fds[i].fd == fd) {
+			c->fds[i].fn(c->fds[i].ctx, fd, events);
+			return;
 		}
 	}
 }
@@ -785,11 +912,11 @@ static void flush_sinks(struct collector *c)
 
 int collector__run(struct collector *c)
 {
-	__u64 interval_ns = (__u64)(c->opts.interval_s * 1e9);
-	__u64 next_interval, deadline = 0;
+	__u64 deadline = 0;
 	bool done, ticked, sampled;
 	int err;
 
+	c->interval_ns = (__u64)(c->opts.interval_s * 1e9);
 	err = loop_setup(c);
 	if (err)
 		return err;
@@ -798,14 +925,14 @@ int collector__run(struct collector *c)
 	sample_jobs(c);
 	if (c->opts.host_records)
 		sample_host(c, util__now_ns());
-	next_interval = util__now_ns() + interval_ns;
+	c->next_interval_ns = util__now_ns() + c->interval_ns;
 
 	while (!c->stopping) {
-		struct epoll_event events[8];
+		struct epoll_event events[16];
 		__u64 now, expirations;
 		int n;
 
-		n = epoll_wait(c->epfd, events, 8, -1);
+		n = epoll_wait(c->epfd, events, 16, -1);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		ticked = false;
@@ -816,6 +943,8 @@ int collector__run(struct collector *c)
 				while (read(c->timerfd, &expirations, sizeof(expirations)) > 0)
 					;
 				ticked = true;
+			} else {
+				on_front_fd(c, events[i].data.fd, events[i].events);
 			}
 		}
 		c->ops->consume(c);
@@ -829,7 +958,7 @@ int collector__run(struct collector *c)
 		 * interval's, and a wakeup for records is never one.
 		 */
 		sampled = false;
-		if (interval_ns && ticked && now + c->tick_ns / 2 >= next_interval) {
+		if (c->interval_ns && ticked && now + c->tick_ns / 2 >= c->next_interval_ns) {
 			sample_jobs(c);
 			sampled = true;
 			for (size_t i = 0; i < c->jt.n; i++) {
@@ -838,8 +967,8 @@ int collector__run(struct collector *c)
 			}
 			if (c->opts.host_records)
 				sample_host(c, now);
-			while (next_interval <= now + c->tick_ns / 2)
-				next_interval += interval_ns;
+			while (c->next_interval_ns <= now + c->tick_ns / 2)
+				c->next_interval_ns += c->interval_ns;
 		} else if (c->root_job ? c->root_job->job.root_exited : ticked) {
 			/*
 			 * Samples walk every task: watch takes them on its timer, not
