@@ -16,7 +16,7 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
 	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2 \
-	atop
+	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus
 
 # Root installs packages itself; anyone else through sudo. As root, no
 # command names sudo (`make -n` shows none): a root shell may have no sudo.
@@ -35,7 +35,9 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -Iinclude -I$(OUTPUT)
-LDLIBS := -lbpf -lelf -lz -lm
+# ncurses draws top (terminfo, resizes, no escape codes by hand); libmicrohttpd
+# serves /metrics from the collector's own epoll loop (MHD_USE_EPOLL, no thread).
+LDLIBS := -lbpf -lelf -lz -lm -lncursesw -ltinfo -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -I$(OUTPUT) -mcpu=v3
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
