@@ -19,6 +19,7 @@
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
+#include "jobtrace/hostmode.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/report.h"
 #include "jobtrace/sink.h"
@@ -128,8 +129,7 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 			cfg->all = true;
 			break;
 		case 'g':
-			if (strcmp(optarg, "cgroup") && strcmp(optarg, "cgroup2") &&
-			    strcmp(optarg, "tree") && strncmp(optarg, "cgroup1:", 8))
+			if (!hostmode__valid_grouping(optarg))
 				return cli__usage_error("watch", "--group-by takes cgroup, cgroup2, "
 								 "cgroup1:CONTROLLER or tree, not '%s'",
 							optarg);
@@ -207,46 +207,6 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 						       "it takes no --pid or --cgroup");
 	if (cfg->group_by && !cfg->all)
 		return cli__usage_error("watch", "%s", "--group-by is for --all");
-	return 0;
-}
-
-/* Host mode's hierarchy, from --group-by; tree when cgroups are not in use. */
-static int choose_grouping(const struct watch_config *cfg, struct cgroup_hier *h,
-			   struct lineage_opts *lo)
-{
-	const char *g = cfg->group_by ? cfg->group_by : "cgroup";
-	char *mi = NULL, *cg = NULL;
-	ssize_t mlen, clen;
-	int err;
-
-	if (!strcmp(g, "tree")) {
-		lo->group = JT_GROUP_TREE;
-		return 0;
-	}
-	if (!strcmp(g, "cgroup")) {
-		err = cgroupfs__choose_host(h);
-		if (err == -ENOENT) {
-			/* Every process sits in the root cgroup: cgroups would make one job. */
-			lo->group = JT_GROUP_TREE;
-			return 0;
-		}
-	} else {
-		mlen = util__read_file_alloc(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &mi);
-		clen = util__read_file_alloc(AT_FDCWD, "/proc/cgroups", 1 << 20, &cg);
-		err = mlen < 0 ? (int)mlen : clen < 0 ? (int)clen :
-			cgroupfs__find(mi, (size_t)mlen, cg, (size_t)clen,
-				       !strcmp(g, "cgroup2") ? NULL : g + 8, h);
-		free(mi);
-		free(cg);
-	}
-	if (err) {
-		fprintf(stderr, "jobtrace: no cgroup hierarchy for --group-by %s: %s\n", g,
-			err == -ENOENT ? "not mounted" : strerror(-err));
-		return err;
-	}
-	lo->group = JT_GROUP_CGROUP;
-	lo->cgrp_ssid = h->ssid;
-	lo->hierarchy_id = h->hierarchy_id;
 	return 0;
 }
 
@@ -351,7 +311,7 @@ int watch__main(int argc, char **argv)
 		copts.source.watch_ssid = h.ssid;
 	}
 	if (cfg.all) {
-		err = choose_grouping(&cfg, &host_h, &copts.source);
+		err = hostmode__grouping(cfg.group_by, &host_h, &copts.source);
 		if (err)
 			return EXIT_USAGE;
 		if (copts.source.group == JT_GROUP_CGROUP) {

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Host mode (watch --all, top, serve): every process of the host, in jobs. */
+#ifndef JOBTRACE_HOSTMODE_H
+#define JOBTRACE_HOSTMODE_H
+
+#include <stdbool.h>
+
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/lineage.h"
+
+/* --group-by's values: cgroup, cgroup2, cgroup1:CONTROLLER, tree. */
+bool hostmode__valid_grouping(const char *group_by);
+/*
+ * Sets @lo's grouping from --group-by (NULL: "cgroup", the hierarchy the
+ * host uses, else tree) and fills @h when jobs are cgroups. Prints why it
+ * failed; a negative errno then.
+ */
+int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct lineage_opts *lo);
+
+#endif

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `jobtrace serve`: every process of the host in jobs (host mode, as
+ * `watch --all`), run as a service until a signal, its records published
+ * to whoever reads them: the shared-memory stream for agents on the host,
+ * /metrics for Prometheus, ApMon datagrams for MonALISA, JSON lines to a
+ * file. A front over the collector: it chooses sinks, it never formats.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/cli.h"
+#include "jobtrace/collector.h"
+#include "jobtrace/hostmode.h"
+#include "jobtrace/report.h"
+#include "jobtrace/serve.h"
+#include "jobtrace/sink.h"
+
+static const char usage_serve[] =
+	"Usage: jobtrace serve [OPTIONS]\n"
+	"\n"
+	"Follows every process of the host, in jobs (as watch --all), until stopped\n"
+	"(SIGINT, SIGTERM), and publishes job and host records every interval, and\n"
+	"a record per process that ends, to the outputs asked for.\n"
+	"\n"
+	"Jobs:\n"
+	"  -g, --group-by G      cgroup (default), cgroup2, cgroup1:CTRL or tree\n"
+	"                        (as watch --all)\n"
+	"\n"
+	"Outputs:\n"
+	"  -i, --interval S      job and host records every S seconds (default 1)\n"
+	"  -d, --duration S      stop after S seconds\n"
+	"  -o, --output FILE     JSON lines of every record to FILE ('-': standard output)\n"
+	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
+	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
+	"      --max-jobs N      job map entries (default 4096)\n"
+	"  -v, --verbose         show libbpf's messages\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Examples:\n"
+	"  jobtrace serve -o /var/log/jobtrace.jsonl\n"
+	"\n"
+	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
+
+struct serve_config {
+	const char *group_by;
+	double interval_s, duration_s;
+	const char *output;
+	struct lineage_opts lineage;
+};
+
+#define SERVE_HELP_SHOWN (-1)
+static int parse_args(int argc, char **argv, struct serve_config *cfg)
+{
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS };
+	static const struct option longopts[] = {
+		{ "group-by", required_argument, NULL, 'g' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
+		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
+		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	unsigned long v;
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":g:i:d:o:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'g':
+			if (!hostmode__valid_grouping(optarg))
+				return cli__usage_error("serve", "--group-by takes cgroup, cgroup2, "
+								 "cgroup1:CONTROLLER or tree, not '%s'",
+							optarg);
+			cfg->group_by = optarg;
+			break;
+		case 'i':
+			if (cli__parse_seconds(optarg, 0.1, 86400, &cfg->interval_s))
+				return cli__usage_error("serve", "--interval takes seconds from 0.1 "
+								 "to 86400, not '%s'",
+							optarg);
+			break;
+		case 'd':
+			if (cli__parse_seconds(optarg, 0.1, 31 * 86400.0, &cfg->duration_s))
+				return cli__usage_error("serve", "--duration takes seconds, not '%s'",
+							optarg);
+			break;
+		case 'o':
+			cfg->output = optarg;
+			break;
+		case OPT_RING_KB:
+			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
+				return cli__usage_error("serve", "--ring-kb takes a size in KiB from 4 "
+								 "to 1048576, not '%s'",
+							optarg);
+			cfg->lineage.ring_bytes = (__u32)(v * 1024);
+			break;
+		case OPT_MAX_PROCS:
+			if (cli__parse_uint(optarg, 64, 1U << 22, &v))
+				return cli__usage_error("serve", "--max-procs takes a number from 64 "
+								 "to 4194304, not '%s'",
+							optarg);
+			cfg->lineage.max_procs = (__u32)v;
+			break;
+		case OPT_MAX_JOBS:
+			if (cli__parse_uint(optarg, 2, 1U << 20, &v))
+				return cli__usage_error("serve", "--max-jobs takes a number from 2 to "
+								 "1048576, not '%s'",
+							optarg);
+			cfg->lineage.max_jobs = (__u32)v;
+			break;
+		case 'v':
+			cfg->lineage.verbose = true;
+			break;
+		case 'h':
+			fputs(usage_serve, stdout);
+			return SERVE_HELP_SHOWN;
+		case ':':
+			return cli__usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli__usage_error("serve", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli__usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+int serve__main(int argc, char **argv)
+{
+	struct serve_config cfg = { .interval_s = 1 };
+	struct collector_opts copts = {};
+	struct cgroup_hier host_h;
+	struct collector_stats st;
+	struct collector *c = NULL;
+	int ret, err;
+
+	ret = parse_args(argc, argv, &cfg);
+	if (ret)
+		return ret == SERVE_HELP_SHOWN ? 0 : ret;
+	copts.source = cfg.lineage;
+	copts.source.attach = true;
+	if (hostmode__grouping(cfg.group_by, &host_h, &copts.source))
+		return EXIT_USAGE;
+	if (copts.source.group == JT_GROUP_CGROUP)
+		copts.hier = &host_h;
+	copts.interval_s = cfg.interval_s;
+	copts.duration_s = cfg.duration_s;
+	copts.events = true;
+	copts.host_records = true;
+
+	ret = EXIT_INTERNAL;
+	c = collector__new(&copts);
+	if (!c)
+		return EXIT_INTERNAL;
+	if (cfg.output) {
+		/* Every record type, as JSON lines. */
+		bool own = false;
+		FILE *f = sink__open_path(cfg.output, &own);
+		struct sink *s;
+
+		if (!f) {
+			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", cfg.output,
+				strerror(errno));
+			goto out;
+		}
+		s = sink_jsonl__new(f, REPORT_DEFAULT_TOP, true, true, true, true);
+		if (s) {
+			s->own_f = own;
+			s->path = strcmp(cfg.output, "-") ? cfg.output : "standard output";
+		} else if (own) {
+			fclose(f);
+		}
+		if (collector__add_sink(c, s))
+			goto out;
+	}
+	err = collector__attach_existing(c);
+	if (err) {
+		fprintf(stderr, "jobtrace: cannot find the running processes: %s\n",
+			strerror(-err));
+		goto out;
+	}
+	fprintf(stderr, "jobtrace: serving: every process of the host; SIGTERM to stop\n");
+	err = collector__run(c);
+	if (err) {
+		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));
+		goto out;
+	}
+	collector__stats(c, &st);
+	ret = 0;
+	if (st.sink_errors) {
+		fprintf(stderr, "jobtrace: cannot write the records: %s\n",
+			strerror(-st.first_sink_error));
+		ret = EXIT_INTERNAL;
+	}
+out:
+	collector__free(c);
+	return ret;
+}
