@@ -57,6 +57,8 @@ struct top_row {
 	char command[JT_COMM_LEN + 1]; /* the job's top command by CPU, of its exits */
 	__u32 busiest; /* its live process with the most CPU over the last sample */
 	double busiest_pct;
+	__u32 comm_pid; /* whose comm live_comm holds: read again only when busiest changes */
+	char live_comm[JT_COMM_LEN + 1];
 	struct top_exit exits[TOP_EXITS]; /* a ring: exits[nexits % TOP_EXITS] is next */
 	__u64 nexits;
 	bool have_interval;
@@ -453,6 +455,16 @@ static void fmt_name(char *buf, size_t size, const char *name, size_t width)
 	}
 }
 
+/* A process's label: its indent and pid first, so it is cut at the end. */
+static void fmt_label(char *buf, size_t size, const char *label, size_t width)
+{
+	char cut[TOP_LINE];
+
+	snprintf(cut, sizeof(cut), "%.*s", (int)(width < sizeof(cut) ? width : sizeof(cut) - 1),
+		 label);
+	fmt_name(buf, size, cut, width);
+}
+
 static unsigned int line_width(const struct top_sink *t)
 {
 	if (t->o.batch)
@@ -551,7 +563,33 @@ static int row_cmp(const void *a, const void *b)
 static bool row_shown(const struct top_sink *t, const struct top_row *r)
 {
 	return r->have_interval &&
-	       (!t->filter[0] || strcasestr(r->key, t->filter) || strcasestr(r->command, t->filter));
+	       (!t->filter[0] || strcasestr(r->key, t->filter) || strcasestr(r->command, t->filter) ||
+		(!r->command[0] && strcasestr(r->live_comm, t->filter)));
+}
+
+/*
+ * The command shown for a row: its top command by CPU among its exits, else
+ * its busiest live process's comm, read when that process changes.
+ */
+static const char *row_command(struct top_sink *t, struct top_row *r)
+{
+	char path[32];
+	ssize_t n;
+
+	if (r->command[0])
+		return r->command;
+	if (!r->busiest || t->proc_fd < 0)
+		return "";
+	if (r->comm_pid != r->busiest) {
+		r->comm_pid = r->busiest;
+		snprintf(path, sizeof(path), "%u/comm", r->busiest);
+		n = util__read_file_at(t->proc_fd, path, r->live_comm, sizeof(r->live_comm));
+		if (n <= 0)
+			r->live_comm[0] = '\0';
+		else
+			r->live_comm[strcspn(r->live_comm, "\n")] = '\0';
+	}
+	return r->live_comm;
 }
 
 /* The rows as they stand now become what the screen shows. */
@@ -565,33 +603,15 @@ static void snapshot(struct top_sink *t)
 		t->snap = snap;
 		t->snap_cap = t->nrows;
 	}
-	for (size_t i = 0; i < t->nrows; i++)
+	for (size_t i = 0; i < t->nrows; i++) {
+		/* What the filter matches is what the screen shows. */
+		row_command(t, t->rows[i]);
 		t->snap[i] = *t->rows[i];
+	}
 	t->nsnap = t->nrows;
 	t->snap_host = t->host;
 	t->snap_interval_s = t->o.interval_s;
 	t->snap_time = time(NULL);
-}
-
-/* The command shown for a row: its top command, else its busiest live process's comm. */
-static void row_command(struct top_sink *t, const struct top_row *r, char *buf, size_t size)
-{
-	char path[32];
-	ssize_t n;
-
-	if (r->command[0]) {
-		snprintf(buf, size, "%s", r->command);
-		return;
-	}
-	buf[0] = '\0';
-	if (!r->busiest || t->proc_fd < 0)
-		return;
-	snprintf(path, sizeof(path), "%u/comm", r->busiest);
-	n = util__read_file_at(t->proc_fd, path, buf, size);
-	if (n <= 0)
-		buf[0] = '\0';
-	else
-		buf[strcspn(buf, "\n")] = '\0';
 }
 
 static void add_header(struct top_sink *t)
@@ -664,7 +684,7 @@ static void add_colhead(struct top_sink *t)
 static void add_row(struct top_sink *t, const struct top_row *r)
 {
 	char name[TOP_LINE], alive[16], st[16], ex[16], fl[16], cpu[16], rss[16], io[16];
-	char cmd[JT_COMM_LEN + 1], cmd_shown[JT_COMM_LEN + 1];
+	char cmd_shown[JT_COMM_LEN + 1];
 	struct top_line *l = line_add(t, r->failed ? L_ROW_FAILED : L_ROW, r->id);
 
 	if (!l)
@@ -677,8 +697,8 @@ static void add_row(struct top_sink *t, const struct top_row *r)
 	snprintf(cpu, sizeof(cpu), r->cpu_pct < 999.95 ? "%.1f" : "%.0f", r->cpu_pct);
 	fmt_bytes(rss, sizeof(rss), (double)r->rss_bytes);
 	fmt_bytes(io, sizeof(io), r->io_bps);
-	row_command(t, r, cmd, sizeof(cmd));
-	fmt_name(cmd_shown, sizeof(cmd_shown), cmd, sizeof(cmd_shown) - 1);
+	fmt_name(cmd_shown, sizeof(cmd_shown), r->command[0] ? r->command : r->live_comm,
+		 sizeof(cmd_shown) - 1);
 	line_set(l, "%-*s %5s %7s %6s %4s %6s %6s %6s %-*s",
 		 (int)job_width(t), name, alive, st, ex, fl, cpu, rss, io, COMMAND_WIDTH, cmd_shown);
 }
@@ -710,7 +730,7 @@ static void add_tree_line(struct top_sink *t, const struct tree_node *n)
 	if (!l)
 		return;
 	snprintf(label, sizeof(label), "%*s`- %u %s", indent, "", n->pid, n->comm);
-	fmt_name(name, sizeof(name), label, job_width(t));
+	fmt_label(name, sizeof(name), label, job_width(t));
 	if (n->cpu_pct >= 0)
 		snprintf(cpu, sizeof(cpu), "%.1f", n->cpu_pct);
 	fmt_bytes(rss, sizeof(rss), (double)n->rss_bytes);
@@ -778,7 +798,7 @@ static void add_expanded(struct top_sink *t, const struct top_row *r)
 		else
 			snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(x->status));
 		snprintf(label, sizeof(label), "  x %u %s", x->pid, x->comm);
-		fmt_name(name, sizeof(name), label, job_width(t));
+		fmt_label(name, sizeof(name), label, job_width(t));
 		snprintf(cpu, sizeof(cpu), "%.3fs", (double)x->cpu_ns / 1e9);
 		line_set(l, "%-*s %5s %7s %6s %4s %6s %6s %6s %s",
 			 (int)job_width(t), name, "", "", "", failed ? "!" : "", cpu, "", "", how);
@@ -1084,6 +1104,25 @@ static void input_key(struct top_sink *t, int ch, struct top_request *req)
 		snprintf(t->filter, sizeof(t->filter), "%s", t->input_buf);
 }
 
+/* The job at the selected index of the rows last drawn: Enter may follow Down in one read. */
+static void select_index(struct top_sink *t)
+{
+	size_t n = 0, last = SIZE_MAX;
+
+	for (size_t i = 0; i < t->nlines; i++) {
+		if (t->lines[i].kind != L_ROW && t->lines[i].kind != L_ROW_FAILED)
+			continue;
+		last = i;
+		if (n++ == t->sel)
+			break;
+	}
+	if (last == SIZE_MAX)
+		return;
+	if (t->sel >= n)
+		t->sel = n - 1;
+	t->sel_id = t->lines[last].row_id;
+}
+
 static void key(struct top_sink *t, int ch, struct top_request *req)
 {
 	static const char sort_keys[TOP_NCOLS] = { 'J', 'A', 'S', 'E', 'F', 'P', 'M', 'I', 'C' };
@@ -1112,27 +1151,27 @@ static void key(struct top_sink *t, int ch, struct top_request *req)
 	case KEY_UP:
 		if (t->sel)
 			t->sel--;
-		t->sel_id = 0;
+		select_index(t);
 		break;
 	case KEY_DOWN:
 		t->sel++;
-		t->sel_id = 0;
+		select_index(t);
 		break;
 	case KEY_PPAGE:
 		t->sel = t->sel > (size_t)page ? t->sel - (size_t)page : 0;
-		t->sel_id = 0;
+		select_index(t);
 		break;
 	case KEY_NPAGE:
 		t->sel += (size_t)page;
-		t->sel_id = 0;
+		select_index(t);
 		break;
 	case KEY_HOME:
 		t->sel = 0;
-		t->sel_id = 0;
+		select_index(t);
 		break;
 	case KEY_END:
 		t->sel = SIZE_MAX;
-		t->sel_id = 0;
+		select_index(t);
 		break;
 	case '\n':
 	case '\r':
