@@ -229,7 +229,7 @@ static size_t parse_rows(const char *screen, struct row *rows, size_t max)
 			continue;
 		memset(&rows[n], 0, sizeof(rows[n]));
 		/* 80 columns: JOB is 17 wide, then the numbers. */
-		if (strstr(line, "`- ") || !strncmp(line, "  x ", 4)) {
+		if (strstr(line, "`- ") || !strncmp(line, " x ", 3)) {
 			rows[n].process = true;
 			snprintf(rows[n].name, sizeof(rows[n].name), "%.17s", line);
 			n++;

@@ -721,22 +721,25 @@ static int node_by_pid(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
+/* Process lines take the columns a job's counts use (ALIVE to FAIL) for their label. */
+#define LABEL_EXTRA (6 + 8 + 7 + 5)
+
 static void add_tree_line(struct top_sink *t, const struct tree_node *n)
 {
-	char label[TOP_LINE], name[TOP_LINE], cpu[16] = "", rss[16], thr[16];
+	char label[TOP_LINE], name[TOP_LINE], cpu[16] = "", rss[16], thr[32] = "";
 	struct top_line *l = line_add(t, L_PROC, 0);
-	int indent = 2 + 2 * (n->depth > 8 ? 8 : n->depth);
+	int indent = 1 + 2 * (n->depth > 8 ? 8 : n->depth);
 
 	if (!l)
 		return;
-	snprintf(label, sizeof(label), "%*s`- %u %s", indent, "", n->pid, n->comm);
-	fmt_label(name, sizeof(name), label, job_width(t));
+	if (n->threads > 1)
+		snprintf(thr, sizeof(thr), " (%u threads)", n->threads);
+	snprintf(label, sizeof(label), "%*s`- %u %s%s", indent, "", n->pid, n->comm, thr);
+	fmt_label(name, sizeof(name), label, job_width(t) + LABEL_EXTRA);
 	if (n->cpu_pct >= 0)
 		snprintf(cpu, sizeof(cpu), "%.1f", n->cpu_pct);
 	fmt_bytes(rss, sizeof(rss), (double)n->rss_bytes);
-	snprintf(thr, sizeof(thr), "%u thr", n->threads);
-	line_set(l, "%-*s %5s %7s %6s %4s %6s %6s", (int)job_width(t), name,
-		 n->threads > 1 ? thr : "", "", "", "", cpu, rss);
+	line_set(l, "%-*s %6s %6s", (int)(job_width(t) + LABEL_EXTRA), name, cpu, rss);
 }
 
 /* Depth-first from @i: a child under its parent, children by pid. */
@@ -797,11 +800,11 @@ static void add_expanded(struct top_sink *t, const struct top_row *r)
 			snprintf(how, sizeof(how), "killed: %s", strsignal(WTERMSIG(x->status)));
 		else
 			snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(x->status));
-		snprintf(label, sizeof(label), "  x %u %s", x->pid, x->comm);
-		fmt_label(name, sizeof(name), label, job_width(t));
+		snprintf(label, sizeof(label), " x %u %s, after %.3f s: %s", x->pid, x->comm,
+			 x->duration_s, how);
+		fmt_label(name, sizeof(name), label, job_width(t) + LABEL_EXTRA);
 		snprintf(cpu, sizeof(cpu), "%.3fs", (double)x->cpu_ns / 1e9);
-		line_set(l, "%-*s %5s %7s %6s %4s %6s %6s %6s %s",
-			 (int)job_width(t), name, "", "", "", failed ? "!" : "", cpu, "", "", how);
+		line_set(l, "%-*s %6s", (int)(job_width(t) + LABEL_EXTRA), name, cpu);
 	}
 }
 
@@ -1177,9 +1180,11 @@ static void key(struct top_sink *t, int ch, struct top_request *req)
 	case '\r':
 	case KEY_ENTER:
 	case 't':
+		select_index(t);
 		t->expanded_id = t->expanded_id == t->sel_id ? 0 : t->sel_id;
 		break;
 	case '+':
+		select_index(t);
 		t->expanded_id = t->sel_id;
 		break;
 	case '-':
