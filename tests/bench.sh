@@ -95,3 +95,6 @@ echo
 
 echo
 "$PYTHON" tests/bench_events.py "$OUTPUT" "$work"
+
+echo
+"$PYTHON" tests/bench_top.py "$OUTPUT"

@@ -23,6 +23,7 @@
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/report.h"
 #include "jobtrace/sink.h"
+#include "jobtrace/targets.h"
 #include "jobtrace/util.h"
 #include "jobtrace/watch.h"
 
@@ -210,70 +211,6 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 	return 0;
 }
 
-/* --pid P: its start time tells it from a later process with its pid. */
-static int add_pid_job(struct collector *c, __u64 id, pid_t pid, int proc_fd)
-{
-	const struct source_ops *ops = collector__ops(c);
-	__u64 tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK);
-	struct proc_stat_fields st;
-	char key[32];
-	struct cjob *j;
-	int err;
-
-	err = proc_pid__read_stat(proc_fd, pid, &st);
-	if (err) {
-		fprintf(stderr, "jobtrace: no process %d: %s\n", pid,
-			err == -ENOENT ? "it does not exist (or has ended)" : strerror(-err));
-		return err;
-	}
-	snprintf(key, sizeof(key), "pid:%d", pid);
-	j = collector__add_job(c, id, key, CJOB_END_EMPTY);
-	if (!j)
-		return -ENOMEM;
-	j->job.mode = "watch";
-	j->job.attached = true;
-	j->job.root_pid = pid;
-	err = ops->add_empty(c, id, -1);
-	if (!err)
-		err = ops->add_attach_root(c, id, pid, st.starttime_ticks * tick_ns, 2 * tick_ns);
-	if (err)
-		fprintf(stderr, "jobtrace: cannot set up the job of pid %d: %s\n", pid,
-			strerror(-err));
-	return err;
-}
-
-/* --cgroup PATH: the cgroup and below, present and future, until it is removed. */
-static int add_cgroup_job(struct collector *c, __u64 id, const char *path,
-			  const struct cgroup_hier *h)
-{
-	const struct source_ops *ops = collector__ops(c);
-	char key[300], rel[256];
-	struct cjob *j;
-	__u64 cgid;
-	int err;
-
-	err = cgroupfs__of_path(path, (struct cgroup_hier *)h, rel, sizeof(rel), &cgid);
-	if (err)
-		return err;
-	snprintf(key, sizeof(key), "cgroup:%s", rel);
-	j = collector__add_job(c, id, key, CJOB_END_CGROUP_GONE);
-	if (!j)
-		return -ENOMEM;
-	j->cgroup = strdup(rel);
-	j->job.cgroup = j->cgroup;
-	j->job.mode = "watch";
-	j->job.attached = true;
-	j->job.hierarchy = cgroupfs__name(h, j->hierarchy, sizeof(j->hierarchy));
-	j->cgroup_dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	err = ops->add_empty(c, id, h->hierarchy_id);
-	if (!err)
-		err = ops->add_watch_cgroup(c, id, cgid, h->hierarchy_id);
-	if (err)
-		fprintf(stderr, "jobtrace: cannot set up the job of cgroup %s: %s\n", path,
-			strerror(-err));
-	return err;
-}
-
 int watch__main(int argc, char **argv)
 {
 	struct watch_config cfg = { .top = REPORT_DEFAULT_TOP };
@@ -291,25 +228,8 @@ int watch__main(int argc, char **argv)
 	copts.source = cfg.lineage;
 	copts.source.attach = true;
 	/* --cgroup paths are checked, and their hierarchy known, before anything loads. */
-	for (size_t i = 0; i < cfg.ncgroups; i++) {
-		struct cgroup_hier h;
-		char rel[256];
-		__u64 cgid;
-
-		err = cgroupfs__of_path(cfg.cgroups[i], &h, rel, sizeof(rel), &cgid);
-		if (err) {
-			fprintf(stderr, "jobtrace: %s is not a cgroup directory: %s\n", cfg.cgroups[i],
-				err == -EINVAL ? "not on a cgroup filesystem with a controller" :
-						 strerror(-err));
-			return EXIT_USAGE;
-		}
-		if (i && (h.hierarchy_id != watch_h.hierarchy_id))
-			return cli__usage_error("watch", "%s", "every --cgroup must be in one "
-							       "hierarchy");
-		watch_h = h;
-		copts.source.follow_cgroups = true;
-		copts.source.watch_ssid = h.ssid;
-	}
+	if (targets__check_cgroups("watch", cfg.cgroups, cfg.ncgroups, &watch_h, &copts.source))
+		return EXIT_USAGE;
 	if (cfg.all) {
 		err = hostmode__grouping(cfg.group_by, &host_h, &copts.source);
 		if (err)
@@ -343,14 +263,14 @@ int watch__main(int argc, char **argv)
 		goto out;
 	proc_fd = util__open_dir("/proc");
 	for (size_t i = 0; i < cfg.npids; i++) {
-		err = add_pid_job(c, next_id++, cfg.pids[i], proc_fd);
+		err = targets__add_pid(c, next_id++, cfg.pids[i], proc_fd, "watch");
 		if (err) {
 			ret = err == -ENOENT || err == -ESRCH ? 1 : EXIT_INTERNAL;
 			goto out;
 		}
 	}
 	for (size_t i = 0; i < cfg.ncgroups; i++) {
-		if (add_cgroup_job(c, next_id++, cfg.cgroups[i], &watch_h))
+		if (targets__add_cgroup(c, next_id++, cfg.cgroups[i], &watch_h, "watch"))
 			goto out;
 	}
 	err = collector__attach_existing(c);

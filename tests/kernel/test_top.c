@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * End-to-end tests of `jobtrace top`: the screen driven in a private tmux
+ * server (80x24), its keys checked on what it draws, and batch mode's
+ * figures against truth the test knows: the jobs are v2 cgroups the test
+ * makes and fills (a busy loop, a sleeper, churn forking children that fail),
+ * and the kernel's own cpu.stat says what each cgroup ran.
+ * Needs root, BPF, tmux and a cgroup v2 hierarchy where root may make
+ * cgroups; a machine without them fails the suite, it never skips.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define WAIT_S 20 /* waits for what the screen shows: generous, never a speed assertion */
+/* Test cgroups are jtt<PID><letter>: short, so that the 80-column JOB column holds them. */
+#define CG_PREFIX "jtt"
+
+static char jobtrace[512];
+static char churn[512];
+static char tmpdir[] = "/tmp/jobtrace-top-XXXXXX";
+static char cg2root[256];
+static char tmux_sock[64];
+static pid_t running[8];
+
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void running_add(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
+		if (!running[i]) {
+			running[i] = pid;
+			return;
+		}
+	}
+	fail_msg("too many processes running");
+}
+
+/* ---- cgroup v2 ---- */
+
+static void cg_name(char *buf, size_t size, char letter)
+{
+	snprintf(buf, size, CG_PREFIX "%d%c", getpid(), letter);
+}
+
+static void cg_path(char *buf, size_t size, const char *name, const char *file)
+{
+	snprintf(buf, size, "%s/%s%s%s", cg2root, name, file ? "/" : "", file ? file : "");
+}
+
+static void cg_remove(const char *name)
+{
+	char path[512], procs[512], line[32];
+	FILE *f;
+
+	cg_path(path, sizeof(path), name, NULL);
+	if (access(path, F_OK))
+		return;
+	cg_path(procs, sizeof(procs), name, "cgroup.procs");
+	for (int tries = 0; rmdir(path) && errno == EBUSY && tries < 100; tries++) {
+		f = fopen(procs, "r");
+		while (f && fgets(line, sizeof(line), f))
+			kill(atoi(line), SIGKILL);
+		if (f)
+			fclose(f);
+		sleep_ms(20);
+	}
+	if (!access(path, F_OK))
+		fail_msg("cannot remove cgroup %s: %s", path, strerror(errno));
+}
+
+static void cg_make(const char *name)
+{
+	char path[512];
+
+	cg_remove(name);
+	cg_path(path, sizeof(path), name, NULL);
+	if (mkdir(path, 0755))
+		fail_msg("cannot make cgroup %s: %s", path, strerror(errno));
+}
+
+/* Forks a child that moves itself into cgroup @name, then execs @argv. */
+static pid_t cg_spawn(const char *name, char *const argv[])
+{
+	char procs[512], pid[32];
+	pid_t p;
+
+	cg_path(procs, sizeof(procs), name, "cgroup.procs");
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_WRONLY), fd;
+
+		dup2(null, 1);
+		snprintf(pid, sizeof(pid), "%d\n", getpid());
+		fd = open(procs, O_WRONLY);
+		if (fd < 0 || write(fd, pid, strlen(pid)) != (ssize_t)strlen(pid))
+			_exit(97);
+		close(fd);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	running_add(p);
+	return p;
+}
+
+static double cg_usage_ns(const char *name)
+{
+	char path[512], key[64];
+	unsigned long long v;
+	FILE *f;
+
+	cg_path(path, sizeof(path), name, "cpu.stat");
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	while (fscanf(f, "%63s %llu", key, &v) == 2) {
+		if (!strcmp(key, "usage_usec")) {
+			fclose(f);
+			return (double)v * 1000;
+		}
+	}
+	fclose(f);
+	fail_msg("%s has no usage_usec", path);
+	return 0;
+}
+
+/* ---- commands ---- */
+
+/* Runs @cmd (a shell line) and returns its exit code. */
+static int sh(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs @cmd and returns what it printed (to free), and its exit code in @code. */
+static char *sh_out(const char *cmd, int *code)
+{
+	FILE *p = popen(cmd, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	char chunk[4096];
+	size_t n;
+	int st;
+
+	assert_non_null(p);
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = 2 * (len + n + 1);
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	st = pclose(p);
+	if (code)
+		*code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (!buf)
+		buf = strdup("");
+	else
+		buf[len] = '\0';
+	return buf;
+}
+
+/* ---- the screen ---- */
+
+static char *capture(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "tmux -L %s capture-pane -p -t top 2>/dev/null", tmux_sock);
+	return sh_out(cmd, NULL);
+}
+
+static void keys(const char *k)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "tmux -L %s send-keys -t top %s", tmux_sock, k);
+	assert_int_equal(sh(cmd), 0);
+}
+
+/* The job rows on screen: the lines after the column header, up to the status line. */
+struct row {
+	char name[32];
+	double cpu;
+	bool process; /* a line of an expanded job */
+};
+
+static size_t parse_rows(const char *screen, struct row *rows, size_t max)
+{
+	const char *p = strstr(screen, "\nJOB");
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	p = strchr(p + 1, '\n');
+	while (p && *++p && n < max) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char line[256], f[8][32];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		p = end;
+		if (len < 20 || !strncmp(line, "q quit", 6))
+			continue;
+		memset(&rows[n], 0, sizeof(rows[n]));
+		/* 80 columns: JOB is 17 wide, then the numbers. */
+		if (strstr(line, "`- ") || !strncmp(line, " x ", 3)) {
+			rows[n].process = true;
+			snprintf(rows[n].name, sizeof(rows[n].name), "%.17s", line);
+			n++;
+			continue;
+		}
+		if (sscanf(line + 17, "%31s %31s %31s %31s %31s", f[0], f[1], f[2], f[3], f[4]) != 5)
+			continue;
+		snprintf(rows[n].name, sizeof(rows[n].name), "%.17s", line);
+		for (char *s = rows[n].name + strlen(rows[n].name); s > rows[n].name && s[-1] == ' ';)
+			*--s = '\0';
+		rows[n].cpu = atof(f[4]);
+		n++;
+	}
+	return n;
+}
+
+typedef bool (*screen_pred)(const char *screen, const void *arg);
+
+/* Polls the screen until @pred holds; fails with the last screen after WAIT_S. */
+static char *wait_screen(screen_pred pred, const void *arg, const char *what)
+{
+	unsigned long long deadline = mono_ns() + WAIT_S * 1000000000ULL;
+	char *s;
+
+	for (;;) {
+		s = capture();
+		if (pred(s, arg))
+			return s;
+		if (mono_ns() > deadline)
+			fail_msg("the screen never showed %s; it showed:\n%s", what, s);
+		free(s);
+		sleep_ms(100);
+	}
+}
+
+static bool has_text(const char *screen, const void *arg)
+{
+	return strstr(screen, arg) != NULL;
+}
+
+/* Exactly our two jobs, @arg's letters in that order, first on screen. */
+static bool rows_are(const char *screen, const void *arg)
+{
+	const char *order = arg;
+	struct row rows[32];
+	size_t n = parse_rows(screen, rows, 32);
+	char name[32];
+
+	if (n != 2)
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		cg_name(name, sizeof(name), order[i]);
+		if (!strstr(rows[i].name, name))
+			return false;
+	}
+	return true;
+}
+
+static bool has_process_rows(const char *screen, const void *arg)
+{
+	struct row rows[32];
+	size_t n = parse_rows(screen, rows, 32);
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "`- %d ", *(const pid_t *)arg);
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].process && strstr(screen, pid))
+			return true;
+	}
+	return false;
+}
+
+/* More than our two jobs: the host's others are back (the filter is gone). */
+static bool other_rows(const char *screen, const void *arg)
+{
+	struct row rows[32];
+	size_t n = parse_rows(screen, rows, 32), others = 0;
+
+	for (size_t i = 0; i < n; i++)
+		others += !rows[i].process && !strstr(rows[i].name, arg);
+	return others > 0;
+}
+
+static bool session_gone(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "tmux -L %s has-session -t top 2>/dev/null", tmux_sock);
+	return sh(cmd) != 0;
+}
+
+/*
+ * The screen in host mode: header and rows drawn; the filter keeps our two
+ * jobs only; J, R and P sort them by name, reversed and by CPU; Enter
+ * expands the busy job into its process; Esc brings the others back; q
+ * quits with status 0.
+ */
+static void test_screen_keys(void **state)
+{
+	char a[32], b[32], cmd[2048], status[600], prefix[32];
+	char *busy[] = { "/bin/sh", "-c", "while :; do :; done", NULL };
+	char *sleeper[] = { "/bin/sleep", "120", NULL };
+	unsigned long long deadline;
+	pid_t busy_pid;
+	char *s;
+	FILE *f;
+	int code = -1;
+
+	cg_name(a, sizeof(a), 'a');
+	cg_name(b, sizeof(b), 'b');
+	snprintf(prefix, sizeof(prefix), CG_PREFIX "%d", getpid());
+	cg_make(a);
+	cg_make(b);
+	busy_pid = cg_spawn(a, busy);
+	cg_spawn(b, sleeper);
+	snprintf(status, sizeof(status), "%s/status", tmpdir);
+	snprintf(cmd, sizeof(cmd),
+		 "tmux -L %s -f /dev/null new-session -d -s top -x 80 -y 24 "
+		 "\"env TERM=xterm-256color %s top -g cgroup2 2>%s/stderr; echo \\$? > %s\"",
+		 tmux_sock, jobtrace, tmpdir, status);
+	assert_int_equal(sh(cmd), 0);
+
+	s = wait_screen(has_text, "lost events", "the host's summary");
+	assert_non_null(strstr(s, "jobtrace top - "));
+	assert_non_null(strstr(s, "CPU "));
+	assert_non_null(strstr(s, "\nJOB"));
+	free(s);
+	free(wait_screen(has_text, a, "the busy cgroup's row"));
+
+	/* The filter, typed: only our jobs stay. */
+	snprintf(cmd, sizeof(cmd), "/ %s Enter", prefix);
+	keys(cmd);
+	/* By name, then reversed, then by CPU: the busy loop first. */
+	keys("J");
+	free(wait_screen(rows_are, "ab", "the two jobs by name"));
+	keys("R");
+	free(wait_screen(rows_are, "ba", "the two jobs by name, reversed"));
+	keys("P");
+	s = wait_screen(rows_are, "ab", "the busy job first by CPU");
+	{
+		struct row rows[32];
+
+		assert_int_equal(parse_rows(s, rows, 32), 2);
+		print_message("  busy %.1f%%, sleeper %.1f%%\n", rows[0].cpu, rows[1].cpu);
+		assert_true(rows[0].cpu > 20);
+		assert_true(rows[0].cpu >= rows[1].cpu);
+	}
+	free(s);
+
+	/* Enter on the first row: its process, by pid, under it. */
+	keys("Home Enter");
+	free(wait_screen(has_process_rows, &busy_pid, "the busy job's process"));
+
+	/* Esc clears the filter: the host's other jobs come back. */
+	keys("Escape");
+	free(wait_screen(other_rows, prefix, "the other jobs after Esc"));
+
+	keys("q");
+	deadline = mono_ns() + WAIT_S * 1000000000ULL;
+	while (!session_gone() && mono_ns() < deadline)
+		sleep_ms(100);
+	assert_true(session_gone());
+	f = fopen(status, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &code), 1);
+	fclose(f);
+	assert_int_equal(code, 0);
+}
+
+/* A frame's row of one job, batch mode (-w 120: JOB is 57 columns). */
+struct frame_row {
+	double started, exited, failed, cpu;
+	bool found;
+};
+
+static size_t parse_frames(const char *out, const char *job, struct frame_row *fr, size_t max)
+{
+	size_t n = 0;
+	const char *p = out;
+
+	while ((p = strstr(p, "jobtrace top - ")) && n < max) {
+		const char *next = strstr(p + 1, "jobtrace top - ");
+		const char *row = strstr(p, job);
+
+		memset(&fr[n], 0, sizeof(fr[n]));
+		if (row && (!next || row < next)) {
+			const char *nums = strchr(row, ' ');
+			double alive;
+
+			fr[n].found = nums && sscanf(nums, "%lf %lf %lf %lf %lf", &alive,
+						     &fr[n].started, &fr[n].exited, &fr[n].failed,
+						     &fr[n].cpu) == 5;
+		}
+		n++;
+		p += 1;
+	}
+	return n;
+}
+
+/*
+ * --cgroup on a churn job, batch mode: every frame has its row, children
+ * started and failed (churn --varied fails six in seven), and its CPU% is
+ * what the cgroup's cpu.stat says it ran over the same span.
+ */
+static void test_batch_churn_cpu(void **state)
+{
+	char c[32], path[512], cmd[2048], job[64];
+	char *churn_argv[] = { churn, "--children", "100000000", "--varied", "--burn-us", "3000",
+			       "--concurrency", "2", NULL };
+	struct frame_row fr[16];
+	double u0, u1, sum_cpu = 0, want_pct;
+	unsigned long long t0, t1;
+	size_t n;
+	char *out;
+	int code;
+
+	cg_name(c, sizeof(c), 'c');
+	cg_make(c);
+	cg_path(path, sizeof(path), c, NULL);
+	cg_spawn(c, churn_argv);
+	sleep_ms(300);
+	snprintf(cmd, sizeof(cmd), "%s top -b -n 5 -d 1 -w 120 --cgroup %s 2>&1", jobtrace, path);
+	t0 = mono_ns();
+	u0 = cg_usage_ns(c);
+	out = sh_out(cmd, &code);
+	u1 = cg_usage_ns(c);
+	t1 = mono_ns();
+	assert_int_equal(code, 0);
+	snprintf(job, sizeof(job), "cgroup:/%s ", c);
+	n = parse_frames(out, job, fr, 16);
+	if (n != 5)
+		fail_msg("%zu frames, not 5:\n%s", n, out);
+	for (size_t i = 0; i < n; i++) {
+		if (!fr[i].found)
+			fail_msg("frame %zu has no row of %s:\n%s", i + 1, job, out);
+		assert_true(fr[i].started > 0);
+		assert_true(fr[i].exited > 0);
+		sum_cpu += fr[i].cpu;
+	}
+	/* Failures are frequent enough (6 in 7) that the frames together show some. */
+	{
+		double failed = 0;
+
+		for (size_t i = 0; i < n; i++)
+			failed += fr[i].failed;
+		assert_true(failed > 0);
+	}
+	/*
+	 * Rates over nearly the same span: top's 5 intervals begin after its
+	 * attach, the cgroup's delta spans the whole command. churn's rate is
+	 * steady; the machine is shared, so the tolerance is generous.
+	 */
+	want_pct = 100.0 * (u1 - u0) / (double)(t1 - t0);
+	print_message("  top's mean CPU %.1f%%, cpu.stat over the command %.1f%%\n", sum_cpu / 5,
+		      want_pct);
+	assert_true(want_pct > 10);
+	if (fabs(sum_cpu / 5 - want_pct) > 0.35 * want_pct)
+		fail_msg("top's CPU %.1f%% is not the cgroup's %.1f%%:\n%s", sum_cpu / 5, want_pct,
+			 out);
+	free(out);
+}
+
+/* -b -n 3: three frames, exit 0; usage errors exit 2 with a message. */
+static void test_batch_frames_and_errors(void **state)
+{
+	char cmd[1024];
+	const char *p;
+	size_t frames = 0;
+	char *out;
+	int code;
+
+	snprintf(cmd, sizeof(cmd), "%s top -b -n 3 -d 0.5 2>/dev/null", jobtrace);
+	out = sh_out(cmd, &code);
+	assert_int_equal(code, 0);
+	for (p = out; (p = strstr(p, "jobtrace top - ")); p++)
+		frames++;
+	assert_int_equal(frames, 3);
+	assert_non_null(strstr(out, "\nJOB "));
+	/* Plain text: no escape sequence in batch mode. */
+	assert_null(strchr(out, '\033'));
+	free(out);
+
+	snprintf(cmd, sizeof(cmd), "%s top --bogus 2>&1", jobtrace);
+	out = sh_out(cmd, &code);
+	assert_int_equal(code, 2);
+	assert_non_null(strstr(out, "jobtrace: "));
+	assert_non_null(strstr(out, "--bogus"));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "%s top -b -d 0 2>&1", jobtrace);
+	out = sh_out(cmd, &code);
+	assert_int_equal(code, 2);
+	free(out);
+	/* The screen without a terminal: a clear refusal, not a broken screen. */
+	snprintf(cmd, sizeof(cmd), "%s top </dev/null 2>&1", jobtrace);
+	out = sh_out(cmd, &code);
+	assert_int_equal(code, 2);
+	assert_non_null(strstr(out, "--batch"));
+	free(out);
+}
+
+static int test_teardown(void **state)
+{
+	char name[32], cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "tmux -L %s kill-server 2>/dev/null", tmux_sock);
+	sh(cmd);
+	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
+		if (running[i]) {
+			kill(running[i], SIGKILL);
+			waitpid(running[i], NULL, 0);
+			running[i] = 0;
+		}
+	}
+	for (char l = 'a'; l <= 'c'; l++) {
+		cg_name(name, sizeof(name), l);
+		cg_remove(name);
+	}
+	return 0;
+}
+
+static int setup(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	char line[1024], dev[256], dir[256], type[64], cmd[700];
+	FILE *f;
+
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
+	snprintf(churn, sizeof(churn), "%s/churn", out);
+	snprintf(tmux_sock, sizeof(tmux_sock), "jt-test-top-%d", getpid());
+	assert_non_null(mkdtemp(tmpdir));
+	f = fopen("/proc/self/mounts", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
+		    !strcmp(type, "cgroup2") && !cg2root[0])
+			snprintf(cg2root, sizeof(cg2root), "%s", dir);
+	}
+	if (f)
+		fclose(f);
+	if (!cg2root[0]) {
+		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted: the top tests need one\n");
+		return -1;
+	}
+	if (sh("command -v tmux >/dev/null")) {
+		fprintf(stderr, "FAIL: tmux is missing: the top tests drive the screen with it\n");
+		return -1;
+	}
+	/* A kernel test that cannot run is a failure, never a skip. */
+	snprintf(cmd, sizeof(cmd), "%s run -o /dev/null -- /bin/true", jobtrace);
+	if (sh(cmd)) {
+		fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs here: the kernel "
+				"tests need root and a kernel with BTF\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return sh(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_screen_keys, test_teardown),
+		cmocka_unit_test_teardown(test_batch_churn_cpu, test_teardown),
+		cmocka_unit_test_teardown(test_batch_frames_and_errors, test_teardown),
+	};
+
+	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `jobtrace top`: the host's jobs (host mode, as `watch --all`), or the jobs
+ * named with --pid and --cgroup, on one screen refreshed every interval. A
+ * front over the collector: the view is a sink (user/out/sink_top.c); the
+ * front adds the terminal's fd and SIGWINCH to the collector's loop and does
+ * what the keys ask of the collector.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/cli.h"
+#include "jobtrace/collector.h"
+#include "jobtrace/hostmode.h"
+#include "jobtrace/sink.h"
+#include "jobtrace/targets.h"
+#include "jobtrace/top.h"
+#include "jobtrace/util.h"
+
+#define MAX_TARGETS 64
+
+static const char usage_top[] =
+	"Usage: jobtrace top [--pid P]... [--cgroup PATH]... [OPTIONS]\n"
+	"\n"
+	"The host's jobs on one screen, refreshed every interval: processes alive,\n"
+	"started and ended per second, those that failed, CPU (the children that\n"
+	"lived a millisecond included), memory, I/O and the busiest command of each.\n"
+	"Every process of the host, in jobs (as watch --all), unless --pid or\n"
+	"--cgroup name the jobs.\n"
+	"\n"
+	"Jobs:\n"
+	"  -p, --pid P           P and its descendants (repeatable)\n"
+	"  -c, --cgroup PATH     the cgroup at PATH and below (repeatable; one hierarchy)\n"
+	"  -g, --group-by G      host mode's jobs: cgroup (default), cgroup2,\n"
+	"                        cgroup1:CTRL or tree (as watch --all)\n"
+	"\n"
+	"Screen:\n"
+	"  -d, --delay S         refresh every S seconds (default 1)\n"
+	"  -n, --iterations N    stop after N refreshes\n"
+	"  -b, --batch           plain text, a refresh after another, for scripts\n"
+	"                        (no terminal needed; as top -b)\n"
+	"  -w, --width N         batch: the width of a line (default $COLUMNS, else 120)\n"
+	"  -o, --sort COL        sort by job, alive, started, exited, failed, cpu\n"
+	"                        (default), rss, io or command\n"
+	"  -r, --reverse         the least first\n"
+	"  -f, --filter TEXT     only the jobs whose name or command holds TEXT\n"
+	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
+	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
+	"      --max-jobs N      job map entries (default 4096)\n"
+	"  -v, --verbose         show libbpf's messages\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Keys: arrows select a job, Enter expands it into its processes and last\n"
+	"exits, P M S E F sort (CPU, memory, started, exited, failed), < > move the\n"
+	"sort, R reverses, / filters (Esc clears), p pauses, d sets the interval,\n"
+	"h helps, q quits.\n"
+	"\n"
+	"Examples:\n"
+	"  sudo jobtrace top\n"
+	"  sudo jobtrace top --cgroup /sys/fs/cgroup/system.slice -d 2\n"
+	"  sudo jobtrace top -b -n 3 -o started\n"
+	"\n"
+	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
+
+struct top_config {
+	pid_t pids[MAX_TARGETS];
+	size_t npids;
+	const char *cgroups[MAX_TARGETS];
+	size_t ncgroups;
+	const char *group_by;
+	double delay_s;
+	unsigned long iterations; /* 0: until quit */
+	bool batch;
+	unsigned int width;
+	enum top_col sort;
+	bool reverse;
+	const char *filter;
+	struct lineage_opts lineage;
+};
+
+/* 0: go on; EXIT_USAGE after a message; TOP_HELP_SHOWN: --help was printed, exit 0. */
+#define TOP_HELP_SHOWN (-1)
+static int parse_args(int argc, char **argv, struct top_config *cfg)
+{
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS };
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "group-by", required_argument, NULL, 'g' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "batch", no_argument, NULL, 'b' },
+		{ "width", required_argument, NULL, 'w' },
+		{ "sort", required_argument, NULL, 'o' },
+		{ "reverse", no_argument, NULL, 'r' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
+		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
+		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	unsigned long v;
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":p:c:g:d:n:bw:o:rf:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (cli__parse_uint(optarg, 1, 1U << 22, &v))
+				return cli__usage_error("top", "--pid takes a process id, not '%s'",
+							optarg);
+			if (cfg->npids == MAX_TARGETS)
+				return cli__usage_error("top", "at most %d --pid", MAX_TARGETS);
+			cfg->pids[cfg->npids++] = (pid_t)v;
+			break;
+		case 'c':
+			if (cfg->ncgroups == MAX_TARGETS)
+				return cli__usage_error("top", "at most %d --cgroup", MAX_TARGETS);
+			cfg->cgroups[cfg->ncgroups++] = optarg;
+			break;
+		case 'g':
+			if (!hostmode__valid_grouping(optarg))
+				return cli__usage_error("top", "--group-by takes cgroup, cgroup2, "
+							       "cgroup1:CONTROLLER or tree, not '%s'",
+							optarg);
+			cfg->group_by = optarg;
+			break;
+		case 'd':
+			if (cli__parse_seconds(optarg, 0.1, 86400, &cfg->delay_s))
+				return cli__usage_error("top", "--delay takes seconds from 0.1 to "
+							       "86400, not '%s'",
+							optarg);
+			break;
+		case 'n':
+			if (cli__parse_uint(optarg, 1, 100000000, &v))
+				return cli__usage_error("top", "--iterations takes a number from 1, "
+							       "not '%s'",
+							optarg);
+			cfg->iterations = v;
+			break;
+		case 'b':
+			cfg->batch = true;
+			break;
+		case 'w':
+			if (cli__parse_uint(optarg, 40, 4096, &v))
+				return cli__usage_error("top", "--width takes a number from 40 to "
+							       "4096, not '%s'",
+							optarg);
+			cfg->width = (unsigned int)v;
+			break;
+		case 'o':
+			if (top__col_of_name(optarg, &cfg->sort))
+				return cli__usage_error("top", "--sort takes job, alive, started, "
+							       "exited, failed, cpu, rss, io or "
+							       "command, not '%s'",
+							optarg);
+			break;
+		case 'r':
+			cfg->reverse = true;
+			break;
+		case 'f':
+			cfg->filter = optarg;
+			break;
+		case OPT_RING_KB:
+			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
+				return cli__usage_error("top", "--ring-kb takes a size in KiB from 4 "
+							       "to 1048576, not '%s'",
+							optarg);
+			cfg->lineage.ring_bytes = (__u32)(v * 1024);
+			break;
+		case OPT_MAX_PROCS:
+			if (cli__parse_uint(optarg, 64, 1U << 22, &v))
+				return cli__usage_error("top", "--max-procs takes a number from 64 "
+							       "to 4194304, not '%s'",
+							optarg);
+			cfg->lineage.max_procs = (__u32)v;
+			break;
+		case OPT_MAX_JOBS:
+			if (cli__parse_uint(optarg, 2, 1U << 20, &v))
+				return cli__usage_error("top", "--max-jobs takes a number from 2 to "
+							       "1048576, not '%s'",
+							optarg);
+			cfg->lineage.max_jobs = (__u32)v;
+			break;
+		case 'v':
+			cfg->lineage.verbose = true;
+			break;
+		case 'h':
+			fputs(usage_top, stdout);
+			return TOP_HELP_SHOWN;
+		case ':':
+			return cli__usage_error("top", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli__usage_error("top", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli__usage_error("top", "unexpected argument '%s'", argv[optind]);
+	if (cfg->group_by && (cfg->npids || cfg->ncgroups))
+		return cli__usage_error("top", "%s", "--group-by is for host mode: it takes no "
+						     "--pid or --cgroup");
+	if (!cfg->batch && cfg->width)
+		return cli__usage_error("top", "%s", "--width is for --batch");
+	if (!cfg->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		return cli__usage_error("top", "%s", "the screen needs a terminal on standard "
+						     "input and output: use --batch");
+	return 0;
+}
+
+struct top_front {
+	struct collector *c;
+	struct sink *view;
+	unsigned long iterations;
+};
+
+static void on_frame(void *ctx, unsigned long frames)
+{
+	struct top_front *f = ctx;
+
+	if (f->iterations && frames >= f->iterations)
+		collector__stop(f->c);
+}
+
+static void on_keys(void *ctx, int fd, __u32 events)
+{
+	struct top_front *f = ctx;
+	struct top_request req = {};
+
+	sink_top__keys(f->view, &req);
+	if (req.quit)
+		collector__stop(f->c);
+	if (req.interval_s > 0)
+		collector__set_interval(f->c, req.interval_s);
+	/* The terminal hung up (ssh went away): nothing will read the screen. */
+	if (events & (EPOLLHUP | EPOLLERR))
+		collector__stop(f->c);
+}
+
+static void on_winch(void *ctx, int signo)
+{
+	struct top_front *f = ctx;
+
+	sink_top__resize(f->view);
+}
+
+/* Batch: $COLUMNS when it is a sane width, as top -b does. */
+static unsigned int batch_width(void)
+{
+	const char *cols = getenv("COLUMNS");
+	unsigned long v;
+
+	if (cols && !cli__parse_uint(cols, 40, 4096, &v))
+		return (unsigned int)v;
+	return 120;
+}
+
+int top__main(int argc, char **argv)
+{
+	struct top_config cfg = { .delay_s = 1, .sort = TOP_COL_CPU };
+	struct collector_opts copts = {};
+	struct cgroup_hier host_h, watch_h = { .ssid = -1 };
+	struct top_front front = {};
+	struct collector_stats st;
+	struct top_opts topts;
+	int ret, err, proc_fd = -1;
+	__u64 next_id = 1;
+
+	ret = parse_args(argc, argv, &cfg);
+	if (ret)
+		return ret == TOP_HELP_SHOWN ? 0 : ret;
+	copts.source = cfg.lineage;
+	copts.source.attach = true;
+	if (targets__check_cgroups("top", cfg.cgroups, cfg.ncgroups, &watch_h, &copts.source))
+		return EXIT_USAGE;
+	if (!cfg.npids && !cfg.ncgroups) {
+		if (hostmode__grouping(cfg.group_by, &host_h, &copts.source))
+			return EXIT_USAGE;
+		if (copts.source.group == JT_GROUP_CGROUP)
+			copts.hier = &host_h;
+	}
+	copts.interval_s = cfg.delay_s;
+	/* Process records: each job's last exits, for its expanded view. */
+	copts.events = true;
+	copts.host_records = true;
+
+	ret = EXIT_INTERNAL;
+	front.c = collector__new(&copts);
+	if (!front.c)
+		return EXIT_INTERNAL;
+	front.iterations = cfg.iterations;
+	proc_fd = util__open_dir("/proc");
+	for (size_t i = 0; i < cfg.npids; i++) {
+		err = targets__add_pid(front.c, next_id++, cfg.pids[i], proc_fd, "top");
+		if (err) {
+			ret = err == -ENOENT || err == -ESRCH ? 1 : EXIT_INTERNAL;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < cfg.ncgroups; i++) {
+		if (targets__add_cgroup(front.c, next_id++, cfg.cgroups[i], &watch_h, "top"))
+			goto out;
+	}
+	err = collector__attach_existing(front.c);
+	if (err) {
+		fprintf(stderr, "jobtrace: cannot find the running processes: %s\n",
+			strerror(-err));
+		goto out;
+	}
+	/* The screen last: what failed before it is still readable on the terminal. */
+	topts = (struct top_opts){
+		.batch = cfg.batch,
+		.out = stdout,
+		.width = cfg.width ? cfg.width : batch_width(),
+		.sort = cfg.sort,
+		.reverse = cfg.reverse,
+		.filter = cfg.filter,
+		.interval_s = cfg.delay_s,
+		.on_frame = on_frame,
+		.ctx = &front,
+	};
+	front.view = sink_top__new(&topts);
+	if (!front.view) {
+		fprintf(stderr, "jobtrace: cannot set up the screen: %s\n",
+			errno == ENOTTY ? "no terminal (is TERM set?); use --batch" :
+					  strerror(errno));
+		goto out;
+	}
+	err = collector__add_sink(front.c, front.view);
+	if (!err && !cfg.batch) {
+		err = collector__add_fd(front.c, STDIN_FILENO, EPOLLIN, on_keys, &front);
+		if (!err)
+			err = collector__add_signal(front.c, SIGWINCH, on_winch, &front);
+	}
+	if (err) {
+		fprintf(stderr, "jobtrace: cannot set up top: %s\n", strerror(-err));
+		goto out;
+	}
+	err = collector__run(front.c);
+	if (err) {
+		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));
+		goto out;
+	}
+	collector__stats(front.c, &st);
+	ret = 0;
+	if (st.sink_errors) {
+		fprintf(stderr, "jobtrace: cannot write the screen: %s\n",
+			strerror(-st.first_sink_error));
+		ret = EXIT_INTERNAL;
+	}
+out:
+	if (proc_fd >= 0)
+		close(proc_fd);
+	/* Frees the view, which gives the terminal back. */
+	collector__free(front.c);
+	return ret;
+}
