@@ -50,6 +50,7 @@ struct source_ops {
 };
 
 extern const struct source_ops source_bpf_ops;
+extern const struct source_ops source_proc_ops; /* netlink proc connector + /proc: no BPF */
 
 /* How a job ends (struct cjob.end_rule). */
 enum cjob_end {
@@ -143,6 +144,7 @@ struct live_record {
 struct collector_opts {
 	struct lineage_opts source;
 	const struct source_ops *ops; /* NULL: BPF */
+	bool fallback_proc; /* ops NULL: where BPF cannot load, the proc connector */
 	double interval_s; /* interval records every so often; 0: none */
 	double duration_s; /* stop after; 0: until the jobs end or a signal */
 	bool pss; /* PSS/USS of live members (smaps_rollup: walks page tables) */
@@ -152,6 +154,12 @@ struct collector_opts {
 	bool stop_when_jobs_end; /* watch: end when every job has ended (not host mode) */
 	const struct cgroup_hier *hier; /* host mode by cgroup: the hierarchy, for job names */
 };
+
+/*
+ * --mode: "bpf" or "proc" forces that source; NULL or "auto" takes BPF and
+ * falls back to proc where BPF cannot load. -EINVAL for anything else.
+ */
+int collector__set_mode(struct collector_opts *opts, const char *mode);
 
 struct collector *collector__new(const struct collector_opts *opts);
 void collector__free(struct collector *c);

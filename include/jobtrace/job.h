@@ -36,6 +36,7 @@ struct job {
 	const char *key; /* the job's name in records: "run", "pid:1234", "cgroup:/a/b" */
 	const char *cgroup; /* its cgroup path, when grouped by cgroup */
 	const char *mode; /* "run", "watch", "host" */
+	const char *source; /* the event source: "bpf", "proc" (source_ops.name) */
 	const char *hierarchy; /* "cgroup2", "cgroup1:cpu", or NULL */
 	bool attached; /* watch: its CPU before the attach is not counted */
 	char *const *argv; /* the command, borrowed */

@@ -64,6 +64,9 @@ static const char usage_run[] =
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
+	"      --mode M          event source: bpf, proc (netlink proc connector and\n"
+	"                        /proc: no BPF, can miss CPU) or auto (default: bpf,\n"
+	"                        else proc, said on standard error and in the report)\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Examples:\n"
@@ -77,7 +80,7 @@ static int dispatch(int argc, char **argv);
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS, OPT_MAX_JOBS };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS, OPT_MAX_JOBS, OPT_MODE };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
@@ -90,6 +93,7 @@ static int cmd_run(int argc, char **argv)
 		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -144,6 +148,11 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'v':
 			cfg.lineage.verbose = true;
+			break;
+		case OPT_MODE:
+			if (strcmp(optarg, "bpf") && strcmp(optarg, "proc") && strcmp(optarg, "auto"))
+				return cli__usage_error("run", "--mode takes bpf, proc or auto, not '%s'", optarg);
+			cfg.mode = optarg;
 			break;
 		case 'h':
 			fputs(usage_run, stdout);

@@ -130,6 +130,9 @@ int run__main(const struct run_config *cfg)
 	struct cjob *j;
 	int proc_fd, ret, err;
 
+	if (collector__set_mode(&copts, cfg->mode))
+		return EXIT_USAGE;
+
 	/* Orphans of the job are reparented to us, so we reap and count them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1)) {
 		fprintf(stderr, "jobtrace: cannot become a child subreaper: %s\n", strerror(errno));

@@ -59,6 +59,8 @@ static const char usage_watch[] =
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"      --max-jobs N      job map entries (default 4096)\n"
 	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
+	"      --mode M          event source: bpf, proc (no BPF: --pid only, can\n"
+	"                        miss CPU) or auto (default: bpf, else proc)\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Examples:\n"
@@ -79,6 +81,7 @@ struct watch_config {
 	bool json, pss;
 	const char *output, *events;
 	size_t top;
+	const char *mode; /* --mode bpf|proc|auto */
 	struct lineage_opts lineage;
 };
 
@@ -86,7 +89,7 @@ struct watch_config {
 #define WATCH_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct watch_config *cfg)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_PSS };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_PSS, OPT_MODE };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "cgroup", required_argument, NULL, 'c' },
@@ -103,6 +106,7 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -190,6 +194,13 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 		case 'v':
 			cfg->lineage.verbose = true;
 			break;
+		case OPT_MODE:
+			if (strcmp(optarg, "bpf") && strcmp(optarg, "proc") && strcmp(optarg, "auto"))
+				return cli__usage_error("watch", "--mode takes bpf, proc or auto, not "
+								 "'%s'",
+							optarg);
+			cfg->mode = optarg;
+			break;
 		case 'h':
 			fputs(usage_watch, stdout);
 			return WATCH_HELP_SHOWN;
@@ -245,6 +256,13 @@ int watch__main(int argc, char **argv)
 	copts.events = cfg.events != NULL;
 	copts.host_records = cfg.interval_s > 0;
 	copts.stop_when_jobs_end = !cfg.all;
+	collector__set_mode(&copts, cfg.mode);
+	/* Without BPF only process trees can be followed: --cgroup and --all would fail later. */
+	if ((cfg.all || cfg.ncgroups) && cfg.mode && !strcmp(cfg.mode, "proc"))
+		return cli__usage_error("watch", "%s", "--mode proc follows --pid only: "
+						       "--cgroup and --all need BPF");
+	if (cfg.all || cfg.ncgroups)
+		copts.fallback_proc = false;
 
 	ret = EXIT_INTERNAL;
 	c = collector__new(&copts);

@@ -119,6 +119,49 @@ double collector__epoch_of_boottime(const struct collector *c, __u64 boot_ns)
 	return (double)(boot_ns + c->boot_to_epoch_ns) / 1e9;
 }
 
+int collector__set_mode(struct collector_opts *opts, const char *mode)
+{
+	if (!mode || !strcmp(mode, "auto")) {
+		opts->ops = NULL;
+		opts->fallback_proc = true;
+	} else if (!strcmp(mode, "bpf")) {
+		opts->ops = &source_bpf_ops;
+		opts->fallback_proc = false;
+	} else if (!strcmp(mode, "proc")) {
+		opts->ops = &source_proc_ops;
+		opts->fallback_proc = false;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Errors that say BPF cannot be used here, rather than that jobtrace is wrong. */
+static bool bpf_unavailable(int err)
+{
+	return err == -EPERM || err == -EACCES || err == -ENOSYS || err == -ENOTSUP ||
+	       err == -EOPNOTSUPP || err == -ENOENT;
+}
+
+/*
+ * The one place that picks the event source: the one asked for, or BPF and,
+ * where it cannot load (no CAP_BPF/CAP_PERFMON, no BTF, a container that
+ * forbids bpf(2)), the proc connector, saying so: the report says it too.
+ */
+static int collector__open_source(struct collector *c)
+{
+	int err = c->ops->open(c, &c->opts.source);
+
+	if (!err || !c->opts.fallback_proc || c->ops != &source_bpf_ops || !bpf_unavailable(err))
+		return err;
+	fprintf(stderr, "jobtrace: BPF is not available (%s): falling back to proc mode (the "
+			"netlink proc connector and /proc), which can miss short-lived children's "
+			"CPU; see 'Without BPF' in README.md\n",
+		strerror(-err));
+	c->ops = &source_proc_ops;
+	return c->ops->open(c, &c->opts.source);
+}
+
 struct collector *collector__new(const struct collector_opts *opts)
 {
 	struct collector *c = calloc(1, sizeof(*c));
@@ -152,7 +195,7 @@ struct collector *collector__new(const struct collector_opts *opts)
 	sigaddset(&mask, SIGQUIT);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &c->old_mask);
-	err = c->ops->open(c, &c->opts.source);
+	err = collector__open_source(c);
 	if (err) {
 		collector__free(c);
 		errno = -err;
@@ -698,6 +741,7 @@ static void job_end(struct collector *c, struct cjob *j)
 	struct jt_job_stats *s = &j->job.stats;
 
 	j->job.end_ns = util__now_ns();
+	j->job.source = c->ops->name;
 	/* The report's CPU: exited threads and, with --no-wait, the live ones so far. */
 	s->cpu_ns = j->cum.cpu_ns;
 	s->user_ns = j->cum.user_ns;

@@ -96,6 +96,10 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		}
 		fputc('\n', f);
 	}
+	fprintf(f, "  mode       %s\n",
+		job->source && !strcmp(job->source, "proc") ?
+			"proc (proc connector and /proc, no BPF: see 'Without BPF' in README.md)" :
+			"bpf");
 	if (job->attached)
 		fprintf(f, "  attached   %" PRIu64 " processes were running at the attach: their CPU "
 			   "before it is not counted\n",
@@ -333,6 +337,8 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	size_t n = 0;
 
 	json__u64(w, "version", JT_ABI_VERSION);
+	/* The event source: what the figures below can miss depends on it (README). */
+	json__string(w, "mode", job->source ? job->source : "bpf");
 
 	json__begin_object(w, "job");
 	if (job->key)

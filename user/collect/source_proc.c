@@ -1,0 +1,922 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The event source without BPF: the netlink proc connector (fork, exec,
+ * exit with its wait status) and /proc. The collector's source_ops, as
+ * user/collect/source_bpf.c fills them, for hosts where BPF cannot load.
+ *
+ * Membership is lineage kept here: a table of member processes (tgid and
+ * start time, its job); at a fork a child of a member joins its parent's
+ * job. At an exit, sent when the process is gone but before its parent
+ * reaps it, /proc/PID/stat (and io, schedstat) of the zombie gives what the
+ * kernel's exit hook would: its CPU, threads included. A parent that reaps
+ * before we read takes that with it: the process then keeps the CPU our
+ * last sample saw. run's job closes that gap with getrusage(RUSAGE_CHILDREN)
+ * once everything is reaped (see README, "Without BPF").
+ *
+ * What it cannot do: follow cgroups (watch --cgroup, host mode), see a
+ * child that forks and dies between our reads of a lost stretch of
+ * messages. Lost messages are counted exactly (per-CPU sequence numbers)
+ * and followed by a /proc resync.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+
+#include "jobtrace/cn_proc.h"
+#include "jobtrace/collector.h"
+#include "jobtrace/proc_pid.h"
+#include "jobtrace/util.h"
+
+#define NBUCKETS 4096 /* a power of two */
+#define MAX_JOBS 64 /* run has one, watch --pid at most 64 */
+#define MAX_ATTACH_ROOTS 64
+#define RECV_BUF_BYTES 65536
+/* The socket's queue: as root the kernel lets us ask past rmem_max. */
+#define SOCK_RCVBUF_BYTES (8 << 20)
+
+struct pproc {
+	__u32 tgid, ppid;
+	__u64 start_ns, parent_start_ns; /* CLOCK_BOOTTIME */
+	__u64 job_id;
+	__u64 base_cpu_ns; /* CPU before it joined (found at the attach) */
+	__u64 last_cpu_ns, last_utime_ns, last_stime_ns; /* the last read of it, all time */
+	__u64 last_read_bytes, last_write_bytes;
+	__u64 peak_rss_bytes; /* the largest RSS a sample saw */
+	__u32 threads;
+	__u8 flags; /* JT_F_* */
+	__u8 is_root;
+	char comm[JT_COMM_LEN];
+	struct pproc *next;
+};
+
+struct pjob {
+	__u64 id;
+	struct jt_job_stats st;
+	bool run_root; /* run's job: our children are its processes */
+};
+
+struct attach_root {
+	__u64 job_id;
+	pid_t pid;
+	__u64 start_ns, slack_ns;
+};
+
+struct proc_src {
+	int sock, proc_fd;
+	struct cn_proc_seq seq;
+	struct pproc *buckets[NBUCKETS];
+	struct pjob jobs[MAX_JOBS];
+	size_t njobs;
+	struct attach_root roots[MAX_ATTACH_ROOTS];
+	size_t nroots;
+	struct jt_counters counters;
+	__u64 overruns; /* ENOBUFS: the queue overflowed */
+	__u64 tick_ns, page_size;
+	__u64 mono_to_boot_ns;
+	bool capture_args;
+	struct collector *c;
+	char buf[RECV_BUF_BYTES] __attribute__((aligned(8)));
+};
+
+static struct proc_src *src_of(struct collector *c)
+{
+	return *collector__source_priv(c);
+}
+
+/* ---- tables ---- */
+
+static struct pproc **bucket_of(struct proc_src *s, __u32 tgid)
+{
+	return &s->buckets[(tgid * 2654435761U) & (NBUCKETS - 1)];
+}
+
+static struct pproc *proc_find(struct proc_src *s, __u32 tgid)
+{
+	for (struct pproc *p = *bucket_of(s, tgid); p; p = p->next)
+		if (p->tgid == tgid)
+			return p;
+	return NULL;
+}
+
+static struct pproc *proc_add(struct proc_src *s, __u32 tgid)
+{
+	struct pproc **b = bucket_of(s, tgid), *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->tgid = tgid;
+	p->threads = 1;
+	p->next = *b;
+	*b = p;
+	return p;
+}
+
+static void proc_remove(struct proc_src *s, struct pproc *gone)
+{
+	for (struct pproc **pp = bucket_of(s, gone->tgid); *pp; pp = &(*pp)->next) {
+		if (*pp == gone) {
+			*pp = gone->next;
+			free(gone);
+			return;
+		}
+	}
+}
+
+static struct pjob *job_find(struct proc_src *s, __u64 id)
+{
+	for (size_t i = 0; i < s->njobs; i++)
+		if (s->jobs[i].id == id)
+			return &s->jobs[i];
+	return NULL;
+}
+
+static struct pjob *job_add(struct proc_src *s, __u64 id)
+{
+	struct pjob *j = job_find(s, id);
+
+	if (j)
+		return j;
+	if (s->njobs == MAX_JOBS)
+		return NULL;
+	j = &s->jobs[s->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->id = id;
+	j->st.cgroup_hierarchy = -1;
+	j->st.outlived_root = -1;
+	return j;
+}
+
+static void job_count_new(struct pjob *j)
+{
+	j->st.alive++;
+	if ((__u64)j->st.alive > j->st.max_alive)
+		j->st.max_alive = (__u64)j->st.alive;
+}
+
+/* ---- /proc reads ---- */
+
+/* The kernel's comm is 15 bytes; a kernel thread's stat may say more, cut here. */
+static void set_comm(struct pproc *p, const char *comm)
+{
+	size_t n = strnlen(comm, sizeof(p->comm) - 1);
+
+	memcpy(p->comm, comm, n);
+	p->comm[n] = '\0';
+}
+
+/* (22) starttime of /proc/PID/stat as CLOCK_BOOTTIME ns: tick resolution. */
+static __u64 start_ns_of(const struct proc_src *s, const struct proc_stat_fields *st)
+{
+	return st->starttime_ticks * s->tick_ns;
+}
+
+/* Is what /proc/PID/stat shows the process we knew (pids are reused)? */
+static bool same_process(const struct proc_src *s, const struct pproc *p,
+			 const struct proc_stat_fields *st)
+{
+	__u64 start = start_ns_of(s, st);
+	__u64 d = start > p->start_ns ? start - p->start_ns : p->start_ns - start;
+
+	/* starttime is cut to a tick; a fork's time is the event's, a little later. */
+	return d <= 2 * s->tick_ns;
+}
+
+/*
+ * The process's CPU in ns: (14) utime + (15) stime in ticks, its threads
+ * and its dead threads included, cut to 10 ms each; a single-threaded
+ * process's schedstat has the exact runtime (ns), taken when larger.
+ */
+static __u64 cpu_ns_of(struct proc_src *s, pid_t pid, const struct proc_stat_fields *st)
+{
+	__u64 ticks_ns = (st->utime_ticks + st->stime_ticks) * s->tick_ns;
+	char path[48], buf[96];
+	unsigned long long run_ns;
+
+	if (st->num_threads > 1)
+		return ticks_ns;
+	snprintf(path, sizeof(path), "%d/schedstat", pid);
+	if (util__read_file_at(s->proc_fd, path, buf, sizeof(buf)) > 0 &&
+	    sscanf(buf, "%llu", &run_ns) == 1 && run_ns > ticks_ns)
+		return run_ns;
+	return ticks_ns;
+}
+
+/* Reads @p's figures now; false when it is gone or is another process by now. */
+static bool proc_read(struct proc_src *s, struct pproc *p, struct proc_stat_fields *st)
+{
+	struct proc_io io;
+	__u64 cpu;
+
+	if (proc_pid__read_stat(s->proc_fd, (int)p->tgid, st) || !same_process(s, p, st))
+		return false;
+	cpu = cpu_ns_of(s, (pid_t)p->tgid, st);
+	if (cpu >= p->last_cpu_ns)
+		p->last_cpu_ns = cpu;
+	p->last_utime_ns = st->utime_ticks * s->tick_ns;
+	p->last_stime_ns = st->stime_ticks * s->tick_ns;
+	if (st->rss_pages > 0 && (__u64)st->rss_pages * s->page_size > p->peak_rss_bytes)
+		p->peak_rss_bytes = (__u64)st->rss_pages * s->page_size;
+	if (!proc_pid__read_io(s->proc_fd, (int)p->tgid, &io)) {
+		p->last_read_bytes = io.read_bytes;
+		p->last_write_bytes = io.write_bytes;
+	}
+	if (st->comm[0] && st->state != 'Z')
+		set_comm(p, st->comm);
+	return true;
+}
+
+/* ---- events ---- */
+
+static void on_proc_fork(struct proc_src *s, const struct cn_proc_event *ev)
+{
+	struct pproc *parent = proc_find(s, ev->parent_tgid), *p;
+	__u64 start = ev->timestamp_ns + s->mono_to_boot_ns;
+	struct pjob *j;
+
+	if (ev->pid != ev->tgid) {
+		/* A thread: its process counts it; its CPU stays in the process's. */
+		p = proc_find(s, ev->tgid);
+		if (p && (j = job_find(s, p->job_id))) {
+			p->threads++;
+			j->st.threads_started++;
+		}
+		return;
+	}
+	if (!parent || !(j = job_find(s, parent->job_id)))
+		return;
+	p = proc_find(s, ev->tgid);
+	if (p) {
+		/* The resync found it first, or its exit was lost and the pid reused. */
+		__u64 d = start > p->start_ns ? start - p->start_ns : p->start_ns - start;
+
+		if (d <= 2 * s->tick_ns)
+			return;
+		proc_remove(s, p);
+		j->st.procs_exited++;
+		j->st.alive--;
+	}
+	p = proc_add(s, ev->tgid);
+	if (!p) {
+		j->st.untracked++;
+		s->counters.untracked++;
+		return;
+	}
+	p->job_id = parent->job_id;
+	p->ppid = parent->tgid;
+	p->parent_start_ns = parent->start_ns;
+	p->start_ns = start;
+	memcpy(p->comm, parent->comm, sizeof(p->comm));
+	j->st.procs_started++;
+	job_count_new(j);
+}
+
+static void on_proc_exec(struct proc_src *s, const struct cn_proc_event *ev)
+{
+	struct pproc *p = proc_find(s, ev->tgid);
+	struct jt_exec_event e = {
+		.version = JT_ABI_VERSION,
+		.type = JT_REC_EXEC,
+		.size = sizeof(e),
+	};
+	char path[48];
+	struct pjob *j;
+	ssize_t n;
+
+	if (!p || !(j = job_find(s, p->job_id)))
+		return;
+	j->st.execs++;
+	p->flags |= JT_F_EXECED;
+	snprintf(path, sizeof(path), "%u/comm", p->tgid);
+	n = util__read_file_at(s->proc_fd, path, p->comm, sizeof(p->comm));
+	if (n > 0)
+		p->comm[strcspn(p->comm, "\n")] = '\0';
+	if (!s->capture_args)
+		return;
+	/* Its arguments now: at the exit, a zombie's cmdline is empty. */
+	snprintf(path, sizeof(path), "%u/cmdline", p->tgid);
+	{
+		char buf[JT_ARGS_LEN + 1];
+
+		n = util__read_file_at(s->proc_fd, path, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		e.truncated = n > JT_ARGS_LEN;
+		e.args_len = (__u16)(n > JT_ARGS_LEN ? JT_ARGS_LEN : n);
+		memcpy(e.args, buf, e.args_len);
+	}
+	e.job_id = p->job_id;
+	e.pid = p->tgid;
+	e.start_ns = p->start_ns;
+	collector__on_exec(s->c, &e);
+}
+
+static void on_comm(struct proc_src *s, const struct cn_proc_event *ev)
+{
+	struct pproc *p = proc_find(s, ev->tgid);
+
+	/* prctl(PR_SET_NAME) of the main thread names the process, as comm does. */
+	if (p && ev->pid == ev->tgid)
+		set_comm(p, ev->comm);
+}
+
+static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
+{
+	struct pproc *p = proc_find(s, ev->tgid);
+	struct jt_exit_event e = {
+		.version = JT_ABI_VERSION,
+		.type = JT_REC_EXIT,
+		.size = sizeof(e),
+	};
+	struct proc_stat_fields st;
+	__u64 cpu, sys;
+	struct pjob *j;
+
+	/* A thread's end: its CPU is in its process's figures, read at the process's end. */
+	if (ev->pid != ev->tgid || !p || !(j = job_find(s, p->job_id)))
+		return;
+	/* The zombie, while its parent has not reaped it yet. */
+	if (proc_read(s, p, &st))
+		set_comm(p, st.comm);
+	cpu = p->last_cpu_ns > p->base_cpu_ns ? p->last_cpu_ns - p->base_cpu_ns : 0;
+	sys = jt_cputime_system(cpu, p->last_utime_ns, p->last_stime_ns);
+
+	if (ev->exit_code & 0x7f)
+		j->st.exit_signal++;
+	else if (ev->exit_code & 0xff00)
+		j->st.exit_error++;
+	else
+		j->st.exit_ok++;
+	j->st.procs_exited++;
+	j->st.cpu_ns += cpu;
+	j->st.system_ns += sys;
+	j->st.user_ns += cpu - sys;
+	j->st.exited.cpu_ns += cpu;
+	j->st.exited.utime_ns += cpu - sys;
+	j->st.exited.stime_ns += sys;
+	j->st.exited.read_bytes += p->last_read_bytes;
+	j->st.exited.write_bytes += p->last_write_bytes;
+	if (p->peak_rss_bytes > j->st.peak_rss_bytes)
+		j->st.peak_rss_bytes = p->peak_rss_bytes;
+	j->st.events_sent++;
+	j->st.alive--;
+	if (p->is_root)
+		j->st.outlived_root = j->st.alive;
+
+	e.job_id = p->job_id;
+	e.pid = p->tgid;
+	e.ppid = p->ppid;
+	e.start_ns = p->start_ns;
+	e.parent_start_ns = p->parent_start_ns;
+	e.exit_ns = ev->timestamp_ns + s->mono_to_boot_ns;
+	e.exit_status = ev->exit_code;
+	e.threads = p->threads;
+	e.acct.cpu_ns = cpu;
+	e.acct.utime_ns = cpu - sys;
+	e.acct.stime_ns = sys;
+	e.acct.read_bytes = p->last_read_bytes;
+	e.acct.write_bytes = p->last_write_bytes;
+	e.user_ns = cpu - sys;
+	e.system_ns = sys;
+	e.peak_rss_bytes = p->peak_rss_bytes;
+	e.peak_rss_source = p->peak_rss_bytes ? JT_RSS_SIGNAL_MAXRSS : JT_RSS_NONE;
+	e.is_root = p->is_root;
+	e.flags = p->flags;
+	memcpy(e.comm, p->comm, sizeof(e.comm));
+	proc_remove(s, p);
+	s->counters.events_sent++;
+	collector__on_exit(s->c, &e);
+}
+
+static int on_event(void *ctx, const struct cn_proc_event *ev)
+{
+	struct proc_src *s = ctx;
+	long long gap;
+
+	if (ev->kind == CN_PROC_ACK)
+		return 0;
+	gap = cn_proc_seq__note(&s->seq, ev->cpu, ev->seq);
+	if (gap > 0)
+		s->counters.events_lost += (__u64)gap;
+	switch (ev->kind) {
+	case CN_PROC_FORK:
+		on_proc_fork(s, ev);
+		break;
+	case CN_PROC_EXEC:
+		on_proc_exec(s, ev);
+		break;
+	case CN_PROC_COMM:
+		on_comm(s, ev);
+		break;
+	case CN_PROC_EXIT:
+		on_proc_exit(s, ev);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* ---- /proc scans: the attach, and the resync after lost messages ---- */
+
+struct scan_ent {
+	pid_t pid, ppid;
+	__u64 start_ns;
+	char state;
+};
+
+/* Every process of the host, one stat read each. */
+static int scan_all(struct proc_src *s, struct scan_ent **out, size_t *n)
+{
+	struct scan_ent *v = NULL;
+	size_t cap = 0, len = 0;
+	struct dirent *de;
+	int fd, err = 0;
+	DIR *d;
+
+	fd = openat(s->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while ((de = readdir(d))) {
+		struct proc_stat_fields st;
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || proc_pid__read_stat(s->proc_fd, (int)pid, &st))
+			continue;
+		if (st.flags & PROC_PF_KTHREAD)
+			continue;
+		if (len == cap) {
+			err = util__grow(&v, &cap, sizeof(*v), 1024, 1U << 23);
+			if (err)
+				break;
+		}
+		v[len++] = (struct scan_ent){ .pid = (pid_t)pid, .ppid = st.ppid,
+					      .start_ns = start_ns_of(s, &st), .state = st.state };
+	}
+	closedir(d);
+	if (err) {
+		free(v);
+		return err;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+/*
+ * Adds every process whose parent is a member and that the table lacks,
+ * until none is left: a subtree deeper than one level comes in a few rounds.
+ * @existing: found at the attach (its CPU so far is not the job's).
+ */
+static int adopt_children(struct proc_src *s, const struct scan_ent *v, size_t n, bool existing)
+{
+	bool more = true;
+	int added = 0;
+
+	while (more) {
+		more = false;
+		for (size_t i = 0; i < n; i++) {
+			struct pproc *parent = proc_find(s, (__u32)v[i].ppid), *p;
+			struct proc_stat_fields st;
+			struct pjob *j;
+
+			if (!parent || proc_find(s, (__u32)v[i].pid) || v[i].state == 'Z' ||
+			    !(j = job_find(s, parent->job_id)))
+				continue;
+			p = proc_add(s, (__u32)v[i].pid);
+			if (!p)
+				return -ENOMEM;
+			p->job_id = parent->job_id;
+			p->ppid = parent->tgid;
+			p->parent_start_ns = parent->start_ns;
+			p->start_ns = v[i].start_ns;
+			if (existing) {
+				p->flags = JT_F_EXISTING;
+				if (proc_read(s, p, &st))
+					p->base_cpu_ns = p->last_cpu_ns;
+				p->threads = st.num_threads > 0 ? (__u32)st.num_threads : 1;
+				j->st.existing++;
+			} else {
+				proc_read(s, p, &st);
+				j->st.procs_started++;
+			}
+			job_count_new(j);
+			added++;
+			more = true;
+		}
+	}
+	return added;
+}
+
+/*
+ * After lost messages: members gone from /proc ended unseen (no status, no
+ * CPU beyond the last sample), children of members that the table lacks
+ * were forked unseen. Neither has a record; the counts are right again.
+ */
+static void resync(struct proc_src *s)
+{
+	struct scan_ent *v = NULL;
+	size_t n = 0;
+
+	if (scan_all(s, &v, &n))
+		return;
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		struct pproc *p = s->buckets[b], *next;
+
+		for (; p; p = next) {
+			struct proc_stat_fields st;
+			struct pjob *j = job_find(s, p->job_id);
+
+			next = p->next;
+			if (proc_pid__read_stat(s->proc_fd, (int)p->tgid, &st) == 0 &&
+			    same_process(s, p, &st))
+				continue;
+			if (j) {
+				j->st.procs_exited++;
+				j->st.alive--;
+			}
+			proc_remove(s, p);
+		}
+	}
+	adopt_children(s, v, n, false);
+	free(v);
+}
+
+/* ---- source_ops ---- */
+
+static int proc_open(struct collector *c, const struct lineage_opts *opts)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
+	struct {
+		struct nlmsghdr nlh;
+		struct cn_msg msg;
+		enum proc_cn_mcast_op op;
+	} __attribute__((packed)) req = {};
+	int sz = SOCK_RCVBUF_BYTES, err;
+	struct proc_src *s;
+
+	if (opts->group != JT_GROUP_LINEAGE || opts->follow_cgroups) {
+		fprintf(stderr, "jobtrace: proc mode follows process trees only (run, watch "
+				"--pid); --cgroup and --all need BPF\n");
+		return -EOPNOTSUPP;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->c = c;
+	s->capture_args = opts->capture_args;
+	s->tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK);
+	s->page_size = (__u64)sysconf(_SC_PAGESIZE);
+	s->mono_to_boot_ns = util__boottime_ns() - util__now_ns();
+	s->proc_fd = util__open_dir("/proc");
+	s->sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+	if (s->proc_fd < 0 || s->sock < 0) {
+		err = s->proc_fd < 0 ? -EACCES : -errno;
+		fprintf(stderr, "jobtrace: cannot open the proc connector: %s\n", strerror(-err));
+		goto err_free;
+	}
+	/* A deep queue rides out bursts; without CAP_NET_ADMIN the smaller rmem_max holds. */
+	if (setsockopt(s->sock, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(s->sock, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	sa.nl_pid = 0;
+	if (bind(s->sock, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = -errno;
+		fprintf(stderr, "jobtrace: cannot join the proc connector's group: %s\n",
+			strerror(-err));
+		goto err_free;
+	}
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = NLMSG_DONE;
+	req.msg.id.idx = CN_IDX_PROC;
+	req.msg.id.val = CN_VAL_PROC;
+	req.msg.len = sizeof(req.op);
+	req.op = PROC_CN_MCAST_LISTEN;
+	if (send(s->sock, &req, sizeof(req), 0) != (ssize_t)sizeof(req)) {
+		err = -errno;
+		fprintf(stderr, "jobtrace: cannot listen to the proc connector: %s%s\n",
+			strerror(-err), err == -EPERM ? " (it needs CAP_NET_ADMIN in the "
+							"host's user namespace)" : "");
+		goto err_free;
+	}
+	*collector__source_priv(c) = s;
+	return 0;
+
+err_free:
+	if (s->sock >= 0)
+		close(s->sock);
+	if (s->proc_fd >= 0)
+		close(s->proc_fd);
+	free(s);
+	return err;
+}
+
+static void proc_close(struct collector *c)
+{
+	struct proc_src *s = src_of(c);
+
+	if (!s)
+		return;
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		struct pproc *p = s->buckets[b], *next;
+
+		for (; p; p = next) {
+			next = p->next;
+			free(p);
+		}
+	}
+	cn_proc_seq__free(&s->seq);
+	close(s->sock);
+	close(s->proc_fd);
+	free(s);
+	*collector__source_priv(c) = NULL;
+}
+
+static int proc_fd(struct collector *c)
+{
+	return src_of(c)->sock;
+}
+
+static int proc_consume(struct collector *c)
+{
+	struct proc_src *s = src_of(c);
+	struct cn_proc_parse_stats st = {};
+	bool lost = false;
+
+	for (;;) {
+		ssize_t n = recv(s->sock, s->buf, sizeof(s->buf), 0);
+		__u64 before = s->counters.events_lost;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				/* The queue overflowed: the next message's number says by how much. */
+				s->overruns++;
+				lost = true;
+				continue;
+			}
+			break; /* EAGAIN: all read */
+		}
+		if (n == 0)
+			break;
+		cn_proc__parse(s->buf, (size_t)n, on_event, s, &st);
+		if (s->counters.events_lost != before)
+			lost = true;
+	}
+	*collector__malformed_counter(c) += st.malformed;
+	if (st.overrun)
+		lost = true;
+	if (lost)
+		resync(s);
+	return 0;
+}
+
+static int proc_add_root(struct collector *c, __u64 job_id, pid_t root)
+{
+	struct proc_src *s = src_of(c);
+	struct proc_stat_fields st;
+	struct pjob *j = job_add(s, job_id);
+	struct pproc *p;
+
+	if (!j)
+		return -ENOSPC;
+	if (proc_pid__read_stat(s->proc_fd, root, &st))
+		return -ESRCH;
+	p = proc_add(s, (__u32)root);
+	if (!p)
+		return -ENOMEM;
+	p->job_id = job_id;
+	p->is_root = 1;
+	p->start_ns = start_ns_of(s, &st);
+	p->ppid = (__u32)getpid();
+	set_comm(p, st.comm);
+	j->st.root_tgid = (__u32)root;
+	j->st.procs_started++;
+	j->run_root = true;
+	job_count_new(j);
+	return 0;
+}
+
+static int proc_add_empty(struct collector *c, __u64 job_id, __s32 cgroup_hierarchy)
+{
+	if (cgroup_hierarchy >= 0)
+		return -EOPNOTSUPP;
+	return job_add(src_of(c), job_id) ? 0 : -ENOSPC;
+}
+
+static int proc_add_attach_root(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns,
+				__u64 slack_ns)
+{
+	struct proc_src *s = src_of(c);
+
+	if (s->nroots == MAX_ATTACH_ROOTS || !job_find(s, job_id))
+		return -ENOSPC;
+	s->roots[s->nroots++] = (struct attach_root){ job_id, pid, start_ns, slack_ns };
+	job_find(s, job_id)->st.root_tgid = (__u32)pid;
+	return 0;
+}
+
+static int proc_add_watch_cgroup(struct collector *c, __u64 job_id, __u64 cgid, __s32 hierarchy)
+{
+	return -EOPNOTSUPP;
+}
+
+/*
+ * watch --pid: the roots, then their subtrees by /proc's ppid. The socket
+ * listens already, so a fork during the scan is seen as an event after it.
+ */
+static int proc_attach_existing(struct collector *c)
+{
+	struct proc_src *s = src_of(c);
+	struct scan_ent *v = NULL;
+	size_t n = 0;
+	int err;
+
+	for (size_t i = 0; i < s->nroots; i++) {
+		struct attach_root *r = &s->roots[i];
+		struct proc_stat_fields st;
+		struct pjob *j = job_find(s, r->job_id);
+		struct pproc *p;
+		__u64 start, d;
+
+		if (!j || proc_pid__read_stat(s->proc_fd, r->pid, &st))
+			continue;
+		start = start_ns_of(s, &st);
+		d = start > r->start_ns ? start - r->start_ns : r->start_ns - start;
+		if (d > r->slack_ns || proc_find(s, (__u32)r->pid))
+			continue;
+		p = proc_add(s, (__u32)r->pid);
+		if (!p)
+			return -ENOMEM;
+		p->job_id = r->job_id;
+		p->is_root = 1;
+		p->flags = JT_F_EXISTING;
+		p->start_ns = start;
+		p->ppid = (__u32)st.ppid;
+		if (proc_read(s, p, &st))
+			p->base_cpu_ns = p->last_cpu_ns;
+		p->threads = st.num_threads > 0 ? (__u32)st.num_threads : 1;
+		j->st.existing++;
+		job_count_new(j);
+	}
+	err = scan_all(s, &v, &n);
+	if (err)
+		return err;
+	err = adopt_children(s, v, n, true);
+	free(v);
+	if (err < 0)
+		return err;
+	/* Their arguments, for their exit records, as the BPF attach gives them. */
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		for (struct pproc *p = s->buckets[b]; p; p = p->next) {
+			struct jt_attach_rec r = { .job_id = p->job_id, .tgid = p->tgid,
+						   .new_process = 1, .start_ns = p->start_ns };
+
+			collector__on_attach(c, &r);
+		}
+	}
+	return 0;
+}
+
+/*
+ * run's job: everything it forked is reaped by its parent or by us (the
+ * subreaper), so our children's rusage holds all its waited-for CPU and the
+ * largest maxrss, exactly, even of processes whose zombie we missed.
+ */
+static void add_children_rusage(struct pjob *j)
+{
+	struct rusage ru;
+	__u64 user, sys;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru))
+		return;
+	user = (__u64)ru.ru_utime.tv_sec * 1000000000ULL + (__u64)ru.ru_utime.tv_usec * 1000;
+	sys = (__u64)ru.ru_stime.tv_sec * 1000000000ULL + (__u64)ru.ru_stime.tv_usec * 1000;
+	if (user + sys > j->st.cpu_ns) {
+		j->st.cpu_ns = user + sys;
+		j->st.user_ns = user;
+		j->st.system_ns = sys;
+	}
+	if ((__u64)ru.ru_maxrss * 1024 > j->st.peak_rss_bytes)
+		j->st.peak_rss_bytes = (__u64)ru.ru_maxrss * 1024;
+}
+
+/*
+ * Lost messages, exactly: the gaps in each CPU's numbers. An overflow with
+ * no message after it to measure by counts as one at least.
+ */
+static int proc_counters(struct collector *c, struct jt_counters *out)
+{
+	struct proc_src *s = src_of(c);
+
+	*out = s->counters;
+	if (out->events_lost < s->overruns)
+		out->events_lost = s->overruns;
+	return 0;
+}
+
+static int proc_job_stats(struct collector *c, __u64 job_id, struct jt_job_stats *out)
+{
+	struct proc_src *s = src_of(c);
+	struct pjob *j = job_find(s, job_id);
+	struct jt_counters k;
+
+	if (!j)
+		return -ENOENT;
+	*out = j->st;
+	/* A lost message may have been any job's: each job says so. */
+	proc_counters(c, &k);
+	out->events_lost = k.events_lost;
+	if (j->run_root) {
+		struct pjob tmp = { .st = *out };
+
+		add_children_rusage(&tmp);
+		*out = tmp.st;
+	}
+	return 0;
+}
+
+static int proc_for_each_job(struct collector *c, int (*fn)(void *ctx, __u64 job_id), void *ctx)
+{
+	struct proc_src *s = src_of(c);
+
+	for (size_t i = 0; i < s->njobs; i++) {
+		int err = fn(ctx, s->jobs[i].id);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* One record per member process (as a leader): /proc/PID/stat has the whole process. */
+static int proc_read_live(struct collector *c, int (*fn)(void *ctx, const struct jt_live_rec *r),
+			  void *ctx)
+{
+	struct proc_src *s = src_of(c);
+
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		for (struct pproc *p = s->buckets[b]; p; p = p->next) {
+			struct proc_stat_fields st;
+			struct jt_live_rec r = {};
+			int err;
+
+			if (!proc_read(s, p, &st) || st.state == 'Z')
+				continue;
+			r.job_id = p->job_id;
+			r.tgid = r.tid = p->tgid;
+			r.start_ns = p->start_ns;
+			r.cpu_ns = p->last_cpu_ns > p->base_cpu_ns ? p->last_cpu_ns - p->base_cpu_ns : 0;
+			r.utime_ns = p->last_utime_ns;
+			r.stime_ns = p->last_stime_ns;
+			r.rss_pages = st.rss_pages > 0 ? (__u64)st.rss_pages : 0;
+			r.vm_pages = st.vsize_bytes / s->page_size;
+			r.read_bytes = p->last_read_bytes;
+			r.write_bytes = p->last_write_bytes;
+			r.is_leader = 1;
+			r.flags = p->flags;
+			err = fn(ctx, &r);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static int proc_remove_job(struct collector *c, __u64 job_id)
+{
+	return 0; /* lineage jobs only: they end with the run */
+}
+
+const struct source_ops source_proc_ops = {
+	.name = "proc",
+	.open = proc_open,
+	.close = proc_close,
+	.fd = proc_fd,
+	.consume = proc_consume,
+	.add_root = proc_add_root,
+	.add_empty = proc_add_empty,
+	.add_attach_root = proc_add_attach_root,
+	.add_watch_cgroup = proc_add_watch_cgroup,
+	.attach_existing = proc_attach_existing,
+	.job_stats = proc_job_stats,
+	.for_each_job = proc_for_each_job,
+	.read_live = proc_read_live,
+	.remove_job = proc_remove_job,
+	.counters = proc_counters,
+};
