@@ -16,7 +16,7 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
 	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2 \
-	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus
+	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin
 
 # Root installs packages itself; anyone else through sudo. As root, no
 # command names sudo (`make -n` shows none): a root shell may have no sudo.
