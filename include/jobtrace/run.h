@@ -18,6 +18,7 @@ struct run_config {
 	bool pss; /* read smaps_rollup of live members (costly: walks page tables) */
 	const char *workdir; /* report this directory's size and filesystem */
 	const char *events; /* --events FILE: a JSON line per process that ends; "-": stdout */
+	const char *svg, *html; /* --svg FILE, --html FILE: the job's picture */
 	struct lineage_opts lineage;
 };
 
