@@ -31,34 +31,34 @@
 #define PICTURE_MARGIN_PX 10
 #define PICTURE_ICICLE_PX (PICTURE_WIDTH_PX - 2 * PICTURE_MARGIN_PX) /* the job frame */
 #define PICTURE_MAX_FRAMES 2000 /* icicle frames drawn, "other" frames included */
-#define PICTURE_MAX_DEPTH 48 /* icicle rows; deeper processes count in their row-48 ancestor */
-#define PICTURE_BINS 240 /* the strip's time columns */
-#define PICTURE_BANDS 12 /* commands with a band of their own in the strip and legend */
-#define PICTURE_LIST 20 /* failed and longest processes kept with their arguments */
-#define PICTURE_ARGS 200 /* bytes of arguments kept for those */
+#define PICTURE_MAX_DEPTH 48	/* icicle rows; deeper processes count in the last row */
+#define PICTURE_BINS 240	/* the strip's time columns */
+#define PICTURE_BANDS 12	/* commands with a band of their own in the strip and legend */
+#define PICTURE_LIST 20		/* failed and longest processes kept with their arguments */
+#define PICTURE_ARGS 200	/* bytes of arguments kept for those */
 
 struct picture;
 
 enum picture_frame_kind {
-	PICTURE_FRAME_JOB, /* the top frame: every record of the job */
-	PICTURE_FRAME_COMM, /* processes of one command under one parent frame */
-	PICTURE_FRAME_OTHER, /* frames under one parent too narrow to draw */
+	PICTURE_FRAME_JOB,	  /* the top frame: every record of the job */
+	PICTURE_FRAME_COMM,	  /* processes of one command under one parent frame */
+	PICTURE_FRAME_OTHER,	  /* frames under one parent too narrow to draw */
 	PICTURE_FRAME_UNRECORDED, /* the job's CPU no record carries (alive, lost) */
 };
 
 struct picture_frame {
 	char name[JT_COMM_LEN + 1]; /* NUL-terminated; may hold any bytes */
 	enum picture_frame_kind kind;
-	__u32 parent; /* index in frames; the job frame's is 0, itself */
-	__u32 depth; /* row: 0 for the job */
-	__u32 folded; /* OTHER: frames it holds */
-	bool deeper; /* holds processes below PICTURE_MAX_DEPTH */
-	__u64 cpu_ns; /* its processes' and all their descendants' */
-	__u64 self_cpu_ns; /* its own processes' */
+	__u32 parent;		  /* index in frames; the job frame's is 0, itself */
+	__u32 depth;		  /* row: 0 for the job */
+	__u32 folded;		  /* OTHER: frames it holds */
+	bool deeper;		  /* holds processes below PICTURE_MAX_DEPTH */
+	__u64 cpu_ns;		  /* its processes' and all their descendants' */
+	__u64 self_cpu_ns;	  /* its own processes' */
 	__u64 user_ns, system_ns; /* of cpu_ns */
-	__u64 processes; /* merged in this frame (OTHER: in all it holds) */
-	__u64 subtree_processes; /* with every descendant */
-	__u64 failed; /* of processes: a non-zero exit or a signal */
+	__u64 processes;	  /* merged in this frame (OTHER: in all it holds) */
+	__u64 subtree_processes;  /* with every descendant */
+	__u64 failed;		  /* of processes: a non-zero exit or a signal */
 	__u64 subtree_failed;
 	double x_px, w_px; /* from the icicle's left edge */
 };
@@ -68,13 +68,13 @@ struct picture_command {
 	char comm[JT_COMM_LEN + 1];
 	__u64 processes, cpu_ns, failed;
 	__u64 alive_ns; /* the sum of its processes' lifetimes */
-	__u32 rgb; /* 0xRRGGBB, from the name: the same command, the same colour */
+	__u32 rgb;	/* 0xRRGGBB, from the name: the same command, the same colour */
 };
 
 /* A band of the strip: a command (or the rest) alive over time. */
 struct picture_band {
 	const struct picture_command *command; /* NULL: every other command */
-	double alive[PICTURE_BINS]; /* processes alive on average in each bin */
+	double alive[PICTURE_BINS];	       /* processes alive on average in each bin */
 	double peak;
 };
 
@@ -82,14 +82,14 @@ struct picture_layout {
 	struct picture_frame *frames; /* the job frame first, parents before children */
 	size_t nframes;
 	__u32 rows;
-	double threshold_px; /* narrower frames folded into "other" */
-	bool by_processes; /* no CPU recorded at all: widths count processes */
+	double threshold_px;		  /* narrower frames folded into "other" */
+	bool by_processes;		  /* no CPU recorded at all: widths count processes */
 	struct picture_command *commands; /* every command, most CPU first */
 	size_t ncommands;
 	struct picture_band bands[PICTURE_BANDS + 1];
 	size_t nbands;
-	__u64 t0_ns, t1_ns; /* the strip's time span, CLOCK_BOOTTIME */
-	double peak_alive; /* the highest stack */
+	__u64 t0_ns, t1_ns;		 /* the strip's time span, CLOCK_BOOTTIME */
+	double peak_alive;		 /* the highest stack */
 	__u32 failed_bins[PICTURE_BINS]; /* failed exits in each bin */
 	__u64 records, failed, roots, cpu_ns;
 };

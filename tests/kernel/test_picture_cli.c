@@ -37,27 +37,29 @@ static char tmpdir[] = "/tmp/jobtrace-picture-XXXXXX";
 
 /* The checker: a picture's totals as JSON, after parsing the SVG and the HTML. */
 static const char checker[] =
-	"import sys, json, re, xml.etree.ElementTree as ET\n"
-	"S = '{http://www.w3.org/2000/svg}'\n"
-	"def totals(svg):\n"
-	"    assert svg.tag == S + 'svg', svg.tag\n"
-	"    assert re.match(r'0 0 \\d+ \\d+$', svg.get('viewBox')), svg.get('viewBox')\n"
-	"    m = svg.find(S + 'metadata')[0]\n"
-	"    t = dict((k, m.get(k)) for k in m.keys())\n"
-	"    t['text'] = ''.join(x.text or '' for x in svg.iter(S + 'text') if x.get('id') == 'totals')\n"
-	"    t['titles'] = [x.text or '' for x in svg.iter(S + 'title')]\n"
-	"    t['elements'] = sum(1 for _ in svg.iter())\n"
-	"    return t\n"
-	"out = totals(ET.parse(sys.argv[1]).getroot())\n"
-	"if len(sys.argv) > 2:\n"
-	"    h = ET.parse(sys.argv[2]).getroot()\n"
-	"    inline = h.find('.//' + S + 'svg')\n"
-	"    assert inline is not None\n"
-	"    hin = totals(inline)\n"
-	"    for k in ('processes', 'cpu_ns', 'failed', 'records', 'lost', 'frames'):\n"
-	"        assert hin[k] == out[k], k\n"
-	"    out['html_tables'] = [t.get('id') for t in h.iter('{http://www.w3.org/1999/xhtml}table')]\n"
-	"json.dump(out, sys.stdout)\n";
+    "import sys, json, re, xml.etree.ElementTree as ET\n"
+    "S = '{http://www.w3.org/2000/svg}'\n"
+    "def totals(svg):\n"
+    "    assert svg.tag == S + 'svg', svg.tag\n"
+    "    assert re.match(r'0 0 \\d+ \\d+$', svg.get('viewBox')), svg.get('viewBox')\n"
+    "    m = svg.find(S + 'metadata')[0]\n"
+    "    t = dict((k, m.get(k)) for k in m.keys())\n"
+    "    t['text'] = ''.join(x.text or '' for x in svg.iter(S + 'text') if x.get('id') == "
+    "'totals')\n"
+    "    t['titles'] = [x.text or '' for x in svg.iter(S + 'title')]\n"
+    "    t['elements'] = sum(1 for _ in svg.iter())\n"
+    "    return t\n"
+    "out = totals(ET.parse(sys.argv[1]).getroot())\n"
+    "if len(sys.argv) > 2:\n"
+    "    h = ET.parse(sys.argv[2]).getroot()\n"
+    "    inline = h.find('.//' + S + 'svg')\n"
+    "    assert inline is not None\n"
+    "    hin = totals(inline)\n"
+    "    for k in ('processes', 'cpu_ns', 'failed', 'records', 'lost', 'frames'):\n"
+    "        assert hin[k] == out[k], k\n"
+    "    out['html_tables'] = [t.get('id') for t in "
+    "h.iter('{http://www.w3.org/1999/xhtml}table')]\n"
+    "json.dump(out, sys.stdout)\n";
 
 static double now_s(void)
 {
@@ -121,7 +123,7 @@ static double num(json_t *root, const char *path)
 static json_t *check_xml(const char *svg, const char *html)
 {
 	char script[600], out[600], log[600];
-	char *argv[] = { "/usr/bin/env", "python3", script, (char *)svg, (char *)html, NULL };
+	char *argv[] = {"/usr/bin/env", "python3", script, (char *)svg, (char *)html, NULL};
 	json_error_t err;
 	json_t *t;
 	FILE *f;
@@ -172,8 +174,8 @@ static json_t *check_xml(const char *svg, const char *html)
 static double render(const char *svg)
 {
 	char png[600];
-	char *argv[] = { "/usr/bin/rsvg-convert", "-o", png, (char *)svg, NULL };
-	unsigned char sig[8] = { 0 };
+	char *argv[] = {"/usr/bin/rsvg-convert", "-o", png, (char *)svg, NULL};
+	unsigned char sig[8] = {0};
 	struct stat sb;
 	double t0;
 	FILE *f;
@@ -200,9 +202,8 @@ static bool has_title(json_t *t, const char *prefix)
 	json_t *titles = json_object_get(t, "titles"), *v;
 	size_t i;
 
-	json_array_foreach(titles, i, v)
-		if (!strncmp(json_string_value(v), prefix, strlen(prefix)))
-			return true;
+	json_array_foreach(
+	    titles, i, v) if (!strncmp(json_string_value(v), prefix, strlen(prefix))) return true;
 	return false;
 }
 
@@ -214,8 +215,8 @@ static void assert_same_totals(json_t *pic, json_t *report)
 	assert_int_equal(num(pic, "processes"), num(report, "processes.started"));
 	assert_int_equal(num(pic, "exited"), num(report, "processes.exited"));
 	assert_int_equal(num(pic, "cpu_ns"), num(report, "cpu.total_ns"));
-	assert_int_equal(num(pic, "failed"),
-			 num(report, "processes.exit_error") + num(report, "processes.exit_signal"));
+	assert_int_equal(num(pic, "failed"), num(report, "processes.exit_error") +
+						 num(report, "processes.exit_signal"));
 	assert_int_equal(num(pic, "records"), num(report, "events.received"));
 	assert_int_equal(num(pic, "lost"), num(report, "events.lost"));
 	/* And written where a reader sees them. */
@@ -229,11 +230,11 @@ static void assert_same_totals(json_t *pic, json_t *report)
 static void test_run_picture_matches_report(void **state)
 {
 	char svg[600], html[600], report[600], truth[600];
-	char *argv[] = { jobtrace, "run",	"--json",     "-o",	 report,     "--svg",
-			 svg,	   "--html",	html,	      "--",	 churn,	     "--children",
-			 "300",	   "--fail",	"7",	      "--kill",	 "3",	     "--orphans",
-			 "5",	   "--hostile", "--burn-us", "300",	 "--truth",  truth,
-			 NULL };
+	char *argv[] = {jobtrace,    "run",	   "--json",	"-o",	  report,
+			"--svg",     svg,	   "--html",	html,	  "--",
+			churn,	     "--children", "300",	"--fail", "7",
+			"--kill",    "3",	   "--orphans", "5",	  "--hostile",
+			"--burn-us", "300",	   "--truth",	truth,	  NULL};
 	json_t *r, *t, *pic;
 	json_error_t err;
 	double render_s;
@@ -271,7 +272,8 @@ static void test_run_picture_matches_report(void **state)
 /* The workload of the next test: a build's shape, 20,001 processes. */
 static int tree_main(void)
 {
-	static const char *const stems[] = { "cc1", "as", "ld", "sh", "gcc", "cc1plus", "ar", "make" };
+	static const char *const stems[] = {"cc1", "as",      "ld", "sh",
+					    "gcc", "cc1plus", "ar", "make"};
 
 	prctl(PR_SET_NAME, "build");
 	for (int s = 0; s < TREE_STAGES; s++) {
@@ -296,11 +298,13 @@ static int tree_main(void)
 						 j % TREE_NAMES);
 					prctl(PR_SET_NAME, name);
 					/* Some work, more for some names: widths differ. */
-					for (unsigned long k = 0; k < 2000UL * (unsigned long)(j % 7 + 1); k++)
+					for (unsigned long k = 0;
+					     k < 2000UL * (unsigned long)(j % 7 + 1); k++)
 						x += k;
 					_exit(j % TREE_FAIL_EVERY == 0 ? 1 : 0);
 				}
-				/* A few in flight per stage: the job stays a tree, not a fork bomb. */
+				/* A few in flight per stage: the job stays a tree, not a fork bomb.
+				 */
 				if (j % 8 == 7)
 					while (waitpid(-1, NULL, WNOHANG) > 0)
 						;
@@ -321,8 +325,8 @@ static int tree_main(void)
 static void test_20000_processes_bounded(void **state)
 {
 	char svg[600], html[600], report[600];
-	char *argv[] = { jobtrace, "run", "--json", "-o", report, "--svg", svg, "--html", html,
-			 "--",	   self_exe, "--tree", NULL };
+	char *argv[] = {jobtrace, "run", "--json", "-o",     report,   "--svg", svg,
+			"--html", html,	 "--",	   self_exe, "--tree", NULL};
 	json_t *r, *pic;
 	json_error_t err;
 	struct stat sb, hb;
@@ -361,10 +365,10 @@ static void test_20000_processes_bounded(void **state)
 static void test_watch_two_jobs_two_files(void **state)
 {
 	char svg[600], svg2[600], out[600], pa[32], pb[32], key_a[48], key_b[48];
-	char *churn_a[] = { churn, "--children", "20", "--delay-ms", "1500", NULL };
-	char *churn_b[] = { churn, "--children", "30", "--fail", "2", "--delay-ms", "2000", NULL };
-	char *watch[] = { jobtrace, "watch", "--pid", pa, "--pid", pb, "--svg", svg, "-o", out,
-			  "--duration", "20", NULL };
+	char *churn_a[] = {churn, "--children", "20", "--delay-ms", "1500", NULL};
+	char *churn_b[] = {churn, "--children", "30", "--fail", "2", "--delay-ms", "2000", NULL};
+	char *watch[] = {jobtrace, "watch", "--pid", pa,	   "--pid", pb,	 "--svg",
+			 svg,	   "-o",    out,     "--duration", "20",    NULL};
 	json_t *p1, *p2;
 	pid_t a, b;
 	int st;
@@ -396,7 +400,7 @@ static void test_watch_two_jobs_two_files(void **state)
 static int setup(void **state)
 {
 	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char *probe[] = { jobtrace, "run", "--", "/bin/true", NULL };
+	char *probe[] = {jobtrace, "run", "--", "/bin/true", NULL};
 	bool ci = getenv("CI") && !strcmp(getenv("CI"), "true");
 	int st;
 
@@ -407,8 +411,9 @@ static int setup(void **state)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	/* A kernel test that cannot run is a failure, never a skip. */
-	fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
-			"the kernel tests need root and a kernel with BTF%s\n",
+	fprintf(stderr,
+		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
+		"the kernel tests need root and a kernel with BTF%s\n",
 		WIFEXITED(st) ? WEXITSTATUS(st) : -1, ci ? " (CI=true)" : "");
 	return -1;
 }
@@ -424,9 +429,9 @@ static int teardown(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_run_picture_matches_report),
-		cmocka_unit_test(test_20000_processes_bounded),
-		cmocka_unit_test(test_watch_two_jobs_two_files),
+	    cmocka_unit_test(test_run_picture_matches_report),
+	    cmocka_unit_test(test_20000_processes_bounded),
+	    cmocka_unit_test(test_watch_two_jobs_two_files),
 	};
 	ssize_t n;
 

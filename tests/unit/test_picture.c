@@ -75,10 +75,12 @@ static void assert_invariants(const struct picture_layout *l, __u64 records)
 		if (f->kind != PICTURE_FRAME_UNRECORDED)
 			procs += f->processes;
 		for (size_t k = i + 1; k < l->nframes; k++)
-			if (l->frames[k].parent == f->parent && l->frames[k].kind != PICTURE_FRAME_OTHER &&
+			if (l->frames[k].parent == f->parent &&
+			    l->frames[k].kind != PICTURE_FRAME_OTHER &&
 			    f->kind != PICTURE_FRAME_OTHER)
 				assert_true(l->frames[k].x_px >= f->x_px + f->w_px - 1e-6 ||
-					    l->frames[k].x_px + l->frames[k].w_px <= f->x_px + 1e-6);
+					    l->frames[k].x_px + l->frames[k].w_px <=
+						f->x_px + 1e-6);
 	}
 	assert_int_equal(procs, records);
 }
@@ -118,7 +120,7 @@ static char *svg_of(const struct picture *p, const struct picture_layout *l,
 static void test_lineage_merges_siblings(void **state)
 {
 	struct picture *p = picture__new();
-	struct picture_info info = { .title = "make -j3", .processes_started = 6 };
+	struct picture_info info = {.title = "make -j3", .processes_started = 6};
 	const struct picture_frame *bash, *make, *cc1, *ld;
 	struct picture_layout l;
 	size_t len;
@@ -165,7 +167,8 @@ static void test_lineage_merges_siblings(void **state)
 	assert_non_null(strstr(svg, "viewBox=\"0 0 1200 "));
 	/* The failed frame has the red outline, and its count in its label. */
 	assert_non_null(strstr(svg, "stroke=\"#d00000\""));
-	assert_non_null(strstr(svg, "\xe2\x9c\x97" "1 cc1"));
+	assert_non_null(strstr(svg, "\xe2\x9c\x97"
+				    "1 cc1"));
 	assert_int_equal(xml_check(svg, len, "assert r.get(\"viewBox\")\n"), 0);
 	free(svg);
 	picture_layout__free(&l);
@@ -238,17 +241,17 @@ static void test_escape(void **state)
 		size_t len, max;
 		const char *out;
 	} cases[] = {
-		{ "<a&b>", 5, 0, "&lt;a&amp;b&gt;" },
-		{ "it's \"x\"", 8, 0, "it&#39;s &quot;x&quot;" },
-		/* churn --hostile's name: quotes, a backslash, a newline, invalid bytes */
-		{ "q\"b\\n\nx\xff\xfe", 9, 0, "q&quot;b\\n\xef\xbf\xbdx\xef\xbf\xbd\xef\xbf\xbd" },
-		{ "\xef\xbf\xbe!", 4, 0, "\xef\xbf\xbd!" }, /* U+FFFE: not an XML character */
-		{ "\xc3\xa9t\xc3\xa9", 5, 0, "\xc3\xa9t\xc3\xa9" }, /* valid UTF-8 kept */
-		{ "\xc0\xaf", 2, 0, "\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong '/' */
-		{ "abcdefgh", 8, 5, "abcd\xe2\x80\xa6" },
-		{ "abcde", 5, 5, "abcde" },
-		/* a cut never splits a character */
-		{ "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8, 3, "\xc3\xa9\xc3\xa9\xe2\x80\xa6" },
+	    {"<a&b>", 5, 0, "&lt;a&amp;b&gt;"},
+	    {"it's \"x\"", 8, 0, "it&#39;s &quot;x&quot;"},
+	    /* churn --hostile's name: quotes, a backslash, a newline, invalid bytes */
+	    {"q\"b\\n\nx\xff\xfe", 9, 0, "q&quot;b\\n\xef\xbf\xbdx\xef\xbf\xbd\xef\xbf\xbd"},
+	    {"\xef\xbf\xbe!", 4, 0, "\xef\xbf\xbd!"}, /* U+FFFE: no XML character */
+	    {"\xc3\xa9t\xc3\xa9", 5, 0, "\xc3\xa9t\xc3\xa9"}, /* valid UTF-8 kept */
+	    {"\xc0\xaf", 2, 0, "\xef\xbf\xbd\xef\xbf\xbd"},   /* overlong '/' */
+	    {"abcdefgh", 8, 5, "abcd\xe2\x80\xa6"},
+	    {"abcde", 5, 5, "abcde"},
+	    /* a cut never splits a character */
+	    {"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8, 3, "\xc3\xa9\xc3\xa9\xe2\x80\xa6"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -264,9 +267,9 @@ static void test_escape(void **state)
 /* Hostile names everywhere, and the title: the SVG and the HTML still parse. */
 static void test_hostile_names_parse(void **state)
 {
-	static const char *const names[] = { "q\"b\\n\nx\xff\xfe", "<script>", "a&b]]>", "\x01\x02",
-					     "\xef\xbf\xbf", "'; --" };
-	struct picture_info info = { .title = "sh -c '<x>&\"\x7f\xff'", .job_key = "tree:1:<&>" };
+	static const char *const names[] = {"q\"b\\n\nx\xff\xfe", "<script>",	  "a&b]]>",
+					    "\x01\x02",		  "\xef\xbf\xbf", "'; --"};
+	struct picture_info info = {.title = "sh -c '<x>&\"\x7f\xff'", .job_key = "tree:1:<&>"};
 	struct picture *p = picture__new();
 	struct picture_layout l;
 	size_t len;
@@ -291,8 +294,9 @@ static void test_hostile_names_parse(void **state)
 	/* The failed ones are listed with their arguments, escaped. */
 	assert_non_null(strstr(doc, "x &lt;y&gt; &amp;\xef\xbf\xbd"));
 	assert_non_null(strstr(doc, "killed by signal 9"));
-	assert_int_equal(xml_check(doc, len, "assert r.find(\".//{http://www.w3.org/2000/svg}svg\") "
-					     "is not None\n"),
+	assert_int_equal(xml_check(doc, len,
+				   "assert r.find(\".//{http://www.w3.org/2000/svg}svg\") "
+				   "is not None\n"),
 			 0);
 	free(doc);
 	picture_layout__free(&l);
@@ -308,7 +312,7 @@ static void test_hostile_names_parse(void **state)
  */
 static void test_cap_bounds_the_size(void **state)
 {
-	struct picture_info info = { .title = "worst", .processes_started = 20001 };
+	struct picture_info info = {.title = "worst", .processes_started = 20001};
 	struct picture *p = picture__new();
 	struct picture_layout l;
 	char name[17];
@@ -445,9 +449,9 @@ static void test_job_path(void **state)
 		size_t index;
 		const char *out;
 	} cases[] = {
-		{ "a.svg", 0, "a.svg" },	  { "a.svg", 1, "a.2.svg" },
-		{ "dir.d/pic", 2, "dir.d/pic.3" }, { "/tmp/x.y/r.html", 9, "/tmp/x.y/r.10.html" },
-		{ ".hidden", 1, ".hidden.2" },	   { "-", 3, "-" },
+	    {"a.svg", 0, "a.svg"},	     {"a.svg", 1, "a.2.svg"},
+	    {"dir.d/pic", 2, "dir.d/pic.3"}, {"/tmp/x.y/r.html", 9, "/tmp/x.y/r.10.html"},
+	    {".hidden", 1, ".hidden.2"},     {"-", 3, "-"},
 	};
 	char buf[64];
 
@@ -462,17 +466,17 @@ static void test_job_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lineage_merges_siblings),
-		cmocka_unit_test(test_roots_and_pid_reuse),
-		cmocka_unit_test(test_fold_under_a_pixel),
-		cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_hostile_names_parse),
-		cmocka_unit_test(test_cap_bounds_the_size),
-		cmocka_unit_test(test_depth_cap),
-		cmocka_unit_test(test_cycle_is_cut),
-		cmocka_unit_test(test_no_cpu_and_unrecorded),
-		cmocka_unit_test(test_strip),
-		cmocka_unit_test(test_job_path),
+	    cmocka_unit_test(test_lineage_merges_siblings),
+	    cmocka_unit_test(test_roots_and_pid_reuse),
+	    cmocka_unit_test(test_fold_under_a_pixel),
+	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_hostile_names_parse),
+	    cmocka_unit_test(test_cap_bounds_the_size),
+	    cmocka_unit_test(test_depth_cap),
+	    cmocka_unit_test(test_cycle_is_cut),
+	    cmocka_unit_test(test_no_cpu_and_unrecorded),
+	    cmocka_unit_test(test_strip),
+	    cmocka_unit_test(test_job_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

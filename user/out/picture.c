@@ -187,12 +187,30 @@ __u32 picture__color(const char *comm)
 	double r = 0, g = 0, b = 0;
 
 	switch ((int)h) {
-	case 0: r = c; g = x; break;
-	case 1: r = x; g = c; break;
-	case 2: g = c; b = x; break;
-	case 3: g = x; b = c; break;
-	case 4: r = x; b = c; break;
-	default: r = c; b = x; break;
+	case 0:
+		r = c;
+		g = x;
+		break;
+	case 1:
+		r = x;
+		g = c;
+		break;
+	case 2:
+		g = c;
+		b = x;
+		break;
+	case 3:
+		g = x;
+		b = c;
+		break;
+	case 4:
+		r = x;
+		b = c;
+		break;
+	default:
+		r = c;
+		b = x;
+		break;
 	}
 	return (__u32)((r + m) * 255 + 0.5) << 16 | (__u32)((g + m) * 255 + 0.5) << 8 |
 	       (__u32)((b + m) * 255 + 0.5);
@@ -259,7 +277,8 @@ static size_t proc_slot(const __u32 *slots, size_t mask, const struct pic_proc *
 {
 	size_t i = mix64(((__u64)pid << 32) ^ start_ns) & mask;
 
-	while (slots[i] != NONE && (procs[slots[i]].pid != pid || procs[slots[i]].start_ns != start_ns))
+	while (slots[i] != NONE &&
+	       (procs[slots[i]].pid != pid || procs[slots[i]].start_ns != start_ns))
 		i = (i + 1) & mask;
 	return i;
 }
@@ -512,9 +531,9 @@ static int emit_frames(const struct tree *t, const struct children *ch, double p
 		}
 		if (other) {
 			other->x_px = x;
-			other->w_px = (double)(by_processes ? other->subtree_processes :
-							      other->cpu_ns) *
-				      px_per_w;
+			other->w_px =
+			    (double)(by_processes ? other->subtree_processes : other->cpu_ns) *
+			    px_per_w;
 		}
 		/* Depth first, leftmost child next: reverse what was pushed. */
 		for (size_t a = pushed, b = top; b > a + 1; a++, b--) {
@@ -759,9 +778,9 @@ int picture__layout(const struct picture *p, __u64 unrecorded_cpu_ns, size_t max
 	stack = malloc((t.n + 1) * sizeof(*stack));
 	if (!stack)
 		goto out;
-	px_per_w = weight(&t.nodes[0], l->by_processes) ?
-			   PICTURE_ICICLE_PX / (double)weight(&t.nodes[0], l->by_processes) :
-			   0;
+	px_per_w = weight(&t.nodes[0], l->by_processes)
+		       ? PICTURE_ICICLE_PX / (double)weight(&t.nodes[0], l->by_processes)
+		       : 0;
 	/* The threshold grows until the frames fit the cap: the file's size has a bound. */
 	for (;;) {
 		nframes = count_frames(&t, &ch, px_per_w, l->by_processes, threshold, stack);

@@ -23,8 +23,9 @@
 #define ROW_H 17
 #define LEGEND_ROW_H 18
 #define LEGEND_COLS 5
-#define CHAR_PX 6.3 /* an average glyph at font-size 11, to cut labels */
-#define PATH_SHOWN 4 /* ancestors named in a frame's tooltip */
+#define CHAR_PX 6.3	/* an average glyph at font-size 11, to cut labels */
+#define PATH_SHOWN 4	/* ancestors named in a frame's tooltip */
+#define TITLE_CHARS 300 /* of the command line: an argv may be megabytes */
 #define NS_PER_S 1e9
 #define NS "urn:jobtrace:picture" /* the metadata's namespace: a name, nothing to fetch */
 
@@ -81,7 +82,8 @@ size_t picture__escape(FILE *f, const char *s, size_t len, size_t max_chars)
 			else if (c == '\'')
 				fputs("&#39;", f);
 			else if (c < 0x20 || c == 0x7f)
-				/* XML 1.0 has no place for controls; \n in an attribute would become a space. */
+				/* XML 1.0 has no place for controls; \n in an attribute would
+				 * become a space. */
 				put_replacement(f);
 			else
 				fputc(c, f);
@@ -151,29 +153,33 @@ static void frame_title(FILE *f, const struct picture_layout *l, size_t i,
 	switch (fr->kind) {
 	case PICTURE_FRAME_JOB:
 		fputs("the job: ", f);
-		esc(f, frame_name(fr, info));
-		fprintf(f, "\n%" PRIu64 " processes in %" PRIu64 " records, %" PRIu64
-			   " failed\nCPU %.3f s (user %.3f s, system %.3f s)",
+		picture__escape(f, frame_name(fr, info), strlen(frame_name(fr, info)), TITLE_CHARS);
+		fprintf(f,
+			"\n%" PRIu64 " processes in %" PRIu64 " records, %" PRIu64
+			" failed\nCPU %.3f s (user %.3f s, system %.3f s)",
 			(uint64_t)fr->subtree_processes, (uint64_t)l->records,
 			(uint64_t)fr->subtree_failed, secs(fr->cpu_ns), secs(fr->user_ns),
 			secs(fr->system_ns));
 		break;
 	case PICTURE_FRAME_UNRECORDED:
-		fprintf(f, "CPU of the job that no exit record carries: %.3f s (%.1f%%)\n"
-			   "processes still alive at the end, or records lost",
+		fprintf(f,
+			"CPU of the job that no exit record carries: %.3f s (%.1f%%)\n"
+			"processes still alive at the end, or records lost",
 			secs(fr->cpu_ns), pct(fr->cpu_ns, whole));
 		break;
 	case PICTURE_FRAME_OTHER:
-		fprintf(f, "other: %" PRIu32 " frames narrower than %.1f px, folded\n%" PRIu64
-			   " processes, %" PRIu64 " failed\nCPU %.3f s (%.1f%% of the job)",
+		fprintf(f,
+			"other: %" PRIu32 " frames narrower than %.1f px, folded\n%" PRIu64
+			" processes, %" PRIu64 " failed\nCPU %.3f s (%.1f%% of the job)",
 			fr->folded, l->threshold_px, (uint64_t)fr->processes, (uint64_t)fr->failed,
 			secs(fr->cpu_ns), pct(fr->cpu_ns, whole));
 		break;
 	default:
 		esc(f, fr->name);
-		fprintf(f, ": %" PRIu64 " processes, %" PRIu64 " failed\nCPU %.3f s (%.1f%% of the "
-			   "job): %.3f s its own, %.3f s in %" PRIu64 " descendants\n"
-			   "user %.3f s, system %.3f s\n",
+		fprintf(f,
+			": %" PRIu64 " processes, %" PRIu64 " failed\nCPU %.3f s (%.1f%% of the "
+			"job): %.3f s its own, %.3f s in %" PRIu64 " descendants\n"
+			"user %.3f s, system %.3f s\n",
 			(uint64_t)fr->processes, (uint64_t)fr->failed, secs(fr->cpu_ns),
 			pct(fr->cpu_ns, whole), secs(fr->self_cpu_ns),
 			secs(fr->cpu_ns - fr->self_cpu_ns),
@@ -211,15 +217,16 @@ static void write_frames(FILE *f, const struct picture_layout *l, const struct p
 	for (size_t i = 0; i < l->nframes; i++) {
 		const struct picture_frame *fr = &l->frames[i];
 		double x = PICTURE_MARGIN_PX + fr->x_px, y = y0 + fr->depth * ROW_H;
-		double w = fr->w_px < 0.3 ? 0.3 : fr->w_px; /* "other" may be thinner than a pixel */
+		double w =
+		    fr->w_px < 0.3 ? 0.3 : fr->w_px; /* "other" may be thinner than a pixel */
 		size_t chars;
 		char fill[32];
 
 		fill_of(fill, sizeof(fill), fr);
 		fputs("<g>", f);
 		frame_title(f, l, i, info);
-		fprintf(f, "<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"%s\"", x, y,
-			w, ROW_H - 1, fill);
+		fprintf(f, "<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"%s\"",
+			x, y, w, ROW_H - 1, fill);
 		if (fr->failed)
 			/* Failed processes in this frame itself: a red outline. */
 			fputs(" stroke=\"#d00000\" stroke-width=\"1.5\"", f);
@@ -233,7 +240,8 @@ static void write_frames(FILE *f, const struct picture_layout *l, const struct p
 				fprintf(f, "\xe2\x9c\x97%" PRIu64 " ", (uint64_t)fr->failed);
 				chars -= 4;
 			}
-			picture__escape(f, frame_name(fr, info), strlen(frame_name(fr, info)), chars);
+			picture__escape(f, frame_name(fr, info), strlen(frame_name(fr, info)),
+					chars);
 			fputs("</text>", f);
 		}
 		fputs("</g>\n", f);
@@ -243,15 +251,18 @@ static void write_frames(FILE *f, const struct picture_layout *l, const struct p
 /* The strip: a band per command, stacked, as steps over the bins. */
 static void write_strip(FILE *f, const struct picture_layout *l, double y0)
 {
-	double bin_px = (double)PICTURE_ICICLE_PX / PICTURE_BINS, base[PICTURE_BINS] = { 0 };
-	double scale = l->peak_alive > 0 ? STRIP_H / l->peak_alive : 0, span = secs(l->t1_ns - l->t0_ns);
+	double bin_px = (double)PICTURE_ICICLE_PX / PICTURE_BINS, base[PICTURE_BINS] = {0};
+	double scale = l->peak_alive > 0 ? STRIP_H / l->peak_alive : 0,
+	       span = secs(l->t1_ns - l->t0_ns);
 	double y1 = y0 + STRIP_H;
 
-	fprintf(f, "<text x=\"%d\" y=\"%.0f\" font-weight=\"bold\">Processes alive over time, by "
-		   "command (%.1f at most)</text>\n",
+	fprintf(f,
+		"<text x=\"%d\" y=\"%.0f\" font-weight=\"bold\">Processes alive over time, by "
+		"command (%.1f at most)</text>\n",
 		PICTURE_MARGIN_PX, y0 - 8, l->peak_alive);
-	fprintf(f, "<rect x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
-		   "stroke=\"#ccc\"/>\n",
+	fprintf(f,
+		"<rect x=\"%d\" y=\"%.0f\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
+		"stroke=\"#ccc\"/>\n",
 		PICTURE_MARGIN_PX, y0, PICTURE_ICICLE_PX, STRIP_H);
 	for (size_t k = 0; k < l->nbands; k++) {
 		const struct picture_band *b = &l->bands[k];
@@ -284,8 +295,9 @@ static void write_strip(FILE *f, const struct picture_layout *l, double y0)
 		fputs("Z\"><title>", f);
 		esc(f, name);
 		if (b->command)
-			fprintf(f, ": %" PRIu64 " processes, %.1f alive at most, %.3f process-seconds",
-				(uint64_t)b->command->processes, b->peak, secs(b->command->alive_ns));
+			fprintf(
+			    f, ": %" PRIu64 " processes, %.1f alive at most, %.3f process-seconds",
+			    (uint64_t)b->command->processes, b->peak, secs(b->command->alive_ns));
 		else
 			fprintf(f, ": %.1f alive at most", b->peak);
 		fputs("</title></path>\n", f);
@@ -296,9 +308,10 @@ static void write_strip(FILE *f, const struct picture_layout *l, double y0)
 
 		if (!l->failed_bins[i])
 			continue;
-		fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%d\" "
-			   "fill=\"#d00000\"><title>%" PRIu32 " failed exits at %.2f-%.2f s</title>"
-			   "</rect>\n",
+		fprintf(f,
+			"<rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%d\" "
+			"fill=\"#d00000\"><title>%" PRIu32 " failed exits at %.2f-%.2f s</title>"
+			"</rect>\n",
 			x, y1 + 3, bin_px, FAILS_H, l->failed_bins[i], span * i / PICTURE_BINS,
 			span * (i + 1) / PICTURE_BINS);
 	}
@@ -306,9 +319,14 @@ static void write_strip(FILE *f, const struct picture_layout *l, double y0)
 	for (int m = 0; m <= 4; m++) {
 		double x = PICTURE_MARGIN_PX + PICTURE_ICICLE_PX * m / 4.0;
 
-		fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"%s\" fill=\"#555\">%.2f s</text>\n",
-			x, y1 + FAILS_H + 16, m == 0 ? "start" : m == 4 ? "end" : "middle",
-			span * m / 4);
+		fprintf(
+		    f,
+		    "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"%s\" fill=\"#555\">%.2f s</text>\n",
+		    x, y1 + FAILS_H + 16,
+		    m == 0   ? "start"
+		    : m == 4 ? "end"
+			     : "middle",
+		    span * m / 4);
 	}
 }
 
@@ -329,31 +347,40 @@ static void write_legend(FILE *f, const struct picture_layout *l, double y0)
 		if (c) {
 			fputs("<title>", f);
 			esc(f, c->comm);
-			fprintf(f, ": %" PRIu64 " processes, CPU %.3f s, %" PRIu64 " failed</title>",
+			fprintf(f,
+				": %" PRIu64 " processes, CPU %.3f s, %" PRIu64 " failed</title>",
 				(uint64_t)c->processes, secs(c->cpu_ns), (uint64_t)c->failed);
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"12\" height=\"12\" "
-				   "fill=\"#%06" PRIx32 "\"/>",
+			fprintf(f,
+				"<rect x=\"%.1f\" y=\"%.0f\" width=\"12\" height=\"12\" "
+				"fill=\"#%06" PRIx32 "\"/>",
 				x, y, c->rgb);
 			fprintf(f, "<text x=\"%.1f\" y=\"%.0f\">", x + 16, y + 10);
 			picture__escape(f, c->comm, strlen(c->comm), 0);
 		} else if (k < l->nbands) {
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"12\" height=\"12\" "
-				   "fill=\"url(#jt-hatch)\"/><text x=\"%.1f\" y=\"%.0f\">other commands",
-				x, y, x + 16, y + 10);
+			fprintf(
+			    f,
+			    "<rect x=\"%.1f\" y=\"%.0f\" width=\"12\" height=\"12\" "
+			    "fill=\"url(#jt-hatch)\"/><text x=\"%.1f\" y=\"%.0f\">other commands",
+			    x, y, x + 16, y + 10);
 		} else if (k == l->nbands) {
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"#fff\" "
-				   "stroke=\"#d00000\" stroke-width=\"1.5\"/><text x=\"%.1f\" y=\"%.0f\">"
-				   "\xe2\x9c\x97N: N processes failed",
-				x, y, x + 16, y + 10);
+			fprintf(
+			    f,
+			    "<rect x=\"%.1f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"#fff\" "
+			    "stroke=\"#d00000\" stroke-width=\"1.5\"/><text x=\"%.1f\" y=\"%.0f\">"
+			    "\xe2\x9c\x97N: N processes failed",
+			    x, y, x + 16, y + 10);
 		} else if (k == l->nbands + 1) {
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"12\" height=\"12\" "
-				   "fill=\"url(#jt-hatch)\"/><text x=\"%.1f\" y=\"%.0f\">"
-				   "other: frames &lt; %.1f px, folded",
+			fprintf(f,
+				"<rect x=\"%.1f\" y=\"%.0f\" width=\"12\" height=\"12\" "
+				"fill=\"url(#jt-hatch)\"/><text x=\"%.1f\" y=\"%.0f\">"
+				"other: frames &lt; %.1f px, folded",
 				x, y, x + 16, y + 10, l->threshold_px);
 		} else {
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.0f\" width=\"12\" height=\"8\" "
-				   "fill=\"#d00000\"/><text x=\"%.1f\" y=\"%.0f\">failed exits over time",
-				x, y + 2, x + 16, y + 10);
+			fprintf(
+			    f,
+			    "<rect x=\"%.1f\" y=\"%.0f\" width=\"12\" height=\"8\" "
+			    "fill=\"#d00000\"/><text x=\"%.1f\" y=\"%.0f\">failed exits over time",
+			    x, y + 2, x + 16, y + 10);
 		}
 		fputs("</text></g>\n", f);
 	}
@@ -370,8 +397,9 @@ static void write_totals_text(FILE *f, const struct picture_info *info)
 		(uint64_t)info->processes_exited);
 	if (info->alive > 0)
 		fprintf(f, ", %" PRId64 " still alive", (int64_t)info->alive);
-	fprintf(f, ")  |  CPU %.3f s (user %.3f s, system %.3f s)  |  wall %.3f s  |  %" PRIu64
-		   " failed  |  %" PRIu64 " exit records, %" PRIu64 " lost",
+	fprintf(f,
+		")  |  CPU %.3f s (user %.3f s, system %.3f s)  |  wall %.3f s  |  %" PRIu64
+		" failed  |  %" PRIu64 " exit records, %" PRIu64 " lost",
 		secs(info->cpu_ns), secs(info->user_ns), secs(info->system_ns), secs(info->wall_ns),
 		(uint64_t)info->failed, (uint64_t)info->records, (uint64_t)info->lost);
 }
@@ -386,12 +414,13 @@ static int svg_body(FILE *f, const struct picture_layout *l, const struct pictur
 
 	if (standalone)
 		fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n", f);
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
-		   "height=\"%.0f\" viewBox=\"0 0 %d %.0f\" font-family=\"sans-serif\" "
-		   "font-size=\"11\">\n",
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+		"height=\"%.0f\" viewBox=\"0 0 %d %.0f\" font-family=\"sans-serif\" "
+		"font-size=\"11\">\n",
 		PICTURE_WIDTH_PX, height, PICTURE_WIDTH_PX, height);
 	fputs("<title>jobtrace: ", f);
-	esc(f, title);
+	picture__escape(f, title, strlen(title), TITLE_CHARS);
 	fputs("</title>\n<desc>Where the job's time went: processes alive over time by command, "
 	      "and CPU by lineage (width = CPU of a command's processes and their descendants; "
 	      "siblings with the same command merged).</desc>\n",
@@ -399,16 +428,18 @@ static int svg_body(FILE *f, const struct picture_layout *l, const struct pictur
 	/* The totals for programs: the same numbers as the job's report. */
 	fprintf(f, "<metadata><jt:job xmlns:jt=\"" NS "\" key=\"");
 	esc(f, info->job_key ? info->job_key : "");
-	fprintf(f, "\" processes=\"%" PRIu64 "\" exited=\"%" PRIu64 "\" cpu_ns=\"%" PRIu64
-		   "\" user_ns=\"%" PRIu64 "\" system_ns=\"%" PRIu64 "\" wall_ns=\"%" PRIu64
-		   "\" failed=\"%" PRIu64 "\" records=\"%" PRIu64 "\" lost=\"%" PRIu64
-		   "\" frames=\"%zu\" threshold_px=\"%.3f\" width_by=\"%s\"/></metadata>\n",
+	fprintf(f,
+		"\" processes=\"%" PRIu64 "\" exited=\"%" PRIu64 "\" cpu_ns=\"%" PRIu64
+		"\" user_ns=\"%" PRIu64 "\" system_ns=\"%" PRIu64 "\" wall_ns=\"%" PRIu64
+		"\" failed=\"%" PRIu64 "\" records=\"%" PRIu64 "\" lost=\"%" PRIu64
+		"\" frames=\"%zu\" threshold_px=\"%.3f\" width_by=\"%s\"/></metadata>\n",
 		(uint64_t)info->processes_started, (uint64_t)info->processes_exited,
 		(uint64_t)info->cpu_ns, (uint64_t)info->user_ns, (uint64_t)info->system_ns,
 		(uint64_t)info->wall_ns, (uint64_t)info->failed, (uint64_t)info->records,
 		(uint64_t)info->lost, l->nframes, l->threshold_px,
 		l->by_processes ? "processes" : "cpu");
-	fputs("<defs><pattern id=\"jt-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+	fputs("<defs><pattern id=\"jt-hatch\" width=\"6\" height=\"6\" "
+	      "patternUnits=\"userSpaceOnUse\" "
 	      "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#e4e4e4\"/>"
 	      "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#aaa\" stroke-width=\"2\"/>"
 	      "</pattern></defs>\n",
@@ -423,9 +454,10 @@ static int svg_body(FILE *f, const struct picture_layout *l, const struct pictur
 	write_totals_text(f, info);
 	fputs("</text>\n", f);
 	write_strip(f, l, STRIP_Y);
-	fprintf(f, "<text x=\"%d\" y=\"%.0f\" font-weight=\"bold\">CPU by lineage (width = CPU of "
-		   "the processes and their descendants%s; same commands under one parent merged)"
-		   "</text>\n",
+	fprintf(f,
+		"<text x=\"%d\" y=\"%.0f\" font-weight=\"bold\">CPU by lineage (width = CPU of "
+		"the processes and their descendants%s; same commands under one parent merged)"
+		"</text>\n",
 		PICTURE_MARGIN_PX, icicle_y - 8,
 		l->by_processes ? "; no CPU recorded, so widths count processes" : "");
 	write_frames(f, l, info, icicle_y);
@@ -451,9 +483,10 @@ static void html_row(FILE *f, const char *name, int decimals, double v)
 static void html_notes(FILE *f, const char *id, const char *heading,
 		       const struct picture_note *notes, size_t n)
 {
-	fprintf(f, "<h2>%s</h2>\n<table id=\"%s\"><tr><th>PID</th><th>PPID</th>"
-		   "<th class=\"l\">COMMAND</th><th class=\"l\">STATUS</th><th>CPU s</th>"
-		   "<th>WALL s</th><th class=\"l\">ARGUMENTS</th></tr>\n",
+	fprintf(f,
+		"<h2>%s</h2>\n<table id=\"%s\"><tr><th>PID</th><th>PPID</th>"
+		"<th class=\"l\">COMMAND</th><th class=\"l\">STATUS</th><th>CPU s</th>"
+		"<th>WALL s</th><th class=\"l\">ARGUMENTS</th></tr>\n",
 		heading, id);
 	for (size_t i = 0; i < n; i++) {
 		const struct picture_note *pn = &notes[i];
@@ -487,14 +520,14 @@ int picture__write_html(FILE *f, const struct picture *p, const struct picture_l
 	fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head>"
 	      "<meta charset=\"utf-8\"/><title>jobtrace: ",
 	      f);
-	esc(f, title);
+	picture__escape(f, title, strlen(title), TITLE_CHARS);
 	fputs("</title>\n<style>body{font-family:sans-serif;margin:1em 2em}"
 	      "table{border-collapse:collapse;margin:.5em 0 1.5em}"
 	      "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
 	      "th{background:#f4f4f4}.l{text-align:left}.fail{color:#b00000}"
 	      "svg{max-width:100%;height:auto}</style></head>\n<body>\n<h1>jobtrace: ",
 	      f);
-	esc(f, title);
+	picture__escape(f, title, strlen(title), TITLE_CHARS);
 	fputs("</h1>\n<table id=\"totals\">\n<tr><th class=\"l\">job</th><td>", f);
 	esc(f, info->job_key ? info->job_key : "");
 	fputs("</td></tr>\n", f);
@@ -524,8 +557,9 @@ int picture__write_html(FILE *f, const struct picture *p, const struct picture_l
 		esc(f, c->comm);
 		fprintf(f, ": %" PRIu64 " processes\"><td class=\"l\">", (uint64_t)c->processes);
 		esc(f, c->comm);
-		fprintf(f, "</td><td>%" PRIu64 "</td><td>%.3f</td><td>%.1f</td><td%s>%" PRIu64
-			   "</td><td>%.3f</td></tr>\n",
+		fprintf(f,
+			"</td><td>%" PRIu64 "</td><td>%.3f</td><td>%.1f</td><td%s>%" PRIu64
+			"</td><td>%.3f</td></tr>\n",
 			(uint64_t)c->processes, secs(c->cpu_ns), pct(c->cpu_ns, l->cpu_ns),
 			c->failed ? " class=\"fail\"" : "", (uint64_t)c->failed,
 			c->processes ? secs(c->alive_ns) / (double)c->processes : 0);
@@ -535,8 +569,9 @@ int picture__write_html(FILE *f, const struct picture *p, const struct picture_l
 		fprintf(f, "<p>... and %zu more commands.</p>\n", l->ncommands - shown);
 	notes = picture__failed(p, &n);
 	if (n)
-		html_notes(f, "failed", info->failed > n ? "Failed processes (the first ones)" :
-							    "Failed processes",
+		html_notes(f, "failed",
+			   info->failed > n ? "Failed processes (the first ones)"
+					    : "Failed processes",
 			   notes, n);
 	notes = picture__longest(p, &n);
 	html_notes(f, "longest", "Longest-lived processes", notes, n);

@@ -158,17 +158,17 @@ static int svg_job_end(struct sink *sk, const struct cjob *cj, const struct coll
 	struct svg_job *j = job_of(s, cj->id, true);
 	struct picture_layout l;
 	struct picture_info info = {
-		.job_key = job->key,
-		.processes_started = js->procs_started,
-		.processes_exited = js->procs_exited,
-		.cpu_ns = js->cpu_ns,
-		.user_ns = js->user_ns,
-		.system_ns = js->system_ns,
-		.wall_ns = job->end_ns > job->start_ns ? job->end_ns - job->start_ns : 0,
-		.failed = js->exit_error + js->exit_signal,
-		.records = job->records,
-		.lost = job__events_lost(job),
-		.alive = js->alive,
+	    .job_key = job->key,
+	    .processes_started = js->procs_started,
+	    .processes_exited = js->procs_exited,
+	    .cpu_ns = js->cpu_ns,
+	    .user_ns = js->user_ns,
+	    .system_ns = js->system_ns,
+	    .wall_ns = job->end_ns > job->start_ns ? job->end_ns - job->start_ns : 0,
+	    .failed = js->exit_error + js->exit_signal,
+	    .records = job->records,
+	    .lost = job__events_lost(job),
+	    .alive = js->alive,
 	};
 	__u64 recorded = 0;
 	char *title;
@@ -184,8 +184,8 @@ static int svg_job_end(struct sink *sk, const struct cjob *cj, const struct coll
 		recorded = l.cpu_ns;
 		if (js->cpu_ns > recorded && (js->cpu_ns - recorded) * 100 > js->cpu_ns) {
 			picture_layout__free(&l);
-			err = picture__layout(j->pic, js->cpu_ns - recorded, PICTURE_MAX_FRAMES,
-					      &l);
+			err =
+			    picture__layout(j->pic, js->cpu_ns - recorded, PICTURE_MAX_FRAMES, &l);
 		}
 	}
 	if (err) {
@@ -228,11 +228,11 @@ static void svg_free(struct sink *sk)
 }
 
 static const struct sink_ops svg_ops = {
-	.name = "svg",
-	.process = svg_process,
-	.job_end = svg_job_end,
-	.flush = svg_flush,
-	.free = svg_free,
+    .name = "svg",
+    .process = svg_process,
+    .job_end = svg_job_end,
+    .flush = svg_flush,
+    .free = svg_free,
 };
 
 struct sink *sink_svg__new(const char *svg_path, const char *html_path)
