@@ -19,6 +19,7 @@ struct run_config {
 	const char *workdir; /* report this directory's size and filesystem */
 	const char *events; /* --events FILE: a JSON line per process that ends; "-": stdout */
 	const char *mode; /* --mode bpf|proc; NULL: BPF, else proc where BPF cannot load */
+	const char *svg, *html; /* --svg FILE, --html FILE: the job's picture */
 	struct lineage_opts lineage;
 };
 

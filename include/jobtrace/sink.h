@@ -54,6 +54,13 @@ struct sink *sink_json__new(FILE *f, size_t top);
  */
 struct sink *sink_jsonl__new(FILE *f, size_t top, bool process, bool interval, bool host,
 			     bool job);
+/*
+ * The picture of each job (include/jobtrace/picture.h): an SVG to
+ * @svg_path, an HTML report to @html_path (either may be NULL), written
+ * when the job ends; needs process records (collector_opts.events).
+ * Opens the files now: NULL with errno set, after a message.
+ */
+struct sink *sink_svg__new(const char *svg_path, const char *html_path);
 
 /* What a front's flags say of its outputs (run, watch). */
 struct outputs {
@@ -66,6 +73,7 @@ struct outputs {
 	bool shared; /* the job's command writes to the same stream (run) */
 	const char *events; /* --events FILE, or NULL */
 	size_t top;
+	const char *svg, *html; /* --svg FILE, --html FILE: the job's picture, or NULL */
 };
 
 /* Opens the outputs and adds their sinks to @c; prints what failed. */

@@ -61,6 +61,10 @@ static const char usage_run[] =
 	"  -w, --workdir DIR     report DIR's size and its filesystem's free space\n"
 	"  -e, --events FILE     a JSON line per process that ends, with its arguments\n"
 	"                        and status ('-': standard output)\n"
+	"      --svg FILE        a picture of the job: processes alive over time by\n"
+	"                        command, CPU by lineage (an icicle), failures marked\n"
+	"      --html FILE       a report page: the picture, totals, top commands,\n"
+	"                        failed and longest processes\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
@@ -73,6 +77,7 @@ static const char usage_run[] =
 	"  sudo jobtrace run -- make -j8\n"
 	"  sudo jobtrace run --json -o report.json -- ./run-tests.sh\n"
 	"  sudo jobtrace run --no-wait -- ./start-daemons.sh\n"
+	"  sudo jobtrace run --svg build.svg --html build.html -- make -j8\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
 
@@ -80,7 +85,7 @@ static int dispatch(int argc, char **argv);
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS, OPT_MAX_JOBS, OPT_MODE };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS, OPT_MAX_JOBS, OPT_MODE, OPT_SVG, OPT_HTML };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
@@ -90,6 +95,8 @@ static int cmd_run(int argc, char **argv)
 		{ "pss", no_argument, NULL, OPT_PSS },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "events", required_argument, NULL, 'e' },
+		{ "svg", required_argument, NULL, OPT_SVG },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -135,6 +142,12 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'e':
 			cfg.events = optarg;
+			break;
+		case OPT_SVG:
+			cfg.svg = optarg;
+			break;
+		case OPT_HTML:
+			cfg.html = optarg;
 			break;
 		case OPT_RING_KB:
 			if (cli__parse_uint(optarg, 4, 1U << 20, &v))

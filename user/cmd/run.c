@@ -120,7 +120,8 @@ int run__main(const struct run_config *cfg)
 		.source = cfg->lineage,
 		.interval_s = cfg->interval_s,
 		.pss = cfg->pss,
-		.events = cfg->events != NULL,
+		/* The picture is drawn from the process records. */
+		.events = cfg->events != NULL || cfg->svg || cfg->html,
 		.host_records = cfg->interval_s > 0,
 		.run_no_wait = !cfg->wait_tree,
 	};
@@ -153,6 +154,8 @@ int run__main(const struct run_config *cfg)
 			  .shared = true,
 			  .events = cfg->events,
 			  .top = cfg->top,
+			  .svg = cfg->svg,
+			  .html = cfg->html,
 		  }))
 		goto out;
 	j->job.argv = cfg->argv;

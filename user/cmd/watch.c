@@ -53,6 +53,9 @@ static const char usage_watch[] =
 	"  -j, --json            JSON lines (types interval, host, job)\n"
 	"  -o, --output FILE     write to FILE ('-': standard output, the default)\n"
 	"  -e, --events FILE     a JSON line per process that ends ('-': standard output)\n"
+	"      --svg FILE        a picture of each job when it ends: FILE for the first,\n"
+	"                        FILE.N.svg (N = 2, 3, ...) for the next ones\n"
+	"      --html FILE       a report page of each job, named the same way\n"
 	"  -t, --top N           commands in each job's report (default 10)\n"
 	"      --pss             also read PSS/USS of live members (walks page tables)\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
@@ -80,6 +83,7 @@ struct watch_config {
 	double interval_s, duration_s;
 	bool json, pss;
 	const char *output, *events;
+	const char *svg, *html;
 	size_t top;
 	const char *mode; /* --mode bpf|proc|auto */
 	struct lineage_opts lineage;
@@ -89,7 +93,7 @@ struct watch_config {
 #define WATCH_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct watch_config *cfg)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_PSS, OPT_MODE };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_PSS, OPT_MODE, OPT_SVG, OPT_HTML };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "cgroup", required_argument, NULL, 'c' },
@@ -100,6 +104,8 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 		{ "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "events", required_argument, NULL, 'e' },
+		{ "svg", required_argument, NULL, OPT_SVG },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "top", required_argument, NULL, 't' },
 		{ "pss", no_argument, NULL, OPT_PSS },
 		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
@@ -159,6 +165,12 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 			break;
 		case 'e':
 			cfg->events = optarg;
+			break;
+		case OPT_SVG:
+			cfg->svg = optarg;
+			break;
+		case OPT_HTML:
+			cfg->html = optarg;
 			break;
 		case 't':
 			if (cli__parse_uint(optarg, 0, 100000, &v))
@@ -253,7 +265,8 @@ int watch__main(int argc, char **argv)
 	copts.interval_s = cfg.interval_s;
 	copts.duration_s = cfg.duration_s;
 	copts.pss = cfg.pss;
-	copts.events = cfg.events != NULL;
+	/* The picture is drawn from the process records. */
+	copts.events = cfg.events != NULL || cfg.svg || cfg.html;
 	copts.host_records = cfg.interval_s > 0;
 	copts.stop_when_jobs_end = !cfg.all;
 	collector__set_mode(&copts, cfg.mode);
@@ -277,6 +290,8 @@ int watch__main(int argc, char **argv)
 		    .compact = cfg.all,
 		    .events = cfg.events,
 		    .top = cfg.top,
+		    .svg = cfg.svg,
+		    .html = cfg.html,
 	    }))
 		goto out;
 	proc_fd = util__open_dir("/proc");

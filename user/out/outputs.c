@@ -54,6 +54,8 @@ int outputs__add(struct collector *c, const struct outputs *o)
 		s->shared = o->shared && (!o->output || !strcmp(o->output, "-"));
 	}
 	err = collector__add_sink(c, s);
+	if (!err && (o->svg || o->html))
+		err = collector__add_sink(c, sink_svg__new(o->svg, o->html));
 	if (err || !o->events)
 		return err;
 	ev = sink__open_path(o->events, &own_ev);
