@@ -36,9 +36,9 @@ static const char usage_serve[] =
 	"  -i, --interval S      job and host records every S seconds (default 1)\n"
 	"  -d, --duration S      stop after S seconds\n"
 	"  -o, --output FILE     JSON lines of every record to FILE ('-': standard output)\n"
-	"      --stream[=PATH]   every record, process forks included, into a shared-memory\n"
-	"                        ring for other agents (default " JT_STREAM_DEFAULT_PATH ");\n"
-	"                        read it with `jobtrace tail` or libjobtrace(3)\n"
+	"      --stream PATH     every record, process forks included, into a shared-memory\n"
+	"                        ring for other agents (readers look at " JT_STREAM_DEFAULT_PATH "\n"
+	"                        unless told); read it with `jobtrace tail` or libjobtrace(3)\n"
 	"      --stream-kb N     the stream's ring size in KiB (default 4096)\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
@@ -48,7 +48,7 @@ static const char usage_serve[] =
 	"\n"
 	"Examples:\n"
 	"  jobtrace serve -o /var/log/jobtrace.jsonl\n"
-	"  jobtrace serve --stream & jobtrace tail --json\n"
+	"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
 
@@ -73,7 +73,7 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
-		{ "stream", optional_argument, NULL, OPT_STREAM },
+		{ "stream", required_argument, NULL, OPT_STREAM },
 		{ "stream-kb", required_argument, NULL, OPT_STREAM_KB },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -129,7 +129,7 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 			cfg->lineage.max_jobs = (__u32)v;
 			break;
 		case OPT_STREAM:
-			cfg->stream = optarg ? optarg : JT_STREAM_DEFAULT_PATH;
+			cfg->stream = optarg;
 			break;
 		case OPT_STREAM_KB:
 			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
