@@ -228,7 +228,8 @@ install: all
 	ln -sf libjobtrace.so.$(LIBJT_VERSION) $(DESTDIR)$(PREFIX)/lib/libjobtrace.so.$(LIBJT_SOVERSION)
 	ln -sf libjobtrace.so.$(LIBJT_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libjobtrace.so
 	install -m 0644 $(LIBJT_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 $(LIBJT_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/jobtrace.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBJT_VERSION)|' lib/jobtrace.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/jobtrace.pc
 	install -m 0644 include/jobtrace/stream.h $(DESTDIR)$(PREFIX)/include/jobtrace/stream.h
 	install -m 0644 lib/libjobtrace.3 $(DESTDIR)$(PREFIX)/share/man/man3/libjobtrace.3
 
