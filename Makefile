@@ -62,6 +62,18 @@ LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 SAN_LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/san/user/%.o,$(LIB_SRCS))
 HEADERS := $(wildcard include/jobtrace/*.h)
 
+# lib/: libjobtrace, the stream's reader for other agents (shared and static,
+# position-independent, only its jobtrace_stream_* symbols exported, no libbpf).
+LIBJT_SRCS := $(wildcard lib/*.c)
+LIBJT_OBJS := $(patsubst lib/%.c,$(OUTPUT)/lib/%.o,$(LIBJT_SRCS))
+SAN_LIBJT_OBJS := $(patsubst lib/%.c,$(OUTPUT)/san/lib/%.o,$(LIBJT_SRCS))
+LIBJT_SOVERSION := 1
+LIBJT_VERSION := 1.0.0
+LIBJT_SO := $(OUTPUT)/libjobtrace.so.$(LIBJT_VERSION)
+LIBJT_A := $(OUTPUT)/libjobtrace.a
+LIBJT_PC := $(OUTPUT)/jobtrace.pc
+LIBJT := $(LIBJT_SO) $(LIBJT_A) $(LIBJT_PC) $(OUTPUT)/libjobtrace.check
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 UNIT_SAN_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/san/tests/%,$(UNIT_SRCS))
@@ -72,12 +84,12 @@ TOOLS := $(OUTPUT)/churn $(OUTPUT)/pingpong
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-unit test-valgrind test-kernel bench install clean
 
-all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS)
+all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT)
 
 # The records both sides share are an ABI: compiled as the BPF side sees them
 # (-D__bpf__: the kernel-facing structs alone), no padding the compiler adds
 # may hide in them, as quark checks its own shared header.
-ABI_HEADERS := include/jobtrace/lineage.h include/jobtrace/snapshot.h
+ABI_HEADERS := include/jobtrace/lineage.h include/jobtrace/snapshot.h include/jobtrace/stream.h
 $(OUTPUT)/abi.stamp: $(ABI_HEADERS) | $(OUTPUT)
 	$(call msg,ABI,$(ABI_HEADERS))
 	$(Q)printf '#include "%s"\n' $(patsubst include/%,%,$(ABI_HEADERS)) | \
@@ -122,9 +134,45 @@ $(OUTPUT)/san/user/%.o: user/%.c $(HEADERS) $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
-$(OUTPUT)/jobtrace: $(OUTPUT)/user/cmd/main.o $(LIB_OBJS)
+$(OUTPUT)/jobtrace: $(OUTPUT)/user/cmd/main.o $(LIB_OBJS) $(LIBJT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/lib/%.o: lib/%.c include/jobtrace/stream.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(OUTPUT)/san/lib/%.o: lib/%.c include/jobtrace/stream.h
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(LIBJT_SO): $(LIBJT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,libjobtrace.so.$(LIBJT_SOVERSION) \
+		-Wl,--no-undefined $^ -o $@
+	$(Q)ln -sf $(notdir $@) $(OUTPUT)/libjobtrace.so.$(LIBJT_SOVERSION)
+	$(Q)ln -sf $(notdir $@) $(OUTPUT)/libjobtrace.so
+
+$(LIBJT_A): $(LIBJT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBJT_PC): lib/jobtrace.pc.in Makefile | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBJT_VERSION)|' $< > $@
+
+# Agents link libjobtrace without libbpf (or anything beyond libc), and see
+# its API alone: fail the build if either stops being so.
+$(OUTPUT)/libjobtrace.check: $(LIBJT_SO)
+	$(call msg,CHECK,$<)
+	$(Q)needed=$$(readelf -d $< | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); \
+	for n in $$needed; do case $$n in libc.so.*) ;; \
+		*) echo "jobtrace: libjobtrace needs $$n; it must need libc alone" >&2; exit 1;; esac; done
+	$(Q)bad=$$(nm -D --defined-only $< | awk '$$2 == "T" && $$3 !~ /^jobtrace_stream_/ {print $$3}'); \
+	test -z "$$bad" || { echo "jobtrace: libjobtrace exports $$bad" >&2; exit 1; }
+	$(Q)touch $@
 
 $(OUTPUT)/churn: tests/churn.c | $(OUTPUT)
 	$(call msg,CC,$@)
@@ -134,17 +182,17 @@ $(OUTPUT)/pingpong: tests/pingpong.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
 
-$(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/san/tests
+$(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/san/tests
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) -lcmocka -ljansson $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
 
 # Unit tests run under ASan+UBSan, then once more under valgrind (plain
 # build), then the kernel tests load the real programs. tests/run.sh prints
@@ -174,6 +222,16 @@ bench: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(OUTPUT)/jobtrace $(DESTDIR)$(PREFIX)/bin/jobtrace
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/jobtrace $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 0755 $(LIBJT_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libjobtrace.so.$(LIBJT_VERSION) $(DESTDIR)$(PREFIX)/lib/libjobtrace.so.$(LIBJT_SOVERSION)
+	ln -sf libjobtrace.so.$(LIBJT_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libjobtrace.so
+	install -m 0644 $(LIBJT_A) $(DESTDIR)$(PREFIX)/lib/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBJT_VERSION)|' lib/jobtrace.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/jobtrace.pc
+	install -m 0644 include/jobtrace/stream.h $(DESTDIR)$(PREFIX)/include/jobtrace/stream.h
+	install -m 0644 lib/libjobtrace.3 $(DESTDIR)$(PREFIX)/share/man/man3/libjobtrace.3
 
 clean:
 	rm -rf $(OUTPUT)

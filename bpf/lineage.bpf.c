@@ -46,6 +46,7 @@ const volatile __s32 targ_hierarchy_id = 0; /* of that hierarchy, as /proc/PID/c
 const volatile bool targ_follow_cgroups = false; /* watch --cgroup: moves join and leave */
 const volatile __s32 targ_watch_ssid = -1; /* the hierarchy of watched cgroups: -1 v2, else v1 */
 const volatile bool targ_capture_args = false; /* an exec record with argv (--events) */
+const volatile bool targ_fork_records = false; /* a record per new process (serve --stream) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -267,6 +268,28 @@ static __always_inline bool proc_insert(struct task_struct *t, struct task_struc
 	return true;
 }
 
+/* A new process's lineage for the stream; a job's record, counted as its exit records are. */
+static __always_inline void send_fork(struct task_struct *child, struct task_struct *parent,
+				      struct jt_job_totals *tot, __u64 job_id)
+{
+	struct jt_proc_key pkey = proc_key_of(parent);
+	struct jt_fork_event *e;
+
+	e = ring_reserve(tot, sizeof(*e));
+	if (!e)
+		return;
+	e->version = JT_ABI_VERSION;
+	e->type = JT_REC_FORK;
+	e->size = sizeof(*e);
+	e->job_id = job_id;
+	e->pid = BPF_CORE_READ(child, tgid);
+	e->ppid = pkey.tgid;
+	e->start_ns = BPF_CORE_READ(child, start_boottime);
+	e->parent_start_ns = pkey.start_ns;
+	BPF_CORE_READ_STR_INTO(&e->comm, child, comm);
+	ring_submit(e, tot, false);
+}
+
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
 	struct jt_task *pst, *cst;
@@ -314,6 +337,8 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	__sync_fetch_and_add(&ref.tot->procs_started, 1);
 	proc_count_new(&ref);
 	proc_insert(child, parent, ref.tot, job_id, 0);
+	if (targ_fork_records)
+		send_fork(child, parent, ref.tot, job_id);
 	return 0;
 }
 

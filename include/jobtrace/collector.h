@@ -131,6 +131,17 @@ struct proc_record {
 	double start_epoch_s, end_epoch_s;
 };
 
+/* A process that started (serve's fork records) and one that exec'd. */
+struct fork_record {
+	const struct jt_fork_event *e;
+	const struct cjob *job;
+};
+
+struct exec_record {
+	const struct jt_exec_event *e;
+	const struct cjob *job;
+};
+
 /*
  * A live task of a job at a sample (one per thread; leaders carry the
  * process's memory and fds), for sinks that show processes (top).
@@ -219,6 +230,7 @@ double collector__epoch_of_boottime(const struct collector *c, __u64 boot_ns);
 /* For the source: the collector's handlers of records and its private slot. */
 int collector__on_exit(struct collector *c, const struct jt_exit_event *e);
 int collector__on_exec(struct collector *c, const struct jt_exec_event *e);
+int collector__on_fork(struct collector *c, const struct jt_fork_event *e);
 /* A process found running at the attach: its arguments from /proc, for its exit record. */
 int collector__on_attach(struct collector *c, const struct jt_attach_rec *r);
 void **collector__source_priv(struct collector *c);

@@ -19,6 +19,7 @@
 enum jt_record_type {
 	JT_REC_EXIT = 1,
 	JT_REC_EXEC = 2, /* the arguments of an exec, sent only when asked for */
+	JT_REC_FORK = 3, /* a new process's lineage, sent only when asked for (serve --stream) */
 };
 
 /*
@@ -224,6 +225,19 @@ struct jt_exec_event {
 	char args[JT_ARGS_LEN];
 };
 
+/* A new process (thread group), at its fork: sent when the loader asks (targ_fork_records). */
+struct jt_fork_event {
+	__u16 version;
+	__u16 type; /* JT_REC_FORK */
+	__u32 size;
+	__u64 job_id;
+	__u32 pid; /* tgid */
+	__u32 ppid;
+	__u64 start_ns; /* CLOCK_BOOTTIME: the fork's time */
+	__u64 parent_start_ns;
+	char comm[JT_COMM_LEN];
+};
+
 /* A task of a job as the live iterator sees it (bpf_seq_write, one per thread). */
 struct jt_live_rec {
 	__u64 job_id;
@@ -275,6 +289,7 @@ _Static_assert(sizeof(struct jt_job_totals) == 200, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 56, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 160, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
+_Static_assert(sizeof(struct jt_fork_event) == 56, "jt_fork_event ABI");
 _Static_assert(sizeof(struct jt_live_rec) == 88, "jt_live_rec ABI");
 _Static_assert(sizeof(struct jt_attach_rec) == 24, "jt_attach_rec ABI");
 _Static_assert(sizeof(struct jt_attach_root) == 24, "jt_attach_root ABI");
@@ -320,6 +335,7 @@ struct lineage;
 
 typedef int (*lineage_exit_fn)(void *ctx, const struct jt_exit_event *e);
 typedef int (*lineage_exec_fn)(void *ctx, const struct jt_exec_event *e);
+typedef int (*lineage_fork_fn)(void *ctx, const struct jt_fork_event *e);
 
 struct lineage_opts {
 	__u32 max_procs; /* procs map entries; 0: the kernel's pid_max */
@@ -331,10 +347,12 @@ struct lineage_opts {
 	bool follow_cgroups; /* watch --cgroup: cgroup moves join and leave jobs */
 	__s32 watch_ssid; /* follow_cgroups: the watched cgroups' hierarchy, -1 v2, else v1 */
 	bool capture_args; /* exec records with argv */
+	bool fork_records; /* a record per new process (serve --stream); run and watch need none */
 	bool attach; /* load the attach iterator (watch): it costs ~0.1 s of verifying */
 	bool verbose; /* pass libbpf's messages (the verifier log) through */
 	lineage_exit_fn on_exit; /* called for every exit record, in order */
 	lineage_exec_fn on_exec; /* called for every exec record */
+	lineage_fork_fn on_fork; /* called for every fork record */
 	void *ctx;
 	/* Counts records that failed to decode (a version or size mismatch). */
 	__u64 *malformed;
@@ -400,6 +418,7 @@ static inline void jt_acct__add(struct jt_acct *dst, const struct jt_acct *src)
 /* Decodes a ring record into @out; -EPROTO when its header does not match. */
 int lineage__decode_exit(const void *data, size_t size, struct jt_exit_event *out);
 int lineage__decode_exec(const void *data, size_t size, struct jt_exec_event *out);
+int lineage__decode_fork(const void *data, size_t size, struct jt_fork_event *out);
 
 /* Sizes the loader would use on this machine: pid_max, or @fallback. */
 __u32 lineage__pid_max(__u32 fallback);

@@ -19,6 +19,9 @@ struct sink;
 struct sink_ops {
 	const char *name;
 	int (*process)(struct sink *s, const struct proc_record *r);
+	/* A process's start and exec, for sinks that publish them (the stream); may be NULL. */
+	int (*fork)(struct sink *s, const struct fork_record *r);
+	int (*exec)(struct sink *s, const struct exec_record *r);
 	int (*interval)(struct sink *s, const struct interval_record *r);
 	int (*host)(struct sink *s, const struct host_record *r);
 	/* Every live task at every sample; NULL unless the sink shows processes. */
@@ -61,6 +64,12 @@ struct sink *sink_jsonl__new(FILE *f, size_t top, bool process, bool interval, b
  * Opens the files now: NULL with errno set, after a message.
  */
 struct sink *sink_svg__new(const char *svg_path, const char *html_path);
+
+/*
+ * serve --stream: every record into the shared-memory ring at @path, of
+ * @capacity bytes (include/jobtrace/stream_writer.h). NULL with errno set.
+ */
+struct sink *sink_stream__new(const char *path, size_t capacity);
 
 /* What a front's flags say of its outputs (run, watch). */
 struct outputs {

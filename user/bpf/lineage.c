@@ -37,6 +37,7 @@ struct lineage {
 	struct ring_buffer *ring;
 	lineage_exit_fn on_exit;
 	lineage_exec_fn on_exec;
+	lineage_fork_fn on_fork;
 	void *ctx;
 	__u64 *malformed;
 	int ncpus;
@@ -112,6 +113,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 	struct lineage *lt = ctx;
 	struct jt_exec_event x;
 	struct jt_exit_event e;
+	struct jt_fork_event f;
 	__u16 type;
 
 	if (size < 4)
@@ -121,6 +123,11 @@ static int handle_record(void *ctx, void *data, size_t size)
 		if (lineage__decode_exec(data, size, &x))
 			goto malformed;
 		return lt->on_exec ? lt->on_exec(lt->ctx, &x) : 0;
+	}
+	if (type == JT_REC_FORK) {
+		if (lineage__decode_fork(data, size, &f))
+			goto malformed;
+		return lt->on_fork ? lt->on_fork(lt->ctx, &f) : 0;
 	}
 	if (lineage__decode_exit(data, size, &e))
 		goto malformed;
@@ -139,6 +146,17 @@ int lineage__decode_exec(const void *data, size_t size, struct jt_exec_event *ou
 	memcpy(out, data, sizeof(*out));
 	if (out->version != JT_ABI_VERSION || out->type != JT_REC_EXEC ||
 	    out->size != sizeof(*out) || out->args_len > JT_ARGS_LEN)
+		return -EPROTO;
+	return 0;
+}
+
+int lineage__decode_fork(const void *data, size_t size, struct jt_fork_event *out)
+{
+	if (size < sizeof(*out))
+		return -EPROTO;
+	memcpy(out, data, sizeof(*out));
+	if (out->version != JT_ABI_VERSION || out->type != JT_REC_FORK ||
+	    out->size != sizeof(*out))
 		return -EPROTO;
 	return 0;
 }
@@ -195,6 +213,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	}
 	lt->on_exit = opts->on_exit;
 	lt->on_exec = opts->on_exec;
+	lt->on_fork = opts->on_fork;
 	lt->ctx = opts->ctx;
 	lt->malformed = opts->malformed;
 	lt->ncpus = libbpf_num_possible_cpus();
@@ -213,6 +232,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_follow_cgroups = opts->follow_cgroups;
 	lt->skel->rodata->targ_watch_ssid = opts->follow_cgroups ? opts->watch_ssid : -1;
 	lt->skel->rodata->targ_capture_args = opts->capture_args;
+	lt->skel->rodata->targ_fork_records = opts->fork_records;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
 	max_procs = opts->max_procs ? opts->max_procs : lineage__pid_max(32768);
 	bpf_map__set_max_entries(lt->skel->maps.procs, max_procs);

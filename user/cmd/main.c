@@ -17,6 +17,7 @@
 #include "jobtrace/util.h"
 #include "jobtrace/serve.h"
 #include "jobtrace/top.h"
+#include "jobtrace/tail.h"
 #include "jobtrace/watch.h"
 
 #define JOBTRACE_VERSION "0.1.0"
@@ -31,6 +32,7 @@ static const char usage_main[] =
 	"  watch [--pid P|--cgroup C|--all] attach to running jobs, or every job of the host\n"
 	"  serve [OPTIONS]                  every job of the host, published to other agents\n"
 	"  top [--pid P|--cgroup C] [-b]    the host's jobs on one screen, refreshed\n"
+	"  tail [--json] [--stream PATH]    print serve's stream as it comes\n"
 	"  ps [--json] [--tree] [--pid P]   every process of the host, in one kernel read\n"
 	"  system [--json] [--interval S]   the host: CPU, memory, load, network, disks, sensors\n"
 	"  inspect [--json] PID...          one process in full: ids, CPU, memory, I/O, files,\n"
@@ -216,6 +218,8 @@ static int dispatch(int argc, char **argv)
 		return serve__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "top"))
 		return top__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "tail"))
+		return tail__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ps"))
 		return ps__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "system"))

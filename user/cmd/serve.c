@@ -19,6 +19,7 @@
 #include "jobtrace/report.h"
 #include "jobtrace/serve.h"
 #include "jobtrace/sink.h"
+#include "jobtrace/stream.h"
 
 static const char usage_serve[] =
 	"Usage: jobtrace serve [OPTIONS]\n"
@@ -35,6 +36,10 @@ static const char usage_serve[] =
 	"  -i, --interval S      job and host records every S seconds (default 1)\n"
 	"  -d, --duration S      stop after S seconds\n"
 	"  -o, --output FILE     JSON lines of every record to FILE ('-': standard output)\n"
+	"      --stream PATH     every record, process forks included, into a shared-memory\n"
+	"                        ring for other agents (readers look at " JT_STREAM_DEFAULT_PATH "\n"
+	"                        unless told); read it with `jobtrace tail` or libjobtrace(3)\n"
+	"      --stream-kb N     the stream's ring size in KiB (default 4096)\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"      --max-jobs N      job map entries (default 4096)\n"
@@ -43,6 +48,7 @@ static const char usage_serve[] =
 	"\n"
 	"Examples:\n"
 	"  jobtrace serve -o /var/log/jobtrace.jsonl\n"
+	"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
 
@@ -50,13 +56,15 @@ struct serve_config {
 	const char *group_by;
 	double interval_s, duration_s;
 	const char *output;
+	const char *stream; /* --stream: the ring's path */
+	size_t stream_bytes;
 	struct lineage_opts lineage;
 };
 
 #define SERVE_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct serve_config *cfg)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_STREAM, OPT_STREAM_KB };
 	static const struct option longopts[] = {
 		{ "group-by", required_argument, NULL, 'g' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -65,6 +73,8 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
+		{ "stream", required_argument, NULL, OPT_STREAM },
+		{ "stream-kb", required_argument, NULL, OPT_STREAM_KB },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -118,6 +128,16 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 							optarg);
 			cfg->lineage.max_jobs = (__u32)v;
 			break;
+		case OPT_STREAM:
+			cfg->stream = optarg;
+			break;
+		case OPT_STREAM_KB:
+			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
+				return cli__usage_error("serve", "--stream-kb takes a size in KiB from 4 "
+								 "to 1048576, not '%s'",
+							optarg);
+			cfg->stream_bytes = v * 1024;
+			break;
 		case 'v':
 			cfg->lineage.verbose = true;
 			break;
@@ -137,7 +157,7 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 
 int serve__main(int argc, char **argv)
 {
-	struct serve_config cfg = { .interval_s = 1 };
+	struct serve_config cfg = { .interval_s = 1, .stream_bytes = 4096 * 1024 };
 	struct collector_opts copts = {};
 	struct cgroup_hier host_h;
 	struct collector_stats st;
@@ -157,6 +177,8 @@ int serve__main(int argc, char **argv)
 	copts.duration_s = cfg.duration_s;
 	copts.events = true;
 	copts.host_records = true;
+	/* Fork records cost a ring record per process: only the stream publishes them. */
+	copts.source.fork_records = cfg.stream != NULL;
 
 	ret = EXIT_INTERNAL;
 	c = collector__new(&copts);
@@ -179,6 +201,17 @@ int serve__main(int argc, char **argv)
 			s->path = strcmp(cfg.output, "-") ? cfg.output : "standard output";
 		} else if (own) {
 			fclose(f);
+		}
+		if (collector__add_sink(c, s))
+			goto out;
+	}
+	if (cfg.stream) {
+		struct sink *s = sink_stream__new(cfg.stream, cfg.stream_bytes);
+
+		if (!s) {
+			fprintf(stderr, "jobtrace: cannot make the stream %s: %s\n", cfg.stream,
+				errno == EBUSY ? "another jobtrace serve writes it" : strerror(errno));
+			goto out;
 		}
 		if (collector__add_sink(c, s))
 			goto out;

@@ -386,6 +386,35 @@ int collector__on_exec(struct collector *c, const struct jt_exec_event *e)
 {
 	/* Without memory this process's arguments stay unknown; nothing else is lost. */
 	args_table__put(&c->args, e->pid, e->start_ns, e->args, e->args_len, e->truncated);
+	/* Only a sink that publishes execs (the stream) may make a job appear here. */
+	for (size_t i = 0; c->opts.events && i < c->nsinks; i++) {
+		struct exec_record r = { .e = e };
+		struct sink *s = c->sinks[i];
+
+		if (!s->ops->exec || s->err)
+			continue;
+		r.job = job_of_record(c, e->job_id);
+		if (r.job)
+			s->ops->exec(s, &r);
+	}
+	return 0;
+}
+
+/* Only serve asks for fork records (lineage_opts.fork_records): they go to the sinks alone. */
+int collector__on_fork(struct collector *c, const struct jt_fork_event *e)
+{
+	struct fork_record r = { .e = e, .job = job_of_record(c, e->job_id) };
+
+	if (!r.job) {
+		c->stats.records_unknown_job++;
+		return 0;
+	}
+	for (size_t i = 0; c->opts.events && i < c->nsinks; i++) {
+		struct sink *s = c->sinks[i];
+
+		if (s->ops->fork && !s->err)
+			s->ops->fork(s, &r);
+	}
 	return 0;
 }
 

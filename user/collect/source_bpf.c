@@ -23,6 +23,11 @@ static int on_exec_record(void *ctx, const struct jt_exec_event *e)
 	return collector__on_exec(ctx, e);
 }
 
+static int on_fork_record(void *ctx, const struct jt_fork_event *e)
+{
+	return collector__on_fork(ctx, e);
+}
+
 static int bpf_open(struct collector *c, const struct lineage_opts *opts)
 {
 	struct lineage_opts o = *opts;
@@ -30,6 +35,7 @@ static int bpf_open(struct collector *c, const struct lineage_opts *opts)
 
 	o.on_exit = on_exit_record;
 	o.on_exec = on_exec_record;
+	o.on_fork = on_fork_record;
 	o.ctx = c;
 	o.malformed = collector__malformed_counter(c);
 	lt = lineage__open(&o);

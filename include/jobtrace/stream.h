@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The stream: jobtrace serve's records for other agents on the host, in a
+ * shared-memory ring (a file in /dev/shm) that any number of readers map
+ * read-only, each at its own pace. The writer never waits for a reader and
+ * does not know who reads; a reader that falls behind learns exactly how many
+ * records it missed; a writer restart replaces the file and readers notice.
+ *
+ * This header is an ABI, for libjobtrace and for readers in any language:
+ * fixed-width little-endian fields, explicit padding, every size asserted,
+ * a type and a version at the head of every record. README's "The stream"
+ * section has the design; libjobtrace(3) the reader's API.
+ *
+ * The file: one header page (struct jt_stream_meta), then the data area of
+ * `capacity` bytes, a power of two. Records are 8-byte aligned and never
+ * wrap: where one would not fit before the end, a JT_STREAM_PAD record fills
+ * the rest. Positions (tail, latest, ...) grow without wrapping; a record
+ * at position P lives at offset P & (capacity - 1) of the data area.
+ *
+ * Writing a record, as Agrona's broadcast transmitter does: tail_intent is
+ * set to where the tail will be, then the record is written, then latest
+ * (its position) and tail (release). A reader copies a record out and then
+ * checks that it was not overwritten meanwhile: it was intact when
+ * position + capacity > tail_intent, read after the copy (acquire).
+ */
+#ifndef JOBTRACE_STREAM_H
+#define JOBTRACE_STREAM_H
+
+#include <linux/types.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the jobtrace stream is little-endian; a big-endian reader must convert"
+#endif
+
+#define JT_STREAM_MAGIC 0x4d52545342544a00ULL /* "\0JTBSTRM" read as a __u64 */
+#define JT_STREAM_VERSION 1
+#define JT_STREAM_META_SIZE 4096 /* the header page; the data area follows it */
+#define JT_STREAM_DEFAULT_PATH "/dev/shm/jobtrace.stream"
+#define JT_STREAM_KEY_LEN 128 /* job key bytes, NUL-padded */
+#define JT_STREAM_COMM_LEN 16
+#define JT_STREAM_ARGS_LEN 384 /* NUL-separated argv, as /proc/PID/cmdline */
+#define JT_STREAM_ALIGN 8
+
+/* jt_stream_meta.state */
+enum jt_stream_state {
+	JT_STREAM_RUNNING = 1,
+	JT_STREAM_CLOSED = 2, /* the writer stopped cleanly */
+	JT_STREAM_REPLACED = 3, /* a new writer put a new file at the path: reopen it */
+};
+
+/* jt_stream_hdr.type */
+enum jt_stream_type {
+	JT_STREAM_PAD = 0, /* fills the end of the data area; readers skip it */
+	JT_STREAM_FORK = 1, /* a process started (fork): its lineage */
+	JT_STREAM_EXEC = 2, /* a process exec'd: its new arguments */
+	JT_STREAM_EXIT = 3, /* a process ended: status and accounting */
+	JT_STREAM_INTERVAL = 4, /* a job over one interval */
+	JT_STREAM_HOST = 5, /* the host over one interval */
+	/* Made by the reader (libjobtrace), never in the ring: */
+	JT_STREAM_MISSED = 100, /* records the reader lost by being lapped */
+	JT_STREAM_RESTART = 101, /* the writer restarted: a new generation */
+};
+
+/* jt_stream_job.flags */
+#define JT_STREAM_F_KEY_TRUNCATED 0x1 /* the job key was longer than JT_STREAM_KEY_LEN - 1 */
+/* jt_stream_exit.flags (the kernel's JT_F_* values) */
+#define JT_STREAM_F_EXISTING 0x1 /* running when serve started */
+#define JT_STREAM_F_MOVED 0x2 /* entered its job by a cgroup move */
+#define JT_STREAM_F_EXECED 0x4
+#define JT_STREAM_F_ARGS_TRUNCATED 0x100 /* argv was longer than JT_STREAM_ARGS_LEN */
+#define JT_STREAM_F_ARGS_INHERITED 0x200 /* it never exec'd: its parent's arguments */
+#define JT_STREAM_F_ARGS_UNKNOWN 0x400
+#define JT_STREAM_F_IS_ROOT 0x800
+
+/*
+ * The header page. Counters the writer moves on every record sit on cache
+ * lines of their own, apart from what is written once.
+ */
+struct jt_stream_meta {
+	__u64 magic; /* JT_STREAM_MAGIC, written last at creation */
+	__u32 version; /* JT_STREAM_VERSION */
+	__u32 meta_size; /* JT_STREAM_META_SIZE: where the data area starts */
+	__u64 capacity; /* bytes of the data area, a power of two */
+	__u64 generation; /* random, nonzero, new at every writer start */
+	__u64 start_time_ns; /* CLOCK_REALTIME of the writer's start */
+	__u32 writer_pid;
+	__u32 state; /* enum jt_stream_state */
+	__u32 max_record; /* the longest record a reader must take, bytes */
+	__u32 pad0;
+	__u8 pad1[8];
+	/* Moved by the writer, in this order, for every record: */
+	__u64 tail_intent; /* where tail will be once the record is in */
+	__u8 pad2[56];
+	__u64 tail; /* the end of the last complete record (release) */
+	__u64 latest; /* the position of the last complete record */
+	__u64 records; /* records written: the last record's seq */
+	__u8 pad3[40];
+	/* Bumped once per batch (the collector's pass), then FUTEX_WAKE. */
+	__u32 futex;
+	__u32 pad4;
+	__u8 pad5[JT_STREAM_META_SIZE - 200];
+};
+
+/* Leads every record. */
+struct jt_stream_hdr {
+	__u32 len; /* bytes of the record, header included, a multiple of 8 */
+	__u16 type; /* enum jt_stream_type */
+	__u16 version; /* JT_STREAM_VERSION */
+	__u64 seq; /* 1, 2, 3, ... per generation; 0 for PAD */
+};
+
+/* Which job a record belongs to. */
+struct jt_stream_job {
+	__u64 job_id; /* the kernel's job id: top two bits say user, cgroup or tree */
+	__u32 flags; /* JT_STREAM_F_KEY_TRUNCATED */
+	__u32 pad;
+	char key[JT_STREAM_KEY_LEN]; /* "cgroup:/system.slice/x", "tree:1234:bash" */
+};
+
+/*
+ * A process's lineage: pids are reused, (pid, start) pairs are not. Start
+ * times are CLOCK_BOOTTIME, as the kernel stamps tasks.
+ */
+struct jt_stream_lineage {
+	__u32 pid; /* tgid */
+	__u32 ppid; /* the parent at fork, not after reparenting */
+	__u64 start_ns;
+	__u64 parent_start_ns;
+};
+
+struct jt_stream_fork {
+	struct jt_stream_hdr hdr;
+	__u64 time_ns; /* CLOCK_REALTIME of the fork */
+	struct jt_stream_job job;
+	struct jt_stream_lineage lin;
+	char comm[JT_STREAM_COMM_LEN]; /* the parent's, which the child starts with */
+};
+
+struct jt_stream_exec {
+	struct jt_stream_hdr hdr;
+	__u64 time_ns; /* CLOCK_REALTIME when serve saw it (the kernel sends none) */
+	struct jt_stream_job job;
+	__u32 pid;
+	__u16 args_len;
+	__u16 flags; /* JT_STREAM_F_ARGS_TRUNCATED */
+	__u64 start_ns; /* the process's, CLOCK_BOOTTIME */
+	char args[JT_STREAM_ARGS_LEN];
+};
+
+/* What a process or a job used. */
+struct jt_stream_acct {
+	__u64 cpu_ns; /* on-CPU time */
+	__u64 user_ns;
+	__u64 system_ns;
+	__u64 read_bytes; /* storage I/O */
+	__u64 write_bytes;
+	__u64 read_chars; /* read(2)/write(2)-level I/O */
+	__u64 write_chars;
+};
+
+struct jt_stream_exit {
+	struct jt_stream_hdr hdr;
+	__u64 time_ns; /* CLOCK_REALTIME of the exit */
+	struct jt_stream_job job;
+	struct jt_stream_lineage lin;
+	__u64 exit_ns; /* CLOCK_BOOTTIME */
+	__u32 exit_status; /* wait(2) status: WIFEXITED, WEXITSTATUS, WTERMSIG apply */
+	__u32 threads;
+	struct jt_stream_acct acct;
+	__u64 peak_rss_bytes;
+	__u32 flags; /* JT_STREAM_F_* */
+	__u16 args_len;
+	__u16 pad;
+	char comm[JT_STREAM_COMM_LEN];
+	char args[JT_STREAM_ARGS_LEN];
+};
+
+struct jt_stream_interval {
+	struct jt_stream_hdr hdr;
+	__u64 time_ns; /* CLOCK_REALTIME of the interval's end */
+	__u64 start_time_ns; /* and of its start */
+	struct jt_stream_job job;
+	/* Processes over the interval. */
+	__u64 started, exited, exit_ok, exit_error, exit_signal, execs, threads_started;
+	__u64 existing, moved_in, moved_out;
+	__u64 alive; /* at its end */
+	struct jt_stream_acct acct; /* chars: 0, not sampled */
+	/* Live members at its end. */
+	__u64 rss_bytes;
+	__u64 pss_bytes; /* 0 unless has_pss */
+	__u64 vm_bytes;
+	__u64 open_files;
+	__u32 has_pss;
+	__u32 pad;
+};
+
+struct jt_stream_host {
+	struct jt_stream_hdr hdr;
+	__u64 time_ns;
+	__u64 start_time_ns;
+	/* Percentages and rates in thousandths (fixed point), -1: unknown. */
+	__s32 cpu_busy_mpct;
+	__s32 cpu_user_mpct;
+	__s32 cpu_system_mpct;
+	__s32 cpu_iowait_mpct;
+	__u32 ncpus;
+	__u32 pad;
+	__u64 mem_total_bytes, mem_available_bytes, mem_used_bytes;
+	__u64 swap_total_bytes, swap_used_bytes;
+	__u64 load1_milli, load5_milli, load15_milli;
+	__u64 forks_per_s_milli, ctxt_per_s_milli;
+	__u64 procs_running, procs_blocked;
+	__u64 events_lost; /* kernel records lost since serve started */
+};
+
+/* Made by libjobtrace: @count records were overwritten before this reader saw them. */
+struct jt_stream_missed {
+	struct jt_stream_hdr hdr;
+	__u64 count;
+};
+
+/* Made by libjobtrace: the writer restarted; what follows is the new generation. */
+struct jt_stream_restart {
+	struct jt_stream_hdr hdr;
+	__u64 old_generation;
+	__u64 new_generation;
+};
+
+/* Any record: what jobtrace_stream_next() fills. */
+union jt_stream_record {
+	struct jt_stream_hdr hdr;
+	struct jt_stream_fork fork;
+	struct jt_stream_exec exec;
+	struct jt_stream_exit exit;
+	struct jt_stream_interval interval;
+	struct jt_stream_host host;
+	struct jt_stream_missed missed;
+	struct jt_stream_restart restart;
+};
+
+_Static_assert(sizeof(struct jt_stream_meta) == JT_STREAM_META_SIZE, "jt_stream_meta ABI");
+_Static_assert(__builtin_offsetof(struct jt_stream_meta, tail_intent) == 64, "tail_intent line");
+_Static_assert(__builtin_offsetof(struct jt_stream_meta, tail) == 128, "tail line");
+_Static_assert(__builtin_offsetof(struct jt_stream_meta, futex) == 192, "futex line");
+_Static_assert(sizeof(struct jt_stream_hdr) == 16, "jt_stream_hdr ABI");
+_Static_assert(sizeof(struct jt_stream_job) == 144, "jt_stream_job ABI");
+_Static_assert(sizeof(struct jt_stream_lineage) == 24, "jt_stream_lineage ABI");
+_Static_assert(sizeof(struct jt_stream_acct) == 56, "jt_stream_acct ABI");
+_Static_assert(sizeof(struct jt_stream_fork) == 208, "jt_stream_fork ABI");
+_Static_assert(sizeof(struct jt_stream_exec) == 568, "jt_stream_exec ABI");
+_Static_assert(sizeof(struct jt_stream_exit) == 680, "jt_stream_exit ABI");
+_Static_assert(sizeof(struct jt_stream_interval) == 360, "jt_stream_interval ABI");
+_Static_assert(sizeof(struct jt_stream_host) == 160, "jt_stream_host ABI");
+_Static_assert(sizeof(struct jt_stream_missed) == 24, "jt_stream_missed ABI");
+_Static_assert(sizeof(struct jt_stream_restart) == 32, "jt_stream_restart ABI");
+_Static_assert(sizeof(union jt_stream_record) == sizeof(struct jt_stream_exit), "largest record");
+_Static_assert(sizeof(union jt_stream_record) % JT_STREAM_ALIGN == 0, "records stay aligned");
+
+#ifndef __bpf__
+/*
+ * libjobtrace: the reader. Links without libbpf; needs no privilege beyond
+ * reading the file. See libjobtrace(3).
+ */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct jobtrace_stream;
+
+/* Maps the stream at @path (NULL: JT_STREAM_DEFAULT_PATH); NULL with errno set. */
+struct jobtrace_stream *jobtrace_stream_open(const char *path);
+/*
+ * The next record into @rec: 1 when @rec holds one (its hdr.type says which,
+ * JT_STREAM_MISSED and JT_STREAM_RESTART included), 0 when none is there
+ * yet, a negative errno when the stream is broken (-EBADMSG: a record that
+ * cannot be; the reader has moved past it).
+ */
+int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec);
+/*
+ * Sleeps until the writer publishes, at most @timeout_ms (< 0: no limit).
+ * 1: records may be there; 0: timed out; negative errno (-EINTR).
+ */
+int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms);
+/* The writer's generation the reader follows now. */
+__u64 jobtrace_stream_generation(const struct jobtrace_stream *s);
+/* The writer's jt_stream_state: JT_STREAM_CLOSED once it stopped cleanly. */
+int jobtrace_stream_state(const struct jobtrace_stream *s);
+/* Records this reader missed, all told. */
+__u64 jobtrace_stream_missed_total(const struct jobtrace_stream *s);
+void jobtrace_stream_close(struct jobtrace_stream *s);
+/* "fork", "exec", "exit", "interval", "host", "missed", "restart"; NULL if unknown. */
+const char *jobtrace_stream_type_name(unsigned int type);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* __bpf__ */
+
+#endif /* JOBTRACE_STREAM_H */

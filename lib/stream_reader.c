@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libjobtrace: a reader of jobtrace serve's stream (include/jobtrace/stream.h).
+ * It maps the file read-only and keeps its own cursor; the writer knows
+ * nothing of it. Every record is copied out first and checked after the
+ * copy against tail_intent: a record the writer overwrote meanwhile is never
+ * handed out, the reader jumps to the latest record instead and says how
+ * many it missed, from the sequence numbers. Nothing read from the mapping
+ * is trusted as an offset or a length before it is bounded.
+ *
+ * Needs libc alone (no libbpf): agents link it with `pkg-config --libs jobtrace`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobtrace/stream.h"
+
+#define JT_API __attribute__((visibility("default")))
+#define STREAM_MAX_CAPACITY (1ULL << 30)
+#define STREAM_TRIES 16 /* bounds every loop over what a writer (or a corrupter) moves */
+
+struct jobtrace_stream {
+	char *path;
+	const struct jt_stream_meta *meta;
+	const char *data;
+	size_t map_len;
+	dev_t dev;
+	ino_t ino;
+	__u64 capacity, mask, generation; /* taken once at open: never re-read from the map */
+	__u64 cursor; /* position of the next record to read */
+	__u64 last_seq; /* of the last record handed out (or skipped at open) */
+	__u64 missed_total;
+};
+
+static __u64 load(const __u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/* The file at @path, mapped, its header checked; the cursor at its start. */
+static int map_file(struct jobtrace_stream *s, const char *path)
+{
+	struct jt_stream_meta m;
+	struct stat st;
+	void *map;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	err = -EPROTO;
+	if (st.st_size < JT_STREAM_META_SIZE || pread(fd, &m, sizeof(m), 0) != sizeof(m))
+		goto out;
+	if (m.magic != JT_STREAM_MAGIC)
+		goto out;
+	err = -EPROTONOSUPPORT;
+	if (m.version != JT_STREAM_VERSION)
+		goto out;
+	err = -EPROTO;
+	if (m.meta_size != JT_STREAM_META_SIZE || m.capacity < 4096 ||
+	    m.capacity > STREAM_MAX_CAPACITY || (m.capacity & (m.capacity - 1)) ||
+	    (__u64)st.st_size < JT_STREAM_META_SIZE + m.capacity)
+		goto out;
+	map = mmap(NULL, JT_STREAM_META_SIZE + m.capacity, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		err = -errno;
+		goto out;
+	}
+	s->meta = map;
+	s->data = (const char *)map + JT_STREAM_META_SIZE;
+	s->map_len = JT_STREAM_META_SIZE + m.capacity;
+	s->capacity = m.capacity;
+	s->mask = m.capacity - 1;
+	s->generation = m.generation;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->cursor = 0;
+	s->last_seq = 0;
+	err = 0;
+out:
+	close(fd);
+	return err;
+}
+
+/* Nothing the writer did since reading @pos overwrote it. */
+static bool intact(const struct jobtrace_stream *s, __u64 pos)
+{
+	/* The copy's loads happen before the intent's. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return pos + s->capacity > load(&s->meta->tail_intent);
+}
+
+/*
+ * Copies the record at @pos into @rec. 1: copied and intact; 0: overwritten
+ * while copying (lapped); -EBADMSG: a length that cannot be, in a record
+ * nobody overwrote. A PAD record's header alone is copied.
+ */
+static int copy_at(const struct jobtrace_stream *s, __u64 pos, union jt_stream_record *rec)
+{
+	__u64 off = pos & s->mask, room = s->capacity - off;
+	size_t n;
+	__u32 len;
+
+	if (room < sizeof(rec->hdr))
+		return -EBADMSG;
+	memcpy(&rec->hdr, s->data + off, sizeof(rec->hdr));
+	if (!intact(s, pos))
+		return 0;
+	len = rec->hdr.len;
+	if (len < sizeof(rec->hdr) || len % JT_STREAM_ALIGN || len > room)
+		return -EBADMSG;
+	if (rec->hdr.type == JT_STREAM_PAD)
+		return 1;
+	/* A longer record of a newer writer: its known head; a shorter one: zeros after. */
+	n = len < sizeof(*rec) ? len : sizeof(*rec);
+	memcpy(rec, s->data + off, n);
+	if (n < sizeof(*rec))
+		memset((char *)rec + n, 0, sizeof(*rec) - n);
+	if (!intact(s, pos))
+		return 0;
+	/* The copy is ours: check what the header said against what it says now. */
+	if (rec->hdr.len != len)
+		return -EBADMSG;
+	return 1;
+}
+
+/*
+ * A late reader starts after the last record: the one at `latest`, whose
+ * sequence number becomes the base of the missed count.
+ */
+static void start_at_tail(struct jobtrace_stream *s)
+{
+	union jt_stream_record *rec = malloc(sizeof(*rec));
+	__u64 tail, latest;
+
+	for (int i = 0; rec && i < STREAM_TRIES; i++) {
+		tail = load(&s->meta->tail);
+		latest = load(&s->meta->latest);
+		if (tail == 0)
+			break;
+		/* latest moved past tail's record meanwhile: read both again. */
+		if (latest >= tail)
+			continue;
+		if (copy_at(s, latest, rec) != 1 || rec->hdr.type == JT_STREAM_PAD)
+			continue;
+		s->cursor = tail;
+		s->last_seq = rec->hdr.seq;
+		free(rec);
+		return;
+	}
+	/* Empty, or unreadable now: from the start (a lapped start reports its miss). */
+	s->cursor = 0;
+	s->last_seq = 0;
+	free(rec);
+}
+
+JT_API struct jobtrace_stream *jobtrace_stream_open(const char *path)
+{
+	struct jobtrace_stream *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return NULL;
+	s->path = strdup(path ? path : JT_STREAM_DEFAULT_PATH);
+	if (!s->path) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = map_file(s, s->path);
+	if (err) {
+		free(s->path);
+		free(s);
+		errno = -err;
+		return NULL;
+	}
+	start_at_tail(s);
+	return s;
+}
+
+/*
+ * The writer restarted when the path names another file, when the old
+ * file says it was replaced, or when its generation changed in place. Then
+ * the new file is read from its start: all of it is new to this reader.
+ */
+static bool reopen_if_restarted(struct jobtrace_stream *s, union jt_stream_record *rec)
+{
+	struct jobtrace_stream next = *s;
+	struct stat st;
+	__u64 old = s->generation;
+
+	if (__atomic_load_n(&s->meta->state, __ATOMIC_ACQUIRE) != JT_STREAM_REPLACED &&
+	    load(&s->meta->generation) == s->generation &&
+	    (stat(s->path, &st) || (st.st_dev == s->dev && st.st_ino == s->ino)))
+		return false;
+	if (map_file(&next, s->path))
+		return false; /* not there yet, or being made: the next call looks again */
+	if (next.dev == s->dev && next.ino == s->ino && next.generation == s->generation) {
+		munmap((void *)next.meta, next.map_len);
+		return false;
+	}
+	munmap((void *)s->meta, s->map_len);
+	*s = next;
+	memset(rec, 0, sizeof(rec->restart));
+	rec->restart.hdr.type = JT_STREAM_RESTART;
+	rec->restart.hdr.version = JT_STREAM_VERSION;
+	rec->restart.hdr.len = sizeof(rec->restart);
+	rec->restart.old_generation = old;
+	rec->restart.new_generation = s->generation;
+	return true;
+}
+
+/*
+ * Lapped: the records from the cursor on were overwritten. Jump to the
+ * latest record; the sequence numbers say exactly how many were lost.
+ * 1: @rec says how many; 0: nothing lost after all (keep reading); -EAGAIN:
+ * the writer moves too fast to find its latest record now.
+ */
+static int resync(struct jobtrace_stream *s, union jt_stream_record *rec)
+{
+	__u64 latest, seq;
+
+	for (int i = 0; i < STREAM_TRIES; i++) {
+		latest = load(&s->meta->latest);
+		if (copy_at(s, latest, rec) != 1 || rec->hdr.type == JT_STREAM_PAD)
+			continue;
+		seq = rec->hdr.seq;
+		if (seq <= s->last_seq)
+			return -EBADMSG; /* sequence numbers never go back within a generation */
+		s->cursor = latest;
+		if (seq == s->last_seq + 1)
+			return 0;
+		memset(rec, 0, sizeof(rec->missed));
+		rec->missed.hdr.type = JT_STREAM_MISSED;
+		rec->missed.hdr.version = JT_STREAM_VERSION;
+		rec->missed.hdr.len = sizeof(rec->missed);
+		rec->missed.hdr.seq = seq - 1;
+		rec->missed.count = seq - s->last_seq - 1;
+		s->missed_total += rec->missed.count;
+		s->last_seq = seq - 1;
+		return 1;
+	}
+	return -EAGAIN;
+}
+
+/* A stream that cannot be read where the cursor is: carry on from its end. */
+static int skip_broken(struct jobtrace_stream *s)
+{
+	s->cursor = load(&s->meta->tail);
+	s->last_seq = load(&s->meta->records);
+	return -EBADMSG;
+}
+
+JT_API int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec)
+{
+	__u64 tail, room;
+	int ret;
+
+	for (int i = 0; i < STREAM_TRIES; i++) {
+		tail = load(&s->meta->tail);
+		if (s->cursor == tail)
+			return reopen_if_restarted(s, rec) ? 1 : 0;
+		if (tail < s->cursor)
+			return skip_broken(s);
+		room = s->capacity - (s->cursor & s->mask);
+		if (room < sizeof(rec->hdr)) {
+			/* Too short for a header: the writer skipped it too. */
+			s->cursor += room;
+			continue;
+		}
+		ret = copy_at(s, s->cursor, rec);
+		if (ret < 0)
+			return skip_broken(s);
+		if (ret == 0) {
+			ret = resync(s, rec);
+			if (ret == 1)
+				return 1;
+			if (ret == -EBADMSG)
+				return skip_broken(s);
+			continue;
+		}
+		if (rec->hdr.type == JT_STREAM_PAD) {
+			s->cursor += rec->hdr.len;
+			continue;
+		}
+		if (rec->hdr.seq <= s->last_seq)
+			return skip_broken(s);
+		if (rec->hdr.seq != s->last_seq + 1) {
+			/* A gap with no lap: records the writer counted but never wrote. */
+			__u64 seq = rec->hdr.seq;
+
+			memset(rec, 0, sizeof(rec->missed));
+			rec->missed.hdr.type = JT_STREAM_MISSED;
+			rec->missed.hdr.version = JT_STREAM_VERSION;
+			rec->missed.hdr.len = sizeof(rec->missed);
+			rec->missed.count = seq - s->last_seq - 1;
+			s->missed_total += rec->missed.count;
+			s->last_seq = seq - 1;
+			return 1;
+		}
+		s->cursor += rec->hdr.len;
+		s->last_seq = rec->hdr.seq;
+		return 1;
+	}
+	return 0;
+}
+
+JT_API int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms)
+{
+	struct timespec ts = {
+		.tv_sec = timeout_ms / 1000,
+		.tv_nsec = (long)(timeout_ms % 1000) * 1000000L,
+	};
+	__u32 word = __atomic_load_n(&s->meta->futex, __ATOMIC_ACQUIRE);
+	struct stat st;
+
+	if (load(&s->meta->tail) != s->cursor ||
+	    __atomic_load_n(&s->meta->state, __ATOMIC_ACQUIRE) == JT_STREAM_REPLACED)
+		return 1;
+	/* A new writer whose start found no old file to mark: its file is there. */
+	if (!stat(s->path, &st) && (st.st_dev != s->dev || st.st_ino != s->ino))
+		return 1;
+	if (timeout_ms == 0)
+		return 0;
+	/* Waits on a word of a read-only shared mapping: FUTEX_WAIT only reads it. */
+	if (syscall(SYS_futex, &s->meta->futex, FUTEX_WAIT, word, timeout_ms < 0 ? NULL : &ts,
+		    NULL, 0)) {
+		if (errno == ETIMEDOUT)
+			return 0;
+		if (errno == EAGAIN)
+			return 1; /* it moved between the load and the wait */
+		return -errno;
+	}
+	return 1;
+}
+
+JT_API __u64 jobtrace_stream_generation(const struct jobtrace_stream *s)
+{
+	return s->generation;
+}
+
+JT_API __u64 jobtrace_stream_missed_total(const struct jobtrace_stream *s)
+{
+	return s->missed_total;
+}
+
+JT_API int jobtrace_stream_state(const struct jobtrace_stream *s)
+{
+	return (int)__atomic_load_n(&s->meta->state, __ATOMIC_ACQUIRE);
+}
+
+JT_API void jobtrace_stream_close(struct jobtrace_stream *s)
+{
+	if (!s)
+		return;
+	munmap((void *)s->meta, s->map_len);
+	free(s->path);
+	free(s);
+}
+
+JT_API const char *jobtrace_stream_type_name(unsigned int type)
+{
+	switch (type) {
+	case JT_STREAM_FORK:
+		return "fork";
+	case JT_STREAM_EXEC:
+		return "exec";
+	case JT_STREAM_EXIT:
+		return "exit";
+	case JT_STREAM_INTERVAL:
+		return "interval";
+	case JT_STREAM_HOST:
+		return "host";
+	case JT_STREAM_MISSED:
+		return "missed";
+	case JT_STREAM_RESTART:
+		return "restart";
+	default:
+		return NULL;
+	}
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * End-to-end tests of the stream: `jobtrace serve --stream F` while churn
+ * runs in a cgroup v2 of its own (so host mode makes it a job of its own),
+ * read by `jobtrace tail --json` processes and by libjobtrace in the test.
+ * Ground truth: churn --varied --log writes every child's pid and the status
+ * it chose. Needs root, BPF and a cgroup v2 where root may make cgroups;
+ * fails, never skips, when they are missing.
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobtrace/stream.h"
+
+#define CHILDREN 60 /* churn --varied: status index % 7, every 13th killed by SIGUSR1 */
+
+static char jobtrace[512], churn[512], cg2root[256];
+static char tmpdir[] = "/tmp/jobtrace-stream-XXXXXX";
+static char stream_path[256];
+
+struct child_truth {
+	int pid, code, sig;
+};
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static pid_t spawn(char *const argv[], const char *out)
+{
+	pid_t p = fork();
+
+	assert_true(p >= 0);
+	if (p == 0) {
+		if (out) {
+			int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+			dup2(fd, 1);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return p;
+}
+
+static int wait_status(pid_t p, int timeout_s)
+{
+	int st;
+
+	for (int i = 0; i < timeout_s * 100; i++) {
+		if (waitpid(p, &st, WNOHANG) == p)
+			return st;
+		sleep_ms(10);
+	}
+	kill(p, SIGKILL);
+	waitpid(p, &st, 0);
+	fail_msg("process %d did not end in %d s", p, timeout_s);
+	return -1;
+}
+
+/* serve --stream @path; returns once the stream file is there. */
+static pid_t serve_start(const char *path, const char *kb)
+{
+	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", (char *)path,
+			 "--stream-kb", (char *)kb, NULL };
+	pid_t p;
+
+	unlink(path);
+	p = spawn(argv, NULL);
+	for (int i = 0; i < 1000 && access(path, R_OK); i++)
+		sleep_ms(10);
+	if (access(path, R_OK)) {
+		kill(p, SIGKILL);
+		waitpid(p, NULL, 0);
+		fail_msg("serve made no stream at %s", path);
+	}
+	return p;
+}
+
+static void serve_stop(pid_t p)
+{
+	int st;
+
+	kill(p, SIGTERM);
+	st = wait_status(p, 20);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* Runs churn in a new cgroup v2 @name and waits for it; returns its pid. */
+static pid_t churn_in_cgroup(const char *name, int children, const char *log)
+{
+	char cg[512], procs[600], n[16], pidline[32];
+	char *argv[] = { churn, "--children", n, "--varied", "--log", (char *)log, NULL };
+	int st, fd;
+	pid_t p;
+
+	snprintf(n, sizeof(n), "%d", children);
+	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
+	rmdir(cg);
+	if (mkdir(cg, 0755))
+		fail_msg("cannot make cgroup %s: %s", cg, strerror(errno));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	unlink(log);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		snprintf(pidline, sizeof(pidline), "%d\n", getpid());
+		fd = open(procs, O_WRONLY);
+		if (fd < 0 || write(fd, pidline, strlen(pidline)) < 0)
+			_exit(97);
+		close(fd);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	st = wait_status(p, 60);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	return p;
+}
+
+static void cgroup_remove(const char *name)
+{
+	char cg[512];
+
+	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
+	for (int i = 0; i < 100 && rmdir(cg) && errno == EBUSY; i++)
+		sleep_ms(20);
+}
+
+static size_t load_truth(const char *log, struct child_truth *t, size_t max)
+{
+	FILE *f = fopen(log, "r");
+	size_t n = 0;
+	long idx;
+	unsigned long long ns;
+
+	assert_non_null(f);
+	while (n < max && fscanf(f, "%d %ld %d %d %llu", &t[n].pid, &idx, &t[n].code, &t[n].sig,
+				 &ns) == 5)
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* The exit records of job @key in a tail --json output, by pid. */
+static size_t check_tail_output(const char *out, const char *key, const struct child_truth *t,
+				size_t nt, int churn_pid)
+{
+	size_t exits = 0, forks = 0, matched = 0, line_no = 0;
+	char line[8192];
+	FILE *f = fopen(out, "r");
+	__u64 last_seq = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		json_error_t err;
+		json_t *r = json_loads(line, 0, &err);
+		const char *type, *job;
+
+		line_no++;
+		if (!r)
+			fail_msg("%s:%zu: not JSON: %s", out, line_no, err.text);
+		type = json_string_value(json_object_get(r, "type"));
+		assert_non_null(type);
+		/* A 4 MiB ring and a prompt reader: nothing is missed, seqs follow on. */
+		assert_string_not_equal(type, "missed");
+		if (line_no == 1) /* a late reader: it starts where serve was */
+			last_seq = (__u64)json_integer_value(json_object_get(r, "seq")) - 1;
+		assert_int_equal(json_integer_value(json_object_get(r, "seq")), last_seq + 1);
+		last_seq++;
+		job = json_string_value(json_object_get(r, "job"));
+		if (!job || strcmp(job, key)) {
+			json_decref(r);
+			continue;
+		}
+		if (!strcmp(type, "fork") &&
+		    json_integer_value(json_object_get(r, "ppid")) == churn_pid)
+			forks++;
+		if (!strcmp(type, "exit")) {
+			int pid = (int)json_integer_value(json_object_get(r, "pid"));
+
+			exits++;
+			for (size_t i = 0; i < nt; i++) {
+				if (t[i].pid != pid)
+					continue;
+				matched++;
+				assert_int_equal(json_integer_value(json_object_get(r, "ppid")),
+						 churn_pid);
+				if (t[i].sig) {
+					assert_true(json_is_null(json_object_get(r, "exit_code")));
+					assert_int_equal(json_integer_value(json_object_get(r, "signal")),
+							 t[i].sig);
+				} else {
+					assert_int_equal(
+						json_integer_value(json_object_get(r, "exit_code")),
+						t[i].code);
+				}
+			}
+		}
+		json_decref(r);
+	}
+	fclose(f);
+	/* churn's own exit and each child's; each child's fork, from churn. */
+	assert_int_equal(matched, nt);
+	assert_int_equal(exits, nt + 1);
+	assert_int_equal(forks, nt);
+	return exits;
+}
+
+/*
+ * Two tail --json readers started before the job see all of its exits and
+ * forks, with the statuses churn chose; a library reader started after it
+ * sees the next job's records and none of its.
+ */
+static void test_two_tails_see_the_job(void **state)
+{
+	char key[128], name[64], log[300], out1[300], out2[300], name2[64], key2[128], log2[300];
+	struct jobtrace_stream *late;
+	union jt_stream_record rec;
+	__u64 late_exits2 = 0, late_forks2 = 0;
+	pid_t churn2;
+	int n;
+	char *targv1[] = { jobtrace, "tail", "--json", "--until-closed", "--stream", stream_path,
+			   NULL };
+	struct child_truth t[CHILDREN];
+	pid_t serve, tail1, tail2, churn_pid;
+	size_t nt;
+	int st;
+
+	snprintf(name, sizeof(name), "jt-test-stream-%d", getpid());
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	snprintf(log, sizeof(log), "%s/churn.log", tmpdir);
+	snprintf(name2, sizeof(name2), "jt-test-stream-%d-late", getpid());
+	snprintf(key2, sizeof(key2), "cgroup:/%s", name2);
+	snprintf(log2, sizeof(log2), "%s/churn2.log", tmpdir);
+	snprintf(out1, sizeof(out1), "%s/tail1.jsonl", tmpdir);
+	snprintf(out2, sizeof(out2), "%s/tail2.jsonl", tmpdir);
+	serve = serve_start(stream_path, "4096");
+	tail1 = spawn(targv1, out1);
+	tail2 = spawn(targv1, out2);
+	sleep_ms(300); /* both have opened the stream */
+	churn_pid = churn_in_cgroup(name, CHILDREN, log);
+	nt = load_truth(log, t, CHILDREN);
+	assert_int_equal(nt, CHILDREN);
+	sleep_ms(1500); /* a few collector passes */
+	/* A reader started now sees the next job's processes and none of this one's. */
+	late = jobtrace_stream_open(stream_path);
+	assert_non_null(late);
+	churn2 = churn_in_cgroup(name2, 5, log2);
+	sleep_ms(1500);
+	while ((n = jobtrace_stream_next(late, &rec)) == 1) {
+		assert_int_not_equal(rec.hdr.type, JT_STREAM_MISSED);
+		if (rec.hdr.type == JT_STREAM_EXIT) {
+			assert_string_not_equal(rec.exit.job.key, key);
+			late_exits2 += !strcmp(rec.exit.job.key, key2);
+		}
+		if (rec.hdr.type == JT_STREAM_FORK) {
+			assert_string_not_equal(rec.fork.job.key, key);
+			late_forks2 += !strcmp(rec.fork.job.key, key2) &&
+				       rec.fork.lin.ppid == (__u32)churn2;
+		}
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(late_exits2, 6);
+	assert_int_equal(late_forks2, 5);
+	jobtrace_stream_close(late);
+	serve_stop(serve);
+	st = wait_status(tail1, 10);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = wait_status(tail2, 10);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	check_tail_output(out1, key, t, nt, churn_pid);
+	check_tail_output(out2, key, t, nt, churn_pid);
+	cgroup_remove(name);
+	cgroup_remove(name2);
+}
+
+/*
+ * A reader that does not read while a job churns through a 4 KiB ring is
+ * told how many records it lost, and what it does get is whole.
+ */
+static void test_slow_reader_counts_missed(void **state)
+{
+	char name[64], key[128], log[300];
+	struct jobtrace_stream *slow;
+	union jt_stream_record rec;
+	struct child_truth t[CHILDREN];
+	__u64 last = 0, missed = 0, seen = 0;
+	pid_t serve;
+	int n;
+
+	snprintf(name, sizeof(name), "jt-test-stream-%d-slow", getpid());
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	snprintf(log, sizeof(log), "%s/churn-slow.log", tmpdir);
+	serve = serve_start(stream_path, "4");
+	slow = jobtrace_stream_open(stream_path);
+	assert_non_null(slow);
+	churn_in_cgroup(name, CHILDREN, log);
+	assert_int_equal(load_truth(log, t, CHILDREN), CHILDREN);
+	sleep_ms(1000);
+	while ((n = jobtrace_stream_next(slow, &rec)) == 1) {
+		if (rec.hdr.type == JT_STREAM_MISSED) {
+			missed += rec.missed.count;
+			continue;
+		}
+		assert_non_null(jobtrace_stream_type_name(rec.hdr.type));
+		assert_true(rec.hdr.seq > last);
+		/* Every gap was reported, exactly. */
+		assert_int_equal(rec.hdr.seq, seen + missed + 1);
+		last = rec.hdr.seq;
+		seen++;
+		if (rec.hdr.type == JT_STREAM_EXIT && !strcmp(rec.exit.job.key, key)) {
+			for (size_t i = 0; i < CHILDREN; i++) {
+				if (t[i].pid != (int)rec.exit.lin.pid)
+					continue;
+				if (t[i].sig)
+					assert_int_equal(WTERMSIG(rec.exit.exit_status), t[i].sig);
+				else
+					assert_int_equal(WEXITSTATUS(rec.exit.exit_status), t[i].code);
+			}
+		}
+	}
+	assert_int_equal(n, 0);
+	/* 120+ process records alone through a ring that holds six. */
+	assert_true(missed > 100);
+	assert_int_equal(jobtrace_stream_missed_total(slow), missed);
+
+	serve_stop(serve);
+	assert_int_equal(jobtrace_stream_state(slow), JT_STREAM_CLOSED);
+	jobtrace_stream_close(slow);
+	cgroup_remove(name);
+}
+
+static int setup(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	char line[1024], dev[256], dir[256], type[64];
+	FILE *f;
+
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
+	snprintf(churn, sizeof(churn), "%s/churn", out);
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(stream_path, sizeof(stream_path), "/dev/shm/jt-test-kstream-%d", getpid());
+	f = fopen("/proc/self/mounts", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
+		    !strcmp(type, "cgroup2") && !cg2root[0])
+			snprintf(cg2root, sizeof(cg2root), "%s", dir);
+	if (f)
+		fclose(f);
+	if (!cg2root[0]) {
+		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted: the stream tests need one\n");
+		return -1;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "FAIL: the stream tests load BPF programs: they need root\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600], p[300];
+
+	unlink(stream_path);
+	snprintf(p, sizeof(p), "%s.lock", stream_path);
+	unlink(p);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) ? -1 : 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_tails_see_the_job),
+		cmocka_unit_test(test_slow_reader_counts_missed),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

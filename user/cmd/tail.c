@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `jobtrace tail`: prints serve's stream as it comes, one line per record,
+ * through libjobtrace's reader (lib/stream_reader.c), as any agent would
+ * read it. Needs no privilege: the stream file is world-readable.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "jobtrace/cli.h"
+#include "jobtrace/json.h"
+#include "jobtrace/stream.h"
+#include "jobtrace/tail.h"
+#include "jobtrace/util.h"
+
+static const char usage_tail[] =
+	"Usage: jobtrace tail [OPTIONS]\n"
+	"\n"
+	"Prints the records `jobtrace serve --stream` publishes, from now on: a\n"
+	"process's fork, exec and exit, job and host intervals. A reader that\n"
+	"falls behind prints how many records it missed; a restart of serve is\n"
+	"followed. Any number of readers may run at once.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json            one JSON object per record (JSON lines)\n"
+	"  -s, --stream PATH     the stream (default " JT_STREAM_DEFAULT_PATH ")\n"
+	"  -n, --count N         exit after N records\n"
+	"  -d, --duration S      exit after S seconds\n"
+	"      --until-closed    exit when serve has stopped and every record is read\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Examples:\n"
+	"  jobtrace tail --json | jq 'select(.type == \"exit\" and .exit_code != 0)'\n"
+	"  jobtrace tail --stream /dev/shm/test.stream --count 10\n";
+
+struct tail_config {
+	const char *path;
+	bool json;
+	bool until_closed;
+	unsigned long count; /* 0: no limit */
+	double duration_s;
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int signo)
+{
+	exiting = 1;
+}
+
+#define TAIL_HELP_SHOWN (-1)
+static int parse_args(int argc, char **argv, struct tail_config *cfg)
+{
+	enum { OPT_UNTIL_CLOSED = 256 };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "stream", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "until-closed", no_argument, NULL, OPT_UNTIL_CLOSED },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":js:n:d:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			cfg->json = true;
+			break;
+		case 's':
+			cfg->path = optarg;
+			break;
+		case 'n':
+			if (cli__parse_uint(optarg, 1, 1UL << 62, &cfg->count))
+				return cli__usage_error("tail", "--count takes a number from 1, not '%s'",
+							optarg);
+			break;
+		case 'd':
+			if (cli__parse_seconds(optarg, 0.1, 31 * 86400.0, &cfg->duration_s))
+				return cli__usage_error("tail", "--duration takes seconds, not '%s'",
+							optarg);
+			break;
+		case OPT_UNTIL_CLOSED:
+			cfg->until_closed = true;
+			break;
+		case 'h':
+			fputs(usage_tail, stdout);
+			return TAIL_HELP_SHOWN;
+		case ':':
+			return cli__usage_error("tail", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli__usage_error("tail", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli__usage_error("tail", "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static double secs(__u64 ns)
+{
+	return (double)ns / 1e9;
+}
+
+static void json_job(struct json_writer *w, const struct jt_stream_job *j)
+{
+	json__stringn(w, "job", j->key, strnlen(j->key, sizeof(j->key)));
+	json__u64(w, "job_id", j->job_id);
+	json__bool(w, "job_truncated", j->flags & JT_STREAM_F_KEY_TRUNCATED);
+}
+
+static void json_lineage(struct json_writer *w, const struct jt_stream_lineage *l)
+{
+	json__u64(w, "pid", l->pid);
+	json__u64(w, "ppid", l->ppid);
+	json__u64(w, "start_ns", l->start_ns);
+	json__u64(w, "parent_start_ns", l->parent_start_ns);
+}
+
+static void json_args(struct json_writer *w, const char *args, size_t len)
+{
+	size_t i = 0;
+
+	json__begin_array(w, "args");
+	while (i < len) {
+		size_t n = strnlen(args + i, len - i);
+
+		json__stringn(w, NULL, args + i, n);
+		i += n + 1;
+	}
+	json__end_array(w);
+}
+
+static void json_acct(struct json_writer *w, const struct jt_stream_acct *a)
+{
+	json__begin_object(w, "cpu");
+	json__double(w, "user_s", secs(a->user_ns));
+	json__double(w, "system_s", secs(a->system_ns));
+	json__double(w, "total_s", secs(a->cpu_ns));
+	json__u64(w, "total_ns", a->cpu_ns);
+	json__end_object(w);
+	json__begin_object(w, "io");
+	json__u64(w, "read_bytes", a->read_bytes);
+	json__u64(w, "write_bytes", a->write_bytes);
+	json__u64(w, "read_chars", a->read_chars);
+	json__u64(w, "write_chars", a->write_chars);
+	json__end_object(w);
+}
+
+static void json_exit(struct json_writer *w, const struct jt_stream_exit *x)
+{
+	int st = (int)x->exit_status;
+
+	json_job(w, &x->job);
+	json_lineage(w, &x->lin);
+	json__u64(w, "exit_ns", x->exit_ns);
+	json__stringn(w, "comm", x->comm, strnlen(x->comm, sizeof(x->comm)));
+	if (x->flags & JT_STREAM_F_ARGS_UNKNOWN)
+		json__null(w, "args");
+	else
+		json_args(w, x->args, x->args_len < sizeof(x->args) ? x->args_len : sizeof(x->args));
+	json__bool(w, "args_truncated", x->flags & JT_STREAM_F_ARGS_TRUNCATED);
+	json__bool(w, "args_inherited", x->flags & JT_STREAM_F_ARGS_INHERITED);
+	json__u64(w, "exit_status", x->exit_status);
+	if (WIFSIGNALED(st)) {
+		json__null(w, "exit_code");
+		json__i64(w, "signal", WTERMSIG(st));
+		json__bool(w, "core_dumped", WCOREDUMP(st));
+	} else {
+		json__i64(w, "exit_code", WEXITSTATUS(st));
+		json__null(w, "signal");
+		json__bool(w, "core_dumped", false);
+	}
+	json_acct(w, &x->acct);
+	json__u64(w, "peak_rss_bytes", x->peak_rss_bytes);
+	json__u64(w, "threads", x->threads);
+	json__bool(w, "existing_at_attach", x->flags & JT_STREAM_F_EXISTING);
+	json__bool(w, "moved", x->flags & JT_STREAM_F_MOVED);
+	json__bool(w, "execed", x->flags & JT_STREAM_F_EXECED);
+	json__bool(w, "is_root", x->flags & JT_STREAM_F_IS_ROOT);
+}
+
+static void json_interval(struct json_writer *w, const struct jt_stream_interval *x)
+{
+	json_job(w, &x->job);
+	json__double(w, "start", secs(x->start_time_ns));
+	json__double(w, "interval_s", secs(x->time_ns - x->start_time_ns));
+	json__begin_object(w, "processes");
+	json__u64(w, "alive", x->alive);
+	json__u64(w, "started", x->started);
+	json__u64(w, "exited", x->exited);
+	json__u64(w, "exit_ok", x->exit_ok);
+	json__u64(w, "exit_error", x->exit_error);
+	json__u64(w, "exit_signal", x->exit_signal);
+	json__u64(w, "execs", x->execs);
+	json__u64(w, "existing_at_attach", x->existing);
+	json__u64(w, "moved_in", x->moved_in);
+	json__u64(w, "moved_out", x->moved_out);
+	json__end_object(w);
+	json__u64(w, "threads_started", x->threads_started);
+	json_acct(w, &x->acct);
+	json__begin_object(w, "memory");
+	json__u64(w, "rss_bytes", x->rss_bytes);
+	if (x->has_pss)
+		json__u64(w, "pss_bytes", x->pss_bytes);
+	else
+		json__null(w, "pss_bytes");
+	json__u64(w, "vm_bytes", x->vm_bytes);
+	json__end_object(w);
+	json__u64(w, "open_files", x->open_files);
+}
+
+static void json_pct(struct json_writer *w, const char *key, __s32 mpct)
+{
+	if (mpct < 0)
+		json__null(w, key);
+	else
+		json__double(w, key, mpct / 1000.0);
+}
+
+static void json_host(struct json_writer *w, const struct jt_stream_host *h)
+{
+	json__double(w, "start", secs(h->start_time_ns));
+	json__double(w, "interval_s", secs(h->time_ns - h->start_time_ns));
+	json__begin_object(w, "cpu");
+	json__u64(w, "count", h->ncpus);
+	json_pct(w, "busy_pct", h->cpu_busy_mpct);
+	json_pct(w, "user_pct", h->cpu_user_mpct);
+	json_pct(w, "system_pct", h->cpu_system_mpct);
+	json_pct(w, "iowait_pct", h->cpu_iowait_mpct);
+	json__end_object(w);
+	json__begin_object(w, "memory");
+	json__u64(w, "total_bytes", h->mem_total_bytes);
+	json__u64(w, "available_bytes", h->mem_available_bytes);
+	json__u64(w, "used_bytes", h->mem_used_bytes);
+	json__u64(w, "swap_total_bytes", h->swap_total_bytes);
+	json__u64(w, "swap_used_bytes", h->swap_used_bytes);
+	json__end_object(w);
+	json__begin_object(w, "load");
+	json__double(w, "avg1", h->load1_milli / 1000.0);
+	json__double(w, "avg5", h->load5_milli / 1000.0);
+	json__double(w, "avg15", h->load15_milli / 1000.0);
+	json__end_object(w);
+	json__begin_object(w, "processes");
+	json__double(w, "forks_per_s", h->forks_per_s_milli / 1000.0);
+	json__u64(w, "running", h->procs_running);
+	json__u64(w, "blocked", h->procs_blocked);
+	json__end_object(w);
+	json__double(w, "context_switches_per_s", h->ctxt_per_s_milli / 1000.0);
+	json__u64(w, "events_lost", h->events_lost);
+}
+
+static int print_json(const union jt_stream_record *r)
+{
+	const char *name = jobtrace_stream_type_name(r->hdr.type);
+	struct json_writer w;
+
+	json__init(&w, stdout, false);
+	json__begin_object(&w, NULL);
+	if (name)
+		json__string(&w, "type", name);
+	else
+		json__u64(&w, "type", r->hdr.type);
+	json__u64(&w, "seq", r->hdr.seq);
+	json__u64(&w, "version", r->hdr.version);
+	switch (r->hdr.type) {
+	case JT_STREAM_FORK:
+		json__double(&w, "time", secs(r->fork.time_ns));
+		json_job(&w, &r->fork.job);
+		json_lineage(&w, &r->fork.lin);
+		json__stringn(&w, "comm", r->fork.comm, strnlen(r->fork.comm, JT_STREAM_COMM_LEN));
+		break;
+	case JT_STREAM_EXEC:
+		json__double(&w, "time", secs(r->exec.time_ns));
+		json_job(&w, &r->exec.job);
+		json__u64(&w, "pid", r->exec.pid);
+		json__u64(&w, "start_ns", r->exec.start_ns);
+		json_args(&w, r->exec.args,
+			  r->exec.args_len < JT_STREAM_ARGS_LEN ? r->exec.args_len : JT_STREAM_ARGS_LEN);
+		json__bool(&w, "args_truncated", r->exec.flags & JT_STREAM_F_ARGS_TRUNCATED);
+		break;
+	case JT_STREAM_EXIT:
+		json__double(&w, "time", secs(r->exit.time_ns));
+		json_exit(&w, &r->exit);
+		break;
+	case JT_STREAM_INTERVAL:
+		json__double(&w, "time", secs(r->interval.time_ns));
+		json_interval(&w, &r->interval);
+		break;
+	case JT_STREAM_HOST:
+		json__double(&w, "time", secs(r->host.time_ns));
+		json_host(&w, &r->host);
+		break;
+	case JT_STREAM_MISSED:
+		json__u64(&w, "count", r->missed.count);
+		break;
+	case JT_STREAM_RESTART:
+		json__u64(&w, "old_generation", r->restart.old_generation);
+		json__u64(&w, "new_generation", r->restart.new_generation);
+		break;
+	}
+	json__end_object(&w);
+	return json__finish(&w);
+}
+
+static void print_text(const union jt_stream_record *r)
+{
+	const char *name = jobtrace_stream_type_name(r->hdr.type);
+	int st;
+
+	printf("%-8s ", name ? name : "?");
+	switch (r->hdr.type) {
+	case JT_STREAM_FORK:
+		printf("%.*s pid %u ppid %u %.*s\n", JT_STREAM_KEY_LEN, r->fork.job.key,
+		       r->fork.lin.pid, r->fork.lin.ppid, JT_STREAM_COMM_LEN, r->fork.comm);
+		break;
+	case JT_STREAM_EXEC:
+		/* The program, the first of the NUL-separated arguments. */
+		printf("%.*s pid %u %.*s\n", JT_STREAM_KEY_LEN, r->exec.job.key, r->exec.pid,
+		       (int)strnlen(r->exec.args, r->exec.args_len), r->exec.args);
+		break;
+	case JT_STREAM_EXIT:
+		st = (int)r->exit.exit_status;
+		printf("%.*s pid %u ppid %u %.*s %s %d cpu %.3fs rss %llu\n", JT_STREAM_KEY_LEN,
+		       r->exit.job.key, r->exit.lin.pid, r->exit.lin.ppid, JT_STREAM_COMM_LEN,
+		       r->exit.comm, WIFSIGNALED(st) ? "signal" : "exit",
+		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), secs(r->exit.acct.cpu_ns),
+		       (unsigned long long)r->exit.peak_rss_bytes);
+		break;
+	case JT_STREAM_INTERVAL:
+		printf("%.*s alive %llu started %llu exited %llu cpu %.3fs rss %llu\n",
+		       JT_STREAM_KEY_LEN, r->interval.job.key, (unsigned long long)r->interval.alive,
+		       (unsigned long long)r->interval.started,
+		       (unsigned long long)r->interval.exited, secs(r->interval.acct.cpu_ns),
+		       (unsigned long long)r->interval.rss_bytes);
+		break;
+	case JT_STREAM_HOST:
+		printf("cpu %.1f%% mem used %llu load %.2f\n", r->host.cpu_busy_mpct / 1000.0,
+		       (unsigned long long)r->host.mem_used_bytes, r->host.load1_milli / 1000.0);
+		break;
+	case JT_STREAM_MISSED:
+		printf("%llu records overwritten before they were read\n",
+		       (unsigned long long)r->missed.count);
+		break;
+	case JT_STREAM_RESTART:
+		printf("serve restarted: generation %016llx\n",
+		       (unsigned long long)r->restart.new_generation);
+		break;
+	default:
+		printf("type %u, %u bytes\n", r->hdr.type, r->hdr.len);
+	}
+}
+
+int tail__main(int argc, char **argv)
+{
+	struct tail_config cfg = { .path = JT_STREAM_DEFAULT_PATH };
+	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: the wait returns */
+	union jt_stream_record *rec = NULL;
+	struct jobtrace_stream *s;
+	unsigned long seen = 0;
+	__u64 deadline = 0;
+	int ret, n;
+
+	ret = parse_args(argc, argv, &cfg);
+	if (ret)
+		return ret == TAIL_HELP_SHOWN ? 0 : ret;
+	s = jobtrace_stream_open(cfg.path);
+	if (!s) {
+		fprintf(stderr, "jobtrace: cannot read the stream %s: %s%s\n", cfg.path,
+			strerror(errno),
+			errno == ENOENT ? " (is `jobtrace serve --stream` running?)" : "");
+		return EXIT_FAILURE;
+	}
+	rec = malloc(sizeof(*rec));
+	if (!rec) {
+		jobtrace_stream_close(s);
+		return EXIT_INTERNAL;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (cfg.duration_s > 0)
+		deadline = util__now_ns() + (__u64)(cfg.duration_s * 1e9);
+	ret = 0;
+	while (!exiting) {
+		n = jobtrace_stream_next(s, rec);
+		if (n == 1) {
+			if (cfg.json) {
+				if (print_json(rec))
+					break;
+			} else {
+				print_text(rec);
+			}
+			if (rec->hdr.type < JT_STREAM_MISSED && cfg.count && ++seen >= cfg.count)
+				break;
+			continue;
+		}
+		if (n < 0) {
+			/* Counted and said; the reader has moved past it. */
+			fprintf(stderr, "jobtrace: a broken record in %s: %s\n", cfg.path,
+				strerror(-n));
+			continue;
+		}
+		/* Read all there was: show it now, then sleep until the next batch. */
+		if (fflush(stdout))
+			break;
+		if (cfg.until_closed && jobtrace_stream_state(s) == JT_STREAM_CLOSED)
+			break;
+		if (deadline && util__now_ns() >= deadline)
+			break;
+		jobtrace_stream_wait(s, 200);
+	}
+	if (fflush(stdout) || ferror(stdout))
+		ret = EXIT_FAILURE;
+	free(rec);
+	jobtrace_stream_close(s);
+	return ret;
+}

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The stream's writer and its sink: serve's records, in the ABI of
+ * include/jobtrace/stream.h, into a shared-memory ring that any number of
+ * readers map read-only. The writer keeps no reader state and never waits:
+ * it moves tail_intent, writes, then publishes latest and tail; readers
+ * check after copying that nothing overwrote what they copied (Agrona's
+ * broadcast buffer). One futex wake per collector pass, in flush.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jobtrace/sink.h"
+#include "jobtrace/stream_writer.h"
+#include "jobtrace/util.h"
+
+#define STREAM_MIN_CAPACITY 4096UL
+#define STREAM_MAX_CAPACITY (1UL << 30)
+
+struct stream_writer {
+	struct jt_stream_meta *meta;
+	char *data;
+	size_t map_len;
+	__u64 capacity, mask;
+	__u64 tail, seq; /* the writer's own copies: it never reads them back */
+	bool dirty; /* appended since the last wake-up */
+	int lock_fd;
+};
+
+static void futex_wake_all(__u32 *word)
+{
+	/* Not FUTEX_PRIVATE: the waiters are other processes mapping the file. */
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/*
+ * Tells the readers of the file at @fd (the one about to be replaced) to
+ * reopen the path: a writer killed with -9 could not say it itself.
+ */
+static void mark_replaced(int fd)
+{
+	struct jt_stream_meta *m;
+	struct stat st;
+
+	if (fstat(fd, &st) || st.st_size < JT_STREAM_META_SIZE)
+		return;
+	m = mmap(NULL, JT_STREAM_META_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return;
+	if (m->magic == JT_STREAM_MAGIC) {
+		__atomic_store_n(&m->state, JT_STREAM_REPLACED, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&m->futex, 1, __ATOMIC_RELEASE);
+		futex_wake_all(&m->futex);
+	}
+	munmap(m, JT_STREAM_META_SIZE);
+}
+
+static __u64 new_generation(void)
+{
+	__u64 g = 0;
+
+	if (getrandom(&g, sizeof(g), GRND_NONBLOCK) != sizeof(g))
+		g = util__realtime_ns() ^ ((__u64)getpid() << 32);
+	return g ? g : 1;
+}
+
+struct stream_writer *stream_writer__open(const char *path, size_t capacity)
+{
+	struct stream_writer *w = calloc(1, sizeof(*w));
+	char *lock_path = NULL, *tmp_path = NULL;
+	int fd = -1, old_fd, err;
+	__u64 cap = STREAM_MIN_CAPACITY;
+
+	if (!w)
+		return NULL;
+	w->lock_fd = -1;
+	while (cap < capacity && cap < STREAM_MAX_CAPACITY)
+		cap <<= 1;
+	if (asprintf(&lock_path, "%s.lock", path) < 0 || asprintf(&tmp_path, "%s.new", path) < 0) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	/* The kernel lets the lock go when its holder dies, kill -9 included. */
+	w->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (w->lock_fd < 0 || flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto err_free;
+	}
+	/* What a killed writer left half-made is ours to remove: we hold the lock. */
+	unlink(tmp_path);
+	fd = open(tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = -errno;
+		goto err_free;
+	}
+	w->map_len = JT_STREAM_META_SIZE + cap;
+	/* Readers need not be root: the records are the host's, as /proc shows them. */
+	if (fchmod(fd, 0644) || ftruncate(fd, (off_t)w->map_len)) {
+		err = -errno;
+		goto err_unlink;
+	}
+	w->meta = mmap(NULL, w->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (w->meta == MAP_FAILED) {
+		err = -errno;
+		w->meta = NULL;
+		goto err_unlink;
+	}
+	w->data = (char *)w->meta + JT_STREAM_META_SIZE;
+	w->capacity = cap;
+	w->mask = cap - 1;
+	w->meta->version = JT_STREAM_VERSION;
+	w->meta->meta_size = JT_STREAM_META_SIZE;
+	w->meta->capacity = cap;
+	w->meta->generation = new_generation();
+	w->meta->start_time_ns = util__realtime_ns();
+	w->meta->writer_pid = (__u32)getpid();
+	w->meta->state = JT_STREAM_RUNNING;
+	w->meta->max_record = sizeof(union jt_stream_record);
+	__atomic_store_n(&w->meta->magic, JT_STREAM_MAGIC, __ATOMIC_RELEASE);
+
+	old_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (rename(tmp_path, path)) {
+		err = -errno;
+		if (old_fd >= 0)
+			close(old_fd);
+		goto err_unlink;
+	}
+	if (old_fd >= 0) {
+		char self[64];
+		int rw;
+
+		/* Reopened for writing through /proc: the path names the new file now. */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", old_fd);
+		rw = open(self, O_RDWR | O_CLOEXEC);
+		if (rw >= 0) {
+			mark_replaced(rw);
+			close(rw);
+		}
+		close(old_fd);
+	}
+	close(fd);
+	free(lock_path);
+	free(tmp_path);
+	return w;
+
+err_unlink:
+	unlink(tmp_path);
+	close(fd);
+err_free:
+	if (w->meta)
+		munmap(w->meta, w->map_len);
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
+	free(lock_path);
+	free(tmp_path);
+	free(w);
+	errno = -err;
+	return NULL;
+}
+
+int stream_writer__append(struct stream_writer *w, union jt_stream_record *rec, size_t len)
+{
+	__u64 off = w->tail & w->mask, rest = w->capacity - off;
+	struct jt_stream_hdr pad = { .type = JT_STREAM_PAD, .version = JT_STREAM_VERSION };
+
+	if (len < sizeof(rec->hdr) || len % JT_STREAM_ALIGN || len > w->capacity / 2)
+		return -EINVAL;
+	if (rest < len) {
+		/* It would wrap: fill the rest (too short for a header: readers skip it). */
+		__atomic_store_n(&w->meta->tail_intent, w->tail + rest + len, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (rest >= sizeof(pad)) {
+			pad.len = (__u32)rest;
+			memcpy(w->data + off, &pad, sizeof(pad));
+		}
+		w->tail += rest;
+		off = 0;
+	} else {
+		__atomic_store_n(&w->meta->tail_intent, w->tail + len, __ATOMIC_RELAXED);
+		/* No reader may see the new bytes before it sees the intent to write them. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
+	rec->hdr.len = (__u32)len;
+	rec->hdr.version = JT_STREAM_VERSION;
+	rec->hdr.seq = ++w->seq;
+	memcpy(w->data + off, rec, len);
+	__atomic_store_n(&w->meta->latest, w->tail, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->meta->records, w->seq, __ATOMIC_RELAXED);
+	w->tail += len;
+	__atomic_store_n(&w->meta->tail, w->tail, __ATOMIC_RELEASE);
+	w->dirty = true;
+	return 0;
+}
+
+void stream_writer__flush(struct stream_writer *w)
+{
+	if (!w->dirty)
+		return;
+	w->dirty = false;
+	__atomic_add_fetch(&w->meta->futex, 1, __ATOMIC_RELEASE);
+	futex_wake_all(&w->meta->futex);
+}
+
+__u64 stream_writer__generation(const struct stream_writer *w)
+{
+	return w->meta->generation;
+}
+
+__u64 stream_writer__records(const struct stream_writer *w)
+{
+	return w->seq;
+}
+
+void stream_writer__close(struct stream_writer *w)
+{
+	if (!w)
+		return;
+	__atomic_store_n(&w->meta->state, JT_STREAM_CLOSED, __ATOMIC_RELEASE);
+	w->dirty = true;
+	stream_writer__flush(w);
+	munmap(w->meta, w->map_len);
+	close(w->lock_fd);
+	free(w);
+}
+
+/* The sink: the collector's records in the stream's ABI. */
+struct sink_stream {
+	struct sink base; /* first: sink__free() frees the whole */
+	struct stream_writer *w;
+	__u64 boot_to_real_ns, mono_to_real_ns; /* clock offsets, taken once per batch */
+	union jt_stream_record rec;
+};
+
+static struct sink_stream *stream_of(struct sink *s)
+{
+	return (struct sink_stream *)s;
+}
+
+static void take_clocks(struct sink_stream *ss)
+{
+	__u64 real = util__realtime_ns();
+
+	ss->boot_to_real_ns = real - util__boottime_ns();
+	ss->mono_to_real_ns = real - util__now_ns();
+}
+
+static void fill_job(struct jt_stream_job *out, const struct cjob *j, __u64 job_id)
+{
+	size_t n = j ? strlen(j->key) : 0;
+
+	memset(out, 0, sizeof(*out));
+	out->job_id = job_id;
+	if (n >= JT_STREAM_KEY_LEN) {
+		n = JT_STREAM_KEY_LEN - 1;
+		out->flags |= JT_STREAM_F_KEY_TRUNCATED;
+	}
+	if (n)
+		memcpy(out->key, j->key, n);
+}
+
+static void fill_acct(struct jt_stream_acct *out, const struct jt_acct *a, __u64 user_ns,
+		      __u64 system_ns)
+{
+	out->cpu_ns = a->cpu_ns;
+	out->user_ns = user_ns;
+	out->system_ns = system_ns;
+	out->read_bytes = a->read_bytes;
+	out->write_bytes = a->write_bytes;
+	out->read_chars = a->read_chars;
+	out->write_chars = a->write_chars;
+}
+
+static int append(struct sink *s, size_t len)
+{
+	int err = stream_writer__append(stream_of(s)->w, &stream_of(s)->rec, len);
+
+	if (err && !s->err)
+		s->err = err;
+	return err;
+}
+
+static int stream_process(struct sink *s, const struct proc_record *r)
+{
+	struct jt_stream_exit *x = &stream_of(s)->rec.exit;
+	const struct jt_exit_event *e = r->e;
+	__u32 flags = e->flags & (JT_F_EXISTING | JT_F_MOVED | JT_F_EXECED);
+
+	memset(x, 0, sizeof(*x));
+	x->hdr.type = JT_STREAM_EXIT;
+	x->time_ns = e->exit_ns + stream_of(s)->boot_to_real_ns;
+	fill_job(&x->job, r->job, e->job_id);
+	x->lin.pid = e->pid;
+	x->lin.ppid = e->ppid;
+	x->lin.start_ns = e->start_ns;
+	x->lin.parent_start_ns = e->parent_start_ns;
+	x->exit_ns = e->exit_ns;
+	x->exit_status = e->exit_status;
+	x->threads = e->threads;
+	fill_acct(&x->acct, &e->acct, e->user_ns, e->system_ns);
+	x->peak_rss_bytes = e->peak_rss_bytes;
+	memcpy(x->comm, e->comm, sizeof(x->comm));
+	if (r->args) {
+		size_t n = r->args_len < JT_STREAM_ARGS_LEN ? r->args_len : JT_STREAM_ARGS_LEN;
+
+		memcpy(x->args, r->args, n);
+		x->args_len = (__u16)n;
+		if (r->args_truncated || r->args_len > JT_STREAM_ARGS_LEN)
+			flags |= JT_STREAM_F_ARGS_TRUNCATED;
+		if (r->args_inherited)
+			flags |= JT_STREAM_F_ARGS_INHERITED;
+	} else {
+		flags |= JT_STREAM_F_ARGS_UNKNOWN;
+	}
+	if (e->is_root)
+		flags |= JT_STREAM_F_IS_ROOT;
+	x->flags = flags;
+	return append(s, sizeof(*x));
+}
+
+static int stream_fork(struct sink *s, const struct fork_record *r)
+{
+	struct jt_stream_fork *f = &stream_of(s)->rec.fork;
+	const struct jt_fork_event *e = r->e;
+
+	memset(f, 0, sizeof(*f));
+	f->hdr.type = JT_STREAM_FORK;
+	f->time_ns = e->start_ns + stream_of(s)->boot_to_real_ns;
+	fill_job(&f->job, r->job, e->job_id);
+	f->lin.pid = e->pid;
+	f->lin.ppid = e->ppid;
+	f->lin.start_ns = e->start_ns;
+	f->lin.parent_start_ns = e->parent_start_ns;
+	memcpy(f->comm, e->comm, sizeof(f->comm));
+	return append(s, sizeof(*f));
+}
+
+static int stream_exec(struct sink *s, const struct exec_record *r)
+{
+	struct jt_stream_exec *x = &stream_of(s)->rec.exec;
+	const struct jt_exec_event *e = r->e;
+	size_t n = e->args_len < JT_STREAM_ARGS_LEN ? e->args_len : JT_STREAM_ARGS_LEN;
+
+	memset(x, 0, sizeof(*x));
+	x->hdr.type = JT_STREAM_EXEC;
+	x->time_ns = util__realtime_ns();
+	fill_job(&x->job, r->job, e->job_id);
+	x->pid = e->pid;
+	x->start_ns = e->start_ns;
+	memcpy(x->args, e->args, n);
+	x->args_len = (__u16)n;
+	x->flags = e->truncated ? JT_STREAM_F_ARGS_TRUNCATED : 0;
+	return append(s, sizeof(*x));
+}
+
+static int stream_interval(struct sink *s, const struct interval_record *r)
+{
+	struct jt_stream_interval *x = &stream_of(s)->rec.interval;
+	__u64 off = stream_of(s)->mono_to_real_ns;
+	const struct cjob_cum *d = &r->d;
+	struct jt_acct a = {
+		.cpu_ns = d->cpu_ns,
+		.read_bytes = d->read_bytes,
+		.write_bytes = d->write_bytes,
+	};
+
+	memset(x, 0, sizeof(*x));
+	x->hdr.type = JT_STREAM_INTERVAL;
+	x->time_ns = r->t1_ns + off;
+	x->start_time_ns = r->t0_ns + off;
+	fill_job(&x->job, r->job, r->job->id);
+	x->started = d->started;
+	x->exited = d->exited;
+	x->exit_ok = d->exit_ok;
+	x->exit_error = d->exit_error;
+	x->exit_signal = d->exit_signal;
+	x->execs = d->execs;
+	x->threads_started = d->threads;
+	x->existing = d->existing;
+	x->moved_in = d->moved_in;
+	x->moved_out = d->moved_out;
+	x->alive = r->alive;
+	fill_acct(&x->acct, &a, d->user_ns, d->system_ns);
+	x->rss_bytes = r->rss_bytes;
+	x->pss_bytes = r->pss ? r->pss_bytes : 0;
+	x->has_pss = r->pss;
+	x->vm_bytes = r->vm_bytes;
+	x->open_files = r->open_files;
+	return append(s, sizeof(*x));
+}
+
+static __s32 mpct(double pct)
+{
+	return pct < 0 ? -1 : (__s32)(pct * 1000 + 0.5);
+}
+
+static __u64 milli(double v)
+{
+	return v <= 0 ? 0 : (__u64)(v * 1000 + 0.5);
+}
+
+static int stream_host(struct sink *s, const struct host_record *r)
+{
+	struct jt_stream_host *h = &stream_of(s)->rec.host;
+	__u64 off = stream_of(s)->mono_to_real_ns;
+	bool known = r->cpu_busy_pct >= 0;
+
+	memset(h, 0, sizeof(*h));
+	h->hdr.type = JT_STREAM_HOST;
+	h->time_ns = r->t1_ns + off;
+	h->start_time_ns = r->t0_ns + off;
+	h->cpu_busy_mpct = mpct(r->cpu_busy_pct);
+	h->cpu_user_mpct = known ? mpct(r->cpu_user_pct) : -1;
+	h->cpu_system_mpct = known ? mpct(r->cpu_system_pct) : -1;
+	h->cpu_iowait_mpct = known ? mpct(r->cpu_iowait_pct) : -1;
+	h->ncpus = r->ncpus;
+	h->mem_total_bytes = r->mem_total_bytes;
+	h->mem_available_bytes = r->mem_available_bytes;
+	h->mem_used_bytes = r->mem_used_bytes;
+	h->swap_total_bytes = r->swap_total_bytes;
+	h->swap_used_bytes = r->swap_used_bytes;
+	h->load1_milli = milli(r->load1);
+	h->load5_milli = milli(r->load5);
+	h->load15_milli = milli(r->load15);
+	h->forks_per_s_milli = milli(r->forks_per_s);
+	h->ctxt_per_s_milli = milli(r->ctxt_per_s);
+	h->procs_running = r->procs_running;
+	h->procs_blocked = r->procs_blocked;
+	h->events_lost = r->events_lost;
+	return append(s, sizeof(*h));
+}
+
+static int stream_flush(struct sink *s)
+{
+	stream_writer__flush(stream_of(s)->w);
+	/* The next batch's records take their clocks from here. */
+	take_clocks(stream_of(s));
+	return 0;
+}
+
+static void stream_free(struct sink *s)
+{
+	stream_writer__close(stream_of(s)->w);
+}
+
+static const struct sink_ops stream_ops = {
+	.name = "stream",
+	.process = stream_process,
+	.fork = stream_fork,
+	.exec = stream_exec,
+	.interval = stream_interval,
+	.host = stream_host,
+	.flush = stream_flush,
+	.free = stream_free,
+};
+
+struct sink *sink_stream__new(const char *path, size_t capacity)
+{
+	struct sink_stream *ss = calloc(1, sizeof(*ss));
+	int err;
+
+	if (!ss)
+		return NULL;
+	ss->w = stream_writer__open(path, capacity);
+	if (!ss->w) {
+		err = errno;
+		free(ss);
+		errno = err;
+		return NULL;
+	}
+	ss->base.ops = &stream_ops;
+	ss->base.path = path;
+	take_clocks(ss);
+	return &ss->base;
+}
