@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "jobtrace/apmon.h"
 #include "jobtrace/lineage.h"
 
 struct run_config {
@@ -19,6 +20,7 @@ struct run_config {
 	const char *workdir; /* report this directory's size and filesystem */
 	const char *events; /* --events FILE: a JSON line per process that ends; "-": stdout */
 	struct lineage_opts lineage;
+	struct apmon_opts apmon; /* --apmon: job parameters to MonALISA */
 };
 
 /* Runs the job and writes its report; returns jobtrace's exit status. */

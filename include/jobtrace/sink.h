@@ -15,6 +15,7 @@
 #include "jobtrace/collector.h"
 
 struct sink;
+struct apmon_opts;
 
 struct sink_ops {
 	const char *name;
@@ -66,6 +67,7 @@ struct outputs {
 	bool shared; /* the job's command writes to the same stream (run) */
 	const char *events; /* --events FILE, or NULL */
 	size_t top;
+	const struct apmon_opts *apmon; /* --apmon destinations, or NULL */
 };
 
 /* Opens the outputs and adds their sinks to @c; prints what failed. */

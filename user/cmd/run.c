@@ -150,6 +150,7 @@ int run__main(const struct run_config *cfg)
 			  .shared = true,
 			  .events = cfg->events,
 			  .top = cfg->top,
+			  .apmon = &cfg->apmon,
 		  }))
 		goto out;
 	j->job.argv = cfg->argv;

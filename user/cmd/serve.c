@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobtrace/apmon.h"
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
@@ -38,11 +39,16 @@ static const char usage_serve[] =
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"      --max-jobs N      job map entries (default 4096)\n"
+	"      --apmon DEST      ApMon datagrams to MonALISA at DEST, 'HOST[:PORT]\n"
+	"                        [PASSWORD]' (port 8884): job and system parameters\n"
+	"                        every interval (repeatable)\n"
+	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
 	"  -v, --verbose         show libbpf's messages\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Examples:\n"
 	"  jobtrace serve -o /var/log/jobtrace.jsonl\n"
+	"  jobtrace serve -i 60 --apmon monalisa.example.org:8884\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
 
@@ -51,12 +57,13 @@ struct serve_config {
 	double interval_s, duration_s;
 	const char *output;
 	struct lineage_opts lineage;
+	struct apmon_opts apmon;
 };
 
 #define SERVE_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct serve_config *cfg)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_APMON, OPT_APMON_CLUSTER };
 	static const struct option longopts[] = {
 		{ "group-by", required_argument, NULL, 'g' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -65,6 +72,8 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
+		{ "apmon", required_argument, NULL, OPT_APMON },
+		{ "apmon-cluster", required_argument, NULL, OPT_APMON_CLUSTER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -117,6 +126,13 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 								 "1048576, not '%s'",
 							optarg);
 			cfg->lineage.max_jobs = (__u32)v;
+			break;
+		case OPT_APMON:
+			if (apmon__add_dest_arg(&cfg->apmon, "serve", optarg))
+				return EXIT_USAGE;
+			break;
+		case OPT_APMON_CLUSTER:
+			cfg->apmon.cluster = optarg;
 			break;
 		case 'v':
 			cfg->lineage.verbose = true;
@@ -183,6 +199,8 @@ int serve__main(int argc, char **argv)
 		if (collector__add_sink(c, s))
 			goto out;
 	}
+	if (cfg.apmon.n && collector__add_sink(c, sink_apmon__new(&cfg.apmon)))
+		goto out;
 	err = collector__attach_existing(c);
 	if (err) {
 		fprintf(stderr, "jobtrace: cannot find the running processes: %s\n",
