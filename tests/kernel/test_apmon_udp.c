@@ -118,7 +118,8 @@ static void decode(const unsigned char *b, size_t len, struct dgram *d)
 
 static void rx_open(struct rx *r)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sin);
 	int rcvbuf = 8 << 20;
 
@@ -388,8 +389,8 @@ static void test_run_intervals(void **state)
 		assert_true(pnum(d, "cpu_usage") >= 0 && pnum(d, "cpu_usage") < 250);
 		assert_true(pnum(d, "procs_started") >= 1);
 		/* An interval's: its live members' memory and files. */
-		if (param(d, "rss") && pnum(d, "rss") > 0 && pnum(d, "virtualmem") > pnum(d, "rss") &&
-		    pnum(d, "open_files") >= 3)
+		if (param(d, "rss") && pnum(d, "rss") > 0 &&
+		    pnum(d, "virtualmem") > pnum(d, "rss") && pnum(d, "open_files") >= 3)
 			with_memory++;
 	}
 	print_message("  %zu datagrams, %zu of the job; final cpu_time %.6f s, report %.6f s\n",
@@ -401,8 +402,8 @@ static void test_run_intervals(void **state)
 	assert_true(fabs(pnum(last, "run_time") - jnum(rep, "job", "wall_s")) < 0.05);
 	assert_int_equal(pnum(last, "exit_code"), 0);
 	assert_int_equal(pnum(last, "procs_started"), jnum(rep, "processes", "started"));
-	assert_int_equal(pnum(last, "procs_failed"),
-			 jnum(rep, "processes", "exit_error") + jnum(rep, "processes", "exit_signal"));
+	assert_int_equal(pnum(last, "procs_failed"), jnum(rep, "processes", "exit_error") +
+							     jnum(rep, "processes", "exit_signal"));
 	assert_true(pnum(last, "procs_failed") >= 5);
 	assert_true(with_memory >= 2);
 	assert_true(assert_system(&r) >= 2);
@@ -617,7 +618,8 @@ static int setup(void **state)
 	if (f)
 		fclose(f);
 	if (!cg2root[0]) {
-		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted: the apmon tests need one\n");
+		fprintf(stderr,
+			"FAIL: no cgroup2 filesystem is mounted: the apmon tests need one\n");
 		return -1;
 	}
 	st = wait_rx(spawn_io(probe, NULL, NULL), NULL);

@@ -193,9 +193,11 @@ static void test_padding_and_byte_order(void **state)
 	}
 	{
 		/* REAL64 is the IEEE double, most significant byte first. */
-		static const unsigned char pi[8] = { 0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18 };
+		static const unsigned char pi[8] = { 0x40, 0x09, 0x21, 0xfb,
+						     0x54, 0x44, 0x2d, 0x18 };
 		struct apmon_head h = { .password = "", .cluster = "c", .node = "n" };
-		struct apmon_param p = { .name = "x", .type = APMON_REAL64, .v.r64 = 3.141592653589793 };
+		struct apmon_param p = { .name = "x", .type = APMON_REAL64,
+					 .v.r64 = 3.141592653589793 };
 		ssize_t n = apmon__encode(buf, sizeof(buf), &h, 1, &p, 1);
 
 		assert_true(n > 8);
@@ -232,7 +234,8 @@ static void test_hostile_names(void **state)
 
 static int udp_receiver(struct apmon_opts *o, const char *password)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sin);
 	char spec[64];
 	const char *why = "";

@@ -290,7 +290,8 @@ struct apmon_sender *apmon_sender__new(const struct apmon_opts *o)
 		struct apmon_out *out = &a->out[a->n];
 
 		out->d = o->dests[i];
-		out->fd = socket(out->d.addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		out->fd = socket(out->d.addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				 0);
 		if (out->fd < 0) {
 			fprintf(stderr, "jobtrace: apmon: cannot open a socket for %s: %s\n",
 				out->d.name, strerror(errno));
@@ -298,7 +299,8 @@ struct apmon_sender *apmon_sender__new(const struct apmon_opts *o)
 			return NULL;
 		}
 		/* Connected, the kernel keeps the route and tells us of an ICMP refusal. */
-		out->connected = !connect(out->fd, (struct sockaddr *)&out->d.addr, out->d.addr_len);
+		out->connected =
+			!connect(out->fd, (struct sockaddr *)&out->d.addr, out->d.addr_len);
 		a->n++;
 	}
 	a->instance_id = instance_id(a);
@@ -336,7 +338,8 @@ size_t apmon_sender__send(struct apmon_sender *a, const char *cluster, const cha
 			int err;
 
 			k = apmon__fit(&h, p + first, n - first, sizeof(a->buf));
-			out->seq = (out->seq + 1) % APMON_SEQ_WRAP; /* the first is 1, as apmon.py's */
+			/* The first is 1, as apmon.py's. */
+			out->seq = (out->seq + 1) % APMON_SEQ_WRAP;
 			len = apmon__encode(a->buf, sizeof(a->buf), &h, out->seq, p + first, k);
 			if (len < 0) {
 				/* A name or node too long for any datagram: it cannot go. */
@@ -399,7 +402,8 @@ struct plist {
 static void put(struct plist *l, const char *name, double v)
 {
 	if (l->n < l->cap)
-		l->p[l->n++] = (struct apmon_param){ .name = name, .type = APMON_REAL64, .v.r64 = v };
+		l->p[l->n++] =
+			(struct apmon_param){ .name = name, .type = APMON_REAL64, .v.r64 = v };
 }
 
 static double secs(__u64 ns)
