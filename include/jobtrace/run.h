@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "jobtrace/apmon.h"
 #include "jobtrace/lineage.h"
 
 struct run_config {
@@ -21,6 +22,7 @@ struct run_config {
 	const char *mode; /* --mode bpf|proc; NULL: BPF, else proc where BPF cannot load */
 	const char *svg, *html; /* --svg FILE, --html FILE: the job's picture */
 	struct lineage_opts lineage;
+	struct apmon_opts apmon; /* --apmon: job parameters to MonALISA */
 };
 
 /* Runs the job and writes its report; returns jobtrace's exit status. */

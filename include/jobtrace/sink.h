@@ -15,6 +15,7 @@
 #include "jobtrace/collector.h"
 
 struct sink;
+struct apmon_opts;
 
 struct sink_ops {
 	const char *name;
@@ -83,6 +84,7 @@ struct outputs {
 	const char *events; /* --events FILE, or NULL */
 	size_t top;
 	const char *svg, *html; /* --svg FILE, --html FILE: the job's picture, or NULL */
+	const struct apmon_opts *apmon; /* --apmon destinations, or NULL */
 };
 
 /* Opens the outputs and adds their sinks to @c; prints what failed. */

@@ -69,6 +69,11 @@ static const char usage_run[] =
 	"                        failed and longest processes\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
+	"      --apmon DEST      send ApMon datagrams to MonALISA at DEST, 'HOST[:PORT]\n"
+	"                        [PASSWORD]' (port 8884): job parameters at the end,\n"
+	"                        and with -i every interval, with the system's\n"
+	"                        (repeatable)\n"
+	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
 	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
 	"      --mode M          event source: bpf, proc (netlink proc connector and\n"
 	"                        /proc: no BPF, can miss CPU) or auto (default: bpf,\n"
@@ -87,9 +92,12 @@ static int dispatch(int argc, char **argv);
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS, OPT_MAX_JOBS, OPT_MODE, OPT_SVG, OPT_HTML };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS, OPT_MAX_JOBS, OPT_MODE, OPT_SVG, OPT_HTML,
+	       OPT_APMON, OPT_APMON_CLUSTER };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "apmon", required_argument, NULL, OPT_APMON },
+		{ "apmon-cluster", required_argument, NULL, OPT_APMON_CLUSTER },
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-wait", no_argument, NULL, 'n' },
 		{ "top", required_argument, NULL, 't' },
@@ -160,6 +168,13 @@ static int cmd_run(int argc, char **argv)
 			if (cli__parse_uint(optarg, 64, 1U << 22, &v))
 				return cli__usage_error("run", "--max-procs takes a number from 64 to 4194304, not '%s'", optarg);
 			cfg.lineage.max_procs = (__u32)v;
+			break;
+		case OPT_APMON:
+			if (apmon__add_dest_arg(&cfg.apmon, "run", optarg))
+				return EXIT_USAGE;
+			break;
+		case OPT_APMON_CLUSTER:
+			cfg.apmon.cluster = optarg;
 			break;
 		case 'v':
 			cfg.lineage.verbose = true;

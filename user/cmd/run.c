@@ -156,6 +156,7 @@ int run__main(const struct run_config *cfg)
 			  .top = cfg->top,
 			  .svg = cfg->svg,
 			  .html = cfg->html,
+			  .apmon = &cfg->apmon,
 		  }))
 		goto out;
 	j->job.argv = cfg->argv;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobtrace/apmon.h"
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
@@ -43,12 +44,17 @@ static const char usage_serve[] =
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"      --max-jobs N      job map entries (default 4096)\n"
+	"      --apmon DEST      ApMon datagrams to MonALISA at DEST, 'HOST[:PORT]\n"
+	"                        [PASSWORD]' (port 8884): job and system parameters\n"
+	"                        every interval (repeatable)\n"
+	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
 	"  -v, --verbose         show libbpf's messages\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Examples:\n"
 	"  jobtrace serve -o /var/log/jobtrace.jsonl\n"
 	"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
+	"  jobtrace serve -i 60 --apmon monalisa.example.org:8884\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
 
@@ -59,12 +65,14 @@ struct serve_config {
 	const char *stream; /* --stream: the ring's path */
 	size_t stream_bytes;
 	struct lineage_opts lineage;
+	struct apmon_opts apmon;
 };
 
 #define SERVE_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct serve_config *cfg)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_STREAM, OPT_STREAM_KB };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_STREAM, OPT_STREAM_KB, OPT_APMON,
+	       OPT_APMON_CLUSTER };
 	static const struct option longopts[] = {
 		{ "group-by", required_argument, NULL, 'g' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -75,6 +83,8 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
 		{ "stream", required_argument, NULL, OPT_STREAM },
 		{ "stream-kb", required_argument, NULL, OPT_STREAM_KB },
+		{ "apmon", required_argument, NULL, OPT_APMON },
+		{ "apmon-cluster", required_argument, NULL, OPT_APMON_CLUSTER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -137,6 +147,13 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 								 "to 1048576, not '%s'",
 							optarg);
 			cfg->stream_bytes = v * 1024;
+			break;
+		case OPT_APMON:
+			if (apmon__add_dest_arg(&cfg->apmon, "serve", optarg))
+				return EXIT_USAGE;
+			break;
+		case OPT_APMON_CLUSTER:
+			cfg->apmon.cluster = optarg;
 			break;
 		case 'v':
 			cfg->lineage.verbose = true;
@@ -216,6 +233,8 @@ int serve__main(int argc, char **argv)
 		if (collector__add_sink(c, s))
 			goto out;
 	}
+	if (cfg.apmon.n && collector__add_sink(c, sink_apmon__new(&cfg.apmon)))
+		goto out;
 	err = collector__attach_existing(c);
 	if (err) {
 		fprintf(stderr, "jobtrace: cannot find the running processes: %s\n",

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobtrace/apmon.h"
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
@@ -61,6 +62,10 @@ static const char usage_watch[] =
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"      --max-jobs N      job map entries (default 4096)\n"
+	"      --apmon DEST      send ApMon datagrams to MonALISA at DEST, 'HOST[:PORT]\n"
+	"                        [PASSWORD]' (port 8884): job and system parameters\n"
+	"                        every interval, each job's when it ends (repeatable)\n"
+	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
 	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
 	"      --mode M          event source: bpf, proc (no BPF: --pid only, can\n"
 	"                        miss CPU) or auto (default: bpf, else proc)\n"
@@ -87,13 +92,15 @@ struct watch_config {
 	size_t top;
 	const char *mode; /* --mode bpf|proc|auto */
 	struct lineage_opts lineage;
+	struct apmon_opts apmon;
 };
 
 /* 0: go on; EXIT_USAGE after a message; WATCH_HELP_SHOWN: --help was printed, exit 0. */
 #define WATCH_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct watch_config *cfg)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_PSS, OPT_MODE, OPT_SVG, OPT_HTML };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_PSS, OPT_MODE, OPT_SVG, OPT_HTML,
+	       OPT_APMON, OPT_APMON_CLUSTER };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "cgroup", required_argument, NULL, 'c' },
@@ -111,6 +118,8 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
+		{ "apmon", required_argument, NULL, OPT_APMON },
+		{ "apmon-cluster", required_argument, NULL, OPT_APMON_CLUSTER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "help", no_argument, NULL, 'h' },
@@ -203,6 +212,13 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 							optarg);
 			cfg->lineage.max_jobs = (__u32)v;
 			break;
+		case OPT_APMON:
+			if (apmon__add_dest_arg(&cfg->apmon, "watch", optarg))
+				return EXIT_USAGE;
+			break;
+		case OPT_APMON_CLUSTER:
+			cfg->apmon.cluster = optarg;
+			break;
 		case 'v':
 			cfg->lineage.verbose = true;
 			break;
@@ -292,6 +308,7 @@ int watch__main(int argc, char **argv)
 		    .top = cfg.top,
 		    .svg = cfg.svg,
 		    .html = cfg.html,
+		    .apmon = &cfg.apmon,
 	    }))
 		goto out;
 	proc_fd = util__open_dir("/proc");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jobtrace/apmon.h"
 #include "jobtrace/sink.h"
 
 static struct sink *own_sink(struct sink *s, FILE *f, bool own, const char *name)
@@ -56,6 +57,8 @@ int outputs__add(struct collector *c, const struct outputs *o)
 	err = collector__add_sink(c, s);
 	if (!err && (o->svg || o->html))
 		err = collector__add_sink(c, sink_svg__new(o->svg, o->html));
+	if (!err && o->apmon && o->apmon->n)
+		err = collector__add_sink(c, sink_apmon__new(o->apmon));
 	if (err || !o->events)
 		return err;
 	ev = sink__open_path(o->events, &own_ev);

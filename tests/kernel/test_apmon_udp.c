@@ -1,0 +1,680 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * End-to-end tests of --apmon: a UDP receiver here, on a loopback port of
+ * its own, decodes what `jobtrace run`, `watch --all` and `serve` send and
+ * checks it against truth it knows: the job's CPU as `run --json` reports
+ * it for the same run, a cgroup's own cpu.stat, /proc/meminfo, /proc/uptime.
+ * Needs root and BPF; under CI=true a machine without them fails the suite.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+#define WAIT_S 60 /* waits only: generous, never an assertion on speed */
+#define MAX_DGRAMS 4096
+#define CG_PREFIX "jt-test-apmon-"
+
+static char jobtrace[512];
+static char churn[512];
+static char tmpdir[] = "/tmp/jobtrace-apmon-XXXXXX";
+static char cg2root[256];
+static char host[256];
+static pid_t running;
+
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+/* ---- datagrams, decoded from ApMon's layout ---- */
+
+struct dparam {
+	char name[64];
+	uint32_t type;
+	double num;
+};
+
+struct dgram {
+	char header[64], cluster[64], node[512];
+	uint32_t instance, seq, n;
+	struct dparam p[96];
+};
+
+struct rx {
+	int fd;
+	unsigned short port;
+	struct dgram *d;
+	size_t n;
+};
+
+static uint32_t get32(const unsigned char *b, size_t *o, size_t len)
+{
+	uint32_t v;
+
+	if (*o + 4 > len)
+		fail_msg("datagram cut at byte %zu of %zu", *o, len);
+	memcpy(&v, b + *o, 4);
+	*o += 4;
+	return ntohl(v);
+}
+
+static void getstr(const unsigned char *b, size_t *o, size_t len, char *out, size_t size)
+{
+	uint32_t n = get32(b, o, len);
+	size_t padded = (n + 3) & ~3U;
+
+	if (*o + padded > len || n >= size)
+		fail_msg("string of %u bytes at %zu in a %zu-byte datagram", n, *o, len);
+	memcpy(out, b + *o, n);
+	out[n] = '\0';
+	for (size_t i = n; i < padded; i++)
+		assert_int_equal(b[*o + i], 0);
+	*o += padded;
+}
+
+static void decode(const unsigned char *b, size_t len, struct dgram *d)
+{
+	size_t o = 0;
+
+	memset(d, 0, sizeof(*d));
+	getstr(b, &o, len, d->header, sizeof(d->header));
+	d->instance = get32(b, &o, len);
+	d->seq = get32(b, &o, len);
+	getstr(b, &o, len, d->cluster, sizeof(d->cluster));
+	getstr(b, &o, len, d->node, sizeof(d->node));
+	d->n = get32(b, &o, len);
+	assert_true(d->n <= sizeof(d->p) / sizeof(d->p[0]));
+	for (uint32_t i = 0; i < d->n; i++) {
+		uint64_t hi, lo;
+
+		getstr(b, &o, len, d->p[i].name, sizeof(d->p[i].name));
+		d->p[i].type = get32(b, &o, len);
+		/* jobtrace sends every number as REAL64, as apmon.py does. */
+		if (d->p[i].type != 5)
+			fail_msg("%s has type code %u, not 5 (REAL64)", d->p[i].name, d->p[i].type);
+		hi = get32(b, &o, len);
+		lo = get32(b, &o, len);
+		hi = hi << 32 | lo;
+		memcpy(&d->p[i].num, &hi, 8);
+	}
+	/* No timestamp: the receiver's clock, as ApMon's default. */
+	assert_int_equal(o, len);
+}
+
+static void rx_open(struct rx *r)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int rcvbuf = 8 << 20;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(r->fd >= 0);
+	setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	assert_int_equal(bind(r->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(r->fd, (struct sockaddr *)&sin, &len), 0);
+	r->port = ntohs(sin.sin_port);
+	r->d = calloc(MAX_DGRAMS, sizeof(*r->d));
+	assert_non_null(r->d);
+}
+
+/* Takes what arrives within @ms; every datagram at most ApMon's 1440 bytes. */
+static void rx_drain(struct rx *r, int ms)
+{
+	struct pollfd p = { .fd = r->fd, .events = POLLIN };
+	unsigned char buf[65536];
+
+	while (poll(&p, 1, ms) == 1) {
+		ssize_t n = recv(r->fd, buf, sizeof(buf), 0);
+
+		assert_true(n > 0);
+		if (n > 1440)
+			fail_msg("a datagram of %zd bytes: over ApMon's 1440", n);
+		assert_true(r->n < MAX_DGRAMS);
+		decode(buf, (size_t)n, &r->d[r->n++]);
+		ms = 0 < ms && ms < 50 ? ms : 50;
+	}
+}
+
+static void rx_close(struct rx *r)
+{
+	close(r->fd);
+	free(r->d);
+}
+
+static const struct dparam *param(const struct dgram *d, const char *name)
+{
+	for (uint32_t i = 0; i < d->n; i++)
+		if (!strcmp(d->p[i].name, name))
+			return &d->p[i];
+	return NULL;
+}
+
+static double pnum(const struct dgram *d, const char *name)
+{
+	const struct dparam *p = param(d, name);
+
+	if (!p)
+		fail_msg("datagram %u (%s/%s) has no %s", d->seq, d->cluster, d->node, name);
+	return p->num;
+}
+
+/* Header, instance and sequence: one sender, numbers 1, 2, 3, ... with none lost. */
+static void assert_stream(const struct rx *r, const char *header)
+{
+	assert_true(r->n > 0);
+	for (size_t i = 0; i < r->n; i++) {
+		assert_string_equal(r->d[i].header, header);
+		assert_int_equal(r->d[i].instance, r->d[0].instance);
+		assert_int_equal(r->d[i].seq, i + 1);
+	}
+	/* apmon.py's instance id: (pid % 32768) << 16, our address's last octet (127.0.0.1). */
+	assert_int_equal((r->d[0].instance >> 8) & 0xff, 1);
+}
+
+/* ---- the host's truth ---- */
+
+static double meminfo_mb(const char *key)
+{
+	char line[256];
+	unsigned long long kb;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':' &&
+		    sscanf(line + strlen(key) + 1, "%llu", &kb) == 1) {
+			fclose(f);
+			return (double)kb / 1024;
+		}
+	}
+	fclose(f);
+	fail_msg("/proc/meminfo has no %s", key);
+	return 0;
+}
+
+/* The system parameters, against /proc read here. */
+static size_t assert_system(const struct rx *r)
+{
+	double uptime_s = 0, idle;
+	size_t n = 0;
+	FILE *f = fopen("/proc/uptime", "r");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lf %lf", &uptime_s, &idle), 2);
+	fclose(f);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct dgram *d = &r->d[i];
+
+		if (strcmp(d->cluster, "ApMon_SysMon"))
+			continue;
+		assert_string_equal(d->node, host);
+		/* A set may be split: the first datagram of one has the CPU and memory. */
+		if (!param(d, "total_mem"))
+			continue;
+		n++;
+		assert_true(fabs(pnum(d, "total_mem") - meminfo_mb("MemTotal")) < 0.01);
+		assert_true(pnum(d, "mem_used") > 0 && pnum(d, "mem_used") < pnum(d, "total_mem"));
+		assert_true(pnum(d, "mem_usage") > 0 && pnum(d, "mem_usage") < 100);
+		assert_true(fabs(pnum(d, "total_swap") - meminfo_mb("SwapTotal")) < 0.01);
+		assert_int_equal(pnum(d, "no_CPUs"), sysconf(_SC_NPROCESSORS_ONLN));
+		assert_true(pnum(d, "cpu_usage") >= 0 && pnum(d, "cpu_usage") <= 100);
+		/* Shares of one total (steal and guest are not sent): at most 100. */
+		assert_true(pnum(d, "cpu_usr") + pnum(d, "cpu_nice") + pnum(d, "cpu_sys") +
+				    pnum(d, "cpu_idle") + pnum(d, "cpu_iowait") <= 100.001);
+		assert_true(pnum(d, "cpu_idle") + pnum(d, "cpu_iowait") + pnum(d, "cpu_usage") >
+			    99.999);
+		assert_true(pnum(d, "load1") >= 0 && pnum(d, "load1") < 1000);
+		assert_true(pnum(d, "load15") >= 0);
+		/* In days, as ApMon; taken within the last minute. */
+		assert_true(pnum(d, "uptime") <= uptime_s / 86400 + 1e-9);
+		assert_true(pnum(d, "uptime") > (uptime_s - 60) / 86400);
+	}
+	return n;
+}
+
+/* ---- processes ---- */
+
+static pid_t spawn_io(char *const argv[], const char *out, const char *err)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (o < 0 || e < 0)
+			_exit(98);
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	running = pid;
+	return pid;
+}
+
+/* Waits for @pid, taking datagrams meanwhile; returns its wait status. */
+static int wait_rx(pid_t pid, struct rx *r)
+{
+	unsigned long long deadline = mono_ns() + WAIT_S * 1000000000ULL;
+	int st;
+
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			break;
+		assert_int_equal(w, 0);
+		if (mono_ns() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			fail_msg("pid %d still running after %d s: killed", pid, WAIT_S);
+		}
+		if (r)
+			rx_drain(r, 20);
+		else
+			poll(NULL, 0, 20);
+	}
+	running = 0;
+	if (r)
+		rx_drain(r, 300);
+	return st;
+}
+
+static void tmp_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+	unlink(buf);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The last line of a JSON-lines file (the job record), or its one object. */
+static json_t *load_last(const char *path)
+{
+	char *line = NULL, *last = NULL;
+	size_t cap = 0;
+	json_error_t err;
+	FILE *f = fopen(path, "r");
+	json_t *j;
+
+	if (!f)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		free(last);
+		last = strdup(line);
+	}
+	fclose(f);
+	free(line);
+	j = last ? json_loads(last, 0, &err) : NULL;
+	free(last);
+	if (!j)
+		fail_msg("%s: no last line, or it is not JSON", path);
+	return j;
+}
+
+static double jnum(json_t *root, const char *a, const char *b)
+{
+	json_t *v = json_object_get(json_object_get(root, a), b);
+
+	if (!json_is_number(v))
+		fail_msg("report has no %s.%s", a, b);
+	return json_number_value(v);
+}
+
+/* ---- the tests ---- */
+
+/* run -i: job parameters each interval and at the end, the system's each interval. */
+static void test_run_intervals(void **state)
+{
+	char report[512], err[512], dest[64], node[600], port[16];
+	char *argv[] = { jobtrace, "run", "--json", "-o", report, "--apmon", dest,
+			 "--apmon-cluster", "test\"cluster", "-i", "0.2", "--", churn, "--children",
+			 "240", "--burn-us", "6000", "--concurrency", "2", "--fail", "5", NULL };
+	const struct dgram *last = NULL;
+	double prev_cpu = -1, prev_run = -1;
+	size_t jobs = 0, with_memory = 0;
+	struct rx r;
+	json_t *rep;
+	int st;
+
+	rx_open(&r);
+	snprintf(port, sizeof(port), "%u", r.port);
+	snprintf(dest, sizeof(dest), "127.0.0.1:%u  s3cret", r.port);
+	tmp_path(report, sizeof(report), "run.jsonl");
+	tmp_path(err, sizeof(err), "run.err");
+	st = wait_rx(spawn_io(argv, NULL, err), &r);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st))
+		fail_msg("jobtrace run exited %d: %s", WEXITSTATUS(st), slurp(err));
+	assert_stream(&r, "v:2.2.2p:s3cret");
+	rep = load_last(report);
+	snprintf(node, sizeof(node), "%s:run:%d", host,
+		 (int)jnum(rep, "job", "root_pid"));
+	for (size_t i = 0; i < r.n; i++) {
+		const struct dgram *d = &r.d[i];
+
+		if (strcmp(d->cluster, "test\"cluster"))
+			continue;
+		assert_string_equal(d->node, node);
+		jobs++;
+		last = d;
+		/* Cumulative: CPU and run time never go back. */
+		assert_true(pnum(d, "cpu_time") >= prev_cpu);
+		assert_true(pnum(d, "run_time") > prev_run);
+		prev_cpu = pnum(d, "cpu_time");
+		prev_run = pnum(d, "run_time");
+		assert_true(pnum(d, "cpu_usage") >= 0 && pnum(d, "cpu_usage") < 250);
+		assert_true(pnum(d, "procs_started") >= 1);
+		/* An interval's: its live members' memory and files. */
+		if (param(d, "rss") && pnum(d, "rss") > 0 &&
+		    pnum(d, "virtualmem") > pnum(d, "rss") && pnum(d, "open_files") >= 3)
+			with_memory++;
+	}
+	print_message("  %zu datagrams, %zu of the job; final cpu_time %.6f s, report %.6f s\n",
+		      r.n, jobs, last ? pnum(last, "cpu_time") : -1, jnum(rep, "cpu", "total_s"));
+	/* The churn burns > 1.4 s of CPU, over 0.7 s at least: intervals of 0.2 s came. */
+	assert_true(jobs >= 3);
+	/* The last is the job's end: the report's own figures. */
+	assert_true(fabs(pnum(last, "cpu_time") - jnum(rep, "cpu", "total_s")) < 1e-6);
+	assert_true(fabs(pnum(last, "run_time") - jnum(rep, "job", "wall_s")) < 0.05);
+	assert_int_equal(pnum(last, "exit_code"), 0);
+	assert_int_equal(pnum(last, "procs_started"), jnum(rep, "processes", "started"));
+	assert_int_equal(pnum(last, "procs_failed"), jnum(rep, "processes", "exit_error") +
+							     jnum(rep, "processes", "exit_signal"));
+	assert_true(pnum(last, "procs_failed") >= 5);
+	assert_true(with_memory >= 2);
+	assert_true(assert_system(&r) >= 2);
+	json_decref(rep);
+	rx_close(&r);
+}
+
+/* Without -i: one datagram at the end, default cluster; nothing of the system. */
+static void test_run_end_only(void **state)
+{
+	char report[512], dest[64], node[600];
+	char *argv[] = { jobtrace, "run", "--json", "-o", report, "--apmon", dest, "--", churn,
+			 "--children", "50", "--burn-us", "2000", NULL };
+	struct rx r;
+	json_t *rep;
+	int st;
+
+	rx_open(&r);
+	snprintf(dest, sizeof(dest), "127.0.0.1:%u", r.port);
+	tmp_path(report, sizeof(report), "end.json");
+	st = wait_rx(spawn_io(argv, NULL, NULL), &r);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	rep = load_last(report);
+	assert_int_equal(r.n, 1);
+	assert_stream(&r, "v:2.2.2p:");
+	assert_string_equal(r.d[0].cluster, "jobtrace_jobs");
+	snprintf(node, sizeof(node), "%s:run:%d", host, (int)jnum(rep, "job", "root_pid"));
+	assert_string_equal(r.d[0].node, node);
+	assert_true(fabs(pnum(&r.d[0], "cpu_time") - jnum(rep, "cpu", "total_s")) < 1e-6);
+	assert_true(pnum(&r.d[0], "cpu_time") > 0.05);
+	assert_true(fabs(pnum(&r.d[0], "cpu_usage") -
+			 100 * jnum(rep, "cpu", "total_s") / jnum(rep, "job", "wall_s")) < 1);
+	json_decref(rep);
+	rx_close(&r);
+}
+
+/* Nobody listens: the run is the job's, its status its own; the loss is said once. */
+static void test_run_no_receiver(void **state)
+{
+	char dest[64], err[512];
+	char *argv[] = { jobtrace, "run", "-i", "0.2", "--apmon", dest, "--", "/bin/sh", "-c",
+			 "sleep 0.7; exit 3", NULL };
+	struct rx r;
+	int st;
+
+	rx_open(&r);
+	snprintf(dest, sizeof(dest), "127.0.0.1:%u", r.port);
+	rx_close(&r); /* the port is free: each datagram earns an ICMP refusal */
+	tmp_path(err, sizeof(err), "norx.err");
+	st = wait_rx(spawn_io(argv, NULL, err), NULL);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 3);
+	assert_non_null(strstr(slurp(err), "exited with status 3"));
+}
+
+/* watch --all: a cgroup of the test is a job; its CPU is its cpu.stat's. */
+static void test_watch_all(void **state)
+{
+	char cg[512], procs[600], stat[600], dest[64], err[512], node[700], line[128];
+	char name[64], pidbuf[32];
+	char *argv[] = { jobtrace, "watch", "--all", "--group-by", "cgroup2", "-i", "0.5", "-d",
+			 "4", "--apmon", dest, NULL };
+	char *work[] = { churn, "--children", "150", "--burn-us", "5000", NULL };
+	const struct dgram *last = NULL;
+	unsigned long long usage_us = 0, v;
+	pid_t w, c;
+	struct rx r;
+	FILE *f;
+	int st;
+
+	rx_open(&r);
+	snprintf(dest, sizeof(dest), "127.0.0.1:%u", r.port);
+	snprintf(name, sizeof(name), CG_PREFIX "%d", getpid());
+	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
+	rmdir(cg);
+	if (mkdir(cg, 0755))
+		fail_msg("cannot make cgroup %s: %s", cg, strerror(errno));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	snprintf(stat, sizeof(stat), "%s/cpu.stat", cg);
+	tmp_path(err, sizeof(err), "watch.err");
+	w = spawn_io(argv, NULL, err);
+	/* Its attach line says the host's processes are tagged. */
+	for (unsigned long long dl = mono_ns() + WAIT_S * 1000000000ULL;
+	     !strstr(slurp(err), "jobtrace: attached");) {
+		if (mono_ns() > dl || waitpid(w, &st, WNOHANG) == w)
+			fail_msg("watch did not attach: %s", slurp(err));
+		rx_drain(&r, 50);
+	}
+	c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		int fd = open(procs, O_WRONLY);
+
+		snprintf(pidbuf, sizeof(pidbuf), "%d\n", getpid());
+		if (fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0)
+			_exit(97);
+		close(fd);
+		execv(work[0], work);
+		_exit(99);
+	}
+	while (waitpid(c, &st, WNOHANG) == 0)
+		rx_drain(&r, 20);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	f = fopen(stat, "r");
+	assert_non_null(f);
+	while (fscanf(f, "%127s %llu", line, &v) == 2)
+		if (!strcmp(line, "usage_usec"))
+			usage_us = v;
+	fclose(f);
+	st = wait_rx(w, &r);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st))
+		fail_msg("watch exited %d: %s", WEXITSTATUS(st), slurp(err));
+	rmdir(cg);
+	assert_stream(&r, "v:2.2.2p:");
+	snprintf(node, sizeof(node), "%s:cgroup:/%s", host, name);
+	for (size_t i = 0; i < r.n; i++) {
+		if (!strcmp(r.d[i].cluster, "jobtrace_jobs") && !strcmp(r.d[i].node, node))
+			last = &r.d[i];
+	}
+	if (!last)
+		fail_msg("no datagram for %s among %zu", node, r.n);
+	print_message("  %s: cpu_time %.6f s, cpu.stat %.6f s\n", node, pnum(last, "cpu_time"),
+		      usage_us / 1e6);
+	assert_true(usage_us > 100000);
+	assert_true(fabs(pnum(last, "cpu_time") - usage_us / 1e6) < 0.005 * usage_us / 1e6 + 0.01);
+	assert_true(assert_system(&r) >= 3);
+	rx_close(&r);
+}
+
+/* serve: the system parameters every interval, to two destinations. */
+static void test_serve(void **state)
+{
+	char d1[64], d2[64], err[512];
+	char *argv[] = { jobtrace, "serve", "-i", "0.5", "-d", "2.2", "--apmon", d1, "--apmon", d2,
+			 NULL };
+	struct rx a, b;
+	size_t jobs = 0;
+	int st;
+
+	rx_open(&a);
+	rx_open(&b);
+	snprintf(d1, sizeof(d1), "127.0.0.1:%u", a.port);
+	snprintf(d2, sizeof(d2), "127.0.0.1:%u pw2", b.port);
+	tmp_path(err, sizeof(err), "serve.err");
+	st = wait_rx(spawn_io(argv, NULL, err), &a);
+	rx_drain(&b, 100);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st))
+		fail_msg("serve exited %d: %s", WEXITSTATUS(st), slurp(err));
+	assert_stream(&a, "v:2.2.2p:");
+	assert_stream(&b, "v:2.2.2p:pw2");
+	assert_true(assert_system(&a) >= 2);
+	assert_int_equal(assert_system(&a), assert_system(&b));
+	/* Host mode: the host's own jobs (this test among them) go too. */
+	for (size_t i = 0; i < a.n; i++)
+		jobs += !strcmp(a.d[i].cluster, "jobtrace_jobs");
+	assert_true(jobs > 0);
+	rx_close(&a);
+	rx_close(&b);
+}
+
+/* A bad destination is a usage error, before anything loads. */
+static void test_cli_errors(void **state)
+{
+	static const char *bad[] = { "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:port", ":8884",
+				     "[::1", "127.0.0.1 1234567890123456789012345678901234567" };
+	static const char *cmds[] = { "run", "watch", "serve" };
+	char err[512];
+
+	tmp_path(err, sizeof(err), "cli.err");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *cmd = cmds[i % 3];
+		char *argv[] = { jobtrace, (char *)cmd, "--apmon", (char *)bad[i],
+				 !strcmp(cmd, "run") ? "--" : "--all", "/bin/true", NULL };
+		int st;
+
+		if (!strcmp(cmd, "serve"))
+			argv[4] = NULL;
+		else if (!strcmp(cmd, "watch"))
+			argv[5] = NULL;
+		st = wait_rx(spawn_io(argv, NULL, err), NULL);
+		assert_true(WIFEXITED(st));
+		if (WEXITSTATUS(st) != 2)
+			fail_msg("%s --apmon '%s' exited %d: %s", cmd, bad[i], WEXITSTATUS(st),
+				 slurp(err));
+		assert_non_null(strstr(slurp(err), "jobtrace: --apmon takes HOST[:PORT]"));
+	}
+}
+
+static int setup(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	char *probe[] = { jobtrace, "run", "--", "/bin/true", NULL };
+	bool ci = getenv("CI") && !strcmp(getenv("CI"), "true");
+	char line[1024], dev[256], dir[256], type[64];
+	FILE *f;
+	int st;
+
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
+	snprintf(churn, sizeof(churn), "%s/churn", out);
+	assert_non_null(mkdtemp(tmpdir));
+	if (gethostname(host, sizeof(host) - 1))
+		strcpy(host, "localhost");
+	f = fopen("/proc/self/mounts", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
+		    !strcmp(type, "cgroup2") && !cg2root[0])
+			snprintf(cg2root, sizeof(cg2root), "%s", dir);
+	}
+	if (f)
+		fclose(f);
+	if (!cg2root[0]) {
+		fprintf(stderr,
+			"FAIL: no cgroup2 filesystem is mounted: the apmon tests need one\n");
+		return -1;
+	}
+	st = wait_rx(spawn_io(probe, NULL, NULL), NULL);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	/* A kernel test that cannot run is a failure, never a skip. */
+	fprintf(stderr,
+		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
+		"the kernel tests need root and a kernel with BTF%s\n",
+		WIFEXITED(st) ? WEXITSTATUS(st) : -1, ci ? " (CI=true)" : "");
+	return -1;
+}
+
+static int test_teardown(void **state)
+{
+	char cg[512];
+
+	if (running) {
+		kill(running, SIGKILL);
+		waitpid(running, NULL, 0);
+		running = 0;
+	}
+	snprintf(cg, sizeof(cg), "%s/" CG_PREFIX "%d", cg2root, getpid());
+	rmdir(cg);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_run_intervals, test_teardown),
+		cmocka_unit_test_teardown(test_run_end_only, test_teardown),
+		cmocka_unit_test_teardown(test_run_no_receiver, test_teardown),
+		cmocka_unit_test_teardown(test_watch_all, test_teardown),
+		cmocka_unit_test_teardown(test_serve, test_teardown),
+		cmocka_unit_test_teardown(test_cli_errors, test_teardown),
+	};
+
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
