@@ -424,16 +424,25 @@ static void test_json_report_own_line(void **state)
 }
 
 /* A kernel without BTF gets a message that says so. */
+/*
+ * No BTF: --mode bpf fails and says why; the default falls back to proc
+ * mode, says so, and the job still runs and reports.
+ */
 static void test_no_btf(void **state)
 {
 	char log[700];
-	char *argv[] = { "/usr/bin/env", "JOBTRACE_VMLINUX_BTF=/nonexistent/vmlinux", jobtrace,
-			 "run", "--", "/bin/true", NULL };
+	char *forced[] = { "/usr/bin/env", "JOBTRACE_VMLINUX_BTF=/nonexistent/vmlinux", jobtrace,
+			   "run", "--mode", "bpf", "--", "/bin/true", NULL };
+	char *fallback[] = { "/usr/bin/env", "JOBTRACE_VMLINUX_BTF=/nonexistent/vmlinux", jobtrace,
+			     "run", "--", "/bin/sh", "-c", "exit 3", NULL };
 
 	snprintf(log, sizeof(log), "%s/log", tmpdir);
-	assert_int_equal(run_cli(argv, log), 125);
+	assert_int_equal(run_cli(forced, log), 125);
 	assert_true(log_has(log, "this kernel has no BTF"));
 	assert_true(log_has(log, "CONFIG_DEBUG_INFO_BTF"));
+	assert_int_equal(run_cli(fallback, log), 3);
+	assert_true(log_has(log, "falling back to proc mode"));
+	assert_true(log_has(log, "mode       proc"));
 }
 
 static void run_status(const char *script, int *status, json_t **r)
@@ -551,18 +560,27 @@ static void test_errors(void **state)
 }
 
 /* Without CAP_BPF/CAP_PERFMON jobtrace names what is missing. */
+/* Without privileges: --mode bpf names the capabilities; the default falls back. */
 static void test_no_privileges(void **state)
 {
 	char log[700];
-	char *argv[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-			 "--inh-caps=-all", jobtrace, "run", "--", "/bin/true", NULL };
+	char *forced[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			   "--inh-caps=-all", jobtrace, "run", "--mode", "bpf", "--", "/bin/true",
+			   NULL };
+	char *fallback[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+			     "--clear-groups", "--inh-caps=-all", jobtrace, "run", "--",
+			     "/bin/sh", "-c", "exit 4", NULL };
 
-	if (access(argv[0], X_OK) != 0)
+	if (access(forced[0], X_OK) != 0)
 		fail_msg("setpriv (util-linux) is needed for this test");
 	snprintf(log, sizeof(log), "%s/log", tmpdir);
-	assert_int_equal(run_cli(argv, log), 125);
+	assert_int_equal(run_cli(forced, log), 125);
 	assert_true(log_has(log, "CAP_BPF"));
 	assert_true(log_has(log, "CAP_PERFMON"));
+	/* The proc connector needs no capability on this kernel: proc mode, the job's status. */
+	assert_int_equal(run_cli(fallback, log), 4);
+	assert_true(log_has(log, "CAP_BPF"));
+	assert_true(log_has(log, "falling back to proc mode"));
 }
 
 static int setup(void **state)
