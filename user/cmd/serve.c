@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/hostmode.h"
+#include "jobtrace/metrics.h"
 #include "jobtrace/report.h"
 #include "jobtrace/serve.h"
 #include "jobtrace/sink.h"
@@ -35,6 +37,9 @@ static const char usage_serve[] =
 	"  -i, --interval S      job and host records every S seconds (default 1)\n"
 	"  -d, --duration S      stop after S seconds\n"
 	"  -o, --output FILE     JSON lines of every record to FILE ('-': standard output)\n"
+	"  -l, --listen ADDR:PORT  serve /metrics (Prometheus, OpenMetrics) on ADDR\n"
+	"                        (default 127.0.0.1; [ADDR6]:PORT for IPv6)\n"
+	"      --metrics-keep S  an ended job's series stay S seconds (default 300)\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"      --max-jobs N      job map entries (default 4096)\n"
@@ -43,6 +48,7 @@ static const char usage_serve[] =
 	"\n"
 	"Examples:\n"
 	"  jobtrace serve -o /var/log/jobtrace.jsonl\n"
+	"  jobtrace serve --listen 127.0.0.1:9100\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
 
@@ -50,13 +56,15 @@ struct serve_config {
 	const char *group_by;
 	double interval_s, duration_s;
 	const char *output;
+	const char *listen; /* --listen ADDR:PORT */
+	double metrics_keep_s;
 	struct lineage_opts lineage;
 };
 
 #define SERVE_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct serve_config *cfg)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS };
+	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_METRICS_KEEP };
 	static const struct option longopts[] = {
 		{ "group-by", required_argument, NULL, 'g' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -65,6 +73,8 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "metrics-keep", required_argument, NULL, OPT_METRICS_KEEP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -74,7 +84,7 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":g:i:d:o:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":g:i:d:o:l:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'g':
 			if (!hostmode__valid_grouping(optarg))
@@ -96,6 +106,15 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 			break;
 		case 'o':
 			cfg->output = optarg;
+			break;
+		case 'l':
+			cfg->listen = optarg;
+			break;
+		case OPT_METRICS_KEEP:
+			if (cli__parse_seconds(optarg, 0, 7 * 86400.0, &cfg->metrics_keep_s))
+				return cli__usage_error("serve", "--metrics-keep takes seconds from 0 "
+								 "to 604800, not '%s'",
+							optarg);
 			break;
 		case OPT_RING_KB:
 			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
@@ -135,9 +154,17 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 	return 0;
 }
 
+/* A scrape's counters: the collector's, read when Prometheus asks. */
+static void serve_stats(void *ctx, struct collector_stats *out)
+{
+	collector__stats(ctx, out);
+}
+
 int serve__main(int argc, char **argv)
 {
-	struct serve_config cfg = { .interval_s = 1 };
+	struct serve_config cfg = { .interval_s = 1, .metrics_keep_s = METRICS_DEFAULT_KEEP_S };
+	struct metrics_http *http = NULL;
+	int listen_fd = -1;
 	struct collector_opts copts = {};
 	struct cgroup_hier host_h;
 	struct collector_stats st;
@@ -158,10 +185,40 @@ int serve__main(int argc, char **argv)
 	copts.events = true;
 	copts.host_records = true;
 
+	if (cfg.listen) {
+		/* Before anything loads: a port in use is told at once, exit 1. */
+		listen_fd = metrics_http__listen(cfg.listen);
+		if (listen_fd == -EINVAL)
+			return cli__usage_error("serve", "--listen takes ADDR:PORT, [ADDR6]:PORT or "
+							 ":PORT, not '%s'",
+						cfg.listen);
+		if (listen_fd < 0)
+			return 1;
+	}
+
 	ret = EXIT_INTERNAL;
 	c = collector__new(&copts);
-	if (!c)
+	if (!c) {
+		if (listen_fd >= 0)
+			close(listen_fd);
 		return EXIT_INTERNAL;
+	}
+	if (listen_fd >= 0) {
+		struct metrics *m = metrics__new(cfg.metrics_keep_s);
+		struct sink *s = m ? sink_metrics__new(m) : NULL;
+
+		if (!s)
+			metrics__free(m);
+		if (collector__add_sink(c, s)) {
+			close(listen_fd);
+			goto out;
+		}
+		http = metrics_http__new(listen_fd, m, serve_stats, c);
+		if (!http || metrics_http__attach(http, c)) {
+			fprintf(stderr, "jobtrace: cannot serve /metrics on %s\n", cfg.listen);
+			goto out;
+		}
+	}
 	if (cfg.output) {
 		/* Every record type, as JSON lines. */
 		bool own = false;
@@ -190,6 +247,8 @@ int serve__main(int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr, "jobtrace: serving: every process of the host; SIGTERM to stop\n");
+	if (cfg.listen)
+		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", cfg.listen);
 	err = collector__run(c);
 	if (err) {
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));
@@ -203,6 +262,7 @@ int serve__main(int argc, char **argv)
 		ret = EXIT_INTERNAL;
 	}
 out:
+	metrics_http__free(http);
 	collector__free(c);
 	return ret;
 }
