@@ -33,7 +33,7 @@ enum metrics_format {
 struct metrics *metrics__new(double keep_s);
 void metrics__free(struct metrics *m);
 
-/* The records; @now_ns is CLOCK_MONOTONIC, as the records' own times. */
+/* The records, as the sink hands them on; times are CLOCK_MONOTONIC, as the records. */
 int metrics__interval(struct metrics *m, const struct interval_record *r);
 int metrics__process(struct metrics *m, const struct proc_record *r);
 /* A job ended at j->job.end_ns: its totals are final, kept until end + keep_s. */

@@ -450,44 +450,44 @@ static const struct family f_peak = {
 static void write_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt)
 {
 	family_head(f, fmt, &f_cpu);
-	FOR_EACH_JOB(m, j)
-	{
+	FOR_EACH_JOB(m, j) {
 		put_ns(f, &f_cpu, j, "mode", "user", j->user_ns);
 		put_ns(f, &f_cpu, j, "mode", "system", j->system_ns);
 	}
 	family_head(f, fmt, &f_started);
-	FOR_EACH_JOB(m, j)
-	put_u64(f, &f_started, j, NULL, NULL, j->started);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_started, j, NULL, NULL, j->started);
+	}
 	family_head(f, fmt, &f_exited);
-	FOR_EACH_JOB(m, j)
-	{
+	FOR_EACH_JOB(m, j) {
 		put_u64(f, &f_exited, j, "reason", "ok", j->exit_ok);
 		put_u64(f, &f_exited, j, "reason", "error", j->exit_error);
 		put_u64(f, &f_exited, j, "reason", "signal", j->exit_signal);
 	}
 	family_head(f, fmt, &f_alive);
-	FOR_EACH_JOB(m, j)
-	put_u64(f, &f_alive, j, NULL, NULL, j->alive);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_alive, j, NULL, NULL, j->alive);
+	}
 	family_head(f, fmt, &f_threads);
-	FOR_EACH_JOB(m, j)
-	put_u64(f, &f_threads, j, NULL, NULL, j->threads);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_threads, j, NULL, NULL, j->threads);
+	}
 	family_head(f, fmt, &f_mem);
-	FOR_EACH_JOB(m, j)
-	{
+	FOR_EACH_JOB(m, j) {
 		put_u64(f, &f_mem, j, "type", "rss", j->rss_bytes);
 		/* Without --pss there is no PSS: no sample, rather than a false 0. */
 		if (j->pss)
 			put_u64(f, &f_mem, j, "type", "pss", j->pss_bytes);
 	}
 	family_head(f, fmt, &f_io);
-	FOR_EACH_JOB(m, j)
-	{
+	FOR_EACH_JOB(m, j) {
 		put_u64(f, &f_io, j, "direction", "read", j->read_bytes);
 		put_u64(f, &f_io, j, "direction", "write", j->write_bytes);
 	}
 	family_head(f, fmt, &f_peak);
-	FOR_EACH_JOB(m, j)
-	put_u64(f, &f_peak, j, NULL, NULL, j->peak_rss_bytes);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_peak, j, NULL, NULL, j->peak_rss_bytes);
+	}
 }
 
 /*
