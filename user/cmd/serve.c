@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jobtrace/apmon.h"
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/hostmode.h"
+#include "jobtrace/metrics.h"
 #include "jobtrace/report.h"
 #include "jobtrace/serve.h"
 #include "jobtrace/sink.h"
@@ -41,6 +43,9 @@ static const char usage_serve[] =
 	"                        ring for other agents (readers look at " JT_STREAM_DEFAULT_PATH "\n"
 	"                        unless told); read it with `jobtrace tail` or libjobtrace(3)\n"
 	"      --stream-kb N     the stream's ring size in KiB (default 4096)\n"
+	"  -l, --listen ADDR:PORT  serve /metrics (Prometheus, OpenMetrics) on ADDR\n"
+	"                        (default 127.0.0.1; [ADDR6]:PORT for IPv6)\n"
+	"      --metrics-keep S  an ended job's series stay S seconds (default 300)\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
 	"      --max-jobs N      job map entries (default 4096)\n"
@@ -55,6 +60,7 @@ static const char usage_serve[] =
 	"  jobtrace serve -o /var/log/jobtrace.jsonl\n"
 	"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
 	"  jobtrace serve -i 60 --apmon monalisa.example.org:8884\n"
+	"  jobtrace serve --listen 127.0.0.1:9100\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
 
@@ -64,6 +70,8 @@ struct serve_config {
 	const char *output;
 	const char *stream; /* --stream: the ring's path */
 	size_t stream_bytes;
+	const char *listen; /* --listen ADDR:PORT */
+	double metrics_keep_s;
 	struct lineage_opts lineage;
 	struct apmon_opts apmon;
 };
@@ -72,7 +80,7 @@ struct serve_config {
 static int parse_args(int argc, char **argv, struct serve_config *cfg)
 {
 	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_STREAM, OPT_STREAM_KB, OPT_APMON,
-	       OPT_APMON_CLUSTER };
+	       OPT_APMON_CLUSTER, OPT_METRICS_KEEP };
 	static const struct option longopts[] = {
 		{ "group-by", required_argument, NULL, 'g' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -85,6 +93,8 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		{ "stream-kb", required_argument, NULL, OPT_STREAM_KB },
 		{ "apmon", required_argument, NULL, OPT_APMON },
 		{ "apmon-cluster", required_argument, NULL, OPT_APMON_CLUSTER },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "metrics-keep", required_argument, NULL, OPT_METRICS_KEEP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -94,7 +104,7 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":g:i:d:o:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":g:i:d:o:l:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'g':
 			if (!hostmode__valid_grouping(optarg))
@@ -116,6 +126,15 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 			break;
 		case 'o':
 			cfg->output = optarg;
+			break;
+		case 'l':
+			cfg->listen = optarg;
+			break;
+		case OPT_METRICS_KEEP:
+			if (cli__parse_seconds(optarg, 0, 7 * 86400.0, &cfg->metrics_keep_s))
+				return cli__usage_error("serve", "--metrics-keep takes seconds from 0 "
+								 "to 604800, not '%s'",
+							optarg);
 			break;
 		case OPT_RING_KB:
 			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
@@ -172,9 +191,18 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 	return 0;
 }
 
+/* A scrape's counters: the collector's, read when Prometheus asks. */
+static void serve_stats(void *ctx, struct collector_stats *out)
+{
+	collector__stats(ctx, out);
+}
+
 int serve__main(int argc, char **argv)
 {
-	struct serve_config cfg = { .interval_s = 1, .stream_bytes = 4096 * 1024 };
+	struct serve_config cfg = { .interval_s = 1, .stream_bytes = 4096 * 1024,
+				    .metrics_keep_s = METRICS_DEFAULT_KEEP_S };
+	struct metrics_http *http = NULL;
+	int listen_fd = -1;
 	struct collector_opts copts = {};
 	struct cgroup_hier host_h;
 	struct collector_stats st;
@@ -197,10 +225,40 @@ int serve__main(int argc, char **argv)
 	/* Fork records cost a ring record per process: only the stream publishes them. */
 	copts.source.fork_records = cfg.stream != NULL;
 
+	if (cfg.listen) {
+		/* Before anything loads: a port in use is told at once, exit 1. */
+		listen_fd = metrics_http__listen(cfg.listen);
+		if (listen_fd == -EINVAL)
+			return cli__usage_error("serve", "--listen takes ADDR:PORT, [ADDR6]:PORT or "
+							 ":PORT, not '%s'",
+						cfg.listen);
+		if (listen_fd < 0)
+			return 1;
+	}
+
 	ret = EXIT_INTERNAL;
 	c = collector__new(&copts);
-	if (!c)
+	if (!c) {
+		if (listen_fd >= 0)
+			close(listen_fd);
 		return EXIT_INTERNAL;
+	}
+	if (listen_fd >= 0) {
+		struct metrics *m = metrics__new(cfg.metrics_keep_s);
+		struct sink *s = m ? sink_metrics__new(m) : NULL;
+
+		if (!s)
+			metrics__free(m);
+		if (collector__add_sink(c, s)) {
+			close(listen_fd);
+			goto out;
+		}
+		http = metrics_http__new(listen_fd, m, serve_stats, c);
+		if (!http || metrics_http__attach(http, c)) {
+			fprintf(stderr, "jobtrace: cannot serve /metrics on %s\n", cfg.listen);
+			goto out;
+		}
+	}
 	if (cfg.output) {
 		/* Every record type, as JSON lines. */
 		bool own = false;
@@ -242,6 +300,8 @@ int serve__main(int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr, "jobtrace: serving: every process of the host; SIGTERM to stop\n");
+	if (cfg.listen)
+		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", cfg.listen);
 	err = collector__run(c);
 	if (err) {
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));
@@ -255,6 +315,7 @@ int serve__main(int argc, char **argv)
 		ret = EXIT_INTERNAL;
 	}
 out:
+	metrics_http__free(http);
 	collector__free(c);
 	return ret;
 }

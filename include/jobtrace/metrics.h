@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * /metrics for Prometheus: a store of per-job and host values fed by the
+ * collector's records (the metrics sink), and a pure writer of the store as
+ * the Prometheus text format 0.0.4 or OpenMetrics 1.0.0 over a FILE, and the
+ * HTTP endpoint that serves it from the collector's loop (libmicrohttpd).
+ *
+ * Counters are totals the store adds up from interval records (deltas), so
+ * they only grow. A job that ends keeps its last values for keep_s seconds
+ * (a scrape or two sees its final totals), then its series go, as
+ * Prometheus expects of a target's series that disappear. A job is named by
+ * its key (label "job"), made valid UTF-8; jobs with the same key share
+ * their series, so a cgroup created again continues its counters.
+ */
+#ifndef JOBTRACE_METRICS_H
+#define JOBTRACE_METRICS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "jobtrace/collector.h"
+
+struct metrics;
+struct sink;
+
+#define METRICS_DEFAULT_KEEP_S 300.0
+
+enum metrics_format {
+	METRICS_TEXT, /* text/plain; version=0.0.4 */
+	METRICS_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
+};
+
+struct metrics *metrics__new(double keep_s);
+void metrics__free(struct metrics *m);
+
+/* The records, as the sink hands them on; times are CLOCK_MONOTONIC, as the records. */
+int metrics__interval(struct metrics *m, const struct interval_record *r);
+int metrics__process(struct metrics *m, const struct proc_record *r);
+/* A job ended at j->job.end_ns: its totals are final, kept until end + keep_s. */
+int metrics__job_end(struct metrics *m, const struct cjob *j);
+void metrics__host(struct metrics *m, const struct host_record *r);
+/* The kernel's and the collector's counters since the start (kept monotonic). */
+void metrics__counters(struct metrics *m, const struct collector_stats *st);
+/* Drops the jobs that ended more than keep_s before @now_ns. */
+void metrics__expire(struct metrics *m, __u64 now_ns);
+/* Series of jobs held (open and kept). */
+size_t metrics__jobs(const struct metrics *m);
+
+/* The exposition of everything held; 0 or a negative errno (a write error). */
+int metrics__write(const struct metrics *m, FILE *f, enum metrics_format fmt);
+const char *metrics__content_type(enum metrics_format fmt);
+/* OpenMetrics when an Accept header asks for it (and does not refuse it with q=0). */
+enum metrics_format metrics__negotiate(const char *accept);
+
+/*
+ * @in as a label value's characters: valid UTF-8, each byte that is not
+ * part of a valid sequence replaced by U+FFFD. Not escaped (the writer
+ * escapes). Returns the length written, at most 3 * @len; @out holds
+ * 3 * @len + 1 bytes.
+ */
+size_t metrics__utf8_clean(const char *in, size_t len, char *out);
+
+/* The sink that feeds @m; it owns @m (freed with the sink). */
+struct sink *sink_metrics__new(struct metrics *m);
+struct metrics *sink_metrics__store(struct sink *s);
+
+/*
+ * The HTTP endpoint: GET /metrics on one address, served from the
+ * collector's loop (MHD_USE_EPOLL, no thread of its own).
+ */
+struct metrics_http;
+/* What a scrape refreshes before it writes: the counters, from the front. */
+typedef void (*metrics_stats_fn)(void *ctx, struct collector_stats *out);
+
+/*
+ * Parses "ADDR:PORT", "[ADDR6]:PORT" or ":PORT" (127.0.0.1) into a bound,
+ * listening socket; prints "jobtrace: cannot listen on ..." on failure.
+ * Returns the fd, or a negative errno (-EINVAL: a malformed address, not printed).
+ */
+int metrics_http__listen(const char *addr);
+/* Takes @listen_fd; NULL with errno set. */
+struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics_stats_fn fn,
+				       void *ctx);
+/* Adds the server's epoll fd to @c and a sink that runs its timeouts every pass. */
+int metrics_http__attach(struct metrics_http *h, struct collector *c);
+void metrics_http__free(struct metrics_http *h);
+
+#endif

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The metrics store and its writer over scripted records: each family's
+ * HELP and TYPE once, counters that add up the intervals and never go back
+ * (across intervals, a job's end, its key seen again), the keep-then-drop
+ * rule with injected times, label values from hostile job keys (quotes,
+ * backslashes, newlines, invalid UTF-8), both formats, the Accept
+ * negotiation, and promtool's own verdict on the text.
+ */
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "jobtrace/metrics.h"
+#include "jobtrace/sink.h"
+
+#define SEC 1000000000ULL
+
+static struct cjob *new_job(__u64 id, const char *key)
+{
+	struct cjob *j = calloc(1, sizeof(*j));
+
+	assert_non_null(j);
+	j->id = id;
+	snprintf(j->key, sizeof(j->key), "%s", key);
+	return j;
+}
+
+/* One interval of @j: @started processes, @cpu_ms of user CPU, 1/4 of it again as system. */
+static void interval(struct sink *s, const struct cjob *j, __u64 t1, __u64 started,
+		     __u64 cpu_ms, __u64 alive, __u64 rss)
+{
+	struct interval_record r = {
+		.job = j,
+		.t0_ns = t1 - SEC,
+		.t1_ns = t1,
+		.alive = alive,
+		.rss_bytes = rss,
+	};
+
+	r.d.started = started;
+	r.d.exited = started;
+	r.d.exit_ok = started - started / 3;
+	r.d.exit_error = started / 3;
+	r.d.user_ns = cpu_ms * 1000000ULL;
+	r.d.system_ns = cpu_ms * 250000ULL;
+	r.d.cpu_ns = r.d.user_ns + r.d.system_ns;
+	r.d.threads = 2 * started;
+	r.d.read_bytes = 4096 * started;
+	r.d.write_bytes = 512 * started;
+	assert_int_equal(s->ops->interval(s, &r), 0);
+}
+
+static void job_end(struct sink *s, struct cjob *j, __u64 end_ns, __u64 peak)
+{
+	struct collector_stats st = {};
+
+	j->job.end_ns = end_ns;
+	j->job.stats.peak_rss_bytes = peak;
+	st.jobs_ended = 1;
+	assert_int_equal(s->ops->job_end(s, j, &st), 0);
+}
+
+static char *expose(const struct metrics *m, enum metrics_format fmt)
+{
+	struct capture cap;
+
+	capture__open(&cap);
+	assert_int_equal(metrics__write(m, cap.f, fmt), 0);
+	return (char *)capture__close(&cap);
+}
+
+/* The value of the sample that starts with @series ("name{labels}"); -1 when absent. */
+static double value_of(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (!strncmp(l, series, n) && l[n] == ' ')
+			return strtod(l + n + 1, NULL);
+	}
+	return -1;
+}
+
+static int count_lines(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	int c = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, prefix, n))
+			c++;
+	return c;
+}
+
+/*
+ * Every sample belongs to the family the last TYPE line declared (text:
+ * the same name; OpenMetrics: a counter's samples add _total), no family
+ * is declared twice, and each has HELP and TYPE once.
+ */
+static void check_structure(const char *text, enum metrics_format fmt, int *nfamilies)
+{
+	char fam[256] = "", type[32] = "", names[128][128];
+	const char *l = text, *nl;
+	int nf = 0, nhelp = 0;
+
+	for (; *l; l = nl + 1) {
+		char line[1024];
+		size_t len;
+
+		nl = strchr(l, '\n');
+		assert_non_null(nl); /* every line ends */
+		len = (size_t)(nl - l);
+		assert_true(len < sizeof(line));
+		memcpy(line, l, len);
+		line[len] = '\0';
+		if (!strncmp(line, "# TYPE ", 7)) {
+			assert_int_equal(sscanf(line + 7, "%255s %31s", fam, type), 2);
+			for (int i = 0; i < nf; i++)
+				assert_string_not_equal(names[i], fam);
+			assert_true(nf < 128);
+			snprintf(names[nf++], sizeof(names[0]), "%s", fam);
+			if (fmt == METRICS_OPENMETRICS && !strcmp(type, "counter"))
+				assert_null(strstr(fam, "_total")); /* the family is named without it */
+			if (fmt == METRICS_TEXT && !strcmp(type, "counter"))
+				assert_non_null(strstr(fam, "_total"));
+		} else if (!strncmp(line, "# HELP ", 7)) {
+			nhelp++;
+		} else if (!strncmp(line, "# UNIT ", 7)) {
+			char uf[256], unit[32], suffix[40];
+
+			assert_int_equal(fmt, METRICS_OPENMETRICS);
+			assert_int_equal(sscanf(line + 7, "%255s %31s", uf, unit), 2);
+			snprintf(suffix, sizeof(suffix), "_%s", unit);
+			assert_true(strlen(uf) > strlen(suffix));
+			assert_string_equal(uf + strlen(uf) - strlen(suffix), suffix);
+		} else if (!strcmp(line, "# EOF")) {
+			assert_int_equal(fmt, METRICS_OPENMETRICS);
+			assert_int_equal(nl[1], '\0'); /* the last line */
+		} else {
+			char name[256], want[270];
+
+			assert_int_not_equal(line[0], '#');
+			assert_int_equal(sscanf(line, "%255[a-zA-Z0-9_:]", name), 1);
+			snprintf(want, sizeof(want), "%s%s", fam,
+				 fmt == METRICS_OPENMETRICS && !strcmp(type, "counter") ? "_total" : "");
+			assert_string_equal(name, want);
+		}
+	}
+	assert_int_equal(nhelp, nf);
+	if (fmt == METRICS_OPENMETRICS)
+		assert_int_equal(count_lines(text, "# EOF"), 1);
+	*nfamilies = nf;
+}
+
+static void test_families_once(void **state)
+{
+	struct sink *s = sink_metrics__new(metrics__new(300));
+	struct cjob *a = new_job(1, "cgroup:/system.slice/a.service");
+	struct cjob *b = new_job(2, "cgroup:/system.slice/b.service");
+	struct host_record h = { .load1 = 0.5, .mem_total_bytes = 1 << 30 };
+	int nf_text, nf_om;
+	char *text, *om;
+
+	interval(s, a, 10 * SEC, 3, 10, 2, 1 << 20);
+	interval(s, b, 10 * SEC, 6, 20, 1, 1 << 21);
+	assert_int_equal(s->ops->host(s, &h), 0);
+	text = expose(sink_metrics__store(s), METRICS_TEXT);
+	om = expose(sink_metrics__store(s), METRICS_OPENMETRICS);
+	check_structure(text, METRICS_TEXT, &nf_text);
+	check_structure(om, METRICS_OPENMETRICS, &nf_om);
+	assert_int_equal(nf_text, nf_om);
+	assert_int_equal(count_lines(text, "# HELP jobtrace_job_cpu_seconds_total "), 1);
+	assert_int_equal(count_lines(om, "# TYPE jobtrace_job_cpu_seconds counter"), 1);
+	assert_int_equal(count_lines(om, "# UNIT jobtrace_job_cpu_seconds seconds"), 1);
+	/* Two jobs, two modes: four samples under the one family. */
+	assert_int_equal(count_lines(text, "jobtrace_job_cpu_seconds_total{"), 4);
+	assert_int_equal(count_lines(om, "jobtrace_job_cpu_seconds_total{"), 4);
+	assert_int_equal(value_of(om, "jobtrace_job_processes_started_total"
+				      "{job=\"cgroup:/system.slice/b.service\"}"),
+			 6);
+	assert_true(value_of(text, "jobtrace_node_load1") == 0.5);
+	/* Without --pss there is no pss sample, rather than a false 0. */
+	assert_int_equal(count_lines(text, "jobtrace_job_memory_bytes{"), 2);
+	free(text);
+	free(om);
+	free(a);
+	free(b);
+	sink__free(s);
+}
+
+static void test_monotonic_keep_drop(void **state)
+{
+	struct metrics *m = metrics__new(60);
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, "cgroup:/jobs/a");
+	struct jt_exit_event e = { .peak_rss_bytes = 7 << 20 };
+	struct proc_record pr = { .e = &e, .job = a };
+	const char *started = "jobtrace_job_processes_started_total{job=\"cgroup:/jobs/a\"}";
+	const char *user = "jobtrace_job_cpu_seconds_total{job=\"cgroup:/jobs/a\",mode=\"user\"}";
+	const char *alive = "jobtrace_job_processes{job=\"cgroup:/jobs/a\"}";
+	const char *peak = "jobtrace_job_peak_rss_bytes{job=\"cgroup:/jobs/a\"}";
+	double last = 0;
+	char *t;
+
+	/* Deltas add up: 3, 5, 0, 7 started; 10 ms of user CPU each time. */
+	const __u64 deltas[] = { 3, 5, 0, 7 };
+	for (size_t i = 0; i < 4; i++) {
+		interval(s, a, (i + 1) * SEC, deltas[i], 10, 4, 3 << 20);
+		t = expose(m, METRICS_TEXT);
+		assert_true(value_of(t, started) >= last);
+		last = value_of(t, started);
+		free(t);
+	}
+	assert_int_equal(s->ops->process(s, &pr), 0);
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, started) == 15);
+	assert_true(value_of(t, user) == 0.04);
+	assert_true(value_of(t, alive) == 4);
+	assert_true(value_of(t, peak) == 7 << 20); /* a process's peak above the live sum */
+	assert_non_null(strstr(t, "jobtrace_job_cpu_seconds_total{job=\"cgroup:/jobs/a\","
+				  "mode=\"user\"} 0.040000000\n"));
+	free(t);
+
+	/* The end: the totals stay, the job has no process left, the kernel's peak counts. */
+	job_end(s, a, 100 * SEC, 9 << 20);
+	metrics__expire(m, 100 * SEC + 59 * SEC);
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, started) == 15);
+	assert_true(value_of(t, user) == 0.04);
+	assert_true(value_of(t, alive) == 0);
+	assert_true(value_of(t, peak) == 9 << 20);
+	assert_true(value_of(t, "jobtrace_jobs_ended_total") == 1);
+	free(t);
+	assert_int_equal(metrics__jobs(m), 1);
+
+	/* keep_s after the end: the series go. */
+	metrics__expire(m, 160 * SEC);
+	assert_int_equal(metrics__jobs(m), 0);
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, started) < 0);
+	assert_null(strstr(t, "cgroup:/jobs/a"));
+	/* The family is still declared, empty. */
+	assert_int_equal(count_lines(t, "# TYPE jobtrace_job_processes_started_total counter"), 1);
+	/* A loss counter never goes back either. */
+	assert_true(value_of(t, "jobtrace_jobs_ended_total") == 1);
+	free(t);
+	free(a);
+	sink__free(s);
+}
+
+/* A key seen again within keep_s (a cgroup made anew) continues its counters. */
+static void test_key_again_continues(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, "cgroup:/x"), *a2 = new_job(9, "cgroup:/x");
+	const char *started = "jobtrace_job_processes_started_total{job=\"cgroup:/x\"}";
+	char *t;
+
+	interval(s, a, SEC, 4, 1, 1, 0);
+	job_end(s, a, 2 * SEC, 0);
+	interval(s, a2, 3 * SEC, 2, 1, 1, 0);
+	metrics__expire(m, 400 * SEC); /* a2 is open: nothing goes */
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, started) == 6);
+	assert_int_equal(count_lines(t, "jobtrace_job_processes_started_total{"), 1);
+	free(t);
+	free(a);
+	free(a2);
+	sink__free(s);
+}
+
+static void test_counters_never_go_back(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct collector_stats st = {};
+	struct host_record h = { .events_lost = 3 };
+	char *t;
+
+	st.kernel.events_lost = 10;
+	st.kernel.jobs_map_full = 4;
+	metrics__counters(m, &st);
+	st.kernel.events_lost = 2; /* an older figure, read late */
+	metrics__counters(m, &st);
+	metrics__host(m, &h);
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, "jobtrace_events_lost_total") == 10);
+	assert_true(value_of(t, "jobtrace_jobs_map_full_total") == 4);
+	free(t);
+	metrics__free(m);
+}
+
+static void test_utf8_clean(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *out;
+	} cases[] = {
+		{ "plain", 5, "plain" },
+		{ "caf\xc3\xa9", 5, "caf\xc3\xa9" },
+		{ "\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80" }, /* U+1F600 */
+		{ "a\xff" "b", 3, "a\xef\xbf\xbd" "b" },
+		{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong '/' */
+		{ "\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* a surrogate */
+		{ "\xf4\x90\x80\x80", 4,
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* past U+10FFFF */
+		{ "x\xe2\x82", 3, "x\xef\xbf\xbd\xef\xbf\xbd" }, /* cut short */
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = metrics__utf8_clean(cases[i].in, cases[i].len, out);
+
+		assert_int_equal(n, strlen(cases[i].out));
+		assert_string_equal(out, cases[i].out);
+	}
+}
+
+static const char hostile[] = "cgroup:/a\"b\\c\nd\xff\xfe/\xc3\xa9/}{,=\"";
+static const char hostile_escaped[] =
+	"job=\"cgroup:/a\\\"b\\\\c\\nd\xef\xbf\xbd\xef\xbf\xbd/\xc3\xa9/}{,=\\\"\"";
+
+static void test_hostile_keys(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, hostile);
+	char want[512];
+	char *t, *om;
+	int nf;
+
+	interval(s, a, SEC, 3, 5, 1, 4096);
+	t = expose(m, METRICS_TEXT);
+	om = expose(m, METRICS_OPENMETRICS);
+	snprintf(want, sizeof(want), "jobtrace_job_processes_started_total{%s} 3\n",
+		 hostile_escaped);
+	assert_non_null(strstr(t, want));
+	assert_non_null(strstr(om, want));
+	/* No raw newline inside a label: every line parses as a sample of its family. */
+	check_structure(t, METRICS_TEXT, &nf);
+	check_structure(om, METRICS_OPENMETRICS, &nf);
+	free(t);
+	free(om);
+	free(a);
+	sink__free(s);
+}
+
+static void test_negotiate(void **state)
+{
+	static const struct {
+		const char *accept;
+		enum metrics_format want;
+	} cases[] = {
+		{ NULL, METRICS_TEXT },
+		{ "", METRICS_TEXT },
+		{ "*/*", METRICS_TEXT },
+		{ "text/plain;version=0.0.4", METRICS_TEXT },
+		/* What Prometheus 2.x sends. */
+		{ "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+		  "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+		  METRICS_OPENMETRICS },
+		{ "text/plain;q=0.9, Application/OpenMetrics-Text; version=1.0.0; q=0.5",
+		  METRICS_OPENMETRICS },
+		{ "application/openmetrics-text;q=0", METRICS_TEXT },
+		{ "application/openmetrics-text; q=0.000, text/plain", METRICS_TEXT },
+		{ "application/openmetrics-text;q=0.01", METRICS_OPENMETRICS },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(metrics__negotiate(cases[i].accept), cases[i].want);
+	assert_non_null(strstr(metrics__content_type(METRICS_OPENMETRICS),
+			       "application/openmetrics-text; version=1.0.0"));
+	assert_non_null(strstr(metrics__content_type(METRICS_TEXT), "version=0.0.4"));
+}
+
+/* promtool's exit status on @text; -1 when promtool is not installed. */
+static int promtool_check(const char *text)
+{
+	FILE *p;
+	int st;
+
+	if (system("command -v promtool >/dev/null 2>&1"))
+		return -1;
+	p = popen("promtool check metrics >/dev/null 2>&1", "w");
+	assert_non_null(p);
+	fputs(text, p);
+	st = pclose(p);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void test_promtool(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, hostile), *b = new_job(2, "tree:1234:bash");
+	struct host_record h = { .load1 = 1.25, .mem_total_bytes = 1 << 30 };
+	struct collector_stats st = {};
+	int rc;
+	char *t;
+
+	interval(s, a, SEC, 3, 5, 1, 4096);
+	interval(s, b, SEC, 1, 5, 1, 4096);
+	job_end(s, b, 2 * SEC, 1 << 20);
+	s->ops->host(s, &h);
+	st.kernel.events_lost = 5;
+	metrics__counters(m, &st);
+	t = expose(m, METRICS_TEXT);
+	rc = promtool_check(t);
+	if (rc < 0) {
+		free(t);
+		free(a);
+		free(b);
+		sink__free(s);
+		if (getenv("CI") && !strcmp(getenv("CI"), "true"))
+			fail_msg("promtool is missing (the prometheus package)");
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	/* The check can fail: a counter without _total and a camelCase name do not pass. */
+	assert_int_not_equal(promtool_check("# HELP fooBar_count x\n# TYPE fooBar_count counter\n"
+					    "fooBar_count 1\n"),
+			     0);
+	free(t);
+	free(a);
+	free(b);
+	sink__free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_families_once),
+		cmocka_unit_test(test_monotonic_keep_drop),
+		cmocka_unit_test(test_key_again_continues),
+		cmocka_unit_test(test_counters_never_go_back),
+		cmocka_unit_test(test_utf8_clean),
+		cmocka_unit_test(test_hostile_keys),
+		cmocka_unit_test(test_negotiate),
+		cmocka_unit_test(test_promtool),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,734 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The metrics sink: keeps per-job totals and the host's last values, and
+ * writes them as the Prometheus text format 0.0.4 or OpenMetrics 1.0.0.
+ * The writer is a pure function of the store over a FILE, so a test feeds
+ * it scripted records and reads the text; the HTTP side (metrics_http.c)
+ * only calls it. README's "Prometheus" section lists every family.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobtrace/metrics.h"
+#include "jobtrace/proc_stat.h"
+#include "jobtrace/host.h"
+#include "jobtrace/sink.h"
+#include "jobtrace/util.h"
+
+/* A job's series: totals since the store first saw its key. */
+struct mjob {
+	struct mjob *next; /* in its bucket */
+	char *label; /* the key as valid UTF-8, not escaped */
+	__u64 user_ns, system_ns;
+	__u64 started, exit_ok, exit_error, exit_signal, threads;
+	__u64 read_bytes, write_bytes;
+	__u64 alive, rss_bytes, pss_bytes, peak_rss_bytes;
+	bool pss;
+	bool ended;
+	__u64 ended_ns;
+};
+
+struct host_vals {
+	bool have; /* a host record came */
+	bool have_stat; /* /proc/stat was read: CPU times and counters since boot */
+	double load1, load5, load15;
+	__u64 mem_total, mem_available, swap_total, swap_free;
+	__u64 procs_running, procs_blocked;
+	struct cpu_times cpu;
+	__u64 forks, ctxt;
+};
+
+struct metrics {
+	double keep_s;
+	struct mjob **buckets;
+	size_t nbuckets, n;
+	struct host_vals host;
+	struct collector_stats st; /* each field the largest seen: counters never go back */
+};
+
+struct metrics *metrics__new(double keep_s)
+{
+	struct metrics *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->keep_s = keep_s;
+	m->nbuckets = 64;
+	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
+	if (!m->buckets) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void mjob__free(struct mjob *j)
+{
+	if (!j)
+		return;
+	free(j->label);
+	free(j);
+}
+
+void metrics__free(struct metrics *m)
+{
+	if (!m)
+		return;
+	for (size_t b = 0; b < m->nbuckets; b++) {
+		struct mjob *j = m->buckets[b], *next;
+
+		for (; j; j = next) {
+			next = j->next;
+			mjob__free(j);
+		}
+	}
+	free(m->buckets);
+	free(m);
+}
+
+size_t metrics__jobs(const struct metrics *m)
+{
+	return m->n;
+}
+
+/* The length of the valid UTF-8 sequence at @s (RFC 3629), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+	unsigned int cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (left < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, UTF-16 surrogates and past U+10FFFF are not characters. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+size_t metrics__utf8_clean(const char *in, size_t len, char *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		size_t n = utf8_seq(s + i, len - i);
+
+		if (n) {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		} else {
+			/* U+FFFD: the text formats allow nothing but UTF-8. */
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static size_t hash_label(const char *s)
+{
+	__u64 h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static int grow(struct metrics *m)
+{
+	size_t nb = m->nbuckets * 2;
+	struct mjob **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nbuckets; i++) {
+		struct mjob *j = m->buckets[i], *next;
+
+		for (; j; j = next) {
+			size_t h = hash_label(j->label) % nb;
+
+			next = j->next;
+			j->next = b[h];
+			b[h] = j;
+		}
+	}
+	free(m->buckets);
+	m->buckets = b;
+	m->nbuckets = nb;
+	return 0;
+}
+
+/* The series of @key, made when first seen; NULL with -ENOMEM. */
+static struct mjob *job_of(struct metrics *m, const char *key)
+{
+	size_t len = strnlen(key, sizeof(((struct cjob *)0)->key));
+	char label[3 * sizeof(((struct cjob *)0)->key) + 1];
+	struct mjob *j;
+	size_t h;
+
+	metrics__utf8_clean(key, len, label);
+	h = hash_label(label) % m->nbuckets;
+	for (j = m->buckets[h]; j; j = j->next)
+		if (!strcmp(j->label, label))
+			return j;
+	if (m->n >= m->nbuckets && !grow(m))
+		h = hash_label(label) % m->nbuckets;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	j->label = strdup(label);
+	if (!j->label) {
+		free(j);
+		return NULL;
+	}
+	j->next = m->buckets[h];
+	m->buckets[h] = j;
+	m->n++;
+	return j;
+}
+
+int metrics__interval(struct metrics *m, const struct interval_record *r)
+{
+	struct mjob *j = job_of(m, r->job->key);
+
+	if (!j)
+		return -ENOMEM;
+	/* A key seen again (a cgroup made anew) continues its counters. */
+	j->ended = false;
+	j->user_ns += r->d.user_ns;
+	j->system_ns += r->d.system_ns;
+	j->started += r->d.started;
+	j->exit_ok += r->d.exit_ok;
+	j->exit_error += r->d.exit_error;
+	j->exit_signal += r->d.exit_signal;
+	j->threads += r->d.threads;
+	j->read_bytes += r->d.read_bytes;
+	j->write_bytes += r->d.write_bytes;
+	j->alive = r->alive;
+	j->rss_bytes = r->rss_bytes;
+	j->pss_bytes = r->pss_bytes;
+	j->pss = r->pss;
+	/* The job's live RSS at a sample is a floor of its peak, as a process's own peak is. */
+	if (r->rss_bytes > j->peak_rss_bytes)
+		j->peak_rss_bytes = r->rss_bytes;
+	return 0;
+}
+
+int metrics__process(struct metrics *m, const struct proc_record *r)
+{
+	struct mjob *j = job_of(m, r->job->key);
+
+	if (!j)
+		return -ENOMEM;
+	if (r->e->peak_rss_bytes > j->peak_rss_bytes)
+		j->peak_rss_bytes = r->e->peak_rss_bytes;
+	return 0;
+}
+
+int metrics__job_end(struct metrics *m, const struct cjob *j)
+{
+	const struct jt_job_stats *s = &j->job.stats;
+	struct mjob *mj = job_of(m, j->key);
+
+	if (!mj)
+		return -ENOMEM;
+	/*
+	 * The collector closes the sum with a last interval before this, so
+	 * the totals already match the report; the report's peak is the
+	 * kernel's, which also covers processes whose records were lost.
+	 */
+	if (s->peak_rss_bytes > mj->peak_rss_bytes)
+		mj->peak_rss_bytes = s->peak_rss_bytes;
+	mj->alive = 0;
+	mj->rss_bytes = 0;
+	mj->pss_bytes = 0;
+	mj->ended = true;
+	mj->ended_ns = j->job.end_ns;
+	return 0;
+}
+
+void metrics__host(struct metrics *m, const struct host_record *r)
+{
+	struct host_vals *h = &m->host;
+
+	h->have = true;
+	h->load1 = r->load1;
+	h->load5 = r->load5;
+	h->load15 = r->load15;
+	h->mem_total = r->mem_total_bytes;
+	h->mem_available = r->mem_available_bytes;
+	h->swap_total = r->swap_total_bytes;
+	h->swap_free = r->swap_total_bytes - r->swap_used_bytes;
+	h->procs_running = r->procs_running;
+	h->procs_blocked = r->procs_blocked;
+	h->have_stat = r->sample && (r->sample->have & HOST_HAVE_STAT);
+	if (h->have_stat) {
+		h->cpu = r->sample->stat.total;
+		h->forks = r->sample->stat.processes;
+		h->ctxt = r->sample->stat.ctxt;
+	}
+	if (r->events_lost > m->st.kernel.events_lost)
+		m->st.kernel.events_lost = r->events_lost;
+}
+
+#define KEEP_MAX(f)                \
+	do {                       \
+		if (st->f > m->st.f) \
+			m->st.f = st->f; \
+	} while (0)
+
+void metrics__counters(struct metrics *m, const struct collector_stats *st)
+{
+	KEEP_MAX(kernel.events_sent);
+	KEEP_MAX(kernel.events_lost);
+	KEEP_MAX(kernel.untracked);
+	KEEP_MAX(kernel.procs_map_full);
+	KEEP_MAX(kernel.jobs_missing);
+	KEEP_MAX(kernel.jobs_map_full);
+	KEEP_MAX(kernel.exec_records_lost);
+	KEEP_MAX(records_malformed);
+	KEEP_MAX(jobs_ended);
+}
+
+void metrics__expire(struct metrics *m, __u64 now_ns)
+{
+	__u64 keep_ns = (__u64)(m->keep_s * 1e9);
+
+	for (size_t b = 0; b < m->nbuckets; b++) {
+		struct mjob **pp = &m->buckets[b];
+
+		while (*pp) {
+			struct mjob *j = *pp;
+
+			if (j->ended && now_ns >= j->ended_ns && now_ns - j->ended_ns >= keep_ns) {
+				*pp = j->next;
+				mjob__free(j);
+				m->n--;
+			} else {
+				pp = &j->next;
+			}
+		}
+	}
+}
+
+/* ---- the writer ---- */
+
+struct family {
+	const char *name; /* counters: without _total, as OpenMetrics names the family */
+	const char *type; /* "counter" or "gauge" */
+	const char *unit; /* OpenMetrics UNIT, a suffix of the name; NULL: none */
+	const char *help;
+};
+
+static bool is_counter(const struct family *fam)
+{
+	return !strcmp(fam->type, "counter");
+}
+
+static void family_head(FILE *f, enum metrics_format fmt, const struct family *fam)
+{
+	const char *total = is_counter(fam) ? "_total" : "";
+
+	if (fmt == METRICS_OPENMETRICS) {
+		fprintf(f, "# TYPE %s %s\n", fam->name, fam->type);
+		if (fam->unit)
+			fprintf(f, "# UNIT %s %s\n", fam->name, fam->unit);
+		fprintf(f, "# HELP %s %s\n", fam->name, fam->help);
+	} else {
+		fprintf(f, "# HELP %s%s %s\n", fam->name, total, fam->help);
+		fprintf(f, "# TYPE %s%s %s\n", fam->name, total, fam->type);
+	}
+}
+
+/* A label value: backslash, double quote and newline escaped, as both formats want. */
+static void put_label_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* The start of a sample: its name and labels, up to the space before the value. */
+static void sample_start(FILE *f, const struct family *fam, const struct mjob *j,
+			 const char *lname, const char *lvalue)
+{
+	fputs(fam->name, f);
+	if (is_counter(fam))
+		fputs("_total", f);
+	if (!j && !lname) {
+		fputc(' ', f);
+		return;
+	}
+	fputc('{', f);
+	if (j) {
+		fputs("job=\"", f);
+		put_label_value(f, j->label);
+		fputc('"', f);
+	}
+	if (lname)
+		fprintf(f, "%s%s=\"%s\"", j ? "," : "", lname, lvalue);
+	fputs("} ", f);
+}
+
+static void put_u64(FILE *f, const struct family *fam, const struct mjob *j, const char *lname,
+		    const char *lvalue, __u64 v)
+{
+	sample_start(f, fam, j, lname, lvalue);
+	fprintf(f, "%llu\n", (unsigned long long)v);
+}
+
+/* Nanoseconds as seconds, exactly: no float rounds a large total. */
+static void put_ns(FILE *f, const struct family *fam, const struct mjob *j, const char *lname,
+		   const char *lvalue, __u64 ns)
+{
+	sample_start(f, fam, j, lname, lvalue);
+	fprintf(f, "%llu.%09llu\n", (unsigned long long)(ns / 1000000000ULL),
+		(unsigned long long)(ns % 1000000000ULL));
+}
+
+static void put_double(FILE *f, const struct family *fam, const char *lname, const char *lvalue,
+		       double v)
+{
+	sample_start(f, fam, NULL, lname, lvalue);
+	fprintf(f, "%.17g\n", v);
+}
+
+#define FOR_EACH_JOB(m, j)                              \
+	for (size_t b_ = 0; b_ < (m)->nbuckets; b_++) \
+		for (const struct mjob *j = (m)->buckets[b_]; j; j = j->next)
+
+static const struct family f_cpu = { "jobtrace_job_cpu_seconds", "counter", "seconds",
+				     "CPU time of the job's processes, by mode." };
+static const struct family f_started = { "jobtrace_job_processes_started", "counter", NULL,
+					 "Processes started in the job." };
+static const struct family f_exited = {
+	"jobtrace_job_processes_exited", "counter", NULL,
+	"Processes of the job that ended: ok (status 0), error (other status), signal."
+};
+static const struct family f_alive = { "jobtrace_job_processes", "gauge", NULL,
+				       "Processes of the job alive at the last sample." };
+static const struct family f_threads = { "jobtrace_job_threads_started", "counter", NULL,
+					 "Threads started in the job, besides processes." };
+static const struct family f_mem = {
+	"jobtrace_job_memory_bytes", "gauge", "bytes",
+	"Resident memory of the job's live processes: rss summed, pss (with --pss) shared pages split."
+};
+static const struct family f_io = { "jobtrace_job_io_bytes", "counter", "bytes",
+				    "Storage I/O of the job's processes, by direction." };
+static const struct family f_peak = {
+	"jobtrace_job_peak_rss_bytes", "gauge", "bytes",
+	"Largest RSS seen in the job: a process's peak, or the job's summed RSS at a sample."
+};
+
+static void write_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	family_head(f, fmt, &f_cpu);
+	FOR_EACH_JOB(m, j) {
+		put_ns(f, &f_cpu, j, "mode", "user", j->user_ns);
+		put_ns(f, &f_cpu, j, "mode", "system", j->system_ns);
+	}
+	family_head(f, fmt, &f_started);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_started, j, NULL, NULL, j->started);
+	}
+	family_head(f, fmt, &f_exited);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_exited, j, "reason", "ok", j->exit_ok);
+		put_u64(f, &f_exited, j, "reason", "error", j->exit_error);
+		put_u64(f, &f_exited, j, "reason", "signal", j->exit_signal);
+	}
+	family_head(f, fmt, &f_alive);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_alive, j, NULL, NULL, j->alive);
+	}
+	family_head(f, fmt, &f_threads);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_threads, j, NULL, NULL, j->threads);
+	}
+	family_head(f, fmt, &f_mem);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_mem, j, "type", "rss", j->rss_bytes);
+		/* Without --pss there is no PSS: no sample, rather than a false 0. */
+		if (j->pss)
+			put_u64(f, &f_mem, j, "type", "pss", j->pss_bytes);
+	}
+	family_head(f, fmt, &f_io);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_io, j, "direction", "read", j->read_bytes);
+		put_u64(f, &f_io, j, "direction", "write", j->write_bytes);
+	}
+	family_head(f, fmt, &f_peak);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_peak, j, NULL, NULL, j->peak_rss_bytes);
+	}
+}
+
+/*
+ * The host, as node_exporter names what both export, under a jobtrace_
+ * prefix (jobtrace_node_load1 is node_load1): a host scraped by both keeps
+ * two distinct series, and a dashboard's query swaps one prefix.
+ */
+static void write_host(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	static const struct family load[] = {
+		{ "jobtrace_node_load1", "gauge", NULL, "1-minute load average." },
+		{ "jobtrace_node_load5", "gauge", NULL, "5-minute load average." },
+		{ "jobtrace_node_load15", "gauge", NULL, "15-minute load average." },
+	};
+	/* node_exporter's node_memory_MemTotal_bytes etc., in the snake_case promtool asks for. */
+	static const struct family mem[] = {
+		{ "jobtrace_node_memory_total_bytes", "gauge", "bytes", "MemTotal of /proc/meminfo." },
+		{ "jobtrace_node_memory_available_bytes", "gauge", "bytes",
+		  "MemAvailable of /proc/meminfo." },
+		{ "jobtrace_node_memory_swap_total_bytes", "gauge", "bytes",
+		  "SwapTotal of /proc/meminfo." },
+		{ "jobtrace_node_memory_swap_free_bytes", "gauge", "bytes",
+		  "SwapFree of /proc/meminfo." },
+	};
+	static const struct family running = { "jobtrace_node_procs_running", "gauge", NULL,
+					       "Tasks runnable (procs_running of /proc/stat)." };
+	static const struct family blocked = { "jobtrace_node_procs_blocked", "gauge", NULL,
+					       "Tasks blocked on I/O (procs_blocked of /proc/stat)." };
+	static const struct family cpu = { "jobtrace_node_cpu_seconds", "counter", "seconds",
+					   "CPU time of all CPUs together, by mode (/proc/stat)." };
+	static const struct family forks = { "jobtrace_node_forks", "counter", NULL,
+					     "Forks since boot (processes of /proc/stat)." };
+	static const struct family ctxt = { "jobtrace_node_context_switches", "counter", NULL,
+					    "Context switches since boot (ctxt of /proc/stat)." };
+	const struct host_vals *h = &m->host;
+	const double lv[] = { h->load1, h->load5, h->load15 };
+	const __u64 mv[] = { h->mem_total, h->mem_available, h->swap_total, h->swap_free };
+	const struct {
+		const char *mode;
+		__u64 ticks;
+	} modes[] = {
+		{ "user", h->cpu.user_ticks },	    { "nice", h->cpu.nice_ticks },
+		{ "system", h->cpu.system_ticks },  { "idle", h->cpu.idle_ticks },
+		{ "iowait", h->cpu.iowait_ticks },  { "irq", h->cpu.irq_ticks },
+		{ "softirq", h->cpu.softirq_ticks }, { "steal", h->cpu.steal_ticks },
+	};
+
+	if (!h->have)
+		return;
+	for (size_t i = 0; i < 3; i++) {
+		family_head(f, fmt, &load[i]);
+		put_double(f, &load[i], NULL, NULL, lv[i]);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		family_head(f, fmt, &mem[i]);
+		put_u64(f, &mem[i], NULL, NULL, NULL, mv[i]);
+	}
+	family_head(f, fmt, &running);
+	put_u64(f, &running, NULL, NULL, NULL, h->procs_running);
+	family_head(f, fmt, &blocked);
+	put_u64(f, &blocked, NULL, NULL, NULL, h->procs_blocked);
+	if (!h->have_stat)
+		return;
+	family_head(f, fmt, &cpu);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		put_ns(f, &cpu, NULL, "mode", modes[i].mode, proc_stat__ticks_to_ns(modes[i].ticks));
+	family_head(f, fmt, &forks);
+	put_u64(f, &forks, NULL, NULL, NULL, h->forks);
+	family_head(f, fmt, &ctxt);
+	put_u64(f, &ctxt, NULL, NULL, NULL, h->ctxt);
+}
+
+/* jobtrace's own losses: a figure that cannot be trusted says so next to it. */
+static void write_self(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	const struct collector_stats *st = &m->st;
+	const struct {
+		struct family fam;
+		__u64 v;
+	} c[] = {
+		{ { "jobtrace_events_sent", "counter", NULL, "Records the kernel side sent." },
+		  st->kernel.events_sent },
+		{ { "jobtrace_events_lost", "counter", NULL,
+		    "Records lost to a full ring buffer: job figures may be short." },
+		  st->kernel.events_lost },
+		{ { "jobtrace_exec_records_lost", "counter", NULL,
+		    "Exec records (arguments) a full ring buffer dropped." },
+		  st->kernel.exec_records_lost },
+		{ { "jobtrace_procs_map_full", "counter", NULL,
+		    "Processes the full process map could not track (--max-procs)." },
+		  st->kernel.procs_map_full },
+		{ { "jobtrace_jobs_map_full", "counter", NULL,
+		    "Jobs that found no room in the full job map (--max-jobs)." },
+		  st->kernel.jobs_map_full },
+		{ { "jobtrace_jobs_missing", "counter", NULL,
+		    "Tracked tasks whose job entry was gone." },
+		  st->kernel.jobs_missing },
+		{ { "jobtrace_untracked", "counter", NULL, "Tasks the kernel side left untracked." },
+		  st->kernel.untracked },
+		{ { "jobtrace_records_malformed", "counter", NULL, "Ring records that failed to decode." },
+		  st->records_malformed },
+		{ { "jobtrace_jobs_ended", "counter", NULL, "Jobs that ended." }, st->jobs_ended },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		family_head(f, fmt, &c[i].fam);
+		put_u64(f, &c[i].fam, NULL, NULL, NULL, c[i].v);
+	}
+}
+
+int metrics__write(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	write_jobs(m, f, fmt);
+	write_host(m, f, fmt);
+	write_self(m, f, fmt);
+	if (fmt == METRICS_OPENMETRICS)
+		fputs("# EOF\n", f);
+	if (fflush(f) || ferror(f))
+		return -(errno ? errno : EIO);
+	return 0;
+}
+
+const char *metrics__content_type(enum metrics_format fmt)
+{
+	return fmt == METRICS_OPENMETRICS ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+					  : "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/* Is the media range @r (up to @end) OpenMetrics with a q above 0? */
+static bool range_wants_om(const char *r, const char *end)
+{
+	static const char om[] = "application/openmetrics-text";
+	const char *q;
+
+	while (r < end && (*r == ' ' || *r == '\t'))
+		r++;
+	if ((size_t)(end - r) < sizeof(om) - 1 || strncasecmp(r, om, sizeof(om) - 1))
+		return false;
+	for (q = r; q + 2 <= end; q++) {
+		if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=' && q > r &&
+		    (q[-1] == ';' || q[-1] == ' ')) {
+			/* "q=0", "q=0.0", "q=0.000": refused. */
+			const char *v = q + 2;
+
+			if (*v != '0')
+				return true;
+			for (v++; v < end && (*v == '.' || *v == '0'); v++)
+				;
+			return v < end && *v >= '1' && *v <= '9';
+		}
+	}
+	return true;
+}
+
+enum metrics_format metrics__negotiate(const char *accept)
+{
+	const char *r = accept, *comma;
+
+	if (!accept)
+		return METRICS_TEXT;
+	/* Prometheus lists OpenMetrics first when it can parse it; anything else gets 0.0.4. */
+	for (; *r; r = comma + 1) {
+		comma = strchr(r, ',');
+		if (!comma)
+			comma = r + strlen(r);
+		if (range_wants_om(r, comma))
+			return METRICS_OPENMETRICS;
+		if (!*comma)
+			break;
+	}
+	return METRICS_TEXT;
+}
+
+/* ---- the sink ---- */
+
+struct sink_metrics {
+	struct sink base;
+	struct metrics *m;
+};
+
+static struct metrics *store_of(struct sink *s)
+{
+	return ((struct sink_metrics *)s)->m;
+}
+
+static int sm_interval(struct sink *s, const struct interval_record *r)
+{
+	return metrics__interval(store_of(s), r);
+}
+
+static int sm_process(struct sink *s, const struct proc_record *r)
+{
+	return metrics__process(store_of(s), r);
+}
+
+static int sm_host(struct sink *s, const struct host_record *r)
+{
+	metrics__host(store_of(s), r);
+	return 0;
+}
+
+static int sm_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	metrics__counters(store_of(s), st);
+	return metrics__job_end(store_of(s), j);
+}
+
+static int sm_flush(struct sink *s)
+{
+	metrics__expire(store_of(s), util__now_ns());
+	return 0;
+}
+
+static void sm_free(struct sink *s)
+{
+	metrics__free(store_of(s));
+}
+
+static const struct sink_ops sink_metrics_ops = {
+	.name = "metrics",
+	.process = sm_process,
+	.interval = sm_interval,
+	.host = sm_host,
+	.job_end = sm_job_end,
+	.flush = sm_flush,
+	.free = sm_free,
+};
+
+struct sink *sink_metrics__new(struct metrics *m)
+{
+	struct sink_metrics *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->base.ops = &sink_metrics_ops;
+	s->base.path = "/metrics";
+	s->m = m;
+	return &s->base;
+}
+
+struct metrics *sink_metrics__store(struct sink *s)
+{
+	return store_of(s);
+}
