@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * `jobtrace top`: the host's jobs on one screen, refreshed every interval.
- * The view is a sink (user/out/sink_top.c): it keeps what the records say
- * (a row per job, the host's summary, the live processes and each job's
- * last exits) and draws a frame after each host record, to the terminal
- * through ncurses or, in batch mode, as plain text. The front (user/cmd/
+ * The view is a sink (user/out/sink_top.c) over a model (user/out/
+ * top_model.c) that keeps what the records say (a row per job, the host's
+ * summary, the live processes and each job's last exits) and makes a frame
+ * after each host record; the sink draws it to the terminal through ncurses
+ * or, in batch mode, writes it as plain text. The front (user/cmd/
  * top.c) owns the collector: it hands the view the keys that wait and does
  * what they ask of the collector (stop, a new interval).
  */
@@ -13,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "jobtrace/sink.h"
 
@@ -41,6 +43,7 @@ struct top_opts {
 	/* After each frame, with how many were drawn: the front stops at -n. */
 	void (*on_frame)(void *ctx, unsigned long frames);
 	void *ctx;
+	const struct top_proc_reader *reader; /* NULL: /proc (a test gives its own) */
 };
 
 /* What keys ask of the front, which owns the collector. */
@@ -60,6 +63,85 @@ void sink_top__keys(struct sink *s, struct top_request *req);
 void sink_top__resize(struct sink *s);
 /* A column by its name ("cpu", "rss", ...): 0, or -EINVAL. */
 int top__col_of_name(const char *name, enum top_col *out);
+
+/*
+ * The model (user/out/top_model.c): what the records say, and the frame as
+ * lines of text, each with a kind the screen gives an attribute to. No
+ * terminal: the screen (user/out/sink_top.c) and batch mode print the same
+ * lines, and a test drives it with records of its own.
+ */
+#define TOP_LINE_LEN 512
+#define TOP_FILTER_LEN 64
+#define TOP_EXITS 8 /* the last exits kept per job, for its expanded view */
+#define TOP_MAX_TREE 256 /* processes an expanded job shows */
+
+enum top_line_kind {
+	TOP_LINE_TITLE,
+	TOP_LINE_HOST,
+	TOP_LINE_COLHEAD,
+	TOP_LINE_ROW,
+	TOP_LINE_ROW_FAILED,
+	TOP_LINE_PROC,
+	TOP_LINE_EXIT,
+	TOP_LINE_EXIT_FAILED,
+};
+
+struct top_line {
+	enum top_line_kind kind;
+	__u64 row_id; /* rows: the job, for the selection */
+	char text[TOP_LINE_LEN]; /* printable ASCII only: names are escaped */
+};
+
+/* What a frame is made with: the screen's choices. */
+struct top_view {
+	enum top_col sort;
+	bool reverse;
+	const char *filter; /* NULL or "": every row */
+	__u64 expanded_id; /* the job shown with its processes; 0: none */
+	bool paused; /* said in the title */
+	unsigned int width; /* of a line */
+};
+
+/* What /proc says of a live process, for the tree and the COMMAND column. */
+struct top_proc_info {
+	__u32 ppid;
+	char comm[64]; /* any bytes but NUL */
+};
+
+/* Where the model reads it: /proc by default, a test's own table instead. */
+struct top_proc_reader {
+	int (*stat)(void *ctx, __u32 pid, struct top_proc_info *out); /* 0 or -errno */
+	void *ctx;
+};
+
+struct top_model;
+
+/* @rd NULL: /proc. NULL with errno set. */
+struct top_model *top_model__new(const struct top_proc_reader *rd);
+void top_model__free(struct top_model *m);
+int top_model__interval(struct top_model *m, const struct interval_record *r);
+int top_model__process(struct top_model *m, const struct proc_record *r);
+int top_model__host(struct top_model *m, const struct host_record *r);
+int top_model__live(struct top_model *m, const struct live_record *r);
+/* The job ended: its row goes, from the screen at the next snapshot. */
+void top_model__job_end(struct top_model *m, __u64 job_id);
+/*
+ * After a pass of records: the processes the last sample did not see are
+ * gone, the others get their CPU rate. True when a host record closed an
+ * interval since the last call: a frame is due.
+ */
+bool top_model__settle(struct top_model *m);
+/*
+ * The rows, the host and the live processes as they stand become what
+ * frames show until the next snapshot (a paused screen takes none).
+ */
+void top_model__snapshot(struct top_model *m, double interval_s, time_t now);
+/* The interval the title says, changed before the next snapshot ('d'). */
+void top_model__set_interval(struct top_model *m, double interval_s);
+/* Builds the frame of the snapshot as @v asks; 0 or -ENOMEM. */
+int top_model__frame(struct top_model *m, const struct top_view *v);
+/* The lines of the last frame built; valid until the next one. */
+const struct top_line *top_model__lines(const struct top_model *m, size_t *n);
 
 /* `jobtrace top`: parses its arguments, runs, returns jobtrace's exit status. */
 int top__main(int argc, char **argv);

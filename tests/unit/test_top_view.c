@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The top view's model, and the whole sink in batch mode, driven with
+ * scripted records: interval records with known deltas, host records, live
+ * records of processes with known CPU, process records with chosen exit
+ * statuses. The frame's text is checked against what the records say: the
+ * rates, the order for every column, the filter, an expanded job's tree and
+ * last exits, hostile names, a job that ends, a paused (frozen) tree.
+ * The process tree comes from a table of the test's own, not /proc.
+ */
+#include <ctype.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "jobtrace/collector.h"
+#include "jobtrace/job.h"
+#include "jobtrace/sink.h"
+#include "jobtrace/top.h"
+
+#define T0 1000000000000ULL /* a CLOCK_MONOTONIC time to start from */
+#define WIDTH 120
+#define NOW 1700000000 /* the snapshot's wall time: the title is not checked */
+
+/* ---- the scripted /proc ---- */
+
+struct fake_proc {
+	__u32 pid, ppid;
+	const char *comm;
+};
+
+static struct fake_proc procs[8];
+static size_t nprocs;
+
+static int fake_stat(void *ctx, __u32 pid, struct top_proc_info *out)
+{
+	for (size_t i = 0; i < nprocs; i++) {
+		if (procs[i].pid == pid) {
+			out->ppid = procs[i].ppid;
+			snprintf(out->comm, sizeof(out->comm), "%s", procs[i].comm);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static const struct top_proc_reader reader = { .stat = fake_stat };
+
+static void proc_set(__u32 pid, __u32 ppid, const char *comm)
+{
+	procs[nprocs++] = (struct fake_proc){ pid, ppid, comm };
+}
+
+/* ---- records ---- */
+
+static struct cjob *job_new(__u64 id, const char *key)
+{
+	struct cjob *j = calloc(1, sizeof(*j));
+
+	assert_non_null(j);
+	j->id = id;
+	snprintf(j->key, sizeof(j->key), "%s", key);
+	job__init(&j->job, id, NULL, 0);
+	j->job.key = j->key;
+	return j;
+}
+
+static void job_free(struct cjob *j)
+{
+	job__free(&j->job);
+	free(j);
+}
+
+/* An exit folded into the job's commands, as the collector does: the row's COMMAND. */
+static void job_command(struct cjob *j, const char *comm, __u64 cpu_ns)
+{
+	struct jt_exit_event e = { .job_id = j->id, .pid = 9999, .acct.cpu_ns = cpu_ns };
+
+	memcpy(e.comm, comm, strnlen(comm, sizeof(e.comm)));
+	assert_int_equal(job__add_exit(&j->job, &e), 0);
+}
+
+static void send_interval(struct top_model *m, struct cjob *j, __u64 t0, double dt_s,
+			  const struct cjob_cum *d, __u64 alive, __u64 rss)
+{
+	struct interval_record r = { .job = j, .t0_ns = t0, .t1_ns = t0 + (__u64)(dt_s * 1e9),
+				     .d = *d, .alive = alive, .rss_bytes = rss };
+
+	assert_int_equal(top_model__interval(m, &r), 0);
+}
+
+static void send_host(struct top_model *m, __u64 t0, double dt_s, double forks_ps)
+{
+	struct host_record h = { .t0_ns = t0, .t1_ns = t0 + (__u64)(dt_s * 1e9),
+				 .cpu_busy_pct = 25, .ncpus = 2, .forks_per_s = forks_ps,
+				 .mem_total_bytes = 1ULL << 30 };
+
+	assert_int_equal(top_model__host(m, &h), 0);
+}
+
+static void send_live(struct top_model *m, struct cjob *j, __u32 tgid, __u32 tid, __u64 cpu_ns,
+		      __u64 sampled_ns)
+{
+	struct jt_live_rec r = { .job_id = j->id, .tgid = tgid, .tid = tid, .cpu_ns = cpu_ns,
+				 .is_leader = tgid == tid, .rss_pages = 256 };
+	struct live_record lr = { .r = &r, .job = j, .sampled_ns = sampled_ns };
+
+	assert_int_equal(top_model__live(m, &lr), 0);
+}
+
+static void send_exit(struct top_model *m, struct cjob *j, __u32 pid, const char *comm,
+		      int status, __u64 cpu_ns)
+{
+	struct jt_exit_event e = { .job_id = j->id, .pid = pid, .exit_status = (__u32)status,
+				   .start_ns = 5000000000ULL, .exit_ns = 6250000000ULL,
+				   .acct.cpu_ns = cpu_ns };
+	struct proc_record r = { .e = &e, .job = j };
+
+	memcpy(e.comm, comm, strnlen(comm, sizeof(e.comm)));
+	assert_int_equal(top_model__process(m, &r), 0);
+}
+
+/* ---- the frame ---- */
+
+static struct top_view view(enum top_col sort, bool reverse, const char *filter, __u64 expanded)
+{
+	return (struct top_view){ .sort = sort, .reverse = reverse, .filter = filter,
+				  .expanded_id = expanded, .width = WIDTH };
+}
+
+static const struct top_line *frame(struct top_model *m, const struct top_view *v, size_t *n)
+{
+	assert_int_equal(top_model__frame(m, v), 0);
+	return top_model__lines(m, n);
+}
+
+static bool is_row(const struct top_line *l)
+{
+	return l->kind == TOP_LINE_ROW || l->kind == TOP_LINE_ROW_FAILED;
+}
+
+/* The index of @id's row, or -1. */
+static long row_of(const struct top_line *lines, size_t n, __u64 id)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (is_row(&lines[i]) && lines[i].row_id == id)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* The fields of a row split at blanks (the test's keys and commands have none). */
+struct fields {
+	char buf[TOP_LINE_LEN];
+	char *f[16];
+	size_t n;
+};
+
+static void split(const char *text, struct fields *out)
+{
+	char *save = NULL;
+
+	snprintf(out->buf, sizeof(out->buf), "%s", text);
+	out->n = 0;
+	for (char *p = strtok_r(out->buf, " ", &save); p && out->n < 16;
+	     p = strtok_r(NULL, " ", &save))
+		out->f[out->n++] = p;
+}
+
+/* The host line that starts with @prefix. */
+static const char *host_line(const struct top_line *lines, size_t n, const char *prefix)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (lines[i].kind == TOP_LINE_HOST && !strncmp(lines[i].text, prefix, strlen(prefix)))
+			return lines[i].text;
+	}
+	fail_msg("no host line '%s'", prefix);
+	return NULL;
+}
+
+static struct top_model *model_new(void)
+{
+	struct top_model *m = top_model__new(&reader);
+
+	assert_non_null(m);
+	nprocs = 0;
+	return m;
+}
+
+/* ---- the tests ---- */
+
+/* CPU% is d.cpu_ns / dt, START/s and EXIT/s the counts over dt, FAIL error + signal. */
+static void test_row_figures(void **state)
+{
+	struct top_model *m = model_new();
+	struct cjob *j = job_new(11, "cgroup:/figures");
+	struct cjob_cum d = { .cpu_ns = 1234567000, .started = 10, .exited = 3, .exit_error = 2,
+			      .exit_signal = 1, .exit_ok = 0, .read_bytes = 3072,
+			      .write_bytes = 1024 };
+	struct top_view v = view(TOP_COL_CPU, false, NULL, 0);
+	const struct top_line *lines;
+	struct fields f;
+	size_t n;
+	long i;
+
+	job_command(j, "make", 1000);
+	send_interval(m, j, T0, 2.0, &d, 4, 10ULL << 20);
+	send_host(m, T0, 2.0, 7);
+	assert_true(top_model__settle(m));
+	assert_false(top_model__settle(m)); /* one frame per host record */
+	top_model__snapshot(m, 2.0, NOW);
+	lines = frame(m, &v, &n);
+	i = row_of(lines, n, 11);
+	assert_true(i >= 0);
+	assert_int_equal(lines[i].kind, TOP_LINE_ROW_FAILED);
+	split(lines[i].text, &f);
+	assert_int_equal(f.n, 9);
+	assert_string_equal(f.f[0], "cgroup:/figures");
+	assert_string_equal(f.f[1], "4"); /* ALIVE */
+	assert_string_equal(f.f[2], "5"); /* START/s: 10 over 2 s */
+	assert_string_equal(f.f[3], "1.5"); /* EXIT/s: 3 over 2 s */
+	assert_string_equal(f.f[4], "3"); /* FAIL: 2 non-zero + 1 signal */
+	assert_string_equal(f.f[5], "61.7"); /* 1.234567 s of CPU over 2 s */
+	assert_string_equal(f.f[6], "10M");
+	assert_string_equal(f.f[7], "2.0K"); /* 4 KiB over 2 s */
+	assert_string_equal(f.f[8], "make");
+	/* The header: the jobs' exits over the host's interval, the host's forks. */
+	assert_non_null(strstr(host_line(lines, n, "Tasks"), "forks 7/s  exits 1.5/s"));
+	assert_non_null(strstr(host_line(lines, n, "CPU"), "CPU  25.0%"));
+	/* The column head marks the sort. */
+	assert_non_null(strstr(lines[i - 1].text, "CPU%v"));
+	top_model__free(m);
+	job_free(j);
+}
+
+/* Four jobs with a different order for every column. */
+#define NJOBS 4
+static const struct {
+	const char *key, *comm;
+	__u64 alive, started, exited, failed, cpu, rss, io;
+} sorted_jobs[NJOBS] = {
+	{ "job-a", "zsh", 1, 4, 2, 3, 2, 3, 1 },
+	{ "job-b", "awk", 2, 3, 4, 1, 1, 4, 3 },
+	{ "job-c", "make", 3, 1, 3, 4, 3, 2, 4 },
+	{ "job-d", "cc", 4, 2, 1, 2, 4, 1, 2 },
+};
+
+/* The expected order, most first for numbers, A to Z for names: indexes into sorted_jobs. */
+static const int sort_order[TOP_NCOLS][NJOBS] = {
+	[TOP_COL_JOB] = { 0, 1, 2, 3 },	    [TOP_COL_ALIVE] = { 3, 2, 1, 0 },
+	[TOP_COL_STARTED] = { 0, 1, 3, 2 }, [TOP_COL_EXITED] = { 1, 2, 0, 3 },
+	[TOP_COL_FAILED] = { 2, 0, 3, 1 },  [TOP_COL_CPU] = { 3, 2, 0, 1 },
+	[TOP_COL_RSS] = { 1, 0, 2, 3 },	    [TOP_COL_IO] = { 2, 1, 3, 0 },
+	[TOP_COL_COMMAND] = { 1, 3, 2, 0 },
+};
+
+static struct top_model *sorted_model(struct cjob **jobs)
+{
+	struct top_model *m = model_new();
+
+	for (int k = 0; k < NJOBS; k++) {
+		struct cjob_cum d = {
+			.started = sorted_jobs[k].started,
+			.exited = sorted_jobs[k].exited,
+			.exit_error = sorted_jobs[k].failed,
+			.cpu_ns = sorted_jobs[k].cpu * 100000000ULL,
+			.read_bytes = sorted_jobs[k].io << 10,
+		};
+
+		jobs[k] = job_new(100 + (__u64)k, sorted_jobs[k].key);
+		job_command(jobs[k], sorted_jobs[k].comm, 1000);
+		send_interval(m, jobs[k], T0, 1.0, &d, sorted_jobs[k].alive, sorted_jobs[k].rss << 20);
+	}
+	send_host(m, T0, 1.0, 0);
+	assert_true(top_model__settle(m));
+	top_model__snapshot(m, 1.0, NOW);
+	return m;
+}
+
+static void test_sort_every_column(void **state)
+{
+	struct cjob *jobs[NJOBS];
+	struct top_model *m = sorted_model(jobs);
+
+	for (int c = 0; c < TOP_NCOLS; c++) {
+		for (int rev = 0; rev < 2; rev++) {
+			struct top_view v = view((enum top_col)c, rev, NULL, 0);
+			const struct top_line *lines;
+			size_t n, seen = 0;
+
+			lines = frame(m, &v, &n);
+			for (size_t i = 0; i < n; i++) {
+				int want = sort_order[c][rev ? NJOBS - 1 - seen : seen];
+
+				if (!is_row(&lines[i]))
+					continue;
+				if (lines[i].row_id != 100 + (__u64)want)
+					fail_msg("sort %d reverse %d: row %zu is '%s', not %s", c, rev,
+						 seen, lines[i].text, sorted_jobs[want].key);
+				seen++;
+			}
+			assert_int_equal(seen, NJOBS);
+		}
+	}
+	for (int k = 0; k < NJOBS; k++)
+		job_free(jobs[k]);
+	top_model__free(m);
+}
+
+/* The filter keeps exactly the rows whose job or command holds the text, any case. */
+static void test_filter(void **state)
+{
+	static const struct {
+		const char *filter;
+		const char *want; /* the jobs kept, by letter */
+	} cases[] = {
+		{ "job-b", "b" }, { "MAK", "c" }, { "job-", "abcd" }, { "", "abcd" },
+		{ "zz", "" },	  { "C", "cd" }, /* job-c's key, d's command "cc" */
+	};
+	struct cjob *jobs[NJOBS];
+	struct top_model *m = sorted_model(jobs);
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct top_view v = view(TOP_COL_JOB, false, cases[k].filter, 0);
+		const struct top_line *lines;
+		char got[NJOBS + 1] = "";
+		size_t n, g = 0;
+
+		lines = frame(m, &v, &n);
+		for (size_t i = 0; i < n; i++) {
+			if (is_row(&lines[i]))
+				got[g++] = (char)('a' + (lines[i].row_id - 100));
+		}
+		got[g] = '\0';
+		if (strcmp(got, cases[k].want))
+			fail_msg("filter '%s' kept '%s', not '%s'", cases[k].filter, got,
+				 cases[k].want);
+	}
+	for (int k = 0; k < NJOBS; k++)
+		job_free(jobs[k]);
+	top_model__free(m);
+}
+
+static bool text_has(const struct top_line *l, const char *s)
+{
+	return strstr(l->text, s) != NULL;
+}
+
+/* A job of two live processes (one with two threads) and three exits. */
+static void tree_records(struct top_model *m, struct cjob *j)
+{
+	struct cjob_cum d = { .started = 5, .exited = 3 };
+
+	proc_set(101, 1, "parent");
+	proc_set(102, 101, "child");
+	/* The first sample: the base of the rates. */
+	send_live(m, j, 101, 101, 100000000, T0);
+	send_live(m, j, 102, 102, 0, T0);
+	send_live(m, j, 102, 103, 50000000, T0);
+	top_model__settle(m);
+	/* A second later: 101 ran 0.5 s, 102's threads 0.25 s and 0.5 s. */
+	send_live(m, j, 101, 101, 600000000, T0 + 1000000000);
+	send_live(m, j, 102, 102, 250000000, T0 + 1000000000);
+	send_live(m, j, 102, 103, 550000000, T0 + 1000000000);
+	send_exit(m, j, 200, "true", 0, 2000000);
+	send_exit(m, j, 201, "false", 3 << 8, 1000000);
+	send_exit(m, j, 202, "sleep", SIGKILL, 0);
+	send_interval(m, j, T0, 1.0, &d, 2, 0);
+	send_host(m, T0, 1.0, 5);
+	assert_true(top_model__settle(m));
+}
+
+static void test_expanded(void **state)
+{
+	struct top_model *m = model_new();
+	struct cjob *j = job_new(7, "cgroup:/tree");
+	struct top_view v = view(TOP_COL_CPU, false, NULL, 7);
+	const struct top_line *lines;
+	struct fields f;
+	size_t n;
+	long i;
+
+	tree_records(m, j);
+	top_model__snapshot(m, 1.0, NOW);
+	lines = frame(m, &v, &n);
+	i = row_of(lines, n, 7);
+	assert_true(i >= 0);
+	/* No exits folded into the job's commands: its busiest live process names it. */
+	split(lines[i].text, &f);
+	assert_string_equal(f.f[f.n - 1], "child");
+	assert_int_equal(n, (size_t)i + 1 + 2 + 3);
+	/* The tree: the parent first, its child under it, each with its CPU over the second. */
+	assert_int_equal(lines[i + 1].kind, TOP_LINE_PROC);
+	assert_true(text_has(&lines[i + 1], " `- 101 parent "));
+	split(lines[i + 1].text, &f);
+	assert_string_equal(f.f[f.n - 2], "50.0");
+	assert_string_equal(f.f[f.n - 1], "1.0M"); /* 256 pages of 4 KiB */
+	assert_int_equal(lines[i + 2].kind, TOP_LINE_PROC);
+	assert_true(text_has(&lines[i + 2], "   `- 102 child (2 threads) "));
+	split(lines[i + 2].text, &f);
+	assert_string_equal(f.f[f.n - 2], "75.0");
+	/* The last exits, the most recent first, with their status. */
+	assert_int_equal(lines[i + 3].kind, TOP_LINE_EXIT_FAILED);
+	assert_true(text_has(&lines[i + 3], " x 202 sleep, after 1.250 s: killed: Killed "));
+	assert_int_equal(lines[i + 4].kind, TOP_LINE_EXIT_FAILED);
+	assert_true(text_has(&lines[i + 4], " x 201 false, after 1.250 s: exit 3 "));
+	assert_true(text_has(&lines[i + 4], " 0.001s"));
+	assert_int_equal(lines[i + 5].kind, TOP_LINE_EXIT);
+	assert_true(text_has(&lines[i + 5], " x 200 true, after 1.250 s: exit 0 "));
+	assert_true(text_has(&lines[i + 5], " 0.002s"));
+	/* Folded, the job is one row again. */
+	v.expanded_id = 0;
+	frame(m, &v, &n);
+	assert_int_equal(n, (size_t)i + 1);
+	top_model__free(m);
+	job_free(j);
+}
+
+/* Only the last TOP_EXITS exits are kept, the most recent first. */
+static void test_exits_ring(void **state)
+{
+	struct top_model *m = model_new();
+	struct cjob *j = job_new(8, "ring");
+	struct cjob_cum d = { .exited = TOP_EXITS + 3 };
+	struct top_view v = view(TOP_COL_CPU, false, NULL, 8);
+	const struct top_line *lines;
+	char want[32];
+	size_t n;
+	long i;
+
+	for (__u32 k = 0; k < TOP_EXITS + 3; k++)
+		send_exit(m, j, 300 + k, "w", 0, 0);
+	send_interval(m, j, T0, 1.0, &d, 0, 0);
+	send_host(m, T0, 1.0, 0);
+	top_model__settle(m);
+	top_model__snapshot(m, 1.0, NOW);
+	lines = frame(m, &v, &n);
+	i = row_of(lines, n, 8);
+	assert_int_equal(n, (size_t)i + 1 + TOP_EXITS);
+	for (int k = 0; k < TOP_EXITS; k++) {
+		snprintf(want, sizeof(want), " x %d w,", 300 + TOP_EXITS + 2 - k);
+		assert_true(text_has(&lines[i + 1 + k], want));
+	}
+	top_model__free(m);
+	job_free(j);
+}
+
+/* Paused, the screen takes no snapshot: its expanded tree stays as it was. */
+static void test_paused_tree_frozen(void **state)
+{
+	struct top_model *m = model_new();
+	struct cjob *j = job_new(7, "cgroup:/tree");
+	struct cjob_cum d = { .started = 1, .exited = 1 };
+	struct top_view v = view(TOP_COL_CPU, false, NULL, 7);
+	const struct top_line *lines;
+	size_t n;
+	long i;
+
+	tree_records(m, j);
+	top_model__snapshot(m, 1.0, NOW);
+	frame(m, &v, &n);
+	/* The next second: 102 is gone, 104 came, 101 reparented nothing; paused. */
+	proc_set(104, 101, "newcomer");
+	send_live(m, j, 101, 101, 700000000, T0 + 2000000000);
+	send_live(m, j, 104, 104, 10000000, T0 + 2000000000);
+	send_interval(m, j, T0 + 1000000000, 1.0, &d, 2, 0);
+	send_host(m, T0 + 1000000000, 1.0, 5);
+	assert_true(top_model__settle(m));
+	v.paused = true;
+	lines = frame(m, &v, &n);
+	i = row_of(lines, n, 7);
+	assert_true(text_has(&lines[i + 1], "`- 101 parent "));
+	assert_true(text_has(&lines[i + 1], " 50.0 "));
+	assert_true(text_has(&lines[i + 2], "`- 102 child (2 threads) "));
+	assert_int_equal(lines[i + 3].kind, TOP_LINE_EXIT_FAILED);
+	/* Unpaused: the new snapshot has 104 and not 102, and 101's new rate. */
+	v.paused = false;
+	top_model__snapshot(m, 1.0, NOW);
+	lines = frame(m, &v, &n);
+	i = row_of(lines, n, 7);
+	assert_true(text_has(&lines[i + 1], "`- 101 parent "));
+	assert_true(text_has(&lines[i + 1], " 10.0 "));
+	assert_true(text_has(&lines[i + 2], "`- 104 newcomer "));
+	assert_int_equal(lines[i + 3].kind, TOP_LINE_EXIT_FAILED);
+	for (size_t k = 0; k < n; k++)
+		assert_null(strstr(lines[k].text, "102 child"));
+	top_model__free(m);
+	job_free(j);
+}
+
+static void assert_printable(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p > 0x7e)
+			fail_msg("byte 0x%02x in '%s'", *p, s);
+	}
+}
+
+/*
+ * A job key and comms with quotes, newlines, escape sequences, invalid
+ * UTF-8 and a bidi override (U+202E), the key very long: escaped, cut, and
+ * every column after the job's stays where a plain row has it.
+ */
+static void test_hostile_names(void **state)
+{
+	static const char head[] = "cgroup:/\"q'\n\x1b[2J\xff\xfe";
+	char key[300];
+	struct top_model *m = model_new();
+	struct cjob *plain, *bad;
+	struct cjob_cum d = { .cpu_ns = 500000000, .started = 2, .exited = 1 };
+	struct top_view v = view(TOP_COL_JOB, false, NULL, 2);
+	const struct top_line *lines;
+	size_t n, w;
+	long ip, ib;
+
+	memset(key, 'k', sizeof(key));
+	memcpy(key, head, sizeof(head) - 1);
+	memcpy(key + sizeof(key) - 12, "\xe2\x80\xae" "evil\n\"'\\", 11);
+	key[sizeof(key) - 1] = '\0';
+	plain = job_new(1, "plain");
+	bad = job_new(2, key);
+	job_command(plain, "cmd", 1);
+	job_command(bad, "cmd", 1);
+	proc_set(501, 1, "\xe2\x80\xae" "gnp.exe\n");
+	send_live(m, bad, 501, 501, 0, T0);
+	top_model__settle(m);
+	send_live(m, bad, 501, 501, 100000000, T0 + 1000000000);
+	send_exit(m, bad, 502, "a\nb\x1b[31m\xc3(\"", 1 << 8, 0);
+	send_interval(m, plain, T0, 1.0, &d, 1, 1 << 20);
+	send_interval(m, bad, T0, 1.0, &d, 1, 1 << 20);
+	send_host(m, T0, 1.0, 0);
+	top_model__settle(m);
+	top_model__snapshot(m, 1.0, NOW);
+	lines = frame(m, &v, &n);
+	for (size_t i = 0; i < n; i++)
+		assert_printable(lines[i].text);
+	ip = row_of(lines, n, 1);
+	ib = row_of(lines, n, 2);
+	assert_true(ip >= 0 && ib >= 0);
+	/* The name is cut to its column, its end kept, escapes whole. */
+	w = WIDTH - 48 - 15 - 1;
+	assert_memory_equal(lines[ib].text, "..", 2);
+	assert_int_equal(lines[ib].text[w], ' ');
+	assert_non_null(strstr(lines[ib].text, "kkk\\xe2\\x80\\xaeevil\\x0a\"'\\\\ "));
+	/* Past the job column, the hostile row reads as the plain one. */
+	assert_string_equal(lines[ib].text + w, lines[ip].text + w);
+	/* The process and the exit: escaped, on one line each. */
+	assert_true(text_has(&lines[ib + 1], "`- 501 \\xe2\\x80\\xaegnp.exe\\x0a "));
+	assert_true(text_has(&lines[ib + 2], " x 502 a\\x0ab\\x1b[31m\\xc3(\", after"));
+	top_model__free(m);
+	job_free(plain);
+	job_free(bad);
+}
+
+/* ---- the whole sink, in batch mode ---- */
+
+static void count_jobs(const char *frame_text, const char *key, int *found)
+{
+	*found = 0;
+	for (const char *p = frame_text; (p = strstr(p, key)); p++)
+		(*found)++;
+}
+
+/*
+ * A job that ends leaves the next frame, and the exits of its last interval
+ * (sent with its end, after the host record of its tick) count in the next
+ * header's exits/s.
+ */
+static void test_batch_job_end(void **state)
+{
+	struct capture cap;
+	struct top_opts o = { .batch = true, .width = WIDTH, .sort = TOP_COL_CPU,
+			      .interval_s = 2, .reader = &reader };
+	struct cjob *a = job_new(1, "job-ends"), *b = job_new(2, "job-stays");
+	struct cjob_cum d1 = { .exited = 2 }, d_last = { .exited = 4 };
+	struct interval_record r;
+	struct host_record h = { .ncpus = 1, .cpu_busy_pct = -1 };
+	struct sink *s;
+	const char *out;
+	const char *second;
+	int found;
+
+	nprocs = 0;
+	capture__open(&cap);
+	o.out = cap.f;
+	s = sink_top__new(&o);
+	assert_non_null(s);
+	/* A tick: both jobs' intervals, the host's, the frame. */
+	r = (struct interval_record){ .job = a, .t0_ns = T0, .t1_ns = T0 + 2000000000, .d = d1 };
+	assert_int_equal(s->ops->interval(s, &r), 0);
+	r.job = b;
+	assert_int_equal(s->ops->interval(s, &r), 0);
+	h.t0_ns = T0;
+	h.t1_ns = T0 + 2000000000;
+	assert_int_equal(s->ops->host(s, &h), 0);
+	assert_int_equal(s->ops->flush(s), 0);
+	/* Job a ends: its last interval, then its end. */
+	r = (struct interval_record){ .job = a, .t0_ns = T0 + 2000000000,
+				      .t1_ns = T0 + 2100000000, .d = d_last };
+	assert_int_equal(s->ops->interval(s, &r), 0);
+	assert_int_equal(s->ops->job_end(s, a, NULL), 0);
+	assert_int_equal(s->ops->flush(s), 0); /* no host record: no frame */
+	/* The next tick: b's interval (2 exits) and the host's. */
+	r = (struct interval_record){ .job = b, .t0_ns = T0 + 2000000000,
+				      .t1_ns = T0 + 4000000000, .d = d1 };
+	assert_int_equal(s->ops->interval(s, &r), 0);
+	h.t0_ns = T0 + 2000000000;
+	h.t1_ns = T0 + 4000000000;
+	assert_int_equal(s->ops->host(s, &h), 0);
+	assert_int_equal(s->ops->flush(s), 0);
+	sink__free(s);
+	out = capture__close(&cap);
+
+	second = strstr(out, "\n\njobtrace top");
+	assert_non_null(second);
+	/* The first frame: both jobs, (2 + 2) exits over 2 s. */
+	assert_non_null(strstr(out, "exits 2/s"));
+	assert_true(strstr(out, "exits 2/s") < second);
+	count_jobs(out, "job-ends", &found);
+	assert_int_equal(found, 1);
+	assert_true(strstr(out, "job-ends") < second);
+	/* The second: b only, (4 + 2) exits over 2 s. */
+	assert_non_null(strstr(second, "exits 3/s"));
+	assert_non_null(strstr(second, "job-stays"));
+	assert_non_null(strstr(second, " 1 jobs "));
+	/* Two frames, each ending in a blank line, nothing after. */
+	assert_null(strstr(second + 2, "\n\njobtrace top"));
+	assert_int_equal(out[strlen(out) - 1], '\n');
+	assert_int_equal(out[strlen(out) - 2], '\n');
+	capture__free(&cap);
+	job_free(a);
+	job_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_row_figures),
+		cmocka_unit_test(test_sort_every_column),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_expanded),
+		cmocka_unit_test(test_exits_ring),
+		cmocka_unit_test(test_paused_tree_frozen),
+		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_batch_job_end),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
