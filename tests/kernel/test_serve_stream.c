@@ -384,11 +384,48 @@ static int teardown(void **state)
 	return system(cmd) ? -1 : 0;
 }
 
+/* serve asked for no output publishes the stream at its default path, where tail looks. */
+static void test_default_output_is_the_stream(void **state)
+{
+	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", NULL };
+	struct jobtrace_stream *r = NULL;
+	pid_t serve;
+
+	unlink(JT_STREAM_DEFAULT_PATH);
+	serve = spawn(argv, NULL);
+	for (int i = 0; i < 1000 && !r; i++) {
+		r = jobtrace_stream_open(JT_STREAM_DEFAULT_PATH);
+		if (!r)
+			sleep_ms(10);
+	}
+	if (!r) {
+		kill(serve, SIGKILL);
+		waitpid(serve, NULL, 0);
+		fail_msg("serve with no output made no stream at %s", JT_STREAM_DEFAULT_PATH);
+	}
+	/* A host record comes every interval. */
+	for (int i = 0, n = 0; i < 300 && n < 1; i++) {
+		union jt_stream_record rec;
+
+		while (jobtrace_stream_next(r, &rec) == 1)
+			n += rec.hdr.type == JT_STREAM_HOST;
+		if (i == 299)
+			fail_msg("no host record on the default stream");
+		if (!n)
+			sleep_ms(10);
+	}
+	jobtrace_stream_close(r);
+	serve_stop(serve);
+	unlink(JT_STREAM_DEFAULT_PATH);
+	unlink(JT_STREAM_DEFAULT_PATH ".lock");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_tails_see_the_job),
 		cmocka_unit_test(test_slow_reader_counts_missed),
+		cmocka_unit_test(test_default_output_is_the_stream),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

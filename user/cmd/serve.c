@@ -29,7 +29,8 @@ static const char usage_serve[] =
 	"\n"
 	"Follows every process of the host, in jobs (as watch --all), until stopped\n"
 	"(SIGINT, SIGTERM), and publishes job and host records every interval, and\n"
-	"a record per process that ends, to the outputs asked for.\n"
+	"a record per process that ends, to the outputs asked for; with none, to\n"
+	"the stream at " JT_STREAM_DEFAULT_PATH ".\n"
 	"\n"
 	"Jobs:\n"
 	"  -g, --group-by G      cgroup (default), cgroup2, cgroup1:CTRL or tree\n"
@@ -212,6 +213,9 @@ int serve__main(int argc, char **argv)
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
 		return ret == SERVE_HELP_SHOWN ? 0 : ret;
+	/* Asked for no output, serve publishes the stream: what it is there for. */
+	if (!cfg.output && !cfg.stream && !cfg.listen && !cfg.apmon.n)
+		cfg.stream = JT_STREAM_DEFAULT_PATH;
 	copts.source = cfg.lineage;
 	copts.source.attach = true;
 	if (hostmode__grouping(cfg.group_by, &host_h, &copts.source))
@@ -299,7 +303,8 @@ int serve__main(int argc, char **argv)
 			strerror(-err));
 		goto out;
 	}
-	fprintf(stderr, "jobtrace: serving: every process of the host; SIGTERM to stop\n");
+	fprintf(stderr, "jobtrace: serving: every process of the host%s%s; SIGTERM to stop\n",
+		cfg.stream ? ", the stream at " : "", cfg.stream ? cfg.stream : "");
 	if (cfg.listen)
 		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", cfg.listen);
 	err = collector__run(c);
