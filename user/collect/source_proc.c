@@ -543,8 +543,12 @@ static void resync(struct proc_src *s)
 			struct pjob *j = job_find(s, p->job_id);
 
 			next = p->next;
+			/*
+			 * A zombie has ended: the queue is drained, so its exit message
+			 * was among those lost.
+			 */
 			if (proc_pid__read_stat(s->proc_fd, (int)p->tgid, &st) == 0 &&
-			    same_process(s, p, &st))
+			    same_process(s, p, &st) && st.state != 'Z')
 				continue;
 			if (j) {
 				j->st.procs_exited++;
