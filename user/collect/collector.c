@@ -624,8 +624,8 @@ static void warn_limits(struct collector *c)
 		w->jobs_map_full = k.jobs_map_full;
 	}
 	if (k.untracked > 2 * w->untracked) {
-		fprintf(stderr, "jobtrace: %llu tasks could not be tracked (task storage allocation "
-				"failed)\n",
+		fprintf(stderr, "jobtrace: %llu tasks could not be tracked (no room for their job, "
+				"or task storage allocation failed)\n",
 			(unsigned long long)k.untracked);
 		w->untracked = k.untracked;
 	}
