@@ -541,12 +541,16 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		ring_submit(e, tot, is_root || (targ_group == JT_GROUP_LINEAGE && job->alive <= 1));
 	}
 
-	/* After the record is in the ring: a reader that sees 0 alive has it all. */
+	/*
+	 * After the record is in the ring: a reader that sees 0 alive has it
+	 * all. An entry the repair sweep took first (repair_proc) was counted
+	 * gone there: the one that deletes it counts it, once.
+	 */
+	if (proc && bpf_map_delete_elem(&procs, key))
+		return;
 	left = __sync_fetch_and_add(&job->alive, -1) - 1;
 	if (is_root)
 		job->outlived_root = left;
-	if (proc)
-		bpf_map_delete_elem(&procs, key);
 }
 
 /* Several threads of a process may close at once, on other CPUs. */
@@ -904,5 +908,35 @@ int live_tasks(struct bpf_iter__task *ctx)
 		r.open_fds = count_open_fds(t, &r.fds_truncated);
 	}
 	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
+}
+
+/*
+ * The repair sweep's hand in the kernel (user/collect/repair.c), run with
+ * BPF_PROG_RUN: a process the procs map holds that no live task has backed
+ * for two sweeps ended unseen. Its entry goes, and its job counts it gone,
+ * atomically with the exit path: whichever deletes the entry counts it.
+ */
+SEC("syscall")
+int repair_proc(struct jt_repair_args *args)
+{
+	struct jt_proc_key key = args->key;
+	struct jt_proc *proc;
+	struct job_ref ref;
+	__u64 job_id;
+
+	proc = bpf_map_lookup_elem(&procs, &key);
+	if (!proc)
+		return 1;
+	job_id = proc->job_id;
+	if (bpf_map_delete_elem(&procs, &key))
+		return 1; /* its exit took it meanwhile */
+	args->job_id = job_id;
+	ref.job = bpf_map_lookup_elem(&jobs, &job_id);
+	ref.tot = bpf_map_lookup_elem(&job_totals, &job_id);
+	if (ref.job)
+		__sync_fetch_and_add(&ref.job->alive, -1);
+	if (ref.tot)
+		__sync_fetch_and_add(&ref.tot->procs_exited, 1);
 	return 0;
 }

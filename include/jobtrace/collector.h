@@ -47,6 +47,15 @@ struct source_ops {
 			 void *ctx);
 	int (*remove_job)(struct collector *c, __u64 job_id);
 	int (*counters)(struct collector *c, struct jt_counters *out);
+	/*
+	 * The repair sweep (user/collect/repair.c); NULL: none. Every process
+	 * the source counts alive, and the removal of one that is gone: 0 when
+	 * removed and its job's count fixed, -ENOENT when its exit came first.
+	 */
+	int (*for_each_proc)(struct collector *c,
+			     int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
+			     void *ctx);
+	int (*drop_proc)(struct collector *c, const struct jt_proc_key *key, __u64 *job_id);
 };
 
 extern const struct source_ops source_bpf_ops;
@@ -221,6 +230,7 @@ struct collector_stats {
 	__u64 jobs_ended;
 	__u64 sink_errors; /* writes that failed (a full disk, a closed pipe) */
 	int first_sink_error; /* its errno, negative */
+	__u64 repairs; /* processes counted alive that were gone, removed by the repair sweep */
 };
 void collector__stats(struct collector *c, struct collector_stats *out);
 
@@ -233,6 +243,8 @@ int collector__on_exec(struct collector *c, const struct jt_exec_event *e);
 int collector__on_fork(struct collector *c, const struct jt_fork_event *e);
 /* A process found running at the attach: its arguments from /proc, for its exit record. */
 int collector__on_attach(struct collector *c, const struct jt_attach_rec *r);
+/* A source that removed a process gone unseen (proc mode's resync): the job counts a repair. */
+void collector__on_repair(struct collector *c, __u64 job_id);
 void **collector__source_priv(struct collector *c);
 __u64 *collector__malformed_counter(struct collector *c);
 

@@ -65,6 +65,7 @@ struct job {
 	__u64 records_malformed; /* ring records that did not decode (all jobs) */
 	__u64 add_errors; /* records that could not be folded in (no memory) */
 	__u64 stale; /* processes counted alive that were gone: exits missed */
+	__u64 repairs; /* such processes the repair sweep found and removed */
 };
 
 void job__init(struct job *job, __u64 id, char *const *argv, int argc);
@@ -87,6 +88,13 @@ void job__note_failure(struct job *job, const struct jt_exit_event *e, const cha
 
 /* Records the exit records lost, for this job: 0 when the report is complete. */
 __u64 job__events_lost(const struct job *job);
+
+/*
+ * Why the report misses something ("events_lost", "procs_map_full", ...):
+ * fills @out (room for @max) and returns how many; 0: the report is complete.
+ */
+#define JOB_MAX_INCOMPLETE 8
+size_t job__incomplete(const struct job *job, const char **out, size_t max);
 
 /* A wait(2) status as a shell reports it: the code, or 128 + the signal. */
 int job__exit_code(int wait_status);

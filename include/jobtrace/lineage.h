@@ -280,6 +280,13 @@ struct jt_watch_cgroup {
 	__u32 pad;
 };
 
+/* The repair sweep's argument to repair_proc (BPF_PROG_RUN): in a key, out its job. */
+struct jt_repair_args {
+	struct jt_proc_key key;
+	__u64 job_id; /* the job the entry was in, when it was dropped */
+};
+
+_Static_assert(sizeof(struct jt_repair_args) == 24, "jt_repair_args ABI");
 _Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 32, "jt_task ABI");
@@ -398,6 +405,16 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 int lineage__for_each_job(struct lineage *lt, int (*fn)(void *ctx, __u64 job_id), void *ctx);
 /* The global counters, summed over CPUs. */
 int lineage__counters(struct lineage *lt, struct jt_counters *out);
+
+/*
+ * The repair sweep's view: every entry of the procs map (@fn sees its key and
+ * job), and the removal of one found gone: 0 when this call removed it (its
+ * job counts it gone, once), -ENOENT when its exit took it first.
+ */
+int lineage__for_each_proc(struct lineage *lt,
+			   int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
+			   void *ctx);
+int lineage__drop_proc(struct lineage *lt, const struct jt_proc_key *key, __u64 *job_id);
 
 /* The ring buffer's epoll-able fd, and a non-blocking read of all pending records. */
 int lineage__ring_fd(const struct lineage *lt);

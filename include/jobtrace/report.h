@@ -14,6 +14,8 @@ int report__write_json(FILE *f, const struct job *job, size_t top);
 /* The members of the JSON report, into an object @w has open (JSON lines embed them). */
 struct json_writer;
 void report__json_fields(struct json_writer *w, const struct job *job, size_t top);
+/* "complete" and "incomplete" (the reasons, job__incomplete()) of @job so far. */
+void report__json_complete(struct json_writer *w, const struct job *job);
 
 /* "12.3 MiB" style, into @buf. */
 const char *report__bytes(char *buf, size_t size, __u64 bytes);

@@ -152,6 +152,171 @@ static void test_ring_full_in_host_mode(void **state)
 	json_decref(job);
 }
 
+/* The one report of run --json at out_path. */
+static json_t *run_report(void)
+{
+	json_error_t err;
+	json_t *r = json_load_file(out_path, 0, &err);
+
+	if (!r)
+		fail_msg("%s: not JSON (%s)", out_path, err.text);
+	return r;
+}
+
+static double field(json_t *r, const char *obj, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(r, obj), key);
+
+	if (!json_is_number(v))
+		fail_msg("%s.%s is not a number", obj, key);
+	return json_number_value(v);
+}
+
+static bool incomplete_for(json_t *r, const char *why)
+{
+	json_t *v;
+	size_t i;
+
+	if (!json_is_false(json_object_get(r, "complete")))
+		return false;
+	json_array_foreach(json_object_get(r, "incomplete"), i, v)
+		if (!strcmp(json_string_value(v), why))
+			return true;
+	return false;
+}
+
+#define SLEEPERS "for i in $(seq 100); do sleep 1 & done; wait"
+
+/*
+ * run, --max-procs 64, a shell with 100 sleepers alive at once: the ones
+ * that did not fit are counted, every process still counts (101 started,
+ * all exited, none left alive), the report says incomplete and why.
+ */
+static void test_run_procs_map_full(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--max-procs", "64", "--json", "-o", out_path, "--",
+			 "/bin/sh", "-c", SLEEPERS, NULL };
+	json_t *r;
+	int st = run_quiet(argv);
+
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	r = run_report();
+	print_message("  run: %.0f did not fit\n", field(r, "limits", "procs_map_full"));
+	assert_true(field(r, "limits", "procs_map_full") >= 100 + 1 - 64);
+	assert_int_equal(field(r, "processes", "started"), 101 + 1); /* sh, seq, 100 sleeps */
+	assert_int_equal(field(r, "processes", "exited"), 102);
+	assert_int_equal(field(r, "processes", "alive"), 0);
+	assert_true(incomplete_for(r, "procs_map_full"));
+	json_decref(r);
+}
+
+/* The same under watch --pid: the watched shell's job says the same. */
+static void test_watch_pid_procs_map_full(void **state)
+{
+	char pid_arg[16];
+	char *argv[] = { jobtrace, "watch", "--pid", pid_arg, "--max-procs", "64", "--json", "-o",
+			 out_path, NULL };
+	double full;
+	json_t *job = NULL;
+	pid_t sh, w;
+	int st;
+
+	sh = fork();
+	assert_true(sh >= 0);
+	if (sh == 0) {
+		sleep(1); /* attached before the sleepers start */
+		execl("/bin/sh", "sh", "-c", SLEEPERS, NULL);
+		_exit(99);
+	}
+	snprintf(pid_arg, sizeof(pid_arg), "%d", sh);
+	w = fork();
+	assert_true(w >= 0);
+	if (w == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	assert_int_equal(waitpid(sh, &st, 0), sh);
+	assert_int_equal(waitpid(w, &st, 0), w); /* its one job ended: watch ends */
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(job_lines(out_path, "limits", "procs_map_full", &full, &job), 1);
+	assert_true(full >= 100 + 1 - 64);
+	assert_int_equal(json_number_value(json_object_get(json_object_get(job, "processes"),
+							   "alive")), 0);
+	assert_true(incomplete_for(job, "procs_map_full"));
+	json_decref(job);
+}
+
+/* Host mode with --max-procs 64: the host alone has more; it keeps going and says so. */
+static void test_host_procs_map_full(void **state)
+{
+	char *argv[] = { jobtrace, "watch", "--all", "--max-procs", "64", "--duration", "2",
+			 "--json", "-o", out_path, NULL };
+	char *wl[] = { churn, "--children", "300", NULL };
+	double full;
+	pid_t w;
+	int st;
+
+	w = fork();
+	assert_true(w >= 0);
+	if (w == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	sleep(1);
+	st = run_quiet(wl);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(waitpid(w, &st, 0), w);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(job_lines(out_path, "limits", "procs_map_full", &full, NULL) >= 1);
+	print_message("  host: %.0f did not fit in one job\n", full);
+	assert_true(full > 0);
+}
+
+/*
+ * run with a 4 KiB ring, the collector stopped while its command churns
+ * 2,000 children: exit records are lost and counted, the totals stay exact
+ * (they live in the kernel), the report is marked incomplete.
+ */
+static void test_run_ring_full(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--ring-kb", "4", "--json", "-o", out_path, "--", churn,
+			 "--children", "2000", NULL };
+	json_t *r;
+	pid_t w;
+	int st;
+
+	w = fork();
+	assert_true(w >= 0);
+	if (w == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	usleep(300 * 1000);
+	assert_int_equal(kill(w, SIGSTOP), 0);
+	sleep(2);
+	assert_int_equal(kill(w, SIGCONT), 0);
+	assert_int_equal(waitpid(w, &st, 0), w);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	r = run_report();
+	print_message("  run: %.0f exit records lost\n", field(r, "events", "lost"));
+	assert_true(field(r, "events", "lost") > 0);
+	assert_int_equal(field(r, "processes", "started"), 2001);
+	assert_int_equal(field(r, "processes", "exited"), 2001);
+	assert_int_equal(field(r, "processes", "alive"), 0);
+	assert_true(incomplete_for(r, "events_lost"));
+	json_decref(r);
+}
+
 static int setup(void **state)
 {
 	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
@@ -183,6 +348,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jobs_map_full),
 		cmocka_unit_test(test_ring_full_in_host_mode),
+		cmocka_unit_test(test_run_procs_map_full),
+		cmocka_unit_test(test_watch_pid_procs_map_full),
+		cmocka_unit_test(test_host_procs_map_full),
+		cmocka_unit_test(test_run_ring_full),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

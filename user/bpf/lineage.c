@@ -554,3 +554,39 @@ int lineage__consume(struct lineage *lt)
 
 	return n < 0 ? n : 0;
 }
+
+int lineage__for_each_proc(struct lineage *lt,
+			   int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
+			   void *ctx)
+{
+	int fd = bpf_map__fd(lt->skel->maps.procs);
+	struct jt_proc_key key, next;
+	struct jt_proc proc;
+	void *prev = NULL;
+	int err;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		/* Gone since the key was listed: its exit was seen. */
+		if (bpf_map_lookup_elem(fd, &key, &proc))
+			continue;
+		err = fn(ctx, &key, proc.job_id);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int lineage__drop_proc(struct lineage *lt, const struct jt_proc_key *key, __u64 *job_id)
+{
+	struct jt_repair_args args = { .key = *key };
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &args, .ctx_size_in = sizeof(args));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(lt->skel->progs.repair_proc), &run))
+		return -errno;
+	if (run.retval)
+		return -ENOENT;
+	*job_id = args.job_id;
+	return 0;
+}

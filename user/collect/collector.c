@@ -31,6 +31,7 @@
 #include "jobtrace/job_table.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/proc_stat.h"
+#include "jobtrace/repair.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
 
@@ -39,6 +40,11 @@
 #define MAX_SINKS 8
 #define MAX_FDS 64 /* a front's own fds: a terminal, a listening socket and its clients */
 #define MAX_SIGNALS 4
+/*
+ * How often the repair sweep runs, on the samples: a process gone unseen is
+ * removed two sweeps after it went, within a few seconds.
+ */
+#define REPAIR_PERIOD_NS (2000ULL * 1000 * 1000)
 
 struct extra_fd {
 	int fd;
@@ -97,6 +103,9 @@ struct collector {
 	size_t nsigs;
 	__u64 interval_ns, next_interval_ns;
 	bool want_live; /* a sink takes live-task records */
+
+	struct repair repair; /* the sweep for exits that were missed */
+	struct jt_counters warned; /* the kernel's counters when we last said so on stderr */
 };
 
 void **collector__source_priv(struct collector *c)
@@ -181,6 +190,7 @@ struct collector *collector__new(const struct collector_opts *opts)
 	host_sampler__init(&c->hs, c->proc_fd, c->sys_fd);
 	c->hs.want = HOST_WANT_INTERVAL;
 	c->start_ns = util__now_ns();
+	repair__init(&c->repair, REPAIR_PERIOD_NS, c->start_ns);
 	c->boot_to_epoch_ns = util__realtime_ns() - util__boottime_ns();
 	/* Arguments name the failed processes in every report, not only in --events. */
 	c->opts.source.capture_args = true;
@@ -215,6 +225,7 @@ void collector__free(struct collector *c)
 		c->ops->close(c);
 	job_table__free(&c->jt);
 	args_table__free(&c->args);
+	repair__free(&c->repair);
 	host__free(&c->hsamp[0]);
 	host__free(&c->hsamp[1]);
 	if (c->sys_fd >= 0)
@@ -501,6 +512,7 @@ struct live_ctx {
 	struct collector *c;
 	struct cjob *last_job; /* a job's tasks come in runs: skip the lookup */
 	__u64 now;
+	bool sweep; /* the repair sweep takes this read's processes */
 };
 
 static int on_live(void *ctx, const struct jt_live_rec *r)
@@ -511,6 +523,9 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 										job_of_record(c, r->job_id);
 	__u64 page = c->page_size;
 
+	/* Any live task backs its process, of a job the table knows or not. */
+	if (lc->sweep)
+		repair__note_live(&c->repair, r->tgid, r->start_ns);
 	if (!j)
 		return 0;
 	lc->last_job = j;
@@ -553,11 +568,74 @@ static int on_kernel_job(void *ctx, __u64 id)
 	return 0;
 }
 
+void collector__on_repair(struct collector *c, __u64 job_id)
+{
+	struct cjob *j = collector__find_job(c, job_id);
+
+	c->stats.repairs++;
+	if (j)
+		j->job.repairs++;
+}
+
+/* The sweep dropped a process of @job_id: the kernel's count fell after we read it. */
+static void on_swept(void *ctx, __u64 job_id)
+{
+	struct collector *c = ctx;
+	struct cjob *j = collector__find_job(c, job_id);
+
+	collector__on_repair(c, job_id);
+	if (j && !j->ended) {
+		if (j->job.stats.alive > 0)
+			j->job.stats.alive--;
+		j->job.stats.procs_exited++;
+	}
+}
+
+/*
+ * A limit reached is said once on stderr as it happens, not only in the
+ * reports at the end: host mode runs for days. Each counter is named again
+ * when it has doubled since.
+ */
+static void warn_limits(struct collector *c)
+{
+	struct jt_counters k, *w = &c->warned;
+	bool bpf = c->ops == &source_bpf_ops;
+
+	if (c->ops->counters(c, &k))
+		return;
+	if (k.events_lost > 2 * w->events_lost) {
+		fprintf(stderr, "jobtrace: %llu %s lost so far (%s): the jobs affected are marked "
+				"incomplete\n",
+			(unsigned long long)k.events_lost, bpf ? "exit records" : "proc connector messages",
+			bpf ? "the ring buffer was full; raise --ring-kb" :
+			      "the socket's queue overflowed; members are resynced from /proc");
+		w->events_lost = k.events_lost;
+	}
+	if (k.procs_map_full > 2 * w->procs_map_full) {
+		fprintf(stderr, "jobtrace: the process map is full: %llu processes counted without "
+				"their lineage (raise --max-procs)\n",
+			(unsigned long long)k.procs_map_full);
+		w->procs_map_full = k.procs_map_full;
+	}
+	if (k.jobs_map_full > 2 * w->jobs_map_full) {
+		fprintf(stderr, "jobtrace: the job map is full: %llu processes of new jobs went "
+				"untracked (raise --max-jobs)\n",
+			(unsigned long long)k.jobs_map_full);
+		w->jobs_map_full = k.jobs_map_full;
+	}
+	if (k.untracked > 2 * w->untracked) {
+		fprintf(stderr, "jobtrace: %llu tasks could not be tracked (no room for their job, "
+				"or task storage allocation failed)\n",
+			(unsigned long long)k.untracked);
+		w->untracked = k.untracked;
+	}
+}
+
 /* Reads every job's totals, then the live tasks; updates each job's cumulative figures. */
 static int sample_jobs(struct collector *c)
 {
 	__u64 now = util__now_ns();
-	struct live_ctx lc = { .c = c, .now = now };
+	struct live_ctx lc = { .c = c, .now = now, .sweep = repair__begin(&c->repair, now) };
 	int err;
 
 	if (c->opts.source.group != JT_GROUP_LINEAGE)
@@ -575,6 +653,12 @@ static int sample_jobs(struct collector *c)
 		j->live.pss = c->opts.pss;
 	}
 	err = c->ops->read_live(c, on_live, &lc);
+	if (lc.sweep && err)
+		repair__abort(&c->repair);
+	else if (lc.sweep)
+		repair__finish(&c->repair, c, c->ops, on_swept, c);
+	if (lc.sweep)
+		warn_limits(c);
 	for (size_t i = 0; i < c->jt.n; i++) {
 		struct cjob *j = c->jt.jobs[i];
 		const struct jt_job_stats *s = &j->job.stats;

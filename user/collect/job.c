@@ -158,6 +158,30 @@ __u64 job__events_lost(const struct job *job)
 	return job->stats.events_lost;
 }
 
+size_t job__incomplete(const struct job *job, const char **out, size_t max)
+{
+	const struct jt_job_stats *s = &job->stats;
+	/* Each names what it costs the report in README's "Limits and repair". */
+	const struct {
+		bool on;
+		const char *why;
+	} reasons[] = {
+		{ job__events_lost(job) > 0, "events_lost" },
+		{ s->untracked > 0, "untracked_tasks" },
+		{ s->procs_map_full > 0, "procs_map_full" },
+		{ job->repairs > 0, "exits_repaired" },
+		{ job->stale > 0, "stale_entries" },
+		{ job->records_malformed > 0, "records_malformed" },
+		{ job->add_errors > 0, "records_not_folded" },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]) && n < max; i++)
+		if (reasons[i].on)
+			out[n++] = reasons[i].why;
+	return n;
+}
+
 int job__exit_code(int wait_status)
 {
 	if (WIFSIGNALED(wait_status))

@@ -118,6 +118,18 @@ static int bpf_counters(struct collector *c, struct jt_counters *out)
 	return lineage__counters(lt_of(c), out);
 }
 
+static int bpf_for_each_proc(struct collector *c,
+			     int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
+			     void *ctx)
+{
+	return lineage__for_each_proc(lt_of(c), fn, ctx);
+}
+
+static int bpf_drop_proc(struct collector *c, const struct jt_proc_key *key, __u64 *job_id)
+{
+	return lineage__drop_proc(lt_of(c), key, job_id);
+}
+
 const struct source_ops source_bpf_ops = {
 	.name = "bpf",
 	.open = bpf_open,
@@ -134,4 +146,6 @@ const struct source_ops source_bpf_ops = {
 	.read_live = bpf_read_live,
 	.remove_job = bpf_remove_job,
 	.counters = bpf_counters,
+	.for_each_proc = bpf_for_each_proc,
+	.drop_proc = bpf_drop_proc,
 };

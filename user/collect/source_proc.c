@@ -543,12 +543,17 @@ static void resync(struct proc_src *s)
 			struct pjob *j = job_find(s, p->job_id);
 
 			next = p->next;
+			/*
+			 * A zombie has ended: the queue is drained, so its exit message
+			 * was among those lost.
+			 */
 			if (proc_pid__read_stat(s->proc_fd, (int)p->tgid, &st) == 0 &&
-			    same_process(s, p, &st))
+			    same_process(s, p, &st) && st.state != 'Z')
 				continue;
 			if (j) {
 				j->st.procs_exited++;
 				j->st.alive--;
+				collector__on_repair(s->c, p->job_id);
 			}
 			proc_remove(s, p);
 		}
@@ -568,6 +573,7 @@ static int proc_open(struct collector *c, const struct lineage_opts *opts)
 		enum proc_cn_mcast_op op;
 	} __attribute__((packed)) req = {};
 	int sz = SOCK_RCVBUF_BYTES, err;
+	const char *test_rcvbuf = getenv("JOBTRACE_PROC_RCVBUF");
 	struct proc_src *s;
 
 	if (opts->group != JT_GROUP_LINEAGE || opts->follow_cgroups) {
@@ -591,6 +597,9 @@ static int proc_open(struct collector *c, const struct lineage_opts *opts)
 		goto err_free;
 	}
 	/* A deep queue rides out bursts; without CAP_NET_ADMIN the smaller rmem_max holds. */
+	/* JOBTRACE_PROC_RCVBUF: a test's tiny queue, to make it overflow on purpose. */
+	if (test_rcvbuf && atoi(test_rcvbuf) > 0)
+		sz = atoi(test_rcvbuf);
 	if (setsockopt(s->sock, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
 		setsockopt(s->sock, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	sa.nl_pid = 0;
@@ -898,6 +907,43 @@ static int proc_read_live(struct collector *c, int (*fn)(void *ctx, const struct
 	return 0;
 }
 
+static int proc_for_each_proc(struct collector *c,
+			      int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
+			      void *ctx)
+{
+	struct proc_src *s = src_of(c);
+
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		for (struct pproc *p = s->buckets[b]; p; p = p->next) {
+			struct jt_proc_key key = { .tgid = p->tgid, .start_ns = p->start_ns };
+			int err = fn(ctx, &key, p->job_id);
+
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* A member gone from /proc for two sweeps whose exit message never came: as resync() does. */
+static int proc_drop_proc(struct collector *c, const struct jt_proc_key *key, __u64 *job_id)
+{
+	struct proc_src *s = src_of(c);
+	struct pproc *p = proc_find(s, key->tgid);
+	struct pjob *j;
+
+	if (!p || p->start_ns != key->start_ns)
+		return -ENOENT;
+	*job_id = p->job_id;
+	j = job_find(s, p->job_id);
+	if (j) {
+		j->st.procs_exited++;
+		j->st.alive--;
+	}
+	proc_remove(s, p);
+	return 0;
+}
+
 static int proc_remove_job(struct collector *c, __u64 job_id)
 {
 	return 0; /* lineage jobs only: they end with the run */
@@ -919,4 +965,6 @@ const struct source_ops source_proc_ops = {
 	.read_live = proc_read_live,
 	.remove_job = proc_remove_job,
 	.counters = proc_counters,
+	.for_each_proc = proc_for_each_proc,
+	.drop_proc = proc_drop_proc,
 };

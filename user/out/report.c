@@ -134,6 +134,17 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	lost = job__events_lost(job);
 	fprintf(f, "  events     %" PRIu64 " exit records, %" PRIu64 " lost\n",
 		(uint64_t)job->records, (uint64_t)lost);
+	{
+		const char *why[JOB_MAX_INCOMPLETE];
+		size_t nwhy = job__incomplete(job, why, JOB_MAX_INCOMPLETE);
+
+		if (nwhy) {
+			fputs("  complete   no:", f);
+			for (size_t i = 0; i < nwhy; i++)
+				fprintf(f, "%s %s", i ? "," : "", why[i]);
+			fputs(" (see the warnings below)\n", f);
+		}
+	}
 	if (job->nfailed) {
 		size_t show = job->nfailed < REPORT_FAILED_SHOWN ? job->nfailed : REPORT_FAILED_SHOWN;
 		__u64 failed = s->exit_error + s->exit_signal;
@@ -228,6 +239,11 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		fprintf(f, "\nWARNING: %" PRIu64 " processes were counted alive but are gone: "
 			   "their exits were missed.\n",
 			(uint64_t)job->stale);
+	if (job->repairs)
+		fprintf(f, "\nWARNING: %" PRIu64 " processes ended unseen (their exits were missed): "
+			   "the repair sweep found them gone and counted them exited; their exit "
+			   "status and their CPU after the last sample are unknown.\n",
+			(uint64_t)job->repairs);
 	if (job->records_malformed || job->add_errors || job->counters.jobs_missing ||
 	    job->counters.jobs_map_full)
 		fprintf(f, "\nWARNING: records lost on the way: %" PRIu64 " malformed, %" PRIu64
@@ -314,6 +330,19 @@ static void write_json_failed(struct json_writer *w, const struct job *job)
 		}
 		json__end_object(w);
 	}
+	json__end_array(w);
+}
+
+void report__json_complete(struct json_writer *w, const struct job *job)
+{
+	const char *why[JOB_MAX_INCOMPLETE];
+	size_t n = job__incomplete(job, why, JOB_MAX_INCOMPLETE);
+
+	/* One flag a consumer can trust, and the reasons that README's "Limits" explains. */
+	json__bool(w, "complete", n == 0);
+	json__begin_array(w, "incomplete");
+	for (size_t i = 0; i < n; i++)
+		json__string(w, NULL, why[i]);
 	json__end_array(w);
 }
 
@@ -428,7 +457,9 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__u64(w, "records_malformed", job->records_malformed);
 	json__u64(w, "exec_records_lost", job->counters.exec_records_lost);
 	json__u64(w, "records_not_folded", job->add_errors);
+	json__u64(w, "repairs", job->repairs);
 	json__end_object(w);
+	report__json_complete(w, job);
 
 	write_json_live(w, job);
 	write_json_failed(w, job);

@@ -152,6 +152,8 @@ static int jsonl_interval(struct sink *s, const struct interval_record *r)
 	json__u64(&w, "write_bytes", r->d.write_bytes);
 	json__end_object(&w);
 	json__u64(&w, "open_files", r->open_files);
+	/* As the job's report will say, so far: a consumer need not wait for its end. */
+	report__json_complete(&w, &r->job->job);
 	return end_record(&w, s);
 }
 

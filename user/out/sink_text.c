@@ -51,16 +51,22 @@ static int text_host(struct sink *s, const struct host_record *r)
 static void text_job_line(FILE *f, const struct cjob *j)
 {
 	const struct jt_job_stats *st = &j->job.stats;
+	const char *why[JOB_MAX_INCOMPLETE];
 	char b1[32];
+	size_t n;
 
 	fputs("jobtrace: ", f);
 	text__escape(f, j->key, strlen(j->key));
 	fprintf(f, ": %s, %" PRIu64 " started, %" PRIu64 " exited (%" PRIu64 " failed), %.3f s CPU, "
-		   "%s peak RSS, %" PRIu64 " lost\n",
+		   "%s peak RSS, %" PRIu64 " lost",
 		j->live.processes ? "running" : "ended", (uint64_t)st->procs_started,
 		(uint64_t)st->procs_exited, (uint64_t)(st->exit_error + st->exit_signal),
 		(double)st->cpu_ns / 1e9, report__bytes(b1, sizeof(b1), st->peak_rss_bytes),
 		(uint64_t)st->events_lost);
+	n = job__incomplete(&j->job, why, JOB_MAX_INCOMPLETE);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : "; incomplete: ", why[i]);
+	fputc('\n', f);
 }
 
 static int text_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)

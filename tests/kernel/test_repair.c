@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The repair sweep and restarts, against the real programs:
+ *  - a process counted alive whose exit was missed (planted in the running
+ *    collector's own maps, as a lost exit leaves it) is found by the sweep:
+ *    the job's count in the kernel comes back to the truth the test knows,
+ *    the report counts the repair and says complete: false;
+ *  - proc mode with a tiny socket queue overflows while the collector is
+ *    stopped: the exits it lost are repaired, the job ends with nothing
+ *    counted alive;
+ *  - kill -9 of `serve --stream` and of `watch --all` leaves nothing behind:
+ *    their programs go with them, nothing is pinned, and a new one starts.
+ * Under CI=true a machine without BPF fails instead of skipping.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <jansson.h>
+
+#include "testutil.h"
+#include "jobtrace/lineage.h"
+
+static char jobtrace[512];
+static char out_path[] = "/tmp/jobtrace-repair-XXXXXX";
+static char err_path[] = "/tmp/jobtrace-repair-err-XXXXXX";
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Starts @argv with stdout to /dev/null, stderr to err_path, and @env set when given. */
+static pid_t spawn(char *const argv[], const char *env)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		int err = open(err_path, O_WRONLY | O_TRUNC);
+
+		dup2(devnull, 1);
+		dup2(err, 2);
+		if (env)
+			putenv((char *)env);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	return pid;
+}
+
+static int wait_status(pid_t p, int timeout_s)
+{
+	int st = -1;
+
+	for (int i = 0; i < timeout_s * 100; i++) {
+		if (waitpid(p, &st, WNOHANG) == p)
+			return st;
+		sleep_ms(10);
+	}
+	kill(p, SIGKILL);
+	waitpid(p, &st, 0);
+	fail_msg("process %d did not end in %d s", p, timeout_s);
+	return -1;
+}
+
+/* The ids of @pid's BPF objects of @kind ("map_id" or "prog_id"), from its fdinfo. */
+static size_t bpf_ids_of(pid_t pid, const char *kind, __u32 *ids, size_t max)
+{
+	char path[320], line[256];
+	struct dirent *de;
+	size_t n = 0, klen = strlen(kind);
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, kind, klen) && line[klen] == ':' && n < max)
+				ids[n++] = (__u32)strtoul(line + klen + 1, NULL, 10);
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* An fd of @pid's map named @name, or -1. */
+static int map_of(pid_t pid, const char *name)
+{
+	__u32 ids[64];
+	size_t n = bpf_ids_of(pid, "map_id", ids, 64);
+
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* The procs entry of @tgid in @procs_fd: its key and value. */
+static bool proc_entry(int procs_fd, __u32 tgid, struct jt_proc_key *key, struct jt_proc *proc)
+{
+	struct jt_proc_key k, next;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(procs_fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (k.tgid == tgid && !bpf_map_lookup_elem(procs_fd, &k, proc)) {
+			*key = k;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The last job report at out_path (a "job" line, or run's report), or NULL. */
+static json_t *last_job_line(void)
+{
+	char line[1 << 16];
+	json_t *job = NULL;
+	FILE *f = fopen(out_path, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		json_error_t err;
+		json_t *r = json_loads(line, 0, &err);
+
+		if (!r)
+			fail_msg("not JSON: %s (%s)", line, err.text);
+		/* run --json writes its one report; watch, JSON lines with a "type". */
+		if (!json_object_get(r, "type") ||
+		    !strcmp(json_string_value(json_object_get(r, "type")), "job")) {
+			json_decref(job);
+			job = json_incref(r);
+		}
+		json_decref(r);
+	}
+	fclose(f);
+	return job;
+}
+
+static double num(json_t *job, const char *obj, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(job, obj), key);
+
+	if (!json_is_number(v))
+		fail_msg("%s.%s is not a number", obj, key);
+	return json_number_value(v);
+}
+
+static bool has_reason(json_t *job, const char *why)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(job, "incomplete"), i, v)
+		if (!strcmp(json_string_value(v), why))
+			return true;
+	return false;
+}
+
+/*
+ * watch --pid of a sleeper; the test then plants in the collector's own maps
+ * what a lost exit leaves: a procs entry of a process that is gone (a child
+ * the test reaped) and one more counted alive in the job. The sweep must find
+ * it within two periods (2 s each) and bring the kernel's count back to 1.
+ */
+static void test_sweep_repairs_a_missed_exit(void **state)
+{
+	struct jt_proc_key key, ghost_key;
+	struct jt_proc proc, ghost = {};
+	struct jt_job job;
+	char pid_arg[16];
+	char *argv[] = { jobtrace, "watch", "--pid", pid_arg, "--json", "-o", out_path, NULL };
+	int procs_fd = -1, jobs_fd = -1, st, i;
+	pid_t sleeper, gone, w;
+	json_t *r;
+
+	sleeper = fork();
+	assert_true(sleeper >= 0);
+	if (sleeper == 0) {
+		pause();
+		_exit(0);
+	}
+	gone = fork();
+	assert_true(gone >= 0);
+	if (gone == 0)
+		_exit(0);
+	assert_int_equal(waitpid(gone, NULL, 0), gone);
+	snprintf(pid_arg, sizeof(pid_arg), "%d", sleeper);
+	w = spawn(argv, NULL);
+
+	/* Attached: the sleeper has its entry in the collector's map. */
+	for (i = 0; i < 500; i++) {
+		if (procs_fd < 0)
+			procs_fd = map_of(w, "procs");
+		if (jobs_fd < 0)
+			jobs_fd = map_of(w, "jobs");
+		if (procs_fd >= 0 && jobs_fd >= 0 && proc_entry(procs_fd, (__u32)sleeper, &key, &proc))
+			break;
+		sleep_ms(10);
+	}
+	assert_true(i < 500);
+	assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
+	assert_int_equal(job.alive, 1);
+
+	/* The fault: a gone process still in the map, still counted alive. */
+	ghost_key = (struct jt_proc_key){ .tgid = (__u32)gone, .start_ns = 1 };
+	ghost.job_id = proc.job_id;
+	ghost.threads = 1;
+	assert_int_equal(bpf_map_update_elem(procs_fd, &ghost_key, &ghost, BPF_NOEXIST), 0);
+	job.alive++;
+	assert_int_equal(bpf_map_update_elem(jobs_fd, &proc.job_id, &job, BPF_EXIST), 0);
+
+	/* Two sweeps 2 s apart: back to the truth within 8 s. */
+	for (i = 0; i < 80; i++) {
+		assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
+		if (job.alive == 1)
+			break;
+		sleep_ms(100);
+	}
+	print_message("  repaired after %.1f s\n", i / 10.0);
+	assert_int_equal(job.alive, 1);
+	assert_int_not_equal(bpf_map_lookup_elem(procs_fd, &ghost_key, &ghost), 0);
+	/* The real process is left alone. */
+	assert_int_equal(bpf_map_lookup_elem(procs_fd, &key, &proc), 0);
+
+	kill(sleeper, SIGKILL);
+	assert_int_equal(waitpid(sleeper, NULL, 0), sleeper);
+	st = wait_status(w, 15);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(procs_fd);
+	close(jobs_fd);
+
+	r = last_job_line();
+	assert_non_null(r);
+	assert_int_equal(num(r, "limits", "repairs"), 1);
+	assert_int_equal(num(r, "limits", "stale_entries"), 0);
+	assert_int_equal(num(r, "processes", "alive"), 0);
+	assert_true(json_is_false(json_object_get(r, "complete")));
+	assert_true(has_reason(r, "exits_repaired"));
+	json_decref(r);
+}
+
+/*
+ * proc mode, its socket's queue cut to the minimum: forty sleepers join,
+ * the collector is stopped while they (and the root) end, and the queue
+ * overflows. Their exits are lost; the resync repairs them, and the job
+ * ends with its count at zero, marked incomplete.
+ */
+static void test_proc_mode_overflow_repaired(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--mode", "proc", "--json", "-o", out_path, "--", "/bin/sh",
+			 "-c", "for i in $(seq 40); do sleep 1 & done; wait; exit 3", NULL };
+	pid_t w;
+	json_t *r;
+	int st;
+
+	w = spawn(argv, "JOBTRACE_PROC_RCVBUF=1");
+	sleep_ms(500); /* the sleepers are there, and joined (by message or resync) */
+	assert_int_equal(kill(w, SIGSTOP), 0);
+	sleep_ms(2000); /* they all end, unseen */
+	assert_int_equal(kill(w, SIGCONT), 0);
+	st = wait_status(w, 20);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 3);
+
+	r = last_job_line();
+	assert_non_null(r);
+	print_message("  %.0f messages lost, %.0f repairs, %.0f started\n", num(r, "events", "lost"),
+		      num(r, "limits", "repairs"), num(r, "processes", "started"));
+	assert_true(num(r, "events", "lost") > 0);
+	assert_true(num(r, "limits", "repairs") >= 1);
+	assert_int_equal(num(r, "processes", "alive"), 0);
+	assert_int_equal(num(r, "limits", "stale_entries"), 0);
+	assert_true(json_is_false(json_object_get(r, "complete")));
+	assert_true(has_reason(r, "events_lost"));
+	assert_true(has_reason(r, "exits_repaired"));
+	json_decref(r);
+}
+
+/* After kill -9 of @pid: every program it had is gone within 3 s (fds close, refs drop). */
+static void assert_programs_released(const __u32 *ids, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		int fd = -1;
+
+		for (int i = 0; i < 300; i++) {
+			fd = bpf_prog_get_fd_by_id(ids[k]);
+			if (fd < 0)
+				break;
+			close(fd);
+			sleep_ms(10);
+		}
+		if (fd >= 0)
+			fail_msg("program %u outlived its killed collector", ids[k]);
+	}
+}
+
+/*
+ * What is pinned under /sys/fs/bpf, two levels deep, as one string. `ps`
+ * pins its task iterator there on purpose (tasks-*): not the collector's.
+ */
+static void pins(char *buf, size_t size)
+{
+	static const char *const dirs[] = { "/sys/fs/bpf", "/sys/fs/bpf/jobtrace" };
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < 2; i++) {
+		struct dirent *de;
+		DIR *d = opendir(dirs[i]);
+
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			if (!strncmp(de->d_name, "tasks-", 6))
+				continue;
+			len += (size_t)snprintf(buf + len, size - len, "%s/%s ", dirs[i], de->d_name);
+			if (len >= size)
+				fail_msg("too many pins");
+		}
+		closedir(d);
+	}
+}
+
+/* A kill -9 pinned nothing: the set of pins is the one from before. */
+static void assert_nothing_pinned(const char *before)
+{
+	char now[4096];
+
+	pins(now, sizeof(now));
+	if (strcmp(now, before))
+		fail_msg("pins changed: before '%s', now '%s'", before, now);
+}
+
+static pid_t start_and_wait_loaded(char *const argv[])
+{
+	__u32 ids[64];
+	pid_t p = spawn(argv, NULL);
+	int i;
+
+	for (i = 0; i < 1000 && bpf_ids_of(p, "prog_id", ids, 64) < 3; i++)
+		sleep_ms(10);
+	assert_true(i < 1000);
+	sleep_ms(300); /* attached, its loop running */
+	return p;
+}
+
+static void test_kill9_leaves_nothing(void **state)
+{
+	char stream[128], before[4096];
+	char *serve[] = { jobtrace, "serve", "-g", "cgroup2", "--stream", stream, NULL };
+	char *watch[] = { jobtrace, "watch", "--all", "--json", "-o", out_path, NULL };
+	char *watch_short[] = { jobtrace, "watch", "--all", "--duration", "1", "--json", "-o",
+				out_path, NULL };
+	__u32 ids[64];
+	struct stat sb;
+	ino_t first;
+	size_t n;
+	pid_t p;
+	int st;
+
+	snprintf(stream, sizeof(stream), "/dev/shm/jt-test-repair-%d", getpid());
+	unlink(stream);
+	pins(before, sizeof(before));
+
+	p = start_and_wait_loaded(serve);
+	for (int i = 0; i < 500 && stat(stream, &sb); i++)
+		sleep_ms(10);
+	assert_int_equal(stat(stream, &sb), 0);
+	first = sb.st_ino;
+	n = bpf_ids_of(p, "prog_id", ids, 64);
+	assert_true(n >= 3);
+	assert_int_equal(kill(p, SIGKILL), 0);
+	assert_int_equal(waitpid(p, NULL, 0), p);
+	assert_programs_released(ids, n);
+	assert_nothing_pinned(before);
+
+	/* The new one takes the lock its killed predecessor held, and a new stream. */
+	p = start_and_wait_loaded(serve);
+	for (int i = 0; i < 500 && (stat(stream, &sb) || sb.st_ino == first); i++)
+		sleep_ms(10);
+	assert_int_equal(stat(stream, &sb), 0);
+	assert_true(sb.st_ino != first);
+	assert_int_equal(waitpid(p, &st, WNOHANG), 0); /* still serving */
+	kill(p, SIGTERM);
+	st = wait_status(p, 20);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+
+	/* watch --all: killed, then a new one runs its course. */
+	p = start_and_wait_loaded(watch);
+	n = bpf_ids_of(p, "prog_id", ids, 64);
+	assert_int_equal(kill(p, SIGKILL), 0);
+	assert_int_equal(waitpid(p, NULL, 0), p);
+	assert_programs_released(ids, n);
+	assert_nothing_pinned(before);
+	p = spawn(watch_short, NULL);
+	st = wait_status(p, 30);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+
+	unlink(stream);
+	snprintf(stream + strlen(stream), sizeof(stream) - strlen(stream), ".lock");
+	unlink(stream);
+}
+
+static int setup(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	int fd;
+
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
+	fd = mkstemp(out_path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	fd = mkstemp(err_path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	if (geteuid() != 0) {
+		if (getenv("CI"))
+			return -1; /* CI must load BPF: fail, never skip */
+		fprintf(stderr, "test_repair: needs root to load BPF\n");
+		exit(0);
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	unlink(out_path);
+	unlink(err_path);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sweep_repairs_a_missed_exit),
+		cmocka_unit_test(test_proc_mode_overflow_repaired),
+		cmocka_unit_test(test_kill9_leaves_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
