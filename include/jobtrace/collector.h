@@ -47,6 +47,8 @@ struct source_ops {
 			 void *ctx);
 	int (*remove_job)(struct collector *c, __u64 job_id);
 	int (*counters)(struct collector *c, struct jt_counters *out);
+	/* serve --control: a running process and its future tree join @job_id; may be NULL. */
+	int (*adopt)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns);
 };
 
 extern const struct source_ops source_bpf_ops;
