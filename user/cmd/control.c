@@ -36,6 +36,7 @@ struct control_job {
 	bool ended;
 	bool failed; /* its first process could not be adopted: no report file */
 	char *report; /* the JSON report and a newline, once ended */
+	char *end_dir; /* END's own report directory, or NULL */
 	size_t report_len;
 	struct jt_job_stats stats; /* at its end */
 };
@@ -46,7 +47,6 @@ struct control_client {
 	char buf[CONTROL_LINE_MAX];
 	size_t len;
 	struct control_job *waiting; /* END, until the job is over */
-	char *dir; /* END's own report directory, or NULL */
 };
 
 struct control {
@@ -143,7 +143,6 @@ static void client_close(struct control *ctl, struct control_client *cl)
 			ctl->clients[i] = NULL;
 	collector__remove_fd(ctl->c, cl->fd);
 	close(cl->fd);
-	free(cl->dir);
 	free(cl);
 }
 
@@ -223,6 +222,7 @@ static void jobs_prune(struct control *ctl)
 		if (cj->ended && ended > CONTROL_KEEP_ENDED) {
 			ended--;
 			free(cj->report);
+			free(cj->end_dir);
 			free(cj);
 			continue;
 		}
@@ -231,21 +231,30 @@ static void jobs_prune(struct control *ctl)
 	ctl->njobs = out;
 }
 
-/* The report reaches an END client, and its own directory if it named one. */
+/* The report files of @cj: serve's --reports, and END's own directory. */
+static void write_reports(struct control *ctl, struct control_job *cj)
+{
+	const char *dirs[2] = { ctl->reports_dir, cj->end_dir };
+	int err;
+
+	if (dirs[1] && dirs[0] && !strcmp(dirs[0], dirs[1]))
+		dirs[1] = NULL;
+	for (size_t i = 0; i < 2; i++) {
+		if (!dirs[i])
+			continue;
+		err = write_report(dirs[i], cj->key, cj->report, cj->report_len);
+		if (err)
+			fprintf(stderr, "jobtrace: cannot write the report of %s to %s: %s\n",
+				cj->key, dirs[i], strerror(-err));
+	}
+}
+
 static int answer_end(struct control *ctl, struct control_client *cl, struct control_job *cj)
 {
 	char head[64];
 	int err;
 
 	cl->waiting = NULL;
-	if (cl->dir && (!ctl->reports_dir || strcmp(cl->dir, ctl->reports_dir))) {
-		err = write_report(cl->dir, cj->key, cj->report, cj->report_len);
-		if (err)
-			fprintf(stderr, "jobtrace: cannot write the report of %s to %s: %s\n",
-				cj->key, cl->dir, strerror(-err));
-	}
-	free(cl->dir);
-	cl->dir = NULL;
 	snprintf(head, sizeof(head), "REPORT %zu\n", cj->report_len);
 	err = client_send(ctl, cl, head, strlen(head));
 	if (!err)
@@ -319,7 +328,12 @@ static int do_end(struct control *ctl, struct control_client *cl, char *key, cha
 			return client_printf(ctl, cl, "ERR only root may name a report directory\n");
 		if (dir[0] != '/')
 			return client_printf(ctl, cl, "ERR the report directory must be absolute\n");
-		cl->dir = strdup(dir);
+		/* Kept with the job: a client may leave without waiting for the report. */
+		free(cj->end_dir);
+		cj->end_dir = strdup(dir);
+		if (cj->ended && cj->end_dir &&
+		    (!ctl->reports_dir || strcmp(cj->end_dir, ctl->reports_dir)))
+			write_reports(ctl, cj);
 	}
 	if (cj->ended)
 		return answer_end(ctl, cl, cj);
@@ -487,12 +501,8 @@ static int control_job_end(struct sink *s, const struct cjob *j, const struct co
 			cj->failed = true;
 		}
 	}
-	if (!cj->failed && ctl->reports_dir) {
-		err = write_report(ctl->reports_dir, cj->key, cj->report, cj->report_len);
-		if (err)
-			fprintf(stderr, "jobtrace: cannot write the report of %s to %s: %s\n",
-				cj->key, ctl->reports_dir, strerror(-err));
-	}
+	if (!cj->failed)
+		write_reports(ctl, cj);
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		struct control_client *cl = ctl->clients[i];
 
@@ -617,7 +627,6 @@ void control__free(struct control *ctl)
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		if (ctl->clients[i]) {
 			close(ctl->clients[i]->fd);
-			free(ctl->clients[i]->dir);
 			free(ctl->clients[i]);
 		}
 	}
@@ -629,6 +638,7 @@ void control__free(struct control *ctl)
 		close(ctl->proc_fd);
 	for (size_t i = 0; i < ctl->njobs; i++) {
 		free(ctl->jobs[i]->report);
+		free(ctl->jobs[i]->end_dir);
 		free(ctl->jobs[i]);
 	}
 	free(ctl->jobs);
