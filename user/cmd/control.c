@@ -197,7 +197,8 @@ static struct control_job *job_new(struct control *ctl, const char *key, pid_t p
 {
 	struct control_job *cj;
 
-	if (util__grow(&ctl->jobs, &ctl->cap, sizeof(*ctl->jobs), 16, 1U << 20))
+	if (ctl->njobs == ctl->cap &&
+	    util__grow(&ctl->jobs, &ctl->cap, sizeof(*ctl->jobs), 16, 1U << 20))
 		return NULL;
 	cj = calloc(1, sizeof(*cj));
 	if (!cj)
