@@ -16,7 +16,8 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
 	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2 \
-	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin
+	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin \
+	libslurm-dev slurmctld slurmd slurm-client munge
 
 # Root installs packages itself; anyone else through sudo. As root, no
 # command names sudo (`make -n` shows none): a root shell may have no sudo.
@@ -80,11 +81,15 @@ UNIT_SAN_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/san/tests/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard tests/kernel/test_*.c)
 KERNEL_BINS := $(patsubst tests/kernel/%.c,$(OUTPUT)/tests/%,$(KERNEL_SRCS))
 TOOLS := $(OUTPUT)/churn $(OUTPUT)/pingpong
+# The Slurm SPANK plugin, where Slurm's headers are (Debian's libslurm-dev):
+# slurmstepd resolves its slurm_*/spank_* symbols, so nothing is linked.
+SPANK_H ?= /usr/include/slurm/spank.h
+SPANK_SO := $(if $(wildcard $(SPANK_H)),$(OUTPUT)/jobtrace_spank.so)
 
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-unit test-valgrind test-kernel bench install clean
 
-all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT)
+all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT) $(SPANK_SO)
 
 # The records both sides share are an ABI: compiled as the BPF side sees them
 # (-D__bpf__: the kernel-facing structs alone), no padding the compiler adds
@@ -174,6 +179,10 @@ $(OUTPUT)/libjobtrace.check: $(LIBJT_SO)
 	test -z "$$bad" || { echo "jobtrace: libjobtrace exports $$bad" >&2; exit 1; }
 	$(Q)touch $@
 
+$(OUTPUT)/jobtrace_spank.so: slurm/jobtrace_spank.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -shared $< -o $@
+
 $(OUTPUT)/churn: tests/churn.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -lpthread -o $@
@@ -232,6 +241,8 @@ install: all
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/jobtrace.pc
 	install -m 0644 include/jobtrace/stream.h $(DESTDIR)$(PREFIX)/include/jobtrace/stream.h
 	install -m 0644 lib/libjobtrace.3 $(DESTDIR)$(PREFIX)/share/man/man3/libjobtrace.3
+	$(if $(SPANK_SO),install -d $(DESTDIR)$(PREFIX)/lib/slurm && \
+		install -m 0755 $(SPANK_SO) $(DESTDIR)$(PREFIX)/lib/slurm/jobtrace_spank.so)
 
 clean:
 	rm -rf $(OUTPUT)

@@ -95,6 +95,14 @@ struct {
 	__type(value, struct jt_attach_root);
 } attach_roots SEC(".maps");
 
+/* serve --control: the job and the process the adopt iterator is run for. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct jt_adopt_req);
+} adopt_req SEC(".maps");
+
 /* watch --cgroup: cgroups (kernfs id) whose processes form a job. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -308,6 +316,10 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	} else {
 		/* A new thread stays with its process; a process may start a job. */
 		if (BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid) && pst && pst->job_id)
+			job_id = pst->job_id;
+		/* An adopted job keeps its tree, as run's does; once it is removed, host rules. */
+		else if (pst && JT_JOB_KIND(pst->job_id) == JT_JOB_ADOPTED &&
+			 bpf_map_lookup_elem(&jobs, &pst->job_id))
 			job_id = pst->job_id;
 		else
 			job_id = host_job_id(child, parent, pst);
@@ -837,6 +849,88 @@ int attach_existing(struct bpf_iter__task *ctx)
 
 		if (proc)
 			__sync_fetch_and_add(&proc->threads, 1);
+	}
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	return 0;
+}
+
+/*
+ * serve --control: one running process, its threads, leaves its job for the
+ * adopted job of `adopt_req`. Run by user space over that process alone (a
+ * pid_fd task iterator), so the client's acknowledgement means that every
+ * fork from here on lands in the job. What it used so far stays with the job
+ * it used it in, as a cgroup move leaves it; in its new job it counts as
+ * started, as run's command does, not as moved in: it has not exec'd yet.
+ */
+SEC("iter/task")
+int adopt_task(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *t = ctx->task;
+	struct jt_attach_rec rec = {};
+	struct jt_adopt_req *req;
+	struct job_ref from, dst;
+	struct jt_proc_key key;
+	struct jt_proc *proc;
+	struct jt_task *st;
+	__u64 runtime, start;
+	__u32 zero = 0;
+	bool leader;
+
+	if (!t)
+		return 0;
+	req = bpf_map_lookup_elem(&adopt_req, &zero);
+	if (!req || !req->job_id)
+		return 0;
+	start = t->group_leader->start_boottime;
+	if (start + req->slack_ns < req->start_ns || start > req->start_ns + req->slack_ns)
+		return 0;
+	if ((t->flags & PF_EXITING) || t->exit_state)
+		return 0;
+	if (!job_lookup(req->job_id, &dst))
+		return 0;
+	st = bpf_task_storage_get(&tasks, t, NULL, 0);
+	if (st && st->exiting)
+		return 0;
+	runtime = t->se.sum_exec_runtime;
+	leader = t->pid == t->tgid;
+	rec.job_id = req->job_id;
+	rec.tgid = t->tgid;
+	rec.start_ns = start;
+	if (st && st->job_id == req->job_id) {
+		/* Asked twice: already ours. */
+		bpf_seq_write(seq, &rec, sizeof(rec));
+		return 0;
+	}
+	if (st && st->job_id && job_lookup(st->job_id, &from)) {
+		__sync_fetch_and_add(&from.tot->cpu_ns, runtime - st->cpu_base_ns);
+		if (leader) {
+			__sync_fetch_and_add(&from.tot->moved_out, 1);
+			__sync_fetch_and_add(&from.job->alive, -1);
+		}
+	}
+	if (!st) {
+		st = bpf_task_storage_get(&tasks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!st) {
+			__sync_fetch_and_add(&dst.tot->untracked, 1);
+			return 0;
+		}
+	}
+	st->job_id = req->job_id;
+	st->cpu_base_ns = runtime;
+	st->flags = 0;
+	if (leader) {
+		rec.new_process = 1;
+		__sync_fetch_and_add(&dst.tot->procs_started, 1);
+		proc_count_new(&dst);
+		key = proc_key_of(t);
+		proc = bpf_map_lookup_elem(&procs, &key);
+		if (proc) {
+			proc->job_id = req->job_id;
+			proc->flags = 0;
+		} else {
+			proc_insert(t, t->real_parent, dst.tot, req->job_id, 0);
+		}
 	}
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;

@@ -56,6 +56,8 @@ struct source_ops {
 			     int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
 			     void *ctx);
 	int (*drop_proc)(struct collector *c, const struct jt_proc_key *key, __u64 *job_id);
+	/* serve --control: a running process and its future tree join @job_id; may be NULL. */
+	int (*adopt)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns);
 };
 
 extern const struct source_ops source_bpf_ops;

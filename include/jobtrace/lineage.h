@@ -33,6 +33,12 @@ enum jt_record_type {
 #define JT_JOB_USER 0ULL
 #define JT_JOB_CGROUP 1ULL
 #define JT_JOB_TREE 2ULL
+/*
+ * serve --control: a running process a client named (a Slurm task), adopted
+ * with its future descendants as run's command is, whatever cgroup or tree
+ * host mode would give them.
+ */
+#define JT_JOB_ADOPTED 3ULL
 #define JT_JOB_KIND(id) ((id) >> JT_JOB_KIND_SHIFT)
 #define JT_JOB_VALUE(id) ((id) & ((1ULL << JT_JOB_KIND_SHIFT) - 1))
 
@@ -273,6 +279,17 @@ struct jt_attach_root {
 	__u64 slack_ns;
 };
 
+/*
+ * serve --control: the process the adopt iterator moves into job @job_id
+ * (map `adopt_req`, one entry); @start_ns within @slack_ns tells it from a
+ * later process with its pid.
+ */
+struct jt_adopt_req {
+	__u64 job_id;
+	__u64 start_ns;
+	__u64 slack_ns;
+};
+
 /* A cgroup whose processes, present and future, form a job (map `watch_cgroups`). */
 struct jt_watch_cgroup {
 	__u64 job_id;
@@ -301,6 +318,7 @@ _Static_assert(sizeof(struct jt_live_rec) == 88, "jt_live_rec ABI");
 _Static_assert(sizeof(struct jt_attach_rec) == 24, "jt_attach_rec ABI");
 _Static_assert(sizeof(struct jt_attach_root) == 24, "jt_attach_root ABI");
 _Static_assert(sizeof(struct jt_watch_cgroup) == 16, "jt_watch_cgroup ABI");
+_Static_assert(sizeof(struct jt_adopt_req) == 24, "jt_adopt_req ABI");
 
 /*
  * @total split into user and system time in the ratio of the tick-sampled
@@ -387,6 +405,13 @@ int lineage__add_empty_job(struct lineage *lt, __u64 job_id, __s32 cgroup_hierar
  */
 int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns,
 			     __u64 slack_ns);
+/*
+ * serve --control: the running process @pid (started at @start_ns, within
+ * @slack_ns) leaves its job, threads and all, and joins @job_id, made with
+ * lineage__add_empty_job(); its descendants from now on join it too. The
+ * first process adopted is the job's root. -ESRCH when it is gone or ending.
+ */
+int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns);
 /* watch --cgroup: the cgroup with kernfs id @cgid (and below) forms job @job_id. */
 int lineage__add_watch_cgroup(struct lineage *lt, __u64 job_id, __u64 cgid, __s32 hierarchy_id);
 /*

@@ -234,6 +234,8 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_capture_args = opts->capture_args;
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
+	/* Attached per request, over one process: lineage__adopt(). */
+	bpf_program__set_autoattach(lt->skel->progs.adopt_task, false);
 	max_procs = opts->max_procs ? opts->max_procs : lineage__pid_max(32768);
 	bpf_map__set_max_entries(lt->skel->maps.procs, max_procs);
 	if (max_procs > PREALLOC_MAX_PROCS)
@@ -372,6 +374,70 @@ int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 
 	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.attach_roots), &tgid, &r, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns)
+{
+	struct jt_adopt_req req = { .job_id = job_id, .start_ns = start_ns, .slack_ns = slack_ns };
+	int req_fd = bpf_map__fd(lt->skel->maps.adopt_req);
+	int jobs_fd = bpf_map__fd(lt->skel->maps.jobs);
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	union bpf_iter_link_info linfo = {};
+	struct jt_attach_rec r;
+	struct bpf_link *link;
+	struct jt_job job;
+	bool adopted = false;
+	__u32 zero = 0;
+	int pidfd, err;
+	ssize_t len;
+
+	/* The iterator visits this one process: the pid_fd pins it. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	/* A new job's root is its first process; nothing in the kernel writes it yet. */
+	if (bpf_map_lookup_elem(jobs_fd, &job_id, &job)) {
+		err = -errno;
+		goto out_pidfd;
+	}
+	if (!job.root_tgid) {
+		job.root_tgid = (__u32)pid;
+		if (bpf_map_update_elem(jobs_fd, &job_id, &job, BPF_EXIST)) {
+			err = -errno;
+			goto out_pidfd;
+		}
+	}
+	if (bpf_map_update_elem(req_fd, &zero, &req, BPF_ANY)) {
+		err = -errno;
+		goto out_pidfd;
+	}
+	linfo.task.pid_fd = (__u32)pidfd;
+	opts.link_info = &linfo;
+	opts.link_info_len = sizeof(linfo);
+	link = bpf_program__attach_iter(lt->skel->progs.adopt_task, &opts);
+	if (!link) {
+		err = -errno;
+		goto out;
+	}
+	len = loader__read_iter(bpf_link__fd(link), &lt->iter_buf, &lt->iter_cap);
+	bpf_link__destroy(link);
+	if (len < 0) {
+		err = (int)len;
+		goto out;
+	}
+	for (size_t off = 0; off + sizeof(r) <= (size_t)len; off += sizeof(r)) {
+		memcpy(&r, lt->iter_buf + off, sizeof(r));
+		if (r.job_id == job_id)
+			adopted = true;
+	}
+	err = adopted ? 0 : -ESRCH;
+out:
+	/* No request stays armed between two calls. */
+	memset(&req, 0, sizeof(req));
+	bpf_map_update_elem(req_fd, &zero, &req, BPF_ANY);
+out_pidfd:
+	close(pidfd);
+	return err;
 }
 
 int lineage__add_watch_cgroup(struct lineage *lt, __u64 job_id, __u64 cgid, __s32 hierarchy_id)

@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "jobtrace/apmon.h"
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
+#include "jobtrace/control.h"
 #include "jobtrace/hostmode.h"
 #include "jobtrace/metrics.h"
 #include "jobtrace/report.h"
@@ -54,6 +56,10 @@ static const char usage_serve[] =
 	"                        [PASSWORD]' (port 8884): job and system parameters\n"
 	"                        every interval (repeatable)\n"
 	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
+	"      --control PATH    a control socket at PATH: clients (the Slurm SPANK plugin)\n"
+	"                        make a process that has not forked yet a job of its own,\n"
+	"                        end it and take its report (include/jobtrace/control.h)\n"
+	"      --reports DIR     each such job's report, as run --json, to DIR/NAME.json\n"
 	"  -v, --verbose         show libbpf's messages\n"
 	"  -h, --help            this text\n"
 	"\n"
@@ -62,6 +68,7 @@ static const char usage_serve[] =
 	"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
 	"  jobtrace serve -i 60 --apmon monalisa.example.org:8884\n"
 	"  jobtrace serve --listen 127.0.0.1:9100\n"
+	"  jobtrace serve --control /run/jobtrace/control.sock --reports /var/log/jobtrace\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
 
@@ -75,13 +82,15 @@ struct serve_config {
 	double metrics_keep_s;
 	struct lineage_opts lineage;
 	struct apmon_opts apmon;
+	const char *control; /* --control: the socket's path */
+	const char *reports; /* --reports: where adopted jobs' reports go */
 };
 
 #define SERVE_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct serve_config *cfg)
 {
 	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_STREAM, OPT_STREAM_KB, OPT_APMON,
-	       OPT_APMON_CLUSTER, OPT_METRICS_KEEP };
+	       OPT_APMON_CLUSTER, OPT_METRICS_KEEP, OPT_CONTROL, OPT_REPORTS };
 	static const struct option longopts[] = {
 		{ "group-by", required_argument, NULL, 'g' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -96,6 +105,8 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		{ "apmon-cluster", required_argument, NULL, OPT_APMON_CLUSTER },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "metrics-keep", required_argument, NULL, OPT_METRICS_KEEP },
+		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "reports", required_argument, NULL, OPT_REPORTS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -175,6 +186,12 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		case OPT_APMON_CLUSTER:
 			cfg->apmon.cluster = optarg;
 			break;
+		case OPT_CONTROL:
+			cfg->control = optarg;
+			break;
+		case OPT_REPORTS:
+			cfg->reports = optarg;
+			break;
 		case 'v':
 			cfg->lineage.verbose = true;
 			break;
@@ -189,6 +206,8 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 	}
 	if (optind < argc)
 		return cli__usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (cfg->reports && !cfg->control)
+		return cli__usage_error("serve", "%s", "--reports goes with --control");
 	return 0;
 }
 
@@ -208,6 +227,7 @@ int serve__main(int argc, char **argv)
 	struct cgroup_hier host_h;
 	struct collector_stats st;
 	struct collector *c = NULL;
+	struct control *ctl = NULL;
 	int ret, err;
 
 	ret = parse_args(argc, argv, &cfg);
@@ -297,6 +317,22 @@ int serve__main(int argc, char **argv)
 	}
 	if (cfg.apmon.n && collector__add_sink(c, sink_apmon__new(&cfg.apmon)))
 		goto out;
+	if (cfg.control) {
+		struct stat sb;
+
+		if (cfg.reports && (stat(cfg.reports, &sb) || !S_ISDIR(sb.st_mode))) {
+			fprintf(stderr, "jobtrace: --reports %s is not a directory\n", cfg.reports);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		ctl = control__open(c, cfg.control, cfg.reports);
+		if (!ctl) {
+			fprintf(stderr, "jobtrace: cannot listen on %s: %s\n", cfg.control,
+				errno == EADDRINUSE ? "another jobtrace serve does" :
+						      strerror(errno));
+			goto out;
+		}
+	}
 	err = collector__attach_existing(c);
 	if (err) {
 		fprintf(stderr, "jobtrace: cannot find the running processes: %s\n",
@@ -322,5 +358,6 @@ int serve__main(int argc, char **argv)
 out:
 	metrics_http__free(http);
 	collector__free(c);
+	control__free(ctl);
 	return ret;
 }

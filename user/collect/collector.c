@@ -378,7 +378,8 @@ static struct cjob *job_of_record(struct collector *c, __u64 id)
 	struct cjob *j = collector__find_job(c, id);
 	char key[300];
 
-	if (j || JT_JOB_KIND(id) == JT_JOB_USER)
+	/* The front makes its own jobs (and serve --control its adopted ones). */
+	if (j || JT_JOB_KIND(id) == JT_JOB_USER || JT_JOB_KIND(id) == JT_JOB_ADOPTED)
 		return j;
 	host_job_key(c, id, key, sizeof(key));
 	j = collector__add_job(c, id, key, CJOB_END_EMPTY);

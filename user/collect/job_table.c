@@ -62,6 +62,7 @@ struct cjob *job_table__add(struct job_table *t, __u64 id, const char *key,
 	struct cjob *j;
 	int err;
 
+	/* util__grow() always grows: only a full array may ask (else 2^24 after 20 jobs). */
 	err = t->n < t->cap ? 0 : util__grow(&t->jobs, &t->cap, sizeof(*t->jobs), 16, 1U << 24);
 	if (err) {
 		errno = -err;

@@ -77,6 +77,12 @@ static int bpf_add_attach_root(struct collector *c, __u64 job_id, pid_t pid, __u
 	return lineage__add_attach_root(lt_of(c), job_id, pid, start_ns, slack_ns);
 }
 
+static int bpf_adopt(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns,
+		     __u64 slack_ns)
+{
+	return lineage__adopt(lt_of(c), job_id, pid, start_ns, slack_ns);
+}
+
 static int bpf_add_watch_cgroup(struct collector *c, __u64 job_id, __u64 cgid, __s32 hierarchy)
 {
 	return lineage__add_watch_cgroup(lt_of(c), job_id, cgid, hierarchy);
@@ -148,4 +154,5 @@ const struct source_ops source_bpf_ops = {
 	.counters = bpf_counters,
 	.for_each_proc = bpf_for_each_proc,
 	.drop_proc = bpf_drop_proc,
+	.adopt = bpf_adopt,
 };
