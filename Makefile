@@ -274,6 +274,10 @@ $(OUTPUT)/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(OUTPUT)/fuzz/libjt-fuzz
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< \
 		$(OUTPUT)/fuzz/libjt-fuzz.a -ljansson $(LDLIBS) -ldl -o $@
 
+# The replay of tests/fuzz/regressions/ includes the targets' sources.
+$(OUTPUT)/tests/test_fuzz_regressions $(OUTPUT)/san/tests/test_fuzz_regressions: \
+	$(FUZZ_SRCS) tests/fuzz/fuzz.h
+
 fuzz: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run.sh $(OUTPUT) $(FUZZ_BINS)
 

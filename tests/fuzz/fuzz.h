@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /*
  * The input as a heap string with a NUL after it, for parsers whose contract
  * is a C string (their real callers read files that util__read_file_at()
@@ -76,3 +74,9 @@ static inline void fuzz__next_part(const uint8_t **data, size_t *size, const cha
 }
 
 #endif
+
+/*
+ * Outside the guard: tests/unit/test_fuzz_regressions.c includes every target
+ * with LLVMFuzzerTestOneInput renamed, and each needs its prototype.
+ */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
