@@ -87,7 +87,7 @@ SPANK_H ?= /usr/include/slurm/spank.h
 SPANK_SO := $(if $(wildcard $(SPANK_H)),$(OUTPUT)/jobtrace_spank.so)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-unit test-valgrind test-kernel bench install clean
+.PHONY: all deps demo test test-unit test-valgrind test-kernel bench install clean fuzz
 
 all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT) $(SPANK_SO)
 
@@ -243,6 +243,54 @@ install: all
 	install -m 0644 lib/libjobtrace.3 $(DESTDIR)$(PREFIX)/share/man/man3/libjobtrace.3
 	$(if $(SPANK_SO),install -d $(DESTDIR)$(PREFIX)/lib/slurm && \
 		install -m 0755 $(SPANK_SO) $(DESTDIR)$(PREFIX)/lib/slurm/jobtrace_spank.so)
+
+# Fuzzing: libFuzzer targets over the parsers and decoders (tests/fuzz/), each
+# run FUZZ_SECONDS over a scratch corpus under $(OUTPUT)/fuzz seeded from
+# tests/fixtures. Not part of `make test`: `make fuzz`, or one family with
+# `make fuzz FUZZ_TARGETS=fuzz_netdev FUZZ_SECONDS=60`. Crashes found once
+# stay as tests/fuzz/regressions/, which test_fuzz_regressions replays.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# clang warns of two things gcc lets be (a vfprintf wrapper, cn_msg's flexible
+# array inside a struct); the gcc build keeps them errors.
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARNINGS) -Wno-format-nonliteral \
+	-Wno-gnu-variable-sized-type-not-at-end -Iinclude -I$(OUTPUT) \
+	-fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_ALL := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/bin/%,$(FUZZ_TARGETS))
+FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/user/%.o,$(LIB_SRCS)) \
+	$(patsubst lib/%.c,$(OUTPUT)/fuzz/lib/%.o,$(LIBJT_SRCS))
+
+$(OUTPUT)/fuzz/user/%.o: user/%.c $(HEADERS) $(SKELS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/fuzz/lib/%.o: lib/%.c include/jobtrace/stream.h
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+# An archive: each target links only the objects its parsers pull in.
+$(OUTPUT)/fuzz/libjt-fuzz.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(OUTPUT)/fuzz/libjt-fuzz.a
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< \
+		$(OUTPUT)/fuzz/libjt-fuzz.a -ljansson $(LDLIBS) -ldl -o $@
+
+# The replay of tests/fuzz/regressions/ includes the targets' sources.
+$(OUTPUT)/tests/test_fuzz_regressions $(OUTPUT)/san/tests/test_fuzz_regressions: \
+	$(FUZZ_SRCS) tests/fuzz/fuzz.h
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(OUTPUT) $(FUZZ_BINS)
 
 clean:
 	rm -rf $(OUTPUT)

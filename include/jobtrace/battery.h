@@ -3,6 +3,7 @@
 #define JOBTRACE_BATTERY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum battery_plugged {
@@ -44,5 +45,7 @@ struct battery_status {
  * class/power_supply exists but cannot be listed, or -ENOMEM.
  */
 int battery__read(int sys_fd, struct battery_status *b);
+/* battery__read() over an image of a sys root (sysfs_attr.h's struct sysfs_dir). */
+int battery__parse(const void *img, size_t len, struct battery_status *b);
 
 #endif

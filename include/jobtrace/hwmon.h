@@ -45,6 +45,8 @@ struct hwmon_readings {
  * -ENOMEM, or -errno when a class directory exists but cannot be listed.
  */
 int hwmon__read(int sys_fd, struct hwmon_readings *r);
+/* hwmon__read() over an image of a sys root (sysfs_attr.h's struct sysfs_dir). */
+int hwmon__parse(const void *img, size_t len, struct hwmon_readings *r);
 
 /* Frees the arrays and empties @r; NULL-safe. */
 void hwmon_readings__free(struct hwmon_readings *r);

@@ -77,11 +77,12 @@ struct netdev_table {
 };
 
 /*
- * Parses the text of /proc/net/dev. Returns 0, -EINVAL for a line that is
+ * Parses the @len bytes of /proc/net/dev text at @buf (no NUL needed: a
+ * NUL byte is just a byte of a line, which then is not a counter). Returns 0, -EINVAL for a line that is
  * not "name: 16 numbers", -ENAMETOOLONG for a name of 16 or more characters,
  * or -ENOMEM. On error @t is left empty.
  */
-int netdev__parse(const char *buf, struct netdev_table *t);
+int netdev__parse(const char *buf, size_t len, struct netdev_table *t);
 
 /*
  * Reads <proc_root>/net/dev and, when @sys_fd >= 0, the state of every

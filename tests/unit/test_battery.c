@@ -101,11 +101,37 @@ static void test_live(void **state)
 	}
 }
 
+/* battery__parse() over an image: the mouse's battery is passed over for BAT0. */
+static void test_image(void **state)
+{
+	static const char img[] = "class/power_supply/AC/type\0Mains\n\0"
+				  "class/power_supply/AC/online\0" "0\n\0"
+				  "class/power_supply/BAT0/type\0Battery\n\0"
+				  "class/power_supply/BAT0/status\0Discharging\n\0"
+				  "class/power_supply/BAT0/energy_now\0" "30000000\n\0"
+				  "class/power_supply/BAT0/energy_full\0" "60000000\n\0"
+				  "class/power_supply/BAT0/power_now\0" "15000000\n\0"
+				  "class/power_supply/A-mouse/type\0Battery\n\0"
+				  "class/power_supply/A-mouse/scope\0Device\n";
+	struct battery_status b;
+
+	assert_int_equal(battery__parse(img, sizeof(img) - 1, &b), 0);
+	assert_true(b.present);
+	assert_string_equal(b.name, "BAT0");
+	assert_true(b.percent == 50.0);
+	assert_int_equal(b.plugged, BATTERY_PLUGGED_NO);
+	assert_int_equal(b.time, BATTERY_TIME_KNOWN);
+	assert_int_equal(b.time_left_s, 7200);
+	assert_int_equal(battery__parse("", 0, &b), 0);
+	assert_false(b.present);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_battery_table),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_image),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

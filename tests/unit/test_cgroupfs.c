@@ -78,6 +78,34 @@ static void test_find_hostile(void **state)
 }
 
 /*
+ * Found by fuzz_cgroupfs: a /proc/cgroups line was scanned as a C string, so
+ * the scan ran past the buffer's length (the buffer has no NUL after it) and,
+ * for a line with a name alone, took the hierarchy from the next line.
+ */
+static void test_find_subsys_line_bounds(void **state)
+{
+	static const char mi[] = "32 31 0:29 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n";
+	static const char cgroups[] = "#subsys_name\thierarchy\npids\n7\t1\t1\n";
+	static const char good[] = "#subsys_name\thierarchy\ncpu\t3\t1\t1\npids\t7\t1\t1\n";
+	struct cgroup_hier h;
+	char *cut;
+
+	/* "pids" with no number: not hierarchy 7, which belongs to the line after. */
+	assert_int_equal(cgroupfs__find(mi, sizeof(mi) - 1, cgroups, sizeof(cgroups) - 1, "pids",
+					&h), -ENOENT);
+	/* The table cut after "pids\t7" and before it, in a heap buffer with nothing after it. */
+	cut = malloc(sizeof(good) - 1);
+	assert_non_null(cut);
+	memcpy(cut, good, sizeof(good) - 1);
+	assert_int_equal(cgroupfs__find(mi, sizeof(mi) - 1, cut, strlen(good) - 5, "pids", &h), 0);
+	assert_int_equal(h.hierarchy_id, 7);
+	assert_int_equal(h.ssid, 1);
+	assert_int_equal(cgroupfs__find(mi, sizeof(mi) - 1, cut, strlen(good) - 6, "pids", &h),
+			 -ENOENT);
+	free(cut);
+}
+
+/*
  * The live host: a cgroup the test makes under v2 is found by its path, and
  * its id (the directory's inode, the kernel's cgroup id) leads back to it.
  */
@@ -118,6 +146,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_find_hostile),
+		cmocka_unit_test(test_find_subsys_line_bounds),
 		cmocka_unit_test(test_live_v2),
 	};
 

@@ -173,11 +173,52 @@ static void test_live(void **state)
 	hwmon_readings__free(&r);
 }
 
+/* hwmon__parse() walks an image as hwmon__read() walks /sys: one chip, one thermal zone. */
+static void test_image(void **state)
+{
+	static const char chip[] = "class/hwmon/hwmon0/name\0coretemp\n\0"
+				   "class/hwmon/hwmon0/temp2_input\0" "42500\n\0"
+				   "class/hwmon/hwmon0/temp2_label\0Core 0\n\0"
+				   "class/hwmon/hwmon0/temp2_crit\0" "100000\n\0"
+				   "class/hwmon/hwmon0/fan1_input\0" "1200\n\0";
+	static const char zone[] = "class/thermal/thermal_zone3/temp\0" "30000\n\0"
+				   "class/thermal/thermal_zone3/type\0acpitz\n\0"
+				   "class/thermal/thermal_zone3/trip_point_0_type\0critical\n\0"
+				   "class/thermal/thermal_zone3/trip_point_0_temp\0" "95000\n";
+	struct hwmon_readings r;
+
+	assert_int_equal(hwmon__parse(chip, sizeof(chip) - 1, &r), 0);
+	assert_int_equal(r.n_temps, 1);
+	assert_string_equal(r.temps[0].chip, "coretemp");
+	assert_string_equal(r.temps[0].label, "Core 0");
+	assert_int_equal(r.temps[0].index, 2);
+	assert_true(r.temps[0].current_celsius == 42.5);
+	assert_true(r.temps[0].critical_celsius == 100.0);
+	assert_true(isnan(r.temps[0].high_celsius));
+	assert_int_equal(r.n_fans, 1);
+	assert_int_equal(r.fans[0].rpm, 1200);
+	assert_false(r.from_thermal);
+	hwmon_readings__free(&r);
+
+	assert_int_equal(hwmon__parse(zone, sizeof(zone) - 1, &r), 0);
+	assert_int_equal(r.n_temps, 1);
+	assert_true(r.from_thermal);
+	assert_string_equal(r.temps[0].chip, "acpitz");
+	assert_string_equal(r.temps[0].dir, "thermal_zone3");
+	assert_true(r.temps[0].current_celsius == 30.0);
+	assert_true(r.temps[0].critical_celsius == 95.0);
+	hwmon_readings__free(&r);
+
+	assert_int_equal(hwmon__parse("", 0, &r), 0);
+	assert_int_equal(r.n_temps + r.n_fans, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree_table),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_image),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

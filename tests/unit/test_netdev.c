@@ -72,12 +72,39 @@ static const struct parse_case parse_cases[] = {
 	{ "bad line after a good one", HDR "lo:" SEQ16 "\neth0: 1\n", -EINVAL, 0, NULL, { 0 } },
 };
 
+/*
+ * The length bounds the parse: bytes past it (here a line that would fail,
+ * and no NUL) are never read, as a fuzzer's buffer has none after its end.
+ */
+static void test_parse_length(void **state)
+{
+	static const char text[] = HDR "lo:" SEQ16 "\neth0: 1";
+	char *buf = malloc(sizeof(text) - 1);
+	size_t len = strlen(HDR "lo:" SEQ16 "\n");
+	struct netdev_table t;
+
+	assert_non_null(buf);
+	memcpy(buf, text, sizeof(text) - 1);
+	assert_int_equal(netdev__parse(buf, len, &t), 0);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.ifs[0].name, "lo");
+	assert_int_equal(t.ifs[0].c.rx_bytes, 1);
+	netdev_table__free(&t);
+	/* Without its newline, the last line still ends at the length. */
+	assert_int_equal(netdev__parse(buf, len - 1, &t), 0);
+	assert_int_equal(t.n, 1);
+	netdev_table__free(&t);
+	assert_int_equal(netdev__parse(buf, sizeof(text) - 1, &t), -EINVAL);
+	assert_int_equal(t.n, 0);
+	free(buf);
+}
+
 static void test_parse_table(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(parse_cases); i++) {
 		const struct parse_case *c = &parse_cases[i];
 		struct netdev_table t;
-		int err = netdev__parse(c->text, &t);
+		int err = netdev__parse(c->text, strlen(c->text), &t);
 
 		if (err != c->err)
 			fail_msg("%s: err %d, want %d", c->name, err, c->err);
@@ -532,6 +559,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_table),
+		cmocka_unit_test(test_parse_length),
 		cmocka_unit_test(test_read_fixture),
 		cmocka_unit_test(test_duplex_table),
 		cmocka_unit_test(test_operstate_names),

@@ -68,11 +68,68 @@ static void test_read(void **state)
 	close(fd);
 }
 
+static int collect(const char *name, void *ctx)
+{
+	char *names = ctx;
+
+	strcat(names, name);
+	strcat(names, ",");
+	return 0;
+}
+
+/* An image reads as the tree it stands for; nothing past its end, no name twice. */
+static void test_image(void **state)
+{
+	static const char img[] = "a/x\0" "1\n\0"
+				  "a/sub/y\0" "-2\n\0"
+				  "a/sub/z\0" "text\n\0"
+				  "b\0" "18446744073709551615";
+	struct sysfs_dir root, a, sub, none;
+	char names[128] = "", buf[8];
+	unsigned long long u;
+	long long v;
+	char *copy = malloc(sizeof(img) - 1);
+
+	/* No NUL after the last record: its content runs to the end. */
+	assert_non_null(copy);
+	memcpy(copy, img, sizeof(img) - 1);
+	sysfs_dir__from_image(&root, copy, sizeof(img) - 1);
+	assert_int_equal(sysfs_dir__list(&root, collect, names), 0);
+	assert_string_equal(names, "a,b,");
+	assert_int_equal(sysfs_dir__read_u64(&root, "b", &u), 0);
+	assert_true(u == 18446744073709551615ULL);
+	assert_int_equal(sysfs_dir__open(&root, "a", &a), 0);
+	names[0] = '\0';
+	assert_int_equal(sysfs_dir__list(&a, collect, names), 0);
+	assert_string_equal(names, "x,sub,");
+	assert_int_equal(sysfs_dir__read_s64(&a, "sub/y", &v), 0);
+	assert_int_equal(v, -2);
+	assert_int_equal(sysfs_dir__open(&a, "sub", &sub), 0);
+	assert_int_equal(sysfs_dir__read_str(&sub, "z", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "text");
+	/* As util__read_file_at(): a value longer than the buffer is -EFBIG. */
+	assert_int_equal(sysfs_dir__read(&sub, "z", buf, 4), -EFBIG);
+	assert_int_equal(sysfs_dir__read(&sub, "w", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(sysfs_dir__open(&root, "b", &none), -ENOTDIR);
+	assert_int_equal(sysfs_dir__open(&root, "c", &none), -ENOENT);
+	assert_int_equal(sysfs_dir__open(&root, "a/su", &none), -ENOENT);
+	sysfs_dir__close(&sub);
+	sysfs_dir__close(&a);
+	/* A path cut short by the end of the image is no file. */
+	sysfs_dir__from_image(&root, copy, 2);
+	assert_int_equal(sysfs_dir__read(&root, "a/", buf, sizeof(buf)), -ENOENT);
+	names[0] = '\0';
+	assert_int_equal(sysfs_dir__list(&root, collect, names), 0);
+	assert_string_equal(names, "");
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_read),
+		cmocka_unit_test(test_image),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

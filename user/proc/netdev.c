@@ -125,17 +125,20 @@ static int parse_line(const char *line, const char *end, struct netdev_if *ifp)
 	return p == end ? 0 : -EINVAL;
 }
 
-int netdev__parse(const char *buf, struct netdev_table *t)
+int netdev__parse(const char *buf, size_t len, struct netdev_table *t)
 {
-	const char *line = buf;
+	const char *line = buf, *stop = buf + len;
 	size_t cap = 0;
 	int err = 0;
 
 	t->ifs = NULL;
 	t->n = 0;
-	while (*line) {
-		const char *end = strchrnul(line, '\n');
+	while (line < stop) {
+		const char *end = memchr(line, '\n', (size_t)(stop - line));
 		const char *p = line;
+
+		if (!end)
+			end = stop;
 
 		while (p < end && is_blank(*p))
 			p++;
@@ -151,7 +154,7 @@ int netdev__parse(const char *buf, struct netdev_table *t)
 				goto free_table;
 			t->n++;
 		}
-		line = *end ? end + 1 : end;
+		line = end < stop ? end + 1 : end;
 	}
 	return 0;
 
@@ -294,7 +297,7 @@ int netdev__read(int proc_fd, int sys_fd, struct netdev_table *t)
 		err = (int)n;
 		goto free_buf;
 	}
-	err = netdev__parse(buf, t);
+	err = netdev__parse(buf, (size_t)n, t);
 	if (err || sys_fd < 0)
 		goto free_buf;
 	for (size_t i = 0; i < t->n; i++) {

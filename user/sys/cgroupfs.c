@@ -68,8 +68,8 @@ static int find_subsys(const char *cgroups, size_t clen, const char *controller,
 
 	for (size_t i = 0; i < clen;) {
 		const char *line = cgroups + i;
+		char name[64], copy[128];
 		size_t ll = 0;
-		char name[64];
 		int h, n;
 
 		while (i + ll < clen && line[ll] != '\n')
@@ -77,8 +77,16 @@ static int find_subsys(const char *cgroups, size_t clen, const char *controller,
 		i += ll + 1;
 		if (!ll || line[0] == '#')
 			continue;
+		/*
+		 * sscanf() on the line itself would read past @clen (the buffer
+		 * need not end in a NUL) and take a number from the next line
+		 * when this one has none: scan a terminated copy of the line.
+		 */
+		n = (int)(ll < sizeof(copy) ? ll : sizeof(copy) - 1);
+		memcpy(copy, line, (size_t)n);
+		copy[n] = '\0';
 		/* "name hierarchy num_cgroups enabled"; subsystems come in id order. */
-		n = sscanf(line, "%63s %d", name, &h);
+		n = sscanf(copy, "%63s %d", name, &h);
 		if (n == 2 && !strcmp(name, controller)) {
 			*ssid = idx;
 			*hierarchy = h;

@@ -69,40 +69,39 @@ static int cmp_uint(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+struct index_match {
+	const char *prefix, *suffix;
+	struct index_list *l;
+};
+
+static int add_match(const char *name, void *ctx)
+{
+	struct index_match *m = ctx;
+	long idx = match_index(name, m->prefix, m->suffix);
+
+	return idx < 0 ? 0 : index_list__add(m->l, (unsigned int)idx);
+}
+
 /*
- * The indices of the entries of @dirfd named <prefix>N<suffix>, sorted by N:
+ * The indices of the entries of @d named <prefix>N<suffix>, sorted by N:
  * readdir() order is arbitrary and "hwmon10" sorts before "hwmon2" as text.
  */
-static int list_indices(int dirfd, const char *prefix, const char *suffix, struct index_list *l)
+static int list_indices(const struct sysfs_dir *d, const char *prefix, const char *suffix,
+			struct index_list *l)
 {
-	struct dirent *de;
-	DIR *dir;
-	int err = 0;
+	struct index_match m = { .prefix = prefix, .suffix = suffix, .l = l };
+	int err;
 
 	l->v = NULL;
 	l->n = l->cap = 0;
-	dir = util__opendir_at(dirfd, ".");
-	if (!dir)
-		return -errno;
-	while ((errno = 0, de = readdir(dir))) {
-		long idx = match_index(de->d_name, prefix, suffix);
-
-		if (idx < 0)
-			continue;
-		err = index_list__add(l, (unsigned int)idx);
-		if (err)
-			goto close_dir;
+	err = sysfs_dir__list(d, add_match, &m);
+	if (err) {
+		index_list__free(l);
+		return err;
 	}
-	if (errno)
-		err = -errno;
 	if (l->n > 1)
 		qsort(l->v, l->n, sizeof(*l->v), cmp_uint);
-
-close_dir:
-	closedir(dir);
-	if (err)
-		index_list__free(l);
-	return err;
+	return 0;
 }
 
 static int push_temp(struct hwmon_readings *r, size_t *cap, const struct hwmon_temp *t)
@@ -132,19 +131,19 @@ static int push_fan(struct hwmon_readings *r, size_t *cap, const struct hwmon_fa
 }
 
 /* A millidegree attribute as °C, or NaN when it is absent or unreadable. */
-static double read_celsius(int dirfd, const char *path)
+static double read_celsius(const struct sysfs_dir *d, const char *path)
 {
 	long long mc;
 
-	if (sysfs_attr__read_s64(dirfd, path, &mc))
+	if (sysfs_dir__read_s64(d, path, &mc))
 		return NAN;
 	return (double)mc / 1000.0;
 }
 
 /* A label attribute, or false when it is absent, unreadable or empty. */
-static bool read_label(int dirfd, const char *path, char *buf, size_t size)
+static bool read_label(const struct sysfs_dir *d, const char *path, char *buf, size_t size)
 {
-	return !sysfs_attr__read_str(dirfd, path, buf, size) && buf[0];
+	return !sysfs_dir__read_str(d, path, buf, size) && buf[0];
 }
 
 struct scan {
@@ -153,13 +152,14 @@ struct scan {
 	size_t fans_cap;
 };
 
-static int read_chip_temps(struct scan *s, int attr_fd, const char *chip, const char *dir)
+static int read_chip_temps(struct scan *s, const struct sysfs_dir *attr, const char *chip,
+			   const char *dir)
 {
 	struct index_list idx;
 	char path[64];
 	int err;
 
-	err = list_indices(attr_fd, "temp", "_input", &idx);
+	err = list_indices(attr, "temp", "_input", &idx);
 	if (err)
 		return err;
 	for (size_t i = 0; i < idx.n; i++) {
@@ -169,7 +169,7 @@ static int read_chip_temps(struct scan *s, int attr_fd, const char *chip, const 
 
 		snprintf(path, sizeof(path), "temp%u_input", n);
 		/* A sensor can fail with EIO or ENODATA at any read: skip it, count it. */
-		if (sysfs_attr__read_s64(attr_fd, path, &mc)) {
+		if (sysfs_dir__read_s64(attr, path, &mc)) {
 			s->r->n_broken++;
 			continue;
 		}
@@ -177,7 +177,7 @@ static int read_chip_temps(struct scan *s, int attr_fd, const char *chip, const 
 		snprintf(t.chip, sizeof(t.chip), "%s", chip);
 		snprintf(t.dir, sizeof(t.dir), "%s", dir);
 		snprintf(path, sizeof(path), "temp%u_label", n);
-		if (!read_label(attr_fd, path, t.label, sizeof(t.label)))
+		if (!read_label(attr, path, t.label, sizeof(t.label)))
 			snprintf(t.label, sizeof(t.label), "%.40s temp%u", chip, n);
 		/*
 		 * psutil copies high into critical (and back) when a chip has
@@ -186,9 +186,9 @@ static int read_chip_temps(struct scan *s, int attr_fd, const char *chip, const 
 		 * "critical" must not fire at a mere "max" the driver set.
 		 */
 		snprintf(path, sizeof(path), "temp%u_max", n);
-		t.high_celsius = read_celsius(attr_fd, path);
+		t.high_celsius = read_celsius(attr, path);
 		snprintf(path, sizeof(path), "temp%u_crit", n);
-		t.critical_celsius = read_celsius(attr_fd, path);
+		t.critical_celsius = read_celsius(attr, path);
 		err = push_temp(s->r, &s->temps_cap, &t);
 		if (err)
 			break;
@@ -197,13 +197,14 @@ static int read_chip_temps(struct scan *s, int attr_fd, const char *chip, const 
 	return err;
 }
 
-static int read_chip_fans(struct scan *s, int attr_fd, const char *chip, const char *dir)
+static int read_chip_fans(struct scan *s, const struct sysfs_dir *attr, const char *chip,
+			  const char *dir)
 {
 	struct index_list idx;
 	char path[64];
 	int err;
 
-	err = list_indices(attr_fd, "fan", "_input", &idx);
+	err = list_indices(attr, "fan", "_input", &idx);
 	if (err)
 		return err;
 	for (size_t i = 0; i < idx.n; i++) {
@@ -212,7 +213,7 @@ static int read_chip_fans(struct scan *s, int attr_fd, const char *chip, const c
 		unsigned long long rpm;
 
 		snprintf(path, sizeof(path), "fan%u_input", n);
-		if (sysfs_attr__read_u64(attr_fd, path, &rpm)) {
+		if (sysfs_dir__read_u64(attr, path, &rpm)) {
 			s->r->n_broken++;
 			continue;
 		}
@@ -220,7 +221,7 @@ static int read_chip_fans(struct scan *s, int attr_fd, const char *chip, const c
 		snprintf(f.chip, sizeof(f.chip), "%s", chip);
 		snprintf(f.dir, sizeof(f.dir), "%s", dir);
 		snprintf(path, sizeof(path), "fan%u_label", n);
-		if (!read_label(attr_fd, path, f.label, sizeof(f.label)))
+		if (!read_label(attr, path, f.label, sizeof(f.label)))
 			snprintf(f.label, sizeof(f.label), "%.40s fan%u", chip, n);
 		err = push_fan(s->r, &s->fans_cap, &f);
 		if (err)
@@ -230,21 +231,21 @@ static int read_chip_fans(struct scan *s, int attr_fd, const char *chip, const c
 	return err;
 }
 
-/* Whether @dirfd holds any tempN_input or fanN_input. */
-static int has_inputs(int dirfd)
+/* Whether @d holds any tempN_input or fanN_input. */
+static int has_inputs(const struct sysfs_dir *d)
 {
 	struct index_list l;
 	int err;
 	bool any;
 
-	err = list_indices(dirfd, "temp", "_input", &l);
+	err = list_indices(d, "temp", "_input", &l);
 	if (err)
 		return err;
 	any = l.n > 0;
 	index_list__free(&l);
 	if (any)
 		return 1;
-	err = list_indices(dirfd, "fan", "_input", &l);
+	err = list_indices(d, "fan", "_input", &l);
 	if (err)
 		return err;
 	any = l.n > 0;
@@ -252,74 +253,74 @@ static int has_inputs(int dirfd)
 	return any;
 }
 
-static int read_chip(struct scan *s, int class_fd, unsigned int n)
+static int read_chip(struct scan *s, const struct sysfs_dir *class_dir, unsigned int n)
 {
 	char dir[32], chip[HWMON_NAME_SIZE];
-	int chip_fd, attr_fd, err;
+	struct sysfs_dir chip_dir, dev_dir;
+	const struct sysfs_dir *attr;
+	int err;
 
 	snprintf(dir, sizeof(dir), "hwmon%u", n);
-	chip_fd = openat(class_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (chip_fd < 0)
-		return errno == ENOENT ? 0 : -errno; /* unregistered since the listing */
+	err = sysfs_dir__open(class_dir, dir, &chip_dir);
+	if (err)
+		return err == -ENOENT ? 0 : err; /* unregistered since the listing */
 	/*
 	 * Since Linux 3.x drivers put their attributes on the hwmon device;
 	 * older ones (and some out-of-tree ones) on the parent, reached as
 	 * device/. Read one place only: when both carry the files, they are the
 	 * same sensors twice (psutil had to deduplicate them, #1708).
 	 */
-	attr_fd = chip_fd;
-	err = has_inputs(chip_fd);
+	attr = &chip_dir;
+	err = has_inputs(&chip_dir);
 	if (err < 0)
 		goto close_chip;
-	if (err == 0) {
-		int dev_fd = openat(chip_fd, "device", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (dev_fd >= 0)
-			attr_fd = dev_fd;
-	}
-	if (sysfs_attr__read_str(chip_fd, "name", chip, sizeof(chip)) || !chip[0])
-		if (sysfs_attr__read_str(attr_fd, "name", chip, sizeof(chip)) || !chip[0])
+	if (err == 0 && !sysfs_dir__open(&chip_dir, "device", &dev_dir))
+		attr = &dev_dir;
+	if (sysfs_dir__read_str(&chip_dir, "name", chip, sizeof(chip)) || !chip[0])
+		if (sysfs_dir__read_str(attr, "name", chip, sizeof(chip)) || !chip[0])
 			snprintf(chip, sizeof(chip), "%s", dir);
-	err = read_chip_temps(s, attr_fd, chip, dir);
+	err = read_chip_temps(s, attr, chip, dir);
 	if (!err)
-		err = read_chip_fans(s, attr_fd, chip, dir);
-	if (attr_fd != chip_fd)
-		close(attr_fd);
+		err = read_chip_fans(s, attr, chip, dir);
+	if (attr != &chip_dir)
+		sysfs_dir__close(&dev_dir);
 
 close_chip:
-	close(chip_fd);
+	sysfs_dir__close(&chip_dir);
 	return err;
 }
 
-/* Opens class/@name under the sys root: 0 with *fd = -1 when it does not exist. */
-static int open_class(int sys_fd, const char *name, int *fd)
+/* Opens class/@name under the sys root: 1 when it exists, 0 when not, or -errno. */
+static int open_class(const struct sysfs_dir *sys, const char *name, struct sysfs_dir *out)
 {
 	char path[32];
+	int err;
 
 	snprintf(path, sizeof(path), "class/%s", name);
-	*fd = openat(sys_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*fd >= 0)
-		return 0;
-	return errno == ENOENT ? 0 : -errno;
+	err = sysfs_dir__open(sys, path, out);
+	if (!err)
+		return 1;
+	return err == -ENOENT ? 0 : err;
 }
 
-static int read_hwmon(struct scan *s, int sys_fd)
+static int read_hwmon(struct scan *s, const struct sysfs_dir *sys)
 {
+	struct sysfs_dir class_dir;
 	struct index_list chips;
-	int class_fd, err;
+	int err;
 
-	err = open_class(sys_fd, "hwmon", &class_fd);
-	if (err || class_fd < 0)
+	err = open_class(sys, "hwmon", &class_dir);
+	if (err <= 0)
 		return err;
-	err = list_indices(class_fd, "hwmon", "", &chips);
+	err = list_indices(&class_dir, "hwmon", "", &chips);
 	if (err)
 		goto close_class;
 	for (size_t i = 0; i < chips.n && !err; i++)
-		err = read_chip(s, class_fd, chips.v[i]);
+		err = read_chip(s, &class_dir, chips.v[i]);
 	index_list__free(&chips);
 
 close_class:
-	close(class_fd);
+	sysfs_dir__close(&class_dir);
 	return err;
 }
 
@@ -327,7 +328,7 @@ close_class:
  * The first "critical" and the first "hot" trip point of a zone. Passive and
  * active trips are cooling steps, not limits, so they are not reported.
  */
-static int read_trips(int zone_fd, struct hwmon_temp *t)
+static int read_trips(const struct sysfs_dir *zone, struct hwmon_temp *t)
 {
 	struct index_list trips;
 	char path[64], type[32];
@@ -335,14 +336,14 @@ static int read_trips(int zone_fd, struct hwmon_temp *t)
 
 	t->high_celsius = NAN;
 	t->critical_celsius = NAN;
-	err = list_indices(zone_fd, "trip_point_", "_type", &trips);
+	err = list_indices(zone, "trip_point_", "_type", &trips);
 	if (err)
 		return err;
 	for (size_t i = 0; i < trips.n; i++) {
 		double *slot;
 
 		snprintf(path, sizeof(path), "trip_point_%u_type", trips.v[i]);
-		if (sysfs_attr__read_str(zone_fd, path, type, sizeof(type)))
+		if (sysfs_dir__read_str(zone, path, type, sizeof(type)))
 			continue;
 		if (!strcmp(type, "critical"))
 			slot = &t->critical_celsius;
@@ -353,75 +354,91 @@ static int read_trips(int zone_fd, struct hwmon_temp *t)
 		if (!isnan(*slot))
 			continue;
 		snprintf(path, sizeof(path), "trip_point_%u_temp", trips.v[i]);
-		*slot = read_celsius(zone_fd, path);
+		*slot = read_celsius(zone, path);
 	}
 	index_list__free(&trips);
 	return 0;
 }
 
-static int read_thermal(struct scan *s, int sys_fd)
+static int read_thermal(struct scan *s, const struct sysfs_dir *sys)
 {
+	struct sysfs_dir class_dir, zone;
 	struct index_list zones;
-	int class_fd, err;
+	int err;
 
-	err = open_class(sys_fd, "thermal", &class_fd);
-	if (err || class_fd < 0)
+	err = open_class(sys, "thermal", &class_dir);
+	if (err <= 0)
 		return err;
 	/* cooling_deviceN share the directory; only zones have temperatures. */
-	err = list_indices(class_fd, "thermal_zone", "", &zones);
+	err = list_indices(&class_dir, "thermal_zone", "", &zones);
 	if (err)
 		goto close_class;
 	for (size_t i = 0; i < zones.n && !err; i++) {
 		struct hwmon_temp t = { .index = zones.v[i] };
 		long long mc;
-		int zone_fd;
 
 		snprintf(t.dir, sizeof(t.dir), "thermal_zone%u", zones.v[i]);
-		zone_fd = openat(class_fd, t.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (zone_fd < 0) {
-			if (errno != ENOENT)
-				err = -errno;
+		err = sysfs_dir__open(&class_dir, t.dir, &zone);
+		if (err) {
+			if (err == -ENOENT)
+				err = 0;
 			continue;
 		}
 		/* A disabled zone or a sleeping device (iwlwifi) fails here. */
-		if (sysfs_attr__read_s64(zone_fd, "temp", &mc)) {
+		if (sysfs_dir__read_s64(&zone, "temp", &mc)) {
 			s->r->n_broken++;
-			close(zone_fd);
+			sysfs_dir__close(&zone);
 			continue;
 		}
 		t.current_celsius = (double)mc / 1000.0;
-		if (sysfs_attr__read_str(zone_fd, "type", t.chip, sizeof(t.chip)) || !t.chip[0])
+		if (sysfs_dir__read_str(&zone, "type", t.chip, sizeof(t.chip)) || !t.chip[0])
 			snprintf(t.chip, sizeof(t.chip), "%s", t.dir);
 		/* Zones have no labels; the directory names the sensor uniquely. */
 		snprintf(t.label, sizeof(t.label), "%s", t.dir);
-		err = read_trips(zone_fd, &t);
-		close(zone_fd);
+		err = read_trips(&zone, &t);
+		sysfs_dir__close(&zone);
 		if (!err)
 			err = push_temp(s->r, &s->temps_cap, &t);
 	}
 	index_list__free(&zones);
 
 close_class:
-	close(class_fd);
+	sysfs_dir__close(&class_dir);
 	return err;
 }
 
-int hwmon__read(int sys_fd, struct hwmon_readings *r)
+static int scan_sys(const struct sysfs_dir *sys, struct hwmon_readings *r)
 {
 	struct scan s = { .r = r };
 	int err;
 
 	memset(r, 0, sizeof(*r));
-	err = read_hwmon(&s, sys_fd);
+	err = read_hwmon(&s, sys);
 	if (!err && r->n_temps == 0) {
 		r->from_thermal = true;
-		err = read_thermal(&s, sys_fd);
+		err = read_thermal(&s, sys);
 		if (!err && r->n_temps == 0)
 			r->from_thermal = false;
 	}
 	if (err)
 		hwmon_readings__free(r);
 	return err;
+}
+
+int hwmon__read(int sys_fd, struct hwmon_readings *r)
+{
+	struct sysfs_dir sys;
+
+	sysfs_dir__from_fd(&sys, sys_fd);
+	return scan_sys(&sys, r);
+}
+
+int hwmon__parse(const void *img, size_t len, struct hwmon_readings *r)
+{
+	struct sysfs_dir sys;
+
+	sysfs_dir__from_image(&sys, img, len);
+	return scan_sys(&sys, r);
 }
 
 void hwmon_readings__free(struct hwmon_readings *r)

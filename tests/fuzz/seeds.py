@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Writes the seed corpus of one fuzz target into a scratch directory.
+
+    seeds.py TARGET DIR
+
+Seeds are the fixtures under tests/fixtures (read, never written), prefixed
+with the byte that picks the parser in targets that hold several (see
+fuzz.h), plus a few records built here from the ABI headers' constants for
+the binary decoders. `make fuzz` calls it for every target before running it.
+"""
+import os
+import re
+import struct
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+
+
+def header_define(header, name):
+    text = open(os.path.join(ROOT, "include", "jobtrace", header)).read()
+    m = re.search(r"#define\s+%s\s+(0x[0-9a-fA-F]+|\d+)" % name, text)
+    if not m:
+        sys.exit("seeds.py: no #define %s in %s" % (name, header))
+    return int(m.group(1), 0)
+
+
+def fixtures(match):
+    """Fixture files whose path (relative to tests/fixtures) @match accepts."""
+    out = []
+    for d, _, files in os.walk(FIXTURES):
+        for f in files:
+            rel = os.path.relpath(os.path.join(d, f), FIXTURES)
+            if match(rel, f):
+                out.append(os.path.join(d, f))
+    return sorted(out)
+
+
+def named(*names):
+    return lambda rel, f: f in names
+
+
+def under(part, *names):
+    return lambda rel, f: ("/%s/" % part) in "/" + rel and (not names or f in names)
+
+
+def image(root, subdirs, depth=6, keep=None):
+    """A directory tree as one buffer: "path\\0content\\0" per file (sysfs_dir's image).
+
+    @keep, a regex, limits it to the files the parser reads: an image walk
+    costs the square of its records, and a fuzzer's speed is its reach."""
+    out = bytearray()
+    for sub in subdirs:
+        top = os.path.join(root, sub)
+        for d, dirs, files in os.walk(top, followlinks=True):
+            rel = os.path.relpath(d, root)
+            if rel.count("/") >= depth:
+                dirs[:] = []
+            for f in sorted(files):
+                if keep and not re.fullmatch(keep, f):
+                    continue
+                p = os.path.join(d, f)
+                try:
+                    data = open(p, "rb").read(4096)
+                except OSError:
+                    continue
+                out += os.path.relpath(p, root).encode() + b"\0" + data + b"\0"
+    return bytes(out)
+
+
+def cn_proc_msgs():
+    # nlmsghdr, cn_msg (CN_IDX_PROC 1, CN_VAL_PROC 1), proc_event: fork, exec, exit.
+    msgs = []
+    for what, body in ((0x1, struct.pack("<4I", 100, 100, 101, 101)),
+                       (0x2, struct.pack("<2I", 101, 101)),
+                       (0x80000000, struct.pack("<6I", 101, 101, 0, 9, 100, 100))):
+        ev = struct.pack("<IIQ", what, 1, 123456789) + body
+        cn = struct.pack("<IIIIHH", 1, 1, 7, 0, len(ev), 0) + ev
+        nl = struct.pack("<IHHII", 16 + len(cn), 3, 0, 7, 0) + cn
+        msgs.append(nl)
+    return [b"".join(msgs)] + msgs
+
+
+def lineage_recs():
+    v = header_define("lineage.h", "JT_ABI_VERSION")
+    args = header_define("lineage.h", "JT_ARGS_LEN")
+    recs = []
+    for pick, typ, size in ((0, 1, 160), (1, 2, 32 + args), (2, 3, 56)):
+        body = struct.pack("<HHIQI", v, typ, size, 42, 1234)
+        recs.append(bytes([pick]) + body + b"\0" * (size - len(body)))
+    return recs
+
+
+def stream_images():
+    magic = header_define("stream.h", "JT_STREAM_MAGIC")
+    version = header_define("stream.h", "JT_STREAM_VERSION")
+    meta_size = header_define("stream.h", "JT_STREAM_META_SIZE")
+    cap = 4096
+    data = bytearray()
+    seq = 0
+    for typ, size in ((1, 200), (3, 640), (4, 400), (0, 0)):
+        if typ == 0:
+            size = cap - len(data)
+            hdr = struct.pack("<IHHQ", size, 0, version, 0)
+        else:
+            seq += 1
+            hdr = struct.pack("<IHHQ", size, typ, version, seq)
+        data += hdr + b"\0" * (size - len(hdr))
+    meta = struct.pack("<QIIQQQIIII8s", magic, version, meta_size, cap, 0x1234, 0, 1, 1, 1024,
+                       0, b"")
+    meta += struct.pack("<Q56sQQQ", 1240, b"", 1240, 840, seq)
+    meta = meta.ljust(meta_size, b"\0")
+    return [meta + bytes(data), meta[:64]]
+
+
+def literal(pick, *texts):
+    return [(pick, t.encode()) for t in texts]
+
+
+# target: [(pick or None, files or literal bytes), ...]
+def seeds(target):
+    P = lambda pick, match: [(pick, f) for f in fixtures(match)]
+    if target == "fuzz_proc_pid":
+        return (P(0, named("stat")) + P(1, named("statm")) + P(2, named("status")) +
+                P(3, named("smaps_rollup")) + P(4, named("io")) + P(5, named("cmdline")) +
+                P(6, named("cgroup")) + P(7, named("environ")) + P(8, named("children")) +
+                P(9, named("status")) +
+                literal(10, "/usr/lib/libc.so.6 (deleted)", "socket:[12345]", "/a\\nb"))
+    if target == "fuzz_proc_stat":
+        return P(0, named("stat")) + P(1, named("loadavg")) + P(2, named("uptime"))
+    if target == "fuzz_meminfo":
+        return P(0, named("meminfo")) + P(1, named("zoneinfo")) + P(2, named("vmstat"))
+    if target == "fuzz_proc_maps":
+        return P(0, named("maps")) + P(1, named("limits"))
+    if target == "fuzz_proc_fd":
+        return (P(0, under("fdinfo")) +
+                literal(0, "pos:\t0\nflags:\t0100002\nmnt_id:\t25\nino:\t1\n") +
+                literal(1, "socket:[12345]", "pipe:[678]", "anon_inode:[eventfd]",
+                        "/tmp/x (deleted)", "/dev/pts/3", "net:[4026531840]"))
+    if target == "fuzz_diskstats":
+        return P(0, named("diskstats")) + P(1, under("block", "stat"))
+    if target == "fuzz_netdev":
+        return (P(0, lambda rel, f: rel.endswith("net/dev")) + P(1, named("duplex")) +
+                literal(1, "full\n", "half\n", "unknown\n"))
+    if target == "fuzz_netsock":
+        return (P(0, named("tcp", "tcp6")) + P(1, named("udp", "udp6")) + P(2, named("unix")) +
+                P(3, named("tcp")) + P(4, named("tcp6")) + P(5, named("udp")) +
+                P(6, named("udp6")) + P(7, named("unix")))
+    if target == "fuzz_cpuinfo":
+        return (P(0, named("cpuinfo")) +
+                P(1, named("online", "possible", "affected_cpus", "related_cpus",
+                           "core_cpus_list", "thread_siblings_list", "cluster_cpus_list")))
+    if target == "fuzz_hostinfo":
+        return P(None, named("hostname", "ostype", "osrelease", "version", "domainname", "arch"))
+    if target == "fuzz_cgroupfs":
+        out = []
+        for mi in fixtures(named("mountinfo")):
+            cg = os.path.join(os.path.dirname(mi), "cgroups")
+            pair = open(mi, "rb").read() + b"\0" + (open(cg, "rb").read()
+                                                     if os.path.exists(cg) else b"")
+            out += [(pick, pair) for pick in range(5)]
+            out.append((5, open(mi, "rb").read()))
+        return out
+    if target == "fuzz_sysfs_attr":
+        return (P(None, named("temp1_input", "fan1_input", "mtu", "speed", "capacity")) +
+                literal(None, "-1\n", "18446744073709551615\n", " 42 \n"))
+    if target == "fuzz_apmon_dest":
+        return literal(None, "127.0.0.1", "127.0.0.1:8884", "[::1]:8884 secret", "::1",
+                       "  10.0.0.1:1   pw  ")
+    if target == "fuzz_cn_proc":
+        return [(None, m) for m in cn_proc_msgs()]
+    if target == "fuzz_lineage":
+        return [(None, r) for r in lineage_recs()]
+    if target == "fuzz_stream_reader":
+        return [(None, i) for i in stream_images()]
+    if target == "fuzz_hwmon":
+        out = []
+        for d in ("sys/hwmon", "sys/thermal", "system/t0/sys", "system/nosensors/sys"):
+            root = os.path.join(FIXTURES, d)
+            if os.path.isdir(root):
+                out.append((None, image(root, ["class/hwmon", "class/thermal"], depth=4,
+                                        keep=r"name|type|temp|(temp|fan)\d+_\w+|trip_point_\d+_\w+")))
+        return out
+    if target == "fuzz_battery":
+        out = []
+        for d in sorted(os.listdir(os.path.join(FIXTURES, "sys"))):
+            if d.startswith("power"):
+                out.append((None, image(os.path.join(FIXTURES, "sys", d),
+                                        ["class/power_supply"])))
+        return out
+    if target == "fuzz_cpufreq":
+        out = []
+        base = os.path.join(FIXTURES, "cpu", "sys")
+        for d in sorted(os.listdir(base)):
+            img = image(os.path.join(base, d), ["devices/system/cpu"], depth=7)
+            out += [(0, img), (1, img)]
+        return out
+    sys.exit("seeds.py: no seeds for %s" % target)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: seeds.py TARGET DIR")
+    target, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    n = 0
+    for pick, src in seeds(target):
+        data = src if isinstance(src, bytes) else open(src, "rb").read()
+        if pick is not None:
+            data = bytes([pick]) + data
+        with open(os.path.join(out, "seed-%04d" % n), "wb") as f:
+            f.write(data)
+        n += 1
+    print("%s: %d seeds" % (target, n))
+
+
+main()
