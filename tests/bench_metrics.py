@@ -37,6 +37,7 @@ ENV = os.environ
 JOBS = int(ENV.get("JOBS", 1000))
 SCRAPES = int(ENV.get("SCRAPES", 21))
 WINDOW_S = float(ENV.get("WINDOW_S", 10))
+SCRAPE_TIMEOUT_S = float(ENV.get("SCRAPE_TIMEOUT_S", 10))
 CHURN_CHILDREN = int(ENV.get("CHURN_CHILDREN", 5000))
 CHURN_BURN_US = int(ENV.get("CHURN_BURN_US", 1000))
 EXPORTER = ENV.get("PROCESS_EXPORTER", "prometheus-process-exporter")
@@ -61,10 +62,15 @@ def free_port():
 
 
 def scrape(port):
-    """(seconds, body): one GET of /metrics on a new connection."""
+    """(seconds, body): one GET of /metrics on a new connection; (None, None) when it is not
+    answered within SCRAPE_TIMEOUT_S (as Prometheus's scrape_timeout would give up)."""
     t0 = time.perf_counter()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
-        body = r.read()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
+                                    timeout=SCRAPE_TIMEOUT_S) as r:
+            body = r.read()
+    except OSError:
+        return None, None
     return time.perf_counter() - t0, body
 
 
@@ -80,6 +86,8 @@ def samples(body):
 
 def jobtrace_view(body, cgroup):
     """What jobtrace's /metrics says of the job of @cgroup (a key ending in it)."""
+    if body is None:
+        return None
     v = {"started": 0.0, "alive": 0.0, "cpu_s": 0.0, "exited": 0.0, "jobs": 0}
     for name, labels, value in samples(body):
         job = labels.get("job", "")
@@ -100,6 +108,8 @@ def jobtrace_view(body, cgroup):
 
 def exporter_view(body, cgroup):
     """What process-exporter says of the group whose cgroup paths include @cgroup."""
+    if body is None:
+        return None
     v = {"alive": 0.0, "cpu_s": 0.0, "jobs": 0, "seen": False}
     for name, labels, value in samples(body):
         group = labels.get("groupname", "")
@@ -115,18 +125,22 @@ def exporter_view(body, cgroup):
     return v
 
 
-def settle(name, count, timeout=90):
-    """Waits until @count() reaches JOBS, or stays the same for 5 s (it is then reported)."""
-    deadline = time.time() + timeout
+def settle(name, count, timeout=300):
+    """Waits until @count() reaches JOBS, or stays the same for 5 s (it is then reported).
+    Returns the seconds it took."""
+    t0 = time.time()
+    deadline = t0 + timeout
     last, since = -1, time.time()
     while True:
         n = count()
+        if n is None:  # a scrape not answered: the tool is busy learning
+            n = last
         if n >= JOBS:
-            return
+            return time.time() - t0
         if n != last:
             last, since = n, time.time()
         elif time.time() - since >= 5:
-            return
+            return time.time() - t0
         if time.time() > deadline:
             raise RuntimeError(f"bench_metrics: {name} still learning jobs after {timeout} s")
         time.sleep(0.5)
@@ -198,17 +212,24 @@ def main():
         tools = {"jobtrace serve": (jt, jt_port, jobtrace_view),
                  "process-exporter": (pe, pe_port, exporter_view)}
         # Both must have learnt every bench job they will before anything is timed.
-        for name, (_, port, view) in tools.items():
-            settle(name, lambda: view(scrape(port)[1], churn_cg)["jobs"])
-        setup_s = time.monotonic() - t0
+        made_s = time.monotonic() - t0
 
-        jobs_seen = {name: view(scrape(port)[1], churn_cg)["jobs"]
-                     for name, (_, port, view) in tools.items()}
+        def jobs_in(port, view):
+            v = view(scrape(port)[1], churn_cg)
+            return v and v["jobs"]
+
+        settle_s = {name: settle(name, lambda: jobs_in(port, view))
+                    for name, (_, port, view) in tools.items()}
+        jobs_seen = {name: jobs_in(port, view) for name, (_, port, view) in tools.items()}
         times = {name: [] for name in tools}
         sizes = {name: [] for name in tools}
+        unanswered = {name: 0 for name in tools}
         for _ in range(SCRAPES):
             for name, (_, port, _) in tools.items():
                 s, body = scrape(port)
+                if s is None:
+                    unanswered[name] += 1
+                    continue
                 times[name].append(s)
                 sizes[name].append(len(body))
             time.sleep(0.1)
@@ -221,7 +242,11 @@ def main():
             tick = w0
             while not until(time.monotonic() - w0):
                 for name, (_, port, view) in tools.items():
-                    seen[name].append(view(scrape(port)[1], churn_cg))
+                    v = view(scrape(port)[1], churn_cg)
+                    if v is None:
+                        unanswered[name] += 1
+                    else:
+                        seen[name].append(v)
                 tick += 1
                 time.sleep(max(0.0, tick - time.monotonic()))
             w = time.monotonic() - w0
@@ -248,6 +273,9 @@ def main():
         for name, (_, port, view) in tools.items():
             body = scrape(port)[1]
             final[name] = view(body, churn_cg)
+            if body is None:
+                unanswered[name] += 1
+                continue
             # Kept for a look afterwards (the work folder goes with the run).
             with open(os.path.join(work, name.replace(" ", "-") + ".metrics"), "wb") as f:
                 f.write(body)
@@ -265,15 +293,26 @@ def main():
             sleepers.remove()
 
     print(f"  ({JOBS} cgroups under {os.path.dirname(sleepers.cgroups[0].path)}, one sleeping "
-          f"process each: {setup_s:.1f} s to make them and see them in both)")
+          f"process each, made in {made_s:.1f} s)")
     print(f"  {'tool':<18}{'scrape ms':>10}{'min ms':>8}{'size KiB':>10}{'jobs seen':>10}"
-          f"{'CPU % idle':>12}{'CPU % churn':>13}")
-    for name, (_, port, view) in tools.items():
-        print(f"  {name:<18}{median(times[name]) * 1e3:>10.1f}{min(times[name]) * 1e3:>8.1f}"
-              f"{median(sizes[name]) / 1024:>10.0f}{jobs_seen[name]:>10}{idle_cpu[name]:>12.2f}"
-              f"{churn_cpu[name]:>13.2f}")
+          f"{'CPU % idle':>12}{'CPU % churn':>13}{'unanswered':>12}")
+
+    def ms(xs, fn):
+        return f"{fn(xs) * 1e3:.1f}" if xs else "-"
+
     for name in tools:
-        if jobs_seen[name] < JOBS:
+        print(f"  {name:<18}{ms(times[name], median):>10}{ms(times[name], min):>8}"
+              f"{median(sizes[name]) / 1024 if sizes[name] else float('nan'):>10.0f}"
+              f"{jobs_seen[name] if jobs_seen[name] is not None else '-':>10}"
+              f"{idle_cpu[name]:>12.2f}{churn_cpu[name]:>13.2f}{unanswered[name]:>12}")
+    for name in tools:
+        print(f"  {name} showed them {settle_s[name]:.1f} s after they were made"
+              f" (scraped every 0.5 s)")
+    for name in tools:
+        if unanswered[name]:
+            print(f"  NOTE: {name} left {unanswered[name]} scrapes unanswered within "
+                  f"{SCRAPE_TIMEOUT_S:.0f} s")
+        if jobs_seen[name] is not None and jobs_seen[name] < JOBS:
             print(f"  NOTE: {name} shows {jobs_seen[name]} of the {JOBS} cgroups as jobs of their"
                   f" own")
     print(f"  scrape: median and fastest of {SCRAPES} GETs each, a new connection each (Python's"
@@ -293,15 +332,18 @@ def main():
           f"   (churn's getrusage; cpu.stat: {usage_s:.3f} s)")
     if ENV.get("BENCH_DEBUG"):
         print(json.dumps(seen, indent=None))
-    jv, pv = final["jobtrace serve"], final["process-exporter"]
-    jt_alive = max(s["alive"] for s in seen["jobtrace serve"])
-    pe_alive = max(s["alive"] for s in seen["process-exporter"])
-    print(f"  {'jobtrace serve':<18}{jv['started']:>10.0f}{jt_alive:>12.0f}{jv['cpu_s']:>9.3f}"
-          f"{jv['cpu_s'] / (truth['cpu_ns'] / 1e9) * 100:>9.1f}%"
-          f"   (jobtrace_job_processes_started_total, _processes, _cpu_seconds_total)")
-    print(f"  {'process-exporter':<18}{'-':>10}{pe_alive:>12.0f}{pv['cpu_s']:>9.3f}"
-          f"{pv['cpu_s'] / (truth['cpu_ns'] / 1e9) * 100:>9.1f}%"
-          f"   (namedprocess_namegroup_num_procs, _cpu_seconds_total)")
+    truth_s = truth["cpu_ns"] / 1e9
+    for name, labels, started in (
+            ("jobtrace serve", "jobtrace_job_processes_started_total, _processes, "
+             "_cpu_seconds_total", "started"),
+            ("process-exporter", "namedprocess_namegroup_num_procs, _cpu_seconds_total", None)):
+        v = final[name]
+        alive = max((x["alive"] for x in seen[name]), default=float("nan"))
+        if v is None:
+            print(f"  {name:<18}{'no answer to the last scrape':>41}")
+            continue
+        print(f"  {name:<18}{v[started] if started else '-':>10}{alive:>12.0f}{v['cpu_s']:>9.3f}"
+              f"{v['cpu_s'] / truth_s * 100:>9.1f}%   ({labels})")
     print("  process-exporter has no count of processes started: it reads /proc at each scrape,"
           " so a")
     print("  child that lives between two scrapes is never seen, nor is its CPU.")
