@@ -31,7 +31,7 @@ import sys
 import time
 import urllib.request
 
-from benchlib import Background, Cgroup2, cmdline, host_forks, median, proc_cpu_s
+from benchlib import Background, Cgroup2, cmdline, host_forks, median, proc_cpu_s, proc_rss_bytes
 
 ENV = os.environ
 JOBS = int(ENV.get("JOBS", 1000))
@@ -125,25 +125,30 @@ def exporter_view(body, cgroup):
     return v
 
 
-def settle(name, count, timeout=300):
-    """Waits until @count() reaches JOBS, or stays the same for 5 s (it is then reported).
-    Returns the seconds it took."""
-    t0 = time.time()
-    deadline = t0 + timeout
-    last, since = -1, time.time()
-    while True:
-        n = count()
-        if n is None:  # a scrape not answered: the tool is busy learning
-            n = last
-        if n >= JOBS:
-            return time.time() - t0
-        if n != last:
-            last, since = n, time.time()
-        elif time.time() - since >= 5:
-            return time.time() - t0
-        if time.time() > deadline:
-            raise RuntimeError(f"bench_metrics: {name} still learning jobs after {timeout} s")
+def settle(counts, started, timeout=300):
+    """Scrapes every tool each 0.5 s until it shows JOBS jobs, or the same number for 5 s.
+    @counts: name -> a function giving that number (None: not answered); @started: name ->
+    time.monotonic() of its start. Returns name -> seconds from its start to settling."""
+    done, last, since = {}, {}, {}
+    deadline = time.monotonic() + timeout
+    while len(done) < len(counts):
+        for name, count in counts.items():
+            if name in done:
+                continue
+            n, now = count(), time.monotonic()
+            if n is None:  # not answered: the tool is busy, which is not settled
+                last[name], since[name] = None, now
+            elif n >= JOBS:
+                done[name] = now - started[name]
+            elif n != last.get(name):
+                last[name], since[name] = n, now
+            elif now - since[name] >= 5:
+                done[name] = since[name] - started[name]
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"bench_metrics: still learning jobs after {timeout} s: "
+                               + ", ".join(n for n in counts if n not in done))
         time.sleep(0.5)
+    return done
 
 
 class Sleepers:
@@ -207,19 +212,21 @@ def main():
     tools = {}
     try:
         sleepers.start(JOBS)
+        started = {"jobtrace serve": time.monotonic()}
         jt = Background(jt_argv, ready="/metrics on http", log=f"{work}/serve.err")
+        started["process-exporter"] = time.monotonic()
         pe = Background(pe_argv, log=f"{work}/process-exporter.err")
         tools = {"jobtrace serve": (jt, jt_port, jobtrace_view),
                  "process-exporter": (pe, pe_port, exporter_view)}
         # Both must have learnt every bench job they will before anything is timed.
-        made_s = time.monotonic() - t0
+        made_s = started["jobtrace serve"] - t0
 
         def jobs_in(port, view):
             v = view(scrape(port)[1], churn_cg)
             return v and v["jobs"]
 
-        settle_s = {name: settle(name, lambda: jobs_in(port, view))
-                    for name, (_, port, view) in tools.items()}
+        settle_s = settle({name: (lambda port=port, view=view: jobs_in(port, view))
+                           for name, (_, port, view) in tools.items()}, started)
         jobs_seen = {name: jobs_in(port, view) for name, (_, port, view) in tools.items()}
         times = {name: [] for name in tools}
         sizes = {name: [] for name in tools}
@@ -255,6 +262,7 @@ def main():
             return cpu, w, (host_forks() - f0) / w, seen
 
         idle_cpu, idle_w, idle_forks, _ = scraped_window(lambda t: t >= WINDOW_S)
+        rss = {name: proc_rss_bytes(p.pid) for name, (p, _, _) in tools.items()}
 
         cg = Cgroup2(churn_cg)
         churn = subprocess.Popen([str(a) for a in churn_argv], preexec_fn=cg.enter,
@@ -295,7 +303,7 @@ def main():
     print(f"  ({JOBS} cgroups under {os.path.dirname(sleepers.cgroups[0].path)}, one sleeping "
           f"process each, made in {made_s:.1f} s)")
     print(f"  {'tool':<18}{'scrape ms':>10}{'min ms':>8}{'size KiB':>10}{'jobs seen':>10}"
-          f"{'CPU % idle':>12}{'CPU % churn':>13}{'unanswered':>12}")
+          f"{'CPU % idle':>12}{'CPU % churn':>13}{'RSS MiB':>9}{'unanswered':>12}")
 
     def ms(xs, fn):
         return f"{fn(xs) * 1e3:.1f}" if xs else "-"
@@ -304,9 +312,10 @@ def main():
         print(f"  {name:<18}{ms(times[name], median):>10}{ms(times[name], min):>8}"
               f"{median(sizes[name]) / 1024 if sizes[name] else float('nan'):>10.0f}"
               f"{jobs_seen[name] if jobs_seen[name] is not None else '-':>10}"
-              f"{idle_cpu[name]:>12.2f}{churn_cpu[name]:>13.2f}{unanswered[name]:>12}")
+              f"{idle_cpu[name]:>12.2f}{churn_cpu[name]:>13.2f}{rss[name] / 2**20:>9.1f}"
+              f"{unanswered[name]:>12}")
     for name in tools:
-        print(f"  {name} showed them {settle_s[name]:.1f} s after they were made"
+        print(f"  {name} showed them {settle_s[name]:.1f} s after it started"
               f" (scraped every 0.5 s)")
     for name in tools:
         if unanswered[name]:
@@ -342,7 +351,8 @@ def main():
         if v is None:
             print(f"  {name:<18}{'no answer to the last scrape':>41}")
             continue
-        print(f"  {name:<18}{v[started] if started else '-':>10}{alive:>12.0f}{v['cpu_s']:>9.3f}"
+        n = f"{v[started]:.0f}" if started else "-"
+        print(f"  {name:<18}{n:>10}{alive:>12.0f}{v['cpu_s']:>9.3f}"
               f"{v['cpu_s'] / truth_s * 100:>9.1f}%   ({labels})")
     print("  process-exporter has no count of processes started: it reads /proc at each scrape,"
           " so a")

@@ -68,6 +68,8 @@ struct run_result {
 };
 
 static char stream_path[128], lock_path[160];
+/* The readers of the run in progress: stopped and reaped on SIGINT and SIGTERM too. */
+static volatile pid_t reader_pids[MAX_READERS];
 
 static __u64 clock_ns(clockid_t id)
 {
@@ -86,6 +88,12 @@ static void remove_files(void)
 
 static void on_signal(int sig)
 {
+	for (int i = 0; i < MAX_READERS; i++) {
+		if (reader_pids[i] > 0) {
+			kill(reader_pids[i], SIGKILL);
+			waitpid(reader_pids[i], NULL, 0);
+		}
+	}
 	remove_files();
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -222,6 +230,7 @@ static int run_once(const struct config *cfg, int type, int nreaders, double rat
 			nreaders = i;
 			goto out_reap;
 		}
+		reader_pids[i] = pids[i];
 	}
 	remove_files();
 	sink = sink_stream__new(stream_path, (size_t)cfg->kb * 1024);
@@ -297,6 +306,7 @@ out_reap:
 		if (err)
 			kill(pids[i], SIGKILL);
 		waitpid(pids[i], &status, 0);
+		reader_pids[i] = 0;
 	}
 	close(go[0]);
 	close(ready[0]);
