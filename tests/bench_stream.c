@@ -151,7 +151,7 @@ static void reader__run(int go_fd, int ready_fd, int result_fd)
 			continue;
 		}
 		if (n == 0) {
-			/* CLOSED is stored after the last tail: one more empty pass after it is the end. */
+			/* CLOSED is stored after the last tail: an empty pass after it ends. */
 			if (closed)
 				break;
 			if (jobtrace_stream_state(s) == JT_STREAM_CLOSED)
@@ -391,8 +391,8 @@ static int check_run(const struct run_result *r)
 		if (x->torn || x->errors || x->read + x->missed != r->written ||
 		    x->last_seq != r->written) {
 			fprintf(stderr,
-				"bench_stream: reader %d: %llu read + %llu missed of %llu (last seq %llu), %llu torn, "
-				"%llu errors\n",
+				"bench_stream: reader %d: %llu read + %llu missed of %llu "
+				"(last seq %llu), %llu torn, %llu errors\n",
 				i, x->read, x->missed, r->written, x->last_seq, x->torn, x->errors);
 			bad = 1;
 		}
@@ -459,9 +459,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	printf("machine: %ld CPUs online (%s)\n", sysconf(_SC_NPROCESSORS_ONLN), cpu_model());
-	printf("stream: %ld records a run through serve's stream sink into a %ld KiB ring, a flush\n"
-	       "(futex wake) every %ld; readers are processes reading with libjobtrace (next, then\n"
-	       "wait when caught up). read/s and missed: per reader (mean); ns/rec: CPU per record\n",
+	printf("stream: %ld records a run through serve's stream sink into a %ld KiB ring,\n"
+	       "a flush (futex wake) every %ld; readers are processes reading with libjobtrace\n"
+	       "(next, then wait when caught up). read/s and missed: per reader (mean);\n"
+	       "ns: CPU per record\n",
 	       cfg.records, cfg.kb, cfg.batch);
 	printf("  %-5s %6s%-12s %7s %12s %12s %10s %8s %10s %10s\n", "type", "size", "", "readers",
 	       "written M/s", "read M/s", "missed", "missed%", "reader ns", "writer ns");
@@ -487,8 +488,9 @@ int main(int argc, char **argv)
 		print_run("exit", sizeof(struct jt_stream_exit), r, cfg.rate);
 		bad |= check_run(r);
 	}
-	printf("  (.output/bench_stream --records %ld --batch %ld --kb %ld --rate %.0f; every reader"
-	       " accounted\n   for every record, read or missed, and found none torn%s)\n",
+	printf("  (.output/bench_stream --records %ld --batch %ld --kb %ld --rate %.0f;\n"
+	       "   every reader accounted for every record, read or missed, and found none"
+	       " torn%s)\n",
 	       cfg.records, cfg.batch, cfg.kb, cfg.rate, bad ? ": NOT SO, see above" : "");
 	free(r);
 	return bad;
