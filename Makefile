@@ -17,7 +17,8 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
 	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2 \
 	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin \
-	libslurm-dev slurmctld slurmd slurm-client munge
+	libslurm-dev slurmctld slurmd slurm-client munge \
+	prometheus-process-exporter
 
 # Root installs packages itself; anyone else through sudo. As root, no
 # command names sudo (`make -n` shows none): a root shell may have no sudo.
@@ -191,6 +192,11 @@ $(OUTPUT)/pingpong: tests/pingpong.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
+# make bench's stream writer and readers: serve's stream sink and libjobtrace as they are.
+$(OUTPUT)/bench_stream: tests/bench_stream.c $(LIB_OBJS) $(LIBJT_OBJS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIB_OBJS) $(LIBJT_OBJS) $(LDLIBS) -o $@
+
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
@@ -225,7 +231,7 @@ demo: deps
 		--exec 200 --fail 50 --kill 20 --threads 4 --burn-us 200
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench_stream
 	$(Q)OUTPUT=$(OUTPUT) tests/bench.sh
 
 install: all

@@ -98,3 +98,7 @@ echo
 
 echo
 "$PYTHON" tests/bench_top.py "$OUTPUT"
+
+echo; "$OUTPUT/bench_stream"
+
+echo; "$PYTHON" tests/bench_metrics.py "$OUTPUT" "$work"
