@@ -247,6 +247,52 @@ static int walk_find(int dirfd, __u64 cgid, char *buf, size_t size, size_t len, 
 	return err;
 }
 
+/*
+ * The cgroup whose kernfs id is @cgid, opened through a file handle (as
+ * kernfs exports it: FILEID_KERNFS, the 64-bit id) and named by its
+ * /proc/self/fd link: one lookup, where a walk of the hierarchy costs a
+ * stat per cgroup, per job named (host mode names thousands).
+ */
+#define FILEID_KERNFS_TYPE 0xfe
+static int path_by_handle(const struct cgroup_hier *h, __u64 cgid, char *buf, size_t size)
+{
+	union {
+		struct file_handle fh;
+		char space[sizeof(struct file_handle) + sizeof(__u64)];
+	} u;
+	size_t mlen = strlen(h->mount);
+	char link[64], path[PATH_MAX];
+	int mfd, fd, err = 0;
+	ssize_t n;
+
+	u.fh.handle_bytes = sizeof(__u64);
+	u.fh.handle_type = FILEID_KERNFS_TYPE;
+	memcpy(u.fh.f_handle, &cgid, sizeof(cgid));
+	mfd = open(h->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	fd = open_by_handle_at(mfd, &u.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		err = -errno;
+	close(mfd);
+	if (err)
+		return err;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (n < 0)
+		return err;
+	path[n] = '\0';
+	/* Inside the hierarchy's mount, or not ours (another mount of it: walk instead). */
+	if ((size_t)n < mlen || strncmp(path, h->mount, mlen) ||
+	    (path[mlen] != '/' && path[mlen] != '\0'))
+		return -EXDEV;
+	if (snprintf(buf, size, "%s", path[mlen] ? path + mlen : "/") >= (int)size)
+		return -ENOSPC;
+	return 0;
+}
+
 int cgroupfs__path_of_id(const struct cgroup_hier *h, __u64 cgid, char *buf, size_t size)
 {
 	struct stat sb;
@@ -260,6 +306,9 @@ int cgroupfs__path_of_id(const struct cgroup_hier *h, __u64 cgid, char *buf, siz
 		snprintf(buf, size, "/");
 		return 0;
 	}
+	if (!path_by_handle(h, cgid, buf, size))
+		return 0;
+	/* No handle (no CAP_DAC_READ_SEARCH, an old kernel): find it by a walk. */
 	fd = open(h->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
