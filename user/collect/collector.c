@@ -424,10 +424,13 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 	ssize_t n;
 	int fd;
 
-	/* Its exec was before the attach: /proc has what the exec record would have. */
-	if (!r->new_process || c->proc_fd < 0)
+	/*
+	 * Its exec was before the attach: /proc has what the exec record would
+	 * have, under the number our pid namespace gives it (none: not ours to see).
+	 */
+	if (!r->new_process || c->proc_fd < 0 || !r->reader_tgid)
 		return 0;
-	snprintf(path, sizeof(path), "%u/cmdline", r->tgid);
+	snprintf(path, sizeof(path), "%u/cmdline", r->reader_tgid);
 	fd = openat(c->proc_fd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0; /* gone already, or a kernel thread's: its arguments stay unknown */
@@ -771,6 +774,15 @@ static void job_end(struct collector *c, struct cjob *j)
 
 	j->job.end_ns = util__now_ns();
 	j->job.source = c->ops->name;
+	/*
+	 * The front named the root by its number in our pid namespace; the
+	 * kernel's records carry the host's. Both are reported where they differ.
+	 */
+	if (j->job.root_pid && !j->job.root_ns_pid && s->root_tgid &&
+	    (pid_t)s->root_tgid != j->job.root_pid) {
+		j->job.root_ns_pid = j->job.root_pid;
+		j->job.root_pid = (pid_t)s->root_tgid;
+	}
 	/* The report's CPU: exited threads and, with --no-wait, the live ones so far. */
 	s->cpu_ns = j->cum.cpu_ns;
 	s->user_ns = j->cum.user_ns;
