@@ -962,6 +962,7 @@ int live_tasks(struct bpf_iter__task *ctx)
 			r.vm_pages = mm->total_vm;
 		}
 		r.open_fds = count_open_fds(t, &r.fds_truncated);
+		r.reader_tgid = reader_tgid_of(t);
 	}
 	bpf_seq_write(seq, &r, sizeof(r));
 	return 0;

@@ -275,6 +275,8 @@ struct jt_live_rec {
 	__u8 flags; /* JT_F_* */
 	__u8 fds_truncated; /* more fds than the count walks */
 	__u8 pad;
+	__u32 reader_tgid; /* leaders: its tgid in the reader's pid namespace (/proc there); 0 */
+	__u32 pad2;
 };
 
 /* A task tagged by the attach iterator. */
@@ -314,7 +316,7 @@ _Static_assert(sizeof(struct jt_counters) == 56, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 160, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
 _Static_assert(sizeof(struct jt_fork_event) == 56, "jt_fork_event ABI");
-_Static_assert(sizeof(struct jt_live_rec) == 88, "jt_live_rec ABI");
+_Static_assert(sizeof(struct jt_live_rec) == 96, "jt_live_rec ABI");
 _Static_assert(sizeof(struct jt_attach_rec) == 32, "jt_attach_rec ABI");
 _Static_assert(sizeof(struct jt_attach_root) == 24, "jt_attach_root ABI");
 _Static_assert(sizeof(struct jt_watch_cgroup) == 16, "jt_watch_cgroup ABI");

@@ -251,7 +251,7 @@ static void read_truth(pid_t *pid, int *tries)
  */
 static void test_no_wait_in_pid_namespace(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--no-wait", "--json", "-o", report_path, "--",
+	char *argv[] = { jobtrace, "run", "--no-wait", "--pss", "--json", "-o", report_path, "--",
 			 "/bin/sh", "-c", "sleep 3 & exit 0", NULL };
 	double elapsed;
 	json_t *r, *job;
@@ -266,6 +266,8 @@ static void test_no_wait_in_pid_namespace(void **state)
 	/* The report was made while the sleep still ran: run did not wait for it. */
 	assert_int_equal(num(r, "processes", "alive"), 1);
 	assert_true(elapsed < WAIT_S);
+	/* The live sleep's PSS, read from /proc by the number this namespace gives it. */
+	assert_true(num(r, "live", "pss_bytes") > 0);
 	/* jobtrace is the namespace's pid 1, its command pid 2; the host numbers it apart. */
 	assert_int_equal(num(job, "root_ns_pid", NULL), 2);
 	assert_true(num(job, "root_pid", NULL) > 2);

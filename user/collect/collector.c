@@ -537,10 +537,11 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 		j->live.rss_bytes += r->rss_pages * page;
 		j->live.vm_bytes += r->vm_pages * page;
 		j->live.open_files += r->open_fds;
-		if (c->opts.pss && c->proc_fd >= 0) {
+		/* /proc numbers it as our pid namespace does: the host's tgid may be another's. */
+		if (c->opts.pss && c->proc_fd >= 0 && r->reader_tgid) {
 			struct proc_smaps_rollup sr;
 
-			if (!proc_pid__read_smaps_rollup(c->proc_fd, (int)r->tgid, &sr)) {
+			if (!proc_pid__read_smaps_rollup(c->proc_fd, (int)r->reader_tgid, &sr)) {
 				j->live.pss_bytes += sr.pss_bytes;
 				j->live.uss_bytes += sr.uss_bytes;
 				j->live.swap_bytes += sr.swap_bytes;

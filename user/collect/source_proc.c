@@ -905,7 +905,7 @@ static int proc_read_live(struct collector *c, int (*fn)(void *ctx, const struct
 			if (!proc_read(s, p, &st) || st.state == 'Z')
 				continue;
 			r.job_id = p->job_id;
-			r.tgid = r.tid = p->tgid;
+			r.tgid = r.tid = r.reader_tgid = p->tgid;
 			r.start_ns = p->start_ns;
 			r.cpu_ns = p->last_cpu_ns > p->base_cpu_ns ? p->last_cpu_ns - p->base_cpu_ns : 0;
 			r.utime_ns = p->last_utime_ns;
