@@ -35,6 +35,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define MAX_ANCESTORS 32 /* process tree depth walked at attach */
 #define MAX_CGROUP_DEPTH 16 /* cgroup depth walked for watched cgroups */
 #define MAX_FD_WORDS 256 /* 16,384 fds counted per process */
+#define MAX_PIDNS_LEVEL 32 /* the kernel's MAX_PID_NS_LEVEL */
 
 /* Set by the loader from the running kernel's BTF (see user/bpf/lineage.c). */
 const volatile bool targ_exit_has_group_dead = false;
@@ -141,6 +142,48 @@ static __always_inline struct jt_proc_key proc_key_of(struct task_struct *t)
 	};
 
 	return key;
+}
+
+/* @pid's number in the pid namespace at @level (upid numbers[level]); NULL: none there. */
+static __always_inline struct upid *upid_at(struct pid *pid, unsigned int level)
+{
+	if (!pid || level > MAX_PIDNS_LEVEL || BPF_CORE_READ(pid, level) < level)
+		return NULL;
+	return (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+	       level * bpf_core_type_size(struct upid);
+}
+
+/*
+ * @t's tgid in the innermost pid namespace it lives in: what a container
+ * calls it. The leader's pid is the process's, in every namespace.
+ */
+static __always_inline __u32 ns_pid_of(struct task_struct *t)
+{
+	struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
+	struct upid *up = upid_at(pid, BPF_CORE_READ(pid, level));
+
+	return up ? BPF_CORE_READ(up, nr) : 0;
+}
+
+/*
+ * @t's tgid as the reader of an iterator (current, in its read()) numbers
+ * it in its own pid namespace; 0 when @t is not visible there. watch --pid
+ * in a container gives that number, and finds the process in /proc by it.
+ */
+static __always_inline __u32 reader_tgid_of(struct task_struct *t)
+{
+	struct task_struct *me = bpf_get_current_task_btf();
+	struct pid *mine = BPF_CORE_READ(me, thread_pid);
+	unsigned int level = BPF_CORE_READ(mine, level);
+	struct upid *its, *ours;
+
+	if (level == 0)
+		return BPF_CORE_READ(t, tgid);
+	its = upid_at(BPF_CORE_READ(t, group_leader, thread_pid), level);
+	ours = upid_at(mine, level);
+	if (!its || !ours || BPF_CORE_READ(its, ns) != BPF_CORE_READ(ours, ns))
+		return 0;
+	return BPF_CORE_READ(its, nr);
 }
 
 static __always_inline bool job_lookup(__u64 job_id, struct job_ref *ref)
@@ -338,7 +381,9 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	cst->cpu_base_ns = BPF_CORE_READ(child, se.sum_exec_runtime);
 
 	if (BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid)) {
-		/* CLONE_THREAD: a thread of an existing process. */
+		/* CLONE_THREAD: a thread of an existing process; the root's are the root. */
+		if (pst)
+			cst->flags |= pst->flags & JT_F_ROOT;
 		__sync_fetch_and_add(&ref.tot->threads_started, 1);
 		key = proc_key_of(child);
 		proc = bpf_map_lookup_elem(&procs, &key);
@@ -405,6 +450,9 @@ static __always_inline int on_exec(struct task_struct *p)
 	if (!job_lookup(st->job_id, &ref))
 		return 0;
 	__sync_fetch_and_add(&ref.tot->execs, 1);
+	/* run's root, registered by a pid user space may number in its own namespace. */
+	if (st->flags & JT_F_ROOT)
+		ref.job->root_tgid = BPF_CORE_READ(p, tgid);
 	if (targ_capture_args)
 		send_exec_args(p, st);
 	key = proc_key_of(p);
@@ -447,6 +495,8 @@ static __always_inline int on_exit(struct task_struct *p, bool group_dead)
 		return 0;
 	st->group_dead = 1;
 	st->exit_status = wait_status_of(p);
+	/* Before exit_notify(): a self-reaped leader's pid is detached after it. */
+	st->ns_pid = ns_pid_of(p);
 	/*
 	 * Since the tracepoint moved before exit_mm() (6.16), the mm is still
 	 * here: its own high-water mark is the honest peak. signal->maxrss is
@@ -489,7 +539,7 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 	__u64 peak_bytes, system_ns = 0, cpu_ns = 0;
 	__u8 rss_source;
 	__u32 status = st->exit_status;
-	bool is_root = job->root_tgid && key->tgid == job->root_tgid;
+	bool is_root = st->flags & JT_F_ROOT;
 	__s64 left;
 
 	if (status & 0x7f)
@@ -530,7 +580,8 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		e->peak_rss_bytes = peak_bytes;
 		e->peak_rss_source = rss_source;
 		e->is_root = is_root;
-		e->flags = st->flags;
+		e->flags = st->flags & ~JT_F_ROOT;
+		e->ns_pid = st->ns_pid;
 		if (proc) {
 			e->ppid = proc->parent.tgid;
 			e->parent_start_ns = proc->parent.start_ns;
@@ -561,8 +612,10 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 	if (proc && bpf_map_delete_elem(&procs, key))
 		return;
 	left = __sync_fetch_and_add(&job->alive, -1) - 1;
-	if (is_root)
+	if (is_root) {
+		job->root_tgid = key->tgid;
 		job->outlived_root = left;
+	}
 }
 
 /* Several threads of a process may close at once, on other CPUs. */
@@ -766,7 +819,7 @@ int BPF_PROG(handle_cgroup_attach, struct cgroup *dst, const char *path, struct 
  * parent not yet tagged is found by the second; one forked after it by a
  * tagged parent is tagged at fork. Either way once.
  */
-static __always_inline __u64 attach_job_of(struct task_struct *t)
+static __always_inline __u64 attach_job_of(struct task_struct *t, bool *is_root)
 {
 	struct task_struct *a = t;
 
@@ -780,15 +833,17 @@ static __always_inline __u64 attach_job_of(struct task_struct *t)
 	}
 	/* Direct loads: the iterator holds RCU, so the parent chain may be followed. */
 	for (int i = 0; i < MAX_ANCESTORS; i++) {
-		__u32 tgid = a->tgid;
-		struct jt_attach_root *r = bpf_map_lookup_elem(&attach_roots, &tgid);
+		__u32 tgid = a->tgid, key = reader_tgid_of(a);
+		struct jt_attach_root *r = key ? bpf_map_lookup_elem(&attach_roots, &key) : NULL;
 		struct jt_task *ast;
 
 		if (r) {
 			__u64 st = a->group_leader->start_boottime;
 
-			if (st + r->slack_ns >= r->start_ns && st <= r->start_ns + r->slack_ns)
+			if (st + r->slack_ns >= r->start_ns && st <= r->start_ns + r->slack_ns) {
+				*is_root = i == 0;
 				return r->job_id;
+			}
 		}
 		ast = bpf_task_storage_get(&tasks, a, NULL, 0);
 		if (ast && ast->job_id)
@@ -809,9 +864,9 @@ int attach_existing(struct bpf_iter__task *ctx)
 	struct task_struct *t = ctx->task;
 	struct jt_attach_rec rec = {};
 	struct job_ref ref;
+	bool leader, is_root = false;
 	struct jt_task *st;
 	__u64 job_id;
-	bool leader;
 
 	if (!t)
 		return 0;
@@ -821,7 +876,7 @@ int attach_existing(struct bpf_iter__task *ctx)
 	st = bpf_task_storage_get(&tasks, t, NULL, 0);
 	if (st && st->job_id)
 		return 0;
-	job_id = attach_job_of(t);
+	job_id = attach_job_of(t, &is_root);
 	if (!job_id)
 		return 0;
 	if (targ_group == JT_GROUP_LINEAGE ? !job_lookup(job_id, &ref) :
@@ -835,9 +890,14 @@ int attach_existing(struct bpf_iter__task *ctx)
 	st->job_id = job_id;
 	st->cpu_base_ns = t->se.sum_exec_runtime;
 	st->flags = JT_F_EXISTING;
+	if (is_root) {
+		st->flags |= JT_F_ROOT;
+		ref.job->root_tgid = t->tgid;
+	}
 	leader = t->pid == t->tgid;
 	rec.job_id = job_id;
 	rec.tgid = t->tgid;
+	rec.reader_tgid = reader_tgid_of(t);
 	rec.start_ns = t->group_leader->start_boottime;
 	if (proc_insert(t, t->real_parent, ref.tot, job_id, JT_F_EXISTING)) {
 		rec.new_process = 1;
@@ -1000,6 +1060,7 @@ int live_tasks(struct bpf_iter__task *ctx)
 			r.vm_pages = mm->total_vm;
 		}
 		r.open_fds = count_open_fds(t, &r.fds_truncated);
+		r.reader_tgid = reader_tgid_of(t);
 	}
 	bpf_seq_write(seq, &r, sizeof(r));
 	return 0;

@@ -41,7 +41,8 @@ struct job {
 	bool attached; /* watch: its CPU before the attach is not counted */
 	char *const *argv; /* the command, borrowed */
 	int argc;
-	pid_t root_pid;
+	pid_t root_pid; /* the host's tgid where the kernel told it, else as the front numbered it */
+	pid_t root_ns_pid; /* the front's number for it where that differs (a pid namespace); 0 */
 	bool root_exited;
 	int root_status; /* wait(2) status, valid when root_exited */
 	__u64 start_ns; /* CLOCK_MONOTONIC */

@@ -60,6 +60,13 @@ enum jt_rss_source {
 #define JT_F_EXISTING 0x1 /* already running when the job was attached to */
 #define JT_F_MOVED 0x2 /* entered the job by a cgroup move */
 #define JT_F_EXECED 0x4 /* exec'd since it joined */
+/*
+ * jt_task.flags only: a thread of the job's root process (run's command,
+ * watch's --pid). The kernel knows the root by this mark and not by a pid
+ * number: user space may live in a pid namespace, where the root's pid is
+ * not the host's tgid the programs see.
+ */
+#define JT_F_ROOT 0x8
 
 /*
  * What a thread leaves behind when it is gone: its CPU while in the job,
@@ -101,6 +108,8 @@ struct jt_task {
 	__u8 exiting;
 	__u8 rss_source; /* enum jt_rss_source */
 	__u8 flags; /* JT_F_* */
+	__u32 ns_pid; /* set at a group-dead exit: its tgid in its own pid namespace */
+	__u32 pad;
 };
 
 /* Per-process entry of the `procs` map: lineage recorded once, at fork. */
@@ -118,7 +127,12 @@ struct jt_proc {
  * number across CPUs.
  */
 struct jt_job {
-	__u32 root_tgid; /* run's command, watch's --pid; 0: none (cgroup, host mode) */
+	/*
+	 * run's command, watch's --pid, as the host's tgid; 0: none (cgroup,
+	 * host mode) or not known yet: the kernel fills it in from the task
+	 * marked JT_F_ROOT, at its exec, its attach or its exit.
+	 */
+	__u32 root_tgid;
 	__s32 cgroup_hierarchy; /* membership follows cgroups of this hierarchy; -1: lineage */
 	__s64 alive; /* processes alive now */
 	__u64 max_alive;
@@ -213,7 +227,12 @@ struct jt_exit_event {
 	__u8 peak_rss_source; /* enum jt_rss_source */
 	__u8 is_root;
 	__u8 flags; /* JT_F_* */
-	__u8 pad[5];
+	__u8 pad;
+	/*
+	 * Its tgid in the innermost pid namespace it lives in (a container's
+	 * own numbering), equal to pid outside containers; 0: not known.
+	 */
+	__u32 ns_pid;
 	char comm[JT_COMM_LEN];
 };
 
@@ -262,6 +281,8 @@ struct jt_live_rec {
 	__u8 flags; /* JT_F_* */
 	__u8 fds_truncated; /* more fds than the count walks */
 	__u8 pad;
+	__u32 reader_tgid; /* leaders: its tgid in the reader's pid namespace (/proc there); 0 */
+	__u32 pad2;
 };
 
 /* A task tagged by the attach iterator. */
@@ -270,9 +291,14 @@ struct jt_attach_rec {
 	__u32 tgid;
 	__u32 new_process; /* the first thread of its process to be tagged */
 	__u64 start_ns;
+	__u32 reader_tgid; /* its tgid in the reader's pid namespace (/proc there); 0: none */
+	__u32 pad;
 };
 
-/* An explicit root for the attach iterator (map `attach_roots`, keyed by tgid). */
+/*
+ * An explicit root for the attach iterator (map `attach_roots`), keyed by
+ * its tgid in the pid namespace of the reader (watch --pid's own numbering).
+ */
 struct jt_attach_root {
 	__u64 job_id;
 	__u64 start_ns; /* from /proc/PID/stat: clock ticks, so matched within slack_ns */
@@ -306,7 +332,7 @@ struct jt_repair_args {
 _Static_assert(sizeof(struct jt_repair_args) == 24, "jt_repair_args ABI");
 _Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
-_Static_assert(sizeof(struct jt_task) == 32, "jt_task ABI");
+_Static_assert(sizeof(struct jt_task) == 40, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 32, "jt_job ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 200, "jt_job_totals ABI");
@@ -314,8 +340,8 @@ _Static_assert(sizeof(struct jt_counters) == 56, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 160, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
 _Static_assert(sizeof(struct jt_fork_event) == 56, "jt_fork_event ABI");
-_Static_assert(sizeof(struct jt_live_rec) == 88, "jt_live_rec ABI");
-_Static_assert(sizeof(struct jt_attach_rec) == 24, "jt_attach_rec ABI");
+_Static_assert(sizeof(struct jt_live_rec) == 96, "jt_live_rec ABI");
+_Static_assert(sizeof(struct jt_attach_rec) == 32, "jt_attach_rec ABI");
 _Static_assert(sizeof(struct jt_attach_root) == 24, "jt_attach_root ABI");
 _Static_assert(sizeof(struct jt_watch_cgroup) == 16, "jt_watch_cgroup ABI");
 _Static_assert(sizeof(struct jt_adopt_req) == 24, "jt_adopt_req ABI");

@@ -247,6 +247,46 @@ static void test_report_json(void **state)
 	job__free(&job);
 }
 
+/* In a pid namespace the root has two numbers: the host's, and run's own beside it. */
+static void test_report_root_ns_pid(void **state)
+{
+	char *argv[] = { "sh", NULL };
+	struct capture cap;
+	json_error_t err;
+	struct job job;
+	json_t *r;
+
+	fill_job(&job, argv, 1);
+	job.root_ns_pid = 2;
+	capture__open(&cap);
+	assert_int_equal(report__write_text(cap.f, &job, 10), 0);
+	capture__close(&cap);
+	assert_non_null(strstr(cap.buf, "(root pid 4242, 2 in its pid namespace) exited"));
+	capture__free(&cap);
+	capture__open(&cap);
+	assert_int_equal(report__write_json(cap.f, &job, 10), 0);
+	capture__close(&cap);
+	r = json_loads(cap.buf, 0, &err);
+	assert_non_null(r);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "job"), "root_pid")),
+			 4242);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(r, "job"), "root_ns_pid")), 2);
+	json_decref(r);
+	capture__free(&cap);
+	/* Outside a namespace there is one number, and no second field. */
+	job.root_ns_pid = 0;
+	capture__open(&cap);
+	assert_int_equal(report__write_json(cap.f, &job, 10), 0);
+	capture__close(&cap);
+	r = json_loads(cap.buf, 0, &err);
+	assert_non_null(r);
+	assert_null(json_object_get(json_object_get(r, "job"), "root_ns_pid"));
+	json_decref(r);
+	capture__free(&cap);
+	job__free(&job);
+}
+
 static void test_report_text(void **state)
 {
 	char *argv[] = { "sh", "-c", "x\n\x1b[2J", NULL };
@@ -317,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_text),
+		cmocka_unit_test(test_report_root_ns_pid),
 		cmocka_unit_test(test_bytes_format),
 		cmocka_unit_test(test_decode_rejects_foreign_records),
 	};

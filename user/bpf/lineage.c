@@ -308,15 +308,19 @@ static int job_write(struct lineage *lt, __u64 job_id, const struct jt_job *job,
 
 int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root)
 {
+	/*
+	 * @root is our number for it, which inside a pid namespace is not the
+	 * host's tgid the programs see: the task is marked instead, and the
+	 * kernel fills root_tgid in at its exec or exit.
+	 */
 	struct jt_job job = {
-		.root_tgid = (__u32)root,
 		.cgroup_hierarchy = -1,
 		.alive = 1,
 		.max_alive = 1,
 		.outlived_root = -1,
 	};
 	/* Count all the root's CPU, as getrusage() of its parent will. */
-	struct jt_task task = { .job_id = job_id };
+	struct jt_task task = { .job_id = job_id, .flags = JT_F_ROOT };
 	int pidfd, err;
 
 	if (job_id == 0)
@@ -356,21 +360,14 @@ int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 
 			     __u64 slack_ns)
 {
 	struct jt_attach_root r = { .job_id = job_id, .start_ns = start_ns, .slack_ns = slack_ns };
-	int jobs_fd = bpf_map__fd(lt->skel->maps.jobs);
 	__u32 tgid = (__u32)pid;
-	struct jt_job job;
 
 	/*
-	 * The pid is the job's root, as run's command is: its exit record says
-	 * is_root and the kernel notes what outlived it. The job has no task
-	 * yet (the attach tags them later), so nothing in the kernel writes
-	 * its entry while we rewrite it.
+	 * The pid is the job's root, as run's command is: the attach marks its
+	 * threads JT_F_ROOT, so its exit record says is_root and the kernel
+	 * notes what outlived it. @pid is numbered in our pid namespace; the
+	 * iterator looks it up by that number and fills in the host's tgid.
 	 */
-	if (bpf_map_lookup_elem(jobs_fd, &job_id, &job))
-		return -errno;
-	job.root_tgid = tgid;
-	if (bpf_map_update_elem(jobs_fd, &job_id, &job, BPF_EXIST))
-		return -errno;
 	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.attach_roots), &tgid, &r, BPF_ANY))
 		return -errno;
 	return 0;

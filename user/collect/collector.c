@@ -436,10 +436,13 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 	ssize_t n;
 	int fd;
 
-	/* Its exec was before the attach: /proc has what the exec record would have. */
-	if (!r->new_process || c->proc_fd < 0)
+	/*
+	 * Its exec was before the attach: /proc has what the exec record would
+	 * have, under the number our pid namespace gives it (none: not ours to see).
+	 */
+	if (!r->new_process || c->proc_fd < 0 || !r->reader_tgid)
 		return 0;
-	snprintf(path, sizeof(path), "%u/cmdline", r->tgid);
+	snprintf(path, sizeof(path), "%u/cmdline", r->reader_tgid);
 	fd = openat(c->proc_fd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0; /* gone already, or a kernel thread's: its arguments stay unknown */
@@ -550,10 +553,11 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 		j->live.rss_bytes += r->rss_pages * page;
 		j->live.vm_bytes += r->vm_pages * page;
 		j->live.open_files += r->open_fds;
-		if (c->opts.pss && c->proc_fd >= 0) {
+		/* /proc numbers it as our pid namespace does: the host's tgid may be another's. */
+		if (c->opts.pss && c->proc_fd >= 0 && r->reader_tgid) {
 			struct proc_smaps_rollup sr;
 
-			if (!proc_pid__read_smaps_rollup(c->proc_fd, (int)r->tgid, &sr)) {
+			if (!proc_pid__read_smaps_rollup(c->proc_fd, (int)r->reader_tgid, &sr)) {
 				j->live.pss_bytes += sr.pss_bytes;
 				j->live.uss_bytes += sr.uss_bytes;
 				j->live.swap_bytes += sr.swap_bytes;
@@ -856,6 +860,15 @@ static void job_end(struct collector *c, struct cjob *j)
 
 	j->job.end_ns = util__now_ns();
 	j->job.source = c->ops->name;
+	/*
+	 * The front named the root by its number in our pid namespace; the
+	 * kernel's records carry the host's. Both are reported where they differ.
+	 */
+	if (j->job.root_pid && !j->job.root_ns_pid && s->root_tgid &&
+	    (pid_t)s->root_tgid != j->job.root_pid) {
+		j->job.root_ns_pid = j->job.root_pid;
+		j->job.root_pid = (pid_t)s->root_tgid;
+	}
 	/* The report's CPU: exited threads and, with --no-wait, the live ones so far. */
 	s->cpu_ns = j->cum.cpu_ns;
 	s->user_ns = j->cum.user_ns;

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
@@ -40,6 +41,9 @@
 #define MAX_JOBS 64 /* run has one, watch --pid at most 64 */
 #define MAX_ATTACH_ROOTS 64
 #define RECV_BUF_BYTES 65536
+/* The initial pid and user namespaces' fixed inode numbers (PROC_PID_INIT_INO, ...). */
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+#define USER_NS_INIT_INO 0xEFFFFFFDU
 /* The socket's queue: as root the kernel lets us ask past rmem_max. */
 #define SOCK_RCVBUF_BYTES (8 << 20)
 
@@ -564,6 +568,21 @@ static void resync(struct proc_src *s)
 
 /* ---- source_ops ---- */
 
+/*
+ * The kernel sends proc connector events only to listeners in the initial
+ * pid and user namespaces (cn_proc_mcast_ctl ignores the others without an
+ * answer), and numbers them with the host's pids: inside a container the
+ * socket would stay silent and every job would look finished at once.
+ */
+static bool in_initial_namespaces(void)
+{
+	struct stat pid_ns, user_ns;
+
+	if (stat("/proc/self/ns/pid", &pid_ns) || stat("/proc/self/ns/user", &user_ns))
+		return true; /* cannot tell: let the connector try */
+	return pid_ns.st_ino == PID_NS_INIT_INO && user_ns.st_ino == USER_NS_INIT_INO;
+}
+
 static int proc_open(struct collector *c, const struct lineage_opts *opts)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
@@ -579,6 +598,12 @@ static int proc_open(struct collector *c, const struct lineage_opts *opts)
 	if (opts->group != JT_GROUP_LINEAGE || opts->follow_cgroups) {
 		fprintf(stderr, "jobtrace: proc mode follows process trees only (run, watch "
 				"--pid); --cgroup and --all need BPF\n");
+		return -EOPNOTSUPP;
+	}
+	if (!in_initial_namespaces()) {
+		fprintf(stderr, "jobtrace: proc mode cannot work in a pid or user namespace (a "
+				"container): the kernel's proc connector serves only the host's; "
+				"use BPF (--mode bpf, as root)\n");
 		return -EOPNOTSUPP;
 	}
 	s = calloc(1, sizeof(*s));
@@ -794,7 +819,8 @@ static int proc_attach_existing(struct collector *c)
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		for (struct pproc *p = s->buckets[b]; p; p = p->next) {
 			struct jt_attach_rec r = { .job_id = p->job_id, .tgid = p->tgid,
-						   .new_process = 1, .start_ns = p->start_ns };
+						   .new_process = 1, .start_ns = p->start_ns,
+						   .reader_tgid = p->tgid };
 
 			collector__on_attach(c, &r);
 		}
@@ -888,7 +914,7 @@ static int proc_read_live(struct collector *c, int (*fn)(void *ctx, const struct
 			if (!proc_read(s, p, &st) || st.state == 'Z')
 				continue;
 			r.job_id = p->job_id;
-			r.tgid = r.tid = p->tgid;
+			r.tgid = r.tid = r.reader_tgid = p->tgid;
 			r.start_ns = p->start_ns;
 			r.cpu_ns = p->last_cpu_ns > p->base_cpu_ns ? p->last_cpu_ns - p->base_cpu_ns : 0;
 			r.utime_ns = p->last_utime_ns;

@@ -80,7 +80,10 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	fputs("jobtrace: ", f);
 	if (job->argc) {
 		text_command(f, job);
-		fprintf(f, " (root pid %d) ", job->root_pid);
+		fprintf(f, " (root pid %d", job->root_pid);
+		if (job->root_ns_pid)
+			fprintf(f, ", %d in its pid namespace", job->root_ns_pid);
+		fputs(") ", f);
 		text_status(f, job);
 		fprintf(f, " after %.3f s\n", seconds(root_wall_ns(job)));
 	} else {
@@ -91,7 +94,10 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 									      "ended",
 			seconds(wall_ns(job)));
 		if (job->root_pid && job->root_exited) {
-			fprintf(f, "; its root (pid %d) ", job->root_pid);
+			fprintf(f, "; its root (pid %d", job->root_pid);
+			if (job->root_ns_pid)
+				fprintf(f, ", %d in its pid namespace", job->root_ns_pid);
+			fputs(") ", f);
 			text_status(f, job);
 		}
 		fputc('\n', f);
@@ -385,6 +391,9 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 		json__i64(w, "root_pid", job->root_pid);
 	else
 		json__null(w, "root_pid");
+	/* Only where it differs: the root's number in the pid namespace jobtrace ran in. */
+	if (job->root_ns_pid)
+		json__i64(w, "root_ns_pid", job->root_ns_pid);
 	if (job->root_exited && WIFEXITED(st))
 		json__i64(w, "exit_code", WEXITSTATUS(st));
 	else

@@ -59,6 +59,9 @@ static int jsonl_process(struct sink *s, const struct proc_record *r)
 	json__string(&w, "job", r->job->key);
 	json__u64(&w, "pid", e->pid);
 	json__u64(&w, "ppid", e->ppid);
+	/* In a container: the pid it had there, where the host's differs. */
+	if (e->ns_pid && e->ns_pid != e->pid)
+		json__u64(&w, "ns_pid", e->ns_pid);
 	json__double(&w, "start_time", r->start_epoch_s);
 	json__double(&w, "end_time", r->end_epoch_s);
 	json__double(&w, "duration_s", secs(e->exit_ns - e->start_ns));

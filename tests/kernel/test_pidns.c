@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * jobtrace in a pid namespace (a container) and under pid reuse, against
+ * truth the test knows: it made the namespace (so jobtrace is its pid 1 and
+ * the command its pid 2), it forced a pid to be reused by writing
+ * /proc/sys/kernel/ns_last_pid, and its workload chose each child's exit
+ * status and CPU. Needs root and BPF; under CI=true a machine without them
+ * fails the suite instead of skipping.
+ *
+ * This binary is its own workload: `test_pidns --reuse-workload TRUTH` forks
+ * a child that burns 200 ms and exits 3, then makes the next child get the
+ * same pid, burn 40 ms and exit 5, and writes "PID TRIES" to TRUTH.
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+#define WAIT_S 30 /* a deadline for hangs, never an assertion on speed */
+#define REUSE_TRIES 1000 /* other forks on the host may take the pid first */
+
+static char jobtrace[512];
+static char self[512];
+static char tmpdir[] = "/tmp/jobtrace-pidns-XXXXXX";
+static char report_path[600], events_path[600], truth_path[600], log_path[600];
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the workload ---- */
+
+static void burn_cpu_ms(long ms)
+{
+	struct timespec ts;
+
+	do
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	while (ts.tv_sec * 1000L + ts.tv_nsec / 1000000L < ms);
+}
+
+/* The next fork in the writer's pid namespace gets @pid + 1 (if it is free). */
+static int set_last_pid(pid_t pid)
+{
+	char buf[32];
+	int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	int n, ok;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	ok = write(fd, buf, (size_t)n) == n;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+static int reuse_workload(const char *truth)
+{
+	pid_t a, b = -1;
+	int tries = 0;
+	FILE *f;
+
+	a = fork();
+	if (a == 0) {
+		burn_cpu_ms(200);
+		_exit(3);
+	}
+	if (a < 0 || waitpid(a, NULL, 0) != a)
+		return 1;
+	while (b != a && tries < REUSE_TRIES) {
+		tries++;
+		if (set_last_pid(a - 1))
+			return 1;
+		b = fork();
+		if (b == 0) {
+			if (getpid() != a)
+				_exit(0); /* another fork took it: a miss, counted in TRIES */
+			burn_cpu_ms(40);
+			_exit(5);
+		}
+		if (b < 0 || waitpid(b, NULL, 0) != b)
+			return 1;
+	}
+	f = fopen(truth, "w");
+	if (!f)
+		return 1;
+	fprintf(f, "%d %d\n", (int)a, tries);
+	fclose(f);
+	return b == a ? 0 : 1;
+}
+
+/* ---- spawning, in a new pid namespace or not ---- */
+
+/*
+ * Runs @argv with its output in log_path: with @newns as pid 1 of a new pid
+ * namespace with its own /proc (unshare --pid --fork --mount-proc).
+ * Returns the pid to wait for.
+ */
+static pid_t spawn(char *const argv[], bool newns)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid > 0)
+		return pid;
+	if (newns) {
+		int st;
+		pid_t inner;
+
+		if (unshare(CLONE_NEWPID | CLONE_NEWNS))
+			_exit(90);
+		inner = fork();
+		if (inner < 0)
+			_exit(91);
+		if (inner > 0) {
+			if (waitpid(inner, &st, 0) != inner)
+				_exit(92);
+			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+			_exit(93);
+	}
+	{
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+	}
+	execv(argv[0], argv);
+	_exit(99);
+}
+
+/* Waits for @pid up to WAIT_S; a hang is killed and fails the test. */
+static int wait_deadline(pid_t pid)
+{
+	double end = mono_s() + WAIT_S;
+	int st;
+
+	while (mono_s() < end) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return st;
+		assert_int_equal(r, 0);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	fail_msg("%s did not end within %d s", jobtrace, WAIT_S);
+	return -1;
+}
+
+static int run_wait(char *const argv[], bool newns, double *elapsed_s)
+{
+	double t0 = mono_s();
+	int st = wait_deadline(spawn(argv, newns));
+
+	if (elapsed_s)
+		*elapsed_s = mono_s() - t0;
+	return st;
+}
+
+/* ---- reading what jobtrace wrote ---- */
+
+static json_t *load_json(const char *path)
+{
+	json_error_t err;
+	json_t *j = json_load_file(path, 0, &err);
+
+	if (!j)
+		fail_msg("%s: %s (line %d)", path, err.text, err.line);
+	return j;
+}
+
+/* JSON lines: every record of @type ("process", "interval", "job"). */
+static json_t *load_lines(const char *path, const char *type)
+{
+	json_t *all = json_array();
+	char line[1 << 16];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		fail_msg("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		json_error_t err;
+		json_t *r = json_loads(line, 0, &err);
+
+		if (!r)
+			fail_msg("%s: %s", path, err.text);
+		if (!strcmp(json_string_value(json_object_get(r, "type")) ?: "", type))
+			json_array_append(all, r);
+		json_decref(r);
+	}
+	fclose(f);
+	return all;
+}
+
+static double num(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+
+	if (b)
+		v = json_object_get(v, b);
+	if (!json_is_number(v))
+		fail_msg("no number at %s%s%s", a, b ? "." : "", b ? b : "");
+	return json_number_value(v);
+}
+
+static bool log_has(const char *needle)
+{
+	char buf[8192] = "";
+	int fd = open(log_path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && strstr(buf, needle);
+}
+
+static void read_truth(pid_t *pid, int *tries)
+{
+	FILE *f = fopen(truth_path, "r");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d %d", pid, tries), 2);
+	fclose(f);
+}
+
+/* ---- tests ---- */
+
+/*
+ * The issue's reproduction: with --no-wait, run returns when its root does,
+ * though a child outlives it, and says so.
+ */
+static void test_no_wait_in_pid_namespace(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--no-wait", "--pss", "--json", "-o", report_path, "--",
+			 "/bin/sh", "-c", "sleep 3 & exit 0", NULL };
+	double elapsed;
+	json_t *r, *job;
+	int st;
+
+	st = run_wait(argv, true, &elapsed);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	r = load_json(report_path);
+	job = json_object_get(r, "job");
+	assert_int_equal(num(r, "processes", "outlived_root"), 1);
+	/* The report was made while the sleep still ran: run did not wait for it. */
+	assert_int_equal(num(r, "processes", "alive"), 1);
+	assert_true(elapsed < WAIT_S);
+	/* The live sleep's PSS, read from /proc by the number this namespace gives it. */
+	assert_true(num(r, "live", "pss_bytes") > 0);
+	/* jobtrace is the namespace's pid 1, its command pid 2; the host numbers it apart. */
+	assert_int_equal(num(job, "root_ns_pid", NULL), 2);
+	assert_true(num(job, "root_pid", NULL) > 2);
+	json_decref(r);
+}
+
+/* Intervals inside the namespace see the live members, their memory and files. */
+static void test_intervals_in_pid_namespace(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--interval", "0.3", "--json", "-o", report_path, "--",
+			 "/bin/sh", "-c", "sleep 1.5 & exit 0", NULL };
+	json_t *iv, *jobs, *rec;
+	double exited = 0;
+	bool saw_live = false;
+	size_t i;
+	int st;
+
+	st = run_wait(argv, true, NULL);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	iv = load_lines(report_path, "interval");
+	jobs = load_lines(report_path, "job");
+	assert_true(json_array_size(iv) >= 3);
+	json_array_foreach(iv, i, rec) {
+		exited += num(rec, "processes", "exited");
+		if (num(rec, "processes", "alive") >= 1 && num(rec, "memory", "rss_bytes") > 0 &&
+		    num(rec, "open_files", NULL) > 0)
+			saw_live = true;
+	}
+	assert_true(saw_live);
+	/* The intervals add up to the report: the root and the sleep. */
+	assert_int_equal(exited, 2);
+	assert_int_equal(json_array_size(jobs), 1);
+	assert_int_equal(num(json_array_get(jobs, 0), "processes", "outlived_root"), 1);
+	json_decref(iv);
+	json_decref(jobs);
+}
+
+/* The two records that share @pid at @field ("pid" or "ns_pid"), in order of start. */
+static void two_sharing(json_t *procs, const char *field, pid_t pid, json_t **first,
+			json_t **second)
+{
+	json_t *rec;
+	size_t i, n = 0;
+
+	*first = *second = NULL;
+	json_array_foreach(procs, i, rec) {
+		json_t *v = json_object_get(rec, field);
+
+		if (!json_is_integer(v) || json_integer_value(v) != pid)
+			continue;
+		n++;
+		if (!*first)
+			*first = rec;
+		else
+			*second = rec;
+	}
+	assert_int_equal(n, 2);
+	if (num(*first, "start_time", NULL) > num(*second, "start_time", NULL)) {
+		rec = *first;
+		*first = *second;
+		*second = rec;
+	}
+}
+
+/* Two processes with one pid are two records, each with its own status and CPU. */
+static void assert_kept_apart(json_t *a, json_t *b)
+{
+	assert_true(num(b, "start_time", NULL) > num(a, "start_time", NULL));
+	assert_int_equal(num(a, "exit_code", NULL), 3);
+	assert_int_equal(num(b, "exit_code", NULL), 5);
+	/* a burnt 200 ms of CPU, b 40 ms: merged, one of them would hold both. */
+	assert_true(num(a, "cpu", "total_s") >= 0.2);
+	assert_true(num(b, "cpu", "total_s") >= 0.04);
+	assert_true(num(b, "cpu", "total_s") < 0.15);
+	assert_int_equal(num(a, "ppid", NULL), num(b, "ppid", NULL));
+}
+
+static void test_pid_reuse_in_pid_namespace(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--events", events_path,
+			 "--", self, "--reuse-workload", truth_path, NULL };
+	json_t *procs, *a, *b, *r;
+	pid_t pid;
+	int st, tries;
+
+	st = run_wait(argv, true, NULL);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	read_truth(&pid, &tries);
+	procs = load_lines(events_path, "process");
+	two_sharing(procs, "ns_pid", pid, &a, &b);
+	assert_kept_apart(a, b);
+	/* In the namespace they shared a number; the host gave them two. */
+	assert_true(num(a, "pid", NULL) != num(b, "pid", NULL));
+	r = load_json(report_path);
+	assert_int_equal(num(r, "processes", "exit_error"), 2);
+	assert_int_equal(num(r, "processes", "started"), tries + 2);
+	assert_int_equal(num(r, "processes", "exited"), tries + 2);
+	json_decref(r);
+	json_decref(procs);
+}
+
+static void test_pid_reuse_on_host(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--events", events_path,
+			 "--", self, "--reuse-workload", truth_path, NULL };
+	json_t *procs, *a, *b, *r;
+	pid_t pid;
+	int st, tries;
+
+	st = run_wait(argv, false, NULL);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	read_truth(&pid, &tries);
+	procs = load_lines(events_path, "process");
+	two_sharing(procs, "pid", pid, &a, &b);
+	assert_kept_apart(a, b);
+	assert_null(json_object_get(a, "ns_pid"));
+	r = load_json(report_path);
+	assert_int_equal(num(r, "processes", "exit_error"), 2);
+	assert_int_equal(num(r, "processes", "exited"), num(r, "processes", "started"));
+	json_decref(r);
+	json_decref(procs);
+}
+
+/*
+ * The issue's probe: a member ends, an unrelated long process takes its pid;
+ * run must end with its own tree, not with the stranger.
+ */
+static void reused_pid_does_not_hold(const char *mode)
+{
+	char pidfile[700], script[2560];
+	char *argv[] = { jobtrace, "run", "--mode", (char *)mode, "--json", "-o", report_path,
+			 "--", "/bin/sh", "-c", script, NULL };
+	double t0, elapsed, end;
+	pid_t run, member = 0, stranger = -1;
+	json_t *r;
+	int st, tries = 0;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/member.pid", tmpdir);
+	unlink(pidfile);
+	snprintf(script, sizeof(script), "sh -c 'echo $$ > %s.tmp; mv %s.tmp %s'; sleep 2", pidfile,
+		 pidfile, pidfile);
+	t0 = mono_s();
+	run = spawn(argv, false);
+	for (end = t0 + WAIT_S; !member && mono_s() < end; usleep(5000)) {
+		FILE *f = fopen(pidfile, "r");
+
+		if (f) {
+			if (fscanf(f, "%d", &member) != 1)
+				member = 0;
+			fclose(f);
+		}
+	}
+	assert_true(member > 0);
+	/* Reaped by the root: its pid is free for anyone. */
+	while (kill(member, 0) == 0 && mono_s() < end)
+		usleep(2000);
+	while (stranger != member && tries++ < REUSE_TRIES) {
+		assert_int_equal(set_last_pid(member - 1), 0);
+		stranger = fork();
+		assert_true(stranger >= 0);
+		if (stranger == 0) {
+			execl("/bin/sleep", "sleep", "20", (char *)NULL);
+			_exit(99);
+		}
+		if (stranger != member) {
+			kill(stranger, SIGKILL);
+			waitpid(stranger, NULL, 0);
+		}
+	}
+	st = wait_deadline(run);
+	elapsed = mono_s() - t0;
+	if (stranger == member) {
+		kill(stranger, SIGKILL);
+		waitpid(stranger, NULL, 0);
+	}
+	assert_int_equal(stranger, member);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* The tree lasts 2 s; the stranger 20 s. */
+	assert_true(elapsed < 15.0);
+	r = load_json(report_path);
+	/* sh, its child sh, mv and sleep: not the stranger. */
+	assert_int_equal(num(r, "processes", "started"), 4);
+	assert_int_equal(num(r, "processes", "exited"), 4);
+	assert_int_equal(num(r, "processes", "alive"), 0);
+	json_decref(r);
+}
+
+static void test_reused_pid_does_not_hold_bpf(void **state)
+{
+	reused_pid_does_not_hold("bpf");
+}
+
+static void test_reused_pid_does_not_hold_proc(void **state)
+{
+	reused_pid_does_not_hold("proc");
+}
+
+/* watch --pid takes the namespace's number and reports the host's beside it. */
+static void test_watch_pid_in_pid_namespace(void **state)
+{
+	char script[2048];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	json_t *jobs, *job;
+	int st;
+
+	/* exec: jobtrace becomes the namespace's pid 1; the watched shell is pid 2. */
+	snprintf(script, sizeof(script),
+		 "sh -c 'sleep 1; sh -c \"exit 6\"; exit 5' & exec %s watch --pid $! --json -o %s",
+		 jobtrace, report_path);
+	st = run_wait(argv, true, NULL);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	jobs = load_lines(report_path, "job");
+	assert_int_equal(json_array_size(jobs), 1);
+	job = json_array_get(jobs, 0);
+	assert_int_equal(num(job, "job", "root_ns_pid"), 2);
+	assert_true(num(job, "job", "root_pid") > 2);
+	assert_int_equal(num(job, "job", "exit_code"), 5);
+	assert_int_equal(num(job, "processes", "exit_error"), 2);
+	json_decref(jobs);
+}
+
+/* The proc connector is silent in a pid namespace: proc mode says so, not "0 processes". */
+static void test_proc_mode_refused_in_pid_namespace(void **state)
+{
+	char *argv[] = { jobtrace, "run", "--mode", "proc", "--", "/bin/true", NULL };
+	int st = run_wait(argv, true, NULL);
+
+	assert_true(WIFEXITED(st));
+	assert_int_not_equal(WEXITSTATUS(st), 0);
+	assert_true(log_has("proc mode cannot work in a pid or user namespace"));
+}
+
+static int setup(void **state)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	char *probe[] = { jobtrace, "run", "--mode", "bpf", "--", "/bin/true", NULL };
+	bool ci = getenv("CI") && !strcmp(getenv("CI"), "true");
+	ssize_t n;
+	int st;
+
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(report_path, sizeof(report_path), "%s/report.json", tmpdir);
+	snprintf(events_path, sizeof(events_path), "%s/events.jsonl", tmpdir);
+	snprintf(truth_path, sizeof(truth_path), "%s/truth", tmpdir);
+	snprintf(log_path, sizeof(log_path), "%s/log", tmpdir);
+
+	st = run_wait(probe, true, NULL);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	/* A kernel test that cannot run is a failure, never a skip. */
+	fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs in a new pid namespace (exit "
+			"status %d): these tests need root and a kernel with BTF%s\n",
+		WIFEXITED(st) ? WEXITSTATUS(st) : -1, ci ? " (CI=true)" : "");
+	return -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_wait_in_pid_namespace),
+		cmocka_unit_test(test_intervals_in_pid_namespace),
+		cmocka_unit_test(test_pid_reuse_in_pid_namespace),
+		cmocka_unit_test(test_pid_reuse_on_host),
+		cmocka_unit_test(test_reused_pid_does_not_hold_bpf),
+		cmocka_unit_test(test_reused_pid_does_not_hold_proc),
+		cmocka_unit_test(test_watch_pid_in_pid_namespace),
+		cmocka_unit_test(test_proc_mode_refused_in_pid_namespace),
+	};
+
+	if (argc == 3 && !strcmp(argv[1], "--reuse-workload"))
+		return reuse_workload(argv[2]);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
