@@ -348,26 +348,62 @@ static void test_live_members_and_workdir(void **state)
  * A reader that cannot keep up loses ring records: the report says so and by
  * how much, and the totals, kept in the kernel, stay exact.
  */
+/* Polls until @pid's child runs @comm (run has exec'd its command); false after 10 s. */
+static bool child_runs(pid_t pid, const char *comm)
+{
+	char path[64], buf[256], c[64];
+
+	for (int i = 0; i < 1000; i++) {
+		FILE *f;
+		int child;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+		f = fopen(path, "r");
+		while (f && fscanf(f, "%d", &child) == 1) {
+			FILE *g;
+
+			snprintf(buf, sizeof(buf), "/proc/%d/comm", child);
+			g = fopen(buf, "r");
+			if (g && fgets(c, sizeof(c), g) && !strncmp(c, comm, strlen(comm))) {
+				fclose(g);
+				fclose(f);
+				return true;
+			}
+			if (g)
+				fclose(g);
+		}
+		if (f)
+			fclose(f);
+		usleep(10000);
+	}
+	return false;
+}
+
 static void test_lost_records_keep_totals(void **state)
 {
 	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--ring-kb", "4", "--",
-			 churn, "--delay-ms", "400", "--children", "3000", "--subreaper",
+			 churn, "--delay-ms", "300", "--children", "3000", "--subreaper",
 			 "--truth", truth_path, NULL };
-	struct timespec ts = { 0, 200 * 1000 * 1000 };
 	json_error_t err;
 	json_t *r, *t;
 	pid_t pid;
 	int st;
 
 	unlink(report_path);
+	unlink(truth_path);
 	spawn_wait(argv, NULL, &pid, false);
-	/* Stop the reader while churn (still sleeping) is about to fork. */
-	nanosleep(&ts, NULL);
+	/*
+	 * Stop the reader once churn runs (still in its delay), and keep it
+	 * stopped until churn has forked and reaped every child and written
+	 * its truth: on a loaded machine as on a quiet one, all 3000 exit
+	 * records meet a 4 KiB ring nobody reads.
+	 */
+	assert_true(child_runs(pid, "churn"));
 	assert_int_equal(kill(pid, SIGSTOP), 0);
-	ts.tv_sec = 2;
-	ts.tv_nsec = 0;
-	nanosleep(&ts, NULL);
+	for (int i = 0; i < 6000 && access(truth_path, R_OK); i++)
+		usleep(10000);
 	assert_int_equal(kill(pid, SIGCONT), 0);
+	assert_int_equal(access(truth_path, R_OK), 0);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	r = json_load_file(report_path, 0, &err);
