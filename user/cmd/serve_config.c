@@ -83,6 +83,20 @@ static int set_string(char **dst, const char *v)
 	return 0;
 }
 
+/* As metrics_http__listen() takes it: a port after the last ':', IPv6 in brackets. */
+static bool listen_syntax_ok(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	size_t hlen;
+
+	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return false;
+	hlen = (size_t)(colon - v);
+	if (hlen >= 2 && v[0] == '[' && v[hlen - 1] == ']')
+		return true;
+	return !memchr(v, ':', hlen);
+}
+
 static int set_value(struct serve_config_file *f, enum serve_config_key k, const char *v,
 		     unsigned int line, struct serve_config_error *err)
 {
@@ -125,6 +139,9 @@ static int set_value(struct serve_config_file *f, enum serve_config_key k, const
 				    shown(v, strlen(v), b, sizeof(b)));
 		return 0;
 	case SC_LISTEN:
+		if (*v && !listen_syntax_ok(v))
+			return fail(err, line, "listen takes ADDR:PORT, [ADDR6]:PORT or :PORT, not '%s'",
+				    shown(v, strlen(v), b, sizeof(b)));
 		return set_string(&f->listen, v);
 	case SC_STREAM:
 		/* Relative to whatever directory the service runs in is no path at all. */
