@@ -15,9 +15,13 @@
 #include <grp.h>
 #include <jansson.h>
 #include <linux/capability.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -368,17 +372,23 @@ static bool wait_for_text(const char *path, const char *text, int timeout_ms)
 }
 
 /*
- * SIGHUP with a good config: the records come at the new interval, and
- * the log line says so. With a bad one: the error names the line, the
+ * SIGHUP with a good config: the records come at the new interval, a new
+ * ApMon target gets datagrams, and the log line says so. With a bad one: the error names the line, the
  * service runs on, at the interval it had.
  */
 static void test_sighup_reload(void **state)
 {
 	char conf[300], out[300], err[300], stream[300], want[800];
 	char *argv[] = { jobtrace, "serve", "--config", conf, "-g", "tree", "-o", out, NULL };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { .tv_sec = 3 };
+	socklen_t slen = sizeof(sin);
+	unsigned char dgram[2048];
+	ssize_t got_len;
 	double iv[64];
 	size_t n, lines;
 	pid_t serve;
+	int udp;
 	char *got;
 
 	snprintf(conf, sizeof(conf), "%s/reload.conf", tmpdir);
@@ -398,14 +408,27 @@ static void test_sighup_reload(void **state)
 	for (size_t i = 1; i < n; i++)
 		assert_true(iv[i] > 0.8 && iv[i] < 1.3);
 
-	snprintf(want, sizeof(want), "interval = 0.25\nstream = %s\nstream-kb = 128\n", stream);
+	/* An ApMon target the first config did not have: the output starts now. */
+	udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(udp >= 0);
+	assert_int_equal(bind(udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(udp, (struct sockaddr *)&sin, &slen), 0);
+	assert_int_equal(setsockopt(udp, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	snprintf(want, sizeof(want),
+		 "interval = 0.25\nstream = %s\nstream-kb = 128\napmon = 127.0.0.1:%d\n", stream,
+		 ntohs(sin.sin_port));
 	write_file(conf, want);
 	assert_int_equal(kill(serve, SIGHUP), 0);
 	snprintf(want, sizeof(want),
-		 "jobtrace: reloaded %s: interval 0.25 s, metrics-keep 300 s, 0 apmon target(s); "
+		 "jobtrace: reloaded %s: interval 0.25 s, metrics-keep 300 s, 1 apmon target(s); "
 		 "changed but applied only at a restart: stream\n",
 		 conf);
 	assert_true(wait_for_text(err, want, 5000));
+	/* ApMon's header string, XDR: a length, then "v:VERSION" "p:PASSWORD". */
+	got_len = recv(udp, dgram, sizeof(dgram), 0);
+	assert_true(got_len > 16);
+	assert_memory_equal(dgram + 4, "v:2.2.2p:", 9);
+	close(udp);
 	sleep_ms(300); /* the interval under way when the signal came */
 	host_intervals(out, 0, iv, 64, &lines);
 	sleep_ms(1500);
