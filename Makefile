@@ -9,6 +9,9 @@ CC ?= cc
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
 
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/mips.*/mips/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
@@ -18,7 +21,8 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
 	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2 \
 	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin \
 	libslurm-dev slurmctld slurmd slurm-client munge \
-	prometheus-process-exporter
+	prometheus-process-exporter \
+	man-db groff-base
 
 # Root installs packages itself; anyone else through sudo. As root, no
 # command names sudo (`make -n` shows none): a root shell may have no sudo.
@@ -88,7 +92,7 @@ SPANK_H ?= /usr/include/slurm/spank.h
 SPANK_SO := $(if $(wildcard $(SPANK_H)),$(OUTPUT)/jobtrace_spank.so)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-unit test-valgrind test-kernel bench install clean fuzz
+.PHONY: all deps demo test test-unit test-valgrind test-kernel bench install uninstall clean fuzz
 
 all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT) $(SPANK_SO)
 
@@ -234,11 +238,16 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench_stream
 	$(Q)OUTPUT=$(OUTPUT) tests/bench.sh
 
+# The config file is the admin's once installed: never overwritten (the
+# shipped one goes beside it as jobtrace.conf.dist), and uninstall removes
+# it only while it is still the shipped one.
+CONF_DIR := $(DESTDIR)$(SYSCONFDIR)/jobtrace
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(OUTPUT)/jobtrace $(DESTDIR)$(PREFIX)/bin/jobtrace
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-		$(DESTDIR)$(PREFIX)/include/jobtrace $(DESTDIR)$(PREFIX)/share/man/man3
+		$(DESTDIR)$(PREFIX)/include/jobtrace $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(CONF_DIR)
 	install -m 0755 $(LIBJT_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libjobtrace.so.$(LIBJT_VERSION) $(DESTDIR)$(PREFIX)/lib/libjobtrace.so.$(LIBJT_SOVERSION)
 	ln -sf libjobtrace.so.$(LIBJT_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libjobtrace.so
@@ -246,9 +255,36 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBJT_VERSION)|' lib/jobtrace.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/jobtrace.pc
 	install -m 0644 include/jobtrace/stream.h $(DESTDIR)$(PREFIX)/include/jobtrace/stream.h
-	install -m 0644 lib/libjobtrace.3 $(DESTDIR)$(PREFIX)/share/man/man3/libjobtrace.3
+	install -m 0644 lib/libjobtrace.3 $(DESTDIR)$(MANDIR)/man3/libjobtrace.3
+	install -m 0644 man/jobtrace.8 $(DESTDIR)$(MANDIR)/man8/jobtrace.8
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|' etc/jobtrace.service.in \
+		> $(DESTDIR)$(UNITDIR)/jobtrace.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/jobtrace.service
+	if [ -e $(CONF_DIR)/jobtrace.conf ]; then \
+		install -m 0644 etc/jobtrace.conf $(CONF_DIR)/jobtrace.conf.dist; \
+		echo "jobtrace: kept $(CONF_DIR)/jobtrace.conf; the shipped one is jobtrace.conf.dist"; \
+	else \
+		install -m 0644 etc/jobtrace.conf $(CONF_DIR)/jobtrace.conf; \
+	fi
 	$(if $(SPANK_SO),install -d $(DESTDIR)$(PREFIX)/lib/slurm && \
 		install -m 0755 $(SPANK_SO) $(DESTDIR)$(PREFIX)/lib/slurm/jobtrace_spank.so)
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/jobtrace \
+		$(DESTDIR)$(PREFIX)/lib/libjobtrace.so.$(LIBJT_VERSION) \
+		$(DESTDIR)$(PREFIX)/lib/libjobtrace.so.$(LIBJT_SOVERSION) \
+		$(DESTDIR)$(PREFIX)/lib/libjobtrace.so $(DESTDIR)$(PREFIX)/lib/libjobtrace.a \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/jobtrace.pc \
+		$(DESTDIR)$(PREFIX)/include/jobtrace/stream.h \
+		$(DESTDIR)$(MANDIR)/man3/libjobtrace.3 $(DESTDIR)$(MANDIR)/man8/jobtrace.8 \
+		$(DESTDIR)$(UNITDIR)/jobtrace.service $(CONF_DIR)/jobtrace.conf.dist \
+		$(DESTDIR)$(PREFIX)/lib/slurm/jobtrace_spank.so
+	rmdir $(DESTDIR)$(PREFIX)/include/jobtrace 2>/dev/null || true
+	if cmp -s etc/jobtrace.conf $(CONF_DIR)/jobtrace.conf; then \
+		rm -f $(CONF_DIR)/jobtrace.conf; rmdir $(CONF_DIR) 2>/dev/null || true; \
+	elif [ -e $(CONF_DIR)/jobtrace.conf ]; then \
+		echo "jobtrace: kept $(CONF_DIR)/jobtrace.conf: it was edited"; \
+	fi
 
 # Fuzzing: libFuzzer targets over the parsers and decoders (tests/fuzz/), each
 # run FUZZ_SECONDS over a scratch corpus under $(OUTPUT)/fuzz seeded from

@@ -130,5 +130,7 @@ void apmon_sender__free(struct apmon_sender *a);
 struct sink;
 /* The sink: interval and job records as job parameters, host records as system ones. */
 struct sink *sink_apmon__new(const struct apmon_opts *o);
+/* serve's reload: new destinations and cluster from now on (none: it sends nothing). */
+int sink_apmon__set_dests(struct sink *s, const struct apmon_opts *o);
 
 #endif

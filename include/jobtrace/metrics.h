@@ -32,6 +32,8 @@ enum metrics_format {
 
 struct metrics *metrics__new(double keep_s);
 void metrics__free(struct metrics *m);
+/* serve's reload: ended jobs are kept @keep_s from now on. */
+void metrics__set_keep(struct metrics *m, double keep_s);
 
 /* The records, as the sink hands them on; times are CLOCK_MONOTONIC, as the records. */
 int metrics__interval(struct metrics *m, const struct interval_record *r);

@@ -18,8 +18,12 @@ struct stream_writer;
  * power of two, at least 4 KiB): built in PATH.new, then renamed over
  * @path, so a reader never sees a half-made file and readers of the old
  * one are told (state REPLACED, a wake-up). NULL with errno set: EBUSY when
- * another writer holds the path.
+ * another writer holds the path; EPERM when its directory is world-writable
+ * without the sticky bit, or PATH.lock is not a file of our own.
+ * The file is JT_STREAM_MODE, group JT_STREAM_GROUP where that group exists.
  */
+#define JT_STREAM_MODE 0640
+#define JT_STREAM_GROUP "jobtrace"
 struct stream_writer *stream_writer__open(const char *path, size_t capacity);
 /*
  * Appends @rec, whose hdr.type is set and whose size is @len (a multiple of

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "jobtrace/apmon.h"
+#include "jobtrace/caps.h"
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
@@ -23,6 +24,7 @@
 #include "jobtrace/metrics.h"
 #include "jobtrace/report.h"
 #include "jobtrace/serve.h"
+#include "jobtrace/serve_config.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/stream.h"
 
@@ -33,6 +35,13 @@ static const char usage_serve[] =
 	"(SIGINT, SIGTERM), and publishes job and host records every interval, and\n"
 	"a record per process that ends, to the outputs asked for; with none, to\n"
 	"the stream at " JT_STREAM_DEFAULT_PATH ".\n"
+	"\n"
+	"Configuration:\n"
+	"      --config FILE     read FILE first (default " SERVE_CONFIG_DEFAULT_PATH ",\n"
+	"                        if there is one): `key = value` lines named as the long\n"
+	"                        options below; flags override it; SIGHUP reads it again\n"
+	"                        (interval, apmon, apmon-cluster, metrics-keep change at\n"
+	"                        once, the rest at a restart)\n"
 	"\n"
 	"Jobs:\n"
 	"  -g, --group-by G      cgroup (default), cgroup2, cgroup1:CTRL or tree\n"
@@ -70,7 +79,8 @@ static const char usage_serve[] =
 	"  jobtrace serve --listen 127.0.0.1:9100\n"
 	"  jobtrace serve --control /run/jobtrace/control.sock --reports /var/log/jobtrace\n"
 	"\n"
-	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
+	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF. Once loaded, it\n"
+	"keeps only CAP_BPF and CAP_DAC_READ_SEARCH. See jobtrace(8).\n";
 
 struct serve_config {
 	const char *group_by;
@@ -84,13 +94,14 @@ struct serve_config {
 	struct apmon_opts apmon;
 	const char *control; /* --control: the socket's path */
 	const char *reports; /* --reports: where adopted jobs' reports go */
+	bool apmon_flags; /* --apmon given: the command line's targets replace the file's */
 };
 
 #define SERVE_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct serve_config *cfg)
 {
 	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_STREAM, OPT_STREAM_KB, OPT_APMON,
-	       OPT_APMON_CLUSTER, OPT_METRICS_KEEP, OPT_CONTROL, OPT_REPORTS };
+	       OPT_APMON_CLUSTER, OPT_METRICS_KEEP, OPT_CONTROL, OPT_REPORTS, OPT_CONFIG };
 	static const struct option longopts[] = {
 		{ "group-by", required_argument, NULL, 'g' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -107,6 +118,7 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		{ "metrics-keep", required_argument, NULL, OPT_METRICS_KEEP },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "reports", required_argument, NULL, OPT_REPORTS },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -180,6 +192,9 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 			cfg->stream_bytes = v * 1024;
 			break;
 		case OPT_APMON:
+			if (!cfg->apmon_flags)
+				cfg->apmon.n = 0;
+			cfg->apmon_flags = true;
 			if (apmon__add_dest_arg(&cfg->apmon, "serve", optarg))
 				return EXIT_USAGE;
 			break;
@@ -192,6 +207,8 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		case OPT_REPORTS:
 			cfg->reports = optarg;
 			break;
+		case OPT_CONFIG:
+			break; /* read before the flags: config_path() */
 		case 'v':
 			cfg->lineage.verbose = true;
 			break;
@@ -211,6 +228,181 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 	return 0;
 }
 
+/* ---- the config file, under the flags, and again on SIGHUP ---- */
+
+/* serve's defaults: what neither the file nor a flag sets. */
+#define SERVE_CONFIG_DEFAULTS                                                               \
+	{ .interval_s = 1, .stream_bytes = 4096 * 1024, .metrics_keep_s = METRICS_DEFAULT_KEEP_S }
+
+/* --config FILE, taken before the flags are parsed so that they override it. */
+static const char *config_path(int argc, char **argv, bool *given)
+{
+	const char *path = SERVE_CONFIG_DEFAULT_PATH;
+
+	*given = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			path = argv[++i];
+			*given = true;
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			path = argv[i] + 9;
+			*given = true;
+		}
+	}
+	return path;
+}
+
+/*
+ * @path's keys into @cfg (its strings point into @f, which must outlive
+ * it); ApMon targets are resolved here, a failure told with their line.
+ * The default file may be absent: then serve's defaults hold.
+ */
+static int config_load(const char *path, bool given, struct serve_config_file *f,
+		       struct serve_config *cfg)
+{
+	struct serve_config_error e;
+	const char *why = "";
+	int err = serve_config__load(path, f, &e);
+
+	if (err == -ENOENT && !given)
+		return 0;
+	if (err) {
+		if (e.line)
+			fprintf(stderr, "jobtrace: %s:%u: %s\n", path, e.line, e.reason);
+		else
+			fprintf(stderr, "jobtrace: %s: %s\n", path, e.reason);
+		return err;
+	}
+#define SET(key) (f->set & (1u << (key)))
+	if (SET(SC_GROUP_BY))
+		cfg->group_by = f->group_by;
+	if (SET(SC_INTERVAL))
+		cfg->interval_s = f->interval_s;
+	if (SET(SC_LISTEN))
+		cfg->listen = f->listen;
+	if (SET(SC_STREAM))
+		cfg->stream = f->stream;
+	if (SET(SC_STREAM_KB))
+		cfg->stream_bytes = f->stream_kb * 1024;
+	if (SET(SC_OUTPUT))
+		cfg->output = f->output;
+	if (SET(SC_METRICS_KEEP))
+		cfg->metrics_keep_s = f->metrics_keep_s;
+	if (SET(SC_APMON_CLUSTER))
+		cfg->apmon.cluster = f->apmon_cluster;
+	if (SET(SC_RING_KB))
+		cfg->lineage.ring_bytes = (__u32)(f->ring_kb * 1024);
+	if (SET(SC_MAX_PROCS))
+		cfg->lineage.max_procs = (__u32)f->max_procs;
+	if (SET(SC_MAX_JOBS))
+		cfg->lineage.max_jobs = (__u32)f->max_jobs;
+#undef SET
+	for (size_t i = 0; i < f->napmon; i++) {
+		err = apmon__parse_dest(f->apmon[i], &cfg->apmon.dests[i], &why);
+		if (err) {
+			fprintf(stderr, "jobtrace: %s:%u: apmon: %s\n", path, f->apmon_line[i],
+				err == -ENOENT ? "the host does not resolve" : why);
+			return -EINVAL;
+		}
+		cfg->apmon.n = i + 1;
+	}
+	return 0;
+}
+
+/* What SIGHUP needs: the file, the flags over it, and what a reload can change. */
+struct serve_reload {
+	const char *path;
+	bool given;
+	int argc;
+	char **argv;
+	struct serve_config *cfg; /* running */
+	struct collector *c;
+	struct metrics *metrics; /* NULL without --listen */
+	struct sink *apmon; /* NULL until a config names a target */
+};
+
+static bool str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+/*
+ * SIGHUP: the file again, the flags again over it. A bad file changes
+ * nothing. Interval, ApMon targets and metrics-keep change at once; what
+ * was opened or loaded at the start (the grouping and map sizes of the
+ * BPF side, the stream, the listening socket, the output file) waits for
+ * a restart, and the log line says which of those differ.
+ */
+static void serve_reload(void *ctx, int signo)
+{
+	struct serve_reload *r = ctx;
+	struct serve_config next = SERVE_CONFIG_DEFAULTS, *cur = r->cfg;
+	struct serve_config_file f = {};
+	char later[160] = "";
+	int err;
+
+	if (config_load(r->path, r->given, &f, &next) || parse_args(r->argc, r->argv, &next)) {
+		fprintf(stderr, "jobtrace: reload refused: serve runs on with its config\n");
+		goto out_free;
+	}
+#define LATER(cond, name)                                                                   \
+	do {                                                                               \
+		if (cond)                                                                  \
+			snprintf(later + strlen(later), sizeof(later) - strlen(later), "%s%s", \
+				 later[0] ? ", " : "", name);                              \
+	} while (0)
+	LATER(str_differs(next.group_by, cur->group_by), "group-by");
+	LATER(str_differs(next.listen, cur->listen), "listen");
+	LATER(str_differs(next.stream, cur->stream) || next.stream_bytes != cur->stream_bytes,
+	      "stream");
+	LATER(str_differs(next.output, cur->output), "output");
+	LATER(memcmp(&next.lineage, &cur->lineage, sizeof(next.lineage)), "map sizes");
+#undef LATER
+	if (next.apmon.n && !r->apmon) {
+		r->apmon = sink_apmon__new(&next.apmon);
+		if (collector__add_sink(r->c, r->apmon))
+			r->apmon = NULL;
+		err = r->apmon ? 0 : -ENOMEM;
+	} else {
+		err = r->apmon ? sink_apmon__set_dests(r->apmon, &next.apmon) : 0;
+	}
+	if (err) {
+		fprintf(stderr, "jobtrace: reload: cannot reach the ApMon targets: %s; "
+				"serve runs on with its config\n",
+			strerror(-err));
+		goto out_free;
+	}
+	collector__set_interval(r->c, next.interval_s);
+	cur->interval_s = next.interval_s;
+	if (r->metrics)
+		metrics__set_keep(r->metrics, next.metrics_keep_s);
+	cur->metrics_keep_s = next.metrics_keep_s;
+	fprintf(stderr,
+		"jobtrace: reloaded %s: interval %g s, metrics-keep %g s, %zu apmon target(s)%s%s%s\n",
+		r->path, next.interval_s, next.metrics_keep_s, next.apmon.n,
+		later[0] ? "; changed but applied only at a restart: " : "", later, "");
+out_free:
+	serve_config__free(&f);
+}
+
+/*
+ * What serve needs once loaded: CAP_BPF for its map reads and the live
+ * iterator (a kernel that disables unprivileged BPF checks it at every
+ * bpf() call before 6.5), CAP_DAC_READ_SEARCH for the host sample's
+ * statfs of every mount. Not CAP_DAC_OVERRIDE: uid 0 stays, so files
+ * root owns stay writable, but nobody else's; not CAP_SYS_ADMIN, nor any
+ * other. Before CAP_BPF existed, CAP_SYS_ADMIN stood for it.
+ */
+static int serve_drop_caps(void)
+{
+	__u64 keep = CAPS_BIT(CAP_DAC_READ_SEARCH);
+
+	keep |= caps__last_cap() >= CAP_BPF ? CAPS_BIT(CAP_BPF) : CAPS_BIT(CAP_SYS_ADMIN);
+	return caps__keep_only(keep);
+}
+
 /* A scrape's counters: the collector's, read when Prometheus asks. */
 static void serve_stats(void *ctx, struct collector_stats *out)
 {
@@ -219,8 +411,9 @@ static void serve_stats(void *ctx, struct collector_stats *out)
 
 int serve__main(int argc, char **argv)
 {
-	struct serve_config cfg = { .interval_s = 1, .stream_bytes = 4096 * 1024,
-				    .metrics_keep_s = METRICS_DEFAULT_KEEP_S };
+	struct serve_config cfg = SERVE_CONFIG_DEFAULTS;
+	struct serve_config_file file = {}; /* what cfg's strings point into */
+	struct serve_reload reload = { .argc = argc, .argv = argv, .cfg = &cfg };
 	struct metrics_http *http = NULL;
 	int listen_fd = -1;
 	struct collector_opts copts = {};
@@ -230,16 +423,22 @@ int serve__main(int argc, char **argv)
 	struct control *ctl = NULL;
 	int ret, err;
 
+	reload.path = config_path(argc, argv, &reload.given);
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
 		return ret == SERVE_HELP_SHOWN ? 0 : ret;
+	/* The file first, then the flags again over it. */
+	cfg = (struct serve_config)SERVE_CONFIG_DEFAULTS;
+	ret = EXIT_USAGE;
+	if (config_load(reload.path, reload.given, &file, &cfg) || parse_args(argc, argv, &cfg))
+		goto out_file;
 	/* Asked for no output, serve publishes the stream: what it is there for. */
 	if (!cfg.output && !cfg.stream && !cfg.listen && !cfg.apmon.n)
 		cfg.stream = JT_STREAM_DEFAULT_PATH;
 	copts.source = cfg.lineage;
 	copts.source.attach = true;
 	if (hostmode__grouping(cfg.group_by, &host_h, &copts.source))
-		return EXIT_USAGE;
+		goto out_file;
 	if (copts.source.group == JT_GROUP_CGROUP)
 		copts.hier = &host_h;
 	copts.interval_s = cfg.interval_s;
@@ -252,12 +451,15 @@ int serve__main(int argc, char **argv)
 	if (cfg.listen) {
 		/* Before anything loads: a port in use is told at once, exit 1. */
 		listen_fd = metrics_http__listen(cfg.listen);
-		if (listen_fd == -EINVAL)
-			return cli__usage_error("serve", "--listen takes ADDR:PORT, [ADDR6]:PORT or "
-							 ":PORT, not '%s'",
-						cfg.listen);
+		if (listen_fd == -EINVAL) {
+			ret = cli__usage_error("serve", "--listen takes ADDR:PORT, [ADDR6]:PORT or "
+							":PORT, not '%s'",
+					       cfg.listen);
+			goto out_file;
+		}
+		ret = 1;
 		if (listen_fd < 0)
-			return 1;
+			goto out_file;
 	}
 
 	ret = EXIT_INTERNAL;
@@ -265,7 +467,7 @@ int serve__main(int argc, char **argv)
 	if (!c) {
 		if (listen_fd >= 0)
 			close(listen_fd);
-		return EXIT_INTERNAL;
+		goto out_file;
 	}
 	if (listen_fd >= 0) {
 		struct metrics *m = metrics__new(cfg.metrics_keep_s);
@@ -277,6 +479,7 @@ int serve__main(int argc, char **argv)
 			close(listen_fd);
 			goto out;
 		}
+		reload.metrics = m;
 		http = metrics_http__new(listen_fd, m, serve_stats, c);
 		if (!http || metrics_http__attach(http, c)) {
 			fprintf(stderr, "jobtrace: cannot serve /metrics on %s\n", cfg.listen);
@@ -315,7 +518,14 @@ int serve__main(int argc, char **argv)
 		if (collector__add_sink(c, s))
 			goto out;
 	}
-	if (cfg.apmon.n && collector__add_sink(c, sink_apmon__new(&cfg.apmon)))
+	if (cfg.apmon.n) {
+		reload.apmon = sink_apmon__new(&cfg.apmon);
+		if (collector__add_sink(c, reload.apmon))
+			goto out;
+	}
+	/* SIGHUP: the config again, not a stop (the collector's rule elsewhere). */
+	reload.c = c;
+	if (collector__add_signal(c, SIGHUP, serve_reload, &reload))
 		goto out;
 	if (cfg.control) {
 		struct stat sb;
@@ -339,6 +549,10 @@ int serve__main(int argc, char **argv)
 			strerror(-err));
 		goto out;
 	}
+	/* Loaded, attached, its files made: what it may still do is read. */
+	err = serve_drop_caps();
+	if (err)
+		fprintf(stderr, "jobtrace: cannot drop capabilities: %s\n", strerror(-err));
 	fprintf(stderr, "jobtrace: serving: every process of the host%s%s; SIGTERM to stop\n",
 		cfg.stream ? ", the stream at " : "", cfg.stream ? cfg.stream : "");
 	if (cfg.listen)
@@ -359,5 +573,7 @@ out:
 	metrics_http__free(http);
 	collector__free(c);
 	control__free(ctl);
+out_file:
+	serve_config__free(&file);
 	return ret;
 }

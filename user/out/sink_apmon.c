@@ -633,3 +633,21 @@ struct sink *sink_apmon__new(const struct apmon_opts *o)
 		close(proc_fd);
 	return &a->s;
 }
+
+int sink_apmon__set_dests(struct sink *s, const struct apmon_opts *o)
+{
+	struct apmon_sink *a = (struct apmon_sink *)s;
+	char *cluster = strdup(o->cluster ? o->cluster : APMON_CLUSTER_JOBS);
+	struct apmon_sender *tx = cluster ? apmon_sender__new(o) : NULL;
+
+	/* All or nothing: a reload that cannot open its sockets keeps the old ones. */
+	if (!tx) {
+		free(cluster);
+		return -ENOMEM;
+	}
+	apmon_sender__free(a->tx);
+	free(a->cluster);
+	a->tx = tx;
+	a->cluster = cluster;
+	return 0;
+}

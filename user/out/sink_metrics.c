@@ -71,6 +71,11 @@ static void mjob__free(struct mjob *j)
 	free(j);
 }
 
+void metrics__set_keep(struct metrics *m, double keep_s)
+{
+	m->keep_s = keep_s;
+}
+
 void metrics__free(struct metrics *m)
 {
 	if (!m)

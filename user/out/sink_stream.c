@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdio.h>
@@ -67,6 +68,61 @@ static void mark_replaced(int fd)
 	munmap(m, JT_STREAM_META_SIZE);
 }
 
+/*
+ * Who may read the stream: root and the group jobtrace (0640), so an agent
+ * runs as a member of jobtrace rather than as root; without that group,
+ * the writer's own group (root's, for the service). The records name every
+ * command line of the host: not for every local user.
+ */
+static int set_readers(int fd)
+{
+	struct group *g = getgrnam(JT_STREAM_GROUP);
+
+	if (g && fchown(fd, (uid_t)-1, g->gr_gid))
+		return -errno;
+	return fchmod(fd, JT_STREAM_MODE) ? -errno : 0;
+}
+
+/* A file we write through: a regular one, ours (not one another user left in /dev/shm). */
+static int check_own(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * The stream's directory: a world-writable one without the sticky bit
+ * (unlike /dev/shm and /tmp) lets anyone rename our files away or put
+ * theirs in their place: refused.
+ */
+static int check_dir(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	struct stat st;
+	int err = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st))
+		err = -errno;
+	else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+		err = -EPERM;
+	free(dir);
+	return err;
+}
+
 static __u64 new_generation(void)
 {
 	__u64 g = 0;
@@ -92,22 +148,44 @@ struct stream_writer *stream_writer__open(const char *path, size_t capacity)
 		err = -ENOMEM;
 		goto err_free;
 	}
-	/* The kernel lets the lock go when its holder dies, kill -9 included. */
-	w->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (w->lock_fd < 0 || flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
+	err = check_dir(path);
+	if (err)
+		goto err_free;
+	/*
+	 * The kernel lets the lock go when its holder dies, kill -9 included.
+	 * Ours alone (0600, not a link, our own file): flock needs no write
+	 * access, so a lock file others may open is one a reader could hold
+	 * to keep the writer from starting.
+	 */
+	w->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (w->lock_fd < 0) {
+		err = -errno;
+		goto err_free;
+	}
+	err = check_own(w->lock_fd);
+	if (err || fchmod(w->lock_fd, 0600)) {
+		err = err ? err : -errno;
+		goto err_free;
+	}
+	if (flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		goto err_free;
 	}
-	/* What a killed writer left half-made is ours to remove: we hold the lock. */
+	/*
+	 * What a killed writer left half-made is ours to remove: we hold the
+	 * lock. O_EXCL creates a new file or fails, a link in its place included.
+	 */
 	unlink(tmp_path);
-	fd = open(tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	fd = open(tmp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = -errno;
 		goto err_free;
 	}
 	w->map_len = JT_STREAM_META_SIZE + cap;
-	/* Readers need not be root: the records are the host's, as /proc shows them. */
-	if (fchmod(fd, 0644) || ftruncate(fd, (off_t)w->map_len)) {
+	err = set_readers(fd);
+	if (err)
+		goto err_unlink;
+	if (ftruncate(fd, (off_t)w->map_len)) {
 		err = -errno;
 		goto err_unlink;
 	}
@@ -130,7 +208,12 @@ struct stream_writer *stream_writer__open(const char *path, size_t capacity)
 	w->meta->max_record = sizeof(union jt_stream_record);
 	__atomic_store_n(&w->meta->magic, JT_STREAM_MAGIC, __ATOMIC_RELEASE);
 
-	old_fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* The file it replaces is told so only if it is a stream of ours. */
+	old_fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (old_fd >= 0 && check_own(old_fd)) {
+		close(old_fd);
+		old_fd = -1;
+	}
 	if (rename(tmp_path, path)) {
 		err = -errno;
 		if (old_fd >= 0)

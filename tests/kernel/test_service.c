@@ -1,0 +1,646 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * serve as a service: `make install` lays out its files and its
+ * pkg-config file builds a consumer; the man pages render; systemd
+ * accepts the unit; a config file is read under the flags and again on
+ * SIGHUP (a good one changes the interval of the records, a bad one is
+ * refused with its line and changes nothing); the stream is 0640; once
+ * loaded serve holds CAP_BPF and CAP_DAC_READ_SEARCH alone and still
+ * reports a churn job exactly (ground truth: churn --log). Needs root, BPF
+ * and BPF; fails, never skips, when they are missing.
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <jansson.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobtrace/stream_writer.h"
+
+#define CHILDREN 40
+
+static char jobtrace[512], churn[512], outdir[256];
+static char tmpdir[] = "/tmp/jobtrace-service-XXXXXX";
+static pid_t running; /* a serve a failed test left: the teardown stops it */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* @argv with stdout to @out and stderr to @err (NULL: /dev/null). */
+static pid_t spawn(char *const argv[], const char *out, const char *err)
+{
+	pid_t p = fork();
+
+	assert_true(p >= 0);
+	if (p == 0) {
+		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(o, 1);
+		dup2(e, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return p;
+}
+
+static int wait_exit(pid_t p, int timeout_s)
+{
+	int st;
+
+	for (int i = 0; i < timeout_s * 100; i++) {
+		if (waitpid(p, &st, WNOHANG) == p)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		sleep_ms(10);
+	}
+	kill(p, SIGKILL);
+	waitpid(p, &st, 0);
+	fail_msg("process %d did not end in %d s", p, timeout_s);
+	return -1;
+}
+
+static int run(char *const argv[], const char *out, const char *err)
+{
+	return wait_exit(spawn(argv, out, err), 120);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 1 << 20);
+	size_t n;
+
+	assert_non_null(buf);
+	if (!f)
+		return buf;
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	chmod(path, 0644);
+}
+
+static bool exists(const char *dir, const char *rel, mode_t mode)
+{
+	char p[700];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s%s", dir, rel);
+	if (lstat(p, &st)) {
+		print_error("missing: %s\n", p);
+		return false;
+	}
+	if (mode && (st.st_mode & 07777) != mode) {
+		print_error("%s: mode %04o, not %04o\n", p, st.st_mode & 07777, mode);
+		return false;
+	}
+	return true;
+}
+
+static void make_install(const char *dest, const char *prefix, const char *goal)
+{
+	char d[400], p[400], s[400], o[400], log[400];
+	char *argv[] = { "make", "-s", (char *)goal, d, p, s, o, NULL };
+
+	snprintf(d, sizeof(d), "DESTDIR=%s", dest);
+	snprintf(p, sizeof(p), "PREFIX=%s", prefix);
+	snprintf(s, sizeof(s), "SYSCONFDIR=%s/etc", prefix);
+	snprintf(o, sizeof(o), "OUTPUT=%s", outdir);
+	snprintf(log, sizeof(log), "%s/make.log", tmpdir);
+	if (run(argv, log, log)) {
+		char *l = slurp(log);
+
+		fail_msg("make %s failed:\n%s", goal, l);
+	}
+}
+
+/*
+ * make install DESTDIR=... lays out every file; a second install keeps an
+ * edited config; the installed pkg-config file builds a consumer that
+ * reads a stream through the installed library; uninstall removes it all
+ * but the edited config.
+ */
+static void test_install_layout_and_pkgconfig(void **state)
+{
+	char dest[300], conf[700], pc[700], cmd[6000], src[400], bin[400], spath[400], out[400];
+	static const char *const files[] = {
+		"/usr/bin/jobtrace",
+		"/usr/lib/libjobtrace.so.1.0.0",
+		"/usr/lib/libjobtrace.so.1",
+		"/usr/lib/libjobtrace.so",
+		"/usr/lib/libjobtrace.a",
+		"/usr/lib/pkgconfig/jobtrace.pc",
+		"/usr/include/jobtrace/stream.h",
+		"/usr/share/man/man8/jobtrace.8",
+		"/usr/share/man/man3/libjobtrace.3",
+		"/usr/lib/systemd/system/jobtrace.service",
+		"/usr/etc/jobtrace/jobtrace.conf",
+	};
+	struct stream_writer *w;
+	char *got, *unit;
+
+	snprintf(dest, sizeof(dest), "%s/dest", tmpdir);
+	make_install(dest, "/usr", "install");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		assert_true(exists(dest, files[i], 0));
+	assert_true(exists(dest, "/usr/bin/jobtrace", 0755));
+	assert_true(exists(dest, "/usr/lib/systemd/system/jobtrace.service", 0644));
+	assert_true(exists(dest, "/usr/etc/jobtrace/jobtrace.conf", 0644));
+	/* The unit runs the installed binary with the installed config. */
+	snprintf(conf, sizeof(conf), "%s/usr/lib/systemd/system/jobtrace.service", dest);
+	unit = slurp(conf);
+	assert_non_null(strstr(unit, "\nExecStart=/usr/bin/jobtrace serve --config "
+				     "/usr/etc/jobtrace/jobtrace.conf\n"));
+	assert_null(strchr(unit, '@'));
+	free(unit);
+
+	/* An admin's config survives a reinstall; the shipped one goes beside it. */
+	snprintf(conf, sizeof(conf), "%s/usr/etc/jobtrace/jobtrace.conf", dest);
+	write_file(conf, "interval = 7\n");
+	make_install(dest, "/usr", "install");
+	got = slurp(conf);
+	assert_string_equal(got, "interval = 7\n");
+	free(got);
+	assert_true(exists(dest, "/usr/etc/jobtrace/jobtrace.conf.dist", 0644));
+
+	/* A consumer built by pkg-config against the installed files reads a stream. */
+	snprintf(src, sizeof(src), "%s/consumer.c", tmpdir);
+	snprintf(bin, sizeof(bin), "%s/consumer", tmpdir);
+	snprintf(spath, sizeof(spath), "%s/s.stream", tmpdir);
+	snprintf(out, sizeof(out), "%s/consumer.out", tmpdir);
+	write_file(src, "#include <stdio.h>\n#include <jobtrace/stream.h>\n"
+			"int main(int argc, char **argv)\n{\n"
+			"\tstruct jobtrace_stream *s = jobtrace_stream_open(argv[1]);\n"
+			"\tif (!s)\n\t\treturn 1;\n"
+			"\tprintf(\"%llu\\n\", (unsigned long long)jobtrace_stream_generation(s));\n"
+			"\tjobtrace_stream_close(s);\n\treturn 0;\n}\n");
+	snprintf(pc, sizeof(pc), "%s/usr/lib/pkgconfig", dest);
+	snprintf(cmd, sizeof(cmd),
+		 "PKG_CONFIG_SYSROOT_DIR=%s PKG_CONFIG_PATH=%s PKG_CONFIG_LIBDIR=%s "
+		 "cc -Wall -Werror -o %s %s $(PKG_CONFIG_SYSROOT_DIR=%s PKG_CONFIG_PATH=%s "
+		 "PKG_CONFIG_LIBDIR=%s pkg-config --cflags --libs jobtrace) && "
+		 "readelf -d %s | grep -q 'NEEDED.*libjobtrace.so.1'",
+		 dest, pc, pc, bin, src, dest, pc, pc, bin);
+	assert_int_equal(system(cmd), 0);
+	w = stream_writer__open(spath, 4096);
+	assert_non_null(w);
+	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/usr/lib %s %s > %s", dest, bin, spath, out);
+	assert_int_equal(system(cmd), 0);
+	got = slurp(out);
+	assert_int_equal(strtoull(got, NULL, 10), stream_writer__generation(w));
+	free(got);
+	stream_writer__close(w);
+	/* ... and against the installed library, not one from the build tree. */
+	snprintf(cmd, sizeof(cmd), "LD_LIBRARY_PATH=%s/usr/lib ldd %s | grep -q '%s/usr/lib/libjobtrace.so.1'",
+		 dest, bin, dest);
+	assert_int_equal(system(cmd), 0);
+
+	make_install(dest, "/usr", "uninstall");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) - 1; i++) {
+		char p[700];
+		struct stat st;
+
+		snprintf(p, sizeof(p), "%s%s", dest, files[i]);
+		if (!lstat(p, &st))
+			fail_msg("uninstall left %s", p);
+	}
+	/* Edited: kept. */
+	got = slurp(conf);
+	assert_string_equal(got, "interval = 7\n");
+	free(got);
+}
+
+/* man -l renders both pages without a warning; every command has its section. */
+static void test_man_pages(void **state)
+{
+	char help[400], cmd[800], line[256];
+	char *argv[] = { jobtrace, "--help", NULL };
+	char *page;
+	bool in_commands = false;
+	int commands = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "for p in man/jobtrace.8 lib/libjobtrace.3; do "
+		 "MANWIDTH=80 man -l --warnings=w $p 2>%s/man.err | grep -q '^NAME' || exit 1; "
+		 "test ! -s %s/man.err || { cat %s/man.err >&2; exit 2; }; done",
+		 tmpdir, tmpdir, tmpdir);
+	assert_int_equal(system(cmd), 0);
+
+	snprintf(help, sizeof(help), "%s/help.txt", tmpdir);
+	assert_int_equal(run(argv, help, NULL), 0);
+	page = slurp("man/jobtrace.8");
+	f = fopen(help, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char name[64], want[80];
+
+		if (!strncmp(line, "Commands:", 9)) {
+			in_commands = true;
+			continue;
+		}
+		if (!in_commands || line[0] == '\n')
+			in_commands = in_commands && line[0] != '\n';
+		if (!in_commands || sscanf(line, "  %63[a-z]", name) != 1)
+			continue;
+		/* `help` and `version` share a section. */
+		snprintf(want, sizeof(want), "\n.SS %s", name);
+		if (!strstr(page, want) && !strstr(page, "\n.SS help, version"))
+			fail_msg("man/jobtrace.8 has no section for '%s'", name);
+		commands++;
+	}
+	fclose(f);
+	free(page);
+	assert_true(commands >= 10);
+}
+
+/* systemd accepts the installed unit, its man pages found. */
+static void test_systemd_unit(void **state)
+{
+	char prefix[300], cmd[1200];
+	bool listed = false;
+	char *mk;
+
+	if (system("command -v systemd-analyze >/dev/null 2>&1")) {
+		mk = slurp("Makefile");
+		listed = strstr(mk, " systemd ") || strstr(mk, " systemd\n");
+		free(mk);
+		if (listed && getenv("CI") && !strcmp(getenv("CI"), "true"))
+			fail_msg("systemd-analyze is missing, and systemd is a listed dependency");
+		print_message("systemd-analyze is not installed: unit not verified\n");
+		return;
+	}
+	/* Installed for real under a prefix of its own, so ExecStart names a binary. */
+	snprintf(prefix, sizeof(prefix), "%s/p", tmpdir);
+	make_install("", prefix, "install");
+	snprintf(cmd, sizeof(cmd),
+		 "MANPATH=%s/share/man systemd-analyze verify %s/lib/systemd/system/jobtrace.service "
+		 ">%s/verify.err 2>&1; rc=$?; cat %s/verify.err >&2; "
+		 "test $rc = 0 && test ! -s %s/verify.err",
+		 prefix, prefix, tmpdir, tmpdir, tmpdir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A bad config stops serve before anything loads, with the file, the line and the reason. */
+static void test_bad_config_refused(void **state)
+{
+	char conf[300], err[300], want[400];
+	char *argv[] = { jobtrace, "serve", "--config", conf, NULL };
+	char *got;
+
+	snprintf(conf, sizeof(conf), "%s/bad.conf", tmpdir);
+	snprintf(err, sizeof(err), "%s/bad.err", tmpdir);
+	write_file(conf, "# jobtrace\ninterval = 1\n\n\n\n\nintervall = 5\n");
+	assert_int_equal(run(argv, NULL, err), 2);
+	got = slurp(err);
+	snprintf(want, sizeof(want), "jobtrace: %s:7: unknown key 'intervall'\n", conf);
+	assert_string_equal(got, want);
+	free(got);
+
+	/* Named and missing: an error too (the default file may be absent). */
+	unlink(conf);
+	assert_int_equal(run(argv, NULL, err), 2);
+	got = slurp(err);
+	snprintf(want, sizeof(want), "jobtrace: %s: cannot read it: No such file or directory\n",
+		 conf);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* The host records' interval_s after line @from of @path (JSON lines), in @out. */
+static size_t host_intervals(const char *path, size_t from, double *out, size_t max,
+			     size_t *lines)
+{
+	FILE *f = fopen(path, "r");
+	static char line[1 << 16];
+	size_t n = 0, no = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		json_t *r;
+
+		if (no++ < from || !strstr(line, "\"type\":\"host\""))
+			continue;
+		r = json_loads(line, 0, NULL);
+		if (!r)
+			break; /* the last line, half written */
+		if (n < max)
+			out[n++] = json_real_value(json_object_get(r, "interval_s"));
+		json_decref(r);
+	}
+	fclose(f);
+	*lines = no;
+	return n;
+}
+
+static bool wait_for_text(const char *path, const char *text, int timeout_ms)
+{
+	for (int i = 0; i < timeout_ms / 20; i++) {
+		char *got = slurp(path);
+		bool found = strstr(got, text) != NULL;
+
+		free(got);
+		if (found)
+			return true;
+		sleep_ms(20);
+	}
+	return false;
+}
+
+/*
+ * SIGHUP with a good config: the records come at the new interval, a new
+ * ApMon target gets datagrams, and the log line says so. With a bad one: the error names the line, the
+ * service runs on, at the interval it had.
+ */
+static void test_sighup_reload(void **state)
+{
+	char conf[300], out[300], err[300], stream[300], want[800];
+	char *argv[] = { jobtrace, "serve", "--config", conf, "-g", "tree", "-o", out, NULL };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { .tv_sec = 3 };
+	socklen_t slen = sizeof(sin);
+	unsigned char dgram[2048];
+	ssize_t got_len;
+	double iv[64];
+	size_t n, lines;
+	pid_t serve;
+	int udp;
+	char *got;
+
+	snprintf(conf, sizeof(conf), "%s/reload.conf", tmpdir);
+	snprintf(out, sizeof(out), "%s/reload.jsonl", tmpdir);
+	snprintf(err, sizeof(err), "%s/reload.err", tmpdir);
+	snprintf(stream, sizeof(stream), "%s/reload.stream", tmpdir);
+	snprintf(want, sizeof(want), "interval = 1\nstream = %s\nstream-kb = 64\n", stream);
+	write_file(conf, want);
+	serve = spawn(argv, NULL, err);
+	running = serve;
+	assert_true(wait_for_text(err, "serving", 20000));
+	/* Three host records a second apart (the first sample only sets the base). */
+	for (int i = 0; i < 100 && host_intervals(out, 0, iv, 64, &lines) < 3; i++)
+		sleep_ms(100);
+	n = host_intervals(out, 0, iv, 64, &lines);
+	assert_true(n >= 3);
+	for (size_t i = 1; i < n; i++)
+		assert_true(iv[i] > 0.8 && iv[i] < 1.3);
+
+	/* An ApMon target the first config did not have: the output starts now. */
+	udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(udp >= 0);
+	assert_int_equal(bind(udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(udp, (struct sockaddr *)&sin, &slen), 0);
+	assert_int_equal(setsockopt(udp, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	snprintf(want, sizeof(want),
+		 "interval = 0.25\nstream = %s\nstream-kb = 128\napmon = 127.0.0.1:%d\n", stream,
+		 ntohs(sin.sin_port));
+	write_file(conf, want);
+	assert_int_equal(kill(serve, SIGHUP), 0);
+	snprintf(want, sizeof(want),
+		 "jobtrace: reloaded %s: interval 0.25 s, metrics-keep 300 s, 1 apmon target(s); "
+		 "changed but applied only at a restart: stream\n",
+		 conf);
+	assert_true(wait_for_text(err, want, 5000));
+	/* ApMon's header string, XDR: a length, then "v:VERSION" "p:PASSWORD". */
+	got_len = recv(udp, dgram, sizeof(dgram), 0);
+	assert_true(got_len > 16);
+	assert_memory_equal(dgram + 4, "v:2.2.2p:", 9);
+	close(udp);
+	sleep_ms(300); /* the interval under way when the signal came */
+	host_intervals(out, 0, iv, 64, &lines);
+	sleep_ms(1500);
+	n = host_intervals(out, lines, iv, 64, &lines);
+	assert_true(n >= 4);
+	for (size_t i = 0; i < n; i++)
+		assert_true(iv[i] > 0.15 && iv[i] < 0.45);
+
+	write_file(conf, "interval = 5\n\n# typo below\nintervall = 5\n");
+	assert_int_equal(kill(serve, SIGHUP), 0);
+	snprintf(want, sizeof(want),
+		 "jobtrace: %s:4: unknown key 'intervall'\n"
+		 "jobtrace: reload refused: serve runs on with its config\n",
+		 conf);
+	assert_true(wait_for_text(err, want, 5000));
+	host_intervals(out, 0, iv, 64, &lines);
+	sleep_ms(1500);
+	n = host_intervals(out, lines, iv, 64, &lines);
+	assert_true(n >= 4);
+	for (size_t i = 0; i < n; i++)
+		assert_true(iv[i] > 0.15 && iv[i] < 0.45);
+	assert_int_equal(waitpid(serve, NULL, WNOHANG), 0); /* still running */
+
+	kill(serve, SIGTERM);
+	assert_int_equal(wait_exit(serve, 20), 0);
+	running = 0;
+	got = slurp(err);
+	assert_null(strstr(got, "interval 5"));
+	free(got);
+}
+
+static __u64 status_caps(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	unsigned long long v = ~0ULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			sscanf(line + strlen(field), " %llx", &v);
+	fclose(f);
+	return v;
+}
+
+/* A listening socket on 127.0.0.1:@port in /proc/net/tcp, and none on another address. */
+static void check_loopback_only(int port)
+{
+	char line[512], local[64];
+	unsigned int st;
+	int found = 0, other = 0;
+	FILE *f = fopen("/proc/net/tcp", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char addr[16];
+		unsigned int p;
+
+		if (sscanf(line, " %*d: %63s %*s %x", local, &st) != 2 || st != 0x0A)
+			continue;
+		if (sscanf(local, "%8[0-9A-F]:%x", addr, &p) != 2 || (int)p != port)
+			continue;
+		if (!strcmp(addr, "0100007F"))
+			found++;
+		else
+			other++;
+	}
+	fclose(f);
+	assert_int_equal(found, 1);
+	assert_int_equal(other, 0);
+}
+
+/*
+ * serve with the stream and /metrics on :PORT: the stream is 0640 (group
+ * jobtrace if it exists), its lock 0600; /metrics listens on loopback
+ * alone; once loaded serve holds CAP_BPF and CAP_DAC_READ_SEARCH (and its
+ * bounding set nothing more, no_new_privs set); and it still reports
+ * every exit of a churn job with the status churn chose.
+ */
+static void test_stream_mode_caps_and_records(void **state)
+{
+	char stream[300], lock[320], out[300], err[300], log[300], n[16];
+	char key[128], line[8192], listen[32];
+	char *argv[] = { jobtrace, "serve", "--config", "/dev/null", "-g", "tree", "-i", "0.5",
+			 "--stream", stream, "-o", out, "--listen", listen, NULL };
+	char *cargv[] = { churn, "--children", n, "--varied", "--log", log, NULL };
+	__u64 want = (1ULL << CAP_BPF) | (1ULL << CAP_DAC_READ_SEARCH);
+	struct group *g = getgrnam("jobtrace");
+	int port = 20000 + getpid() % 20000, matched = 0;
+	struct { int pid, code, sig; } t[CHILDREN];
+	size_t nt = 0;
+	struct stat sb;
+	pid_t serve, c;
+	FILE *f;
+
+	snprintf(stream, sizeof(stream), "%s/svc.stream", tmpdir);
+	snprintf(lock, sizeof(lock), "%s.lock", stream);
+	snprintf(out, sizeof(out), "%s/svc.jsonl", tmpdir);
+	snprintf(err, sizeof(err), "%s/svc.err", tmpdir);
+	snprintf(log, sizeof(log), "%s/churn.log", tmpdir);
+	snprintf(listen, sizeof(listen), ":%d", port);
+	snprintf(n, sizeof(n), "%d", CHILDREN);
+	/* A subreaper: churn, our child, is a tree job of its own. */
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+	serve = spawn(argv, NULL, err);
+	running = serve;
+	if (!wait_for_text(err, "jobtrace: serving", 20000)) {
+		char *e = slurp(err);
+
+		kill(serve, SIGKILL);
+		fail_msg("serve did not start:\n%s", e);
+	}
+
+	assert_int_equal(stat(stream, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, JT_STREAM_MODE);
+	assert_int_equal(sb.st_gid, g ? g->gr_gid : 0);
+	assert_int_equal(stat(lock, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	check_loopback_only(port);
+	assert_int_equal(status_caps(serve, "CapEff:"), want);
+	assert_int_equal(status_caps(serve, "CapPrm:"), want);
+	assert_int_equal(status_caps(serve, "CapBnd:"), want);
+	assert_int_equal(status_caps(serve, "NoNewPrivs:"), 1);
+
+	/* Now a job, after the drop. */
+	c = spawn(cargv, NULL, NULL);
+	snprintf(key, sizeof(key), "\"job\":\"tree:%d", c); /* then ':COMM"' or '"' */
+	assert_int_equal(wait_exit(c, 60), 0);
+	sleep_ms(1500); /* two intervals: the exits are written */
+	kill(serve, SIGTERM);
+	assert_int_equal(wait_exit(serve, 20), 0);
+	running = 0;
+
+	f = fopen(log, "r");
+	assert_non_null(f);
+	while (nt < CHILDREN &&
+	       fscanf(f, "%d %*d %d %d %*u", &t[nt].pid, &t[nt].code, &t[nt].sig) == 3)
+		nt++;
+	fclose(f);
+	assert_int_equal(nt, CHILDREN);
+	f = fopen(out, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		json_t *r;
+		int pid;
+
+		if (!strstr(line, "\"type\":\"process\"") || !strstr(line, key))
+			continue;
+		r = json_loads(line, 0, NULL);
+		assert_non_null(r);
+		pid = (int)json_integer_value(json_object_get(r, "pid"));
+		for (size_t i = 0; i < nt; i++) {
+			if (t[i].pid != pid)
+				continue;
+			matched++;
+			if (t[i].sig)
+				assert_int_equal(json_integer_value(json_object_get(r, "signal")),
+						 t[i].sig);
+			else
+				assert_int_equal(json_integer_value(json_object_get(r, "exit_code")),
+						 t[i].code);
+		}
+		json_decref(r);
+	}
+	fclose(f);
+	assert_int_equal(matched, CHILDREN);
+}
+
+static int setup(void **state)
+{
+	const char *o = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	if (o[0] == '/')
+		snprintf(outdir, sizeof(outdir), "%s", o);
+	else if (!getcwd(outdir, sizeof(outdir) - strlen(o) - 2))
+		return -1;
+	else
+		snprintf(outdir + strlen(outdir), sizeof(outdir) - strlen(outdir), "/%s", o);
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", outdir);
+	snprintf(churn, sizeof(churn), "%s/churn", outdir);
+	assert_non_null(mkdtemp(tmpdir));
+	chmod(tmpdir, 0755);
+	if (geteuid() != 0) {
+		fprintf(stderr, "FAIL: the service tests load BPF programs: they need root\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[400];
+
+	if (running > 0) {
+		kill(running, SIGKILL);
+		waitpid(running, NULL, 0);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) ? -1 : 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_install_layout_and_pkgconfig),
+		cmocka_unit_test(test_man_pages),
+		cmocka_unit_test(test_systemd_unit),
+		cmocka_unit_test(test_bad_config_refused),
+		cmocka_unit_test(test_sighup_reload),
+		cmocka_unit_test(test_stream_mode_caps_and_records),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

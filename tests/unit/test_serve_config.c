@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * serve's config parser, table-driven: good files give the values the
+ * command line would, bad ones the line and the reason an admin needs.
+ * The shipped etc/jobtrace.conf must parse.
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jobtrace/serve_config.h"
+
+static int parse(const char *text, struct serve_config_file *f, struct serve_config_error *e)
+{
+	return serve_config__parse(text, strlen(text), f, e);
+}
+
+static void test_good_file(void **state)
+{
+	static const char text[] = "# a comment\n"
+				   "\n"
+				   "   group-by = cgroup1:cpu  \n"
+				   "interval=0.5\r\n"
+				   "\tlisten = [::1]:9100\n"
+				   "stream = /run/jobtrace/s\n"
+				   "stream-kb = 64\n"
+				   "metrics-keep = 0\n"
+				   "apmon = ml.example.org:8884 pass#word\n"
+				   "apmon = [2001:db8::1]\n"
+				   "apmon-cluster = my jobs\n"
+				   "output = -\n"
+				   "ring-kb = 512\n"
+				   "max-procs = 65536\n"
+				   "max-jobs = 2"; /* no final newline */
+	struct serve_config_file f;
+	struct serve_config_error e;
+
+	assert_int_equal(parse(text, &f, &e), 0);
+	assert_int_equal(f.set, (1u << SC_NKEYS) - 1);
+	assert_string_equal(f.group_by, "cgroup1:cpu");
+	assert_true(f.interval_s == 0.5);
+	assert_int_equal(f.line[SC_INTERVAL], 4);
+	assert_string_equal(f.listen, "[::1]:9100");
+	assert_string_equal(f.stream, "/run/jobtrace/s");
+	assert_int_equal(f.stream_kb, 64);
+	assert_true(f.metrics_keep_s == 0);
+	assert_int_equal(f.napmon, 2);
+	/* '#' inside a value is the value's: a password may hold one. */
+	assert_string_equal(f.apmon[0], "ml.example.org:8884 pass#word");
+	assert_int_equal(f.apmon_line[0], 9);
+	assert_string_equal(f.apmon[1], "[2001:db8::1]");
+	assert_int_equal(f.apmon_line[1], 10);
+	assert_string_equal(f.apmon_cluster, "my jobs");
+	assert_string_equal(f.output, "-");
+	assert_int_equal(f.ring_kb, 512);
+	assert_int_equal(f.max_procs, 65536);
+	assert_int_equal(f.max_jobs, 2);
+	assert_int_equal(f.line[SC_MAX_JOBS], 15);
+	serve_config__free(&f);
+}
+
+static void test_empty_and_off(void **state)
+{
+	struct serve_config_file f;
+	struct serve_config_error e;
+
+	assert_int_equal(serve_config__parse("", 0, &f, &e), 0);
+	assert_int_equal(f.set, 0);
+	serve_config__free(&f);
+	/* Nothing after '=': set (it overrides the default), and off. */
+	assert_int_equal(parse("listen =\nstream=  \n", &f, &e), 0);
+	assert_true(f.set & (1u << SC_LISTEN));
+	assert_true(f.set & (1u << SC_STREAM));
+	assert_null(f.listen);
+	assert_null(f.stream);
+	assert_false(f.set & (1u << SC_INTERVAL));
+	serve_config__free(&f);
+}
+
+struct bad_case {
+	const char *text;
+	unsigned int line;
+	const char *reason;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "interval = 1\n\n# x\n\n\n\nintervall = 5\n", 7, "unknown key 'intervall'" },
+	{ "interval = 0.05\n", 1, "interval takes seconds from 0.1 to 86400, not '0.05'" },
+	{ "interval = 1s\n", 1, "interval takes seconds from 0.1 to 86400, not '1s'" },
+	{ "interval =\n", 1, "interval takes seconds from 0.1 to 86400, not ''" },
+	{ "interval = nan\n", 1, "interval takes seconds from 0.1 to 86400, not 'nan'" },
+	{ "\ngroup-by = pid\n", 2, "group-by takes cgroup, cgroup2, cgroup1:CONTROLLER or tree, "
+				   "not 'pid'" },
+	{ "interval = 1\ninterval = 2\n", 2, "'interval' is set twice (first on line 1)" },
+	{ "listen 127.0.0.1:9100\n", 1, "expected 'key = value', not 'listen 127.0.0.1:9100'" },
+	{ " = 5\n", 1, "a value with no key before '='" },
+	{ "listen = 9100\n", 1, "listen takes ADDR:PORT, [ADDR6]:PORT or :PORT, not '9100'" },
+	{ "listen = ::1:9100\n", 1, "listen takes ADDR:PORT, [ADDR6]:PORT or :PORT, not '::1:9100'" },
+	{ "listen = 127.0.0.1:http\n", 1,
+	  "listen takes ADDR:PORT, [ADDR6]:PORT or :PORT, not '127.0.0.1:http'" },
+	{ "stream-kb = 2\n", 1, "stream-kb takes a size in KiB from 4 to 1048576, not '2'" },
+	{ "ring-kb = -4\n", 1, "ring-kb takes a size in KiB from 4 to 1048576, not '-4'" },
+	{ "max-procs = 10\n", 1, "max-procs takes a number from 64 to 4194304, not '10'" },
+	{ "max-jobs = 1\n", 1, "max-jobs takes a number from 2 to 1048576, not '1'" },
+	{ "metrics-keep = -1\n", 1, "metrics-keep takes seconds from 0 to 604800, not '-1'" },
+	{ "stream = jobtrace.stream\n", 1, "stream takes an absolute path, not 'jobtrace.stream'" },
+	{ "output = out.jsonl\n", 1, "output takes an absolute path or '-', not 'out.jsonl'" },
+	{ "apmon =\n", 1, "apmon needs HOST[:PORT] [PASSWORD]" },
+	{ "apmon-cluster =\n", 1, "apmon-cluster needs a name" },
+	{ "apmon=a\napmon=a\napmon=a\napmon=a\napmon=a\napmon=a\napmon=a\napmon=a\napmon=a\n", 9,
+	  "more than 8 apmon targets" },
+	/* Keys are the long options' names, exactly. */
+	{ "Interval = 1\n", 1, "unknown key 'Interval'" },
+	{ "--interval = 1\n", 1, "unknown key '--interval'" },
+	/* What a message shows of a binary key is printable and short. */
+	{ "\x1b[31mred\x7f = 1\n", 1, "unknown key '?[31mred?'" },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa = 1\n", 1,
+	  "unknown key 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'" },
+};
+
+static void test_bad_files(void **state)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct serve_config_file f;
+		struct serve_config_error e;
+		int ret = parse(bad_cases[i].text, &f, &e);
+
+		print_message("case %zu: line %u: %s\n", i, e.line, e.reason);
+		assert_int_equal(ret, -EINVAL);
+		assert_int_equal(e.line, bad_cases[i].line);
+		assert_string_equal(e.reason, bad_cases[i].reason);
+		serve_config__free(&f);
+	}
+}
+
+static void test_nul_and_long_lines(void **state)
+{
+	static const char nul[] = "interval = 1\nlisten = a\0b\n";
+	size_t big = SERVE_CONFIG_MAX_LINE + 10;
+	char *text = malloc(big + 1);
+	struct serve_config_file f;
+	struct serve_config_error e;
+
+	assert_int_equal(serve_config__parse(nul, sizeof(nul) - 1, &f, &e), -EINVAL);
+	assert_int_equal(e.line, 2);
+	assert_string_equal(e.reason, "a NUL byte: not a text file");
+	serve_config__free(&f);
+
+	assert_non_null(text);
+	memset(text, '#', big);
+	text[0] = '\n';
+	assert_int_equal(serve_config__parse(text, big, &f, &e), -EINVAL);
+	assert_int_equal(e.line, 2);
+	assert_string_equal(e.reason, "longer than 4096 bytes");
+	serve_config__free(&f);
+	/* A comment line of exactly the limit is fine. */
+	assert_int_equal(serve_config__parse(text, SERVE_CONFIG_MAX_LINE + 1, &f, &e), 0);
+	serve_config__free(&f);
+	free(text);
+}
+
+static void test_load(void **state)
+{
+	char path[] = "/tmp/jobtrace-conf-XXXXXX";
+	static const char text[] = "interval = 2\n";
+	struct serve_config_file f;
+	struct serve_config_error e;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(serve_config__load(path, &f, &e), 0);
+	assert_true(f.interval_s == 2);
+	serve_config__free(&f);
+
+	/* Anyone could name the stream root writes: refused. */
+	assert_int_equal(chmod(path, 0646), 0);
+	assert_int_equal(serve_config__load(path, &f, &e), -EINVAL);
+	assert_int_equal(e.line, 0);
+	assert_string_equal(e.reason, "writable by anyone (mode 0646)");
+	serve_config__free(&f);
+	unlink(path);
+
+	assert_int_equal(serve_config__load(path, &f, &e), -ENOENT);
+	assert_string_equal(e.reason, "cannot read it: No such file or directory");
+	serve_config__free(&f);
+	assert_int_equal(serve_config__load("/dev/null", &f, &e), 0);
+	assert_int_equal(f.set, 0);
+	serve_config__free(&f);
+	assert_int_equal(serve_config__load("/tmp", &f, &e), -EINVAL);
+	assert_string_equal(e.reason, "not a regular file");
+	serve_config__free(&f);
+	assert_int_equal(serve_config__load("/dev/zero", &f, &e), -EINVAL);
+	assert_string_equal(e.reason, "not a regular file");
+	serve_config__free(&f);
+	serve_config__free(NULL);
+}
+
+/* The example shipped to /etc/jobtrace must be a config serve takes. */
+static void test_shipped_example(void **state)
+{
+	struct serve_config_file f;
+	struct serve_config_error e;
+	int ret = serve_config__load("etc/jobtrace.conf", &f, &e);
+
+	if (ret)
+		fail_msg("etc/jobtrace.conf:%u: %s", e.line, e.reason);
+	assert_string_equal(f.group_by, "cgroup");
+	assert_true(f.interval_s == 1);
+	assert_string_equal(f.stream, "/dev/shm/jobtrace.stream");
+	assert_false(f.set & (1u << SC_LISTEN)); /* loopback only when asked for */
+	serve_config__free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_empty_and_off),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_shipped_example),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
