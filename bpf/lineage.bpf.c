@@ -979,6 +979,14 @@ int adopt_task(struct bpf_iter__task *ctx)
 	st->job_id = req->job_id;
 	st->cpu_base_ns = runtime;
 	st->flags = 0;
+	/*
+	 * The job's first process is its root (a step's first task): its
+	 * threads carry the mark too, so its exit gives the job's status.
+	 */
+	if (!dst.job->root_tgid || dst.job->root_tgid == t->tgid) {
+		dst.job->root_tgid = t->tgid;
+		st->flags = JT_F_ROOT;
+	}
 	if (leader) {
 		rec.new_process = 1;
 		__sync_fetch_and_add(&dst.tot->procs_started, 1);
