@@ -79,6 +79,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 UNIT_SAN_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/san/tests/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard tests/kernel/test_*.c)
 KERNEL_BINS := $(patsubst tests/kernel/%.c,$(OUTPUT)/tests/%,$(KERNEL_SRCS))
+KERNEL_SAN_BINS := $(patsubst tests/kernel/%.c,$(OUTPUT)/san/tests/%,$(KERNEL_SRCS))
+# The kernel tests find jobtrace and its workloads under $OUTPUT: $(OUTPUT)/san
+# is such a tree with the ASan+UBSan jobtrace, so the same tests run against it.
+SAN_TREE := $(OUTPUT)/san/jobtrace $(OUTPUT)/san/churn $(OUTPUT)/san/pingpong
 TOOLS := $(OUTPUT)/churn $(OUTPUT)/pingpong
 
 .DELETE_ON_ERROR:
@@ -138,6 +142,14 @@ $(OUTPUT)/jobtrace: $(OUTPUT)/user/cmd/main.o $(LIB_OBJS) $(LIBJT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+$(OUTPUT)/san/jobtrace: $(OUTPUT)/san/user/cmd/main.o $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS)
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
+# The workloads need no sanitizer: they are the ground truth, not the subject.
+$(OUTPUT)/san/churn $(OUTPUT)/san/pingpong: $(OUTPUT)/san/%: $(OUTPUT)/%
+	$(Q)ln -sf ../$* $@
+
 $(OUTPUT)/lib/%.o: lib/%.c include/jobtrace/stream.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -193,6 +205,10 @@ $(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/un
 $(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
+
+$(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/san/tests
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
 
 # Unit tests run under ASan+UBSan, then once more under valgrind (plain
 # build), then the kernel tests load the real programs. tests/run.sh prints

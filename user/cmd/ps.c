@@ -298,6 +298,19 @@ int ps__main(int argc, char **argv)
 				strerror(-err));
 			return 1;
 		}
+		/*
+		 * Never an empty list that looks like an empty host: say what
+		 * was skipped, and fail when nothing at all could be read.
+		 */
+		if (s.unreadable)
+			fprintf(stderr, "jobtrace: %llu process%s under %s could not be read (a cut "
+					"or malformed stat): not listed\n",
+				(unsigned long long)s.unreadable, s.unreadable == 1 ? "" : "es",
+				proc_root);
+		if (!s.n && s.unreadable) {
+			snapshot__free(&s);
+			return 1;
+		}
 	}
 	if (verbose)
 		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s in %.3f ms\n", s.n,
