@@ -24,7 +24,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # These load BPF programs, which needs root. Say so before building rather
 # than as a kernel test's failure (or sudo's prompt) deep in the run.
-ROOT_GOALS := $(filter test test-kernel demo bench,$(MAKECMDGOALS))
+ROOT_GOALS := $(filter test test-kernel test-kernel-san demo bench,$(MAKECMDGOALS))
 ifneq ($(SUDO),)
 ifneq ($(ROOT_GOALS),)
 $(error jobtrace: 'make $(ROOT_GOALS)' loads BPF programs, which needs root: run 'sudo make $(ROOT_GOALS)', or 'make test-unit' for the unit tests alone (no root needed))
@@ -86,7 +86,7 @@ SAN_TREE := $(OUTPUT)/san/jobtrace $(OUTPUT)/san/churn $(OUTPUT)/san/pingpong
 TOOLS := $(OUTPUT)/churn $(OUTPUT)/pingpong
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-unit test-valgrind test-kernel bench install clean
+.PHONY: all deps demo test test-unit test-valgrind test-kernel test-kernel-san bench install clean
 
 all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT)
 
@@ -211,10 +211,13 @@ $(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
 
 # Unit tests run under ASan+UBSan, then once more under valgrind (plain
-# build), then the kernel tests load the real programs. tests/run.sh prints
-# one closing "N passed, N failed" line over all of them.
+# build), then the kernel tests load the real programs, tests and jobtrace
+# built with ASan+UBSan (a leak or UB in a command fails them; the plain
+# build differs by flags alone: `make test-kernel` runs it). tests/run.sh
+# prints one closing "N passed, N failed" line over all of them.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(UNIT_SAN_BINS) $(KERNEL_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(UNIT_SAN_BINS) $(SAN_TREE) \
+		$(KERNEL_SAN_BINS)
 	$(Q)OUTPUT=$(OUTPUT) tests/run.sh
 
 test-unit: all $(UNIT_SAN_BINS)
@@ -225,6 +228,9 @@ test-valgrind: all $(UNIT_BINS)
 
 test-kernel: all $(KERNEL_BINS)
 	$(Q)OUTPUT=$(OUTPUT) tests/run.sh kernel
+
+test-kernel-san: all $(SAN_TREE) $(KERNEL_SAN_BINS)
+	$(Q)OUTPUT=$(OUTPUT) tests/run.sh kernel-san
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
