@@ -211,13 +211,14 @@ $(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
 
 # Unit tests run under ASan+UBSan, then once more under valgrind (plain
-# build), then the kernel tests load the real programs, tests and jobtrace
-# built with ASan+UBSan (a leak or UB in a command fails them; the plain
-# build differs by flags alone: `make test-kernel` runs it). tests/run.sh
-# prints one closing "N passed, N failed" line over all of them.
+# build), then the kernel tests load the real programs, then the untimed
+# kernel tests run again, themselves and the jobtrace they run built with
+# ASan+UBSan (a leak or UB in a command fails them; `make test-kernel-san`
+# runs every kernel test so). tests/run.sh prints one closing "N passed,
+# N failed" line over all of them.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(UNIT_SAN_BINS) $(SAN_TREE) \
-		$(KERNEL_SAN_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(UNIT_SAN_BINS) $(KERNEL_BINS) \
+		$(SAN_TREE) $(KERNEL_SAN_BINS)
 	$(Q)OUTPUT=$(OUTPUT) tests/run.sh
 
 test-unit: all $(UNIT_SAN_BINS)
@@ -230,7 +231,7 @@ test-kernel: all $(KERNEL_BINS)
 	$(Q)OUTPUT=$(OUTPUT) tests/run.sh kernel
 
 test-kernel-san: all $(SAN_TREE) $(KERNEL_SAN_BINS)
-	$(Q)OUTPUT=$(OUTPUT) tests/run.sh kernel-san
+	$(Q)OUTPUT=$(OUTPUT) SAN_KERNEL_TESTS=$${SAN_KERNEL_TESTS:-all} tests/run.sh kernel-san
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

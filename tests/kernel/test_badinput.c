@@ -484,7 +484,7 @@ static void test_signals(void **state)
 		    !strstr(r.out, "\"root_pid\""))
 			fail_msg("run, signal %d: exit %d, out:\n%s\nerr:\n%s", sig, r.status, r.out,
 				 r.err);
-		run_jt(watch, OUT_FILE, sig, 2, 30, &r);
+		run_jt(watch, OUT_FILE, sig, 2, 90, &r);
 		if (r.status != 0 || !strstr(r.out, "\"job\""))
 			fail_msg("watch, signal %d: exit %d, out:\n%.2000s\nerr:\n%s", sig, r.status,
 				 r.out, r.err);
@@ -492,7 +492,7 @@ static void test_signals(void **state)
 		run_jt(top, OUT_FILE, sig, 4, 90, &r);
 		if (r.status != 0 || !r.out[0])
 			fail_msg("top -b, signal %d: exit %d, err:\n%s", sig, r.status, r.err);
-		run_jt(serve, OUT_NULL, sig, 2, 30, &r);
+		run_jt(serve, OUT_NULL, sig, 2, 90, &r);
 		if (r.status != 0)
 			fail_msg("serve, signal %d: exit %d, err:\n%s", sig, r.status, r.err);
 		/* Marked closed: --until-closed returns at once with what it held. */
