@@ -30,7 +30,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # These load BPF programs, which needs root. Say so before building rather
 # than as a kernel test's failure (or sudo's prompt) deep in the run.
-ROOT_GOALS := $(filter test test-kernel demo bench,$(MAKECMDGOALS))
+ROOT_GOALS := $(filter test test-kernel test-kernel-san demo bench,$(MAKECMDGOALS))
 ifneq ($(SUDO),)
 ifneq ($(ROOT_GOALS),)
 $(error jobtrace: 'make $(ROOT_GOALS)' loads BPF programs, which needs root: run 'sudo make $(ROOT_GOALS)', or 'make test-unit' for the unit tests alone (no root needed))
@@ -85,6 +85,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 UNIT_SAN_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/san/tests/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard tests/kernel/test_*.c)
 KERNEL_BINS := $(patsubst tests/kernel/%.c,$(OUTPUT)/tests/%,$(KERNEL_SRCS))
+KERNEL_SAN_BINS := $(patsubst tests/kernel/%.c,$(OUTPUT)/san/tests/%,$(KERNEL_SRCS))
+# The kernel tests find jobtrace and its workloads under $OUTPUT: $(OUTPUT)/san
+# is such a tree with the ASan+UBSan jobtrace, so the same tests run against it.
+SAN_TREE := $(OUTPUT)/san/jobtrace $(OUTPUT)/san/churn $(OUTPUT)/san/pingpong
 TOOLS := $(OUTPUT)/churn $(OUTPUT)/pingpong
 # The Slurm SPANK plugin, where Slurm's headers are (Debian's libslurm-dev):
 # slurmstepd resolves its slurm_*/spank_* symbols, so nothing is linked.
@@ -92,7 +96,8 @@ SPANK_H ?= /usr/include/slurm/spank.h
 SPANK_SO := $(if $(wildcard $(SPANK_H)),$(OUTPUT)/jobtrace_spank.so)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-unit test-valgrind test-kernel bench install uninstall clean fuzz
+.PHONY: all deps demo test test-unit test-valgrind test-kernel test-kernel-san bench install uninstall \
+	clean fuzz
 
 all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT) $(SPANK_SO)
 
@@ -147,6 +152,14 @@ $(OUTPUT)/san/user/%.o: user/%.c $(HEADERS) $(SKELS)
 $(OUTPUT)/jobtrace: $(OUTPUT)/user/cmd/main.o $(LIB_OBJS) $(LIBJT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/san/jobtrace: $(OUTPUT)/san/user/cmd/main.o $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS)
+	$(call msg,LINK-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
+
+# The workloads need no sanitizer: they are the ground truth, not the subject.
+$(OUTPUT)/san/churn $(OUTPUT)/san/pingpong: $(OUTPUT)/san/%: $(OUTPUT)/%
+	$(Q)ln -sf ../$* $@
 
 $(OUTPUT)/lib/%.o: lib/%.c include/jobtrace/stream.h
 	$(call msg,CC,$@)
@@ -213,11 +226,19 @@ $(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testuti
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
 
+$(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/san/tests
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
+
 # Unit tests run under ASan+UBSan, then once more under valgrind (plain
-# build), then the kernel tests load the real programs. tests/run.sh prints
-# one closing "N passed, N failed" line over all of them.
+# build), then the kernel tests load the real programs, then the untimed
+# kernel tests run again, themselves and the jobtrace they run built with
+# ASan+UBSan (a leak or UB in a command fails them; `make test-kernel-san`
+# runs every kernel test so). tests/run.sh prints one closing "N passed,
+# N failed" line over all of them.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(UNIT_SAN_BINS) $(KERNEL_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(UNIT_SAN_BINS) $(KERNEL_BINS) \
+		$(SAN_TREE) $(KERNEL_SAN_BINS)
 	$(Q)OUTPUT=$(OUTPUT) tests/run.sh
 
 test-unit: all $(UNIT_SAN_BINS)
@@ -228,6 +249,9 @@ test-valgrind: all $(UNIT_BINS)
 
 test-kernel: all $(KERNEL_BINS)
 	$(Q)OUTPUT=$(OUTPUT) tests/run.sh kernel
+
+test-kernel-san: all $(SAN_TREE) $(KERNEL_SAN_BINS)
+	$(Q)OUTPUT=$(OUTPUT) SAN_KERNEL_TESTS=$${SAN_KERNEL_TESTS:-all} tests/run.sh kernel-san
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

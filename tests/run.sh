@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Runs the built test binaries and ends with one "N passed, N failed" line.
-#   tests/run.sh            unit (ASan+UBSan), valgrind, kernel
-#   tests/run.sh unit|valgrind|kernel
+#   tests/run.sh            unit (ASan+UBSan), valgrind, kernel, kernel-san
+#   tests/run.sh unit|valgrind|kernel|kernel-san
 # Kernel tests need root and BPF; under CI=true they fail rather than skip.
+# kernel-san runs kernel tests, built with ASan+UBSan, against the ASan+UBSan
+# jobtrace ($OUTPUT/san); any sanitizer report from either fails. It runs
+# SAN_KERNEL_TESTS: by default the ones that drive every command through
+# its error paths and are not timed (the timed ones, slower under ASan, fail
+# on a loaded machine for want of speed, not of correctness); "all" for all.
 set -u
 OUTPUT=${OUTPUT:-.output}
 what=${1:-all}
@@ -31,6 +36,7 @@ run_one() { # label, command...
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in "$OUTPUT"/san/tests/test_*; do
 		[ -x "$t" ] || continue
+		[ -f "tests/unit/$(basename "$t").c" ] || continue
 		run_one "asan $(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 "$t"
 	done
 fi
@@ -53,6 +59,34 @@ if [ "$what" = all ] || [ "$what" = kernel ]; then
 		[ -f "tests/kernel/$(basename "$t").c" ] || continue
 		run_one "kernel $(basename "$t")" env OUTPUT="$OUTPUT" "$t"
 	done
+fi
+
+if [ "$what" = all ] || [ "$what" = kernel-san ]; then
+	# Reports go to files, not only to stderr: a jobtrace the test runs may
+	# have its stderr captured, or be expected to fail, and its exit status
+	# alone would not tell a sanitizer's error from its own.
+	sanlog=$(mktemp -d /tmp/jobtrace-san.XXXXXX)
+	for t in "$OUTPUT"/san/tests/test_*; do
+		[ -x "$t" ] || continue
+		[ -f "tests/kernel/$(basename "$t").c" ] || continue
+		case " ${SAN_KERNEL_TESTS:-test_badinput test_cli test_inspect_cli test_ps_iter test_limits} " in
+		*" all "* | *" $(basename "$t") "*) ;;
+		*) continue ;;
+		esac
+		label="kernel-san $(basename "$t")"
+		run_one "$label" env OUTPUT="$OUTPUT/san" \
+			ASAN_OPTIONS="detect_leaks=1:log_path=$sanlog/asan" \
+			UBSAN_OPTIONS="print_stacktrace=1:log_path=$sanlog/ubsan" "$t"
+		if compgen -G "$sanlog/*" >/dev/null; then
+			for r in "$sanlog"/*; do
+				sed "s|^|[$label] |" "$r"
+				rm -f "$r"
+			done
+			failures+=("$label (sanitizer report)")
+			failed=$((failed + 1))
+		fi
+	done
+	rmdir "$sanlog"
 fi
 
 for f in "${failures[@]+"${failures[@]}"}"; do

@@ -174,6 +174,7 @@ struct host_rates {
 	struct host_cpu_rate *cpus; /* parallel to now->stat.cpus */
 	size_t n_cpus;
 	double ctxt_per_s, intr_per_s, forks_per_s;
+	unsigned int stat_has; /* proc_stat_has lines both samples had: a rate needs its line */
 	bool have_softirq; /* both samples had /proc/stat's "softirq" line (2.6.31+) */
 	double softirq_per_s;
 	bool have_swap; /* both samples had vmstat's pswpin/pswpout */

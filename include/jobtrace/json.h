@@ -48,7 +48,8 @@ void json__escape(FILE *f, const char *s, size_t len);
 /*
  * Escapes @len bytes of @s for a terminal: printable ASCII and valid UTF-8
  * pass, a backslash doubles, anything else is written as \xNN, so nothing is
- * lost and nothing can move the cursor. Returns the bytes written, for
+ * lost and nothing can move the cursor; the bidi controls and U+2028/U+2029,
+ * valid UTF-8 that would reorder the line, are written as \uNNNN. Returns the bytes written, for
  * padding columns.
  */
 size_t text__escape(FILE *f, const char *s, size_t len);

@@ -63,9 +63,11 @@ typedef int (*proc_tree_visit_fn)(size_t idx, size_t depth, void *ctx);
 /*
  * Depth-first from @root (a node of @t), children in pid order; or, with a
  * NULL @root, from every root in pid order: a node whose parent is not in
- * the tree, or that is its own parent (pid 0's idle task). A node is never
- * its own child, and at most n nodes are visited in all, so a pid loop
- * cannot spin; no recursion, so a chain of any length is fine.
+ * the tree, or that is its own parent (pid 0's idle task), then from the
+ * lowest pid of each parent cycle no root reaches. Every node is visited
+ * once at most (with a NULL @root, exactly once), so a pid loop or a
+ * duplicate pid cannot spin or repeat; no recursion, so a chain of any
+ * length is fine.
  * Returns 0, -ENOMEM, or the first non-zero return of @visit, which stops it.
  */
 int proc_tree__walk(const struct proc_tree *t, const struct proc_tree_node *root,

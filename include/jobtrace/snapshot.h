@@ -72,6 +72,7 @@ struct ps_snapshot {
 	const char *source; /* "bpf-iter" or "proc" */
 	__u64 read_ns; /* time spent reading the snapshot itself */
 	__u64 vanished; /* /proc entries gone between readdir and read */
+	__u64 unreadable; /* /proc entries whose stat did not parse (cut, garbage): not listed */
 	size_t filled_from_proc; /* in /proc, not seen by the iterator: read from /proc */
 	size_t missing_from_proc; /* in /proc, not seen by the iterator, and unreadable there */
 };

@@ -14,6 +14,8 @@
  * NUL-terminated. Returns the length read, or a negative errno. A file longer
  * than @size - 1 bytes returns -EFBIG: a parser must never see a silently cut
  * file. -ENOENT/-ESRCH from a /proc/PID file mean the process is gone.
+ * Only a regular file is read: a directory is -EISDIR, anything else (a FIFO
+ * in a --proc-root tree, a device) -EINVAL, at once and without blocking.
  */
 ssize_t util__read_file_at(int dirfd, const char *path, char *buf, size_t size);
 

@@ -30,6 +30,15 @@ static const struct escape_case escape_cases[] = {
 	CASE("past U+10FFFF", "\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd", "\\xf4\\x90\\x80\\x80"),
 	CASE("C1 control", "\xc2\x9b", "\xc2\x9b", "\\xc2\\x9b"),
 	CASE("embedded NUL", "a\0b", "a\\u0000b", "a\\x00b"),
+	/* Valid UTF-8 that reorders a terminal line: JSON keeps it, text names it. */
+	CASE("RLO (Trojan Source)", "ab\xe2\x80\xaegpj.exe", "ab\xe2\x80\xaegpj.exe",
+	     "ab\\u202egpj.exe"),
+	CASE("LRI..PDI", "\xe2\x81\xa6x\xe2\x81\xa9", "\xe2\x81\xa6x\xe2\x81\xa9",
+	     "\\u2066x\\u2069"),
+	CASE("RLM, ALM", "\xe2\x80\x8f\xd8\x9c", "\xe2\x80\x8f\xd8\x9c", "\\u200f\\u061c"),
+	CASE("line separator", "a\xe2\x80\xa8" "b", "a\xe2\x80\xa8" "b", "a\\u2028b"),
+	CASE("neighbours pass", "\xe2\x80\x90\xe2\x80\xaf\xe2\x81\xaa",
+	     "\xe2\x80\x90\xe2\x80\xaf\xe2\x81\xaa", "\xe2\x80\x90\xe2\x80\xaf\xe2\x81\xaa"),
 };
 
 static void test_escape_table(void **state)

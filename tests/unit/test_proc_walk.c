@@ -280,7 +280,10 @@ static void test_tree_odd_shapes(void **state)
 	assert_string_equal(capture__close(&cap), "40 self\n"
 						  "50 orphan\n"
 						  "  51 a\\x0ab\n"
-						  "  52 \\xff\n");
+						  "  52 \\xff\n"
+						  /* the cycle is listed, from its lowest pid */
+						  "60 c1\n"
+						  "  61 c2\n");
 	capture__free(&cap);
 	proc_walk__free(w);
 	tmp_proc__remove(&t);
@@ -395,6 +398,28 @@ static const struct rec odd_recs[] = {
 	{ 12, 10 }, { 50, 49 },
 };
 
+/*
+ * A pid twice (two reads that straddle a pid's reuse, a doctored tree): 5
+ * once under 1 and once under 7, whose parent is 5. Each record is visited
+ * once; the old walk printed 5 7 5 7 ... until its budget ran out.
+ */
+static void test_tree_duplicate_pids(void **state)
+{
+	static const struct rec dup_recs[] = {
+		{ 1, 0 }, { 5, 1 }, { 7, 5 }, { 5, 7 }, { 9, 5 },
+	};
+	struct visits v = { .recs = dup_recs };
+	struct proc_tree t;
+
+	assert_int_equal(proc_tree__build(&t, dup_recs, ARRAY_SIZE(dup_recs), rec_ids), 0);
+	assert_int_equal(proc_tree__walk(&t, NULL, record_visit, &v), 0);
+	assert_int_equal(v.n, ARRAY_SIZE(dup_recs));
+	/* Every record, and neither 5 twice under the same parent nor 7 twice. */
+	assert_non_null(strstr(v.buf, "1@0 5@1 "));
+	assert_null(strstr(strstr(v.buf, "7@") + 1, "7@"));
+	proc_tree__free(&t);
+}
+
 static void test_tree_table(void **state)
 {
 	static const struct {
@@ -405,11 +430,12 @@ static void test_tree_table(void **state)
 		const char *want;
 	} cases[] = {
 		/* Roots by pid; 0 is its own parent and not its own child. */
-		{ "every root", -1, 0, 0, "0@0 1@1 10@2 12@3 11@2 2@1 50@0 " },
+		/* Then the loop no root reaches, from its lowest pid: nothing is dropped. */
+		{ "every root", -1, 0, 0, "0@0 1@1 10@2 12@3 11@2 2@1 50@0 300@0 301@1 " },
 		{ "one subtree", 10, 0, 0, "10@0 12@1 " },
 		{ "a leaf", 12, 0, 0, "12@0 " },
-		/* A loop from inside it: bounded by the record count, not endless. */
-		{ "pid loop", 300, 0, 0, "300@0 301@1 300@2 301@3 300@4 301@5 300@6 301@7 300@8 " },
+		/* A loop from inside it: each record once, not round and round. */
+		{ "pid loop", 300, 0, 0, "300@0 301@1 " },
 		{ "stopped by the visitor", -1, 3, 7, "0@0 1@1 10@2 " },
 	};
 	const struct proc_tree_node *kids;
@@ -479,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_tree),
 		cmocka_unit_test(test_all_states),
 		cmocka_unit_test(test_tree_odd_shapes),
+		cmocka_unit_test(test_tree_duplicate_pids),
 		cmocka_unit_test(test_empty_root),
 		cmocka_unit_test(test_live_walk),
 		cmocka_unit_test(test_tree_table),

@@ -222,6 +222,7 @@ int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 		return -ENOMEM;
 	}
 	out->vanished = w->vanished;
+	out->unreadable = w->unreadable;
 	host = proc_has_host_pids(proc_fd);
 	for (size_t i = 0; i < w->n; i++) {
 		if (entry_from_walk(proc_fd, &w->entries[i], ticks, &out->procs[n])) {

@@ -69,13 +69,23 @@ static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
 	json__end_object(w);
 }
 
-static void write_text_entry(FILE *f, const struct ps_entry *p, int depth)
+/*
+ * Indentation stops here and the depth is written instead: a chain of
+ * 100,000 parents would otherwise make the output grow with the square of
+ * its depth (10 GB).
+ */
+#define PS_TREE_MAX_INDENT 32
+
+static void write_text_entry(FILE *f, const struct ps_entry *p, size_t depth)
 {
 	char rss[32];
 
 	fprintf(f, "%7d %7d %c %4u %10.2f %10s  %*s", p->pid, p->ppid, p->state, p->threads,
 		(double)p->cpu_ns / 1e9,
-		p->kthread ? "-" : report__bytes(rss, sizeof(rss), p->rss_bytes), depth * 2, "");
+		p->kthread ? "-" : report__bytes(rss, sizeof(rss), p->rss_bytes),
+		(int)(depth < PS_TREE_MAX_INDENT ? depth : PS_TREE_MAX_INDENT) * 2, "");
+	if (depth > PS_TREE_MAX_INDENT)
+		fprintf(f, "[depth %zu] ", depth);
 	text__escape(f, p->comm, strlen(p->comm));
 	fputc('\n', f);
 }
@@ -103,7 +113,7 @@ static int ps_visit_one(size_t idx, size_t depth, void *ctx)
 	if (v->w)
 		write_json_entry(v->w, p, v->o);
 	else
-		write_text_entry(v->f, p, v->o->tree ? (int)depth : 0);
+		write_text_entry(v->f, p, v->o->tree ? depth : 0);
 	return 0;
 }
 
@@ -296,6 +306,20 @@ int ps__main(int argc, char **argv)
 		if (err) {
 			fprintf(stderr, "jobtrace: cannot read processes under %s: %s\n", proc_root,
 				strerror(-err));
+			return 1;
+		}
+		/*
+		 * Never an empty list that looks like an empty host: say what
+		 * was skipped, and fail when nothing at all could be read.
+		 */
+		if (s.unreadable)
+			fprintf(stderr, "jobtrace: %llu process%s under %s could not be read (a cut "
+					"or malformed stat): not listed\n",
+				(unsigned long long)s.unreadable, s.unreadable == 1 ? "" : "es",
+				proc_root);
+		if (!s.n && (s.unreadable || s.vanished)) {
+			fprintf(stderr, "jobtrace: no process under %s could be read\n", proc_root);
+			snapshot__free(&s);
 			return 1;
 		}
 	}

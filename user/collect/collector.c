@@ -1165,6 +1165,8 @@ int collector__run(struct collector *c)
 	}
 	/* Stopped (a signal, --duration): every job still open reports as it stands. */
 	end_jobs(c, true);
+	/* Now, not in collector__free(): a write that fails must reach the stats. */
+	flush_sinks(c);
 	return 0;
 }
 

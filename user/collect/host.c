@@ -381,6 +381,7 @@ int host__rates(const struct host_sample *prev, const struct host_sample *now,
 		}
 		out->ctxt_per_s = per_s(prev->stat.ctxt, now->stat.ctxt, secs);
 		out->intr_per_s = per_s(prev->stat.intr_total, now->stat.intr_total, secs);
+		out->stat_has = prev->stat.has & now->stat.has;
 		out->have_softirq = prev->stat.has & now->stat.has & PROC_STAT_HAS_SOFTIRQ;
 		if (out->have_softirq)
 			out->softirq_per_s =

@@ -74,6 +74,29 @@ void json__escape(FILE *f, const char *s, size_t len)
 	}
 }
 
+/*
+ * The code point of a valid @n-byte UTF-8 sequence at @p, when it is one
+ * that reorders or breaks the text around it on a terminal: the bidi
+ * embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069, the
+ * trick behind "Trojan Source"), the marks U+061C, U+200E, U+200F, and the
+ * line and paragraph separators U+2028, U+2029. 0 for any other.
+ */
+static unsigned int text_reorders(const unsigned char *p, size_t n)
+{
+	unsigned int cp;
+
+	if (n == 2)
+		cp = (p[0] & 0x1fU) << 6 | (p[1] & 0x3fU);
+	else if (n == 3)
+		cp = (p[0] & 0x0fU) << 12 | (p[1] & 0x3fU) << 6 | (p[2] & 0x3fU);
+	else
+		return 0;
+	if (cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return cp;
+	return 0;
+}
+
 size_t text__escape(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -94,6 +117,12 @@ size_t text__escape(FILE *f, const char *s, size_t len)
 			fprintf(f, "\\x%02x", c);
 			out += 4;
 			i++;
+			continue;
+		}
+		if (text_reorders(p + i, n)) {
+			fprintf(f, "\\u%04x", text_reorders(p + i, n));
+			out += 6;
+			i += n;
 			continue;
 		}
 		fwrite(p + i, 1, n, f);

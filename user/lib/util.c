@@ -6,10 +6,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "jobtrace/util.h"
+
+/*
+ * Every file jobtrace reads under a proc or sys root is a regular file. A
+ * FIFO planted in a --proc-root tree would block open() and read() forever
+ * (and a character device could be endless), so open without blocking and
+ * refuse anything else: -EISDIR for a directory, -EINVAL for the rest.
+ */
+static int open_regular_at(int dirfd, const char *path)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto err_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto err_close;
+	}
+	return fd;
+
+err_close:
+	close(fd);
+	return err;
+}
 
 ssize_t util__read_file_at(int dirfd, const char *path, char *buf, size_t size)
 {
@@ -19,9 +49,9 @@ ssize_t util__read_file_at(int dirfd, const char *path, char *buf, size_t size)
 
 	if (size == 0)
 		return -EINVAL;
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular_at(dirfd, path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	for (;;) {
 		if (len == size - 1) {
 			/* Full buffer: find out whether the file goes on. */
@@ -64,9 +94,9 @@ ssize_t util__read_file_alloc(int dirfd, const char *path, size_t max, char **ou
 	*out = NULL;
 	if (max >= SSIZE_MAX)
 		return -EINVAL;
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular_at(dirfd, path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* One byte past @max, so that a file longer than @max shows itself. */
 	cap = max < READ_ALLOC_INITIAL ? max + 2 : READ_ALLOC_INITIAL;
 	buf = malloc(cap);

@@ -64,8 +64,15 @@ void sink__start_line(FILE *f)
 
 int sink__check(struct sink *s)
 {
-	if (!s->err && ferror(s->f))
+	/*
+	 * errno is long gone by now; a flush of what stdio kept retries the
+	 * write, and its errno is the real cause (ENOSPC, EPIPE), not EIO.
+	 */
+	if (!s->err && ferror(s->f)) {
+		errno = 0;
+		fflush(s->f);
 		s->err = -(errno ? errno : EIO);
+	}
 	return s->err;
 }
 

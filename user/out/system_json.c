@@ -42,6 +42,16 @@ static void json_rate(struct json_writer *w, const char *key, bool valid, double
 		json__null(w, key);
 }
 
+/* A /proc/stat counter: null unless the sample has /proc/stat and its @line. */
+static void json_stat_u64(struct json_writer *w, const char *key, const struct host_sample *s,
+			  unsigned int line, __u64 v)
+{
+	if (s->have & HOST_HAVE_STAT && s->stat.has & line)
+		json__u64(w, key, v);
+	else
+		json__null(w, key);
+}
+
 /* @p may be NULL when !@valid: every share is then null. */
 static void json_cpu_pct(struct json_writer *w, const struct cpu_percent *p, bool valid)
 {
@@ -128,30 +138,24 @@ static void json_cpu(struct json_writer *w, const struct host_sample *s,
 		json__null(w, "bogomips");
 
 	json_cpu_pct(w, r ? &r->cpu : NULL, rated);
-	if (stat) {
-		json__u64(w, "ctx_switches", s->stat.ctxt);
-		json__u64(w, "interrupts", s->stat.intr_total);
-		/* Not on kernels before 2.6.31: unknown there, not 0. */
-		if (s->stat.has & PROC_STAT_HAS_SOFTIRQ)
-			json__u64(w, "soft_interrupts", s->stat.softirq_total);
-		else
-			json__null(w, "soft_interrupts");
-		json__u64(w, "forks", s->stat.processes);
-		json__u64(w, "procs_running", s->stat.procs_running);
-		json__u64(w, "procs_blocked", s->stat.procs_blocked);
-	} else {
-		json__null(w, "ctx_switches");
-		json__null(w, "interrupts");
-		json__null(w, "soft_interrupts");
-		json__null(w, "forks");
-		json__null(w, "procs_running");
-		json__null(w, "procs_blocked");
-	}
-	json_rate(w, "ctx_switches_per_s", rated, rated ? r->ctxt_per_s : 0);
-	json_rate(w, "interrupts_per_s", rated, rated ? r->intr_per_s : 0);
+	/*
+	 * Each counter is its own line of /proc/stat, and a kernel (or a cut
+	 * or doctored file) may lack any of them: unknown is null, not 0.
+	 */
+	json_stat_u64(w, "ctx_switches", s, PROC_STAT_HAS_CTXT, s->stat.ctxt);
+	json_stat_u64(w, "interrupts", s, PROC_STAT_HAS_INTR, s->stat.intr_total);
+	json_stat_u64(w, "soft_interrupts", s, PROC_STAT_HAS_SOFTIRQ, s->stat.softirq_total);
+	json_stat_u64(w, "forks", s, PROC_STAT_HAS_PROCESSES, s->stat.processes);
+	json_stat_u64(w, "procs_running", s, PROC_STAT_HAS_PROCS_RUNNING, s->stat.procs_running);
+	json_stat_u64(w, "procs_blocked", s, PROC_STAT_HAS_PROCS_BLOCKED, s->stat.procs_blocked);
+	json_rate(w, "ctx_switches_per_s", rated && r->stat_has & PROC_STAT_HAS_CTXT,
+		  rated ? r->ctxt_per_s : 0);
+	json_rate(w, "interrupts_per_s", rated && r->stat_has & PROC_STAT_HAS_INTR,
+		  rated ? r->intr_per_s : 0);
 	json_rate(w, "soft_interrupts_per_s", rated && r->have_softirq,
 		  rated ? r->softirq_per_s : 0);
-	json_rate(w, "forks_per_s", rated, rated ? r->forks_per_s : 0);
+	json_rate(w, "forks_per_s", rated && r->stat_has & PROC_STAT_HAS_PROCESSES,
+		  rated ? r->forks_per_s : 0);
 
 	json__begin_array(w, "per_cpu");
 	for (size_t i = 0; stat && i < s->stat.nr_cpus; i++) {
@@ -232,6 +236,12 @@ static void json_load(struct json_writer *w, const struct host_sample *s)
 		json__u64(w, "boot_time_s", s->boot.boot_time_ns / 1000000000ULL);
 	else
 		json__null(w, "boot_time_s");
+	/* Without btime it is the clock now minus the uptime: it drifts with the clock. */
+	if (s->have & HOST_HAVE_BOOT_TIME)
+		json__string(w, "boot_time_source",
+			     s->boot.source == BOOT_TIME_BTIME ? "btime" : "uptime");
+	else
+		json__null(w, "boot_time_source");
 	json__end_object(w);
 }
 

@@ -142,15 +142,25 @@ static void text_cpu(FILE *f, const struct host_sample *s, const struct host_rat
 	}
 	if (s->have & HOST_HAVE_STAT) {
 		text_label(f, "kernel", NULL);
+		/* A line /proc/stat lacks is left out, not shown as 0. */
 		if (r && r->have_stat) {
-			fprintf(f, "%.0f context switches/s, %.0f interrupts/s, ", r->ctxt_per_s,
-				r->intr_per_s);
+			if (r->stat_has & PROC_STAT_HAS_CTXT)
+				fprintf(f, "%.0f context switches/s, ", r->ctxt_per_s);
+			if (r->stat_has & PROC_STAT_HAS_INTR)
+				fprintf(f, "%.0f interrupts/s, ", r->intr_per_s);
 			if (r->have_softirq)
 				fprintf(f, "%.0f soft interrupts/s, ", r->softirq_per_s);
-			fprintf(f, "%.1f forks/s; ", r->forks_per_s);
+			if (r->stat_has & PROC_STAT_HAS_PROCESSES)
+				fprintf(f, "%.1f forks/s; ", r->forks_per_s);
 		}
-		fprintf(f, "%" PRIu64 " running, %" PRIu64 " blocked on I/O\n",
-			(uint64_t)s->stat.procs_running, (uint64_t)s->stat.procs_blocked);
+		if (s->stat.has & PROC_STAT_HAS_PROCS_RUNNING)
+			fprintf(f, "%" PRIu64 " running", (uint64_t)s->stat.procs_running);
+		else
+			fputs("? running", f);
+		if (s->stat.has & PROC_STAT_HAS_PROCS_BLOCKED)
+			fprintf(f, ", %" PRIu64 " blocked on I/O\n", (uint64_t)s->stat.procs_blocked);
+		else
+			fputs(", ? blocked on I/O\n", f);
 	}
 }
 
@@ -213,8 +223,10 @@ static void text_load(FILE *f, const struct host_sample *s)
 			(uint64_t)up, (uint64_t)(up / 86400), (uint64_t)(up % 86400 / 3600),
 			(uint64_t)(up % 3600 / 60), (uint64_t)(up % 60));
 		if (s->have & HOST_HAVE_BOOT_TIME)
-			fprintf(f, ", booted at %" PRIu64 " (epoch s)",
-				(uint64_t)(s->boot.boot_time_ns / 1000000000ULL));
+			fprintf(f, ", booted at %" PRIu64 " (epoch s%s)",
+				(uint64_t)(s->boot.boot_time_ns / 1000000000ULL),
+				s->boot.source == BOOT_TIME_BTIME ? "" :
+				", estimated: no btime in stat");
 		fputc('\n', f);
 	}
 }

@@ -211,9 +211,14 @@ struct tree_item {
 	size_t depth;
 };
 
-/* Depth-first from @start with an explicit stack; *@budget visits left in all. */
+/*
+ * Depth-first from @start with an explicit stack. @seen marks the records
+ * visited so far: each is visited once, so a pid that appears twice (a
+ * fixture, or a reused pid between two reads) cannot make a loop of its
+ * children, whatever the parent links say.
+ */
 static int tree_walk_from(const struct proc_tree *t, const struct proc_tree_node *start,
-			  proc_tree_visit_fn visit, void *ctx, size_t *budget,
+			  proc_tree_visit_fn visit, void *ctx, bool *seen,
 			  struct tree_item **stack, size_t *cap)
 {
 	size_t top = 0;
@@ -224,26 +229,28 @@ static int tree_walk_from(const struct proc_tree *t, const struct proc_tree_node
 		if (err)
 			return err;
 	}
+	seen[start->idx] = true;
 	(*stack)[top++] = (struct tree_item){ start, 0 };
-	while (top && *budget) {
+	while (top) {
 		struct tree_item it = (*stack)[--top];
 		const struct proc_tree_node *kids;
 		size_t nk;
 
-		(*budget)--;
 		err = visit(it.node->idx, it.depth, ctx);
 		if (err)
 			return err;
 		kids = proc_tree__children(t, it.node->pid, &nk);
 		/* Pushed last to first, so that the lowest pid is visited first. */
 		for (size_t k = nk; k-- > 0;) {
-			if (kids[k].idx == it.node->idx)
-				continue; /* pid 0's idle task is its own parent */
+			/* pid 0's idle task is its own parent; a cycle comes back. */
+			if (seen[kids[k].idx])
+				continue;
 			if (top == *cap) {
 				err = util__grow(stack, cap, sizeof(**stack), 64, UTIL_NO_MAX);
 				if (err)
 					return err;
 			}
+			seen[kids[k].idx] = true;
 			(*stack)[top++] = (struct tree_item){ &kids[k], it.depth + 1 };
 		}
 	}
@@ -254,21 +261,35 @@ int proc_tree__walk(const struct proc_tree *t, const struct proc_tree_node *root
 		    proc_tree_visit_fn visit, void *ctx)
 {
 	struct tree_item *stack = NULL;
-	size_t cap = 0, budget = t->n;
+	size_t cap = 0;
+	bool *seen;
 	int err = 0;
 
+	seen = calloc(t->n ? t->n : 1, sizeof(*seen));
+	if (!seen)
+		return -ENOMEM;
 	if (root) {
-		err = tree_walk_from(t, root, visit, ctx, &budget, &stack, &cap);
-		free(stack);
-		return err;
+		err = tree_walk_from(t, root, visit, ctx, seen, &stack, &cap);
+		goto out;
 	}
 	for (size_t i = 0; i < t->n && !err; i++) {
 		const struct proc_tree_node *nd = &t->by_pid[i];
 
 		if (nd->ppid == nd->pid || !proc_tree__find(t, nd->ppid))
-			err = tree_walk_from(t, nd, visit, ctx, &budget, &stack, &cap);
+			err = tree_walk_from(t, nd, visit, ctx, seen, &stack, &cap);
 	}
+	/*
+	 * What no root reached is a parent cycle (2 -> 3 -> 2), which only a
+	 * doctored or torn read can show: each cycle starts at its lowest pid,
+	 * so every process is listed, once.
+	 */
+	for (size_t i = 0; i < t->n && !err; i++) {
+		if (!seen[t->by_pid[i].idx])
+			err = tree_walk_from(t, &t->by_pid[i], visit, ctx, seen, &stack, &cap);
+	}
+out:
 	free(stack);
+	free(seen);
 	return err;
 }
 

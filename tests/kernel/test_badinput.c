@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Hostile and broken input, command by command: each row of the table is a
+ * command line, where its output goes, the exit status it must end with and
+ * the message it must say. Then the probe's defects, each with the input
+ * that showed it: a FIFO in a --proc-root tree, /proc/stat without its
+ * counter lines, a tree of unreadable stat files, a closed stderr under
+ * `run`, and SIGINT/SIGTERM at every long-running command.
+ *
+ * Runs $OUTPUT/jobtrace; `make test` points OUTPUT at the ASan+UBSan build.
+ */
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobtrace/util.h"
+#include "testutil.h"
+
+static char jobtrace[512];
+static char tmpdir[] = "/tmp/jobtrace-badinput.XXXXXX";
+
+enum out_kind {
+	OUT_NULL,	/* /dev/null */
+	OUT_FULL,	/* /dev/full: every write is ENOSPC */
+	OUT_CLOSED,	/* a pipe whose reader has gone: EPIPE */
+	OUT_FILE,	/* a file the test reads back */
+};
+
+struct result {
+	int status;		/* exit status; 128 + N when signal N ended it */
+	double wall_s;
+	char out[1 << 16];	/* stdout, for OUT_FILE */
+	char err[1 << 14];	/* stderr */
+};
+
+/*
+ * Runs jobtrace with @argv (after "jobtrace"), stdout to @out, stderr
+ * captured; sends @sig after @sig_after_s (0: none) and kills it at
+ * @limit_s, which fails the test: nothing here may hang.
+ */
+static void run_jt(char *const argv[], enum out_kind out, int sig, double sig_after_s,
+		   double limit_s, struct result *r)
+{
+	char *args[32] = { jobtrace };
+	char errpath[600], outpath[600];
+	struct timespec t0, t1;
+	bool signalled = false;
+	int st, p[2] = { -1, -1 }, ofd;
+	ssize_t n;
+	pid_t pid;
+	FILE *f;
+
+	for (int i = 0; argv[i] && i < 30; i++)
+		args[i + 1] = argv[i];
+	snprintf(errpath, sizeof(errpath), "%s/stderr", tmpdir);
+	snprintf(outpath, sizeof(outpath), "%s/stdout", tmpdir);
+	switch (out) {
+	case OUT_FULL:
+		ofd = open("/dev/full", O_WRONLY);
+		break;
+	case OUT_CLOSED:
+		assert_int_equal(pipe(p), 0);
+		close(p[0]);
+		ofd = p[1];
+		break;
+	case OUT_FILE:
+		ofd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		break;
+	default:
+		ofd = open("/dev/null", O_WRONLY);
+	}
+	assert_true(ofd >= 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		execv(jobtrace, args);
+		_exit(127);
+	}
+	close(ofd);
+	for (;;) {
+		double el;
+
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (sig && !signalled && el >= sig_after_s) {
+			kill(pid, sig);
+			signalled = true;
+		}
+		if (el > limit_s) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			fail_msg("jobtrace %s %s: still running after %.0f s", argv[0],
+				 argv[1] ? argv[1] : "", limit_s);
+		}
+		usleep(10000);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	f = fopen(errpath, "r");
+	assert_non_null(f);
+	n = (ssize_t)fread(r->err, 1, sizeof(r->err) - 1, f);
+	r->err[n] = '\0';
+	fclose(f);
+	r->out[0] = '\0';
+	if (out == OUT_FILE) {
+		f = fopen(outpath, "r");
+		assert_non_null(f);
+		n = (ssize_t)fread(r->out, 1, sizeof(r->out) - 1, f);
+		r->out[n] = '\0';
+		fclose(f);
+	}
+}
+
+static void tmp_path(char *buf, size_t size, const char *rel)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, rel);
+}
+
+static void write_file(const char *rel, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	tmp_path(path, sizeof(path), rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void make_dir(const char *rel)
+{
+	char path[600];
+
+	tmp_path(path, sizeof(path), rel);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static void make_fifo(const char *rel)
+{
+	char path[600];
+
+	tmp_path(path, sizeof(path), rel);
+	assert_int_equal(mkfifo(path, 0644), 0);
+}
+
+/*
+ * The fixture trees. bad/: process 1's stat is a directory, 2's garbage,
+ * 3's a FIFO (as its status and net/tcp): root reads through permissions,
+ * so these are what "unreadable" can mean to it. sys/: a /proc/stat with
+ * cpu lines alone and a FIFO for diskstats; an empty /sys.
+ */
+static int setup(void **state)
+{
+	assert_non_null(mkdtemp(tmpdir));
+	make_dir("bad");
+	make_dir("bad/1");
+	make_dir("bad/1/stat");
+	make_dir("bad/2");
+	write_file("bad/2/stat", "garbage\n");
+	make_dir("bad/3");
+	make_fifo("bad/3/stat");
+	make_fifo("bad/3/status");
+	make_dir("bad/net");
+	make_fifo("bad/net/tcp");
+	make_dir("proc");
+	write_file("proc/stat", "cpu  100 0 50 1000 0 0 0 0 0 0\n"
+				"cpu0 100 0 50 1000 0 0 0 0 0 0\n"
+				"softirq 77 0 0 0 0 0 0 0 0 0 0\n");
+	write_file("proc/uptime", "1000.00 900.00\n");
+	make_fifo("proc/diskstats");
+	make_fifo("proc/meminfo");
+	make_dir("sys");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+struct bad_case {
+	char *argv[12];
+	enum out_kind out;
+	int status;
+	const char *message; /* in stderr */
+};
+
+#define T(p) "@" p /* an argument under the test's tmpdir; "%": a pid that has exited */
+
+/* A pid that no process has: a child of ours, reaped. */
+static pid_t dead_pid(void)
+{
+	pid_t p = fork();
+
+	assert_true(p >= 0);
+	if (p == 0)
+		_exit(0);
+	assert_int_equal(waitpid(p, NULL, 0), p);
+	return p;
+}
+
+/*
+ * The table. Usage errors exit 2 with "Try 'jobtrace CMD --help'"; a thing
+ * that is not there (a pid, a root) exits 1; a write that fails exits 125,
+ * jobtrace's own failure, as env(1) and timeout(1) do.
+ */
+static const struct bad_case cases[] = {
+	/* Unknown flags. */
+	{ { "run", "--bogus", "--", "true" }, OUT_NULL, 2, "unknown option '--bogus'" },
+	{ { "watch", "--bogus" }, OUT_NULL, 2, "unknown option '--bogus'" },
+	{ { "serve", "--bogus" }, OUT_NULL, 2, "unknown option '--bogus'" },
+	{ { "top", "-b", "--bogus" }, OUT_NULL, 2, "unknown option '--bogus'" },
+	{ { "tail", "--bogus" }, OUT_NULL, 2, "unknown option '--bogus'" },
+	{ { "ps", "--bogus" }, OUT_NULL, 2, "unknown option '--bogus'" },
+	{ { "system", "--bogus" }, OUT_NULL, 2, "unknown option '--bogus'" },
+	{ { "inspect", "--bogus", "1" }, OUT_NULL, 2, "unknown option '--bogus'" },
+	{ { "connections", "--bogus" }, OUT_NULL, 2, "unknown option '--bogus'" },
+	{ { "nosuch" }, OUT_NULL, 2, "unknown command 'nosuch'" },
+	{ { NULL }, OUT_NULL, 2, "no command given" },
+	/* Bad numbers. */
+	{ { "run", "-i", "abc", "--", "true" }, OUT_NULL, 2, "--interval takes seconds" },
+	{ { "run", "--top", "-1", "--", "true" }, OUT_NULL, 2, "--top takes a number" },
+	{ { "run", "--ring-kb", "99999999999999999999", "--", "true" }, OUT_NULL, 2,
+	  "--ring-kb takes a size" },
+	{ { "watch", "--pid", "abc" }, OUT_NULL, 2, "--pid takes a process id, not 'abc'" },
+	{ { "watch", "-i", "1e999", "--all" }, OUT_NULL, 2, "--interval takes seconds" },
+	{ { "serve", "-i", "nan" }, OUT_NULL, 2, "--interval takes seconds" },
+	{ { "top", "-b", "-n", "abc" }, OUT_NULL, 2, "--iterations takes a number" },
+	{ { "top", "-b", "-d", "0" }, OUT_NULL, 2, "--delay takes seconds" },
+	{ { "tail", "-n", "abc" }, OUT_NULL, 2, "--count takes a number" },
+	{ { "ps", "--pid", "0x10" }, OUT_NULL, 2, "--pid takes a process id" },
+	{ { "system", "-i", "-1" }, OUT_NULL, 2, "--interval takes seconds" },
+	{ { "inspect", "12abc" }, OUT_NULL, 2, "'12abc' is not a process id" },
+	{ { "connections", "--kind", "bogus" }, OUT_NULL, 2, "unknown --kind 'bogus'" },
+	/* A missing command or target. */
+	{ { "run" }, OUT_NULL, 2, "no command given" },
+	{ { "run", "--", "/nonexistent/cmd" }, OUT_NULL, 127, "/nonexistent/cmd: command not found" },
+	{ { "watch" }, OUT_NULL, 2, "nothing to watch" },
+	{ { "inspect" }, OUT_NULL, 2, "inspect needs a PID" },
+	/* A pid that does not exist: one the test forked and reaped. */
+	{ { "watch", "--pid", "%" }, OUT_NULL, 1, "no process %" },
+	{ { "top", "-b", "-n", "1", "--pid", "%" }, OUT_NULL, 1, "no process %" },
+	{ { "ps", "--pid", "%" }, OUT_NULL, 1, "no process with pid %" },
+	{ { "inspect", "%" }, OUT_NULL, 1, "no process with pid %" },
+	/* A stream or root that is not there. */
+	{ { "tail", "-n", "1", "--stream", T("nostream") }, OUT_NULL, 1, "cannot read the stream" },
+	{ { "ps", "--proc-root", T("none") }, OUT_NULL, 1, "cannot open" },
+	{ { "system", "--proc-root", T("none") }, OUT_NULL, 1, "cannot open the proc root" },
+	{ { "inspect", "--proc-root", T("none"), "1" }, OUT_NULL, 1, "cannot open" },
+	{ { "connections", "--proc-root", T("none") }, OUT_NULL, 1, "cannot open" },
+	/* Unreadable /proc files: a directory, garbage, a FIFO (must not block). */
+	{ { "ps", "--proc-root", T("bad") }, OUT_NULL, 1, "no process under" },
+	{ { "ps", "--json", "--proc-root", T("bad") }, OUT_NULL, 1,
+	  "3 processes under" },
+	{ { "inspect", "--proc-root", T("bad"), "1" }, OUT_NULL, 1,
+	  "cannot read process 1: Is a directory" },
+	{ { "inspect", "--proc-root", T("bad"), "2" }, OUT_NULL, 1, "cannot read process 2" },
+	{ { "inspect", "--proc-root", T("bad"), "3" }, OUT_NULL, 1, "cannot read process 3" },
+	{ { "connections", "--proc-root", T("bad") }, OUT_NULL, 1, "cannot read the sockets" },
+	/* A full disk for -o and for stdout. */
+	{ { "run", "-o", "/dev/full", "--", "true" }, OUT_NULL, 125,
+	  "cannot write the report: No space left on device" },
+	{ { "run", "-o", "/dev/full", "--", "sh", "-c", "exit 3" }, OUT_NULL, 3,
+	  "cannot write the report: No space left on device" },
+	{ { "run", "-e", "/dev/full", "--", "true" }, OUT_NULL, 125,
+	  "cannot write the report: No space left on device" },
+	{ { "top", "-b", "-n", "1" }, OUT_FULL, 125,
+	  "cannot write to standard output: No space left on device" },
+	{ { "ps", "--proc" }, OUT_FULL, 125, "cannot write to standard output: No space left" },
+	{ { "system", "-i", "0" }, OUT_FULL, 125, "cannot write to standard output: No space" },
+	{ { "connections" }, OUT_FULL, 125, "cannot write to standard output: No space" },
+	{ { "inspect", "1" }, OUT_FULL, 125, "cannot write to standard output: No space" },
+	/* A closed pipe: EPIPE said, not a silent SIGPIPE death (141). */
+	{ { "top", "-b", "-n", "1" }, OUT_CLOSED, 125, "cannot write to standard output: Broken pipe" },
+	{ { "ps" }, OUT_CLOSED, 125, "cannot write to standard output: Broken pipe" },
+	{ { "system", "-i", "0" }, OUT_CLOSED, 125, "cannot write to standard output: Broken pipe" },
+	{ { "connections" }, OUT_CLOSED, 125, "cannot write to standard output: Broken pipe" },
+	{ { "inspect", "1" }, OUT_CLOSED, 125, "cannot write to standard output: Broken pipe" },
+	{ { "run", "-j", "-o", "-", "--", "true" }, OUT_CLOSED, 125, "Broken pipe" },
+};
+
+static void test_table(void **state)
+{
+	static struct result r;
+	char paths[12][600], pid[16], message[256];
+
+	snprintf(pid, sizeof(pid), "%d", (int)dead_pid());
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct bad_case *c = &cases[i];
+		const char *pct = strchr(c->message, '%');
+		char *argv[12] = {};
+
+		for (size_t a = 0; a < 11 && c->argv[a]; a++) {
+			argv[a] = c->argv[a];
+			if (argv[a][0] == '@') {
+				tmp_path(paths[a], sizeof(paths[a]), argv[a] + 1);
+				argv[a] = paths[a];
+			} else if (!strcmp(argv[a], "%")) {
+				argv[a] = pid;
+			}
+		}
+		snprintf(message, sizeof(message), "%.*s%s%s", pct ? (int)(pct - c->message) : 0,
+			 c->message, pct ? pid : "", pct ? pct + 1 : c->message);
+		run_jt(argv, c->out, 0, 0, 90, &r);
+		if (r.status != c->status || !strstr(r.err, message) ||
+		    strncmp(r.err, "jobtrace: ", 10))
+			fail_msg("row %zu, jobtrace %s %s %s: exit %d (want %d), stderr:\n%s\n"
+				 "want: %s", i, argv[0] ? argv[0] : "", argv[1] ? argv[1] : "",
+				 argv[2] ? argv[2] : "", r.status, c->status, r.err, message);
+		/* A usage error says where to look. */
+		if (c->status == 2 && !strstr(r.err, "--help"))
+			fail_msg("row %zu: no usage hint:\n%s", i, r.err);
+	}
+}
+
+/* A FIFO in a --proc-root tree returned at once, and the missing lines are null. */
+static void test_system_fifo_and_missing_lines(void **state)
+{
+	static const char *const nulls[] = { "ctx_switches", "interrupts", "forks",
+					     "procs_running", "procs_blocked" };
+	static struct result r;
+	char proc[600], sys[600];
+	char *argv[] = { "system", "--json", "-i", "0.2", "--proc-root", proc, "--sys-root", sys,
+			 NULL };
+	json_error_t jerr;
+	json_t *root, *cpu, *load, *warnings, *w;
+	bool disk_warned = false, mem_warned = false;
+	size_t k;
+
+	tmp_path(proc, sizeof(proc), "proc");
+	tmp_path(sys, sizeof(sys), "sys");
+	run_jt(argv, OUT_FILE, 0, 0, 20, &r);
+	if (r.status != 0)
+		fail_msg("exit %d:\n%s", r.status, r.err);
+	root = json_loads(r.out, 0, &jerr);
+	if (!root)
+		fail_msg("not JSON (%s):\n%s", jerr.text, r.out);
+	cpu = json_object_get(root, "cpu");
+	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++) {
+		if (!json_is_null(json_object_get(cpu, nulls[i])))
+			fail_msg("cpu.%s is not null without its /proc/stat line", nulls[i]);
+	}
+	/* What the file had is still there. */
+	assert_int_equal(json_integer_value(json_object_get(cpu, "soft_interrupts")), 77);
+	assert_true(json_is_null(json_object_get(cpu, "ctx_switches_per_s")));
+	assert_true(json_is_null(json_object_get(cpu, "forks_per_s")));
+	/* No btime: the boot time is the clock minus the uptime, and says so. */
+	load = json_object_get(root, "load");
+	assert_string_equal(json_string_value(json_object_get(load, "boot_time_source")), "uptime");
+	/* The FIFOs are warned about, and the disks are not a total of 0. */
+	assert_true(json_is_null(json_object_get(root, "disk_total")));
+	warnings = json_object_get(root, "warnings");
+	json_array_foreach(warnings, k, w) {
+		const char *src = json_string_value(json_object_get(w, "source"));
+
+		disk_warned |= src && strstr(src, "diskstats");
+		mem_warned |= src && strstr(src, "meminfo");
+	}
+	assert_true(disk_warned);
+	assert_true(mem_warned);
+	json_decref(root);
+
+	/* The text form shows an unknown count as '?', not 0. */
+	char *text[] = { "system", "-i", "0.2", "--proc-root", proc, "--sys-root", sys, NULL };
+	run_jt(text, OUT_FILE, 0, 0, 20, &r);
+	assert_int_equal(r.status, 0);
+	if (!strstr(r.out, "? running, ? blocked") || strstr(r.out, "context switches") ||
+	    !strstr(r.out, "estimated: no btime"))
+		fail_msg("text:\n%s", r.out);
+}
+
+/* `ps --tree` over a parent cycle lists all of it; deep chains stay linear. */
+static void test_ps_tree_shapes(void **state)
+{
+	static const int chain[][2] = { { 1, 0 }, { 2, 4 }, { 3, 2 }, { 4, 3 }, { 5, 6 }, { 6, 5 } };
+	static struct result r;
+	char root[600], rel[64], line[256];
+	char *argv[] = { "ps", "--tree", "--proc-root", root, NULL };
+
+	make_dir("cyc");
+	for (size_t i = 0; i < ARRAY_SIZE(chain); i++) {
+		snprintf(rel, sizeof(rel), "cyc/%d", chain[i][0]);
+		make_dir(rel);
+		snprintf(rel, sizeof(rel), "cyc/%d/stat", chain[i][0]);
+		snprintf(line, sizeof(line),
+			 "%d (c%d) S %d 1 1 0 -1 4194304 0 0 0 0 1 1 0 0 20 0 1 0 100 4096 1 "
+			 "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+			 chain[i][0], chain[i][0], chain[i][1]);
+		write_file(rel, line);
+		snprintf(rel, sizeof(rel), "cyc/%d/status", chain[i][0]);
+		write_file(rel, "Uid:\t0\t0\t0\t0\n");
+	}
+	tmp_path(root, sizeof(root), "cyc");
+	run_jt(argv, OUT_FILE, 0, 0, 20, &r);
+	assert_int_equal(r.status, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(chain); i++) {
+		const char *hit;
+
+		snprintf(line, sizeof(line), " c%d\n", chain[i][0]);
+		hit = strstr(r.out, line);
+		if (!hit || strstr(hit + 1, line))
+			fail_msg("c%d not listed exactly once:\n%s", chain[i][0], r.out);
+	}
+}
+
+/*
+ * The probe: `jobtrace run -i 0.2 -- sh -c 'sleep 2; exit 5' 2>&1 >/dev/null
+ * | head -c 10` exited 141 with the job left unsupervised. Its stderr (the
+ * report's stream) is a closed pipe here: jobtrace must see the job to its
+ * end and exit with its status.
+ */
+static void test_run_closed_stderr(void **state)
+{
+	char *args[] = { jobtrace, "run", "-i", "0.2", "--", "sh", "-c", "sleep 2; exit 5", NULL };
+	struct timespec t0, t1;
+	int p[2], st;
+	pid_t pid;
+	double wall;
+
+	assert_int_equal(pipe(p), 0);
+	close(p[0]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(p[1], 2);
+		execv(jobtrace, args);
+		_exit(127);
+	}
+	close(p[1]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 5)
+		fail_msg("exit %d (signal %d), want the job's 5", WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+			 WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	/* Supervised to the end: it did not return before the job did. */
+	assert_true(wall >= 1.9);
+}
+
+/*
+ * SIGINT and SIGTERM end every long-running command cleanly: exit 0 (run:
+ * the job's own death by that signal), the report written, and for serve a
+ * stream marked closed, which `tail --until-closed` then reads to its end.
+ */
+static void test_signals(void **state)
+{
+	static struct result r;
+	char stream[600];
+	const int sigs[] = { SIGINT, SIGTERM };
+
+	tmp_path(stream, sizeof(stream), "sig.stream");
+	for (size_t s = 0; s < ARRAY_SIZE(sigs); s++) {
+		int sig = sigs[s];
+		char *run[] = { "run", "-j", "-o", "-", "--", "sleep", "30", NULL };
+		char *watch[] = { "watch", "--pid", "1", "-j", NULL };
+		char *top[] = { "top", "-b", "-d", "0.2", NULL };
+		char *serve[] = { "serve", "-i", "0.5", "--stream", stream, NULL };
+		char *tail_closed[] = { "tail", "--json", "--stream", stream, "--until-closed", NULL };
+		char *tail_open[] = { "tail", "--json", "--stream", stream, NULL };
+
+		/* run passes the signal to the job and reports it: exit 128 + sig. */
+		run_jt(run, OUT_FILE, sig, 1.5, 30, &r);
+		if (r.status != 128 + sig || !strstr(r.out, "\"signal\":") ||
+		    !strstr(r.out, "\"root_pid\""))
+			fail_msg("run, signal %d: exit %d, out:\n%s\nerr:\n%s", sig, r.status, r.out,
+				 r.err);
+		run_jt(watch, OUT_FILE, sig, 2, 90, &r);
+		if (r.status != 0 || !strstr(r.out, "\"job\""))
+			fail_msg("watch, signal %d: exit %d, out:\n%.2000s\nerr:\n%s", sig, r.status,
+				 r.out, r.err);
+		/* Late enough for a frame on a busy machine under ASan. */
+		run_jt(top, OUT_FILE, sig, 4, 90, &r);
+		if (r.status != 0 || !r.out[0])
+			fail_msg("top -b, signal %d: exit %d, err:\n%s", sig, r.status, r.err);
+		run_jt(serve, OUT_NULL, sig, 2, 90, &r);
+		if (r.status != 0)
+			fail_msg("serve, signal %d: exit %d, err:\n%s", sig, r.status, r.err);
+		/* Marked closed: --until-closed returns at once with what it held. */
+		run_jt(tail_closed, OUT_FILE, 0, 0, 10, &r);
+		if (r.status != 0)
+			fail_msg("tail --until-closed after serve stopped: exit %d, err:\n%s",
+				 r.status, r.err);
+		/* tail itself, waiting on a stream, stops cleanly on the signal too. */
+		run_jt(tail_open, OUT_NULL, sig, 1, 10, &r);
+		if (r.status != 0)
+			fail_msg("tail, signal %d: exit %d, err:\n%s", sig, r.status, r.err);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_system_fifo_and_missing_lines),
+		cmocka_unit_test(test_ps_tree_shapes),
+		cmocka_unit_test(test_run_closed_stderr),
+		cmocka_unit_test(test_signals),
+	};
+
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace",
+		 getenv("OUTPUT") ? getenv("OUTPUT") : ".output");
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
