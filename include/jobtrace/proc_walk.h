@@ -13,6 +13,8 @@
 
 #include "jobtrace/proc_pid.h"
 
+struct sysfs_dir;
+
 struct proc_walk_entry {
 	int32_t pid;
 	int32_t ppid;
@@ -63,9 +65,10 @@ typedef int (*proc_tree_visit_fn)(size_t idx, size_t depth, void *ctx);
 /*
  * Depth-first from @root (a node of @t), children in pid order; or, with a
  * NULL @root, from every root in pid order: a node whose parent is not in
- * the tree, or that is its own parent (pid 0's idle task). A node is never
- * its own child, and at most n nodes are visited in all, so a pid loop
- * cannot spin; no recursion, so a chain of any length is fine.
+ * the tree, or that is its own parent (pid 0's idle task). Each node is
+ * visited at most once, under the first parent that reaches it, so a pid
+ * loop cannot spin and a pid listed twice does not show its children twice;
+ * no recursion, so a chain of any length is fine.
  * Returns 0, -ENOMEM, or the first non-zero return of @visit, which stops it.
  */
 int proc_tree__walk(const struct proc_tree *t, const struct proc_tree_node *root,
@@ -104,6 +107,12 @@ struct proc_state_counts {
  */
 int proc_walk__snapshot(int proc_fd, long ticks_per_sec, long page_size, struct proc_walk **out);
 /*
+ * The same over a proc root as a struct sysfs_dir (sysfs_attr.h): a real
+ * one, or an image of "PID/stat" records, which a test or a fuzzer builds.
+ */
+int proc_walk__snapshot_dir(const struct sysfs_dir *proc, long ticks_per_sec, long page_size,
+			    struct proc_walk **out);
+/*
  * One process, @pid, read as proc_walk__snapshot() reads each: 0, -ESRCH when
  * it is gone, or another negative errno.
  */
@@ -114,6 +123,7 @@ int proc_walk__read_entry(int proc_fd, int pid, long ticks_per_sec, long page_si
  * (the caller frees *@pids, even for none). 0 or a negative errno.
  */
 int proc_walk__pids(int proc_fd, int **pids, size_t *n);
+int proc_walk__pids_dir(const struct sysfs_dir *proc, int **pids, size_t *n);
 void proc_walk__free(struct proc_walk *w);
 
 /* The entry of @pid, or NULL. */
