@@ -54,6 +54,27 @@ struct control *control__open(struct collector *c, const char *path, const char 
 /* After collector__free(): closes the clients and the socket, removes its file. */
 void control__free(struct control *ctl);
 
+enum control_verb {
+	CONTROL_LIST,
+	CONTROL_REGISTER,
+	CONTROL_END,
+};
+
+struct control_request {
+	enum control_verb verb;
+	char *key;		/* REGISTER, END: into the line, valid as the protocol says */
+	char *dir;		/* END's DIR, or NULL; not checked here (who may name one is) */
+	unsigned long pid;	/* REGISTER's, 2 to 2^22 */
+};
+
+/*
+ * One request line, NUL-terminated, its newline (and a '\r' before it)
+ * already cut: split in place on spaces and tabs into @req. 0, or -EINVAL
+ * with the message of the "ERR" reply in @why. No socket, no state: what
+ * the socket's reader calls for every line, and what fuzz_control feeds.
+ */
+int control__parse_request(char *line, struct control_request *req, char *why, size_t why_size);
+
 /* The report file's name of @key ("slurm:12.0" -> "12.0.json") into @buf; -EINVAL if none. */
 int control__report_name(const char *key, char *buf, size_t size);
 

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+struct sysfs_dir;
+
 /* x86 brand strings are at most 48 bytes; longer values are cut here. */
 #define CPUINFO_STR_MAX 64
 
@@ -97,6 +99,10 @@ struct cpufreq {
  * known, -ENOMEM. Free with cpufreq__free().
  */
 int cpufreq__read(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *out);
+/* The same over a sysfs_dir (sysfs_attr.h): a real sys root, or an image of one. */
+int cpufreq__read_dir(const struct sysfs_dir *sys, const struct cpuinfo *ci, struct cpufreq *out);
+/* cpufreq__read() over an image of a sys root ("path\0content\0" records). */
+int cpufreq__parse(const void *img, size_t len, const struct cpuinfo *ci, struct cpufreq *out);
 
 /* NULL-safe and idempotent. */
 void cpufreq__free(struct cpufreq *f);
@@ -129,5 +135,10 @@ struct cpu_topology {
  * Unknown stays 0: not an error. Returns 0 or -ENOMEM.
  */
 int cpu_topology__read(int sys_dirfd, const struct cpuinfo *ci, struct cpu_topology *out);
+int cpu_topology__read_dir(const struct sysfs_dir *sys, const struct cpuinfo *ci,
+			   struct cpu_topology *out);
+/* cpu_topology__read() over an image of a sys root. */
+int cpu_topology__parse(const void *img, size_t len, const struct cpuinfo *ci,
+			struct cpu_topology *out);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+struct sysfs_dir;
+
 /*
  * Block device I/O counters from /proc/diskstats, with each device classified
  * as a whole disk or a partition from sysfs so that host totals count every
@@ -104,6 +106,8 @@ int diskstats__parse(const char *buf, size_t len, struct diskstats *ds);
  * rule applies.
  */
 void diskstats__classify(struct diskstats *ds, int sys_dirfd);
+/* The same over a sys root as a struct sysfs_dir (sysfs_attr.h): a real one, or an image. */
+void diskstats__classify_dir(struct diskstats *ds, const struct sysfs_dir *sys);
 
 /*
  * The counters of one sysfs stat file (@len bytes, one line) into @d: its
@@ -122,6 +126,7 @@ int diskstats__parse_stat(const char *buf, size_t len, struct disk_stats *d);
  * Returns 0, -errno when block/ cannot be opened, -ENOMEM, -E2BIG.
  */
 int diskstats__read_sysfs(int sys_dirfd, struct diskstats *ds);
+int diskstats__read_sysfs_dir(const struct sysfs_dir *sys, struct diskstats *ds);
 
 /*
  * Parse + classify, from "diskstats" under @proc_dirfd. When that file cannot

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sysfs_dir;
+
 enum proc_fd_kind {
 	PROC_FD_PATH,	/* a file system object: regular file, directory, device */
 	PROC_FD_SOCKET,	/* "socket:[INODE]" */
@@ -82,6 +84,14 @@ const char *proc_fd__mode(uint32_t flags);
  * -EACCES: another user's process.
  */
 int proc_fd__list(int proc_fd, int pid, struct proc_fd_list *out);
+/*
+ * The same over one process's directory (/proc/PID) as a struct sysfs_dir
+ * (sysfs_attr.h): a real one, or an image in which "fd/N" holds the link's
+ * text (longer than a page: -ENAMETOOLONG, as d_path() answers), "fdinfo/N"
+ * its fdinfo, and an "fdreg/N" record stands for a stat() that says regular
+ * file. -ENOENT when there is no fd directory.
+ */
+int proc_fd__list_dir(const struct sysfs_dir *pid_dir, struct proc_fd_list *out);
 /* NULL-safe; leaves the list empty. */
 void proc_fd_list__free(struct proc_fd_list *l);
 

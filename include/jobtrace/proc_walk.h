@@ -13,6 +13,8 @@
 
 #include "jobtrace/proc_pid.h"
 
+struct sysfs_dir;
+
 struct proc_walk_entry {
 	int32_t pid;
 	int32_t ppid;
@@ -106,6 +108,12 @@ struct proc_state_counts {
  */
 int proc_walk__snapshot(int proc_fd, long ticks_per_sec, long page_size, struct proc_walk **out);
 /*
+ * The same over a proc root as a struct sysfs_dir (sysfs_attr.h): a real
+ * one, or an image of "PID/stat" records, which a test or a fuzzer builds.
+ */
+int proc_walk__snapshot_dir(const struct sysfs_dir *proc, long ticks_per_sec, long page_size,
+			    struct proc_walk **out);
+/*
  * One process, @pid, read as proc_walk__snapshot() reads each: 0, -ESRCH when
  * it is gone, or another negative errno.
  */
@@ -116,6 +124,7 @@ int proc_walk__read_entry(int proc_fd, int pid, long ticks_per_sec, long page_si
  * (the caller frees *@pids, even for none). 0 or a negative errno.
  */
 int proc_walk__pids(int proc_fd, int **pids, size_t *n);
+int proc_walk__pids_dir(const struct sysfs_dir *proc, int **pids, size_t *n);
 void proc_walk__free(struct proc_walk *w);
 
 /* The entry of @pid, or NULL. */

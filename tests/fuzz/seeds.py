@@ -138,6 +138,67 @@ def seeds(target):
                 literal(0, "pos:\t0\nflags:\t0100002\nmnt_id:\t25\nino:\t1\n") +
                 literal(1, "socket:[12345]", "pipe:[678]", "anon_inode:[eventfd]",
                         "/tmp/x (deleted)", "/dev/pts/3", "net:[4026531840]"))
+    if target == "fuzz_fd_list":
+        return literal(None,
+                       "fd/0\0/dev/pts/3\0fdinfo/0\0pos:\t0\nflags:\t0100002\nmnt_id:\t25\n\0"
+                       "fd/1\0pipe:[678]\0fd/3\0/tmp/x (deleted)\0fdreg/3\0\0"
+                       "fdinfo/3\0pos:\t4096\nflags:\t02100001\n\0"
+                       "fd/4\0socket:[12345]\0fd/5\0anon_inode:[eventfd]\0fd/abc\0/x\0",
+                       "fd/7\0/" + "a" * 4100,
+                       "fd/2/x\0\0fd/2\0/y\0fd/02\0/z")
+    if target == "fuzz_proc_walk":
+        out = []
+        for root in (os.path.join(FIXTURES, "ps", "proc"), os.path.join(FIXTURES, "proc")):
+            if os.path.isdir(root):
+                subs = [d for d in sorted(os.listdir(root)) if d.isdigit()]
+                out.append((0, image(root, subs, depth=1, keep=r"stat")))
+        pairs = lambda ps: b"".join(struct.pack("<ii", a, b) for a, b in ps)
+        out += [(1, pairs([(0, 0), (1, 0), (2, 0), (5, 1), (6, 5), (7, 6)])),
+                (1, pairs([(60, 61), (61, 60), (40, 40), (50, 7)])),
+                (1, pairs([(5, 1), (5, 1), (6, 5), (1, 0)])),
+                (1, pairs([(i + 1, i) for i in range(400)]))]
+        return out
+    if target == "fuzz_disk_classify":
+        out = []
+        base = os.path.join(FIXTURES, "disk")
+        procs = [p for p in ("proc-4.18", "proc-5.5", "proc-2.6.18") if
+                 os.path.exists(os.path.join(base, p, "diskstats"))]
+        for sys_dir in ("sys", "sys-stat", "sys-2.6.18", "sys-stat-ugly"):
+            root = os.path.join(base, sys_dir)
+            if not os.path.isdir(root):
+                continue
+            img = image(root, ["block", "class/block"], depth=5)
+            out.append((1, img))
+            for p in procs:
+                text = open(os.path.join(base, p, "diskstats"), "rb").read()
+                out.append((0, text + b"\0" + img))
+        return out
+    if target == "fuzz_netdev_addrs":
+        def entry(flags, fa, fm, name, addr=b"", mask=b""):
+            return bytes([flags, fa, fm]) + name + b"\0" + addr.ljust(28, b"\0") + \
+                mask.ljust(28, b"\0")
+        v4 = lambda ip: struct.pack("<H", 2) + b"\0\0" + bytes(ip)
+        v6 = lambda ip, scope=0: struct.pack("<H", 10) + b"\0" * 6 + bytes(ip) + \
+            struct.pack("<I", scope)
+        lo6 = [0] * 15 + [1]
+        ll6 = [0xfe, 0x80] + [0] * 13 + [1]
+        return [(None,
+                 entry(3, 0, 0, b"lo", v4([127, 0, 0, 1]), v4([255, 0, 0, 0])) +
+                 entry(3, 1, 1, b"lo", v6(lo6), v6([0xff] * 16)) +
+                 entry(3, 0, 0, b"eth0", v4([10, 1, 2, 3]), v4([255, 255, 240, 0])) +
+                 entry(3, 1, 1, b"eth0", v6(ll6, 2), v6([0xff] * 8 + [0] * 8)) +
+                 entry(1, 2, 0, b"eth0", b"\0" * 28) + entry(0, 0, 0, b"tun0") +
+                 entry(3, 0, 0, b"odd", v4([1, 2, 3, 4]), v4([255, 0, 255, 0]))),
+                (None, entry(1, 0, 0, b"x" * 20, v4([1, 1, 1, 1])))]
+    if target == "fuzz_control":
+        return literal(None, "LIST\n", "REGISTER slurm:12.0 4242\r\nEND slurm:12.0\n",
+                       "END k /var/reports\nLIST x\n\n \t\nREGISTER k 1\n",
+                       "REGISTER k 4194305\nregister k 12\nEND k /d extra\n")
+    if target == "fuzz_accept":
+        return literal(None, "application/openmetrics-text;version=1.0.0,text/plain;q=0.5",
+                       "application/openmetrics-text; q=0", "text/plain;version=0.0.4",
+                       "application/openmetrics-text;version=0.0.1;q=0.75,*/*;q=0.1",
+                       "*/*", "APPLICATION/OPENMETRICS-TEXT;Q=0.000")
     if target == "fuzz_diskstats":
         return P(0, named("diskstats")) + P(1, under("block", "stat"))
     if target == "fuzz_netdev":
@@ -193,8 +254,10 @@ def seeds(target):
         out = []
         base = os.path.join(FIXTURES, "cpu", "sys")
         for d in sorted(os.listdir(base)):
-            img = image(os.path.join(base, d), ["devices/system/cpu"], depth=7)
-            out += [(0, img), (1, img)]
+            img = image(os.path.join(base, d), ["devices/system/cpu"], depth=7,
+                        keep=r"online|affected_cpus|scaling_(cur|min|max)_freq|core_cpus_list|"
+                             r"thread_siblings_list|physical_package_id")
+            out += [(0, img), (1, img), (2, img), (3, img)]
         return out
     sys.exit("seeds.py: no seeds for %s" % target)
 

@@ -7,6 +7,7 @@
 
 #include "jobtrace/cpuinfo.h"
 #include "jobtrace/util.h"
+#include "sysfs_image.h"
 
 #define PROC_FIXTURES FIXTURES "/cpu/proc/"
 #define SYS_FIXTURES FIXTURES "/cpu/sys/"
@@ -21,6 +22,50 @@ static int open_fixture(const char *base, const char *root)
 	if (fd < 0)
 		fail_msg("cannot open fixture %s: %s", path, strerror(-fd));
 	return fd;
+}
+
+/* cpufreq__read() over the fixture's directory, or cpufreq__parse() over its image. */
+static int freq_of(const char *sys, bool image, const struct cpuinfo *ci, struct cpufreq *f)
+{
+	char path[256];
+	struct sysfs_image im;
+	int fd, err;
+
+	if (!image) {
+		fd = open_fixture(SYS_FIXTURES, sys);
+		err = cpufreq__read(fd, ci, f);
+		close(fd);
+		return err;
+	}
+	snprintf(path, sizeof(path), "%s%s", SYS_FIXTURES, sys);
+	sysfs_image__build(&im, path);
+	err = cpufreq__parse(im.buf, im.len, ci, f);
+	free(im.buf);
+	return err;
+}
+
+/* The same for the topology; a NULL @sys is no sys root (an fd of -1, an empty image). */
+static int topo_of(const char *sys, bool image, const struct cpuinfo *ci, struct cpu_topology *t)
+{
+	char path[256];
+	struct sysfs_image im = { 0 };
+	int fd = -1, err;
+
+	if (!image) {
+		if (sys)
+			fd = open_fixture(SYS_FIXTURES, sys);
+		err = cpu_topology__read(fd, ci, t);
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	if (sys) {
+		snprintf(path, sizeof(path), "%s%s", SYS_FIXTURES, sys);
+		sysfs_image__build(&im, path);
+	}
+	err = cpu_topology__parse(im.buf, im.len, ci, t);
+	free(im.buf);
+	return err;
 }
 
 static int read_cpuinfo(const char *root, struct cpuinfo *ci)
@@ -363,23 +408,24 @@ static const struct freq_case freq_cases[] = {
 	{ "no online file, no cpuinfo", "no-online", NULL, -ENOENT, 0, 0, {} },
 };
 
+/* Every case twice: over the fixture directory, and over its image (what fuzz_cpufreq feeds). */
 static void test_cpufreq_table(void **state)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(freq_cases); i++) {
-		const struct freq_case *c = &freq_cases[i];
+	for (size_t k = 0; k < 2 * ARRAY_SIZE(freq_cases); k++) {
+		const struct freq_case *c = &freq_cases[k / 2];
+		bool image = k % 2;
 		struct cpuinfo ci;
 		struct cpufreq f;
-		int fd, err;
+		int err;
 
 		if (c->cpuinfo)
 			assert_int_equal(read_cpuinfo(c->cpuinfo, &ci), 0);
-		fd = open_fixture(SYS_FIXTURES, c->sys);
-		err = cpufreq__read(fd, c->cpuinfo ? &ci : NULL, &f);
-		close(fd);
+		err = freq_of(c->sys, image, c->cpuinfo ? &ci : NULL, &f);
 		if (c->cpuinfo)
 			cpuinfo__free(&ci);
 		if (err != c->err)
-			fail_msg("%s: got %d, want %d", c->name, err, c->err);
+			fail_msg("%s%s: got %d, want %d", c->name, image ? " (image)" : "", err,
+				 c->err);
 		if (err) {
 			assert_null(f.cpus);
 			continue;
@@ -461,19 +507,17 @@ static const struct topo_case topo_cases[] = {
 
 static void test_topology_table(void **state)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(topo_cases); i++) {
-		const struct topo_case *c = &topo_cases[i];
+	for (size_t k = 0; k < 2 * ARRAY_SIZE(topo_cases); k++) {
+		const struct topo_case *c = &topo_cases[k / 2];
+		bool image = k % 2;
 		struct cpu_topology t;
 		struct cpuinfo ci;
-		int fd = c->sys ? open_fixture(SYS_FIXTURES, c->sys) : -1;
 		int err;
 
 		if (c->cpuinfo)
 			assert_int_equal(read_cpuinfo(c->cpuinfo, &ci), 0);
 		memset(&t, 0xa5, sizeof(t));
-		err = cpu_topology__read(fd, c->cpuinfo ? &ci : NULL, &t);
-		if (fd >= 0)
-			close(fd);
+		err = topo_of(c->sys, image, c->cpuinfo ? &ci : NULL, &t);
 		if (c->cpuinfo)
 			cpuinfo__free(&ci);
 		if (err)
@@ -481,9 +525,9 @@ static void test_topology_table(void **state)
 		if (t.online_cpus != c->online_cpus || t.physical_cores != c->cores ||
 		    t.cores_source != c->cores_source || t.sockets != c->sockets ||
 		    t.sockets_source != c->sockets_source)
-			fail_msg("%s: %u online, %u cores (source %d), %u sockets (source %d); "
+			fail_msg("%s%s: %u online, %u cores (source %d), %u sockets (source %d); "
 				 "want %u, %u (%d), %u (%d)",
-				 c->name, t.online_cpus, t.physical_cores, t.cores_source, t.sockets,
+				 c->name, image ? " (image)" : "", t.online_cpus, t.physical_cores, t.cores_source, t.sockets,
 				 t.sockets_source, c->online_cpus, c->cores, c->cores_source,
 				 c->sockets, c->sockets_source);
 	}

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include "jobtrace/diskstats.h"
+#include "jobtrace/sysfs_attr.h"
 #include "jobtrace/util.h"
+#include "sysfs_image.h"
 
 #define DISK_FIXTURES FIXTURES "/disk/"
 
@@ -262,17 +264,51 @@ static void check_sysfs_rows(const struct disk_case *c, const struct diskstats *
 	}
 }
 
+/*
+ * diskstats__read() with the sys root as an image (what fuzz_disk_classify
+ * feeds): /proc/diskstats parsed, then classified over the image; or the
+ * sysfs walk over it.
+ */
+static void read_over_image(const struct disk_case *c, int proc_fd, struct diskstats *ds)
+{
+	struct sysfs_image im = { 0 };
+	struct sysfs_dir sys;
+	char path[256];
+	char *buf;
+	ssize_t n;
+
+	if (c->sys) {
+		snprintf(path, sizeof(path), DISK_FIXTURES "%s", c->sys);
+		sysfs_image__build(&im, path);
+	}
+	sysfs_dir__from_image(&sys, im.buf, im.len);
+	if (c->proc) {
+		n = util__read_file_alloc(proc_fd, "diskstats", 1 << 20, &buf);
+		assert_true(n >= 0);
+		assert_int_equal(diskstats__parse(buf, (size_t)n, ds), 0);
+		free(buf);
+		diskstats__classify_dir(ds, &sys);
+	} else {
+		assert_int_equal(diskstats__read_sysfs_dir(&sys, ds), 0);
+	}
+	free(im.buf);
+}
+
+/* Every case twice: over the fixture directories, and with the sys root as an image. */
 static void test_layout_table(void **state)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(disk_cases); i++) {
-		const struct disk_case *c = &disk_cases[i];
+	for (size_t k = 0; k < 2 * ARRAY_SIZE(disk_cases); k++) {
+		const struct disk_case *c = &disk_cases[k / 2];
+		bool image = k % 2;
 		int proc_fd = open_fixture(c->proc), sys_fd = open_fixture(c->sys);
 		struct diskstats ds;
 		char what[128];
 
 		assert_true(!c->proc || proc_fd >= 0);
 		assert_true(!c->sys || sys_fd >= 0);
-		if (c->proc)
+		if (image)
+			read_over_image(c, proc_fd, &ds);
+		else if (c->proc)
 			assert_int_equal(diskstats__read(proc_fd, sys_fd, &ds), 0);
 		else
 			assert_int_equal(diskstats__read_sysfs(sys_fd, &ds), 0);

@@ -15,6 +15,27 @@
 
 #define REGRESSIONS "tests/fuzz/regressions"
 
+#define LLVMFuzzerTestOneInput fuzz_accept_one
+#include "../fuzz/fuzz_accept.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_control_one
+#include "../fuzz/fuzz_control.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_cpufreq_one
+#include "../fuzz/fuzz_cpufreq.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_disk_classify_one
+#include "../fuzz/fuzz_disk_classify.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_fd_list_one
+#include "../fuzz/fuzz_fd_list.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_netdev_addrs_one
+#include "../fuzz/fuzz_netdev_addrs.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_proc_walk_one
+#include "../fuzz/fuzz_proc_walk.c"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_apmon_dest_one
 #include "../fuzz/fuzz_apmon_dest.c"
 #undef LLVMFuzzerTestOneInput
@@ -80,6 +101,8 @@ static const struct {
 	T(fuzz_lineage),    T(fuzz_meminfo),	T(fuzz_netdev),	       T(fuzz_netsock),
 	T(fuzz_proc_fd),    T(fuzz_proc_maps),	T(fuzz_proc_pid),      T(fuzz_proc_stat),
 	T(fuzz_stream_reader), T(fuzz_sysfs_attr),
+	T(fuzz_accept),	    T(fuzz_control),	T(fuzz_cpufreq),       T(fuzz_disk_classify),
+	T(fuzz_fd_list),    T(fuzz_netdev_addrs), T(fuzz_proc_walk),
 #undef T
 };
 

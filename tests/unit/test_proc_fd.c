@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "jobtrace/proc_fd.h"
+#include "jobtrace/sysfs_attr.h"
 #include "jobtrace/util.h"
 
 static void test_fdinfo_table(void **state)
@@ -266,6 +267,81 @@ static void test_gone(void **state)
 	close(proc_fd);
 }
 
+/*
+ * proc_fd__list_dir() over an image of one /proc/PID: what each fd's link,
+ * fdinfo and stat say reaches its entry; names that are no fd are skipped; a
+ * link past a page is that fd's -ENAMETOOLONG; an fd directory named twice
+ * (fd/9 a file and fd/9/x under it) is a link that cannot be read: vanished.
+ */
+static void test_list_image(void **state)
+{
+	static const char img[] =
+		"fd/3\0/var/log/x.log (deleted)\0"
+		"fdinfo/3\0pos:\t12\nflags:\t02102001\nmnt_id:\t25\n\0"
+		"fdreg/3\0\0"
+		"fd/10\0socket:[4242]\0"
+		"fd/0\0pipe:[77]\0"
+		"fdinfo/0\0pos:\t0\nflags:\t00\n\0"
+		"fd/abc\0/x\0"
+		"fd/.hidden\0/x\0"
+		"fd/-1\0/x\0"
+		"fd/2147483648\0/x\0"
+		"fd/9/x\0\0"
+		"fd/5\0anon_inode:[eventfd]";
+	struct sysfs_dir d;
+	struct proc_fd_list l;
+	char *long_link;
+	size_t len;
+
+	sysfs_dir__from_image(&d, img, sizeof(img) - 1);
+	assert_int_equal(proc_fd__list_dir(&d, &l), 0);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.vanished, 1);
+	assert_int_equal(l.unreadable, 0);
+	assert_int_equal(l.v[0].fd, 0);
+	assert_int_equal(l.v[0].kind, PROC_FD_PIPE);
+	assert_int_equal(l.v[0].inode, 77);
+	assert_true(l.v[0].has_info);
+	assert_false(l.v[0].regular);
+	assert_int_equal(l.v[1].fd, 3);
+	assert_int_equal(l.v[1].kind, PROC_FD_PATH);
+	assert_string_equal(l.v[1].target, "/var/log/x.log");
+	assert_true(l.v[1].deleted);
+	assert_true(l.v[1].regular);
+	assert_true(l.v[1].has_info);
+	assert_int_equal(l.v[1].pos, 12);
+	assert_string_equal(proc_fd__mode(l.v[1].flags), "a");
+	assert_int_equal(l.v[2].fd, 5);
+	assert_int_equal(l.v[2].kind, PROC_FD_ANON);
+	assert_false(l.v[2].has_info);
+	assert_int_equal(l.v[3].fd, 10);
+	assert_int_equal(l.v[3].kind, PROC_FD_SOCKET);
+	assert_int_equal(l.v[3].inode, 4242);
+	proc_fd_list__free(&l);
+
+	/* A link of 4097 bytes: more than d_path() writes. */
+	len = strlen("fd/7") + 1 + 4097;
+	long_link = malloc(len);
+	assert_non_null(long_link);
+	memcpy(long_link, "fd/7", 5);
+	memset(long_link + 5, 'a', 4097);
+	long_link[5] = '/';
+	sysfs_dir__from_image(&d, long_link, len);
+	assert_int_equal(proc_fd__list_dir(&d, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.unreadable, 1);
+	assert_int_equal(l.v[0].err, -ENAMETOOLONG);
+	assert_int_equal(l.v[0].target_len, 0);
+	assert_string_equal(l.v[0].target, "");
+	proc_fd_list__free(&l);
+	free(long_link);
+
+	/* No fd directory at all (a kernel thread's /proc/PID/fd is there, empty, though). */
+	sysfs_dir__from_image(&d, "stat\0", 5);
+	assert_int_equal(proc_fd__list_dir(&d, &l), -ENOENT);
+	assert_null(l.v);
+}
+
 #define FDWALK FIXTURES "/fdwalk/proc"
 
 struct fd_set_acc {
@@ -388,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_live_list),
 		cmocka_unit_test(test_unprintable_path),
 		cmocka_unit_test(test_gone),
+		cmocka_unit_test(test_list_image),
 		cmocka_unit_test(test_walk_table),
 		cmocka_unit_test(test_walk_stops),
 		cmocka_unit_test(test_walk_live),

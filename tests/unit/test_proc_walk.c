@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "jobtrace/proc_walk.h"
+#include "jobtrace/sysfs_attr.h"
 #include "jobtrace/util.h"
 
 #define FIXTURE_PROC FIXTURES "/proc"
@@ -434,8 +435,9 @@ static void test_tree_table(void **state)
 		{ "every root", -1, 0, 0, "0@0 1@1 10@2 12@3 11@2 2@1 50@0 300@0 301@1 " },
 		{ "one subtree", 10, 0, 0, "10@0 12@1 " },
 		{ "a leaf", 12, 0, 0, "12@0 " },
-		/* A loop from inside it: each record once, not round and round. */
+		/* A loop from inside it: each record once (fuzz_proc_walk), not endless. */
 		{ "pid loop", 300, 0, 0, "300@0 301@1 " },
+		{ "pid loop, other end", 301, 0, 0, "301@0 300@1 " },
 		{ "stopped by the visitor", -1, 3, 7, "0@0 1@1 10@2 " },
 	};
 	const struct proc_tree_node *kids;
@@ -478,6 +480,64 @@ static void test_tree_table(void **state)
 	proc_tree__free(&t);
 }
 
+/*
+ * A snapshot that is not atomic can list one pid twice (reused during the
+ * walk): its children show once, under the first, and nothing repeats.
+ * fuzz_proc_walk found the repeats (regressions/fuzz_proc_walk/).
+ */
+static void test_tree_duplicate_pids_fuzzed(void **state)
+{
+	static const struct rec recs[] = {
+		{ 5, 1 }, { 1, 0 }, { 5, 1 }, { 6, 5 }, { 7, 6 }, { 8, 8 }, { 8, 8 },
+	};
+	struct visits v = { .recs = recs };
+	struct proc_tree t;
+
+	assert_int_equal(proc_tree__build(&t, recs, ARRAY_SIZE(recs), rec_ids), 0);
+	assert_int_equal(proc_tree__walk(&t, NULL, record_visit, &v), 0);
+	assert_string_equal(v.buf, "1@0 5@1 6@2 7@3 5@1 8@0 8@1 ");
+	memset(v.buf, 0, sizeof(v.buf));
+	v.n = 0;
+	assert_int_equal(proc_tree__walk(&t, proc_tree__find(&t, 8), record_visit, &v), 0);
+	assert_string_equal(v.buf, "8@0 8@1 ");
+	proc_tree__free(&t);
+}
+
+/*
+ * proc_walk__snapshot_dir() over an image of a proc root: a pid directory
+ * without stat vanished, a stat that does not parse is unreadable, names
+ * that are no pid (self, 007) are not processes.
+ */
+static void test_snapshot_image(void **state)
+{
+#define STAT(pid, comm, ppid) #pid " (" comm ") S " #ppid " 1 1 0 -1 4194560 0 0 0 0 150 50 0 0 " \
+	"20 0 1 0 23 22589440 3318 18446744073709551615\n"
+	static const char img[] = "1/stat\0" STAT(1, "init", 0) "\0"
+				  "5/stat\0" STAT(5, "a) b", 1) "\0"
+				  "6/stat\0" STAT(6, "c", 5) "\0"
+				  "9/status\0Name:\tgone\n\0"
+				  "3/stat\0garbage\0"
+				  "007/stat\0" STAT(7, "z", 1) "\0"
+				  "self/stat\0" STAT(1, "init", 0);
+#undef STAT
+	struct sysfs_dir d;
+	struct proc_walk *w;
+	struct capture cap;
+
+	sysfs_dir__from_image(&d, img, sizeof(img) - 1);
+	assert_int_equal(proc_walk__snapshot_dir(&d, 100, 4096, &w), 0);
+	assert_int_equal(w->n, 3);
+	assert_int_equal(w->vanished, 1);
+	assert_int_equal(w->unreadable, 1);
+	assert_int_equal(proc_walk__find(w, 5)->cpu_ns, 2000000000ull);
+	assert_int_equal(proc_walk__find(w, 5)->rss_bytes, 3318ull * 4096);
+	capture__open(&cap);
+	assert_int_equal(proc_walk__print_tree(w, cap.f), 0);
+	assert_string_equal(capture__close(&cap), "1 init\n  5 a) b\n    6 c\n");
+	capture__free(&cap);
+	proc_walk__free(w);
+}
+
 /* The tree of a fixture walk is the one proc_walk__print_tree() prints. */
 static void test_fixture_proc_tree(void **state)
 {
@@ -510,6 +570,8 @@ int main(void)
 		cmocka_unit_test(test_live_walk),
 		cmocka_unit_test(test_tree_table),
 		cmocka_unit_test(test_fixture_proc_tree),
+		cmocka_unit_test(test_tree_duplicate_pids_fuzzed),
+		cmocka_unit_test(test_snapshot_image),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -263,19 +263,17 @@ static int answer_end(struct control *ctl, struct control_client *cl, struct con
 	return err;
 }
 
-static int do_register(struct control *ctl, struct control_client *cl, char *key, char *pid_s)
+static int do_register(struct control *ctl, struct control_client *cl, char *key,
+		       unsigned long pid)
 {
 	const struct source_ops *ops = collector__ops(ctl->c);
 	__u64 tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK);
 	struct proc_stat_fields st;
 	struct control_job *cj;
-	unsigned long pid;
 	struct cjob *j;
 	bool fresh;
 	int err;
 
-	if (!pid_s || cli__parse_uint(pid_s, 2, 1U << 22, &pid))
-		return client_printf(ctl, cl, "ERR REGISTER takes a key and a pid\n");
 	if (!ops->adopt)
 		return client_printf(ctl, cl, "ERR the %s source cannot adopt a process\n",
 				     ops->name);
@@ -366,28 +364,65 @@ static int do_list(struct control *ctl, struct control_client *cl)
 }
 
 /* One request line; -EPIPE when the client is gone. */
-static int client_request(struct control *ctl, struct control_client *cl, char *line)
+int control__parse_request(char *line, struct control_request *req, char *why, size_t why_size)
 {
 	char *save = NULL, *verb, *key, *arg, *extra;
-	struct ucred cred = { .uid = (uid_t)-1 };
-	socklen_t clen = sizeof(cred);
 
-	getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
+	memset(req, 0, sizeof(*req));
+	why[0] = '\0';
 	verb = strtok_r(line, " \t", &save);
 	key = strtok_r(NULL, " \t", &save);
 	arg = strtok_r(NULL, " \t", &save);
 	extra = strtok_r(NULL, " \t", &save);
-	if (!verb)
-		return client_printf(ctl, cl, "ERR empty request\n");
-	if (!strcmp(verb, "LIST") && !key)
+	if (!verb) {
+		snprintf(why, why_size, "empty request");
+		return -EINVAL;
+	}
+	if (!strcmp(verb, "LIST") && !key) {
+		req->verb = CONTROL_LIST;
+		return 0;
+	}
+	if (!key || !key_valid(key) || extra) {
+		snprintf(why, why_size, "usage: REGISTER KEY PID | END KEY [DIR] | LIST");
+		return -EINVAL;
+	}
+	req->key = key;
+	if (!strcmp(verb, "REGISTER")) {
+		if (!arg || cli__parse_uint(arg, 2, 1U << 22, &req->pid)) {
+			snprintf(why, why_size, "REGISTER takes a key and a pid");
+			return -EINVAL;
+		}
+		req->verb = CONTROL_REGISTER;
+		return 0;
+	}
+	if (!strcmp(verb, "END")) {
+		req->verb = CONTROL_END;
+		req->dir = arg;
+		return 0;
+	}
+	snprintf(why, why_size, "unknown request %.32s", verb);
+	return -EINVAL;
+}
+
+static int client_request(struct control *ctl, struct control_client *cl, char *line)
+{
+	struct ucred cred = { .uid = (uid_t)-1 };
+	socklen_t clen = sizeof(cred);
+	struct control_request req;
+	char why[80];
+
+	getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
+	if (control__parse_request(line, &req, why, sizeof(why)))
+		return client_printf(ctl, cl, "ERR %s\n", why);
+	switch (req.verb) {
+	case CONTROL_LIST:
 		return do_list(ctl, cl);
-	if (!key || !key_valid(key) || extra)
-		return client_printf(ctl, cl, "ERR usage: REGISTER KEY PID | END KEY [DIR] | LIST\n");
-	if (!strcmp(verb, "REGISTER"))
-		return do_register(ctl, cl, key, arg);
-	if (!strcmp(verb, "END"))
-		return do_end(ctl, cl, key, arg, &cred);
-	return client_printf(ctl, cl, "ERR unknown request %.32s\n", verb);
+	case CONTROL_REGISTER:
+		return do_register(ctl, cl, req.key, req.pid);
+	case CONTROL_END:
+		return do_end(ctl, cl, req.key, req.dir, &cred);
+	}
+	return -EINVAL;
 }
 
 /*

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* /proc/cpuinfo and the cpufreq sysfs tree. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -375,10 +374,10 @@ out_free:
 /* ------------------------------------------------------------------------ */
 
 /* One number and a newline, as every cpufreq attribute holds. */
-static int read_khz(int dirfd, const char *path, __u64 *khz)
+static int read_khz(const struct sysfs_dir *d, const char *path, __u64 *khz)
 {
 	char buf[ATTR_BUF_SIZE];
-	ssize_t n = util__read_file_at(dirfd, path, buf, sizeof(buf));
+	ssize_t n = sysfs_dir__read(d, path, buf, sizeof(buf));
 	const char *p = buf;
 	__u64 v;
 	int err;
@@ -412,7 +411,7 @@ static struct cpufreq_cpu *find_freq(struct cpufreq *f, __u32 cpu)
 	return NULL;
 }
 
-static int read_cpu_list(int dirfd, const char *path, __u32 **cpus, size_t *nr)
+static int read_cpu_list(const struct sysfs_dir *d, const char *path, __u32 **cpus, size_t *nr)
 {
 	char *buf = malloc(LIST_BUF_SIZE);
 	ssize_t n;
@@ -422,7 +421,7 @@ static int read_cpu_list(int dirfd, const char *path, __u32 **cpus, size_t *nr)
 	*nr = 0;
 	if (!buf)
 		return -ENOMEM;
-	n = util__read_file_at(dirfd, path, buf, LIST_BUF_SIZE);
+	n = sysfs_dir__read(d, path, buf, LIST_BUF_SIZE);
 	err = n < 0 ? (int)n : cpulist__parse(buf, (size_t)n, cpus, nr);
 	free(buf);
 	return err;
@@ -454,46 +453,56 @@ static bool cpu_dir_number(const char *name, __u32 *cpu)
  * directories, each online unless its online file says 0. The boot CPU, and
  * every CPU of a kernel without hotplug, has no such file at all.
  */
-static int scan_cpu_dirs(int sys_dirfd, __u32 **cpus, size_t *nr)
+struct cpu_dirs {
+	const struct sysfs_dir *dir;
+	__u32 *list;
+	size_t n, cap;
+};
+
+static int add_cpu_dir(const char *name, void *ctx)
 {
+	struct cpu_dirs *cd = ctx;
 	char path[SYSFS_PATH_SIZE];
-	__u32 *list = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *dir;
-	int err = 0;
+	__u64 online;
+	__u32 cpu;
+
+	if (!cpu_dir_number(name, &cpu))
+		return 0;
+	snprintf(path, sizeof(path), "cpu%u/online", cpu);
+	if (read_khz(cd->dir, path, &online) == 0 && online == 0)
+		return 0;
+	if (cd->n == cd->cap) {
+		int err = util__grow(&cd->list, &cd->cap, sizeof(*cd->list), 8, CPULIST_MAX_CPUS);
+
+		if (err)
+			return err;
+	}
+	cd->list[cd->n++] = cpu;
+	return 0;
+}
+
+static int scan_cpu_dirs(const struct sysfs_dir *sys, __u32 **cpus, size_t *nr)
+{
+	struct sysfs_dir dir;
+	struct cpu_dirs cd = { .dir = &dir };
+	int err;
 
 	*cpus = NULL;
 	*nr = 0;
-	dir = util__opendir_at(sys_dirfd, "devices/system/cpu");
-	if (!dir)
+	if (sysfs_dir__open(sys, "devices/system/cpu", &dir))
 		return -ENOENT;
-	while ((de = readdir(dir))) {
-		__u64 online;
-		__u32 cpu;
-
-		if (!cpu_dir_number(de->d_name, &cpu))
-			continue;
-		snprintf(path, sizeof(path), "cpu%u/online", cpu);
-		if (read_khz(dirfd(dir), path, &online) == 0 && online == 0)
-			continue;
-		if (n == cap) {
-			err = util__grow(&list, &cap, sizeof(*list), 8, CPULIST_MAX_CPUS);
-			if (err)
-				break;
-		}
-		list[n++] = cpu;
-	}
-	closedir(dir);
+	err = sysfs_dir__list(&dir, add_cpu_dir, &cd);
+	sysfs_dir__close(&dir);
+	/* A listing that failed part way is no list; only -ENOMEM is worth more than that. */
 	if (err) {
-		free(list);
-		return err;
+		free(cd.list);
+		return err == -ENOMEM ? err : -ENOENT;
 	}
-	if (!n)
+	if (!cd.n)
 		return -ENOENT;
-	qsort(list, n, sizeof(*list), cmp_u32);
-	*cpus = list;
-	*nr = n;
+	qsort(cd.list, cd.n, sizeof(*cd.list), cmp_u32);
+	*cpus = cd.list;
+	*nr = cd.n;
 	return 0;
 }
 
@@ -502,15 +511,16 @@ static int scan_cpu_dirs(int sys_dirfd, __u32 **cpus, size_t *nr)
  * directories, else @ci's CPUs (cpuinfo shows the online ones). -ENOENT when
  * none of them says.
  */
-static int online_list(int sys_dirfd, const struct cpuinfo *ci, __u32 **cpus, size_t *nr)
+static int online_list(const struct sysfs_dir *sys, const struct cpuinfo *ci, __u32 **cpus,
+		       size_t *nr)
 {
-	int err = read_cpu_list(sys_dirfd, "devices/system/cpu/online", cpus, nr);
+	int err = read_cpu_list(sys, "devices/system/cpu/online", cpus, nr);
 
 	if (!err && *nr)
 		return 0;
 	if (err == -ENOMEM)
 		return err;
-	err = scan_cpu_dirs(sys_dirfd, cpus, nr);
+	err = scan_cpu_dirs(sys, cpus, nr);
 	if (err != -ENOENT)
 		return err;
 	if (!ci || !ci->nr_cpus)
@@ -533,11 +543,11 @@ static int online_list(int sys_dirfd, const struct cpuinfo *ci, __u32 **cpus, si
 	return 0;
 }
 
-static int online_cpus(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *f)
+static int online_cpus(const struct sysfs_dir *sys, const struct cpuinfo *ci, struct cpufreq *f)
 {
 	__u32 *list;
 	size_t nr;
-	int err = online_list(sys_dirfd, ci, &list, &nr);
+	int err = online_list(sys, ci, &list, &nr);
 
 	if (err)
 		return err;
@@ -558,7 +568,7 @@ static int online_cpus(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *
  * offline CPU may still be in related_cpus, and its policy may be inactive
  * with an empty affected_cpus; neither reports a frequency.
  */
-static int apply_policy(int cpufreq_dirfd, __u32 policy, struct cpufreq *f)
+static int apply_policy(const struct sysfs_dir *cpufreq_dir, __u32 policy, struct cpufreq *f)
 {
 	__u64 cur, min = 0, max = 0;
 	char path[SYSFS_PATH_SIZE];
@@ -567,18 +577,18 @@ static int apply_policy(int cpufreq_dirfd, __u32 policy, struct cpufreq *f)
 	int err;
 
 	snprintf(path, sizeof(path), "policy%u/affected_cpus", policy);
-	err = read_cpu_list(cpufreq_dirfd, path, &cpus, &nr);
+	err = read_cpu_list(cpufreq_dir, path, &cpus, &nr);
 	if (err)
 		return err == -ENOMEM ? err : 0;
 	snprintf(path, sizeof(path), "policy%u/scaling_cur_freq", policy);
-	if (read_khz(cpufreq_dirfd, path, &cur)) {
+	if (read_khz(cpufreq_dir, path, &cur)) {
 		free(cpus);
 		return 0;
 	}
 	snprintf(path, sizeof(path), "policy%u/scaling_min_freq", policy);
-	read_khz(cpufreq_dirfd, path, &min);
+	read_khz(cpufreq_dir, path, &min);
 	snprintf(path, sizeof(path), "policy%u/scaling_max_freq", policy);
-	read_khz(cpufreq_dirfd, path, &max);
+	read_khz(cpufreq_dir, path, &max);
 	for (size_t i = 0; i < nr; i++) {
 		struct cpufreq_cpu *c = find_freq(f, cpus[i]);
 
@@ -593,38 +603,47 @@ static int apply_policy(int cpufreq_dirfd, __u32 policy, struct cpufreq *f)
 	return 0;
 }
 
-static int apply_policies(int sys_dirfd, struct cpufreq *f)
+struct policies {
+	const struct sysfs_dir *dir;
+	struct cpufreq *f;
+};
+
+static int apply_policy_entry(const char *name, void *ctx)
 {
-	struct dirent *de;
-	DIR *dir;
-	int err = 0;
+	const struct policies *p = ctx;
+	const char *d = name + 6;
+	__u64 policy;
 
-	dir = util__opendir_at(sys_dirfd, "devices/system/cpu/cpufreq");
-	if (!dir)
-		return 0; /* no cpufreq driver: the fallbacks decide */
-	while (!err && (de = readdir(dir))) {
-		const char *d = de->d_name + 6;
-		__u64 policy;
-
-		if (strncmp(de->d_name, "policy", 6) != 0 || scan_dec(&d, d + strlen(d), &policy) ||
-		    *d || policy > UINT32_MAX)
-			continue;
-		err = apply_policy(dirfd(dir), (__u32)policy, f);
-	}
-	closedir(dir);
-	return err;
+	if (strncmp(name, "policy", 6) != 0 || scan_dec(&d, d + strlen(d), &policy) || *d ||
+	    policy > UINT32_MAX)
+		return 0;
+	return apply_policy(p->dir, (__u32)policy, p->f);
 }
 
-int cpufreq__read(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *out)
+static int apply_policies(const struct sysfs_dir *sys, struct cpufreq *f)
+{
+	struct sysfs_dir dir;
+	struct policies p = { .dir = &dir, .f = f };
+	int err;
+
+	if (sysfs_dir__open(sys, "devices/system/cpu/cpufreq", &dir))
+		return 0; /* no cpufreq driver: the fallbacks decide */
+	err = sysfs_dir__list(&dir, apply_policy_entry, &p);
+	sysfs_dir__close(&dir);
+	/* Only apply_policy()'s -ENOMEM stops the walk; a listing cut short keeps what it read. */
+	return err == -ENOMEM ? err : 0;
+}
+
+int cpufreq__read_dir(const struct sysfs_dir *sys, const struct cpuinfo *ci, struct cpufreq *out)
 {
 	__u64 sum = 0, n = 0;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = online_cpus(sys_dirfd, ci, out);
+	err = online_cpus(sys, ci, out);
 	if (err)
 		goto err_free;
-	err = apply_policies(sys_dirfd, out);
+	err = apply_policies(sys, out);
 	if (err)
 		goto err_free;
 	for (size_t i = 0; i < out->nr_cpus; i++) {
@@ -637,14 +656,14 @@ int cpufreq__read(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *out)
 		/* Before 4.3 policies had no directory of their own. */
 		snprintf(path, sizeof(path), "devices/system/cpu/cpu%u/cpufreq/scaling_cur_freq",
 			 c->cpu);
-		if (read_khz(sys_dirfd, path, &c->cur_khz) == 0) {
+		if (read_khz(sys, path, &c->cur_khz) == 0) {
 			c->source = CPUFREQ_SRC_CPU_DIR;
 			snprintf(path, sizeof(path),
 				 "devices/system/cpu/cpu%u/cpufreq/scaling_min_freq", c->cpu);
-			read_khz(sys_dirfd, path, &c->min_khz);
+			read_khz(sys, path, &c->min_khz);
 			snprintf(path, sizeof(path),
 				 "devices/system/cpu/cpu%u/cpufreq/scaling_max_freq", c->cpu);
-			read_khz(sys_dirfd, path, &c->max_khz);
+			read_khz(sys, path, &c->max_khz);
 			continue;
 		}
 		/* No cpufreq (VMs, like this one): cpuinfo's MHz, without a range. */
@@ -666,6 +685,22 @@ int cpufreq__read(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *out)
 err_free:
 	cpufreq__free(out);
 	return err;
+}
+
+int cpufreq__read(int sys_dirfd, const struct cpuinfo *ci, struct cpufreq *out)
+{
+	struct sysfs_dir sys;
+
+	sysfs_dir__from_fd(&sys, sys_dirfd);
+	return cpufreq__read_dir(&sys, ci, out);
+}
+
+int cpufreq__parse(const void *img, size_t len, const struct cpuinfo *ci, struct cpufreq *out)
+{
+	struct sysfs_dir sys;
+
+	sysfs_dir__from_image(&sys, img, len);
+	return cpufreq__read_dir(&sys, ci, out);
 }
 
 void cpufreq__free(struct cpufreq *f)
@@ -696,7 +731,7 @@ static __u32 count_distinct(__u32 *v, size_t n)
  * a core lists the same set. -ENOENT when neither file is there; -EPROTO for
  * a list that is empty or not a list.
  */
-static int core_key(int sys_dirfd, __u32 cpu, __u32 *key)
+static int core_key(const struct sysfs_dir *sys, __u32 cpu, __u32 *key)
 {
 	static const char *const names[] = { "core_cpus_list", "thread_siblings_list" };
 	char path[SYSFS_PATH_SIZE];
@@ -706,7 +741,7 @@ static int core_key(int sys_dirfd, __u32 cpu, __u32 *key)
 
 	for (size_t i = 0; i < ARRAY_SIZE(names) && err == -ENOENT; i++) {
 		snprintf(path, sizeof(path), "devices/system/cpu/cpu%u/topology/%s", cpu, names[i]);
-		err = read_cpu_list(sys_dirfd, path, &list, &nr);
+		err = read_cpu_list(sys, path, &list, &nr);
 	}
 	if (err)
 		return err == -ENOMEM || err == -ENOENT ? err : -EPROTO;
@@ -718,14 +753,14 @@ static int core_key(int sys_dirfd, __u32 cpu, __u32 *key)
 }
 
 /* physical_package_id; -1 (no package information on some arm64) is unknown. */
-static int package_id(int sys_dirfd, __u32 cpu, __u32 *id)
+static int package_id(const struct sysfs_dir *sys, __u32 cpu, __u32 *id)
 {
 	char path[SYSFS_PATH_SIZE];
 	long long v;
 	int err;
 
 	snprintf(path, sizeof(path), "devices/system/cpu/cpu%u/topology/physical_package_id", cpu);
-	err = sysfs_attr__read_s64(sys_dirfd, path, &v);
+	err = sysfs_dir__read_s64(sys, path, &v);
 	if (err)
 		return err;
 	if (v < 0 || v > UINT32_MAX)
@@ -735,7 +770,7 @@ static int package_id(int sys_dirfd, __u32 cpu, __u32 *id)
 }
 
 /* Cores and sockets from sysfs, each left 0 when any online CPU cannot say. */
-static int topology_from_sysfs(int sys_dirfd, const __u32 *cpus, size_t nr,
+static int topology_from_sysfs(const struct sysfs_dir *sys, const __u32 *cpus, size_t nr,
 			       struct cpu_topology *out)
 {
 	__u32 *cores = malloc((nr ? nr : 1) * sizeof(*cores));
@@ -749,13 +784,13 @@ static int topology_from_sysfs(int sys_dirfd, const __u32 *cpus, size_t nr,
 	}
 	for (size_t i = 0; i < nr && (have_cores || have_packages); i++) {
 		if (have_cores) {
-			err = core_key(sys_dirfd, cpus[i], &cores[i]);
+			err = core_key(sys, cpus[i], &cores[i]);
 			if (err == -ENOMEM)
 				goto out_free;
 			have_cores = !err;
 		}
 		if (have_packages)
-			have_packages = !package_id(sys_dirfd, cpus[i], &packages[i]);
+			have_packages = !package_id(sys, cpus[i], &packages[i]);
 	}
 	err = 0;
 	if (have_cores) {
@@ -822,19 +857,20 @@ static int topology_from_cpuinfo(const struct cpuinfo *ci, struct cpu_topology *
 	return 0;
 }
 
-int cpu_topology__read(int sys_dirfd, const struct cpuinfo *ci, struct cpu_topology *out)
+int cpu_topology__read_dir(const struct sysfs_dir *sys, const struct cpuinfo *ci,
+			   struct cpu_topology *out)
 {
 	__u32 *cpus;
 	size_t nr;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = online_list(sys_dirfd, ci, &cpus, &nr);
+	err = online_list(sys, ci, &cpus, &nr);
 	if (err == -ENOMEM)
 		return err;
 	if (!err) {
 		out->online_cpus = (__u32)nr;
-		err = sys_dirfd >= 0 ? topology_from_sysfs(sys_dirfd, cpus, nr, out) : 0;
+		err = sys->fd >= 0 || sys->img ? topology_from_sysfs(sys, cpus, nr, out) : 0;
 		free(cpus);
 		if (err)
 			return err;
@@ -842,4 +878,21 @@ int cpu_topology__read(int sys_dirfd, const struct cpuinfo *ci, struct cpu_topol
 	if (!out->physical_cores || !out->sockets)
 		return topology_from_cpuinfo(ci, out);
 	return 0;
+}
+
+int cpu_topology__read(int sys_dirfd, const struct cpuinfo *ci, struct cpu_topology *out)
+{
+	struct sysfs_dir sys;
+
+	sysfs_dir__from_fd(&sys, sys_dirfd);
+	return cpu_topology__read_dir(&sys, ci, out);
+}
+
+int cpu_topology__parse(const void *img, size_t len, const struct cpuinfo *ci,
+			struct cpu_topology *out)
+{
+	struct sysfs_dir sys;
+
+	sysfs_dir__from_image(&sys, img, len);
+	return cpu_topology__read_dir(&sys, ci, out);
 }

@@ -3,7 +3,6 @@
  * Block device counters from /proc/diskstats (block/genhd.c diskstats_show),
  * classified as whole disks or partitions from sysfs.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -15,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "jobtrace/diskstats.h"
+#include "jobtrace/sysfs_attr.h"
 #include "jobtrace/util.h"
 
 /* About 150 bytes a line: DISKSTATS_MAX_DEVICES lines fit. */
@@ -214,31 +214,42 @@ int diskstats__parse(const char *buf, size_t len, struct diskstats *ds)
 	return 0;
 }
 
-static bool exists_at(int dirfd, const char *path)
+/* A file or a directory @path under @d (following links: class/block/<name> is one). */
+static bool exists_at(const struct sysfs_dir *d, const char *path)
 {
+	struct sysfs_dir sub;
 	struct stat st;
+	int err;
 
-	/* Follows links: class/block/<name> is a symlink into devices/. */
-	return fstatat(dirfd, path, &st, 0) == 0;
+	if (d->fd >= 0 || !d->img)
+		return fstatat(d->fd, path, &st, 0) == 0;
+	/* An image's file is a path that is not a directory. */
+	err = sysfs_dir__open(d, path, &sub);
+	if (!err)
+		sysfs_dir__close(&sub);
+	return !err || err == -ENOTDIR;
 }
 
-/* True if the directory @path under @dirfd has any entry. */
-static bool dir_has_entries(int dirfd, const char *path)
+static int stop_at_first(const char *name, void *ctx)
 {
-	struct dirent *de;
-	bool found = false;
-	DIR *dir;
+	return 1;
+}
 
-	dir = util__opendir_at(dirfd, path);
-	if (!dir)
+/* True if the directory @path under @d has any entry. */
+static bool dir_has_entries(const struct sysfs_dir *d, const char *path)
+{
+	struct sysfs_dir sub;
+	bool found;
+
+	if (sysfs_dir__open(d, path, &sub))
 		return false;
-	while (!found && (de = readdir(dir)))
-		found = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-	closedir(dir);
+	found = sysfs_dir__list(&sub, stop_at_first, NULL) == 1;
+	sysfs_dir__close(&sub);
 	return found;
 }
 
-static void classify_one(struct disk_stats *d, int sys_dirfd, bool have_class, bool have_block)
+static void classify_one(struct disk_stats *d, const struct sysfs_dir *sys, bool have_class,
+			 bool have_block)
 {
 	char sysname[DISKSTATS_NAME_MAX], path[64 + DISKSTATS_NAME_MAX];
 
@@ -249,7 +260,7 @@ static void classify_one(struct disk_stats *d, int sys_dirfd, bool have_class, b
 	}
 	d->kind = DISK_KIND_UNKNOWN;
 	d->stacked = 0;
-	if (sys_dirfd < 0 || !strcmp(d->name, ".") || !strcmp(d->name, ".."))
+	if ((sys->fd < 0 && !sys->img) || !strcmp(d->name, ".") || !strcmp(d->name, ".."))
 		return;
 	/*
 	 * diskstats prints the disk name, where cciss and similar drivers put
@@ -263,21 +274,21 @@ static void classify_one(struct disk_stats *d, int sys_dirfd, bool have_class, b
 
 	if (have_class) {
 		snprintf(path, sizeof(path), "class/block/%s", sysname);
-		if (exists_at(sys_dirfd, path)) {
+		if (exists_at(sys, path)) {
 			snprintf(path, sizeof(path), "class/block/%s/partition", sysname);
-			d->kind = exists_at(sys_dirfd, path) ? DISK_KIND_PARTITION
+			d->kind = exists_at(sys, path) ? DISK_KIND_PARTITION
 							     : DISK_KIND_WHOLE;
 			snprintf(path, sizeof(path), "class/block/%s/slaves", sysname);
-			d->stacked = dir_has_entries(sys_dirfd, path);
+			d->stacked = dir_has_entries(sys, path);
 			return;
 		}
 	}
 	if (have_block) {
 		snprintf(path, sizeof(path), "block/%s", sysname);
-		if (exists_at(sys_dirfd, path)) {
+		if (exists_at(sys, path)) {
 			d->kind = DISK_KIND_WHOLE;
 			snprintf(path, sizeof(path), "block/%s/slaves", sysname);
-			d->stacked = dir_has_entries(sys_dirfd, path);
+			d->stacked = dir_has_entries(sys, path);
 		} else if (!have_class) {
 			/* Before class/block, partitions lived below their disk in block/. */
 			d->kind = DISK_KIND_PARTITION;
@@ -329,14 +340,23 @@ static void sum_total(struct diskstats *ds)
 	}
 }
 
-void diskstats__classify(struct diskstats *ds, int sys_dirfd)
+void diskstats__classify_dir(struct diskstats *ds, const struct sysfs_dir *sys)
 {
-	bool have_class = sys_dirfd >= 0 && exists_at(sys_dirfd, "class/block");
-	bool have_block = sys_dirfd >= 0 && exists_at(sys_dirfd, "block");
+	bool have_sys = sys->fd >= 0 || sys->img;
+	bool have_class = have_sys && exists_at(sys, "class/block");
+	bool have_block = have_sys && exists_at(sys, "block");
 
 	for (size_t i = 0; i < ds->nr; i++)
-		classify_one(&ds->disks[i], sys_dirfd, have_class, have_block);
+		classify_one(&ds->disks[i], sys, have_class, have_block);
 	sum_total(ds);
+}
+
+void diskstats__classify(struct diskstats *ds, int sys_dirfd)
+{
+	struct sysfs_dir sys;
+
+	sysfs_dir__from_fd(&sys, sys_dirfd);
+	diskstats__classify_dir(ds, &sys);
 }
 
 const struct disk_stats *diskstats__find(const struct diskstats *ds, const char *name)
@@ -350,11 +370,11 @@ const struct disk_stats *diskstats__find(const struct diskstats *ds, const char 
 /* ---------------------------------------------------- /sys/block/<dev>/stat */
 
 /* "259:0\n" from a dev attribute. */
-static int read_dev(int dirfd, __u32 *major, __u32 *minor)
+static int read_dev(const struct sysfs_dir *dev, __u32 *major, __u32 *minor)
 {
 	char buf[32], *colon, *nl;
 	__u64 ma, mi;
-	ssize_t n = util__read_file_at(dirfd, "dev", buf, sizeof(buf));
+	ssize_t n = sysfs_dir__read(dev, "dev", buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -372,28 +392,28 @@ static int read_dev(int dirfd, __u32 *major, __u32 *minor)
 #define STAT_FILE_MAX 1024
 
 /*
- * Reads the device directory @name under @dirfd into a new entry of @ds.
+ * Reads the device directory @name under @dir into a new entry of @ds.
  * Returns 0 (added, or skipped: gone, or a stat file we cannot parse, which
  * counts as a bad line), or -ENOMEM / -E2BIG.
  */
-static int add_sysfs_device(struct diskstats *ds, size_t *cap, int dirfd, const char *name,
-			    enum disk_kind kind)
+static int add_sysfs_device(struct diskstats *ds, size_t *cap, const struct sysfs_dir *dir,
+			    const char *name, enum disk_kind kind)
 {
 	char buf[STAT_FILE_MAX];
+	struct sysfs_dir dev;
 	struct disk_stats d;
 	size_t name_len = strlen(name);
 	ssize_t n;
-	int devfd, err;
+	int err = 0;
 
 	/* As in /proc/diskstats: longer names cannot be the kernel's. */
 	if (name_len >= DISKSTATS_NAME_MAX) {
 		ds->bad_lines++;
 		return 0;
 	}
-	devfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (devfd < 0)
+	if (sysfs_dir__open(dir, name, &dev))
 		return 0; /* went away since readdir() */
-	n = util__read_file_at(devfd, "stat", buf, sizeof(buf));
+	n = sysfs_dir__read(&dev, "stat", buf, sizeof(buf));
 	if (n < 0) {
 		/* Gone; any other failure is this device's alone. */
 		if (n != -ENOENT)
@@ -405,25 +425,44 @@ static int add_sysfs_device(struct diskstats *ds, size_t *cap, int dirfd, const 
 		goto close_dev;
 	}
 	/* Left 0:0 if dev cannot be read: the counters are what matters. */
-	read_dev(devfd, &d.major, &d.minor);
+	read_dev(&dev, &d.major, &d.minor);
 	/* sysfs names a cciss disk "cciss!c0d0"; diskstats, and we, "cciss/c0d0". */
 	memcpy(d.name, name, name_len + 1);
 	for (char *c = d.name; *c; c++)
 		if (*c == '!')
 			*c = '/';
 	d.kind = kind;
-	d.stacked = kind == DISK_KIND_WHOLE && dir_has_entries(devfd, "slaves");
+	d.stacked = kind == DISK_KIND_WHOLE && dir_has_entries(&dev, "slaves");
 	if (ds->nr == *cap) {
 		err = util__grow(&ds->disks, cap, sizeof(*ds->disks), 32, DISKSTATS_MAX_DEVICES);
-		if (err) {
-			close(devfd);
-			return err;
-		}
+		if (err)
+			goto close_dev;
 	}
 	ds->disks[ds->nr++] = d;
 close_dev:
-	close(devfd);
-	return 0;
+	sysfs_dir__close(&dev);
+	return err;
+}
+
+struct sysfs_walk {
+	struct diskstats *ds;
+	size_t *cap;
+	const struct sysfs_dir *dir;
+	const char *disk;
+};
+
+static int add_partition_entry(const char *name, void *ctx)
+{
+	const struct sysfs_walk *sw = ctx;
+	char path[2 * DISKSTATS_NAME_MAX + 8];
+	size_t len = strlen(sw->disk);
+
+	if (strncmp(name, sw->disk, len) || !name[len] || strlen(name) >= DISKSTATS_NAME_MAX)
+		return 0;
+	snprintf(path, sizeof(path), "%s/stat", name);
+	if (!exists_at(sw->dir, path))
+		return 0;
+	return add_sysfs_device(sw->ds, sw->cap, sw->dir, name, DISK_KIND_PARTITION);
 }
 
 /*
@@ -432,29 +471,19 @@ close_dev:
  * subdirectories (queue, power, holders, slaves, dm, md, loop) are not named
  * so. Kernels before 2.6.28 had no "partition" attribute to tell them by.
  */
-static int add_sysfs_partitions(struct diskstats *ds, size_t *cap, int block_fd,
+static int add_sysfs_partitions(struct diskstats *ds, size_t *cap, const struct sysfs_dir *block,
 				const char *disk)
 {
-	char path[2 * DISKSTATS_NAME_MAX + 8];
-	size_t len = strlen(disk);
-	struct dirent *de;
-	DIR *dir;
-	int err = 0;
+	struct sysfs_dir dir;
+	struct sysfs_walk sw = { .ds = ds, .cap = cap, .dir = &dir, .disk = disk };
+	int err;
 
-	dir = util__opendir_at(block_fd, disk);
-	if (!dir)
+	if (sysfs_dir__open(block, disk, &dir))
 		return 0; /* gone since readdir() of block/ */
-	while (!err && (de = readdir(dir))) {
-		if (strncmp(de->d_name, disk, len) || !de->d_name[len] ||
-		    strlen(de->d_name) >= DISKSTATS_NAME_MAX)
-			continue;
-		snprintf(path, sizeof(path), "%s/stat", de->d_name);
-		if (exists_at(dirfd(dir), path))
-			err = add_sysfs_device(ds, cap, dirfd(dir), de->d_name,
-					       DISK_KIND_PARTITION);
-	}
-	closedir(dir);
-	return err;
+	err = sysfs_dir__list(&dir, add_partition_entry, &sw);
+	sysfs_dir__close(&dir);
+	/* A listing cut short keeps what it read; only a full table stops the walk. */
+	return err == -ENOMEM || err == -E2BIG ? err : 0;
 }
 
 static int cmp_dev(const void *a, const void *b)
@@ -468,43 +497,49 @@ static int cmp_dev(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int diskstats__read_sysfs(int sys_dirfd, struct diskstats *ds)
+static int add_disk_entry(const char *name, void *ctx)
 {
-	struct dirent *de;
+	const struct sysfs_walk *sw = ctx;
+	int err;
+
+	if (name[0] == '.')
+		return 0;
+	/* Every entry of block/ is a whole disk, whatever its kind (dm, md, loop). */
+	err = add_sysfs_device(sw->ds, sw->cap, sw->dir, name, DISK_KIND_WHOLE);
+	return err ? err : add_sysfs_partitions(sw->ds, sw->cap, sw->dir, name);
+}
+
+int diskstats__read_sysfs_dir(const struct sysfs_dir *sys, struct diskstats *ds)
+{
+	struct sysfs_dir block;
 	size_t cap = 0;
-	int block_fd, err = 0;
-	DIR *dir;
+	struct sysfs_walk sw = { .ds = ds, .cap = &cap, .dir = &block };
+	int err;
 
 	memset(ds, 0, sizeof(*ds));
-	block_fd = openat(sys_dirfd, "block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (block_fd < 0)
-		return -errno;
-	dir = util__opendir_at(block_fd, ".");
-	if (!dir) {
-		err = -errno;
-		goto close_block;
-	}
-	/* Every entry of block/ is a whole disk, whatever its kind (dm, md, loop). */
-	while (!err && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		err = add_sysfs_device(ds, &cap, block_fd, de->d_name, DISK_KIND_WHOLE);
-		if (!err)
-			err = add_sysfs_partitions(ds, &cap, block_fd, de->d_name);
-	}
-	closedir(dir);
+	err = sysfs_dir__open(sys, "block", &block);
+	if (err)
+		return err;
+	err = sysfs_dir__list(&block, add_disk_entry, &sw);
+	sysfs_dir__close(&block);
 	if (err) {
 		diskstats__free(ds);
-		goto close_block;
+		return err;
 	}
 	/* readdir() order is the file system's: sort as diskstats roughly lists them. */
 	if (ds->nr)
 		qsort(ds->disks, ds->nr, sizeof(*ds->disks), cmp_dev);
 	ds->source = DISKSTATS_SRC_SYSFS;
 	sum_total(ds);
-close_block:
-	close(block_fd);
-	return err;
+	return 0;
+}
+
+int diskstats__read_sysfs(int sys_dirfd, struct diskstats *ds)
+{
+	struct sysfs_dir sys;
+
+	sysfs_dir__from_fd(&sys, sys_dirfd);
+	return diskstats__read_sysfs_dir(&sys, ds);
 }
 
 /* ------------------------------------------------------------ either source */

@@ -15,6 +15,7 @@
 
 #include "jobtrace/proc_fd.h"
 #include "jobtrace/proc_pid.h"
+#include "jobtrace/sysfs_attr.h"
 #include "jobtrace/util.h"
 
 /* Digits of @base in [s, s + n), all of them, without overflow. */
@@ -106,21 +107,51 @@ static int by_fd(const void *a, const void *b)
 	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
-/* Fills @e for fd @fd; -ENOENT when the fd was closed meanwhile. */
-static int read_entry(int proc_fd, int pid, int fd, struct proc_fd_entry *e)
+/*
+ * Whether fd/N (@path under @pid_dir) is open on a regular file: following
+ * the magic link stats the open file itself, deleted or not. An image has no
+ * stat: there an fdreg/N record says so.
+ */
+static bool fd_regular(const struct sysfs_dir *pid_dir, const char *path, int fd)
+{
+	char reg_path[32], c;
+	struct stat st;
+
+	if (pid_dir->fd >= 0 || !pid_dir->img)
+		return fstatat(pid_dir->fd, path, &st, 0) == 0 && S_ISREG(st.st_mode);
+	snprintf(reg_path, sizeof(reg_path), "fdreg/%d", fd);
+	return sysfs_dir__read(pid_dir, reg_path, &c, 1) != -ENOENT;
+}
+
+/* readlinkat() of fd/N, or its record in an image; the length or -errno. */
+static ssize_t fd_readlink(const struct sysfs_dir *pid_dir, const char *path, char *buf,
+			   size_t size)
+{
+	ssize_t n;
+
+	if (pid_dir->fd >= 0 || !pid_dir->img) {
+		n = readlinkat(pid_dir->fd, path, buf, size);
+		return n < 0 ? -errno : n;
+	}
+	/* A link longer than a page is what d_path() refuses with -ENAMETOOLONG. */
+	n = sysfs_dir__read(pid_dir, path, buf, size + 1);
+	return n == -EFBIG ? -ENAMETOOLONG : n;
+}
+
+/* Fills @e for fd @fd of the PID directory @pid_dir; -ENOENT when the fd was closed meanwhile. */
+static int read_entry(const struct sysfs_dir *pid_dir, int fd, struct proc_fd_entry *e)
 {
 	/* d_path() writes into one page: a link is at most PAGE_SIZE - 1 bytes. */
 	char path[64], target[4096 + 1], info[4096];
 	struct proc_link link;
-	struct stat st;
 	ssize_t n;
 
 	memset(e, 0, sizeof(*e));
 	e->fd = fd;
-	snprintf(path, sizeof(path), "%d/fd/%d", pid, fd);
-	n = readlinkat(proc_fd, path, target, sizeof(target) - 1);
+	snprintf(path, sizeof(path), "fd/%d", fd);
+	n = fd_readlink(pid_dir, path, target, sizeof(target) - 1);
 	if (n < 0) {
-		int err = -errno;
+		int err = (int)n;
 
 		/* Gone, or not ours to read: for the caller. Anything else is this fd's own. */
 		if (err == -ENOENT || err == -EACCES || err == -ENOMEM)
@@ -131,8 +162,7 @@ static int read_entry(int proc_fd, int pid, int fd, struct proc_fd_entry *e)
 	} else {
 		e->kind = proc_fd__classify(target, (size_t)n, &e->inode);
 	}
-	/* Following the magic link stats the open file itself, deleted or not. */
-	e->regular = fstatat(proc_fd, path, &st, 0) == 0 && S_ISREG(st.st_mode);
+	e->regular = fd_regular(pid_dir, path, fd);
 	if (e->kind == PROC_FD_PATH) {
 		proc_link__set(&link, target, (size_t)n);
 		e->deleted = link.deleted;
@@ -146,13 +176,29 @@ static int read_entry(int proc_fd, int pid, int fd, struct proc_fd_entry *e)
 	e->target[n] = '\0';
 	e->target_len = (size_t)n;
 
-	snprintf(path, sizeof(path), "%d/fdinfo/%d", pid, fd);
-	n = util__read_file_at(proc_fd, path, info, sizeof(info));
+	snprintf(path, sizeof(path), "fdinfo/%d", fd);
+	n = sysfs_dir__read(pid_dir, path, info, sizeof(info));
 	/* fdinfo of an epoll or inotify fd lists every watch: only the head matters. */
 	if (n == -EFBIG)
 		n = (ssize_t)strnlen(info, sizeof(info));
 	e->has_info = n > 0 && !proc_fd__parse_fdinfo(info, (size_t)n, &e->pos, &e->flags);
 	return 0;
+}
+
+/* An fd directory entry's name as an fd: digits that fit an int; false for ".", "abc". */
+static bool fd_of_name(const char *name, int *fd)
+{
+	char *end;
+	long v;
+
+	if (name[0] == '.')
+		return false;
+	errno = 0;
+	v = strtol(name, &end, 10);
+	if (errno || *end || v < 0 || v > INT32_MAX)
+		return false;
+	*fd = (int)v;
+	return true;
 }
 
 int proc_fd_iter__open(struct proc_fd_iter *it, int proc_fd, int pid)
@@ -169,21 +215,12 @@ int proc_fd_iter__next(struct proc_fd_iter *it, int *fd)
 	struct dirent *de;
 
 	for (;;) {
-		char *end;
-		long v;
-
 		errno = 0;
 		de = readdir(it->dir);
 		if (!de)
 			return -errno;
-		if (de->d_name[0] == '.')
-			continue;
-		errno = 0;
-		v = strtol(de->d_name, &end, 10);
-		if (errno || *end || v < 0 || v > INT32_MAX)
-			continue;
-		*fd = (int)v;
-		return 1;
+		if (fd_of_name(de->d_name, fd))
+			return 1;
 	}
 }
 
@@ -213,22 +250,24 @@ int proc_fd__walk(int proc_fd, int pid, proc_fd_walk_fn fn, void *ctx)
 }
 
 struct list_walk {
-	int proc_fd, pid;
+	const struct sysfs_dir *pid_dir;
 	struct proc_fd_list *out;
 };
 
-static int list_add(int fd, void *ctx)
+static int list_add(const char *name, void *ctx)
 {
 	struct list_walk *lw = ctx;
 	struct proc_fd_list *out = lw->out;
-	int err;
+	int fd, err;
 
+	if (!fd_of_name(name, &fd))
+		return 0;
 	if (out->n == out->cap) {
 		err = util__grow(&out->v, &out->cap, sizeof(*out->v), 16, UTIL_NO_MAX);
 		if (err)
 			return err;
 	}
-	err = read_entry(lw->proc_fd, lw->pid, fd, &out->v[out->n]);
+	err = read_entry(lw->pid_dir, fd, &out->v[out->n]);
 	if (err == -ENOENT) {
 		/* Closed between readdir and readlink: a normal race. */
 		free(out->v[out->n].target);
@@ -244,19 +283,45 @@ static int list_add(int fd, void *ctx)
 	return 0;
 }
 
+int proc_fd__list_dir(const struct sysfs_dir *pid_dir, struct proc_fd_list *out)
+{
+	struct list_walk lw = { .pid_dir = pid_dir, .out = out };
+	struct sysfs_dir fd_dir;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = sysfs_dir__open(pid_dir, "fd", &fd_dir);
+	if (err)
+		return err;
+	err = sysfs_dir__list(&fd_dir, list_add, &lw);
+	sysfs_dir__close(&fd_dir);
+	if (err) {
+		proc_fd_list__free(out);
+		return err;
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), by_fd);
+	return 0;
+}
+
 int proc_fd__list(int proc_fd, int pid, struct proc_fd_list *out)
 {
-	struct list_walk lw = { .proc_fd = proc_fd, .pid = pid, .out = out };
+	struct sysfs_dir proc, pid_dir;
 	char path[32];
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = proc_fd__walk(proc_fd, pid, list_add, &lw);
+	sysfs_dir__from_fd(&proc, proc_fd);
+	snprintf(path, sizeof(path), "%d", pid);
+	err = sysfs_dir__open(&proc, path, &pid_dir);
+	if (!err) {
+		err = proc_fd__list_dir(&pid_dir, out);
+		sysfs_dir__close(&pid_dir);
+	}
 	/* fds vanishing because the whole process exited is not a list. */
 	if (!err && out->vanished) {
 		struct stat st;
 
-		snprintf(path, sizeof(path), "%d", pid);
 		if (fstatat(proc_fd, path, &st, 0))
 			err = -ESRCH;
 	}
@@ -264,8 +329,6 @@ int proc_fd__list(int proc_fd, int pid, struct proc_fd_list *out)
 		proc_fd_list__free(out);
 		return err == -ENOENT ? -ESRCH : err;
 	}
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), by_fd);
 	return 0;
 }
 

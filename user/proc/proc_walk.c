@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* A snapshot of all processes from the numeric dirs of a proc root. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "jobtrace/json.h"
 #include "jobtrace/proc_walk.h"
+#include "jobtrace/sysfs_attr.h"
 #include "jobtrace/util.h"
 
 /* A readdir name that is a pid: digits only, no sign, no leading zero, fits an int. */
@@ -83,44 +83,49 @@ int proc_walk__read_entry(int proc_fd, int pid, long ticks_per_sec, long page_si
 	return 0;
 }
 
+struct pid_list {
+	int *pids;
+	size_t n, cap;
+};
+
+static int add_pid(const char *name, void *ctx)
+{
+	struct pid_list *pl = ctx;
+	int pid = name_to_pid(name);
+
+	if (!pid)
+		return 0;
+	if (pl->n == pl->cap) {
+		int err = util__grow(&pl->pids, &pl->cap, sizeof(*pl->pids), 512, UTIL_NO_MAX);
+
+		if (err)
+			return err;
+	}
+	pl->pids[pl->n++] = pid;
+	return 0;
+}
+
+int proc_walk__pids_dir(const struct sysfs_dir *proc, int **pids, size_t *n)
+{
+	struct pid_list pl = { 0 };
+	int err = sysfs_dir__list(proc, add_pid, &pl);
+
+	if (err) {
+		free(pl.pids);
+		pl.pids = NULL;
+		pl.n = 0;
+	}
+	*pids = pl.pids;
+	*n = pl.n;
+	return err;
+}
+
 int proc_walk__pids(int proc_fd, int **pids, size_t *n)
 {
-	size_t cap = 0;
-	struct dirent *de;
-	int pid, err;
-	DIR *d;
+	struct sysfs_dir proc;
 
-	*pids = NULL;
-	*n = 0;
-	d = util__opendir_at(proc_fd, ".");
-	if (!d)
-		return -errno;
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			err = -errno;
-			break;
-		}
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-			continue;
-		pid = name_to_pid(de->d_name);
-		if (!pid)
-			continue;
-		if (*n == cap) {
-			err = util__grow(pids, &cap, sizeof(**pids), 512, UTIL_NO_MAX);
-			if (err)
-				break;
-		}
-		(*pids)[(*n)++] = pid;
-	}
-	closedir(d);
-	if (err) {
-		free(*pids);
-		*pids = NULL;
-		*n = 0;
-	}
-	return err;
+	sysfs_dir__from_fd(&proc, proc_fd);
+	return proc_walk__pids_dir(&proc, pids, n);
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -224,6 +229,8 @@ static int tree_walk_from(const struct proc_tree *t, const struct proc_tree_node
 	size_t top = 0;
 	int err;
 
+	if (seen[start->idx])
+		return 0;
 	if (*cap == 0) {
 		err = util__grow(stack, cap, sizeof(**stack), 64, UTIL_NO_MAX);
 		if (err)
@@ -319,61 +326,71 @@ static int walk_index(struct proc_walk *w)
 	return 0;
 }
 
-int proc_walk__snapshot(int proc_fd, long ticks_per_sec, long page_size, struct proc_walk **out)
-{
-	struct proc_stat_fields st;
+struct snap {
+	const struct sysfs_dir *proc;
 	struct proc_walk *w;
-	struct dirent *de;
-	int pid, err;
-	DIR *d;
+	uint64_t hz, page_size;
+};
+
+static int snap_add(const char *name, void *ctx)
+{
+	struct snap *sn = ctx;
+	/* 52 fields of at most 20 digits and a 63-byte comm fit twice over. */
+	char path[32], buf[4096];
+	struct proc_stat_fields st;
+	int pid = name_to_pid(name);
+	ssize_t n;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "%d/stat", pid);
+	n = sysfs_dir__read(sn->proc, path, buf, sizeof(buf));
+	/* A numeric name that is a file, not a pid directory, is no process. */
+	if (n == -ENOTDIR)
+		return 0;
+	if (n == -ENOENT || n == -ESRCH) {
+		sn->w->vanished++;
+		return 0;
+	}
+	/* One odd process must not cost the whole snapshot. */
+	if (n < 0 || proc_pid__parse_stat(buf, (size_t)n, &st)) {
+		sn->w->unreadable++;
+		return 0;
+	}
+	return walk_append(sn->w, &st, sn->hz, sn->page_size);
+}
+
+int proc_walk__snapshot_dir(const struct sysfs_dir *proc, long ticks_per_sec, long page_size,
+			    struct proc_walk **out)
+{
+	struct snap sn = { .proc = proc };
+	int err;
 
 	*out = NULL;
 	if (ticks_per_sec <= 0 || page_size <= 0)
 		return -EINVAL;
-	d = util__opendir_at(proc_fd, ".");
-	if (!d)
-		return -errno;
-	w = calloc(1, sizeof(*w));
-	if (!w) {
-		err = -ENOMEM;
-		goto close_dir;
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			err = -errno;
-			break;
-		}
-		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-			continue;
-		pid = name_to_pid(de->d_name);
-		if (!pid)
-			continue;
-		err = proc_pid__read_stat(proc_fd, pid, &st);
-		if (err == -ESRCH) {
-			w->vanished++;
-			continue;
-		}
-		/* One odd process must not cost the whole snapshot. */
-		if (err) {
-			w->unreadable++;
-			continue;
-		}
-		err = walk_append(w, &st, (uint64_t)ticks_per_sec, (uint64_t)page_size);
-		if (err)
-			break;
-	}
+	sn.w = calloc(1, sizeof(*sn.w));
+	if (!sn.w)
+		return -ENOMEM;
+	sn.hz = (uint64_t)ticks_per_sec;
+	sn.page_size = (uint64_t)page_size;
+	err = sysfs_dir__list(proc, snap_add, &sn);
 	if (!err)
-		err = walk_index(w);
+		err = walk_index(sn.w);
 	if (err) {
-		proc_walk__free(w);
-		goto close_dir;
+		proc_walk__free(sn.w);
+		return err;
 	}
-	*out = w;
-close_dir:
-	closedir(d);
-	return err;
+	*out = sn.w;
+	return 0;
+}
+
+int proc_walk__snapshot(int proc_fd, long ticks_per_sec, long page_size, struct proc_walk **out)
+{
+	struct sysfs_dir proc;
+
+	sysfs_dir__from_fd(&proc, proc_fd);
+	return proc_walk__snapshot_dir(&proc, ticks_per_sec, page_size, out);
 }
 
 void proc_walk__free(struct proc_walk *w)
