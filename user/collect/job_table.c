@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The collector's jobs: see include/jobtrace/job_table.h. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,9 +119,12 @@ void job_table__close(struct job_table *t, struct cjob *j)
 	}
 }
 
+/* Jobs freed at once past which their memory goes back to the system. */
+#define PRUNE_TRIM_JOBS 256
+
 void job_table__prune(struct job_table *t)
 {
-	size_t n = 0;
+	size_t n = 0, freed;
 
 	for (size_t i = 0; i < t->n; i++) {
 		struct cjob *j = t->jobs[i];
@@ -130,7 +134,24 @@ void job_table__prune(struct job_table *t)
 		else
 			t->jobs[n++] = j;
 	}
+	freed = t->n - n;
 	t->n = n;
+	/*
+	 * Host mode runs for months: a burst of thousands of short jobs (a
+	 * test suite's subreaper) would otherwise leave the collector at that
+	 * burst's size for good, its memory free inside malloc's heap but
+	 * never returned. A quarter-full array halves, and a big prune trims.
+	 */
+	if (t->cap > 64 && t->n < t->cap / 4) {
+		struct cjob **a = reallocarray(t->jobs, t->cap / 2, sizeof(*t->jobs));
+
+		if (a) {
+			t->jobs = a;
+			t->cap /= 2;
+		}
+	}
+	if (freed >= PRUNE_TRIM_JOBS)
+		malloc_trim(0);
 }
 
 void job_table__free(struct job_table *t)
