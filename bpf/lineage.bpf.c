@@ -239,6 +239,20 @@ static __always_inline struct cgroup *task_cgroup(struct task_struct *t)
 	return BPF_CORE_READ(t, cgroups, subsys[ssid], cgroup);
 }
 
+/*
+ * The cgroup @t's records name: in host mode grouped by a v1 hierarchy,
+ * its cgroup there (its job's); else its v2 one, as bpf_get_current_cgroup_id()
+ * would read it for @t. Every task has one (the root at least) on a kernel
+ * with cgroups.
+ */
+static __always_inline __u64 record_cgroup_id(struct task_struct *t)
+{
+	struct cgroup *cgrp = targ_group == JT_GROUP_CGROUP ? task_cgroup(t) :
+							     BPF_CORE_READ(t, cgroups, dfl_cgrp);
+
+	return cgrp ? cgroup_id_of(cgrp) : 0;
+}
+
 static __always_inline __u64 tree_job_id(struct task_struct *top)
 {
 	__u64 start_us = BPF_CORE_READ(top, group_leader, start_boottime) / 1000;
@@ -338,6 +352,9 @@ static __always_inline void send_fork(struct task_struct *child, struct task_str
 	e->start_ns = BPF_CORE_READ(child, start_boottime);
 	e->parent_start_ns = pkey.start_ns;
 	BPF_CORE_READ_STR_INTO(&e->comm, child, comm);
+	e->ns_pid = ns_pid_of(child);
+	e->pad = 0;
+	e->cgroup_id = record_cgroup_id(child);
 	ring_submit(e, tot, false);
 }
 
@@ -497,6 +514,8 @@ static __always_inline int on_exit(struct task_struct *p, bool group_dead)
 	st->exit_status = wait_status_of(p);
 	/* Before exit_notify(): a self-reaped leader's pid is detached after it. */
 	st->ns_pid = ns_pid_of(p);
+	/* Where it ended: a container's processes may have moved since their fork. */
+	st->cgroup_id = record_cgroup_id(p);
 	/*
 	 * Since the tracepoint moved before exit_mm() (6.16), the mm is still
 	 * here: its own high-water mark is the honest peak. signal->maxrss is
@@ -582,6 +601,7 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		e->is_root = is_root;
 		e->flags = st->flags & ~JT_F_ROOT;
 		e->ns_pid = st->ns_pid;
+		e->cgroup_id = st->cgroup_id;
 		if (proc) {
 			e->ppid = proc->parent.tgid;
 			e->parent_start_ns = proc->parent.start_ns;

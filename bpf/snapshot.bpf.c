@@ -36,6 +36,23 @@ static __always_inline __u32 ns_pid_nr(struct pid *pid, unsigned int level,
 }
 
 /*
+ * The number of @pid in the innermost namespace it lives in, its own
+ * level's: what a container calls the process. The host's at level 0.
+ */
+static __always_inline __u32 own_pid_nr(struct pid *pid)
+{
+	unsigned int level;
+	struct upid up;
+
+	if (!pid)
+		return 0;
+	level = BPF_CORE_READ(pid, level);
+	if (level >= MAX_PID_NS_LEVEL || bpf_core_read(&up, sizeof(up), &pid->numbers[level]))
+		return 0;
+	return (__u32)up.nr;
+}
+
+/*
  * The pid namespace of the task reading the iterator, and its level. The
  * kernel walks only the tasks visible from there, but task->pid is always
  * the initial namespace's number: ps inside a container must print the
@@ -97,6 +114,7 @@ int dump_task(struct bpf_iter__task *ctx)
 	r.cpu_ns = t->se.sum_exec_runtime;
 	r.is_leader = t->pid == t->tgid;
 	r.kthread = !!(t->flags & PF_KTHREAD);
+	r.ns_tgid = own_pid_nr(BPF_CORE_READ(t, group_leader, thread_pid));
 	if (r.is_leader)
 		r.dead_threads_cpu_ns = t->signal->sum_sched_runtime;
 	mm = t->mm;

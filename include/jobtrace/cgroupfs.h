@@ -28,6 +28,8 @@ struct cgroup_hier {
  */
 int cgroupfs__find(const char *mountinfo, size_t mlen, const char *cgroups, size_t clen,
 		   const char *controller, struct cgroup_hier *out);
+/* cgroupfs__find() over this process's /proc/self/mountinfo and /proc/cgroups. */
+int cgroupfs__find_mounted(const char *controller, struct cgroup_hier *out);
 /*
  * The hierarchy @path lies in, and the path inside it ("/a/b"). -ENOTDIR
  * or -EINVAL when @path is not a cgroup directory.

@@ -140,12 +140,16 @@ struct proc_record {
 	bool args_truncated;
 	bool args_inherited; /* it never exec'd: its parent's arguments */
 	double start_epoch_s, end_epoch_s;
+	const char *cgroup; /* e->cgroup_id's path in its hierarchy; NULL: not known, or gone */
+	int cgroup_hierarchy; /* that hierarchy, as /proc/PID/cgroup numbers it: 0 is v2 */
 };
 
 /* A process that started (serve's fork records) and one that exec'd. */
 struct fork_record {
 	const struct jt_fork_event *e;
 	const struct cjob *job;
+	const char *cgroup; /* as proc_record's */
+	int cgroup_hierarchy;
 };
 
 struct exec_record {

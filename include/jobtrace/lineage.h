@@ -12,7 +12,8 @@
 #include <linux/types.h>
 #endif
 
-#define JT_ABI_VERSION 2
+/* 3: exit and fork records carry the process's cgroup id, fork records its ns_pid */
+#define JT_ABI_VERSION 3
 #define JT_COMM_LEN 16
 #define JT_ARGS_LEN 384 /* bytes of argv kept per exec (NUL-separated, as in /proc/PID/cmdline) */
 
@@ -110,6 +111,7 @@ struct jt_task {
 	__u8 flags; /* JT_F_* */
 	__u32 ns_pid; /* set at a group-dead exit: its tgid in its own pid namespace */
 	__u32 pad;
+	__u64 cgroup_id; /* set at a group-dead exit: its cgroup (see jt_exit_event.cgroup_id) */
 };
 
 /* Per-process entry of the `procs` map: lineage recorded once, at fork. */
@@ -234,6 +236,12 @@ struct jt_exit_event {
 	 */
 	__u32 ns_pid;
 	char comm[JT_COMM_LEN];
+	/*
+	 * The kernfs id of its cgroup when it ended (the directory's inode
+	 * number): in the v2 hierarchy, or in host mode grouped by a v1
+	 * hierarchy, in that one (user space knows which: it chose). 0: none.
+	 */
+	__u64 cgroup_id;
 };
 
 /* An exec's arguments (sent when the loader asks for them: --events). */
@@ -261,6 +269,9 @@ struct jt_fork_event {
 	__u64 start_ns; /* CLOCK_BOOTTIME: the fork's time */
 	__u64 parent_start_ns;
 	char comm[JT_COMM_LEN];
+	__u32 ns_pid; /* its tgid in its own (innermost) pid namespace; as jt_exit_event's */
+	__u32 pad;
+	__u64 cgroup_id; /* the cgroup it starts in, as jt_exit_event's */
 };
 
 /* A task of a job as the live iterator sees it (bpf_seq_write, one per thread). */
@@ -332,14 +343,14 @@ struct jt_repair_args {
 _Static_assert(sizeof(struct jt_repair_args) == 24, "jt_repair_args ABI");
 _Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
-_Static_assert(sizeof(struct jt_task) == 40, "jt_task ABI");
+_Static_assert(sizeof(struct jt_task) == 48, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 32, "jt_job ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 200, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 56, "jt_counters ABI");
-_Static_assert(sizeof(struct jt_exit_event) == 160, "jt_exit_event ABI");
+_Static_assert(sizeof(struct jt_exit_event) == 168, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
-_Static_assert(sizeof(struct jt_fork_event) == 56, "jt_fork_event ABI");
+_Static_assert(sizeof(struct jt_fork_event) == 72, "jt_fork_event ABI");
 _Static_assert(sizeof(struct jt_live_rec) == 96, "jt_live_rec ABI");
 _Static_assert(sizeof(struct jt_attach_rec) == 32, "jt_attach_rec ABI");
 _Static_assert(sizeof(struct jt_attach_root) == 24, "jt_attach_root ABI");

@@ -93,6 +93,8 @@ struct proc_status {
 	uint32_t gid_saved;
 	uint32_t gid_fs;
 	int32_t ppid;
+	/* NSpid's last field: its pid in its own (innermost) pid namespace; 0 before 4.1 */
+	int32_t ns_pid;
 	bool has_mm;	/* a VmSize line was present: not a kernel thread or zombie */
 };
 

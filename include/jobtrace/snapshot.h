@@ -11,7 +11,8 @@
 #include <linux/types.h>
 #endif
 
-#define JT_SNAP_VERSION 2
+/* 3: ns_tgid in the former padding */
+#define JT_SNAP_VERSION 3
 
 /* One task (thread) as the iterator writes it. */
 struct jt_task_rec {
@@ -34,7 +35,8 @@ struct jt_task_rec {
 	__u64 vm_pages; /* total_vm */
 	__u8 is_leader;
 	__u8 kthread;
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 ns_tgid; /* tgid in its own (innermost) pid namespace: a container's number */
 	char comm[16];
 };
 
@@ -53,6 +55,7 @@ struct ps_entry {
 	pid_t pid; /* in the reader's pid namespace, as its /proc shows it */
 	pid_t ppid;
 	pid_t host_pid; /* in the initial pid namespace; 0 when not known */
+	pid_t ns_pid; /* in its own (innermost) pid namespace (a container's); 0: not known */
 	uid_t uid; /* real uid; PS_UID_UNKNOWN */
 	char state; /* as ps shows it: R S D I T t Z X */
 	bool kthread;

@@ -33,7 +33,8 @@
 #endif
 
 #define JT_STREAM_MAGIC 0x4d52545342544a00ULL /* "\0JTBSTRM" read as a __u64 */
-#define JT_STREAM_VERSION 1
+/* 2: lineage carries ns_pid and the cgroup (fork and exit records grew 16 bytes) */
+#define JT_STREAM_VERSION 2
 #define JT_STREAM_META_SIZE 4096 /* the header page; the data area follows it */
 #define JT_STREAM_DEFAULT_PATH "/dev/shm/jobtrace.stream"
 #define JT_STREAM_KEY_LEN 128 /* job key bytes, NUL-padded */
@@ -126,6 +127,14 @@ struct jt_stream_lineage {
 	__u32 ppid; /* the parent at fork, not after reparenting */
 	__u64 start_ns;
 	__u64 parent_start_ns;
+	/*
+	 * The kernfs id of its cgroup (its directory's inode number) in
+	 * hierarchy @cgroup_hierarchy: 0 is v2, else a v1 hierarchy's id as
+	 * /proc/PID/cgroup numbers it (host mode grouped by it). 0: not known.
+	 */
+	__u64 cgroup_id;
+	__u32 ns_pid; /* tgid in its own (innermost) pid namespace, a container's; 0: not known */
+	__s32 cgroup_hierarchy;
 };
 
 struct jt_stream_fork {
@@ -244,11 +253,11 @@ _Static_assert(__builtin_offsetof(struct jt_stream_meta, tail) == 128, "tail lin
 _Static_assert(__builtin_offsetof(struct jt_stream_meta, futex) == 192, "futex line");
 _Static_assert(sizeof(struct jt_stream_hdr) == 16, "jt_stream_hdr ABI");
 _Static_assert(sizeof(struct jt_stream_job) == 144, "jt_stream_job ABI");
-_Static_assert(sizeof(struct jt_stream_lineage) == 24, "jt_stream_lineage ABI");
+_Static_assert(sizeof(struct jt_stream_lineage) == 40, "jt_stream_lineage ABI");
 _Static_assert(sizeof(struct jt_stream_acct) == 56, "jt_stream_acct ABI");
-_Static_assert(sizeof(struct jt_stream_fork) == 208, "jt_stream_fork ABI");
+_Static_assert(sizeof(struct jt_stream_fork) == 224, "jt_stream_fork ABI");
 _Static_assert(sizeof(struct jt_stream_exec) == 568, "jt_stream_exec ABI");
-_Static_assert(sizeof(struct jt_stream_exit) == 680, "jt_stream_exit ABI");
+_Static_assert(sizeof(struct jt_stream_exit) == 696, "jt_stream_exit ABI");
 _Static_assert(sizeof(struct jt_stream_interval) == 360, "jt_stream_interval ABI");
 _Static_assert(sizeof(struct jt_stream_host) == 160, "jt_stream_host ABI");
 _Static_assert(sizeof(struct jt_stream_missed) == 24, "jt_stream_missed ABI");

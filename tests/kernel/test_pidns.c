@@ -10,6 +10,8 @@
  * This binary is its own workload: `test_pidns --reuse-workload TRUTH` forks
  * a child that burns 200 ms and exits 3, then makes the next child get the
  * same pid, burn 40 ms and exit 5, and writes "PID TRIES" to TRUTH.
+ * `test_pidns --container-workload CGROUP_PROCS TRUTH LINGER_S` is a
+ * container: see container_workload().
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -32,6 +34,7 @@ static char jobtrace[512];
 static char self[512];
 static char tmpdir[] = "/tmp/jobtrace-pidns-XXXXXX";
 static char report_path[600], events_path[600], truth_path[600], log_path[600];
+static char cg2root[256], stream_path[256];
 
 static double mono_s(void)
 {
@@ -100,6 +103,67 @@ static int reuse_workload(const char *truth)
 	fprintf(f, "%d %d\n", (int)a, tries);
 	fclose(f);
 	return b == a ? 0 : 1;
+}
+
+/* Appends "HOST NS CODE" for this process to @truth, in one write. */
+static int truth_line(const char *truth, int code)
+{
+	char self_link[32] = "", line[96];
+	int fd = open(truth, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644), n, ok;
+
+	/* The host's /proc (not remounted): its "self" is our number on the host. */
+	if (fd < 0 || readlink("/proc/self", self_link, sizeof(self_link) - 1) <= 0)
+		return -1;
+	n = snprintf(line, sizeof(line), "%s %d %d\n", self_link, (int)getpid(), code);
+	ok = write(fd, line, (size_t)n) == n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * A container: moves itself into the cgroup whose cgroup.procs is @procs,
+ * then makes a pid namespace. Its pid 1 forks two children that exit 7 and
+ * 8 and itself exits 6. Each of the three writes to @truth, when it starts,
+ * its host pid, its pid in the namespace and the status it will exit with,
+ * and lives @linger_s before it ends (long enough for ps to see it).
+ */
+static int container_workload(const char *procs, const char *truth, double linger_s)
+{
+	char line[32];
+	int fd, n, st;
+	pid_t init, kids[2];
+
+	fd = open(procs, O_WRONLY | O_CLOEXEC);
+	n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	if (fd < 0 || write(fd, line, (size_t)n) != n)
+		return 97;
+	close(fd);
+	if (unshare(CLONE_NEWPID))
+		return 90;
+	init = fork();
+	if (init < 0)
+		return 91;
+	if (init == 0) {
+		if (truth_line(truth, 6))
+			_exit(92);
+		for (int i = 0; i < 2; i++) {
+			kids[i] = fork();
+			if (kids[i] == 0) {
+				if (truth_line(truth, 7 + i))
+					_exit(92);
+				usleep((useconds_t)(linger_s * 1e6));
+				_exit(7 + i);
+			}
+		}
+		for (int i = 0; i < 2; i++)
+			if (kids[i] < 0 || waitpid(kids[i], NULL, 0) != kids[i])
+				_exit(93);
+		usleep((useconds_t)(linger_s * 1e6));
+		_exit(6);
+	}
+	if (waitpid(init, &st, 0) != init || !WIFEXITED(st) || WEXITSTATUS(st) != 6)
+		return 94;
+	return 0;
 }
 
 /* ---- spawning, in a new pid namespace or not ---- */
@@ -505,6 +569,267 @@ static void test_proc_mode_refused_in_pid_namespace(void **state)
 	assert_true(log_has("proc mode cannot work in a pid or user namespace"));
 }
 
+/* ---- containers: a pid namespace in a cgroup of the test's own ---- */
+
+struct ctruth {
+	int host, ns, code;
+};
+
+/* The container workload's truth: its three processes. */
+static size_t load_ctruth(struct ctruth *t, size_t max)
+{
+	FILE *f = fopen(truth_path, "r");
+	size_t n = 0;
+
+	if (!f)
+		return 0;
+	while (n < max && fscanf(f, "%d %d %d", &t[n].host, &t[n].ns, &t[n].code) == 3)
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* Makes v2 cgroup @name; its path, its cgroup.procs and its kernfs id (the inode). */
+static __u64 cgroup_make(const char *name, char *procs, size_t size)
+{
+	char cg[512];
+	struct stat sb;
+
+	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
+	rmdir(cg);
+	if (mkdir(cg, 0755) || stat(cg, &sb))
+		fail_msg("cannot make cgroup %s: %s", cg, strerror(errno));
+	snprintf(procs, size, "%s/cgroup.procs", cg);
+	return (__u64)sb.st_ino;
+}
+
+static void cgroup_remove(const char *name)
+{
+	char cg[512];
+
+	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
+	for (int i = 0; i < 100 && rmdir(cg) && errno == EBUSY; i++)
+		usleep(20000);
+}
+
+/* The record of @array whose @field is @value; fails when there is none or several. */
+static json_t *only_with(json_t *array, const char *field, long value)
+{
+	json_t *rec, *found = NULL;
+	size_t i, n = 0;
+
+	json_array_foreach(array, i, rec) {
+		json_t *v = json_object_get(rec, field);
+
+		if (json_is_integer(v) && json_integer_value(v) == value) {
+			found = rec;
+			n++;
+		}
+	}
+	if (n != 1)
+		fail_msg("%zu records with %s %ld, not 1", n, field, value);
+	return found;
+}
+
+/* A container's process as a record shows it: host pid, its own, its cgroup. */
+static void assert_placed(json_t *rec, const struct ctruth *t, const char *cg_path, __u64 cgid)
+{
+	assert_int_equal(num(rec, "ns_pid", NULL), t->ns);
+	assert_string_equal(json_string_value(json_object_get(rec, "cgroup")) ?: "(null)",
+			    cg_path);
+	assert_int_equal(num(rec, "cgroup_id", NULL), cgid);
+}
+
+/* fork() + exec with standard output to @out, standard error to the log. */
+static pid_t spawn_to(char *const argv[], const char *out)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int err = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		dup2(fd, 1);
+		dup2(err, 2);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	return pid;
+}
+
+/*
+ * run on the host, its command a container: every process of the namespace
+ * has a record with the host's pid, the namespace's pid and the cgroup the
+ * test made, by path and by id.
+ */
+static void container_run_events(const char *mode)
+{
+	char name[64], cg_path[80], procs[600];
+	char *argv[] = { jobtrace, "run", "--mode", (char *)mode, "--json", "-o", report_path,
+			 "--events", events_path, "--", self, "--container-workload", procs,
+			 truth_path, "0.3", NULL };
+	struct ctruth t[4];
+	json_t *recs, *rec, *root = NULL;
+	size_t i, n;
+	__u64 cgid;
+	int st;
+
+	snprintf(name, sizeof(name), "jt-test-pidns-%d-%s", getpid(), mode);
+	snprintf(cg_path, sizeof(cg_path), "/%s", name);
+	cgid = cgroup_make(name, procs, sizeof(procs));
+	unlink(truth_path);
+	st = run_wait(argv, false, NULL);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	n = load_ctruth(t, 4);
+	assert_int_equal(n, 3);
+	recs = load_lines(events_path, "process");
+	for (i = 0; i < n; i++) {
+		rec = only_with(recs, "pid", t[i].host);
+		assert_true(t[i].host != t[i].ns);
+		assert_int_equal(num(rec, "exit_code", NULL), t[i].code);
+		assert_placed(rec, &t[i], cg_path, cgid);
+	}
+	/* The namespace's pid 1 and its two children, numbered there from 1. */
+	assert_int_equal(t[0].ns, 1);
+	/* The command itself lives on the host (no ns_pid); it moved in after its fork. */
+	json_array_foreach(recs, i, rec)
+		if (json_is_true(json_object_get(rec, "is_root")))
+			root = rec;
+	assert_non_null(root);
+	assert_null(json_object_get(root, "ns_pid"));
+	if (!strcmp(mode, "bpf"))
+		assert_string_equal(json_string_value(json_object_get(root, "cgroup")) ?: "(null)",
+				    cg_path);
+	json_decref(recs);
+	cgroup_remove(name);
+}
+
+static void test_container_run_events_bpf(void **state)
+{
+	container_run_events("bpf");
+}
+
+/* proc mode on the host: NSpid of /proc/PID/status and /proc/PID/cgroup give the same. */
+static void test_container_run_events_proc(void **state)
+{
+	container_run_events("proc");
+}
+
+/* ps shows a container's processes with their own pids beside the host's, from both sources. */
+static void test_ps_shows_ns_pid(void **state)
+{
+	char name[64], procs[600], pidarg[16], out[700], text[8192] = "", want[64];
+	char *wl[] = { self, "--container-workload", procs, truth_path, "3", NULL };
+	char *ps_iter[] = { jobtrace, "ps", "--json", "--no-pin", "--pid", pidarg, NULL };
+	char *ps_proc[] = { jobtrace, "ps", "--json", "--proc", "--pid", pidarg, NULL };
+	char *ps_text[] = { jobtrace, "ps", "--no-pin", "--pid", pidarg, NULL };
+	char **variants[] = { ps_iter, ps_proc };
+	struct ctruth t[4];
+	double end = mono_s() + WAIT_S;
+	pid_t w;
+	size_t n = 0;
+	int st, fd;
+
+	snprintf(name, sizeof(name), "jt-test-pidns-%d-ps", getpid());
+	cgroup_make(name, procs, sizeof(procs));
+	snprintf(out, sizeof(out), "%s/ps.out", tmpdir);
+	unlink(truth_path);
+	w = spawn_to(wl, "/dev/null");
+	while ((n = load_ctruth(t, 4)) < 3 && mono_s() < end)
+		usleep(10000);
+	assert_int_equal(n, 3);
+	snprintf(pidarg, sizeof(pidarg), "%d", t[0].host);
+	for (size_t v = 0; v < 2; v++) {
+		json_t *all;
+
+		st = wait_deadline(spawn_to(variants[v], out));
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+		all = load_json(out);
+		for (size_t i = 0; i < n; i++) {
+			json_t *rec = only_with(all, "pid", t[i].host);
+
+			assert_int_equal(num(rec, "ns_pid", NULL), t[i].ns);
+		}
+		json_decref(all);
+	}
+	st = wait_deadline(spawn_to(ps_text, out));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	fd = open(out, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_true(read(fd, text, sizeof(text) - 1) > 0);
+	close(fd);
+	snprintf(want, sizeof(want), "[ns pid %d]", t[2].ns);
+	assert_non_null(strstr(text, want));
+	st = wait_deadline(w);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	cgroup_remove(name);
+}
+
+/*
+ * serve --stream in host mode by v2 cgroups, read by tail --json: a
+ * container's fork and exit records carry its pids there and its cgroup.
+ */
+static void test_stream_records_in_container(void **state)
+{
+	char name[64], cg_path[80], procs[600], out[700], key[100];
+	char *serve_argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream",
+			       stream_path, NULL };
+	char *tail_argv[] = { jobtrace, "tail", "--json", "--until-closed", "--stream",
+			      stream_path, NULL };
+	char *wl[] = { self, "--container-workload", procs, truth_path, "0.2", NULL };
+	const char *types[] = { "fork", "exit" };
+	struct ctruth t[4];
+	pid_t serve, tail;
+	__u64 cgid;
+	size_t n;
+	int st;
+
+	snprintf(name, sizeof(name), "jt-test-pidns-%d-stream", getpid());
+	snprintf(cg_path, sizeof(cg_path), "/%s", name);
+	snprintf(key, sizeof(key), "cgroup:%s", cg_path);
+	snprintf(out, sizeof(out), "%s/tail.jsonl", tmpdir);
+	cgid = cgroup_make(name, procs, sizeof(procs));
+	unlink(truth_path);
+	unlink(stream_path);
+	serve = spawn_to(serve_argv, "/dev/null");
+	for (int i = 0; i < 1000 && access(stream_path, R_OK); i++)
+		usleep(10000);
+	assert_int_equal(access(stream_path, R_OK), 0);
+	tail = spawn_to(tail_argv, out);
+	usleep(300000); /* it has opened the stream */
+	st = wait_deadline(spawn_to(wl, "/dev/null"));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	usleep(1000000); /* a few collector passes */
+	kill(serve, SIGTERM);
+	st = wait_deadline(serve);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	st = wait_deadline(tail);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	n = load_ctruth(t, 4);
+	assert_int_equal(n, 3);
+	for (size_t k = 0; k < 2; k++) {
+		json_t *recs = load_lines(out, types[k]);
+
+		for (size_t i = 0; i < n; i++) {
+			json_t *rec = only_with(recs, "pid", t[i].host);
+
+			assert_string_equal(json_string_value(json_object_get(rec, "job")), key);
+			assert_int_equal(num(rec, "cgroup_hierarchy", NULL), 0);
+			assert_placed(rec, &t[i], cg_path, cgid);
+		}
+		json_decref(recs);
+	}
+	cgroup_remove(name);
+}
+
 static int setup(void **state)
 {
 	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
@@ -522,6 +847,23 @@ static int setup(void **state)
 	snprintf(events_path, sizeof(events_path), "%s/events.jsonl", tmpdir);
 	snprintf(truth_path, sizeof(truth_path), "%s/truth", tmpdir);
 	snprintf(log_path, sizeof(log_path), "%s/log", tmpdir);
+	snprintf(stream_path, sizeof(stream_path), "/dev/shm/jt-test-pidns-%d", getpid());
+	{
+		char line[1024], dev[256], dir[256], type[64];
+		FILE *f = fopen("/proc/self/mounts", "r");
+
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
+			    !strcmp(type, "cgroup2") && !cg2root[0])
+				snprintf(cg2root, sizeof(cg2root), "%s", dir);
+		if (f)
+			fclose(f);
+	}
+	if (!cg2root[0]) {
+		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted: the container tests "
+				"need one\n");
+		return -1;
+	}
 
 	st = run_wait(probe, true, NULL);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -537,6 +879,9 @@ static int teardown(void **state)
 {
 	char cmd[700];
 
+	unlink(stream_path);
+	snprintf(cmd, sizeof(cmd), "%s.lock", stream_path);
+	unlink(cmd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -552,9 +897,15 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reused_pid_does_not_hold_proc),
 		cmocka_unit_test(test_watch_pid_in_pid_namespace),
 		cmocka_unit_test(test_proc_mode_refused_in_pid_namespace),
+		cmocka_unit_test(test_container_run_events_bpf),
+		cmocka_unit_test(test_container_run_events_proc),
+		cmocka_unit_test(test_ps_shows_ns_pid),
+		cmocka_unit_test(test_stream_records_in_container),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--reuse-workload"))
 		return reuse_workload(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "--container-workload"))
+		return container_workload(argv[2], argv[3], atof(argv[4]));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

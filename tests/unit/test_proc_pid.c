@@ -299,10 +299,10 @@ static const struct status_case status_cases[] = {
 		.rss_anon_bytes = 4028 * KB, .rss_file_bytes = 9240 * KB, .rss_shmem_bytes = 4 * KB,
 		.vm_swap_bytes = 512 * KB, .threads = 1, .voluntary_ctxt_switches = 41237,
 		.nonvoluntary_ctxt_switches = 1893, .uid_real = 0, .uid_effective = 0, .ppid = 0,
-		.has_mm = true } },
+		.ns_pid = 1, .has_mm = true } },
 	/* A kernel thread has no Vm* lines: zeros, and has_mm false. */
 	{ "kthreadd", "proc/2/status", NULL, 0, { .threads = 1, .voluntary_ctxt_switches = 310,
-		.nonvoluntary_ctxt_switches = 2 } },
+		.nonvoluntary_ctxt_switches = 2, .ns_pid = 2 } },
 	{ "setuid rt", "proc/4242/status", NULL, 0, { .vm_peak_bytes = 1300000 * KB,
 		.vm_size_bytes = 1205632 * KB, .vm_hwm_bytes = 11000 * KB,
 		.vm_rss_bytes = 10000 * KB, .rss_anon_bytes = 5600 * KB,
@@ -328,6 +328,17 @@ static const struct status_case status_cases[] = {
 		.uid_effective = 6, .uid_saved = 7, .uid_fs = 8, .gid_real = 9,
 		.gid_effective = 10, .gid_saved = 11, .gid_fs = UINT32_MAX, .ppid = 1,
 		.has_mm = true } },
+	/* A container's process: the host's pid first, the namespace's last. */
+	{ "container", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\n"
+		"NSpid:\t48113\t2\n", 0, { .threads = 1, .ppid = 1, .ns_pid = 2 } },
+	{ "nested namespaces", NULL, "NSpid:\t900\t45\t7\nPPid:\t1\nUid:\t0\t0\t0\t0\n"
+		"Gid:\t0\t0\t0\t0\nThreads:\t1\n", 0, { .threads = 1, .ppid = 1, .ns_pid = 7 } },
+	{ "NSpid not a number", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+		"Threads:\t1\nNSpid:\t12\tx\n", -EINVAL, { 0 } },
+	{ "NSpid empty", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+		"Threads:\t1\nNSpid:\t\n", -EINVAL, { 0 } },
+	{ "NSpid 0", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+		"Threads:\t1\nNSpid:\t5\t0\n", -EINVAL, { 0 } },
 	{ "empty", NULL, "", -ESRCH, { 0 } },
 	{ "cut mid-line", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\nVmRSS:\t  12",
 		-EINVAL,
@@ -378,6 +389,7 @@ static void test_status_table(void **state)
 		EQU(c->name, got.gid_fs, w->gid_fs);
 		EQU(c->name, got.hugetlb_bytes, w->hugetlb_bytes);
 		EQ(c->name, got.ppid, w->ppid);
+		EQ(c->name, got.ns_pid, w->ns_pid);
 		EQ(c->name, got.has_mm, w->has_mm);
 	}
 }

@@ -67,6 +67,7 @@ static void test_threads_fold_into_processes(void **state)
 	recs[1].dead_threads_cpu_ns = 4000; /* threads that already exited */
 	recs[1].nr_threads = 3;
 	recs[1].host_tgid = 123456; /* read from a pid namespace */
+	recs[1].ns_tgid = 3; /* and lives in one deeper still */
 	assert_int_equal(snapshot__from_records(recs, 5, 4096, &s), 0);
 	assert_int_equal(s.n, 3);
 	assert_int_equal(s.tasks, 5);
@@ -78,6 +79,7 @@ static void test_threads_fold_into_processes(void **state)
 	assert_int_equal(p->cpu_ns, 1000 + 4000 + 300 + 200);
 	assert_int_equal(p->threads, 3);
 	assert_int_equal(p->host_pid, 123456);
+	assert_int_equal(p->ns_pid, 3);
 	assert_int_equal(p->rss_bytes, 10 * 4096);
 	assert_int_equal(p->vm_bytes, 100 * 4096);
 	assert_string_equal(p->comm, "server");

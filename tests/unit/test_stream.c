@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jobtrace/sink.h"
 #include "jobtrace/stream.h"
 #include "jobtrace/stream_writer.h"
 
@@ -454,6 +455,64 @@ static void test_slow_readers_count_missed(void **state)
 	remove_path();
 }
 
+/*
+ * The stream sink places a container's process: its pid there and its
+ * cgroup (id and hierarchy) in the fork and exit records' lineage; one on
+ * the host has its own pid there and hierarchy 0 where the collector knew none.
+ */
+static void test_sink_places_processes(void **state)
+{
+	struct cjob *job = calloc(1, sizeof(*job));
+	struct jt_fork_event fe = { .pid = 48113, .ppid = 48112, .start_ns = 10, .ns_pid = 2,
+				    .cgroup_id = 172070, .comm = "sh" };
+	struct jt_exit_event xe = { .pid = 48113, .ppid = 48112, .start_ns = 10, .exit_ns = 20,
+				    .ns_pid = 2, .cgroup_id = 172071, .comm = "sh" };
+	struct jt_fork_event he = { .pid = 700, .ppid = 1, .ns_pid = 700, .cgroup_id = 1 };
+	struct fork_record fr = { .e = &fe, .cgroup_hierarchy = 0 };
+	struct proc_record pr = { .e = &xe, .cgroup_hierarchy = 4 };
+	struct fork_record hr = { .e = &he, .cgroup_hierarchy = -1 };
+	struct jobtrace_stream *rd;
+	union jt_stream_record rec;
+	struct sink *sk;
+
+	assert_non_null(job);
+	snprintf(job->key, sizeof(job->key), "cgroup:/box");
+	fr.job = pr.job = hr.job = job;
+	make_path("place");
+	sk = sink_stream__new(path, 64 * 1024);
+	assert_non_null(sk);
+	rd = jobtrace_stream_open(path);
+	assert_non_null(rd);
+	assert_int_equal(sk->ops->fork(sk, &fr), 0);
+	assert_int_equal(sk->ops->process(sk, &pr), 0);
+	assert_int_equal(sk->ops->fork(sk, &hr), 0);
+	assert_int_equal(sk->ops->flush(sk), 0);
+
+	assert_int_equal(jobtrace_stream_next(rd, &rec), 1);
+	assert_int_equal(rec.hdr.type, JT_STREAM_FORK);
+	assert_int_equal(rec.hdr.len, sizeof(rec.fork));
+	assert_int_equal(rec.fork.lin.pid, 48113);
+	assert_int_equal(rec.fork.lin.ns_pid, 2);
+	assert_int_equal(rec.fork.lin.cgroup_id, 172070);
+	assert_int_equal(rec.fork.lin.cgroup_hierarchy, 0);
+	assert_string_equal(rec.fork.job.key, "cgroup:/box");
+
+	assert_int_equal(jobtrace_stream_next(rd, &rec), 1);
+	assert_int_equal(rec.hdr.type, JT_STREAM_EXIT);
+	assert_int_equal(rec.exit.lin.ns_pid, 2);
+	assert_int_equal(rec.exit.lin.cgroup_id, 172071);
+	assert_int_equal(rec.exit.lin.cgroup_hierarchy, 4); /* host mode by a v1 hierarchy */
+
+	assert_int_equal(jobtrace_stream_next(rd, &rec), 1);
+	assert_int_equal(rec.fork.lin.ns_pid, 700);
+	assert_int_equal(rec.fork.lin.cgroup_hierarchy, 0);
+	assert_int_equal(jobtrace_stream_next(rd, &rec), 0);
+	jobtrace_stream_close(rd);
+	sink__free(sk);
+	free(job);
+	remove_path();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_mapping),
 		cmocka_unit_test(test_many_readers_across_fork),
 		cmocka_unit_test(test_slow_readers_count_missed),
+		cmocka_unit_test(test_sink_places_processes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -104,6 +104,7 @@ int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_
 		p->pid = (pid_t)r->tgid;
 		p->ppid = (pid_t)r->ppid;
 		p->host_pid = (pid_t)r->host_tgid;
+		p->ns_pid = (pid_t)r->ns_tgid;
 		p->uid = r->uid;
 		p->state = snapshot__state_char(r->state, r->exit_state);
 		p->kthread = r->kthread;
@@ -167,6 +168,7 @@ static int entry_from_walk(int proc_fd, const struct proc_walk_entry *e, long ti
 		return err;
 	/* Unreadable or odd: the rest of the entry is still good. */
 	p->uid = err ? PS_UID_UNKNOWN : st.uid_real;
+	p->ns_pid = err ? 0 : st.ns_pid;
 	return 0;
 }
 

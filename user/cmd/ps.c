@@ -66,6 +66,9 @@ static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
 		json__i64(w, "host_pid", p->host_pid);
 	else
 		json__null(w, "host_pid");
+	/* In a container: the pid it has there, where the one above differs. */
+	if (p->ns_pid && p->ns_pid != p->pid)
+		json__i64(w, "ns_pid", p->ns_pid);
 	json__end_object(w);
 }
 
@@ -87,6 +90,8 @@ static void write_text_entry(FILE *f, const struct ps_entry *p, size_t depth)
 	if (depth > PS_TREE_MAX_INDENT)
 		fprintf(f, "[depth %zu] ", depth);
 	text__escape(f, p->comm, strlen(p->comm));
+	if (p->ns_pid && p->ns_pid != p->pid)
+		fprintf(f, " [ns pid %d]", p->ns_pid);
 	fputc('\n', f);
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "jobtrace/cgroup_names.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/json.h"
 #include "jobtrace/stream.h"
@@ -117,12 +118,53 @@ static void json_job(struct json_writer *w, const struct jt_stream_job *j)
 	json__bool(w, "job_truncated", j->flags & JT_STREAM_F_KEY_TRUNCATED);
 }
 
+/* v2 cgroup ids named on this host, as the writer's records give them; NULL until needed. */
+static struct cgroup_names *names;
+
+/* The path of v2 cgroup @id; NULL for a v1 hierarchy's id, a cgroup gone, no cgroupfs. */
+static const char *cgroup_path(const struct jt_stream_lineage *l)
+{
+	if (!l->cgroup_id || l->cgroup_hierarchy != 0)
+		return NULL;
+	if (!names) {
+		names = malloc(sizeof(*names));
+		if (!names)
+			return NULL;
+		cgroup_names__init(names, NULL);
+	}
+	return cgroup_names__get(names, l->cgroup_id);
+}
+
 static void json_lineage(struct json_writer *w, const struct jt_stream_lineage *l)
 {
+	const char *cg = cgroup_path(l);
+
 	json__u64(w, "pid", l->pid);
 	json__u64(w, "ppid", l->ppid);
 	json__u64(w, "start_ns", l->start_ns);
 	json__u64(w, "parent_start_ns", l->parent_start_ns);
+	/* In a container: the pid it has there, where the host's differs. */
+	if (l->ns_pid && l->ns_pid != l->pid)
+		json__u64(w, "ns_pid", l->ns_pid);
+	if (l->cgroup_id) {
+		json__u64(w, "cgroup_id", l->cgroup_id);
+		json__i64(w, "cgroup_hierarchy", l->cgroup_hierarchy);
+	}
+	if (cg)
+		json__string(w, "cgroup", cg);
+	else
+		json__null(w, "cgroup");
+}
+
+/* Text: " ns_pid N" where it differs, " cgroup PATH" where known. */
+static void print_place(const struct jt_stream_lineage *l)
+{
+	const char *cg = cgroup_path(l);
+
+	if (l->ns_pid && l->ns_pid != l->pid)
+		printf(" ns_pid %u", l->ns_pid);
+	if (cg)
+		printf(" cgroup %s", cg);
 }
 
 static void json_args(struct json_writer *w, const char *args, size_t len)
@@ -319,8 +361,10 @@ static void print_text(const union jt_stream_record *r)
 	printf("%-8s ", name ? name : "?");
 	switch (r->hdr.type) {
 	case JT_STREAM_FORK:
-		printf("%.*s pid %u ppid %u %.*s\n", JT_STREAM_KEY_LEN, r->fork.job.key,
+		printf("%.*s pid %u ppid %u %.*s", JT_STREAM_KEY_LEN, r->fork.job.key,
 		       r->fork.lin.pid, r->fork.lin.ppid, JT_STREAM_COMM_LEN, r->fork.comm);
+		print_place(&r->fork.lin);
+		putchar('\n');
 		break;
 	case JT_STREAM_EXEC:
 		/* The program, the first of the NUL-separated arguments. */
@@ -329,11 +373,13 @@ static void print_text(const union jt_stream_record *r)
 		break;
 	case JT_STREAM_EXIT:
 		st = (int)r->exit.exit_status;
-		printf("%.*s pid %u ppid %u %.*s %s %d cpu %.3fs rss %llu\n", JT_STREAM_KEY_LEN,
+		printf("%.*s pid %u ppid %u %.*s %s %d cpu %.3fs rss %llu", JT_STREAM_KEY_LEN,
 		       r->exit.job.key, r->exit.lin.pid, r->exit.lin.ppid, JT_STREAM_COMM_LEN,
 		       r->exit.comm, WIFSIGNALED(st) ? "signal" : "exit",
 		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), secs(r->exit.acct.cpu_ns),
 		       (unsigned long long)r->exit.peak_rss_bytes);
+		print_place(&r->exit.lin);
+		putchar('\n');
 		break;
 	case JT_STREAM_INTERVAL:
 		printf("%.*s alive %llu started %llu exited %llu cpu %.3fs rss %llu\n",
@@ -421,5 +467,8 @@ int tail__main(int argc, char **argv)
 		ret = EXIT_FAILURE;
 	free(rec);
 	jobtrace_stream_close(s);
+	cgroup_names__fini(names);
+	free(names);
+	names = NULL;
 	return ret;
 }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "jobtrace/args_table.h"
+#include "jobtrace/cgroup_names.h"
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/host.h"
@@ -106,6 +107,7 @@ struct collector {
 
 	struct repair repair; /* the sweep for exits that were missed */
 	struct jt_counters warned; /* the kernel's counters when we last said so on stderr */
+	struct cgroup_names cgnames; /* the records' cgroup ids, named (events only) */
 };
 
 void **collector__source_priv(struct collector *c)
@@ -180,6 +182,10 @@ struct collector *collector__new(const struct collector_opts *opts)
 	if (!c)
 		return NULL;
 	c->opts = *opts;
+	/* The kernel names a v1 cgroup only where host mode groups by that hierarchy. */
+	if (opts->events)
+		cgroup_names__init(&c->cgnames, opts->source.group == JT_GROUP_CGROUP ?
+							 opts->hier : NULL);
 	if (opts->hier)
 		cgroupfs__name(opts->hier, c->hier_name, sizeof(c->hier_name));
 	c->ops = opts->ops ? opts->ops : &source_bpf_ops;
@@ -225,6 +231,7 @@ void collector__free(struct collector *c)
 		c->ops->close(c);
 	job_table__free(&c->jt);
 	args_table__free(&c->args);
+	cgroup_names__fini(&c->cgnames);
 	repair__free(&c->repair);
 	host__free(&c->hsamp[0]);
 	host__free(&c->hsamp[1]);
@@ -421,6 +428,10 @@ int collector__on_fork(struct collector *c, const struct jt_fork_event *e)
 		c->stats.records_unknown_job++;
 		return 0;
 	}
+	if (c->opts.events) {
+		r.cgroup = cgroup_names__get(&c->cgnames, e->cgroup_id);
+		r.cgroup_hierarchy = cgroup_names__hierarchy(&c->cgnames);
+	}
 	for (size_t i = 0; c->opts.events && i < c->nsinks; i++) {
 		struct sink *s = c->sinks[i];
 
@@ -497,6 +508,8 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 	job__note_failure(&j->job, e, r.args, r.args_len);
 	if (c->opts.events) {
 		r.job = j;
+		r.cgroup = cgroup_names__get(&c->cgnames, e->cgroup_id);
+		r.cgroup_hierarchy = cgroup_names__hierarchy(&c->cgnames);
 		r.start_epoch_s = collector__epoch_of_boottime(c, e->start_ns);
 		r.end_epoch_s = collector__epoch_of_boottime(c, e->exit_ns);
 		for (size_t i = 0; i < c->nsinks; i++) {

@@ -32,6 +32,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
+#include "jobtrace/cgroupfs.h"
 #include "jobtrace/cn_proc.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/proc_pid.h"
@@ -56,6 +57,8 @@ struct pproc {
 	__u64 last_read_bytes, last_write_bytes;
 	__u64 peak_rss_bytes; /* the largest RSS a sample saw */
 	__u32 threads;
+	__u32 ns_pid; /* NSpid's last field: its pid in its own namespace; 0: not read */
+	__u64 cgroup_id; /* its v2 cgroup's inode (kernfs id), as the BPF records give it */
 	__u8 flags; /* JT_F_* */
 	__u8 is_root;
 	char comm[JT_COMM_LEN];
@@ -76,6 +79,7 @@ struct attach_root {
 
 struct proc_src {
 	int sock, proc_fd;
+	int cgroup2_fd; /* the v2 hierarchy's mount, to stat a process's cgroup; -1: none */
 	struct cn_proc_seq seq;
 	struct pproc *buckets[NBUCKETS];
 	struct pjob jobs[MAX_JOBS];
@@ -111,6 +115,43 @@ static struct pproc *proc_find(struct proc_src *s, __u32 tgid)
 	return NULL;
 }
 
+/*
+ * @p's v2 cgroup: the "0::" line of /proc/PID/cgroup, the directory it
+ * names under the mount, and that directory's inode, which is the kernfs
+ * id the BPF side reads. Left as it was when it cannot be read (reaped).
+ */
+static void read_cgroup(struct proc_src *s, struct pproc *p)
+{
+	struct proc_cgroup cg;
+	const char *rel;
+	struct stat sb;
+
+	if (s->cgroup2_fd < 0 || proc_pid__read_cgroup(s->proc_fd, (int)p->tgid, &cg))
+		return;
+	rel = cg.unified_path;
+	if (rel) {
+		while (*rel == '/')
+			rel++;
+		if (!fstatat(s->cgroup2_fd, *rel ? rel : ".", &sb, 0))
+			p->cgroup_id = (__u64)sb.st_ino;
+	}
+	proc_cgroup__free(&cg);
+}
+
+/*
+ * Where a new member lives: its pid in its own pid namespace (a container's
+ * number, fixed for its life) and its cgroup. Read when it joins, as a
+ * parent may reap it before its exit is handled; the cgroup again at the exit.
+ */
+static void read_place(struct proc_src *s, struct pproc *p)
+{
+	struct proc_status st;
+
+	if (!proc_pid__read_status(s->proc_fd, (int)p->tgid, &st))
+		p->ns_pid = (__u32)st.ns_pid;
+	read_cgroup(s, p);
+}
+
 static struct pproc *proc_add(struct proc_src *s, __u32 tgid)
 {
 	struct pproc **b = bucket_of(s, tgid), *p = calloc(1, sizeof(*p));
@@ -121,6 +162,7 @@ static struct pproc *proc_add(struct proc_src *s, __u32 tgid)
 	p->threads = 1;
 	p->next = *b;
 	*b = p;
+	read_place(s, p);
 	return p;
 }
 
@@ -348,8 +390,10 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	if (ev->pid != ev->tgid || !p || !(j = job_find(s, p->job_id)))
 		return;
 	/* The zombie, while its parent has not reaped it yet. */
-	if (proc_read(s, p, &st))
+	if (proc_read(s, p, &st)) {
 		set_comm(p, st.comm);
+		read_cgroup(s, p); /* a container's process may have moved since it started */
+	}
 	cpu = p->last_cpu_ns > p->base_cpu_ns ? p->last_cpu_ns - p->base_cpu_ns : 0;
 	sys = jt_cputime_system(cpu, p->last_utime_ns, p->last_stime_ns);
 
@@ -394,6 +438,8 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	e.peak_rss_source = p->peak_rss_bytes ? JT_RSS_SIGNAL_MAXRSS : JT_RSS_NONE;
 	e.is_root = p->is_root;
 	e.flags = p->flags;
+	e.ns_pid = p->ns_pid;
+	e.cgroup_id = p->cgroup_id;
 	memcpy(e.comm, p->comm, sizeof(e.comm));
 	proc_remove(s, p);
 	s->counters.events_sent++;
@@ -593,6 +639,7 @@ static int proc_open(struct collector *c, const struct lineage_opts *opts)
 	} __attribute__((packed)) req = {};
 	int sz = SOCK_RCVBUF_BYTES, err;
 	const char *test_rcvbuf = getenv("JOBTRACE_PROC_RCVBUF");
+	struct cgroup_hier hier;
 	struct proc_src *s;
 
 	if (opts->group != JT_GROUP_LINEAGE || opts->follow_cgroups) {
@@ -615,6 +662,8 @@ static int proc_open(struct collector *c, const struct lineage_opts *opts)
 	s->page_size = (__u64)sysconf(_SC_PAGESIZE);
 	s->mono_to_boot_ns = util__boottime_ns() - util__now_ns();
 	s->proc_fd = util__open_dir("/proc");
+	/* No v2 hierarchy mounted: exit records carry no cgroup (0), as none is there. */
+	s->cgroup2_fd = cgroupfs__find_mounted(NULL, &hier) ? -1 : util__open_dir(hier.mount);
 	s->sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 	if (s->proc_fd < 0 || s->sock < 0) {
 		err = s->proc_fd < 0 ? -EACCES : -errno;
@@ -655,6 +704,8 @@ err_free:
 		close(s->sock);
 	if (s->proc_fd >= 0)
 		close(s->proc_fd);
+	if (s->cgroup2_fd >= 0)
+		close(s->cgroup2_fd);
 	free(s);
 	return err;
 }
@@ -676,6 +727,8 @@ static void proc_close(struct collector *c)
 	cn_proc_seq__free(&s->seq);
 	close(s->sock);
 	close(s->proc_fd);
+	if (s->cgroup2_fd >= 0)
+		close(s->cgroup2_fd);
 	free(s);
 	*collector__source_priv(c) = NULL;
 }

@@ -62,6 +62,13 @@ static int jsonl_process(struct sink *s, const struct proc_record *r)
 	/* In a container: the pid it had there, where the host's differs. */
 	if (e->ns_pid && e->ns_pid != e->pid)
 		json__u64(&w, "ns_pid", e->ns_pid);
+	/* Its cgroup when it ended; a path once the cgroup is gone is not known: null. */
+	if (r->cgroup)
+		json__string(&w, "cgroup", r->cgroup);
+	else
+		json__null(&w, "cgroup");
+	if (e->cgroup_id)
+		json__u64(&w, "cgroup_id", e->cgroup_id);
 	json__double(&w, "start_time", r->start_epoch_s);
 	json__double(&w, "end_time", r->end_epoch_s);
 	json__double(&w, "duration_s", secs(e->exit_ns - e->start_ns));

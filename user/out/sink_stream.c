@@ -374,6 +374,16 @@ static int append(struct sink *s, size_t len)
 	return err;
 }
 
+/* Where the process lives: its container's pid for it, and its cgroup. */
+static void fill_place(struct jt_stream_lineage *lin, __u32 ns_pid, __u64 cgroup_id,
+		       int hierarchy)
+{
+	lin->ns_pid = ns_pid;
+	lin->cgroup_id = cgroup_id;
+	/* -1: the collector found no hierarchy; the kernel's id is then the v2 one. */
+	lin->cgroup_hierarchy = hierarchy > 0 ? hierarchy : 0;
+}
+
 static int stream_process(struct sink *s, const struct proc_record *r)
 {
 	struct jt_stream_exit *x = &stream_of(s)->rec.exit;
@@ -388,6 +398,7 @@ static int stream_process(struct sink *s, const struct proc_record *r)
 	x->lin.ppid = e->ppid;
 	x->lin.start_ns = e->start_ns;
 	x->lin.parent_start_ns = e->parent_start_ns;
+	fill_place(&x->lin, e->ns_pid, e->cgroup_id, r->cgroup_hierarchy);
 	x->exit_ns = e->exit_ns;
 	x->exit_status = e->exit_status;
 	x->threads = e->threads;
@@ -425,6 +436,7 @@ static int stream_fork(struct sink *s, const struct fork_record *r)
 	f->lin.ppid = e->ppid;
 	f->lin.start_ns = e->start_ns;
 	f->lin.parent_start_ns = e->parent_start_ns;
+	fill_place(&f->lin, e->ns_pid, e->cgroup_id, r->cgroup_hierarchy);
 	memcpy(f->comm, e->comm, sizeof(f->comm));
 	return append(s, sizeof(*f));
 }

@@ -374,6 +374,9 @@ static const struct kv_field status_fields[] = {
 			     nonvoluntary_ctxt_switches, KV_COUNT),
 };
 
+/* MAX_PID_NS_LEVEL (32) nested namespaces, and the initial one. */
+#define MAX_PIDNS_LEVELS 33
+
 /* Bits for the status lines that are not plain numbers. */
 #define STATUS_UID 1u
 #define STATUS_PPID 2u
@@ -430,6 +433,14 @@ static int status_other(const struct kv_line *kv, void *arg)
 		    store_num(&st->ppid, NUM_I32, mag, neg))
 			return -EINVAL;
 		c->seen |= STATUS_PPID;
+	} else if (kv__is(kv, "NSpid")) {
+		/* One pid per namespace level, the reader's first and the innermost last. */
+		uint64_t v[MAX_PIDNS_LEVELS];
+		int n = parse_u64_list(kv->val, kv->val_len, v, ARRAY_SIZE(v));
+
+		if (n < 1 || v[n - 1] == 0 || v[n - 1] > INT32_MAX)
+			return -EINVAL;
+		st->ns_pid = (int32_t)v[n - 1];
 	}
 	/* Name: is escaped ("\n" for a newline) and never read: stat has comm raw. */
 	return 0;

@@ -165,6 +165,11 @@ static int find_live(const char *controller, struct cgroup_hier *out)
 	return err;
 }
 
+int cgroupfs__find_mounted(const char *controller, struct cgroup_hier *out)
+{
+	return find_live(controller, out);
+}
+
 int cgroupfs__of_path(const char *path, struct cgroup_hier *out, char *rel, size_t rel_size,
 		      __u64 *cgid)
 {
