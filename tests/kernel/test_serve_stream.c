@@ -401,7 +401,9 @@ static void test_default_output_is_the_stream(void **state)
 	if (!r) {
 		kill(serve, SIGKILL);
 		waitpid(serve, NULL, 0);
-		fail_msg("serve with no output made no stream at %s", JT_STREAM_DEFAULT_PATH);
+		fail_msg("serve with no output made no stream at %s (is another jobtrace serve "
+			 "running on this host? it holds the default path: stop it)",
+			 JT_STREAM_DEFAULT_PATH);
 	}
 	/* A host record comes every interval. */
 	for (int i = 0, n = 0; i < 300 && n < 1; i++) {

@@ -631,14 +631,22 @@ static int setup(void **state)
 	return 0;
 }
 
+/* After each test that starts a serve: one its failure left running stops here. */
+static int stop_running(void **state)
+{
+	if (running > 0) {
+		kill(running, SIGKILL);
+		waitpid(running, NULL, 0);
+		running = 0;
+	}
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	char cmd[400];
 
-	if (running > 0) {
-		kill(running, SIGKILL);
-		waitpid(running, NULL, 0);
-	}
+	stop_running(state);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	return system(cmd) ? -1 : 0;
 }
@@ -650,8 +658,8 @@ int main(void)
 		cmocka_unit_test(test_man_pages),
 		cmocka_unit_test(test_systemd_unit),
 		cmocka_unit_test(test_bad_config_refused),
-		cmocka_unit_test(test_sighup_reload),
-		cmocka_unit_test(test_stream_mode_caps_and_records),
+		cmocka_unit_test_teardown(test_sighup_reload, stop_running),
+		cmocka_unit_test_teardown(test_stream_mode_caps_and_records, stop_running),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
