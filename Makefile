@@ -20,7 +20,7 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
 	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2 \
 	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin \
-	libslurm-dev slurmctld slurmd slurm-client munge \
+	libslurm-dev slurmctld slurmd slurm-client munge slurmdbd mariadb-server \
 	prometheus-process-exporter \
 	man-db groff-base
 

@@ -102,3 +102,5 @@ echo
 echo; "$OUTPUT/bench_stream"
 
 echo; "$PYTHON" tests/bench_metrics.py "$OUTPUT" "$work"
+
+echo; "$PYTHON" tests/bench_slurm.py "$OUTPUT"
