@@ -194,6 +194,13 @@ def seeds(target):
         return literal(None, "LIST\n", "REGISTER slurm:12.0 4242\r\nEND slurm:12.0\n",
                        "END k /var/reports\nLIST x\n\n \t\nREGISTER k 1\n",
                        "REGISTER k 4194305\nregister k 12\nEND k /d extra\n")
+    if target == "fuzz_serve_config":
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "etc", "jobtrace.conf"),
+                  "rb") as f:
+            shipped = f.read().decode("latin-1")
+        return literal(None, shipped, "interval = 1\nstream = /dev/shm/x\n",
+                       "listen =\napmon = h:8884 p#w\napmon = [::1]:1\r\n",
+                       "interval = 5\n\n# typo below\nintervall = 5\n")
     if target == "fuzz_accept":
         return literal(None, "application/openmetrics-text;version=1.0.0,text/plain;q=0.5",
                        "application/openmetrics-text; q=0", "text/plain;version=0.0.4",

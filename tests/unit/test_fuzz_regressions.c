@@ -90,6 +90,9 @@
 #define LLVMFuzzerTestOneInput fuzz_sysfs_attr_one
 #include "../fuzz/fuzz_sysfs_attr.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_serve_config_one
+#include "../fuzz/fuzz_serve_config.c"
+#undef LLVMFuzzerTestOneInput
 
 static const struct {
 	const char *name;
@@ -102,7 +105,7 @@ static const struct {
 	T(fuzz_proc_fd),    T(fuzz_proc_maps),	T(fuzz_proc_pid),      T(fuzz_proc_stat),
 	T(fuzz_stream_reader), T(fuzz_sysfs_attr),
 	T(fuzz_accept),	    T(fuzz_control),	T(fuzz_cpufreq),       T(fuzz_disk_classify),
-	T(fuzz_fd_list),    T(fuzz_netdev_addrs), T(fuzz_proc_walk),
+	T(fuzz_fd_list),    T(fuzz_netdev_addrs), T(fuzz_proc_walk),     T(fuzz_serve_config),
 #undef T
 };
 
