@@ -66,7 +66,7 @@ USER_SRCS := $(wildcard user/*/*.c)
 LIB_SRCS := $(filter-out user/cmd/main.c,$(USER_SRCS))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 SAN_LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/san/user/%.o,$(LIB_SRCS))
-HEADERS := $(wildcard include/jobtrace/*.h)
+HEADERS := $(wildcard include/jobtrace/*.h) $(wildcard user/*/*.h)
 
 # lib/: libjobtrace, the stream's reader for other agents (shared and static,
 # position-independent, only its jobtrace_stream_* symbols exported, no libbpf).

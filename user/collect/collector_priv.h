@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The collector's state, shared by its own files (collector.c: the loop,
+ * the jobs' ends, the fronts' fds; collector_sample.c: the samples). Not
+ * for fronts, sinks or sources: they use include/jobtrace/collector.h.
+ */
+#ifndef JOBTRACE_COLLECTOR_PRIV_H
+#define JOBTRACE_COLLECTOR_PRIV_H
+
+#include <signal.h>
+
+#include "jobtrace/args_table.h"
+#include "jobtrace/cgroup_names.h"
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/collector.h"
+#include "jobtrace/host.h"
+#include "jobtrace/job_table.h"
+#include "jobtrace/repair.h"
+
+#define RUN_TICK_NS (100ULL * 1000 * 1000) /* run: how often the tree's end is checked */
+#define WATCH_TICK_NS (1000ULL * 1000 * 1000) /* watch: how often jobs' ends are checked */
+#define MAX_SINKS 8
+#define MAX_FDS 64 /* a front's own fds: a terminal, a listening socket and its clients */
+#define MAX_SIGNALS 4
+/*
+ * How often the repair sweep runs, on the samples: a process gone unseen is
+ * removed two sweeps after it went, within a few seconds.
+ */
+#define REPAIR_PERIOD_NS (2000ULL * 1000 * 1000)
+
+struct extra_fd {
+	int fd;
+	__u32 events;
+	collector_fd_fn fn;
+	void *ctx;
+};
+
+struct extra_signal {
+	int signo;
+	void (*fn)(void *ctx, int signo);
+	void *ctx;
+};
+
+struct collector {
+	struct collector_opts opts;
+	const struct source_ops *ops;
+	void *source_priv;
+	bool source_open;
+	struct sink *sinks[MAX_SINKS];
+	size_t nsinks;
+
+	struct job_table jt;
+
+	struct args_table args; /* of live processes, for their exit records */
+
+	int epfd, timerfd, sigfd, proc_fd;
+	__u64 start_ns; /* CLOCK_MONOTONIC */
+	__u64 last_sample_ns;
+	__u64 boot_to_epoch_ns; /* realtime - boottime, at the start */
+	bool stopping;
+	__u64 tick_ns; /* the loop's timer */
+	__u64 page_size;
+	sigset_t old_mask; /* before the loop's signals were blocked, for run's child */
+	int signals; /* SIGINT/SIGTERM/SIGHUP/SIGQUIT seen */
+
+	/* run: the command */
+	struct cjob *root_job;
+	pid_t root_pid;
+	bool children_left;
+
+	/* host records: two samples, the current one and the base of its rates */
+	struct host_sampler hs;
+	struct host_sample hsamp[2];
+	int hcur, sys_fd;
+	bool have_prev_host;
+
+	__u64 records_malformed;
+	struct collector_stats stats;
+	char hier_name[64];
+
+	/* a front's own fds and signals, in the same loop */
+	struct extra_fd fds[MAX_FDS];
+	size_t nfds;
+	struct extra_signal sigs[MAX_SIGNALS];
+	size_t nsigs;
+	__u64 interval_ns, next_interval_ns;
+	bool want_live; /* a sink takes live-task records */
+
+	struct repair repair; /* the sweep for exits that were missed */
+	struct jt_counters warned; /* the kernel's counters when we last said so on stderr */
+	struct cgroup_names cgnames; /* the records' cgroup ids, named (events only) */
+};
+
+/* The job of a record: an open one, or (host mode) one the kernel made, now named. */
+struct cjob *collector__job_of_record(struct collector *c, __u64 id);
+/* Reads every job's totals, then the live tasks; updates each job's cumulative figures. */
+int collector__sample_jobs(struct collector *c);
+/* The job's interval since the last one it reported, up to @t1; then a new base. */
+void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1);
+/* The host record of the interval ending @now (the first sample only sets the base). */
+void collector__sample_host(struct collector *c, __u64 now);
+
+#endif

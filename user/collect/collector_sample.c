@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The collector's samples: every job's kernel totals, then the live tasks
+ * (in that order: a thread that closes in between is missed once, never
+ * counted twice), the repair sweep on the same read, the interval records
+ * that are differences of two samples, and the host record. The loop that
+ * calls them is in collector.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobtrace/cgroup_names.h"
+#include "jobtrace/collector.h"
+#include "jobtrace/host.h"
+#include "jobtrace/job_table.h"
+#include "jobtrace/proc_pid.h"
+#include "jobtrace/repair.h"
+#include "jobtrace/sink.h"
+#include "jobtrace/util.h"
+
+#include "collector_priv.h"
+
+struct live_ctx {
+	struct collector *c;
+	struct cjob *last_job; /* a job's tasks come in runs: skip the lookup */
+	__u64 now;
+	bool sweep; /* the repair sweep takes this read's processes */
+};
+
+static int on_live(void *ctx, const struct jt_live_rec *r)
+{
+	struct live_ctx *lc = ctx;
+	struct collector *c = lc->c;
+	struct cjob *j = lc->last_job && lc->last_job->id == r->job_id ? lc->last_job :
+										collector__job_of_record(c, r->job_id);
+	__u64 page = c->page_size;
+
+	/* Any live task backs its process, of a job the table knows or not. */
+	if (lc->sweep)
+		repair__note_live(&c->repair, r->tgid, r->start_ns);
+	if (!j)
+		return 0;
+	lc->last_job = j;
+	if (c->want_live) {
+		struct live_record lr = { .r = r, .job = j, .sampled_ns = lc->now };
+
+		for (size_t i = 0; i < c->nsinks; i++) {
+			struct sink *s = c->sinks[i];
+
+			if (s->ops->live && !s->err)
+				s->ops->live(s, &lr);
+		}
+	}
+	j->live_tasks++;
+	j->live_cpu_ns += r->cpu_ns;
+	j->live_system_ns += jt_cputime_system(r->cpu_ns, r->utime_ns, r->stime_ns);
+	j->live_read_bytes += r->read_bytes;
+	j->live_write_bytes += r->write_bytes;
+	if (r->is_leader) {
+		j->live.processes++;
+		j->live.rss_bytes += r->rss_pages * page;
+		j->live.vm_bytes += r->vm_pages * page;
+		j->live.open_files += r->open_fds;
+		/* /proc numbers it as our pid namespace does: the host's tgid may be another's. */
+		if (c->opts.pss && c->proc_fd >= 0 && r->reader_tgid) {
+			struct proc_smaps_rollup sr;
+
+			if (!proc_pid__read_smaps_rollup(c->proc_fd, (int)r->reader_tgid, &sr)) {
+				j->live.pss_bytes += sr.pss_bytes;
+				j->live.uss_bytes += sr.uss_bytes;
+				j->live.swap_bytes += sr.swap_bytes;
+			}
+		}
+	}
+	return 0;
+}
+
+static int on_kernel_job(void *ctx, __u64 id)
+{
+	collector__job_of_record(ctx, id);
+	return 0;
+}
+
+void collector__on_repair(struct collector *c, __u64 job_id)
+{
+	struct cjob *j = collector__find_job(c, job_id);
+
+	c->stats.repairs++;
+	if (j)
+		j->job.repairs++;
+}
+
+/* The sweep dropped a process of @job_id: the kernel's count fell after we read it. */
+static void on_swept(void *ctx, __u64 job_id)
+{
+	struct collector *c = ctx;
+	struct cjob *j = collector__find_job(c, job_id);
+
+	collector__on_repair(c, job_id);
+	if (j && !j->ended) {
+		if (j->job.stats.alive > 0)
+			j->job.stats.alive--;
+		j->job.stats.procs_exited++;
+	}
+}
+
+/*
+ * A limit reached is said once on stderr as it happens, not only in the
+ * reports at the end: host mode runs for days. Each counter is named again
+ * when it has doubled since.
+ */
+static void warn_limits(struct collector *c)
+{
+	struct jt_counters k, *w = &c->warned;
+	bool bpf = c->ops == &source_bpf_ops;
+
+	if (c->ops->counters(c, &k))
+		return;
+	if (k.events_lost > 2 * w->events_lost) {
+		fprintf(stderr, "jobtrace: %llu %s lost so far (%s): the jobs affected are marked "
+				"incomplete\n",
+			(unsigned long long)k.events_lost, bpf ? "exit records" : "proc connector messages",
+			bpf ? "the ring buffer was full; raise --ring-kb" :
+			      "the socket's queue overflowed; members are resynced from /proc");
+		w->events_lost = k.events_lost;
+	}
+	if (k.procs_map_full > 2 * w->procs_map_full) {
+		fprintf(stderr, "jobtrace: the process map is full: %llu processes counted without "
+				"their lineage (raise --max-procs)\n",
+			(unsigned long long)k.procs_map_full);
+		w->procs_map_full = k.procs_map_full;
+	}
+	if (k.jobs_map_full > 2 * w->jobs_map_full) {
+		fprintf(stderr, "jobtrace: the job map is full: %llu processes of new jobs went "
+				"untracked (raise --max-jobs)\n",
+			(unsigned long long)k.jobs_map_full);
+		w->jobs_map_full = k.jobs_map_full;
+	}
+	if (k.untracked > 2 * w->untracked) {
+		fprintf(stderr, "jobtrace: %llu tasks could not be tracked (no room for their job, "
+				"or task storage allocation failed)\n",
+			(unsigned long long)k.untracked);
+		w->untracked = k.untracked;
+	}
+}
+
+/* Reads every job's totals, then the live tasks; updates each job's cumulative figures. */
+int collector__sample_jobs(struct collector *c)
+{
+	__u64 now = util__now_ns();
+	struct live_ctx lc = { .c = c, .now = now, .sweep = repair__begin(&c->repair, now) };
+	int err;
+
+	if (c->opts.source.group != JT_GROUP_LINEAGE)
+		c->ops->for_each_job(c, on_kernel_job, c);
+	for (size_t i = 0; i < c->jt.n; i++) {
+		struct cjob *j = c->jt.jobs[i];
+
+		if (j->ended)
+			continue;
+		c->ops->job_stats(c, j->id, &j->job.stats);
+		j->live_tasks = j->live_cpu_ns = j->live_system_ns = 0;
+		j->live_read_bytes = j->live_write_bytes = 0;
+		j->prev_live = j->live;
+		memset(&j->live, 0, sizeof(j->live));
+		j->live.pss = c->opts.pss;
+	}
+	err = c->ops->read_live(c, on_live, &lc);
+	if (lc.sweep && err)
+		repair__abort(&c->repair);
+	else if (lc.sweep)
+		repair__finish(&c->repair, c, c->ops, on_swept, c);
+	if (lc.sweep)
+		warn_limits(c);
+	for (size_t i = 0; i < c->jt.n; i++) {
+		struct cjob *j = c->jt.jobs[i];
+		const struct jt_job_stats *s = &j->job.stats;
+		struct cjob_cum m = {
+			.cpu_ns = s->cpu_ns + j->live_cpu_ns,
+			.system_ns = s->system_ns + j->live_system_ns,
+			.started = s->procs_started,
+			.exited = s->procs_exited,
+			.exit_ok = s->exit_ok,
+			.exit_error = s->exit_error,
+			.exit_signal = s->exit_signal,
+			.execs = s->execs,
+			.threads = s->threads_started,
+			.read_bytes = s->exited.read_bytes + j->live_read_bytes,
+			.write_bytes = s->exited.write_bytes + j->live_write_bytes,
+			.existing = s->existing,
+			.moved_in = s->moved_in,
+			.moved_out = s->moved_out,
+		};
+		struct cjob_cum *p = &j->cum;
+
+		if (j->ended)
+			continue;
+		/* Monotone: a thread that closed between the two reads lags one sample. */
+		if (m.cpu_ns < p->cpu_ns)
+			m.cpu_ns = p->cpu_ns;
+		/*
+		 * A live thread's I/O counts from its start, so a thread found at
+		 * the attach brings what it did before; and what a thread did
+		 * before it moved stays in its live figure. Both only make the
+		 * sum lead for a while; it is kept monotone like the CPU.
+		 */
+		if (m.read_bytes < p->read_bytes)
+			m.read_bytes = p->read_bytes;
+		if (m.write_bytes < p->write_bytes)
+			m.write_bytes = p->write_bytes;
+		if (m.system_ns < p->system_ns)
+			m.system_ns = p->system_ns;
+		if (m.system_ns > m.cpu_ns - p->user_ns)
+			m.system_ns = m.cpu_ns - p->user_ns;
+		m.user_ns = m.cpu_ns - m.system_ns;
+		j->live.sampled_ns = now;
+		j->live.cpu_ns = m.cpu_ns - s->cpu_ns;
+		j->live.exited_cpu_ns = s->cpu_ns;
+		j->live.cpu_rate_pct = job_live__cpu_rate(&j->prev_live, &j->live);
+		*p = m;
+	}
+	c->last_sample_ns = now;
+	return err;
+}
+
+/* The job's interval since the last one it reported, up to @t1; then a new base. */
+void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1)
+{
+	const struct cjob_cum *prev = &j->reported;
+	struct interval_record r = {
+		.job = j,
+		.t0_ns = j->reported_ns,
+		.t1_ns = t1,
+		.alive = j->live.processes,
+		.rss_bytes = j->live.rss_bytes,
+		.pss_bytes = j->live.pss_bytes,
+		.vm_bytes = j->live.vm_bytes,
+		.open_files = j->live.open_files,
+		.pss = c->opts.pss,
+	};
+	const struct cjob_cum *n = &j->cum;
+
+#define D(f) r.d.f = n->f - prev->f
+	D(cpu_ns);
+	D(user_ns);
+	D(system_ns);
+	D(started);
+	D(exited);
+	D(exit_ok);
+	D(exit_error);
+	D(exit_signal);
+	D(execs);
+	D(threads);
+	D(read_bytes);
+	D(write_bytes);
+	D(existing);
+	D(moved_in);
+	D(moved_out);
+#undef D
+	for (size_t i = 0; i < c->nsinks; i++) {
+		struct sink *s = c->sinks[i];
+
+		if (s->ops->interval && !s->err)
+			s->ops->interval(s, &r);
+	}
+	j->reported = j->cum;
+	j->reported_ns = t1;
+}
+
+/*
+ * The host each interval: the same sampler `jobtrace system` uses, so the
+ * record carries its rates (network, disks) besides the summary here.
+ */
+void collector__sample_host(struct collector *c, __u64 now)
+{
+	struct host_sample *prev = &c->hsamp[c->hcur ^ 1], *cur = &c->hsamp[c->hcur];
+	struct host_rates rates = {};
+	struct host_record r;
+	struct jt_counters k;
+
+	if (c->proc_fd < 0)
+		return;
+	host__free(cur);
+	if (host_sample__take(&c->hs, cur))
+		return;
+	cur->mono_ns = now;
+	if (!c->have_prev_host) {
+		/* The first sample only sets the base of the rates. */
+		c->have_prev_host = true;
+		c->hcur ^= 1;
+		return;
+	}
+	host_record__from_samples(prev, cur, host_sample__rates(prev, cur, &rates) ? NULL : &rates,
+				  &r);
+	if (!c->ops->counters(c, &k))
+		r.events_lost = k.events_lost;
+	for (size_t i = 0; i < c->nsinks; i++) {
+		struct sink *s = c->sinks[i];
+
+		if (s->ops->host && !s->err)
+			s->ops->host(s, &r);
+	}
+	host_rates__free(&rates);
+	c->hcur ^= 1;
+}
