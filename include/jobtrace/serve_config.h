@@ -31,6 +31,8 @@ enum serve_config_key {
 	SC_RING_KB,
 	SC_MAX_PROCS,
 	SC_MAX_JOBS,
+	SC_CONTROL,
+	SC_REPORTS,
 	SC_NKEYS,
 };
 
@@ -43,6 +45,7 @@ struct serve_config_file {
 	unsigned int set;
 	unsigned int line[SC_NKEYS]; /* where each key was set, for later messages */
 	char *group_by, *listen, *stream, *output, *apmon_cluster;
+	char *control, *reports; /* serve --control, --reports: Slurm's plugin talks to it */
 	double interval_s, metrics_keep_s;
 	unsigned long stream_kb, ring_kb, max_procs, max_jobs;
 	char *apmon[SERVE_CONFIG_MAX_APMON]; /* "HOST[:PORT][ PASSWORD]", not resolved */

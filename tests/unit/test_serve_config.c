@@ -33,6 +33,8 @@ static void test_good_file(void **state)
 				   "output = -\n"
 				   "ring-kb = 512\n"
 				   "max-procs = 65536\n"
+				   "control = /run/jobtrace/control.sock\n"
+				   "reports = /var/log/jobtrace/slurm\n"
 				   "max-jobs = 2"; /* no final newline */
 	struct serve_config_file f;
 	struct serve_config_error e;
@@ -57,7 +59,10 @@ static void test_good_file(void **state)
 	assert_int_equal(f.ring_kb, 512);
 	assert_int_equal(f.max_procs, 65536);
 	assert_int_equal(f.max_jobs, 2);
-	assert_int_equal(f.line[SC_MAX_JOBS], 15);
+	assert_int_equal(f.line[SC_MAX_JOBS], 17);
+	assert_string_equal(f.control, "/run/jobtrace/control.sock");
+	assert_int_equal(f.line[SC_CONTROL], 15);
+	assert_string_equal(f.reports, "/var/log/jobtrace/slurm");
 	serve_config__free(&f);
 }
 
@@ -107,6 +112,8 @@ static const struct bad_case bad_cases[] = {
 	{ "metrics-keep = -1\n", 1, "metrics-keep takes seconds from 0 to 604800, not '-1'" },
 	{ "stream = jobtrace.stream\n", 1, "stream takes an absolute path, not 'jobtrace.stream'" },
 	{ "output = out.jsonl\n", 1, "output takes an absolute path or '-', not 'out.jsonl'" },
+	{ "control = ctl.sock\n", 1, "control takes an absolute path, not 'ctl.sock'" },
+	{ "reports = r\n", 1, "reports takes an absolute path, not 'r'" },
 	{ "apmon =\n", 1, "apmon needs HOST[:PORT] [PASSWORD]" },
 	{ "apmon-cluster =\n", 1, "apmon-cluster needs a name" },
 	{ "apmon=a\napmon=a\napmon=a\napmon=a\napmon=a\napmon=a\napmon=a\napmon=a\napmon=a\n", 9,

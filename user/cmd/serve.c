@@ -298,6 +298,10 @@ static int config_load(const char *path, bool given, struct serve_config_file *f
 		cfg->lineage.max_procs = (__u32)f->max_procs;
 	if (SET(SC_MAX_JOBS))
 		cfg->lineage.max_jobs = (__u32)f->max_jobs;
+	if (SET(SC_CONTROL))
+		cfg->control = f->control;
+	if (SET(SC_REPORTS))
+		cfg->reports = f->reports;
 #undef SET
 	for (size_t i = 0; i < f->napmon; i++) {
 		err = apmon__parse_dest(f->apmon[i], &cfg->apmon.dests[i], &why);
@@ -358,6 +362,8 @@ static void serve_reload(void *ctx, int signo)
 	LATER(str_differs(next.stream, cur->stream) || next.stream_bytes != cur->stream_bytes,
 	      "stream");
 	LATER(str_differs(next.output, cur->output), "output");
+	LATER(str_differs(next.control, cur->control) || str_differs(next.reports, cur->reports),
+	      "control");
 	LATER(memcmp(&next.lineage, &cur->lineage, sizeof(next.lineage)), "map sizes");
 #undef LATER
 	if (next.apmon.n && !r->apmon) {

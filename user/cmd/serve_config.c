@@ -29,6 +29,7 @@ static const char *const key_names[SC_NKEYS] = {
 	[SC_METRICS_KEEP] = "metrics-keep", [SC_APMON] = "apmon",
 	[SC_APMON_CLUSTER] = "apmon-cluster", [SC_RING_KB] = "ring-kb",
 	[SC_MAX_PROCS] = "max-procs",	  [SC_MAX_JOBS] = "max-jobs",
+	[SC_CONTROL] = "control",	  [SC_REPORTS] = "reports",
 };
 
 const char *serve_config__key_name(enum serve_config_key k)
@@ -154,6 +155,13 @@ static int set_value(struct serve_config_file *f, enum serve_config_key k, const
 			return fail(err, line, "output takes an absolute path or '-', not '%s'",
 				    shown(v, strlen(v), b, sizeof(b)));
 		return set_string(&f->output, v);
+	case SC_CONTROL:
+	case SC_REPORTS:
+		/* Paths root creates or writes: absolute, as the stream's. */
+		if (*v && *v != '/')
+			return fail(err, line, "%s takes an absolute path, not '%s'", key_names[k],
+				    shown(v, strlen(v), b, sizeof(b)));
+		return set_string(k == SC_CONTROL ? &f->control : &f->reports, v);
 	case SC_APMON_CLUSTER:
 		if (!*v)
 			return fail(err, line, "apmon-cluster needs a name");
@@ -333,6 +341,8 @@ void serve_config__free(struct serve_config_file *f)
 	free(f->stream);
 	free(f->output);
 	free(f->apmon_cluster);
+	free(f->control);
+	free(f->reports);
 	for (size_t i = 0; i < f->napmon; i++)
 		free(f->apmon[i]);
 	memset(f, 0, sizeof(*f));
