@@ -40,6 +40,7 @@ struct host_warning {
 	const char *root;    /* "proc" or "sys": which root @path is under */
 	char path[48];	     /* e.g. "net/dev", "class/hwmon" */
 	int err;	     /* positive errno */
+	const char *why;     /* static; said instead of err's text, the value being kept */
 };
 
 /* One mounted file system worth reporting; see host__fs_is_pseudo(). */

@@ -44,6 +44,12 @@ struct hostinfo {
 	 */
 	int err[HOSTINFO_NR_FIELDS];
 	bool platform_from_uname; /* no sys/kernel/arch: uname(2) said it */
+	/*
+	 * A known value whose file had no newline at its end: the kernel
+	 * always writes one, so the value may have been cut (a short read,
+	 * a copied tree). It is kept; the sampler warns.
+	 */
+	bool cut[HOSTINFO_NR_FIELDS];
 };
 
 /*

@@ -35,6 +35,7 @@ static void warn(struct host_sample *s, const char *section, const char *root, c
 	w->root = root;
 	snprintf(w->path, sizeof(w->path), "%s", path);
 	w->err = err < 0 ? -err : err;
+	w->why = NULL;
 }
 
 /*
@@ -170,6 +171,11 @@ static void read_hostinfo(struct host_sample *s, int proc_fd)
 
 		if (err && (err != -ENOENT || hostinfo__required(f)))
 			warn(s, "host", "proc", hostinfo__path(f), err);
+		if (s->host.cut[f] && s->n_warnings < HOST_MAX_WARNINGS) {
+			warn(s, "host", "proc", hostinfo__path(f), 0);
+			s->warnings[s->n_warnings - 1].why =
+				"no newline at its end: the value may be cut";
+		}
 	}
 }
 

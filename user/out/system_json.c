@@ -512,7 +512,7 @@ static void json_members(struct json_writer *w, const struct host_sample *s,
 		json__begin_object(w, NULL);
 		json__string(w, "section", wa->section);
 		json__string(w, "source", path);
-		json__string(w, "error", strerror(wa->err));
+		json__string(w, "error", wa->why ? wa->why : strerror(wa->err));
 		json__end_object(w);
 	}
 	json__end_array(w);

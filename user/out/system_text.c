@@ -420,9 +420,9 @@ int host__write_text(FILE *f, const struct host_sample *s, const struct host_rat
 
 		host__warning_path(path, sizeof(path), wa, proc_root, sys_root);
 		text_label(f, "warning", NULL);
-		fprintf(f, "%s: cannot read ", wa->section);
+		fprintf(f, "%s: %s", wa->section, wa->why ? "" : "cannot read ");
 		text__escape(f, path, strlen(path));
-		fprintf(f, ": %s\n", strerror(wa->err));
+		fprintf(f, ": %s\n", wa->why ? wa->why : strerror(wa->err));
 	}
 	if (s->n_warnings_lost)
 		fprintf(f, "  warning      %zu more\n", s->n_warnings_lost);

@@ -73,6 +73,7 @@ void hostinfo__read(int proc_dirfd, bool live, struct hostinfo *out)
 		ssize_t n = util__read_file_at(proc_dirfd, fields[f].path, buf, sizeof(buf));
 
 		out->err[f] = n < 0 ? (int)n : hostinfo__parse_value(buf, (size_t)n, &out->v[f]);
+		out->cut[f] = n > 0 && out->v[f].known && buf[n - 1] != '\n';
 	}
 	if (dom->known && dom->len == strlen(DOMAINNAME_UNSET) &&
 	    !memcmp(dom->bytes, DOMAINNAME_UNSET, dom->len))
