@@ -10,6 +10,8 @@
 
 /* --group-by's values: cgroup, cgroup2, cgroup1:CONTROLLER, tree. */
 bool hostmode__valid_grouping(const char *group_by);
+/* --group-by's argument for @cmd: 0, or EXIT_USAGE after the message. */
+int hostmode__check_grouping(const char *cmd, const char *group_by);
 /*
  * Sets @lo's grouping from --group-by (NULL: "cgroup", the hierarchy the
  * host uses, else tree) and fills @h when jobs are cgroups. Prints why it

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jobtrace/cgroupfs.h"
+#include "jobtrace/cli.h"
 #include "jobtrace/hostmode.h"
 #include "jobtrace/util.h"
 
@@ -17,6 +18,15 @@ bool hostmode__valid_grouping(const char *g)
 {
 	return !strcmp(g, "cgroup") || !strcmp(g, "cgroup2") || !strcmp(g, "tree") ||
 	       !strncmp(g, "cgroup1:", 8);
+}
+
+int hostmode__check_grouping(const char *cmd, const char *g)
+{
+	if (hostmode__valid_grouping(g))
+		return 0;
+	return cli__usage_error(cmd, "--group-by takes cgroup, cgroup2, cgroup1:CONTROLLER or "
+				     "tree, not '%s'",
+				g);
 }
 
 /* Host mode's hierarchy, from --group-by; tree when cgroups are not in use. */

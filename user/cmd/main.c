@@ -160,14 +160,12 @@ static int cmd_run(int argc, char **argv)
 			cfg.html = optarg;
 			break;
 		case OPT_RING_KB:
-			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
-				return cli__usage_error("run", "--ring-kb takes a size in KiB from 4 to 1048576, not '%s'", optarg);
-			cfg.lineage.ring_bytes = (__u32)(v * 1024);
+			if (cli__kernel_limit("run", "ring-kb", optarg, &cfg.lineage))
+				return EXIT_USAGE;
 			break;
 		case OPT_MAX_PROCS:
-			if (cli__parse_uint(optarg, 64, 1U << 22, &v))
-				return cli__usage_error("run", "--max-procs takes a number from 64 to 4194304, not '%s'", optarg);
-			cfg.lineage.max_procs = (__u32)v;
+			if (cli__kernel_limit("run", "max-procs", optarg, &cfg.lineage))
+				return EXIT_USAGE;
 			break;
 		case OPT_APMON:
 			if (apmon__add_dest_arg(&cfg.apmon, "run", optarg))

@@ -131,10 +131,8 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 	while ((opt = getopt_long(argc, argv, ":g:i:d:o:l:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'g':
-			if (!hostmode__valid_grouping(optarg))
-				return cli__usage_error("serve", "--group-by takes cgroup, cgroup2, "
-								 "cgroup1:CONTROLLER or tree, not '%s'",
-							optarg);
+			if (hostmode__check_grouping("serve", optarg))
+				return EXIT_USAGE;
 			cfg->group_by = optarg;
 			break;
 		case 'i':
@@ -161,25 +159,16 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 							optarg);
 			break;
 		case OPT_RING_KB:
-			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
-				return cli__usage_error("serve", "--ring-kb takes a size in KiB from 4 "
-								 "to 1048576, not '%s'",
-							optarg);
-			cfg->lineage.ring_bytes = (__u32)(v * 1024);
+			if (cli__kernel_limit("serve", "ring-kb", optarg, &cfg->lineage))
+				return EXIT_USAGE;
 			break;
 		case OPT_MAX_PROCS:
-			if (cli__parse_uint(optarg, 64, 1U << 22, &v))
-				return cli__usage_error("serve", "--max-procs takes a number from 64 "
-								 "to 4194304, not '%s'",
-							optarg);
-			cfg->lineage.max_procs = (__u32)v;
+			if (cli__kernel_limit("serve", "max-procs", optarg, &cfg->lineage))
+				return EXIT_USAGE;
 			break;
 		case OPT_MAX_JOBS:
-			if (cli__parse_uint(optarg, 2, 1U << 20, &v))
-				return cli__usage_error("serve", "--max-jobs takes a number from 2 to "
-								 "1048576, not '%s'",
-							optarg);
-			cfg->lineage.max_jobs = (__u32)v;
+			if (cli__kernel_limit("serve", "max-jobs", optarg, &cfg->lineage))
+				return EXIT_USAGE;
 			break;
 		case OPT_STREAM:
 			cfg->stream = optarg;

@@ -129,10 +129,8 @@ static int parse_args(int argc, char **argv, struct top_config *cfg)
 			cfg->cgroups[cfg->ncgroups++] = optarg;
 			break;
 		case 'g':
-			if (!hostmode__valid_grouping(optarg))
-				return cli__usage_error("top", "--group-by takes cgroup, cgroup2, "
-							       "cgroup1:CONTROLLER or tree, not '%s'",
-							optarg);
+			if (hostmode__check_grouping("top", optarg))
+				return EXIT_USAGE;
 			cfg->group_by = optarg;
 			break;
 		case 'd':
@@ -172,25 +170,16 @@ static int parse_args(int argc, char **argv, struct top_config *cfg)
 			cfg->filter = optarg;
 			break;
 		case OPT_RING_KB:
-			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
-				return cli__usage_error("top", "--ring-kb takes a size in KiB from 4 "
-							       "to 1048576, not '%s'",
-							optarg);
-			cfg->lineage.ring_bytes = (__u32)(v * 1024);
+			if (cli__kernel_limit("top", "ring-kb", optarg, &cfg->lineage))
+				return EXIT_USAGE;
 			break;
 		case OPT_MAX_PROCS:
-			if (cli__parse_uint(optarg, 64, 1U << 22, &v))
-				return cli__usage_error("top", "--max-procs takes a number from 64 "
-							       "to 4194304, not '%s'",
-							optarg);
-			cfg->lineage.max_procs = (__u32)v;
+			if (cli__kernel_limit("top", "max-procs", optarg, &cfg->lineage))
+				return EXIT_USAGE;
 			break;
 		case OPT_MAX_JOBS:
-			if (cli__parse_uint(optarg, 2, 1U << 20, &v))
-				return cli__usage_error("top", "--max-jobs takes a number from 2 to "
-							       "1048576, not '%s'",
-							optarg);
-			cfg->lineage.max_jobs = (__u32)v;
+			if (cli__kernel_limit("top", "max-jobs", optarg, &cfg->lineage))
+				return EXIT_USAGE;
 			break;
 		case 'v':
 			cfg->lineage.verbose = true;

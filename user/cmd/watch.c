@@ -149,10 +149,8 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 			cfg->all = true;
 			break;
 		case 'g':
-			if (!hostmode__valid_grouping(optarg))
-				return cli__usage_error("watch", "--group-by takes cgroup, cgroup2, "
-								 "cgroup1:CONTROLLER or tree, not '%s'",
-							optarg);
+			if (hostmode__check_grouping("watch", optarg))
+				return EXIT_USAGE;
 			cfg->group_by = optarg;
 			break;
 		case 'i':
@@ -192,25 +190,16 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 			cfg->pss = true;
 			break;
 		case OPT_RING_KB:
-			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
-				return cli__usage_error("watch", "--ring-kb takes a size in KiB from 4 "
-								 "to 1048576, not '%s'",
-							optarg);
-			cfg->lineage.ring_bytes = (__u32)(v * 1024);
+			if (cli__kernel_limit("watch", "ring-kb", optarg, &cfg->lineage))
+				return EXIT_USAGE;
 			break;
 		case OPT_MAX_PROCS:
-			if (cli__parse_uint(optarg, 64, 1U << 22, &v))
-				return cli__usage_error("watch", "--max-procs takes a number from 64 "
-								 "to 4194304, not '%s'",
-							optarg);
-			cfg->lineage.max_procs = (__u32)v;
+			if (cli__kernel_limit("watch", "max-procs", optarg, &cfg->lineage))
+				return EXIT_USAGE;
 			break;
 		case OPT_MAX_JOBS:
-			if (cli__parse_uint(optarg, 2, 1U << 20, &v))
-				return cli__usage_error("watch", "--max-jobs takes a number from 2 to "
-								 "1048576, not '%s'",
-							optarg);
-			cfg->lineage.max_jobs = (__u32)v;
+			if (cli__kernel_limit("watch", "max-jobs", optarg, &cfg->lineage))
+				return EXIT_USAGE;
 			break;
 		case OPT_APMON:
 			if (apmon__add_dest_arg(&cfg->apmon, "watch", optarg))
