@@ -80,6 +80,11 @@ typedef void (*metrics_stats_fn)(void *ctx, struct collector_stats *out);
  * Returns the fd, or a negative errno (-EINVAL: a malformed address, not printed).
  */
 int metrics_http__listen(const char *addr);
+/*
+ * ADDR:PORT, [ADDR6]:PORT or :PORT (loopback) into @host (brackets off) and
+ * @port (inside @addr); -EINVAL when it is none of them. No lookup.
+ */
+int metrics_http__split_listen(const char *addr, char *host, size_t size, const char **port);
 /* Takes @listen_fd; NULL with errno set. */
 struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics_stats_fn fn,
 				       void *ctx);

@@ -20,6 +20,7 @@
 
 #include "jobtrace/cli.h"
 #include "jobtrace/hostmode.h"
+#include "jobtrace/metrics.h"
 #include "jobtrace/serve_config.h"
 
 static const char *const key_names[SC_NKEYS] = {
@@ -87,15 +88,10 @@ static int set_string(char **dst, const char *v)
 /* As metrics_http__listen() takes it: a port after the last ':', IPv6 in brackets. */
 static bool listen_syntax_ok(const char *v)
 {
-	const char *colon = strrchr(v, ':');
-	size_t hlen;
+	const char *port;
+	char host[256];
 
-	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
-		return false;
-	hlen = (size_t)(colon - v);
-	if (hlen >= 2 && v[0] == '[' && v[hlen - 1] == ']')
-		return true;
-	return !memchr(v, ':', hlen);
+	return !metrics_http__split_listen(v, host, sizeof(host), &port);
 }
 
 static int set_value(struct serve_config_file *f, enum serve_config_key k, const char *v,

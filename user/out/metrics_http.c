@@ -31,21 +31,13 @@ struct metrics_http {
 	__u64 scrapes;
 };
 
-int metrics_http__listen(const char *addr)
+int metrics_http__split_listen(const char *addr, char *host, size_t size, const char **port)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	char host[256], shown[300];
-	const char *colon, *port, *h;
-	struct addrinfo *ai = NULL;
-	int fd = -1, one = 1, err;
+	const char *colon = strrchr(addr, ':'), *h = addr;
 	size_t hlen;
 
-	colon = strrchr(addr, ':');
 	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
 		return -EINVAL;
-	port = colon + 1;
-	h = addr;
 	hlen = (size_t)(colon - addr);
 	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
 		h++;
@@ -53,15 +45,30 @@ int metrics_http__listen(const char *addr)
 	} else if (memchr(h, ':', hlen)) {
 		return -EINVAL; /* an IPv6 address needs its brackets */
 	}
-	if (hlen >= sizeof(host))
+	if (hlen >= size)
 		return -EINVAL;
 	if (hlen == 0) {
 		/* Only what the user names is exposed: the default is loopback. */
-		strcpy(host, "127.0.0.1");
+		snprintf(host, size, "127.0.0.1");
 	} else {
 		memcpy(host, h, hlen);
 		host[hlen] = '\0';
 	}
+	*port = colon + 1;
+	return 0;
+}
+
+int metrics_http__listen(const char *addr)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	char host[256], shown[300];
+	struct addrinfo *ai = NULL;
+	int fd = -1, one = 1, err;
+	const char *port;
+
+	if (metrics_http__split_listen(addr, host, sizeof(host), &port))
+		return -EINVAL;
 	snprintf(shown, sizeof(shown), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
 	err = getaddrinfo(host, port, &hints, &ai);
 	if (err) {
