@@ -16,7 +16,7 @@
  * What it cannot do: follow cgroups (watch --cgroup, host mode), see a
  * child that forks and dies between our reads of a lost stretch of
  * messages. Lost messages are counted exactly (per-CPU sequence numbers)
- * and followed by a /proc resync.
+ * and followed by a /proc source_proc__resync.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,64 +38,9 @@
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/util.h"
 
-#define NBUCKETS 4096 /* a power of two */
-#define MAX_JOBS 64 /* run has one, watch --pid at most 64 */
-#define MAX_ATTACH_ROOTS 64
-#define RECV_BUF_BYTES 65536
-/* The initial pid and user namespaces' fixed inode numbers (PROC_PID_INIT_INO, ...). */
-#define PID_NS_INIT_INO 0xEFFFFFFCU
-#define USER_NS_INIT_INO 0xEFFFFFFDU
-/* The socket's queue: as root the kernel lets us ask past rmem_max. */
-#define SOCK_RCVBUF_BYTES (8 << 20)
+#include "source_proc_priv.h"
 
-struct pproc {
-	__u32 tgid, ppid;
-	__u64 start_ns, parent_start_ns; /* CLOCK_BOOTTIME */
-	__u64 job_id;
-	__u64 base_cpu_ns; /* CPU before it joined (found at the attach) */
-	__u64 last_cpu_ns, last_utime_ns, last_stime_ns; /* the last read of it, all time */
-	__u64 last_read_bytes, last_write_bytes;
-	__u64 peak_rss_bytes; /* the largest RSS a sample saw */
-	__u32 threads;
-	__u32 ns_pid; /* NSpid's last field: its pid in its own namespace; 0: not read */
-	__u64 cgroup_id; /* its v2 cgroup's inode (kernfs id), as the BPF records give it */
-	__u8 flags; /* JT_F_* */
-	__u8 is_root;
-	char comm[JT_COMM_LEN];
-	struct pproc *next;
-};
-
-struct pjob {
-	__u64 id;
-	struct jt_job_stats st;
-	bool run_root; /* run's job: our children are its processes */
-};
-
-struct attach_root {
-	__u64 job_id;
-	pid_t pid;
-	__u64 start_ns, slack_ns;
-};
-
-struct proc_src {
-	int sock, proc_fd;
-	int cgroup2_fd; /* the v2 hierarchy's mount, to stat a process's cgroup; -1: none */
-	struct cn_proc_seq seq;
-	struct pproc *buckets[NBUCKETS];
-	struct pjob jobs[MAX_JOBS];
-	size_t njobs;
-	struct attach_root roots[MAX_ATTACH_ROOTS];
-	size_t nroots;
-	struct jt_counters counters;
-	__u64 overruns; /* ENOBUFS: the queue overflowed */
-	__u64 tick_ns, page_size;
-	__u64 mono_to_boot_ns;
-	bool capture_args;
-	struct collector *c;
-	char buf[RECV_BUF_BYTES] __attribute__((aligned(8)));
-};
-
-static struct proc_src *src_of(struct collector *c)
+struct proc_src *source_proc__of(struct collector *c)
 {
 	return *collector__source_priv(c);
 }
@@ -107,7 +52,7 @@ static struct pproc **bucket_of(struct proc_src *s, __u32 tgid)
 	return &s->buckets[(tgid * 2654435761U) & (NBUCKETS - 1)];
 }
 
-static struct pproc *proc_find(struct proc_src *s, __u32 tgid)
+struct pproc *source_proc__find(struct proc_src *s, __u32 tgid)
 {
 	for (struct pproc *p = *bucket_of(s, tgid); p; p = p->next)
 		if (p->tgid == tgid)
@@ -152,7 +97,7 @@ static void read_place(struct proc_src *s, struct pproc *p)
 	read_cgroup(s, p);
 }
 
-static struct pproc *proc_add(struct proc_src *s, __u32 tgid)
+struct pproc *source_proc__add(struct proc_src *s, __u32 tgid)
 {
 	struct pproc **b = bucket_of(s, tgid), *p = calloc(1, sizeof(*p));
 
@@ -166,7 +111,7 @@ static struct pproc *proc_add(struct proc_src *s, __u32 tgid)
 	return p;
 }
 
-static void proc_remove(struct proc_src *s, struct pproc *gone)
+void source_proc__remove(struct proc_src *s, struct pproc *gone)
 {
 	for (struct pproc **pp = bucket_of(s, gone->tgid); *pp; pp = &(*pp)->next) {
 		if (*pp == gone) {
@@ -177,7 +122,7 @@ static void proc_remove(struct proc_src *s, struct pproc *gone)
 	}
 }
 
-static struct pjob *job_find(struct proc_src *s, __u64 id)
+struct pjob *source_proc__job_find(struct proc_src *s, __u64 id)
 {
 	for (size_t i = 0; i < s->njobs; i++)
 		if (s->jobs[i].id == id)
@@ -187,7 +132,7 @@ static struct pjob *job_find(struct proc_src *s, __u64 id)
 
 static struct pjob *job_add(struct proc_src *s, __u64 id)
 {
-	struct pjob *j = job_find(s, id);
+	struct pjob *j = source_proc__job_find(s, id);
 
 	if (j)
 		return j;
@@ -201,7 +146,7 @@ static struct pjob *job_add(struct proc_src *s, __u64 id)
 	return j;
 }
 
-static void job_count_new(struct pjob *j)
+void source_proc__job_count_new(struct pjob *j)
 {
 	j->st.alive++;
 	if ((__u64)j->st.alive > j->st.max_alive)
@@ -220,16 +165,16 @@ static void set_comm(struct pproc *p, const char *comm)
 }
 
 /* (22) starttime of /proc/PID/stat as CLOCK_BOOTTIME ns: tick resolution. */
-static __u64 start_ns_of(const struct proc_src *s, const struct proc_stat_fields *st)
+__u64 source_proc__start_ns_of(const struct proc_src *s, const struct proc_stat_fields *st)
 {
 	return st->starttime_ticks * s->tick_ns;
 }
 
 /* Is what /proc/PID/stat shows the process we knew (pids are reused)? */
-static bool same_process(const struct proc_src *s, const struct pproc *p,
-			 const struct proc_stat_fields *st)
+bool source_proc__same_process(const struct proc_src *s, const struct pproc *p,
+			       const struct proc_stat_fields *st)
 {
-	__u64 start = start_ns_of(s, st);
+	__u64 start = source_proc__start_ns_of(s, st);
 	__u64 d = start > p->start_ns ? start - p->start_ns : p->start_ns - start;
 
 	/* starttime is cut to a tick; a fork's time is the event's, a little later. */
@@ -257,12 +202,12 @@ static __u64 cpu_ns_of(struct proc_src *s, pid_t pid, const struct proc_stat_fie
 }
 
 /* Reads @p's figures now; false when it is gone or is another process by now. */
-static bool proc_read(struct proc_src *s, struct pproc *p, struct proc_stat_fields *st)
+bool source_proc__read(struct proc_src *s, struct pproc *p, struct proc_stat_fields *st)
 {
 	struct proc_io io;
 	__u64 cpu;
 
-	if (proc_pid__read_stat(s->proc_fd, (int)p->tgid, st) || !same_process(s, p, st))
+	if (proc_pid__read_stat(s->proc_fd, (int)p->tgid, st) || !source_proc__same_process(s, p, st))
 		return false;
 	cpu = cpu_ns_of(s, (pid_t)p->tgid, st);
 	if (cpu >= p->last_cpu_ns)
@@ -284,33 +229,33 @@ static bool proc_read(struct proc_src *s, struct pproc *p, struct proc_stat_fiel
 
 static void on_proc_fork(struct proc_src *s, const struct cn_proc_event *ev)
 {
-	struct pproc *parent = proc_find(s, ev->parent_tgid), *p;
+	struct pproc *parent = source_proc__find(s, ev->parent_tgid), *p;
 	__u64 start = ev->timestamp_ns + s->mono_to_boot_ns;
 	struct pjob *j;
 
 	if (ev->pid != ev->tgid) {
 		/* A thread: its process counts it; its CPU stays in the process's. */
-		p = proc_find(s, ev->tgid);
-		if (p && (j = job_find(s, p->job_id))) {
+		p = source_proc__find(s, ev->tgid);
+		if (p && (j = source_proc__job_find(s, p->job_id))) {
 			p->threads++;
 			j->st.threads_started++;
 		}
 		return;
 	}
-	if (!parent || !(j = job_find(s, parent->job_id)))
+	if (!parent || !(j = source_proc__job_find(s, parent->job_id)))
 		return;
-	p = proc_find(s, ev->tgid);
+	p = source_proc__find(s, ev->tgid);
 	if (p) {
-		/* The resync found it first, or its exit was lost and the pid reused. */
+		/* The source_proc__resync found it first, or its exit was lost and the pid reused. */
 		__u64 d = start > p->start_ns ? start - p->start_ns : p->start_ns - start;
 
 		if (d <= 2 * s->tick_ns)
 			return;
-		proc_remove(s, p);
+		source_proc__remove(s, p);
 		j->st.procs_exited++;
 		j->st.alive--;
 	}
-	p = proc_add(s, ev->tgid);
+	p = source_proc__add(s, ev->tgid);
 	if (!p) {
 		j->st.untracked++;
 		s->counters.untracked++;
@@ -322,12 +267,12 @@ static void on_proc_fork(struct proc_src *s, const struct cn_proc_event *ev)
 	p->start_ns = start;
 	memcpy(p->comm, parent->comm, sizeof(p->comm));
 	j->st.procs_started++;
-	job_count_new(j);
+	source_proc__job_count_new(j);
 }
 
 static void on_proc_exec(struct proc_src *s, const struct cn_proc_event *ev)
 {
-	struct pproc *p = proc_find(s, ev->tgid);
+	struct pproc *p = source_proc__find(s, ev->tgid);
 	struct jt_exec_event e = {
 		.version = JT_ABI_VERSION,
 		.type = JT_REC_EXEC,
@@ -337,7 +282,7 @@ static void on_proc_exec(struct proc_src *s, const struct cn_proc_event *ev)
 	struct pjob *j;
 	ssize_t n;
 
-	if (!p || !(j = job_find(s, p->job_id)))
+	if (!p || !(j = source_proc__job_find(s, p->job_id)))
 		return;
 	j->st.execs++;
 	p->flags |= JT_F_EXECED;
@@ -367,7 +312,7 @@ static void on_proc_exec(struct proc_src *s, const struct cn_proc_event *ev)
 
 static void on_comm(struct proc_src *s, const struct cn_proc_event *ev)
 {
-	struct pproc *p = proc_find(s, ev->tgid);
+	struct pproc *p = source_proc__find(s, ev->tgid);
 
 	/* prctl(PR_SET_NAME) of the main thread names the process, as comm does. */
 	if (p && ev->pid == ev->tgid)
@@ -376,7 +321,7 @@ static void on_comm(struct proc_src *s, const struct cn_proc_event *ev)
 
 static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 {
-	struct pproc *p = proc_find(s, ev->tgid);
+	struct pproc *p = source_proc__find(s, ev->tgid);
 	struct jt_exit_event e = {
 		.version = JT_ABI_VERSION,
 		.type = JT_REC_EXIT,
@@ -387,10 +332,10 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	struct pjob *j;
 
 	/* A thread's end: its CPU is in its process's figures, read at the process's end. */
-	if (ev->pid != ev->tgid || !p || !(j = job_find(s, p->job_id)))
+	if (ev->pid != ev->tgid || !p || !(j = source_proc__job_find(s, p->job_id)))
 		return;
 	/* The zombie, while its parent has not reaped it yet. */
-	if (proc_read(s, p, &st)) {
+	if (source_proc__read(s, p, &st)) {
 		set_comm(p, st.comm);
 		read_cgroup(s, p); /* a container's process may have moved since it started */
 	}
@@ -441,7 +386,7 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	e.ns_pid = p->ns_pid;
 	e.cgroup_id = p->cgroup_id;
 	memcpy(e.comm, p->comm, sizeof(e.comm));
-	proc_remove(s, p);
+	source_proc__remove(s, p);
 	s->counters.events_sent++;
 	collector__on_exit(s->c, &e);
 }
@@ -473,143 +418,6 @@ static int on_event(void *ctx, const struct cn_proc_event *ev)
 		break;
 	}
 	return 0;
-}
-
-/* ---- /proc scans: the attach, and the resync after lost messages ---- */
-
-struct scan_ent {
-	pid_t pid, ppid;
-	__u64 start_ns;
-	char state;
-};
-
-/* Every process of the host, one stat read each. */
-static int scan_all(struct proc_src *s, struct scan_ent **out, size_t *n)
-{
-	struct scan_ent *v = NULL;
-	size_t cap = 0, len = 0;
-	struct dirent *de;
-	int fd, err = 0;
-	DIR *d;
-
-	fd = openat(s->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	while ((de = readdir(d))) {
-		struct proc_stat_fields st;
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-
-		if (*end || pid <= 0 || proc_pid__read_stat(s->proc_fd, (int)pid, &st))
-			continue;
-		if (st.flags & PROC_PF_KTHREAD)
-			continue;
-		if (len == cap) {
-			err = util__grow(&v, &cap, sizeof(*v), 1024, 1U << 23);
-			if (err)
-				break;
-		}
-		v[len++] = (struct scan_ent){ .pid = (pid_t)pid, .ppid = st.ppid,
-					      .start_ns = start_ns_of(s, &st), .state = st.state };
-	}
-	closedir(d);
-	if (err) {
-		free(v);
-		return err;
-	}
-	*out = v;
-	*n = len;
-	return 0;
-}
-
-/*
- * Adds every process whose parent is a member and that the table lacks,
- * until none is left: a subtree deeper than one level comes in a few rounds.
- * @existing: found at the attach (its CPU so far is not the job's).
- */
-static int adopt_children(struct proc_src *s, const struct scan_ent *v, size_t n, bool existing)
-{
-	bool more = true;
-	int added = 0;
-
-	while (more) {
-		more = false;
-		for (size_t i = 0; i < n; i++) {
-			struct pproc *parent = proc_find(s, (__u32)v[i].ppid), *p;
-			struct proc_stat_fields st;
-			struct pjob *j;
-
-			if (!parent || proc_find(s, (__u32)v[i].pid) || v[i].state == 'Z' ||
-			    !(j = job_find(s, parent->job_id)))
-				continue;
-			p = proc_add(s, (__u32)v[i].pid);
-			if (!p)
-				return -ENOMEM;
-			p->job_id = parent->job_id;
-			p->ppid = parent->tgid;
-			p->parent_start_ns = parent->start_ns;
-			p->start_ns = v[i].start_ns;
-			if (existing) {
-				p->flags = JT_F_EXISTING;
-				if (proc_read(s, p, &st))
-					p->base_cpu_ns = p->last_cpu_ns;
-				p->threads = st.num_threads > 0 ? (__u32)st.num_threads : 1;
-				j->st.existing++;
-			} else {
-				proc_read(s, p, &st);
-				j->st.procs_started++;
-			}
-			job_count_new(j);
-			added++;
-			more = true;
-		}
-	}
-	return added;
-}
-
-/*
- * After lost messages: members gone from /proc ended unseen (no status, no
- * CPU beyond the last sample), children of members that the table lacks
- * were forked unseen. Neither has a record; the counts are right again.
- */
-static void resync(struct proc_src *s)
-{
-	struct scan_ent *v = NULL;
-	size_t n = 0;
-
-	if (scan_all(s, &v, &n))
-		return;
-	for (size_t b = 0; b < NBUCKETS; b++) {
-		struct pproc *p = s->buckets[b], *next;
-
-		for (; p; p = next) {
-			struct proc_stat_fields st;
-			struct pjob *j = job_find(s, p->job_id);
-
-			next = p->next;
-			/*
-			 * A zombie has ended: the queue is drained, so its exit message
-			 * was among those lost.
-			 */
-			if (proc_pid__read_stat(s->proc_fd, (int)p->tgid, &st) == 0 &&
-			    same_process(s, p, &st) && st.state != 'Z')
-				continue;
-			if (j) {
-				j->st.procs_exited++;
-				j->st.alive--;
-				collector__on_repair(s->c, p->job_id);
-			}
-			proc_remove(s, p);
-		}
-	}
-	adopt_children(s, v, n, false);
-	free(v);
 }
 
 /* ---- source_ops ---- */
@@ -712,7 +520,7 @@ err_free:
 
 static void proc_close(struct collector *c)
 {
-	struct proc_src *s = src_of(c);
+	struct proc_src *s = source_proc__of(c);
 
 	if (!s)
 		return;
@@ -735,12 +543,12 @@ static void proc_close(struct collector *c)
 
 static int proc_fd(struct collector *c)
 {
-	return src_of(c)->sock;
+	return source_proc__of(c)->sock;
 }
 
 static int proc_consume(struct collector *c)
 {
-	struct proc_src *s = src_of(c);
+	struct proc_src *s = source_proc__of(c);
 	struct cn_proc_parse_stats st = {};
 	bool lost = false;
 
@@ -769,13 +577,13 @@ static int proc_consume(struct collector *c)
 	if (st.overrun)
 		lost = true;
 	if (lost)
-		resync(s);
+		source_proc__resync(s);
 	return 0;
 }
 
 static int proc_add_root(struct collector *c, __u64 job_id, pid_t root)
 {
-	struct proc_src *s = src_of(c);
+	struct proc_src *s = source_proc__of(c);
 	struct proc_stat_fields st;
 	struct pjob *j = job_add(s, job_id);
 	struct pproc *p;
@@ -784,18 +592,18 @@ static int proc_add_root(struct collector *c, __u64 job_id, pid_t root)
 		return -ENOSPC;
 	if (proc_pid__read_stat(s->proc_fd, root, &st))
 		return -ESRCH;
-	p = proc_add(s, (__u32)root);
+	p = source_proc__add(s, (__u32)root);
 	if (!p)
 		return -ENOMEM;
 	p->job_id = job_id;
 	p->is_root = 1;
-	p->start_ns = start_ns_of(s, &st);
+	p->start_ns = source_proc__start_ns_of(s, &st);
 	p->ppid = (__u32)getpid();
 	set_comm(p, st.comm);
 	j->st.root_tgid = (__u32)root;
 	j->st.procs_started++;
 	j->run_root = true;
-	job_count_new(j);
+	source_proc__job_count_new(j);
 	return 0;
 }
 
@@ -803,82 +611,24 @@ static int proc_add_empty(struct collector *c, __u64 job_id, __s32 cgroup_hierar
 {
 	if (cgroup_hierarchy >= 0)
 		return -EOPNOTSUPP;
-	return job_add(src_of(c), job_id) ? 0 : -ENOSPC;
+	return job_add(source_proc__of(c), job_id) ? 0 : -ENOSPC;
 }
 
 static int proc_add_attach_root(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns,
 				__u64 slack_ns)
 {
-	struct proc_src *s = src_of(c);
+	struct proc_src *s = source_proc__of(c);
 
-	if (s->nroots == MAX_ATTACH_ROOTS || !job_find(s, job_id))
+	if (s->nroots == MAX_ATTACH_ROOTS || !source_proc__job_find(s, job_id))
 		return -ENOSPC;
 	s->roots[s->nroots++] = (struct attach_root){ job_id, pid, start_ns, slack_ns };
-	job_find(s, job_id)->st.root_tgid = (__u32)pid;
+	source_proc__job_find(s, job_id)->st.root_tgid = (__u32)pid;
 	return 0;
 }
 
 static int proc_add_watch_cgroup(struct collector *c, __u64 job_id, __u64 cgid, __s32 hierarchy)
 {
 	return -EOPNOTSUPP;
-}
-
-/*
- * watch --pid: the roots, then their subtrees by /proc's ppid. The socket
- * listens already, so a fork during the scan is seen as an event after it.
- */
-static int proc_attach_existing(struct collector *c)
-{
-	struct proc_src *s = src_of(c);
-	struct scan_ent *v = NULL;
-	size_t n = 0;
-	int err;
-
-	for (size_t i = 0; i < s->nroots; i++) {
-		struct attach_root *r = &s->roots[i];
-		struct proc_stat_fields st;
-		struct pjob *j = job_find(s, r->job_id);
-		struct pproc *p;
-		__u64 start, d;
-
-		if (!j || proc_pid__read_stat(s->proc_fd, r->pid, &st))
-			continue;
-		start = start_ns_of(s, &st);
-		d = start > r->start_ns ? start - r->start_ns : r->start_ns - start;
-		if (d > r->slack_ns || proc_find(s, (__u32)r->pid))
-			continue;
-		p = proc_add(s, (__u32)r->pid);
-		if (!p)
-			return -ENOMEM;
-		p->job_id = r->job_id;
-		p->is_root = 1;
-		p->flags = JT_F_EXISTING;
-		p->start_ns = start;
-		p->ppid = (__u32)st.ppid;
-		if (proc_read(s, p, &st))
-			p->base_cpu_ns = p->last_cpu_ns;
-		p->threads = st.num_threads > 0 ? (__u32)st.num_threads : 1;
-		j->st.existing++;
-		job_count_new(j);
-	}
-	err = scan_all(s, &v, &n);
-	if (err)
-		return err;
-	err = adopt_children(s, v, n, true);
-	free(v);
-	if (err < 0)
-		return err;
-	/* Their arguments, for their exit records, as the BPF attach gives them. */
-	for (size_t b = 0; b < NBUCKETS; b++) {
-		for (struct pproc *p = s->buckets[b]; p; p = p->next) {
-			struct jt_attach_rec r = { .job_id = p->job_id, .tgid = p->tgid,
-						   .new_process = 1, .start_ns = p->start_ns,
-						   .reader_tgid = p->tgid };
-
-			collector__on_attach(c, &r);
-		}
-	}
-	return 0;
 }
 
 /*
@@ -910,7 +660,7 @@ static void add_children_rusage(struct pjob *j)
  */
 static int proc_counters(struct collector *c, struct jt_counters *out)
 {
-	struct proc_src *s = src_of(c);
+	struct proc_src *s = source_proc__of(c);
 
 	*out = s->counters;
 	if (out->events_lost < s->overruns)
@@ -920,8 +670,8 @@ static int proc_counters(struct collector *c, struct jt_counters *out)
 
 static int proc_job_stats(struct collector *c, __u64 job_id, struct jt_job_stats *out)
 {
-	struct proc_src *s = src_of(c);
-	struct pjob *j = job_find(s, job_id);
+	struct proc_src *s = source_proc__of(c);
+	struct pjob *j = source_proc__job_find(s, job_id);
 	struct jt_counters k;
 
 	if (!j)
@@ -941,7 +691,7 @@ static int proc_job_stats(struct collector *c, __u64 job_id, struct jt_job_stats
 
 static int proc_for_each_job(struct collector *c, int (*fn)(void *ctx, __u64 job_id), void *ctx)
 {
-	struct proc_src *s = src_of(c);
+	struct proc_src *s = source_proc__of(c);
 
 	for (size_t i = 0; i < s->njobs; i++) {
 		int err = fn(ctx, s->jobs[i].id);
@@ -956,7 +706,7 @@ static int proc_for_each_job(struct collector *c, int (*fn)(void *ctx, __u64 job
 static int proc_read_live(struct collector *c, int (*fn)(void *ctx, const struct jt_live_rec *r),
 			  void *ctx)
 {
-	struct proc_src *s = src_of(c);
+	struct proc_src *s = source_proc__of(c);
 
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		for (struct pproc *p = s->buckets[b]; p; p = p->next) {
@@ -964,7 +714,7 @@ static int proc_read_live(struct collector *c, int (*fn)(void *ctx, const struct
 			struct jt_live_rec r = {};
 			int err;
 
-			if (!proc_read(s, p, &st) || st.state == 'Z')
+			if (!source_proc__read(s, p, &st) || st.state == 'Z')
 				continue;
 			r.job_id = p->job_id;
 			r.tgid = r.tid = r.reader_tgid = p->tgid;
@@ -990,7 +740,7 @@ static int proc_for_each_proc(struct collector *c,
 			      int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
 			      void *ctx)
 {
-	struct proc_src *s = src_of(c);
+	struct proc_src *s = source_proc__of(c);
 
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		for (struct pproc *p = s->buckets[b]; p; p = p->next) {
@@ -1004,22 +754,22 @@ static int proc_for_each_proc(struct collector *c,
 	return 0;
 }
 
-/* A member gone from /proc for two sweeps whose exit message never came: as resync() does. */
+/* A member gone from /proc for two sweeps whose exit message never came: as source_proc__resync() does. */
 static int proc_drop_proc(struct collector *c, const struct jt_proc_key *key, __u64 *job_id)
 {
-	struct proc_src *s = src_of(c);
-	struct pproc *p = proc_find(s, key->tgid);
+	struct proc_src *s = source_proc__of(c);
+	struct pproc *p = source_proc__find(s, key->tgid);
 	struct pjob *j;
 
 	if (!p || p->start_ns != key->start_ns)
 		return -ENOENT;
 	*job_id = p->job_id;
-	j = job_find(s, p->job_id);
+	j = source_proc__job_find(s, p->job_id);
 	if (j) {
 		j->st.procs_exited++;
 		j->st.alive--;
 	}
-	proc_remove(s, p);
+	source_proc__remove(s, p);
 	return 0;
 }
 
@@ -1038,7 +788,7 @@ const struct source_ops source_proc_ops = {
 	.add_empty = proc_add_empty,
 	.add_attach_root = proc_add_attach_root,
 	.add_watch_cgroup = proc_add_watch_cgroup,
-	.attach_existing = proc_attach_existing,
+	.attach_existing = source_proc__attach_existing,
 	.job_stats = proc_job_stats,
 	.for_each_job = proc_for_each_job,
 	.read_live = proc_read_live,
