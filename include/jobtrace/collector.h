@@ -58,10 +58,25 @@ struct source_ops {
 	int (*drop_proc)(struct collector *c, const struct jt_proc_key *key, __u64 *job_id);
 	/* serve --control: a running process and its future tree join @job_id; may be NULL. */
 	int (*adopt)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns);
+	/*
+	 * What the source cannot know (enum job_unknown in job.h: the reports
+	 * write those figures as null) and reads by polling /proc (enum
+	 * job_sampled). A source with @polled is sampled on every tick of
+	 * the loop, not only once run's root is gone: its live view is a walk.
+	 */
+	unsigned int unknown;
+	unsigned int sampled;
+	bool polled;
 };
 
 extern const struct source_ops source_bpf_ops;
 extern const struct source_ops source_proc_ops; /* netlink proc connector + /proc: no BPF */
+/*
+ * run's last resort, for a user who may neither load BPF nor join the proc
+ * connector: jobtrace as the job's parent and subreaper, getrusage() of the
+ * reaped tree, /proc walks of its live descendants. run alone can use it.
+ */
+extern const struct source_ops source_rusage_ops;
 
 /* How a job ends (struct cjob.end_rule). */
 enum cjob_end {
@@ -171,6 +186,7 @@ struct collector_opts {
 	struct lineage_opts source;
 	const struct source_ops *ops; /* NULL: BPF */
 	bool fallback_proc; /* ops NULL: where BPF cannot load, the proc connector */
+	bool fallback_rusage; /* run: where neither can be used, the rusage source */
 	double interval_s; /* interval records every so often; 0: none */
 	double duration_s; /* stop after; 0: until the jobs end or a signal */
 	bool pss; /* PSS/USS of live members (smaps_rollup: walks page tables) */
@@ -182,8 +198,10 @@ struct collector_opts {
 };
 
 /*
- * --mode: "bpf" or "proc" forces that source; NULL or "auto" takes BPF and
- * falls back to proc where BPF cannot load. -EINVAL for anything else.
+ * --mode: "bpf", "proc" or "rusage" forces that source; NULL or "auto" takes
+ * BPF, falls back to proc where BPF cannot load, and (where the front set
+ * fallback_rusage: run) to rusage where the proc connector is refused too.
+ * -EINVAL for anything else.
  */
 int collector__set_mode(struct collector_opts *opts, const char *mode);
 
@@ -197,6 +215,8 @@ struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 				enum cjob_end end_rule);
 struct cjob *collector__find_job(struct collector *c, __u64 id);
 const struct source_ops *collector__ops(const struct collector *c);
+/* The event source that runs: "bpf", "proc" or "rusage" (after any fallback). */
+const char *collector__source_name(const struct collector *c);
 
 /* run: the command's root, its pid given by the front (forked, not yet exec'd). */
 int collector__set_root(struct collector *c, struct cjob *j, pid_t pid);

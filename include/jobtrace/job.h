@@ -31,6 +31,28 @@ struct job_failure {
 	char args[JOB_FAILED_ARGS]; /* argv joined by spaces, cut; "" when unknown */
 };
 
+/*
+ * What a job's source cannot know (rusage mode: jobtrace is the job's parent
+ * and subreaper, and nothing more): those figures are written as null, never
+ * as 0. Set by the collector from source_ops.unknown when the job ends.
+ */
+enum job_unknown {
+	JOB_UNKNOWN_COUNTS = 1 << 0, /* processes started/exited/alive, exit classes, execs, threads */
+	JOB_UNKNOWN_CHARS = 1 << 1, /* rchar/wchar (read/write syscalls' bytes) */
+	JOB_UNKNOWN_RECORDS = 1 << 2, /* no per-process records: events sent/received/lost */
+	JOB_UNKNOWN_CPU = 1 << 3, /* descendants were left unreaped: the tree's CPU is partial */
+};
+
+/* Figures read by polling /proc rather than from the kernel's own accounting. */
+enum job_sampled {
+	JOB_SAMPLED_MAX_ALIVE = 1 << 0, /* processes.max_alive: the most a /proc walk saw */
+};
+
+/* The processes jobtrace reaped itself (run's root, and orphans reparented to it). */
+struct job_reaped {
+	__u64 processes, exit_ok, exit_error, exit_signal;
+};
+
 struct job {
 	__u64 id;
 	const char *key; /* the job's name in records: "run", "pid:1234", "cgroup:/a/b" */
@@ -67,7 +89,13 @@ struct job {
 	__u64 add_errors; /* records that could not be folded in (no memory) */
 	__u64 stale; /* processes counted alive that were gone: exits missed */
 	__u64 repairs; /* such processes the repair sweep found and removed */
+	unsigned int unknown; /* enum job_unknown */
+	unsigned int sampled; /* enum job_sampled */
+	struct job_reaped reaped; /* run: counted in every mode, reported where COUNTS is unknown */
 };
+
+/* Counts a process jobtrace reaped, by its wait(2) status. */
+void job__note_reaped(struct job *job, int wait_status);
 
 void job__init(struct job *job, __u64 id, char *const *argv, int argc);
 void job__free(struct job *job);
@@ -94,7 +122,7 @@ __u64 job__events_lost(const struct job *job);
  * Why the report misses something ("events_lost", "procs_map_full", ...):
  * fills @out (room for @max) and returns how many; 0: the report is complete.
  */
-#define JOB_MAX_INCOMPLETE 8
+#define JOB_MAX_INCOMPLETE 12
 size_t job__incomplete(const struct job *job, const char **out, size_t max);
 
 /* A wait(2) status as a shell reports it: the code, or 128 + the signal. */

@@ -76,8 +76,10 @@ static const char usage_run[] =
 	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
 	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
 	"      --mode M          event source: bpf, proc (netlink proc connector and\n"
-	"                        /proc: no BPF, can miss CPU) or auto (default: bpf,\n"
-	"                        else proc, said on standard error and in the report)\n"
+	"                        /proc: no BPF, can miss CPU), rusage (neither: the\n"
+	"                        job's status and its tree's CPU, process counts\n"
+	"                        unknown) or auto (default: bpf, else proc, else\n"
+	"                        rusage, said on standard error and in the report)\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Examples:\n"
@@ -86,7 +88,8 @@ static const char usage_run[] =
 	"  sudo jobtrace run --no-wait -- ./start-daemons.sh\n"
 	"  sudo jobtrace run --svg build.svg --html build.html -- make -j8\n"
 	"\n"
-	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
+	"Exact with root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF; without\n"
+	"them it falls back and says so, and always runs the command.\n";
 
 static int dispatch(int argc, char **argv);
 
@@ -178,8 +181,9 @@ static int cmd_run(int argc, char **argv)
 			cfg.lineage.verbose = true;
 			break;
 		case OPT_MODE:
-			if (strcmp(optarg, "bpf") && strcmp(optarg, "proc") && strcmp(optarg, "auto"))
-				return cli__usage_error("run", "--mode takes bpf, proc or auto, not '%s'", optarg);
+			if (strcmp(optarg, "bpf") && strcmp(optarg, "proc") && strcmp(optarg, "rusage") &&
+			    strcmp(optarg, "auto"))
+				return cli__usage_error("run", "--mode takes bpf, proc, rusage or auto, not '%s'", optarg);
 			cfg.mode = optarg;
 			break;
 		case 'h':

@@ -133,6 +133,8 @@ int run__main(const struct run_config *cfg)
 
 	if (collector__set_mode(&copts, cfg->mode))
 		return EXIT_USAGE;
+	/* A job run can start is never refused: where nothing else works, rusage mode. */
+	copts.fallback_rusage = true;
 
 	/* Orphans of the job are reparented to us, so we reap and count them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1)) {
@@ -169,6 +171,10 @@ int run__main(const struct run_config *cfg)
 	if (proc_fd >= 0)
 		close(proc_fd);
 
+	if ((cfg->events || cfg->svg || cfg->html) &&
+	    !strcmp(collector__source_name(c), source_rusage_ops.name))
+		fprintf(stderr, "jobtrace: rusage mode has no per-process records: --events, --svg "
+				"and --html will have no processes\n");
 	ret = start_job(c, j, cfg);
 	if (ret)
 		goto out;

@@ -53,6 +53,11 @@ const struct source_ops *collector__ops(const struct collector *c)
 	return c->ops;
 }
 
+const char *collector__source_name(const struct collector *c)
+{
+	return c->ops->name;
+}
+
 double collector__epoch_of_boottime(const struct collector *c, __u64 boot_ns)
 {
 	return (double)(boot_ns + c->boot_to_epoch_ns) / 1e9;
@@ -68,6 +73,9 @@ int collector__set_mode(struct collector_opts *opts, const char *mode)
 		opts->fallback_proc = false;
 	} else if (!strcmp(mode, "proc")) {
 		opts->ops = &source_proc_ops;
+		opts->fallback_proc = false;
+	} else if (!strcmp(mode, "rusage")) {
+		opts->ops = &source_rusage_ops;
 		opts->fallback_proc = false;
 	} else {
 		return -EINVAL;
@@ -86,18 +94,35 @@ static bool bpf_unavailable(int err)
  * The one place that picks the event source: the one asked for, or BPF and,
  * where it cannot load (no CAP_BPF/CAP_PERFMON, no BTF, a container that
  * forbids bpf(2)), the proc connector, saying so: the report says it too.
+ * run goes on where the connector is refused as well (a kernel that keeps it
+ * to CAP_NET_ADMIN, a container): to the rusage source, which cannot fail,
+ * so a job run can start is never refused for want of a way to watch it.
  */
 static int collector__open_source(struct collector *c)
 {
+	bool auto_mode = c->opts.fallback_proc;
 	int err = c->ops->open(c, &c->opts.source);
 
-	if (!err || !c->opts.fallback_proc || c->ops != &source_bpf_ops || !bpf_unavailable(err))
+	if (!err || !auto_mode)
 		return err;
-	fprintf(stderr, "jobtrace: BPF is not available (%s): falling back to proc mode (the "
-			"netlink proc connector and /proc), which can miss short-lived children's "
-			"CPU; see 'Without BPF' in README.md\n",
+	if (c->ops == &source_bpf_ops && (bpf_unavailable(err) || c->opts.fallback_rusage)) {
+		fprintf(stderr, "jobtrace: BPF is not available (%s): falling back to proc mode "
+				"(the netlink proc connector and /proc), which can miss short-lived "
+				"children's CPU; see 'Without BPF' in README.md\n",
+			strerror(-err));
+		c->ops = &source_proc_ops;
+		err = c->ops->open(c, &c->opts.source);
+		if (!err)
+			return 0;
+	}
+	if (!c->opts.fallback_rusage)
+		return err;
+	fprintf(stderr, "jobtrace: the proc connector is not available either (%s): running the "
+			"job in rusage mode (jobtrace as its parent and subreaper: its status and "
+			"its tree's CPU exact, its process counts unknown); see 'Without BPF' in "
+			"README.md\n",
 		strerror(-err));
-	c->ops = &source_proc_ops;
+	c->ops = &source_rusage_ops;
 	return c->ops->open(c, &c->opts.source);
 }
 
@@ -276,7 +301,14 @@ struct cjob *collector__find_job(struct collector *c, __u64 id)
 struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 				enum cjob_end end_rule)
 {
-	return job_table__add(&c->jt, id, key, end_rule);
+	struct cjob *j = job_table__add(&c->jt, id, key, end_rule);
+
+	/* What the source cannot see is known from the start: intervals write it as null too. */
+	if (j) {
+		j->job.unknown = c->ops->unknown;
+		j->job.sampled = c->ops->sampled;
+	}
+	return j;
 }
 
 /* The name of a job the kernel made (host mode), from its id. */
@@ -515,6 +547,9 @@ static void job_end(struct collector *c, struct cjob *j)
 
 	j->job.end_ns = util__now_ns();
 	j->job.source = c->ops->name;
+	/* rusage: the tree's CPU is whole only once nothing is left to reap (--no-wait). */
+	if (c->ops == &source_rusage_ops && s->alive > 0)
+		j->job.unknown |= JOB_UNKNOWN_CPU;
 	/*
 	 * The front named the root by its number in our pid namespace; the
 	 * kernel's records carry the host's. Both are reported where they differ.
@@ -612,23 +647,56 @@ int collector__set_root(struct collector *c, struct cjob *j, pid_t pid)
 	return 0;
 }
 
+/*
+ * Where the source sees no exits (rusage mode), what we reap is all that is
+ * known of them: a failed one goes to the report's failure list, named by
+ * the comm its zombie still has, read before the wait takes it away.
+ */
+static void reaped_comm(struct collector *c, pid_t pid, char comm[JT_COMM_LEN])
+{
+	struct proc_stat_fields st;
+
+	memset(comm, 0, JT_COMM_LEN);
+	if (c->proc_fd >= 0 && !proc_pid__read_stat(c->proc_fd, pid, &st))
+		memcpy(comm, st.comm, JT_COMM_LEN < sizeof(st.comm) ? JT_COMM_LEN : sizeof(st.comm));
+	comm[JT_COMM_LEN - 1] = '\0';
+}
+
 /* We are the job's subreaper: reap everything, note the root's status. */
 static void reap(struct collector *c)
 {
+	bool blind = c->root_job && (c->ops->unknown & JOB_UNKNOWN_COUNTS);
+	struct jt_exit_event e;
+	siginfo_t si;
 	int status;
 	pid_t pid;
 
 	for (;;) {
-		pid = waitpid(-1, &status, WNOHANG);
-		if (pid == 0)
-			return;
-		if (pid < 0) {
+		/* WNOWAIT first: the zombie's /proc entry is still there to read. */
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT)) {
 			if (errno == EINTR)
 				continue;
 			c->children_left = false; /* ECHILD */
 			return;
 		}
-		if (c->root_job && pid == c->root_pid) {
+		if (si.si_pid == 0)
+			return;
+		memset(&e, 0, sizeof(e));
+		if (blind)
+			reaped_comm(c, si.si_pid, e.comm);
+		pid = waitpid(si.si_pid, &status, 0);
+		if (pid < 0)
+			continue;
+		if (!c->root_job)
+			continue;
+		job__note_reaped(&c->root_job->job, status);
+		if (blind) {
+			e.pid = (__u32)pid;
+			e.exit_status = (__u32)status;
+			job__note_failure(&c->root_job->job, &e, NULL, 0);
+		}
+		if (pid == c->root_pid) {
 			c->root_job->job.root_exited = true;
 			c->root_job->job.root_status = status;
 			c->root_job->job.root_end_ns = util__now_ns();
@@ -670,8 +738,9 @@ static int loop_setup(struct collector *c)
 	err = arm_timer(c);
 	if (err)
 		return err;
+	/* A source without records (rusage) has no fd: the timer and SIGCHLD wake us. */
 	ev.data.fd = c->ops->fd(c);
-	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+	if (ev.data.fd >= 0 && epoll_ctl(c->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		return -errno;
 	ev.data.fd = c->timerfd;
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->timerfd, &ev))
@@ -795,7 +864,8 @@ int collector__run(struct collector *c)
 				collector__sample_host(c, now);
 			while (c->next_interval_ns <= now + c->tick_ns / 2)
 				c->next_interval_ns += c->interval_ns;
-		} else if (c->root_job ? c->root_job->job.root_exited : ticked) {
+		} else if (c->root_job ? c->root_job->job.root_exited || (ticked && c->ops->polled) :
+					 ticked) {
 			/*
 			 * Samples walk every task: watch takes them on its timer, not
 			 * on every batch of records a busy host wakes it for; run

@@ -153,6 +153,17 @@ void job__note_failure(struct job *job, const struct jt_exit_event *e, const cha
 	f->args[n] = '\0';
 }
 
+void job__note_reaped(struct job *job, int wait_status)
+{
+	job->reaped.processes++;
+	if (WIFSIGNALED(wait_status))
+		job->reaped.exit_signal++;
+	else if (WEXITSTATUS(wait_status))
+		job->reaped.exit_error++;
+	else
+		job->reaped.exit_ok++;
+}
+
 __u64 job__events_lost(const struct job *job)
 {
 	return job->stats.events_lost;
@@ -173,6 +184,9 @@ size_t job__incomplete(const struct job *job, const char **out, size_t max)
 		{ job->stale > 0, "stale_entries" },
 		{ job->records_malformed > 0, "records_malformed" },
 		{ job->add_errors > 0, "records_not_folded" },
+		/* rusage mode: what it cannot see is null in the report, and said here. */
+		{ (job->unknown & JOB_UNKNOWN_COUNTS) != 0, "process_counts_unknown" },
+		{ (job->unknown & JOB_UNKNOWN_CPU) != 0, "cpu_partial" },
 	};
 	size_t n = 0;
 

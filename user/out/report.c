@@ -105,6 +105,9 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	fprintf(f, "  mode       %s\n",
 		job->source && !strcmp(job->source, "proc") ?
 			"proc (proc connector and /proc, no BPF: see 'Without BPF' in README.md)" :
+		job->source && !strcmp(job->source, "rusage") ?
+			"rusage (no BPF, no proc connector: jobtrace as the job's parent and "
+			"subreaper; see 'Without BPF' in README.md)" :
 			"bpf");
 	if (job->attached)
 		fprintf(f, "  attached   %" PRIu64 " processes were running at the attach: their CPU "
@@ -115,31 +118,59 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			   "(cgroup moves)\n",
 			(uint64_t)s->moved_in, (uint64_t)s->moved_out);
 
-	fprintf(f, "  processes  %" PRIu64 " started, %" PRIu64 " exited, %" PRId64
-		   " outlived the root, %" PRIu64 " alive at most",
-		(uint64_t)s->procs_started, (uint64_t)s->procs_exited,
-		(int64_t)(s->outlived_root > 0 ? s->outlived_root : 0), (uint64_t)s->max_alive);
-	if (s->alive > 0)
-		fprintf(f, ", %" PRId64 " still alive", (int64_t)s->alive);
-	fputc('\n', f);
-	fprintf(f, "  exits      %" PRIu64 " ok, %" PRIu64 " non-zero, %" PRIu64
-		   " killed by a signal\n",
-		(uint64_t)s->exit_ok, (uint64_t)s->exit_error, (uint64_t)s->exit_signal);
-	fprintf(f, "  threads    %" PRIu64 " started, %" PRIu64 " execs\n",
-		(uint64_t)s->threads_started, (uint64_t)s->execs);
-	fprintf(f, "  cpu        %.3f s user, %.3f s system, %.3f s total\n", seconds(user_ns),
-		seconds(system_ns), seconds(s->cpu_ns));
+	if (job->unknown & JOB_UNKNOWN_COUNTS) {
+		const struct job_reaped *r = &job->reaped;
+
+		/* Unknown is said as such: a count no one saw is not a 0. */
+		fprintf(f, "  processes  unknown (no process events in this mode), %" PRIu64
+			   " alive at most (sampled from /proc)\n",
+			(uint64_t)s->max_alive);
+		fprintf(f, "  reaped     %" PRIu64 " by jobtrace (the root and orphans): %" PRIu64
+			   " ok, %" PRIu64 " non-zero, %" PRIu64 " killed by a signal; those "
+			   "their own parents reaped are not seen\n",
+			(uint64_t)r->processes, (uint64_t)r->exit_ok, (uint64_t)r->exit_error,
+			(uint64_t)r->exit_signal);
+	} else {
+		fprintf(f, "  processes  %" PRIu64 " started, %" PRIu64 " exited, %" PRId64
+			   " outlived the root, %" PRIu64 " alive at most",
+			(uint64_t)s->procs_started, (uint64_t)s->procs_exited,
+			(int64_t)(s->outlived_root > 0 ? s->outlived_root : 0),
+			(uint64_t)s->max_alive);
+		if (s->alive > 0)
+			fprintf(f, ", %" PRId64 " still alive", (int64_t)s->alive);
+		fputc('\n', f);
+		fprintf(f, "  exits      %" PRIu64 " ok, %" PRIu64 " non-zero, %" PRIu64
+			   " killed by a signal\n",
+			(uint64_t)s->exit_ok, (uint64_t)s->exit_error, (uint64_t)s->exit_signal);
+		fprintf(f, "  threads    %" PRIu64 " started, %" PRIu64 " execs\n",
+			(uint64_t)s->threads_started, (uint64_t)s->execs);
+	}
+	if (job->unknown & JOB_UNKNOWN_CPU)
+		fprintf(f, "  cpu        unknown: processes of the tree were left unreaped "
+			   "(--no-wait)\n");
+	else
+		fprintf(f, "  cpu        %.3f s user, %.3f s system, %.3f s total\n",
+			seconds(user_ns), seconds(system_ns), seconds(s->cpu_ns));
 	fprintf(f, "  memory     %s peak RSS (largest process)\n",
 		report__bytes(b1, sizeof(b1), s->peak_rss_bytes));
-	fprintf(f, "  io         %s read, %s written (storage); %s read, %s written (syscalls)\n",
-		report__bytes(b1, sizeof(b1), s->exited.read_bytes),
-		report__bytes(b2, sizeof(b2), s->exited.write_bytes),
-		report__bytes(b3, sizeof(b3), s->exited.read_chars),
-		report__bytes(b4, sizeof(b4), s->exited.write_chars));
+	if (job->unknown & JOB_UNKNOWN_CHARS)
+		fprintf(f, "  io         %s read, %s written (storage); syscalls unknown\n",
+			report__bytes(b1, sizeof(b1), s->exited.read_bytes),
+			report__bytes(b2, sizeof(b2), s->exited.write_bytes));
+	else
+		fprintf(f, "  io         %s read, %s written (storage); %s read, %s written "
+			   "(syscalls)\n",
+			report__bytes(b1, sizeof(b1), s->exited.read_bytes),
+			report__bytes(b2, sizeof(b2), s->exited.write_bytes),
+			report__bytes(b3, sizeof(b3), s->exited.read_chars),
+			report__bytes(b4, sizeof(b4), s->exited.write_chars));
 	fprintf(f, "  wall       %.3f s until the whole tree ended\n", seconds(wall_ns(job)));
 	lost = job__events_lost(job);
-	fprintf(f, "  events     %" PRIu64 " exit records, %" PRIu64 " lost\n",
-		(uint64_t)job->records, (uint64_t)lost);
+	if (job->unknown & JOB_UNKNOWN_RECORDS)
+		fputs("  events     none: no per-process records in this mode\n", f);
+	else
+		fprintf(f, "  events     %" PRIu64 " exit records, %" PRIu64 " lost\n",
+			(uint64_t)job->records, (uint64_t)lost);
 	{
 		const char *why[JOB_MAX_INCOMPLETE];
 		size_t nwhy = job__incomplete(job, why, JOB_MAX_INCOMPLETE);
@@ -155,8 +186,12 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		size_t show = job->nfailed < REPORT_FAILED_SHOWN ? job->nfailed : REPORT_FAILED_SHOWN;
 		__u64 failed = s->exit_error + s->exit_signal;
 
-		fprintf(f, "\n  FAILED (%s%zu of %" PRIu64 "%s)\n", show < failed ? "first " : "", show,
-			(uint64_t)failed, show < failed ? "; --events lists them all" : "");
+		if (job->unknown & JOB_UNKNOWN_COUNTS)
+			fprintf(f, "\n  FAILED (of the processes jobtrace reaped)\n");
+		else
+			fprintf(f, "\n  FAILED (%s%zu of %" PRIu64 "%s)\n",
+				show < failed ? "first " : "", show, (uint64_t)failed,
+				show < failed ? "; --events lists them all" : "");
 		for (size_t i = 0; i < show; i++) {
 			const struct job_failure *fl = &job->failed[i];
 			const char *what = fl->args[0] ? fl->args : fl->comm;
@@ -226,6 +261,12 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		fputc('\n', f);
 	}
 
+	if (job->unknown & JOB_UNKNOWN_COUNTS)
+		fputs("\nWARNING: no process events in this mode (neither BPF nor the proc "
+		      "connector could be used): how many processes ran, their exits, execs and "
+		      "threads are unknown; the job's status, its tree's CPU, peak RSS and storage "
+		      "I/O above are exact once every process is reaped.\n",
+		      f);
 	if (lost)
 		fprintf(f, "\nWARNING: this report is incomplete: %" PRIu64 " of %" PRIu64
 			   " exit records were lost (ring buffer full; raise --ring-kb). The "
@@ -258,6 +299,15 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			(uint64_t)job->records_malformed, (uint64_t)job->add_errors,
 			(uint64_t)job->counters.jobs_missing, (uint64_t)job->counters.jobs_map_full);
 	return ferror(f) ? -EIO : 0;
+}
+
+/* A figure the job's source counts, or null where it cannot know it (never a 0). */
+static void json_u64_known(struct json_writer *w, const char *key, __u64 v, bool known)
+{
+	if (known)
+		json__u64(w, key, v);
+	else
+		json__null(w, key);
 }
 
 /* ApMon's job parameters, for the members alive at report time, and the work directory. */
@@ -368,12 +418,21 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	const struct jt_job_stats *s = &job->stats;
 	const struct job_command **cmds = NULL;
 	__u64 user_ns = s->user_ns, system_ns = s->system_ns;
+	bool counts = !(job->unknown & JOB_UNKNOWN_COUNTS);
+	bool chars = !(job->unknown & JOB_UNKNOWN_CHARS);
+	bool records = !(job->unknown & JOB_UNKNOWN_RECORDS);
+	bool cpu = !(job->unknown & JOB_UNKNOWN_CPU);
 	int st = job->root_status;
 	size_t n = 0;
 
 	json__u64(w, "version", JT_ABI_VERSION);
 	/* The event source: what the figures below can miss depends on it (README). */
 	json__string(w, "mode", job->source ? job->source : "bpf");
+	/* Figures read by polling /proc, not counted by the kernel: a consumer weighs them. */
+	json__begin_array(w, "sampled");
+	if (job->sampled & JOB_SAMPLED_MAX_ALIVE)
+		json__string(w, NULL, "processes.max_alive");
+	json__end_array(w);
 
 	json__begin_object(w, "job");
 	if (job->key)
@@ -410,35 +469,60 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__end_object(w);
 
 	json__begin_object(w, "processes");
-	json__u64(w, "started", s->procs_started);
-	json__u64(w, "exited", s->procs_exited);
-	json__i64(w, "outlived_root", s->outlived_root > 0 ? s->outlived_root : 0);
-	json__i64(w, "alive", s->alive);
+	json_u64_known(w, "started", s->procs_started, counts);
+	json_u64_known(w, "exited", s->procs_exited, counts);
+	if (counts) {
+		json__i64(w, "outlived_root", s->outlived_root > 0 ? s->outlived_root : 0);
+		json__i64(w, "alive", s->alive);
+	} else {
+		json__null(w, "outlived_root");
+		json__null(w, "alive");
+	}
 	json__u64(w, "max_alive", s->max_alive);
-	json__u64(w, "exit_ok", s->exit_ok);
-	json__u64(w, "exit_error", s->exit_error);
-	json__u64(w, "exit_signal", s->exit_signal);
-	json__u64(w, "execs", s->execs);
+	json_u64_known(w, "exit_ok", s->exit_ok, counts);
+	json_u64_known(w, "exit_error", s->exit_error, counts);
+	json_u64_known(w, "exit_signal", s->exit_signal, counts);
+	json_u64_known(w, "execs", s->execs, counts);
 	if (job->attached)
 		json__u64(w, "existing_at_attach", s->existing);
-	json__u64(w, "moved_in", s->moved_in);
-	json__u64(w, "moved_out", s->moved_out);
+	json_u64_known(w, "moved_in", s->moved_in, counts);
+	json_u64_known(w, "moved_out", s->moved_out, counts);
 	json__end_object(w);
 
+	/* What jobtrace reaped itself: the only exits rusage mode knows. */
+	if (counts) {
+		json__null(w, "reaped");
+	} else {
+		json__begin_object(w, "reaped");
+		json__u64(w, "processes", job->reaped.processes);
+		json__u64(w, "exit_ok", job->reaped.exit_ok);
+		json__u64(w, "exit_error", job->reaped.exit_error);
+		json__u64(w, "exit_signal", job->reaped.exit_signal);
+		json__end_object(w);
+	}
+
 	json__begin_object(w, "threads");
-	json__u64(w, "started", s->threads_started);
+	json_u64_known(w, "started", s->threads_started, counts);
 	json__end_object(w);
 
 	json__begin_object(w, "cpu");
-	json__double(w, "user_s", seconds(user_ns));
-	json__double(w, "system_s", seconds(system_ns));
-	json__double(w, "total_s", seconds(s->cpu_ns));
-	json__u64(w, "total_ns", s->cpu_ns);
+	if (cpu) {
+		json__double(w, "user_s", seconds(user_ns));
+		json__double(w, "system_s", seconds(system_ns));
+		json__double(w, "total_s", seconds(s->cpu_ns));
+		json__u64(w, "total_ns", s->cpu_ns);
+	} else {
+		json__null(w, "user_s");
+		json__null(w, "system_s");
+		json__null(w, "total_s");
+		json__null(w, "total_ns");
+	}
 	json__end_object(w);
 
 	json__begin_object(w, "memory");
 	json__u64(w, "peak_rss_bytes", s->peak_rss_bytes);
 	json__string(w, "peak_rss_source",
+		     !records ? "children_maxrss" :
 		     job->records_rss_from_mm == job->records ? "mm_hiwater" :
 		     job->records_rss_from_mm == 0 ? "signal_maxrss" : "mixed");
 	json__end_object(w);
@@ -446,15 +530,18 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__begin_object(w, "io");
 	json__u64(w, "read_bytes", s->exited.read_bytes);
 	json__u64(w, "write_bytes", s->exited.write_bytes);
-	json__u64(w, "read_chars", s->exited.read_chars);
-	json__u64(w, "write_chars", s->exited.write_chars);
+	json_u64_known(w, "read_chars", s->exited.read_chars, chars);
+	json_u64_known(w, "write_chars", s->exited.write_chars, chars);
 	json__end_object(w);
 
 	json__begin_object(w, "events");
-	json__u64(w, "sent", s->events_sent);
-	json__u64(w, "received", job->records);
-	json__u64(w, "lost", job__events_lost(job));
-	json__bool(w, "complete", job__events_lost(job) == 0);
+	json_u64_known(w, "sent", s->events_sent, records);
+	json_u64_known(w, "received", job->records, records);
+	json_u64_known(w, "lost", job__events_lost(job), records);
+	if (records)
+		json__bool(w, "complete", job__events_lost(job) == 0);
+	else
+		json__null(w, "complete");
 	json__end_object(w);
 
 	json__begin_object(w, "limits");

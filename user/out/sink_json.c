@@ -129,19 +129,33 @@ static int jsonl_interval(struct sink *s, const struct interval_record *r)
 	json__double(&w, "interval_s", dt);
 	json__begin_object(&w, "processes");
 	json__u64(&w, "alive", r->alive);
-	json__u64(&w, "started", r->d.started);
-	json__u64(&w, "exited", r->d.exited);
-	json__u64(&w, "exit_ok", r->d.exit_ok);
-	json__u64(&w, "exit_error", r->d.exit_error);
-	json__u64(&w, "exit_signal", r->d.exit_signal);
-	json__u64(&w, "execs", r->d.execs);
-	json__u64(&w, "existing_at_attach", r->d.existing);
-	json__u64(&w, "moved_in", r->d.moved_in);
-	json__u64(&w, "moved_out", r->d.moved_out);
-	json__end_object(&w);
-	json__begin_object(&w, "threads");
-	json__u64(&w, "started", r->d.threads);
-	json__end_object(&w);
+	if (r->job->job.unknown & JOB_UNKNOWN_COUNTS) {
+		/* rusage mode: no process events, so no counts: null, not 0. */
+		static const char *const keys[] = { "started",	   "exited",	 "exit_ok",
+						    "exit_error",  "exit_signal", "execs",
+						    "existing_at_attach", "moved_in", "moved_out" };
+
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			json__null(&w, keys[i]);
+		json__end_object(&w);
+		json__begin_object(&w, "threads");
+		json__null(&w, "started");
+		json__end_object(&w);
+	} else {
+		json__u64(&w, "started", r->d.started);
+		json__u64(&w, "exited", r->d.exited);
+		json__u64(&w, "exit_ok", r->d.exit_ok);
+		json__u64(&w, "exit_error", r->d.exit_error);
+		json__u64(&w, "exit_signal", r->d.exit_signal);
+		json__u64(&w, "execs", r->d.execs);
+		json__u64(&w, "existing_at_attach", r->d.existing);
+		json__u64(&w, "moved_in", r->d.moved_in);
+		json__u64(&w, "moved_out", r->d.moved_out);
+		json__end_object(&w);
+		json__begin_object(&w, "threads");
+		json__u64(&w, "started", r->d.threads);
+		json__end_object(&w);
+	}
 	json__begin_object(&w, "cpu");
 	json__double(&w, "user_s", secs(r->d.user_ns));
 	json__double(&w, "system_s", secs(r->d.system_ns));

@@ -20,11 +20,16 @@ static int text_interval(struct sink *s, const struct interval_record *r)
 
 	fputs("jobtrace: ", s->f);
 	text__escape(s->f, j->key, strlen(j->key));
-	fprintf(s->f, ": %.1f s: %" PRIu64 " alive, %" PRIu64 " started, %" PRIu64 " exited (%" PRIu64
-		      " failed), CPU now ",
-		(double)(r->t1_ns - j->job.start_ns) / 1e9, (uint64_t)r->alive,
-		(uint64_t)r->d.started, (uint64_t)r->d.exited,
-		(uint64_t)(r->d.exit_error + r->d.exit_signal));
+	if (j->job.unknown & JOB_UNKNOWN_COUNTS)
+		fprintf(s->f, ": %.1f s: %" PRIu64 " alive (sampled), started and exited unknown, "
+			      "CPU now ",
+			(double)(r->t1_ns - j->job.start_ns) / 1e9, (uint64_t)r->alive);
+	else
+		fprintf(s->f, ": %.1f s: %" PRIu64 " alive, %" PRIu64 " started, %" PRIu64
+			      " exited (%" PRIu64 " failed), CPU now ",
+			(double)(r->t1_ns - j->job.start_ns) / 1e9, (uint64_t)r->alive,
+			(uint64_t)r->d.started, (uint64_t)r->d.exited,
+			(uint64_t)(r->d.exit_error + r->d.exit_signal));
 	if (dt > 0)
 		fprintf(s->f, "%.0f%%", 100.0 * (double)r->d.cpu_ns / 1e9 / dt);
 	else
