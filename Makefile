@@ -222,11 +222,11 @@ $(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/un
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h tests/kernel/harness.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
 
-$(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/san/tests
+$(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/unit/testutil.h tests/kernel/harness.h | $(OUTPUT)/san/tests
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
 
