@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the built test binaries and ends with one "N passed, N failed" line.
-#   tests/run.sh            unit (ASan+UBSan), valgrind, kernel, kernel-san
-#   tests/run.sh unit|valgrind|kernel|kernel-san
+#   tests/run.sh            unit (ASan+UBSan), valgrind, kernel, kernel-nobpf, kernel-san
+#   tests/run.sh unit|valgrind|kernel|kernel-nobpf|kernel-san
 # Kernel tests need root and BPF; under CI=true they fail rather than skip.
 # kernel-san runs kernel tests, built with ASan+UBSan, against the ASan+UBSan
 # jobtrace ($OUTPUT/san); any sanitizer report from either fails. It runs
@@ -13,7 +13,9 @@ OUTPUT=${OUTPUT:-.output}
 what=${1:-all}
 passed=0
 failed=0
+skipped=0
 failures=()
+skipped_names=()
 
 run_one() { # label, command...
 	local label=$1 out rc n_pass n_fail
@@ -53,11 +55,43 @@ if [ "$what" = all ] || [ "$what" = valgrind ]; then
 		failed=$((failed + 1))
 	fi
 fi
+# Kernel tests that probe what the machine permits and test every mode it
+# has: they run where BPF cannot load too.
+ANY_MACHINE_TESTS=" test_modes "
 if [ "$what" = all ] || [ "$what" = kernel ]; then
+	# Can BPF load here? Under CI=true it must (the kernel tests then fail,
+	# never skip); elsewhere a machine without it runs what does not need it
+	# and says plainly what it did not run and why.
+	bpf_err=$(mktemp)
+	bpf=yes
+	"$OUTPUT/jobtrace" run --mode bpf -- /bin/true >/dev/null 2>"$bpf_err" || bpf=no
 	for t in "$OUTPUT"/tests/test_*; do
 		[ -x "$t" ] || continue
 		[ -f "tests/kernel/$(basename "$t").c" ] || continue
+		if [ "$bpf" = no ] && [ "${CI:-}" != true ] &&
+			[[ "$ANY_MACHINE_TESTS" != *" $(basename "$t") "* ]]; then
+			skipped=$((skipped + 1))
+			skipped_names+=("$(basename "$t")")
+			continue
+		fi
 		run_one "kernel $(basename "$t")" env OUTPUT="$OUTPUT" "$t"
+	done
+	if [ "${#skipped_names[@]}" -gt 0 ]; then
+		echo "NOT RUN: ${skipped_names[*]}: they need BPF, which cannot load here:"
+		sed 's/^/    /' "$bpf_err"
+		echo "    (CI=true makes this a failure)"
+	fi
+	rm -f "$bpf_err"
+fi
+
+# The machine-probing tests again as a machine without BPF runs them (bpf(2)
+# refused by seccomp, tests/nobpf.c): the fallbacks and their reports, on
+# every machine. CI is unset for them: this part plays another machine.
+if [ "$what" = all ] || [ "$what" = kernel-nobpf ]; then
+	for name in $ANY_MACHINE_TESTS; do
+		t="$OUTPUT/tests/$name"
+		[ -x "$t" ] || continue
+		run_one "kernel-nobpf $name" "$OUTPUT/nobpf" env -u CI OUTPUT="$OUTPUT" "$t"
 	done
 fi
 
@@ -69,7 +103,7 @@ if [ "$what" = all ] || [ "$what" = kernel-san ]; then
 	for t in "$OUTPUT"/san/tests/test_*; do
 		[ -x "$t" ] || continue
 		[ -f "tests/kernel/$(basename "$t").c" ] || continue
-		case " ${SAN_KERNEL_TESTS:-test_badinput test_cli test_inspect_cli test_ps_iter test_limits} " in
+		case " ${SAN_KERNEL_TESTS:-test_badinput test_cli test_inspect_cli test_ps_iter test_limits test_modes} " in
 		*" all "* | *" $(basename "$t") "*) ;;
 		*) continue ;;
 		esac
@@ -92,5 +126,9 @@ fi
 for f in "${failures[@]+"${failures[@]}"}"; do
 	echo "FAILED: $f"
 done
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]

@@ -34,6 +34,7 @@
 struct harness {
 	char jobtrace[512];
 	char churn[512];
+	char nobpf[512]; /* tests/nobpf.c: runs a command with bpf(2) refused */
 	char tmpdir[256];
 	bool ci;
 	pid_t running[16];
@@ -67,9 +68,11 @@ static inline int harness__setup(const char *name)
 	if (out[0] != '/' && getcwd(cwd, sizeof(cwd))) {
 		snprintf(H.jobtrace, sizeof(H.jobtrace), "%s/%s/jobtrace", cwd, out);
 		snprintf(H.churn, sizeof(H.churn), "%s/%s/churn", cwd, out);
+		snprintf(H.nobpf, sizeof(H.nobpf), "%s/%s/nobpf", cwd, out);
 	} else {
 		snprintf(H.jobtrace, sizeof(H.jobtrace), "%s/jobtrace", out);
 		snprintf(H.churn, sizeof(H.churn), "%s/churn", out);
+		snprintf(H.nobpf, sizeof(H.nobpf), "%s/nobpf", out);
 	}
 	snprintf(H.tmpdir, sizeof(H.tmpdir), "/tmp/jobtrace-%s-XXXXXX", name);
 	if (!mkdtemp(H.tmpdir))
@@ -129,6 +132,19 @@ static inline pid_t harness__spawn(char *const argv[], const char *out, const ch
 	}
 	harness__track(pid, 0);
 	return pid;
+}
+
+/* As harness__spawn, under $OUTPUT/nobpf: bpf(2) refused to the command and all it runs. */
+static inline pid_t harness__spawn_no_bpf(char *const argv[], const char *out, const char *err)
+{
+	char *wrapped[64];
+	size_t n = 0;
+
+	wrapped[n++] = H.nobpf;
+	for (size_t i = 0; argv[i] && n < 63; i++)
+		wrapped[n++] = argv[i];
+	wrapped[n] = NULL;
+	return harness__spawn(wrapped, out, err);
 }
 
 /* Its wait status; killed (and the test failed) past HARNESS_WAIT_S. */
