@@ -1143,6 +1143,60 @@ static void test_watch_all_interval_count(void **state)
 }
 
 /*
+ * A job the collector first sees mid-interval (a cgroup made and filled
+ * after the attach, by a process that burns CPU without ending, so no exit
+ * record names it before a sample does): its first interval starts no later
+ * than the job did, so no interval's CPU rate exceeds what the host's CPUs
+ * can give, and the intervals still add up to its report.
+ */
+static void test_first_interval_rate(void **state)
+{
+	char name[64], out[600], key[300];
+	const char *args[] = { "--all", "--group-by", "cgroup2", "--interval", "1", "--duration",
+			       "4.5", "--json", "-o", out, NULL };
+	char *burn[] = { churn, "--children", "1", "--burn-us", "1500000", NULL };
+	double ncpus = (double)sysconf(_SC_NPROCESSORS_ONLN), spawned_s, first_start = 0;
+	struct timespec rt;
+	struct watcher w;
+	json_t *recs, *r;
+	size_t i, n = 0;
+	int st;
+
+	snprintf(name, sizeof(name), "%s%d-rate", CG_PREFIX, getpid());
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	cg_make(name);
+	tmp_path(out, sizeof(out), "rate.out");
+	watcher_start(&w, args);
+	sleep_ms(1300);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	spawned_s = (double)rt.tv_sec + (double)rt.tv_nsec / 1e9;
+	st = wait_for(cg_spawn(name, burn), WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(watcher_finish(&w), 0);
+	cg_remove(name);
+	recs = load_lines(out);
+	json_array_foreach(recs, i, r)
+	{
+		double rate;
+
+		if (strcmp(str(r, "type"), "interval") || strcmp(str(r, "job"), key))
+			continue;
+		rate = num(r, "cpu.rate_pct");
+		print_message("  interval %zu: %.3f s from %.3f, CPU %.0f%%\n", n,
+			      num(r, "interval_s"), num(r, "start") - spawned_s, rate);
+		if (!n++)
+			first_start = num(r, "start");
+		if (rate > 100.0 * ncpus * 1.02)
+			fail_msg("interval %zu of %s: CPU %.0f%% on %.0f CPUs", n, key, rate, ncpus);
+	}
+	assert_true(n >= 2);
+	/* The first interval holds the job's start (10 ms for the clocks' two readings). */
+	assert_true(first_start <= spawned_s + 0.01);
+	assert_intervals_add_up(recs, key, 0.5);
+	json_decref(recs);
+}
+
+/*
  * Threaded work in a cgroup: jobtrace's CPU is the cgroup's; getrusage()
  * (churn's truth, a subreaper's tree) is shown beside them.
  */
@@ -1407,6 +1461,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_watch_intervals_add_up, test_teardown),
 		cmocka_unit_test_teardown(test_watch_cgroup_v1, test_teardown),
 		cmocka_unit_test_teardown(test_watch_all_interval_count, test_teardown),
+		cmocka_unit_test_teardown(test_first_interval_rate, test_teardown),
 		cmocka_unit_test_teardown(test_interval_io_while_running, test_teardown),
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),
 		cmocka_unit_test_teardown(test_user_system_split, test_teardown),

@@ -354,6 +354,14 @@ struct cjob *collector__job_of_record(struct collector *c, __u64 id)
 		return NULL;
 	j->job.mode = "host";
 	j->job.attached = true;
+	/*
+	 * The kernel made it after our last sample read its jobs (else that
+	 * sample would have found it), or it was found at the attach: its
+	 * first interval starts there, not now, so what it did before we saw
+	 * it is divided by a time it fits in, never by the instant since.
+	 */
+	j->job.start_ns = c->last_sample_ns ? c->last_sample_ns : c->start_ns;
+	j->reported_ns = j->job.start_ns;
 	if (JT_JOB_KIND(id) == JT_JOB_CGROUP && !strncmp(key, "cgroup:/", 8))
 		j->cgroup = strdup(key + 7);
 	j->job.cgroup = j->cgroup;
@@ -858,7 +866,8 @@ int collector__run(struct collector *c)
 			sampled = true;
 			for (size_t i = 0; i < c->jt.n; i++) {
 				if (!c->jt.jobs[i]->ended)
-					collector__emit_interval(c, c->jt.jobs[i], now);
+					collector__emit_interval(c, c->jt.jobs[i],
+								 c->last_sample_ns);
 			}
 			if (c->opts.host_records)
 				collector__sample_host(c, now);
