@@ -121,10 +121,12 @@ static bool exists(const char *dir, const char *rel, mode_t mode)
 	return true;
 }
 
-static void make_install(const char *dest, const char *prefix, const char *goal)
+/* make @goal into @dest under @prefix, with @var (NULL, or one more VAR=VALUE). */
+static void make_install_var(const char *dest, const char *prefix, const char *goal,
+			     const char *var)
 {
 	char d[400], p[400], s[400], o[400], log[400];
-	char *argv[] = { "make", "-s", (char *)goal, d, p, s, o, NULL };
+	char *argv[] = { "make", "-s", (char *)goal, d, p, s, o, (char *)var, NULL };
 
 	snprintf(d, sizeof(d), "DESTDIR=%s", dest);
 	snprintf(p, sizeof(p), "PREFIX=%s", prefix);
@@ -136,6 +138,11 @@ static void make_install(const char *dest, const char *prefix, const char *goal)
 
 		fail_msg("make %s failed:\n%s", goal, l);
 	}
+}
+
+static void make_install(const char *dest, const char *prefix, const char *goal)
+{
+	make_install_var(dest, prefix, goal, NULL);
 }
 
 /*
@@ -158,6 +165,7 @@ static void test_install_layout_and_pkgconfig(void **state)
 		"/usr/share/man/man8/jobtrace.8",
 		"/usr/share/man/man3/libjobtrace.3",
 		"/usr/lib/systemd/system/jobtrace.service",
+		"/usr/share/doc/jobtrace/LICENSE",
 		"/usr/etc/jobtrace/jobtrace.conf",
 	};
 	struct stream_writer *w;
@@ -232,6 +240,102 @@ static void test_install_layout_and_pkgconfig(void **state)
 	got = slurp(conf);
 	assert_string_equal(got, "interval = 7\n");
 	free(got);
+}
+
+/*
+ * LIBDIR moves the library, its pkg-config file and the SPANK plugin (Debian's
+ * multiarch directory here); jobtrace.pc names it, so a consumer built with
+ * pkg-config links and runs against that copy; nothing lands in PREFIX/lib
+ * but the unit; uninstall with the same LIBDIR removes them.
+ */
+static void test_install_libdir(void **state)
+{
+	char dest[300], p[700], rel[300], cmd[8000], src[400], bin[400];
+	static const char *const files[] = {
+		"/libjobtrace.so.1.0.0", "/libjobtrace.so.1", "/libjobtrace.so", "/libjobtrace.a",
+		"/pkgconfig/jobtrace.pc", "/slurm/jobtrace_spank.so",
+	};
+	const char *libdir = "/usr/lib/x86_64-linux-gnu";
+	size_t nfiles = sizeof(files) / sizeof(files[0]);
+	struct stat st;
+	char *pc;
+
+	/* The plugin is built only where Slurm's headers are. */
+	snprintf(p, sizeof(p), "%s/jobtrace_spank.so", outdir);
+	if (stat(p, &st))
+		nfiles--;
+	snprintf(dest, sizeof(dest), "%s/multiarch", tmpdir);
+	make_install_var(dest, "/usr", "install", "LIBDIR=/usr/lib/x86_64-linux-gnu");
+	for (size_t i = 0; i < nfiles; i++) {
+		snprintf(rel, sizeof(rel), "%s%s", libdir, files[i]);
+		assert_true(exists(dest, rel, 0));
+	}
+	snprintf(cmd, sizeof(cmd), "find %s/usr/lib -name '*jobtrace*' -not -path '%s%s/*' "
+				   "-not -path '*/systemd/system/*' | grep .", dest, dest, libdir);
+	if (!system(cmd))
+		fail_msg("files outside LIBDIR %s (listed above)", libdir);
+	snprintf(p, sizeof(p), "%s%s/pkgconfig/jobtrace.pc", dest, libdir);
+	pc = slurp(p);
+	assert_non_null(strstr(pc, "\nlibdir=/usr/lib/x86_64-linux-gnu\n"));
+	free(pc);
+
+	snprintf(src, sizeof(src), "%s/multiarch.c", tmpdir);
+	snprintf(bin, sizeof(bin), "%s/multiarch-consumer", tmpdir);
+	write_file(src, "#include <jobtrace/stream.h>\n"
+			"int main(void)\n{\n\treturn jobtrace_stream_open(\"/nonexistent\") != 0;\n}\n");
+	snprintf(p, sizeof(p), "%s%s/pkgconfig", dest, libdir);
+	/* pkg-config prefixes the sysroot to the libdir it prints too. */
+	snprintf(cmd, sizeof(cmd),
+		 "export PKG_CONFIG_SYSROOT_DIR=%s PKG_CONFIG_PATH=%s PKG_CONFIG_LIBDIR=%s "
+		 "PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1; "
+		 "test \"$(pkg-config --variable=libdir jobtrace)\" = %s%s && "
+		 "cc -Wall -Werror -o %s %s $(pkg-config --cflags --libs jobtrace) && "
+		 "LD_LIBRARY_PATH=%s%s ldd %s | grep -q '%s%s/libjobtrace.so.1' && "
+		 "LD_LIBRARY_PATH=%s%s %s",
+		 dest, p, p, dest, libdir, bin, src, dest, libdir, bin, dest, libdir, dest, libdir,
+		 bin);
+	assert_int_equal(system(cmd), 0);
+
+	make_install_var(dest, "/usr", "uninstall", "LIBDIR=/usr/lib/x86_64-linux-gnu");
+	for (size_t i = 0; i < nfiles; i++) {
+		snprintf(p, sizeof(p), "%s%s%s", dest, libdir, files[i]);
+		if (!lstat(p, &st))
+			fail_msg("uninstall left %s", p);
+	}
+}
+
+/*
+ * LICENSE, installed beside the docs, holds the texts of both licenses that
+ * every source's SPDX line offers, and that line is one expression throughout.
+ */
+static void test_license(void **state)
+{
+	char cmd[600], path[400];
+	char *lic, *spdx;
+
+	snprintf(path, sizeof(path), "%s/spdx.txt", tmpdir);
+	snprintf(cmd, sizeof(cmd),
+		 "grep -rhE '^(//|/[*]|#) SPDX-License-Identifier:' Makefile bpf include lib user "
+		 "slurm tests/kernel tests/unit tests/cxx tests/*.c | "
+		 "sed -E 's@^(//|/[*]|#) @@; s@ [*]/$@@' | sort -u > %s",
+		 path);
+	assert_int_equal(system(cmd), 0);
+	spdx = slurp(path);
+	assert_string_equal(spdx, "SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)\n");
+	free(spdx);
+
+	lic = slurp("LICENSE");
+	assert_non_null(strstr(lic, "SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)"));
+	/* LGPL-2.1, whole: its title, version and last section. */
+	assert_non_null(strstr(lic, "GNU LESSER GENERAL PUBLIC LICENSE"));
+	assert_non_null(strstr(lic, "Version 2.1, February 1999"));
+	assert_non_null(strstr(lic, "How to Apply These Terms to Your New Libraries"));
+	/* BSD-2-Clause: its two clauses and disclaimer, and not the third clause of BSD-3. */
+	assert_non_null(strstr(lic, "1. Redistributions of source code must retain"));
+	assert_non_null(strstr(lic, "2. Redistributions in binary form must reproduce"));
+	assert_non_null(strstr(lic, "EVEN IF ADVISED OF THE\nPOSSIBILITY OF SUCH DAMAGE."));
+	assert_null(strstr(lic, "3. Neither the name"));
+	free(lic);
 }
 
 /* man -l renders both pages without a warning; every command has its section. */
@@ -655,6 +759,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_install_layout_and_pkgconfig),
+		cmocka_unit_test(test_install_libdir),
+		cmocka_unit_test(test_license),
 		cmocka_unit_test(test_man_pages),
 		cmocka_unit_test(test_systemd_unit),
 		cmocka_unit_test(test_bad_config_refused),
