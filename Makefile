@@ -28,7 +28,7 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
 	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin \
 	libslurm-dev slurmctld slurmd slurm-client munge slurmdbd mariadb-server \
 	prometheus-process-exporter \
-	man-db groff-base
+	man-db groff-base g++
 
 # Root installs packages itself; anyone else through sudo. As root, no
 # command names sudo (`make -n` shows none): a root shell may have no sudo.
@@ -105,7 +105,7 @@ SPANK_SO := $(if $(wildcard $(SPANK_H)),$(OUTPUT)/jobtrace_spank.so)
 .PHONY: all deps demo test test-unit test-valgrind test-kernel test-kernel-san bench install uninstall \
 	clean fuzz
 
-all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT) $(SPANK_SO)
+all: $(OUTPUT)/abi.stamp $(OUTPUT)/cxx.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT) $(SPANK_SO)
 
 # The records both sides share are an ABI: compiled as the BPF side sees them
 # (-D__bpf__: the kernel-facing structs alone), no padding the compiler adds
@@ -115,6 +115,20 @@ $(OUTPUT)/abi.stamp: $(ABI_HEADERS) | $(OUTPUT)
 	$(call msg,ABI,$(ABI_HEADERS))
 	$(Q)printf '#include "%s"\n' $(patsubst include/%,%,$(ABI_HEADERS)) | \
 		$(CC) -std=gnu11 -D__bpf__ -Iinclude -Wpadded -Werror -fsyntax-only -x c -
+	$(Q)touch $@
+
+# C++ agents include our headers too: every header of include/jobtrace
+# compiles as C++ (stream.h, the installed one, even under -pedantic), and
+# a C++ program links against libjobtrace and runs, which a header without
+# extern "C" cannot (its names would be looked up mangled).
+CXX_HEADERS := $(wildcard include/jobtrace/*.h)
+$(OUTPUT)/cxx.stamp: $(CXX_HEADERS) tests/cxx/consumer.cc $(LIBJT_SO) | $(OUTPUT)
+	$(call msg,CXX,$@)
+	$(Q)printf '#include "%s"\n' $(patsubst include/%,%,$(CXX_HEADERS)) | \
+		$(CXX) -std=c++17 -Iinclude -Wall -Werror -fsyntax-only -x c++ -
+	$(Q)$(CXX) -std=c++11 -Iinclude -Wall -Wextra -pedantic -Werror \
+		tests/cxx/consumer.cc -L$(OUTPUT) -ljobtrace -o $(OUTPUT)/cxx_consumer
+	$(Q)LD_LIBRARY_PATH=$(OUTPUT) $(OUTPUT)/cxx_consumer $(OUTPUT)/no-such.stream
 	$(Q)touch $@
 
 # Installs what is missing, once; a no-op on a machine that has it all.
