@@ -17,11 +17,13 @@
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -715,6 +717,115 @@ static void test_stream_mode_caps_and_records(void **state)
 	assert_int_equal(matched, CHILDREN);
 }
 
+/* A datagram socket at @name ('@' abstract) that learns each sender's pid (SO_PASSCRED). */
+static int notify_listener(const char *name, struct sockaddr_un *sa)
+{
+	int one = 1, fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t len;
+
+	assert_true(fd >= 0);
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s", name);
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(name) + (name[0] != '@');
+	if (name[0] == '@')
+		sa->sun_path[0] = '\0';
+	assert_int_equal(bind(fd, (struct sockaddr *)sa, len), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)), 0);
+	return fd;
+}
+
+/* The next notification within @timeout_s, NUL-terminated in @buf; its sender in @pid. */
+static bool notify_recv(int fd, char *buf, size_t size, pid_t *pid, int timeout_s)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+	} ctl;
+	struct iovec iov = { buf, size - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
+			      .msg_controllen = sizeof(ctl) };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*pid = 0;
+	if (poll(&pfd, 1, timeout_s * 1000) != 1)
+		return false;
+	n = recvmsg(fd, &msg, 0);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+			*pid = ((struct ucred *)CMSG_DATA(c))->pid;
+	return true;
+}
+
+/*
+ * Type=notify: with $NOTIFY_SOCKET (an abstract name, then a path, the two
+ * forms systemd sets), serve's first datagram is READY=1, from its own pid
+ * (NotifyAccess=main), sent once it is attached: by then its stream exists
+ * and it has dropped to CAP_BPF and CAP_DAC_READ_SEARCH, which it does only
+ * after the programs are loaded and the running processes found. SIGHUP
+ * gives RELOADING=1 (with MONOTONIC_USEC) then READY=1; SIGTERM, STOPPING=1.
+ */
+static void test_notify_readiness(void **state)
+{
+	char stream[300], err[300], sock[300], abstract[64], buf[512];
+	char *argv[] = { jobtrace, "serve", "--config", "/dev/null", "-g", "tree", "--stream",
+			 stream, "--stream-kb", "64", NULL };
+	__u64 want = (1ULL << CAP_BPF) | (1ULL << CAP_DAC_READ_SEARCH);
+	const char *names[2] = { abstract, sock };
+	struct sockaddr_un sa;
+	struct stat sb;
+	pid_t serve, from;
+
+	snprintf(stream, sizeof(stream), "%s/notify.stream", tmpdir);
+	snprintf(err, sizeof(err), "%s/notify.err", tmpdir);
+	snprintf(sock, sizeof(sock), "%s/notify.sock", tmpdir);
+	snprintf(abstract, sizeof(abstract), "@jobtrace-test-notify-%d", (int)getpid());
+	for (int i = 0; i < 2; i++) {
+		int fd = notify_listener(names[i], &sa);
+
+		unlink(stream);
+		setenv("NOTIFY_SOCKET", names[i], 1);
+		serve = spawn(argv, NULL, err);
+		unsetenv("NOTIFY_SOCKET");
+		running = serve;
+		if (!notify_recv(fd, buf, sizeof(buf), &from, 30)) {
+			char *e = slurp(err);
+
+			fail_msg("no notification from serve at %s in 30 s:\n%s", names[i], e);
+		}
+		/* At READY=1, and not before: attached and its files made. */
+		assert_string_equal(buf, "READY=1");
+		assert_int_equal(from, serve);
+		assert_int_equal(stat(stream, &sb), 0);
+		assert_int_equal(status_caps(serve, "CapEff:"), want);
+		assert_int_equal(waitpid(serve, NULL, WNOHANG), 0);
+
+		if (i == 0) {
+			assert_int_equal(kill(serve, SIGHUP), 0);
+			assert_true(notify_recv(fd, buf, sizeof(buf), &from, 10));
+			assert_int_equal(from, serve);
+			assert_true(!strncmp(buf, "RELOADING=1\nMONOTONIC_USEC=", 27));
+			assert_true(notify_recv(fd, buf, sizeof(buf), &from, 10));
+			assert_string_equal(buf, "READY=1");
+			assert_true(wait_for_text(err, "jobtrace: reloaded", 5000));
+		}
+
+		assert_int_equal(kill(serve, SIGTERM), 0);
+		assert_true(notify_recv(fd, buf, sizeof(buf), &from, 10));
+		assert_string_equal(buf, "STOPPING=1");
+		assert_int_equal(from, serve);
+		assert_int_equal(wait_exit(serve, 20), 0);
+		running = 0;
+		close(fd);
+		if (i == 1)
+			unlink(sock);
+	}
+}
+
 static int setup(void **state)
 {
 	const char *o = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
@@ -766,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_bad_config_refused),
 		cmocka_unit_test_teardown(test_sighup_reload, stop_running),
 		cmocka_unit_test_teardown(test_stream_mode_caps_and_records, stop_running),
+		cmocka_unit_test_teardown(test_notify_readiness, stop_running),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
