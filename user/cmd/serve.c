@@ -74,7 +74,7 @@ static const char usage_serve[] =
 	"  -h, --help            this text\n"
 	"\n"
 	"Examples:\n"
-	"  jobtrace serve -o /var/log/jobtrace.jsonl\n"
+	"  jobtrace serve -o /var/log/jobtrace/records.jsonl\n"
 	"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
 	"  jobtrace serve -i 60 --apmon monalisa.example.org:8884\n"
 	"  jobtrace serve --listen 127.0.0.1:9100\n"
