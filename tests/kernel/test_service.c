@@ -305,7 +305,8 @@ static void test_install_libdir(void **state)
 	snprintf(src, sizeof(src), "%s/multiarch.c", tmpdir);
 	snprintf(bin, sizeof(bin), "%s/multiarch-consumer", tmpdir);
 	write_file(src, "#include <jobtrace/stream.h>\n"
-			"int main(void)\n{\n\treturn jobtrace_stream_open(\"/nonexistent\") != 0;\n}\n");
+			"int main(void)\n{\n"
+			"\treturn jobtrace_stream_open(\"/nonexistent\") != 0;\n}\n");
 	snprintf(p, sizeof(p), "%s%s/pkgconfig", dest, libdir);
 	/* pkg-config prefixes the sysroot to the libdir it prints too. */
 	snprintf(cmd, sizeof(cmd),

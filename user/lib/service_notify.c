@@ -65,10 +65,11 @@ int service_notify__send(const char *state)
 int service_notify__reloading(void)
 {
 	struct timespec ts;
+	unsigned long long usec;
 	char state[64];
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu",
-		 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+	usec = (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
+	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu", usec);
 	return service_notify__send(state);
 }
