@@ -10,8 +10,14 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PREFIX ?= /usr/local
 DESTDIR ?=
 SYSCONFDIR ?= /etc
+# Where the library, its pkg-config file and the SPANK plugin go; Debian's
+# multiarch layout on amd64 is LIBDIR=$(PREFIX)/lib/x86_64-linux-gnu. The
+# unit stays under $(PREFIX)/lib: systemd looks for units there, not in an
+# architecture's directory.
+LIBDIR ?= $(PREFIX)/lib
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/jobtrace
 
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/mips.*/mips/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
@@ -22,7 +28,7 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
 	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin \
 	libslurm-dev slurmctld slurmd slurm-client munge slurmdbd mariadb-server \
 	prometheus-process-exporter \
-	man-db groff-base
+	man-db groff-base g++ systemd
 
 # Root installs packages itself; anyone else through sudo. As root, no
 # command names sudo (`make -n` shows none): a root shell may have no sudo.
@@ -100,7 +106,7 @@ SPANK_SO := $(if $(wildcard $(SPANK_H)),$(OUTPUT)/jobtrace_spank.so)
 	install uninstall \
 	clean fuzz
 
-all: $(OUTPUT)/abi.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT) $(SPANK_SO)
+all: $(OUTPUT)/abi.stamp $(OUTPUT)/cxx.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT) $(SPANK_SO)
 
 # The records both sides share are an ABI: compiled as the BPF side sees them
 # (-D__bpf__: the kernel-facing structs alone), no padding the compiler adds
@@ -110,6 +116,20 @@ $(OUTPUT)/abi.stamp: $(ABI_HEADERS) | $(OUTPUT)
 	$(call msg,ABI,$(ABI_HEADERS))
 	$(Q)printf '#include "%s"\n' $(patsubst include/%,%,$(ABI_HEADERS)) | \
 		$(CC) -std=gnu11 -D__bpf__ -Iinclude -Wpadded -Werror -fsyntax-only -x c -
+	$(Q)touch $@
+
+# C++ agents include our headers too: every header of include/jobtrace
+# compiles as C++ (stream.h, the installed one, even under -pedantic), and
+# a C++ program links against libjobtrace and runs, which a header without
+# extern "C" cannot (its names would be looked up mangled).
+CXX_HEADERS := $(wildcard include/jobtrace/*.h)
+$(OUTPUT)/cxx.stamp: $(CXX_HEADERS) tests/cxx/consumer.cc $(LIBJT_SO) | $(OUTPUT)
+	$(call msg,CXX,$@)
+	$(Q)printf '#include "%s"\n' $(patsubst include/%,%,$(CXX_HEADERS)) | \
+		$(CXX) -std=c++17 -Iinclude -Wall -Werror -fsyntax-only -x c++ -
+	$(Q)$(CXX) -std=c++11 -Iinclude -Wall -Wextra -pedantic -Werror \
+		tests/cxx/consumer.cc -L$(OUTPUT) -ljobtrace -o $(OUTPUT)/cxx_consumer
+	$(Q)LD_LIBRARY_PATH=$(OUTPUT) $(OUTPUT)/cxx_consumer $(OUTPUT)/no-such.stream
 	$(Q)touch $@
 
 # Installs what is missing, once; a no-op on a machine that has it all.
@@ -185,7 +205,8 @@ $(LIBJT_A): $(LIBJT_OBJS)
 
 $(LIBJT_PC): lib/jobtrace.pc.in Makefile | $(OUTPUT)
 	$(call msg,GEN,$@)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBJT_VERSION)|' $< > $@
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|$(LIBJT_VERSION)|' $< > $@
 
 # Agents link libjobtrace without libbpf (or anything beyond libc), and see
 # its API alone: fail the build if either stops being so.
@@ -283,18 +304,19 @@ CONF_DIR := $(DESTDIR)$(SYSCONFDIR)/jobtrace
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(OUTPUT)/jobtrace $(DESTDIR)$(PREFIX)/bin/jobtrace
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/jobtrace $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(UNITDIR) $(CONF_DIR)
-	install -m 0755 $(LIBJT_SO) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libjobtrace.so.$(LIBJT_VERSION) $(DESTDIR)$(PREFIX)/lib/libjobtrace.so.$(LIBJT_SOVERSION)
-	ln -sf libjobtrace.so.$(LIBJT_SOVERSION) $(DESTDIR)$(PREFIX)/lib/libjobtrace.so
-	install -m 0644 $(LIBJT_A) $(DESTDIR)$(PREFIX)/lib/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBJT_VERSION)|' lib/jobtrace.pc.in \
-		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/jobtrace.pc
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(CONF_DIR)
+	install -m 0755 $(LIBJT_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libjobtrace.so.$(LIBJT_VERSION) $(DESTDIR)$(LIBDIR)/libjobtrace.so.$(LIBJT_SOVERSION)
+	ln -sf libjobtrace.so.$(LIBJT_SOVERSION) $(DESTDIR)$(LIBDIR)/libjobtrace.so
+	install -m 0644 $(LIBJT_A) $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|$(LIBJT_VERSION)|' lib/jobtrace.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/jobtrace.pc
 	install -m 0644 include/jobtrace/stream.h $(DESTDIR)$(PREFIX)/include/jobtrace/stream.h
 	install -m 0644 lib/libjobtrace.3 $(DESTDIR)$(MANDIR)/man3/libjobtrace.3
 	install -m 0644 man/jobtrace.8 $(DESTDIR)$(MANDIR)/man8/jobtrace.8
+	install -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|' etc/jobtrace.service.in \
 		> $(DESTDIR)$(UNITDIR)/jobtrace.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/jobtrace.service
@@ -304,19 +326,21 @@ install: all
 	else \
 		install -m 0644 etc/jobtrace.conf $(CONF_DIR)/jobtrace.conf; \
 	fi
-	$(if $(SPANK_SO),install -d $(DESTDIR)$(PREFIX)/lib/slurm && \
-		install -m 0755 $(SPANK_SO) $(DESTDIR)$(PREFIX)/lib/slurm/jobtrace_spank.so)
+	$(if $(SPANK_SO),install -d $(DESTDIR)$(LIBDIR)/slurm && \
+		install -m 0755 $(SPANK_SO) $(DESTDIR)$(LIBDIR)/slurm/jobtrace_spank.so)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/jobtrace \
-		$(DESTDIR)$(PREFIX)/lib/libjobtrace.so.$(LIBJT_VERSION) \
-		$(DESTDIR)$(PREFIX)/lib/libjobtrace.so.$(LIBJT_SOVERSION) \
-		$(DESTDIR)$(PREFIX)/lib/libjobtrace.so $(DESTDIR)$(PREFIX)/lib/libjobtrace.a \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/jobtrace.pc \
+		$(DESTDIR)$(LIBDIR)/libjobtrace.so.$(LIBJT_VERSION) \
+		$(DESTDIR)$(LIBDIR)/libjobtrace.so.$(LIBJT_SOVERSION) \
+		$(DESTDIR)$(LIBDIR)/libjobtrace.so $(DESTDIR)$(LIBDIR)/libjobtrace.a \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/jobtrace.pc \
 		$(DESTDIR)$(PREFIX)/include/jobtrace/stream.h \
 		$(DESTDIR)$(MANDIR)/man3/libjobtrace.3 $(DESTDIR)$(MANDIR)/man8/jobtrace.8 \
+		$(DESTDIR)$(DOCDIR)/LICENSE \
 		$(DESTDIR)$(UNITDIR)/jobtrace.service $(CONF_DIR)/jobtrace.conf.dist \
-		$(DESTDIR)$(PREFIX)/lib/slurm/jobtrace_spank.so
+		$(DESTDIR)$(LIBDIR)/slurm/jobtrace_spank.so
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	rmdir $(DESTDIR)$(PREFIX)/include/jobtrace 2>/dev/null || true
 	if cmp -s etc/jobtrace.conf $(CONF_DIR)/jobtrace.conf; then \
 		rm -f $(CONF_DIR)/jobtrace.conf; rmdir $(CONF_DIR) 2>/dev/null || true; \

@@ -14,6 +14,10 @@
 #ifndef JOBTRACE_APMON_H
 #define JOBTRACE_APMON_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -132,5 +136,9 @@ struct sink;
 struct sink *sink_apmon__new(const struct apmon_opts *o);
 /* serve's reload: new destinations and cluster from now on (none: it sends nothing). */
 int sink_apmon__set_dests(struct sink *s, const struct apmon_opts *o);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #ifndef JOBTRACE_ARGS_TABLE_H
 #define JOBTRACE_ARGS_TABLE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -34,5 +38,9 @@ struct args_entry *args_table__take(struct args_table *t, __u32 pid, __u64 start
 /* The process's entry, left in place, or NULL. */
 const struct args_entry *args_table__find(const struct args_table *t, __u32 pid, __u64 start_ns);
 void args_table__free(struct args_table *t);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

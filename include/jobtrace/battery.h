@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_BATTERY_H
 #define JOBTRACE_BATTERY_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,5 +51,9 @@ struct battery_status {
 int battery__read(int sys_fd, struct battery_status *b);
 /* battery__read() over an image of a sys root (sysfs_attr.h's struct sysfs_dir). */
 int battery__parse(const void *img, size_t len, struct battery_status *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

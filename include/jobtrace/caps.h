@@ -8,6 +8,10 @@
 #ifndef JOBTRACE_CAPS_H
 #define JOBTRACE_CAPS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <linux/capability.h> /* CAP_* */
 #include <stdint.h>
 
@@ -24,5 +28,9 @@ int caps__keep_only(uint64_t keep);
 int caps__effective(uint64_t *out);
 /* The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap). */
 int caps__last_cap(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #ifndef JOBTRACE_CGROUP_NAMES_H
 #define JOBTRACE_CGROUP_NAMES_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <linux/types.h>
 
@@ -35,5 +39,9 @@ const char *cgroup_names__get(struct cgroup_names *cn, __u64 id);
 /* The hierarchy's id as /proc/PID/cgroup numbers it (0 for v2); -1 without one. */
 int cgroup_names__hierarchy(const struct cgroup_names *cn);
 void cgroup_names__fini(struct cgroup_names *cn);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #ifndef JOBTRACE_CGROUPFS_H
 #define JOBTRACE_CGROUPFS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -47,5 +51,9 @@ int cgroupfs__path_of_id(const struct cgroup_hier *h, __u64 cgid, char *buf, siz
 int cgroupfs__choose_host(struct cgroup_hier *out);
 /* "cgroup2" or "cgroup1:cpu", for reports. */
 const char *cgroupfs__name(const struct cgroup_hier *h, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -3,6 +3,10 @@
 #ifndef JOBTRACE_CLI_H
 #define JOBTRACE_CLI_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define EXIT_USAGE 2
 #define EXIT_INTERNAL 125 /* jobtrace itself failed, as env(1) and timeout(1) say */
 
@@ -22,5 +26,9 @@ struct lineage_opts;
  */
 int cli__kernel_limit(const char *cmd, const char *name, const char *arg,
 		      struct lineage_opts *lo);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #ifndef JOBTRACE_CN_PROC_H
 #define JOBTRACE_CN_PROC_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -70,5 +74,9 @@ long long cn_proc_seq__note(struct cn_proc_seq *s, __u32 cpu, __u32 seq);
 /* After a resync (ENOBUFS): numbering starts again from the next message seen. */
 void cn_proc_seq__reset(struct cn_proc_seq *s);
 void cn_proc_seq__free(struct cn_proc_seq *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #ifndef JOBTRACE_COLLECTOR_H
 #define JOBTRACE_COLLECTOR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <signal.h>
@@ -273,5 +277,9 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r);
 void collector__on_repair(struct collector *c, __u64 job_id);
 void **collector__source_priv(struct collector *c);
 __u64 *collector__malformed_counter(struct collector *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #ifndef JOBTRACE_CONNECTIONS_H
 #define JOBTRACE_CONNECTIONS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -70,5 +74,9 @@ int connections__write_text(FILE *f, const struct connections *c, unsigned int m
 
 /* `jobtrace connections`; argv[0] is "connections". Returns the exit status. */
 int connections__main(int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

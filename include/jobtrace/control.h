@@ -34,6 +34,10 @@
 #ifndef JOBTRACE_CONTROL_H
 #define JOBTRACE_CONTROL_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #define CONTROL_LINE_MAX 1024
@@ -77,5 +81,9 @@ int control__parse_request(char *line, struct control_request *req, char *why, s
 
 /* The report file's name of @key ("slurm:12.0" -> "12.0.json") into @buf; -EINVAL if none. */
 int control__report_name(const char *key, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

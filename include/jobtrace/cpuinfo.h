@@ -12,6 +12,10 @@
 #ifndef JOBTRACE_CPUINFO_H
 #define JOBTRACE_CPUINFO_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -140,5 +144,9 @@ int cpu_topology__read_dir(const struct sysfs_dir *sys, const struct cpuinfo *ci
 /* cpu_topology__read() over an image of a sys root. */
 int cpu_topology__parse(const void *img, size_t len, const struct cpuinfo *ci,
 			struct cpu_topology *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

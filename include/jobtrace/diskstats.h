@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_DISKSTATS_H
 #define JOBTRACE_DISKSTATS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -141,5 +145,9 @@ void diskstats__free(struct diskstats *ds);
 
 /* The device named @name, or NULL. */
 const struct disk_stats *diskstats__find(const struct diskstats *ds, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_FSUSAGE_H
 #define JOBTRACE_FSUSAGE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <linux/types.h>
 #include <sys/statvfs.h>
@@ -72,5 +76,9 @@ void mountinfo__free(struct mountinfo *mi);
 
 /* The last mount on @mount_point (the one visible there), or NULL. */
 const struct mount_entry *mountinfo__find(const struct mountinfo *mi, const char *mount_point);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

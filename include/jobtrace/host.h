@@ -15,6 +15,10 @@
 #ifndef JOBTRACE_HOST_H
 #define JOBTRACE_HOST_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -230,5 +234,9 @@ long long host__battery_secs(const struct battery_status *b);
 /* "ROOT/PATH" of a warning, its root named by @proc_root or @sys_root. */
 void host__warning_path(char *buf, size_t size, const struct host_warning *wa,
 			const char *proc_root, const char *sys_root);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

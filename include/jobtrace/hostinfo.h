@@ -9,6 +9,10 @@
 #ifndef JOBTRACE_HOSTINFO_H
 #define JOBTRACE_HOSTINFO_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -83,5 +87,9 @@ const char *hostinfo__path(enum hostinfo_field f);
  * the configuration of the kernel.
  */
 bool hostinfo__required(enum hostinfo_field f);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

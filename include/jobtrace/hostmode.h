@@ -3,6 +3,10 @@
 #ifndef JOBTRACE_HOSTMODE_H
 #define JOBTRACE_HOSTMODE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 
 #include "jobtrace/cgroupfs.h"
@@ -18,5 +22,9 @@ int hostmode__check_grouping(const char *cmd, const char *group_by);
  * failed; a negative errno then.
  */
 int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct lineage_opts *lo);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_HWMON_H
 #define JOBTRACE_HWMON_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,5 +54,9 @@ int hwmon__parse(const void *img, size_t len, struct hwmon_readings *r);
 
 /* Frees the arrays and empties @r; NULL-safe. */
 void hwmon_readings__free(struct hwmon_readings *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

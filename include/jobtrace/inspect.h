@@ -8,6 +8,10 @@
 #ifndef JOBTRACE_INSPECT_H
 #define JOBTRACE_INSPECT_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -98,5 +102,9 @@ const char *inspect__part_name(enum inspect_part part);
 
 /* `jobtrace inspect`; argv[0] is "inspect". Returns the exit status. */
 int inspect__main(int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

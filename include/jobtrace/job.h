@@ -6,6 +6,10 @@
 #ifndef JOBTRACE_JOB_H
 #define JOBTRACE_JOB_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -127,5 +131,9 @@ size_t job__incomplete(const struct job *job, const char **out, size_t max);
 
 /* A wait(2) status as a shell reports it: the code, or 128 + the signal. */
 int job__exit_code(int wait_status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #ifndef JOBTRACE_JOB_LIVE_H
 #define JOBTRACE_JOB_LIVE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -45,5 +49,9 @@ double job_live__cpu_rate(const struct job_live *prev, const struct job_live *cu
 
 /* Walks @path in-process (no du), without following symlinks or leaving its filesystem. */
 int workdir__usage(const char *path, struct workdir_usage *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 #ifndef JOBTRACE_JOB_TABLE_H
 #define JOBTRACE_JOB_TABLE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "jobtrace/collector.h"
@@ -27,5 +31,9 @@ void job_table__close(struct job_table *t, struct cjob *j);
 /* Frees the ended jobs the kernel made (host mode); the fronts' own stay. */
 void job_table__prune(struct job_table *t);
 void job_table__free(struct job_table *t);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

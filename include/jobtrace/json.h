@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_JSON_H
 #define JOBTRACE_JSON_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,5 +60,9 @@ size_t text__escape(FILE *f, const char *s, size_t len);
 
 /* Length of the valid UTF-8 sequence at @s (1..4), or 0 if it is invalid. */
 size_t utf8__seq_len(const unsigned char *s, size_t avail);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,15 @@
 #ifndef JOBTRACE_LINEAGE_H
 #define JOBTRACE_LINEAGE_H
 
+#ifdef __cplusplus
+/* C++ spells C11's _Static_assert static_assert; undone at the end. */
+#ifndef _Static_assert
+#define _Static_assert static_assert
+#define JOBTRACE_LINEAGE_H_STATIC_ASSERT
+#endif
+extern "C" {
+#endif
+
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
@@ -502,5 +511,13 @@ int lineage__decode_fork(const void *data, size_t size, struct jt_fork_event *ou
 /* Sizes the loader would use on this machine: pid_max, or @fallback. */
 __u32 lineage__pid_max(__u32 fallback);
 #endif /* __bpf__ */
+
+#ifdef __cplusplus
+}
+#ifdef JOBTRACE_LINEAGE_H_STATIC_ASSERT
+#undef _Static_assert
+#undef JOBTRACE_LINEAGE_H_STATIC_ASSERT
+#endif
+#endif
 
 #endif /* JOBTRACE_LINEAGE_H */

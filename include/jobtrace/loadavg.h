@@ -3,6 +3,10 @@
 #ifndef JOBTRACE_LOADAVG_H
 #define JOBTRACE_LOADAVG_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -46,5 +50,9 @@ struct boot_time {
  * or the error that made both fail; -ERANGE if the clock is before the uptime.
  */
 int boot_time__read(int proc_dirfd, struct boot_time *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -3,6 +3,10 @@
 #ifndef JOBTRACE_LOADER_H
 #define JOBTRACE_LOADER_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -19,5 +23,9 @@ void loader__log_init(bool verbose);
  * needed; malloc'd, so aligned for the records): its length, or -errno.
  */
 ssize_t loader__read_iter(int link_fd, char **buf, size_t *cap);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

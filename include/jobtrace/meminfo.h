@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_MEMINFO_H
 #define JOBTRACE_MEMINFO_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -101,5 +105,9 @@ int meminfo__read(int proc_dirfd, struct meminfo *mi);
 
 /* meminfo__read() with a given page size instead of the running kernel's. */
 int meminfo__read_with_page_size(int proc_dirfd, __u64 page_size, struct meminfo *mi);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -15,6 +15,10 @@
 #ifndef JOBTRACE_METRICS_H
 #define JOBTRACE_METRICS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -91,5 +95,9 @@ struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics
 /* Adds the server's epoll fd to @c and a sink that runs its timeouts every pass. */
 int metrics_http__attach(struct metrics_http *h, struct collector *c);
 void metrics_http__free(struct metrics_http *h);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_NETDEV_H
 #define JOBTRACE_NETDEV_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -176,5 +180,9 @@ int netdev__addrs_from_ifaddrs(const struct ifaddrs *list, struct netdev_addr_ta
 int netdev__addrs_read(struct netdev_addr_table *t);
 
 void netdev_addr_table__free(struct netdev_addr_table *t);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #ifndef JOBTRACE_NETSOCK_H
 #define JOBTRACE_NETSOCK_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <netinet/in.h>
@@ -111,5 +115,9 @@ int netsock__parse_conns(const char *buf, size_t len, enum netsock_kind kind, co
 int netsock__read_conns(int net_fd, const __u64 *want, size_t n_want, struct netsock_conns *out);
 /* Frees the rows and zeroes @c; NULL is a no-op. */
 void netsock_conns__free(struct netsock_conns *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -21,6 +21,10 @@
 #ifndef JOBTRACE_PICTURE_H
 #define JOBTRACE_PICTURE_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -163,5 +167,9 @@ int picture__write_html(FILE *f, const struct picture *p, const struct picture_l
  * does not fit @size.
  */
 int picture__job_path(const char *path, size_t index, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

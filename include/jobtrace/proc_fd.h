@@ -7,6 +7,10 @@
 #ifndef JOBTRACE_PROC_FD_H
 #define JOBTRACE_PROC_FD_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -94,5 +98,9 @@ int proc_fd__list(int proc_fd, int pid, struct proc_fd_list *out);
 int proc_fd__list_dir(const struct sysfs_dir *pid_dir, struct proc_fd_list *out);
 /* NULL-safe; leaves the list empty. */
 void proc_fd_list__free(struct proc_fd_list *l);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

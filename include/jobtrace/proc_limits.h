@@ -6,6 +6,10 @@
 #ifndef JOBTRACE_PROC_LIMITS_H
 #define JOBTRACE_PROC_LIMITS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,5 +39,9 @@ const char *proc_limits__unit(unsigned int resource);
  */
 int proc_limits__parse(const char *buf, size_t len, struct proc_limits *out);
 int proc_limits__read(int proc_fd, int pid, struct proc_limits *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

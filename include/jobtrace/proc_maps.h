@@ -7,6 +7,10 @@
 #ifndef JOBTRACE_PROC_MAPS_H
 #define JOBTRACE_PROC_MAPS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,5 +49,9 @@ int proc_maps__parse(const char *buf, size_t len, struct proc_maps *out);
 int proc_maps__read(int proc_fd, int pid, struct proc_maps *out);
 /* NULL-safe; leaves @m empty. */
 void proc_maps__free(struct proc_maps *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

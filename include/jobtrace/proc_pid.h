@@ -18,6 +18,10 @@
 #ifndef JOBTRACE_PROC_PID_H
 #define JOBTRACE_PROC_PID_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -236,5 +240,9 @@ static inline bool proc_stat__is_kthread(const struct proc_stat_fields *s)
 {
 	return s->flags & PROC_PF_KTHREAD;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

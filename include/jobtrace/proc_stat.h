@@ -10,6 +10,10 @@
 #ifndef JOBTRACE_PROC_STAT_H
 #define JOBTRACE_PROC_STAT_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -119,5 +123,9 @@ struct cpu_percent {
  */
 void proc_stat__cpu_percent(const struct cpu_times *prev, const struct cpu_times *now,
 			    struct cpu_percent *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #ifndef JOBTRACE_PROC_WALK_H
 #define JOBTRACE_PROC_WALK_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -146,5 +150,9 @@ void proc_walk__count_states(const struct proc_walk *w, struct proc_state_counts
  * not in the snapshot (or that are their own parent), in pid order. 0 or -ENOMEM.
  */
 int proc_walk__print_tree(const struct proc_walk *w, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_PS_H
 #define JOBTRACE_PS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -20,5 +24,9 @@ int ps__main(int argc, char **argv);
 
 /* Writes @s as ps__main does; -ESRCH when opts->pid is not in it. */
 int ps__write(FILE *f, const struct ps_snapshot *s, const struct ps_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

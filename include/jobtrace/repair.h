@@ -12,6 +12,10 @@
 #ifndef JOBTRACE_REPAIR_H
 #define JOBTRACE_REPAIR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -49,5 +53,9 @@ void repair__abort(struct repair *r);
  */
 int repair__finish(struct repair *r, struct collector *c, const struct source_ops *ops,
 		   void (*fn)(void *ctx, __u64 job_id), void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_REPORT_H
 #define JOBTRACE_REPORT_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdio.h>
 
 #include "jobtrace/job.h"
@@ -19,5 +23,9 @@ void report__json_complete(struct json_writer *w, const struct job *job);
 
 /* "12.3 MiB" style, into @buf. */
 const char *report__bytes(char *buf, size_t size, __u64 bytes);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_RUN_H
 #define JOBTRACE_RUN_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,5 +31,9 @@ struct run_config {
 
 /* Runs the job and writes its report; returns jobtrace's exit status. */
 int run__main(const struct run_config *cfg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #ifndef JOBTRACE_SERVE_CONFIG_H
 #define JOBTRACE_SERVE_CONFIG_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -75,5 +79,9 @@ int serve_config__parse(const char *text, size_t len, struct serve_config_file *
 int serve_config__load(const char *path, struct serve_config_file *out,
 		       struct serve_config_error *err);
 void serve_config__free(struct serve_config_file *f);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #ifndef JOBTRACE_SINK_H
 #define JOBTRACE_SINK_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -103,5 +107,9 @@ void sink__start_line(FILE *f);
 /* Records a write error on @s once; returns it. */
 int sink__check(struct sink *s);
 void sink__free(struct sink *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

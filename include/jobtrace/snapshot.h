@@ -7,6 +7,15 @@
 #ifndef JOBTRACE_SNAPSHOT_H
 #define JOBTRACE_SNAPSHOT_H
 
+#ifdef __cplusplus
+/* C++ spells C11's _Static_assert static_assert; undone at the end. */
+#ifndef _Static_assert
+#define _Static_assert static_assert
+#define JOBTRACE_SNAPSHOT_H_STATIC_ASSERT
+#endif
+extern "C" {
+#endif
+
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
 #endif
@@ -115,6 +124,14 @@ bool snapshot__proc_is_ours(int proc_fd);
 char snapshot__state_char(__u32 state, __s32 exit_state);
 /* The entry of @pid, or NULL. */
 const struct ps_entry *snapshot__find(const struct ps_snapshot *s, pid_t pid);
+#endif
+
+#ifdef __cplusplus
+}
+#ifdef JOBTRACE_SNAPSHOT_H_STATIC_ASSERT
+#undef _Static_assert
+#undef JOBTRACE_SNAPSHOT_H_STATIC_ASSERT
+#endif
 #endif
 
 #endif

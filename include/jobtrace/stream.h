@@ -26,6 +26,15 @@
 #ifndef JOBTRACE_STREAM_H
 #define JOBTRACE_STREAM_H
 
+/*
+ * C++ spells C11's _Static_assert static_assert (a C++ agent includes this
+ * header too: the reader's API below is extern "C"); undone at the end.
+ */
+#if defined(__cplusplus) && !defined(_Static_assert)
+#define _Static_assert static_assert
+#define JOBTRACE_STREAM_H_STATIC_ASSERT
+#endif
+
 #include <linux/types.h>
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -304,5 +313,10 @@ const char *jobtrace_stream_type_name(unsigned int type);
 }
 #endif
 #endif /* __bpf__ */
+
+#ifdef JOBTRACE_STREAM_H_STATIC_ASSERT
+#undef _Static_assert
+#undef JOBTRACE_STREAM_H_STATIC_ASSERT
+#endif
 
 #endif /* JOBTRACE_STREAM_H */

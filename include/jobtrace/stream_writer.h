@@ -7,6 +7,10 @@
 #ifndef JOBTRACE_STREAM_WRITER_H
 #define JOBTRACE_STREAM_WRITER_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 
 #include "jobtrace/stream.h"
@@ -37,5 +41,9 @@ __u64 stream_writer__generation(const struct stream_writer *w);
 __u64 stream_writer__records(const struct stream_writer *w);
 /* Marks the stream closed, wakes the readers, lets the path go. The file stays. */
 void stream_writer__close(struct stream_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_SYSFS_ATTR_H
 #define JOBTRACE_SYSFS_ATTR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -66,5 +70,9 @@ ssize_t sysfs_dir__read(const struct sysfs_dir *d, const char *path, char *buf, 
 int sysfs_dir__read_s64(const struct sysfs_dir *d, const char *path, long long *v);
 int sysfs_dir__read_u64(const struct sysfs_dir *d, const char *path, unsigned long long *v);
 int sysfs_dir__read_str(const struct sysfs_dir *d, const char *path, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

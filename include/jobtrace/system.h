@@ -7,6 +7,10 @@
 #ifndef JOBTRACE_SYSTEM_H
 #define JOBTRACE_SYSTEM_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -36,5 +40,9 @@ void host__write_json_section(struct json_writer *w, const char *key,
 
 /* The command: argv[0] is "system". Returns the exit status. */
 int system__main(int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

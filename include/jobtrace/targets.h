@@ -6,6 +6,10 @@
 #ifndef JOBTRACE_TARGETS_H
 #define JOBTRACE_TARGETS_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,5 +28,9 @@ int targets__add_pid(struct collector *c, __u64 id, pid_t pid, int proc_fd, cons
 /* --cgroup PATH: the cgroup and below, present and future, until it is removed. */
 int targets__add_cgroup(struct collector *c, __u64 id, const char *path,
 			const struct cgroup_hier *h, const char *mode);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

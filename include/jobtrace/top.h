@@ -12,6 +12,10 @@
 #ifndef JOBTRACE_TOP_H
 #define JOBTRACE_TOP_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
@@ -145,5 +149,9 @@ const struct top_line *top_model__lines(const struct top_model *m, size_t *n);
 
 /* `jobtrace top`: parses its arguments, runs, returns jobtrace's exit status. */
 int top__main(int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,6 +2,10 @@
 #ifndef JOBTRACE_UTIL_H
 #define JOBTRACE_UTIL_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,5 +76,9 @@ int util__close_stdout(int status);
 unsigned long long util__now_ns(void);
 unsigned long long util__boottime_ns(void);
 unsigned long long util__realtime_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

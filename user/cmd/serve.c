@@ -25,6 +25,7 @@
 #include "jobtrace/report.h"
 #include "jobtrace/serve.h"
 #include "jobtrace/serve_config.h"
+#include "jobtrace/service_notify.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/stream.h"
 
@@ -73,7 +74,7 @@ static const char usage_serve[] =
 	"  -h, --help            this text\n"
 	"\n"
 	"Examples:\n"
-	"  jobtrace serve -o /var/log/jobtrace.jsonl\n"
+	"  jobtrace serve -o /var/log/jobtrace/records.jsonl\n"
 	"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
 	"  jobtrace serve -i 60 --apmon monalisa.example.org:8884\n"
 	"  jobtrace serve --listen 127.0.0.1:9100\n"
@@ -398,6 +399,18 @@ static int serve_drop_caps(void)
 	return caps__keep_only(keep);
 }
 
+/*
+ * SIGHUP under systemd: RELOADING=1 before, READY=1 after, so that the unit
+ * reads "reloading" while it is (and Type=notify-reload, systemd 253, can
+ * wait on it). A refused reload is over too: serve runs on.
+ */
+static void serve_hup(void *ctx, int signo)
+{
+	service_notify__reloading();
+	serve_reload(ctx, signo);
+	service_notify__send("READY=1");
+}
+
 /* A scrape's counters: the collector's, read when Prometheus asks. */
 static void serve_stats(void *ctx, struct collector_stats *out)
 {
@@ -520,7 +533,7 @@ int serve__main(int argc, char **argv)
 	}
 	/* SIGHUP: the config again, not a stop (the collector's rule elsewhere). */
 	reload.c = c;
-	if (collector__add_signal(c, SIGHUP, serve_reload, &reload))
+	if (collector__add_signal(c, SIGHUP, serve_hup, &reload))
 		goto out;
 	if (cfg.control) {
 		struct stat sb;
@@ -548,11 +561,14 @@ int serve__main(int argc, char **argv)
 	err = serve_drop_caps();
 	if (err)
 		fprintf(stderr, "jobtrace: cannot drop capabilities: %s\n", strerror(-err));
+	/* Attached, its files made: units ordered after it (slurmd) may start. */
+	service_notify__send("READY=1");
 	fprintf(stderr, "jobtrace: serving: every process of the host%s%s; SIGTERM to stop\n",
 		cfg.stream ? ", the stream at " : "", cfg.stream ? cfg.stream : "");
 	if (cfg.listen)
 		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", cfg.listen);
 	err = collector__run(c);
+	service_notify__send("STOPPING=1");
 	if (err) {
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));
 		goto out;
