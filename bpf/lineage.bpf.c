@@ -221,6 +221,30 @@ static __always_inline bool job_get_or_create(__u64 job_id, struct job_ref *ref)
 	return job_lookup(job_id, ref);
 }
 
+/* @p's I/O counters now become the base of what its job counts from here. */
+static __always_inline void io_base_set(struct jt_task *st, struct task_struct *p)
+{
+	st->read_base = BPF_CORE_READ(p, ioac.read_bytes);
+	st->write_base = BPF_CORE_READ(p, ioac.write_bytes);
+	st->rchar_base = BPF_CORE_READ(p, ioac.rchar);
+	st->wchar_base = BPF_CORE_READ(p, ioac.wchar);
+}
+
+static __always_inline __u64 since(__u64 now, __u64 base)
+{
+	return now > base ? now - base : 0;
+}
+
+/* @p's I/O since it joined its job. */
+static __always_inline void io_since_base(struct jt_acct *a, struct task_struct *p,
+					  const struct jt_task *st)
+{
+	a->read_bytes = since(BPF_CORE_READ(p, ioac.read_bytes), st->read_base);
+	a->write_bytes = since(BPF_CORE_READ(p, ioac.write_bytes), st->write_base);
+	a->read_chars = since(BPF_CORE_READ(p, ioac.rchar), st->rchar_base);
+	a->write_chars = since(BPF_CORE_READ(p, ioac.wchar), st->wchar_base);
+}
+
 /* The kernfs id of @cgrp, the number user space sees as the directory's inode. */
 static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
 {
@@ -396,6 +420,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	}
 	cst->job_id = job_id;
 	cst->cpu_base_ns = BPF_CORE_READ(child, se.sum_exec_runtime);
+	io_base_set(cst, child);
 
 	if (BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid)) {
 		/* CLONE_THREAD: a thread of an existing process; the root's are the root. */
@@ -638,16 +663,22 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 	}
 }
 
+/* The I/O of an acct: also a task's share left behind in a job it moves out of. */
+static __always_inline void acct_add_io(struct jt_acct *dst, const struct jt_acct *src)
+{
+	__sync_fetch_and_add(&dst->read_bytes, src->read_bytes);
+	__sync_fetch_and_add(&dst->write_bytes, src->write_bytes);
+	__sync_fetch_and_add(&dst->read_chars, src->read_chars);
+	__sync_fetch_and_add(&dst->write_chars, src->write_chars);
+}
+
 /* Several threads of a process may close at once, on other CPUs. */
 static __always_inline void acct_add(struct jt_acct *dst, const struct jt_acct *src)
 {
 	__sync_fetch_and_add(&dst->cpu_ns, src->cpu_ns);
 	__sync_fetch_and_add(&dst->utime_ns, src->utime_ns);
 	__sync_fetch_and_add(&dst->stime_ns, src->stime_ns);
-	__sync_fetch_and_add(&dst->read_bytes, src->read_bytes);
-	__sync_fetch_and_add(&dst->write_bytes, src->write_bytes);
-	__sync_fetch_and_add(&dst->read_chars, src->read_chars);
-	__sync_fetch_and_add(&dst->write_chars, src->write_chars);
+	acct_add_io(dst, src);
 }
 
 /* @p is gone for good: fold its final accounting into its process and job. */
@@ -659,14 +690,11 @@ static __always_inline void close_thread(struct task_struct *p, struct jt_task *
 		.cpu_ns = runtime > st->cpu_base_ns ? runtime - st->cpu_base_ns : 0,
 		.utime_ns = BPF_CORE_READ(p, utime),
 		.stime_ns = BPF_CORE_READ(p, stime),
-		.read_bytes = BPF_CORE_READ(p, ioac.read_bytes),
-		.write_bytes = BPF_CORE_READ(p, ioac.write_bytes),
-		.read_chars = BPF_CORE_READ(p, ioac.rchar),
-		.write_chars = BPF_CORE_READ(p, ioac.wchar),
 	};
 	struct jt_proc *proc;
 	struct job_ref ref;
 
+	io_since_base(&acct, p, st);
 	if (!job_lookup(st->job_id, &ref))
 		goto out;
 	__sync_fetch_and_add(&ref.tot->cpu_ns, acct.cpu_ns);
@@ -754,7 +782,12 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 		to = 0;
 	}
 	if (st && st->job_id && job_lookup(st->job_id, &from)) {
+		struct jt_acct io = {};
+
+		/* What it did in the job it leaves stays there, its I/O as its CPU. */
 		__sync_fetch_and_add(&from.tot->cpu_ns, runtime - st->cpu_base_ns);
+		io_since_base(&io, p, st);
+		acct_add_io(&from.tot->exited, &io);
 		if (leader) {
 			__sync_fetch_and_add(&from.tot->moved_out, 1);
 			__sync_fetch_and_add(&from.job->alive, -1);
@@ -776,6 +809,7 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 	}
 	st->job_id = to;
 	st->cpu_base_ns = runtime;
+	io_base_set(st, p);
 	st->flags |= JT_F_MOVED;
 	if (!leader)
 		return;
@@ -909,6 +943,7 @@ int attach_existing(struct bpf_iter__task *ctx)
 	}
 	st->job_id = job_id;
 	st->cpu_base_ns = t->se.sum_exec_runtime;
+	io_base_set(st, t);
 	st->flags = JT_F_EXISTING;
 	if (is_root) {
 		st->flags |= JT_F_ROOT;
@@ -983,7 +1018,11 @@ int adopt_task(struct bpf_iter__task *ctx)
 		return 0;
 	}
 	if (st && st->job_id && job_lookup(st->job_id, &from)) {
+		struct jt_acct io = {};
+
 		__sync_fetch_and_add(&from.tot->cpu_ns, runtime - st->cpu_base_ns);
+		io_since_base(&io, t, st);
+		acct_add_io(&from.tot->exited, &io);
 		if (leader) {
 			__sync_fetch_and_add(&from.tot->moved_out, 1);
 			__sync_fetch_and_add(&from.job->alive, -1);
@@ -998,6 +1037,7 @@ int adopt_task(struct bpf_iter__task *ctx)
 	}
 	st->job_id = req->job_id;
 	st->cpu_base_ns = runtime;
+	io_base_set(st, t);
 	st->flags = 0;
 	/*
 	 * The job's first process is its root (a step's first task): its
@@ -1077,8 +1117,8 @@ int live_tasks(struct bpf_iter__task *ctx)
 	r.cpu_ns = runtime > st->cpu_base_ns ? runtime - st->cpu_base_ns : 0;
 	r.utime_ns = t->utime;
 	r.stime_ns = t->stime;
-	r.read_bytes = t->ioac.read_bytes;
-	r.write_bytes = t->ioac.write_bytes;
+	r.read_bytes = since(t->ioac.read_bytes, st->read_base);
+	r.write_bytes = since(t->ioac.write_bytes, st->write_base);
 	r.flags = st->flags;
 	r.is_leader = t->pid == t->tgid;
 	if (r.is_leader && !t->exit_state) {

@@ -121,6 +121,12 @@ struct jt_task {
 	__u32 ns_pid; /* set at a group-dead exit: its tgid in its own pid namespace */
 	__u32 pad;
 	__u64 cgroup_id; /* set at a group-dead exit: its cgroup (see jt_exit_event.cgroup_id) */
+	/*
+	 * Its I/O counters (ioac) when it joined, as cpu_base_ns: a task found
+	 * at the attach, adopted or moved in brings what it did before, which
+	 * is not the job's. 0 for a task born in the job (ioac starts at 0).
+	 */
+	__u64 read_base, write_base, rchar_base, wchar_base;
 };
 
 /* Per-process entry of the `procs` map: lineage recorded once, at fork. */
@@ -352,7 +358,7 @@ struct jt_repair_args {
 _Static_assert(sizeof(struct jt_repair_args) == 24, "jt_repair_args ABI");
 _Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
-_Static_assert(sizeof(struct jt_task) == 48, "jt_task ABI");
+_Static_assert(sizeof(struct jt_task) == 80, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 32, "jt_job ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 200, "jt_job_totals ABI");

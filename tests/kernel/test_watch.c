@@ -1055,6 +1055,103 @@ static void test_interval_io_while_running(void **state)
 	json_decref(recs);
 }
 
+/* The process's own write_bytes (/proc/self/io): storage I/O it caused so far. */
+static unsigned long long self_write_bytes(void)
+{
+	char key[64];
+	unsigned long long v, found = 0;
+	FILE *f = fopen("/proc/self/io", "r");
+
+	while (f && fscanf(f, "%63s %llu", key, &v) == 2)
+		if (!strcmp(key, "write_bytes:"))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Writes @mib MiB to @path and fsyncs it: storage I/O this process is charged with. */
+static int write_mib(const char *path, int mib)
+{
+	static char buf[1 << 20];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0)
+		return -1;
+	for (int i = 0; i < mib; i++)
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			return -1;
+	return fsync(fd) || close(fd) ? -1 : 0;
+}
+
+/*
+ * A process that did I/O before the attach: the job counts only what it
+ * does after it, in its intervals and its report, to the byte of what the
+ * process's own /proc/self/io says it did in between (the truth it sends).
+ */
+static void test_attach_io_excludes_before(void **state)
+{
+	char out[600], file[600], pid_s[32];
+	const char *args[] = { "--pid", pid_s, "--json", "--interval", "0.2", "-o", out, NULL };
+	unsigned long long truth[2];
+	int ready[2], go[2];
+	double sum = 0;
+	struct watcher w;
+	json_t *recs, *r, *job;
+	size_t i;
+	pid_t p;
+
+	tmp_path(out, sizeof(out), "attach-io.out");
+	tmp_path(file, sizeof(file), "attach-io.data");
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		unsigned long long at_attach;
+		char c;
+
+		close(ready[0]);
+		close(go[1]);
+		/* 32 MiB before the attach, then 8 MiB after it. */
+		if (write_mib(file, 32))
+			_exit(97);
+		at_attach = self_write_bytes();
+		if (write(ready[1], &at_attach, sizeof(at_attach)) != sizeof(at_attach) ||
+		    read(go[0], &c, 1) != 1 || write_mib(file, 8))
+			_exit(98);
+		at_attach = self_write_bytes() - at_attach;
+		if (write(ready[1], &at_attach, sizeof(at_attach)) != sizeof(at_attach))
+			_exit(99);
+		unlink(file);
+		_exit(0);
+	}
+	running_add(p);
+	close(ready[1]);
+	close(go[0]);
+	assert_int_equal(read(ready[0], &truth[0], sizeof(truth[0])), sizeof(truth[0]));
+	snprintf(pid_s, sizeof(pid_s), "%d", p);
+	watcher_start(&w, args);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(ready[0], &truth[1], sizeof(truth[1])), sizeof(truth[1]));
+	close(go[1]);
+	close(ready[0]);
+	assert_int_equal(watcher_finish(&w), 0);
+	assert_true(WIFEXITED(wait_for(p, WAIT_S)));
+	recs = load_lines(out);
+	snprintf(pid_s, sizeof(pid_s), "pid:%d", p);
+	job = job_record(recs, pid_s);
+	print_message("  before the attach %llu bytes, after it %llu; the job says %.0f\n",
+		      truth[0], truth[1], num(job, "io.write_bytes"));
+	assert_true(truth[0] >= 32ULL << 20);
+	assert_true(num(job, "io.write_bytes") == (double)truth[1]);
+	json_array_foreach(recs, i, r)
+		if (!strcmp(str(r, "type"), "interval"))
+			sum += num(r, "io.write_bytes");
+	assert_true(sum == (double)truth[1]);
+	json_decref(recs);
+}
+
 /*
  * A v1 hierarchy (a v1-only or hybrid host): --cgroup on a cgroup of the
  * pids controller follows it as on v2: the churn root moves in, its children
@@ -1462,6 +1559,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_watch_cgroup_v1, test_teardown),
 		cmocka_unit_test_teardown(test_watch_all_interval_count, test_teardown),
 		cmocka_unit_test_teardown(test_first_interval_rate, test_teardown),
+		cmocka_unit_test_teardown(test_attach_io_excludes_before, test_teardown),
 		cmocka_unit_test_teardown(test_interval_io_while_running, test_teardown),
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),
 		cmocka_unit_test_teardown(test_user_system_split, test_teardown),
