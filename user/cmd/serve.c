@@ -6,6 +6,7 @@
  * /metrics for Prometheus, ApMon datagrams for MonALISA, JSON lines to a
  * file. A front over the collector: it chooses sinks, it never formats.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -56,7 +57,8 @@ static const char usage_serve[] =
 	"                        unless told); read it with `jobtrace tail` or libjobtrace(3)\n"
 	"      --stream-kb N     the stream's ring size in KiB (default 4096)\n"
 	"  -l, --listen ADDR:PORT  serve /metrics (Prometheus, OpenMetrics) on ADDR\n"
-	"                        (default 127.0.0.1; [ADDR6]:PORT for IPv6)\n"
+	"                        (:PORT: 127.0.0.1; ADDR alone: port " METRICS_DEFAULT_PORT_STR ";\n"
+	"                        [ADDR6]:PORT for IPv6; :0 lets the kernel choose)\n"
 	"      --metrics-keep S  an ended job's series stay S seconds (default 300)\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
@@ -76,7 +78,7 @@ static const char usage_serve[] =
 	"  jobtrace serve -o /var/log/jobtrace.jsonl\n"
 	"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
 	"  jobtrace serve -i 60 --apmon monalisa.example.org:8884\n"
-	"  jobtrace serve --listen 127.0.0.1:9100\n"
+	"  jobtrace serve --listen 127.0.0.1:" METRICS_DEFAULT_PORT_STR "\n"
 	"  jobtrace serve --control /run/jobtrace/control.sock --reports /var/log/jobtrace\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF. Once loaded, it\n"
@@ -410,6 +412,7 @@ int serve__main(int argc, char **argv)
 	struct serve_config_file file = {}; /* what cfg's strings point into */
 	struct serve_reload reload = { .argc = argc, .argv = argv, .cfg = &cfg };
 	struct metrics_http *http = NULL;
+	char bound[INET6_ADDRSTRLEN + 16] = "";
 	int listen_fd = -1;
 	struct collector_opts copts = {};
 	struct cgroup_hier host_h;
@@ -445,10 +448,12 @@ int serve__main(int argc, char **argv)
 
 	if (cfg.listen) {
 		/* Before anything loads: a port in use is told at once, exit 1. */
-		listen_fd = metrics_http__listen(cfg.listen);
-		if (listen_fd == -EINVAL) {
-			ret = cli__usage_error("serve", "--listen takes ADDR:PORT, [ADDR6]:PORT or "
-							":PORT, not '%s'",
+		listen_fd = metrics_http__listen(cfg.listen, bound, sizeof(bound));
+		if (listen_fd == -EINVAL || listen_fd == -ERANGE) {
+			ret = cli__usage_error("serve", listen_fd == -ERANGE ?
+							"--listen takes a port from 0 to 65535, not '%s'" :
+							"--listen takes ADDR:PORT, [ADDR6]:PORT, :PORT or "
+							"ADDR alone (port " METRICS_DEFAULT_PORT_STR "), not '%s'",
 					       cfg.listen);
 			goto out_file;
 		}
@@ -550,8 +555,9 @@ int serve__main(int argc, char **argv)
 		fprintf(stderr, "jobtrace: cannot drop capabilities: %s\n", strerror(-err));
 	fprintf(stderr, "jobtrace: serving: every process of the host%s%s; SIGTERM to stop\n",
 		cfg.stream ? ", the stream at " : "", cfg.stream ? cfg.stream : "");
+	/* The address bound, as the kernel has it: ":0" shows the port it chose. */
 	if (cfg.listen)
-		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", cfg.listen);
+		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", bound);
 	err = collector__run(c);
 	if (err) {
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));

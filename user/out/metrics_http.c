@@ -23,6 +23,9 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
 
+/* The listen queue: connections wait here while every slot is taken (see below). */
+#define HTTP_BACKLOG 128
+
 struct metrics_http {
 	struct MHD_Daemon *d;
 	struct metrics *m;
@@ -31,18 +34,34 @@ struct metrics_http {
 	__u64 scrapes;
 };
 
-int metrics_http__split_listen(const char *addr, char *host, size_t size, const char **port)
+int metrics_http__split_listen(const char *addr, char *host, size_t size, unsigned int *port)
 {
-	const char *colon = strrchr(addr, ':'), *h = addr;
+	const char *colon = strrchr(addr, ':'), *h = addr, *p;
+	unsigned long v = METRICS_DEFAULT_PORT;
 	size_t hlen;
 
-	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	/* A ':' inside brackets is the IPv6 address's own: "[::1]" has no port. */
+	if (colon && addr[0] == '[' && strchr(colon, ']'))
+		colon = NULL;
+	hlen = colon ? (size_t)(colon - addr) : strlen(addr);
+	if (colon) {
+		p = colon + 1;
+		/* Digits alone, at most 5: no sign, no blank, no service name. */
+		if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 5)
+			return strspn(p, "0123456789") == strlen(p) && *p ? -ERANGE : -EINVAL;
+		v = strtoul(p, NULL, 10);
+		if (v > 65535)
+			return -ERANGE;
+	} else if (!hlen || strspn(addr, "0123456789") == hlen) {
+		/* "9100" is a port without its ':', never the address 0.0.35.140. */
 		return -EINVAL;
-	hlen = (size_t)(colon - addr);
+	}
 	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
 		h++;
 		hlen -= 2;
-	} else if (memchr(h, ':', hlen)) {
+		if (!hlen)
+			return -EINVAL;
+	} else if (memchr(h, ':', hlen) || memchr(h, '[', hlen) || memchr(h, ']', hlen)) {
 		return -EINVAL; /* an IPv6 address needs its brackets */
 	}
 	if (hlen >= size)
@@ -54,23 +73,52 @@ int metrics_http__split_listen(const char *addr, char *host, size_t size, const 
 		memcpy(host, h, hlen);
 		host[hlen] = '\0';
 	}
-	*port = colon + 1;
+	*port = (unsigned int)v;
 	return 0;
 }
 
-int metrics_http__listen(const char *addr)
+/* "ADDR:PORT", or "[ADDR6]:PORT", of a bound socket: what the kernel says, not what we asked. */
+static void bound_name(int fd, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	unsigned int port = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl)) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		port = ntohs(s6->sin6_port);
+		snprintf(buf, size, "[%s]:%u", a, port);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		port = ntohs(s4->sin_port);
+		snprintf(buf, size, "%s:%u", a, port);
+	}
+}
+
+int metrics_http__listen(const char *addr, char *bound, size_t bound_size)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	char host[256], shown[300];
+	char host[256], shown[300], portstr[8];
 	struct addrinfo *ai = NULL;
 	int fd = -1, one = 1, err;
-	const char *port;
+	unsigned int port;
 
-	if (metrics_http__split_listen(addr, host, sizeof(host), &port))
-		return -EINVAL;
-	snprintf(shown, sizeof(shown), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
-	err = getaddrinfo(host, port, &hints, &ai);
+	err = metrics_http__split_listen(addr, host, sizeof(host), &port);
+	if (err)
+		return err;
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	snprintf(shown, sizeof(shown), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, portstr);
+	err = getaddrinfo(host, portstr, &hints, &ai);
 	if (err) {
 		fprintf(stderr, "jobtrace: cannot listen on %s: %s\n", shown, gai_strerror(err));
 		return -EADDRNOTAVAIL;
@@ -80,9 +128,10 @@ int metrics_http__listen(const char *addr)
 		goto fail;
 	/* A restart soon after a stop must not wait out TIME_WAIT. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64))
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, HTTP_BACKLOG))
 		goto fail;
 	freeaddrinfo(ai);
+	bound_name(fd, bound, bound_size);
 	return fd;
 fail:
 	err = -errno;
