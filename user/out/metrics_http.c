@@ -363,10 +363,13 @@ static void http_service(struct metrics_http *h)
 		if (!next || hc->deadline_ns < next)
 			next = hc->deadline_ns;
 	}
-	/* A dropped connection is closed by MHD's next pass: soon, not at a deadline. */
+	/*
+	 * A dropped connection is closed by MHD's next pass, which its shutdown
+	 * wakes; a pass 100 ms on is the fallback, not a busy wait.
+	 */
 	for (hc = h->oldest; hc; hc = hc->next)
-		if (hc->dropped)
-			next = now + 10 * 1000000ULL;
+		if (hc->dropped && (!next || now + 100000000ULL < next))
+			next = now + 100000000ULL;
 	if (MHD_get_timeout(h->d, &mhd_ms) == MHD_YES && (!next || now + mhd_ms * 1000000ULL < next))
 		next = now + (mhd_ms ? mhd_ms : 1) * 1000000ULL;
 	if (h->timer_fd < 0)
