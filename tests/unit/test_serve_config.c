@@ -109,7 +109,8 @@ static const struct bad_case bad_cases[] = {
 	{ "listen = 127.0.0.1:http\n", 1,
 	  "listen takes ADDR:PORT, [ADDR6]:PORT, :PORT or ADDR alone, not '127.0.0.1:http'" },
 	/* Once parsed modulo 65536: 99999 bound 34463. */
-	{ "listen = 127.0.0.1:99999\n", 1, "listen takes a port from 0 to 65535, not '127.0.0.1:99999'" },
+	{ "listen = 127.0.0.1:99999\n", 1,
+	  "listen takes a port from 0 to 65535, not '127.0.0.1:99999'" },
 	{ "listen = :65536\n", 1, "listen takes a port from 0 to 65535, not ':65536'" },
 	{ "listen = :0000009100\n", 1, "listen takes a port from 0 to 65535, not ':0000009100'" },
 	{ "stream-kb = 2\n", 1, "stream-kb takes a size in KiB from 4 to 1048576, not '2'" },

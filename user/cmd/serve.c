@@ -297,9 +297,11 @@ static int config_load(const char *path, bool given, struct serve_config_file *f
 		cfg->reports = f->reports;
 #undef SET
 	for (size_t i = 0; i < f->napmon; i++) {
+		struct apmon_dest *d = &cfg->apmon.dests[i];
+
 		/* On a reload, no lookup that could wait: names are looked up later. */
-		err = cfg->apmon.nowait ? apmon__parse_dest_nowait(f->apmon[i], &cfg->apmon.dests[i], &why) :
-					  apmon__parse_dest(f->apmon[i], &cfg->apmon.dests[i], &why);
+		err = cfg->apmon.nowait ? apmon__parse_dest_nowait(f->apmon[i], d, &why) :
+					  apmon__parse_dest(f->apmon[i], d, &why);
 		if (err) {
 			fprintf(stderr, "jobtrace: %s:%u: apmon: %s\n", path, f->apmon_line[i],
 				err == -ENOENT ? "the host does not resolve" : why);
@@ -513,11 +515,15 @@ int serve__main(int argc, char **argv)
 	if (cfg.listen) {
 		/* Before anything loads: a port in use is told at once, exit 1. */
 		listen_fd = metrics_http__listen(cfg.listen, bound, sizeof(bound));
-		if (listen_fd == -EINVAL || listen_fd == -ERANGE) {
-			ret = cli__usage_error("serve", listen_fd == -ERANGE ?
-							"--listen takes a port from 0 to 65535, not '%s'" :
-							"--listen takes ADDR:PORT, [ADDR6]:PORT, :PORT or "
-							"ADDR alone (port " METRICS_DEFAULT_PORT_STR "), not '%s'",
+		if (listen_fd == -ERANGE) {
+			ret = cli__usage_error("serve", "--listen takes a port from 0 to 65535, not '%s'",
+					       cfg.listen);
+			goto out_file;
+		}
+		if (listen_fd == -EINVAL) {
+			ret = cli__usage_error("serve", "--listen takes ADDR:PORT, [ADDR6]:PORT, :PORT or "
+							"ADDR alone (port " METRICS_DEFAULT_PORT_STR
+							"), not '%s'",
 					       cfg.listen);
 			goto out_file;
 		}

@@ -370,8 +370,12 @@ static void http_service(struct metrics_http *h)
 	for (hc = h->oldest; hc; hc = hc->next)
 		if (hc->dropped && (!next || now + 100000000ULL < next))
 			next = now + 100000000ULL;
-	if (MHD_get_timeout(h->d, &mhd_ms) == MHD_YES && (!next || now + mhd_ms * 1000000ULL < next))
-		next = now + (mhd_ms ? mhd_ms : 1) * 1000000ULL;
+	if (MHD_get_timeout(h->d, &mhd_ms) == MHD_YES) {
+		__u64 mhd_next = now + (mhd_ms ? mhd_ms : 1) * 1000000ULL;
+
+		if (!next || mhd_next < next)
+			next = mhd_next;
+	}
 	if (h->timer_fd < 0)
 		return;
 	if (next) {
@@ -407,7 +411,8 @@ struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics
 	/* The idle timeout stays as a second bound: ours (HTTP_*_MS) come first. */
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET,
 				listen_fd, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(HTTP_SLOTS + HTTP_SPARE),
+				MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned int)(HTTP_SLOTS + HTTP_SPARE),
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
 	if (!h->d) {
