@@ -26,8 +26,11 @@
 
 #define ATTACKERS 100
 #define SILENT 30 /* of them: connect and send nothing */
-/* A fake name server's address: on loopback, with no one else on its port 53. */
-#define DNS_ADDR "127.83.0.1"
+/*
+ * A fake name server's address: on loopback, 127.83.X.Y from our pid, so
+ * that two runs at once do not share its port 53.
+ */
+static char dns_addr[32];
 
 static char jobtrace[512];
 static char tmpdir[] = "/tmp/jobtrace-faults-XXXXXX";
@@ -374,7 +377,7 @@ static int drain(int fd)
 
 /*
  * A reload whose ApMon target is a name, with a resolver that never
- * answers (a UDP port here that takes the queries and says nothing, named
+ * answers (a UDP port 53 here that takes the queries and says nothing, named
  * by /etc/resolv.conf in serve's own mount namespace): the lookup took
  * 5 s and more inside the loop, no scrape answered, no record written.
  * Now scrapes are answered while the lookup hangs, the old target keeps
@@ -383,7 +386,7 @@ static int drain(int fd)
 static void test_resolver_hangs(void **state)
 {
 	char conf[300], err[300], resolv[300], nss[300], text[400], want[400];
-	int dns = udp_bound(DNS_ADDR, 53), apm = udp_bound("127.0.0.1", 0), port, answered = 0;
+	int dns, apm = udp_bound("127.0.0.1", 0), port, answered = 0;
 	unsigned long long t0;
 	pid_t serve;
 
@@ -391,8 +394,12 @@ static void test_resolver_hangs(void **state)
 	snprintf(err, sizeof(err), "%s/dns.err", tmpdir);
 	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", tmpdir);
 	snprintf(nss, sizeof(nss), "%s/nsswitch.conf", tmpdir);
+	snprintf(dns_addr, sizeof(dns_addr), "127.83.%d.%d", (getpid() >> 8) & 0xff,
+		 (getpid() & 0xff) | 1);
+	dns = udp_bound(dns_addr, 53);
 	/* One try of 5 s: the old code's loop stood still that long. */
-	write_file(resolv, "nameserver " DNS_ADDR "\noptions timeout:5 attempts:1\n", 0644);
+	snprintf(text, sizeof(text), "nameserver %s\noptions timeout:5 attempts:1\n", dns_addr);
+	write_file(resolv, text, 0644);
 	write_file(nss, "hosts: files dns\n", 0644);
 	snprintf(text, sizeof(text), "interval = 0.5\napmon = 127.0.0.1:%d\n", udp_port(apm));
 	write_file(conf, text, 0644);
