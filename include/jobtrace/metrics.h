@@ -43,6 +43,11 @@ int metrics__job_end(struct metrics *m, const struct cjob *j);
 void metrics__host(struct metrics *m, const struct host_record *r);
 /* The kernel's and the collector's counters since the start (kept monotonic). */
 void metrics__counters(struct metrics *m, const struct collector_stats *st);
+/*
+ * /metrics' own defence, since the start: connections closed past their
+ * deadline (@slow) and to free a slot for a newer one (@full).
+ */
+void metrics__http_dropped(struct metrics *m, __u64 slow, __u64 full);
 /* Drops the jobs that ended more than keep_s before @now_ns. */
 void metrics__expire(struct metrics *m, __u64 now_ns);
 /* Series of jobs held (open and kept). */

@@ -169,7 +169,7 @@ static int connect_to(int port)
  * GET /metrics; true when a 200 with jobtrace's families came back within
  * @timeout_ms (a bound on a hang, not a speed asserted: scrapes take ms).
  */
-static bool scrape(int port, int timeout_ms)
+static bool scrape_text(int port, int timeout_ms, char **text)
 {
 	static const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
 	unsigned long long end = mono_ms() + (unsigned long long)timeout_ms;
@@ -203,8 +203,27 @@ static bool scrape(int port, int timeout_ms)
 out_close:
 	close(fd);
 out:
-	free(buf);
+	if (ok && text)
+		*text = buf;
+	else
+		free(buf);
 	return ok;
+}
+
+static bool scrape(int port, int timeout_ms)
+{
+	return scrape_text(port, timeout_ms, NULL);
+}
+
+/* The value of the sample @series in @text; -1 when absent. */
+static double sample(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, series, n) && l[n] == ' ')
+			return strtod(l + n + 1, NULL);
+	return -1;
 }
 
 /* serve with /metrics on 127.0.0.1:0 (and @extra), its log in @err; its port. */
@@ -268,6 +287,8 @@ static void test_slow_clients(void **state)
 	int fds[ATTACKERS], port, trickle, answered = 0;
 	unsigned long long t0;
 	bool closed = false;
+	double slow, full;
+	char *text;
 	pid_t serve;
 
 	snprintf(err, sizeof(err), "%s/slow.err", tmpdir);
@@ -305,7 +326,14 @@ static void test_slow_clients(void **state)
 	print_message("  a trickling client closed after %llu ms\n", mono_ms() - t0);
 	close(trickle);
 	assert_true(closed);
-	assert_true(scrape(port, 10000));
+	/* What serve did is in /metrics for whoever watches it. */
+	assert_true(scrape_text(port, 10000, &text));
+	slow = sample(text, "jobtrace_http_connections_dropped_total{reason=\"slow\"}");
+	full = sample(text, "jobtrace_http_connections_dropped_total{reason=\"full\"}");
+	print_message("  dropped: %.0f slow, %.0f for a newer one\n", slow, full);
+	free(text);
+	assert_true(slow >= 1); /* the trickler at least */
+	assert_true(full >= 1); /* more clients than slots (36 here, as accepts go) */
 
 	kill(serve, SIGTERM);
 	assert_int_equal(wait_exit(serve, 20), 0);

@@ -232,6 +232,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		h->stats_fn(h->stats_ctx, &st);
 		metrics__counters(h->m, &st);
 	}
+	metrics__http_dropped(h->m, h->dropped_slow, h->dropped_full);
 	metrics__expire(h->m, util__now_ns());
 	f = open_memstream(&buf, &len);
 	if (!f)
