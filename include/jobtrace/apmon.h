@@ -88,9 +88,10 @@ size_t apmon__fit(const struct apmon_head *h, const struct apmon_param *p, size_
 /* A destination, resolved once. */
 struct apmon_dest {
 	struct sockaddr_storage addr;
-	socklen_t addr_len;
+	socklen_t addr_len; /* 0 while @host waits for apmon_lookup */
 	char password[APMON_MAX_HEADER];
 	char name[80]; /* "host:port", for messages */
+	char host[256], port[8]; /* as given: what a lookup asks for */
 };
 
 /*
@@ -99,13 +100,47 @@ struct apmon_dest {
  * password too long) or -ENOENT when the host does not resolve.
  */
 int apmon__parse_dest(const char *spec, struct apmon_dest *out, const char **why);
+/*
+ * The same, but nothing that may wait: a numeric address is taken as it
+ * is, a name is left for apmon_lookup (addr_len 0). A name lookup can
+ * block for as long as the resolver is silent (10 s and more): serve's
+ * reload runs in the collector's loop and must not.
+ */
+int apmon__parse_dest_nowait(const char *spec, struct apmon_dest *out, const char **why);
 
 /* What a front's --apmon options say. */
 struct apmon_opts {
 	struct apmon_dest dests[APMON_MAX_DESTS];
 	size_t n;
 	const char *cluster; /* of job parameters; NULL: APMON_CLUSTER_JOBS */
+	bool nowait; /* apmon__add_dest_arg() leaves names unresolved (a reload) */
 };
+
+/* Destinations of @o whose names still wait for a lookup. */
+size_t apmon__unresolved(const struct apmon_opts *o);
+
+/*
+ * The names of a set of destinations, looked up without blocking the
+ * caller: glibc's getaddrinfo_a() runs them on threads of its own, and
+ * each one that ends writes 1 to @notify_fd (an eventfd the caller's loop
+ * polls). The set keeps its own copy of the options (the cluster too).
+ */
+struct apmon_lookup;
+struct apmon_lookup *apmon_lookup__start(const struct apmon_opts *o, int notify_fd);
+/*
+ * -EINPROGRESS while a name is being looked up; 0 when every one is, with
+ * @out the options, every address filled (its cluster valid while @l is);
+ * else -ENOENT, and @why says which name and why.
+ */
+int apmon_lookup__result(struct apmon_lookup *l, struct apmon_opts *out, char *why, size_t size);
+/*
+ * Cancels what is still running. A lookup glibc cannot cancel any more
+ * still writes into @l: it is kept, and freed by a later
+ * apmon_lookup__reap() once that lookup is over.
+ */
+void apmon_lookup__free(struct apmon_lookup *l);
+/* Frees the sets apmon_lookup__free() had to keep, those now over. */
+void apmon_lookup__reap(void);
 
 /*
  * --apmon SPEC: parses and resolves one destination into @o; prints

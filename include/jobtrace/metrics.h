@@ -47,6 +47,11 @@ int metrics__job_end(struct metrics *m, const struct cjob *j);
 void metrics__host(struct metrics *m, const struct host_record *r);
 /* The kernel's and the collector's counters since the start (kept monotonic). */
 void metrics__counters(struct metrics *m, const struct collector_stats *st);
+/*
+ * /metrics' own defence, since the start: connections closed past their
+ * deadline (@slow) and to free a slot for a newer one (@full).
+ */
+void metrics__http_dropped(struct metrics *m, __u64 slow, __u64 full);
 /* Drops the jobs that ended more than keep_s before @now_ns. */
 void metrics__expire(struct metrics *m, __u64 now_ns);
 /* Series of jobs held (open and kept). */
@@ -79,16 +84,31 @@ struct metrics_http;
 typedef void (*metrics_stats_fn)(void *ctx, struct collector_stats *out);
 
 /*
- * Parses "ADDR:PORT", "[ADDR6]:PORT" or ":PORT" (127.0.0.1) into a bound,
- * listening socket; prints "jobtrace: cannot listen on ..." on failure.
- * Returns the fd, or a negative errno (-EINVAL: a malformed address, not printed).
+ * /metrics' port when `listen` names an address alone. Not node_exporter's
+ * 9100: a host runs both. Prometheus's list of default port allocations
+ * holds 9100-9999 in full; this one is on none of its lists, nor in
+ * /etc/services, and below Linux's ephemeral range (32768-60999), so no
+ * outgoing connection takes it first.
  */
-int metrics_http__listen(const char *addr);
+#define METRICS_DEFAULT_PORT 19640
+#define METRICS_DEFAULT_PORT_STR "19640"
+
 /*
- * ADDR:PORT, [ADDR6]:PORT or :PORT (loopback) into @host (brackets off) and
- * @port (inside @addr); -EINVAL when it is none of them. No lookup.
+ * "ADDR:PORT", "[ADDR6]:PORT", ":PORT" (127.0.0.1), "ADDR" or "[ADDR6]"
+ * (METRICS_DEFAULT_PORT) into @host (brackets off) and @port. 0; -EINVAL
+ * when it is none of them (a number alone is a port without its ':', not
+ * an address); -ERANGE for a port past 65535. No lookup. Port 0 is the
+ * kernel's choice, told by metrics_http__listen().
  */
-int metrics_http__split_listen(const char *addr, char *host, size_t size, const char **port);
+int metrics_http__split_listen(const char *addr, char *host, size_t size, unsigned int *port);
+/*
+ * A bound, listening socket for @addr (as above); @bound gets the address
+ * it was bound to, as getsockname() tells it ("127.0.0.1:41234" for ":0").
+ * Prints "jobtrace: cannot listen on ..." on a failure to resolve or bind.
+ * Returns the fd, or a negative errno (-EINVAL, -ERANGE: @addr is malformed,
+ * not printed: the caller's usage error).
+ */
+int metrics_http__listen(const char *addr, char *bound, size_t bound_size);
 /* Takes @listen_fd; NULL with errno set. */
 struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics_stats_fn fn,
 				       void *ctx);

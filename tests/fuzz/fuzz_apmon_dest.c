@@ -30,9 +30,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *spec = fuzz__cstr(data, size);
 	struct apmon_dest d;
 	const char *why = NULL;
+	int ret;
 
 	if (apmon__parse_dest(spec, &d, &why) && !why)
 		abort(); /* a refusal must say why */
+	/* serve's reload: the same syntax, names left for the lookup. */
+	why = NULL;
+	ret = apmon__parse_dest_nowait(spec, &d, &why);
+	if (ret && !why)
+		abort();
+	if (!ret && !d.addr_len && (!d.host[0] || !d.port[0]))
+		abort(); /* a name left unresolved must say what to look up */
 	free(spec);
 	return 0;
 }

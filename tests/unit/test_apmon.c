@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -397,6 +398,60 @@ static void test_no_receiver(void **state)
 	apmon_sender__free(tx);
 }
 
+/*
+ * A reload's parse never waits: numbers are taken at once, a name is left
+ * for the lookup, which resolves it off the caller's thread and wakes an
+ * eventfd when done ("localhost": /etc/hosts, no query leaves the host).
+ */
+static void test_parse_nowait_and_lookup(void **state)
+{
+	struct apmon_opts o = { .nowait = true, .cluster = "c1" }, got;
+	struct pollfd p;
+	const char *why = "";
+	char reason[200] = "";
+	struct apmon_lookup *l;
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), err;
+	uint64_t n;
+
+	assert_true(efd >= 0);
+	assert_int_equal(apmon__add_dest_arg(&o, "serve", "127.0.0.1:9000 pw"), 0);
+	assert_int_equal(apmon__add_dest_arg(&o, "serve", "[::1]:9001"), 0);
+	assert_int_equal(apmon__add_dest_arg(&o, "serve", "localhost:9002"), 0);
+	assert_true(o.dests[0].addr_len > 0);
+	assert_true(o.dests[1].addr_len > 0);
+	assert_int_equal(o.dests[2].addr_len, 0); /* a name: not looked up here */
+	assert_string_equal(o.dests[2].host, "localhost");
+	assert_string_equal(o.dests[2].port, "9002");
+	assert_string_equal(o.dests[2].name, "localhost:9002");
+	assert_int_equal(apmon__unresolved(&o), 1);
+	/* Syntax is still checked at once. */
+	assert_int_equal(apmon__parse_dest_nowait("name.example:0", &got.dests[0], &why), -EINVAL);
+
+	l = apmon_lookup__start(&o, efd);
+	assert_non_null(l);
+	o.cluster = "changed after the start"; /* the set keeps its own copy */
+	p = (struct pollfd){ .fd = efd, .events = POLLIN };
+	for (err = -EINPROGRESS; err == -EINPROGRESS;) {
+		assert_int_equal(poll(&p, 1, 10000), 1);
+		assert_int_equal(read(efd, &n, sizeof(n)), sizeof(n));
+		err = apmon_lookup__result(l, &got, reason, sizeof(reason));
+	}
+	assert_int_equal(err, 0);
+	assert_int_equal(got.n, 3);
+	assert_string_equal(got.cluster, "c1");
+	assert_string_equal(got.dests[0].password, "pw");
+	assert_true(got.dests[2].addr_len > 0);
+	assert_int_equal(apmon__unresolved(&got), 0);
+	apmon_lookup__free(l);
+
+	/*
+	 * A name that does not resolve would ask the host's resolver, off this
+	 * machine: test_serve_faults.c gives serve a silent one of its own.
+	 */
+	apmon_lookup__reap();
+	close(efd);
+}
+
 static void test_parse_dest(void **state)
 {
 	struct apmon_dest d;
@@ -631,6 +686,7 @@ int main(void)
 		cmocka_unit_test(test_fit_and_too_large),
 		cmocka_unit_test(test_no_receiver),
 		cmocka_unit_test(test_parse_dest),
+		cmocka_unit_test(test_parse_nowait_and_lookup),
 		cmocka_unit_test(test_sink_job_records),
 		cmocka_unit_test(test_sink_host_record),
 	};

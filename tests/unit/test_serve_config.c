@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jobtrace/metrics.h"
 #include "jobtrace/serve_config.h"
 
 static int parse(const char *text, struct serve_config_file *f, struct serve_config_error *e)
@@ -101,10 +102,17 @@ static const struct bad_case bad_cases[] = {
 	{ "interval = 1\ninterval = 2\n", 2, "'interval' is set twice (first on line 1)" },
 	{ "listen 127.0.0.1:9100\n", 1, "expected 'key = value', not 'listen 127.0.0.1:9100'" },
 	{ " = 5\n", 1, "a value with no key before '='" },
-	{ "listen = 9100\n", 1, "listen takes ADDR:PORT, [ADDR6]:PORT or :PORT, not '9100'" },
-	{ "listen = ::1:9100\n", 1, "listen takes ADDR:PORT, [ADDR6]:PORT or :PORT, not '::1:9100'" },
+	{ "listen = 9100\n", 1,
+	  "listen takes ADDR:PORT, [ADDR6]:PORT, :PORT or ADDR alone, not '9100'" },
+	{ "listen = ::1:9100\n", 1,
+	  "listen takes ADDR:PORT, [ADDR6]:PORT, :PORT or ADDR alone, not '::1:9100'" },
 	{ "listen = 127.0.0.1:http\n", 1,
-	  "listen takes ADDR:PORT, [ADDR6]:PORT or :PORT, not '127.0.0.1:http'" },
+	  "listen takes ADDR:PORT, [ADDR6]:PORT, :PORT or ADDR alone, not '127.0.0.1:http'" },
+	/* Once parsed modulo 65536: 99999 bound 34463. */
+	{ "listen = 127.0.0.1:99999\n", 1,
+	  "listen takes a port from 0 to 65535, not '127.0.0.1:99999'" },
+	{ "listen = :65536\n", 1, "listen takes a port from 0 to 65535, not ':65536'" },
+	{ "listen = :0000009100\n", 1, "listen takes a port from 0 to 65535, not ':0000009100'" },
 	{ "stream-kb = 2\n", 1, "stream-kb takes a size in KiB from 4 to 1048576, not '2'" },
 	{ "ring-kb = -4\n", 1, "ring-kb takes a size in KiB from 4 to 1048576, not '-4'" },
 	{ "max-procs = 10\n", 1, "max-procs takes a number from 64 to 4194304, not '10'" },
@@ -139,6 +147,56 @@ static void test_bad_files(void **state)
 		assert_int_equal(e.line, bad_cases[i].line);
 		assert_string_equal(e.reason, bad_cases[i].reason);
 		serve_config__free(&f);
+	}
+}
+
+/* --listen and `listen =` share this parser: what each form means, and what it refuses. */
+static void test_split_listen(void **state)
+{
+	static const struct {
+		const char *in, *host;
+		unsigned int port;
+		int ret;
+	} cases[] = {
+		{ "127.0.0.1:9100", "127.0.0.1", 9100, 0 },
+		{ ":8080", "127.0.0.1", 8080, 0 }, /* loopback unless an address is named */
+		{ ":0", "127.0.0.1", 0, 0 }, /* the kernel's choice */
+		{ ":65535", "127.0.0.1", 65535, 0 },
+		{ "[::1]:9100", "::1", 9100, 0 },
+		{ "[::1]", "::1", METRICS_DEFAULT_PORT, 0 },
+		{ "127.0.0.1", "127.0.0.1", METRICS_DEFAULT_PORT, 0 },
+		{ "localhost", "localhost", METRICS_DEFAULT_PORT, 0 },
+		{ "0.0.0.0:19640", "0.0.0.0", 19640, 0 },
+		{ "127.0.0.1:99999", NULL, 0, -ERANGE },
+		{ "127.0.0.1:65536", NULL, 0, -ERANGE },
+		{ ":123456", NULL, 0, -ERANGE },
+		{ "[::1]:70000", NULL, 0, -ERANGE },
+		{ "9100", NULL, 0, -EINVAL }, /* inet_aton would take it as 0.0.35.140 */
+		{ "127.0.0.1:", NULL, 0, -EINVAL },
+		{ ":", NULL, 0, -EINVAL },
+		{ "", NULL, 0, -EINVAL },
+		{ "127.0.0.1:-1", NULL, 0, -EINVAL },
+		{ "127.0.0.1:+80", NULL, 0, -EINVAL },
+		{ "127.0.0.1: 80", NULL, 0, -EINVAL },
+		{ "127.0.0.1:http", NULL, 0, -EINVAL },
+		{ "::1:9100", NULL, 0, -EINVAL },
+		{ "::1", NULL, 0, -EINVAL },
+		{ "[]:9100", NULL, 0, -EINVAL },
+		{ "[::1]9100", NULL, 0, -EINVAL },
+		{ "[::1:9100", NULL, 0, -EINVAL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char host[256] = "";
+		unsigned int port = 77777;
+		int ret = metrics_http__split_listen(cases[i].in, host, sizeof(host), &port);
+
+		print_message("'%s': %d '%s' %u\n", cases[i].in, ret, host, port);
+		assert_int_equal(ret, cases[i].ret);
+		if (ret)
+			continue;
+		assert_string_equal(host, cases[i].host);
+		assert_int_equal(port, cases[i].port);
 	}
 }
 
@@ -188,8 +246,29 @@ static void test_load(void **state)
 	assert_int_equal(chmod(path, 0646), 0);
 	assert_int_equal(serve_config__load(path, &f, &e), -EINVAL);
 	assert_int_equal(e.line, 0);
-	assert_string_equal(e.reason, "writable by anyone (mode 0646)");
+	assert_string_equal(e.reason, "writable by anyone (mode 0646): only its owner may write it");
 	serve_config__free(&f);
+	/* ... and so could its group: sshd's StrictModes refuses both. */
+	assert_int_equal(chmod(path, 0664), 0);
+	assert_int_equal(serve_config__load(path, &f, &e), -EINVAL);
+	assert_int_equal(e.line, 0);
+	assert_string_equal(e.reason, "writable by its group (mode 0664): only its owner may write it");
+	serve_config__free(&f);
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(serve_config__load(path, &f, &e), -EINVAL);
+	serve_config__free(&f);
+	/* Read-only for the group is fine. */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(serve_config__load(path, &f, &e), 0);
+	serve_config__free(&f);
+	/* Another user's file, even 0644: that user could edit it. */
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(path, 0644), 0);
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(serve_config__load(path, &f, &e), -EINVAL);
+		assert_string_equal(e.reason, "owned by uid 65534, not by root");
+		serve_config__free(&f);
+	}
 	unlink(path);
 
 	assert_int_equal(serve_config__load(path, &f, &e), -ENOENT);
@@ -204,6 +283,28 @@ static void test_load(void **state)
 	assert_int_equal(serve_config__load("/dev/zero", &f, &e), -EINVAL);
 	assert_string_equal(e.reason, "not a regular file");
 	serve_config__free(&f);
+	/* A FIFO is opened without waiting for a writer, then refused. */
+	{
+		char dir[] = "/tmp/jobtrace-conf-XXXXXX", fifo[64], link[64];
+
+		assert_non_null(mkdtemp(dir));
+		snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+		snprintf(link, sizeof(link), "%s/link", dir);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		alarm(10); /* today's blocking open() would hang here: fail instead */
+		assert_int_equal(serve_config__load(fifo, &f, &e), -EINVAL);
+		alarm(0);
+		assert_string_equal(e.reason, "not a regular file");
+		serve_config__free(&f);
+		/* A link is not followed: refused for what it is. */
+		assert_int_equal(symlink("/dev/null", link), 0);
+		assert_int_equal(serve_config__load(link, &f, &e), -ELOOP);
+		assert_string_equal(e.reason, "a symbolic link: name the file itself");
+		serve_config__free(&f);
+		unlink(link);
+		unlink(fifo);
+		rmdir(dir);
+	}
 	serve_config__free(NULL);
 }
 
@@ -229,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_empty_and_off),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_split_listen),
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_shipped_example),

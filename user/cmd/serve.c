@@ -6,12 +6,15 @@
  * /metrics for Prometheus, ApMon datagrams for MonALISA, JSON lines to a
  * file. A front over the collector: it chooses sinks, it never formats.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include "jobtrace/apmon.h"
@@ -57,7 +60,8 @@ static const char usage_serve[] =
 	"                        unless told); read it with `jobtrace tail` or libjobtrace(3)\n"
 	"      --stream-kb N     the stream's ring size in KiB (default 4096)\n"
 	"  -l, --listen ADDR:PORT  serve /metrics (Prometheus, OpenMetrics) on ADDR\n"
-	"                        (default 127.0.0.1; [ADDR6]:PORT for IPv6)\n"
+	"                        (:PORT: 127.0.0.1; ADDR alone: port " METRICS_DEFAULT_PORT_STR ";\n"
+	"                        [ADDR6]:PORT for IPv6; :0 lets the kernel choose)\n"
 	"      --metrics-keep S  an ended job's series stay S seconds (default 300)\n"
 	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
 	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
@@ -77,7 +81,7 @@ static const char usage_serve[] =
 	"  jobtrace serve -o /var/log/jobtrace/records.jsonl\n"
 	"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
 	"  jobtrace serve -i 60 --apmon monalisa.example.org:8884\n"
-	"  jobtrace serve --listen 127.0.0.1:9100\n"
+	"  jobtrace serve --listen 127.0.0.1:" METRICS_DEFAULT_PORT_STR "\n"
 	"  jobtrace serve --control /run/jobtrace/control.sock --reports /var/log/jobtrace\n"
 	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF. Once loaded, it\n"
@@ -294,7 +298,11 @@ static int config_load(const char *path, bool given, struct serve_config_file *f
 		cfg->reports = f->reports;
 #undef SET
 	for (size_t i = 0; i < f->napmon; i++) {
-		err = apmon__parse_dest(f->apmon[i], &cfg->apmon.dests[i], &why);
+		struct apmon_dest *d = &cfg->apmon.dests[i];
+
+		/* On a reload, no lookup that could wait: names are looked up later. */
+		err = cfg->apmon.nowait ? apmon__parse_dest_nowait(f->apmon[i], d, &why) :
+					  apmon__parse_dest(f->apmon[i], d, &why);
 		if (err) {
 			fprintf(stderr, "jobtrace: %s:%u: apmon: %s\n", path, f->apmon_line[i],
 				err == -ENOENT ? "the host does not resolve" : why);
@@ -315,7 +323,59 @@ struct serve_reload {
 	struct collector *c;
 	struct metrics *metrics; /* NULL without --listen */
 	struct sink *apmon; /* NULL until a config names a target */
+	int lookup_fd; /* an eventfd: a name lookup of a reload is over */
+	struct apmon_lookup *lookup; /* the last reload's names, being looked up */
 };
+
+/* ApMon's targets and cluster from now on; the sink is made with the first target. */
+static int reload_apmon(struct serve_reload *r, const struct apmon_opts *o)
+{
+	if (o->n && !r->apmon) {
+		r->apmon = sink_apmon__new(o);
+		if (collector__add_sink(r->c, r->apmon))
+			r->apmon = NULL;
+		return r->apmon ? 0 : -ENOMEM;
+	}
+	return r->apmon ? sink_apmon__set_dests(r->apmon, o) : 0;
+}
+
+/*
+ * A lookup of a reload's ApMon names has ended (the eventfd): once all
+ * have, the new targets replace the old ones; a name that does not
+ * resolve leaves the old ones in place. Until then, the old ones get
+ * the datagrams.
+ */
+static void serve_lookup_done(void *ctx, int fd, __u32 events)
+{
+	struct serve_reload *r = ctx;
+	struct apmon_opts o;
+	char why[200];
+	__u64 n;
+	int err;
+
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	apmon_lookup__reap();
+	if (!r->lookup)
+		return;
+	err = apmon_lookup__result(r->lookup, &o, why, sizeof(why));
+	if (err == -EINPROGRESS)
+		return;
+	if (!err)
+		err = reload_apmon(r, &o);
+	else
+		fprintf(stderr, "jobtrace: reload: apmon: %s; ApMon goes on to the targets it had\n",
+			why);
+	if (!err)
+		fprintf(stderr, "jobtrace: reload: apmon: %zu target(s) looked up, sending to them\n",
+			o.n);
+	else if (err != -ENOENT)
+		fprintf(stderr, "jobtrace: reload: cannot reach the ApMon targets: %s; "
+				"ApMon goes on to the targets it had\n",
+			strerror(-err));
+	apmon_lookup__free(r->lookup);
+	r->lookup = NULL;
+}
 
 static bool str_differs(const char *a, const char *b)
 {
@@ -334,9 +394,12 @@ static void serve_reload(void *ctx, int signo)
 	struct serve_reload *r = ctx;
 	struct serve_config next = SERVE_CONFIG_DEFAULTS, *cur = r->cfg;
 	struct serve_config_file f = {};
-	char later[160] = "";
+	char later[160] = "", looking[96] = "";
+	size_t unresolved;
 	int err;
 
+	/* In the loop: a name is not looked up here, where a silent resolver would stop it. */
+	next.apmon.nowait = true;
 	if (config_load(r->path, r->given, &f, &next) || parse_args(r->argc, r->argv, &next)) {
 		fprintf(stderr, "jobtrace: reload refused: serve runs on with its config\n");
 		goto out_free;
@@ -356,13 +419,18 @@ static void serve_reload(void *ctx, int signo)
 	      "control");
 	LATER(memcmp(&next.lineage, &cur->lineage, sizeof(next.lineage)), "map sizes");
 #undef LATER
-	if (next.apmon.n && !r->apmon) {
-		r->apmon = sink_apmon__new(&next.apmon);
-		if (collector__add_sink(r->c, r->apmon))
-			r->apmon = NULL;
-		err = r->apmon ? 0 : -ENOMEM;
+	/* A reload's lookup still running is this one's to replace. */
+	apmon_lookup__free(r->lookup);
+	r->lookup = NULL;
+	unresolved = apmon__unresolved(&next.apmon);
+	if (unresolved) {
+		/* Names: looked up on glibc's threads; the old targets until they resolve. */
+		r->lookup = apmon_lookup__start(&next.apmon, r->lookup_fd);
+		err = r->lookup ? 0 : -errno;
+		snprintf(looking, sizeof(looking), " (%zu being looked up: until then, the old ones)",
+			 unresolved);
 	} else {
-		err = r->apmon ? sink_apmon__set_dests(r->apmon, &next.apmon) : 0;
+		err = reload_apmon(r, &next.apmon);
 	}
 	if (err) {
 		fprintf(stderr, "jobtrace: reload: cannot reach the ApMon targets: %s; "
@@ -377,8 +445,8 @@ static void serve_reload(void *ctx, int signo)
 	cur->metrics_keep_s = next.metrics_keep_s;
 	fprintf(stderr,
 		"jobtrace: reloaded %s: interval %g s, metrics-keep %g s, %zu apmon target(s)%s%s%s\n",
-		r->path, next.interval_s, next.metrics_keep_s, next.apmon.n,
-		later[0] ? "; changed but applied only at a restart: " : "", later, "");
+		r->path, next.interval_s, next.metrics_keep_s, next.apmon.n, looking,
+		later[0] ? "; changed but applied only at a restart: " : "", later);
 out_free:
 	serve_config__free(&f);
 }
@@ -421,8 +489,9 @@ int serve__main(int argc, char **argv)
 {
 	struct serve_config cfg = SERVE_CONFIG_DEFAULTS;
 	struct serve_config_file file = {}; /* what cfg's strings point into */
-	struct serve_reload reload = { .argc = argc, .argv = argv, .cfg = &cfg };
+	struct serve_reload reload = { .argc = argc, .argv = argv, .cfg = &cfg, .lookup_fd = -1 };
 	struct metrics_http *http = NULL;
+	char bound[INET6_ADDRSTRLEN + 16] = "";
 	int listen_fd = -1;
 	struct collector_opts copts = {};
 	struct cgroup_hier host_h;
@@ -458,10 +527,16 @@ int serve__main(int argc, char **argv)
 
 	if (cfg.listen) {
 		/* Before anything loads: a port in use is told at once, exit 1. */
-		listen_fd = metrics_http__listen(cfg.listen);
+		listen_fd = metrics_http__listen(cfg.listen, bound, sizeof(bound));
+		if (listen_fd == -ERANGE) {
+			ret = cli__usage_error("serve", "--listen takes a port from 0 to 65535, not '%s'",
+					       cfg.listen);
+			goto out_file;
+		}
 		if (listen_fd == -EINVAL) {
-			ret = cli__usage_error("serve", "--listen takes ADDR:PORT, [ADDR6]:PORT or "
-							":PORT, not '%s'",
+			ret = cli__usage_error("serve", "--listen takes ADDR:PORT, [ADDR6]:PORT, :PORT or "
+							"ADDR alone (port " METRICS_DEFAULT_PORT_STR
+							"), not '%s'",
 					       cfg.listen);
 			goto out_file;
 		}
@@ -535,6 +610,14 @@ int serve__main(int argc, char **argv)
 	reload.c = c;
 	if (collector__add_signal(c, SIGHUP, serve_hup, &reload))
 		goto out;
+	/*
+	 * Never closed: a lookup glibc could not cancel may still write to it
+	 * until the process ends, and a closed number could be another file's.
+	 */
+	reload.lookup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (reload.lookup_fd < 0 ||
+	    collector__add_fd(c, reload.lookup_fd, EPOLLIN, serve_lookup_done, &reload))
+		goto out;
 	if (cfg.control) {
 		struct stat sb;
 
@@ -565,8 +648,9 @@ int serve__main(int argc, char **argv)
 	service_notify__send("READY=1");
 	fprintf(stderr, "jobtrace: serving: every process of the host%s%s; SIGTERM to stop\n",
 		cfg.stream ? ", the stream at " : "", cfg.stream ? cfg.stream : "");
+	/* The address bound, as the kernel has it: ":0" shows the port it chose. */
 	if (cfg.listen)
-		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", cfg.listen);
+		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", bound);
 	err = collector__run(c);
 	service_notify__send("STOPPING=1");
 	if (err) {
@@ -581,6 +665,7 @@ int serve__main(int argc, char **argv)
 		ret = EXIT_INTERNAL;
 	}
 out:
+	apmon_lookup__free(reload.lookup);
 	metrics_http__free(http);
 	collector__free(c);
 	control__free(ctl);

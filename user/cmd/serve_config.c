@@ -85,13 +85,13 @@ static int set_string(char **dst, const char *v)
 	return 0;
 }
 
-/* As metrics_http__listen() takes it: a port after the last ':', IPv6 in brackets. */
-static bool listen_syntax_ok(const char *v)
+/* As metrics_http__listen() takes it: 0, -EINVAL or -ERANGE (a port past 65535). */
+static int listen_syntax(const char *v)
 {
-	const char *port;
+	unsigned int port;
 	char host[256];
 
-	return !metrics_http__split_listen(v, host, sizeof(host), &port);
+	return metrics_http__split_listen(v, host, sizeof(host), &port);
 }
 
 static int set_value(struct serve_config_file *f, enum serve_config_key k, const char *v,
@@ -136,10 +136,17 @@ static int set_value(struct serve_config_file *f, enum serve_config_key k, const
 				    shown(v, strlen(v), b, sizeof(b)));
 		return 0;
 	case SC_LISTEN:
-		if (*v && !listen_syntax_ok(v))
-			return fail(err, line, "listen takes ADDR:PORT, [ADDR6]:PORT or :PORT, not '%s'",
+		switch (*v ? listen_syntax(v) : 0) {
+		case 0:
+			return set_string(&f->listen, v);
+		case -ERANGE:
+			return fail(err, line, "listen takes a port from 0 to 65535, not '%s'",
 				    shown(v, strlen(v), b, sizeof(b)));
-		return set_string(&f->listen, v);
+		default:
+			return fail(err, line,
+				    "listen takes ADDR:PORT, [ADDR6]:PORT, :PORT or ADDR alone, not '%s'",
+				    shown(v, strlen(v), b, sizeof(b)));
+		}
 	case SC_STREAM:
 		/* Relative to whatever directory the service runs in is no path at all. */
 		if (*v && *v != '/')
@@ -271,10 +278,20 @@ int serve_config__load(const char *path, struct serve_config_file *out,
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/*
+	 * Read on SIGHUP, in the collector's loop: nothing here may wait. A
+	 * FIFO planted at the path would block a plain open() until a writer
+	 * came; O_NONBLOCK opens it at once and the type check refuses it. A
+	 * link is refused too (StrictModes checks the file it reads, not what
+	 * a link points at today).
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0) {
 		ret = -errno;
-		fail(err, 0, "cannot read it: %s", strerror(-ret));
+		if (ret == -ELOOP)
+			fail(err, 0, "a symbolic link: name the file itself");
+		else
+			fail(err, 0, "cannot read it: %s", strerror(-ret));
 		return ret;
 	}
 	if (fstat(fd, &st)) {
@@ -291,14 +308,17 @@ int serve_config__load(const char *path, struct serve_config_file *out,
 	}
 	/*
 	 * What it names, root's service writes to (the stream, the output):
-	 * as sshd's StrictModes, a file someone else could edit is refused.
+	 * as sshd's StrictModes, a file someone else could edit is refused:
+	 * another user's, or one its group or anyone may write.
 	 */
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
 		ret = fail(err, 0, "owned by uid %u, not by root", (unsigned int)st.st_uid);
 		goto out_close;
 	}
-	if (st.st_mode & S_IWOTH) {
-		ret = fail(err, 0, "writable by anyone (mode %04o)", (unsigned int)(st.st_mode & 07777));
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		ret = fail(err, 0, "writable by %s (mode %04o): only its owner may write it",
+			   st.st_mode & S_IWOTH ? "anyone" : "its group",
+			   (unsigned int)(st.st_mode & 07777));
 		goto out_close;
 	}
 	text = malloc(SERVE_CONFIG_MAX_BYTES + 1);

@@ -7,6 +7,21 @@
  * sink's flush (every pass of the loop) runs it too, for its timeouts. The
  * listening socket is made here rather than by MHD, so a port in use is
  * told with its errno before anything is loaded.
+ *
+ * A slow client must not lock scrapes out. libmicrohttpd's own bounds are
+ * an idle timeout (reset by every byte, so one byte a second holds a
+ * connection for ever) and a connection limit (once reached, every new
+ * connection, a scrape too, waits in the backlog). So each connection is
+ * tracked here (MHD_OPTION_NOTIFY_CONNECTION) with a deadline counted
+ * from its accept, or from its last response: a whole request within
+ * HTTP_REQUEST_MS, then its response sent within HTTP_RESPONSE_MS. One
+ * past its deadline is shut down. And when HTTP_SLOTS connections are
+ * open, a new one takes the slot of the oldest that has not yet sent a
+ * whole request: a scraper sends its request as soon as it connects, so
+ * an attacker would have to open HTTP_SLOTS connections in that moment
+ * to lock it out. MHD's per-IP limit is not used: a scraper and an
+ * attacker may share an address (loopback, a NAT), and the limit would
+ * then refuse the scrape as well.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +30,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -23,26 +40,70 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
 
+/* The listen queue: connections wait here for their accept, a pass of the loop. */
+#define HTTP_BACKLOG 128
+/* Connections served at once. */
+#define HTTP_SLOTS 64
+/*
+ * MHD's own limit, above ours: a connection shut down here is closed by
+ * MHD on its next pass, and until then it still counts there. MHD accepts
+ * at most 10 connections a pass, so 32 spare never let MHD's limit refuse.
+ */
+#define HTTP_SPARE 32
+/* From the accept (or the last response) to a whole request: a scraper needs a few ms. */
+#define HTTP_REQUEST_MS 3000
+/* From a whole request to its response sent: 1 MiB for 1,000 jobs, to a reader far away. */
+#define HTTP_RESPONSE_MS 10000
+
+/* One connection, as MHD's notifications tell it. */
+struct http_conn {
+	struct http_conn *prev, *next; /* oldest first */
+	int fd;
+	__u64 deadline_ns;
+	bool answering; /* a whole request came; its response goes out */
+	bool dropped; /* shut down here: MHD closes it on its next pass */
+};
+
 struct metrics_http {
 	struct MHD_Daemon *d;
 	struct metrics *m;
 	metrics_stats_fn stats_fn;
 	void *stats_ctx;
 	__u64 scrapes;
+	struct http_conn *oldest, *newest;
+	unsigned int live; /* connections not dropped */
+	__u64 dropped_slow, dropped_full; /* past their deadline; for a newer one */
+	int timer_fd; /* the nearest deadline, MHD's or ours; -1 before attach */
 };
 
-int metrics_http__split_listen(const char *addr, char *host, size_t size, const char **port)
+int metrics_http__split_listen(const char *addr, char *host, size_t size, unsigned int *port)
 {
-	const char *colon = strrchr(addr, ':'), *h = addr;
+	const char *colon = strrchr(addr, ':'), *h = addr, *p;
+	unsigned long v = METRICS_DEFAULT_PORT;
 	size_t hlen;
 
-	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	/* A ':' inside brackets is the IPv6 address's own: "[::1]" has no port. */
+	if (colon && addr[0] == '[' && strchr(colon, ']'))
+		colon = NULL;
+	hlen = colon ? (size_t)(colon - addr) : strlen(addr);
+	if (colon) {
+		p = colon + 1;
+		/* Digits alone, at most 5: no sign, no blank, no service name. */
+		if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 5)
+			return strspn(p, "0123456789") == strlen(p) && *p ? -ERANGE : -EINVAL;
+		v = strtoul(p, NULL, 10);
+		if (v > 65535)
+			return -ERANGE;
+	} else if (!hlen || strspn(addr, "0123456789") == hlen) {
+		/* "9100" is a port without its ':', never the address 0.0.35.140. */
 		return -EINVAL;
-	hlen = (size_t)(colon - addr);
+	}
 	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
 		h++;
 		hlen -= 2;
-	} else if (memchr(h, ':', hlen)) {
+		if (!hlen)
+			return -EINVAL;
+	} else if (memchr(h, ':', hlen) || memchr(h, '[', hlen) || memchr(h, ']', hlen)) {
 		return -EINVAL; /* an IPv6 address needs its brackets */
 	}
 	if (hlen >= size)
@@ -54,23 +115,52 @@ int metrics_http__split_listen(const char *addr, char *host, size_t size, const 
 		memcpy(host, h, hlen);
 		host[hlen] = '\0';
 	}
-	*port = colon + 1;
+	*port = (unsigned int)v;
 	return 0;
 }
 
-int metrics_http__listen(const char *addr)
+/* "ADDR:PORT", or "[ADDR6]:PORT", of a bound socket: what the kernel says, not what we asked. */
+static void bound_name(int fd, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	unsigned int port = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl)) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		port = ntohs(s6->sin6_port);
+		snprintf(buf, size, "[%s]:%u", a, port);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		port = ntohs(s4->sin_port);
+		snprintf(buf, size, "%s:%u", a, port);
+	}
+}
+
+int metrics_http__listen(const char *addr, char *bound, size_t bound_size)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	char host[256], shown[300];
+	char host[256], shown[300], portstr[8];
 	struct addrinfo *ai = NULL;
 	int fd = -1, one = 1, err;
-	const char *port;
+	unsigned int port;
 
-	if (metrics_http__split_listen(addr, host, sizeof(host), &port))
-		return -EINVAL;
-	snprintf(shown, sizeof(shown), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
-	err = getaddrinfo(host, port, &hints, &ai);
+	err = metrics_http__split_listen(addr, host, sizeof(host), &port);
+	if (err)
+		return err;
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	snprintf(shown, sizeof(shown), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, portstr);
+	err = getaddrinfo(host, portstr, &hints, &ai);
 	if (err) {
 		fprintf(stderr, "jobtrace: cannot listen on %s: %s\n", shown, gai_strerror(err));
 		return -EADDRNOTAVAIL;
@@ -80,9 +170,10 @@ int metrics_http__listen(const char *addr)
 		goto fail;
 	/* A restart soon after a stop must not wait out TIME_WAIT. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64))
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, HTTP_BACKLOG))
 		goto fail;
 	freeaddrinfo(ai);
+	bound_name(fd, bound, bound_size);
 	return fd;
 fail:
 	err = -errno;
@@ -115,6 +206,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_data_size, void **con_cls)
 {
 	struct metrics_http *h = cls;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_conn *hc = ci ? ci->socket_context : NULL;
 	enum metrics_format fmt;
 	struct MHD_Response *resp;
 	struct collector_stats st;
@@ -123,6 +217,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	size_t len = 0;
 	FILE *f;
 
+	/* A whole request: what is left is its response, bounded on its own. */
+	if (hc && !hc->answering) {
+		hc->answering = true;
+		hc->deadline_ns = util__now_ns() + HTTP_RESPONSE_MS * 1000000ULL;
+	}
 	if (strcmp(url, "/metrics"))
 		return reply(conn, MHD_HTTP_NOT_FOUND, "Not found: jobtrace serves /metrics\n", NULL);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
@@ -133,6 +232,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		h->stats_fn(h->stats_ctx, &st);
 		metrics__counters(h->m, &st);
 	}
+	metrics__http_dropped(h->m, h->dropped_slow, h->dropped_full);
 	metrics__expire(h->m, util__now_ns());
 	f = open_memstream(&buf, &len);
 	if (!f)
@@ -156,6 +256,140 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return ret;
 }
 
+/* Shuts @hc down: MHD reads its end and closes it; the fd stays MHD's to close. */
+static void conn_drop(struct metrics_http *h, struct http_conn *hc)
+{
+	if (hc->dropped)
+		return;
+	shutdown(hc->fd, SHUT_RDWR);
+	hc->dropped = true;
+	h->live--;
+}
+
+/*
+ * Every slot taken: the oldest connection without a whole request yet
+ * goes (one that sent a byte and waits is what an attack looks like),
+ * else the oldest of all. Never @keep, the one just accepted.
+ */
+static void conn_make_room(struct metrics_http *h, struct http_conn *keep)
+{
+	struct http_conn *victim = NULL, *hc;
+
+	for (hc = h->oldest; hc && !victim; hc = hc->next)
+		if (hc != keep && !hc->dropped && !hc->answering)
+			victim = hc;
+	for (hc = h->oldest; hc && !victim; hc = hc->next)
+		if (hc != keep && !hc->dropped)
+			victim = hc;
+	if (victim) {
+		conn_drop(h, victim);
+		h->dropped_full++;
+	}
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct metrics_http *h = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct http_conn *hc;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		hc = *socket_context;
+		if (!hc)
+			return;
+		if (!hc->dropped)
+			h->live--;
+		*(hc->prev ? &hc->prev->next : &h->oldest) = hc->next;
+		*(hc->next ? &hc->next->prev : &h->newest) = hc->prev;
+		free(hc);
+		*socket_context = NULL;
+		return;
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	hc = calloc(1, sizeof(*hc));
+	if (!hc || !ci) {
+		/* Untracked, it would escape every bound: refuse it instead. */
+		free(hc);
+		if (ci)
+			shutdown(ci->connect_fd, SHUT_RDWR);
+		return;
+	}
+	hc->fd = ci->connect_fd;
+	hc->deadline_ns = util__now_ns() + HTTP_REQUEST_MS * 1000000ULL;
+	hc->prev = h->newest;
+	*(h->newest ? &h->newest->next : &h->oldest) = hc;
+	h->newest = hc;
+	*socket_context = hc;
+	if (++h->live > HTTP_SLOTS)
+		conn_make_room(h, hc);
+}
+
+/* A response sent: a kept-alive connection has HTTP_REQUEST_MS again for its next request. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_conn *hc = ci ? ci->socket_context : NULL;
+
+	if (!hc)
+		return;
+	hc->answering = false;
+	hc->deadline_ns = util__now_ns() + HTTP_REQUEST_MS * 1000000ULL;
+}
+
+/*
+ * MHD's work, then ours: connections past their deadline shut down, and
+ * the timer set for the nearest deadline, so that they are kept even when
+ * nothing else wakes the loop (an interval of an hour).
+ */
+static void http_service(struct metrics_http *h)
+{
+	struct itimerspec its = {};
+	__u64 now, next = 0;
+	MHD_UNSIGNED_LONG_LONG mhd_ms;
+	struct http_conn *hc;
+
+	MHD_run(h->d);
+	now = util__now_ns();
+	for (hc = h->oldest; hc; hc = hc->next) {
+		if (hc->dropped)
+			continue;
+		if (hc->deadline_ns <= now) {
+			conn_drop(h, hc);
+			h->dropped_slow++;
+			continue;
+		}
+		if (!next || hc->deadline_ns < next)
+			next = hc->deadline_ns;
+	}
+	/*
+	 * A dropped connection is closed by MHD's next pass, which its shutdown
+	 * wakes; a pass 100 ms on is the fallback, not a busy wait.
+	 */
+	for (hc = h->oldest; hc; hc = hc->next)
+		if (hc->dropped && (!next || now + 100000000ULL < next))
+			next = now + 100000000ULL;
+	if (MHD_get_timeout(h->d, &mhd_ms) == MHD_YES) {
+		__u64 mhd_next = now + (mhd_ms ? mhd_ms : 1) * 1000000ULL;
+
+		if (!next || mhd_next < next)
+			next = mhd_next;
+	}
+	if (h->timer_fd < 0)
+		return;
+	if (next) {
+		__u64 in = next > now ? next - now : 1000000ULL;
+
+		its.it_value.tv_sec = (time_t)(in / 1000000000ULL);
+		its.it_value.tv_nsec = (long)(in % 1000000000ULL);
+		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+			its.it_value.tv_nsec = 1;
+	}
+	timerfd_settime(h->timer_fd, 0, &its, NULL);
+}
+
 struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics_stats_fn fn,
 				       void *ctx)
 {
@@ -171,12 +405,17 @@ struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics
 	h->m = m;
 	h->stats_fn = fn;
 	h->stats_ctx = ctx;
+	h->timer_fd = -1;
 	if (!getsockname(listen_fd, (struct sockaddr *)&ss, &sl) && ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* No MHD_USE_INTERNAL_POLLING_THREAD: the collector's loop is the only one. */
+	/* The idle timeout stays as a second bound: ours (HTTP_*_MS) come first. */
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET,
 				listen_fd, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned int)(HTTP_SLOTS + HTTP_SPARE),
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
 	if (!h->d) {
 		close(listen_fd);
 		free(h);
@@ -189,8 +428,11 @@ struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics
 static void on_ready(void *ctx, int fd, __u32 events)
 {
 	struct metrics_http *h = ctx;
+	__u64 expirations;
 
-	MHD_run(h->d);
+	if (fd == h->timer_fd && read(fd, &expirations, sizeof(expirations)) < 0)
+		expirations = 0; /* EAGAIN: nothing is due, the pass costs nothing */
+	http_service(h);
 }
 
 /* A sink with a flush alone: MHD's timeouts run on every pass of the loop. */
@@ -204,7 +446,7 @@ static int http_flush(struct sink *s)
 	struct metrics_http *h = ((struct http_sink *)s)->h;
 
 	if (h->d)
-		MHD_run(h->d);
+		http_service(h);
 	return 0;
 }
 
@@ -224,6 +466,12 @@ int metrics_http__attach(struct metrics_http *h, struct collector *c)
 	err = collector__add_fd(c, info->epoll_fd, EPOLLIN, on_ready, h);
 	if (err)
 		return err;
+	h->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (h->timer_fd < 0)
+		return -errno;
+	err = collector__add_fd(c, h->timer_fd, EPOLLIN, on_ready, h);
+	if (err)
+		return err;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -239,5 +487,7 @@ void metrics_http__free(struct metrics_http *h)
 		return;
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	if (h->timer_fd >= 0)
+		close(h->timer_fd);
 	free(h);
 }

@@ -15,6 +15,7 @@
  * interval and job, and a dropped datagram would be a silent gap.
  */
 #include <endian.h>
+#include <signal.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -161,9 +162,10 @@ size_t apmon__fit(const struct apmon_head *h, const struct apmon_param *p, size_
 
 /* ---- destinations ---- */
 
-int apmon__parse_dest(const char *spec, struct apmon_dest *out, const char **why)
+static int parse_dest(const char *spec, struct apmon_dest *out, const char **why, bool wait)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM };
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
+				  .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *res = NULL;
 	char buf[300], *host, *port = NULL, *pw, *end;
 	unsigned long portnum = APMON_DEFAULT_PORT;
@@ -208,12 +210,26 @@ int apmon__parse_dest(const char *spec, struct apmon_dest *out, const char **why
 		*why = "no host";
 		return -EINVAL;
 	}
+	if (strlen(host) >= sizeof(out->host)) {
+		*why = "the host name is too long";
+		return -EINVAL;
+	}
 	if (port && cli__parse_uint(port, 1, 65535, &portnum)) {
 		*why = "the port is not a number from 1 to 65535";
 		return -EINVAL;
 	}
 	snprintf(portstr, sizeof(portstr), "%lu", portnum);
+	strcpy(out->password, pw);
+	strcpy(out->host, host);
+	strcpy(out->port, portstr);
+	snprintf(out->name, sizeof(out->name), strchr(host, ':') ? "[%.60s]:%s" : "%.60s:%s", host,
+		 portstr);
+	/* A numeric address never waits; only a name asks the resolver. */
+	if (!wait)
+		hints.ai_flags |= AI_NUMERICHOST;
 	rc = getaddrinfo(host, portstr, &hints, &res);
+	if (!wait && rc == EAI_NONAME)
+		return 0; /* a name: apmon_lookup's */
 	if (rc || !res) {
 		*why = rc ? gai_strerror(rc) : "no address";
 		return -ENOENT;
@@ -221,10 +237,167 @@ int apmon__parse_dest(const char *spec, struct apmon_dest *out, const char **why
 	memcpy(&out->addr, res->ai_addr, res->ai_addrlen);
 	out->addr_len = res->ai_addrlen;
 	freeaddrinfo(res);
-	strcpy(out->password, pw);
-	snprintf(out->name, sizeof(out->name), strchr(host, ':') ? "[%.60s]:%s" : "%.60s:%s", host,
-		 portstr);
 	return 0;
+}
+
+int apmon__parse_dest(const char *spec, struct apmon_dest *out, const char **why)
+{
+	return parse_dest(spec, out, why, true);
+}
+
+int apmon__parse_dest_nowait(const char *spec, struct apmon_dest *out, const char **why)
+{
+	return parse_dest(spec, out, why, false);
+}
+
+size_t apmon__unresolved(const struct apmon_opts *o)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < o->n; i++)
+		n += !o->dests[i].addr_len;
+	return n;
+}
+
+/* ---- name lookups that do not block the loop ---- */
+
+struct apmon_lookup {
+	struct apmon_opts o;
+	char *cluster;
+	struct gaicb cb[APMON_MAX_DESTS];
+	struct addrinfo hints;
+	bool started[APMON_MAX_DESTS];
+	struct apmon_lookup *next_kept; /* on the kept list, once freed while running */
+};
+
+/* Sets freed while glibc still ran one of their lookups: over, they can go. */
+static struct apmon_lookup *kept;
+
+/* On a glibc thread: only the write, which is async-signal-safe and touches no state of ours. */
+static void lookup_done(union sigval v)
+{
+	__u64 one = 1;
+
+	if (write(v.sival_int, &one, sizeof(one)) < 0) {
+		/* The counter is full: the loop has a wake-up pending anyway. */
+	}
+}
+
+struct apmon_lookup *apmon_lookup__start(const struct apmon_opts *o, int notify_fd)
+{
+	struct apmon_lookup *l = calloc(1, sizeof(*l));
+	struct gaicb *list[1];
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD,
+				.sigev_notify_function = lookup_done };
+	int rc;
+
+	if (!l)
+		return NULL;
+	l->o = *o;
+	l->cluster = o->cluster ? strdup(o->cluster) : NULL;
+	if (o->cluster && !l->cluster) {
+		free(l);
+		return NULL;
+	}
+	l->o.cluster = l->cluster;
+	l->hints = (struct addrinfo){ .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
+				      .ai_flags = AI_NUMERICSERV };
+	sev.sigev_value.sival_int = notify_fd;
+	for (size_t i = 0; i < l->o.n; i++) {
+		if (l->o.dests[i].addr_len)
+			continue;
+		l->cb[i] = (struct gaicb){ .ar_name = l->o.dests[i].host,
+					   .ar_service = l->o.dests[i].port,
+					   .ar_request = &l->hints };
+		list[0] = &l->cb[i];
+		/* One request a call: each notifies on its own. */
+		rc = getaddrinfo_a(GAI_NOWAIT, list, 1, &sev);
+		if (rc) {
+			apmon_lookup__free(l);
+			errno = rc == EAI_MEMORY ? ENOMEM : EAGAIN;
+			return NULL;
+		}
+		l->started[i] = true;
+	}
+	return l;
+}
+
+int apmon_lookup__result(struct apmon_lookup *l, struct apmon_opts *out, char *why, size_t size)
+{
+	for (size_t i = 0; i < l->o.n; i++) {
+		if (l->started[i] && gai_error(&l->cb[i]) == EAI_INPROGRESS)
+			return -EINPROGRESS;
+	}
+	for (size_t i = 0; i < l->o.n; i++) {
+		struct apmon_dest *d = &l->o.dests[i];
+		int rc;
+
+		if (!l->started[i] || d->addr_len)
+			continue;
+		rc = gai_error(&l->cb[i]);
+		if (rc || !l->cb[i].ar_result) {
+			snprintf(why, size, "cannot look up %s: %s", d->name,
+				 rc ? gai_strerror(rc) : "no address");
+			return -ENOENT;
+		}
+		memcpy(&d->addr, l->cb[i].ar_result->ai_addr, l->cb[i].ar_result->ai_addrlen);
+		d->addr_len = l->cb[i].ar_result->ai_addrlen;
+	}
+	*out = l->o;
+	return 0;
+}
+
+/* Whether any lookup of @l still runs; those over give their results back. */
+static bool lookup_running(struct apmon_lookup *l)
+{
+	bool running = false;
+
+	for (size_t i = 0; i < l->o.n; i++) {
+		if (!l->started[i])
+			continue;
+		if (gai_error(&l->cb[i]) == EAI_INPROGRESS) {
+			running = true;
+			continue;
+		}
+		if (l->cb[i].ar_result)
+			freeaddrinfo(l->cb[i].ar_result);
+		l->cb[i].ar_result = NULL;
+		l->started[i] = false;
+	}
+	return running;
+}
+
+void apmon_lookup__free(struct apmon_lookup *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->o.n; i++)
+		if (l->started[i])
+			gai_cancel(&l->cb[i]);
+	if (lookup_running(l)) {
+		l->next_kept = kept;
+		kept = l;
+		return;
+	}
+	free(l->cluster);
+	free(l);
+}
+
+void apmon_lookup__reap(void)
+{
+	struct apmon_lookup **pp = &kept;
+
+	while (*pp) {
+		struct apmon_lookup *l = *pp;
+
+		if (lookup_running(l)) {
+			pp = &l->next_kept;
+			continue;
+		}
+		*pp = l->next_kept;
+		free(l->cluster);
+		free(l);
+	}
 }
 
 int apmon__add_dest_arg(struct apmon_opts *o, const char *cmd, const char *spec)
@@ -233,7 +406,7 @@ int apmon__add_dest_arg(struct apmon_opts *o, const char *cmd, const char *spec)
 
 	if (o->n == APMON_MAX_DESTS)
 		return cli__usage_error(cmd, "at most %d --apmon destinations", APMON_MAX_DESTS);
-	if (apmon__parse_dest(spec, &o->dests[o->n], &why))
+	if (parse_dest(spec, &o->dests[o->n], &why, !o->nowait))
 		return cli__usage_error(cmd, "--apmon takes HOST[:PORT][ PASSWORD], not '%s': %s",
 					spec, why);
 	o->n++;

@@ -45,6 +45,7 @@ struct metrics {
 	size_t nbuckets, n;
 	struct host_vals host;
 	struct collector_stats st; /* each field the largest seen: counters never go back */
+	__u64 http_dropped_slow, http_dropped_full; /* metrics_http's, as it counts them */
 };
 
 struct metrics *metrics__new(double keep_s)
@@ -313,6 +314,12 @@ void metrics__counters(struct metrics *m, const struct collector_stats *st)
 	KEEP_MAX(kernel.exec_records_lost);
 	KEEP_MAX(records_malformed);
 	KEEP_MAX(jobs_ended);
+}
+
+void metrics__http_dropped(struct metrics *m, __u64 slow, __u64 full)
+{
+	m->http_dropped_slow = slow;
+	m->http_dropped_full = full;
 }
 
 void metrics__expire(struct metrics *m, __u64 now_ns)
@@ -597,10 +604,20 @@ static void write_self(const struct metrics *m, FILE *f, enum metrics_format fmt
 		{ { "jobtrace_jobs_ended", "counter", NULL, "Jobs that ended." }, st->jobs_ended },
 	};
 
+	static const struct family dropped = {
+		"jobtrace_http_connections_dropped", "counter", NULL,
+		"Connections to /metrics closed by jobtrace: slow (no whole request, or response "
+		"not taken, in time) or full (every slot taken: the oldest without a request)."
+	};
+
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		family_head(f, fmt, &c[i].fam);
 		put_u64(f, &c[i].fam, NULL, NULL, NULL, c[i].v);
 	}
+	/* A scraper that sees these grow is being crowded out: slow clients, or too many. */
+	family_head(f, fmt, &dropped);
+	put_u64(f, &dropped, NULL, "reason", "slow", m->http_dropped_slow);
+	put_u64(f, &dropped, NULL, "reason", "full", m->http_dropped_full);
 }
 
 int metrics__write(const struct metrics *m, FILE *f, enum metrics_format fmt)
