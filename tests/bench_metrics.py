@@ -90,7 +90,7 @@ def jobtrace_view(body, cgroup):
         return None
     v = {"started": 0.0, "alive": 0.0, "cpu_s": 0.0, "exited": 0.0, "jobs": 0}
     for name, labels, value in samples(body):
-        job = labels.get("job", "")
+        job = labels.get("job_key", "")
         if name == "jobtrace_job_processes" and PREFIX in job:
             v["jobs"] += 1
         if not job.endswith("/" + cgroup):

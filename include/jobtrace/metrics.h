@@ -28,6 +28,11 @@ struct metrics;
 struct sink;
 
 #define METRICS_DEFAULT_KEEP_S 300.0
+/*
+ * The label that names a job's series: `job` and `instance` belong to the
+ * scraper (Prometheus sets them on every series), so not one of those.
+ */
+#define METRICS_JOB_LABEL "job_key"
 
 enum metrics_format {
 	METRICS_TEXT, /* text/plain; version=0.0.4 */

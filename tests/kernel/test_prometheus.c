@@ -274,14 +274,16 @@ static void write_config(const char *path, int target_port)
 	FILE *f = fopen(path, "w");
 
 	assert_non_null(f);
-	/* honor_labels: the series' own job label (the job key) stays, not the scrape's. */
+	/*
+	 * No honor_labels: jobtrace's series name their job with job_key, so
+	 * the scrape's own job and instance labels are Prometheus's, as it wants.
+	 */
 	fprintf(f,
 		"global:\n"
 		"  scrape_interval: 1s\n"
 		"  scrape_timeout: 1s\n"
 		"scrape_configs:\n"
 		"  - job_name: jobtrace\n"
-		"    honor_labels: true\n"
 		"    static_configs:\n"
 		"      - targets: ['127.0.0.1:%d']\n",
 		target_port);
@@ -361,7 +363,7 @@ static void test_prometheus_scrapes_job(void **state)
 	 * jobtrace's own figures: the count reaches churn's, then, the job over
 	 * (two empty samples at most), it has stayed there, none alive.
 	 */
-	snprintf(series, sizeof(series), "jobtrace_job_processes_started_total{job=\"cgroup:/%s\"}",
+	snprintf(series, sizeof(series), "jobtrace_job_processes_started_total{job_key=\"cgroup:/%s\"}",
 		 cg_name);
 	for (unsigned long long deadline = mono_ms() + WAIT_S * 1000ULL;; sleep_ms(200)) {
 		b = metrics_text(jport);
@@ -377,13 +379,13 @@ static void test_prometheus_scrapes_job(void **state)
 	assert_non_null(b);
 	print_message("  jobtrace: started %.0f, churn %.0f\n", sample(b, series), want_started);
 	assert_true(sample(b, series) == want_started);
-	snprintf(series, sizeof(series), "jobtrace_job_processes{job=\"cgroup:/%s\"}", cg_name);
+	snprintf(series, sizeof(series), "jobtrace_job_processes{job_key=\"cgroup:/%s\"}", cg_name);
 	assert_true(sample(b, series) == 0);
 	snprintf(series, sizeof(series),
-		 "jobtrace_job_cpu_seconds_total{job=\"cgroup:/%s\",mode=\"user\"}", cg_name);
+		 "jobtrace_job_cpu_seconds_total{job_key=\"cgroup:/%s\",mode=\"user\"}", cg_name);
 	got = sample(b, series);
 	snprintf(series, sizeof(series),
-		 "jobtrace_job_cpu_seconds_total{job=\"cgroup:/%s\",mode=\"system\"}", cg_name);
+		 "jobtrace_job_cpu_seconds_total{job_key=\"cgroup:/%s\",mode=\"system\"}", cg_name);
 	got += sample(b, series);
 	print_message("  jobtrace /metrics: CPU %.6f s, cpu.stat %.6f s (%+.3f%%)\n", got,
 		      usage_ns / 1e9, 100 * (got * 1e9 - usage_ns) / usage_ns);
@@ -402,11 +404,11 @@ static void test_prometheus_scrapes_job(void **state)
 	}
 
 	/* What Prometheus stored: the same figures, a few scrapes on. */
-	snprintf(q, sizeof(q), "jobtrace_job_processes_started_total{job=\"cgroup:/%s\"}", cg_name);
+	snprintf(q, sizeof(q), "jobtrace_job_processes_started_total{job_key=\"cgroup:/%s\"}", cg_name);
 	WAIT_UNTIL(prom_query(pport, q) == want_started, "Prometheus to hold the job's final count");
 	sleep_ms(2500);
 	assert_true(prom_query(pport, q) == want_started);
-	snprintf(q, sizeof(q), "sum(jobtrace_job_cpu_seconds_total{job=\"cgroup:/%s\"})", cg_name);
+	snprintf(q, sizeof(q), "sum(jobtrace_job_cpu_seconds_total{job_key=\"cgroup:/%s\"})", cg_name);
 	om_cpu = prom_query(pport, q);
 	print_message("  Prometheus: started %.0f (churn %.0f), CPU %.6f s (cpu.stat %.6f s)\n",
 		      want_started, want_started, om_cpu, usage_ns / 1e9);

@@ -153,7 +153,7 @@ fail:
 }
 
 /*
- * The sum of @family{job="@job",...} in @body, over its other labels (the
+ * The sum of @family{job_key="@job",...} in @body, over its other labels (the
  * exit reason of processes_exited); -1 when there is no such series.
  */
 static long long metric_of(const char *body, const char *family, const char *job)
@@ -163,7 +163,7 @@ static long long metric_of(const char *body, const char *family, const char *job
 	const char *p = body;
 	size_t n;
 
-	n = (size_t)snprintf(want, sizeof(want), "\n%s{job=\"%s\"", family, job);
+	n = (size_t)snprintf(want, sizeof(want), "\n%s{job_key=\"%s\"", family, job);
 	while (p && (p = strstr(p, want))) {
 		const char *v = strchr(p + n, '}');
 
@@ -175,7 +175,7 @@ static long long metric_of(const char *body, const char *family, const char *job
 	return sum;
 }
 
-/* @family{job="@job"} once it equals @want, within 5 s (serve publishes every 1 s); else the last. */
+/* @family{job_key="@job"} once it equals @want, within 5 s (serve publishes every 1 s); else the last. */
 static long long metric_wait(const char *family, const char *job, long long want)
 {
 	long long v = -1;

@@ -178,7 +178,7 @@ static void test_families_once(void **state)
 	assert_int_equal(count_lines(text, "jobtrace_job_cpu_seconds_total{"), 4);
 	assert_int_equal(count_lines(om, "jobtrace_job_cpu_seconds_total{"), 4);
 	assert_int_equal(value_of(om, "jobtrace_job_processes_started_total"
-				      "{job=\"cgroup:/system.slice/b.service\"}"),
+				      "{job_key=\"cgroup:/system.slice/b.service\"}"),
 			 6);
 	assert_true(value_of(text, "jobtrace_node_load1") == 0.5);
 	/* Without --pss there is no pss sample, rather than a false 0. */
@@ -197,10 +197,10 @@ static void test_monotonic_keep_drop(void **state)
 	struct cjob *a = new_job(1, "cgroup:/jobs/a");
 	struct jt_exit_event e = { .peak_rss_bytes = 7 << 20 };
 	struct proc_record pr = { .e = &e, .job = a };
-	const char *started = "jobtrace_job_processes_started_total{job=\"cgroup:/jobs/a\"}";
-	const char *user = "jobtrace_job_cpu_seconds_total{job=\"cgroup:/jobs/a\",mode=\"user\"}";
-	const char *alive = "jobtrace_job_processes{job=\"cgroup:/jobs/a\"}";
-	const char *peak = "jobtrace_job_peak_rss_bytes{job=\"cgroup:/jobs/a\"}";
+	const char *started = "jobtrace_job_processes_started_total{job_key=\"cgroup:/jobs/a\"}";
+	const char *user = "jobtrace_job_cpu_seconds_total{job_key=\"cgroup:/jobs/a\",mode=\"user\"}";
+	const char *alive = "jobtrace_job_processes{job_key=\"cgroup:/jobs/a\"}";
+	const char *peak = "jobtrace_job_peak_rss_bytes{job_key=\"cgroup:/jobs/a\"}";
 	double last = 0;
 	char *t;
 
@@ -219,7 +219,7 @@ static void test_monotonic_keep_drop(void **state)
 	assert_true(value_of(t, user) == 0.04);
 	assert_true(value_of(t, alive) == 4);
 	assert_true(value_of(t, peak) == 7 << 20); /* a process's peak above the live sum */
-	assert_non_null(strstr(t, "jobtrace_job_cpu_seconds_total{job=\"cgroup:/jobs/a\","
+	assert_non_null(strstr(t, "jobtrace_job_cpu_seconds_total{job_key=\"cgroup:/jobs/a\","
 				  "mode=\"user\"} 0.040000000\n"));
 	free(t);
 
@@ -256,7 +256,7 @@ static void test_key_again_continues(void **state)
 	struct metrics *m = metrics__new(300);
 	struct sink *s = sink_metrics__new(m);
 	struct cjob *a = new_job(1, "cgroup:/x"), *a2 = new_job(9, "cgroup:/x");
-	const char *started = "jobtrace_job_processes_started_total{job=\"cgroup:/x\"}";
+	const char *started = "jobtrace_job_processes_started_total{job_key=\"cgroup:/x\"}";
 	char *t;
 
 	interval(s, a, SEC, 4, 1, 1, 0);
@@ -321,7 +321,7 @@ static void test_utf8_clean(void **state)
 
 static const char hostile[] = "cgroup:/a\"b\\c\nd\xff\xfe/\xc3\xa9/}{,=\"";
 static const char hostile_escaped[] =
-	"job=\"cgroup:/a\\\"b\\\\c\\nd\xef\xbf\xbd\xef\xbf\xbd/\xc3\xa9/}{,=\\\"\"";
+	"job_key=\"cgroup:/a\\\"b\\\\c\\nd\xef\xbf\xbd\xef\xbf\xbd/\xc3\xa9/}{,=\\\"\"";
 
 static void test_hostile_keys(void **state)
 {

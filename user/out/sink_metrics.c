@@ -400,7 +400,7 @@ static void sample_start(FILE *f, const struct family *fam, const struct mjob *j
 	}
 	fputc('{', f);
 	if (j) {
-		fputs("job=\"", f);
+		fputs(METRICS_JOB_LABEL "=\"", f);
 		put_label_value(f, j->label);
 		fputc('"', f);
 	}
