@@ -202,6 +202,7 @@ static __always_inline bool job_get_or_create(__u64 job_id, struct job_ref *ref)
 {
 	struct jt_job fresh = {
 		.outlived_root = -1,
+		.created_ns = bpf_ktime_get_boot_ns(),
 		.cgroup_hierarchy = targ_group == JT_GROUP_CGROUP ? targ_hierarchy_id : -1,
 	};
 	long err;
@@ -593,6 +594,8 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 	else
 		__sync_fetch_and_add(&tot->exit_ok, 1);
 	__sync_fetch_and_add(&tot->procs_exited, 1);
+	/* Exits on two CPUs at once: either time is the job's last within a hair. */
+	job->last_exit_ns = bpf_ktime_get_boot_ns();
 
 	if (st->rss_source == JT_RSS_MM_HIWATER) {
 		peak_bytes = st->peak_rss_pages * targ_page_size;

@@ -116,6 +116,7 @@ struct cjob {
 	struct cjob_cum reported; /* at the last interval record */
 	__u64 reported_ns;
 	struct cjob *next_in_bucket; /* the collector's index of open jobs */
+	__u64 sampled; /* samples that read it */
 	bool over; /* found over in this turn of the loop */
 	bool ended;
 };

@@ -154,6 +154,14 @@ struct jt_job {
 	__s64 alive; /* processes alive now */
 	__u64 max_alive;
 	__s64 outlived_root; /* alive when the root exited; -1 until then */
+	/*
+	 * CLOCK_BOOTTIME of the job's making (its first process's fork or
+	 * move, the attach, or user space's registration) and of its latest
+	 * process exit (0: none yet): its wall time is the kernel's, not the
+	 * sampling clock's.
+	 */
+	__u64 created_ns;
+	__u64 last_exit_ns;
 };
 
 /*
@@ -210,6 +218,8 @@ struct jt_job_stats {
 	__u64 existing;
 	__u64 moved_in;
 	__u64 moved_out;
+	__u64 created_ns; /* jt_job's, CLOCK_BOOTTIME; 0: not known (no kernel side) */
+	__u64 last_exit_ns;
 };
 #endif
 
@@ -360,7 +370,7 @@ _Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 80, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
-_Static_assert(sizeof(struct jt_job) == 32, "jt_job ABI");
+_Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 200, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 56, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 168, "jt_exit_event ABI");

@@ -352,7 +352,7 @@ static void test_mode_bpf_and_bad_mode(void **state)
 	assert_string_equal(mode_of(r), "bpf");
 	json_decref(r);
 	assert_int_equal(exit_code_of(bad_run, NULL, err), 2);
-	assert_non_null(strstr(slurp(err), "--mode takes bpf, proc or auto, not 'ebpf'"));
+	assert_non_null(strstr(slurp(err), "--mode takes bpf, proc, rusage or auto, not 'ebpf'"));
 	assert_int_equal(exit_code_of(bad_watch, NULL, err), 2);
 	assert_non_null(strstr(slurp(err), "'kprobe'"));
 	assert_int_equal(exit_code_of(proc_cgroup, NULL, err), 2);

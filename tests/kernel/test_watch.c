@@ -1055,6 +1055,45 @@ static void test_interval_io_while_running(void **state)
 	json_decref(recs);
 }
 
+/*
+ * A host job's wall time is the kernel's, from its making (the process
+ * moving into its cgroup) to its last exit, not the samples': a churn of
+ * 0.2 s seen by a 1 s sampler reports its own wall time, to the exec and
+ * exit around churn's own clock (churn's truth), not 0 and not 1 s.
+ */
+static void test_host_job_wall_is_kernels(void **state)
+{
+	char name[64], out[600], key[300], truth[600];
+	const char *args[] = { "--all", "--group-by", "cgroup2", "--interval", "1", "--duration",
+			       "3", "--json", "-o", out, NULL };
+	char *burn[] = { churn, "--children", "20", "--burn-us", "10000", "--truth", truth, NULL };
+	struct watcher w;
+	json_t *recs, *t;
+	double wall, want;
+	int st;
+
+	snprintf(name, sizeof(name), "%s%d-wall", CG_PREFIX, getpid());
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	cg_make(name);
+	tmp_path(out, sizeof(out), "wall.out");
+	tmp_path(truth, sizeof(truth), "wall.truth");
+	watcher_start(&w, args);
+	sleep_ms(1300);
+	st = wait_for(cg_spawn(name, burn), WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(watcher_finish(&w), 0);
+	cg_remove(name);
+	recs = load_lines(out);
+	t = load_truth(truth);
+	wall = num(json_object_get(job_record(recs, key), "job"), "wall_s");
+	want = num(t, "wall_ns") / 1e9;
+	print_message("  job.wall_s %.4f s, churn's own %.4f s\n", wall, want);
+	assert_true(wall >= want);
+	assert_true(wall - want < 0.05);
+	json_decref(t);
+	json_decref(recs);
+}
+
 /* The process's own write_bytes (/proc/self/io): storage I/O it caused so far. */
 static unsigned long long self_write_bytes(void)
 {
@@ -1287,8 +1326,13 @@ static void test_first_interval_rate(void **state)
 			fail_msg("interval %zu of %s: CPU %.0f%% on %.0f CPUs", n, key, rate, ncpus);
 	}
 	assert_true(n >= 2);
-	/* The first interval holds the job's start (10 ms for the clocks' two readings). */
-	assert_true(first_start <= spawned_s + 0.01);
+	/*
+	 * The first interval starts where the kernel made the job (the burner
+	 * moving into the cgroup, just after spawned_s), or where the last
+	 * sample was, at worst: never where the collector first saw it.
+	 */
+	assert_true(first_start <= spawned_s + 0.25);
+	assert_true(first_start >= spawned_s - 1.05);
 	assert_intervals_add_up(recs, key, 0.5);
 	json_decref(recs);
 }
@@ -1560,6 +1604,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_watch_all_interval_count, test_teardown),
 		cmocka_unit_test_teardown(test_first_interval_rate, test_teardown),
 		cmocka_unit_test_teardown(test_attach_io_excludes_before, test_teardown),
+		cmocka_unit_test_teardown(test_host_job_wall_is_kernels, test_teardown),
 		cmocka_unit_test_teardown(test_interval_io_while_running, test_teardown),
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),
 		cmocka_unit_test_teardown(test_user_system_split, test_teardown),

@@ -291,8 +291,11 @@ void lineage__free(struct lineage *lt)
 static int job_write(struct lineage *lt, __u64 job_id, const struct jt_job *job, __u64 started)
 {
 	struct jt_job_totals *percpu;
+	struct jt_job made = *job;
 	int err = 0;
 
+	/* Registered now: the clock the kernel stamps its own jobs and exits with. */
+	made.created_ns = util__boottime_ns();
 	percpu = calloc((size_t)lt->ncpus, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
@@ -300,7 +303,7 @@ static int job_write(struct lineage *lt, __u64 job_id, const struct jt_job *job,
 	/* Totals first: the BPF side looks a job up by both. */
 	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.job_totals), &job_id, percpu,
 				BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id, job, BPF_ANY))
+	    bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id, &made, BPF_ANY))
 		err = -errno;
 	free(percpu);
 	return err;
@@ -549,6 +552,8 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 	out->alive = job.alive;
 	out->max_alive = job.max_alive;
 	out->outlived_root = job.outlived_root;
+	out->created_ns = job.created_ns;
+	out->last_exit_ns = job.last_exit_ns;
 	for (int i = 0; i < lt->ncpus; i++) {
 		const struct jt_job_totals *t = &percpu[i];
 

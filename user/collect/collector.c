@@ -457,7 +457,7 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 	if (e->is_root && j != c->root_job && !j->job.root_exited) {
 		j->job.root_exited = true;
 		j->job.root_status = (int)e->exit_status;
-		j->job.root_end_ns = e->exit_ns - (util__boottime_ns() - util__now_ns());
+		j->job.root_end_ns = collector__mono_of_boottime(e->exit_ns);
 	}
 	if (own) {
 		r.args = own->data;
@@ -552,8 +552,17 @@ static bool job_over(struct collector *c, struct cjob *j)
 static void job_end(struct collector *c, struct cjob *j)
 {
 	struct jt_job_stats *s = &j->job.stats;
+	__u64 noticed = util__now_ns(), last_exit;
 
-	j->job.end_ns = util__now_ns();
+	/*
+	 * A job whose processes are all gone ended at its last exit, as the
+	 * kernel stamped it, not when a sample noticed: its wall time is the
+	 * kernel's. The last interval still closes at the sample.
+	 */
+	j->job.end_ns = noticed;
+	last_exit = s->last_exit_ns ? collector__mono_of_boottime(s->last_exit_ns) : 0;
+	if (s->alive <= 0 && last_exit > j->job.start_ns && last_exit < noticed)
+		j->job.end_ns = last_exit;
 	j->job.source = c->ops->name;
 	/* rusage: the tree's CPU is whole only once nothing is left to reap (--no-wait). */
 	if (c->ops == &source_rusage_ops && s->alive > 0)
@@ -589,7 +598,7 @@ static void job_end(struct collector *c, struct cjob *j)
 	collector__stats(c, &c->stats);
 	/* The last interval closes the sum: the intervals add up to this report. */
 	if (c->opts.interval_s > 0)
-		collector__emit_interval(c, j, j->job.end_ns);
+		collector__emit_interval(c, j, noticed);
 	for (size_t i = 0; i < c->nsinks; i++) {
 		struct sink *sk = c->sinks[i];
 

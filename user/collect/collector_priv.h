@@ -16,6 +16,7 @@
 #include "jobtrace/host.h"
 #include "jobtrace/job_table.h"
 #include "jobtrace/repair.h"
+#include "jobtrace/util.h"
 
 #define RUN_TICK_NS (100ULL * 1000 * 1000) /* run: how often the tree's end is checked */
 #define WATCH_TICK_NS (1000ULL * 1000 * 1000) /* watch: how often jobs' ends are checked */
@@ -90,6 +91,15 @@ struct collector {
 	struct jt_counters warned; /* the kernel's counters when we last said so on stderr */
 	struct cgroup_names cgnames; /* the records' cgroup ids, named (events only) */
 };
+
+/* A CLOCK_BOOTTIME stamp of the kernel's, on the CLOCK_MONOTONIC the jobs' times use. */
+static inline __u64 collector__mono_of_boottime(__u64 boot_ns)
+{
+	/* The time suspended; read in this order it may come out a hair below 0. */
+	__s64 gap = (__s64)(util__boottime_ns() - util__now_ns());
+
+	return (__s64)boot_ns > gap ? (__u64)((__s64)boot_ns - gap) : 0;
+}
 
 /* The job of a record: an open one, or (host mode) one the kernel made, now named. */
 struct cjob *collector__job_of_record(struct collector *c, __u64 id);

@@ -147,6 +147,23 @@ static void warn_limits(struct collector *c)
 	}
 }
 
+/*
+ * A host job's first sample: it was given the last sample's time as its
+ * start (it was made after it); the kernel stamped its making, which is
+ * later and exact. Its first interval starts there.
+ */
+static void first_sample(struct collector *c, struct cjob *j, __u64 now)
+{
+	__u64 made = collector__mono_of_boottime(j->job.stats.created_ns);
+
+	if (!j->job.mode || strcmp(j->job.mode, "host") || !j->job.stats.created_ns)
+		return;
+	if (made > j->job.start_ns && made <= now && j->reported_ns == j->job.start_ns) {
+		j->job.start_ns = made;
+		j->reported_ns = made;
+	}
+}
+
 /* Reads every job's totals, then the live tasks; updates each job's cumulative figures. */
 int collector__sample_jobs(struct collector *c)
 {
@@ -162,6 +179,8 @@ int collector__sample_jobs(struct collector *c)
 		if (j->ended)
 			continue;
 		c->ops->job_stats(c, j->id, &j->job.stats);
+		if (!j->sampled++)
+			first_sample(c, j, now);
 		j->live_tasks = j->live_cpu_ns = j->live_system_ns = 0;
 		j->live_read_bytes = j->live_write_bytes = 0;
 		j->prev_live = j->live;
