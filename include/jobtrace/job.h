@@ -94,7 +94,7 @@ __u64 job__events_lost(const struct job *job);
  * Why the report misses something ("events_lost", "procs_map_full", ...):
  * fills @out (room for @max) and returns how many; 0: the report is complete.
  */
-#define JOB_MAX_INCOMPLETE 8
+#define JOB_MAX_INCOMPLETE 12
 size_t job__incomplete(const struct job *job, const char **out, size_t max);
 
 /* A wait(2) status as a shell reports it: the code, or 128 + the signal. */
