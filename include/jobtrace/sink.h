@@ -47,16 +47,19 @@ struct sink {
 	bool shared; /* the job writes to this stream too: start a line of our own */
 	int err; /* first write error, negative errno: later writes are skipped */
 	/*
-	 * A file of its own (sink__own_file): @f then builds one record in
-	 * @rec, and sink__check() writes it with one write(2). A record that
-	 * does not fit (a full disk) is taken back whole and counted; the
-	 * next one is tried again.
+	 * A file of its own (sink__own_file): @f then builds each record in
+	 * @rec, whole records are held there (@ends: where each ends) and
+	 * written at a flush or past a size. A record that does not fit (a
+	 * full disk) is taken back whole and counted; later ones are tried
+	 * again.
 	 */
 	bool whole;
 	int fd;
 	FILE *file; /* as opened, for fclose */
 	char *rec;
 	size_t rec_len, rec_cap;
+	size_t *ends;
+	size_t nends, ends_cap;
 	bool rec_bad; /* the record could not be built (no memory): dropped */
 	__u64 dropped; /* records not written, in all */
 	bool dropping; /* the last record was dropped: said once on stderr */
@@ -131,12 +134,14 @@ struct sink *sink__own_file(struct sink *s, FILE *f, bool own, const char *path)
  */
 void sink__start_line(FILE *f);
 /*
- * Ends a record. A file of its own: writes it whole, or drops it whole
- * (says so on stderr at the first drop and when writing works again);
- * returns 0 or the drop's cause. Else records a write error on @s once and
- * returns it.
+ * Ends a record. A file of its own: holds it whole for the next write, or
+ * drops it whole (a drop is said on stderr at once, and again when writing
+ * works again); returns 0 or the drop's cause. Else records a write error
+ * on @s once and returns it.
  */
 int sink__check(struct sink *s);
+/* Writes what @s holds (a file of its own) or what stdio holds; returns @s->err. */
+int sink__flush(struct sink *s);
 void sink__free(struct sink *s);
 
 #endif

@@ -148,9 +148,9 @@ struct sink *sink__own_file(struct sink *s, FILE *f, bool own, const char *path)
 }
 
 /* Says it once when dropping starts, and once when writing works again. */
-static void note_drop(struct sink *s, int err)
+static void note_drop(struct sink *s, int err, size_t records)
 {
-	s->dropped++;
+	s->dropped += records;
 	if (!s->drop_err)
 		s->drop_err = err;
 	if (!s->dropping)
@@ -160,27 +160,25 @@ static void note_drop(struct sink *s, int err)
 	s->dropping = true;
 }
 
-static int write_record(struct sink *s)
+/*
+ * Writes the whole records held, with as few write(2)s as the file takes.
+ * A short write keeps the records that made it whole and takes back the
+ * part of the one cut (ftruncate): a line cut in two is worse than a line
+ * missing. The records not written are dropped and counted.
+ */
+static int write_batch(struct sink *s)
 {
-	size_t done = 0;
+	size_t len = s->nends ? s->ends[s->nends - 1] : 0, done = 0, kept = 0;
 	off_t start;
 	ssize_t n;
 	int err = 0;
 
-	/* Whatever stdio still holds joins the record first. */
-	if (fflush(s->f) || s->rec_bad) {
-		clearerr(s->f);
-		s->rec_bad = false;
-		s->rec_len = 0;
-		note_drop(s, -ENOMEM);
-		return -ENOMEM;
-	}
-	if (!s->rec_len)
+	if (!len)
 		return 0;
 	/* -1 on a device: nothing there to take back. */
 	start = lseek(s->fd, 0, SEEK_CUR);
-	while (done < s->rec_len) {
-		n = write(s->fd, s->rec + done, s->rec_len - done);
+	while (done < len) {
+		n = write(s->fd, s->rec + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -189,25 +187,77 @@ static int write_record(struct sink *s)
 		}
 		done += (size_t)n;
 	}
-	s->rec_len = 0;
+	/* What follows the last whole record (nothing, between records) is kept for later. */
+	memmove(s->rec, s->rec + len, s->rec_len - len);
+	s->rec_len -= len;
 	if (!err) {
 		if (s->dropping)
 			fprintf(stderr, "jobtrace: writing to %s again; %" PRIu64 " records were "
 					"dropped so far\n",
 				s->path, (uint64_t)s->dropped);
 		s->dropping = false;
+		s->nends = 0;
 		return 0;
 	}
-	/* A line cut in two is worse than a line missing: the part written is taken back. */
-	if (done && (start < 0 || ftruncate(s->fd, start) || lseek(s->fd, start, SEEK_SET) < 0)) {
+	while (kept < s->nends && s->ends[kept] <= done)
+		kept++;
+	len = kept ? s->ends[kept - 1] : 0;
+	if (done != len &&
+	    (start < 0 || ftruncate(s->fd, start + (off_t)len) ||
+	     lseek(s->fd, start + (off_t)len, SEEK_SET) < 0)) {
 		s->err = err;
 		fprintf(stderr, "jobtrace: cannot write to %s: %s; a record was cut and cannot be "
 				"taken back: nothing more is written there\n",
 			s->path, strerror(-err));
+		s->nends = 0;
 		return err;
 	}
-	note_drop(s, err);
+	note_drop(s, err, s->nends - kept);
+	s->nends = 0;
 	return err;
+}
+
+/* Bytes held before they are written: a few write(2)s per pass of the loop, not one per record. */
+#define SINK_BATCH_BYTES (64 * 1024)
+
+/* Closes the record @s->f has built: held whole, or dropped whole when it could not be built. */
+static int end_record(struct sink *s)
+{
+	size_t last = s->nends ? s->ends[s->nends - 1] : 0;
+
+	/* Whatever stdio still holds joins the record first. */
+	if (fflush(s->f) || s->rec_bad) {
+		clearerr(s->f);
+		s->rec_bad = false;
+		s->rec_len = last;
+		note_drop(s, -ENOMEM, 1);
+		return -ENOMEM;
+	}
+	if (s->rec_len == last)
+		return 0;
+	if (s->nends == s->ends_cap) {
+		size_t cap = s->ends_cap ? s->ends_cap * 2 : 64;
+		size_t *ends = realloc(s->ends, cap * sizeof(*ends));
+
+		if (!ends) {
+			s->rec_len = last;
+			note_drop(s, -ENOMEM, 1);
+			return -ENOMEM;
+		}
+		s->ends = ends;
+		s->ends_cap = cap;
+	}
+	s->ends[s->nends++] = s->rec_len;
+	return s->rec_len >= SINK_BATCH_BYTES ? write_batch(s) : 0;
+}
+
+int sink__flush(struct sink *s)
+{
+	if (s->whole)
+		return s->err ? s->err : write_batch(s);
+	if (fflush(s->f) && !s->err)
+		s->err = -errno;
+	return s->err;
 }
 
 /* The byte at @off of the file behind @fd, which may be open for writing only. */
@@ -252,7 +302,7 @@ void sink__start_line(FILE *f)
 int sink__check(struct sink *s)
 {
 	if (s->whole)
-		return s->err ? s->err : write_record(s);
+		return s->err ? s->err : end_record(s);
 	/*
 	 * errno is long gone by now; a flush of what stdio kept retries the
 	 * write, and its errno is the real cause (ENOSPC, EPIPE), not EIO.
@@ -271,6 +321,9 @@ void sink__free(struct sink *s)
 		return;
 	if (s->ops && s->ops->free)
 		s->ops->free(s);
+	/* The loop flushed at its end; this is for a sink that never ran in one. */
+	if (s->whole && !s->err)
+		write_batch(s);
 	if (s->dropped)
 		fprintf(stderr, "jobtrace: %s: %" PRIu64 " records were dropped in all (%s)\n",
 			s->path, (uint64_t)s->dropped, strerror(-s->drop_err));
@@ -279,6 +332,7 @@ void sink__free(struct sink *s)
 		fclose(s->f);
 		s->f = s->file;
 		free(s->rec);
+		free(s->ends);
 	}
 	if (s->own_f && s->f)
 		fclose(s->f);

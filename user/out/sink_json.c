@@ -241,17 +241,11 @@ static int json_job_end(struct sink *s, const struct cjob *j, const struct colle
 	return end_record(&w, s);
 }
 
-static int sink_flush(struct sink *s)
-{
-	if (fflush(s->f) && !s->err)
-		s->err = -errno;
-	return s->err;
-}
 
 static const struct sink_ops json_ops = {
 	.name = "json",
 	.job_end = json_job_end,
-	.flush = sink_flush,
+	.flush = sink__flush,
 };
 
 static const struct sink_ops jsonl_ops = {
@@ -260,7 +254,7 @@ static const struct sink_ops jsonl_ops = {
 	.interval = jsonl_interval,
 	.host = jsonl_host,
 	.job_end = jsonl_job_end,
-	.flush = sink_flush,
+	.flush = sink__flush,
 };
 
 struct sink *sink_json__new(FILE *f, size_t top)

@@ -82,19 +82,13 @@ static int text_job_end(struct sink *s, const struct cjob *j, const struct colle
 	return sink__check(s);
 }
 
-static int text_flush(struct sink *s)
-{
-	if (fflush(s->f) && !s->err)
-		s->err = -errno;
-	return s->err;
-}
 
 static const struct sink_ops text_ops = {
 	.name = "text",
 	.interval = text_interval,
 	.host = text_host,
 	.job_end = text_job_end,
-	.flush = text_flush,
+	.flush = sink__flush,
 };
 
 struct sink *sink_text__new(FILE *f, size_t top)
