@@ -53,9 +53,10 @@ FILE *sink__open_path(const char *path, bool *own)
 	/* Made, or found: a file removed between the two opens is made again, a few times. */
 	for (int tries = 0; tries < 4 && fd == -ENOENT; tries++) {
 		/* O_EXCL never follows a symbolic link, dangling or not. */
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, SINK_FILE_MODE);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  SINK_FILE_MODE);
 		if (fd >= 0) {
-			/* The umask took bits away (077) or left group write (000): the mode is ours. */
+			/* A umask took bits away (077) or left group write (000): ours is set. */
 			if (fchmod(fd, SINK_FILE_MODE)) {
 				err = -errno;
 				close(fd);
@@ -90,7 +91,8 @@ const char *sink__strerror(int err)
 	if (err < 0)
 		err = -err;
 	if (err == ELOOP)
-		return "it is a symbolic link, which jobtrace does not follow (name the file itself)";
+		return "it is a symbolic link, which jobtrace does not follow "
+		       "(name the file itself)";
 	if (err == EINVAL)
 		return "not a regular file";
 	return strerror(err);
@@ -154,8 +156,9 @@ static void note_drop(struct sink *s, int err, size_t records)
 	if (!s->drop_err)
 		s->drop_err = err;
 	if (!s->dropping)
-		fprintf(stderr, "jobtrace: cannot write to %s: %s; records are dropped (and counted) "
-				"until it can\n",
+		fprintf(stderr,
+			"jobtrace: cannot write to %s: %s; records are dropped (and counted) "
+			"until it can\n",
 			s->path, strerror(-err));
 	s->dropping = true;
 }

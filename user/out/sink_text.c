@@ -77,7 +77,8 @@ static int text_job_end(struct sink *s, const struct cjob *j, const struct colle
 		s->err = -EIO;
 	/* The job is complete; this file misses what it could not take (a full disk). */
 	if (s->dropped)
-		fprintf(s->f, "jobtrace: %" PRIu64 " earlier records to this output were dropped (%s)\n",
+		fprintf(s->f,
+			"jobtrace: %" PRIu64 " earlier records to this output were dropped (%s)\n",
 			(uint64_t)s->dropped, strerror(-s->drop_err));
 	return sink__check(s);
 }
