@@ -255,8 +255,9 @@ static void test_watch_full_disk(void **state)
 	w = spawn_jt(args, NULL, err, 022);
 	if (wait_text(err, "jobtrace: attached", 30) < 0)
 		fail_msg("watch did not attach:\n%s", slurp(err));
-	while (lines_in(out) < 10)
-		sleep_ms(50);
+	for (double t0 = mono_s(); lines_in(out) < 10; sleep_ms(50))
+		if (mono_s() - t0 > 30)
+			fail_msg("watch wrote %zu lines in 30 s", lines_in(out));
 
 	fill(filler);
 	snprintf(want, sizeof(want), "jobtrace: cannot write to %s: No space left on device", out);
