@@ -266,11 +266,13 @@ static void test_watch_full_disk(void **state)
 		fail_msg("no message within 5 s of the disk filling up; stderr:\n%s", slurp(err));
 	/* Ten intervals of 0.2 s: "at once" with room for a loaded machine. */
 	assert_true(took < 2);
-	before = lines_in(out);
-	/* Nothing more reaches a full disk... */
+	/*
+	 * A small record may still fit what the file's last page has left:
+	 * what matters is that it is whole, which check_json_lines says.
+	 * Once space returns, lines come again.
+	 */
 	sleep_ms(600);
-	assert_int_equal(lines_in(out), before);
-	/* ... and once space returns, whole lines do again. */
+	before = lines_in(out);
 	assert_int_equal(unlink(filler), 0);
 	snprintf(want, sizeof(want), "jobtrace: writing to %s again", out);
 	if (wait_text(err, want, 5) < 0)
