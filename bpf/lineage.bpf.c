@@ -88,6 +88,19 @@ struct {
 	__type(value, struct jt_job_totals);
 } job_totals SEC(".maps");
 
+/*
+ * Host mode: the tasks each job id lost while `jobs` had no room for it. A
+ * job made later (a slot freed) takes the count as its jobs_map_full, so
+ * its report says it misses them; LRU, so ids of jobs never made age out
+ * on a host that runs for days.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096); /* as jobs */
+	__type(key, __u64);
+	__type(value, __u64);
+} jobs_refused SEC(".maps");
+
 /* watch --pid roots for the attach iterator, keyed by tgid. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -205,6 +218,7 @@ static __always_inline bool job_get_or_create(__u64 job_id, struct job_ref *ref)
 		.created_ns = bpf_ktime_get_boot_ns(),
 		.cgroup_hierarchy = targ_group == JT_GROUP_CGROUP ? targ_hierarchy_id : -1,
 	};
+	__u64 one = 1, *refused;
 	long err;
 
 	ref->job = bpf_map_lookup_elem(&jobs, &job_id);
@@ -217,9 +231,22 @@ static __always_inline bool job_get_or_create(__u64 job_id, struct job_ref *ref)
 		err = bpf_map_update_elem(&jobs, &job_id, &fresh, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		COUNT(jobs_map_full);
+		refused = bpf_map_lookup_elem(&jobs_refused, &job_id);
+		if (refused)
+			__sync_fetch_and_add(refused, 1);
+		else
+			bpf_map_update_elem(&jobs_refused, &job_id, &one, BPF_NOEXIST);
 		return false;
 	}
-	return job_lookup(job_id, ref);
+	if (!job_lookup(job_id, ref))
+		return false;
+	/* Made now, after some of its tasks found no room: its report must say so. */
+	refused = err ? NULL : bpf_map_lookup_elem(&jobs_refused, &job_id);
+	if (refused) {
+		__sync_fetch_and_add(&ref->tot->jobs_map_full, *refused);
+		bpf_map_delete_elem(&jobs_refused, &job_id);
+	}
+	return true;
 }
 
 /* @p's I/O counters now become the base of what its job counts from here. */

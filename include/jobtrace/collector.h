@@ -259,7 +259,7 @@ struct collector_stats {
 	__u64 add_exit_errors; /* records that could not be folded (no memory) */
 	__u64 records_unknown_job; /* records of a job the table never saw (counted, kept) */
 	__u64 jobs_ended;
-	__u64 sink_errors; /* writes that failed (a full disk, a closed pipe) */
+	__u64 sink_errors; /* sinks that failed or dropped records (a full disk) */
 	int first_sink_error; /* its errno, negative */
 	__u64 repairs; /* processes counted alive that were gone, removed by the repair sweep */
 };

@@ -189,6 +189,8 @@ struct jt_job_totals {
 	__u64 existing; /* processes found running at the attach */
 	__u64 moved_in; /* processes that entered by a cgroup move */
 	__u64 moved_out;
+	/* Host mode: tasks of the job lost, untracked, before `jobs` had room for it. */
+	__u64 jobs_map_full;
 };
 
 #ifndef __bpf__
@@ -218,6 +220,7 @@ struct jt_job_stats {
 	__u64 existing;
 	__u64 moved_in;
 	__u64 moved_out;
+	__u64 jobs_map_full;
 	__u64 created_ns; /* jt_job's, CLOCK_BOOTTIME; 0: not known (no kernel side) */
 	__u64 last_exit_ns;
 };
@@ -371,7 +374,7 @@ _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 80, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
-_Static_assert(sizeof(struct jt_job_totals) == 200, "jt_job_totals ABI");
+_Static_assert(sizeof(struct jt_job_totals) == 208, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 56, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 168, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");

@@ -50,6 +50,24 @@ struct sink {
 	bool compact; /* text: a line per job, not a report (host mode) */
 	bool shared; /* the job writes to this stream too: start a line of our own */
 	int err; /* first write error, negative errno: later writes are skipped */
+	/*
+	 * A file of its own (sink__own_file): @f then builds each record in
+	 * @rec, whole records are held there (@ends: where each ends) and
+	 * written at a flush or past a size. A record that does not fit (a
+	 * full disk) is taken back whole and counted; later ones are tried
+	 * again.
+	 */
+	bool whole;
+	int fd;
+	FILE *file; /* as opened, for fclose */
+	char *rec;
+	size_t rec_len, rec_cap;
+	size_t *ends;
+	size_t nends, ends_cap;
+	bool rec_bad; /* the record could not be built (no memory): dropped */
+	__u64 dropped; /* records not written, in all */
+	bool dropping; /* the last record was dropped: said once on stderr */
+	int drop_err; /* the first drop's cause, negative errno */
 };
 
 /* The report of `run` as text (time(1)'s habit) and interval lines. */
@@ -97,15 +115,37 @@ int outputs__add(struct collector *c, const struct outputs *o);
 /*
  * Opens @path for a sink ("-" is standard output), before any job starts,
  * so a bad path fails at once. NULL with errno set.
+ *
+ * jobtrace runs as root and -o names a path: the last component is never
+ * followed when it is a symbolic link (ELOOP), an existing file is used only
+ * when it is a regular file or a device (EINVAL otherwise), and a new file
+ * is made with SINK_FILE_MODE whatever the umask.
  */
+#define SINK_FILE_MODE 0644
 FILE *sink__open_path(const char *path, bool *own);
+/* sink__open_path()'s errors in words: strerror() with the two of its own. */
+const char *sink__strerror(int err);
+/*
+ * Gives @s the output @f, which it closes at free when @own; a file of its
+ * own is written a whole record at a time (struct sink's whole). @path
+ * names it in messages. Returns @s, or NULL (and closes @f) on failure or
+ * when @s is NULL.
+ */
+struct sink *sink__own_file(struct sink *s, FILE *f, bool own, const char *path);
 /*
  * Makes what is written next start a line of its own, on a stream the
  * job's command wrote to too (run's standard error).
  */
 void sink__start_line(FILE *f);
-/* Records a write error on @s once; returns it. */
+/*
+ * Ends a record. A file of its own: holds it whole for the next write, or
+ * drops it whole (a drop is said on stderr at once, and again when writing
+ * works again); returns 0 or the drop's cause. Else records a write error
+ * on @s once and returns it.
+ */
 int sink__check(struct sink *s);
+/* Writes what @s holds (a file of its own) or what stdio holds; returns @s->err. */
+int sink__flush(struct sink *s);
 void sink__free(struct sink *s);
 
 #ifdef __cplusplus

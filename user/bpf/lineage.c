@@ -243,6 +243,9 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	max_jobs = opts->max_jobs ? opts->max_jobs : DEFAULT_MAX_JOBS;
 	bpf_map__set_max_entries(lt->skel->maps.jobs, max_jobs);
 	bpf_map__set_max_entries(lt->skel->maps.job_totals, max_jobs);
+	/* Never fewer than the default: a small --max-jobs refuses the most ids to remember. */
+	if (max_jobs > bpf_map__max_entries(lt->skel->maps.jobs_refused))
+		bpf_map__set_max_entries(lt->skel->maps.jobs_refused, max_jobs);
 	bpf_map__set_max_entries(lt->skel->maps.events,
 				 round_up_pow2(opts->ring_bytes ? opts->ring_bytes :
 								  DEFAULT_RING_BYTES));
@@ -577,6 +580,7 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 		out->existing += t->existing;
 		out->moved_in += t->moved_in;
 		out->moved_out += t->moved_out;
+		out->jobs_map_full += t->jobs_map_full;
 	}
 out:
 	free(percpu);

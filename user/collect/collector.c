@@ -922,10 +922,13 @@ void collector__stats(struct collector *c, struct collector_stats *out)
 	s.sink_errors = 0;
 	s.first_sink_error = 0;
 	for (size_t i = 0; i < c->nsinks; i++) {
-		if (c->sinks[i]->err) {
+		const struct sink *sk = c->sinks[i];
+
+		/* A sink that dropped records and wrote again still lost them. */
+		if (sk->err || sk->dropped) {
 			s.sink_errors++;
 			if (!s.first_sink_error)
-				s.first_sink_error = c->sinks[i]->err;
+				s.first_sink_error = sk->err ? sk->err : sk->drop_err;
 		}
 	}
 	*out = s;

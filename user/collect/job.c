@@ -180,6 +180,7 @@ size_t job__incomplete(const struct job *job, const char **out, size_t max)
 		{ job__events_lost(job) > 0, "events_lost" },
 		{ s->untracked > 0, "untracked_tasks" },
 		{ s->procs_map_full > 0, "procs_map_full" },
+		{ s->jobs_map_full > 0, "jobs_map_full" },
 		{ job->repairs > 0, "exits_repaired" },
 		{ job->stale > 0, "stale_entries" },
 		{ job->records_malformed > 0, "records_malformed" },

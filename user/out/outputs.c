@@ -3,7 +3,8 @@
  * The sinks a front's flags ask for, in one place: the report (text, one
  * JSON object, or JSON lines) to -o FILE or the front's default stream, and
  * --events to its own file. Files are opened here, before any job starts,
- * so a bad path fails at once.
+ * so a bad path fails at once; a file of a sink's own is written a whole
+ * record at a time, so a full disk costs records, never a line cut in two.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,18 +12,6 @@
 
 #include "jobtrace/apmon.h"
 #include "jobtrace/sink.h"
-
-static struct sink *own_sink(struct sink *s, FILE *f, bool own, const char *name)
-{
-	if (!s) {
-		if (own)
-			fclose(f);
-		return NULL;
-	}
-	s->own_f = own;
-	s->path = name;
-	return s;
-}
 
 int outputs__add(struct collector *c, const struct outputs *o)
 {
@@ -37,7 +26,7 @@ int outputs__add(struct collector *c, const struct outputs *o)
 		if (!out) {
 			err = -errno;
 			fprintf(stderr, "jobtrace: cannot write the report to %s: %s\n", o->output,
-				strerror(-err));
+				sink__strerror(err));
 			return err;
 		}
 		name = strcmp(o->output, "-") ? o->output : "standard output";
@@ -48,7 +37,7 @@ int outputs__add(struct collector *c, const struct outputs *o)
 		s = sink_json__new(out, o->top);
 	else
 		s = sink_text__new(out, o->top);
-	s = own_sink(s, out, own, name);
+	s = sink__own_file(s, out, own, name);
 	if (s) {
 		s->compact = o->compact;
 		/* The job's command writes to the front's stream, and to stdout. */
@@ -65,11 +54,11 @@ int outputs__add(struct collector *c, const struct outputs *o)
 	if (!ev) {
 		err = -errno;
 		fprintf(stderr, "jobtrace: cannot write events to %s: %s\n", o->events,
-			strerror(-err));
+			sink__strerror(err));
 		return err;
 	}
 	s = sink_jsonl__new(ev, o->top, true, false, false, false);
-	return collector__add_sink(c, own_sink(s, ev, own_ev,
-					       strcmp(o->events, "-") ? o->events :
-									"standard output"));
+	return collector__add_sink(c, sink__own_file(s, ev, own_ev,
+						     strcmp(o->events, "-") ? o->events :
+									      "standard output"));
 }

@@ -282,6 +282,10 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			   "(raise --max-procs): counted, but their lineage and per-process detail "
 			   "are missing.\n",
 			(uint64_t)s->procs_map_full);
+	if (s->jobs_map_full)
+		fprintf(f, "\nWARNING: %" PRIu64 " tasks of this job went untracked before the job "
+			   "map had room for it (raise --max-jobs): its counts miss them.\n",
+			(uint64_t)s->jobs_map_full);
 	if (job->stale)
 		fprintf(f, "\nWARNING: %" PRIu64 " processes were counted alive but are gone: "
 			   "their exits were missed.\n",
@@ -550,6 +554,7 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__u64(w, "stale_entries", job->stale);
 	json__u64(w, "jobs_missing", job->counters.jobs_missing);
 	json__u64(w, "jobs_map_full", job->counters.jobs_map_full);
+	json__u64(w, "lost_to_full_job_map", s->jobs_map_full);
 	json__u64(w, "records_malformed", job->records_malformed);
 	json__u64(w, "exec_records_lost", job->counters.exec_records_lost);
 	json__u64(w, "records_not_folded", job->add_errors);

@@ -2,25 +2,265 @@
 /* What every sink shares: its output file, its first write error, its end. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jobtrace/sink.h"
 
+/* An existing file: a regular one, or a device (/dev/null); never a FIFO that blocks the open. */
+static int open_existing(const char *path)
+{
+	struct stat st;
+	int fd, err;
+
+	/* O_NONBLOCK: a FIFO put there meanwhile must not hang the open; fstat refuses it. */
+	fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	/* ENXIO: a FIFO with no reader, or a socket; neither is a file to write a report to. */
+	if (fd < 0)
+		return errno == ENXIO ? -EINVAL : -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto close_fd;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+		err = -EINVAL;
+		goto close_fd;
+	}
+	/* Emptied only now that it is known to be the file it should be. */
+	if ((S_ISREG(st.st_mode) && ftruncate(fd, 0)) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		err = -errno;
+		goto close_fd;
+	}
+	return fd;
+close_fd:
+	close(fd);
+	return err;
+}
+
 FILE *sink__open_path(const char *path, bool *own)
 {
+	int fd = -ENOENT, err;
 	FILE *f;
 
 	*own = false;
 	if (!strcmp(path, "-"))
 		return stdout;
-	f = fopen(path, "w");
-	if (!f)
+	/* Made, or found: a file removed between the two opens is made again, a few times. */
+	for (int tries = 0; tries < 4 && fd == -ENOENT; tries++) {
+		/* O_EXCL never follows a symbolic link, dangling or not. */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  SINK_FILE_MODE);
+		if (fd >= 0) {
+			/* A umask took bits away (077) or left group write (000): ours is set. */
+			if (fchmod(fd, SINK_FILE_MODE)) {
+				err = -errno;
+				close(fd);
+				unlink(path);
+				fd = err;
+			}
+			break;
+		}
+		if (errno != EEXIST) {
+			fd = -errno;
+			break;
+		}
+		fd = open_existing(path);
+	}
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return NULL;
+	}
 	*own = true;
 	return f;
+}
+
+const char *sink__strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == ELOOP)
+		return "it is a symbolic link, which jobtrace does not follow "
+		       "(name the file itself)";
+	if (err == EINVAL)
+		return "not a regular file";
+	return strerror(err);
+}
+
+/* The record's bytes as stdio hands them over; a record that cannot grow is dropped whole. */
+static ssize_t rec_write(void *cookie, const char *buf, size_t size)
+{
+	struct sink *s = cookie;
+	size_t cap = s->rec_cap ? s->rec_cap : 4096;
+	char *rec;
+
+	while (cap - s->rec_len < size)
+		cap *= 2;
+	if (cap != s->rec_cap) {
+		rec = realloc(s->rec, cap);
+		if (!rec) {
+			s->rec_bad = true;
+			errno = ENOMEM;
+			return -1;
+		}
+		s->rec = rec;
+		s->rec_cap = cap;
+	}
+	memcpy(s->rec + s->rec_len, buf, size);
+	s->rec_len += size;
+	return (ssize_t)size;
+}
+
+struct sink *sink__own_file(struct sink *s, FILE *f, bool own, const char *path)
+{
+	static const cookie_io_functions_t io = { .write = rec_write };
+
+	if (!s) {
+		if (own)
+			fclose(f);
+		return NULL;
+	}
+	s->path = path;
+	s->own_f = own;
+	s->f = f;
+	/* A standard stream keeps stdio's way: main() guards standard output already. */
+	if (!own)
+		return s;
+	s->file = f;
+	s->fd = fileno(f);
+	s->f = fopencookie(s, "w", io);
+	if (!s->f) {
+		s->f = f;
+		sink__free(s);
+		return NULL;
+	}
+	s->whole = true;
+	return s;
+}
+
+/* Says it once when dropping starts, and once when writing works again. */
+static void note_drop(struct sink *s, int err, size_t records)
+{
+	s->dropped += records;
+	if (!s->drop_err)
+		s->drop_err = err;
+	if (!s->dropping)
+		fprintf(stderr,
+			"jobtrace: cannot write to %s: %s; records are dropped (and counted) "
+			"until it can\n",
+			s->path, strerror(-err));
+	s->dropping = true;
+}
+
+/*
+ * Writes the whole records held, with as few write(2)s as the file takes.
+ * A short write keeps the records that made it whole and takes back the
+ * part of the one cut (ftruncate): a line cut in two is worse than a line
+ * missing. The records not written are dropped and counted.
+ */
+static int write_batch(struct sink *s)
+{
+	size_t len = s->nends ? s->ends[s->nends - 1] : 0, done = 0, kept = 0;
+	off_t start;
+	ssize_t n;
+	int err = 0;
+
+	if (!len)
+		return 0;
+	/* -1 on a device: nothing there to take back. */
+	start = lseek(s->fd, 0, SEEK_CUR);
+	while (done < len) {
+		n = write(s->fd, s->rec + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -ENOSPC;
+			break;
+		}
+		done += (size_t)n;
+	}
+	/* What follows the last whole record (nothing, between records) is kept for later. */
+	memmove(s->rec, s->rec + len, s->rec_len - len);
+	s->rec_len -= len;
+	if (!err) {
+		if (s->dropping)
+			fprintf(stderr, "jobtrace: writing to %s again; %" PRIu64 " records were "
+					"dropped so far\n",
+				s->path, (uint64_t)s->dropped);
+		s->dropping = false;
+		s->nends = 0;
+		return 0;
+	}
+	while (kept < s->nends && s->ends[kept] <= done)
+		kept++;
+	len = kept ? s->ends[kept - 1] : 0;
+	if (done != len &&
+	    (start < 0 || ftruncate(s->fd, start + (off_t)len) ||
+	     lseek(s->fd, start + (off_t)len, SEEK_SET) < 0)) {
+		s->err = err;
+		fprintf(stderr, "jobtrace: cannot write to %s: %s; a record was cut and cannot be "
+				"taken back: nothing more is written there\n",
+			s->path, strerror(-err));
+		s->nends = 0;
+		return err;
+	}
+	note_drop(s, err, s->nends - kept);
+	s->nends = 0;
+	return err;
+}
+
+/* Bytes held before they are written: a few write(2)s per pass of the loop, not one per record. */
+#define SINK_BATCH_BYTES (64 * 1024)
+
+/* Closes the record @s->f has built: held whole, or dropped whole when it could not be built. */
+static int end_record(struct sink *s)
+{
+	size_t last = s->nends ? s->ends[s->nends - 1] : 0;
+
+	/* Whatever stdio still holds joins the record first. */
+	if (fflush(s->f) || s->rec_bad) {
+		clearerr(s->f);
+		s->rec_bad = false;
+		s->rec_len = last;
+		note_drop(s, -ENOMEM, 1);
+		return -ENOMEM;
+	}
+	if (s->rec_len == last)
+		return 0;
+	if (s->nends == s->ends_cap) {
+		size_t cap = s->ends_cap ? s->ends_cap * 2 : 64;
+		size_t *ends = realloc(s->ends, cap * sizeof(*ends));
+
+		if (!ends) {
+			s->rec_len = last;
+			note_drop(s, -ENOMEM, 1);
+			return -ENOMEM;
+		}
+		s->ends = ends;
+		s->ends_cap = cap;
+	}
+	s->ends[s->nends++] = s->rec_len;
+	return s->rec_len >= SINK_BATCH_BYTES ? write_batch(s) : 0;
+}
+
+int sink__flush(struct sink *s)
+{
+	if (s->whole)
+		return s->err ? s->err : write_batch(s);
+	if (fflush(s->f) && !s->err)
+		s->err = -errno;
+	return s->err;
 }
 
 /* The byte at @off of the file behind @fd, which may be open for writing only. */
@@ -64,6 +304,8 @@ void sink__start_line(FILE *f)
 
 int sink__check(struct sink *s)
 {
+	if (s->whole)
+		return s->err ? s->err : end_record(s);
 	/*
 	 * errno is long gone by now; a flush of what stdio kept retries the
 	 * write, and its errno is the real cause (ENOSPC, EPIPE), not EIO.
@@ -82,6 +324,19 @@ void sink__free(struct sink *s)
 		return;
 	if (s->ops && s->ops->free)
 		s->ops->free(s);
+	/* The loop flushed at its end; this is for a sink that never ran in one. */
+	if (s->whole && !s->err)
+		write_batch(s);
+	if (s->dropped)
+		fprintf(stderr, "jobtrace: %s: %" PRIu64 " records were dropped in all (%s)\n",
+			s->path, (uint64_t)s->dropped, strerror(-s->drop_err));
+	if (s->whole) {
+		/* Every record was written or dropped whole: the cookie holds nothing. */
+		fclose(s->f);
+		s->f = s->file;
+		free(s->rec);
+		free(s->ends);
+	}
 	if (s->own_f && s->f)
 		fclose(s->f);
 	free(s);

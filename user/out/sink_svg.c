@@ -128,7 +128,7 @@ static int write_one(struct svg_sink *s, bool html, struct picture *pic,
 	if (!f) {
 		err = -errno;
 		fprintf(stderr, "jobtrace: cannot write the picture to %s: %s\n", path,
-			strerror(-err));
+			sink__strerror(err));
 		return err;
 	}
 	if (f == first)
@@ -260,7 +260,7 @@ struct sink *sink_svg__new(const char *svg_path, const char *html_path)
 fail:
 	err = errno;
 	fprintf(stderr, "jobtrace: cannot write the picture to %s: %s\n",
-		s->svg_f || !svg_path ? html_path : svg_path, strerror(err));
+		s->svg_f || !svg_path ? html_path : svg_path, sink__strerror(err));
 	svg_free(&s->base);
 	free(s);
 	errno = err;

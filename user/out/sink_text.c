@@ -78,24 +78,23 @@ static int text_job_end(struct sink *s, const struct cjob *j, const struct colle
 {
 	if (s->compact)
 		text_job_line(s->f, j);
-	else if (report__write_text(s->f, &j->job, s->top) && !s->err)
+	else if (report__write_text(s->f, &j->job, s->top) && !s->err && !s->whole)
 		s->err = -EIO;
+	/* The job is complete; this file misses what it could not take (a full disk). */
+	if (s->dropped)
+		fprintf(s->f,
+			"jobtrace: %" PRIu64 " earlier records to this output were dropped (%s)\n",
+			(uint64_t)s->dropped, strerror(-s->drop_err));
 	return sink__check(s);
 }
 
-static int text_flush(struct sink *s)
-{
-	if (fflush(s->f) && !s->err)
-		s->err = -errno;
-	return s->err;
-}
 
 static const struct sink_ops text_ops = {
 	.name = "text",
 	.interval = text_interval,
 	.host = text_host,
 	.job_end = text_job_end,
-	.flush = text_flush,
+	.flush = sink__flush,
 };
 
 struct sink *sink_text__new(FILE *f, size_t top)

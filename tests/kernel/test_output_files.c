@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The files -o and --events name: jobtrace writes them as root, for hours.
+ * A full disk (a small tmpfs the test fills and frees) costs whole records,
+ * said at once on stderr and counted, never a line cut in two, and writing
+ * resumes when space returns; `run` still exits with its command's status.
+ * A symbolic link planted at the path is refused, not followed, and a new
+ * file has the same mode whatever the umask.
+ *
+ * Loads the real BPF programs as root: a machine where they cannot load
+ * fails the test rather than skipping it.
+ */
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobtrace/sink.h"
+#include "jobtrace/util.h"
+#include "testutil.h"
+
+#define EXIT_INTERNAL 125
+
+static char jobtrace[512];
+static char tmpdir[] = "/tmp/jobtrace-outfiles.XXXXXX";
+static char mnt[600]; /* a small tmpfs, mounted by the tests that fill it */
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void path_in(char *buf, size_t size, const char *dir, const char *name)
+{
+	snprintf(buf, size, "%s/%s", dir, name);
+}
+
+/* jobtrace @args with stdout and stderr to files (NULL: /dev/null), under @umask_bits. */
+static pid_t spawn_jt(char *const args[], const char *out, const char *err, mode_t umask_bits)
+{
+	char *argv[32] = { jobtrace };
+	pid_t pid;
+
+	for (int i = 0; args[i] && i < 30; i++)
+		argv[i + 1] = args[i];
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (o < 0 || e < 0)
+			_exit(99);
+		dup2(o, 1);
+		dup2(e, 2);
+		umask(umask_bits);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	return pid;
+}
+
+/* Its wait status; nothing here may hang: past @limit_s it is killed and the test fails. */
+static int wait_jt(pid_t pid, double limit_s)
+{
+	double deadline = mono_s() + limit_s;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		assert_true(r >= 0);
+		if (r == pid)
+			return st;
+		if (mono_s() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			fail_msg("jobtrace still ran after %.0f s", limit_s);
+		}
+		sleep_ms(20);
+	}
+}
+
+static int run_jt(char *const args[], const char *out, const char *err, mode_t umask_bits)
+{
+	return wait_jt(spawn_jt(args, out, err, umask_bits), 60);
+}
+
+/* The whole file as a string ("" when it is missing); the caller frees it. */
+static char *slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f || getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = strdup("");
+	}
+	if (f)
+		fclose(f);
+	assert_non_null(buf);
+	return buf;
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	char *s = slurp(path);
+	bool found = strstr(s, needle) != NULL;
+
+	free(s);
+	return found;
+}
+
+/* Waits up to @limit_s for @needle in @path; returns the seconds it took, or -1. */
+static double wait_text(const char *path, const char *needle, double limit_s)
+{
+	double t0 = mono_s();
+
+	while (mono_s() - t0 < limit_s) {
+		if (file_has(path, needle))
+			return mono_s() - t0;
+		sleep_ms(20);
+	}
+	return -1;
+}
+
+static size_t lines_in(const char *path)
+{
+	char *s = slurp(path);
+	size_t n = 0;
+
+	for (char *p = s; *p; p++)
+		n += *p == '\n';
+	free(s);
+	return n;
+}
+
+/*
+ * Every line of @path parses as a JSON object and the file ends with a
+ * newline; returns the lines, and the largest output_records_dropped of
+ * the job lines in *dropped_max.
+ */
+static size_t check_json_lines(const char *path, double *dropped_max)
+{
+	char *s = slurp(path), *line = s, *nl;
+	size_t n = 0;
+
+	*dropped_max = -1;
+	while ((nl = strchr(line, '\n'))) {
+		const char *type;
+		json_error_t jerr;
+		json_t *r;
+
+		*nl = '\0';
+		r = json_loads(line, 0, &jerr);
+		if (!json_is_object(r))
+			fail_msg("line %zu of %s is not a JSON object (%s): %.200s", n + 1, path,
+				 jerr.text, line);
+		type = json_string_value(json_object_get(r, "type"));
+		/* run --json without --interval: one object, the job's, with no type. */
+		if (!type || !strcmp(type, "job")) {
+			json_t *d = json_object_get(r, "output_records_dropped");
+
+			assert_true(json_is_integer(d));
+			if (json_number_value(d) > *dropped_max)
+				*dropped_max = json_number_value(d);
+		}
+		json_decref(r);
+		n++;
+		line = nl + 1;
+	}
+	if (*line)
+		fail_msg("%s ends in a line cut in two: %.200s", path, line);
+	free(s);
+	return n;
+}
+
+/* Fills the tmpfs to its last page; the filler file is @path. */
+static void fill(const char *path)
+{
+	static char block[4096];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	memset(block, 'x', sizeof(block));
+	/* Page by page to the last one, then byte by byte into what a page left. */
+	while ((n = write(fd, block, sizeof(block))) > 0)
+		;
+	while ((n = write(fd, block, 1)) > 0)
+		;
+	assert_int_equal(errno, ENOSPC);
+	close(fd);
+}
+
+static void mount_tmpfs(const char *size)
+{
+	char opts[64];
+
+	snprintf(opts, sizeof(opts), "size=%s,mode=0755", size);
+	path_in(mnt, sizeof(mnt), tmpdir, "fs");
+	mkdir(mnt, 0755);
+	if (mount("jobtrace-test", mnt, "tmpfs", 0, opts))
+		fail_msg("cannot mount a tmpfs on %s: %s", mnt, strerror(errno));
+}
+
+static int umount_tmpfs(void **state)
+{
+	if (mnt[0]) {
+		umount2(mnt, MNT_DETACH);
+		rmdir(mnt);
+		mnt[0] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * watch --all --json -i 0.2 -o FILE on a 4 MiB tmpfs: the test fills it
+ * while watch writes, and frees it. The drop is said at once, writing
+ * resumes, every line of the file is whole JSON, and the exit says how many
+ * records were dropped, as the job lines written after the drop do.
+ */
+static void test_watch_full_disk(void **state)
+{
+	/* --duration: a failed assertion must not leave it running. */
+	char out[700], err[700], filler[700], *args[] = { "watch", "--all", "--json", "-i", "0.2",
+							"-d", "120", "-o", out, NULL };
+	char want[900], *log;
+	size_t before, n;
+	double took, dropped_max;
+	unsigned long long dropped = 0;
+	const char *at;
+	pid_t w;
+	int st;
+
+	mount_tmpfs("4m");
+	path_in(out, sizeof(out), mnt, "host.jsonl");
+	path_in(filler, sizeof(filler), mnt, "filler");
+	path_in(err, sizeof(err), tmpdir, "watch.err");
+	w = spawn_jt(args, NULL, err, 022);
+	if (wait_text(err, "jobtrace: attached", 30) < 0)
+		fail_msg("watch did not attach:\n%s", slurp(err));
+	for (double t0 = mono_s(); lines_in(out) < 10; sleep_ms(50))
+		if (mono_s() - t0 > 30)
+			fail_msg("watch wrote %zu lines in 30 s", lines_in(out));
+
+	fill(filler);
+	snprintf(want, sizeof(want), "jobtrace: cannot write to %s: No space left on device", out);
+	took = wait_text(err, want, 5);
+	if (took < 0)
+		fail_msg("no message within 5 s of the disk filling up; stderr:\n%s", slurp(err));
+	/* Ten intervals of 0.2 s: "at once" with room for a loaded machine. */
+	assert_true(took < 2);
+	/*
+	 * A small record may still fit what the file's last page has left:
+	 * what matters is that it is whole, which check_json_lines says.
+	 * Once space returns, lines come again.
+	 */
+	sleep_ms(600);
+	before = lines_in(out);
+	assert_int_equal(unlink(filler), 0);
+	snprintf(want, sizeof(want), "jobtrace: writing to %s again", out);
+	if (wait_text(err, want, 5) < 0)
+		fail_msg("writing did not resume; stderr:\n%s", slurp(err));
+	for (double t0 = mono_s(); lines_in(out) < before + 5 && mono_s() - t0 < 5;)
+		sleep_ms(50);
+	assert_true(lines_in(out) >= before + 5);
+
+	assert_int_equal(kill(w, SIGTERM), 0);
+	st = wait_jt(w, 60);
+	/* Records were lost: the exit says so, as it does for any write that failed. */
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), EXIT_INTERNAL);
+	log = slurp(err);
+	snprintf(want, sizeof(want), "jobtrace: %s: ", out);
+	at = strstr(log, want);
+	if (!at || sscanf(at + strlen(want), "%llu records were dropped in all", &dropped) != 1)
+		fail_msg("no count of the records dropped at the exit:\n%s", log);
+	free(log);
+	assert_true(dropped > 0);
+
+	n = check_json_lines(out, &dropped_max);
+	assert_true(n > before);
+	/* The jobs reported at the end, after the drop, say what this file misses. */
+	assert_true(dropped_max == (double)dropped);
+}
+
+/*
+ * `run -o FILE` on a full disk: the message names the file and the cause,
+ * the file is left empty (no cut line), and the command's own status is
+ * the exit status; a command that succeeded exits 125, the report lost.
+ */
+static void test_run_full_disk(void **state)
+{
+	char out[700], err[700], filler[700], want[900];
+	char *fail3[] = { "run", "--json", "-o", out, "--", "sh", "-c", "exit 3", NULL };
+	char *ok[] = { "run", "-o", out, "--", "true", NULL };
+	struct stat sb;
+	int st;
+
+	mount_tmpfs("64k");
+	path_in(out, sizeof(out), mnt, "report.json");
+	path_in(filler, sizeof(filler), mnt, "filler");
+	path_in(err, sizeof(err), tmpdir, "run.err");
+	fill(filler);
+	snprintf(want, sizeof(want), "jobtrace: cannot write to %s: No space left on device", out);
+
+	st = run_jt(fail3, NULL, err, 022);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 3);
+	if (!file_has(err, want))
+		fail_msg("no message naming %s:\n%s", out, slurp(err));
+	assert_int_equal(stat(out, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+
+	st = run_jt(ok, NULL, err, 022);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), EXIT_INTERNAL);
+	if (!file_has(err, want))
+		fail_msg("no message naming %s:\n%s", out, slurp(err));
+	assert_int_equal(stat(out, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+
+	/* Space back: the same command writes its report whole. */
+	assert_int_equal(unlink(filler), 0);
+	st = run_jt(fail3, NULL, err, 022);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 3);
+	assert_false(file_has(err, "cannot write"));
+	{
+		double d;
+
+		assert_int_equal(check_json_lines(out, &d), 1);
+	}
+}
+
+/*
+ * A symbolic link at the -o path (a dangling one, or one to a file that
+ * must not be touched) is refused with a message that says so, for the
+ * report and for --events; the command does not run; neither target is
+ * made or changed.
+ */
+static void test_symlink_refused(void **state)
+{
+	char link[700], victim[700], dangling[700], missing[700], err[700], ran[700];
+	char touch[800];
+	char *rep[] = { "run", "-o", link, "--", "sh", "-c", touch, NULL };
+	char *ev[] = { "run", "-e", link, "--", "sh", "-c", touch, NULL };
+	char *dang[] = { "run", "-o", dangling, "--", "sh", "-c", touch, NULL };
+	char *watch[] = { "watch", "--all", "-d", "1", "-o", link, NULL };
+	char *const *cases[] = { rep, ev, dang, watch };
+	char *s;
+	int st, fd;
+
+	path_in(link, sizeof(link), tmpdir, "link.json");
+	path_in(victim, sizeof(victim), tmpdir, "victim");
+	path_in(dangling, sizeof(dangling), tmpdir, "dangling.json");
+	path_in(missing, sizeof(missing), tmpdir, "made-by-root");
+	path_in(err, sizeof(err), tmpdir, "link.err");
+	path_in(ran, sizeof(ran), tmpdir, "ran");
+	snprintf(touch, sizeof(touch), "touch %s", ran);
+	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "precious\n", 9), 9);
+	close(fd);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_int_equal(symlink(missing, dangling), 0);
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		st = run_jt(cases[i], NULL, err, 022);
+		assert_true(WIFEXITED(st));
+		assert_int_not_equal(WEXITSTATUS(st), 0);
+		if (!file_has(err, "symbolic link, which jobtrace does not follow"))
+			fail_msg("case %zu: no clear refusal:\n%s", i, slurp(err));
+		s = slurp(victim);
+		assert_string_equal(s, "precious\n");
+		free(s);
+		assert_int_not_equal(access(missing, F_OK), 0);
+		assert_int_not_equal(access(ran, F_OK), 0);
+	}
+	/* Not a regular file: a FIFO is refused at once, never waited on. */
+	unlink(link);
+	assert_int_equal(mkfifo(link, 0600), 0);
+	st = run_jt(rep, NULL, err, 022);
+	assert_true(WIFEXITED(st));
+	assert_int_not_equal(WEXITSTATUS(st), 0);
+	if (!file_has(err, "not a regular file"))
+		fail_msg("a FIFO: no clear refusal:\n%s", slurp(err));
+	assert_int_not_equal(access(ran, F_OK), 0);
+	unlink(link);
+	unlink(dangling);
+	unlink(victim);
+}
+
+/*
+ * The mode of a new report file is SINK_FILE_MODE under any umask, for -o
+ * and --events; an existing file keeps its own mode and is emptied; "-o -"
+ * is standard output.
+ */
+static void test_file_mode(void **state)
+{
+	const mode_t umasks[] = { 077, 000, 022 };
+	char out[700], ev[700], err[700], so[700];
+	char *args[] = { "run", "--json", "-o", out, "-e", ev, "--", "true", NULL };
+	char *dash[] = { "run", "--json", "-o", "-", "--", "true", NULL };
+	struct stat sb;
+	double d;
+	int st, fd;
+
+	path_in(out, sizeof(out), tmpdir, "mode.json");
+	path_in(ev, sizeof(ev), tmpdir, "mode.events");
+	path_in(err, sizeof(err), tmpdir, "mode.err");
+	path_in(so, sizeof(so), tmpdir, "mode.stdout");
+	for (size_t i = 0; i < ARRAY_SIZE(umasks); i++) {
+		unlink(out);
+		unlink(ev);
+		st = run_jt(args, NULL, err, umasks[i]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+		assert_int_equal(lstat(out, &sb), 0);
+		assert_true(S_ISREG(sb.st_mode));
+		if ((sb.st_mode & 07777) != SINK_FILE_MODE)
+			fail_msg("umask %03o: the report's mode is %04o, not %04o", umasks[i],
+				 sb.st_mode & 07777, SINK_FILE_MODE);
+		assert_int_equal(lstat(ev, &sb), 0);
+		assert_int_equal(sb.st_mode & 07777, SINK_FILE_MODE);
+		assert_int_equal(check_json_lines(out, &d), 1);
+	}
+	/* An existing file: its owner's mode stays, its old content goes. */
+	fd = open(out, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0600), 0);
+	for (int i = 0; i < 2000; i++)
+		assert_int_equal(write(fd, "old old old old\n", 16), 16);
+	close(fd);
+	st = run_jt(args, NULL, err, 000);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(lstat(out, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(check_json_lines(out, &d), 1);
+	/* "-": standard output, no file of that name. */
+	st = run_jt(dash, so, err, 022);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(check_json_lines(so, &d), 1);
+	assert_int_not_equal(access("-", F_OK), 0);
+}
+
+static int setup(void **state)
+{
+	char *probe[] = { "run", "--", "/bin/true", NULL };
+	int st;
+
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace",
+		 getenv("OUTPUT") ? getenv("OUTPUT") : ".output");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	st = run_jt(probe, NULL, NULL, 022);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	/* A kernel test that cannot run is a failure, never a skip. */
+	fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
+			"the kernel tests need root and a kernel with BTF\n",
+		WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[700];
+
+	umount_tmpfs(state);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) ? -1 : 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_watch_full_disk, umount_tmpfs),
+		cmocka_unit_test_teardown(test_run_full_disk, umount_tmpfs),
+		cmocka_unit_test(test_symlink_refused),
+		cmocka_unit_test(test_file_mode),
+	};
+
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
