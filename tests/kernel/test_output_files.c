@@ -460,6 +460,45 @@ static void test_file_mode(void **state)
 	assert_int_not_equal(access("-", F_OK), 0);
 }
 
+/*
+ * A descriptor the caller holds, by its name: /dev/stderr, /proc/self/fd/2
+ * (what -o >(cmd) passes is /dev/fd/N) are links, yet name no file to
+ * plant: the report goes to that descriptor. One open only for reading,
+ * or not open at all, is refused before the command runs.
+ */
+static void test_named_descriptors(void **state)
+{
+	static const char *const names[] = { "/dev/stderr", "/proc/self/fd/2", "/dev/fd/2" };
+	char err[600], marker[600], ro_name[64];
+	char *ro[] = { "run", "--json", "-o", ro_name, "--", "/bin/touch", marker, NULL };
+	int ro_fd;
+	char *closed[] = { "run", "--json", "-o", "/dev/fd/57", "--", "/bin/touch", marker, NULL };
+
+	path_in(err, sizeof(err), tmpdir, "named.err");
+	path_in(marker, sizeof(marker), tmpdir, "named.ran");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *args[] = { "run", "--json", "-o", (char *)names[i], "--", "/bin/true", NULL };
+		char *text;
+
+		assert_int_equal(WEXITSTATUS(run_jt(args, NULL, err, 022)), 0);
+		text = slurp(err);
+		if (!strstr(text, "{\"version\""))
+			fail_msg("-o %s: no report on the descriptor; stderr said: %s", names[i], text);
+		free(text);
+	}
+	/* A descriptor jobtrace inherits open for reading only: not a place for a report. */
+	ro_fd = open("/dev/null", O_RDONLY);
+	assert_true(ro_fd > 2);
+	snprintf(ro_name, sizeof(ro_name), "/dev/fd/%d", ro_fd);
+	unlink(marker);
+	assert_int_equal(WEXITSTATUS(run_jt(ro, NULL, err, 022)), 125);
+	close(ro_fd);
+	assert_true(file_has(err, "Bad file descriptor"));
+	assert_int_equal(WEXITSTATUS(run_jt(closed, NULL, err, 022)), 125);
+	assert_true(file_has(err, "No such file or directory"));
+	assert_int_not_equal(access(marker, F_OK), 0);
+}
+
 static int setup(void **state)
 {
 	char *probe[] = { "run", "--", "/bin/true", NULL };
@@ -495,6 +534,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_run_full_disk, umount_tmpfs),
 		cmocka_unit_test(test_symlink_refused),
 		cmocka_unit_test(test_file_mode),
+		cmocka_unit_test(test_named_descriptors),
 	};
 
 	if (getenv("JT_TEST"))

@@ -42,16 +42,55 @@ close_fd:
 	return err;
 }
 
+/*
+ * A name for a descriptor the user already holds (/dev/stderr, /dev/fd/N,
+ * /proc/self/fd/N, as `-o >(cmd)` passes): its number, else -1. Such a
+ * name is a symbolic link, which the opens below refuse; the descriptor is
+ * duplicated instead, so no path is followed at all.
+ */
+static int named_fd(const char *path)
+{
+	static const char *const dirs[] = { "/dev/fd/", "/proc/self/fd/" };
+	char *end;
+	long n;
+
+	if (!strcmp(path, "/dev/stdout"))
+		return 1;
+	if (!strcmp(path, "/dev/stderr"))
+		return 2;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		size_t len = strlen(dirs[i]);
+
+		if (strncmp(path, dirs[i], len) || path[len] < '0' || path[len] > '9')
+			continue;
+		errno = 0;
+		n = strtol(path + len, &end, 10);
+		if (!errno && !*end && n >= 0 && n < (1L << 20))
+			return (int)n;
+	}
+	return -1;
+}
+
 FILE *sink__open_path(const char *path, bool *own)
 {
-	int fd = -ENOENT, err;
+	int fd = -ENOENT, err, held;
 	FILE *f;
 
 	*own = false;
 	if (!strcmp(path, "-"))
 		return stdout;
+	held = named_fd(path);
+	if (held >= 0) {
+		int fl = fcntl(held, F_GETFL);
+
+		/* Not open, or open for reading only: say so now, not at the first write. */
+		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+			fd = fl < 0 ? -ENOENT : -EBADF;
+		else if ((fd = fcntl(held, F_DUPFD_CLOEXEC, 3)) < 0)
+			fd = -errno;
+	}
 	/* Made, or found: a file removed between the two opens is made again, a few times. */
-	for (int tries = 0; tries < 4 && fd == -ENOENT; tries++) {
+	for (int tries = 0; held < 0 && tries < 4 && fd == -ENOENT; tries++) {
 		/* O_EXCL never follows a symbolic link, dangling or not. */
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			  SINK_FILE_MODE);
