@@ -577,16 +577,12 @@ int serve__main(int argc, char **argv)
 
 		if (!f) {
 			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", cfg.output,
-				strerror(errno));
+				sink__strerror(errno));
 			goto out;
 		}
-		s = sink_jsonl__new(f, REPORT_DEFAULT_TOP, true, true, true, true);
-		if (s) {
-			s->own_f = own;
-			s->path = strcmp(cfg.output, "-") ? cfg.output : "standard output";
-		} else if (own) {
-			fclose(f);
-		}
+		/* As run's and watch's: whole records, a full disk said and counted. */
+		s = sink__own_file(sink_jsonl__new(f, REPORT_DEFAULT_TOP, true, true, true, true),
+				   f, own, strcmp(cfg.output, "-") ? cfg.output : "standard output");
 		if (collector__add_sink(c, s))
 			goto out;
 	}
