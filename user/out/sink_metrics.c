@@ -27,6 +27,18 @@ struct mjob {
 	bool pss;
 	bool ended;
 	__u64 ended_ns;
+	__u64 created_ns; /* CLOCK_REALTIME of its first interval's start: OpenMetrics' _created */
+};
+
+/*
+ * Every job's processes together, since the store was made, never expired:
+ * a job shorter than a scrape interval, gone before any scrape saw its own
+ * series, is in these, so increase() over them is exact on any Prometheus.
+ */
+struct all_jobs {
+	__u64 created_ns; /* CLOCK_REALTIME of the store's making */
+	__u64 user_ns, system_ns;
+	__u64 started, exit_ok, exit_error, exit_signal;
 };
 
 struct host_vals {
@@ -44,6 +56,7 @@ struct metrics {
 	struct mjob **buckets;
 	size_t nbuckets, n;
 	struct host_vals host;
+	struct all_jobs all;
 	struct collector_stats st; /* each field the largest seen: counters never go back */
 	__u64 http_dropped_slow, http_dropped_full; /* metrics_http's, as it counts them */
 };
@@ -55,6 +68,7 @@ struct metrics *metrics__new(double keep_s)
 	if (!m)
 		return NULL;
 	m->keep_s = keep_s;
+	m->all.created_ns = util__realtime_ns();
 	m->nbuckets = 64;
 	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
 	if (!m->buckets) {
@@ -221,6 +235,14 @@ int metrics__interval(struct metrics *m, const struct interval_record *r)
 		return -ENOMEM;
 	/* A key seen again (a cgroup made anew) continues its counters. */
 	j->ended = false;
+	if (!j->created_ns)
+		j->created_ns = r->t0_ns + (util__realtime_ns() - util__now_ns());
+	m->all.user_ns += r->d.user_ns;
+	m->all.system_ns += r->d.system_ns;
+	m->all.started += r->d.started;
+	m->all.exit_ok += r->d.exit_ok;
+	m->all.exit_error += r->d.exit_error;
+	m->all.exit_signal += r->d.exit_signal;
 	j->user_ns += r->d.user_ns;
 	j->system_ns += r->d.system_ns;
 	j->started += r->d.started;
@@ -387,13 +409,12 @@ static void put_label_value(FILE *f, const char *s)
 	}
 }
 
-/* The start of a sample: its name and labels, up to the space before the value. */
-static void sample_start(FILE *f, const struct family *fam, const struct mjob *j,
-			 const char *lname, const char *lvalue)
+/* A series: its name with @suffix, and its labels, up to the space before the value. */
+static void series(FILE *f, const struct family *fam, const char *suffix, const struct mjob *j,
+		   const char *lname, const char *lvalue)
 {
 	fputs(fam->name, f);
-	if (is_counter(fam))
-		fputs("_total", f);
+	fputs(suffix, f);
 	if (!j && !lname) {
 		fputc(' ', f);
 		return;
@@ -409,6 +430,13 @@ static void sample_start(FILE *f, const struct family *fam, const struct mjob *j
 	fputs("} ", f);
 }
 
+/* The start of a sample: a counter's value is its _total. */
+static void sample_start(FILE *f, const struct family *fam, const struct mjob *j,
+			 const char *lname, const char *lvalue)
+{
+	series(f, fam, is_counter(fam) ? "_total" : "", j, lname, lvalue);
+}
+
 static void put_u64(FILE *f, const struct family *fam, const struct mjob *j, const char *lname,
 		    const char *lvalue, __u64 v)
 {
@@ -421,6 +449,22 @@ static void put_ns(FILE *f, const struct family *fam, const struct mjob *j, cons
 		   const char *lvalue, __u64 ns)
 {
 	sample_start(f, fam, j, lname, lvalue);
+	fprintf(f, "%llu.%09llu\n", (unsigned long long)(ns / 1000000000ULL),
+		(unsigned long long)(ns % 1000000000ULL));
+}
+
+/*
+ * OpenMetrics: a counter's point says when it started counting, right
+ * after its _total (the text format 0.0.4 has no place for it). A series
+ * that appears with a value above 0 is then read by rate() and increase()
+ * as counted from that time, not from its first scrape.
+ */
+static void put_created(FILE *f, enum metrics_format fmt, const struct family *fam,
+			const struct mjob *j, const char *lname, const char *lvalue, __u64 ns)
+{
+	if (fmt != METRICS_OPENMETRICS || !ns)
+		return;
+	series(f, fam, "_created", j, lname, lvalue);
 	fprintf(f, "%llu.%09llu\n", (unsigned long long)(ns / 1000000000ULL),
 		(unsigned long long)(ns % 1000000000ULL));
 }
@@ -464,17 +508,24 @@ static void write_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt
 	family_head(f, fmt, &f_cpu);
 	FOR_EACH_JOB(m, j) {
 		put_ns(f, &f_cpu, j, "mode", "user", j->user_ns);
+		put_created(f, fmt, &f_cpu, j, "mode", "user", j->created_ns);
 		put_ns(f, &f_cpu, j, "mode", "system", j->system_ns);
+		put_created(f, fmt, &f_cpu, j, "mode", "system", j->created_ns);
 	}
 	family_head(f, fmt, &f_started);
 	FOR_EACH_JOB(m, j) {
 		put_u64(f, &f_started, j, NULL, NULL, j->started);
+		put_created(f, fmt, &f_started, j, NULL, NULL, j->created_ns);
 	}
 	family_head(f, fmt, &f_exited);
 	FOR_EACH_JOB(m, j) {
-		put_u64(f, &f_exited, j, "reason", "ok", j->exit_ok);
-		put_u64(f, &f_exited, j, "reason", "error", j->exit_error);
-		put_u64(f, &f_exited, j, "reason", "signal", j->exit_signal);
+		static const char *const reasons[] = { "ok", "error", "signal" };
+		const __u64 v[] = { j->exit_ok, j->exit_error, j->exit_signal };
+
+		for (size_t i = 0; i < 3; i++) {
+			put_u64(f, &f_exited, j, "reason", reasons[i], v[i]);
+			put_created(f, fmt, &f_exited, j, "reason", reasons[i], j->created_ns);
+		}
 	}
 	family_head(f, fmt, &f_alive);
 	FOR_EACH_JOB(m, j) {
@@ -483,6 +534,7 @@ static void write_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt
 	family_head(f, fmt, &f_threads);
 	FOR_EACH_JOB(m, j) {
 		put_u64(f, &f_threads, j, NULL, NULL, j->threads);
+		put_created(f, fmt, &f_threads, j, NULL, NULL, j->created_ns);
 	}
 	family_head(f, fmt, &f_mem);
 	FOR_EACH_JOB(m, j) {
@@ -494,12 +546,48 @@ static void write_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt
 	family_head(f, fmt, &f_io);
 	FOR_EACH_JOB(m, j) {
 		put_u64(f, &f_io, j, "direction", "read", j->read_bytes);
+		put_created(f, fmt, &f_io, j, "direction", "read", j->created_ns);
 		put_u64(f, &f_io, j, "direction", "write", j->write_bytes);
+		put_created(f, fmt, &f_io, j, "direction", "write", j->created_ns);
 	}
 	family_head(f, fmt, &f_peak);
 	FOR_EACH_JOB(m, j) {
 		put_u64(f, &f_peak, j, NULL, NULL, j->peak_rss_bytes);
 	}
+}
+
+/* Every job's processes together: what increase() over a host needs, exact. */
+static void write_all_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	static const struct family started = {
+		"jobtrace_processes_started", "counter", NULL,
+		"Processes started in any job since jobtrace started (ended jobs' too)."
+	};
+	static const struct family exited = {
+		"jobtrace_processes_exited", "counter", NULL,
+		"Processes of any job that ended since jobtrace started: ok, error, signal."
+	};
+	static const struct family cpu = {
+		"jobtrace_processes_cpu_seconds", "counter", "seconds",
+		"CPU time of every job's processes since jobtrace started, by mode."
+	};
+	const struct all_jobs *a = &m->all;
+	static const char *const reasons[] = { "ok", "error", "signal" };
+	const __u64 v[] = { a->exit_ok, a->exit_error, a->exit_signal };
+
+	family_head(f, fmt, &started);
+	put_u64(f, &started, NULL, NULL, NULL, a->started);
+	put_created(f, fmt, &started, NULL, NULL, NULL, a->created_ns);
+	family_head(f, fmt, &exited);
+	for (size_t i = 0; i < 3; i++) {
+		put_u64(f, &exited, NULL, "reason", reasons[i], v[i]);
+		put_created(f, fmt, &exited, NULL, "reason", reasons[i], a->created_ns);
+	}
+	family_head(f, fmt, &cpu);
+	put_ns(f, &cpu, NULL, "mode", "user", a->user_ns);
+	put_created(f, fmt, &cpu, NULL, "mode", "user", a->created_ns);
+	put_ns(f, &cpu, NULL, "mode", "system", a->system_ns);
+	put_created(f, fmt, &cpu, NULL, "mode", "system", a->created_ns);
 }
 
 /*
@@ -623,6 +711,7 @@ static void write_self(const struct metrics *m, FILE *f, enum metrics_format fmt
 int metrics__write(const struct metrics *m, FILE *f, enum metrics_format fmt)
 {
 	write_jobs(m, f, fmt);
+	write_all_jobs(m, f, fmt);
 	write_host(m, f, fmt);
 	write_self(m, f, fmt);
 	if (fmt == METRICS_OPENMETRICS)
