@@ -65,6 +65,8 @@ struct sink *sink_top__new(const struct top_opts *o);
 void sink_top__keys(struct sink *s, struct top_request *req);
 /* The terminal changed size (SIGWINCH): take the new size, redraw. */
 void sink_top__resize(struct sink *s);
+/* The jobs followed all ended: in batch mode, one last frame with them, ended. */
+void sink_top__final(struct sink *s);
 /* A column by its name ("cpu", "rss", ...): 0, or -EINVAL. */
 int top__col_of_name(const char *name, enum top_col *out);
 
@@ -77,6 +79,11 @@ int top__col_of_name(const char *name, enum top_col *out);
 #define TOP_LINE_LEN 512
 #define TOP_FILTER_LEN 64
 #define TOP_EXITS 8 /* the last exits kept per job, for its expanded view */
+/*
+ * Refreshes an ended job stays on screen, marked ended, with its final
+ * figures: a job that started and ended between two refreshes is seen.
+ */
+#define TOP_KEEP_ENDED 3
 #define TOP_MAX_TREE 256 /* processes an expanded job shows */
 
 enum top_line_kind {
@@ -128,7 +135,7 @@ int top_model__process(struct top_model *m, const struct proc_record *r);
 int top_model__host(struct top_model *m, const struct host_record *r);
 int top_model__live(struct top_model *m, const struct live_record *r);
 /* The job ended: its row goes, from the screen at the next snapshot. */
-void top_model__job_end(struct top_model *m, __u64 job_id);
+void top_model__job_end(struct top_model *m, const struct cjob *j);
 /*
  * After a pass of records: the processes the last sample did not see are
  * gone, the others get their CPU rate. True when a host record closed an

@@ -564,9 +564,9 @@ static void count_jobs(const char *frame_text, const char *key, int *found)
 }
 
 /*
- * A job that ends leaves the next frame, and the exits of its last interval
- * (sent with its end, after the host record of its tick) count in the next
- * header's exits/s.
+ * A job that ends is on the next frame marked ended, and the exits of its
+ * last interval (sent with its end, after the host record of its tick)
+ * count in the next header's exits/s.
  */
 static void test_batch_job_end(void **state)
 {
@@ -596,10 +596,14 @@ static void test_batch_job_end(void **state)
 	h.t1_ns = T0 + 2000000000;
 	assert_int_equal(s->ops->host(s, &h), 0);
 	assert_int_equal(s->ops->flush(s), 0);
-	/* Job a ends: its last interval, then its end. */
+	/* Job a ends: its last interval, then its end, 6 exits over its 2.1 s. */
 	r = (struct interval_record){ .job = a, .t0_ns = T0 + 2000000000,
 				      .t1_ns = T0 + 2100000000, .d = d_last };
 	assert_int_equal(s->ops->interval(s, &r), 0);
+	a->cum.exited = 6;
+	a->cum.exit_error = 3;
+	a->job.start_ns = T0;
+	a->job.end_ns = T0 + 2100000000;
 	assert_int_equal(s->ops->job_end(s, a, NULL), 0);
 	assert_int_equal(s->ops->flush(s), 0); /* no host record: no frame */
 	/* The next tick: b's interval (2 exits) and the host's. */
@@ -618,13 +622,28 @@ static void test_batch_job_end(void **state)
 	/* The first frame: both jobs, (2 + 2) exits over 2 s. */
 	assert_non_null(strstr(out, "exits 2/s"));
 	assert_true(strstr(out, "exits 2/s") < second);
+	/* In both frames: running in the first, ended in the second. */
 	count_jobs(out, "job-ends", &found);
-	assert_int_equal(found, 1);
+	assert_int_equal(found, 2);
 	assert_true(strstr(out, "job-ends") < second);
-	/* The second: b only, (4 + 2) exits over 2 s. */
+	/*
+	 * The second: (4 + 2) exits over 2 s; b, and a marked ended with its
+	 * whole life's figures: 6 exits in 2.1 s, 3 failed.
+	 */
 	assert_non_null(strstr(second, "exits 3/s"));
 	assert_non_null(strstr(second, "job-stays"));
-	assert_non_null(strstr(second, " 1 jobs "));
+	assert_non_null(strstr(second, " 1 jobs (1 ended) "));
+	{
+		struct fields f;
+		const char *row = strstr(second, "job-ends");
+
+		assert_non_null(row);
+		split(row, &f);
+		assert_true(f.n >= 6);
+		assert_string_equal(f.f[1], "end"); /* ALIVE */
+		assert_string_equal(f.f[3], "2.9"); /* EXIT/s: 6 / 2.1 */
+		assert_string_equal(f.f[4], "3"); /* FAIL */
+	}
 	/* Two frames, each ending in a blank line, nothing after. */
 	assert_null(strstr(second + 2, "\n\njobtrace top"));
 	assert_int_equal(out[strlen(out) - 1], '\n');
@@ -634,10 +653,69 @@ static void test_batch_job_end(void **state)
 	job_free(b);
 }
 
+/*
+ * A job that starts and ends between two refreshes (its only interval and
+ * its end come between two host records) is on the next TOP_KEEP_ENDED
+ * frames, marked ended, then gone: a short job is seen, and rows do not
+ * pile up.
+ */
+static void test_short_job_kept(void **state)
+{
+	struct top_model *m = model_new();
+	struct top_view v = view(TOP_COL_CPU, false, NULL, 0);
+	struct cjob *a = job_new(1, "job-short"), *b = job_new(2, "job-long");
+	struct cjob_cum d = { .started = 300, .exited = 300, .exit_error = 7 };
+	const struct top_line *lines;
+	size_t n;
+
+	send_interval(m, b, T0, 1, &(struct cjob_cum){ .cpu_ns = 1000000 }, 1, 4096);
+	send_host(m, T0, 1, 10);
+	top_model__settle(m);
+	top_model__snapshot(m, 1, NOW);
+	lines = frame(m, &v, &n);
+	assert_int_equal(row_of(lines, n, a->id), -1);
+	/* Between the refreshes: a whole job. */
+	send_interval(m, a, T0 + 1100000000ULL, 0.3, &d, 0, 0);
+	a->cum = d;
+	a->job.start_ns = T0 + 1100000000ULL;
+	a->job.end_ns = T0 + 1400000000ULL;
+	top_model__job_end(m, a);
+	for (int k = 0; k < TOP_KEEP_ENDED + 1; k++) {
+		long i;
+
+		send_interval(m, b, T0 + (__u64)(k + 1) * 1000000000ULL, 1,
+			      &(struct cjob_cum){ .cpu_ns = 1000000 }, 1, 4096);
+		send_host(m, T0 + (__u64)(k + 1) * 1000000000ULL, 1, 10);
+		top_model__settle(m);
+		top_model__snapshot(m, 1, NOW);
+		lines = frame(m, &v, &n);
+		i = row_of(lines, n, a->id);
+		if (k < TOP_KEEP_ENDED) {
+			struct fields f;
+
+			assert_true(i >= 0);
+			assert_int_equal(lines[i].kind, TOP_LINE_ROW_FAILED);
+			split(lines[i].text, &f);
+			assert_string_equal(f.f[1], "end");
+			assert_string_equal(f.f[2], "1000"); /* START/s: 300 in 0.3 s */
+			assert_string_equal(f.f[4], "7");
+			assert_non_null(strstr(lines[0].text, " 1 jobs (1 ended) "));
+		} else {
+			assert_int_equal(i, -1);
+			assert_non_null(strstr(lines[0].text, " 1 jobs (0 ended) "));
+		}
+		assert_true(row_of(lines, n, b->id) >= 0);
+	}
+	top_model__free(m);
+	job_free(a);
+	job_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_row_figures),
+		cmocka_unit_test(test_short_job_kept),
 		cmocka_unit_test(test_sort_every_column),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_expanded),

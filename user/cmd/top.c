@@ -210,14 +210,17 @@ struct top_front {
 	struct collector *c;
 	struct sink *view;
 	unsigned long iterations;
+	bool stopped; /* by -n, a key, or a hang-up: not by the jobs' end */
 };
 
 static void on_frame(void *ctx, unsigned long frames)
 {
 	struct top_front *f = ctx;
 
-	if (f->iterations && frames >= f->iterations)
+	if (f->iterations && frames >= f->iterations) {
+		f->stopped = true;
 		collector__stop(f->c);
+	}
 }
 
 static void on_keys(void *ctx, int fd, __u32 events)
@@ -226,13 +229,17 @@ static void on_keys(void *ctx, int fd, __u32 events)
 	struct top_request req = {};
 
 	sink_top__keys(f->view, &req);
-	if (req.quit)
+	if (req.quit) {
+		f->stopped = true;
 		collector__stop(f->c);
+	}
 	if (req.interval_s > 0)
 		collector__set_interval(f->c, req.interval_s);
 	/* The terminal hung up (ssh went away): nothing will read the screen. */
-	if (events & (EPOLLHUP | EPOLLERR))
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		f->stopped = true;
 		collector__stop(f->c);
+	}
 }
 
 static void on_winch(void *ctx, int signo)
@@ -278,6 +285,8 @@ int top__main(int argc, char **argv)
 			copts.hier = &host_h;
 	}
 	copts.interval_s = cfg.delay_s;
+	/* --pid and --cgroup follow jobs: top ends with them, as watch does. */
+	copts.stop_when_jobs_end = cfg.npids || cfg.ncgroups;
 	/* Process records: each job's last exits, for its expanded view. */
 	copts.events = true;
 	copts.host_records = true;
@@ -339,6 +348,9 @@ int top__main(int argc, char **argv)
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));
 		goto out;
 	}
+	/* Its jobs ended: batch mode's last frame shows them so. */
+	if (copts.stop_when_jobs_end && !front.stopped)
+		sink_top__final(front.view);
 	collector__stats(front.c, &st);
 	ret = 0;
 	if (st.sink_errors) {

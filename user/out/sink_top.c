@@ -516,7 +516,7 @@ static int top_live(struct sink *s, const struct live_record *r)
 
 static int top_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
 {
-	top_model__job_end(top_of(s)->m, j->id);
+	top_model__job_end(top_of(s)->m, j);
 	return 0;
 }
 
@@ -540,6 +540,19 @@ static int top_flush(struct sink *s)
 	if (t->o.on_frame)
 		t->o.on_frame(t->o.ctx, t->frames);
 	return err;
+}
+
+void sink_top__final(struct sink *s)
+{
+	struct top_sink *t = top_of(s);
+
+	/* The screen goes with the program: only batch mode keeps a last frame. */
+	if (!t->o.batch || t->sink.err)
+		return;
+	top_model__settle(t->m);
+	top_model__snapshot(t->m, t->o.interval_s, time(NULL));
+	if (!batch_frame(t) && fflush(t->sink.f))
+		sink__check(&t->sink);
 }
 
 static void top_free(struct sink *s)

@@ -50,6 +50,8 @@ struct top_row {
 	struct top_exit exits[TOP_EXITS]; /* a ring: exits[nexits % TOP_EXITS] is next */
 	__u64 nexits;
 	bool have_interval;
+	bool ended;
+	unsigned int ended_snaps; /* snapshots that showed it ended */
 };
 
 /* A live process: its threads' CPU summed at the last two samples. */
@@ -102,7 +104,7 @@ struct top_model {
 
 	/* What frames show: a snapshot (kept while paused). */
 	struct top_row *snap;
-	size_t nsnap, snap_cap;
+	size_t nsnap, snap_cap, nsnap_ended;
 	struct top_proc *snap_procs; /* the live processes, for the expanded tree */
 	size_t nsnap_procs, snap_procs_cap;
 	struct top_host snap_host;
@@ -249,16 +251,47 @@ int top_model__process(struct top_model *m, const struct proc_record *pr)
 	return 0;
 }
 
-void top_model__job_end(struct top_model *m, __u64 job_id)
+void top_model__job_end(struct top_model *m, const struct cjob *j)
 {
-	size_t i;
+	struct top_row *r = row_find(m, j->id, NULL);
+	const struct cjob_cum *c = &j->cum;
+	double life = (double)(j->job.end_ns - j->job.start_ns) / 1e9;
 
-	/* A job that ended leaves the rows; the screen loses it at the next snapshot. */
-	if (!row_find(m, job_id, &i))
+	/*
+	 * Its final figures, over its whole life rather than over its last
+	 * interval (a fraction of a tick, often empty): marked ended, they
+	 * stay for TOP_KEEP_ENDED snapshots, then the row goes.
+	 */
+	if (!r)
 		return;
-	free(m->rows[i]);
-	m->rows[i] = m->rows[--m->nrows];
-	m->last_row = NULL;
+	if (life <= 0)
+		life = 1e-9;
+	r->ended = true;
+	r->alive = 0;
+	r->started_ps = (double)c->started / life;
+	r->exited_ps = (double)c->exited / life;
+	r->failed = c->exit_error + c->exit_signal;
+	r->cpu_pct = 100.0 * (double)c->cpu_ns / 1e9 / life;
+	r->io_bps = (double)(c->read_bytes + c->write_bytes) / life;
+	r->rss_bytes = 0;
+}
+
+/* Rows of jobs ended TOP_KEEP_ENDED snapshots ago leave; the others count one more. */
+static void rows_age(struct top_model *m)
+{
+	for (size_t i = 0; i < m->nrows;) {
+		struct top_row *r = m->rows[i];
+
+		if (r->ended && r->ended_snaps >= TOP_KEEP_ENDED) {
+			free(r);
+			m->rows[i] = m->rows[--m->nrows];
+			m->last_row = NULL;
+			continue;
+		}
+		if (r->ended)
+			r->ended_snaps++;
+		i++;
+	}
 }
 
 int top_model__host(struct top_model *m, const struct host_record *hr)
@@ -456,6 +489,9 @@ static int snap_procs(struct top_model *m)
 
 void top_model__snapshot(struct top_model *m, double interval_s, time_t now)
 {
+	size_t ended = 0;
+
+	rows_age(m);
 	if (m->nrows > m->snap_cap) {
 		struct top_row *snap = realloc(m->snap, m->nrows * sizeof(*snap));
 
@@ -470,8 +506,10 @@ void top_model__snapshot(struct top_model *m, double interval_s, time_t now)
 		/* What the filter matches is what the screen shows. */
 		row_command(m, m->rows[i]);
 		m->snap[i] = *m->rows[i];
+		ended += m->rows[i]->ended;
 	}
 	m->nsnap = m->nrows;
+	m->nsnap_ended = ended;
 	m->snap_host = m->host;
 	m->snap_interval_s = interval_s;
 	m->snap_time = now;
@@ -685,8 +723,9 @@ static void add_header(struct top_model *m)
 	if (!l)
 		return;
 	fmt_name(filter, sizeof(filter), v->filter ? v->filter : "", sizeof(filter) - 1, false);
-	line_set(l, "jobtrace top - %s  every %.1f s  %zu jobs  sort %s%s%s%s%s", when,
-		 m->snap_interval_s, m->nsnap, col_names[v->sort], v->reverse ? " (reversed)" : "",
+	line_set(l, "jobtrace top - %s  every %.1f s  %zu jobs (%zu ended)  sort %s%s%s%s%s", when,
+		 m->snap_interval_s, m->nsnap - m->nsnap_ended, m->nsnap_ended, col_names[v->sort],
+		 v->reverse ? " (reversed)" : "",
 		 v->paused ? "  PAUSED" : "", filter[0] ? "  filter: " : "", filter);
 	if (!h->valid) {
 		l = line_add(m, TOP_LINE_HOST, 0);
@@ -748,7 +787,11 @@ static void add_row(struct top_model *m, const struct top_row *r)
 	if (!l)
 		return;
 	fmt_name(name, sizeof(name), r->key, job_width(m), true);
-	fmt_count(alive, sizeof(alive), (double)r->alive);
+	/* An ended job says so where its processes were counted. */
+	if (r->ended)
+		snprintf(alive, sizeof(alive), "end");
+	else
+		fmt_count(alive, sizeof(alive), (double)r->alive);
 	fmt_count(st, sizeof(st), r->started_ps);
 	fmt_count(ex, sizeof(ex), r->exited_ps);
 	fmt_count(fl, sizeof(fl), (double)r->failed);
