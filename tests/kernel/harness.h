@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -181,6 +182,39 @@ static inline pid_t harness__spawn_no_bpf(char *const argv[], const char *out, c
 		wrapped[n++] = argv[i];
 	wrapped[n] = NULL;
 	return harness__spawn(wrapped, out, err);
+}
+
+/*
+ * Forks a process in a state the test chose: it runs @prep (names itself,
+ * maps memory, drops to another user), says it is ready and waits, for the
+ * test to look at it. The test kills and reaps it (it is not tracked); it
+ * dies with the test (PR_SET_PDEATHSIG) should the test fail first. A
+ * @prep that fails fails the test, rather than leave it waiting.
+ */
+static inline pid_t harness__fork_paused(harness_prep_fn prep, const void *arg)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if ((prep && prep(arg)) || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		fail_msg("pid %d failed to make itself ready", pid);
+	}
+	close(ready[0]);
+	return pid;
 }
 
 /*

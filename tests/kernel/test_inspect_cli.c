@@ -24,34 +24,16 @@ static json_t *stdout_json(void)
 	return harness__json(out_path);
 }
 
-/* A child named with quotes, a newline and a byte that is not UTF-8. */
-static pid_t spawn_hostile(void)
+/* A harness_prep_fn: a name with quotes, a newline and a byte that is not UTF-8. */
+static int name_hostile(const void *unused)
 {
-	int ready[2];
-	pid_t pid;
-	char c;
-
-	assert_int_equal(pipe(ready), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		prctl(PR_SET_NAME, "q\"x\n\xff)");
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	close(ready[0]);
-	close(ready[1]);
-	return pid;
+	return prctl(PR_SET_NAME, "q\"x\n\xff)");
 }
 
 static void test_json_and_gone_pid(void **state)
 {
 	char self[16], child[16], gone[16];
-	pid_t pid = spawn_hostile(), dead = fork();
+	pid_t pid = harness__fork_paused(name_hostile, NULL), dead = fork();
 	json_t *r;
 
 	if (dead == 0)
