@@ -185,29 +185,28 @@ static void test_ps_cli(void **state)
 	free(buf);
 }
 
-/* A child that drops to nobody and maps 64 MiB it never touches, then waits. */
-static pid_t spawn_nobody(void)
+/* `jobtrace ps ARGS`, which must exit 0: its JSON. */
+static json_t *ps_json(const char *args)
 {
-	int ready[2];
-	pid_t pid;
-	char c;
+	char cmd[600], *out;
+	json_t *a;
+	int code;
 
-	assert_int_equal(pipe(ready), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (mmap(NULL, 64 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
-			    MAP_FAILED ||
-		    setgid(65534) || setuid(65534) || write(ready[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	close(ready[0]);
-	close(ready[1]);
-	return pid;
+	snprintf(cmd, sizeof(cmd), "%s ps %s", H.jobtrace, args);
+	out = harness__sh_out(cmd, &code);
+	assert_int_equal(code, 0);
+	a = json_loads(out, 0, NULL);
+	free(out);
+	assert_non_null(a);
+	return a;
+}
+
+/* A harness_prep_fn: maps 64 MiB it never touches, then drops to nobody. */
+static int map_and_drop(const void *unused)
+{
+	if (mmap(NULL, 64 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
+		return -1;
+	return setgid(65534) || setuid(65534) ? -1 : 0;
 }
 
 /*
@@ -218,13 +217,13 @@ static pid_t spawn_nobody(void)
 static void test_proc_fields_match_iterator(void **state)
 {
 	struct snapshot_iter *it = snapshot_iter__open(true, false);
-	pid_t pid = spawn_nobody();
+	pid_t pid = harness__fork_paused(map_and_drop, NULL);
 	const struct ps_entry *b, *p;
 	struct ps_snapshot bpf, proc;
-	char cmd[600], *buf;
+	char args[64];
 	size_t kthreads = 0;
 	json_t *a, *o;
-	int proc_fd, code;
+	int proc_fd;
 
 	assert_non_null(it);
 	assert_int_equal(snapshot_iter__read(it, &bpf), 0);
@@ -254,12 +253,8 @@ static void test_proc_fields_match_iterator(void **state)
 	assert_true(snapshot__find(&proc, 2)->kthread); /* kthreadd */
 
 	/* The same through the command, as JSON. */
-	snprintf(cmd, sizeof(cmd), "%s ps --proc --json --pid %d", H.jobtrace, (int)pid);
-	buf = harness__sh_out(cmd, &code);
-	assert_int_equal(code, 0);
-	a = json_loads(buf, 0, NULL);
-	free(buf);
-	assert_non_null(a);
+	snprintf(args, sizeof(args), "--proc --json --pid %d", (int)pid);
+	a = ps_json(args);
 	o = json_array_get(a, 0);
 	assert_int_equal(json_integer_value(json_object_get(o, "pid")), pid);
 	assert_int_equal(json_integer_value(json_object_get(o, "uid")), 65534);
@@ -428,12 +423,7 @@ static void test_ps_lists_every_proc_pid(void **state)
 	assert_non_null(it);
 	nb = proc_pids(before, 65536);
 	assert_int_equal(snapshot_iter__read(it, &raw), 0);
-	snprintf(cmd, sizeof(cmd), "%s ps --json", H.jobtrace);
-	buf = harness__sh_out(cmd, &code);
-	assert_int_equal(code, 0);
-	a = json_loads(buf, 0, NULL);
-	free(buf);
-	assert_non_null(a);
+	a = ps_json("--json");
 	na = proc_pids(after, 65536);
 	for (size_t i = 0; i < nb; i++) {
 		json_t *o = NULL, *v;
