@@ -437,6 +437,9 @@ static inline const char *harness__cgroup2_root(void)
 static inline const char *harness__cgroup_path(char *buf, size_t size, const char *name,
 					       const char *file)
 {
+	/* Never a path under "/": a test that did not check for the mount fails here. */
+	if (!harness__cgroup2_root())
+		fail_msg("no cgroup2 filesystem is mounted");
 	snprintf(buf, size, "%s/%s%s%s", H.cg2root, name, file ? "/" : "", file ? file : "");
 	return buf;
 }
@@ -493,8 +496,8 @@ static inline int harness__join_cgroup(const void *procs)
 }
 
 /*
- * As harness__spawn, the command in cgroup @name from its first
- * instruction: all it runs is counted there, its fork included.
+ * As harness__spawn, the command in cgroup @name before its exec: all it
+ * runs and all it forks are counted there, none of it before it joined.
  */
 static inline pid_t harness__cgroup_spawn(const char *name, char *const argv[], const char *out,
 					  const char *err)
