@@ -2,9 +2,11 @@
 /*
  * The kernel tests' shared harness: where jobtrace and its workloads are, a
  * temporary directory, spawning and waiting with a deadline (a wait, never
- * an assertion on speed), reading reports, and probes of what this machine
- * permits (BPF, the proc connector, for root and for another user), so a
- * test asserts the behaviour for the machine's answer, never one machine's.
+ * an assertion on speed), reading reports (JSON, JSON lines, a command's
+ * output), cgroups the test makes and the kernel's own count of what ran
+ * in them, and probes of what this machine permits (BPF, the proc
+ * connector, for root and for another user), so a test asserts the
+ * behaviour for the machine's answer, never one machine's.
  *
  * Header-only, included once per test binary after testutil.h.
  */
@@ -15,6 +17,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -36,6 +39,7 @@ struct harness {
 	char churn[512];
 	char nobpf[512]; /* tests/nobpf.c: runs a command with bpf(2) refused */
 	char tmpdir[256];
+	char cg2root[256]; /* where cgroup v2 is mounted, once harness__cgroup2_root() found it */
 	bool ci;
 	pid_t running[16];
 };
@@ -80,16 +84,26 @@ static inline int harness__setup(const char *name)
 	return chmod(H.tmpdir, 0777);
 }
 
-static inline int harness__teardown(void)
+/*
+ * Kills and reaps what the test started and has not waited for: a test
+ * that failed half-way must not leave its workload to the next one.
+ */
+static inline void harness__kill_running(void)
 {
-	char cmd[400];
-
 	for (size_t i = 0; i < sizeof(H.running) / sizeof(H.running[0]); i++) {
 		if (H.running[i] > 0) {
 			kill(H.running[i], SIGKILL);
 			waitpid(H.running[i], NULL, 0);
 		}
+		H.running[i] = 0;
 	}
+}
+
+static inline int harness__teardown(void)
+{
+	char cmd[400];
+
+	harness__kill_running();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", H.tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -113,25 +127,48 @@ static inline void harness__track(pid_t pid, pid_t old)
 	fail_msg("too many processes running");
 }
 
-/* Starts @argv with stdout to @out and stderr to @err (NULL: /dev/null). */
-static inline pid_t harness__spawn(char *const argv[], const char *out, const char *err)
+/*
+ * A step of the child between its fork and its exec (join a cgroup, enter a
+ * namespace): what the command must already be in when it starts. Nonzero:
+ * the child exits 97 and the command never runs.
+ */
+typedef int (*harness_prep_fn)(const void *arg);
+
+/*
+ * Starts @argv with stdout to @out and stderr to @err (NULL: /dev/null),
+ * after @prep(@arg) when @prep is given. The same path for both is one
+ * file written in order, as 2>&1: opened twice, each would overwrite the other.
+ */
+static inline pid_t harness__spawn_prep(char *const argv[], const char *out, const char *err,
+					harness_prep_fn prep, const void *arg)
 {
 	pid_t pid = fork();
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
-		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666), e;
 
+		if (out && err && !strcmp(out, err))
+			e = dup(o);
+		else
+			e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
 		if (o < 0 || e < 0)
 			_exit(98);
 		dup2(o, 1);
 		dup2(e, 2);
+		if (prep && prep(arg))
+			_exit(97);
 		execvp(argv[0], argv);
 		_exit(99);
 	}
 	harness__track(pid, 0);
 	return pid;
+}
+
+/* Starts @argv with stdout to @out and stderr to @err (NULL: /dev/null). */
+static inline pid_t harness__spawn(char *const argv[], const char *out, const char *err)
+{
+	return harness__spawn_prep(argv, out, err, NULL, NULL);
 }
 
 /* As harness__spawn, under $OUTPUT/nobpf: bpf(2) refused to the command and all it runs. */
@@ -147,11 +184,50 @@ static inline pid_t harness__spawn_no_bpf(char *const argv[], const char *out, c
 	return harness__spawn(wrapped, out, err);
 }
 
-/* Its wait status; killed (and the test failed) past HARNESS_WAIT_S. */
-static inline int harness__wait(pid_t pid)
+/*
+ * Forks a process in a state the test chose: it runs @prep (names itself,
+ * maps memory, drops to another user), says it is ready and waits, for the
+ * test to look at it. The test kills and reaps it (it is not tracked); it
+ * dies with the test (PR_SET_PDEATHSIG) should the test fail first. A
+ * @prep that fails fails the test, rather than leave it waiting.
+ */
+static inline pid_t harness__fork_paused(harness_prep_fn prep, const void *arg)
 {
-	unsigned long long deadline = harness__mono_ns() + HARNESS_WAIT_S * 1000000000ULL;
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if ((prep && prep(arg)) || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		fail_msg("pid %d failed to make itself ready", pid);
+	}
+	close(ready[0]);
+	return pid;
+}
+
+/*
+ * Its wait status; killed (and the test failed) past @seconds: a deadline
+ * for a hang, never an assertion on speed. A test whose commands end in a
+ * known span says so with a shorter one, so a hang fails it sooner.
+ */
+static inline int harness__wait_s(pid_t pid, int seconds)
+{
+	unsigned long long deadline = harness__mono_ns();
 	int st;
+
+	deadline += (unsigned long long)seconds * 1000000000ULL;
 
 	for (;;) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
@@ -165,20 +241,64 @@ static inline int harness__wait(pid_t pid)
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			harness__track(0, pid);
-			fail_msg("pid %d still running after %d s: killed", pid, HARNESS_WAIT_S);
+			fail_msg("pid %d still running after %d s: killed", pid, seconds);
 		}
 		harness__sleep_ms(5);
 	}
 }
 
-/* Runs @argv to its end; its exit code (a death by signal fails the test). */
-static inline int harness__exit_code(char *const argv[], const char *out, const char *err)
+/* Its wait status; killed (and the test failed) past HARNESS_WAIT_S. */
+static inline int harness__wait(pid_t pid)
 {
-	int st = harness__wait(harness__spawn(argv, out, err));
+	return harness__wait_s(pid, HARNESS_WAIT_S);
+}
+
+/* Runs @argv to its end, within @seconds; its exit code (a death by signal fails the test). */
+static inline int harness__exit_code_s(char *const argv[], const char *out, const char *err,
+				       int seconds)
+{
+	int st = harness__wait_s(harness__spawn(argv, out, err), seconds);
 
 	if (!WIFEXITED(st))
 		fail_msg("%s was killed by signal %d", argv[0], WTERMSIG(st));
 	return WEXITSTATUS(st);
+}
+
+/* Runs @argv to its end; its exit code (a death by signal fails the test). */
+static inline int harness__exit_code(char *const argv[], const char *out, const char *err)
+{
+	return harness__exit_code_s(argv, out, err, HARNESS_WAIT_S);
+}
+
+/*
+ * Runs @cmd with sh -c and returns all it printed, whatever its length (to
+ * free); its exit code in *@code, 128 + N when signal N killed it, as a
+ * shell says. For a command line with its own redirections and pipes.
+ */
+static inline char *harness__sh_out(const char *cmd, int *code)
+{
+	FILE *p = popen(cmd, "r");
+	char chunk[4096], *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int st;
+
+	assert_non_null(p);
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = 2 * (len + n + 1);
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	st = pclose(p);
+	if (code)
+		*code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (!buf)
+		return strdup("");
+	buf[len] = '\0';
+	return buf;
 }
 
 /* A file's text (the first 256 KiB), NUL-terminated, in a buffer reused by the next call. */
@@ -255,6 +375,159 @@ static inline const char *harness__str(json_t *o, const char *path)
 	if (!json_is_string(v))
 		fail_msg("%s is not a string", path);
 	return json_string_value(v);
+}
+
+/*
+ * The records of a JSON-lines file (watch, --events, a stream) whose "type"
+ * is @type, NULL for all, in order, as a new array. A line that is not JSON
+ * fails: a record cut or interleaved must not pass as one fewer.
+ */
+static inline json_t *harness__lines(const char *path, const char *type)
+{
+	json_t *all = json_array();
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	/* getline: a record has no length limit (a job's list of failed processes). */
+	while (getline(&line, &cap, f) > 0) {
+		json_error_t e;
+		json_t *r = json_loads(line, 0, &e);
+
+		if (!r)
+			fail_msg("%s: a line is not JSON: %s: %.300s", path, e.text, line);
+		if (!type || !strcmp(json_string_value(json_object_get(r, "type")) ?: "", type))
+			json_array_append(all, r);
+		json_decref(r);
+	}
+	free(line);
+	fclose(f);
+	return all;
+}
+
+/*
+ * ---- cgroup v2: jobs the test makes, whose truth the kernel keeps ----
+ *
+ * A cgroup @name is a directory under the v2 mount; its cpu.stat is the
+ * kernel's own count of what its processes ran, truth no collector wrote.
+ */
+
+/* Where cgroup v2 is mounted (the first cgroup2 of /proc/self/mounts), or NULL. */
+static inline const char *harness__cgroup2_root(void)
+{
+	char line[1024], dev[256], dir[256], type[64];
+	FILE *f;
+
+	if (H.cg2root[0])
+		return H.cg2root;
+	f = fopen("/proc/self/mounts", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
+		    !strcmp(type, "cgroup2") && !H.cg2root[0])
+			snprintf(H.cg2root, sizeof(H.cg2root), "%s", dir);
+	}
+	if (f)
+		fclose(f);
+	return H.cg2root[0] ? H.cg2root : NULL;
+}
+
+/* cgroup @name's directory, or its @file when @file is given. */
+static inline const char *harness__cgroup_path(char *buf, size_t size, const char *name,
+					       const char *file)
+{
+	/* Never a path under "/": a test that did not check for the mount fails here. */
+	if (!harness__cgroup2_root())
+		fail_msg("no cgroup2 filesystem is mounted");
+	snprintf(buf, size, "%s/%s%s%s", H.cg2root, name, file ? "/" : "", file ? file : "");
+	return buf;
+}
+
+/*
+ * Removes cgroup @name when it is there: its processes killed first, as a
+ * failed earlier run may have left them; a cgroup that stays fails.
+ */
+static inline void harness__cgroup_remove(const char *name)
+{
+	char path[512], procs[512], line[32];
+	FILE *f;
+
+	harness__cgroup_path(path, sizeof(path), name, NULL);
+	if (access(path, F_OK))
+		return;
+	harness__cgroup_path(procs, sizeof(procs), name, "cgroup.procs");
+	for (int tries = 0; rmdir(path) && errno == EBUSY && tries < 100; tries++) {
+		f = fopen(procs, "r");
+		while (f && fgets(line, sizeof(line), f))
+			kill(atoi(line), SIGKILL);
+		if (f)
+			fclose(f);
+		harness__sleep_ms(20);
+	}
+	if (!access(path, F_OK))
+		fail_msg("cannot remove cgroup %s: %s", path, strerror(errno));
+}
+
+/* Makes cgroup @name afresh; its kernfs id (the directory's inode), as BPF names it. */
+static inline __u64 harness__cgroup_make(const char *name)
+{
+	char path[512];
+	struct stat sb;
+
+	harness__cgroup_remove(name);
+	harness__cgroup_path(path, sizeof(path), name, NULL);
+	if (mkdir(path, 0755) || stat(path, &sb))
+		fail_msg("cannot make cgroup %s: %s", path, strerror(errno));
+	return (__u64)sb.st_ino;
+}
+
+/* A harness_prep_fn: the child moves itself into the cgroup whose cgroup.procs is @procs. */
+static inline int harness__join_cgroup(const void *procs)
+{
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%d\n", getpid());
+	int fd = open(procs, O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, pid, (size_t)n) == n;
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * As harness__spawn, the command in cgroup @name before its exec: all it
+ * runs and all it forks are counted there, none of it before it joined.
+ */
+static inline pid_t harness__cgroup_spawn(const char *name, char *const argv[], const char *out,
+					  const char *err)
+{
+	char procs[512];
+
+	harness__cgroup_path(procs, sizeof(procs), name, "cgroup.procs");
+	return harness__spawn_prep(argv, out, err, harness__join_cgroup, procs);
+}
+
+/* What cgroup @name's processes ran, by the kernel's count (cpu.stat usage_usec), in ns. */
+static inline double harness__cgroup_usage_ns(const char *name)
+{
+	char path[512], key[64];
+	unsigned long long v;
+	FILE *f;
+
+	harness__cgroup_path(path, sizeof(path), name, "cpu.stat");
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	while (fscanf(f, "%63s %llu", key, &v) == 2) {
+		if (!strcmp(key, "usage_usec")) {
+			fclose(f);
+			return (double)v * 1000;
+		}
+	}
+	fclose(f);
+	fail_msg("%s has no usage_usec", path);
+	return 0;
 }
 
 /* ---- what this machine permits ---- */

@@ -4,16 +4,9 @@
  * with when its standard output cannot be written (a full disk, a reader
  * that went away), and `help COMMAND`.
  */
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include "testutil.h"
+#include "harness.h"
 
 #define EXIT_FAILURE_OWN 125
-
-static char jobtrace[512];
 
 struct result {
 	int status; /* exit status; 128 + N when signal N killed it */
@@ -27,7 +20,7 @@ struct result {
 static void run_with_stdout(char *const argv[], int out_fd, int read_fd, bool read_one,
 			    struct result *r)
 {
-	char *args[16] = { jobtrace };
+	char *args[16] = { H.jobtrace };
 	int errp[2], st;
 	ssize_t n, len = 0;
 	pid_t pid;
@@ -42,7 +35,7 @@ static void run_with_stdout(char *const argv[], int out_fd, int read_fd, bool re
 		dup2(errp[1], 2);
 		if (read_fd >= 0)
 			close(read_fd);
-		execv(jobtrace, args);
+		execv(H.jobtrace, args);
 		_exit(127);
 	}
 	close(errp[1]);
@@ -206,6 +199,16 @@ static void test_help_command(void **state)
 	assert_string_equal(help, own);
 }
 
+static int setup(void **state)
+{
+	return harness__setup("cli");
+}
+
+static int teardown(void **state)
+{
+	return harness__teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,7 +218,5 @@ int main(void)
 		cmocka_unit_test(test_help_command),
 	};
 
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace",
-		 getenv("OUTPUT") ? getenv("OUTPUT") : ".output");
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

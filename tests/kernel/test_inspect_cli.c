@@ -4,101 +4,36 @@
  * that parses whatever a process named itself, a gone pid among live ones,
  * bad arguments, and an unprivileged user looking at root's processes.
  */
-#include <fcntl.h>
-#include <jansson.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
-#include <signal.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "testutil.h"
+#include "harness.h"
 
 #include "jobtrace/util.h"
 
-static char jobtrace[512];
-static char out_path[] = "/tmp/jt-inspect-cli-XXXXXX";
-static char err_path[] = "/tmp/jt-inspect-err-XXXXXX";
+static char out_path[300], err_path[300];
 
 /* Runs argv with stdout and stderr in files; returns the exit status. */
 static int run(char *const argv[])
 {
-	int st, out = mkstemp(out_path), err = mkstemp(err_path);
-	pid_t pid;
-
-	assert_true(out >= 0 && err >= 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(out, 1);
-		dup2(err, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(out);
-	close(err);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
-
-static char *slurp(char *path)
-{
-	static char buf[1 << 20];
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	close(fd);
-	unlink(path);
-	/* mkstemp needs its template back for the next run. */
-	strcpy(path + strlen(path) - 6, "XXXXXX");
-	return buf;
+	return harness__exit_code(argv, out_path, err_path);
 }
 
 static json_t *stdout_json(void)
 {
-	json_error_t jerr;
-	char *s = slurp(out_path);
-	json_t *r = json_loads(s, 0, &jerr);
-
-	if (!r)
-		fail_msg("stdout is not JSON (%s): %.300s", jerr.text, s);
-	return r;
+	return harness__json(out_path);
 }
 
-/* A child named with quotes, a newline and a byte that is not UTF-8. */
-static pid_t spawn_hostile(void)
+/* A harness_prep_fn: a name with quotes, a newline and a byte that is not UTF-8. */
+static int name_hostile(const void *unused)
 {
-	int ready[2];
-	pid_t pid;
-	char c;
-
-	assert_int_equal(pipe(ready), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		prctl(PR_SET_NAME, "q\"x\n\xff)");
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	close(ready[0]);
-	close(ready[1]);
-	return pid;
+	return prctl(PR_SET_NAME, "q\"x\n\xff)");
 }
 
 static void test_json_and_gone_pid(void **state)
 {
 	char self[16], child[16], gone[16];
-	pid_t pid = spawn_hostile(), dead = fork();
+	pid_t pid = harness__fork_paused(name_hostile, NULL), dead = fork();
 	json_t *r;
 
 	if (dead == 0)
@@ -108,7 +43,7 @@ static void test_json_and_gone_pid(void **state)
 	snprintf(child, sizeof(child), "%d", pid);
 	snprintf(gone, sizeof(gone), "%d", dead);
 
-	char *argv[] = { jobtrace, "inspect", "--json", self, gone, child, NULL };
+	char *argv[] = { H.jobtrace, "inspect", "--json", self, gone, child, NULL };
 	/* The gone pid fails the run (exit 1) and the two live ones are still there. */
 	assert_int_equal(run(argv), 1);
 	r = stdout_json();
@@ -120,13 +55,12 @@ static void test_json_and_gone_pid(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 1), "comm")),
 			    "q\"x\n\xef\xbf\xbd)");
 	json_decref(r);
-	assert_non_null(strstr(slurp(err_path), "no process with pid"));
+	assert_non_null(strstr(harness__slurp(err_path), "no process with pid"));
 
 	/* Text output keeps the hostile name on one line. */
-	char *text[] = { jobtrace, "inspect", child, NULL };
+	char *text[] = { H.jobtrace, "inspect", child, NULL };
 	assert_int_equal(run(text), 0);
-	assert_non_null(strstr(slurp(out_path), "q\"x\\x0a\\xff)\n"));
-	slurp(err_path);
+	assert_non_null(strstr(harness__slurp(out_path), "q\"x\\x0a\\xff)\n"));
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
@@ -146,14 +80,13 @@ static void test_bad_arguments(void **state)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *argv[8] = { jobtrace, "inspect" };
+		char *argv[8] = { H.jobtrace, "inspect" };
 		const char *err;
 
 		for (int a = 0; a < 4 && cases[i].args[a]; a++)
 			argv[2 + a] = (char *)cases[i].args[a];
 		assert_int_equal(run(argv), 2);
-		slurp(out_path);
-		err = slurp(err_path);
+		err = harness__slurp(err_path);
 		if (!strstr(err, cases[i].msg))
 			fail_msg("case %zu: stderr '%s' lacks '%s'", i, err, cases[i].msg);
 	}
@@ -170,10 +103,9 @@ static void test_unprivileged(void **state)
 		fail_msg("this test needs root to drop to nobody");
 	snprintf(self, sizeof(self), "%d", getpid());
 	char *argv[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-			 jobtrace, "inspect", "--json", "--environ", self, NULL };
+			 H.jobtrace, "inspect", "--json", "--environ", self, NULL };
 	assert_int_equal(run(argv), 0);
 	r = stdout_json();
-	slurp(err_path);
 	p = json_array_get(r, 0);
 	assert_int_equal(json_integer_value(json_object_get(p, "pid")), getpid());
 	assert_true(json_is_null(json_object_get(p, "io")));
@@ -198,10 +130,10 @@ static void test_unprivileged(void **state)
 static void test_connections(void **state)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	char *root[] = { jobtrace, "connections", "--json", "--kind", "tcp4", NULL };
+	char *root[] = { H.jobtrace, "connections", "--json", "--kind", "tcp4", NULL };
 	char *nobody[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-			   jobtrace, "connections", "--json", NULL };
-	char *bad[] = { jobtrace, "connections", "--kind", "tcp7", NULL };
+			   H.jobtrace, "connections", "--json", NULL };
+	char *bad[] = { H.jobtrace, "connections", "--kind", "tcp7", NULL };
 	socklen_t slen = sizeof(sa);
 	/* CLOEXEC: jobtrace, forked from here, must not hold it too. */
 	int sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -215,7 +147,6 @@ static void test_connections(void **state)
 
 	assert_int_equal(run(root), 0);
 	r = stdout_json();
-	slurp(err_path);
 	json_array_foreach(json_object_get(r, "connections"), i, c) {
 		if (json_integer_value(json_object_get(c, "lport")) != ntohs(sa.sin_port))
 			continue;
@@ -229,7 +160,6 @@ static void test_connections(void **state)
 
 	assert_int_equal(run(nobody), 0);
 	r = stdout_json();
-	slurp(err_path);
 	assert_true(json_integer_value(json_object_get(r, "processes_unreadable")) > 0);
 	json_array_foreach(json_object_get(r, "connections"), i, c) {
 		if (json_integer_value(json_object_get(c, "lport")) != ntohs(sa.sin_port))
@@ -241,17 +171,22 @@ static void test_connections(void **state)
 	json_decref(r);
 
 	assert_int_equal(run(bad), 2);
-	slurp(out_path);
-	assert_non_null(strstr(slurp(err_path), "unknown --kind 'tcp7'"));
+	assert_non_null(strstr(harness__slurp(err_path), "unknown --kind 'tcp7'"));
 	close(sock);
 }
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	if (harness__setup("inspect-cli"))
+		return -1;
+	snprintf(out_path, sizeof(out_path), "%s/stdout", H.tmpdir);
+	snprintf(err_path, sizeof(err_path), "%s/stderr", H.tmpdir);
+	return access(H.jobtrace, X_OK);
+}
 
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	return access(jobtrace, X_OK);
+static int teardown(void **state)
+{
+	return harness__teardown();
 }
 
 int main(void)
@@ -263,5 +198,5 @@ int main(void)
 		cmocka_unit_test(test_connections),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -4,31 +4,23 @@
  * `make test` name no sudo (a root shell may have none); as anyone else,
  * the goals that load BPF stop at once and say how to run them.
  */
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include "testutil.h"
+#include "harness.h"
 
 /* Runs `sh -c @cmd` from the repository root; its output (both streams) into @out. */
 static int shell(const char *cmd, char *out, size_t size)
 {
-	char drain[4096], full[512];
-	size_t n = 0, got;
-	int st;
-	FILE *f;
+	char full[512], *all;
+	int code;
 
 	/* Not the flags of a `make test` this may run under: its jobserver is not ours. */
 	snprintf(full, sizeof(full), "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL %s", cmd);
-	f = popen(full, "r");
-	assert_non_null(f);
-	while (n < size - 1 && (got = fread(out + n, 1, size - 1 - n, f)) > 0)
-		n += got;
-	out[n] = '\0';
 	/* Read to the end: make must not die of SIGPIPE when we stop listening. */
-	while (fread(drain, 1, sizeof(drain), f) > 0)
+	all = harness__sh_out(full, &code);
+	if (strlen(all) > size - 1)
 		fail_msg("%s: more than %zu bytes of output", cmd, size - 1);
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	snprintf(out, size, "%s", all);
+	free(all);
+	return code;
 }
 
 static void test_root_needs_no_sudo(void **state)

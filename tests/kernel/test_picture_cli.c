@@ -11,17 +11,9 @@
  * shape, 100 stages of 199 workers with 40 names, some failing, that
  * churn's flat tree of one name cannot give.
  */
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <jansson.h>
-
-#include "testutil.h"
+#include "harness.h"
 
 #define SVG_BOUND_BYTES (3 << 20) /* README's bound */
 #define RENDER_LIMIT_S 10.0
@@ -30,10 +22,7 @@
 #define TREE_NAMES 40
 #define TREE_FAIL_EVERY 50 /* worker j fails when j % 50 == 0: 4 per stage */
 
-static char jobtrace[512];
-static char churn[512];
 static char self_exe[512];
-static char tmpdir[] = "/tmp/jobtrace-picture-XXXXXX";
 
 /* The checker: a picture's totals as JSON, after parsing the SVG and the HTML. */
 static const char checker[] =
@@ -63,60 +52,23 @@ static const char checker[] =
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)harness__mono_ns() / 1e9;
 }
 
-static pid_t spawn(char *const argv[], const char *log)
+/* Runs @argv, its output to /dev/null; its wait status. */
+static int spawn_wait(char *const argv[])
 {
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	return pid;
+	return harness__wait(harness__spawn(argv, NULL, NULL));
 }
 
-static int spawn_wait(char *const argv[], const char *log)
-{
-	int status = -1;
-	pid_t pid = spawn(argv, log);
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
-}
-
-static void tmp_path(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmpdir, name);
-}
-
+/* A number of a report, or of the picture's metadata (an XML attribute: a string). */
 static double num(json_t *root, const char *path)
 {
-	char buf[128], *save = NULL, *tok;
-	json_t *v = root;
+	json_t *v = harness__get(root, path);
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
-		v = json_object_get(v, tok);
-		if (!v)
-			fail_msg("no %s", path);
-	}
 	if (json_is_string(v))
 		return strtod(json_string_value(v), NULL);
-	if (!json_is_number(v))
-		fail_msg("%s is not a number", path);
-	return json_number_value(v);
+	return harness__num(root, path);
 }
 
 /* Parses @svg (and @html) with python3's XML parser; the totals it found. */
@@ -124,14 +76,12 @@ static json_t *check_xml(const char *svg, const char *html)
 {
 	char script[600], out[600], log[600];
 	char *argv[] = {"/usr/bin/env", "python3", script, (char *)svg, (char *)html, NULL};
-	json_error_t err;
-	json_t *t;
 	FILE *f;
 	int st;
 
-	tmp_path(script, sizeof(script), "check.py");
-	tmp_path(out, sizeof(out), "check.json");
-	tmp_path(log, sizeof(log), "check.log");
+	harness__path(script, sizeof(script), "check.py");
+	harness__path(out, sizeof(out), "check.json");
+	harness__path(log, sizeof(log), "check.log");
 	f = fopen(script, "w");
 	assert_non_null(f);
 	fputs(checker, f);
@@ -139,35 +89,10 @@ static json_t *check_xml(const char *svg, const char *html)
 	if (!html)
 		argv[4] = NULL;
 	/* stdout to the JSON, stderr (a parse error's trace) to the log. */
-	{
-		pid_t pid = fork();
-
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-			int e = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-			dup2(o, 1);
-			dup2(e, 2);
-			execv(argv[0], argv);
-			_exit(99);
-		}
-		assert_int_equal(waitpid(pid, &st, 0), pid);
-	}
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		char buf[2048] = "";
-
-		f = fopen(log, "r");
-		if (f) {
-			buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
-			fclose(f);
-		}
-		fail_msg("%s is not a well-formed picture:\n%s", svg, buf);
-	}
-	t = json_load_file(out, 0, &err);
-	if (!t)
-		fail_msg("checker output: %s", err.text);
-	return t;
+	st = harness__wait(harness__spawn(argv, out, log));
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("%s is not a well-formed picture:\n%s", svg, harness__slurp(log));
+	return harness__json(out);
 }
 
 /* rsvg-convert renders it: exit 0 and a PNG. Returns the seconds it took. */
@@ -181,10 +106,9 @@ static double render(const char *svg)
 	FILE *f;
 	int st;
 
-	tmp_path(png, sizeof(png), "picture.png");
-	unlink(png);
+	harness__path(png, sizeof(png), "picture.png");
 	t0 = now_s();
-	st = spawn_wait(argv, NULL);
+	st = spawn_wait(argv);
 	t0 = now_s() - t0;
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(stat(png, &sb), 0);
@@ -230,26 +154,23 @@ static void assert_same_totals(json_t *pic, json_t *report)
 static void test_run_picture_matches_report(void **state)
 {
 	char svg[600], html[600], report[600], truth[600];
-	char *argv[] = {jobtrace,    "run",	   "--json",	"-o",	  report,
+	char *argv[] = {H.jobtrace,  "run",	   "--json",	"-o",	  report,
 			"--svg",     svg,	   "--html",	html,	  "--",
-			churn,	     "--children", "300",	"--fail", "7",
+			H.churn,     "--children", "300",	"--fail", "7",
 			"--kill",    "3",	   "--orphans", "5",	  "--hostile",
 			"--burn-us", "300",	   "--truth",	truth,	  NULL};
 	json_t *r, *t, *pic;
-	json_error_t err;
 	double render_s;
 	int st;
 
-	tmp_path(svg, sizeof(svg), "run.svg");
-	tmp_path(html, sizeof(html), "run.html");
-	tmp_path(report, sizeof(report), "run.json");
-	tmp_path(truth, sizeof(truth), "run.truth");
-	st = spawn_wait(argv, NULL);
+	harness__path(svg, sizeof(svg), "run.svg");
+	harness__path(html, sizeof(html), "run.html");
+	harness__path(report, sizeof(report), "run.json");
+	harness__path(truth, sizeof(truth), "run.truth");
+	st = spawn_wait(argv);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	r = json_load_file(report, 0, &err);
-	t = json_load_file(truth, 0, &err);
-	assert_non_null(r);
-	assert_non_null(t);
+	r = harness__json(report);
+	t = harness__json(truth);
 	pic = check_xml(svg, html);
 	assert_same_totals(pic, r);
 	/* The known counts: 1 + 300 + 7 + 3 + 5 orphans and their 5 children + 1 hostile. */
@@ -325,23 +246,21 @@ static int tree_main(void)
 static void test_20000_processes_bounded(void **state)
 {
 	char svg[600], html[600], report[600];
-	char *argv[] = {jobtrace, "run", "--json", "-o",     report,   "--svg", svg,
-			"--html", html,	 "--",	   self_exe, "--tree", NULL};
+	char *argv[] = {H.jobtrace, "run", "--json", "-o",     report,	 "--svg", svg,
+			"--html",   html,  "--",     self_exe, "--tree", NULL};
 	json_t *r, *pic;
-	json_error_t err;
 	struct stat sb, hb;
 	double run_s, render_s;
 	int st;
 
-	tmp_path(svg, sizeof(svg), "big.svg");
-	tmp_path(html, sizeof(html), "big.html");
-	tmp_path(report, sizeof(report), "big.json");
+	harness__path(svg, sizeof(svg), "big.svg");
+	harness__path(html, sizeof(html), "big.html");
+	harness__path(report, sizeof(report), "big.json");
 	run_s = now_s();
-	st = spawn_wait(argv, NULL);
+	st = spawn_wait(argv);
 	run_s = now_s() - run_s;
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	r = json_load_file(report, 0, &err);
-	assert_non_null(r);
+	r = harness__json(report);
 	assert_int_equal(num(r, "processes.started"), 1 + TREE_STAGES * (1 + TREE_WORKERS));
 	pic = check_xml(svg, html);
 	assert_same_totals(pic, r);
@@ -365,25 +284,25 @@ static void test_20000_processes_bounded(void **state)
 static void test_watch_two_jobs_two_files(void **state)
 {
 	char svg[600], svg2[600], out[600], pa[32], pb[32], key_a[48], key_b[48];
-	char *churn_a[] = {churn, "--children", "20", "--delay-ms", "1500", NULL};
-	char *churn_b[] = {churn, "--children", "30", "--fail", "2", "--delay-ms", "2000", NULL};
-	char *watch[] = {jobtrace, "watch", "--pid", pa,	   "--pid", pb,	 "--svg",
-			 svg,	   "-o",    out,     "--duration", "20",    NULL};
+	char *churn_a[] = {H.churn, "--children", "20", "--delay-ms", "1500", NULL};
+	char *churn_b[] = {H.churn, "--children", "30", "--fail", "2", "--delay-ms", "2000", NULL};
+	char *watch[] = {H.jobtrace, "watch", "--pid", pa,	     "--pid", pb,  "--svg",
+			 svg,	     "-o",    out,     "--duration", "20",    NULL};
 	json_t *p1, *p2;
 	pid_t a, b;
 	int st;
 
-	tmp_path(svg, sizeof(svg), "watch.svg");
-	tmp_path(svg2, sizeof(svg2), "watch.2.svg");
-	tmp_path(out, sizeof(out), "watch.out");
-	a = spawn(churn_a, NULL);
-	b = spawn(churn_b, NULL);
+	harness__path(svg, sizeof(svg), "watch.svg");
+	harness__path(svg2, sizeof(svg2), "watch.2.svg");
+	harness__path(out, sizeof(out), "watch.out");
+	a = harness__spawn(churn_a, NULL, NULL);
+	b = harness__spawn(churn_b, NULL, NULL);
 	snprintf(pa, sizeof(pa), "%d", a);
 	snprintf(pb, sizeof(pb), "%d", b);
-	st = spawn_wait(watch, NULL);
+	st = spawn_wait(watch);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_int_equal(waitpid(a, &st, 0), a);
-	assert_int_equal(waitpid(b, &st, 0), b);
+	harness__wait(a);
+	harness__wait(b);
 	p1 = check_xml(svg, NULL);
 	p2 = check_xml(svg2, NULL);
 	snprintf(key_a, sizeof(key_a), "pid:%d", a);
@@ -399,31 +318,24 @@ static void test_watch_two_jobs_two_files(void **state)
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char *probe[] = {jobtrace, "run", "--", "/bin/true", NULL};
-	bool ci = getenv("CI") && !strcmp(getenv("CI"), "true");
+	char *probe[] = {H.jobtrace, "run", "--", "/bin/true", NULL};
 	int st;
 
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	snprintf(churn, sizeof(churn), "%s/churn", out);
-	assert_non_null(mkdtemp(tmpdir));
-	st = spawn_wait(probe, NULL);
+	assert_int_equal(harness__setup("picture"), 0);
+	st = spawn_wait(probe);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	/* A kernel test that cannot run is a failure, never a skip. */
 	fprintf(stderr,
 		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
 		"the kernel tests need root and a kernel with BTF%s\n",
-		WIFEXITED(st) ? WEXITSTATUS(st) : -1, ci ? " (CI=true)" : "");
+		WIFEXITED(st) ? WEXITSTATUS(st) : -1, H.ci ? " (CI=true)" : "");
 	return -1;
 }
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return harness__teardown();
 }
 
 int main(int argc, char **argv)

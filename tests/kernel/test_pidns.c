@@ -13,35 +13,22 @@
  * `test_pidns --container-workload CGROUP_PROCS TRUTH LINGER_S` is a
  * container: see container_workload().
  */
-#include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <jansson.h>
-
-#include "testutil.h"
+#include "harness.h"
 
 #define WAIT_S 30 /* a deadline for hangs, never an assertion on speed */
 #define REUSE_TRIES 1000 /* other forks on the host may take the pid first */
 
-static char jobtrace[512];
 static char self[512];
-static char tmpdir[] = "/tmp/jobtrace-pidns-XXXXXX";
 static char report_path[600], events_path[600], truth_path[600], log_path[600];
-static char cg2root[256], stream_path[256];
+static char stream_path[256];
 
 static double mono_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)harness__mono_ns() / 1e9;
 }
 
 /* ---- the workload ---- */
@@ -169,66 +156,45 @@ static int container_workload(const char *procs, const char *truth, double linge
 /* ---- spawning, in a new pid namespace or not ---- */
 
 /*
+ * A harness_prep_fn: the rest of the child runs as pid 1 of a new pid
+ * namespace with its own /proc (unshare --pid --fork --mount-proc), and
+ * the pid the test waits for exits with its status.
+ */
+static int enter_pid_ns(const void *unused)
+{
+	int st;
+	pid_t inner;
+
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS))
+		_exit(90);
+	inner = fork();
+	if (inner < 0)
+		_exit(91);
+	if (inner > 0) {
+		if (waitpid(inner, &st, 0) != inner)
+			_exit(92);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		_exit(93);
+	return 0;
+}
+
+/*
  * Runs @argv with its output in log_path: with @newns as pid 1 of a new pid
- * namespace with its own /proc (unshare --pid --fork --mount-proc).
- * Returns the pid to wait for.
+ * namespace. Returns the pid to wait for.
  */
 static pid_t spawn(char *const argv[], bool newns)
 {
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid > 0)
-		return pid;
-	if (newns) {
-		int st;
-		pid_t inner;
-
-		if (unshare(CLONE_NEWPID | CLONE_NEWNS))
-			_exit(90);
-		inner = fork();
-		if (inner < 0)
-			_exit(91);
-		if (inner > 0) {
-			if (waitpid(inner, &st, 0) != inner)
-				_exit(92);
-			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-		}
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
-			_exit(93);
-	}
-	{
-		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-	}
-	execv(argv[0], argv);
-	_exit(99);
+	return harness__spawn_prep(argv, log_path, log_path, newns ? enter_pid_ns : NULL, NULL);
 }
 
 /* Waits for @pid up to WAIT_S; a hang is killed and fails the test. */
 static int wait_deadline(pid_t pid)
 {
-	double end = mono_s() + WAIT_S;
-	int st;
-
-	while (mono_s() < end) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return st;
-		assert_int_equal(r, 0);
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	fail_msg("%s did not end within %d s", jobtrace, WAIT_S);
-	return -1;
+	return harness__wait_s(pid, WAIT_S);
 }
 
 static int run_wait(char *const argv[], bool newns, double *elapsed_s)
@@ -242,61 +208,6 @@ static int run_wait(char *const argv[], bool newns, double *elapsed_s)
 }
 
 /* ---- reading what jobtrace wrote ---- */
-
-static json_t *load_json(const char *path)
-{
-	json_error_t err;
-	json_t *j = json_load_file(path, 0, &err);
-
-	if (!j)
-		fail_msg("%s: %s (line %d)", path, err.text, err.line);
-	return j;
-}
-
-/* JSON lines: every record of @type ("process", "interval", "job"). */
-static json_t *load_lines(const char *path, const char *type)
-{
-	json_t *all = json_array();
-	char line[1 << 16];
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		fail_msg("%s: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		json_error_t err;
-		json_t *r = json_loads(line, 0, &err);
-
-		if (!r)
-			fail_msg("%s: %s", path, err.text);
-		if (!strcmp(json_string_value(json_object_get(r, "type")) ?: "", type))
-			json_array_append(all, r);
-		json_decref(r);
-	}
-	fclose(f);
-	return all;
-}
-
-static double num(json_t *o, const char *a, const char *b)
-{
-	json_t *v = json_object_get(o, a);
-
-	if (b)
-		v = json_object_get(v, b);
-	if (!json_is_number(v))
-		fail_msg("no number at %s%s%s", a, b ? "." : "", b ? b : "");
-	return json_number_value(v);
-}
-
-static bool log_has(const char *needle)
-{
-	char buf[8192] = "";
-	int fd = open(log_path, O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	return n > 0 && strstr(buf, needle);
-}
 
 static void read_truth(pid_t *pid, int *tries)
 {
@@ -315,7 +226,7 @@ static void read_truth(pid_t *pid, int *tries)
  */
 static void test_no_wait_in_pid_namespace(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--no-wait", "--pss", "--json", "-o", report_path, "--",
+	char *argv[] = { H.jobtrace, "run", "--no-wait", "--pss", "--json", "-o", report_path, "--",
 			 "/bin/sh", "-c", "sleep 3 & exit 0", NULL };
 	double elapsed;
 	json_t *r, *job;
@@ -324,24 +235,24 @@ static void test_no_wait_in_pid_namespace(void **state)
 	st = run_wait(argv, true, &elapsed);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	r = load_json(report_path);
+	r = harness__json(report_path);
 	job = json_object_get(r, "job");
-	assert_int_equal(num(r, "processes", "outlived_root"), 1);
+	assert_int_equal(harness__num(r, "processes.outlived_root"), 1);
 	/* The report was made while the sleep still ran: run did not wait for it. */
-	assert_int_equal(num(r, "processes", "alive"), 1);
+	assert_int_equal(harness__num(r, "processes.alive"), 1);
 	assert_true(elapsed < WAIT_S);
 	/* The live sleep's PSS, read from /proc by the number this namespace gives it. */
-	assert_true(num(r, "live", "pss_bytes") > 0);
+	assert_true(harness__num(r, "live.pss_bytes") > 0);
 	/* jobtrace is the namespace's pid 1, its command pid 2; the host numbers it apart. */
-	assert_int_equal(num(job, "root_ns_pid", NULL), 2);
-	assert_true(num(job, "root_pid", NULL) > 2);
+	assert_int_equal(harness__num(job, "root_ns_pid"), 2);
+	assert_true(harness__num(job, "root_pid") > 2);
 	json_decref(r);
 }
 
 /* Intervals inside the namespace see the live members, their memory and files. */
 static void test_intervals_in_pid_namespace(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--interval", "0.3", "--json", "-o", report_path, "--",
+	char *argv[] = { H.jobtrace, "run", "--interval", "0.3", "--json", "-o", report_path, "--",
 			 "/bin/sh", "-c", "sleep 1.5 & exit 0", NULL };
 	json_t *iv, *jobs, *rec;
 	double exited = 0;
@@ -352,20 +263,20 @@ static void test_intervals_in_pid_namespace(void **state)
 	st = run_wait(argv, true, NULL);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	iv = load_lines(report_path, "interval");
-	jobs = load_lines(report_path, "job");
+	iv = harness__lines(report_path, "interval");
+	jobs = harness__lines(report_path, "job");
 	assert_true(json_array_size(iv) >= 3);
 	json_array_foreach(iv, i, rec) {
-		exited += num(rec, "processes", "exited");
-		if (num(rec, "processes", "alive") >= 1 && num(rec, "memory", "rss_bytes") > 0 &&
-		    num(rec, "open_files", NULL) > 0)
+		exited += harness__num(rec, "processes.exited");
+		if (harness__num(rec, "processes.alive") >= 1 &&
+		    harness__num(rec, "memory.rss_bytes") > 0 && harness__num(rec, "open_files") > 0)
 			saw_live = true;
 	}
 	assert_true(saw_live);
 	/* The intervals add up to the report: the root and the sleep. */
 	assert_int_equal(exited, 2);
 	assert_int_equal(json_array_size(jobs), 1);
-	assert_int_equal(num(json_array_get(jobs, 0), "processes", "outlived_root"), 1);
+	assert_int_equal(harness__num(json_array_get(jobs, 0), "processes.outlived_root"), 1);
 	json_decref(iv);
 	json_decref(jobs);
 }
@@ -390,7 +301,7 @@ static void two_sharing(json_t *procs, const char *field, pid_t pid, json_t **fi
 			*second = rec;
 	}
 	assert_int_equal(n, 2);
-	if (num(*first, "start_time", NULL) > num(*second, "start_time", NULL)) {
+	if (harness__num(*first, "start_time") > harness__num(*second, "start_time")) {
 		rec = *first;
 		*first = *second;
 		*second = rec;
@@ -400,19 +311,19 @@ static void two_sharing(json_t *procs, const char *field, pid_t pid, json_t **fi
 /* Two processes with one pid are two records, each with its own status and CPU. */
 static void assert_kept_apart(json_t *a, json_t *b)
 {
-	assert_true(num(b, "start_time", NULL) > num(a, "start_time", NULL));
-	assert_int_equal(num(a, "exit_code", NULL), 3);
-	assert_int_equal(num(b, "exit_code", NULL), 5);
+	assert_true(harness__num(b, "start_time") > harness__num(a, "start_time"));
+	assert_int_equal(harness__num(a, "exit_code"), 3);
+	assert_int_equal(harness__num(b, "exit_code"), 5);
 	/* a burnt 200 ms of CPU, b 40 ms: merged, one of them would hold both. */
-	assert_true(num(a, "cpu", "total_s") >= 0.2);
-	assert_true(num(b, "cpu", "total_s") >= 0.04);
-	assert_true(num(b, "cpu", "total_s") < 0.15);
-	assert_int_equal(num(a, "ppid", NULL), num(b, "ppid", NULL));
+	assert_true(harness__num(a, "cpu.total_s") >= 0.2);
+	assert_true(harness__num(b, "cpu.total_s") >= 0.04);
+	assert_true(harness__num(b, "cpu.total_s") < 0.15);
+	assert_int_equal(harness__num(a, "ppid"), harness__num(b, "ppid"));
 }
 
 static void test_pid_reuse_in_pid_namespace(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--events", events_path,
+	char *argv[] = { H.jobtrace, "run", "--json", "-o", report_path, "--events", events_path,
 			 "--", self, "--reuse-workload", truth_path, NULL };
 	json_t *procs, *a, *b, *r;
 	pid_t pid;
@@ -422,22 +333,22 @@ static void test_pid_reuse_in_pid_namespace(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	read_truth(&pid, &tries);
-	procs = load_lines(events_path, "process");
+	procs = harness__lines(events_path, "process");
 	two_sharing(procs, "ns_pid", pid, &a, &b);
 	assert_kept_apart(a, b);
 	/* In the namespace they shared a number; the host gave them two. */
-	assert_true(num(a, "pid", NULL) != num(b, "pid", NULL));
-	r = load_json(report_path);
-	assert_int_equal(num(r, "processes", "exit_error"), 2);
-	assert_int_equal(num(r, "processes", "started"), tries + 2);
-	assert_int_equal(num(r, "processes", "exited"), tries + 2);
+	assert_true(harness__num(a, "pid") != harness__num(b, "pid"));
+	r = harness__json(report_path);
+	assert_int_equal(harness__num(r, "processes.exit_error"), 2);
+	assert_int_equal(harness__num(r, "processes.started"), tries + 2);
+	assert_int_equal(harness__num(r, "processes.exited"), tries + 2);
 	json_decref(r);
 	json_decref(procs);
 }
 
 static void test_pid_reuse_on_host(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--events", events_path,
+	char *argv[] = { H.jobtrace, "run", "--json", "-o", report_path, "--events", events_path,
 			 "--", self, "--reuse-workload", truth_path, NULL };
 	json_t *procs, *a, *b, *r;
 	pid_t pid;
@@ -447,13 +358,13 @@ static void test_pid_reuse_on_host(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	read_truth(&pid, &tries);
-	procs = load_lines(events_path, "process");
+	procs = harness__lines(events_path, "process");
 	two_sharing(procs, "pid", pid, &a, &b);
 	assert_kept_apart(a, b);
 	assert_null(json_object_get(a, "ns_pid"));
-	r = load_json(report_path);
-	assert_int_equal(num(r, "processes", "exit_error"), 2);
-	assert_int_equal(num(r, "processes", "exited"), num(r, "processes", "started"));
+	r = harness__json(report_path);
+	assert_int_equal(harness__num(r, "processes.exit_error"), 2);
+	assert_int_equal(harness__num(r, "processes.exited"), harness__num(r, "processes.started"));
 	json_decref(r);
 	json_decref(procs);
 }
@@ -465,15 +376,14 @@ static void test_pid_reuse_on_host(void **state)
 static void reused_pid_does_not_hold(const char *mode)
 {
 	char pidfile[700], script[2560];
-	char *argv[] = { jobtrace, "run", "--mode", (char *)mode, "--json", "-o", report_path,
+	char *argv[] = { H.jobtrace, "run", "--mode", (char *)mode, "--json", "-o", report_path,
 			 "--", "/bin/sh", "-c", script, NULL };
 	double t0, elapsed, end;
 	pid_t run, member = 0, stranger = -1;
 	json_t *r;
 	int st, tries = 0;
 
-	snprintf(pidfile, sizeof(pidfile), "%s/member.pid", tmpdir);
-	unlink(pidfile);
+	harness__path(pidfile, sizeof(pidfile), "member.pid");
 	snprintf(script, sizeof(script), "sh -c 'echo $$ > %s.tmp; mv %s.tmp %s'; sleep 2", pidfile,
 		 pidfile, pidfile);
 	t0 = mono_s();
@@ -515,11 +425,11 @@ static void reused_pid_does_not_hold(const char *mode)
 	assert_int_equal(WEXITSTATUS(st), 0);
 	/* The tree lasts 2 s; the stranger 20 s. */
 	assert_true(elapsed < 15.0);
-	r = load_json(report_path);
+	r = harness__json(report_path);
 	/* sh, its child sh, mv and sleep: not the stranger. */
-	assert_int_equal(num(r, "processes", "started"), 4);
-	assert_int_equal(num(r, "processes", "exited"), 4);
-	assert_int_equal(num(r, "processes", "alive"), 0);
+	assert_int_equal(harness__num(r, "processes.started"), 4);
+	assert_int_equal(harness__num(r, "processes.exited"), 4);
+	assert_int_equal(harness__num(r, "processes.alive"), 0);
 	json_decref(r);
 }
 
@@ -544,29 +454,29 @@ static void test_watch_pid_in_pid_namespace(void **state)
 	/* exec: jobtrace becomes the namespace's pid 1; the watched shell is pid 2. */
 	snprintf(script, sizeof(script),
 		 "sh -c 'sleep 1; sh -c \"exit 6\"; exit 5' & exec %s watch --pid $! --json -o %s",
-		 jobtrace, report_path);
+		 H.jobtrace, report_path);
 	st = run_wait(argv, true, NULL);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	jobs = load_lines(report_path, "job");
+	jobs = harness__lines(report_path, "job");
 	assert_int_equal(json_array_size(jobs), 1);
 	job = json_array_get(jobs, 0);
-	assert_int_equal(num(job, "job", "root_ns_pid"), 2);
-	assert_true(num(job, "job", "root_pid") > 2);
-	assert_int_equal(num(job, "job", "exit_code"), 5);
-	assert_int_equal(num(job, "processes", "exit_error"), 2);
+	assert_int_equal(harness__num(job, "job.root_ns_pid"), 2);
+	assert_true(harness__num(job, "job.root_pid") > 2);
+	assert_int_equal(harness__num(job, "job.exit_code"), 5);
+	assert_int_equal(harness__num(job, "processes.exit_error"), 2);
 	json_decref(jobs);
 }
 
 /* The proc connector is silent in a pid namespace: proc mode says so, not "0 processes". */
 static void test_proc_mode_refused_in_pid_namespace(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--mode", "proc", "--", "/bin/true", NULL };
+	char *argv[] = { H.jobtrace, "run", "--mode", "proc", "--", "/bin/true", NULL };
 	int st = run_wait(argv, true, NULL);
 
 	assert_true(WIFEXITED(st));
 	assert_int_not_equal(WEXITSTATUS(st), 0);
-	assert_true(log_has("proc mode cannot work in a pid or user namespace"));
+	assert_true(harness__has(log_path, "proc mode cannot work in a pid or user namespace"));
 }
 
 /* ---- containers: a pid namespace in a cgroup of the test's own ---- */
@@ -589,27 +499,11 @@ static size_t load_ctruth(struct ctruth *t, size_t max)
 	return n;
 }
 
-/* Makes v2 cgroup @name; its path, its cgroup.procs and its kernfs id (the inode). */
+/* Makes v2 cgroup @name afresh: its cgroup.procs in @procs, its kernfs id returned. */
 static __u64 cgroup_make(const char *name, char *procs, size_t size)
 {
-	char cg[512];
-	struct stat sb;
-
-	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
-	rmdir(cg);
-	if (mkdir(cg, 0755) || stat(cg, &sb))
-		fail_msg("cannot make cgroup %s: %s", cg, strerror(errno));
-	snprintf(procs, size, "%s/cgroup.procs", cg);
-	return (__u64)sb.st_ino;
-}
-
-static void cgroup_remove(const char *name)
-{
-	char cg[512];
-
-	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
-	for (int i = 0; i < 100 && rmdir(cg) && errno == EBUSY; i++)
-		usleep(20000);
+	harness__cgroup_path(procs, size, name, "cgroup.procs");
+	return harness__cgroup_make(name);
 }
 
 /* The record of @array whose @field is @value; fails when there is none or several. */
@@ -634,28 +528,19 @@ static json_t *only_with(json_t *array, const char *field, long value)
 /* A container's process as a record shows it: host pid, its own, its cgroup. */
 static void assert_placed(json_t *rec, const struct ctruth *t, const char *cg_path, __u64 cgid)
 {
-	assert_int_equal(num(rec, "ns_pid", NULL), t->ns);
+	assert_int_equal(harness__num(rec, "ns_pid"), t->ns);
 	assert_string_equal(json_string_value(json_object_get(rec, "cgroup")) ?: "(null)",
 			    cg_path);
-	assert_int_equal(num(rec, "cgroup_id", NULL), cgid);
+	assert_int_equal(harness__num(rec, "cgroup_id"), cgid);
 }
 
-/* fork() + exec with standard output to @out, standard error to the log. */
-static pid_t spawn_to(char *const argv[], const char *out)
+/* Starts @argv with standard output to @out, standard error to its own @name.err. */
+static pid_t spawn_to(char *const argv[], const char *out, const char *name)
 {
-	pid_t pid = fork();
+	char err[600];
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int err = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-		dup2(fd, 1);
-		dup2(err, 2);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	return pid;
+	snprintf(err, sizeof(err), "%s/%s.err", H.tmpdir, name);
+	return harness__spawn(argv, out, err);
 }
 
 /*
@@ -666,7 +551,7 @@ static pid_t spawn_to(char *const argv[], const char *out)
 static void container_run_events(const char *mode)
 {
 	char name[64], cg_path[80], procs[600];
-	char *argv[] = { jobtrace, "run", "--mode", (char *)mode, "--json", "-o", report_path,
+	char *argv[] = { H.jobtrace, "run", "--mode", (char *)mode, "--json", "-o", report_path,
 			 "--events", events_path, "--", self, "--container-workload", procs,
 			 truth_path, "0.3", NULL };
 	struct ctruth t[4];
@@ -684,11 +569,11 @@ static void container_run_events(const char *mode)
 	assert_int_equal(WEXITSTATUS(st), 0);
 	n = load_ctruth(t, 4);
 	assert_int_equal(n, 3);
-	recs = load_lines(events_path, "process");
+	recs = harness__lines(events_path, "process");
 	for (i = 0; i < n; i++) {
 		rec = only_with(recs, "pid", t[i].host);
 		assert_true(t[i].host != t[i].ns);
-		assert_int_equal(num(rec, "exit_code", NULL), t[i].code);
+		assert_int_equal(harness__num(rec, "exit_code"), t[i].code);
 		assert_placed(rec, &t[i], cg_path, cgid);
 	}
 	/* The namespace's pid 1 and its two children, numbered there from 1. */
@@ -703,7 +588,7 @@ static void container_run_events(const char *mode)
 		assert_string_equal(json_string_value(json_object_get(root, "cgroup")) ?: "(null)",
 				    cg_path);
 	json_decref(recs);
-	cgroup_remove(name);
+	harness__cgroup_remove(name);
 }
 
 static void test_container_run_events_bpf(void **state)
@@ -720,23 +605,23 @@ static void test_container_run_events_proc(void **state)
 /* ps shows a container's processes with their own pids beside the host's, from both sources. */
 static void test_ps_shows_ns_pid(void **state)
 {
-	char name[64], procs[600], pidarg[16], out[700], text[8192] = "", want[64];
+	char name[64], procs[600], pidarg[16], out[700], want[64];
 	char *wl[] = { self, "--container-workload", procs, truth_path, "3", NULL };
-	char *ps_iter[] = { jobtrace, "ps", "--json", "--no-pin", "--pid", pidarg, NULL };
-	char *ps_proc[] = { jobtrace, "ps", "--json", "--proc", "--pid", pidarg, NULL };
-	char *ps_text[] = { jobtrace, "ps", "--no-pin", "--pid", pidarg, NULL };
+	char *ps_iter[] = { H.jobtrace, "ps", "--json", "--no-pin", "--pid", pidarg, NULL };
+	char *ps_proc[] = { H.jobtrace, "ps", "--json", "--proc", "--pid", pidarg, NULL };
+	char *ps_text[] = { H.jobtrace, "ps", "--no-pin", "--pid", pidarg, NULL };
 	char **variants[] = { ps_iter, ps_proc };
 	struct ctruth t[4];
 	double end = mono_s() + WAIT_S;
 	pid_t w;
 	size_t n = 0;
-	int st, fd;
+	int st;
 
 	snprintf(name, sizeof(name), "jt-test-pidns-%d-ps", getpid());
 	cgroup_make(name, procs, sizeof(procs));
-	snprintf(out, sizeof(out), "%s/ps.out", tmpdir);
+	harness__path(out, sizeof(out), "ps.out");
 	unlink(truth_path);
-	w = spawn_to(wl, "/dev/null");
+	w = spawn_to(wl, "/dev/null", "workload");
 	while ((n = load_ctruth(t, 4)) < 3 && mono_s() < end)
 		usleep(10000);
 	assert_int_equal(n, 3);
@@ -744,30 +629,27 @@ static void test_ps_shows_ns_pid(void **state)
 	for (size_t v = 0; v < 2; v++) {
 		json_t *all;
 
-		st = wait_deadline(spawn_to(variants[v], out));
+		st = wait_deadline(spawn_to(variants[v], out, "ps"));
 		assert_true(WIFEXITED(st));
 		assert_int_equal(WEXITSTATUS(st), 0);
-		all = load_json(out);
+		all = harness__json(out);
 		for (size_t i = 0; i < n; i++) {
 			json_t *rec = only_with(all, "pid", t[i].host);
 
-			assert_int_equal(num(rec, "ns_pid", NULL), t[i].ns);
+			assert_int_equal(harness__num(rec, "ns_pid"), t[i].ns);
 		}
 		json_decref(all);
 	}
-	st = wait_deadline(spawn_to(ps_text, out));
+	st = wait_deadline(spawn_to(ps_text, out, "ps"));
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	fd = open(out, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_true(read(fd, text, sizeof(text) - 1) > 0);
-	close(fd);
+	assert_true(harness__slurp(out)[0] != '\0');
 	snprintf(want, sizeof(want), "[ns pid %d]", t[2].ns);
-	assert_non_null(strstr(text, want));
+	assert_true(harness__has(out, want));
 	st = wait_deadline(w);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	cgroup_remove(name);
+	harness__cgroup_remove(name);
 }
 
 /*
@@ -777,9 +659,9 @@ static void test_ps_shows_ns_pid(void **state)
 static void test_stream_records_in_container(void **state)
 {
 	char name[64], cg_path[80], procs[600], out[700], key[100];
-	char *serve_argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream",
+	char *serve_argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream",
 			       stream_path, NULL };
-	char *tail_argv[] = { jobtrace, "tail", "--json", "--until-closed", "--stream",
+	char *tail_argv[] = { H.jobtrace, "tail", "--json", "--until-closed", "--stream",
 			      stream_path, NULL };
 	char *wl[] = { self, "--container-workload", procs, truth_path, "0.2", NULL };
 	const char *types[] = { "fork", "exit" };
@@ -792,17 +674,17 @@ static void test_stream_records_in_container(void **state)
 	snprintf(name, sizeof(name), "jt-test-pidns-%d-stream", getpid());
 	snprintf(cg_path, sizeof(cg_path), "/%s", name);
 	snprintf(key, sizeof(key), "cgroup:%s", cg_path);
-	snprintf(out, sizeof(out), "%s/tail.jsonl", tmpdir);
+	harness__path(out, sizeof(out), "tail.jsonl");
 	cgid = cgroup_make(name, procs, sizeof(procs));
 	unlink(truth_path);
 	unlink(stream_path);
-	serve = spawn_to(serve_argv, "/dev/null");
+	serve = spawn_to(serve_argv, "/dev/null", "serve");
 	for (int i = 0; i < 1000 && access(stream_path, R_OK); i++)
 		usleep(10000);
 	assert_int_equal(access(stream_path, R_OK), 0);
-	tail = spawn_to(tail_argv, out);
+	tail = spawn_to(tail_argv, out, "tail");
 	usleep(300000); /* it has opened the stream */
-	st = wait_deadline(spawn_to(wl, "/dev/null"));
+	st = wait_deadline(spawn_to(wl, "/dev/null", "workload"));
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	usleep(1000000); /* a few collector passes */
@@ -816,50 +698,36 @@ static void test_stream_records_in_container(void **state)
 	n = load_ctruth(t, 4);
 	assert_int_equal(n, 3);
 	for (size_t k = 0; k < 2; k++) {
-		json_t *recs = load_lines(out, types[k]);
+		json_t *recs = harness__lines(out, types[k]);
 
 		for (size_t i = 0; i < n; i++) {
 			json_t *rec = only_with(recs, "pid", t[i].host);
 
 			assert_string_equal(json_string_value(json_object_get(rec, "job")), key);
-			assert_int_equal(num(rec, "cgroup_hierarchy", NULL), 0);
+			assert_int_equal(harness__num(rec, "cgroup_hierarchy"), 0);
 			assert_placed(rec, &t[i], cg_path, cgid);
 		}
 		json_decref(recs);
 	}
-	cgroup_remove(name);
+	harness__cgroup_remove(name);
 }
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char *probe[] = { jobtrace, "run", "--mode", "bpf", "--", "/bin/true", NULL };
-	bool ci = getenv("CI") && !strcmp(getenv("CI"), "true");
+	char *probe[] = { H.jobtrace, "run", "--mode", "bpf", "--", "/bin/true", NULL };
 	ssize_t n;
 	int st;
 
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	assert_true(n > 0);
 	self[n] = '\0';
-	assert_non_null(mkdtemp(tmpdir));
-	snprintf(report_path, sizeof(report_path), "%s/report.json", tmpdir);
-	snprintf(events_path, sizeof(events_path), "%s/events.jsonl", tmpdir);
-	snprintf(truth_path, sizeof(truth_path), "%s/truth", tmpdir);
-	snprintf(log_path, sizeof(log_path), "%s/log", tmpdir);
+	assert_int_equal(harness__setup("pidns"), 0);
+	snprintf(report_path, sizeof(report_path), "%s/report.json", H.tmpdir);
+	snprintf(events_path, sizeof(events_path), "%s/events.jsonl", H.tmpdir);
+	snprintf(truth_path, sizeof(truth_path), "%s/truth", H.tmpdir);
+	snprintf(log_path, sizeof(log_path), "%s/log", H.tmpdir);
 	snprintf(stream_path, sizeof(stream_path), "/dev/shm/jt-test-pidns-%d", getpid());
-	{
-		char line[1024], dev[256], dir[256], type[64];
-		FILE *f = fopen("/proc/self/mounts", "r");
-
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
-			    !strcmp(type, "cgroup2") && !cg2root[0])
-				snprintf(cg2root, sizeof(cg2root), "%s", dir);
-		if (f)
-			fclose(f);
-	}
-	if (!cg2root[0]) {
+	if (!harness__cgroup2_root()) {
 		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted: the container tests "
 				"need one\n");
 		return -1;
@@ -871,19 +739,18 @@ static int setup(void **state)
 	/* A kernel test that cannot run is a failure, never a skip. */
 	fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs in a new pid namespace (exit "
 			"status %d): these tests need root and a kernel with BTF%s\n",
-		WIFEXITED(st) ? WEXITSTATUS(st) : -1, ci ? " (CI=true)" : "");
+		WIFEXITED(st) ? WEXITSTATUS(st) : -1, H.ci ? " (CI=true)" : "");
 	return -1;
 }
 
 static int teardown(void **state)
 {
-	char cmd[700];
+	char lock[300];
 
 	unlink(stream_path);
-	snprintf(cmd, sizeof(cmd), "%s.lock", stream_path);
-	unlink(cmd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	snprintf(lock, sizeof(lock), "%s.lock", stream_path);
+	unlink(lock);
+	return harness__teardown();
 }
 
 int main(int argc, char **argv)

@@ -3,19 +3,12 @@
  * The task iterator against /proc on this machine, with processes whose
  * truth the test knows: it forks them, gives them threads and names.
  */
-#include <fcntl.h>
-#include <jansson.h>
 #include <pthread.h>
-#include <signal.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "testutil.h"
+#include "harness.h"
 
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/proc_walk.h"
@@ -162,18 +155,13 @@ static void test_iterator_sees_what_proc_sees(void **state)
 /* `jobtrace ps --json --pid` prints that subtree as an array with the keys. */
 static void test_ps_cli(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char cmd[600], buf[1 << 16];
-	FILE *f;
-	size_t n;
+	char cmd[600], *buf;
+	int code;
 
 	spawn_children();
-	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps --json --pid %d", out, (int)getpid());
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	assert_int_equal(pclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "%s ps --json --pid %d", H.jobtrace, (int)getpid());
+	buf = harness__sh_out(cmd, &code);
+	assert_int_equal(code, 0);
 	for (int i = 0; i < NCHILD; i++) {
 		char needle[64];
 
@@ -186,40 +174,39 @@ static void test_ps_cli(void **state)
 	assert_non_null(strstr(buf, "\"rss_bytes\":"));
 	assert_non_null(strstr(buf, "\"start_time\":"));
 	assert_non_null(strstr(buf, "\"state\":\"S\""));
+	free(buf);
 	reap_children();
 
 	/* A pid that is gone is a clear error. */
-	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps --pid %d 2>&1", out, children[0]);
-	f = popen(cmd, "r");
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	assert_int_equal(WEXITSTATUS(pclose(f)), 1);
+	snprintf(cmd, sizeof(cmd), "%s ps --pid %d 2>&1", H.jobtrace, children[0]);
+	buf = harness__sh_out(cmd, &code);
+	assert_int_equal(code, 1);
 	assert_non_null(strstr(buf, "no process with pid"));
+	free(buf);
 }
 
-/* A child that drops to nobody and maps 64 MiB it never touches, then waits. */
-static pid_t spawn_nobody(void)
+/* `jobtrace ps ARGS`, which must exit 0: its JSON. */
+static json_t *ps_json(const char *args)
 {
-	int ready[2];
-	pid_t pid;
-	char c;
+	char cmd[600], *out;
+	json_t *a;
+	int code;
 
-	assert_int_equal(pipe(ready), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (mmap(NULL, 64 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
-			    MAP_FAILED ||
-		    setgid(65534) || setuid(65534) || write(ready[1], "r", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	close(ready[0]);
-	close(ready[1]);
-	return pid;
+	snprintf(cmd, sizeof(cmd), "%s ps %s", H.jobtrace, args);
+	out = harness__sh_out(cmd, &code);
+	assert_int_equal(code, 0);
+	a = json_loads(out, 0, NULL);
+	free(out);
+	assert_non_null(a);
+	return a;
+}
+
+/* A harness_prep_fn: maps 64 MiB it never touches, then drops to nobody. */
+static int map_and_drop(const void *unused)
+{
+	if (mmap(NULL, 64 << 20, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
+		return -1;
+	return setgid(65534) || setuid(65534) ? -1 : 0;
 }
 
 /*
@@ -229,16 +216,14 @@ static pid_t spawn_nobody(void)
  */
 static void test_proc_fields_match_iterator(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
 	struct snapshot_iter *it = snapshot_iter__open(true, false);
-	pid_t pid = spawn_nobody();
+	pid_t pid = harness__fork_paused(map_and_drop, NULL);
 	const struct ps_entry *b, *p;
 	struct ps_snapshot bpf, proc;
-	char cmd[600], buf[4096];
-	size_t n, kthreads = 0;
+	char args[64];
+	size_t kthreads = 0;
 	json_t *a, *o;
 	int proc_fd;
-	FILE *f;
 
 	assert_non_null(it);
 	assert_int_equal(snapshot_iter__read(it, &bpf), 0);
@@ -268,14 +253,8 @@ static void test_proc_fields_match_iterator(void **state)
 	assert_true(snapshot__find(&proc, 2)->kthread); /* kthreadd */
 
 	/* The same through the command, as JSON. */
-	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps --proc --json --pid %d", out, (int)pid);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	assert_int_equal(pclose(f), 0);
-	a = json_loads(buf, 0, NULL);
-	assert_non_null(a);
+	snprintf(args, sizeof(args), "--proc --json --pid %d", (int)pid);
+	a = ps_json(args);
 	o = json_array_get(a, 0);
 	assert_int_equal(json_integer_value(json_object_get(o, "pid")), pid);
 	assert_int_equal(json_integer_value(json_object_get(o, "uid")), 65534);
@@ -298,7 +277,6 @@ static void test_proc_fields_match_iterator(void **state)
  */
 static pid_t ps_in_pid_ns(const char *arg, int out, int err)
 {
-	const char *dir = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
 	int report[2], st;
 	pid_t p, host_pid = 0;
 
@@ -312,8 +290,6 @@ static pid_t ps_in_pid_ns(const char *arg, int out, int err)
 			_exit(100);
 		g = fork();
 		if (g == 0) {
-			char path[512];
-
 			/* Our own /proc, as `unshare --pid --fork --mount-proc` makes. */
 			if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 			    mount("proc", "/proc", "proc", 0, NULL))
@@ -334,8 +310,7 @@ static pid_t ps_in_pid_ns(const char *arg, int out, int err)
 				_exit(105);
 			dup2(out, 1);
 			dup2(err, 2);
-			snprintf(path, sizeof(path), "%s/jobtrace", dir);
-			execl(path, "jobtrace", "ps", "--json", "-v", arg, (char *)NULL);
+			execl(H.jobtrace, "jobtrace", "ps", "--json", "-v", arg, (char *)NULL);
 			_exit(127);
 		}
 		if (g < 0 || write(report[1], &g, sizeof(g)) != sizeof(g) ||
@@ -437,24 +412,18 @@ static bool has_pid(const int *pids, size_t n, int pid)
  */
 static void test_ps_lists_every_proc_pid(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
 	static int before[65536], after[65536];
 	struct snapshot_iter *it = snapshot_iter__open(true, false);
 	size_t nb, na, unseen = 0;
 	struct ps_snapshot raw;
 	char cmd[600], *buf;
 	json_t *a;
-	FILE *f;
+	int code;
 
 	assert_non_null(it);
 	nb = proc_pids(before, 65536);
 	assert_int_equal(snapshot_iter__read(it, &raw), 0);
-	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps --json", out);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	a = json_loadf(f, 0, NULL);
-	assert_int_equal(pclose(f), 0);
-	assert_non_null(a);
+	a = ps_json("--json");
 	na = proc_pids(after, 65536);
 	for (size_t i = 0; i < nb; i++) {
 		json_t *o = NULL, *v;
@@ -479,18 +448,25 @@ static void test_ps_lists_every_proc_pid(void **state)
 	snapshot_iter__free(it);
 
 	/* The table names them on standard error. */
-	snprintf(cmd, sizeof(cmd), "%s/jobtrace ps 2>&1 >/dev/null", out);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	buf = calloc(1, 4096);
-	assert_non_null(buf);
-	assert_true(fread(buf, 1, 4095, f) < 4095);
-	assert_int_equal(pclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "%s ps 2>&1 >/dev/null", H.jobtrace);
+	buf = harness__sh_out(cmd, &code);
+	assert_true(strlen(buf) < 4095);
+	assert_int_equal(code, 0);
 	if (unseen)
 		assert_non_null(strstr(buf, "the task iterator did not show, read from /proc: "));
 	else
 		assert_string_equal(buf, "");
 	free(buf);
+}
+
+static int setup(void **state)
+{
+	return harness__setup("ps-iter");
+}
+
+static int teardown(void **state)
+{
+	return harness__teardown();
 }
 
 int main(void)
@@ -503,5 +479,5 @@ int main(void)
 		cmocka_unit_test(test_ps_lists_every_proc_pid),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

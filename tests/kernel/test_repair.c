@@ -13,63 +13,18 @@
  * Under CI=true a machine without BPF fails instead of skipping.
  */
 #include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <jansson.h>
 
-#include "testutil.h"
+#include "harness.h"
 #include "jobtrace/lineage.h"
 
-static char jobtrace[512];
-static char out_path[] = "/tmp/jobtrace-repair-XXXXXX";
-static char err_path[] = "/tmp/jobtrace-repair-err-XXXXXX";
+static char out_path[300], err_path[300];
 
-static void sleep_ms(long ms)
+/* Starts @argv with stdout to /dev/null, stderr to err_path. */
+static pid_t spawn(char *const argv[])
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Starts @argv with stdout to /dev/null, stderr to err_path, and @env set when given. */
-static pid_t spawn(char *const argv[], const char *env)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-		int err = open(err_path, O_WRONLY | O_TRUNC);
-
-		dup2(devnull, 1);
-		dup2(err, 2);
-		if (env)
-			putenv((char *)env);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	return pid;
-}
-
-static int wait_status(pid_t p, int timeout_s)
-{
-	int st = -1;
-
-	for (int i = 0; i < timeout_s * 100; i++) {
-		if (waitpid(p, &st, WNOHANG) == p)
-			return st;
-		sleep_ms(10);
-	}
-	kill(p, SIGKILL);
-	waitpid(p, &st, 0);
-	fail_msg("process %d did not end in %d s", p, timeout_s);
-	return -1;
+	return harness__spawn(argv, NULL, err_path);
 }
 
 /* The ids of @pid's BPF objects of @kind ("map_id" or "prog_id"), from its fdinfo. */
@@ -140,36 +95,18 @@ static bool proc_entry(int procs_fd, __u32 tgid, struct jt_proc_key *key, struct
 /* The last job report at out_path (a "job" line, or run's report), or NULL. */
 static json_t *last_job_line(void)
 {
-	char line[1 << 16];
-	json_t *job = NULL;
-	FILE *f = fopen(out_path, "r");
+	json_t *all = harness__lines(out_path, NULL), *r, *job = NULL;
+	size_t i;
 
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		json_error_t err;
-		json_t *r = json_loads(line, 0, &err);
-
-		if (!r)
-			fail_msg("not JSON: %s (%s)", line, err.text);
-		/* run --json writes its one report; watch, JSON lines with a "type". */
+	/* run --json writes its one report; watch, JSON lines with a "type". */
+	json_array_foreach(all, i, r) {
 		if (!json_object_get(r, "type") ||
-		    !strcmp(json_string_value(json_object_get(r, "type")), "job")) {
-			json_decref(job);
-			job = json_incref(r);
-		}
-		json_decref(r);
+		    !strcmp(json_string_value(json_object_get(r, "type")), "job"))
+			job = r;
 	}
-	fclose(f);
+	json_incref(job);
+	json_decref(all);
 	return job;
-}
-
-static double num(json_t *job, const char *obj, const char *key)
-{
-	json_t *v = json_object_get(json_object_get(job, obj), key);
-
-	if (!json_is_number(v))
-		fail_msg("%s.%s is not a number", obj, key);
-	return json_number_value(v);
 }
 
 static bool has_reason(json_t *job, const char *why)
@@ -195,7 +132,7 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 	struct jt_proc proc, ghost = {};
 	struct jt_job job;
 	char pid_arg[16];
-	char *argv[] = { jobtrace, "watch", "--pid", pid_arg, "--json", "-o", out_path, NULL };
+	char *argv[] = { H.jobtrace, "watch", "--pid", pid_arg, "--json", "-o", out_path, NULL };
 	int procs_fd = -1, jobs_fd = -1, st, i;
 	pid_t sleeper, gone, w;
 	json_t *r;
@@ -212,7 +149,7 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 		_exit(0);
 	assert_int_equal(waitpid(gone, NULL, 0), gone);
 	snprintf(pid_arg, sizeof(pid_arg), "%d", sleeper);
-	w = spawn(argv, NULL);
+	w = spawn(argv);
 
 	/* Attached: the sleeper has its entry in the collector's map. */
 	for (i = 0; i < 500; i++) {
@@ -222,7 +159,7 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 			jobs_fd = map_of(w, "jobs");
 		if (procs_fd >= 0 && jobs_fd >= 0 && proc_entry(procs_fd, (__u32)sleeper, &key, &proc))
 			break;
-		sleep_ms(10);
+		harness__sleep_ms(10);
 	}
 	assert_true(i < 500);
 	assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
@@ -241,7 +178,7 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 		assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
 		if (job.alive == 1)
 			break;
-		sleep_ms(100);
+		harness__sleep_ms(100);
 	}
 	print_message("  repaired after %.1f s\n", i / 10.0);
 	assert_int_equal(job.alive, 1);
@@ -251,7 +188,7 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 
 	kill(sleeper, SIGKILL);
 	assert_int_equal(waitpid(sleeper, NULL, 0), sleeper);
-	st = wait_status(w, 15);
+	st = harness__wait_s(w, 15);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	close(procs_fd);
@@ -259,9 +196,9 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 
 	r = last_job_line();
 	assert_non_null(r);
-	assert_int_equal(num(r, "limits", "repairs"), 1);
-	assert_int_equal(num(r, "limits", "stale_entries"), 0);
-	assert_int_equal(num(r, "processes", "alive"), 0);
+	assert_int_equal(harness__num(r, "limits.repairs"), 1);
+	assert_int_equal(harness__num(r, "limits.stale_entries"), 0);
+	assert_int_equal(harness__num(r, "processes.alive"), 0);
 	assert_true(json_is_false(json_object_get(r, "complete")));
 	assert_true(has_reason(r, "exits_repaired"));
 	json_decref(r);
@@ -275,29 +212,32 @@ static void test_sweep_repairs_a_missed_exit(void **state)
  */
 static void test_proc_mode_overflow_repaired(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--mode", "proc", "--json", "-o", out_path, "--", "/bin/sh",
-			 "-c", "for i in $(seq 40); do sleep 1 & done; wait; exit 3", NULL };
+	char *argv[] = { "env", "JOBTRACE_PROC_RCVBUF=1", H.jobtrace, "run", "--mode", "proc",
+			 "--json", "-o", out_path, "--", "/bin/sh", "-c",
+			 "for i in $(seq 40); do sleep 1 & done; wait; exit 3", NULL };
 	pid_t w;
 	json_t *r;
 	int st;
 
-	w = spawn(argv, "JOBTRACE_PROC_RCVBUF=1");
-	sleep_ms(500); /* the sleepers are there, and joined (by message or resync) */
+	/* env execs jobtrace in its place: w is jobtrace's own pid, to stop and continue. */
+	w = spawn(argv);
+	harness__sleep_ms(500); /* the sleepers are there, and joined (by message or resync) */
 	assert_int_equal(kill(w, SIGSTOP), 0);
-	sleep_ms(2000); /* they all end, unseen */
+	harness__sleep_ms(2000); /* they all end, unseen */
 	assert_int_equal(kill(w, SIGCONT), 0);
-	st = wait_status(w, 20);
+	st = harness__wait_s(w, 20);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 3);
 
 	r = last_job_line();
 	assert_non_null(r);
-	print_message("  %.0f messages lost, %.0f repairs, %.0f started\n", num(r, "events", "lost"),
-		      num(r, "limits", "repairs"), num(r, "processes", "started"));
-	assert_true(num(r, "events", "lost") > 0);
-	assert_true(num(r, "limits", "repairs") >= 1);
-	assert_int_equal(num(r, "processes", "alive"), 0);
-	assert_int_equal(num(r, "limits", "stale_entries"), 0);
+	print_message("  %.0f messages lost, %.0f repairs, %.0f started\n",
+		      harness__num(r, "events.lost"), harness__num(r, "limits.repairs"),
+		      harness__num(r, "processes.started"));
+	assert_true(harness__num(r, "events.lost") > 0);
+	assert_true(harness__num(r, "limits.repairs") >= 1);
+	assert_int_equal(harness__num(r, "processes.alive"), 0);
+	assert_int_equal(harness__num(r, "limits.stale_entries"), 0);
 	assert_true(json_is_false(json_object_get(r, "complete")));
 	assert_true(has_reason(r, "events_lost"));
 	assert_true(has_reason(r, "exits_repaired"));
@@ -315,7 +255,7 @@ static void assert_programs_released(const __u32 *ids, size_t n)
 			if (fd < 0)
 				break;
 			close(fd);
-			sleep_ms(10);
+			harness__sleep_ms(10);
 		}
 		if (fd >= 0)
 			fail_msg("program %u outlived its killed collector", ids[k]);
@@ -362,22 +302,22 @@ static void assert_nothing_pinned(const char *before)
 static pid_t start_and_wait_loaded(char *const argv[])
 {
 	__u32 ids[64];
-	pid_t p = spawn(argv, NULL);
+	pid_t p = spawn(argv);
 	int i;
 
 	for (i = 0; i < 1000 && bpf_ids_of(p, "prog_id", ids, 64) < 3; i++)
-		sleep_ms(10);
+		harness__sleep_ms(10);
 	assert_true(i < 1000);
-	sleep_ms(300); /* attached, its loop running */
+	harness__sleep_ms(300); /* attached, its loop running */
 	return p;
 }
 
 static void test_kill9_leaves_nothing(void **state)
 {
 	char stream[128], before[4096];
-	char *serve[] = { jobtrace, "serve", "-g", "cgroup2", "--stream", stream, NULL };
-	char *watch[] = { jobtrace, "watch", "--all", "--json", "-o", out_path, NULL };
-	char *watch_short[] = { jobtrace, "watch", "--all", "--duration", "1", "--json", "-o",
+	char *serve[] = { H.jobtrace, "serve", "-g", "cgroup2", "--stream", stream, NULL };
+	char *watch[] = { H.jobtrace, "watch", "--all", "--json", "-o", out_path, NULL };
+	char *watch_short[] = { H.jobtrace, "watch", "--all", "--duration", "1", "--json", "-o",
 				out_path, NULL };
 	__u32 ids[64];
 	struct stat sb;
@@ -392,25 +332,25 @@ static void test_kill9_leaves_nothing(void **state)
 
 	p = start_and_wait_loaded(serve);
 	for (int i = 0; i < 500 && stat(stream, &sb); i++)
-		sleep_ms(10);
+		harness__sleep_ms(10);
 	assert_int_equal(stat(stream, &sb), 0);
 	first = sb.st_ino;
 	n = bpf_ids_of(p, "prog_id", ids, 64);
 	assert_true(n >= 3);
 	assert_int_equal(kill(p, SIGKILL), 0);
-	assert_int_equal(waitpid(p, NULL, 0), p);
+	harness__wait(p);
 	assert_programs_released(ids, n);
 	assert_nothing_pinned(before);
 
 	/* The new one takes the lock its killed predecessor held, and a new stream. */
 	p = start_and_wait_loaded(serve);
 	for (int i = 0; i < 500 && (stat(stream, &sb) || sb.st_ino == first); i++)
-		sleep_ms(10);
+		harness__sleep_ms(10);
 	assert_int_equal(stat(stream, &sb), 0);
 	assert_true(sb.st_ino != first);
 	assert_int_equal(waitpid(p, &st, WNOHANG), 0); /* still serving */
 	kill(p, SIGTERM);
-	st = wait_status(p, 20);
+	st = harness__wait_s(p, 20);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 
@@ -418,11 +358,11 @@ static void test_kill9_leaves_nothing(void **state)
 	p = start_and_wait_loaded(watch);
 	n = bpf_ids_of(p, "prog_id", ids, 64);
 	assert_int_equal(kill(p, SIGKILL), 0);
-	assert_int_equal(waitpid(p, NULL, 0), p);
+	harness__wait(p);
 	assert_programs_released(ids, n);
 	assert_nothing_pinned(before);
-	p = spawn(watch_short, NULL);
-	st = wait_status(p, 30);
+	p = spawn(watch_short);
+	st = harness__wait_s(p, 30);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 
@@ -433,18 +373,10 @@ static void test_kill9_leaves_nothing(void **state)
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	int fd;
-
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	fd = mkstemp(out_path);
-	if (fd < 0)
+	if (harness__setup("repair"))
 		return -1;
-	close(fd);
-	fd = mkstemp(err_path);
-	if (fd < 0)
-		return -1;
-	close(fd);
+	snprintf(out_path, sizeof(out_path), "%s/out", H.tmpdir);
+	snprintf(err_path, sizeof(err_path), "%s/stderr", H.tmpdir);
 	if (geteuid() != 0) {
 		if (getenv("CI"))
 			return -1; /* CI must load BPF: fail, never skip */
@@ -456,9 +388,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	unlink(out_path);
-	unlink(err_path);
-	return 0;
+	return harness__teardown();
 }
 
 int main(void)

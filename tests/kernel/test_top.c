@@ -8,141 +8,21 @@
  * Needs root, BPF, tmux and a cgroup v2 hierarchy where root may make
  * cgroups; a machine without them fails the suite, it never skips.
  */
-#include <dirent.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "testutil.h"
+#include "harness.h"
 
 #define WAIT_S 20 /* waits for what the screen shows: generous, never a speed assertion */
 /* Test cgroups are jtt<PID><letter>: short, so that the 80-column JOB column holds them. */
 #define CG_PREFIX "jtt"
 
-static char jobtrace[512];
-static char churn[512];
-static char tmpdir[] = "/tmp/jobtrace-top-XXXXXX";
-static char cg2root[256];
 static char tmux_sock[64];
-static pid_t running[8];
-
-static unsigned long long mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static void running_add(pid_t pid)
-{
-	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
-		if (!running[i]) {
-			running[i] = pid;
-			return;
-		}
-	}
-	fail_msg("too many processes running");
-}
 
 /* ---- cgroup v2 ---- */
 
 static void cg_name(char *buf, size_t size, char letter)
 {
 	snprintf(buf, size, CG_PREFIX "%d%c", getpid(), letter);
-}
-
-static void cg_path(char *buf, size_t size, const char *name, const char *file)
-{
-	snprintf(buf, size, "%s/%s%s%s", cg2root, name, file ? "/" : "", file ? file : "");
-}
-
-static void cg_remove(const char *name)
-{
-	char path[512], procs[512], line[32];
-	FILE *f;
-
-	cg_path(path, sizeof(path), name, NULL);
-	if (access(path, F_OK))
-		return;
-	cg_path(procs, sizeof(procs), name, "cgroup.procs");
-	for (int tries = 0; rmdir(path) && errno == EBUSY && tries < 100; tries++) {
-		f = fopen(procs, "r");
-		while (f && fgets(line, sizeof(line), f))
-			kill(atoi(line), SIGKILL);
-		if (f)
-			fclose(f);
-		sleep_ms(20);
-	}
-	if (!access(path, F_OK))
-		fail_msg("cannot remove cgroup %s: %s", path, strerror(errno));
-}
-
-static void cg_make(const char *name)
-{
-	char path[512];
-
-	cg_remove(name);
-	cg_path(path, sizeof(path), name, NULL);
-	if (mkdir(path, 0755))
-		fail_msg("cannot make cgroup %s: %s", path, strerror(errno));
-}
-
-/* Forks a child that moves itself into cgroup @name, then execs @argv. */
-static pid_t cg_spawn(const char *name, char *const argv[])
-{
-	char procs[512], pid[32];
-	pid_t p;
-
-	cg_path(procs, sizeof(procs), name, "cgroup.procs");
-	p = fork();
-	assert_true(p >= 0);
-	if (p == 0) {
-		int null = open("/dev/null", O_WRONLY), fd;
-
-		dup2(null, 1);
-		snprintf(pid, sizeof(pid), "%d\n", getpid());
-		fd = open(procs, O_WRONLY);
-		if (fd < 0 || write(fd, pid, strlen(pid)) != (ssize_t)strlen(pid))
-			_exit(97);
-		close(fd);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	running_add(p);
-	return p;
-}
-
-static double cg_usage_ns(const char *name)
-{
-	char path[512], key[64];
-	unsigned long long v;
-	FILE *f;
-
-	cg_path(path, sizeof(path), name, "cpu.stat");
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	while (fscanf(f, "%63s %llu", key, &v) == 2) {
-		if (!strcmp(key, "usage_usec")) {
-			fclose(f);
-			return (double)v * 1000;
-		}
-	}
-	fclose(f);
-	fail_msg("%s has no usage_usec", path);
-	return 0;
 }
 
 /* ---- commands ---- */
@@ -155,36 +35,6 @@ static int sh(const char *cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Runs @cmd and returns what it printed (to free), and its exit code in @code. */
-static char *sh_out(const char *cmd, int *code)
-{
-	FILE *p = popen(cmd, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[4096];
-	size_t n;
-	int st;
-
-	assert_non_null(p);
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = 2 * (len + n + 1);
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	st = pclose(p);
-	if (code)
-		*code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	if (!buf)
-		buf = strdup("");
-	else
-		buf[len] = '\0';
-	return buf;
-}
-
 /* ---- the screen ---- */
 
 static char *capture(void)
@@ -192,7 +42,7 @@ static char *capture(void)
 	char cmd[256];
 
 	snprintf(cmd, sizeof(cmd), "tmux -L %s capture-pane -p -t top 2>/dev/null", tmux_sock);
-	return sh_out(cmd, NULL);
+	return harness__sh_out(cmd, NULL);
 }
 
 static void keys(const char *k)
@@ -251,17 +101,17 @@ typedef bool (*screen_pred)(const char *screen, const void *arg);
 /* Polls the screen until @pred holds; fails with the last screen after WAIT_S. */
 static char *wait_screen(screen_pred pred, const void *arg, const char *what)
 {
-	unsigned long long deadline = mono_ns() + WAIT_S * 1000000000ULL;
+	unsigned long long deadline = harness__mono_ns() + WAIT_S * 1000000000ULL;
 	char *s;
 
 	for (;;) {
 		s = capture();
 		if (pred(s, arg))
 			return s;
-		if (mono_ns() > deadline)
+		if (harness__mono_ns() > deadline)
 			fail_msg("the screen never showed %s; it showed:\n%s", what, s);
 		free(s);
-		sleep_ms(100);
+		harness__sleep_ms(100);
 	}
 }
 
@@ -341,15 +191,15 @@ static void test_screen_keys(void **state)
 	cg_name(a, sizeof(a), 'a');
 	cg_name(b, sizeof(b), 'b');
 	snprintf(prefix, sizeof(prefix), CG_PREFIX "%d", getpid());
-	cg_make(a);
-	cg_make(b);
-	busy_pid = cg_spawn(a, busy);
-	cg_spawn(b, sleeper);
-	snprintf(status, sizeof(status), "%s/status", tmpdir);
+	harness__cgroup_make(a);
+	harness__cgroup_make(b);
+	busy_pid = harness__cgroup_spawn(a, busy, NULL, NULL);
+	harness__cgroup_spawn(b, sleeper, NULL, NULL);
+	snprintf(status, sizeof(status), "%s/status", H.tmpdir);
 	snprintf(cmd, sizeof(cmd),
 		 "tmux -L %s -f /dev/null new-session -d -s top -x 80 -y 24 "
 		 "\"env TERM=xterm-256color %s top -g cgroup2 2>%s/stderr; echo \\$? > %s\"",
-		 tmux_sock, jobtrace, tmpdir, status);
+		 tmux_sock, H.jobtrace, H.tmpdir, status);
 	assert_int_equal(sh(cmd), 0);
 
 	s = wait_screen(has_text, "lost events", "the host's summary");
@@ -388,9 +238,9 @@ static void test_screen_keys(void **state)
 	free(wait_screen(other_rows, prefix, "the other jobs after Esc"));
 
 	keys("q");
-	deadline = mono_ns() + WAIT_S * 1000000000ULL;
-	while (!session_gone() && mono_ns() < deadline)
-		sleep_ms(100);
+	deadline = harness__mono_ns() + WAIT_S * 1000000000ULL;
+	while (!session_gone() && harness__mono_ns() < deadline)
+		harness__sleep_ms(100);
 	assert_true(session_gone());
 	f = fopen(status, "r");
 	assert_non_null(f);
@@ -437,7 +287,7 @@ static size_t parse_frames(const char *out, const char *job, struct frame_row *f
 static void test_batch_churn_cpu(void **state)
 {
 	char c[32], path[512], cmd[2048], job[64];
-	char *churn_argv[] = { churn, "--children", "100000000", "--varied", "--burn-us", "3000",
+	char *churn_argv[] = { H.churn, "--children", "100000000", "--varied", "--burn-us", "3000",
 			       "--concurrency", "2", NULL };
 	struct frame_row fr[16];
 	double u0, u1, sum_cpu = 0, want_pct;
@@ -447,16 +297,17 @@ static void test_batch_churn_cpu(void **state)
 	int code;
 
 	cg_name(c, sizeof(c), 'c');
-	cg_make(c);
-	cg_path(path, sizeof(path), c, NULL);
-	cg_spawn(c, churn_argv);
-	sleep_ms(300);
-	snprintf(cmd, sizeof(cmd), "%s top -b -n 5 -d 1 -w 120 --cgroup %s 2>&1", jobtrace, path);
-	t0 = mono_ns();
-	u0 = cg_usage_ns(c);
-	out = sh_out(cmd, &code);
-	u1 = cg_usage_ns(c);
-	t1 = mono_ns();
+	harness__cgroup_make(c);
+	harness__cgroup_path(path, sizeof(path), c, NULL);
+	harness__cgroup_spawn(c, churn_argv, NULL, NULL);
+	harness__sleep_ms(300);
+	snprintf(cmd, sizeof(cmd), "%s top -b -n 5 -d 1 -w 120 --cgroup %s 2>&1", H.jobtrace,
+		 path);
+	t0 = harness__mono_ns();
+	u0 = harness__cgroup_usage_ns(c);
+	out = harness__sh_out(cmd, &code);
+	u1 = harness__cgroup_usage_ns(c);
+	t1 = harness__mono_ns();
 	assert_int_equal(code, 0);
 	snprintf(job, sizeof(job), "cgroup:/%s ", c);
 	n = parse_frames(out, job, fr, 16);
@@ -501,8 +352,8 @@ static void test_batch_frames_and_errors(void **state)
 	char *out;
 	int code;
 
-	snprintf(cmd, sizeof(cmd), "%s top -b -n 3 -d 0.5 2>/dev/null", jobtrace);
-	out = sh_out(cmd, &code);
+	snprintf(cmd, sizeof(cmd), "%s top -b -n 3 -d 0.5 2>/dev/null", H.jobtrace);
+	out = harness__sh_out(cmd, &code);
 	assert_int_equal(code, 0);
 	for (p = out; (p = strstr(p, "jobtrace top - ")); p++)
 		frames++;
@@ -512,19 +363,19 @@ static void test_batch_frames_and_errors(void **state)
 	assert_null(strchr(out, '\033'));
 	free(out);
 
-	snprintf(cmd, sizeof(cmd), "%s top --bogus 2>&1", jobtrace);
-	out = sh_out(cmd, &code);
+	snprintf(cmd, sizeof(cmd), "%s top --bogus 2>&1", H.jobtrace);
+	out = harness__sh_out(cmd, &code);
 	assert_int_equal(code, 2);
 	assert_non_null(strstr(out, "jobtrace: "));
 	assert_non_null(strstr(out, "--bogus"));
 	free(out);
-	snprintf(cmd, sizeof(cmd), "%s top -b -d 0 2>&1", jobtrace);
-	out = sh_out(cmd, &code);
+	snprintf(cmd, sizeof(cmd), "%s top -b -d 0 2>&1", H.jobtrace);
+	out = harness__sh_out(cmd, &code);
 	assert_int_equal(code, 2);
 	free(out);
 	/* The screen without a terminal: a clear refusal, not a broken screen. */
-	snprintf(cmd, sizeof(cmd), "%s top </dev/null 2>&1", jobtrace);
-	out = sh_out(cmd, &code);
+	snprintf(cmd, sizeof(cmd), "%s top </dev/null 2>&1", H.jobtrace);
+	out = harness__sh_out(cmd, &code);
 	assert_int_equal(code, 2);
 	assert_non_null(strstr(out, "--batch"));
 	free(out);
@@ -536,39 +387,21 @@ static int test_teardown(void **state)
 
 	snprintf(cmd, sizeof(cmd), "tmux -L %s kill-server 2>/dev/null", tmux_sock);
 	sh(cmd);
-	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
-		if (running[i]) {
-			kill(running[i], SIGKILL);
-			waitpid(running[i], NULL, 0);
-			running[i] = 0;
-		}
-	}
+	harness__kill_running();
 	for (char l = 'a'; l <= 'c'; l++) {
 		cg_name(name, sizeof(name), l);
-		cg_remove(name);
+		harness__cgroup_remove(name);
 	}
 	return 0;
 }
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char line[1024], dev[256], dir[256], type[64], cmd[700];
-	FILE *f;
+	char cmd[700];
 
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	snprintf(churn, sizeof(churn), "%s/churn", out);
 	snprintf(tmux_sock, sizeof(tmux_sock), "jt-test-top-%d", getpid());
-	assert_non_null(mkdtemp(tmpdir));
-	f = fopen("/proc/self/mounts", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
-		    !strcmp(type, "cgroup2") && !cg2root[0])
-			snprintf(cg2root, sizeof(cg2root), "%s", dir);
-	}
-	if (f)
-		fclose(f);
-	if (!cg2root[0]) {
+	assert_int_equal(harness__setup("top"), 0);
+	if (!harness__cgroup2_root()) {
 		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted: the top tests need one\n");
 		return -1;
 	}
@@ -577,7 +410,7 @@ static int setup(void **state)
 		return -1;
 	}
 	/* A kernel test that cannot run is a failure, never a skip. */
-	snprintf(cmd, sizeof(cmd), "%s run -o /dev/null -- /bin/true", jobtrace);
+	snprintf(cmd, sizeof(cmd), "%s run -o /dev/null -- /bin/true", H.jobtrace);
 	if (sh(cmd)) {
 		fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs here: the kernel "
 				"tests need root and a kernel with BTF\n");
@@ -588,10 +421,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[700];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return sh(cmd) == 0 ? 0 : -1;
+	return harness__teardown();
 }
 
 int main(void)
