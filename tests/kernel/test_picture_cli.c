@@ -318,7 +318,7 @@ static void test_watch_two_jobs_two_files(void **state)
 
 static int setup(void **state)
 {
-	char *probe[] = {H.jobtrace, "run", "--", "/bin/true", NULL};
+	char *probe[] = {H.jobtrace, "run", "--mode", "bpf", "--", "/bin/true", NULL};
 	int st;
 
 	assert_int_equal(harness__setup("picture"), 0);

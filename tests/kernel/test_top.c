@@ -381,6 +381,41 @@ static void test_batch_frames_and_errors(void **state)
 	free(out);
 }
 
+/*
+ * top --pid ends with its job, as watch does; batch mode's last frame shows
+ * the job ended with its whole life's figures: churn's 9 failures, which
+ * all fell in intervals before the last.
+ */
+static void test_batch_pid_ends(void **state)
+{
+	char cmd[1400];
+	const char *row;
+	char *out;
+	int code;
+
+	/* The job starts after top's attach, so its whole life is top's to see. */
+	snprintf(cmd, sizeof(cmd),
+		 "(sleep 1; exec %s --children 200 --fail 9 --burn-us 300 >/dev/null) & "
+		 "exec timeout 60 %s top -b -d 0.5 -p $! 2>&1",
+		 H.churn, H.jobtrace);
+	out = harness__sh_out(cmd, &code);
+	assert_int_equal(code, 0);
+	/* The last frame's row: the job, ended, 9 failed. */
+	row = strstr(strstr(out, "0 jobs (1 ended)") ?: "", "\npid:");
+	if (!row)
+		fail_msg("no last frame with the job ended; top said:\n%s", out);
+	{
+		char key[64], alive[16], st[16], ex[16];
+		int failed = -1;
+
+		assert_int_equal(sscanf(row + 1, "%63s %15s %15s %15s %d", key, alive, st, ex,
+					&failed), 5);
+		assert_string_equal(alive, "end");
+		assert_int_equal(failed, 9);
+	}
+	free(out);
+}
+
 static int test_teardown(void **state)
 {
 	char name[32], cmd[256];
@@ -410,7 +445,7 @@ static int setup(void **state)
 		return -1;
 	}
 	/* A kernel test that cannot run is a failure, never a skip. */
-	snprintf(cmd, sizeof(cmd), "%s run -o /dev/null -- /bin/true", H.jobtrace);
+	snprintf(cmd, sizeof(cmd), "%s run --mode bpf -o /dev/null -- /bin/true", H.jobtrace);
 	if (sh(cmd)) {
 		fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs here: the kernel "
 				"tests need root and a kernel with BTF\n");
@@ -430,6 +465,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_screen_keys, test_teardown),
 		cmocka_unit_test_teardown(test_batch_churn_cpu, test_teardown),
 		cmocka_unit_test_teardown(test_batch_frames_and_errors, test_teardown),
+		cmocka_unit_test_teardown(test_batch_pid_ends, test_teardown),
 	};
 
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
