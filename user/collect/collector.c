@@ -557,7 +557,8 @@ static void job_end(struct collector *c, struct cjob *j)
 	/*
 	 * A job whose processes are all gone ended at its last exit, as the
 	 * kernel stamped it, not when a sample noticed: its wall time is the
-	 * kernel's. The last interval still closes at the sample.
+	 * kernel's, and its last interval closes there (or where the one
+	 * before it closed, when a sample came between its last exit and now).
 	 */
 	j->job.end_ns = noticed;
 	last_exit = s->last_exit_ns ? collector__mono_of_boottime(s->last_exit_ns) : 0;
@@ -598,7 +599,8 @@ static void job_end(struct collector *c, struct cjob *j)
 	collector__stats(c, &c->stats);
 	/* The last interval closes the sum: the intervals add up to this report. */
 	if (c->opts.interval_s > 0)
-		collector__emit_interval(c, j, noticed);
+		collector__emit_interval(c, j, j->job.end_ns > j->reported_ns ? j->job.end_ns :
+										   j->reported_ns);
 	for (size_t i = 0; i < c->nsinks; i++) {
 		struct sink *sk = c->sinks[i];
 
