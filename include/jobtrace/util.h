@@ -7,6 +7,7 @@ extern "C" {
 #endif
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -64,6 +65,12 @@ int util__open_dir(const char *path);
  * (stdout then stays as it was).
  */
 int util__guard_stdout(void);
+/*
+ * A reader that went away (EPIPE) ends the command quietly, as SIGPIPE's
+ * default would. With @on (run: its exit status is the job's), a failed
+ * write of standard output is returned to stdio instead, for the caller.
+ */
+void util__stdout_return_errors(bool on);
 
 /*
  * Flushes stdout at the end of a command that exits with @status, so a

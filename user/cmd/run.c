@@ -133,6 +133,8 @@ int run__main(const struct run_config *cfg)
 
 	if (collector__set_mode(&copts, cfg->mode))
 		return EXIT_USAGE;
+	/* A report that cannot be written is said after the job, whose status comes first. */
+	util__stdout_return_errors(true);
 	/* A job run can start is never refused: where nothing else works, rusage mode. */
 	copts.fallback_rusage = true;
 
@@ -186,7 +188,8 @@ int run__main(const struct run_config *cfg)
 	}
 	ret = job__exit_code(j->job.root_status);
 	collector__stats(c, &st);
-	if (st.sink_errors) {
+	/* A reader that went away (run ... | head) wanted no more: no word, the job's status. */
+	if (st.sink_errors && st.first_sink_error != -EPIPE) {
 		fprintf(stderr, "jobtrace: cannot write the report: %s\n",
 			strerror(-st.first_sink_error));
 		if (ret == 0)

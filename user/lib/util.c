@@ -216,6 +216,31 @@ DIR *util__opendir_at(int dirfd, const char *path)
  * real cause and one status for all of them, and stops a command that
  * would otherwise go on writing into a closed pipe.
  */
+static bool stdout_returns_errors; /* run: the job's status comes first */
+
+void util__stdout_return_errors(bool on)
+{
+	stdout_returns_errors = on;
+}
+
+/*
+ * The reader went away (`jobtrace ps | head`): the end a shell user expects
+ * of any command in a pipe, as if SIGPIPE had been left to kill: no word
+ * on stderr, status 128 + SIGPIPE, which a shell does not report.
+ */
+static void __attribute__((noreturn)) die_of_sigpipe(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t set;
+
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(SIGPIPE);
+	_exit(128 + SIGPIPE);
+}
+
 static ssize_t stdout_write(void *cookie, const char *buf, size_t size)
 {
 	size_t done = 0;
@@ -228,6 +253,13 @@ static ssize_t stdout_write(void *cookie, const char *buf, size_t size)
 		if (n <= 0) {
 			int err = n < 0 ? errno : EIO;
 
+			/* run reports the write's failure itself, after the job's status. */
+			if (stdout_returns_errors) {
+				errno = err;
+				return -1;
+			}
+			if (err == EPIPE)
+				die_of_sigpipe();
 			fprintf(stderr, "jobtrace: cannot write to standard output: %s\n",
 				strerror(err));
 			/* _exit: exit() would flush this stream again, from inside its flush. */
