@@ -43,12 +43,33 @@ int cgroupfs__of_path(const char *path, struct cgroup_hier *out, char *rel, size
 /* The path inside @h of the cgroup with kernfs id @cgid; -ENOENT when it is gone. */
 int cgroupfs__path_of_id(const struct cgroup_hier *h, __u64 cgid, char *buf, size_t size);
 /*
- * Host mode's default grouping: the v2 hierarchy where processes live in
- * it (a pure-v2 host, or a hybrid one whose v2 side is used), else the
- * first v1 hierarchy of cpu, memory, pids that holds more than its root.
- * -ENOENT when no hierarchy has more than its root: group by tree then.
+ * Where a host's processes are, per hierarchy: the distinct cgroups below
+ * the root that hold at least one process. Fed one /proc/PID/cgroup at a
+ * time (cgroupfs__tally_add), so a test feeds it fixtures.
  */
-int cgroupfs__choose_host(struct cgroup_hier *out);
+struct cgroup_tally {
+	const char *controller; /* NULL: v2; else the v1 controller it counts */
+	char **paths; /* a process's path in that hierarchy, each once it is sorted */
+	size_t n, cap;
+	size_t processes; /* processes seen in a cgroup below the root */
+};
+struct proc_cgroup;
+/* Notes @cg's cgroup in @t's hierarchy, unless it is the root. 0 or -ENOMEM. */
+int cgroupfs__tally_add(struct cgroup_tally *t, const struct proc_cgroup *cg);
+/* The distinct cgroups noted (sorts the list). */
+size_t cgroupfs__tally_distinct(struct cgroup_tally *t);
+void cgroupfs__tally_free(struct cgroup_tally *t);
+
+/*
+ * Host mode's default grouping, by where the processes are: of the v2
+ * hierarchy and the v1 hierarchies of cpu, memory and pids that are
+ * mounted, the one whose processes sit in the most distinct cgroups below
+ * its root (v2 first on a tie); an empty cgroup made somewhere counts for
+ * nothing. @why (room for @why_size) says which and why, for stderr.
+ * -ENOENT when every process sits in the root of every hierarchy: group by
+ * tree then. @proc_fd: an open /proc.
+ */
+int cgroupfs__choose_host(int proc_fd, struct cgroup_hier *out, char *why, size_t why_size);
 /* "cgroup2" or "cgroup1:cpu", for reports. */
 const char *cgroupfs__name(const struct cgroup_hier *h, char *buf, size_t size);
 

@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include "jobtrace/cgroupfs.h"
+#include "jobtrace/proc_pid.h"
 #include "jobtrace/util.h"
 
 struct find_case {
@@ -141,6 +142,48 @@ static void test_live_v2(void **state)
 	assert_int_equal(cgroupfs__of_path("/tmp", &h, rel, sizeof(rel), &cgid), -EINVAL);
 }
 
+/*
+ * Where the processes are, per hierarchy: a hybrid host whose v2 side has
+ * only empty cgroups (every process in its root) and whose v1 memory
+ * hierarchy holds them in three cgroups, one of them twice; cpu is found on
+ * its "cpu,cpuacct" line and not on "cpuacct" alone.
+ */
+static void test_tally(void **state)
+{
+	static const char *const files[] = {
+		"4:memory:/a\n3:cpuacct:/acct-only\n1:cpu,cpuacct:/\n0::/\n",
+		"4:memory:/a\n1:cpu,cpuacct:/x\n0::/\n",
+		"4:memory:/b/c\n1:cpu,cpuacct:/x\n0::/\n",
+		"4:memory:/\n1:cpu,cpuacct:/\n0::/\n",
+		"4:memory:/d\n1:cpu,cpuacct:/\n0::/\n",
+		/* A v1-only host's line: no "0::", so no v2 path at all. */
+		"4:memory:/e\n",
+	};
+	struct cgroup_tally v2 = { .controller = NULL }, mem = { .controller = "memory" },
+			    cpu = { .controller = "cpu" }, pids = { .controller = "pids" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct proc_cgroup cg;
+
+		assert_int_equal(proc_pid__parse_cgroup(files[i], strlen(files[i]), &cg), 0);
+		assert_int_equal(cgroupfs__tally_add(&v2, &cg), 0);
+		assert_int_equal(cgroupfs__tally_add(&mem, &cg), 0);
+		assert_int_equal(cgroupfs__tally_add(&cpu, &cg), 0);
+		assert_int_equal(cgroupfs__tally_add(&pids, &cg), 0);
+		proc_cgroup__free(&cg);
+	}
+	assert_int_equal(cgroupfs__tally_distinct(&v2), 0);
+	assert_int_equal(cgroupfs__tally_distinct(&mem), 4); /* /a, /b/c, /d, /e */
+	assert_int_equal(mem.processes, 5);
+	assert_int_equal(cgroupfs__tally_distinct(&cpu), 1); /* /x; not /acct-only */
+	assert_int_equal(cpu.processes, 2);
+	assert_int_equal(cgroupfs__tally_distinct(&pids), 0);
+	cgroupfs__tally_free(&v2);
+	cgroupfs__tally_free(&mem);
+	cgroupfs__tally_free(&cpu);
+	cgroupfs__tally_free(&pids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_find_hostile),
 		cmocka_unit_test(test_find_subsys_line_bounds),
 		cmocka_unit_test(test_live_v2),
+		cmocka_unit_test(test_tally),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
@@ -42,7 +43,15 @@ int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct linea
 		return 0;
 	}
 	if (!strcmp(g, "cgroup")) {
-		err = cgroupfs__choose_host(h);
+		char why[256];
+		int proc_fd = util__open_dir("/proc");
+
+		err = proc_fd < 0 ? -errno : cgroupfs__choose_host(proc_fd, h, why, sizeof(why));
+		if (proc_fd >= 0)
+			close(proc_fd);
+		/* Which one, and why: the jobs a user sees depend on it. */
+		if (!err || err == -ENOENT)
+			fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", why);
 		if (err == -ENOENT) {
 			/* Every process sits in the root cgroup: cgroups would make one job. */
 			lo->group = JT_GROUP_TREE;

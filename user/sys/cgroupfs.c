@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "jobtrace/cgroupfs.h"
+#include "jobtrace/proc_pid.h"
 #include "jobtrace/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -321,32 +322,134 @@ int cgroupfs__path_of_id(const struct cgroup_hier *h, __u64 cgid, char *buf, siz
 	return walk_find(fd, cgid, buf, size, 0, 0);
 }
 
-/* Has the hierarchy mounted at @mount a cgroup below its root (with processes or not)? */
-static bool has_children(const char *mount)
+/* A process's path in @t's hierarchy: the "0::" line, or the line that has its controller. */
+static const char *path_in(const struct cgroup_tally *t, const struct proc_cgroup *cg)
 {
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir(mount);
+	size_t clen = t->controller ? strlen(t->controller) : 0;
 
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d)))
-		found = de->d_type == DT_DIR && de->d_name[0] != '.';
-	closedir(d);
-	return found;
+	if (!t->controller)
+		return cg->unified_path;
+	for (size_t i = 0; i < cg->n; i++) {
+		const char *c = cg->entries[i].controllers;
+
+		if (!cg->entries[i].hierarchy_id)
+			continue;
+		/* "cpu,cpuacct" has cpu; "cpuacct" alone does not. */
+		for (const char *p = c; (p = strstr(p, t->controller)); p += clen)
+			if ((p == c || p[-1] == ',') && (p[clen] == ',' || !p[clen]))
+				return cg->entries[i].path;
+	}
+	return NULL;
 }
 
-int cgroupfs__choose_host(struct cgroup_hier *out)
+int cgroupfs__tally_add(struct cgroup_tally *t, const struct proc_cgroup *cg)
 {
-	static const char *const v1[] = { "cpu", "memory", "pids" };
+	const char *path = path_in(t, cg);
+	int err;
 
-	if (!find_live(NULL, out) && has_children(out->mount))
+	if (!path || !strcmp(path, "/") || !*path)
 		return 0;
-	for (size_t i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
-		if (!find_live(v1[i], out) && has_children(out->mount))
-			return 0;
+	if (t->n == t->cap) {
+		err = util__grow(&t->paths, &t->cap, sizeof(*t->paths), 64, 1U << 24);
+		if (err)
+			return err;
 	}
-	return -ENOENT;
+	t->paths[t->n] = strdup(path);
+	if (!t->paths[t->n])
+		return -ENOMEM;
+	t->n++;
+	t->processes++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t cgroupfs__tally_distinct(struct cgroup_tally *t)
+{
+	size_t d = 0;
+
+	if (!t->n)
+		return 0;
+	qsort(t->paths, t->n, sizeof(*t->paths), cmp_str);
+	for (size_t i = 0; i < t->n; i++)
+		d += !i || strcmp(t->paths[i], t->paths[i - 1]);
+	return d;
+}
+
+void cgroupfs__tally_free(struct cgroup_tally *t)
+{
+	for (size_t i = 0; t && i < t->n; i++)
+		free(t->paths[i]);
+	if (t)
+		free(t->paths);
+}
+
+#define HOST_CANDIDATES 4
+
+int cgroupfs__choose_host(int proc_fd, struct cgroup_hier *out, char *why, size_t why_size)
+{
+	static const char *const names[HOST_CANDIDATES] = { NULL, "cpu", "memory", "pids" };
+	struct cgroup_tally t[HOST_CANDIDATES] = {};
+	struct cgroup_hier h[HOST_CANDIDATES];
+	bool mounted[HOST_CANDIDATES];
+	size_t distinct[HOST_CANDIDATES] = {}, best = HOST_CANDIDATES, n;
+	struct dirent *de;
+	DIR *d;
+	int fd, err = 0;
+
+	for (size_t i = 0; i < HOST_CANDIDATES; i++) {
+		t[i].controller = names[i];
+		mounted[i] = !find_live(names[i], &h[i]);
+	}
+	fd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	while (!err && (de = readdir(d))) {
+		struct proc_cgroup cg;
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		/* A process gone since the listing is no one's. */
+		if (*end || pid <= 0 || proc_pid__read_cgroup(proc_fd, (int)pid, &cg))
+			continue;
+		for (size_t i = 0; !err && i < HOST_CANDIDATES; i++)
+			if (mounted[i])
+				err = cgroupfs__tally_add(&t[i], &cg);
+		proc_cgroup__free(&cg);
+	}
+	closedir(d);
+	for (size_t i = 0; i < HOST_CANDIDATES; i++) {
+		distinct[i] = err ? 0 : cgroupfs__tally_distinct(&t[i]);
+		if (distinct[i] && (best == HOST_CANDIDATES || distinct[i] > distinct[best]))
+			best = i;
+	}
+	if (!err && best < HOST_CANDIDATES) {
+		char name[64];
+
+		*out = h[best];
+		n = (size_t)snprintf(why, why_size, "grouping by %s: its processes are in %zu "
+						  "cgroups below its root",
+				      cgroupfs__name(out, name, sizeof(name)), distinct[best]);
+		for (size_t i = 0; i < HOST_CANDIDATES && n < why_size; i++)
+			if (i != best && mounted[i])
+				n += (size_t)snprintf(why + n, why_size - n, "; %s's in %zu",
+						      cgroupfs__name(&h[i], name, sizeof(name)),
+						      distinct[i]);
+	} else if (!err) {
+		snprintf(why, why_size, "grouping by process tree: every process is in the root "
+					"cgroup of every hierarchy");
+		err = -ENOENT;
+	}
+	for (size_t i = 0; i < HOST_CANDIDATES; i++)
+		cgroupfs__tally_free(&t[i]);
+	return err;
 }
 
 const char *cgroupfs__name(const struct cgroup_hier *h, char *buf, size_t size)
