@@ -48,6 +48,7 @@ if [ "$what" = all ] || [ "$what" = valgrind ]; then
 			[ -x "$t" ] || continue
 			[ -f "tests/unit/$(basename "$t").c" ] || continue
 			run_one "valgrind $(basename "$t")" valgrind -q --error-exitcode=99 \
+				--suppressions=tests/valgrind.supp \
 				--leak-check=full --errors-for-leak-kinds=definite "$t"
 		done
 	else

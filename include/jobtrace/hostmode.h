@@ -17,11 +17,14 @@ bool hostmode__valid_grouping(const char *group_by);
 /* --group-by's argument for @cmd: 0, or EXIT_USAGE after the message. */
 int hostmode__check_grouping(const char *cmd, const char *group_by);
 /*
- * Sets @lo's grouping from --group-by (NULL: "cgroup", the hierarchy the
- * host uses, else tree) and fills @h when jobs are cgroups. Prints why it
- * failed; a negative errno then.
+ * Sets @lo's grouping from --group-by (NULL: "cgroup", the hierarchy where
+ * the host's processes are, else tree) and fills @h when jobs are cgroups.
+ * The default's choice and its reason go to @why (room for @why_size; ""
+ * when --group-by chose), for the front to say once it is attached. Prints
+ * why it failed; a negative errno then.
  */
-int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct lineage_opts *lo);
+int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct lineage_opts *lo,
+		       char *why, size_t why_size);
 
 #ifdef __cplusplus
 }

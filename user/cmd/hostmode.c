@@ -31,27 +31,26 @@ int hostmode__check_grouping(const char *cmd, const char *g)
 }
 
 /* Host mode's hierarchy, from --group-by; tree when cgroups are not in use. */
-int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct lineage_opts *lo)
+int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct lineage_opts *lo,
+		       char *why, size_t why_size)
 {
 	const char *g = group_by ? group_by : "cgroup";
 	char *mi = NULL, *cg = NULL;
 	ssize_t mlen, clen;
 	int err;
 
+	if (why_size)
+		why[0] = '\0';
 	if (!strcmp(g, "tree")) {
 		lo->group = JT_GROUP_TREE;
 		return 0;
 	}
 	if (!strcmp(g, "cgroup")) {
-		char why[256];
 		int proc_fd = util__open_dir("/proc");
 
-		err = proc_fd < 0 ? -errno : cgroupfs__choose_host(proc_fd, h, why, sizeof(why));
+		err = proc_fd < 0 ? -errno : cgroupfs__choose_host(proc_fd, h, why, why_size);
 		if (proc_fd >= 0)
 			close(proc_fd);
-		/* Which one, and why: the jobs a user sees depend on it. */
-		if (!err || err == -ENOENT)
-			fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", why);
 		if (err == -ENOENT) {
 			/* Every process sits in the root cgroup: cgroups would make one job. */
 			lo->group = JT_GROUP_TREE;

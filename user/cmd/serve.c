@@ -491,7 +491,7 @@ int serve__main(int argc, char **argv)
 	struct serve_config_file file = {}; /* what cfg's strings point into */
 	struct serve_reload reload = { .argc = argc, .argv = argv, .cfg = &cfg, .lookup_fd = -1 };
 	struct metrics_http *http = NULL;
-	char bound[INET6_ADDRSTRLEN + 16] = "";
+	char bound[INET6_ADDRSTRLEN + 16] = "", why[256] = "";
 	int listen_fd = -1;
 	struct collector_opts copts = {};
 	struct cgroup_hier host_h;
@@ -514,7 +514,7 @@ int serve__main(int argc, char **argv)
 		cfg.stream = JT_STREAM_DEFAULT_PATH;
 	copts.source = cfg.lineage;
 	copts.source.attach = true;
-	if (hostmode__grouping(cfg.group_by, &host_h, &copts.source))
+	if (hostmode__grouping(cfg.group_by, &host_h, &copts.source, why, sizeof(why)))
 		goto out_file;
 	if (copts.source.group == JT_GROUP_CGROUP)
 		copts.hier = &host_h;
@@ -644,6 +644,8 @@ int serve__main(int argc, char **argv)
 	service_notify__send("READY=1");
 	fprintf(stderr, "jobtrace: serving: every process of the host%s%s; SIGTERM to stop\n",
 		cfg.stream ? ", the stream at " : "", cfg.stream ? cfg.stream : "");
+	if (why[0])
+		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", why);
 	/* The address bound, as the kernel has it: ":0" shows the port it chose. */
 	if (cfg.listen)
 		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", bound);

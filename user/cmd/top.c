@@ -268,6 +268,7 @@ int top__main(int argc, char **argv)
 	struct top_front front = {};
 	struct collector_stats st;
 	struct top_opts topts;
+	char why[256] = "";
 	int ret, err, proc_fd = -1;
 	__u64 next_id = 1;
 
@@ -279,7 +280,7 @@ int top__main(int argc, char **argv)
 	if (targets__check_cgroups("top", cfg.cgroups, cfg.ncgroups, &watch_h, &copts.source))
 		return EXIT_USAGE;
 	if (!cfg.npids && !cfg.ncgroups) {
-		if (hostmode__grouping(cfg.group_by, &host_h, &copts.source))
+		if (hostmode__grouping(cfg.group_by, &host_h, &copts.source, why, sizeof(why)))
 			return EXIT_USAGE;
 		if (copts.source.group == JT_GROUP_CGROUP)
 			copts.hier = &host_h;
@@ -343,6 +344,9 @@ int top__main(int argc, char **argv)
 		fprintf(stderr, "jobtrace: cannot set up top: %s\n", strerror(-err));
 		goto out;
 	}
+	/* The screen owns the terminal; batch mode says which hierarchy makes the jobs. */
+	if (cfg.batch && why[0])
+		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", why);
 	err = collector__run(front.c);
 	if (err) {
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));

@@ -246,7 +246,7 @@ int watch__main(int argc, char **argv)
 	struct cgroup_hier host_h, watch_h = { .ssid = -1 };
 	struct collector_stats st;
 	struct collector *c = NULL;
-	char host_name[64] = "";
+	char host_name[64] = "", why[256] = "";
 	int ret, err, proc_fd = -1;
 	__u64 next_id = 1;
 
@@ -259,7 +259,7 @@ int watch__main(int argc, char **argv)
 	if (targets__check_cgroups("watch", cfg.cgroups, cfg.ncgroups, &watch_h, &copts.source))
 		return EXIT_USAGE;
 	if (cfg.all) {
-		err = hostmode__grouping(cfg.group_by, &host_h, &copts.source);
+		err = hostmode__grouping(cfg.group_by, &host_h, &copts.source, why, sizeof(why));
 		if (err)
 			return EXIT_USAGE;
 		if (copts.source.group == JT_GROUP_CGROUP) {
@@ -318,6 +318,9 @@ int watch__main(int argc, char **argv)
 			strerror(-err));
 		goto out;
 	}
+	/* Which hierarchy makes the jobs, and why: what a user sees depends on it. */
+	if (why[0])
+		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", why);
 	/* One line that says the attach is done: scripts and tests wait for it. */
 	fprintf(stderr, "jobtrace: attached: watching %s%s; Ctrl-C to stop and report\n",
 		cfg.all ? "every process of the host, grouped by " :
