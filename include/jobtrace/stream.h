@@ -276,13 +276,19 @@ extern "C" {
 
 struct jobtrace_stream;
 
-/* Maps the stream at @path (NULL: JT_STREAM_DEFAULT_PATH); NULL with errno set. */
+/*
+ * Maps the stream at @path (NULL: JT_STREAM_DEFAULT_PATH); NULL with errno
+ * set. Only a regular file owned by root or by the caller, not a link
+ * (EPERM, ELOOP): one another user put in /dev/shm is never mapped.
+ */
 struct jobtrace_stream *jobtrace_stream_open(const char *path);
 /*
  * The next record into @rec: 1 when @rec holds one (its hdr.type says which,
  * JT_STREAM_MISSED and JT_STREAM_RESTART included), 0 when none is there
  * yet, a negative errno when the stream is broken (-EBADMSG: a record that
- * cannot be; the reader has moved past it).
+ * cannot be; the reader has moved past it; -ESTALE: the file was cut short
+ * under the reader, nothing more comes from it until a new writer's file is
+ * at the path, which is then followed with a JT_STREAM_RESTART record).
  */
 int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec);
 /*
@@ -292,7 +298,7 @@ int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec)
 int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms);
 /* The writer's generation the reader follows now. */
 __u64 jobtrace_stream_generation(const struct jobtrace_stream *s);
-/* The writer's jt_stream_state: JT_STREAM_CLOSED once it stopped cleanly. */
+/* The writer's jt_stream_state: JT_STREAM_CLOSED once it stopped cleanly; 0: the file was cut. */
 int jobtrace_stream_state(const struct jobtrace_stream *s);
 /* Records this reader missed, all told. */
 __u64 jobtrace_stream_missed_total(const struct jobtrace_stream *s);

@@ -315,6 +315,178 @@ static void test_unsafe_dir_refused(void **state)
 	assert_int_equal(chmod(dir, 0700), 0);
 }
 
+/*
+ * A stream with @n fork records written by a child that then dies without
+ * closing, as serve killed -9 would: the test process holds no writer's
+ * mapping of it, so it may cut the file without faulting itself.
+ */
+static void make_stream_in_child(int n)
+{
+	pid_t p;
+	int st;
+
+	clean_dir();
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		struct stream_writer *w = stream_writer__open(path, 64 * 1024);
+		union jt_stream_record rec;
+
+		if (!w)
+			_exit(80);
+		for (int i = 1; i <= n; i++) {
+			memset(&rec, 0, sizeof(rec));
+			rec.hdr.type = JT_STREAM_FORK;
+			rec.fork.lin.pid = (__u32)i;
+			if (stream_writer__append(w, &rec, sizeof(rec.fork)))
+				_exit(81);
+		}
+		stream_writer__flush(w);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/*
+ * The file cut under a reader (truncate(1), or cp over it): an error from
+ * next, and wait and state go on, where loads from the mapping were a SIGBUS.
+ */
+static void test_cut_under_reader(void **state)
+{
+	static const off_t cuts[] = { 0, 4096, 8192 };
+
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		struct jobtrace_stream *r;
+		union jt_stream_record rec;
+
+		make_stream_in_child(0);
+		r = jobtrace_stream_open(path);
+		assert_non_null(r);
+		assert_int_equal(jobtrace_stream_next(r, &rec), 0);
+		assert_int_equal(truncate(path, cuts[i]), 0);
+		assert_int_equal(jobtrace_stream_next(r, &rec), -ESTALE);
+		assert_int_equal(jobtrace_stream_wait(r, 0), 0);
+		assert_int_equal(jobtrace_stream_wait(r, 150), 0);
+		assert_int_equal(jobtrace_stream_state(r), 0);
+		/* Still an error, not a fault, on every call after. */
+		assert_int_equal(jobtrace_stream_next(r, &rec), -ESTALE);
+		jobtrace_stream_close(r);
+	}
+}
+
+/* Cut while records are still to be read: the next read is an error, not a SIGBUS. */
+static void test_cut_mid_stream(void **state)
+{
+	struct stream_writer *w;
+	struct jobtrace_stream *r;
+	union jt_stream_record rec;
+	pid_t p;
+	int st, pipefd[2];
+	char go;
+
+	clean_dir();
+	assert_int_equal(pipe(pipefd), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		/* The writer: three records once the reader has opened, then it dies. */
+		w = stream_writer__open(path, 64 * 1024);
+		if (!w)
+			_exit(80);
+		if (write(pipefd[1], "o", 1) != 1 || read(pipefd[0], &go, 1) != 1)
+			_exit(82);
+		for (int i = 1; i <= 3; i++) {
+			memset(&rec, 0, sizeof(rec));
+			rec.hdr.type = JT_STREAM_FORK;
+			rec.fork.lin.pid = (__u32)i;
+			if (stream_writer__append(w, &rec, sizeof(rec.fork)))
+				_exit(81);
+		}
+		_exit(0);
+	}
+	assert_int_equal(read(pipefd[0], &go, 1), 1);
+	r = jobtrace_stream_open(path);
+	assert_non_null(r);
+	assert_int_equal(write(pipefd[1], "g", 1), 1);
+	assert_int_equal(waitpid(p, &st, 0), p);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	assert_int_equal(jobtrace_stream_next(r, &rec), 1);
+	assert_int_equal(rec.fork.lin.pid, 1);
+	assert_int_equal(truncate(path, 4096), 0);
+	assert_int_equal(jobtrace_stream_next(r, &rec), -ESTALE);
+	/* A new writer at the path: the reader follows it, with a restart record. */
+	w = stream_writer__open(path, 4096);
+	assert_non_null(w);
+	assert_int_equal(jobtrace_stream_wait(r, 1000), 1);
+	assert_int_equal(jobtrace_stream_next(r, &rec), 1);
+	assert_int_equal(rec.hdr.type, JT_STREAM_RESTART);
+	assert_int_equal(jobtrace_stream_next(r, &rec), 0);
+	jobtrace_stream_close(r);
+	stream_writer__close(w);
+}
+
+/* A stream file another user owns: refused before it is mapped (it could be cut, or forged). */
+static void test_reader_refuses_others_file(void **state)
+{
+	struct jobtrace_stream *r;
+
+	make_stream_in_child(1);
+	assert_int_equal(chown(path, NOBODY, NOBODY), 0);
+	r = jobtrace_stream_open(path);
+	assert_null(r);
+	assert_int_equal(errno, EPERM);
+	/* Root's (or the reader's own): read. */
+	assert_int_equal(chown(path, 0, 0), 0);
+	r = jobtrace_stream_open(path);
+	assert_non_null(r);
+	jobtrace_stream_close(r);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A FIFO at the path is refused at once, where open(2) waited for a writer forever. */
+static void test_reader_refuses_fifo(void **state)
+{
+	/* No SA_RESTART: an open that blocked returns. */
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct jobtrace_stream *r;
+	int err;
+
+	clean_dir();
+	assert_int_equal(mkfifo(path, 0644), 0);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(5);
+	r = jobtrace_stream_open(path);
+	err = errno;
+	alarm(0);
+	assert_null(r);
+	if (err == EINTR)
+		fail_msg("jobtrace_stream_open blocked on a FIFO");
+	assert_int_equal(err, EPERM);
+	clean_dir();
+}
+
+/* A link at the path (to a stream of root's, even) is not followed. */
+static void test_reader_refuses_link(void **state)
+{
+	char real[340];
+
+	make_stream_in_child(1);
+	snprintf(real, sizeof(real), "%s/elsewhere", dir);
+	assert_int_equal(rename(path, real), 0);
+	assert_int_equal(symlink(real, path), 0);
+	assert_null(jobtrace_stream_open(path));
+	assert_int_equal(errno, ELOOP);
+	clean_dir();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +497,11 @@ int main(void)
 		cmocka_unit_test(test_squatters_do_not_block),
 		cmocka_unit_test(test_fifo_and_dir_squatters),
 		cmocka_unit_test(test_no_room_fails_at_open),
+		cmocka_unit_test(test_cut_under_reader),
+		cmocka_unit_test(test_cut_mid_stream),
+		cmocka_unit_test(test_reader_refuses_others_file),
+		cmocka_unit_test(test_reader_refuses_fifo),
+		cmocka_unit_test(test_reader_refuses_link),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

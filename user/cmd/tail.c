@@ -2,7 +2,8 @@
 /*
  * `jobtrace tail`: prints serve's stream as it comes, one line per record,
  * through libjobtrace's reader (lib/stream_reader.c), as any agent would
- * read it. Needs no privilege: the stream file is world-readable.
+ * read it. Needs no privilege beyond reading the stream file (root's, mode
+ * 0640, group jobtrace).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -405,6 +406,21 @@ static void print_text(const union jt_stream_record *r)
 	}
 }
 
+/* What jobtrace_stream_open()'s error means here (libjobtrace(3)). */
+static const char *open_hint(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return " (is `jobtrace serve --stream` running?)";
+	case EPERM:
+		return " (not a regular file owned by root or by you: not one serve made)";
+	case ELOOP:
+		return " (a symbolic link: name the file itself)";
+	default:
+		return "";
+	}
+}
+
 int tail__main(int argc, char **argv)
 {
 	struct tail_config cfg = { .path = JT_STREAM_DEFAULT_PATH };
@@ -421,8 +437,7 @@ int tail__main(int argc, char **argv)
 	s = jobtrace_stream_open(cfg.path);
 	if (!s) {
 		fprintf(stderr, "jobtrace: cannot read the stream %s: %s%s\n", cfg.path,
-			strerror(errno),
-			errno == ENOENT ? " (is `jobtrace serve --stream` running?)" : "");
+			strerror(errno), open_hint(errno));
 		return EXIT_FAILURE;
 	}
 	rec = malloc(sizeof(*rec));
@@ -447,6 +462,14 @@ int tail__main(int argc, char **argv)
 			if (rec->hdr.type < JT_STREAM_MISSED && cfg.count && ++seen >= cfg.count)
 				break;
 			continue;
+		}
+		if (n == -ESTALE) {
+			/* Nothing more comes from a file cut under us: said, and stopped. */
+			fprintf(stderr, "jobtrace: the stream %s was cut short under the reader "
+					"(truncated): stopping\n",
+				cfg.path);
+			ret = EXIT_FAILURE;
+			break;
 		}
 		if (n < 0) {
 			/* Counted and said; the reader has moved past it. */

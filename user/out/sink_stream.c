@@ -244,7 +244,7 @@ static int take_lock(int dirfd, const char *lock)
 			goto next;
 		}
 		if (!foreign) {
-			/* Where there was nothing: linkat never replaces what another put meanwhile. */
+			/* None there: linkat never replaces what another put meanwhile. */
 			if (!linkat(dirfd, tmp, dirfd, lock, 0)) {
 				unlinkat(dirfd, tmp, 0);
 				return fd;
