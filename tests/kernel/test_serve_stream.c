@@ -566,6 +566,144 @@ static void test_tail_refuses_and_survives(void **state)
 	unlink(fifo);
 }
 
+/* Runs churn with @args in a new cgroup v2 @name and waits for it. */
+static void churn_args_in_cgroup(const char *name, char *const args[])
+{
+	char cg[512], procs[600], pidline[32];
+	char *argv[16] = { churn };
+	int st, fd, n = 1;
+	pid_t p;
+
+	for (int i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
+	rmdir(cg);
+	if (mkdir(cg, 0755))
+		fail_msg("cannot make cgroup %s: %s", cg, strerror(errno));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		snprintf(pidline, sizeof(pidline), "%d\n", getpid());
+		fd = open(procs, O_WRONLY);
+		if (fd < 0 || write(fd, pidline, strlen(pidline)) < 0)
+			_exit(97);
+		close(fd);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	st = wait_status(p, 120);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* One job's records as a reader sums them. */
+struct job_sums {
+	__u64 started, exited, execs; /* the kernel's counts, from the interval records */
+	__u64 exit_lost, fork_lost, exec_lost; /* the interval records' loss counters */
+	__u64 exit_recs, fork_recs, exec_recs; /* records of the job the stream carried */
+};
+
+static void sum_record(struct job_sums *j, const char *key, const union jt_stream_record *r)
+{
+	switch (r->hdr.type) {
+	case JT_STREAM_INTERVAL:
+		if (strcmp(r->interval.job.key, key))
+			return;
+		j->started += r->interval.started;
+		j->exited += r->interval.exited;
+		j->execs += r->interval.execs;
+		j->exit_lost += r->interval.exit_records_lost;
+		j->fork_lost += r->interval.fork_records_lost;
+		j->exec_lost += r->interval.exec_records_lost;
+		break;
+	case JT_STREAM_EXIT:
+		j->exit_recs += !strcmp(r->exit.job.key, key);
+		break;
+	case JT_STREAM_FORK:
+		j->fork_recs += !strcmp(r->fork.job.key, key);
+		break;
+	case JT_STREAM_EXEC:
+		j->exec_recs += !strcmp(r->exec.job.key, key);
+		break;
+	case JT_STREAM_MISSED:
+		fail_msg("the reader missed %llu records: the sums cannot be checked",
+			 (unsigned long long)r->missed.count);
+	}
+}
+
+/*
+ * A 4 KiB kernel ring under churn loses records of every kind. Each kind is
+ * counted apart, and the sums stream.h documents hold exactly: a job's
+ * exit_records_lost is the processes the kernel counted exited less the
+ * exit records the stream carried (it counted the lost fork records too).
+ */
+static void test_lost_records_each_counted(void **state)
+{
+	enum { KIDS = 1500, EXECS = 300 };
+	char name[64], key[128], kids[16], execs[16];
+	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", stream_path,
+			 "--stream-kb", "16384", "--ring-kb", "4", NULL };
+	char *cargs[] = { "--children", kids, "--exec", execs, NULL };
+	union jt_stream_record *rec = malloc(sizeof(*rec));
+	struct job_sums j = {};
+	struct jobtrace_stream *r = NULL;
+	pid_t serve;
+	int n;
+
+	assert_non_null(rec);
+	snprintf(name, sizeof(name), "jt-test-stream-%d-lost", getpid());
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	snprintf(kids, sizeof(kids), "%d", KIDS);
+	snprintf(execs, sizeof(execs), "%d", EXECS);
+	unlink(stream_path);
+	serve = spawn(argv, NULL);
+	for (int i = 0; i < 1000 && !r; i++) {
+		r = jobtrace_stream_open(stream_path);
+		if (!r)
+			sleep_ms(10);
+	}
+	if (!r) {
+		kill(serve, SIGKILL);
+		waitpid(serve, NULL, 0);
+		fail_msg("serve made no stream at %s", stream_path);
+	}
+	churn_args_in_cgroup(name, cargs);
+	/* Until the kernel's counts are all in the intervals, then a few passes more. */
+	for (int i = 0, settled = 0; i < 1000 && settled < 10; i++) {
+		while ((n = jobtrace_stream_next(r, rec)) == 1)
+			sum_record(&j, key, rec);
+		assert_int_equal(n, 0);
+		settled = j.exited == KIDS + EXECS + 1 ? settled + 1 : 0;
+		sleep_ms(100);
+	}
+	print_message("  %llu exited: %llu exit records, %llu lost; %llu started: %llu fork "
+		      "records, %llu lost; %llu execs: %llu exec records, %llu lost\n",
+		      (unsigned long long)j.exited, (unsigned long long)j.exit_recs,
+		      (unsigned long long)j.exit_lost, (unsigned long long)j.started,
+		      (unsigned long long)j.fork_recs, (unsigned long long)j.fork_lost,
+		      (unsigned long long)j.execs, (unsigned long long)j.exec_recs,
+		      (unsigned long long)j.exec_lost);
+	/* The kernel's counts are the ground truth churn knows: its children, and churn. */
+	assert_int_equal(j.exited, KIDS + EXECS + 1);
+	assert_int_equal(j.started, KIDS + EXECS);
+	/* The ring was too small: records of each kind were lost (else this proves nothing). */
+	assert_true(j.exit_lost > 0);
+	assert_true(j.fork_lost > 0);
+	/* Each loss counter is its own kind's, exactly. */
+	assert_int_equal(j.exit_lost, j.exited - j.exit_recs);
+	assert_int_equal(j.fork_lost, j.started - j.fork_recs);
+	assert_int_equal(j.exec_lost, j.execs - j.exec_recs);
+	jobtrace_stream_close(r);
+	free(rec);
+	serve_stop(serve);
+	cgroup_remove(name);
+}
+
 static int setup(void **state)
 {
 	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
@@ -652,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_full_filesystem_fails_at_start),
 		cmocka_unit_test(test_squatters_do_not_block_serve),
 		cmocka_unit_test(test_tail_refuses_and_survives),
+		cmocka_unit_test(test_lost_records_each_counted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -259,6 +259,12 @@ static void json_interval(struct json_writer *w, const struct jt_stream_interval
 	json__u64(w, "vm_bytes", x->vm_bytes);
 	json__end_object(w);
 	json__u64(w, "open_files", x->open_files);
+	/* What the kernel's ring dropped of the job's records: the sums in stream.h hold. */
+	json__begin_object(w, "lost");
+	json__u64(w, "exit_records", x->exit_records_lost);
+	json__u64(w, "fork_records", x->fork_records_lost);
+	json__u64(w, "exec_records", x->exec_records_lost);
+	json__end_object(w);
 }
 
 static void json_pct(struct json_writer *w, const char *key, __s32 mpct)
@@ -298,7 +304,13 @@ static void json_host(struct json_writer *w, const struct jt_stream_host *h)
 	json__u64(w, "blocked", h->procs_blocked);
 	json__end_object(w);
 	json__double(w, "context_switches_per_s", h->ctxt_per_s_milli / 1000.0);
-	json__u64(w, "events_lost", h->events_lost);
+	/* events_lost: exit records, as every report names them. */
+	json__u64(w, "events_lost", h->exit_records_lost);
+	json__begin_object(w, "lost");
+	json__u64(w, "exit_records", h->exit_records_lost);
+	json__u64(w, "fork_records", h->fork_records_lost);
+	json__u64(w, "exec_records", h->exec_records_lost);
+	json__end_object(w);
 }
 
 static int print_json(const union jt_stream_record *r)
@@ -383,11 +395,18 @@ static void print_text(const union jt_stream_record *r)
 		putchar('\n');
 		break;
 	case JT_STREAM_INTERVAL:
-		printf("%.*s alive %llu started %llu exited %llu cpu %.3fs rss %llu\n",
+		printf("%.*s alive %llu started %llu exited %llu cpu %.3fs rss %llu",
 		       JT_STREAM_KEY_LEN, r->interval.job.key, (unsigned long long)r->interval.alive,
 		       (unsigned long long)r->interval.started,
 		       (unsigned long long)r->interval.exited, secs(r->interval.acct.cpu_ns),
 		       (unsigned long long)r->interval.rss_bytes);
+		if (r->interval.exit_records_lost || r->interval.fork_records_lost ||
+		    r->interval.exec_records_lost)
+			printf(" lost exit %llu fork %llu exec %llu",
+			       (unsigned long long)r->interval.exit_records_lost,
+			       (unsigned long long)r->interval.fork_records_lost,
+			       (unsigned long long)r->interval.exec_records_lost);
+		putchar('\n');
 		break;
 	case JT_STREAM_HOST:
 		printf("cpu %.1f%% mem used %llu load %.2f\n", r->host.cpu_busy_mpct / 1000.0,

@@ -641,6 +641,9 @@ static int stream_interval(struct sink *s, const struct interval_record *r)
 	x->has_pss = r->pss;
 	x->vm_bytes = r->vm_bytes;
 	x->open_files = r->open_files;
+	x->exit_records_lost = d->exit_records_lost;
+	x->fork_records_lost = d->fork_records_lost;
+	x->exec_records_lost = d->exec_records_lost;
 	return append(s, sizeof(*x));
 }
 
@@ -681,7 +684,9 @@ static int stream_host(struct sink *s, const struct host_record *r)
 	h->ctxt_per_s_milli = milli(r->ctxt_per_s);
 	h->procs_running = r->procs_running;
 	h->procs_blocked = r->procs_blocked;
-	h->events_lost = r->events_lost;
+	h->exit_records_lost = r->events_lost;
+	h->fork_records_lost = r->fork_records_lost;
+	h->exec_records_lost = r->exec_records_lost;
 	return append(s, sizeof(*h));
 }
 
