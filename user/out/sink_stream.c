@@ -259,7 +259,11 @@ static int take_lock(int dirfd, const char *lock)
 		if (!fstatat(dirfd, tmp, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode) &&
 		    st.st_uid == geteuid()) {
 			/* Another writer's lock replaced the squatter's meanwhile: give it back. */
-			renameat2(dirfd, tmp, dirfd, lock, RENAME_EXCHANGE);
+			if (renameat2(dirfd, tmp, dirfd, lock, RENAME_EXCHANGE)) {
+				/* Its lock is under our name now: never removed, only left there. */
+				close(fd);
+				return -EBUSY;
+			}
 			err = -EAGAIN;
 			goto next;
 		}
