@@ -385,14 +385,14 @@ static __always_inline bool proc_insert(struct task_struct *t, struct task_struc
 	return true;
 }
 
-/* A new process's lineage for the stream; a job's record, counted as its exit records are. */
+/* A new process's lineage for the stream: counted apart from exit records (fork_records_*). */
 static __always_inline void send_fork(struct task_struct *child, struct task_struct *parent,
 				      struct jt_job_totals *tot, __u64 job_id)
 {
 	struct jt_proc_key pkey = proc_key_of(parent);
 	struct jt_fork_event *e;
 
-	e = ring_reserve(tot, sizeof(*e));
+	e = ring_reserve(tot, RING_FORK, sizeof(*e));
 	if (!e)
 		return;
 	e->version = JT_ABI_VERSION;
@@ -407,7 +407,7 @@ static __always_inline void send_fork(struct task_struct *child, struct task_str
 	e->ns_pid = ns_pid_of(child);
 	e->pad = 0;
 	e->cgroup_id = record_cgroup_id(child);
-	ring_submit(e, tot, false);
+	ring_submit(e, tot, RING_FORK, false);
 }
 
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
@@ -476,14 +476,15 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 /* argv of the new image, bounded, for the --events records. */
-static __always_inline void send_exec_args(struct task_struct *p, struct jt_task *st)
+static __always_inline void send_exec_args(struct task_struct *p, struct jt_task *st,
+					   struct jt_job_totals *tot)
 {
 	struct jt_exec_event *e;
 	unsigned long start, end;
 	__u64 len;
 
 	/* Not the job's events (its exit records, one per process): counted apart. */
-	e = ring_reserve(NULL, sizeof(*e));
+	e = ring_reserve(tot, RING_EXEC, sizeof(*e));
 	if (!e)
 		return;
 	e->version = JT_ABI_VERSION;
@@ -504,7 +505,7 @@ static __always_inline void send_exec_args(struct task_struct *p, struct jt_task
 	if (len <= JT_ARGS_LEN && bpf_probe_read_user(e->args, len, (void *)start))
 		len = 0;
 	e->args_len = (__u16)len;
-	ring_submit(e, NULL, false);
+	ring_submit(e, tot, RING_EXEC, false);
 }
 
 static __always_inline int on_exec(struct task_struct *p)
@@ -524,7 +525,7 @@ static __always_inline int on_exec(struct task_struct *p)
 	if (st->flags & JT_F_ROOT)
 		ref.job->root_tgid = BPF_CORE_READ(p, tgid);
 	if (targ_capture_args)
-		send_exec_args(p, st);
+		send_exec_args(p, st, ref.tot);
 	key = proc_key_of(p);
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (!proc) {
@@ -640,7 +641,7 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		__sync_fetch_and_add(&tot->user_ns, cpu_ns - system_ns);
 	}
 
-	e = ring_reserve(tot, sizeof(*e));
+	e = ring_reserve(tot, RING_EXIT, sizeof(*e));
 	if (e) {
 		__builtin_memset(e, 0, sizeof(*e));
 		e->version = JT_ABI_VERSION;
@@ -676,7 +677,8 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		 * its root's, and for a job's last. Host mode's many one-process
 		 * jobs end all the time; its reader looks on its timer.
 		 */
-		ring_submit(e, tot, is_root || (targ_group == JT_GROUP_LINEAGE && job->alive <= 1));
+		ring_submit(e, tot, RING_EXIT,
+			    is_root || (targ_group == JT_GROUP_LINEAGE && job->alive <= 1));
 	}
 
 	/*

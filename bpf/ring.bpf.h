@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The ring buffer to user space and the one wrapper every write goes through:
- * it counts records sent and lost, per CPU and per job, so that loss is data
- * that reaches every report.
+ * it counts records sent and lost, per CPU and per job, each kind of record
+ * apart, so that loss is data that reaches every report and each report can
+ * say what it misses (an exit record: a process's detail; a fork record: a
+ * stream reader's lineage; an exec record: arguments).
  */
 #ifndef JOBTRACE_RING_BPF_H
 #define JOBTRACE_RING_BPF_H
@@ -39,39 +41,60 @@ static __always_inline struct jt_counters *counters_this_cpu(void)
 			__c->field++;                                                  \
 	} while (0)
 
-/*
- * @tot: the job's totals when the record is one of its exit records (its
- * events.sent and events.lost); NULL for an exec record, whose loss costs
- * arguments only and is counted apart (exec_records_lost).
- */
-static __always_inline void *ring_reserve(struct jt_job_totals *tot, __u64 size)
+/* Which of a job's counters a record's fate goes to. */
+enum ring_kind {
+	RING_EXIT, /* events_sent, events_lost: exit records alone, as reports call them */
+	RING_FORK, /* fork_records_sent, fork_records_lost */
+	RING_EXEC, /* exec_records_lost */
+};
+
+/* @tot: the job's totals (per CPU), where the record's job has one; else only the global count. */
+static __always_inline void *ring_reserve(struct jt_job_totals *tot, enum ring_kind kind,
+					  __u64 size)
 {
 	void *rec = bpf_ringbuf_reserve(&events, size, 0);
 
-	if (!rec) {
-		if (tot) {
-			COUNT(events_lost);
+	if (rec)
+		return rec;
+	switch (kind) {
+	case RING_EXIT:
+		COUNT(events_lost);
+		if (tot)
 			__sync_fetch_and_add(&tot->events_lost, 1);
-		} else {
-			COUNT(exec_records_lost);
-		}
+		break;
+	case RING_FORK:
+		COUNT(fork_records_lost);
+		if (tot)
+			__sync_fetch_and_add(&tot->fork_records_lost, 1);
+		break;
+	case RING_EXEC:
+		COUNT(exec_records_lost);
+		if (tot)
+			__sync_fetch_and_add(&tot->exec_records_lost, 1);
+		break;
 	}
-	return rec;
+	return NULL;
 }
 
 /*
  * Wakeups cost the reader a context switch each: batch them unless the record
  * is urgent (the reader waits for it) or enough data is pending.
  */
-static __always_inline void ring_submit(void *rec, struct jt_job_totals *tot, bool urgent)
+static __always_inline void ring_submit(void *rec, struct jt_job_totals *tot,
+					enum ring_kind kind, bool urgent)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
-	if (tot) {
+	if (kind == RING_EXIT) {
 		COUNT(events_sent);
-		__sync_fetch_and_add(&tot->events_sent, 1);
+		if (tot)
+			__sync_fetch_and_add(&tot->events_sent, 1);
+	} else if (kind == RING_FORK) {
+		COUNT(fork_records_sent);
+		if (tot)
+			__sync_fetch_and_add(&tot->fork_records_sent, 1);
 	}
 	bpf_ringbuf_submit(rec, flags);
 }

@@ -31,6 +31,7 @@
 
 struct jobtrace_stream {
 	char *path;
+	int fd; /* kept open: its size says whether the mapping is still all there */
 	const struct jt_stream_meta *meta;
 	const char *data;
 	size_t map_len;
@@ -47,7 +48,27 @@ static __u64 load(const __u64 *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
-/* The file at @path, mapped, its header checked; the cursor at its start. */
+/*
+ * A file a writer we trust made: a regular file (a FIFO would block the
+ * open, a device is not a stream) owned by root, as serve runs, or by the
+ * reader's own user. Any user may create a file in /dev/shm; one of theirs
+ * at the path could feed the reader records, or shrink under its mapping.
+ */
+static int check_file(const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return -EPERM;
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * The file at @path, mapped, its header checked; the cursor at its start.
+ * O_NONBLOCK: a FIFO planted at the path opens at once and is refused,
+ * where a plain open would wait forever for a writer. O_NOFOLLOW: the
+ * path itself, not where a link there points.
+ */
 static int map_file(struct jobtrace_stream *s, const char *path)
 {
 	struct jt_stream_meta m;
@@ -55,13 +76,16 @@ static int map_file(struct jobtrace_stream *s, const char *path)
 	void *map;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
 		err = -errno;
 		goto out;
 	}
+	err = check_file(&st);
+	if (err)
+		goto out;
 	err = -EPROTO;
 	if (st.st_size < JT_STREAM_META_SIZE || pread(fd, &m, sizeof(m), 0) != sizeof(m))
 		goto out;
@@ -90,10 +114,39 @@ static int map_file(struct jobtrace_stream *s, const char *path)
 	s->ino = st.st_ino;
 	s->cursor = 0;
 	s->last_seq = 0;
-	err = 0;
+	s->fd = fd;
+	return 0;
 out:
 	close(fd);
 	return err;
+}
+
+static void unmap_file(struct jobtrace_stream *s)
+{
+	munmap((void *)s->meta, s->map_len);
+	close(s->fd);
+}
+
+/*
+ * The file is shorter than the mapping: someone truncated it, and a load
+ * from the part cut off would be a SIGBUS. Asked before every use of the
+ * mapping (one lseek, a cheap system call); a file cut while a record is
+ * being copied can still fault, a window of the copy's length. Only the
+ * file's owner (root, or the reader's user: check_file()) can cut it.
+ */
+static bool cut_short(const struct jobtrace_stream *s)
+{
+	off_t end = lseek(s->fd, 0, SEEK_END);
+
+	return end < 0 || (__u64)end < s->map_len;
+}
+
+/* The path names another file than the one mapped (a writer replaced it), or none. */
+static bool path_moved(const struct jobtrace_stream *s)
+{
+	struct stat st;
+
+	return !stat(s->path, &st) && (st.st_dev != s->dev || st.st_ino != s->ino);
 }
 
 /* Nothing the writer did since reading @pos overwrote it. */
@@ -181,6 +234,7 @@ JT_API struct jobtrace_stream *jobtrace_stream_open(const char *path)
 		errno = ENOMEM;
 		return NULL;
 	}
+	s->fd = -1;
 	err = map_file(s, s->path);
 	if (err) {
 		free(s->path);
@@ -197,23 +251,28 @@ JT_API struct jobtrace_stream *jobtrace_stream_open(const char *path)
  * file says it was replaced, or when its generation changed in place. Then
  * the new file is read from its start: all of it is new to this reader.
  */
-static bool reopen_if_restarted(struct jobtrace_stream *s, union jt_stream_record *rec)
+static bool reopen_if_restarted(struct jobtrace_stream *s, union jt_stream_record *rec,
+				bool cut)
 {
 	struct jobtrace_stream next = *s;
-	struct stat st;
 	__u64 old = s->generation;
+	bool moved;
 
-	if (__atomic_load_n(&s->meta->state, __ATOMIC_ACQUIRE) != JT_STREAM_REPLACED &&
-	    load(&s->meta->generation) == s->generation &&
-	    (stat(s->path, &st) || (st.st_dev == s->dev && st.st_ino == s->ino)))
+	/* A file cut short is not read again: only a new file at the path helps. */
+	if (cut)
+		moved = path_moved(s);
+	else
+		moved = __atomic_load_n(&s->meta->state, __ATOMIC_ACQUIRE) == JT_STREAM_REPLACED ||
+			load(&s->meta->generation) != s->generation || path_moved(s);
+	if (!moved)
 		return false;
 	if (map_file(&next, s->path))
 		return false; /* not there yet, or being made: the next call looks again */
 	if (next.dev == s->dev && next.ino == s->ino && next.generation == s->generation) {
-		munmap((void *)next.meta, next.map_len);
+		unmap_file(&next);
 		return false;
 	}
-	munmap((void *)s->meta, s->map_len);
+	unmap_file(s);
 	*s = next;
 	memset(rec, 0, sizeof(rec->restart));
 	rec->restart.hdr.type = JT_STREAM_RESTART;
@@ -270,10 +329,12 @@ JT_API int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_recor
 	__u64 tail, room;
 	int ret;
 
+	if (cut_short(s))
+		return reopen_if_restarted(s, rec, true) ? 1 : -ESTALE;
 	for (int i = 0; i < STREAM_TRIES; i++) {
 		tail = load(&s->meta->tail);
 		if (s->cursor == tail)
-			return reopen_if_restarted(s, rec) ? 1 : 0;
+			return reopen_if_restarted(s, rec, false) ? 1 : 0;
 		if (tail < s->cursor)
 			return skip_broken(s);
 		room = s->capacity - (s->cursor & s->mask);
@@ -319,20 +380,41 @@ JT_API int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_recor
 	return 0;
 }
 
+/*
+ * The file was cut short: nothing in it can be waited on (the futex word
+ * may be gone with it). Sleeps until a new file is at the path, in steps.
+ */
+static int wait_cut(const struct jobtrace_stream *s, int timeout_ms)
+{
+	struct timespec step = { 0, 100 * 1000000L };
+
+	for (int waited = 0; timeout_ms < 0 || waited < timeout_ms; waited += 100) {
+		if (path_moved(s))
+			return 1;
+		if (timeout_ms >= 0 && timeout_ms - waited < 100)
+			step.tv_nsec = (long)(timeout_ms - waited) * 1000000L;
+		if (nanosleep(&step, NULL))
+			return -errno;
+	}
+	return path_moved(s) ? 1 : 0;
+}
+
 JT_API int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms)
 {
 	struct timespec ts = {
 		.tv_sec = timeout_ms / 1000,
 		.tv_nsec = (long)(timeout_ms % 1000) * 1000000L,
 	};
-	__u32 word = __atomic_load_n(&s->meta->futex, __ATOMIC_ACQUIRE);
-	struct stat st;
+	__u32 word;
 
+	if (cut_short(s))
+		return wait_cut(s, timeout_ms);
+	word = __atomic_load_n(&s->meta->futex, __ATOMIC_ACQUIRE);
 	if (load(&s->meta->tail) != s->cursor ||
 	    __atomic_load_n(&s->meta->state, __ATOMIC_ACQUIRE) == JT_STREAM_REPLACED)
 		return 1;
 	/* A new writer whose start found no old file to mark: its file is there. */
-	if (!stat(s->path, &st) && (st.st_dev != s->dev || st.st_ino != s->ino))
+	if (path_moved(s))
 		return 1;
 	if (timeout_ms == 0)
 		return 0;
@@ -360,6 +442,8 @@ JT_API __u64 jobtrace_stream_missed_total(const struct jobtrace_stream *s)
 
 JT_API int jobtrace_stream_state(const struct jobtrace_stream *s)
 {
+	if (cut_short(s))
+		return 0;
 	return (int)__atomic_load_n(&s->meta->state, __ATOMIC_ACQUIRE);
 }
 
@@ -367,7 +451,7 @@ JT_API void jobtrace_stream_close(struct jobtrace_stream *s)
 {
 	if (!s)
 		return;
-	munmap((void *)s->meta, s->map_len);
+	unmap_file(s);
 	free(s->path);
 	free(s);
 }

@@ -95,6 +95,8 @@ struct cjob_cum {
 	__u64 started, exited, exit_ok, exit_error, exit_signal, execs, threads;
 	__u64 read_bytes, write_bytes;
 	__u64 existing, moved_in, moved_out;
+	/* Ring records of its processes the kernel dropped, each kind apart. */
+	__u64 exit_records_lost, fork_records_lost, exec_records_lost;
 };
 
 /* A job as the collector keeps it. */
@@ -142,7 +144,8 @@ struct host_record {
 	double load1, load5, load15;
 	double forks_per_s, ctxt_per_s;
 	__u64 procs_running, procs_blocked;
-	__u64 events_lost; /* since the start, all jobs */
+	/* Ring records lost since the start, all jobs: exit, fork (the stream's), exec records. */
+	__u64 events_lost, fork_records_lost, exec_records_lost;
 	const struct host_sample *sample; /* all `jobtrace system` reads */
 	const struct host_rates *rates; /* its rates over the interval; NULL if unknown */
 };

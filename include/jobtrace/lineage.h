@@ -182,8 +182,8 @@ struct jt_job_totals {
 	__u64 system_ns;
 	struct jt_acct exited; /* exited threads only */
 	__u64 peak_rss_bytes; /* the largest process (a max, not a sum) */
-	__u64 events_sent;
-	__u64 events_lost;
+	__u64 events_sent; /* exit records, one per process */
+	__u64 events_lost; /* exit records the full ring dropped */
 	__u64 untracked; /* tasks that could not join: task storage allocation failed */
 	__u64 procs_map_full; /* processes counted but missing from the procs map */
 	__u64 existing; /* processes found running at the attach */
@@ -191,6 +191,10 @@ struct jt_job_totals {
 	__u64 moved_out;
 	/* Host mode: tasks of the job lost, untracked, before `jobs` had room for it. */
 	__u64 jobs_map_full;
+	/* Each kind of record apart: a lost one costs something else (ring.bpf.h). */
+	__u64 fork_records_sent; /* serve --stream's lineage records */
+	__u64 fork_records_lost;
+	__u64 exec_records_lost; /* arguments, where asked for */
 };
 
 #ifndef __bpf__
@@ -213,7 +217,7 @@ struct jt_job_stats {
 	__u64 system_ns;
 	struct jt_acct exited;
 	__u64 peak_rss_bytes;
-	__u64 events_sent;
+	__u64 events_sent; /* exit records */
 	__u64 events_lost;
 	__u64 untracked;
 	__u64 procs_map_full;
@@ -223,18 +227,23 @@ struct jt_job_stats {
 	__u64 jobs_map_full;
 	__u64 created_ns; /* jt_job's, CLOCK_BOOTTIME; 0: not known (no kernel side) */
 	__u64 last_exit_ns;
+	__u64 fork_records_sent;
+	__u64 fork_records_lost;
+	__u64 exec_records_lost;
 };
 #endif
 
 /* Global counters, one slot per CPU (map `counters`). */
 struct jt_counters {
-	__u64 events_sent;
-	__u64 events_lost;
+	__u64 events_sent; /* exit records, one per process */
+	__u64 events_lost; /* exit records the full ring dropped */
 	__u64 untracked;
 	__u64 procs_map_full;
 	__u64 jobs_missing; /* a tracked task whose job entry was gone */
 	__u64 jobs_map_full; /* a host-mode job that found no room in `jobs` */
 	__u64 exec_records_lost; /* exec records (arguments) the full ring dropped */
+	__u64 fork_records_sent; /* fork records (serve --stream) */
+	__u64 fork_records_lost;
 };
 
 /* The exit record: one per process (thread group), sent when it is gone. */
@@ -374,8 +383,8 @@ _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 80, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
-_Static_assert(sizeof(struct jt_job_totals) == 208, "jt_job_totals ABI");
-_Static_assert(sizeof(struct jt_counters) == 56, "jt_counters ABI");
+_Static_assert(sizeof(struct jt_job_totals) == 232, "jt_job_totals ABI");
+_Static_assert(sizeof(struct jt_counters) == 72, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 168, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
 _Static_assert(sizeof(struct jt_fork_event) == 72, "jt_fork_event ABI");

@@ -42,8 +42,14 @@
 #endif
 
 #define JT_STREAM_MAGIC 0x4d52545342544a00ULL /* "\0JTBSTRM" read as a __u64 */
-/* 2: lineage carries ns_pid and the cgroup (fork and exit records grew 16 bytes) */
-#define JT_STREAM_VERSION 2
+/*
+ * 2: lineage carries ns_pid and the cgroup (fork and exit records grew 16 bytes)
+ * 3: each kind of ring loss its own counter: interval records grew
+ *    exit_records_lost, fork_records_lost, exec_records_lost (24 bytes); the
+ *    host record's events_lost, which counted fork records too, became
+ *    exit_records_lost, with fork_records_lost and exec_records_lost after it
+ */
+#define JT_STREAM_VERSION 3
 #define JT_STREAM_META_SIZE 4096 /* the header page; the data area follows it */
 #define JT_STREAM_DEFAULT_PATH "/dev/shm/jobtrace.stream"
 #define JT_STREAM_KEY_LEN 128 /* job key bytes, NUL-padded */
@@ -210,6 +216,20 @@ struct jt_stream_interval {
 	__u64 open_files;
 	__u32 has_pss;
 	__u32 pad;
+	/*
+	 * Records of the job's processes the kernel's ring dropped over the
+	 * interval (its --ring-kb was full), each kind apart, because each
+	 * costs something else. The counts above are the kernel's and stay
+	 * exact; over a job's intervals, for a reader that missed nothing:
+	 *   exited = its exit records in the stream + exit_records_lost
+	 *   started = its fork records in the stream + fork_records_lost
+	 *   execs = its exec records in the stream + exec_records_lost
+	 * (a process found running or moved in has no fork record; exec
+	 * records are sent only where serve captures arguments).
+	 */
+	__u64 exit_records_lost;
+	__u64 fork_records_lost;
+	__u64 exec_records_lost;
 };
 
 struct jt_stream_host {
@@ -228,7 +248,10 @@ struct jt_stream_host {
 	__u64 load1_milli, load5_milli, load15_milli;
 	__u64 forks_per_s_milli, ctxt_per_s_milli;
 	__u64 procs_running, procs_blocked;
-	__u64 events_lost; /* kernel records lost since serve started */
+	/* Ring records lost since serve started, all jobs, each kind apart (as the interval's). */
+	__u64 exit_records_lost;
+	__u64 fork_records_lost;
+	__u64 exec_records_lost;
 };
 
 /* Made by libjobtrace: @count records were overwritten before this reader saw them. */
@@ -267,8 +290,8 @@ _Static_assert(sizeof(struct jt_stream_acct) == 56, "jt_stream_acct ABI");
 _Static_assert(sizeof(struct jt_stream_fork) == 224, "jt_stream_fork ABI");
 _Static_assert(sizeof(struct jt_stream_exec) == 568, "jt_stream_exec ABI");
 _Static_assert(sizeof(struct jt_stream_exit) == 696, "jt_stream_exit ABI");
-_Static_assert(sizeof(struct jt_stream_interval) == 360, "jt_stream_interval ABI");
-_Static_assert(sizeof(struct jt_stream_host) == 160, "jt_stream_host ABI");
+_Static_assert(sizeof(struct jt_stream_interval) == 384, "jt_stream_interval ABI");
+_Static_assert(sizeof(struct jt_stream_host) == 176, "jt_stream_host ABI");
 _Static_assert(sizeof(struct jt_stream_missed) == 24, "jt_stream_missed ABI");
 _Static_assert(sizeof(struct jt_stream_restart) == 32, "jt_stream_restart ABI");
 _Static_assert(sizeof(union jt_stream_record) == sizeof(struct jt_stream_exit), "largest record");
@@ -285,13 +308,19 @@ extern "C" {
 
 struct jobtrace_stream;
 
-/* Maps the stream at @path (NULL: JT_STREAM_DEFAULT_PATH); NULL with errno set. */
+/*
+ * Maps the stream at @path (NULL: JT_STREAM_DEFAULT_PATH); NULL with errno
+ * set. Only a regular file owned by root or by the caller, not a link
+ * (EPERM, ELOOP): one another user put in /dev/shm is never mapped.
+ */
 struct jobtrace_stream *jobtrace_stream_open(const char *path);
 /*
  * The next record into @rec: 1 when @rec holds one (its hdr.type says which,
  * JT_STREAM_MISSED and JT_STREAM_RESTART included), 0 when none is there
  * yet, a negative errno when the stream is broken (-EBADMSG: a record that
- * cannot be; the reader has moved past it).
+ * cannot be; the reader has moved past it; -ESTALE: the file was cut short
+ * under the reader, nothing more comes from it until a new writer's file is
+ * at the path, which is then followed with a JT_STREAM_RESTART record).
  */
 int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec);
 /*
@@ -301,7 +330,7 @@ int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec)
 int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms);
 /* The writer's generation the reader follows now. */
 __u64 jobtrace_stream_generation(const struct jobtrace_stream *s);
-/* The writer's jt_stream_state: JT_STREAM_CLOSED once it stopped cleanly. */
+/* The writer's jt_stream_state: JT_STREAM_CLOSED once it stopped cleanly; 0: the file was cut. */
 int jobtrace_stream_state(const struct jobtrace_stream *s);
 /* Records this reader missed, all told. */
 __u64 jobtrace_stream_missed_total(const struct jobtrace_stream *s);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The writer of the stream (include/jobtrace/stream.h), inside jobtrace
- * serve: user/out/sink_stream.c. One writer per path, held by a lock file
- * (PATH.lock); readers are libjobtrace (lib/stream_reader.c).
+ * serve: user/out/sink_stream.c. One writer per path, held by flock on a
+ * lock file of its own (PATH.lock); readers are libjobtrace
+ * (lib/stream_reader.c).
  */
 #ifndef JOBTRACE_STREAM_WRITER_H
 #define JOBTRACE_STREAM_WRITER_H
@@ -19,11 +20,15 @@ struct stream_writer;
 
 /*
  * A new stream at @path with a data area of @capacity bytes (rounded up to a
- * power of two, at least 4 KiB): built in PATH.new, then renamed over
+ * power of two, at least 4 KiB): built whole under a random name of its own
+ * (O_EXCL), every page allocated (posix_fallocate), then renamed over
  * @path, so a reader never sees a half-made file and readers of the old
- * one are told (state REPLACED, a wake-up). NULL with errno set: EBUSY when
- * another writer holds the path; EPERM when its directory is world-writable
- * without the sticky bit, or PATH.lock is not a file of our own.
+ * one are told (state REPLACED, a wake-up). What another user left at the
+ * path, at PATH.lock or anywhere else in a world-writable directory (a file,
+ * a link, a FIFO, a directory) is replaced, never followed nor trusted.
+ * NULL with errno set: EBUSY when another writer holds the path; ENOSPC
+ * when its filesystem has no room for the whole file; EPERM when its
+ * directory is world-writable without the sticky bit.
  * The file is JT_STREAM_MODE, group JT_STREAM_GROUP where that group exists.
  */
 #define JT_STREAM_MODE 0640

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libjobtrace's reader over a hostile mapping: the input is the stream
- * file's head (meta page, then the data area); it goes into a memfd padded
- * with zeros to meta + capacity, which the reader maps as it would
- * /dev/shm/jobtrace.stream, and every record it hands out is read.
+ * file's head (meta page, then the data area); it goes into a file in
+ * /dev/shm padded with zeros to meta + capacity, which the reader maps as it
+ * would /dev/shm/jobtrace.stream, and every record it hands out is read.
+ * A file at a path of its own: the reader opens no link (O_NOFOLLOW), a
+ * memfd's /proc/self/fd name included.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -33,13 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		file_size = JT_STREAM_META_SIZE + m.capacity;
 	if (file_size < size)
 		file_size = size;
-	fd = memfd_create("fuzz-stream", MFD_CLOEXEC);
+	snprintf(path, sizeof(path), "/dev/shm/jt-fuzz-stream-%d", getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		abort();
 	if (ftruncate(fd, (off_t)file_size) || pwrite(fd, data, size, 0) != (ssize_t)size)
 		abort();
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	s = jobtrace_stream_open(path);
+	unlink(path);
 	if (s) {
 		/* A ring of 64 KiB holds at most 64 KiB / 8 records: a reader that loops more spins. */
 		for (int i = 0; i < FUZZ_MAX_CAPACITY / 8 + 16; i++)

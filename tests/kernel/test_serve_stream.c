@@ -10,8 +10,12 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <jansson.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,7 +40,8 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static pid_t spawn(char *const argv[], const char *out)
+/* Runs @argv with its standard output, and error, in files where named. */
+static pid_t spawn2(char *const argv[], const char *out, const char *err)
 {
 	pid_t p = fork();
 
@@ -47,10 +52,32 @@ static pid_t spawn(char *const argv[], const char *out)
 
 			dup2(fd, 1);
 		}
+		if (err) {
+			int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+			dup2(fd, 2);
+		}
 		execv(argv[0], argv);
 		_exit(127);
 	}
 	return p;
+}
+
+static pid_t spawn(char *const argv[], const char *out)
+{
+	return spawn2(argv, out, NULL);
+}
+
+/* The whole of a small file, NUL-terminated, in @buf. */
+static const char *slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
 }
 
 static int wait_status(pid_t p, int timeout_s)
@@ -345,6 +372,338 @@ static void test_slow_reader_counts_missed(void **state)
 	cgroup_remove(name);
 }
 
+/*
+ * A stream bigger than its filesystem: serve says so and exits at start,
+ * where the sparse file it made before died of SIGBUS (rc 135) at the
+ * first record that found no page.
+ */
+static void test_full_filesystem_fails_at_start(void **state)
+{
+	char mnt[300], path[320], err[300], msg[4096], want[512];
+	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", path,
+			 "--stream-kb", "4096", NULL };
+	int st;
+
+	snprintf(mnt, sizeof(mnt), "%s/small", tmpdir);
+	snprintf(path, sizeof(path), "%s/s", mnt);
+	snprintf(err, sizeof(err), "%s/serve-full.err", tmpdir);
+	assert_int_equal(mkdir(mnt, 0755), 0);
+	if (mount("none", mnt, "tmpfs", 0, "size=64k"))
+		fail_msg("cannot mount a tmpfs at %s: %s", mnt, strerror(errno));
+	st = wait_status(spawn2(argv, NULL, err), 30);
+	umount(mnt);
+	rmdir(mnt);
+	slurp(err, msg, sizeof(msg));
+	if (WIFSIGNALED(st))
+		fail_msg("serve died of signal %d: %s", WTERMSIG(st), msg);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 125);
+	snprintf(want, sizeof(want),
+		 "jobtrace: cannot allocate the stream %s (4096 KiB): No space left on device", path);
+	if (!strstr(msg, want))
+		fail_msg("serve's message: '%s', not '%s'", msg, want);
+}
+
+static char sticky[] = "/tmp/jobtrace-sticky-XXXXXX";
+
+/*
+ * Another user of the host in the stream's world-writable directory: a
+ * lock file of theirs held locked, PATH.new, a link at the path to a file
+ * of root's. Runs as 65534; tells the parent through @ready, holds the lock
+ * until killed.
+ */
+static pid_t squatter_start(const char *path, const char *victim)
+{
+	char p[340];
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd;
+
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(90);
+		/* After the uid change, which clears it: gone with the test, whatever fails. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		snprintf(p, sizeof(p), "%s.lock", path);
+		fd = open(p, O_RDWR | O_CREAT | O_EXCL, 0666);
+		if (fd < 0 || fchmod(fd, 0666) || flock(fd, LOCK_EX))
+			_exit(91);
+		snprintf(p, sizeof(p), "%s.new", path);
+		if (open(p, O_RDWR | O_CREAT | O_EXCL, 0666) < 0)
+			_exit(92);
+		if (symlink(victim, path))
+			_exit(93);
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(94);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1) {
+		int st;
+
+		waitpid(pid, &st, 0);
+		fail_msg("the squatter (uid 65534) could not plant its files: exit %d",
+			 WEXITSTATUS(st));
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+/*
+ * serve publishes its stream at the path whatever another user put there
+ * first, and never writes through their link; tail reads it.
+ */
+static void test_squatters_do_not_block_serve(void **state)
+{
+	static const char text[] = "root's file, not a stream\n";
+	char path[320], victim[320], out[300], err[300], buf[4096];
+	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", path,
+			 "--stream-kb", "64", NULL };
+	char *targv[] = { jobtrace, "tail", "--json", "--count", "1", "--stream", path, NULL };
+	struct jobtrace_stream *r = NULL;
+	pid_t squatter, serve;
+	struct stat sb;
+	int fd, st;
+
+	assert_non_null(mkdtemp(sticky));
+	assert_int_equal(chmod(sticky, 01777), 0);
+	snprintf(path, sizeof(path), "%s/jobtrace.stream", sticky);
+	snprintf(victim, sizeof(victim), "%s/victim", sticky);
+	snprintf(out, sizeof(out), "%s/squat-tail.out", tmpdir);
+	snprintf(err, sizeof(err), "%s/squat-serve.err", tmpdir);
+	fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	squatter = squatter_start(path, victim);
+	serve = spawn2(argv, NULL, err);
+	for (int i = 0; i < 1000 && !r; i++) {
+		if (waitpid(serve, &st, WNOHANG) == serve) {
+			kill(squatter, SIGKILL);
+			waitpid(squatter, NULL, 0);
+			fail_msg("serve stopped (status %#x): %s", st, slurp(err, buf, sizeof(buf)));
+		}
+		r = jobtrace_stream_open(path);
+		if (!r)
+			sleep_ms(10);
+	}
+	kill(squatter, SIGKILL);
+	waitpid(squatter, NULL, 0);
+	if (!r) {
+		kill(serve, SIGKILL);
+		waitpid(serve, NULL, 0);
+		fail_msg("serve made no stream at %s: %s", path, slurp(err, buf, sizeof(buf)));
+	}
+	jobtrace_stream_close(r);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_uid, 0);
+	st = wait_status(spawn(targv, out), 20);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_non_null(strstr(slurp(out, buf, sizeof(buf)), "\"seq\""));
+	serve_stop(serve);
+	assert_string_equal(slurp(victim, buf, sizeof(buf)), text);
+	snprintf(buf, sizeof(buf), "rm -rf %s", sticky);
+	assert_int_equal(system(buf), 0);
+}
+
+/*
+ * tail over files that are not serve's: a FIFO (it blocked in open
+ * forever), another user's file (it read it), and a stream cut short under
+ * it (SIGBUS). Each: a message and exit 1, promptly.
+ */
+static void test_tail_refuses_and_survives(void **state)
+{
+	char path[300], fifo[300], out[300], err[300], msg[4096];
+	char *targv[] = { jobtrace, "tail", "--stream", path, NULL };
+	char *fargv[] = { jobtrace, "tail", "--stream", fifo, NULL };
+	pid_t serve, tail;
+	int st;
+
+	snprintf(path, sizeof(path), "%s/tail.stream", tmpdir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.stream", tmpdir);
+	snprintf(out, sizeof(out), "%s/tail.out", tmpdir);
+	snprintf(err, sizeof(err), "%s/tail.err", tmpdir);
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	st = wait_status(spawn2(fargv, out, err), 5);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_non_null(strstr(slurp(err, msg, sizeof(msg)), "not a regular file"));
+
+	/* A stream serve made and left (closed), then given to another user. */
+	serve = serve_start(path, "64");
+	serve_stop(serve);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	st = wait_status(spawn2(targv, out, err), 5);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_non_null(strstr(slurp(err, msg, sizeof(msg)), "Operation not permitted"));
+
+	/* Root's again: tail waits on it; cut short, tail says so and stops. */
+	assert_int_equal(chown(path, 0, 0), 0);
+	tail = spawn2(targv, out, err);
+	sleep_ms(500);
+	assert_int_equal(waitpid(tail, &st, WNOHANG), 0); /* reading, waiting for records */
+	assert_int_equal(truncate(path, 0), 0);
+	st = wait_status(tail, 5);
+	slurp(err, msg, sizeof(msg));
+	if (WIFSIGNALED(st))
+		fail_msg("tail died of signal %d when the stream was cut", WTERMSIG(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_non_null(strstr(msg, "was cut short"));
+	unlink(path);
+	snprintf(msg, sizeof(msg), "%s.lock", path);
+	unlink(msg);
+	unlink(fifo);
+}
+
+/* Runs churn with @args in a new cgroup v2 @name and waits for it. */
+static void churn_args_in_cgroup(const char *name, char *const args[])
+{
+	char cg[512], procs[600], pidline[32];
+	char *argv[16] = { churn };
+	int st, fd, n = 1;
+	pid_t p;
+
+	for (int i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
+	rmdir(cg);
+	if (mkdir(cg, 0755))
+		fail_msg("cannot make cgroup %s: %s", cg, strerror(errno));
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		snprintf(pidline, sizeof(pidline), "%d\n", getpid());
+		fd = open(procs, O_WRONLY);
+		if (fd < 0 || write(fd, pidline, strlen(pidline)) < 0)
+			_exit(97);
+		close(fd);
+		execv(argv[0], argv);
+		_exit(99);
+	}
+	st = wait_status(p, 120);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* One job's records as a reader sums them. */
+struct job_sums {
+	__u64 started, exited, execs; /* the kernel's counts, from the interval records */
+	__u64 exit_lost, fork_lost, exec_lost; /* the interval records' loss counters */
+	__u64 exit_recs, fork_recs, exec_recs; /* records of the job the stream carried */
+};
+
+static void sum_record(struct job_sums *j, const char *key, const union jt_stream_record *r)
+{
+	switch (r->hdr.type) {
+	case JT_STREAM_INTERVAL:
+		if (strcmp(r->interval.job.key, key))
+			return;
+		j->started += r->interval.started;
+		j->exited += r->interval.exited;
+		j->execs += r->interval.execs;
+		j->exit_lost += r->interval.exit_records_lost;
+		j->fork_lost += r->interval.fork_records_lost;
+		j->exec_lost += r->interval.exec_records_lost;
+		break;
+	case JT_STREAM_EXIT:
+		j->exit_recs += !strcmp(r->exit.job.key, key);
+		break;
+	case JT_STREAM_FORK:
+		j->fork_recs += !strcmp(r->fork.job.key, key);
+		break;
+	case JT_STREAM_EXEC:
+		j->exec_recs += !strcmp(r->exec.job.key, key);
+		break;
+	case JT_STREAM_MISSED:
+		fail_msg("the reader missed %llu records: the sums cannot be checked",
+			 (unsigned long long)r->missed.count);
+	}
+}
+
+/*
+ * A 4 KiB kernel ring under churn loses records of every kind. Each kind is
+ * counted apart, and the sums stream.h documents hold exactly: a job's
+ * exit_records_lost is the processes the kernel counted exited less the
+ * exit records the stream carried (it counted the lost fork records too).
+ */
+static void test_lost_records_each_counted(void **state)
+{
+	enum { KIDS = 1500, EXECS = 300 };
+	char name[64], key[128], kids[16], execs[16];
+	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", stream_path,
+			 "--stream-kb", "16384", "--ring-kb", "4", NULL };
+	char *cargs[] = { "--children", kids, "--exec", execs, NULL };
+	union jt_stream_record *rec = malloc(sizeof(*rec));
+	struct job_sums j = {};
+	struct jobtrace_stream *r = NULL;
+	pid_t serve;
+	int n;
+
+	assert_non_null(rec);
+	snprintf(name, sizeof(name), "jt-test-stream-%d-lost", getpid());
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	snprintf(kids, sizeof(kids), "%d", KIDS);
+	snprintf(execs, sizeof(execs), "%d", EXECS);
+	unlink(stream_path);
+	serve = spawn(argv, NULL);
+	for (int i = 0; i < 1000 && !r; i++) {
+		r = jobtrace_stream_open(stream_path);
+		if (!r)
+			sleep_ms(10);
+	}
+	if (!r) {
+		kill(serve, SIGKILL);
+		waitpid(serve, NULL, 0);
+		fail_msg("serve made no stream at %s", stream_path);
+	}
+	churn_args_in_cgroup(name, cargs);
+	/* Until the kernel's counts are all in the intervals, then a few passes more. */
+	for (int i = 0, settled = 0; i < 1000 && settled < 10; i++) {
+		while ((n = jobtrace_stream_next(r, rec)) == 1)
+			sum_record(&j, key, rec);
+		assert_int_equal(n, 0);
+		settled = j.exited == KIDS + EXECS + 1 ? settled + 1 : 0;
+		sleep_ms(100);
+	}
+	print_message("  %llu exited: %llu exit records, %llu lost; %llu started: %llu fork "
+		      "records, %llu lost; %llu execs: %llu exec records, %llu lost\n",
+		      (unsigned long long)j.exited, (unsigned long long)j.exit_recs,
+		      (unsigned long long)j.exit_lost, (unsigned long long)j.started,
+		      (unsigned long long)j.fork_recs, (unsigned long long)j.fork_lost,
+		      (unsigned long long)j.execs, (unsigned long long)j.exec_recs,
+		      (unsigned long long)j.exec_lost);
+	/* The kernel's counts are the ground truth churn knows: its children, and churn. */
+	assert_int_equal(j.exited, KIDS + EXECS + 1);
+	assert_int_equal(j.started, KIDS + EXECS);
+	/* The ring was too small: records of each kind were lost (else this proves nothing). */
+	assert_true(j.exit_lost > 0);
+	assert_true(j.fork_lost > 0);
+	/* Each loss counter is its own kind's, exactly. */
+	assert_int_equal(j.exit_lost, j.exited - j.exit_recs);
+	assert_int_equal(j.fork_lost, j.started - j.fork_recs);
+	assert_int_equal(j.exec_lost, j.execs - j.exec_recs);
+	jobtrace_stream_close(r);
+	free(rec);
+	serve_stop(serve);
+	cgroup_remove(name);
+}
+
 static int setup(void **state)
 {
 	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
@@ -428,6 +787,10 @@ int main(void)
 		cmocka_unit_test(test_two_tails_see_the_job),
 		cmocka_unit_test(test_slow_reader_counts_missed),
 		cmocka_unit_test(test_default_output_is_the_stream),
+		cmocka_unit_test(test_full_filesystem_fails_at_start),
+		cmocka_unit_test(test_squatters_do_not_block_serve),
+		cmocka_unit_test(test_tail_refuses_and_survives),
+		cmocka_unit_test(test_lost_records_each_counted),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

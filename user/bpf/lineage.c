@@ -581,6 +581,9 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 		out->moved_in += t->moved_in;
 		out->moved_out += t->moved_out;
 		out->jobs_map_full += t->jobs_map_full;
+		out->fork_records_sent += t->fork_records_sent;
+		out->fork_records_lost += t->fork_records_lost;
+		out->exec_records_lost += t->exec_records_lost;
 	}
 out:
 	free(percpu);
@@ -609,6 +612,8 @@ int lineage__counters(struct lineage *lt, struct jt_counters *out)
 		out->jobs_missing += percpu[i].jobs_missing;
 		out->jobs_map_full += percpu[i].jobs_map_full;
 		out->exec_records_lost += percpu[i].exec_records_lost;
+		out->fork_records_sent += percpu[i].fork_records_sent;
+		out->fork_records_lost += percpu[i].fork_records_lost;
 	}
 out:
 	free(percpu);

@@ -589,6 +589,12 @@ int serve__main(int argc, char **argv)
 	if (cfg.stream) {
 		struct sink *s = sink_stream__new(cfg.stream, cfg.stream_bytes);
 
+		if (!s && (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)) {
+			/* Its pages are allocated up front: a full filesystem is told here. */
+			fprintf(stderr, "jobtrace: cannot allocate the stream %s (%zu KiB): %s\n",
+				cfg.stream, cfg.stream_bytes / 1024, strerror(errno));
+			goto out;
+		}
 		if (!s) {
 			fprintf(stderr, "jobtrace: cannot make the stream %s: %s\n", cfg.stream,
 				errno == EBUSY ? "another jobtrace serve writes it" : strerror(errno));

@@ -2,7 +2,8 @@
 /*
  * `jobtrace tail`: prints serve's stream as it comes, one line per record,
  * through libjobtrace's reader (lib/stream_reader.c), as any agent would
- * read it. Needs no privilege: the stream file is world-readable.
+ * read it. Needs no privilege beyond reading the stream file (root's, mode
+ * 0640, group jobtrace).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -258,6 +259,12 @@ static void json_interval(struct json_writer *w, const struct jt_stream_interval
 	json__u64(w, "vm_bytes", x->vm_bytes);
 	json__end_object(w);
 	json__u64(w, "open_files", x->open_files);
+	/* What the kernel's ring dropped of the job's records: the sums in stream.h hold. */
+	json__begin_object(w, "lost");
+	json__u64(w, "exit_records", x->exit_records_lost);
+	json__u64(w, "fork_records", x->fork_records_lost);
+	json__u64(w, "exec_records", x->exec_records_lost);
+	json__end_object(w);
 }
 
 static void json_pct(struct json_writer *w, const char *key, __s32 mpct)
@@ -297,7 +304,13 @@ static void json_host(struct json_writer *w, const struct jt_stream_host *h)
 	json__u64(w, "blocked", h->procs_blocked);
 	json__end_object(w);
 	json__double(w, "context_switches_per_s", h->ctxt_per_s_milli / 1000.0);
-	json__u64(w, "events_lost", h->events_lost);
+	/* events_lost: exit records, as every report names them. */
+	json__u64(w, "events_lost", h->exit_records_lost);
+	json__begin_object(w, "lost");
+	json__u64(w, "exit_records", h->exit_records_lost);
+	json__u64(w, "fork_records", h->fork_records_lost);
+	json__u64(w, "exec_records", h->exec_records_lost);
+	json__end_object(w);
 }
 
 static int print_json(const union jt_stream_record *r)
@@ -382,11 +395,18 @@ static void print_text(const union jt_stream_record *r)
 		putchar('\n');
 		break;
 	case JT_STREAM_INTERVAL:
-		printf("%.*s alive %llu started %llu exited %llu cpu %.3fs rss %llu\n",
+		printf("%.*s alive %llu started %llu exited %llu cpu %.3fs rss %llu",
 		       JT_STREAM_KEY_LEN, r->interval.job.key, (unsigned long long)r->interval.alive,
 		       (unsigned long long)r->interval.started,
 		       (unsigned long long)r->interval.exited, secs(r->interval.acct.cpu_ns),
 		       (unsigned long long)r->interval.rss_bytes);
+		if (r->interval.exit_records_lost || r->interval.fork_records_lost ||
+		    r->interval.exec_records_lost)
+			printf(" lost exit %llu fork %llu exec %llu",
+			       (unsigned long long)r->interval.exit_records_lost,
+			       (unsigned long long)r->interval.fork_records_lost,
+			       (unsigned long long)r->interval.exec_records_lost);
+		putchar('\n');
 		break;
 	case JT_STREAM_HOST:
 		printf("cpu %.1f%% mem used %llu load %.2f\n", r->host.cpu_busy_mpct / 1000.0,
@@ -402,6 +422,21 @@ static void print_text(const union jt_stream_record *r)
 		break;
 	default:
 		printf("type %u, %u bytes\n", r->hdr.type, r->hdr.len);
+	}
+}
+
+/* What jobtrace_stream_open()'s error means here (libjobtrace(3)). */
+static const char *open_hint(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return " (is `jobtrace serve --stream` running?)";
+	case EPERM:
+		return " (not a regular file owned by root or by you: not one serve made)";
+	case ELOOP:
+		return " (a symbolic link: name the file itself)";
+	default:
+		return "";
 	}
 }
 
@@ -421,8 +456,7 @@ int tail__main(int argc, char **argv)
 	s = jobtrace_stream_open(cfg.path);
 	if (!s) {
 		fprintf(stderr, "jobtrace: cannot read the stream %s: %s%s\n", cfg.path,
-			strerror(errno),
-			errno == ENOENT ? " (is `jobtrace serve --stream` running?)" : "");
+			strerror(errno), open_hint(errno));
 		return EXIT_FAILURE;
 	}
 	rec = malloc(sizeof(*rec));
@@ -447,6 +481,14 @@ int tail__main(int argc, char **argv)
 			if (rec->hdr.type < JT_STREAM_MISSED && cfg.count && ++seen >= cfg.count)
 				break;
 			continue;
+		}
+		if (n == -ESTALE) {
+			/* Nothing more comes from a file cut under us: said, and stopped. */
+			fprintf(stderr, "jobtrace: the stream %s was cut short under the reader "
+					"(truncated): stopping\n",
+				cfg.path);
+			ret = EXIT_FAILURE;
+			break;
 		}
 		if (n < 0) {
 			/* Counted and said; the reader has moved past it. */

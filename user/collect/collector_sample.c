@@ -212,6 +212,9 @@ int collector__sample_jobs(struct collector *c)
 			.existing = s->existing,
 			.moved_in = s->moved_in,
 			.moved_out = s->moved_out,
+			.exit_records_lost = s->events_lost,
+			.fork_records_lost = s->fork_records_lost,
+			.exec_records_lost = s->exec_records_lost,
 		};
 		struct cjob_cum *p = &j->cum;
 
@@ -278,6 +281,9 @@ void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1)
 	D(existing);
 	D(moved_in);
 	D(moved_out);
+	D(exit_records_lost);
+	D(fork_records_lost);
+	D(exec_records_lost);
 #undef D
 	for (size_t i = 0; i < c->nsinks; i++) {
 		struct sink *s = c->sinks[i];
@@ -314,8 +320,11 @@ void collector__sample_host(struct collector *c, __u64 now)
 	}
 	host_record__from_samples(prev, cur, host_sample__rates(prev, cur, &rates) ? NULL : &rates,
 				  &r);
-	if (!c->ops->counters(c, &k))
+	if (!c->ops->counters(c, &k)) {
 		r.events_lost = k.events_lost;
+		r.fork_records_lost = k.fork_records_lost;
+		r.exec_records_lost = k.exec_records_lost;
+	}
 	for (size_t i = 0; i < c->nsinks; i++) {
 		struct sink *s = c->sinks[i];
 

@@ -334,6 +334,7 @@ void metrics__counters(struct metrics *m, const struct collector_stats *st)
 	KEEP_MAX(kernel.jobs_missing);
 	KEEP_MAX(kernel.jobs_map_full);
 	KEEP_MAX(kernel.exec_records_lost);
+	KEEP_MAX(kernel.fork_records_lost);
 	KEEP_MAX(records_malformed);
 	KEEP_MAX(jobs_ended);
 }
@@ -668,14 +669,18 @@ static void write_self(const struct metrics *m, FILE *f, enum metrics_format fmt
 		struct family fam;
 		__u64 v;
 	} c[] = {
-		{ { "jobtrace_events_sent", "counter", NULL, "Records the kernel side sent." },
+		{ { "jobtrace_events_sent", "counter", NULL,
+		    "Exit records (one per process) the kernel side sent." },
 		  st->kernel.events_sent },
 		{ { "jobtrace_events_lost", "counter", NULL,
-		    "Records lost to a full ring buffer: job figures may be short." },
+		    "Exit records lost to a full ring buffer: job figures may be short." },
 		  st->kernel.events_lost },
 		{ { "jobtrace_exec_records_lost", "counter", NULL,
 		    "Exec records (arguments) a full ring buffer dropped." },
 		  st->kernel.exec_records_lost },
+		{ { "jobtrace_fork_records_lost", "counter", NULL,
+		    "Fork records (the stream's lineage) a full ring buffer dropped." },
+		  st->kernel.fork_records_lost },
 		{ { "jobtrace_procs_map_full", "counter", NULL,
 		    "Processes the full process map could not track (--max-procs)." },
 		  st->kernel.procs_map_full },

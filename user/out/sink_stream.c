@@ -83,6 +83,15 @@ static int set_readers(int fd)
 	return fchmod(fd, JT_STREAM_MODE) ? -errno : 0;
 }
 
+static __u64 new_generation(void)
+{
+	__u64 g = 0;
+
+	if (getrandom(&g, sizeof(g), GRND_NONBLOCK) != sizeof(g))
+		g = util__realtime_ns() ^ ((__u64)getpid() << 32);
+	return g ? g : 1;
+}
+
 /* A file we write through: a regular one, ours (not one another user left in /dev/shm). */
 static int check_own(int fd)
 {
@@ -96,99 +105,242 @@ static int check_own(int fd)
 }
 
 /*
- * The stream's directory: a world-writable one without the sticky bit
+ * The stream's directory, opened once: every name below is made, replaced
+ * and removed relative to it. A world-writable one without the sticky bit
  * (unlike /dev/shm and /tmp) lets anyone rename our files away or put
  * theirs in their place: refused.
  */
-static int check_dir(const char *path)
+static int open_dir(const char *path, const char **base)
 {
 	char *dir = strdup(path), *slash;
 	struct stat st;
-	int err = 0;
+	int fd, err;
 
 	if (!dir)
 		return -ENOMEM;
 	slash = strrchr(dir, '/');
+	*base = slash ? path + (slash - dir) + 1 : path;
 	if (!slash)
 		strcpy(dir, ".");
 	else if (slash == dir)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	if (stat(dir, &st))
-		err = -errno;
-	else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
-		err = -EPERM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
 	free(dir);
-	return err;
+	if (err)
+		return err;
+	if (!**base) {
+		err = -EISDIR;
+	} else if (fstat(fd, &st)) {
+		err = -errno;
+	} else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		err = -EPERM;
+	}
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
-static __u64 new_generation(void)
+/*
+ * A new file of ours under a name nobody can guess, "BASE.XXXXXXXXXXXXXXXX"
+ * (random hex): O_EXCL makes it new or fails, a planted link included, so
+ * no name another user made beforehand is ever written through. Its name in
+ * @name (at least NAME_MAX + 1 bytes).
+ */
+static int create_unique(int dirfd, const char *base, char *name)
 {
-	__u64 g = 0;
+	for (int i = 0; i < 16; i++) {
+		__u64 r = new_generation();
+		int fd;
 
-	if (getrandom(&g, sizeof(g), GRND_NONBLOCK) != sizeof(g))
-		g = util__realtime_ns() ^ ((__u64)getpid() << 32);
-	return g ? g : 1;
+		if (snprintf(name, NAME_MAX + 1, "%.200s.%016llx", base, (unsigned long long)r) >
+		    NAME_MAX)
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+/* What a replace moved aside (another user's file, link or directory): removed if it can be. */
+static void remove_aside(int dirfd, const char *name)
+{
+	if (unlinkat(dirfd, name, 0) && (errno == EISDIR || errno == EPERM))
+		unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* @name in @dirfd still names the file open at @fd. */
+static bool still_named(int dirfd, const char *name, int fd)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * One writer per path: flock on PATH.lock, a file of our own (0600, ours,
+ * regular). flock needs no write access, so a lock file others may open is
+ * one a reader could hold to keep the writer from starting; and in a
+ * world-writable directory anyone may have made PATH.lock first (a file, a
+ * link, a FIFO, a directory). Such an entry is not a lock: a new lock file,
+ * already locked, takes its place atomically (RENAME_EXCHANGE), and the
+ * entry moved aside is removed. What came out of the exchange is checked:
+ * a lock of ours that another writer put there meanwhile is put back, and
+ * the race starts again, so that two writers never both hold the path.
+ * The kernel lets a lock go when its holder dies, kill -9 included.
+ */
+static int take_lock(int dirfd, const char *lock)
+{
+	char tmp[NAME_MAX + 1];
+	int err = -EAGAIN;
+
+	for (int i = 0; i < 8; i++) {
+		bool foreign = true;
+		struct stat st;
+		int fd;
+
+		fd = openat(dirfd, lock, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && !check_own(fd)) {
+			if (flock(fd, LOCK_EX | LOCK_NB)) {
+				err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+				close(fd);
+				return err;
+			}
+			/* Locked: still the file at the name, or taken over while we waited? */
+			if (!still_named(dirfd, lock, fd)) {
+				close(fd);
+				continue;
+			}
+			/* Ours alone, whatever mode an older writer left it with. */
+			if (fchmod(fd, 0600)) {
+				err = -errno;
+				close(fd);
+				return err;
+			}
+			return fd;
+		}
+		if (fd >= 0)
+			close(fd);
+		else if (errno == ENOENT)
+			foreign = false;
+		else if (errno != ELOOP && errno != EISDIR && errno != ENXIO && errno != EACCES &&
+			 errno != EPERM && errno != ETXTBSY && errno != EWOULDBLOCK)
+			return -errno;
+
+		fd = create_unique(dirfd, lock, tmp);
+		if (fd < 0)
+			return fd;
+		/* Nobody else knows the new name yet: this cannot fail for another holder. */
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			err = -errno;
+			goto next;
+		}
+		if (!foreign) {
+			/* None there: linkat never replaces what another put meanwhile. */
+			if (!linkat(dirfd, tmp, dirfd, lock, 0)) {
+				unlinkat(dirfd, tmp, 0);
+				return fd;
+			}
+			err = errno == EEXIST ? -EAGAIN : -errno;
+			goto next;
+		}
+		if (renameat2(dirfd, tmp, dirfd, lock, RENAME_EXCHANGE)) {
+			err = -errno;
+			goto next;
+		}
+		if (!fstatat(dirfd, tmp, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid()) {
+			/* Another writer's lock replaced the squatter's meanwhile: give it back. */
+			if (renameat2(dirfd, tmp, dirfd, lock, RENAME_EXCHANGE)) {
+				/* Its lock is under our name now: never removed, only left there. */
+				close(fd);
+				return -EBUSY;
+			}
+			err = -EAGAIN;
+			goto next;
+		}
+		remove_aside(dirfd, tmp);
+		return fd;
+next:
+		unlinkat(dirfd, tmp, 0);
+		close(fd);
+		if (err != -EAGAIN)
+			return err;
+	}
+	return -EBUSY;
+}
+
+/*
+ * Puts the finished file @tmp at @base in one step: rename() replaces a
+ * file or a link (never following it); a directory someone made at the
+ * path is exchanged with the file instead, then removed if empty.
+ */
+static int publish(int dirfd, const char *tmp, const char *base)
+{
+	if (!renameat(dirfd, tmp, dirfd, base))
+		return 0;
+	if (errno != EISDIR && errno != ENOTEMPTY && errno != EEXIST)
+		return -errno;
+	if (renameat2(dirfd, tmp, dirfd, base, RENAME_EXCHANGE))
+		return -errno;
+	remove_aside(dirfd, tmp);
+	return 0;
 }
 
 struct stream_writer *stream_writer__open(const char *path, size_t capacity)
 {
 	struct stream_writer *w = calloc(1, sizeof(*w));
-	char *lock_path = NULL, *tmp_path = NULL;
-	int fd = -1, old_fd, err;
+	char *lock_name = NULL, tmp[NAME_MAX + 1] = "";
+	int dirfd, fd = -1, old_fd, err;
 	__u64 cap = STREAM_MIN_CAPACITY;
+	const char *base;
 
 	if (!w)
 		return NULL;
 	w->lock_fd = -1;
 	while (cap < capacity && cap < STREAM_MAX_CAPACITY)
 		cap <<= 1;
-	if (asprintf(&lock_path, "%s.lock", path) < 0 || asprintf(&tmp_path, "%s.new", path) < 0) {
+	dirfd = open_dir(path, &base);
+	if (dirfd < 0) {
+		err = dirfd;
+		goto err_free;
+	}
+	if (asprintf(&lock_name, "%s.lock", base) < 0) {
 		err = -ENOMEM;
 		goto err_free;
 	}
-	err = check_dir(path);
-	if (err)
-		goto err_free;
-	/*
-	 * The kernel lets the lock go when its holder dies, kill -9 included.
-	 * Ours alone (0600, not a link, our own file): flock needs no write
-	 * access, so a lock file others may open is one a reader could hold
-	 * to keep the writer from starting.
-	 */
-	w->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	w->lock_fd = take_lock(dirfd, lock_name);
 	if (w->lock_fd < 0) {
-		err = -errno;
+		err = w->lock_fd;
 		goto err_free;
 	}
-	err = check_own(w->lock_fd);
-	if (err || fchmod(w->lock_fd, 0600)) {
-		err = err ? err : -errno;
-		goto err_free;
-	}
-	if (flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
-		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		goto err_free;
-	}
-	/*
-	 * What a killed writer left half-made is ours to remove: we hold the
-	 * lock. O_EXCL creates a new file or fails, a link in its place included.
-	 */
-	unlink(tmp_path);
-	fd = open(tmp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Made under a name of its own, whole, then renamed over the path. */
+	fd = create_unique(dirfd, base, tmp);
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
+		tmp[0] = '\0';
 		goto err_free;
 	}
 	w->map_len = JT_STREAM_META_SIZE + cap;
 	err = set_readers(fd);
 	if (err)
 		goto err_unlink;
-	if (ftruncate(fd, (off_t)w->map_len)) {
-		err = -errno;
+	/*
+	 * Every page allocated now: a sparse file on a filesystem that fills
+	 * up later would cost the writer (and its readers) a SIGBUS at the
+	 * first store into a page that has no room. ENOSPC here, at start.
+	 */
+	err = -posix_fallocate(fd, 0, (off_t)w->map_len);
+	if (err)
 		goto err_unlink;
-	}
 	w->meta = mmap(NULL, w->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (w->meta == MAP_FAILED) {
 		err = -errno;
@@ -209,13 +361,13 @@ struct stream_writer *stream_writer__open(const char *path, size_t capacity)
 	__atomic_store_n(&w->meta->magic, JT_STREAM_MAGIC, __ATOMIC_RELEASE);
 
 	/* The file it replaces is told so only if it is a stream of ours. */
-	old_fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	old_fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (old_fd >= 0 && check_own(old_fd)) {
 		close(old_fd);
 		old_fd = -1;
 	}
-	if (rename(tmp_path, path)) {
-		err = -errno;
+	err = publish(dirfd, tmp, base);
+	if (err) {
 		if (old_fd >= 0)
 			close(old_fd);
 		goto err_unlink;
@@ -234,20 +386,21 @@ struct stream_writer *stream_writer__open(const char *path, size_t capacity)
 		close(old_fd);
 	}
 	close(fd);
-	free(lock_path);
-	free(tmp_path);
+	close(dirfd);
+	free(lock_name);
 	return w;
 
 err_unlink:
-	unlink(tmp_path);
+	unlinkat(dirfd, tmp, 0);
 	close(fd);
 err_free:
 	if (w->meta)
 		munmap(w->meta, w->map_len);
 	if (w->lock_fd >= 0)
 		close(w->lock_fd);
-	free(lock_path);
-	free(tmp_path);
+	if (dirfd >= 0)
+		close(dirfd);
+	free(lock_name);
 	free(w);
 	errno = -err;
 	return NULL;
@@ -492,6 +645,9 @@ static int stream_interval(struct sink *s, const struct interval_record *r)
 	x->has_pss = r->pss;
 	x->vm_bytes = r->vm_bytes;
 	x->open_files = r->open_files;
+	x->exit_records_lost = d->exit_records_lost;
+	x->fork_records_lost = d->fork_records_lost;
+	x->exec_records_lost = d->exec_records_lost;
 	return append(s, sizeof(*x));
 }
 
@@ -532,7 +688,9 @@ static int stream_host(struct sink *s, const struct host_record *r)
 	h->ctxt_per_s_milli = milli(r->ctxt_per_s);
 	h->procs_running = r->procs_running;
 	h->procs_blocked = r->procs_blocked;
-	h->events_lost = r->events_lost;
+	h->exit_records_lost = r->events_lost;
+	h->fork_records_lost = r->fork_records_lost;
+	h->exec_records_lost = r->exec_records_lost;
 	return append(s, sizeof(*h));
 }
 
