@@ -46,12 +46,16 @@ endif
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -Iinclude -I$(OUTPUT)
+# -MMD: each object's own headers (a .d beside it), so a changed header
+# rebuilds exactly its users; -MP: a header removed is not an error. Objects
+# also depend on this Makefile: its flags are theirs.
+DEPFLAGS := -MMD -MP
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -Iinclude -I$(OUTPUT) $(DEPFLAGS)
 # ncurses draws top (terminfo, resizes, no escape codes by hand); libmicrohttpd
 # serves /metrics from the collector's own epoll loop (MHD_USE_EPOLL, no thread).
 LDLIBS := -lbpf -lelf -lz -lm -lncursesw -ltinfo -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-	-Iinclude -I$(OUTPUT) -mcpu=v3
+	-Iinclude -I$(OUTPUT) -mcpu=v3 $(DEPFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 ifeq ($(V),1)
@@ -72,7 +76,6 @@ USER_SRCS := $(wildcard user/*/*.c)
 LIB_SRCS := $(filter-out user/cmd/main.c,$(USER_SRCS))
 LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 SAN_LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/san/user/%.o,$(LIB_SRCS))
-HEADERS := $(wildcard include/jobtrace/*.h) $(wildcard user/*/*.h)
 
 # lib/: libjobtrace, the stream's reader for other agents (shared and static,
 # position-independent, only its jobtrace_stream_* symbols exported, no libbpf).
@@ -152,7 +155,7 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 	$(Q)test -r $(VMLINUX_BTF) || { echo "jobtrace: $(VMLINUX_BTF) is missing: the kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed); set VMLINUX_BTF to a BTF file" >&2; exit 1; }
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/vmlinux.h $(wildcard bpf/*.bpf.h) $(HEADERS) | $(OUTPUT)
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/vmlinux.h Makefile | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -160,12 +163,12 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(HEADERS) $(SKELS)
+$(OUTPUT)/user/%.o: user/%.c Makefile | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/san/user/%.o: user/%.c $(HEADERS) $(SKELS)
+$(OUTPUT)/san/user/%.o: user/%.c Makefile | $(SKELS)
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
@@ -182,12 +185,12 @@ $(OUTPUT)/san/jobtrace: $(OUTPUT)/san/user/cmd/main.o $(SAN_LIB_OBJS) $(SAN_LIBJ
 $(OUTPUT)/san/churn $(OUTPUT)/san/pingpong $(OUTPUT)/san/nobpf: $(OUTPUT)/san/%: $(OUTPUT)/%
 	$(Q)ln -sf ../$* $@
 
-$(OUTPUT)/lib/%.o: lib/%.c include/jobtrace/stream.h
+$(OUTPUT)/lib/%.o: lib/%.c Makefile
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
 
-$(OUTPUT)/san/lib/%.o: lib/%.c include/jobtrace/stream.h
+$(OUTPUT)/san/lib/%.o: lib/%.c Makefile
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -fPIC -fvisibility=hidden -c $< -o $@
@@ -358,7 +361,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # clang warns of two things gcc lets be (a vfprintf wrapper, cn_msg's flexible
 # array inside a struct); the gcc build keeps them errors.
-FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARNINGS) -Wno-format-nonliteral \
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARNINGS) $(DEPFLAGS) -Wno-format-nonliteral \
 	-Wno-gnu-variable-sized-type-not-at-end -Iinclude -I$(OUTPUT) \
 	-fsanitize=fuzzer-no-link $(FUZZ_SAN)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -368,12 +371,12 @@ FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/bin/%,$(FUZZ_TARGETS))
 FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/user/%.o,$(LIB_SRCS)) \
 	$(patsubst lib/%.c,$(OUTPUT)/fuzz/lib/%.o,$(LIBJT_SRCS))
 
-$(OUTPUT)/fuzz/user/%.o: user/%.c $(HEADERS) $(SKELS)
+$(OUTPUT)/fuzz/user/%.o: user/%.c Makefile | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/fuzz/lib/%.o: lib/%.c include/jobtrace/stream.h
+$(OUTPUT)/fuzz/lib/%.o: lib/%.c Makefile
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
@@ -401,3 +404,6 @@ clean:
 
 # Keep the generated skeletons and objects between runs.
 .SECONDARY:
+
+# What each object and binary included, as the compiler saw it (DEPFLAGS).
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
