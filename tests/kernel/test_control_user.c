@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * serve --control for users other than root: `jobtrace run` as uid 65534
+ * through a running serve (exact BPF figures, no privileges), what such a
+ * user may not do on the socket, idle clients that must not lock Slurm's
+ * steps out, report files one per key, and run's fallback without serve.
+ * As root, serve in a scratch directory every user may enter; the users
+ * are setpriv'd or setresuid'd children. Ground truth: churn's --truth,
+ * the statuses the test chose, the processes the test forked.
+ * Needs root and BPF; fails, never skips.
+ */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobtrace/control.h"
+#include "jobtrace/util.h"
+
+#define NOBODY 65534
+
+static char dir[] = "/tmp/jobtrace-ctluser-XXXXXX";
+static char jobtrace[600], churn[600], sock[600], reports[600], out[600];
+static pid_t serve_pid;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* @argv as uid/gid @uid (no groups) when @uid >= 0; stdout, stderr to files. */
+static pid_t spawn_as(int uid, char *const argv[], const char *out_path, const char *err_path)
+{
+	pid_t p = fork();
+
+	assert_true(p >= 0);
+	if (p == 0) {
+		int o = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		int e = open(err_path ? err_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+
+		dup2(o, 1);
+		dup2(e, 2);
+		if (uid >= 0 && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+				 setresuid(uid, uid, uid)))
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return p;
+}
+
+static int wait_exit(pid_t p, int timeout_s)
+{
+	int st;
+
+	for (int i = 0; i < timeout_s * 100; i++) {
+		if (waitpid(p, &st, WNOHANG) == p)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		sleep_ms(10);
+	}
+	kill(p, SIGKILL);
+	waitpid(p, &st, 0);
+	fail_msg("process %d did not end in %d s", p, timeout_s);
+	return -1;
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	char buf[1 << 16];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+static int connect_sock(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (strlen(sock) >= sizeof(addr.sun_path))
+		fail_msg("socket path too long: %s", sock);
+	memcpy(addr.sun_path, sock, strlen(sock) + 1);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends @req on @fd and reads the reply's first line (and what came with it) into @reply. */
+static void ask(int fd, const char *req, char *reply, size_t size)
+{
+	size_t got = 0;
+
+	assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	reply[0] = '\0';
+	while (got < size - 1 && !memchr(reply, '\n', got)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 10000) != 1)
+			break;
+		n = recv(fd, reply + got, size - 1 - got, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		reply[got] = '\0';
+	}
+}
+
+/* Root's LIST: how many jobs, and how many with keys that start with @prefix. */
+static size_t list_root(const char *prefix, size_t *matching)
+{
+	char buf[1 << 16], *line, *save = NULL;
+	size_t got = 0, n = 0, lines = 0;
+	int fd = connect_sock();
+
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, "LIST\n", 5, MSG_NOSIGNAL), 5);
+	*matching = 0;
+	for (;;) {
+		ssize_t r;
+
+		buf[got] = '\0';
+		lines = 0;
+		for (char *p = buf; (p = strchr(p, '\n')); p++)
+			lines++;
+		if (sscanf(buf, "OK %zu", &n) == 1 && lines == n + 1)
+			break;
+		r = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+		assert_true(r > 0);
+		got += (size_t)r;
+	}
+	close(fd);
+	strtok_r(buf, "\n", &save);
+	while ((line = strtok_r(NULL, "\n", &save)))
+		*matching += !strncmp(line, prefix, strlen(prefix));
+	return n;
+}
+
+/* One request on a fresh connection, as root. */
+static void ask_root(const char *req, char *reply, size_t size)
+{
+	int fd = connect_sock();
+
+	assert_true(fd >= 0);
+	ask(fd, req, reply, size);
+	close(fd);
+}
+
+/*
+ * The requests @reqs on one connection as uid @uid; each reply's first line
+ * into @replies (a forked child does the asking: the test stays root).
+ */
+static void ask_as(int uid, const char *const *reqs, size_t n, char replies[][256])
+{
+	int pfd[2];
+	pid_t p;
+
+	assert_int_equal(pipe(pfd), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		char reply[256];
+		int fd;
+
+		close(pfd[0]);
+		if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+			_exit(126);
+		fd = connect_sock();
+		for (size_t i = 0; i < n; i++) {
+			reply[0] = '\0';
+			if (fd >= 0)
+				ask(fd, reqs[i], reply, sizeof(reply));
+			reply[strcspn(reply, "\n")] = '\0';
+			if (write(pfd[1], reply, sizeof(reply)) != sizeof(reply))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(pfd[1]);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(read(pfd[0], replies[i], 256), 256);
+	close(pfd[0]);
+	assert_int_equal(wait_exit(p, 30), 0);
+}
+
+/* A process of @uid that sleeps until killed (its parent is the test). */
+static pid_t sleeper_of(int uid)
+{
+	char *argv[] = { "sleep", "60", NULL };
+
+	return spawn_as(uid, argv, NULL, NULL);
+}
+
+static long long jnum(json_t *r, const char *obj, const char *key)
+{
+	json_t *o = obj ? json_object_get(r, obj) : r;
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		fail_msg("report has no integer %s.%s", obj ? obj : "", key);
+	return json_integer_value(v);
+}
+
+static json_t *load(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+
+	if (!j)
+		fail_msg("cannot read %s: %s", path, e.text);
+	return j;
+}
+
+/* churn as nobody through serve: every process counted, in bpf mode, by serve. */
+static void test_nobody_run_through_serve_is_exact(void **state)
+{
+	char report[700], truth[700], err[700];
+	char *argv[] = { jobtrace, "run", "--json", "-o", report, "--control", sock, "--", churn,
+			 "--children", "2000", "--orphans", "10", "--fail", "7", "--kill", "3",
+			 "--threads", "4", "--truth", truth, NULL };
+	json_t *r, *t;
+	struct stat sb;
+	DIR *d;
+	struct dirent *de;
+	double t0;
+	int rc;
+
+	snprintf(report, sizeof(report), "%s/churn.json", out);
+	snprintf(truth, sizeof(truth), "%s/churn.truth.json", out);
+	snprintf(err, sizeof(err), "%s/churn.err", out);
+	t0 = now_s();
+	rc = wait_exit(spawn_as(NOBODY, argv, NULL, err), 120);
+	printf("  nobody: run -- churn --children 2000 ... through serve: %.3f s, status %d\n",
+	       now_s() - t0, rc);
+	assert_int_equal(rc, 0);
+	/* The report is nobody's own file: serve never wrote it, run did. */
+	assert_int_equal(stat(report, &sb), 0);
+	assert_int_equal(sb.st_uid, NOBODY);
+	r = load(report);
+	t = load(truth);
+	assert_string_equal(json_string_value(json_object_get(r, "mode")), "bpf");
+	assert_string_equal(json_string_value(json_object_get(r, "via")), "serve");
+	printf("  nobody: %lld started, %lld exited, ok/err/sig %lld/%lld/%lld | truth %lld, "
+	       "%lld/%lld/%lld\n",
+	       jnum(r, "processes", "started"), jnum(r, "processes", "exited"),
+	       jnum(r, "processes", "exit_ok"), jnum(r, "processes", "exit_error"),
+	       jnum(r, "processes", "exit_signal"), jnum(t, NULL, "processes"),
+	       jnum(t, NULL, "exit_ok"), jnum(t, NULL, "exit_error"), jnum(t, NULL, "exit_signal"));
+	assert_int_equal(jnum(r, "processes", "started"), jnum(t, NULL, "processes"));
+	assert_int_equal(jnum(r, "processes", "exited"), jnum(t, NULL, "processes"));
+	assert_int_equal(jnum(r, "processes", "alive"), 0);
+	assert_int_equal(jnum(r, "processes", "exit_ok"), jnum(t, NULL, "exit_ok"));
+	assert_int_equal(jnum(r, "processes", "exit_error"), jnum(t, NULL, "exit_error"));
+	assert_int_equal(jnum(r, "processes", "exit_signal"), jnum(t, NULL, "exit_signal"));
+	assert_int_equal(jnum(r, "threads", "started"), jnum(t, NULL, "threads"));
+	assert_int_equal(jnum(r, "events", "lost"), 0);
+	assert_int_equal(jnum(r, "job", "exit_code"), 0);
+	json_decref(r);
+	json_decref(t);
+	/* A user's reports go back to it alone: nothing of nobody's in serve's --reports. */
+	d = opendir(reports);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ":65534:"))
+			fail_msg("serve wrote nobody's report %s/%s", reports, de->d_name);
+	closedir(d);
+	assert_false(file_has(err, "falling back"));
+}
+
+/* The job's own status, the text report saying where the figures come from, signals passed on. */
+static void test_nobody_status_text_and_signals(void **state)
+{
+	char err[700];
+	char *exit4[] = { jobtrace, "run", "--control", sock, "--", "sh", "-c", "exit 4", NULL };
+	char *killed[] = { jobtrace, "run", "--control", sock, "--", "sh", "-c", "kill -9 $$", NULL };
+	char *sleeper[] = { jobtrace, "run", "--control", sock, "--", "sleep", "30", NULL };
+	char *missing[] = { jobtrace, "run", "--control", sock, "--", "/nonexistent/cmd", NULL };
+	pid_t p;
+
+	snprintf(err, sizeof(err), "%s/exit4.err", out);
+	assert_int_equal(wait_exit(spawn_as(NOBODY, exit4, NULL, err), 30), 4);
+	assert_true(file_has(err, "mode       bpf, counted by jobtrace serve"));
+	assert_true(file_has(err, "exited with status 4"));
+	assert_true(file_has(err, "processes  1 started, 1 exited"));
+	assert_int_equal(wait_exit(spawn_as(NOBODY, killed, NULL, err), 30), 128 + 9);
+	assert_true(file_has(err, "killed by signal 9"));
+	/* kill(2) on run reaches the command; the report is still written. */
+	p = spawn_as(NOBODY, sleeper, NULL, err);
+	sleep_ms(500);
+	kill(p, SIGTERM);
+	assert_int_equal(wait_exit(p, 30), 128 + SIGTERM);
+	assert_true(file_has(err, "counted by jobtrace serve"));
+	assert_int_equal(wait_exit(spawn_as(NOBODY, missing, NULL, err), 30), 127);
+	assert_true(file_has(err, "command not found"));
+}
+
+/* What nobody may not do: another user's process, root's keys, another client's job or report. */
+static void test_nobody_is_refused(void **state)
+{
+	char req[6][700], replies[6][256], reply[1024], path[700];
+	const char *reqs[6];
+	pid_t root_proc = sleeper_of(-1), own = sleeper_of(NOBODY), task = sleeper_of(NOBODY);
+	json_t *r;
+
+	sleep_ms(100);
+	/* As the SPANK plugin does: root makes nobody's task a step's job. */
+	snprintf(req[0], sizeof(req[0]), "REGISTER slurm:9.0 %d\n", task);
+	ask_root(req[0], reply, sizeof(reply));
+	assert_string_equal(reply, "OK slurm:9.0\n");
+
+	snprintf(req[0], sizeof(req[0]), "REGISTER run:%d:a %d\n", NOBODY, root_proc);
+	snprintf(req[1], sizeof(req[1]), "REGISTER slurm:9.1 %d\n", own);
+	snprintf(req[2], sizeof(req[2]), "REGISTER run:%d:b %d\n", NOBODY, task);
+	snprintf(req[3], sizeof(req[3]), "END slurm:9.0\n");
+	snprintf(req[4], sizeof(req[4]), "REGISTER run:%d:c %d\n", NOBODY, own);
+	snprintf(req[5], sizeof(req[5]), "END run:%d:c %s\n", NOBODY, reports);
+	for (size_t i = 0; i < 6; i++)
+		reqs[i] = req[i];
+	ask_as(NOBODY, reqs, 6, replies);
+	for (size_t i = 0; i < 6; i++)
+		printf("  nobody: %.*s -> %s\n", (int)strcspn(req[i], "\n"), req[i], replies[i]);
+	assert_non_null(strstr(replies[0], "ERR process"));
+	assert_non_null(strstr(replies[0], "is not yours"));
+	assert_non_null(strstr(replies[1], "ERR key slurm:9.1 is not yours"));
+	/* The step's task is nobody's, but the step keeps it. */
+	assert_non_null(strstr(replies[2], "in a job another client made"));
+	assert_string_equal(replies[3], "ERR job slurm:9.0 is not yours");
+	/* Its own process, under its own key: yes; a report file where it says: no. */
+	snprintf(reply, sizeof(reply), "OK run:%d:c", NOBODY);
+	assert_string_equal(replies[4], reply);
+	assert_string_equal(replies[5], "ERR only root may name a report directory");
+
+	/* LIST shows nobody its own jobs only; root sees every one. */
+	{
+		size_t mine, all = list_root("run:65534:", &mine);
+		char want[64];
+
+		reqs[0] = "LIST\n";
+		ask_as(NOBODY, reqs, 1, replies);
+		snprintf(want, sizeof(want), "OK %zu", mine);
+		printf("  LIST: root sees %zu jobs, nobody %s\n", all, replies[0]);
+		assert_true(mine >= 1 && all > mine);
+		assert_string_equal(replies[0], want);
+	}
+	kill(task, SIGKILL);
+	kill(own, SIGKILL);
+	kill(root_proc, SIGKILL);
+	waitpid(task, NULL, 0);
+	waitpid(own, NULL, 0);
+	waitpid(root_proc, NULL, 0);
+	/* The step's report holds its task, which nobody could not take away. */
+	ask_root("END slurm:9.0\n", reply, sizeof(reply));
+	assert_true(!strncmp(reply, "REPORT ", 7));
+	snprintf(path, sizeof(path), "%s/slurm:9.0.json", reports);
+	for (int i = 0; i < 100 && access(path, F_OK); i++)
+		sleep_ms(50);
+	r = load(path);
+	assert_int_equal(jnum(r, "processes", "started"), 1);
+	assert_int_equal(jnum(r, "processes", "exit_signal"), 1);
+	assert_int_equal(jnum(r, "processes", "moved_out"), 0);
+	json_decref(r);
+}
+
+/*
+ * uid @uid opens @n connections and sends nothing (or, with @trickle, a
+ * byte every 700 ms and never a newline). Through @status_fd: how many
+ * serve took and how many it refused at once; then how many it closed
+ * within @wait_s seconds, and after how long.
+ */
+static pid_t holder(int uid, int n, bool trickle, int wait_s, int status_fd)
+{
+	pid_t p = fork();
+
+	assert_true(p >= 0);
+	if (p == 0) {
+		int fds[16], taken = 0, refused = 0, closed = 0;
+		double t0;
+		char buf[128];
+
+		if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+			_exit(126);
+		for (int i = 0; i < n; i++)
+			fds[i] = connect_sock();
+		/* A refused connection is told at once ("ERR too many connections") and closed. */
+		sleep_ms(150);
+		for (int i = 0; i < n; i++) {
+			char c;
+
+			if (fds[i] < 0 || recv(fds[i], &c, 1, MSG_DONTWAIT) >= 0) {
+				if (fds[i] >= 0)
+					close(fds[i]);
+				fds[i] = -1;
+				refused++;
+			} else {
+				taken++;
+			}
+		}
+		snprintf(buf, sizeof(buf), "%d %d\n", taken, refused);
+		if (write(status_fd, buf, strlen(buf)) < 0)
+			_exit(1);
+		t0 = now_s();
+		while (closed < taken && now_s() - t0 < wait_s) {
+			sleep_ms(trickle ? 700 : 100);
+			for (int i = 0; i < n; i++) {
+				char c;
+
+				if (fds[i] < 0)
+					continue;
+				if (trickle)
+					send(fds[i], "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+				if (recv(fds[i], &c, 1, MSG_DONTWAIT) == 0) {
+					close(fds[i]);
+					fds[i] = -1;
+					closed++;
+				}
+			}
+		}
+		snprintf(buf, sizeof(buf), "%d %.1f\n", closed, now_s() - t0);
+		if (write(status_fd, buf, strlen(buf)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	return p;
+}
+
+static void read_status(FILE *f, int *a, double *b)
+{
+	if (fscanf(f, "%d %lf", a, b) != 2)
+		fail_msg("a holder said nothing");
+}
+
+/* Idle clients of users cannot lock root (Slurm) out, and are dropped. */
+static void test_idle_clients_dropped(void **state)
+{
+	/* nobody tries 10 (8 taken), five others 8 each: 48 in all; a seventh gets none. */
+	static const int uids[] = { NOBODY, 65533, 65532, 65531, 65530, 65529, 65528 };
+	static const int tries[] = { 10, 8, 8, 8, 8, 8, 1 };
+	pid_t holders[ARRAY_SIZE(uids)], target;
+	FILE *status[ARRAY_SIZE(uids)];
+	int taken_all = 0, taken, closed;
+	char req[128], reply[256];
+	double refused, secs, t0 = now_s();
+
+	for (size_t i = 0; i < ARRAY_SIZE(uids); i++) {
+		int pfd[2];
+
+		assert_int_equal(pipe(pfd), 0);
+		holders[i] = holder(uids[i], tries[i], uids[i] == 65533, CONTROL_IDLE_S + 5, pfd[1]);
+		close(pfd[1]);
+		status[i] = fdopen(pfd[0], "r");
+		assert_non_null(status[i]);
+		/* One at a time: each count is that user's, against the ones before. */
+		read_status(status[i], &taken, &refused);
+		printf("  uid %d: %d connections taken, %.0f refused\n", uids[i], taken, refused);
+		if (i == 0)
+			assert_int_equal(taken, CONTROL_USER_CLIENTS);
+		else if (i + 1 < ARRAY_SIZE(uids))
+			assert_int_equal(taken, tries[i]);
+		else
+			assert_int_equal(taken, 0); /* all users hold CONTROL_USERS_CLIENTS */
+		assert_int_equal(taken + (int)refused, tries[i]);
+		taken_all += taken;
+	}
+	assert_int_equal(taken_all, CONTROL_USERS_CLIENTS);
+	/* They all still hold their slots: root (slurmstepd) registers a task at once. */
+	assert_true(now_s() - t0 < CONTROL_IDLE_S);
+	target = sleeper_of(-1);
+	sleep_ms(50);
+	snprintf(req, sizeof(req), "REGISTER slurm:8.0 %d\n", target);
+	ask_root(req, reply, sizeof(reply));
+	assert_string_equal(reply, "OK slurm:8.0\n");
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+	/* Every idle client is closed after CONTROL_IDLE_S, the trickling one too. */
+	for (size_t i = 0; i < ARRAY_SIZE(uids); i++) {
+		read_status(status[i], &closed, &secs);
+		printf("  uid %d: %d closed by serve after %.1f s\n", uids[i], closed, secs);
+		assert_int_equal(closed, i == 0 ? CONTROL_USER_CLIENTS : i + 1 < ARRAY_SIZE(uids) ?
+						 tries[i] : 0);
+		assert_true(secs <= CONTROL_IDLE_S + 2.5);
+		fclose(status[i]);
+		assert_int_equal(wait_exit(holders[i], 30), 0);
+	}
+	ask_root("END slurm:8.0\n", reply, sizeof(reply));
+	assert_true(!strncmp(reply, "REPORT ", 7));
+}
+
+/* slurm:7.0 and nobody:7.0 are two reports, each in a file of its own key. */
+static void test_report_names_unique(void **state)
+{
+	static const char *const keys[] = { "slurm:7.0", "nobody:7.0", "a/b:7.0" };
+	static const char *const files[] = { "slurm:7.0.json", "nobody:7.0.json", "a%2Fb:7.0.json" };
+	char req[128], reply[1024], path[700];
+	pid_t p[ARRAY_SIZE(keys)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		p[i] = sleeper_of(-1);
+		sleep_ms(50);
+		snprintf(req, sizeof(req), "REGISTER %s %d\n", keys[i], p[i]);
+		ask_root(req, reply, sizeof(reply));
+		assert_true(!strncmp(reply, "OK ", 3));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		json_t *r;
+
+		kill(p[i], SIGKILL);
+		waitpid(p[i], NULL, 0);
+		snprintf(req, sizeof(req), "END %s\n", keys[i]);
+		ask_root(req, reply, sizeof(reply));
+		assert_true(!strncmp(reply, "REPORT ", 7));
+		snprintf(path, sizeof(path), "%s/%s", reports, files[i]);
+		r = load(path);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(r, "job"),
+								       "key")),
+				    keys[i]);
+		assert_int_equal(jnum(r, "job", "root_pid"), p[i]);
+		json_decref(r);
+	}
+	snprintf(path, sizeof(path), "%s/7.0.json", reports);
+	assert_int_not_equal(access(path, F_OK), 0);
+}
+
+/*
+ * run as nobody went past serve to a source of its own: it tried BPF (and
+ * was told what it lacks), and it either ran the command (its status) or,
+ * on a machine that lets nobody use no source of its own, said which one
+ * refused it. Which tier runs depends on the machine, not on serve.
+ */
+static void assert_fell_back(const char *err, int rc)
+{
+	assert_false(file_has(err, "counted by jobtrace serve"));
+	assert_true(file_has(err, "CAP_BPF"));
+	if (rc != 4) {
+		assert_int_equal(rc, 125);
+		assert_true(file_has(err, "cannot join the proc connector"));
+	}
+}
+
+/* Without a serve, or told not to use it, run runs the command all the same. */
+static void test_fallback_without_serve(void **state)
+{
+	char absent[700], err[700], notsock[700];
+	char *no_serve[] = { jobtrace, "run", "--control", absent, "--", "sh", "-c", "exit 4", NULL };
+	char *forced[] = { jobtrace,	   "run", "--mode", "serve", "--control", absent, "--", "sh",
+			   "-c", "exit 4", NULL };
+	char *own_mode[] = { jobtrace, "run", "--mode", "bpf", "--control", sock, "--", "true", NULL };
+	char *own_opt[] = { jobtrace, "run", "--events", "/dev/null", "--control", sock, "--", "true",
+			    NULL };
+	char *forced_opt[] = { jobtrace, "run", "--mode", "serve", "--pss", "--control", sock, "--",
+			       "true", NULL };
+	int fd, rc;
+
+	snprintf(absent, sizeof(absent), "%s/absent.sock", dir);
+	snprintf(notsock, sizeof(notsock), "%s/not-a-socket", dir);
+	snprintf(err, sizeof(err), "%s/fallback.err", out);
+	assert_fell_back(err, wait_exit(spawn_as(NOBODY, no_serve, NULL, err), 60));
+	/* $JOBTRACE_CONTROL naming a file that is not a socket: the same. */
+	fd = open(notsock, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	setenv("JOBTRACE_CONTROL", notsock, 1);
+	no_serve[2] = "--top";
+	no_serve[3] = "3";
+	rc = wait_exit(spawn_as(NOBODY, no_serve, NULL, err), 60);
+	unsetenv("JOBTRACE_CONTROL");
+	assert_fell_back(err, rc);
+	/* --mode serve fails rather than fall back, and the command never ran. */
+	assert_int_equal(wait_exit(spawn_as(NOBODY, forced, NULL, err), 30), 125);
+	assert_true(file_has(err, "cannot run the job through serve"));
+	assert_int_equal(wait_exit(spawn_as(-1, forced_opt, NULL, err), 30), 2);
+	assert_true(file_has(err, "--mode serve cannot give --pss"));
+	/* Root with a serve running: --mode bpf and --events take run's own source. */
+	assert_int_equal(wait_exit(spawn_as(-1, own_mode, NULL, err), 30), 0);
+	assert_true(file_has(err, "  mode       bpf\n"));
+	assert_int_equal(wait_exit(spawn_as(-1, own_opt, NULL, err), 30), 0);
+	assert_true(file_has(err, "  mode       bpf\n"));
+}
+
+static int setup(void **state)
+{
+	const char *o = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	char cmd[2048], log[700];
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "FAIL: these tests start serve and switch users: they need root\n");
+		return -1;
+	}
+	/* Everything nobody runs or writes lives in the scratch directory. */
+	if (!mkdtemp(dir) || chmod(dir, 0755))
+		return -1;
+	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", dir);
+	snprintf(churn, sizeof(churn), "%s/churn", dir);
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
+	snprintf(reports, sizeof(reports), "%s/reports", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s/jobtrace %s/churn %s/ && mkdir %s %s && chmod 1777 %s", o,
+		 o, dir, reports, out, out);
+	if (system(cmd))
+		return -1;
+	snprintf(log, sizeof(log), "%s/serve.log", dir);
+	{
+		char *argv[] = { jobtrace, "serve", "--control", sock, "--reports", reports, "-o",
+				 "/dev/null", NULL };
+
+		serve_pid = spawn_as(-1, argv, NULL, log);
+	}
+	for (int i = 0; i < 200; i++) {
+		if (!access(sock, F_OK))
+			return 0;
+		sleep_ms(50);
+	}
+	fprintf(stderr, "FAIL: jobtrace serve --control made no socket (see %s)\n", log);
+	return -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[700];
+	int st;
+
+	if (serve_pid > 0) {
+		kill(serve_pid, SIGTERM);
+		waitpid(serve_pid, &st, 0);
+	}
+	if (getenv("KEEP_DIR")) {
+		fprintf(stderr, "the scratch directory stays: %s\n", dir);
+		return 0;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nobody_run_through_serve_is_exact),
+		cmocka_unit_test(test_nobody_status_text_and_signals),
+		cmocka_unit_test(test_nobody_is_refused),
+		cmocka_unit_test(test_idle_clients_dropped),
+		cmocka_unit_test(test_report_names_unique),
+		cmocka_unit_test(test_fallback_without_serve),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
