@@ -38,17 +38,19 @@
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
-/* The root while it runs, for the handler; 0 once it is reaped (its pid may be reused). */
+/* The root once it may exec, for the handler; 0 once it is reaped (its pid may be reused). */
 static volatile sig_atomic_t root_pid;
-static volatile sig_atomic_t interrupts;
+static volatile sig_atomic_t interrupts, last_signo;
 
 /*
  * As run's loop does: a signal sent with kill(2) is passed on to the
  * command; one from the terminal reached it already (same process group).
+ * Before the command may run, a signal stops run: the command never runs.
  */
 static void on_signal(int signo, siginfo_t *si, void *uc)
 {
 	interrupts++;
+	last_signo = signo;
 	if (root_pid > 0 && si->si_code <= 0)
 		kill((pid_t)root_pid, signo);
 }
@@ -336,10 +338,10 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	close(go[0]);
 	close(errp[1]);
 	go[0] = errp[1] = -1;
-	root_pid = pid;
 
 	/* The monotonic time tells two of our pids apart, one a reuse of the other. */
-	snprintf(key, sizeof(key), "run:%u:%d.%llu", (unsigned int)getuid(), (int)pid,
+	/* serve knows us by SO_PEERCRED's uid, the effective one. */
+	snprintf(key, sizeof(key), "run:%u:%d.%llu", (unsigned int)geteuid(), (int)pid,
 		 util__now_ns() / 1000);
 	snprintf(req, sizeof(req), "REGISTER %s %d%s top=%zu\n", key, (int)pid,
 		 cfg->json ? "" : " text", cfg->top);
@@ -350,6 +352,12 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 		close(fd); /* not idle on serve's socket while the job runs */
 	if (head && strncmp(head, "OK ", 3))
 		err = -EPERM; /* serve said why: "ERR ..." */
+	if (interrupts) {
+		/* Stopped before the command ran: it never runs, here or by a fallback. */
+		*exit_code = 128 + last_signo;
+		err = 0;
+		goto out_child_stopped;
+	}
 	if (err) {
 		/* The child exits without running the command; run goes on without serve. */
 		if (forced || cfg->lineage.verbose)
@@ -367,6 +375,7 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 			goto out_child;
 		}
 	}
+	root_pid = pid;
 	if (write(go[1], "g", 1) != 1) {
 		err = -errno;
 		fprintf(stderr, "jobtrace: cannot start the job: %s\n", strerror(-err));
@@ -382,14 +391,15 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	goto out_signals;
 
 out_child:
-	close(go[1]);
-	go[1] = -1;
-	waitpid(pid, NULL, 0);
-	root_pid = 0;
 	if (forced) {
 		*exit_code = EXIT_INTERNAL;
 		err = 0;
 	}
+out_child_stopped:
+	close(go[1]);
+	go[1] = -1;
+	waitpid(pid, NULL, 0);
+	root_pid = 0;
 out_signals:
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
 		sigaction(forwarded[i], &old[i], NULL);
