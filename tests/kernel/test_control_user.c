@@ -642,19 +642,29 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[700];
-	int st;
+	char cmd[800], log[700];
+	int st, ret = 0;
 
+	/* serve ends clean after all that (a sanitizer's finding is an exit status too). */
 	if (serve_pid > 0) {
 		kill(serve_pid, SIGTERM);
 		waitpid(serve_pid, &st, 0);
+		snprintf(log, sizeof(log), "%s/serve.log", dir);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || file_has(log, "Sanitizer") ||
+		    file_has(log, "runtime error")) {
+			fprintf(stderr, "FAIL: serve ended with status 0x%x; its log:\n", st);
+			snprintf(cmd, sizeof(cmd), "cat '%s' >&2", log);
+			if (system(cmd))
+				fprintf(stderr, "(no log)\n");
+			ret = -1;
+		}
 	}
 	if (getenv("KEEP_DIR")) {
 		fprintf(stderr, "the scratch directory stays: %s\n", dir);
-		return 0;
+		return ret;
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return system(cmd) == 0 ? ret : -1;
 }
 
 int main(void)
