@@ -23,7 +23,7 @@ struct run_config {
 	bool pss; /* read smaps_rollup of live members (costly: walks page tables) */
 	const char *workdir; /* report this directory's size and filesystem */
 	const char *events; /* --events FILE: a JSON line per process that ends; "-": stdout */
-	const char *mode; /* --mode bpf|proc|serve; NULL: serve, else BPF, else proc */
+	const char *mode; /* --mode serve|bpf|proc|rusage; NULL: serve, else bpf, proc, rusage */
 	const char *control; /* --control PATH: serve's socket; NULL: $JOBTRACE_CONTROL or the default */
 	const char *svg, *html; /* --svg FILE, --html FILE: the job's picture */
 	struct lineage_opts lineage;
