@@ -47,7 +47,8 @@
  * the jobs it opened, their reports come back to it alone (never to a file),
  * and it holds at most CONTROL_USER_CLIENTS connections and
  * CONTROL_USER_JOBS open jobs; all users but root together hold at most
- * CONTROL_USERS_CLIENTS connections, so root always has a connection left.
+ * CONTROL_USERS_CLIENTS connections, so root always has a connection left,
+ * and CONTROL_USERS_JOBS open jobs.
  * No group grants more: the `jobtrace` group reads the stream, and controls
  * nothing. A connection that sends no complete request for CONTROL_IDLE_S
  * seconds, and waits for no report, is closed.
@@ -72,6 +73,7 @@ extern "C" {
 #define CONTROL_USERS_CLIENTS 48 /* the other 16 are root's */
 #define CONTROL_USER_CLIENTS 8
 #define CONTROL_USER_JOBS 32
+#define CONTROL_USERS_JOBS 1024 /* a quarter of serve's default --max-jobs */
 #define CONTROL_IDLE_S 5
 
 struct collector;

@@ -26,6 +26,9 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
 
+/* How often a client's END may make the loop sample before its tick. */
+#define CONTROL_SOON_NS (100ULL * 1000 * 1000)
+
 /* A job made through the socket, open or ended (then with its report). */
 struct control_job {
 	char key[CONTROL_KEY_MAX + 1];
@@ -63,6 +66,7 @@ struct control {
 	size_t njobs, cap;
 	struct control_client *clients[CONTROL_CLIENTS_MAX];
 	__u64 seq;
+	__u64 soon_ns; /* the last END that asked the loop for a sample now */
 };
 
 struct control_sink {
@@ -269,6 +273,16 @@ static size_t jobs_of(const struct control *ctl, uid_t uid, bool ended, size_t a
 	return n;
 }
 
+/* The open jobs of every user but root. */
+static size_t users_open_jobs(const struct control *ctl)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ctl->njobs; i++)
+		n += ctl->jobs[i]->uid != 0 && !ctl->jobs[i]->ended;
+	return n;
+}
+
 /*
  * Forgets the oldest ended jobs beyond CONTROL_KEEP_ENDED of root's and
  * CONTROL_USER_KEEP_ENDED of each other user's: no user's churn of jobs
@@ -380,10 +394,13 @@ static int do_register(struct control *ctl, struct control_client *cl,
 		return client_printf(ctl, cl, "ERR job %s is not yours\n", key);
 	fresh = !cj;
 	if (fresh) {
-		/* A user cannot fill the kernel's job map: root's steps need it. */
+		/* Users cannot fill the kernel's job map: root's steps need it. */
 		if (cl->uid != 0 && jobs_of(ctl, cl->uid, false, 0) >= CONTROL_USER_JOBS)
 			return client_printf(ctl, cl, "ERR %d jobs of yours are open already\n",
 					     CONTROL_USER_JOBS);
+		if (cl->uid != 0 && users_open_jobs(ctl) >= CONTROL_USERS_JOBS)
+			return client_printf(ctl, cl, "ERR %d jobs of users are open already\n",
+					     CONTROL_USERS_JOBS);
 		cj = job_new(ctl, req, cl->uid);
 		if (!cj)
 			return client_printf(ctl, cl, "ERR out of memory\n");
@@ -447,11 +464,15 @@ static int do_end(struct control *ctl, struct control_client *cl, char *key, cha
 	cl->waiting = cj;
 	/*
 	 * A job whose processes the kernel counts all gone is judged now, not
-	 * at the next tick: `run` waits for its report. Only then: a sample
-	 * walks every task of the host, and a client must not make it spin.
+	 * at the next tick: `run` waits for its report. Only then, and at most
+	 * every CONTROL_SOON_NS: a sample walks every task of the host, and
+	 * no client may make the loop spin.
 	 */
-	if (!collector__ops(ctl->c)->job_stats(ctl->c, cj->id, &js) && js.alive <= 0)
+	if (!collector__ops(ctl->c)->job_stats(ctl->c, cj->id, &js) && js.alive <= 0 &&
+	    util__now_ns() - ctl->soon_ns >= CONTROL_SOON_NS) {
+		ctl->soon_ns = util__now_ns();
 		collector__sample_soon(ctl->c);
+	}
 	return 0;
 }
 
