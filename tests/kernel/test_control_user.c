@@ -282,6 +282,10 @@ static void test_nobody_run_through_serve_is_exact(void **state)
 	assert_int_equal(jnum(r, "threads", "started"), jnum(t, NULL, "threads"));
 	assert_int_equal(jnum(r, "events", "lost"), 0);
 	assert_int_equal(jnum(r, "job", "exit_code"), 0);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(r, "job"),
+									     "command"),
+							     0)),
+			    churn);
 	json_decref(r);
 	json_decref(t);
 	/* A user's reports go back to it alone: nothing of nobody's in serve's --reports. */
@@ -307,6 +311,8 @@ static void test_nobody_status_text_and_signals(void **state)
 	snprintf(err, sizeof(err), "%s/exit4.err", out);
 	assert_int_equal(wait_exit(spawn_as(NOBODY, exit4, NULL, err), 30), 4);
 	assert_true(file_has(err, "mode       bpf, counted by jobtrace serve"));
+	/* Named by its command, as run's own report is: serve took it from the root's exec. */
+	assert_true(file_has(err, "jobtrace: sh -c exit 4 (root pid "));
 	assert_true(file_has(err, "exited with status 4"));
 	assert_true(file_has(err, "processes  1 started, 1 exited"));
 	assert_int_equal(wait_exit(spawn_as(NOBODY, killed, NULL, err), 30), 128 + 9);

@@ -42,6 +42,8 @@ struct control_job {
 	char *json, *text_report; /* once ended: the JSON report and a newline; the text one */
 	size_t json_len, text_len;
 	char *end_dir; /* END's own report directory, or NULL */
+	char *root_args; /* its root's command, NUL-separated, from its exit record; or NULL */
+	size_t root_args_len;
 	struct jt_job_stats stats; /* at its end */
 };
 
@@ -257,6 +259,7 @@ static struct control_job *job_new(struct control *ctl, const struct control_req
 
 static void job_free(struct control_job *cj)
 {
+	free(cj->root_args);
 	free(cj->json);
 	free(cj->text_report);
 	free(cj->end_dir);
@@ -724,10 +727,42 @@ static void on_accept(void *ctx, int fd, __u32 events)
 	}
 }
 
-/* ---- the sink: an adopted job's end ---- */
+/* ---- the sink: an adopted job's root and end ---- */
 
-/* @j's report by @write into a new buffer; false when it could not be made. */
-static bool render(const struct cjob *j, size_t top, int (*write)(FILE *, const struct job *,
+static struct control_job *job_of_id(struct control *ctl, __u64 id)
+{
+	for (size_t i = 0; i < ctl->njobs; i++)
+		if (ctl->jobs[i]->id == id)
+			return ctl->jobs[i];
+	return NULL;
+}
+
+/*
+ * The root's exit record carries the command it exec'd: the report names
+ * the job by it, as run's does (the client's REGISTER came before the exec).
+ */
+static int control_process(struct sink *s, const struct proc_record *r)
+{
+	struct control *ctl = ((struct control_sink *)s)->ctl;
+	struct control_job *cj;
+
+	if (!r->e->is_root || !r->args || r->args_inherited || JT_JOB_KIND(r->job->id) !=
+	    JT_JOB_ADOPTED)
+		return 0;
+	cj = job_of_id(ctl, r->job->id);
+	if (!cj || cj->root_args)
+		return 0;
+	cj->root_args = malloc(r->args_len + 1);
+	if (!cj->root_args)
+		return 0; /* the report names the job by its key instead */
+	memcpy(cj->root_args, r->args, r->args_len);
+	cj->root_args[r->args_len] = '\0';
+	cj->root_args_len = r->args_len + 1;
+	return 0;
+}
+
+/* @job's report by @write into a new buffer; false when it could not be made. */
+static bool render(const struct job *job, size_t top, int (*write)(FILE *, const struct job *,
 								   size_t),
 		   char **buf, size_t *len)
 {
@@ -736,7 +771,7 @@ static bool render(const struct cjob *j, size_t top, int (*write)(FILE *, const 
 
 	if (!f)
 		return false;
-	err = write(f, &j->job, top);
+	err = write(f, job, top);
 	if (fclose(f) || err) {
 		free(*buf);
 		*buf = NULL;
@@ -748,24 +783,31 @@ static bool render(const struct cjob *j, size_t top, int (*write)(FILE *, const 
 static int control_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
 {
 	struct control *ctl = ((struct control_sink *)s)->ctl;
-	struct control_job *cj = NULL;
+	struct control_job *cj;
+	struct job job = j->job;
+	char *argv[JT_ARGS_LEN / 2 + 1];
 
 	if (JT_JOB_KIND(j->id) != JT_JOB_ADOPTED)
 		return 0;
-	for (size_t i = 0; i < ctl->njobs && !cj; i++)
-		if (ctl->jobs[i]->id == j->id)
-			cj = ctl->jobs[i];
+	cj = job_of_id(ctl, j->id);
 	if (!cj || cj->ended)
 		return 0;
 	cj->ended = true;
 	cj->stats = j->job.stats;
 	if (cj->failed)
 		return 0;
+	/* Its root's command, as run's report has it: argv over the record's copy. */
+	for (size_t off = 0; cj->root_args && off < cj->root_args_len - 1 &&
+			     job.argc < (int)ARRAY_SIZE(argv) - 1;
+	     off += strlen(cj->root_args + off) + 1)
+		argv[job.argc++] = cj->root_args + off;
+	argv[job.argc] = NULL;
+	job.argv = argv;
 	/* The JSON of `run --json`, one line: the files' and the reply's; run's text when asked. */
 	if ((!cj->text || cj->uid == 0) &&
-	    !render(j, cj->top, report__write_json, &cj->json, &cj->json_len))
+	    !render(&job, cj->top, report__write_json, &cj->json, &cj->json_len))
 		cj->failed = true;
-	if (cj->text && !render(j, cj->top, report__write_text, &cj->text_report, &cj->text_len))
+	if (cj->text && !render(&job, cj->top, report__write_text, &cj->text_report, &cj->text_len))
 		cj->failed = true;
 	if (cj->failed)
 		fprintf(stderr, "jobtrace: cannot make the report of %s\n", cj->key);
@@ -788,6 +830,7 @@ static int control_job_end(struct sink *s, const struct cjob *j, const struct co
 
 static const struct sink_ops control_sink_ops = {
 	.name = "control",
+	.process = control_process,
 	.job_end = control_job_end,
 };
 
