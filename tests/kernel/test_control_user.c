@@ -245,7 +245,7 @@ static void test_nobody_run_through_serve_is_exact(void **state)
 	char *argv[] = { jobtrace, "run", "--json", "-o", report, "--control", sock, "--", churn,
 			 "--children", "2000", "--orphans", "10", "--fail", "7", "--kill", "3",
 			 "--threads", "4", "--truth", truth, NULL };
-	json_t *r, *t;
+	json_t *r, *t, *cmd;
 	struct stat sb;
 	DIR *d;
 	struct dirent *de;
@@ -282,10 +282,8 @@ static void test_nobody_run_through_serve_is_exact(void **state)
 	assert_int_equal(jnum(r, "threads", "started"), jnum(t, NULL, "threads"));
 	assert_int_equal(jnum(r, "events", "lost"), 0);
 	assert_int_equal(jnum(r, "job", "exit_code"), 0);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(r, "job"),
-									     "command"),
-							     0)),
-			    churn);
+	cmd = json_object_get(json_object_get(r, "job"), "command");
+	assert_string_equal(json_string_value(json_array_get(cmd, 0)), churn);
 	json_decref(r);
 	json_decref(t);
 	/* A user's reports go back to it alone: nothing of nobody's in serve's --reports. */
@@ -303,7 +301,8 @@ static void test_nobody_status_text_and_signals(void **state)
 {
 	char err[700];
 	char *exit4[] = { jobtrace, "run", "--control", sock, "--", "sh", "-c", "exit 4", NULL };
-	char *killed[] = { jobtrace, "run", "--control", sock, "--", "sh", "-c", "kill -9 $$", NULL };
+	char *killed[] = { jobtrace, "run", "--control", sock, "--", "sh", "-c", "kill -9 $$",
+			   NULL };
 	char *sleeper[] = { jobtrace, "run", "--control", sock, "--", "sleep", "30", NULL };
 	char *missing[] = { jobtrace, "run", "--control", sock, "--", "/nonexistent/cmd", NULL };
 	pid_t p;
@@ -478,7 +477,8 @@ static void test_idle_clients_dropped(void **state)
 		int pfd[2];
 
 		assert_int_equal(pipe(pfd), 0);
-		holders[i] = holder(uids[i], tries[i], uids[i] == 65533, CONTROL_IDLE_S + 5, pfd[1]);
+		holders[i] = holder(uids[i], tries[i], uids[i] == 65533, CONTROL_IDLE_S + 5,
+				    pfd[1]);
 		close(pfd[1]);
 		status[i] = fdopen(pfd[0], "r");
 		assert_non_null(status[i]);
@@ -522,7 +522,8 @@ static void test_idle_clients_dropped(void **state)
 static void test_report_names_unique(void **state)
 {
 	static const char *const keys[] = { "slurm:7.0", "nobody:7.0", "a/b:7.0" };
-	static const char *const files[] = { "slurm:7.0.json", "nobody:7.0.json", "a%2Fb:7.0.json" };
+	static const char *const files[] = { "slurm:7.0.json", "nobody:7.0.json",
+					     "a%2Fb:7.0.json" };
 	char req[128], reply[1024], path[700];
 	pid_t p[ARRAY_SIZE(keys)];
 
@@ -569,12 +570,14 @@ static void assert_fell_back(const char *err, int rc)
 static void test_fallback_without_serve(void **state)
 {
 	char absent[700], err[700], notsock[700];
-	char *no_serve[] = { jobtrace, "run", "--control", absent, "--", "sh", "-c", "exit 4", NULL };
-	char *forced[] = { jobtrace,	   "run", "--mode", "serve", "--control", absent, "--", "sh",
-			   "-c", "exit 4", NULL };
-	char *own_mode[] = { jobtrace, "run", "--mode", "bpf", "--control", sock, "--", "true", NULL };
-	char *own_opt[] = { jobtrace, "run", "--events", "/dev/null", "--control", sock, "--", "true",
-			    NULL };
+	char *no_serve[] = { jobtrace, "run", "--control", absent, "--", "sh", "-c", "exit 4",
+			     NULL };
+	char *forced[] = { jobtrace, "run", "--mode", "serve", "--control", absent, "--",
+			   "sh", "-c", "exit 4", NULL };
+	char *own_mode[] = { jobtrace, "run", "--mode", "bpf", "--control", sock, "--", "true",
+			     NULL };
+	char *own_opt[] = { jobtrace, "run", "--events", "/dev/null", "--control", sock, "--",
+			    "true", NULL };
 	char *forced_opt[] = { jobtrace, "run", "--mode", "serve", "--pss", "--control", sock, "--",
 			       "true", NULL };
 	int fd, rc;

@@ -568,8 +568,8 @@ int control__parse_request(char *line, struct control_request *req, char *why, s
 			   !cli__parse_uint(tok[i] + 4, 0, 100000, &req->top)) {
 			continue;
 		} else {
-			snprintf(why, why_size, "REGISTER takes the options text and top=N, not %.32s",
-				 tok[i]);
+			snprintf(why, why_size,
+				 "REGISTER takes the options text and top=N, not %.32s", tok[i]);
 			return -EINVAL;
 		}
 	}

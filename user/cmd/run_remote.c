@@ -256,7 +256,8 @@ static int run_registered(const struct run_config *cfg, const char *path, const 
 			fprintf(stderr, "jobtrace: %s: command not found\n", cfg->argv[0]);
 			return EXIT_NOT_FOUND;
 		}
-		fprintf(stderr, "jobtrace: cannot run %s: %s\n", cfg->argv[0], strerror(exec_errno));
+		fprintf(stderr, "jobtrace: cannot run %s: %s\n", cfg->argv[0],
+			strerror(exec_errno));
 		return EXIT_CANNOT_EXEC;
 	}
 	if (reap_tree(pid, &status)) {
