@@ -35,7 +35,8 @@
  *                      user) have ended.
  *
  * Any request may instead be answered "ERR MESSAGE". KEY is 1 to 255 bytes
- * of printable ASCII without spaces.
+ * of printable ASCII without spaces. PID is numbered in serve's pid
+ * namespace: a client in another one (a container) is refused REGISTER.
  *
  * Who may do what: the socket is mode 0666, and each request is checked
  * against the client's credentials (SO_PEERCRED). Root (uid 0) may do all

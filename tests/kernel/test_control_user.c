@@ -580,6 +580,8 @@ static void test_fallback_without_serve(void **state)
 			    "true", NULL };
 	char *forced_opt[] = { jobtrace, "run", "--mode", "serve", "--pss", "--control", sock, "--",
 			       "true", NULL };
+	char *in_pidns[] = { "unshare", "--pid", "--fork", jobtrace, "run", "--control", sock, "--",
+			     "sh", "-c", "exit 4", NULL };
 	int fd, rc;
 
 	snprintf(absent, sizeof(absent), "%s/absent.sock", dir);
@@ -601,6 +603,10 @@ static void test_fallback_without_serve(void **state)
 	assert_true(file_has(err, "cannot run the job through serve"));
 	assert_int_equal(wait_exit(spawn_as(-1, forced_opt, NULL, err), 30), 2);
 	assert_true(file_has(err, "--mode serve cannot give --pss"));
+	/* In a pid namespace of its own, its child's pid means nothing to serve: refused. */
+	assert_int_equal(wait_exit(spawn_as(-1, in_pidns, NULL, err), 30), 4);
+	assert_false(file_has(err, "counted by jobtrace serve"));
+	assert_true(file_has(err, "exited with status 4"));
 	/* Root with a serve running: --mode bpf and --events take run's own source. */
 	assert_int_equal(wait_exit(spawn_as(-1, own_mode, NULL, err), 30), 0);
 	assert_true(file_has(err, "  mode       bpf\n"));

@@ -51,6 +51,7 @@ struct control_client {
 	struct control *ctl;
 	int fd;
 	uid_t uid; /* SO_PEERCRED at the accept: what it may do */
+	pid_t pid; /* and its pid, in serve's pid namespace */
 	__u64 since_ns; /* its connect, or the last request it completed */
 	char buf[CONTROL_LINE_MAX];
 	size_t len;
@@ -366,6 +367,15 @@ static int check_owner(struct control *ctl, unsigned long pid, uid_t uid,
 	return ps.uid_real == (uint32_t)uid ? 0 : -EPERM;
 }
 
+static bool client_pidns_ours(struct control *ctl, const struct control_client *cl)
+{
+	struct proc_status ps;
+
+	if (cl->pid <= 0 || proc_pid__read_status(ctl->proc_fd, cl->pid, &ps))
+		return false;
+	return !ps.ns_pid || ps.ns_pid == cl->pid;
+}
+
 static int do_register(struct control *ctl, struct control_client *cl,
 		       const struct control_request *req)
 {
@@ -382,6 +392,13 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	if (!ops->adopt)
 		return client_printf(ctl, cl, "ERR the %s source cannot adopt a process\n",
 				     ops->name);
+	/*
+	 * PID is a number in the client's pid namespace, and serve looks it up
+	 * in its own: a client in another one (a container) would name some
+	 * other process. Its NSpid says: its innermost pid is the one we see.
+	 */
+	if (!client_pidns_ours(ctl, cl))
+		return client_printf(ctl, cl, "ERR your pid namespace is not serve's\n");
 	if (!control__key_allowed(key, cl->uid))
 		return client_printf(ctl, cl, "ERR key %s is not yours: yours are NAME:%u:...\n",
 				     key, (unsigned int)cl->uid);
@@ -717,6 +734,7 @@ static void on_accept(void *ctx, int fd, __u32 events)
 		cl->ctl = ctl;
 		cl->fd = cfd;
 		cl->uid = cred.uid;
+		cl->pid = cred.pid;
 		cl->since_ns = util__now_ns();
 		if (collector__add_fd(ctl->c, cfd, EPOLLIN, on_client, cl)) {
 			close(cfd);
