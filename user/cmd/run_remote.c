@@ -340,8 +340,10 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	close(errp[1]);
 	go[0] = errp[1] = -1;
 
-	/* The monotonic time tells two of our pids apart, one a reuse of the other. */
-	/* serve knows us by SO_PEERCRED's uid, the effective one. */
+	/*
+	 * Our key: serve knows us by SO_PEERCRED's uid, the effective one; the
+	 * monotonic time tells two of our pids apart, one a reuse of the other.
+	 */
 	snprintf(key, sizeof(key), "run:%u:%d.%llu", (unsigned int)geteuid(), (int)pid,
 		 util__now_ns() / 1000);
 	snprintf(req, sizeof(req), "REGISTER %s %d%s top=%zu\n", key, (int)pid,
