@@ -26,9 +26,6 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
 
-/* How often a client's END may make the loop sample before its tick. */
-#define CONTROL_SOON_NS (100ULL * 1000 * 1000)
-
 /* A job made through the socket, open or ended (then with its report). */
 struct control_job {
 	char key[CONTROL_KEY_MAX + 1];
@@ -38,6 +35,7 @@ struct control_job {
 	bool ended;
 	bool failed; /* its first process could not be adopted: no report file */
 	bool text; /* END answers with the text report */
+	bool sampled_soon; /* an END asked the loop to judge it at once (once a job) */
 	size_t top; /* commands in its reports */
 	char *json, *text_report; /* once ended: the JSON report and a newline; the text one */
 	size_t json_len, text_len;
@@ -69,7 +67,6 @@ struct control {
 	size_t njobs, cap;
 	struct control_client *clients[CONTROL_CLIENTS_MAX];
 	__u64 seq;
-	__u64 soon_ns; /* the last END that asked the loop for a sample now */
 };
 
 struct control_sink {
@@ -484,13 +481,13 @@ static int do_end(struct control *ctl, struct control_client *cl, char *key, cha
 	cl->waiting = cj;
 	/*
 	 * A job whose processes the kernel counts all gone is judged now, not
-	 * at the next tick: `run` waits for its report. Only then, and at most
-	 * every CONTROL_SOON_NS: a sample walks every task of the host, and
-	 * no client may make the loop spin.
+	 * at the next tick: `run` waits for its report. Only then, and once a
+	 * job: a sample walks every task of the host, and no client may make
+	 * the loop spin with ENDs.
 	 */
-	if (!collector__ops(ctl->c)->job_stats(ctl->c, cj->id, &js) && js.alive <= 0 &&
-	    util__now_ns() - ctl->soon_ns >= CONTROL_SOON_NS) {
-		ctl->soon_ns = util__now_ns();
+	if (!cj->sampled_soon && !collector__ops(ctl->c)->job_stats(ctl->c, cj->id, &js) &&
+	    js.alive <= 0) {
+		cj->sampled_soon = true;
 		collector__sample_soon(ctl->c);
 	}
 	return 0;
