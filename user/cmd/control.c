@@ -809,8 +809,10 @@ static int control_job_end(struct sink *s, const struct cjob *j, const struct co
 		return 0;
 	cj->ended = true;
 	cj->stats = j->job.stats;
-	if (cj->failed)
+	if (cj->failed) {
+		jobs_prune(ctl);
 		return 0;
+	}
 	/* Its root's command, as run's report has it: argv over the record's copy. */
 	for (size_t off = 0; cj->root_args && off < cj->root_args_len - 1 &&
 			     job.argc < (int)ARRAY_SIZE(argv) - 1;
