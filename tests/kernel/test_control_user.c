@@ -4,96 +4,51 @@
  * through a running serve (exact BPF figures, no privileges), what such a
  * user may not do on the socket, idle clients that must not lock Slurm's
  * steps out, report files one per key, and run's fallback without serve.
- * As root, serve in a scratch directory every user may enter; the users
- * are setpriv'd or setresuid'd children. Ground truth: churn's --truth,
+ * As root, serve in the harness's directory, which every user may enter;
+ * the users are setresuid'd children. Ground truth: churn's --truth,
  * the statuses the test chose, the processes the test forked.
  * Needs root and BPF; fails, never skips.
  */
 #include "testutil.h"
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <jansson.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "harness.h"
 #include "jobtrace/control.h"
 #include "jobtrace/util.h"
 
-#define NOBODY 65534
+#define NOBODY HARNESS_NOBODY
 
-static char dir[] = "/tmp/jobtrace-ctluser-XXXXXX";
-static char jobtrace[600], churn[600], sock[600], reports[600], out[600];
+static char sock[600], reports[600], out[600];
 static pid_t serve_pid;
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)harness__mono_ns() / 1e9;
 }
 
-/* @argv as uid/gid @uid (no groups) when @uid >= 0; stdout, stderr to files. */
+/* A child's step before its exec: become uid/gid *@arg, with no groups. */
+static int as_user(const void *arg)
+{
+	int uid = *(const int *)arg;
+
+	return setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid);
+}
+
+/* @argv as uid @uid (root when < 0); stdout, stderr to files. */
 static pid_t spawn_as(int uid, char *const argv[], const char *out_path, const char *err_path)
 {
-	pid_t p = fork();
-
-	assert_true(p >= 0);
-	if (p == 0) {
-		int o = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
-		int e = open(err_path ? err_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
-
-		dup2(o, 1);
-		dup2(e, 2);
-		if (uid >= 0 && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
-				 setresuid(uid, uid, uid)))
-			_exit(126);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	return p;
+	return harness__spawn_prep(argv, out_path, err_path, uid >= 0 ? as_user : NULL, &uid);
 }
 
-static int wait_exit(pid_t p, int timeout_s)
+/* Its exit code within @seconds, 128 + N when signal N killed it, as a shell says. */
+static int wait_exit(pid_t p, int seconds)
 {
-	int st;
+	int st = harness__wait_s(p, seconds);
 
-	for (int i = 0; i < timeout_s * 100; i++) {
-		if (waitpid(p, &st, WNOHANG) == p)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		sleep_ms(10);
-	}
-	kill(p, SIGKILL);
-	waitpid(p, &st, 0);
-	fail_msg("process %d did not end in %d s", p, timeout_s);
-	return -1;
-}
-
-static bool file_has(const char *path, const char *needle)
-{
-	char buf[1 << 16];
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static int connect_sock(void)
@@ -190,7 +145,7 @@ static void ask_as(int uid, const char *const *reqs, size_t n, char replies[][25
 		int fd;
 
 		close(pfd[0]);
-		if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+		if (as_user(&uid))
 			_exit(126);
 		fd = connect_sock();
 		for (size_t i = 0; i < n; i++) {
@@ -203,6 +158,7 @@ static void ask_as(int uid, const char *const *reqs, size_t n, char replies[][25
 		}
 		_exit(0);
 	}
+	harness__track(p, 0); /* waited for below, killed by the teardown if not */
 	close(pfd[1]);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(read(pfd[0], replies[i], 256), 256);
@@ -210,41 +166,25 @@ static void ask_as(int uid, const char *const *reqs, size_t n, char replies[][25
 	assert_int_equal(wait_exit(p, 30), 0);
 }
 
-/* A process of @uid that sleeps until killed (its parent is the test). */
+/* as_user, for a paused process: a change of uid clears the death signal, set it again. */
+static int as_user_paused(const void *arg)
+{
+	return as_user(arg) || prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* A process of @uid (root when < 0) that waits until the test kills and reaps it. */
 static pid_t sleeper_of(int uid)
 {
-	char *argv[] = { "sleep", "60", NULL };
-
-	return spawn_as(uid, argv, NULL, NULL);
-}
-
-static long long jnum(json_t *r, const char *obj, const char *key)
-{
-	json_t *o = obj ? json_object_get(r, obj) : r;
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("report has no integer %s.%s", obj ? obj : "", key);
-	return json_integer_value(v);
-}
-
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
-
-	if (!j)
-		fail_msg("cannot read %s: %s", path, e.text);
-	return j;
+	return harness__fork_paused(uid >= 0 ? as_user_paused : NULL, &uid);
 }
 
 /* churn as nobody through serve: every process counted, in bpf mode, by serve. */
 static void test_nobody_run_through_serve_is_exact(void **state)
 {
 	char report[700], truth[700], err[700];
-	char *argv[] = { jobtrace, "run", "--json", "-o", report, "--control", sock, "--", churn,
-			 "--children", "2000", "--orphans", "10", "--fail", "7", "--kill", "3",
-			 "--threads", "4", "--truth", truth, NULL };
+	char *argv[] = { H.jobtrace, "run", "--json", "-o", report, "--control", sock, "--",
+			 H.churn, "--children", "2000", "--orphans", "10", "--fail", "7", "--kill",
+			 "3", "--threads", "4", "--truth", truth, NULL };
 	json_t *r, *t, *cmd;
 	struct stat sb;
 	DIR *d;
@@ -263,27 +203,28 @@ static void test_nobody_run_through_serve_is_exact(void **state)
 	/* The report is nobody's own file: serve never wrote it, run did. */
 	assert_int_equal(stat(report, &sb), 0);
 	assert_int_equal(sb.st_uid, NOBODY);
-	r = load(report);
-	t = load(truth);
+	r = harness__json(report);
+	t = harness__json(truth);
 	assert_string_equal(json_string_value(json_object_get(r, "mode")), "bpf");
 	assert_string_equal(json_string_value(json_object_get(r, "via")), "serve");
-	printf("  nobody: %lld started, %lld exited, ok/err/sig %lld/%lld/%lld | truth %lld, "
-	       "%lld/%lld/%lld\n",
-	       jnum(r, "processes", "started"), jnum(r, "processes", "exited"),
-	       jnum(r, "processes", "exit_ok"), jnum(r, "processes", "exit_error"),
-	       jnum(r, "processes", "exit_signal"), jnum(t, NULL, "processes"),
-	       jnum(t, NULL, "exit_ok"), jnum(t, NULL, "exit_error"), jnum(t, NULL, "exit_signal"));
-	assert_int_equal(jnum(r, "processes", "started"), jnum(t, NULL, "processes"));
-	assert_int_equal(jnum(r, "processes", "exited"), jnum(t, NULL, "processes"));
-	assert_int_equal(jnum(r, "processes", "alive"), 0);
-	assert_int_equal(jnum(r, "processes", "exit_ok"), jnum(t, NULL, "exit_ok"));
-	assert_int_equal(jnum(r, "processes", "exit_error"), jnum(t, NULL, "exit_error"));
-	assert_int_equal(jnum(r, "processes", "exit_signal"), jnum(t, NULL, "exit_signal"));
-	assert_int_equal(jnum(r, "threads", "started"), jnum(t, NULL, "threads"));
-	assert_int_equal(jnum(r, "events", "lost"), 0);
-	assert_int_equal(jnum(r, "job", "exit_code"), 0);
+	printf("  nobody: %.0f started, %.0f exited, ok/err/sig %.0f/%.0f/%.0f | truth %.0f, "
+	       "%.0f/%.0f/%.0f\n",
+	       harness__num(r, "processes.started"), harness__num(r, "processes.exited"),
+	       harness__num(r, "processes.exit_ok"), harness__num(r, "processes.exit_error"),
+	       harness__num(r, "processes.exit_signal"), harness__num(t, "processes"),
+	       harness__num(t, "exit_ok"), harness__num(t, "exit_error"),
+	       harness__num(t, "exit_signal"));
+	assert_int_equal(harness__num(r, "processes.started"), harness__num(t, "processes"));
+	assert_int_equal(harness__num(r, "processes.exited"), harness__num(t, "processes"));
+	assert_int_equal(harness__num(r, "processes.alive"), 0);
+	assert_int_equal(harness__num(r, "processes.exit_ok"), harness__num(t, "exit_ok"));
+	assert_int_equal(harness__num(r, "processes.exit_error"), harness__num(t, "exit_error"));
+	assert_int_equal(harness__num(r, "processes.exit_signal"), harness__num(t, "exit_signal"));
+	assert_int_equal(harness__num(r, "threads.started"), harness__num(t, "threads"));
+	assert_int_equal(harness__num(r, "events.lost"), 0);
+	assert_int_equal(harness__num(r, "job.exit_code"), 0);
 	cmd = json_object_get(json_object_get(r, "job"), "command");
-	assert_string_equal(json_string_value(json_array_get(cmd, 0)), churn);
+	assert_string_equal(json_string_value(json_array_get(cmd, 0)), H.churn);
 	json_decref(r);
 	json_decref(t);
 	/* A user's reports go back to it alone: nothing of nobody's in serve's --reports. */
@@ -293,37 +234,37 @@ static void test_nobody_run_through_serve_is_exact(void **state)
 		if (strstr(de->d_name, ":65534:"))
 			fail_msg("serve wrote nobody's report %s/%s", reports, de->d_name);
 	closedir(d);
-	assert_false(file_has(err, "falling back"));
+	assert_false(harness__has(err, "falling back"));
 }
 
 /* The job's own status, the text report saying where the figures come from, signals passed on. */
 static void test_nobody_status_text_and_signals(void **state)
 {
 	char err[700];
-	char *exit4[] = { jobtrace, "run", "--control", sock, "--", "sh", "-c", "exit 4", NULL };
-	char *killed[] = { jobtrace, "run", "--control", sock, "--", "sh", "-c", "kill -9 $$",
+	char *exit4[] = { H.jobtrace, "run", "--control", sock, "--", "sh", "-c", "exit 4", NULL };
+	char *killed[] = { H.jobtrace, "run", "--control", sock, "--", "sh", "-c", "kill -9 $$",
 			   NULL };
-	char *sleeper[] = { jobtrace, "run", "--control", sock, "--", "sleep", "30", NULL };
-	char *missing[] = { jobtrace, "run", "--control", sock, "--", "/nonexistent/cmd", NULL };
+	char *sleeper[] = { H.jobtrace, "run", "--control", sock, "--", "sleep", "30", NULL };
+	char *missing[] = { H.jobtrace, "run", "--control", sock, "--", "/nonexistent/cmd", NULL };
 	pid_t p;
 
 	snprintf(err, sizeof(err), "%s/exit4.err", out);
 	assert_int_equal(wait_exit(spawn_as(NOBODY, exit4, NULL, err), 30), 4);
-	assert_true(file_has(err, "mode       bpf, counted by jobtrace serve"));
+	assert_true(harness__has(err, "mode       bpf, counted by jobtrace serve"));
 	/* Named by its command, as run's own report is: serve took it from the root's exec. */
-	assert_true(file_has(err, "jobtrace: sh -c exit 4 (root pid "));
-	assert_true(file_has(err, "exited with status 4"));
-	assert_true(file_has(err, "processes  1 started, 1 exited"));
+	assert_true(harness__has(err, "jobtrace: sh -c exit 4 (root pid "));
+	assert_true(harness__has(err, "exited with status 4"));
+	assert_true(harness__has(err, "processes  1 started, 1 exited"));
 	assert_int_equal(wait_exit(spawn_as(NOBODY, killed, NULL, err), 30), 128 + 9);
-	assert_true(file_has(err, "killed by signal 9"));
+	assert_true(harness__has(err, "killed by signal 9"));
 	/* kill(2) on run reaches the command; the report is still written. */
 	p = spawn_as(NOBODY, sleeper, NULL, err);
-	sleep_ms(500);
+	harness__sleep_ms(500);
 	kill(p, SIGTERM);
 	assert_int_equal(wait_exit(p, 30), 128 + SIGTERM);
-	assert_true(file_has(err, "counted by jobtrace serve"));
+	assert_true(harness__has(err, "counted by jobtrace serve"));
 	assert_int_equal(wait_exit(spawn_as(NOBODY, missing, NULL, err), 30), 127);
-	assert_true(file_has(err, "command not found"));
+	assert_true(harness__has(err, "command not found"));
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -341,7 +282,7 @@ static int cmp_double(const void *a, const void *b)
  */
 static void test_run_through_serve_is_prompt(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--control", sock, "--", "/bin/true", NULL };
+	char *argv[] = { H.jobtrace, "run", "--control", sock, "--", "/bin/true", NULL };
 	char err[700];
 	double t[15];
 
@@ -351,7 +292,7 @@ static void test_run_through_serve_is_prompt(void **state)
 
 		assert_int_equal(wait_exit(spawn_as(NOBODY, argv, NULL, err), 30), 0);
 		t[i] = now_s() - t0;
-		assert_true(file_has(err, "counted by jobtrace serve"));
+		assert_true(harness__has(err, "counted by jobtrace serve"));
 	}
 	qsort(t, ARRAY_SIZE(t), sizeof(t[0]), cmp_double);
 	printf("  nobody: run -- /bin/true through serve, %zu in a row: median %.1f ms, "
@@ -368,7 +309,7 @@ static void test_nobody_is_refused(void **state)
 	pid_t root_proc = sleeper_of(-1), own = sleeper_of(NOBODY), task = sleeper_of(NOBODY);
 	json_t *r;
 
-	sleep_ms(100);
+	harness__sleep_ms(100);
 	/* As the SPANK plugin does: root makes nobody's task a step's job. */
 	snprintf(req[0], sizeof(req[0]), "REGISTER slurm:9.0 %d\n", task);
 	ask_root(req[0], reply, sizeof(reply));
@@ -401,7 +342,7 @@ static void test_nobody_is_refused(void **state)
 	 * run:65534:b, made for a process it could not take, ends empty at
 	 * serve's next tick (a second): then it is one of the ended ones.
 	 */
-	sleep_ms(1500);
+	harness__sleep_ms(1500);
 	{
 		size_t mine, all = list_root("run:65534:", &mine);
 		char want[64];
@@ -429,11 +370,11 @@ static void test_nobody_is_refused(void **state)
 	assert_true(!strncmp(reply, "REPORT ", 7));
 	snprintf(path, sizeof(path), "%s/slurm:9.0.json", reports);
 	for (int i = 0; i < 100 && access(path, F_OK); i++)
-		sleep_ms(50);
-	r = load(path);
-	assert_int_equal(jnum(r, "processes", "started"), 1);
-	assert_int_equal(jnum(r, "processes", "exit_signal"), 1);
-	assert_int_equal(jnum(r, "processes", "moved_out"), 0);
+		harness__sleep_ms(50);
+	r = harness__json(path);
+	assert_int_equal(harness__num(r, "processes.started"), 1);
+	assert_int_equal(harness__num(r, "processes.exit_signal"), 1);
+	assert_int_equal(harness__num(r, "processes.moved_out"), 0);
 	json_decref(r);
 }
 
@@ -453,12 +394,12 @@ static pid_t holder(int uid, int n, bool trickle, int wait_s, int status_fd)
 		double t0;
 		char buf[128];
 
-		if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+		if (as_user(&uid))
 			_exit(126);
 		for (int i = 0; i < n; i++)
 			fds[i] = connect_sock();
 		/* A refused connection is told at once ("ERR too many connections") and closed. */
-		sleep_ms(150);
+		harness__sleep_ms(150);
 		for (int i = 0; i < n; i++) {
 			char c;
 
@@ -476,7 +417,7 @@ static pid_t holder(int uid, int n, bool trickle, int wait_s, int status_fd)
 			_exit(1);
 		t0 = now_s();
 		while (closed < taken && now_s() - t0 < wait_s) {
-			sleep_ms(trickle ? 700 : 100);
+			harness__sleep_ms(trickle ? 700 : 100);
 			for (int i = 0; i < n; i++) {
 				char c;
 
@@ -496,6 +437,7 @@ static pid_t holder(int uid, int n, bool trickle, int wait_s, int status_fd)
 			_exit(1);
 		_exit(0);
 	}
+	harness__track(p, 0);
 	return p;
 }
 
@@ -542,7 +484,7 @@ static void test_idle_clients_dropped(void **state)
 	/* They all still hold their slots: root (slurmstepd) registers a task at once. */
 	assert_true(now_s() - t0 < CONTROL_IDLE_S);
 	target = sleeper_of(-1);
-	sleep_ms(50);
+	harness__sleep_ms(50);
 	snprintf(req, sizeof(req), "REGISTER slurm:8.0 %d\n", target);
 	ask_root(req, reply, sizeof(reply));
 	assert_string_equal(reply, "OK slurm:8.0\n");
@@ -573,7 +515,7 @@ static void test_report_names_unique(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		p[i] = sleeper_of(-1);
-		sleep_ms(50);
+		harness__sleep_ms(50);
 		snprintf(req, sizeof(req), "REGISTER %s %d\n", keys[i], p[i]);
 		ask_root(req, reply, sizeof(reply));
 		assert_true(!strncmp(reply, "OK ", 3));
@@ -587,11 +529,11 @@ static void test_report_names_unique(void **state)
 		ask_root(req, reply, sizeof(reply));
 		assert_true(!strncmp(reply, "REPORT ", 7));
 		snprintf(path, sizeof(path), "%s/%s", reports, files[i]);
-		r = load(path);
+		r = harness__json(path);
 		assert_string_equal(json_string_value(json_object_get(json_object_get(r, "job"),
 								       "key")),
 				    keys[i]);
-		assert_int_equal(jnum(r, "job", "root_pid"), p[i]);
+		assert_int_equal(harness__num(r, "job.root_pid"), p[i]);
 		json_decref(r);
 	}
 	snprintf(path, sizeof(path), "%s/7.0.json", reports);
@@ -605,8 +547,8 @@ static void test_report_names_unique(void **state)
  */
 static void assert_fell_back(const char *err, int rc)
 {
-	assert_false(file_has(err, "counted by jobtrace serve"));
-	assert_true(file_has(err, "CAP_BPF"));
+	assert_false(harness__has(err, "counted by jobtrace serve"));
+	assert_true(harness__has(err, "CAP_BPF"));
 	assert_int_equal(rc, 4);
 }
 
@@ -614,22 +556,22 @@ static void assert_fell_back(const char *err, int rc)
 static void test_fallback_without_serve(void **state)
 {
 	char absent[700], err[700], notsock[700];
-	char *no_serve[] = { jobtrace, "run", "--control", absent, "--", "sh", "-c", "exit 4",
+	char *no_serve[] = { H.jobtrace, "run", "--control", absent, "--", "sh", "-c", "exit 4",
 			     NULL };
-	char *forced[] = { jobtrace, "run", "--mode", "serve", "--control", absent, "--",
+	char *forced[] = { H.jobtrace, "run", "--mode", "serve", "--control", absent, "--",
 			   "sh", "-c", "exit 4", NULL };
-	char *own_mode[] = { jobtrace, "run", "--mode", "bpf", "--control", sock, "--", "true",
+	char *own_mode[] = { H.jobtrace, "run", "--mode", "bpf", "--control", sock, "--", "true",
 			     NULL };
-	char *own_opt[] = { jobtrace, "run", "--events", "/dev/null", "--control", sock, "--",
+	char *own_opt[] = { H.jobtrace, "run", "--events", "/dev/null", "--control", sock, "--",
 			    "true", NULL };
-	char *forced_opt[] = { jobtrace, "run", "--mode", "serve", "--pss", "--control", sock, "--",
-			       "true", NULL };
-	char *in_pidns[] = { "unshare", "--pid", "--fork", jobtrace, "run", "--control", sock, "--",
-			     "sh", "-c", "exit 4", NULL };
+	char *forced_opt[] = { H.jobtrace, "run", "--mode", "serve", "--pss", "--control", sock,
+			       "--", "true", NULL };
+	char *in_pidns[] = { "unshare", "--pid", "--fork", H.jobtrace, "run", "--control", sock,
+			     "--", "sh", "-c", "exit 4", NULL };
 	int fd, rc;
 
-	snprintf(absent, sizeof(absent), "%s/absent.sock", dir);
-	snprintf(notsock, sizeof(notsock), "%s/not-a-socket", dir);
+	snprintf(absent, sizeof(absent), "%s/absent.sock", H.tmpdir);
+	snprintf(notsock, sizeof(notsock), "%s/not-a-socket", H.tmpdir);
 	snprintf(err, sizeof(err), "%s/fallback.err", out);
 	assert_fell_back(err, wait_exit(spawn_as(NOBODY, no_serve, NULL, err), 60));
 	/* $JOBTRACE_CONTROL naming a file that is not a socket: the same. */
@@ -644,52 +586,47 @@ static void test_fallback_without_serve(void **state)
 	assert_fell_back(err, rc);
 	/* --mode serve fails rather than fall back, and the command never ran. */
 	assert_int_equal(wait_exit(spawn_as(NOBODY, forced, NULL, err), 30), 125);
-	assert_true(file_has(err, "cannot run the job through serve"));
+	assert_true(harness__has(err, "cannot run the job through serve"));
 	assert_int_equal(wait_exit(spawn_as(-1, forced_opt, NULL, err), 30), 2);
-	assert_true(file_has(err, "--mode serve cannot give --pss"));
+	assert_true(harness__has(err, "--mode serve cannot give --pss"));
 	/* In a pid namespace of its own, its child's pid means nothing to serve: refused. */
 	assert_int_equal(wait_exit(spawn_as(-1, in_pidns, NULL, err), 30), 4);
-	assert_false(file_has(err, "counted by jobtrace serve"));
-	assert_true(file_has(err, "exited with status 4"));
+	assert_false(harness__has(err, "counted by jobtrace serve"));
+	assert_true(harness__has(err, "exited with status 4"));
 	/* Root with a serve running: --mode bpf and --events take run's own source. */
 	assert_int_equal(wait_exit(spawn_as(-1, own_mode, NULL, err), 30), 0);
-	assert_true(file_has(err, "  mode       bpf\n"));
+	assert_true(harness__has(err, "  mode       bpf\n"));
 	assert_int_equal(wait_exit(spawn_as(-1, own_opt, NULL, err), 30), 0);
-	assert_true(file_has(err, "  mode       bpf\n"));
+	assert_true(harness__has(err, "  mode       bpf\n"));
 }
 
 static int setup(void **state)
 {
-	const char *o = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char cmd[2048], log[700];
+	char log[700];
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "FAIL: these tests start serve and switch users: they need root\n");
 		return -1;
 	}
-	/* Everything nobody runs or writes lives in the scratch directory. */
-	if (!mkdtemp(dir) || chmod(dir, 0755))
+	/* A directory every user may enter; out/ is every user's to write. */
+	if (harness__setup("ctluser"))
 		return -1;
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", dir);
-	snprintf(churn, sizeof(churn), "%s/churn", dir);
-	snprintf(sock, sizeof(sock), "%s/ctl.sock", dir);
-	snprintf(reports, sizeof(reports), "%s/reports", dir);
-	snprintf(out, sizeof(out), "%s/out", dir);
-	snprintf(cmd, sizeof(cmd), "cp %s/jobtrace %s/churn %s/ && mkdir %s %s && chmod 1777 %s", o,
-		 o, dir, reports, out, out);
-	if (system(cmd))
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", H.tmpdir);
+	snprintf(reports, sizeof(reports), "%s/reports", H.tmpdir);
+	snprintf(out, sizeof(out), "%s/out", H.tmpdir);
+	if (mkdir(reports, 0755) || mkdir(out, 0777) || chmod(out, 01777))
 		return -1;
-	snprintf(log, sizeof(log), "%s/serve.log", dir);
+	snprintf(log, sizeof(log), "%s/serve.log", H.tmpdir);
 	{
-		char *argv[] = { jobtrace, "serve", "--control", sock, "--reports", reports, "-o",
-				 "/dev/null", NULL };
+		char *argv[] = { H.jobtrace, "serve", "--control", sock, "--reports", reports,
+				 "-o", "/dev/null", NULL };
 
-		serve_pid = spawn_as(-1, argv, NULL, log);
+		serve_pid = harness__spawn(argv, NULL, log);
 	}
 	for (int i = 0; i < 200; i++) {
 		if (!access(sock, F_OK))
 			return 0;
-		sleep_ms(50);
+		harness__sleep_ms(50);
 	}
 	fprintf(stderr, "FAIL: jobtrace serve --control made no socket (see %s)\n", log);
 	return -1;
@@ -697,29 +634,26 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[800], log[700];
+	char log[700];
 	int st, ret = 0;
 
 	/* serve ends clean after all that (a sanitizer's finding is an exit status too). */
 	if (serve_pid > 0) {
 		kill(serve_pid, SIGTERM);
-		waitpid(serve_pid, &st, 0);
-		snprintf(log, sizeof(log), "%s/serve.log", dir);
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || file_has(log, "Sanitizer") ||
-		    file_has(log, "runtime error")) {
-			fprintf(stderr, "FAIL: serve ended with status 0x%x; its log:\n", st);
-			snprintf(cmd, sizeof(cmd), "cat '%s' >&2", log);
-			if (system(cmd))
-				fprintf(stderr, "(no log)\n");
+		st = harness__wait_s(serve_pid, 30);
+		snprintf(log, sizeof(log), "%s/serve.log", H.tmpdir);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || harness__has(log, "Sanitizer") ||
+		    harness__has(log, "runtime error")) {
+			fprintf(stderr, "FAIL: serve ended with status 0x%x; its log:\n%s\n", st,
+				harness__slurp(log));
 			ret = -1;
 		}
 	}
 	if (getenv("KEEP_DIR")) {
-		fprintf(stderr, "the scratch directory stays: %s\n", dir);
+		fprintf(stderr, "the scratch directory stays: %s\n", H.tmpdir);
 		return ret;
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? ret : -1;
+	return harness__teardown() ? -1 : ret;
 }
 
 int main(void)
