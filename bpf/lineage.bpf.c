@@ -1049,6 +1049,13 @@ int adopt_task(struct bpf_iter__task *ctx)
 		bpf_seq_write(seq, &rec, sizeof(rec));
 		return 0;
 	}
+	if ((req->flags & JT_ADOPT_NOT_ADOPTED) && st &&
+	    JT_JOB_KIND(st->job_id) == JT_JOB_ADOPTED) {
+		/* Another client's job keeps it: the record names that job, not ours. */
+		rec.job_id = st->job_id;
+		bpf_seq_write(seq, &rec, sizeof(rec));
+		return 0;
+	}
 	if (st && st->job_id && job_lookup(st->job_id, &from)) {
 		struct jt_acct io = {};
 

@@ -136,7 +136,7 @@ class Lab:
                 sacct = slurm_time_s(line.split("|")[1])
                 break
             time.sleep(0.1)
-        report = os.path.join(self.root, "reports", ids + ".json")
+        report = os.path.join(self.root, "reports", "slurm:" + ids + ".json")
         for _ in range(200):
             if os.path.exists(report):
                 break

@@ -60,8 +60,12 @@ struct source_ops {
 			     int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
 			     void *ctx);
 	int (*drop_proc)(struct collector *c, const struct jt_proc_key *key, __u64 *job_id);
-	/* serve --control: a running process and its future tree join @job_id; may be NULL. */
-	int (*adopt)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns);
+	/*
+	 * serve --control: a running process and its future tree join @job_id
+	 * (@flags: JT_ADOPT_*); may be NULL.
+	 */
+	int (*adopt)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns,
+		     __u64 flags);
 	/*
 	 * What the source cannot know (enum job_unknown in job.h: the reports
 	 * write those figures as null) and reads by polling /proc (enum
@@ -254,6 +258,12 @@ double collector__interval(const struct collector *c);
 int collector__run(struct collector *c);
 /* Asks the loop to end at its next turn (from a signal, a sink, a test). */
 void collector__stop(struct collector *c);
+/*
+ * Asks the loop to sample the jobs and judge their ends at this turn rather
+ * than at the next tick (serve --control: a client waits for a job it says
+ * is over, and a tick is a second in host mode).
+ */
+void collector__sample_soon(struct collector *c);
 
 /* The kernel's counters and the collector's own, for the reports. */
 struct collector_stats {

@@ -7,29 +7,52 @@
  * The protocol: lines of text, at most CONTROL_LINE_MAX bytes, one request
  * and one reply at a time on a connection (a connection may carry several).
  *
- *   REGISTER KEY PID   PID, a process that has not forked yet (a Slurm
+ *   REGISTER KEY PID [text] [top=N]
+ *                      PID, a process that has not forked yet (a Slurm
  *                      task between fork and exec), leaves its host-mode job
  *                      with its threads and starts job KEY; every process it
  *                      forks from then on is in KEY, wherever its cgroup is.
  *                      A second REGISTER of an open KEY adds PID to it (a
  *                      step's second task). The reply comes once the kernel's
- *                      maps say so:  "OK KEY"
+ *                      maps say so:  "OK KEY". The options of a new job: its
+ *                      report for END is run's text report instead of the
+ *                      JSON object (`text`), with N commands in the breakdown
+ *                      (`top=N`, 0 to 100000; default 10).
  *   END KEY [DIR]      The client is done with KEY. The reply comes when the
  *                      job is over (its last process ended: at once when it
  *                      already is): "REPORT N", then N bytes, the job's
- *                      report, the JSON object of `run --json` and a newline.
- *                      The report is written to DIR/NAME.json as well (NAME:
- *                      KEY after its last ':'; DIR: serve's --reports, or
- *                      DIR when the client is root), owned by serve's user.
+ *                      report, the JSON object of `run --json` and a newline
+ *                      (or the text report, asked with `text`). The JSON is
+ *                      written to DIR/NAME.json as well (DIR: serve's
+ *                      --reports, and DIR when the client is root; only jobs
+ *                      root opened), owned by serve's user; NAME is KEY with
+ *                      '/', '%' and a leading '.' written %XX
+ *                      (control__report_name()), so two keys never share one.
  *   LIST               "OK N", then N lines "KEY STATE PID ALIVE STARTED
  *                      EXITED": STATE is running or ended; ended jobs stay
  *                      listed (and END answers them) until CONTROL_KEEP_ENDED
- *                      later ones have ended.
+ *                      later ones of root (CONTROL_USER_KEEP_ENDED of that
+ *                      user) have ended.
  *
  * Any request may instead be answered "ERR MESSAGE". KEY is 1 to 255 bytes
- * of printable ASCII without spaces. The socket is made mode 0660, group
- * `jobtrace` where that group exists (0600 otherwise): root and that group
- * may use it, nobody else.
+ * of printable ASCII without spaces. PID is numbered in serve's pid
+ * namespace: a client in another one (a container) is refused REGISTER.
+ *
+ * Who may do what: the socket is mode 0666, and each request is checked
+ * against the client's credentials (SO_PEERCRED). Root (uid 0) may do all
+ * of the above with any process and any job: the SPANK plugin is root. Any
+ * other user may REGISTER only a process whose real uid is its own and that
+ * no client's job holds yet (a Slurm step's task stays in its step), under a
+ * key of its own, NAME:UID:REST with UID its uid (`run:1000:4242`), so
+ * root's keys (`slurm:12.0`) are out of its reach; it may END and LIST only
+ * the jobs it opened, their reports come back to it alone (never to a file),
+ * and it holds at most CONTROL_USER_CLIENTS connections and
+ * CONTROL_USER_JOBS open jobs; all users but root together hold at most
+ * CONTROL_USERS_CLIENTS connections, so root always has a connection left,
+ * and CONTROL_USERS_JOBS open jobs.
+ * No group grants more: the `jobtrace` group reads the stream, and controls
+ * nothing. A connection that sends no complete request for CONTROL_IDLE_S
+ * seconds, and waits for no report, is closed.
  */
 #ifndef JOBTRACE_CONTROL_H
 #define JOBTRACE_CONTROL_H
@@ -38,12 +61,21 @@
 extern "C" {
 #endif
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
+#define CONTROL_DEFAULT_PATH "/run/jobtrace/control.sock"
 #define CONTROL_LINE_MAX 1024
 #define CONTROL_KEY_MAX 255
 #define CONTROL_KEEP_ENDED 256
-#define CONTROL_GROUP "jobtrace"
+#define CONTROL_USER_KEEP_ENDED 16
+#define CONTROL_CLIENTS_MAX 64
+#define CONTROL_USERS_CLIENTS 48 /* the other 16 are root's */
+#define CONTROL_USER_CLIENTS 8
+#define CONTROL_USER_JOBS 32
+#define CONTROL_USERS_JOBS 1024 /* a quarter of serve's default --max-jobs */
+#define CONTROL_IDLE_S 5
 
 struct collector;
 struct control;
@@ -69,6 +101,8 @@ struct control_request {
 	char *key;		/* REGISTER, END: into the line, valid as the protocol says */
 	char *dir;		/* END's DIR, or NULL; not checked here (who may name one is) */
 	unsigned long pid;	/* REGISTER's, 2 to 2^22 */
+	bool text;		/* REGISTER's `text` */
+	unsigned long top;	/* REGISTER's `top=N`, else REPORT_DEFAULT_TOP */
 };
 
 /*
@@ -79,8 +113,16 @@ struct control_request {
  */
 int control__parse_request(char *line, struct control_request *req, char *why, size_t why_size);
 
-/* The report file's name of @key ("slurm:12.0" -> "12.0.json") into @buf; -EINVAL if none. */
+/*
+ * The report file's name of @key into @buf: the whole key, with '/', '%' and
+ * a leading '.' written %XX, and ".json" ("slurm:12.0" -> "slurm:12.0.json",
+ * "a/b" -> "a%2Fb.json"): one key, one name, and back. -ENAMETOOLONG past
+ * NAME_MAX or @size.
+ */
 int control__report_name(const char *key, char *buf, size_t size);
+
+/* May a client of @uid open @key? Root any; another uid NAME:UID:REST with its own UID. */
+bool control__key_allowed(const char *key, uid_t uid);
 
 #ifdef __cplusplus
 }

@@ -63,6 +63,7 @@ struct job {
 	const char *cgroup; /* its cgroup path, when grouped by cgroup */
 	const char *mode; /* "run", "watch", "host" */
 	const char *source; /* the event source: "bpf", "proc" (source_ops.name) */
+	const char *via; /* "serve": counted by a jobtrace serve, asked through its control socket */
 	const char *hierarchy; /* "cgroup2", "cgroup1:cpu", or NULL */
 	bool attached; /* watch: its CPU before the attach is not counted */
 	char *const *argv; /* the command, borrowed */

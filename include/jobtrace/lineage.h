@@ -362,7 +362,15 @@ struct jt_adopt_req {
 	__u64 job_id;
 	__u64 start_ns;
 	__u64 slack_ns;
+	__u64 flags; /* JT_ADOPT_* */
 };
+
+/*
+ * A process already in an adopted job stays there: a client other than root
+ * may take its own processes out of host mode, never out of a job another
+ * client made (a Slurm step's task runs as the job's user).
+ */
+#define JT_ADOPT_NOT_ADOPTED 1ULL
 
 /* A cgroup whose processes, present and future, form a job (map `watch_cgroups`). */
 struct jt_watch_cgroup {
@@ -392,7 +400,7 @@ _Static_assert(sizeof(struct jt_live_rec) == 96, "jt_live_rec ABI");
 _Static_assert(sizeof(struct jt_attach_rec) == 32, "jt_attach_rec ABI");
 _Static_assert(sizeof(struct jt_attach_root) == 24, "jt_attach_root ABI");
 _Static_assert(sizeof(struct jt_watch_cgroup) == 16, "jt_watch_cgroup ABI");
-_Static_assert(sizeof(struct jt_adopt_req) == 24, "jt_adopt_req ABI");
+_Static_assert(sizeof(struct jt_adopt_req) == 32, "jt_adopt_req ABI");
 
 /*
  * @total split into user and system time in the ratio of the tick-sampled
@@ -483,9 +491,11 @@ int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 
  * serve --control: the running process @pid (started at @start_ns, within
  * @slack_ns) leaves its job, threads and all, and joins @job_id, made with
  * lineage__add_empty_job(); its descendants from now on join it too. The
- * first process adopted is the job's root. -ESRCH when it is gone or ending.
+ * first process adopted is the job's root. -ESRCH when it is gone or ending;
+ * with JT_ADOPT_NOT_ADOPTED in @flags, -EBUSY when it is in an adopted job.
  */
-int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns);
+int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns,
+		   __u64 flags);
 /* watch --cgroup: the cgroup with kernfs id @cgid (and below) forms job @job_id. */
 int lineage__add_watch_cgroup(struct lineage *lt, __u64 job_id, __u64 cgid, __s32 hierarchy_id);
 /*

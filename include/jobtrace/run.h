@@ -23,7 +23,8 @@ struct run_config {
 	bool pss; /* read smaps_rollup of live members (costly: walks page tables) */
 	const char *workdir; /* report this directory's size and filesystem */
 	const char *events; /* --events FILE: a JSON line per process that ends; "-": stdout */
-	const char *mode; /* --mode bpf|proc; NULL: BPF, else proc where BPF cannot load */
+	const char *mode; /* --mode serve|bpf|proc|rusage; NULL: serve, else bpf, proc, rusage */
+	const char *control; /* --control PATH: serve's socket; NULL: $JOBTRACE_CONTROL or the default */
 	const char *svg, *html; /* --svg FILE, --html FILE: the job's picture */
 	struct lineage_opts lineage;
 	struct apmon_opts apmon; /* --apmon: job parameters to MonALISA */
@@ -31,6 +32,19 @@ struct run_config {
 
 /* Runs the job and writes its report; returns jobtrace's exit status. */
 int run__main(const struct run_config *cfg);
+
+/*
+ * The job through a running `jobtrace serve --control` (user/cmd/run_remote.c):
+ * serve's BPF counts it, run needs no privileges. 0 when it decided the
+ * outcome (the job ran, or --mode serve failed), run's exit status in
+ * @exit_code. A negative errno when serve is not to be used and nothing was
+ * started: -ENOTSUP (another --mode, or an option that needs run's own
+ * records), -ENOENT or -ECONNREFUSED (no serve), -EPERM (serve refused),
+ * -ETIMEDOUT; run then takes its own source.
+ */
+int run__via_serve(const struct run_config *cfg, int *exit_code);
+/* --control, else $JOBTRACE_CONTROL, else CONTROL_DEFAULT_PATH. */
+const char *run__control_path(const struct run_config *cfg);
 
 #ifdef __cplusplus
 }

@@ -4,8 +4,10 @@
  * cuts them: at each '\n', a '\r' before it dropped, then
  * control__parse_request(). An accepted request has a key the protocol
  * allows and a pid in range; a refused one has a message for its ERR reply.
+ * A key's report file name is a single name, never a path or hidden.
  */
 #include <errno.h>
+#include <limits.h>
 
 #include "jobtrace/control.h"
 
@@ -31,6 +33,20 @@ static void fuzz_control_check(const struct control_request *req, int err, const
 		abort();
 	if (req->dir && (!req->dir[0] || strpbrk(req->dir, " \t")))
 		abort();
+	if (req->top > 100000)
+		abort();
+	/* Its report file: one name in the directory, never a path, never hidden. */
+	{
+		char name[NAME_MAX + 1];
+		size_t n;
+
+		if (control__report_name(req->key, name, sizeof(name)))
+			return;
+		n = strlen(name);
+		if (strchr(name, '/') || name[0] == '.' || n > NAME_MAX || n < 6 ||
+		    strcmp(name + n - 5, ".json"))
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -195,8 +195,8 @@ static void test_mode_bpf_and_bad_mode(void **state)
 	assert_string_equal(harness__str(r, "mode"), "bpf");
 	json_decref(r);
 	assert_int_equal(exit_code_of(bad_run, NULL, err), 2);
-	assert_non_null(
-		strstr(harness__slurp(err), "--mode takes bpf, proc, rusage or auto, not 'ebpf'"));
+	assert_non_null(strstr(harness__slurp(err),
+			       "--mode takes serve, bpf, proc, rusage or auto, not 'ebpf'"));
 	assert_int_equal(exit_code_of(bad_watch, NULL, err), 2);
 	assert_non_null(strstr(harness__slurp(err), "'kprobe'"));
 	assert_int_equal(exit_code_of(proc_cgroup, NULL, err), 2);

@@ -65,13 +65,13 @@ static int sh(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* The report of @step_key ("12.0") once serve has written it, within 10 s. */
+/* The report of @step_key ("12.0") once serve has written it, within 10 s: the key is the name. */
 static json_t *report_of(const char *step_key)
 {
 	char path[600];
 	json_error_t e;
 
-	snprintf(path, sizeof(path), "%s/reports/%s.json", lab, step_key);
+	snprintf(path, sizeof(path), "%s/reports/slurm:%s.json", lab, step_key);
 	for (int i = 0; i < 200 && access(path, F_OK); i++)
 		sleep_ms(50);
 	json_t *r = json_load_file(path, 0, &e);
@@ -396,7 +396,7 @@ static void test_non_root_user(void **state)
 	/* The report is the admin's file, not the job user's. */
 	snprintf(path, sizeof(path), "%s/nobody.err", lab);
 	id = job_id_of(path);
-	snprintf(path, sizeof(path), "%s/reports/%d.0.json", lab, id);
+	snprintf(path, sizeof(path), "%s/reports/slurm:%d.0.json", lab, id);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_uid, 0);
 	assert_int_equal(sb.st_mode & 0777, 0644);

@@ -379,9 +379,11 @@ int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 
 	return 0;
 }
 
-int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns)
+int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns,
+		   __u64 flags)
 {
-	struct jt_adopt_req req = { .job_id = job_id, .start_ns = start_ns, .slack_ns = slack_ns };
+	struct jt_adopt_req req = { .job_id = job_id, .start_ns = start_ns, .slack_ns = slack_ns,
+				    .flags = flags };
 	int req_fd = bpf_map__fd(lt->skel->maps.adopt_req);
 	int jobs_fd = bpf_map__fd(lt->skel->maps.jobs);
 	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
@@ -389,7 +391,7 @@ int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, 
 	struct jt_attach_rec r;
 	struct bpf_link *link;
 	struct jt_job job;
-	bool adopted = false;
+	bool adopted = false, kept = false;
 	__u32 zero = 0;
 	int pidfd, err;
 	ssize_t len;
@@ -432,8 +434,10 @@ int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, 
 		memcpy(&r, lt->iter_buf + off, sizeof(r));
 		if (r.job_id == job_id)
 			adopted = true;
+		else
+			kept = true; /* JT_ADOPT_NOT_ADOPTED: another adopted job holds it */
 	}
-	err = adopted ? 0 : -ESRCH;
+	err = adopted ? 0 : kept ? -EBUSY : -ESRCH;
 out:
 	/* No request stays armed between two calls. */
 	memset(&req, 0, sizeof(req));

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -26,24 +26,31 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
 
-#define CONTROL_CLIENTS_MAX 64
-
 /* A job made through the socket, open or ended (then with its report). */
 struct control_job {
 	char key[CONTROL_KEY_MAX + 1];
 	__u64 id;
 	pid_t pid; /* the first process registered: the job's root */
+	uid_t uid; /* who opened it: only that user (and root) may add to it, end it, list it */
 	bool ended;
 	bool failed; /* its first process could not be adopted: no report file */
-	char *report; /* the JSON report and a newline, once ended */
+	bool text; /* END answers with the text report */
+	bool sampled_soon; /* an END asked the loop to judge it at once (once a job) */
+	size_t top; /* commands in its reports */
+	char *json, *text_report; /* once ended: the JSON report and a newline; the text one */
+	size_t json_len, text_len;
 	char *end_dir; /* END's own report directory, or NULL */
-	size_t report_len;
+	char *root_args; /* its root's command, NUL-separated, from its exit record; or NULL */
+	size_t root_args_len;
 	struct jt_job_stats stats; /* at its end */
 };
 
 struct control_client {
 	struct control *ctl;
 	int fd;
+	uid_t uid; /* SO_PEERCRED at the accept: what it may do */
+	pid_t pid; /* and its pid, in serve's pid namespace */
+	__u64 since_ns; /* its connect, or the last request it completed */
 	char buf[CONTROL_LINE_MAX];
 	size_t len;
 	struct control_job *waiting; /* END, until the job is over */
@@ -52,6 +59,7 @@ struct control_client {
 struct control {
 	struct collector *c;
 	int lfd;
+	int tfd; /* the idle clients' timer */
 	int proc_fd;
 	char *path;
 	char *reports_dir;
@@ -68,20 +76,51 @@ struct control_sink {
 
 int control__report_name(const char *key, char *buf, size_t size)
 {
-	const char *name = strrchr(key, ':');
-	int n;
+	static const char hex[] = "0123456789ABCDEF";
+	size_t max = size < NAME_MAX + 1 ? size : NAME_MAX + 1, n = 0;
 
-	name = name ? name + 1 : key;
-	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+	if (!*key)
 		return -EINVAL;
-	n = snprintf(buf, size, "%s.json", name);
-	if (n < 0 || (size_t)n >= size)
+	/*
+	 * The whole key, so that "slurm:7.0" and "nobody:7.0" are two files;
+	 * '%' escaped too, so that the name says the key back. A key is the
+	 * client's word: no '/' makes a path of it, no leading '.' hides it
+	 * or names "." or "..".
+	 */
+	for (size_t i = 0; key[i]; i++) {
+		unsigned char ch = (unsigned char)key[i];
+		bool esc = ch == '/' || ch == '%' || (i == 0 && ch == '.') || ch <= ' ' || ch > '~';
+
+		if (n + (esc ? 3 : 1) + sizeof(".json") > max)
+			return -ENAMETOOLONG;
+		if (esc) {
+			buf[n++] = '%';
+			buf[n++] = hex[ch >> 4];
+			buf[n++] = hex[ch & 15];
+		} else {
+			buf[n++] = (char)ch;
+		}
+	}
+	if (n + sizeof(".json") > max)
 		return -ENAMETOOLONG;
-	/* A key is the client's word: no path may come of it. */
-	for (char *p = buf; *p; p++)
-		if (*p == '/')
-			*p = '_';
+	memcpy(buf + n, ".json", sizeof(".json"));
 	return 0;
+}
+
+bool control__key_allowed(const char *key, uid_t uid)
+{
+	const char *p = strchr(key, ':');
+	unsigned long v;
+	char *end;
+
+	if (uid == 0)
+		return true;
+	/* NAME:UID:REST, UID in decimal as the kernel prints it: no sign, no leading 0. */
+	if (!p || p == key || p[1] < '0' || p[1] > '9' || (p[1] == '0' && p[2] != ':'))
+		return false;
+	errno = 0;
+	v = strtoul(p + 1, &end, 10);
+	return !errno && *end == ':' && v == (unsigned long)uid;
 }
 
 /* A key is printable ASCII, no spaces: it goes into lines and file names. */
@@ -100,14 +139,16 @@ static bool key_valid(const char *key)
 /* Written whole or not at all: a reader never sees half a report. */
 static int write_report(const char *dir, const char *key, const char *data, size_t len)
 {
-	char name[CONTROL_KEY_MAX + 8], path[PATH_MAX], tmp[PATH_MAX];
+	char name[NAME_MAX + 1], path[PATH_MAX], tmp[PATH_MAX];
 	int fd, err;
 
 	err = control__report_name(key, name, sizeof(name));
 	if (err)
 		return err;
+	/* serve writes one file at a time: one temporary name per serve will do. */
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= sizeof(tmp))
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.jobtrace-%d.tmp", dir, (int)getpid()) >=
+		    sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
@@ -193,7 +234,8 @@ static struct control_job *job_find(struct control *ctl, const char *key, bool o
 	return NULL;
 }
 
-static struct control_job *job_new(struct control *ctl, const char *key, pid_t pid)
+static struct control_job *job_new(struct control *ctl, const struct control_request *req,
+				   uid_t uid)
 {
 	struct control_job *cj;
 
@@ -203,28 +245,60 @@ static struct control_job *job_new(struct control *ctl, const char *key, pid_t p
 	cj = calloc(1, sizeof(*cj));
 	if (!cj)
 		return NULL;
-	snprintf(cj->key, sizeof(cj->key), "%s", key);
+	snprintf(cj->key, sizeof(cj->key), "%s", req->key);
 	cj->id = (JT_JOB_ADOPTED << JT_JOB_KIND_SHIFT) | ++ctl->seq;
-	cj->pid = pid;
+	cj->pid = (pid_t)req->pid;
+	cj->uid = uid;
+	cj->text = req->text;
+	cj->top = req->top;
 	ctl->jobs[ctl->njobs++] = cj;
 	return cj;
 }
 
-/* Forgets the oldest ended jobs beyond CONTROL_KEEP_ENDED; open ones stay. */
-static void jobs_prune(struct control *ctl)
+static void job_free(struct control_job *cj)
 {
-	size_t ended = 0, out = 0;
+	free(cj->root_args);
+	free(cj->json);
+	free(cj->text_report);
+	free(cj->end_dir);
+	free(cj);
+}
+
+/* The jobs of @uid: those still open, or those ended that were opened after @after. */
+static size_t jobs_of(const struct control *ctl, uid_t uid, bool ended, size_t after)
+{
+	size_t n = 0;
+
+	for (size_t i = after; i < ctl->njobs; i++)
+		n += ctl->jobs[i]->uid == uid && ctl->jobs[i]->ended == ended;
+	return n;
+}
+
+/* The open jobs of every user but root. */
+static size_t users_open_jobs(const struct control *ctl)
+{
+	size_t n = 0;
 
 	for (size_t i = 0; i < ctl->njobs; i++)
-		ended += ctl->jobs[i]->ended;
+		n += ctl->jobs[i]->uid != 0 && !ctl->jobs[i]->ended;
+	return n;
+}
+
+/*
+ * Forgets the oldest ended jobs beyond CONTROL_KEEP_ENDED of root's and
+ * CONTROL_USER_KEEP_ENDED of each other user's: no user's churn of jobs
+ * pushes out a Slurm step's report before its END came. Open ones stay.
+ */
+static void jobs_prune(struct control *ctl)
+{
+	size_t out = 0;
+
 	for (size_t i = 0; i < ctl->njobs; i++) {
 		struct control_job *cj = ctl->jobs[i];
+		size_t keep = cj->uid == 0 ? CONTROL_KEEP_ENDED : CONTROL_USER_KEEP_ENDED;
 
-		if (cj->ended && ended > CONTROL_KEEP_ENDED) {
-			ended--;
-			free(cj->report);
-			free(cj->end_dir);
-			free(cj);
+		if (cj->ended && jobs_of(ctl, cj->uid, true, i + 1) >= keep) {
+			job_free(cj);
 			continue;
 		}
 		ctl->jobs[out++] = cj;
@@ -232,18 +306,20 @@ static void jobs_prune(struct control *ctl)
 	ctl->njobs = out;
 }
 
-/* The report files of @cj: serve's --reports, and END's own directory. */
+/* The report files of @cj: serve's --reports for root's jobs, and END's own directory. */
 static void write_reports(struct control *ctl, struct control_job *cj)
 {
-	const char *dirs[2] = { ctl->reports_dir, cj->end_dir };
+	const char *dirs[2] = { cj->uid == 0 ? ctl->reports_dir : NULL, cj->end_dir };
 	int err;
 
+	if (!cj->json)
+		return;
 	if (dirs[1] && dirs[0] && !strcmp(dirs[0], dirs[1]))
 		dirs[1] = NULL;
 	for (size_t i = 0; i < 2; i++) {
 		if (!dirs[i])
 			continue;
-		err = write_report(dirs[i], cj->key, cj->report, cj->report_len);
+		err = write_report(dirs[i], cj->key, cj->json, cj->json_len);
 		if (err)
 			fprintf(stderr, "jobtrace: cannot write the report of %s to %s: %s\n",
 				cj->key, dirs[i], strerror(-err));
@@ -252,22 +328,58 @@ static void write_reports(struct control *ctl, struct control_job *cj)
 
 static int answer_end(struct control *ctl, struct control_client *cl, struct control_job *cj)
 {
+	const char *data = cj->text ? cj->text_report : cj->json;
+	size_t len = cj->text ? cj->text_len : cj->json_len;
 	char head[64];
 	int err;
 
 	cl->waiting = NULL;
-	snprintf(head, sizeof(head), "REPORT %zu\n", cj->report_len);
+	cl->since_ns = util__now_ns();
+	snprintf(head, sizeof(head), "REPORT %zu\n", len);
 	err = client_send(ctl, cl, head, strlen(head));
 	if (!err)
-		err = client_send(ctl, cl, cj->report, cj->report_len);
+		err = client_send(ctl, cl, data, len);
 	return err;
 }
 
-static int do_register(struct control *ctl, struct control_client *cl, char *key,
-		       unsigned long pid)
+/*
+ * Whether a client of @uid may make @pid a job of its own: its own process
+ * (the real uid: what the user started, setuid or not). The start time is
+ * read on both sides of the uid, so that a pid reused in between is no match.
+ */
+static int check_owner(struct control *ctl, unsigned long pid, uid_t uid,
+		       const struct proc_stat_fields *st)
+{
+	struct proc_stat_fields again;
+	struct proc_status ps;
+	int err;
+
+	err = proc_pid__read_status(ctl->proc_fd, (int)pid, &ps);
+	if (!err)
+		err = proc_pid__read_stat(ctl->proc_fd, (int)pid, &again);
+	if (err)
+		return err;
+	if (again.starttime_ticks != st->starttime_ticks)
+		return -ESRCH;
+	return ps.uid_real == (uint32_t)uid ? 0 : -EPERM;
+}
+
+static bool client_pidns_ours(struct control *ctl, const struct control_client *cl)
+{
+	struct proc_status ps;
+
+	if (cl->pid <= 0 || proc_pid__read_status(ctl->proc_fd, cl->pid, &ps))
+		return false;
+	return !ps.ns_pid || ps.ns_pid == cl->pid;
+}
+
+static int do_register(struct control *ctl, struct control_client *cl,
+		       const struct control_request *req)
 {
 	const struct source_ops *ops = collector__ops(ctl->c);
 	__u64 tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK);
+	unsigned long pid = req->pid;
+	const char *key = req->key;
 	struct proc_stat_fields st;
 	struct control_job *cj;
 	struct cjob *j;
@@ -277,13 +389,36 @@ static int do_register(struct control *ctl, struct control_client *cl, char *key
 	if (!ops->adopt)
 		return client_printf(ctl, cl, "ERR the %s source cannot adopt a process\n",
 				     ops->name);
+	/*
+	 * PID is a number in the client's pid namespace, and serve looks it up
+	 * in its own: a client in another one (a container) would name some
+	 * other process. Its NSpid says: its innermost pid is the one we see.
+	 */
+	if (!client_pidns_ours(ctl, cl))
+		return client_printf(ctl, cl, "ERR your pid namespace is not serve's\n");
+	if (!control__key_allowed(key, cl->uid))
+		return client_printf(ctl, cl, "ERR key %s is not yours: yours are NAME:%u:...\n",
+				     key, (unsigned int)cl->uid);
 	err = proc_pid__read_stat(ctl->proc_fd, (int)pid, &st);
+	if (!err && cl->uid != 0)
+		err = check_owner(ctl, pid, cl->uid, &st);
+	if (err == -EPERM)
+		return client_printf(ctl, cl, "ERR process %lu is not yours\n", pid);
 	if (err)
 		return client_printf(ctl, cl, "ERR no process %lu: %s\n", pid, strerror(-err));
 	cj = job_find(ctl, key, true);
+	if (cj && cl->uid != 0 && cj->uid != cl->uid)
+		return client_printf(ctl, cl, "ERR job %s is not yours\n", key);
 	fresh = !cj;
 	if (fresh) {
-		cj = job_new(ctl, key, (pid_t)pid);
+		/* Users cannot fill the kernel's job map: root's steps need it. */
+		if (cl->uid != 0 && jobs_of(ctl, cl->uid, false, 0) >= CONTROL_USER_JOBS)
+			return client_printf(ctl, cl, "ERR %d jobs of yours are open already\n",
+					     CONTROL_USER_JOBS);
+		if (cl->uid != 0 && users_open_jobs(ctl) >= CONTROL_USERS_JOBS)
+			return client_printf(ctl, cl, "ERR %d jobs of users are open already\n",
+					     CONTROL_USERS_JOBS);
+		cj = job_new(ctl, req, cl->uid);
 		if (!cj)
 			return client_printf(ctl, cl, "ERR out of memory\n");
 		j = collector__add_job(ctl->c, cj->id, key, CJOB_END_EMPTY);
@@ -292,6 +427,7 @@ static int do_register(struct control *ctl, struct control_client *cl, char *key
 			return client_printf(ctl, cl, "ERR out of memory\n");
 		}
 		j->job.mode = "control";
+		j->job.via = "serve";
 		j->job.root_pid = (pid_t)pid;
 		/* -1: its membership follows no cgroup; the task keeps its tree. */
 		err = ops->add_empty(ctl->c, cj->id, -1);
@@ -301,29 +437,35 @@ static int do_register(struct control *ctl, struct control_client *cl, char *key
 					     strerror(-err));
 		}
 	}
-	err = ops->adopt(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns, 2 * tick_ns);
+	/* Root may move any process; a user only one no client's job holds. */
+	err = ops->adopt(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns, 2 * tick_ns,
+			 cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED);
 	if (err) {
 		/* An empty job ends at the next sample; it had nothing to report. */
 		if (fresh)
 			cj->failed = true;
 		return client_printf(ctl, cl, "ERR cannot adopt process %lu: %s\n", pid,
-				     err == -ESRCH ? "it has ended" : strerror(-err));
+				     err == -ESRCH ? "it has ended" :
+				     err == -EBUSY ? "it is in a job another client made" :
+						     strerror(-err));
 	}
 	return client_printf(ctl, cl, "OK %s\n", key);
 }
 
-static int do_end(struct control *ctl, struct control_client *cl, char *key, char *dir,
-		  const struct ucred *cred)
+static int do_end(struct control *ctl, struct control_client *cl, char *key, char *dir)
 {
 	struct control_job *cj = job_find(ctl, key, false);
+	struct jt_job_stats js;
 
 	if (!cj)
 		return client_printf(ctl, cl, "ERR no job %s\n", key);
+	if (cl->uid != 0 && cj->uid != cl->uid)
+		return client_printf(ctl, cl, "ERR job %s is not yours\n", key);
 	if (cj->failed)
 		return client_printf(ctl, cl, "ERR job %s was never registered\n", key);
 	if (dir) {
 		/* serve writes as root: only root may send its files elsewhere. */
-		if (cred->uid != 0)
+		if (cl->uid != 0)
 			return client_printf(ctl, cl, "ERR only root may name a report directory\n");
 		if (dir[0] != '/')
 			return client_printf(ctl, cl, "ERR the report directory must be absolute\n");
@@ -337,19 +479,42 @@ static int do_end(struct control *ctl, struct control_client *cl, char *key, cha
 	if (cj->ended)
 		return answer_end(ctl, cl, cj);
 	cl->waiting = cj;
+	/*
+	 * A job whose processes the kernel counts all gone is judged now, not
+	 * at the next tick: `run` waits for its report. Only then, and once a
+	 * job: a sample walks every task of the host, and no client may make
+	 * the loop spin with ENDs.
+	 */
+	if (!cj->sampled_soon && !collector__ops(ctl->c)->job_stats(ctl->c, cj->id, &js) &&
+	    js.alive <= 0) {
+		cj->sampled_soon = true;
+		collector__sample_soon(ctl->c);
+	}
 	return 0;
+}
+
+static bool may_see(const struct control_client *cl, const struct control_job *cj)
+{
+	return cl->uid == 0 || cj->uid == cl->uid;
 }
 
 static int do_list(struct control *ctl, struct control_client *cl)
 {
-	int err = client_printf(ctl, cl, "OK %zu\n", ctl->njobs);
+	size_t n = 0;
+	int err;
 
+	for (size_t i = 0; i < ctl->njobs; i++)
+		n += may_see(cl, ctl->jobs[i]);
+	err = client_printf(ctl, cl, "OK %zu\n", n);
 	for (size_t i = 0; !err && i < ctl->njobs; i++) {
 		struct control_job *cj = ctl->jobs[i];
 		const struct jt_job_stats *s = &cj->stats;
-		struct cjob *j = cj->ended ? NULL : collector__find_job(ctl->c, cj->id);
+		struct cjob *j;
 
+		if (!may_see(cl, cj))
+			continue;
 		/* Fresh figures: the last sample may be older than the job. */
+		j = cj->ended ? NULL : collector__find_job(ctl->c, cj->id);
 		if (j) {
 			collector__ops(ctl->c)->job_stats(ctl->c, cj->id, &j->job.stats);
 			s = &j->job.stats;
@@ -363,64 +528,84 @@ static int do_list(struct control *ctl, struct control_client *cl)
 	return err;
 }
 
-/* One request line; -EPIPE when the client is gone. */
+#define CONTROL_USAGE "usage: REGISTER KEY PID [text] [top=N] | END KEY [DIR] | LIST"
+
 int control__parse_request(char *line, struct control_request *req, char *why, size_t why_size)
 {
-	char *save = NULL, *verb, *key, *arg, *extra;
+	char *save = NULL, *tok[6];
+	size_t n = 0;
 
 	memset(req, 0, sizeof(*req));
+	req->top = REPORT_DEFAULT_TOP;
 	why[0] = '\0';
-	verb = strtok_r(line, " \t", &save);
-	key = strtok_r(NULL, " \t", &save);
-	arg = strtok_r(NULL, " \t", &save);
-	extra = strtok_r(NULL, " \t", &save);
-	if (!verb) {
+	for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == ARRAY_SIZE(tok)) {
+			snprintf(why, why_size, CONTROL_USAGE);
+			return -EINVAL;
+		}
+		tok[n++] = t;
+	}
+	if (!n) {
 		snprintf(why, why_size, "empty request");
 		return -EINVAL;
 	}
-	if (!strcmp(verb, "LIST") && !key) {
+	if (!strcmp(tok[0], "LIST") && n == 1) {
 		req->verb = CONTROL_LIST;
 		return 0;
 	}
-	if (!key || !key_valid(key) || extra) {
-		snprintf(why, why_size, "usage: REGISTER KEY PID | END KEY [DIR] | LIST");
+	if (strcmp(tok[0], "REGISTER") && strcmp(tok[0], "END") && strcmp(tok[0], "LIST")) {
+		snprintf(why, why_size, "unknown request %.32s", tok[0]);
 		return -EINVAL;
 	}
-	req->key = key;
-	if (!strcmp(verb, "REGISTER")) {
-		if (!arg || cli__parse_uint(arg, 2, 1U << 22, &req->pid)) {
-			snprintf(why, why_size, "REGISTER takes a key and a pid");
+	if (n < 2 || !key_valid(tok[1]) || !strcmp(tok[0], "LIST")) {
+		snprintf(why, why_size, CONTROL_USAGE);
+		return -EINVAL;
+	}
+	req->key = tok[1];
+	if (!strcmp(tok[0], "END")) {
+		if (n > 3) {
+			snprintf(why, why_size, CONTROL_USAGE);
 			return -EINVAL;
 		}
-		req->verb = CONTROL_REGISTER;
-		return 0;
-	}
-	if (!strcmp(verb, "END")) {
 		req->verb = CONTROL_END;
-		req->dir = arg;
+		req->dir = n == 3 ? tok[2] : NULL;
 		return 0;
 	}
-	snprintf(why, why_size, "unknown request %.32s", verb);
-	return -EINVAL;
+	if (n < 3 || cli__parse_uint(tok[2], 2, 1U << 22, &req->pid)) {
+		snprintf(why, why_size, "REGISTER takes a key and a pid");
+		return -EINVAL;
+	}
+	for (size_t i = 3; i < n; i++) {
+		if (!strcmp(tok[i], "text") && !req->text) {
+			req->text = true;
+		} else if (!strncmp(tok[i], "top=", 4) &&
+			   !cli__parse_uint(tok[i] + 4, 0, 100000, &req->top)) {
+			continue;
+		} else {
+			snprintf(why, why_size,
+				 "REGISTER takes the options text and top=N, not %.32s", tok[i]);
+			return -EINVAL;
+		}
+	}
+	req->verb = CONTROL_REGISTER;
+	return 0;
 }
 
+/* One request line; -EPIPE when the client is gone. */
 static int client_request(struct control *ctl, struct control_client *cl, char *line)
 {
-	struct ucred cred = { .uid = (uid_t)-1 };
-	socklen_t clen = sizeof(cred);
 	struct control_request req;
 	char why[80];
 
-	getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
 	if (control__parse_request(line, &req, why, sizeof(why)))
 		return client_printf(ctl, cl, "ERR %s\n", why);
 	switch (req.verb) {
 	case CONTROL_LIST:
 		return do_list(ctl, cl);
 	case CONTROL_REGISTER:
-		return do_register(ctl, cl, req.key, req.pid);
+		return do_register(ctl, cl, &req);
 	case CONTROL_END:
-		return do_end(ctl, cl, req.key, req.dir, &cred);
+		return do_end(ctl, cl, req.key, req.dir);
 	}
 	return -EINVAL;
 }
@@ -443,6 +628,8 @@ static int client_drain(struct control *ctl, struct control_client *cl)
 			nl[-1] = '\0';
 		if (client_request(ctl, cl, cl->buf))
 			return -EPIPE;
+		/* A request done: the idle time counts from here, not from its first byte. */
+		cl->since_ns = util__now_ns();
 		memmove(cl->buf, cl->buf + used, cl->len - used);
 		cl->len -= used;
 	}
@@ -474,11 +661,52 @@ static void on_client(void *ctx, int fd, __u32 events)
 	client_drain(ctl, cl);
 }
 
+/*
+ * The timer: a client that completed no request for CONTROL_IDLE_S seconds
+ * and waits for no report is closed, trickling bytes or not: slots are for
+ * clients that talk.
+ */
+static void on_tick(void *ctx, int fd, __u32 events)
+{
+	struct control *ctl = ctx;
+	__u64 expirations, now = util__now_ns();
+
+	while (read(fd, &expirations, sizeof(expirations)) > 0)
+		;
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct control_client *cl = ctl->clients[i];
+
+		if (cl && !cl->waiting && now - cl->since_ns > CONTROL_IDLE_S * 1000000000ULL)
+			client_close(ctl, cl);
+	}
+}
+
+/* May one more connection of @uid be taken? Root's are kept free of users'. */
+static bool slot_allowed(const struct control *ctl, uid_t uid)
+{
+	size_t users = 0, mine = 0;
+
+	if (uid == 0)
+		return true;
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		const struct control_client *cl = ctl->clients[i];
+
+		if (cl && cl->uid != 0) {
+			users++;
+			mine += cl->uid == uid;
+		}
+	}
+	return users < CONTROL_USERS_CLIENTS && mine < CONTROL_USER_CLIENTS;
+}
+
 static void on_accept(void *ctx, int fd, __u32 events)
 {
+	static const char busy[] = "ERR too many connections of yours\n";
 	struct control *ctl = ctx;
 
 	for (;;) {
+		struct ucred cred = { .uid = (uid_t)-1 };
+		socklen_t clen = sizeof(cred);
 		struct control_client *cl;
 		size_t slot;
 		int cfd;
@@ -486,6 +714,13 @@ static void on_accept(void *ctx, int fd, __u32 events)
 		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0)
 			return; /* EAGAIN, or a client gone before we took it */
+		/* Unknown credentials are nobody's: (uid_t)-1 is no user's uid. */
+		getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
+		if (!slot_allowed(ctl, cred.uid)) {
+			send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(cfd);
+			continue;
+		}
 		for (slot = 0; slot < CONTROL_CLIENTS_MAX && ctl->clients[slot]; slot++)
 			;
 		cl = slot < CONTROL_CLIENTS_MAX ? calloc(1, sizeof(*cl)) : NULL;
@@ -495,6 +730,9 @@ static void on_accept(void *ctx, int fd, __u32 events)
 		}
 		cl->ctl = ctl;
 		cl->fd = cfd;
+		cl->uid = cred.uid;
+		cl->pid = cred.pid;
+		cl->since_ns = util__now_ns();
 		if (collector__add_fd(ctl->c, cfd, EPOLLIN, on_client, cl)) {
 			close(cfd);
 			free(cl);
@@ -504,40 +742,93 @@ static void on_accept(void *ctx, int fd, __u32 events)
 	}
 }
 
-/* ---- the sink: an adopted job's end ---- */
+/* ---- the sink: an adopted job's root and end ---- */
+
+static struct control_job *job_of_id(struct control *ctl, __u64 id)
+{
+	for (size_t i = 0; i < ctl->njobs; i++)
+		if (ctl->jobs[i]->id == id)
+			return ctl->jobs[i];
+	return NULL;
+}
+
+/*
+ * The root's exit record carries the command it exec'd: the report names
+ * the job by it, as run's does (the client's REGISTER came before the exec).
+ */
+static int control_process(struct sink *s, const struct proc_record *r)
+{
+	struct control *ctl = ((struct control_sink *)s)->ctl;
+	struct control_job *cj;
+
+	if (!r->e->is_root || !r->args || r->args_inherited || JT_JOB_KIND(r->job->id) !=
+	    JT_JOB_ADOPTED)
+		return 0;
+	cj = job_of_id(ctl, r->job->id);
+	if (!cj || cj->root_args)
+		return 0;
+	cj->root_args = malloc(r->args_len + 1);
+	if (!cj->root_args)
+		return 0; /* the report names the job by its key instead */
+	memcpy(cj->root_args, r->args, r->args_len);
+	cj->root_args[r->args_len] = '\0';
+	cj->root_args_len = r->args_len + 1;
+	return 0;
+}
+
+/* @job's report by @write into a new buffer; false when it could not be made. */
+static bool render(const struct job *job, size_t top, int (*write)(FILE *, const struct job *,
+								   size_t),
+		   char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+	int err;
+
+	if (!f)
+		return false;
+	err = write(f, job, top);
+	if (fclose(f) || err) {
+		free(*buf);
+		*buf = NULL;
+		return false;
+	}
+	return true;
+}
 
 static int control_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
 {
 	struct control *ctl = ((struct control_sink *)s)->ctl;
-	struct control_job *cj = NULL;
-	FILE *f;
-	int err;
+	struct control_job *cj;
+	struct job job = j->job;
+	char *argv[JT_ARGS_LEN / 2 + 1];
 
 	if (JT_JOB_KIND(j->id) != JT_JOB_ADOPTED)
 		return 0;
-	for (size_t i = 0; i < ctl->njobs && !cj; i++)
-		if (ctl->jobs[i]->id == j->id)
-			cj = ctl->jobs[i];
+	cj = job_of_id(ctl, j->id);
 	if (!cj || cj->ended)
 		return 0;
 	cj->ended = true;
 	cj->stats = j->job.stats;
-	if (cj->failed)
+	if (cj->failed) {
+		jobs_prune(ctl);
 		return 0;
-	/* The report of `run --json`, one line. */
-	f = open_memstream(&cj->report, &cj->report_len);
-	if (!f) {
-		fprintf(stderr, "jobtrace: cannot make the report of %s: %s\n", cj->key,
-			strerror(errno));
-		cj->failed = true;
-	} else {
-		err = report__write_json(f, &j->job, s->top);
-		if (fclose(f) || err) {
-			fprintf(stderr, "jobtrace: cannot make the report of %s\n", cj->key);
-			cj->failed = true;
-		}
 	}
-	if (!cj->failed)
+	/* Its root's command, as run's report has it: argv over the record's copy. */
+	for (size_t off = 0; cj->root_args && off < cj->root_args_len - 1 &&
+			     job.argc < (int)ARRAY_SIZE(argv) - 1;
+	     off += strlen(cj->root_args + off) + 1)
+		argv[job.argc++] = cj->root_args + off;
+	argv[job.argc] = NULL;
+	job.argv = argv;
+	/* The JSON of `run --json`, one line: the files' and the reply's; run's text when asked. */
+	if ((!cj->text || cj->uid == 0) &&
+	    !render(&job, cj->top, report__write_json, &cj->json, &cj->json_len))
+		cj->failed = true;
+	if (cj->text && !render(&job, cj->top, report__write_text, &cj->text_report, &cj->text_len))
+		cj->failed = true;
+	if (cj->failed)
+		fprintf(stderr, "jobtrace: cannot make the report of %s\n", cj->key);
+	else
 		write_reports(ctl, cj);
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		struct control_client *cl = ctl->clients[i];
@@ -556,6 +847,7 @@ static int control_job_end(struct sink *s, const struct cjob *j, const struct co
 
 static const struct sink_ops control_sink_ops = {
 	.name = "control",
+	.process = control_process,
 	.job_end = control_job_end,
 };
 
@@ -584,11 +876,9 @@ static int take_path(const struct sockaddr_un *addr)
 struct control *control__open(struct collector *c, const char *path, const char *reports_dir)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct itimerspec its = { .it_interval.tv_sec = 1, .it_value.tv_sec = 1 };
 	struct control_sink *cs = NULL;
 	struct control *ctl;
-	struct group *gr;
-	mode_t mode = 0600;
-	gid_t gid = 0;
 	int err;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -602,9 +892,10 @@ struct control *control__open(struct collector *c, const char *path, const char 
 	ctl->c = c;
 	ctl->lfd = -1;
 	ctl->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ctl->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	ctl->path = strdup(path);
 	ctl->reports_dir = reports_dir ? strdup(reports_dir) : NULL;
-	if (ctl->proc_fd < 0 || !ctl->path || (reports_dir && !ctl->reports_dir)) {
+	if (ctl->proc_fd < 0 || ctl->tfd < 0 || !ctl->path || (reports_dir && !ctl->reports_dir)) {
 		err = -errno;
 		goto err_free;
 	}
@@ -616,19 +907,16 @@ struct control *control__open(struct collector *c, const char *path, const char 
 		err = -errno;
 		goto err_free;
 	}
-	/* Nobody may connect before the mode and group say who may. */
-	fchmod(ctl->lfd, 0600);
 	if (bind(ctl->lfd, (struct sockaddr *)&addr, sizeof(addr))) {
 		err = -errno;
 		goto err_free;
 	}
-	gr = getgrnam(CONTROL_GROUP);
-	if (gr) {
-		gid = gr->gr_gid;
-		mode = 0660;
-	}
-	if (chmod(path, 0600) || chown(path, 0, gid) || chmod(path, mode) ||
-	    listen(ctl->lfd, CONTROL_CLIENTS_MAX)) {
+	/*
+	 * Every local user may connect (`jobtrace run` of any user is a
+	 * client); what each may do is checked per request, by its uid.
+	 */
+	if (chmod(path, 0666) || listen(ctl->lfd, CONTROL_CLIENTS_MAX) ||
+	    timerfd_settime(ctl->tfd, 0, &its, NULL)) {
 		err = -errno;
 		goto err_unlink;
 	}
@@ -644,6 +932,8 @@ struct control *control__open(struct collector *c, const char *path, const char 
 	if (err)
 		goto err_unlink; /* the collector freed the sink */
 	err = collector__add_fd(c, ctl->lfd, EPOLLIN, on_accept, ctl);
+	if (!err)
+		err = collector__add_fd(c, ctl->tfd, EPOLLIN, on_tick, ctl);
 	if (err)
 		goto err_unlink;
 	return ctl;
@@ -670,13 +960,12 @@ void control__free(struct control *ctl)
 		close(ctl->lfd);
 		unlink(ctl->path);
 	}
+	if (ctl->tfd >= 0)
+		close(ctl->tfd);
 	if (ctl->proc_fd >= 0)
 		close(ctl->proc_fd);
-	for (size_t i = 0; i < ctl->njobs; i++) {
-		free(ctl->jobs[i]->report);
-		free(ctl->jobs[i]->end_dir);
-		free(ctl->jobs[i]);
-	}
+	for (size_t i = 0; i < ctl->njobs; i++)
+		job_free(ctl->jobs[i]);
 	free(ctl->jobs);
 	free(ctl->path);
 	free(ctl->reports_dir);

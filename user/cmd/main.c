@@ -9,6 +9,7 @@
 
 #include "jobtrace/cli.h"
 #include "jobtrace/connections.h"
+#include "jobtrace/control.h"
 #include "jobtrace/inspect.h"
 #include "jobtrace/ps.h"
 #include "jobtrace/report.h"
@@ -75,11 +76,15 @@ static const char usage_run[] =
 	"                        (repeatable)\n"
 	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
 	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
-	"      --mode M          event source: bpf, proc (netlink proc connector and\n"
-	"                        /proc: no BPF, can miss CPU), rusage (neither: the\n"
-	"                        job's status and its tree's CPU, process counts\n"
-	"                        unknown) or auto (default: bpf, else proc, else\n"
-	"                        rusage, said on standard error and in the report)\n"
+	"      --mode M          event source: serve (a running jobtrace serve --control\n"
+	"                        counts the job: any user, exact), bpf, proc (netlink\n"
+	"                        proc connector and /proc: no BPF, can miss CPU), rusage\n"
+	"                        (neither: the job's status and its tree's CPU, process\n"
+	"                        counts unknown) or auto (default: serve, else bpf, else\n"
+	"                        proc, else rusage, said on standard error and in the\n"
+	"                        report)\n"
+	"      --control PATH    serve's control socket (default $JOBTRACE_CONTROL, else\n"
+	"                        " CONTROL_DEFAULT_PATH ")\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Examples:\n"
@@ -96,7 +101,7 @@ static int dispatch(int argc, char **argv);
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS, OPT_MAX_JOBS, OPT_MODE, OPT_SVG, OPT_HTML,
-	       OPT_APMON, OPT_APMON_CLUSTER };
+	       OPT_APMON, OPT_APMON_CLUSTER, OPT_CONTROL };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "apmon", required_argument, NULL, OPT_APMON },
@@ -114,6 +119,7 @@ static int cmd_run(int argc, char **argv)
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -182,9 +188,12 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_MODE:
 			if (strcmp(optarg, "bpf") && strcmp(optarg, "proc") && strcmp(optarg, "rusage") &&
-			    strcmp(optarg, "auto"))
-				return cli__usage_error("run", "--mode takes bpf, proc, rusage or auto, not '%s'", optarg);
+			    strcmp(optarg, "auto") && strcmp(optarg, "serve"))
+				return cli__usage_error("run", "--mode takes serve, bpf, proc, rusage or auto, not '%s'", optarg);
 			cfg.mode = optarg;
+			break;
+		case OPT_CONTROL:
+			cfg.control = optarg;
 			break;
 		case 'h':
 			fputs(usage_run, stdout);

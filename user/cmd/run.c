@@ -131,6 +131,9 @@ int run__main(const struct run_config *cfg)
 	struct cjob *j;
 	int proc_fd, ret, err;
 
+	/* A serve on the host counts the job with no privileges and no load of ours. */
+	if (!run__via_serve(cfg, &ret))
+		return ret;
 	if (collector__set_mode(&copts, cfg->mode))
 		return EXIT_USAGE;
 	/* A report that cannot be written is said after the job, whose status comes first. */

@@ -291,6 +291,11 @@ void collector__stop(struct collector *c)
 	c->stopping = true;
 }
 
+void collector__sample_soon(struct collector *c)
+{
+	c->sample_soon = true;
+}
+
 /* ---- the job table ---- */
 
 struct cjob *collector__find_job(struct collector *c, __u64 id)
@@ -885,7 +890,7 @@ int collector__run(struct collector *c)
 			while (c->next_interval_ns <= now + c->tick_ns / 2)
 				c->next_interval_ns += c->interval_ns;
 		} else if (c->root_job ? c->root_job->job.root_exited || (ticked && c->ops->polled) :
-					 ticked) {
+					 ticked || c->sample_soon) {
 			/*
 			 * Samples walk every task: watch takes them on its timer, not
 			 * on every batch of records a busy host wakes it for; run
@@ -894,6 +899,7 @@ int collector__run(struct collector *c)
 			collector__sample_jobs(c);
 			sampled = true;
 		}
+		c->sample_soon = false;
 		/* A second interrupt: stop waiting for what outlives the root. */
 		if (c->root_job && c->signals >= 2 && c->root_job->job.root_exited)
 			break;

@@ -59,6 +59,7 @@ struct collector {
 	__u64 last_sample_ns;
 	__u64 boot_to_epoch_ns; /* realtime - boottime, at the start */
 	bool stopping;
+	bool sample_soon; /* collector__sample_soon(): judge the ends at this turn */
 	__u64 tick_ns; /* the loop's timer */
 	__u64 page_size;
 	sigset_t old_mask; /* before the loop's signals were blocked, for run's child */

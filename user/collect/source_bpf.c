@@ -78,9 +78,9 @@ static int bpf_add_attach_root(struct collector *c, __u64 job_id, pid_t pid, __u
 }
 
 static int bpf_adopt(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns,
-		     __u64 slack_ns)
+		     __u64 slack_ns, __u64 flags)
 {
-	return lineage__adopt(lt_of(c), job_id, pid, start_ns, slack_ns);
+	return lineage__adopt(lt_of(c), job_id, pid, start_ns, slack_ns, flags);
 }
 
 static int bpf_add_watch_cgroup(struct collector *c, __u64 job_id, __u64 cgid, __s32 hierarchy)

@@ -102,13 +102,14 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		}
 		fputc('\n', f);
 	}
-	fprintf(f, "  mode       %s\n",
+	fprintf(f, "  mode       %s%s\n",
 		job->source && !strcmp(job->source, "proc") ?
 			"proc (proc connector and /proc, no BPF: see 'Without BPF' in README.md)" :
 		job->source && !strcmp(job->source, "rusage") ?
 			"rusage (no BPF, no proc connector: jobtrace as the job's parent and "
 			"subreaper; see 'Without BPF' in README.md)" :
-			"bpf");
+			"bpf",
+		job->via ? ", counted by jobtrace serve (its control socket)" : "");
 	if (job->attached)
 		fprintf(f, "  attached   %" PRIu64 " processes were running at the attach: their CPU "
 			   "before it is not counted\n",
@@ -432,6 +433,8 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__u64(w, "version", JT_ABI_VERSION);
 	/* The event source: what the figures below can miss depends on it (README). */
 	json__string(w, "mode", job->source ? job->source : "bpf");
+	if (job->via)
+		json__string(w, "via", job->via);
 	/* Figures read by polling /proc, not counted by the kernel: a consumer weighs them. */
 	json__begin_array(w, "sampled");
 	if (job->sampled & JOB_SAMPLED_MAX_ALIVE)

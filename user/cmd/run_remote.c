@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `jobtrace run` through a running `jobtrace serve --control`: serve's BPF
+ * programs, loaded once for the host, count the job, so run needs no
+ * privileges and loads nothing. The client side of the control socket
+ * (protocol in include/jobtrace/control.h), for any user.
+ *
+ * Order matters as in run.c: the child is registered before it may exec,
+ * so nothing it forks can be missed; it waits on a pipe until then. What
+ * goes wrong before that leaves nothing behind and run takes its own
+ * source; what goes wrong after it is the job's, and is said.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jobtrace/cli.h"
+#include "jobtrace/control.h"
+#include "jobtrace/job.h"
+#include "jobtrace/run.h"
+#include "jobtrace/sink.h"
+#include "jobtrace/util.h"
+
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+/* serve answers REGISTER at once; END once the job is over, a tick or two after its tree. */
+#define REGISTER_TIMEOUT_MS 5000
+#define END_TIMEOUT_MS 30000
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+/* The root once it may exec, for the handler; 0 once it is reaped (its pid may be reused). */
+static volatile sig_atomic_t root_pid;
+static volatile sig_atomic_t interrupts, last_signo;
+
+/*
+ * As run's loop does: a signal sent with kill(2) is passed on to the
+ * command; one from the terminal reached it already (same process group).
+ * Before the command may run, a signal stops run: the command never runs.
+ */
+static void on_signal(int signo, siginfo_t *si, void *uc)
+{
+	interrupts++;
+	last_signo = signo;
+	if (root_pid > 0 && si->si_code <= 0)
+		kill((pid_t)root_pid, signo);
+}
+
+/* A reply read from serve: a line, and for REPORT its body. */
+struct reply {
+	char *buf;
+	size_t len, cap;
+};
+
+/* Reads until @want bytes are in, or a line is when @want is 0; by @deadline_ns. */
+static int reply_read(int fd, struct reply *r, size_t want, __u64 deadline_ns)
+{
+	while (want ? r->len < want : !r->len || !memchr(r->buf, '\n', r->len)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		__u64 now = util__now_ns();
+		ssize_t n;
+
+		if (now >= deadline_ns)
+			return -ETIMEDOUT;
+		/* Two interrupts: run stops waiting, as it does for what outlives the root. */
+		if (interrupts >= 2)
+			return -EINTR;
+		if (poll(&p, 1, (int)((deadline_ns - now) / 1000000 + 1)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r->len + 4096 > r->cap &&
+		    util__grow(&r->buf, &r->cap, 1, r->len + 4096, 64U << 20))
+			return -ENOMEM;
+		n = recv(fd, r->buf + r->len, r->cap - r->len, MSG_DONTWAIT);
+		if (n == 0)
+			return -ECONNRESET;
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		r->len += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Connects to serve at @path and sends @req; the reply's first line into
+ * @r. The fd, or a negative errno: -ENOENT (no socket there),
+ * -ECONNREFUSED (no serve behind it), -EACCES, -EAGAIN (its backlog full).
+ */
+static int request(const char *path, const char *req, struct reply *r, __u64 deadline_ns)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	size_t len = strlen(req), off = 0;
+	int fd, err;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A unix connect does not wait: there, refused, or a full backlog (EAGAIN). */
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		err = -errno;
+		goto err_close;
+	}
+	/* A line fits a socket's buffer: send() takes it whole or says why. */
+	while (off < len) {
+		ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno != EINTR && errno != EAGAIN) {
+			err = -errno;
+			goto err_close;
+		}
+		off += n > 0 ? (size_t)n : 0;
+	}
+	r->len = 0;
+	err = reply_read(fd, r, 0, deadline_ns);
+	if (err)
+		goto err_close;
+	return fd;
+
+err_close:
+	close(fd);
+	return err;
+}
+
+/* The reply's first line, without its newline, for a message. */
+static const char *reply_line(struct reply *r)
+{
+	char *nl = memchr(r->buf, '\n', r->len);
+
+	if (nl)
+		*nl = '\0';
+	return r->buf;
+}
+
+/* The child: wait for the go, exec, or tell the parent why not (run.c's twin). */
+static void __attribute__((noreturn)) exec_child(char *const *argv, int go_fd, int err_fd)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE };
+	char go = 0;
+	int e;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		signal(sigs[i], SIG_DFL);
+	while (read(go_fd, &go, 1) < 0 && errno == EINTR)
+		;
+	/* EOF without the byte: serve did not take us; the parent runs the job itself. */
+	if (go != 'g')
+		_exit(EXIT_INTERNAL);
+	execvp(argv[0], argv);
+	e = errno;
+	while (write(err_fd, &e, sizeof(e)) < 0 && errno == EINTR)
+		;
+	_exit(e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+}
+
+/* What serve cannot give: options that need run's own record stream. */
+static const char *needs_own_source(const struct run_config *cfg)
+{
+	if (cfg->interval_s > 0)
+		return "--interval";
+	if (cfg->events)
+		return "--events";
+	if (cfg->svg)
+		return "--svg";
+	if (cfg->html)
+		return "--html";
+	if (cfg->pss)
+		return "--pss";
+	if (cfg->workdir)
+		return "--workdir";
+	if (cfg->apmon.n)
+		return "--apmon";
+	if (!cfg->wait_tree)
+		return "--no-wait";
+	return NULL;
+}
+
+const char *run__control_path(const struct run_config *cfg)
+{
+	const char *path = cfg->control ? cfg->control : getenv("JOBTRACE_CONTROL");
+
+	return path && *path ? path : CONTROL_DEFAULT_PATH;
+}
+
+/* Reaps the tree (we are its subreaper) until none is left, or two interrupts. */
+static int reap_tree(pid_t root, int *root_status)
+{
+	bool root_done = false;
+	int st;
+
+	for (;;) {
+		pid_t p = waitpid(-1, &st, 0);
+
+		if (p < 0 && errno == EINTR) {
+			if (interrupts >= 2 && root_done)
+				return -EINTR;
+			continue;
+		}
+		if (p < 0)
+			return 0; /* ECHILD: the whole tree is gone */
+		if (p == root) {
+			root_pid = 0;
+			root_done = true;
+			*root_status = st;
+		}
+	}
+}
+
+/* The report as serve made it, to where run would write it. */
+static int write_report(const struct run_config *cfg, FILE *f, const char *data, size_t len)
+{
+	if (cfg->json && f == stderr)
+		sink__start_line(f); /* the job's output shares the stream: a line of its own */
+	if (fwrite(data, 1, len, f) != len || fflush(f))
+		return -errno;
+	return 0;
+}
+
+/* After the go: the job runs, whatever serve says now. Returns run's exit status. */
+static int run_registered(const struct run_config *cfg, const char *path, const char *key,
+			  pid_t pid, int errp, FILE *out)
+{
+	struct reply r = {};
+	char req[CONTROL_KEY_MAX + 16];
+	int exec_errno, status = 0, ret, err, fd;
+	const char *head;
+	unsigned long n;
+	ssize_t got;
+
+	/* EOF: exec succeeded (the pipe is close-on-exec); an errno: it failed. */
+	do
+		got = read(errp, &exec_errno, sizeof(exec_errno));
+	while (got < 0 && errno == EINTR);
+	close(errp);
+	if (got == (ssize_t)sizeof(exec_errno)) {
+		/* The job serve opened ends empty at its next sample: nothing to report. */
+		waitpid(pid, NULL, 0);
+		root_pid = 0;
+		if (exec_errno == ENOENT) {
+			fprintf(stderr, "jobtrace: %s: command not found\n", cfg->argv[0]);
+			return EXIT_NOT_FOUND;
+		}
+		fprintf(stderr, "jobtrace: cannot run %s: %s\n", cfg->argv[0],
+			strerror(exec_errno));
+		return EXIT_CANNOT_EXEC;
+	}
+	if (reap_tree(pid, &status)) {
+		fprintf(stderr, "jobtrace: stopped waiting for what outlives %s: serve at %s keeps "
+				"the job %s until its last process ends\n",
+			cfg->argv[0], path, key);
+		return job__exit_code(status);
+	}
+	ret = job__exit_code(status);
+	snprintf(req, sizeof(req), "END %s\n", key);
+	fd = request(path, req, &r, util__now_ns() + END_TIMEOUT_MS * 1000000ULL);
+	err = fd < 0 ? fd : 0;
+	head = err ? NULL : reply_line(&r);
+	if (!err && (sscanf(head, "REPORT %lu", &n) != 1 || n > (32U << 20))) {
+		fprintf(stderr, "jobtrace: no report of %s from serve at %s: it said %s\n", key,
+			path, head);
+		err = -EPROTO;
+	} else if (!err) {
+		size_t off = strlen(head) + 1;
+
+		err = reply_read(fd, &r, off + n, util__now_ns() + END_TIMEOUT_MS * 1000000ULL);
+		if (!err)
+			err = write_report(cfg, out, r.buf + off, n);
+		if (err)
+			fprintf(stderr, "jobtrace: cannot write the report: %s\n", strerror(-err));
+	} else {
+		fprintf(stderr, "jobtrace: no report of %s from serve at %s: %s\n", key, path,
+			strerror(-err));
+	}
+	if (fd >= 0)
+		close(fd);
+	free(r.buf);
+	return err && ret == 0 ? EXIT_INTERNAL : ret;
+}
+
+int run__via_serve(const struct run_config *cfg, int *exit_code)
+{
+	bool forced = cfg->mode && !strcmp(cfg->mode, "serve");
+	const char *path = run__control_path(cfg), *opt, *head;
+	char req[CONTROL_KEY_MAX + 64], key[CONTROL_KEY_MAX + 1];
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
+	struct sigaction old[ARRAY_SIZE(forwarded)];
+	int go[2] = { -1, -1 }, errp[2] = { -1, -1 }, fd = -1, err;
+	struct reply r = {};
+	FILE *out = stderr;
+	bool own = false;
+	pid_t pid;
+
+	/* --mode bpf, proc or another source of run's own: asked for, not serve. */
+	if (cfg->mode && !forced && strcmp(cfg->mode, "auto"))
+		return -ENOTSUP;
+	opt = needs_own_source(cfg);
+	if (opt && forced) {
+		*exit_code = cli__usage_error("run", "--mode serve cannot give %s: it needs run's "
+						     "own records",
+					      opt);
+		return 0;
+	}
+	if (opt)
+		return -ENOTSUP;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		return -errno;
+	if (pipe2(go, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+		err = -errno;
+		goto out_pipes;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, &old[i]);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		goto out_signals;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(errp[0]);
+		exec_child(cfg->argv, go[0], errp[1]);
+	}
+	close(go[0]);
+	close(errp[1]);
+	go[0] = errp[1] = -1;
+
+	/*
+	 * Our key: serve knows us by SO_PEERCRED's uid, the effective one; the
+	 * monotonic time tells two of our pids apart, one a reuse of the other.
+	 */
+	snprintf(key, sizeof(key), "run:%u:%d.%llu", (unsigned int)geteuid(), (int)pid,
+		 util__now_ns() / 1000);
+	snprintf(req, sizeof(req), "REGISTER %s %d%s top=%zu\n", key, (int)pid,
+		 cfg->json ? "" : " text", cfg->top);
+	fd = request(path, req, &r, util__now_ns() + REGISTER_TIMEOUT_MS * 1000000ULL);
+	err = fd < 0 ? fd : 0;
+	head = err ? NULL : reply_line(&r);
+	if (fd >= 0)
+		close(fd); /* not idle on serve's socket while the job runs */
+	if (head && strncmp(head, "OK ", 3))
+		err = -EPERM; /* serve said why: "ERR ..." */
+	if (interrupts) {
+		/* Stopped before the command ran: it never runs, here or by a fallback. */
+		*exit_code = 128 + last_signo;
+		err = 0;
+		goto out_child_stopped;
+	}
+	if (err) {
+		/* The child exits without running the command; run goes on without serve. */
+		if (forced || cfg->lineage.verbose)
+			fprintf(stderr, "jobtrace: %s at %s: %s\n",
+				forced ? "cannot run the job through serve" : "not through serve",
+				path, head ? head : strerror(-err));
+		goto out_child;
+	}
+	if (cfg->output) {
+		out = sink__open_path(cfg->output, &own);
+		if (!out) {
+			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", cfg->output,
+				strerror(errno));
+			forced = true; /* run's own source would fail the same way */
+			goto out_child;
+		}
+	}
+	root_pid = pid;
+	if (write(go[1], "g", 1) != 1) {
+		err = -errno;
+		fprintf(stderr, "jobtrace: cannot start the job: %s\n", strerror(-err));
+		*exit_code = EXIT_INTERNAL;
+		err = 0;
+		goto out_signals;
+	}
+	close(go[1]);
+	go[1] = -1;
+	*exit_code = run_registered(cfg, path, key, pid, errp[0], out);
+	errp[0] = -1;
+	err = 0;
+	goto out_signals;
+
+out_child:
+	if (forced) {
+		*exit_code = EXIT_INTERNAL;
+		err = 0;
+	}
+out_child_stopped:
+	close(go[1]);
+	go[1] = -1;
+	waitpid(pid, NULL, 0);
+	root_pid = 0;
+out_signals:
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &old[i], NULL);
+out_pipes:
+	for (size_t i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	if (own && fclose(out) && !err && *exit_code == 0)
+		*exit_code = EXIT_INTERNAL;
+	free(r.buf);
+	if (err && forced) {
+		fprintf(stderr, "jobtrace: cannot run the job through serve: %s\n", strerror(-err));
+		*exit_code = EXIT_INTERNAL;
+		err = 0;
+	}
+	return err;
+}
