@@ -131,13 +131,13 @@ int run__main(const struct run_config *cfg)
 	struct cjob *j;
 	int proc_fd, ret, err;
 
+	/* A report that cannot be written is said after the job, whose status comes first. */
+	util__stdout_return_errors(true);
 	/* A serve on the host counts the job with no privileges and no load of ours. */
 	if (!run__via_serve(cfg, &ret))
 		return ret;
 	if (collector__set_mode(&copts, cfg->mode))
 		return EXIT_USAGE;
-	/* A report that cannot be written is said after the job, whose status comes first. */
-	util__stdout_return_errors(true);
 	/* A job run can start is never refused: where nothing else works, rusage mode. */
 	copts.fallback_rusage = true;
 
