@@ -321,6 +321,56 @@ static inline bool harness__has(const char *path, const char *needle)
 	return strstr(harness__slurp(path), needle) != NULL;
 }
 
+/*
+ * A file's whole text, malloc'd (to free), "" when it is not there yet:
+ * for a file a running command still writes (its log, a report on a
+ * tmpfs of megabytes), which harness__slurp would cut or fail on.
+ */
+static inline char *harness__read(const char *path)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_non_null(buf);
+	while (fd >= 0 && (n = read(fd, buf + len, cap - len)) > 0) {
+		len += (size_t)n;
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			assert_non_null(buf);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * Waits up to @ms for @needle in @path, which a running command writes:
+ * the milliseconds it took, -1 when it never came. The caller decides
+ * whether a late answer fails, and says what the file held.
+ */
+static inline long harness__wait_text(const char *path, const char *needle, long ms)
+{
+	unsigned long long t0 = harness__mono_ns();
+
+	for (;;) {
+		char *text = harness__read(path);
+		bool found = strstr(text, needle) != NULL;
+		long took = (long)((harness__mono_ns() - t0) / 1000000);
+
+		free(text);
+		if (found)
+			return took;
+		if (took >= ms)
+			return -1;
+		harness__sleep_ms(20);
+	}
+}
+
 static inline json_t *harness__json(const char *path)
 {
 	json_error_t e;
