@@ -227,8 +227,8 @@ static void test_host_procs_map_full(void **state)
  */
 static void test_run_ring_full(void **state)
 {
-	char *argv[] = { H.jobtrace, "run", "--ring-kb", "4", "--json", "-o", out_path, "--", H.churn,
-			 "--children", "2000", NULL };
+	char *argv[] = { H.jobtrace, "run", "--ring-kb", "4", "--json", "-o", out_path, "--",
+			 H.churn, "--children", "2000", NULL };
 	json_t *r;
 	pid_t w;
 	int st;
@@ -419,7 +419,8 @@ static void test_job_made_late_is_incomplete(void **state)
 	/* Today's bug: B's job said complete while it saw a fifth of its processes. */
 	assert_true(incomplete_for(b, "jobs_map_full"));
 	print_message("  %s: %.0f started, %.0f lost to the full job map\n", key_b,
-		      harness__num(b, "processes.started"), harness__num(b, "limits.lost_to_full_job_map"));
+		      harness__num(b, "processes.started"),
+		      harness__num(b, "limits.lost_to_full_job_map"));
 	/* The second churn, root and children, is all B's job saw. */
 	assert_int_equal(harness__num(b, "processes.started"), KEPT_CHILDREN + 1);
 	/* The worker's move, the first churn's root and its children. */

@@ -198,7 +198,8 @@ static void test_watch_full_disk(void **state)
 	snprintf(want, sizeof(want), "jobtrace: cannot write to %s: No space left on device", out);
 	took = wait_text(err, want, 5);
 	if (took < 0)
-		fail_msg("no message within 5 s of the disk filling up; stderr:\n%s", harness__read(err));
+		fail_msg("no message within 5 s of the disk filling up; stderr:\n%s",
+			 harness__read(err));
 	/* Ten intervals of 0.2 s: "at once" with room for a loaded machine. */
 	assert_true(took < 2);
 	/*
