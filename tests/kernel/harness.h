@@ -54,6 +54,12 @@ static inline unsigned long long harness__mono_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
+/* Milliseconds: the unit of a network test's deadlines (poll(2), a scrape's timeout). */
+static inline unsigned long long harness__mono_ms(void)
+{
+	return harness__mono_ns() / 1000000;
+}
+
 static inline void harness__sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -425,6 +431,21 @@ static inline const char *harness__str(json_t *o, const char *path)
 	if (!json_is_string(v))
 		fail_msg("%s is not a string", path);
 	return json_string_value(v);
+}
+
+/*
+ * The value of the sample @series (name and labels, as exposed) in a
+ * Prometheus exposition @text; @absent when no line has it, which each
+ * test chooses so that an absent sample fails its own comparison.
+ */
+static inline double harness__sample(const char *text, const char *series, double absent)
+{
+	size_t n = strlen(series);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, series, n) && l[n] == ' ')
+			return strtod(l + n + 1, NULL);
+	return absent;
 }
 
 /*
