@@ -144,6 +144,8 @@ typedef int (*harness_prep_fn)(const void *arg);
  * Starts @argv with stdout to @out and stderr to @err (NULL: /dev/null),
  * after @prep(@arg) when @prep is given. The same path for both is one
  * file written in order, as 2>&1: opened twice, each would overwrite the other.
+ * "-" leaves the test's own: what a command says lands in the test's log
+ * when no assertion reads it (opening /dev/stderr would truncate that log).
  */
 static inline pid_t harness__spawn_prep(char *const argv[], const char *out, const char *err,
 					harness_prep_fn prep, const void *arg)
@@ -152,16 +154,23 @@ static inline pid_t harness__spawn_prep(char *const argv[], const char *out, con
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666), e;
+		bool keep_o = out && !strcmp(out, "-"), keep_e = err && !strcmp(err, "-");
+		int o = 1, e;
 
-		if (out && err && !strcmp(out, err))
+		if (!keep_o)
+			o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (keep_e)
+			e = 2;
+		else if (out && err && !strcmp(out, err))
 			e = dup(o);
 		else
 			e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
 		if (o < 0 || e < 0)
 			_exit(98);
-		dup2(o, 1);
-		dup2(e, 2);
+		if (!keep_o)
+			dup2(o, 1);
+		if (!keep_e)
+			dup2(e, 2);
 		if (prep && prep(arg))
 			_exit(97);
 		execvp(argv[0], argv);
