@@ -180,6 +180,22 @@ static inline pid_t harness__spawn_prep(char *const argv[], const char *out, con
 	return pid;
 }
 
+/*
+ * A harness_prep_fn's argument: descriptor @fd put at @onto (1, 2) in the
+ * child, over what harness__spawn_prep opened there. For a pipe whose
+ * other end the test reads or has closed: no path names it.
+ */
+struct harness_onto {
+	int fd, onto;
+};
+
+static inline int harness__onto(const void *arg)
+{
+	const struct harness_onto *o = arg;
+
+	return dup2(o->fd, o->onto) < 0 ? -1 : 0;
+}
+
 /* Starts @argv with stdout to @out and stderr to @err (NULL: /dev/null). */
 static inline pid_t harness__spawn(char *const argv[], const char *out, const char *err)
 {

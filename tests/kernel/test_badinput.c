@@ -35,18 +35,6 @@ struct result {
 	char err[1 << 14];	/* stderr */
 };
 
-/* A descriptor the child puts at @onto after the harness's redirections: a pipe, not a path. */
-struct redirect {
-	int fd, onto;
-};
-
-static int redirect(const void *arg)
-{
-	const struct redirect *r = arg;
-
-	return dup2(r->fd, r->onto) < 0 ? -1 : 0;
-}
-
 static double seconds_since(unsigned long long t0)
 {
 	return (double)(harness__mono_ns() - t0) / 1e9;
@@ -73,7 +61,7 @@ static void run_jt(char *const argv[], enum out_kind out, int sig, double sig_af
 	char *args[32] = { H.jobtrace };
 	char errpath[600], outpath[600];
 	const char *opath = NULL;
-	struct redirect closed = { -1, 1 };
+	struct harness_onto closed = { -1, 1 };
 	unsigned long long t0;
 	bool signalled = false;
 	int st, p[2] = { -1, -1 };
@@ -99,7 +87,7 @@ static void run_jt(char *const argv[], enum out_kind out, int sig, double sig_af
 		opath = NULL; /* /dev/null */
 	}
 	t0 = harness__mono_ns();
-	pid = harness__spawn_prep(args, opath, errpath, out == OUT_CLOSED ? redirect : NULL,
+	pid = harness__spawn_prep(args, opath, errpath, out == OUT_CLOSED ? harness__onto : NULL,
 				  &closed);
 	if (out == OUT_CLOSED)
 		close(p[1]);
@@ -454,7 +442,7 @@ static void test_run_closed_stderr(void **state)
 {
 	char *args[] = { H.jobtrace, "run", "-i", "0.2", "--", "sh", "-c", "sleep 2; exit 5",
 			 NULL };
-	struct redirect closed = { -1, 2 };
+	struct harness_onto closed = { -1, 2 };
 	unsigned long long t0;
 	int p[2], st;
 	pid_t pid;
@@ -464,7 +452,7 @@ static void test_run_closed_stderr(void **state)
 	close(p[0]);
 	closed.fd = p[1];
 	t0 = harness__mono_ns();
-	pid = harness__spawn_prep(args, NULL, NULL, redirect, &closed);
+	pid = harness__spawn_prep(args, NULL, NULL, harness__onto, &closed);
 	close(p[1]);
 	st = harness__wait(pid);
 	wall = seconds_since(t0);
