@@ -691,6 +691,25 @@ static inline bool harness__bpf_loads(void)
 }
 
 /*
+ * A group setup's BPF check: a kernel test that cannot run is a failure,
+ * never a skip. 0 when jobtrace loads its programs (run --mode bpf, as run's
+ * own choice would fall back and pass), else -1, having said why.
+ */
+static inline int harness__require_bpf(void)
+{
+	char *probe[] = { H.jobtrace, "run", "--mode", "bpf", "--", "/bin/true", NULL };
+	int st = harness__wait(harness__spawn(probe, NULL, NULL));
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	fprintf(stderr,
+		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
+		"the kernel tests need root and a kernel with BTF%s\n",
+		WIFEXITED(st) ? WEXITSTATUS(st) : -1, H.ci ? " (CI=true)" : "");
+	return -1;
+}
+
+/*
  * The event source run picks on its own for a user with these answers:
  * BPF where it loads, else the connector where it may listen, else rusage.
  */

@@ -539,10 +539,6 @@ static void test_cli_errors(void **state)
 
 static int setup(void **state)
 {
-	/* bpf: run's own choice falls back where BPF cannot load, and would pass. */
-	char *probe[] = { H.jobtrace, "run", "--mode", "bpf", "--", "/bin/true", NULL };
-	int st;
-
 	assert_int_equal(harness__setup("apmon"), 0);
 	if (gethostname(host, sizeof(host) - 1))
 		strcpy(host, "localhost");
@@ -551,15 +547,8 @@ static int setup(void **state)
 			"FAIL: no cgroup2 filesystem is mounted: the apmon tests need one\n");
 		return -1;
 	}
-	st = wait_rx(harness__spawn(probe, NULL, NULL), NULL);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
 	/* A kernel test that cannot run is a failure, never a skip. */
-	fprintf(stderr,
-		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
-		"the kernel tests need root and a kernel with BTF%s\n",
-		WIFEXITED(st) ? WEXITSTATUS(st) : -1, H.ci ? " (CI=true)" : "");
-	return -1;
+	return harness__require_bpf();
 }
 
 static int test_teardown(void **state)

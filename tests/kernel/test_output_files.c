@@ -437,20 +437,10 @@ static void test_named_descriptors(void **state)
 
 static int setup(void **state)
 {
-	/* bpf: run's own choice falls back where BPF cannot load, and would pass. */
-	char *probe[] = { "run", "--mode", "bpf", "--", "/bin/true", NULL };
-	int st;
-
 	if (harness__setup("outfiles"))
 		return -1;
-	st = run_jt(probe, NULL, NULL, 022);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
 	/* A kernel test that cannot run is a failure, never a skip. */
-	fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
-			"the kernel tests need root and a kernel with BTF\n",
-		WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	return -1;
+	return harness__require_bpf();
 }
 
 static int teardown(void **state)

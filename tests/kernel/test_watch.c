@@ -1306,10 +1306,7 @@ static void remove_leftover_cgroups(void)
 
 static int setup(void **state)
 {
-	/* bpf: run's own choice falls back where BPF cannot load, and would pass. */
-	char *probe[] = { H.jobtrace, "run", "--mode", "bpf", "--", "/bin/true", NULL };
 	FILE *f;
-	int st;
 
 	assert_int_equal(harness__setup("watch"), 0);
 	f = fopen("/proc/sys/kernel/pid_max", "r");
@@ -1329,15 +1326,8 @@ static int setup(void **state)
 		snprintf(cg_names[i], sizeof(cg_names[i]), "%s%d-%c", CG_PREFIX, getpid(), 'a' + i);
 	remove_leftover_cgroups();
 
-	st = harness__wait_s(harness__spawn(probe, NULL, NULL), WAIT_S);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
 	/* A kernel test that cannot run is a failure, never a skip. */
-	fprintf(stderr,
-		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
-		"the kernel tests need root and a kernel with BTF%s\n",
-		WIFEXITED(st) ? WEXITSTATUS(st) : -1, H.ci ? " (CI=true)" : "");
-	return -1;
+	return harness__require_bpf();
 }
 
 /* After each test: what a failed one left running is killed, its cgroups removed. */
