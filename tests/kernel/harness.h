@@ -54,6 +54,12 @@ static inline unsigned long long harness__mono_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
+/* Milliseconds: the unit of a network test's deadlines (poll(2), a scrape's timeout). */
+static inline unsigned long long harness__mono_ms(void)
+{
+	return harness__mono_ns() / 1000000;
+}
+
 static inline void harness__sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -138,6 +144,8 @@ typedef int (*harness_prep_fn)(const void *arg);
  * Starts @argv with stdout to @out and stderr to @err (NULL: /dev/null),
  * after @prep(@arg) when @prep is given. The same path for both is one
  * file written in order, as 2>&1: opened twice, each would overwrite the other.
+ * "-" leaves the test's own: what a command says lands in the test's log
+ * when no assertion reads it (opening /dev/stderr would truncate that log).
  */
 static inline pid_t harness__spawn_prep(char *const argv[], const char *out, const char *err,
 					harness_prep_fn prep, const void *arg)
@@ -146,16 +154,23 @@ static inline pid_t harness__spawn_prep(char *const argv[], const char *out, con
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666), e;
+		bool keep_o = out && !strcmp(out, "-"), keep_e = err && !strcmp(err, "-");
+		int o = 1, e;
 
-		if (out && err && !strcmp(out, err))
+		if (!keep_o)
+			o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (keep_e)
+			e = 2;
+		else if (out && err && !strcmp(out, err))
 			e = dup(o);
 		else
 			e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
 		if (o < 0 || e < 0)
 			_exit(98);
-		dup2(o, 1);
-		dup2(e, 2);
+		if (!keep_o)
+			dup2(o, 1);
+		if (!keep_e)
+			dup2(e, 2);
 		if (prep && prep(arg))
 			_exit(97);
 		execvp(argv[0], argv);
@@ -163,6 +178,22 @@ static inline pid_t harness__spawn_prep(char *const argv[], const char *out, con
 	}
 	harness__track(pid, 0);
 	return pid;
+}
+
+/*
+ * A harness_prep_fn's argument: descriptor @fd put at @onto (1, 2) in the
+ * child, over what harness__spawn_prep opened there. For a pipe whose
+ * other end the test reads or has closed: no path names it.
+ */
+struct harness_onto {
+	int fd, onto;
+};
+
+static inline int harness__onto(const void *arg)
+{
+	const struct harness_onto *o = arg;
+
+	return dup2(o->fd, o->onto) < 0 ? -1 : 0;
 }
 
 /* Starts @argv with stdout to @out and stderr to @err (NULL: /dev/null). */
@@ -321,6 +352,56 @@ static inline bool harness__has(const char *path, const char *needle)
 	return strstr(harness__slurp(path), needle) != NULL;
 }
 
+/*
+ * A file's whole text, malloc'd (to free), "" when it is not there yet:
+ * for a file a running command still writes (its log, a report on a
+ * tmpfs of megabytes), which harness__slurp would cut or fail on.
+ */
+static inline char *harness__read(const char *path)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_non_null(buf);
+	while (fd >= 0 && (n = read(fd, buf + len, cap - len)) > 0) {
+		len += (size_t)n;
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			assert_non_null(buf);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * Waits up to @ms for @needle in @path, which a running command writes:
+ * the milliseconds it took, -1 when it never came. The caller decides
+ * whether a late answer fails, and says what the file held.
+ */
+static inline long harness__wait_text(const char *path, const char *needle, long ms)
+{
+	unsigned long long t0 = harness__mono_ns();
+
+	for (;;) {
+		char *text = harness__read(path);
+		bool found = strstr(text, needle) != NULL;
+		long took = (long)((harness__mono_ns() - t0) / 1000000);
+
+		free(text);
+		if (found)
+			return took;
+		if (took >= ms)
+			return -1;
+		harness__sleep_ms(20);
+	}
+}
+
 static inline json_t *harness__json(const char *path)
 {
 	json_error_t e;
@@ -375,6 +456,21 @@ static inline const char *harness__str(json_t *o, const char *path)
 	if (!json_is_string(v))
 		fail_msg("%s is not a string", path);
 	return json_string_value(v);
+}
+
+/*
+ * The value of the sample @series (name and labels, as exposed) in a
+ * Prometheus exposition @text; @absent when no line has it, which each
+ * test chooses so that an absent sample fails its own comparison.
+ */
+static inline double harness__sample(const char *text, const char *series, double absent)
+{
+	size_t n = strlen(series);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, series, n) && l[n] == ' ')
+			return strtod(l + n + 1, NULL);
+	return absent;
 }
 
 /*
@@ -592,6 +688,25 @@ static inline bool harness__bpf_loads(void)
 	int st = harness__wait(harness__spawn(argv, NULL, NULL));
 
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/*
+ * A group setup's BPF check: a kernel test that cannot run is a failure,
+ * never a skip. 0 when jobtrace loads its programs (run --mode bpf, as run's
+ * own choice would fall back and pass), else -1, having said why.
+ */
+static inline int harness__require_bpf(void)
+{
+	char *probe[] = { H.jobtrace, "run", "--mode", "bpf", "--", "/bin/true", NULL };
+	int st = harness__wait(harness__spawn(probe, NULL, NULL));
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	fprintf(stderr,
+		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
+		"the kernel tests need root and a kernel with BTF%s\n",
+		WIFEXITED(st) ? WEXITSTATUS(st) : -1, H.ci ? " (CI=true)" : "");
+	return -1;
 }
 
 /*

@@ -21,25 +21,13 @@
 #include <jansson.h>
 
 #include "testutil.h"
+#include "harness.h"
 
 #define WAIT_S 60 /* waits only: generous, never an assertion on speed */
 #define MAX_DGRAMS 4096
 #define CG_PREFIX "jt-test-apmon-"
 
-static char jobtrace[512];
-static char churn[512];
-static char tmpdir[] = "/tmp/jobtrace-apmon-XXXXXX";
-static char cg2root[256];
 static char host[256];
-static pid_t running;
-
-static unsigned long long mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
-}
 
 /* ---- datagrams, decoded from ApMon's layout ---- */
 
@@ -251,30 +239,13 @@ static size_t assert_system(const struct rx *r)
 
 /* ---- processes ---- */
 
-static pid_t spawn_io(char *const argv[], const char *out, const char *err)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0)
-			_exit(98);
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	running = pid;
-	return pid;
-}
-
-/* Waits for @pid, taking datagrams meanwhile; returns its wait status. */
+/*
+ * Waits for @pid, taking datagrams meanwhile (harness__wait would leave
+ * them to overflow the socket's buffer); returns its wait status.
+ */
 static int wait_rx(pid_t pid, struct rx *r)
 {
-	unsigned long long deadline = mono_ns() + WAIT_S * 1000000000ULL;
+	unsigned long long deadline = harness__mono_ns() + WAIT_S * 1000000000ULL;
 	int st;
 
 	for (;;) {
@@ -283,9 +254,10 @@ static int wait_rx(pid_t pid, struct rx *r)
 		if (w == pid)
 			break;
 		assert_int_equal(w, 0);
-		if (mono_ns() > deadline) {
+		if (harness__mono_ns() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
+			harness__track(0, pid);
 			fail_msg("pid %d still running after %d s: killed", pid, WAIT_S);
 		}
 		if (r)
@@ -293,30 +265,20 @@ static int wait_rx(pid_t pid, struct rx *r)
 		else
 			poll(NULL, 0, 20);
 	}
-	running = 0;
+	harness__track(0, pid);
 	if (r)
 		rx_drain(r, 300);
 	return st;
 }
 
-static void tmp_path(char *buf, size_t size, const char *name)
+/* A log's text, "" while its command has not made it yet; kept until the next call. */
+static const char *slurp(const char *path)
 {
-	snprintf(buf, size, "%s/%s", tmpdir, name);
-	unlink(buf);
-}
+	static char *text;
 
-static char *slurp(const char *path)
-{
-	static char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
+	free(text);
+	text = harness__read(path);
+	return text;
 }
 
 /* The last line of a JSON-lines file (the job record), or its one object. */
@@ -343,24 +305,16 @@ static json_t *load_last(const char *path)
 	return j;
 }
 
-static double jnum(json_t *root, const char *a, const char *b)
-{
-	json_t *v = json_object_get(json_object_get(root, a), b);
-
-	if (!json_is_number(v))
-		fail_msg("report has no %s.%s", a, b);
-	return json_number_value(v);
-}
-
 /* ---- the tests ---- */
 
 /* run -i: job parameters each interval and at the end, the system's each interval. */
 static void test_run_intervals(void **state)
 {
 	char report[512], err[512], dest[64], node[600], port[16];
-	char *argv[] = { jobtrace, "run", "--json", "-o", report, "--apmon", dest,
-			 "--apmon-cluster", "test\"cluster", "-i", "0.2", "--", churn, "--children",
-			 "240", "--burn-us", "6000", "--concurrency", "2", "--fail", "5", NULL };
+	char *argv[] = { H.jobtrace, "run", "--json", "-o", report, "--apmon", dest,
+			 "--apmon-cluster", "test\"cluster", "-i", "0.2", "--", H.churn,
+			 "--children", "240", "--burn-us", "6000", "--concurrency", "2", "--fail",
+			 "5", NULL };
 	const struct dgram *last = NULL;
 	double prev_cpu = -1, prev_run = -1;
 	size_t jobs = 0, with_memory = 0;
@@ -371,16 +325,16 @@ static void test_run_intervals(void **state)
 	rx_open(&r);
 	snprintf(port, sizeof(port), "%u", r.port);
 	snprintf(dest, sizeof(dest), "127.0.0.1:%u  s3cret", r.port);
-	tmp_path(report, sizeof(report), "run.jsonl");
-	tmp_path(err, sizeof(err), "run.err");
-	st = wait_rx(spawn_io(argv, NULL, err), &r);
+	harness__path(report, sizeof(report), "run.jsonl");
+	harness__path(err, sizeof(err), "run.err");
+	st = wait_rx(harness__spawn(argv, NULL, err), &r);
 	assert_true(WIFEXITED(st));
 	if (WEXITSTATUS(st))
 		fail_msg("jobtrace run exited %d: %s", WEXITSTATUS(st), slurp(err));
 	assert_stream(&r, "v:2.2.2p:s3cret");
 	rep = load_last(report);
 	snprintf(node, sizeof(node), "%s:run:%d", host,
-		 (int)jnum(rep, "job", "root_pid"));
+		 (int)harness__num(rep, "job.root_pid"));
 	for (size_t i = 0; i < r.n; i++) {
 		const struct dgram *d = &r.d[i];
 
@@ -402,16 +356,18 @@ static void test_run_intervals(void **state)
 			with_memory++;
 	}
 	print_message("  %zu datagrams, %zu of the job; final cpu_time %.6f s, report %.6f s\n",
-		      r.n, jobs, last ? pnum(last, "cpu_time") : -1, jnum(rep, "cpu", "total_s"));
+		      r.n, jobs, last ? pnum(last, "cpu_time") : -1,
+		      harness__num(rep, "cpu.total_s"));
 	/* The churn burns > 1.4 s of CPU, over 0.7 s at least: intervals of 0.2 s came. */
 	assert_true(jobs >= 3);
 	/* The last is the job's end: the report's own figures. */
-	assert_true(fabs(pnum(last, "cpu_time") - jnum(rep, "cpu", "total_s")) < 1e-6);
-	assert_true(fabs(pnum(last, "run_time") - jnum(rep, "job", "wall_s")) < 0.05);
+	assert_true(fabs(pnum(last, "cpu_time") - harness__num(rep, "cpu.total_s")) < 1e-6);
+	assert_true(fabs(pnum(last, "run_time") - harness__num(rep, "job.wall_s")) < 0.05);
 	assert_int_equal(pnum(last, "exit_code"), 0);
-	assert_int_equal(pnum(last, "procs_started"), jnum(rep, "processes", "started"));
-	assert_int_equal(pnum(last, "procs_failed"), jnum(rep, "processes", "exit_error") +
-							     jnum(rep, "processes", "exit_signal"));
+	assert_int_equal(pnum(last, "procs_started"), harness__num(rep, "processes.started"));
+	assert_int_equal(pnum(last, "procs_failed"),
+			 harness__num(rep, "processes.exit_error") +
+				 harness__num(rep, "processes.exit_signal"));
 	assert_true(pnum(last, "procs_failed") >= 5);
 	assert_true(with_memory >= 2);
 	assert_true(assert_system(&r) >= 2);
@@ -423,28 +379,29 @@ static void test_run_intervals(void **state)
 static void test_run_end_only(void **state)
 {
 	char report[512], dest[64], node[600];
-	char *argv[] = { jobtrace, "run", "--json", "-o", report, "--apmon", dest, "--", churn,
+	char *argv[] = { H.jobtrace, "run", "--json", "-o", report, "--apmon", dest, "--", H.churn,
 			 "--children", "50", "--burn-us", "2000", NULL };
+	double usage;
 	struct rx r;
 	json_t *rep;
 	int st;
 
 	rx_open(&r);
 	snprintf(dest, sizeof(dest), "127.0.0.1:%u", r.port);
-	tmp_path(report, sizeof(report), "end.json");
-	st = wait_rx(spawn_io(argv, NULL, NULL), &r);
+	harness__path(report, sizeof(report), "end.json");
+	st = wait_rx(harness__spawn(argv, NULL, NULL), &r);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	rep = load_last(report);
 	assert_int_equal(r.n, 1);
 	assert_stream(&r, "v:2.2.2p:");
 	assert_string_equal(r.d[0].cluster, "jobtrace_jobs");
-	snprintf(node, sizeof(node), "%s:run:%d", host, (int)jnum(rep, "job", "root_pid"));
+	snprintf(node, sizeof(node), "%s:run:%d", host, (int)harness__num(rep, "job.root_pid"));
 	assert_string_equal(r.d[0].node, node);
-	assert_true(fabs(pnum(&r.d[0], "cpu_time") - jnum(rep, "cpu", "total_s")) < 1e-6);
+	assert_true(fabs(pnum(&r.d[0], "cpu_time") - harness__num(rep, "cpu.total_s")) < 1e-6);
 	assert_true(pnum(&r.d[0], "cpu_time") > 0.05);
-	assert_true(fabs(pnum(&r.d[0], "cpu_usage") -
-			 100 * jnum(rep, "cpu", "total_s") / jnum(rep, "job", "wall_s")) < 1);
+	usage = 100 * harness__num(rep, "cpu.total_s") / harness__num(rep, "job.wall_s");
+	assert_true(fabs(pnum(&r.d[0], "cpu_usage") - usage) < 1);
 	json_decref(rep);
 	rx_close(&r);
 }
@@ -453,7 +410,7 @@ static void test_run_end_only(void **state)
 static void test_run_no_receiver(void **state)
 {
 	char dest[64], err[512];
-	char *argv[] = { jobtrace, "run", "-i", "0.2", "--apmon", dest, "--", "/bin/sh", "-c",
+	char *argv[] = { H.jobtrace, "run", "-i", "0.2", "--apmon", dest, "--", "/bin/sh", "-c",
 			 "sleep 0.7; exit 3", NULL };
 	struct rx r;
 	int st;
@@ -461,8 +418,8 @@ static void test_run_no_receiver(void **state)
 	rx_open(&r);
 	snprintf(dest, sizeof(dest), "127.0.0.1:%u", r.port);
 	rx_close(&r); /* the port is free: each datagram earns an ICMP refusal */
-	tmp_path(err, sizeof(err), "norx.err");
-	st = wait_rx(spawn_io(argv, NULL, err), NULL);
+	harness__path(err, sizeof(err), "norx.err");
+	st = wait_rx(harness__spawn(argv, NULL, err), NULL);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 3);
 	assert_non_null(strstr(slurp(err), "exited with status 3"));
@@ -471,62 +428,39 @@ static void test_run_no_receiver(void **state)
 /* watch --all: a cgroup of the test is a job; its CPU is its cpu.stat's. */
 static void test_watch_all(void **state)
 {
-	char cg[512], procs[600], stat[600], dest[64], err[512], node[700], line[128];
-	char name[64], pidbuf[32];
-	char *argv[] = { jobtrace, "watch", "--all", "--group-by", "cgroup2", "-i", "0.5", "-d",
+	char dest[64], err[512], node[700];
+	char name[64];
+	char *argv[] = { H.jobtrace, "watch", "--all", "--group-by", "cgroup2", "-i", "0.5", "-d",
 			 "4", "--apmon", dest, NULL };
-	char *work[] = { churn, "--children", "150", "--burn-us", "5000", NULL };
+	char *work[] = { H.churn, "--children", "150", "--burn-us", "5000", NULL };
 	const struct dgram *last = NULL;
-	unsigned long long usage_us = 0, v;
+	unsigned long long usage_us = 0;
 	pid_t w, c;
 	struct rx r;
-	FILE *f;
 	int st;
 
 	rx_open(&r);
 	snprintf(dest, sizeof(dest), "127.0.0.1:%u", r.port);
 	snprintf(name, sizeof(name), CG_PREFIX "%d", getpid());
-	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
-	rmdir(cg);
-	if (mkdir(cg, 0755))
-		fail_msg("cannot make cgroup %s: %s", cg, strerror(errno));
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
-	snprintf(stat, sizeof(stat), "%s/cpu.stat", cg);
-	tmp_path(err, sizeof(err), "watch.err");
-	w = spawn_io(argv, NULL, err);
+	harness__cgroup_make(name);
+	harness__path(err, sizeof(err), "watch.err");
+	w = harness__spawn(argv, NULL, err);
 	/* Its attach line says the host's processes are tagged. */
-	for (unsigned long long dl = mono_ns() + WAIT_S * 1000000000ULL;
+	for (unsigned long long dl = harness__mono_ns() + WAIT_S * 1000000000ULL;
 	     !strstr(slurp(err), "jobtrace: attached");) {
-		if (mono_ns() > dl || waitpid(w, &st, WNOHANG) == w)
+		if (harness__mono_ns() > dl || waitpid(w, &st, WNOHANG) == w)
 			fail_msg("watch did not attach: %s", slurp(err));
 		rx_drain(&r, 50);
 	}
-	c = fork();
-	assert_true(c >= 0);
-	if (c == 0) {
-		int fd = open(procs, O_WRONLY);
-
-		snprintf(pidbuf, sizeof(pidbuf), "%d\n", getpid());
-		if (fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0)
-			_exit(97);
-		close(fd);
-		execv(work[0], work);
-		_exit(99);
-	}
-	while (waitpid(c, &st, WNOHANG) == 0)
-		rx_drain(&r, 20);
+	c = harness__cgroup_spawn(name, work, "-", "-");
+	st = wait_rx(c, &r);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	f = fopen(stat, "r");
-	assert_non_null(f);
-	while (fscanf(f, "%127s %llu", line, &v) == 2)
-		if (!strcmp(line, "usage_usec"))
-			usage_us = v;
-	fclose(f);
+	usage_us = (unsigned long long)(harness__cgroup_usage_ns(name) / 1000);
 	st = wait_rx(w, &r);
 	assert_true(WIFEXITED(st));
 	if (WEXITSTATUS(st))
 		fail_msg("watch exited %d: %s", WEXITSTATUS(st), slurp(err));
-	rmdir(cg);
+	harness__cgroup_remove(name);
 	assert_stream(&r, "v:2.2.2p:");
 	snprintf(node, sizeof(node), "%s:cgroup:/%s", host, name);
 	for (size_t i = 0; i < r.n; i++) {
@@ -547,8 +481,8 @@ static void test_watch_all(void **state)
 static void test_serve(void **state)
 {
 	char d1[64], d2[64], err[512];
-	char *argv[] = { jobtrace, "serve", "-i", "0.5", "-d", "2.2", "--apmon", d1, "--apmon", d2,
-			 NULL };
+	char *argv[] = { H.jobtrace, "serve", "-i", "0.5", "-d", "2.2", "--apmon", d1, "--apmon",
+			 d2, NULL };
 	struct rx a, b;
 	size_t jobs = 0;
 	int st;
@@ -557,8 +491,8 @@ static void test_serve(void **state)
 	rx_open(&b);
 	snprintf(d1, sizeof(d1), "127.0.0.1:%u", a.port);
 	snprintf(d2, sizeof(d2), "127.0.0.1:%u pw2", b.port);
-	tmp_path(err, sizeof(err), "serve.err");
-	st = wait_rx(spawn_io(argv, NULL, err), &a);
+	harness__path(err, sizeof(err), "serve.err");
+	st = wait_rx(harness__spawn(argv, NULL, err), &a);
 	rx_drain(&b, 100);
 	assert_true(WIFEXITED(st));
 	if (WEXITSTATUS(st))
@@ -583,10 +517,10 @@ static void test_cli_errors(void **state)
 	static const char *cmds[] = { "run", "watch", "serve" };
 	char err[512];
 
-	tmp_path(err, sizeof(err), "cli.err");
+	harness__path(err, sizeof(err), "cli.err");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *cmd = cmds[i % 3];
-		char *argv[] = { jobtrace, (char *)cmd, "--apmon", (char *)bad[i],
+		char *argv[] = { H.jobtrace, (char *)cmd, "--apmon", (char *)bad[i],
 				 !strcmp(cmd, "run") ? "--" : "--all", "/bin/true", NULL };
 		int st;
 
@@ -594,7 +528,7 @@ static void test_cli_errors(void **state)
 			argv[4] = NULL;
 		else if (!strcmp(cmd, "watch"))
 			argv[5] = NULL;
-		st = wait_rx(spawn_io(argv, NULL, err), NULL);
+		st = wait_rx(harness__spawn(argv, NULL, err), NULL);
 		assert_true(WIFEXITED(st));
 		if (WEXITSTATUS(st) != 2)
 			fail_msg("%s --apmon '%s' exited %d: %s", cmd, bad[i], WEXITSTATUS(st),
@@ -605,62 +539,31 @@ static void test_cli_errors(void **state)
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char *probe[] = { jobtrace, "run", "--", "/bin/true", NULL };
-	bool ci = getenv("CI") && !strcmp(getenv("CI"), "true");
-	char line[1024], dev[256], dir[256], type[64];
-	FILE *f;
-	int st;
-
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	snprintf(churn, sizeof(churn), "%s/churn", out);
-	assert_non_null(mkdtemp(tmpdir));
+	assert_int_equal(harness__setup("apmon"), 0);
 	if (gethostname(host, sizeof(host) - 1))
 		strcpy(host, "localhost");
-	f = fopen("/proc/self/mounts", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
-		    !strcmp(type, "cgroup2") && !cg2root[0])
-			snprintf(cg2root, sizeof(cg2root), "%s", dir);
-	}
-	if (f)
-		fclose(f);
-	if (!cg2root[0]) {
+	if (!harness__cgroup2_root()) {
 		fprintf(stderr,
 			"FAIL: no cgroup2 filesystem is mounted: the apmon tests need one\n");
 		return -1;
 	}
-	st = wait_rx(spawn_io(probe, NULL, NULL), NULL);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
 	/* A kernel test that cannot run is a failure, never a skip. */
-	fprintf(stderr,
-		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
-		"the kernel tests need root and a kernel with BTF%s\n",
-		WIFEXITED(st) ? WEXITSTATUS(st) : -1, ci ? " (CI=true)" : "");
-	return -1;
+	return harness__require_bpf();
 }
 
 static int test_teardown(void **state)
 {
-	char cg[512];
+	char name[64];
 
-	if (running) {
-		kill(running, SIGKILL);
-		waitpid(running, NULL, 0);
-		running = 0;
-	}
-	snprintf(cg, sizeof(cg), "%s/" CG_PREFIX "%d", cg2root, getpid());
-	rmdir(cg);
+	harness__kill_running();
+	snprintf(name, sizeof(name), CG_PREFIX "%d", getpid());
+	harness__cgroup_remove(name);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[700];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return harness__teardown();
 }
 
 int main(void)

@@ -19,9 +19,7 @@
 
 #include "jobtrace/util.h"
 #include "testutil.h"
-
-static char jobtrace[512];
-static char tmpdir[] = "/tmp/jobtrace-badinput.XXXXXX";
+#include "harness.h"
 
 enum out_kind {
 	OUT_NULL,	/* /dev/null */
@@ -37,6 +35,21 @@ struct result {
 	char err[1 << 14];	/* stderr */
 };
 
+static double seconds_since(unsigned long long t0)
+{
+	return (double)(harness__mono_ns() - t0) / 1e9;
+}
+
+/* The start of a file's text, as much as @size keeps (harness__slurp's buffer is reused). */
+static void slurp_into(char *buf, size_t size, const char *path)
+{
+	const char *text = harness__slurp(path);
+	size_t n = strnlen(text, size - 1);
+
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+}
+
 /*
  * Runs jobtrace with @argv (after "jobtrace"), stdout to @out, stderr
  * captured; sends @sig after @sig_after_s (0: none) and kills it at
@@ -45,54 +58,45 @@ struct result {
 static void run_jt(char *const argv[], enum out_kind out, int sig, double sig_after_s,
 		   double limit_s, struct result *r)
 {
-	char *args[32] = { jobtrace };
+	char *args[32] = { H.jobtrace };
 	char errpath[600], outpath[600];
-	struct timespec t0, t1;
+	const char *opath = NULL;
+	struct harness_onto closed = { -1, 1 };
+	unsigned long long t0;
 	bool signalled = false;
-	int st, p[2] = { -1, -1 }, ofd;
-	ssize_t n;
+	int st, p[2] = { -1, -1 };
 	pid_t pid;
-	FILE *f;
 
 	for (int i = 0; argv[i] && i < 30; i++)
 		args[i + 1] = argv[i];
-	snprintf(errpath, sizeof(errpath), "%s/stderr", tmpdir);
-	snprintf(outpath, sizeof(outpath), "%s/stdout", tmpdir);
+	snprintf(errpath, sizeof(errpath), "%s/stderr", H.tmpdir);
+	snprintf(outpath, sizeof(outpath), "%s/stdout", H.tmpdir);
 	switch (out) {
 	case OUT_FULL:
-		ofd = open("/dev/full", O_WRONLY);
+		opath = "/dev/full";
 		break;
 	case OUT_CLOSED:
 		assert_int_equal(pipe(p), 0);
 		close(p[0]);
-		ofd = p[1];
+		closed.fd = p[1];
 		break;
 	case OUT_FILE:
-		ofd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		opath = outpath;
 		break;
 	default:
-		ofd = open("/dev/null", O_WRONLY);
+		opath = NULL; /* /dev/null */
 	}
-	assert_true(ofd >= 0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(ofd, 1);
-		dup2(efd, 2);
-		execv(jobtrace, args);
-		_exit(127);
-	}
-	close(ofd);
+	t0 = harness__mono_ns();
+	pid = harness__spawn_prep(args, opath, errpath, out == OUT_CLOSED ? harness__onto : NULL,
+				  &closed);
+	if (out == OUT_CLOSED)
+		close(p[1]);
 	for (;;) {
 		double el;
 
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		el = seconds_since(t0);
 		if (sig && !signalled && el >= sig_after_s) {
 			kill(pid, sig);
 			signalled = true;
@@ -100,32 +104,25 @@ static void run_jt(char *const argv[], enum out_kind out, int sig, double sig_af
 		if (el > limit_s) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
+			harness__track(0, pid);
 			fail_msg("jobtrace %s %s: still running after %.0f s", argv[0],
 				 argv[1] ? argv[1] : "", limit_s);
 		}
-		usleep(10000);
+		harness__sleep_ms(10);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	r->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	harness__track(0, pid);
+	r->wall_s = seconds_since(t0);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	f = fopen(errpath, "r");
-	assert_non_null(f);
-	n = (ssize_t)fread(r->err, 1, sizeof(r->err) - 1, f);
-	r->err[n] = '\0';
-	fclose(f);
+	slurp_into(r->err, sizeof(r->err), errpath);
 	r->out[0] = '\0';
-	if (out == OUT_FILE) {
-		f = fopen(outpath, "r");
-		assert_non_null(f);
-		n = (ssize_t)fread(r->out, 1, sizeof(r->out) - 1, f);
-		r->out[n] = '\0';
-		fclose(f);
-	}
+	if (out == OUT_FILE)
+		slurp_into(r->out, sizeof(r->out), outpath);
 }
 
+/* @rel under the temporary directory, as it is: the fixtures are there. */
 static void tmp_path(char *buf, size_t size, const char *rel)
 {
-	snprintf(buf, size, "%s/%s", tmpdir, rel);
+	snprintf(buf, size, "%s/%s", H.tmpdir, rel);
 }
 
 static void write_file(const char *rel, const char *text)
@@ -164,7 +161,12 @@ static void make_fifo(const char *rel)
  */
 static int setup(void **state)
 {
-	assert_non_null(mkdtemp(tmpdir));
+	assert_int_equal(harness__setup("badinput"), 0);
+	/*
+	 * Root's alone, as mkdtemp makes it: serve refuses to make its stream
+	 * in a directory any user may write (the harness opens its own to all).
+	 */
+	assert_int_equal(chmod(H.tmpdir, 0700), 0);
 	make_dir("bad");
 	make_dir("bad/1");
 	make_dir("bad/1/stat");
@@ -188,10 +190,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[700];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return harness__teardown();
 }
 
 struct bad_case {
@@ -441,29 +440,22 @@ static void test_ps_tree_shapes(void **state)
  */
 static void test_run_closed_stderr(void **state)
 {
-	char *args[] = { jobtrace, "run", "-i", "0.2", "--", "sh", "-c", "sleep 2; exit 5", NULL };
-	struct timespec t0, t1;
+	char *args[] = { H.jobtrace, "run", "-i", "0.2", "--", "sh", "-c", "sleep 2; exit 5",
+			 NULL };
+	struct harness_onto closed = { -1, 2 };
+	unsigned long long t0;
 	int p[2], st;
 	pid_t pid;
 	double wall;
 
 	assert_int_equal(pipe(p), 0);
 	close(p[0]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, 1);
-		dup2(p[1], 2);
-		execv(jobtrace, args);
-		_exit(127);
-	}
+	closed.fd = p[1];
+	t0 = harness__mono_ns();
+	pid = harness__spawn_prep(args, NULL, NULL, harness__onto, &closed);
 	close(p[1]);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	st = harness__wait(pid);
+	wall = seconds_since(t0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 5)
 		fail_msg("exit %d (signal %d), want the job's 5", WIFEXITED(st) ? WEXITSTATUS(st) : -1,
 			 WIFSIGNALED(st) ? WTERMSIG(st) : 0);
@@ -531,8 +523,6 @@ int main(void)
 		cmocka_unit_test(test_signals),
 	};
 
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace",
-		 getenv("OUTPUT") ? getenv("OUTPUT") : ".output");
 	if (getenv("JT_TEST"))
 		cmocka_set_test_filter(getenv("JT_TEST"));
 	return cmocka_run_group_tests(tests, setup, teardown);

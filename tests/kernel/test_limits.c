@@ -5,7 +5,6 @@
  * collector keeps going. Loads the real programs; under CI=true a machine
  * without BPF fails instead of skipping.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -15,64 +14,49 @@
 #include <jansson.h>
 
 #include "testutil.h"
+#include "harness.h"
 
-static char jobtrace[512];
-static char churn[512];
-static char out_path[] = "/tmp/jobtrace-limits-XXXXXX";
+static char out_path[300]; /* every report of the tests, under the harness's tmpdir */
 
+/* Runs @argv to its end, its output to /dev/null; its wait status. */
 static int run_quiet(char *const argv[])
 {
-	int status = -1;
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
+	return harness__wait(harness__spawn(argv, NULL, NULL));
 }
 
 /*
- * Counts the "job" lines; *max is the largest obj.key among them, and
- * *best (when asked) that line.
+ * Starts a collector @argv whose report goes to -o, its messages to
+ * /dev/null: a busy host's warnings are not what these tests read.
  */
-static size_t job_lines(const char *path, const char *obj, const char *key, double *max,
-			json_t **best)
+static pid_t start_quiet(char *const argv[])
 {
-	char line[1 << 16];
-	size_t n = 0;
-	FILE *f = fopen(path, "r");
+	return harness__spawn(argv, NULL, NULL);
+}
 
-	assert_non_null(f);
+/*
+ * Counts the "job" lines; *max is the largest @field (a dotted path) among
+ * them, and *best (when asked) that line.
+ */
+static size_t job_lines(const char *path, const char *field, double *max, json_t **best)
+{
+	json_t *jobs = harness__lines(path, "job"), *r;
+	size_t i;
+
 	*max = 0;
-	while (fgets(line, sizeof(line), f)) {
-		json_error_t err;
-		json_t *r = json_loads(line, 0, &err), *v;
+	json_array_foreach(jobs, i, r) {
+		double v = harness__num(r, field);
 
-		if (!r)
-			fail_msg("not JSON: %s (%s)", line, err.text);
-		if (!strcmp(json_string_value(json_object_get(r, "type")), "job")) {
-			n++;
-			v = json_object_get(json_object_get(r, obj), key);
-			assert_true(json_is_number(v));
-			if (json_number_value(v) > *max || (best && !*best)) {
-				*max = json_number_value(v);
-				if (best) {
-					json_decref(*best);
-					*best = json_incref(r);
-				}
+		if (v > *max || (best && !*best)) {
+			*max = v;
+			if (best) {
+				json_decref(*best);
+				*best = json_incref(r);
 			}
 		}
-		json_decref(r);
 	}
-	fclose(f);
-	return n;
+	i = json_array_size(jobs);
+	json_decref(jobs);
+	return i;
 }
 
 /*
@@ -83,7 +67,7 @@ static size_t job_lines(const char *path, const char *obj, const char *key, doub
  */
 static void test_jobs_map_full(void **state)
 {
-	char *argv[] = { jobtrace, "watch", "--all", "--group-by", "tree", "--max-jobs", "2",
+	char *argv[] = { H.jobtrace, "watch", "--all", "--group-by", "tree", "--max-jobs", "2",
 			 "--duration", "1", "--json", "-o", out_path, NULL };
 	pid_t sleepers[4];
 	double full;
@@ -106,7 +90,7 @@ static void test_jobs_map_full(void **state)
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	assert_true(job_lines(out_path, "limits", "jobs_map_full", &full, NULL) >= 1);
+	assert_true(job_lines(out_path, "limits.jobs_map_full", &full, NULL) >= 1);
 	assert_true(full > 0);
 }
 
@@ -116,23 +100,15 @@ static void test_jobs_map_full(void **state)
  */
 static void test_ring_full_in_host_mode(void **state)
 {
-	char *argv[] = { jobtrace, "watch", "--all", "--group-by", "tree", "--ring-kb", "4",
+	char *argv[] = { H.jobtrace, "watch", "--all", "--group-by", "tree", "--ring-kb", "4",
 			 "--json", "-o", out_path, NULL };
-	char *wl[] = { churn, "--children", "3000", NULL };
+	char *wl[] = { H.churn, "--children", "3000", NULL };
 	json_t *job = NULL;
 	double lost;
 	pid_t w;
 	int st;
 
-	w = fork();
-	assert_true(w >= 0);
-	if (w == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(99);
-	}
+	w = start_quiet(argv);
 	sleep(1); /* loaded and attached: a generous wait, not a measurement */
 	/* SIGSTOP the collector so the ring overflows while churn runs. */
 	assert_int_equal(kill(w, SIGSTOP), 0);
@@ -141,9 +117,9 @@ static void test_ring_full_in_host_mode(void **state)
 	assert_int_equal(kill(w, SIGCONT), 0);
 	sleep(2); /* the churn's job ends at the next check */
 	assert_int_equal(kill(w, SIGTERM), 0);
-	assert_int_equal(waitpid(w, &st, 0), w);
+	st = harness__wait(w);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_true(job_lines(out_path, "events", "lost", &lost, &job) >= 1);
+	assert_true(job_lines(out_path, "events.lost", &lost, &job) >= 1);
 	print_message("  lost %.0f records with a 4 KiB ring\n", lost);
 	assert_true(lost > 1000);
 	/* Totals live in the kernel: the job that lost them still counts every churn child. */
@@ -151,26 +127,6 @@ static void test_ring_full_in_host_mode(void **state)
 						      "started")) >= 3000);
 	assert_true(json_is_false(json_object_get(json_object_get(job, "events"), "complete")));
 	json_decref(job);
-}
-
-/* The one report of run --json at out_path. */
-static json_t *run_report(void)
-{
-	json_error_t err;
-	json_t *r = json_load_file(out_path, 0, &err);
-
-	if (!r)
-		fail_msg("%s: not JSON (%s)", out_path, err.text);
-	return r;
-}
-
-static double field(json_t *r, const char *obj, const char *key)
-{
-	json_t *v = json_object_get(json_object_get(r, obj), key);
-
-	if (!json_is_number(v))
-		fail_msg("%s.%s is not a number", obj, key);
-	return json_number_value(v);
 }
 
 static bool incomplete_for(json_t *r, const char *why)
@@ -195,19 +151,19 @@ static bool incomplete_for(json_t *r, const char *why)
  */
 static void test_run_procs_map_full(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--max-procs", "64", "--json", "-o", out_path, "--",
+	char *argv[] = { H.jobtrace, "run", "--max-procs", "64", "--json", "-o", out_path, "--",
 			 "/bin/sh", "-c", SLEEPERS, NULL };
 	json_t *r;
 	int st = run_quiet(argv);
 
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	r = run_report();
-	print_message("  run: %.0f did not fit\n", field(r, "limits", "procs_map_full"));
-	assert_true(field(r, "limits", "procs_map_full") >= 100 + 1 - 64);
-	assert_int_equal(field(r, "processes", "started"), 101 + 1); /* sh, seq, 100 sleeps */
-	assert_int_equal(field(r, "processes", "exited"), 102);
-	assert_int_equal(field(r, "processes", "alive"), 0);
+	r = harness__json(out_path);
+	print_message("  run: %.0f did not fit\n", harness__num(r, "limits.procs_map_full"));
+	assert_true(harness__num(r, "limits.procs_map_full") >= 100 + 1 - 64);
+	assert_int_equal(harness__num(r, "processes.started"), 101 + 1); /* sh, seq, 100 sleeps */
+	assert_int_equal(harness__num(r, "processes.exited"), 102);
+	assert_int_equal(harness__num(r, "processes.alive"), 0);
 	assert_true(incomplete_for(r, "procs_map_full"));
 	json_decref(r);
 }
@@ -216,7 +172,7 @@ static void test_run_procs_map_full(void **state)
 static void test_watch_pid_procs_map_full(void **state)
 {
 	char pid_arg[16];
-	char *argv[] = { jobtrace, "watch", "--pid", pid_arg, "--max-procs", "64", "--json", "-o",
+	char *argv[] = { H.jobtrace, "watch", "--pid", pid_arg, "--max-procs", "64", "--json", "-o",
 			 out_path, NULL };
 	double full;
 	json_t *job = NULL;
@@ -231,19 +187,11 @@ static void test_watch_pid_procs_map_full(void **state)
 		_exit(99);
 	}
 	snprintf(pid_arg, sizeof(pid_arg), "%d", sh);
-	w = fork();
-	assert_true(w >= 0);
-	if (w == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(99);
-	}
+	w = start_quiet(argv);
 	assert_int_equal(waitpid(sh, &st, 0), sh);
-	assert_int_equal(waitpid(w, &st, 0), w); /* its one job ended: watch ends */
+	st = harness__wait(w); /* its one job ended: watch ends */
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_int_equal(job_lines(out_path, "limits", "procs_map_full", &full, &job), 1);
+	assert_int_equal(job_lines(out_path, "limits.procs_map_full", &full, &job), 1);
 	assert_true(full >= 100 + 1 - 64);
 	assert_int_equal(json_number_value(json_object_get(json_object_get(job, "processes"),
 							   "alive")), 0);
@@ -254,28 +202,20 @@ static void test_watch_pid_procs_map_full(void **state)
 /* Host mode with --max-procs 64: the host alone has more; it keeps going and says so. */
 static void test_host_procs_map_full(void **state)
 {
-	char *argv[] = { jobtrace, "watch", "--all", "--max-procs", "64", "--duration", "2",
+	char *argv[] = { H.jobtrace, "watch", "--all", "--max-procs", "64", "--duration", "2",
 			 "--json", "-o", out_path, NULL };
-	char *wl[] = { churn, "--children", "300", NULL };
+	char *wl[] = { H.churn, "--children", "300", NULL };
 	double full;
 	pid_t w;
 	int st;
 
-	w = fork();
-	assert_true(w >= 0);
-	if (w == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(99);
-	}
+	w = start_quiet(argv);
 	sleep(1);
 	st = run_quiet(wl);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_int_equal(waitpid(w, &st, 0), w);
+	st = harness__wait(w);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_true(job_lines(out_path, "limits", "procs_map_full", &full, NULL) >= 1);
+	assert_true(job_lines(out_path, "limits.procs_map_full", &full, NULL) >= 1);
 	print_message("  host: %.0f did not fit in one job\n", full);
 	assert_true(full > 0);
 }
@@ -287,66 +227,27 @@ static void test_host_procs_map_full(void **state)
  */
 static void test_run_ring_full(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--ring-kb", "4", "--json", "-o", out_path, "--", churn,
-			 "--children", "2000", NULL };
+	char *argv[] = { H.jobtrace, "run", "--ring-kb", "4", "--json", "-o", out_path, "--",
+			 H.churn, "--children", "2000", NULL };
 	json_t *r;
 	pid_t w;
 	int st;
 
-	w = fork();
-	assert_true(w >= 0);
-	if (w == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	usleep(300 * 1000);
+	w = start_quiet(argv);
+	harness__sleep_ms(300);
 	assert_int_equal(kill(w, SIGSTOP), 0);
 	sleep(2);
 	assert_int_equal(kill(w, SIGCONT), 0);
-	assert_int_equal(waitpid(w, &st, 0), w);
+	st = harness__wait(w);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	r = run_report();
-	print_message("  run: %.0f exit records lost\n", field(r, "events", "lost"));
-	assert_true(field(r, "events", "lost") > 0);
-	assert_int_equal(field(r, "processes", "started"), 2001);
-	assert_int_equal(field(r, "processes", "exited"), 2001);
-	assert_int_equal(field(r, "processes", "alive"), 0);
+	r = harness__json(out_path);
+	print_message("  run: %.0f exit records lost\n", harness__num(r, "events.lost"));
+	assert_true(harness__num(r, "events.lost") > 0);
+	assert_int_equal(harness__num(r, "processes.started"), 2001);
+	assert_int_equal(harness__num(r, "processes.exited"), 2001);
+	assert_int_equal(harness__num(r, "processes.alive"), 0);
 	assert_true(incomplete_for(r, "events_lost"));
 	json_decref(r);
-}
-
-/* Where cgroup2 is mounted: /sys/fs/cgroup, or .../unified on a hybrid host. */
-static bool cgroup2_root(char *buf, size_t size)
-{
-	char line[1024], dev[256], dir[256], type[64];
-	FILE *f = fopen("/proc/self/mounts", "r");
-	bool found = false;
-
-	while (f && !found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
-		    !strcmp(type, "cgroup2")) {
-			snprintf(buf, size, "%s", dir);
-			found = true;
-		}
-	}
-	if (f)
-		fclose(f);
-	return found;
-}
-
-static void cg_enter(const char *cg, pid_t pid)
-{
-	char path[700];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f, "%d\n", pid);
-	assert_int_equal(fclose(f), 0);
 }
 
 /* The "job" line of @key in out_path, or NULL. */
@@ -379,7 +280,7 @@ static json_t *wait_job_line(const char *key, int limit_s)
 		r = job_line_of(key);
 		if (r)
 			return r;
-		usleep(100 * 1000);
+		harness__sleep_ms(100);
 	}
 	fail_msg("no job line for %s within %d s", key, limit_s);
 	return NULL;
@@ -392,22 +293,14 @@ static json_t *wait_job_line(const char *key, int limit_s)
  */
 static pid_t watch_holding(char *const argv[], const char *key)
 {
-	pid_t w = fork();
+	pid_t w = start_quiet(argv);
 
-	assert_true(w >= 0);
-	if (w == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(99);
-	}
 	for (int i = 0; i < 100; i++) {
 		char line[1 << 16];
 		FILE *f = fopen(out_path, "r");
 		bool seen = false;
 
-		usleep(100 * 1000);
+		harness__sleep_ms(100);
 		while (f && fgets(line, sizeof(line), f))
 			seen |= strstr(line, "{\"type\":\"interval\",") && strstr(line, key);
 		if (f)
@@ -417,13 +310,13 @@ static pid_t watch_holding(char *const argv[], const char *key)
 	}
 	print_message("  no interval line for %s: another job took its slot; again\n", key);
 	kill(w, SIGKILL);
-	waitpid(w, NULL, 0);
+	harness__wait(w);
 	return 0;
 }
 
 /* What test_job_made_late_is_incomplete leaves when an assertion stops it. */
 static struct {
-	pid_t holder, watch;
+	pid_t holder;
 } late;
 static char cga[512], cgb[512];
 
@@ -433,10 +326,7 @@ static int late_teardown(void **state)
 		kill(late.holder, SIGKILL);
 		waitpid(late.holder, NULL, 0);
 	}
-	if (late.watch) {
-		kill(late.watch, SIGKILL);
-		waitpid(late.watch, NULL, 0);
-	}
+	harness__kill_running(); /* the watch */
 	rmdir(cga);
 	rmdir(cgb);
 	return 0;
@@ -457,51 +347,49 @@ static int late_teardown(void **state)
 static void test_job_made_late_is_incomplete(void **state)
 {
 	/* --duration: a failed assertion must not leave it running. */
-	char *argv[] = { jobtrace, "watch", "--all", "--group-by", "cgroup2", "--max-jobs", "2",
+	char *argv[] = { H.jobtrace, "watch", "--all", "--group-by", "cgroup2", "--max-jobs", "2",
 			 "-i", "0.2", "--duration", "90", "--json", "-o", out_path, NULL };
-	char root[256], key_a[600], key_b[600], n1[16], n2[16];
+	char name_a[64], name_b[64], procs_a[600], procs_b[600];
+	char key_a[600], key_b[600], n1[16], n2[16];
 	int go[2], ready[2], st;
 	pid_t holder, worker, w;
 	json_t *a, *b;
 
-	late.holder = late.watch = 0;
+	late.holder = 0;
 	char c;
 
-	if (!cgroup2_root(root, sizeof(root)))
-		fail_msg("no cgroup2 filesystem is mounted");
-	snprintf(cga, sizeof(cga), "%s/jobtrace-limits-%d-a", root, getpid());
-	snprintf(cgb, sizeof(cgb), "%s/jobtrace-limits-%d-b", root, getpid());
-	snprintf(key_a, sizeof(key_a), "cgroup:%s", cga + strlen(root));
-	snprintf(key_b, sizeof(key_b), "cgroup:%s", cgb + strlen(root));
+	cga[0] = cgb[0] = '\0';
+	snprintf(name_a, sizeof(name_a), "jobtrace-limits-%d-a", getpid());
+	snprintf(name_b, sizeof(name_b), "jobtrace-limits-%d-b", getpid());
+	snprintf(key_a, sizeof(key_a), "cgroup:/%s", name_a);
+	snprintf(key_b, sizeof(key_b), "cgroup:/%s", name_b);
 	snprintf(n1, sizeof(n1), "%d", LOST_CHILDREN);
 	snprintf(n2, sizeof(n2), "%d", KEPT_CHILDREN);
-	assert_int_equal(mkdir(cga, 0755), 0);
-	assert_int_equal(mkdir(cgb, 0755), 0);
+	harness__cgroup_make(name_a);
+	harness__cgroup_path(cga, sizeof(cga), name_a, NULL);
+	harness__cgroup_make(name_b);
+	harness__cgroup_path(cgb, sizeof(cgb), name_b, NULL);
+	harness__cgroup_path(procs_a, sizeof(procs_a), name_a, "cgroup.procs");
+	harness__cgroup_path(procs_b, sizeof(procs_b), name_b, "cgroup.procs");
 
 	/* A's one process, there before the attach: A holds the second slot. */
-	holder = fork();
-	assert_true(holder >= 0);
-	if (holder == 0) {
-		pause();
-		_exit(0);
-	}
+	holder = harness__fork_paused(harness__join_cgroup, procs_a);
 	late.holder = holder;
-	cg_enter(cga, holder);
 	/* Another test's cgroup2 cgroup may take the slot at the attach: try again then. */
 	for (int tries = 0; !(w = watch_holding(argv, key_a)); tries++)
 		if (tries == 2)
 			fail_msg("%s never had a slot in the job map", key_a);
-	late.watch = w;
 
 	assert_int_equal(pipe(go), 0);
 	assert_int_equal(pipe(ready), 0);
 	worker = fork();
 	assert_true(worker >= 0);
 	if (worker == 0) {
-		char *first[] = { churn, "--children", n1, NULL };
-		char *then[] = { churn, "--children", n2, NULL };
+		char *first[] = { H.churn, "--children", n1, NULL };
+		char *then[] = { H.churn, "--children", n2, NULL };
 
-		cg_enter(cgb, getpid());
+		if (harness__join_cgroup(procs_b))
+			_exit(4);
 		if (WEXITSTATUS(run_quiet(first)) != 0)
 			_exit(1);
 		/* Wait without forking: nothing of B is made while the test frees A's slot. */
@@ -526,20 +414,20 @@ static void test_job_made_late_is_incomplete(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	b = wait_job_line(key_b, 20);
 	kill(w, SIGTERM);
-	assert_int_equal(waitpid(w, &st, 0), w);
-	late.watch = 0;
+	st = harness__wait(w);
 
 	/* Today's bug: B's job said complete while it saw a fifth of its processes. */
 	assert_true(incomplete_for(b, "jobs_map_full"));
 	print_message("  %s: %.0f started, %.0f lost to the full job map\n", key_b,
-		      field(b, "processes", "started"), field(b, "limits", "lost_to_full_job_map"));
+		      harness__num(b, "processes.started"),
+		      harness__num(b, "limits.lost_to_full_job_map"));
 	/* The second churn, root and children, is all B's job saw. */
-	assert_int_equal(field(b, "processes", "started"), KEPT_CHILDREN + 1);
+	assert_int_equal(harness__num(b, "processes.started"), KEPT_CHILDREN + 1);
 	/* The worker's move, the first churn's root and its children. */
-	assert_true(field(b, "limits", "lost_to_full_job_map") >= LOST_CHILDREN + 1);
+	assert_true(harness__num(b, "limits.lost_to_full_job_map") >= LOST_CHILDREN + 1);
 	/* A lost nothing: the flag is per job, not a blanket one. */
 	assert_true(json_is_true(json_object_get(a, "complete")));
-	assert_int_equal(field(a, "limits", "lost_to_full_job_map"), 0);
+	assert_int_equal(harness__num(a, "limits.lost_to_full_job_map"), 0);
 	close(ready[0]);
 	close(go[1]);
 	json_decref(a);
@@ -548,28 +436,20 @@ static void test_job_made_late_is_incomplete(void **state)
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	int fd;
-
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	snprintf(churn, sizeof(churn), "%s/churn", out);
-	fd = mkstemp(out_path);
-	if (fd < 0)
+	if (harness__setup("limits"))
 		return -1;
-	close(fd);
+	snprintf(out_path, sizeof(out_path), "%s/report", H.tmpdir);
+	/* A kernel test that cannot run is a failure, never a skip. */
 	if (geteuid() != 0) {
-		if (getenv("CI"))
-			return -1; /* CI must load BPF: fail, never skip */
-		fprintf(stderr, "test_limits: needs root to load BPF\n");
-		exit(0);
+		fprintf(stderr, "FAIL: test_limits: needs root to load BPF\n");
+		return -1;
 	}
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	unlink(out_path);
-	return 0;
+	return harness__teardown();
 }
 
 int main(void)

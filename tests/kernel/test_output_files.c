@@ -22,104 +22,44 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
 #include "testutil.h"
+#include "harness.h"
 
 #define EXIT_INTERNAL 125
+#define JT_WAIT_S 60 /* nothing here may hang: past it jobtrace is killed and the test fails */
 
-static char jobtrace[512];
-static char tmpdir[] = "/tmp/jobtrace-outfiles.XXXXXX";
 static char mnt[600]; /* a small tmpfs, mounted by the tests that fill it */
 
 static double mono_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)harness__mono_ns() / 1e9;
 }
 
-static void sleep_ms(long ms)
+/* A prep step: the umask jobtrace runs under, set in the child so the test's own stays. */
+static int set_umask(const void *bits)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static void path_in(char *buf, size_t size, const char *dir, const char *name)
-{
-	snprintf(buf, size, "%s/%s", dir, name);
+	umask(*(const mode_t *)bits);
+	return 0;
 }
 
 /* jobtrace @args with stdout and stderr to files (NULL: /dev/null), under @umask_bits. */
 static pid_t spawn_jt(char *const args[], const char *out, const char *err, mode_t umask_bits)
 {
-	char *argv[32] = { jobtrace };
-	pid_t pid;
+	char *argv[32] = { H.jobtrace };
 
 	for (int i = 0; args[i] && i < 30; i++)
 		argv[i + 1] = args[i];
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (o < 0 || e < 0)
-			_exit(99);
-		dup2(o, 1);
-		dup2(e, 2);
-		umask(umask_bits);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	return pid;
-}
-
-/* Its wait status; nothing here may hang: past @limit_s it is killed and the test fails. */
-static int wait_jt(pid_t pid, double limit_s)
-{
-	double deadline = mono_s() + limit_s;
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		assert_true(r >= 0);
-		if (r == pid)
-			return st;
-		if (mono_s() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			fail_msg("jobtrace still ran after %.0f s", limit_s);
-		}
-		sleep_ms(20);
-	}
+	return harness__spawn_prep(argv, out, err, set_umask, &umask_bits);
 }
 
 static int run_jt(char *const args[], const char *out, const char *err, mode_t umask_bits)
 {
-	return wait_jt(spawn_jt(args, out, err, umask_bits), 60);
+	return harness__wait_s(spawn_jt(args, out, err, umask_bits), JT_WAIT_S);
 }
 
-/* The whole file as a string ("" when it is missing); the caller frees it. */
-static char *slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f || getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	if (f)
-		fclose(f);
-	assert_non_null(buf);
-	return buf;
-}
-
+/* Whether @path has @needle; a file not there yet has nothing. */
 static bool file_has(const char *path, const char *needle)
 {
-	char *s = slurp(path);
+	char *s = harness__read(path);
 	bool found = strstr(s, needle) != NULL;
 
 	free(s);
@@ -129,19 +69,14 @@ static bool file_has(const char *path, const char *needle)
 /* Waits up to @limit_s for @needle in @path; returns the seconds it took, or -1. */
 static double wait_text(const char *path, const char *needle, double limit_s)
 {
-	double t0 = mono_s();
+	long ms = harness__wait_text(path, needle, (long)(limit_s * 1000));
 
-	while (mono_s() - t0 < limit_s) {
-		if (file_has(path, needle))
-			return mono_s() - t0;
-		sleep_ms(20);
-	}
-	return -1;
+	return ms < 0 ? -1 : (double)ms / 1000;
 }
 
 static size_t lines_in(const char *path)
 {
-	char *s = slurp(path);
+	char *s = harness__read(path);
 	size_t n = 0;
 
 	for (char *p = s; *p; p++)
@@ -157,7 +92,7 @@ static size_t lines_in(const char *path)
  */
 static size_t check_json_lines(const char *path, double *dropped_max)
 {
-	char *s = slurp(path), *line = s, *nl;
+	char *s = harness__read(path), *line = s, *nl;
 	size_t n = 0;
 
 	*dropped_max = -1;
@@ -213,7 +148,7 @@ static void mount_tmpfs(const char *size)
 	char opts[64];
 
 	snprintf(opts, sizeof(opts), "size=%s,mode=0755", size);
-	path_in(mnt, sizeof(mnt), tmpdir, "fs");
+	snprintf(mnt, sizeof(mnt), "%s/fs", H.tmpdir);
 	mkdir(mnt, 0755);
 	if (mount("jobtrace-test", mnt, "tmpfs", 0, opts))
 		fail_msg("cannot mount a tmpfs on %s: %s", mnt, strerror(errno));
@@ -249,13 +184,13 @@ static void test_watch_full_disk(void **state)
 	int st;
 
 	mount_tmpfs("4m");
-	path_in(out, sizeof(out), mnt, "host.jsonl");
-	path_in(filler, sizeof(filler), mnt, "filler");
-	path_in(err, sizeof(err), tmpdir, "watch.err");
+	snprintf(out, sizeof(out), "%s/%s", mnt, "host.jsonl");
+	snprintf(filler, sizeof(filler), "%s/%s", mnt, "filler");
+	harness__path(err, sizeof(err), "watch.err");
 	w = spawn_jt(args, NULL, err, 022);
 	if (wait_text(err, "jobtrace: attached", 30) < 0)
-		fail_msg("watch did not attach:\n%s", slurp(err));
-	for (double t0 = mono_s(); lines_in(out) < 10; sleep_ms(50))
+		fail_msg("watch did not attach:\n%s", harness__read(err));
+	for (double t0 = mono_s(); lines_in(out) < 10; harness__sleep_ms(50))
 		if (mono_s() - t0 > 30)
 			fail_msg("watch wrote %zu lines in 30 s", lines_in(out));
 
@@ -263,7 +198,8 @@ static void test_watch_full_disk(void **state)
 	snprintf(want, sizeof(want), "jobtrace: cannot write to %s: No space left on device", out);
 	took = wait_text(err, want, 5);
 	if (took < 0)
-		fail_msg("no message within 5 s of the disk filling up; stderr:\n%s", slurp(err));
+		fail_msg("no message within 5 s of the disk filling up; stderr:\n%s",
+			 harness__read(err));
 	/* Ten intervals of 0.2 s: "at once" with room for a loaded machine. */
 	assert_true(took < 2);
 	/*
@@ -271,22 +207,22 @@ static void test_watch_full_disk(void **state)
 	 * what matters is that it is whole, which check_json_lines says.
 	 * Once space returns, lines come again.
 	 */
-	sleep_ms(600);
+	harness__sleep_ms(600);
 	before = lines_in(out);
 	assert_int_equal(unlink(filler), 0);
 	snprintf(want, sizeof(want), "jobtrace: writing to %s again", out);
 	if (wait_text(err, want, 5) < 0)
-		fail_msg("writing did not resume; stderr:\n%s", slurp(err));
+		fail_msg("writing did not resume; stderr:\n%s", harness__read(err));
 	for (double t0 = mono_s(); lines_in(out) < before + 5 && mono_s() - t0 < 5;)
-		sleep_ms(50);
+		harness__sleep_ms(50);
 	assert_true(lines_in(out) >= before + 5);
 
 	assert_int_equal(kill(w, SIGTERM), 0);
-	st = wait_jt(w, 60);
+	st = harness__wait_s(w, JT_WAIT_S);
 	/* Records were lost: the exit says so, as it does for any write that failed. */
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), EXIT_INTERNAL);
-	log = slurp(err);
+	log = harness__read(err);
 	snprintf(want, sizeof(want), "jobtrace: %s: ", out);
 	at = strstr(log, want);
 	if (!at || sscanf(at + strlen(want), "%llu records were dropped in all", &dropped) != 1)
@@ -314,9 +250,9 @@ static void test_run_full_disk(void **state)
 	int st;
 
 	mount_tmpfs("64k");
-	path_in(out, sizeof(out), mnt, "report.json");
-	path_in(filler, sizeof(filler), mnt, "filler");
-	path_in(err, sizeof(err), tmpdir, "run.err");
+	snprintf(out, sizeof(out), "%s/%s", mnt, "report.json");
+	snprintf(filler, sizeof(filler), "%s/%s", mnt, "filler");
+	harness__path(err, sizeof(err), "run.err");
 	fill(filler);
 	snprintf(want, sizeof(want), "jobtrace: cannot write to %s: No space left on device", out);
 
@@ -324,7 +260,7 @@ static void test_run_full_disk(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 3);
 	if (!file_has(err, want))
-		fail_msg("no message naming %s:\n%s", out, slurp(err));
+		fail_msg("no message naming %s:\n%s", out, harness__read(err));
 	assert_int_equal(stat(out, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
 
@@ -332,7 +268,7 @@ static void test_run_full_disk(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), EXIT_INTERNAL);
 	if (!file_has(err, want))
-		fail_msg("no message naming %s:\n%s", out, slurp(err));
+		fail_msg("no message naming %s:\n%s", out, harness__read(err));
 	assert_int_equal(stat(out, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
 
@@ -367,12 +303,12 @@ static void test_symlink_refused(void **state)
 	char *s;
 	int st, fd;
 
-	path_in(link, sizeof(link), tmpdir, "link.json");
-	path_in(victim, sizeof(victim), tmpdir, "victim");
-	path_in(dangling, sizeof(dangling), tmpdir, "dangling.json");
-	path_in(missing, sizeof(missing), tmpdir, "made-by-root");
-	path_in(err, sizeof(err), tmpdir, "link.err");
-	path_in(ran, sizeof(ran), tmpdir, "ran");
+	harness__path(link, sizeof(link), "link.json");
+	harness__path(victim, sizeof(victim), "victim");
+	harness__path(dangling, sizeof(dangling), "dangling.json");
+	harness__path(missing, sizeof(missing), "made-by-root");
+	harness__path(err, sizeof(err), "link.err");
+	harness__path(ran, sizeof(ran), "ran");
 	snprintf(touch, sizeof(touch), "touch %s", ran);
 	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
@@ -386,8 +322,8 @@ static void test_symlink_refused(void **state)
 		assert_true(WIFEXITED(st));
 		assert_int_not_equal(WEXITSTATUS(st), 0);
 		if (!file_has(err, "symbolic link, which jobtrace does not follow"))
-			fail_msg("case %zu: no clear refusal:\n%s", i, slurp(err));
-		s = slurp(victim);
+			fail_msg("case %zu: no clear refusal:\n%s", i, harness__read(err));
+		s = harness__read(victim);
 		assert_string_equal(s, "precious\n");
 		free(s);
 		assert_int_not_equal(access(missing, F_OK), 0);
@@ -400,7 +336,7 @@ static void test_symlink_refused(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_not_equal(WEXITSTATUS(st), 0);
 	if (!file_has(err, "not a regular file"))
-		fail_msg("a FIFO: no clear refusal:\n%s", slurp(err));
+		fail_msg("a FIFO: no clear refusal:\n%s", harness__read(err));
 	assert_int_not_equal(access(ran, F_OK), 0);
 	unlink(link);
 	unlink(dangling);
@@ -422,10 +358,10 @@ static void test_file_mode(void **state)
 	double d;
 	int st, fd;
 
-	path_in(out, sizeof(out), tmpdir, "mode.json");
-	path_in(ev, sizeof(ev), tmpdir, "mode.events");
-	path_in(err, sizeof(err), tmpdir, "mode.err");
-	path_in(so, sizeof(so), tmpdir, "mode.stdout");
+	harness__path(out, sizeof(out), "mode.json");
+	harness__path(ev, sizeof(ev), "mode.events");
+	harness__path(err, sizeof(err), "mode.err");
+	harness__path(so, sizeof(so), "mode.stdout");
 	for (size_t i = 0; i < ARRAY_SIZE(umasks); i++) {
 		unlink(out);
 		unlink(ev);
@@ -474,14 +410,14 @@ static void test_named_descriptors(void **state)
 	int ro_fd;
 	char *closed[] = { "run", "--json", "-o", "/dev/fd/57", "--", "/bin/touch", marker, NULL };
 
-	path_in(err, sizeof(err), tmpdir, "named.err");
-	path_in(marker, sizeof(marker), tmpdir, "named.ran");
+	harness__path(err, sizeof(err), "named.err");
+	harness__path(marker, sizeof(marker), "named.ran");
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char *args[] = { "run", "--json", "-o", (char *)names[i], "--", "/bin/true", NULL };
 		char *text;
 
 		assert_int_equal(WEXITSTATUS(run_jt(args, NULL, err, 022)), 0);
-		text = slurp(err);
+		text = harness__read(err);
 		if (!strstr(text, "{\"version\""))
 			fail_msg("-o %s: no report on the descriptor; stderr said: %s", names[i], text);
 		free(text);
@@ -501,30 +437,16 @@ static void test_named_descriptors(void **state)
 
 static int setup(void **state)
 {
-	char *probe[] = { "run", "--", "/bin/true", NULL };
-	int st;
-
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace",
-		 getenv("OUTPUT") ? getenv("OUTPUT") : ".output");
-	if (!mkdtemp(tmpdir))
+	if (harness__setup("outfiles"))
 		return -1;
-	st = run_jt(probe, NULL, NULL, 022);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
 	/* A kernel test that cannot run is a failure, never a skip. */
-	fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
-			"the kernel tests need root and a kernel with BTF\n",
-		WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	return -1;
+	return harness__require_bpf();
 }
 
 static int teardown(void **state)
 {
-	char cmd[700];
-
 	umount_tmpfs(state);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) ? -1 : 0;
+	return harness__teardown();
 }
 
 int main(void)

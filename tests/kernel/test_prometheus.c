@@ -24,95 +24,44 @@
 #include <jansson.h>
 
 #include "testutil.h"
+#include "harness.h"
 
 #define WAIT_S 40 /* waits only, never an assertion on speed */
 #define CHILDREN 200
 #define CG_PREFIX "jt-test-prom-"
 #define PROMETHEUS "/usr/bin/prometheus"
 
-static char jobtrace[512], churn[512];
-static char tmpdir[] = "/tmp/jobtrace-prom-XXXXXX";
-static char cg2root[256], cg_name[64];
-static bool ci;
-
-static pid_t running[4];
-
-static void running_add(pid_t pid)
-{
-	for (size_t i = 0; i < 4; i++) {
-		if (!running[i]) {
-			running[i] = pid;
-			return;
-		}
-	}
-	fail_msg("too many processes running");
-}
-
-static unsigned long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
+static char cg_name[64];
 
 /* Starts @argv, its output to @log; in cgroup @cg when not NULL. */
 static pid_t spawn(char *const argv[], const char *log, const char *cg)
 {
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0)
-			_exit(98);
-		dup2(o, 1);
-		dup2(o, 2);
-		if (cg) {
-			char procs[512], me[32];
-			int fd;
-
-			snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", cg2root, cg);
-			snprintf(me, sizeof(me), "%d\n", getpid());
-			fd = open(procs, O_WRONLY);
-			if (fd < 0 || write(fd, me, strlen(me)) < 0)
-				_exit(97);
-			close(fd);
-		}
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	running_add(pid);
-	return pid;
+	if (cg)
+		return harness__cgroup_spawn(cg, argv, log, log);
+	return harness__spawn(argv, log, log);
 }
 
-/* Stops @pid (SIGTERM, then SIGKILL after @timeout_s) and returns its wait status. */
+/*
+ * Stops @pid (@sig, then SIGKILL after @timeout_s) and returns its wait
+ * status. Not a failure when it must be killed: Prometheus may take its
+ * time to stop, and a command's status is what the caller asserts.
+ */
 static int stop(pid_t pid, int sig, int timeout_s)
 {
-	unsigned long long deadline = mono_ms() + (unsigned long long)timeout_s * 1000;
+	unsigned long long deadline = harness__mono_ms() + (unsigned long long)timeout_s * 1000;
 	int st = 0;
 
 	if (sig)
 		kill(pid, sig);
 	while (waitpid(pid, &st, WNOHANG) == 0) {
-		if (mono_ms() > deadline) {
+		if (harness__mono_ms() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			break;
 		}
-		sleep_ms(20);
+		harness__sleep_ms(20);
 	}
-	for (size_t i = 0; i < 4; i++)
-		if (running[i] == pid)
-			running[i] = 0;
+	harness__track(0, pid);
 	return st;
 }
 
@@ -228,45 +177,10 @@ static double prom_query(int port, const char *q)
 	return val;
 }
 
-/* The value of the sample @series in an exposition; NAN when absent. */
+/* The value of the sample @series in an exposition; NAN when absent: equal to nothing. */
 static double sample(const char *text, const char *series)
 {
-	size_t n = strlen(series);
-
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-		if (!strncmp(l, series, n) && l[n] == ' ')
-			return strtod(l + n + 1, NULL);
-	return NAN;
-}
-
-static double cg_usage_ns(void)
-{
-	char path[512], key[64];
-	unsigned long long v;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s/cpu.stat", cg2root, cg_name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	while (fscanf(f, "%63s %llu", key, &v) == 2) {
-		if (!strcmp(key, "usage_usec")) {
-			fclose(f);
-			return (double)v * 1000;
-		}
-	}
-	fclose(f);
-	fail_msg("%s has no usage_usec", path);
-	return 0;
-}
-
-static void cg_remove(void)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", cg2root, cg_name);
-	for (int i = 0; i < 100 && !access(path, F_OK) && rmdir(path); i++)
-		sleep_ms(20);
+	return harness__sample(text, series, NAN);
 }
 
 static void write_config(const char *path, int target_port)
@@ -293,17 +207,17 @@ static void write_config(const char *path, int target_port)
 /* Polls @fn until it returns true, at most WAIT_S seconds. */
 #define WAIT_UNTIL(cond, what)                                                 \
 	do {                                                                   \
-		unsigned long long deadline_ = mono_ms() + WAIT_S * 1000ULL;  \
+		unsigned long long deadline_ = harness__mono_ms() + WAIT_S * 1000ULL;  \
 		while (!(cond)) {                                              \
-			if (mono_ms() > deadline_)                             \
+			if (harness__mono_ms() > deadline_)                             \
 				fail_msg("timed out waiting for %s", what);    \
-			sleep_ms(200);                                         \
+			harness__sleep_ms(200);                                         \
 		}                                                              \
 	} while (0)
 
 static void test_prometheus_scrapes_job(void **state)
 {
-	char conf[600], data[600], plog[600], jlog[600], truth[600], mfile[700], cgdir[512];
+	char conf[600], data[600], plog[600], jlog[600], truth[600], mfile[700];
 	char laddr[64], webaddr[80], conf_arg[700], data_arg[700], series[400], q[600];
 	char *h = NULL, *b = NULL;
 	(void)h;
@@ -313,12 +227,12 @@ static void test_prometheus_scrapes_job(void **state)
 	json_t *t;
 	FILE *f;
 
-	snprintf(conf, sizeof(conf), "%s/prometheus.yml", tmpdir);
-	snprintf(data, sizeof(data), "%s/data", tmpdir);
-	snprintf(plog, sizeof(plog), "%s/prometheus.log", tmpdir);
-	snprintf(jlog, sizeof(jlog), "%s/jobtrace.log", tmpdir);
-	snprintf(truth, sizeof(truth), "%s/churn.truth", tmpdir);
-	snprintf(mfile, sizeof(mfile), "%s/metrics.txt", tmpdir);
+	snprintf(conf, sizeof(conf), "%s/prometheus.yml", H.tmpdir);
+	snprintf(data, sizeof(data), "%s/data", H.tmpdir);
+	snprintf(plog, sizeof(plog), "%s/prometheus.log", H.tmpdir);
+	snprintf(jlog, sizeof(jlog), "%s/jobtrace.log", H.tmpdir);
+	snprintf(truth, sizeof(truth), "%s/churn.truth", H.tmpdir);
+	snprintf(mfile, sizeof(mfile), "%s/metrics.txt", H.tmpdir);
 	write_config(conf, jport);
 	snprintf(conf_arg, sizeof(conf_arg), "--config.file=%s", conf);
 	snprintf(data_arg, sizeof(data_arg), "--storage.tsdb.path=%s", data);
@@ -326,7 +240,7 @@ static void test_prometheus_scrapes_job(void **state)
 	snprintf(laddr, sizeof(laddr), "127.0.0.1:%d", jport);
 
 	{
-		char *argv[] = { jobtrace, "serve", "--listen", laddr, "-i", "1",
+		char *argv[] = { H.jobtrace, "serve", "--listen", laddr, "-i", "1",
 				 "-g", "cgroup2", NULL };
 
 		js = spawn(argv, jlog, NULL);
@@ -340,20 +254,17 @@ static void test_prometheus_scrapes_job(void **state)
 	free(b);
 	WAIT_UNTIL(prom_query(pport, "up{job=\"jobtrace\"}") == 1, "Prometheus to scrape jobtrace");
 
-	snprintf(cgdir, sizeof(cgdir), "%s/%s", cg2root, cg_name);
-	cg_remove();
-	assert_int_equal(mkdir(cgdir, 0755), 0);
+	harness__cgroup_make(cg_name);
 	{
-		char *argv[] = { churn, "--children", "200", "--burn-us", "2000",
+		char *argv[] = { H.churn, "--children", "200", "--burn-us", "2000",
 				 "--truth", truth, NULL };
 
 		ch = spawn(argv, NULL, cg_name);
 	}
 	st = stop(ch, 0, WAIT_S);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	usage_ns = cg_usage_ns(); /* every process of the cgroup is gone: final */
-	t = json_load_file(truth, 0, NULL);
-	assert_non_null(t);
+	usage_ns = harness__cgroup_usage_ns(cg_name); /* every process of the cgroup is gone: final */
+	t = harness__json(truth);
 	/* churn's root was forked outside and moved in; its children started inside. */
 	want_started = (double)json_integer_value(json_object_get(t, "processes")) - 1;
 	json_decref(t);
@@ -365,16 +276,16 @@ static void test_prometheus_scrapes_job(void **state)
 	 */
 	snprintf(series, sizeof(series), "jobtrace_job_processes_started_total{job_key=\"cgroup:/%s\"}",
 		 cg_name);
-	for (unsigned long long deadline = mono_ms() + WAIT_S * 1000ULL;; sleep_ms(200)) {
+	for (unsigned long long deadline = harness__mono_ms() + WAIT_S * 1000ULL;; harness__sleep_ms(200)) {
 		b = metrics_text(jport);
 		if (b && sample(b, series) >= want_started)
 			break;
 		free(b);
-		if (mono_ms() > deadline)
+		if (harness__mono_ms() > deadline)
 			fail_msg("timed out waiting for the job's count in jobtrace's /metrics");
 	}
 	free(b);
-	sleep_ms(2500);
+	harness__sleep_ms(2500);
 	b = metrics_text(jport);
 	assert_non_null(b);
 	print_message("  jobtrace: started %.0f, churn %.0f\n", sample(b, series), want_started);
@@ -406,7 +317,7 @@ static void test_prometheus_scrapes_job(void **state)
 	/* What Prometheus stored: the same figures, a few scrapes on. */
 	snprintf(q, sizeof(q), "jobtrace_job_processes_started_total{job_key=\"cgroup:/%s\"}", cg_name);
 	WAIT_UNTIL(prom_query(pport, q) == want_started, "Prometheus to hold the job's final count");
-	sleep_ms(2500);
+	harness__sleep_ms(2500);
 	assert_true(prom_query(pport, q) == want_started);
 	snprintf(q, sizeof(q), "sum(jobtrace_job_cpu_seconds_total{job_key=\"cgroup:/%s\"})", cg_name);
 	om_cpu = prom_query(pport, q);
@@ -444,40 +355,38 @@ static void test_prometheus_scrapes_job(void **state)
 	st = stop(js, SIGTERM, 10);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	stop(prom, SIGTERM, 10);
-	cg_remove();
+	harness__cgroup_remove(cg_name);
 }
 
 /* A port in use is told plainly, exit 1; a malformed address is a usage error. */
 static void test_listen_errors(void **state)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	char addr[64], log[600], want[128], buf[512] = "";
+	char addr[64], log[600], want[128];
+	const char *buf;
 	socklen_t l = sizeof(a);
 	int fd = socket(AF_INET, SOCK_STREAM, 0), st;
-	FILE *f;
 
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(listen(fd, 1), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(a.sin_port));
-	snprintf(log, sizeof(log), "%s/inuse.log", tmpdir);
+	snprintf(log, sizeof(log), "%s/inuse.log", H.tmpdir);
 	{
-		char *argv[] = { jobtrace, "serve", "--listen", addr, NULL };
+		char *argv[] = { H.jobtrace, "serve", "--listen", addr, NULL };
 
 		st = stop(spawn(argv, log, NULL), 0, 20);
 	}
 	close(fd);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
-	f = fopen(log, "r");
-	assert_non_null(f);
-	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
-	fclose(f);
+	buf = harness__slurp(log);
+	assert_true(buf[0] != '\0');
 	snprintf(want, sizeof(want), "jobtrace: cannot listen on %s: Address already in use\n",
 		 addr);
 	assert_string_equal(buf, want);
 	{
-		char *argv[] = { jobtrace, "serve", "--listen", "9100", NULL };
+		char *argv[] = { H.jobtrace, "serve", "--listen", "9100", NULL };
 
 		st = stop(spawn(argv, log, NULL), 0, 20);
 	}
@@ -487,31 +396,16 @@ static void test_listen_errors(void **state)
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char line[1024], dev[256], dir[256], type[64];
-	FILE *f;
-
-	ci = getenv("CI") && !strcmp(getenv("CI"), "true");
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	snprintf(churn, sizeof(churn), "%s/churn", out);
 	snprintf(cg_name, sizeof(cg_name), "%s%d", CG_PREFIX, getpid());
-	assert_non_null(mkdtemp(tmpdir));
-	f = fopen("/proc/self/mounts", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
-		    !strcmp(type, "cgroup2") && !cg2root[0])
-			snprintf(cg2root, sizeof(cg2root), "%s", dir);
-	}
-	if (f)
-		fclose(f);
-	if (!cg2root[0] || geteuid() != 0) {
+	assert_int_equal(harness__setup("prom"), 0);
+	if (!harness__cgroup2_root() || geteuid() != 0) {
 		fprintf(stderr, "FAIL: the Prometheus test needs root and a cgroup2 mount\n");
 		return -1;
 	}
 	if (access(PROMETHEUS, X_OK) || system("command -v promtool >/dev/null 2>&1")) {
 		/* A kernel test that cannot run is a failure, never a skip. */
 		fprintf(stderr, "FAIL: %s or promtool is missing (Debian's prometheus package)%s\n",
-			PROMETHEUS, ci ? " (CI=true)" : "");
+			PROMETHEUS, H.ci ? " (CI=true)" : "");
 		return -1;
 	}
 	return 0;
@@ -519,23 +413,15 @@ static int setup(void **state)
 
 static int test_teardown(void **state)
 {
-	for (size_t i = 0; i < 4; i++) {
-		if (running[i]) {
-			kill(running[i], SIGKILL);
-			waitpid(running[i], NULL, 0);
-			running[i] = 0;
-		}
-	}
-	cg_remove();
+	harness__kill_running();
+	if (harness__cgroup2_root())
+		harness__cgroup_remove(cg_name);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[700];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return harness__teardown();
 }
 
 int main(void)

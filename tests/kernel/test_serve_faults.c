@@ -10,6 +10,7 @@
  * Needs root and BPF; fails, never skips, without them.
  */
 #include "testutil.h"
+#include "harness.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -32,40 +33,6 @@
  */
 static char dns_addr[32];
 
-static char jobtrace[512];
-static char tmpdir[] = "/tmp/jobtrace-faults-XXXXXX";
-static pid_t running;
-
-static unsigned long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 1 << 20);
-	size_t n;
-
-	assert_non_null(buf);
-	if (!f)
-		return buf;
-	n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void write_file(const char *path, const char *text, mode_t mode)
 {
 	FILE *f = fopen(path, "w");
@@ -76,73 +43,56 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	assert_int_equal(chmod(path, mode), 0);
 }
 
+/* What a serve under a resolver of the test's sees at /etc: its resolv.conf and nsswitch.conf. */
+struct etc_files {
+	const char *resolv, *nss;
+};
+
+/*
+ * A prep step: a mount namespace of the child's own where the test's files
+ * are bound over /etc/resolv.conf and /etc/nsswitch.conf; the host's stay.
+ */
+static int private_etc(const void *arg)
+{
+	const struct etc_files *e = arg;
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount(e->resolv, "/etc/resolv.conf", NULL, MS_BIND, NULL) ||
+	    mount(e->nss, "/etc/nsswitch.conf", NULL, MS_BIND, NULL)) {
+		dprintf(2, "test: cannot make the mount namespace: %m\n");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * @argv with stderr to @err; with @resolv, in a mount namespace of its
  * own where /etc/resolv.conf and /etc/nsswitch.conf are the test's.
  */
 static pid_t spawn(char *const argv[], const char *err, const char *resolv, const char *nss)
 {
-	pid_t p = fork();
+	struct etc_files e = { resolv, nss };
 
-	assert_true(p >= 0);
-	if (p == 0) {
-		int o = open("/dev/null", O_WRONLY);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(o, 1);
-		dup2(e, 2);
-		if (resolv) {
-			if (unshare(CLONE_NEWNS) ||
-			    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-			    mount(resolv, "/etc/resolv.conf", NULL, MS_BIND, NULL) ||
-			    mount(nss, "/etc/nsswitch.conf", NULL, MS_BIND, NULL)) {
-				dprintf(2, "test: cannot make the mount namespace: %m\n");
-				_exit(126);
-			}
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	running = p;
-	return p;
+	return harness__spawn_prep(argv, NULL, err, resolv ? private_etc : NULL, &e);
 }
 
+/* Its exit code, 128 + N when signal N killed it; past @timeout_s it is killed and fails. */
 static int wait_exit(pid_t p, int timeout_s)
 {
-	int st;
+	int st = harness__wait_s(p, timeout_s);
 
-	for (int i = 0; i < timeout_s * 100; i++) {
-		if (waitpid(p, &st, WNOHANG) == p) {
-			if (p == running)
-				running = 0;
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		}
-		sleep_ms(10);
-	}
-	kill(p, SIGKILL);
-	waitpid(p, &st, 0);
-	fail_msg("process %d did not end in %d s", p, timeout_s);
-	return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static bool wait_for_text(const char *path, const char *text, int timeout_ms)
 {
-	for (unsigned long long end = mono_ms() + (unsigned long long)timeout_ms;
-	     mono_ms() < end; sleep_ms(20)) {
-		char *got = slurp(path);
-		bool found = strstr(got, text) != NULL;
-
-		free(got);
-		if (found)
-			return true;
-	}
-	return false;
+	return harness__wait_text(path, text, timeout_ms) >= 0;
 }
 
 /* The port of serve's "/metrics on http://127.0.0.1:PORT/metrics" line; 0 when none. */
 static int logged_port(const char *err)
 {
-	char *log = slurp(err), *at = strstr(log, "/metrics on http://127.0.0.1:");
+	char *log = harness__read(err), *at = strstr(log, "/metrics on http://127.0.0.1:");
 	int port = 0;
 
 	if (at)
@@ -172,7 +122,7 @@ static int connect_to(int port)
 static bool scrape_text(int port, int timeout_ms, char **text)
 {
 	static const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-	unsigned long long end = mono_ms() + (unsigned long long)timeout_ms;
+	unsigned long long end = harness__mono_ms() + (unsigned long long)timeout_ms;
 	size_t len = 0, cap = 1 << 22;
 	char *buf = malloc(cap + 1);
 	bool ok = false;
@@ -185,7 +135,7 @@ static bool scrape_text(int port, int timeout_ms, char **text)
 		goto out_close;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = (long long)(end - mono_ms());
+		long long left = (long long)(end - harness__mono_ms());
 		ssize_t n;
 
 		if (left <= 0 || poll(&p, 1, (int)left) != 1)
@@ -215,28 +165,17 @@ static bool scrape(int port, int timeout_ms)
 	return scrape_text(port, timeout_ms, NULL);
 }
 
-/* The value of the sample @series in @text; -1 when absent. */
-static double sample(const char *text, const char *series)
-{
-	size_t n = strlen(series);
-
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-		if (!strncmp(l, series, n) && l[n] == ' ')
-			return strtod(l + n + 1, NULL);
-	return -1;
-}
-
 /* serve with /metrics on 127.0.0.1:0 (and @extra), its log in @err; its port. */
 static int start_serve(pid_t *pid, const char *err, const char *conf, const char *resolv,
 		       const char *nss, const char *extra1, const char *extra2)
 {
-	char *argv[] = { jobtrace, "serve", "--config", (char *)conf, "-g", "tree", "-i", "0.5",
+	char *argv[] = { H.jobtrace, "serve", "--config", (char *)conf, "-g", "tree", "-i", "0.5",
 			 "--listen", "127.0.0.1:0", (char *)extra1, (char *)extra2, NULL };
 	int port;
 
 	*pid = spawn(argv, err, resolv, nss);
 	if (!wait_for_text(err, "jobtrace: serving", 30000)) {
-		char *e = slurp(err);
+		char *e = harness__read(err);
 
 		fail_msg("serve did not start:\n%s", e);
 	}
@@ -253,23 +192,23 @@ static int start_serve(pid_t *pid, const char *err, const char *conf, const char
 static void test_listen_port(void **state)
 {
 	char err[300], *log;
-	char *bad[] = { jobtrace, "serve", "--config", "/dev/null", "--listen", "127.0.0.1:99999",
+	char *bad[] = { H.jobtrace, "serve", "--config", "/dev/null", "--listen", "127.0.0.1:99999",
 			NULL };
 	pid_t serve;
 	int port;
 
-	snprintf(err, sizeof(err), "%s/port.err", tmpdir);
+	snprintf(err, sizeof(err), "%s/port.err", H.tmpdir);
 	port = start_serve(&serve, err, "/dev/null", NULL, NULL, NULL, NULL);
 	print_message("  logged port %d\n", port);
 	assert_true(scrape(port, 10000));
-	log = slurp(err);
+	log = harness__read(err);
 	assert_null(strstr(log, "127.0.0.1:0/"));
 	free(log);
 	kill(serve, SIGTERM);
 	assert_int_equal(wait_exit(serve, 20), 0);
 
 	assert_int_equal(wait_exit(spawn(bad, err, NULL, NULL), 20), 2);
-	log = slurp(err);
+	log = harness__read(err);
 	assert_non_null(strstr(log, "jobtrace: --listen takes a port from 0 to 65535, not "
 				    "'127.0.0.1:99999'"));
 	free(log);
@@ -291,7 +230,7 @@ static void test_slow_clients(void **state)
 	char *text;
 	pid_t serve;
 
-	snprintf(err, sizeof(err), "%s/slow.err", tmpdir);
+	snprintf(err, sizeof(err), "%s/slow.err", H.tmpdir);
 	port = start_serve(&serve, err, "/dev/null", NULL, NULL, NULL, NULL);
 	assert_true(scrape(port, 10000));
 
@@ -301,7 +240,7 @@ static void test_slow_clients(void **state)
 		if (i >= SILENT)
 			assert_int_equal(write(fds[i], "G", 1), 1);
 	}
-	sleep_ms(300); /* serve has accepted what its backlog held */
+	harness__sleep_ms(300); /* serve has accepted what its backlog held */
 	/* Three scrapes, each while every attacker still holds its socket. */
 	for (int i = 0; i < 3; i++)
 		answered += scrape(port, 5000);
@@ -313,8 +252,8 @@ static void test_slow_clients(void **state)
 	/* A request that never ends: one byte every 300 ms. */
 	trickle = connect_to(port);
 	assert_true(trickle >= 0);
-	t0 = mono_ms();
-	while (!closed && mono_ms() - t0 < 20000) {
+	t0 = harness__mono_ms();
+	while (!closed && harness__mono_ms() - t0 < 20000) {
 		struct pollfd p = { .fd = trickle, .events = POLLIN };
 		char c;
 
@@ -323,13 +262,16 @@ static void test_slow_clients(void **state)
 		else if (poll(&p, 1, 300) == 1 && recv(trickle, &c, 1, 0) <= 0)
 			closed = true;
 	}
-	print_message("  a trickling client closed after %llu ms\n", mono_ms() - t0);
+	print_message("  a trickling client closed after %llu ms\n", harness__mono_ms() - t0);
 	close(trickle);
 	assert_true(closed);
 	/* What serve did is in /metrics for whoever watches it. */
 	assert_true(scrape_text(port, 10000, &text));
-	slow = sample(text, "jobtrace_http_connections_dropped_total{reason=\"slow\"}");
-	full = sample(text, "jobtrace_http_connections_dropped_total{reason=\"full\"}");
+	/* -1 when absent: fails the comparisons below. */
+	slow = harness__sample(text, "jobtrace_http_connections_dropped_total{reason=\"slow\"}",
+			       -1);
+	full = harness__sample(text, "jobtrace_http_connections_dropped_total{reason=\"full\"}",
+			       -1);
 	print_message("  dropped: %.0f slow, %.0f for a newer one\n", slow, full);
 	free(text);
 	assert_true(slow >= 1); /* the trickler at least */
@@ -350,17 +292,17 @@ static void test_fifo_config_reload(void **state)
 	pid_t serve;
 	int port;
 
-	snprintf(conf, sizeof(conf), "%s/fifo.conf", tmpdir);
-	snprintf(err, sizeof(err), "%s/fifo.err", tmpdir);
+	snprintf(conf, sizeof(conf), "%s/fifo.conf", H.tmpdir);
+	snprintf(err, sizeof(err), "%s/fifo.err", H.tmpdir);
 	write_file(conf, "interval = 0.5\n", 0644);
 	port = start_serve(&serve, err, conf, NULL, NULL, NULL, NULL);
 	assert_int_equal(unlink(conf), 0);
 	assert_int_equal(mkfifo(conf, 0600), 0);
 	assert_int_equal(kill(serve, SIGHUP), 0);
-	sleep_ms(300);
+	harness__sleep_ms(300);
 	for (int i = 0; i < 3; i++) {
 		assert_true(scrape(port, 5000));
-		sleep_ms(300);
+		harness__sleep_ms(300);
 	}
 	snprintf(want, sizeof(want),
 		 "jobtrace: %s: not a regular file\n"
@@ -418,10 +360,10 @@ static void test_resolver_hangs(void **state)
 	unsigned long long t0;
 	pid_t serve;
 
-	snprintf(conf, sizeof(conf), "%s/dns.conf", tmpdir);
-	snprintf(err, sizeof(err), "%s/dns.err", tmpdir);
-	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", tmpdir);
-	snprintf(nss, sizeof(nss), "%s/nsswitch.conf", tmpdir);
+	snprintf(conf, sizeof(conf), "%s/dns.conf", H.tmpdir);
+	snprintf(err, sizeof(err), "%s/dns.err", H.tmpdir);
+	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", H.tmpdir);
+	snprintf(nss, sizeof(nss), "%s/nsswitch.conf", H.tmpdir);
 	snprintf(dns_addr, sizeof(dns_addr), "127.83.%d.%d", (getpid() >> 8) & 0xff,
 		 (getpid() & 0xff) | 1);
 	dns = udp_bound(dns_addr, 53);
@@ -433,7 +375,7 @@ static void test_resolver_hangs(void **state)
 	write_file(conf, text, 0644);
 	port = start_serve(&serve, err, conf, resolv, nss, NULL, NULL);
 	assert_true(wait_for_text(err, "jobtrace: serving", 1000));
-	sleep_ms(1200);
+	harness__sleep_ms(1200);
 	assert_true(drain(apm) > 0); /* the first target works */
 
 	snprintf(text, sizeof(text), "interval = 0.5\napmon = apmon.jobtrace-test.example:%d\n",
@@ -441,11 +383,11 @@ static void test_resolver_hangs(void **state)
 	write_file(conf, text, 0644);
 	drain(dns);
 	assert_int_equal(kill(serve, SIGHUP), 0);
-	t0 = mono_ms();
+	t0 = harness__mono_ms();
 	/* Within the resolver's 5 s: scrapes answered, datagrams to the old target. */
-	while (mono_ms() - t0 < 3500) {
+	while (harness__mono_ms() - t0 < 3500) {
 		answered += scrape(port, 2000);
-		sleep_ms(250);
+		harness__sleep_ms(250);
 	}
 	print_message("  %d scrapes answered while the lookup hung\n", answered);
 	assert_true(answered >= 5);
@@ -460,7 +402,7 @@ static void test_resolver_hangs(void **state)
 	assert_true(wait_for_text(err, want, 30000));
 	assert_true(wait_for_text(err, "; ApMon goes on to the targets it had\n", 1000));
 	drain(apm);
-	sleep_ms(1200);
+	harness__sleep_ms(1200);
 	assert_true(drain(apm) > 0);
 	assert_true(scrape(port, 5000));
 
@@ -472,15 +414,7 @@ static void test_resolver_hangs(void **state)
 
 static int setup(void **state)
 {
-	const char *o = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char cwd[400];
-
-	if (o[0] == '/')
-		snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", o);
-	else if (getcwd(cwd, sizeof(cwd)))
-		snprintf(jobtrace, sizeof(jobtrace), "%s/%s/jobtrace", cwd, o);
-	assert_non_null(mkdtemp(tmpdir));
-	chmod(tmpdir, 0755);
+	assert_int_equal(harness__setup("faults"), 0);
 	if (geteuid() != 0) {
 		fprintf(stderr, "FAIL: the serve fault tests load BPF programs: they need root\n");
 		return -1;
@@ -490,21 +424,13 @@ static int setup(void **state)
 
 static int stop_running(void **state)
 {
-	if (running > 0) {
-		kill(running, SIGKILL);
-		waitpid(running, NULL, 0);
-		running = 0;
-	}
+	harness__kill_running();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[400];
-
-	stop_running(state);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) ? -1 : 0;
+	return harness__teardown();
 }
 
 int main(void)

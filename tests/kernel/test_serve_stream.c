@@ -8,6 +8,7 @@
  * fails, never skips, when they are missing.
  */
 #include "testutil.h"
+#include "harness.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -25,42 +26,19 @@
 
 #define CHILDREN 60 /* churn --varied: status index % 7, every 13th killed by SIGUSR1 */
 
-static char jobtrace[512], churn[512], cg2root[256];
-static char tmpdir[] = "/tmp/jobtrace-stream-XXXXXX";
 static char stream_path[256];
 
 struct child_truth {
 	int pid, code, sig;
 };
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Runs @argv with its standard output, and error, in files where named. */
+/*
+ * Runs @argv with its standard output, and error, in files where named;
+ * where not, the test's own: serve's and tail's messages land in its log.
+ */
 static pid_t spawn2(char *const argv[], const char *out, const char *err)
 {
-	pid_t p = fork();
-
-	assert_true(p >= 0);
-	if (p == 0) {
-		if (out) {
-			int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-			dup2(fd, 1);
-		}
-		if (err) {
-			int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return p;
+	return harness__spawn(argv, out ? out : "-", err ? err : "-");
 }
 
 static pid_t spawn(char *const argv[], const char *out)
@@ -68,47 +46,20 @@ static pid_t spawn(char *const argv[], const char *out)
 	return spawn2(argv, out, NULL);
 }
 
-/* The whole of a small file, NUL-terminated, in @buf. */
-static const char *slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}
-
-static int wait_status(pid_t p, int timeout_s)
-{
-	int st;
-
-	for (int i = 0; i < timeout_s * 100; i++) {
-		if (waitpid(p, &st, WNOHANG) == p)
-			return st;
-		sleep_ms(10);
-	}
-	kill(p, SIGKILL);
-	waitpid(p, &st, 0);
-	fail_msg("process %d did not end in %d s", p, timeout_s);
-	return -1;
-}
-
 /* serve --stream @path; returns once the stream file is there. */
 static pid_t serve_start(const char *path, const char *kb)
 {
-	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", (char *)path,
+	char *argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", (char *)path,
 			 "--stream-kb", (char *)kb, NULL };
 	pid_t p;
 
 	unlink(path);
 	p = spawn(argv, NULL);
 	for (int i = 0; i < 1000 && access(path, R_OK); i++)
-		sleep_ms(10);
+		harness__sleep_ms(10);
 	if (access(path, R_OK)) {
 		kill(p, SIGKILL);
-		waitpid(p, NULL, 0);
+		harness__wait(p);
 		fail_msg("serve made no stream at %s", path);
 	}
 	return p;
@@ -119,7 +70,7 @@ static void serve_stop(pid_t p)
 	int st;
 
 	kill(p, SIGTERM);
-	st = wait_status(p, 20);
+	st = harness__wait_s(p, 20);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
@@ -127,45 +78,19 @@ static void serve_stop(pid_t p)
 /* Runs churn in a new cgroup v2 @name and waits for it; returns its pid. */
 static pid_t churn_in_cgroup(const char *name, int children, const char *log)
 {
-	char cg[512], procs[600], n[16], pidline[32];
-	char *argv[] = { churn, "--children", n, "--varied", "--log", (char *)log, NULL };
-	int st, fd;
+	char n[16];
+	char *argv[] = { H.churn, "--children", n, "--varied", "--log", (char *)log, NULL };
+	int st;
 	pid_t p;
 
 	snprintf(n, sizeof(n), "%d", children);
-	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
-	rmdir(cg);
-	if (mkdir(cg, 0755))
-		fail_msg("cannot make cgroup %s: %s", cg, strerror(errno));
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	harness__cgroup_make(name);
 	unlink(log);
-	p = fork();
-	assert_true(p >= 0);
-	if (p == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, 1);
-		snprintf(pidline, sizeof(pidline), "%d\n", getpid());
-		fd = open(procs, O_WRONLY);
-		if (fd < 0 || write(fd, pidline, strlen(pidline)) < 0)
-			_exit(97);
-		close(fd);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	st = wait_status(p, 60);
+	p = harness__cgroup_spawn(name, argv, NULL, "-");
+	st = harness__wait_s(p, 60);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	return p;
-}
-
-static void cgroup_remove(const char *name)
-{
-	char cg[512];
-
-	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
-	for (int i = 0; i < 100 && rmdir(cg) && errno == EBUSY; i++)
-		sleep_ms(20);
 }
 
 static size_t load_truth(const char *log, struct child_truth *t, size_t max)
@@ -261,7 +186,7 @@ static void test_two_tails_see_the_job(void **state)
 	__u64 late_exits2 = 0, late_forks2 = 0;
 	pid_t churn2;
 	int n;
-	char *targv1[] = { jobtrace, "tail", "--json", "--until-closed", "--stream", stream_path,
+	char *targv1[] = { H.jobtrace, "tail", "--json", "--until-closed", "--stream", stream_path,
 			   NULL };
 	struct child_truth t[CHILDREN];
 	pid_t serve, tail1, tail2, churn_pid;
@@ -270,25 +195,25 @@ static void test_two_tails_see_the_job(void **state)
 
 	snprintf(name, sizeof(name), "jt-test-stream-%d", getpid());
 	snprintf(key, sizeof(key), "cgroup:/%s", name);
-	snprintf(log, sizeof(log), "%s/churn.log", tmpdir);
+	snprintf(log, sizeof(log), "%s/churn.log", H.tmpdir);
 	snprintf(name2, sizeof(name2), "jt-test-stream-%d-late", getpid());
 	snprintf(key2, sizeof(key2), "cgroup:/%s", name2);
-	snprintf(log2, sizeof(log2), "%s/churn2.log", tmpdir);
-	snprintf(out1, sizeof(out1), "%s/tail1.jsonl", tmpdir);
-	snprintf(out2, sizeof(out2), "%s/tail2.jsonl", tmpdir);
+	snprintf(log2, sizeof(log2), "%s/churn2.log", H.tmpdir);
+	snprintf(out1, sizeof(out1), "%s/tail1.jsonl", H.tmpdir);
+	snprintf(out2, sizeof(out2), "%s/tail2.jsonl", H.tmpdir);
 	serve = serve_start(stream_path, "4096");
 	tail1 = spawn(targv1, out1);
 	tail2 = spawn(targv1, out2);
-	sleep_ms(300); /* both have opened the stream */
+	harness__sleep_ms(300); /* both have opened the stream */
 	churn_pid = churn_in_cgroup(name, CHILDREN, log);
 	nt = load_truth(log, t, CHILDREN);
 	assert_int_equal(nt, CHILDREN);
-	sleep_ms(1500); /* a few collector passes */
+	harness__sleep_ms(1500); /* a few collector passes */
 	/* A reader started now sees the next job's processes and none of this one's. */
 	late = jobtrace_stream_open(stream_path);
 	assert_non_null(late);
 	churn2 = churn_in_cgroup(name2, 5, log2);
-	sleep_ms(1500);
+	harness__sleep_ms(1500);
 	while ((n = jobtrace_stream_next(late, &rec)) == 1) {
 		assert_int_not_equal(rec.hdr.type, JT_STREAM_MISSED);
 		if (rec.hdr.type == JT_STREAM_EXIT) {
@@ -306,14 +231,14 @@ static void test_two_tails_see_the_job(void **state)
 	assert_int_equal(late_forks2, 5);
 	jobtrace_stream_close(late);
 	serve_stop(serve);
-	st = wait_status(tail1, 10);
+	st = harness__wait_s(tail1, 10);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	st = wait_status(tail2, 10);
+	st = harness__wait_s(tail2, 10);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	check_tail_output(out1, key, t, nt, churn_pid);
 	check_tail_output(out2, key, t, nt, churn_pid);
-	cgroup_remove(name);
-	cgroup_remove(name2);
+	harness__cgroup_remove(name);
+	harness__cgroup_remove(name2);
 }
 
 /*
@@ -332,13 +257,13 @@ static void test_slow_reader_counts_missed(void **state)
 
 	snprintf(name, sizeof(name), "jt-test-stream-%d-slow", getpid());
 	snprintf(key, sizeof(key), "cgroup:/%s", name);
-	snprintf(log, sizeof(log), "%s/churn-slow.log", tmpdir);
+	snprintf(log, sizeof(log), "%s/churn-slow.log", H.tmpdir);
 	serve = serve_start(stream_path, "4");
 	slow = jobtrace_stream_open(stream_path);
 	assert_non_null(slow);
 	churn_in_cgroup(name, CHILDREN, log);
 	assert_int_equal(load_truth(log, t, CHILDREN), CHILDREN);
-	sleep_ms(1000);
+	harness__sleep_ms(1000);
 	while ((n = jobtrace_stream_next(slow, &rec)) == 1) {
 		if (rec.hdr.type == JT_STREAM_MISSED) {
 			missed += rec.missed.count;
@@ -369,7 +294,7 @@ static void test_slow_reader_counts_missed(void **state)
 	serve_stop(serve);
 	assert_int_equal(jobtrace_stream_state(slow), JT_STREAM_CLOSED);
 	jobtrace_stream_close(slow);
-	cgroup_remove(name);
+	harness__cgroup_remove(name);
 }
 
 /*
@@ -379,21 +304,22 @@ static void test_slow_reader_counts_missed(void **state)
  */
 static void test_full_filesystem_fails_at_start(void **state)
 {
-	char mnt[300], path[320], err[300], msg[4096], want[512];
-	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", path,
+	char mnt[300], path[320], err[300], want[512];
+	const char *msg;
+	char *argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", path,
 			 "--stream-kb", "4096", NULL };
 	int st;
 
-	snprintf(mnt, sizeof(mnt), "%s/small", tmpdir);
+	snprintf(mnt, sizeof(mnt), "%s/small", H.tmpdir);
 	snprintf(path, sizeof(path), "%s/s", mnt);
-	snprintf(err, sizeof(err), "%s/serve-full.err", tmpdir);
+	snprintf(err, sizeof(err), "%s/serve-full.err", H.tmpdir);
 	assert_int_equal(mkdir(mnt, 0755), 0);
 	if (mount("none", mnt, "tmpfs", 0, "size=64k"))
 		fail_msg("cannot mount a tmpfs at %s: %s", mnt, strerror(errno));
-	st = wait_status(spawn2(argv, NULL, err), 30);
+	st = harness__wait_s(spawn2(argv, NULL, err), 30);
 	umount(mnt);
 	rmdir(mnt);
-	slurp(err, msg, sizeof(msg));
+	msg = harness__slurp(err);
 	if (WIFSIGNALED(st))
 		fail_msg("serve died of signal %d: %s", WTERMSIG(st), msg);
 	assert_true(WIFEXITED(st));
@@ -464,9 +390,9 @@ static void test_squatters_do_not_block_serve(void **state)
 {
 	static const char text[] = "root's file, not a stream\n";
 	char path[320], victim[320], out[300], err[300], buf[4096];
-	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", path,
+	char *argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", path,
 			 "--stream-kb", "64", NULL };
-	char *targv[] = { jobtrace, "tail", "--json", "--count", "1", "--stream", path, NULL };
+	char *targv[] = { H.jobtrace, "tail", "--json", "--count", "1", "--stream", path, NULL };
 	struct jobtrace_stream *r = NULL;
 	pid_t squatter, serve;
 	struct stat sb;
@@ -476,8 +402,8 @@ static void test_squatters_do_not_block_serve(void **state)
 	assert_int_equal(chmod(sticky, 01777), 0);
 	snprintf(path, sizeof(path), "%s/jobtrace.stream", sticky);
 	snprintf(victim, sizeof(victim), "%s/victim", sticky);
-	snprintf(out, sizeof(out), "%s/squat-tail.out", tmpdir);
-	snprintf(err, sizeof(err), "%s/squat-serve.err", tmpdir);
+	snprintf(out, sizeof(out), "%s/squat-tail.out", H.tmpdir);
+	snprintf(err, sizeof(err), "%s/squat-serve.err", H.tmpdir);
 	fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
@@ -486,31 +412,32 @@ static void test_squatters_do_not_block_serve(void **state)
 	serve = spawn2(argv, NULL, err);
 	for (int i = 0; i < 1000 && !r; i++) {
 		if (waitpid(serve, &st, WNOHANG) == serve) {
+			harness__track(0, serve);
 			kill(squatter, SIGKILL);
 			waitpid(squatter, NULL, 0);
-			fail_msg("serve stopped (status %#x): %s", st, slurp(err, buf, sizeof(buf)));
+			fail_msg("serve stopped (status %#x): %s", st, harness__slurp(err));
 		}
 		r = jobtrace_stream_open(path);
 		if (!r)
-			sleep_ms(10);
+			harness__sleep_ms(10);
 	}
 	kill(squatter, SIGKILL);
 	waitpid(squatter, NULL, 0);
 	if (!r) {
 		kill(serve, SIGKILL);
-		waitpid(serve, NULL, 0);
-		fail_msg("serve made no stream at %s: %s", path, slurp(err, buf, sizeof(buf)));
+		harness__wait(serve);
+		fail_msg("serve made no stream at %s: %s", path, harness__slurp(err));
 	}
 	jobtrace_stream_close(r);
 	assert_int_equal(lstat(path, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
 	assert_int_equal(sb.st_uid, 0);
-	st = wait_status(spawn(targv, out), 20);
+	st = harness__wait_s(spawn(targv, out), 20);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	assert_non_null(strstr(slurp(out, buf, sizeof(buf)), "\"seq\""));
+	assert_non_null(strstr(harness__slurp(out), "\"seq\""));
 	serve_stop(serve);
-	assert_string_equal(slurp(victim, buf, sizeof(buf)), text);
+	assert_string_equal(harness__slurp(victim), text);
 	snprintf(buf, sizeof(buf), "rm -rf %s", sticky);
 	assert_int_equal(system(buf), 0);
 }
@@ -523,43 +450,44 @@ static void test_squatters_do_not_block_serve(void **state)
 static void test_tail_refuses_and_survives(void **state)
 {
 	char path[300], fifo[300], out[300], err[300], msg[4096];
-	char *targv[] = { jobtrace, "tail", "--stream", path, NULL };
-	char *fargv[] = { jobtrace, "tail", "--stream", fifo, NULL };
+	const char *said;
+	char *targv[] = { H.jobtrace, "tail", "--stream", path, NULL };
+	char *fargv[] = { H.jobtrace, "tail", "--stream", fifo, NULL };
 	pid_t serve, tail;
 	int st;
 
-	snprintf(path, sizeof(path), "%s/tail.stream", tmpdir);
-	snprintf(fifo, sizeof(fifo), "%s/fifo.stream", tmpdir);
-	snprintf(out, sizeof(out), "%s/tail.out", tmpdir);
-	snprintf(err, sizeof(err), "%s/tail.err", tmpdir);
+	snprintf(path, sizeof(path), "%s/tail.stream", H.tmpdir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.stream", H.tmpdir);
+	snprintf(out, sizeof(out), "%s/tail.out", H.tmpdir);
+	snprintf(err, sizeof(err), "%s/tail.err", H.tmpdir);
 
 	assert_int_equal(mkfifo(fifo, 0644), 0);
-	st = wait_status(spawn2(fargv, out, err), 5);
+	st = harness__wait_s(spawn2(fargv, out, err), 5);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
-	assert_non_null(strstr(slurp(err, msg, sizeof(msg)), "not a regular file"));
+	assert_non_null(strstr(harness__slurp(err), "not a regular file"));
 
 	/* A stream serve made and left (closed), then given to another user. */
 	serve = serve_start(path, "64");
 	serve_stop(serve);
 	assert_int_equal(chown(path, 65534, 65534), 0);
-	st = wait_status(spawn2(targv, out, err), 5);
+	st = harness__wait_s(spawn2(targv, out, err), 5);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
-	assert_non_null(strstr(slurp(err, msg, sizeof(msg)), "Operation not permitted"));
+	assert_non_null(strstr(harness__slurp(err), "Operation not permitted"));
 
 	/* Root's again: tail waits on it; cut short, tail says so and stops. */
 	assert_int_equal(chown(path, 0, 0), 0);
 	tail = spawn2(targv, out, err);
-	sleep_ms(500);
+	harness__sleep_ms(500);
 	assert_int_equal(waitpid(tail, &st, WNOHANG), 0); /* reading, waiting for records */
 	assert_int_equal(truncate(path, 0), 0);
-	st = wait_status(tail, 5);
-	slurp(err, msg, sizeof(msg));
+	st = harness__wait_s(tail, 5);
+	said = harness__slurp(err);
 	if (WIFSIGNALED(st))
 		fail_msg("tail died of signal %d when the stream was cut", WTERMSIG(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
-	assert_non_null(strstr(msg, "was cut short"));
+	assert_non_null(strstr(said, "was cut short"));
 	unlink(path);
 	snprintf(msg, sizeof(msg), "%s.lock", path);
 	unlink(msg);
@@ -569,34 +497,14 @@ static void test_tail_refuses_and_survives(void **state)
 /* Runs churn with @args in a new cgroup v2 @name and waits for it. */
 static void churn_args_in_cgroup(const char *name, char *const args[])
 {
-	char cg[512], procs[600], pidline[32];
-	char *argv[16] = { churn };
-	int st, fd, n = 1;
-	pid_t p;
+	char *argv[16] = { H.churn };
+	int st, n = 1;
 
 	for (int i = 0; args[i] && n < 15; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	snprintf(cg, sizeof(cg), "%s/%s", cg2root, name);
-	rmdir(cg);
-	if (mkdir(cg, 0755))
-		fail_msg("cannot make cgroup %s: %s", cg, strerror(errno));
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
-	p = fork();
-	assert_true(p >= 0);
-	if (p == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, 1);
-		snprintf(pidline, sizeof(pidline), "%d\n", getpid());
-		fd = open(procs, O_WRONLY);
-		if (fd < 0 || write(fd, pidline, strlen(pidline)) < 0)
-			_exit(97);
-		close(fd);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	st = wait_status(p, 120);
+	harness__cgroup_make(name);
+	st = harness__wait_s(harness__cgroup_spawn(name, argv, NULL, "-"), 120);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
@@ -646,7 +554,7 @@ static void test_lost_records_each_counted(void **state)
 {
 	enum { KIDS = 1500, EXECS = 300 };
 	char name[64], key[128], kids[16], execs[16];
-	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", stream_path,
+	char *argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream", stream_path,
 			 "--stream-kb", "16384", "--ring-kb", "4", NULL };
 	char *cargs[] = { "--children", kids, "--exec", execs, NULL };
 	union jt_stream_record *rec = malloc(sizeof(*rec));
@@ -665,11 +573,11 @@ static void test_lost_records_each_counted(void **state)
 	for (int i = 0; i < 1000 && !r; i++) {
 		r = jobtrace_stream_open(stream_path);
 		if (!r)
-			sleep_ms(10);
+			harness__sleep_ms(10);
 	}
 	if (!r) {
 		kill(serve, SIGKILL);
-		waitpid(serve, NULL, 0);
+		harness__wait(serve);
 		fail_msg("serve made no stream at %s", stream_path);
 	}
 	churn_args_in_cgroup(name, cargs);
@@ -679,7 +587,7 @@ static void test_lost_records_each_counted(void **state)
 			sum_record(&j, key, rec);
 		assert_int_equal(n, 0);
 		settled = j.exited == KIDS + EXECS + 1 ? settled + 1 : 0;
-		sleep_ms(100);
+		harness__sleep_ms(100);
 	}
 	print_message("  %llu exited: %llu exit records, %llu lost; %llu started: %llu fork "
 		      "records, %llu lost; %llu execs: %llu exec records, %llu lost\n",
@@ -701,27 +609,19 @@ static void test_lost_records_each_counted(void **state)
 	jobtrace_stream_close(r);
 	free(rec);
 	serve_stop(serve);
-	cgroup_remove(name);
+	harness__cgroup_remove(name);
 }
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char line[1024], dev[256], dir[256], type[64];
-	FILE *f;
-
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	snprintf(churn, sizeof(churn), "%s/churn", out);
-	assert_non_null(mkdtemp(tmpdir));
+	assert_int_equal(harness__setup("stream"), 0);
+	/*
+	 * Root's alone, as mkdtemp makes it: serve refuses to make its stream
+	 * in a directory any user may write (the harness opens its own to all).
+	 */
+	assert_int_equal(chmod(H.tmpdir, 0700), 0);
 	snprintf(stream_path, sizeof(stream_path), "/dev/shm/jt-test-kstream-%d", getpid());
-	f = fopen("/proc/self/mounts", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
-		    !strcmp(type, "cgroup2") && !cg2root[0])
-			snprintf(cg2root, sizeof(cg2root), "%s", dir);
-	if (f)
-		fclose(f);
-	if (!cg2root[0]) {
+	if (!harness__cgroup2_root()) {
 		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted: the stream tests need one\n");
 		return -1;
 	}
@@ -734,19 +634,18 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600], p[300];
+	char p[300];
 
 	unlink(stream_path);
 	snprintf(p, sizeof(p), "%s.lock", stream_path);
 	unlink(p);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) ? -1 : 0;
+	return harness__teardown();
 }
 
 /* serve asked for no output publishes the stream at its default path, where tail looks. */
 static void test_default_output_is_the_stream(void **state)
 {
-	char *argv[] = { jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", NULL };
+	char *argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", NULL };
 	struct jobtrace_stream *r = NULL;
 	pid_t serve;
 
@@ -755,11 +654,11 @@ static void test_default_output_is_the_stream(void **state)
 	for (int i = 0; i < 1000 && !r; i++) {
 		r = jobtrace_stream_open(JT_STREAM_DEFAULT_PATH);
 		if (!r)
-			sleep_ms(10);
+			harness__sleep_ms(10);
 	}
 	if (!r) {
 		kill(serve, SIGKILL);
-		waitpid(serve, NULL, 0);
+		harness__wait(serve);
 		fail_msg("serve with no output made no stream at %s (is another jobtrace serve "
 			 "running on this host? it holds the default path: stop it)",
 			 JT_STREAM_DEFAULT_PATH);
@@ -773,7 +672,7 @@ static void test_default_output_is_the_stream(void **state)
 		if (i == 299)
 			fail_msg("no host record on the default stream");
 		if (!n)
-			sleep_ms(10);
+			harness__sleep_ms(10);
 	}
 	jobtrace_stream_close(r);
 	serve_stop(serve);

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "testutil.h"
+#include "harness.h"
 
 #define WAIT_S 60 /* waits only: generous, never an assertion on speed */
 /*
@@ -28,110 +29,10 @@
  */
 #define CG_PREFIX "jt-test-watch-"
 
-static char jobtrace[512];
-static char churn[512];
-static char tmpdir[] = "/tmp/jobtrace-watch-XXXXXX";
-static char cg2root[256]; /* where cgroup2 is mounted */
-static char cg2root_saved[256]; /* cg2root while the v1 test points it elsewhere */
+static char cg2root_saved[256]; /* H.cg2root while the v1 test points it elsewhere */
 static long pid_max;
 
-/* What a test started and has not reaped yet: a failed test's teardown ends them. */
-static pid_t running[16];
-
-static void running_add(pid_t pid)
-{
-	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
-		if (!running[i]) {
-			running[i] = pid;
-			return;
-		}
-	}
-	fail_msg("more than %zu processes running", sizeof(running) / sizeof(running[0]));
-}
-
-static void running_del(pid_t pid)
-{
-	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
-		if (running[i] == pid)
-			running[i] = 0;
-	}
-}
-
-static unsigned long long mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static void tmp_path(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmpdir, name);
-	unlink(buf);
-}
-
 /* ---- processes ---- */
-
-/* Starts @argv with stdout and stderr to files (NULL: /dev/null). */
-static pid_t spawn_io(char *const argv[], const char *out, const char *err)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0)
-			_exit(98);
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	running_add(pid);
-	return pid;
-}
-
-/* Waits for @pid, at most @timeout_s; a process that hangs is killed and fails the test. */
-static int wait_for(pid_t pid, int timeout_s)
-{
-	unsigned long long deadline = mono_ns() + (unsigned long long)timeout_s * 1000000000ULL;
-	int st;
-	pid_t r;
-
-	for (;;) {
-		r = waitpid(pid, &st, WNOHANG);
-		if (r == pid) {
-			running_del(pid);
-			return st;
-		}
-		assert_int_equal(r, 0);
-		if (mono_ns() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			running_del(pid);
-			fail_msg("pid %d still running after %d s: killed", pid, timeout_s);
-		}
-		sleep_ms(10);
-	}
-}
-
-static int exit_code_of(char *const argv[], const char *out, const char *err)
-{
-	int st = wait_for(spawn_io(argv, out, err), WAIT_S);
-
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
 
 /* A running `jobtrace watch`, its standard error on a pipe. */
 struct watcher {
@@ -168,56 +69,46 @@ static void watcher_start(struct watcher *w, const char *const *args)
 {
 	char *argv[64];
 	int n = 0, p[2];
-	unsigned long long deadline = mono_ns() + WAIT_S * 1000000000ULL;
+	struct harness_onto err;
+	unsigned long long deadline = harness__mono_ns() + WAIT_S * 1000000000ULL;
 
-	argv[n++] = jobtrace;
+	argv[n++] = H.jobtrace;
 	argv[n++] = "watch";
 	for (; *args; args++)
 		argv[n++] = (char *)*args;
 	argv[n] = NULL;
 	memset(w, 0, sizeof(*w));
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	w->pid = fork();
-	assert_true(w->pid >= 0);
-	if (w->pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, 1);
-		dup2(p[1], 2);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	running_add(w->pid);
+	err = (struct harness_onto){ p[1], 2 };
+	w->pid = harness__spawn_prep(argv, NULL, NULL, harness__onto, &err);
 	close(p[1]);
 	w->err_fd = p[0];
 	while (!strstr(w->err, "jobtrace: attached")) {
-		if (!watcher_read(w, 100) || mono_ns() > deadline) {
+		if (!watcher_read(w, 100) || harness__mono_ns() > deadline) {
 			kill(w->pid, SIGKILL);
-			waitpid(w->pid, NULL, 0);
-			running_del(w->pid);
+			harness__wait(w->pid);
 			fail_msg("jobtrace watch never said it was attached; it said: %s", w->err);
 		}
 	}
-	w->attached_ns = mono_ns();
+	w->attached_ns = harness__mono_ns();
 }
 
 /* Waits for the watcher to exit on its own (its jobs ended); returns its exit code. */
 static int watcher_finish(struct watcher *w)
 {
-	unsigned long long deadline = mono_ns() + WAIT_S * 1000000000ULL;
+	unsigned long long deadline = harness__mono_ns() + WAIT_S * 1000000000ULL;
 	int st;
 
 	while (watcher_read(w, 100)) {
-		if (mono_ns() > deadline) {
+		if (harness__mono_ns() > deadline) {
 			kill(w->pid, SIGKILL);
-			waitpid(w->pid, NULL, 0);
-			running_del(w->pid);
+			harness__wait(w->pid);
 			fail_msg("jobtrace watch did not exit after its jobs ended; it said: %s",
 				 w->err);
 		}
 	}
 	close(w->err_fd);
-	st = wait_for(w->pid, WAIT_S);
+	st = harness__wait_s(w->pid, WAIT_S);
 	if (!WIFEXITED(st))
 		fail_msg("jobtrace watch died (status 0x%x); it said: %s", st, w->err);
 	if (WEXITSTATUS(st))
@@ -227,50 +118,25 @@ static int watcher_finish(struct watcher *w)
 
 /* ---- JSON ---- */
 
-/* A number at a dotted path, e.g. "processes.started". */
-static double num(json_t *root, const char *path)
-{
-	char buf[128], *save = NULL, *tok;
-	json_t *v = root;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
-		v = json_object_get(v, tok);
-		if (!v)
-			fail_msg("record has no %s", path);
-	}
-	if (!json_is_number(v))
-		fail_msg("%s is not a number", path);
-	return json_number_value(v);
-}
-
 static const char *str(json_t *root, const char *key)
 {
 	return json_string_value(json_object_get(root, key));
 }
 
-/* Every line of @path as JSON, in one array; a line that does not parse fails the test. */
+/*
+ * Every line of @path as JSON, in one array; a line that does not parse
+ * fails the test, and so does one that is not an object: str() reads keys.
+ */
 static json_t *load_lines(const char *path)
 {
-	json_t *all = json_array();
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	FILE *f = fopen(path, "r");
-	json_error_t err;
+	json_t *all = harness__lines(path, NULL), *r;
+	size_t i;
 
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
-		json_t *r = json_loads(line, 0, &err);
-
-		lineno++;
-		if (!r || !json_is_object(r))
-			fail_msg("%s line %zu is not a JSON object (%s): %.200s", path, lineno,
-				 err.text, line);
-		json_array_append_new(all, r);
+	json_array_foreach(all, i, r)
+	{
+		if (!json_is_object(r))
+			fail_msg("%s line %zu is not a JSON object", path, i + 1);
 	}
-	free(line);
-	fclose(f);
 	return all;
 }
 
@@ -352,7 +218,7 @@ static json_t **index_events(json_t *ev)
 	assert_non_null(by_pid);
 	json_array_foreach(ev, i, r)
 	{
-		double pid = num(r, "pid");
+		double pid = harness__num(r, "pid");
 
 		assert_string_equal(str(r, "type"), "process");
 		assert_true(pid > 0 && pid <= pid_max);
@@ -360,7 +226,8 @@ static json_t **index_events(json_t *ev)
 			by_pid[(long)pid] = json_array();
 		json_array_foreach(by_pid[(long)pid], k, o)
 		{
-			if (fabs(num(o, "start_time") - num(r, "start_time")) < 1e-6)
+			if (fabs(harness__num(o, "start_time") - harness__num(r, "start_time")) <
+			    1e-6)
 				fail_msg("process %.0f has two --events records:\n%s\n%s", pid,
 					 json_dumps(o, JSON_COMPACT), json_dumps(r, JSON_COMPACT));
 		}
@@ -390,8 +257,8 @@ static json_t *event_of(json_t **by_pid, int pid, double epoch_s)
 		return NULL;
 	json_array_foreach(by_pid[pid], i, r)
 	{
-		if (num(r, "start_time") - 0.05 <= epoch_s &&
-		    epoch_s <= num(r, "end_time") + 0.05) {
+		if (harness__num(r, "start_time") - 0.05 <= epoch_s &&
+		    epoch_s <= harness__num(r, "end_time") + 0.05) {
 			if (found)
 				fail_msg("two processes with pid %d at %.6f", pid, epoch_s);
 			found = r;
@@ -406,7 +273,8 @@ static double epoch_of_mono(unsigned long long ns)
 	struct timespec rt;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
-	return (double)rt.tv_sec + rt.tv_nsec / 1e9 - ((double)mono_ns() - (double)ns) / 1e9;
+	return (double)rt.tv_sec + rt.tv_nsec / 1e9 -
+	       ((double)harness__mono_ns() - (double)ns) / 1e9;
 }
 
 /* Does the process record say what churn's log says of how the child ended? */
@@ -471,117 +339,13 @@ static void assert_events_match_job(json_t *ev, json_t *job)
 		else
 			error++;
 	}
-	assert_int_equal(json_array_size(ev), num(job, "processes.exited"));
-	assert_int_equal(ok, num(job, "processes.exit_ok"));
-	assert_int_equal(error, num(job, "processes.exit_error"));
-	assert_int_equal(sig, num(job, "processes.exit_signal"));
-}
-
-static json_t *load_truth(const char *path)
-{
-	json_error_t err;
-	json_t *t = json_load_file(path, 0, &err);
-
-	if (!t)
-		fail_msg("truth %s: %s", path, err.text);
-	return t;
+	assert_int_equal(json_array_size(ev), harness__num(job, "processes.exited"));
+	assert_int_equal(ok, harness__num(job, "processes.exit_ok"));
+	assert_int_equal(error, harness__num(job, "processes.exit_error"));
+	assert_int_equal(sig, harness__num(job, "processes.exit_signal"));
 }
 
 /* ---- cgroup v2 ---- */
-
-static void cg_path(char *buf, size_t size, const char *name, const char *file)
-{
-	snprintf(buf, size, "%s/%s%s%s", cg2root, name, file ? "/" : "", file ? file : "");
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-/* Removes a cgroup a failed earlier run left, its processes (if any) first. */
-static void cg_remove(const char *name)
-{
-	char path[512], procs[512], line[32];
-	FILE *f;
-
-	cg_path(path, sizeof(path), name, NULL);
-	if (access(path, F_OK))
-		return;
-	cg_path(procs, sizeof(procs), name, "cgroup.procs");
-	for (int tries = 0; rmdir(path) && errno == EBUSY && tries < 100; tries++) {
-		f = fopen(procs, "r");
-		while (f && fgets(line, sizeof(line), f))
-			kill(atoi(line), SIGKILL);
-		if (f)
-			fclose(f);
-		sleep_ms(20);
-	}
-	if (!access(path, F_OK))
-		fail_msg("cannot remove cgroup %s: %s", path, strerror(errno));
-}
-
-static void cg_make(const char *name)
-{
-	char path[512];
-
-	cg_remove(name);
-	cg_path(path, sizeof(path), name, NULL);
-	if (mkdir(path, 0755))
-		fail_msg("cannot make cgroup %s: %s", path, strerror(errno));
-}
-
-/* Forks a child that moves itself into cgroup @name, then execs @argv. */
-static pid_t cg_spawn(const char *name, char *const argv[])
-{
-	char procs[512], pid[32];
-	pid_t p;
-
-	cg_path(procs, sizeof(procs), name, "cgroup.procs");
-	p = fork();
-	assert_true(p >= 0);
-	if (p == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, 1);
-		snprintf(pid, sizeof(pid), "%d\n", getpid());
-		if (write_str(procs, pid))
-			_exit(97);
-		execv(argv[0], argv);
-		_exit(99);
-	}
-	running_add(p);
-	return p;
-}
-
-/* The cgroup's own CPU total (cpu.stat usage_usec), in ns. */
-static double cg_usage_ns(const char *name)
-{
-	char path[512], key[64];
-	unsigned long long v;
-	FILE *f;
-
-	cg_path(path, sizeof(path), name, "cpu.stat");
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	while (fscanf(f, "%63s %llu", key, &v) == 2) {
-		if (!strcmp(key, "usage_usec")) {
-			fclose(f);
-			return (double)v * 1000;
-		}
-	}
-	fclose(f);
-	fail_msg("%s has no usage_usec", path);
-	return 0;
-}
 
 static void assert_cpu_near(const char *what, double got_ns, double want_ns, double pct)
 {
@@ -621,29 +385,30 @@ static size_t assert_intervals_add_up(json_t *recs, const char *key, double cpu_
 			continue;
 		n++;
 		for (size_t k = 0; k < sizeof(exact) / sizeof(exact[0]); k++) {
-			double v = num(r, exact[k]);
+			double v = harness__num(r, exact[k]);
 
 			if (v < 0 || v > 1e15)
 				fail_msg("interval %zu of %s: %s is %.0f", n, key, exact[k], v);
 			sum[k] += v;
 		}
-		if (num(r, "cpu.total_ns") < 0 || num(r, "cpu.total_ns") > 1e15 ||
-		    num(r, "cpu.user_s") < 0 || num(r, "cpu.system_s") < 0)
+		if (harness__num(r, "cpu.total_ns") < 0 || harness__num(r, "cpu.total_ns") > 1e15 ||
+		    harness__num(r, "cpu.user_s") < 0 || harness__num(r, "cpu.system_s") < 0)
 			fail_msg("interval %zu of %s has a negative CPU time", n, key);
-		cpu += num(r, "cpu.total_ns");
+		cpu += harness__num(r, "cpu.total_ns");
 	}
 	for (size_t k = 0; k < sizeof(exact) / sizeof(exact[0]); k++) {
 		/* run's report has no existing_at_attach: nothing was there before it. */
 		double want = strcmp(str(json_object_get(job, "job"), "mode"), "run") ||
 				      strcmp(exact[k], "processes.existing_at_attach")
-				  ? num(job, exact[k])
+				  ? harness__num(job, exact[k])
 				  : 0;
 
 		if (sum[k] != want)
 			fail_msg("%s: intervals sum %s to %.0f, the job record says %.0f", key,
 				 exact[k], sum[k], want);
 	}
-	assert_cpu_near("intervals' sum vs the job's cpu", cpu, num(job, "cpu.total_ns"), cpu_pct);
+	assert_cpu_near("intervals' sum vs the job's cpu", cpu, harness__num(job, "cpu.total_ns"),
+			cpu_pct);
 	return n;
 }
 
@@ -656,11 +421,11 @@ static size_t assert_intervals_add_up(json_t *recs, const char *key, double cpu_
 static void test_watch_pid_attach_mid_churn(void **state)
 {
 	char log_path[600], truth[600], out[600], ev_path[600];
-	char *churn_argv[] = { churn,	"--children", "20000",	 "--varied", "--burn-us", "50",
+	char *churn_argv[] = { H.churn,	"--children", "20000",	 "--varied", "--burn-us", "50",
 			       "--log", log_path,     "--truth", truth,	     NULL };
 	char pid_s[32];
 	const char *args[] = { "--pid", pid_s, "--json", "-o", out, "--events", ev_path, NULL };
-	unsigned long long deadline = mono_ns() + WAIT_S * 1000000000ULL;
+	unsigned long long deadline = harness__mono_ns() + WAIT_S * 1000000000ULL;
 	struct log_entry *log;
 	struct watcher w;
 	json_t *recs, *ev, *job, **by_pid, *t, *root;
@@ -670,20 +435,20 @@ static void test_watch_pid_attach_mid_churn(void **state)
 	pid_t cp;
 	int st;
 
-	tmp_path(log_path, sizeof(log_path), "pid.log");
-	tmp_path(truth, sizeof(truth), "pid.truth");
-	tmp_path(out, sizeof(out), "pid.out");
-	tmp_path(ev_path, sizeof(ev_path), "pid.events");
-	cp = spawn_io(churn_argv, NULL, NULL);
+	harness__path(log_path, sizeof(log_path), "pid.log");
+	harness__path(truth, sizeof(truth), "pid.truth");
+	harness__path(out, sizeof(out), "pid.out");
+	harness__path(ev_path, sizeof(ev_path), "pid.events");
+	cp = harness__spawn(churn_argv, NULL, NULL);
 	/* Attach once children are being forked and are ending. */
 	while (stat(log_path, &sb) || sb.st_size == 0) {
-		if (mono_ns() > deadline)
+		if (harness__mono_ns() > deadline)
 			fail_msg("churn never logged a child");
-		sleep_ms(5);
+		harness__sleep_ms(5);
 	}
 	snprintf(pid_s, sizeof(pid_s), "%d", cp);
 	watcher_start(&w, args);
-	st = wait_for(cp, WAIT_S);
+	st = harness__wait_s(cp, WAIT_S);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(watcher_finish(&w), 0);
 
@@ -691,9 +456,9 @@ static void test_watch_pid_attach_mid_churn(void **state)
 	ev = load_lines(ev_path);
 	by_pid = index_events(ev);
 	log = load_log(log_path, &nlog);
-	t = load_truth(truth);
+	t = harness__json(truth);
 	assert_int_equal(nlog, 20000);
-	assert_int_equal(num(t, "processes"), 20001);
+	assert_int_equal(harness__num(t, "processes"), 20001);
 
 	checked = assert_log_in_events(log, nlog, by_pid, w.attached_ns);
 	print_message("  %zu of %zu children ended after the attach line; %zu --events "
@@ -703,14 +468,15 @@ static void test_watch_pid_attach_mid_churn(void **state)
 
 	snprintf(key, sizeof(key), "pid:%d", cp);
 	job = job_record(recs, key);
-	assert_int_equal(num(job, "events.lost"), 0);
+	assert_int_equal(harness__num(job, "events.lost"), 0);
 	assert_true(json_is_true(json_object_get(json_object_get(job, "events"), "complete")));
-	assert_int_equal(num(job, "processes.exited"), json_array_size(ev));
-	assert_true(num(job, "processes.existing_at_attach") >= 1);
+	assert_int_equal(harness__num(job, "processes.exited"), json_array_size(ev));
+	assert_true(harness__num(job, "processes.existing_at_attach") >= 1);
 	/* Each process was there at the attach or started after it, and each ended. */
-	assert_int_equal(num(job, "processes.started") + num(job, "processes.existing_at_attach"),
-			 num(job, "processes.exited"));
-	assert_int_equal(num(job, "processes.alive"), 0);
+	assert_int_equal(harness__num(job, "processes.started") +
+			     harness__num(job, "processes.existing_at_attach"),
+			 harness__num(job, "processes.exited"));
+	assert_int_equal(harness__num(job, "processes.alive"), 0);
 	assert_events_match_job(ev, job);
 	/* churn itself: found at the attach, the job's root, exit 0. */
 	/* churn itself: its pid was its own all along, so one record has it. */
@@ -720,13 +486,13 @@ static void test_watch_pid_attach_mid_churn(void **state)
 	assert_non_null(root);
 	assert_true(json_is_true(json_object_get(root, "is_root")));
 	assert_true(json_is_true(json_object_get(root, "existing_at_attach")));
-	assert_int_equal(num(root, "exit_code"), 0);
+	assert_int_equal(harness__num(root, "exit_code"), 0);
 	assert_string_equal(str(root, "job"), key);
 	/* The job record says the same of its root. */
-	assert_int_equal(num(job, "job.root_pid"), cp);
-	assert_int_equal(num(job, "job.exit_code"), 0);
+	assert_int_equal(harness__num(job, "job.root_pid"), cp);
+	assert_int_equal(harness__num(job, "job.exit_code"), 0);
 	assert_true(json_is_null(json_object_get(json_object_get(job, "job"), "signal")));
-	assert_int_equal(num(job, "processes.outlived_root"), 0);
+	assert_int_equal(harness__num(job, "processes.outlived_root"), 0);
 	free(log);
 	free_index(by_pid);
 	json_decref(t);
@@ -738,41 +504,38 @@ static void test_watch_pid_attach_mid_churn(void **state)
 static void test_run_events_statuses(void **state)
 {
 	char log_path[600], truth[600], report[600], ev_path[600];
-	char *argv[] = { jobtrace, "run",    "--json",	"-o",	      report, "--events",
-			 ev_path,  "--",     churn,	"--children", "500",  "--varied",
+	char *argv[] = { H.jobtrace, "run",    "--json",	"-o",	      report, "--events",
+			 ev_path,  "--",     H.churn,	"--children", "500",  "--varied",
 			 "--log",  log_path, "--truth", truth,	      NULL };
 	struct log_entry *log;
 	json_t *ev, **by_pid, *t, *r, *e;
-	json_error_t err;
 	size_t nlog, i;
 
-	tmp_path(log_path, sizeof(log_path), "run.log");
-	tmp_path(truth, sizeof(truth), "run.truth");
-	tmp_path(report, sizeof(report), "run.json");
-	tmp_path(ev_path, sizeof(ev_path), "run.events");
-	assert_int_equal(exit_code_of(argv, NULL, NULL), 0);
+	harness__path(log_path, sizeof(log_path), "run.log");
+	harness__path(truth, sizeof(truth), "run.truth");
+	harness__path(report, sizeof(report), "run.json");
+	harness__path(ev_path, sizeof(ev_path), "run.events");
+	assert_int_equal(harness__exit_code_s(argv, NULL, NULL, WAIT_S), 0);
 	ev = load_lines(ev_path);
 	by_pid = index_events(ev);
 	log = load_log(log_path, &nlog);
-	t = load_truth(truth);
-	r = json_load_file(report, 0, &err);
-	if (!r)
-		fail_msg("report %s: %s", report, err.text);
+	t = harness__json(truth);
+	r = harness__json(report);
 
 	assert_int_equal(nlog, 500);
 	assert_int_equal(assert_log_in_events(log, nlog, by_pid, 0), 500);
-	assert_int_equal(json_array_size(ev), num(t, "processes"));
-	assert_int_equal(num(t, "exit_signal"), 500 / 13);
+	assert_int_equal(json_array_size(ev), harness__num(t, "processes"));
+	assert_int_equal(harness__num(t, "exit_signal"), 500 / 13);
 	assert_events_match_job(ev, r);
-	assert_int_equal(num(r, "processes.exit_error"), num(t, "exit_error"));
+	assert_int_equal(harness__num(r, "processes.exit_error"), harness__num(t, "exit_error"));
 	json_array_foreach(ev, i, e)
 	{
 		assert_string_equal(str(e, "job"), "run");
 		assert_true(json_is_array(json_object_get(e, "args")) ||
 			    json_is_null(json_object_get(e, "args")));
-		assert_true(num(e, "cpu.total_ns") >= 0);
-		assert_true(fabs(num(e, "cpu.user_s") + num(e, "cpu.system_s") -
-				 num(e, "cpu.total_s")) < 1e-6);
+		assert_true(harness__num(e, "cpu.total_ns") >= 0);
+		assert_true(fabs(harness__num(e, "cpu.user_s") + harness__num(e, "cpu.system_s") -
+				 harness__num(e, "cpu.total_s")) < 1e-6);
 		assert_false(json_is_true(json_object_get(e, "existing_at_attach")));
 	}
 	free(log);
@@ -793,7 +556,7 @@ static char cg_names[NCG][64];
 static void cgroup_jobs(bool host)
 {
 	char out[600], truth[NCG][600], noise_truth[600], paths[NCG][512], key[300];
-	char *noise_argv[] = { churn, "--children", "2000",	 "--burn-us",
+	char *noise_argv[] = { H.churn, "--children", "2000",	 "--burn-us",
 			       "100", "--truth",    noise_truth, NULL };
 	const char *args[16];
 	unsigned long long deadline;
@@ -804,13 +567,13 @@ static void cgroup_jobs(bool host)
 	int n = 0, st;
 
 	for (int i = 0; i < NCG; i++) {
-		cg_make(cg_names[i]);
-		cg_path(paths[i], sizeof(paths[i]), cg_names[i], NULL);
-		snprintf(truth[i], sizeof(truth[i]), "%s/cg-%d.truth", tmpdir, i);
+		harness__cgroup_make(cg_names[i]);
+		harness__cgroup_path(paths[i], sizeof(paths[i]), cg_names[i], NULL);
+		snprintf(truth[i], sizeof(truth[i]), "%s/cg-%d.truth", H.tmpdir, i);
 		unlink(truth[i]);
 	}
-	tmp_path(noise_truth, sizeof(noise_truth), "noise.truth");
-	tmp_path(out, sizeof(out), host ? "host.out" : "cgroup.out");
+	harness__path(noise_truth, sizeof(noise_truth), "noise.truth");
+	harness__path(out, sizeof(out), host ? "host.out" : "cgroup.out");
 	if (host) {
 		args[n++] = "--all";
 		args[n++] = "--group-by";
@@ -827,23 +590,23 @@ static void cgroup_jobs(bool host)
 	args[n] = NULL;
 	watcher_start(&w, args);
 
-	noise = spawn_io(noise_argv, NULL, NULL);
+	noise = harness__spawn(noise_argv, NULL, NULL);
 	for (int i = 0; i < NCG; i++) {
-		char *argv[] = { churn, "--children",	    "300",    "--threads",
+		char *argv[] = { H.churn, "--children",	    "300",    "--threads",
 				 "4",	"--thread-burn-ms", "30",     "--burn-us",
 				 "500", "--truth",	    truth[i], NULL };
 
-		pids[i] = cg_spawn(cg_names[i], argv);
+		pids[i] = harness__cgroup_spawn(cg_names[i], argv, NULL, "-");
 	}
 	for (int i = 0; i < NCG; i++) {
-		st = wait_for(pids[i], WAIT_S);
+		st = harness__wait_s(pids[i], WAIT_S);
 		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
-	st = wait_for(noise, WAIT_S);
+	st = harness__wait_s(noise, WAIT_S);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* Every process of the cgroups is gone: their CPU is final. */
 	for (int i = 0; i < NCG; i++)
-		usage[i] = cg_usage_ns(cg_names[i]);
+		usage[i] = harness__cgroup_usage_ns(cg_names[i]);
 
 	if (host) {
 		/*
@@ -854,7 +617,7 @@ static void cgroup_jobs(bool host)
 		size_t len = 0;
 		int found = 0;
 
-		deadline = mono_ns() + WAIT_S * 1000000000ULL;
+		deadline = harness__mono_ns() + WAIT_S * 1000000000ULL;
 		while (found < NCG) {
 			FILE *f = fopen(out, "r");
 
@@ -870,26 +633,26 @@ static void cgroup_jobs(bool host)
 			}
 			if (f)
 				fclose(f);
-			if (found < NCG && mono_ns() > deadline)
+			if (found < NCG && harness__mono_ns() > deadline)
 				fail_msg("host mode reported %d of the %d cgroup jobs", found, NCG);
 			if (found < NCG)
-				sleep_ms(100);
+				harness__sleep_ms(100);
 		}
 		free(buf);
 		assert_int_equal(kill(w.pid, SIGTERM), 0);
 		assert_int_equal(watcher_finish(&w), 0);
 		for (int i = 0; i < NCG; i++)
-			cg_remove(cg_names[i]);
+			harness__cgroup_remove(cg_names[i]);
 	} else {
 		/* A --cgroup job ends when its cgroup is removed; watch then exits. */
 		for (int i = 0; i < NCG; i++)
-			cg_remove(cg_names[i]);
+			harness__cgroup_remove(cg_names[i]);
 		assert_int_equal(watcher_finish(&w), 0);
 	}
 
 	recs = load_lines(out);
 	for (int i = 0; i < NCG; i++) {
-		json_t *t = load_truth(truth[i]);
+		json_t *t = harness__json(truth[i]);
 		json_t *job;
 		char what[64];
 
@@ -898,18 +661,21 @@ static void cgroup_jobs(bool host)
 		assert_string_equal(str(json_object_get(job, "job"), "cgroup"), key + 7);
 		assert_string_equal(str(json_object_get(job, "job"), "hierarchy"), "cgroup2");
 		/* churn's root moved in (it was forked outside); its children started inside. */
-		assert_int_equal(num(job, "processes.moved_in"), 1);
-		assert_int_equal(num(job, "processes.started"), num(t, "processes") - 1);
-		assert_int_equal(num(job, "processes.existing_at_attach"), 0);
-		assert_int_equal(num(job, "processes.moved_out"), 0);
-		assert_int_equal(num(job, "processes.exited"), num(t, "processes"));
-		assert_int_equal(num(job, "processes.exit_ok"), num(t, "exit_ok"));
-		assert_int_equal(num(job, "processes.alive"), 0);
-		assert_int_equal(num(job, "threads.started"), 4);
-		assert_int_equal(num(job, "processes.execs"), 1);
-		assert_int_equal(num(job, "events.lost"), 0);
+		assert_int_equal(harness__num(job, "processes.moved_in"), 1);
+		assert_int_equal(harness__num(job, "processes.started"),
+				 harness__num(t, "processes") - 1);
+		assert_int_equal(harness__num(job, "processes.existing_at_attach"), 0);
+		assert_int_equal(harness__num(job, "processes.moved_out"), 0);
+		assert_int_equal(harness__num(job, "processes.exited"),
+				 harness__num(t, "processes"));
+		assert_int_equal(harness__num(job, "processes.exit_ok"),
+				 harness__num(t, "exit_ok"));
+		assert_int_equal(harness__num(job, "processes.alive"), 0);
+		assert_int_equal(harness__num(job, "threads.started"), 4);
+		assert_int_equal(harness__num(job, "processes.execs"), 1);
+		assert_int_equal(harness__num(job, "events.lost"), 0);
 		snprintf(what, sizeof(what), "cgroup %c vs cpu.stat", 'a' + i);
-		assert_cpu_near(what, num(job, "cpu.total_ns"), usage[i], 0.5);
+		assert_cpu_near(what, harness__num(job, "cpu.total_ns"), usage[i], 0.5);
 		json_decref(t);
 	}
 	json_decref(recs);
@@ -929,27 +695,29 @@ static void test_watch_all_by_cgroup2(void **state)
 static void test_run_intervals_add_up(void **state)
 {
 	char out[600], truth[600];
-	char *argv[] = { jobtrace, "run", "--json", "-i", "0.1", "-o", out, "--", churn,
+	char *argv[] = { H.jobtrace, "run", "--json", "-i", "0.1", "-o", out, "--", H.churn,
 			 "--children", "3000", "--threads", "8", "--thread-burn-ms", "20",
 			 "--burn-us", "200", "--varied", "--truth", truth, NULL };
 	json_t *recs, *t, *job;
 	size_t n;
 
-	tmp_path(out, sizeof(out), "iv-run.out");
-	tmp_path(truth, sizeof(truth), "iv-run.truth");
-	assert_int_equal(exit_code_of(argv, NULL, NULL), 0);
+	harness__path(out, sizeof(out), "iv-run.out");
+	harness__path(truth, sizeof(truth), "iv-run.truth");
+	assert_int_equal(harness__exit_code_s(argv, NULL, NULL, WAIT_S), 0);
 	recs = load_lines(out);
-	t = load_truth(truth);
+	t = harness__json(truth);
 	job = job_record(recs, "run");
 	n = assert_intervals_add_up(recs, "run", 0.1);
 	print_message("  %zu intervals, %zu host records\n", n, count_type(recs, "host", NULL));
 	assert_true(n >= 3);
 	/* One per interval, not one per wakeup of a busy ring: the wall time bounds them. */
-	assert_true((double)n <= num(job, "job.wall_s") / 0.1 + 2);
-	assert_true((double)count_type(recs, "host", NULL) <= num(job, "job.wall_s") / 0.1 + 1);
-	assert_int_equal(num(job, "processes.started"), num(t, "processes"));
-	assert_int_equal(num(job, "processes.exit_signal"), num(t, "exit_signal"));
-	assert_int_equal(num(job, "threads.started"), 8);
+	assert_true((double)n <= harness__num(job, "job.wall_s") / 0.1 + 2);
+	assert_true((double)count_type(recs, "host", NULL) <=
+		    harness__num(job, "job.wall_s") / 0.1 + 1);
+	assert_int_equal(harness__num(job, "processes.started"), harness__num(t, "processes"));
+	assert_int_equal(harness__num(job, "processes.exit_signal"),
+			 harness__num(t, "exit_signal"));
+	assert_int_equal(harness__num(job, "threads.started"), 8);
 	json_decref(t);
 	json_decref(recs);
 }
@@ -958,7 +726,7 @@ static void test_run_intervals_add_up(void **state)
 static void test_watch_intervals_add_up(void **state)
 {
 	char out[600], truth[600], log_path[600], pid_s[32], key[64];
-	char *churn_argv[] = { churn,	"--children",	    "3000",	  "--threads",
+	char *churn_argv[] = { H.churn,	"--children",	    "3000",	  "--threads",
 			       "8",	"--thread-burn-ms", "20",	  "--burn-us",
 			       "200",	"--varied",	    "--delay-ms", "1500",
 			       "--log", log_path,	    "--truth",	  truth,
@@ -971,35 +739,37 @@ static void test_watch_intervals_add_up(void **state)
 	pid_t cp;
 	int st;
 
-	tmp_path(out, sizeof(out), "iv-watch.out");
-	tmp_path(truth, sizeof(truth), "iv-watch.truth");
-	tmp_path(log_path, sizeof(log_path), "iv-watch.log");
-	cp = spawn_io(churn_argv, NULL, NULL);
+	harness__path(out, sizeof(out), "iv-watch.out");
+	harness__path(truth, sizeof(truth), "iv-watch.truth");
+	harness__path(log_path, sizeof(log_path), "iv-watch.log");
+	cp = harness__spawn(churn_argv, NULL, NULL);
 	snprintf(pid_s, sizeof(pid_s), "%d", cp);
 	watcher_start(&w, args);
-	st = wait_for(cp, WAIT_S);
+	st = harness__wait_s(cp, WAIT_S);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(watcher_finish(&w), 0);
 
 	recs = load_lines(out);
-	t = load_truth(truth);
+	t = harness__json(truth);
 	log = load_log(log_path, &nlog);
 	snprintf(key, sizeof(key), "pid:%d", cp);
 	job = job_record(recs, key);
 	n = assert_intervals_add_up(recs, key, 0.1);
 	print_message("  %zu intervals\n", n);
 	assert_true(n >= 3);
-	assert_true((double)n <= num(job, "job.wall_s") / 0.2 + 2);
-	assert_int_equal(num(job, "processes.exited"), num(t, "processes"));
-	assert_int_equal(num(job, "processes.exit_ok"), num(t, "exit_ok"));
-	assert_int_equal(num(job, "processes.exit_error"), num(t, "exit_error"));
-	assert_int_equal(num(job, "processes.exit_signal"), num(t, "exit_signal"));
+	assert_true((double)n <= harness__num(job, "job.wall_s") / 0.2 + 2);
+	assert_int_equal(harness__num(job, "processes.exited"), harness__num(t, "processes"));
+	assert_int_equal(harness__num(job, "processes.exit_ok"), harness__num(t, "exit_ok"));
+	assert_int_equal(harness__num(job, "processes.exit_error"), harness__num(t, "exit_error"));
+	assert_int_equal(harness__num(job, "processes.exit_signal"),
+			 harness__num(t, "exit_signal"));
 	assert_int_equal(nlog, 3000);
 	if (log[0].mono_ns > w.attached_ns) {
 		/* Attached while churn slept: only churn itself was there before. */
-		assert_int_equal(num(job, "processes.existing_at_attach"), 1);
-		assert_int_equal(num(job, "processes.started"), num(t, "processes") - 1);
-		assert_int_equal(num(job, "threads.started"), 8);
+		assert_int_equal(harness__num(job, "processes.existing_at_attach"), 1);
+		assert_int_equal(harness__num(job, "processes.started"),
+				 harness__num(t, "processes") - 1);
+		assert_int_equal(harness__num(job, "threads.started"), 8);
 	} else {
 		print_message("  the attach took longer than churn's 1.5 s sleep\n");
 	}
@@ -1017,14 +787,14 @@ static void test_watch_intervals_add_up(void **state)
 static void test_interval_io_while_running(void **state)
 {
 	char out[600], file[600], script[1400];
-	char *argv[] = { jobtrace, "run", "--json", "-i", "0.2", "-o", out, "--", "/usr/bin/python3",
+	char *argv[] = { H.jobtrace, "run", "--json", "-i", "0.2", "-o", out, "--", "/usr/bin/python3",
 			 "-c", script, NULL };
 	double sum = 0, before_end = 0, total;
 	json_t *recs, *r, *job;
 	size_t i, n = 0, nint;
 
-	tmp_path(out, sizeof(out), "io.out");
-	tmp_path(file, sizeof(file), "io.data");
+	harness__path(out, sizeof(out), "io.out");
+	harness__path(file, sizeof(file), "io.data");
 	/* One process, alive throughout, writing 8 MiB every 0.3 s. */
 	snprintf(script, sizeof(script),
 		 "import os, time\n"
@@ -1034,19 +804,19 @@ static void test_interval_io_while_running(void **state)
 		 "    time.sleep(0.3)\n"
 		 "os.unlink('%.500s')\n",
 		 file, file);
-	assert_int_equal(exit_code_of(argv, NULL, NULL), 0);
+	assert_int_equal(harness__exit_code_s(argv, NULL, NULL, WAIT_S), 0);
 	recs = load_lines(out);
 	job = job_record(recs, "run");
-	total = num(job, "io.write_bytes");
+	total = harness__num(job, "io.write_bytes");
 	nint = count_type(recs, "interval", "run");
 	json_array_foreach(recs, i, r)
 	{
 		if (strcmp(str(r, "type"), "interval"))
 			continue;
 		n++;
-		sum += num(r, "io.write_bytes");
+		sum += harness__num(r, "io.write_bytes");
 		if (n < nint)
-			before_end += num(r, "io.write_bytes");
+			before_end += harness__num(r, "io.write_bytes");
 	}
 	print_message("  %.0f of %.0f bytes written before the last interval\n", before_end, total);
 	assert_true(total >= 5.0 * 8388608);
@@ -1066,7 +836,8 @@ static void test_host_job_wall_is_kernels(void **state)
 	char name[64], out[600], key[300], truth[600];
 	const char *args[] = { "--all", "--group-by", "cgroup2", "--interval", "1", "--duration",
 			       "3", "--json", "-o", out, NULL };
-	char *burn[] = { churn, "--children", "20", "--burn-us", "10000", "--truth", truth, NULL };
+	char *burn[] = { H.churn, "--children", "20", "--burn-us", "10000", "--truth", truth,
+			 NULL };
 	struct watcher w;
 	json_t *recs, *t;
 	double wall, want;
@@ -1074,19 +845,19 @@ static void test_host_job_wall_is_kernels(void **state)
 
 	snprintf(name, sizeof(name), "%s%d-wall", CG_PREFIX, getpid());
 	snprintf(key, sizeof(key), "cgroup:/%s", name);
-	cg_make(name);
-	tmp_path(out, sizeof(out), "wall.out");
-	tmp_path(truth, sizeof(truth), "wall.truth");
+	harness__cgroup_make(name);
+	harness__path(out, sizeof(out), "wall.out");
+	harness__path(truth, sizeof(truth), "wall.truth");
 	watcher_start(&w, args);
-	sleep_ms(1300);
-	st = wait_for(cg_spawn(name, burn), WAIT_S);
+	harness__sleep_ms(1300);
+	st = harness__wait_s(harness__cgroup_spawn(name, burn, NULL, "-"), WAIT_S);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(watcher_finish(&w), 0);
-	cg_remove(name);
+	harness__cgroup_remove(name);
 	recs = load_lines(out);
-	t = load_truth(truth);
-	wall = num(json_object_get(job_record(recs, key), "job"), "wall_s");
-	want = num(t, "wall_ns") / 1e9;
+	t = harness__json(truth);
+	wall = harness__num(json_object_get(job_record(recs, key), "job"), "wall_s");
+	want = harness__num(t, "wall_ns") / 1e9;
 	print_message("  job.wall_s %.4f s, churn's own %.4f s\n", wall, want);
 	assert_true(wall >= want);
 	assert_true(wall - want < 0.05);
@@ -1140,8 +911,8 @@ static void test_attach_io_excludes_before(void **state)
 	size_t i;
 	pid_t p;
 
-	tmp_path(out, sizeof(out), "attach-io.out");
-	tmp_path(file, sizeof(file), "attach-io.data");
+	harness__path(out, sizeof(out), "attach-io.out");
+	harness__path(file, sizeof(file), "attach-io.data");
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(go), 0);
 	p = fork();
@@ -1165,7 +936,7 @@ static void test_attach_io_excludes_before(void **state)
 		unlink(file);
 		_exit(0);
 	}
-	running_add(p);
+	harness__track(p, 0);
 	close(ready[1]);
 	close(go[0]);
 	assert_int_equal(read(ready[0], &truth[0], sizeof(truth[0])), sizeof(truth[0]));
@@ -1176,17 +947,16 @@ static void test_attach_io_excludes_before(void **state)
 	close(go[1]);
 	close(ready[0]);
 	assert_int_equal(watcher_finish(&w), 0);
-	assert_true(WIFEXITED(wait_for(p, WAIT_S)));
+	assert_true(WIFEXITED(harness__wait_s(p, WAIT_S)));
 	recs = load_lines(out);
 	snprintf(pid_s, sizeof(pid_s), "pid:%d", p);
 	job = job_record(recs, pid_s);
 	print_message("  before the attach %llu bytes, after it %llu; the job says %.0f\n",
-		      truth[0], truth[1], num(job, "io.write_bytes"));
+		      truth[0], truth[1], harness__num(job, "io.write_bytes"));
 	assert_true(truth[0] >= 32ULL << 20);
-	assert_true(num(job, "io.write_bytes") == (double)truth[1]);
-	json_array_foreach(recs, i, r)
-		if (!strcmp(str(r, "type"), "interval"))
-			sum += num(r, "io.write_bytes");
+	assert_true(harness__num(job, "io.write_bytes") == (double)truth[1]);
+	json_array_foreach(recs, i, r) if (!strcmp(str(r, "type"), "interval")) sum +=
+	    harness__num(r, "io.write_bytes");
 	assert_true(sum == (double)truth[1]);
 	json_decref(recs);
 }
@@ -1195,12 +965,12 @@ static void test_attach_io_excludes_before(void **state)
  * A v1 hierarchy (a v1-only or hybrid host): --cgroup on a cgroup of the
  * pids controller follows it as on v2: the churn root moves in, its children
  * are started in it, and the report names the hierarchy. The cgroup helpers
- * work under whichever root cg2root names; it points at the v1 mount here.
+ * work under whichever root H.cg2root names; it points at the v1 mount here.
  */
 static void test_watch_cgroup_v1(void **state)
 {
 	char out[600], truth[600], path[512], name[64];
-	char *churn_argv[] = { churn, "--children", "400", "--truth", truth, NULL };
+	char *churn_argv[] = { H.churn, "--children", "400", "--truth", truth, NULL };
 	const char *args[] = { "--cgroup", path, "--json", "-o", out, NULL };
 	char line[1024], dev[256], dir[256], type[64], opts[512];
 	json_t *recs, *t, *job;
@@ -1209,40 +979,40 @@ static void test_watch_cgroup_v1(void **state)
 	pid_t cp;
 	int st;
 
-	memcpy(cg2root_saved, cg2root, sizeof(cg2root_saved));
-	cg2root[0] = '\0';
+	memcpy(cg2root_saved, H.cg2root, sizeof(cg2root_saved));
+	H.cg2root[0] = '\0';
 	f = fopen("/proc/self/mounts", "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%255s %255s %63s %511s", dev, dir, type, opts) == 4 &&
-		    !strcmp(type, "cgroup") && strstr(opts, "pids") && !cg2root[0])
-			snprintf(cg2root, sizeof(cg2root), "%s", dir);
+		    !strcmp(type, "cgroup") && strstr(opts, "pids") && !H.cg2root[0])
+			snprintf(H.cg2root, sizeof(H.cg2root), "%s", dir);
 	}
 	if (f)
 		fclose(f);
-	if (!cg2root[0]) {
+	if (!H.cg2root[0]) {
 		if (getenv("CI"))
 			fail_msg("no v1 pids hierarchy mounted: this project's machines have one");
 		skip();
 	}
 	snprintf(name, sizeof(name), "%s%d-v1", CG_PREFIX, getpid());
-	cg_make(name);
-	cg_path(path, sizeof(path), name, NULL);
-	tmp_path(out, sizeof(out), "v1.out");
-	tmp_path(truth, sizeof(truth), "v1.truth");
+	harness__cgroup_make(name);
+	harness__cgroup_path(path, sizeof(path), name, NULL);
+	harness__path(out, sizeof(out), "v1.out");
+	harness__path(truth, sizeof(truth), "v1.truth");
 	watcher_start(&w, args);
-	cp = cg_spawn(name, churn_argv);
-	st = wait_for(cp, WAIT_S);
+	cp = harness__cgroup_spawn(name, churn_argv, NULL, "-");
+	st = harness__wait_s(cp, WAIT_S);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(rmdir(path), 0);
 	assert_int_equal(watcher_finish(&w), 0);
 	recs = load_lines(out);
-	t = load_truth(truth);
+	t = harness__json(truth);
 	snprintf(line, sizeof(line), "cgroup:/%s", name);
 	job = job_record(recs, line);
 	assert_string_equal(str(json_object_get(job, "job"), "hierarchy"), "cgroup1:pids");
-	assert_int_equal(num(job, "processes.moved_in"), 1);
-	assert_int_equal(num(job, "processes.started"), num(t, "processes") - 1);
-	assert_int_equal(num(job, "processes.exited"), num(t, "processes"));
+	assert_int_equal(harness__num(job, "processes.moved_in"), 1);
+	assert_int_equal(harness__num(job, "processes.started"), harness__num(t, "processes") - 1);
+	assert_int_equal(harness__num(job, "processes.exited"), harness__num(t, "processes"));
 	json_decref(t);
 	json_decref(recs);
 }
@@ -1257,17 +1027,17 @@ static void test_watch_all_interval_count(void **state)
 	char out[600];
 	const char *args[] = { "--all", "--group-by", "tree", "--interval", "0.5", "--duration",
 			       "2.5", "--json", "-o", out, NULL };
-	char *churn_argv[] = { churn, "--children", "8000", "--concurrency", "4", NULL };
+	char *churn_argv[] = { H.churn, "--children", "8000", "--concurrency", "4", NULL };
 	struct watcher w;
 	json_t *recs;
 	size_t hosts;
 	pid_t cp;
 	int st;
 
-	tmp_path(out, sizeof(out), "count.out");
+	harness__path(out, sizeof(out), "count.out");
 	watcher_start(&w, args);
-	cp = spawn_io(churn_argv, NULL, NULL);
-	st = wait_for(cp, WAIT_S);
+	cp = harness__spawn(churn_argv, NULL, NULL);
+	st = harness__wait_s(cp, WAIT_S);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(watcher_finish(&w), 0);
 	recs = load_lines(out);
@@ -1290,7 +1060,7 @@ static void test_first_interval_rate(void **state)
 	char name[64], out[600], key[300];
 	const char *args[] = { "--all", "--group-by", "cgroup2", "--interval", "1", "--duration",
 			       "4.5", "--json", "-o", out, NULL };
-	char *burn[] = { churn, "--children", "1", "--burn-us", "1500000", NULL };
+	char *burn[] = { H.churn, "--children", "1", "--burn-us", "1500000", NULL };
 	double ncpus = (double)sysconf(_SC_NPROCESSORS_ONLN), spawned_s, first_start = 0;
 	struct timespec rt;
 	struct watcher w;
@@ -1300,16 +1070,16 @@ static void test_first_interval_rate(void **state)
 
 	snprintf(name, sizeof(name), "%s%d-rate", CG_PREFIX, getpid());
 	snprintf(key, sizeof(key), "cgroup:/%s", name);
-	cg_make(name);
-	tmp_path(out, sizeof(out), "rate.out");
+	harness__cgroup_make(name);
+	harness__path(out, sizeof(out), "rate.out");
 	watcher_start(&w, args);
-	sleep_ms(1300);
+	harness__sleep_ms(1300);
 	clock_gettime(CLOCK_REALTIME, &rt);
 	spawned_s = (double)rt.tv_sec + (double)rt.tv_nsec / 1e9;
-	st = wait_for(cg_spawn(name, burn), WAIT_S);
+	st = harness__wait_s(harness__cgroup_spawn(name, burn, NULL, "-"), WAIT_S);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(watcher_finish(&w), 0);
-	cg_remove(name);
+	harness__cgroup_remove(name);
 	recs = load_lines(out);
 	json_array_foreach(recs, i, r)
 	{
@@ -1317,11 +1087,12 @@ static void test_first_interval_rate(void **state)
 
 		if (strcmp(str(r, "type"), "interval") || strcmp(str(r, "job"), key))
 			continue;
-		rate = num(r, "cpu.rate_pct");
+		rate = harness__num(r, "cpu.rate_pct");
 		print_message("  interval %zu: %.3f s from %.3f, CPU %.0f%%\n", n,
-			      num(r, "interval_s"), num(r, "start") - spawned_s, rate);
+			      harness__num(r, "interval_s"), harness__num(r, "start") - spawned_s,
+			      rate);
 		if (!n++)
-			first_start = num(r, "start");
+			first_start = harness__num(r, "start");
 		if (rate > 100.0 * ncpus * 1.02)
 			fail_msg("interval %zu of %s: CPU %.0f%% on %.0f CPUs", n, key, rate, ncpus);
 	}
@@ -1343,7 +1114,7 @@ static void default_grouping_line(char *buf, size_t size)
 	char cmd[700], line[512];
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "%s watch --all --duration 0.2 -o /dev/null 2>&1", jobtrace);
+	snprintf(cmd, sizeof(cmd), "%s watch --all --duration 0.2 -o /dev/null 2>&1", H.jobtrace);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	buf[0] = '\0';
@@ -1365,11 +1136,11 @@ static void test_default_grouping_ignores_empty_cgroups(void **state)
 	char name[64], before[512], after[512];
 
 	snprintf(name, sizeof(name), "%s%d-empty", CG_PREFIX, getpid());
-	cg_remove(name);
+	harness__cgroup_remove(name);
 	default_grouping_line(before, sizeof(before));
-	cg_make(name);
+	harness__cgroup_make(name);
 	default_grouping_line(after, sizeof(after));
-	cg_remove(name);
+	harness__cgroup_remove(name);
 	print_message("  %s", before);
 	assert_string_equal(before, after);
 }
@@ -1389,44 +1160,45 @@ static void test_threaded_cpu_vs_cgroup(void **state)
 	int st;
 
 	snprintf(name, sizeof(name), "%s%d-threads", CG_PREFIX, getpid());
-	cg_make(name);
-	cg_path(path, sizeof(path), name, NULL);
-	tmp_path(out, sizeof(out), "threads.out");
+	harness__cgroup_make(name);
+	harness__cgroup_path(path, sizeof(path), name, NULL);
+	harness__path(out, sizeof(out), "threads.out");
 	watcher_start(&w, args);
 	for (int i = 0; i < 3; i++) {
-		char *argv[] = { churn,	    "--children",	"50", "--threads",
+		char *argv[] = { H.churn,	    "--children",	"50", "--threads",
 				 "16",	    "--thread-burn-ms", "50", "--subreaper",
 				 "--truth", truth[i],		NULL };
 
-		snprintf(truth[i], sizeof(truth[i]), "%s/threads-%d.truth", tmpdir, i);
+		snprintf(truth[i], sizeof(truth[i]), "%s/threads-%d.truth", H.tmpdir, i);
 		unlink(truth[i]);
-		pids[i] = cg_spawn(name, argv);
+		pids[i] = harness__cgroup_spawn(name, argv, NULL, "-");
 	}
 	for (int i = 0; i < 3; i++) {
 		json_t *t;
 
-		st = wait_for(pids[i], WAIT_S);
+		st = harness__wait_s(pids[i], WAIT_S);
 		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		t = load_truth(truth[i]);
-		rusage_ns += num(t, "cpu_ns");
-		threads += num(t, "threads");
-		procs += num(t, "processes");
+		t = harness__json(truth[i]);
+		rusage_ns += harness__num(t, "cpu_ns");
+		threads += harness__num(t, "threads");
+		procs += harness__num(t, "processes");
 		json_decref(t);
 	}
-	usage = cg_usage_ns(name);
-	cg_remove(name);
+	usage = harness__cgroup_usage_ns(name);
+	harness__cgroup_remove(name);
 	assert_int_equal(watcher_finish(&w), 0);
 
 	recs = load_lines(out);
 	snprintf(key, sizeof(key), "cgroup:/%s", name);
 	job = job_record(recs, key);
-	assert_int_equal(num(job, "threads.started"), threads);
-	assert_int_equal(num(job, "processes.exited"), procs);
-	assert_int_equal(num(job, "processes.moved_in"), 3);
+	assert_int_equal(harness__num(job, "threads.started"), threads);
+	assert_int_equal(harness__num(job, "processes.exited"), procs);
+	assert_int_equal(harness__num(job, "processes.moved_in"), 3);
 	print_message("  getrusage (churn's truth): %.6f s, %+.3f%% from cpu.stat\n",
 		      rusage_ns / 1e9, 100.0 * (rusage_ns - usage) / usage);
-	assert_cpu_near("threaded churn vs cpu.stat", num(job, "cpu.total_ns"), usage, 0.5);
-	assert_true(num(job, "cpu.total_s") >= 3 * 16 * 0.05);
+	assert_cpu_near("threaded churn vs cpu.stat", harness__num(job, "cpu.total_ns"), usage,
+			0.5);
+	assert_true(harness__num(job, "cpu.total_s") >= 3 * 16 * 0.05);
 	json_decref(recs);
 }
 
@@ -1434,55 +1206,41 @@ static void test_threaded_cpu_vs_cgroup(void **state)
 static void test_user_system_split(void **state)
 {
 	char report[600], truth[600];
-	char *argv[] = { jobtrace, "run",	  "--json",	"-o",	report,
-			 "--",	   churn,	  "--children", "2000", "--burn-us",
+	char *argv[] = { H.jobtrace, "run",	  "--json",	"-o",	report,
+			 "--",	   H.churn,	  "--children", "2000", "--burn-us",
 			 "100",	   "--subreaper", "--truth",	truth,	NULL };
-	json_error_t err;
 	json_t *r, *t;
 	double total, slack;
 
-	tmp_path(report, sizeof(report), "split.json");
-	tmp_path(truth, sizeof(truth), "split.truth");
-	assert_int_equal(exit_code_of(argv, NULL, NULL), 0);
-	r = json_load_file(report, 0, &err);
-	if (!r)
-		fail_msg("report %s: %s", report, err.text);
-	t = load_truth(truth);
-	total = num(r, "cpu.total_s");
+	harness__path(report, sizeof(report), "split.json");
+	harness__path(truth, sizeof(truth), "split.truth");
+	assert_int_equal(harness__exit_code_s(argv, NULL, NULL, WAIT_S), 0);
+	r = harness__json(report);
+	t = harness__json(truth);
+	total = harness__num(r, "cpu.total_s");
 	slack = 0.02 * total + 0.010;
 	print_message("  user %.6f s (getrusage %.6f), system %.6f s (getrusage %.6f)\n",
-		      num(r, "cpu.user_s"), num(t, "user_ns") / 1e9, num(r, "cpu.system_s"),
-		      num(t, "system_ns") / 1e9);
-	assert_true(fabs(num(r, "cpu.user_s") - num(t, "user_ns") / 1e9) <= slack);
-	assert_true(fabs(num(r, "cpu.system_s") - num(t, "system_ns") / 1e9) <= slack);
+		      harness__num(r, "cpu.user_s"), harness__num(t, "user_ns") / 1e9,
+		      harness__num(r, "cpu.system_s"), harness__num(t, "system_ns") / 1e9);
+	assert_true(fabs(harness__num(r, "cpu.user_s") - harness__num(t, "user_ns") / 1e9) <=
+		    slack);
+	assert_true(fabs(harness__num(r, "cpu.system_s") - harness__num(t, "system_ns") / 1e9) <=
+		    slack);
 	json_decref(r);
 	json_decref(t);
 }
 
-static bool file_has(const char *path, const char *needle)
-{
-	char buf[8192] = "";
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return strstr(buf, needle) != NULL;
-}
 
 /* What a user may get wrong gets a clear refusal, before anything runs. */
 static void test_cli_errors(void **state)
 {
 	char out[600], err[600], marker[600], script[700], pid_s[32];
-	char *badout[] = { jobtrace, "run",  "-o", "/nonexistent/dir/r", "--", "/bin/sh",
+	char *badout[] = { H.jobtrace, "run",  "-o", "/nonexistent/dir/r", "--", "/bin/sh",
 			   "-c",     script, NULL };
-	char *stdout_json[] = { jobtrace, "run", "--json", "-o", "-", "--", "/bin/true", NULL };
-	char *nopid[] = { jobtrace, "watch", "--pid", pid_s, NULL };
-	char *nothing[] = { jobtrace, "watch", NULL };
-	char *bogus[] = { jobtrace, "watch", "--bogus", NULL };
+	char *stdout_json[] = { H.jobtrace, "run", "--json", "-o", "-", "--", "/bin/true", NULL };
+	char *nopid[] = { H.jobtrace, "watch", "--pid", pid_s, NULL };
+	char *nothing[] = { H.jobtrace, "watch", NULL };
+	char *bogus[] = { H.jobtrace, "watch", "--bogus", NULL };
 	char *line = NULL;
 	size_t cap = 0;
 	json_error_t jerr;
@@ -1490,25 +1248,25 @@ static void test_cli_errors(void **state)
 	FILE *f;
 	int pid;
 
-	tmp_path(out, sizeof(out), "cli.out");
-	tmp_path(err, sizeof(err), "cli.err");
-	tmp_path(marker, sizeof(marker), "marker");
+	harness__path(out, sizeof(out), "cli.out");
+	harness__path(err, sizeof(err), "cli.err");
+	harness__path(marker, sizeof(marker), "marker");
 	snprintf(script, sizeof(script), "touch '%s'", marker);
 
 	/* A report that cannot be written: the job never runs. */
-	assert_int_not_equal(exit_code_of(badout, out, err), 0);
-	assert_true(file_has(err, "/nonexistent/dir/r"));
+	assert_int_not_equal(harness__exit_code_s(badout, out, err, WAIT_S), 0);
+	assert_true(harness__has(err, "/nonexistent/dir/r"));
 	assert_int_equal(access(marker, F_OK), -1);
 
 	/* -o -: the JSON report on standard output, one line. */
-	assert_int_equal(exit_code_of(stdout_json, out, err), 0);
+	assert_int_equal(harness__exit_code_s(stdout_json, out, err, WAIT_S), 0);
 	f = fopen(out, "r");
 	assert_non_null(f);
 	assert_true(getline(&line, &cap, f) > 0);
 	r = json_loads(line, 0, &jerr);
 	if (!r)
 		fail_msg("stdout is not JSON (%s): %.200s", jerr.text, line);
-	assert_int_equal(num(r, "processes.started"), 1);
+	assert_int_equal(harness__num(r, "processes.started"), 1);
 	assert_int_equal(getline(&line, &cap, f), -1);
 	fclose(f);
 	free(line);
@@ -1518,19 +1276,19 @@ static void test_cli_errors(void **state)
 	for (pid = 999999; kill(pid, 0) == 0 || errno != ESRCH; pid++)
 		;
 	snprintf(pid_s, sizeof(pid_s), "%d", pid);
-	assert_int_equal(exit_code_of(nopid, out, err), 1);
-	assert_true(file_has(err, pid_s));
+	assert_int_equal(harness__exit_code_s(nopid, out, err, WAIT_S), 1);
+	assert_true(harness__has(err, pid_s));
 
-	assert_int_equal(exit_code_of(nothing, out, err), 2);
-	assert_true(file_has(err, "nothing to watch"));
-	assert_int_equal(exit_code_of(bogus, out, err), 2);
-	assert_true(file_has(err, "--bogus"));
+	assert_int_equal(harness__exit_code_s(nothing, out, err, WAIT_S), 2);
+	assert_true(harness__has(err, "nothing to watch"));
+	assert_int_equal(harness__exit_code_s(bogus, out, err, WAIT_S), 2);
+	assert_true(harness__has(err, "--bogus"));
 }
 
 /* Cgroups of an earlier run of this file that failed: their runner is gone. */
 static void remove_leftover_cgroups(void)
 {
-	DIR *d = opendir(cg2root);
+	DIR *d = opendir(harness__cgroup2_root());
 	struct dirent *de;
 	int pid;
 
@@ -1540,7 +1298,7 @@ static void remove_leftover_cgroups(void)
 			continue;
 		if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
 			continue;
-		cg_remove(de->d_name);
+		harness__cgroup_remove(de->d_name);
 	}
 	if (d)
 		closedir(d);
@@ -1548,16 +1306,9 @@ static void remove_leftover_cgroups(void)
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char *probe[] = { jobtrace, "run", "--", "/bin/true", NULL };
-	bool ci = getenv("CI") && !strcmp(getenv("CI"), "true");
-	char line[1024], dev[256], dir[256], type[64];
 	FILE *f;
-	int st;
 
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	snprintf(churn, sizeof(churn), "%s/churn", out);
-	assert_non_null(mkdtemp(tmpdir));
+	assert_int_equal(harness__setup("watch"), 0);
 	f = fopen("/proc/sys/kernel/pid_max", "r");
 	if (!f || fscanf(f, "%ld", &pid_max) != 1)
 		pid_max = 1L << 22;
@@ -1565,15 +1316,7 @@ static int setup(void **state)
 		fclose(f);
 
 	/* cgroup2: /sys/fs/cgroup on a unified host, .../unified on a hybrid one. */
-	f = fopen("/proc/self/mounts", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 &&
-		    !strcmp(type, "cgroup2") && !cg2root[0])
-			snprintf(cg2root, sizeof(cg2root), "%s", dir);
-	}
-	if (f)
-		fclose(f);
-	if (!cg2root[0]) {
+	if (!harness__cgroup2_root()) {
 		fprintf(stderr,
 			"FAIL: no cgroup2 filesystem is mounted: the watch tests need one\n");
 		return -1;
@@ -1583,15 +1326,8 @@ static int setup(void **state)
 		snprintf(cg_names[i], sizeof(cg_names[i]), "%s%d-%c", CG_PREFIX, getpid(), 'a' + i);
 	remove_leftover_cgroups();
 
-	st = wait_for(spawn_io(probe, NULL, NULL), WAIT_S);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
 	/* A kernel test that cannot run is a failure, never a skip. */
-	fprintf(stderr,
-		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
-		"the kernel tests need root and a kernel with BTF%s\n",
-		WIFEXITED(st) ? WEXITSTATUS(st) : -1, ci ? " (CI=true)" : "");
-	return -1;
+	return harness__require_bpf();
 }
 
 /* After each test: what a failed one left running is killed, its cgroups removed. */
@@ -1599,22 +1335,16 @@ static int test_teardown(void **state)
 {
 	char name[64];
 
-	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
-		if (running[i]) {
-			kill(running[i], SIGKILL);
-			waitpid(running[i], NULL, 0);
-			running[i] = 0;
-		}
-	}
+	harness__kill_running();
 	for (int i = 0; i < NCG; i++)
-		cg_remove(cg_names[i]);
+		harness__cgroup_remove(cg_names[i]);
 	snprintf(name, sizeof(name), "%s%d-threads", CG_PREFIX, getpid());
-	cg_remove(name);
+	harness__cgroup_remove(name);
 	/* The v1 test points the helpers at its hierarchy: its cgroup, then back. */
 	if (cg2root_saved[0]) {
 		snprintf(name, sizeof(name), "%s%d-v1", CG_PREFIX, getpid());
-		cg_remove(name);
-		memcpy(cg2root, cg2root_saved, sizeof(cg2root));
+		harness__cgroup_remove(name);
+		memcpy(H.cg2root, cg2root_saved, sizeof(H.cg2root));
 		cg2root_saved[0] = '\0';
 	}
 	return 0;
@@ -1622,10 +1352,7 @@ static int test_teardown(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[700];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return harness__teardown();
 }
 
 int main(void)
