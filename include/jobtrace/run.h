@@ -6,6 +6,7 @@
 extern "C" {
 #endif
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -45,6 +46,15 @@ int run__main(const struct run_config *cfg);
 int run__via_serve(const struct run_config *cfg, int *exit_code);
 /* --control, else $JOBTRACE_CONTROL, else CONTROL_DEFAULT_PATH. */
 const char *run__control_path(const struct run_config *cfg);
+/*
+ * run's forked child, either way it is watched: default signals (and @mask
+ * when not NULL), then it waits for a 'g' on @go_fd before it execs @argv,
+ * so nothing of it runs before it is registered; EOF instead: it exits 125.
+ * A failed exec's errno goes to @err_fd (close-on-exec: EOF means it ran),
+ * and the exit status is 127 (not found) or 126.
+ */
+void __attribute__((noreturn)) run__exec_child(char *const *argv, int go_fd, int err_fd,
+					       const sigset_t *mask);
 
 #ifdef __cplusplus
 }

@@ -31,9 +31,7 @@
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
 
-/* The child: wait for the go, exec, or tell the parent why not. */
-static void __attribute__((noreturn)) exec_child(char *const *argv, int go_fd, int err_fd,
-						  const sigset_t *mask)
+void run__exec_child(char *const *argv, int go_fd, int err_fd, const sigset_t *mask)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE };
 	char go = 0;
@@ -41,10 +39,11 @@ static void __attribute__((noreturn)) exec_child(char *const *argv, int go_fd, i
 
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		signal(sigs[i], SIG_DFL);
-	sigprocmask(SIG_SETMASK, mask, NULL);
+	if (mask)
+		sigprocmask(SIG_SETMASK, mask, NULL);
 	while (read(go_fd, &go, 1) < 0 && errno == EINTR)
 		;
-	/* EOF without the byte: the parent could not register us. */
+	/* EOF without the byte: the parent could not register us (or serve did not take us). */
 	if (go != 'g')
 		_exit(EXIT_INTERNAL);
 	execvp(argv[0], argv);
@@ -75,7 +74,7 @@ static int start_job(struct collector *c, struct cjob *j, const struct run_confi
 	if (pid == 0) {
 		close(go[1]);
 		close(errp[0]);
-		exec_child(cfg->argv, go[0], errp[1], collector__child_sigmask(c));
+		run__exec_child(cfg->argv, go[0], errp[1], collector__child_sigmask(c));
 	}
 	close(go[0]);
 	close(errp[1]);

@@ -148,27 +148,6 @@ static const char *reply_line(struct reply *r)
 	return r->buf;
 }
 
-/* The child: wait for the go, exec, or tell the parent why not (run.c's twin). */
-static void __attribute__((noreturn)) exec_child(char *const *argv, int go_fd, int err_fd)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE };
-	char go = 0;
-	int e;
-
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		signal(sigs[i], SIG_DFL);
-	while (read(go_fd, &go, 1) < 0 && errno == EINTR)
-		;
-	/* EOF without the byte: serve did not take us; the parent runs the job itself. */
-	if (go != 'g')
-		_exit(EXIT_INTERNAL);
-	execvp(argv[0], argv);
-	e = errno;
-	while (write(err_fd, &e, sizeof(e)) < 0 && errno == EINTR)
-		;
-	_exit(e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
-}
-
 /* What serve cannot give: options that need run's own record stream. */
 static const char *needs_own_source(const struct run_config *cfg)
 {
@@ -337,7 +316,7 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	if (pid == 0) {
 		close(go[1]);
 		close(errp[0]);
-		exec_child(cfg->argv, go[0], errp[1]);
+		run__exec_child(cfg->argv, go[0], errp[1], NULL);
 	}
 	close(go[0]);
 	close(errp[1]);
