@@ -47,6 +47,13 @@ struct waker {
 	const struct jobtrace_stream *s;
 	int efd;
 	int stop;
+	/*
+	 * What the reader's thread saw before it started the waker: a change
+	 * after that is the waker's to say, one before it the reader's next
+	 * look at the tail finds, so no wake-up falls between the two.
+	 */
+	__u32 word;
+	int view;
 };
 
 struct jobtrace_stream {
@@ -231,8 +238,8 @@ static void *waker_main(void *arg)
 {
 	struct waker *wk = arg;
 	const struct jt_stream_meta *m = wk->meta;
-	__u32 last_word = 0, word = 0;
-	int last_view = -1, view;
+	__u32 last_word = wk->word, word = wk->word;
+	int last_view = wk->view, view;
 	struct timespec ts;
 	__u64 until;
 	bool cut;
@@ -266,6 +273,7 @@ static int waker_start(struct jobtrace_stream *s)
 {
 	struct waker *wk = calloc(1, sizeof(*wk));
 	sigset_t all, old;
+	bool cut;
 	int err;
 
 	if (!wk)
@@ -273,6 +281,9 @@ static int waker_start(struct jobtrace_stream *s)
 	wk->meta = s->meta;
 	wk->s = s;
 	wk->efd = s->efd;
+	cut = cut_short(s);
+	wk->word = cut ? 0 : __atomic_load_n(&s->meta->futex, __ATOMIC_ACQUIRE);
+	wk->view = waker_view(s, s->meta, cut);
 	/* The caller's signals are for its own threads: none reach ours. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -626,7 +637,8 @@ JT_API int jobtrace_stream_fd(struct jobtrace_stream *s)
 	int err;
 
 	if (s->efd < 0) {
-		s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		/* Readable at first: records may be there already. */
+		s->efd = eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (s->efd < 0)
 			return -errno;
 	}
