@@ -25,7 +25,7 @@ static char dir[64], path[128];
 
 static int setup(void **state)
 {
-	snprintf(dir, sizeof(dir), "/tmp/jt-test-stream-jobs-XXXXXX");
+	snprintf(dir, sizeof(dir), "/tmp/jt-test-stream-end-XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/stream", dir);
