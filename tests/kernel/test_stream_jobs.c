@@ -252,11 +252,49 @@ static void test_clean_stop_is_closed(void **state)
 	jobtrace_stream_close(r);
 }
 
+/*
+ * Liveness by the heartbeat alone: serve, alive, stays RUNNING for longer
+ * than the bound (its timer stamps the heartbeat when nothing happens);
+ * stopped (SIGSTOP: its pid still there), it is judged gone once the
+ * heartbeat is older than JT_STREAM_GONE_MS, and tail --until-closed ends.
+ */
+static void test_silent_writer_is_gone(void **state)
+{
+	char err[300], out[300];
+	char *targv[] = { H.jobtrace, "tail", "--until-closed", "--stream", stream_path, NULL };
+	struct jobtrace_stream *r;
+	__u64 t0 = harness__mono_ns();
+	pid_t serve, tail;
+	int st;
+
+	harness__path(err, sizeof(err), "serve3.err");
+	harness__path(out, sizeof(out), "tail3.out");
+	serve = serve_start(err);
+	r = jobtrace_stream_open(stream_path);
+	assert_non_null(r);
+	while (harness__mono_ns() - t0 < (JT_STREAM_GONE_MS + 2000) * 1000000ULL) {
+		assert_int_equal(jobtrace_stream_state(r), JT_STREAM_RUNNING);
+		harness__sleep_ms(200);
+	}
+	tail = harness__spawn(targv, out, out);
+	wait_for_line(out);
+	kill(serve, SIGSTOP);
+	st = harness__wait_s(tail, JT_STREAM_GONE_MS / 1000 + 30);
+	assert_int_equal(jobtrace_stream_state(r), JT_STREAM_GONE);
+	kill(serve, SIGKILL);
+	harness__wait(serve);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_true(harness__has(out, "no heartbeat"));
+	jobtrace_stream_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_end_then_writer_killed),
 		cmocka_unit_test(test_clean_stop_is_closed),
+		cmocka_unit_test(test_silent_writer_is_gone),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
