@@ -581,10 +581,9 @@ static int wait_cut(const struct jobtrace_stream *s, int timeout_ms)
 
 JT_API int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms)
 {
-	struct timespec ts = {
-		.tv_sec = timeout_ms / 1000,
-		.tv_nsec = (long)(timeout_ms % 1000) * 1000000L,
-	};
+	__u64 deadline = 0, now, slice_ns;
+	struct timespec ts;
+	bool gone;
 	__u32 word;
 
 	if (cut_short(s))
@@ -598,16 +597,39 @@ JT_API int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms)
 		return 1;
 	if (timeout_ms == 0)
 		return 0;
-	/* Waits on a word of a read-only shared mapping: FUTEX_WAIT only reads it. */
-	if (syscall(SYS_futex, &s->meta->futex, FUTEX_WAIT, word, timeout_ms < 0 ? NULL : &ts,
-		    NULL, 0)) {
-		if (errno == ETIMEDOUT)
-			return 0;
+	if (timeout_ms > 0)
+		deadline = monotonic_ns() + (__u64)timeout_ms * 1000000ULL;
+	/*
+	 * A writer that dies wakes nobody, and a heartbeat that ages does not
+	 * either: the wait is cut in slices of JT_STREAM_HEARTBEAT_MS, and
+	 * returns when the writer is found gone during it (not when it was
+	 * gone already: a caller that waits on for a new writer must sleep).
+	 */
+	gone = writer_gone(s->meta, s->same_pidns);
+	for (;;) {
+		slice_ns = JT_STREAM_HEARTBEAT_MS * 1000000ULL;
+		if (deadline) {
+			now = monotonic_ns();
+			if (now >= deadline)
+				return 0;
+			if (deadline - now < slice_ns)
+				slice_ns = deadline - now;
+		}
+		ts.tv_sec = (time_t)(slice_ns / 1000000000ULL);
+		ts.tv_nsec = (long)(slice_ns % 1000000000ULL);
+		/* Waits on a word of a read-only shared mapping: FUTEX_WAIT only reads it. */
+		if (!syscall(SYS_futex, &s->meta->futex, FUTEX_WAIT, word, &ts, NULL, 0))
+			return 1;
 		if (errno == EAGAIN)
 			return 1; /* it moved between the load and the wait */
-		return -errno;
+		if (errno != ETIMEDOUT)
+			return -errno;
+		/* Cut meanwhile: the next read says so (and the mapping is not to be read). */
+		if (cut_short(s) || path_moved(s))
+			return 1;
+		if (!gone && writer_gone(s->meta, s->same_pidns))
+			return 1;
 	}
-	return 1;
 }
 
 JT_API __u64 jobtrace_stream_generation(const struct jobtrace_stream *s)

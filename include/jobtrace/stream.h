@@ -400,7 +400,8 @@ struct jobtrace_stream *jobtrace_stream_open(const char *path);
  */
 int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec);
 /*
- * Sleeps until the writer publishes, at most @timeout_ms (< 0: no limit).
+ * Sleeps until the writer publishes, restarts, or is found gone meanwhile
+ * (jobtrace_stream_state()), at most @timeout_ms (< 0: no limit).
  * 1: records may be there; 0: timed out; negative errno (-EINTR).
  */
 int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms);

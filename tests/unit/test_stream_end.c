@@ -258,6 +258,25 @@ static void test_writer_gone(void **state)
 	m->writer_pidns_ino = ino;
 	m->writer_pid = pid;
 
+	/*
+	 * A reader asleep without a limit wakes when the writer turns gone
+	 * under it (a dead writer wakes nobody): here, its heartbeat ages past
+	 * the bound 1.5 s into the wait. Not when it was gone already.
+	 */
+	{
+		__u64 t0 = util__now_ns();
+
+		m->heartbeat_ns = t0 - (JT_STREAM_GONE_MS - 1500) * 1000000ULL;
+		assert_int_equal(jobtrace_stream_wait(rd, -1), 1);
+		assert_true(util__now_ns() - t0 > 1000000000ULL);
+		assert_true(util__now_ns() - t0 < (JT_STREAM_HEARTBEAT_MS + 3000) * 1000000ULL);
+		assert_int_equal(jobtrace_stream_state(rd), JT_STREAM_GONE);
+		t0 = util__now_ns();
+		assert_int_equal(jobtrace_stream_wait(rd, 1500), 0);
+		assert_true(util__now_ns() - t0 >= 1400000000ULL);
+		m->heartbeat_ns = util__now_ns();
+	}
+
 	/* A clean stop is CLOSED, whatever its heartbeat says after. */
 	stream_writer__close(w);
 	m->heartbeat_ns = 1;
