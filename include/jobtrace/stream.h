@@ -108,6 +108,14 @@ enum jt_stream_type {
 #define JT_STREAM_JE_ROOT_EXITED 0x1 /* root_status holds its root's wait(2) status */
 #define JT_STREAM_JE_COMPLETE 0x2 /* nothing was lost: the report's "complete" */
 #define JT_STREAM_JE_ATTACHED 0x4 /* found running: @existing were there at the attach */
+/* jt_stream_job_end.peak_rss_source, the report's memory.peak_rss_source */
+enum jt_stream_rss_source {
+	JT_STREAM_RSS_UNKNOWN = 0,
+	JT_STREAM_RSS_MM_HIWATER = 1, /* every process's own mm high-water mark */
+	JT_STREAM_RSS_SIGNAL_MAXRSS = 2, /* none's: the kernel's maxrss of each process */
+	JT_STREAM_RSS_MIXED = 3,
+	JT_STREAM_RSS_CHILDREN_MAXRSS = 4, /* no per-process records: the children's maxrss */
+};
 /* jt_stream_job_end.unknown: figures the event source cannot know (0 under BPF) */
 #define JT_STREAM_UNKNOWN_COUNTS 0x1 /* process counts, exit classes, execs, threads */
 #define JT_STREAM_UNKNOWN_CHARS 0x2 /* read_chars, write_chars */
@@ -309,7 +317,7 @@ struct jt_stream_job_end {
 	__u32 root_status; /* wait(2) status, when flags has JT_STREAM_JE_ROOT_EXITED */
 	__u32 flags; /* JT_STREAM_JE_* */
 	__u32 unknown; /* JT_STREAM_UNKNOWN_* */
-	__u32 pad;
+	__u32 peak_rss_source; /* enum jt_stream_rss_source: where peak_rss_bytes comes from */
 	/* Processes over its life, as the kernel counted them. */
 	__u64 started, exited, exit_ok, exit_error, exit_signal, execs, threads_started;
 	__s64 alive; /* at its end: > 0 when it was stopped (serve's exit) with some alive */
@@ -325,6 +333,7 @@ struct jt_stream_job_end {
 	__u64 untracked_tasks, procs_map_full, lost_to_full_job_map, stale_entries, repairs;
 	__u64 records_malformed, records_not_folded; /* all jobs' */
 	__u64 jobs_missing, jobs_map_full; /* the kernel's global counters */
+	__u64 global_exec_records_lost; /* all jobs': the report's limits.exec_records_lost */
 };
 
 /* Made by libjobtrace: @count records were overwritten before this reader saw them. */
@@ -367,7 +376,7 @@ _Static_assert(sizeof(struct jt_stream_exec) == 568, "jt_stream_exec ABI");
 _Static_assert(sizeof(struct jt_stream_exit) == 696, "jt_stream_exit ABI");
 _Static_assert(sizeof(struct jt_stream_interval) == 384, "jt_stream_interval ABI");
 _Static_assert(sizeof(struct jt_stream_host) == 176, "jt_stream_host ABI");
-_Static_assert(sizeof(struct jt_stream_job_end) == 496, "jt_stream_job_end ABI");
+_Static_assert(sizeof(struct jt_stream_job_end) == 504, "jt_stream_job_end ABI");
 _Static_assert(sizeof(struct jt_stream_missed) == 24, "jt_stream_missed ABI");
 _Static_assert(sizeof(struct jt_stream_restart) == 32, "jt_stream_restart ABI");
 _Static_assert(sizeof(union jt_stream_record) == sizeof(struct jt_stream_exit), "largest record");

@@ -97,6 +97,8 @@ static void fill_cjob(struct cjob *j, __u64 now)
 	k->fork_records_lost = 5;
 	k->exec_records_lost = 6;
 	j->job.records = 102;
+	j->job.records_rss_from_mm = 102;
+	j->job.counters.exec_records_lost = 11;
 	j->job.counters.jobs_missing = 9;
 	j->job.counters.jobs_map_full = 10;
 }
@@ -128,6 +130,7 @@ static void test_job_end_round_trip(void **state)
 	j->job.stats.events_lost = 4;
 	j->job.stats.alive = 2;
 	j->job.repairs = 1;
+	j->job.records_rss_from_mm = 0;
 	assert_int_equal(sk->ops->job_end(sk, j, &st), 0);
 	assert_int_equal(sk->ops->flush(sk), 0);
 
@@ -178,6 +181,8 @@ static void test_job_end_round_trip(void **state)
 	assert_int_equal(x->jobs_missing, 9);
 	assert_int_equal(x->jobs_map_full, 10);
 	assert_int_equal(x->repairs, 0);
+	assert_int_equal(x->global_exec_records_lost, 11);
+	assert_int_equal(x->peak_rss_source, JT_STREAM_RSS_MM_HIWATER);
 
 	assert_int_equal(jobtrace_stream_next(rd, &rec), 1);
 	assert_int_equal(rec.hdr.type, JT_STREAM_JOB_END);
@@ -188,6 +193,7 @@ static void test_job_end_round_trip(void **state)
 	assert_int_equal(x->exit_records_lost, 4);
 	assert_int_equal(x->alive, 2);
 	assert_int_equal(x->repairs, 1);
+	assert_int_equal(x->peak_rss_source, JT_STREAM_RSS_SIGNAL_MAXRSS);
 	assert_int_equal(jobtrace_stream_next(rd, &rec), 0);
 
 	jobtrace_stream_close(rd);

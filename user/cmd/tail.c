@@ -279,6 +279,23 @@ static void json_u64_known(struct json_writer *w, const char *key, __u64 v, bool
 		json__null(w, key);
 }
 
+/* memory.peak_rss_source's names, as report.c writes them; NULL: not known. */
+static const char *rss_source(__u32 v)
+{
+	switch (v) {
+	case JT_STREAM_RSS_MM_HIWATER:
+		return "mm_hiwater";
+	case JT_STREAM_RSS_SIGNAL_MAXRSS:
+		return "signal_maxrss";
+	case JT_STREAM_RSS_MIXED:
+		return "mixed";
+	case JT_STREAM_RSS_CHILDREN_MAXRSS:
+		return "children_maxrss";
+	default:
+		return NULL;
+	}
+}
+
 /*
  * A job's final report, under the names and nesting of the "job" record
  * that `watch --json` writes (user/out/report.c), for the figures the
@@ -369,6 +386,10 @@ static void json_job_end(struct json_writer *w, const struct jt_stream_job_end *
 
 	json__begin_object(w, "memory");
 	json__u64(w, "peak_rss_bytes", x->peak_rss_bytes);
+	if (rss_source(x->peak_rss_source))
+		json__string(w, "peak_rss_source", rss_source(x->peak_rss_source));
+	else
+		json__null(w, "peak_rss_source");
 	json__end_object(w);
 
 	json__begin_object(w, "io");
@@ -396,6 +417,7 @@ static void json_job_end(struct json_writer *w, const struct jt_stream_job_end *
 	json__u64(w, "jobs_map_full", x->jobs_map_full);
 	json__u64(w, "lost_to_full_job_map", x->lost_to_full_job_map);
 	json__u64(w, "records_malformed", x->records_malformed);
+	json__u64(w, "exec_records_lost", x->global_exec_records_lost);
 	json__u64(w, "records_not_folded", x->records_not_folded);
 	json__u64(w, "repairs", x->repairs);
 	json__end_object(w);

@@ -776,6 +776,16 @@ static int stream_job_end(struct sink *s, const struct cjob *j, const struct col
 	x->records_not_folded = job->add_errors;
 	x->jobs_missing = job->counters.jobs_missing;
 	x->jobs_map_full = job->counters.jobs_map_full;
+	x->global_exec_records_lost = job->counters.exec_records_lost;
+	/* As report.c names it. */
+	if (job->unknown & JOB_UNKNOWN_RECORDS)
+		x->peak_rss_source = JT_STREAM_RSS_CHILDREN_MAXRSS;
+	else if (job->records_rss_from_mm == job->records)
+		x->peak_rss_source = JT_STREAM_RSS_MM_HIWATER;
+	else if (job->records_rss_from_mm == 0)
+		x->peak_rss_source = JT_STREAM_RSS_SIGNAL_MAXRSS;
+	else
+		x->peak_rss_source = JT_STREAM_RSS_MIXED;
 	return append(s, sizeof(*x));
 }
 
