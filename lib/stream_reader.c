@@ -47,6 +47,7 @@ struct waker {
 	const struct jobtrace_stream *s;
 	int efd;
 	int stop;
+	pid_t pid; /* the process it runs in: a child of fork(2) has the struct, not the thread */
 	/*
 	 * What the reader's thread saw before it started the waker: a change
 	 * after that is the waker's to say, one before it the reader's next
@@ -281,6 +282,7 @@ static int waker_start(struct jobtrace_stream *s)
 	wk->meta = s->meta;
 	wk->s = s;
 	wk->efd = s->efd;
+	wk->pid = getpid();
 	cut = cut_short(s);
 	wk->word = cut ? 0 : __atomic_load_n(&s->meta->futex, __ATOMIC_ACQUIRE);
 	wk->view = waker_view(s, s->meta, cut);
@@ -309,9 +311,13 @@ static void waker_stop(struct jobtrace_stream *s)
 
 	if (!wk)
 		return;
-	__atomic_store_n(&wk->stop, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &wk->meta->futex, FUTEX_WAKE_BITSET, INT_MAX, NULL, NULL, WAKER_BIT);
-	pthread_join(wk->tid, NULL);
+	/* In a child of fork(2) the thread is not there to stop: its struct alone goes. */
+	if (wk->pid == getpid()) {
+		__atomic_store_n(&wk->stop, 1, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &wk->meta->futex, FUTEX_WAKE_BITSET, INT_MAX, NULL, NULL,
+			WAKER_BIT);
+		pthread_join(wk->tid, NULL);
+	}
 	free(wk);
 	s->waker = NULL;
 }
@@ -658,6 +664,16 @@ JT_API int jobtrace_stream_fd(struct jobtrace_stream *s)
 {
 	int err;
 
+	/*
+	 * A child of fork(2) inherited the thread's struct but not the thread,
+	 * and an eventfd its parent's thread writes and its parent's reads
+	 * clear: both its own, then.
+	 */
+	if (s->waker && s->waker->pid != getpid()) {
+		waker_stop(s);
+		close(s->efd);
+		s->efd = -1;
+	}
 	if (s->efd < 0) {
 		/* Readable at first: records may be there already. */
 		s->efd = eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC);
