@@ -14,10 +14,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -28,6 +31,31 @@
 #define JT_API __attribute__((visibility("default")))
 #define STREAM_MAX_CAPACITY (1ULL << 30)
 #define STREAM_TRIES 16 /* bounds every loop over what a writer (or a corrupter) moves */
+/*
+ * The pollable fd's thread waits on the writer's futex with this bit: the
+ * writer's FUTEX_WAKE (all bits) reaches it, and jobtrace_stream_close()
+ * wakes it alone with FUTEX_WAKE_BITSET. It looks at the writer's state
+ * (gone, moved) at least this often.
+ */
+#define WAKER_BIT 0x40000000U
+#define WAKER_CHECK_MS 250
+
+/* The thread behind jobtrace_stream_fd(): futex wake-ups made an eventfd's readiness. */
+struct waker {
+	pthread_t tid;
+	const struct jt_stream_meta *meta; /* the mapping it watches; the reader's, held still */
+	const struct jobtrace_stream *s;
+	int efd;
+	int stop;
+	pid_t pid; /* the process it runs in: a child of fork(2) has the struct, not the thread */
+	/*
+	 * What the reader's thread saw before it started the waker: a change
+	 * after that is the waker's to say, one before it the reader's next
+	 * look at the tail finds, so no wake-up falls between the two.
+	 */
+	__u32 word;
+	int view;
+};
 
 struct jobtrace_stream {
 	char *path;
@@ -41,6 +69,9 @@ struct jobtrace_stream {
 	__u64 cursor; /* position of the next record to read */
 	__u64 last_seq; /* of the last record handed out (or skipped at open) */
 	__u64 missed_total;
+	bool same_pidns; /* the writer's pid means its process to us */
+	struct waker *waker; /* jobtrace_stream_fd() started it; NULL until then */
+	int efd; /* its eventfd, kept across restarts; -1 until jobtrace_stream_fd() */
 };
 
 static __u64 load(const __u64 *p)
@@ -115,6 +146,9 @@ static int map_file(struct jobtrace_stream *s, const char *path)
 	s->cursor = 0;
 	s->last_seq = 0;
 	s->fd = fd;
+	/* Not known (no /proc): kill(2) would be asked about a stranger's pid. */
+	s->same_pidns = m.writer_pidns_ino && !stat("/proc/self/ns/pid", &st) &&
+			(__u64)st.st_ino == m.writer_pidns_ino;
 	return 0;
 out:
 	close(fd);
@@ -149,12 +183,143 @@ static bool path_moved(const struct jobtrace_stream *s)
 	return !stat(s->path, &st) && (st.st_dev != s->dev || st.st_ino != s->ino);
 }
 
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/*
+ * The writer died or went silent: its heartbeat is older than
+ * JT_STREAM_GONE_MS, or (only where we share its pid namespace, else the
+ * number names a stranger or nobody) its process is gone. A pid that was
+ * reused by another process keeps kill(2) quiet: the heartbeat still says.
+ */
+static bool writer_gone(const struct jt_stream_meta *m, bool same_pidns)
+{
+	__u64 beat = load(&m->heartbeat_ns), now = monotonic_ns();
+	__u32 pid = __atomic_load_n(&m->writer_pid, __ATOMIC_RELAXED);
+
+	if (beat && now > beat && now - beat > JT_STREAM_GONE_MS * 1000000ULL)
+		return true;
+	/* 0 or a "negative" pid would ask about process groups: never. */
+	return same_pidns && pid > 0 && pid <= INT_MAX && kill((pid_t)pid, 0) && errno == ESRCH;
+}
+
 /* Nothing the writer did since reading @pos overwrote it. */
 static bool intact(const struct jobtrace_stream *s, __u64 pos)
 {
 	/* The copy's loads happen before the intent's. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return pos + s->capacity > load(&s->meta->tail_intent);
+}
+
+/* What the waker watches, in one number: a change makes the fd readable. */
+static int waker_view(const struct jobtrace_stream *s, const struct jt_stream_meta *m, bool cut)
+{
+	int v = path_moved(s) ? 0x100 : 0;
+
+	if (cut)
+		return v | 0x200;
+	v |= (int)(__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) & 0xff);
+	return v | (writer_gone(m, s->same_pidns) ? 0x400 : 0);
+}
+
+/*
+ * The thread behind jobtrace_stream_fd(). A futex cannot be polled, and the
+ * writer wakes one only (FUTEX_WAKE, once per batch): this thread waits on
+ * it and makes each wake-up, and each change of the writer's state, a
+ * count on an eventfd that the caller polls. It reads the header page
+ * alone, through the reader's mapping, which the reader leaves in place
+ * until it has stopped the thread (a restart, the close).
+ */
+static void *waker_main(void *arg)
+{
+	struct waker *wk = arg;
+	const struct jt_stream_meta *m = wk->meta;
+	__u32 last_word = wk->word, word = wk->word;
+	int last_view = wk->view, view;
+	struct timespec ts;
+	__u64 until;
+	bool cut;
+
+	for (;;) {
+		cut = cut_short(wk->s);
+		if (!cut)
+			word = __atomic_load_n(&m->futex, __ATOMIC_ACQUIRE);
+		view = waker_view(wk->s, m, cut);
+		if (word != last_word || view != last_view) {
+			eventfd_write(wk->efd, 1);
+			last_word = word;
+			last_view = view;
+		}
+		if (__atomic_load_n(&wk->stop, __ATOMIC_ACQUIRE))
+			break;
+		until = monotonic_ns() + WAKER_CHECK_MS * 1000000ULL;
+		ts.tv_sec = (time_t)(until / 1000000000ULL);
+		ts.tv_nsec = (long)(until % 1000000000ULL);
+		/* A cut file's futex may be gone with it: only its time passes. */
+		if (cut)
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		else
+			syscall(SYS_futex, &m->futex, FUTEX_WAIT_BITSET, word, &ts, NULL,
+				WAKER_BIT);
+	}
+	return NULL;
+}
+
+static int waker_start(struct jobtrace_stream *s)
+{
+	struct waker *wk = calloc(1, sizeof(*wk));
+	sigset_t all, old;
+	bool cut;
+	int err;
+
+	if (!wk)
+		return -ENOMEM;
+	wk->meta = s->meta;
+	wk->s = s;
+	wk->efd = s->efd;
+	wk->pid = getpid();
+	cut = cut_short(s);
+	wk->word = cut ? 0 : __atomic_load_n(&s->meta->futex, __ATOMIC_ACQUIRE);
+	wk->view = waker_view(s, s->meta, cut);
+	/* The caller's signals are for its own threads: none reach ours. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = -pthread_create(&wk->tid, NULL, waker_main, wk);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		free(wk);
+		return err;
+	}
+	s->waker = wk;
+	return 0;
+}
+
+/*
+ * Stops the waker before its mapping goes. Woken through its own bit of the
+ * futex; one that checked @stop just before we set it sleeps out its
+ * WAKER_CHECK_MS. Readers of the same file waiting in
+ * jobtrace_stream_wait() may wake too, which their callers allow.
+ */
+static void waker_stop(struct jobtrace_stream *s)
+{
+	struct waker *wk = s->waker;
+
+	if (!wk)
+		return;
+	/* In a child of fork(2) the thread is not there to stop: its struct alone goes. */
+	if (wk->pid == getpid()) {
+		__atomic_store_n(&wk->stop, 1, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &wk->meta->futex, FUTEX_WAKE_BITSET, INT_MAX, NULL, NULL,
+			WAKER_BIT);
+		pthread_join(wk->tid, NULL);
+	}
+	free(wk);
+	s->waker = NULL;
 }
 
 /*
@@ -235,6 +400,7 @@ JT_API struct jobtrace_stream *jobtrace_stream_open(const char *path)
 		return NULL;
 	}
 	s->fd = -1;
+	s->efd = -1;
 	err = map_file(s, s->path);
 	if (err) {
 		free(s->path);
@@ -272,8 +438,13 @@ static bool reopen_if_restarted(struct jobtrace_stream *s, union jt_stream_recor
 		unmap_file(&next);
 		return false;
 	}
+	waker_stop(s);
 	unmap_file(s);
 	*s = next;
+	s->waker = NULL; /* next's copy named the thread just stopped */
+	/* The fd the caller polls stays; its thread now watches the new file. */
+	if (s->efd >= 0)
+		waker_start(s);
 	memset(rec, 0, sizeof(rec->restart));
 	rec->restart.hdr.type = JT_STREAM_RESTART;
 	rec->restart.hdr.version = JT_STREAM_VERSION;
@@ -326,6 +497,7 @@ static int skip_broken(struct jobtrace_stream *s)
 
 JT_API int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec)
 {
+	bool drained = false;
 	__u64 tail, room;
 	int ret;
 
@@ -333,8 +505,22 @@ JT_API int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_recor
 		return reopen_if_restarted(s, rec, true) ? 1 : -ESTALE;
 	for (int i = 0; i < STREAM_TRIES; i++) {
 		tail = load(&s->meta->tail);
-		if (s->cursor == tail)
-			return reopen_if_restarted(s, rec, false) ? 1 : 0;
+		if (s->cursor == tail) {
+			if (reopen_if_restarted(s, rec, false))
+				return 1;
+			/*
+			 * Caught up: the fd is cleared, then the tail read again,
+			 * so a batch published in between keeps it readable.
+			 */
+			if (s->efd >= 0 && !drained) {
+				eventfd_t n;
+
+				eventfd_read(s->efd, &n);
+				drained = true;
+				continue;
+			}
+			return 0;
+		}
 		if (tail < s->cursor)
 			return skip_broken(s);
 		room = s->capacity - (s->cursor & s->mask);
@@ -401,10 +587,9 @@ static int wait_cut(const struct jobtrace_stream *s, int timeout_ms)
 
 JT_API int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms)
 {
-	struct timespec ts = {
-		.tv_sec = timeout_ms / 1000,
-		.tv_nsec = (long)(timeout_ms % 1000) * 1000000L,
-	};
+	__u64 deadline = 0, now, slice_ns;
+	struct timespec ts;
+	bool gone;
 	__u32 word;
 
 	if (cut_short(s))
@@ -418,16 +603,39 @@ JT_API int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms)
 		return 1;
 	if (timeout_ms == 0)
 		return 0;
-	/* Waits on a word of a read-only shared mapping: FUTEX_WAIT only reads it. */
-	if (syscall(SYS_futex, &s->meta->futex, FUTEX_WAIT, word, timeout_ms < 0 ? NULL : &ts,
-		    NULL, 0)) {
-		if (errno == ETIMEDOUT)
-			return 0;
+	if (timeout_ms > 0)
+		deadline = monotonic_ns() + (__u64)timeout_ms * 1000000ULL;
+	/*
+	 * A writer that dies wakes nobody, and a heartbeat that ages does not
+	 * either: the wait is cut in slices of JT_STREAM_HEARTBEAT_MS, and
+	 * returns when the writer is found gone during it (not when it was
+	 * gone already: a caller that waits on for a new writer must sleep).
+	 */
+	gone = writer_gone(s->meta, s->same_pidns);
+	for (;;) {
+		slice_ns = JT_STREAM_HEARTBEAT_MS * 1000000ULL;
+		if (deadline) {
+			now = monotonic_ns();
+			if (now >= deadline)
+				return 0;
+			if (deadline - now < slice_ns)
+				slice_ns = deadline - now;
+		}
+		ts.tv_sec = (time_t)(slice_ns / 1000000000ULL);
+		ts.tv_nsec = (long)(slice_ns % 1000000000ULL);
+		/* Waits on a word of a read-only shared mapping: FUTEX_WAIT only reads it. */
+		if (!syscall(SYS_futex, &s->meta->futex, FUTEX_WAIT, word, &ts, NULL, 0))
+			return 1;
 		if (errno == EAGAIN)
 			return 1; /* it moved between the load and the wait */
-		return -errno;
+		if (errno != ETIMEDOUT)
+			return -errno;
+		/* Cut meanwhile: the next read says so (and the mapping is not to be read). */
+		if (cut_short(s) || path_moved(s))
+			return 1;
+		if (!gone && writer_gone(s->meta, s->same_pidns))
+			return 1;
 	}
-	return 1;
 }
 
 JT_API __u64 jobtrace_stream_generation(const struct jobtrace_stream *s)
@@ -442,15 +650,51 @@ JT_API __u64 jobtrace_stream_missed_total(const struct jobtrace_stream *s)
 
 JT_API int jobtrace_stream_state(const struct jobtrace_stream *s)
 {
+	int state;
+
 	if (cut_short(s))
 		return 0;
-	return (int)__atomic_load_n(&s->meta->state, __ATOMIC_ACQUIRE);
+	state = (int)__atomic_load_n(&s->meta->state, __ATOMIC_ACQUIRE);
+	if (state == JT_STREAM_RUNNING && writer_gone(s->meta, s->same_pidns))
+		return JT_STREAM_GONE;
+	return state;
+}
+
+JT_API int jobtrace_stream_fd(struct jobtrace_stream *s)
+{
+	int err;
+
+	/*
+	 * A child of fork(2) inherited the thread's struct but not the thread,
+	 * and an eventfd its parent's thread writes and its parent's reads
+	 * clear: both its own, then.
+	 */
+	if (s->waker && s->waker->pid != getpid()) {
+		waker_stop(s);
+		close(s->efd);
+		s->efd = -1;
+	}
+	if (s->efd < 0) {
+		/* Readable at first: records may be there already. */
+		s->efd = eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (s->efd < 0)
+			return -errno;
+	}
+	if (!s->waker) {
+		err = waker_start(s);
+		if (err)
+			return err;
+	}
+	return s->efd;
 }
 
 JT_API void jobtrace_stream_close(struct jobtrace_stream *s)
 {
 	if (!s)
 		return;
+	waker_stop(s);
+	if (s->efd >= 0)
+		close(s->efd);
 	unmap_file(s);
 	free(s->path);
 	free(s);
@@ -469,6 +713,9 @@ JT_API const char *jobtrace_stream_type_name(unsigned int type)
 		return "interval";
 	case JT_STREAM_HOST:
 		return "host";
+	case JT_STREAM_JOB_END:
+		/* As `watch --json` names a job's final report. */
+		return "job";
 	case JT_STREAM_MISSED:
 		return "missed";
 	case JT_STREAM_RESTART:

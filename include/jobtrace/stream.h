@@ -48,20 +48,36 @@
  *    exit_records_lost, fork_records_lost, exec_records_lost (24 bytes); the
  *    host record's events_lost, which counted fork records too, became
  *    exit_records_lost, with fork_records_lost and exec_records_lost after it
+ * 4: a job's end is a record (JT_STREAM_JOB_END, its final report), and the
+ *    header page carries the writer's heartbeat and pid namespace, so that a
+ *    reader can tell a writer that died (kill -9) from one that is quiet
  */
-#define JT_STREAM_VERSION 3
+#define JT_STREAM_VERSION 4
 #define JT_STREAM_META_SIZE 4096 /* the header page; the data area follows it */
 #define JT_STREAM_DEFAULT_PATH "/dev/shm/jobtrace.stream"
 #define JT_STREAM_KEY_LEN 128 /* job key bytes, NUL-padded */
 #define JT_STREAM_COMM_LEN 16
 #define JT_STREAM_ARGS_LEN 384 /* NUL-separated argv, as /proc/PID/cmdline */
 #define JT_STREAM_ALIGN 8
+/*
+ * The writer stamps heartbeat_ns at every pass of its loop, at least every
+ * JT_STREAM_HEARTBEAT_MS when the host is quiet (serve's timer); a reader
+ * judges it gone when the stamp is older than JT_STREAM_GONE_MS.
+ */
+#define JT_STREAM_HEARTBEAT_MS 1000
+#define JT_STREAM_GONE_MS 5000
 
 /* jt_stream_meta.state */
 enum jt_stream_state {
 	JT_STREAM_RUNNING = 1,
 	JT_STREAM_CLOSED = 2, /* the writer stopped cleanly */
 	JT_STREAM_REPLACED = 3, /* a new writer put a new file at the path: reopen it */
+	/*
+	 * Said by libjobtrace, never in the file: the file says RUNNING but
+	 * its writer is dead (its pid is gone, where the reader shares its pid
+	 * namespace) or has not stamped its heartbeat for JT_STREAM_GONE_MS.
+	 */
+	JT_STREAM_GONE = 4,
 };
 
 /* jt_stream_hdr.type */
@@ -72,6 +88,7 @@ enum jt_stream_type {
 	JT_STREAM_EXIT = 3, /* a process ended: status and accounting */
 	JT_STREAM_INTERVAL = 4, /* a job over one interval */
 	JT_STREAM_HOST = 5, /* the host over one interval */
+	JT_STREAM_JOB_END = 6, /* a job ended: its final report */
 	/* Made by the reader (libjobtrace), never in the ring: */
 	JT_STREAM_MISSED = 100, /* records the reader lost by being lapped */
 	JT_STREAM_RESTART = 101, /* the writer restarted: a new generation */
@@ -87,6 +104,23 @@ enum jt_stream_type {
 #define JT_STREAM_F_ARGS_INHERITED 0x200 /* it never exec'd: its parent's arguments */
 #define JT_STREAM_F_ARGS_UNKNOWN 0x400
 #define JT_STREAM_F_IS_ROOT 0x800
+/* jt_stream_job_end.flags */
+#define JT_STREAM_JE_ROOT_EXITED 0x1 /* root_status holds its root's wait(2) status */
+#define JT_STREAM_JE_COMPLETE 0x2 /* nothing was lost: the report's "complete" */
+#define JT_STREAM_JE_ATTACHED 0x4 /* found running: @existing were there at the attach */
+/* jt_stream_job_end.peak_rss_source, the report's memory.peak_rss_source */
+enum jt_stream_rss_source {
+	JT_STREAM_RSS_UNKNOWN = 0,
+	JT_STREAM_RSS_MM_HIWATER = 1, /* every process's own mm high-water mark */
+	JT_STREAM_RSS_SIGNAL_MAXRSS = 2, /* none's: the kernel's maxrss of each process */
+	JT_STREAM_RSS_MIXED = 3,
+	JT_STREAM_RSS_CHILDREN_MAXRSS = 4, /* no per-process records: the children's maxrss */
+};
+/* jt_stream_job_end.unknown: figures the event source cannot know (0 under BPF) */
+#define JT_STREAM_UNKNOWN_COUNTS 0x1 /* process counts, exit classes, execs, threads */
+#define JT_STREAM_UNKNOWN_CHARS 0x2 /* read_chars, write_chars */
+#define JT_STREAM_UNKNOWN_RECORDS 0x4 /* events_sent, events_received, exit_records_lost */
+#define JT_STREAM_UNKNOWN_CPU 0x8 /* the CPU figures are partial */
 
 /*
  * The header page. Counters the writer moves on every record sit on cache
@@ -114,7 +148,18 @@ struct jt_stream_meta {
 	/* Bumped once per batch (the collector's pass), then FUTEX_WAKE. */
 	__u32 futex;
 	__u32 pad4;
-	__u8 pad5[JT_STREAM_META_SIZE - 200];
+	__u8 pad5[56];
+	/*
+	 * Liveness (since version 4). CLOCK_MONOTONIC of the writer's last
+	 * pass, stamped at least every JT_STREAM_HEARTBEAT_MS even when
+	 * nothing happens; a reader in another time namespace
+	 * (time_namespaces(7)) cannot compare it with its own clock. The
+	 * inode of the writer's pid namespace (/proc/self/ns/pid): writer_pid
+	 * means that process only to a reader in the same namespace.
+	 */
+	__u64 heartbeat_ns;
+	__u64 writer_pidns_ino;
+	__u8 pad6[JT_STREAM_META_SIZE - 272];
 };
 
 /* Leads every record. */
@@ -254,6 +299,43 @@ struct jt_stream_host {
 	__u64 exec_records_lost;
 };
 
+/*
+ * A job ended: its final report, as `jobtrace watch --json` writes its "job"
+ * record (the kernel's totals, not a sum of the intervals, though over a job
+ * whose intervals a reader all saw they add up to it). Counts are null in
+ * the JSON where @unknown says the source cannot know them.
+ */
+struct jt_stream_job_end {
+	struct jt_stream_hdr hdr;
+	__u64 time_ns; /* CLOCK_REALTIME of its end: its last exit where all are gone */
+	__u64 start_time_ns; /* and of its start: when serve first saw it */
+	struct jt_stream_job job;
+	__u64 wall_ns; /* start to end */
+	__u64 root_wall_ns; /* start to its root's exit; 0: no root, or still running */
+	__u32 root_pid; /* the host's tgid; 0: none known */
+	__u32 root_ns_pid; /* in serve's pid namespace, where that differs; 0 */
+	__u32 root_status; /* wait(2) status, when flags has JT_STREAM_JE_ROOT_EXITED */
+	__u32 flags; /* JT_STREAM_JE_* */
+	__u32 unknown; /* JT_STREAM_UNKNOWN_* */
+	__u32 peak_rss_source; /* enum jt_stream_rss_source: where peak_rss_bytes comes from */
+	/* Processes over its life, as the kernel counted them. */
+	__u64 started, exited, exit_ok, exit_error, exit_signal, execs, threads_started;
+	__s64 alive; /* at its end: > 0 when it was stopped (serve's exit) with some alive */
+	__u64 max_alive;
+	__s64 outlived_root;
+	__u64 existing, moved_in, moved_out;
+	struct jt_stream_acct acct; /* of its exited processes (and live ones, at a stop) */
+	__u64 peak_rss_bytes; /* its largest process */
+	/* Its records: exit records sent and received, and each kind lost (as the interval's). */
+	__u64 events_sent, events_received;
+	__u64 exit_records_lost, fork_records_lost, exec_records_lost;
+	/* What else it missed: the report's "limits" (README's "Limits and repair"). */
+	__u64 untracked_tasks, procs_map_full, lost_to_full_job_map, stale_entries, repairs;
+	__u64 records_malformed, records_not_folded; /* all jobs' */
+	__u64 jobs_missing, jobs_map_full; /* the kernel's global counters */
+	__u64 global_exec_records_lost; /* all jobs': the report's limits.exec_records_lost */
+};
+
 /* Made by libjobtrace: @count records were overwritten before this reader saw them. */
 struct jt_stream_missed {
 	struct jt_stream_hdr hdr;
@@ -275,6 +357,7 @@ union jt_stream_record {
 	struct jt_stream_exit exit;
 	struct jt_stream_interval interval;
 	struct jt_stream_host host;
+	struct jt_stream_job_end job_end;
 	struct jt_stream_missed missed;
 	struct jt_stream_restart restart;
 };
@@ -283,6 +366,7 @@ _Static_assert(sizeof(struct jt_stream_meta) == JT_STREAM_META_SIZE, "jt_stream_
 _Static_assert(__builtin_offsetof(struct jt_stream_meta, tail_intent) == 64, "tail_intent line");
 _Static_assert(__builtin_offsetof(struct jt_stream_meta, tail) == 128, "tail line");
 _Static_assert(__builtin_offsetof(struct jt_stream_meta, futex) == 192, "futex line");
+_Static_assert(__builtin_offsetof(struct jt_stream_meta, heartbeat_ns) == 256, "heartbeat line");
 _Static_assert(sizeof(struct jt_stream_hdr) == 16, "jt_stream_hdr ABI");
 _Static_assert(sizeof(struct jt_stream_job) == 144, "jt_stream_job ABI");
 _Static_assert(sizeof(struct jt_stream_lineage) == 40, "jt_stream_lineage ABI");
@@ -292,6 +376,7 @@ _Static_assert(sizeof(struct jt_stream_exec) == 568, "jt_stream_exec ABI");
 _Static_assert(sizeof(struct jt_stream_exit) == 696, "jt_stream_exit ABI");
 _Static_assert(sizeof(struct jt_stream_interval) == 384, "jt_stream_interval ABI");
 _Static_assert(sizeof(struct jt_stream_host) == 176, "jt_stream_host ABI");
+_Static_assert(sizeof(struct jt_stream_job_end) == 504, "jt_stream_job_end ABI");
 _Static_assert(sizeof(struct jt_stream_missed) == 24, "jt_stream_missed ABI");
 _Static_assert(sizeof(struct jt_stream_restart) == 32, "jt_stream_restart ABI");
 _Static_assert(sizeof(union jt_stream_record) == sizeof(struct jt_stream_exit), "largest record");
@@ -324,18 +409,31 @@ struct jobtrace_stream *jobtrace_stream_open(const char *path);
  */
 int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec);
 /*
- * Sleeps until the writer publishes, at most @timeout_ms (< 0: no limit).
+ * Sleeps until the writer publishes, restarts, or is found gone meanwhile
+ * (jobtrace_stream_state()), at most @timeout_ms (< 0: no limit).
  * 1: records may be there; 0: timed out; negative errno (-EINTR).
  */
 int jobtrace_stream_wait(struct jobtrace_stream *s, int timeout_ms);
 /* The writer's generation the reader follows now. */
 __u64 jobtrace_stream_generation(const struct jobtrace_stream *s);
-/* The writer's jt_stream_state: JT_STREAM_CLOSED once it stopped cleanly; 0: the file was cut. */
+/*
+ * The writer's jt_stream_state: JT_STREAM_CLOSED once it stopped cleanly,
+ * JT_STREAM_GONE when it died or went silent (JT_STREAM_GONE_MS); 0: the
+ * file was cut.
+ */
 int jobtrace_stream_state(const struct jobtrace_stream *s);
+/*
+ * An fd for the caller's own poll/epoll loop: readable when records may be
+ * there, the writer's state changed (closed, replaced, gone) or the file
+ * was replaced; jobtrace_stream_next() clears it when it returns 0. A
+ * thread of the library's turns the writer's futex wake-ups into it. The
+ * stream keeps it: never close it. -errno on failure.
+ */
+int jobtrace_stream_fd(struct jobtrace_stream *s);
 /* Records this reader missed, all told. */
 __u64 jobtrace_stream_missed_total(const struct jobtrace_stream *s);
 void jobtrace_stream_close(struct jobtrace_stream *s);
-/* "fork", "exec", "exit", "interval", "host", "missed", "restart"; NULL if unknown. */
+/* "fork", "exec", "exit", "interval", "host", "job", "missed", "restart"; NULL if unknown. */
 const char *jobtrace_stream_type_name(unsigned int type);
 
 #ifdef __cplusplus

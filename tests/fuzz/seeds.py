@@ -99,7 +99,7 @@ def stream_images():
     cap = 4096
     data = bytearray()
     seq = 0
-    for typ, size in ((1, 200), (3, 640), (4, 400), (0, 0)):
+    for typ, size in ((1, 200), (3, 640), (4, 400), (6, 504), (0, 0)):
         if typ == 0:
             size = cap - len(data)
             hdr = struct.pack("<IHHQ", size, 0, version, 0)
@@ -109,7 +109,7 @@ def stream_images():
         data += hdr + b"\0" * (size - len(hdr))
     meta = struct.pack("<QIIQQQIIII8s", magic, version, meta_size, cap, 0x1234, 0, 1, 1, 1024,
                        0, b"")
-    meta += struct.pack("<Q56sQQQ", 1240, b"", 1240, 840, seq)
+    meta += struct.pack("<Q56sQQQ", 1744, b"", 1744, 1240, seq)
     meta = meta.ljust(meta_size, b"\0")
     return [meta + bytes(data), meta[:64]]
 

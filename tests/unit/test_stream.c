@@ -233,7 +233,8 @@ static void test_writer_restart(void **state)
 	assert_non_null(s);
 	gen1 = jobtrace_stream_generation(s);
 	assert_int_not_equal(gen1, 0);
-	assert_int_equal(jobtrace_stream_state(s), JT_STREAM_RUNNING); /* it never said goodbye */
+	/* It never said goodbye: the file says RUNNING, but its pid is gone. */
+	assert_int_equal(jobtrace_stream_state(s), JT_STREAM_GONE);
 	expect_none(s);
 
 	w = stream_writer__open(path, 8192);

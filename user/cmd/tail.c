@@ -15,6 +15,7 @@
 
 #include "jobtrace/cgroup_names.h"
 #include "jobtrace/cli.h"
+#include "jobtrace/job.h"
 #include "jobtrace/json.h"
 #include "jobtrace/stream.h"
 #include "jobtrace/tail.h"
@@ -24,7 +25,8 @@ static const char usage_tail[] =
 	"Usage: jobtrace tail [OPTIONS]\n"
 	"\n"
 	"Prints the records `jobtrace serve --stream` publishes, from now on: a\n"
-	"process's fork, exec and exit, job and host intervals. A reader that\n"
+	"process's fork, exec and exit, job and host intervals, and each job's\n"
+	"final report when it ends (\"job\", as `watch --json` writes it). A reader that\n"
 	"falls behind prints how many records it missed; a restart of serve is\n"
 	"followed. Any number of readers may run at once.\n"
 	"\n"
@@ -33,7 +35,9 @@ static const char usage_tail[] =
 	"  -s, --stream PATH     the stream (default " JT_STREAM_DEFAULT_PATH ")\n"
 	"  -n, --count N         exit after N records\n"
 	"  -d, --duration S      exit after S seconds\n"
-	"      --until-closed    exit when serve has stopped and every record is read\n"
+	"      --until-closed    exit when serve has stopped and every record is read:\n"
+	"                        0 when it stopped cleanly, 1 when it died (no\n"
+	"                        heartbeat for 5 s, or its process is gone)\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Examples:\n"
@@ -267,6 +271,176 @@ static void json_interval(struct json_writer *w, const struct jt_stream_interval
 	json__end_object(w);
 }
 
+static void json_u64_known(struct json_writer *w, const char *key, __u64 v, bool known)
+{
+	if (known)
+		json__u64(w, key, v);
+	else
+		json__null(w, key);
+}
+
+/* memory.peak_rss_source's names, as report.c writes them; NULL: not known. */
+static const char *rss_source(__u32 v)
+{
+	switch (v) {
+	case JT_STREAM_RSS_MM_HIWATER:
+		return "mm_hiwater";
+	case JT_STREAM_RSS_SIGNAL_MAXRSS:
+		return "signal_maxrss";
+	case JT_STREAM_RSS_MIXED:
+		return "mixed";
+	case JT_STREAM_RSS_CHILDREN_MAXRSS:
+		return "children_maxrss";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * A job's final report, under the names and nesting of the "job" record
+ * that `watch --json` writes (user/out/report.c), for the figures the
+ * record carries; what it does not carry (the command table, failures,
+ * live members) is left out rather than written empty.
+ */
+static void json_job_end(struct json_writer *w, const struct jt_stream_job_end *x)
+{
+	bool counts = !(x->unknown & JT_STREAM_UNKNOWN_COUNTS);
+	bool chars = !(x->unknown & JT_STREAM_UNKNOWN_CHARS);
+	bool records = !(x->unknown & JT_STREAM_UNKNOWN_RECORDS);
+	bool cpu = !(x->unknown & JT_STREAM_UNKNOWN_CPU);
+	bool exited = x->flags & JT_STREAM_JE_ROOT_EXITED;
+	int st = (int)x->root_status;
+	const char *why[JOB_MAX_INCOMPLETE];
+	struct job job = {
+		.stale = x->stale_entries,
+		.repairs = x->repairs,
+		.records_malformed = x->records_malformed,
+		.add_errors = x->records_not_folded,
+		.unknown = x->unknown,
+	};
+	size_t n;
+
+	json__u64(w, "job_id", x->job.job_id);
+	json__bool(w, "job_truncated", x->job.flags & JT_STREAM_F_KEY_TRUNCATED);
+	json__begin_object(w, "job");
+	json__stringn(w, "key", x->job.key, strnlen(x->job.key, sizeof(x->job.key)));
+	if (x->root_pid)
+		json__u64(w, "root_pid", x->root_pid);
+	else
+		json__null(w, "root_pid");
+	if (x->root_ns_pid)
+		json__u64(w, "root_ns_pid", x->root_ns_pid);
+	if (exited && WIFEXITED(st))
+		json__i64(w, "exit_code", WEXITSTATUS(st));
+	else
+		json__null(w, "exit_code");
+	if (exited && WIFSIGNALED(st)) {
+		json__i64(w, "signal", WTERMSIG(st));
+		json__bool(w, "core_dumped", WCOREDUMP(st));
+	} else {
+		json__null(w, "signal");
+		json__bool(w, "core_dumped", false);
+	}
+	json__double(w, "wall_s", secs(x->wall_ns));
+	json__double(w, "root_wall_s", secs(x->root_wall_ns));
+	json__end_object(w);
+
+	json__begin_object(w, "processes");
+	json_u64_known(w, "started", x->started, counts);
+	json_u64_known(w, "exited", x->exited, counts);
+	if (counts) {
+		json__i64(w, "outlived_root", x->outlived_root);
+		json__i64(w, "alive", x->alive);
+	} else {
+		json__null(w, "outlived_root");
+		json__null(w, "alive");
+	}
+	json__u64(w, "max_alive", x->max_alive);
+	json_u64_known(w, "exit_ok", x->exit_ok, counts);
+	json_u64_known(w, "exit_error", x->exit_error, counts);
+	json_u64_known(w, "exit_signal", x->exit_signal, counts);
+	json_u64_known(w, "execs", x->execs, counts);
+	if (x->flags & JT_STREAM_JE_ATTACHED)
+		json__u64(w, "existing_at_attach", x->existing);
+	json_u64_known(w, "moved_in", x->moved_in, counts);
+	json_u64_known(w, "moved_out", x->moved_out, counts);
+	json__end_object(w);
+
+	json__begin_object(w, "threads");
+	json_u64_known(w, "started", x->threads_started, counts);
+	json__end_object(w);
+
+	json__begin_object(w, "cpu");
+	if (cpu) {
+		json__double(w, "user_s", secs(x->acct.user_ns));
+		json__double(w, "system_s", secs(x->acct.system_ns));
+		json__double(w, "total_s", secs(x->acct.cpu_ns));
+		json__u64(w, "total_ns", x->acct.cpu_ns);
+	} else {
+		json__null(w, "user_s");
+		json__null(w, "system_s");
+		json__null(w, "total_s");
+		json__null(w, "total_ns");
+	}
+	json__end_object(w);
+
+	json__begin_object(w, "memory");
+	json__u64(w, "peak_rss_bytes", x->peak_rss_bytes);
+	if (rss_source(x->peak_rss_source))
+		json__string(w, "peak_rss_source", rss_source(x->peak_rss_source));
+	else
+		json__null(w, "peak_rss_source");
+	json__end_object(w);
+
+	json__begin_object(w, "io");
+	json__u64(w, "read_bytes", x->acct.read_bytes);
+	json__u64(w, "write_bytes", x->acct.write_bytes);
+	json_u64_known(w, "read_chars", x->acct.read_chars, chars);
+	json_u64_known(w, "write_chars", x->acct.write_chars, chars);
+	json__end_object(w);
+
+	json__begin_object(w, "events");
+	json_u64_known(w, "sent", x->events_sent, records);
+	json_u64_known(w, "received", x->events_received, records);
+	json_u64_known(w, "lost", x->exit_records_lost, records);
+	if (records)
+		json__bool(w, "complete", x->exit_records_lost == 0);
+	else
+		json__null(w, "complete");
+	json__end_object(w);
+
+	json__begin_object(w, "limits");
+	json__u64(w, "untracked_tasks", x->untracked_tasks);
+	json__u64(w, "procs_map_full", x->procs_map_full);
+	json__u64(w, "stale_entries", x->stale_entries);
+	json__u64(w, "jobs_missing", x->jobs_missing);
+	json__u64(w, "jobs_map_full", x->jobs_map_full);
+	json__u64(w, "lost_to_full_job_map", x->lost_to_full_job_map);
+	json__u64(w, "records_malformed", x->records_malformed);
+	json__u64(w, "exec_records_lost", x->global_exec_records_lost);
+	json__u64(w, "records_not_folded", x->records_not_folded);
+	json__u64(w, "repairs", x->repairs);
+	json__end_object(w);
+	/* As the interval records name the job's ring losses. */
+	json__begin_object(w, "lost");
+	json__u64(w, "exit_records", x->exit_records_lost);
+	json__u64(w, "fork_records", x->fork_records_lost);
+	json__u64(w, "exec_records", x->exec_records_lost);
+	json__end_object(w);
+
+	/* The reasons, named by the same table as the report's (job__incomplete()). */
+	job.stats.events_lost = x->exit_records_lost;
+	job.stats.untracked = x->untracked_tasks;
+	job.stats.procs_map_full = x->procs_map_full;
+	job.stats.jobs_map_full = x->lost_to_full_job_map;
+	n = job__incomplete(&job, why, JOB_MAX_INCOMPLETE);
+	json__bool(w, "complete", x->flags & JT_STREAM_JE_COMPLETE);
+	json__begin_array(w, "incomplete");
+	for (size_t i = 0; i < n; i++)
+		json__string(w, NULL, why[i]);
+	json__end_array(w);
+}
+
 static void json_pct(struct json_writer *w, const char *key, __s32 mpct)
 {
 	if (mpct < 0)
@@ -354,6 +528,11 @@ static int print_json(const union jt_stream_record *r)
 		json__double(&w, "time", secs(r->host.time_ns));
 		json_host(&w, &r->host);
 		break;
+	case JT_STREAM_JOB_END:
+		json__double(&w, "time", secs(r->job_end.time_ns));
+		json__double(&w, "start", secs(r->job_end.start_time_ns));
+		json_job_end(&w, &r->job_end);
+		break;
 	case JT_STREAM_MISSED:
 		json__u64(&w, "count", r->missed.count);
 		break;
@@ -411,6 +590,24 @@ static void print_text(const union jt_stream_record *r)
 	case JT_STREAM_HOST:
 		printf("cpu %.1f%% mem used %llu load %.2f\n", r->host.cpu_busy_mpct / 1000.0,
 		       (unsigned long long)r->host.mem_used_bytes, r->host.load1_milli / 1000.0);
+		break;
+	case JT_STREAM_JOB_END:
+		st = (int)r->job_end.root_status;
+		printf("%.*s ended after %.3fs started %llu exited %llu ok %llu error %llu signal %llu "
+		       "cpu %.3fs peak rss %llu",
+		       JT_STREAM_KEY_LEN, r->job_end.job.key, secs(r->job_end.wall_ns),
+		       (unsigned long long)r->job_end.started, (unsigned long long)r->job_end.exited,
+		       (unsigned long long)r->job_end.exit_ok,
+		       (unsigned long long)r->job_end.exit_error,
+		       (unsigned long long)r->job_end.exit_signal, secs(r->job_end.acct.cpu_ns),
+		       (unsigned long long)r->job_end.peak_rss_bytes);
+		if (r->job_end.flags & JT_STREAM_JE_ROOT_EXITED)
+			printf(" root %u %s %d", r->job_end.root_pid,
+			       WIFSIGNALED(st) ? "signal" : "exit",
+			       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		if (!(r->job_end.flags & JT_STREAM_JE_COMPLETE))
+			fputs(" incomplete", stdout);
+		putchar('\n');
 		break;
 	case JT_STREAM_MISSED:
 		printf("%llu records overwritten before they were read\n",
@@ -499,8 +696,21 @@ int tail__main(int argc, char **argv)
 		/* Read all there was: show it now, then sleep until the next batch. */
 		if (fflush(stdout))
 			break;
-		if (cfg.until_closed && jobtrace_stream_state(s) == JT_STREAM_CLOSED)
-			break;
+		if (cfg.until_closed) {
+			int state = jobtrace_stream_state(s);
+
+			if (state == JT_STREAM_CLOSED)
+				break;
+			/* Killed (-9) or hung: it will never say CLOSED; a replacement would. */
+			if (state == JT_STREAM_GONE) {
+				fprintf(stderr, "jobtrace: the writer of %s is gone without "
+						"closing it (its process ended, or no heartbeat "
+						"for %d s)\n",
+					cfg.path, JT_STREAM_GONE_MS / 1000);
+				ret = EXIT_FAILURE;
+				break;
+			}
+		}
 		if (deadline && util__now_ns() >= deadline)
 			break;
 		jobtrace_stream_wait(s, 200);

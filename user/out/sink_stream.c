@@ -83,6 +83,19 @@ static int set_readers(int fd)
 	return fchmod(fd, JT_STREAM_MODE) ? -errno : 0;
 }
 
+/* The writer's pid namespace, so a reader knows whether writer_pid means anything to it. */
+static __u64 pidns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) ? 0 : (__u64)st.st_ino;
+}
+
+static void beat(struct stream_writer *w)
+{
+	__atomic_store_n(&w->meta->heartbeat_ns, util__now_ns(), __ATOMIC_RELEASE);
+}
+
 static __u64 new_generation(void)
 {
 	__u64 g = 0;
@@ -358,6 +371,8 @@ struct stream_writer *stream_writer__open(const char *path, size_t capacity)
 	w->meta->writer_pid = (__u32)getpid();
 	w->meta->state = JT_STREAM_RUNNING;
 	w->meta->max_record = sizeof(union jt_stream_record);
+	w->meta->writer_pidns_ino = pidns_ino();
+	beat(w);
 	__atomic_store_n(&w->meta->magic, JT_STREAM_MAGIC, __ATOMIC_RELEASE);
 
 	/* The file it replaces is told so only if it is a stream of ours. */
@@ -442,6 +457,8 @@ int stream_writer__append(struct stream_writer *w, union jt_stream_record *rec, 
 
 void stream_writer__flush(struct stream_writer *w)
 {
+	/* Every pass, records or not: readers judge the writer alive by it. */
+	beat(w);
 	if (!w->dirty)
 		return;
 	w->dirty = false;
@@ -694,6 +711,84 @@ static int stream_host(struct sink *s, const struct host_record *r)
 	return append(s, sizeof(*h));
 }
 
+_Static_assert(JOB_UNKNOWN_COUNTS == JT_STREAM_UNKNOWN_COUNTS &&
+		       JOB_UNKNOWN_CHARS == JT_STREAM_UNKNOWN_CHARS &&
+		       JOB_UNKNOWN_RECORDS == JT_STREAM_UNKNOWN_RECORDS &&
+		       JOB_UNKNOWN_CPU == JT_STREAM_UNKNOWN_CPU,
+	       "the stream's unknown bits are the report's");
+
+/* The job's final report, the figures sink_json's "job" record writes (report.c). */
+static int stream_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	struct jt_stream_job_end *x = &stream_of(s)->rec.job_end;
+	__u64 off = stream_of(s)->mono_to_real_ns;
+	const struct job *job = &j->job;
+	const struct jt_job_stats *k = &job->stats;
+	const char *why[JOB_MAX_INCOMPLETE];
+	struct jt_acct a = k->exited;
+
+	memset(x, 0, sizeof(*x));
+	x->hdr.type = JT_STREAM_JOB_END;
+	x->time_ns = job->end_ns + off;
+	x->start_time_ns = job->start_ns + off;
+	fill_job(&x->job, j, j->id);
+	x->wall_ns = job->end_ns > job->start_ns ? job->end_ns - job->start_ns : 0;
+	x->root_wall_ns = job->root_end_ns > job->start_ns ? job->root_end_ns - job->start_ns : 0;
+	x->root_pid = job->root_pid > 0 ? (__u32)job->root_pid : 0;
+	x->root_ns_pid = job->root_ns_pid > 0 ? (__u32)job->root_ns_pid : 0;
+	if (job->root_exited) {
+		x->flags |= JT_STREAM_JE_ROOT_EXITED;
+		x->root_status = (__u32)job->root_status;
+	}
+	if (!job__incomplete(job, why, JOB_MAX_INCOMPLETE))
+		x->flags |= JT_STREAM_JE_COMPLETE;
+	if (job->attached)
+		x->flags |= JT_STREAM_JE_ATTACHED;
+	x->unknown = job->unknown;
+	x->started = k->procs_started;
+	x->exited = k->procs_exited;
+	x->exit_ok = k->exit_ok;
+	x->exit_error = k->exit_error;
+	x->exit_signal = k->exit_signal;
+	x->execs = k->execs;
+	x->threads_started = k->threads_started;
+	x->alive = k->alive;
+	x->max_alive = k->max_alive;
+	x->outlived_root = k->outlived_root > 0 ? k->outlived_root : 0;
+	x->existing = k->existing;
+	x->moved_in = k->moved_in;
+	x->moved_out = k->moved_out;
+	/* The report's CPU (job_end set it: exited threads, and live ones at a stop). */
+	a.cpu_ns = k->cpu_ns;
+	fill_acct(&x->acct, &a, k->user_ns, k->system_ns);
+	x->peak_rss_bytes = k->peak_rss_bytes;
+	x->events_sent = k->events_sent;
+	x->events_received = job->records;
+	x->exit_records_lost = job__events_lost(job);
+	x->fork_records_lost = k->fork_records_lost;
+	x->exec_records_lost = k->exec_records_lost;
+	x->untracked_tasks = k->untracked;
+	x->procs_map_full = k->procs_map_full;
+	x->lost_to_full_job_map = k->jobs_map_full;
+	x->stale_entries = job->stale;
+	x->repairs = job->repairs;
+	x->records_malformed = job->records_malformed;
+	x->records_not_folded = job->add_errors;
+	x->jobs_missing = job->counters.jobs_missing;
+	x->jobs_map_full = job->counters.jobs_map_full;
+	x->global_exec_records_lost = job->counters.exec_records_lost;
+	/* As report.c names it. */
+	if (job->unknown & JOB_UNKNOWN_RECORDS)
+		x->peak_rss_source = JT_STREAM_RSS_CHILDREN_MAXRSS;
+	else if (job->records_rss_from_mm == job->records)
+		x->peak_rss_source = JT_STREAM_RSS_MM_HIWATER;
+	else if (job->records_rss_from_mm == 0)
+		x->peak_rss_source = JT_STREAM_RSS_SIGNAL_MAXRSS;
+	else
+		x->peak_rss_source = JT_STREAM_RSS_MIXED;
+	return append(s, sizeof(*x));
+}
+
 static int stream_flush(struct sink *s)
 {
 	stream_writer__flush(stream_of(s)->w);
@@ -714,6 +809,7 @@ static const struct sink_ops stream_ops = {
 	.exec = stream_exec,
 	.interval = stream_interval,
 	.host = stream_host,
+	.job_end = stream_job_end,
 	.flush = stream_flush,
 	.free = stream_free,
 };

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Jobs' ends and the writer's liveness in the stream, end to end, as root:
+ * `jobtrace serve --stream F` with the real BPF programs while churn runs in
+ * a v2 cgroup of the test's own. Ground truth: churn --truth writes how many
+ * processes it made and how each ended; the job-end record that `tail
+ * --json` prints, and the one an agent's poll loop reads through
+ * libjobtrace's fd, must say the same. Then serve is killed with -9, which
+ * leaves the file RUNNING: tail --until-closed must end by itself (within
+ * JT_STREAM_GONE_MS and a generous margin: a deadline, not a timing) and
+ * the library must say GONE.
+ */
+#include "harness.h"
+
+#include <poll.h>
+
+#include "jobtrace/stream.h"
+
+static char stream_dir[300], stream_path[400], cg_name[64];
+
+static int setup(void **state)
+{
+	char cmd[700];
+
+	if (harness__setup("stream-jobs"))
+		return -1;
+	if (!harness__cgroup2_root()) {
+		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted: these tests need one\n");
+		return -1;
+	}
+	/* A kernel test that cannot run is a failure, never a skip. */
+	snprintf(cmd, sizeof(cmd), "%s run --mode bpf -o /dev/null -- /bin/true", H.jobtrace);
+	if (system(cmd)) {
+		fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs here: the kernel "
+				"tests need root and a kernel with BTF\n");
+		return -1;
+	}
+	snprintf(cg_name, sizeof(cg_name), "jt-test-stream-jobs-%d", getpid());
+	/* The harness's directory is open to all (0777, no sticky bit): serve refuses such. */
+	snprintf(stream_dir, sizeof(stream_dir), "%s/shm", H.tmpdir);
+	return mkdir(stream_dir, 0755);
+}
+
+static int teardown(void **state)
+{
+	harness__kill_running();
+	harness__cgroup_remove(cg_name);
+	return harness__teardown();
+}
+
+/* serve --stream into the temporary directory; returns once a record came (its loop runs). */
+static pid_t serve_start(const char *err)
+{
+	char *argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream",
+			 stream_path, "--stream-kb", "4096", NULL };
+	union jt_stream_record rec;
+	struct jobtrace_stream *r = NULL;
+	pid_t pid;
+
+	/* What an earlier test that failed left running must not hold the path. */
+	harness__kill_running();
+	snprintf(stream_path, sizeof(stream_path), "%s/stream", stream_dir);
+	unlink(stream_path);
+	pid = harness__spawn(argv, NULL, err);
+	for (__u64 t0 = harness__mono_ns();;) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			harness__track(0, pid);
+			fail_msg("serve stopped at start: %s", harness__slurp(err));
+		}
+		if (!r)
+			r = jobtrace_stream_open(stream_path);
+		if (r && jobtrace_stream_next(r, &rec) == 1)
+			break;
+		if (harness__mono_ns() - t0 > HARNESS_WAIT_S * 1000000000ULL)
+			fail_msg("serve made no stream with a record at %s: %s", stream_path,
+				 harness__slurp(err));
+		harness__sleep_ms(10);
+	}
+	jobtrace_stream_close(r);
+	return pid;
+}
+
+/* A line is in @path (tail has opened the stream and prints). */
+static void wait_for_line(const char *path)
+{
+	for (int i = 0; i < 6000; i++) {
+		struct stat st;
+
+		if (!stat(path, &st) && st.st_size > 0)
+			return;
+		harness__sleep_ms(10);
+	}
+	fail_msg("tail printed nothing into %s", path);
+}
+
+/*
+ * tail's "job" record of @key, once it is there (a new reference), or NULL
+ * past @seconds. Complete lines only: tail, still running, may have written
+ * part of its last one.
+ */
+static json_t *wait_for_job(const char *path, const char *key, int seconds)
+{
+	for (int i = 0; i < seconds * 10; i++) {
+		FILE *f = fopen(path, "r");
+		json_t *found = NULL;
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+
+		while (f && !found && (n = getline(&line, &cap, f)) > 0 && line[n - 1] == '\n') {
+			json_error_t e;
+			json_t *r = json_loads(line, 0, &e);
+
+			if (!r)
+				fail_msg("%s: a line is not JSON: %s: %.300s", path, e.text, line);
+			if (!strcmp(harness__str(r, "type") ?: "", "job") &&
+			    !strcmp(harness__str(r, "job.key") ?: "", key))
+				found = json_incref(r);
+			json_decref(r);
+		}
+		free(line);
+		if (f)
+			fclose(f);
+		if (found)
+			return found;
+		harness__sleep_ms(100);
+	}
+	return NULL;
+}
+
+/* The job-end record of @key through libjobtrace's fd, as an agent's own loop would wait. */
+static void poll_for_job_end(struct jobtrace_stream *r, int fd, const char *key,
+			     struct jt_stream_job_end *out)
+{
+	union jt_stream_record rec;
+	__u64 t0 = harness__mono_ns();
+
+	/* A deadline, not a count: a busy host makes the fd readable all the time. */
+	while (harness__mono_ns() - t0 < 60 * 1000000000ULL) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		assert_true(poll(&p, 1, 100) >= 0);
+		while (jobtrace_stream_next(r, &rec) == 1) {
+			if (rec.hdr.type == JT_STREAM_JOB_END && !strcmp(rec.job_end.job.key, key)) {
+				*out = rec.job_end;
+				return;
+			}
+		}
+	}
+	fail_msg("no job-end record of %s through the fd in 60 s (missed %llu records)", key,
+		 (unsigned long long)jobtrace_stream_missed_total(r));
+}
+
+/*
+ * churn's job ends in the stream with churn's truth, in tail --json under
+ * watch's names; then serve dies by SIGKILL and tail --until-closed ends
+ * on its own, exit 1, saying why.
+ */
+static void test_job_end_then_writer_killed(void **state)
+{
+	char err[300], out[300], terr[300], truth_path[300], key[128];
+	char *cargv[] = { H.churn,   "--children", "30", "--fail",	"4",	  "--kill",
+			  "3",	     "--orphans",  "2",	 "--threads", "2",	  "--truth",
+			  truth_path, NULL };
+	char *targv[] = { H.jobtrace, "tail", "--json", "--until-closed", "--stream",
+			  stream_path, NULL };
+	json_t *truth, *job;
+	struct jt_stream_job_end je = {};
+	struct jobtrace_stream *r;
+	pid_t serve, tail, churn;
+	__u64 t0;
+	int fd, st, state_now = 0;
+	double processes;
+
+	harness__path(err, sizeof(err), "serve.err");
+	harness__path(out, sizeof(out), "tail.out");
+	harness__path(terr, sizeof(terr), "tail.err");
+	harness__path(truth_path, sizeof(truth_path), "truth.json");
+	serve = serve_start(err);
+	tail = harness__spawn(targv, out, terr);
+	wait_for_line(out);
+	r = jobtrace_stream_open(stream_path);
+	assert_non_null(r);
+	fd = jobtrace_stream_fd(r);
+	assert_true(fd >= 0);
+
+	harness__cgroup_make(cg_name);
+	churn = harness__cgroup_spawn(cg_name, cargv, NULL, NULL);
+	st = harness__wait_s(churn, 60);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	truth = harness__json(truth_path);
+	processes = harness__num(truth, "processes");
+
+	snprintf(key, sizeof(key), "cgroup:/%s", cg_name);
+	job = wait_for_job(out, key, 60);
+	if (!job)
+		fail_msg("tail printed no job record of %s: %s", key, harness__slurp(out));
+	assert_int_equal(harness__num(job, "version"), JT_STREAM_VERSION);
+	/* churn joined the cgroup before it exec'd (a move in), and forked the rest there. */
+	assert_int_equal(harness__num(job, "processes.started") +
+				 harness__num(job, "processes.moved_in"),
+			 processes);
+	assert_int_equal(harness__num(job, "processes.exited"), processes);
+	assert_int_equal(harness__num(job, "processes.exit_ok"), harness__num(truth, "exit_ok"));
+	assert_int_equal(harness__num(job, "processes.exit_error"),
+			 harness__num(truth, "exit_error"));
+	assert_int_equal(harness__num(job, "processes.exit_signal"),
+			 harness__num(truth, "exit_signal"));
+	assert_int_equal(harness__num(job, "threads.started"), harness__num(truth, "threads"));
+	assert_int_equal(harness__num(job, "processes.alive"), 0);
+	assert_true(harness__num(job, "cpu.total_ns") > 0);
+	assert_true(harness__num(job, "memory.peak_rss_bytes") > 0);
+	assert_int_equal(harness__num(job, "events.received"), processes);
+	assert_true(json_is_true(harness__get(job, "complete")));
+	assert_int_equal(json_array_size(harness__get(job, "incomplete")), 0);
+	assert_true(harness__num(job, "job.wall_s") > 0);
+
+	/* The same record through the library, woken by its fd. */
+	poll_for_job_end(r, fd, key, &je);
+	assert_int_equal(je.exited, processes);
+	assert_int_equal(je.exit_ok, harness__num(truth, "exit_ok"));
+	assert_int_equal(je.exit_error, harness__num(truth, "exit_error"));
+	assert_int_equal(je.exit_signal, harness__num(truth, "exit_signal"));
+	assert_true(je.flags & JT_STREAM_JE_COMPLETE);
+	json_decref(job);
+	json_decref(truth);
+
+	/* Killed: the file stays RUNNING; the heartbeat stops, the pid is gone. */
+	assert_int_equal(jobtrace_stream_state(r), JT_STREAM_RUNNING);
+	kill(serve, SIGKILL);
+	st = harness__wait(serve);
+	assert_true(WIFSIGNALED(st));
+	t0 = harness__mono_ns();
+	st = harness__wait_s(tail, JT_STREAM_GONE_MS / 1000 + 30);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_true(harness__has(terr, "is gone without closing it"));
+	/* And the library says so, through the fd too, within the bound. */
+	while (harness__mono_ns() - t0 < (JT_STREAM_GONE_MS + 30000) * 1000000ULL) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		union jt_stream_record rec;
+
+		poll(&p, 1, 200);
+		while (jobtrace_stream_next(r, &rec) == 1)
+			;
+		state_now = jobtrace_stream_state(r);
+		if (state_now == JT_STREAM_GONE)
+			break;
+	}
+	assert_int_equal(state_now, JT_STREAM_GONE);
+	jobtrace_stream_close(r);
+	harness__cgroup_remove(cg_name);
+}
+
+/* A clean stop still reads CLOSED, never GONE: tail --until-closed exits 0. */
+static void test_clean_stop_is_closed(void **state)
+{
+	char err[300], out[300];
+	char *targv[] = { H.jobtrace, "tail", "--until-closed", "--stream", stream_path, NULL };
+	struct jobtrace_stream *r;
+	pid_t serve, tail;
+	int st;
+
+	harness__path(err, sizeof(err), "serve2.err");
+	harness__path(out, sizeof(out), "tail2.out");
+	serve = serve_start(err);
+	tail = harness__spawn(targv, out, out);
+	wait_for_line(out);
+	r = jobtrace_stream_open(stream_path);
+	assert_non_null(r);
+	kill(serve, SIGTERM);
+	st = harness__wait(serve);
+	assert_true(WIFEXITED(st));
+	st = harness__wait_s(tail, 30);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(jobtrace_stream_state(r), JT_STREAM_CLOSED);
+	jobtrace_stream_close(r);
+}
+
+/*
+ * Liveness by the heartbeat alone: serve, alive, stays RUNNING for longer
+ * than the bound (its timer stamps the heartbeat when nothing happens);
+ * stopped (SIGSTOP: its pid still there), it is judged gone once the
+ * heartbeat is older than JT_STREAM_GONE_MS, and tail --until-closed ends.
+ */
+static void test_silent_writer_is_gone(void **state)
+{
+	char err[300], out[300];
+	char *targv[] = { H.jobtrace, "tail", "--until-closed", "--stream", stream_path, NULL };
+	struct jobtrace_stream *r;
+	__u64 t0 = harness__mono_ns();
+	pid_t serve, tail;
+	int st;
+
+	harness__path(err, sizeof(err), "serve3.err");
+	harness__path(out, sizeof(out), "tail3.out");
+	serve = serve_start(err);
+	r = jobtrace_stream_open(stream_path);
+	assert_non_null(r);
+	while (harness__mono_ns() - t0 < (JT_STREAM_GONE_MS + 2000) * 1000000ULL) {
+		assert_int_equal(jobtrace_stream_state(r), JT_STREAM_RUNNING);
+		harness__sleep_ms(200);
+	}
+	tail = harness__spawn(targv, out, out);
+	wait_for_line(out);
+	kill(serve, SIGSTOP);
+	st = harness__wait_s(tail, JT_STREAM_GONE_MS / 1000 + 30);
+	assert_int_equal(jobtrace_stream_state(r), JT_STREAM_GONE);
+	kill(serve, SIGKILL);
+	harness__wait(serve);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_true(harness__has(out, "no heartbeat"));
+	jobtrace_stream_close(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_job_end_then_writer_killed),
+		cmocka_unit_test(test_clean_stop_is_closed),
+		cmocka_unit_test(test_silent_writer_is_gone),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
