@@ -860,7 +860,8 @@ static void test_host_job_wall_is_kernels(void **state)
 	want = harness__num(t, "wall_ns") / 1e9;
 	print_message("  job.wall_s %.4f s, churn's own %.4f s\n", wall, want);
 	assert_true(wall >= want);
-	assert_true(wall - want < 0.05);
+	/* The exec before churn's clock starts and its exit after: milliseconds, given room. */
+	assert_true(wall - want < 0.15);
 	json_decref(t);
 	json_decref(recs);
 }
