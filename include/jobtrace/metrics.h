@@ -23,6 +23,7 @@ extern "C" {
 #include <stdio.h>
 
 #include "jobtrace/collector.h"
+#include "jobtrace/self_sample.h"
 
 struct metrics;
 struct sink;
@@ -57,6 +58,12 @@ void metrics__counters(struct metrics *m, const struct collector_stats *st);
  * deadline (@slow) and to free a slot for a newer one (@full).
  */
 void metrics__http_dropped(struct metrics *m, __u64 slow, __u64 full);
+/*
+ * jobtrace's own process, as a front sampled it (self_sample__read): the
+ * process_* families Prometheus client libraries export. None until a
+ * first sample: no family rather than false zeros.
+ */
+void metrics__self(struct metrics *m, const struct self_sample *s);
 /* Drops the jobs that ended more than keep_s before @now_ns. */
 void metrics__expire(struct metrics *m, __u64 now_ns);
 /* Series of jobs held (open and kept). */
@@ -67,6 +74,11 @@ int metrics__write(const struct metrics *m, FILE *f, enum metrics_format fmt);
 const char *metrics__content_type(enum metrics_format fmt);
 /* OpenMetrics when an Accept header asks for it (and does not refuse it with q=0). */
 enum metrics_format metrics__negotiate(const char *accept);
+/*
+ * Does an Accept-Encoding header take gzip: "gzip" or "x-gzip" with a q
+ * above 0, or "*" above 0 where gzip is not named? No header: identity.
+ */
+bool metrics__wants_gzip(const char *accept_encoding);
 
 /*
  * @in as a label value's characters: valid UTF-8, each byte that is not
@@ -85,8 +97,11 @@ struct metrics *sink_metrics__store(struct sink *s);
  * collector's loop (MHD_USE_EPOLL, no thread of its own).
  */
 struct metrics_http;
-/* What a scrape refreshes before it writes: the counters, from the front. */
-typedef void (*metrics_stats_fn)(void *ctx, struct collector_stats *out);
+/*
+ * What a scrape refreshes before it writes, from the front: the
+ * collector's counters (metrics__counters), its own process (metrics__self).
+ */
+typedef void (*metrics_refresh_fn)(void *ctx, struct metrics *m);
 
 /*
  * /metrics' port when `listen` names an address alone. Not node_exporter's
@@ -114,8 +129,14 @@ int metrics_http__split_listen(const char *addr, char *host, size_t size, unsign
  * not printed: the caller's usage error).
  */
 int metrics_http__listen(const char *addr, char *bound, size_t bound_size);
+/*
+ * @len bytes of @in as one gzip member (RFC 1952), into *@out (malloc'd,
+ * *@out_len bytes): a 1,000-job exposition is 1 MiB of text that repeats
+ * itself. 0, -ENOMEM, -EFBIG (2 GiB or more), or -EIO when zlib fails otherwise.
+ */
+int metrics_http__gzip(const void *in, size_t len, void **out, size_t *out_len);
 /* Takes @listen_fd; NULL with errno set. */
-struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics_stats_fn fn,
+struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics_refresh_fn fn,
 				       void *ctx);
 /* Adds the server's epoll fd to @c and a sink that runs its timeouts every pass. */
 int metrics_http__attach(struct metrics_http *h, struct collector *c);

@@ -5,9 +5,13 @@
  * what Prometheus stored of it is asked through its HTTP API: processes
  * started are exactly churn's own count, CPU seconds what the cgroup's
  * cpu.stat says it ran. /metrics is also fetched directly in both formats,
- * and promtool checks the live text. Needs root, BPF, a cgroup v2 where
- * root may make cgroups, and Debian's prometheus package; under CI=true a
- * machine without them fails instead of skipping.
+ * gzipped and not, and promtool checks the live text. And 20 jobs shorter
+ * than Prometheus's scrape interval, run between two scrapes: the host
+ * counter Prometheus stored grew by at least their processes, and each has
+ * its series, exact and with _created, in jobtrace's own OpenMetrics text.
+ * Needs root, BPF, a cgroup v2 where root may make cgroups, and Debian's
+ * prometheus package; under CI=true a machine without them fails instead
+ * of skipping.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <zlib.h>
 
 #include "testutil.h"
 #include "harness.h"
@@ -31,7 +36,16 @@
 #define CG_PREFIX "jt-test-prom-"
 #define PROMETHEUS "/usr/bin/prometheus"
 
+#define SHORT_JOBS 20
+#define SCRAPE_S 5 /* the short-jobs test's scrape interval, as the issue has it */
+
 static char cg_name[64];
+/* The cgroup of short job @i, in @buf (80 bytes). */
+static const char *short_cg(int i, char *buf)
+{
+	snprintf(buf, 80, "%s-s%02d", cg_name, i);
+	return buf;
+}
 
 /* Starts @argv, its output to @log; in cgroup @cg when not NULL. */
 static pid_t spawn(char *const argv[], const char *log, const char *cg)
@@ -81,11 +95,13 @@ static int free_port(void)
 }
 
 /*
- * A tiny HTTP/1.0 client: @method @path on 127.0.0.1:@port; returns the
- * status (0: no connection), the response's headers and body (malloc'd).
+ * A tiny HTTP/1.0 client: @method @path on 127.0.0.1:@port, with the
+ * header lines @extra ("Name: value\r\n" each, or NULL); returns the status
+ * (0: no connection), the response's headers and body (malloc'd, NUL after
+ * its *@body_len bytes, which may hold NULs: gzip).
  */
-static int http(int port, const char *method, const char *path, const char *accept,
-		char **headers, char **body)
+static int http_raw(int port, const char *method, const char *path, const char *extra,
+		    char **headers, char **body, size_t *body_len)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -95,14 +111,15 @@ static int http(int port, const char *method, const char *path, const char *acce
 	ssize_t n;
 
 	*headers = *body = NULL;
+	*body_len = 0;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
 		close(fd);
 		return 0;
 	}
-	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n%s%s%s\r\n", method, path,
-		 accept ? "Accept: " : "", accept ? accept : "", accept ? "\r\n" : "");
+	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n%s\r\n", method, path,
+		 extra ? extra : "");
 	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	for (;;) {
 		if (cap - len < 4096) {
@@ -124,10 +141,87 @@ static int http(int port, const char *method, const char *path, const char *acce
 		free(buf);
 		return 0;
 	}
-	*body = strdup(sep + 4);
+	*body_len = len - (size_t)(sep + 4 - buf);
+	*body = malloc(*body_len + 1);
+	assert_non_null(*body);
+	memcpy(*body, sep + 4, *body_len + 1);
 	*sep = '\0';
 	*headers = buf;
 	return status;
+}
+
+/* As http_raw, with an Accept header when @accept is not NULL; a body of text. */
+static int http(int port, const char *method, const char *path, const char *accept,
+		char **headers, char **body)
+{
+	char extra[512] = "";
+	size_t len;
+
+	if (accept)
+		snprintf(extra, sizeof(extra), "Accept: %s\r\n", accept);
+	return http_raw(port, method, path, extra, headers, body, &len);
+}
+
+/* @len bytes of gzip, gunzipped by zlib (malloc'd, NUL-terminated); fails on anything else. */
+static char *gunzip(const void *z, size_t len, size_t *out_len)
+{
+	z_stream zs = {};
+	size_t cap = 1 << 16;
+	char *out = malloc(cap + 1);
+	int zerr;
+
+	assert_non_null(out);
+	assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+	zs.next_in = (Bytef *)z;
+	zs.avail_in = (uInt)len;
+	do {
+		if (zs.total_out == cap) {
+			cap *= 2;
+			out = realloc(out, cap + 1);
+			assert_non_null(out);
+		}
+		zs.next_out = (Bytef *)out + zs.total_out;
+		zs.avail_out = (uInt)(cap - zs.total_out);
+		zerr = inflate(&zs, Z_NO_FLUSH);
+		if (zerr != Z_OK && zerr != Z_STREAM_END)
+			fail_msg("the body does not gunzip: zlib %d", zerr);
+	} while (zerr != Z_STREAM_END);
+	assert_int_equal(zs.avail_in, 0);
+	*out_len = zs.total_out;
+	out[*out_len] = '\0';
+	inflateEnd(&zs);
+	return out;
+}
+
+static int count_lines(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	int c = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, prefix, n))
+			c++;
+	return c;
+}
+
+/* The "# TYPE" lines of an exposition, in order: its families, whatever their values. */
+static char *families(const char *text)
+{
+	size_t cap = strlen(text) + 1, o = 0;
+	char *out = malloc(cap);
+
+	assert_non_null(out);
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) + 1 : strlen(l);
+
+		if (!strncmp(l, "# TYPE ", 7)) {
+			memcpy(out + o, l, n);
+			o += n;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* jobtrace's /metrics as text 0.0.4; NULL when it does not answer 200. */
@@ -144,8 +238,11 @@ static char *metrics_text(int port)
 	return b;
 }
 
-/* Prometheus's instant query @q: the first result's value; NAN when there is none. */
-static double prom_query(int port, const char *q)
+/*
+ * Prometheus's instant query @q: the first result's value; NAN when there
+ * is none. @ts, when given, gets the sample's time (seconds since the epoch).
+ */
+static double prom_query_ts(int port, const char *q, double *ts)
 {
 	char path[2048], *h, *b;
 	size_t o;
@@ -168,6 +265,8 @@ static double prom_query(int port, const char *q)
 	root = json_loads(b, 0, NULL);
 	assert_non_null(root);
 	v = json_array_get(json_object_get(json_object_get(root, "data"), "result"), 0);
+	if (ts)
+		*ts = json_number_value(json_array_get(json_object_get(v, "value"), 0));
 	v = json_array_get(json_object_get(v, "value"), 1);
 	if (json_is_string(v))
 		val = strtod(json_string_value(v), NULL);
@@ -177,13 +276,18 @@ static double prom_query(int port, const char *q)
 	return val;
 }
 
+static double prom_query(int port, const char *q)
+{
+	return prom_query_ts(port, q, NULL);
+}
+
 /* The value of the sample @series in an exposition; NAN when absent: equal to nothing. */
 static double sample(const char *text, const char *series)
 {
 	return harness__sample(text, series, NAN);
 }
 
-static void write_config(const char *path, int target_port)
+static void write_config(const char *path, int target_port, int interval_s)
 {
 	FILE *f = fopen(path, "w");
 
@@ -194,13 +298,13 @@ static void write_config(const char *path, int target_port)
 	 */
 	fprintf(f,
 		"global:\n"
-		"  scrape_interval: 1s\n"
+		"  scrape_interval: %ds\n"
 		"  scrape_timeout: 1s\n"
 		"scrape_configs:\n"
 		"  - job_name: jobtrace\n"
 		"    static_configs:\n"
 		"      - targets: ['127.0.0.1:%d']\n",
-		target_port);
+		interval_s, target_port);
 	assert_int_equal(fclose(f), 0);
 }
 
@@ -214,6 +318,51 @@ static void write_config(const char *path, int target_port)
 			harness__sleep_ms(200);                                         \
 		}                                                              \
 	} while (0)
+
+/*
+ * gzip when asked: the same exposition (its families; values move between
+ * two fetches), Content-Encoding said, Vary on both; and jobtrace's build
+ * and own process in it.
+ */
+static void check_gzip(int jport)
+{
+	const char *om = "Accept: application/openmetrics-text\r\n";
+	char extra[200], *plain, *zipped, *fam_plain, *fam_zipped, *ph, *zh, *b;
+	size_t plen, zlen, ulen;
+
+	for (int o = 0; o < 2; o++) {
+		snprintf(extra, sizeof(extra), "%s", o ? om : "");
+		assert_int_equal(http_raw(jport, "GET", "/metrics", extra, &ph, &plain, &plen),
+				 200);
+		assert_null(strstr(ph, "Content-Encoding"));
+		assert_non_null(strstr(ph, "Vary: Accept, Accept-Encoding"));
+		snprintf(extra, sizeof(extra), "%sAccept-Encoding: gzip\r\n", o ? om : "");
+		assert_int_equal(http_raw(jport, "GET", "/metrics", extra, &zh, &zipped, &zlen),
+				 200);
+		assert_non_null(strstr(zh, "Content-Encoding: gzip"));
+		assert_non_null(strstr(zh, "Vary: Accept, Accept-Encoding"));
+		b = gunzip(zipped, zlen, &ulen);
+		assert_int_equal(strlen(b), ulen); /* text, no NUL inside */
+		fam_plain = families(plain);
+		fam_zipped = families(b);
+		assert_true(strlen(fam_plain) > 1000);
+		assert_string_equal(fam_zipped, fam_plain);
+		print_message("  /metrics %s: %zu bytes, gzipped %zu (1:%.1f), same %d families\n",
+			      o ? "OpenMetrics" : "text", plen, zlen, (double)ulen / (double)zlen,
+			      count_lines(fam_plain, "# TYPE "));
+		assert_true(zlen * 3 < ulen);
+		assert_non_null(strstr(b, "\njobtrace_build_info{version=\""));
+		assert_non_null(strstr(b, "\nprocess_open_fds "));
+		assert_true(sample(b, "process_resident_memory_bytes") > 0);
+		free(fam_plain);
+		free(fam_zipped);
+		free(plain);
+		free(zipped);
+		free(ph);
+		free(zh);
+		free(b);
+	}
+}
 
 static void test_prometheus_scrapes_job(void **state)
 {
@@ -233,7 +382,7 @@ static void test_prometheus_scrapes_job(void **state)
 	snprintf(jlog, sizeof(jlog), "%s/jobtrace.log", H.tmpdir);
 	snprintf(truth, sizeof(truth), "%s/churn.truth", H.tmpdir);
 	snprintf(mfile, sizeof(mfile), "%s/metrics.txt", H.tmpdir);
-	write_config(conf, jport);
+	write_config(conf, jport, 1);
 	snprintf(conf_arg, sizeof(conf_arg), "--config.file=%s", conf);
 	snprintf(data_arg, sizeof(data_arg), "--storage.tsdb.path=%s", data);
 	snprintf(webaddr, sizeof(webaddr), "--web.listen-address=127.0.0.1:%d", pport);
@@ -345,6 +494,7 @@ static void test_prometheus_scrapes_job(void **state)
 	assert_non_null(strstr(b, "# TYPE jobtrace_job_processes_started_total counter\n"));
 	free(h);
 	free(b);
+	check_gzip(jport);
 	assert_int_equal(http(jport, "GET", "/", NULL, &h, &b), 404);
 	free(h);
 	free(b);
@@ -356,6 +506,239 @@ static void test_prometheus_scrapes_job(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	stop(prom, SIGTERM, 10);
 	harness__cgroup_remove(cg_name);
+}
+
+/* The wall clock in seconds, as Prometheus stamps its samples. */
+static double real_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_until_real(double t)
+{
+	double d = t - real_s();
+
+	if (d > 0)
+		harness__sleep_ms((long)(d * 1000) + 1);
+}
+
+/* Prometheus scrapes a target at a fixed offset in its interval: the first scrape after @t. */
+static double next_scrape(double last, double t)
+{
+	return last + SCRAPE_S * (floor((t - last) / SCRAPE_S) + 1);
+}
+
+/* jobtrace's /metrics as OpenMetrics (what carries _created); fails when not 200. */
+static char *metrics_om(int port)
+{
+	char *h, *b;
+	int status = http(port, "GET", "/metrics", "application/openmetrics-text", &h, &b);
+
+	free(h);
+	if (status != 200)
+		fail_msg("/metrics answered %d", status);
+	return b;
+}
+
+/*
+ * Of every job series of jobtrace_job_processes_started_total in @after,
+ * what it grew by since @before (all of it for a series @before lacks).
+ */
+static double started_growth(const char *before, const char *after, int *nseries)
+{
+	static const char prefix[] = "jobtrace_job_processes_started_total{";
+	double sum = 0;
+
+	*nseries = 0;
+	for (const char *l = after; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *sp;
+		char series[600];
+
+		if (strncmp(l, prefix, sizeof(prefix) - 1))
+			continue;
+		sp = strstr(l, "} ");
+		assert_non_null(sp);
+		assert_true((size_t)(sp + 1 - l) < sizeof(series));
+		memcpy(series, l, (size_t)(sp + 1 - l));
+		series[sp + 1 - l] = '\0';
+		sum += strtod(sp + 2, NULL) - harness__sample(before, series, 0);
+		(*nseries)++;
+	}
+	return sum;
+}
+
+/*
+ * Issue 16's "done when" for Prometheus: 20 jobs of 0.1-0.5 s, each in a
+ * cgroup of its own and each between two scrapes of a real Prometheus
+ * scraping every 5 s (no honor_labels), so that it never sees one of them
+ * running. The job-less host counter it stored, queried just before the
+ * jobs and two scrapes after, grew by at least their processes (every
+ * process of the host counts there: others may add); jobtrace's own
+ * OpenMetrics text has every job's series with its exact count and its
+ * _created sample, and its host counter grew by exactly what its job
+ * series did (nothing counted twice or lost between the two).
+ */
+static void test_prometheus_short_jobs(void **state)
+{
+	char conf[600], data[600], plog[600], jlog[600], truth[600];
+	char laddr[64], webaddr[80], conf_arg[700], data_arg[700], series[400], cgn[80];
+	const char *allq = "jobtrace_processes_started_total{job=\"jobtrace\"}";
+	const char *all_ts = "timestamp(jobtrace_processes_started_total{job=\"jobtrace\"})";
+	int pport = free_port(), jport = free_port(), st, straddled = 0, nseries;
+	double procs[SHORT_JOBS], t0[SHORT_JOBS], t1[SHORT_JOBS], truth_total = 0, last, t;
+	double before, before_ts, after, after_ts, boundary, seen_all, jobs_sum, growth, all_growth;
+	char *before_text, *after_text, *b;
+	unsigned long long start_ms = harness__mono_ms();
+	pid_t prom, js, ch;
+	json_t *tj;
+
+	snprintf(conf, sizeof(conf), "%s/prometheus-short.yml", H.tmpdir);
+	snprintf(data, sizeof(data), "%s/data-short", H.tmpdir);
+	snprintf(plog, sizeof(plog), "%s/prometheus-short.log", H.tmpdir);
+	snprintf(jlog, sizeof(jlog), "%s/jobtrace-short.log", H.tmpdir);
+	write_config(conf, jport, SCRAPE_S);
+	snprintf(conf_arg, sizeof(conf_arg), "--config.file=%s", conf);
+	snprintf(data_arg, sizeof(data_arg), "--storage.tsdb.path=%s", data);
+	snprintf(webaddr, sizeof(webaddr), "--web.listen-address=127.0.0.1:%d", pport);
+	snprintf(laddr, sizeof(laddr), "127.0.0.1:%d", jport);
+	{
+		char *argv[] = { H.jobtrace, "serve", "--listen", laddr, "-i", "1",
+				 "-g", "cgroup2", NULL };
+
+		js = spawn(argv, jlog, NULL);
+	}
+	{
+		char *argv[] = { PROMETHEUS, conf_arg, data_arg, webaddr, "--log.level=warn",
+				 NULL };
+
+		prom = spawn(argv, plog, NULL);
+	}
+	/* Made before the first scrape: an empty cgroup is no job, and no time of a window. */
+	for (int i = 0; i < SHORT_JOBS; i++)
+		harness__cgroup_make(short_cg(i, cgn));
+	WAIT_UNTIL((b = metrics_text(jport)) != NULL, "jobtrace's /metrics");
+	free(b);
+	WAIT_UNTIL(!isnan(last = prom_query(pport, "timestamp(up{job=\"jobtrace\"})")),
+		   "Prometheus's first scrape of jobtrace");
+
+	/* Just after a scrape, its sample stored: "before", then the jobs in its window. */
+	t = next_scrape(last, real_s());
+	sleep_until_real(t + 0.3);
+	WAIT_UNTIL(prom_query(pport, all_ts) > t - 1, "Prometheus to store a scrape");
+	before = prom_query_ts(pport, allq, NULL);
+	before_ts = prom_query(pport, all_ts);
+	before_text = metrics_om(jport);
+	boundary = next_scrape(last, before_ts + 1);
+	for (int i = 0; i < SHORT_JOBS; i++) {
+		char children[16];
+		char *argv[] = { H.churn, "--children", children, "--burn-us", "20000",
+				 "--concurrency", "2", "--truth", truth, NULL };
+
+		/* 10, 20, 30, 40 children of 20 ms CPU, two at a time: 0.1 to 0.4 s each. */
+		snprintf(children, sizeof(children), "%d", 10 + 10 * (i % 4));
+		snprintf(truth, sizeof(truth), "%s/short-%d.truth", H.tmpdir, i);
+		/* One that might not end before the next scrape waits past it. */
+		if (real_s() + 0.8 > boundary - 0.3) {
+			sleep_until_real(boundary + 0.3);
+			boundary += SCRAPE_S;
+		}
+		t0[i] = real_s();
+		ch = spawn(argv, NULL, short_cg(i, cgn));
+		st = stop(ch, 0, WAIT_S);
+		t1[i] = real_s();
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		if (t1[i] > boundary)
+			straddled++;
+		tj = harness__json(truth);
+		procs[i] = (double)json_integer_value(json_object_get(tj, "processes"));
+		json_decref(tj);
+		assert_true(procs[i] == 11 + 10 * (i % 4));
+		truth_total += procs[i];
+	}
+
+	/*
+	 * jobtrace's own text: each job at its exact count (churn's root was
+	 * forked outside its cgroup and moved in; its children started inside).
+	 */
+	for (unsigned long long deadline = harness__mono_ms() + WAIT_S * 1000ULL;;
+	     harness__sleep_ms(200)) {
+		int done = 0;
+
+		b = metrics_om(jport);
+		for (int i = 0; i < SHORT_JOBS; i++) {
+			snprintf(series, sizeof(series),
+				 "jobtrace_job_processes_started_total{job_key=\"cgroup:/%s\"}",
+				 short_cg(i, cgn));
+			done += sample(b, series) == procs[i] - 1;
+		}
+		free(b);
+		if (done == SHORT_JOBS)
+			break;
+		if (harness__mono_ms() > deadline)
+			fail_msg("timed out: %d of %d jobs at their count in /metrics", done,
+				 SHORT_JOBS);
+	}
+	seen_all = real_s();
+	/* Two scrapes past that: Prometheus holds what jobtrace said of every job. */
+	t = next_scrape(last, seen_all) + SCRAPE_S;
+	sleep_until_real(t + 0.3);
+	WAIT_UNTIL(prom_query(pport, all_ts) > t - 1, "Prometheus's second scrape after the jobs");
+	after = prom_query(pport, allq);
+	after_ts = prom_query(pport, all_ts);
+	after_text = metrics_om(jport);
+
+	print_message("  %d jobs, %.0f processes (churn's truth), %d ran across a scrape\n",
+		      SHORT_JOBS, truth_total, straddled);
+	print_message("  Prometheus: jobtrace_processes_started_total %.0f at %.1f, %.0f at %.1f: "
+		      "+%.0f (the jobs' %.0f, the rest of the host's %.0f)\n",
+		      before, before_ts, after, after_ts, after - before, truth_total,
+		      after - before - truth_total);
+	assert_true(after - before >= truth_total);
+	snprintf(series, sizeof(series),
+		 "sum(jobtrace_job_processes_started_total{job_key=~\"cgroup:/%s-s.*\"})", cg_name);
+	print_message("  Prometheus: the jobs' own series sum to %.0f (their processes less "
+		      "churn's roots: %.0f)\n",
+		      prom_query(pport, series), truth_total - SHORT_JOBS);
+	assert_true(prom_query(pport, series) == truth_total - SHORT_JOBS);
+
+	jobs_sum = 0;
+	for (int i = 0; i < SHORT_JOBS; i++) {
+		double created;
+
+		short_cg(i, cgn);
+		snprintf(series, sizeof(series),
+			 "jobtrace_job_processes_started_total{job_key=\"cgroup:/%s\"}", cgn);
+		assert_true(sample(after_text, series) == procs[i] - 1);
+		jobs_sum += sample(after_text, series);
+		snprintf(series, sizeof(series),
+			 "jobtrace_job_processes_started_created{job_key=\"cgroup:/%s\"}", cgn);
+		created = sample(after_text, series);
+		/* When it began counting: its first interval, within the job's run. */
+		if (!(created >= t0[i] - 1.5 && created <= t1[i] + 0.5))
+			fail_msg("%s: _created %.3f, the job ran %.3f to %.3f", cgn, created, t0[i],
+				 t1[i]);
+	}
+	growth = started_growth(before_text, after_text, &nseries);
+	all_growth = sample(after_text, "jobtrace_processes_started_total") -
+		     sample(before_text, "jobtrace_processes_started_total");
+	print_message("  jobtrace /metrics: the %d jobs %.0f processes; all jobs +%.0f, "
+		      "jobtrace_processes_started_total +%.0f (%d job series)\n",
+		      SHORT_JOBS, jobs_sum, growth, all_growth, nseries);
+	assert_true(jobs_sum == truth_total - SHORT_JOBS);
+	assert_true(all_growth == growth);
+	assert_true(all_growth >= jobs_sum);
+	free(before_text);
+	free(after_text);
+
+	st = stop(js, SIGTERM, 10);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	stop(prom, SIGTERM, 10);
+	for (int i = 0; i < SHORT_JOBS; i++)
+		harness__cgroup_remove(short_cg(i, cgn));
+	print_message("  wall %.1f s\n", (double)(harness__mono_ms() - start_ms) / 1000);
 }
 
 /* A port in use is told plainly, exit 1; a malformed address is a usage error. */
@@ -414,8 +797,13 @@ static int setup(void **state)
 static int test_teardown(void **state)
 {
 	harness__kill_running();
-	if (harness__cgroup2_root())
+	char cgn[80];
+
+	if (harness__cgroup2_root()) {
 		harness__cgroup_remove(cg_name);
+		for (int i = 0; i < SHORT_JOBS; i++)
+			harness__cgroup_remove(short_cg(i, cgn));
+	}
 	return 0;
 }
 
@@ -428,6 +816,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_prometheus_scrapes_job, test_teardown),
+		cmocka_unit_test_teardown(test_prometheus_short_jobs, test_teardown),
 		cmocka_unit_test_teardown(test_listen_errors, test_teardown),
 	};
 

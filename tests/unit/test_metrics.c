@@ -4,18 +4,30 @@
  * HELP and TYPE once, counters that add up the intervals and never go back
  * (across intervals, a job's end, its key seen again), the keep-then-drop
  * rule with injected times, label values from hostile job keys (quotes,
- * backslashes, newlines, invalid UTF-8), both formats, the Accept
- * negotiation, and promtool's own verdict on the text.
+ * backslashes, newlines, invalid UTF-8), both formats, the Accept and
+ * Accept-Encoding negotiation, gzip that gunzips to the same text, the
+ * build info and process_* families (serve's own process, sampled from the
+ * live /proc/self), and promtool's own verdict on the text.
  */
+#include <fcntl.h>
 #include <math.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <zlib.h>
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #include "testutil.h"
 
 #include "jobtrace/metrics.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
+#include "jobtrace/version.h"
 
 #define SEC 1000000000ULL
 
@@ -405,6 +417,9 @@ static void test_promtool(void **state)
 	struct cjob *a = new_job(1, hostile), *b = new_job(2, "tree:1234:bash");
 	struct host_record h = { .load1 = 1.25, .mem_total_bytes = 1 << 30 };
 	struct collector_stats st = {};
+	struct self_sample self = { .cpu_ns = 1500000000ULL, .rss_bytes = 1 << 24,
+				    .vsize_bytes = 1 << 26, .start_time_ns = 1700000000ULL * SEC,
+				    .open_fds = 12, .max_fds = 1024, .have_fds = true };
 	int rc;
 	char *t;
 
@@ -412,6 +427,8 @@ static void test_promtool(void **state)
 	interval(s, b, SEC, 1, 5, 1, 4096);
 	job_end(s, b, 2 * SEC, 1 << 20);
 	s->ops->host(s, &h);
+	/* Every family, process_* and the build info too. */
+	metrics__self(m, &self);
 	st.kernel.events_lost = 5;
 	metrics__counters(m, &st);
 	t = expose(m, METRICS_TEXT);
@@ -486,6 +503,204 @@ static void test_all_jobs_and_created(void **state)
 	sink__free(s);
 }
 
+static void test_wants_gzip(void **state)
+{
+	static const struct {
+		const char *ae;
+		bool want;
+	} cases[] = {
+		{ NULL, false },
+		{ "", false },
+		{ "identity", false },
+		{ "gzip", true }, /* what Prometheus sends */
+		{ "GZip", true },
+		{ "x-gzip", true },
+		{ "deflate, gzip;q=1.0, *;q=0.5", true },
+		{ "br,  gzip ; q=0.2", true },
+		{ "gzip;q=0", false },
+		{ "gzip; q=0.000, identity", false },
+		{ "*", true },
+		{ "*;q=0", false },
+		{ "gzip;q=0, *", false }, /* named and refused: "*" is every other coding */
+		{ "gzipx, br", false },
+		{ "br, deflate", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (metrics__wants_gzip(cases[i].ae) != cases[i].want)
+			fail_msg("Accept-Encoding \"%s\": want %d", cases[i].ae ?: "(none)",
+				 cases[i].want);
+	}
+}
+
+/* @len bytes of gzip in @z, gunzipped with zlib's own inflate (malloc'd, *@out_len bytes). */
+static char *gunzip(const void *z, size_t len, size_t *out_len)
+{
+	z_stream zs = {};
+	size_t cap = 1 << 16;
+	char *out = malloc(cap);
+	int zerr;
+
+	assert_non_null(out);
+	assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK); /* gzip only, not zlib or raw */
+	zs.next_in = (Bytef *)z;
+	zs.avail_in = (uInt)len;
+	do {
+		if (zs.total_out == cap) {
+			cap *= 2;
+			out = realloc(out, cap);
+			assert_non_null(out);
+		}
+		zs.next_out = (Bytef *)out + zs.total_out;
+		zs.avail_out = (uInt)(cap - zs.total_out);
+		zerr = inflate(&zs, Z_NO_FLUSH);
+		assert_true(zerr == Z_OK || zerr == Z_STREAM_END);
+	} while (zerr != Z_STREAM_END);
+	assert_int_equal(zs.avail_in, 0); /* one member, nothing after it */
+	*out_len = zs.total_out;
+	inflateEnd(&zs);
+	return out;
+}
+
+/*
+ * 1,000 jobs, as in README's figures: both formats gzipped and gunzipped
+ * again are the same bytes, and much smaller on the way.
+ */
+static void test_gzip_roundtrip(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct sink *s = sink_metrics__new(m);
+	const enum metrics_format fmts[] = { METRICS_TEXT, METRICS_OPENMETRICS };
+	struct cjob *j = new_job(1, "");
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(j->key, sizeof(j->key), "cgroup:/jobs.slice/job-%04d.scope", i);
+		interval(s, j, SEC, (__u64)i % 50 + 1, (__u64)i, 1, 1 << 20);
+	}
+	for (size_t f = 0; f < 2; f++) {
+		char *t = expose(m, fmts[f]), *back;
+		size_t len = strlen(t), zlen, blen;
+		__u64 t0 = util__now_ns(), t1;
+		void *z;
+
+		assert_int_equal(metrics_http__gzip(t, len, &z, &zlen), 0);
+		t1 = util__now_ns();
+		back = gunzip(z, zlen, &blen);
+		assert_int_equal(blen, len);
+		assert_memory_equal(back, t, len);
+		assert_true(zlen * 5 < len);
+		print_message("  %s, 1,000 jobs: %zu bytes, gzip %zu (%.1f%%, 1:%.1f), %.1f ms\n",
+			      fmts[f] == METRICS_TEXT ? "text 0.0.4" : "OpenMetrics", len, zlen,
+			      100.0 * (double)zlen / (double)len, (double)len / (double)zlen,
+			      (double)(t1 - t0) / 1e6);
+		free(back);
+		free(z);
+		free(t);
+	}
+	/* Nothing in: a valid, empty member. */
+	{
+		void *z;
+		size_t zlen, blen;
+		char *back;
+
+		assert_int_equal(metrics_http__gzip("", 0, &z, &zlen), 0);
+		back = gunzip(z, zlen, &blen);
+		assert_int_equal(blen, 0);
+		free(back);
+		free(z);
+	}
+	free(j);
+	sink__free(s);
+}
+
+/*
+ * jobtrace_build_info, always; process_* only once a front handed in a
+ * sample (no false zeros), under the names of Prometheus's client
+ * libraries, with +Inf for an unlimited fd limit.
+ */
+static void test_build_info_and_process(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct self_sample self = { .cpu_ns = 2250000000ULL, .rss_bytes = 15 << 20,
+				    .vsize_bytes = 80 << 20,
+				    .start_time_ns = 1700000000ULL * SEC + 5,
+				    .open_fds = 37, .max_fds = 1048576, .have_fds = true };
+	char want[256];
+	char *t;
+	int nf;
+
+	t = expose(m, METRICS_TEXT);
+	snprintf(want, sizeof(want), "jobtrace_build_info{version=\"%s\",", JOBTRACE_VERSION);
+	assert_non_null(strstr(t, want));
+	assert_int_equal(count_lines(t, "# TYPE jobtrace_build_info gauge"), 1);
+	assert_int_equal(count_lines(t, "process_"), 0);
+	free(t);
+
+	metrics__self(m, &self);
+	t = expose(m, METRICS_TEXT);
+	check_structure(t, METRICS_TEXT, &nf);
+	assert_true(value_of(t, "process_cpu_seconds_total") == 2.25);
+	assert_true(value_of(t, "process_resident_memory_bytes") == 15 << 20);
+	assert_true(value_of(t, "process_virtual_memory_bytes") == 80 << 20);
+	assert_non_null(strstr(t, "\nprocess_start_time_seconds 1700000000.000000005\n"));
+	assert_true(value_of(t, "process_open_fds") == 37);
+	assert_true(value_of(t, "process_max_fds") == 1048576);
+	assert_int_equal(count_lines(t, "# TYPE process_cpu_seconds_total counter"), 1);
+	free(t);
+	t = expose(m, METRICS_OPENMETRICS);
+	check_structure(t, METRICS_OPENMETRICS, &nf);
+	assert_int_equal(count_lines(t, "# TYPE process_cpu_seconds counter"), 1);
+	/* The CPU counter counts from the process's start. */
+	assert_non_null(strstr(t, "\nprocess_cpu_seconds_created 1700000000.000000005\n"));
+	free(t);
+
+	self.max_fds = UINT64_MAX;
+	self.have_fds = true;
+	metrics__self(m, &self);
+	t = expose(m, METRICS_TEXT);
+	assert_non_null(strstr(t, "\nprocess_max_fds +Inf\n"));
+	free(t);
+	self.have_fds = false; /* no fd directory to read: no fd families, rather than 0 */
+	metrics__self(m, &self);
+	t = expose(m, METRICS_TEXT);
+	assert_int_equal(count_lines(t, "process_open_fds"), 0);
+	assert_int_equal(count_lines(t, "process_max_fds"), 0);
+	assert_true(value_of(t, "process_cpu_seconds_total") == 2.25);
+	free(t);
+	metrics__free(m);
+}
+
+/* The sampler over this test's own live /proc/self: what getrlimit and the fds opened say. */
+static void test_self_sample_live(void **state)
+{
+	int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC), extra[5];
+	struct self_sample a, b;
+	struct rlimit rl;
+	__u64 now = util__realtime_ns();
+
+	assert_true(proc_fd >= 0);
+	assert_int_equal(self_sample__read(proc_fd, getpid(), &a), 0);
+	for (int i = 0; i < 5; i++)
+		extra[i] = dup(proc_fd);
+	assert_int_equal(self_sample__read(proc_fd, getpid(), &b), 0);
+	for (int i = 0; i < 5; i++)
+		close(extra[i]);
+	assert_true(a.have_fds && b.have_fds);
+	assert_int_equal(b.open_fds, a.open_fds + 5);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	/* Valgrind keeps fds of its own: it lowers what getrlimit() says, not the kernel's limit. */
+	if (RUNNING_ON_VALGRIND)
+		assert_true(a.max_fds >= rl.rlim_cur);
+	else
+		assert_true(a.max_fds == (rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : rl.rlim_cur));
+	assert_true(a.rss_bytes > 0 && a.vsize_bytes >= a.rss_bytes);
+	/* Started before now, and not before the 1 h a unit test could ever take. */
+	assert_true(a.start_time_ns <= now + SEC && a.start_time_ns + 3600 * SEC > now);
+	assert_true(b.cpu_ns >= a.cpu_ns);
+	assert_int_equal(self_sample__read(proc_fd, 0x3fffffff, &a), -ESRCH);
+	close(proc_fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +713,10 @@ int main(void)
 		cmocka_unit_test(test_negotiate),
 		cmocka_unit_test(test_promtool),
 		cmocka_unit_test(test_all_jobs_and_created),
+		cmocka_unit_test(test_wants_gzip),
+		cmocka_unit_test(test_gzip_roundtrip),
+		cmocka_unit_test(test_build_info_and_process),
+		cmocka_unit_test(test_self_sample_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

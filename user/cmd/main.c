@@ -19,9 +19,8 @@
 #include "jobtrace/serve.h"
 #include "jobtrace/top.h"
 #include "jobtrace/tail.h"
+#include "jobtrace/version.h"
 #include "jobtrace/watch.h"
-
-#define JOBTRACE_VERSION "0.1.0"
 
 static const char usage_main[] =
 	"Usage: jobtrace COMMAND [OPTIONS]\n"

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -479,10 +480,23 @@ static void serve_hup(void *ctx, int signo)
 	service_notify__send("READY=1");
 }
 
-/* A scrape's counters: the collector's, read when Prometheus asks. */
-static void serve_stats(void *ctx, struct collector_stats *out)
+/* What a scrape refreshes: the collector's counters and serve's own process, when asked. */
+struct serve_scrape {
+	struct collector *c;
+	int proc_fd; /* /proc, for serve's own pid; -1: no process_* families */
+};
+
+static void serve_refresh(void *ctx, struct metrics *m)
 {
-	collector__stats(ctx, out);
+	struct serve_scrape *sc = ctx;
+	struct collector_stats st;
+	struct self_sample self;
+
+	collector__stats(sc->c, &st);
+	metrics__counters(m, &st);
+	/* Read now, as client libraries read theirs at each scrape; a failure keeps the last. */
+	if (sc->proc_fd >= 0 && !self_sample__read(sc->proc_fd, getpid(), &self))
+		metrics__self(m, &self);
 }
 
 int serve__main(int argc, char **argv)
@@ -491,6 +505,7 @@ int serve__main(int argc, char **argv)
 	struct serve_config_file file = {}; /* what cfg's strings point into */
 	struct serve_reload reload = { .argc = argc, .argv = argv, .cfg = &cfg, .lookup_fd = -1 };
 	struct metrics_http *http = NULL;
+	struct serve_scrape scrape = { .proc_fd = -1 };
 	char bound[INET6_ADDRSTRLEN + 16] = "", why[256] = "";
 	int listen_fd = -1;
 	struct collector_opts copts = {};
@@ -563,7 +578,10 @@ int serve__main(int argc, char **argv)
 			goto out;
 		}
 		reload.metrics = m;
-		http = metrics_http__new(listen_fd, m, serve_stats, c);
+		scrape.c = c;
+		/* Opened once and kept: an fd serve holds, in process_open_fds as any other. */
+		scrape.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		http = metrics_http__new(listen_fd, m, serve_refresh, &scrape);
 		if (!http || metrics_http__attach(http, c)) {
 			fprintf(stderr, "jobtrace: cannot serve /metrics on %s\n", cfg.listen);
 			goto out;
@@ -671,6 +689,8 @@ int serve__main(int argc, char **argv)
 out:
 	apmon_lookup__free(reload.lookup);
 	metrics_http__free(http);
+	if (scrape.proc_fd >= 0)
+		close(scrape.proc_fd);
 	collector__free(c);
 	control__free(ctl);
 out_file:

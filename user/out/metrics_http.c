@@ -22,6 +22,11 @@
  * to lock it out. MHD's per-IP limit is not used: a scraper and an
  * attacker may share an address (loopback, a NAT), and the limit would
  * then refuse the scrape as well.
+ *
+ * A scrape that says Accept-Encoding: gzip gets the exposition gzipped
+ * (Prometheus asks for it, and 1,000 jobs are 1 MiB of text); any other
+ * gets it as it is. Both say Vary: the body depends on Accept (the format)
+ * and Accept-Encoding, so a cache between never serves one for the other.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +40,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <zlib.h>
 
 #include "jobtrace/metrics.h"
 #include "jobtrace/sink.h"
@@ -55,6 +61,13 @@
 /* From a whole request to its response sent: 1 MiB for 1,000 jobs, to a reader far away. */
 #define HTTP_RESPONSE_MS 10000
 
+/*
+ * zlib's level: the text repeats its names and labels on every line, so
+ * the fastest level already takes most of it (1 MiB to about 60 KiB), at
+ * a fraction of the default level's CPU, spent in the collector's loop.
+ */
+#define HTTP_GZIP_LEVEL Z_BEST_SPEED
+
 /* One connection, as MHD's notifications tell it. */
 struct http_conn {
 	struct http_conn *prev, *next; /* oldest first */
@@ -67,8 +80,8 @@ struct http_conn {
 struct metrics_http {
 	struct MHD_Daemon *d;
 	struct metrics *m;
-	metrics_stats_fn stats_fn;
-	void *stats_ctx;
+	metrics_refresh_fn refresh_fn;
+	void *refresh_ctx;
 	__u64 scrapes;
 	struct http_conn *oldest, *newest;
 	unsigned int live; /* connections not dropped */
@@ -184,6 +197,44 @@ fail:
 	return err;
 }
 
+int metrics_http__gzip(const void *in, size_t len, void **out, size_t *out_len)
+{
+	z_stream zs = {};
+	uLong bound;
+	void *buf;
+	int zerr;
+
+	*out = NULL;
+	*out_len = 0;
+	/* One deflate() call takes uInt lengths: 4 GiB of text is no exposition. */
+	if (len > UINT32_MAX / 2)
+		return -EFBIG;
+	/* windowBits 15 + 16: a gzip header and trailer around the deflate stream. */
+	zerr = deflateInit2(&zs, HTTP_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+	if (zerr != Z_OK)
+		return zerr == Z_MEM_ERROR ? -ENOMEM : -EIO;
+	/* deflateBound() covers the header too: one call of deflate() finishes the member. */
+	bound = deflateBound(&zs, (uLong)len);
+	buf = malloc(bound);
+	if (!buf) {
+		deflateEnd(&zs);
+		return -ENOMEM;
+	}
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = buf;
+	zs.avail_out = (uInt)bound;
+	zerr = deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	if (zerr != Z_STREAM_END) {
+		free(buf);
+		return -EIO;
+	}
+	*out = buf;
+	*out_len = zs.total_out;
+	return 0;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code, const char *text,
 			     const char *allow)
 {
@@ -211,10 +262,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_conn *hc = ci ? ci->socket_context : NULL;
 	enum metrics_format fmt;
 	struct MHD_Response *resp;
-	struct collector_stats st;
 	enum MHD_Result ret;
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, zlen;
+	bool gzip;
+	void *zbuf;
 	FILE *f;
 
 	/* A whole request: what is left is its response, bounded on its own. */
@@ -228,10 +280,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed\n", "GET, HEAD");
 	fmt = metrics__negotiate(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_ACCEPT));
-	if (h->stats_fn) {
-		h->stats_fn(h->stats_ctx, &st);
-		metrics__counters(h->m, &st);
-	}
+	gzip = metrics__wants_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							       MHD_HTTP_HEADER_ACCEPT_ENCODING));
+	if (h->refresh_fn)
+		h->refresh_fn(h->refresh_ctx, h->m);
 	metrics__http_dropped(h->m, h->dropped_slow, h->dropped_full);
 	metrics__expire(h->m, util__now_ns());
 	f = open_memstream(&buf, &len);
@@ -244,6 +296,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	fclose(f);
 	h->scrapes++;
+	/* A gzip that fails (no memory) leaves the text as it is: identity is always allowed. */
+	if (gzip && len > 0 && !metrics_http__gzip(buf, len, &zbuf, &zlen)) {
+		free(buf);
+		buf = zbuf;
+		len = zlen;
+	} else {
+		gzip = false;
+	}
 	/* open_memstream's buffer is malloc'd: MHD frees it once sent. */
 	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
@@ -251,6 +311,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, metrics__content_type(fmt));
+	if (gzip)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -390,7 +453,7 @@ static void http_service(struct metrics_http *h)
 	timerfd_settime(h->timer_fd, 0, &its, NULL);
 }
 
-struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics_stats_fn fn,
+struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics_refresh_fn fn,
 				       void *ctx)
 {
 	struct metrics_http *h = calloc(1, sizeof(*h));
@@ -403,8 +466,8 @@ struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics
 		return NULL;
 	}
 	h->m = m;
-	h->stats_fn = fn;
-	h->stats_ctx = ctx;
+	h->refresh_fn = fn;
+	h->refresh_ctx = ctx;
 	h->timer_fd = -1;
 	if (!getsockname(listen_fd, (struct sockaddr *)&ss, &sl) && ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

@@ -7,14 +7,20 @@
  * only calls it. README's "Prometheus" section lists every family.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <bpf/libbpf_version.h>
+#include <microhttpd.h>
+#include <zlib.h>
 
 #include "jobtrace/metrics.h"
 #include "jobtrace/proc_stat.h"
 #include "jobtrace/host.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
+#include "jobtrace/version.h"
 
 /* A job's series: totals since the store first saw its key. */
 struct mjob {
@@ -59,6 +65,8 @@ struct metrics {
 	struct all_jobs all;
 	struct collector_stats st; /* each field the largest seen: counters never go back */
 	__u64 http_dropped_slow, http_dropped_full; /* metrics_http's, as it counts them */
+	struct self_sample self; /* jobtrace's own process, at the last scrape */
+	bool have_self;
 };
 
 struct metrics *metrics__new(double keep_s)
@@ -343,6 +351,12 @@ void metrics__http_dropped(struct metrics *m, __u64 slow, __u64 full)
 {
 	m->http_dropped_slow = slow;
 	m->http_dropped_full = full;
+}
+
+void metrics__self(struct metrics *m, const struct self_sample *s)
+{
+	m->self = *s;
+	m->have_self = true;
 }
 
 void metrics__expire(struct metrics *m, __u64 now_ns)
@@ -713,12 +727,87 @@ static void write_self(const struct metrics *m, FILE *f, enum metrics_format fmt
 	put_u64(f, &dropped, NULL, "reason", "full", m->http_dropped_full);
 }
 
+/* Versions as "1.2.3": what this jobtrace was built with. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define LIBBPF_VERSION_STR STR(LIBBPF_MAJOR_VERSION) "." STR(LIBBPF_MINOR_VERSION)
+
+/*
+ * jobtrace_build_info, as Prometheus's own servers and exporters carry a
+ * *_build_info gauge of 1: versions in labels, for a query to join on.
+ */
+static void write_build_info(FILE *f, enum metrics_format fmt)
+{
+	static const struct family info = {
+		"jobtrace_build_info", "gauge", NULL,
+		"jobtrace's version and the libraries it was built with; the value is always 1."
+	};
+
+	family_head(f, fmt, &info);
+	fprintf(f,
+		"jobtrace_build_info{version=\"%s\",libbpf=\"%s\",libmicrohttpd=\"%u.%u.%u\","
+		"zlib=\"%s\"} 1\n",
+		JOBTRACE_VERSION, LIBBPF_VERSION_STR, (unsigned int)(MHD_VERSION >> 24) & 0xff,
+		(unsigned int)(MHD_VERSION >> 16) & 0xff, (unsigned int)(MHD_VERSION >> 8) & 0xff,
+		ZLIB_VERSION);
+}
+
+/*
+ * The process collector of Prometheus's client libraries, under its names,
+ * for serve's own process: dashboards made for any exporter read it as is.
+ * The figures are what the front sampled at this scrape (self_sample.c).
+ */
+static void write_process(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	static const struct family cpu = { "process_cpu_seconds", "counter", "seconds",
+					   "Total user and system CPU time spent in seconds." };
+	static const struct family rss = { "process_resident_memory_bytes", "gauge", "bytes",
+					   "Resident memory size in bytes." };
+	static const struct family vsz = { "process_virtual_memory_bytes", "gauge", "bytes",
+					   "Virtual memory size in bytes." };
+	static const struct family start = {
+		"process_start_time_seconds", "gauge", "seconds",
+		"Start time of the process since unix epoch in seconds."
+	};
+	static const struct family open_fds = { "process_open_fds", "gauge", NULL,
+						"Number of open file descriptors." };
+	static const struct family max_fds = { "process_max_fds", "gauge", NULL,
+					       "Maximum number of open file descriptors." };
+	const struct self_sample *s = &m->self;
+
+	if (!m->have_self)
+		return;
+	family_head(f, fmt, &cpu);
+	put_ns(f, &cpu, NULL, NULL, NULL, s->cpu_ns);
+	/* It counts from the process's start: a restart reads as a reset from then. */
+	put_created(f, fmt, &cpu, NULL, NULL, NULL, s->start_time_ns);
+	family_head(f, fmt, &rss);
+	put_u64(f, &rss, NULL, NULL, NULL, s->rss_bytes);
+	family_head(f, fmt, &vsz);
+	put_u64(f, &vsz, NULL, NULL, NULL, s->vsize_bytes);
+	family_head(f, fmt, &start);
+	put_ns(f, &start, NULL, NULL, NULL, s->start_time_ns);
+	if (!s->have_fds)
+		return;
+	family_head(f, fmt, &open_fds);
+	put_u64(f, &open_fds, NULL, NULL, NULL, s->open_fds);
+	family_head(f, fmt, &max_fds);
+	/* "unlimited" (never for nofile in practice): +Inf, as a float says it. */
+	if (s->max_fds == UINT64_MAX) {
+		sample_start(f, &max_fds, NULL, NULL, NULL);
+		fputs("+Inf\n", f);
+	} else
+		put_u64(f, &max_fds, NULL, NULL, NULL, s->max_fds);
+}
+
 int metrics__write(const struct metrics *m, FILE *f, enum metrics_format fmt)
 {
 	write_jobs(m, f, fmt);
 	write_all_jobs(m, f, fmt);
 	write_host(m, f, fmt);
 	write_self(m, f, fmt);
+	write_build_info(f, fmt);
+	write_process(m, f, fmt);
 	if (fmt == METRICS_OPENMETRICS)
 		fputs("# EOF\n", f);
 	if (fflush(f) || ferror(f))
@@ -732,20 +821,15 @@ const char *metrics__content_type(enum metrics_format fmt)
 					  : "text/plain; version=0.0.4; charset=utf-8";
 }
 
-/* Is the media range @r (up to @end) OpenMetrics with a q above 0? */
-static bool range_wants_om(const char *r, const char *end)
+/*
+ * Does the element @r..@end of an Accept or Accept-Encoding list, past its
+ * name, carry a q above 0? No q is q=1; "q=0", "q=0.0", "q=0.000" refuse.
+ */
+static bool q_above_zero(const char *r, const char *end)
 {
-	static const char om[] = "application/openmetrics-text";
-	const char *q;
-
-	while (r < end && (*r == ' ' || *r == '\t'))
-		r++;
-	if ((size_t)(end - r) < sizeof(om) - 1 || strncasecmp(r, om, sizeof(om) - 1))
-		return false;
-	for (q = r; q + 2 <= end; q++) {
+	for (const char *q = r; q + 2 <= end; q++) {
 		if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=' && q > r &&
-		    (q[-1] == ';' || q[-1] == ' ')) {
-			/* "q=0", "q=0.0", "q=0.000": refused. */
+		    (q[-1] == ';' || q[-1] == ' ' || q[-1] == '\t')) {
 			const char *v = q + 2;
 
 			if (*v != '0')
@@ -756,6 +840,33 @@ static bool range_wants_om(const char *r, const char *end)
 		}
 	}
 	return true;
+}
+
+/* The element @r..@end, blanks skipped, names @name (any case) and ends there or at a ';'? */
+static bool element_is(const char *r, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (r < end && (*r == ' ' || *r == '\t'))
+		r++;
+	if ((size_t)(end - r) < n || strncasecmp(r, name, n))
+		return false;
+	r += n;
+	while (r < end && (*r == ' ' || *r == '\t'))
+		r++;
+	return r == end || *r == ';';
+}
+
+/* Is the media range @r (up to @end) OpenMetrics with a q above 0? */
+static bool range_wants_om(const char *r, const char *end)
+{
+	static const char om[] = "application/openmetrics-text";
+
+	while (r < end && (*r == ' ' || *r == '\t'))
+		r++;
+	if ((size_t)(end - r) < sizeof(om) - 1 || strncasecmp(r, om, sizeof(om) - 1))
+		return false;
+	return q_above_zero(r, end);
 }
 
 enum metrics_format metrics__negotiate(const char *accept)
@@ -775,6 +886,29 @@ enum metrics_format metrics__negotiate(const char *accept)
 			break;
 	}
 	return METRICS_TEXT;
+}
+
+bool metrics__wants_gzip(const char *accept_encoding)
+{
+	const char *r = accept_encoding, *comma;
+	int gzip = -1, star = -1; /* -1: not listed; else its q is above 0 */
+
+	if (!accept_encoding)
+		return false;
+	for (; *r; r = comma + 1) {
+		comma = strchr(r, ',');
+		if (!comma)
+			comma = r + strlen(r);
+		/* x-gzip is gzip's old name, which RFC 9110 still asks a server to take. */
+		if (element_is(r, comma, "gzip") || element_is(r, comma, "x-gzip"))
+			gzip = q_above_zero(r, comma);
+		else if (element_is(r, comma, "*"))
+			star = q_above_zero(r, comma);
+		if (!*comma)
+			break;
+	}
+	/* "*" stands for every coding the list does not name: gzip too, unless named. */
+	return gzip >= 0 ? gzip : star > 0;
 }
 
 /* ---- the sink ---- */
