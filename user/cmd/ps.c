@@ -22,6 +22,12 @@ static const char usage[] =
 	"  -j, --json            one JSON array of processes\n"
 	"  -t, --tree            show parents above their children\n"
 	"  -p, --pid P           only P and its descendants\n"
+	"  -o, --format COLS     the table's columns, in order, as ps -o takes them:\n"
+	"                        pid, ppid, user (the real uid's name), uid, s, thr,\n"
+	"                        cpu (seconds), rss, vsz, start (HH:MM today, Mon DD\n"
+	"                        this year, else the year), comm, args (the command\n"
+	"                        line); repeatable. Default: pid,ppid,s,thr,cpu,rss,comm.\n"
+	"                        JSON carries every field whatever -o says\n"
 	"      --proc            read /proc instead of using the task iterator\n"
 	"      --no-pin          load the iterator afresh; do not use or leave a pin in\n"
 	"                        /sys/fs/bpf/jobtrace\n"
@@ -31,6 +37,7 @@ static const char usage[] =
 	"\n"
 	"Examples:\n"
 	"  sudo jobtrace ps --tree\n"
+	"  sudo jobtrace ps -o pid,user,start,args\n"
 	"  sudo jobtrace ps --json --pid 1234\n";
 
 /*
@@ -79,6 +86,32 @@ static void write_fill_note(const struct ps_snapshot *s, bool verbose, bool text
 			s->missing_from_proc == 1 ? "" : "es");
 }
 
+/*
+ * USER and ARGS are not in the snapshot's one pass: the loader reads them
+ * for the table that shows them and for JSON, which has every field.
+ * @proc_root's cmdline files are the snapshot's own when it was walked
+ * there; the iterator's pids are this namespace's, read where /proc is ours.
+ */
+static int read_extras(struct ps_snapshot *s, const struct ps_options *o, const char *proc_root,
+		       bool walked, bool verbose)
+{
+	int proc_fd, err = 0;
+
+	if (o->json || ps__wants(o, PS_COL_USER))
+		err = snapshot__read_users(s);
+	if (err || !(o->json || ps__wants(o, PS_COL_ARGS)))
+		return err;
+	proc_fd = util__open_dir(proc_root);
+	if (proc_fd >= 0 && (walked || snapshot__proc_is_ours(proc_fd)))
+		err = snapshot__read_args(s, proc_fd);
+	else if (verbose)
+		fprintf(stderr, "jobtrace: %s is not of this pid namespace: no command lines\n",
+			proc_root);
+	if (proc_fd >= 0)
+		close(proc_fd);
+	return err;
+}
+
 int ps__main(int argc, char **argv)
 {
 	enum { OPT_PROC = 256, OPT_PROC_ROOT, OPT_NO_PIN };
@@ -86,6 +119,7 @@ int ps__main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "tree", no_argument, NULL, 't' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'o' },
 		{ "proc", no_argument, NULL, OPT_PROC },
 		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
@@ -98,13 +132,15 @@ int ps__main(int argc, char **argv)
 	struct snapshot_iter *it = NULL;
 	struct ps_snapshot s = {};
 	bool use_proc = false, verbose = false, use_pin = true;
+	const char *bad;
+	size_t bad_len;
 	char *end;
 	long v;
 	int opt, err, proc_fd;
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jtp:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jtp:o:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			o.json = true;
@@ -121,6 +157,21 @@ int ps__main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.pid = (pid_t)v;
+			break;
+		case 'o':
+			err = ps__add_columns(&o, optarg, &bad, &bad_len);
+			if (err == -E2BIG) {
+				fprintf(stderr, "jobtrace: -o: at most %d columns\nTry 'jobtrace ps "
+						"--help'.\n", PS_MAX_COLS);
+				return EXIT_USAGE;
+			}
+			if (err) {
+				fprintf(stderr, "jobtrace: -o: no column '%.*s'; the columns are ",
+					(int)bad_len, bad);
+				ps__column_names(stderr);
+				fputs("\nTry 'jobtrace ps --help'.\n", stderr);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_PROC:
 			use_proc = true;
@@ -199,7 +250,9 @@ int ps__main(int argc, char **argv)
 	if (verbose)
 		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s in %.3f ms\n", s.n,
 			s.tasks, s.source, (double)s.read_ns / 1e6);
-	err = ps__write(stdout, &s, &o);
+	err = read_extras(&s, &o, it ? "/proc" : proc_root, !it, verbose);
+	if (!err)
+		err = ps__write(stdout, &s, &o);
 	if (!err && it) {
 		/* The note follows the list it is about. */
 		fflush(stdout);
