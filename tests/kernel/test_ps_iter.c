@@ -556,6 +556,12 @@ static void test_ps_user_start_args(void **state)
 	assert_non_null(strstr(out, "no column 'nope'"));
 	assert_non_null(strstr(out, "pid, ppid, user, uid, s, thr, cpu, rss, vsz, start, comm, args"));
 	free(out);
+	/* Nor is an empty list the default table in disguise. */
+	snprintf(cmd, sizeof(cmd), "%s ps -o '' 2>&1", H.jobtrace);
+	out = harness__sh_out(cmd, &code);
+	assert_int_equal(code, 2);
+	assert_non_null(strstr(out, "-o takes a list of columns"));
+	free(out);
 }
 
 static int setup(void **state)

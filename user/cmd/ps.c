@@ -165,9 +165,13 @@ int ps__main(int argc, char **argv)
 						"--help'.\n", PS_MAX_COLS);
 				return EXIT_USAGE;
 			}
-			if (err) {
-				fprintf(stderr, "jobtrace: -o: no column '%.*s'; the columns are ",
-					(int)bad_len, bad);
+			/* An empty list is a mistake too, never the default table in disguise. */
+			if (err || !o.ncols) {
+				if (err)
+					fprintf(stderr, "jobtrace: -o: no column '%.*s'; the columns "
+							"are ", (int)bad_len, bad);
+				else
+					fputs("jobtrace: -o takes a list of columns: ", stderr);
 				ps__column_names(stderr);
 				fputs("\nTry 'jobtrace ps --help'.\n", stderr);
 				return EXIT_USAGE;
