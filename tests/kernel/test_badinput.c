@@ -244,6 +244,7 @@ static const struct bad_case cases[] = {
 	{ { "top", "-b", "-d", "0" }, OUT_NULL, 2, "--delay takes seconds" },
 	{ { "tail", "-n", "abc" }, OUT_NULL, 2, "--count takes a number" },
 	{ { "ps", "--pid", "0x10" }, OUT_NULL, 2, "--pid takes a process id" },
+	{ { "ps", "-o", "pid,bogus" }, OUT_NULL, 2, "-o: no column 'bogus'; the columns are pid," },
 	{ { "system", "-i", "-1" }, OUT_NULL, 2, "--interval takes seconds" },
 	{ { "inspect", "12abc" }, OUT_NULL, 2, "'12abc' is not a process id" },
 	{ { "connections", "--kind", "bogus" }, OUT_NULL, 2, "unknown --kind 'bogus'" },
