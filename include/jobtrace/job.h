@@ -132,6 +132,13 @@ size_t job__incomplete(const struct job *job, const char **out, size_t max);
 
 /* A wait(2) status as a shell reports it: the code, or 128 + the signal. */
 int job__exit_code(int wait_status);
+/*
+ * A watched job's status, for a front that exits with it (watch): its root's
+ * (job__exit_code) once the root's end was seen; else, for a job with no
+ * root (a cgroup) or whose root was still running or its exit record lost,
+ * 1 when any of its processes failed (a non-zero exit or a signal), else 0.
+ */
+int job__status(const struct job *job);
 
 #ifdef __cplusplus
 }

@@ -56,6 +56,8 @@ _Static_assert(sizeof(struct jt_task_rec) == 104, "jt_task_rec ABI");
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "jobtrace/proc_pid.h"
+
 /* The uid of a process whose status could not be read. */
 #define PS_UID_UNKNOWN ((uid_t)-1)
 
@@ -75,6 +77,10 @@ struct ps_entry {
 	__u64 vm_bytes;
 	__u64 start_boot_ns; /* CLOCK_BOOTTIME when it started */
 	char comm[17];
+	/* Filled on demand (snapshot__read_users, snapshot__read_args), for USER and ARGS. */
+	char user[33]; /* the name of uid; "" when it has none or was not looked up */
+	bool args_known; /* cmdline was read: an empty one is a kernel thread's or a zombie's */
+	struct proc_cmdline cmdline; /* owned; freed by snapshot__free */
 };
 
 struct ps_snapshot {
@@ -119,6 +125,18 @@ void snapshot__free(struct ps_snapshot *s);
 int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns);
 /* Whether @proc_fd is a proc of our pid namespace: its "self" is our pid. */
 bool snapshot__proc_is_ours(int proc_fd);
+
+/*
+ * What ps's USER and ARGS need, read by the loader, never by the writer.
+ * snapshot__read_users: each entry's user name (getpwuid_r, once per uid;
+ * "" when the uid has no name). snapshot__read_args: each entry's
+ * PID/cmdline under @proc_fd, which must show the snapshot's pid namespace;
+ * one that cannot be read (gone, refused) stays !args_known. A pid reused
+ * between the snapshot and this read shows its new owner's arguments, as
+ * ps(1) would. 0 or -ENOMEM.
+ */
+int snapshot__read_users(struct ps_snapshot *s);
+int snapshot__read_args(struct ps_snapshot *s, int proc_fd);
 
 /* ps's state letter for a task's __state and exit_state. */
 char snapshot__state_char(__u32 state, __s32 exit_state);

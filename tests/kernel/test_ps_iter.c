@@ -4,6 +4,8 @@
  * truth the test knows: it forks them, gives them threads and names.
  */
 #include <pthread.h>
+#include <pwd.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -459,6 +461,109 @@ static void test_ps_lists_every_proc_pid(void **state)
 	free(buf);
 }
 
+/* A harness_prep_fn: the command runs as nobody. */
+static int drop_to_nobody(const void *unused)
+{
+	return setgid(HARNESS_NOBODY) || setuid(HARNESS_NOBODY) ? -1 : 0;
+}
+
+/*
+ * -o pid,user,start,args: a process the test started as nobody, with
+ * arguments holding a space, a quote and a newline, shows its user's name,
+ * today's HH:MM, and its arguments escaped on one line; -o orders the
+ * columns as given; a column that does not exist is a usage error.
+ */
+static void test_ps_user_start_args(void **state)
+{
+	char *argv[] = { "/bin/sh", "-c", "sleep 60; exit 0", "a b", "q\"uote", "new\nline",
+			 NULL };
+	char cmd[700], want[400], hhmm[2][16], path[64], cmdline[256], *out;
+	struct passwd *pw = getpwuid(HARNESS_NOBODY);
+	const char *row, *user;
+	time_t t0 = time(NULL), t1;
+	struct tm tm;
+	pid_t pid;
+	int code, tries = 0;
+	ssize_t n = 0;
+
+	pid = harness__spawn_prep(argv, NULL, NULL, drop_to_nobody, NULL);
+	/* Until the exec is done, its cmdline is the test's. */
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	do {
+		int fd = open(path, O_RDONLY);
+
+		if (tries++)
+			harness__sleep_ms(5);
+		n = fd >= 0 ? read(fd, cmdline, sizeof(cmdline)) : -1;
+		if (fd >= 0)
+			close(fd);
+	} while ((n < 8 || memcmp(cmdline, "/bin/sh", 8)) && tries < 2000);
+	assert_memory_equal(cmdline, "/bin/sh", 8);
+
+	snprintf(cmd, sizeof(cmd), "%s ps -o pid,user,start,args --pid %d", H.jobtrace, pid);
+	out = harness__sh_out(cmd, &code);
+	t1 = time(NULL);
+	assert_int_equal(code, 0);
+	assert_non_null(strstr(out, "    PID USER      START  ARGS\n"));
+	snprintf(want, sizeof(want), "%7d ", pid);
+	row = strstr(out, want);
+	if (!row)
+		fail_msg("no row for %d in:\n%s", pid, out);
+	user = pw ? pw->pw_name : "65534";
+	row += strlen(want);
+	if (strncmp(row, user, strlen(user)))
+		fail_msg("USER is not %s: %s", user, row);
+	/* Started between t0 and t1: its minute is one of theirs. */
+	strftime(hhmm[0], sizeof(hhmm[0]), "%H:%M", localtime_r(&t0, &tm));
+	strftime(hhmm[1], sizeof(hhmm[1]), "%H:%M", localtime_r(&t1, &tm));
+	row = strchr(row + strlen(user), ':') - 2;
+	if (strncmp(row, hhmm[0], 5) && strncmp(row, hhmm[1], 5))
+		fail_msg("START is not %s or %s: %s", hhmm[0], hhmm[1], row);
+	/* The newline escaped: the row is one line (sh's child, sleep, has the next). */
+	snprintf(want, sizeof(want), "  /bin/sh -c sleep 60; exit 0 a b q\"uote new\\x0aline\n");
+	if (strncmp(row + 5, want, strlen(want)))
+		fail_msg("ARGS is not %s: %s", want, row + 5);
+	free(out);
+
+	/* -o orders the columns as given; -o twice appends, as ps(1). */
+	snprintf(cmd, sizeof(cmd), "%s ps -o args -o uid,pid --pid %d", H.jobtrace, pid);
+	out = harness__sh_out(cmd, &code);
+	assert_int_equal(code, 0);
+	assert_non_null(strstr(out, "ARGS               UID     PID\n"));
+	snprintf(want, sizeof(want), "/bin/sh -c sleep 60; exit 0 a b q\"uote new\\x0aline 65534 %7d\n",
+		 pid);
+	assert_non_null(strstr(out, want));
+	free(out);
+
+	/* JSON has the same, unescaped, under inspect's and --events' names. */
+	snprintf(cmd, sizeof(cmd), "--json --pid %d", pid);
+	{
+		json_t *a = ps_json(cmd), *o = json_array_get(a, 0);
+
+		assert_string_equal(json_string_value(json_object_get(o, "username")), user);
+		assert_int_equal(json_array_size(json_object_get(o, "args")), 6);
+		assert_string_equal(json_string_value(json_array_get(json_object_get(o, "args"), 5)),
+				    "new\nline");
+		json_decref(a);
+	}
+	kill(pid, SIGKILL);
+	harness__wait(pid);
+
+	/* A column that does not exist: exit 2, and the valid ones named. */
+	snprintf(cmd, sizeof(cmd), "%s ps -o pid,nope 2>&1", H.jobtrace);
+	out = harness__sh_out(cmd, &code);
+	assert_int_equal(code, 2);
+	assert_non_null(strstr(out, "no column 'nope'"));
+	assert_non_null(strstr(out, "pid, ppid, user, uid, s, thr, cpu, rss, vsz, start, comm, args"));
+	free(out);
+	/* Nor is an empty list the default table in disguise. */
+	snprintf(cmd, sizeof(cmd), "%s ps -o '' 2>&1", H.jobtrace);
+	out = harness__sh_out(cmd, &code);
+	assert_int_equal(code, 2);
+	assert_non_null(strstr(out, "-o takes a list of columns"));
+	free(out);
+}
+
 static int setup(void **state)
 {
 	return harness__setup("ps-iter");
@@ -477,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_proc_fields_match_iterator),
 		cmocka_unit_test(test_pid_namespace),
 		cmocka_unit_test(test_ps_lists_every_proc_pid),
+		cmocka_unit_test(test_ps_user_start_args),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

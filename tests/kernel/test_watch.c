@@ -1286,6 +1286,146 @@ static void test_cli_errors(void **state)
 	assert_true(harness__has(err, "--bogus"));
 }
 
+/* ---- watch's exit status ---- */
+
+/*
+ * `sh -c SCRIPT`, which waits for the file @go (made by the test once watch
+ * is attached: a root that ended before the attach could not be watched),
+ * then runs @then. Returns its pid.
+ */
+static pid_t spawn_after_go(const char *go, const char *then)
+{
+	static char script[2048];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+
+	snprintf(script, sizeof(script), "while [ ! -e '%s' ]; do sleep 0.05; done; %s", go,
+		 then);
+	return harness__spawn(argv, NULL, NULL);
+}
+
+static void go(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+/* watch --pid ROOT exits with @then's status as a shell reports it. */
+static void assert_watch_pid_status(const char *then, int want)
+{
+	char go_path[600], pid_s[32];
+	const char *args[] = { "--pid", pid_s, "-o", "/dev/null", NULL };
+	struct watcher w;
+	pid_t sh;
+	int got;
+
+	harness__path(go_path, sizeof(go_path), "go");
+	sh = spawn_after_go(go_path, then);
+	snprintf(pid_s, sizeof(pid_s), "%d", sh);
+	watcher_start(&w, args);
+	go(go_path);
+	harness__wait_s(sh, WAIT_S);
+	got = watcher_finish(&w);
+	if (got != want)
+		fail_msg("watch --pid of `%s` exited %d, want %d; it said: %s", then, got, want,
+			 w.err);
+}
+
+/* As run: a --pid job's status is its root's, 128 + N for a death by signal N. */
+static void test_watch_exit_status_pid(void **state)
+{
+	assert_watch_pid_status("sleep 1; exit 7", 7);
+	assert_watch_pid_status("kill -KILL $$", 128 + SIGKILL);
+	/* The root's own 0 is the job's, whatever its children did (as run, as a shell). */
+	assert_watch_pid_status("/bin/false; exit 0", 0);
+}
+
+/* Several jobs: the first failed one in command-line order gives the status. */
+static void test_watch_exit_status_first_failed(void **state)
+{
+	char go_path[600], p[3][32];
+	const char *args[] = { "--pid", p[0], "--pid", p[1], "--pid", p[2], "-o", "/dev/null",
+			       NULL };
+	static const char *const then[] = { "exit 0", "exit 5", "exit 9" };
+	struct watcher w;
+	pid_t sh[3];
+	int got;
+
+	harness__path(go_path, sizeof(go_path), "go");
+	for (int i = 0; i < 3; i++) {
+		sh[i] = spawn_after_go(go_path, then[i]);
+		snprintf(p[i], sizeof(p[i]), "%d", sh[i]);
+	}
+	watcher_start(&w, args);
+	go(go_path);
+	for (int i = 0; i < 3; i++)
+		harness__wait_s(sh[i], WAIT_S);
+	got = watcher_finish(&w);
+	if (got != 5)
+		fail_msg("watch of jobs exiting 0, 5 and 9 exited %d, want 5; it said: %s", got,
+			 w.err);
+}
+
+/*
+ * A --cgroup job has no root: 1 when any of its processes failed (churn's
+ * --fail children exit 3, its --kill ones die of SIGKILL), else 0.
+ */
+static void test_watch_exit_status_cgroup(void **state)
+{
+	char path[512];
+	const char *args[] = { "--cgroup", path, "-o", "/dev/null", NULL };
+	char *failing[] = { H.churn, "--children", "50", "--fail", "3", "--kill", "2", NULL };
+	char *clean[] = { H.churn, "--children", "50", NULL };
+	char *const *runs[] = { failing, clean };
+	struct watcher w;
+	int st, got;
+
+	for (int i = 0; i < 2; i++) {
+		harness__cgroup_make(cg_names[0]);
+		harness__cgroup_path(path, sizeof(path), cg_names[0], NULL);
+		watcher_start(&w, args);
+		st = harness__wait_s(harness__cgroup_spawn(cg_names[0], runs[i], NULL, "-"),
+				     WAIT_S);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		harness__cgroup_remove(cg_names[0]);
+		got = watcher_finish(&w);
+		if (got != (i == 0 ? 1 : 0))
+			fail_msg("watch --cgroup of a churn %s failures exited %d; it said: %s",
+				 i == 0 ? "with" : "without", got, w.err);
+	}
+}
+
+/*
+ * Stopped by a signal while its root still runs: no root status yet, so the
+ * job's is whether a process failed so far (here /bin/false did): 1.
+ */
+static void test_watch_exit_status_interrupted(void **state)
+{
+	char go_path[600], done[600], then[700], pid_s[32];
+	const char *args[] = { "--pid", pid_s, "-o", "/dev/null", NULL };
+	struct watcher w;
+	pid_t sh;
+	int got;
+
+	harness__path(go_path, sizeof(go_path), "go");
+	harness__path(done, sizeof(done), "failed");
+	snprintf(then, sizeof(then), "/bin/false; touch '%s'; sleep 60", done);
+	sh = spawn_after_go(go_path, then);
+	snprintf(pid_s, sizeof(pid_s), "%d", sh);
+	watcher_start(&w, args);
+	go(go_path);
+	while (access(done, F_OK))
+		harness__sleep_ms(20);
+	assert_int_equal(kill(w.pid, SIGINT), 0);
+	got = watcher_finish(&w);
+	kill(sh, SIGKILL);
+	harness__wait_s(sh, WAIT_S);
+	if (got != 1)
+		fail_msg("watch stopped after a failure exited %d, want 1; it said: %s", got,
+			 w.err);
+}
+
 /* Cgroups of an earlier run of this file that failed: their runner is gone. */
 static void remove_leftover_cgroups(void)
 {
@@ -1375,6 +1515,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),
 		cmocka_unit_test_teardown(test_user_system_split, test_teardown),
 		cmocka_unit_test_teardown(test_cli_errors, test_teardown),
+		cmocka_unit_test_teardown(test_watch_exit_status_pid, test_teardown),
+		cmocka_unit_test_teardown(test_watch_exit_status_first_failed, test_teardown),
+		cmocka_unit_test_teardown(test_watch_exit_status_cgroup, test_teardown),
+		cmocka_unit_test_teardown(test_watch_exit_status_interrupted, test_teardown),
 	};
 
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */

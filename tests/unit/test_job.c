@@ -199,6 +199,35 @@ static void fill_job(struct job *job, char **argv, int argc)
 	}
 }
 
+/* watch's status of a job: its root's when seen, else whether anything failed. */
+static void test_job_status(void **state)
+{
+	static const struct {
+		bool root_exited;
+		int root_status;
+		__u64 exit_error, exit_signal;
+		int want;
+	} cases[] = {
+		{ true, 7 << 8, 0, 0, 7 },	  /* the root's code */
+		{ true, SIGKILL, 0, 0, 137 },	  /* 128 + its signal */
+		{ true, 0, 5, 1, 0 },		  /* the root's 0 wins over its children, as run */
+		{ false, 0, 0, 0, 0 },		  /* no root seen, nothing failed */
+		{ false, 0, 2, 0, 1 },		  /* a cgroup with failures */
+		{ false, 0, 0, 1, 1 },		  /* ... or a death by signal */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct job j = {};
+
+		j.root_exited = cases[i].root_exited;
+		j.root_status = cases[i].root_status;
+		j.stats.exit_error = cases[i].exit_error;
+		j.stats.exit_signal = cases[i].exit_signal;
+		if (job__status(&j) != cases[i].want)
+			fail_msg("case %zu: status %d, want %d", i, job__status(&j), cases[i].want);
+	}
+}
+
 static void test_report_json(void **state)
 {
 	char *argv[] = { "sh", "-c", "echo \"hi\"\n\xfe", NULL };
@@ -355,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_full_and_hostile_comm),
 		cmocka_unit_test(test_cpu_split),
 		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_job_status),
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_text),
 		cmocka_unit_test(test_report_root_ns_pid),

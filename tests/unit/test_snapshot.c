@@ -2,6 +2,8 @@
 /* Folding iterator records into processes, state letters, and ps output. */
 #include <fcntl.h>
 #include <math.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -295,9 +297,114 @@ static void test_fill_from_proc(void **state)
 	snapshot__free(&s);
 }
 
+/* -o: names and aliases, in the order given; a bad name is pointed at. */
+static void test_ps_columns_parse(void **state)
+{
+	struct ps_options o = {};
+	const char *bad = NULL;
+	size_t len = 0;
+
+	assert_int_equal(ps__add_columns(&o, "pid,user,start,args", &bad, &len), 0);
+	assert_int_equal(ps__add_columns(&o, "command ucomm", &bad, &len), 0);
+	assert_int_equal(o.ncols, 6);
+	assert_int_equal(o.cols[0], PS_COL_PID);
+	assert_int_equal(o.cols[1], PS_COL_USER);
+	assert_int_equal(o.cols[2], PS_COL_START);
+	assert_int_equal(o.cols[3], PS_COL_ARGS);
+	assert_int_equal(o.cols[4], PS_COL_ARGS);
+	assert_int_equal(o.cols[5], PS_COL_COMM);
+	assert_true(ps__wants(&o, PS_COL_USER));
+	assert_false(ps__wants(&o, PS_COL_RSS));
+	assert_int_equal(ps__add_columns(&o, "pid,pidx,comm", &bad, &len), -EINVAL);
+	assert_int_equal(len, 4);
+	assert_memory_equal(bad, "pidx", 4);
+	/* The default table shows no USER or ARGS: nothing to read for them. */
+	o.ncols = 0;
+	assert_false(ps__wants(&o, PS_COL_USER));
+	assert_false(ps__wants(&o, PS_COL_ARGS));
+	assert_true(ps__wants(&o, PS_COL_COMM));
+}
+
+/*
+ * The table with -o: USER (the uid where it has no name), START as ps(1)
+ * writes it (HH:MM today, Mon DD this year, the year before), ARGS escaped
+ * argument by argument, [comm] where there are none.
+ */
+static void test_ps_text_columns(void **state)
+{
+	static const char argv1[] = "sh\0-c\0echo 'a b'\n\"x\"\0";
+	struct jt_task_rec recs[] = { rec(7, 7, 1, "sh", 0), rec(8, 8, 1, "kw", 0),
+				      rec(9, 9, 1, "old", 0) };
+	/* 2026-12-06 12:00 UTC; boot at 2026-12-06 00:00 UTC. */
+	struct ps_options o = { .now = 1796558400, .boot_epoch_ns = 1796515200ULL * 1000000000ULL };
+	struct ps_snapshot s;
+	struct capture cap;
+	const char *bad, *out;
+	size_t len;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	recs[0].start_ns = (9ULL * 3600 + 5 * 60) * 1000000000ULL; /* 09:05 today */
+	recs[1].uid = 4242;
+	assert_int_equal(snapshot__from_records(recs, 3, 4096, &s), 0);
+	s.procs[2].start_boot_ns = 0; /* at boot, midnight */
+	memcpy(s.procs[0].user, "root", 5);
+	assert_int_equal(proc_pid__parse_cmdline(argv1, sizeof(argv1) - 1, &s.procs[0].cmdline), 0);
+	s.procs[0].args_known = true;
+	s.procs[1].args_known = true; /* an empty cmdline: a kernel thread's */
+	assert_int_equal(ps__add_columns(&o, "pid,user,start,args", &bad, &len), 0);
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &o), 0);
+	out = capture__close(&cap);
+	assert_non_null(strstr(out, "    PID USER      START  ARGS\n"));
+	assert_non_null(strstr(out, "      7 root      09:05  sh -c echo 'a b'\\x0a\"x\"\n"));
+	assert_non_null(strstr(out, "      8 4242      00:00  [kw]\n"));
+	assert_non_null(strstr(out, "      9 0         00:00  [old]\n"));
+	capture__free(&cap);
+
+	/* Another day this year, another year. */
+	o.now += 3 * 86400;
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &o), 0);
+	out = capture__close(&cap);
+	assert_non_null(strstr(out, "      7 root     Dec 06  sh"));
+	capture__free(&cap);
+	o.now += 40 * 86400;
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &o), 0);
+	out = capture__close(&cap);
+	assert_non_null(strstr(out, "      7 root       2026  sh"));
+	capture__free(&cap);
+
+	/* JSON has them all, whatever -o says: username null where there is no name. */
+	o.json = true;
+	capture__open(&cap);
+	assert_int_equal(ps__write(cap.f, &s, &o), 0);
+	capture__close(&cap);
+	{
+		json_t *a = json_loads(cap.buf, 0, NULL), *args;
+
+		assert_non_null(a);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0),
+								      "username")),
+				    "root");
+		assert_true(json_is_null(json_object_get(json_array_get(a, 1), "username")));
+		args = json_object_get(json_array_get(a, 0), "args");
+		assert_int_equal(json_array_size(args), 3);
+		assert_string_equal(json_string_value(json_array_get(args, 2)), "echo 'a b'\n\"x\"");
+		assert_int_equal(json_array_size(json_object_get(json_array_get(a, 1), "args")), 0);
+		assert_true(json_is_null(json_object_get(json_array_get(a, 2), "args")));
+		json_decref(a);
+	}
+	capture__free(&cap);
+	snapshot__free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ps_columns_parse),
+		cmocka_unit_test(test_ps_text_columns),
 		cmocka_unit_test(test_state_letters),
 		cmocka_unit_test(test_threads_fold_into_processes),
 		cmocka_unit_test(test_foreign_records_are_refused),

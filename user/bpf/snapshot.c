@@ -2,6 +2,7 @@
 /* Process snapshots: the task iterator (bpf/snapshot.bpf.c), or a /proc walk. */
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,9 +74,61 @@ void snapshot__free(struct ps_snapshot *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->n; i++)
+		proc_cmdline__free(&s->procs[i].cmdline);
 	free(s->procs);
 	s->procs = NULL;
 	s->n = 0;
+}
+
+/* Distinct uids a snapshot remembers the names of; a host has few. */
+#define USER_CACHE 64
+
+int snapshot__read_users(struct ps_snapshot *s)
+{
+	struct {
+		uid_t uid;
+		char name[33];
+	} cache[USER_CACHE];
+	size_t ncached = 0, next = 0;
+	char buf[4096];
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct ps_entry *p = &s->procs[i];
+		struct passwd pw, *res = NULL;
+		size_t k;
+
+		p->user[0] = '\0';
+		if (p->uid == PS_UID_UNKNOWN)
+			continue;
+		for (k = 0; k < ncached && cache[k].uid != p->uid; k++)
+			;
+		if (k == ncached) {
+			/* Full: the oldest goes; a lookup costs a read of /etc/passwd (or NSS). */
+			k = ncached < USER_CACHE ? ncached++ : next++ % USER_CACHE;
+			cache[k].uid = p->uid;
+			cache[k].name[0] = '\0';
+			if (getpwuid_r(p->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+				snprintf(cache[k].name, sizeof(cache[k].name), "%s", pw.pw_name);
+		}
+		memcpy(p->user, cache[k].name, sizeof(p->user));
+	}
+	return 0;
+}
+
+int snapshot__read_args(struct ps_snapshot *s, int proc_fd)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct ps_entry *p = &s->procs[i];
+		int err;
+
+		proc_cmdline__free(&p->cmdline);
+		err = proc_pid__read_cmdline(proc_fd, p->pid, &p->cmdline);
+		if (err == -ENOMEM)
+			return err;
+		p->args_known = err == 0;
+	}
+	return 0;
 }
 
 int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_size,

@@ -8,10 +8,7 @@
 #include <unistd.h>
 
 #include "jobtrace/cli.h"
-#include "jobtrace/json.h"
-#include "jobtrace/proc_walk.h"
 #include "jobtrace/ps.h"
-#include "jobtrace/report.h"
 #include "jobtrace/util.h"
 
 
@@ -25,6 +22,12 @@ static const char usage[] =
 	"  -j, --json            one JSON array of processes\n"
 	"  -t, --tree            show parents above their children\n"
 	"  -p, --pid P           only P and its descendants\n"
+	"  -o, --format COLS     the table's columns, in order, as ps -o takes them:\n"
+	"                        pid, ppid, user (the real uid's name), uid, s, thr,\n"
+	"                        cpu (seconds), rss, vsz, start (HH:MM today, Mon DD\n"
+	"                        this year, else the year), comm, args (the command\n"
+	"                        line); repeatable. Default: pid,ppid,s,thr,cpu,rss,comm.\n"
+	"                        JSON carries every field whatever -o says\n"
 	"      --proc            read /proc instead of using the task iterator\n"
 	"      --no-pin          load the iterator afresh; do not use or leave a pin in\n"
 	"                        /sys/fs/bpf/jobtrace\n"
@@ -34,136 +37,8 @@ static const char usage[] =
 	"\n"
 	"Examples:\n"
 	"  sudo jobtrace ps --tree\n"
+	"  sudo jobtrace ps -o pid,user,start,args\n"
 	"  sudo jobtrace ps --json --pid 1234\n";
-
-static double start_epoch_s(const struct ps_entry *p, const struct ps_options *o)
-{
-	return (double)(o->boot_epoch_ns + p->start_boot_ns) / 1e9;
-}
-
-static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
-			     const struct ps_options *o)
-{
-	char state[2] = { p->state, 0 };
-
-	json__begin_object(w, NULL);
-	json__i64(w, "pid", p->pid);
-	json__i64(w, "ppid", p->ppid);
-	json__string(w, "comm", p->comm);
-	json__string(w, "state", state);
-	json__double(w, "cpu_s", (double)p->cpu_ns / 1e9);
-	json__u64(w, "rss_bytes", p->rss_bytes);
-	json__u64(w, "vm_bytes", p->vm_bytes);
-	json__double(w, "start_time", start_epoch_s(p, o));
-	json__u64(w, "threads", p->threads);
-	if (p->uid == PS_UID_UNKNOWN)
-		json__null(w, "uid");
-	else
-		json__u64(w, "uid", p->uid);
-	json__bool(w, "kernel_thread", p->kthread);
-	json__string(w, "source", p->from_proc ? "proc" : "bpf-iter");
-	if (p->host_pid)
-		json__i64(w, "host_pid", p->host_pid);
-	else
-		json__null(w, "host_pid");
-	/* In a container: the pid it has there, where the one above differs. */
-	if (p->ns_pid && p->ns_pid != p->pid)
-		json__i64(w, "ns_pid", p->ns_pid);
-	json__end_object(w);
-}
-
-/*
- * Indentation stops here and the depth is written instead: a chain of
- * 100,000 parents would otherwise make the output grow with the square of
- * its depth (10 GB).
- */
-#define PS_TREE_MAX_INDENT 32
-
-static void write_text_entry(FILE *f, const struct ps_entry *p, size_t depth)
-{
-	char rss[32];
-
-	fprintf(f, "%7d %7d %c %4u %10.2f %10s  %*s", p->pid, p->ppid, p->state, p->threads,
-		(double)p->cpu_ns / 1e9,
-		p->kthread ? "-" : report__bytes(rss, sizeof(rss), p->rss_bytes),
-		(int)(depth < PS_TREE_MAX_INDENT ? depth : PS_TREE_MAX_INDENT) * 2, "");
-	if (depth > PS_TREE_MAX_INDENT)
-		fprintf(f, "[depth %zu] ", depth);
-	text__escape(f, p->comm, strlen(p->comm));
-	if (p->ns_pid && p->ns_pid != p->pid)
-		fprintf(f, " [ns pid %d]", p->ns_pid);
-	fputc('\n', f);
-}
-
-static void ps_ids(const void *recs, size_t i, int32_t *pid, int32_t *ppid)
-{
-	const struct ps_entry *p = &((const struct ps_entry *)recs)[i];
-
-	*pid = p->pid;
-	*ppid = p->ppid;
-}
-
-struct ps_visit {
-	FILE *f;
-	struct json_writer *w;
-	const struct ps_snapshot *s;
-	const struct ps_options *o;
-};
-
-static int ps_visit_one(size_t idx, size_t depth, void *ctx)
-{
-	const struct ps_visit *v = ctx;
-	const struct ps_entry *p = &v->s->procs[idx];
-
-	if (v->w)
-		write_json_entry(v->w, p, v->o);
-	else
-		write_text_entry(v->f, p, v->o->tree ? depth : 0);
-	return 0;
-}
-
-int ps__write(FILE *f, const struct ps_snapshot *s, const struct ps_options *o)
-{
-	struct json_writer w;
-	struct ps_visit v = { f, o->json ? &w : NULL, s, o };
-	struct proc_tree tree;
-	const struct ps_entry *root = NULL;
-	int err = 0;
-
-	if (o->pid) {
-		root = snapshot__find(s, o->pid);
-		if (!root)
-			return -ESRCH;
-	}
-	if (o->json) {
-		json__init(&w, f, false);
-		json__begin_array(&w, NULL);
-	} else {
-		fprintf(f, "%7s %7s %c %4s %10s %10s  %s\n", "PID", "PPID", 'S', "THR", "CPU s",
-			"RSS", "COMMAND");
-	}
-	if (!root && !o->tree) {
-		for (size_t i = 0; i < s->n; i++) {
-			if (o->json)
-				write_json_entry(&w, &s->procs[i], o);
-			else
-				write_text_entry(f, &s->procs[i], 0);
-		}
-		goto done;
-	}
-	err = proc_tree__build(&tree, s->procs, s->n, ps_ids);
-	if (err)
-		return err;
-	err = proc_tree__walk(&tree, root ? proc_tree__find(&tree, root->pid) : NULL, ps_visit_one,
-			      &v);
-	proc_tree__free(&tree);
-done:
-	if (o->json) {
-		json__end_array(&w);
-		err = err ? err : json__finish(&w);
-	}
-	return err ? err : (ferror(f) ? -EIO : 0);
-}
 
 /*
  * The iterator does not show every process /proc lists (an LSM can hide a
@@ -211,6 +86,32 @@ static void write_fill_note(const struct ps_snapshot *s, bool verbose, bool text
 			s->missing_from_proc == 1 ? "" : "es");
 }
 
+/*
+ * USER and ARGS are not in the snapshot's one pass: the loader reads them
+ * for the table that shows them and for JSON, which has every field.
+ * @proc_root's cmdline files are the snapshot's own when it was walked
+ * there; the iterator's pids are this namespace's, read where /proc is ours.
+ */
+static int read_extras(struct ps_snapshot *s, const struct ps_options *o, const char *proc_root,
+		       bool walked, bool verbose)
+{
+	int proc_fd, err = 0;
+
+	if (o->json || ps__wants(o, PS_COL_USER))
+		err = snapshot__read_users(s);
+	if (err || !(o->json || ps__wants(o, PS_COL_ARGS)))
+		return err;
+	proc_fd = util__open_dir(proc_root);
+	if (proc_fd >= 0 && (walked || snapshot__proc_is_ours(proc_fd)))
+		err = snapshot__read_args(s, proc_fd);
+	else if (verbose)
+		fprintf(stderr, "jobtrace: %s is not of this pid namespace: no command lines\n",
+			proc_root);
+	if (proc_fd >= 0)
+		close(proc_fd);
+	return err;
+}
+
 int ps__main(int argc, char **argv)
 {
 	enum { OPT_PROC = 256, OPT_PROC_ROOT, OPT_NO_PIN };
@@ -218,6 +119,7 @@ int ps__main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "tree", no_argument, NULL, 't' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'o' },
 		{ "proc", no_argument, NULL, OPT_PROC },
 		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
@@ -230,13 +132,15 @@ int ps__main(int argc, char **argv)
 	struct snapshot_iter *it = NULL;
 	struct ps_snapshot s = {};
 	bool use_proc = false, verbose = false, use_pin = true;
+	const char *bad;
+	size_t bad_len;
 	char *end;
 	long v;
 	int opt, err, proc_fd;
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jtp:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jtp:o:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			o.json = true;
@@ -253,6 +157,25 @@ int ps__main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.pid = (pid_t)v;
+			break;
+		case 'o':
+			err = ps__add_columns(&o, optarg, &bad, &bad_len);
+			if (err == -E2BIG) {
+				fprintf(stderr, "jobtrace: -o: at most %d columns\nTry 'jobtrace ps "
+						"--help'.\n", PS_MAX_COLS);
+				return EXIT_USAGE;
+			}
+			/* An empty list is a mistake too, never the default table in disguise. */
+			if (err || !o.ncols) {
+				if (err)
+					fprintf(stderr, "jobtrace: -o: no column '%.*s'; the columns "
+							"are ", (int)bad_len, bad);
+				else
+					fputs("jobtrace: -o takes a list of columns: ", stderr);
+				ps__column_names(stderr);
+				fputs("\nTry 'jobtrace ps --help'.\n", stderr);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_PROC:
 			use_proc = true;
@@ -331,7 +254,9 @@ int ps__main(int argc, char **argv)
 	if (verbose)
 		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s in %.3f ms\n", s.n,
 			s.tasks, s.source, (double)s.read_ns / 1e6);
-	err = ps__write(stdout, &s, &o);
+	err = read_extras(&s, &o, it ? "/proc" : proc_root, !it, verbose);
+	if (!err)
+		err = ps__write(stdout, &s, &o);
 	if (!err && it) {
 		/* The note follows the list it is about. */
 		fflush(stdout);

@@ -76,6 +76,13 @@ static const char usage_watch[] =
 	"  jobtrace watch --cgroup /sys/fs/cgroup/system.slice/nginx.service -i 5 --json\n"
 	"  jobtrace watch --all --interval 10 --json -o host.jsonl\n"
 	"\n"
+	"Exit status: as run's, the job's: a --pid job's is its root's (its code, or\n"
+	"128 + the signal that killed it); a job whose root's end was not seen (a\n"
+	"--cgroup job, a root still running at Ctrl-C, SIGTERM or --duration) has 1\n"
+	"when any of its processes failed, else 0. With several jobs, the first failed\n"
+	"one's in command-line order, else 0. --all exits 0. 1: a --pid that does not\n"
+	"exist; 2: a usage error; 125: jobtrace itself failed.\n"
+	"\n"
 	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
 
 struct watch_config {
@@ -83,6 +90,8 @@ struct watch_config {
 	size_t npids;
 	const char *cgroups[MAX_TARGETS];
 	size_t ncgroups;
+	/* 'p' or 'c' per job in command-line order: the exit status takes the first failed. */
+	char order[2 * MAX_TARGETS];
 	bool all;
 	const char *group_by;
 	double interval_s, duration_s;
@@ -138,11 +147,13 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 							optarg);
 			if (cfg->npids == MAX_TARGETS)
 				return cli__usage_error("watch", "at most %d --pid", MAX_TARGETS);
+			cfg->order[cfg->npids + cfg->ncgroups] = 'p';
 			cfg->pids[cfg->npids++] = (pid_t)v;
 			break;
 		case 'c':
 			if (cfg->ncgroups == MAX_TARGETS)
 				return cli__usage_error("watch", "at most %d --cgroup", MAX_TARGETS);
+			cfg->order[cfg->npids + cfg->ncgroups] = 'c';
 			cfg->cgroups[cfg->ncgroups++] = optarg;
 			break;
 		case 'a':
@@ -239,11 +250,34 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 	return 0;
 }
 
+/*
+ * What watch exits with, as run exits with its command's status: the first
+ * job, in the order of the command line, whose status (job__status) is not
+ * 0; else 0. Several failed jobs cannot be told apart by one number (xargs
+ * says 123, parallel counts them): the first one's own status is what a
+ * script that named it can act on. Host mode watches the host, not a job: 0.
+ */
+static int watch_status(const struct watch_config *cfg, struct cjob *const *pid_jobs,
+			struct cjob *const *cg_jobs)
+{
+	size_t p = 0, c = 0;
+
+	for (size_t i = 0; i < cfg->npids + cfg->ncgroups; i++) {
+		const struct cjob *j = cfg->order[i] == 'p' ? pid_jobs[p++] : cg_jobs[c++];
+		int st = j ? job__status(&j->job) : 0;
+
+		if (st)
+			return st;
+	}
+	return 0;
+}
+
 int watch__main(int argc, char **argv)
 {
 	struct watch_config cfg = { .top = REPORT_DEFAULT_TOP };
 	struct collector_opts copts = {};
 	struct cgroup_hier host_h, watch_h = { .ssid = -1 };
+	struct cjob *pid_jobs[MAX_TARGETS] = {}, *cg_jobs[MAX_TARGETS] = {};
 	struct collector_stats st;
 	struct collector *c = NULL;
 	char host_name[64] = "", why[256] = "";
@@ -307,10 +341,13 @@ int watch__main(int argc, char **argv)
 			ret = err == -ENOENT || err == -ESRCH ? 1 : EXIT_INTERNAL;
 			goto out;
 		}
+		/* The table keeps a front's own jobs after they end: their status is read then. */
+		pid_jobs[i] = collector__find_job(c, next_id - 1);
 	}
 	for (size_t i = 0; i < cfg.ncgroups; i++) {
 		if (targets__add_cgroup(c, next_id++, cfg.cgroups[i], &watch_h, "watch"))
 			goto out;
+		cg_jobs[i] = collector__find_job(c, next_id - 1);
 	}
 	err = collector__attach_existing(c);
 	if (err) {
@@ -332,11 +369,13 @@ int watch__main(int argc, char **argv)
 		goto out;
 	}
 	collector__stats(c, &st);
-	ret = 0;
+	ret = watch_status(&cfg, pid_jobs, cg_jobs);
+	/* As run: a report that cannot be written is said, and the jobs' status comes first. */
 	if (st.sink_errors) {
 		fprintf(stderr, "jobtrace: cannot write the report: %s\n",
 			strerror(-st.first_sink_error));
-		ret = EXIT_INTERNAL;
+		if (ret == 0)
+			ret = EXIT_INTERNAL;
 	}
 out:
 	if (proc_fd >= 0)

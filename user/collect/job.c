@@ -203,3 +203,17 @@ int job__exit_code(int wait_status)
 		return 128 + WTERMSIG(wait_status);
 	return WEXITSTATUS(wait_status);
 }
+
+int job__status(const struct job *job)
+{
+	__u64 failed;
+
+	if (job->root_exited)
+		return job__exit_code(job->root_status);
+	/* Where the source cannot count exits (rusage), what jobtrace reaped is all it knows. */
+	if (job->unknown & JOB_UNKNOWN_COUNTS)
+		failed = job->reaped.exit_error + job->reaped.exit_signal;
+	else
+		failed = job->stats.exit_error + job->stats.exit_signal;
+	return failed ? 1 : 0;
+}

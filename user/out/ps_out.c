@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `jobtrace ps`'s output: the table (text, escaped; its columns chosen with
+ * -o as ps(1) has them) and the JSON array, from a snapshot the loader
+ * filled (user/bpf/snapshot.c). Nothing here reads /proc.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "jobtrace/json.h"
+#include "jobtrace/proc_walk.h"
+#include "jobtrace/ps.h"
+#include "jobtrace/report.h"
+
+/*
+ * The columns, under ps(1)'s names where it has the same figure (its
+ * aliases too); @width pads all but the last column, negative to the left.
+ */
+static const struct ps_column {
+	const char *name, *alias, *header;
+	int width;
+} columns[PS_COL_COUNT] = {
+	[PS_COL_PID] = { "pid", NULL, "PID", 7 },
+	[PS_COL_PPID] = { "ppid", NULL, "PPID", 7 },
+	[PS_COL_USER] = { "user", "ruser", "USER", -8 },
+	[PS_COL_UID] = { "uid", "ruid", "UID", 5 },
+	[PS_COL_STATE] = { "s", "state", "S", 1 },
+	[PS_COL_THR] = { "thr", "nlwp", "THR", 4 },
+	[PS_COL_CPU] = { "cpu", NULL, "CPU s", 10 },
+	[PS_COL_RSS] = { "rss", NULL, "RSS", 10 },
+	[PS_COL_VSZ] = { "vsz", NULL, "VSZ", 10 },
+	[PS_COL_START] = { "start", "start_time", "START", 6 },
+	[PS_COL_COMM] = { "comm", "ucomm", "COMMAND", -16 },
+	[PS_COL_ARGS] = { "args", "command", "ARGS", -16 },
+};
+
+/* Without -o: the table as it always was, pid to command. */
+static const unsigned char default_cols[] = { PS_COL_PID, PS_COL_PPID, PS_COL_STATE, PS_COL_THR,
+					      PS_COL_CPU, PS_COL_RSS,  PS_COL_COMM };
+
+int ps__add_columns(struct ps_options *o, const char *list, const char **bad, size_t *bad_len)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, ", ");
+		int c;
+
+		for (c = 0; c < PS_COL_COUNT; c++)
+			if ((strlen(columns[c].name) == n && !strncmp(p, columns[c].name, n)) ||
+			    (columns[c].alias && strlen(columns[c].alias) == n &&
+			     !strncmp(p, columns[c].alias, n)))
+				break;
+		if (n && (c == PS_COL_COUNT || o->ncols == PS_MAX_COLS)) {
+			*bad = p;
+			*bad_len = n;
+			return c == PS_COL_COUNT ? -EINVAL : -E2BIG;
+		}
+		if (n)
+			o->cols[o->ncols++] = (unsigned char)c;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return 0;
+}
+
+void ps__column_names(FILE *f)
+{
+	for (int c = 0; c < PS_COL_COUNT; c++)
+		fprintf(f, "%s%s", c ? ", " : "", columns[c].name);
+}
+
+bool ps__wants(const struct ps_options *o, enum ps_col col)
+{
+	if (!o->ncols)
+		return memchr(default_cols, col, sizeof(default_cols)) != NULL;
+	return memchr(o->cols, col, o->ncols) != NULL;
+}
+
+static double start_epoch_s(const struct ps_entry *p, const struct ps_options *o)
+{
+	return (double)(o->boot_epoch_ns + p->start_boot_ns) / 1e9;
+}
+
+/*
+ * START as ps(1)'s start_time: "HH:MM" for a process started today, "Mon
+ * DD" this year, the year before that; local time, as ps writes it.
+ */
+static const char *start_text(char *buf, size_t size, const struct ps_entry *p,
+			      const struct ps_options *o)
+{
+	time_t now = o->now ? o->now : time(NULL), t = (time_t)start_epoch_s(p, o);
+	struct tm tn, ts;
+
+	if (!localtime_r(&now, &tn) || !localtime_r(&t, &ts))
+		return "?";
+	if (ts.tm_year == tn.tm_year && ts.tm_yday == tn.tm_yday)
+		strftime(buf, size, "%H:%M", &ts);
+	else if (ts.tm_year == tn.tm_year)
+		strftime(buf, size, "%b %d", &ts);
+	else
+		strftime(buf, size, "%Y", &ts);
+	return buf;
+}
+
+static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
+			     const struct ps_options *o)
+{
+	char state[2] = { p->state, 0 };
+
+	json__begin_object(w, NULL);
+	json__i64(w, "pid", p->pid);
+	json__i64(w, "ppid", p->ppid);
+	json__string(w, "comm", p->comm);
+	json__string(w, "state", state);
+	json__double(w, "cpu_s", (double)p->cpu_ns / 1e9);
+	json__u64(w, "rss_bytes", p->rss_bytes);
+	json__u64(w, "vm_bytes", p->vm_bytes);
+	json__double(w, "start_time", start_epoch_s(p, o));
+	json__u64(w, "threads", p->threads);
+	if (p->uid == PS_UID_UNKNOWN)
+		json__null(w, "uid");
+	else
+		json__u64(w, "uid", p->uid);
+	/* inspect's key; null where the uid has no name (or is not known). */
+	if (p->user[0])
+		json__string(w, "username", p->user);
+	else
+		json__null(w, "username");
+	/* As --events has them: an array, [] for a kernel thread, null when unreadable. */
+	if (p->args_known) {
+		json__begin_array(w, "args");
+		for (size_t i = 0; i < p->cmdline.argc; i++)
+			json__stringn(w, NULL, p->cmdline.argv[i], p->cmdline.arg_len[i]);
+		json__end_array(w);
+	} else {
+		json__null(w, "args");
+	}
+	json__bool(w, "kernel_thread", p->kthread);
+	json__string(w, "source", p->from_proc ? "proc" : "bpf-iter");
+	if (p->host_pid)
+		json__i64(w, "host_pid", p->host_pid);
+	else
+		json__null(w, "host_pid");
+	/* In a container: the pid it has there, where the one above differs. */
+	if (p->ns_pid && p->ns_pid != p->pid)
+		json__i64(w, "ns_pid", p->ns_pid);
+	json__end_object(w);
+}
+
+/*
+ * Indentation stops here and the depth is written instead: a chain of
+ * 100,000 parents would otherwise make the output grow with the square of
+ * its depth (10 GB).
+ */
+#define PS_TREE_MAX_INDENT 32
+
+/* The tree's indentation, before the first name column of a line. */
+static size_t write_indent(FILE *f, size_t depth)
+{
+	size_t n = (depth < PS_TREE_MAX_INDENT ? depth : PS_TREE_MAX_INDENT) * 2;
+
+	fprintf(f, "%*s", (int)n, "");
+	if (depth > PS_TREE_MAX_INDENT)
+		n += (size_t)fprintf(f, "[depth %zu] ", depth);
+	return n;
+}
+
+/* Is @c a name (left-aligned, escaped: any bytes) rather than a figure? */
+static bool is_name(enum ps_col c)
+{
+	return c == PS_COL_USER || c == PS_COL_COMM || c == PS_COL_ARGS;
+}
+
+/* A figure's text: digits, units and ASCII only. */
+static const char *figure(char *buf, size_t size, const struct ps_entry *p, enum ps_col c,
+			  const struct ps_options *o)
+{
+	switch (c) {
+	case PS_COL_PID:
+		snprintf(buf, size, "%d", p->pid);
+		break;
+	case PS_COL_PPID:
+		snprintf(buf, size, "%d", p->ppid);
+		break;
+	case PS_COL_UID:
+		if (p->uid == PS_UID_UNKNOWN)
+			return "?";
+		snprintf(buf, size, "%u", p->uid);
+		break;
+	case PS_COL_STATE:
+		snprintf(buf, size, "%c", p->state);
+		break;
+	case PS_COL_THR:
+		snprintf(buf, size, "%u", p->threads);
+		break;
+	case PS_COL_CPU:
+		snprintf(buf, size, "%.2f", (double)p->cpu_ns / 1e9);
+		break;
+	case PS_COL_RSS:
+		return p->kthread ? "-" : report__bytes(buf, size, p->rss_bytes);
+	case PS_COL_VSZ:
+		return p->kthread ? "-" : report__bytes(buf, size, p->vm_bytes);
+	case PS_COL_START:
+		return start_text(buf, size, p, o);
+	default:
+		return "";
+	}
+	return buf;
+}
+
+/* A name, escaped as every name jobtrace prints: hostile bytes cannot break the line. */
+static size_t write_name(FILE *f, const struct ps_entry *p, enum ps_col c)
+{
+	size_t n = 0;
+
+	switch (c) {
+	case PS_COL_USER:
+		/* ps(1)'s habit: the uid where it has no name. */
+		if (p->user[0])
+			return text__escape(f, p->user, strlen(p->user));
+		if (p->uid == PS_UID_UNKNOWN)
+			return (size_t)fprintf(f, "?");
+		return (size_t)fprintf(f, "%u", p->uid);
+	case PS_COL_COMM:
+		n = text__escape(f, p->comm, strlen(p->comm));
+		if (p->ns_pid && p->ns_pid != p->pid)
+			n += (size_t)fprintf(f, " [ns pid %d]", p->ns_pid);
+		return n;
+	case PS_COL_ARGS:
+		/* As ps(1): a process with no arguments (a kernel thread) by its [name]. */
+		if (!p->args_known || !p->cmdline.argc) {
+			n = (size_t)fprintf(f, "[");
+			n += text__escape(f, p->comm, strlen(p->comm));
+			return n + (size_t)fprintf(f, "]");
+		}
+		for (size_t i = 0; i < p->cmdline.argc; i++) {
+			if (i)
+				n += (size_t)fprintf(f, " ");
+			n += text__escape(f, p->cmdline.argv[i], p->cmdline.arg_len[i]);
+		}
+		return n;
+	default:
+		return 0;
+	}
+}
+
+static void cols_of(const struct ps_options *o, const unsigned char **cols, size_t *n)
+{
+	*cols = o->ncols ? o->cols : default_cols;
+	*n = o->ncols ? o->ncols : sizeof(default_cols);
+}
+
+static void write_header(FILE *f, const struct ps_options *o)
+{
+	const unsigned char *cols;
+	size_t n;
+
+	cols_of(o, &cols, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct ps_column *c = &columns[cols[i]];
+
+		if (i)
+			fputs(cols[i] == PS_COL_COMM || cols[i] == PS_COL_ARGS ? "  " : " ", f);
+		if (i + 1 == n && c->width < 0)
+			fputs(c->header, f);
+		else
+			fprintf(f, "%*s", c->width, c->header);
+	}
+	fputc('\n', f);
+}
+
+/*
+ * A row. Figures are right-aligned in their column; names (USER, COMMAND,
+ * ARGS) left-aligned, the tree's indentation before the first of COMMAND
+ * and ARGS. A cell wider than its column pushes the rest right, as ps(1)'s
+ * do, rather than being cut.
+ */
+static void write_text_entry(FILE *f, const struct ps_entry *p, size_t depth,
+			     const struct ps_options *o)
+{
+	const unsigned char *cols;
+	bool indented = false;
+	char buf[64];
+	size_t n;
+
+	cols_of(o, &cols, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct ps_column *c = &columns[cols[i]];
+		bool command = cols[i] == PS_COL_COMM || cols[i] == PS_COL_ARGS;
+		size_t w = 0, width = (size_t)(c->width < 0 ? -c->width : c->width);
+
+		if (i)
+			fputs(command ? "  " : " ", f);
+		if (!is_name(cols[i])) {
+			fprintf(f, "%*s", c->width, figure(buf, sizeof(buf), p, cols[i], o));
+			continue;
+		}
+		if (command && !indented && o->tree) {
+			w = write_indent(f, depth);
+			indented = true;
+		}
+		w += write_name(f, p, cols[i]);
+		if (i + 1 < n && w < width)
+			fprintf(f, "%*s", (int)(width - w), "");
+	}
+	fputc('\n', f);
+}
+
+static void ps_ids(const void *recs, size_t i, int32_t *pid, int32_t *ppid)
+{
+	const struct ps_entry *p = &((const struct ps_entry *)recs)[i];
+
+	*pid = p->pid;
+	*ppid = p->ppid;
+}
+
+struct ps_visit {
+	FILE *f;
+	struct json_writer *w;
+	const struct ps_snapshot *s;
+	const struct ps_options *o;
+};
+
+static int ps_visit_one(size_t idx, size_t depth, void *ctx)
+{
+	const struct ps_visit *v = ctx;
+	const struct ps_entry *p = &v->s->procs[idx];
+
+	if (v->w)
+		write_json_entry(v->w, p, v->o);
+	else
+		write_text_entry(v->f, p, v->o->tree ? depth : 0, v->o);
+	return 0;
+}
+
+int ps__write(FILE *f, const struct ps_snapshot *s, const struct ps_options *o)
+{
+	struct json_writer w;
+	struct ps_visit v = { f, o->json ? &w : NULL, s, o };
+	struct proc_tree tree;
+	const struct ps_entry *root = NULL;
+	int err = 0;
+
+	if (o->pid) {
+		root = snapshot__find(s, o->pid);
+		if (!root)
+			return -ESRCH;
+	}
+	if (o->json) {
+		json__init(&w, f, false);
+		json__begin_array(&w, NULL);
+	} else {
+		write_header(f, o);
+	}
+	if (!root && !o->tree) {
+		for (size_t i = 0; i < s->n; i++) {
+			if (o->json)
+				write_json_entry(&w, &s->procs[i], o);
+			else
+				write_text_entry(f, &s->procs[i], 0, o);
+		}
+		goto done;
+	}
+	err = proc_tree__build(&tree, s->procs, s->n, ps_ids);
+	if (err)
+		return err;
+	err = proc_tree__walk(&tree, root ? proc_tree__find(&tree, root->pid) : NULL, ps_visit_one,
+			      &v);
+	proc_tree__free(&tree);
+done:
+	if (o->json) {
+		json__end_array(&w);
+		err = err ? err : json__finish(&w);
+	}
+	return err ? err : (ferror(f) ? -EIO : 0);
+}
