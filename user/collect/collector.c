@@ -744,7 +744,11 @@ const sigset_t *collector__child_sigmask(const struct collector *c)
 
 int collector__attach_existing(struct collector *c)
 {
-	return c->ops->attach_existing(c);
+	int err = c->ops->attach_existing(c);
+
+	if (!err)
+		c->attached_ns = util__now_ns();
+	return err;
 }
 
 /* ---- the loop ---- */

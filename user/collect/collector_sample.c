@@ -149,14 +149,23 @@ static void warn_limits(struct collector *c)
 
 /*
  * A host job's first sample: it was given the last sample's time as its
- * start (it was made after it); the kernel stamped its making, which is
- * later and exact. Its first interval starts there.
+ * start (it was made after it, or it was found at the attach); the kernel
+ * stamped its making, which is later and exact. Its first interval starts
+ * there.
  */
 static void first_sample(struct collector *c, struct cjob *j, __u64 now)
 {
 	__u64 made = collector__mono_of_boottime(j->job.stats.created_ns);
 
 	if (!j->job.mode || strcmp(j->job.mode, "host") || !j->job.stats.created_ns)
+		return;
+	/*
+	 * Made by the attach, when its processes were found: it counts from
+	 * then, and its first interval starts where the attach did, as the
+	 * host's first record does. Starting at the kernel's stamp, later by
+	 * up to the attach's length, it had starts/s above the host's forks/s.
+	 */
+	if (c->attached_ns && made <= c->attached_ns)
 		return;
 	if (made > j->job.start_ns && made <= now && j->reported_ns == j->job.start_ns) {
 		j->job.start_ns = made;
