@@ -8,9 +8,10 @@
  * - a job's CPU% is at most 100 x the online CPUs (+2% for the clocks);
  * - a job's starts/s are at most the host's forks/s over the same interval:
  *   the host record of the same tick (watch), the header of the same frame
- *   (top), the host's fork counter between two scrapes (/metrics), and the
- *   kernel's own `processes` counter of /proc/stat, which the test samples
- *   itself every 20 ms (watch);
+ *   (top), the host's fork counter between two scrapes (/metrics), all with
+ *   the same 2% (the host's counters are read just after the jobs'), and
+ *   the kernel's own `processes` counter of /proc/stat, which the test
+ *   samples itself every 20 ms, over the interval widened by 50 ms (watch);
  * - a job's storage I/O in an interval is at most what the host's disks
  *   moved over the whole run (/proc/diskstats) plus what is dirty in memory
  *   at its end (a write counts when its page is dirtied) plus slack for
@@ -248,7 +249,7 @@ static double family_sum(const char *text, const char *family, const char *label
 	return sum;
 }
 
-/* The job keys of a scrape, as their label (job_key="..."), NUL-separated in @out. */
+/* The jobs of a scrape, as their label (job_key="..."), one per row of @out. */
 static size_t job_labels(const char *text, char (*out)[320], size_t max)
 {
 	static const char fam[] = "jobtrace_job_processes_started_total{";
