@@ -151,6 +151,15 @@ struct collector *collector__new(const struct collector_opts *opts)
 	c->start_ns = util__now_ns();
 	repair__init(&c->repair, REPAIR_PERIOD_NS, c->start_ns);
 	c->boot_to_epoch_ns = util__realtime_ns() - util__boottime_ns();
+	/*
+	 * The host's base is read where the jobs found at the attach begin
+	 * their first interval (start_ns, before the attach): the host's first
+	 * record spans the same time as theirs, so theirs cannot outrun it.
+	 */
+	if (opts->host_records) {
+		collector__take_host(c, c->start_ns);
+		collector__emit_host(c);
+	}
 	/* Arguments name the failed processes in every report, not only in --events. */
 	c->opts.source.capture_args = true;
 	/*
@@ -636,7 +645,7 @@ static bool end_jobs(struct collector *c, bool all)
 	if (any_over) {
 		/* Every record of the jobs is in, and their figures fresh, before the reports. */
 		c->ops->consume(c);
-		collector__sample_jobs(c);
+		collector__sample_jobs(c, false);
 	}
 	for (size_t i = 0; i < c->jt.n; i++) {
 		struct cjob *j = c->jt.jobs[i];
@@ -735,7 +744,11 @@ const sigset_t *collector__child_sigmask(const struct collector *c)
 
 int collector__attach_existing(struct collector *c)
 {
-	return c->ops->attach_existing(c);
+	int err = c->ops->attach_existing(c);
+
+	if (!err)
+		c->attached_ns = util__now_ns();
+	return err;
 }
 
 /* ---- the loop ---- */
@@ -841,9 +854,8 @@ int collector__run(struct collector *c)
 		return err;
 	if (c->opts.duration_s > 0)
 		deadline = c->start_ns + (__u64)(c->opts.duration_s * 1e9);
-	collector__sample_jobs(c);
-	if (c->opts.host_records)
-		collector__sample_host(c, util__now_ns());
+	collector__sample_jobs(c, c->opts.host_records && !c->have_prev_host);
+	collector__emit_host(c);
 	c->next_interval_ns = util__now_ns() + c->interval_ns;
 
 	while (!c->stopping) {
@@ -878,15 +890,14 @@ int collector__run(struct collector *c)
 		 */
 		sampled = false;
 		if (c->interval_ns && ticked && now + c->tick_ns / 2 >= c->next_interval_ns) {
-			collector__sample_jobs(c);
+			collector__sample_jobs(c, c->opts.host_records);
 			sampled = true;
 			for (size_t i = 0; i < c->jt.n; i++) {
 				if (!c->jt.jobs[i]->ended)
 					collector__emit_interval(c, c->jt.jobs[i],
 								 c->last_sample_ns);
 			}
-			if (c->opts.host_records)
-				collector__sample_host(c, now);
+			collector__emit_host(c);
 			while (c->next_interval_ns <= now + c->tick_ns / 2)
 				c->next_interval_ns += c->interval_ns;
 		} else if (c->root_job ? c->root_job->job.root_exited || (ticked && c->ops->polled) :
@@ -896,7 +907,7 @@ int collector__run(struct collector *c)
 			 * on every batch of records a busy host wakes it for; run
 			 * needs them only once its root is gone, and then at once.
 			 */
-			collector__sample_jobs(c);
+			collector__sample_jobs(c, false);
 			sampled = true;
 		}
 		c->sample_soon = false;

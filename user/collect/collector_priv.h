@@ -57,6 +57,7 @@ struct collector {
 	int epfd, timerfd, sigfd, proc_fd;
 	__u64 start_ns; /* CLOCK_MONOTONIC */
 	__u64 last_sample_ns;
+	__u64 attached_ns; /* when collector__attach_existing() was done; 0: no attach */
 	__u64 boot_to_epoch_ns; /* realtime - boottime, at the start */
 	bool stopping;
 	bool sample_soon; /* collector__sample_soon(): judge the ends at this turn */
@@ -75,6 +76,7 @@ struct collector {
 	struct host_sample hsamp[2];
 	int hcur, sys_fd;
 	bool have_prev_host;
+	bool host_taken; /* hsamp[hcur] was read with the jobs' last sample, not yet recorded */
 
 	__u64 records_malformed;
 	struct collector_stats stats;
@@ -104,11 +106,16 @@ static inline __u64 collector__mono_of_boottime(__u64 boot_ns)
 
 /* The job of a record: an open one, or (host mode) one the kernel made, now named. */
 struct cjob *collector__job_of_record(struct collector *c, __u64 id);
-/* Reads every job's totals, then the live tasks; updates each job's cumulative figures. */
-int collector__sample_jobs(struct collector *c);
+/*
+ * Reads every job's totals, then (@host) the host's counters, then the live
+ * tasks; updates each job's cumulative figures.
+ */
+int collector__sample_jobs(struct collector *c, bool host);
 /* The job's interval since the last one it reported, up to @t1; then a new base. */
 void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1);
-/* The host record of the interval ending @now (the first sample only sets the base). */
-void collector__sample_host(struct collector *c, __u64 now);
+/* Reads the host's counters now, as the sample at @now; collector__emit_host() records them. */
+void collector__take_host(struct collector *c, __u64 now);
+/* The host record of the interval the last host sample ended (the first only sets the base). */
+void collector__emit_host(struct collector *c);
 
 #endif

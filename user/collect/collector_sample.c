@@ -149,8 +149,9 @@ static void warn_limits(struct collector *c)
 
 /*
  * A host job's first sample: it was given the last sample's time as its
- * start (it was made after it); the kernel stamped its making, which is
- * later and exact. Its first interval starts there.
+ * start (it was made after it, or it was found at the attach); the kernel
+ * stamped its making, which is later and exact. Its first interval starts
+ * there.
  */
 static void first_sample(struct collector *c, struct cjob *j, __u64 now)
 {
@@ -158,14 +159,25 @@ static void first_sample(struct collector *c, struct cjob *j, __u64 now)
 
 	if (!j->job.mode || strcmp(j->job.mode, "host") || !j->job.stats.created_ns)
 		return;
+	/*
+	 * Made by the attach, when its processes were found: it counts from
+	 * then, and its first interval starts where the attach did, as the
+	 * host's first record does. Starting at the kernel's stamp, later by
+	 * up to the attach's length, it had starts/s above the host's forks/s.
+	 */
+	if (c->attached_ns && made <= c->attached_ns)
+		return;
 	if (made > j->job.start_ns && made <= now && j->reported_ns == j->job.start_ns) {
 		j->job.start_ns = made;
 		j->reported_ns = made;
 	}
 }
 
-/* Reads every job's totals, then the live tasks; updates each job's cumulative figures. */
-int collector__sample_jobs(struct collector *c)
+/*
+ * Reads every job's totals, then (@host) the host's counters, then the live
+ * tasks; updates each job's cumulative figures.
+ */
+int collector__sample_jobs(struct collector *c, bool host)
 {
 	__u64 now = util__now_ns();
 	struct live_ctx lc = { .c = c, .now = now, .sweep = repair__begin(&c->repair, now) };
@@ -187,6 +199,15 @@ int collector__sample_jobs(struct collector *c)
 		memset(&j->live, 0, sizeof(j->live));
 		j->live.pss = c->opts.pss;
 	}
+	/*
+	 * The host's counters right after the jobs' and under the same time:
+	 * a host record and the jobs' intervals then span the same instants,
+	 * so no job's starts in an interval exceed the host's forks in it,
+	 * which a host read after the walk of every live task (tens of ms on
+	 * a host of thousands, and never the same twice) let them do.
+	 */
+	if (host)
+		collector__take_host(c, now);
 	err = c->ops->read_live(c, on_live, &lc);
 	if (lc.sweep && err)
 		repair__abort(&c->repair);
@@ -295,23 +316,35 @@ void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1)
 	j->reported_ns = t1;
 }
 
-/*
- * The host each interval: the same sampler `jobtrace system` uses, so the
- * record carries its rates (network, disks) besides the summary here.
- */
-void collector__sample_host(struct collector *c, __u64 now)
+void collector__take_host(struct collector *c, __u64 now)
 {
-	struct host_sample *prev = &c->hsamp[c->hcur ^ 1], *cur = &c->hsamp[c->hcur];
-	struct host_rates rates = {};
-	struct host_record r;
-	struct jt_counters k;
+	struct host_sample *cur = &c->hsamp[c->hcur];
 
+	c->host_taken = false;
 	if (c->proc_fd < 0)
 		return;
 	host__free(cur);
 	if (host_sample__take(&c->hs, cur))
 		return;
 	cur->mono_ns = now;
+	c->host_taken = true;
+}
+
+/*
+ * The host each interval: the same sampler `jobtrace system` uses, so the
+ * record carries its rates (network, disks) besides the summary here. It
+ * goes to the sinks after the jobs' intervals of its tick, which it closes.
+ */
+void collector__emit_host(struct collector *c)
+{
+	struct host_sample *prev = &c->hsamp[c->hcur ^ 1], *cur = &c->hsamp[c->hcur];
+	struct host_rates rates = {};
+	struct host_record r;
+	struct jt_counters k;
+
+	if (!c->host_taken)
+		return;
+	c->host_taken = false;
 	if (!c->have_prev_host) {
 		/* The first sample only sets the base of the rates. */
 		c->have_prev_host = true;
