@@ -245,10 +245,11 @@ int collector__sample_jobs(struct collector *c, bool host)
 		if (m.cpu_ns < p->cpu_ns)
 			m.cpu_ns = p->cpu_ns;
 		/*
-		 * A live thread's I/O counts from its start, so a thread found at
-		 * the attach brings what it did before; and what a thread did
-		 * before it moved stays in its live figure. Both only make the
-		 * sum lead for a while; it is kept monotone like the CPU.
+		 * A live thread's I/O counts from when it joined (the kernel keeps
+		 * its counters then, at the attach, an adoption or a move), and a
+		 * move leaves what it did in the job it left. A thread that closes
+		 * between the totals' read and the walk lags one sample: the sum
+		 * is kept monotone like the CPU.
 		 */
 		if (m.read_bytes < p->read_bytes)
 			m.read_bytes = p->read_bytes;
