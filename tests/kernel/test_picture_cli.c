@@ -190,19 +190,34 @@ static void test_run_picture_matches_report(void **state)
 	json_decref(t);
 }
 
-/* The workload of the next test: a build's shape, 20,001 processes. */
-static int tree_main(void)
+/*
+ * Its truth: a line per process that a fork made ("p"), appended to @truth
+ * (O_APPEND: whole lines from any process), so the test counts what ran
+ * even where the machine refused a fork under load.
+ */
+static void truth_note(int fd)
 {
+	if (fd >= 0 && write(fd, "p\n", 2) != 2)
+		_exit(3);
+}
+
+/* The workload of the next test: a build's shape, 20,001 processes. */
+static int tree_main(const char *truth)
+{
+	int tfd = truth ? open(truth, O_WRONLY | O_CREAT | O_APPEND, 0644) : -1;
+
 	static const char *const stems[] = {"cc1", "as",      "ld", "sh",
 					    "gcc", "cc1plus", "ar", "make"};
 
 	prctl(PR_SET_NAME, "build");
+	truth_note(tfd);
 	for (int s = 0; s < TREE_STAGES; s++) {
 		pid_t stage = fork();
 
 		if (stage < 0)
 			return 1;
 		if (stage == 0) {
+			truth_note(tfd);
 			char name[16];
 
 			snprintf(name, sizeof(name), "stage%02d", s % 25);
@@ -215,6 +230,7 @@ static int tree_main(void)
 				if (w == 0) {
 					volatile unsigned long x = 0;
 
+					truth_note(tfd);
 					snprintf(name, sizeof(name), "%s-%d", stems[j % 8],
 						 j % TREE_NAMES);
 					prctl(PR_SET_NAME, name);
@@ -245,9 +261,12 @@ static int tree_main(void)
 
 static void test_20000_processes_bounded(void **state)
 {
-	char svg[600], html[600], report[600];
+	char svg[600], html[600], report[600], truth[600];
 	char *argv[] = {H.jobtrace, "run", "--json", "-o",     report,	 "--svg", svg,
-			"--html",   html,  "--",     self_exe, "--tree", NULL};
+			"--html",   html,  "--",     self_exe, "--tree", truth, NULL};
+	const int want = 1 + TREE_STAGES * (1 + TREE_WORKERS);
+	int ran = 0;
+	const char *t;
 	json_t *r, *pic;
 	struct stat sb, hb;
 	double run_s, render_s;
@@ -256,15 +275,22 @@ static void test_20000_processes_bounded(void **state)
 	harness__path(svg, sizeof(svg), "big.svg");
 	harness__path(html, sizeof(html), "big.html");
 	harness__path(report, sizeof(report), "big.json");
+	harness__path(truth, sizeof(truth), "big.truth");
 	run_s = now_s();
 	st = spawn_wait(argv);
 	run_s = now_s() - run_s;
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	r = harness__json(report);
-	assert_int_equal(num(r, "processes.started"), 1 + TREE_STAGES * (1 + TREE_WORKERS));
+	for (t = harness__slurp(truth); (t = strchr(t, '\n')); t++)
+		ran++;
+	/* A fork the loaded machine refused is the workload's, not a process missed. */
+	if (ran != want)
+		print_message("  the machine refused %d forks: %d processes ran\n", want - ran, ran);
+	assert_int_equal(num(r, "processes.started"), ran);
 	pic = check_xml(svg, html);
 	assert_same_totals(pic, r);
-	assert_int_equal(num(pic, "failed"), TREE_STAGES * 4);
+	if (ran == want)
+		assert_int_equal(num(pic, "failed"), TREE_STAGES * 4);
 	assert_true(num(pic, "frames") <= 2000);
 	assert_int_equal(stat(svg, &sb), 0);
 	assert_int_equal(stat(html, &hb), 0);
@@ -348,7 +374,7 @@ int main(int argc, char **argv)
 	ssize_t n;
 
 	if (argc > 1 && !strcmp(argv[1], "--tree"))
-		return tree_main();
+		return tree_main(argc > 2 ? argv[2] : NULL);
 	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
 	if (n < 0)
 		return 1;
