@@ -28,24 +28,50 @@
  *                      root opened), owned by serve's user; NAME is KEY with
  *                      '/', '%' and a leading '.' written %XX
  *                      (control__report_name()), so two keys never share one.
+ *   ATTACH KEY PID [text] [top=N]
+ *                      `watch --pid` through serve: PID, a process already
+ *                      running, and every descendant it has (its threads
+ *                      too) leave their jobs and start job KEY, counted as
+ *                      existing at the attach, with what they fork from
+ *                      then on. KEY must not be open. For a client other
+ *                      than root, the kernel moves only processes whose
+ *                      real uid is the client's: one that is not, and its
+ *                      subtree, stay where they are. The reply, once every
+ *                      process is in (two passes, as watch's own attach:
+ *                      a process forked meanwhile is counted once):
+ *                      "OK KEY EXISTING LEFT_OUT", the processes counted
+ *                      existing and those left out as not the client's.
+ *   REPORT KEY         The job's report as it stands, the job going on (as
+ *                      END's, with the figures of now, its live processes
+ *                      included: what watch gives at Ctrl-C): "REPORT N"
+ *                      and N bytes. An ended job's is END's. A user asks
+ *                      at most once a second for a job.
+ *   RELEASE KEY        The client wants no report of the open job KEY:
+ *                      "OK KEY". Its processes stay in it, counted (moved
+ *                      back they would be counted twice by their host
+ *                      jobs), until the last ends; then it ends with no
+ *                      report (END answers "ERR"). Until then it counts
+ *                      among the client's open jobs.
  *   LIST               "OK N", then N lines "KEY STATE PID ALIVE STARTED
- *                      EXITED": STATE is running or ended; ended jobs stay
- *                      listed (and END answers them) until CONTROL_KEEP_ENDED
- *                      later ones of root (CONTROL_USER_KEEP_ENDED of that
- *                      user) have ended.
+ *                      EXITED": STATE is running, released or ended;
+ *                      ended jobs stay listed (and END answers them) until
+ *                      CONTROL_KEEP_ENDED later ones of root
+ *                      (CONTROL_USER_KEEP_ENDED of that user) have ended.
  *
  * Any request may instead be answered "ERR MESSAGE". KEY is 1 to 255 bytes
  * of printable ASCII without spaces. PID is numbered in serve's pid
- * namespace: a client in another one (a container) is refused REGISTER.
+ * namespace: a client in another one (a container) is refused REGISTER
+ * and ATTACH.
  *
  * Who may do what: the socket is mode 0666, and each request is checked
  * against the client's credentials (SO_PEERCRED). Root (uid 0) may do all
  * of the above with any process and any job: the SPANK plugin is root. Any
- * other user may REGISTER only a process whose real uid is its own and that
- * no client's job holds yet (a Slurm step's task stays in its step), under a
- * key of its own, NAME:UID:REST with UID its uid (`run:1000:4242`), so
- * root's keys (`slurm:12.0`) are out of its reach; it may END and LIST only
- * the jobs it opened, their reports come back to it alone (never to a file),
+ * other user may REGISTER or ATTACH only a process whose real uid is its own
+ * and that no client's job holds yet (a Slurm step's task stays in its
+ * step), under a key of its own, NAME:UID:REST with UID its uid
+ * (`run:1000:4242`), so root's keys (`slurm:12.0`) are out of its reach; it
+ * may END, REPORT, RELEASE and LIST only the jobs it opened, their reports
+ * come back to it alone (never to a file),
  * and it holds at most CONTROL_USER_CLIENTS connections and
  * CONTROL_USER_JOBS open jobs; all users but root together hold at most
  * CONTROL_USERS_CLIENTS connections, so root always has a connection left,
@@ -94,15 +120,18 @@ enum control_verb {
 	CONTROL_LIST,
 	CONTROL_REGISTER,
 	CONTROL_END,
+	CONTROL_ATTACH,
+	CONTROL_REPORT,
+	CONTROL_RELEASE,
 };
 
 struct control_request {
 	enum control_verb verb;
-	char *key;		/* REGISTER, END: into the line, valid as the protocol says */
+	char *key;		/* all but LIST: into the line, valid as the protocol says */
 	char *dir;		/* END's DIR, or NULL; not checked here (who may name one is) */
-	unsigned long pid;	/* REGISTER's, 2 to 2^22 */
-	bool text;		/* REGISTER's `text` */
-	unsigned long top;	/* REGISTER's `top=N`, else REPORT_DEFAULT_TOP */
+	unsigned long pid;	/* REGISTER's and ATTACH's, 2 to 2^22 */
+	bool text;		/* their `text` */
+	unsigned long top;	/* their `top=N`, else REPORT_DEFAULT_TOP */
 };
 
 /*
