@@ -87,9 +87,11 @@
 extern "C" {
 #endif
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
 #define CONTROL_DEFAULT_PATH "/run/jobtrace/control.sock"
 #define CONTROL_LINE_MAX 1024
@@ -152,6 +154,33 @@ int control__report_name(const char *key, char *buf, size_t size);
 
 /* May a client of @uid open @key? Root any; another uid NAME:UID:REST with its own UID. */
 bool control__key_allowed(const char *key, uid_t uid);
+
+/* ---- the client side (user/cmd/control_client.c): run and watch through serve ---- */
+
+/* A reply read from serve: its first line, and for REPORT its body. */
+struct control_reply {
+	char *buf;
+	size_t len, cap;
+};
+
+/*
+ * Connects to serve at @path and sends @req; the reply's first line into
+ * @r. The fd, or a negative errno: -ENOENT (no socket there),
+ * -ECONNREFUSED (no serve behind it), -EACCES, -EAGAIN (its backlog full),
+ * -ETIMEDOUT past @deadline_ns (CLOCK_MONOTONIC), -EINTR once *@stop is set.
+ */
+int control_client__request(const char *path, const char *req, struct control_reply *r,
+			    __u64 deadline_ns, const volatile sig_atomic_t *stop);
+/* Connects and sends @req, reading nothing (END, whose reply comes at the job's end): the fd. */
+int control_client__send(const char *path, const char *req);
+/* Reads on until @want bytes are in @r, or a whole line when @want is 0; errors as above. */
+int control_client__read(int fd, struct control_reply *r, size_t want, __u64 deadline_ns,
+			 const volatile sig_atomic_t *stop);
+/* The reply's first line, its newline cut (in place). */
+const char *control_client__line(struct control_reply *r);
+/* After a "REPORT N" line: the N bytes, into @r, at *@data. -EPROTO for another reply. */
+int control_client__body(int fd, struct control_reply *r, const char **data, size_t *len,
+			 __u64 deadline_ns, const volatile sig_atomic_t *stop);
 
 #ifdef __cplusplus
 }
