@@ -413,7 +413,11 @@ out:
 	return len;
 }
 
-/* What a run over the root said of it: 0 adopted, -EBUSY kept by another job, -ESRCH gone. */
+/*
+ * What a run over the root said of it: 0 adopted, -EBUSY kept by another
+ * job, -EPERM not the client's (JT_ADOPT_UID: its uid changed since the
+ * caller looked), -ESRCH gone.
+ */
 static int adopt_root_result(struct lineage *lt, __u64 job_id, ssize_t len,
 			     int (*fn)(void *ctx, const struct jt_attach_rec *r), void *ctx)
 {
@@ -422,6 +426,8 @@ static int adopt_root_result(struct lineage *lt, __u64 job_id, ssize_t len,
 
 	for (size_t off = 0; off + sizeof(r) <= (size_t)len; off += sizeof(r)) {
 		memcpy(&r, lt->iter_buf + off, sizeof(r));
+		if (r.left_out)
+			return -EPERM;
 		if (r.job_id == job_id) {
 			adopted = true;
 			if (fn)

@@ -511,6 +511,7 @@ static int do_register(struct control *ctl, struct control_client *cl,
 		return client_printf(ctl, cl, "ERR cannot adopt process %lu: %s\n", pid,
 				     err == -ESRCH ? "it has ended" :
 				     err == -EBUSY ? "it is in a job another client made" :
+				     err == -EPERM ? "it is not yours" :
 						     strerror(-err));
 	}
 	if (!tree)
