@@ -1023,7 +1023,8 @@ static __always_inline int adopt_tree_member(struct task_struct *t, const struct
 		if (reader_tgid_of(a) == req->root_pid) {
 			__u64 st = a->group_leader->start_boottime;
 
-			if (st + req->slack_ns >= req->start_ns && st <= req->start_ns + req->slack_ns) {
+			if (st + req->slack_ns >= req->start_ns &&
+			    st <= req->start_ns + req->slack_ns) {
 				*is_root = i == 0;
 				return foreign ? -1 : 1;
 			}

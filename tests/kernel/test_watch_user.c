@@ -165,7 +165,8 @@ static void test_nobody_watch_through_serve_is_exact(void **state)
 	t = harness__json(truth);
 	printf("  nobody: watch --pid (sh, sleep; then churn) through serve: %.0f existing, "
 	       "%.0f started, %.0f exited, ok/err/sig %.0f/%.0f/%.0f | truth %.0f + sh, sleep\n",
-	       harness__num(r, "processes.existing_at_attach"), harness__num(r, "processes.started"),
+	       harness__num(r, "processes.existing_at_attach"),
+	       harness__num(r, "processes.started"),
 	       harness__num(r, "processes.exited"), harness__num(r, "processes.exit_ok"),
 	       harness__num(r, "processes.exit_error"), harness__num(r, "processes.exit_signal"),
 	       harness__num(t, "processes"));

@@ -499,8 +499,8 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	if (tree)
 		err = ops->adopt_tree(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns,
 				      2 * tick_ns,
-				      cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED | JT_ADOPT_UID, cl->uid,
-				      &left_out);
+				      cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED | JT_ADOPT_UID,
+				      cl->uid, &left_out);
 	else
 		err = ops->adopt(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns,
 				 2 * tick_ns, cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED);

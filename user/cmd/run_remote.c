@@ -233,8 +233,8 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 		 util__now_ns() / 1000);
 	snprintf(req, sizeof(req), "REGISTER %s %d%s top=%zu\n", key, (int)pid,
 		 cfg->json ? "" : " text", cfg->top);
-	fd = control_client__request(path, req, &r, util__now_ns() + REGISTER_TIMEOUT_MS * 1000000ULL,
-				     &stop_waiting);
+	fd = control_client__request(path, req, &r,
+				     util__now_ns() + REGISTER_TIMEOUT_MS * 1000000ULL, &stop_waiting);
 	err = fd < 0 ? fd : 0;
 	head = err ? NULL : control_client__line(&r);
 	if (fd >= 0)

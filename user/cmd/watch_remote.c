@@ -189,8 +189,8 @@ static int attach_all(const struct watch_remote *wr, const char *path, struct re
 		/* Our key: serve knows us by our uid; the time tells two of our pids apart. */
 		snprintf(jobs[i].key, sizeof(jobs[i].key), "watch:%u:%d.%llu",
 			 (unsigned int)geteuid(), (int)wr->pids[i], util__now_ns() / 1000);
-		snprintf(req, sizeof(req), "ATTACH %s %d%s top=%zu\n", jobs[i].key, (int)jobs[i].pid,
-			 wr->json ? "" : " text", wr->top);
+		snprintf(req, sizeof(req), "ATTACH %s %d%s top=%zu\n", jobs[i].key,
+			 (int)jobs[i].pid, wr->json ? "" : " text", wr->top);
 		err = ask(path, req, &r);
 		if (err) {
 			snprintf(why, why_size, "%s", strerror(-err));
@@ -201,10 +201,10 @@ static int attach_all(const struct watch_remote *wr, const char *path, struct re
 			err = -EPERM;
 			break;
 		}
-		/* Not all of it is the caller's: serve's figures would leave part of the tree out. */
+		/* Not all of it is the caller's: serve's figures would miss part of the tree. */
 		if (left_out) {
-			snprintf(why, why_size, "%lu processes under pid %d are not yours", left_out,
-				 (int)jobs[i].pid);
+			snprintf(why, why_size, "%lu processes under pid %d are not yours",
+				 left_out, (int)jobs[i].pid);
 			i++;
 			err = -EPERM;
 			break;
@@ -320,7 +320,8 @@ int watch__via_serve(const struct watch_remote *wr, int *exit_code)
 		n = poll(p, wr->npids + 1, timeout);
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
-			fprintf(stderr, "jobtrace: the wait for serve failed: %s\n", strerror(-err));
+			fprintf(stderr, "jobtrace: the wait for serve failed: %s\n",
+				strerror(-err));
 			ret = EXIT_INTERNAL;
 			break;
 		}
