@@ -187,6 +187,7 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	struct sigaction old[ARRAY_SIZE(forwarded)];
 	int go[2] = { -1, -1 }, errp[2] = { -1, -1 }, fd = -1, err;
 	struct control_reply r = {};
+	__u64 deadline_ns;
 	FILE *out = stderr;
 	bool own = false;
 	pid_t pid;
@@ -233,8 +234,8 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 		 util__now_ns() / 1000);
 	snprintf(req, sizeof(req), "REGISTER %s %d%s top=%zu\n", key, (int)pid,
 		 cfg->json ? "" : " text", cfg->top);
-	fd = control_client__request(path, req, &r,
-				     util__now_ns() + REGISTER_TIMEOUT_MS * 1000000ULL, &stop_waiting);
+	deadline_ns = util__now_ns() + REGISTER_TIMEOUT_MS * 1000000ULL;
+	fd = control_client__request(path, req, &r, deadline_ns, &stop_waiting);
 	err = fd < 0 ? fd : 0;
 	head = err ? NULL : control_client__line(&r);
 	if (fd >= 0)
