@@ -1002,12 +1002,61 @@ int attach_existing(struct bpf_iter__task *ctx)
 }
 
 /*
+ * JT_ADOPT_TREE: is @t the request's root (@is_root), or a descendant of it
+ * or of a process already adopted into the job? 1: yes; 0: no; -1: yes, but
+ * (JT_ADOPT_UID) it or a process between it and the root is not the
+ * client's: a setuid program's tree is not the client's to watch.
+ * Direct loads, as attach_job_of(): the iterator holds RCU.
+ */
+static __always_inline int adopt_tree_member(struct task_struct *t, const struct jt_adopt_req *req,
+					     bool *is_root)
+{
+	struct task_struct *a = t;
+	bool foreign = false;
+
+	for (int i = 0; i < MAX_ANCESTORS; i++) {
+		__u32 tgid = a->tgid;
+		struct jt_task *ast;
+
+		if ((req->flags & JT_ADOPT_UID) && BPF_CORE_READ(a, real_cred, uid.val) != req->uid)
+			foreign = true;
+		if (reader_tgid_of(a) == req->root_pid) {
+			__u64 st = a->group_leader->start_boottime;
+
+			if (st + req->slack_ns >= req->start_ns &&
+			    st <= req->start_ns + req->slack_ns) {
+				*is_root = i == 0;
+				return foreign ? -1 : 1;
+			}
+		}
+		if (i > 0) {
+			ast = bpf_task_storage_get(&tasks, a, NULL, 0);
+			if (ast && ast->job_id == req->job_id)
+				return foreign ? -1 : 1;
+		}
+		if (tgid <= 1)
+			break;
+		a = a->real_parent;
+		if (!a)
+			break;
+	}
+	return 0;
+}
+
+/*
  * serve --control: one running process, its threads, leaves its job for the
  * adopted job of `adopt_req`. Run by user space over that process alone (a
  * pid_fd task iterator), so the client's acknowledgement means that every
  * fork from here on lands in the job. What it used so far stays with the job
  * it used it in, as a cgroup move leaves it; in its new job it counts as
  * started, as run's command does, not as moved in: it has not exec'd yet.
+ *
+ * With JT_ADOPT_TREE (ATTACH) it runs over the root alone first, then twice
+ * over every task, as the attach iterator does and for the same reason: a
+ * process forked during the first pass by a parent not yet adopted is found
+ * by the second; one forked by an adopted parent joined at its fork (an
+ * adopted job keeps its tree) and is passed over. Either way once. What
+ * was running is counted as existing at the attach, not as started.
  */
 SEC("iter/task")
 int adopt_task(struct bpf_iter__task *ctx)
@@ -1022,16 +1071,23 @@ int adopt_task(struct bpf_iter__task *ctx)
 	struct jt_task *st;
 	__u64 runtime, start;
 	__u32 zero = 0;
-	bool leader;
+	bool leader, tree, is_root = false;
+	int member;
 
 	if (!t)
 		return 0;
 	req = bpf_map_lookup_elem(&adopt_req, &zero);
 	if (!req || !req->job_id)
 		return 0;
+	tree = req->flags & JT_ADOPT_TREE;
 	start = t->group_leader->start_boottime;
-	if (start + req->slack_ns < req->start_ns || start > req->start_ns + req->slack_ns)
+	if (tree) {
+		member = adopt_tree_member(t, req, &is_root);
+		if (!member)
+			return 0;
+	} else if (start + req->slack_ns < req->start_ns || start > req->start_ns + req->slack_ns) {
 		return 0;
+	}
 	if ((t->flags & PF_EXITING) || t->exit_state)
 		return 0;
 	if (!job_lookup(req->job_id, &dst))
@@ -1044,16 +1100,28 @@ int adopt_task(struct bpf_iter__task *ctx)
 	rec.job_id = req->job_id;
 	rec.tgid = t->tgid;
 	rec.start_ns = start;
+	rec.reader_tgid = reader_tgid_of(t);
 	if (st && st->job_id == req->job_id) {
-		/* Asked twice: already ours. */
-		bpf_seq_write(seq, &rec, sizeof(rec));
+		/* Asked twice, or joined at its fork: already ours. */
+		if (!tree)
+			bpf_seq_write(seq, &rec, sizeof(rec));
 		return 0;
 	}
-	if ((req->flags & JT_ADOPT_NOT_ADOPTED) && st &&
-	    JT_JOB_KIND(st->job_id) == JT_JOB_ADOPTED) {
+	if (tree && member < 0) {
+		/* Left where it is; said once, by its leader. */
+		if (leader) {
+			rec.job_id = 0;
+			rec.left_out = 1;
+			bpf_seq_write(seq, &rec, sizeof(rec));
+		}
+		return 0;
+	}
+	if (st && JT_JOB_KIND(st->job_id) == JT_JOB_ADOPTED &&
+	    ((req->flags & JT_ADOPT_NOT_ADOPTED) || (tree && !is_root))) {
 		/* Another client's job keeps it: the record names that job, not ours. */
 		rec.job_id = st->job_id;
-		bpf_seq_write(seq, &rec, sizeof(rec));
+		if (!tree || is_root)
+			bpf_seq_write(seq, &rec, sizeof(rec));
 		return 0;
 	}
 	if (st && st->job_id && job_lookup(st->job_id, &from)) {
@@ -1077,26 +1145,31 @@ int adopt_task(struct bpf_iter__task *ctx)
 	st->job_id = req->job_id;
 	st->cpu_base_ns = runtime;
 	io_base_set(st, t);
-	st->flags = 0;
+	st->flags = tree ? JT_F_EXISTING : 0;
 	/*
 	 * The job's first process is its root (a step's first task): its
 	 * threads carry the mark too, so its exit gives the job's status.
+	 * A tree's root is the one the request names.
 	 */
-	if (!dst.job->root_tgid || dst.job->root_tgid == t->tgid) {
+	if (tree ? is_root : !dst.job->root_tgid || dst.job->root_tgid == t->tgid) {
 		dst.job->root_tgid = t->tgid;
-		st->flags = JT_F_ROOT;
+		st->flags |= JT_F_ROOT;
 	}
 	if (leader) {
 		rec.new_process = 1;
-		__sync_fetch_and_add(&dst.tot->procs_started, 1);
+		if (tree)
+			__sync_fetch_and_add(&dst.tot->existing, 1);
+		else
+			__sync_fetch_and_add(&dst.tot->procs_started, 1);
 		proc_count_new(&dst);
 		key = proc_key_of(t);
 		proc = bpf_map_lookup_elem(&procs, &key);
 		if (proc) {
 			proc->job_id = req->job_id;
-			proc->flags = 0;
+			proc->flags = tree ? JT_F_EXISTING : 0;
 		} else {
-			proc_insert(t, t->real_parent, dst.tot, req->job_id, 0);
+			proc_insert(t, t->real_parent, dst.tot, req->job_id,
+				    tree ? JT_F_EXISTING : 0);
 		}
 	}
 	bpf_seq_write(seq, &rec, sizeof(rec));

@@ -67,6 +67,12 @@ struct source_ops {
 	int (*adopt)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns,
 		     __u64 flags);
 	/*
+	 * ATTACH: as adopt, with the descendants already running (counted
+	 * existing; JT_ADOPT_UID: only @uid's, the others in @left_out); may be NULL.
+	 */
+	int (*adopt_tree)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns,
+			  __u64 slack_ns, __u64 flags, uid_t uid, unsigned long *left_out);
+	/*
 	 * What the source cannot know (enum job_unknown in job.h: the reports
 	 * write those figures as null) and reads by polling /proc (enum
 	 * job_sampled). A source with @polled is sampled on every tick of
@@ -236,6 +242,13 @@ int collector__set_root(struct collector *c, struct cjob *j, pid_t pid);
 const sigset_t *collector__child_sigmask(const struct collector *c);
 /* watch: tags what is already running (two passes); counts processes found. */
 int collector__attach_existing(struct collector *c);
+/*
+ * serve --control REPORT: job @id's report as it stands, as a Ctrl-C would
+ * give it, into @out, from a fresh sample; the job goes on. @out shares
+ * the job's lists and live figures: use it before the loop turns again.
+ * -ENOENT when the job is not open.
+ */
+int collector__job_now(struct collector *c, __u64 id, struct job *out);
 
 /*
  * A front's own fd in the loop (top's terminal, serve's listening socket and

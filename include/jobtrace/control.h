@@ -28,24 +28,50 @@
  *                      root opened), owned by serve's user; NAME is KEY with
  *                      '/', '%' and a leading '.' written %XX
  *                      (control__report_name()), so two keys never share one.
+ *   ATTACH KEY PID [text] [top=N]
+ *                      `watch --pid` through serve: PID, a process already
+ *                      running, and every descendant it has (its threads
+ *                      too) leave their jobs and start job KEY, counted as
+ *                      existing at the attach, with what they fork from
+ *                      then on. KEY must not be open. For a client other
+ *                      than root, the kernel moves only processes whose
+ *                      real uid is the client's: one that is not, and its
+ *                      subtree, stay where they are. The reply, once every
+ *                      process is in (two passes, as watch's own attach:
+ *                      a process forked meanwhile is counted once):
+ *                      "OK KEY EXISTING LEFT_OUT", the processes counted
+ *                      existing and those left out as not the client's.
+ *   REPORT KEY         The job's report as it stands, the job going on (as
+ *                      END's, with the figures of now, its live processes
+ *                      included: what watch gives at Ctrl-C): "REPORT N"
+ *                      and N bytes. An ended job's is END's. A user asks
+ *                      at most once a second for a job.
+ *   RELEASE KEY        The client wants no report of the open job KEY:
+ *                      "OK KEY". Its processes stay in it, counted (moved
+ *                      back they would be counted twice by their host
+ *                      jobs), until the last ends; then it ends with no
+ *                      report (END answers "ERR"). Until then it counts
+ *                      among the client's open jobs.
  *   LIST               "OK N", then N lines "KEY STATE PID ALIVE STARTED
- *                      EXITED": STATE is running or ended; ended jobs stay
- *                      listed (and END answers them) until CONTROL_KEEP_ENDED
- *                      later ones of root (CONTROL_USER_KEEP_ENDED of that
- *                      user) have ended.
+ *                      EXITED": STATE is running, released or ended;
+ *                      ended jobs stay listed (and END answers them) until
+ *                      CONTROL_KEEP_ENDED later ones of root
+ *                      (CONTROL_USER_KEEP_ENDED of that user) have ended.
  *
  * Any request may instead be answered "ERR MESSAGE". KEY is 1 to 255 bytes
  * of printable ASCII without spaces. PID is numbered in serve's pid
- * namespace: a client in another one (a container) is refused REGISTER.
+ * namespace: a client in another one (a container) is refused REGISTER
+ * and ATTACH.
  *
  * Who may do what: the socket is mode 0666, and each request is checked
  * against the client's credentials (SO_PEERCRED). Root (uid 0) may do all
  * of the above with any process and any job: the SPANK plugin is root. Any
- * other user may REGISTER only a process whose real uid is its own and that
- * no client's job holds yet (a Slurm step's task stays in its step), under a
- * key of its own, NAME:UID:REST with UID its uid (`run:1000:4242`), so
- * root's keys (`slurm:12.0`) are out of its reach; it may END and LIST only
- * the jobs it opened, their reports come back to it alone (never to a file),
+ * other user may REGISTER or ATTACH only a process whose real uid is its own
+ * and that no client's job holds yet (a Slurm step's task stays in its
+ * step), under a key of its own, NAME:UID:REST with UID its uid
+ * (`run:1000:4242`), so root's keys (`slurm:12.0`) are out of its reach; it
+ * may END, REPORT, RELEASE and LIST only the jobs it opened, their reports
+ * come back to it alone (never to a file),
  * and it holds at most CONTROL_USER_CLIENTS connections and
  * CONTROL_USER_JOBS open jobs; all users but root together hold at most
  * CONTROL_USERS_CLIENTS connections, so root always has a connection left,
@@ -61,9 +87,11 @@
 extern "C" {
 #endif
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
 #define CONTROL_DEFAULT_PATH "/run/jobtrace/control.sock"
 #define CONTROL_LINE_MAX 1024
@@ -94,15 +122,18 @@ enum control_verb {
 	CONTROL_LIST,
 	CONTROL_REGISTER,
 	CONTROL_END,
+	CONTROL_ATTACH,
+	CONTROL_REPORT,
+	CONTROL_RELEASE,
 };
 
 struct control_request {
 	enum control_verb verb;
-	char *key;		/* REGISTER, END: into the line, valid as the protocol says */
+	char *key;		/* all but LIST: into the line, valid as the protocol says */
 	char *dir;		/* END's DIR, or NULL; not checked here (who may name one is) */
-	unsigned long pid;	/* REGISTER's, 2 to 2^22 */
-	bool text;		/* REGISTER's `text` */
-	unsigned long top;	/* REGISTER's `top=N`, else REPORT_DEFAULT_TOP */
+	unsigned long pid;	/* REGISTER's and ATTACH's, 2 to 2^22 */
+	bool text;		/* their `text` */
+	unsigned long top;	/* their `top=N`, else REPORT_DEFAULT_TOP */
 };
 
 /*
@@ -123,6 +154,33 @@ int control__report_name(const char *key, char *buf, size_t size);
 
 /* May a client of @uid open @key? Root any; another uid NAME:UID:REST with its own UID. */
 bool control__key_allowed(const char *key, uid_t uid);
+
+/* ---- the client side (user/cmd/control_client.c): run and watch through serve ---- */
+
+/* A reply read from serve: its first line, and for REPORT its body. */
+struct control_reply {
+	char *buf;
+	size_t len, cap;
+};
+
+/*
+ * Connects to serve at @path and sends @req; the reply's first line into
+ * @r. The fd, or a negative errno: -ENOENT (no socket there),
+ * -ECONNREFUSED (no serve behind it), -EACCES, -EAGAIN (its backlog full),
+ * -ETIMEDOUT past @deadline_ns (CLOCK_MONOTONIC), -EINTR once *@stop is set.
+ */
+int control_client__request(const char *path, const char *req, struct control_reply *r,
+			    __u64 deadline_ns, const volatile sig_atomic_t *stop);
+/* Connects and sends @req, reading nothing (END, whose reply comes at the job's end): the fd. */
+int control_client__send(const char *path, const char *req);
+/* Reads on until @want bytes are in @r, or a whole line when @want is 0; errors as above. */
+int control_client__read(int fd, struct control_reply *r, size_t want, __u64 deadline_ns,
+			 const volatile sig_atomic_t *stop);
+/* The reply's first line, its newline cut (in place). */
+const char *control_client__line(struct control_reply *r);
+/* After a "REPORT N" line: the N bytes, into @r, at *@data. -EPROTO for another reply. */
+int control_client__body(int fd, struct control_reply *r, const char **data, size_t *len,
+			 __u64 deadline_ns, const volatile sig_atomic_t *stop);
 
 #ifdef __cplusplus
 }

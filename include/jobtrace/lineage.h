@@ -340,7 +340,7 @@ struct jt_attach_rec {
 	__u32 new_process; /* the first thread of its process to be tagged */
 	__u64 start_ns;
 	__u32 reader_tgid; /* its tgid in the reader's pid namespace (/proc there); 0: none */
-	__u32 pad;
+	__u32 left_out; /* adopt, a tree: not the client's (JT_ADOPT_UID), so not adopted */
 };
 
 /*
@@ -363,6 +363,8 @@ struct jt_adopt_req {
 	__u64 start_ns;
 	__u64 slack_ns;
 	__u64 flags; /* JT_ADOPT_* */
+	__u32 root_pid; /* JT_ADOPT_TREE: the root, numbered in the reader's pid namespace */
+	__u32 uid; /* JT_ADOPT_UID: the only real uid adopted */
 };
 
 /*
@@ -371,6 +373,14 @@ struct jt_adopt_req {
  * client made (a Slurm step's task runs as the job's user).
  */
 #define JT_ADOPT_NOT_ADOPTED 1ULL
+/*
+ * watch --pid through serve: the process and its descendants, already
+ * running, join the job, counted as existing at the attach (as watch's own
+ * attach counts them); a descendant another adopted job holds stays there.
+ */
+#define JT_ADOPT_TREE 2ULL
+/* A user's ATTACH: a task whose real uid is not @uid is left out, and so is its subtree. */
+#define JT_ADOPT_UID 4ULL
 
 /* A cgroup whose processes, present and future, form a job (map `watch_cgroups`). */
 struct jt_watch_cgroup {
@@ -400,7 +410,7 @@ _Static_assert(sizeof(struct jt_live_rec) == 96, "jt_live_rec ABI");
 _Static_assert(sizeof(struct jt_attach_rec) == 32, "jt_attach_rec ABI");
 _Static_assert(sizeof(struct jt_attach_root) == 24, "jt_attach_root ABI");
 _Static_assert(sizeof(struct jt_watch_cgroup) == 16, "jt_watch_cgroup ABI");
-_Static_assert(sizeof(struct jt_adopt_req) == 32, "jt_adopt_req ABI");
+_Static_assert(sizeof(struct jt_adopt_req) == 40, "jt_adopt_req ABI");
 
 /*
  * @total split into user and system time in the ratio of the tick-sampled
@@ -496,6 +506,17 @@ int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 
  */
 int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns,
 		   __u64 flags);
+/*
+ * serve --control ATTACH: as lineage__adopt(), @pid with its descendants
+ * already running (counted existing at the attach); with JT_ADOPT_UID in
+ * @flags only those whose real uid is @uid, the others and their subtrees
+ * left where they are and counted in @left_out. @fn sees each process
+ * adopted. The root's errors are lineage__adopt()'s, and then nothing moved.
+ */
+int lineage__adopt_tree(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns,
+			__u64 slack_ns, __u64 flags, uid_t uid,
+			int (*fn)(void *ctx, const struct jt_attach_rec *r), void *ctx,
+			unsigned long *left_out);
 /* watch --cgroup: the cgroup with kernfs id @cgid (and below) forms job @job_id. */
 int lineage__add_watch_cgroup(struct lineage *lt, __u64 job_id, __u64 cgid, __s32 hierarchy_id);
 /*

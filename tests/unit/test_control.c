@@ -11,7 +11,8 @@
 #include "jobtrace/report.h"
 #include "jobtrace/util.h"
 
-#define USAGE "usage: REGISTER KEY PID [text] [top=N] | END KEY [DIR] | LIST"
+#define USAGE                                                                              \
+	"usage: REGISTER|ATTACH KEY PID [text] [top=N] | END KEY [DIR] | REPORT|RELEASE KEY | LIST"
 
 /* The longest key there may be: CONTROL_KEY_MAX bytes. */
 #define KEY255 \
@@ -58,6 +59,14 @@ static void test_request_table(void **state)
 		  "REGISTER takes the options text and top=N, not text" },
 		{ "REGISTER k", -EINVAL, 0, NULL, NULL, 0, "REGISTER takes a key and a pid" },
 		{ "REGISTER k 1", -EINVAL, 0, NULL, NULL, 0, "REGISTER takes a key and a pid" },
+		{ "ATTACH run:0:w 4242", 0, CONTROL_ATTACH, "run:0:w", NULL, 4242, "" },
+		{ "ATTACH k", -EINVAL, 0, NULL, NULL, 0, "ATTACH takes a key and a pid" },
+		{ "ATTACH k 5 json", -EINVAL, 0, NULL, NULL, 0,
+		  "ATTACH takes the options text and top=N, not json" },
+		{ "REPORT k", 0, CONTROL_REPORT, "k", NULL, 0, "" },
+		{ "RELEASE k", 0, CONTROL_RELEASE, "k", NULL, 0, "" },
+		{ "REPORT", -EINVAL, 0, NULL, NULL, 0, USAGE },
+		{ "RELEASE k /tmp", -EINVAL, 0, NULL, NULL, 0, USAGE },
 		{ "REGISTER k 4194305", -EINVAL, 0, NULL, NULL, 0, "REGISTER takes a key and a pid" },
 		{ "REGISTER k -5", -EINVAL, 0, NULL, NULL, 0, "REGISTER takes a key and a pid" },
 		{ "REGISTER k 12x", -EINVAL, 0, NULL, NULL, 0, "REGISTER takes a key and a pid" },
@@ -68,7 +77,7 @@ static void test_request_table(void **state)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char line[CONTROL_LINE_MAX + 1], why[80];
+		char line[CONTROL_LINE_MAX + 1], why[128];
 		struct control_request req;
 		int err;
 

@@ -379,20 +379,73 @@ int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 
 	return 0;
 }
 
+/*
+ * One run of the adopt iterator with @req armed: over the process of @pidfd
+ * alone, or over every task (@pidfd < 0). Its records into lt->iter_buf;
+ * their length, or -errno. No request stays armed after it.
+ */
+static ssize_t adopt_run(struct lineage *lt, const struct jt_adopt_req *req, int pidfd)
+{
+	struct jt_adopt_req off = {};
+	int req_fd = bpf_map__fd(lt->skel->maps.adopt_req);
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	union bpf_iter_link_info linfo = {};
+	struct bpf_link *link;
+	__u32 zero = 0;
+	ssize_t len;
+
+	if (bpf_map_update_elem(req_fd, &zero, req, BPF_ANY))
+		return -errno;
+	if (pidfd >= 0) {
+		linfo.task.pid_fd = (__u32)pidfd;
+		opts.link_info = &linfo;
+		opts.link_info_len = sizeof(linfo);
+	}
+	link = bpf_program__attach_iter(lt->skel->progs.adopt_task, pidfd >= 0 ? &opts : NULL);
+	if (!link) {
+		len = -errno;
+		goto out;
+	}
+	len = loader__read_iter(bpf_link__fd(link), &lt->iter_buf, &lt->iter_cap);
+	bpf_link__destroy(link);
+out:
+	bpf_map_update_elem(req_fd, &zero, &off, BPF_ANY);
+	return len;
+}
+
+/*
+ * What a run over the root said of it: 0 adopted, -EBUSY kept by another
+ * job, -EPERM not the client's (JT_ADOPT_UID: its uid changed since the
+ * caller looked), -ESRCH gone.
+ */
+static int adopt_root_result(struct lineage *lt, __u64 job_id, ssize_t len,
+			     int (*fn)(void *ctx, const struct jt_attach_rec *r), void *ctx)
+{
+	bool adopted = false, kept = false;
+	struct jt_attach_rec r;
+
+	for (size_t off = 0; off + sizeof(r) <= (size_t)len; off += sizeof(r)) {
+		memcpy(&r, lt->iter_buf + off, sizeof(r));
+		if (r.left_out)
+			return -EPERM;
+		if (r.job_id == job_id) {
+			adopted = true;
+			if (fn)
+				fn(ctx, &r);
+		} else {
+			kept = true; /* JT_ADOPT_NOT_ADOPTED: another adopted job holds it */
+		}
+	}
+	return adopted ? 0 : kept ? -EBUSY : -ESRCH;
+}
+
 int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns,
 		   __u64 flags)
 {
 	struct jt_adopt_req req = { .job_id = job_id, .start_ns = start_ns, .slack_ns = slack_ns,
-				    .flags = flags };
-	int req_fd = bpf_map__fd(lt->skel->maps.adopt_req);
+				    .flags = flags & ~(JT_ADOPT_TREE | JT_ADOPT_UID) };
 	int jobs_fd = bpf_map__fd(lt->skel->maps.jobs);
-	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
-	union bpf_iter_link_info linfo = {};
-	struct jt_attach_rec r;
-	struct bpf_link *link;
 	struct jt_job job;
-	bool adopted = false, kept = false;
-	__u32 zero = 0;
 	int pidfd, err;
 	ssize_t len;
 
@@ -412,39 +465,51 @@ int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, 
 			goto out_pidfd;
 		}
 	}
-	if (bpf_map_update_elem(req_fd, &zero, &req, BPF_ANY)) {
-		err = -errno;
-		goto out_pidfd;
-	}
-	linfo.task.pid_fd = (__u32)pidfd;
-	opts.link_info = &linfo;
-	opts.link_info_len = sizeof(linfo);
-	link = bpf_program__attach_iter(lt->skel->progs.adopt_task, &opts);
-	if (!link) {
-		err = -errno;
-		goto out;
-	}
-	len = loader__read_iter(bpf_link__fd(link), &lt->iter_buf, &lt->iter_cap);
-	bpf_link__destroy(link);
-	if (len < 0) {
-		err = (int)len;
-		goto out;
-	}
-	for (size_t off = 0; off + sizeof(r) <= (size_t)len; off += sizeof(r)) {
-		memcpy(&r, lt->iter_buf + off, sizeof(r));
-		if (r.job_id == job_id)
-			adopted = true;
-		else
-			kept = true; /* JT_ADOPT_NOT_ADOPTED: another adopted job holds it */
-	}
-	err = adopted ? 0 : kept ? -EBUSY : -ESRCH;
-out:
-	/* No request stays armed between two calls. */
-	memset(&req, 0, sizeof(req));
-	bpf_map_update_elem(req_fd, &zero, &req, BPF_ANY);
+	len = adopt_run(lt, &req, pidfd);
+	err = len < 0 ? (int)len : adopt_root_result(lt, job_id, len, NULL, NULL);
 out_pidfd:
 	close(pidfd);
 	return err;
+}
+
+int lineage__adopt_tree(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns,
+			__u64 slack_ns, __u64 flags, uid_t uid,
+			int (*fn)(void *ctx, const struct jt_attach_rec *r), void *ctx,
+			unsigned long *left_out)
+{
+	struct jt_adopt_req req = { .job_id = job_id, .start_ns = start_ns, .slack_ns = slack_ns,
+				    .flags = flags | JT_ADOPT_TREE, .root_pid = (__u32)pid,
+				    .uid = (__u32)uid };
+	struct jt_attach_rec r;
+	int pidfd, err;
+	ssize_t len;
+
+	*left_out = 0;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	/* The root first, alone: refused or gone, nothing of its tree has moved. */
+	len = adopt_run(lt, &req, pidfd);
+	close(pidfd);
+	if (len < 0)
+		return (int)len;
+	err = adopt_root_result(lt, job_id, len, fn, ctx);
+	if (err)
+		return err;
+	/* Then its descendants, twice (see adopt_task in bpf/lineage.bpf.c). */
+	for (int pass = 0; pass < 2; pass++) {
+		len = adopt_run(lt, &req, -1);
+		if (len < 0)
+			return (int)len;
+		for (size_t off = 0; off + sizeof(r) <= (size_t)len; off += sizeof(r)) {
+			memcpy(&r, lt->iter_buf + off, sizeof(r));
+			if (r.left_out)
+				*left_out += pass == 0; /* the second pass finds the same ones */
+			else if (r.job_id == job_id && fn)
+				fn(ctx, &r);
+		}
+	}
+	return 0;
 }
 
 int lineage__add_watch_cgroup(struct lineage *lt, __u64 job_id, __u64 cgid, __s32 hierarchy_id)

@@ -36,6 +36,8 @@ struct control_job {
 	bool failed; /* its first process could not be adopted: no report file */
 	bool text; /* END answers with the text report */
 	bool sampled_soon; /* an END asked the loop to judge it at once (once a job) */
+	bool released; /* RELEASE: no report; it ends, unreported, with its last process */
+	__u64 reported_ns; /* a user's last REPORT of it: one a second */
 	size_t top; /* commands in its reports */
 	char *json, *text_report; /* once ended: the JSON report and a newline; the text one */
 	size_t json_len, text_len;
@@ -222,6 +224,22 @@ static int client_printf(struct control *ctl, struct control_client *cl, const c
 	return client_send(ctl, cl, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+static bool render(const struct job *job, size_t top,
+		   int (*write)(FILE *, const struct job *, size_t), char **buf, size_t *len);
+static int client_drain(struct control *ctl, struct control_client *cl);
+
+/* Its root's command, as run's report has it: @argv over the copy @cj keeps. */
+static void job_argv(const struct control_job *cj, struct job *job, char **argv, size_t n)
+{
+	job->argc = 0;
+	for (size_t off = 0; cj->root_args && off < cj->root_args_len - 1 &&
+			     job->argc < (int)n - 1;
+	     off += strlen(cj->root_args + off) + 1)
+		argv[job->argc++] = cj->root_args + off;
+	argv[job->argc] = NULL;
+	job->argv = argv;
+}
+
 static struct control_job *job_find(struct control *ctl, const char *key, bool open_only)
 {
 	/* Newest first: a key used again after its job ended names the new one. */
@@ -373,8 +391,38 @@ static bool client_pidns_ours(struct control *ctl, const struct control_client *
 	return !ps.ns_pid || ps.ns_pid == cl->pid;
 }
 
+/*
+ * ATTACH: the root's command line, read now (its exec was before the
+ * attach): the report names the job by it, as watch's does.
+ */
+static void attach_root_args(struct control *ctl, struct control_job *cj, pid_t pid)
+{
+	char path[32], buf[JT_ARGS_LEN];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%d/cmdline", (int)pid);
+	fd = openat(ctl->proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return;
+	if (buf[n - 1] != '\0')
+		buf[n++] = '\0';
+	cj->root_args = malloc((size_t)n);
+	if (!cj->root_args)
+		return; /* the report names the job by its key instead */
+	memcpy(cj->root_args, buf, (size_t)n);
+	cj->root_args_len = (size_t)n;
+}
+
+/* REGISTER (one process, not forked yet) and ATTACH (@tree: a running tree). */
 static int do_register(struct control *ctl, struct control_client *cl,
-		       const struct control_request *req)
+		       const struct control_request *req, bool tree)
 {
 	const struct source_ops *ops = collector__ops(ctl->c);
 	__u64 tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK);
@@ -382,11 +430,13 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	const char *key = req->key;
 	struct proc_stat_fields st;
 	struct control_job *cj;
+	unsigned long left_out = 0;
+	struct jt_job_stats js;
 	struct cjob *j;
 	bool fresh;
 	int err;
 
-	if (!ops->adopt)
+	if (!ops->adopt || (tree && !ops->adopt_tree))
 		return client_printf(ctl, cl, "ERR the %s source cannot adopt a process\n",
 				     ops->name);
 	/*
@@ -409,6 +459,9 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	cj = job_find(ctl, key, true);
 	if (cj && cl->uid != 0 && cj->uid != cl->uid)
 		return client_printf(ctl, cl, "ERR job %s is not yours\n", key);
+	/* A tree is one job's from the start: its processes are counted existing. */
+	if (cj && tree)
+		return client_printf(ctl, cl, "ERR job %s is open: ATTACH makes a new job\n", key);
 	fresh = !cj;
 	if (fresh) {
 		/* Users cannot fill the kernel's job map: root's steps need it. */
@@ -429,6 +482,7 @@ static int do_register(struct control *ctl, struct control_client *cl,
 		j->job.mode = "control";
 		j->job.via = "serve";
 		j->job.root_pid = (pid_t)pid;
+		j->job.attached = tree;
 		/* -1: its membership follows no cgroup; the task keeps its tree. */
 		err = ops->add_empty(ctl->c, cj->id, -1);
 		if (err) {
@@ -437,9 +491,19 @@ static int do_register(struct control *ctl, struct control_client *cl,
 					     strerror(-err));
 		}
 	}
-	/* Root may move any process; a user only one no client's job holds. */
-	err = ops->adopt(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns, 2 * tick_ns,
-			 cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED);
+	/*
+	 * Root may move any process; a user only one no client's job holds,
+	 * and of a tree only the processes that are its own, checked by the
+	 * kernel as it moves each (a process may change its uid at any time).
+	 */
+	if (tree)
+		err = ops->adopt_tree(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns,
+				      2 * tick_ns,
+				      cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED | JT_ADOPT_UID,
+				      cl->uid, &left_out);
+	else
+		err = ops->adopt(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns,
+				 2 * tick_ns, cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED);
 	if (err) {
 		/* An empty job ends at the next sample; it had nothing to report. */
 		if (fresh)
@@ -447,8 +511,89 @@ static int do_register(struct control *ctl, struct control_client *cl,
 		return client_printf(ctl, cl, "ERR cannot adopt process %lu: %s\n", pid,
 				     err == -ESRCH ? "it has ended" :
 				     err == -EBUSY ? "it is in a job another client made" :
+				     err == -EPERM ? "it is not yours" :
 						     strerror(-err));
 	}
+	if (!tree)
+		return client_printf(ctl, cl, "OK %s\n", key);
+	attach_root_args(ctl, cj, (pid_t)pid);
+	if (ops->job_stats(ctl->c, cj->id, &js))
+		js.existing = 0;
+	return client_printf(ctl, cl, "OK %s %llu %lu\n", key, (unsigned long long)js.existing,
+			     left_out);
+}
+
+/*
+ * Who may end, report or release @cj: 0 when the client may; else 1 after
+ * the "ERR" reply that says why, or -EPIPE when the client is gone.
+ */
+static int job_access(struct control *ctl, struct control_client *cl, struct control_job *cj,
+		      const char *key)
+{
+	int err;
+
+	if (!cj)
+		err = client_printf(ctl, cl, "ERR no job %s\n", key);
+	else if (cl->uid != 0 && cj->uid != cl->uid)
+		err = client_printf(ctl, cl, "ERR job %s is not yours\n", key);
+	else if (cj->failed)
+		err = client_printf(ctl, cl, "ERR job %s was never registered\n", key);
+	else
+		return 0;
+	return err ? err : 1;
+}
+
+/*
+ * REPORT: the job's report as it stands (a Ctrl-C's), the job going on. A
+ * report samples every task of the host: a user's come at most once a
+ * second for a job, so that none makes the loop spin.
+ */
+static int do_report(struct control *ctl, struct control_client *cl, const char *key)
+{
+	struct control_job *cj = job_find(ctl, key, false);
+	char *argv[JT_ARGS_LEN / 2 + 1], *buf = NULL, head[64];
+	__u64 now = util__now_ns();
+	struct job job;
+	size_t len = 0;
+	int err;
+
+	err = job_access(ctl, cl, cj, key);
+	if (err)
+		return err < 0 ? err : 0;
+	if (cj->ended)
+		return answer_end(ctl, cl, cj);
+	if (cl->uid != 0 && cj->reported_ns && now - cj->reported_ns < 1000000000ULL)
+		return client_printf(ctl, cl, "ERR one REPORT of job %s a second\n", key);
+	cj->reported_ns = now;
+	err = collector__job_now(ctl->c, cj->id, &job);
+	if (err)
+		return client_printf(ctl, cl, "ERR no report of %s: %s\n", key, strerror(-err));
+	job_argv(cj, &job, argv, ARRAY_SIZE(argv));
+	if (!render(&job, cj->top, cj->text ? report__write_text : report__write_json, &buf,
+		    &len))
+		return client_printf(ctl, cl, "ERR cannot make the report of %s\n", key);
+	snprintf(head, sizeof(head), "REPORT %zu\n", len);
+	err = client_send(ctl, cl, head, strlen(head));
+	if (!err)
+		err = client_send(ctl, cl, buf, len);
+	free(buf);
+	return err;
+}
+
+/*
+ * RELEASE: the client is done with an open job and wants no report. Its
+ * processes stay in it, counted, until the last ends (then it ends with no
+ * report): moved back to their host jobs they would be counted twice there.
+ * Until then it counts among the client's open jobs: it holds a kernel slot.
+ */
+static int do_release(struct control *ctl, struct control_client *cl, const char *key)
+{
+	struct control_job *cj = job_find(ctl, key, true);
+	int err = job_access(ctl, cl, cj, key);
+
+	if (err)
+		return err < 0 ? err : 0;
+	cj->released = true;
 	return client_printf(ctl, cl, "OK %s\n", key);
 }
 
@@ -456,13 +601,12 @@ static int do_end(struct control *ctl, struct control_client *cl, char *key, cha
 {
 	struct control_job *cj = job_find(ctl, key, false);
 	struct jt_job_stats js;
+	int err = job_access(ctl, cl, cj, key);
 
-	if (!cj)
-		return client_printf(ctl, cl, "ERR no job %s\n", key);
-	if (cl->uid != 0 && cj->uid != cl->uid)
-		return client_printf(ctl, cl, "ERR job %s is not yours\n", key);
-	if (cj->failed)
-		return client_printf(ctl, cl, "ERR job %s was never registered\n", key);
+	if (err)
+		return err < 0 ? err : 0;
+	if (cj->released)
+		return client_printf(ctl, cl, "ERR job %s was released: no report\n", key);
 	if (dir) {
 		/* serve writes as root: only root may send its files elsewhere. */
 		if (cl->uid != 0)
@@ -520,7 +664,8 @@ static int do_list(struct control *ctl, struct control_client *cl)
 			s = &j->job.stats;
 		}
 		err = client_printf(ctl, cl, "%s %s %d %lld %llu %llu\n", cj->key,
-				    cj->ended ? "ended" : "running", cj->pid,
+				    cj->ended ? "ended" : cj->released ? "released" : "running",
+				    cj->pid,
 				    (long long)(s->alive > 0 ? s->alive : 0),
 				    (unsigned long long)s->procs_started,
 				    (unsigned long long)s->procs_exited);
@@ -528,7 +673,8 @@ static int do_list(struct control *ctl, struct control_client *cl)
 	return err;
 }
 
-#define CONTROL_USAGE "usage: REGISTER KEY PID [text] [top=N] | END KEY [DIR] | LIST"
+#define CONTROL_USAGE                                                                             \
+	"usage: REGISTER|ATTACH KEY PID [text] [top=N] | END KEY [DIR] | REPORT|RELEASE KEY | LIST"
 
 int control__parse_request(char *line, struct control_request *req, char *why, size_t why_size)
 {
@@ -553,7 +699,8 @@ int control__parse_request(char *line, struct control_request *req, char *why, s
 		req->verb = CONTROL_LIST;
 		return 0;
 	}
-	if (strcmp(tok[0], "REGISTER") && strcmp(tok[0], "END") && strcmp(tok[0], "LIST")) {
+	if (strcmp(tok[0], "REGISTER") && strcmp(tok[0], "ATTACH") && strcmp(tok[0], "END") &&
+	    strcmp(tok[0], "REPORT") && strcmp(tok[0], "RELEASE") && strcmp(tok[0], "LIST")) {
 		snprintf(why, why_size, "unknown request %.32s", tok[0]);
 		return -EINVAL;
 	}
@@ -571,8 +718,16 @@ int control__parse_request(char *line, struct control_request *req, char *why, s
 		req->dir = n == 3 ? tok[2] : NULL;
 		return 0;
 	}
+	if (!strcmp(tok[0], "REPORT") || !strcmp(tok[0], "RELEASE")) {
+		if (n > 2) {
+			snprintf(why, why_size, CONTROL_USAGE);
+			return -EINVAL;
+		}
+		req->verb = tok[0][2] == 'P' ? CONTROL_REPORT : CONTROL_RELEASE;
+		return 0;
+	}
 	if (n < 3 || cli__parse_uint(tok[2], 2, 1U << 22, &req->pid)) {
-		snprintf(why, why_size, "REGISTER takes a key and a pid");
+		snprintf(why, why_size, "%s takes a key and a pid", tok[0]);
 		return -EINVAL;
 	}
 	for (size_t i = 3; i < n; i++) {
@@ -582,12 +737,12 @@ int control__parse_request(char *line, struct control_request *req, char *why, s
 			   !cli__parse_uint(tok[i] + 4, 0, 100000, &req->top)) {
 			continue;
 		} else {
-			snprintf(why, why_size,
-				 "REGISTER takes the options text and top=N, not %.32s", tok[i]);
+			snprintf(why, why_size, "%s takes the options text and top=N, not %.32s",
+				 tok[0], tok[i]);
 			return -EINVAL;
 		}
 	}
-	req->verb = CONTROL_REGISTER;
+	req->verb = tok[0][0] == 'A' ? CONTROL_ATTACH : CONTROL_REGISTER;
 	return 0;
 }
 
@@ -595,7 +750,7 @@ int control__parse_request(char *line, struct control_request *req, char *why, s
 static int client_request(struct control *ctl, struct control_client *cl, char *line)
 {
 	struct control_request req;
-	char why[80];
+	char why[128];
 
 	if (control__parse_request(line, &req, why, sizeof(why)))
 		return client_printf(ctl, cl, "ERR %s\n", why);
@@ -603,9 +758,14 @@ static int client_request(struct control *ctl, struct control_client *cl, char *
 	case CONTROL_LIST:
 		return do_list(ctl, cl);
 	case CONTROL_REGISTER:
-		return do_register(ctl, cl, &req);
+	case CONTROL_ATTACH:
+		return do_register(ctl, cl, &req, req.verb == CONTROL_ATTACH);
 	case CONTROL_END:
 		return do_end(ctl, cl, req.key, req.dir);
+	case CONTROL_REPORT:
+		return do_report(ctl, cl, req.key);
+	case CONTROL_RELEASE:
+		return do_release(ctl, cl, req.key);
 	}
 	return -EINVAL;
 }
@@ -809,17 +969,22 @@ static int control_job_end(struct sink *s, const struct cjob *j, const struct co
 		return 0;
 	cj->ended = true;
 	cj->stats = j->job.stats;
-	if (cj->failed) {
+	if (cj->failed || cj->released) {
+		/* A released job's client took its report as it stood, and left. */
+		cj->failed = true;
+		for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+			struct control_client *cl = ctl->clients[i];
+
+			if (cl && cl->waiting == cj && !client_printf(ctl, cl, "ERR job %s was "
+							   "released: no report\n", cj->key)) {
+				cl->waiting = NULL;
+				client_drain(ctl, cl);
+			}
+		}
 		jobs_prune(ctl);
 		return 0;
 	}
-	/* Its root's command, as run's report has it: argv over the record's copy. */
-	for (size_t off = 0; cj->root_args && off < cj->root_args_len - 1 &&
-			     job.argc < (int)ARRAY_SIZE(argv) - 1;
-	     off += strlen(cj->root_args + off) + 1)
-		argv[job.argc++] = cj->root_args + off;
-	argv[job.argc] = NULL;
-	job.argv = argv;
+	job_argv(cj, &job, argv, ARRAY_SIZE(argv));
 	/* The JSON of `run --json`, one line: the files' and the reply's; run's text when asked. */
 	if ((!cj->text || cj->uid == 0) &&
 	    !render(&job, cj->top, report__write_json, &cj->json, &cj->json_len))

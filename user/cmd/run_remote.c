@@ -12,14 +12,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +38,8 @@ static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 /* The root once it may exec, for the handler; 0 once it is reaped (its pid may be reused). */
 static volatile sig_atomic_t root_pid;
 static volatile sig_atomic_t interrupts, last_signo;
+/* Two interrupts: run stops waiting, as it does for what outlives the root. */
+static volatile sig_atomic_t stop_waiting;
 
 /*
  * As run's loop does: a signal sent with kill(2) is passed on to the
@@ -49,103 +48,11 @@ static volatile sig_atomic_t interrupts, last_signo;
  */
 static void on_signal(int signo, siginfo_t *si, void *uc)
 {
-	interrupts++;
+	if (++interrupts >= 2)
+		stop_waiting = 1;
 	last_signo = signo;
 	if (root_pid > 0 && si->si_code <= 0)
 		kill((pid_t)root_pid, signo);
-}
-
-/* A reply read from serve: a line, and for REPORT its body. */
-struct reply {
-	char *buf;
-	size_t len, cap;
-};
-
-/* Reads until @want bytes are in, or a line is when @want is 0; by @deadline_ns. */
-static int reply_read(int fd, struct reply *r, size_t want, __u64 deadline_ns)
-{
-	while (want ? r->len < want : !r->len || !memchr(r->buf, '\n', r->len)) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		__u64 now = util__now_ns();
-		ssize_t n;
-
-		if (now >= deadline_ns)
-			return -ETIMEDOUT;
-		/* Two interrupts: run stops waiting, as it does for what outlives the root. */
-		if (interrupts >= 2)
-			return -EINTR;
-		if (poll(&p, 1, (int)((deadline_ns - now) / 1000000 + 1)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r->len + 4096 > r->cap &&
-		    util__grow(&r->buf, &r->cap, 1, r->len + 4096, 64U << 20))
-			return -ENOMEM;
-		n = recv(fd, r->buf + r->len, r->cap - r->len, MSG_DONTWAIT);
-		if (n == 0)
-			return -ECONNRESET;
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return -errno;
-		}
-		r->len += (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Connects to serve at @path and sends @req; the reply's first line into
- * @r. The fd, or a negative errno: -ENOENT (no socket there),
- * -ECONNREFUSED (no serve behind it), -EACCES, -EAGAIN (its backlog full).
- */
-static int request(const char *path, const char *req, struct reply *r, __u64 deadline_ns)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	size_t len = strlen(req), off = 0;
-	int fd, err;
-
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(addr.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* A unix connect does not wait: there, refused, or a full backlog (EAGAIN). */
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		err = -errno;
-		goto err_close;
-	}
-	/* A line fits a socket's buffer: send() takes it whole or says why. */
-	while (off < len) {
-		ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
-
-		if (n < 0 && errno != EINTR && errno != EAGAIN) {
-			err = -errno;
-			goto err_close;
-		}
-		off += n > 0 ? (size_t)n : 0;
-	}
-	r->len = 0;
-	err = reply_read(fd, r, 0, deadline_ns);
-	if (err)
-		goto err_close;
-	return fd;
-
-err_close:
-	close(fd);
-	return err;
-}
-
-/* The reply's first line, without its newline, for a message. */
-static const char *reply_line(struct reply *r)
-{
-	char *nl = memchr(r->buf, '\n', r->len);
-
-	if (nl)
-		*nl = '\0';
-	return r->buf;
 }
 
 /* What serve cannot give: options that need run's own record stream. */
@@ -215,11 +122,12 @@ static int write_report(const struct run_config *cfg, FILE *f, const char *data,
 static int run_registered(const struct run_config *cfg, const char *path, const char *key,
 			  pid_t pid, int errp, FILE *out)
 {
-	struct reply r = {};
+	struct control_reply r = {};
 	char req[CONTROL_KEY_MAX + 16];
 	int exec_errno, status = 0, ret, err, fd;
-	const char *head;
-	unsigned long n;
+	__u64 deadline_ns;
+	const char *data;
+	size_t n;
 	ssize_t got;
 
 	/* EOF: exec succeeded (the pipe is close-on-exec); an errno: it failed. */
@@ -247,19 +155,14 @@ static int run_registered(const struct run_config *cfg, const char *path, const 
 	}
 	ret = job__exit_code(status);
 	snprintf(req, sizeof(req), "END %s\n", key);
-	fd = request(path, req, &r, util__now_ns() + END_TIMEOUT_MS * 1000000ULL);
-	err = fd < 0 ? fd : 0;
-	head = err ? NULL : reply_line(&r);
-	if (!err && (sscanf(head, "REPORT %lu", &n) != 1 || n > (32U << 20))) {
+	deadline_ns = util__now_ns() + END_TIMEOUT_MS * 1000000ULL;
+	fd = control_client__request(path, req, &r, deadline_ns, &stop_waiting);
+	err = fd < 0 ? fd : control_client__body(fd, &r, &data, &n, deadline_ns, &stop_waiting);
+	if (err == -EPROTO) {
 		fprintf(stderr, "jobtrace: no report of %s from serve at %s: it said %s\n", key,
-			path, head);
-		err = -EPROTO;
+			path, r.buf);
 	} else if (!err) {
-		size_t off = strlen(head) + 1;
-
-		err = reply_read(fd, &r, off + n, util__now_ns() + END_TIMEOUT_MS * 1000000ULL);
-		if (!err)
-			err = write_report(cfg, out, r.buf + off, n);
+		err = write_report(cfg, out, data, n);
 		/* A reader that went away (run ... | head) wanted no more: no word, as run. */
 		if (err == -EPIPE)
 			err = 0;
@@ -283,7 +186,8 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
 	struct sigaction old[ARRAY_SIZE(forwarded)];
 	int go[2] = { -1, -1 }, errp[2] = { -1, -1 }, fd = -1, err;
-	struct reply r = {};
+	struct control_reply r = {};
+	__u64 deadline_ns;
 	FILE *out = stderr;
 	bool own = false;
 	pid_t pid;
@@ -330,9 +234,10 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 		 util__now_ns() / 1000);
 	snprintf(req, sizeof(req), "REGISTER %s %d%s top=%zu\n", key, (int)pid,
 		 cfg->json ? "" : " text", cfg->top);
-	fd = request(path, req, &r, util__now_ns() + REGISTER_TIMEOUT_MS * 1000000ULL);
+	deadline_ns = util__now_ns() + REGISTER_TIMEOUT_MS * 1000000ULL;
+	fd = control_client__request(path, req, &r, deadline_ns, &stop_waiting);
 	err = fd < 0 ? fd : 0;
-	head = err ? NULL : reply_line(&r);
+	head = err ? NULL : control_client__line(&r);
 	if (fd >= 0)
 		close(fd); /* not idle on serve's socket while the job runs */
 	if (head && strncmp(head, "OK ", 3))

@@ -67,8 +67,14 @@ static const char usage_watch[] =
 	"                        every interval, each job's when it ends (repeatable)\n"
 	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
 	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
-	"      --mode M          event source: bpf, proc (no BPF: --pid only, can\n"
-	"                        miss CPU) or auto (default: bpf, else proc)\n"
+	"      --mode M          event source: serve (a running serve's, see below),\n"
+	"                        bpf, proc (no BPF: --pid only, can miss CPU) or auto\n"
+	"                        (default: serve, else bpf, else proc)\n"
+	"      --control PATH    serve's control socket (default $JOBTRACE_CONTROL,\n"
+	"                        else /run/jobtrace/control.sock). Up to 4 --pid of\n"
+	"                        your own are followed there with no privileges, unless\n"
+	"                        an option needs watch's own records: --cgroup, --all,\n"
+	"                        --interval, --events, --svg, --html, --pss, --apmon\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Examples:\n"
@@ -99,7 +105,8 @@ struct watch_config {
 	const char *output, *events;
 	const char *svg, *html;
 	size_t top;
-	const char *mode; /* --mode bpf|proc|auto */
+	const char *mode; /* --mode serve|bpf|proc|auto */
+	const char *control; /* --control PATH */
 	struct lineage_opts lineage;
 	struct apmon_opts apmon;
 };
@@ -109,7 +116,7 @@ struct watch_config {
 static int parse_args(int argc, char **argv, struct watch_config *cfg)
 {
 	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_PSS, OPT_MODE, OPT_SVG, OPT_HTML,
-	       OPT_APMON, OPT_APMON_CLUSTER };
+	       OPT_APMON, OPT_APMON_CLUSTER, OPT_CONTROL };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "cgroup", required_argument, NULL, 'c' },
@@ -131,6 +138,7 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 		{ "apmon-cluster", required_argument, NULL, OPT_APMON_CLUSTER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -223,11 +231,15 @@ static int parse_args(int argc, char **argv, struct watch_config *cfg)
 			cfg->lineage.verbose = true;
 			break;
 		case OPT_MODE:
-			if (strcmp(optarg, "bpf") && strcmp(optarg, "proc") && strcmp(optarg, "auto"))
-				return cli__usage_error("watch", "--mode takes bpf, proc or auto, not "
-								 "'%s'",
+			if (strcmp(optarg, "serve") && strcmp(optarg, "bpf") &&
+			    strcmp(optarg, "proc") && strcmp(optarg, "auto"))
+				return cli__usage_error("watch", "--mode takes serve, bpf, proc or "
+								 "auto, not '%s'",
 							optarg);
 			cfg->mode = optarg;
+			break;
+		case OPT_CONTROL:
+			cfg->control = optarg;
 			break;
 		case 'h':
 			fputs(usage_watch, stdout);
@@ -287,6 +299,15 @@ int watch__main(int argc, char **argv)
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
 		return ret == WATCH_HELP_SHOWN ? 0 : ret;
+	/* A serve on the host follows --pid jobs with no privileges and no load of ours. */
+	if (!watch__via_serve(&(struct watch_remote){
+		    .pids = cfg.pids, .npids = cfg.npids, .others = cfg.all || cfg.ncgroups,
+		    .interval_s = cfg.interval_s, .events = cfg.events, .svg = cfg.svg,
+		    .html = cfg.html, .pss = cfg.pss, .apmon = cfg.apmon.n > 0,
+		    .duration_s = cfg.duration_s, .json = cfg.json, .output = cfg.output,
+		    .top = cfg.top, .mode = cfg.mode, .control = cfg.control,
+		    .verbose = cfg.lineage.verbose }, &ret))
+		return ret;
 	copts.source = cfg.lineage;
 	copts.source.attach = true;
 	/* --cgroup paths are checked, and their hierarchy known, before anything loads. */

@@ -563,10 +563,14 @@ static bool job_over(struct collector *c, struct cjob *j)
 	return true;
 }
 
-static void job_end(struct collector *c, struct cjob *j)
+/*
+ * The figures of @j's report, as they stand at @noticed, into @job (j->job
+ * at the end; a copy for a report of a job that goes on).
+ */
+static void job_figures(struct collector *c, struct cjob *j, struct job *job, __u64 noticed)
 {
-	struct jt_job_stats *s = &j->job.stats;
-	__u64 noticed = util__now_ns(), last_exit;
+	struct jt_job_stats *s = &job->stats;
+	__u64 last_exit;
 
 	/*
 	 * A job whose processes are all gone ended at its last exit, as the
@@ -574,29 +578,51 @@ static void job_end(struct collector *c, struct cjob *j)
 	 * kernel's, and its last interval closes there (or where the one
 	 * before it closed, when a sample came between its last exit and now).
 	 */
-	j->job.end_ns = noticed;
+	job->end_ns = noticed;
 	last_exit = s->last_exit_ns ? collector__mono_of_boottime(s->last_exit_ns) : 0;
-	if (s->alive <= 0 && last_exit > j->job.start_ns && last_exit < noticed)
-		j->job.end_ns = last_exit;
-	j->job.source = c->ops->name;
+	if (s->alive <= 0 && last_exit > job->start_ns && last_exit < noticed)
+		job->end_ns = last_exit;
+	job->source = c->ops->name;
 	/* rusage: the tree's CPU is whole only once nothing is left to reap (--no-wait). */
 	if (c->ops == &source_rusage_ops && s->alive > 0)
-		j->job.unknown |= JOB_UNKNOWN_CPU;
+		job->unknown |= JOB_UNKNOWN_CPU;
 	/*
 	 * The front named the root by its number in our pid namespace; the
 	 * kernel's records carry the host's. Both are reported where they differ.
 	 */
-	if (j->job.root_pid && !j->job.root_ns_pid && s->root_tgid &&
-	    (pid_t)s->root_tgid != j->job.root_pid) {
-		j->job.root_ns_pid = j->job.root_pid;
-		j->job.root_pid = (pid_t)s->root_tgid;
+	if (job->root_pid && !job->root_ns_pid && s->root_tgid &&
+	    (pid_t)s->root_tgid != job->root_pid) {
+		job->root_ns_pid = job->root_pid;
+		job->root_pid = (pid_t)s->root_tgid;
 	}
 	/* The report's CPU: exited threads and, with --no-wait, the live ones so far. */
 	s->cpu_ns = j->cum.cpu_ns;
 	s->user_ns = j->cum.user_ns;
 	s->system_ns = j->cum.system_ns;
 	if (j->live.processes)
-		j->job.live = &j->live;
+		job->live = &j->live;
+	job->records_malformed = c->records_malformed;
+	job->add_errors = c->stats.add_exit_errors;
+	c->ops->counters(c, &job->counters);
+}
+
+int collector__job_now(struct collector *c, __u64 id, struct job *out)
+{
+	struct cjob *j = collector__find_job(c, id);
+
+	if (!j || j->ended)
+		return -ENOENT;
+	/* Every record of the job is in, and its figures fresh, as at its end. */
+	c->ops->consume(c);
+	collector__sample_jobs(c);
+	*out = j->job;
+	job_figures(c, j, out, util__now_ns());
+	return 0;
+}
+
+static void job_end(struct collector *c, struct cjob *j)
+{
+	job_figures(c, j, &j->job, util__now_ns());
 	if (j->job.workdir_path) {
 		/* After the job: the report has the directory as the job left it. */
 		int err = workdir__usage(j->job.workdir_path, &j->workdir);
@@ -607,9 +633,6 @@ static void job_end(struct collector *c, struct cjob *j)
 		else
 			j->job.workdir = &j->workdir;
 	}
-	j->job.records_malformed = c->records_malformed;
-	j->job.add_errors = c->stats.add_exit_errors;
-	c->ops->counters(c, &j->job.counters);
 	collector__stats(c, &c->stats);
 	/* The last interval closes the sum: the intervals add up to this report. */
 	if (c->opts.interval_s > 0)

@@ -83,6 +83,15 @@ static int bpf_adopt(struct collector *c, __u64 job_id, pid_t pid, __u64 start_n
 	return lineage__adopt(lt_of(c), job_id, pid, start_ns, slack_ns, flags);
 }
 
+static int on_attach_record(void *ctx, const struct jt_attach_rec *r);
+
+static int bpf_adopt_tree(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns,
+			  __u64 slack_ns, __u64 flags, uid_t uid, unsigned long *left_out)
+{
+	return lineage__adopt_tree(lt_of(c), job_id, pid, start_ns, slack_ns, flags, uid,
+				   on_attach_record, c, left_out);
+}
+
 static int bpf_add_watch_cgroup(struct collector *c, __u64 job_id, __u64 cgid, __s32 hierarchy)
 {
 	return lineage__add_watch_cgroup(lt_of(c), job_id, cgid, hierarchy);
@@ -155,4 +164,5 @@ const struct source_ops source_bpf_ops = {
 	.for_each_proc = bpf_for_each_proc,
 	.drop_proc = bpf_drop_proc,
 	.adopt = bpf_adopt,
+	.adopt_tree = bpf_adopt_tree,
 };

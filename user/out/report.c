@@ -85,7 +85,9 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			fprintf(f, ", %d in its pid namespace", job->root_ns_pid);
 		fputs(") ", f);
 		text_status(f, job);
-		fprintf(f, " after %.3f s\n", seconds(root_wall_ns(job)));
+		/* A root still running (watch through serve, at Ctrl-C): the time so far. */
+		fprintf(f, " after %.3f s\n",
+			seconds(job->root_exited ? root_wall_ns(job) : wall_ns(job)));
 	} else {
 		fputs("job ", f);
 		text__escape(f, job->key ? job->key : "?", strlen(job->key ? job->key : "?"));
@@ -165,7 +167,10 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			report__bytes(b2, sizeof(b2), s->exited.write_bytes),
 			report__bytes(b3, sizeof(b3), s->exited.read_chars),
 			report__bytes(b4, sizeof(b4), s->exited.write_chars));
-	fprintf(f, "  wall       %.3f s until the whole tree ended\n", seconds(wall_ns(job)));
+	fprintf(f, "  wall       %.3f s %s\n", seconds(wall_ns(job)),
+		s->alive > 0 || (job->live && job->live->processes) ?
+			"so far: the tree is still running" :
+			"until the whole tree ended");
 	lost = job__events_lost(job);
 	if (job->unknown & JOB_UNKNOWN_RECORDS)
 		fputs("  events     none: no per-process records in this mode\n", f);
