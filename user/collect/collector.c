@@ -614,7 +614,7 @@ int collector__job_now(struct collector *c, __u64 id, struct job *out)
 		return -ENOENT;
 	/* Every record of the job is in, and its figures fresh, as at its end. */
 	c->ops->consume(c);
-	collector__sample_jobs(c);
+	collector__sample_jobs(c, false);
 	*out = j->job;
 	job_figures(c, j, out, util__now_ns());
 	return 0;
