@@ -20,7 +20,7 @@
  *                      (`top=N`, 0 to 100000; default 10).
  *   END KEY [DIR]      The client is done with KEY. The reply comes when the
  *                      job is over (its last process ended: at once when it
- *                      already is): "REPORT N", then N bytes, the job's
+ *                      already is): "REPORT N STATUS", then N bytes, the job's
  *                      report, the JSON object of `run --json` and a newline
  *                      (or the text report, asked with `text`). The JSON is
  *                      written to DIR/NAME.json as well (DIR: serve's
@@ -43,7 +43,7 @@
  *                      existing and those left out as not the client's.
  *   REPORT KEY         The job's report as it stands, the job going on (as
  *                      END's, with the figures of now, its live processes
- *                      included: what watch gives at Ctrl-C): "REPORT N"
+ *                      included: what watch gives at Ctrl-C): "REPORT N STATUS"
  *                      and N bytes. An ended job's is END's. A user asks
  *                      at most once a second for a job.
  *   RELEASE KEY        The client wants no report of the open job KEY:
@@ -161,6 +161,7 @@ bool control__key_allowed(const char *key, uid_t uid);
 struct control_reply {
 	char *buf;
 	size_t len, cap;
+	int status; /* after control_client__body: the job's status in "REPORT N STATUS"; -1 */
 };
 
 /*

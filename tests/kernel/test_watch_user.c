@@ -136,6 +136,24 @@ static void make_fifo(char *buf, size_t size, const char *name)
 	assert_int_equal(chmod(buf, 0666), 0);
 }
 
+/* Through serve as on its own source, watch exits with its job's status (the root's 7). */
+static void test_nobody_watch_through_serve_exit_status(void **state)
+{
+	char err[700], pid_s[16];
+	char *sh[] = { "/bin/sh", "-c", "sleep 2; exit 7", NULL };
+	char *watch[] = { H.jobtrace, "watch", "-o", "/dev/null", "--control", sock, "--pid",
+			  pid_s, NULL };
+	pid_t root, w;
+
+	snprintf(err, sizeof(err), "%s/status.err", out);
+	root = spawn_as(NOBODY, sh, NULL, NULL);
+	snprintf(pid_s, sizeof(pid_s), "%d", root);
+	w = spawn_as(NOBODY, watch, NULL, err);
+	assert_true(harness__wait_text(err, "attached: watching 1 job through serve", 20000) >= 0);
+	assert_int_equal(wait_exit(root, 30), 7);
+	assert_int_equal(wait_exit(w, 30), 7);
+}
+
 /* What existed at the attach is existing_at_attach; what was forked after, started. */
 static void test_nobody_watch_through_serve_is_exact(void **state)
 {
@@ -330,6 +348,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nobody_watch_through_serve_is_exact),
+		cmocka_unit_test(test_nobody_watch_through_serve_exit_status),
 		cmocka_unit_test(test_nobody_cannot_watch_roots_pid),
 		cmocka_unit_test(test_nobody_ctrl_c_reports_as_it_stands),
 	};

@@ -45,6 +45,7 @@ struct control_job {
 	char *root_args; /* its root's command, NUL-separated, from its exit record; or NULL */
 	size_t root_args_len;
 	struct jt_job_stats stats; /* at its end */
+	int status; /* job__status() at its end: what watch exits with */
 };
 
 struct control_client {
@@ -353,7 +354,8 @@ static int answer_end(struct control *ctl, struct control_client *cl, struct con
 
 	cl->waiting = NULL;
 	cl->since_ns = util__now_ns();
-	snprintf(head, sizeof(head), "REPORT %zu\n", len);
+	/* The job's status after the length: what its client exits with, as run and watch do. */
+	snprintf(head, sizeof(head), "REPORT %zu %d\n", len, cj->status);
 	err = client_send(ctl, cl, head, strlen(head));
 	if (!err)
 		err = client_send(ctl, cl, data, len);
@@ -572,7 +574,7 @@ static int do_report(struct control *ctl, struct control_client *cl, const char 
 	if (!render(&job, cj->top, cj->text ? report__write_text : report__write_json, &buf,
 		    &len))
 		return client_printf(ctl, cl, "ERR cannot make the report of %s\n", key);
-	snprintf(head, sizeof(head), "REPORT %zu\n", len);
+	snprintf(head, sizeof(head), "REPORT %zu %d\n", len, job__status(&job));
 	err = client_send(ctl, cl, head, strlen(head));
 	if (!err)
 		err = client_send(ctl, cl, buf, len);
@@ -969,6 +971,7 @@ static int control_job_end(struct sink *s, const struct cjob *j, const struct co
 		return 0;
 	cj->ended = true;
 	cj->stats = j->job.stats;
+	cj->status = job__status(&j->job);
 	if (cj->failed || cj->released) {
 		/* A released job's client took its report as it stood, and left. */
 		cj->failed = true;

@@ -114,10 +114,15 @@ int control_client__body(int fd, struct control_reply *r, const char **data, siz
 	const char *head = control_client__line(r);
 	size_t off = strlen(head) + 1;
 	unsigned long n;
-	int err;
+	int err, status;
 
-	if (sscanf(head, "REPORT %lu", &n) != 1 || n > (32U << 20))
+	/* "REPORT N STATUS"; a serve before the status said "REPORT N": unknown (-1). */
+	r->status = -1;
+	err = sscanf(head, "REPORT %lu %d", &n, &status);
+	if (err < 1 || n > (32U << 20))
 		return -EPROTO;
+	if (err == 2 && status >= 0 && status < 256)
+		r->status = status;
 	err = control_client__read(fd, r, off + n, deadline_ns, stop);
 	if (err)
 		return err;

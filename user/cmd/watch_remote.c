@@ -38,6 +38,7 @@ struct remote_job {
 	pid_t pid;
 	char key[CONTROL_KEY_MAX + 1];
 	int fd; /* END's connection; -1 once its report is out */
+	int status; /* its report's status, by watch's rule: 0 until one came */
 };
 
 /* What serve cannot give: options that need watch's own record stream. */
@@ -112,6 +113,20 @@ static int take_report(const struct watch_remote *wr, int fd, struct control_rep
 	return err == -EPIPE ? 0 : err;
 }
 
+/* watch's rule (job__status()), as serve applied it: the first failed job's, in order. */
+static void note_status(struct remote_job *jobs, size_t i, const struct control_reply *r)
+{
+	jobs[i].status = r->status > 0 ? r->status : 0;
+}
+
+static int first_failed(const struct remote_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].status)
+			return jobs[i].status;
+	return 0;
+}
+
 /* A one-line request whose reply is a line; the reply's first line in @r, or -errno. */
 static int ask(const char *path, const char *req, struct control_reply *r)
 {
@@ -140,6 +155,8 @@ static int report_open_jobs(const struct watch_remote *wr, const char *path,
 		fd = control_client__request(path, req, &r,
 					     util__now_ns() + REPORT_TIMEOUT_MS * 1000000ULL, NULL);
 		err = fd < 0 ? fd : take_report(wr, fd, &r, out, path, jobs[i].key);
+		if (!err)
+			note_status(jobs, i, &r);
 		if (fd < 0)
 			fprintf(stderr, "jobtrace: no report of %s from serve at %s: %s\n",
 				jobs[i].key, path, strerror(-fd));
@@ -220,7 +237,7 @@ int watch__via_serve(const struct watch_remote *wr, int *exit_code)
 {
 	bool forced = wr->mode && !strcmp(wr->mode, "serve"), own = false;
 	const char *path = wr->control ? wr->control : getenv("JOBTRACE_CONTROL"), *opt;
-	struct remote_job jobs[WATCH_REMOTE_JOBS];
+	struct remote_job jobs[WATCH_REMOTE_JOBS] = {};
 	struct control_reply r = {};
 	char req[CONTROL_KEY_MAX + 16], why[CONTROL_LINE_MAX] = "";
 	__u64 deadline = 0;
@@ -345,12 +362,15 @@ int watch__via_serve(const struct watch_remote *wr, int *exit_code)
 				ret = EXIT_INTERNAL;
 			} else if (take_report(wr, jobs[i].fd, &r, out, path, jobs[i].key)) {
 				ret = EXIT_INTERNAL;
+			} else {
+				note_status(jobs, i, &r);
 			}
 			close(jobs[i].fd);
 			jobs[i].fd = -1;
 		}
 	}
-	*exit_code = ret;
+	/* As watch's own source: the first failed job's status; a failure of ours after. */
+	*exit_code = first_failed(jobs, wr->npids) ? first_failed(jobs, wr->npids) : ret;
 	err = 0;
 	if (own && fclose(out) && *exit_code == 0)
 		*exit_code = EXIT_INTERNAL;
