@@ -466,6 +466,7 @@ struct lineage_opts {
 	bool capture_args; /* exec records with argv */
 	bool fork_records; /* a record per new process (serve --stream); run and watch need none */
 	bool attach; /* load the attach iterator (watch): it costs ~0.1 s of verifying */
+	bool adopt; /* load the adopt iterator (serve --control): ~0.7 s of verifying */
 	bool verbose; /* pass libbpf's messages (the verifier log) through */
 	lineage_exit_fn on_exit; /* called for every exit record, in order */
 	lineage_exec_fn on_exec; /* called for every exec record */

@@ -307,16 +307,20 @@ static pid_t spawn_sleeper(int file, int sock)
 	assert_int_equal(read(ready[0], &c, 1), 0);
 	close(ready[0]);
 	/*
-	 * Under valgrind the write end closes before the new comm is set: wait
-	 * for the name the exec gives (5 s at most).
+	 * The write end closes, and the new comm is set, early in the exec;
+	 * the new argv (cmdline) only once the loader has built the stack. Wait
+	 * for both (5 s at most): a read in between sees the old name.
 	 */
 	for (int i = 0; i < 500; i++) {
-		char path[64], comm[32] = "";
-		ssize_t n;
+		char path[64], comm[32] = "", args[PATH_MAX] = "";
+		ssize_t n, na;
 
 		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 		n = util__read_file_at(AT_FDCWD, path, comm, sizeof(comm));
-		if (n > 0 && !strcmp(comm, "jt-a-rather-lon\n"))
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+		na = util__read_file_at(AT_FDCWD, path, args, sizeof(args));
+		if (n > 0 && !strcmp(comm, "jt-a-rather-lon\n") && na > 0 &&
+		    strstr(args, LONG_NAME))
 			break;
 		usleep(10000);
 	}

@@ -234,7 +234,12 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_capture_args = opts->capture_args;
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
-	/* Attached per request, over one process: lineage__adopt(). */
+	/*
+	 * Attached per request: lineage__adopt(), lineage__adopt_tree(). Its
+	 * ancestry walk makes it the costliest program to verify (0.7 s here):
+	 * loaded only for serve --control, not at every run's start.
+	 */
+	bpf_program__set_autoload(lt->skel->progs.adopt_task, opts->adopt);
 	bpf_program__set_autoattach(lt->skel->progs.adopt_task, false);
 	max_procs = opts->max_procs ? opts->max_procs : lineage__pid_max(32768);
 	bpf_map__set_max_entries(lt->skel->maps.procs, max_procs);
@@ -394,6 +399,9 @@ static ssize_t adopt_run(struct lineage *lt, const struct jt_adopt_req *req, int
 	__u32 zero = 0;
 	ssize_t len;
 
+	/* Not loaded: this collector was not opened to adopt (lineage_opts.adopt). */
+	if (bpf_program__fd(lt->skel->progs.adopt_task) < 0)
+		return -EOPNOTSUPP;
 	if (bpf_map_update_elem(req_fd, &zero, req, BPF_ANY))
 		return -errno;
 	if (pidfd >= 0) {

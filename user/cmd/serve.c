@@ -539,6 +539,8 @@ int serve__main(int argc, char **argv)
 	copts.host_records = true;
 	/* Fork records cost a ring record per process: only the stream publishes them. */
 	copts.source.fork_records = cfg.stream != NULL;
+	/* Only the control socket adopts processes into jobs. */
+	copts.source.adopt = cfg.control != NULL;
 
 	if (cfg.listen) {
 		/* Before anything loads: a port in use is told at once, exit 1. */
