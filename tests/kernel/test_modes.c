@@ -5,7 +5,8 @@
  * its mode's documented guarantees against truth the test knows (the wait
  * status it chose, churn's own counts and getrusage()):
  *
- *   bpf, proc   every count exact, the tree's CPU within 1%
+ *   bpf, proc   every count exact (processes, exit classes, threads), the
+ *               tree's CPU within 1%
  *   rusage      the job's status, what jobtrace reaped, the tree's CPU
  *               within 1%; every count it cannot see null, never 0
  *
@@ -125,6 +126,35 @@ static void test_churn_every_mode(void **state)
 			assert_true(harness__is_null(r, "reaped"));
 		}
 		assert_cpu_within(r, harness__num(t, "cpu_ns"), 1.0);
+		json_decref(t);
+		json_decref(r);
+	}
+}
+
+/* Threads are not processes, in every mode: counted where the mode sees them, null where not. */
+static void test_threads_every_mode(void **state)
+{
+	char truth[400];
+	char *cmd[] = { H.churn, "--children", "20", "--threads", "8", "--thread-burn-ms", "20",
+			"--subreaper", "--truth", truth, NULL };
+
+	harness__path(truth, sizeof(truth), "threads.truth.json");
+	for (size_t i = 0; i < nmodes; i++) {
+		json_t *r, *t;
+
+		assert_int_equal(run_in(modes[i], cmd, &r), 0);
+		t = harness__json(truth);
+		if (!strcmp(modes[i], "rusage")) {
+			assert_true(harness__is_null(r, "threads.started"));
+			assert_true(harness__is_null(r, "processes.started"));
+		} else {
+			assert_int_equal(harness__num(r, "threads.started"),
+					 harness__num(t, "threads"));
+			assert_int_equal(harness__num(r, "processes.started"),
+					 harness__num(t, "processes"));
+		}
+		/* Their CPU is the tree's in every mode: at least what the threads burned. */
+		assert_true(harness__num(r, "cpu.total_ns") >= 8 * 20e6 * 0.9);
 		json_decref(t);
 		json_decref(r);
 	}
@@ -331,6 +361,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_every_mode),
 		cmocka_unit_test(test_churn_every_mode),
+		cmocka_unit_test(test_threads_every_mode),
 		cmocka_unit_test(test_failed_orphan_every_mode),
 		cmocka_unit_test(test_rusage_no_wait_cpu_unknown),
 		cmocka_unit_test(test_unprivileged_run),
