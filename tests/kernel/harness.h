@@ -718,4 +718,41 @@ static inline const char *harness__expected_mode(bool bpf, int connector_err)
 	return bpf ? "bpf" : connector_err == 0 ? "proc" : "rusage";
 }
 
+/*
+ * serve with @argv, its stderr to @log, once its control socket @sock is
+ * there (10 s at most): its pid, or -1 with the reason on stderr.
+ */
+static inline pid_t harness__serve_start(char *const argv[], const char *sock, const char *log)
+{
+	pid_t pid = harness__spawn(argv, NULL, log);
+
+	for (int i = 0; i < 200; i++) {
+		if (!access(sock, F_OK))
+			return pid;
+		harness__sleep_ms(50);
+	}
+	fprintf(stderr, "FAIL: jobtrace serve --control made no socket (see %s)\n", log);
+	return -1;
+}
+
+/*
+ * SIGTERM to serve, which must then end clean: status 0 and no sanitizer
+ * finding in @log (a finding is an exit status too). 0, or -1 with its log.
+ */
+static inline int harness__serve_stop(pid_t pid, const char *log)
+{
+	int st;
+
+	if (pid <= 0)
+		return 0;
+	kill(pid, SIGTERM);
+	st = harness__wait_s(pid, 30);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && !harness__has(log, "Sanitizer") &&
+	    !harness__has(log, "runtime error"))
+		return 0;
+	fprintf(stderr, "FAIL: serve ended with status 0x%x; its log:\n%s\n", st,
+		harness__slurp(log));
+	return -1;
+}
+
 #endif

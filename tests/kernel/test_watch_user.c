@@ -310,33 +310,18 @@ static int setup(void **state)
 	{
 		char *argv[] = { H.jobtrace, "serve", "--control", sock, "-o", "/dev/null", NULL };
 
-		serve_pid = harness__spawn(argv, NULL, log);
+		serve_pid = harness__serve_start(argv, sock, log);
 	}
-	for (int i = 0; i < 200; i++) {
-		if (!access(sock, F_OK))
-			return 0;
-		harness__sleep_ms(50);
-	}
-	fprintf(stderr, "FAIL: jobtrace serve --control made no socket (see %s)\n", log);
-	return -1;
+	return serve_pid > 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	char log[700];
-	int st, ret = 0;
+	int ret;
 
-	if (serve_pid > 0) {
-		kill(serve_pid, SIGTERM);
-		st = harness__wait_s(serve_pid, 30);
-		snprintf(log, sizeof(log), "%s/serve.log", H.tmpdir);
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || harness__has(log, "Sanitizer") ||
-		    harness__has(log, "runtime error")) {
-			fprintf(stderr, "FAIL: serve ended with status 0x%x; its log:\n%s\n", st,
-				harness__slurp(log));
-			ret = -1;
-		}
-	}
+	snprintf(log, sizeof(log), "%s/serve.log", H.tmpdir);
+	ret = harness__serve_stop(serve_pid, log);
 	if (getenv("KEEP_DIR")) {
 		fprintf(stderr, "the scratch directory stays: %s\n", H.tmpdir);
 		return ret;
