@@ -716,6 +716,8 @@ JT_API const char *jobtrace_stream_type_name(unsigned int type)
 	case JT_STREAM_JOB_END:
 		/* As `watch --json` names a job's final report. */
 		return "job";
+	case JT_STREAM_TEXT:
+		return "text";
 	case JT_STREAM_MISSED:
 		return "missed";
 	case JT_STREAM_RESTART:

@@ -113,6 +113,7 @@ struct cjob_cum {
 struct cjob {
 	__u64 id;
 	char key[300]; /* "run", "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash" */
+	bool key_truncated; /* rebuilt from the stream, whose key was cut */
 	char *cgroup; /* the path inside its hierarchy, when grouped by cgroup */
 	char hierarchy[64]; /* its name, "cgroup2" or "cgroup1:cpu" */
 	int cgroup_dirfd; /* CJOB_END_CGROUP_GONE: the watched directory */
@@ -137,15 +138,18 @@ struct cjob {
 struct interval_record {
 	const struct cjob *job;
 	__u64 t0_ns, t1_ns; /* CLOCK_MONOTONIC */
+	__u64 t0_epoch_ns, t1_epoch_ns; /* the same, in ns since the epoch */
 	struct cjob_cum d; /* t0 .. t1 */
 	__u64 alive; /* processes alive at t1 */
 	__u64 rss_bytes, pss_bytes, vm_bytes, open_files;
 	bool pss;
+	__u32 incomplete; /* the job's report so far: job__incomplete_mask() */
 };
 
 /* The host at one sample, with rates over the interval. */
 struct host_record {
 	__u64 t0_ns, t1_ns;
+	__u64 t0_epoch_ns, t1_epoch_ns; /* the same, in ns since the epoch */
 	double cpu_busy_pct; /* of all CPUs; < 0 unknown */
 	double cpu_user_pct, cpu_system_pct, cpu_iowait_pct;
 	unsigned int ncpus;
@@ -172,7 +176,8 @@ struct proc_record {
 	size_t args_len;
 	bool args_truncated;
 	bool args_inherited; /* it never exec'd: its parent's arguments */
-	double start_epoch_s, end_epoch_s;
+	__u64 start_epoch_ns, end_epoch_ns; /* its start and exit, in ns since the epoch */
+	double start_epoch_s, end_epoch_s; /* the same in seconds */
 	const char *cgroup; /* e->cgroup_id's path in its hierarchy; NULL: not known, or gone */
 	int cgroup_hierarchy; /* that hierarchy, as /proc/PID/cgroup numbers it: 0 is v2 */
 };
@@ -183,11 +188,13 @@ struct fork_record {
 	const struct cjob *job;
 	const char *cgroup; /* as proc_record's */
 	int cgroup_hierarchy;
+	__u64 start_epoch_ns; /* its start, in ns since the epoch */
 };
 
 struct exec_record {
 	const struct jt_exec_event *e;
 	const struct cjob *job;
+	__u64 epoch_ns; /* when the collector read it (the kernel stamps no exec) */
 };
 
 /*
@@ -288,11 +295,15 @@ struct collector_stats {
 	__u64 sink_errors; /* sinks that failed or dropped records (a full disk) */
 	int first_sink_error; /* its errno, negative */
 	__u64 repairs; /* processes counted alive that were gone, removed by the repair sweep */
+	/*
+	 * CLOCK_REALTIME minus CLOCK_BOOTTIME and minus CLOCK_MONOTONIC, taken
+	 * once per pass of the loop: every record of a pass, in every sink,
+	 * is stamped with the same offsets (the epoch times in the records).
+	 */
+	__u64 boot_to_epoch_ns, mono_to_epoch_ns;
 };
 void collector__stats(struct collector *c, struct collector_stats *out);
 
-/* Seconds since the epoch of a CLOCK_BOOTTIME time, as the kernel stamps records. */
-double collector__epoch_of_boottime(const struct collector *c, __u64 boot_ns);
 
 /* For the source: the collector's handlers of records and its private slot. */
 int collector__on_exit(struct collector *c, const struct jt_exit_event *e);

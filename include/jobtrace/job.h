@@ -129,6 +129,10 @@ __u64 job__events_lost(const struct job *job);
  */
 #define JOB_MAX_INCOMPLETE 12
 size_t job__incomplete(const struct job *job, const char **out, size_t max);
+/* The same reasons as bits (bit i: the i-th name), as the stream carries them. */
+__u32 job__incomplete_mask(const struct job *job);
+/* The names of @mask's reasons, in job__incomplete()'s order. */
+size_t job__incomplete_names(__u32 mask, const char **out, size_t max);
 
 /* A wait(2) status as a shell reports it: the code, or 128 + the signal. */
 int job__exit_code(int wait_status);

@@ -20,6 +20,8 @@ struct json_writer;
 void report__json_fields(struct json_writer *w, const struct job *job, size_t top);
 /* "complete" and "incomplete" (the reasons, job__incomplete()) of @job so far. */
 void report__json_complete(struct json_writer *w, const struct job *job);
+/* The same from the reasons' bits (job__incomplete_mask()). */
+void report__json_incomplete(struct json_writer *w, __u32 mask);
 
 /* "12.3 MiB" style, into @buf. */
 const char *report__bytes(char *buf, size_t size, __u64 bytes);

@@ -47,6 +47,7 @@ struct sink {
 	bool with_interval;
 	bool with_host;
 	bool with_job;
+	bool with_lineage; /* jsonl: fork and exec records (tail) */
 	bool compact; /* text: a line per job, not a report (host mode) */
 	bool shared; /* the job writes to this stream too: start a line of our own */
 	int err; /* first write error, negative errno: later writes are skipped */
@@ -70,6 +71,16 @@ struct sink {
 	int drop_err; /* the first drop's cause, negative errno */
 };
 
+/*
+ * A percentage or a rate in thousandths, as the stream carries them and
+ * every JSON line writes them (so that a line rebuilt from the stream is the
+ * line written first); 0 for what is not above 0.
+ */
+static inline __u64 sink__milli(double v)
+{
+	return v <= 0 ? 0 : (__u64)(v * 1000 + 0.5);
+}
+
 /* The report of `run` as text (time(1)'s habit) and interval lines. */
 struct sink *sink_text__new(FILE *f, size_t top);
 /* `run --json` without intervals: one JSON object per job, on one line. */
@@ -80,6 +91,10 @@ struct sink *sink_json__new(FILE *f, size_t top);
  */
 struct sink *sink_jsonl__new(FILE *f, size_t top, bool process, bool interval, bool host,
 			     bool job);
+/* The "system" line that follows a host record's, alone (the stream carries it as text). */
+int sink_json__system_line(struct sink *s, const struct host_record *r);
+/* The "job" line of @j's report, alone; @dropped: the writer's output_records_dropped. */
+int sink_json__job_line(struct sink *s, const struct cjob *j, const struct collector_stats *st);
 /*
  * The picture of each job (include/jobtrace/picture.h): an SVG to
  * @svg_path, an HTML report to @html_path (either may be NULL), written

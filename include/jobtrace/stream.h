@@ -51,8 +51,13 @@
  * 4: a job's end is a record (JT_STREAM_JOB_END, its final report), and the
  *    header page carries the writer's heartbeat and pid namespace, so that a
  *    reader can tell a writer that died (kill -9) from one that is quiet
+ * 5: one record model with the JSON lines: an interval carries its job's
+ *    incomplete reasons and unknown figures (24 bytes more); JT_STREAM_TEXT
+ *    carries the JSON lines that have no fixed layout (a job's whole report,
+ *    a system sample) in parts; every record's time is the collector's
+ *    stamp, so a JSON line rebuilt from the stream is the line serve wrote
  */
-#define JT_STREAM_VERSION 4
+#define JT_STREAM_VERSION 5
 #define JT_STREAM_META_SIZE 4096 /* the header page; the data area follows it */
 #define JT_STREAM_DEFAULT_PATH "/dev/shm/jobtrace.stream"
 #define JT_STREAM_KEY_LEN 128 /* job key bytes, NUL-padded */
@@ -89,6 +94,7 @@ enum jt_stream_type {
 	JT_STREAM_INTERVAL = 4, /* a job over one interval */
 	JT_STREAM_HOST = 5, /* the host over one interval */
 	JT_STREAM_JOB_END = 6, /* a job ended: its final report */
+	JT_STREAM_TEXT = 7, /* part of a JSON line: a job's report, a system sample */
 	/* Made by the reader (libjobtrace), never in the ring: */
 	JT_STREAM_MISSED = 100, /* records the reader lost by being lapped */
 	JT_STREAM_RESTART = 101, /* the writer restarted: a new generation */
@@ -260,6 +266,14 @@ struct jt_stream_interval {
 	__u64 vm_bytes;
 	__u64 open_files;
 	__u32 has_pss;
+	/*
+	 * The job's report so far: why it is not complete (bit i: the i-th
+	 * reason of job__incomplete(), README's "Limits and repair"), and
+	 * what its source cannot know (JT_STREAM_UNKNOWN_*: the counts are
+	 * then null in the JSON line).
+	 */
+	__u32 incomplete;
+	__u32 unknown;
 	__u32 pad;
 	/*
 	 * Records of the job's processes the kernel's ring dropped over the
@@ -336,6 +350,32 @@ struct jt_stream_job_end {
 	__u64 global_exec_records_lost; /* all jobs': the report's limits.exec_records_lost */
 };
 
+/*
+ * A JSON line, whole or in parts: what has no fixed layout here (a job's
+ * whole report as the "job" line, with its failures and commands; the
+ * "system" line with every disk and interface). The parts of a line are
+ * consecutive records with one @line and @part 0 .. @parts - 1; a reader
+ * that misses one (lapped: JT_STREAM_MISSED) drops the line. The text is
+ * the line as serve's JSON-lines writer writes it, without its newline.
+ */
+#define JT_STREAM_TEXT_LEN 640
+#define JT_STREAM_TEXT_MAX_PARTS 4096 /* a line of at most 2.5 MiB */
+enum jt_stream_text_kind {
+	JT_STREAM_TEXT_JOB = 1, /* the "job" line; JT_STREAM_JOB_END has its figures */
+	JT_STREAM_TEXT_SYSTEM = 2, /* the "system" line after a JT_STREAM_HOST */
+};
+struct jt_stream_text {
+	struct jt_stream_hdr hdr;
+	__u64 time_ns; /* CLOCK_REALTIME: the line's "time" */
+	__u64 line; /* the writer's count of text lines: ties the parts */
+	__u32 part;
+	__u32 parts;
+	__u32 len; /* bytes of @text used, at most JT_STREAM_TEXT_LEN */
+	__u16 kind; /* enum jt_stream_text_kind */
+	__u16 pad;
+	char text[JT_STREAM_TEXT_LEN];
+};
+
 /* Made by libjobtrace: @count records were overwritten before this reader saw them. */
 struct jt_stream_missed {
 	struct jt_stream_hdr hdr;
@@ -358,6 +398,7 @@ union jt_stream_record {
 	struct jt_stream_interval interval;
 	struct jt_stream_host host;
 	struct jt_stream_job_end job_end;
+	struct jt_stream_text text;
 	struct jt_stream_missed missed;
 	struct jt_stream_restart restart;
 };
@@ -374,9 +415,10 @@ _Static_assert(sizeof(struct jt_stream_acct) == 56, "jt_stream_acct ABI");
 _Static_assert(sizeof(struct jt_stream_fork) == 224, "jt_stream_fork ABI");
 _Static_assert(sizeof(struct jt_stream_exec) == 568, "jt_stream_exec ABI");
 _Static_assert(sizeof(struct jt_stream_exit) == 696, "jt_stream_exit ABI");
-_Static_assert(sizeof(struct jt_stream_interval) == 384, "jt_stream_interval ABI");
+_Static_assert(sizeof(struct jt_stream_interval) == 392, "jt_stream_interval ABI");
 _Static_assert(sizeof(struct jt_stream_host) == 176, "jt_stream_host ABI");
 _Static_assert(sizeof(struct jt_stream_job_end) == 504, "jt_stream_job_end ABI");
+_Static_assert(sizeof(struct jt_stream_text) == 688, "jt_stream_text ABI");
 _Static_assert(sizeof(struct jt_stream_missed) == 24, "jt_stream_missed ABI");
 _Static_assert(sizeof(struct jt_stream_restart) == 32, "jt_stream_restart ABI");
 _Static_assert(sizeof(union jt_stream_record) == sizeof(struct jt_stream_exit), "largest record");
@@ -433,7 +475,10 @@ int jobtrace_stream_fd(struct jobtrace_stream *s);
 /* Records this reader missed, all told. */
 __u64 jobtrace_stream_missed_total(const struct jobtrace_stream *s);
 void jobtrace_stream_close(struct jobtrace_stream *s);
-/* "fork", "exec", "exit", "interval", "host", "job", "missed", "restart"; NULL if unknown. */
+/*
+ * "fork", "exec", "exit", "interval", "host", "job", "text", "missed",
+ * "restart"; NULL if unknown.
+ */
 const char *jobtrace_stream_type_name(unsigned int type);
 
 #ifdef __cplusplus

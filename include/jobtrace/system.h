@@ -28,15 +28,14 @@ int host__write_text(FILE *f, const struct host_sample *s, const struct host_rat
 		     const char *proc_root, const char *sys_root);
 
 /*
- * The same report as one object of a document being written: member @key of
- * the object open in @w (NULL inside an array), holding every member of
- * host__write_json()'s document but its "version", which is the record's to
- * give. A JSON-lines sink embeds a host sample in its interval record so.
- * Errors stick in w->err, as with every json__ call.
+ * The same report's members, into the object open in @w: every member of
+ * host__write_json()'s document but its "version", which is the record's
+ * to give. The JSON-lines "system" record is made so. Errors stick in
+ * w->err, as with every json__ call.
  */
-void host__write_json_section(struct json_writer *w, const char *key,
-			      const struct host_sample *s, const struct host_rates *rates,
-			      const char *proc_root, const char *sys_root);
+void host__write_json_fields(struct json_writer *w, const struct host_sample *s,
+			     const struct host_rates *rates, const char *proc_root,
+			     const char *sys_root);
 
 /* The command: argv[0] is "system". Returns the exit status. */
 int system__main(int argc, char **argv);

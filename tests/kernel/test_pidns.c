@@ -333,7 +333,7 @@ static void test_pid_reuse_in_pid_namespace(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	read_truth(&pid, &tries);
-	procs = harness__lines(events_path, "process");
+	procs = harness__lines(events_path, "exit");
 	two_sharing(procs, "ns_pid", pid, &a, &b);
 	assert_kept_apart(a, b);
 	/* In the namespace they shared a number; the host gave them two. */
@@ -358,7 +358,7 @@ static void test_pid_reuse_on_host(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	read_truth(&pid, &tries);
-	procs = harness__lines(events_path, "process");
+	procs = harness__lines(events_path, "exit");
 	two_sharing(procs, "pid", pid, &a, &b);
 	assert_kept_apart(a, b);
 	assert_null(json_object_get(a, "ns_pid"));
@@ -570,7 +570,7 @@ static void container_run_events(const char *mode)
 	assert_int_equal(WEXITSTATUS(st), 0);
 	n = load_ctruth(t, 4);
 	assert_int_equal(n, 3);
-	recs = harness__lines(events_path, "process");
+	recs = harness__lines(events_path, "exit");
 	for (i = 0; i < n; i++) {
 		rec = only_with(recs, "pid", t[i].host);
 		assert_true(t[i].host != t[i].ns);

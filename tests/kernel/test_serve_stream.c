@@ -115,7 +115,6 @@ static size_t check_tail_output(const char *out, const char *key, const struct c
 	size_t exits = 0, forks = 0, matched = 0, line_no = 0;
 	char line[8192];
 	FILE *f = fopen(out, "r");
-	__u64 last_seq = 0;
 
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f)) {
@@ -128,12 +127,8 @@ static size_t check_tail_output(const char *out, const char *key, const struct c
 			fail_msg("%s:%zu: not JSON: %s", out, line_no, err.text);
 		type = json_string_value(json_object_get(r, "type"));
 		assert_non_null(type);
-		/* A 4 MiB ring and a prompt reader: nothing is missed, seqs follow on. */
+		/* A 4 MiB ring and a prompt reader: nothing is missed (the reader would say so). */
 		assert_string_not_equal(type, "missed");
-		if (line_no == 1) /* a late reader: it starts where serve was */
-			last_seq = (__u64)json_integer_value(json_object_get(r, "seq")) - 1;
-		assert_int_equal(json_integer_value(json_object_get(r, "seq")), last_seq + 1);
-		last_seq++;
 		job = json_string_value(json_object_get(r, "job"));
 		if (!job || strcmp(job, key)) {
 			json_decref(r);
@@ -435,7 +430,7 @@ static void test_squatters_do_not_block_serve(void **state)
 	st = harness__wait_s(spawn(targv, out), 20);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	assert_non_null(strstr(harness__slurp(out), "\"seq\""));
+	assert_non_null(strstr(harness__slurp(out), "\"type\":"));
 	serve_stop(serve);
 	assert_string_equal(harness__slurp(victim), text);
 	snprintf(buf, sizeof(buf), "rm -rf %s", sticky);

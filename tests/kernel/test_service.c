@@ -995,7 +995,7 @@ static void test_stream_mode_caps_and_records(void **state)
 		json_t *r;
 		int pid;
 
-		if (!strstr(line, "\"type\":\"process\"") || !strstr(line, key))
+		if (!strstr(line, "\"type\":\"exit\"") || !strstr(line, key))
 			continue;
 		r = json_loads(line, 0, NULL);
 		assert_non_null(r);

@@ -14,6 +14,7 @@
 
 #include <poll.h>
 
+#include "jobtrace/lineage.h"
 #include "jobtrace/stream.h"
 
 static char stream_dir[300], stream_path[400], cg_name[64];
@@ -48,11 +49,14 @@ static int teardown(void **state)
 	return harness__teardown();
 }
 
-/* serve --stream into the temporary directory; returns once a record came (its loop runs). */
-static pid_t serve_start(const char *err)
+/*
+ * serve --stream into the temporary directory, and its JSON lines to
+ * @output too when not NULL; returns once a record came (its loop runs).
+ */
+static pid_t serve_start_to(const char *err, char *output)
 {
 	char *argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--stream",
-			 stream_path, "--stream-kb", "4096", NULL };
+			 stream_path, "--stream-kb", "4096", output ? "-o" : NULL, output, NULL };
 	union jt_stream_record rec;
 	struct jobtrace_stream *r = NULL;
 	pid_t pid;
@@ -78,6 +82,11 @@ static pid_t serve_start(const char *err)
 	}
 	jobtrace_stream_close(r);
 	return pid;
+}
+
+static pid_t serve_start(const char *err)
+{
+	return serve_start_to(err, NULL);
 }
 
 /* A line is in @path (tail has opened the stream and prints). */
@@ -195,7 +204,8 @@ static void test_job_end_then_writer_killed(void **state)
 	job = wait_for_job(out, key, 60);
 	if (!job)
 		fail_msg("tail printed no job record of %s: %s", key, harness__slurp(out));
-	assert_int_equal(harness__num(job, "version"), JT_STREAM_VERSION);
+	/* The report's own version, as run --json's. */
+	assert_int_equal(harness__num(job, "version"), JT_ABI_VERSION);
 	/* churn joined the cgroup before it exec'd (a move in), and forked the rest there. */
 	assert_int_equal(harness__num(job, "processes.started") +
 				 harness__num(job, "processes.moved_in"),
@@ -315,11 +325,124 @@ static void test_silent_writer_is_gone(void **state)
 	jobtrace_stream_close(r);
 }
 
+/* The lines of @path whose "type" is @type and, unless NULL, whose @key_field is @key. */
+static json_t *lines_of(const char *path, const char *type, const char *key_field, const char *key)
+{
+	json_t *out = json_array();
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	assert_non_null(f);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		json_error_t e;
+		json_t *r = json_loads(line, 0, &e);
+
+		if (!r)
+			fail_msg("%s: a line is not JSON: %s: %.300s", path, e.text, line);
+		if (!strcmp(harness__str(r, "type") ?: "", type) &&
+		    (!key_field || !strcmp(harness__str(r, key_field) ?: "", key)))
+			json_array_append_new(out, json_string(line));
+		json_decref(r);
+	}
+	free(line);
+	fclose(f);
+	return out;
+}
+
+static bool has_line(json_t *lines, const char *line)
+{
+	for (size_t i = 0; i < json_array_size(lines); i++)
+		if (!strcmp(json_string_value(json_array_get(lines, i)), line))
+			return true;
+	return false;
+}
+
+/*
+ * One record model: what `tail --json` prints of serve's stream is, line for
+ * line and byte for byte, what serve's own JSON-lines output (-o) has for
+ * the same records: a churn's every process exit, its intervals and its
+ * job line (with its failures and commands, sent as text), and the host's
+ * and system lines tail saw. Ground truth for the counts: churn --truth.
+ */
+static void test_tail_lines_are_serves(void **state)
+{
+	char err[300], out[300], terr[300], jsonl[300], truth_path[300], key[128];
+	char *cargv[] = { H.churn,    "--children", "40", "--fail", "5", "--kill", "3",
+			  "--threads", "2",	    "--truth", truth_path, NULL };
+	char *targv[] = { H.jobtrace, "tail", "--json", "--until-closed", "--stream",
+			  stream_path, NULL };
+	const char *types[] = { "exit", "interval", "job" };
+	json_t *truth, *job;
+	pid_t serve, tail, churn;
+	int st;
+
+	harness__path(err, sizeof(err), "serve4.err");
+	harness__path(out, sizeof(out), "tail4.out");
+	harness__path(terr, sizeof(terr), "tail4.err");
+	harness__path(jsonl, sizeof(jsonl), "serve4.jsonl");
+	harness__path(truth_path, sizeof(truth_path), "truth4.json");
+	serve = serve_start_to(err, jsonl);
+	tail = harness__spawn(targv, out, terr);
+	wait_for_line(out);
+	harness__cgroup_make(cg_name);
+	churn = harness__cgroup_spawn(cg_name, cargv, NULL, NULL);
+	st = harness__wait_s(churn, 60);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	truth = harness__json(truth_path);
+	snprintf(key, sizeof(key), "cgroup:/%s", cg_name);
+	job = wait_for_job(out, key, 60);
+	if (!job)
+		fail_msg("tail printed no job record of %s: %s", key, harness__slurp(out));
+	json_decref(job);
+	assert_int_equal(harness__serve_stop(serve, err), 0);
+	st = harness__wait_s(tail, 30);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+
+	for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
+		const char *field = strcmp(types[k], "job") ? "job" : "job.key";
+		json_t *mine = lines_of(out, types[k], field, key);
+		json_t *serves = lines_of(jsonl, types[k], field, key);
+
+		print_message("  %s lines of the job: tail %zu, serve %zu\n", types[k],
+			      json_array_size(mine), json_array_size(serves));
+		assert_int_equal(json_array_size(mine), json_array_size(serves));
+		for (size_t i = 0; i < json_array_size(mine); i++)
+			if (!has_line(serves, json_string_value(json_array_get(mine, i))))
+				fail_msg("tail's line is not serve's: %s",
+					 json_string_value(json_array_get(mine, i)));
+		if (!strcmp(types[k], "exit"))
+			assert_int_equal(json_array_size(mine), harness__num(truth, "processes"));
+		if (!strcmp(types[k], "job"))
+			assert_int_equal(json_array_size(mine), 1);
+		json_decref(mine);
+		json_decref(serves);
+	}
+	/* The host's lines, and the system lines after them, that tail saw. */
+	for (size_t k = 0; k < 2; k++) {
+		json_t *mine = lines_of(out, k ? "system" : "host", NULL, NULL);
+		json_t *serves = lines_of(jsonl, k ? "system" : "host", NULL, NULL);
+
+		assert_true(json_array_size(mine) > 0);
+		for (size_t i = 0; i < json_array_size(mine); i++)
+			if (!has_line(serves, json_string_value(json_array_get(mine, i))))
+				fail_msg("tail's line is not serve's: %s",
+					 json_string_value(json_array_get(mine, i)));
+		json_decref(mine);
+		json_decref(serves);
+	}
+	json_decref(truth);
+	harness__cgroup_remove(cg_name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_end_then_writer_killed),
 		cmocka_unit_test(test_clean_stop_is_closed),
+		cmocka_unit_test(test_tail_lines_are_serves),
 		cmocka_unit_test(test_silent_writer_is_gone),
 	};
 

@@ -220,7 +220,7 @@ static json_t **index_events(json_t *ev)
 	{
 		double pid = harness__num(r, "pid");
 
-		assert_string_equal(str(r, "type"), "process");
+		assert_string_equal(str(r, "type"), "exit");
 		assert_true(pid > 0 && pid <= pid_max);
 		if (!by_pid[(long)pid])
 			by_pid[(long)pid] = json_array();

@@ -620,6 +620,8 @@ int serve__main(int argc, char **argv)
 				errno == EBUSY ? "another jobtrace serve writes it" : strerror(errno));
 			goto out;
 		}
+		/* Its "job" lines list as many commands as the JSON-lines output's. */
+		s->top = REPORT_DEFAULT_TOP;
 		if (collector__add_sink(c, s))
 			goto out;
 	}

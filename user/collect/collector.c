@@ -58,9 +58,13 @@ const char *collector__source_name(const struct collector *c)
 	return c->ops->name;
 }
 
-double collector__epoch_of_boottime(const struct collector *c, __u64 boot_ns)
+/* The clocks' offsets the records of the next pass are stamped with. */
+static void take_clocks(struct collector *c)
 {
-	return (double)(boot_ns + c->boot_to_epoch_ns) / 1e9;
+	__u64 real = util__realtime_ns();
+
+	c->stats.boot_to_epoch_ns = real - util__boottime_ns();
+	c->stats.mono_to_epoch_ns = real - util__now_ns();
 }
 
 int collector__set_mode(struct collector_opts *opts, const char *mode)
@@ -150,7 +154,7 @@ struct collector *collector__new(const struct collector_opts *opts)
 	c->hs.want = HOST_WANT_INTERVAL;
 	c->start_ns = util__now_ns();
 	repair__init(&c->repair, REPAIR_PERIOD_NS, c->start_ns);
-	c->boot_to_epoch_ns = util__realtime_ns() - util__boottime_ns();
+	take_clocks(c);
 	/*
 	 * The host's base is read where the jobs found at the attach begin
 	 * their first interval (start_ns, before the attach): the host's first
@@ -389,7 +393,7 @@ int collector__on_exec(struct collector *c, const struct jt_exec_event *e)
 	args_table__put(&c->args, e->pid, e->start_ns, e->args, e->args_len, e->truncated);
 	/* Only a sink that publishes execs (the stream) may make a job appear here. */
 	for (size_t i = 0; c->opts.events && i < c->nsinks; i++) {
-		struct exec_record r = { .e = e };
+		struct exec_record r = { .e = e, .epoch_ns = util__now_ns() + c->stats.mono_to_epoch_ns };
 		struct sink *s = c->sinks[i];
 
 		if (!s->ops->exec || s->err)
@@ -413,6 +417,7 @@ int collector__on_fork(struct collector *c, const struct jt_fork_event *e)
 	if (c->opts.events) {
 		r.cgroup = cgroup_names__get(&c->cgnames, e->cgroup_id);
 		r.cgroup_hierarchy = cgroup_names__hierarchy(&c->cgnames);
+		r.start_epoch_ns = e->start_ns + c->stats.boot_to_epoch_ns;
 	}
 	for (size_t i = 0; c->opts.events && i < c->nsinks; i++) {
 		struct sink *s = c->sinks[i];
@@ -492,8 +497,10 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 		r.job = j;
 		r.cgroup = cgroup_names__get(&c->cgnames, e->cgroup_id);
 		r.cgroup_hierarchy = cgroup_names__hierarchy(&c->cgnames);
-		r.start_epoch_s = collector__epoch_of_boottime(c, e->start_ns);
-		r.end_epoch_s = collector__epoch_of_boottime(c, e->exit_ns);
+		r.start_epoch_ns = e->start_ns + c->stats.boot_to_epoch_ns;
+		r.end_epoch_ns = e->exit_ns + c->stats.boot_to_epoch_ns;
+		r.start_epoch_s = (double)r.start_epoch_ns / 1e9;
+		r.end_epoch_s = (double)r.end_epoch_ns / 1e9;
 		for (size_t i = 0; i < c->nsinks; i++) {
 			struct sink *s = c->sinks[i];
 
@@ -863,6 +870,8 @@ static void flush_sinks(struct collector *c)
 	for (size_t i = 0; i < c->nsinks; i++)
 		if (c->sinks[i]->ops->flush)
 			c->sinks[i]->ops->flush(c->sinks[i]);
+	/* The next pass's records take their clocks from here. */
+	take_clocks(c);
 }
 
 int collector__run(struct collector *c)

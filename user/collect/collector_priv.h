@@ -58,7 +58,6 @@ struct collector {
 	__u64 start_ns; /* CLOCK_MONOTONIC */
 	__u64 last_sample_ns;
 	__u64 attached_ns; /* when collector__attach_existing() was done; 0: no attach */
-	__u64 boot_to_epoch_ns; /* realtime - boottime, at the start */
 	bool stopping;
 	bool sample_soon; /* collector__sample_soon(): judge the ends at this turn */
 	__u64 tick_ns; /* the loop's timer */

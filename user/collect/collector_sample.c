@@ -278,12 +278,15 @@ void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1)
 		.job = j,
 		.t0_ns = j->reported_ns,
 		.t1_ns = t1,
+		.t0_epoch_ns = j->reported_ns + c->stats.mono_to_epoch_ns,
+		.t1_epoch_ns = t1 + c->stats.mono_to_epoch_ns,
 		.alive = j->live.processes,
 		.rss_bytes = j->live.rss_bytes,
 		.pss_bytes = j->live.pss_bytes,
 		.vm_bytes = j->live.vm_bytes,
 		.open_files = j->live.open_files,
 		.pss = c->opts.pss,
+		.incomplete = job__incomplete_mask(&j->job),
 	};
 	const struct cjob_cum *n = &j->cum;
 
@@ -354,6 +357,8 @@ void collector__emit_host(struct collector *c)
 	}
 	host_record__from_samples(prev, cur, host_sample__rates(prev, cur, &rates) ? NULL : &rates,
 				  &r);
+	r.t0_epoch_ns = r.t0_ns + c->stats.mono_to_epoch_ns;
+	r.t1_epoch_ns = r.t1_ns + c->stats.mono_to_epoch_ns;
 	if (!c->ops->counters(c, &k)) {
 		r.events_lost = k.events_lost;
 		r.fork_records_lost = k.fork_records_lost;

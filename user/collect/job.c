@@ -169,32 +169,57 @@ __u64 job__events_lost(const struct job *job)
 	return job->stats.events_lost;
 }
 
-size_t job__incomplete(const struct job *job, const char **out, size_t max)
+/* Each names what it costs the report in README's "Limits and repair"; bit i is name i. */
+static const char *const incomplete_names[] = {
+	"events_lost",	     "untracked_tasks",	   "procs_map_full",
+	"jobs_map_full",     "exits_repaired",	   "stale_entries",
+	"records_malformed", "records_not_folded",
+	/* rusage mode: what it cannot see is null in the report, and said here. */
+	"process_counts_unknown", "cpu_partial",
+};
+_Static_assert(sizeof(incomplete_names) / sizeof(incomplete_names[0]) <= JOB_MAX_INCOMPLETE,
+	       "JOB_MAX_INCOMPLETE holds every reason");
+
+__u32 job__incomplete_mask(const struct job *job)
 {
 	const struct jt_job_stats *s = &job->stats;
-	/* Each names what it costs the report in README's "Limits and repair". */
-	const struct {
-		bool on;
-		const char *why;
-	} reasons[] = {
-		{ job__events_lost(job) > 0, "events_lost" },
-		{ s->untracked > 0, "untracked_tasks" },
-		{ s->procs_map_full > 0, "procs_map_full" },
-		{ s->jobs_map_full > 0, "jobs_map_full" },
-		{ job->repairs > 0, "exits_repaired" },
-		{ job->stale > 0, "stale_entries" },
-		{ job->records_malformed > 0, "records_malformed" },
-		{ job->add_errors > 0, "records_not_folded" },
-		/* rusage mode: what it cannot see is null in the report, and said here. */
-		{ (job->unknown & JOB_UNKNOWN_COUNTS) != 0, "process_counts_unknown" },
-		{ (job->unknown & JOB_UNKNOWN_CPU) != 0, "cpu_partial" },
+	const bool on[] = {
+		job__events_lost(job) > 0,
+		s->untracked > 0,
+		s->procs_map_full > 0,
+		s->jobs_map_full > 0,
+		job->repairs > 0,
+		job->stale > 0,
+		job->records_malformed > 0,
+		job->add_errors > 0,
+		(job->unknown & JOB_UNKNOWN_COUNTS) != 0,
+		(job->unknown & JOB_UNKNOWN_CPU) != 0,
 	};
+	__u32 mask = 0;
+
+	_Static_assert(sizeof(on) / sizeof(on[0]) ==
+			       sizeof(incomplete_names) / sizeof(incomplete_names[0]),
+		       "a name per reason");
+	for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++)
+		if (on[i])
+			mask |= 1U << i;
+	return mask;
+}
+
+size_t job__incomplete_names(__u32 mask, const char **out, size_t max)
+{
 	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]) && n < max; i++)
-		if (reasons[i].on)
-			out[n++] = reasons[i].why;
+	for (size_t i = 0; i < sizeof(incomplete_names) / sizeof(incomplete_names[0]) && n < max;
+	     i++)
+		if (mask & (1U << i))
+			out[n++] = incomplete_names[i];
 	return n;
+}
+
+size_t job__incomplete(const struct job *job, const char **out, size_t max)
+{
+	return job__incomplete_names(job__incomplete_mask(job), out, max);
 }
 
 int job__exit_code(int wait_status)

@@ -399,10 +399,10 @@ static void write_json_failed(struct json_writer *w, const struct job *job)
 	json__end_array(w);
 }
 
-void report__json_complete(struct json_writer *w, const struct job *job)
+void report__json_incomplete(struct json_writer *w, __u32 mask)
 {
 	const char *why[JOB_MAX_INCOMPLETE];
-	size_t n = job__incomplete(job, why, JOB_MAX_INCOMPLETE);
+	size_t n = job__incomplete_names(mask, why, JOB_MAX_INCOMPLETE);
 
 	/* One flag a consumer can trust, and the reasons that README's "Limits" explains. */
 	json__bool(w, "complete", n == 0);
@@ -410,6 +410,11 @@ void report__json_complete(struct json_writer *w, const struct job *job)
 	for (size_t i = 0; i < n; i++)
 		json__string(w, NULL, why[i]);
 	json__end_array(w);
+}
+
+void report__json_complete(struct json_writer *w, const struct job *job)
+{
+	report__json_incomplete(w, job__incomplete_mask(job));
 }
 
 int report__write_json(FILE *f, const struct job *job, size_t top)

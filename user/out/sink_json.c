@@ -2,8 +2,10 @@
 /*
  * JSON sinks. `json`: one object per job when it ends, on one line (run's
  * report). `jsonl`: JSON lines, one object per record, each with a "type"
- * (process, interval, host, job) and a "time" (seconds since the epoch).
- * README's "JSON lines" section lists every key and its unit.
+ * (exit, fork, exec, interval, host, system, job) and a "time" (seconds
+ * since the epoch, from the record's own stamp). The only writer of these
+ * lines: `tail --json` rebuilds the stream's records and writes them here
+ * too. schema/ has every key; README's "JSON lines" section their units.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,18 +23,12 @@ static double secs(__u64 ns)
 	return (double)ns / 1e9;
 }
 
-/* CLOCK_MONOTONIC to seconds since the epoch. */
-static double epoch_of_mono(__u64 mono_ns)
+static void begin_record(struct json_writer *w, FILE *f, const char *type, __u64 epoch_ns)
 {
-	return (double)(util__realtime_ns() - util__now_ns() + mono_ns) / 1e9;
-}
-
-static void begin_record(struct json_writer *w, struct sink *s, const char *type, double time_s)
-{
-	json__init(w, s->f, false);
+	json__init(w, f, false);
 	json__begin_object(w, NULL);
 	json__string(w, "type", type);
-	json__double(w, "time", time_s);
+	json__double(w, "time", secs(epoch_ns));
 }
 
 static int end_record(struct json_writer *w, struct sink *s)
@@ -47,48 +43,78 @@ static int end_record(struct json_writer *w, struct sink *s)
 	return sink__check(s);
 }
 
+/* The job a record belongs to; the stream's reader says when the stream cut its key. */
+static void write_job(struct json_writer *w, const struct cjob *j)
+{
+	json__string(w, "job", j->key);
+	if (j->key_truncated)
+		json__bool(w, "job_truncated", true);
+}
+
+/* Where a process lives: its container's pid for it, and its cgroup. */
+static void write_place(struct json_writer *w, __u32 pid, __u32 ns_pid, __u64 cgroup_id,
+			const char *cgroup, int hierarchy)
+{
+	/* In a container: the pid it had there, where the host's differs. */
+	if (ns_pid && ns_pid != pid)
+		json__u64(w, "ns_pid", ns_pid);
+	/* Its cgroup at the record; a path once the cgroup is gone is not known: null. */
+	if (cgroup)
+		json__string(w, "cgroup", cgroup);
+	else
+		json__null(w, "cgroup");
+	if (cgroup_id) {
+		json__u64(w, "cgroup_id", cgroup_id);
+		json__i64(w, "cgroup_hierarchy", hierarchy > 0 ? hierarchy : 0);
+	} else {
+		json__null(w, "cgroup_id");
+		json__null(w, "cgroup_hierarchy");
+	}
+}
+
+/* NUL-separated, as /proc/PID/cmdline: a cut last argument is kept as cut. */
+static void write_args(struct json_writer *w, const char *args, size_t len)
+{
+	size_t i = 0;
+
+	if (!args) {
+		json__null(w, "args");
+		return;
+	}
+	json__begin_array(w, "args");
+	while (i < len) {
+		size_t n = strnlen(args + i, len - i);
+
+		json__stringn(w, NULL, args + i, n);
+		i += n + 1;
+	}
+	json__end_array(w);
+}
+
 static int jsonl_process(struct sink *s, const struct proc_record *r)
 {
 	const struct jt_exit_event *e = r->e;
 	int st = (int)e->exit_status;
 	struct json_writer w;
-	size_t i = 0;
 
 	if (!s->with_process)
 		return 0;
-	begin_record(&w, s, "process", r->end_epoch_s);
-	json__string(&w, "job", r->job->key);
+	begin_record(&w, s->f, "exit", r->end_epoch_ns);
+	write_job(&w, r->job);
 	json__u64(&w, "pid", e->pid);
 	json__u64(&w, "ppid", e->ppid);
-	/* In a container: the pid it had there, where the host's differs. */
-	if (e->ns_pid && e->ns_pid != e->pid)
-		json__u64(&w, "ns_pid", e->ns_pid);
-	/* Its cgroup when it ended; a path once the cgroup is gone is not known: null. */
-	if (r->cgroup)
-		json__string(&w, "cgroup", r->cgroup);
-	else
-		json__null(&w, "cgroup");
-	if (e->cgroup_id)
-		json__u64(&w, "cgroup_id", e->cgroup_id);
-	json__double(&w, "start_time", r->start_epoch_s);
-	json__double(&w, "end_time", r->end_epoch_s);
+	/* The process's identity: pids are reused, (pid, start_ns) pairs are not. */
+	json__u64(&w, "start_ns", e->start_ns);
+	json__u64(&w, "parent_start_ns", e->parent_start_ns);
+	json__u64(&w, "exit_ns", e->exit_ns);
+	write_place(&w, e->pid, e->ns_pid, e->cgroup_id, r->cgroup, r->cgroup_hierarchy);
+	json__double(&w, "start_time", secs(r->start_epoch_ns));
+	json__double(&w, "end_time", secs(r->end_epoch_ns));
 	json__double(&w, "duration_s", secs(e->exit_ns - e->start_ns));
 	json__stringn(&w, "comm", e->comm, strnlen(e->comm, JT_COMM_LEN));
-	if (r->args) {
-		json__begin_array(&w, "args");
-		/* NUL-separated, as /proc/PID/cmdline: a cut last argument is kept as cut. */
-		while (i < r->args_len) {
-			size_t n = strnlen(r->args + i, r->args_len - i);
-
-			json__stringn(&w, NULL, r->args + i, n);
-			i += n + 1;
-		}
-		json__end_array(&w);
-	} else {
-		json__null(&w, "args");
-	}
-	json__bool(&w, "args_truncated", r->args_truncated);
-	json__bool(&w, "args_inherited", r->args_inherited);
+	write_args(&w, r->args, r->args_len);
+	json__bool(&w, "args_truncated", r->args && r->args_truncated);
+	json__bool(&w, "args_inherited", r->args && r->args_inherited);
 	if (WIFSIGNALED(st)) {
 		json__null(&w, "exit_code");
 		json__i64(&w, "signal", WTERMSIG(st));
@@ -113,50 +139,84 @@ static int jsonl_process(struct sink *s, const struct proc_record *r)
 	json__end_object(&w);
 	json__u64(&w, "threads", e->threads);
 	json__bool(&w, "existing_at_attach", e->flags & JT_F_EXISTING);
+	json__bool(&w, "moved", e->flags & JT_F_MOVED);
+	json__bool(&w, "execed", e->flags & JT_F_EXECED);
 	json__bool(&w, "is_root", e->is_root);
 	return end_record(&w, s);
 }
 
+static int jsonl_fork(struct sink *s, const struct fork_record *r)
+{
+	const struct jt_fork_event *e = r->e;
+	struct json_writer w;
+
+	if (!s->with_lineage)
+		return 0;
+	begin_record(&w, s->f, "fork", r->start_epoch_ns);
+	write_job(&w, r->job);
+	json__u64(&w, "pid", e->pid);
+	json__u64(&w, "ppid", e->ppid);
+	json__u64(&w, "start_ns", e->start_ns);
+	json__u64(&w, "parent_start_ns", e->parent_start_ns);
+	write_place(&w, e->pid, e->ns_pid, e->cgroup_id, r->cgroup, r->cgroup_hierarchy);
+	json__double(&w, "start_time", secs(r->start_epoch_ns));
+	/* The parent's name, which the child starts with. */
+	json__stringn(&w, "comm", e->comm, strnlen(e->comm, JT_COMM_LEN));
+	return end_record(&w, s);
+}
+
+static int jsonl_exec(struct sink *s, const struct exec_record *r)
+{
+	const struct jt_exec_event *e = r->e;
+	struct json_writer w;
+
+	if (!s->with_lineage)
+		return 0;
+	begin_record(&w, s->f, "exec", r->epoch_ns);
+	write_job(&w, r->job);
+	json__u64(&w, "pid", e->pid);
+	json__u64(&w, "start_ns", e->start_ns);
+	write_args(&w, e->args, e->args_len < JT_ARGS_LEN ? e->args_len : JT_ARGS_LEN);
+	json__bool(&w, "args_truncated", e->truncated);
+	return end_record(&w, s);
+}
+
+static void u64_or_null(struct json_writer *w, const char *key, __u64 v, bool known)
+{
+	if (known)
+		json__u64(w, key, v);
+	else
+		json__null(w, key);
+}
+
 static int jsonl_interval(struct sink *s, const struct interval_record *r)
 {
-	double dt = secs(r->t1_ns - r->t0_ns);
+	double dt = secs(r->t1_epoch_ns - r->t0_epoch_ns);
+	/* rusage mode: no process events, so no counts: null, not 0. */
+	bool counts = !(r->job->job.unknown & JOB_UNKNOWN_COUNTS);
 	struct json_writer w;
 
 	if (!s->with_interval)
 		return 0;
-	begin_record(&w, s, "interval", epoch_of_mono(r->t1_ns));
-	json__string(&w, "job", r->job->key);
-	json__double(&w, "start", epoch_of_mono(r->t0_ns));
+	begin_record(&w, s->f, "interval", r->t1_epoch_ns);
+	write_job(&w, r->job);
+	json__double(&w, "start", secs(r->t0_epoch_ns));
 	json__double(&w, "interval_s", dt);
 	json__begin_object(&w, "processes");
 	json__u64(&w, "alive", r->alive);
-	if (r->job->job.unknown & JOB_UNKNOWN_COUNTS) {
-		/* rusage mode: no process events, so no counts: null, not 0. */
-		static const char *const keys[] = { "started",	   "exited",	 "exit_ok",
-						    "exit_error",  "exit_signal", "execs",
-						    "existing_at_attach", "moved_in", "moved_out" };
-
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			json__null(&w, keys[i]);
-		json__end_object(&w);
-		json__begin_object(&w, "threads");
-		json__null(&w, "started");
-		json__end_object(&w);
-	} else {
-		json__u64(&w, "started", r->d.started);
-		json__u64(&w, "exited", r->d.exited);
-		json__u64(&w, "exit_ok", r->d.exit_ok);
-		json__u64(&w, "exit_error", r->d.exit_error);
-		json__u64(&w, "exit_signal", r->d.exit_signal);
-		json__u64(&w, "execs", r->d.execs);
-		json__u64(&w, "existing_at_attach", r->d.existing);
-		json__u64(&w, "moved_in", r->d.moved_in);
-		json__u64(&w, "moved_out", r->d.moved_out);
-		json__end_object(&w);
-		json__begin_object(&w, "threads");
-		json__u64(&w, "started", r->d.threads);
-		json__end_object(&w);
-	}
+	u64_or_null(&w, "started", r->d.started, counts);
+	u64_or_null(&w, "exited", r->d.exited, counts);
+	u64_or_null(&w, "exit_ok", r->d.exit_ok, counts);
+	u64_or_null(&w, "exit_error", r->d.exit_error, counts);
+	u64_or_null(&w, "exit_signal", r->d.exit_signal, counts);
+	u64_or_null(&w, "execs", r->d.execs, counts);
+	u64_or_null(&w, "existing_at_attach", r->d.existing, counts);
+	u64_or_null(&w, "moved_in", r->d.moved_in, counts);
+	u64_or_null(&w, "moved_out", r->d.moved_out, counts);
+	json__end_object(&w);
+	json__begin_object(&w, "threads");
+	u64_or_null(&w, "started", r->d.threads, counts);
+	json__end_object(&w);
 	json__begin_object(&w, "cpu");
 	json__double(&w, "user_s", secs(r->d.user_ns));
 	json__double(&w, "system_s", secs(r->d.system_ns));
@@ -166,10 +226,7 @@ static int jsonl_interval(struct sink *s, const struct interval_record *r)
 	json__end_object(&w);
 	json__begin_object(&w, "memory");
 	json__u64(&w, "rss_bytes", r->rss_bytes);
-	if (r->pss)
-		json__u64(&w, "pss_bytes", r->pss_bytes);
-	else
-		json__null(&w, "pss_bytes");
+	u64_or_null(&w, "pss_bytes", r->pss_bytes, r->pss);
 	json__u64(&w, "vm_bytes", r->vm_bytes);
 	json__end_object(&w);
 	json__begin_object(&w, "io");
@@ -177,9 +234,21 @@ static int jsonl_interval(struct sink *s, const struct interval_record *r)
 	json__u64(&w, "write_bytes", r->d.write_bytes);
 	json__end_object(&w);
 	json__u64(&w, "open_files", r->open_files);
+	/* What the kernel's ring dropped of the job's records in the interval (README's sums). */
+	json__begin_object(&w, "lost");
+	json__u64(&w, "exit_records", r->d.exit_records_lost);
+	json__u64(&w, "fork_records", r->d.fork_records_lost);
+	json__u64(&w, "exec_records", r->d.exec_records_lost);
+	json__end_object(&w);
 	/* As the job's report will say, so far: a consumer need not wait for its end. */
-	report__json_complete(&w, &r->job->job);
+	report__json_incomplete(&w, r->incomplete);
 	return end_record(&w, s);
+}
+
+/* Percentages and rates to thousandths, as the stream carries them. */
+static void milli(struct json_writer *w, const char *key, double v)
+{
+	json__double(w, key, (double)sink__milli(v) / 1000.0);
 }
 
 static int jsonl_host(struct sink *s, const struct host_record *r)
@@ -188,18 +257,21 @@ static int jsonl_host(struct sink *s, const struct host_record *r)
 
 	if (!s->with_host)
 		return 0;
-	begin_record(&w, s, "host", epoch_of_mono(r->t1_ns));
-	json__double(&w, "start", epoch_of_mono(r->t0_ns));
-	json__double(&w, "interval_s", secs(r->t1_ns - r->t0_ns));
+	begin_record(&w, s->f, "host", r->t1_epoch_ns);
+	json__double(&w, "start", secs(r->t0_epoch_ns));
+	json__double(&w, "interval_s", secs(r->t1_epoch_ns - r->t0_epoch_ns));
 	json__begin_object(&w, "cpu");
 	json__u64(&w, "count", r->ncpus);
 	if (r->cpu_busy_pct >= 0) {
-		json__double(&w, "busy_pct", r->cpu_busy_pct);
-		json__double(&w, "user_pct", r->cpu_user_pct);
-		json__double(&w, "system_pct", r->cpu_system_pct);
-		json__double(&w, "iowait_pct", r->cpu_iowait_pct);
+		milli(&w, "busy_pct", r->cpu_busy_pct);
+		milli(&w, "user_pct", r->cpu_user_pct);
+		milli(&w, "system_pct", r->cpu_system_pct);
+		milli(&w, "iowait_pct", r->cpu_iowait_pct);
 	} else {
 		json__null(&w, "busy_pct");
+		json__null(&w, "user_pct");
+		json__null(&w, "system_pct");
+		json__null(&w, "iowait_pct");
 	}
 	json__end_object(&w);
 	json__begin_object(&w, "memory");
@@ -210,36 +282,53 @@ static int jsonl_host(struct sink *s, const struct host_record *r)
 	json__u64(&w, "swap_used_bytes", r->swap_used_bytes);
 	json__end_object(&w);
 	json__begin_object(&w, "load");
-	json__double(&w, "avg1", r->load1);
-	json__double(&w, "avg5", r->load5);
-	json__double(&w, "avg15", r->load15);
+	milli(&w, "avg1", r->load1);
+	milli(&w, "avg5", r->load5);
+	milli(&w, "avg15", r->load15);
 	json__end_object(&w);
 	json__begin_object(&w, "processes");
-	json__double(&w, "forks_per_s", r->forks_per_s);
+	milli(&w, "forks_per_s", r->forks_per_s);
 	json__u64(&w, "running", r->procs_running);
 	json__u64(&w, "blocked", r->procs_blocked);
 	json__end_object(&w);
-	json__double(&w, "context_switches_per_s", r->ctxt_per_s);
-	json__begin_object(&w, "events");
-	json__u64(&w, "lost", r->events_lost);
+	milli(&w, "context_switches_per_s", r->ctxt_per_s);
+	/* Ring records lost since the start, all jobs, each kind apart. */
+	json__begin_object(&w, "lost");
+	json__u64(&w, "exit_records", r->events_lost);
+	json__u64(&w, "fork_records", r->fork_records_lost);
+	json__u64(&w, "exec_records", r->exec_records_lost);
 	json__end_object(&w);
+	if (end_record(&w, s) || !r->sample)
+		return s->err;
 	/* The rest, network and disk rates included, as `jobtrace system --json` has it. */
-	if (r->sample)
-		host__write_json_section(&w, "system", r->sample, r->rates, "/proc", "/sys");
+	return sink_json__system_line(s, r);
+}
+
+int sink_json__system_line(struct sink *s, const struct host_record *r)
+{
+	struct json_writer w;
+
+	begin_record(&w, s->f, "system", r->t1_epoch_ns);
+	host__write_json_fields(&w, r->sample, r->rates, "/proc", "/sys");
+	return end_record(&w, s);
+}
+
+int sink_json__job_line(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	struct json_writer w;
+
+	begin_record(&w, s->f, "job", j->job.end_ns + st->mono_to_epoch_ns);
+	report__json_fields(&w, &j->job, s->top);
+	/* What this file misses before this line: the job is complete, the file may not be. */
+	json__u64(&w, "output_records_dropped", s->dropped);
 	return end_record(&w, s);
 }
 
 static int jsonl_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
 {
-	struct json_writer w;
-
 	if (!s->with_job)
 		return 0;
-	begin_record(&w, s, "job", epoch_of_mono(j->job.end_ns));
-	report__json_fields(&w, &j->job, s->top);
-	/* What this file misses before this line: the job is complete, the file may not be. */
-	json__u64(&w, "output_records_dropped", s->dropped);
-	return end_record(&w, s);
+	return sink_json__job_line(s, j, st);
 }
 
 static int json_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
@@ -265,6 +354,8 @@ static const struct sink_ops json_ops = {
 static const struct sink_ops jsonl_ops = {
 	.name = "jsonl",
 	.process = jsonl_process,
+	.fork = jsonl_fork,
+	.exec = jsonl_exec,
 	.interval = jsonl_interval,
 	.host = jsonl_host,
 	.job_end = jsonl_job_end,

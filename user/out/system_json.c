@@ -519,13 +519,11 @@ static void json_members(struct json_writer *w, const struct host_sample *s,
 	json__u64(w, "warnings_dropped", s->n_warnings_lost);
 }
 
-void host__write_json_section(struct json_writer *w, const char *key,
-			      const struct host_sample *s, const struct host_rates *rates,
-			      const char *proc_root, const char *sys_root)
+void host__write_json_fields(struct json_writer *w, const struct host_sample *s,
+			     const struct host_rates *rates, const char *proc_root,
+			     const char *sys_root)
 {
-	json__begin_object(w, key);
 	json_members(w, s, rates, proc_root, sys_root);
-	json__end_object(w);
 }
 
 int host__write_json(FILE *f, const struct host_sample *s, const struct host_rates *rates,
