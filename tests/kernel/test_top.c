@@ -416,6 +416,117 @@ static void test_batch_pid_ends(void **state)
 	free(out);
 }
 
+#define SHORT_JOBS 200
+#define SHORT_AT_ONCE 4
+
+static void short_name(char *buf, size_t size, int i)
+{
+	snprintf(buf, size, CG_PREFIX "%ds%d", getpid(), i);
+}
+
+/*
+ * Issue 16's "short jobs are seen everywhere": 200 jobs of 0.1 to 0.5 s,
+ * each a v2 cgroup of its own, four at a time, while top -b refreshes every
+ * second and serve publishes its stream: most start and end between two
+ * refreshes. Every one of them is on top's screen (kept, marked ended), and
+ * every one has its job line in the stream (tail --json), with its one
+ * process and how it ended, as the test chose.
+ */
+static void test_short_jobs_everywhere(void **state)
+{
+	char top_out[300], serve_err[300], tail_out[300], shm[300], stream[400], name[64];
+	char dur[SHORT_JOBS][16], code[SHORT_JOBS][16];
+	char *top_argv[] = { H.jobtrace, "top", "-b", "-d", "1", "-g", "cgroup2", NULL };
+	char *serve_argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "1", "--stream",
+			       stream, "--stream-kb", "8192", NULL };
+	char *tail_argv[] = { H.jobtrace, "tail", "--json", "--until-closed", "--stream", stream,
+			      NULL };
+	pid_t top, serve, tail, kids[SHORT_AT_ONCE];
+	json_t *jobs;
+	char *screen;
+	int st, seen_top = 0, seen_stream = 0;
+
+	harness__path(top_out, sizeof(top_out), "short-top.out");
+	harness__path(serve_err, sizeof(serve_err), "short-serve.err");
+	harness__path(tail_out, sizeof(tail_out), "short-tail.out");
+	snprintf(shm, sizeof(shm), "%s/short-shm", H.tmpdir);
+	assert_int_equal(mkdir(shm, 0755), 0);
+	snprintf(stream, sizeof(stream), "%s/stream", shm);
+	for (int i = 0; i < SHORT_JOBS; i++) {
+		short_name(name, sizeof(name), i);
+		harness__cgroup_make(name);
+	}
+	serve = harness__spawn(serve_argv, NULL, serve_err);
+	for (int i = 0; access(stream, R_OK) && i < 2000; i++)
+		harness__sleep_ms(10);
+	tail = harness__spawn(tail_argv, tail_out, NULL);
+	top = harness__spawn(top_argv, top_out, NULL);
+	sleep(3); /* both attached: a generous wait, not a measurement */
+
+	for (int i = 0; i < SHORT_JOBS; i += SHORT_AT_ONCE) {
+		for (int k = 0; k < SHORT_AT_ONCE; k++) {
+			int n = i + k;
+			char *argv[] = { "/bin/sh", "-c", "sleep $0; exit $1", dur[n], code[n], NULL };
+
+			/* 0.1 to 0.5 s; every seventh fails with its number's status. */
+			snprintf(dur[n], sizeof(dur[n]), "0.%d", 1 + n % 5);
+			snprintf(code[n], sizeof(code[n]), "%d", n % 7 ? 0 : 1 + n % 100);
+			short_name(name, sizeof(name), n);
+			kids[k] = harness__cgroup_spawn(name, argv, NULL, NULL);
+		}
+		for (int k = 0; k < SHORT_AT_ONCE; k++) {
+			st = harness__wait_s(kids[k], 30);
+			assert_true(WIFEXITED(st));
+		}
+	}
+	sleep(4); /* their ends reach the screen and the stream: a deadline, not a timing */
+	kill(top, SIGTERM);
+	harness__wait_s(top, 20);
+	assert_int_equal(harness__serve_stop(serve, serve_err), 0);
+	st = harness__wait_s(tail, 30);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	screen = harness__read(top_out);
+	jobs = harness__lines(tail_out, "job");
+	for (int i = 0; i < SHORT_JOBS; i++) {
+		char key[96], row[112];
+		json_t *j, *found = NULL;
+		size_t k;
+
+		short_name(name, sizeof(name), i);
+		snprintf(key, sizeof(key), "cgroup:/%s", name);
+		/* A row of its own: its key then blanks (jtt..s1 is not jtt..s10). */
+		snprintf(row, sizeof(row), "\n%s ", key);
+		if (strstr(screen, row))
+			seen_top++;
+		else
+			print_message("  not on top's screen: %s\n", key);
+		json_array_foreach(jobs, k, j)
+			if (!strcmp(harness__str(j, "job.key") ?: "", key))
+				found = j;
+		if (!found) {
+			print_message("  no job line in the stream: %s\n", key);
+			continue;
+		}
+		seen_stream++;
+		/* The shell, moved in before its exec, and the sleep it forked; its status as chosen. */
+		assert_int_equal(harness__num(found, "processes.exited"), 2);
+		assert_int_equal(harness__num(found, "processes.moved_in"), 1);
+		assert_int_equal(harness__num(found, "processes.started"), 1);
+		assert_int_equal(harness__num(found, "processes.exit_error"), i % 7 ? 0 : 1);
+	}
+	print_message("  %d short jobs: %d on top's screen, %d job lines in the stream\n",
+		      SHORT_JOBS, seen_top, seen_stream);
+	assert_int_equal(seen_top, SHORT_JOBS);
+	assert_int_equal(seen_stream, SHORT_JOBS);
+	json_decref(jobs);
+	free(screen);
+	for (int i = 0; i < SHORT_JOBS; i++) {
+		short_name(name, sizeof(name), i);
+		harness__cgroup_remove(name);
+	}
+}
+
 static int test_teardown(void **state)
 {
 	char name[32], cmd[256];
@@ -466,6 +577,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_batch_churn_cpu, test_teardown),
 		cmocka_unit_test_teardown(test_batch_frames_and_errors, test_teardown),
 		cmocka_unit_test_teardown(test_batch_pid_ends, test_teardown),
+		cmocka_unit_test_teardown(test_short_jobs_everywhere, test_teardown),
 	};
 
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
