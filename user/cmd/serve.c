@@ -197,34 +197,11 @@ static int config_load(const char *path, bool given, struct serve_config_file *f
 			fprintf(stderr, "jobtrace: %s: %s\n", path, e.reason);
 		return err;
 	}
-#define SET(key) (f->set & (1u << (key)))
-	if (SET(SC_GROUP_BY))
-		cfg->group_by = f->group_by;
-	if (SET(SC_INTERVAL))
-		cfg->interval_s = f->interval_s;
-	if (SET(SC_LISTEN))
-		cfg->listen = f->listen;
-	if (SET(SC_STREAM))
-		cfg->stream = f->stream;
-	if (SET(SC_STREAM_KB))
-		cfg->stream_bytes = f->stream_kb * 1024;
-	if (SET(SC_OUTPUT))
-		cfg->output = f->output;
-	if (SET(SC_METRICS_KEEP))
-		cfg->metrics_keep_s = f->metrics_keep_s;
-	if (SET(SC_APMON_CLUSTER))
-		cfg->apmon.cluster = f->apmon_cluster;
-	if (SET(SC_RING_KB))
-		cfg->lineage.ring_bytes = (__u32)(f->ring_kb * 1024);
-	if (SET(SC_MAX_PROCS))
-		cfg->lineage.max_procs = (__u32)f->max_procs;
-	if (SET(SC_MAX_JOBS))
-		cfg->lineage.max_jobs = (__u32)f->max_jobs;
-	if (SET(SC_CONTROL))
-		cfg->control = f->control;
-	if (SET(SC_REPORTS))
-		cfg->reports = f->reports;
-#undef SET
+	/* Each key as its flag would set it; ApMon's targets below, resolved. */
+	for (int id = 0; id < JT_NOPTS; id++) {
+		if (id != JT_OPT_APMON && serve_config__is_set(f, (enum jt_opt_id)id))
+			serve_set(cfg, (enum jt_opt_id)id, &f->val[id]);
+	}
 	for (size_t i = 0; i < f->napmon; i++) {
 		struct apmon_dest *d = &cfg->apmon.dests[i];
 
