@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "jobtrace/cli.h"
+#include "jobtrace/options.h"
 #include "jobtrace/ps.h"
 #include "jobtrace/util.h"
 
@@ -20,14 +21,14 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  -j, --json            one JSON array of processes\n"
-	"  -t, --tree            show parents above their children\n"
+	"  -H, --tree            show parents above their children (as ps -H)\n"
 	"  -p, --pid P           only P and its descendants\n"
-	"  -o, --format COLS     the table's columns, in order, as ps -o takes them:\n"
+	"      --format COLS     the table's columns, in order, as ps -o takes them:\n"
 	"                        pid, ppid, user (the real uid's name), uid, s, thr,\n"
 	"                        cpu (seconds), rss, vsz, start (HH:MM today, Mon DD\n"
 	"                        this year, else the year), comm, args (the command\n"
 	"                        line); repeatable. Default: pid,ppid,s,thr,cpu,rss,comm.\n"
-	"                        JSON carries every field whatever -o says\n"
+	"                        JSON carries every field whatever --format says\n"
 	"      --proc            read /proc instead of using the task iterator\n"
 	"      --no-pin          load the iterator afresh; do not use or leave a pin in\n"
 	"                        /sys/fs/bpf/jobtrace\n"
@@ -37,7 +38,7 @@ static const char usage[] =
 	"\n"
 	"Examples:\n"
 	"  sudo jobtrace ps --tree\n"
-	"  sudo jobtrace ps -o pid,user,start,args\n"
+	"  sudo jobtrace ps --format pid,user,start,args\n"
 	"  sudo jobtrace ps --json --pid 1234\n";
 
 /*
@@ -114,12 +115,12 @@ static int read_extras(struct ps_snapshot *s, const struct ps_options *o, const 
 
 int ps__main(int argc, char **argv)
 {
-	enum { OPT_PROC = 256, OPT_PROC_ROOT, OPT_NO_PIN };
+	enum { OPT_PROC = 256, OPT_PROC_ROOT, OPT_NO_PIN, OPT_FORMAT };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "tree", no_argument, NULL, 't' },
+		{ "tree", no_argument, NULL, 'H' },
 		{ "pid", required_argument, NULL, 'p' },
-		{ "format", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "proc", no_argument, NULL, OPT_PROC },
 		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
@@ -140,12 +141,12 @@ int ps__main(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jtp:o:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jHp:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			o.json = true;
 			break;
-		case 't':
+		case 'H':
 			o.tree = true;
 			break;
 		case 'p':
@@ -158,20 +159,20 @@ int ps__main(int argc, char **argv)
 			}
 			o.pid = (pid_t)v;
 			break;
-		case 'o':
+		case OPT_FORMAT:
 			err = ps__add_columns(&o, optarg, &bad, &bad_len);
 			if (err == -E2BIG) {
-				fprintf(stderr, "jobtrace: -o: at most %d columns\nTry 'jobtrace ps "
+				fprintf(stderr, "jobtrace: --format: at most %d columns\nTry 'jobtrace ps "
 						"--help'.\n", PS_MAX_COLS);
 				return EXIT_USAGE;
 			}
 			/* An empty list is a mistake too, never the default table in disguise. */
 			if (err || !o.ncols) {
 				if (err)
-					fprintf(stderr, "jobtrace: -o: no column '%.*s'; the columns "
+					fprintf(stderr, "jobtrace: --format: no column '%.*s'; the columns "
 							"are ", (int)bad_len, bad);
 				else
-					fputs("jobtrace: -o takes a list of columns: ", stderr);
+					fputs("jobtrace: --format takes a list of columns: ", stderr);
 				ps__column_names(stderr);
 				fputs("\nTry 'jobtrace ps --help'.\n", stderr);
 				return EXIT_USAGE;
@@ -194,10 +195,7 @@ int ps__main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "jobtrace: %s '%s'\nTry 'jobtrace ps --help'.\n",
-				opt == ':' ? "option needs a value:" : "unknown option",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return options__bad("ps", opt, argv);
 		}
 	}
 	if (optind < argc) {

@@ -17,6 +17,7 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/job.h"
 #include "jobtrace/json.h"
+#include "jobtrace/options.h"
 #include "jobtrace/stream.h"
 #include "jobtrace/tail.h"
 #include "jobtrace/util.h"
@@ -34,7 +35,7 @@ static const char usage_tail[] =
 	"  -j, --json            one JSON object per record (JSON lines)\n"
 	"  -s, --stream PATH     the stream (default " JT_STREAM_DEFAULT_PATH ")\n"
 	"  -n, --count N         exit after N records\n"
-	"  -d, --duration S      exit after S seconds\n"
+	"      --duration S      exit after S seconds\n"
 	"      --until-closed    exit when serve has stopped and every record is read:\n"
 	"                        0 when it stopped cleanly, 1 when it died (no\n"
 	"                        heartbeat for 5 s, or its process is gone)\n"
@@ -62,12 +63,12 @@ static void on_signal(int signo)
 #define TAIL_HELP_SHOWN (-1)
 static int parse_args(int argc, char **argv, struct tail_config *cfg)
 {
-	enum { OPT_UNTIL_CLOSED = 256 };
+	enum { OPT_UNTIL_CLOSED = 256, OPT_DURATION };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "stream", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
-		{ "duration", required_argument, NULL, 'd' },
+		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "until-closed", no_argument, NULL, OPT_UNTIL_CLOSED },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -76,7 +77,7 @@ static int parse_args(int argc, char **argv, struct tail_config *cfg)
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":js:n:d:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":js:n:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			cfg->json = true;
@@ -89,7 +90,7 @@ static int parse_args(int argc, char **argv, struct tail_config *cfg)
 				return cli__usage_error("tail", "--count takes a number from 1, not '%s'",
 							optarg);
 			break;
-		case 'd':
+		case OPT_DURATION:
 			if (cli__parse_seconds(optarg, 0.1, 31 * 86400.0, &cfg->duration_s))
 				return cli__usage_error("tail", "--duration takes seconds, not '%s'",
 							optarg);
@@ -100,10 +101,8 @@ static int parse_args(int argc, char **argv, struct tail_config *cfg)
 		case 'h':
 			fputs(usage_tail, stdout);
 			return TAIL_HELP_SHOWN;
-		case ':':
-			return cli__usage_error("tail", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli__usage_error("tail", "unknown option '%s'", argv[optind - 1]);
+			return options__bad("tail", opt, argv);
 		}
 	}
 	if (optind < argc)
