@@ -2,9 +2,10 @@
 /*
  * serve's config file (/etc/jobtrace/jobtrace.conf): `key = value` lines,
  * the keys named as serve's long options and checked as they are, `#`
- * comments on lines of their own. The parser is pure (a buffer in, a struct or a line-numbered reason
- * out) so a unit test and a fuzzer can feed it anything; serve applies the
- * result under its command-line flags and again on SIGHUP.
+ * comments on lines of their own. The parser is pure (a buffer in, a
+ * struct or a line-numbered reason out) so a unit test and a fuzzer can
+ * feed it anything; serve applies the result under its command-line flags
+ * and again on SIGHUP.
  */
 #ifndef JOBTRACE_SERVE_CONFIG_H
 #define JOBTRACE_SERVE_CONFIG_H

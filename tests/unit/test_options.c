@@ -28,13 +28,27 @@ static const struct {
 	char letter;
 	const char *names[3];
 } letters[] = {
-	{ 'a', { "all" } },	{ 'b', { "batch" } },	 { 'c', { "cgroup" } },
-	{ 'd', { "delay" } },	{ 'e', { "events" } },	 { 'f', { "filter" } },
-	{ 'g', { "group-by" } }, { 'h', { "help" } },	 { 'H', { "tree" } },
-	{ 'i', { "interval" } }, { 'j', { "json" } },	 { 'k', { "kind" } },
-	{ 'l', { "listen" } },	{ 'm', { "maps" } },	 { 'n', { "iterations", "count" } },
-	{ 'o', { "output" } },	{ 'p', { "pid" } },	 { 'r', { "reverse" } },
-	{ 's', { "stream" } },	{ 't', { "top" } },	 { 'v', { "verbose" } },
+	{ 'a', { "all" } },
+	{ 'b', { "batch" } },
+	{ 'c', { "cgroup" } },
+	{ 'd', { "delay" } },
+	{ 'e', { "events" } },
+	{ 'f', { "filter" } },
+	{ 'g', { "group-by" } },
+	{ 'h', { "help" } },
+	{ 'H', { "tree" } },
+	{ 'i', { "interval" } },
+	{ 'j', { "json" } },
+	{ 'k', { "kind" } },
+	{ 'l', { "listen" } },
+	{ 'm', { "maps" } },
+	{ 'n', { "iterations", "count" } },
+	{ 'o', { "output" } },
+	{ 'p', { "pid" } },
+	{ 'r', { "reverse" } },
+	{ 's', { "stream" } },
+	{ 't', { "top" } },
+	{ 'v', { "verbose" } },
 	{ 'w', { "width" } },
 };
 
@@ -71,8 +85,8 @@ static void test_table(void **state)
 				fail_msg("%s: -%c twice", cmd_names[cmd], o->letter);
 			seen[(unsigned char)o->letter] = true;
 			if (!letter_means(o->letter, o->name, strlen(o->name)))
-				fail_msg("-%c is --%s in the table, not what it is elsewhere", o->letter,
-					 o->name);
+				fail_msg("-%c is --%s in the table, not what it is elsewhere",
+					 o->letter, o->name);
 		}
 	}
 	/* The config file's keys are serve's options, and found by name. */
@@ -258,7 +272,8 @@ static void test_man_page(void **state)
 			name[n++] = *p == '\\' ? '-' : *p;
 		name[n] = '\0';
 		if (!letter_means(letter, name, n))
-			fail_msg("man/jobtrace.8: -%c is --%s, not what it is elsewhere", letter, name);
+			fail_msg("man/jobtrace.8: -%c is --%s, not what it is elsewhere", letter,
+				 name);
 	}
 	free(man);
 }

@@ -162,7 +162,8 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help_for[JT_CMD_RUN] = "write the report as one JSON object",
 	},
 	[JT_OPT_OUTPUT] = {
-		.name = "output", .letter = 'o', .arg = JT_ARG_PATH, .dash = true, .metavar = "FILE",
+		.name = "output", .letter = 'o', .arg = JT_ARG_PATH, .dash = true,
+		.metavar = "FILE",
 		.cmds = JT_RUN | JT_WATCH | JT_SERVE, .config = true, .section = JT_SEC_MAIN,
 		.help = "JSON lines of every record to FILE ('-': standard output)",
 		.help_for[JT_CMD_RUN] = "write the report to FILE instead of standard error",
@@ -185,7 +186,8 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help = "report DIR's size and its filesystem's free space",
 	},
 	[JT_OPT_EVENTS] = {
-		.name = "events", .letter = 'e', .arg = JT_ARG_PATH, .dash = true, .metavar = "FILE",
+		.name = "events", .letter = 'e', .arg = JT_ARG_PATH, .dash = true,
+		.metavar = "FILE",
 		.cmds = JT_RUN | JT_WATCH, .section = JT_SEC_MAIN,
 		.help = "a JSON line per process that ends ('-': standard output)",
 		.help_for[JT_CMD_RUN] = "a JSON line per process that ends, with its arguments\n"

@@ -83,7 +83,8 @@ static int set_value(struct serve_config_file *f, const struct jt_option *o, con
 			    shown(v, strlen(v), b, sizeof(b)));
 	if (id == JT_OPT_APMON) {
 		if (f->napmon == SERVE_CONFIG_MAX_APMON)
-			return fail(err, line, "more than %d apmon targets", SERVE_CONFIG_MAX_APMON);
+			return fail(err, line, "more than %d apmon targets",
+				    SERVE_CONFIG_MAX_APMON);
 		f->apmon[f->napmon] = strdup(v);
 		if (!f->apmon[f->napmon])
 			return -ENOMEM;

@@ -146,8 +146,9 @@ static int watch_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 	case JT_OPT_MODE:
 		/* rusage has no per-process records: what watch reports is made of them. */
 		if (!strcmp(v->str, "rusage"))
-			return cli__usage_error("watch", "%s", "--mode rusage is run's: watch takes "
-							       "serve, bpf, proc or auto");
+			return cli__usage_error("watch", "%s",
+						"--mode rusage is run's: watch takes serve, "
+						"bpf, proc or auto");
 		cfg->mode = v->str;
 		break;
 	case JT_OPT_CONTROL:
