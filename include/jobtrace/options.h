@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The options of the collector's fronts (run, watch, top, serve) in one
- * table: each option's long name, letter, argument and its check, help
+ * The options of the collector's fronts (run, watch, top, serve) and of
+ * the commands that share their meanings (tail, ps) in one table: each option's long name, letter, argument and its check, help
  * line, the commands that take it, and whether it is a key of serve's
  * config file. Each front's getopt arrays, its --help, serve's config
  * keys and their checks are made from it, so an option is defined once.
@@ -30,12 +30,16 @@ enum jt_cmd {
 	JT_CMD_WATCH,
 	JT_CMD_TOP,
 	JT_CMD_SERVE,
+	JT_CMD_TAIL,
+	JT_CMD_PS,
 	JT_NCMDS,
 };
 #define JT_RUN (1u << JT_CMD_RUN)
 #define JT_WATCH (1u << JT_CMD_WATCH)
 #define JT_TOP (1u << JT_CMD_TOP)
 #define JT_SERVE (1u << JT_CMD_SERVE)
+#define JT_TAIL (1u << JT_CMD_TAIL)
+#define JT_PS (1u << JT_CMD_PS)
 
 /* Each option's id: its row in jt_options[], in the order --help lists them. */
 enum jt_opt_id {
@@ -45,6 +49,7 @@ enum jt_opt_id {
 	JT_OPT_ALL,
 	JT_OPT_GROUP_BY,
 	JT_OPT_JSON,
+	JT_OPT_TREE,
 	JT_OPT_OUTPUT,
 	JT_OPT_NO_WAIT,
 	JT_OPT_TOP,
@@ -57,6 +62,12 @@ enum jt_opt_id {
 	JT_OPT_SORT,
 	JT_OPT_REVERSE,
 	JT_OPT_FILTER,
+	JT_OPT_COUNT,
+	JT_OPT_UNTIL_CLOSED,
+	JT_OPT_FORMAT,
+	JT_OPT_PROC,
+	JT_OPT_PROC_ROOT,
+	JT_OPT_NO_PIN,
 	JT_OPT_WORKDIR,
 	JT_OPT_EVENTS,
 	JT_OPT_SVG,

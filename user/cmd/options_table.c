@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The options of run, watch, top and serve, once each (include/jobtrace/
- * options.h): what makes each front's getopt arrays, its --help and serve's
+ * The options of run, watch, top, serve, tail and ps, once each
+ * (include/jobtrace/options.h): what makes each front's getopt arrays, its --help and serve's
  * config keys. --help lists them in the order of enum jt_opt_id.
  */
 #include <errno.h>
@@ -70,6 +70,7 @@ static const char *nonempty_check(const char *v)
 #define UINT(lo, hi) .arg = JT_ARG_UINT, .min = (lo), .max = (hi)
 #define KIB .arg = JT_ARG_UINT, .min = 4, .max = KIB_MAX, .what = "a size in KiB", .metavar = "N"
 #define COLLECTORS (JT_RUN | JT_WATCH | JT_TOP | JT_SERVE)
+#define ALL_CMDS (COLLECTORS | JT_TAIL | JT_PS)
 
 const struct jt_option jt_options[JT_NOPTS] = {
 	[JT_OPT_CONFIG] = {
@@ -83,8 +84,10 @@ const struct jt_option jt_options[JT_NOPTS] = {
 	},
 	[JT_OPT_PID] = {
 		.name = "pid", .letter = 'p', UINT(1, PID_MAX), .metavar = "P",
-		.takes = "takes a process id", .cmds = JT_WATCH | JT_TOP, .section = JT_SEC_JOBS,
+		.takes = "takes a process id", .cmds = JT_WATCH | JT_TOP | JT_PS,
+		.section = JT_SEC_JOBS,
 		.help = "P and its descendants (repeatable)",
+		.help_for[JT_CMD_PS] = "only P and its descendants",
 	},
 	[JT_OPT_CGROUP] = {
 		.name = "cgroup", .letter = 'c', .arg = JT_ARG_STRING, .metavar = "PATH",
@@ -128,8 +131,9 @@ const struct jt_option jt_options[JT_NOPTS] = {
 	},
 	[JT_OPT_DURATION] = {
 		.name = "duration", SECONDS(0.1, 31 * 86400.0), .metavar = "S",
-		.cmds = JT_WATCH | JT_SERVE, .section = JT_SEC_MAIN,
+		.cmds = JT_WATCH | JT_SERVE | JT_TAIL, .section = JT_SEC_MAIN,
 		.help = "stop after S seconds",
+		.help_for[JT_CMD_TAIL] = "exit after S seconds",
 	},
 	[JT_OPT_BATCH] = {
 		.name = "batch", .letter = 'b', .cmds = JT_TOP, .section = JT_SEC_MAIN,
@@ -156,10 +160,52 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.cmds = JT_TOP, .section = JT_SEC_MAIN,
 		.help = "only the jobs whose name or command holds TEXT",
 	},
+	[JT_OPT_COUNT] = {
+		.name = "count", .letter = 'n', UINT(1, 1UL << 62), .metavar = "N", .cmds = JT_TAIL,
+		.section = JT_SEC_MAIN,
+		.help = "exit after N records",
+	},
+	[JT_OPT_UNTIL_CLOSED] = {
+		.name = "until-closed", .cmds = JT_TAIL, .section = JT_SEC_MAIN,
+		.help = "exit when serve has stopped and every record is read:\n"
+			"0 when it stopped cleanly, 1 when it died (no\n"
+			"heartbeat for 5 s, or its process is gone)",
+	},
+	[JT_OPT_FORMAT] = {
+		.name = "format", .arg = JT_ARG_STRING, .metavar = "COLS", .cmds = JT_PS,
+		.section = JT_SEC_MAIN,
+		.help = "the table's columns, in order, as ps -o takes them:\n"
+			"pid, ppid, user (the real uid's name), uid, s, thr,\n"
+			"cpu (seconds), rss, vsz, start (HH:MM today, Mon DD\n"
+			"this year, else the year), comm, args (the command\n"
+			"line); repeatable. Default: pid,ppid,s,thr,cpu,rss,comm.\n"
+			"JSON carries every field whatever --format says",
+	},
+	[JT_OPT_PROC] = {
+		.name = "proc", .cmds = JT_PS, .section = JT_SEC_MAIN,
+		.help = "read /proc instead of using the task iterator",
+	},
+	[JT_OPT_NO_PIN] = {
+		.name = "no-pin", .cmds = JT_PS, .section = JT_SEC_MAIN,
+		.help = "load the iterator afresh; do not use or leave a pin in\n"
+			"/sys/fs/bpf/jobtrace",
+	},
+	[JT_OPT_PROC_ROOT] = {
+		.name = "proc-root", .arg = JT_ARG_STRING, .metavar = "DIR", .cmds = JT_PS,
+		.section = JT_SEC_MAIN,
+		.help = "walk DIR instead of /proc (implies --proc)",
+	},
 	[JT_OPT_JSON] = {
-		.name = "json", .letter = 'j', .cmds = JT_RUN | JT_WATCH, .section = JT_SEC_MAIN,
+		.name = "json", .letter = 'j', .cmds = JT_RUN | JT_WATCH | JT_TAIL | JT_PS,
+		.section = JT_SEC_MAIN,
 		.help = "JSON lines (types interval, host, job)",
 		.help_for[JT_CMD_RUN] = "write the report as one JSON object",
+		.help_for[JT_CMD_TAIL] = "one JSON object per record (JSON lines)",
+		.help_for[JT_CMD_PS] = "one JSON array of processes",
+	},
+	[JT_OPT_TREE] = {
+		.name = "tree", .letter = 'H', .cmds = JT_PS, .section = JT_SEC_MAIN,
+		.help = "show parents above their children (as ps -H)",
 	},
 	[JT_OPT_OUTPUT] = {
 		.name = "output", .letter = 'o', .arg = JT_ARG_PATH, .dash = true,
@@ -209,11 +255,12 @@ const struct jt_option jt_options[JT_NOPTS] = {
 					"failed and longest processes",
 	},
 	[JT_OPT_STREAM] = {
-		.name = "stream", .arg = JT_ARG_PATH, .metavar = "PATH", .cmds = JT_SERVE,
-		.config = true, .section = JT_SEC_MAIN,
+		.name = "stream", .letter = 's', .arg = JT_ARG_PATH, .metavar = "PATH",
+		.cmds = JT_SERVE | JT_TAIL, .config = true, .section = JT_SEC_MAIN,
 		.help = "every record, process forks included, into a shared-memory\n"
 			"ring for other agents (readers look at " JT_STREAM_DEFAULT_PATH "\n"
 			"unless told); read it with `jobtrace tail` or libjobtrace(3)",
+		.help_for[JT_CMD_TAIL] = "the stream (default " JT_STREAM_DEFAULT_PATH ")",
 	},
 	[JT_OPT_STREAM_KB] = {
 		.name = "stream-kb", KIB, .cmds = JT_SERVE, .config = true, .section = JT_SEC_MAIN,
@@ -304,13 +351,14 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help = "each such job's report, as run --json, to DIR/NAME.json",
 	},
 	[JT_OPT_VERBOSE] = {
-		.name = "verbose", .letter = 'v', .cmds = COLLECTORS, .section = JT_SEC_MAIN,
+		.name = "verbose", .letter = 'v', .cmds = COLLECTORS | JT_PS, .section = JT_SEC_MAIN,
 		.help = "show libbpf's messages",
 		.help_for[JT_CMD_RUN] = "show libbpf's messages, the verifier's log included",
 		.help_for[JT_CMD_WATCH] = "show libbpf's messages, the verifier's log included",
+		.help_for[JT_CMD_PS] = "say which source was used and how long it took",
 	},
 	[JT_OPT_HELP] = {
-		.name = "help", .letter = 'h', .cmds = COLLECTORS, .section = JT_SEC_MAIN,
+		.name = "help", .letter = 'h', .cmds = ALL_CMDS, .section = JT_SEC_MAIN,
 		.help = "this text",
 	},
 };
