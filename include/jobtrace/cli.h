@@ -18,15 +18,6 @@ int cli__parse_uint(const char *s, unsigned long min, unsigned long max, unsigne
 /* Seconds, a decimal in [min, max]; -EINVAL otherwise. */
 int cli__parse_seconds(const char *s, double min, double max, double *out);
 
-struct lineage_opts;
-/*
- * The kernel side's limits every collector front takes, --ring-kb,
- * --max-procs and --max-jobs (@name without its dashes), checked in one
- * place: 0, or EXIT_USAGE after the message.
- */
-int cli__kernel_limit(const char *cmd, const char *name, const char *arg,
-		      struct lineage_opts *lo);
-
 #ifdef __cplusplus
 }
 #endif

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * serve's config file (/etc/jobtrace/jobtrace.conf): `key = value` lines,
- * the keys named as serve's long options, `#` comments on lines of their
- * own. The parser is pure (a buffer in, a struct or a line-numbered reason
- * out) so a unit test and a fuzzer can feed it anything; serve applies the
- * result under its command-line flags and again on SIGHUP.
+ * the keys named as serve's long options and checked as they are, `#`
+ * comments on lines of their own. The parser is pure (a buffer in, a
+ * struct or a line-numbered reason out) so a unit test and a fuzzer can
+ * feed it anything; serve applies the result under its command-line flags
+ * and again on SIGHUP.
  */
 #ifndef JOBTRACE_SERVE_CONFIG_H
 #define JOBTRACE_SERVE_CONFIG_H
@@ -15,56 +16,40 @@ extern "C" {
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/types.h>
+
+#include "jobtrace/options.h"
 
 #define SERVE_CONFIG_DEFAULT_PATH "/etc/jobtrace/jobtrace.conf"
 #define SERVE_CONFIG_MAX_BYTES (256 * 1024) /* a config file, not a data set */
 #define SERVE_CONFIG_MAX_LINE 4096
 #define SERVE_CONFIG_MAX_APMON 8 /* APMON_MAX_DESTS */
 
-/* The keys; a bit each in serve_config_file.set. */
-enum serve_config_key {
-	SC_GROUP_BY,
-	SC_INTERVAL,
-	SC_LISTEN,
-	SC_STREAM,
-	SC_STREAM_KB,
-	SC_OUTPUT,
-	SC_METRICS_KEEP,
-	SC_APMON,
-	SC_APMON_CLUSTER,
-	SC_RING_KB,
-	SC_MAX_PROCS,
-	SC_MAX_JOBS,
-	SC_CONTROL,
-	SC_REPORTS,
-	SC_NKEYS,
-};
-
 /*
- * What a file sets. A key it does not name keeps serve's default: test
- * `set & (1u << SC_...)`. A string key set to nothing (`listen =`) is set
- * and NULL: that output is off.
+ * What a file sets: the keys are the options of serve with .config in the
+ * option table (include/jobtrace/options.h), a bit each in @set. A key it
+ * does not name keeps serve's default: serve_config__is_set(). A string key
+ * set to nothing (`listen =`) is set and NULL: that output is off.
  */
 struct serve_config_file {
-	unsigned int set;
-	unsigned int line[SC_NKEYS]; /* where each key was set, for later messages */
-	char *group_by, *listen, *stream, *output, *apmon_cluster;
-	char *control, *reports; /* serve --control, --reports: Slurm's plugin talks to it */
-	double interval_s, metrics_keep_s;
-	unsigned long stream_kb, ring_kb, max_procs, max_jobs;
+	__u64 set; /* 1 << JT_OPT_... */
+	unsigned int line[JT_NOPTS]; /* where each key was set, for later messages */
+	union jt_optval val[JT_NOPTS]; /* checked as the flag is; strings owned here */
 	char *apmon[SERVE_CONFIG_MAX_APMON]; /* "HOST[:PORT][ PASSWORD]", not resolved */
 	unsigned int apmon_line[SERVE_CONFIG_MAX_APMON];
 	size_t napmon;
 };
+
+static inline bool serve_config__is_set(const struct serve_config_file *f, enum jt_opt_id id)
+{
+	return f->set & (1ULL << id);
+}
 
 /* Why a file was refused: its line (0: the file as a whole) and the reason. */
 struct serve_config_error {
 	unsigned int line;
 	char reason[200];
 };
-
-/* The key's name as the file spells it ("interval"). */
-const char *serve_config__key_name(enum serve_config_key k);
 
 /*
  * Parses @len bytes of @text into @out (zeroed first). 0, or -EINVAL with

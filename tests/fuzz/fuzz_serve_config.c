@@ -25,8 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (err.line > lines || !err.reason[0] || !memchr(err.reason, 0, sizeof(err.reason)))
 			abort();
 	} else if (ret == 0) {
-		for (int k = 0; k < SC_NKEYS; k++) {
-			if ((f.set & (1u << k)) && (!f.line[k] || f.line[k] > lines))
+		for (int k = 0; k < JT_NOPTS; k++) {
+			if (serve_config__is_set(&f, k) && (!jt_options[k].config || !f.line[k] ||
+							     f.line[k] > lines))
 				abort();
 		}
 		if (f.napmon > SERVE_CONFIG_MAX_APMON)

@@ -430,7 +430,7 @@ static void test_watch_all(void **state)
 {
 	char dest[64], err[512], node[700];
 	char name[64];
-	char *argv[] = { H.jobtrace, "watch", "--all", "--group-by", "cgroup2", "-i", "0.5", "-d",
+	char *argv[] = { H.jobtrace, "watch", "--all", "--group-by", "cgroup2", "-i", "0.5", "--duration",
 			 "4", "--apmon", dest, NULL };
 	char *work[] = { H.churn, "--children", "150", "--burn-us", "5000", NULL };
 	const struct dgram *last = NULL;
@@ -481,7 +481,7 @@ static void test_watch_all(void **state)
 static void test_serve(void **state)
 {
 	char d1[64], d2[64], err[512];
-	char *argv[] = { H.jobtrace, "serve", "-i", "0.5", "-d", "2.2", "--apmon", d1, "--apmon",
+	char *argv[] = { H.jobtrace, "serve", "-i", "0.5", "--duration", "2.2", "--apmon", d1, "--apmon",
 			 d2, NULL };
 	struct rx a, b;
 	size_t jobs = 0;

@@ -244,7 +244,20 @@ static const struct bad_case cases[] = {
 	{ { "top", "-b", "-d", "0" }, OUT_NULL, 2, "--delay takes seconds" },
 	{ { "tail", "-n", "abc" }, OUT_NULL, 2, "--count takes a number" },
 	{ { "ps", "--pid", "0x10" }, OUT_NULL, 2, "--pid takes a process id" },
-	{ { "ps", "-o", "pid,bogus" }, OUT_NULL, 2, "-o: no column 'bogus'; the columns are pid," },
+	{ { "ps", "--format", "pid,bogus" }, OUT_NULL, 2,
+	  "--format: no column 'bogus'; the columns are pid," },
+	/*
+	 * One meaning per letter: a letter that meant something else once is a
+	 * usage error naming the spelling now, never read the new way.
+	 */
+	{ { "run", "-n", "--", "true" }, OUT_NULL, 2, "-n is no option of run: say --no-wait" },
+	{ { "run", "-w", "/tmp", "--", "true" }, OUT_NULL, 2, "-w is no option of run: say --workdir" },
+	{ { "watch", "--all", "-d", "1" }, OUT_NULL, 2, "-d is no option of watch: say --duration" },
+	{ { "serve", "-d", "1" }, OUT_NULL, 2, "-d is no option of serve: say --duration" },
+	{ { "tail", "-d", "1" }, OUT_NULL, 2, "-d is no option of tail: say --duration" },
+	{ { "top", "-b", "-o", "cpu" }, OUT_NULL, 2, "-o is no option of top: say --sort" },
+	{ { "ps", "-o", "pid" }, OUT_NULL, 2, "-o is no option of ps: say --format" },
+	{ { "ps", "-t" }, OUT_NULL, 2, "-t is no option of ps: say --tree" },
 	{ { "system", "-i", "-1" }, OUT_NULL, 2, "--interval takes seconds" },
 	{ { "inspect", "12abc" }, OUT_NULL, 2, "'12abc' is not a process id" },
 	{ { "connections", "--kind", "bogus" }, OUT_NULL, 2, "unknown --kind 'bogus'" },

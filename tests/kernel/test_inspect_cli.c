@@ -76,7 +76,9 @@ static void test_bad_arguments(void **state)
 		{ { "0" }, "'0' is not a process id" },
 		{ { "--frob", "1" }, "unknown option '--frob'" },
 		{ { "-i", "0", "1" }, "--interval takes seconds" },
-		{ { "-i" }, "option needs a value" },
+		{ { "-i" }, "option '-i' needs a value" },
+		/* -e is run's and watch's --events: inspect's --environ has no letter. */
+		{ { "-e", "1" }, "say --environ" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

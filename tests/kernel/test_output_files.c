@@ -174,7 +174,7 @@ static void test_watch_full_disk(void **state)
 {
 	/* --duration: a failed assertion must not leave it running. */
 	char out[700], err[700], filler[700], *args[] = { "watch", "--all", "--json", "-i", "0.2",
-							"-d", "120", "-o", out, NULL };
+							"--duration", "120", "-o", out, NULL };
 	char want[900], *log;
 	size_t before, n;
 	double took, dropped_max;
@@ -298,7 +298,7 @@ static void test_symlink_refused(void **state)
 	char *rep[] = { "run", "-o", link, "--", "sh", "-c", touch, NULL };
 	char *ev[] = { "run", "-e", link, "--", "sh", "-c", touch, NULL };
 	char *dang[] = { "run", "-o", dangling, "--", "sh", "-c", touch, NULL };
-	char *watch[] = { "watch", "--all", "-d", "1", "-o", link, NULL };
+	char *watch[] = { "watch", "--all", "--duration", "1", "-o", link, NULL };
 	char *const *cases[] = { rep, ev, dang, watch };
 	char *s;
 	int st, fd;

@@ -468,9 +468,9 @@ static int drop_to_nobody(const void *unused)
 }
 
 /*
- * -o pid,user,start,args: a process the test started as nobody, with
+ * --format pid,user,start,args: a process the test started as nobody, with
  * arguments holding a space, a quote and a newline, shows its user's name,
- * today's HH:MM, and its arguments escaped on one line; -o orders the
+ * today's HH:MM, and its arguments escaped on one line; --format orders the
  * columns as given; a column that does not exist is a usage error.
  */
 static void test_ps_user_start_args(void **state)
@@ -500,7 +500,7 @@ static void test_ps_user_start_args(void **state)
 	} while ((n < 8 || memcmp(cmdline, "/bin/sh", 8)) && tries < 2000);
 	assert_memory_equal(cmdline, "/bin/sh", 8);
 
-	snprintf(cmd, sizeof(cmd), "%s ps -o pid,user,start,args --pid %d", H.jobtrace, pid);
+	snprintf(cmd, sizeof(cmd), "%s ps --format pid,user,start,args --pid %d", H.jobtrace, pid);
 	out = harness__sh_out(cmd, &code);
 	t1 = time(NULL);
 	assert_int_equal(code, 0);
@@ -525,8 +525,8 @@ static void test_ps_user_start_args(void **state)
 		fail_msg("ARGS is not %s: %s", want, row + 5);
 	free(out);
 
-	/* -o orders the columns as given; -o twice appends, as ps(1). */
-	snprintf(cmd, sizeof(cmd), "%s ps -o args -o uid,pid --pid %d", H.jobtrace, pid);
+	/* --format orders the columns as given; twice appends, as ps -o. */
+	snprintf(cmd, sizeof(cmd), "%s ps --format args --format uid,pid --pid %d", H.jobtrace, pid);
 	out = harness__sh_out(cmd, &code);
 	assert_int_equal(code, 0);
 	assert_non_null(strstr(out, "ARGS               UID     PID\n"));
@@ -550,17 +550,17 @@ static void test_ps_user_start_args(void **state)
 	harness__wait(pid);
 
 	/* A column that does not exist: exit 2, and the valid ones named. */
-	snprintf(cmd, sizeof(cmd), "%s ps -o pid,nope 2>&1", H.jobtrace);
+	snprintf(cmd, sizeof(cmd), "%s ps --format pid,nope 2>&1", H.jobtrace);
 	out = harness__sh_out(cmd, &code);
 	assert_int_equal(code, 2);
 	assert_non_null(strstr(out, "no column 'nope'"));
 	assert_non_null(strstr(out, "pid, ppid, user, uid, s, thr, cpu, rss, vsz, start, comm, args"));
 	free(out);
 	/* Nor is an empty list the default table in disguise. */
-	snprintf(cmd, sizeof(cmd), "%s ps -o '' 2>&1", H.jobtrace);
+	snprintf(cmd, sizeof(cmd), "%s ps --format '' 2>&1", H.jobtrace);
 	out = harness__sh_out(cmd, &code);
 	assert_int_equal(code, 2);
-	assert_non_null(strstr(out, "-o takes a list of columns"));
+	assert_non_null(strstr(out, "--format takes a list of columns"));
 	free(out);
 }
 

@@ -41,29 +41,31 @@ static void test_good_file(void **state)
 	struct serve_config_error e;
 
 	assert_int_equal(parse(text, &f, &e), 0);
-	assert_int_equal(f.set, (1u << SC_NKEYS) - 1);
-	assert_string_equal(f.group_by, "cgroup1:cpu");
-	assert_true(f.interval_s == 0.5);
-	assert_int_equal(f.line[SC_INTERVAL], 4);
-	assert_string_equal(f.listen, "[::1]:9100");
-	assert_string_equal(f.stream, "/run/jobtrace/s");
-	assert_int_equal(f.stream_kb, 64);
-	assert_true(f.metrics_keep_s == 0);
+	/* Every key: each option of the table that is one. */
+	for (int i = 0; i < JT_NOPTS; i++)
+		assert_int_equal(serve_config__is_set(&f, i), jt_options[i].config);
+	assert_string_equal(f.val[JT_OPT_GROUP_BY].str, "cgroup1:cpu");
+	assert_true(f.val[JT_OPT_INTERVAL].s == 0.5);
+	assert_int_equal(f.line[JT_OPT_INTERVAL], 4);
+	assert_string_equal(f.val[JT_OPT_LISTEN].str, "[::1]:9100");
+	assert_string_equal(f.val[JT_OPT_STREAM].str, "/run/jobtrace/s");
+	assert_int_equal(f.val[JT_OPT_STREAM_KB].u, 64);
+	assert_true(f.val[JT_OPT_METRICS_KEEP].s == 0);
 	assert_int_equal(f.napmon, 2);
 	/* '#' inside a value is the value's: a password may hold one. */
 	assert_string_equal(f.apmon[0], "ml.example.org:8884 pass#word");
 	assert_int_equal(f.apmon_line[0], 9);
 	assert_string_equal(f.apmon[1], "[2001:db8::1]");
 	assert_int_equal(f.apmon_line[1], 10);
-	assert_string_equal(f.apmon_cluster, "my jobs");
-	assert_string_equal(f.output, "-");
-	assert_int_equal(f.ring_kb, 512);
-	assert_int_equal(f.max_procs, 65536);
-	assert_int_equal(f.max_jobs, 2);
-	assert_int_equal(f.line[SC_MAX_JOBS], 17);
-	assert_string_equal(f.control, "/run/jobtrace/control.sock");
-	assert_int_equal(f.line[SC_CONTROL], 15);
-	assert_string_equal(f.reports, "/var/log/jobtrace/slurm");
+	assert_string_equal(f.val[JT_OPT_APMON_CLUSTER].str, "my jobs");
+	assert_string_equal(f.val[JT_OPT_OUTPUT].str, "-");
+	assert_int_equal(f.val[JT_OPT_RING_KB].u, 512);
+	assert_int_equal(f.val[JT_OPT_MAX_PROCS].u, 65536);
+	assert_int_equal(f.val[JT_OPT_MAX_JOBS].u, 2);
+	assert_int_equal(f.line[JT_OPT_MAX_JOBS], 17);
+	assert_string_equal(f.val[JT_OPT_CONTROL].str, "/run/jobtrace/control.sock");
+	assert_int_equal(f.line[JT_OPT_CONTROL], 15);
+	assert_string_equal(f.val[JT_OPT_REPORTS].str, "/var/log/jobtrace/slurm");
 	serve_config__free(&f);
 }
 
@@ -77,11 +79,11 @@ static void test_empty_and_off(void **state)
 	serve_config__free(&f);
 	/* Nothing after '=': set (it overrides the default), and off. */
 	assert_int_equal(parse("listen =\nstream=  \n", &f, &e), 0);
-	assert_true(f.set & (1u << SC_LISTEN));
-	assert_true(f.set & (1u << SC_STREAM));
-	assert_null(f.listen);
-	assert_null(f.stream);
-	assert_false(f.set & (1u << SC_INTERVAL));
+	assert_true(serve_config__is_set(&f, JT_OPT_LISTEN));
+	assert_true(serve_config__is_set(&f, JT_OPT_STREAM));
+	assert_null(f.val[JT_OPT_LISTEN].str);
+	assert_null(f.val[JT_OPT_STREAM].str);
+	assert_false(serve_config__is_set(&f, JT_OPT_INTERVAL));
 	serve_config__free(&f);
 }
 
@@ -239,7 +241,7 @@ static void test_load(void **state)
 	close(fd);
 	assert_int_equal(chmod(path, 0644), 0);
 	assert_int_equal(serve_config__load(path, &f, &e), 0);
-	assert_true(f.interval_s == 2);
+	assert_true(f.val[JT_OPT_INTERVAL].s == 2);
 	serve_config__free(&f);
 
 	/* Anyone could name the stream root writes: refused. */
@@ -317,10 +319,10 @@ static void test_shipped_example(void **state)
 
 	if (ret)
 		fail_msg("etc/jobtrace.conf:%u: %s", e.line, e.reason);
-	assert_string_equal(f.group_by, "cgroup");
-	assert_true(f.interval_s == 1);
-	assert_string_equal(f.stream, "/dev/shm/jobtrace.stream");
-	assert_false(f.set & (1u << SC_LISTEN)); /* loopback only when asked for */
+	assert_string_equal(f.val[JT_OPT_GROUP_BY].str, "cgroup");
+	assert_true(f.val[JT_OPT_INTERVAL].s == 1);
+	assert_string_equal(f.val[JT_OPT_STREAM].str, "/dev/shm/jobtrace.stream");
+	assert_false(serve_config__is_set(&f, JT_OPT_LISTEN)); /* loopback only when asked for */
 	serve_config__free(&f);
 }
 

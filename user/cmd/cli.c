@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "jobtrace/cli.h"
-#include "jobtrace/lineage.h"
 
 int cli__usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -46,33 +45,4 @@ int cli__parse_seconds(const char *s, double min, double max, double *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
-}
-
-int cli__kernel_limit(const char *cmd, const char *name, const char *arg, struct lineage_opts *lo)
-{
-	static const struct {
-		const char *name, *what;
-		unsigned long min, max;
-	} limits[] = {
-		{ "ring-kb", "a size in KiB", 4, 1UL << 20 },
-		{ "max-procs", "a number", 64, 1UL << 22 },
-		{ "max-jobs", "a number", 2, 1UL << 20 },
-	};
-	unsigned long v;
-
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-		if (strcmp(name, limits[i].name))
-			continue;
-		if (cli__parse_uint(arg, limits[i].min, limits[i].max, &v))
-			return cli__usage_error(cmd, "--%s takes %s from %lu to %lu, not '%s'", name,
-						limits[i].what, limits[i].min, limits[i].max, arg);
-		if (i == 0)
-			lo->ring_bytes = (__u32)(v * 1024);
-		else if (i == 1)
-			lo->max_procs = (__u32)v;
-		else
-			lo->max_jobs = (__u32)v;
-		return 0;
-	}
-	return cli__usage_error(cmd, "unknown option '--%s'", name);
 }

@@ -16,6 +16,7 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/inspect.h"
 #include "jobtrace/meminfo.h"
+#include "jobtrace/options.h"
 #include "jobtrace/util.h"
 
 
@@ -30,7 +31,7 @@ static const char usage[] =
 	"  -j, --json            one JSON array, an object per PID\n"
 	"  -i, --interval S      measure the CPU rate over S seconds (default: not measured)\n"
 	"  -m, --maps            memory summed per mapped file (reads smaps: walks page tables)\n"
-	"  -e, --environ         the environment (it may hold secrets)\n"
+	"      --environ         the environment (it may hold secrets)\n"
 	"      --proc-root DIR   read DIR instead of /proc (no syscalls about the pid)\n"
 	"  -h, --help            this text\n"
 	"\n"
@@ -70,12 +71,12 @@ static int parse_pid(const char *arg, int *pid)
 
 int inspect__main(int argc, char **argv)
 {
-	enum { OPT_PROC_ROOT = 256 };
+	enum { OPT_PROC_ROOT = 256, OPT_ENVIRON };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "maps", no_argument, NULL, 'm' },
-		{ "environ", no_argument, NULL, 'e' },
+		{ "environ", no_argument, NULL, OPT_ENVIRON },
 		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -90,7 +91,7 @@ int inspect__main(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":ji:meh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":ji:mh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			o.json = true;
@@ -105,7 +106,7 @@ int inspect__main(int argc, char **argv)
 		case 'm':
 			o.maps = true;
 			break;
-		case 'e':
+		case OPT_ENVIRON:
 			o.environ = true;
 			break;
 		case OPT_PROC_ROOT:
@@ -116,10 +117,7 @@ int inspect__main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "jobtrace: %s '%s'\nTry 'jobtrace inspect --help'.\n",
-				opt == ':' ? "option needs a value:" : "unknown option",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return options__bad("inspect", opt, argv);
 		}
 	}
 	if (optind == argc) {

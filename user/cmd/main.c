@@ -11,6 +11,7 @@
 #include "jobtrace/connections.h"
 #include "jobtrace/control.h"
 #include "jobtrace/inspect.h"
+#include "jobtrace/options.h"
 #include "jobtrace/ps.h"
 #include "jobtrace/report.h"
 #include "jobtrace/run.h"
@@ -44,165 +45,101 @@ static const char usage_main[] =
 	"Run 'jobtrace help COMMAND' (or 'jobtrace COMMAND --help') for the options\n"
 	"of each.\n";
 
-static const char usage_run[] =
-	"Usage: jobtrace run [OPTIONS] [--] CMD [ARGS...]\n"
-	"\n"
-	"Runs CMD, follows every descendant from its fork (children that live a\n"
-	"millisecond, orphans that double-fork away), and when the tree is gone\n"
-	"writes a report to standard error. Exits with CMD's own status.\n"
-	"\n"
-	"Options:\n"
-	"  -j, --json            write the report as one JSON object\n"
-	"  -o, --output FILE     write the report to FILE instead of standard error\n"
-	"  -n, --no-wait         report when CMD exits; do not wait for descendants\n"
-	"                        that outlive it\n"
-	"  -t, --top N           show the N busiest commands (default 10, 0 for none)\n"
-	"  -i, --interval S      every S seconds, a line with the live members' CPU\n"
-	"                        now, memory and open files (ApMon's job parameters)\n"
-	"      --pss             also read PSS/USS of live members (walks page tables)\n"
-	"  -w, --workdir DIR     report DIR's size and its filesystem's free space\n"
-	"  -e, --events FILE     a JSON line per process that ends, with its arguments\n"
-	"                        and status ('-': standard output)\n"
-	"      --svg FILE        a picture of the job: processes alive over time by\n"
-	"                        command, CPU by lineage (an icicle), failures marked\n"
-	"      --html FILE       a report page: the picture, totals, top commands,\n"
-	"                        failed and longest processes\n"
-	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
-	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
-	"      --apmon DEST      send ApMon datagrams to MonALISA at DEST, 'HOST[:PORT]\n"
-	"                        [PASSWORD]' (port 8884): job parameters at the end,\n"
-	"                        and with -i every interval, with the system's\n"
-	"                        (repeatable)\n"
-	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
-	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
-	"      --mode M          event source: serve (a running jobtrace serve --control\n"
-	"                        counts the job: any user, exact), bpf, proc (netlink\n"
-	"                        proc connector and /proc: no BPF, can miss CPU), rusage\n"
-	"                        (neither: the job's status and its tree's CPU, process\n"
-	"                        counts unknown) or auto (default: serve, else bpf, else\n"
-	"                        proc, else rusage, said on standard error and in the\n"
-	"                        report)\n"
-	"      --control PATH    serve's control socket (default $JOBTRACE_CONTROL, else\n"
-	"                        " CONTROL_DEFAULT_PATH ")\n"
-	"  -h, --help            this text\n"
-	"\n"
-	"Examples:\n"
-	"  sudo jobtrace run -- make -j8\n"
-	"  sudo jobtrace run --json -o report.json -- ./run-tests.sh\n"
-	"  sudo jobtrace run --no-wait -- ./start-daemons.sh\n"
-	"  sudo jobtrace run --svg build.svg --html build.html -- make -j8\n"
-	"\n"
-	"Exact with root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF; without\n"
-	"them it falls back and says so, and always runs the command.\n";
+static const struct jt_front run_front = {
+	.cmd = JT_CMD_RUN,
+	.name = "run",
+	.head = "Usage: jobtrace run [OPTIONS] [--] CMD [ARGS...]\n"
+		"\n"
+		"Runs CMD, follows every descendant from its fork (children that live a\n"
+		"millisecond, orphans that double-fork away), and when the tree is gone\n"
+		"writes a report to standard error. Exits with CMD's own status.\n",
+	.titles = { [JT_SEC_MAIN] = "Options" },
+	.foot = "\n"
+		"Examples:\n"
+		"  sudo jobtrace run -- make -j8\n"
+		"  sudo jobtrace run --json -o report.json -- ./run-tests.sh\n"
+		"  sudo jobtrace run --no-wait -- ./start-daemons.sh\n"
+		"  sudo jobtrace run --svg build.svg --html build.html -- make -j8\n"
+		"\n"
+		"Exact with root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF; without\n"
+		"them it falls back and says so, and always runs the command.\n",
+	/* Options end at the command's name, `--` or not. */
+	.stop_at_operand = true,
+};
 
 static int dispatch(int argc, char **argv);
 
+static int run_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
+{
+	struct run_config *cfg = ctx;
+
+	switch (id) {
+	case JT_OPT_JSON:
+		cfg->json = true;
+		break;
+	case JT_OPT_OUTPUT:
+		cfg->output = v->str;
+		break;
+	case JT_OPT_NO_WAIT:
+		cfg->wait_tree = false;
+		break;
+	case JT_OPT_TOP:
+		cfg->top = v->u;
+		break;
+	case JT_OPT_INTERVAL:
+		cfg->interval_s = v->s;
+		break;
+	case JT_OPT_PSS:
+		cfg->pss = true;
+		break;
+	case JT_OPT_WORKDIR:
+		cfg->workdir = v->str;
+		break;
+	case JT_OPT_EVENTS:
+		cfg->events = v->str;
+		break;
+	case JT_OPT_SVG:
+		cfg->svg = v->str;
+		break;
+	case JT_OPT_HTML:
+		cfg->html = v->str;
+		break;
+	case JT_OPT_RING_KB:
+		cfg->lineage.ring_bytes = (__u32)(v->u * 1024);
+		break;
+	case JT_OPT_MAX_PROCS:
+		cfg->lineage.max_procs = (__u32)v->u;
+		break;
+	case JT_OPT_APMON:
+		return apmon__add_dest_arg(&cfg->apmon, "run", v->str) ? EXIT_USAGE : 0;
+	case JT_OPT_APMON_CLUSTER:
+		cfg->apmon.cluster = v->str;
+		break;
+	case JT_OPT_VERBOSE:
+		cfg->lineage.verbose = true;
+		break;
+	case JT_OPT_MODE:
+		cfg->mode = v->str;
+		break;
+	case JT_OPT_CONTROL:
+		cfg->control = v->str;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_PSS, OPT_MAX_JOBS, OPT_MODE, OPT_SVG, OPT_HTML,
-	       OPT_APMON, OPT_APMON_CLUSTER, OPT_CONTROL };
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "apmon", required_argument, NULL, OPT_APMON },
-		{ "apmon-cluster", required_argument, NULL, OPT_APMON_CLUSTER },
-		{ "output", required_argument, NULL, 'o' },
-		{ "no-wait", no_argument, NULL, 'n' },
-		{ "top", required_argument, NULL, 't' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "pss", no_argument, NULL, OPT_PSS },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "svg", required_argument, NULL, OPT_SVG },
-		{ "html", required_argument, NULL, OPT_HTML },
-		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
-		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "control", required_argument, NULL, OPT_CONTROL },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	struct run_config cfg = {
 		.wait_tree = true,
 		.top = REPORT_DEFAULT_TOP,
 	};
-	unsigned long v;
-	int opt;
+	int ret = options__parse(&run_front, argc, argv, run_set, &cfg);
 
-	opterr = 0;
-	optind = 1;
-	/* '+': options end at the command's name, `--` or not. */
-	while ((opt = getopt_long(argc, argv, "+:jo:nt:i:w:e:vh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			cfg.json = true;
-			break;
-		case 'o':
-			cfg.output = optarg;
-			break;
-		case 'n':
-			cfg.wait_tree = false;
-			break;
-		case 't':
-			if (cli__parse_uint(optarg, 0, 100000, &v))
-				return cli__usage_error("run", "--top takes a number from 0 to 100000, not '%s'", optarg);
-			cfg.top = v;
-			break;
-		case 'i':
-			if (cli__parse_seconds(optarg, 0.1, 86400, &cfg.interval_s))
-				return cli__usage_error("run", "--interval takes seconds from 0.1 to 86400, not '%s'", optarg);
-			break;
-		case OPT_PSS:
-			cfg.pss = true;
-			break;
-		case 'w':
-			cfg.workdir = optarg;
-			break;
-		case 'e':
-			cfg.events = optarg;
-			break;
-		case OPT_SVG:
-			cfg.svg = optarg;
-			break;
-		case OPT_HTML:
-			cfg.html = optarg;
-			break;
-		case OPT_RING_KB:
-			if (cli__kernel_limit("run", "ring-kb", optarg, &cfg.lineage))
-				return EXIT_USAGE;
-			break;
-		case OPT_MAX_PROCS:
-			if (cli__kernel_limit("run", "max-procs", optarg, &cfg.lineage))
-				return EXIT_USAGE;
-			break;
-		case OPT_APMON:
-			if (apmon__add_dest_arg(&cfg.apmon, "run", optarg))
-				return EXIT_USAGE;
-			break;
-		case OPT_APMON_CLUSTER:
-			cfg.apmon.cluster = optarg;
-			break;
-		case 'v':
-			cfg.lineage.verbose = true;
-			break;
-		case OPT_MODE:
-			if (strcmp(optarg, "bpf") && strcmp(optarg, "proc") && strcmp(optarg, "rusage") &&
-			    strcmp(optarg, "auto") && strcmp(optarg, "serve"))
-				return cli__usage_error("run", "--mode takes serve, bpf, proc, rusage or auto, not '%s'", optarg);
-			cfg.mode = optarg;
-			break;
-		case OPT_CONTROL:
-			cfg.control = optarg;
-			break;
-		case 'h':
-			fputs(usage_run, stdout);
-			return 0;
-		case ':':
-			return cli__usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli__usage_error("run", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	if (ret)
+		return ret == OPTIONS_HELP_SHOWN ? 0 : ret;
 	if (optind >= argc)
 		return cli__usage_error("run", "%s", "no command given: jobtrace run -- CMD [ARGS...]");
 	cfg.argv = &argv[optind];

@@ -8,37 +8,84 @@
 #include <unistd.h>
 
 #include "jobtrace/cli.h"
+#include "jobtrace/options.h"
 #include "jobtrace/ps.h"
 #include "jobtrace/util.h"
 
 
-static const char usage[] =
-	"Usage: jobtrace ps [OPTIONS]\n"
-	"\n"
-	"Every process of the host, read in one pass by a BPF task iterator\n"
-	"(or by walking /proc where BPF is not available).\n"
-	"\n"
-	"Options:\n"
-	"  -j, --json            one JSON array of processes\n"
-	"  -t, --tree            show parents above their children\n"
-	"  -p, --pid P           only P and its descendants\n"
-	"  -o, --format COLS     the table's columns, in order, as ps -o takes them:\n"
-	"                        pid, ppid, user (the real uid's name), uid, s, thr,\n"
-	"                        cpu (seconds), rss, vsz, start (HH:MM today, Mon DD\n"
-	"                        this year, else the year), comm, args (the command\n"
-	"                        line); repeatable. Default: pid,ppid,s,thr,cpu,rss,comm.\n"
-	"                        JSON carries every field whatever -o says\n"
-	"      --proc            read /proc instead of using the task iterator\n"
-	"      --no-pin          load the iterator afresh; do not use or leave a pin in\n"
-	"                        /sys/fs/bpf/jobtrace\n"
-	"      --proc-root DIR   walk DIR instead of /proc (implies --proc)\n"
-	"  -v, --verbose         say which source was used and how long it took\n"
-	"  -h, --help            this text\n"
-	"\n"
-	"Examples:\n"
-	"  sudo jobtrace ps --tree\n"
-	"  sudo jobtrace ps -o pid,user,start,args\n"
-	"  sudo jobtrace ps --json --pid 1234\n";
+static const struct jt_front ps_front = {
+	.cmd = JT_CMD_PS,
+	.name = "ps",
+	.head = "Usage: jobtrace ps [OPTIONS]\n"
+		"\n"
+		"Every process of the host, read in one pass by a BPF task iterator\n"
+		"(or by walking /proc where BPF is not available).\n",
+	.titles = { [JT_SEC_JOBS] = "Options", [JT_SEC_MAIN] = NULL },
+	.foot = "\n"
+		"Examples:\n"
+		"  sudo jobtrace ps --tree\n"
+		"  sudo jobtrace ps --format pid,user,start,args\n"
+		"  sudo jobtrace ps --json --pid 1234\n",
+};
+
+/* What ps's flags ask for. */
+struct ps_args {
+	struct ps_options o;
+	const char *proc_root;
+	bool use_proc, verbose, use_pin;
+};
+
+static int ps_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
+{
+	struct ps_args *a = ctx;
+	const char *bad;
+	size_t bad_len;
+	int err;
+
+	switch (id) {
+	case JT_OPT_JSON:
+		a->o.json = true;
+		break;
+	case JT_OPT_TREE:
+		a->o.tree = true;
+		break;
+	case JT_OPT_PID:
+		a->o.pid = (pid_t)v->u;
+		break;
+	case JT_OPT_FORMAT:
+		err = ps__add_columns(&a->o, v->str, &bad, &bad_len);
+		if (err == -E2BIG)
+			return cli__usage_error("ps", "--format: at most %d columns", PS_MAX_COLS);
+		/* An empty list is a mistake too, never the default table in disguise. */
+		if (err || !a->o.ncols) {
+			if (err)
+				fprintf(stderr, "jobtrace: --format: no column '%.*s'; the columns are ",
+					(int)bad_len, bad);
+			else
+				fputs("jobtrace: --format takes a list of columns: ", stderr);
+			ps__column_names(stderr);
+			fputs("\nTry 'jobtrace ps --help'.\n", stderr);
+			return EXIT_USAGE;
+		}
+		break;
+	case JT_OPT_PROC:
+		a->use_proc = true;
+		break;
+	case JT_OPT_PROC_ROOT:
+		a->proc_root = v->str;
+		a->use_proc = true;
+		break;
+	case JT_OPT_NO_PIN:
+		a->use_pin = false;
+		break;
+	case JT_OPT_VERBOSE:
+		a->verbose = true;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
 
 /*
  * The iterator does not show every process /proc lists (an LSM can hide a
@@ -114,101 +161,23 @@ static int read_extras(struct ps_snapshot *s, const struct ps_options *o, const 
 
 int ps__main(int argc, char **argv)
 {
-	enum { OPT_PROC = 256, OPT_PROC_ROOT, OPT_NO_PIN };
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "tree", no_argument, NULL, 't' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "format", required_argument, NULL, 'o' },
-		{ "proc", no_argument, NULL, OPT_PROC },
-		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
-		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	struct ps_options o = {};
-	const char *proc_root = "/proc";
+	struct ps_args a = { .proc_root = "/proc", .use_pin = true };
 	struct snapshot_iter *it = NULL;
 	struct ps_snapshot s = {};
-	bool use_proc = false, verbose = false, use_pin = true;
-	const char *bad;
-	size_t bad_len;
-	char *end;
-	long v;
-	int opt, err, proc_fd;
+	int err, proc_fd;
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jtp:o:vh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			o.json = true;
-			break;
-		case 't':
-			o.tree = true;
-			break;
-		case 'p':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v <= 0 || v > 0x3fffffff) {
-				fprintf(stderr, "jobtrace: --pid takes a process id, not '%s'\n"
-						"Try 'jobtrace ps --help'.\n", optarg);
-				return EXIT_USAGE;
-			}
-			o.pid = (pid_t)v;
-			break;
-		case 'o':
-			err = ps__add_columns(&o, optarg, &bad, &bad_len);
-			if (err == -E2BIG) {
-				fprintf(stderr, "jobtrace: -o: at most %d columns\nTry 'jobtrace ps "
-						"--help'.\n", PS_MAX_COLS);
-				return EXIT_USAGE;
-			}
-			/* An empty list is a mistake too, never the default table in disguise. */
-			if (err || !o.ncols) {
-				if (err)
-					fprintf(stderr, "jobtrace: -o: no column '%.*s'; the columns "
-							"are ", (int)bad_len, bad);
-				else
-					fputs("jobtrace: -o takes a list of columns: ", stderr);
-				ps__column_names(stderr);
-				fputs("\nTry 'jobtrace ps --help'.\n", stderr);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_PROC:
-			use_proc = true;
-			break;
-		case OPT_PROC_ROOT:
-			proc_root = optarg;
-			use_proc = true;
-			break;
-		case OPT_NO_PIN:
-			use_pin = false;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fprintf(stderr, "jobtrace: %s '%s'\nTry 'jobtrace ps --help'.\n",
-				opt == ':' ? "option needs a value:" : "unknown option",
-				argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
+	err = options__parse(&ps_front, argc, argv, ps_set, &a);
+	if (err)
+		return err == OPTIONS_HELP_SHOWN ? 0 : err;
 	if (optind < argc) {
 		fprintf(stderr, "jobtrace: ps takes no arguments ('%s')\nTry 'jobtrace ps --help'.\n",
 			argv[optind]);
 		return EXIT_USAGE;
 	}
-	o.boot_epoch_ns = util__realtime_ns() - util__boottime_ns();
+	a.o.boot_epoch_ns = util__realtime_ns() - util__boottime_ns();
 
-	if (!use_proc) {
-		it = snapshot_iter__open(verbose, use_pin);
+	if (!a.use_proc) {
+		it = snapshot_iter__open(a.verbose, a.use_pin);
 		if (it) {
 			__u64 before = util__boottime_ns();
 
@@ -219,20 +188,20 @@ int ps__main(int argc, char **argv)
 				snapshot_iter__free(it);
 				return 1;
 			}
-			fill_from_proc(&s, before, verbose);
+			fill_from_proc(&s, before, a.verbose);
 		}
 	}
 	if (!it) {
-		proc_fd = util__open_dir(proc_root);
+		proc_fd = util__open_dir(a.proc_root);
 		if (proc_fd < 0) {
-			fprintf(stderr, "jobtrace: cannot open %s: %s\n", proc_root,
+			fprintf(stderr, "jobtrace: cannot open %s: %s\n", a.proc_root,
 				strerror(-proc_fd));
 			return 1;
 		}
 		err = snapshot__from_proc(proc_fd, &s);
 		close(proc_fd);
 		if (err) {
-			fprintf(stderr, "jobtrace: cannot read processes under %s: %s\n", proc_root,
+			fprintf(stderr, "jobtrace: cannot read processes under %s: %s\n", a.proc_root,
 				strerror(-err));
 			return 1;
 		}
@@ -244,26 +213,26 @@ int ps__main(int argc, char **argv)
 			fprintf(stderr, "jobtrace: %llu process%s under %s could not be read (a cut "
 					"or malformed stat): not listed\n",
 				(unsigned long long)s.unreadable, s.unreadable == 1 ? "" : "es",
-				proc_root);
+				a.proc_root);
 		if (!s.n && (s.unreadable || s.vanished)) {
-			fprintf(stderr, "jobtrace: no process under %s could be read\n", proc_root);
+			fprintf(stderr, "jobtrace: no process under %s could be read\n", a.proc_root);
 			snapshot__free(&s);
 			return 1;
 		}
 	}
-	if (verbose)
+	if (a.verbose)
 		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s in %.3f ms\n", s.n,
 			s.tasks, s.source, (double)s.read_ns / 1e6);
-	err = read_extras(&s, &o, it ? "/proc" : proc_root, !it, verbose);
+	err = read_extras(&s, &a.o, it ? "/proc" : a.proc_root, !it, a.verbose);
 	if (!err)
-		err = ps__write(stdout, &s, &o);
+		err = ps__write(stdout, &s, &a.o);
 	if (!err && it) {
 		/* The note follows the list it is about. */
 		fflush(stdout);
-		write_fill_note(&s, verbose, !o.json);
+		write_fill_note(&s, a.verbose, !a.o.json);
 	}
 	if (err == -ESRCH)
-		fprintf(stderr, "jobtrace: no process with pid %d\n", o.pid);
+		fprintf(stderr, "jobtrace: no process with pid %d\n", a.o.pid);
 	else if (err)
 		fprintf(stderr, "jobtrace: cannot write the process list: %s\n", strerror(-err));
 	snapshot__free(&s);

@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "jobtrace/control.h"
 #include "jobtrace/hostmode.h"
 #include "jobtrace/metrics.h"
+#include "jobtrace/options.h"
 #include "jobtrace/report.h"
 #include "jobtrace/serve.h"
 #include "jobtrace/serve_config.h"
@@ -33,60 +33,28 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/stream.h"
 
-static const char usage_serve[] =
-	"Usage: jobtrace serve [OPTIONS]\n"
-	"\n"
-	"Follows every process of the host, in jobs (as watch --all), until stopped\n"
-	"(SIGINT, SIGTERM), and publishes job and host records every interval, and\n"
-	"a record per process that ends, to the outputs asked for; with none, to\n"
-	"the stream at " JT_STREAM_DEFAULT_PATH ".\n"
-	"\n"
-	"Configuration:\n"
-	"      --config FILE     read FILE first (default " SERVE_CONFIG_DEFAULT_PATH ",\n"
-	"                        if there is one): `key = value` lines named as the long\n"
-	"                        options below; flags override it; SIGHUP reads it again\n"
-	"                        (interval, apmon, apmon-cluster, metrics-keep change at\n"
-	"                        once, the rest at a restart)\n"
-	"\n"
-	"Jobs:\n"
-	"  -g, --group-by G      cgroup (default), cgroup2, cgroup1:CTRL or tree\n"
-	"                        (as watch --all)\n"
-	"\n"
-	"Outputs:\n"
-	"  -i, --interval S      job and host records every S seconds (default 1)\n"
-	"  -d, --duration S      stop after S seconds\n"
-	"  -o, --output FILE     JSON lines of every record to FILE ('-': standard output)\n"
-	"      --stream PATH     every record, process forks included, into a shared-memory\n"
-	"                        ring for other agents (readers look at " JT_STREAM_DEFAULT_PATH "\n"
-	"                        unless told); read it with `jobtrace tail` or libjobtrace(3)\n"
-	"      --stream-kb N     the stream's ring size in KiB (default 4096)\n"
-	"  -l, --listen ADDR:PORT  serve /metrics (Prometheus, OpenMetrics) on ADDR\n"
-	"                        (:PORT: 127.0.0.1; ADDR alone: port " METRICS_DEFAULT_PORT_STR ";\n"
-	"                        [ADDR6]:PORT for IPv6; :0 lets the kernel choose)\n"
-	"      --metrics-keep S  an ended job's series stay S seconds (default 300)\n"
-	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
-	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
-	"      --max-jobs N      job map entries (default 4096)\n"
-	"      --apmon DEST      ApMon datagrams to MonALISA at DEST, 'HOST[:PORT]\n"
-	"                        [PASSWORD]' (port 8884): job and system parameters\n"
-	"                        every interval (repeatable)\n"
-	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
-	"      --control PATH    a control socket at PATH: clients (the Slurm SPANK plugin)\n"
-	"                        make a process that has not forked yet a job of its own,\n"
-	"                        end it and take its report (include/jobtrace/control.h)\n"
-	"      --reports DIR     each such job's report, as run --json, to DIR/NAME.json\n"
-	"  -v, --verbose         show libbpf's messages\n"
-	"  -h, --help            this text\n"
-	"\n"
-	"Examples:\n"
-	"  jobtrace serve -o /var/log/jobtrace/records.jsonl\n"
-	"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
-	"  jobtrace serve -i 60 --apmon monalisa.example.org:8884\n"
-	"  jobtrace serve --listen 127.0.0.1:" METRICS_DEFAULT_PORT_STR "\n"
-	"  jobtrace serve --control /run/jobtrace/control.sock --reports /var/log/jobtrace\n"
-	"\n"
-	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF. Once loaded, it\n"
-	"keeps only CAP_BPF and CAP_DAC_READ_SEARCH. See jobtrace(8).\n";
+static const struct jt_front serve_front = {
+	.cmd = JT_CMD_SERVE,
+	.name = "serve",
+	.head = "Usage: jobtrace serve [OPTIONS]\n"
+		"\n"
+		"Follows every process of the host, in jobs (as watch --all), until stopped\n"
+		"(SIGINT, SIGTERM), and publishes job and host records every interval, and\n"
+		"a record per process that ends, to the outputs asked for; with none, to\n"
+		"the stream at " JT_STREAM_DEFAULT_PATH ".\n",
+	.titles = { [JT_SEC_CONFIG] = "Configuration", [JT_SEC_JOBS] = "Jobs",
+		    [JT_SEC_MAIN] = "Outputs" },
+	.foot = "\n"
+		"Examples:\n"
+		"  jobtrace serve -o /var/log/jobtrace/records.jsonl\n"
+		"  jobtrace serve --stream " JT_STREAM_DEFAULT_PATH " & jobtrace tail --json\n"
+		"  jobtrace serve -i 60 --apmon monalisa.example.org:8884\n"
+		"  jobtrace serve --listen 127.0.0.1:" METRICS_DEFAULT_PORT_STR "\n"
+		"  jobtrace serve --control /run/jobtrace/control.sock --reports /var/log/jobtrace\n"
+		"\n"
+		"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF. Once loaded, it\n"
+		"keeps only CAP_BPF and CAP_DAC_READ_SEARCH. See jobtrace(8).\n",
+};
 
 struct serve_config {
 	const char *group_by;
@@ -103,119 +71,78 @@ struct serve_config {
 	bool apmon_flags; /* --apmon given: the command line's targets replace the file's */
 };
 
-#define SERVE_HELP_SHOWN (-1)
+/*
+ * A flag, or a key of the config file (config_load): one setter, so that
+ * both mean the same. Strings point into argv or into the file's values.
+ */
+static int serve_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
+{
+	struct serve_config *cfg = ctx;
+
+	switch (id) {
+	case JT_OPT_GROUP_BY:
+		cfg->group_by = v->str;
+		break;
+	case JT_OPT_INTERVAL:
+		cfg->interval_s = v->s;
+		break;
+	case JT_OPT_DURATION:
+		cfg->duration_s = v->s;
+		break;
+	case JT_OPT_OUTPUT:
+		cfg->output = v->str;
+		break;
+	case JT_OPT_LISTEN:
+		cfg->listen = v->str;
+		break;
+	case JT_OPT_METRICS_KEEP:
+		cfg->metrics_keep_s = v->s;
+		break;
+	case JT_OPT_RING_KB:
+		cfg->lineage.ring_bytes = (__u32)(v->u * 1024);
+		break;
+	case JT_OPT_MAX_PROCS:
+		cfg->lineage.max_procs = (__u32)v->u;
+		break;
+	case JT_OPT_MAX_JOBS:
+		cfg->lineage.max_jobs = (__u32)v->u;
+		break;
+	case JT_OPT_STREAM:
+		cfg->stream = v->str;
+		break;
+	case JT_OPT_STREAM_KB:
+		cfg->stream_bytes = v->u * 1024;
+		break;
+	case JT_OPT_APMON:
+		/* The command line's targets replace the file's. */
+		if (!cfg->apmon_flags)
+			cfg->apmon.n = 0;
+		cfg->apmon_flags = true;
+		return apmon__add_dest_arg(&cfg->apmon, "serve", v->str) ? EXIT_USAGE : 0;
+	case JT_OPT_APMON_CLUSTER:
+		cfg->apmon.cluster = v->str;
+		break;
+	case JT_OPT_CONTROL:
+		cfg->control = v->str;
+		break;
+	case JT_OPT_REPORTS:
+		cfg->reports = v->str;
+		break;
+	case JT_OPT_VERBOSE:
+		cfg->lineage.verbose = true;
+		break;
+	default:
+		break; /* --config: read before the flags, config_path() */
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct serve_config *cfg)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_STREAM, OPT_STREAM_KB, OPT_APMON,
-	       OPT_APMON_CLUSTER, OPT_METRICS_KEEP, OPT_CONTROL, OPT_REPORTS, OPT_CONFIG };
-	static const struct option longopts[] = {
-		{ "group-by", required_argument, NULL, 'g' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
-		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
-		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
-		{ "stream", required_argument, NULL, OPT_STREAM },
-		{ "stream-kb", required_argument, NULL, OPT_STREAM_KB },
-		{ "apmon", required_argument, NULL, OPT_APMON },
-		{ "apmon-cluster", required_argument, NULL, OPT_APMON_CLUSTER },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "metrics-keep", required_argument, NULL, OPT_METRICS_KEEP },
-		{ "control", required_argument, NULL, OPT_CONTROL },
-		{ "reports", required_argument, NULL, OPT_REPORTS },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	unsigned long v;
-	int opt;
+	int ret = options__parse(&serve_front, argc, argv, serve_set, cfg);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":g:i:d:o:l:vh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'g':
-			if (hostmode__check_grouping("serve", optarg))
-				return EXIT_USAGE;
-			cfg->group_by = optarg;
-			break;
-		case 'i':
-			if (cli__parse_seconds(optarg, 0.1, 86400, &cfg->interval_s))
-				return cli__usage_error("serve", "--interval takes seconds from 0.1 "
-								 "to 86400, not '%s'",
-							optarg);
-			break;
-		case 'd':
-			if (cli__parse_seconds(optarg, 0.1, 31 * 86400.0, &cfg->duration_s))
-				return cli__usage_error("serve", "--duration takes seconds, not '%s'",
-							optarg);
-			break;
-		case 'o':
-			cfg->output = optarg;
-			break;
-		case 'l':
-			cfg->listen = optarg;
-			break;
-		case OPT_METRICS_KEEP:
-			if (cli__parse_seconds(optarg, 0, 7 * 86400.0, &cfg->metrics_keep_s))
-				return cli__usage_error("serve", "--metrics-keep takes seconds from 0 "
-								 "to 604800, not '%s'",
-							optarg);
-			break;
-		case OPT_RING_KB:
-			if (cli__kernel_limit("serve", "ring-kb", optarg, &cfg->lineage))
-				return EXIT_USAGE;
-			break;
-		case OPT_MAX_PROCS:
-			if (cli__kernel_limit("serve", "max-procs", optarg, &cfg->lineage))
-				return EXIT_USAGE;
-			break;
-		case OPT_MAX_JOBS:
-			if (cli__kernel_limit("serve", "max-jobs", optarg, &cfg->lineage))
-				return EXIT_USAGE;
-			break;
-		case OPT_STREAM:
-			cfg->stream = optarg;
-			break;
-		case OPT_STREAM_KB:
-			if (cli__parse_uint(optarg, 4, 1U << 20, &v))
-				return cli__usage_error("serve", "--stream-kb takes a size in KiB from 4 "
-								 "to 1048576, not '%s'",
-							optarg);
-			cfg->stream_bytes = v * 1024;
-			break;
-		case OPT_APMON:
-			if (!cfg->apmon_flags)
-				cfg->apmon.n = 0;
-			cfg->apmon_flags = true;
-			if (apmon__add_dest_arg(&cfg->apmon, "serve", optarg))
-				return EXIT_USAGE;
-			break;
-		case OPT_APMON_CLUSTER:
-			cfg->apmon.cluster = optarg;
-			break;
-		case OPT_CONTROL:
-			cfg->control = optarg;
-			break;
-		case OPT_REPORTS:
-			cfg->reports = optarg;
-			break;
-		case OPT_CONFIG:
-			break; /* read before the flags: config_path() */
-		case 'v':
-			cfg->lineage.verbose = true;
-			break;
-		case 'h':
-			fputs(usage_serve, stdout);
-			return SERVE_HELP_SHOWN;
-		case ':':
-			return cli__usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli__usage_error("serve", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	if (ret)
+		return ret;
 	if (optind < argc)
 		return cli__usage_error("serve", "unexpected argument '%s'", argv[optind]);
 	if (cfg->reports && !cfg->control)
@@ -270,34 +197,11 @@ static int config_load(const char *path, bool given, struct serve_config_file *f
 			fprintf(stderr, "jobtrace: %s: %s\n", path, e.reason);
 		return err;
 	}
-#define SET(key) (f->set & (1u << (key)))
-	if (SET(SC_GROUP_BY))
-		cfg->group_by = f->group_by;
-	if (SET(SC_INTERVAL))
-		cfg->interval_s = f->interval_s;
-	if (SET(SC_LISTEN))
-		cfg->listen = f->listen;
-	if (SET(SC_STREAM))
-		cfg->stream = f->stream;
-	if (SET(SC_STREAM_KB))
-		cfg->stream_bytes = f->stream_kb * 1024;
-	if (SET(SC_OUTPUT))
-		cfg->output = f->output;
-	if (SET(SC_METRICS_KEEP))
-		cfg->metrics_keep_s = f->metrics_keep_s;
-	if (SET(SC_APMON_CLUSTER))
-		cfg->apmon.cluster = f->apmon_cluster;
-	if (SET(SC_RING_KB))
-		cfg->lineage.ring_bytes = (__u32)(f->ring_kb * 1024);
-	if (SET(SC_MAX_PROCS))
-		cfg->lineage.max_procs = (__u32)f->max_procs;
-	if (SET(SC_MAX_JOBS))
-		cfg->lineage.max_jobs = (__u32)f->max_jobs;
-	if (SET(SC_CONTROL))
-		cfg->control = f->control;
-	if (SET(SC_REPORTS))
-		cfg->reports = f->reports;
-#undef SET
+	/* Each key as its flag would set it; ApMon's targets below, resolved. */
+	for (int id = 0; id < JT_NOPTS; id++) {
+		if (id != JT_OPT_APMON && serve_config__is_set(f, (enum jt_opt_id)id))
+			serve_set(cfg, (enum jt_opt_id)id, &f->val[id]);
+	}
 	for (size_t i = 0; i < f->napmon; i++) {
 		struct apmon_dest *d = &cfg->apmon.dests[i];
 
@@ -518,7 +422,7 @@ int serve__main(int argc, char **argv)
 	reload.path = config_path(argc, argv, &reload.given);
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
-		return ret == SERVE_HELP_SHOWN ? 0 : ret;
+		return ret == OPTIONS_HELP_SHOWN ? 0 : ret;
 	/* The file first, then the flags again over it. */
 	cfg = (struct serve_config)SERVE_CONFIG_DEFAULTS;
 	ret = EXIT_USAGE;

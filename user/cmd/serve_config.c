@@ -19,24 +19,10 @@
 #include <unistd.h>
 
 #include "jobtrace/cli.h"
-#include "jobtrace/hostmode.h"
-#include "jobtrace/metrics.h"
+#include "jobtrace/options.h"
 #include "jobtrace/serve_config.h"
 
-static const char *const key_names[SC_NKEYS] = {
-	[SC_GROUP_BY] = "group-by",	  [SC_INTERVAL] = "interval",
-	[SC_LISTEN] = "listen",		  [SC_STREAM] = "stream",
-	[SC_STREAM_KB] = "stream-kb",	  [SC_OUTPUT] = "output",
-	[SC_METRICS_KEEP] = "metrics-keep", [SC_APMON] = "apmon",
-	[SC_APMON_CLUSTER] = "apmon-cluster", [SC_RING_KB] = "ring-kb",
-	[SC_MAX_PROCS] = "max-procs",	  [SC_MAX_JOBS] = "max-jobs",
-	[SC_CONTROL] = "control",	  [SC_REPORTS] = "reports",
-};
-
-const char *serve_config__key_name(enum serve_config_key k)
-{
-	return (unsigned int)k < SC_NKEYS ? key_names[k] : "?";
-}
+_Static_assert(JT_NOPTS <= 64, "serve_config_file.set has a bit per option");
 
 static int fail(struct serve_config_error *err, unsigned int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -73,116 +59,46 @@ static bool is_blank(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
 }
 
-static int set_string(char **dst, const char *v)
-{
-	char *s = NULL;
-
-	/* Nothing after '=': set, and off. */
-	if (*v && !(s = strdup(v)))
-		return -ENOMEM;
-	free(*dst);
-	*dst = s;
-	return 0;
-}
-
-/* As metrics_http__listen() takes it: 0, -EINVAL or -ERANGE (a port past 65535). */
-static int listen_syntax(const char *v)
-{
-	unsigned int port;
-	char host[256];
-
-	return metrics_http__split_listen(v, host, sizeof(host), &port);
-}
-
-static int set_value(struct serve_config_file *f, enum serve_config_key k, const char *v,
+/*
+ * @v for option @o, checked as the flag's value is (and a path absolute):
+ * the message is the flag's, less its dashes. Nothing after '=' sets a
+ * string key, and turns that output off.
+ */
+static int set_value(struct serve_config_file *f, const struct jt_option *o, const char *v,
 		     unsigned int line, struct serve_config_error *err)
 {
-	char b[64];
-	const char *name = key_names[k];
-	unsigned long u;
+	enum jt_opt_id id = (enum jt_opt_id)(o - jt_options);
+	union jt_optval val = {};
+	char b[64], why_buf[96];
+	const char *why = NULL;
+	char *s = NULL;
 
-	switch (k) {
-	case SC_GROUP_BY:
-		if (!hostmode__valid_grouping(v))
-			return fail(err, line,
-				    "group-by takes cgroup, cgroup2, cgroup1:CONTROLLER or tree, not '%s'",
-				    shown(v, strlen(v), b, sizeof(b)));
-		return set_string(&f->group_by, v);
-	case SC_INTERVAL:
-		if (cli__parse_seconds(v, 0.1, 86400, &f->interval_s))
-			return fail(err, line, "interval takes seconds from 0.1 to 86400, not '%s'",
-				    shown(v, strlen(v), b, sizeof(b)));
-		return 0;
-	case SC_METRICS_KEEP:
-		if (cli__parse_seconds(v, 0, 7 * 86400.0, &f->metrics_keep_s))
-			return fail(err, line, "metrics-keep takes seconds from 0 to 604800, not '%s'",
-				    shown(v, strlen(v), b, sizeof(b)));
-		return 0;
-	case SC_STREAM_KB:
-	case SC_RING_KB:
-		if (cli__parse_uint(v, 4, 1U << 20, &u))
-			return fail(err, line, "%s takes a size in KiB from 4 to 1048576, not '%s'",
-				    name, shown(v, strlen(v), b, sizeof(b)));
-		*(k == SC_STREAM_KB ? &f->stream_kb : &f->ring_kb) = u;
-		return 0;
-	case SC_MAX_PROCS:
-		if (cli__parse_uint(v, 64, 1U << 22, &f->max_procs))
-			return fail(err, line, "max-procs takes a number from 64 to 4194304, not '%s'",
-				    shown(v, strlen(v), b, sizeof(b)));
-		return 0;
-	case SC_MAX_JOBS:
-		if (cli__parse_uint(v, 2, 1U << 20, &f->max_jobs))
-			return fail(err, line, "max-jobs takes a number from 2 to 1048576, not '%s'",
-				    shown(v, strlen(v), b, sizeof(b)));
-		return 0;
-	case SC_LISTEN:
-		switch (*v ? listen_syntax(v) : 0) {
-		case 0:
-			return set_string(&f->listen, v);
-		case -ERANGE:
-			return fail(err, line, "listen takes a port from 0 to 65535, not '%s'",
-				    shown(v, strlen(v), b, sizeof(b)));
-		default:
-			return fail(err, line,
-				    "listen takes ADDR:PORT, [ADDR6]:PORT, :PORT or ADDR alone, not '%s'",
-				    shown(v, strlen(v), b, sizeof(b)));
-		}
-	case SC_STREAM:
-		/* Relative to whatever directory the service runs in is no path at all. */
-		if (*v && *v != '/')
-			return fail(err, line, "stream takes an absolute path, not '%s'",
-				    shown(v, strlen(v), b, sizeof(b)));
-		return set_string(&f->stream, v);
-	case SC_OUTPUT:
-		if (*v && *v != '/' && strcmp(v, "-"))
-			return fail(err, line, "output takes an absolute path or '-', not '%s'",
-				    shown(v, strlen(v), b, sizeof(b)));
-		return set_string(&f->output, v);
-	case SC_CONTROL:
-	case SC_REPORTS:
-		/* Paths root creates or writes: absolute, as the stream's. */
-		if (*v && *v != '/')
-			return fail(err, line, "%s takes an absolute path, not '%s'", key_names[k],
-				    shown(v, strlen(v), b, sizeof(b)));
-		return set_string(k == SC_CONTROL ? &f->control : &f->reports, v);
-	case SC_APMON_CLUSTER:
-		if (!*v)
-			return fail(err, line, "apmon-cluster needs a name");
-		return set_string(&f->apmon_cluster, v);
-	case SC_APMON:
-		if (!*v)
-			return fail(err, line, "apmon needs HOST[:PORT] [PASSWORD]");
+	if (*v || o->arg == JT_ARG_SECONDS || o->arg == JT_ARG_UINT || o->check)
+		why = options__check(o, v, true, &val, why_buf, sizeof(why_buf));
+	/* "apmon needs HOST[:PORT] [PASSWORD]": nothing to show. */
+	if (why && !strncmp(why, "needs ", 6))
+		return fail(err, line, "%s %s", o->name, why);
+	if (why)
+		return fail(err, line, "%s %s, not '%s'", o->name, why,
+			    shown(v, strlen(v), b, sizeof(b)));
+	if (id == JT_OPT_APMON) {
 		if (f->napmon == SERVE_CONFIG_MAX_APMON)
-			return fail(err, line, "more than %d apmon targets", SERVE_CONFIG_MAX_APMON);
+			return fail(err, line, "more than %d apmon targets",
+				    SERVE_CONFIG_MAX_APMON);
 		f->apmon[f->napmon] = strdup(v);
 		if (!f->apmon[f->napmon])
 			return -ENOMEM;
 		f->apmon_line[f->napmon++] = line;
 		return 0;
-	case SC_NKEYS:
-		break;
 	}
-	return -EINVAL;
+	if (o->arg == JT_ARG_SECONDS || o->arg == JT_ARG_UINT) {
+		f->val[id] = val;
+		return 0;
+	}
+	if (*v && !(s = strdup(v)))
+		return -ENOMEM;
+	f->val[id].str = s;
+	return 0;
 }
 
 /* One line, without its '\n'; blank and comment lines are not errors. */
@@ -190,6 +106,7 @@ static int parse_line(struct serve_config_file *f, char *s, size_t n, unsigned i
 		      struct serve_config_error *err)
 {
 	char b[64], *eq, *key, *v, *end;
+	const struct jt_option *o;
 	size_t klen;
 	int k;
 
@@ -210,20 +127,18 @@ static int parse_line(struct serve_config_file *f, char *s, size_t n, unsigned i
 	klen = (size_t)(end - key);
 	if (!klen)
 		return fail(err, line, "a value with no key before '='");
-	for (k = 0; k < SC_NKEYS; k++)
-		if (strlen(key_names[k]) == klen && !memcmp(key_names[k], key, klen))
-			break;
-	if (k == SC_NKEYS)
+	o = options__config_key(key, klen);
+	if (!o)
 		return fail(err, line, "unknown key '%s'", shown(key, klen, b, sizeof(b)));
-	if (k != SC_APMON && (f->set & (1u << k)))
-		return fail(err, line, "'%s' is set twice (first on line %u)", key_names[k],
-			    f->line[k]);
+	k = (int)(o - jt_options);
+	if (k != JT_OPT_APMON && serve_config__is_set(f, (enum jt_opt_id)k))
+		return fail(err, line, "'%s' is set twice (first on line %u)", o->name, f->line[k]);
 	v = eq + 1;
 	while (is_blank(*v))
 		v++;
-	f->set |= 1u << k;
+	f->set |= 1ULL << k;
 	f->line[k] = line;
-	return set_value(f, (enum serve_config_key)k, v, line, err);
+	return set_value(f, o, v, line, err);
 }
 
 int serve_config__parse(const char *text, size_t len, struct serve_config_file *out,
@@ -352,13 +267,13 @@ void serve_config__free(struct serve_config_file *f)
 {
 	if (!f)
 		return;
-	free(f->group_by);
-	free(f->listen);
-	free(f->stream);
-	free(f->output);
-	free(f->apmon_cluster);
-	free(f->control);
-	free(f->reports);
+	for (size_t i = 0; i < JT_NOPTS; i++) {
+		const struct jt_option *o = &jt_options[i];
+
+		if (serve_config__is_set(f, (enum jt_opt_id)i) && o->arg != JT_ARG_SECONDS &&
+		    o->arg != JT_ARG_UINT)
+			free((char *)f->val[i].str);
+	}
 	for (size_t i = 0; i < f->napmon; i++)
 		free(f->apmon[i]);
 	memset(f, 0, sizeof(*f));

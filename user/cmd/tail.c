@@ -13,34 +13,29 @@
 #include <string.h>
 
 #include "jobtrace/cli.h"
+#include "jobtrace/options.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/stream.h"
 #include "jobtrace/stream_records.h"
 #include "jobtrace/tail.h"
 #include "jobtrace/util.h"
 
-static const char usage_tail[] =
-	"Usage: jobtrace tail [OPTIONS]\n"
-	"\n"
-	"Prints the records `jobtrace serve --stream` publishes, from now on: a\n"
-	"process's fork, exec and exit, job and host intervals, and each job's\n"
-	"final report when it ends (\"job\", as `watch --json` writes it). A reader that\n"
-	"falls behind prints how many records it missed; a restart of serve is\n"
-	"followed. Any number of readers may run at once.\n"
-	"\n"
-	"Options:\n"
-	"  -j, --json            one JSON object per record (JSON lines)\n"
-	"  -s, --stream PATH     the stream (default " JT_STREAM_DEFAULT_PATH ")\n"
-	"  -n, --count N         exit after N records\n"
-	"  -d, --duration S      exit after S seconds\n"
-	"      --until-closed    exit when serve has stopped and every record is read:\n"
-	"                        0 when it stopped cleanly, 1 when it died (no\n"
-	"                        heartbeat for 5 s, or its process is gone)\n"
-	"  -h, --help            this text\n"
-	"\n"
-	"Examples:\n"
-	"  jobtrace tail --json | jq 'select(.type == \"exit\" and .exit_code != 0)'\n"
-	"  jobtrace tail --stream /dev/shm/test.stream --count 10\n";
+static const struct jt_front tail_front = {
+	.cmd = JT_CMD_TAIL,
+	.name = "tail",
+	.head = "Usage: jobtrace tail [OPTIONS]\n"
+		"\n"
+		"Prints the records `jobtrace serve --stream` publishes, from now on: a\n"
+		"process's fork, exec and exit, job and host intervals, and each job's\n"
+		"final report when it ends (\"job\", as `watch --json` writes it). A reader that\n"
+		"falls behind prints how many records it missed; a restart of serve is\n"
+		"followed. Any number of readers may run at once.\n",
+	.titles = { [JT_SEC_MAIN] = "Options" },
+	.foot = "\n"
+		"Examples:\n"
+		"  jobtrace tail --json | jq 'select(.type == \"exit\" and .exit_code != 0)'\n"
+		"  jobtrace tail --stream /dev/shm/test.stream --count 10\n",
+};
 
 struct tail_config {
 	const char *path;
@@ -57,53 +52,39 @@ static void on_signal(int signo)
 	exiting = 1;
 }
 
-#define TAIL_HELP_SHOWN (-1)
+static int tail_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
+{
+	struct tail_config *cfg = ctx;
+
+	switch (id) {
+	case JT_OPT_JSON:
+		cfg->json = true;
+		break;
+	case JT_OPT_STREAM:
+		cfg->path = v->str;
+		break;
+	case JT_OPT_COUNT:
+		cfg->count = v->u;
+		break;
+	case JT_OPT_DURATION:
+		cfg->duration_s = v->s;
+		break;
+	case JT_OPT_UNTIL_CLOSED:
+		cfg->until_closed = true;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+#define TAIL_HELP_SHOWN OPTIONS_HELP_SHOWN
 static int parse_args(int argc, char **argv, struct tail_config *cfg)
 {
-	enum { OPT_UNTIL_CLOSED = 256 };
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "stream", required_argument, NULL, 's' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "until-closed", no_argument, NULL, OPT_UNTIL_CLOSED },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int opt;
+	int ret = options__parse(&tail_front, argc, argv, tail_set, cfg);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":js:n:d:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			cfg->json = true;
-			break;
-		case 's':
-			cfg->path = optarg;
-			break;
-		case 'n':
-			if (cli__parse_uint(optarg, 1, 1UL << 62, &cfg->count))
-				return cli__usage_error("tail", "--count takes a number from 1, not '%s'",
-							optarg);
-			break;
-		case 'd':
-			if (cli__parse_seconds(optarg, 0.1, 31 * 86400.0, &cfg->duration_s))
-				return cli__usage_error("tail", "--duration takes seconds, not '%s'",
-							optarg);
-			break;
-		case OPT_UNTIL_CLOSED:
-			cfg->until_closed = true;
-			break;
-		case 'h':
-			fputs(usage_tail, stdout);
-			return TAIL_HELP_SHOWN;
-		case ':':
-			return cli__usage_error("tail", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli__usage_error("tail", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	if (ret)
+		return ret;
 	if (optind < argc)
 		return cli__usage_error("tail", "unexpected argument '%s'", argv[optind]);
 	return 0;

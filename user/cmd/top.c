@@ -7,7 +7,6 @@
  * what the keys ask of the collector.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/hostmode.h"
+#include "jobtrace/options.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/targets.h"
 #include "jobtrace/top.h"
@@ -26,48 +26,30 @@
 
 #define MAX_TARGETS 64
 
-static const char usage_top[] =
-	"Usage: jobtrace top [--pid P]... [--cgroup PATH]... [OPTIONS]\n"
-	"\n"
-	"The host's jobs on one screen, refreshed every interval: processes alive,\n"
-	"started and ended per second, those that failed, CPU (the children that\n"
-	"lived a millisecond included), memory, I/O and the busiest command of each.\n"
-	"Every process of the host, in jobs (as watch --all), unless --pid or\n"
-	"--cgroup name the jobs.\n"
-	"\n"
-	"Jobs:\n"
-	"  -p, --pid P           P and its descendants (repeatable)\n"
-	"  -c, --cgroup PATH     the cgroup at PATH and below (repeatable; one hierarchy)\n"
-	"  -g, --group-by G      host mode's jobs: cgroup (default), cgroup2,\n"
-	"                        cgroup1:CTRL or tree (as watch --all)\n"
-	"\n"
-	"Screen:\n"
-	"  -d, --delay S         refresh every S seconds (default 1)\n"
-	"  -n, --iterations N    stop after N refreshes\n"
-	"  -b, --batch           plain text, a refresh after another, for scripts\n"
-	"                        (no terminal needed; as top -b)\n"
-	"  -w, --width N         batch: the width of a line (default $COLUMNS, else 120)\n"
-	"  -o, --sort COL        sort by job, alive, started, exited, failed, cpu\n"
-	"                        (default), rss, io or command\n"
-	"  -r, --reverse         the least first\n"
-	"  -f, --filter TEXT     only the jobs whose name or command holds TEXT\n"
-	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
-	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
-	"      --max-jobs N      job map entries (default 4096)\n"
-	"  -v, --verbose         show libbpf's messages\n"
-	"  -h, --help            this text\n"
-	"\n"
-	"Keys: arrows select a job, Enter expands it into its processes and last\n"
-	"exits, P M S E F sort (CPU, memory, started, exited, failed), < > move the\n"
-	"sort, R reverses, / filters (Esc clears), p pauses, d sets the interval,\n"
-	"h helps, q quits.\n"
-	"\n"
-	"Examples:\n"
-	"  sudo jobtrace top\n"
-	"  sudo jobtrace top --cgroup /sys/fs/cgroup/system.slice -d 2\n"
-	"  sudo jobtrace top -b -n 3 -o started\n"
-	"\n"
-	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
+static const struct jt_front top_front = {
+	.cmd = JT_CMD_TOP,
+	.name = "top",
+	.head = "Usage: jobtrace top [--pid P]... [--cgroup PATH]... [OPTIONS]\n"
+		"\n"
+		"The host's jobs on one screen, refreshed every interval: processes alive,\n"
+		"started and ended per second, those that failed, CPU (the children that\n"
+		"lived a millisecond included), memory, I/O and the busiest command of each.\n"
+		"Every process of the host, in jobs (as watch --all), unless --pid or\n"
+		"--cgroup name the jobs.\n",
+	.titles = { [JT_SEC_JOBS] = "Jobs", [JT_SEC_MAIN] = "Screen" },
+	.foot = "\n"
+		"Keys: arrows select a job, Enter expands it into its processes and last\n"
+		"exits, P M S E F sort (CPU, memory, started, exited, failed), < > move the\n"
+		"sort, R reverses, / filters (Esc clears), p pauses, d sets the interval,\n"
+		"h helps, q quits.\n"
+		"\n"
+		"Examples:\n"
+		"  sudo jobtrace top\n"
+		"  sudo jobtrace top --cgroup /sys/fs/cgroup/system.slice -d 2\n"
+		"  sudo jobtrace top -b -n 3 --sort started\n"
+		"\n"
+		"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n",
+};
 
 struct top_config {
 	pid_t pids[MAX_TARGETS];
@@ -85,114 +67,70 @@ struct top_config {
 	struct lineage_opts lineage;
 };
 
-/* 0: go on; EXIT_USAGE after a message; TOP_HELP_SHOWN: --help was printed, exit 0. */
-#define TOP_HELP_SHOWN (-1)
+static int top_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
+{
+	struct top_config *cfg = ctx;
+
+	switch (id) {
+	case JT_OPT_PID:
+		if (cfg->npids == MAX_TARGETS)
+			return cli__usage_error("top", "at most %d --pid", MAX_TARGETS);
+		cfg->pids[cfg->npids++] = (pid_t)v->u;
+		break;
+	case JT_OPT_CGROUP:
+		if (cfg->ncgroups == MAX_TARGETS)
+			return cli__usage_error("top", "at most %d --cgroup", MAX_TARGETS);
+		cfg->cgroups[cfg->ncgroups++] = v->str;
+		break;
+	case JT_OPT_GROUP_BY:
+		cfg->group_by = v->str;
+		break;
+	case JT_OPT_DELAY:
+		cfg->delay_s = v->s;
+		break;
+	case JT_OPT_ITERATIONS:
+		cfg->iterations = v->u;
+		break;
+	case JT_OPT_BATCH:
+		cfg->batch = true;
+		break;
+	case JT_OPT_WIDTH:
+		cfg->width = (unsigned int)v->u;
+		break;
+	case JT_OPT_SORT:
+		top__col_of_name(v->str, &cfg->sort); /* checked by the table */
+		break;
+	case JT_OPT_REVERSE:
+		cfg->reverse = true;
+		break;
+	case JT_OPT_FILTER:
+		cfg->filter = v->str;
+		break;
+	case JT_OPT_RING_KB:
+		cfg->lineage.ring_bytes = (__u32)(v->u * 1024);
+		break;
+	case JT_OPT_MAX_PROCS:
+		cfg->lineage.max_procs = (__u32)v->u;
+		break;
+	case JT_OPT_MAX_JOBS:
+		cfg->lineage.max_jobs = (__u32)v->u;
+		break;
+	case JT_OPT_VERBOSE:
+		cfg->lineage.verbose = true;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* 0: go on; EXIT_USAGE after a message; OPTIONS_HELP_SHOWN: --help was printed, exit 0. */
 static int parse_args(int argc, char **argv, struct top_config *cfg)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS };
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "cgroup", required_argument, NULL, 'c' },
-		{ "group-by", required_argument, NULL, 'g' },
-		{ "delay", required_argument, NULL, 'd' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "batch", no_argument, NULL, 'b' },
-		{ "width", required_argument, NULL, 'w' },
-		{ "sort", required_argument, NULL, 'o' },
-		{ "reverse", no_argument, NULL, 'r' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
-		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
-		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	unsigned long v;
-	int opt;
+	int ret = options__parse(&top_front, argc, argv, top_set, cfg);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":p:c:g:d:n:bw:o:rf:vh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'p':
-			if (cli__parse_uint(optarg, 1, 1U << 22, &v))
-				return cli__usage_error("top", "--pid takes a process id, not '%s'",
-							optarg);
-			if (cfg->npids == MAX_TARGETS)
-				return cli__usage_error("top", "at most %d --pid", MAX_TARGETS);
-			cfg->pids[cfg->npids++] = (pid_t)v;
-			break;
-		case 'c':
-			if (cfg->ncgroups == MAX_TARGETS)
-				return cli__usage_error("top", "at most %d --cgroup", MAX_TARGETS);
-			cfg->cgroups[cfg->ncgroups++] = optarg;
-			break;
-		case 'g':
-			if (hostmode__check_grouping("top", optarg))
-				return EXIT_USAGE;
-			cfg->group_by = optarg;
-			break;
-		case 'd':
-			if (cli__parse_seconds(optarg, 0.1, 86400, &cfg->delay_s))
-				return cli__usage_error("top", "--delay takes seconds from 0.1 to "
-							       "86400, not '%s'",
-							optarg);
-			break;
-		case 'n':
-			if (cli__parse_uint(optarg, 1, 100000000, &v))
-				return cli__usage_error("top", "--iterations takes a number from 1, "
-							       "not '%s'",
-							optarg);
-			cfg->iterations = v;
-			break;
-		case 'b':
-			cfg->batch = true;
-			break;
-		case 'w':
-			if (cli__parse_uint(optarg, 40, 4096, &v))
-				return cli__usage_error("top", "--width takes a number from 40 to "
-							       "4096, not '%s'",
-							optarg);
-			cfg->width = (unsigned int)v;
-			break;
-		case 'o':
-			if (top__col_of_name(optarg, &cfg->sort))
-				return cli__usage_error("top", "--sort takes job, alive, started, "
-							       "exited, failed, cpu, rss, io or "
-							       "command, not '%s'",
-							optarg);
-			break;
-		case 'r':
-			cfg->reverse = true;
-			break;
-		case 'f':
-			cfg->filter = optarg;
-			break;
-		case OPT_RING_KB:
-			if (cli__kernel_limit("top", "ring-kb", optarg, &cfg->lineage))
-				return EXIT_USAGE;
-			break;
-		case OPT_MAX_PROCS:
-			if (cli__kernel_limit("top", "max-procs", optarg, &cfg->lineage))
-				return EXIT_USAGE;
-			break;
-		case OPT_MAX_JOBS:
-			if (cli__kernel_limit("top", "max-jobs", optarg, &cfg->lineage))
-				return EXIT_USAGE;
-			break;
-		case 'v':
-			cfg->lineage.verbose = true;
-			break;
-		case 'h':
-			fputs(usage_top, stdout);
-			return TOP_HELP_SHOWN;
-		case ':':
-			return cli__usage_error("top", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli__usage_error("top", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	if (ret)
+		return ret;
 	if (optind < argc)
 		return cli__usage_error("top", "unexpected argument '%s'", argv[optind]);
 	if (cfg->group_by && (cfg->npids || cfg->ncgroups))
@@ -274,7 +212,7 @@ int top__main(int argc, char **argv)
 
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
-		return ret == TOP_HELP_SHOWN ? 0 : ret;
+		return ret == OPTIONS_HELP_SHOWN ? 0 : ret;
 	copts.source = cfg.lineage;
 	copts.source.attach = true;
 	if (targets__check_cgroups("top", cfg.cgroups, cfg.ncgroups, &watch_h, &copts.source))

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/hostmode.h"
+#include "jobtrace/options.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/report.h"
 #include "jobtrace/sink.h"
@@ -30,66 +30,31 @@
 
 #define MAX_TARGETS 64
 
-static const char usage_watch[] =
-	"Usage: jobtrace watch [--pid P]... [--cgroup PATH]... [--all] [OPTIONS]\n"
-	"\n"
-	"Attaches to jobs that are already running and follows every process they\n"
-	"fork from then on; reports on each job when it ends (or at Ctrl-C, or after\n"
-	"--duration). Processes found at the attach are counted as such: their CPU\n"
-	"before it is not the job's.\n"
-	"\n"
-	"Jobs:\n"
-	"  -p, --pid P           P and its descendants (repeatable)\n"
-	"  -c, --cgroup PATH     every process in the cgroup at PATH and below,\n"
-	"                        present and future (repeatable; one hierarchy)\n"
-	"  -a, --all             host mode: every process of the host, in jobs\n"
-	"  -g, --group-by G      host mode's jobs: cgroup (default: the hierarchy\n"
-	"                        the host uses, else tree), cgroup2, cgroup1:CTRL\n"
-	"                        (a v1 controller's hierarchy, e.g. cgroup1:cpu),\n"
-	"                        or tree (each child of init or of a subreaper)\n"
-	"\n"
-	"Output:\n"
-	"  -i, --interval S      every S seconds, a record per job and one for the host\n"
-	"  -d, --duration S      stop after S seconds\n"
-	"  -j, --json            JSON lines (types interval, host, job)\n"
-	"  -o, --output FILE     write to FILE ('-': standard output, the default)\n"
-	"  -e, --events FILE     a JSON line per process that ends ('-': standard output)\n"
-	"      --svg FILE        a picture of each job when it ends: FILE for the first,\n"
-	"                        FILE.N.svg (N = 2, 3, ...) for the next ones\n"
-	"      --html FILE       a report page of each job, named the same way\n"
-	"  -t, --top N           commands in each job's report (default 10)\n"
-	"      --pss             also read PSS/USS of live members (walks page tables)\n"
-	"      --ring-kb N       ring buffer size in KiB (default 1024)\n"
-	"      --max-procs N     process map entries (default: kernel.pid_max)\n"
-	"      --max-jobs N      job map entries (default 4096)\n"
-	"      --apmon DEST      send ApMon datagrams to MonALISA at DEST, 'HOST[:PORT]\n"
-	"                        [PASSWORD]' (port 8884): job and system parameters\n"
-	"                        every interval, each job's when it ends (repeatable)\n"
-	"      --apmon-cluster C the cluster of job parameters (default jobtrace_jobs)\n"
-	"  -v, --verbose         show libbpf's messages, the verifier's log included\n"
-	"      --mode M          event source: serve (a running serve's, see below),\n"
-	"                        bpf, proc (no BPF: --pid only, can miss CPU) or auto\n"
-	"                        (default: serve, else bpf, else proc)\n"
-	"      --control PATH    serve's control socket (default $JOBTRACE_CONTROL,\n"
-	"                        else /run/jobtrace/control.sock). Up to 4 --pid of\n"
-	"                        your own are followed there with no privileges, unless\n"
-	"                        an option needs watch's own records: --cgroup, --all,\n"
-	"                        --interval, --events, --svg, --html, --pss, --apmon\n"
-	"  -h, --help            this text\n"
-	"\n"
-	"Examples:\n"
-	"  jobtrace watch --pid $(pgrep -o make) --events failed.jsonl\n"
-	"  jobtrace watch --cgroup /sys/fs/cgroup/system.slice/nginx.service -i 5 --json\n"
-	"  jobtrace watch --all --interval 10 --json -o host.jsonl\n"
-	"\n"
-	"Exit status: as run's, the job's: a --pid job's is its root's (its code, or\n"
-	"128 + the signal that killed it); a job whose root's end was not seen (a\n"
-	"--cgroup job, a root still running at Ctrl-C, SIGTERM or --duration) has 1\n"
-	"when any of its processes failed, else 0. With several jobs, the first failed\n"
-	"one's in command-line order, else 0. --all exits 0. 1: a --pid that does not\n"
-	"exist; 2: a usage error; 125: jobtrace itself failed.\n"
-	"\n"
-	"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n";
+static const struct jt_front watch_front = {
+	.cmd = JT_CMD_WATCH,
+	.name = "watch",
+	.head = "Usage: jobtrace watch [--pid P]... [--cgroup PATH]... [--all] [OPTIONS]\n"
+		"\n"
+		"Attaches to jobs that are already running and follows every process they\n"
+		"fork from then on; reports on each job when it ends (or at Ctrl-C, or after\n"
+		"--duration). Processes found at the attach are counted as such: their CPU\n"
+		"before it is not the job's.\n",
+	.titles = { [JT_SEC_JOBS] = "Jobs", [JT_SEC_MAIN] = "Output" },
+	.foot = "\n"
+		"Examples:\n"
+		"  jobtrace watch --pid $(pgrep -o make) --events failed.jsonl\n"
+		"  jobtrace watch --cgroup /sys/fs/cgroup/system.slice/nginx.service -i 5 --json\n"
+		"  jobtrace watch --all --interval 10 --json -o host.jsonl\n"
+		"\n"
+		"Exit status: as run's, the job's: a --pid job's is its root's (its code, or\n"
+		"128 + the signal that killed it); a job whose root's end was not seen (a\n"
+		"--cgroup job, a root still running at Ctrl-C, SIGTERM or --duration) has 1\n"
+		"when any of its processes failed, else 0. With several jobs, the first failed\n"
+		"one's in command-line order, else 0. --all exits 0. 1: a --pid that does not\n"
+		"exist; 2: a usage error; 125: jobtrace itself failed.\n"
+		"\n"
+		"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n",
+};
 
 struct watch_config {
 	pid_t pids[MAX_TARGETS];
@@ -111,145 +76,97 @@ struct watch_config {
 	struct apmon_opts apmon;
 };
 
-/* 0: go on; EXIT_USAGE after a message; WATCH_HELP_SHOWN: --help was printed, exit 0. */
-#define WATCH_HELP_SHOWN (-1)
+static int watch_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
+{
+	struct watch_config *cfg = ctx;
+
+	switch (id) {
+	case JT_OPT_PID:
+		if (cfg->npids == MAX_TARGETS)
+			return cli__usage_error("watch", "at most %d --pid", MAX_TARGETS);
+		cfg->order[cfg->npids + cfg->ncgroups] = 'p';
+		cfg->pids[cfg->npids++] = (pid_t)v->u;
+		break;
+	case JT_OPT_CGROUP:
+		if (cfg->ncgroups == MAX_TARGETS)
+			return cli__usage_error("watch", "at most %d --cgroup", MAX_TARGETS);
+		cfg->order[cfg->npids + cfg->ncgroups] = 'c';
+		cfg->cgroups[cfg->ncgroups++] = v->str;
+		break;
+	case JT_OPT_ALL:
+		cfg->all = true;
+		break;
+	case JT_OPT_GROUP_BY:
+		cfg->group_by = v->str;
+		break;
+	case JT_OPT_INTERVAL:
+		cfg->interval_s = v->s;
+		break;
+	case JT_OPT_DURATION:
+		cfg->duration_s = v->s;
+		break;
+	case JT_OPT_JSON:
+		cfg->json = true;
+		break;
+	case JT_OPT_OUTPUT:
+		cfg->output = v->str;
+		break;
+	case JT_OPT_EVENTS:
+		cfg->events = v->str;
+		break;
+	case JT_OPT_SVG:
+		cfg->svg = v->str;
+		break;
+	case JT_OPT_HTML:
+		cfg->html = v->str;
+		break;
+	case JT_OPT_TOP:
+		cfg->top = v->u;
+		break;
+	case JT_OPT_PSS:
+		cfg->pss = true;
+		break;
+	case JT_OPT_RING_KB:
+		cfg->lineage.ring_bytes = (__u32)(v->u * 1024);
+		break;
+	case JT_OPT_MAX_PROCS:
+		cfg->lineage.max_procs = (__u32)v->u;
+		break;
+	case JT_OPT_MAX_JOBS:
+		cfg->lineage.max_jobs = (__u32)v->u;
+		break;
+	case JT_OPT_APMON:
+		return apmon__add_dest_arg(&cfg->apmon, "watch", v->str) ? EXIT_USAGE : 0;
+	case JT_OPT_APMON_CLUSTER:
+		cfg->apmon.cluster = v->str;
+		break;
+	case JT_OPT_VERBOSE:
+		cfg->lineage.verbose = true;
+		break;
+	case JT_OPT_MODE:
+		/* rusage has no per-process records: what watch reports is made of them. */
+		if (!strcmp(v->str, "rusage"))
+			return cli__usage_error("watch", "%s",
+						"--mode rusage is run's: watch takes serve, "
+						"bpf, proc or auto");
+		cfg->mode = v->str;
+		break;
+	case JT_OPT_CONTROL:
+		cfg->control = v->str;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* 0: go on; EXIT_USAGE after a message; OPTIONS_HELP_SHOWN: --help was printed, exit 0. */
 static int parse_args(int argc, char **argv, struct watch_config *cfg)
 {
-	enum { OPT_RING_KB = 256, OPT_MAX_PROCS, OPT_MAX_JOBS, OPT_PSS, OPT_MODE, OPT_SVG, OPT_HTML,
-	       OPT_APMON, OPT_APMON_CLUSTER, OPT_CONTROL };
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "cgroup", required_argument, NULL, 'c' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "group-by", required_argument, NULL, 'g' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "svg", required_argument, NULL, OPT_SVG },
-		{ "html", required_argument, NULL, OPT_HTML },
-		{ "top", required_argument, NULL, 't' },
-		{ "pss", no_argument, NULL, OPT_PSS },
-		{ "ring-kb", required_argument, NULL, OPT_RING_KB },
-		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
-		{ "max-jobs", required_argument, NULL, OPT_MAX_JOBS },
-		{ "apmon", required_argument, NULL, OPT_APMON },
-		{ "apmon-cluster", required_argument, NULL, OPT_APMON_CLUSTER },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "control", required_argument, NULL, OPT_CONTROL },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	unsigned long v;
-	int opt;
+	int ret = options__parse(&watch_front, argc, argv, watch_set, cfg);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":p:c:ag:i:d:jo:e:t:vh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'p':
-			if (cli__parse_uint(optarg, 1, 1U << 22, &v))
-				return cli__usage_error("watch", "--pid takes a process id, not '%s'",
-							optarg);
-			if (cfg->npids == MAX_TARGETS)
-				return cli__usage_error("watch", "at most %d --pid", MAX_TARGETS);
-			cfg->order[cfg->npids + cfg->ncgroups] = 'p';
-			cfg->pids[cfg->npids++] = (pid_t)v;
-			break;
-		case 'c':
-			if (cfg->ncgroups == MAX_TARGETS)
-				return cli__usage_error("watch", "at most %d --cgroup", MAX_TARGETS);
-			cfg->order[cfg->npids + cfg->ncgroups] = 'c';
-			cfg->cgroups[cfg->ncgroups++] = optarg;
-			break;
-		case 'a':
-			cfg->all = true;
-			break;
-		case 'g':
-			if (hostmode__check_grouping("watch", optarg))
-				return EXIT_USAGE;
-			cfg->group_by = optarg;
-			break;
-		case 'i':
-			if (cli__parse_seconds(optarg, 0.1, 86400, &cfg->interval_s))
-				return cli__usage_error("watch", "--interval takes seconds from 0.1 "
-								 "to 86400, not '%s'",
-							optarg);
-			break;
-		case 'd':
-			if (cli__parse_seconds(optarg, 0.1, 31 * 86400.0, &cfg->duration_s))
-				return cli__usage_error("watch", "--duration takes seconds, not '%s'",
-							optarg);
-			break;
-		case 'j':
-			cfg->json = true;
-			break;
-		case 'o':
-			cfg->output = optarg;
-			break;
-		case 'e':
-			cfg->events = optarg;
-			break;
-		case OPT_SVG:
-			cfg->svg = optarg;
-			break;
-		case OPT_HTML:
-			cfg->html = optarg;
-			break;
-		case 't':
-			if (cli__parse_uint(optarg, 0, 100000, &v))
-				return cli__usage_error("watch", "--top takes a number from 0 to "
-								 "100000, not '%s'",
-							optarg);
-			cfg->top = v;
-			break;
-		case OPT_PSS:
-			cfg->pss = true;
-			break;
-		case OPT_RING_KB:
-			if (cli__kernel_limit("watch", "ring-kb", optarg, &cfg->lineage))
-				return EXIT_USAGE;
-			break;
-		case OPT_MAX_PROCS:
-			if (cli__kernel_limit("watch", "max-procs", optarg, &cfg->lineage))
-				return EXIT_USAGE;
-			break;
-		case OPT_MAX_JOBS:
-			if (cli__kernel_limit("watch", "max-jobs", optarg, &cfg->lineage))
-				return EXIT_USAGE;
-			break;
-		case OPT_APMON:
-			if (apmon__add_dest_arg(&cfg->apmon, "watch", optarg))
-				return EXIT_USAGE;
-			break;
-		case OPT_APMON_CLUSTER:
-			cfg->apmon.cluster = optarg;
-			break;
-		case 'v':
-			cfg->lineage.verbose = true;
-			break;
-		case OPT_MODE:
-			if (strcmp(optarg, "serve") && strcmp(optarg, "bpf") &&
-			    strcmp(optarg, "proc") && strcmp(optarg, "auto"))
-				return cli__usage_error("watch", "--mode takes serve, bpf, proc or "
-								 "auto, not '%s'",
-							optarg);
-			cfg->mode = optarg;
-			break;
-		case OPT_CONTROL:
-			cfg->control = optarg;
-			break;
-		case 'h':
-			fputs(usage_watch, stdout);
-			return WATCH_HELP_SHOWN;
-		case ':':
-			return cli__usage_error("watch", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli__usage_error("watch", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	if (ret)
+		return ret;
 	if (optind < argc)
 		return cli__usage_error("watch", "unexpected argument '%s'", argv[optind]);
 	if (!cfg->all && !cfg->npids && !cfg->ncgroups)
@@ -298,7 +215,7 @@ int watch__main(int argc, char **argv)
 
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
-		return ret == WATCH_HELP_SHOWN ? 0 : ret;
+		return ret == OPTIONS_HELP_SHOWN ? 0 : ret;
 	/* A serve on the host follows --pid jobs with no privileges and no load of ours. */
 	if (!watch__via_serve(&(struct watch_remote){
 		    .pids = cfg.pids, .npids = cfg.npids, .others = cfg.all || cfg.ncgroups,

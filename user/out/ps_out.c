@@ -36,7 +36,7 @@ static const struct ps_column {
 	[PS_COL_ARGS] = { "args", "command", "ARGS", -16 },
 };
 
-/* Without -o: the table as it always was, pid to command. */
+/* Without --format: the table as it always was, pid to command. */
 static const unsigned char default_cols[] = { PS_COL_PID, PS_COL_PPID, PS_COL_STATE, PS_COL_THR,
 					      PS_COL_CPU, PS_COL_RSS,  PS_COL_COMM };
 

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The option table against what users read: each command's --help, the
+ * man page's command sections, and one meaning per letter across every
+ * command's --help (system, inspect and connections, which parse their
+ * own, included), as README's letter table says.
+ */
+#include "testutil.h"
+
+#include <ctype.h>
+#include <unistd.h>
+
+#include "jobtrace/options.h"
+#include "jobtrace/serve_config.h"
+
+static const char *const cmd_names[JT_NCMDS] = {
+	[JT_CMD_RUN] = "run",
+	[JT_CMD_WATCH] = "watch",
+	[JT_CMD_TOP] = "top",
+	[JT_CMD_SERVE] = "serve",
+	[JT_CMD_TAIL] = "tail",
+	[JT_CMD_PS] = "ps",
+};
+
+/*
+ * What each letter means, in every command that has it (README, "One
+ * letter, one meaning"). -n is a count: top's refreshes, tail's records.
+ */
+static const struct {
+	char letter;
+	const char *names[3];
+} letters[] = {
+	{ 'a', { "all" } },
+	{ 'b', { "batch" } },
+	{ 'c', { "cgroup" } },
+	{ 'd', { "delay" } },
+	{ 'e', { "events" } },
+	{ 'f', { "filter" } },
+	{ 'g', { "group-by" } },
+	{ 'h', { "help" } },
+	{ 'H', { "tree" } },
+	{ 'i', { "interval" } },
+	{ 'j', { "json" } },
+	{ 'k', { "kind" } },
+	{ 'l', { "listen" } },
+	{ 'm', { "maps" } },
+	{ 'n', { "iterations", "count" } },
+	{ 'o', { "output" } },
+	{ 'p', { "pid" } },
+	{ 'r', { "reverse" } },
+	{ 's', { "stream" } },
+	{ 't', { "top" } },
+	{ 'v', { "verbose" } },
+	{ 'w', { "width" } },
+};
+
+static bool letter_means(char letter, const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]); i++) {
+		if (letters[i].letter != letter)
+			continue;
+		for (size_t k = 0; k < 3 && letters[i].names[k]; k++)
+			if (strlen(letters[i].names[k]) == len &&
+			    !memcmp(letters[i].names[k], name, len))
+				return true;
+		return false;
+	}
+	return false;
+}
+
+/* The table: a letter once per command, with the meaning it has everywhere. */
+static void test_table(void **state)
+{
+	for (int cmd = 0; cmd < JT_NCMDS; cmd++) {
+		bool seen[256] = {};
+
+		for (int i = 0; i < JT_NOPTS; i++) {
+			const struct jt_option *o = &jt_options[i];
+
+			assert_non_null(o->name);
+			assert_non_null(options__help(o, cmd));
+			assert_true((o->arg == JT_ARG_NONE) == (o->metavar == NULL));
+			assert_ptr_equal(options__find(o->name), o);
+			if (!(o->cmds & (1u << cmd)) || !o->letter)
+				continue;
+			if (seen[(unsigned char)o->letter])
+				fail_msg("%s: -%c twice", cmd_names[cmd], o->letter);
+			seen[(unsigned char)o->letter] = true;
+			if (!letter_means(o->letter, o->name, strlen(o->name)))
+				fail_msg("-%c is --%s in the table, not what it is elsewhere",
+					 o->letter, o->name);
+		}
+	}
+	/* The config file's keys are serve's options, and found by name. */
+	for (int i = 0; i < JT_NOPTS; i++) {
+		const struct jt_option *o = &jt_options[i];
+
+		if (o->config) {
+			assert_true(o->cmds & JT_SERVE);
+			assert_ptr_equal(options__config_key(o->name, strlen(o->name)), o);
+		}
+	}
+	assert_null(options__config_key("config", 6));
+	assert_null(options__config_key("duration", 8));
+}
+
+/* `jobtrace CMD --help`, run from the build. NULL (the test skipped) without one. */
+static char *help_of(const char *cmd)
+{
+	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
+	char bin[512], line[600], *buf = NULL;
+	size_t len = 0;
+	FILE *p, *m;
+
+	snprintf(bin, sizeof(bin), "%s/jobtrace", out);
+	if (access(bin, X_OK)) {
+		if (getenv("CI"))
+			fail_msg("no %s: build it first (make all)", bin);
+		return NULL;
+	}
+	snprintf(line, sizeof(line), "%s %s --help", bin, cmd);
+	p = popen(line, "r");
+	assert_non_null(p);
+	m = open_memstream(&buf, &len);
+	while (fgets(line, sizeof(line), p))
+		fputs(line, m);
+	fclose(m);
+	assert_int_equal(pclose(p), 0);
+	return buf;
+}
+
+/* "-x, --name" or "--name" starting an option's line of @help. */
+static bool help_lists(const char *help, const struct jt_option *o)
+{
+	char want[64];
+
+	if (o->letter)
+		snprintf(want, sizeof(want), "\n  -%c, --%s", o->letter, o->name);
+	else
+		snprintf(want, sizeof(want), "\n      --%s", o->name);
+	for (const char *s = strstr(help, want); s; s = strstr(s + 1, want)) {
+		char next = s[strlen(want)];
+
+		if (next == ' ' || next == '\n')
+			return true;
+	}
+	return false;
+}
+
+/* Every letter @cmd's --help lists means what it means in every command. */
+static void check_letters(const char *cmd, const char *help)
+{
+	/* "\n  -j, --json": the letter at 4, the long name at 9. */
+	for (const char *s = strstr(help, "\n  -"); s; s = strstr(s + 1, "\n  -")) {
+		const char *name = s + 9;
+		size_t len = strcspn(name, " \n");
+
+		if (strncmp(s + 5, ", --", 4))
+			continue;
+		if (!letter_means(s[4], name, len))
+			fail_msg("%s: -%c is --%.*s, not what it is elsewhere", cmd, s[4], (int)len,
+				 name);
+	}
+}
+
+/* Each front's --help lists its options as the table has them, and no other. */
+static void test_help(void **state)
+{
+	static const char *const others[] = { "system", "inspect", "connections" };
+
+	for (int cmd = 0; cmd < JT_NCMDS; cmd++) {
+		char *help = help_of(cmd_names[cmd]);
+
+		if (!help)
+			skip();
+		for (int i = 0; i < JT_NOPTS; i++) {
+			const struct jt_option *o = &jt_options[i];
+			bool listed = help_lists(help, o);
+
+			if (listed != !!(o->cmds & (1u << cmd)))
+				fail_msg("%s --help %s --%s", cmd_names[cmd],
+					 listed ? "lists" : "does not list", o->name);
+		}
+		check_letters(cmd_names[cmd], help);
+		free(help);
+	}
+	/* The commands that parse their own few options keep to the same letters. */
+	for (size_t c = 0; c < sizeof(others) / sizeof(others[0]); c++) {
+		char *help = help_of(others[c]);
+
+		check_letters(others[c], help);
+		free(help);
+	}
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* "\-\-ring\-kb": how the man page spells --ring-kb. */
+static void man_spelling(const char *name, char *out, size_t size)
+{
+	size_t n = (size_t)snprintf(out, size, "\\-\\-");
+
+	for (; *name && n + 3 < size; name++) {
+		if (*name == '-')
+			out[n++] = '\\';
+		out[n++] = *name;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * man/jobtrace.8: each command's section (.SS NAME) names every option the
+ * table gives it; every "\-x", "\-\-name" pair on the page means what the
+ * letter means everywhere.
+ */
+static void test_man_page(void **state)
+{
+	char *man = slurp("man/jobtrace.8"), want[64], head[32];
+
+	for (int cmd = 0; cmd < JT_NCMDS; cmd++) {
+		char *start, *end;
+
+		snprintf(head, sizeof(head), "\n.SS %s\n", cmd_names[cmd]);
+		start = strstr(man, head);
+		assert_non_null(start);
+		end = strstr(start + 1, "\n.SS ");
+		if (!end)
+			end = start + strlen(start);
+		for (int i = 0; i < JT_NOPTS; i++) {
+			const struct jt_option *o = &jt_options[i];
+			char *hit;
+
+			if (!(o->cmds & (1u << cmd)) || i == JT_OPT_HELP)
+				continue;
+			man_spelling(o->name, want, sizeof(want));
+			hit = strstr(start, want);
+			/* Not a longer name: \-\-stream is not \-\-stream\-kb. */
+			while (hit && hit < end && (isalnum((unsigned char)hit[strlen(want)]) ||
+						    !strncmp(hit + strlen(want), "\\-", 2)))
+				hit = strstr(hit + 1, want);
+			if (!hit || hit >= end)
+				fail_msg("man/jobtrace.8: the %s section does not name --%s",
+					 cmd_names[cmd], o->name);
+		}
+	}
+	/* .BR \-o ", " \-\-output: a letter with its long name. */
+	for (char *s = strstr(man, "\\-"); s; s = strstr(s + 1, "\\-")) {
+		char letter = s[2], name[32];
+		size_t n = 0;
+		const char *p;
+
+		if (s[2] == '\\' || !isalpha((unsigned char)letter) ||
+		    strncmp(s + 3, " \", \" \\-\\-", 10))
+			continue;
+		for (p = s + 13; n + 1 < sizeof(name) && (isalnum((unsigned char)*p) ||
+							   !strncmp(p, "\\-", 2));
+		     p += *p == '\\' ? 2 : 1)
+			name[n++] = *p == '\\' ? '-' : *p;
+		name[n] = '\0';
+		if (!letter_means(letter, name, n))
+			fail_msg("man/jobtrace.8: -%c is --%s, not what it is elsewhere", letter,
+				 name);
+	}
+	free(man);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_man_page),
+	};
+
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
