@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -99,6 +100,31 @@ static bool exit_has_group_dead(const struct btf *vmlinux)
 	return t && btf_is_func_proto(t) && btf_vlen(t) >= 3;
 }
 
+#define TRACEFS "/sys/kernel/tracing"
+#define SETSID_EVENT "events/syscalls/sys_exit_setsid"
+
+/*
+ * Tracepoint programs are attached by the event's id, which tracefs gives:
+ * mounted where libbpf reads it when nothing mounted it yet (a bare system,
+ * a container with its own /sys). 0, or why @event cannot be found.
+ */
+static int tracefs_ensure(const char *event)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", event);
+	if (!access(path, F_OK))
+		return 0;
+	/* debugfs's tracing directory is where libbpf looks first, when it is there. */
+	if (!access("/sys/kernel/debug/tracing", F_OK)) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/%s", event);
+		return access(path, F_OK) ? -errno : 0;
+	}
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
+		return -errno;
+	return access(path, F_OK) ? -errno : 0;
+}
+
 static __u32 round_up_pow2(__u32 v)
 {
 	__u32 p = (__u32)sysconf(_SC_PAGESIZE);
@@ -179,6 +205,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	const char *btf_path;
 	struct lineage *lt;
 	struct btf *vmlinux;
+	bool setsid_hook;
 	int err;
 
 	loader__log_init(opts->verbose);
@@ -234,6 +261,22 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_capture_args = opts->capture_args;
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
+	/*
+	 * A setsid(2) moves a process between session jobs: the syscall's
+	 * exit tracepoint, which libbpf finds in tracefs. Without it, a
+	 * process stays in the session job it was found or forked in.
+	 */
+	setsid_hook = opts->group == JT_GROUP_SESSION;
+	if (setsid_hook) {
+		err = tracefs_ensure(SETSID_EVENT);
+		if (err) {
+			fprintf(stderr, "jobtrace: cannot find %s/%s: %s: a process that calls "
+					"setsid(2) stays in the session job it started in\n",
+				TRACEFS, SETSID_EVENT, strerror(-err));
+			setsid_hook = false;
+		}
+	}
+	bpf_program__set_autoload(lt->skel->progs.handle_setsid, setsid_hook);
 	/*
 	 * Attached per request: lineage__adopt(), lineage__adopt_tree(). Its
 	 * ancestry walk makes it the costliest program to verify (0.7 s here):

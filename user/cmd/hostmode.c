@@ -18,15 +18,15 @@
 bool hostmode__valid_grouping(const char *g)
 {
 	return !strcmp(g, "cgroup") || !strcmp(g, "cgroup2") || !strcmp(g, "tree") ||
-	       !strncmp(g, "cgroup1:", 8);
+	       !strcmp(g, "session") || !strncmp(g, "cgroup1:", 8);
 }
 
 int hostmode__check_grouping(const char *cmd, const char *g)
 {
 	if (hostmode__valid_grouping(g))
 		return 0;
-	return cli__usage_error(cmd, "--group-by takes cgroup, cgroup2, cgroup1:CONTROLLER or "
-				     "tree, not '%s'",
+	return cli__usage_error(cmd, "--group-by takes cgroup, cgroup2, cgroup1:CONTROLLER, "
+				     "tree or session, not '%s'",
 				g);
 }
 
@@ -43,6 +43,11 @@ int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct linea
 		why[0] = '\0';
 	if (!strcmp(g, "tree")) {
 		lo->group = JT_GROUP_TREE;
+		return 0;
+	}
+	/* The kernel's sessions: a login's or a terminal's work, as ps -s and loginctl see it. */
+	if (!strcmp(g, "session")) {
+		lo->group = JT_GROUP_SESSION;
 		return 0;
 	}
 	if (!strcmp(g, "cgroup")) {
@@ -76,3 +81,15 @@ int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct linea
 	return 0;
 }
 
+
+const char *hostmode__group_name(const struct lineage_opts *lo, const char *hierarchy)
+{
+	switch (lo->group) {
+	case JT_GROUP_TREE:
+		return "tree";
+	case JT_GROUP_SESSION:
+		return "session";
+	default:
+		return hierarchy;
+	}
+}

@@ -342,6 +342,11 @@ static void host_job_key(struct collector *c, __u64 id, char *buf, size_t size)
 			snprintf(buf, size, "cgroup:#%" PRIu64, (uint64_t)v);
 		return;
 	case JT_JOB_TREE:
+		/* A session is named by its id alone, as ps -s and loginctl name it. */
+		if (JT_JOB_SHARE(id) == JT_SHARE_SESSION) {
+			snprintf(buf, size, "session:%u", JT_JOB_PID(id));
+			return;
+		}
 		snprintf(path, sizeof(path), "%u/comm", (unsigned int)(v & ((1U << 22) - 1)));
 		if (c->proc_fd >= 0 && util__read_file_at(c->proc_fd, path, comm, sizeof(comm)) > 0)
 			comm[strcspn(comm, "\n")] = '\0';
