@@ -125,6 +125,35 @@ static int tracefs_ensure(const char *event)
 	return access(path, F_OK) ? -errno : 0;
 }
 
+/*
+ * Can an fexit program attach to @func here? Its BTF may have it while the
+ * kernel refuses trampolines (this project's 6.18 test machine: EPERM at
+ * load, no ftrace records): a two-instruction program, loaded and
+ * attached, answers for the real one.
+ */
+static bool fexit_attaches(const struct btf *vmlinux, const char *func)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT,
+		    .attach_btf_id = id > 0 ? (__u32)id : 0);
+	int prog_fd, link_fd;
+
+	if (id <= 0)
+		return false;
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "jt_probe", "GPL", insns, 2, &opts);
+	if (prog_fd < 0)
+		return false;
+	link_fd = bpf_link_create(prog_fd, 0, BPF_TRACE_FEXIT, NULL);
+	if (link_fd >= 0)
+		close(link_fd);
+	close(prog_fd);
+	return link_fd >= 0;
+}
+
 static __u32 round_up_pow2(__u32 v)
 {
 	__u32 p = (__u32)sysconf(_SC_PAGESIZE);
@@ -205,7 +234,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	const char *btf_path;
 	struct lineage *lt;
 	struct btf *vmlinux;
-	bool setsid_hook;
+	bool setsid_fexit, setsid_tp;
 	int err;
 
 	loader__log_init(opts->verbose);
@@ -262,21 +291,24 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
 	/*
-	 * A setsid(2) moves a process between session jobs: the syscall's
-	 * exit tracepoint, which libbpf finds in tracefs. Without it, a
+	 * A setsid(2) moves a process between session jobs: fexit on
+	 * ksys_setsid where the kernel allows it, else the syscall's exit
+	 * tracepoint, which libbpf finds in tracefs. Without either, a
 	 * process stays in the session job it was found or forked in.
 	 */
-	setsid_hook = opts->group == JT_GROUP_SESSION;
-	if (setsid_hook) {
+	setsid_fexit = opts->group == JT_GROUP_SESSION && fexit_attaches(vmlinux, "ksys_setsid");
+	setsid_tp = opts->group == JT_GROUP_SESSION && !setsid_fexit;
+	if (setsid_tp) {
 		err = tracefs_ensure(SETSID_EVENT);
 		if (err) {
 			fprintf(stderr, "jobtrace: cannot find %s/%s: %s: a process that calls "
 					"setsid(2) stays in the session job it started in\n",
 				TRACEFS, SETSID_EVENT, strerror(-err));
-			setsid_hook = false;
+			setsid_tp = false;
 		}
 	}
-	bpf_program__set_autoload(lt->skel->progs.handle_setsid, setsid_hook);
+	bpf_program__set_autoload(lt->skel->progs.handle_setsid_fexit, setsid_fexit);
+	bpf_program__set_autoload(lt->skel->progs.handle_setsid, setsid_tp);
 	/*
 	 * Attached per request: lineage__adopt(), lineage__adopt_tree(). Its
 	 * ancestry walk makes it the costliest program to verify (0.7 s here):
