@@ -363,6 +363,13 @@ static __always_inline bool starts_trees(struct task_struct *t)
 	return sig && BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper);
 }
 
+/* The job of @t's real uid: whom a login's, a service's or a setuid program's work is for. */
+static __always_inline __u64 user_job_id(struct task_struct *t)
+{
+	return (JT_JOB_TREE << JT_JOB_KIND_SHIFT) | (JT_SHARE_USER << JT_JOB_SHARE_SHIFT) |
+	       BPF_CORE_READ(t, real_cred, uid.val);
+}
+
 /* The host-mode job of @t, a new child of @parent or a task found at attach. */
 static __always_inline __u64 host_job_id(struct task_struct *t, struct task_struct *parent,
 					 const struct jt_task *pst)
@@ -374,6 +381,8 @@ static __always_inline __u64 host_job_id(struct task_struct *t, struct task_stru
 
 		return cgrp ? (JT_JOB_CGROUP << JT_JOB_KIND_SHIFT) | cgroup_id_of(cgrp) : 0;
 	}
+	if (targ_group == JT_GROUP_USER)
+		return user_job_id(t);
 	if (targ_group == JT_GROUP_SESSION) {
 		__u64 id = session_job_id(t);
 
@@ -948,21 +957,25 @@ int BPF_PROG(handle_cgroup_attach, struct cgroup *dst, const char *path, struct 
  * cgroup move does: what it ran before stays with the old job. Only the
  * calling thread moves; the process's other threads, if any, end in the
  * job they started in (setsid's callers are forked children, one thread).
+ * A task host mode did not track joins its new job, counted moved in.
  */
-static __always_inline int on_setsid(struct task_struct *p, long ret)
+static __always_inline void move_to_share(struct task_struct *p, __u64 to)
 {
-	struct jt_task *st;
+	struct jt_task *st = bpf_task_storage_get(&tasks, p, NULL, 0);
 
-	if (targ_group != JT_GROUP_SESSION || ret <= 0)
-		return 0;
-	st = bpf_task_storage_get(&tasks, p, NULL, 0);
 	if (st && st->exiting)
-		return 0;
+		return;
 	/* An adopted job keeps its processes in any session, as at fork. */
 	if (st && JT_JOB_KIND(st->job_id) == JT_JOB_ADOPTED &&
 	    bpf_map_lookup_elem(&jobs, &st->job_id))
-		return 0;
-	move_task(p, st, session_job_id(p));
+		return;
+	move_task(p, st, to);
+}
+
+static __always_inline int on_setsid(struct task_struct *p, long ret)
+{
+	if (targ_group == JT_GROUP_SESSION && ret > 0)
+		move_to_share(p, session_job_id(p));
 	return 0;
 }
 
@@ -984,6 +997,38 @@ SEC("tracepoint/syscalls/sys_exit_setsid")
 int handle_setsid(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_setsid(bpf_get_current_task_btf(), ctx->ret);
+}
+
+/*
+ * Host mode by user: the real uid changes only by setuid(2), setreuid(2)
+ * and setresuid(2), each for the calling thread alone (glibc has every
+ * thread make the call), which moves to its new user's job as by a cgroup
+ * move; a call that changes no real uid moves nothing (move_task()).
+ * Loaded only to group by user.
+ */
+static __always_inline int on_setuid(struct task_struct *p, long ret)
+{
+	if (targ_group == JT_GROUP_USER && ret == 0)
+		move_to_share(p, user_job_id(p));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_setuid")
+int handle_setuid(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_setuid(bpf_get_current_task_btf(), ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_setreuid")
+int handle_setreuid(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_setuid(bpf_get_current_task_btf(), ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_setresuid")
+int handle_setresuid(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_setuid(bpf_get_current_task_btf(), ctx->ret);
 }
 
 /*

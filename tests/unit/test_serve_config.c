@@ -89,7 +89,7 @@ static void test_empty_and_off(void **state)
 static void test_groupings(void **state)
 {
 	static const char *const groupings[] = { "cgroup", "cgroup2", "cgroup1:cpu", "tree",
-						 "session" };
+						 "session", "user" };
 	struct serve_config_file f;
 	struct serve_config_error e;
 	char text[64];
@@ -114,8 +114,8 @@ static const struct bad_case bad_cases[] = {
 	{ "interval = 1s\n", 1, "interval takes seconds from 0.1 to 86400, not '1s'" },
 	{ "interval =\n", 1, "interval takes seconds from 0.1 to 86400, not ''" },
 	{ "interval = nan\n", 1, "interval takes seconds from 0.1 to 86400, not 'nan'" },
-	{ "\ngroup-by = pid\n", 2, "group-by takes cgroup, cgroup2, cgroup1:CONTROLLER, tree or "
-				   "session, not 'pid'" },
+	{ "\ngroup-by = pid\n", 2, "group-by takes cgroup, cgroup2, cgroup1:CONTROLLER, tree, "
+				   "session or user, not 'pid'" },
 	{ "interval = 1\ninterval = 2\n", 2, "'interval' is set twice (first on line 1)" },
 	{ "listen 127.0.0.1:9100\n", 1, "expected 'key = value', not 'listen 127.0.0.1:9100'" },
 	{ " = 5\n", 1, "a value with no key before '='" },

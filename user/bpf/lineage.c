@@ -102,6 +102,7 @@ static bool exit_has_group_dead(const struct btf *vmlinux)
 
 #define TRACEFS "/sys/kernel/tracing"
 #define SETSID_EVENT "events/syscalls/sys_exit_setsid"
+#define SETUID_EVENT "events/syscalls/sys_exit_setuid"
 
 /*
  * Tracepoint programs are attached by the event's id, which tracefs gives:
@@ -234,7 +235,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	const char *btf_path;
 	struct lineage *lt;
 	struct btf *vmlinux;
-	bool setsid_fexit, setsid_tp;
+	bool setsid_fexit, setsid_tp, setuid_tp;
 	int err;
 
 	loader__log_init(opts->verbose);
@@ -309,6 +310,20 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	}
 	bpf_program__set_autoload(lt->skel->progs.handle_setsid_fexit, setsid_fexit);
 	bpf_program__set_autoload(lt->skel->progs.handle_setsid, setsid_tp);
+	/* A change of real uid moves a thread between user jobs: the three calls that make one. */
+	setuid_tp = opts->group == JT_GROUP_USER;
+	if (setuid_tp) {
+		err = tracefs_ensure(SETUID_EVENT);
+		if (err) {
+			fprintf(stderr, "jobtrace: cannot find %s/%s: %s: a process that changes "
+					"its real uid stays in the user job it started in\n",
+				TRACEFS, SETUID_EVENT, strerror(-err));
+			setuid_tp = false;
+		}
+	}
+	bpf_program__set_autoload(lt->skel->progs.handle_setuid, setuid_tp);
+	bpf_program__set_autoload(lt->skel->progs.handle_setreuid, setuid_tp);
+	bpf_program__set_autoload(lt->skel->progs.handle_setresuid, setuid_tp);
 	/*
 	 * Attached per request: lineage__adopt(), lineage__adopt_tree(). Its
 	 * ancestry walk makes it the costliest program to verify (0.7 s here):

@@ -18,7 +18,7 @@
 bool hostmode__valid_grouping(const char *g)
 {
 	return !strcmp(g, "cgroup") || !strcmp(g, "cgroup2") || !strcmp(g, "tree") ||
-	       !strcmp(g, "session") || !strncmp(g, "cgroup1:", 8);
+	       !strcmp(g, "session") || !strcmp(g, "user") || !strncmp(g, "cgroup1:", 8);
 }
 
 int hostmode__check_grouping(const char *cmd, const char *g)
@@ -26,7 +26,7 @@ int hostmode__check_grouping(const char *cmd, const char *g)
 	if (hostmode__valid_grouping(g))
 		return 0;
 	return cli__usage_error(cmd, "--group-by takes cgroup, cgroup2, cgroup1:CONTROLLER, "
-				     "tree or session, not '%s'",
+				     "tree, session or user, not '%s'",
 				g);
 }
 
@@ -48,6 +48,11 @@ int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct linea
 	/* The kernel's sessions: a login's or a terminal's work, as ps -s and loginctl see it. */
 	if (!strcmp(g, "session")) {
 		lo->group = JT_GROUP_SESSION;
+		return 0;
+	}
+	/* Who the work is for: a job per real uid. */
+	if (!strcmp(g, "user")) {
+		lo->group = JT_GROUP_USER;
 		return 0;
 	}
 	if (!strcmp(g, "cgroup")) {
@@ -89,6 +94,8 @@ const char *hostmode__group_name(const struct lineage_opts *lo, const char *hier
 		return "tree";
 	case JT_GROUP_SESSION:
 		return "session";
+	case JT_GROUP_USER:
+		return "user";
 	default:
 		return hierarchy;
 	}

@@ -105,8 +105,8 @@ static int set_value(struct serve_config_file *f, enum serve_config_key k, const
 	case SC_GROUP_BY:
 		if (!hostmode__valid_grouping(v))
 			return fail(err, line,
-				    "group-by takes cgroup, cgroup2, cgroup1:CONTROLLER, tree or session, "
-				    "not '%s'",
+				    "group-by takes cgroup, cgroup2, cgroup1:CONTROLLER, tree, session or "
+				    "user, not '%s'",
 				    shown(v, strlen(v), b, sizeof(b)));
 		return set_string(&f->group_by, v);
 	case SC_INTERVAL:

@@ -39,7 +39,7 @@ static const char usage_top[] =
 	"  -p, --pid P           P and its descendants (repeatable)\n"
 	"  -c, --cgroup PATH     the cgroup at PATH and below (repeatable; one hierarchy)\n"
 	"  -g, --group-by G      host mode's jobs: cgroup (default), cgroup2,\n"
-	"                        cgroup1:CTRL, tree or session (as watch --all)\n"
+	"                        cgroup1:CTRL, tree, session or user (as watch --all)\n"
 	"\n"
 	"Screen:\n"
 	"  -d, --delay S         refresh every S seconds (default 1)\n"

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * `watch --all --group-by session`: a job per kernel session, against truth
- * the test knows. It makes its own sessions (a child that calls setsid(2)
- * and forks workers that end with chosen statuses; one process that calls
- * setsid mid-run after using CPU; a session running before the attach),
- * reaps them, and holds each session's job to exactly those processes,
- * their statuses and their CPU: getrusage() of what it reaped, less what
- * each setsid caller ran before its setsid (its own thread clock, the
- * kernel's sum_exec_runtime), which belongs to the job it left.
+ * `watch --all --group-by session` and `--group-by user`: a job per kernel
+ * session, or per real uid, against truth the test knows. It makes its own
+ * sessions (a child that calls setsid(2) and forks workers that end with
+ * chosen statuses; one process that calls setsid mid-run after using CPU;
+ * a session running before the attach) and its own users (uids nothing
+ * else on the host has, entered by setuid, setreuid and setresuid), reaps
+ * them, and holds each job to exactly those processes, their statuses and
+ * their CPU: getrusage() of what it reaped, less what each mover ran
+ * before its move (its own thread clock, the kernel's sum_exec_runtime),
+ * which belongs to the job it left.
  * Needs root and BPF; a machine without them fails the suite.
  */
 #include <signal.h>
@@ -43,6 +45,7 @@ struct truth {
 	unsigned long long mover_before_ns;
 	unsigned long long mover_total_ns; /* the mover's CPU, as its reaper's getrusage says */
 	unsigned long long burn_ns; /* the attach test's worker: its CPU after the release */
+	unsigned long long second_before_ns; /* the user test's mover, before its second move */
 	pid_t workers[NWORKERS];
 	pid_t mover;
 	int bad; /* a child saw something other than what it made */
@@ -93,10 +96,12 @@ struct watcher {
 	char out[600], events[600], err[600];
 };
 
-static void watcher_start(struct watcher *w)
+static void watcher_start(struct watcher *w, const char *group_by)
 {
-	char *argv[] = { H.jobtrace, "watch", "--all",	   "--group-by", "session", "--json",
-			 "-o",	     w->out,  "--events", w->events,	 NULL };
+	char *argv[] = { H.jobtrace, "watch",	 "--all",  "--group-by", (char *)group_by,
+			 "--json",   "-o",	 w->out,   "--events",	 w->events,
+			 NULL };
+	char said[64];
 
 	harness__path(w->out, sizeof(w->out), "watch.out");
 	harness__path(w->events, sizeof(w->events), "watch.events");
@@ -105,18 +110,19 @@ static void watcher_start(struct watcher *w)
 	if (harness__wait_text(w->err, "jobtrace: attached", WAIT_S * 1000) < 0)
 		fail_msg("jobtrace watch never said it was attached; it said: %s",
 			 harness__slurp(w->err));
-	if (!harness__has(w->err, "grouped by session"))
-		fail_msg("watch did not say it groups by session: %s", harness__slurp(w->err));
+	snprintf(said, sizeof(said), "grouped by %s", group_by);
+	if (!harness__has(w->err, said))
+		fail_msg("watch did not say it groups by %s: %s", group_by, harness__slurp(w->err));
 }
 
-/* Waits for each of @sids' jobs to be reported (they ended), then stops watch. */
-static void watcher_stop(struct watcher *w, const pid_t *sids, int n)
+/* Waits for each of the jobs @kind:@ids to be reported (they ended), then stops watch. */
+static void watcher_stop(struct watcher *w, const char *kind, const unsigned int *ids, int n)
 {
 	char key[64];
 	int st;
 
 	for (int i = 0; i < n; i++) {
-		snprintf(key, sizeof(key), "\"key\":\"session:%d\"", sids[i]);
+		snprintf(key, sizeof(key), "\"key\":\"%s:%u\"", kind, ids[i]);
 		if (harness__wait_text(w->out, key, WAIT_S * 1000) < 0)
 			fail_msg("no job record %s; watch said: %s", key, harness__slurp(w->err));
 	}
@@ -128,14 +134,14 @@ static void watcher_stop(struct watcher *w, const pid_t *sids, int n)
 
 /* ---- the records ---- */
 
-/* The one job record of session @sid; two fail (a job is reported once, when it ends). */
-static json_t *session_job(json_t *recs, pid_t sid)
+/* The one job record @kind:@id; two fail (a job is reported once, when it ends). */
+static json_t *job_of(json_t *recs, const char *kind, unsigned int id)
 {
 	char key[64];
 	json_t *r, *found = NULL;
 	size_t i;
 
-	snprintf(key, sizeof(key), "session:%d", sid);
+	snprintf(key, sizeof(key), "%s:%u", kind, id);
 	json_array_foreach(recs, i, r)
 	{
 		const char *k = json_string_value(harness__get(r, "job.key"));
@@ -151,14 +157,14 @@ static json_t *session_job(json_t *recs, pid_t sid)
 	return found;
 }
 
-/* The process record of @pid; it must be filed under session @sid's job. */
-static json_t *process_of(json_t *events, pid_t pid, pid_t sid)
+/* The process record of @pid; it must be filed under the job @kind:@id. */
+static json_t *process_in(json_t *events, pid_t pid, const char *kind, unsigned int id)
 {
 	char key[64];
 	json_t *r;
 	size_t i;
 
-	snprintf(key, sizeof(key), "session:%d", sid);
+	snprintf(key, sizeof(key), "%s:%u", kind, id);
 	json_array_foreach(events, i, r)
 	{
 		if (harness__num(r, "pid") != pid)
@@ -171,18 +177,33 @@ static json_t *process_of(json_t *events, pid_t pid, pid_t sid)
 	return NULL;
 }
 
-/* How many process records name session @sid's job. */
-static int processes_in(json_t *events, pid_t sid)
+/* How many process records name the job @kind:@id. */
+static int processes_of(json_t *events, const char *kind, unsigned int id)
 {
 	char key[64];
 	json_t *r;
 	size_t i;
 	int n = 0;
 
-	snprintf(key, sizeof(key), "session:%d", sid);
+	snprintf(key, sizeof(key), "%s:%u", kind, id);
 	json_array_foreach(events, i, r)
 		n += !strcmp(harness__str(r, "job"), key);
 	return n;
+}
+
+static json_t *session_job(json_t *recs, pid_t sid)
+{
+	return job_of(recs, "session", (unsigned int)sid);
+}
+
+static json_t *process_of(json_t *events, pid_t pid, pid_t sid)
+{
+	return process_in(events, pid, "session", (unsigned int)sid);
+}
+
+static int processes_in(json_t *events, pid_t sid)
+{
+	return processes_of(events, "session", (unsigned int)sid);
 }
 
 static void assert_exit(json_t *proc, int code)
@@ -315,10 +336,11 @@ static void test_session_jobs(void **state)
 	unsigned long long a_tree, o_tree, a_before, o_before;
 	struct watcher w;
 	json_t *recs, *events, *job;
-	pid_t a, o, sids[3];
+	unsigned int sids[3];
+	pid_t a, o;
 	int st;
 
-	watcher_start(&w);
+	watcher_start(&w, "session");
 	st = run_child(session_a, &a, &a_tree);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == LEADER_EXIT);
 	assert_int_equal(T->bad, 0);
@@ -327,10 +349,10 @@ static void test_session_jobs(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(T->bad, 0);
 	o_before = T->before_ns;
-	sids[0] = a;
-	sids[1] = o;
-	sids[2] = T->mover;
-	watcher_stop(&w, sids, 3);
+	sids[0] = (unsigned int)a;
+	sids[1] = (unsigned int)o;
+	sids[2] = (unsigned int)T->mover;
+	watcher_stop(&w, "session", sids, 3);
 
 	recs = harness__lines(w.out, "job");
 	events = harness__lines(w.events, "process");
@@ -378,6 +400,7 @@ static void test_session_found_at_attach(void **state)
 	int go[2], ready[2], st;
 	struct watcher w;
 	json_t *recs, *events, *job;
+	unsigned int sid;
 	pid_t p, q;
 	char c;
 
@@ -412,13 +435,14 @@ static void test_session_found_at_attach(void **state)
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 
-	watcher_start(&w);
+	watcher_start(&w, "session");
 	close(go[1]); /* the worker's read sees the end: it burns and exits */
 	st = harness__wait_s(p, WAIT_S);
 	tree_ns = children_cpu_ns() - before;
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	q = T->workers[0];
-	watcher_stop(&w, &p, 1);
+	sid = (unsigned int)p;
+	watcher_stop(&w, "session", &sid, 1);
 
 	recs = harness__lines(w.out, "job");
 	events = harness__lines(w.events, "process");
@@ -432,6 +456,142 @@ static void test_session_found_at_attach(void **state)
 		      harness__num(job, "cpu.total_ns") / 1e9, T->burn_ns / 1e9, tree_ns / 1e9);
 	assert_true(harness__num(job, "cpu.total_ns") >= (double)T->burn_ns);
 	assert_true(harness__num(job, "cpu.total_ns") <= (double)tree_ns + CPU_SLACK_NS);
+	json_decref(events);
+	json_decref(recs);
+}
+
+/* ---- users ---- */
+
+/* Four uids no one else on the host has: X, Y, Z, W (base + 0..3), by the test's pid. */
+static uid_t uid_base;
+
+/* User X: its first process enters by setuid(2) and forks workers that end 0 and 6. */
+static void user_x(void)
+{
+	int st;
+
+	T->before_ns = thread_cpu_ns();
+	if (setuid(uid_base))
+		_exit(90);
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			_exit(91);
+		if (pid == 0) {
+			burn_ms(20);
+			_exit(i ? 6 : 0);
+		}
+		T->workers[i] = pid;
+	}
+	for (int i = 0; i < 2; i++)
+		if (waitpid(T->workers[i], &st, 0) != T->workers[i] || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != (i ? 6 : 0))
+			T->bad = 1;
+	burn_ms(10);
+	_exit(0);
+}
+
+/* The mover: root's CPU, then Y's by setreuid(2), then Z's by setresuid(2). */
+static void user_mover(void)
+{
+	burn_ms(10);
+	T->before_ns = thread_cpu_ns();
+	if (setreuid(uid_base + 1, (uid_t)-1)) /* root still: its euid stays 0 */
+		_exit(90);
+	burn_ms(30);
+	T->second_before_ns = thread_cpu_ns();
+	if (setresuid(uid_base + 2, uid_base + 2, uid_base + 2))
+		_exit(90);
+	burn_ms(20);
+	_exit(MOVER_EXIT);
+}
+
+/*
+ * Users the test makes: each uid's job holds exactly the processes that
+ * had it, with their statuses and the CPU they ran with it; a process that
+ * changes its real uid twice leaves a job behind that ends empty, its CPU
+ * there what it ran between the two calls. A process of a fourth uid,
+ * running before the attach, is found there.
+ */
+static void test_user_jobs(void **state)
+{
+	unsigned long long x_tree, m_tree, x_before, w_tree, before;
+	unsigned int ids[4];
+	int go[2], ready[2], st;
+	struct watcher w;
+	json_t *recs, *events, *job;
+	pid_t p, x, m;
+	char c;
+
+	uid_base = 2000000000U + (uid_t)(getpid() % 100000) * 4;
+	for (int i = 0; i < 4; i++)
+		ids[i] = uid_base + (unsigned int)i;
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	before = children_cpu_ns();
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		close(go[1]);
+		close(ready[0]);
+		if (setuid(uid_base + 3) || write(ready[1], "r", 1) != 1 || read(go[0], &c, 1))
+			_exit(92);
+		burn_ms(10);
+		_exit(3);
+	}
+	harness__track(p, 0);
+	close(go[0]);
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+
+	watcher_start(&w, "user");
+	close(go[1]);
+	st = harness__wait_s(p, WAIT_S);
+	w_tree = children_cpu_ns() - before;
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	st = run_child(user_x, &x, &x_tree);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(T->bad, 0);
+	x_before = T->before_ns;
+	st = run_child(user_mover, &m, &m_tree);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == MOVER_EXIT);
+	watcher_stop(&w, "user", ids, 4);
+
+	recs = harness__lines(w.out, "job");
+	events = harness__lines(w.events, "process");
+
+	/* X: its first process moved in by setuid, its workers started there. */
+	job = job_of(recs, "user", ids[0]);
+	assert_counts(job, 2, 0, 1, 0, 2, 1, 0);
+	assert_int_equal(processes_of(events, "user", ids[0]), 3);
+	assert_exit(process_in(events, x, "user", ids[0]), 0);
+	assert_exit(process_in(events, T->workers[0], "user", ids[0]), 0);
+	assert_exit(process_in(events, T->workers[1], "user", ids[0]), 6);
+	assert_cpu(job, "cpu.total_ns", (double)(x_tree - x_before), "user X");
+
+	/* Y: the mover between its two calls; it ended there with no process. */
+	job = job_of(recs, "user", ids[1]);
+	assert_counts(job, 0, 0, 1, 1, 0, 0, 0);
+	assert_int_equal(processes_of(events, "user", ids[1]), 0);
+	assert_cpu(job, "cpu.total_ns", (double)(T->second_before_ns - T->before_ns),
+		   "user Y (the mover's 30 ms between setreuid and setresuid)");
+
+	/* Z: the mover from its setresuid on. */
+	job = job_of(recs, "user", ids[2]);
+	assert_counts(job, 0, 0, 1, 0, 0, 1, 0);
+	assert_int_equal(processes_of(events, "user", ids[2]), 1);
+	assert_exit(process_in(events, m, "user", ids[2]), MOVER_EXIT);
+	assert_cpu(job, "cpu.total_ns", (double)(m_tree - T->second_before_ns),
+		   "user Z (the mover's 20 ms after setresuid)");
+
+	/* W: running before the attach, found by it. */
+	job = job_of(recs, "user", ids[3]);
+	assert_counts(job, 0, 1, 0, 0, 0, 1, 0);
+	assert_exit(process_in(events, p, "user", ids[3]), 3);
+	assert_true(harness__num(job, "cpu.total_ns") >= 10e6);
+	assert_true(harness__num(job, "cpu.total_ns") <= (double)w_tree + CPU_SLACK_NS);
 	json_decref(events);
 	json_decref(recs);
 }
@@ -463,6 +623,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_session_jobs, test_teardown),
 		cmocka_unit_test_teardown(test_session_found_at_attach, test_teardown),
+		cmocka_unit_test_teardown(test_user_jobs, test_teardown),
 	};
 
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
