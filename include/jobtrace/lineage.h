@@ -203,7 +203,7 @@ struct jt_job_totals {
 	__u64 untracked; /* tasks that could not join: task storage allocation failed */
 	__u64 procs_map_full; /* processes counted but missing from the procs map */
 	__u64 existing; /* processes found running at the attach */
-	__u64 moved_in; /* processes that entered by a cgroup move (setsid, setuid by session, user) */
+	__u64 moved_in; /* processes that entered by a cgroup move (or setsid, setuid) */
 	__u64 moved_out;
 	/* Host mode: tasks of the job lost, untracked, before `jobs` had room for it. */
 	__u64 jobs_map_full;

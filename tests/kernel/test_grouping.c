@@ -187,7 +187,9 @@ static int processes_of(json_t *events, const char *kind, unsigned int id)
 
 	snprintf(key, sizeof(key), "%s:%u", kind, id);
 	json_array_foreach(events, i, r)
+	{
 		n += !strcmp(harness__str(r, "job"), key);
+	}
 	return n;
 }
 

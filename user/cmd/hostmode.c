@@ -86,7 +86,6 @@ int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct linea
 	return 0;
 }
 
-
 const char *hostmode__group_name(const struct lineage_opts *lo, const char *hierarchy)
 {
 	switch (lo->group) {
