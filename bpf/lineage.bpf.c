@@ -952,12 +952,9 @@ int BPF_PROG(handle_cgroup_attach, struct cgroup *dst, const char *path, struct 
 }
 
 /*
- * Host mode by session: a process that starts a session (setsid(2), which
- * returns the new session's id) leaves its job for the new session's, as a
- * cgroup move does: what it ran before stays with the old job. Only the
- * calling thread moves; the process's other threads, if any, end in the
- * job they started in (setsid's callers are forked children, one thread).
- * A task host mode did not track joins its new job, counted moved in.
+ * @p now shares another session or uid: it leaves its job for @to's, as by
+ * a cgroup move, what it ran before left with the old job. A task host mode
+ * did not track joins @to, counted moved in.
  */
 static __always_inline void move_to_share(struct task_struct *p, __u64 to)
 {
@@ -972,6 +969,13 @@ static __always_inline void move_to_share(struct task_struct *p, __u64 to)
 	move_task(p, st, to);
 }
 
+/*
+ * Host mode by session: a process that starts a session (setsid(2), which
+ * returns the new session's id) moves to the new session's job. Only the
+ * calling thread moves; the process's other threads, if any, end in the
+ * job they started in (setsid's callers are forked children, one thread),
+ * and a thread other than the leader moves without its process's record.
+ */
 static __always_inline int on_setsid(struct task_struct *p, long ret)
 {
 	if (targ_group == JT_GROUP_SESSION && ret > 0)
