@@ -962,7 +962,7 @@ static __always_inline void move_to_share(struct task_struct *p, __u64 to)
 
 	if (st && st->exiting)
 		return;
-	/* An adopted job keeps its processes in any session, as at fork. */
+	/* An adopted job keeps its processes in any session, of any uid, as at fork. */
 	if (st && JT_JOB_KIND(st->job_id) == JT_JOB_ADOPTED &&
 	    bpf_map_lookup_elem(&jobs, &st->job_id))
 		return;
