@@ -305,14 +305,48 @@ static __always_inline __u64 record_cgroup_id(struct task_struct *t)
 	return cgrp ? cgroup_id_of(cgrp) : 0;
 }
 
-static __always_inline __u64 tree_job_id(struct task_struct *top)
+/* The job of the processes that share @share, named by its leader's @pid and start. */
+static __always_inline __u64 share_job_id(__u64 share, __u64 start_ns, __u32 pid)
 {
-	__u64 start_us = BPF_CORE_READ(top, group_leader, start_boottime) / 1000;
-	__u64 tgid = BPF_CORE_READ(top, tgid) & ((1U << 22) - 1);
+	__u64 start_us = start_ns / 1000;
 
 	/* pid_max is at most 2^22: the start time makes a reused pid a new job. */
-	return (JT_JOB_TREE << JT_JOB_KIND_SHIFT) |
-	       (((start_us << 22) | tgid) & ((1ULL << JT_JOB_KIND_SHIFT) - 1));
+	return (JT_JOB_TREE << JT_JOB_KIND_SHIFT) | (share << JT_JOB_SHARE_SHIFT) |
+	       (((start_us << 22) | (pid & ((1U << 22) - 1))) &
+		((1ULL << JT_JOB_SHARE_SHIFT) - 1));
+}
+
+static __always_inline __u64 tree_job_id(struct task_struct *top)
+{
+	return share_job_id(JT_SHARE_TREE, BPF_CORE_READ(top, group_leader, start_boottime),
+			    BPF_CORE_READ(top, tgid));
+}
+
+/*
+ * The job of @t's session: the session id (its leader's pid, the host's
+ * number) and the leader's start while it lives. A session whose leader is
+ * gone keeps its id until its last member goes (the kernel frees a pid
+ * number only then), so 0 for the start still names one live session; its
+ * members' children take their parent's job (host_job_id()), the start it
+ * was made with included.
+ */
+static __always_inline __u64 session_job_id(struct task_struct *t)
+{
+	struct pid *sid = BPF_CORE_READ(t, signal, pids[PIDTYPE_SID]);
+	struct upid *up = upid_at(sid, 0);
+	struct hlist_node *first;
+	struct task_struct *leader;
+	__u64 start_ns = 0;
+
+	if (!up)
+		return 0;
+	first = BPF_CORE_READ(sid, tasks[PIDTYPE_PID].first);
+	if (first) {
+		/* pid_links[PIDTYPE_PID] is the first of the array: its offset is the field's. */
+		leader = (void *)first - bpf_core_field_offset(struct task_struct, pid_links);
+		start_ns = BPF_CORE_READ(leader, start_boottime);
+	}
+	return share_job_id(JT_SHARE_SESSION, start_ns, BPF_CORE_READ(up, nr));
 }
 
 /*
@@ -329,6 +363,13 @@ static __always_inline bool starts_trees(struct task_struct *t)
 	return sig && BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper);
 }
 
+/* The job of @t's real uid: whom a login's, a service's or a setuid program's work is for. */
+static __always_inline __u64 user_job_id(struct task_struct *t)
+{
+	return (JT_JOB_TREE << JT_JOB_KIND_SHIFT) | (JT_SHARE_USER << JT_JOB_SHARE_SHIFT) |
+	       BPF_CORE_READ(t, real_cred, uid.val);
+}
+
 /* The host-mode job of @t, a new child of @parent or a task found at attach. */
 static __always_inline __u64 host_job_id(struct task_struct *t, struct task_struct *parent,
 					 const struct jt_task *pst)
@@ -339,6 +380,18 @@ static __always_inline __u64 host_job_id(struct task_struct *t, struct task_stru
 		struct cgroup *cgrp = task_cgroup(t);
 
 		return cgrp ? (JT_JOB_CGROUP << JT_JOB_KIND_SHIFT) | cgroup_id_of(cgrp) : 0;
+	}
+	if (targ_group == JT_GROUP_USER)
+		return user_job_id(t);
+	if (targ_group == JT_GROUP_SESSION) {
+		__u64 id = session_job_id(t);
+
+		/* A child starts in its parent's session: the parent's job for it, if it has it. */
+		if (pst && JT_JOB_KIND(pst->job_id) == JT_JOB_TREE &&
+		    JT_JOB_SHARE(pst->job_id) == JT_SHARE_SESSION &&
+		    JT_JOB_PID(pst->job_id) == JT_JOB_PID(id))
+			return pst->job_id;
+		return id;
 	}
 	/* Tree: the child of init or of a subreaper that @t descends from. */
 	if (pst && pst->job_id && !starts_trees(parent))
@@ -896,6 +949,90 @@ SEC("tp_btf/cgroup_attach_task")
 int BPF_PROG(handle_cgroup_attach, struct cgroup *dst, const char *path, struct task_struct *p)
 {
 	return on_cgroup_attach(dst, p);
+}
+
+/*
+ * @p now shares another session or uid: it leaves its job for @to's, as by
+ * a cgroup move, what it ran before left with the old job. A task host mode
+ * did not track joins @to, counted moved in.
+ */
+static __always_inline void move_to_share(struct task_struct *p, __u64 to)
+{
+	struct jt_task *st = bpf_task_storage_get(&tasks, p, NULL, 0);
+
+	if (st && st->exiting)
+		return;
+	/* An adopted job keeps its processes in any session, of any uid, as at fork. */
+	if (st && JT_JOB_KIND(st->job_id) == JT_JOB_ADOPTED &&
+	    bpf_map_lookup_elem(&jobs, &st->job_id))
+		return;
+	move_task(p, st, to);
+}
+
+/*
+ * Host mode by session: a process that starts a session (setsid(2), which
+ * returns the new session's id) moves to the new session's job. Only the
+ * calling thread moves; the process's other threads, if any, end in the
+ * job they started in (setsid's callers are forked children, one thread),
+ * and a thread other than the leader moves without its process's record.
+ */
+static __always_inline int on_setsid(struct task_struct *p, long ret)
+{
+	if (targ_group == JT_GROUP_SESSION && ret > 0)
+		move_to_share(p, session_job_id(p));
+	return 0;
+}
+
+/*
+ * Every setsid(2) and nothing else, with the new session's id or an error.
+ * One of the two is loaded, only to group by session (user/bpf/lineage.c):
+ * fexit on the function every setsid goes through, free for other
+ * syscalls, where the kernel lets a trampoline attach there; else the
+ * syscall's exit tracepoint, which makes every syscall of the host take
+ * the traced path (~55 ns more on a getppid() here).
+ */
+SEC("fexit/ksys_setsid")
+int BPF_PROG(handle_setsid_fexit, int ret)
+{
+	return on_setsid(bpf_get_current_task_btf(), ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_setsid")
+int handle_setsid(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_setsid(bpf_get_current_task_btf(), ctx->ret);
+}
+
+/*
+ * Host mode by user: the real uid changes only by setuid(2), setreuid(2)
+ * and setresuid(2), each for the calling thread alone (glibc has every
+ * thread make the call), which moves to its new user's job as by a cgroup
+ * move; a call that changes no real uid moves nothing (move_task()).
+ * Loaded only to group by user.
+ */
+static __always_inline int on_setuid(struct task_struct *p, long ret)
+{
+	if (targ_group == JT_GROUP_USER && ret == 0)
+		move_to_share(p, user_job_id(p));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_setuid")
+int handle_setuid(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_setuid(bpf_get_current_task_btf(), ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_setreuid")
+int handle_setreuid(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_setuid(bpf_get_current_task_btf(), ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_setresuid")
+int handle_setresuid(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_setuid(bpf_get_current_task_btf(), ctx->ret);
 }
 
 /*

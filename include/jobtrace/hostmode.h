@@ -12,7 +12,7 @@ extern "C" {
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/lineage.h"
 
-/* --group-by's values: cgroup, cgroup2, cgroup1:CONTROLLER, tree. */
+/* --group-by's values: cgroup, cgroup2, cgroup1:CONTROLLER, tree, session, user. */
 bool hostmode__valid_grouping(const char *group_by);
 /* --group-by's argument for @cmd: 0, or EXIT_USAGE after the message. */
 int hostmode__check_grouping(const char *cmd, const char *group_by);
@@ -25,6 +25,8 @@ int hostmode__check_grouping(const char *cmd, const char *group_by);
  */
 int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct lineage_opts *lo,
 		       char *why, size_t why_size);
+/* What makes the jobs, said on stderr: tree, session, user, or @hierarchy's name (cgroups). */
+const char *hostmode__group_name(const struct lineage_opts *lo, const char *hierarchy);
 
 #ifdef __cplusplus
 }

@@ -51,12 +51,28 @@ enum jt_record_type {
 #define JT_JOB_ADOPTED 3ULL
 #define JT_JOB_KIND(id) ((id) >> JT_JOB_KIND_SHIFT)
 #define JT_JOB_VALUE(id) ((id) & ((1ULL << JT_JOB_KIND_SHIFT) - 1))
+/*
+ * A JT_JOB_TREE id is a job host mode made of processes by what they
+ * share: bits 60-61 say what (the tree they descend in, their session,
+ * their user), the 60 bits below which one: for a tree or a session
+ * (leader's start in us << 22) | pid: pid_max is at most 2^22, and the
+ * start time keeps a reused pid out of a job that outlived its first
+ * owner; for a user, the uid.
+ */
+#define JT_JOB_SHARE_SHIFT 60
+#define JT_SHARE_TREE 0ULL /* the top process of the tree */
+#define JT_SHARE_SESSION 1ULL /* the session's leader, by the session id */
+#define JT_SHARE_USER 2ULL /* the real uid, the host's number */
+#define JT_JOB_SHARE(id) (((id) >> JT_JOB_SHARE_SHIFT) & 3)
+#define JT_JOB_PID(id) ((__u32)((id) & ((1U << 22) - 1)))
 
 /* How processes are grouped into jobs (rodata targ_group). */
 enum jt_group {
 	JT_GROUP_LINEAGE = 0, /* a child joins its parent's job, for life */
 	JT_GROUP_CGROUP = 1, /* host mode: one job per cgroup of one hierarchy */
 	JT_GROUP_TREE = 2, /* host mode: one job per child of init or of a subreaper */
+	JT_GROUP_SESSION = 3, /* host mode: one job per session (setsid(2) moves a process) */
+	JT_GROUP_USER = 4, /* host mode: one job per real uid (setuid(2) and kin move a thread) */
 };
 
 /* Where a process's peak RSS came from (see jt_exit_event.peak_rss_source). */
@@ -68,7 +84,7 @@ enum jt_rss_source {
 
 /* jt_task.flags, jt_proc.flags and jt_exit_event.flags */
 #define JT_F_EXISTING 0x1 /* already running when the job was attached to */
-#define JT_F_MOVED 0x2 /* entered the job by a cgroup move */
+#define JT_F_MOVED 0x2 /* entered the job by a cgroup move, a setsid(2), a setuid(2) */
 #define JT_F_EXECED 0x4 /* exec'd since it joined */
 /*
  * jt_task.flags only: a thread of the job's root process (run's command,
@@ -187,7 +203,7 @@ struct jt_job_totals {
 	__u64 untracked; /* tasks that could not join: task storage allocation failed */
 	__u64 procs_map_full; /* processes counted but missing from the procs map */
 	__u64 existing; /* processes found running at the attach */
-	__u64 moved_in; /* processes that entered by a cgroup move */
+	__u64 moved_in; /* processes that entered by a cgroup move (or setsid, setuid) */
 	__u64 moved_out;
 	/* Host mode: tasks of the job lost, untracked, before `jobs` had room for it. */
 	__u64 jobs_map_full;

@@ -178,10 +178,11 @@ struct jt_stream_hdr {
 
 /* Which job a record belongs to. */
 struct jt_stream_job {
-	__u64 job_id; /* the kernel's job id: top two bits say user, cgroup or tree */
+	__u64 job_id; /* the kernel's job id: top two bits say user, cgroup, host-made or adopted */
 	__u32 flags; /* JT_STREAM_F_KEY_TRUNCATED */
 	__u32 pad;
-	char key[JT_STREAM_KEY_LEN]; /* "cgroup:/system.slice/x", "tree:1234:bash" */
+	/* "cgroup:/system.slice/x", "tree:1234:bash", "session:1234", "user:alice" */
+	char key[JT_STREAM_KEY_LEN];
 };
 
 /*

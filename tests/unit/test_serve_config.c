@@ -87,6 +87,23 @@ static void test_empty_and_off(void **state)
 	serve_config__free(&f);
 }
 
+/* Every grouping the command line takes, the file takes. */
+static void test_groupings(void **state)
+{
+	static const char *const groupings[] = { "cgroup", "cgroup2", "cgroup1:cpu", "tree",
+						 "session", "user" };
+	struct serve_config_file f;
+	struct serve_config_error e;
+	char text[64];
+
+	for (size_t i = 0; i < sizeof(groupings) / sizeof(groupings[0]); i++) {
+		snprintf(text, sizeof(text), "group-by = %s\n", groupings[i]);
+		assert_int_equal(parse(text, &f, &e), 0);
+		assert_string_equal(f.val[JT_OPT_GROUP_BY].str, groupings[i]);
+		serve_config__free(&f);
+	}
+}
+
 struct bad_case {
 	const char *text;
 	unsigned int line;
@@ -99,8 +116,8 @@ static const struct bad_case bad_cases[] = {
 	{ "interval = 1s\n", 1, "interval takes seconds from 0.1 to 86400, not '1s'" },
 	{ "interval =\n", 1, "interval takes seconds from 0.1 to 86400, not ''" },
 	{ "interval = nan\n", 1, "interval takes seconds from 0.1 to 86400, not 'nan'" },
-	{ "\ngroup-by = pid\n", 2, "group-by takes cgroup, cgroup2, cgroup1:CONTROLLER or tree, "
-				   "not 'pid'" },
+	{ "\ngroup-by = pid\n", 2, "group-by takes cgroup, cgroup2, cgroup1:CONTROLLER, tree, "
+				   "session or user, not 'pid'" },
 	{ "interval = 1\ninterval = 2\n", 2, "'interval' is set twice (first on line 1)" },
 	{ "listen 127.0.0.1:9100\n", 1, "expected 'key = value', not 'listen 127.0.0.1:9100'" },
 	{ " = 5\n", 1, "a value with no key before '='" },
@@ -331,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_empty_and_off),
+		cmocka_unit_test(test_groupings),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_split_listen),
 		cmocka_unit_test(test_nul_and_long_lines),

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -99,6 +100,61 @@ static bool exit_has_group_dead(const struct btf *vmlinux)
 	return t && btf_is_func_proto(t) && btf_vlen(t) >= 3;
 }
 
+#define TRACEFS "/sys/kernel/tracing"
+#define SETSID_EVENT "events/syscalls/sys_exit_setsid"
+#define SETUID_EVENT "events/syscalls/sys_exit_setuid"
+
+/*
+ * Tracepoint programs are attached by the event's id, which tracefs gives:
+ * mounted where libbpf reads it when nothing mounted it yet (a bare system,
+ * a container with its own /sys). 0, or why @event cannot be found.
+ */
+static int tracefs_ensure(const char *event)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", event);
+	if (!access(path, F_OK))
+		return 0;
+	/* debugfs's tracing directory is where libbpf looks first, when it is there. */
+	if (!access("/sys/kernel/debug/tracing", F_OK)) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/%s", event);
+		return access(path, F_OK) ? -errno : 0;
+	}
+	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
+		return -errno;
+	return access(path, F_OK) ? -errno : 0;
+}
+
+/*
+ * Can an fexit program attach to @func here? Its BTF may have it while the
+ * kernel refuses trampolines (this project's 6.18 test machine: EPERM at
+ * load, no ftrace records): a two-instruction program, loaded and
+ * attached, answers for the real one.
+ */
+static bool fexit_attaches(const struct btf *vmlinux, const char *func)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT,
+		    .attach_btf_id = id > 0 ? (__u32)id : 0);
+	int prog_fd, link_fd;
+
+	if (id <= 0)
+		return false;
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "jt_probe", "GPL", insns, 2, &opts);
+	if (prog_fd < 0)
+		return false;
+	link_fd = bpf_link_create(prog_fd, 0, BPF_TRACE_FEXIT, NULL);
+	if (link_fd >= 0)
+		close(link_fd);
+	close(prog_fd);
+	return link_fd >= 0;
+}
+
 static __u32 round_up_pow2(__u32 v)
 {
 	__u32 p = (__u32)sysconf(_SC_PAGESIZE);
@@ -179,6 +235,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	const char *btf_path;
 	struct lineage *lt;
 	struct btf *vmlinux;
+	bool setsid_fexit, setsid_tp, setuid_tp;
 	int err;
 
 	loader__log_init(opts->verbose);
@@ -234,6 +291,39 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_capture_args = opts->capture_args;
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
+	/*
+	 * A setsid(2) moves a process between session jobs: fexit on
+	 * ksys_setsid where the kernel allows it, else the syscall's exit
+	 * tracepoint, which libbpf finds in tracefs. Without either, a
+	 * process stays in the session job it was found or forked in.
+	 */
+	setsid_fexit = opts->group == JT_GROUP_SESSION && fexit_attaches(vmlinux, "ksys_setsid");
+	setsid_tp = opts->group == JT_GROUP_SESSION && !setsid_fexit;
+	if (setsid_tp) {
+		err = tracefs_ensure(SETSID_EVENT);
+		if (err) {
+			fprintf(stderr, "jobtrace: cannot find %s/%s: %s: a process that calls "
+					"setsid(2) stays in the session job it started in\n",
+				TRACEFS, SETSID_EVENT, strerror(-err));
+			setsid_tp = false;
+		}
+	}
+	bpf_program__set_autoload(lt->skel->progs.handle_setsid_fexit, setsid_fexit);
+	bpf_program__set_autoload(lt->skel->progs.handle_setsid, setsid_tp);
+	/* A change of real uid moves a thread between user jobs: the three calls that make one. */
+	setuid_tp = opts->group == JT_GROUP_USER;
+	if (setuid_tp) {
+		err = tracefs_ensure(SETUID_EVENT);
+		if (err) {
+			fprintf(stderr, "jobtrace: cannot find %s/%s: %s: a process that changes "
+					"its real uid stays in the user job it started in\n",
+				TRACEFS, SETUID_EVENT, strerror(-err));
+			setuid_tp = false;
+		}
+	}
+	bpf_program__set_autoload(lt->skel->progs.handle_setuid, setuid_tp);
+	bpf_program__set_autoload(lt->skel->progs.handle_setreuid, setuid_tp);
+	bpf_program__set_autoload(lt->skel->progs.handle_setresuid, setuid_tp);
 	/*
 	 * Attached per request: lineage__adopt(), lineage__adopt_tree(). Its
 	 * ancestry walk makes it the costliest program to verify (0.7 s here):

@@ -18,15 +18,15 @@
 bool hostmode__valid_grouping(const char *g)
 {
 	return !strcmp(g, "cgroup") || !strcmp(g, "cgroup2") || !strcmp(g, "tree") ||
-	       !strncmp(g, "cgroup1:", 8);
+	       !strcmp(g, "session") || !strcmp(g, "user") || !strncmp(g, "cgroup1:", 8);
 }
 
 int hostmode__check_grouping(const char *cmd, const char *g)
 {
 	if (hostmode__valid_grouping(g))
 		return 0;
-	return cli__usage_error(cmd, "--group-by takes cgroup, cgroup2, cgroup1:CONTROLLER or "
-				     "tree, not '%s'",
+	return cli__usage_error(cmd, "--group-by takes cgroup, cgroup2, cgroup1:CONTROLLER, "
+				     "tree, session or user, not '%s'",
 				g);
 }
 
@@ -43,6 +43,16 @@ int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct linea
 		why[0] = '\0';
 	if (!strcmp(g, "tree")) {
 		lo->group = JT_GROUP_TREE;
+		return 0;
+	}
+	/* The kernel's sessions: a login's or a terminal's work, as ps -s and loginctl see it. */
+	if (!strcmp(g, "session")) {
+		lo->group = JT_GROUP_SESSION;
+		return 0;
+	}
+	/* Who the work is for: a job per real uid. */
+	if (!strcmp(g, "user")) {
+		lo->group = JT_GROUP_USER;
 		return 0;
 	}
 	if (!strcmp(g, "cgroup")) {
@@ -76,3 +86,16 @@ int hostmode__grouping(const char *group_by, struct cgroup_hier *h, struct linea
 	return 0;
 }
 
+const char *hostmode__group_name(const struct lineage_opts *lo, const char *hierarchy)
+{
+	switch (lo->group) {
+	case JT_GROUP_TREE:
+		return "tree";
+	case JT_GROUP_SESSION:
+		return "session";
+	case JT_GROUP_USER:
+		return "user";
+	default:
+		return hierarchy;
+	}
+}

@@ -23,7 +23,8 @@
 static const char *group_by_check(const char *v)
 {
 	return hostmode__valid_grouping(v) ? NULL :
-					     "takes cgroup, cgroup2, cgroup1:CONTROLLER or tree";
+					     "takes cgroup, cgroup2, cgroup1:CONTROLLER, tree, "
+					     "session or user";
 }
 
 static const char *sort_check(const char *v)
@@ -105,11 +106,13 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.check = group_by_check, .cli_check = hostmode__check_grouping,
 		.cmds = JT_WATCH | JT_TOP | JT_SERVE, .config = true, .section = JT_SEC_JOBS,
 		.help = "host mode's jobs: cgroup (default), cgroup2,\n"
-			"cgroup1:CTRL or tree (as watch --all)",
+			"cgroup1:CTRL, tree, session or user (as watch --all)",
 		.help_for[JT_CMD_WATCH] = "host mode's jobs: cgroup (default: the hierarchy\n"
 					  "the host uses, else tree), cgroup2, cgroup1:CTRL\n"
 					  "(a v1 controller's hierarchy, e.g. cgroup1:cpu),\n"
-					  "or tree (each child of init or of a subreaper)",
+					  "tree (each child of init or of a subreaper),\n"
+					  "session (a job per session: setsid(2) moves) or\n"
+					  "user (a job per real uid: setuid(2) moves)",
 	},
 	[JT_OPT_INTERVAL] = {
 		.name = "interval", .letter = 'i', SECONDS(0.1, 86400), .metavar = "S",

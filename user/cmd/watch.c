@@ -300,7 +300,7 @@ int watch__main(int argc, char **argv)
 	fprintf(stderr, "jobtrace: attached: watching %s%s; Ctrl-C to stop and report\n",
 		cfg.all ? "every process of the host, grouped by " :
 			  cfg.npids + cfg.ncgroups == 1 ? "1 job" : "the jobs",
-		cfg.all ? (copts.source.group == JT_GROUP_TREE ? "tree" : host_name) : "");
+		cfg.all ? hostmode__group_name(&copts.source, host_name) : "");
 	err = collector__run(c);
 	if (err) {
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,6 +330,18 @@ struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 	return j;
 }
 
+/* user:NAME as the host's passwd names the uid, else user:UID. */
+static void user_key(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *found = NULL;
+	char scratch[1024];
+
+	if (!getpwuid_r(uid, &pw, scratch, sizeof(scratch), &found) && found)
+		snprintf(buf, size, "user:%s", pw.pw_name);
+	else
+		snprintf(buf, size, "user:%u", (unsigned int)uid);
+}
+
 /* The name of a job the kernel made (host mode), from its id. */
 static void host_job_key(struct collector *c, __u64 id, char *buf, size_t size)
 {
@@ -346,6 +359,15 @@ static void host_job_key(struct collector *c, __u64 id, char *buf, size_t size)
 			snprintf(buf, size, "cgroup:#%" PRIu64, (uint64_t)v);
 		return;
 	case JT_JOB_TREE:
+		/* A session is named by its id alone, as ps -s and loginctl name it. */
+		if (JT_JOB_SHARE(id) == JT_SHARE_SESSION) {
+			snprintf(buf, size, "session:%u", JT_JOB_PID(id));
+			return;
+		}
+		if (JT_JOB_SHARE(id) == JT_SHARE_USER) {
+			user_key((uid_t)(id & 0xffffffffU), buf, size);
+			return;
+		}
 		snprintf(path, sizeof(path), "%u/comm", (unsigned int)(v & ((1U << 22) - 1)));
 		if (c->proc_fd >= 0 && util__read_file_at(c->proc_fd, path, comm, sizeof(comm)) > 0)
 			comm[strcspn(comm, "\n")] = '\0';
