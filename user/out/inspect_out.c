@@ -315,6 +315,11 @@ void inspect__write_json(struct json_writer *w, const struct inspect_proc *p,
 			json__null(w, "username");
 		json_ids(w, "uids", uids);
 		json_ids(w, "gids", gids);
+	} else {
+		/* Unknown is said as such: the keys stay, null, as every other part's do. */
+		json__null(w, "username");
+		json__null(w, "uids");
+		json__null(w, "gids");
 	}
 	json__i64(w, "nice", s->nice);
 	json__i64(w, "priority", s->priority);
@@ -356,6 +361,8 @@ void inspect__write_json(struct json_writer *w, const struct inspect_proc *p,
 		json__u64(w, "voluntary", st->voluntary_ctxt_switches);
 		json__u64(w, "involuntary", st->nonvoluntary_ctxt_switches);
 		json__end_object(w);
+	} else {
+		json__null(w, "num_ctx_switches");
 	}
 	json__i64(w, "num_threads", s->num_threads);
 	json_threads(w, p, o);
