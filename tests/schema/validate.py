@@ -97,25 +97,24 @@ def json_path(error):
 
 
 def describe(error):
-    # oneOf/anyOf: the branch whose failure went deepest says the most.
+    """The failing path and why; for oneOf/anyOf, the branch whose failure went deepest."""
     best = error
     while best.context:
         best = max(best.context, key=lambda e: len(e.absolute_path))
     msg = best.message
     if len(msg) > 300:
         msg = msg[:300] + "..."
-    where = json_path(best)
-    if best is not error and json_path(error) != where:
-        where += " (in %s)" % json_path(error)
-    return "%s: %s" % (where, msg)
+    return "%s: %s" % (json_path(best), msg)
 
 
 def report(where, schema_name, errors, out):
     errors = sorted(errors, key=lambda e: list(map(str, e.absolute_path)))
-    for e in errors[:MAX_ERRORS_PER_RECORD]:
-        out.write("%s: not valid as %s.schema.json: %s\n" % (where, schema_name, describe(e)))
-    if len(errors) > MAX_ERRORS_PER_RECORD:
-        out.write("%s: ... and %d more errors\n" % (where, len(errors) - MAX_ERRORS_PER_RECORD))
+    # One failure can be reached twice (a key's own type and a oneOf over the object).
+    said = list(dict.fromkeys(describe(e) for e in errors))
+    for d in said[:MAX_ERRORS_PER_RECORD]:
+        out.write("%s: not valid as %s.schema.json: %s\n" % (where, schema_name, d))
+    if len(said) > MAX_ERRORS_PER_RECORD:
+        out.write("%s: ... and %d more errors\n" % (where, len(said) - MAX_ERRORS_PER_RECORD))
 
 
 def open_input(path):
