@@ -18,7 +18,9 @@
  * A test validates all it made and then fails, naming each file that is
  * not valid with the validator's own words (file, line, JSON path), so
  * one record type that drifts from its schema does not hide another.
- * The validator is tested too: a wrong line must fail it.
+ * The validator is tested too: a wrong line must fail it. Last, README's
+ * key lists are checked against the schemas, both ways (the check, too,
+ * must fail a README that names a key no schema has).
  */
 #include "harness.h"
 
@@ -468,6 +470,40 @@ static void test_ps_system_inspect_connections(void **state)
 	all_valid();
 }
 
+/* ---- README's key lists ---- */
+
+static char readme_check[600];
+
+/* @readme's key lists against schema/ (tests/schema/readme_keys.py): its exit code, said. */
+static int readme_keys(const char *readme)
+{
+	char cmd[1400];
+	char *out;
+	int code;
+
+	snprintf(cmd, sizeof(cmd), "%s %s '%s' 2>&1", python, readme_check, readme);
+	out = harness__sh_out(cmd, &code);
+	print_message("%s", out);
+	free(out);
+	return code;
+}
+
+/*
+ * Every key README lists (JSON lines, run --json) is in the schemas, and
+ * every top-level key of a schema is in README. A README that names a key
+ * no schema has must fail the check, or the check checks nothing.
+ */
+static void test_readme_keys_match_schemas(void **state)
+{
+	char fake[400];
+
+	write_file(out_path(fake, sizeof(fake), "README.md"),
+		   "The JSON report (`--json`) has these keys: `job.exit_code`, `no_such_key`.\n\n"
+		   "## JSON lines\n\n- `exit`: `pid`, `exit_code`, `not_an_exit_key`.\n");
+	assert_int_equal(readme_keys(fake), 1);
+	assert_int_equal(readme_keys("README.md"), 0);
+}
+
 /* ---- setup ---- */
 
 /* The first python3 that has jsonschema: $PATH's, else Debian's own. */
@@ -491,8 +527,9 @@ static int setup(void **state)
 {
 	if (harness__setup("schema") || find_python())
 		return -1;
-	if (!realpath("tests/schema/validate.py", validator)) {
-		fprintf(stderr, "FAIL: tests/schema/validate.py: %s (run from the repository)\n",
+	if (!realpath("tests/schema/validate.py", validator) ||
+	    !realpath("tests/schema/readme_keys.py", readme_check)) {
+		fprintf(stderr, "FAIL: tests/schema/: %s (run from the repository)\n",
 			strerror(errno));
 		return -1;
 	}
@@ -543,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_lost_records),
 		cmocka_unit_test(test_serve_and_its_clients),
 		cmocka_unit_test(test_ps_system_inspect_connections),
+		cmocka_unit_test(test_readme_keys_match_schemas),
 	};
 
 	if (getenv("JT_TEST"))
