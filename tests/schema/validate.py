@@ -12,6 +12,7 @@
   --schema-dir DIR  where the *.schema.json files are (default: the repository's
                     schema/, else $JOBTRACE_SCHEMA_DIR, else /usr/share/jobtrace/schema)
   -q                say nothing when everything is valid
+  --summary         each distinct failure once, with its count and its first place
 
 Exit status: 0 when every line and document is valid, 1 when any is not (each
 failure is named with its file, line and the path of the failing key), 2 for
@@ -107,14 +108,35 @@ def describe(error):
     return "%s: %s" % (json_path(best), msg)
 
 
+class Out:
+    """Failures as they come, or with --summary each distinct one once, counted."""
+
+    def __init__(self, f, summary):
+        self.f = f
+        self.summary = {} if summary else None
+
+    def fail(self, where, what):
+        if self.summary is None:
+            self.f.write("%s: %s\n" % (where, what))
+            return
+        seen = self.summary.setdefault(what, [0, where])
+        seen[0] += 1
+
+    def close(self):
+        for what, (n, first) in (self.summary or {}).items():
+            self.f.write("%dx %s (first at %s)\n" % (n, what, first))
+
+
 def report(where, schema_name, errors, out):
     errors = sorted(errors, key=lambda e: list(map(str, e.absolute_path)))
     # One failure can be reached twice (a key's own type and a oneOf over the object).
     said = list(dict.fromkeys(describe(e) for e in errors))
-    for d in said[:MAX_ERRORS_PER_RECORD]:
-        out.write("%s: not valid as %s.schema.json: %s\n" % (where, schema_name, d))
-    if len(said) > MAX_ERRORS_PER_RECORD:
-        out.write("%s: ... and %d more errors\n" % (where, len(said) - MAX_ERRORS_PER_RECORD))
+    # A summary says each distinct failure once anyway: it keeps them all.
+    cap = len(said) if out.summary is not None else MAX_ERRORS_PER_RECORD
+    for d in said[:cap]:
+        out.fail(where, "not valid as %s.schema.json: %s" % (schema_name, d))
+    if len(said) > cap:
+        out.fail(where, "... and %d more errors" % (len(said) - cap))
 
 
 def open_input(path):
@@ -131,20 +153,19 @@ def check_lines(schemas, paths, counts, out):
             for n, line in enumerate(f, 1):
                 where = "%s:%d" % (name, n)
                 if not line.strip():
-                    out.write("%s: an empty line (a JSON line must hold a record)\n" % where)
+                    out.fail(where, "an empty line (a JSON line must hold a record)")
                     bad += 1
                     continue
                 try:
                     rec = json.loads(line)
                 except ValueError as e:
-                    out.write("%s: not JSON: %s: %.200s\n" % (where, e, line.rstrip("\n")))
+                    out.fail(where, "not JSON: %s: %.200s" % (e, line.rstrip("\n")))
                     bad += 1
                     continue
                 t = rec.get("type") if isinstance(rec, dict) else None
                 if not isinstance(t, str) or t not in schemas.by_name or t == "defs":
-                    out.write("%s: no schema for type %s (a line must be an object whose "
-                              "\"type\" names a schema in the schema folder)\n"
-                              % (where, json.dumps(t)))
+                    out.fail(where, "no schema for type %s (a line must be an object whose "
+                             "\"type\" names a schema in the schema folder)" % json.dumps(t))
                     bad += 1
                     continue
                 counts[t] = counts.get(t, 0) + 1
@@ -164,7 +185,7 @@ def check_documents(schemas, name, paths, counts, out):
         try:
             doc = json.loads(text)
         except ValueError as e:
-            out.write("%s: not one JSON document: %s\n" % (where, e))
+            out.fail(where, "not one JSON document: %s" % e)
             bad += 1
             continue
         counts[name] = counts.get(name, 0) + 1
@@ -184,6 +205,7 @@ def main(argv):
     ap.add_argument("--schema-dir", metavar="DIR")
     ap.add_argument("--require", metavar="TYPE", action="append", default=[])
     ap.add_argument("-q", "--quiet", action="store_true")
+    ap.add_argument("--summary", action="store_true")
     a = ap.parse_args(argv)
 
     folder = a.schema_dir or schema_dir_default()
@@ -201,7 +223,7 @@ def main(argv):
         return 2
 
     counts = {}
-    out = sys.stdout
+    out = Out(sys.stdout, a.summary)
     try:
         if a.schema:
             bad = check_documents(schemas, a.schema, a.files, counts, out)
@@ -212,10 +234,11 @@ def main(argv):
         return 2
     for t in a.require:
         if not counts.get(t):
-            out.write("%s: no %s record, though one was required\n"
-                      % (", ".join(a.files), t))
+            out.fail(", ".join(a.files), "no %s record, though one was required" % t)
             bad += 1
+    out.close()
     total = sum(counts.values())
+    out = sys.stdout
     if bad:
         out.write("validate.py: %d failed (%d records read)\n" % (bad, total))
         return 1
