@@ -218,8 +218,9 @@ static void test_fixture_odd(void **state)
 
 /*
  * A process whose status cannot be read (only its stat is there): the keys
- * status feeds are still there, null, and unavailable says why, so a
- * consumer, and schema/inspect.schema.json, see one shape whatever was read.
+ * status (and statm, smaps_rollup) feed are still there, null, and
+ * unavailable says why, so a consumer, and schema/inspect.schema.json, see
+ * one shape whatever was read.
  */
 static void test_fixture_no_status(void **state)
 {
@@ -247,6 +248,16 @@ static void test_fixture_no_status(void **state)
 			fail_msg("%s: %s, not null", nulls[i], v ? "a value" : "missing");
 	}
 	assert_non_null(json_object_get(get(r, "unavailable"), "status"));
+	/* No statm, status or smaps_rollup either: every memory key there, null. */
+	assert_int_equal(json_object_size(get(r, "memory")), 16);
+	{
+		const char *key;
+		json_t *v;
+
+		json_object_foreach(get(r, "memory"), key, v)
+			if (!json_is_null(v))
+				fail_msg("memory.%s: a value, not null", key);
+	}
 	json_decref(r);
 	inspect_proc__free(&p);
 	close(proc_fd);
