@@ -106,6 +106,26 @@ static const char *out_path(char *buf, size_t size, const char *name)
 	return buf;
 }
 
+/*
+ * The largest @field (a dotted path) of @path's lines of @type: that the
+ * scenario happened (a move, an attach), so its records are among those
+ * validated. Counts the model has kept across its change.
+ */
+static double max_of(const char *path, const char *type, const char *field)
+{
+	json_t *lines = harness__lines(path, type);
+	double max = -1;
+
+	for (size_t i = 0; i < json_array_size(lines); i++) {
+		json_t *v = harness__get(json_array_get(lines, i), field);
+
+		if (json_is_number(v) && json_number_value(v) > max)
+			max = json_number_value(v);
+	}
+	json_decref(lines);
+	return max;
+}
+
 /* Runs @argv to its end, stdout to @out, stderr to @err; its exit code. */
 static int run_to(char *const argv[], const char *out, const char *err)
 {
@@ -195,7 +215,10 @@ static void test_run_every_mode(void **state)
 {
 	for (size_t i = 0; i < nmodes; i++) {
 		char *m = (char *)modes[i];
-		char r1[400], r2[400], r3[400], lines[400], events[400], err[400];
+		char r1[400], r2[400], r3[400], r4[400], lines[400], events[400], err[400];
+		char cmd[1000];
+		char *on_stderr[] = { H.jobtrace, "run", "--mode", m, "--json", "--", "/bin/sh",
+				      "-c", "printf 'output of its own, no newline' >&2", NULL };
 		char *failing[] = { H.jobtrace, "run", "--mode", m, "--json", "-o", r1, "--",
 				    "/bin/sh", "-c", "(sleep 0.1; exit 7) & /bin/true; exit 3", NULL };
 		char *killed[] = { H.jobtrace, "run", "--mode", m, "--json", "-o", r2, "--",
@@ -212,6 +235,7 @@ static void test_run_every_mode(void **state)
 		out_path(r1, sizeof(r1), "run.json");
 		out_path(r2, sizeof(r2), "run-killed.json");
 		out_path(r3, sizeof(r3), "run-live.json");
+		out_path(r4, sizeof(r4), "run-stderr.json");
 		out_path(lines, sizeof(lines), "run.jsonl");
 		out_path(events, sizeof(events), "run-events.jsonl");
 		out_path(err, sizeof(err), "run.err");
@@ -221,6 +245,11 @@ static void test_run_every_mode(void **state)
 		validate("report", r2, NULL);
 		assert_int_equal(run_to(live, NULL, err), 0);
 		validate("report", r3, NULL);
+		/* Without -o: the report is the last line of standard error. */
+		assert_int_equal(run_to(on_stderr, NULL, err), 0);
+		snprintf(cmd, sizeof(cmd), "tail -n 1 '%s' > '%s'", err, r4);
+		assert_int_equal(system(cmd), 0);
+		validate("report", r4, NULL);
 		assert_int_equal(run_to(intervals, events, err), 0);
 		validate(NULL, lines, "interval host system job");
 		/* rusage mode has no per-process records: an empty file, which is valid. */
@@ -255,6 +284,7 @@ static void test_watch_pid_attached(void **state)
 		snprintf(pid, sizeof(pid), "%d", root);
 		assert_int_equal(run_to(argv, NULL, err), 0);
 		harness__wait(root);
+		assert_true(max_of(lines, "job", "processes.existing_at_attach") >= 1);
 		validate(NULL, lines, "interval host system job");
 		validate(NULL, events, "exit");
 	}
@@ -304,6 +334,7 @@ static void test_watch_cgroup_and_host_moved(void **state)
 	mover = spawn_mover();
 	harness__wait(mover);
 	harness__wait(w);
+	assert_true(max_of(lines, "job", "processes.moved_out") >= 1);
 	validate(NULL, lines, "interval host system job");
 	validate(NULL, events, "exit");
 
@@ -315,6 +346,8 @@ static void test_watch_cgroup_and_host_moved(void **state)
 	mover = spawn_mover();
 	harness__wait(mover);
 	harness__wait(w);
+	assert_true(max_of(lines, "job", "processes.moved_in") >= 1);
+	assert_true(max_of(lines, "interval", "processes.moved_in") >= 1);
 	validate(NULL, lines, "interval host system job");
 	validate(NULL, events, "exit");
 	all_valid();
