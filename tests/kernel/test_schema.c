@@ -38,9 +38,10 @@ static int invalid; /* files of the running test that were not valid */
 /* @text a line at a time (print_message cuts long messages), at most @max lines. */
 static void print_lines(char *text, int max)
 {
+	char *save = NULL;
 	int n = 0;
 
-	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if (n++ == max) {
 			print_message("    ...\n");
 			break;

@@ -124,7 +124,7 @@ def values_in(node, acc):
 
 
 def section(lines, heading):
-    """The lines under the heading whose text is @heading, to the next heading of its level or above."""
+    """The lines under the heading @heading, to the next heading of its level or above."""
     for i, line in enumerate(lines):
         m = re.match(r"^(#+)\s+(.*?)\s*$", line)
         if m and m.group(2) == heading:
