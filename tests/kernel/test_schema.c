@@ -581,10 +581,6 @@ static int setup(void **state)
 			strerror(errno));
 		return -1;
 	}
-	if (!harness__cgroup2_root()) {
-		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted: these tests need one\n");
-		return -1;
-	}
 	snprintf(cg_a, sizeof(cg_a), "jt-test-schema-a-%d", getpid());
 	snprintf(cg_b, sizeof(cg_b), "jt-test-schema-b-%d", getpid());
 	bpf_ok = harness__bpf_loads();
@@ -607,7 +603,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	harness__kill_running();
-	if (cg_a[0]) {
+	/* No cgroup2: the one test that needs it failed, saying so; nothing to remove. */
+	if (cg_a[0] && harness__cgroup2_root()) {
 		harness__cgroup_remove(cg_a);
 		harness__cgroup_remove(cg_b);
 	}
