@@ -18,13 +18,17 @@ LIBDIR ?= $(PREFIX)/lib
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/jobtrace
+# The JSON Schemas of every record and output (schema/), beside the man pages.
+SCHEMADIR ?= $(PREFIX)/share/jobtrace/schema
+SCHEMAS := $(wildcard schema/*.schema.json)
 
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/mips.*/mips/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
-	pkg-config libjansson-dev valgrind python3 python3-psutil procps util-linux iproute2 \
+	pkg-config libjansson-dev valgrind python3 python3-psutil python3-jsonschema procps \
+	util-linux iproute2 \
 	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin \
 	libslurm-dev slurmctld slurmd slurm-client munge slurmdbd mariadb-server \
 	prometheus-process-exporter \
@@ -319,6 +323,8 @@ install: all
 	install -m 0644 include/jobtrace/stream.h $(DESTDIR)$(PREFIX)/include/jobtrace/stream.h
 	install -m 0644 lib/libjobtrace.3 $(DESTDIR)$(MANDIR)/man3/libjobtrace.3
 	install -m 0644 man/jobtrace.8 $(DESTDIR)$(MANDIR)/man8/jobtrace.8
+	install -d $(DESTDIR)$(SCHEMADIR)
+	install -m 0644 $(SCHEMAS) $(DESTDIR)$(SCHEMADIR)/
 	install -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|' etc/jobtrace.service.in \
 		> $(DESTDIR)$(UNITDIR)/jobtrace.service
@@ -342,8 +348,10 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man3/libjobtrace.3 $(DESTDIR)$(MANDIR)/man8/jobtrace.8 \
 		$(DESTDIR)$(DOCDIR)/LICENSE \
 		$(DESTDIR)$(UNITDIR)/jobtrace.service $(CONF_DIR)/jobtrace.conf.dist \
-		$(DESTDIR)$(LIBDIR)/slurm/jobtrace_spank.so
+		$(DESTDIR)$(LIBDIR)/slurm/jobtrace_spank.so \
+		$(addprefix $(DESTDIR)$(SCHEMADIR)/,$(notdir $(SCHEMAS)))
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(SCHEMADIR) $(DESTDIR)$(PREFIX)/share/jobtrace 2>/dev/null || true
 	rmdir $(DESTDIR)$(PREFIX)/include/jobtrace 2>/dev/null || true
 	if cmp -s etc/jobtrace.conf $(CONF_DIR)/jobtrace.conf; then \
 		rm -f $(CONF_DIR)/jobtrace.conf; rmdir $(CONF_DIR) 2>/dev/null || true; \

@@ -58,7 +58,7 @@ if [ "$what" = all ] || [ "$what" = valgrind ]; then
 fi
 # Kernel tests that probe what the machine permits and test every mode it
 # has: they run where BPF cannot load too.
-ANY_MACHINE_TESTS=" test_modes "
+ANY_MACHINE_TESTS=" test_modes test_schema "
 if [ "$what" = all ] || [ "$what" = kernel ]; then
 	# Can BPF load here? Under CI=true it must (the kernel tests then fail,
 	# never skip); elsewhere a machine without it runs what does not need it

@@ -216,6 +216,55 @@ static void test_fixture_odd(void **state)
 	close(proc_fd);
 }
 
+/*
+ * A process whose status cannot be read (only its stat is there): the keys
+ * status (and statm, smaps_rollup) feed are still there, null, and
+ * unavailable says why, so a consumer, and schema/inspect.schema.json, see
+ * one shape whatever was read.
+ */
+static void test_fixture_no_status(void **state)
+{
+	struct inspect_options o = fixture_opts();
+	char root[] = "/tmp/jt-inspect-nostatus-XXXXXX", path[128], cmd[512];
+	static const char *const nulls[] = { "username", "uids", "gids", "num_ctx_switches" };
+	struct inspect_proc p;
+	json_t *r;
+	int proc_fd;
+
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/77", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(cmd, sizeof(cmd), "cp %s/proc/77/stat %s/77/stat", FIXTURES, root);
+	assert_int_equal(system(cmd), 0);
+	proc_fd = util__open_dir(root);
+	assert_true(proc_fd >= 0);
+	assert_int_equal(inspect__collect(proc_fd, 77, &o, &p), 0);
+	assert_int_not_equal(p.err[INSPECT_STATUS], 0);
+	r = to_json(&p, &o);
+	for (size_t i = 0; i < ARRAY_SIZE(nulls); i++) {
+		json_t *v = json_object_get(r, nulls[i]);
+
+		if (!v || !json_is_null(v))
+			fail_msg("%s: %s, not null", nulls[i], v ? "a value" : "missing");
+	}
+	assert_non_null(json_object_get(get(r, "unavailable"), "status"));
+	/* No statm, status or smaps_rollup either: every memory key there, null. */
+	assert_int_equal(json_object_size(get(r, "memory")), 16);
+	{
+		const char *key;
+		json_t *v;
+
+		json_object_foreach(get(r, "memory"), key, v)
+			if (!json_is_null(v))
+				fail_msg("memory.%s: a value, not null", key);
+	}
+	json_decref(r);
+	inspect_proc__free(&p);
+	close(proc_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* ---- live ---- */
 
 #define IOPRIO_WHO_PROCESS 1
@@ -508,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_json),
 		cmocka_unit_test(test_fixture_text),
 		cmocka_unit_test(test_fixture_odd),
+		cmocka_unit_test(test_fixture_no_status),
 		cmocka_unit_test_teardown(test_live_sleeper, kill_spawned),
 		cmocka_unit_test_teardown(test_live_threads_children_cpu, kill_spawned),
 	};

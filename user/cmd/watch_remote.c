@@ -68,7 +68,8 @@ static const char *needs_own_source(const struct watch_remote *wr)
 /*
  * The report as serve made it, as watch's own sinks write it: the text
  * report, or for --json the JSON lines record of type "job", which has the
- * keys of run's object (serve's) after its type and time.
+ * keys of run's object (serve's, output_records_dropped included) after its
+ * type and time.
  */
 static int write_report(const struct watch_remote *wr, FILE *f, const char *data, size_t len)
 {
@@ -80,7 +81,7 @@ static int write_report(const struct watch_remote *wr, FILE *f, const char *data
 		fprintf(f, "{\"type\":\"job\",\"time\":%.6f,", (double)util__realtime_ns() / 1e9);
 		if (fwrite(data + 1, 1, len - 2, f) != len - 2)
 			return -errno;
-		fputs(",\"output_records_dropped\":0}\n", f);
+		fputs("}\n", f);
 	} else if (fwrite(data, 1, len, f) != len) {
 		return -errno;
 	}

@@ -90,36 +90,44 @@ static void json_link(struct json_writer *w, const char *key, const struct inspe
 		json__null(w, key);
 }
 
+/* A key of a part that was read, else null: the keys stay whatever could be read. */
+static void json_u64_if(struct json_writer *w, const char *key, bool known, __u64 v)
+{
+	if (known)
+		json__u64(w, key, v);
+	else
+		json__null(w, key);
+}
+
 static void json_memory(struct json_writer *w, const struct inspect_proc *p,
 			const struct inspect_options *o)
 {
 	const struct proc_status *st = &p->status;
+	bool statm = ok(p, INSPECT_STATM), status = ok(p, INSPECT_STATUS) && st->has_mm;
+	/* Not asked of a kernel thread or a zombie (no memory map): null too. */
+	bool smaps = ok(p, INSPECT_SMAPS);
 
 	json__begin_object(w, "memory");
-	if (ok(p, INSPECT_STATM)) {
-		json__u64(w, "rss_bytes", p->statm.resident_bytes);
-		json__u64(w, "vms_bytes", p->statm.size_bytes);
-		json__u64(w, "shared_bytes", p->statm.shared_bytes);
-		json__u64(w, "text_bytes", p->statm.text_bytes);
-		json__u64(w, "data_bytes", p->statm.data_bytes);
-	}
-	if (ok(p, INSPECT_STATUS) && st->has_mm) {
-		json__u64(w, "peak_rss_bytes", st->vm_hwm_bytes);
-		json__u64(w, "peak_vms_bytes", st->vm_peak_bytes);
-		json__u64(w, "rss_anon_bytes", st->rss_anon_bytes);
-		json__u64(w, "rss_file_bytes", st->rss_file_bytes);
-		json__u64(w, "rss_shmem_bytes", st->rss_shmem_bytes);
-		json__u64(w, "swap_bytes", st->vm_swap_bytes);
-		json__u64(w, "hugetlb_bytes", st->hugetlb_bytes);
-	}
-	if (ok(p, INSPECT_SMAPS)) {
-		json__u64(w, "uss_bytes", p->smaps.uss_bytes);
-		json__u64(w, "pss_bytes", p->smaps.pss_bytes);
-		json__u64(w, "swap_pss_bytes", p->smaps.swap_pss_bytes);
-	}
-	if (ok(p, INSPECT_STATM) && o->mem_total_bytes)
+	json_u64_if(w, "rss_bytes", statm, p->statm.resident_bytes);
+	json_u64_if(w, "vms_bytes", statm, p->statm.size_bytes);
+	json_u64_if(w, "shared_bytes", statm, p->statm.shared_bytes);
+	json_u64_if(w, "text_bytes", statm, p->statm.text_bytes);
+	json_u64_if(w, "data_bytes", statm, p->statm.data_bytes);
+	json_u64_if(w, "peak_rss_bytes", status, st->vm_hwm_bytes);
+	json_u64_if(w, "peak_vms_bytes", status, st->vm_peak_bytes);
+	json_u64_if(w, "rss_anon_bytes", status, st->rss_anon_bytes);
+	json_u64_if(w, "rss_file_bytes", status, st->rss_file_bytes);
+	json_u64_if(w, "rss_shmem_bytes", status, st->rss_shmem_bytes);
+	json_u64_if(w, "swap_bytes", status, st->vm_swap_bytes);
+	json_u64_if(w, "hugetlb_bytes", status, st->hugetlb_bytes);
+	json_u64_if(w, "uss_bytes", smaps, p->smaps.uss_bytes);
+	json_u64_if(w, "pss_bytes", smaps, p->smaps.pss_bytes);
+	json_u64_if(w, "swap_pss_bytes", smaps, p->smaps.swap_pss_bytes);
+	if (statm && o->mem_total_bytes)
 		json__double(w, "percent",
 			     100.0 * (double)p->statm.resident_bytes / (double)o->mem_total_bytes);
+	else
+		json__null(w, "percent");
 	json__end_object(w);
 }
 
@@ -165,6 +173,10 @@ static void json_files(struct json_writer *w, const struct inspect_proc *p)
 			json__i64(w, "position", e->pos);
 			json__string(w, "mode", proc_fd__mode(e->flags));
 			json__u64(w, "flags", e->flags);
+		} else { /* its fdinfo could not be read */
+			json__null(w, "position");
+			json__null(w, "mode");
+			json__null(w, "flags");
 		}
 		json__bool(w, "deleted", e->deleted);
 		json__end_object(w);
@@ -315,6 +327,11 @@ void inspect__write_json(struct json_writer *w, const struct inspect_proc *p,
 			json__null(w, "username");
 		json_ids(w, "uids", uids);
 		json_ids(w, "gids", gids);
+	} else {
+		/* Unknown is said as such: the keys stay, null, as every other part's do. */
+		json__null(w, "username");
+		json__null(w, "uids");
+		json__null(w, "gids");
 	}
 	json__i64(w, "nice", s->nice);
 	json__i64(w, "priority", s->priority);
@@ -356,6 +373,8 @@ void inspect__write_json(struct json_writer *w, const struct inspect_proc *p,
 		json__u64(w, "voluntary", st->voluntary_ctxt_switches);
 		json__u64(w, "involuntary", st->nonvoluntary_ctxt_switches);
 		json__end_object(w);
+	} else {
+		json__null(w, "num_ctx_switches");
 	}
 	json__i64(w, "num_threads", s->num_threads);
 	json_threads(w, p, o);
