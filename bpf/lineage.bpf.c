@@ -125,6 +125,19 @@ struct {
 	__type(value, struct jt_watch_cgroup);
 } watch_cgroups SEC(".maps");
 
+/*
+ * Processes the OOM killer chose, until their exit record takes what was
+ * marked (at most this many at once: a mark that finds no room leaves the
+ * exit record's oom_killed flag without its cgroup and RSS, which user
+ * space then reports as not known).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct jt_proc_key);
+	__type(value, struct jt_oom_mark);
+} oom_victims SEC(".maps");
+
 static const struct jt_job_totals zero_totals;
 
 /* A tracked task's job: its shared state and this CPU's totals. */
@@ -655,6 +668,58 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	return on_exit(p, group_dead);
 }
 
+/* The memory cgroup @t is charged to: its kernfs id; 0 without the memory controller. */
+static __always_inline __u64 memcg_id_of(struct task_struct *t)
+{
+	struct cgroup *cgrp;
+	int id;
+
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return 0;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (id < 0 || id >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	cgrp = BPF_CORE_READ(t, cgroups, subsys[id], cgroup);
+	return cgrp ? cgroup_id_of(cgrp) : 0;
+}
+
+/*
+ * The OOM killer chose @p (__oom_kill_process(), before its SIGKILL): its
+ * job counts the kill at once (a lost exit record loses no count), and its
+ * process is marked, with its memory cgroup and its RSS now, for its exit
+ * record. A kill -9 never comes here: the two are told apart.
+ */
+static __always_inline int on_oom_victim(struct task_struct *p)
+{
+	struct jt_task *st = bpf_task_storage_get(&tasks, p, NULL, 0);
+	struct jt_proc_key key = proc_key_of(p);
+	struct jt_oom_mark mark = {};
+	struct jt_proc *proc;
+	struct mm_struct *mm;
+	struct job_ref ref;
+
+	if (!st || !st->job_id || !job_lookup(st->job_id, &ref))
+		return 0;
+	__sync_fetch_and_add(&ref.tot->oom_kills, 1);
+	proc = bpf_map_lookup_elem(&procs, &key);
+	if (!proc)
+		return 0;
+	__sync_fetch_and_or(&proc->flags, JT_F_OOM_KILLED);
+	mm = BPF_CORE_READ(p, mm);
+	if (mm)
+		mark.rss_pages = mm_rss_pages(mm);
+	mark.memcg_id = memcg_id_of(p);
+	bpf_map_update_elem(&oom_victims, &key, &mark, BPF_ANY);
+	return 0;
+}
+
+/* Since 6.x the tracepoint passes the task (loaded only where BTF says so). */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(handle_oom_victim, struct task_struct *p)
+{
+	return on_oom_victim(p);
+}
+
 static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 				      const struct job_ref *ref, struct jt_proc *proc,
 				      const struct jt_proc_key *key)
@@ -711,6 +776,14 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		e->flags = st->flags & ~JT_F_ROOT;
 		e->ns_pid = st->ns_pid;
 		e->cgroup_id = st->cgroup_id;
+		if (proc && (proc->flags & JT_F_OOM_KILLED)) {
+			struct jt_oom_mark *mark = bpf_map_lookup_elem(&oom_victims, key);
+
+			if (mark) {
+				e->oom_memcg_id = mark->memcg_id;
+				e->oom_rss_bytes = mark->rss_pages * targ_page_size;
+			}
+		}
 		if (proc) {
 			e->ppid = proc->parent.tgid;
 			e->parent_start_ns = proc->parent.start_ns;
@@ -739,6 +812,8 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 	 * all. An entry the repair sweep took first (repair_proc) was counted
 	 * gone there: the one that deletes it counts it, once.
 	 */
+	if (proc && (proc->flags & JT_F_OOM_KILLED))
+		bpf_map_delete_elem(&oom_victims, key);
 	if (proc && bpf_map_delete_elem(&procs, key))
 		return;
 	left = __sync_fetch_and_add(&job->alive, -1) - 1;

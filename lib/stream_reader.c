@@ -718,6 +718,8 @@ JT_API const char *jobtrace_stream_type_name(unsigned int type)
 		return "job";
 	case JT_STREAM_TEXT:
 		return "text";
+	case JT_STREAM_OOM:
+		return "oom";
 	case JT_STREAM_MISSED:
 		return "missed";
 	case JT_STREAM_RESTART:

@@ -180,6 +180,7 @@ struct proc_record {
 	double start_epoch_s, end_epoch_s; /* the same in seconds */
 	const char *cgroup; /* e->cgroup_id's path in its hierarchy; NULL: not known, or gone */
 	int cgroup_hierarchy; /* that hierarchy, as /proc/PID/cgroup numbers it: 0 is v2 */
+	const struct job_oom *oom; /* the OOM killer took it: which limit; NULL: it did not */
 };
 
 /* A process that started (serve's fork records) and one that exec'd. */

@@ -28,11 +28,29 @@ struct job_command {
 /* A process of the job that failed, kept for the report (the first few). */
 #define JOB_MAX_FAILED 10
 #define JOB_FAILED_ARGS 160
+/*
+ * A process the OOM killer took, attributed: the memory cgroup whose limit
+ * it hit and that limit, or a global OOM (no limit on the way: the host ran
+ * out), and its RSS when it was chosen.
+ */
+#define JOB_OOM_CGROUP_LEN 256
+struct job_oom {
+	bool killed; /* the OOM killer chose it: not a kill -9 */
+	bool global; /* no memory cgroup limit above it: the host ran out */
+	bool limit_known; /* @cgroup and @limit_bytes say which limit it hit */
+	bool rss_known;
+	__u64 limit_bytes;
+	__u64 rss_bytes;
+	char hierarchy[32]; /* "cgroup1:memory", "cgroup2" */
+	char cgroup[JOB_OOM_CGROUP_LEN]; /* the path in it, "/x" */
+};
+
 struct job_failure {
 	__u32 pid;
 	__u32 status; /* wait(2) status */
 	char comm[JT_COMM_LEN + 1];
 	char args[JOB_FAILED_ARGS]; /* argv joined by spaces, cut; "" when unknown */
+	struct job_oom oom;
 };
 
 /*
@@ -45,6 +63,7 @@ enum job_unknown {
 	JOB_UNKNOWN_CHARS = 1 << 1, /* rchar/wchar (read/write syscalls' bytes) */
 	JOB_UNKNOWN_RECORDS = 1 << 2, /* no per-process records: events sent/received/lost */
 	JOB_UNKNOWN_CPU = 1 << 3, /* descendants were left unreaped: the tree's CPU is partial */
+	JOB_UNKNOWN_OOM = 1 << 4, /* no OOM kill is marked in this mode (proc, rusage) */
 };
 
 /* Figures read by polling /proc rather than from the kernel's own accounting. */
@@ -117,8 +136,14 @@ size_t job__top_commands(const struct job *job, const struct job_command **out, 
  * its arguments (@args: NUL-separated argv, @len bytes; NULL when unknown),
  * while there is room.
  */
+/*
+ * Keeps @e in the job's list of failures when it failed: OOM kills first
+ * (@oom, NULL when not one), then other deaths by a signal, then non-zero
+ * exits, each in the order they came; a full list gives an exit code's
+ * place to a death.
+ */
 void job__note_failure(struct job *job, const struct jt_exit_event *e, const char *args,
-		       size_t len);
+		       size_t len, const struct job_oom *oom);
 
 /* Records the exit records lost, for this job: 0 when the report is complete. */
 __u64 job__events_lost(const struct job *job);

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /* 3: exit and fork records carry the process's cgroup id, fork records its ns_pid */
-#define JT_ABI_VERSION 3
+#define JT_ABI_VERSION 4
 #define JT_COMM_LEN 16
 #define JT_ARGS_LEN 384 /* bytes of argv kept per exec (NUL-separated, as in /proc/PID/cmdline) */
 
@@ -93,6 +93,8 @@ enum jt_rss_source {
  * not the host's tgid the programs see.
  */
 #define JT_F_ROOT 0x8
+/* jt_proc.flags and jt_exit_event.flags: the OOM killer chose it (oom/mark_victim). */
+#define JT_F_OOM_KILLED 0x10
 
 /*
  * What a thread leaves behind when it is gone: its CPU while in the job,
@@ -211,6 +213,7 @@ struct jt_job_totals {
 	__u64 fork_records_sent; /* serve --stream's lineage records */
 	__u64 fork_records_lost;
 	__u64 exec_records_lost; /* arguments, where asked for */
+	__u64 oom_kills; /* processes of the job the OOM killer chose */
 };
 
 #ifndef __bpf__
@@ -246,6 +249,7 @@ struct jt_job_stats {
 	__u64 fork_records_sent;
 	__u64 fork_records_lost;
 	__u64 exec_records_lost;
+	__u64 oom_kills;
 };
 #endif
 
@@ -295,6 +299,20 @@ struct jt_exit_event {
 	 * hierarchy, in that one (user space knows which: it chose). 0: none.
 	 */
 	__u64 cgroup_id;
+	/*
+	 * With JT_F_OOM_KILLED in flags: the memory cgroup it was charged to
+	 * when the OOM killer chose it (its kernfs id in the hierarchy the
+	 * memory controller is on; 0: none), and its RSS then. Which limit
+	 * was hit, user space finds from there (include/jobtrace/memcg.h).
+	 */
+	__u64 oom_memcg_id;
+	__u64 oom_rss_bytes;
+};
+
+/* What the OOM killer's mark leaves for a process's exit record (map `oom_victims`). */
+struct jt_oom_mark {
+	__u64 memcg_id;
+	__u64 rss_pages;
 };
 
 /* An exec's arguments (sent when the loader asks for them: --events). */
@@ -417,9 +435,10 @@ _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 80, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
-_Static_assert(sizeof(struct jt_job_totals) == 232, "jt_job_totals ABI");
+_Static_assert(sizeof(struct jt_job_totals) == 240, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 72, "jt_counters ABI");
-_Static_assert(sizeof(struct jt_exit_event) == 168, "jt_exit_event ABI");
+_Static_assert(sizeof(struct jt_exit_event) == 184, "jt_exit_event ABI");
+_Static_assert(sizeof(struct jt_oom_mark) == 16, "jt_oom_mark ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
 _Static_assert(sizeof(struct jt_fork_event) == 72, "jt_fork_event ABI");
 _Static_assert(sizeof(struct jt_live_rec) == 96, "jt_live_rec ABI");

@@ -20,6 +20,10 @@ struct json_writer;
 void report__json_fields(struct json_writer *w, const struct job *job, size_t top);
 /* "complete" and "incomplete" (the reasons, job__incomplete()) of @job so far. */
 void report__json_complete(struct json_writer *w, const struct job *job);
+/* "killed by the OOM killer: memory limit 64.0 MiB of memory:/x, its RSS 69.6 MiB" */
+void report__oom_words(FILE *f, const struct job_oom *o);
+/* "oom_killed" and "oom" {global, hierarchy, cgroup, limit_bytes, rss_bytes} (null: none). */
+void report__json_oom(struct json_writer *w, const struct job_oom *o);
 /* The same from the reasons' bits (job__incomplete_mask()). */
 void report__json_incomplete(struct json_writer *w, __u32 mask);
 

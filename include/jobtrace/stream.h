@@ -55,7 +55,9 @@
  *    incomplete reasons and unknown figures (24 bytes more); JT_STREAM_TEXT
  *    carries the JSON lines that have no fixed layout (a job's whole report,
  *    a system sample) in parts; every record's time is the collector's
- *    stamp, so a JSON line rebuilt from the stream is the line serve wrote
+ *    stamp, so a JSON line rebuilt from the stream is the line serve wrote;
+ *    JT_STREAM_OOM before the exit record of a process the OOM killer took;
+ *    a job's end carries its OOM kills (8 bytes more)
  */
 #define JT_STREAM_VERSION 5
 #define JT_STREAM_META_SIZE 4096 /* the header page; the data area follows it */
@@ -95,6 +97,7 @@ enum jt_stream_type {
 	JT_STREAM_HOST = 5, /* the host over one interval */
 	JT_STREAM_JOB_END = 6, /* a job ended: its final report */
 	JT_STREAM_TEXT = 7, /* part of a JSON line: a job's report, a system sample */
+	JT_STREAM_OOM = 8, /* the OOM killer took the process of the exit record that follows */
 	/* Made by the reader (libjobtrace), never in the ring: */
 	JT_STREAM_MISSED = 100, /* records the reader lost by being lapped */
 	JT_STREAM_RESTART = 101, /* the writer restarted: a new generation */
@@ -127,6 +130,7 @@ enum jt_stream_rss_source {
 #define JT_STREAM_UNKNOWN_CHARS 0x2 /* read_chars, write_chars */
 #define JT_STREAM_UNKNOWN_RECORDS 0x4 /* events_sent, events_received, exit_records_lost */
 #define JT_STREAM_UNKNOWN_CPU 0x8 /* the CPU figures are partial */
+#define JT_STREAM_UNKNOWN_OOM 0x10 /* OOM kills are not marked in this mode */
 
 /*
  * The header page. Counters the writer moves on every record sit on cache
@@ -349,6 +353,27 @@ struct jt_stream_job_end {
 	__u64 records_malformed, records_not_folded; /* all jobs' */
 	__u64 jobs_missing, jobs_map_full; /* the kernel's global counters */
 	__u64 global_exec_records_lost; /* all jobs': the report's limits.exec_records_lost */
+	__u64 oom_kills; /* its processes the OOM killer took */
+};
+
+/* jt_stream_oom.flags */
+#define JT_STREAM_OOM_GLOBAL 0x1 /* no memory cgroup limit above it: the host ran out */
+#define JT_STREAM_OOM_LIMIT 0x2 /* @cgroup and @limit_bytes say which limit it hit */
+#define JT_STREAM_OOM_RSS 0x4 /* @rss_bytes is known */
+/*
+ * The OOM killer took a process (not a kill -9): sent right before its
+ * JT_STREAM_EXIT record, with the memory cgroup whose limit it hit.
+ */
+struct jt_stream_oom {
+	struct jt_stream_hdr hdr;
+	__u64 time_ns; /* CLOCK_REALTIME of its exit, as the exit record's */
+	__u32 pid;
+	__u32 flags; /* JT_STREAM_OOM_* */
+	__u64 start_ns; /* with @pid, the process, as the exit record's lineage */
+	__u64 limit_bytes;
+	__u64 rss_bytes; /* when it was chosen */
+	char hierarchy[32]; /* "cgroup1:memory", "cgroup2" */
+	char cgroup[256]; /* the path in it, NUL-padded; cut at 255 bytes */
 };
 
 /*
@@ -400,6 +425,7 @@ union jt_stream_record {
 	struct jt_stream_host host;
 	struct jt_stream_job_end job_end;
 	struct jt_stream_text text;
+	struct jt_stream_oom oom;
 	struct jt_stream_missed missed;
 	struct jt_stream_restart restart;
 };
@@ -418,7 +444,8 @@ _Static_assert(sizeof(struct jt_stream_exec) == 568, "jt_stream_exec ABI");
 _Static_assert(sizeof(struct jt_stream_exit) == 696, "jt_stream_exit ABI");
 _Static_assert(sizeof(struct jt_stream_interval) == 392, "jt_stream_interval ABI");
 _Static_assert(sizeof(struct jt_stream_host) == 176, "jt_stream_host ABI");
-_Static_assert(sizeof(struct jt_stream_job_end) == 504, "jt_stream_job_end ABI");
+_Static_assert(sizeof(struct jt_stream_job_end) == 512, "jt_stream_job_end ABI");
+_Static_assert(sizeof(struct jt_stream_oom) == 344, "jt_stream_oom ABI");
 _Static_assert(sizeof(struct jt_stream_text) == 688, "jt_stream_text ABI");
 _Static_assert(sizeof(struct jt_stream_missed) == 24, "jt_stream_missed ABI");
 _Static_assert(sizeof(struct jt_stream_restart) == 32, "jt_stream_restart ABI");
@@ -477,8 +504,8 @@ int jobtrace_stream_fd(struct jobtrace_stream *s);
 __u64 jobtrace_stream_missed_total(const struct jobtrace_stream *s);
 void jobtrace_stream_close(struct jobtrace_stream *s);
 /*
- * "fork", "exec", "exit", "interval", "host", "job", "text", "missed",
- * "restart"; NULL if unknown.
+ * "fork", "exec", "exit", "interval", "host", "job", "text", "oom",
+ * "missed", "restart"; NULL if unknown.
  */
 const char *jobtrace_stream_type_name(unsigned int type);
 

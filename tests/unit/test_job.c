@@ -199,6 +199,51 @@ static void fill_job(struct job *job, char **argv, int argc)
 	}
 }
 
+/*
+ * The failures a report lists: OOM kills first, then other deaths by a
+ * signal, then non-zero exits, each in the order they came; a full list
+ * gives an exit code's place to a death, never the other way round.
+ */
+static void test_failures_deaths_first(void **state)
+{
+	struct job_oom oom = { .killed = true, .limit_known = true, .limit_bytes = 64 << 20 };
+	struct jt_exit_event e;
+	struct job job;
+
+	job__init(&job, 1, NULL, 0);
+	/* More exit codes than the list holds: the first JOB_MAX_FAILED stay. */
+	for (__u32 pid = 100; pid < 100 + JOB_MAX_FAILED + 3; pid++) {
+		e = exit_event(1, "false", 10, 1 << 20, 1 << 8);
+		e.pid = pid;
+		job__note_failure(&job, &e, NULL, 0, NULL);
+	}
+	assert_int_equal(job.nfailed, JOB_MAX_FAILED);
+	e = exit_event(1, "sleep", 10, 1 << 20, SIGTERM);
+	e.pid = 200;
+	job__note_failure(&job, &e, NULL, 0, NULL);
+	e = exit_event(1, "alloc", 10, 70 << 20, SIGKILL);
+	e.pid = 300;
+	job__note_failure(&job, &e, NULL, 0, &oom);
+	e = exit_event(1, "kill9", 10, 1 << 20, SIGKILL);
+	e.pid = 201;
+	job__note_failure(&job, &e, NULL, 0, NULL);
+	/* A success is no failure. */
+	e = exit_event(1, "true", 10, 1 << 20, 0);
+	job__note_failure(&job, &e, NULL, 0, NULL);
+
+	assert_int_equal(job.nfailed, JOB_MAX_FAILED);
+	assert_int_equal(job.failed[0].pid, 300);
+	assert_true(job.failed[0].oom.killed);
+	assert_int_equal(job.failed[0].oom.limit_bytes, 64 << 20);
+	assert_int_equal(job.failed[1].pid, 200);
+	assert_int_equal(job.failed[2].pid, 201);
+	assert_false(job.failed[2].oom.killed);
+	/* Then the exit codes that still fit, first come first. */
+	for (size_t i = 3; i < JOB_MAX_FAILED; i++)
+		assert_int_equal(job.failed[i].pid, 100 + i - 3);
+	job__free(&job);
+}
+
 /* watch's status of a job: its root's when seen, else whether anything failed. */
 static void test_job_status(void **state)
 {
@@ -385,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_split),
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_job_status),
+		cmocka_unit_test(test_failures_deaths_first),
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_text),
 		cmocka_unit_test(test_report_root_ns_pid),

@@ -44,6 +44,7 @@ struct lineage {
 	int ncpus;
 	char *iter_buf; /* what the last iterator read returned */
 	size_t iter_cap;
+	bool oom_marks; /* the OOM killer's victims are marked (oom/mark_victim) */
 };
 
 __u32 lineage__pid_max(__u32 fallback)
@@ -98,6 +99,31 @@ static bool exit_has_group_dead(const struct btf *vmlinux)
 		return false;
 	t = btf__type_by_id(vmlinux, t->type);
 	return t && btf_is_func_proto(t) && btf_vlen(t) >= 3;
+}
+
+/*
+ * oom/mark_victim passes the victim's task_struct since 6.x (before: its
+ * pid, an int): (void *, struct task_struct *, uid_t) in its typedef.
+ */
+static bool oom_tp_has_task(const struct btf *vmlinux)
+{
+	const struct btf_param *p;
+	const struct btf_type *t;
+	int id;
+
+	id = btf__find_by_name_kind(vmlinux, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(vmlinux, id);
+	t = btf__type_by_id(vmlinux, t->type); /* pointer */
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(vmlinux, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 2)
+		return false;
+	p = btf_params(t);
+	t = btf__type_by_id(vmlinux, p[1].type);
+	return t && btf_is_ptr(t);
 }
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -291,6 +317,9 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_capture_args = opts->capture_args;
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
+	/* Without it, an OOM kill reads as the SIGKILL it is, unattributed. */
+	lt->oom_marks = oom_tp_has_task(vmlinux);
+	bpf_program__set_autoload(lt->skel->progs.handle_oom_victim, lt->oom_marks);
 	/*
 	 * A setsid(2) moves a process between session jobs: fexit on
 	 * ksys_setsid where the kernel allows it, else the syscall's exit
@@ -751,6 +780,7 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 		out->fork_records_sent += t->fork_records_sent;
 		out->fork_records_lost += t->fork_records_lost;
 		out->exec_records_lost += t->exec_records_lost;
+		out->oom_kills += t->oom_kills;
 	}
 out:
 	free(percpu);

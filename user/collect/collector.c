@@ -156,6 +156,7 @@ struct collector *collector__new(const struct collector_opts *opts)
 	c->start_ns = util__now_ns();
 	repair__init(&c->repair, REPAIR_PERIOD_NS, c->start_ns);
 	take_clocks(c);
+	oom_resolver__init(&c->oom);
 	/*
 	 * The host's base is read where the jobs found at the attach begin
 	 * their first interval (start_ns, before the attach): the host's first
@@ -199,6 +200,7 @@ void collector__free(struct collector *c)
 	job_table__free(&c->jt);
 	args_table__free(&c->args);
 	cgroup_names__fini(&c->cgnames);
+	oom_resolver__fini(&c->oom);
 	repair__free(&c->repair);
 	host__free(&c->hsamp[0]);
 	host__free(&c->hsamp[1]);
@@ -482,6 +484,7 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 	struct args_entry *own = args_table__take(&c->args, e->pid, e->start_ns);
 	struct proc_record r = { .e = e };
 	struct cjob *j = collector__job_of_record(c, e->job_id);
+	struct job_oom oom;
 	const struct args_entry *parent;
 	if (!j) {
 		c->stats.records_unknown_job++;
@@ -514,7 +517,9 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 			r.args_inherited = true;
 		}
 	}
-	job__note_failure(&j->job, e, r.args, r.args_len);
+	if (oom_resolver__attribute(&c->oom, e, &oom))
+		r.oom = &oom;
+	job__note_failure(&j->job, e, r.args, r.args_len, r.oom);
 	if (c->opts.events) {
 		r.job = j;
 		r.cgroup = cgroup_names__get(&c->cgnames, e->cgroup_id);
@@ -779,7 +784,7 @@ static void reap(struct collector *c)
 		if (blind) {
 			e.pid = (__u32)pid;
 			e.exit_status = (__u32)status;
-			job__note_failure(&c->root_job->job, &e, NULL, 0);
+			job__note_failure(&c->root_job->job, &e, NULL, 0, NULL);
 		}
 		if (pid == c->root_pid) {
 			c->root_job->job.root_exited = true;

@@ -13,6 +13,7 @@
 #include "jobtrace/cgroup_names.h"
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/collector.h"
+#include "jobtrace/oom.h"
 #include "jobtrace/host.h"
 #include "jobtrace/job_table.h"
 #include "jobtrace/repair.h"
@@ -92,6 +93,7 @@ struct collector {
 	struct repair repair; /* the sweep for exits that were missed */
 	struct jt_counters warned; /* the kernel's counters when we last said so on stderr */
 	struct cgroup_names cgnames; /* the records' cgroup ids, named (events only) */
+	struct oom_resolver oom; /* which memory limit an OOM kill hit */
 };
 
 /* A CLOCK_BOOTTIME stamp of the kernel's, on the CLOCK_MONOTONIC the jobs' times use. */

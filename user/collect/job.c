@@ -132,16 +132,38 @@ size_t job__top_commands(const struct job *job, const struct job_command **out, 
 	return n;
 }
 
-void job__note_failure(struct job *job, const struct jt_exit_event *e, const char *args,
-		       size_t len)
+/* Which failures a report shows first: OOM kills, other deaths by a signal, then exit codes. */
+static int failure_rank(__u32 status, const struct job_oom *oom)
 {
-	struct job_failure *f;
-	size_t n = 0;
+	if (oom && oom->killed)
+		return 0;
+	return (status & 0x7f) ? 1 : 2;
+}
 
-	if (!(e->exit_status & 0xff7f) || job->nfailed >= JOB_MAX_FAILED)
+void job__note_failure(struct job *job, const struct jt_exit_event *e, const char *args,
+		       size_t len, const struct job_oom *oom)
+{
+	int rank = failure_rank(e->exit_status, oom);
+	struct job_failure *f;
+	size_t at, n = 0;
+
+	if (!(e->exit_status & 0xff7f))
 		return;
-	f = &job->failed[job->nfailed++];
+	/* After those that rank as high, in the order they came. */
+	for (at = job->nfailed; at > 0; at--)
+		if (failure_rank(job->failed[at - 1].status, &job->failed[at - 1].oom) <= rank)
+			break;
+	if (at >= JOB_MAX_FAILED)
+		return; /* the list holds as many that rank as high */
+	if (job->nfailed < JOB_MAX_FAILED)
+		job->nfailed++;
+	/* A full list drops its last (an exit code, where one is there) for this one. */
+	memmove(&job->failed[at + 1], &job->failed[at],
+		(job->nfailed - 1 - at) * sizeof(job->failed[0]));
+	f = &job->failed[at];
 	memset(f, 0, sizeof(*f));
+	if (oom)
+		f->oom = *oom;
 	f->pid = e->pid;
 	f->status = e->exit_status;
 	memcpy(f->comm, e->comm, JT_COMM_LEN);

@@ -780,6 +780,8 @@ static int proc_remove_job(struct collector *c, __u64 job_id)
 
 const struct source_ops source_proc_ops = {
 	.name = "proc",
+	/* The connector tells a SIGKILL, not who sent it: OOM kills are not known. */
+	.unknown = JOB_UNKNOWN_OOM,
 	.open = proc_open,
 	.close = proc_close,
 	.fd = proc_fd,

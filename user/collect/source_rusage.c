@@ -299,7 +299,7 @@ const struct source_ops source_rusage_ops = {
 	.read_live = rusage_read_live,
 	.remove_job = rusage_remove_job,
 	.counters = rusage_counters,
-	.unknown = JOB_UNKNOWN_COUNTS | JOB_UNKNOWN_CHARS | JOB_UNKNOWN_RECORDS,
+	.unknown = JOB_UNKNOWN_COUNTS | JOB_UNKNOWN_CHARS | JOB_UNKNOWN_RECORDS | JOB_UNKNOWN_OOM,
 	.sampled = JOB_SAMPLED_MAX_ALIVE,
 	.polled = true,
 };

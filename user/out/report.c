@@ -143,8 +143,11 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			fprintf(f, ", %" PRId64 " still alive", (int64_t)s->alive);
 		fputc('\n', f);
 		fprintf(f, "  exits      %" PRIu64 " ok, %" PRIu64 " non-zero, %" PRIu64
-			   " killed by a signal\n",
+			   " killed by a signal",
 			(uint64_t)s->exit_ok, (uint64_t)s->exit_error, (uint64_t)s->exit_signal);
+		if (s->oom_kills)
+			fprintf(f, " (%" PRIu64 " by the OOM killer)", (uint64_t)s->oom_kills);
+		fputc('\n', f);
 		fprintf(f, "  threads    %" PRIu64 " started, %" PRIu64 " execs\n",
 			(uint64_t)s->threads_started, (uint64_t)s->execs);
 	}
@@ -204,7 +207,9 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			size_t len = strlen(what);
 
 			fprintf(f, "  %8u  ", fl->pid);
-			if (WIFSIGNALED(fl->status))
+			if (fl->oom.killed)
+				fprintf(f, "%-14s", "OOM-killed");
+			else if (WIFSIGNALED(fl->status))
 				fprintf(f, "%-14s", strsignal(WTERMSIG(fl->status)));
 			else
 				fprintf(f, "exit %-9d", WEXITSTATUS(fl->status));
@@ -212,6 +217,8 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			/* A line, not a paragraph: the arguments are cut, --events has them whole. */
 			text__escape(f, what, len > REPORT_ARGS_SHOWN ? REPORT_ARGS_SHOWN : len);
 			fputs(len > REPORT_ARGS_SHOWN ? "...\n" : "\n", f);
+			if (fl->oom.killed)
+				report__oom_words(f, &fl->oom);
 		}
 	}
 
@@ -394,6 +401,7 @@ static void write_json_failed(struct json_writer *w, const struct job *job)
 			json__i64(w, "exit_code", WEXITSTATUS(fl->status));
 			json__null(w, "signal");
 		}
+		report__json_oom(w, fl->oom.killed ? &fl->oom : NULL);
 		json__end_object(w);
 	}
 	json__end_array(w);
@@ -410,6 +418,49 @@ void report__json_incomplete(struct json_writer *w, __u32 mask)
 	for (size_t i = 0; i < n; i++)
 		json__string(w, NULL, why[i]);
 	json__end_array(w);
+}
+
+void report__oom_words(FILE *f, const struct job_oom *o)
+{
+	char b1[32], b2[32];
+
+	fputs("            killed by the OOM killer: ", f);
+	if (o->limit_known) {
+		fprintf(f, "memory limit %s of memory:", report__bytes(b1, sizeof(b1), o->limit_bytes));
+		text__escape(f, o->cgroup, strlen(o->cgroup));
+	} else if (o->global) {
+		fputs("the host ran out of memory (no memory cgroup limit)", f);
+	} else {
+		fputs("which limit is not known (its memory cgroup was gone)", f);
+	}
+	if (o->rss_known)
+		fprintf(f, ", its RSS %s", report__bytes(b2, sizeof(b2), o->rss_bytes));
+	fputc('\n', f);
+}
+
+void report__json_oom(struct json_writer *w, const struct job_oom *o)
+{
+	json__bool(w, "oom_killed", o != NULL);
+	if (!o) {
+		json__null(w, "oom");
+		return;
+	}
+	json__begin_object(w, "oom");
+	json__bool(w, "global", o->global);
+	if (o->limit_known) {
+		json__string(w, "hierarchy", o->hierarchy);
+		json__string(w, "cgroup", o->cgroup);
+		json__u64(w, "limit_bytes", o->limit_bytes);
+	} else {
+		json__null(w, "hierarchy");
+		json__null(w, "cgroup");
+		json__null(w, "limit_bytes");
+	}
+	if (o->rss_known)
+		json__u64(w, "rss_bytes", o->rss_bytes);
+	else
+		json__null(w, "rss_bytes");
+	json__end_object(w);
 }
 
 void report__json_complete(struct json_writer *w, const struct job *job)
@@ -505,6 +556,7 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json_u64_known(w, "exit_ok", s->exit_ok, counts);
 	json_u64_known(w, "exit_error", s->exit_error, counts);
 	json_u64_known(w, "exit_signal", s->exit_signal, counts);
+	json_u64_known(w, "oom_killed", s->oom_kills, !(job->unknown & JOB_UNKNOWN_OOM));
 	json_u64_known(w, "execs", s->execs, counts);
 	if (job->attached)
 		json__u64(w, "existing_at_attach", s->existing);

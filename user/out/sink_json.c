@@ -142,6 +142,8 @@ static int jsonl_process(struct sink *s, const struct proc_record *r)
 	json__bool(&w, "moved", e->flags & JT_F_MOVED);
 	json__bool(&w, "execed", e->flags & JT_F_EXECED);
 	json__bool(&w, "is_root", e->is_root);
+	/* Killed by the OOM killer (not a kill -9), and which limit it hit. */
+	report__json_oom(&w, r->oom);
 	return end_record(&w, s);
 }
 

@@ -75,11 +75,38 @@ static void fill_place(struct jt_stream_lineage *lin, __u32 ns_pid, __u64 cgroup
 	lin->cgroup_hierarchy = hierarchy > 0 ? hierarchy : 0;
 }
 
+/* Which limit the OOM killer's victim hit, ahead of its exit record. */
+static int stream_oom(struct sink *s, const struct proc_record *r)
+{
+	struct jt_stream_oom *x = &stream_of(s)->rec.oom;
+	const struct job_oom *o = r->oom;
+
+	memset(x, 0, sizeof(*x));
+	x->hdr.type = JT_STREAM_OOM;
+	x->time_ns = r->end_epoch_ns;
+	x->pid = r->e->pid;
+	x->start_ns = r->e->start_ns;
+	x->flags = (o->global ? JT_STREAM_OOM_GLOBAL : 0) |
+		   (o->limit_known ? JT_STREAM_OOM_LIMIT : 0) | (o->rss_known ? JT_STREAM_OOM_RSS : 0);
+	x->limit_bytes = o->limit_bytes;
+	x->rss_bytes = o->rss_bytes;
+	snprintf(x->hierarchy, sizeof(x->hierarchy), "%s", o->hierarchy);
+	snprintf(x->cgroup, sizeof(x->cgroup), "%s", o->cgroup);
+	return append(s, sizeof(*x));
+}
+
 static int stream_process(struct sink *s, const struct proc_record *r)
 {
 	struct jt_stream_exit *x = &stream_of(s)->rec.exit;
 	const struct jt_exit_event *e = r->e;
 	__u32 flags = e->flags & (JT_F_EXISTING | JT_F_MOVED | JT_F_EXECED);
+	int err;
+
+	if (r->oom) {
+		err = stream_oom(s, r);
+		if (err)
+			return err;
+	}
 
 	memset(x, 0, sizeof(*x));
 	x->hdr.type = JT_STREAM_EXIT;
@@ -302,7 +329,8 @@ static int stream_host(struct sink *s, const struct host_record *r)
 _Static_assert(JOB_UNKNOWN_COUNTS == JT_STREAM_UNKNOWN_COUNTS &&
 		       JOB_UNKNOWN_CHARS == JT_STREAM_UNKNOWN_CHARS &&
 		       JOB_UNKNOWN_RECORDS == JT_STREAM_UNKNOWN_RECORDS &&
-		       JOB_UNKNOWN_CPU == JT_STREAM_UNKNOWN_CPU,
+		       JOB_UNKNOWN_CPU == JT_STREAM_UNKNOWN_CPU &&
+		       JOB_UNKNOWN_OOM == JT_STREAM_UNKNOWN_OOM,
 	       "the stream's unknown bits are the report's");
 
 /* The job's final report, the figures sink_json's "job" record writes (report.c). */
@@ -366,6 +394,7 @@ static int stream_job_end(struct sink *s, const struct cjob *j, const struct col
 	x->jobs_missing = job->counters.jobs_missing;
 	x->jobs_map_full = job->counters.jobs_map_full;
 	x->global_exec_records_lost = job->counters.exec_records_lost;
+	x->oom_kills = k->oom_kills;
 	/* As report.c names it. */
 	if (job->unknown & JOB_UNKNOWN_RECORDS)
 		x->peak_rss_source = JT_STREAM_RSS_CHILDREN_MAXRSS;

@@ -34,6 +34,8 @@ struct stream_records {
 	__u64 text_line;
 	__u32 text_next; /* the part expected next; 0: none under way */
 	unsigned long long lines_dropped;
+	struct jt_stream_oom oom; /* the last OOM record, for the exit record after it */
+	bool have_oom;
 };
 
 struct stream_records *stream_records__new(void)
@@ -132,6 +134,7 @@ static void acct_of(struct jt_acct *a, const struct jt_stream_acct *x)
 
 static int feed_exit(struct stream_records *sr, const struct jt_stream_exit *x, struct sink *s)
 {
+	struct job_oom oom;
 	struct jt_exit_event e = {
 	    .job_id = x->job.job_id,
 	    .pid = x->lin.pid,
@@ -170,6 +173,25 @@ static int feed_exit(struct stream_records *sr, const struct jt_stream_exit *x, 
 	}
 	r.start_epoch_s = (double)r.start_epoch_ns / 1e9;
 	r.end_epoch_s = (double)r.end_epoch_ns / 1e9;
+	/* The OOM record just before this exit, of this process. */
+	if (sr->have_oom && sr->oom.pid == x->lin.pid && sr->oom.start_ns == x->lin.start_ns) {
+		const struct jt_stream_oom *o = &sr->oom;
+
+		oom = (struct job_oom){
+			.killed = true,
+			.global = o->flags & JT_STREAM_OOM_GLOBAL,
+			.limit_known = o->flags & JT_STREAM_OOM_LIMIT,
+			.rss_known = o->flags & JT_STREAM_OOM_RSS,
+			.limit_bytes = o->limit_bytes,
+			.rss_bytes = o->rss_bytes,
+		};
+		snprintf(oom.hierarchy, sizeof(oom.hierarchy), "%.*s", (int)sizeof(o->hierarchy),
+			 o->hierarchy);
+		snprintf(oom.cgroup, sizeof(oom.cgroup), "%.*s", (int)sizeof(o->cgroup), o->cgroup);
+		e.flags |= JT_F_OOM_KILLED;
+		r.oom = &oom;
+	}
+	sr->have_oom = false;
 	return s->ops->process ? s->ops->process(s, &r) : 0;
 }
 
@@ -369,6 +391,11 @@ int stream_records__feed(struct stream_records *sr, const union jt_stream_record
 		return feed_host(&r->host, s);
 	case JT_STREAM_TEXT:
 		return feed_text(sr, &r->text, s);
+	case JT_STREAM_OOM:
+		/* Its process's exit record follows. */
+		sr->oom = r->oom;
+		sr->have_oom = true;
+		return 0;
 	case JT_STREAM_MISSED:
 		/* Whatever line was being put together lost a part. */
 		if (sr->text_next)
@@ -468,6 +495,16 @@ int stream_records__write_text(struct stream_records *sr, const union jt_stream_
 				WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 		if (!(r->job_end.flags & JT_STREAM_JE_COMPLETE))
 			fputs(" incomplete", f);
+		putc('\n', f);
+		break;
+	case JT_STREAM_OOM:
+		fprintf(f, "pid %u killed by the OOM killer", r->oom.pid);
+		if (r->oom.flags & JT_STREAM_OOM_LIMIT)
+			fprintf(f, ": limit %llu bytes of %.*s:%.*s", (unsigned long long)r->oom.limit_bytes,
+				(int)sizeof(r->oom.hierarchy), r->oom.hierarchy,
+				(int)sizeof(r->oom.cgroup), r->oom.cgroup);
+		else if (r->oom.flags & JT_STREAM_OOM_GLOBAL)
+			fputs(": the host ran out", f);
 		putc('\n', f);
 		break;
 	case JT_STREAM_MISSED:

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * OOM kills, attributed (issue 19), as root with the real BPF programs: a
+ * churn in a memory cgroup of the test's own, limited to 64 MiB, where one
+ * child touches 200 MiB (the OOM killer takes it) and another kills itself
+ * with SIGKILL (a kill -9). Ground truth: churn's log says which child died
+ * of signal 9, the test set the limit, and the kernel's own counter
+ * (memory.oom_control's oom_kill, or v2's memory.events.local) says one
+ * kill. Both die of signal 9: only the OOM killer's victim is oom_killed,
+ * with the cgroup and the limit it hit, in run's report and events, in
+ * watch's, and in serve's stream as tail --json prints it.
+ *
+ * Where the machine has no memory controller at all, the same churn still
+ * runs and no process may be called oom_killed.
+ */
+#include "harness.h"
+
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/memcg.h"
+#include "jobtrace/util.h"
+
+#define LIMIT_MIB 64
+
+static struct cgroup_hier memh; /* where memory cgroups are; mount[0] == 0: none */
+static char cg_name[64], cg_dir[600];
+
+static bool memory_controller(void)
+{
+	char path[300], buf[512];
+
+	if (!cgroupfs__find_mounted("memory", &memh))
+		return true;
+	if (cgroupfs__find_mounted(NULL, &memh))
+		return false;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", memh.mount);
+	if (util__read_file_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 && strstr(buf, "memory"))
+		return true;
+	memh.mount[0] = '\0';
+	return false;
+}
+
+static void write_file(const char *dir, const char *file, const char *text)
+{
+	char path[700];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		fail_msg("cannot write %s to %s: %s", text, path, strerror(errno));
+	close(fd);
+}
+
+static int setup(void **state)
+{
+	char limit[32];
+
+	if (harness__setup("oom") || harness__require_bpf())
+		return -1;
+	if (!memory_controller()) {
+		memh.mount[0] = '\0';
+		return 0;
+	}
+	snprintf(cg_name, sizeof(cg_name), "jt-test-oom-%d", getpid());
+	snprintf(cg_dir, sizeof(cg_dir), "%s/%s", memh.mount, cg_name);
+	if (mkdir(cg_dir, 0755)) {
+		fprintf(stderr, "FAIL: cannot make the memory cgroup %s: %s\n", cg_dir,
+			strerror(errno));
+		return -1;
+	}
+	snprintf(limit, sizeof(limit), "%d", LIMIT_MIB << 20);
+	write_file(cg_dir, memh.hierarchy_id ? "memory.limit_in_bytes" : "memory.max", limit);
+	/* No swap to go to: the limit is the memory (v1 has memsw only with swap accounting). */
+	if (!memh.hierarchy_id)
+		write_file(cg_dir, "memory.swap.max", "0");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	harness__kill_running();
+	if (cg_dir[0])
+		rmdir(cg_dir);
+	return harness__teardown();
+}
+
+/* The command that puts itself in the test's memory cgroup, then runs churn. */
+static void churn_cmd(char *buf, size_t size, const char *log)
+{
+	if (memh.mount[0])
+		snprintf(buf, size,
+			 "echo $$ > %s/cgroup.procs && exec %s --children 4 --rss-mib 200 "
+			 "--kill 1 --truth %s",
+			 cg_dir, H.churn, log);
+	else
+		snprintf(buf, size, "exec %s --children 4 --rss-mib 200 --kill 1 --truth %s",
+			 H.churn, log);
+}
+
+/* The kernel's own count of OOM kills in the test's memory cgroup. */
+static __u64 cgroup_oom_kills(void)
+{
+	struct memcg_state st;
+	int fd;
+
+	if (!memh.mount[0])
+		return 0;
+	fd = open(cg_dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(memcg__read(fd, &st), 0);
+	close(fd);
+	return st.oom_kills;
+}
+
+/*
+ * Of the processes that died of signal 9 (churn's kill -9, and the OOM
+ * killer's where there is a memory controller), one is the
+ * OOM killer's, the child that touched 200 MiB (its own peak RSS says so),
+ * marked with the test's cgroup and limit and an RSS near the limit; the
+ * other, the kill -9, is not. Returns the victim's pid.
+ */
+static int check_exits(const char *events, const char *truth_path)
+{
+	json_t *all = harness__lines(events, "exit"), *r, *truth = harness__json(truth_path);
+	int victim = 0, oom = 0, killed = 0;
+	size_t i;
+
+	json_array_foreach(all, i, r)
+	{
+		if (json_is_null(harness__get(r, "signal")) || harness__num(r, "signal") != SIGKILL)
+			continue;
+		killed++;
+		if (json_is_true(harness__get(r, "oom_killed"))) {
+			oom++;
+			victim = (int)harness__num(r, "pid");
+			assert_true(harness__num(r, "peak_rss_bytes") > (LIMIT_MIB << 20) / 2);
+			assert_false(json_is_true(harness__get(r, "oom.global")));
+			assert_string_equal(harness__str(r, "oom.cgroup"), strrchr(cg_dir, '/'));
+			assert_int_equal(harness__num(r, "oom.limit_bytes"), LIMIT_MIB << 20);
+			/* It was charged up to the limit when chosen: within it, and more than
+			 * half. */
+			assert_true(harness__num(r, "oom.rss_bytes") > (LIMIT_MIB << 20) / 2);
+			assert_true(harness__num(r, "oom.rss_bytes") <= (LIMIT_MIB + 16) << 20);
+		} else {
+			/* The kill -9: a small process, and nothing said of the OOM killer. */
+			assert_true(harness__num(r, "peak_rss_bytes") < (LIMIT_MIB << 20) / 2);
+			assert_true(json_is_null(harness__get(r, "oom")));
+		}
+	}
+	/* churn's truth is what it meant: one kill -9; the OOM killer's is the limit's doing. */
+	assert_int_equal(harness__num(truth, "exit_signal"), 1);
+	assert_int_equal(killed, memh.mount[0] ? 2 : 1);
+	assert_int_equal(oom, memh.mount[0] ? 1 : 0);
+	json_decref(all);
+	json_decref(truth);
+	return victim;
+}
+
+/* run: the report counts one OOM kill, lists it first among the failures, and says it in words. */
+static void test_run_oom_kill(void **state)
+{
+	char cmd[4096], log[300], events[300], report[300], text[300], words[200];
+	char *argv[] = {H.jobtrace, "run",  "--mode", "bpf",	 "--json", "-o", report,
+			"--events", events, "--",     "/bin/sh", "-c",	   cmd,	 NULL};
+	char *targv[] = {H.jobtrace, "run",	"--mode", "bpf", "-o", text,
+			 "--",	     "/bin/sh", "-c",	  cmd,	 NULL};
+	json_t *r;
+	int st, victim;
+	__u64 kills;
+
+	harness__path(log, sizeof(log), "churn.truth");
+	harness__path(events, sizeof(events), "events.jsonl");
+	harness__path(report, sizeof(report), "report.json");
+	harness__path(text, sizeof(text), "report.txt");
+	churn_cmd(cmd, sizeof(cmd), log);
+	kills = cgroup_oom_kills();
+	st = harness__wait_s(harness__spawn(argv, NULL, NULL), 60);
+	assert_true(WIFEXITED(st));
+	victim = check_exits(events, log);
+	/* The kernel's own count: one kill in the cgroup (none without a memory controller). */
+	assert_int_equal(cgroup_oom_kills() - kills, memh.mount[0] ? 1 : 0);
+	r = harness__json(report);
+	assert_int_equal(harness__num(r, "processes.exit_signal"), memh.mount[0] ? 2 : 1);
+	assert_int_equal(harness__num(r, "processes.oom_killed"), memh.mount[0] ? 1 : 0);
+	if (memh.mount[0]) {
+		json_t *failed = harness__get(r, "failed");
+		json_t *f0 = json_array_get(failed, 0), *f1 = json_array_get(failed, 1);
+
+		/* The OOM kill first among the failures, before the kill -9. */
+		assert_int_equal(harness__num(f0, "pid"), victim);
+		assert_true(json_is_true(harness__get(f0, "oom_killed")));
+		assert_int_equal(harness__num(f0, "oom.limit_bytes"), LIMIT_MIB << 20);
+		assert_false(json_is_true(harness__get(f1, "oom_killed")));
+		assert_int_equal(harness__num(f1, "signal"), SIGKILL);
+	}
+	json_decref(r);
+
+	/* The text report says it in words. */
+	st = harness__wait_s(harness__spawn(targv, NULL, NULL), 60);
+	assert_true(WIFEXITED(st));
+	if (memh.mount[0]) {
+		snprintf(words, sizeof(words),
+			 "killed by the OOM killer: memory limit %d.0 MiB of memory:%s, its RSS ",
+			 LIMIT_MIB, strrchr(cg_dir, '/'));
+		if (!harness__has(text, words))
+			fail_msg("no '%s' in run's report:\n%s", words, harness__slurp(text));
+		assert_true(harness__has(text, "killed by a signal (1 by the OOM killer)"));
+	} else {
+		assert_false(harness__has(text, "OOM"));
+	}
+}
+
+/*
+ * watch --all and serve's stream, side by side with the run: both mark the
+ * same victim with the same limit (tail --json prints serve's line).
+ */
+static void test_watch_and_stream_oom_kill(void **state)
+{
+	char cmd[4096], log[300], events[300], wevents[300], shm[300], stream[400];
+	char tail_out[300], serve_err[300];
+	char *argv[] = {H.jobtrace,  "run", "--mode",  "bpf", "--events", events, "-o",
+			"/dev/null", "--",  "/bin/sh", "-c",  cmd,	  NULL};
+	char *wargv[] = {H.jobtrace, "watch", "--all", "-g",	    "tree",
+			 "--events", wevents, "-o",    "/dev/null", NULL};
+	char *sargv[] = {H.jobtrace, "serve", "-g", "tree", "--stream", stream, NULL};
+	char *targv[] = {H.jobtrace, "tail", "--json", "--until-closed", "--stream", stream, NULL};
+	pid_t watch, serve, tail;
+	int st, victim;
+
+	harness__path(log, sizeof(log), "churn2.truth");
+	harness__path(events, sizeof(events), "events2.jsonl");
+	harness__path(wevents, sizeof(wevents), "watch.jsonl");
+	harness__path(tail_out, sizeof(tail_out), "tail.jsonl");
+	harness__path(serve_err, sizeof(serve_err), "serve.err");
+	snprintf(shm, sizeof(shm), "%s/shm", H.tmpdir);
+	assert_int_equal(mkdir(shm, 0755), 0);
+	snprintf(stream, sizeof(stream), "%s/stream", shm);
+	churn_cmd(cmd, sizeof(cmd), log);
+	watch = harness__spawn(wargv, NULL, NULL);
+	serve = harness__spawn(sargv, NULL, serve_err);
+	for (int i = 0; access(stream, R_OK) && i < 2000; i++)
+		harness__sleep_ms(10);
+	tail = harness__spawn(targv, tail_out, NULL);
+	sleep(2); /* attached: a generous wait, not a measurement */
+	st = harness__wait_s(harness__spawn(argv, NULL, NULL), 60);
+	assert_true(WIFEXITED(st));
+	sleep(2); /* the exits reach watch's file and the stream */
+	kill(watch, SIGINT);
+	harness__wait_s(watch, 20);
+	assert_int_equal(harness__serve_stop(serve, serve_err), 0);
+	st = harness__wait_s(tail, 30);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	victim = check_exits(events, log);
+	assert_int_equal(check_exits(wevents, log), victim);
+	assert_int_equal(check_exits(tail_out, log), victim);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_run_oom_kill),
+	    cmocka_unit_test(test_watch_and_stream_oom_kill),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
