@@ -156,6 +156,23 @@ static int check_exits(const char *events, const char *truth_path)
 	return victim;
 }
 
+/* @path against schema/: JSON lines (@schema NULL) or a document; the OOM fields included. */
+static void schema_valid(const char *schema, const char *path)
+{
+	char cmd[1200];
+	char *out;
+	int code;
+
+	snprintf(cmd, sizeof(cmd),
+		 "py=python3; $py -c 'import jsonschema' 2>/dev/null || py=/usr/bin/python3; "
+		 "$py tests/schema/validate.py --summary %s%s '%s' 2>&1",
+		 schema ? "--schema " : "", schema ? schema : "", path);
+	out = harness__sh_out(cmd, &code);
+	if (code)
+		fail_msg("%s is not valid against schema/:\n%s", path, out);
+	free(out);
+}
+
 /* run: the report counts one OOM kill, lists it first among the failures, and says it in words. */
 static void test_run_oom_kill(void **state)
 {
@@ -177,6 +194,8 @@ static void test_run_oom_kill(void **state)
 	st = harness__wait_s(harness__spawn(argv, NULL, NULL), 60);
 	assert_true(WIFEXITED(st));
 	victim = check_exits(events, log);
+	schema_valid(NULL, events);
+	schema_valid("report", report);
 	/* The kernel's own count: one kill in the cgroup (none without a memory controller). */
 	assert_int_equal(cgroup_oom_kills() - kills, memh.mount[0] ? 1 : 0);
 	r = harness__json(report);
@@ -254,6 +273,8 @@ static void test_watch_and_stream_oom_kill(void **state)
 	victim = check_exits(events, log);
 	assert_int_equal(check_exits(wevents, log), victim);
 	assert_int_equal(check_exits(tail_out, log), victim);
+	schema_valid(NULL, wevents);
+	schema_valid(NULL, tail_out);
 }
 
 int main(void)

@@ -144,7 +144,8 @@ static const char valid_exit[] =
 	"\"core_dumped\":false,\"cpu\":{\"user_s\":0.1,\"system_s\":0,\"total_s\":0.1,"
 	"\"total_ns\":100000000},\"peak_rss_bytes\":4096,\"io\":{\"read_bytes\":0,"
 	"\"write_bytes\":0,\"read_chars\":10,\"write_chars\":0},\"threads\":1,"
-	"\"existing_at_attach\":false,\"moved\":false,\"execed\":true,\"is_root\":true}\n";
+	"\"existing_at_attach\":false,\"moved\":false,\"execed\":true,\"is_root\":true,"
+	"\"oom_killed\":false,\"oom\":null}\n";
 
 static void write_file(const char *path, const char *text)
 {
