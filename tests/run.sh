@@ -18,11 +18,13 @@ failures=()
 skipped_names=()
 
 run_one() { # label, command...
-	local label=$1 out rc n_pass n_fail
+	local label=$1 out rc n_pass n_fail t0=$SECONDS
 	shift
 	out=$("$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | sed "s|^|[$label] |"
+	# What each binary costs the suite's wall time (make test has a budget).
+	printf '[%s] took %d s\n' "$label" $((SECONDS - t0))
 	n_pass=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | tail -1)
 	n_fail=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' | tail -1)
 	passed=$((passed + ${n_pass:-0}))
