@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -64,6 +65,7 @@ static void fill_cjob(struct cjob *j, __u64 now)
 	memset(j, 0, sizeof(*j));
 	j->id = 0x4000000000001234ULL;
 	snprintf(j->key, sizeof(j->key), "cgroup:/jobs/a");
+	j->job.key = j->key; /* as the collector names its job */
 	j->job.start_ns = now - 3000000000ULL;
 	j->job.root_end_ns = now - 1000000000ULL;
 	j->job.end_ns = now - 500000000ULL;
@@ -104,6 +106,29 @@ static void fill_cjob(struct cjob *j, __u64 now)
 	j->job.counters.jobs_map_full = 10;
 }
 
+/*
+ * The JSON line that follows a JT_STREAM_JOB_END, put together from its
+ * JT_STREAM_TEXT parts (malloc'd): the writer's "job" line.
+ */
+static char *text_line(struct jobtrace_stream *rd, union jt_stream_record *rec)
+{
+	char *line = NULL;
+	size_t len = 0;
+
+	do {
+		assert_int_equal(jobtrace_stream_next(rd, rec), 1);
+		assert_int_equal(rec->hdr.type, JT_STREAM_TEXT);
+		assert_int_equal(rec->text.kind, JT_STREAM_TEXT_JOB);
+		assert_true(rec->text.len <= JT_STREAM_TEXT_LEN);
+		line = realloc(line, len + rec->text.len + 1);
+		assert_non_null(line);
+		memcpy(line + len, rec->text.text, rec->text.len);
+		len += rec->text.len;
+	} while (rec->text.part + 1 < rec->text.parts);
+	line[len] = '\0';
+	return line;
+}
+
 /* A job's end, through serve's sink and the reader: every field as the job had it. */
 static void test_job_end_round_trip(void **state)
 {
@@ -116,6 +141,9 @@ static void test_job_end_round_trip(void **state)
 	struct sink *sk;
 
 	assert_non_null(j);
+	/* The collector's clock offsets, as it stamps its records. */
+	st.mono_to_epoch_ns = real - now;
+	st.boot_to_epoch_ns = real - util__boottime_ns();
 	fill_cjob(j, now);
 	sk = sink_stream__new(path, 64 * 1024);
 	assert_non_null(sk);
@@ -184,6 +212,24 @@ static void test_job_end_round_trip(void **state)
 	assert_int_equal(x->repairs, 0);
 	assert_int_equal(x->global_exec_records_lost, 11);
 	assert_int_equal(x->peak_rss_source, JT_STREAM_RSS_MM_HIWATER);
+	/* Then the whole report as its JSON line, in parts: the same figures. */
+	{
+		char *line = text_line(rd, &rec);
+		json_error_t err;
+		json_t *doc = json_loads(line, 0, &err);
+
+		if (!doc)
+			fail_msg("the job's text is not JSON (%s): %s", err.text, line);
+		assert_string_equal(json_string_value(json_object_get(doc, "type")), "job");
+		assert_string_equal(
+		    json_string_value(json_object_get(json_object_get(doc, "job"), "key")),
+		    "cgroup:/jobs/a");
+		assert_int_equal(json_integer_value(
+				     json_object_get(json_object_get(doc, "processes"), "exited")),
+				 102);
+		json_decref(doc);
+		free(line);
+	}
 
 	assert_int_equal(jobtrace_stream_next(rd, &rec), 1);
 	assert_int_equal(rec.hdr.type, JT_STREAM_JOB_END);
@@ -195,6 +241,7 @@ static void test_job_end_round_trip(void **state)
 	assert_int_equal(x->alive, 2);
 	assert_int_equal(x->repairs, 1);
 	assert_int_equal(x->peak_rss_source, JT_STREAM_RSS_SIGNAL_MAXRSS);
+	free(text_line(rd, &rec));
 	assert_int_equal(jobtrace_stream_next(rd, &rec), 0);
 
 	jobtrace_stream_close(rd);
@@ -209,7 +256,7 @@ static void test_job_end_round_trip(void **state)
  */
 static pid_t dead_pid(void)
 {
-	char *argv[] = { "true", NULL };
+	char *argv[] = {"true", NULL};
 	pid_t pid;
 
 	assert_int_equal(posix_spawnp(&pid, "true", NULL, NULL, argv, environ), 0);
@@ -297,7 +344,7 @@ static void test_writer_gone(void **state)
 
 static bool readable(int fd, int timeout_ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
 }
@@ -417,9 +464,9 @@ static void test_pollable_fd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_job_end_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_writer_gone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pollable_fd, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_job_end_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_writer_gone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pollable_fd, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

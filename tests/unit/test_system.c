@@ -933,9 +933,13 @@ static void test_json_section(void **state)
 		json__begin_object(&w, NULL);
 		json__u64(&w, "version", 1);
 		json__string(&w, "type", "interval");
-		host__write_json_section(&w, "host", &t1, r, "/p", "/s");
+		json__begin_object(&w, "host");
+		host__write_json_fields(&w, &t1, r, "/p", "/s");
+		json__end_object(&w);
 		json__begin_array(&w, "hosts");
-		host__write_json_section(&w, NULL, &t1, r, "/p", "/s");
+		json__begin_object(&w, NULL);
+		host__write_json_fields(&w, &t1, r, "/p", "/s");
+		json__end_object(&w);
 		json__end_array(&w);
 		json__end_object(&w);
 		assert_int_equal(json__finish(&w), 0);
