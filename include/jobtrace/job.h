@@ -15,6 +15,7 @@ extern "C" {
 #include <sys/types.h>
 
 #include "jobtrace/job_live.h"
+#include "jobtrace/cgroup_alloc.h"
 #include "jobtrace/lineage.h"
 
 struct job_command {
@@ -103,6 +104,9 @@ struct job {
 	const char *workdir_path;
 	const struct workdir_usage *workdir;
 	__u64 host_mem_bytes; /* for memory % of host; 0: unknown */
+	/* What its cgroups allot it (read where it runs); alloc_read false: not read. */
+	bool alloc_read;
+	struct cgroup_alloc alloc;
 	/* Per-command table, open addressing on comm. */
 	struct job_command *commands;
 	size_t ncommands;

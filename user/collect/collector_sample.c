@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobtrace/cgroup_alloc.h"
 #include "jobtrace/cgroup_names.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/host.h"
@@ -60,6 +61,10 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 	j->live_read_bytes += r->read_bytes;
 	j->live_write_bytes += r->write_bytes;
 	if (r->is_leader) {
+		/* Once per job, where it runs: what its cgroups allot it (/proc numbers it so). */
+		if (!j->job.alloc_read && r->reader_tgid &&
+		    !cgroup_alloc__of_pid((int)r->reader_tgid, &j->job.alloc))
+			j->job.alloc_read = true;
 		j->live.processes++;
 		j->live.rss_bytes += r->rss_pages * page;
 		j->live.vm_bytes += r->vm_pages * page;

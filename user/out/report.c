@@ -20,7 +20,7 @@ static double seconds(__u64 ns)
 
 const char *report__bytes(char *buf, size_t size, __u64 bytes)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 	double v = (double)bytes;
 	size_t u = 0;
 
@@ -38,6 +38,111 @@ const char *report__bytes(char *buf, size_t size, __u64 bytes)
 static __u64 wall_ns(const struct job *job)
 {
 	return job->end_ns > job->start_ns ? job->end_ns - job->start_ns : 0;
+}
+
+/* CPU used over what the allocated CPUs could give in the job's wall time; < 0: not known. */
+static double cpu_efficiency(const struct job *job)
+{
+	double wall = seconds(wall_ns(job));
+
+	if (!job->alloc_read || !job->alloc.cpus_known || job->alloc.cpus <= 0 || wall <= 0 ||
+	    (job->unknown & JOB_UNKNOWN_CPU))
+		return -1;
+	return seconds(job->stats.cpu_ns) / (job->alloc.cpus * wall);
+}
+
+/* The largest process's peak RSS over the memory limit; < 0: not known. */
+static double memory_efficiency(const struct job *job)
+{
+	if (!job->alloc_read || !job->alloc.memory_known || !job->alloc.memory_bytes)
+		return -1;
+	return (double)job->stats.peak_rss_bytes / (double)job->alloc.memory_bytes;
+}
+
+/*
+ * seff's lines: what the job was given, and what it used of it. A job
+ * whose cgroups set no limit says so.
+ */
+static void write_text_allocation(FILE *f, const struct job *job)
+{
+	const struct cgroup_alloc *a = &job->alloc;
+	double ce = cpu_efficiency(job), me = memory_efficiency(job);
+	char b1[32], b2[32];
+
+	if (!job->alloc_read)
+		return;
+	if (!a->cpus_known && !a->memory_known) {
+		fputs("  allocation none: its cgroups set no CPU or memory limit\n", f);
+		return;
+	}
+	fputs("  allocation ", f);
+	if (a->cpus_known)
+		fprintf(f, "%.2f CPUs (%s of %s)", a->cpus, a->cpus_from, a->cpus_cgroup);
+	else
+		fputs("CPUs not limited", f);
+	if (a->memory_known)
+		fprintf(f, ", %s memory (%s of %s)\n",
+			report__bytes(b1, sizeof(b1), a->memory_bytes), a->memory_from,
+			a->memory_cgroup);
+	else
+		fputs(", memory not limited\n", f);
+	fputs("  efficiency ", f);
+	if (ce >= 0)
+		fprintf(f, "CPU %.1f%% (%.3f s of %.2f CPUs over %.3f s)", 100 * ce,
+			seconds(job->stats.cpu_ns), a->cpus, seconds(wall_ns(job)));
+	else
+		fputs("CPU not known", f);
+	if (me >= 0)
+		fprintf(f, ", memory %.1f%% (largest process %s of %s)\n", 100 * me,
+			report__bytes(b1, sizeof(b1), job->stats.peak_rss_bytes),
+			report__bytes(b2, sizeof(b2), a->memory_bytes));
+	else
+		fputs(", memory not known\n", f);
+}
+
+static void string_or_null(struct json_writer *w, const char *key, const char *v, bool known)
+{
+	if (known)
+		json__string(w, key, v);
+	else
+		json__null(w, key);
+}
+
+/* "allocation" and "efficiency", null where not read; their figures null where not limited. */
+static void write_json_allocation(struct json_writer *w, const struct job *job)
+{
+	const struct cgroup_alloc *a = &job->alloc;
+	double ce = cpu_efficiency(job), me = memory_efficiency(job);
+
+	if (!job->alloc_read) {
+		json__null(w, "allocation");
+		json__null(w, "efficiency");
+		return;
+	}
+	json__begin_object(w, "allocation");
+	if (a->cpus_known)
+		json__double(w, "cpus", a->cpus);
+	else
+		json__null(w, "cpus");
+	string_or_null(w, "cpus_from", a->cpus_from, a->cpus_known);
+	string_or_null(w, "cpus_cgroup", a->cpus_cgroup, a->cpus_known);
+	if (a->memory_known)
+		json__u64(w, "memory_bytes", a->memory_bytes);
+	else
+		json__null(w, "memory_bytes");
+	string_or_null(w, "memory_from", a->memory_from, a->memory_known);
+	string_or_null(w, "memory_cgroup", a->memory_cgroup, a->memory_known);
+	json__end_object(w);
+	json__begin_object(w, "efficiency");
+	if (ce >= 0)
+		json__double(w, "cpu", ce);
+	else
+		json__null(w, "cpu");
+	if (me >= 0)
+		json__double(w, "memory", me);
+	else
+		json__null(w, "memory");
+	json__end_object(w);
 }
 
 static __u64 root_wall_ns(const struct job *job)
@@ -92,8 +197,8 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		fputs("job ", f);
 		text__escape(f, job->key ? job->key : "?", strlen(job->key ? job->key : "?"));
 		fprintf(f, " %s after %.3f s of watching",
-			s->alive > 0 || (job->live && job->live->processes) ? "is still running" :
-									      "ended",
+			s->alive > 0 || (job->live && job->live->processes) ? "is still running"
+									    : "ended",
 			seconds(wall_ns(job)));
 		if (job->root_pid && job->root_exited) {
 			fprintf(f, "; its root (pid %d", job->root_pid);
@@ -105,45 +210,51 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		fputc('\n', f);
 	}
 	fprintf(f, "  mode       %s%s\n",
-		job->source && !strcmp(job->source, "proc") ?
-			"proc (proc connector and /proc, no BPF: see 'Without BPF' in README.md)" :
-		job->source && !strcmp(job->source, "rusage") ?
-			"rusage (no BPF, no proc connector: jobtrace as the job's parent and "
-			"subreaper; see 'Without BPF' in README.md)" :
-			"bpf",
+		job->source && !strcmp(job->source, "proc")
+		    ? "proc (proc connector and /proc, no BPF: see 'Without BPF' in README.md)"
+		: job->source && !strcmp(job->source, "rusage")
+		    ? "rusage (no BPF, no proc connector: jobtrace as the job's parent and "
+		      "subreaper; see 'Without BPF' in README.md)"
+		    : "bpf",
 		job->via ? ", counted by jobtrace serve (its control socket)" : "");
 	if (job->attached)
-		fprintf(f, "  attached   %" PRIu64 " processes were running at the attach: their CPU "
-			   "before it is not counted\n",
+		fprintf(f,
+			"  attached   %" PRIu64 " processes were running at the attach: their CPU "
+			"before it is not counted\n",
 			(uint64_t)s->existing);
 	if (s->moved_in || s->moved_out)
-		fprintf(f, "  moves      %" PRIu64 " processes moved in, %" PRIu64 " moved out "
-			   "(cgroup moves)\n",
+		fprintf(f,
+			"  moves      %" PRIu64 " processes moved in, %" PRIu64 " moved out "
+			"(cgroup moves)\n",
 			(uint64_t)s->moved_in, (uint64_t)s->moved_out);
 
 	if (job->unknown & JOB_UNKNOWN_COUNTS) {
 		const struct job_reaped *r = &job->reaped;
 
 		/* Unknown is said as such: a count no one saw is not a 0. */
-		fprintf(f, "  processes  unknown (no process events in this mode), %" PRIu64
-			   " alive at most (sampled from /proc)\n",
+		fprintf(f,
+			"  processes  unknown (no process events in this mode), %" PRIu64
+			" alive at most (sampled from /proc)\n",
 			(uint64_t)s->max_alive);
-		fprintf(f, "  reaped     %" PRIu64 " by jobtrace (the root and orphans): %" PRIu64
-			   " ok, %" PRIu64 " non-zero, %" PRIu64 " killed by a signal; those "
-			   "their own parents reaped are not seen\n",
+		fprintf(f,
+			"  reaped     %" PRIu64 " by jobtrace (the root and orphans): %" PRIu64
+			" ok, %" PRIu64 " non-zero, %" PRIu64 " killed by a signal; those "
+			"their own parents reaped are not seen\n",
 			(uint64_t)r->processes, (uint64_t)r->exit_ok, (uint64_t)r->exit_error,
 			(uint64_t)r->exit_signal);
 	} else {
-		fprintf(f, "  processes  %" PRIu64 " started, %" PRIu64 " exited, %" PRId64
-			   " outlived the root, %" PRIu64 " alive at most",
+		fprintf(f,
+			"  processes  %" PRIu64 " started, %" PRIu64 " exited, %" PRId64
+			" outlived the root, %" PRIu64 " alive at most",
 			(uint64_t)s->procs_started, (uint64_t)s->procs_exited,
 			(int64_t)(s->outlived_root > 0 ? s->outlived_root : 0),
 			(uint64_t)s->max_alive);
 		if (s->alive > 0)
 			fprintf(f, ", %" PRId64 " still alive", (int64_t)s->alive);
 		fputc('\n', f);
-		fprintf(f, "  exits      %" PRIu64 " ok, %" PRIu64 " non-zero, %" PRIu64
-			   " killed by a signal",
+		fprintf(f,
+			"  exits      %" PRIu64 " ok, %" PRIu64 " non-zero, %" PRIu64
+			" killed by a signal",
 			(uint64_t)s->exit_ok, (uint64_t)s->exit_error, (uint64_t)s->exit_signal);
 		if (s->oom_kills)
 			fprintf(f, " (%" PRIu64 " by the OOM killer)", (uint64_t)s->oom_kills);
@@ -164,16 +275,18 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			report__bytes(b1, sizeof(b1), s->exited.read_bytes),
 			report__bytes(b2, sizeof(b2), s->exited.write_bytes));
 	else
-		fprintf(f, "  io         %s read, %s written (storage); %s read, %s written "
-			   "(syscalls)\n",
+		fprintf(f,
+			"  io         %s read, %s written (storage); %s read, %s written "
+			"(syscalls)\n",
 			report__bytes(b1, sizeof(b1), s->exited.read_bytes),
 			report__bytes(b2, sizeof(b2), s->exited.write_bytes),
 			report__bytes(b3, sizeof(b3), s->exited.read_chars),
 			report__bytes(b4, sizeof(b4), s->exited.write_chars));
 	fprintf(f, "  wall       %.3f s %s\n", seconds(wall_ns(job)),
-		s->alive > 0 || (job->live && job->live->processes) ?
-			"so far: the tree is still running" :
-			"until the whole tree ended");
+		s->alive > 0 || (job->live && job->live->processes)
+		    ? "so far: the tree is still running"
+		    : "until the whole tree ended");
+	write_text_allocation(f, job);
 	lost = job__events_lost(job);
 	if (job->unknown & JOB_UNKNOWN_RECORDS)
 		fputs("  events     none: no per-process records in this mode\n", f);
@@ -192,7 +305,8 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		}
 	}
 	if (job->nfailed) {
-		size_t show = job->nfailed < REPORT_FAILED_SHOWN ? job->nfailed : REPORT_FAILED_SHOWN;
+		size_t show =
+		    job->nfailed < REPORT_FAILED_SHOWN ? job->nfailed : REPORT_FAILED_SHOWN;
 		__u64 failed = s->exit_error + s->exit_signal;
 
 		if (job->unknown & JOB_UNKNOWN_COUNTS)
@@ -214,7 +328,8 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			else
 				fprintf(f, "exit %-9d", WEXITSTATUS(fl->status));
 			fputs("  ", f);
-			/* A line, not a paragraph: the arguments are cut, --events has them whole. */
+			/* A line, not a paragraph: the arguments are cut, --events has them whole.
+			 */
 			text__escape(f, what, len > REPORT_ARGS_SHOWN ? REPORT_ARGS_SHOWN : len);
 			fputs(len > REPORT_ARGS_SHOWN ? "...\n" : "\n", f);
 			if (fl->oom.killed)
@@ -234,8 +349,8 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 				fputs("  ", f);
 				w = text__escape(f, cmds[i]->comm, strlen(cmds[i]->comm));
 				fprintf(f, "%*s %10" PRIu64 " %10.3f %10s %8" PRIu64 "\n",
-					w < 16 ? (int)(16 - w) : 0, "", (uint64_t)cmds[i]->processes,
-					seconds(cmds[i]->cpu_ns),
+					w < 16 ? (int)(16 - w) : 0, "",
+					(uint64_t)cmds[i]->processes, seconds(cmds[i]->cpu_ns),
 					report__bytes(b1, sizeof(b1), cmds[i]->peak_rss_bytes),
 					(uint64_t)cmds[i]->exit_error);
 			}
@@ -253,8 +368,8 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		if (l->pss)
 			fprintf(f, "%s PSS, %s USS, ", report__bytes(b2, sizeof(b2), l->pss_bytes),
 				report__bytes(b3, sizeof(b3), l->uss_bytes));
-		fprintf(f, "%s virtual, %" PRIu64 " open files", report__bytes(b4, sizeof(b4), l->vm_bytes),
-			(uint64_t)l->open_files);
+		fprintf(f, "%s virtual, %" PRIu64 " open files",
+			report__bytes(b4, sizeof(b4), l->vm_bytes), (uint64_t)l->open_files);
 		if (l->cpu_rate_pct >= 0)
 			fprintf(f, ", CPU now %.0f%%", l->cpu_rate_pct);
 		fputc('\n', f);
@@ -264,8 +379,8 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 
 		fputs("  workdir    ", f);
 		text__escape(f, job->workdir_path, strlen(job->workdir_path));
-		fprintf(f, ": %s in %" PRIu64 " files", report__bytes(b1, sizeof(b1), wd->size_bytes),
-			(uint64_t)wd->files);
+		fprintf(f, ": %s in %" PRIu64 " files",
+			report__bytes(b1, sizeof(b1), wd->size_bytes), (uint64_t)wd->files);
 		if (wd->fs_ok)
 			fprintf(f, "; its filesystem %s used, %s free of %s",
 				report__bytes(b2, sizeof(b2), wd->fs.used_bytes),
@@ -281,40 +396,48 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		      "I/O above are exact once every process is reaped.\n",
 		      f);
 	if (lost)
-		fprintf(f, "\nWARNING: this report is incomplete: %" PRIu64 " of %" PRIu64
-			   " exit records were lost (ring buffer full; raise --ring-kb). The "
-			   "totals above are exact; the per-command table misses %" PRIu64
-			   " processes.\n",
+		fprintf(f,
+			"\nWARNING: this report is incomplete: %" PRIu64 " of %" PRIu64
+			" exit records were lost (ring buffer full; raise --ring-kb). The "
+			"totals above are exact; the per-command table misses %" PRIu64
+			" processes.\n",
 			(uint64_t)lost, (uint64_t)(lost + job->records), (uint64_t)lost);
 	if (s->untracked)
-		fprintf(f, "\nWARNING: %" PRIu64 " tasks could not be tracked (kernel task storage "
-			   "allocation failed): their CPU and exits are missing.\n",
+		fprintf(f,
+			"\nWARNING: %" PRIu64 " tasks could not be tracked (kernel task storage "
+			"allocation failed): their CPU and exits are missing.\n",
 			(uint64_t)s->untracked);
 	if (s->procs_map_full)
-		fprintf(f, "\nWARNING: %" PRIu64 " processes did not fit in the process map "
-			   "(raise --max-procs): counted, but their lineage and per-process detail "
-			   "are missing.\n",
+		fprintf(f,
+			"\nWARNING: %" PRIu64 " processes did not fit in the process map "
+			"(raise --max-procs): counted, but their lineage and per-process detail "
+			"are missing.\n",
 			(uint64_t)s->procs_map_full);
 	if (s->jobs_map_full)
-		fprintf(f, "\nWARNING: %" PRIu64 " tasks of this job went untracked before the job "
-			   "map had room for it (raise --max-jobs): its counts miss them.\n",
+		fprintf(f,
+			"\nWARNING: %" PRIu64 " tasks of this job went untracked before the job "
+			"map had room for it (raise --max-jobs): its counts miss them.\n",
 			(uint64_t)s->jobs_map_full);
 	if (job->stale)
-		fprintf(f, "\nWARNING: %" PRIu64 " processes were counted alive but are gone: "
-			   "their exits were missed.\n",
+		fprintf(f,
+			"\nWARNING: %" PRIu64 " processes were counted alive but are gone: "
+			"their exits were missed.\n",
 			(uint64_t)job->stale);
 	if (job->repairs)
-		fprintf(f, "\nWARNING: %" PRIu64 " processes ended unseen (their exits were missed): "
-			   "the repair sweep found them gone and counted them exited; their exit "
-			   "status and their CPU after the last sample are unknown.\n",
+		fprintf(f,
+			"\nWARNING: %" PRIu64 " processes ended unseen (their exits were missed): "
+			"the repair sweep found them gone and counted them exited; their exit "
+			"status and their CPU after the last sample are unknown.\n",
 			(uint64_t)job->repairs);
 	if (job->records_malformed || job->add_errors || job->counters.jobs_missing ||
 	    job->counters.jobs_map_full)
-		fprintf(f, "\nWARNING: records lost on the way: %" PRIu64 " malformed, %" PRIu64
-			   " not folded (no memory), %" PRIu64 " events of a job already gone, %" PRIu64
-			   " jobs that did not fit (raise --max-jobs).\n",
-			(uint64_t)job->records_malformed, (uint64_t)job->add_errors,
-			(uint64_t)job->counters.jobs_missing, (uint64_t)job->counters.jobs_map_full);
+		fprintf(
+		    f,
+		    "\nWARNING: records lost on the way: %" PRIu64 " malformed, %" PRIu64
+		    " not folded (no memory), %" PRIu64 " events of a job already gone, %" PRIu64
+		    " jobs that did not fit (raise --max-jobs).\n",
+		    (uint64_t)job->records_malformed, (uint64_t)job->add_errors,
+		    (uint64_t)job->counters.jobs_missing, (uint64_t)job->counters.jobs_map_full);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -359,7 +482,8 @@ static void write_json_live(struct json_writer *w, const struct job *job)
 		/* PSS when read: summed RSS counts a shared page once per process. */
 		mem = l->pss ? l->pss_bytes : l->rss_bytes;
 		if (job->host_mem_bytes)
-			json__double(w, "mem_pct", 100.0 * (double)mem / (double)job->host_mem_bytes);
+			json__double(w, "mem_pct",
+				     100.0 * (double)mem / (double)job->host_mem_bytes);
 		else
 			json__null(w, "mem_pct");
 		json__string(w, "mem_basis", l->pss ? "pss" : "rss");
@@ -426,7 +550,8 @@ void report__oom_words(FILE *f, const struct job_oom *o)
 
 	fputs("            killed by the OOM killer: ", f);
 	if (o->limit_known) {
-		fprintf(f, "memory limit %s of memory:", report__bytes(b1, sizeof(b1), o->limit_bytes));
+		fprintf(
+		    f, "memory limit %s of memory:", report__bytes(b1, sizeof(b1), o->limit_bytes));
 		text__escape(f, o->cgroup, strlen(o->cgroup));
 	} else if (o->global) {
 		fputs("the host ran out of memory (no memory cgroup limit)", f);
@@ -597,9 +722,10 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__begin_object(w, "memory");
 	json__u64(w, "peak_rss_bytes", s->peak_rss_bytes);
 	json__string(w, "peak_rss_source",
-		     !records ? "children_maxrss" :
-		     job->records_rss_from_mm == job->records ? "mm_hiwater" :
-		     job->records_rss_from_mm == 0 ? "signal_maxrss" : "mixed");
+		     !records					? "children_maxrss"
+		     : job->records_rss_from_mm == job->records ? "mm_hiwater"
+		     : job->records_rss_from_mm == 0		? "signal_maxrss"
+								: "mixed");
 	json__end_object(w);
 
 	json__begin_object(w, "io");
@@ -634,6 +760,7 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	report__json_complete(w, job);
 
 	write_json_live(w, job);
+	write_json_allocation(w, job);
 	write_json_failed(w, job);
 
 	if (top) {

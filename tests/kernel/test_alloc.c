@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Efficiency against the allocation (issue 19), as root: jobtrace run in a
+ * cgroup the test limits to 1.5 CPUs (CFS quota over period, or v2 cpu.max)
+ * and 256 MiB, running a churn that keeps four children busy. Ground truth:
+ * the limits the test set, and the kernel's own enforcement (the job cannot
+ * use more than 1.5 CPUs over its wall time, beyond one CFS period's slack).
+ * The report's allocation names them and where they are set, and its
+ * efficiency is its own CPU over 1.5 CPUs x its own wall time.
+ *
+ * The machine decides where: the cpu and memory controllers' hierarchies
+ * (v1 mounts, or v2 where its root enables them); a machine with neither
+ * fails the setup, it never skips.
+ */
+#include <math.h>
+
+#include "harness.h"
+
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/util.h"
+
+#define QUOTA_US 150000
+#define PERIOD_US 100000
+#define MEM_MIB 256
+
+static char cpu_dir[600], mem_dir[600], cg_name[64];
+static bool v2;
+
+static void write_file(const char *dir, const char *file, const char *text)
+{
+	char path[700];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		fail_msg("cannot write %s to %s: %s", text, path, strerror(errno));
+	close(fd);
+}
+
+/* @controller's hierarchy: its v1 mount, else v2's where its root enables it. */
+static bool hierarchy_of(const char *controller, struct cgroup_hier *h)
+{
+	char path[300], buf[512];
+
+	if (!cgroupfs__find_mounted(controller, h))
+		return true;
+	if (cgroupfs__find_mounted(NULL, h))
+		return false;
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->mount);
+	return util__read_file_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 && strstr(buf, controller);
+}
+
+static int setup(void **state)
+{
+	struct cgroup_hier cpu, mem;
+	char v[32];
+
+	if (harness__setup("alloc") || harness__require_bpf())
+		return -1;
+	if (!hierarchy_of("cpu", &cpu) || !hierarchy_of("memory", &mem)) {
+		fprintf(stderr, "FAIL: no cpu or memory controller to limit a job with\n");
+		return -1;
+	}
+	v2 = cpu.hierarchy_id == 0;
+	snprintf(cg_name, sizeof(cg_name), "jt-test-alloc-%d", getpid());
+	snprintf(cpu_dir, sizeof(cpu_dir), "%s/%s", cpu.mount, cg_name);
+	snprintf(mem_dir, sizeof(mem_dir), "%s/%s", mem.mount, cg_name);
+	if (mkdir(cpu_dir, 0755) || (strcmp(cpu_dir, mem_dir) && mkdir(mem_dir, 0755))) {
+		fprintf(stderr, "FAIL: cannot make %s: %s\n", cpu_dir, strerror(errno));
+		return -1;
+	}
+	if (v2) {
+		snprintf(v, sizeof(v), "%d %d", QUOTA_US, PERIOD_US);
+		write_file(cpu_dir, "cpu.max", v);
+	} else {
+		snprintf(v, sizeof(v), "%d", PERIOD_US);
+		write_file(cpu_dir, "cpu.cfs_period_us", v);
+		snprintf(v, sizeof(v), "%d", QUOTA_US);
+		write_file(cpu_dir, "cpu.cfs_quota_us", v);
+	}
+	snprintf(v, sizeof(v), "%d", MEM_MIB << 20);
+	write_file(mem_dir, mem.hierarchy_id ? "memory.limit_in_bytes" : "memory.max", v);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	harness__kill_running();
+	if (mem_dir[0] && strcmp(cpu_dir, mem_dir))
+		rmdir(mem_dir);
+	if (cpu_dir[0])
+		rmdir(cpu_dir);
+	return harness__teardown();
+}
+
+/* run, moved into the limited cgroups before it starts: its job runs there. */
+static pid_t run_limited(char *const run_args[], int nargs, const char *out)
+{
+	char cmd[4096];
+	int n;
+
+	n = snprintf(cmd, sizeof(cmd), "echo $$ > %s/cgroup.procs && ", cpu_dir);
+	if (strcmp(cpu_dir, mem_dir))
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, "echo $$ > %s/cgroup.procs && ",
+			      mem_dir);
+	n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, "exec");
+	for (int i = 0; i < nargs; i++)
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " '%s'", run_args[i]);
+	{
+		char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+
+		return harness__spawn(argv, out, NULL);
+	}
+}
+
+static void test_run_efficiency(void **state)
+{
+	char report[300], text[300], words[300];
+	char *json_args[] = {H.jobtrace, "run",	      "--mode", "bpf",		 "--json",
+			     "-o",	 report,      "--",	H.churn,	 "--children",
+			     "120",	 "--burn-us", "10000",	"--concurrency", "4"};
+	char *text_args[] = {H.jobtrace, "run",	  "--mode",	"bpf", "-o",	    text,
+			     "--",	 H.churn, "--children", "20",  "--burn-us", "1000"};
+	double cpu_s, wall_s, eff;
+	json_t *r;
+	int st;
+
+	harness__path(report, sizeof(report), "report.json");
+	harness__path(text, sizeof(text), "report.txt");
+	st = harness__wait_s(run_limited(json_args, ARRAY_SIZE(json_args), NULL), 120);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	r = harness__json(report);
+	assert_true(harness__num(r, "allocation.cpus") == (double)QUOTA_US / PERIOD_US);
+	assert_string_equal(harness__str(r, "allocation.cpus_from"),
+			    v2 ? "cpu.max" : "cpu.cfs_quota_us");
+	assert_string_equal(harness__str(r, "allocation.cpus_cgroup"), strrchr(cpu_dir, '/'));
+	assert_int_equal(harness__num(r, "allocation.memory_bytes"), MEM_MIB << 20);
+	assert_string_equal(harness__str(r, "allocation.memory_cgroup"), strrchr(mem_dir, '/'));
+	cpu_s = harness__num(r, "cpu.total_s");
+	wall_s = harness__num(r, "job.wall_s");
+	eff = harness__num(r, "efficiency.cpu");
+	print_message("  %.3f s of CPU over %.3f s under %.1f CPUs: efficiency %.3f\n", cpu_s,
+		      wall_s, (double)QUOTA_US / PERIOD_US, eff);
+	/* Its own figures: CPU over the allocated CPUs' capacity in its wall time. */
+	assert_true(fabs(eff - cpu_s / (1.5 * wall_s)) < 1e-6);
+	/* Four busy children under 1.5 CPUs: the quota binds, the kernel saw to it. */
+	assert_true(eff > 0.3);
+	assert_true(eff <= 1.0 + (PERIOD_US / 1e6) / wall_s);
+	assert_true(fabs(harness__num(r, "efficiency.memory") -
+			 harness__num(r, "memory.peak_rss_bytes") / (double)(MEM_MIB << 20)) <
+		    1e-9);
+	json_decref(r);
+
+	/* The text says it as seff does. */
+	st = harness__wait_s(run_limited(text_args, ARRAY_SIZE(text_args), NULL), 60);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(words, sizeof(words), "  allocation 1.50 CPUs (%s of %s), %d.0 MiB memory",
+		 v2 ? "cpu.max" : "cpu.cfs_quota_us", strrchr(cpu_dir, '/'), MEM_MIB);
+	if (!harness__has(text, words))
+		fail_msg("no '%s' in:\n%s", words, harness__slurp(text));
+	assert_true(harness__has(text, "  efficiency CPU "));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_run_efficiency),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

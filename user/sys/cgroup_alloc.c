@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A job's allocation from its cgroups (include/jobtrace/cgroup_alloc.h).
+ * A limit set on an ancestor binds its descendants too, so each limit is
+ * the smallest on the way from the process's cgroup up to the root.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobtrace/cgroup_alloc.h"
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/memcg.h"
+#include "jobtrace/proc_pid.h"
+#include "jobtrace/util.h"
+
+int cgroup_alloc__count_cpus(const char *buf, unsigned int *n)
+{
+	const char *p = buf;
+
+	*n = 0;
+	while (*p && *p != '\n') {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+
+		if (end == p)
+			return -EINVAL;
+		p = end;
+		if (*p == '-') {
+			b = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || b < a)
+				return -EINVAL;
+			p = end;
+		}
+		*n += (unsigned int)(b - a + 1);
+		if (*p == ',')
+			p++;
+		else if (*p && *p != '\n')
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int cgroup_alloc__parse_cpu_max(const char *buf, bool *limited, double *cpus)
+{
+	unsigned long long quota, period;
+	char q[32];
+
+	if (sscanf(buf, "%31s %llu", q, &period) != 2 || !period)
+		return -EINVAL;
+	if (!strcmp(q, "max")) {
+		*limited = false;
+		*cpus = 0;
+		return 0;
+	}
+	if (sscanf(q, "%llu", &quota) != 1)
+		return -EINVAL;
+	*limited = true;
+	*cpus = (double)quota / (double)period;
+	return 0;
+}
+
+int cgroup_alloc__parse_cfs(const char *quota, const char *period, bool *limited, double *cpus)
+{
+	long long q;
+	unsigned long long p;
+
+	if (sscanf(quota, "%lld", &q) != 1 || sscanf(period, "%llu", &p) != 1 || !p)
+		return -EINVAL;
+	*limited = q > 0;
+	*cpus = q > 0 ? (double)q / (double)p : 0;
+	return 0;
+}
+
+/* @path's parent in place: "/a/b" -> "/a" -> "/"; false at the root. */
+static bool up(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (!path[0] || !strcmp(path, "/"))
+		return false;
+	if (!slash || slash == path)
+		strcpy(path, "/");
+	else
+		*slash = '\0';
+	return true;
+}
+
+static int open_at(const struct cgroup_alloc_place *pl, const char *path)
+{
+	const char *at = path[0] == '/' ? path + 1 : path;
+
+	return openat(pl->root_fd, *at ? at : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* The CPU bandwidth limit of one cgroup: 0 when it has one (@cpus, @from). */
+static int cpu_limit_at(int fd, double *cpus, const char **from)
+{
+	char a[64], b[64];
+	bool limited;
+
+	if (util__read_file_at(fd, "cpu.max", a, sizeof(a)) >= 0) {
+		if (cgroup_alloc__parse_cpu_max(a, &limited, cpus) || !limited)
+			return -ENOENT;
+		*from = "cpu.max";
+		return 0;
+	}
+	if (util__read_file_at(fd, "cpu.cfs_quota_us", a, sizeof(a)) < 0 ||
+	    util__read_file_at(fd, "cpu.cfs_period_us", b, sizeof(b)) < 0 ||
+	    cgroup_alloc__parse_cfs(a, b, &limited, cpus) || !limited)
+		return -ENOENT;
+	*from = "cpu.cfs_quota_us";
+	return 0;
+}
+
+static void read_cpu(const struct cgroup_alloc_place *pl, struct cgroup_alloc *out)
+{
+	char path[CGROUP_ALLOC_PATH_LEN];
+
+	if (pl->root_fd < 0 || snprintf(path, sizeof(path), "%s", pl->path) >= (int)sizeof(path))
+		return;
+	do {
+		const char *from;
+		double cpus;
+		int fd = open_at(pl, path);
+
+		if (fd < 0)
+			continue;
+		if (!cpu_limit_at(fd, &cpus, &from) && (!out->cpus_known || cpus < out->cpus)) {
+			out->cpus_known = true;
+			out->cpus = cpus;
+			snprintf(out->cpus_from, sizeof(out->cpus_from), "%s", from);
+			snprintf(out->cpus_cgroup, sizeof(out->cpus_cgroup), "%s", path);
+		}
+		close(fd);
+	} while (up(path));
+}
+
+/* The cpuset's CPUs where they are fewer than the host's: they bound the CPU too. */
+static void read_cpuset(const struct cgroup_alloc_place *pl, unsigned int online,
+			struct cgroup_alloc *out)
+{
+	static const char *const files[] = {"cpuset.cpus.effective", "cpuset.effective_cpus",
+					    "cpuset.cpus"};
+	unsigned int n;
+	char buf[4096];
+	int fd;
+
+	if (pl->root_fd < 0 || (fd = open_at(pl, pl->path)) < 0)
+		return;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (util__read_file_at(fd, files[i], buf, sizeof(buf)) < 0 ||
+		    cgroup_alloc__count_cpus(buf, &n) || !n)
+			continue;
+		if (n < online && (!out->cpus_known || n < out->cpus)) {
+			out->cpus_known = true;
+			out->cpus = n;
+			snprintf(out->cpus_from, sizeof(out->cpus_from), "%s", files[i]);
+			snprintf(out->cpus_cgroup, sizeof(out->cpus_cgroup), "%s", pl->path);
+		}
+		break;
+	}
+	close(fd);
+}
+
+static void read_memory(const struct cgroup_alloc_place *pl, struct cgroup_alloc *out)
+{
+	char path[CGROUP_ALLOC_PATH_LEN];
+
+	if (pl->root_fd < 0 || snprintf(path, sizeof(path), "%s", pl->path) >= (int)sizeof(path))
+		return;
+	do {
+		struct memcg_state st;
+		int fd = open_at(pl, path);
+
+		if (fd < 0)
+			continue;
+		if (!memcg__read(fd, &st) && st.limited &&
+		    (!out->memory_known || st.limit_bytes < out->memory_bytes)) {
+			out->memory_known = true;
+			out->memory_bytes = st.limit_bytes;
+			snprintf(out->memory_from, sizeof(out->memory_from), "%s",
+				 st.v2 ? "memory.max" : "memory.limit_in_bytes");
+			snprintf(out->memory_cgroup, sizeof(out->memory_cgroup), "%s", path);
+		}
+		close(fd);
+	} while (up(path));
+}
+
+void cgroup_alloc__read(const struct cgroup_alloc_place *cpu,
+			const struct cgroup_alloc_place *cpuset,
+			const struct cgroup_alloc_place *memory, unsigned int online_cpus,
+			struct cgroup_alloc *out)
+{
+	memset(out, 0, sizeof(*out));
+	read_cpu(cpu, out);
+	read_cpuset(cpuset, online_cpus, out);
+	read_memory(memory, out);
+}
+
+/* The place of @pid's cgroup in the hierarchy of @controller (NULL: v2). */
+static void place_of(const struct proc_cgroup *cg, const char *controller,
+		     struct cgroup_alloc_place *pl)
+{
+	struct cgroup_hier h;
+
+	pl->root_fd = -1;
+	if (cgroupfs__find_mounted(controller, &h))
+		return;
+	for (size_t i = 0; i < cg->n; i++) {
+		const struct proc_cgroup_entry *e = &cg->entries[i];
+
+		if ((int)e->hierarchy_id != h.hierarchy_id)
+			continue;
+		pl->path = e->path;
+		pl->root_fd = open(h.mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		return;
+	}
+}
+
+int cgroup_alloc__of_pid(int pid, struct cgroup_alloc *out)
+{
+	static const char *const ctrl[3] = {"cpu", "cpuset", "memory"};
+	struct cgroup_alloc_place pl[3];
+	struct proc_cgroup cg = {};
+	char path[64], *text = NULL;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	ssize_t n;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	n = util__read_file_alloc(AT_FDCWD, path, 1 << 20, &text);
+	if (n < 0)
+		return (int)n;
+	err = proc_pid__parse_cgroup(text, (size_t)n, &cg);
+	if (err) {
+		free(text);
+		return err;
+	}
+	for (int i = 0; i < 3; i++) {
+		place_of(&cg, ctrl[i], &pl[i]);
+		/* v2 holds every controller it enables in one hierarchy. */
+		if (pl[i].root_fd < 0)
+			place_of(&cg, NULL, &pl[i]);
+	}
+	cgroup_alloc__read(&pl[0], &pl[1], &pl[2], online > 0 ? (unsigned int)online : 1, out);
+	for (int i = 0; i < 3; i++)
+		if (pl[i].root_fd >= 0)
+			close(pl[i].root_fd);
+	proc_cgroup__free(&cg);
+	free(text);
+	return 0;
+}
