@@ -636,6 +636,9 @@ static __always_inline int on_exit(struct task_struct *p, bool group_dead)
 	st->ns_pid = ns_pid_of(p);
 	/* Where it ended: a container's processes may have moved since their fork. */
 	st->cgroup_id = record_cgroup_id(p);
+	/* Whose: its real ids now (a setuid program's are its caller's). */
+	st->uid = BPF_CORE_READ(p, cred, uid.val);
+	st->gid = BPF_CORE_READ(p, cred, gid.val);
 	/*
 	 * Since the tracepoint moved before exit_mm() (6.16), the mm is still
 	 * here: its own high-water mark is the honest peak. signal->maxrss is
@@ -776,6 +779,8 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		e->flags = st->flags & ~JT_F_ROOT;
 		e->ns_pid = st->ns_pid;
 		e->cgroup_id = st->cgroup_id;
+		e->uid = st->uid;
+		e->gid = st->gid;
 		if (proc && (proc->flags & JT_F_OOM_KILLED)) {
 			struct jt_oom_mark *mark = bpf_map_lookup_elem(&oom_victims, key);
 

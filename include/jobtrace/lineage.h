@@ -137,8 +137,10 @@ struct jt_task {
 	__u8 rss_source; /* enum jt_rss_source */
 	__u8 flags; /* JT_F_* */
 	__u32 ns_pid; /* set at a group-dead exit: its tgid in its own pid namespace */
-	__u32 pad;
+	__u32 uid; /* set at a group-dead exit: its real uid and gid then */
 	__u64 cgroup_id; /* set at a group-dead exit: its cgroup (see jt_exit_event.cgroup_id) */
+	__u32 gid;
+	__u32 pad;
 	/*
 	 * Its I/O counters (ioac) when it joined, as cpu_base_ns: a task found
 	 * at the attach, adopted or moved in brings what it did before, which
@@ -307,7 +309,14 @@ struct jt_exit_event {
 	 */
 	__u64 oom_memcg_id;
 	__u64 oom_rss_bytes;
+	/*
+	 * Whose it was: its real uid and gid when it ended (the host's
+	 * numbers); JT_ID_UNKNOWN where the source cannot tell (proc mode).
+	 */
+	__u32 uid;
+	__u32 gid;
 };
+#define JT_ID_UNKNOWN 0xffffffffU
 
 /* What the OOM killer's mark leaves for a process's exit record (map `oom_victims`). */
 struct jt_oom_mark {
@@ -432,12 +441,12 @@ struct jt_repair_args {
 _Static_assert(sizeof(struct jt_repair_args) == 24, "jt_repair_args ABI");
 _Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
-_Static_assert(sizeof(struct jt_task) == 80, "jt_task ABI");
+_Static_assert(sizeof(struct jt_task) == 88, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 240, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 72, "jt_counters ABI");
-_Static_assert(sizeof(struct jt_exit_event) == 184, "jt_exit_event ABI");
+_Static_assert(sizeof(struct jt_exit_event) == 192, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_oom_mark) == 16, "jt_oom_mark ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
 _Static_assert(sizeof(struct jt_fork_event) == 72, "jt_fork_event ABI");

@@ -57,7 +57,8 @@
  *    a system sample) in parts; every record's time is the collector's
  *    stamp, so a JSON line rebuilt from the stream is the line serve wrote;
  *    JT_STREAM_OOM before the exit record of a process the OOM killer took;
- *    a job's end carries its OOM kills (8 bytes more)
+ *    a job's end carries its OOM kills (8 bytes more); an exit its uid and
+ *    gid (8 bytes more)
  */
 #define JT_STREAM_VERSION 5
 #define JT_STREAM_META_SIZE 4096 /* the header page; the data area follows it */
@@ -253,6 +254,8 @@ struct jt_stream_exit {
 	__u16 pad;
 	char comm[JT_STREAM_COMM_LEN];
 	char args[JT_STREAM_ARGS_LEN];
+	__u32 uid; /* its real uid and gid when it ended; 0xffffffff: not known */
+	__u32 gid;
 };
 
 struct jt_stream_interval {
@@ -441,7 +444,7 @@ _Static_assert(sizeof(struct jt_stream_lineage) == 40, "jt_stream_lineage ABI");
 _Static_assert(sizeof(struct jt_stream_acct) == 56, "jt_stream_acct ABI");
 _Static_assert(sizeof(struct jt_stream_fork) == 224, "jt_stream_fork ABI");
 _Static_assert(sizeof(struct jt_stream_exec) == 568, "jt_stream_exec ABI");
-_Static_assert(sizeof(struct jt_stream_exit) == 696, "jt_stream_exit ABI");
+_Static_assert(sizeof(struct jt_stream_exit) == 704, "jt_stream_exit ABI");
 _Static_assert(sizeof(struct jt_stream_interval) == 392, "jt_stream_interval ABI");
 _Static_assert(sizeof(struct jt_stream_host) == 176, "jt_stream_host ABI");
 _Static_assert(sizeof(struct jt_stream_job_end) == 512, "jt_stream_job_end ABI");

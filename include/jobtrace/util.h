@@ -80,6 +80,13 @@ void util__stdout_return_errors(bool on);
 int util__close_stdout(int status);
 
 /* Nanoseconds of CLOCK_MONOTONIC / CLOCK_BOOTTIME / CLOCK_REALTIME. */
+/*
+ * The name of @uid in the host's user database into @buf: true, or false
+ * when it has none. Remembered per uid (a few dozen users per host, and a
+ * database lookup may go over the network).
+ */
+bool util__user_name(unsigned int uid, char *buf, size_t size);
+
 unsigned long long util__now_ns(void);
 unsigned long long util__boottime_ns(void);
 unsigned long long util__realtime_ns(void);

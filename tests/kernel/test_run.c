@@ -136,8 +136,8 @@ static void assert_cpu_within(json_t *r, json_t *t, double pct)
 /* Thousands of children, as fast as the machine forks them. */
 static void test_many_short_children(void **state)
 {
-	const char *args[] = { "--children", "4000", "--concurrency", "64", "--burn-us", "100",
-			       "--subreaper", NULL };
+	const char *args[] = {"--children", "4000", "--concurrency", "64",
+			      "--burn-us",  "100",  "--subreaper",   NULL};
 	json_t *r, *t;
 	int st = run_churn(NULL, args, &r, &t);
 
@@ -154,7 +154,7 @@ static void test_many_short_children(void **state)
 /* Orphans double-fork away, are reparented, and still count; we wait for them. */
 static void test_orphans_outlive_root(void **state)
 {
-	const char *args[] = { "--orphans", "40", "--orphan-ms", "400", NULL };
+	const char *args[] = {"--orphans", "40", "--orphan-ms", "400", NULL};
 	json_t *r, *t;
 	int st = run_churn(NULL, args, &r, &t);
 
@@ -173,8 +173,8 @@ static void test_orphans_outlive_root(void **state)
 /* --no-wait reports at the root's exit, with the orphans still alive. */
 static void test_no_wait_returns_at_root_exit(void **state)
 {
-	const char *extra[] = { "--no-wait", NULL };
-	const char *args[] = { "--orphans", "10", "--orphan-ms", "2000", NULL };
+	const char *extra[] = {"--no-wait", NULL};
+	const char *args[] = {"--orphans", "10", "--orphan-ms", "2000", NULL};
 	json_t *r;
 	int st = run_churn(extra, args, &r, NULL);
 
@@ -203,7 +203,7 @@ static json_t *command_named(json_t *r, const char *comm)
 /* Exec'd children are counted under the name they exec'd. */
 static void test_exec_children(void **state)
 {
-	const char *args[] = { "--exec", "60", "--children", "5", "--subreaper", NULL };
+	const char *args[] = {"--exec", "60", "--children", "5", "--subreaper", NULL};
 	json_t *r, *t, *c;
 	int st = run_churn(NULL, args, &r, &t);
 
@@ -222,7 +222,7 @@ static void test_exec_children(void **state)
 /* Threads are not processes; their CPU is. */
 static void test_threads_are_not_processes(void **state)
 {
-	const char *args[] = { "--threads", "6", "--thread-burn-ms", "50", "--subreaper", NULL };
+	const char *args[] = {"--threads", "6", "--thread-burn-ms", "50", "--subreaper", NULL};
 	json_t *r, *t;
 	int st = run_churn(NULL, args, &r, &t);
 
@@ -238,7 +238,7 @@ static void test_threads_are_not_processes(void **state)
 
 static void test_exit_classes(void **state)
 {
-	const char *args[] = { "--fail", "7", "--kill", "5", "--children", "3", NULL };
+	const char *args[] = {"--fail", "7", "--kill", "5", "--children", "3", NULL};
 	json_t *r, *t;
 	int st = run_churn(NULL, args, &r, &t);
 
@@ -253,15 +253,15 @@ static void test_exit_classes(void **state)
 
 static void test_peak_rss(void **state)
 {
-	const char *args[] = { "--rss-mib", "96", NULL };
+	const char *args[] = {"--rss-mib", "96", NULL};
 	json_t *r, *t;
 	int st = run_churn(NULL, args, &r, &t);
 	double peak;
 
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	peak = num(r, "memory.peak_rss_bytes");
-	print_message("  peak rss %.1f MiB, getrusage children maxrss %.1f MiB\n",
-		      peak / 1048576, num(t, "children_maxrss_kib") / 1024);
+	print_message("  peak rss %.1f MiB, getrusage children maxrss %.1f MiB\n", peak / 1048576,
+		      num(t, "children_maxrss_kib") / 1024);
 	assert_true(peak >= 96.0 * 1048576);
 	assert_true(peak <= 96.0 * 1048576 + 16.0 * 1048576);
 	/* The kernel's own maxrss of the same child, within its per-CPU slack. */
@@ -270,10 +270,68 @@ static void test_peak_rss(void **state)
 	json_decref(t);
 }
 
+/*
+ * Whose each process was: the exit records say the real uid and gid it
+ * ended with, and the user's name. The test chooses them: a shell of
+ * root's runs one of nobody's (65534:65534, setpriv) and one of 4321:77, a
+ * uid this host's user database does not name.
+ */
+static void test_exit_records_say_whose(void **state)
+{
+	char events[700], err[700];
+	char *argv[] = {
+	    jobtrace,
+	    "run",
+	    "--mode",
+	    "bpf",
+	    "-o",
+	    "/dev/null",
+	    "--events",
+	    events,
+	    "--",
+	    "/bin/sh",
+	    "-c",
+	    "setpriv --reuid 65534 --regid 65534 --clear-groups /bin/sh -c 'exit 3'; "
+	    "setpriv --reuid 4321 --regid 77 --clear-groups /bin/sh -c 'exit 4'; exit 0",
+	    NULL};
+	json_t *all, *r;
+	int st, seen = 0;
+	size_t i;
+
+	snprintf(events, sizeof(events), "%s/whose.jsonl", tmpdir);
+	snprintf(err, sizeof(err), "%s/whose.err", tmpdir);
+	st = spawn_wait(argv, err, NULL, true);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("run ended with 0x%x: %s", st, harness__slurp(err));
+	all = harness__lines(events, "exit");
+	json_array_foreach(all, i, r)
+	{
+		if (json_is_true(harness__get(r, "is_root"))) {
+			assert_int_equal(num(r, "uid"), 0);
+			assert_int_equal(num(r, "gid"), 0);
+			assert_string_equal(harness__str(r, "user"), "root");
+			seen++;
+		} else if (num(r, "exit_code") == 3) {
+			assert_int_equal(num(r, "uid"), 65534);
+			assert_int_equal(num(r, "gid"), 65534);
+			assert_non_null(
+			    harness__str(r, "user")); /* nobody, as the database names it */
+			seen++;
+		} else if (num(r, "exit_code") == 4) {
+			assert_int_equal(num(r, "uid"), 4321);
+			assert_int_equal(num(r, "gid"), 77);
+			assert_true(harness__is_null(r, "user"));
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 3);
+	json_decref(all);
+}
+
 /* A name full of quotes, backslashes, newlines and invalid UTF-8 survives. */
 static void test_hostile_name_is_valid_json(void **state)
 {
-	const char *args[] = { "--hostile", NULL };
+	const char *args[] = {"--hostile", NULL};
 	json_t *r, *t, *c;
 	int st = run_churn(NULL, args, &r, &t);
 
@@ -289,8 +347,10 @@ static void test_hostile_name_is_valid_json(void **state)
 /* Storage I/O is cached away; the syscall-level bytes are exact. */
 static void test_io_bytes(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--", "/bin/sh", "-c",
-			 "head -c 3000000 /dev/zero > /dev/null", NULL };
+	char *argv[] = {jobtrace,  "run",	"--json",
+			"-o",	   report_path, "--",
+			"/bin/sh", "-c",	"head -c 3000000 /dev/zero > /dev/null",
+			NULL};
 	json_error_t err;
 	json_t *r;
 	int st = spawn_wait(argv, NULL, NULL, true);
@@ -308,8 +368,8 @@ static void test_io_bytes(void **state)
 static void test_live_members_and_workdir(void **state)
 {
 	char wd[700], file[800];
-	const char *extra[] = { "--no-wait", "--pss", "--workdir", wd, NULL };
-	const char *args[] = { "--orphans", "6", "--orphan-ms", "1500", NULL };
+	const char *extra[] = {"--no-wait", "--pss", "--workdir", wd, NULL};
+	const char *args[] = {"--orphans", "6", "--orphan-ms", "1500", NULL};
 	json_t *r, *live, *w;
 	struct stat sb;
 	int st, fd;
@@ -339,7 +399,8 @@ static void test_live_members_and_workdir(void **state)
 	assert_true(json_is_object(w));
 	assert_int_equal(num(w, "files"), 1);
 	assert_int_equal(stat(wd, &sb), 0);
-	assert_int_equal(num(w, "apparent_bytes"), 10 + sb.st_size); /* the file and its directory */
+	assert_int_equal(num(w, "apparent_bytes"),
+			 10 + sb.st_size); /* the file and its directory */
 	assert_true(num(w, "fs_total_bytes") > num(w, "fs_free_bytes"));
 	json_decref(r);
 }
@@ -381,9 +442,9 @@ static bool child_runs(pid_t pid, const char *comm)
 
 static void test_lost_records_keep_totals(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--ring-kb", "4", "--",
-			 churn, "--delay-ms", "300", "--children", "3000", "--subreaper",
-			 "--truth", truth_path, NULL };
+	char *argv[] = {jobtrace, "run",	 "--json",  "-o",	  report_path, "--ring-kb",
+			"4",	  "--",		 churn,	    "--delay-ms", "300",       "--children",
+			"3000",	  "--subreaper", "--truth", truth_path,	  NULL};
 	json_error_t err;
 	json_t *r, *t;
 	pid_t pid;
@@ -432,10 +493,10 @@ static void test_lost_records_keep_totals(void **state)
 static void test_json_report_own_line(void **state)
 {
 	char log[700], marker[700], line[1 << 16], first[64] = "";
-	char *argv[] = { jobtrace, "run", "--json", "--", "/bin/sh", "-c", "printf unended >&2",
-			 NULL };
-	char *bad[] = { jobtrace, "run", "-o", "/nonexistent/dir/report", "--", "/usr/bin/touch",
-			marker, NULL };
+	char *argv[] = {jobtrace, "run", "--json", "--", "/bin/sh", "-c", "printf unended >&2",
+			NULL};
+	char *bad[] = {jobtrace,	 "run",	 "-o", "/nonexistent/dir/report", "--",
+		       "/usr/bin/touch", marker, NULL};
 	json_error_t err;
 	json_t *r = NULL;
 	FILE *f;
@@ -467,10 +528,24 @@ static void test_json_report_own_line(void **state)
 static void test_no_btf(void **state)
 {
 	char log[700];
-	char *forced[] = { "/usr/bin/env", "JOBTRACE_VMLINUX_BTF=/nonexistent/vmlinux", jobtrace,
-			   "run", "--mode", "bpf", "--", "/bin/true", NULL };
-	char *fallback[] = { "/usr/bin/env", "JOBTRACE_VMLINUX_BTF=/nonexistent/vmlinux", jobtrace,
-			     "run", "--", "/bin/sh", "-c", "exit 3", NULL };
+	char *forced[] = {"/usr/bin/env",
+			  "JOBTRACE_VMLINUX_BTF=/nonexistent/vmlinux",
+			  jobtrace,
+			  "run",
+			  "--mode",
+			  "bpf",
+			  "--",
+			  "/bin/true",
+			  NULL};
+	char *fallback[] = {"/usr/bin/env",
+			    "JOBTRACE_VMLINUX_BTF=/nonexistent/vmlinux",
+			    jobtrace,
+			    "run",
+			    "--",
+			    "/bin/sh",
+			    "-c",
+			    "exit 3",
+			    NULL};
 
 	snprintf(log, sizeof(log), "%s/log", tmpdir);
 	assert_int_equal(run_cli(forced, log), 125);
@@ -483,8 +558,8 @@ static void test_no_btf(void **state)
 
 static void run_status(const char *script, int *status, json_t **r)
 {
-	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--", "/bin/sh", "-c",
-			 (char *)script, NULL };
+	char *argv[] = {jobtrace, "run",     "--json", "-o",	       report_path,
+			"--",	  "/bin/sh", "-c",     (char *)script, NULL};
 	json_error_t err;
 
 	unlink(report_path);
@@ -519,9 +594,9 @@ static void test_root_status_passes_through(void **state)
 /* SIGTERM sent to jobtrace reaches the job, and the report is still written. */
 static void test_signal_is_forwarded(void **state)
 {
-	char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--", "/bin/sleep", "30",
-			 NULL };
-	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	char *argv[] = {jobtrace, "run",	"--json", "-o", report_path,
+			"--",	  "/bin/sleep", "30",	  NULL};
+	struct timespec ts = {0, 300 * 1000 * 1000};
 	json_error_t err;
 	json_t *r;
 	pid_t pid;
@@ -567,12 +642,12 @@ static bool log_has(const char *log, const char *needle)
 static void test_errors(void **state)
 {
 	char log[700], noexec[700];
-	char *missing[] = { jobtrace, "run", "--", "/nonexistent/cmd", NULL };
-	char *notexec[] = { jobtrace, "run", "--", noexec, NULL };
-	char *nocmd[] = { jobtrace, "run", NULL };
-	char *badflag[] = { jobtrace, "run", "--frobnicate", "--", "/bin/true", NULL };
-	char *badnum[] = { jobtrace, "run", "--top", "lots", "--", "/bin/true", NULL };
-	char *badsub[] = { jobtrace, "frob", NULL };
+	char *missing[] = {jobtrace, "run", "--", "/nonexistent/cmd", NULL};
+	char *notexec[] = {jobtrace, "run", "--", noexec, NULL};
+	char *nocmd[] = {jobtrace, "run", NULL};
+	char *badflag[] = {jobtrace, "run", "--frobnicate", "--", "/bin/true", NULL};
+	char *badnum[] = {jobtrace, "run", "--top", "lots", "--", "/bin/true", NULL};
+	char *badsub[] = {jobtrace, "frob", NULL};
 	int fd;
 
 	snprintf(log, sizeof(log), "%s/log", tmpdir);
@@ -599,12 +674,30 @@ static void test_errors(void **state)
 static void test_no_privileges(void **state)
 {
 	char log[700];
-	char *forced[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-			   "--inh-caps=-all", jobtrace, "run", "--mode", "bpf", "--", "/bin/true",
-			   NULL };
-	char *fallback[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-			     "--clear-groups", "--inh-caps=-all", jobtrace, "run", "--",
-			     "/bin/sh", "-c", "exit 4", NULL };
+	char *forced[] = {"/usr/bin/setpriv",
+			  "--reuid=65534",
+			  "--regid=65534",
+			  "--clear-groups",
+			  "--inh-caps=-all",
+			  jobtrace,
+			  "run",
+			  "--mode",
+			  "bpf",
+			  "--",
+			  "/bin/true",
+			  NULL};
+	char *fallback[] = {"/usr/bin/setpriv",
+			    "--reuid=65534",
+			    "--regid=65534",
+			    "--clear-groups",
+			    "--inh-caps=-all",
+			    jobtrace,
+			    "run",
+			    "--",
+			    "/bin/sh",
+			    "-c",
+			    "exit 4",
+			    NULL};
 
 	if (access(forced[0], X_OK) != 0)
 		fail_msg("setpriv (util-linux) is needed for this test");
@@ -630,7 +723,7 @@ static void test_no_privileges(void **state)
 static int setup(void **state)
 {
 	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char *probe[] = { jobtrace, "run", "--", "/bin/true", NULL };
+	char *probe[] = {jobtrace, "run", "--", "/bin/true", NULL};
 	bool ci = getenv("CI") && !strcmp(getenv("CI"), "true");
 	int st;
 
@@ -644,8 +737,9 @@ static int setup(void **state)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	/* A kernel test that cannot run is a failure, never a skip. */
-	fprintf(stderr, "FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
-			"the kernel tests need root and a kernel with BTF%s\n",
+	fprintf(stderr,
+		"FAIL: jobtrace cannot load its BPF programs here (exit status %d): "
+		"the kernel tests need root and a kernel with BTF%s\n",
 		WIFEXITED(st) ? WEXITSTATUS(st) : -1, ci ? " (CI=true)" : "");
 	return -1;
 }
@@ -661,23 +755,24 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_many_short_children),
-		cmocka_unit_test(test_orphans_outlive_root),
-		cmocka_unit_test(test_no_wait_returns_at_root_exit),
-		cmocka_unit_test(test_exec_children),
-		cmocka_unit_test(test_threads_are_not_processes),
-		cmocka_unit_test(test_exit_classes),
-		cmocka_unit_test(test_peak_rss),
-		cmocka_unit_test(test_hostile_name_is_valid_json),
-		cmocka_unit_test(test_io_bytes),
-		cmocka_unit_test(test_live_members_and_workdir),
-		cmocka_unit_test(test_root_status_passes_through),
-		cmocka_unit_test(test_signal_is_forwarded),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_no_privileges),
-		cmocka_unit_test(test_lost_records_keep_totals),
-		cmocka_unit_test(test_no_btf),
-		cmocka_unit_test(test_json_report_own_line),
+	    cmocka_unit_test(test_many_short_children),
+	    cmocka_unit_test(test_orphans_outlive_root),
+	    cmocka_unit_test(test_no_wait_returns_at_root_exit),
+	    cmocka_unit_test(test_exec_children),
+	    cmocka_unit_test(test_threads_are_not_processes),
+	    cmocka_unit_test(test_exit_classes),
+	    cmocka_unit_test(test_exit_records_say_whose),
+	    cmocka_unit_test(test_peak_rss),
+	    cmocka_unit_test(test_hostile_name_is_valid_json),
+	    cmocka_unit_test(test_io_bytes),
+	    cmocka_unit_test(test_live_members_and_workdir),
+	    cmocka_unit_test(test_root_status_passes_through),
+	    cmocka_unit_test(test_signal_is_forwarded),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_no_privileges),
+	    cmocka_unit_test(test_lost_records_keep_totals),
+	    cmocka_unit_test(test_no_btf),
+	    cmocka_unit_test(test_json_report_own_line),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -145,7 +145,7 @@ static const char valid_exit[] =
 	"\"total_ns\":100000000},\"peak_rss_bytes\":4096,\"io\":{\"read_bytes\":0,"
 	"\"write_bytes\":0,\"read_chars\":10,\"write_chars\":0},\"threads\":1,"
 	"\"existing_at_attach\":false,\"moved\":false,\"execed\":true,\"is_root\":true,"
-	"\"oom_killed\":false,\"oom\":null}\n";
+	"\"uid\":0,\"gid\":0,\"user\":\"root\",\"oom_killed\":false,\"oom\":null}\n";
 
 static void write_file(const char *path, const char *text)
 {

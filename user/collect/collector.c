@@ -773,6 +773,7 @@ static void reap(struct collector *c)
 		if (si.si_pid == 0)
 			return;
 		memset(&e, 0, sizeof(e));
+		e.uid = e.gid = JT_ID_UNKNOWN;
 		if (blind)
 			reaped_comm(c, si.si_pid, e.comm);
 		pid = waitpid(si.si_pid, &status, 0);

@@ -326,6 +326,9 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 		.version = JT_ABI_VERSION,
 		.type = JT_REC_EXIT,
 		.size = sizeof(e),
+		/* The connector's exit says neither. */
+		.uid = JT_ID_UNKNOWN,
+		.gid = JT_ID_UNKNOWN,
 	};
 	struct proc_stat_fields st;
 	__u64 cpu, sys;

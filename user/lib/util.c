@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -158,6 +159,32 @@ static unsigned long long clock_ns(clockid_t clk)
 	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
 }
 
+#define USER_NAMES 64
+bool util__user_name(unsigned int uid, char *buf, size_t size)
+{
+	static struct {
+		unsigned int uid;
+		bool used, found;
+		char name[32];
+	} cache[USER_NAMES];
+	struct passwd pw, *res = NULL;
+	char scratch[1024];
+	size_t i = uid % USER_NAMES;
+
+	if (!cache[i].used || cache[i].uid != uid) {
+		cache[i].used = true;
+		cache[i].uid = uid;
+		cache[i].found = !getpwuid_r(uid, &pw, scratch, sizeof(scratch), &res) && res &&
+				 strlen(pw.pw_name) < sizeof(cache[i].name);
+		if (cache[i].found)
+			strcpy(cache[i].name, pw.pw_name);
+	}
+	if (!cache[i].found)
+		return false;
+	snprintf(buf, size, "%s", cache[i].name);
+	return true;
+}
+
 unsigned long long util__now_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
@@ -230,7 +257,7 @@ void util__stdout_return_errors(bool on)
  */
 static void __attribute__((noreturn)) die_of_sigpipe(void)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
+	struct sigaction sa = {.sa_handler = SIG_DFL};
 	sigset_t set;
 
 	sigaction(SIGPIPE, &sa, NULL);
@@ -277,8 +304,8 @@ static void on_sigpipe(int sig)
 
 int util__guard_stdout(void)
 {
-	static const cookie_io_functions_t io = { .write = stdout_write };
-	struct sigaction sa = { .sa_handler = on_sigpipe, .sa_flags = SA_RESTART };
+	static const cookie_io_functions_t io = {.write = stdout_write};
+	struct sigaction sa = {.sa_handler = on_sigpipe, .sa_flags = SA_RESTART};
 	FILE *f;
 
 	if (sigaction(SIGPIPE, &sa, NULL))

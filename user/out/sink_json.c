@@ -91,6 +91,28 @@ static void write_args(struct json_writer *w, const char *args, size_t len)
 	json__end_array(w);
 }
 
+/* Whose it was: uid, gid, and the uid's name on this host (null: not known). */
+static void write_ids(struct json_writer *w, __u32 uid, __u32 gid)
+{
+	char name[64];
+
+	if (uid == JT_ID_UNKNOWN) {
+		json__null(w, "uid");
+		json__null(w, "gid");
+		json__null(w, "user");
+		return;
+	}
+	json__u64(w, "uid", uid);
+	if (gid == JT_ID_UNKNOWN)
+		json__null(w, "gid");
+	else
+		json__u64(w, "gid", gid);
+	if (util__user_name(uid, name, sizeof(name)))
+		json__string(w, "user", name);
+	else
+		json__null(w, "user");
+}
+
 static int jsonl_process(struct sink *s, const struct proc_record *r)
 {
 	const struct jt_exit_event *e = r->e;
@@ -142,6 +164,7 @@ static int jsonl_process(struct sink *s, const struct proc_record *r)
 	json__bool(&w, "moved", e->flags & JT_F_MOVED);
 	json__bool(&w, "execed", e->flags & JT_F_EXECED);
 	json__bool(&w, "is_root", e->is_root);
+	write_ids(&w, e->uid, e->gid);
 	/* Killed by the OOM killer (not a kill -9), and which limit it hit. */
 	report__json_oom(&w, r->oom);
 	return end_record(&w, s);

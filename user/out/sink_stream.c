@@ -122,6 +122,8 @@ static int stream_process(struct sink *s, const struct proc_record *r)
 	x->threads = e->threads;
 	fill_acct(&x->acct, &e->acct, e->user_ns, e->system_ns);
 	x->peak_rss_bytes = e->peak_rss_bytes;
+	x->uid = e->uid;
+	x->gid = e->gid;
 	memcpy(x->comm, e->comm, sizeof(x->comm));
 	if (r->args) {
 		size_t n = r->args_len < JT_STREAM_ARGS_LEN ? r->args_len : JT_STREAM_ARGS_LEN;

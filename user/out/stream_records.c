@@ -151,6 +151,8 @@ static int feed_exit(struct stream_records *sr, const struct jt_stream_exit *x, 
 	    .flags = (__u8)(x->flags & (JT_F_EXISTING | JT_F_MOVED | JT_F_EXECED)),
 	    .ns_pid = x->lin.ns_pid,
 	    .cgroup_id = x->lin.cgroup_id,
+	    .uid = x->uid,
+	    .gid = x->gid,
 	};
 	struct proc_record r = {
 	    .e = &e,
