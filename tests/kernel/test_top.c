@@ -417,7 +417,7 @@ static void test_batch_pid_ends(void **state)
 }
 
 #define SHORT_JOBS 200
-#define SHORT_AT_ONCE 4
+#define SHORT_AT_ONCE 8
 
 static void short_name(char *buf, size_t size, int i)
 {
@@ -426,7 +426,7 @@ static void short_name(char *buf, size_t size, int i)
 
 /*
  * Issue 16's "short jobs are seen everywhere": 200 jobs of 0.1 to 0.5 s,
- * each a v2 cgroup of its own, four at a time, while top -b refreshes every
+ * each a v2 cgroup of its own, eight at a time, while top -b refreshes every
  * second and serve publishes its stream: most start and end between two
  * refreshes. Every one of them is on top's screen (kept, marked ended), and
  * every one has its job line in the stream (tail --json), with its one
