@@ -232,12 +232,54 @@ int collector__add_sink(struct collector *c, struct sink *s);
 struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 				enum cjob_end end_rule);
 struct cjob *collector__find_job(struct collector *c, __u64 id);
-const struct source_ops *collector__ops(const struct collector *c);
 /* The event source that runs: "bpf", "proc" or "rusage" (after any fallback). */
 const char *collector__source_name(const struct collector *c);
 
+/*
+ * What a front means, in its words (user/collect/collector_follow.c): the
+ * collector makes the job, fills its report's fields and tells the source.
+ * A front never calls the source's ops itself.
+ */
+/* run: job @id, its command @argv (@argc), run in @workdir (measured at the end; NULL: none). */
+struct cjob *collector__follow_command(struct collector *c, __u64 id, char *const *argv, int argc,
+				       const char *workdir);
+/* run: job @j begins now, before its root forks: its times count from here. */
+void collector__job_begins(struct collector *c, struct cjob *j);
 /* run: the command's root, its pid given by the front (forked, not yet exec'd). */
 int collector__set_root(struct collector *c, struct cjob *j, pid_t pid);
+/*
+ * watch, top --pid P: P and its descendants as job @id, its report's mode
+ * @mode; its start time tells it from a later process with its pid. Prints why not.
+ */
+int collector__follow_pid(struct collector *c, __u64 id, pid_t pid, const char *mode);
+/* --cgroup PATH (in hierarchy @h): the cgroup and below, present and future, until removed. */
+int collector__follow_cgroup(struct collector *c, __u64 id, const char *path,
+			     const struct cgroup_hier *h, const char *mode);
+
+/* serve --control: can the source adopt a running process (@tree: with its descendants)? */
+bool collector__can_adopt(const struct collector *c, bool tree);
+/*
+ * A new job @id named @key for adopted processes, @root its first: 0, or
+ * a negative errno (when collector__find_job() then finds no job, none was
+ * made; else the source refused it and it ends, empty, at the next sample).
+ */
+int collector__open_adopted(struct collector *c, __u64 id, const char *key, pid_t root,
+			    bool attached);
+/* Who joins an adopted job, and how. */
+struct collector_adopt {
+	pid_t pid;
+	uid_t uid; /* JT_ADOPT_UID: the user whose processes move */
+	__u64 start_ns; /* proc_pid__start_ns(): a later process with its pid is not it */
+	__u64 flags; /* JT_ADOPT_* */
+	bool tree; /* ATTACH: with the descendants already running */
+	/* out, for a tree: the processes counted existing, those left out as not @uid's */
+	__u64 existing;
+	unsigned long left_out;
+};
+/* @a's process (and with @a->tree its descendants) join job @id; -EOPNOTSUPP: the source cannot. */
+int collector__adopt(struct collector *c, __u64 id, struct collector_adopt *a);
+/* The source's figures of job @id now, fresher than the last sample's. */
+int collector__job_stats(struct collector *c, __u64 id, struct jt_job_stats *out);
 /* The signal mask to restore in a child before it execs (the loop blocks its signals). */
 const sigset_t *collector__child_sigmask(const struct collector *c);
 /* watch: tags what is already running (two passes); counts processes found. */

@@ -208,6 +208,13 @@ const char *proc_pid__tty_name(int32_t tty_nr, char *buf, size_t size);
 void proc_link__set(struct proc_link *out, const char *target, size_t len);
 
 int proc_pid__read_stat(int proc_fd, int pid, struct proc_stat_fields *out);
+/*
+ * (22) starttime of @pid in ns since boot (CLOCK_BOOTTIME, at a clock
+ * tick's resolution): what tells it from a later process with its pid.
+ */
+int proc_pid__start_ns(int proc_fd, int pid, uint64_t *start_ns);
+/* One clock tick (_SC_CLK_TCK) in ns: the resolution of /proc's times. */
+uint64_t proc_pid__tick_ns(void);
 int proc_pid__read_statm(int proc_fd, int pid, struct proc_statm *out);
 int proc_pid__read_status(int proc_fd, int pid, struct proc_status *out);
 /*

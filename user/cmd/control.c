@@ -367,19 +367,18 @@ static int answer_end(struct control *ctl, struct control_client *cl, struct con
  * (the real uid: what the user started, setuid or not). The start time is
  * read on both sides of the uid, so that a pid reused in between is no match.
  */
-static int check_owner(struct control *ctl, unsigned long pid, uid_t uid,
-		       const struct proc_stat_fields *st)
+static int check_owner(struct control *ctl, unsigned long pid, uid_t uid, uint64_t start_ns)
 {
-	struct proc_stat_fields again;
 	struct proc_status ps;
+	uint64_t again_ns;
 	int err;
 
 	err = proc_pid__read_status(ctl->proc_fd, (int)pid, &ps);
 	if (!err)
-		err = proc_pid__read_stat(ctl->proc_fd, (int)pid, &again);
+		err = proc_pid__start_ns(ctl->proc_fd, (int)pid, &again_ns);
 	if (err)
 		return err;
-	if (again.starttime_ticks != st->starttime_ticks)
+	if (again_ns != start_ns)
 		return -ESRCH;
 	return ps.uid_real == (uint32_t)uid ? 0 : -EPERM;
 }
@@ -426,21 +425,17 @@ static void attach_root_args(struct control *ctl, struct control_job *cj, pid_t 
 static int do_register(struct control *ctl, struct control_client *cl,
 		       const struct control_request *req, bool tree)
 {
-	const struct source_ops *ops = collector__ops(ctl->c);
-	__u64 tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK);
+	struct collector_adopt a = { .pid = (pid_t)req->pid, .uid = cl->uid, .tree = tree };
 	unsigned long pid = req->pid;
 	const char *key = req->key;
-	struct proc_stat_fields st;
 	struct control_job *cj;
-	unsigned long left_out = 0;
-	struct jt_job_stats js;
-	struct cjob *j;
+	uint64_t start_ns;
 	bool fresh;
 	int err;
 
-	if (!ops->adopt || (tree && !ops->adopt_tree))
+	if (!collector__can_adopt(ctl->c, tree))
 		return client_printf(ctl, cl, "ERR the %s source cannot adopt a process\n",
-				     ops->name);
+				     collector__source_name(ctl->c));
 	/*
 	 * PID is a number in the client's pid namespace, and serve looks it up
 	 * in its own: a client in another one (a container) would name some
@@ -451,9 +446,9 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	if (!control__key_allowed(key, cl->uid))
 		return client_printf(ctl, cl, "ERR key %s is not yours: yours are NAME:%u:...\n",
 				     key, (unsigned int)cl->uid);
-	err = proc_pid__read_stat(ctl->proc_fd, (int)pid, &st);
+	err = proc_pid__start_ns(ctl->proc_fd, (int)pid, &start_ns);
 	if (!err && cl->uid != 0)
-		err = check_owner(ctl, pid, cl->uid, &st);
+		err = check_owner(ctl, pid, cl->uid, start_ns);
 	if (err == -EPERM)
 		return client_printf(ctl, cl, "ERR process %lu is not yours\n", pid);
 	if (err)
@@ -476,17 +471,11 @@ static int do_register(struct control *ctl, struct control_client *cl,
 		cj = job_new(ctl, req, cl->uid);
 		if (!cj)
 			return client_printf(ctl, cl, "ERR out of memory\n");
-		j = collector__add_job(ctl->c, cj->id, key, CJOB_END_EMPTY);
-		if (!j) {
+		err = collector__open_adopted(ctl->c, cj->id, key, (pid_t)pid, tree);
+		if (err && !collector__find_job(ctl->c, cj->id)) {
 			cj->ended = cj->failed = true;
 			return client_printf(ctl, cl, "ERR out of memory\n");
 		}
-		j->job.mode = "control";
-		j->job.via = "serve";
-		j->job.root_pid = (pid_t)pid;
-		j->job.attached = tree;
-		/* -1: its membership follows no cgroup; the task keeps its tree. */
-		err = ops->add_empty(ctl->c, cj->id, -1);
 		if (err) {
 			cj->failed = true;
 			return client_printf(ctl, cl, "ERR cannot make the job: %s\n",
@@ -498,14 +487,10 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	 * and of a tree only the processes that are its own, checked by the
 	 * kernel as it moves each (a process may change its uid at any time).
 	 */
-	if (tree)
-		err = ops->adopt_tree(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns,
-				      2 * tick_ns,
-				      cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED | JT_ADOPT_UID,
-				      cl->uid, &left_out);
-	else
-		err = ops->adopt(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns,
-				 2 * tick_ns, cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED);
+	a.start_ns = start_ns;
+	if (cl->uid != 0)
+		a.flags = tree ? JT_ADOPT_NOT_ADOPTED | JT_ADOPT_UID : JT_ADOPT_NOT_ADOPTED;
+	err = collector__adopt(ctl->c, cj->id, &a);
 	if (err) {
 		/* An empty job ends at the next sample; it had nothing to report. */
 		if (fresh)
@@ -519,10 +504,8 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	if (!tree)
 		return client_printf(ctl, cl, "OK %s\n", key);
 	attach_root_args(ctl, cj, (pid_t)pid);
-	if (ops->job_stats(ctl->c, cj->id, &js))
-		js.existing = 0;
-	return client_printf(ctl, cl, "OK %s %llu %lu\n", key, (unsigned long long)js.existing,
-			     left_out);
+	return client_printf(ctl, cl, "OK %s %llu %lu\n", key, (unsigned long long)a.existing,
+			     a.left_out);
 }
 
 /*
@@ -631,8 +614,7 @@ static int do_end(struct control *ctl, struct control_client *cl, char *key, cha
 	 * job: a sample walks every task of the host, and no client may make
 	 * the loop spin with ENDs.
 	 */
-	if (!cj->sampled_soon && !collector__ops(ctl->c)->job_stats(ctl->c, cj->id, &js) &&
-	    js.alive <= 0) {
+	if (!cj->sampled_soon && !collector__job_stats(ctl->c, cj->id, &js) && js.alive <= 0) {
 		cj->sampled_soon = true;
 		collector__sample_soon(ctl->c);
 	}
@@ -655,16 +637,15 @@ static int do_list(struct control *ctl, struct control_client *cl)
 	for (size_t i = 0; !err && i < ctl->njobs; i++) {
 		struct control_job *cj = ctl->jobs[i];
 		const struct jt_job_stats *s = &cj->stats;
-		struct cjob *j;
+		const struct cjob *j;
+		struct jt_job_stats js;
 
 		if (!may_see(cl, cj))
 			continue;
 		/* Fresh figures: the last sample may be older than the job. */
 		j = cj->ended ? NULL : collector__find_job(ctl->c, cj->id);
-		if (j) {
-			collector__ops(ctl->c)->job_stats(ctl->c, cj->id, &j->job.stats);
-			s = &j->job.stats;
-		}
+		if (j)
+			s = collector__job_stats(ctl->c, cj->id, &js) ? &j->job.stats : &js;
 		err = client_printf(ctl, cl, "%s %s %d %lld %llu %llu\n", cj->key,
 				    cj->ended ? "ended" : cj->released ? "released" : "running",
 				    cj->pid,

@@ -48,11 +48,6 @@ __u64 *collector__malformed_counter(struct collector *c)
 	return &c->records_malformed;
 }
 
-const struct source_ops *collector__ops(const struct collector *c)
-{
-	return c->ops;
-}
-
 const char *collector__source_name(const struct collector *c)
 {
 	return c->ops->name;

@@ -108,6 +108,22 @@ int proc_pid__read_stat(int proc_fd, int pid, struct proc_stat_fields *out)
 	return proc_pid__parse_stat(buf, (size_t)n, out);
 }
 
+int proc_pid__start_ns(int proc_fd, int pid, uint64_t *start_ns)
+{
+	struct proc_stat_fields st;
+	int err = proc_pid__read_stat(proc_fd, pid, &st);
+
+	if (err)
+		return err;
+	*start_ns = st.starttime_ticks * proc_pid__tick_ns();
+	return 0;
+}
+
+uint64_t proc_pid__tick_ns(void)
+{
+	return 1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK);
+}
+
 int proc_pid__read_statm(int proc_fd, int pid, struct proc_statm *out)
 {
 	char buf[512];
