@@ -127,6 +127,7 @@ struct cjob {
 	__u64 idle_samples; /* samples in a row that saw no task and alive <= 0 */
 	struct cjob_cum reported; /* at the last interval record */
 	__u64 reported_ns;
+	__u64 host_mem_bytes; /* the host's memory, for a job's share of it; 0: unknown */
 	struct cjob *next_in_bucket; /* the collector's index of open jobs */
 	__u64 sampled; /* samples that read it */
 	bool over; /* found over in this turn of the loop */
@@ -198,6 +199,13 @@ struct live_record {
 	const struct jt_live_rec *r;
 	const struct cjob *job;
 	__u64 sampled_ns; /* CLOCK_MONOTONIC of the sample it belongs to */
+	/*
+	 * Leaders: (4) ppid and (2) comm as /proc has them at the sample, for
+	 * the tree and the COMMAND a sink shows; false when not read.
+	 */
+	bool have_stat;
+	__u32 ppid;
+	char comm[64]; /* any bytes but NUL */
 };
 
 struct collector_opts {

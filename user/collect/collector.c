@@ -30,6 +30,7 @@
 #include "jobtrace/collector.h"
 #include "jobtrace/host.h"
 #include "jobtrace/job_table.h"
+#include "jobtrace/meminfo.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/proc_stat.h"
 #include "jobtrace/repair.h"
@@ -124,6 +125,7 @@ static int collector__open_source(struct collector *c)
 struct collector *collector__new(const struct collector_opts *opts)
 {
 	struct collector *c = calloc(1, sizeof(*c));
+	struct meminfo mi;
 	sigset_t mask;
 	int err;
 
@@ -141,6 +143,8 @@ struct collector *collector__new(const struct collector_opts *opts)
 	c->page_size = (__u64)sysconf(_SC_PAGESIZE);
 	c->proc_fd = util__open_dir("/proc");
 	c->sys_fd = util__open_dir("/sys");
+	if (c->proc_fd >= 0 && !meminfo__read(c->proc_fd, &mi))
+		c->mem_total_bytes = mi.total_bytes;
 	host_sampler__init(&c->hs, c->proc_fd, c->sys_fd);
 	c->hs.want = HOST_WANT_INTERVAL;
 	c->start_ns = util__now_ns();
@@ -316,6 +320,7 @@ struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 	if (j) {
 		j->job.unknown = c->ops->unknown;
 		j->job.sampled = c->ops->sampled;
+		j->host_mem_bytes = c->mem_total_bytes;
 	}
 	return j;
 }

@@ -14,7 +14,6 @@
 
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/collector.h"
-#include "jobtrace/meminfo.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/util.h"
 
@@ -34,7 +33,6 @@ struct cjob *collector__follow_command(struct collector *c, __u64 id, char *cons
 				       const char *workdir)
 {
 	struct cjob *j = collector__add_job(c, id, "run", CJOB_END_ROOT);
-	struct meminfo mi;
 
 	if (!j)
 		return NULL;
@@ -42,8 +40,8 @@ struct cjob *collector__follow_command(struct collector *c, __u64 id, char *cons
 	j->job.argc = argc;
 	j->job.mode = "run";
 	j->job.workdir_path = workdir;
-	if (c->proc_fd >= 0 && !meminfo__read(c->proc_fd, &mi))
-		j->job.host_mem_bytes = mi.total_bytes;
+	/* run's report gives the job's share of the host's memory; watch's never has. */
+	j->job.host_mem_bytes = j->host_mem_bytes;
 	return j;
 }
 

@@ -63,6 +63,7 @@ struct collector {
 	bool sample_soon; /* collector__sample_soon(): judge the ends at this turn */
 	__u64 tick_ns; /* the loop's timer */
 	__u64 page_size;
+	__u64 mem_total_bytes; /* /proc/meminfo's MemTotal at the start; 0: unknown */
 	sigset_t old_mask; /* before the loop's signals were blocked, for run's child */
 	int signals; /* SIGINT/SIGTERM/SIGHUP/SIGQUIT seen */
 

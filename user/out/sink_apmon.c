@@ -29,7 +29,6 @@
 #include "jobtrace/apmon.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/host.h"
-#include "jobtrace/meminfo.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
 
@@ -563,7 +562,6 @@ struct apmon_sink {
 	struct apmon_sender *tx;
 	char *cluster;
 	char host[256];
-	__u64 mem_total_bytes; /* for mem_usage; 0: unknown */
 };
 
 struct plist {
@@ -593,17 +591,17 @@ static void job_node(const struct apmon_sink *a, const struct cjob *j, char *buf
 		snprintf(buf, size, "%s:%s", a->host, j->key);
 }
 
-static void put_memory(struct plist *l, const struct apmon_sink *a, __u64 rss, __u64 vm,
-		       __u64 pss, bool have_pss, __u64 open_files)
+static void put_memory(struct plist *l, const struct cjob *j, __u64 rss, __u64 vm, __u64 pss,
+		       bool have_pss, __u64 open_files)
 {
 	put(l, "rss", (double)rss / 1024);
 	put(l, "virtualmem", (double)vm / 1024);
 	if (have_pss)
 		put(l, "pss", (double)pss / 1024);
 	/* Of the host's memory; PSS where read, as it counts a shared page once. */
-	if (a->mem_total_bytes)
+	if (j->host_mem_bytes)
 		put(l, "mem_usage", 100.0 * (double)(have_pss ? pss : rss) /
-					    (double)a->mem_total_bytes);
+					    (double)j->host_mem_bytes);
 	put(l, "open_files", (double)open_files);
 }
 
@@ -631,7 +629,7 @@ static int apmon_interval(struct sink *s, const struct interval_record *r)
 	put(&l, "cpu_time", secs(j->cum.cpu_ns));
 	/* CPU now (over the interval), % of one CPU; ApMon sent a lifetime average. */
 	put(&l, "cpu_usage", dt > 0 ? 100.0 * secs(r->d.cpu_ns) / dt : 0);
-	put_memory(&l, a, r->rss_bytes, r->vm_bytes, r->pss_bytes, r->pss, r->open_files);
+	put_memory(&l, r->job, r->rss_bytes, r->vm_bytes, r->pss_bytes, r->pss, r->open_files);
 	put(&l, "processes", (double)r->alive);
 	put(&l, "procs_started", (double)j->cum.started);
 	put(&l, "procs_failed", (double)(j->cum.exit_error + j->cum.exit_signal));
@@ -653,7 +651,7 @@ static int apmon_job_end(struct sink *s, const struct cjob *j, const struct coll
 	/* At the end, the average over the job's life: the only rate left. */
 	put(&l, "cpu_usage", wall > 0 ? 100.0 * secs(k->cpu_ns) / wall : 0);
 	if (job->live)
-		put_memory(&l, a, job->live->rss_bytes, job->live->vm_bytes, job->live->pss_bytes,
+		put_memory(&l, j, job->live->rss_bytes, job->live->vm_bytes, job->live->pss_bytes,
 			   job->live->pss, job->live->open_files);
 	put(&l, "processes", k->alive > 0 ? (double)k->alive : 0);
 	put(&l, "procs_started", (double)k->procs_started);
@@ -784,8 +782,6 @@ static const struct sink_ops apmon_ops = {
 struct sink *sink_apmon__new(const struct apmon_opts *o)
 {
 	struct apmon_sink *a = calloc(1, sizeof(*a));
-	struct meminfo mi;
-	int proc_fd;
 
 	if (!a)
 		return NULL;
@@ -799,11 +795,6 @@ struct sink *sink_apmon__new(const struct apmon_opts *o)
 	}
 	if (gethostname(a->host, sizeof(a->host) - 1))
 		strcpy(a->host, "localhost");
-	proc_fd = util__open_dir("/proc");
-	if (proc_fd >= 0 && !meminfo__read(proc_fd, &mi))
-		a->mem_total_bytes = mi.total_bytes;
-	if (proc_fd >= 0)
-		close(proc_fd);
 	return &a->s;
 }
 

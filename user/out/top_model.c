@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "jobtrace/job.h"
-#include "jobtrace/proc_pid.h"
 #include "jobtrace/top.h"
 #include "jobtrace/util.h"
 
@@ -46,7 +45,7 @@ struct top_row {
 	__u32 busiest; /* its live process with the most CPU over the last sample */
 	double busiest_pct;
 	__u32 comm_pid; /* whose comm live_comm holds: read again only when busiest changes */
-	char live_comm[sizeof(((struct top_proc_info *)0)->comm)];
+	char live_comm[sizeof(((struct live_record *)0)->comm)];
 	struct top_exit exits[TOP_EXITS]; /* a ring: exits[nexits % TOP_EXITS] is next */
 	__u64 nexits;
 	bool have_interval;
@@ -63,6 +62,9 @@ struct top_proc {
 	__u64 cur_cpu, prev_cpu;
 	__u64 rss_bytes;
 	double cpu_pct; /* < 0: unknown */
+	bool have_stat; /* its leader's record carried ppid and comm */
+	__u32 ppid;
+	char comm[sizeof(((struct live_record *)0)->comm)];
 };
 
 struct top_host {
@@ -75,10 +77,10 @@ struct top_host {
 	__u64 running, blocked, lost;
 };
 
-/* A live process of the expanded job, with what /proc says of its place in the tree. */
+/* A live process of the expanded job, with its place in the tree. */
 struct tree_node {
 	__u32 pid, ppid;
-	char comm[sizeof(((struct top_proc_info *)0)->comm)];
+	char comm[sizeof(((struct live_record *)0)->comm)];
 	double cpu_pct;
 	__u64 rss_bytes;
 	__u32 threads;
@@ -87,8 +89,6 @@ struct tree_node {
 };
 
 struct top_model {
-	struct top_proc_reader rd;
-	int proc_fd;
 	long page_size;
 
 	/* What the records say, updated as they come. */
@@ -112,7 +112,7 @@ struct top_model {
 	time_t snap_time;
 	unsigned long snap_gen;
 
-	/* The expanded job's tree, read from /proc once per snapshot and job. */
+	/* The expanded job's tree, built once per snapshot and job. */
 	struct tree_node *tree;
 	size_t ntree;
 	__u64 tree_job;
@@ -140,25 +140,6 @@ int top__col_of_name(const char *name, enum top_col *out)
 		}
 	}
 	return -EINVAL;
-}
-
-/* ---- /proc ---- */
-
-/* The default reader: (4) ppid and (2) comm from /proc/PID/stat. */
-static int proc_stat_read(void *ctx, __u32 pid, struct top_proc_info *out)
-{
-	struct top_model *m = ctx;
-	struct proc_stat_fields st;
-	int err;
-
-	if (m->proc_fd < 0)
-		return -ENOENT;
-	err = proc_pid__read_stat(m->proc_fd, (int)pid, &st);
-	if (err)
-		return err;
-	out->ppid = (__u32)st.ppid;
-	snprintf(out->comm, sizeof(out->comm), "%s", st.comm);
-	return 0;
 }
 
 /* ---- rows ---- */
@@ -385,8 +366,12 @@ int top_model__live(struct top_model *m, const struct live_record *lr)
 	}
 	p->cur_cpu += r->cpu_ns;
 	p->threads++;
-	if (r->is_leader)
+	if (r->is_leader) {
 		p->rss_bytes = r->rss_pages * (__u64)m->page_size;
+		p->have_stat = lr->have_stat;
+		p->ppid = lr->ppid;
+		snprintf(p->comm, sizeof(p->comm), "%s", lr->comm);
+	}
 	if (lr->sampled_ns > m->last_sample_ns) {
 		if (m->last_sample_ns)
 			m->prev_sample_ns = m->last_sample_ns;
@@ -452,19 +437,20 @@ bool top_model__settle(struct top_model *m)
 
 /*
  * The command shown for a row: its top command by CPU among its exits, else
- * its busiest live process's comm, read when that process changes.
+ * its busiest live process's comm, taken when that process changes.
  */
 static void row_command(struct top_model *m, struct top_row *r)
 {
-	struct top_proc_info info;
+	const struct top_proc *p;
 
 	if (r->command[0] || !r->busiest || r->comm_pid == r->busiest)
 		return;
 	r->comm_pid = r->busiest;
-	if (m->rd.stat(m->rd.ctx, r->busiest, &info))
+	p = m->procs_cap ? &m->procs[proc_slot(m->procs, m->procs_cap, r->busiest)] : NULL;
+	if (!p || p->tgid != r->busiest || !p->have_stat)
 		r->live_comm[0] = '\0';
 	else
-		snprintf(r->live_comm, sizeof(r->live_comm), "%s", info.comm);
+		snprintf(r->live_comm, sizeof(r->live_comm), "%s", p->comm);
 }
 
 static int snap_procs(struct top_model *m)
@@ -847,8 +833,8 @@ static void add_subtree(struct top_model *m, struct tree_node *nodes, size_t n, 
 
 /*
  * The expanded job's live processes of the snapshot, with their parents
- * from /proc: read once per snapshot and job, so a paused screen keeps its
- * tree as it was.
+ * as their records had them: built once per snapshot and job, so a paused
+ * screen keeps its tree as it was.
  */
 static void tree_read(struct top_model *m, __u64 job_id)
 {
@@ -863,14 +849,13 @@ static void tree_read(struct top_model *m, __u64 job_id)
 	}
 	for (size_t i = 0; i < m->nsnap_procs && n < TOP_MAX_TREE; i++) {
 		const struct top_proc *p = &m->snap_procs[i];
-		struct top_proc_info info;
 
-		if (p->job_id != job_id || m->rd.stat(m->rd.ctx, p->tgid, &info))
+		if (p->job_id != job_id || !p->have_stat)
 			continue;
-		m->tree[n] = (struct tree_node){ .pid = p->tgid, .ppid = info.ppid,
+		m->tree[n] = (struct tree_node){ .pid = p->tgid, .ppid = p->ppid,
 						 .cpu_pct = p->cpu_pct, .rss_bytes = p->rss_bytes,
 						 .threads = p->threads };
-		snprintf(m->tree[n].comm, sizeof(m->tree[n].comm), "%s", info.comm);
+		snprintf(m->tree[n].comm, sizeof(m->tree[n].comm), "%s", p->comm);
 		n++;
 	}
 	qsort(m->tree, n, sizeof(*m->tree), node_by_pid);
@@ -948,20 +933,13 @@ const struct top_line *top_model__lines(const struct top_model *m, size_t *n)
 
 /* ---- the model ---- */
 
-struct top_model *top_model__new(const struct top_proc_reader *rd)
+struct top_model *top_model__new(void)
 {
 	struct top_model *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return NULL;
-	m->proc_fd = -1;
 	m->page_size = sysconf(_SC_PAGESIZE);
-	if (rd) {
-		m->rd = *rd;
-	} else {
-		m->proc_fd = util__open_dir("/proc");
-		m->rd = (struct top_proc_reader){ .stat = proc_stat_read, .ctx = m };
-	}
 	m->snap_time = time(NULL);
 	return m;
 }
@@ -978,7 +956,5 @@ void top_model__free(struct top_model *m)
 	free(m->snap_procs);
 	free(m->tree);
 	free(m->lines);
-	if (m->proc_fd >= 0)
-		close(m->proc_fd);
 	free(m);
 }
