@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "jobtrace/cpuinfo.h"
-#include "jobtrace/inspect.h"
+#include "jobtrace/inspect_proc.h"
 #include "jobtrace/proc_walk.h"
 #include "jobtrace/util.h"
 

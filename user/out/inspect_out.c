@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "jobtrace/connections.h"
-#include "jobtrace/inspect.h"
+#include "jobtrace/inspect_proc.h"
 #include "jobtrace/report.h"
 #include "jobtrace/util.h"
 
