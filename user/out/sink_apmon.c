@@ -399,19 +399,6 @@ void apmon_lookup__reap(void)
 	}
 }
 
-int apmon__add_dest_arg(struct apmon_opts *o, const char *cmd, const char *spec)
-{
-	const char *why = "";
-
-	if (o->n == APMON_MAX_DESTS)
-		return cli__usage_error(cmd, "at most %d --apmon destinations", APMON_MAX_DESTS);
-	if (parse_dest(spec, &o->dests[o->n], &why, !o->nowait))
-		return cli__usage_error(cmd, "--apmon takes HOST[:PORT][ PASSWORD], not '%s': %s",
-					spec, why);
-	o->n++;
-	return 0;
-}
-
 /* ---- the sender ---- */
 
 struct apmon_out {
