@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The collector's state, shared by its own files (collector.c: the loop,
- * the jobs' ends, the fronts' fds; collector_sample.c: the samples). Not
+ * the fronts' fds; collector_end.c: the jobs' ends; collector_sample.c:
+ * the samples; collector_follow.c: what the fronts ask to follow). Not
  * for fronts, sinks or sources: they use include/jobtrace/collector.h.
  */
 #ifndef JOBTRACE_COLLECTOR_PRIV_H
@@ -114,6 +115,8 @@ struct cjob *collector__job_of_record(struct collector *c, __u64 id);
 int collector__sample_jobs(struct collector *c, bool host);
 /* The job's interval since the last one it reported, up to @t1; then a new base. */
 void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1);
+/* Reports the jobs that are over (@all: every job); true when the collector should stop. */
+bool collector__end_jobs(struct collector *c, bool all);
 /* Reads the host's counters now, as the sample at @now; collector__emit_host() records them. */
 void collector__take_host(struct collector *c, __u64 now);
 /* The host record of the interval the last host sample ended (the first only sets the base). */
