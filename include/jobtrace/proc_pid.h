@@ -26,6 +26,7 @@ extern "C" {
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * TASK_COMM_LEN is 16, but since 5.17 the stat of a kernel thread carries
@@ -229,6 +230,12 @@ int proc_pid__count_fds(int proc_fd, int pid);
 int proc_pid__read_cwd(int proc_fd, int pid, struct proc_link *out);
 int proc_pid__read_exe(int proc_fd, int pid, struct proc_link *out);
 int proc_pid__read_cmdline(int proc_fd, int pid, struct proc_cmdline *out);
+/*
+ * The first @size bytes of @pid's cmdline as the kernel has them (argv,
+ * NUL-separated), unparsed and cut where @size ends, as an exec record
+ * carries them: the bytes read, or a negative errno (gone, a kernel thread's).
+ */
+ssize_t proc_pid__read_args(int proc_fd, int pid, char *buf, size_t size);
 int proc_pid__read_cgroup(int proc_fd, int pid, struct proc_cgroup *out);
 /*
  * A kernel thread has no environment: the kernel answers ESRCH while the pid

@@ -262,18 +262,9 @@ bool control__client_pidns_ours(struct control *ctl, const struct control_client
  */
 void control_job__read_root_args(struct control *ctl, struct control_job *cj, pid_t pid)
 {
-	char path[32], buf[JT_ARGS_LEN];
-	ssize_t n;
-	int fd;
+	char buf[JT_ARGS_LEN];
+	ssize_t n = proc_pid__read_args(ctl->proc_fd, (int)pid, buf, sizeof(buf) - 1);
 
-	snprintf(path, sizeof(path), "%d/cmdline", (int)pid);
-	fd = openat(ctl->proc_fd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	do
-		n = read(fd, buf, sizeof(buf) - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
 	if (n <= 0)
 		return;
 	if (buf[n - 1] != '\0')

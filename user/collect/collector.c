@@ -425,9 +425,8 @@ int collector__on_fork(struct collector *c, const struct jt_fork_event *e)
 
 int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 {
-	char path[32], buf[JT_ARGS_LEN + 1];
+	char buf[JT_ARGS_LEN + 1];
 	ssize_t n;
-	int fd;
 
 	/*
 	 * Its exec was before the attach: /proc has what the exec record would
@@ -435,15 +434,9 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 	 */
 	if (!r->new_process || c->proc_fd < 0 || !r->reader_tgid)
 		return 0;
-	snprintf(path, sizeof(path), "%u/cmdline", r->reader_tgid);
-	fd = openat(c->proc_fd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* gone already, or a kernel thread's: its arguments stay unknown */
 	/* As the exec record: the first JT_ARGS_LEN bytes, and whether there were more. */
-	do
-		n = read(fd, buf, sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	close(fd);
+	n = proc_pid__read_args(c->proc_fd, (int)r->reader_tgid, buf, sizeof(buf));
+	/* n <= 0: gone already, or a kernel thread's: its arguments stay unknown. */
 	if (n > 0)
 		args_table__put(&c->args, r->tgid, r->start_ns, buf,
 				(size_t)n > JT_ARGS_LEN ? JT_ARGS_LEN : (size_t)n, n > JT_ARGS_LEN);

@@ -226,6 +226,25 @@ int proc_pid__read_exe(int proc_fd, int pid, struct proc_link *out)
 	return read_link(proc_fd, pid, "exe", out);
 }
 
+ssize_t proc_pid__read_args(int proc_fd, int pid, char *buf, size_t size)
+{
+	char path[32];
+	ssize_t n;
+	int fd;
+
+	pid_path(path, sizeof(path), pid, "cmdline");
+	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
 int proc_pid__read_cmdline(int proc_fd, int pid, struct proc_cmdline *out)
 {
 	size_t len;
