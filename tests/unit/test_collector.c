@@ -16,6 +16,7 @@
 #include "testutil.h"
 
 #include "jobtrace/collector.h"
+#include "jobtrace/source.h"
 #include "jobtrace/sink.h"
 
 #define JOB 7

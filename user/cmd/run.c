@@ -163,7 +163,7 @@ int run__main(const struct run_config *cfg)
 		  }))
 		goto out;
 	if ((cfg->events || cfg->svg || cfg->html) &&
-	    !strcmp(collector__source_name(c), source_rusage_ops.name))
+	    !strcmp(collector__source_name(c), "rusage"))
 		fprintf(stderr, "jobtrace: rusage mode has no per-process records: --events, --svg "
 				"and --html will have no processes\n");
 	ret = start_job(c, j, cfg);

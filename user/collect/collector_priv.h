@@ -17,6 +17,7 @@
 #include "jobtrace/host.h"
 #include "jobtrace/job_table.h"
 #include "jobtrace/repair.h"
+#include "jobtrace/source.h"
 #include "jobtrace/util.h"
 
 #define RUN_TICK_NS (100ULL * 1000 * 1000) /* run: how often the tree's end is checked */
