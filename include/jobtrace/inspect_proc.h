@@ -98,9 +98,6 @@ void inspect__write_json(struct json_writer *w, const struct inspect_proc *p,
 			 const struct inspect_options *o);
 void inspect__write_text(FILE *f, const struct inspect_proc *p, const struct inspect_options *o);
 
-/* The name of each part, as the "unavailable" object of the JSON keys it. */
-const char *inspect__part_name(enum inspect_part part);
-
 #ifdef __cplusplus
 }
 #endif

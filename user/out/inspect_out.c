@@ -22,11 +22,6 @@ static const char *const part_names[INSPECT_PARTS] = {
 	[INSPECT_CHILDREN] = "children",   [INSPECT_CPU_PERCENT] = "cpu_percent",
 };
 
-const char *inspect__part_name(enum inspect_part part)
-{
-	return part < INSPECT_PARTS ? part_names[part] : NULL;
-}
-
 /* proc(5) state letters, in the words psutil uses. */
 static const char *state_word(char st)
 {

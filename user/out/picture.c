@@ -56,11 +56,6 @@ void picture__free(struct picture *p)
 	free(p);
 }
 
-size_t picture__records(const struct picture *p)
-{
-	return p->n;
-}
-
 static bool failed_status(__u32 st)
 {
 	return WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st));
