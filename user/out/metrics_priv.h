@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The metrics store, shared by its two files: sink_metrics.c keeps it from
- * the records, metrics_write.c writes it as text. Not for anything else:
+ * The metrics store, shared by its two files: metrics.c keeps it from the
+ * records, metrics_write.c writes it as text. Not for anything else:
  * include/jobtrace/metrics.h.
  */
 #ifndef JOBTRACE_METRICS_PRIV_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The metrics store (sink_metrics.c) as the Prometheus text format 0.0.4 or
+ * The metrics store (metrics.c) as the Prometheus text format 0.0.4 or
  * OpenMetrics 1.0.0, and which of them, gzipped or not, a scraper asks for.
  * The writer is a pure function of the store over a FILE, so a test feeds
  * it scripted records and reads the text; the HTTP side (metrics_http.c)
