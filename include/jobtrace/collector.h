@@ -205,15 +205,15 @@ int collector__follow_cgroup(struct collector *c, __u64 id, const char *path,
 
 /* serve --control: can the source adopt a running process (@tree: with its descendants)? */
 bool collector__can_adopt(const struct collector *c, bool tree);
-/*
- * A new job @id named @key for adopted processes, @root its first: 0, or
- * a negative errno (when collector__find_job() then finds no job, none was
- * made; else the source refused it and it ends, empty, at the next sample).
- */
-int collector__open_adopted(struct collector *c, __u64 id, const char *key, pid_t root,
-			    bool attached);
+/* What collector__adopt() could not do. */
+enum collector_adopt_failed {
+	COLLECTOR_ADOPT_NO_JOB, /* the new job (no memory): nothing was made */
+	COLLECTOR_ADOPT_NO_SOURCE_JOB, /* the source refused it: it ends, empty, at once */
+	COLLECTOR_ADOPT_PROCESS, /* the process: a new job ends, empty, at once */
+};
 /* Who joins an adopted job, and how. */
 struct collector_adopt {
+	const char *new_key; /* non-NULL: the job is new, named so, and @pid its root */
 	pid_t pid;
 	uid_t uid; /* JT_ADOPT_UID: the user whose processes move */
 	__u64 start_ns; /* proc_pid__start_ns(): a later process with its pid is not it */
@@ -222,8 +222,12 @@ struct collector_adopt {
 	/* out, for a tree: the processes counted existing, those left out as not @uid's */
 	__u64 existing;
 	unsigned long left_out;
+	enum collector_adopt_failed failed; /* out, on an error: what could not be done */
 };
-/* @a's process (and with @a->tree its descendants) join job @id; -EOPNOTSUPP: the source cannot. */
+/*
+ * @a's process (and with @a->tree its descendants) join job @id, made
+ * first with @a->new_key; -EOPNOTSUPP: the source cannot.
+ */
 int collector__adopt(struct collector *c, __u64 id, struct collector_adopt *a);
 /* The source's figures of job @id now, fresher than the last sample's. */
 int collector__job_stats(struct collector *c, __u64 id, struct jt_job_stats *out);

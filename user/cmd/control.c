@@ -162,16 +162,7 @@ static int do_register(struct control *ctl, struct control_client *cl,
 		cj = control_jobs__new(ctl, req, cl->uid);
 		if (!cj)
 			return client_printf(ctl, cl, "ERR out of memory\n");
-		err = collector__open_adopted(ctl->c, cj->id, key, (pid_t)pid, tree);
-		if (err && !collector__find_job(ctl->c, cj->id)) {
-			cj->ended = cj->failed = true;
-			return client_printf(ctl, cl, "ERR out of memory\n");
-		}
-		if (err) {
-			cj->failed = true;
-			return client_printf(ctl, cl, "ERR cannot make the job: %s\n",
-					     strerror(-err));
-		}
+		a.new_key = key;
 	}
 	/*
 	 * Root may move any process; a user only one no client's job holds,
@@ -182,6 +173,14 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	if (cl->uid != 0)
 		a.flags = tree ? JT_ADOPT_NOT_ADOPTED | JT_ADOPT_UID : JT_ADOPT_NOT_ADOPTED;
 	err = collector__adopt(ctl->c, cj->id, &a);
+	if (err && a.failed == COLLECTOR_ADOPT_NO_JOB) {
+		cj->ended = cj->failed = true;
+		return client_printf(ctl, cl, "ERR out of memory\n");
+	}
+	if (err && a.failed == COLLECTOR_ADOPT_NO_SOURCE_JOB) {
+		cj->failed = true;
+		return client_printf(ctl, cl, "ERR cannot make the job: %s\n", strerror(-err));
+	}
 	if (err) {
 		/* An empty job ends at the next sample; it had nothing to report. */
 		if (fresh)

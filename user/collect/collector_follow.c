@@ -115,8 +115,8 @@ bool collector__can_adopt(const struct collector *c, bool tree)
 	return c->ops->adopt && (!tree || c->ops->adopt_tree);
 }
 
-int collector__open_adopted(struct collector *c, __u64 id, const char *key, pid_t root,
-			    bool attached)
+/* A new job @id named @key for adopted processes, @root its first. */
+static int open_adopted(struct collector *c, __u64 id, const char *key, pid_t root, bool attached)
 {
 	struct cjob *j = collector__add_job(c, id, key, CJOB_END_EMPTY);
 
@@ -137,8 +137,17 @@ int collector__adopt(struct collector *c, __u64 id, struct collector_adopt *a)
 
 	a->existing = 0;
 	a->left_out = 0;
+	a->failed = COLLECTOR_ADOPT_PROCESS;
 	if (!collector__can_adopt(c, a->tree))
 		return -EOPNOTSUPP;
+	if (a->new_key) {
+		err = open_adopted(c, id, a->new_key, a->pid, a->tree);
+		if (err) {
+			a->failed = collector__find_job(c, id) ? COLLECTOR_ADOPT_NO_SOURCE_JOB :
+								 COLLECTOR_ADOPT_NO_JOB;
+			return err;
+		}
+	}
 	if (!a->tree)
 		return c->ops->adopt(c, id, a->pid, a->start_ns, start_slack_ns(), a->flags);
 	err = c->ops->adopt_tree(c, id, a->pid, a->start_ns, start_slack_ns(), a->flags, a->uid,
