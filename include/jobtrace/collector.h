@@ -20,6 +20,7 @@ extern "C" {
 #include <signal.h>
 #include <sys/types.h>
 
+#include "jobtrace/hmap.h"
 #include "jobtrace/job.h"
 #include "jobtrace/job_live.h"
 #include "jobtrace/lineage.h"
@@ -67,7 +68,7 @@ struct cjob {
 	struct cjob_cum reported; /* at the last interval record */
 	__u64 reported_ns;
 	__u64 host_mem_bytes; /* the host's memory, for a job's share of it; 0: unknown */
-	struct cjob *next_in_bucket; /* the collector's index of open jobs */
+	struct hmap_node index_node; /* the collector's index of open jobs, by id */
 	__u64 sampled; /* samples that read it */
 	bool over; /* found over in this turn of the loop */
 	bool ended;
