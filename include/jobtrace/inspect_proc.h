@@ -86,6 +86,11 @@ struct inspect_proc {
 };
 
 /*
+ * What inspect__collect() takes of the host, read once into @o: clock
+ * ticks, page size, boot time, and MemTotal from @proc_fd's meminfo.
+ */
+void inspect__read_host(int proc_fd, struct inspect_options *o);
+/*
  * Reads everything about @pid under @proc_fd. -ESRCH when the process is
  * gone (its stat is), which is the only failure; any other part's failure
  * lands in out->err. Free with inspect_proc__free, also after an error.
