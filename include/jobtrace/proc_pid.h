@@ -233,7 +233,8 @@ int proc_pid__read_cmdline(int proc_fd, int pid, struct proc_cmdline *out);
 /*
  * The first @size bytes of @pid's cmdline as the kernel has them (argv,
  * NUL-separated), unparsed and cut where @size ends, as an exec record
- * carries them: the bytes read, or a negative errno (gone, a kernel thread's).
+ * carries them: the bytes read (0: a kernel thread's, a zombie's), or a
+ * negative errno (-ESRCH: gone).
  */
 ssize_t proc_pid__read_args(int proc_fd, int pid, char *buf, size_t size);
 int proc_pid__read_cgroup(int proc_fd, int pid, struct proc_cgroup *out);

@@ -235,12 +235,12 @@ ssize_t proc_pid__read_args(int proc_fd, int pid, char *buf, size_t size)
 	pid_path(path, sizeof(path), pid, "cmdline");
 	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return gone(-errno);
 	do
 		n = read(fd, buf, size);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		n = -errno;
+		n = gone(-errno);
 	close(fd);
 	return n;
 }
