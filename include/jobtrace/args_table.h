@@ -16,8 +16,10 @@ extern "C" {
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "jobtrace/hmap.h"
+
 struct args_entry {
-	struct args_entry *next;
+	struct hmap_node node; /* keyed by (pid, start_ns) */
 	__u32 pid;
 	__u16 len;
 	__u8 truncated;
@@ -26,8 +28,7 @@ struct args_entry {
 };
 
 struct args_table {
-	struct args_entry **buckets;
-	size_t nbuckets, n;
+	struct hmap map;
 };
 
 /* Keeps (a copy of) @len bytes of argv for the process; a later exec replaces it. */

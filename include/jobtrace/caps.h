@@ -24,8 +24,6 @@ extern "C" {
  * no_new_privs is set, so not even an exec gives any back. 0 or -errno.
  */
 int caps__keep_only(uint64_t keep);
-/* The effective set, a bit per capability. */
-int caps__effective(uint64_t *out);
 /* The highest capability this kernel knows (/proc/sys/kernel/cap_last_cap). */
 int caps__last_cap(void);
 

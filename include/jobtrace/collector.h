@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The collector: one event source (BPF today) behind an ops table, the job
- * table, the samplers it needs, and one epoll loop over the source's fd, a
- * timerfd and a signalfd. Commands (run, watch) are thin fronts: they fill
- * collector_opts, add jobs, choose sinks and call collector__run(). What the
- * collector learns reaches the sinks (include/jobtrace/sink.h) as records.
+ * The collector: one event source behind an ops table (its own and the
+ * sources', include/jobtrace/source.h), the job table, the samplers it
+ * needs, and one epoll loop over the source's fd, a timerfd and a signalfd.
+ * Commands (run, watch, top, serve) are thin fronts: they fill
+ * collector_opts, say what to follow (collector__follow_*, collector__adopt),
+ * choose sinks and call collector__run(). What the collector learns
+ * reaches the sinks (include/jobtrace/sink.h) as records.
  */
 #ifndef JOBTRACE_COLLECTOR_H
 #define JOBTRACE_COLLECTOR_H
@@ -18,79 +20,17 @@ extern "C" {
 #include <signal.h>
 #include <sys/types.h>
 
+#include "jobtrace/hmap.h"
 #include "jobtrace/job.h"
 #include "jobtrace/job_live.h"
 #include "jobtrace/lineage.h"
 
 struct collector;
 struct sink;
+struct source_ops; /* include/jobtrace/source.h: the collector's and its sources' alone */
 struct cgroup_hier;
 struct host_sample;
 struct host_rates;
-
-/*
- * The event source, as quark's queue ops: the collector calls these and
- * never the BPF loader directly, so a BPF-free source (the proc connector)
- * can stand in later.
- */
-struct source_ops {
-	const char *name; /* "bpf" */
-	int (*open)(struct collector *c, const struct lineage_opts *opts);
-	void (*close)(struct collector *c);
-	int (*fd)(struct collector *c); /* epoll-able; readable when records wait */
-	int (*consume)(struct collector *c); /* hands pending records to the collector */
-	int (*add_root)(struct collector *c, __u64 job_id, pid_t root);
-	int (*add_empty)(struct collector *c, __u64 job_id, __s32 cgroup_hierarchy);
-	int (*add_attach_root)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns,
-			       __u64 slack_ns);
-	int (*add_watch_cgroup)(struct collector *c, __u64 job_id, __u64 cgid, __s32 hierarchy);
-	int (*attach_existing)(struct collector *c);
-	int (*job_stats)(struct collector *c, __u64 job_id, struct jt_job_stats *out);
-	int (*for_each_job)(struct collector *c, int (*fn)(void *ctx, __u64 job_id), void *ctx);
-	int (*read_live)(struct collector *c, int (*fn)(void *ctx, const struct jt_live_rec *r),
-			 void *ctx);
-	int (*remove_job)(struct collector *c, __u64 job_id);
-	int (*counters)(struct collector *c, struct jt_counters *out);
-	/*
-	 * The repair sweep (user/collect/repair.c); NULL: none. Every process
-	 * the source counts alive, and the removal of one that is gone: 0 when
-	 * removed and its job's count fixed, -ENOENT when its exit came first.
-	 */
-	int (*for_each_proc)(struct collector *c,
-			     int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
-			     void *ctx);
-	int (*drop_proc)(struct collector *c, const struct jt_proc_key *key, __u64 *job_id);
-	/*
-	 * serve --control: a running process and its future tree join @job_id
-	 * (@flags: JT_ADOPT_*); may be NULL.
-	 */
-	int (*adopt)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns, __u64 slack_ns,
-		     __u64 flags);
-	/*
-	 * ATTACH: as adopt, with the descendants already running (counted
-	 * existing; JT_ADOPT_UID: only @uid's, the others in @left_out); may be NULL.
-	 */
-	int (*adopt_tree)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns,
-			  __u64 slack_ns, __u64 flags, uid_t uid, unsigned long *left_out);
-	/*
-	 * What the source cannot know (enum job_unknown in job.h: the reports
-	 * write those figures as null) and reads by polling /proc (enum
-	 * job_sampled). A source with @polled is sampled on every tick of
-	 * the loop, not only once run's root is gone: its live view is a walk.
-	 */
-	unsigned int unknown;
-	unsigned int sampled;
-	bool polled;
-};
-
-extern const struct source_ops source_bpf_ops;
-extern const struct source_ops source_proc_ops; /* netlink proc connector + /proc: no BPF */
-/*
- * run's last resort, for a user who may neither load BPF nor join the proc
- * connector: jobtrace as the job's parent and subreaper, getrusage() of the
- * reaped tree, /proc walks of its live descendants. run alone can use it.
- */
-extern const struct source_ops source_rusage_ops;
 
 /* How a job ends (struct cjob.end_rule). */
 enum cjob_end {
@@ -128,7 +68,8 @@ struct cjob {
 	__u64 idle_samples; /* samples in a row that saw no task and alive <= 0 */
 	struct cjob_cum reported; /* at the last interval record */
 	__u64 reported_ns;
-	struct cjob *next_in_bucket; /* the collector's index of open jobs */
+	__u64 host_mem_bytes; /* the host's memory, for a job's share of it; 0: unknown */
+	struct hmap_node index_node; /* the collector's index of open jobs, by id */
 	__u64 sampled; /* samples that read it */
 	bool over; /* found over in this turn of the loop */
 	bool ended;
@@ -206,11 +147,18 @@ struct live_record {
 	const struct jt_live_rec *r;
 	const struct cjob *job;
 	__u64 sampled_ns; /* CLOCK_MONOTONIC of the sample it belongs to */
+	/*
+	 * Leaders: (4) ppid and (2) comm as /proc has them at the sample, for
+	 * the tree and the COMMAND a sink shows; false when not read.
+	 */
+	bool have_stat;
+	__u32 ppid;
+	char comm[64]; /* any bytes but NUL */
 };
 
 struct collector_opts {
 	struct lineage_opts source;
-	const struct source_ops *ops; /* NULL: BPF */
+	const struct source_ops *ops; /* NULL: BPF; set by collector__set_mode() (or a test) */
 	bool fallback_proc; /* ops NULL: where BPF cannot load, the proc connector */
 	bool fallback_rusage; /* run: where neither can be used, the rusage source */
 	double interval_s; /* interval records every so often; 0: none */
@@ -240,12 +188,58 @@ int collector__add_sink(struct collector *c, struct sink *s);
 struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 				enum cjob_end end_rule);
 struct cjob *collector__find_job(struct collector *c, __u64 id);
-const struct source_ops *collector__ops(const struct collector *c);
 /* The event source that runs: "bpf", "proc" or "rusage" (after any fallback). */
 const char *collector__source_name(const struct collector *c);
 
+/*
+ * What a front means, in its words (user/collect/collector_follow.c): the
+ * collector makes the job, fills its report's fields and tells the source.
+ * A front never calls the source's ops itself.
+ */
+/* run: job @id, its command @argv (@argc), run in @workdir (measured at the end; NULL: none). */
+struct cjob *collector__follow_command(struct collector *c, __u64 id, char *const *argv, int argc,
+				       const char *workdir);
+/* run: job @j begins now, before its root forks: its times count from here. */
+void collector__job_begins(struct collector *c, struct cjob *j);
 /* run: the command's root, its pid given by the front (forked, not yet exec'd). */
 int collector__set_root(struct collector *c, struct cjob *j, pid_t pid);
+/*
+ * watch, top --pid P: P and its descendants as job @id, its report's mode
+ * @mode; its start time tells it from a later process with its pid. Prints why not.
+ */
+int collector__follow_pid(struct collector *c, __u64 id, pid_t pid, const char *mode);
+/* --cgroup PATH (in hierarchy @h): the cgroup and below, present and future, until removed. */
+int collector__follow_cgroup(struct collector *c, __u64 id, const char *path,
+			     const struct cgroup_hier *h, const char *mode);
+
+/* serve --control: can the source adopt a running process (@tree: with its descendants)? */
+bool collector__can_adopt(const struct collector *c, bool tree);
+/* What collector__adopt() could not do. */
+enum collector_adopt_failed {
+	COLLECTOR_ADOPT_NO_JOB, /* the new job (no memory): nothing was made */
+	COLLECTOR_ADOPT_NO_SOURCE_JOB, /* the source refused it: it ends, empty, at once */
+	COLLECTOR_ADOPT_PROCESS, /* the process: a new job ends, empty, at once */
+};
+/* Who joins an adopted job, and how. */
+struct collector_adopt {
+	const char *new_key; /* non-NULL: the job is new, named so, and @pid its root */
+	pid_t pid;
+	uid_t uid; /* JT_ADOPT_UID: the user whose processes move */
+	__u64 start_ns; /* proc_pid__start_ns(): a later process with its pid is not it */
+	__u64 flags; /* JT_ADOPT_* */
+	bool tree; /* ATTACH: with the descendants already running */
+	/* out, for a tree: the processes counted existing, those left out as not @uid's */
+	__u64 existing;
+	unsigned long left_out;
+	enum collector_adopt_failed failed; /* out, on an error: what could not be done */
+};
+/*
+ * @a's process (and with @a->tree its descendants) join job @id, made
+ * first with @a->new_key; -EOPNOTSUPP: the source cannot.
+ */
+int collector__adopt(struct collector *c, __u64 id, struct collector_adopt *a);
+/* The source's figures of job @id now, fresher than the last sample's. */
+int collector__job_stats(struct collector *c, __u64 id, struct jt_job_stats *out);
 /* The signal mask to restore in a child before it execs (the loop blocks its signals). */
 const sigset_t *collector__child_sigmask(const struct collector *c);
 /* watch: tags what is already running (two passes); counts processes found. */
@@ -305,17 +299,6 @@ struct collector_stats {
 };
 void collector__stats(struct collector *c, struct collector_stats *out);
 
-
-/* For the source: the collector's handlers of records and its private slot. */
-int collector__on_exit(struct collector *c, const struct jt_exit_event *e);
-int collector__on_exec(struct collector *c, const struct jt_exec_event *e);
-int collector__on_fork(struct collector *c, const struct jt_fork_event *e);
-/* A process found running at the attach: its arguments from /proc, for its exit record. */
-int collector__on_attach(struct collector *c, const struct jt_attach_rec *r);
-/* A source that removed a process gone unseen (proc mode's resync): the job counts a repair. */
-void collector__on_repair(struct collector *c, __u64 job_id);
-void **collector__source_priv(struct collector *c);
-__u64 *collector__malformed_counter(struct collector *c);
 
 #ifdef __cplusplus
 }

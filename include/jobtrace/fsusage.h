@@ -10,10 +10,10 @@ extern "C" {
 #include <linux/types.h>
 #include <sys/statvfs.h>
 
-/*
- * File system usage as df(1) reports it, and the list of mounted file
- * systems from /proc/self/mountinfo.
- */
+/* The mount table, which the users of fsusage read beside it. */
+#include "jobtrace/mountinfo.h"
+
+/* File system usage as df(1) reports it. */
 
 struct fsusage {
 	__u64 total_bytes; /* f_blocks x block size */
@@ -35,47 +35,6 @@ int fsusage__from_statvfs(const struct statvfs *sv, struct fsusage *fu);
 
 /* statvfs(@path) then fsusage__from_statvfs(). */
 int fsusage__stat(const char *path, struct fsusage *fu);
-
-/* Bounds on a hostile or runaway mount table. */
-#define MOUNTINFO_MAX_MOUNTS 65536
-
-/* One line of mountinfo (proc(5)); strings are decoded, NUL-terminated. */
-struct mount_entry {
-	__u32 mount_id;	 /* (1) */
-	__u32 parent_id; /* (2) */
-	__u32 major;	 /* (3) major:minor of st_dev */
-	__u32 minor;
-	const char *root;	   /* (4) the mount's root within its file system */
-	const char *mount_point;   /* (5) relative to the reader's root */
-	const char *mount_options; /* (6) per-mount */
-	const char *optional;	   /* (7) "shared:N master:N ...", "" if none */
-	const char *fs_type;	   /* (9) "type" or "type.subtype" */
-	const char *source;	   /* (10) */
-	const char *super_options; /* (11) */
-};
-
-struct mountinfo {
-	struct mount_entry *mounts; /* heap; mountinfo__free() */
-	size_t nr;
-	size_t bad_lines; /* malformed or cut short: skipped */
-	char *strings;	  /* heap: every decoded string above points in here */
-};
-
-/*
- * Parses mountinfo text. The kernel writes space, tab, newline and
- * backslash in paths as \040, \011, \012 and \134; they are decoded, so a
- * mount point may contain any of them. Only newline-terminated lines count.
- */
-int mountinfo__parse(const char *buf, size_t len, struct mountinfo *mi);
-
-/* Reads "self/mountinfo" under @proc_dirfd. */
-int mountinfo__read(int proc_dirfd, struct mountinfo *mi);
-
-/* Frees what parse allocated; @mi may be NULL; @mi is left empty. */
-void mountinfo__free(struct mountinfo *mi);
-
-/* The last mount on @mount_point (the one visible there), or NULL. */
-const struct mount_entry *mountinfo__find(const struct mountinfo *mi, const char *mount_point);
 
 #ifdef __cplusplus
 }

@@ -16,8 +16,8 @@ extern "C" {
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "jobtrace/fsusage.h"
 #include "jobtrace/lineage.h"
+#include "jobtrace/workdir.h"
 
 struct job_live {
 	__u64 sampled_ns; /* CLOCK_MONOTONIC */
@@ -35,20 +35,8 @@ struct job_live {
 	double cpu_rate_pct; /* CPU now, % of one CPU, over the last interval; < 0: unknown */
 };
 
-struct workdir_usage {
-	__u64 size_bytes; /* allocated, as du counts it (hard links once) */
-	__u64 apparent_bytes;
-	__u64 files;
-	__u64 errors; /* entries that could not be read */
-	struct fsusage fs;
-	bool fs_ok;
-};
-
 /* @cur's CPU rate since @prev, in % of one CPU; -1 when it cannot be told. */
 double job_live__cpu_rate(const struct job_live *prev, const struct job_live *cur);
-
-/* Walks @path in-process (no du), without following symlinks or leaving its filesystem. */
-int workdir__usage(const char *path, struct workdir_usage *out);
 
 #ifdef __cplusplus
 }

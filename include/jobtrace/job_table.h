@@ -17,8 +17,7 @@ extern "C" {
 struct job_table {
 	struct cjob **jobs; /* open jobs, and the fronts' own jobs after they end */
 	size_t n, cap;
-	struct cjob **index; /* open jobs by id, chained through next_in_bucket */
-	size_t nbuckets, nindexed;
+	struct hmap index; /* open jobs by id, through their index_node */
 };
 
 /* A new open job (the table owns it); NULL with errno set. */

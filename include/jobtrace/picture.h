@@ -127,7 +127,6 @@ void picture__free(struct picture *p);
  * NULL when unknown) for the lists. 0 or -ENOMEM.
  */
 int picture__add(struct picture *p, const struct jt_exit_event *e, const char *args, size_t len);
-size_t picture__records(const struct picture *p);
 /* The failed processes (the first PICTURE_LIST) and the longest ones, longest first. */
 const struct picture_note *picture__failed(const struct picture *p, size_t *n);
 const struct picture_note *picture__longest(const struct picture *p, size_t *n);

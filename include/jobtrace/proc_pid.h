@@ -26,6 +26,7 @@ extern "C" {
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * TASK_COMM_LEN is 16, but since 5.17 the stat of a kernel thread carries
@@ -208,6 +209,13 @@ const char *proc_pid__tty_name(int32_t tty_nr, char *buf, size_t size);
 void proc_link__set(struct proc_link *out, const char *target, size_t len);
 
 int proc_pid__read_stat(int proc_fd, int pid, struct proc_stat_fields *out);
+/*
+ * (22) starttime of @pid in ns since boot (CLOCK_BOOTTIME, at a clock
+ * tick's resolution): what tells it from a later process with its pid.
+ */
+int proc_pid__start_ns(int proc_fd, int pid, uint64_t *start_ns);
+/* One clock tick (_SC_CLK_TCK) in ns: the resolution of /proc's times. */
+uint64_t proc_pid__tick_ns(void);
 int proc_pid__read_statm(int proc_fd, int pid, struct proc_statm *out);
 int proc_pid__read_status(int proc_fd, int pid, struct proc_status *out);
 /*
@@ -222,6 +230,13 @@ int proc_pid__count_fds(int proc_fd, int pid);
 int proc_pid__read_cwd(int proc_fd, int pid, struct proc_link *out);
 int proc_pid__read_exe(int proc_fd, int pid, struct proc_link *out);
 int proc_pid__read_cmdline(int proc_fd, int pid, struct proc_cmdline *out);
+/*
+ * The first @size bytes of @pid's cmdline as the kernel has them (argv,
+ * NUL-separated), unparsed and cut where @size ends, as an exec record
+ * carries them: the bytes read (0: a kernel thread's, a zombie's), or a
+ * negative errno (-ESRCH: gone).
+ */
+ssize_t proc_pid__read_args(int proc_fd, int pid, char *buf, size_t size);
 int proc_pid__read_cgroup(int proc_fd, int pid, struct proc_cgroup *out);
 /*
  * A kernel thread has no environment: the kernel answers ESRCH while the pid

@@ -47,7 +47,6 @@ struct top_opts {
 	/* After each frame, with how many were drawn: the front stops at -n. */
 	void (*on_frame)(void *ctx, unsigned long frames);
 	void *ctx;
-	const struct top_proc_reader *reader; /* NULL: /proc (a test gives its own) */
 };
 
 /* What keys ask of the front, which owns the collector. */
@@ -113,22 +112,10 @@ struct top_view {
 	unsigned int width; /* of a line */
 };
 
-/* What /proc says of a live process, for the tree and the COMMAND column. */
-struct top_proc_info {
-	__u32 ppid;
-	char comm[64]; /* any bytes but NUL */
-};
-
-/* Where the model reads it: /proc by default, a test's own table instead. */
-struct top_proc_reader {
-	int (*stat)(void *ctx, __u32 pid, struct top_proc_info *out); /* 0 or -errno */
-	void *ctx;
-};
-
 struct top_model;
 
-/* @rd NULL: /proc. NULL with errno set. */
-struct top_model *top_model__new(const struct top_proc_reader *rd);
+/* NULL with errno set. */
+struct top_model *top_model__new(void);
 void top_model__free(struct top_model *m);
 int top_model__interval(struct top_model *m, const struct interval_record *r);
 int top_model__process(struct top_model *m, const struct proc_record *r);

@@ -79,6 +79,14 @@ void util__stdout_return_errors(bool on);
  */
 int util__close_stdout(int status);
 
+/*
+ * FNV-1a (64 bits) of @len bytes at @data, continuing from @h:
+ * UTIL_FNV1A_BASIS to start. The one hash of the hand-made tables and of
+ * the iterator's pin name.
+ */
+#define UTIL_FNV1A_BASIS 0xcbf29ce484222325ULL
+uint64_t util__fnv1a(uint64_t h, const void *data, size_t len);
+
 /* Nanoseconds of CLOCK_MONOTONIC / CLOCK_BOOTTIME / CLOCK_REALTIME. */
 /*
  * The name of @uid in the host's user database into @buf: true, or false

@@ -504,6 +504,7 @@ static void test_sink_job_records(void **state)
 	gethostname(host, sizeof(host) - 1);
 	strcpy(j->key, "cgroup:/we ird\n\xff");
 	j->job.start_ns = 1000000000ULL;
+	j->host_mem_bytes = 1ULL << 30; /* the collector's: mem_usage is of it */
 	j->cum.cpu_ns = 2500000000ULL;
 	j->cum.started = 7;
 	j->cum.exit_error = 2;

@@ -16,6 +16,8 @@
 #include "testutil.h"
 
 #include "jobtrace/collector.h"
+#include "jobtrace/proc_pid.h"
+#include "jobtrace/source.h"
 #include "jobtrace/sink.h"
 
 #define JOB 7
@@ -29,6 +31,7 @@ struct fake {
 	__s64 alive;
 	__u64 last_live;
 	bool ended;
+	__u32 reader_tgid; /* the live thread's number in our /proc; 0: none */
 };
 
 static struct fake fk;
@@ -104,6 +107,7 @@ static int f_read_live(struct collector *c, int (*fn)(void *, const struct jt_li
 		return 0;
 	if (fk.samples % 2)
 		return 0;
+	r.reader_tgid = fk.reader_tgid;
 	r.cpu_ns = 5000000;
 	r.utime_ns = 3;
 	r.stime_ns = 1;
@@ -275,6 +279,10 @@ struct front {
 	int reads, signals, lives, intervals;
 	__u64 first_iv_ns, last_iv_ns;
 	__u32 live_tgid;
+	bool have_stat;
+	__u32 live_ppid;
+	char live_comm[64];
+	__u64 host_mem_bytes;
 };
 
 static void front_fd(void *ctx, int fd, __u32 events)
@@ -305,6 +313,10 @@ static int front_live(struct sink *s, const struct live_record *r)
 
 	f->lives++;
 	f->live_tgid = r->r->tgid;
+	f->have_stat = r->have_stat;
+	f->live_ppid = r->ppid;
+	snprintf(f->live_comm, sizeof(f->live_comm), "%s", r->comm);
+	f->host_mem_bytes = r->job->host_mem_bytes;
 	assert_int_equal(r->job->id, JOB);
 	assert_true(r->sampled_ns > 0);
 	return 0;
@@ -336,6 +348,8 @@ static void test_front_fd_signal_interval(void **state)
 
 	memset(&fk, 0, sizeof(fk));
 	fk.alive = 1;
+	/* The live leader is this test, as /proc numbers it: its ppid and comm come along. */
+	fk.reader_tgid = (__u32)getpid();
 	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
 	f->pipe_rd = p[0];
 	f->c = collector__new(&o);
@@ -357,6 +371,20 @@ static void test_front_fd_signal_interval(void **state)
 	/* The fake's live thread shows on even samples. */
 	assert_true(f->lives >= 1);
 	assert_int_equal(f->live_tgid, 100);
+	assert_true(f->have_stat);
+	assert_int_equal(f->live_ppid, (__u32)getppid());
+	/* Our comm as /proc has it (under valgrind, not the binary's name). */
+	{
+		int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct proc_stat_fields st;
+
+		assert_true(proc_fd >= 0);
+		assert_int_equal(proc_pid__read_stat(proc_fd, getpid(), &st), 0);
+		assert_string_equal(f->live_comm, st.comm);
+		close(proc_fd);
+	}
+	/* The host's memory, read once by the collector, is every job's. */
+	assert_true(f->host_mem_bytes > 0);
 	assert_int_equal(collector__remove_fd(f->c, p[0]), 0);
 	assert_int_equal(collector__remove_fd(f->c, p[0]), -ENOENT);
 	collector__free(f->c);

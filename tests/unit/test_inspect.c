@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jobtrace/inspect.h"
+#include "jobtrace/inspect_proc.h"
 #include "jobtrace/util.h"
 
 static struct inspect_options fixture_opts(void)

@@ -728,6 +728,30 @@ static int open_proc(void)
 	return fd;
 }
 
+/* A start time as the kernel keeps it, and raw arguments cut where asked, as exec records are. */
+static void test_start_and_args_fixture(void **state)
+{
+	char buf[128];
+	uint64_t ns;
+	ssize_t n;
+	int fd = open_fixture_proc();
+
+	/* pid 1's (22) starttime is 23 ticks. */
+	assert_int_equal(proc_pid__start_ns(fd, 1, &ns), 0);
+	assert_true(ns == 23 * proc_pid__tick_ns());
+	assert_true(proc_pid__tick_ns() == 1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
+	assert_int_equal(proc_pid__start_ns(fd, 123456, &ns), -ESRCH);
+	n = proc_pid__read_args(fd, 1, buf, 8);
+	assert_int_equal(n, 8);
+	assert_memory_equal(buf, "/usr/lib", 8);
+	n = proc_pid__read_args(fd, 1, buf, sizeof(buf));
+	assert_int_equal(n, 51);
+	assert_string_equal(buf, "/usr/lib/systemd/systemd");
+	assert_int_equal(buf[n - 1], '\0');
+	assert_int_equal(proc_pid__read_args(fd, 123456, buf, sizeof(buf)), -ESRCH);
+	close(fd);
+}
+
 static void test_live_self(void **state)
 {
 	char want_comm[16] = { 0 }, cwd[PATH_MAX];
@@ -1140,6 +1164,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_link_suffix),
 		cmocka_unit_test(test_readers_fixture),
+		cmocka_unit_test(test_start_and_args_fixture),
 		cmocka_unit_test(test_live_self),
 		cmocka_unit_test(test_live_hostile_comm),
 		cmocka_unit_test(test_live_fd_count),

@@ -8,6 +8,7 @@
 
 #include "jobtrace/collector.h"
 #include "jobtrace/repair.h"
+#include "jobtrace/source.h"
 
 #define SEC_NS 1000000000ULL
 #define MAX_HELD 64

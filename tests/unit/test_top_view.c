@@ -24,7 +24,7 @@
 #define WIDTH 120
 #define NOW 1700000000 /* the snapshot's wall time: the title is not checked */
 
-/* ---- the scripted /proc ---- */
+/* ---- the processes, as the collector reads them from /proc ---- */
 
 struct fake_proc {
 	__u32 pid, ppid;
@@ -33,20 +33,6 @@ struct fake_proc {
 
 static struct fake_proc procs[8];
 static size_t nprocs;
-
-static int fake_stat(void *ctx, __u32 pid, struct top_proc_info *out)
-{
-	for (size_t i = 0; i < nprocs; i++) {
-		if (procs[i].pid == pid) {
-			out->ppid = procs[i].ppid;
-			snprintf(out->comm, sizeof(out->comm), "%s", procs[i].comm);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static const struct top_proc_reader reader = { .stat = fake_stat };
 
 static void proc_set(__u32 pid, __u32 ppid, const char *comm)
 {
@@ -107,6 +93,13 @@ static void send_live(struct top_model *m, struct cjob *j, __u32 tgid, __u32 tid
 				 .is_leader = tgid == tid, .rss_pages = 256 };
 	struct live_record lr = { .r = &r, .job = j, .sampled_ns = sampled_ns };
 
+	for (size_t i = 0; r.is_leader && i < nprocs; i++) {
+		if (procs[i].pid == tgid) {
+			lr.have_stat = true;
+			lr.ppid = procs[i].ppid;
+			snprintf(lr.comm, sizeof(lr.comm), "%s", procs[i].comm);
+		}
+	}
 	assert_int_equal(top_model__live(m, &lr), 0);
 }
 
@@ -182,7 +175,7 @@ static const char *host_line(const struct top_line *lines, size_t n, const char 
 
 static struct top_model *model_new(void)
 {
-	struct top_model *m = top_model__new(&reader);
+	struct top_model *m = top_model__new();
 
 	assert_non_null(m);
 	nprocs = 0;
@@ -572,7 +565,7 @@ static void test_batch_job_end(void **state)
 {
 	struct capture cap;
 	struct top_opts o = { .batch = true, .width = WIDTH, .sort = TOP_COL_CPU,
-			      .interval_s = 2, .reader = &reader };
+			      .interval_s = 2 };
 	struct cjob *a = job_new(1, "job-ends"), *b = job_new(2, "job-stays");
 	struct cjob_cum d1 = { .exited = 2 }, d_last = { .exited = 4 };
 	struct interval_record r;

@@ -353,16 +353,13 @@ int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_bo
  */
 static void pin_path(char *buf, size_t size)
 {
-	unsigned long long h = 0xcbf29ce484222325ULL;
-	const unsigned char *p;
+	const void *p;
+	uint64_t h;
 	size_t n;
 
 	p = snapshot_bpf__elf_bytes(&n);
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	snprintf(buf, size, "%s/%s%016llx", PIN_DIR, PIN_PREFIX, h);
+	h = util__fnv1a(UTIL_FNV1A_BASIS, p, n);
+	snprintf(buf, size, "%s/%s%016llx", PIN_DIR, PIN_PREFIX, (unsigned long long)h);
 }
 
 static int ensure_pin_dir(void)

@@ -26,105 +26,12 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
 
-/* A job made through the socket, open or ended (then with its report). */
-struct control_job {
-	char key[CONTROL_KEY_MAX + 1];
-	__u64 id;
-	pid_t pid; /* the first process registered: the job's root */
-	uid_t uid; /* who opened it: only that user (and root) may add to it, end it, list it */
-	bool ended;
-	bool failed; /* its first process could not be adopted: no report file */
-	bool text; /* END answers with the text report */
-	bool sampled_soon; /* an END asked the loop to judge it at once (once a job) */
-	bool released; /* RELEASE: no report; it ends, unreported, with its last process */
-	__u64 reported_ns; /* a user's last REPORT of it: one a second */
-	size_t top; /* commands in its reports */
-	char *json, *text_report; /* once ended: the JSON report and a newline; the text one */
-	size_t json_len, text_len;
-	char *end_dir; /* END's own report directory, or NULL */
-	char *root_args; /* its root's command, NUL-separated, from its exit record; or NULL */
-	size_t root_args_len;
-	struct jt_job_stats stats; /* at its end */
-	int status; /* job__status() at its end: what watch exits with */
-};
-
-struct control_client {
-	struct control *ctl;
-	int fd;
-	uid_t uid; /* SO_PEERCRED at the accept: what it may do */
-	pid_t pid; /* and its pid, in serve's pid namespace */
-	__u64 since_ns; /* its connect, or the last request it completed */
-	char buf[CONTROL_LINE_MAX];
-	size_t len;
-	struct control_job *waiting; /* END, until the job is over */
-};
-
-struct control {
-	struct collector *c;
-	int lfd;
-	int tfd; /* the idle clients' timer */
-	int proc_fd;
-	char *path;
-	char *reports_dir;
-	struct control_job **jobs; /* oldest first */
-	size_t njobs, cap;
-	struct control_client *clients[CONTROL_CLIENTS_MAX];
-	__u64 seq;
-};
+#include "control_priv.h"
 
 struct control_sink {
 	struct sink s; /* first: sink__free() frees this struct */
 	struct control *ctl;
 };
-
-int control__report_name(const char *key, char *buf, size_t size)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t max = size < NAME_MAX + 1 ? size : NAME_MAX + 1, n = 0;
-
-	if (!*key)
-		return -EINVAL;
-	/*
-	 * The whole key, so that "slurm:7.0" and "nobody:7.0" are two files;
-	 * '%' escaped too, so that the name says the key back. A key is the
-	 * client's word: no '/' makes a path of it, no leading '.' hides it
-	 * or names "." or "..".
-	 */
-	for (size_t i = 0; key[i]; i++) {
-		unsigned char ch = (unsigned char)key[i];
-		bool esc = ch == '/' || ch == '%' || (i == 0 && ch == '.') || ch <= ' ' || ch > '~';
-
-		if (n + (esc ? 3 : 1) + sizeof(".json") > max)
-			return -ENAMETOOLONG;
-		if (esc) {
-			buf[n++] = '%';
-			buf[n++] = hex[ch >> 4];
-			buf[n++] = hex[ch & 15];
-		} else {
-			buf[n++] = (char)ch;
-		}
-	}
-	if (n + sizeof(".json") > max)
-		return -ENAMETOOLONG;
-	memcpy(buf + n, ".json", sizeof(".json"));
-	return 0;
-}
-
-bool control__key_allowed(const char *key, uid_t uid)
-{
-	const char *p = strchr(key, ':');
-	unsigned long v;
-	char *end;
-
-	if (uid == 0)
-		return true;
-	/* NAME:UID:REST, UID in decimal as the kernel prints it: no sign, no leading 0. */
-	if (!p || p == key || p[1] < '0' || p[1] > '9' || (p[1] == '0' && p[2] != ':'))
-		return false;
-	errno = 0;
-	v = strtoul(p + 1, &end, 10);
-	return !errno && *end == ':' && v == (unsigned long)uid;
-}
 
 /* A key is printable ASCII, no spaces: it goes into lines and file names. */
 static bool key_valid(const char *key)
@@ -137,47 +44,6 @@ static bool key_valid(const char *key)
 		if (key[i] <= ' ' || key[i] > '~')
 			return false;
 	return true;
-}
-
-/* Written whole or not at all: a reader never sees half a report. */
-static int write_report(const char *dir, const char *key, const char *data, size_t len)
-{
-	char name[NAME_MAX + 1], path[PATH_MAX], tmp[PATH_MAX];
-	int fd, err;
-
-	err = control__report_name(key, name, sizeof(name));
-	if (err)
-		return err;
-	/* serve writes one file at a time: one temporary name per serve will do. */
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.jobtrace-%d.tmp", dir, (int)getpid()) >=
-		    sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	err = 0;
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
-	/* The mode is ours, whatever umask serve was started with. */
-	if (!err && fchmod(fd, 0644))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
 }
 
 static void client_close(struct control *ctl, struct control_client *cl)
@@ -229,122 +95,6 @@ static bool render(const struct job *job, size_t top,
 		   int (*write)(FILE *, const struct job *, size_t), char **buf, size_t *len);
 static int client_drain(struct control *ctl, struct control_client *cl);
 
-/* Its root's command, as run's report has it: @argv over the copy @cj keeps. */
-static void job_argv(const struct control_job *cj, struct job *job, char **argv, size_t n)
-{
-	job->argc = 0;
-	for (size_t off = 0; cj->root_args && off < cj->root_args_len - 1 &&
-			     job->argc < (int)n - 1;
-	     off += strlen(cj->root_args + off) + 1)
-		argv[job->argc++] = cj->root_args + off;
-	argv[job->argc] = NULL;
-	job->argv = argv;
-}
-
-static struct control_job *job_find(struct control *ctl, const char *key, bool open_only)
-{
-	/* Newest first: a key used again after its job ended names the new one. */
-	for (size_t i = ctl->njobs; i-- > 0;) {
-		struct control_job *cj = ctl->jobs[i];
-
-		if (!strcmp(cj->key, key) && (!open_only || !cj->ended))
-			return cj;
-	}
-	return NULL;
-}
-
-static struct control_job *job_new(struct control *ctl, const struct control_request *req,
-				   uid_t uid)
-{
-	struct control_job *cj;
-
-	if (ctl->njobs == ctl->cap &&
-	    util__grow(&ctl->jobs, &ctl->cap, sizeof(*ctl->jobs), 16, 1U << 20))
-		return NULL;
-	cj = calloc(1, sizeof(*cj));
-	if (!cj)
-		return NULL;
-	snprintf(cj->key, sizeof(cj->key), "%s", req->key);
-	cj->id = (JT_JOB_ADOPTED << JT_JOB_KIND_SHIFT) | ++ctl->seq;
-	cj->pid = (pid_t)req->pid;
-	cj->uid = uid;
-	cj->text = req->text;
-	cj->top = req->top;
-	ctl->jobs[ctl->njobs++] = cj;
-	return cj;
-}
-
-static void job_free(struct control_job *cj)
-{
-	free(cj->root_args);
-	free(cj->json);
-	free(cj->text_report);
-	free(cj->end_dir);
-	free(cj);
-}
-
-/* The jobs of @uid: those still open, or those ended that were opened after @after. */
-static size_t jobs_of(const struct control *ctl, uid_t uid, bool ended, size_t after)
-{
-	size_t n = 0;
-
-	for (size_t i = after; i < ctl->njobs; i++)
-		n += ctl->jobs[i]->uid == uid && ctl->jobs[i]->ended == ended;
-	return n;
-}
-
-/* The open jobs of every user but root. */
-static size_t users_open_jobs(const struct control *ctl)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < ctl->njobs; i++)
-		n += ctl->jobs[i]->uid != 0 && !ctl->jobs[i]->ended;
-	return n;
-}
-
-/*
- * Forgets the oldest ended jobs beyond CONTROL_KEEP_ENDED of root's and
- * CONTROL_USER_KEEP_ENDED of each other user's: no user's churn of jobs
- * pushes out a Slurm step's report before its END came. Open ones stay.
- */
-static void jobs_prune(struct control *ctl)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < ctl->njobs; i++) {
-		struct control_job *cj = ctl->jobs[i];
-		size_t keep = cj->uid == 0 ? CONTROL_KEEP_ENDED : CONTROL_USER_KEEP_ENDED;
-
-		if (cj->ended && jobs_of(ctl, cj->uid, true, i + 1) >= keep) {
-			job_free(cj);
-			continue;
-		}
-		ctl->jobs[out++] = cj;
-	}
-	ctl->njobs = out;
-}
-
-/* The report files of @cj: serve's --reports for root's jobs, and END's own directory. */
-static void write_reports(struct control *ctl, struct control_job *cj)
-{
-	const char *dirs[2] = { cj->uid == 0 ? ctl->reports_dir : NULL, cj->end_dir };
-	int err;
-
-	if (!cj->json)
-		return;
-	if (dirs[1] && dirs[0] && !strcmp(dirs[0], dirs[1]))
-		dirs[1] = NULL;
-	for (size_t i = 0; i < 2; i++) {
-		if (!dirs[i])
-			continue;
-		err = write_report(dirs[i], cj->key, cj->json, cj->json_len);
-		if (err)
-			fprintf(stderr, "jobtrace: cannot write the report of %s to %s: %s\n",
-				cj->key, dirs[i], strerror(-err));
-	}
-}
-
 static int answer_end(struct control *ctl, struct control_client *cl, struct control_job *cj)
 {
 	const char *data = cj->text ? cj->text_report : cj->json;
@@ -362,103 +112,39 @@ static int answer_end(struct control *ctl, struct control_client *cl, struct con
 	return err;
 }
 
-/*
- * Whether a client of @uid may make @pid a job of its own: its own process
- * (the real uid: what the user started, setuid or not). The start time is
- * read on both sides of the uid, so that a pid reused in between is no match.
- */
-static int check_owner(struct control *ctl, unsigned long pid, uid_t uid,
-		       const struct proc_stat_fields *st)
-{
-	struct proc_stat_fields again;
-	struct proc_status ps;
-	int err;
-
-	err = proc_pid__read_status(ctl->proc_fd, (int)pid, &ps);
-	if (!err)
-		err = proc_pid__read_stat(ctl->proc_fd, (int)pid, &again);
-	if (err)
-		return err;
-	if (again.starttime_ticks != st->starttime_ticks)
-		return -ESRCH;
-	return ps.uid_real == (uint32_t)uid ? 0 : -EPERM;
-}
-
-static bool client_pidns_ours(struct control *ctl, const struct control_client *cl)
-{
-	struct proc_status ps;
-
-	if (cl->pid <= 0 || proc_pid__read_status(ctl->proc_fd, cl->pid, &ps))
-		return false;
-	return !ps.ns_pid || ps.ns_pid == cl->pid;
-}
-
-/*
- * ATTACH: the root's command line, read now (its exec was before the
- * attach): the report names the job by it, as watch's does.
- */
-static void attach_root_args(struct control *ctl, struct control_job *cj, pid_t pid)
-{
-	char path[32], buf[JT_ARGS_LEN];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%d/cmdline", (int)pid);
-	fd = openat(ctl->proc_fd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	do
-		n = read(fd, buf, sizeof(buf) - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n <= 0)
-		return;
-	if (buf[n - 1] != '\0')
-		buf[n++] = '\0';
-	cj->root_args = malloc((size_t)n);
-	if (!cj->root_args)
-		return; /* the report names the job by its key instead */
-	memcpy(cj->root_args, buf, (size_t)n);
-	cj->root_args_len = (size_t)n;
-}
-
 /* REGISTER (one process, not forked yet) and ATTACH (@tree: a running tree). */
 static int do_register(struct control *ctl, struct control_client *cl,
 		       const struct control_request *req, bool tree)
 {
-	const struct source_ops *ops = collector__ops(ctl->c);
-	__u64 tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK);
+	struct collector_adopt a = { .pid = (pid_t)req->pid, .uid = cl->uid, .tree = tree };
 	unsigned long pid = req->pid;
 	const char *key = req->key;
-	struct proc_stat_fields st;
 	struct control_job *cj;
-	unsigned long left_out = 0;
-	struct jt_job_stats js;
-	struct cjob *j;
+	uint64_t start_ns;
 	bool fresh;
 	int err;
 
-	if (!ops->adopt || (tree && !ops->adopt_tree))
+	if (!collector__can_adopt(ctl->c, tree))
 		return client_printf(ctl, cl, "ERR the %s source cannot adopt a process\n",
-				     ops->name);
+				     collector__source_name(ctl->c));
 	/*
 	 * PID is a number in the client's pid namespace, and serve looks it up
 	 * in its own: a client in another one (a container) would name some
 	 * other process. Its NSpid says: its innermost pid is the one we see.
 	 */
-	if (!client_pidns_ours(ctl, cl))
+	if (!control__client_pidns_ours(ctl, cl))
 		return client_printf(ctl, cl, "ERR your pid namespace is not serve's\n");
 	if (!control__key_allowed(key, cl->uid))
 		return client_printf(ctl, cl, "ERR key %s is not yours: yours are NAME:%u:...\n",
 				     key, (unsigned int)cl->uid);
-	err = proc_pid__read_stat(ctl->proc_fd, (int)pid, &st);
+	err = proc_pid__start_ns(ctl->proc_fd, (int)pid, &start_ns);
 	if (!err && cl->uid != 0)
-		err = check_owner(ctl, pid, cl->uid, &st);
+		err = control__check_owner(ctl, pid, cl->uid, start_ns);
 	if (err == -EPERM)
 		return client_printf(ctl, cl, "ERR process %lu is not yours\n", pid);
 	if (err)
 		return client_printf(ctl, cl, "ERR no process %lu: %s\n", pid, strerror(-err));
-	cj = job_find(ctl, key, true);
+	cj = control_jobs__find(ctl, key, true);
 	if (cj && cl->uid != 0 && cj->uid != cl->uid)
 		return client_printf(ctl, cl, "ERR job %s is not yours\n", key);
 	/* A tree is one job's from the start: its processes are counted existing. */
@@ -467,45 +153,34 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	fresh = !cj;
 	if (fresh) {
 		/* Users cannot fill the kernel's job map: root's steps need it. */
-		if (cl->uid != 0 && jobs_of(ctl, cl->uid, false, 0) >= CONTROL_USER_JOBS)
+		if (cl->uid != 0 && control_jobs__count(ctl, cl->uid, false, 0) >= CONTROL_USER_JOBS)
 			return client_printf(ctl, cl, "ERR %d jobs of yours are open already\n",
 					     CONTROL_USER_JOBS);
-		if (cl->uid != 0 && users_open_jobs(ctl) >= CONTROL_USERS_JOBS)
+		if (cl->uid != 0 && control_jobs__users_open(ctl) >= CONTROL_USERS_JOBS)
 			return client_printf(ctl, cl, "ERR %d jobs of users are open already\n",
 					     CONTROL_USERS_JOBS);
-		cj = job_new(ctl, req, cl->uid);
+		cj = control_jobs__new(ctl, req, cl->uid);
 		if (!cj)
 			return client_printf(ctl, cl, "ERR out of memory\n");
-		j = collector__add_job(ctl->c, cj->id, key, CJOB_END_EMPTY);
-		if (!j) {
-			cj->ended = cj->failed = true;
-			return client_printf(ctl, cl, "ERR out of memory\n");
-		}
-		j->job.mode = "control";
-		j->job.via = "serve";
-		j->job.root_pid = (pid_t)pid;
-		j->job.attached = tree;
-		/* -1: its membership follows no cgroup; the task keeps its tree. */
-		err = ops->add_empty(ctl->c, cj->id, -1);
-		if (err) {
-			cj->failed = true;
-			return client_printf(ctl, cl, "ERR cannot make the job: %s\n",
-					     strerror(-err));
-		}
+		a.new_key = key;
 	}
 	/*
 	 * Root may move any process; a user only one no client's job holds,
 	 * and of a tree only the processes that are its own, checked by the
 	 * kernel as it moves each (a process may change its uid at any time).
 	 */
-	if (tree)
-		err = ops->adopt_tree(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns,
-				      2 * tick_ns,
-				      cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED | JT_ADOPT_UID,
-				      cl->uid, &left_out);
-	else
-		err = ops->adopt(ctl->c, cj->id, (pid_t)pid, st.starttime_ticks * tick_ns,
-				 2 * tick_ns, cl->uid == 0 ? 0 : JT_ADOPT_NOT_ADOPTED);
+	a.start_ns = start_ns;
+	if (cl->uid != 0)
+		a.flags = tree ? JT_ADOPT_NOT_ADOPTED | JT_ADOPT_UID : JT_ADOPT_NOT_ADOPTED;
+	err = collector__adopt(ctl->c, cj->id, &a);
+	if (err && a.failed == COLLECTOR_ADOPT_NO_JOB) {
+		cj->ended = cj->failed = true;
+		return client_printf(ctl, cl, "ERR out of memory\n");
+	}
+	if (err && a.failed == COLLECTOR_ADOPT_NO_SOURCE_JOB) {
+		cj->failed = true;
+		return client_printf(ctl, cl, "ERR cannot make the job: %s\n", strerror(-err));
+	}
 	if (err) {
 		/* An empty job ends at the next sample; it had nothing to report. */
 		if (fresh)
@@ -518,11 +193,9 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	}
 	if (!tree)
 		return client_printf(ctl, cl, "OK %s\n", key);
-	attach_root_args(ctl, cj, (pid_t)pid);
-	if (ops->job_stats(ctl->c, cj->id, &js))
-		js.existing = 0;
-	return client_printf(ctl, cl, "OK %s %llu %lu\n", key, (unsigned long long)js.existing,
-			     left_out);
+	control_job__read_root_args(ctl, cj, (pid_t)pid);
+	return client_printf(ctl, cl, "OK %s %llu %lu\n", key, (unsigned long long)a.existing,
+			     a.left_out);
 }
 
 /*
@@ -552,7 +225,7 @@ static int job_access(struct control *ctl, struct control_client *cl, struct con
  */
 static int do_report(struct control *ctl, struct control_client *cl, const char *key)
 {
-	struct control_job *cj = job_find(ctl, key, false);
+	struct control_job *cj = control_jobs__find(ctl, key, false);
 	char *argv[JT_ARGS_LEN / 2 + 1], *buf = NULL, head[64];
 	__u64 now = util__now_ns();
 	struct job job;
@@ -570,7 +243,7 @@ static int do_report(struct control *ctl, struct control_client *cl, const char 
 	err = collector__job_now(ctl->c, cj->id, &job);
 	if (err)
 		return client_printf(ctl, cl, "ERR no report of %s: %s\n", key, strerror(-err));
-	job_argv(cj, &job, argv, ARRAY_SIZE(argv));
+	control_job__argv(cj, &job, argv, ARRAY_SIZE(argv));
 	if (!render(&job, cj->top, cj->text ? report__write_text : report__write_json, &buf,
 		    &len))
 		return client_printf(ctl, cl, "ERR cannot make the report of %s\n", key);
@@ -590,7 +263,7 @@ static int do_report(struct control *ctl, struct control_client *cl, const char 
  */
 static int do_release(struct control *ctl, struct control_client *cl, const char *key)
 {
-	struct control_job *cj = job_find(ctl, key, true);
+	struct control_job *cj = control_jobs__find(ctl, key, true);
 	int err = job_access(ctl, cl, cj, key);
 
 	if (err)
@@ -601,7 +274,7 @@ static int do_release(struct control *ctl, struct control_client *cl, const char
 
 static int do_end(struct control *ctl, struct control_client *cl, char *key, char *dir)
 {
-	struct control_job *cj = job_find(ctl, key, false);
+	struct control_job *cj = control_jobs__find(ctl, key, false);
 	struct jt_job_stats js;
 	int err = job_access(ctl, cl, cj, key);
 
@@ -620,7 +293,7 @@ static int do_end(struct control *ctl, struct control_client *cl, char *key, cha
 		cj->end_dir = strdup(dir);
 		if (cj->ended && cj->end_dir &&
 		    (!ctl->reports_dir || strcmp(cj->end_dir, ctl->reports_dir)))
-			write_reports(ctl, cj);
+			control_job__write_reports(ctl, cj);
 	}
 	if (cj->ended)
 		return answer_end(ctl, cl, cj);
@@ -631,17 +304,11 @@ static int do_end(struct control *ctl, struct control_client *cl, char *key, cha
 	 * job: a sample walks every task of the host, and no client may make
 	 * the loop spin with ENDs.
 	 */
-	if (!cj->sampled_soon && !collector__ops(ctl->c)->job_stats(ctl->c, cj->id, &js) &&
-	    js.alive <= 0) {
+	if (!cj->sampled_soon && !collector__job_stats(ctl->c, cj->id, &js) && js.alive <= 0) {
 		cj->sampled_soon = true;
 		collector__sample_soon(ctl->c);
 	}
 	return 0;
-}
-
-static bool may_see(const struct control_client *cl, const struct control_job *cj)
-{
-	return cl->uid == 0 || cj->uid == cl->uid;
 }
 
 static int do_list(struct control *ctl, struct control_client *cl)
@@ -650,21 +317,20 @@ static int do_list(struct control *ctl, struct control_client *cl)
 	int err;
 
 	for (size_t i = 0; i < ctl->njobs; i++)
-		n += may_see(cl, ctl->jobs[i]);
+		n += control__may_see(cl, ctl->jobs[i]);
 	err = client_printf(ctl, cl, "OK %zu\n", n);
 	for (size_t i = 0; !err && i < ctl->njobs; i++) {
 		struct control_job *cj = ctl->jobs[i];
 		const struct jt_job_stats *s = &cj->stats;
-		struct cjob *j;
+		const struct cjob *j;
+		struct jt_job_stats js;
 
-		if (!may_see(cl, cj))
+		if (!control__may_see(cl, cj))
 			continue;
 		/* Fresh figures: the last sample may be older than the job. */
 		j = cj->ended ? NULL : collector__find_job(ctl->c, cj->id);
-		if (j) {
-			collector__ops(ctl->c)->job_stats(ctl->c, cj->id, &j->job.stats);
-			s = &j->job.stats;
-		}
+		if (j)
+			s = collector__job_stats(ctl->c, cj->id, &js) ? &j->job.stats : &js;
 		err = client_printf(ctl, cl, "%s %s %d %lld %llu %llu\n", cj->key,
 				    cj->ended ? "ended" : cj->released ? "released" : "running",
 				    cj->pid,
@@ -843,24 +509,6 @@ static void on_tick(void *ctx, int fd, __u32 events)
 	}
 }
 
-/* May one more connection of @uid be taken? Root's are kept free of users'. */
-static bool slot_allowed(const struct control *ctl, uid_t uid)
-{
-	size_t users = 0, mine = 0;
-
-	if (uid == 0)
-		return true;
-	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
-		const struct control_client *cl = ctl->clients[i];
-
-		if (cl && cl->uid != 0) {
-			users++;
-			mine += cl->uid == uid;
-		}
-	}
-	return users < CONTROL_USERS_CLIENTS && mine < CONTROL_USER_CLIENTS;
-}
-
 static void on_accept(void *ctx, int fd, __u32 events)
 {
 	static const char busy[] = "ERR too many connections of yours\n";
@@ -878,7 +526,7 @@ static void on_accept(void *ctx, int fd, __u32 events)
 			return; /* EAGAIN, or a client gone before we took it */
 		/* Unknown credentials are nobody's: (uid_t)-1 is no user's uid. */
 		getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
-		if (!slot_allowed(ctl, cred.uid)) {
+		if (!control__slot_allowed(ctl, cred.uid)) {
 			send(cfd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			close(cfd);
 			continue;
@@ -906,14 +554,6 @@ static void on_accept(void *ctx, int fd, __u32 events)
 
 /* ---- the sink: an adopted job's root and end ---- */
 
-static struct control_job *job_of_id(struct control *ctl, __u64 id)
-{
-	for (size_t i = 0; i < ctl->njobs; i++)
-		if (ctl->jobs[i]->id == id)
-			return ctl->jobs[i];
-	return NULL;
-}
-
 /*
  * The root's exit record carries the command it exec'd: the report names
  * the job by it, as run's does (the client's REGISTER came before the exec).
@@ -926,7 +566,7 @@ static int control_process(struct sink *s, const struct proc_record *r)
 	if (!r->e->is_root || !r->args || r->args_inherited || JT_JOB_KIND(r->job->id) !=
 	    JT_JOB_ADOPTED)
 		return 0;
-	cj = job_of_id(ctl, r->job->id);
+	cj = control_jobs__of_id(ctl, r->job->id);
 	if (!cj || cj->root_args)
 		return 0;
 	cj->root_args = malloc(r->args_len + 1);
@@ -966,7 +606,7 @@ static int control_job_end(struct sink *s, const struct cjob *j, const struct co
 
 	if (JT_JOB_KIND(j->id) != JT_JOB_ADOPTED)
 		return 0;
-	cj = job_of_id(ctl, j->id);
+	cj = control_jobs__of_id(ctl, j->id);
 	if (!cj || cj->ended)
 		return 0;
 	cj->ended = true;
@@ -984,10 +624,10 @@ static int control_job_end(struct sink *s, const struct cjob *j, const struct co
 				client_drain(ctl, cl);
 			}
 		}
-		jobs_prune(ctl);
+		control_jobs__prune(ctl);
 		return 0;
 	}
-	job_argv(cj, &job, argv, ARRAY_SIZE(argv));
+	control_job__argv(cj, &job, argv, ARRAY_SIZE(argv));
 	/* The JSON of `run --json`, one line: the files' and the reply's; run's text when asked. */
 	if ((!cj->text || cj->uid == 0) &&
 	    !render(&job, cj->top, report__write_json, &cj->json, &cj->json_len))
@@ -997,7 +637,7 @@ static int control_job_end(struct sink *s, const struct cjob *j, const struct co
 	if (cj->failed)
 		fprintf(stderr, "jobtrace: cannot make the report of %s\n", cj->key);
 	else
-		write_reports(ctl, cj);
+		control_job__write_reports(ctl, cj);
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		struct control_client *cl = ctl->clients[i];
 
@@ -1009,7 +649,7 @@ static int control_job_end(struct sink *s, const struct cjob *j, const struct co
 		cl->waiting = NULL;
 		client_drain(ctl, cl);
 	}
-	jobs_prune(ctl);
+	control_jobs__prune(ctl);
 	return 0;
 }
 
@@ -1132,9 +772,7 @@ void control__free(struct control *ctl)
 		close(ctl->tfd);
 	if (ctl->proc_fd >= 0)
 		close(ctl->proc_fd);
-	for (size_t i = 0; i < ctl->njobs; i++)
-		job_free(ctl->jobs[i]);
-	free(ctl->jobs);
+	control_jobs__free_all(ctl);
 	free(ctl->path);
 	free(ctl->reports_dir);
 	free(ctl);

@@ -15,7 +15,6 @@
 
 #include "jobtrace/cli.h"
 #include "jobtrace/inspect.h"
-#include "jobtrace/meminfo.h"
 #include "jobtrace/options.h"
 #include "jobtrace/util.h"
 
@@ -84,9 +83,6 @@ int inspect__main(int argc, char **argv)
 	struct inspect_options o = { .live = true };
 	const char *proc_root = "/proc";
 	struct json_writer w;
-	struct meminfo mi;
-	char buf[16384];
-	ssize_t n;
 	int opt, proc_fd, status = 0, pid;
 
 	opterr = 0;
@@ -136,13 +132,7 @@ int inspect__main(int argc, char **argv)
 		fprintf(stderr, "jobtrace: cannot open %s: %s\n", proc_root, strerror(-proc_fd));
 		return 1;
 	}
-	o.ticks_per_sec = sysconf(_SC_CLK_TCK);
-	o.page_size = sysconf(_SC_PAGESIZE);
-	o.boot_epoch_ns = util__realtime_ns() - util__boottime_ns();
-	/* MemTotal is all the memory percent needs: not vmstat or zoneinfo too. */
-	n = util__read_file_at(proc_fd, "meminfo", buf, sizeof(buf));
-	if (n > 0 && !meminfo__parse(buf, (size_t)n, &mi))
-		o.mem_total_bytes = mi.total_bytes;
+	inspect__read_host(proc_fd, &o);
 
 	if (o.json) {
 		json__init(&w, stdout, false);

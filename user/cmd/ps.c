@@ -10,6 +10,7 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/options.h"
 #include "jobtrace/ps.h"
+#include "jobtrace/ps_sample.h"
 #include "jobtrace/util.h"
 
 
@@ -87,31 +88,6 @@ static int ps_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 	return 0;
 }
 
-/*
- * The iterator does not show every process /proc lists (an LSM can hide a
- * task from it: pid 1 of some sandboxes). Those are read from /proc, never
- * silently absent: JSON marks them "source":"proc", the table a line on
- * standard error.
- */
-static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns, bool verbose)
-{
-	int proc_fd = util__open_dir("/proc"), err;
-
-	if (proc_fd < 0 || !snapshot__proc_is_ours(proc_fd)) {
-		if (verbose)
-			fprintf(stderr, "jobtrace: /proc is not of this pid namespace: the "
-					"iterator's list is not checked against it\n");
-		goto close_fd;
-	}
-	err = snapshot__fill_from_proc(s, proc_fd, before_boot_ns);
-	if (err)
-		fprintf(stderr, "jobtrace: cannot check the iterator's list against /proc: %s\n",
-			strerror(-err));
-close_fd:
-	if (proc_fd >= 0)
-		close(proc_fd);
-}
-
 /* After the list, as a footnote: which processes did not come from the iterator. */
 static void write_fill_note(const struct ps_snapshot *s, bool verbose, bool text)
 {
@@ -133,38 +109,13 @@ static void write_fill_note(const struct ps_snapshot *s, bool verbose, bool text
 			s->missing_from_proc == 1 ? "" : "es");
 }
 
-/*
- * USER and ARGS are not in the snapshot's one pass: the loader reads them
- * for the table that shows them and for JSON, which has every field.
- * @proc_root's cmdline files are the snapshot's own when it was walked
- * there; the iterator's pids are this namespace's, read where /proc is ours.
- */
-static int read_extras(struct ps_snapshot *s, const struct ps_options *o, const char *proc_root,
-		       bool walked, bool verbose)
-{
-	int proc_fd, err = 0;
-
-	if (o->json || ps__wants(o, PS_COL_USER))
-		err = snapshot__read_users(s);
-	if (err || !(o->json || ps__wants(o, PS_COL_ARGS)))
-		return err;
-	proc_fd = util__open_dir(proc_root);
-	if (proc_fd >= 0 && (walked || snapshot__proc_is_ours(proc_fd)))
-		err = snapshot__read_args(s, proc_fd);
-	else if (verbose)
-		fprintf(stderr, "jobtrace: %s is not of this pid namespace: no command lines\n",
-			proc_root);
-	if (proc_fd >= 0)
-		close(proc_fd);
-	return err;
-}
-
 int ps__main(int argc, char **argv)
 {
 	struct ps_args a = { .proc_root = "/proc", .use_pin = true };
-	struct snapshot_iter *it = NULL;
+	struct ps_sample_opts so;
 	struct ps_snapshot s = {};
-	int err, proc_fd;
+	bool iterated;
+	int err;
 
 	err = options__parse(&ps_front, argc, argv, ps_set, &a);
 	if (err)
@@ -176,57 +127,16 @@ int ps__main(int argc, char **argv)
 	}
 	a.o.boot_epoch_ns = util__realtime_ns() - util__boottime_ns();
 
-	if (!a.use_proc) {
-		it = snapshot_iter__open(a.verbose, a.use_pin);
-		if (it) {
-			__u64 before = util__boottime_ns();
-
-			err = snapshot_iter__read(it, &s);
-			if (err) {
-				fprintf(stderr, "jobtrace: the task iterator failed: %s\n",
-					strerror(-err));
-				snapshot_iter__free(it);
-				return 1;
-			}
-			fill_from_proc(&s, before, a.verbose);
-		}
-	}
-	if (!it) {
-		proc_fd = util__open_dir(a.proc_root);
-		if (proc_fd < 0) {
-			fprintf(stderr, "jobtrace: cannot open %s: %s\n", a.proc_root,
-				strerror(-proc_fd));
-			return 1;
-		}
-		err = snapshot__from_proc(proc_fd, &s);
-		close(proc_fd);
-		if (err) {
-			fprintf(stderr, "jobtrace: cannot read processes under %s: %s\n", a.proc_root,
-				strerror(-err));
-			return 1;
-		}
-		/*
-		 * Never an empty list that looks like an empty host: say what
-		 * was skipped, and fail when nothing at all could be read.
-		 */
-		if (s.unreadable)
-			fprintf(stderr, "jobtrace: %llu process%s under %s could not be read (a cut "
-					"or malformed stat): not listed\n",
-				(unsigned long long)s.unreadable, s.unreadable == 1 ? "" : "es",
-				a.proc_root);
-		if (!s.n && (s.unreadable || s.vanished)) {
-			fprintf(stderr, "jobtrace: no process under %s could be read\n", a.proc_root);
-			snapshot__free(&s);
-			return 1;
-		}
-	}
-	if (a.verbose)
-		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s in %.3f ms\n", s.n,
-			s.tasks, s.source, (double)s.read_ns / 1e6);
-	err = read_extras(&s, &a.o, it ? "/proc" : a.proc_root, !it, a.verbose);
+	so = (struct ps_sample_opts){ .proc_root = a.proc_root, .use_proc = a.use_proc,
+				      .use_pin = a.use_pin, .verbose = a.verbose,
+				      .users = a.o.json || ps__wants(&a.o, PS_COL_USER),
+				      .args = a.o.json || ps__wants(&a.o, PS_COL_ARGS) };
+	if (ps_sample__take(&so, &s, &iterated))
+		return 1;
+	err = ps_sample__extras(&so, &s, iterated);
 	if (!err)
 		err = ps__write(stdout, &s, &a.o);
-	if (!err && it) {
+	if (!err && iterated) {
 		/* The note follows the list it is about. */
 		fflush(stdout);
 		write_fill_note(&s, a.verbose, !a.o.json);
@@ -236,6 +146,5 @@ int ps__main(int argc, char **argv)
 	else if (err)
 		fprintf(stderr, "jobtrace: cannot write the process list: %s\n", strerror(-err));
 	snapshot__free(&s);
-	snapshot_iter__free(it);
 	return err ? 1 : 0;
 }

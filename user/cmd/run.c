@@ -22,7 +22,6 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/job_live.h"
-#include "jobtrace/meminfo.h"
 #include "jobtrace/run.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
@@ -64,8 +63,7 @@ static int start_job(struct collector *c, struct cjob *j, const struct run_confi
 		fprintf(stderr, "jobtrace: cannot create a pipe: %s\n", strerror(errno));
 		return EXIT_INTERNAL;
 	}
-	j->job.start_ns = util__now_ns();
-	j->reported_ns = j->job.start_ns;
+	collector__job_begins(c, j);
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "jobtrace: cannot fork: %s\n", strerror(errno));
@@ -126,9 +124,8 @@ int run__main(const struct run_config *cfg)
 	};
 	struct collector_stats st;
 	struct collector *c;
-	struct meminfo mi;
 	struct cjob *j;
-	int proc_fd, ret, err;
+	int ret, err;
 
 	/* A report that cannot be written is said after the job, whose status comes first. */
 	util__stdout_return_errors(true);
@@ -149,7 +146,7 @@ int run__main(const struct run_config *cfg)
 	if (!c)
 		return EXIT_INTERNAL;
 	ret = EXIT_INTERNAL;
-	j = collector__add_job(c, RUN_JOB_ID, "run", CJOB_END_ROOT);
+	j = collector__follow_command(c, RUN_JOB_ID, cfg->argv, cfg->argc, cfg->workdir);
 	if (!j || outputs__add(c, &(struct outputs){
 			  .output = cfg->output,
 			  .default_f = stderr,
@@ -165,18 +162,8 @@ int run__main(const struct run_config *cfg)
 			  .apmon = &cfg->apmon,
 		  }))
 		goto out;
-	j->job.argv = cfg->argv;
-	j->job.argc = cfg->argc;
-	j->job.mode = "run";
-	j->job.workdir_path = cfg->workdir;
-	proc_fd = util__open_dir("/proc");
-	if (proc_fd >= 0 && !meminfo__read(proc_fd, &mi))
-		j->job.host_mem_bytes = mi.total_bytes;
-	if (proc_fd >= 0)
-		close(proc_fd);
-
 	if ((cfg->events || cfg->svg || cfg->html) &&
-	    !strcmp(collector__source_name(c), source_rusage_ops.name))
+	    !strcmp(collector__source_name(c), "rusage"))
 		fprintf(stderr, "jobtrace: rusage mode has no per-process records: --events, --svg "
 				"and --html will have no processes\n");
 	ret = start_job(c, j, cfg);

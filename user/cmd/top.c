@@ -207,7 +207,7 @@ int top__main(int argc, char **argv)
 	struct collector_stats st;
 	struct top_opts topts;
 	char why[256] = "";
-	int ret, err, proc_fd = -1;
+	int ret, err;
 	__u64 next_id = 1;
 
 	ret = parse_args(argc, argv, &cfg);
@@ -235,16 +235,15 @@ int top__main(int argc, char **argv)
 	if (!front.c)
 		return EXIT_INTERNAL;
 	front.iterations = cfg.iterations;
-	proc_fd = util__open_dir("/proc");
 	for (size_t i = 0; i < cfg.npids; i++) {
-		err = targets__add_pid(front.c, next_id++, cfg.pids[i], proc_fd, "top");
+		err = collector__follow_pid(front.c, next_id++, cfg.pids[i], "top");
 		if (err) {
 			ret = err == -ENOENT || err == -ESRCH ? 1 : EXIT_INTERNAL;
 			goto out;
 		}
 	}
 	for (size_t i = 0; i < cfg.ncgroups; i++) {
-		if (targets__add_cgroup(front.c, next_id++, cfg.cgroups[i], &watch_h, "top"))
+		if (collector__follow_cgroup(front.c, next_id++, cfg.cgroups[i], &watch_h, "top"))
 			goto out;
 	}
 	err = collector__attach_existing(front.c);
@@ -301,8 +300,6 @@ int top__main(int argc, char **argv)
 		ret = EXIT_INTERNAL;
 	}
 out:
-	if (proc_fd >= 0)
-		close(proc_fd);
 	/* Frees the view, which gives the terminal back. */
 	collector__free(front.c);
 	return ret;

@@ -210,7 +210,7 @@ int watch__main(int argc, char **argv)
 	struct collector_stats st;
 	struct collector *c = NULL;
 	char host_name[64] = "", why[256] = "";
-	int ret, err, proc_fd = -1;
+	int ret, err;
 	__u64 next_id = 1;
 
 	ret = parse_args(argc, argv, &cfg);
@@ -272,9 +272,8 @@ int watch__main(int argc, char **argv)
 		    .apmon = &cfg.apmon,
 	    }))
 		goto out;
-	proc_fd = util__open_dir("/proc");
 	for (size_t i = 0; i < cfg.npids; i++) {
-		err = targets__add_pid(c, next_id++, cfg.pids[i], proc_fd, "watch");
+		err = collector__follow_pid(c, next_id++, cfg.pids[i], "watch");
 		if (err) {
 			ret = err == -ENOENT || err == -ESRCH ? 1 : EXIT_INTERNAL;
 			goto out;
@@ -283,7 +282,7 @@ int watch__main(int argc, char **argv)
 		pid_jobs[i] = collector__find_job(c, next_id - 1);
 	}
 	for (size_t i = 0; i < cfg.ncgroups; i++) {
-		if (targets__add_cgroup(c, next_id++, cfg.cgroups[i], &watch_h, "watch"))
+		if (collector__follow_cgroup(c, next_id++, cfg.cgroups[i], &watch_h, "watch"))
 			goto out;
 		cg_jobs[i] = collector__find_job(c, next_id - 1);
 	}
@@ -316,8 +315,6 @@ int watch__main(int argc, char **argv)
 			ret = EXIT_INTERNAL;
 	}
 out:
-	if (proc_fd >= 0)
-		close(proc_fd);
 	collector__free(c);
 	return ret;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Arguments of live processes: a chained hash on (pid, start time). */
+/* Arguments of live processes: a hash on (pid, start time). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,58 +8,36 @@
 
 #define MIN_BUCKETS 1024
 
-static size_t hash(__u32 pid, __u64 start_ns, size_t nbuckets)
+static __u64 hash(__u32 pid, __u64 start_ns)
 {
-	__u64 h = (pid * 0x9e3779b97f4a7c15ULL) ^ (start_ns * 0xc2b2ae3d27d4eb4fULL);
-
-	return (size_t)(h >> 17) & (nbuckets - 1);
+	return (pid * 0x9e3779b97f4a7c15ULL) ^ (start_ns * 0xc2b2ae3d27d4eb4fULL);
 }
 
-static struct args_entry **slot(const struct args_table *t, __u32 pid, __u64 start_ns)
+/* The link to @pid's entry (*link NULL: none), or NULL when the table is empty. */
+static struct hmap_node **slot(const struct args_table *t, __u32 pid, __u64 start_ns)
 {
-	struct args_entry **p;
+	__u64 h = hash(pid, start_ns);
+	struct hmap_node **p = hmap__chain(&t->map, h);
 
-	if (!t->nbuckets)
-		return NULL;
-	p = &t->buckets[hash(pid, start_ns, t->nbuckets)];
-	while (*p && !((*p)->pid == pid && (*p)->start_ns == start_ns))
+	while (p && *p) {
+		const struct args_entry *a = hmap__entry(*p, struct args_entry, node);
+
+		if ((*p)->hash == h && a->pid == pid && a->start_ns == start_ns)
+			break;
 		p = &(*p)->next;
-	return p;
-}
-
-static int grow(struct args_table *t)
-{
-	size_t n = t->nbuckets ? t->nbuckets * 2 : MIN_BUCKETS;
-	struct args_entry **b = calloc(n, sizeof(*b));
-
-	if (!b)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		struct args_entry *a = t->buckets[i], *next;
-
-		for (; a; a = next) {
-			size_t h = hash(a->pid, a->start_ns, n);
-
-			next = a->next;
-			a->next = b[h];
-			b[h] = a;
-		}
 	}
-	free(t->buckets);
-	t->buckets = b;
-	t->nbuckets = n;
-	return 0;
+	return p;
 }
 
 int args_table__put(struct args_table *t, __u32 pid, __u64 start_ns, const char *args,
 		    size_t len, bool truncated)
 {
-	struct args_entry **s, *a;
+	struct hmap_node **s;
+	struct args_entry *a;
 
 	if (len > 0xffff)
 		return -E2BIG;
-	/* At most one entry per bucket on average: chains stay short. */
-	if (t->n >= t->nbuckets && grow(t))
+	if (hmap__reserve(&t->map, MIN_BUCKETS))
 		return -ENOMEM;
 	a = malloc(sizeof(*a) + len);
 	if (!a)
@@ -69,47 +47,42 @@ int args_table__put(struct args_table *t, __u32 pid, __u64 start_ns, const char 
 	a->len = (__u16)len;
 	a->truncated = truncated;
 	memcpy(a->data, args, len);
+	/* A later exec replaces what the earlier one left. */
 	s = slot(t, pid, start_ns);
 	if (*s) {
-		a->next = (*s)->next;
-		free(*s);
-	} else {
-		a->next = NULL;
-		t->n++;
+		struct hmap_node *old = *s;
+
+		hmap__unlink(&t->map, s);
+		free(hmap__entry(old, struct args_entry, node));
 	}
-	*s = a;
+	hmap__add(&t->map, &a->node, hash(pid, start_ns));
 	return 0;
 }
 
 struct args_entry *args_table__take(struct args_table *t, __u32 pid, __u64 start_ns)
 {
-	struct args_entry **s = slot(t, pid, start_ns), *a;
+	struct hmap_node **s = slot(t, pid, start_ns), *n;
 
 	if (!s || !*s)
 		return NULL;
-	a = *s;
-	*s = a->next;
-	t->n--;
-	return a;
+	n = *s;
+	hmap__unlink(&t->map, s);
+	return hmap__entry(n, struct args_entry, node);
 }
 
 const struct args_entry *args_table__find(const struct args_table *t, __u32 pid, __u64 start_ns)
 {
-	struct args_entry **s = slot(t, pid, start_ns);
+	struct hmap_node **s = slot(t, pid, start_ns);
 
-	return s ? *s : NULL;
+	return s && *s ? hmap__entry(*s, struct args_entry, node) : NULL;
+}
+
+static void entry_free(struct hmap_node *n)
+{
+	free(hmap__entry(n, struct args_entry, node));
 }
 
 void args_table__free(struct args_table *t)
 {
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		struct args_entry *a = t->buckets[i], *next;
-
-		for (; a; a = next) {
-			next = a->next;
-			free(a);
-		}
-	}
-	free(t->buckets);
-	memset(t, 0, sizeof(*t));
+	hmap__free(&t->map, entry_free);
 }

@@ -31,6 +31,7 @@
 #include "jobtrace/collector.h"
 #include "jobtrace/host.h"
 #include "jobtrace/job_table.h"
+#include "jobtrace/meminfo.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/proc_stat.h"
 #include "jobtrace/repair.h"
@@ -47,11 +48,6 @@ void **collector__source_priv(struct collector *c)
 __u64 *collector__malformed_counter(struct collector *c)
 {
 	return &c->records_malformed;
-}
-
-const struct source_ops *collector__ops(const struct collector *c)
-{
-	return c->ops;
 }
 
 const char *collector__source_name(const struct collector *c)
@@ -134,6 +130,7 @@ static int collector__open_source(struct collector *c)
 struct collector *collector__new(const struct collector_opts *opts)
 {
 	struct collector *c = calloc(1, sizeof(*c));
+	struct meminfo mi;
 	sigset_t mask;
 	int err;
 
@@ -151,6 +148,8 @@ struct collector *collector__new(const struct collector_opts *opts)
 	c->page_size = (__u64)sysconf(_SC_PAGESIZE);
 	c->proc_fd = util__open_dir("/proc");
 	c->sys_fd = util__open_dir("/sys");
+	if (c->proc_fd >= 0 && !meminfo__read(c->proc_fd, &mi))
+		c->mem_total_bytes = mi.total_bytes;
 	host_sampler__init(&c->hs, c->proc_fd, c->sys_fd);
 	c->hs.want = HOST_WANT_INTERVAL;
 	c->start_ns = util__now_ns();
@@ -328,6 +327,7 @@ struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 	if (j) {
 		j->job.unknown = c->ops->unknown;
 		j->job.sampled = c->ops->sampled;
+		j->host_mem_bytes = c->mem_total_bytes;
 	}
 	return j;
 }
@@ -454,9 +454,8 @@ int collector__on_fork(struct collector *c, const struct jt_fork_event *e)
 
 int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 {
-	char path[32], buf[JT_ARGS_LEN + 1];
+	char buf[JT_ARGS_LEN + 1];
 	ssize_t n;
-	int fd;
 
 	/*
 	 * Its exec was before the attach: /proc has what the exec record would
@@ -464,15 +463,9 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 	 */
 	if (!r->new_process || c->proc_fd < 0 || !r->reader_tgid)
 		return 0;
-	snprintf(path, sizeof(path), "%u/cmdline", r->reader_tgid);
-	fd = openat(c->proc_fd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* gone already, or a kernel thread's: its arguments stay unknown */
 	/* As the exec record: the first JT_ARGS_LEN bytes, and whether there were more. */
-	do
-		n = read(fd, buf, sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	close(fd);
+	n = proc_pid__read_args(c->proc_fd, (int)r->reader_tgid, buf, sizeof(buf));
+	/* n <= 0: gone already, or a kernel thread's: its arguments stay unknown. */
 	if (n > 0)
 		args_table__put(&c->args, r->tgid, r->start_ns, buf,
 				(size_t)n > JT_ARGS_LEN ? JT_ARGS_LEN : (size_t)n, n > JT_ARGS_LEN);
@@ -537,188 +530,6 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 	}
 	free(own);
 	return 0;
-}
-
-/* ---- ends of jobs ---- */
-
-static bool cgroup_gone(const struct cjob *j)
-{
-	struct stat sb;
-
-	/* A removed cgroup's directory stays open here, empty of its files. */
-	return j->cgroup_dirfd >= 0 && fstatat(j->cgroup_dirfd, "cgroup.procs", &sb, 0) != 0 &&
-	       errno == ENOENT;
-}
-
-/* Is @j over, by its rule? Reads what the last sample left. */
-static bool job_over(struct collector *c, struct cjob *j)
-{
-	const struct jt_job_stats *s = &j->job.stats;
-	bool empty = j->live_tasks == 0;
-
-	/* Missed exits are called only on samples in a row that saw nothing. */
-	if (!empty)
-		j->idle_samples = 0;
-
-	switch (j->end_rule) {
-	case CJOB_END_ROOT:
-		if (!j->job.root_exited)
-			return false;
-		if (c->opts.run_no_wait)
-			return s->outlived_root >= 0; /* the root's record is in the ring */
-		if (s->alive <= 0)
-			return true;
-		if (c->children_left || !empty)
-			return false;
-		break;
-	case CJOB_END_EMPTY:
-		if (!empty)
-			return false;
-		if (s->alive <= 0)
-			return true;
-		break;
-	case CJOB_END_CGROUP_GONE:
-		if (!cgroup_gone(j))
-			return false;
-		if (!empty)
-			return false;
-		if (s->alive <= 0)
-			return true;
-		break;
-	}
-	/*
-	 * The kernel counts processes alive that no live task backs: an exit
-	 * was missed (a task tagged in the instant it began to exit). Two
-	 * samples in a row say so before the job is called over.
-	 */
-	if (++j->idle_samples < 2)
-		return false;
-	j->job.stale = (__u64)s->alive;
-	return true;
-}
-
-/*
- * The figures of @j's report, as they stand at @noticed, into @job (j->job
- * at the end; a copy for a report of a job that goes on).
- */
-static void job_figures(struct collector *c, struct cjob *j, struct job *job, __u64 noticed)
-{
-	struct jt_job_stats *s = &job->stats;
-	__u64 last_exit;
-
-	/*
-	 * A job whose processes are all gone ended at its last exit, as the
-	 * kernel stamped it, not when a sample noticed: its wall time is the
-	 * kernel's, and its last interval closes there (or where the one
-	 * before it closed, when a sample came between its last exit and now).
-	 */
-	job->end_ns = noticed;
-	last_exit = s->last_exit_ns ? collector__mono_of_boottime(s->last_exit_ns) : 0;
-	if (s->alive <= 0 && last_exit > job->start_ns && last_exit < noticed)
-		job->end_ns = last_exit;
-	job->source = c->ops->name;
-	/* rusage: the tree's CPU is whole only once nothing is left to reap (--no-wait). */
-	if (c->ops == &source_rusage_ops && s->alive > 0)
-		job->unknown |= JOB_UNKNOWN_CPU;
-	/*
-	 * The front named the root by its number in our pid namespace; the
-	 * kernel's records carry the host's. Both are reported where they differ.
-	 */
-	if (job->root_pid && !job->root_ns_pid && s->root_tgid &&
-	    (pid_t)s->root_tgid != job->root_pid) {
-		job->root_ns_pid = job->root_pid;
-		job->root_pid = (pid_t)s->root_tgid;
-	}
-	/* The report's CPU: exited threads and, with --no-wait, the live ones so far. */
-	s->cpu_ns = j->cum.cpu_ns;
-	s->user_ns = j->cum.user_ns;
-	s->system_ns = j->cum.system_ns;
-	if (j->live.processes)
-		job->live = &j->live;
-	job->records_malformed = c->records_malformed;
-	job->add_errors = c->stats.add_exit_errors;
-	c->ops->counters(c, &job->counters);
-}
-
-int collector__job_now(struct collector *c, __u64 id, struct job *out)
-{
-	struct cjob *j = collector__find_job(c, id);
-
-	if (!j || j->ended)
-		return -ENOENT;
-	/* Every record of the job is in, and its figures fresh, as at its end. */
-	c->ops->consume(c);
-	collector__sample_jobs(c, false);
-	*out = j->job;
-	job_figures(c, j, out, util__now_ns());
-	return 0;
-}
-
-static void job_end(struct collector *c, struct cjob *j)
-{
-	job_figures(c, j, &j->job, util__now_ns());
-	if (j->job.workdir_path) {
-		/* After the job: the report has the directory as the job left it. */
-		int err = workdir__usage(j->job.workdir_path, &j->workdir);
-
-		if (err)
-			fprintf(stderr, "jobtrace: cannot measure %s: %s\n", j->job.workdir_path,
-				strerror(-err));
-		else
-			j->job.workdir = &j->workdir;
-	}
-	collector__stats(c, &c->stats);
-	/* The last interval closes the sum: the intervals add up to this report. */
-	if (c->opts.interval_s > 0)
-		collector__emit_interval(c, j, j->job.end_ns > j->reported_ns ? j->job.end_ns :
-										   j->reported_ns);
-	for (size_t i = 0; i < c->nsinks; i++) {
-		struct sink *sk = c->sinks[i];
-
-		if (sk->ops->job_end && !sk->err)
-			sk->ops->job_end(sk, j, &c->stats);
-	}
-	j->ended = true;
-	c->stats.jobs_ended++;
-	job_table__close(&c->jt, j);
-	/* Its entries go: a later process of the same cgroup or tree starts a new job. */
-	if (JT_JOB_KIND(j->id) != JT_JOB_USER)
-		c->ops->remove_job(c, j->id);
-}
-
-/* Reports the jobs that are over; true when the collector should stop. */
-static bool end_jobs(struct collector *c, bool all)
-{
-	bool any_over = false, any_left = false;
-
-	for (size_t i = 0; i < c->jt.n; i++) {
-		struct cjob *j = c->jt.jobs[i];
-
-		if (j->ended)
-			continue;
-		j->over = all || job_over(c, j);
-		any_over |= j->over;
-	}
-	if (any_over) {
-		/* Every record of the jobs is in, and their figures fresh, before the reports. */
-		c->ops->consume(c);
-		collector__sample_jobs(c, false);
-	}
-	for (size_t i = 0; i < c->jt.n; i++) {
-		struct cjob *j = c->jt.jobs[i];
-
-		if (j->ended)
-			continue;
-		if (j->over)
-			job_end(c, j);
-		else
-			any_left = true;
-	}
-	if (any_over)
-		job_table__prune(&c->jt);
-	if (c->root_job)
-		return c->root_job->ended;
-	return c->opts.stop_when_jobs_end && !any_left;
 }
 
 /* ---- run's root ---- */
@@ -975,7 +786,7 @@ int collector__run(struct collector *c)
 		if (c->root_job && c->signals >= 2 && c->root_job->job.root_exited)
 			break;
 		/* Ends are judged on fresh samples only: "two empty samples in a row" counts samples. */
-		done = sampled && end_jobs(c, false);
+		done = sampled && collector__end_jobs(c, false);
 		/*
 		 * What this pass wrote reaches the files now: host mode runs for
 		 * days, and a job's report or a process record must not wait in
@@ -986,7 +797,7 @@ int collector__run(struct collector *c)
 			return 0;
 	}
 	/* Stopped (a signal, --duration): every job still open reports as it stands. */
-	end_jobs(c, true);
+	collector__end_jobs(c, true);
 	/* Now, not in collector__free(): a write that fails must reach the stats. */
 	flush_sinks(c);
 	return 0;

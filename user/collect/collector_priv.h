@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The collector's state, shared by its own files (collector.c: the loop,
- * the jobs' ends, the fronts' fds; collector_sample.c: the samples). Not
+ * the fronts' fds; collector_end.c: the jobs' ends; collector_sample.c:
+ * the samples; collector_follow.c: what the fronts ask to follow). Not
  * for fronts, sinks or sources: they use include/jobtrace/collector.h.
  */
 #ifndef JOBTRACE_COLLECTOR_PRIV_H
@@ -17,6 +18,7 @@
 #include "jobtrace/host.h"
 #include "jobtrace/job_table.h"
 #include "jobtrace/repair.h"
+#include "jobtrace/source.h"
 #include "jobtrace/util.h"
 
 #define RUN_TICK_NS (100ULL * 1000 * 1000) /* run: how often the tree's end is checked */
@@ -63,6 +65,7 @@ struct collector {
 	bool sample_soon; /* collector__sample_soon(): judge the ends at this turn */
 	__u64 tick_ns; /* the loop's timer */
 	__u64 page_size;
+	__u64 mem_total_bytes; /* /proc/meminfo's MemTotal at the start; 0: unknown */
 	sigset_t old_mask; /* before the loop's signals were blocked, for run's child */
 	int signals; /* SIGINT/SIGTERM/SIGHUP/SIGQUIT seen */
 
@@ -114,6 +117,8 @@ struct cjob *collector__job_of_record(struct collector *c, __u64 id);
 int collector__sample_jobs(struct collector *c, bool host);
 /* The job's interval since the last one it reported, up to @t1; then a new base. */
 void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1);
+/* Reports the jobs that are over (@all: every job); true when the collector should stop. */
+bool collector__end_jobs(struct collector *c, bool all);
 /* Reads the host's counters now, as the sample at @now; collector__emit_host() records them. */
 void collector__take_host(struct collector *c, __u64 now);
 /* The host record of the interval the last host sample ended (the first only sets the base). */

@@ -47,6 +47,15 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 	lc->last_job = j;
 	if (c->want_live) {
 		struct live_record lr = { .r = r, .job = j, .sampled_ns = lc->now };
+		struct proc_stat_fields st;
+
+		/* /proc numbers it as our pid namespace does: the host's tgid may be another's. */
+		if (r->is_leader && c->proc_fd >= 0 && r->reader_tgid &&
+		    !proc_pid__read_stat(c->proc_fd, (int)r->reader_tgid, &st)) {
+			lr.have_stat = true;
+			lr.ppid = (__u32)st.ppid;
+			snprintf(lr.comm, sizeof(lr.comm), "%s", st.comm);
+		}
 
 		for (size_t i = 0; i < c->nsinks; i++) {
 			struct sink *s = c->sinks[i];

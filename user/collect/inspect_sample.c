@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include "jobtrace/cpuinfo.h"
-#include "jobtrace/inspect.h"
+#include "jobtrace/inspect_proc.h"
+#include "jobtrace/meminfo.h"
 #include "jobtrace/proc_walk.h"
 #include "jobtrace/util.h"
 
@@ -328,6 +329,21 @@ static int still_there(int proc_fd, const struct inspect_proc *p)
 	if (err)
 		return err;
 	return now.starttime_ticks == p->stat.starttime_ticks ? 0 : -ESRCH;
+}
+
+void inspect__read_host(int proc_fd, struct inspect_options *o)
+{
+	struct meminfo mi;
+	char buf[16384];
+	ssize_t n;
+
+	o->ticks_per_sec = sysconf(_SC_CLK_TCK);
+	o->page_size = sysconf(_SC_PAGESIZE);
+	o->boot_epoch_ns = util__realtime_ns() - util__boottime_ns();
+	/* MemTotal is all the memory percent needs: not vmstat or zoneinfo too. */
+	n = util__read_file_at(proc_fd, "meminfo", buf, sizeof(buf));
+	if (n > 0 && !meminfo__parse(buf, (size_t)n, &mi))
+		o->mem_total_bytes = mi.total_bytes;
 }
 
 #define PART(p, part, call)                      \

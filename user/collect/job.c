@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "jobtrace/job.h"
+#include "jobtrace/util.h"
 
 #define JOB_MIN_CAPACITY 64
 
@@ -29,13 +30,7 @@ void job__free(struct job *job)
 /* FNV-1a over the fixed-size comm: names are short, collisions are probed. */
 static size_t comm_hash(const char *comm)
 {
-	__u64 h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < JT_COMM_LEN && comm[i]; i++) {
-		h ^= (unsigned char)comm[i];
-		h *= 0x100000001b3ULL;
-	}
-	return (size_t)h;
+	return (size_t)util__fnv1a(UTIL_FNV1A_BASIS, comm, strnlen(comm, JT_COMM_LEN));
 }
 
 static struct job_command *slot_of(struct job_command *table, size_t capacity, const char *comm)

@@ -10,9 +10,20 @@
 #include "jobtrace/job_table.h"
 #include "jobtrace/util.h"
 
-static size_t bucket(__u64 id, size_t nbuckets)
+static __u64 id_hash(__u64 id)
 {
-	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 20) & (nbuckets - 1);
+	return id * 0x9e3779b97f4a7c15ULL;
+}
+
+/* The link to open job @id (*link NULL: none), or NULL when no job is open. */
+static struct hmap_node **index_link(const struct job_table *t, __u64 id)
+{
+	__u64 h = id_hash(id);
+	struct hmap_node **p = hmap__chain(&t->index, h);
+
+	while (p && *p && !((*p)->hash == h && hmap__entry(*p, struct cjob, index_node)->id == id))
+		p = &(*p)->next;
+	return p;
 }
 
 static void cjob_free(struct cjob *j)
@@ -28,33 +39,11 @@ static void cjob_free(struct cjob *j)
 
 static int index_add(struct job_table *t, struct cjob *j)
 {
-	size_t b;
+	int err = hmap__reserve(&t->index, 64);
 
-	/* At most one job per bucket on average: chains stay short. */
-	if (t->nindexed >= t->nbuckets) {
-		size_t n = t->nbuckets ? t->nbuckets * 2 : 64;
-		struct cjob **idx = calloc(n, sizeof(*idx));
-
-		if (!idx)
-			return -ENOMEM;
-		for (size_t i = 0; i < t->nbuckets; i++) {
-			struct cjob *x = t->index[i], *next;
-
-			for (; x; x = next) {
-				next = x->next_in_bucket;
-				x->next_in_bucket = idx[bucket(x->id, n)];
-				idx[bucket(x->id, n)] = x;
-			}
-		}
-		free(t->index);
-		t->index = idx;
-		t->nbuckets = n;
-	}
-	b = bucket(j->id, t->nbuckets);
-	j->next_in_bucket = t->index[b];
-	t->index[b] = j;
-	t->nindexed++;
-	return 0;
+	if (!err)
+		hmap__add(&t->index, &j->index_node, id_hash(j->id));
+	return err;
 }
 
 struct cjob *job_table__add(struct job_table *t, __u64 id, const char *key,
@@ -93,30 +82,20 @@ struct cjob *job_table__add(struct job_table *t, __u64 id, const char *key,
 
 struct cjob *job_table__find(const struct job_table *t, __u64 id)
 {
-	struct cjob *j;
+	struct hmap_node **p = index_link(t, id);
 
-	if (!t->nbuckets)
-		return NULL;
-	for (j = t->index[bucket(id, t->nbuckets)]; j; j = j->next_in_bucket) {
-		if (j->id == id)
-			return j;
-	}
-	return NULL;
+	return p && *p ? hmap__entry(*p, struct cjob, index_node) : NULL;
 }
 
 void job_table__close(struct job_table *t, struct cjob *j)
 {
-	struct cjob **p;
+	struct hmap_node **p = hmap__chain(&t->index, id_hash(j->id));
 
-	if (!t->nbuckets)
-		return;
-	for (p = &t->index[bucket(j->id, t->nbuckets)]; *p; p = &(*p)->next_in_bucket) {
-		if (*p == j) {
-			*p = j->next_in_bucket;
-			t->nindexed--;
-			return;
-		}
-	}
+	/* By address: this job leaves, whatever else its chain holds. */
+	while (p && *p && *p != &j->index_node)
+		p = &(*p)->next;
+	if (p && *p)
+		hmap__unlink(&t->index, p);
 }
 
 /* Jobs freed at once past which their memory goes back to the system. */
@@ -159,6 +138,6 @@ void job_table__free(struct job_table *t)
 	for (size_t i = 0; i < t->n; i++)
 		cjob_free(t->jobs[i]);
 	free(t->jobs);
-	free(t->index);
+	hmap__free(&t->index, NULL);
 	memset(t, 0, sizeof(*t));
 }

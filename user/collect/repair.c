@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jobtrace/collector.h"
+#include "jobtrace/source.h"
 #include "jobtrace/repair.h"
 
 #define SET_MIN_CAP 256

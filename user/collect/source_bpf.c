@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "jobtrace/collector.h"
+#include "jobtrace/source.h"
 
 static struct lineage *lt_of(struct collector *c)
 {

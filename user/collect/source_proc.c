@@ -35,6 +35,7 @@
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cn_proc.h"
 #include "jobtrace/collector.h"
+#include "jobtrace/source.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/util.h"
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "jobtrace/collector.h"
+#include "jobtrace/source.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/util.h"
 

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "jobtrace/collector.h"
+#include "jobtrace/source.h"
 #include "jobtrace/proc_walk.h"
 #include "jobtrace/util.h"
 

@@ -17,17 +17,6 @@ static int caps__get(struct __user_cap_data_struct d[2])
 	return syscall(SYS_capget, &h, d) ? -errno : 0;
 }
 
-int caps__effective(uint64_t *out)
-{
-	struct __user_cap_data_struct d[2];
-	int err = caps__get(d);
-
-	if (err)
-		return err;
-	*out = (uint64_t)d[1].effective << 32 | d[0].effective;
-	return 0;
-}
-
 int caps__last_cap(void)
 {
 	char buf[16] = "";

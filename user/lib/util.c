@@ -328,3 +328,14 @@ int util__close_stdout(int status)
 	fflush(stdout);
 	return status;
 }
+
+uint64_t util__fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

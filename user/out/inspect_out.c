@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "jobtrace/connections.h"
-#include "jobtrace/inspect.h"
+#include "jobtrace/inspect_proc.h"
 #include "jobtrace/report.h"
 #include "jobtrace/util.h"
 
@@ -21,11 +21,6 @@ static const char *const part_names[INSPECT_PARTS] = {
 	[INSPECT_IONICE] = "ionice",	   [INSPECT_THREADS] = "threads",
 	[INSPECT_CHILDREN] = "children",   [INSPECT_CPU_PERCENT] = "cpu_percent",
 };
-
-const char *inspect__part_name(enum inspect_part part)
-{
-	return part < INSPECT_PARTS ? part_names[part] : NULL;
-}
 
 /* proc(5) state letters, in the words psutil uses. */
 static const char *state_word(char st)

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "jobtrace/picture.h"
+#include "jobtrace/util.h"
 
 #define NONE UINT32_MAX
 #define IN_PROGRESS (UINT32_MAX - 1)
@@ -53,11 +54,6 @@ void picture__free(struct picture *p)
 		return;
 	free(p->procs);
 	free(p);
-}
-
-size_t picture__records(const struct picture *p)
-{
-	return p->n;
 }
 
 static bool failed_status(__u32 st)
@@ -159,13 +155,7 @@ static __u64 mix64(__u64 x)
 
 static __u64 hash_comm(const char *comm)
 {
-	__u64 h = 0xcbf29ce484222325ULL; /* FNV-1a */
-
-	for (size_t i = 0; i < JT_COMM_LEN && comm[i]; i++) {
-		h ^= (unsigned char)comm[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return util__fnv1a(UTIL_FNV1A_BASIS, comm, strnlen(comm, JT_COMM_LEN));
 }
 
 static size_t table_size(size_t n)

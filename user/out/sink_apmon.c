@@ -6,13 +6,10 @@
  * <if>_in/_out, uptime, ...) with each host record, as MonALISA's ApMon
  * datagrams. README's "ApMon" section lists every parameter and its unit.
  *
- * Three layers, each usable alone: the XDR encoder of one datagram (pure),
- * the sender (destinations, sequence numbers, splitting, counting what
- * could not go), and the sink that turns records into parameters.
- *
- * No rate limit as ApMon's (20/s in C, 10/s in Python, with random drops):
- * our sends are paced by the collector's interval, a few datagrams per
- * interval and job, and a dropped datagram would be a silent gap.
+ * Three layers, each usable alone: the XDR encoder of one datagram and its
+ * destinations (apmon.c, pure), the sender (apmon_sender.c: sequence
+ * numbers, splitting, counting what could not go; with apmon_lookup.c for
+ * names), and this sink that turns records into parameters.
  */
 #include <endian.h>
 #include <signal.h>
@@ -27,531 +24,9 @@
 #include <unistd.h>
 
 #include "jobtrace/apmon.h"
-#include "jobtrace/cli.h"
 #include "jobtrace/host.h"
-#include "jobtrace/meminfo.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
-
-/* ---- the datagram: XDR (RFC 4506), big-endian, strings padded to 4 ---- */
-
-#define HEADER_PREFIX "v:" APMON_VERSION "p:"
-
-static size_t xdr_string_size(size_t len)
-{
-	return 4 + ((len + 3) & ~(size_t)3);
-}
-
-struct xdr {
-	unsigned char *p;
-	size_t len;
-};
-
-static void xdr_u32(struct xdr *x, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(x->p + x->len, &v, 4);
-	x->len += 4;
-}
-
-static void xdr_u64(struct xdr *x, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(x->p + x->len, &v, 8);
-	x->len += 8;
-}
-
-/* The bytes of @n strings as one XDR string: its length, them, zeros to 4. */
-static void xdr_strings(struct xdr *x, const char *const *s, size_t n)
-{
-	size_t len = 0;
-
-	for (size_t i = 0; i < n; i++)
-		len += strlen(s[i]);
-	xdr_u32(x, (uint32_t)len);
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(s[i]);
-
-		memcpy(x->p + x->len, s[i], l);
-		x->len += l;
-	}
-	while (len++ & 3)
-		x->p[x->len++] = 0;
-}
-
-static void xdr_string(struct xdr *x, const char *s)
-{
-	xdr_strings(x, &s, 1);
-}
-
-size_t apmon__param_size(const struct apmon_param *p)
-{
-	size_t n = xdr_string_size(strlen(p->name)) + 4;
-
-	switch (p->type) {
-	case APMON_STRING:
-		return n + xdr_string_size(strlen(p->v.s));
-	case APMON_REAL64:
-		return n + 8;
-	default:
-		return n + 4;
-	}
-}
-
-size_t apmon__head_size(const struct apmon_head *h)
-{
-	return xdr_string_size(strlen(HEADER_PREFIX) + strlen(h->password)) + 4 + 4 +
-	       xdr_string_size(strlen(h->cluster)) + xdr_string_size(strlen(h->node)) + 4 +
-	       (h->timestamp > 0 ? 4 : 0);
-}
-
-ssize_t apmon__encode(void *buf, size_t size, const struct apmon_head *h, uint32_t seq,
-		      const struct apmon_param *p, size_t n)
-{
-	const char *header[] = { HEADER_PREFIX, h->password };
-	struct xdr x = { .p = buf };
-	size_t need = apmon__head_size(h);
-	uint32_t u;
-
-	for (size_t i = 0; i < n; i++)
-		need += apmon__param_size(&p[i]);
-	if (need > size)
-		return -ENOSPC;
-	xdr_strings(&x, header, 2);
-	xdr_u32(&x, h->instance_id);
-	xdr_u32(&x, seq);
-	xdr_string(&x, h->cluster);
-	xdr_string(&x, h->node);
-	xdr_u32(&x, (uint32_t)n);
-	for (size_t i = 0; i < n; i++) {
-		xdr_string(&x, p[i].name);
-		xdr_u32(&x, (uint32_t)p[i].type);
-		switch (p[i].type) {
-		case APMON_STRING:
-			xdr_string(&x, p[i].v.s);
-			break;
-		case APMON_INT32:
-			xdr_u32(&x, (uint32_t)p[i].v.i32);
-			break;
-		case APMON_REAL32:
-			memcpy(&u, &p[i].v.r32, 4);
-			xdr_u32(&x, u);
-			break;
-		case APMON_REAL64: {
-			uint64_t b;
-
-			memcpy(&b, &p[i].v.r64, 8);
-			xdr_u64(&x, b);
-			break;
-		}
-		}
-	}
-	if (h->timestamp > 0)
-		xdr_u32(&x, (uint32_t)h->timestamp);
-	return (ssize_t)x.len;
-}
-
-size_t apmon__fit(const struct apmon_head *h, const struct apmon_param *p, size_t n, size_t max)
-{
-	size_t used = apmon__head_size(h), k = 0;
-
-	while (k < n && used + apmon__param_size(&p[k]) <= max)
-		used += apmon__param_size(&p[k++]);
-	return k || !n ? k : 1;
-}
-
-/* ---- destinations ---- */
-
-static int parse_dest(const char *spec, struct apmon_dest *out, const char **why, bool wait)
-{
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
-				  .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *res = NULL;
-	char buf[300], *host, *port = NULL, *pw, *end;
-	unsigned long portnum = APMON_DEFAULT_PORT;
-	char portstr[8];
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (strlen(spec) >= sizeof(buf)) {
-		*why = "too long";
-		return -EINVAL;
-	}
-	strcpy(buf, spec);
-	/* "host[:port] [password]", as ApMon's destination lines. */
-	host = buf + strspn(buf, " \t");
-	pw = host + strcspn(host, " \t");
-	if (*pw) {
-		*pw++ = '\0';
-		pw += strspn(pw, " \t");
-		end = pw + strlen(pw);
-		while (end > pw && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
-	}
-	if (strlen(HEADER_PREFIX) + strlen(pw) > APMON_MAX_HEADER) {
-		*why = "the password is longer than ApMon's header allows (36 bytes)";
-		return -EINVAL;
-	}
-	if (*host == '[') {
-		end = strchr(host, ']');
-		if (!end || (end[1] && end[1] != ':')) {
-			*why = "an IPv6 address is written [ADDR] or [ADDR]:PORT";
-			return -EINVAL;
-		}
-		*end = '\0';
-		host++;
-		if (end[1])
-			port = end + 2;
-	} else if ((end = strchr(host, ':')) && !strchr(end + 1, ':')) {
-		*end = '\0';
-		port = end + 1;
-	} /* else: no port, or a bare IPv6 address */
-	if (!*host) {
-		*why = "no host";
-		return -EINVAL;
-	}
-	if (strlen(host) >= sizeof(out->host)) {
-		*why = "the host name is too long";
-		return -EINVAL;
-	}
-	if (port && cli__parse_uint(port, 1, 65535, &portnum)) {
-		*why = "the port is not a number from 1 to 65535";
-		return -EINVAL;
-	}
-	snprintf(portstr, sizeof(portstr), "%lu", portnum);
-	strcpy(out->password, pw);
-	strcpy(out->host, host);
-	strcpy(out->port, portstr);
-	snprintf(out->name, sizeof(out->name), strchr(host, ':') ? "[%.60s]:%s" : "%.60s:%s", host,
-		 portstr);
-	/* A numeric address never waits; only a name asks the resolver. */
-	if (!wait)
-		hints.ai_flags |= AI_NUMERICHOST;
-	rc = getaddrinfo(host, portstr, &hints, &res);
-	if (!wait && rc == EAI_NONAME)
-		return 0; /* a name: apmon_lookup's */
-	if (rc || !res) {
-		*why = rc ? gai_strerror(rc) : "no address";
-		return -ENOENT;
-	}
-	memcpy(&out->addr, res->ai_addr, res->ai_addrlen);
-	out->addr_len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
-int apmon__parse_dest(const char *spec, struct apmon_dest *out, const char **why)
-{
-	return parse_dest(spec, out, why, true);
-}
-
-int apmon__parse_dest_nowait(const char *spec, struct apmon_dest *out, const char **why)
-{
-	return parse_dest(spec, out, why, false);
-}
-
-size_t apmon__unresolved(const struct apmon_opts *o)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < o->n; i++)
-		n += !o->dests[i].addr_len;
-	return n;
-}
-
-/* ---- name lookups that do not block the loop ---- */
-
-struct apmon_lookup {
-	struct apmon_opts o;
-	char *cluster;
-	struct gaicb cb[APMON_MAX_DESTS];
-	struct addrinfo hints;
-	bool started[APMON_MAX_DESTS];
-	struct apmon_lookup *next_kept; /* on the kept list, once freed while running */
-};
-
-/* Sets freed while glibc still ran one of their lookups: over, they can go. */
-static struct apmon_lookup *kept;
-
-/* On a glibc thread: only the write, which is async-signal-safe and touches no state of ours. */
-static void lookup_done(union sigval v)
-{
-	__u64 one = 1;
-
-	if (write(v.sival_int, &one, sizeof(one)) < 0) {
-		/* The counter is full: the loop has a wake-up pending anyway. */
-	}
-}
-
-struct apmon_lookup *apmon_lookup__start(const struct apmon_opts *o, int notify_fd)
-{
-	struct apmon_lookup *l = calloc(1, sizeof(*l));
-	struct gaicb *list[1];
-	struct sigevent sev = { .sigev_notify = SIGEV_THREAD,
-				.sigev_notify_function = lookup_done };
-	int rc;
-
-	if (!l)
-		return NULL;
-	l->o = *o;
-	l->cluster = o->cluster ? strdup(o->cluster) : NULL;
-	if (o->cluster && !l->cluster) {
-		free(l);
-		return NULL;
-	}
-	l->o.cluster = l->cluster;
-	l->hints = (struct addrinfo){ .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
-				      .ai_flags = AI_NUMERICSERV };
-	sev.sigev_value.sival_int = notify_fd;
-	for (size_t i = 0; i < l->o.n; i++) {
-		if (l->o.dests[i].addr_len)
-			continue;
-		l->cb[i] = (struct gaicb){ .ar_name = l->o.dests[i].host,
-					   .ar_service = l->o.dests[i].port,
-					   .ar_request = &l->hints };
-		list[0] = &l->cb[i];
-		/* One request a call: each notifies on its own. */
-		rc = getaddrinfo_a(GAI_NOWAIT, list, 1, &sev);
-		if (rc) {
-			apmon_lookup__free(l);
-			errno = rc == EAI_MEMORY ? ENOMEM : EAGAIN;
-			return NULL;
-		}
-		l->started[i] = true;
-	}
-	return l;
-}
-
-int apmon_lookup__result(struct apmon_lookup *l, struct apmon_opts *out, char *why, size_t size)
-{
-	for (size_t i = 0; i < l->o.n; i++) {
-		if (l->started[i] && gai_error(&l->cb[i]) == EAI_INPROGRESS)
-			return -EINPROGRESS;
-	}
-	for (size_t i = 0; i < l->o.n; i++) {
-		struct apmon_dest *d = &l->o.dests[i];
-		int rc;
-
-		if (!l->started[i] || d->addr_len)
-			continue;
-		rc = gai_error(&l->cb[i]);
-		if (rc || !l->cb[i].ar_result) {
-			snprintf(why, size, "cannot look up %s: %s", d->name,
-				 rc ? gai_strerror(rc) : "no address");
-			return -ENOENT;
-		}
-		memcpy(&d->addr, l->cb[i].ar_result->ai_addr, l->cb[i].ar_result->ai_addrlen);
-		d->addr_len = l->cb[i].ar_result->ai_addrlen;
-	}
-	*out = l->o;
-	return 0;
-}
-
-/* Whether any lookup of @l still runs; those over give their results back. */
-static bool lookup_running(struct apmon_lookup *l)
-{
-	bool running = false;
-
-	for (size_t i = 0; i < l->o.n; i++) {
-		if (!l->started[i])
-			continue;
-		if (gai_error(&l->cb[i]) == EAI_INPROGRESS) {
-			running = true;
-			continue;
-		}
-		if (l->cb[i].ar_result)
-			freeaddrinfo(l->cb[i].ar_result);
-		l->cb[i].ar_result = NULL;
-		l->started[i] = false;
-	}
-	return running;
-}
-
-void apmon_lookup__free(struct apmon_lookup *l)
-{
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->o.n; i++)
-		if (l->started[i])
-			gai_cancel(&l->cb[i]);
-	if (lookup_running(l)) {
-		l->next_kept = kept;
-		kept = l;
-		return;
-	}
-	free(l->cluster);
-	free(l);
-}
-
-void apmon_lookup__reap(void)
-{
-	struct apmon_lookup **pp = &kept;
-
-	while (*pp) {
-		struct apmon_lookup *l = *pp;
-
-		if (lookup_running(l)) {
-			pp = &l->next_kept;
-			continue;
-		}
-		*pp = l->next_kept;
-		free(l->cluster);
-		free(l);
-	}
-}
-
-int apmon__add_dest_arg(struct apmon_opts *o, const char *cmd, const char *spec)
-{
-	const char *why = "";
-
-	if (o->n == APMON_MAX_DESTS)
-		return cli__usage_error(cmd, "at most %d --apmon destinations", APMON_MAX_DESTS);
-	if (parse_dest(spec, &o->dests[o->n], &why, !o->nowait))
-		return cli__usage_error(cmd, "--apmon takes HOST[:PORT][ PASSWORD], not '%s': %s",
-					spec, why);
-	o->n++;
-	return 0;
-}
-
-/* ---- the sender ---- */
-
-struct apmon_out {
-	struct apmon_dest d;
-	int fd;
-	bool connected; /* else sendto: the route may come up later */
-	uint32_t seq;
-};
-
-struct apmon_sender {
-	struct apmon_out out[APMON_MAX_DESTS];
-	size_t n;
-	uint32_t instance_id;
-	struct apmon_sender_stats st;
-	unsigned char buf[APMON_MAX_DGRAM];
-};
-
-/*
- * As apmon.py: (pid % 32768) << 16 | last octet of our address << 8 |
- * a random byte, so that a receiver tells two senders on a host apart.
- */
-static uint32_t instance_id(const struct apmon_sender *a)
-{
-	unsigned char rnd = 0, octet = 0;
-
-	for (size_t i = 0; i < a->n; i++) {
-		struct sockaddr_in sin;
-		socklen_t len = sizeof(sin);
-
-		if (a->out[i].connected && a->out[i].d.addr.ss_family == AF_INET &&
-		    !getsockname(a->out[i].fd, (struct sockaddr *)&sin, &len)) {
-			octet = (unsigned char)(be32toh(sin.sin_addr.s_addr) & 0xff);
-			break;
-		}
-	}
-	if (getrandom(&rnd, 1, GRND_NONBLOCK) != 1)
-		rnd = (unsigned char)util__now_ns();
-	return ((uint32_t)(getpid() % 32768) << 16) | ((uint32_t)octet << 8) | rnd;
-}
-
-struct apmon_sender *apmon_sender__new(const struct apmon_opts *o)
-{
-	struct apmon_sender *a = calloc(1, sizeof(*a));
-
-	if (!a)
-		return NULL;
-	for (size_t i = 0; i < o->n; i++) {
-		struct apmon_out *out = &a->out[a->n];
-
-		out->d = o->dests[i];
-		out->fd = socket(out->d.addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				 0);
-		if (out->fd < 0) {
-			fprintf(stderr, "jobtrace: apmon: cannot open a socket for %s: %s\n",
-				out->d.name, strerror(errno));
-			apmon_sender__free(a);
-			return NULL;
-		}
-		/* Connected, the kernel keeps the route and tells us of an ICMP refusal. */
-		out->connected =
-			!connect(out->fd, (struct sockaddr *)&out->d.addr, out->d.addr_len);
-		a->n++;
-	}
-	a->instance_id = instance_id(a);
-	return a;
-}
-
-static int send_one(struct apmon_out *out, const void *buf, size_t len)
-{
-	ssize_t n;
-
-	if (out->connected)
-		n = send(out->fd, buf, len, MSG_DONTWAIT);
-	else
-		n = sendto(out->fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&out->d.addr,
-			   out->d.addr_len);
-	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EMSGSIZE;
-}
-
-size_t apmon_sender__send(struct apmon_sender *a, const char *cluster, const char *node,
-			  const struct apmon_param *p, size_t n)
-{
-	size_t sent = 0;
-
-	for (size_t i = 0; i < a->n; i++) {
-		struct apmon_out *out = &a->out[i];
-		struct apmon_head h = {
-			.password = out->d.password,
-			.instance_id = a->instance_id,
-			.cluster = cluster,
-			.node = node,
-		};
-
-		for (size_t first = 0, k; first < n; first += k) {
-			ssize_t len;
-			int err;
-
-			k = apmon__fit(&h, p + first, n - first, sizeof(a->buf));
-			/* The first is 1, as apmon.py's. */
-			out->seq = (out->seq + 1) % APMON_SEQ_WRAP;
-			len = apmon__encode(a->buf, sizeof(a->buf), &h, out->seq, p + first, k);
-			if (len < 0) {
-				/* A name or node too long for any datagram: it cannot go. */
-				a->st.too_large++;
-				continue;
-			}
-			a->st.datagrams++;
-			err = send_one(out, a->buf, (size_t)len);
-			/*
-			 * A refusal is the ICMP answer to an earlier datagram (nobody
-			 * listened then); it costs this send, not the next: once more.
-			 */
-			if (err == -ECONNREFUSED)
-				err = send_one(out, a->buf, (size_t)len);
-			if (err) {
-				a->st.failed++;
-				a->st.last_err = err;
-				continue;
-			}
-			a->st.sent++;
-			sent++;
-		}
-	}
-	return sent;
-}
-
-void apmon_sender__stats(const struct apmon_sender *a, struct apmon_sender_stats *out)
-{
-	*out = a->st;
-}
-
-void apmon_sender__free(struct apmon_sender *a)
-{
-	if (!a)
-		return;
-	for (size_t i = 0; i < a->n; i++)
-		close(a->out[i].fd);
-	free(a);
-}
 
 /* ---- the sink ---- */
 
@@ -563,7 +38,6 @@ struct apmon_sink {
 	struct apmon_sender *tx;
 	char *cluster;
 	char host[256];
-	__u64 mem_total_bytes; /* for mem_usage; 0: unknown */
 };
 
 struct plist {
@@ -593,17 +67,17 @@ static void job_node(const struct apmon_sink *a, const struct cjob *j, char *buf
 		snprintf(buf, size, "%s:%s", a->host, j->key);
 }
 
-static void put_memory(struct plist *l, const struct apmon_sink *a, __u64 rss, __u64 vm,
-		       __u64 pss, bool have_pss, __u64 open_files)
+static void put_memory(struct plist *l, const struct cjob *j, __u64 rss, __u64 vm, __u64 pss,
+		       bool have_pss, __u64 open_files)
 {
 	put(l, "rss", (double)rss / 1024);
 	put(l, "virtualmem", (double)vm / 1024);
 	if (have_pss)
 		put(l, "pss", (double)pss / 1024);
 	/* Of the host's memory; PSS where read, as it counts a shared page once. */
-	if (a->mem_total_bytes)
+	if (j->host_mem_bytes)
 		put(l, "mem_usage", 100.0 * (double)(have_pss ? pss : rss) /
-					    (double)a->mem_total_bytes);
+					    (double)j->host_mem_bytes);
 	put(l, "open_files", (double)open_files);
 }
 
@@ -631,7 +105,7 @@ static int apmon_interval(struct sink *s, const struct interval_record *r)
 	put(&l, "cpu_time", secs(j->cum.cpu_ns));
 	/* CPU now (over the interval), % of one CPU; ApMon sent a lifetime average. */
 	put(&l, "cpu_usage", dt > 0 ? 100.0 * secs(r->d.cpu_ns) / dt : 0);
-	put_memory(&l, a, r->rss_bytes, r->vm_bytes, r->pss_bytes, r->pss, r->open_files);
+	put_memory(&l, r->job, r->rss_bytes, r->vm_bytes, r->pss_bytes, r->pss, r->open_files);
 	put(&l, "processes", (double)r->alive);
 	put(&l, "procs_started", (double)j->cum.started);
 	put(&l, "procs_failed", (double)(j->cum.exit_error + j->cum.exit_signal));
@@ -653,7 +127,7 @@ static int apmon_job_end(struct sink *s, const struct cjob *j, const struct coll
 	/* At the end, the average over the job's life: the only rate left. */
 	put(&l, "cpu_usage", wall > 0 ? 100.0 * secs(k->cpu_ns) / wall : 0);
 	if (job->live)
-		put_memory(&l, a, job->live->rss_bytes, job->live->vm_bytes, job->live->pss_bytes,
+		put_memory(&l, j, job->live->rss_bytes, job->live->vm_bytes, job->live->pss_bytes,
 			   job->live->pss, job->live->open_files);
 	put(&l, "processes", k->alive > 0 ? (double)k->alive : 0);
 	put(&l, "procs_started", (double)k->procs_started);
@@ -784,8 +258,6 @@ static const struct sink_ops apmon_ops = {
 struct sink *sink_apmon__new(const struct apmon_opts *o)
 {
 	struct apmon_sink *a = calloc(1, sizeof(*a));
-	struct meminfo mi;
-	int proc_fd;
 
 	if (!a)
 		return NULL;
@@ -799,11 +271,6 @@ struct sink *sink_apmon__new(const struct apmon_opts *o)
 	}
 	if (gethostname(a->host, sizeof(a->host) - 1))
 		strcpy(a->host, "localhost");
-	proc_fd = util__open_dir("/proc");
-	if (proc_fd >= 0 && !meminfo__read(proc_fd, &mi))
-		a->mem_total_bytes = mi.total_bytes;
-	if (proc_fd >= 0)
-		close(proc_fd);
 	return &a->s;
 }
 

@@ -592,7 +592,7 @@ struct sink *sink_top__new(const struct top_opts *o)
 	t->reverse = o->reverse;
 	if (o->filter)
 		snprintf(t->filter, sizeof(t->filter), "%s", o->filter);
-	t->m = top_model__new(o->reader);
+	t->m = top_model__new();
 	if (!t->m) {
 		err = -ENOMEM;
 		goto err_free;

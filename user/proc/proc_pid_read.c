@@ -108,6 +108,22 @@ int proc_pid__read_stat(int proc_fd, int pid, struct proc_stat_fields *out)
 	return proc_pid__parse_stat(buf, (size_t)n, out);
 }
 
+int proc_pid__start_ns(int proc_fd, int pid, uint64_t *start_ns)
+{
+	struct proc_stat_fields st;
+	int err = proc_pid__read_stat(proc_fd, pid, &st);
+
+	if (err)
+		return err;
+	*start_ns = st.starttime_ticks * proc_pid__tick_ns();
+	return 0;
+}
+
+uint64_t proc_pid__tick_ns(void)
+{
+	return 1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK);
+}
+
 int proc_pid__read_statm(int proc_fd, int pid, struct proc_statm *out)
 {
 	char buf[512];
@@ -208,6 +224,25 @@ int proc_pid__read_cwd(int proc_fd, int pid, struct proc_link *out)
 int proc_pid__read_exe(int proc_fd, int pid, struct proc_link *out)
 {
 	return read_link(proc_fd, pid, "exe", out);
+}
+
+ssize_t proc_pid__read_args(int proc_fd, int pid, char *buf, size_t size)
+{
+	char path[32];
+	ssize_t n;
+	int fd;
+
+	pid_path(path, sizeof(path), pid, "cmdline");
+	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gone(-errno);
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = gone(-errno);
+	close(fd);
+	return n;
 }
 
 int proc_pid__read_cmdline(int proc_fd, int pid, struct proc_cmdline *out)

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* What every sink shares: its output file, its first write error, its end. */
+/*
+ * What every sink shares: its output file, its first write error, its end.
+ * The interface between the collector, which owns its sinks and frees them,
+ * and the outputs in user/out/, which build on it: it lives with the
+ * collector, so that the collector never reaches up into the outputs.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The ends of jobs: when a job is over (its root gone, its last process
+ * gone, its cgroup removed), its report's last figures, and the job_end
+ * each sink gets; and a report of a job that goes on (serve --control's
+ * REPORT). The loop that asks is in collector.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "jobtrace/collector.h"
+#include "jobtrace/job_table.h"
+#include "jobtrace/sink.h"
+#include "jobtrace/util.h"
+
+#include "collector_priv.h"
+
+static bool cgroup_gone(const struct cjob *j)
+{
+	struct stat sb;
+
+	/* A removed cgroup's directory stays open here, empty of its files. */
+	return j->cgroup_dirfd >= 0 && fstatat(j->cgroup_dirfd, "cgroup.procs", &sb, 0) != 0 &&
+	       errno == ENOENT;
+}
+
+/* Is @j over, by its rule? Reads what the last sample left. */
+static bool job_over(struct collector *c, struct cjob *j)
+{
+	const struct jt_job_stats *s = &j->job.stats;
+	bool empty = j->live_tasks == 0;
+
+	/* Missed exits are called only on samples in a row that saw nothing. */
+	if (!empty)
+		j->idle_samples = 0;
+
+	switch (j->end_rule) {
+	case CJOB_END_ROOT:
+		if (!j->job.root_exited)
+			return false;
+		if (c->opts.run_no_wait)
+			return s->outlived_root >= 0; /* the root's record is in the ring */
+		if (s->alive <= 0)
+			return true;
+		if (c->children_left || !empty)
+			return false;
+		break;
+	case CJOB_END_EMPTY:
+		if (!empty)
+			return false;
+		if (s->alive <= 0)
+			return true;
+		break;
+	case CJOB_END_CGROUP_GONE:
+		if (!cgroup_gone(j))
+			return false;
+		if (!empty)
+			return false;
+		if (s->alive <= 0)
+			return true;
+		break;
+	}
+	/*
+	 * The kernel counts processes alive that no live task backs: an exit
+	 * was missed (a task tagged in the instant it began to exit). Two
+	 * samples in a row say so before the job is called over.
+	 */
+	if (++j->idle_samples < 2)
+		return false;
+	j->job.stale = (__u64)s->alive;
+	return true;
+}
+
+/*
+ * The figures of @j's report, as they stand at @noticed, into @job (j->job
+ * at the end; a copy for a report of a job that goes on).
+ */
+static void job_figures(struct collector *c, struct cjob *j, struct job *job, __u64 noticed)
+{
+	struct jt_job_stats *s = &job->stats;
+	__u64 last_exit;
+
+	/*
+	 * A job whose processes are all gone ended at its last exit, as the
+	 * kernel stamped it, not when a sample noticed: its wall time is the
+	 * kernel's, and its last interval closes there (or where the one
+	 * before it closed, when a sample came between its last exit and now).
+	 */
+	job->end_ns = noticed;
+	last_exit = s->last_exit_ns ? collector__mono_of_boottime(s->last_exit_ns) : 0;
+	if (s->alive <= 0 && last_exit > job->start_ns && last_exit < noticed)
+		job->end_ns = last_exit;
+	job->source = c->ops->name;
+	/* rusage: the tree's CPU is whole only once nothing is left to reap (--no-wait). */
+	if (c->ops == &source_rusage_ops && s->alive > 0)
+		job->unknown |= JOB_UNKNOWN_CPU;
+	/*
+	 * The front named the root by its number in our pid namespace; the
+	 * kernel's records carry the host's. Both are reported where they differ.
+	 */
+	if (job->root_pid && !job->root_ns_pid && s->root_tgid &&
+	    (pid_t)s->root_tgid != job->root_pid) {
+		job->root_ns_pid = job->root_pid;
+		job->root_pid = (pid_t)s->root_tgid;
+	}
+	/* The report's CPU: exited threads and, with --no-wait, the live ones so far. */
+	s->cpu_ns = j->cum.cpu_ns;
+	s->user_ns = j->cum.user_ns;
+	s->system_ns = j->cum.system_ns;
+	if (j->live.processes)
+		job->live = &j->live;
+	job->records_malformed = c->records_malformed;
+	job->add_errors = c->stats.add_exit_errors;
+	c->ops->counters(c, &job->counters);
+}
+
+int collector__job_now(struct collector *c, __u64 id, struct job *out)
+{
+	struct cjob *j = collector__find_job(c, id);
+
+	if (!j || j->ended)
+		return -ENOENT;
+	/* Every record of the job is in, and its figures fresh, as at its end. */
+	c->ops->consume(c);
+	collector__sample_jobs(c, false);
+	*out = j->job;
+	job_figures(c, j, out, util__now_ns());
+	return 0;
+}
+
+static void job_end(struct collector *c, struct cjob *j)
+{
+	job_figures(c, j, &j->job, util__now_ns());
+	if (j->job.workdir_path) {
+		/* After the job: the report has the directory as the job left it. */
+		int err = workdir__usage(j->job.workdir_path, &j->workdir);
+
+		if (err)
+			fprintf(stderr, "jobtrace: cannot measure %s: %s\n", j->job.workdir_path,
+				strerror(-err));
+		else
+			j->job.workdir = &j->workdir;
+	}
+	collector__stats(c, &c->stats);
+	/* The last interval closes the sum: the intervals add up to this report. */
+	if (c->opts.interval_s > 0)
+		collector__emit_interval(c, j, j->job.end_ns > j->reported_ns ? j->job.end_ns :
+										   j->reported_ns);
+	for (size_t i = 0; i < c->nsinks; i++) {
+		struct sink *sk = c->sinks[i];
+
+		if (sk->ops->job_end && !sk->err)
+			sk->ops->job_end(sk, j, &c->stats);
+	}
+	j->ended = true;
+	c->stats.jobs_ended++;
+	job_table__close(&c->jt, j);
+	/* Its entries go: a later process of the same cgroup or tree starts a new job. */
+	if (JT_JOB_KIND(j->id) != JT_JOB_USER)
+		c->ops->remove_job(c, j->id);
+}
+
+bool collector__end_jobs(struct collector *c, bool all)
+{
+	bool any_over = false, any_left = false;
+
+	for (size_t i = 0; i < c->jt.n; i++) {
+		struct cjob *j = c->jt.jobs[i];
+
+		if (j->ended)
+			continue;
+		j->over = all || job_over(c, j);
+		any_over |= j->over;
+	}
+	if (any_over) {
+		/* Every record of the jobs is in, and their figures fresh, before the reports. */
+		c->ops->consume(c);
+		collector__sample_jobs(c, false);
+	}
+	for (size_t i = 0; i < c->jt.n; i++) {
+		struct cjob *j = c->jt.jobs[i];
+
+		if (j->ended)
+			continue;
+		if (j->over)
+			job_end(c, j);
+		else
+			any_left = true;
+	}
+	if (any_over)
+		job_table__prune(&c->jt);
+	if (c->root_job)
+		return c->root_job->ended;
+	return c->opts.stop_when_jobs_end && !any_left;
+}

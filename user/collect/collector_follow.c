@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * What a front asks the collector to follow, said in the front's words:
+ * run's command, watch's and top's --pid and --cgroup, the processes serve
+ * --control adopts. The source's ops, the job's report fields and the /proc
+ * reads that name a process stay here: a front holds none of them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobtrace/cgroupfs.h"
+#include "jobtrace/collector.h"
+#include "jobtrace/proc_pid.h"
+#include "jobtrace/util.h"
+
+#include "collector_priv.h"
+
+/*
+ * How far a start time read from /proc may be from the kernel's: /proc
+ * rounds it down to a tick, so two ticks tell a process from a later one
+ * with its pid and never miss the one meant.
+ */
+static __u64 start_slack_ns(void)
+{
+	return 2 * proc_pid__tick_ns();
+}
+
+struct cjob *collector__follow_command(struct collector *c, __u64 id, char *const *argv, int argc,
+				       const char *workdir)
+{
+	struct cjob *j = collector__add_job(c, id, "run", CJOB_END_ROOT);
+
+	if (!j)
+		return NULL;
+	j->job.argv = argv;
+	j->job.argc = argc;
+	j->job.mode = "run";
+	j->job.workdir_path = workdir;
+	/* run's report gives the job's share of the host's memory; watch's never has. */
+	j->job.host_mem_bytes = j->host_mem_bytes;
+	return j;
+}
+
+void collector__job_begins(struct collector *c, struct cjob *j)
+{
+	j->job.start_ns = util__now_ns();
+	j->reported_ns = j->job.start_ns;
+}
+
+int collector__follow_pid(struct collector *c, __u64 id, pid_t pid, const char *mode)
+{
+	uint64_t start_ns;
+	char key[32];
+	struct cjob *j;
+	int err;
+
+	err = proc_pid__start_ns(c->proc_fd, pid, &start_ns);
+	if (err) {
+		fprintf(stderr, "jobtrace: no process %d: %s\n", pid,
+			err == -ENOENT ? "it does not exist (or has ended)" : strerror(-err));
+		return err;
+	}
+	snprintf(key, sizeof(key), "pid:%d", pid);
+	j = collector__add_job(c, id, key, CJOB_END_EMPTY);
+	if (!j)
+		return -ENOMEM;
+	j->job.mode = mode;
+	j->job.attached = true;
+	j->job.root_pid = pid;
+	err = c->ops->add_empty(c, id, -1);
+	if (!err)
+		err = c->ops->add_attach_root(c, id, pid, start_ns, start_slack_ns());
+	if (err)
+		fprintf(stderr, "jobtrace: cannot set up the job of pid %d: %s\n", pid,
+			strerror(-err));
+	return err;
+}
+
+int collector__follow_cgroup(struct collector *c, __u64 id, const char *path,
+			     const struct cgroup_hier *h, const char *mode)
+{
+	char key[300], rel[256];
+	struct cjob *j;
+	__u64 cgid;
+	int err;
+
+	err = cgroupfs__of_path(path, (struct cgroup_hier *)h, rel, sizeof(rel), &cgid);
+	if (err)
+		return err;
+	snprintf(key, sizeof(key), "cgroup:%s", rel);
+	j = collector__add_job(c, id, key, CJOB_END_CGROUP_GONE);
+	if (!j)
+		return -ENOMEM;
+	j->cgroup = strdup(rel);
+	j->job.cgroup = j->cgroup;
+	j->job.mode = mode;
+	j->job.attached = true;
+	j->job.hierarchy = cgroupfs__name(h, j->hierarchy, sizeof(j->hierarchy));
+	j->cgroup_dirfd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+	err = c->ops->add_empty(c, id, h->hierarchy_id);
+	if (!err)
+		err = c->ops->add_watch_cgroup(c, id, cgid, h->hierarchy_id);
+	if (err)
+		fprintf(stderr, "jobtrace: cannot set up the job of cgroup %s: %s\n", path,
+			strerror(-err));
+	return err;
+}
+
+bool collector__can_adopt(const struct collector *c, bool tree)
+{
+	return c->ops->adopt && (!tree || c->ops->adopt_tree);
+}
+
+/* A new job @id named @key for adopted processes, @root its first. */
+static int open_adopted(struct collector *c, __u64 id, const char *key, pid_t root, bool attached)
+{
+	struct cjob *j = collector__add_job(c, id, key, CJOB_END_EMPTY);
+
+	if (!j)
+		return -ENOMEM;
+	j->job.mode = "control";
+	j->job.via = "serve";
+	j->job.root_pid = root;
+	j->job.attached = attached;
+	/* -1: its membership follows no cgroup; the task keeps its tree. */
+	return c->ops->add_empty(c, id, -1);
+}
+
+int collector__adopt(struct collector *c, __u64 id, struct collector_adopt *a)
+{
+	struct jt_job_stats js;
+	int err;
+
+	a->existing = 0;
+	a->left_out = 0;
+	a->failed = COLLECTOR_ADOPT_PROCESS;
+	if (!collector__can_adopt(c, a->tree))
+		return -EOPNOTSUPP;
+	if (a->new_key) {
+		err = open_adopted(c, id, a->new_key, a->pid, a->tree);
+		if (err) {
+			a->failed = collector__find_job(c, id) ? COLLECTOR_ADOPT_NO_SOURCE_JOB :
+								 COLLECTOR_ADOPT_NO_JOB;
+			return err;
+		}
+	}
+	if (!a->tree)
+		return c->ops->adopt(c, id, a->pid, a->start_ns, start_slack_ns(), a->flags);
+	err = c->ops->adopt_tree(c, id, a->pid, a->start_ns, start_slack_ns(), a->flags, a->uid,
+				 &a->left_out);
+	if (!err && !c->ops->job_stats(c, id, &js))
+		a->existing = js.existing;
+	return err;
+}
+
+int collector__job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
+{
+	return c->ops->job_stats(c, id, out);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The metrics store, shared by its two files: metrics.c keeps it from the
+ * records, metrics_write.c writes it as text. Not for anything else:
+ * include/jobtrace/metrics.h.
+ */
+#ifndef JOBTRACE_METRICS_PRIV_H
+#define JOBTRACE_METRICS_PRIV_H
+
+#include <stdbool.h>
+
+#include "jobtrace/metrics.h"
+#include "jobtrace/proc_stat.h"
+
+/* A job's series: totals since the store first saw its key. */
+struct mjob {
+	struct mjob *next; /* in its bucket */
+	char *label; /* the key as valid UTF-8, not escaped */
+	__u64 user_ns, system_ns;
+	__u64 started, exit_ok, exit_error, exit_signal, threads;
+	__u64 read_bytes, write_bytes;
+	__u64 alive, rss_bytes, pss_bytes, peak_rss_bytes;
+	bool pss;
+	bool ended;
+	__u64 ended_ns;
+	__u64 created_ns; /* CLOCK_REALTIME of its first interval's start: OpenMetrics' _created */
+};
+
+/*
+ * Every job's processes together, since the store was made, never expired:
+ * a job shorter than a scrape interval, gone before any scrape saw its own
+ * series, is in these, so increase() over them is exact on any Prometheus.
+ */
+struct all_jobs {
+	__u64 created_ns; /* CLOCK_REALTIME of the store's making */
+	__u64 user_ns, system_ns;
+	__u64 started, exit_ok, exit_error, exit_signal;
+};
+
+struct host_vals {
+	bool have; /* a host record came */
+	bool have_stat; /* /proc/stat was read: CPU times and counters since boot */
+	double load1, load5, load15;
+	__u64 mem_total, mem_available, swap_total, swap_free;
+	__u64 procs_running, procs_blocked;
+	struct cpu_times cpu;
+	__u64 forks, ctxt;
+};
+
+struct metrics {
+	double keep_s;
+	struct mjob **buckets;
+	size_t nbuckets, n;
+	struct host_vals host;
+	struct all_jobs all;
+	struct collector_stats st; /* each field the largest seen: counters never go back */
+	__u64 http_dropped_slow, http_dropped_full; /* metrics_http's, as it counts them */
+	struct self_sample self; /* jobtrace's own process, at the last scrape */
+	bool have_self;
+};
+
+#endif

@@ -1,0 +1,553 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The metrics store (metrics.c) as the Prometheus text format 0.0.4 or
+ * OpenMetrics 1.0.0, and which of them, gzipped or not, a scraper asks for.
+ * The writer is a pure function of the store over a FILE, so a test feeds
+ * it scripted records and reads the text; the HTTP side (metrics_http.c)
+ * only calls it. README's "Prometheus" section lists every family.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf_version.h>
+#include <microhttpd.h>
+#include <zlib.h>
+
+#include "jobtrace/metrics.h"
+#include "jobtrace/proc_stat.h"
+#include "jobtrace/host.h"
+#include "jobtrace/util.h"
+#include "jobtrace/version.h"
+
+#include "metrics_priv.h"
+
+struct family {
+	const char *name; /* counters: without _total, as OpenMetrics names the family */
+	const char *type; /* "counter" or "gauge" */
+	const char *unit; /* OpenMetrics UNIT, a suffix of the name; NULL: none */
+	const char *help;
+};
+
+static bool is_counter(const struct family *fam)
+{
+	return !strcmp(fam->type, "counter");
+}
+
+static void family_head(FILE *f, enum metrics_format fmt, const struct family *fam)
+{
+	const char *total = is_counter(fam) ? "_total" : "";
+
+	if (fmt == METRICS_OPENMETRICS) {
+		fprintf(f, "# TYPE %s %s\n", fam->name, fam->type);
+		if (fam->unit)
+			fprintf(f, "# UNIT %s %s\n", fam->name, fam->unit);
+		fprintf(f, "# HELP %s %s\n", fam->name, fam->help);
+	} else {
+		fprintf(f, "# HELP %s%s %s\n", fam->name, total, fam->help);
+		fprintf(f, "# TYPE %s%s %s\n", fam->name, total, fam->type);
+	}
+}
+
+/* A label value: backslash, double quote and newline escaped, as both formats want. */
+static void put_label_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* A series: its name with @suffix, and its labels, up to the space before the value. */
+static void series(FILE *f, const struct family *fam, const char *suffix, const struct mjob *j,
+		   const char *lname, const char *lvalue)
+{
+	fputs(fam->name, f);
+	fputs(suffix, f);
+	if (!j && !lname) {
+		fputc(' ', f);
+		return;
+	}
+	fputc('{', f);
+	if (j) {
+		fputs(METRICS_JOB_LABEL "=\"", f);
+		put_label_value(f, j->label);
+		fputc('"', f);
+	}
+	if (lname)
+		fprintf(f, "%s%s=\"%s\"", j ? "," : "", lname, lvalue);
+	fputs("} ", f);
+}
+
+/* The start of a sample: a counter's value is its _total. */
+static void sample_start(FILE *f, const struct family *fam, const struct mjob *j,
+			 const char *lname, const char *lvalue)
+{
+	series(f, fam, is_counter(fam) ? "_total" : "", j, lname, lvalue);
+}
+
+static void put_u64(FILE *f, const struct family *fam, const struct mjob *j, const char *lname,
+		    const char *lvalue, __u64 v)
+{
+	sample_start(f, fam, j, lname, lvalue);
+	fprintf(f, "%llu\n", (unsigned long long)v);
+}
+
+/* Nanoseconds as seconds, exactly: no float rounds a large total. */
+static void put_ns(FILE *f, const struct family *fam, const struct mjob *j, const char *lname,
+		   const char *lvalue, __u64 ns)
+{
+	sample_start(f, fam, j, lname, lvalue);
+	fprintf(f, "%llu.%09llu\n", (unsigned long long)(ns / 1000000000ULL),
+		(unsigned long long)(ns % 1000000000ULL));
+}
+
+/*
+ * OpenMetrics: a counter's point says when it started counting, right
+ * after its _total (the text format 0.0.4 has no place for it). A series
+ * that appears with a value above 0 is then read by rate() and increase()
+ * as counted from that time, not from its first scrape.
+ */
+static void put_created(FILE *f, enum metrics_format fmt, const struct family *fam,
+			const struct mjob *j, const char *lname, const char *lvalue, __u64 ns)
+{
+	if (fmt != METRICS_OPENMETRICS || !ns)
+		return;
+	series(f, fam, "_created", j, lname, lvalue);
+	fprintf(f, "%llu.%09llu\n", (unsigned long long)(ns / 1000000000ULL),
+		(unsigned long long)(ns % 1000000000ULL));
+}
+
+static void put_double(FILE *f, const struct family *fam, const char *lname, const char *lvalue,
+		       double v)
+{
+	sample_start(f, fam, NULL, lname, lvalue);
+	fprintf(f, "%.17g\n", v);
+}
+
+#define FOR_EACH_JOB(m, j)                              \
+	for (size_t b_ = 0; b_ < (m)->nbuckets; b_++) \
+		for (const struct mjob *j = (m)->buckets[b_]; j; j = j->next)
+
+static const struct family f_cpu = { "jobtrace_job_cpu_seconds", "counter", "seconds",
+				     "CPU time of the job's processes, by mode." };
+static const struct family f_started = { "jobtrace_job_processes_started", "counter", NULL,
+					 "Processes started in the job." };
+static const struct family f_exited = {
+	"jobtrace_job_processes_exited", "counter", NULL,
+	"Processes of the job that ended: ok (status 0), error (other status), signal."
+};
+static const struct family f_alive = { "jobtrace_job_processes", "gauge", NULL,
+				       "Processes of the job alive at the last sample." };
+static const struct family f_threads = { "jobtrace_job_threads_started", "counter", NULL,
+					 "Threads started in the job, besides processes." };
+static const struct family f_mem = {
+	"jobtrace_job_memory_bytes", "gauge", "bytes",
+	"Resident memory of the job's live processes: rss summed, pss (with --pss) shared pages split."
+};
+static const struct family f_io = { "jobtrace_job_io_bytes", "counter", "bytes",
+				    "Storage I/O of the job's processes, by direction." };
+static const struct family f_peak = {
+	"jobtrace_job_peak_rss_bytes", "gauge", "bytes",
+	"Largest RSS seen in the job: a process's peak, or the job's summed RSS at a sample."
+};
+
+static void write_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	family_head(f, fmt, &f_cpu);
+	FOR_EACH_JOB(m, j) {
+		put_ns(f, &f_cpu, j, "mode", "user", j->user_ns);
+		put_created(f, fmt, &f_cpu, j, "mode", "user", j->created_ns);
+		put_ns(f, &f_cpu, j, "mode", "system", j->system_ns);
+		put_created(f, fmt, &f_cpu, j, "mode", "system", j->created_ns);
+	}
+	family_head(f, fmt, &f_started);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_started, j, NULL, NULL, j->started);
+		put_created(f, fmt, &f_started, j, NULL, NULL, j->created_ns);
+	}
+	family_head(f, fmt, &f_exited);
+	FOR_EACH_JOB(m, j) {
+		static const char *const reasons[] = { "ok", "error", "signal" };
+		const __u64 v[] = { j->exit_ok, j->exit_error, j->exit_signal };
+
+		for (size_t i = 0; i < 3; i++) {
+			put_u64(f, &f_exited, j, "reason", reasons[i], v[i]);
+			put_created(f, fmt, &f_exited, j, "reason", reasons[i], j->created_ns);
+		}
+	}
+	family_head(f, fmt, &f_alive);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_alive, j, NULL, NULL, j->alive);
+	}
+	family_head(f, fmt, &f_threads);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_threads, j, NULL, NULL, j->threads);
+		put_created(f, fmt, &f_threads, j, NULL, NULL, j->created_ns);
+	}
+	family_head(f, fmt, &f_mem);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_mem, j, "type", "rss", j->rss_bytes);
+		/* Without --pss there is no PSS: no sample, rather than a false 0. */
+		if (j->pss)
+			put_u64(f, &f_mem, j, "type", "pss", j->pss_bytes);
+	}
+	family_head(f, fmt, &f_io);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_io, j, "direction", "read", j->read_bytes);
+		put_created(f, fmt, &f_io, j, "direction", "read", j->created_ns);
+		put_u64(f, &f_io, j, "direction", "write", j->write_bytes);
+		put_created(f, fmt, &f_io, j, "direction", "write", j->created_ns);
+	}
+	family_head(f, fmt, &f_peak);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_peak, j, NULL, NULL, j->peak_rss_bytes);
+	}
+}
+
+/* Every job's processes together: what increase() over a host needs, exact. */
+static void write_all_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	static const struct family started = {
+		"jobtrace_processes_started", "counter", NULL,
+		"Processes started in any job since jobtrace started (ended jobs' too)."
+	};
+	static const struct family exited = {
+		"jobtrace_processes_exited", "counter", NULL,
+		"Processes of any job that ended since jobtrace started: ok, error, signal."
+	};
+	static const struct family cpu = {
+		"jobtrace_processes_cpu_seconds", "counter", "seconds",
+		"CPU time of every job's processes since jobtrace started, by mode."
+	};
+	const struct all_jobs *a = &m->all;
+	static const char *const reasons[] = { "ok", "error", "signal" };
+	const __u64 v[] = { a->exit_ok, a->exit_error, a->exit_signal };
+
+	family_head(f, fmt, &started);
+	put_u64(f, &started, NULL, NULL, NULL, a->started);
+	put_created(f, fmt, &started, NULL, NULL, NULL, a->created_ns);
+	family_head(f, fmt, &exited);
+	for (size_t i = 0; i < 3; i++) {
+		put_u64(f, &exited, NULL, "reason", reasons[i], v[i]);
+		put_created(f, fmt, &exited, NULL, "reason", reasons[i], a->created_ns);
+	}
+	family_head(f, fmt, &cpu);
+	put_ns(f, &cpu, NULL, "mode", "user", a->user_ns);
+	put_created(f, fmt, &cpu, NULL, "mode", "user", a->created_ns);
+	put_ns(f, &cpu, NULL, "mode", "system", a->system_ns);
+	put_created(f, fmt, &cpu, NULL, "mode", "system", a->created_ns);
+}
+
+/*
+ * The host, as node_exporter names what both export, under a jobtrace_
+ * prefix (jobtrace_node_load1 is node_load1): a host scraped by both keeps
+ * two distinct series, and a dashboard's query swaps one prefix.
+ */
+static void write_host(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	static const struct family load[] = {
+		{ "jobtrace_node_load1", "gauge", NULL, "1-minute load average." },
+		{ "jobtrace_node_load5", "gauge", NULL, "5-minute load average." },
+		{ "jobtrace_node_load15", "gauge", NULL, "15-minute load average." },
+	};
+	/* node_exporter's node_memory_MemTotal_bytes etc., in the snake_case promtool asks for. */
+	static const struct family mem[] = {
+		{ "jobtrace_node_memory_total_bytes", "gauge", "bytes", "MemTotal of /proc/meminfo." },
+		{ "jobtrace_node_memory_available_bytes", "gauge", "bytes",
+		  "MemAvailable of /proc/meminfo." },
+		{ "jobtrace_node_memory_swap_total_bytes", "gauge", "bytes",
+		  "SwapTotal of /proc/meminfo." },
+		{ "jobtrace_node_memory_swap_free_bytes", "gauge", "bytes",
+		  "SwapFree of /proc/meminfo." },
+	};
+	static const struct family running = { "jobtrace_node_procs_running", "gauge", NULL,
+					       "Tasks runnable (procs_running of /proc/stat)." };
+	static const struct family blocked = { "jobtrace_node_procs_blocked", "gauge", NULL,
+					       "Tasks blocked on I/O (procs_blocked of /proc/stat)." };
+	static const struct family cpu = { "jobtrace_node_cpu_seconds", "counter", "seconds",
+					   "CPU time of all CPUs together, by mode (/proc/stat)." };
+	static const struct family forks = { "jobtrace_node_forks", "counter", NULL,
+					     "Forks since boot (processes of /proc/stat)." };
+	static const struct family ctxt = { "jobtrace_node_context_switches", "counter", NULL,
+					    "Context switches since boot (ctxt of /proc/stat)." };
+	const struct host_vals *h = &m->host;
+	const double lv[] = { h->load1, h->load5, h->load15 };
+	const __u64 mv[] = { h->mem_total, h->mem_available, h->swap_total, h->swap_free };
+	const struct {
+		const char *mode;
+		__u64 ticks;
+	} modes[] = {
+		{ "user", h->cpu.user_ticks },	    { "nice", h->cpu.nice_ticks },
+		{ "system", h->cpu.system_ticks },  { "idle", h->cpu.idle_ticks },
+		{ "iowait", h->cpu.iowait_ticks },  { "irq", h->cpu.irq_ticks },
+		{ "softirq", h->cpu.softirq_ticks }, { "steal", h->cpu.steal_ticks },
+	};
+
+	if (!h->have)
+		return;
+	for (size_t i = 0; i < 3; i++) {
+		family_head(f, fmt, &load[i]);
+		put_double(f, &load[i], NULL, NULL, lv[i]);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		family_head(f, fmt, &mem[i]);
+		put_u64(f, &mem[i], NULL, NULL, NULL, mv[i]);
+	}
+	family_head(f, fmt, &running);
+	put_u64(f, &running, NULL, NULL, NULL, h->procs_running);
+	family_head(f, fmt, &blocked);
+	put_u64(f, &blocked, NULL, NULL, NULL, h->procs_blocked);
+	if (!h->have_stat)
+		return;
+	family_head(f, fmt, &cpu);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		put_ns(f, &cpu, NULL, "mode", modes[i].mode, proc_stat__ticks_to_ns(modes[i].ticks));
+	family_head(f, fmt, &forks);
+	put_u64(f, &forks, NULL, NULL, NULL, h->forks);
+	family_head(f, fmt, &ctxt);
+	put_u64(f, &ctxt, NULL, NULL, NULL, h->ctxt);
+}
+
+/* jobtrace's own losses: a figure that cannot be trusted says so next to it. */
+static void write_self(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	const struct collector_stats *st = &m->st;
+	const struct {
+		struct family fam;
+		__u64 v;
+	} c[] = {
+		{ { "jobtrace_events_sent", "counter", NULL,
+		    "Exit records (one per process) the kernel side sent." },
+		  st->kernel.events_sent },
+		{ { "jobtrace_events_lost", "counter", NULL,
+		    "Exit records lost to a full ring buffer: job figures may be short." },
+		  st->kernel.events_lost },
+		{ { "jobtrace_exec_records_lost", "counter", NULL,
+		    "Exec records (arguments) a full ring buffer dropped." },
+		  st->kernel.exec_records_lost },
+		{ { "jobtrace_fork_records_lost", "counter", NULL,
+		    "Fork records (the stream's lineage) a full ring buffer dropped." },
+		  st->kernel.fork_records_lost },
+		{ { "jobtrace_procs_map_full", "counter", NULL,
+		    "Processes the full process map could not track (--max-procs)." },
+		  st->kernel.procs_map_full },
+		{ { "jobtrace_jobs_map_full", "counter", NULL,
+		    "Jobs that found no room in the full job map (--max-jobs)." },
+		  st->kernel.jobs_map_full },
+		{ { "jobtrace_jobs_missing", "counter", NULL,
+		    "Tracked tasks whose job entry was gone." },
+		  st->kernel.jobs_missing },
+		{ { "jobtrace_untracked", "counter", NULL, "Tasks the kernel side left untracked." },
+		  st->kernel.untracked },
+		{ { "jobtrace_records_malformed", "counter", NULL, "Ring records that failed to decode." },
+		  st->records_malformed },
+		{ { "jobtrace_jobs_ended", "counter", NULL, "Jobs that ended." }, st->jobs_ended },
+	};
+
+	static const struct family dropped = {
+		"jobtrace_http_connections_dropped", "counter", NULL,
+		"Connections to /metrics closed by jobtrace: slow (no whole request, or response "
+		"not taken, in time) or full (every slot taken: the oldest without a request)."
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		family_head(f, fmt, &c[i].fam);
+		put_u64(f, &c[i].fam, NULL, NULL, NULL, c[i].v);
+	}
+	/* A scraper that sees these grow is being crowded out: slow clients, or too many. */
+	family_head(f, fmt, &dropped);
+	put_u64(f, &dropped, NULL, "reason", "slow", m->http_dropped_slow);
+	put_u64(f, &dropped, NULL, "reason", "full", m->http_dropped_full);
+}
+
+/* Versions as "1.2.3": what this jobtrace was built with. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define LIBBPF_VERSION_STR STR(LIBBPF_MAJOR_VERSION) "." STR(LIBBPF_MINOR_VERSION)
+
+/*
+ * jobtrace_build_info, as Prometheus's own servers and exporters carry a
+ * *_build_info gauge of 1: versions in labels, for a query to join on.
+ */
+static void write_build_info(FILE *f, enum metrics_format fmt)
+{
+	static const struct family info = {
+		"jobtrace_build_info", "gauge", NULL,
+		"jobtrace's version and the libraries it was built with; the value is always 1."
+	};
+
+	family_head(f, fmt, &info);
+	fprintf(f,
+		"jobtrace_build_info{version=\"%s\",libbpf=\"%s\",libmicrohttpd=\"%u.%u.%u\","
+		"zlib=\"%s\"} 1\n",
+		JOBTRACE_VERSION, LIBBPF_VERSION_STR, (unsigned int)(MHD_VERSION >> 24) & 0xff,
+		(unsigned int)(MHD_VERSION >> 16) & 0xff, (unsigned int)(MHD_VERSION >> 8) & 0xff,
+		ZLIB_VERSION);
+}
+
+/*
+ * The process collector of Prometheus's client libraries, under its names,
+ * for serve's own process: dashboards made for any exporter read it as is.
+ * The figures are what the front sampled at this scrape (self_sample.c).
+ */
+static void write_process(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	static const struct family cpu = { "process_cpu_seconds", "counter", "seconds",
+					   "Total user and system CPU time spent in seconds." };
+	static const struct family rss = { "process_resident_memory_bytes", "gauge", "bytes",
+					   "Resident memory size in bytes." };
+	static const struct family vsz = { "process_virtual_memory_bytes", "gauge", "bytes",
+					   "Virtual memory size in bytes." };
+	static const struct family start = {
+		"process_start_time_seconds", "gauge", "seconds",
+		"Start time of the process since unix epoch in seconds."
+	};
+	static const struct family open_fds = { "process_open_fds", "gauge", NULL,
+						"Number of open file descriptors." };
+	static const struct family max_fds = { "process_max_fds", "gauge", NULL,
+					       "Maximum number of open file descriptors." };
+	const struct self_sample *s = &m->self;
+
+	if (!m->have_self)
+		return;
+	family_head(f, fmt, &cpu);
+	put_ns(f, &cpu, NULL, NULL, NULL, s->cpu_ns);
+	/* It counts from the process's start: a restart reads as a reset from then. */
+	put_created(f, fmt, &cpu, NULL, NULL, NULL, s->start_time_ns);
+	family_head(f, fmt, &rss);
+	put_u64(f, &rss, NULL, NULL, NULL, s->rss_bytes);
+	family_head(f, fmt, &vsz);
+	put_u64(f, &vsz, NULL, NULL, NULL, s->vsize_bytes);
+	family_head(f, fmt, &start);
+	put_ns(f, &start, NULL, NULL, NULL, s->start_time_ns);
+	if (!s->have_fds)
+		return;
+	family_head(f, fmt, &open_fds);
+	put_u64(f, &open_fds, NULL, NULL, NULL, s->open_fds);
+	family_head(f, fmt, &max_fds);
+	/* "unlimited" (never for nofile in practice): +Inf, as a float says it. */
+	if (s->max_fds == UINT64_MAX) {
+		sample_start(f, &max_fds, NULL, NULL, NULL);
+		fputs("+Inf\n", f);
+	} else
+		put_u64(f, &max_fds, NULL, NULL, NULL, s->max_fds);
+}
+
+int metrics__write(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	write_jobs(m, f, fmt);
+	write_all_jobs(m, f, fmt);
+	write_host(m, f, fmt);
+	write_self(m, f, fmt);
+	write_build_info(f, fmt);
+	write_process(m, f, fmt);
+	if (fmt == METRICS_OPENMETRICS)
+		fputs("# EOF\n", f);
+	if (fflush(f) || ferror(f))
+		return -(errno ? errno : EIO);
+	return 0;
+}
+
+const char *metrics__content_type(enum metrics_format fmt)
+{
+	return fmt == METRICS_OPENMETRICS ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+					  : "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/*
+ * Does the element @r..@end of an Accept or Accept-Encoding list, past its
+ * name, carry a q above 0? No q is q=1; "q=0", "q=0.0", "q=0.000" refuse.
+ */
+static bool q_above_zero(const char *r, const char *end)
+{
+	for (const char *q = r; q + 2 <= end; q++) {
+		if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=' && q > r &&
+		    (q[-1] == ';' || q[-1] == ' ' || q[-1] == '\t')) {
+			const char *v = q + 2;
+
+			if (*v != '0')
+				return true;
+			for (v++; v < end && (*v == '.' || *v == '0'); v++)
+				;
+			return v < end && *v >= '1' && *v <= '9';
+		}
+	}
+	return true;
+}
+
+/* The element @r..@end, blanks skipped, names @name (any case) and ends there or at a ';'? */
+static bool element_is(const char *r, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (r < end && (*r == ' ' || *r == '\t'))
+		r++;
+	if ((size_t)(end - r) < n || strncasecmp(r, name, n))
+		return false;
+	r += n;
+	while (r < end && (*r == ' ' || *r == '\t'))
+		r++;
+	return r == end || *r == ';';
+}
+
+/* Is the media range @r (up to @end) OpenMetrics with a q above 0? */
+static bool range_wants_om(const char *r, const char *end)
+{
+	static const char om[] = "application/openmetrics-text";
+
+	while (r < end && (*r == ' ' || *r == '\t'))
+		r++;
+	if ((size_t)(end - r) < sizeof(om) - 1 || strncasecmp(r, om, sizeof(om) - 1))
+		return false;
+	return q_above_zero(r, end);
+}
+
+enum metrics_format metrics__negotiate(const char *accept)
+{
+	const char *r = accept, *comma;
+
+	if (!accept)
+		return METRICS_TEXT;
+	/* Prometheus lists OpenMetrics first when it can parse it; anything else gets 0.0.4. */
+	for (; *r; r = comma + 1) {
+		comma = strchr(r, ',');
+		if (!comma)
+			comma = r + strlen(r);
+		if (range_wants_om(r, comma))
+			return METRICS_OPENMETRICS;
+		if (!*comma)
+			break;
+	}
+	return METRICS_TEXT;
+}
+
+bool metrics__wants_gzip(const char *accept_encoding)
+{
+	const char *r = accept_encoding, *comma;
+	int gzip = -1, star = -1; /* -1: not listed; else its q is above 0 */
+
+	if (!accept_encoding)
+		return false;
+	for (; *r; r = comma + 1) {
+		comma = strchr(r, ',');
+		if (!comma)
+			comma = r + strlen(r);
+		/* x-gzip is gzip's old name, which RFC 9110 still asks a server to take. */
+		if (element_is(r, comma, "gzip") || element_is(r, comma, "x-gzip"))
+			gzip = q_above_zero(r, comma);
+		else if (element_is(r, comma, "*"))
+			star = q_above_zero(r, comma);
+		if (!*comma)
+			break;
+	}
+	/* "*" stands for every coding the list does not name: gzip too, unless named. */
+	return gzip >= 0 ? gzip : star > 0;
+}
