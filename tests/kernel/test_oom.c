@@ -179,7 +179,7 @@ static void schema_valid(const char *schema, const char *path)
 	int code;
 
 	snprintf(cmd, sizeof(cmd),
-		 "py=python3; $py -c 'import jsonschema' 2>/dev/null || py=/usr/bin/python3; "
+		 "py=/usr/bin/python3; $py -c 'import jsonschema' 2>/dev/null || py=python3; "
 		 "$py tests/schema/validate.py --summary %s%s '%s' 2>&1",
 		 schema ? "--schema " : "", schema ? schema : "", path);
 	out = harness__sh_out(cmd, &code);

@@ -555,10 +555,14 @@ static void test_readme_keys_match_schemas(void **state)
 
 /* ---- setup ---- */
 
-/* The first python3 that has jsonschema: $PATH's, else Debian's own. */
+/*
+ * The first python3 that has jsonschema: Debian's own (make deps installs
+ * python3-jsonschema for it, and it starts at once), else $PATH's (a shim,
+ * as pyenv's, costs a shell script per call).
+ */
 static int find_python(void)
 {
-	static const char *const candidates[] = { "python3", "/usr/bin/python3" };
+	static const char *const candidates[] = { "/usr/bin/python3", "python3" };
 	char cmd[200];
 
 	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
