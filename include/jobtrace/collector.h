@@ -43,6 +43,7 @@ enum cjob_end {
 struct cjob_cum {
 	__u64 cpu_ns, user_ns, system_ns;
 	__u64 started, exited, exit_ok, exit_error, exit_signal, execs, threads;
+	__u64 oom_kills; /* of exit_signal, the OOM killer's (counted at its mark) */
 	__u64 read_bytes, write_bytes;
 	__u64 existing, moved_in, moved_out;
 	/* Ring records of its processes the kernel dropped, each kind apart. */

@@ -509,6 +509,7 @@ static void test_sink_job_records(void **state)
 	j->cum.started = 7;
 	j->cum.exit_error = 2;
 	j->cum.exit_signal = 1;
+	j->cum.oom_kills = 1; /* the signal was the OOM killer's */
 	{
 		struct interval_record r = {
 			.job = j,
@@ -547,6 +548,8 @@ static void test_sink_job_records(void **state)
 	assert_true(p->num == 3);
 	assert_non_null(p = find(&d, "procs_failed"));
 	assert_true(p->num == 3);
+	assert_non_null(p = find(&d, "oom_kills"));
+	assert_true(p->num == 1);
 	assert_non_null(find(&d, "mem_usage"));
 	assert_null(find(&d, "pss"));
 

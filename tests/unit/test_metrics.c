@@ -503,6 +503,31 @@ static void test_all_jobs_and_created(void **state)
 	sink__free(s);
 }
 
+/* The OOM killer's kills, per job and over every job, as the intervals count them. */
+static void test_oom_kills(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, "cgroup:/mem-a"), *b = new_job(2, "cgroup:/mem-b");
+	struct interval_record r = { .job = a, .t0_ns = 9 * SEC, .t1_ns = 10 * SEC };
+	char *t;
+
+	r.d.started = r.d.exited = 3;
+	r.d.exit_signal = 2;
+	r.d.oom_kills = 1; /* one kill -9, one OOM kill */
+	assert_int_equal(s->ops->interval(s, &r), 0);
+	interval(s, b, 10 * SEC, 4, 1, 0, 0);
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, "jobtrace_job_oom_kills_total{job_key=\"cgroup:/mem-a\"}") == 1);
+	assert_true(value_of(t, "jobtrace_job_oom_kills_total{job_key=\"cgroup:/mem-b\"}") == 0);
+	assert_true(value_of(t, "jobtrace_processes_oom_kills_total") == 1);
+	assert_true(value_of(t, "jobtrace_processes_exited_total{reason=\"signal\"}") == 2);
+	free(t);
+	free(a);
+	free(b);
+	sink__free(s);
+}
+
 static void test_wants_gzip(void **state)
 {
 	static const struct {
@@ -705,6 +730,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_families_once),
+		cmocka_unit_test(test_oom_kills),
 		cmocka_unit_test(test_monotonic_keep_drop),
 		cmocka_unit_test(test_key_again_continues),
 		cmocka_unit_test(test_counters_never_go_back),

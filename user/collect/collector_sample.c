@@ -240,6 +240,7 @@ int collector__sample_jobs(struct collector *c, bool host)
 			.exit_ok = s->exit_ok,
 			.exit_error = s->exit_error,
 			.exit_signal = s->exit_signal,
+			.oom_kills = s->oom_kills,
 			.execs = s->execs,
 			.threads = s->threads_started,
 			.read_bytes = s->exited.read_bytes + j->live_read_bytes,
@@ -313,6 +314,7 @@ void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1)
 	D(exit_ok);
 	D(exit_error);
 	D(exit_signal);
+	D(oom_kills);
 	D(execs);
 	D(threads);
 	D(read_bytes);

@@ -198,12 +198,14 @@ int metrics__interval(struct metrics *m, const struct interval_record *r)
 	m->all.exit_ok += r->d.exit_ok;
 	m->all.exit_error += r->d.exit_error;
 	m->all.exit_signal += r->d.exit_signal;
+	m->all.oom_kills += r->d.oom_kills;
 	j->user_ns += r->d.user_ns;
 	j->system_ns += r->d.system_ns;
 	j->started += r->d.started;
 	j->exit_ok += r->d.exit_ok;
 	j->exit_error += r->d.exit_error;
 	j->exit_signal += r->d.exit_signal;
+	j->oom_kills += r->d.oom_kills;
 	j->threads += r->d.threads;
 	j->read_bytes += r->d.read_bytes;
 	j->write_bytes += r->d.write_bytes;

@@ -18,6 +18,7 @@ struct mjob {
 	char *label; /* the key as valid UTF-8, not escaped */
 	__u64 user_ns, system_ns;
 	__u64 started, exit_ok, exit_error, exit_signal, threads;
+	__u64 oom_kills;
 	__u64 read_bytes, write_bytes;
 	__u64 alive, rss_bytes, pss_bytes, peak_rss_bytes;
 	bool pss;
@@ -35,6 +36,7 @@ struct all_jobs {
 	__u64 created_ns; /* CLOCK_REALTIME of the store's making */
 	__u64 user_ns, system_ns;
 	__u64 started, exit_ok, exit_error, exit_signal;
+	__u64 oom_kills;
 };
 
 struct host_vals {

@@ -159,6 +159,11 @@ static const struct family f_peak = {
 	"Largest RSS seen in the job: a process's peak, or the job's summed RSS at a sample."
 };
 
+static const struct family f_oom = {
+	"jobtrace_job_oom_kills", "counter", NULL,
+	"Processes of the job the OOM killer took (of those ended by a signal)."
+};
+
 static void write_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt)
 {
 	family_head(f, fmt, &f_cpu);
@@ -182,6 +187,11 @@ static void write_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt
 			put_u64(f, &f_exited, j, "reason", reasons[i], v[i]);
 			put_created(f, fmt, &f_exited, j, "reason", reasons[i], j->created_ns);
 		}
+	}
+	family_head(f, fmt, &f_oom);
+	FOR_EACH_JOB(m, j) {
+		put_u64(f, &f_oom, j, NULL, NULL, j->oom_kills);
+		put_created(f, fmt, &f_oom, j, NULL, NULL, j->created_ns);
 	}
 	family_head(f, fmt, &f_alive);
 	FOR_EACH_JOB(m, j) {
@@ -223,6 +233,10 @@ static void write_all_jobs(const struct metrics *m, FILE *f, enum metrics_format
 		"jobtrace_processes_exited", "counter", NULL,
 		"Processes of any job that ended since jobtrace started: ok, error, signal."
 	};
+	static const struct family oom = {
+		"jobtrace_processes_oom_kills", "counter", NULL,
+		"Processes of any job the OOM killer took since jobtrace started."
+	};
 	static const struct family cpu = {
 		"jobtrace_processes_cpu_seconds", "counter", "seconds",
 		"CPU time of every job's processes since jobtrace started, by mode."
@@ -239,6 +253,9 @@ static void write_all_jobs(const struct metrics *m, FILE *f, enum metrics_format
 		put_u64(f, &exited, NULL, "reason", reasons[i], v[i]);
 		put_created(f, fmt, &exited, NULL, "reason", reasons[i], a->created_ns);
 	}
+	family_head(f, fmt, &oom);
+	put_u64(f, &oom, NULL, NULL, NULL, a->oom_kills);
+	put_created(f, fmt, &oom, NULL, NULL, NULL, a->created_ns);
 	family_head(f, fmt, &cpu);
 	put_ns(f, &cpu, NULL, "mode", "user", a->user_ns);
 	put_created(f, fmt, &cpu, NULL, "mode", "user", a->created_ns);

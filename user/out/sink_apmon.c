@@ -109,6 +109,7 @@ static int apmon_interval(struct sink *s, const struct interval_record *r)
 	put(&l, "processes", (double)r->alive);
 	put(&l, "procs_started", (double)j->cum.started);
 	put(&l, "procs_failed", (double)(j->cum.exit_error + j->cum.exit_signal));
+	put(&l, "oom_kills", (double)j->cum.oom_kills);
 	send_job(a, j, &l);
 	return 0;
 }
@@ -132,6 +133,7 @@ static int apmon_job_end(struct sink *s, const struct cjob *j, const struct coll
 	put(&l, "processes", k->alive > 0 ? (double)k->alive : 0);
 	put(&l, "procs_started", (double)k->procs_started);
 	put(&l, "procs_failed", (double)(k->exit_error + k->exit_signal));
+	put(&l, "oom_kills", (double)k->oom_kills);
 	put(&l, "peak_rss", (double)k->peak_rss_bytes / 1024);
 	if (job->root_exited && !strcmp(j->key, "run"))
 		put(&l, "exit_code", job__exit_code(job->root_status));
