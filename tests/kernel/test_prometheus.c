@@ -36,7 +36,7 @@
 #define CG_PREFIX "jt-test-prom-"
 #define PROMETHEUS "/usr/bin/prometheus"
 
-#define SHORT_JOBS 20
+#define SHORT_JOBS 200
 #define SCRAPE_S 5 /* the short-jobs test's scrape interval, as the issue has it */
 
 static char cg_name[64];
@@ -571,7 +571,7 @@ static double started_growth(const char *before, const char *after, int *nseries
 }
 
 /*
- * Issue 16's "done when" for Prometheus: 20 jobs of 0.1-0.5 s, each in a
+ * Issue 16's "done when" for Prometheus: 200 jobs of 0.1-0.5 s, each in a
  * cgroup of its own and each between two scrapes of a real Prometheus
  * scraping every 5 s (no honor_labels), so that it never sees one of them
  * running. The job-less host counter it stored, queried just before the
@@ -633,12 +633,13 @@ static void test_prometheus_short_jobs(void **state)
 	before_text = metrics_om(jport);
 	boundary = next_scrape(last, before_ts + 1);
 	for (int i = 0; i < SHORT_JOBS; i++) {
-		char children[16];
-		char *argv[] = { H.churn, "--children", children, "--burn-us", "20000",
-				 "--concurrency", "2", "--truth", truth, NULL };
+		char children[16], delay[16];
+		char *argv[] = { H.churn, "--children", children, "--delay-ms", delay,
+				 "--truth", truth, NULL };
 
-		/* 10, 20, 30, 40 children of 20 ms CPU, two at a time: 0.1 to 0.4 s each. */
-		snprintf(children, sizeof(children), "%d", 10 + 10 * (i % 4));
+		/* 1 to 4 children after a sleep of 0.1 to 0.4 s: short jobs, light on the CPU. */
+		snprintf(children, sizeof(children), "%d", 1 + i % 4);
+		snprintf(delay, sizeof(delay), "%d", 100 + 100 * (i % 4));
 		snprintf(truth, sizeof(truth), "%s/short-%d.truth", H.tmpdir, i);
 		/* One that might not end before the next scrape waits past it. */
 		if (real_s() + 0.8 > boundary - 0.3) {
@@ -655,7 +656,7 @@ static void test_prometheus_short_jobs(void **state)
 		tj = harness__json(truth);
 		procs[i] = (double)json_integer_value(json_object_get(tj, "processes"));
 		json_decref(tj);
-		assert_true(procs[i] == 11 + 10 * (i % 4));
+		assert_true(procs[i] == 2 + i % 4);
 		truth_total += procs[i];
 	}
 
