@@ -476,6 +476,29 @@ static __always_inline void send_fork(struct task_struct *child, struct task_str
 	ring_submit(e, tot, RING_FORK, false);
 }
 
+/*
+ * Whose arguments a new task runs with until it execs: a thread, its
+ * process's; a process, its parent's source when the parent never exec'd
+ * either, else the parent itself. The parent's storage is already at
+ * hand: a few stores per fork, no map operation.
+ */
+static __always_inline void args_src_inherit(struct jt_task *cst, const struct jt_task *pst,
+					     struct task_struct *parent, bool thread)
+{
+	struct jt_proc_key pkey;
+
+	if (pst && (thread || pst->args_src_start_ns)) {
+		cst->args_src_tgid = pst->args_src_tgid;
+		cst->args_src_start_ns = pst->args_src_start_ns;
+		return;
+	}
+	if (thread)
+		return;
+	pkey = proc_key_of(parent);
+	cst->args_src_tgid = pkey.tgid;
+	cst->args_src_start_ns = pkey.start_ns;
+}
+
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
 	struct jt_task *pst, *cst;
@@ -515,6 +538,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	cst->job_id = job_id;
 	cst->cpu_base_ns = BPF_CORE_READ(child, se.sum_exec_runtime);
 	io_base_set(cst, child);
+	args_src_inherit(cst, pst, parent, BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid));
 
 	if (BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid)) {
 		/* CLONE_THREAD: a thread of an existing process; the root's are the root. */
@@ -542,8 +566,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 /* argv of the new image, bounded, for the --events records. */
-static __always_inline void send_exec_args(struct task_struct *p, struct jt_task *st,
-					   struct jt_job_totals *tot)
+static __always_inline void send_exec_args(struct task_struct *p, struct linux_binprm *bprm,
+					   struct jt_task *st, struct jt_job_totals *tot)
 {
 	struct jt_exec_event *e;
 	unsigned long start, end;
@@ -571,10 +595,16 @@ static __always_inline void send_exec_args(struct task_struct *p, struct jt_task
 	if (len <= JT_ARGS_LEN && bpf_probe_read_user(e->args, len, (void *)start))
 		len = 0;
 	e->args_len = (__u16)len;
+	/*
+	 * The path as execve() named it: the resolved one needs d_path,
+	 * which tracepoints may not call. A script's is the script's.
+	 */
+	if (bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), BPF_CORE_READ(bprm, filename)) < 0)
+		e->exe[0] = '\0';
 	ring_submit(e, tot, RING_EXEC, false);
 }
 
-static __always_inline int on_exec(struct task_struct *p)
+static __always_inline int on_exec(struct task_struct *p, struct linux_binprm *bprm)
 {
 	struct jt_proc_key key;
 	struct jt_proc *proc;
@@ -587,11 +617,14 @@ static __always_inline int on_exec(struct task_struct *p)
 	if (!job_lookup(st->job_id, &ref))
 		return 0;
 	__sync_fetch_and_add(&ref.tot->execs, 1);
+	/* Its own arguments from now on. */
+	st->args_src_tgid = 0;
+	st->args_src_start_ns = 0;
 	/* run's root, registered by a pid user space may number in its own namespace. */
 	if (st->flags & JT_F_ROOT)
 		ref.job->root_tgid = BPF_CORE_READ(p, tgid);
 	if (targ_capture_args)
-		send_exec_args(p, st, ref.tot);
+		send_exec_args(p, bprm, st, ref.tot);
 	key = proc_key_of(p);
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (!proc) {
@@ -605,9 +638,9 @@ static __always_inline int on_exec(struct task_struct *p)
 }
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(handle_exec, struct task_struct *p)
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(p);
+	return on_exec(p, bprm);
 }
 
 /* The status wait(2) will report for the process @p ends. */
@@ -729,6 +762,9 @@ static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
 		e->cgroup_id = st->cgroup_id;
 		e->uid = st->uid;
 		e->gid = st->gid;
+		e->args_src_pid = st->args_src_tgid;
+		e->pad2 = 0;
+		e->args_src_start_ns = st->args_src_start_ns;
 		if (proc && (proc->flags & JT_F_OOM_KILLED)) {
 			struct jt_oom_mark *mark = bpf_map_lookup_elem(&oom_victims, key);
 

@@ -118,6 +118,8 @@ struct proc_record {
 	size_t args_len;
 	bool args_truncated;
 	bool args_inherited; /* it never exec'd: its parent's arguments */
+	/* The path it last exec'd (its parent's, with args_inherited), NUL-terminated; NULL: not known. */
+	const char *exe;
 	__u64 start_epoch_ns, end_epoch_ns; /* its start and exit, in ns since the epoch */
 	double start_epoch_s, end_epoch_s; /* the same in seconds */
 	const char *cgroup; /* e->cgroup_id's path in its hierarchy; NULL: not known, or gone */

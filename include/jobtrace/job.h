@@ -51,6 +51,7 @@ struct job_failure {
 	__u32 status; /* wait(2) status */
 	char comm[JT_COMM_LEN + 1];
 	char args[JOB_FAILED_ARGS]; /* argv joined by spaces, cut; "" when unknown */
+	__u32 uid; /* its real uid at exit; JT_ID_UNKNOWN: not known */
 	struct job_oom oom;
 };
 
@@ -92,6 +93,8 @@ struct job {
 	pid_t root_ns_pid; /* the front's number for it where that differs (a pid namespace); 0 */
 	bool root_exited;
 	int root_status; /* wait(2) status, valid when root_exited */
+	bool have_root_uid; /* the root's exit record came, with a uid */
+	__u32 root_uid; /* its real uid then: the report names other users */
 	__u64 start_ns; /* CLOCK_MONOTONIC */
 	__u64 root_end_ns;
 	__u64 end_ns;

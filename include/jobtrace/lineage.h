@@ -25,6 +25,7 @@ extern "C" {
 #define JT_ABI_VERSION 4
 #define JT_COMM_LEN 16
 #define JT_ARGS_LEN 384 /* bytes of argv kept per exec (NUL-separated, as in /proc/PID/cmdline) */
+#define JT_EXE_LEN 256 /* bytes of the exec'd path kept per exec, its NUL included */
 
 enum jt_record_type {
 	JT_REC_EXIT = 1,
@@ -140,7 +141,13 @@ struct jt_task {
 	__u32 uid; /* set at a group-dead exit: its real uid and gid then */
 	__u64 cgroup_id; /* set at a group-dead exit: its cgroup (see jt_exit_event.cgroup_id) */
 	__u32 gid;
-	__u32 pad;
+	/*
+	 * Whose arguments it runs with while it has not exec'd: its nearest
+	 * exec'd ancestor (tgid, start), copied at fork; 0: its own (it
+	 * exec'd, or its start was not seen). Cleared at exec.
+	 */
+	__u32 args_src_tgid;
+	__u64 args_src_start_ns;
 	/*
 	 * Its I/O counters (ioac) when it joined, as cpu_base_ns: a task found
 	 * at the attach, adopted or moved in brings what it did before, which
@@ -315,6 +322,14 @@ struct jt_exit_event {
 	 */
 	__u32 uid;
 	__u32 gid;
+	/*
+	 * It never exec'd: the nearest ancestor that did (pid, start_ns),
+	 * whose arguments it runs with, even through ancestors that never
+	 * exec'd either; 0: its own or its parent's (not known further).
+	 */
+	__u32 args_src_pid;
+	__u32 pad2;
+	__u64 args_src_start_ns;
 };
 #define JT_ID_UNKNOWN 0xffffffffU
 
@@ -336,6 +351,12 @@ struct jt_exec_event {
 	__u8 pad;
 	__u64 start_ns;
 	char args[JT_ARGS_LEN];
+	/*
+	 * The file exec'd, as execve(2) was given it (the kernel's
+	 * bprm->filename: absolute after a PATH search, else maybe
+	 * relative), NUL-terminated; "": not read. A longer path is cut.
+	 */
+	char exe[JT_EXE_LEN];
 };
 
 /* A new process (thread group), at its fork: sent when the loader asks (targ_fork_records). */
@@ -441,14 +462,14 @@ struct jt_repair_args {
 _Static_assert(sizeof(struct jt_repair_args) == 24, "jt_repair_args ABI");
 _Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
-_Static_assert(sizeof(struct jt_task) == 88, "jt_task ABI");
+_Static_assert(sizeof(struct jt_task) == 96, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 240, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 72, "jt_counters ABI");
-_Static_assert(sizeof(struct jt_exit_event) == 192, "jt_exit_event ABI");
+_Static_assert(sizeof(struct jt_exit_event) == 208, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_oom_mark) == 16, "jt_oom_mark ABI");
-_Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN, "jt_exec_event ABI");
+_Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN + JT_EXE_LEN, "jt_exec_event ABI");
 _Static_assert(sizeof(struct jt_fork_event) == 72, "jt_fork_event ABI");
 _Static_assert(sizeof(struct jt_live_rec) == 96, "jt_live_rec ABI");
 _Static_assert(sizeof(struct jt_attach_rec) == 32, "jt_attach_rec ABI");

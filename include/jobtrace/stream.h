@@ -66,6 +66,7 @@
 #define JT_STREAM_KEY_LEN 128 /* job key bytes, NUL-padded */
 #define JT_STREAM_COMM_LEN 16
 #define JT_STREAM_ARGS_LEN 384 /* NUL-separated argv, as /proc/PID/cmdline */
+#define JT_STREAM_EXE_LEN 256 /* the exec'd path, without its NUL */
 #define JT_STREAM_ALIGN 8
 /*
  * The writer stamps heartbeat_ns at every pass of its loop, at least every
@@ -251,11 +252,13 @@ struct jt_stream_exit {
 	__u64 peak_rss_bytes;
 	__u32 flags; /* JT_STREAM_F_* */
 	__u16 args_len;
-	__u16 pad;
+	__u16 exe_len; /* bytes of exe used; 0: the path is not known */
 	char comm[JT_STREAM_COMM_LEN];
 	char args[JT_STREAM_ARGS_LEN];
 	__u32 uid; /* its real uid and gid when it ended; 0xffffffff: not known */
 	__u32 gid;
+	/* The path it last exec'd (its parent's with JT_STREAM_F_ARGS_INHERITED), no NUL. */
+	char exe[JT_STREAM_EXE_LEN];
 };
 
 struct jt_stream_interval {
@@ -444,7 +447,7 @@ _Static_assert(sizeof(struct jt_stream_lineage) == 40, "jt_stream_lineage ABI");
 _Static_assert(sizeof(struct jt_stream_acct) == 56, "jt_stream_acct ABI");
 _Static_assert(sizeof(struct jt_stream_fork) == 224, "jt_stream_fork ABI");
 _Static_assert(sizeof(struct jt_stream_exec) == 568, "jt_stream_exec ABI");
-_Static_assert(sizeof(struct jt_stream_exit) == 704, "jt_stream_exit ABI");
+_Static_assert(sizeof(struct jt_stream_exit) == 960, "jt_stream_exit ABI");
 _Static_assert(sizeof(struct jt_stream_interval) == 392, "jt_stream_interval ABI");
 _Static_assert(sizeof(struct jt_stream_host) == 176, "jt_stream_host ABI");
 _Static_assert(sizeof(struct jt_stream_job_end) == 512, "jt_stream_job_end ABI");

@@ -328,6 +328,72 @@ static void test_exit_records_say_whose(void **state)
 	json_decref(all);
 }
 
+/* The first argument of @r's args, or NULL. */
+static const char *arg0(json_t *r)
+{
+	json_t *a = harness__get(r, "args");
+
+	return json_is_array(a) ? json_string_value(json_array_get(a, 0)) : NULL;
+}
+
+/*
+ * What each process ran: exe is the path its last exec named (absolute,
+ * relative, or the one env found on PATH), and a process that never
+ * exec'd has its nearest exec'd ancestor's exe and args, through a
+ * subshell that never exec'd either: the shell's, not null.
+ */
+static void test_exit_records_say_what_ran(void **state)
+{
+	char events[700], err[700];
+	char *argv[] = {jobtrace, "run", "--mode", "bpf", "-o", "/dev/null", "--events", events,
+			"--", "/bin/sh", "-c",
+			"/usr/bin/env true; cd /bin && ./sh -c 'exit 5'; ( ( exit 3 ); exit 0 ); exit 0",
+			NULL};
+	json_t *all, *r;
+	int st, seen = 0;
+	size_t i;
+
+	snprintf(events, sizeof(events), "%s/what.jsonl", tmpdir);
+	snprintf(err, sizeof(err), "%s/what.err", tmpdir);
+	st = spawn_wait(argv, err, NULL, true);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("run ended with 0x%x: %s", st, harness__slurp(err));
+	all = harness__lines(events, "exit");
+	json_array_foreach(all, i, r)
+	{
+		const char *exe = harness__str(r, "exe"), *comm = harness__str(r, "comm");
+		bool inherited = json_is_true(harness__get(r, "args_inherited"));
+
+		assert_non_null(exe);
+		if (json_is_true(harness__get(r, "is_root"))) {
+			assert_string_equal(exe, "/bin/sh");
+			seen++;
+		} else if (!strcmp(comm, "true")) {
+			/* env exec'd it from PATH: the last exec's path. */
+			assert_true(strlen(exe) > 5 && !strcmp(exe + strlen(exe) - 5, "/true"));
+			assert_false(inherited);
+			seen++;
+		} else if (num(r, "exit_code") == 5) {
+			assert_string_equal(exe, "./sh"); /* as execve() was given it */
+			assert_string_equal(arg0(r), "./sh");
+			seen++;
+		} else if (num(r, "exit_code") == 3) {
+			/* A subshell of a subshell: the root shell's, two generations up. */
+			assert_true(inherited);
+			assert_string_equal(exe, "/bin/sh");
+			assert_string_equal(arg0(r), "/bin/sh");
+			assert_int_equal(json_array_size(harness__get(r, "args")), 3);
+			seen++;
+		} else if (inherited) {
+			assert_string_equal(exe, "/bin/sh"); /* the outer subshell */
+			assert_string_equal(arg0(r), "/bin/sh");
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 5);
+	json_decref(all);
+}
+
 /* A name full of quotes, backslashes, newlines and invalid UTF-8 survives. */
 static void test_hostile_name_is_valid_json(void **state)
 {
@@ -762,6 +828,7 @@ int main(void)
 	    cmocka_unit_test(test_threads_are_not_processes),
 	    cmocka_unit_test(test_exit_classes),
 	    cmocka_unit_test(test_exit_records_say_whose),
+	    cmocka_unit_test(test_exit_records_say_what_ran),
 	    cmocka_unit_test(test_peak_rss),
 	    cmocka_unit_test(test_hostile_name_is_valid_json),
 	    cmocka_unit_test(test_io_bytes),

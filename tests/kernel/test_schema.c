@@ -140,7 +140,7 @@ static const char valid_exit[] =
 	"\"start_ns\":100,\"parent_start_ns\":50,\"exit_ns\":200,\"start_time\":1700000001.0,"
 	"\"end_time\":1700000001.5,\"duration_s\":0.5,\"cgroup\":null,\"cgroup_id\":null,"
 	"\"cgroup_hierarchy\":null,\"comm\":\"sh\",\"args\":[\"sh\",\"-c\",\"exit 3\"],"
-	"\"args_truncated\":false,\"args_inherited\":false,\"exit_code\":3,\"signal\":null,"
+	"\"args_truncated\":false,\"args_inherited\":false,\"exe\":\"/bin/sh\",\"exit_code\":3,\"signal\":null,"
 	"\"core_dumped\":false,\"cpu\":{\"user_s\":0.1,\"system_s\":0,\"total_s\":0.1,"
 	"\"total_ns\":100000000},\"peak_rss_bytes\":4096,\"io\":{\"read_bytes\":0,"
 	"\"write_bytes\":0,\"read_chars\":10,\"write_chars\":0},\"threads\":1,"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The job table, its aggregation, and the report writers over it. */
 #include <math.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -396,6 +397,53 @@ static void test_report_text(void **state)
 	job__free(&job);
 }
 
+/*
+ * A failed process of another user than the job's own (its root's uid at
+ * exit) says whose it was, by name or by uid; one of the job's user does
+ * not, nor does any before the root's record says who that is.
+ */
+static void test_report_failed_users(void **state)
+{
+	char *argv[] = { "sh", NULL };
+	struct jt_exit_event e;
+	struct capture cap;
+	struct passwd *pw = getpwuid(65534);
+	char want[128];
+	struct job job;
+	const char *out;
+
+	fill_job(&job, argv, 1);
+	e = exit_event(1, "mine", 10, 1 << 20, 3 << 8);
+	e.pid = 501;
+	job__note_failure(&job, &e, NULL, 0, NULL);
+	e = exit_event(1, "theirs", 10, 1 << 20, 4 << 8);
+	e.pid = 502;
+	e.uid = 65534;
+	job__note_failure(&job, &e, NULL, 0, NULL);
+	e = exit_event(1, "unnamed", 10, 1 << 20, SIGTERM);
+	e.pid = 503;
+	e.uid = 4000001;
+	job__note_failure(&job, &e, NULL, 0, NULL);
+	capture__open(&cap);
+	assert_int_equal(report__write_text(cap.f, &job, 0), 0);
+	out = capture__close(&cap);
+	assert_null(strstr(out, "(as "));
+	capture__free(&cap);
+
+	e = exit_event(1, "sh", 10, 1 << 20, 2 << 8);
+	e.is_root = 1;
+	assert_int_equal(job__add_exit(&job, &e), 0);
+	capture__open(&cap);
+	assert_int_equal(report__write_text(cap.f, &job, 0), 0);
+	out = capture__close(&cap);
+	assert_non_null(strstr(out, "mine\n"));
+	snprintf(want, sizeof(want), "theirs  (as %s)\n", pw ? pw->pw_name : "uid 65534");
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, "unnamed  (as uid 4000001)\n"));
+	capture__free(&cap);
+	job__free(&job);
+}
+
 static void test_bytes_format(void **state)
 {
 	char b[32];
@@ -434,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_text),
 		cmocka_unit_test(test_report_root_ns_pid),
+		cmocka_unit_test(test_report_failed_users),
 		cmocka_unit_test(test_bytes_format),
 		cmocka_unit_test(test_decode_rejects_foreign_records),
 	};

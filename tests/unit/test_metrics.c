@@ -410,6 +410,16 @@ static int promtool_check(const char *text)
 	return WEXITSTATUS(st);
 }
 
+/* An exit of @uid in @j: @status as wait(2) says it, @user_ms of user CPU and as much system. */
+static void user_exit(struct sink *s, const struct cjob *j, __u32 uid, int status, __u64 user_ms)
+{
+	struct jt_exit_event e = { .uid = uid, .gid = 0, .exit_status = (__u32)status };
+	struct proc_record r = { .e = &e, .job = j };
+
+	e.user_ns = e.system_ns = user_ms * 1000000ULL;
+	assert_int_equal(s->ops->process(s, &r), 0);
+}
+
 static void test_promtool(void **state)
 {
 	struct metrics *m = metrics__new(300);
@@ -425,6 +435,7 @@ static void test_promtool(void **state)
 
 	interval(s, a, SEC, 3, 5, 1, 4096);
 	interval(s, b, SEC, 1, 5, 1, 4096);
+	user_exit(s, a, 0, 0, 3);
 	job_end(s, b, 2 * SEC, 1 << 20);
 	s->ops->host(s, &h);
 	/* Every family, process_* and the build info too. */
@@ -500,6 +511,58 @@ static void test_all_jobs_and_created(void **state)
 	free(t);
 	free(a);
 	free(b);
+	sink__free(s);
+}
+
+/*
+ * Per user from the exit records: CPU by mode and exits by reason, the
+ * label the name (root) or the uid in digits when it has none, proc
+ * mode's unknown uid in no series, and past the cap one counter of what
+ * was left out, never a new series.
+ */
+static void test_users(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, "cgroup:/users");
+	int nusers;
+	char *t;
+
+	user_exit(s, a, 0, 0, 10);
+	user_exit(s, a, 0, 1 << 8, 20); /* exit 1 */
+	user_exit(s, a, 0, 9, 5); /* SIGKILL */
+	user_exit(s, a, 4000001, 0, 1);
+	user_exit(s, a, JT_ID_UNKNOWN, 0, 1000);
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, "jobtrace_user_cpu_seconds_total{user=\"root\",mode=\"user\"}") ==
+		    0.035);
+	assert_true(value_of(t, "jobtrace_user_processes_exited_total{user=\"root\",reason=\"ok\"}") == 1);
+	assert_true(value_of(t, "jobtrace_user_processes_exited_total{user=\"root\",reason=\"error\"}") ==
+		    1);
+	assert_true(value_of(t, "jobtrace_user_processes_exited_total{user=\"root\",reason=\"signal\"}") ==
+		    1);
+	assert_true(value_of(t, "jobtrace_user_cpu_seconds_total{user=\"4000001\",mode=\"system\"}") ==
+		    0.001);
+	assert_int_equal(count_lines(t, "jobtrace_user_cpu_seconds_total{"), 4);
+	assert_true(value_of(t, "jobtrace_user_exits_dropped_total") == 0);
+	free(t);
+	t = expose(m, METRICS_OPENMETRICS);
+	assert_int_equal(count_lines(t, "jobtrace_user_processes_exited_created{user=\"root\""), 3);
+	check_structure(t, METRICS_OPENMETRICS, &nusers);
+	free(t);
+	/* 256 users in all, then 3 exits of 3 more: counted, no series of their own. */
+	for (__u32 uid = 5000000; uid < 5000000 + 254; uid++)
+		user_exit(s, a, uid, 0, 1);
+	for (__u32 uid = 6000000; uid < 6000003; uid++)
+		user_exit(s, a, uid, 0, 1);
+	user_exit(s, a, 0, 0, 1); /* one already seen still counts */
+	t = expose(m, METRICS_TEXT);
+	assert_int_equal(count_lines(t, "jobtrace_user_cpu_seconds_total{"), 2 * 256);
+	assert_true(value_of(t, "jobtrace_user_exits_dropped_total") == 3);
+	assert_true(value_of(t, "jobtrace_user_processes_exited_total{user=\"root\",reason=\"ok\"}") == 2);
+	check_structure(t, METRICS_TEXT, &nusers);
+	free(t);
+	free(a);
 	sink__free(s);
 }
 
@@ -731,6 +794,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_families_once),
 		cmocka_unit_test(test_oom_kills),
+		cmocka_unit_test(test_users),
 		cmocka_unit_test(test_monotonic_keep_drop),
 		cmocka_unit_test(test_key_again_continues),
 		cmocka_unit_test(test_counters_never_go_back),

@@ -30,16 +30,17 @@ static struct hmap_node **slot(const struct args_table *t, __u32 pid, __u64 star
 }
 
 int args_table__put(struct args_table *t, __u32 pid, __u64 start_ns, const char *args,
-		    size_t len, bool truncated)
+		    size_t len, bool truncated, const char *exe, size_t exe_size)
 {
+	size_t exe_len = exe ? strnlen(exe, exe_size) : 0;
 	struct hmap_node **s;
 	struct args_entry *a;
 
-	if (len > 0xffff)
+	if (len > 0xffff || exe_len > 0xffff)
 		return -E2BIG;
 	if (hmap__reserve(&t->map, MIN_BUCKETS))
 		return -ENOMEM;
-	a = malloc(sizeof(*a) + len);
+	a = malloc(sizeof(*a) + len + exe_len + 1);
 	if (!a)
 		return -ENOMEM;
 	a->pid = pid;
@@ -47,6 +48,9 @@ int args_table__put(struct args_table *t, __u32 pid, __u64 start_ns, const char 
 	a->len = (__u16)len;
 	a->truncated = truncated;
 	memcpy(a->data, args, len);
+	a->exe_len = (__u16)exe_len;
+	memcpy(a->data + len, exe ? exe : "", exe_len);
+	a->data[len + exe_len] = '\0';
 	/* A later exec replaces what the earlier one left. */
 	s = slot(t, pid, start_ns);
 	if (*s) {

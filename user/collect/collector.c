@@ -414,7 +414,8 @@ struct cjob *collector__job_of_record(struct collector *c, __u64 id)
 int collector__on_exec(struct collector *c, const struct jt_exec_event *e)
 {
 	/* Without memory this process's arguments stay unknown; nothing else is lost. */
-	args_table__put(&c->args, e->pid, e->start_ns, e->args, e->args_len, e->truncated);
+	args_table__put(&c->args, e->pid, e->start_ns, e->args, e->args_len, e->truncated, e->exe,
+			sizeof(e->exe));
 	/* Only a sink that publishes execs (the stream) may make a job appear here. */
 	for (size_t i = 0; c->opts.events && i < c->nsinks; i++) {
 		struct exec_record r = { .e = e, .epoch_ns = util__now_ns() + c->stats.mono_to_epoch_ns };
@@ -455,6 +456,7 @@ int collector__on_fork(struct collector *c, const struct jt_fork_event *e)
 int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 {
 	char buf[JT_ARGS_LEN + 1];
+	struct proc_link exe;
 	ssize_t n;
 
 	/*
@@ -466,9 +468,14 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 	/* As the exec record: the first JT_ARGS_LEN bytes, and whether there were more. */
 	n = proc_pid__read_args(c->proc_fd, (int)r->reader_tgid, buf, sizeof(buf));
 	/* n <= 0: gone already, or a kernel thread's: its arguments stay unknown. */
-	if (n > 0)
-		args_table__put(&c->args, r->tgid, r->start_ns, buf,
-				(size_t)n > JT_ARGS_LEN ? JT_ARGS_LEN : (size_t)n, n > JT_ARGS_LEN);
+	if (n <= 0)
+		return 0;
+	/* Here the path is the kernel's resolved one: no exec record said how it was named. */
+	if (proc_pid__read_exe(c->proc_fd, (int)r->reader_tgid, &exe))
+		exe.len = 0;
+	args_table__put(&c->args, r->tgid, r->start_ns, buf,
+			(size_t)n > JT_ARGS_LEN ? JT_ARGS_LEN : (size_t)n, n > JT_ARGS_LEN,
+			exe.len ? exe.path : NULL, exe.len < JT_EXE_LEN ? exe.len : JT_EXE_LEN - 1);
 	return 0;
 }
 
@@ -500,14 +507,24 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 		r.args = own->data;
 		r.args_len = own->len;
 		r.args_truncated = own->truncated;
+		r.exe = own->exe_len ? args_entry__exe(own) : NULL;
 	} else {
-		/* It never exec'd: it ran its parent's program, with its arguments. */
-		parent = args_table__find(&c->args, e->ppid, e->parent_start_ns);
+		/*
+		 * It never exec'd: it ran its nearest exec'd ancestor's program,
+		 * with its arguments; the kernel says which (a subshell of a
+		 * subshell's is not its parent). Else its parent's.
+		 */
+		parent = NULL;
+		if (e->args_src_pid)
+			parent = args_table__find(&c->args, e->args_src_pid, e->args_src_start_ns);
+		if (!parent)
+			parent = args_table__find(&c->args, e->ppid, e->parent_start_ns);
 		if (parent) {
 			r.args = parent->data;
 			r.args_len = parent->len;
 			r.args_truncated = parent->truncated;
 			r.args_inherited = true;
+			r.exe = parent->exe_len ? args_entry__exe(parent) : NULL;
 		}
 	}
 	if (oom_resolver__attribute(&c->oom, e, &oom))

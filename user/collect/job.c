@@ -68,6 +68,10 @@ int job__add_exit(struct job *job, const struct jt_exit_event *e)
 
 	if (e->job_id != job->id)
 		return -ENOENT;
+	if (e->is_root && e->uid != JT_ID_UNKNOWN) {
+		job->have_root_uid = true;
+		job->root_uid = e->uid;
+	}
 	/* Keep the table at most 3/4 full so probes stay short. */
 	if ((job->ncommands + 1) * 4 > job->capacity * 3) {
 		err = grow(job);
@@ -160,6 +164,7 @@ void job__note_failure(struct job *job, const struct jt_exit_event *e, const cha
 	if (oom)
 		f->oom = *oom;
 	f->pid = e->pid;
+	f->uid = e->uid;
 	f->status = e->exit_status;
 	memcpy(f->comm, e->comm, JT_COMM_LEN);
 	/* argv's NULs become spaces; the writers escape whatever bytes remain. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "jobtrace/metrics.h"
 #include "jobtrace/host.h"
@@ -59,6 +60,7 @@ void metrics__free(struct metrics *m)
 		}
 	}
 	free(m->buckets);
+	free(m->users);
 	free(m);
 }
 
@@ -219,14 +221,57 @@ int metrics__interval(struct metrics *m, const struct interval_record *r)
 	return 0;
 }
 
+/* The series of @uid, made when first seen; NULL past the cap (counted) or with -ENOMEM. */
+static struct muser *user_of(struct metrics *m, __u32 uid)
+{
+	struct muser *u;
+
+	/* A host has few users: a scan of at most the cap, no hash to keep. */
+	for (size_t i = 0; i < m->nusers; i++)
+		if (m->users[i].uid == uid)
+			return &m->users[i];
+	if (m->nusers >= METRICS_MAX_USERS) {
+		m->users_dropped++;
+		return NULL;
+	}
+	if (!m->users) {
+		m->users = calloc(METRICS_MAX_USERS, sizeof(*m->users));
+		if (!m->users) {
+			m->users_dropped++;
+			return NULL;
+		}
+	}
+	u = &m->users[m->nusers++];
+	u->uid = uid;
+	u->created_ns = util__realtime_ns();
+	return u;
+}
+
 int metrics__process(struct metrics *m, const struct proc_record *r)
 {
+	const struct jt_exit_event *e = r->e;
 	struct mjob *j = job_of(m, r->job->key);
+	struct muser *u;
+	int st = (int)e->exit_status;
 
 	if (!j)
 		return -ENOMEM;
-	if (r->e->peak_rss_bytes > j->peak_rss_bytes)
-		j->peak_rss_bytes = r->e->peak_rss_bytes;
+	if (e->peak_rss_bytes > j->peak_rss_bytes)
+		j->peak_rss_bytes = e->peak_rss_bytes;
+	/* Proc mode cannot tell whose a process was: in no user's series. */
+	if (e->uid == JT_ID_UNKNOWN)
+		return 0;
+	u = user_of(m, e->uid);
+	if (!u)
+		return 0;
+	u->user_ns += e->user_ns;
+	u->system_ns += e->system_ns;
+	if (WIFSIGNALED(st))
+		u->exit_signal++;
+	else if (WEXITSTATUS(st))
+		u->exit_error++;
+	else
+		u->exit_ok++;
 	return 0;
 }
 

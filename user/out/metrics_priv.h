@@ -39,6 +39,20 @@ struct all_jobs {
 	__u64 oom_kills;
 };
 
+/*
+ * A user's processes (by real uid at exit), from the exit records, since
+ * the store first saw the uid; never expired. At most METRICS_MAX_USERS:
+ * the cardinality of the user families is bounded, and the exits of later
+ * users are counted in users_dropped instead.
+ */
+#define METRICS_MAX_USERS 256
+struct muser {
+	__u32 uid;
+	__u64 user_ns, system_ns;
+	__u64 exit_ok, exit_error, exit_signal;
+	__u64 created_ns; /* CLOCK_REALTIME of its first exit */
+};
+
 struct host_vals {
 	bool have; /* a host record came */
 	bool have_stat; /* /proc/stat was read: CPU times and counters since boot */
@@ -55,6 +69,9 @@ struct metrics {
 	size_t nbuckets, n;
 	struct host_vals host;
 	struct all_jobs all;
+	struct muser *users; /* METRICS_MAX_USERS of them, made at the first exit */
+	size_t nusers;
+	__u64 users_dropped; /* exits of users past the cap */
 	struct collector_stats st; /* each field the largest seen: counters never go back */
 	__u64 http_dropped_slow, http_dropped_full; /* metrics_http's, as it counts them */
 	struct self_sample self; /* jobtrace's own process, at the last scrape */

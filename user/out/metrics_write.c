@@ -263,6 +263,93 @@ static void write_all_jobs(const struct metrics *m, FILE *f, enum metrics_format
 	put_created(f, fmt, &cpu, NULL, "mode", "system", a->created_ns);
 }
 
+/* A user's sample: the user label (its name, else the uid), then @lname. */
+static void user_series(FILE *f, const struct family *fam, const char *suffix, const char *user,
+			const char *lname, const char *lvalue)
+{
+	fputs(fam->name, f);
+	fputs(suffix, f);
+	fputs("{user=\"", f);
+	put_label_value(f, user);
+	fprintf(f, "\",%s=\"%s\"} ", lname, lvalue);
+}
+
+/* One counter of a user: its _total (nanoseconds as seconds when @ns), and its _created. */
+static void put_user(FILE *f, enum metrics_format fmt, const struct family *fam,
+		     const struct muser *u, const char *user, const char *lname,
+		     const char *lvalue, __u64 v, bool ns)
+{
+	user_series(f, fam, "_total", user, lname, lvalue);
+	if (ns)
+		fprintf(f, "%llu.%09llu\n", (unsigned long long)(v / 1000000000ULL),
+			(unsigned long long)(v % 1000000000ULL));
+	else
+		fprintf(f, "%llu\n", (unsigned long long)v);
+	if (fmt != METRICS_OPENMETRICS)
+		return;
+	user_series(f, fam, "_created", user, lname, lvalue);
+	fprintf(f, "%llu.%09llu\n", (unsigned long long)(u->created_ns / 1000000000ULL),
+		(unsigned long long)(u->created_ns % 1000000000ULL));
+}
+
+/* The label of @u: the uid's name on this host, valid UTF-8, or the uid in digits. */
+static void user_label(const struct muser *u, char *out, size_t size)
+{
+	char name[64];
+
+	if (util__user_name(u->uid, name, sizeof(name)) && 3 * strlen(name) < size)
+		metrics__utf8_clean(name, strlen(name), out);
+	else
+		snprintf(out, size, "%u", u->uid);
+}
+
+/*
+ * Per user, from the exit records: whose processes used the CPU and how
+ * they ended. The first METRICS_MAX_USERS uids seen have series; the
+ * exits of later ones are counted, not dropped unseen.
+ */
+static void write_users(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	static const struct family cpu = {
+		"jobtrace_user_cpu_seconds", "counter", "seconds",
+		"CPU time of the processes that ended, by their user (real uid at exit) and mode."
+	};
+	static const struct family exited = {
+		"jobtrace_user_processes_exited", "counter", NULL,
+		"Processes that ended, by their user (real uid at exit): ok, error, signal."
+	};
+	static const struct family dropped = {
+		"jobtrace_user_exits_dropped", "counter", NULL,
+		"Process exits in no jobtrace_user_* series: their user came past the first "
+		"256 users seen."
+	};
+	static const char *const reasons[] = { "ok", "error", "signal" };
+	char label[3 * 64 + 1];
+
+	_Static_assert(METRICS_MAX_USERS == 256, "the help of jobtrace_user_exits_dropped");
+
+	family_head(f, fmt, &cpu);
+	for (size_t i = 0; i < m->nusers; i++) {
+		const struct muser *u = &m->users[i];
+
+		user_label(u, label, sizeof(label));
+		put_user(f, fmt, &cpu, u, label, "mode", "user", u->user_ns, true);
+		put_user(f, fmt, &cpu, u, label, "mode", "system", u->system_ns, true);
+	}
+	family_head(f, fmt, &exited);
+	for (size_t i = 0; i < m->nusers; i++) {
+		const struct muser *u = &m->users[i];
+		const __u64 v[] = { u->exit_ok, u->exit_error, u->exit_signal };
+
+		user_label(u, label, sizeof(label));
+		for (size_t k = 0; k < 3; k++)
+			put_user(f, fmt, &exited, u, label, "reason", reasons[k], v[k], false);
+	}
+	family_head(f, fmt, &dropped);
+	put_u64(f, &dropped, NULL, NULL, NULL, m->users_dropped);
+	put_created(f, fmt, &dropped, NULL, NULL, NULL, m->all.created_ns);
+}
+
 /*
  * The host, as node_exporter names what both export, under a jobtrace_
  * prefix (jobtrace_node_load1 is node_load1): a host scraped by both keeps
@@ -462,6 +549,7 @@ int metrics__write(const struct metrics *m, FILE *f, enum metrics_format fmt)
 {
 	write_jobs(m, f, fmt);
 	write_all_jobs(m, f, fmt);
+	write_users(m, f, fmt);
 	write_host(m, f, fmt);
 	write_self(m, f, fmt);
 	write_build_info(f, fmt);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "jobtrace/json.h"
+#include "jobtrace/util.h"
 #include "jobtrace/report.h"
 
 #define NS_PER_S 1e9
@@ -148,6 +149,25 @@ static void write_json_allocation(struct json_writer *w, const struct job *job)
 static __u64 root_wall_ns(const struct job *job)
 {
 	return job->root_end_ns > job->start_ns ? job->root_end_ns - job->start_ns : 0;
+}
+
+/*
+ * Whose a failed process was, where that is not the job's own user (its
+ * root's uid at exit): "(as nobody)", or the uid where it has no name.
+ */
+static void failed_user(FILE *f, const struct job *job, const struct job_failure *fl)
+{
+	char name[64];
+
+	if (fl->uid == JT_ID_UNKNOWN || !job->have_root_uid || fl->uid == job->root_uid)
+		return;
+	if (util__user_name(fl->uid, name, sizeof(name))) {
+		fputs("  (as ", f);
+		text__escape(f, name, strlen(name));
+		fputc(')', f);
+	} else {
+		fprintf(f, "  (as uid %u)", fl->uid);
+	}
 }
 
 static void text_command(FILE *f, const struct job *job)
@@ -331,7 +351,9 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			/* A line, not a paragraph: the arguments are cut, --events has them whole.
 			 */
 			text__escape(f, what, len > REPORT_ARGS_SHOWN ? REPORT_ARGS_SHOWN : len);
-			fputs(len > REPORT_ARGS_SHOWN ? "...\n" : "\n", f);
+			fputs(len > REPORT_ARGS_SHOWN ? "..." : "", f);
+			failed_user(f, job, fl);
+			fputc('\n', f);
 			if (fl->oom.killed)
 				report__oom_words(f, &fl->oom);
 		}

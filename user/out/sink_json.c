@@ -137,6 +137,10 @@ static int jsonl_process(struct sink *s, const struct proc_record *r)
 	write_args(&w, r->args, r->args_len);
 	json__bool(&w, "args_truncated", r->args && r->args_truncated);
 	json__bool(&w, "args_inherited", r->args && r->args_inherited);
+	if (r->exe)
+		json__stringn(&w, "exe", r->exe, strlen(r->exe));
+	else
+		json__null(&w, "exe");
 	if (WIFSIGNALED(st)) {
 		json__null(&w, "exit_code");
 		json__i64(&w, "signal", WTERMSIG(st));

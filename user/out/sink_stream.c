@@ -137,6 +137,12 @@ static int stream_process(struct sink *s, const struct proc_record *r)
 	} else {
 		flags |= JT_STREAM_F_ARGS_UNKNOWN;
 	}
+	if (r->exe) {
+		size_t n = strnlen(r->exe, JT_STREAM_EXE_LEN);
+
+		memcpy(x->exe, r->exe, n);
+		x->exe_len = (__u16)n;
+	}
 	if (e->is_root)
 		flags |= JT_STREAM_F_IS_ROOT;
 	x->flags = flags;

@@ -135,6 +135,7 @@ static void acct_of(struct jt_acct *a, const struct jt_stream_acct *x)
 static int feed_exit(struct stream_records *sr, const struct jt_stream_exit *x, struct sink *s)
 {
 	struct job_oom oom;
+	char exe[JT_STREAM_EXE_LEN + 1];
 	struct jt_exit_event e = {
 	    .job_id = x->job.job_id,
 	    .pid = x->lin.pid,
@@ -172,6 +173,13 @@ static int feed_exit(struct stream_records *sr, const struct jt_stream_exit *x, 
 		r.args_len = x->args_len < sizeof(x->args) ? x->args_len : sizeof(x->args);
 		r.args_truncated = x->flags & JT_STREAM_F_ARGS_TRUNCATED;
 		r.args_inherited = x->flags & JT_STREAM_F_ARGS_INHERITED;
+	}
+	if (x->exe_len) {
+		size_t n = x->exe_len < sizeof(x->exe) ? x->exe_len : sizeof(x->exe);
+
+		memcpy(exe, x->exe, n);
+		exe[n] = '\0';
+		r.exe = exe;
 	}
 	r.start_epoch_s = (double)r.start_epoch_ns / 1e9;
 	r.end_epoch_s = (double)r.end_epoch_ns / 1e9;
