@@ -257,7 +257,11 @@ struct jt_stream_exit {
 	char args[JT_STREAM_ARGS_LEN];
 	__u32 uid; /* its real uid and gid when it ended; 0xffffffff: not known */
 	__u32 gid;
-	/* The path it last exec'd (its parent's with JT_STREAM_F_ARGS_INHERITED), no NUL. */
+	/*
+	 * The path it last exec'd (its parent's with JT_STREAM_F_ARGS_INHERITED),
+	 * no NUL. The record's last field: the writer puts only @exe_len bytes
+	 * of it in the ring (rounded up to JT_STREAM_ALIGN); hdr.len says so.
+	 */
 	char exe[JT_STREAM_EXE_LEN];
 };
 

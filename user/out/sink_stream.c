@@ -146,7 +146,13 @@ static int stream_process(struct sink *s, const struct proc_record *r)
 	if (e->is_root)
 		flags |= JT_STREAM_F_IS_ROOT;
 	x->flags = flags;
-	return append(s, sizeof(*x));
+	/*
+	 * The path is the record's tail: only its used bytes go in the ring
+	 * (a reader zero-fills the rest, as for any shorter record), so the
+	 * commonest record stays near its size before the path came.
+	 */
+	return append(s, offsetof(struct jt_stream_exit, exe) +
+				 ((x->exe_len + JT_STREAM_ALIGN - 1) & ~(size_t)(JT_STREAM_ALIGN - 1)));
 }
 
 static int stream_fork(struct sink *s, const struct fork_record *r)
