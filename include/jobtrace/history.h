@@ -21,6 +21,7 @@ extern "C" {
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -95,6 +96,28 @@ int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn
  * NULL when absent.
  */
 const char *history__json_get(const char *line, size_t len, const char *path, size_t *vlen);
+
+/* What `jobtrace history` asks for: a time range and filters; NULL or false: any. */
+struct history_query {
+	double since, until; /* epoch seconds; until 0: no end */
+	const char *job; /* a job key, as the records have it */
+	const char *user; /* a process's user name (or uid) */
+	const char *command; /* a process's comm */
+	bool failed; /* processes that failed: an exit code other than 0, or a signal */
+	bool oom; /* processes the OOM killer killed */
+	bool processes; /* text: a line per process, not per job */
+	bool json; /* the lines as stored */
+};
+
+/*
+ * Reads the history of @dirfd (oldest first) and prints what @q asks for
+ * to @out. A job is printed when its key matches and, with a process
+ * filter, when one of its processes in the range matches. 0, or a
+ * negative errno (said on stderr, with @dir).
+ */
+int history__query(int dirfd, const char *dir, const struct history_query *q, FILE *out);
+/* `jobtrace history`. */
+int history__main(int argc, char **argv);
 
 #ifdef __cplusplus
 }
