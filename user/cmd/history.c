@@ -18,14 +18,14 @@ static const char usage[] =
 	"file of DIR, plain (.jsonl) or compressed (.jsonl.zst), oldest first.\n"
 	"\n"
 	"Options:\n"
-	"  -s, --since TIME   from TIME: epoch seconds, or -N[smhd] before now (-1h)\n"
-	"  -u, --until TIME   up to TIME, the same way (default: now)\n"
+	"      --since TIME   from TIME: epoch seconds, or -N[smhd] before now (-1h)\n"
+	"      --until TIME   up to TIME, the same way (default: now)\n"
 	"      --job KEY      the job KEY (as the records' \"job\" has it)\n"
 	"      --user NAME    processes of the user NAME (or uid)\n"
 	"      --command COMM processes named COMM\n"
 	"      --failed       processes that failed: exit code not 0, or a signal\n"
 	"      --oom          processes the OOM killer killed\n"
-	"  -p, --processes    a line per process that ended, not per job\n"
+	"      --processes    a line per process that ended, not per job\n"
 	"  -j, --json         the JSON lines as stored (schema/), jobs and processes\n"
 	"  -h, --help         this text\n"
 	"\n"
@@ -82,16 +82,18 @@ static int parse_time(const char *s, double *out)
 
 int history__main(int argc, char **argv)
 {
-	enum { OPT_JOB = 256, OPT_USER, OPT_COMMAND, OPT_FAILED, OPT_OOM };
+	/* Long names alone: -s, -u and -p mean other things in other commands. */
+	enum { OPT_JOB = 256, OPT_USER, OPT_COMMAND, OPT_FAILED, OPT_OOM, OPT_SINCE, OPT_UNTIL,
+	       OPT_PROCESSES };
 	static const struct option longopts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "until", required_argument, NULL, 'u' },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "job", required_argument, NULL, OPT_JOB },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "command", required_argument, NULL, OPT_COMMAND },
 		{ "failed", no_argument, NULL, OPT_FAILED },
 		{ "oom", no_argument, NULL, OPT_OOM },
-		{ "processes", no_argument, NULL, 'p' },
+		{ "processes", no_argument, NULL, OPT_PROCESSES },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -101,15 +103,16 @@ int history__main(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":s:u:pjh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 's':
-		case 'u':
-			if (parse_time(optarg, opt == 's' ? &q.since : &q.until))
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			if (parse_time(optarg, opt == OPT_SINCE ? &q.since : &q.until))
 				return cli__usage_error("history",
 							"--%s takes epoch seconds, 'now' or -N[smhd], "
 							"not '%s'",
-							opt == 's' ? "since" : "until", optarg);
+							opt == OPT_SINCE ? "since" : "until",
+							optarg);
 			break;
 		case OPT_JOB:
 			q.job = optarg;
@@ -126,7 +129,7 @@ int history__main(int argc, char **argv)
 		case OPT_OOM:
 			q.oom = true;
 			break;
-		case 'p':
+		case OPT_PROCESSES:
 			q.processes = true;
 			break;
 		case 'j':
