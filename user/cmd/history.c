@@ -146,7 +146,7 @@ int history__main(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return cli__usage_error("history", "%s", "takes one directory, serve's --history DIR");
+		return cli__usage_error("history", "%s", "history takes one directory, serve's --history DIR");
 	dirfd = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		fprintf(stderr, "jobtrace: cannot open %s: %s\n", argv[optind], strerror(errno));
