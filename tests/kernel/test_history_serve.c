@@ -5,7 +5,8 @@
  * line is out, restarted on the same directory, a second churn; then
  * `jobtrace history --json` over the whole span has every process of both
  * churns with the status churn chose, and both job lines, and --failed
- * exactly the failures. A history on a full tmpfs stops alone: serve's
+ * exactly the failures. Retention removes the oldest files past
+ * --history-max, counted in /metrics. A history on a full tmpfs stops alone: serve's
  * -o output goes on, and serve exits 0.
  */
 #include "testutil.h"
@@ -308,6 +309,71 @@ static void test_full_tmpfs(void **state)
 	assert_true(harness__has(err, "records were not kept in"));
 }
 
+/* A history file of @bytes, started @ago seconds before now, in @dir. */
+static void seed(const char *dir, long ago, size_t bytes, char *name, size_t size)
+{
+	char path[700], *buf = malloc(bytes);
+	int fd;
+
+	assert_non_null(buf);
+	memset(buf, '\n', bytes);
+	assert_int_equal(history__file_name(time(NULL) - ago, name, size), 0);
+	strcat(name, ".zst");
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, bytes), (ssize_t)bytes);
+	close(fd);
+	free(buf);
+}
+
+/*
+ * Three files of 40 KiB within the week, --history-max 64 KiB: the oldest
+ * two go at the start (oldest first), the newest stays, and /metrics
+ * counts the two.
+ */
+static void test_retention_by_size(void **state)
+{
+	char dir[300], err[300], old1[64], old2[64], new1[64], path[700], cmd[300], *text;
+	char *argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "0.2", "--history", dir,
+			 "--history-max", "65536", "--listen", "127.0.0.1:0", NULL };
+	const char *at;
+	pid_t serve;
+	int port = 0, st;
+
+	snprintf(dir, sizeof(dir), "%s/retention", H.tmpdir);
+	assert_int_equal(mkdir(dir, 0750), 0);
+	harness__path(err, sizeof(err), "retention.err");
+	seed(dir, 300, 40960, old1, sizeof(old1));
+	seed(dir, 200, 40960, old2, sizeof(old2));
+	seed(dir, 100, 40960, new1, sizeof(new1));
+	serve = serve_start(argv, err);
+	text = harness__read(err);
+	at = strstr(text, "/metrics on http://127.0.0.1:");
+	if (!at || sscanf(at + strlen("/metrics on http://127.0.0.1:"), "%d", &port) != 1)
+		fail_msg("no /metrics address:\n%s", text);
+	assert_non_null(strstr(text, "removing the oldest files"));
+	free(text);
+	snprintf(path, sizeof(path), "%s/%s", dir, old1);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/%s", dir, old2);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/%s", dir, new1);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import urllib.request as u; "
+		 "print(u.urlopen(\"http://127.0.0.1:%d/metrics\").read().decode())'",
+		 port);
+	text = harness__sh_out(cmd, NULL);
+	assert_true(harness__sample(text, "jobtrace_history_files_dropped_total", -1) == 2);
+	assert_true(harness__sample(text, "jobtrace_history_stopped", -1) == 0);
+	free(text);
+	assert_int_equal(kill(serve, SIGTERM), 0);
+	st = harness__wait_s(serve, 20);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static int umount_tmpfs(void **state)
 {
 	if (mnt[0]) {
@@ -337,6 +403,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kill9_and_restart),
+		cmocka_unit_test(test_retention_by_size),
 		cmocka_unit_test_teardown(test_full_tmpfs, umount_tmpfs),
 	};
 
