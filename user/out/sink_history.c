@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,11 +375,28 @@ static const struct sink_ops history_ops = {
 	.free = history_free,
 };
 
-/* The directory, made when missing; never through a symbolic link. */
+/*
+ * The directory, made when missing, and its parents with it (serve run by
+ * hand with the unit's config, whose StateDirectory systemd did not make);
+ * the last component never through a symbolic link.
+ */
 static int open_dir(const char *dir)
 {
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
 	int fd;
 
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, HISTORY_DIR_MODE) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
 	if (mkdir(dir, HISTORY_DIR_MODE) && errno != EEXIST)
 		return -errno;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
