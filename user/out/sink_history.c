@@ -446,6 +446,11 @@ struct sink *sink_history__new(const struct history_opts *o)
 	if (err < 0)
 		goto fail_free;
 	err = open_file(h, time(NULL));
+	/* A disk full already (no inode left): the history stops, serve starts all the same. */
+	if (err == -ENOSPC || err == -EDQUOT) {
+		stop(h, err, "make a file");
+		return &h->base;
+	}
 	if (err)
 		goto fail_free;
 	compress_left(h);
