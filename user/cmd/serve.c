@@ -520,6 +520,18 @@ int serve__main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (cfg.history.dir) {
+		/*
+		 * A history that cannot start is told at once; one that fills a
+		 * disk later stops alone. Before -o: a line in -o is in the
+		 * history already (sinks flush in order).
+		 */
+		cfg.history.top = REPORT_DEFAULT_TOP;
+		reload.history = sink_history__new(&cfg.history);
+		if (!reload.history || collector__add_sink(c, reload.history))
+			goto out;
+		scrape.history = reload.history;
+	}
 	if (cfg.output) {
 		/* Every record type, as JSON lines. */
 		bool own = false;
@@ -536,14 +548,6 @@ int serve__main(int argc, char **argv)
 				   f, own, strcmp(cfg.output, "-") ? cfg.output : "standard output");
 		if (collector__add_sink(c, s))
 			goto out;
-	}
-	if (cfg.history.dir) {
-		/* A history that cannot start is told at once; one that fills a disk later stops alone. */
-		cfg.history.top = REPORT_DEFAULT_TOP;
-		reload.history = sink_history__new(&cfg.history);
-		if (!reload.history || collector__add_sink(c, reload.history))
-			goto out;
-		scrape.history = reload.history;
 	}
 	if (cfg.stream) {
 		struct sink *s = sink_stream__new(cfg.stream, cfg.stream_bytes);
