@@ -26,7 +26,7 @@ ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/mips.*/mips/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
 
 # Debian packages the build, the tests and the benchmarks need.
-DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev \
+DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev libzstd-dev zstd \
 	pkg-config libjansson-dev valgrind python3 python3-psutil python3-jsonschema procps \
 	util-linux iproute2 \
 	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin \
@@ -57,7 +57,7 @@ DEPFLAGS := -MMD -MP
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -Iinclude -I$(OUTPUT) $(DEPFLAGS)
 # ncurses draws top (terminfo, resizes, no escape codes by hand); libmicrohttpd
 # serves /metrics from the collector's own epoll loop (MHD_USE_EPOLL, no thread).
-LDLIBS := -lbpf -lelf -lz -lm -lncursesw -ltinfo -lmicrohttpd
+LDLIBS := -lbpf -lelf -lz -lzstd -lm -lncursesw -ltinfo -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -I$(OUTPUT) -mcpu=v3 $(DEPFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

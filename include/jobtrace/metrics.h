@@ -64,6 +64,9 @@ void metrics__http_dropped(struct metrics *m, __u64 slow, __u64 full);
  * first sample: no family rather than false zeros.
  */
 void metrics__self(struct metrics *m, const struct self_sample *s);
+/* serve --history's counters (sink_history__stats); none until given. */
+struct history_stats;
+void metrics__history(struct metrics *m, const struct history_stats *h);
 /* Drops the jobs that ended more than keep_s before @now_ns. */
 void metrics__expire(struct metrics *m, __u64 now_ns);
 /* Series of jobs held (open and kept). */

@@ -525,7 +525,7 @@ static void test_systemd_unit(void **state)
 static void test_unit_paths(void **state)
 {
 	char made[32][256], rw[32][256], tmp[32][256], control[256], reports[256], output[256],
-		stream[256], want[700], path[400];
+		stream[256], history[256], want[700], path[400];
 	size_t nmade = 0, nrw, n;
 	char *unit, *conf, *readme, *spank;
 	static const struct {
@@ -556,6 +556,7 @@ static void test_unit_paths(void **state)
 	conf_example(conf, "reports", reports, sizeof(reports));
 	conf_example(conf, "output", output, sizeof(output));
 	conf_example(conf, "stream", stream, sizeof(stream));
+	conf_example(conf, "history", history, sizeof(history));
 	free(conf);
 	/* The socket's directory must exist and be writable: /run is read-only. */
 	*strrchr(control, '/') = '\0';
@@ -566,6 +567,10 @@ static void test_unit_paths(void **state)
 	*strrchr(output, '/') = '\0';
 	if (!in_list(output, made, nmade, false) && !in_list(output, rw, nrw, true))
 		fail_msg("%s (the output example's directory) is read-only under the unit", output);
+	/* serve makes the history's directory itself, in one the unit made. */
+	*strrchr(history, '/') = '\0';
+	if (!in_list(history, made, nmade, false) && !in_list(history, rw, nrw, true))
+		fail_msg("%s (the history's parent) is read-only under the unit", history);
 	*strrchr(stream, '/') = '\0';
 	if (!in_list(stream, made, nmade, false) && !in_list(stream, rw, nrw, true))
 		fail_msg("%s (the stream's directory) is read-only under the unit", stream);

@@ -36,6 +36,10 @@ static void test_good_file(void **state)
 				   "max-procs = 65536\n"
 				   "control = /run/jobtrace/control.sock\n"
 				   "reports = /var/log/jobtrace/slurm\n"
+				   "history = /var/lib/jobtrace/history\n"
+				   "history-rotate = 600\n"
+				   "history-keep = 86400\n"
+				   "history-max = 1048576\n"
 				   "max-jobs = 2"; /* no final newline */
 	struct serve_config_file f;
 	struct serve_config_error e;
@@ -45,6 +49,8 @@ static void test_good_file(void **state)
 	for (int i = 0; i < JT_NOPTS; i++)
 		assert_int_equal(serve_config__is_set(&f, i), jt_options[i].config);
 	assert_string_equal(f.val[JT_OPT_GROUP_BY].str, "cgroup1:cpu");
+	assert_string_equal(f.val[JT_OPT_HISTORY].str, "/var/lib/jobtrace/history");
+	assert_int_equal(f.val[JT_OPT_HISTORY_MAX].u, 1048576);
 	assert_true(f.val[JT_OPT_INTERVAL].s == 0.5);
 	assert_int_equal(f.line[JT_OPT_INTERVAL], 4);
 	assert_string_equal(f.val[JT_OPT_LISTEN].str, "[::1]:9100");
@@ -62,7 +68,7 @@ static void test_good_file(void **state)
 	assert_int_equal(f.val[JT_OPT_RING_KB].u, 512);
 	assert_int_equal(f.val[JT_OPT_MAX_PROCS].u, 65536);
 	assert_int_equal(f.val[JT_OPT_MAX_JOBS].u, 2);
-	assert_int_equal(f.line[JT_OPT_MAX_JOBS], 17);
+	assert_int_equal(f.line[JT_OPT_MAX_JOBS], 21);
 	assert_string_equal(f.val[JT_OPT_CONTROL].str, "/run/jobtrace/control.sock");
 	assert_int_equal(f.line[JT_OPT_CONTROL], 15);
 	assert_string_equal(f.val[JT_OPT_REPORTS].str, "/var/log/jobtrace/slurm");

@@ -10,6 +10,7 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/connections.h"
 #include "jobtrace/control.h"
+#include "jobtrace/history.h"
 #include "jobtrace/inspect.h"
 #include "jobtrace/options.h"
 #include "jobtrace/ps.h"
@@ -39,6 +40,7 @@ static const char usage_main[] =
 	"  inspect [--json] PID...          one process in full: ids, CPU, memory, I/O, files,\n"
 	"                                   sockets, threads, limits (psutil's Process)\n"
 	"  connections [--json] [--kind K]  every socket and the processes holding it\n"
+	"  history [--since T] [--json] DIR jobs and processes from what serve --history kept\n"
 	"  help [COMMAND]                   this text, or the options of COMMAND\n"
 	"  version                          print the version\n"
 	"\n"
@@ -190,6 +192,8 @@ static int dispatch(int argc, char **argv)
 		return inspect__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "connections"))
 		return connections__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "history"))
+		return history__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") && argc > 2)
 		return help_command(argc, argv);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

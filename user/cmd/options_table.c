@@ -353,6 +353,29 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.config = true, .section = JT_SEC_MAIN,
 		.help = "each such job's report, as run --json, to DIR/NAME.json",
 	},
+	[JT_OPT_HISTORY] = {
+		.name = "history", .arg = JT_ARG_PATH, .metavar = "DIR", .cmds = JT_SERVE,
+		.config = true, .section = JT_SEC_MAIN,
+		.help = "keep every JSON line (as -o writes them) in DIR, made 0750:\n"
+			"files by time, zstd once closed; read with jobtrace history",
+	},
+	[JT_OPT_HISTORY_ROTATE] = {
+		.name = "history-rotate", SECONDS(1, 7 * 86400.0), .metavar = "S", .cmds = JT_SERVE,
+		.config = true, .section = JT_SEC_MAIN,
+		.help = "a history file is closed and compressed after S seconds\n"
+			"(default 3600), or at a quarter of --history-max",
+	},
+	[JT_OPT_HISTORY_KEEP] = {
+		.name = "history-keep", SECONDS(60, 10 * 366 * 86400.0), .metavar = "S",
+		.cmds = JT_SERVE, .config = true, .section = JT_SEC_MAIN,
+		.help = "history files older than S seconds are removed (default 604800)",
+	},
+	[JT_OPT_HISTORY_MAX] = {
+		.name = "history-max", UINT(65536, 1e15), .what = "a size in bytes",
+		.metavar = "BYTES", .cmds = JT_SERVE, .config = true, .section = JT_SEC_MAIN,
+		.help = "the oldest history files are removed past BYTES in all\n"
+			"(default 1073741824)",
+	},
 	[JT_OPT_VERBOSE] = {
 		.name = "verbose", .letter = 'v', .cmds = COLLECTORS | JT_PS, .section = JT_SEC_MAIN,
 		.help = "show libbpf's messages",

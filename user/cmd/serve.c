@@ -23,6 +23,7 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/control.h"
+#include "jobtrace/history.h"
 #include "jobtrace/hostmode.h"
 #include "jobtrace/metrics.h"
 #include "jobtrace/options.h"
@@ -69,6 +70,7 @@ struct serve_config {
 	const char *control; /* --control: the socket's path */
 	const char *reports; /* --reports: where adopted jobs' reports go */
 	bool apmon_flags; /* --apmon given: the command line's targets replace the file's */
+	struct history_opts history; /* .dir: --history; NULL: none */
 };
 
 /*
@@ -127,6 +129,18 @@ static int serve_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 		break;
 	case JT_OPT_REPORTS:
 		cfg->reports = v->str;
+		break;
+	case JT_OPT_HISTORY:
+		cfg->history.dir = v->str;
+		break;
+	case JT_OPT_HISTORY_ROTATE:
+		cfg->history.rotate_s = v->s;
+		break;
+	case JT_OPT_HISTORY_KEEP:
+		cfg->history.keep_s = v->s;
+		break;
+	case JT_OPT_HISTORY_MAX:
+		cfg->history.max_bytes = v->u;
 		break;
 	case JT_OPT_VERBOSE:
 		cfg->lineage.verbose = true;
@@ -228,6 +242,7 @@ struct serve_reload {
 	struct collector *c;
 	struct metrics *metrics; /* NULL without --listen */
 	struct sink *apmon; /* NULL until a config names a target */
+	struct sink *history; /* NULL without --history */
 	int lookup_fd; /* an eventfd: a name lookup of a reload is over */
 	struct apmon_lookup *lookup; /* the last reload's names, being looked up */
 };
@@ -320,6 +335,11 @@ static void serve_reload(void *ctx, int signo)
 	LATER(str_differs(next.stream, cur->stream) || next.stream_bytes != cur->stream_bytes,
 	      "stream");
 	LATER(str_differs(next.output, cur->output), "output");
+	LATER(str_differs(next.history.dir, cur->history.dir) ||
+		      next.history.rotate_s != cur->history.rotate_s ||
+		      next.history.keep_s != cur->history.keep_s ||
+		      next.history.max_bytes != cur->history.max_bytes,
+	      "history");
 	LATER(str_differs(next.control, cur->control) || str_differs(next.reports, cur->reports),
 	      "control");
 	LATER(memcmp(&next.lineage, &cur->lineage, sizeof(next.lineage)), "map sizes");
@@ -388,6 +408,7 @@ static void serve_hup(void *ctx, int signo)
 struct serve_scrape {
 	struct collector *c;
 	int proc_fd; /* /proc, for serve's own pid; -1: no process_* families */
+	struct sink *history; /* NULL without --history */
 };
 
 static void serve_refresh(void *ctx, struct metrics *m)
@@ -398,6 +419,12 @@ static void serve_refresh(void *ctx, struct metrics *m)
 
 	collector__stats(sc->c, &st);
 	metrics__counters(m, &st);
+	if (sc->history) {
+		struct history_stats hs;
+
+		sink_history__stats(sc->history, &hs);
+		metrics__history(m, &hs);
+	}
 	/* Read now, as client libraries read theirs at each scrape; a failure keeps the last. */
 	if (sc->proc_fd >= 0 && !self_sample__read(sc->proc_fd, getpid(), &self))
 		metrics__self(m, &self);
@@ -429,7 +456,7 @@ int serve__main(int argc, char **argv)
 	if (config_load(reload.path, reload.given, &file, &cfg) || parse_args(argc, argv, &cfg))
 		goto out_file;
 	/* Asked for no output, serve publishes the stream: what it is there for. */
-	if (!cfg.output && !cfg.stream && !cfg.listen && !cfg.apmon.n)
+	if (!cfg.output && !cfg.stream && !cfg.listen && !cfg.apmon.n && !cfg.history.dir)
 		cfg.stream = JT_STREAM_DEFAULT_PATH;
 	copts.source = cfg.lineage;
 	copts.source.attach = true;
@@ -492,6 +519,18 @@ int serve__main(int argc, char **argv)
 			fprintf(stderr, "jobtrace: cannot serve /metrics on %s\n", cfg.listen);
 			goto out;
 		}
+	}
+	if (cfg.history.dir) {
+		/*
+		 * A history that cannot start is told at once; one that fills a
+		 * disk later stops alone. Before -o: a line in -o is in the
+		 * history already (sinks flush in order).
+		 */
+		cfg.history.top = REPORT_DEFAULT_TOP;
+		reload.history = sink_history__new(&cfg.history);
+		if (!reload.history || collector__add_sink(c, reload.history))
+			goto out;
+		scrape.history = reload.history;
 	}
 	if (cfg.output) {
 		/* Every record type, as JSON lines. */

@@ -347,6 +347,12 @@ void metrics__http_dropped(struct metrics *m, __u64 slow, __u64 full)
 	m->http_dropped_full = full;
 }
 
+void metrics__history(struct metrics *m, const struct history_stats *h)
+{
+	m->history = *h;
+	m->have_history = true;
+}
+
 void metrics__self(struct metrics *m, const struct self_sample *s)
 {
 	m->self = *s;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "jobtrace/history.h"
 #include "jobtrace/metrics.h"
 #include "jobtrace/proc_stat.h"
 
@@ -76,6 +77,8 @@ struct metrics {
 	__u64 http_dropped_slow, http_dropped_full; /* metrics_http's, as it counts them */
 	struct self_sample self; /* jobtrace's own process, at the last scrape */
 	bool have_self;
+	struct history_stats history; /* serve --history's, at the last scrape */
+	bool have_history;
 };
 
 #endif

@@ -420,6 +420,32 @@ static void write_host(const struct metrics *m, FILE *f, enum metrics_format fmt
 	put_u64(f, &ctxt, NULL, NULL, NULL, h->ctxt);
 }
 
+/* serve --history: what retention removed, and what a full disk cost. */
+static void write_history(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	static const struct family files = {
+		"jobtrace_history_files_dropped", "counter", NULL,
+		"History files removed, oldest first, past --history-keep or --history-max."
+	};
+	static const struct family records = {
+		"jobtrace_history_records_dropped", "counter", NULL,
+		"Records the history did not keep: a full disk stops it."
+	};
+	static const struct family stopped = {
+		"jobtrace_history_stopped", "gauge", NULL,
+		"1 once the history stopped (a full disk, or an error); serve goes on."
+	};
+
+	if (!m->have_history)
+		return;
+	family_head(f, fmt, &files);
+	put_u64(f, &files, NULL, NULL, NULL, m->history.files_dropped);
+	family_head(f, fmt, &records);
+	put_u64(f, &records, NULL, NULL, NULL, m->history.records_dropped);
+	family_head(f, fmt, &stopped);
+	put_u64(f, &stopped, NULL, NULL, NULL, m->history.stopped);
+}
+
 /* jobtrace's own losses: a figure that cannot be trusted says so next to it. */
 static void write_self(const struct metrics *m, FILE *f, enum metrics_format fmt)
 {
@@ -470,6 +496,7 @@ static void write_self(const struct metrics *m, FILE *f, enum metrics_format fmt
 	family_head(f, fmt, &dropped);
 	put_u64(f, &dropped, NULL, "reason", "slow", m->http_dropped_slow);
 	put_u64(f, &dropped, NULL, "reason", "full", m->http_dropped_full);
+	write_history(m, f, fmt);
 }
 
 /* Versions as "1.2.3": what this jobtrace was built with. */

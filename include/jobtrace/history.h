@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A host's history on disk (serve --history DIR): serve's JSON lines, the
+ * very lines -o writes, appended to DIR/history-YYYYMMDD-HHMMSS.jsonl (the
+ * file's start, UTC), written at every pass of the loop (so a kill -9
+ * loses what the last pass had not written: under a second), closed every
+ * --history-rotate seconds or at a size, and then compressed to
+ * .jsonl.zst (zstd: `zstdcat FILE | jq`). The oldest files go first, past
+ * --history-keep seconds or past --history-max bytes in all; each file
+ * dropped is counted. A full disk stops the history, once said and
+ * counted; the collector and the other outputs go on.
+ *
+ * The reader (`jobtrace history`) reads both kinds of file in time order.
+ */
+#ifndef JOBTRACE_HISTORY_H
+#define JOBTRACE_HISTORY_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <time.h>
+
+struct sink;
+
+#define HISTORY_DEFAULT_ROTATE_S 3600.0
+#define HISTORY_DEFAULT_KEEP_S (7 * 86400.0)
+#define HISTORY_DEFAULT_MAX_BYTES (1024ULL * 1024 * 1024)
+#define HISTORY_DIR_MODE 0750
+/* Not 0644 as -o's: every command line of every user is in there. */
+#define HISTORY_FILE_MODE 0640
+
+struct history_opts {
+	const char *dir;
+	double rotate_s; /* 0: HISTORY_DEFAULT_ROTATE_S */
+	double keep_s; /* 0: HISTORY_DEFAULT_KEEP_S */
+	uint64_t max_bytes; /* 0: HISTORY_DEFAULT_MAX_BYTES */
+	size_t top; /* commands in a "job" line */
+};
+
+struct history_stats {
+	uint64_t files_dropped; /* removed by retention, age or size */
+	uint64_t records_dropped; /* not written: the disk was full, or an error */
+	uint64_t files_compressed;
+	bool stopped; /* a full disk (or an error) stopped the history */
+	int stop_err; /* why, a negative errno */
+};
+
+/*
+ * The history sink, writing into @o->dir (made HISTORY_DIR_MODE when
+ * missing); plain files a crash left are compressed first. NULL with
+ * errno set, after a message.
+ */
+struct sink *sink_history__new(const struct history_opts *o);
+void sink_history__stats(const struct sink *s, struct history_stats *out);
+
+/* "history-YYYYMMDD-HHMMSS.jsonl" for @t (UTC) into @buf; 0 or -ENAMETOOLONG. */
+int history__file_name(time_t t, char *buf, size_t size);
+/*
+ * The start time of a history file's name, plain or compressed (@zst set
+ * for .jsonl.zst); -1 when @name is not one.
+ */
+time_t history__parse_name(const char *name, bool *zst);
+
+/* The history files of the directory @dirfd, oldest first. */
+struct history_file {
+	char name[64];
+	time_t start;
+	bool zst;
+	uint64_t bytes;
+	time_t mtime;
+};
+/* *@out is malloc'd (free it); the count, or a negative errno. */
+int history__list(int dirfd, struct history_file **out);
+/*
+ * Which of @files (oldest first, @n of them, the last the one being
+ * written) retention removes at @now: the count of the oldest to drop, so
+ * that every file kept ended within @keep_s and all of them together stay
+ * within @max_bytes. The last file is never dropped.
+ */
+size_t history__to_drop(const struct history_file *files, size_t n, time_t now, double keep_s,
+			uint64_t max_bytes);
+
+/* Each line of the file @name in @dirfd, plain or zstd; stops at a nonzero return. */
+typedef int (*history_line_fn)(void *ctx, const char *line, size_t len);
+int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn, void *ctx);
+
+/*
+ * A value of a JSON line as our writer makes them: @path is a key, or keys
+ * through nested objects ("job.key", "cpu.total_s"). Points at the value's
+ * first byte and sets *@len to its length (a string with its quotes);
+ * NULL when absent.
+ */
+const char *history__json_get(const char *line, size_t len, const char *path, size_t *vlen);
+
+/* What `jobtrace history` asks for: a time range and filters; NULL or false: any. */
+struct history_query {
+	double since, until; /* epoch seconds; until 0: no end */
+	const char *job; /* a job key, as the records have it */
+	const char *user; /* a process's user name (or uid) */
+	const char *command; /* a process's comm */
+	bool failed; /* processes that failed: an exit code other than 0, or a signal */
+	bool oom; /* processes the OOM killer killed */
+	bool processes; /* text: a line per process, not per job */
+	bool json; /* the lines as stored */
+};
+
+/*
+ * Reads the history of @dirfd (oldest first) and prints what @q asks for
+ * to @out. A job is printed when its key matches and, with a process
+ * filter, when one of its processes in the range matches. 0, or a
+ * negative errno (said on stderr, with @dir).
+ */
+int history__query(int dirfd, const char *dir, const struct history_query *q, FILE *out);
+/* `jobtrace history`. */
+int history__main(int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

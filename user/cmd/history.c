@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* `jobtrace history DIR`: jobs and processes from what serve --history kept. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobtrace/cli.h"
+#include "jobtrace/history.h"
+
+static const char usage[] =
+	"Usage: jobtrace history [OPTIONS] DIR\n"
+	"\n"
+	"Jobs, or processes, from the history serve --history DIR kept: every\n"
+	"file of DIR, plain (.jsonl) or compressed (.jsonl.zst), oldest first.\n"
+	"\n"
+	"Options:\n"
+	"      --since TIME   from TIME: epoch seconds, or -N[smhd] before now (-1h)\n"
+	"      --until TIME   up to TIME, the same way (default: now)\n"
+	"      --job KEY      the job KEY (as the records' \"job\" has it)\n"
+	"      --user NAME    processes of the user NAME (or uid)\n"
+	"      --command COMM processes named COMM\n"
+	"      --failed       processes that failed: exit code not 0, or a signal\n"
+	"      --oom          processes the OOM killer killed\n"
+	"      --processes    a line per process that ended, not per job\n"
+	"  -j, --json         the JSON lines as stored (schema/), jobs and processes\n"
+	"  -h, --help         this text\n"
+	"\n"
+	"With --user, --command, --failed or --oom, a job is listed when one of its\n"
+	"processes in the range matches. A job still running when serve stopped has a\n"
+	"job line from that stop, and another when it ends.\n"
+	"\n"
+	"Examples:\n"
+	"  jobtrace history --since -1h /var/lib/jobtrace/history\n"
+	"  jobtrace history --failed --processes /var/lib/jobtrace/history\n"
+	"  jobtrace history --json --oom /var/lib/jobtrace/history | jq .comm\n";
+
+/* Epoch seconds, "now", or -N with s, m, h or d (seconds when none) before now. */
+static int parse_time(const char *s, double *out)
+{
+	double now = (double)time(NULL), v, mul = 1;
+	char *end;
+
+	if (!strcmp(s, "now")) {
+		*out = now;
+		return 0;
+	}
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v != v)
+		return -EINVAL;
+	if (*end && end[1])
+		return -EINVAL;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*s == '-') {
+		*out = now + v * mul;
+		return 0;
+	}
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int history__main(int argc, char **argv)
+{
+	/* Long names alone: -s, -u and -p mean other things in other commands. */
+	enum { OPT_JOB = 256, OPT_USER, OPT_COMMAND, OPT_FAILED, OPT_OOM, OPT_SINCE, OPT_UNTIL,
+	       OPT_PROCESSES };
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "job", required_argument, NULL, OPT_JOB },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "command", required_argument, NULL, OPT_COMMAND },
+		{ "failed", no_argument, NULL, OPT_FAILED },
+		{ "oom", no_argument, NULL, OPT_OOM },
+		{ "processes", no_argument, NULL, OPT_PROCESSES },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct history_query q = {};
+	int opt, dirfd, err;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			if (parse_time(optarg, opt == OPT_SINCE ? &q.since : &q.until))
+				return cli__usage_error("history",
+							"--%s takes epoch seconds, 'now' or -N[smhd], "
+							"not '%s'",
+							opt == OPT_SINCE ? "since" : "until",
+							optarg);
+			break;
+		case OPT_JOB:
+			q.job = optarg;
+			break;
+		case OPT_USER:
+			q.user = optarg;
+			break;
+		case OPT_COMMAND:
+			q.command = optarg;
+			break;
+		case OPT_FAILED:
+			q.failed = true;
+			break;
+		case OPT_OOM:
+			q.oom = true;
+			break;
+		case OPT_PROCESSES:
+			q.processes = true;
+			break;
+		case 'j':
+			q.json = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			return cli__usage_error("history", "%s '%s'",
+						opt == ':' ? "option needs a value:" :
+							     "unknown option",
+						argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli__usage_error("history", "%s", "history takes one directory, serve's --history DIR");
+	dirfd = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		fprintf(stderr, "jobtrace: cannot open %s: %s\n", argv[optind], strerror(errno));
+		return 1;
+	}
+	err = history__query(dirfd, argv[optind], &q, stdout);
+	close(dirfd);
+	if (err || fflush(stdout))
+		return 1;
+	return 0;
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * History files: their names (the start time, UTC, so that names sort as
+ * times), the list of a directory's, what retention drops, and their lines,
+ * plain or zstd. Shared by the history sink (serve) and `jobtrace history`.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "jobtrace/history.h"
+
+#define PREFIX "history-"
+
+int history__file_name(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	size_t n;
+
+	if (!gmtime_r(&t, &tm))
+		return -EINVAL;
+	n = strftime(buf, size, PREFIX "%Y%m%d-%H%M%S.jsonl", &tm);
+	return n ? 0 : -ENAMETOOLONG;
+}
+
+time_t history__parse_name(const char *name, bool *zst)
+{
+	struct tm tm = {};
+	const char *end;
+
+	if (strncmp(name, PREFIX, strlen(PREFIX)))
+		return -1;
+	end = strptime(name + strlen(PREFIX), "%Y%m%d-%H%M%S", &tm);
+	if (!end || end != name + strlen(PREFIX) + 15)
+		return -1;
+	if (!strcmp(end, ".jsonl"))
+		*zst = false;
+	else if (!strcmp(end, ".jsonl.zst"))
+		*zst = true;
+	else
+		return -1;
+	return timegm(&tm);
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	const struct history_file *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	/* The same second: the compressed one is the older (its plain twin was reopened). */
+	return (int)y->zst - (int)x->zst;
+}
+
+int history__list(int dirfd, struct history_file **out)
+{
+	struct history_file *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, err = 0;
+
+	*out = NULL;
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while ((de = readdir(d))) {
+		struct history_file f = {};
+
+		f.start = history__parse_name(de->d_name, &f.zst);
+		if (f.start < 0 || strlen(de->d_name) >= sizeof(f.name))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+			continue;
+		strcpy(f.name, de->d_name);
+		f.bytes = (uint64_t)st.st_size;
+		f.mtime = st.st_mtime;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[n++] = f;
+	}
+	closedir(d);
+	if (err) {
+		free(v);
+		return err;
+	}
+	qsort(v, n, sizeof(*v), cmp_file);
+	*out = v;
+	return (int)n;
+}
+
+size_t history__to_drop(const struct history_file *files, size_t n, time_t now, double keep_s,
+			uint64_t max_bytes)
+{
+	uint64_t total = 0;
+	size_t drop = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += files[i].bytes;
+	while (drop + 1 < n) {
+		/* A file ended when the next began (its mtime says the same, unless touched). */
+		bool old = keep_s > 0 && (double)(now - files[drop + 1].start) > keep_s;
+
+		if (!old && total <= max_bytes)
+			break;
+		total -= files[drop].bytes;
+		drop++;
+	}
+	return drop;
+}
+
+/* Calls @fn on each whole line of @buf[0..*len), keeps the rest at its start. */
+static int split_lines(char *buf, size_t *len, history_line_fn fn, void *ctx)
+{
+	size_t start = 0;
+	char *nl;
+	int ret;
+
+	while ((nl = memchr(buf + start, '\n', *len - start))) {
+		size_t l = (size_t)(nl - (buf + start));
+
+		*nl = '\0';
+		ret = l ? fn(ctx, buf + start, l) : 0;
+		if (ret)
+			return ret;
+		start += l + 1;
+	}
+	memmove(buf, buf + start, *len - start);
+	*len -= start;
+	return 0;
+}
+
+/* Room for one line: a "job" line with its top commands is a few KiB; a line past it is cut. */
+#define LINE_MAX_BYTES (4 << 20)
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+	char *nb;
+
+	if (need <= *cap)
+		return 0;
+	if (need > LINE_MAX_BYTES)
+		return -E2BIG;
+	nb = realloc(*buf, need);
+	if (!nb)
+		return -ENOMEM;
+	*buf = nb;
+	*cap = need;
+	return 0;
+}
+
+int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn, void *ctx)
+{
+	size_t in_cap = ZSTD_DStreamInSize(), cap = 1 << 16, len = 0;
+	char *in = malloc(in_cap), *buf = malloc(cap);
+	ZSTD_DCtx *dctx = zst ? ZSTD_createDCtx() : NULL;
+	int fd, ret = 0;
+	ssize_t n;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !in || !buf || (zst && !dctx)) {
+		ret = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	while ((n = read(fd, in, in_cap)) > 0) {
+		ZSTD_inBuffer ib = { in, (size_t)n, 0 };
+
+		if (!zst) {
+			ret = grow(&buf, &cap, len + (size_t)n);
+			if (ret)
+				break;
+			memcpy(buf + len, in, (size_t)n);
+			len += (size_t)n;
+			ret = split_lines(buf, &len, fn, ctx);
+			if (ret)
+				break;
+			continue;
+		}
+		while (ib.pos < ib.size) {
+			ZSTD_outBuffer ob;
+			size_t zr;
+
+			ret = grow(&buf, &cap, len + (1 << 16) > cap ? cap * 2 : cap);
+			if (ret)
+				goto out;
+			ob = (ZSTD_outBuffer){ buf + len, cap - len, 0 };
+			zr = ZSTD_decompressStream(dctx, &ob, &ib);
+			if (ZSTD_isError(zr)) {
+				ret = -EBADMSG;
+				goto out;
+			}
+			len += ob.pos;
+			ret = split_lines(buf, &len, fn, ctx);
+			if (ret)
+				goto out;
+		}
+	}
+	if (n < 0 && !ret)
+		ret = -errno;
+	/* A last line without its newline: cut by a crash mid-write; not a record. */
+out:
+	if (fd >= 0)
+		close(fd);
+	ZSTD_freeDCtx(dctx);
+	free(in);
+	free(buf);
+	return ret;
+}
+
+/* Past the value at @p (a string, a number, a literal, an object or an array). */
+static const char *skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+	bool str = false;
+
+	for (; p < end; p++) {
+		if (str) {
+			if (*p == '\\')
+				p++;
+			else if (*p == '"')
+				str = false;
+			if (!str && !depth)
+				return p + 1;
+			continue;
+		}
+		if (*p == '"')
+			str = true;
+		else if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']') {
+			if (!depth)
+				return p;
+			if (!--depth)
+				return p + 1;
+		} else if (!depth && *p == ',')
+			return p;
+	}
+	return end;
+}
+
+const char *history__json_get(const char *line, size_t len, const char *path, size_t *vlen)
+{
+	const char *p = line, *end = line + len;
+	const char *dot = strchr(path, '.');
+	size_t klen = dot ? (size_t)(dot - path) : strlen(path);
+
+	while (p < end && *p != '{')
+		p++;
+	if (p++ >= end)
+		return NULL;
+	/* Our writer's lines: no spaces, "key":value pairs split by commas. */
+	while (p < end && *p == '"') {
+		const char *k = ++p, *v;
+
+		while (p < end && *p != '"')
+			p += *p == '\\' ? 2 : 1;
+		if (p + 1 >= end || p[1] != ':')
+			return NULL;
+		v = p + 2;
+		p = skip_value(v, end);
+		if ((size_t)(p - v - 0) && (size_t)(v - 2 - k) == klen && !memcmp(k, path, klen)) {
+			if (dot)
+				return *v == '{' ? history__json_get(v, (size_t)(p - v), dot + 1, vlen) :
+						   NULL;
+			*vlen = (size_t)(p - v);
+			return v;
+		}
+		if (p < end && *p == ',')
+			p++;
+	}
+	return NULL;
+}

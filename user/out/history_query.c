@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `jobtrace history`'s reading: the files of a history directory in time
+ * order, their lines filtered by time, job, user, command, failure and
+ * OOM kill, printed as stored (--json) or one line per job or process.
+ * Two passes when a process filter is given: the first finds the jobs
+ * with a matching process, the second prints them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jobtrace/history.h"
+
+struct keyset {
+	char **keys;
+	size_t n, cap;
+};
+
+static bool keyset__has(const struct keyset *k, const char *key, size_t len)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strlen(k->keys[i]) == len && !memcmp(k->keys[i], key, len))
+			return true;
+	return false;
+}
+
+static int keyset__add(struct keyset *k, const char *key, size_t len)
+{
+	char **nk;
+
+	if (keyset__has(k, key, len))
+		return 0;
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 64;
+		nk = realloc(k->keys, k->cap * sizeof(*nk));
+		if (!nk)
+			return -ENOMEM;
+		k->keys = nk;
+	}
+	k->keys[k->n] = strndup(key, len);
+	if (!k->keys[k->n])
+		return -ENOMEM;
+	k->n++;
+	return 0;
+}
+
+static void keyset__free(struct keyset *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->keys[i]);
+	free(k->keys);
+}
+
+struct reader {
+	const struct history_query *q;
+	FILE *out;
+	bool pass2; /* printing */
+	struct keyset jobs; /* with a matching process (pass 1) */
+};
+
+/* A JSON string value equal to @want (no escapes in what is compared). */
+static bool str_is(const char *v, size_t len, const char *want)
+{
+	size_t n = strlen(want);
+
+	return v && len == n + 2 && *v == '"' && !memcmp(v + 1, want, n);
+}
+
+static double num(const char *line, size_t len, const char *path)
+{
+	size_t vl;
+	const char *v = history__json_get(line, len, path, &vl);
+
+	return v && *v != 'n' ? strtod(v, NULL) : 0;
+}
+
+static bool is_null(const char *v, size_t len)
+{
+	return !v || (len == 4 && !memcmp(v, "null", 4));
+}
+
+static bool proc_filtered(const struct history_query *q)
+{
+	return q->user || q->command || q->failed || q->oom;
+}
+
+static bool exit_matches(const struct history_query *q, const char *l, size_t len)
+{
+	const char *v;
+	size_t vl;
+
+	if (q->job) {
+		v = history__json_get(l, len, "job", &vl);
+		if (!str_is(v, v ? vl : 0, q->job))
+			return false;
+	}
+	if (q->user) {
+		v = history__json_get(l, len, "user", &vl);
+		if (!str_is(v, v ? vl : 0, q->user)) {
+			/* A uid asked for by number. */
+			v = history__json_get(l, len, "uid", &vl);
+			if (!v || is_null(v, vl) || strlen(q->user) != vl || memcmp(v, q->user, vl))
+				return false;
+		}
+	}
+	if (q->command) {
+		v = history__json_get(l, len, "comm", &vl);
+		if (!str_is(v, v ? vl : 0, q->command))
+			return false;
+	}
+	if (q->failed) {
+		const char *code = history__json_get(l, len, "exit_code", &vl);
+		size_t cl = vl;
+
+		v = history__json_get(l, len, "signal", &vl);
+		if (!(code && !is_null(code, cl) && !(cl == 1 && *code == '0')) && is_null(v, vl))
+			return false;
+	}
+	if (q->oom) {
+		v = history__json_get(l, len, "oom_killed", &vl);
+		if (!v || vl != 4 || memcmp(v, "true", 4))
+			return false;
+	}
+	return true;
+}
+
+static void print_time(FILE *out, double t)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	if (!localtime_r(&s, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, sizeof(buf), "%.0f", t);
+	fputs(buf, out);
+}
+
+/* A JSON string's characters as they are (escapes kept): keys and names have none. */
+static void print_str(FILE *out, const char *v, size_t len, int width)
+{
+	if (is_null(v, len))
+		fprintf(out, "%-*s", width, "-");
+	else
+		fprintf(out, "%-*.*s", width, (int)(len - 2), v + 1);
+}
+
+static void print_exit(FILE *out, const char *l, size_t len)
+{
+	const char *v, *job;
+	size_t vl, jl;
+
+	job = history__json_get(l, len, "job", &jl);
+	print_time(out, num(l, len, "end_time"));
+	fprintf(out, " %7.0f ", num(l, len, "pid"));
+	v = history__json_get(l, len, "comm", &vl);
+	print_str(out, v, vl, 16);
+	v = history__json_get(l, len, "signal", &vl);
+	if (!is_null(v, vl))
+		fprintf(out, " sig %-4.*s", (int)vl, v);
+	else
+		fprintf(out, " exit %-3.0f", num(l, len, "exit_code"));
+	fprintf(out, " %9.3f ", num(l, len, "cpu.total_s"));
+	v = history__json_get(l, len, "user", &vl);
+	print_str(out, v, vl, 10);
+	fputc(' ', out);
+	print_str(out, job, jl, 0);
+	fputc('\n', out);
+}
+
+static void print_job(FILE *out, const char *l, size_t len)
+{
+	double end = num(l, len, "time"), wall = num(l, len, "job.wall_s");
+	const char *v;
+	size_t vl;
+
+	print_time(out, end - wall);
+	fputs("  ", out);
+	print_time(out, end);
+	fprintf(out, " %9.0f %6.0f %9.3f ", num(l, len, "processes.started"),
+		num(l, len, "processes.exit_error") + num(l, len, "processes.exit_signal"),
+		num(l, len, "cpu.total_s"));
+	v = history__json_get(l, len, "job.key", &vl);
+	print_str(out, v, vl, 0);
+	fputc('\n', out);
+}
+
+static int on_line(void *ctx, const char *l, size_t len)
+{
+	struct reader *r = ctx;
+	const struct history_query *q = r->q;
+	const char *type, *v;
+	size_t tl, vl;
+	double t = num(l, len, "time");
+
+	if (t < q->since || (q->until > 0 && t > q->until))
+		return 0;
+	type = history__json_get(l, len, "type", &tl);
+	if (str_is(type, type ? tl : 0, "exit")) {
+		if (!exit_matches(q, l, len))
+			return 0;
+		if (!r->pass2) {
+			v = history__json_get(l, len, "job", &vl);
+			return v ? keyset__add(&r->jobs, v, vl) : 0;
+		}
+		if (q->json && fprintf(r->out, "%.*s\n", (int)len, l) < 0)
+			return -EIO;
+		if (!q->json && q->processes)
+			print_exit(r->out, l, len);
+		return 0;
+	}
+	if (!str_is(type, type ? tl : 0, "job") || !r->pass2)
+		return 0;
+	v = history__json_get(l, len, "job.key", &vl);
+	if (!v || (q->job && !str_is(v, vl, q->job)))
+		return 0;
+	if (proc_filtered(q) && !keyset__has(&r->jobs, v, vl))
+		return 0;
+	if (q->json && fprintf(r->out, "%.*s\n", (int)len, l) < 0)
+		return -EIO;
+	if (!q->json && !q->processes)
+		print_job(r->out, l, len);
+	return 0;
+}
+
+int history__query(int dirfd, const char *dir, const struct history_query *q, FILE *out)
+{
+	struct reader r = { .q = q, .out = out };
+	struct history_file *files;
+	int n = history__list(dirfd, &files), err = 0;
+
+	if (n < 0) {
+		fprintf(stderr, "jobtrace: cannot list %s: %s\n", dir, strerror(-n));
+		return n;
+	}
+	if (!q->json && q->processes)
+		fprintf(out, "%-19s %7s %-16s %-8s %9s %-10s %s\n", "END", "PID", "COMMAND",
+			"STATUS", "CPU_S", "USER", "JOB");
+	else if (!q->json)
+		fprintf(out, "%-19s  %-19s %9s %6s %9s %s\n", "START", "END", "PROCESSES", "FAILED",
+			"CPU_S", "JOB");
+	/* Pass 1 finds the jobs a process filter keeps; without one it is not needed. */
+	for (int pass = proc_filtered(q) ? 0 : 1; pass < 2 && !err; pass++) {
+		r.pass2 = pass == 1;
+		for (int i = 0; i < n && !err; i++) {
+			/* A file holds what came from its start to the next file's. */
+			if (q->until > 0 && (double)files[i].start > q->until)
+				break;
+			if (i + 1 < n && (double)files[i + 1].start < q->since - 1)
+				continue;
+			err = history__read_file(dirfd, files[i].name, files[i].zst, on_line, &r);
+			if (err && err != -EIO)
+				fprintf(stderr, "jobtrace: cannot read %s/%s: %s\n", dir,
+					files[i].name, strerror(-err));
+			/* One bad file does not hide the others. */
+			if (err != -EIO && err != -ENOMEM)
+				err = 0;
+		}
+	}
+	keyset__free(&r.jobs);
+	free(files);
+	return err;
+}
