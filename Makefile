@@ -118,7 +118,7 @@ all: $(OUTPUT)/abi.stamp $(OUTPUT)/cxx.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT
 # The records both sides share are an ABI: compiled as the BPF side sees them
 # (-D__bpf__: the kernel-facing structs alone), no padding the compiler adds
 # may hide in them, as quark checks its own shared header.
-ABI_HEADERS := include/jobtrace/lineage.h include/jobtrace/snapshot.h include/jobtrace/stream.h
+ABI_HEADERS := include/jobtrace/lineage_abi.h include/jobtrace/snapshot.h include/jobtrace/stream.h
 $(OUTPUT)/abi.stamp: $(ABI_HEADERS) | $(OUTPUT)
 	$(call msg,ABI,$(ABI_HEADERS))
 	$(Q)printf '#include "%s"\n' $(patsubst include/%,%,$(ABI_HEADERS)) | \

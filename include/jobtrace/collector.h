@@ -24,7 +24,7 @@ extern "C" {
 #include "jobtrace/hmap.h"
 #include "jobtrace/job.h"
 #include "jobtrace/job_live.h"
-#include "jobtrace/lineage.h"
+#include "jobtrace/lineage_abi.h"
 
 struct collector;
 struct sink;

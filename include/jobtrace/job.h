@@ -16,7 +16,7 @@ extern "C" {
 
 #include "jobtrace/job_live.h"
 #include "jobtrace/cgroup_alloc.h"
-#include "jobtrace/lineage.h"
+#include "jobtrace/lineage_abi.h"
 
 struct job_command {
 	char comm[JT_COMM_LEN + 1]; /* NUL-terminated copy; may hold any bytes */
