@@ -6,7 +6,8 @@
 # A header of include/jobtrace belongs to the layer of the user/*/NAME.c of
 # its name (a few are named below); one with no owner (an ABI: the records,
 # the stream, the version) anyone may include. Every user/*/*.[ch] and every
-# owned header is checked; each include of a higher layer's header is
+# owned header is checked; each include of a higher layer's header, and
+# of the BPF loader's or the sources' header from a front or a sink, is
 # printed, and the script fails. Run by make test and make test-unit.
 set -eu
 cd "$(dirname "$0")/.."
@@ -44,6 +45,13 @@ owner() {
 check() { # $1: the file, $2: its layer
 	r=$(rank "$2")
 	for h in $(sed -n 's|^#include "jobtrace/\([a-z0-9_]*\)\.h".*|\1|p' "$1"); do
+		# The loader's API and the source contract are the collector's own.
+		case $h:$2 in
+		lineage:cmd | lineage:out | source:cmd | source:out)
+			echo "$1 ($2) includes jobtrace/$h.h: private to user/collect and user/bpf" >&2
+			bad=1
+			;;
+		esac
 		o=$(owner "$h")
 		[ -n "$o" ] || continue
 		if [ "$(rank "$o")" -gt "$r" ]; then
