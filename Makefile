@@ -109,7 +109,7 @@ SPANK_H ?= /usr/include/slurm/spank.h
 SPANK_SO := $(if $(wildcard $(SPANK_H)),$(OUTPUT)/jobtrace_spank.so)
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test test-unit test-valgrind test-kernel test-kernel-san test-no-bpf bench \
+.PHONY: all deps demo test test-unit check-includes test-valgrind test-kernel test-kernel-san test-no-bpf bench \
 	install uninstall \
 	clean fuzz
 
@@ -118,7 +118,7 @@ all: $(OUTPUT)/abi.stamp $(OUTPUT)/cxx.stamp $(OUTPUT)/jobtrace $(TOOLS) $(LIBJT
 # The records both sides share are an ABI: compiled as the BPF side sees them
 # (-D__bpf__: the kernel-facing structs alone), no padding the compiler adds
 # may hide in them, as quark checks its own shared header.
-ABI_HEADERS := include/jobtrace/lineage.h include/jobtrace/snapshot.h include/jobtrace/stream.h
+ABI_HEADERS := include/jobtrace/lineage_abi.h include/jobtrace/snapshot.h include/jobtrace/stream.h
 $(OUTPUT)/abi.stamp: $(ABI_HEADERS) | $(OUTPUT)
 	$(call msg,ABI,$(ABI_HEADERS))
 	$(Q)printf '#include "%s"\n' $(patsubst include/%,%,$(ABI_HEADERS)) | \
@@ -269,7 +269,7 @@ $(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/
 # ASan+UBSan (a leak or UB in a command fails them; `make test-kernel-san`
 # runs every kernel test so). tests/run.sh prints one closing "N passed,
 # N failed" line over all of them.
-test: deps
+test: deps check-includes
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(UNIT_SAN_BINS) $(KERNEL_BINS) \
 		$(SAN_TREE) $(KERNEL_SAN_BINS)
 	$(Q)OUTPUT=$(OUTPUT) tests/run.sh
@@ -283,7 +283,12 @@ test-no-bpf: all $(KERNEL_BINS)
 	$(Q)echo "make test-no-bpf: the kernel tests with bpf(2) refused (tests/nobpf.c)"
 	$(Q)$(OUTPUT)/nobpf env -u CI OUTPUT=$(OUTPUT) tests/run.sh kernel
 
-test-unit: all $(UNIT_SAN_BINS)
+# The include graph points down only: cmd -> out -> collect -> bpf ->
+# proc, sys, lib (a shell script over the sources, well under a second).
+check-includes:
+	$(Q)tests/check_includes.sh
+
+test-unit: all $(UNIT_SAN_BINS) check-includes
 	$(Q)OUTPUT=$(OUTPUT) tests/run.sh unit
 
 test-valgrind: all $(UNIT_BINS)

@@ -21,7 +21,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
-#include "jobtrace/lineage.h"
+#include "jobtrace/lineage_abi.h"
 #include "core_fixes.bpf.h"
 #include "ring.bpf.h"
 

@@ -10,7 +10,7 @@
 #define JOBTRACE_RING_BPF_H
 
 #include <bpf/bpf_helpers.h>
-#include "jobtrace/lineage.h"
+#include "jobtrace/lineage_abi.h"
 
 /* Bytes pending in the ring before a writer wakes the reader up early. */
 const volatile __u64 targ_wakeup_bytes = 64 * 1024;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* What the command fronts share: usage errors and the parsing of numbers. */
+/* What command lines share (user/lib/cli.c): usage errors and the parsing of numbers. */
 #ifndef JOBTRACE_CLI_H
 #define JOBTRACE_CLI_H
 

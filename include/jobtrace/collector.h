@@ -20,15 +20,15 @@ extern "C" {
 #include <signal.h>
 #include <sys/types.h>
 
+#include "jobtrace/cgroupfs.h"
 #include "jobtrace/hmap.h"
 #include "jobtrace/job.h"
 #include "jobtrace/job_live.h"
-#include "jobtrace/lineage.h"
+#include "jobtrace/lineage_abi.h"
 
 struct collector;
 struct sink;
 struct source_ops; /* include/jobtrace/source.h: the collector's and its sources' alone */
-struct cgroup_hier;
 struct host_sample;
 struct host_rates;
 
@@ -159,8 +159,48 @@ struct live_record {
 	char comm[64]; /* any bytes but NUL */
 };
 
+/* What the event source holds and does, as a front asks it (0: the source's default). */
+struct collector_source {
+	__u32 ring_bytes; /* --ring-kb: the ring buffer, rounded up to a power of two; 0: 1 MiB */
+	__u32 max_procs; /* --max-procs: processes tracked at once; 0: the kernel's pid_max */
+	__u32 max_jobs; /* --max-jobs: jobs at once; 0: 4096 */
+	bool verbose; /* the loader's messages (the verifier log) */
+	bool attach; /* processes already running can be found (watch, top, serve) */
+	bool adopt; /* serve --control: running processes can be moved into jobs */
+	bool fork_records; /* a record per new process (serve --stream) */
+};
+
+/* How the jobs are made: by lineage, or in host mode by --group-by. */
+enum collector_group {
+	COLLECTOR_GROUP_LINEAGE = 0, /* the jobs the front follows, a child in its parent's */
+	COLLECTOR_GROUP_CGROUP, /* host mode: a job per cgroup of one hierarchy */
+	COLLECTOR_GROUP_TREE, /* host mode: a job per child of init or of a subreaper */
+	COLLECTOR_GROUP_SESSION, /* host mode: a job per session */
+	COLLECTOR_GROUP_USER, /* host mode: a job per real uid */
+};
+
+/* Host mode's grouping, as collector__group_by() chose it. */
+struct collector_grouping {
+	enum collector_group group;
+	struct cgroup_hier hier; /* COLLECTOR_GROUP_CGROUP: the hierarchy */
+	char why[256]; /* the default's choice and its reason; "" when --group-by chose */
+};
+
+/*
+ * Host mode (watch --all, top, serve) from --group-by (NULL: "cgroup", the
+ * hierarchy where the host's processes are, else tree): reads /proc and
+ * fills @g. Prints why it failed; a negative errno then
+ * (user/collect/collector_group.c).
+ */
+int collector__group_by(const char *group_by, struct collector_grouping *g);
+/* What makes the jobs, as said on stderr: tree, session, user, or the hierarchy's name. */
+const char *collector__group_name(const struct collector_grouping *g, char *buf, size_t size);
+
 struct collector_opts {
-	struct lineage_opts source;
+	struct collector_source source;
+	struct collector_grouping grouping; /* zero: jobs by lineage (run, watch --pid) */
+	/* --cgroup's hierarchy (collector__follow_cgroup()), read at the open; NULL: no --cgroup */
+	const struct cgroup_hier *follow_hier;
 	const struct source_ops *ops; /* NULL: BPF; set by collector__set_mode() (or a test) */
 	bool fallback_proc; /* ops NULL: where BPF cannot load, the proc connector */
 	bool fallback_rusage; /* run: where neither can be used, the rusage source */
@@ -171,7 +211,6 @@ struct collector_opts {
 	bool host_records; /* a host record each interval */
 	bool run_no_wait; /* run: end at the root's exit */
 	bool stop_when_jobs_end; /* watch: end when every job has ended (not host mode) */
-	const struct cgroup_hier *hier; /* host mode by cgroup: the hierarchy, for job names */
 };
 
 /*

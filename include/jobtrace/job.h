@@ -16,9 +16,11 @@ extern "C" {
 
 #include "jobtrace/job_live.h"
 #include "jobtrace/cgroup_alloc.h"
-#include "jobtrace/lineage.h"
+#include "jobtrace/hmap.h"
+#include "jobtrace/lineage_abi.h"
 
 struct job_command {
+	struct hmap_node node; /* in job.commands, hashed on comm */
 	char comm[JT_COMM_LEN + 1]; /* NUL-terminated copy; may hold any bytes */
 	__u64 processes;
 	__u64 cpu_ns;
@@ -110,10 +112,9 @@ struct job {
 	/* What its cgroups allot it (read where it runs); alloc_read false: not read. */
 	bool alloc_read;
 	struct cgroup_alloc alloc;
-	/* Per-command table, open addressing on comm. */
-	struct job_command *commands;
+	/* Per-command table on comm (user/lib/hmap.c); entries are struct job_command. */
+	struct hmap commands;
 	size_t ncommands;
-	size_t capacity;
 	struct job_failure failed[JOB_MAX_FAILED];
 	size_t nfailed;
 	__u64 records_malformed; /* ring records that did not decode (all jobs) */

@@ -16,7 +16,7 @@ extern "C" {
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "jobtrace/lineage.h"
+#include "jobtrace/lineage_abi.h"
 #include "jobtrace/workdir.h"
 
 struct job_live {

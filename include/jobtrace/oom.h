@@ -12,7 +12,7 @@
 
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/job.h"
-#include "jobtrace/lineage.h"
+#include "jobtrace/lineage_abi.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -29,7 +29,7 @@ extern "C" {
 #include <stddef.h>
 #include <stdio.h>
 
-#include "jobtrace/lineage.h"
+#include "jobtrace/lineage_abi.h"
 
 #define PICTURE_WIDTH_PX 1200 /* the viewBox's width */
 #define PICTURE_MARGIN_PX 10

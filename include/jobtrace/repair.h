@@ -19,7 +19,7 @@ extern "C" {
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "jobtrace/lineage.h"
+#include "jobtrace/lineage_abi.h"
 
 struct collector;
 struct source_ops;

@@ -11,7 +11,7 @@ extern "C" {
 #include <stddef.h>
 
 #include "jobtrace/apmon.h"
-#include "jobtrace/lineage.h"
+#include "jobtrace/collector.h"
 
 struct run_config {
 	char *const *argv; /* the command; argv[argc] == NULL */
@@ -27,7 +27,7 @@ struct run_config {
 	const char *mode; /* --mode serve|bpf|proc|rusage; NULL: serve, else bpf, proc, rusage */
 	const char *control; /* --control PATH: serve's socket; NULL: $JOBTRACE_CONTROL or the default */
 	const char *svg, *html; /* --svg FILE, --html FILE: the job's picture */
-	struct lineage_opts lineage;
+	struct collector_source source;
 	struct apmon_opts apmon; /* --apmon: job parameters to MonALISA */
 };
 

@@ -19,11 +19,11 @@ extern "C" {
 
 /*
  * --cgroup paths, checked before anything loads: each is a cgroup
- * directory, all in one hierarchy, which fills @h and @lo's cgroup fields.
+ * directory, all in one hierarchy, which fills @h (collector_opts.follow_hier).
  * Prints why not; EXIT_USAGE then, else 0.
  */
 int targets__check_cgroups(const char *cmd, const char *const *paths, size_t n,
-			   struct cgroup_hier *h, struct lineage_opts *lo);
+			   struct cgroup_hier *h);
 
 #ifdef __cplusplus
 }

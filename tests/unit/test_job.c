@@ -10,6 +10,7 @@
 #include "testutil.h"
 
 #include "jobtrace/job.h"
+#include "jobtrace/lineage.h"
 #include "jobtrace/util.h"
 #include "jobtrace/report.h"
 

@@ -15,7 +15,7 @@
 
 #include "jobtrace/control.h"
 #include "jobtrace/job.h"
-#include "jobtrace/lineage.h"
+#include "jobtrace/lineage_abi.h"
 
 struct collector;
 

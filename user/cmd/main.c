@@ -107,10 +107,10 @@ static int run_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 		cfg->html = v->str;
 		break;
 	case JT_OPT_RING_KB:
-		cfg->lineage.ring_bytes = (__u32)(v->u * 1024);
+		cfg->source.ring_bytes = (__u32)(v->u * 1024);
 		break;
 	case JT_OPT_MAX_PROCS:
-		cfg->lineage.max_procs = (__u32)v->u;
+		cfg->source.max_procs = (__u32)v->u;
 		break;
 	case JT_OPT_APMON:
 		return apmon__add_dest_arg(&cfg->apmon, "run", v->str) ? EXIT_USAGE : 0;
@@ -118,7 +118,7 @@ static int run_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 		cfg->apmon.cluster = v->str;
 		break;
 	case JT_OPT_VERBOSE:
-		cfg->lineage.verbose = true;
+		cfg->source.verbose = true;
 		break;
 	case JT_OPT_MODE:
 		cfg->mode = v->str;

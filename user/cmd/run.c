@@ -114,7 +114,7 @@ static int start_job(struct collector *c, struct cjob *j, const struct run_confi
 int run__main(const struct run_config *cfg)
 {
 	struct collector_opts copts = {
-		.source = cfg->lineage,
+		.source = cfg->source,
 		.interval_s = cfg->interval_s,
 		.pss = cfg->pss,
 		/* The picture is drawn from the process records. */

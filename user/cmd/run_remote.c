@@ -250,7 +250,7 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	}
 	if (err) {
 		/* The child exits without running the command; run goes on without serve. */
-		if (forced || cfg->lineage.verbose)
+		if (forced || cfg->source.verbose)
 			fprintf(stderr, "jobtrace: %s at %s: %s\n",
 				forced ? "cannot run the job through serve" : "not through serve",
 				path, head ? head : strerror(-err));

@@ -65,7 +65,7 @@ struct serve_config {
 	size_t stream_bytes;
 	const char *listen; /* --listen ADDR:PORT */
 	double metrics_keep_s;
-	struct lineage_opts lineage;
+	struct collector_source source;
 	struct apmon_opts apmon;
 	const char *control; /* --control: the socket's path */
 	const char *reports; /* --reports: where adopted jobs' reports go */
@@ -101,13 +101,13 @@ static int serve_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 		cfg->metrics_keep_s = v->s;
 		break;
 	case JT_OPT_RING_KB:
-		cfg->lineage.ring_bytes = (__u32)(v->u * 1024);
+		cfg->source.ring_bytes = (__u32)(v->u * 1024);
 		break;
 	case JT_OPT_MAX_PROCS:
-		cfg->lineage.max_procs = (__u32)v->u;
+		cfg->source.max_procs = (__u32)v->u;
 		break;
 	case JT_OPT_MAX_JOBS:
-		cfg->lineage.max_jobs = (__u32)v->u;
+		cfg->source.max_jobs = (__u32)v->u;
 		break;
 	case JT_OPT_STREAM:
 		cfg->stream = v->str;
@@ -143,7 +143,7 @@ static int serve_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 		cfg->history.max_bytes = v->u;
 		break;
 	case JT_OPT_VERBOSE:
-		cfg->lineage.verbose = true;
+		cfg->source.verbose = true;
 		break;
 	default:
 		break; /* --config: read before the flags, config_path() */
@@ -342,7 +342,7 @@ static void serve_reload(void *ctx, int signo)
 	      "history");
 	LATER(str_differs(next.control, cur->control) || str_differs(next.reports, cur->reports),
 	      "control");
-	LATER(memcmp(&next.lineage, &cur->lineage, sizeof(next.lineage)), "map sizes");
+	LATER(memcmp(&next.source, &cur->source, sizeof(next.source)), "map sizes");
 #undef LATER
 	/* A reload's lookup still running is this one's to replace. */
 	apmon_lookup__free(r->lookup);
@@ -437,10 +437,9 @@ int serve__main(int argc, char **argv)
 	struct serve_reload reload = { .argc = argc, .argv = argv, .cfg = &cfg, .lookup_fd = -1 };
 	struct metrics_http *http = NULL;
 	struct serve_scrape scrape = { .proc_fd = -1 };
-	char bound[INET6_ADDRSTRLEN + 16] = "", why[256] = "";
+	char bound[INET6_ADDRSTRLEN + 16] = "";
 	int listen_fd = -1;
 	struct collector_opts copts = {};
-	struct cgroup_hier host_h;
 	struct collector_stats st;
 	struct collector *c = NULL;
 	struct control *ctl = NULL;
@@ -458,12 +457,10 @@ int serve__main(int argc, char **argv)
 	/* Asked for no output, serve publishes the stream: what it is there for. */
 	if (!cfg.output && !cfg.stream && !cfg.listen && !cfg.apmon.n && !cfg.history.dir)
 		cfg.stream = JT_STREAM_DEFAULT_PATH;
-	copts.source = cfg.lineage;
+	copts.source = cfg.source;
 	copts.source.attach = true;
-	if (hostmode__grouping(cfg.group_by, &host_h, &copts.source, why, sizeof(why)))
+	if (collector__group_by(cfg.group_by, &copts.grouping))
 		goto out_file;
-	if (copts.source.group == JT_GROUP_CGROUP)
-		copts.hier = &host_h;
 	copts.interval_s = cfg.interval_s;
 	copts.duration_s = cfg.duration_s;
 	copts.events = true;
@@ -615,8 +612,8 @@ int serve__main(int argc, char **argv)
 	service_notify__send("READY=1");
 	fprintf(stderr, "jobtrace: serving: every process of the host%s%s; SIGTERM to stop\n",
 		cfg.stream ? ", the stream at " : "", cfg.stream ? cfg.stream : "");
-	if (why[0])
-		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", why);
+	if (copts.grouping.why[0])
+		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", copts.grouping.why);
 	/* The address bound, as the kernel has it: ":0" shows the port it chose. */
 	if (cfg.listen)
 		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", bound);

@@ -14,7 +14,7 @@
 #include "jobtrace/targets.h"
 
 int targets__check_cgroups(const char *cmd, const char *const *paths, size_t n,
-			   struct cgroup_hier *out, struct lineage_opts *lo)
+			   struct cgroup_hier *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct cgroup_hier h;
@@ -32,8 +32,6 @@ int targets__check_cgroups(const char *cmd, const char *const *paths, size_t n,
 		if (i && (h.hierarchy_id != out->hierarchy_id))
 			return cli__usage_error(cmd, "%s", "every --cgroup must be in one hierarchy");
 		*out = h;
-		lo->follow_cgroups = true;
-		lo->watch_ssid = h.ssid;
 	}
 	return 0;
 }

@@ -64,7 +64,7 @@ struct top_config {
 	enum top_col sort;
 	bool reverse;
 	const char *filter;
-	struct lineage_opts lineage;
+	struct collector_source source;
 };
 
 static int top_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
@@ -107,16 +107,16 @@ static int top_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 		cfg->filter = v->str;
 		break;
 	case JT_OPT_RING_KB:
-		cfg->lineage.ring_bytes = (__u32)(v->u * 1024);
+		cfg->source.ring_bytes = (__u32)(v->u * 1024);
 		break;
 	case JT_OPT_MAX_PROCS:
-		cfg->lineage.max_procs = (__u32)v->u;
+		cfg->source.max_procs = (__u32)v->u;
 		break;
 	case JT_OPT_MAX_JOBS:
-		cfg->lineage.max_jobs = (__u32)v->u;
+		cfg->source.max_jobs = (__u32)v->u;
 		break;
 	case JT_OPT_VERBOSE:
-		cfg->lineage.verbose = true;
+		cfg->source.verbose = true;
 		break;
 	default:
 		break;
@@ -202,27 +202,24 @@ int top__main(int argc, char **argv)
 {
 	struct top_config cfg = { .delay_s = 1, .sort = TOP_COL_CPU };
 	struct collector_opts copts = {};
-	struct cgroup_hier host_h, watch_h = { .ssid = -1 };
+	struct cgroup_hier watch_h = { .ssid = -1 };
 	struct top_front front = {};
 	struct collector_stats st;
 	struct top_opts topts;
-	char why[256] = "";
 	int ret, err;
 	__u64 next_id = 1;
 
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
 		return ret == OPTIONS_HELP_SHOWN ? 0 : ret;
-	copts.source = cfg.lineage;
+	copts.source = cfg.source;
 	copts.source.attach = true;
-	if (targets__check_cgroups("top", cfg.cgroups, cfg.ncgroups, &watch_h, &copts.source))
+	if (targets__check_cgroups("top", cfg.cgroups, cfg.ncgroups, &watch_h))
 		return EXIT_USAGE;
-	if (!cfg.npids && !cfg.ncgroups) {
-		if (hostmode__grouping(cfg.group_by, &host_h, &copts.source, why, sizeof(why)))
-			return EXIT_USAGE;
-		if (copts.source.group == JT_GROUP_CGROUP)
-			copts.hier = &host_h;
-	}
+	if (cfg.ncgroups)
+		copts.follow_hier = &watch_h;
+	if (!cfg.npids && !cfg.ncgroups && collector__group_by(cfg.group_by, &copts.grouping))
+		return EXIT_USAGE;
 	copts.interval_s = cfg.delay_s;
 	/* --pid and --cgroup follow jobs: top ends with them, as watch does. */
 	copts.stop_when_jobs_end = cfg.npids || cfg.ncgroups;
@@ -282,8 +279,8 @@ int top__main(int argc, char **argv)
 		goto out;
 	}
 	/* The screen owns the terminal; batch mode says which hierarchy makes the jobs. */
-	if (cfg.batch && why[0])
-		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", why);
+	if (cfg.batch && copts.grouping.why[0])
+		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", copts.grouping.why);
 	err = collector__run(front.c);
 	if (err) {
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));

@@ -72,7 +72,7 @@ struct watch_config {
 	size_t top;
 	const char *mode; /* --mode serve|bpf|proc|auto */
 	const char *control; /* --control PATH */
-	struct lineage_opts lineage;
+	struct collector_source source;
 	struct apmon_opts apmon;
 };
 
@@ -127,13 +127,13 @@ static int watch_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 		cfg->pss = true;
 		break;
 	case JT_OPT_RING_KB:
-		cfg->lineage.ring_bytes = (__u32)(v->u * 1024);
+		cfg->source.ring_bytes = (__u32)(v->u * 1024);
 		break;
 	case JT_OPT_MAX_PROCS:
-		cfg->lineage.max_procs = (__u32)v->u;
+		cfg->source.max_procs = (__u32)v->u;
 		break;
 	case JT_OPT_MAX_JOBS:
-		cfg->lineage.max_jobs = (__u32)v->u;
+		cfg->source.max_jobs = (__u32)v->u;
 		break;
 	case JT_OPT_APMON:
 		return apmon__add_dest_arg(&cfg->apmon, "watch", v->str) ? EXIT_USAGE : 0;
@@ -141,7 +141,7 @@ static int watch_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 		cfg->apmon.cluster = v->str;
 		break;
 	case JT_OPT_VERBOSE:
-		cfg->lineage.verbose = true;
+		cfg->source.verbose = true;
 		break;
 	case JT_OPT_MODE:
 		/* rusage has no per-process records: what watch reports is made of them. */
@@ -205,11 +205,11 @@ int watch__main(int argc, char **argv)
 {
 	struct watch_config cfg = { .top = REPORT_DEFAULT_TOP };
 	struct collector_opts copts = {};
-	struct cgroup_hier host_h, watch_h = { .ssid = -1 };
+	struct cgroup_hier watch_h = { .ssid = -1 };
 	struct cjob *pid_jobs[MAX_TARGETS] = {}, *cg_jobs[MAX_TARGETS] = {};
 	struct collector_stats st;
 	struct collector *c = NULL;
-	char host_name[64] = "", why[256] = "";
+	char host_name[64] = "";
 	int ret, err;
 	__u64 next_id = 1;
 
@@ -223,22 +223,17 @@ int watch__main(int argc, char **argv)
 		    .html = cfg.html, .pss = cfg.pss, .apmon = cfg.apmon.n > 0,
 		    .duration_s = cfg.duration_s, .json = cfg.json, .output = cfg.output,
 		    .top = cfg.top, .mode = cfg.mode, .control = cfg.control,
-		    .verbose = cfg.lineage.verbose }, &ret))
+		    .verbose = cfg.source.verbose }, &ret))
 		return ret;
-	copts.source = cfg.lineage;
+	copts.source = cfg.source;
 	copts.source.attach = true;
 	/* --cgroup paths are checked, and their hierarchy known, before anything loads. */
-	if (targets__check_cgroups("watch", cfg.cgroups, cfg.ncgroups, &watch_h, &copts.source))
+	if (targets__check_cgroups("watch", cfg.cgroups, cfg.ncgroups, &watch_h))
 		return EXIT_USAGE;
-	if (cfg.all) {
-		err = hostmode__grouping(cfg.group_by, &host_h, &copts.source, why, sizeof(why));
-		if (err)
-			return EXIT_USAGE;
-		if (copts.source.group == JT_GROUP_CGROUP) {
-			copts.hier = &host_h;
-			cgroupfs__name(&host_h, host_name, sizeof(host_name));
-		}
-	}
+	if (cfg.ncgroups)
+		copts.follow_hier = &watch_h;
+	if (cfg.all && collector__group_by(cfg.group_by, &copts.grouping))
+		return EXIT_USAGE;
 	copts.interval_s = cfg.interval_s;
 	copts.duration_s = cfg.duration_s;
 	copts.pss = cfg.pss;
@@ -293,13 +288,13 @@ int watch__main(int argc, char **argv)
 		goto out;
 	}
 	/* Which hierarchy makes the jobs, and why: what a user sees depends on it. */
-	if (why[0])
-		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", why);
+	if (copts.grouping.why[0])
+		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", copts.grouping.why);
 	/* One line that says the attach is done: scripts and tests wait for it. */
 	fprintf(stderr, "jobtrace: attached: watching %s%s; Ctrl-C to stop and report\n",
 		cfg.all ? "every process of the host, grouped by " :
 			  cfg.npids + cfg.ncgroups == 1 ? "1 job" : "the jobs",
-		cfg.all ? hostmode__group_name(&copts.source, host_name) : "");
+		cfg.all ? collector__group_name(&copts.grouping, host_name, sizeof(host_name)) : "");
 	err = collector__run(c);
 	if (err) {
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));

@@ -102,7 +102,7 @@ static bool bpf_unavailable(int err)
 static int collector__open_source(struct collector *c)
 {
 	bool auto_mode = c->opts.fallback_proc;
-	int err = c->ops->open(c, &c->opts.source);
+	int err = c->ops->open(c, &c->source_opts);
 
 	if (!err || !auto_mode)
 		return err;
@@ -112,7 +112,7 @@ static int collector__open_source(struct collector *c)
 				"children's CPU; see 'Without BPF' in README.md\n",
 			strerror(-err));
 		c->ops = &source_proc_ops;
-		err = c->ops->open(c, &c->opts.source);
+		err = c->ops->open(c, &c->source_opts);
 		if (!err)
 			return 0;
 	}
@@ -124,7 +124,7 @@ static int collector__open_source(struct collector *c)
 			"README.md\n",
 		strerror(-err));
 	c->ops = &source_rusage_ops;
-	return c->ops->open(c, &c->opts.source);
+	return c->ops->open(c, &c->source_opts);
 }
 
 struct collector *collector__new(const struct collector_opts *opts)
@@ -137,12 +137,15 @@ struct collector *collector__new(const struct collector_opts *opts)
 	if (!c)
 		return NULL;
 	c->opts = *opts;
+	c->opts.follow_hier = NULL; /* read here only */
+	collector__source_opts(opts, &c->source_opts);
+	if (opts->grouping.group == COLLECTOR_GROUP_CGROUP)
+		c->hier = &c->opts.grouping.hier;
 	/* The kernel names a v1 cgroup only where host mode groups by that hierarchy. */
 	if (opts->events)
-		cgroup_names__init(&c->cgnames, opts->source.group == JT_GROUP_CGROUP ?
-							 opts->hier : NULL);
-	if (opts->hier)
-		cgroupfs__name(opts->hier, c->hier_name, sizeof(c->hier_name));
+		cgroup_names__init(&c->cgnames, c->hier);
+	if (c->hier)
+		cgroupfs__name(c->hier, c->hier_name, sizeof(c->hier_name));
 	c->ops = opts->ops ? opts->ops : &source_bpf_ops;
 	c->epfd = c->timerfd = c->sigfd = -1;
 	c->page_size = (__u64)sysconf(_SC_PAGESIZE);
@@ -165,8 +168,6 @@ struct collector *collector__new(const struct collector_opts *opts)
 		collector__take_host(c, c->start_ns);
 		collector__emit_host(c);
 	}
-	/* Arguments name the failed processes in every report, not only in --events. */
-	c->opts.source.capture_args = true;
 	/*
 	 * The loop takes its signals from a signalfd: block them now, before
 	 * run forks its command (which restores @old_mask before it execs).
@@ -355,7 +356,7 @@ static void host_job_key(struct collector *c, __u64 id, char *buf, size_t size)
 	switch (JT_JOB_KIND(id)) {
 	case JT_JOB_CGROUP:
 		/* A cgroup removed already keeps its number: better than no name. */
-		if (c->opts.hier && !cgroupfs__path_of_id(c->opts.hier, v, path_buf, sizeof(path_buf)))
+		if (c->hier && !cgroupfs__path_of_id(c->hier, v, path_buf, sizeof(path_buf)))
 			snprintf(buf, size, "cgroup:%s", path_buf);
 		else
 			snprintf(buf, size, "cgroup:#%" PRIu64, (uint64_t)v);

@@ -47,6 +47,8 @@ struct extra_signal {
 
 struct collector {
 	struct collector_opts opts;
+	struct lineage_opts source_opts; /* the loader's, from @opts (collector__source_opts()) */
+	const struct cgroup_hier *hier; /* host mode by cgroup: opts.grouping's hierarchy */
 	const struct source_ops *ops;
 	void *source_priv;
 	bool source_open;
@@ -123,5 +125,8 @@ bool collector__end_jobs(struct collector *c, bool all);
 void collector__take_host(struct collector *c, __u64 now);
 /* The host record of the interval the last host sample ended (the first only sets the base). */
 void collector__emit_host(struct collector *c);
+
+/* The loader's options from what the front asked (user/collect/collector_group.c). */
+void collector__source_opts(const struct collector_opts *o, struct lineage_opts *lo);
 
 #endif

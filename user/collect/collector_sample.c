@@ -197,7 +197,7 @@ int collector__sample_jobs(struct collector *c, bool host)
 	struct live_ctx lc = { .c = c, .now = now, .sweep = repair__begin(&c->repair, now) };
 	int err;
 
-	if (c->opts.source.group != JT_GROUP_LINEAGE)
+	if (c->opts.grouping.group != COLLECTOR_GROUP_LINEAGE)
 		c->ops->for_each_job(c, on_kernel_job, c);
 	for (size_t i = 0; i < c->jt.n; i++) {
 		struct cjob *j = c->jt.jobs[i];

@@ -7,7 +7,7 @@
 #include "jobtrace/job.h"
 #include "jobtrace/util.h"
 
-#define JOB_MIN_CAPACITY 64
+#define JOB_MIN_BUCKETS 64
 
 void job__init(struct job *job, __u64 id, char *const *argv, int argc)
 {
@@ -18,53 +18,53 @@ void job__init(struct job *job, __u64 id, char *const *argv, int argc)
 	job->stats.outlived_root = -1;
 }
 
+static void command_free(struct hmap_node *node)
+{
+	free(hmap__entry(node, struct job_command, node));
+}
+
 void job__free(struct job *job)
 {
 	if (!job)
 		return;
-	free(job->commands);
-	job->commands = NULL;
-	job->ncommands = job->capacity = 0;
+	hmap__free(&job->commands, command_free);
+	memset(&job->commands, 0, sizeof(job->commands));
+	job->ncommands = 0;
 }
 
-/* FNV-1a over the fixed-size comm: names are short, collisions are probed. */
-static size_t comm_hash(const char *comm)
+/* FNV-1a over the fixed-size comm: names are short. */
+static __u64 comm_hash(const char *comm)
 {
-	return (size_t)util__fnv1a(UTIL_FNV1A_BASIS, comm, strnlen(comm, JT_COMM_LEN));
+	return util__fnv1a(UTIL_FNV1A_BASIS, comm, strnlen(comm, JT_COMM_LEN));
 }
 
-static struct job_command *slot_of(struct job_command *table, size_t capacity, const char *comm)
+/* @comm's entry, made (zeroed, named) when new; NULL: no memory. */
+static struct job_command *command_of(struct job *job, const char *comm)
 {
-	size_t i = comm_hash(comm) & (capacity - 1);
+	__u64 hash = comm_hash(comm);
+	struct hmap_node **p = hmap__chain(&job->commands, hash);
+	struct job_command *c;
 
-	/* A free slot has processes == 0: every stored command has at least one. */
-	while (table[i].processes && strncmp(table[i].comm, comm, JT_COMM_LEN) != 0)
-		i = (i + 1) & (capacity - 1);
-	return &table[i];
-}
-
-static int grow(struct job *job)
-{
-	size_t capacity = job->capacity ? job->capacity * 2 : JOB_MIN_CAPACITY;
-	struct job_command *table = calloc(capacity, sizeof(*table));
-
-	if (!table)
-		return -ENOMEM;
-	for (size_t i = 0; i < job->capacity; i++) {
-		if (job->commands[i].processes)
-			*slot_of(table, capacity, job->commands[i].comm) = job->commands[i];
+	for (; p && *p; p = &(*p)->next) {
+		c = hmap__entry(*p, struct job_command, node);
+		if ((*p)->hash == hash && !strncmp(c->comm, comm, JT_COMM_LEN))
+			return c;
 	}
-	free(job->commands);
-	job->commands = table;
-	job->capacity = capacity;
-	return 0;
+	if (hmap__reserve(&job->commands, JOB_MIN_BUCKETS))
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	memcpy(c->comm, comm, sizeof(c->comm));
+	hmap__add(&job->commands, &c->node, hash);
+	job->ncommands++;
+	return c;
 }
 
 int job__add_exit(struct job *job, const struct jt_exit_event *e)
 {
 	char comm[JT_COMM_LEN + 1];
 	struct job_command *c;
-	int err;
 
 	if (e->job_id != job->id)
 		return -ENOENT;
@@ -72,19 +72,11 @@ int job__add_exit(struct job *job, const struct jt_exit_event *e)
 		job->have_root_uid = true;
 		job->root_uid = e->uid;
 	}
-	/* Keep the table at most 3/4 full so probes stay short. */
-	if ((job->ncommands + 1) * 4 > job->capacity * 3) {
-		err = grow(job);
-		if (err)
-			return err;
-	}
 	memcpy(comm, e->comm, JT_COMM_LEN);
 	comm[JT_COMM_LEN] = '\0';
-	c = slot_of(job->commands, job->capacity, comm);
-	if (!c->processes) {
-		memcpy(c->comm, comm, sizeof(c->comm));
-		job->ncommands++;
-	}
+	c = command_of(job, comm);
+	if (!c)
+		return -ENOMEM;
 	c->processes++;
 	c->cpu_ns += e->acct.cpu_ns;
 	if (e->peak_rss_bytes > c->peak_rss_bytes)
@@ -119,9 +111,10 @@ size_t job__top_commands(const struct job *job, const struct job_command **out, 
 	all = malloc(job->ncommands * sizeof(*all));
 	if (!all)
 		return 0;
-	for (size_t i = 0; i < job->capacity; i++) {
-		if (job->commands[i].processes)
-			all[n++] = &job->commands[i];
+	for (size_t i = 0; i < job->commands.nbuckets; i++) {
+		for (const struct hmap_node *p = job->commands.buckets[i]; p && n < job->ncommands;
+		     p = p->next)
+			all[n++] = hmap__entry(p, const struct job_command, node);
 	}
 	qsort(all, n, sizeof(*all), by_cpu_desc);
 	if (n > max)

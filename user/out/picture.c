@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "jobtrace/hmap.h"
 #include "jobtrace/picture.h"
 #include "jobtrace/util.h"
 
@@ -262,15 +263,68 @@ static __u32 tree__child(struct tree *t, __u32 parent, const char *comm)
 	return id;
 }
 
-static size_t proc_slot(const __u32 *slots, size_t mask, const struct pic_proc *procs, __u32 pid,
-			__u64 start_ns)
-{
-	size_t i = mix64(((__u64)pid << 32) ^ start_ns) & mask;
+/*
+ * An index over the entries of an array by a key's hash (user/lib/hmap.c):
+ * node i stands for entry i. Each key is added once, so a lookup finds
+ * the first entry added with it.
+ */
+struct array_index {
+	struct hmap map;
+	struct hmap_node *nodes;
+};
 
-	while (slots[i] != NONE &&
-	       (procs[slots[i]].pid != pid || procs[slots[i]].start_ns != start_ns))
-		i = (i + 1) & mask;
-	return i;
+static int array_index__init(struct array_index *x, size_t n)
+{
+	memset(&x->map, 0, sizeof(x->map));
+	x->nodes = calloc(n ? n : 1, sizeof(*x->nodes));
+	return x->nodes ? 0 : -ENOMEM;
+}
+
+static int array_index__add(struct array_index *x, size_t i, __u64 hash)
+{
+	int err = hmap__reserve(&x->map, 64);
+
+	if (!err)
+		hmap__add(&x->map, &x->nodes[i], hash);
+	return err;
+}
+
+/* The first entry with @hash that @eq(@ctx, entry) accepts; NONE: none. */
+static __u32 array_index__find(const struct array_index *x, __u64 hash,
+			       bool (*eq)(const void *ctx, size_t i), const void *ctx)
+{
+	struct hmap_node **p = hmap__chain(&x->map, hash);
+
+	for (; p && *p; p = &(*p)->next) {
+		if ((*p)->hash == hash && eq(ctx, (size_t)(*p - x->nodes)))
+			return (__u32)(*p - x->nodes);
+	}
+	return NONE;
+}
+
+static void array_index__free(struct array_index *x)
+{
+	hmap__free(&x->map, NULL);
+	free(x->nodes);
+}
+
+/* A process's key in the records: (pid, start_ns). */
+struct proc_key {
+	const struct pic_proc *procs;
+	__u32 pid;
+	__u64 start_ns;
+};
+
+static __u64 proc_hash(__u32 pid, __u64 start_ns)
+{
+	return mix64(((__u64)pid << 32) ^ start_ns);
+}
+
+static bool proc_eq(const void *ctx, size_t i)
+{
+	const struct proc_key *k = ctx;
+
+	return k->procs[i].pid == k->pid && k->procs[i].start_ns == k->start_ns;
 }
 
 /*
@@ -280,26 +334,26 @@ static size_t proc_slot(const __u32 *slots, size_t mask, const struct pic_proc *
  */
 static int link_parents(const struct picture *p, __u32 *parent)
 {
-	size_t size = table_size(p->n), mask = size - 1;
-	__u32 *slots = malloc(size * sizeof(*slots));
+	struct array_index x;
+	int err = array_index__init(&x, p->n);
 
-	if (!slots)
-		return -ENOMEM;
-	memset(slots, 0xff, size * sizeof(*slots));
-	for (size_t i = 0; i < p->n; i++) {
-		size_t s = proc_slot(slots, mask, p->procs, p->procs[i].pid, p->procs[i].start_ns);
-
-		if (slots[s] == NONE) /* a duplicate record keeps the first */
-			slots[s] = (__u32)i;
-	}
-	for (size_t i = 0; i < p->n; i++) {
+	for (size_t i = 0; !err && i < p->n; i++) {
 		const struct pic_proc *r = &p->procs[i];
-		__u32 q = slots[proc_slot(slots, mask, p->procs, r->ppid, r->parent_start_ns)];
+		struct proc_key k = { p->procs, r->pid, r->start_ns };
+		__u64 h = proc_hash(r->pid, r->start_ns);
+
+		if (array_index__find(&x, h, proc_eq, &k) == NONE) /* a duplicate keeps the first */
+			err = array_index__add(&x, i, h);
+	}
+	for (size_t i = 0; !err && i < p->n; i++) {
+		const struct pic_proc *r = &p->procs[i];
+		struct proc_key k = { p->procs, r->ppid, r->parent_start_ns };
+		__u32 q = array_index__find(&x, proc_hash(r->ppid, r->parent_start_ns), proc_eq, &k);
 
 		parent[i] = q == (__u32)i ? NONE : q;
 	}
-	free(slots);
-	return 0;
+	array_index__free(&x);
+	return err;
 }
 
 /*
@@ -562,32 +616,48 @@ static int by_command_alive(const void *a, const void *b)
 	return strcmp(x->comm, y->comm);
 }
 
+/* A command's key in the layout's table. */
+struct command_key {
+	const struct picture_command *commands;
+	const char *comm;
+};
+
+static bool command_eq(const void *ctx, size_t i)
+{
+	const struct command_key *k = ctx;
+
+	return !strcmp(k->commands[i].comm, k->comm);
+}
+
 /* The per-command table, every record's index into it in @cmd_of. */
 static int layout_commands(const struct picture *p, struct picture_layout *l, __u32 *cmd_of)
 {
-	size_t size = table_size(p->n), mask = size - 1;
-	__u32 *slots = malloc(size * sizeof(*slots)), *order = NULL;
+	struct array_index x = {}, sorted = {};
+	__u32 *order = NULL;
 	const struct picture_command **ord = NULL;
-	int err = -ENOMEM;
+	int err;
 
 	l->commands = calloc(p->n ? p->n : 1, sizeof(*l->commands));
-	if (!slots || !l->commands)
+	err = l->commands ? array_index__init(&x, p->n) : -ENOMEM;
+	if (err)
 		goto out;
-	memset(slots, 0xff, size * sizeof(*slots));
 	for (size_t i = 0; i < p->n; i++) {
 		const struct pic_proc *r = &p->procs[i];
-		size_t s = hash_comm(r->comm) & mask;
+		struct command_key k = { l->commands, r->comm };
+		__u64 h = hash_comm(r->comm);
+		__u32 s = array_index__find(&x, h, command_eq, &k);
 		struct picture_command *c;
 
-		while (slots[s] != NONE && strcmp(l->commands[slots[s]].comm, r->comm))
-			s = (s + 1) & mask;
-		if (slots[s] == NONE) {
-			slots[s] = (__u32)l->ncommands;
+		if (s == NONE) {
+			s = (__u32)l->ncommands;
+			err = array_index__add(&x, s, h);
+			if (err)
+				goto out;
 			c = &l->commands[l->ncommands++];
 			memcpy(c->comm, r->comm, sizeof(c->comm));
 			c->rgb = picture__color(c->comm);
 		}
-		c = &l->commands[slots[s]];
+		c = &l->commands[s];
 		c->processes++;
 		c->cpu_ns += r->cpu_ns;
 		c->failed += failed_status(r->status);
@@ -597,7 +667,8 @@ static int layout_commands(const struct picture *p, struct picture_layout *l, __
 	/* The strip's bands: the commands with the most processes alive over time. */
 	order = malloc((l->ncommands + 1) * sizeof(*order));
 	ord = malloc((l->ncommands + 1) * sizeof(*ord));
-	if (!order || !ord)
+	err = order && ord ? array_index__init(&sorted, l->ncommands) : -ENOMEM;
+	if (err)
 		goto out;
 	for (size_t i = 0; i < l->ncommands; i++)
 		ord[i] = &l->commands[i];
@@ -607,28 +678,23 @@ static int layout_commands(const struct picture *p, struct picture_layout *l, __
 	if (l->ncommands > PICTURE_BANDS)
 		l->bands[l->nbands++].command = NULL;
 	/* Each record's band, through its command's place in the sorted table. */
-	memset(slots, 0xff, size * sizeof(*slots));
 	for (size_t i = 0; i < l->ncommands; i++) {
-		size_t s = hash_comm(l->commands[i].comm) & mask;
-
-		while (slots[s] != NONE)
-			s = (s + 1) & mask;
-		slots[s] = (__u32)i;
+		err = array_index__add(&sorted, i, hash_comm(l->commands[i].comm));
+		if (err)
+			goto out;
 		order[i] = (__u32)(l->nbands ? l->nbands - 1 : 0); /* the rest */
 	}
 	for (size_t b = 0; b < l->nbands; b++)
 		if (l->bands[b].command)
 			order[l->bands[b].command - l->commands] = (__u32)b;
 	for (size_t i = 0; i < p->n; i++) {
-		size_t s = hash_comm(p->procs[i].comm) & mask;
+		struct command_key k = { l->commands, p->procs[i].comm };
 
-		while (strcmp(l->commands[slots[s]].comm, p->procs[i].comm))
-			s = (s + 1) & mask;
-		cmd_of[i] = order[slots[s]];
+		cmd_of[i] = order[array_index__find(&sorted, hash_comm(k.comm), command_eq, &k)];
 	}
-	err = 0;
 out:
-	free(slots);
+	array_index__free(&x);
+	array_index__free(&sorted);
 	free(order);
 	free(ord);
 	return err;

@@ -1,13 +1,28 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The numbers of a command line and of a config file (include/jobtrace/cli.h):
- * pure parsers below every layer, so that an output parsing its own
- * option (ApMon's port) does not reach up into the commands.
+ * What command lines share (include/jobtrace/cli.h): the usage error, and
+ * the numbers of a command line and of a config file, pure parsers below
+ * every layer, so that an output parsing its own option (ApMon's port)
+ * does not reach up into the commands.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "jobtrace/cli.h"
+
+int cli__usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("jobtrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'jobtrace %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	return EXIT_USAGE;
+}
 
 int cli__parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {

@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The include graph points down only: user/cmd -> user/out -> user/collect
+# -> user/bpf -> user/proc, user/sys, user/lib (README.md, "How it works").
+# A header of include/jobtrace belongs to the layer of the user/*/NAME.c of
+# its name (a few are named below); one with no owner (an ABI: the records,
+# the stream, the version) anyone may include. Every user/*/*.[ch] and every
+# owned header is checked; each include of a higher layer's header, and
+# of the BPF loader's or the sources' header from a front or a sink, is
+# printed, and the script fails. Run by make test and make test-unit.
+set -eu
+cd "$(dirname "$0")/.."
+
+rank() {
+	case $1 in
+	lib | proc | sys) echo 1 ;;
+	bpf) echo 2 ;;
+	collect) echo 3 ;;
+	out) echo 4 ;;
+	cmd) echo 5 ;;
+	*) echo 0 ;;
+	esac
+}
+
+# The layer that owns include/jobtrace/$1.h; "" for none.
+owner() {
+	case $1 in
+	# No user/*/NAME.c: whose they are.
+	inspect_proc | source) echo collect; return ;;
+	# A command's name, a lower layer's module with the command's
+	# X__main() beside it: the module owns the header.
+	connections) echo collect; return ;; # connections__collect(); its writers in out
+	top | system | ps | history) echo out; return ;; # top_model, sink_top; host__write_*; ps__write; sink_history, the reader
+	esac
+	for f in user/*/"$1".c; do
+		[ -e "$f" ] || continue
+		f=${f#user/}
+		echo "${f%%/*}"
+		return
+	done
+	echo ""
+}
+
+check() { # $1: the file, $2: its layer
+	r=$(rank "$2")
+	for h in $(sed -n 's|^#include "jobtrace/\([a-z0-9_]*\)\.h".*|\1|p' "$1"); do
+		# The loader's API and the source contract are the collector's own.
+		case $h:$2 in
+		lineage:cmd | lineage:out | source:cmd | source:out)
+			echo "$1 ($2) includes jobtrace/$h.h: private to user/collect and user/bpf" >&2
+			bad=1
+			;;
+		esac
+		o=$(owner "$h")
+		[ -n "$o" ] || continue
+		if [ "$(rank "$o")" -gt "$r" ]; then
+			echo "$1 ($2) includes jobtrace/$h.h (user/$o): the arrows point down only" >&2
+			bad=1
+		fi
+	done
+}
+
+bad=0
+for f in user/*/*.c user/*/*.h; do
+	d=${f#user/}
+	check "$f" "${d%%/*}"
+done
+for f in include/jobtrace/*.h; do
+	n=$(basename "$f" .h)
+	o=$(owner "$n")
+	[ -n "$o" ] && check "$f" "$o"
+done
+if [ "$bad" -ne 0 ]; then
+	echo "check_includes: the include graph has arrows going up (see above)" >&2
+	exit 1
+fi
+echo "check_includes: the include graph points down"
