@@ -76,6 +76,16 @@ struct cjob {
 	bool ended;
 };
 
+/*
+ * An interval shorter than this gives its counts but no rate (null in JSON,
+ * the last rate kept on top's screen): its CPU is read at its two edges,
+ * and a thread between its exit and its last switch at the first edge is
+ * in neither reading, so a job's last, sub-millisecond interval (from the
+ * sample before its end to its last exit) may carry that thread's CPU; a
+ * rate over it would divide that by almost nothing.
+ */
+#define INTERVAL_RATE_MIN_NS 10000000ULL
+
 /* One interval of one job: everything counted between two samples. */
 struct interval_record {
 	const struct cjob *job;

@@ -104,7 +104,9 @@ static int apmon_interval(struct sink *s, const struct interval_record *r)
 	/* Cumulative, as ApMon's; but exact, and exited processes included. */
 	put(&l, "cpu_time", secs(j->cum.cpu_ns));
 	/* CPU now (over the interval), % of one CPU; ApMon sent a lifetime average. */
-	put(&l, "cpu_usage", dt > 0 ? 100.0 * secs(r->d.cpu_ns) / dt : 0);
+	/* No rate over an interval too short to give one (collector.h). */
+	if (r->t1_ns - r->t0_ns >= INTERVAL_RATE_MIN_NS)
+		put(&l, "cpu_usage", 100.0 * secs(r->d.cpu_ns) / dt);
 	put_memory(&l, r->job, r->rss_bytes, r->vm_bytes, r->pss_bytes, r->pss, r->open_files);
 	put(&l, "processes", (double)r->alive);
 	put(&l, "procs_started", (double)j->cum.started);

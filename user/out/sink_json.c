@@ -251,7 +251,10 @@ static int jsonl_interval(struct sink *s, const struct interval_record *r)
 	json__double(&w, "system_s", secs(r->d.system_ns));
 	json__double(&w, "total_s", secs(r->d.cpu_ns));
 	json__u64(&w, "total_ns", r->d.cpu_ns);
-	json__double(&w, "rate_pct", dt > 0 ? 100.0 * secs(r->d.cpu_ns) / dt : 0);
+	if (r->t1_epoch_ns - r->t0_epoch_ns >= INTERVAL_RATE_MIN_NS)
+		json__double(&w, "rate_pct", 100.0 * secs(r->d.cpu_ns) / dt);
+	else
+		json__null(&w, "rate_pct"); /* too short to give a rate (collector.h) */
 	json__end_object(&w);
 	json__begin_object(&w, "memory");
 	json__u64(&w, "rss_bytes", r->rss_bytes);

@@ -82,13 +82,22 @@ int top_model__interval(struct top_model *m, const struct interval_record *ir)
 	 * counts in the next one, the interval its exits fell in.
 	 */
 	m->interval_exited += ir->d.exited;
-	if (dt <= 0)
-		dt = 1e-9;
-	r->have_interval = true;
 	r->alive = ir->alive;
+	r->failed = ir->d.exit_error + ir->d.exit_signal;
+	/*
+	 * Too short to give a rate (collector.h): the last rates stay on
+	 * screen; a job's first, just begun, shows none yet.
+	 */
+	if (ir->t1_ns - ir->t0_ns < INTERVAL_RATE_MIN_NS) {
+		if (!r->have_interval) {
+			r->have_interval = true;
+			r->started_ps = r->exited_ps = r->cpu_pct = r->io_bps = 0;
+		}
+		return 0;
+	}
+	r->have_interval = true;
 	r->started_ps = (double)ir->d.started / dt;
 	r->exited_ps = (double)ir->d.exited / dt;
-	r->failed = ir->d.exit_error + ir->d.exit_signal;
 	/* Live and exited threads both: a child that lived a millisecond counts. */
 	r->cpu_pct = 100.0 * (double)ir->d.cpu_ns / 1e9 / dt;
 	r->io_bps = (double)(ir->d.read_bytes + ir->d.write_bytes) / dt;
