@@ -45,7 +45,7 @@ def lost_events(path):
     with open(path) as f:
         for line in f:
             if line.startswith('{"type":"host"'):
-                lost = json.loads(line)["events"]["lost"]
+                lost = json.loads(line)["lost"]["exit_records"]
     return lost
 
 

@@ -201,15 +201,45 @@ void cgroup_alloc__read(const struct cgroup_alloc_place *cpu,
 	read_memory(memory, out);
 }
 
+/*
+ * Where the hierarchies are: found once a minute, not at every job (a host
+ * in tree mode makes many jobs a second, and each lookup parses mountinfo).
+ * Index: cpu, cpuset, memory, v2.
+ */
+#define HIER_TTL_NS (60ULL * 1000000000ULL)
+static const struct cgroup_hier *hier_of(const char *controller)
+{
+	static const char *const names[4] = {"cpu", "cpuset", "memory", NULL};
+	static struct {
+		struct cgroup_hier h;
+		bool found;
+	} cache[4];
+	static unsigned long long taken_ns;
+	unsigned long long now = util__now_ns();
+	int i = 3;
+
+	if (!taken_ns || now - taken_ns > HIER_TTL_NS) {
+		for (int k = 0; k < 4; k++)
+			cache[k].found = !cgroupfs__find_mounted(names[k], &cache[k].h);
+		taken_ns = now;
+	}
+	for (int k = 0; controller && k < 3; k++)
+		if (!strcmp(controller, names[k]))
+			i = k;
+	return cache[i].found ? &cache[i].h : NULL;
+}
+
 /* The place of @pid's cgroup in the hierarchy of @controller (NULL: v2). */
 static void place_of(const struct proc_cgroup *cg, const char *controller,
 		     struct cgroup_alloc_place *pl)
 {
+	const struct cgroup_hier *hp = hier_of(controller);
 	struct cgroup_hier h;
 
 	pl->root_fd = -1;
-	if (cgroupfs__find_mounted(controller, &h))
+	if (!hp)
 		return;
+	h = *hp;
 	for (size_t i = 0; i < cg->n; i++) {
 		const struct proc_cgroup_entry *e = &cg->entries[i];
 
