@@ -82,47 +82,46 @@ static int check_privileges(void)
 }
 
 /*
- * Since 6.16 sched_process_exit passes group_dead; the BTF of its
- * btf_trace_ typedef tells: (void *, struct task_struct *, bool).
+ * The prototype of tracepoint @tp as its btf_trace_ typedef gives it, for a
+ * tp_btf program (whose first parameter is the context); NULL if none.
  */
-static bool exit_has_group_dead(const struct btf *vmlinux)
+static const struct btf_type *tp_proto(const struct btf *vmlinux, const char *tp)
 {
 	const struct btf_type *t;
+	char name[128];
 	int id;
 
-	id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
 	if (id < 0)
-		return false;
+		return NULL;
 	t = btf__type_by_id(vmlinux, id);
 	t = btf__type_by_id(vmlinux, t->type); /* pointer */
 	if (!t || !btf_is_ptr(t))
-		return false;
+		return NULL;
 	t = btf__type_by_id(vmlinux, t->type);
-	return t && btf_is_func_proto(t) && btf_vlen(t) >= 3;
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+/* Since 6.16 sched_process_exit passes group_dead: (void *, struct task_struct *, bool). */
+static bool exit_has_group_dead(const struct btf *vmlinux)
+{
+	const struct btf_type *t = tp_proto(vmlinux, "sched_process_exit");
+
+	return t && btf_vlen(t) >= 3;
 }
 
 /*
  * oom/mark_victim passes the victim's task_struct since 6.x (before: its
- * pid, an int): (void *, struct task_struct *, uid_t) in its typedef.
+ * pid, an int): (void *, struct task_struct *, uid_t).
  */
 static bool oom_tp_has_task(const struct btf *vmlinux)
 {
-	const struct btf_param *p;
-	const struct btf_type *t;
-	int id;
+	const struct btf_type *t = tp_proto(vmlinux, "mark_victim");
 
-	id = btf__find_by_name_kind(vmlinux, "btf_trace_mark_victim", BTF_KIND_TYPEDEF);
-	if (id < 0)
+	if (!t || btf_vlen(t) < 2)
 		return false;
-	t = btf__type_by_id(vmlinux, id);
-	t = btf__type_by_id(vmlinux, t->type); /* pointer */
-	if (!t || !btf_is_ptr(t))
-		return false;
-	t = btf__type_by_id(vmlinux, t->type);
-	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 2)
-		return false;
-	p = btf_params(t);
-	t = btf__type_by_id(vmlinux, p[1].type);
+	t = btf__type_by_id(vmlinux, btf_params(t)[1].type);
 	return t && btf_is_ptr(t);
 }
 
