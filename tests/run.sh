@@ -48,8 +48,13 @@ run_one() { # label, command...
 # Binaries that spend their time waiting on another daemon's clock (a real
 # Prometheus scraping every 5 s, slurmd): they run beside the others, in
 # the background, and are counted when the kernel phase ends. Their checks
-# do not depend on a quiet host (README's "Testing" says which do).
+# do not depend on a quiet host.
 BESIDE_TESTS=" test_prometheus test_slurm "
+# They make cgroups of their own (test_prometheus 200 in cgroup2): a test
+# that needs the host's cgroups to itself (a job map of two slots) runs
+# after they have ended. They start at the head of the run, beside the unit
+# and valgrind phases, which touch no cgroup and load no BPF.
+QUIET_TESTS=" test_limits "
 beside_dir=""
 start_beside() { # label, command...
 	local label=$1 n
@@ -76,6 +81,22 @@ finish_beside() {
 	beside_dir=""
 }
 
+if [ "$what" = all ] || [ "$what" = kernel ]; then
+	# Can BPF load here? Under CI=true it must (the kernel tests then fail,
+	# never skip); elsewhere a machine without it runs what does not need it
+	# and says plainly what it did not run and why.
+	bpf_err=$(mktemp)
+	bpf=yes
+	"$OUTPUT/jobtrace" run --mode bpf -- /bin/true >/dev/null 2>"$bpf_err" || bpf=no
+	# (Where BPF cannot load they are skipped with the others, in the loop.)
+	if [ "$bpf" = yes ] || [ "${CI:-}" = true ]; then
+		for name in $BESIDE_TESTS; do
+			[ -x "$OUTPUT/tests/$name" ] || continue
+			start_beside "kernel $name" env OUTPUT="$OUTPUT" "$OUTPUT/tests/$name"
+		done
+	fi
+fi
+
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in "$OUTPUT"/san/tests/test_*; do
 		[ -x "$t" ] || continue
@@ -101,19 +122,6 @@ fi
 # has: they run where BPF cannot load too.
 ANY_MACHINE_TESTS=" test_modes test_schema "
 if [ "$what" = all ] || [ "$what" = kernel ]; then
-	# Can BPF load here? Under CI=true it must (the kernel tests then fail,
-	# never skip); elsewhere a machine without it runs what does not need it
-	# and says plainly what it did not run and why.
-	bpf_err=$(mktemp)
-	bpf=yes
-	"$OUTPUT/jobtrace" run --mode bpf -- /bin/true >/dev/null 2>"$bpf_err" || bpf=no
-	# (Where BPF cannot load they are skipped with the others, in the loop.)
-	if [ "$bpf" = yes ] || [ "${CI:-}" = true ]; then
-		for name in $BESIDE_TESTS; do
-			[ -x "$OUTPUT/tests/$name" ] || continue
-			start_beside "kernel $name" env OUTPUT="$OUTPUT" "$OUTPUT/tests/$name"
-		done
-	fi
 	for t in "$OUTPUT"/tests/test_*; do
 		[ -x "$t" ] || continue
 		[ -f "tests/kernel/$(basename "$t").c" ] || continue
@@ -123,8 +131,10 @@ if [ "$what" = all ] || [ "$what" = kernel ]; then
 			skipped_names+=("$(basename "$t")")
 			continue
 		fi
-		# Started before the loop, above.
+		# Started at the head of the run, above.
 		[[ "$BESIDE_TESTS" == *" $(basename "$t") "* ]] && continue
+		# A test that needs the host's cgroups to itself waits for them to end.
+		[[ "$QUIET_TESTS" == *" $(basename "$t") "* ]] && finish_beside
 		run_one "kernel $(basename "$t")" env OUTPUT="$OUTPUT" "$t"
 	done
 	finish_beside
