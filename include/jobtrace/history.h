@@ -116,6 +116,42 @@ struct history_query {
  * negative errno (said on stderr, with @dir).
  */
 int history__query(int dirfd, const char *dir, const struct history_query *q, FILE *out);
+/*
+ * A time as `history --since` and `top --at` take it: epoch seconds,
+ * "now", -N with s, m, h or d (seconds when none) before now, or a local
+ * date and time, "YYYY-MM-DD HH:MM[:SS]" (or with a T) or "HH:MM[:SS]"
+ * (today). 0, or -EINVAL.
+ */
+int history__parse_time(const char *s, double *out);
+
+/*
+ * The history's lines made back into the collector's records for a sink
+ * (user/out/history_records.c): "exit" lines are process records,
+ * "interval" and "host" lines theirs, a "job" line its job's job_end, with
+ * the totals the line has. A job's id is made here, one per key between
+ * its first record and its "job" line.
+ */
+struct history_records;
+struct history_records *history_records__new(void);
+void history_records__free(struct history_records *hr);
+/* Hands the record of one line to @s; other lines are skipped. What @s returned, or -ENOMEM. */
+int history_records__feed(struct history_records *hr, const char *line, size_t len,
+			  struct sink *s);
+/* Ends the jobs with records but no "job" line yet, with what their records sum to. */
+int history_records__end_open(struct history_records *hr, struct sink *s);
+size_t history_records__open_jobs(const struct history_records *hr);
+/* A JSON string value (@v, @vl bytes, with its quotes) unescaped into @out; its length. */
+size_t history__json_unescape(const char *v, size_t vl, char *out, size_t size);
+
+/*
+ * The lines of @dirfd's files from @since to @until (epoch seconds; @until
+ * 0: to the end), oldest first, to @fn: the files that may hold the range,
+ * each line whose "time" is in it. 0, what @fn returned, or a negative
+ * errno (said on stderr, with @dir).
+ */
+int history__read_range(int dirfd, const char *dir, double since, double until,
+			history_line_fn fn, void *ctx);
+
 /* `jobtrace history`. */
 int history__main(int argc, char **argv);
 

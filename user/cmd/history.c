@@ -18,7 +18,8 @@ static const char usage[] =
 	"file of DIR, plain (.jsonl) or compressed (.jsonl.zst), oldest first.\n"
 	"\n"
 	"Options:\n"
-	"      --since TIME   from TIME: epoch seconds, or -N[smhd] before now (-1h)\n"
+	"      --since TIME   from TIME: epoch seconds, -N[smhd] before now (-1h), or a\n"
+	"                     local time, 'YYYY-MM-DD HH:MM[:SS]' or 'HH:MM[:SS]' (today)\n"
 	"      --until TIME   up to TIME, the same way (default: now)\n"
 	"      --job KEY      the job KEY (as the records' \"job\" has it)\n"
 	"      --user NAME    processes of the user NAME (or uid)\n"
@@ -37,48 +38,6 @@ static const char usage[] =
 	"  jobtrace history --since -1h /var/lib/jobtrace/history\n"
 	"  jobtrace history --failed --processes /var/lib/jobtrace/history\n"
 	"  jobtrace history --json --oom /var/lib/jobtrace/history | jq .comm\n";
-
-/* Epoch seconds, "now", or -N with s, m, h or d (seconds when none) before now. */
-static int parse_time(const char *s, double *out)
-{
-	double now = (double)time(NULL), v, mul = 1;
-	char *end;
-
-	if (!strcmp(s, "now")) {
-		*out = now;
-		return 0;
-	}
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v != v)
-		return -EINVAL;
-	if (*end && end[1])
-		return -EINVAL;
-	switch (*end) {
-	case '\0':
-	case 's':
-		break;
-	case 'm':
-		mul = 60;
-		break;
-	case 'h':
-		mul = 3600;
-		break;
-	case 'd':
-		mul = 86400;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*s == '-') {
-		*out = now + v * mul;
-		return 0;
-	}
-	if (*end)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 int history__main(int argc, char **argv)
 {
@@ -107,10 +66,10 @@ int history__main(int argc, char **argv)
 		switch (opt) {
 		case OPT_SINCE:
 		case OPT_UNTIL:
-			if (parse_time(optarg, opt == OPT_SINCE ? &q.since : &q.until))
+			if (history__parse_time(optarg, opt == OPT_SINCE ? &q.since : &q.until))
 				return cli__usage_error("history",
-							"--%s takes epoch seconds, 'now' or -N[smhd], "
-							"not '%s'",
+							"--%s takes epoch seconds, 'now', -N[smhd] or "
+							"a date and time, not '%s'",
 							opt == OPT_SINCE ? "since" : "until",
 							optarg);
 			break;

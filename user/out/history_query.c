@@ -14,6 +14,87 @@
 
 #include "jobtrace/history.h"
 
+/* A local date and time, with or without its date (then today's). */
+static int parse_clock(const char *s, double *out)
+{
+	static const char *const full[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+					     "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M" };
+	static const char *const clock[] = { "%H:%M:%S", "%H:%M" };
+	time_t now = time(NULL), t;
+	struct tm tm;
+	const char *end;
+
+	for (size_t i = 0; i < sizeof(full) / sizeof(full[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, full[i], &tm);
+		if (end && !*end)
+			goto found;
+	}
+	for (size_t i = 0; i < sizeof(clock) / sizeof(clock[0]); i++) {
+		struct tm today;
+
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, clock[i], &tm);
+		if (!end || *end || !localtime_r(&now, &today))
+			continue;
+		tm.tm_year = today.tm_year;
+		tm.tm_mon = today.tm_mon;
+		tm.tm_mday = today.tm_mday;
+		goto found;
+	}
+	return -EINVAL;
+found:
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*out = (double)t;
+	return 0;
+}
+
+int history__parse_time(const char *s, double *out)
+{
+	double now = (double)time(NULL), v, mul = 1;
+	char *end;
+
+	if (!strcmp(s, "now")) {
+		*out = now;
+		return 0;
+	}
+	if (strchr(s, ':'))
+		return parse_clock(s, out);
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v != v)
+		return -EINVAL;
+	if (*end && end[1])
+		return -EINVAL;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*s == '-') {
+		*out = now + v * mul;
+		return 0;
+	}
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 struct keyset {
 	char **keys;
 	size_t n, cap;
@@ -193,10 +274,7 @@ static int on_line(void *ctx, const char *l, size_t len)
 	const struct history_query *q = r->q;
 	const char *type, *v;
 	size_t tl, vl;
-	double t = num(l, len, "time");
 
-	if (t < q->since || (q->until > 0 && t > q->until))
-		return 0;
 	type = history__json_get(l, len, "type", &tl);
 	if (str_is(type, type ? tl : 0, "exit")) {
 		if (!exit_matches(q, l, len))
@@ -228,13 +306,8 @@ static int on_line(void *ctx, const char *l, size_t len)
 int history__query(int dirfd, const char *dir, const struct history_query *q, FILE *out)
 {
 	struct reader r = { .q = q, .out = out };
-	struct history_file *files;
-	int n = history__list(dirfd, &files), err = 0;
+	int err = 0;
 
-	if (n < 0) {
-		fprintf(stderr, "jobtrace: cannot list %s: %s\n", dir, strerror(-n));
-		return n;
-	}
 	if (!q->json && q->processes)
 		fprintf(out, "%-19s %7s %-16s %-8s %9s %-10s %s\n", "END", "PID", "COMMAND",
 			"STATUS", "CPU_S", "USER", "JOB");
@@ -244,22 +317,53 @@ int history__query(int dirfd, const char *dir, const struct history_query *q, FI
 	/* Pass 1 finds the jobs a process filter keeps; without one it is not needed. */
 	for (int pass = proc_filtered(q) ? 0 : 1; pass < 2 && !err; pass++) {
 		r.pass2 = pass == 1;
-		for (int i = 0; i < n && !err; i++) {
-			/* A file holds what came from its start to the next file's. */
-			if (q->until > 0 && (double)files[i].start > q->until)
-				break;
-			if (i + 1 < n && (double)files[i + 1].start < q->since - 1)
-				continue;
-			err = history__read_file(dirfd, files[i].name, files[i].zst, on_line, &r);
-			if (err && err != -EIO)
-				fprintf(stderr, "jobtrace: cannot read %s/%s: %s\n", dir,
-					files[i].name, strerror(-err));
-			/* One bad file does not hide the others. */
-			if (err != -EIO && err != -ENOMEM)
-				err = 0;
-		}
+		err = history__read_range(dirfd, dir, q->since, q->until, on_line, &r);
 	}
 	keyset__free(&r.jobs);
+	return err;
+}
+
+struct range {
+	double since, until;
+	history_line_fn fn;
+	void *ctx;
+};
+
+static int in_range(void *ctx, const char *l, size_t len)
+{
+	struct range *r = ctx;
+	double t = num(l, len, "time");
+
+	if (t < r->since || (r->until > 0 && t > r->until))
+		return 0;
+	return r->fn(r->ctx, l, len);
+}
+
+int history__read_range(int dirfd, const char *dir, double since, double until,
+			history_line_fn fn, void *ctx)
+{
+	struct range r = { since, until, fn, ctx };
+	struct history_file *files;
+	int n = history__list(dirfd, &files), err = 0;
+
+	if (n < 0) {
+		fprintf(stderr, "jobtrace: cannot list %s: %s\n", dir, strerror(-n));
+		return n;
+	}
+	for (int i = 0; i < n && !err; i++) {
+		/* A file holds what came from its start to the next file's. */
+		if (until > 0 && (double)files[i].start > until)
+			break;
+		if (i + 1 < n && (double)files[i + 1].start < since - 1)
+			continue;
+		err = history__read_file(dirfd, files[i].name, files[i].zst, in_range, &r);
+		if (err < 0 && err != -EIO && err != -ENOMEM) {
+			fprintf(stderr, "jobtrace: cannot read %s/%s: %s\n", dir, files[i].name,
+				strerror(-err));
+			/* One bad file does not hide the others. */
+			err = 0;
+		}
+	}
 	free(files);
 	return err;
 }
