@@ -44,6 +44,12 @@ struct top_opts {
 	bool reverse; /* least first (names: Z to A) */
 	const char *filter; /* rows whose job or command holds it (any case) */
 	double interval_s; /* for the header; the front changes it with top_request */
+	/*
+	 * Frames of serve's history (`top --replay`): a flush takes the
+	 * snapshot at the host record's time and draws nothing; the front
+	 * draws the frame it went to (sink_top__draw). t, T and b step.
+	 */
+	bool replay;
 	/* After each frame, with how many were drawn: the front stops at -n. */
 	void (*on_frame)(void *ctx, unsigned long frames);
 	void *ctx;
@@ -53,6 +59,9 @@ struct top_opts {
 struct top_request {
 	bool quit;
 	double interval_s; /* > 0: a new interval */
+	int step; /* replay: +1 the next interval (t), -1 the one before (T) */
+	bool jump; /* replay: b, and the time typed (history__parse_time's) */
+	char jump_to[64];
 };
 
 /*
@@ -66,6 +75,12 @@ void sink_top__keys(struct sink *s, struct top_request *req);
 void sink_top__resize(struct sink *s);
 /* The jobs followed all ended: in batch mode, one last frame with them, ended. */
 void sink_top__final(struct sink *s);
+/* Replay: draws the last snapshot (batch: prints its frame). 0 or the write's error. */
+int sink_top__draw(struct sink *s);
+/* Replay: forgets every record, for a replay from another time; the screen's choices stay. */
+int sink_top__reset(struct sink *s);
+/* A line on the screen's status line until the next key ("end of the history"). */
+void sink_top__message(struct sink *s, const char *msg);
 /* A column by its name ("cpu", "rss", ...): 0, or -EINVAL. */
 int top__col_of_name(const char *name, enum top_col *out);
 
@@ -109,6 +124,7 @@ struct top_view {
 	const char *filter; /* NULL or "": every row */
 	__u64 expanded_id; /* the job shown with its processes; 0: none */
 	bool paused; /* said in the title */
+	bool replay; /* the title has the date: a replay shows another day */
 	unsigned int width; /* of a line */
 };
 
@@ -134,6 +150,8 @@ bool top_model__settle(struct top_model *m);
  * frames show until the next snapshot (a paused screen takes none).
  */
 void top_model__snapshot(struct top_model *m, double interval_s, time_t now);
+/* The last host record's end (epoch seconds) and length; 0 before the first. */
+double top_model__host_time(const struct top_model *m, double *interval_s);
 /* The interval the title says, changed before the next snapshot ('d'). */
 void top_model__set_interval(struct top_model *m, double interval_s);
 /* Builds the frame of the snapshot as @v asks; 0 or -ENOMEM. */
@@ -143,6 +161,16 @@ const struct top_line *top_model__lines(const struct top_model *m, size_t *n);
 
 /* `jobtrace top`: parses its arguments, runs, returns jobtrace's exit status. */
 int top__main(int argc, char **argv);
+
+#define TOP_REPLAY_DEFAULT_DIR "/var/lib/jobtrace/history" /* the unit's StateDirectory */
+/* `top --replay` (user/cmd/top_replay.c): the view over serve's history, not the collector. */
+struct top_replay_opts {
+	const char *dir;
+	const char *at; /* NULL: the last interval */
+	unsigned long frames; /* batch: frames from @at on; 0: one */
+	struct top_opts view;
+};
+int top__replay(const struct top_replay_opts *o);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 
 #include "jobtrace/cli.h"
 #include "jobtrace/control.h"
+#include "jobtrace/history.h"
 #include "jobtrace/hostmode.h"
 #include "jobtrace/metrics.h"
 #include "jobtrace/options.h"
@@ -34,6 +35,15 @@ static const char *sort_check(const char *v)
 	return top__col_of_name(v, &col) ? "takes job, alive, started, exited, failed, cpu, rss, "
 					   "io or command" :
 					   NULL;
+}
+
+static const char *time_check(const char *v)
+{
+	double t;
+
+	return history__parse_time(v, &t) ? "takes epoch seconds, 'now', -N[smhd] (before now) or "
+					    "a local 'YYYY-MM-DD HH:MM[:SS]' or 'HH:MM[:SS]'" :
+					    NULL;
 }
 
 static const char *mode_check(const char *v)
@@ -162,6 +172,18 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.name = "filter", .letter = 'f', .arg = JT_ARG_STRING, .metavar = "TEXT",
 		.cmds = JT_TOP, .section = JT_SEC_MAIN,
 		.help = "only the jobs whose name or command holds TEXT",
+	},
+	[JT_OPT_REPLAY] = {
+		.name = "replay", .cmds = JT_TOP, .section = JT_SEC_MAIN,
+		.help = "the screen as it was, from serve --history's files: of\n"
+			"the directory named after the options (default\n"
+			"/var/lib/jobtrace/history); keys t and T step, b jumps",
+	},
+	[JT_OPT_AT] = {
+		.name = "at", .arg = JT_ARG_CHOICE, .metavar = "TIME", .check = time_check,
+		.cmds = JT_TOP, .section = JT_SEC_MAIN,
+		.help = "--replay: the interval at TIME (default: the last one), as\n"
+			"history --since takes it; with --batch, -n N frames from it",
 	},
 	[JT_OPT_COUNT] = {
 		.name = "count", .letter = 'n', UINT(1, 1UL << 62), .metavar = "N", .cmds = JT_TAIL,

@@ -35,18 +35,22 @@ static const struct jt_front top_front = {
 		"started and ended per second, those that failed, CPU (the children that\n"
 		"lived a millisecond included), memory, I/O and the busiest command of each.\n"
 		"Every process of the host, in jobs (as watch --all), unless --pid or\n"
-		"--cgroup name the jobs.\n",
+		"--cgroup name the jobs. With --replay, the screen as it was, from the files\n"
+		"serve --history DIR kept: `jobtrace top --replay [OPTIONS] [DIR]`.\n",
 	.titles = { [JT_SEC_JOBS] = "Jobs", [JT_SEC_MAIN] = "Screen" },
 	.foot = "\n"
 		"Keys: arrows select a job, Enter expands it into its processes and last\n"
 		"exits, P M S E F sort (CPU, memory, started, exited, failed), < > move the\n"
 		"sort, R reverses, / filters (Esc clears), p pauses, d sets the interval,\n"
-		"h helps, q quits.\n"
+		"h helps, q quits. In a replay, t goes to the next interval, T to the one\n"
+		"before, b to a time typed in (Enter expands).\n"
 		"\n"
 		"Examples:\n"
 		"  sudo jobtrace top\n"
 		"  sudo jobtrace top --cgroup /sys/fs/cgroup/system.slice -d 2\n"
 		"  sudo jobtrace top -b -n 3 --sort started\n"
+		"  jobtrace top --replay --at '2026-03-01 03:10'\n"
+		"  jobtrace top --replay -b -n 5 --at -1h /var/lib/jobtrace/history\n"
 		"\n"
 		"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n",
 };
@@ -64,6 +68,8 @@ struct top_config {
 	enum top_col sort;
 	bool reverse;
 	const char *filter;
+	bool replay;
+	const char *at;
 	struct collector_source source;
 };
 
@@ -106,6 +112,12 @@ static int top_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 	case JT_OPT_FILTER:
 		cfg->filter = v->str;
 		break;
+	case JT_OPT_REPLAY:
+		cfg->replay = true;
+		break;
+	case JT_OPT_AT:
+		cfg->at = v->str;
+		break;
 	case JT_OPT_RING_KB:
 		cfg->source.ring_bytes = (__u32)(v->u * 1024);
 		break;
@@ -131,8 +143,13 @@ static int parse_args(int argc, char **argv, struct top_config *cfg)
 
 	if (ret)
 		return ret;
-	if (optind < argc)
+	if (optind < argc && !(cfg->replay && optind + 1 == argc))
 		return cli__usage_error("top", "unexpected argument '%s'", argv[optind]);
+	if (cfg->at && !cfg->replay)
+		return cli__usage_error("top", "%s", "--at is for --replay");
+	if (cfg->replay && (cfg->npids || cfg->ncgroups || cfg->group_by))
+		return cli__usage_error("top", "%s", "--replay shows the jobs the history kept: it "
+						     "takes no --pid, --cgroup or --group-by");
 	if (cfg->group_by && (cfg->npids || cfg->ncgroups))
 		return cli__usage_error("top", "%s", "--group-by is for host mode: it takes no "
 						     "--pid or --cgroup");
@@ -212,6 +229,19 @@ int top__main(int argc, char **argv)
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
 		return ret == OPTIONS_HELP_SHOWN ? 0 : ret;
+	if (cfg.replay) {
+		struct top_replay_opts r = {
+			.dir = optind < argc ? argv[optind] : TOP_REPLAY_DEFAULT_DIR,
+			.at = cfg.at,
+			.frames = cfg.iterations,
+			.view = { .batch = cfg.batch, .out = stdout,
+				  .width = cfg.width ? cfg.width : batch_width(), .sort = cfg.sort,
+				  .reverse = cfg.reverse, .filter = cfg.filter,
+				  .interval_s = cfg.delay_s, .replay = true },
+		};
+
+		return top__replay(&r);
+	}
 	copts.source = cfg.source;
 	copts.source.attach = true;
 	if (targets__check_cgroups("top", cfg.cgroups, cfg.ncgroups, &watch_h))

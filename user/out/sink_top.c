@@ -20,7 +20,7 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/top.h"
 
-enum input_mode { IN_NONE, IN_FILTER, IN_DELAY };
+enum input_mode { IN_NONE, IN_FILTER, IN_DELAY, IN_TIME };
 
 struct top_sink {
 	struct sink sink; /* first: the collector's handle is this */
@@ -61,6 +61,7 @@ static const struct top_line *frame(struct top_sink *t, size_t *n)
 		.filter = t->filter,
 		.expanded_id = t->o.batch ? 0 : t->expanded_id,
 		.paused = t->paused,
+		.replay = t->o.replay,
 		.width = t->o.batch ? t->o.width : COLS > 0 ? (unsigned int)COLS : 80,
 	};
 
@@ -118,6 +119,27 @@ static const char help_text[] =
 	"\n"
 	"Any key closes this help.";
 
+/* A replay's keys differ where time does: t steps (Enter expands), no pause, no interval. */
+static const char help_replay[] =
+	"jobtrace top --replay: the host's jobs as serve's history kept them\n"
+	"\n"
+	"  t             the next interval\n"
+	"  T             the interval before\n"
+	"  b             go to a time: YYYY-MM-DD HH:MM[:SS], HH:MM[:SS], -1h, epoch\n"
+	"  Up/Down, PgUp/PgDn, Home/End   select a job\n"
+	"  Enter, +, -   expand the job into its last exits, fold\n"
+	"  P M S E F A I J C   sort by CPU%, RSS, START/s, EXIT/s, FAIL, ALIVE, IO/s,\n"
+	"                JOB, COMMAND\n"
+	"  <  >  F6      sort by the column left or right of the current one\n"
+	"  R             reverse the order\n"
+	"  /  f          filter: rows whose job or command holds the text (Esc clears)\n"
+	"  h  ?  F1      this help\n"
+	"  q  F10        quit\n"
+	"\n"
+	"The history keeps no live processes: an expanded job shows its last exits.\n"
+	"\n"
+	"Any key closes this help.";
+
 static int line_attr(const struct top_sink *t, const struct top_line *l)
 {
 	switch (l->kind) {
@@ -144,9 +166,9 @@ static void draw_text(int y, int attr, const char *text)
 	attrset(A_NORMAL);
 }
 
-static void draw_help(void)
+static void draw_help(const struct top_sink *t)
 {
-	const char *p = help_text;
+	const char *p = t->o.replay ? help_replay : help_text;
 
 	erase();
 	for (int y = 0; y < LINES && *p; y++) {
@@ -171,7 +193,7 @@ static void screen_draw(struct top_sink *t)
 		return;
 	}
 	if (t->help) {
-		draw_help();
+		draw_help(t);
 		refresh();
 		return;
 	}
@@ -223,9 +245,16 @@ static void screen_draw(struct top_sink *t)
 	}
 	if (t->input != IN_NONE)
 		snprintf(status, sizeof(status), "%s: %s_",
-			 t->input == IN_FILTER ? "Filter" : "Interval in seconds", t->input_buf);
+			 t->input == IN_FILTER ? "Filter" :
+			 t->input == IN_TIME ? "Go to (YYYY-MM-DD HH:MM:SS, HH:MM, -1h)" :
+					       "Interval in seconds",
+			 t->input_buf);
 	else if (t->message[0])
 		snprintf(status, sizeof(status), "%s", t->message);
+	else if (t->o.replay)
+		snprintf(status, sizeof(status),
+			 "q quit  h help  t next  T back  b go to time  Enter expand  P/M/S sort  "
+			 "/ filter");
 	else
 		snprintf(status, sizeof(status),
 			 "q quit  h help  Enter expand  P/M/S sort  / filter  p pause  d interval");
@@ -321,6 +350,10 @@ static void input_key(struct top_sink *t, int ch, struct top_request *req)
 		return;
 	}
 	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		if (t->input == IN_TIME && t->input_buf[0]) {
+			req->jump = true;
+			snprintf(req->jump_to, sizeof(req->jump_to), "%s", t->input_buf);
+		}
 		if (t->input == IN_DELAY) {
 			char *end;
 			double v = strtod(t->input_buf, &end);
@@ -385,6 +418,29 @@ static void key(struct top_sink *t, int ch, struct top_request *req)
 		return;
 	}
 	t->message[0] = '\0';
+	if (t->o.replay) {
+		switch (ch) {
+		case 't':
+			req->step = 1;
+			return;
+		case 'T':
+			req->step = -1;
+			return;
+		case 'b':
+			t->input = IN_TIME;
+			t->input_buf[0] = '\0';
+			return;
+		case 'p':
+		case ' ':
+		case 'd':
+		case 's':
+			snprintf(t->message, sizeof(t->message),
+				 "A replay: t and T step, b goes to a time");
+			return;
+		default:
+			break;
+		}
+	}
 	for (int i = 0; i < TOP_NCOLS; i++) {
 		if (ch == sort_keys[i]) {
 			sort_by(t, (enum top_col)i);
@@ -528,6 +584,13 @@ static int top_flush(struct sink *s)
 	if (!top_model__settle(t->m))
 		return 0;
 	t->frames++;
+	if (t->o.replay) {
+		double interval_s, at = top_model__host_time(t->m, &interval_s);
+
+		/* The screen as it was then: the front draws the frame it goes to. */
+		top_model__snapshot(t->m, interval_s, (time_t)at);
+		return 0;
+	}
 	if (t->o.batch) {
 		top_model__snapshot(t->m, t->o.interval_s, time(NULL));
 		err = batch_frame(t);
@@ -553,6 +616,43 @@ void sink_top__final(struct sink *s)
 	top_model__snapshot(t->m, t->o.interval_s, time(NULL));
 	if (!batch_frame(t) && fflush(t->sink.f))
 		sink__check(&t->sink);
+}
+
+int sink_top__draw(struct sink *s)
+{
+	struct top_sink *t = top_of(s);
+
+	if (!t->o.batch) {
+		screen_draw(t);
+		return 0;
+	}
+	if (t->sink.err)
+		return t->sink.err;
+	if (!batch_frame(t) && fflush(t->sink.f))
+		sink__check(&t->sink);
+	return t->sink.err;
+}
+
+int sink_top__reset(struct sink *s)
+{
+	struct top_sink *t = top_of(s);
+	struct top_model *m = top_model__new();
+
+	if (!m)
+		return -ENOMEM;
+	top_model__free(t->m);
+	t->m = m;
+	top_model__set_interval(m, t->o.interval_s);
+	return 0;
+}
+
+void sink_top__message(struct sink *s, const char *msg)
+{
+	struct top_sink *t = top_of(s);
+
+	snprintf(t->message, sizeof(t->message), "%s", msg);
+	if (t->o.batch && msg[0])
+		fprintf(stderr, "jobtrace: %s\n", msg);
 }
 
 static void top_free(struct sink *s)
@@ -602,7 +702,9 @@ struct sink *sink_top__new(const struct top_opts *o)
 		err = screen_open(t);
 		if (err)
 			goto err_free;
-		screen_draw(t);
+		/* A replay draws the frame it goes to, not an empty one first. */
+		if (!o->replay)
+			screen_draw(t);
 	}
 	return &t->sink;
 

@@ -229,12 +229,12 @@ static void add_header(struct top_model *m)
 {
 	const struct top_host *h = &m->snap_host;
 	const struct top_view *v = m->v;
-	char when[16], a[16], b[16], c[16], d[16], filter[4 * TOP_FILTER_LEN];
+	char when[32], a[16], b[16], c[16], d[16], filter[4 * TOP_FILTER_LEN];
 	struct top_line *l;
 	struct tm tm;
 
 	localtime_r(&m->snap_time, &tm);
-	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	strftime(when, sizeof(when), v->replay ? "replay %Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
 	l = line_add(m, TOP_LINE_TITLE, 0);
 	if (!l)
 		return;

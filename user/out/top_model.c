@@ -194,6 +194,8 @@ int top_model__host(struct top_model *m, const struct host_record *hr)
 	h->running = hr->procs_running;
 	h->blocked = hr->procs_blocked;
 	h->lost = hr->events_lost;
+	h->t1_epoch_s = (double)hr->t1_epoch_ns / 1e9;
+	h->interval_s = dt;
 	/* The host record closes an interval's records: a frame is due. */
 	m->frame_due = true;
 	return 0;
@@ -393,6 +395,12 @@ void top_model__snapshot(struct top_model *m, double interval_s, time_t now)
 	m->snap_interval_s = interval_s;
 	m->snap_time = now;
 	m->snap_gen++;
+}
+
+double top_model__host_time(const struct top_model *m, double *interval_s)
+{
+	*interval_s = m->host.interval_s;
+	return m->host.valid ? m->host.t1_epoch_s : 0;
 }
 
 void top_model__set_interval(struct top_model *m, double interval_s)

@@ -63,6 +63,7 @@ struct top_host {
 	double load1, load5, load15;
 	double forks_ps, exits_ps;
 	__u64 running, blocked, lost;
+	double t1_epoch_s, interval_s; /* the record's end and length */
 };
 
 /* A live process of the expanded job, with its place in the tree. */

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `jobtrace top --replay [DIR]`: the top screen as it was, from the files
+ * serve --history kept, interval by interval (atop -r's keys: t the next,
+ * T the one before, b a time typed in). A front over the history instead
+ * of the collector: the lines are made back into records
+ * (history_records.c) and handed to the same view as live top's
+ * (sink_top.c), so a replayed frame is the frame top drew then, less the
+ * live processes, which the history does not keep.
+ *
+ * A frame at time T is a pure function of T: the view is fed from some
+ * intervals before T (a warm-up long enough for a job ended just before
+ * to be shown ended, as live top keeps it TOP_KEEP_ENDED refreshes) up to
+ * the host record at or before T, and its snapshot is taken where serve's
+ * pass ended: the jobs that ended in it have their last interval and
+ * "job" line after the host record, with exits of the next interval
+ * between them, held back until the snapshot is taken. Stepping back builds the frame before; stepping
+ * forward, the one after. Each step reads from the warm-up's start: under
+ * a second for an hour's file of a busy host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobtrace/cli.h"
+#include "jobtrace/history.h"
+#include "jobtrace/sink.h"
+#include "jobtrace/top.h"
+
+#define WARMUP_S 60.0
+#define WARMUP_MAX_S (8 * 86400.0)
+/* Frames before the one shown: a job ended in any of the TOP_KEEP_ENDED before is shown so. */
+#define WARMUP_FRAMES (TOP_KEEP_ENDED + 2)
+
+enum seek { AT_OR_BEFORE, BEFORE, AFTER };
+
+struct replay {
+	int dirfd;
+	const char *dir;
+	struct sink *view;
+	double history_start; /* the first file's start */
+	double shown; /* the frame on screen: its host record's time; 0: none */
+};
+
+/* One build of a frame: where it is going, and what the reading found. */
+struct seek_state {
+	struct replay *rp;
+	struct history_records *hr;
+	enum seek how;
+	double target;
+	double pending; /* a host record fed whose pass has not ended: its time */
+	double frame; /* the last frame taken that is a candidate */
+	unsigned long frames_before; /* frames taken before it */
+	char *held; /* exits after the pending host record, fed after its snapshot */
+	size_t held_len, held_cap;
+	bool done;
+	int err;
+};
+
+static bool type_is(const char *l, size_t len, const char *type)
+{
+	size_t tl, n = strlen(type);
+	const char *t = history__json_get(l, len, "type", &tl);
+
+	return t && tl == n + 2 && !memcmp(t + 1, type, n);
+}
+
+static double time_of(const char *l, size_t len)
+{
+	size_t vl;
+	const char *v = history__json_get(l, len, "time", &vl);
+
+	return v ? strtod(v, NULL) : 0;
+}
+
+static bool beyond(const struct seek_state *st, double t)
+{
+	switch (st->how) {
+	case AT_OR_BEFORE:
+		return t > st->target;
+	case BEFORE:
+		return t >= st->target;
+	default:
+		return false;
+	}
+}
+
+/* The pass of the host record fed last has ended: the view takes its snapshot. */
+static int take_frame(struct seek_state *st)
+{
+	struct sink *v = st->rp->view;
+	double t = st->pending;
+	int err;
+
+	st->pending = 0;
+	err = v->ops->flush(v);
+	if (err)
+		return err;
+	if (st->frame)
+		st->frames_before++;
+	st->frame = t;
+	/* Forward: the first frame past the target is the one. */
+	if (st->how == AFTER && t > st->target)
+		st->done = true;
+	for (size_t o = 0; o < st->held_len && !st->done;) {
+		char *nl = memchr(st->held + o, '\n', st->held_len - o);
+		size_t n = (size_t)(nl - (st->held + o));
+
+		err = history_records__feed(st->hr, st->held + o, n, v);
+		if (err)
+			return err;
+		o += n + 1;
+	}
+	st->held_len = 0;
+	return 0;
+}
+
+static int hold(struct seek_state *st, const char *l, size_t len)
+{
+	if (st->held_len + len + 1 > st->held_cap) {
+		size_t cap = (st->held_len + len + 1) * 2;
+		char *h = realloc(st->held, cap);
+
+		if (!h)
+			return -ENOMEM;
+		st->held = h;
+		st->held_cap = cap;
+	}
+	memcpy(st->held + st->held_len, l, len);
+	st->held[st->held_len + len] = '\n';
+	st->held_len += len + 1;
+	return 0;
+}
+
+static int on_line(void *ctx, const char *l, size_t len)
+{
+	struct seek_state *st = ctx;
+	bool host = type_is(l, len, "host");
+	double t = time_of(l, len);
+	int err;
+
+	/*
+	 * A pass ends at the next host record or an interval of another
+	 * tick: the intervals and job lines after a host record are its
+	 * pass's (jobs that ended in it); exits after it wait for its frame.
+	 */
+	if (st->pending && !host && t > st->pending && type_is(l, len, "exit")) {
+		err = hold(st, l, len);
+		return err ? (st->err = err, 1) : 0;
+	}
+	if (st->pending && (host || (type_is(l, len, "interval") && t != st->pending))) {
+		err = take_frame(st);
+		if (err)
+			return st->err = err, 1;
+		if (st->done)
+			return 1;
+	}
+	/* Backward: the frame shown is the last one before a host record past the target. */
+	if (host && beyond(st, t)) {
+		st->done = true;
+		return 1;
+	}
+	err = history_records__feed(st->hr, l, len, st->rp->view);
+	if (err)
+		return st->err = err, 1;
+	if (host)
+		st->pending = t;
+	return 0;
+}
+
+/*
+ * Builds the frame @how @target says: the view fed from a warm-up before
+ * it, widened until WARMUP_FRAMES frames come before the one shown or
+ * the history's start is in. The frame's time, or 0 when there is none
+ * (a target before the first interval, or none after the last).
+ */
+static double seek(struct replay *rp, enum seek how, double target, int *errp)
+{
+	struct seek_state st;
+	double warm = WARMUP_S;
+
+	*errp = 0;
+	for (;;) {
+		double from = target - warm;
+		int err;
+
+		st = (struct seek_state){ .rp = rp, .how = how, .target = target };
+		st.hr = history_records__new();
+		err = st.hr ? sink_top__reset(rp->view) : -ENOMEM;
+		if (!err)
+			err = history__read_range(rp->dirfd, rp->dir, from, 0, on_line, &st);
+		/* The end of the history ends the last pass. */
+		if (!err && !st.err && st.pending && !st.done)
+			err = take_frame(&st);
+		history_records__free(st.hr);
+		free(st.held);
+		if (err < 0 || st.err) {
+			*errp = err < 0 ? err : st.err;
+			return 0;
+		}
+		if (st.frames_before >= WARMUP_FRAMES || from <= rp->history_start ||
+		    warm >= WARMUP_MAX_S || !st.frame)
+			break;
+		warm *= 4;
+	}
+	if (how == AFTER && !st.done)
+		return 0;
+	return st.frame;
+}
+
+static void say(struct replay *rp, const char *what, double t, const char *more)
+{
+	char when[64], msg[128];
+	time_t s = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&s, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(when, sizeof(when), "%.0f", t);
+	snprintf(msg, sizeof(msg), "%s %s%s", what, when, more);
+	sink_top__message(rp->view, msg);
+}
+
+/* Goes to the frame @how @target says; where there is none, says so and stays. */
+static int go(struct replay *rp, enum seek how, double target)
+{
+	double shown = rp->shown;
+	double t;
+	int err;
+
+	t = seek(rp, how, target, &err);
+	if (err)
+		return err;
+	if (t) {
+		rp->shown = t;
+		return 0;
+	}
+	if (how != AFTER || !shown) {
+		/* Before the first interval: the first one. */
+		t = seek(rp, AFTER, rp->history_start - 1, &err);
+		if (err)
+			return err;
+		if (!t)
+			return -ENODATA;
+		say(rp, "the history starts at", t, "");
+		rp->shown = t;
+		return 0;
+	}
+	say(rp, "the history ends at", shown, ": no interval after it");
+	/* The view was rebuilt for nothing: the frame shown again. */
+	t = seek(rp, AT_OR_BEFORE, shown, &err);
+	return err;
+}
+
+static int interactive(struct replay *rp)
+{
+	struct pollfd pfd[2] = { { .fd = STDIN_FILENO, .events = POLLIN } };
+	sigset_t mask;
+	int sfd, err = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
+		return -errno;
+	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	sink_top__draw(rp->view);
+	for (;;) {
+		struct top_request req = {};
+		struct signalfd_siginfo si;
+		double t;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo != SIGWINCH)
+				break;
+			sink_top__resize(rp->view);
+			continue;
+		}
+		/* The terminal hung up: nothing will read the screen. */
+		if (pfd[0].revents & (POLLHUP | POLLERR))
+			break;
+		sink_top__keys(rp->view, &req);
+		if (req.quit)
+			break;
+		if (req.jump && history__parse_time(req.jump_to, &t)) {
+			sink_top__message(rp->view, "Not a time: YYYY-MM-DD HH:MM[:SS], HH:MM[:SS], "
+						    "-N[smhd] or epoch seconds");
+		} else if (req.jump || req.step) {
+			err = req.jump ? go(rp, AT_OR_BEFORE, t) :
+					 go(rp, req.step > 0 ? AFTER : BEFORE, rp->shown);
+			if (err)
+				break;
+		} else {
+			continue;
+		}
+		sink_top__draw(rp->view);
+	}
+	close(sfd);
+	return err;
+}
+
+int top__replay(const struct top_replay_opts *o)
+{
+	struct replay rp = { .dir = o->dir };
+	struct history_file *files;
+	double at = 0;
+	int n, err, ret = 1;
+
+	if (o->at && history__parse_time(o->at, &at))
+		return cli__usage_error("top", "--at takes a time, not '%s'", o->at);
+	if (!o->at)
+		at = (double)time(NULL);
+	rp.dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rp.dirfd < 0) {
+		fprintf(stderr, "jobtrace: cannot open %s: %s\n", o->dir, strerror(errno));
+		return 1;
+	}
+	n = history__list(rp.dirfd, &files);
+	if (n <= 0) {
+		fprintf(stderr, "jobtrace: %s holds no history%s%s\n", o->dir, n ? ": " : "",
+			n ? strerror(-n) : " (serve --history DIR writes it)");
+		close(rp.dirfd);
+		return 1;
+	}
+	rp.history_start = (double)files[0].start;
+	free(files);
+	rp.view = sink_top__new(&o->view);
+	if (!rp.view) {
+		fprintf(stderr, "jobtrace: cannot set up the screen: %s\n",
+			errno == ENOTTY ? "no terminal (is TERM set?); use --batch" :
+					  strerror(errno));
+		close(rp.dirfd);
+		return 1;
+	}
+	err = go(&rp, AT_OR_BEFORE, at);
+	if (err == -ENODATA) {
+		/* The screen goes first: the message must be readable. */
+		sink__free(rp.view);
+		rp.view = NULL;
+		fprintf(stderr, "jobtrace: %s holds no interval (no host record)\n", o->dir);
+		goto out;
+	}
+	if (!err && o->view.batch) {
+		err = sink_top__draw(rp.view);
+		for (unsigned long i = 1; !err && i < o->frames; i++) {
+			double before = rp.shown;
+
+			err = go(&rp, AFTER, rp.shown);
+			if (!err && rp.shown == before)
+				break; /* the end of the history, said */
+			if (!err)
+				err = sink_top__draw(rp.view);
+		}
+	} else if (!err) {
+		err = interactive(&rp);
+	}
+	sink__free(rp.view);
+	rp.view = NULL;
+	if (err) {
+		fprintf(stderr, "jobtrace: cannot replay %s: %s\n", o->dir, strerror(-err));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (rp.view)
+		sink__free(rp.view);
+	close(rp.dirfd);
+	return ret;
+}
