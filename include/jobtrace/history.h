@@ -152,6 +152,16 @@ size_t history__json_unescape(const char *v, size_t vl, char *out, size_t size);
 int history__read_range(int dirfd, const char *dir, double since, double until,
 			history_line_fn fn, void *ctx);
 
+/*
+ * The picture of the job @q->job (include/jobtrace/picture.h) from its
+ * kept records: an SVG to @svg, an HTML report to @html (either NULL), by
+ * the picture sink live jobs use, at its "job" line; a job with records
+ * and no "job" line (serve was killed) is drawn from what its records
+ * sum to, and said so. 0, -ENOENT when no record of the job is in the
+ * range (said), or a negative errno.
+ */
+int history__pictures(int dirfd, const char *dir, const struct history_query *q, const char *svg,
+		      const char *html);
 /* `jobtrace history`. */
 int history__main(int argc, char **argv);
 

@@ -28,22 +28,26 @@ static const char usage[] =
 	"      --oom          processes the OOM killer killed\n"
 	"      --processes    a line per process that ended, not per job\n"
 	"  -j, --json         the JSON lines as stored (schema/), jobs and processes\n"
+	"      --svg FILE     with --job: the job's picture, as run --svg draws it\n"
+	"      --html FILE    with --job: its report page, as run --html writes it\n"
 	"  -h, --help         this text\n"
 	"\n"
 	"With --user, --command, --failed or --oom, a job is listed when one of its\n"
 	"processes in the range matches. A job still running when serve stopped has a\n"
-	"job line from that stop, and another when it ends.\n"
+	"job line from that stop, and another when it ends. A picture is written at\n"
+	"each job line of the job: FILE for the first, FILE.2.svg for the next.\n"
 	"\n"
 	"Examples:\n"
 	"  jobtrace history --since -1h /var/lib/jobtrace/history\n"
 	"  jobtrace history --failed --processes /var/lib/jobtrace/history\n"
-	"  jobtrace history --json --oom /var/lib/jobtrace/history | jq .comm\n";
+	"  jobtrace history --json --oom /var/lib/jobtrace/history | jq .comm\n"
+	"  jobtrace history --job cgroup:/slurm/job42 --svg job42.svg /var/lib/jobtrace/history\n";
 
 int history__main(int argc, char **argv)
 {
 	/* Long names alone: -s, -u and -p mean other things in other commands. */
 	enum { OPT_JOB = 256, OPT_USER, OPT_COMMAND, OPT_FAILED, OPT_OOM, OPT_SINCE, OPT_UNTIL,
-	       OPT_PROCESSES };
+	       OPT_PROCESSES, OPT_SVG, OPT_HTML };
 	static const struct option longopts[] = {
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
@@ -53,11 +57,14 @@ int history__main(int argc, char **argv)
 		{ "failed", no_argument, NULL, OPT_FAILED },
 		{ "oom", no_argument, NULL, OPT_OOM },
 		{ "processes", no_argument, NULL, OPT_PROCESSES },
+		{ "svg", required_argument, NULL, OPT_SVG },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct history_query q = {};
+	const char *svg = NULL, *html = NULL;
 	int opt, dirfd, err;
 
 	opterr = 0;
@@ -94,6 +101,12 @@ int history__main(int argc, char **argv)
 		case 'j':
 			q.json = true;
 			break;
+		case OPT_SVG:
+			svg = optarg;
+			break;
+		case OPT_HTML:
+			html = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -106,12 +119,26 @@ int history__main(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli__usage_error("history", "%s", "history takes one directory, serve's --history DIR");
+	if ((svg || html) && !q.job)
+		return cli__usage_error("history", "%s", "--svg and --html draw one job: name it with --job");
 	dirfd = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		fprintf(stderr, "jobtrace: cannot open %s: %s\n", argv[optind], strerror(errno));
 		return 1;
 	}
-	err = history__query(dirfd, argv[optind], &q, stdout);
+	if (svg || html) {
+		err = history__pictures(dirfd, argv[optind], &q, svg, html);
+		/* Opened before the reading, so a bad path fails first: empty, they go. */
+		if (err == -ENOENT) {
+			if (svg && strcmp(svg, "-"))
+				unlink(svg);
+			if (html && strcmp(html, "-"))
+				unlink(html);
+		}
+	}
+	else {
+		err = history__query(dirfd, argv[optind], &q, stdout);
+	}
 	close(dirfd);
 	if (err || fflush(stdout))
 		return 1;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "jobtrace/history.h"
+#include "jobtrace/sink.h"
 
 /* A local date and time, with or without its date (then today's). */
 static int parse_clock(const char *s, double *out)
@@ -365,5 +366,64 @@ int history__read_range(int dirfd, const char *dir, double since, double until,
 		}
 	}
 	free(files);
+	return err;
+}
+
+struct pictures {
+	const char *job;
+	struct history_records *hr;
+	struct sink *s;
+	unsigned long long records, jobs;
+};
+
+static int picture_line(void *ctx, const char *l, size_t len)
+{
+	struct pictures *p = ctx;
+	const char *type = NULL, *v;
+	size_t tl = 0, vl;
+	bool job;
+
+	type = history__json_get(l, len, "type", &tl);
+	job = str_is(type, type ? tl : 0, "job");
+	if (!job && !str_is(type, type ? tl : 0, "exit"))
+		return 0;
+	v = history__json_get(l, len, job ? "job.key" : "job", &vl);
+	if (!str_is(v, v ? vl : 0, p->job))
+		return 0;
+	p->records += !job;
+	p->jobs += job;
+	/* A sink's failure is said by the sink; the other jobs' pictures go on. */
+	history_records__feed(p->hr, l, len, p->s);
+	return 0;
+}
+
+int history__pictures(int dirfd, const char *dir, const struct history_query *q, const char *svg,
+		      const char *html)
+{
+	struct pictures p = { .job = q->job };
+	int err;
+
+	p.s = sink_svg__new(svg, html);
+	if (!p.s)
+		return -errno;
+	p.hr = history_records__new();
+	err = p.hr ? history__read_range(dirfd, dir, q->since, q->until, picture_line, &p) :
+		     -ENOMEM;
+	if (!err && history_records__open_jobs(p.hr)) {
+		fprintf(stderr,
+			"jobtrace: %s has no job line for %s after its last records (serve was "
+			"stopped, or the range ends first): its picture is what its %llu records "
+			"sum to\n",
+			dir, q->job, p.records);
+		err = history_records__end_open(p.hr, p.s);
+	}
+	if (!err && !p.records && !p.jobs) {
+		fprintf(stderr, "jobtrace: no record of the job %s in %s\n", q->job, dir);
+		err = -ENOENT;
+	}
+	if (!err && p.s->err)
+		err = p.s->err;
+	history_records__free(p.hr);
+	sink__free(p.s);
 	return err;
 }
