@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The past from serve --history, against jobs the test ran: serve keeps a
+ * history (files rotated every second, so most are zstd) while three jobs
+ * of known lives run in cgroups, A, then B while A runs, then C once A has
+ * ended. `top --replay --at` a moment when A and B both ran shows those two
+ * alive and no C; stepping from A's end shows A alive, then ended, then
+ * gone, never alive again; a moment after all three ended shows none.
+ * `history --job A --svg --html` draws A's picture from its kept records:
+ * every process A ran is in it, with the totals of A's job line.
+ */
+#include "testutil.h"
+#include "harness.h"
+
+#define LOOPS 12 /* A's and B's: a sleep and a true each */
+
+static char dir[300], prefix[64];
+
+static double real_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static pid_t job_start(const char *name, int loops)
+{
+	char script[256];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+
+	snprintf(script, sizeof(script),
+		 "i=0; while [ $i -lt %d ]; do /bin/sleep 0.25; /bin/true; i=$((i+1)); done",
+		 loops);
+	harness__cgroup_make(name);
+	return harness__cgroup_spawn(name, argv, NULL, "-");
+}
+
+static void job_wait(pid_t p)
+{
+	int st = harness__wait_s(p, 60);
+
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* A job's ALIVE in a frame of `top -b -w 200`: its count, -1 "end", -2 no row. */
+static int alive_in(const char *frame, const char *end, const char *name)
+{
+	char key[128], alive[16];
+	const char *row;
+
+	snprintf(key, sizeof(key), "\ncgroup:/%s ", name);
+	row = strstr(frame, key);
+	if (!row || (end && row > end))
+		return -2;
+	if (sscanf(row + strlen(key), "%15s", alive) != 1)
+		fail_msg("no ALIVE in the row of %s:\n%s", name, frame);
+	return strcmp(alive, "end") ? atoi(alive) : -1;
+}
+
+/* `top --replay -b` at @at, @n frames; what it printed (to free). */
+static char *replay(double at, int n)
+{
+	char cmd[2048];
+	int code = -1;
+	char *out;
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s top --replay -b -w 200 -n %d -f %s --at %.3f %s 2>%s/replay.err", H.jobtrace,
+		 n, prefix, at, dir, H.tmpdir);
+	out = harness__sh_out(cmd, &code);
+	if (code)
+		fail_msg("top --replay exited %d:\n%s\n%s", code, out,
+			 harness__slurp(harness__path(cmd, sizeof(cmd), "replay.err")));
+	return out;
+}
+
+static void test_replay_and_picture(void **state)
+{
+	char out[300], err[300], a[80], b[80], c[80], want[128], path[600], cmd[4096];
+	char *serve_argv[] = { H.jobtrace, "serve", "-g", "cgroup2", "-i", "0.5", "--history", dir,
+			       "--history-rotate", "1", "-o", out, NULL };
+	double b_start, a_end, c_end, t1;
+	pid_t serve, pa, pb, pc;
+	char *text, *frame;
+	int st, code, seen_end = 0, gone = 0, frames = 0;
+
+	snprintf(dir, sizeof(dir), "%s/history", H.tmpdir);
+	snprintf(prefix, sizeof(prefix), "jt-replay-%d-", getpid());
+	snprintf(a, sizeof(a), "%sa", prefix);
+	snprintf(b, sizeof(b), "%sb", prefix);
+	snprintf(c, sizeof(c), "%sc", prefix);
+	harness__path(out, sizeof(out), "serve.jsonl");
+	harness__path(err, sizeof(err), "serve.err");
+	serve = harness__spawn(serve_argv, "-", err);
+	if (harness__wait_text(err, "jobtrace: serving", 20000) < 0)
+		fail_msg("serve did not start:\n%s", harness__read(err));
+	/* A host record or two before the jobs: the replay has a start. */
+	harness__sleep_ms(1200);
+
+	pa = job_start(a, LOOPS);
+	harness__sleep_ms(1500);
+	pb = job_start(b, LOOPS);
+	b_start = real_s();
+	job_wait(pa);
+	a_end = real_s();
+	pc = job_start(c, 4);
+	job_wait(pb);
+	job_wait(pc);
+	c_end = real_s();
+	/* Past three refreshes after the last end: the ended rows are gone. */
+	harness__sleep_ms(3000);
+	assert_int_equal(kill(serve, SIGTERM), 0);
+	st = harness__wait_s(serve, 20);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	harness__cgroup_remove(a);
+	harness__cgroup_remove(b);
+	harness__cgroup_remove(c);
+	if (a_end - b_start < 1.5)
+		fail_msg("A and B ran together %.2f s only: the machine is too slow for the test",
+			 a_end - b_start);
+
+	/* Both running, C not yet: the middle of what A and B had together. */
+	t1 = (b_start + a_end) / 2;
+	text = replay(t1, 1);
+	print_message("  at A and B (%.3f):\n%s", t1, text);
+	assert_true(alive_in(text, NULL, a) >= 1);
+	assert_true(alive_in(text, NULL, b) >= 1);
+	assert_int_equal(alive_in(text, NULL, c), -2);
+	free(text);
+
+	/* From A's end on, frame by frame: alive, ended, gone, never alive again. */
+	text = replay(a_end - 0.25, 10);
+	for (frame = strstr(text, "jobtrace top - "); frame; frames++) {
+		char *next = strstr(frame + 1, "jobtrace top - ");
+		int v = alive_in(frame - 1, next, a);
+
+		if (v >= 0 && (seen_end || gone))
+			fail_msg("A alive again after its end, frame %d:\n%s", frames, text);
+		if (v == -1 && gone)
+			fail_msg("A ended again after it left, frame %d:\n%s", frames, text);
+		seen_end += v == -1;
+		gone += v == -2 && seen_end;
+		frame = next;
+	}
+	if (frames != 10 || !seen_end || !gone)
+		fail_msg("%d frames, A ended in %d, gone in %d:\n%s", frames, seen_end, gone, text);
+	/* Live top keeps an ended row TOP_KEEP_ENDED (3) refreshes: so does the replay. */
+	assert_int_equal(seen_end, 3);
+	free(text);
+
+	/* After all three ended: none. */
+	text = replay(c_end + 2.5, 1);
+	assert_int_equal(alive_in(text, NULL, a), -2);
+	assert_int_equal(alive_in(text, NULL, b), -2);
+	assert_int_equal(alive_in(text, NULL, c), -2);
+	assert_non_null(strstr(text, "jobtrace top - replay "));
+	free(text);
+
+	/* A's picture from its kept records: its processes, its job line's totals. */
+	snprintf(cmd, sizeof(cmd),
+		 "%s history --job cgroup:/%s --svg %s/a.svg --html %s/a.html %s && "
+		 "%s history --json --job cgroup:/%s %s > %s/a.jsonl && python3 -c '"
+		 "import json, sys, xml.etree.ElementTree as ET\n"
+		 "S = \"{http://www.w3.org/2000/svg}\"\n"
+		 "svg = ET.parse(sys.argv[1]).getroot()\n"
+		 "ET.parse(sys.argv[2])\n"
+		 "meta = svg.find(S + \"metadata\")[0]\n"
+		 "job = [j for j in map(json.loads, open(sys.argv[3])) if j[\"type\"] == \"job\"]\n"
+		 "assert len(job) == 1, job\n"
+		 "p = job[0][\"processes\"]\n"
+		 "assert int(meta.get(\"processes\")) == p[\"started\"], (meta.attrib, p)\n"
+		 "assert int(meta.get(\"cpu_ns\")) == job[0][\"cpu\"][\"total_ns\"], meta.attrib\n"
+		 "for t in svg.iter(S + \"title\"): print(t.text)\n"
+		 "' %s/a.svg %s/a.html %s/a.jsonl",
+		 H.jobtrace, a, H.tmpdir, H.tmpdir, dir, H.jobtrace, a, dir, H.tmpdir, H.tmpdir,
+		 H.tmpdir, H.tmpdir);
+	text = harness__sh_out(cmd, &code);
+	if (code)
+		fail_msg("the picture of A from the history:\n%s", text);
+	/* Every process A ran: sh, and LOOPS of sleep and of true. */
+	snprintf(want, sizeof(want), "sleep: %d processes", LOOPS);
+	if (!strstr(text, want))
+		fail_msg("no '%s' in the picture's titles:\n%s", want, text);
+	snprintf(want, sizeof(want), "true: %d processes", LOOPS);
+	if (!strstr(text, want))
+		fail_msg("no '%s' in the picture's titles:\n%s", want, text);
+	assert_non_null(strstr(text, "sh: 1 process"));
+	free(text);
+	snprintf(path, sizeof(path), "%s/a.html", H.tmpdir);
+	assert_true(harness__has(path, a));
+}
+
+static int setup(void **state)
+{
+	assert_int_equal(harness__setup("replay"), 0);
+	if (!harness__cgroup2_root()) {
+		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted\n");
+		return -1;
+	}
+	return harness__require_bpf();
+}
+
+static int teardown(void **state)
+{
+	return harness__teardown();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_and_picture),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
