@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "jobtrace/history.h"
+#include "jobtrace/sink.h"
 
 #define HISTORY_FIXTURES FIXTURES "/history"
 
@@ -195,12 +196,204 @@ static void test_query(void **state)
 	assert_non_null(strstr(out, "0.750 cgroup:/a\n"));
 }
 
+/* What a sink was handed, for the records made back from lines. */
+struct rec_capture {
+	struct sink base;
+	struct jt_exit_event e;
+	char args[256];
+	size_t args_len;
+	bool args_known, oom;
+	__u64 job_id, job_end_id, intervals, hosts;
+	struct interval_record ir;
+	double host_busy, host_load1;
+	__u64 end_started, end_cpu_ns, end_records, end_wall_ns;
+	char end_key[300], argv0[64];
+	int argc;
+};
+
+static int cap_process(struct sink *s, const struct proc_record *r)
+{
+	struct rec_capture *c = (struct rec_capture *)s;
+
+	c->e = *r->e;
+	c->job_id = r->job->id;
+	c->args_known = r->args != NULL;
+	c->args_len = r->args_len < sizeof(c->args) ? r->args_len : sizeof(c->args);
+	if (r->args)
+		memcpy(c->args, r->args, c->args_len);
+	c->oom = r->oom != NULL;
+	return 0;
+}
+
+static int cap_interval(struct sink *s, const struct interval_record *r)
+{
+	struct rec_capture *c = (struct rec_capture *)s;
+
+	c->ir = *r;
+	c->intervals++;
+	return 0;
+}
+
+static int cap_host(struct sink *s, const struct host_record *r)
+{
+	struct rec_capture *c = (struct rec_capture *)s;
+
+	c->hosts++;
+	c->host_busy = r->cpu_busy_pct;
+	c->host_load1 = r->load1;
+	return 0;
+}
+
+static int cap_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	struct rec_capture *c = (struct rec_capture *)s;
+
+	(void)st;
+	c->job_end_id = j->id;
+	c->end_started = j->job.stats.procs_started;
+	c->end_cpu_ns = j->job.stats.cpu_ns;
+	c->end_records = j->job.records;
+	c->end_wall_ns = j->job.end_ns - j->job.start_ns;
+	snprintf(c->end_key, sizeof(c->end_key), "%s", j->key);
+	c->argc = j->job.argc;
+	snprintf(c->argv0, sizeof(c->argv0), "%s", j->job.argc ? j->job.argv[0] : "");
+	return 0;
+}
+
+static const struct sink_ops cap_ops = {
+	.name = "capture",
+	.process = cap_process,
+	.interval = cap_interval,
+	.host = cap_host,
+	.job_end = cap_job_end,
+};
+
+/* Lines as serve writes them, back into records: escapes, nulls, a job's end. */
+static void test_records(void **state)
+{
+	static const char exit_line[] =
+		"{\"type\":\"exit\",\"time\":1796570899.26145,\"job\":\"cgroup:/a\\\\b\","
+		"\"pid\":6518,\"ppid\":4162,\"start_ns\":20343924086755,"
+		"\"parent_start_ns\":20343283734096,\"exit_ns\":20343926987352,"
+		"\"comm\":\"we\\\"ird\\u0001)\",\"args\":[\"sh\",\"-c\",\"echo \\\"hi\\\"\"],"
+		"\"exit_code\":null,\"signal\":9,\"core_dumped\":true,"
+		"\"cpu\":{\"user_s\":0.5,\"system_s\":0.25,\"total_s\":0.75,\"total_ns\":750000001},"
+		"\"peak_rss_bytes\":270336,\"io\":{\"read_bytes\":7,\"write_bytes\":8},\"threads\":3,"
+		"\"existing_at_attach\":false,\"moved\":true,\"execed\":true,\"is_root\":false,"
+		"\"uid\":1000,\"gid\":null,\"user\":\"u\",\"oom_killed\":true,\"oom\":null}";
+	static const char interval_line[] =
+		"{\"type\":\"interval\",\"time\":1796570900.5,\"job\":\"cgroup:/a\\\\b\","
+		"\"start\":1796570900,\"interval_s\":0.5,\"processes\":{\"alive\":2,\"started\":4,"
+		"\"exited\":3,\"exit_ok\":1,\"exit_error\":1,\"exit_signal\":1},"
+		"\"cpu\":{\"user_s\":0,\"system_s\":0,\"total_s\":0,\"total_ns\":123,\"rate_pct\":0},"
+		"\"memory\":{\"rss_bytes\":4096,\"pss_bytes\":null,\"vm_bytes\":8192}}";
+	static const char host_line[] =
+		"{\"type\":\"host\",\"time\":1796570900.5,\"start\":1796570900,\"interval_s\":0.5,"
+		"\"cpu\":{\"count\":2,\"busy_pct\":null},\"load\":{\"avg1\":1.5}}";
+	static const char job_line[] =
+		"{\"type\":\"job\",\"time\":1796570901,\"version\":4,\"job\":{\"key\":\"cgroup:/a\\\\b\","
+		"\"command\":[\"make\",\"-j2\"],\"wall_s\":2.5},\"processes\":{\"started\":5},"
+		"\"cpu\":{\"total_ns\":999},\"events\":{\"received\":4,\"lost\":0}}";
+	struct rec_capture c = { .base = { .ops = &cap_ops } };
+	struct history_records *hr = history_records__new();
+	__u64 id;
+
+	(void)state;
+	assert_non_null(hr);
+	assert_int_equal(history_records__feed(hr, exit_line, strlen(exit_line), &c.base), 0);
+	assert_int_equal(c.e.pid, 6518);
+	assert_int_equal(c.e.ppid, 4162);
+	assert_true(c.e.start_ns == 20343924086755ULL);
+	assert_int_equal(c.e.exit_status, 9 | 0x80);
+	assert_true(c.e.acct.cpu_ns == 750000001ULL);
+	assert_true(c.e.user_ns == 500000000ULL);
+	assert_int_equal(c.e.threads, 3);
+	assert_int_equal(c.e.uid, 1000);
+	assert_int_equal(c.e.gid, JT_ID_UNKNOWN);
+	assert_int_equal(c.e.flags & (JT_F_MOVED | JT_F_EXECED | JT_F_EXISTING),
+			 JT_F_MOVED | JT_F_EXECED);
+	assert_memory_equal(c.e.comm, "we\"ird\x01)", 8);
+	assert_true(c.args_known);
+	assert_int_equal(c.args_len, sizeof("sh\0-c\0echo \"hi\""));
+	assert_memory_equal(c.args, "sh\0-c\0echo \"hi\"", c.args_len);
+	assert_true(c.oom);
+	id = c.job_id;
+	assert_int_equal(history_records__open_jobs(hr), 1);
+
+	assert_int_equal(history_records__feed(hr, interval_line, strlen(interval_line), &c.base),
+			 0);
+	assert_int_equal(c.intervals, 1);
+	assert_true(c.ir.job->id == id);
+	assert_int_equal(c.ir.alive, 2);
+	assert_int_equal(c.ir.d.started, 4);
+	assert_int_equal(c.ir.d.exit_signal, 1);
+	assert_true(c.ir.t1_ns - c.ir.t0_ns == 500000000ULL);
+	assert_int_equal(c.ir.rss_bytes, 4096);
+	assert_false(c.ir.pss);
+
+	assert_int_equal(history_records__feed(hr, host_line, strlen(host_line), &c.base), 0);
+	assert_int_equal(c.hosts, 1);
+	assert_true(c.host_busy < 0); /* null: unknown */
+	assert_true(c.host_load1 == 1.5);
+
+	assert_int_equal(history_records__feed(hr, job_line, strlen(job_line), &c.base), 0);
+	assert_true(c.job_end_id == id);
+	assert_string_equal(c.end_key, "cgroup:/a\\b");
+	assert_int_equal(c.end_started, 5);
+	assert_int_equal(c.end_cpu_ns, 999);
+	assert_int_equal(c.end_records, 4);
+	assert_true(c.end_wall_ns == 2500000000ULL);
+	assert_int_equal(c.argc, 2);
+	assert_string_equal(c.argv0, "make");
+	assert_int_equal(history_records__open_jobs(hr), 0);
+
+	/* The same key again: a new job, with an id of its own; ended without its line. */
+	assert_int_equal(history_records__feed(hr, exit_line, strlen(exit_line), &c.base), 0);
+	assert_true(c.job_id != id);
+	assert_int_equal(history_records__end_open(hr, &c.base), 0);
+	assert_true(c.job_end_id == c.job_id);
+	assert_int_equal(c.end_records, 1);
+	assert_int_equal(c.end_cpu_ns, 750000001);
+	/* Lines of other types, and not ours, are skipped. */
+	assert_int_equal(history_records__feed(hr, "{\"type\":\"system\"}", 17, &c.base), 0);
+	assert_int_equal(history_records__feed(hr, "garbage", 7, &c.base), 0);
+	history_records__free(hr);
+}
+
+static void test_parse_time(void **state)
+{
+	double now = (double)time(NULL), t;
+	struct tm tm;
+	time_t s;
+
+	(void)state;
+	assert_int_equal(history__parse_time("1796570899.5", &t), 0);
+	assert_true(t == 1796570899.5);
+	assert_int_equal(history__parse_time("-1h", &t), 0);
+	assert_true(t >= now - 3600 - 1 && t <= now - 3600 + 1);
+	assert_int_equal(history__parse_time("2026-12-06 15:28:57", &t), 0);
+	s = (time_t)t;
+	localtime_r(&s, &tm);
+	assert_int_equal(tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec, 15 * 3600 + 28 * 60 + 57);
+	assert_int_equal(tm.tm_mday, 6);
+	assert_int_equal(history__parse_time("2026-12-06T15:28", &t), 0);
+	assert_int_equal(history__parse_time("03:10", &t), 0);
+	s = (time_t)t;
+	localtime_r(&s, &tm);
+	assert_int_equal(tm.tm_hour * 60 + tm.tm_min, 3 * 60 + 10);
+	assert_int_equal(history__parse_time("yesterday", &t), -EINVAL);
+	assert_int_equal(history__parse_time("25:99", &t), -EINVAL);
+	assert_int_equal(history__parse_time("-1w", &t), -EINVAL);
+	assert_int_equal(history__parse_time("2026-12-06 15:28:57x", &t), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),   cmocka_unit_test(test_to_drop),
 		cmocka_unit_test(test_json_get), cmocka_unit_test(test_list),
 		cmocka_unit_test(test_read),     cmocka_unit_test(test_query),
+		cmocka_unit_test(test_records),  cmocka_unit_test(test_parse_time),
 	};
 
 	setenv("TZ", "UTC", 1);
