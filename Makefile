@@ -247,6 +247,11 @@ $(OUTPUT)/bench_stream: tests/bench_stream.c $(LIB_OBJS) $(LIBJT_OBJS) | $(OUTPU
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIB_OBJS) $(LIBJT_OBJS) $(LDLIBS) -o $@
 
+# make bench's history writer: serve's history sink on a clock of its own (a day in a minute).
+$(OUTPUT)/bench_history: tests/bench_history.c $(LIB_OBJS) $(LIBJT_OBJS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIB_OBJS) $(LIBJT_OBJS) $(LDLIBS) -o $@
+
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
@@ -306,7 +311,7 @@ demo: deps
 		--exec 200 --fail 50 --kill 20 --threads 4 --burn-us 200
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench_stream
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench_stream $(OUTPUT)/bench_history
 	$(Q)OUTPUT=$(OUTPUT) tests/bench.sh
 
 # The config file is the admin's once installed: never overwritten (the

@@ -40,6 +40,8 @@ struct history_opts {
 	double keep_s; /* 0: HISTORY_DEFAULT_KEEP_S */
 	uint64_t max_bytes; /* 0: HISTORY_DEFAULT_MAX_BYTES */
 	size_t top; /* commands in a "job" line */
+	/* The clock files are named and rotated by; NULL: time(2). A bench writing a day sets its own. */
+	time_t (*now)(void);
 };
 
 struct history_stats {

@@ -268,10 +268,15 @@ static int rotate(struct sink_history *h, time_t now)
 	return 0;
 }
 
+static time_t now_of(const struct sink_history *h)
+{
+	return h->o.now ? h->o.now() : time(NULL);
+}
+
 static int history_flush(struct sink *s)
 {
 	struct sink_history *h = (struct sink_history *)s;
-	time_t now = time(NULL);
+	time_t now = now_of(h);
 	off_t start;
 	size_t done = 0;
 	ssize_t n;
@@ -445,7 +450,7 @@ struct sink *sink_history__new(const struct history_opts *o)
 	h->dirfd = err = open_dir(o->dir);
 	if (err < 0)
 		goto fail_free;
-	err = open_file(h, time(NULL));
+	err = open_file(h, now_of(h));
 	/* A disk full already (no inode left): the history stops, serve starts all the same. */
 	if (err == -ENOSPC || err == -EDQUOT) {
 		stop(h, err, "make a file");
@@ -454,7 +459,7 @@ struct sink *sink_history__new(const struct history_opts *o)
 	if (err)
 		goto fail_free;
 	compress_left(h);
-	retain(h, time(NULL));
+	retain(h, now_of(h));
 	return &h->base;
 fail_free:
 	fprintf(stderr, "jobtrace: history: cannot keep history in %s: %s\n", o->dir,
