@@ -98,6 +98,12 @@ int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn
  * NULL when absent.
  */
 const char *history__json_get(const char *line, size_t len, const char *path, size_t *vlen);
+/*
+ * Several top-level values of a line in one walk: @vals[i] (and @vlens[i])
+ * for @keys[i], NULL when absent. Returns how many were found.
+ */
+size_t history__json_top(const char *line, size_t len, const char *const *keys, size_t n,
+			 const char **vals, size_t *vlens);
 
 /* What `jobtrace history` asks for: a time range and filters; NULL or false: any. */
 struct history_query {

@@ -360,6 +360,25 @@ static void test_records(void **state)
 	history_records__free(hr);
 }
 
+static void test_json_top(void **state)
+{
+	static const char line[] = "{\"type\":\"exit\",\"args\":[\"a,\\\"}\",\"b\"],"
+				   "\"cpu\":{\"total_s\":1.5},\"comm\":\"x\",\"signal\":null}";
+	static const char *const keys[] = { "signal", "comm", "cpu", "absent" };
+	const char *v[4];
+	size_t vl[4];
+
+	(void)state;
+	assert_int_equal(history__json_top(line, strlen(line), keys, 4, v, vl), 3);
+	assert_int_equal(vl[0], 4);
+	assert_memory_equal(v[0], "null", 4);
+	assert_int_equal(vl[1], 3);
+	assert_memory_equal(v[1], "\"x\"", 3);
+	assert_int_equal(vl[2], strlen("{\"total_s\":1.5}"));
+	assert_null(v[3]);
+	assert_int_equal(history__json_top("garbage", 7, keys, 4, v, vl), 0);
+}
+
 static void test_parse_time(void **state)
 {
 	double now = (double)time(NULL), t;
@@ -394,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_json_get), cmocka_unit_test(test_list),
 		cmocka_unit_test(test_read),     cmocka_unit_test(test_query),
 		cmocka_unit_test(test_records),  cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_json_top),
 	};
 
 	setenv("TZ", "UTC", 1);

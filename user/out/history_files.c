@@ -290,3 +290,41 @@ const char *history__json_get(const char *line, size_t len, const char *path, si
 	}
 	return NULL;
 }
+
+size_t history__json_top(const char *line, size_t len, const char *const *keys, size_t n,
+			 const char **vals, size_t *vlens)
+{
+	const char *p = line, *end = line + len;
+	size_t found = 0;
+
+	for (size_t i = 0; i < n; i++)
+		vals[i] = NULL;
+	while (p < end && *p != '{')
+		p++;
+	if (p++ >= end)
+		return 0;
+	/* One walk over the line's keys: a lookup per key walked it once each. */
+	while (p < end && *p == '"' && found < n) {
+		const char *k = ++p, *v;
+		size_t klen;
+
+		while (p < end && *p != '"')
+			p += *p == '\\' ? 2 : 1;
+		if (p + 1 >= end || p[1] != ':')
+			return found;
+		klen = (size_t)(p - k);
+		v = p + 2;
+		p = skip_value(v, end);
+		for (size_t i = 0; i < n; i++) {
+			if (!vals[i] && strlen(keys[i]) == klen && !memcmp(keys[i], k, klen)) {
+				vals[i] = v;
+				vlens[i] = (size_t)(p - v);
+				found++;
+				break;
+			}
+		}
+		if (p < end && *p == ',')
+			p++;
+	}
+	return found;
+}

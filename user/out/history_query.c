@@ -229,26 +229,34 @@ static void print_str(FILE *out, const char *v, size_t len, int width)
 		fprintf(out, "%-*.*s", width, (int)(len - 2), v + 1);
 }
 
+static double num_of(const char *v)
+{
+	return v && *v != 'n' ? strtod(v, NULL) : 0;
+}
+
 static void print_exit(FILE *out, const char *l, size_t len)
 {
-	const char *v, *job;
-	size_t vl, jl;
+	enum { JOB, END, PID, COMM, SIGNAL, CODE, CPU, USER, N };
+	static const char *const keys[N] = { "job",	   "end_time",	"pid", "comm",
+					     "signal",	   "exit_code", "cpu", "user" };
+	const char *v[N];
+	size_t vl[N], cl;
+	const char *cpu;
 
-	job = history__json_get(l, len, "job", &jl);
-	print_time(out, num(l, len, "end_time"));
-	fprintf(out, " %7.0f ", num(l, len, "pid"));
-	v = history__json_get(l, len, "comm", &vl);
-	print_str(out, v, vl, 16);
-	v = history__json_get(l, len, "signal", &vl);
-	if (!is_null(v, vl))
-		fprintf(out, " sig %-4.*s", (int)vl, v);
+	/* One walk over the line: an hour of a busy host is a few hundred thousand of them. */
+	history__json_top(l, len, keys, N, v, vl);
+	cpu = v[CPU] ? history__json_get(v[CPU], vl[CPU], "total_s", &cl) : NULL;
+	print_time(out, num_of(v[END]));
+	fprintf(out, " %7.0f ", num_of(v[PID]));
+	print_str(out, v[COMM], vl[COMM], 16);
+	if (!is_null(v[SIGNAL], vl[SIGNAL]))
+		fprintf(out, " sig %-4.*s", (int)vl[SIGNAL], v[SIGNAL]);
 	else
-		fprintf(out, " exit %-3.0f", num(l, len, "exit_code"));
-	fprintf(out, " %9.3f ", num(l, len, "cpu.total_s"));
-	v = history__json_get(l, len, "user", &vl);
-	print_str(out, v, vl, 10);
+		fprintf(out, " exit %-3.0f", num_of(v[CODE]));
+	fprintf(out, " %9.3f ", num_of(cpu));
+	print_str(out, v[USER], vl[USER], 10);
 	fputc(' ', out);
-	print_str(out, job, jl, 0);
+	print_str(out, v[JOB], vl[JOB], 0);
 	fputc('\n', out);
 }
 
