@@ -59,7 +59,7 @@ struct top_opts {
 struct top_request {
 	bool quit;
 	double interval_s; /* > 0: a new interval */
-	int step; /* replay: +1 the next interval (t), -1 the one before (T) */
+	int step; /* replay: intervals to go, + forward (t), - back (T) */
 	bool jump; /* replay: b, and the time typed (history__parse_time's) */
 	char jump_to[64];
 };

@@ -304,8 +304,15 @@ static int interactive(struct replay *rp)
 			sink_top__message(rp->view, "Not a time: YYYY-MM-DD HH:MM[:SS], HH:MM[:SS], "
 						    "-N[smhd] or epoch seconds");
 		} else if (req.jump || req.step) {
-			err = req.jump ? go(rp, AT_OR_BEFORE, t) :
-					 go(rp, req.step > 0 ? AFTER : BEFORE, rp->shown);
+			err = req.jump ? go(rp, AT_OR_BEFORE, t) : 0;
+			/* Each step from the frame the last one reached; the history's end stops it. */
+			for (int i = 0; !req.jump && !err && i < abs(req.step); i++) {
+				double before = rp->shown;
+
+				err = go(rp, req.step > 0 ? AFTER : BEFORE, rp->shown);
+				if (rp->shown == before)
+					break;
+			}
 			if (err)
 				break;
 		} else {

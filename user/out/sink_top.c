@@ -421,10 +421,10 @@ static void key(struct top_sink *t, int ch, struct top_request *req)
 	if (t->o.replay) {
 		switch (ch) {
 		case 't':
-			req->step = 1;
+			req->step++; /* keys typed ahead each count */
 			return;
 		case 'T':
-			req->step = -1;
+			req->step--;
 			return;
 		case 'b':
 			t->input = IN_TIME;
