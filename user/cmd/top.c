@@ -52,7 +52,8 @@ static const struct jt_front top_front = {
 		"  jobtrace top --replay --at '2026-03-01 03:10'\n"
 		"  jobtrace top --replay -b -n 5 --at -1h /var/lib/jobtrace/history\n"
 		"\n"
-		"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n",
+		"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF; --replay\n"
+		"needs only to read the history (its directory is 0750, root's group).\n",
 };
 
 struct top_config {
