@@ -123,6 +123,23 @@ static size_t put_utf8(char *out, unsigned int cp)
 	return 3;
 }
 
+static unsigned int hex4(const char *p)
+{
+	unsigned int cp = 0;
+
+	for (int k = 0; k < 4; k++) {
+		char c = p[k];
+		unsigned int d = c >= '0' && c <= '9' ? (unsigned int)(c - '0') :
+				 c >= 'a' && c <= 'f' ? (unsigned int)(c - 'a' + 10) :
+				 c >= 'A' && c <= 'F' ? (unsigned int)(c - 'A' + 10) : 16;
+
+		if (d == 16)
+			return 0xfffd;
+		cp = cp << 4 | d;
+	}
+	return cp;
+}
+
 /*
  * The JSON string at @v (quotes included, @vl bytes) unescaped into @out
  * (room for @size, NUL-terminated); the bytes written. A \u escape of a
@@ -153,8 +170,8 @@ size_t history__json_unescape(const char *v, size_t vl, char *out, size_t size)
 		case 'b': out[o++] = '\b'; break;
 		case 'f': out[o++] = '\f'; break;
 		case 'u':
-			if (i + 4 >= vl || sscanf(v + i + 1, "%4x", &cp) != 1)
-				cp = 0xfffd;
+			/* Four hex digits, read here: the line has no NUL for sscanf to stop at. */
+			cp = i + 4 < vl ? hex4(v + i + 1) : 0xfffd;
 			i += 4;
 			if (cp >= 0xd800 && cp < 0xe000)
 				cp = 0xfffd;
