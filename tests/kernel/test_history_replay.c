@@ -7,7 +7,9 @@
  * alive and no C; stepping from A's end shows A alive, then ended, then
  * gone, never alive again; a moment after all three ended shows none.
  * `history --job A --svg --html` draws A's picture from its kept records:
- * every process A ran is in it, with the totals of A's job line.
+ * every process A ran is in it, with the totals of A's job line. On a
+ * terminal (a private tmux server), t, T and b go where -b -n and --at
+ * say the frames are.
  */
 #include "testutil.h"
 #include "harness.h"
@@ -74,6 +76,113 @@ static char *replay(double at, int n)
 		fail_msg("top --replay exited %d:\n%s\n%s", code, out,
 			 harness__slurp(harness__path(cmd, sizeof(cmd), "replay.err")));
 	return out;
+}
+
+/* The title's time of the first frame in @text: "HH:MM:SS" of "replay YYYY-MM-DD HH:MM:SS". */
+static void title_time(const char *text, char out[9])
+{
+	const char *t = strstr(text, "jobtrace top - replay ");
+
+	if (!t || strlen(t) < 41)
+		fail_msg("no replay title in:\n%s", text);
+	memcpy(out, t + strlen("jobtrace top - replay ") + 11, 8);
+	out[8] = '\0';
+}
+
+static char tmux_sock[64];
+
+static int sh(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Waits until the screen's title says @want; fails with the screen after 20 s. */
+static void wait_title(const char *want, const char *what)
+{
+	char cmd[256], *screen = NULL;
+
+	snprintf(cmd, sizeof(cmd), "tmux -L %s capture-pane -p -t replay 2>/dev/null", tmux_sock);
+	for (int i = 0; i < 200; i++) {
+		char got[9];
+
+		free(screen);
+		screen = harness__sh_out(cmd, NULL);
+		if (strstr(screen, "jobtrace top - replay ")) {
+			title_time(screen, got);
+			if (!strcmp(got, want)) {
+				free(screen);
+				return;
+			}
+		}
+		harness__sleep_ms(100);
+	}
+	fail_msg("%s: the title is not at %s:\n%s", what, want, screen);
+}
+
+static void keys(const char *k)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "tmux -L %s send-keys -t replay %s", tmux_sock, k);
+	assert_int_equal(sh(cmd), 0);
+}
+
+/* The screen steps where batch mode says the frames are: t, T, and b with a time typed. */
+static void check_keys(double at, double jump)
+{
+	char cmd[2048], first[9], second[9], jumped[9], typed[16], status[600], *text, *f2;
+	time_t js = (time_t)jump;
+	struct tm tm;
+	FILE *f;
+	int code = -1;
+
+	/* Two steps: frames 0.5 s apart may share their second, two never do. */
+	text = replay(at, 3);
+	title_time(text, first);
+	f2 = strstr(strstr(text, "jobtrace top - replay ") + 1, "jobtrace top - replay ");
+	assert_non_null(f2);
+	f2 = strstr(f2 + 1, "jobtrace top - replay ");
+	assert_non_null(f2);
+	title_time(f2, second);
+	assert_string_not_equal(first, second);
+	free(text);
+	localtime_r(&js, &tm);
+	strftime(typed, sizeof(typed), "%H:%M:%S", &tm);
+	snprintf(cmd, sizeof(cmd),
+		 "%s top --replay -b -w 200 -f %s --at %s %s 2>/dev/null", H.jobtrace, prefix, typed,
+		 dir);
+	text = harness__sh_out(cmd, NULL);
+	title_time(text, jumped);
+	free(text);
+
+	snprintf(tmux_sock, sizeof(tmux_sock), "jt-replay-%d", getpid());
+	snprintf(status, sizeof(status), "%s/replay.status", H.tmpdir);
+	snprintf(cmd, sizeof(cmd),
+		 "tmux -L %s -f /dev/null new-session -d -s replay -x 120 -y 30 "
+		 "\"env TERM=xterm-256color %s top --replay -f %s --at %.3f %s 2>%s/tty.err; "
+		 "echo \\$? > %s\"",
+		 tmux_sock, H.jobtrace, prefix, at, dir, H.tmpdir, status);
+	assert_int_equal(sh(cmd), 0);
+	wait_title(first, "the start");
+	keys("t t");
+	wait_title(second, "t t");
+	keys("T T");
+	wait_title(first, "T T");
+	snprintf(cmd, sizeof(cmd), "b %s Enter", typed);
+	keys(cmd);
+	wait_title(jumped, "b and a time");
+	keys("q");
+	for (int i = 0; i < 100 && access(status, F_OK); i++)
+		harness__sleep_ms(100);
+	snprintf(cmd, sizeof(cmd), "tmux -L %s kill-server 2>/dev/null", tmux_sock);
+	sh(cmd);
+	f = fopen(status, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &code), 1);
+	fclose(f);
+	assert_int_equal(code, 0);
 }
 
 static void test_replay_and_picture(void **state)
@@ -158,6 +267,9 @@ static void test_replay_and_picture(void **state)
 	assert_int_equal(alive_in(text, NULL, c), -2);
 	assert_non_null(strstr(text, "jobtrace top - replay "));
 	free(text);
+
+	/* The keys, from a moment A and B shared to A's end. */
+	check_keys(t1, a_end + 1);
 
 	/* A's picture from its kept records: its processes, its job line's totals. */
 	snprintf(cmd, sizeof(cmd),
