@@ -222,6 +222,7 @@ if [ "$what" = all ] || [ "$what" = kernel-san ]; then
 	# have its stderr captured, or be expected to fail, and its exit status
 	# alone would not tell a sanitizer's error from its own.
 	sanlog=$(mktemp -d /tmp/jobtrace-san.XXXXXX)
+	san_names=()
 	for t in "$OUTPUT"/san/tests/test_*; do
 		[ -x "$t" ] || continue
 		[ -f "tests/kernel/$(basename "$t").c" ] || continue
@@ -229,20 +230,32 @@ if [ "$what" = all ] || [ "$what" = kernel-san ]; then
 		*" all "* | *" $(basename "$t") "*) ;;
 		*) continue ;;
 		esac
-		label="kernel-san $(basename "$t")"
-		run_one "$label" env OUTPUT="$OUTPUT/san" \
-			ASAN_OPTIONS="detect_leaks=1:log_path=$sanlog/asan" \
-			UBSAN_OPTIONS="print_stacktrace=1:log_path=$sanlog/ubsan" "$t"
-		if compgen -G "$sanlog/*" >/dev/null; then
-			for r in "$sanlog"/*; do
+		# Each binary's reports in a folder of its own: they may run at once.
+		name=$(basename "$t")
+		mkdir "$sanlog/$name"
+		san_names+=("$name")
+		set -- env OUTPUT="$OUTPUT/san" \
+			ASAN_OPTIONS="detect_leaks=1:log_path=$sanlog/$name/asan" \
+			UBSAN_OPTIONS="print_stacktrace=1:log_path=$sanlog/$name/ubsan" "$t"
+		if [ "$KERNEL_JOBS" -gt 1 ] && [[ "$QUIET_TESTS" != *" $name "* ]]; then
+			start_lane "kernel-san $name" "$@"
+		else
+			finish_lanes
+			run_one "kernel-san $name" "$@"
+		fi
+	done
+	finish_lanes
+	for name in "${san_names[@]+"${san_names[@]}"}"; do
+		label="kernel-san $name"
+		if compgen -G "$sanlog/$name/*" >/dev/null; then
+			for r in "$sanlog/$name"/*; do
 				sed "s|^|[$label] |" "$r"
-				rm -f "$r"
 			done
 			failures+=("$label (sanitizer report)")
 			failed=$((failed + 1))
 		fi
 	done
-	rmdir "$sanlog"
+	rm -rf "$sanlog"
 fi
 
 for f in "${failures[@]+"${failures[@]}"}"; do
