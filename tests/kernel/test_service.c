@@ -186,6 +186,10 @@ static void test_install_layout_and_pkgconfig(void **state)
 		"/usr/lib/pkgconfig/jobtrace.pc",
 		"/usr/include/jobtrace/stream.h",
 		"/usr/share/man/man8/jobtrace.8",
+		"/usr/share/man/man5/jobtrace-records.5",
+		"/usr/share/man/man5/jobtrace-stream.5",
+		"/usr/share/man/man7/jobtrace-metrics.7",
+		"/usr/share/man/man8/jobtrace-slurm.8",
 		"/usr/share/man/man3/libjobtrace.3",
 		"/usr/lib/systemd/system/jobtrace.service",
 		"/usr/share/doc/jobtrace/LICENSE",
@@ -362,7 +366,7 @@ static void test_license(void **state)
 	free(lic);
 }
 
-/* man -l renders both pages without a warning; every command has its section. */
+/* man -l renders every page without a warning; every command has its section. */
 static void test_man_pages(void **state)
 {
 	char help[400], cmd[800], line[256];
@@ -373,7 +377,7 @@ static void test_man_pages(void **state)
 	FILE *f;
 
 	snprintf(cmd, sizeof(cmd),
-		 "for p in man/jobtrace.8 lib/libjobtrace.3; do "
+		 "for p in man/*.[1-8] lib/libjobtrace.3; do "
 		 "MANWIDTH=80 man -l --warnings=w $p 2>%s/man.err | grep -q '^NAME' || exit 1; "
 		 "test ! -s %s/man.err || { cat %s/man.err >&2; exit 2; }; done",
 		 tmpdir, tmpdir, tmpdir);
