@@ -309,6 +309,11 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench_stream
 	$(Q)OUTPUT=$(OUTPUT) tests/bench.sh
 
+# man jobtrace: the commands (8); the records (5), the stream (5), the
+# metrics (7) and Slurm (8) it points to. Each goes to man<its section>.
+MANPAGES := man/jobtrace.8 man/jobtrace-records.5 man/jobtrace-stream.5 \
+	man/jobtrace-metrics.7 man/jobtrace-slurm.8
+
 # The config file is the admin's once installed: never overwritten (the
 # shipped one goes beside it as jobtrace.conf.dist), and uninstall removes
 # it only while it is still the shipped one.
@@ -317,7 +322,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(OUTPUT)/jobtrace $(DESTDIR)$(PREFIX)/bin/jobtrace
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
-		$(DESTDIR)$(PREFIX)/include/jobtrace $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(PREFIX)/include/jobtrace $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(CONF_DIR)
 	install -m 0755 $(LIBJT_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libjobtrace.so.$(LIBJT_VERSION) $(DESTDIR)$(LIBDIR)/libjobtrace.so.$(LIBJT_SOVERSION)
@@ -327,7 +333,9 @@ install: all
 		-e 's|@VERSION@|$(LIBJT_VERSION)|' lib/jobtrace.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/jobtrace.pc
 	install -m 0644 include/jobtrace/stream.h $(DESTDIR)$(PREFIX)/include/jobtrace/stream.h
 	install -m 0644 lib/libjobtrace.3 $(DESTDIR)$(MANDIR)/man3/libjobtrace.3
-	install -m 0644 man/jobtrace.8 $(DESTDIR)$(MANDIR)/man8/jobtrace.8
+	for m in $(MANPAGES); do \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/} || exit 1; \
+	done
 	install -d $(DESTDIR)$(SCHEMADIR)
 	install -m 0644 $(SCHEMAS) $(DESTDIR)$(SCHEMADIR)/
 	install -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
@@ -350,7 +358,8 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libjobtrace.so $(DESTDIR)$(LIBDIR)/libjobtrace.a \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/jobtrace.pc \
 		$(DESTDIR)$(PREFIX)/include/jobtrace/stream.h \
-		$(DESTDIR)$(MANDIR)/man3/libjobtrace.3 $(DESTDIR)$(MANDIR)/man8/jobtrace.8 \
+		$(DESTDIR)$(MANDIR)/man3/libjobtrace.3 \
+		$(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 		$(DESTDIR)$(DOCDIR)/LICENSE \
 		$(DESTDIR)$(UNITDIR)/jobtrace.service $(CONF_DIR)/jobtrace.conf.dist \
 		$(DESTDIR)$(LIBDIR)/slurm/jobtrace_spank.so \

@@ -3,7 +3,7 @@
  * The option table against what users read: each command's --help, the
  * man page's command sections, and one meaning per letter across every
  * command's --help (system, inspect and connections, which parse their
- * own, included), as README's letter table says.
+ * own, included), as jobtrace(8)'s letter table says.
  */
 #include "testutil.h"
 
@@ -23,7 +23,7 @@ static const char *const cmd_names[JT_NCMDS] = {
 };
 
 /*
- * What each letter means, in every command that has it (README, "One
+ * What each letter means, in every command that has it (jobtrace(8), "One
  * letter, one meaning"). -n is a count: top's refreshes, tail's records.
  */
 static const struct {
