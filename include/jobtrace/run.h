@@ -10,25 +10,20 @@ extern "C" {
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "jobtrace/apmon.h"
-#include "jobtrace/collector.h"
+#include "jobtrace/options.h"
 
 struct run_config {
 	char *const *argv; /* the command; argv[argc] == NULL */
 	int argc;
-	bool json;
-	const char *output; /* report file; NULL: stderr, like time(1) */
 	bool wait_tree; /* wait for every descendant, not just the root */
-	size_t top; /* commands in the breakdown */
-	double interval_s; /* a live line every so often; 0: none */
-	bool pss; /* read smaps_rollup of live members (costly: walks page tables) */
 	const char *workdir; /* report this directory's size and filesystem */
-	const char *events; /* --events FILE: a JSON line per process that ends; "-": stdout */
-	const char *mode; /* --mode serve|bpf|proc|rusage; NULL: serve, else bpf, proc, rusage */
-	const char *control; /* --control PATH: serve's socket; NULL: $JOBTRACE_CONTROL or the default */
-	const char *svg, *html; /* --svg FILE, --html FILE: the job's picture */
-	struct collector_source source;
-	struct apmon_opts apmon; /* --apmon: job parameters to MonALISA */
+	/*
+	 * -o (report file; NULL: stderr, like time(1)), --json, -t, -i (a live
+	 * line every so often), --pss, --events, --svg, --html, --mode (NULL:
+	 * serve, else bpf, proc, rusage), --control (NULL: $JOBTRACE_CONTROL
+	 * or the default), the source's sizes, --apmon.
+	 */
+	struct jt_shared shared;
 };
 
 /* Runs the job and writes its report; returns jobtrace's exit status. */

@@ -117,7 +117,7 @@ int ps__main(int argc, char **argv)
 	bool iterated;
 	int err;
 
-	err = options__parse(&ps_front, argc, argv, ps_set, &a);
+	err = options__parse(&ps_front, argc, argv, NULL, ps_set, &a);
 	if (err)
 		return err == OPTIONS_HELP_SHOWN ? 0 : err;
 	if (optind < argc) {
