@@ -21,7 +21,7 @@ struct watch_remote {
 	/* Options that need watch's own records: any of them skips serve. */
 	double interval_s;
 	const char *events, *svg, *html;
-	bool pss, apmon;
+	bool pss, apmon, no_args;
 	double duration_s;
 	bool json;
 	const char *output;

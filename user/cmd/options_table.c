@@ -323,6 +323,12 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help = "also read PSS/USS of live members (walks page tables)",
 		SHARED(FLAG, pss),
 	},
+	[JT_OPT_NO_ARGS] = {
+		.name = "no-args", .cmds = COLLECTORS, .section = JT_SEC_MAIN,
+		.help = "record no process's command line or program path (args\n"
+			"and exe null): a command line can hold a secret",
+		SHARED(FLAG, source.no_args),
+	},
 	[JT_OPT_RING_KB] = {
 		.name = "ring-kb", KIB, .cmds = COLLECTORS, .config = true, .section = JT_SEC_MAIN,
 		.help = "ring buffer size in KiB (default 1024)",

@@ -68,6 +68,8 @@ static const char *needs_own_source(const struct run_config *cfg)
 		return "--html";
 	if (cfg->shared.pss)
 		return "--pss";
+	if (cfg->shared.source.no_args)
+		return "--no-args";
 	if (cfg->workdir)
 		return "--workdir";
 	if (cfg->shared.apmon.n)

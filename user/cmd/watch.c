@@ -134,6 +134,7 @@ int watch__main(int argc, char **argv)
 		    .pids = cfg.shared.pids, .npids = cfg.shared.npids, .others = cfg.all || cfg.shared.ncgroups,
 		    .interval_s = cfg.shared.interval_s, .events = cfg.shared.events, .svg = cfg.shared.svg,
 		    .html = cfg.shared.html, .pss = cfg.shared.pss, .apmon = cfg.shared.apmon.n > 0,
+		    .no_args = cfg.shared.source.no_args,
 		    .duration_s = cfg.shared.duration_s, .json = cfg.shared.json, .output = cfg.shared.output,
 		    .top = cfg.shared.top, .mode = cfg.shared.mode, .control = cfg.shared.control,
 		    .verbose = cfg.shared.source.verbose }, &ret))

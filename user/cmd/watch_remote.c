@@ -60,6 +60,8 @@ static const char *needs_own_source(const struct watch_remote *wr)
 		return "--html";
 	if (wr->pss)
 		return "--pss";
+	if (wr->no_args)
+		return "--no-args";
 	if (wr->apmon)
 		return "--apmon";
 	return NULL;
