@@ -8,21 +8,13 @@
 #include <string.h>
 
 #include "jobtrace/cli.h"
-#include "jobtrace/connections.h"
 #include "jobtrace/control.h"
-#include "jobtrace/history.h"
-#include "jobtrace/inspect.h"
 #include "jobtrace/options.h"
-#include "jobtrace/ps.h"
 #include "jobtrace/report.h"
-#include "jobtrace/run.h"
-#include "jobtrace/system.h"
 #include "jobtrace/util.h"
-#include "jobtrace/serve.h"
-#include "jobtrace/top.h"
-#include "jobtrace/tail.h"
 #include "jobtrace/version.h"
-#include "jobtrace/watch.h"
+
+#include "commands.h"
 
 static const char usage_main[] =
 	"Usage: jobtrace COMMAND [OPTIONS]\n"

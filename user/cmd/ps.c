@@ -13,6 +13,8 @@
 #include "jobtrace/ps_sample.h"
 #include "jobtrace/util.h"
 
+#include "commands.h"
+
 
 static const struct jt_front ps_front = {
 	.cmd = JT_CMD_PS,

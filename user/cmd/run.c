@@ -22,9 +22,10 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/job_live.h"
-#include "jobtrace/run.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
+
+#include "commands.h"
 
 #define RUN_JOB_ID 1
 #define EXIT_CANNOT_EXEC 126

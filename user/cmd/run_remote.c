@@ -23,9 +23,10 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/control.h"
 #include "jobtrace/job.h"
-#include "jobtrace/run.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
+
+#include "commands.h"
 
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127

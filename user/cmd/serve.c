@@ -28,11 +28,12 @@
 #include "jobtrace/metrics.h"
 #include "jobtrace/options.h"
 #include "jobtrace/report.h"
-#include "jobtrace/serve.h"
 #include "jobtrace/serve_config.h"
 #include "jobtrace/service_notify.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/stream.h"
+
+#include "commands.h"
 
 static const struct jt_front serve_front = {
 	.cmd = JT_CMD_SERVE,

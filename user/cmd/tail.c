@@ -17,8 +17,9 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/stream.h"
 #include "jobtrace/stream_records.h"
-#include "jobtrace/tail.h"
 #include "jobtrace/util.h"
+
+#include "commands.h"
 
 static const struct jt_front tail_front = {
 	.cmd = JT_CMD_TAIL,

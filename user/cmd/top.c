@@ -24,6 +24,8 @@
 #include "jobtrace/top.h"
 #include "jobtrace/util.h"
 
+#include "commands.h"
+
 static const struct jt_front top_front = {
 	.cmd = JT_CMD_TOP,
 	.name = "top",

@@ -26,7 +26,8 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/targets.h"
 #include "jobtrace/util.h"
-#include "jobtrace/watch.h"
+
+#include "commands.h"
 
 static const struct jt_front watch_front = {
 	.cmd = JT_CMD_WATCH,
@@ -130,14 +131,7 @@ int watch__main(int argc, char **argv)
 	if (ret)
 		return ret == OPTIONS_HELP_SHOWN ? 0 : ret;
 	/* A serve on the host follows --pid jobs with no privileges and no load of ours. */
-	if (!watch__via_serve(&(struct watch_remote){
-		    .pids = cfg.shared.pids, .npids = cfg.shared.npids, .others = cfg.all || cfg.shared.ncgroups,
-		    .interval_s = cfg.shared.interval_s, .events = cfg.shared.events, .svg = cfg.shared.svg,
-		    .html = cfg.shared.html, .pss = cfg.shared.pss, .apmon = cfg.shared.apmon.n > 0,
-		    .no_args = cfg.shared.source.no_args,
-		    .duration_s = cfg.shared.duration_s, .json = cfg.shared.json, .output = cfg.shared.output,
-		    .top = cfg.shared.top, .mode = cfg.shared.mode, .control = cfg.shared.control,
-		    .verbose = cfg.shared.source.verbose }, &ret))
+	if (!watch__via_serve(&cfg.shared, cfg.all || cfg.shared.ncgroups, &ret))
 		return ret;
 	copts.source = cfg.shared.source;
 	copts.source.attach = true;

@@ -1,16 +1,39 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-#ifndef JOBTRACE_RUN_H
-#define JOBTRACE_RUN_H
-
-#ifdef __cplusplus
-extern "C" {
-#endif
+/*
+ * The commands' entry points, which main.c dispatches to, and what a
+ * command's files share among themselves (run's config, watch through
+ * serve): user/cmd's own. What another layer uses stays in
+ * include/jobtrace.
+ */
+#ifndef JOBTRACE_CMD_COMMANDS_H
+#define JOBTRACE_CMD_COMMANDS_H
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "jobtrace/options.h"
+
+/* The commands: each parses its arguments (argv[0] is its name), runs, returns the exit status. */
+int watch__main(int argc, char **argv);
+/* Host mode as a service, its records published to other agents. */
+int serve__main(int argc, char **argv);
+int top__main(int argc, char **argv);
+/* Prints serve's stream, read through libjobtrace. */
+int tail__main(int argc, char **argv);
+int ps__main(int argc, char **argv);
+int system__main(int argc, char **argv);
+/*
+ * One process in full (include/jobtrace/inspect_proc.h). A part that
+ * cannot be read (another user's io, a kernel thread's exe) is reported
+ * as unavailable with its errno; it does not fail the rest.
+ */
+int inspect__main(int argc, char **argv);
+int connections__main(int argc, char **argv);
+int history__main(int argc, char **argv);
+
+/* ---- run (user/cmd/run.c, run_remote.c) ---- */
 
 struct run_config {
 	char *const *argv; /* the command; argv[argc] == NULL */
@@ -51,8 +74,16 @@ const char *run__control_path(const struct run_config *cfg);
 void __attribute__((noreturn)) run__exec_child(char *const *argv, int go_fd, int err_fd,
 					       const sigset_t *mask);
 
-#ifdef __cplusplus
-}
-#endif
+/* ---- watch through serve (user/cmd/watch_remote.c) ---- */
+
+/*
+ * watch --pid through a running `jobtrace serve --control`, where serve
+ * permits it (the tree is the caller's, or the caller is root): 0 with
+ * watch's exit status in *@exit_code once done (or failed, with --mode
+ * serve); a negative errno when watch goes on with its own source (no
+ * serve, serve refused, or options serve cannot give: @others, a --cgroup
+ * or --all, or one of @o's that needs watch's own records).
+ */
+int watch__via_serve(const struct jt_shared *o, bool others, int *exit_code);
 
 #endif
