@@ -396,7 +396,8 @@ const struct jt_option jt_options[JT_NOPTS] = {
 					  "else " CONTROL_DEFAULT_PATH "). Up to 4 --pid of\n"
 					  "your own are followed there with no privileges, unless\n"
 					  "an option needs watch's own records: --cgroup, --all,\n"
-					  "--interval, --events, --svg, --html, --pss, --apmon",
+					  "--interval, --events, --svg, --html, --pss, --no-args,\n"
+					  "--apmon",
 		SHARED(STR, control),
 	},
 	[JT_OPT_REPORTS] = {
