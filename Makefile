@@ -247,21 +247,38 @@ $(OUTPUT)/bench_stream: tests/bench_stream.c $(LIB_OBJS) $(LIBJT_OBJS) | $(OUTPU
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIB_OBJS) $(LIBJT_OBJS) $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
+# The tests link an archive of the objects: the linker takes only the
+# objects a test references (a parser's test gets its parser, not the
+# collector), and --as-needed drops the libraries none of them calls (no
+# libbpf for a parser's test).
+TEST_A := $(OUTPUT)/libjt-test.a
+SAN_TEST_A := $(OUTPUT)/san/libjt-test.a
+TEST_LDLIBS := -Wl,--as-needed -lcmocka -ljansson $(LDLIBS) -lpthread
+
+$(TEST_A): $(LIB_OBJS) $(LIBJT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(SAN_TEST_A): $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(TEST_A) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(TEST_A) $(TEST_LDLIBS) -o $@
 
-$(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/san/tests
+$(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_TEST_A) tests/unit/testutil.h | $(OUTPUT)/san/tests
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_TEST_A) $(TEST_LDLIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h tests/kernel/harness.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/kernel/%.c $(TEST_A) tests/unit/testutil.h tests/kernel/harness.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(TEST_A) $(TEST_LDLIBS) -o $@
 
-$(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/unit/testutil.h tests/kernel/harness.h | $(OUTPUT)/san/tests
+$(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_TEST_A) tests/unit/testutil.h tests/kernel/harness.h | $(OUTPUT)/san/tests
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_TEST_A) $(TEST_LDLIBS) -o $@
 
 # Unit tests run under ASan+UBSan, then once more under valgrind (plain
 # build), then the kernel tests load the real programs, then the untimed

@@ -30,8 +30,8 @@ owner() {
 	case $1 in
 	# No user/*/NAME.c: whose they are.
 	inspect_proc | source) echo collect; return ;;
-	# A command's name, a lower layer's module with the command's
-	# X__main() beside it: the module owns the header.
+	# A command's name, but a lower layer's module (the command's
+	# X__main() is user/cmd/commands.h's): the module owns the header.
 	connections) echo collect; return ;; # connections__collect(); its writers in out
 	top | system | ps | history) echo out; return ;; # top_model, sink_top; host__write_*; ps__write; sink_history, the reader
 	esac

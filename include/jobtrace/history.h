@@ -116,8 +116,6 @@ struct history_query {
  * negative errno (said on stderr, with @dir).
  */
 int history__query(int dirfd, const char *dir, const struct history_query *q, FILE *out);
-/* `jobtrace history`. */
-int history__main(int argc, char **argv);
 
 #ifdef __cplusplus
 }

@@ -141,9 +141,6 @@ int top_model__frame(struct top_model *m, const struct top_view *v);
 /* The lines of the last frame built; valid until the next one. */
 const struct top_line *top_model__lines(const struct top_model *m, size_t *n);
 
-/* `jobtrace top`: parses its arguments, runs, returns jobtrace's exit status. */
-int top__main(int argc, char **argv);
-
 #ifdef __cplusplus
 }
 #endif

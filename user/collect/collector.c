@@ -464,7 +464,7 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 	 * Its exec was before the attach: /proc has what the exec record would
 	 * have, under the number our pid namespace gives it (none: not ours to see).
 	 */
-	if (!r->new_process || c->proc_fd < 0 || !r->reader_tgid)
+	if (!r->new_process || c->proc_fd < 0 || !r->reader_tgid || c->opts.source.no_args)
 		return 0;
 	/* As the exec record: the first JT_ARGS_LEN bytes, and whether there were more. */
 	n = proc_pid__read_args(c->proc_fd, (int)r->reader_tgid, buf, sizeof(buf));
