@@ -252,21 +252,38 @@ $(OUTPUT)/bench_history: tests/bench_history.c $(LIB_OBJS) $(LIBJT_OBJS) | $(OUT
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIB_OBJS) $(LIBJT_OBJS) $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/tests
+# The tests link an archive of the objects: the linker takes only the
+# objects a test references (a parser's test gets its parser, not the
+# collector), and --as-needed drops the libraries none of them calls (no
+# libbpf for a parser's test).
+TEST_A := $(OUTPUT)/libjt-test.a
+SAN_TEST_A := $(OUTPUT)/san/libjt-test.a
+TEST_LDLIBS := -Wl,--as-needed -lcmocka -ljansson $(LDLIBS) -lpthread
+
+$(TEST_A): $(LIB_OBJS) $(LIBJT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(SAN_TEST_A): $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(TEST_A) tests/unit/testutil.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(TEST_A) $(TEST_LDLIBS) -o $@
 
-$(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/unit/testutil.h | $(OUTPUT)/san/tests
+$(OUTPUT)/san/tests/%: tests/unit/%.c $(SAN_TEST_A) tests/unit/testutil.h | $(OUTPUT)/san/tests
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_TEST_A) $(TEST_LDLIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/kernel/%.c $(LIB_OBJS) $(LIBJT_OBJS) tests/unit/testutil.h tests/kernel/harness.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/kernel/%.c $(TEST_A) tests/unit/testutil.h tests/kernel/harness.h | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(TEST_A) $(TEST_LDLIBS) -o $@
 
-$(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) tests/unit/testutil.h tests/kernel/harness.h | $(OUTPUT)/san/tests
+$(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_TEST_A) tests/unit/testutil.h tests/kernel/harness.h | $(OUTPUT)/san/tests
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_LIB_OBJS) $(SAN_LIBJT_OBJS) -lcmocka -ljansson $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(SAN_TEST_A) $(TEST_LDLIBS) -o $@
 
 # Unit tests run under ASan+UBSan, then once more under valgrind (plain
 # build), then the kernel tests load the real programs, then the untimed
@@ -314,6 +331,11 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench_stream $(OUTPUT)/bench_history
 	$(Q)OUTPUT=$(OUTPUT) tests/bench.sh
 
+# man jobtrace: the commands (8); the records (5), the stream (5), the
+# metrics (7) and Slurm (8) it points to. Each goes to man<its section>.
+MANPAGES := man/jobtrace.8 man/jobtrace-records.5 man/jobtrace-stream.5 \
+	man/jobtrace-metrics.7 man/jobtrace-slurm.8
+
 # The config file is the admin's once installed: never overwritten (the
 # shipped one goes beside it as jobtrace.conf.dist), and uninstall removes
 # it only while it is still the shipped one.
@@ -322,7 +344,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(OUTPUT)/jobtrace $(DESTDIR)$(PREFIX)/bin/jobtrace
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
-		$(DESTDIR)$(PREFIX)/include/jobtrace $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(PREFIX)/include/jobtrace $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) $(CONF_DIR)
 	install -m 0755 $(LIBJT_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libjobtrace.so.$(LIBJT_VERSION) $(DESTDIR)$(LIBDIR)/libjobtrace.so.$(LIBJT_SOVERSION)
@@ -332,7 +355,9 @@ install: all
 		-e 's|@VERSION@|$(LIBJT_VERSION)|' lib/jobtrace.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/jobtrace.pc
 	install -m 0644 include/jobtrace/stream.h $(DESTDIR)$(PREFIX)/include/jobtrace/stream.h
 	install -m 0644 lib/libjobtrace.3 $(DESTDIR)$(MANDIR)/man3/libjobtrace.3
-	install -m 0644 man/jobtrace.8 $(DESTDIR)$(MANDIR)/man8/jobtrace.8
+	for m in $(MANPAGES); do \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/} || exit 1; \
+	done
 	install -d $(DESTDIR)$(SCHEMADIR)
 	install -m 0644 $(SCHEMAS) $(DESTDIR)$(SCHEMADIR)/
 	install -m 0644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE
@@ -355,7 +380,8 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libjobtrace.so $(DESTDIR)$(LIBDIR)/libjobtrace.a \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/jobtrace.pc \
 		$(DESTDIR)$(PREFIX)/include/jobtrace/stream.h \
-		$(DESTDIR)$(MANDIR)/man3/libjobtrace.3 $(DESTDIR)$(MANDIR)/man8/jobtrace.8 \
+		$(DESTDIR)$(MANDIR)/man3/libjobtrace.3 \
+		$(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 		$(DESTDIR)$(DOCDIR)/LICENSE \
 		$(DESTDIR)$(UNITDIR)/jobtrace.service $(CONF_DIR)/jobtrace.conf.dist \
 		$(DESTDIR)$(LIBDIR)/slurm/jobtrace_spank.so \

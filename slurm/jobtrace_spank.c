@@ -192,7 +192,7 @@ int slurm_spank_task_post_fork(spank_t sp, int ac, char **av)
 	if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_TASK_PID, &pid) != ESPANK_SUCCESS || pid <= 0)
-		return 0; /* the extern step has no task: see README, "Slurm" */
+		return 0; /* the extern step has no task: see jobtrace-slurm(8), COVERAGE */
 	step_key(job, step, key, sizeof(key));
 	snprintf(req, sizeof(req), "REGISTER %s %d\n", key, (int)pid);
 	err = request(cfg.socket, req, reply, sizeof(reply), now_ms() + cfg.timeout_ms);

@@ -7,7 +7,7 @@
  * Readers are separate processes, forked before the stream exists, that
  * open it by its path with libjobtrace (a read-only mapping, as any agent
  * does) and read every record they can: jobtrace_stream_next(), and
- * jobtrace_stream_wait() when caught up, as README's example reader. The
+ * jobtrace_stream_wait() when caught up, as jobtrace-stream(5)'s example reader. The
  * writer calls the sink's own ops (the record filled from a kernel event,
  * then stream_writer__append) and its flush (one futex wake) every --batch
  * records, as serve does once per collector pass.

@@ -121,7 +121,56 @@ fi
 # Kernel tests that probe what the machine permits and test every mode it
 # has: they run where BPF cannot load too.
 ANY_MACHINE_TESTS=" test_modes test_schema "
+# Kernel test binaries run KERNEL_JOBS at a time (2 by default; 1 runs them
+# one by one): most of their time is spent waiting for a job's intervals,
+# a daemon's reply or a process's end, not on a CPU. Each binary makes its
+# own cgroups, jobs and files; the ones that need the host to themselves
+# (QUIET_TESTS) run alone, last.
+KERNEL_JOBS=${KERNEL_JOBS:-2}
+lane_dir=""
+lane_pids=()
+start_lane() { # label, command...
+	local label=$1 n
+	shift
+	[ -n "$lane_dir" ] || lane_dir=$(mktemp -d /tmp/jobtrace-lanes.XXXXXX)
+	while [ "$(lanes_running)" -ge "$KERNEL_JOBS" ]; do
+		wait -n "${lane_pids[@]}" 2>/dev/null || true
+	done
+	n=$(printf '%s' "$label" | tr -c 'a-zA-Z0-9_' '_')
+	printf '%s\n' "$label" >"$lane_dir/$n.label"
+	(
+		t0=$SECONDS
+		"$@" >"$lane_dir/$n.out" 2>&1
+		echo "$? $((SECONDS - t0))" >"$lane_dir/$n.rc"
+	) &
+	lane_pids+=($!)
+}
+lanes_running() {
+	local p k=0
+	for p in "${lane_pids[@]+"${lane_pids[@]}"}"; do
+		kill -0 "$p" 2>/dev/null && k=$((k + 1))
+	done
+	echo "$k"
+}
+finish_lanes() {
+	local f n rc secs p
+	[ -n "$lane_dir" ] || return 0
+	for p in "${lane_pids[@]+"${lane_pids[@]}"}"; do
+		wait "$p" 2>/dev/null
+	done
+	lane_pids=()
+	for f in "$lane_dir"/*.label; do
+		[ -e "$f" ] || continue
+		n=${f%.label}
+		read -r rc secs <"$n.rc"
+		account "$(cat "$f")" "$rc" "$secs" "$n.out"
+	done
+	rm -rf "$lane_dir"
+	lane_dir=""
+}
+
 if [ "$what" = all ] || [ "$what" = kernel ]; then
+	quiet=()
 	for t in "$OUTPUT"/tests/test_*; do
 		[ -x "$t" ] || continue
 		[ -f "tests/kernel/$(basename "$t").c" ] || continue
@@ -133,11 +182,22 @@ if [ "$what" = all ] || [ "$what" = kernel ]; then
 		fi
 		# Started at the head of the run, above.
 		[[ "$BESIDE_TESTS" == *" $(basename "$t") "* ]] && continue
-		# A test that needs the host's cgroups to itself waits for them to end.
-		[[ "$QUIET_TESTS" == *" $(basename "$t") "* ]] && finish_beside
+		# A test that needs the host's cgroups to itself runs after all others.
+		if [[ "$QUIET_TESTS" == *" $(basename "$t") "* ]]; then
+			quiet+=("$t")
+			continue
+		fi
+		if [ "$KERNEL_JOBS" -gt 1 ]; then
+			start_lane "kernel $(basename "$t")" env OUTPUT="$OUTPUT" "$t"
+		else
+			run_one "kernel $(basename "$t")" env OUTPUT="$OUTPUT" "$t"
+		fi
+	done
+	finish_lanes
+	finish_beside
+	for t in "${quiet[@]+"${quiet[@]}"}"; do
 		run_one "kernel $(basename "$t")" env OUTPUT="$OUTPUT" "$t"
 	done
-	finish_beside
 	if [ "${#skipped_names[@]}" -gt 0 ]; then
 		echo "NOT RUN: ${skipped_names[*]}: they need BPF, which cannot load here:"
 		sed 's/^/    /' "$bpf_err"
@@ -162,6 +222,7 @@ if [ "$what" = all ] || [ "$what" = kernel-san ]; then
 	# have its stderr captured, or be expected to fail, and its exit status
 	# alone would not tell a sanitizer's error from its own.
 	sanlog=$(mktemp -d /tmp/jobtrace-san.XXXXXX)
+	san_names=()
 	for t in "$OUTPUT"/san/tests/test_*; do
 		[ -x "$t" ] || continue
 		[ -f "tests/kernel/$(basename "$t").c" ] || continue
@@ -169,20 +230,32 @@ if [ "$what" = all ] || [ "$what" = kernel-san ]; then
 		*" all "* | *" $(basename "$t") "*) ;;
 		*) continue ;;
 		esac
-		label="kernel-san $(basename "$t")"
-		run_one "$label" env OUTPUT="$OUTPUT/san" \
-			ASAN_OPTIONS="detect_leaks=1:log_path=$sanlog/asan" \
-			UBSAN_OPTIONS="print_stacktrace=1:log_path=$sanlog/ubsan" "$t"
-		if compgen -G "$sanlog/*" >/dev/null; then
-			for r in "$sanlog"/*; do
+		# Each binary's reports in a folder of its own: they may run at once.
+		name=$(basename "$t")
+		mkdir "$sanlog/$name"
+		san_names+=("$name")
+		set -- env OUTPUT="$OUTPUT/san" \
+			ASAN_OPTIONS="detect_leaks=1:log_path=$sanlog/$name/asan" \
+			UBSAN_OPTIONS="print_stacktrace=1:log_path=$sanlog/$name/ubsan" "$t"
+		if [ "$KERNEL_JOBS" -gt 1 ] && [[ "$QUIET_TESTS" != *" $name "* ]]; then
+			start_lane "kernel-san $name" "$@"
+		else
+			finish_lanes
+			run_one "kernel-san $name" "$@"
+		fi
+	done
+	finish_lanes
+	for name in "${san_names[@]+"${san_names[@]}"}"; do
+		label="kernel-san $name"
+		if compgen -G "$sanlog/$name/*" >/dev/null; then
+			for r in "$sanlog/$name"/*; do
 				sed "s|^|[$label] |" "$r"
-				rm -f "$r"
 			done
 			failures+=("$label (sanitizer report)")
 			failed=$((failed + 1))
 		fi
 	done
-	rmdir "$sanlog"
+	rm -rf "$sanlog"
 fi
 
 for f in "${failures[@]+"${failures[@]}"}"; do

@@ -178,6 +178,7 @@ struct collector_source {
 	bool attach; /* processes already running can be found (watch, top, serve) */
 	bool adopt; /* serve --control: running processes can be moved into jobs */
 	bool fork_records; /* a record per new process (serve --stream) */
+	bool no_args; /* --no-args: no command line or program path is recorded */
 };
 
 /* How the jobs are made: by lineage, or in host mode by --group-by. */

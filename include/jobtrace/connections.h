@@ -72,8 +72,6 @@ void connections__write_socket(struct json_writer *w, const struct netsock_conn 
 int connections__write_json(FILE *f, const struct connections *c, unsigned int mask);
 int connections__write_text(FILE *f, const struct connections *c, unsigned int mask);
 
-/* `jobtrace connections`; argv[0] is "connections". Returns the exit status. */
-int connections__main(int argc, char **argv);
 
 #ifdef __cplusplus
 }

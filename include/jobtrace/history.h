@@ -170,8 +170,6 @@ int history__read_range(int dirfd, const char *dir, double since, double until,
  */
 int history__pictures(int dirfd, const char *dir, const struct history_query *q, const char *svg,
 		      const char *html);
-/* `jobtrace history`. */
-int history__main(int argc, char **argv);
 
 #ifdef __cplusplus
 }

@@ -261,6 +261,13 @@ struct jt_job_stats {
 	__u64 exec_records_lost;
 	__u64 oom_kills;
 };
+/*
+ * It names each field of the two once, flat, so that every reader says
+ * s->exit_ok, not which of the kernel's structs it came from; a field
+ * added to one of them and not here fails the build.
+ */
+_Static_assert(sizeof(struct jt_job_stats) == sizeof(struct jt_job) + sizeof(struct jt_job_totals),
+	       "jt_job_stats: every field of jt_job and jt_job_totals, once");
 #endif
 
 /* Global counters, one slot per CPU (map `counters`). */

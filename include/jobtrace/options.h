@@ -4,7 +4,9 @@
  * the commands that share their meanings (tail, ps) in one table: each option's long name, letter, argument and its check, help
  * line, the commands that take it, and whether it is a key of serve's
  * config file. Each front's getopt arrays, its --help, serve's config
- * keys and their checks are made from it, so an option is defined once.
+ * keys and their checks are made from it, and an option the collector's
+ * fronts share says where its value goes (struct jt_shared, one setter),
+ * so an option is defined once.
  *
  * One meaning per letter across every command (tail, ps and the others
  * included), following time(1), ps(1) and top(1) where they have one:
@@ -23,6 +25,10 @@ extern "C" {
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
+
+#include "jobtrace/apmon.h"
+#include "jobtrace/collector.h"
 
 /* The fronts the table serves. */
 enum jt_cmd {
@@ -79,6 +85,7 @@ enum jt_opt_id {
 	JT_OPT_LISTEN,
 	JT_OPT_METRICS_KEEP,
 	JT_OPT_PSS,
+	JT_OPT_NO_ARGS,
 	JT_OPT_RING_KB,
 	JT_OPT_MAX_PROCS,
 	JT_OPT_MAX_JOBS,
@@ -113,6 +120,53 @@ enum jt_section {
 	JT_NSECS,
 };
 
+/* A checked value: which member depends on the option's arg. */
+union jt_optval {
+	double s;
+	unsigned long u;
+	const char *str;
+};
+
+/* Where a shared option's value goes in struct jt_shared (JT_STORE_OWN: the front's own). */
+enum jt_store {
+	JT_STORE_OWN, /* the front's setter takes it */
+	JT_STORE_FLAG, /* bool = true */
+	JT_STORE_SECONDS, /* double = v->s */
+	JT_STORE_STR, /* const char * = v->str */
+	JT_STORE_SIZE, /* size_t = v->u */
+	JT_STORE_U32, /* __u32 = v->u */
+	JT_STORE_KIB, /* __u32 = v->u KiB, in bytes */
+	JT_STORE_CALL, /* store() */
+};
+
+#define JT_MAX_TARGETS 64
+
+/*
+ * What the options shared by the collector's fronts (run, watch, top,
+ * serve) set, each at the offset its row of jt_options[] names: one
+ * setter (options__set_shared) for them all; a front's own setter sees
+ * only its own options.
+ */
+struct jt_shared {
+	pid_t pids[JT_MAX_TARGETS]; /* --pid */
+	size_t npids;
+	const char *cgroups[JT_MAX_TARGETS]; /* --cgroup */
+	size_t ncgroups;
+	/* 'p' or 'c' per job in command-line order: watch's status takes the first failed. */
+	char order[2 * JT_MAX_TARGETS];
+	const char *group_by;
+	double interval_s, duration_s;
+	bool json, pss;
+	const char *output; /* -o FILE; "-": standard output */
+	const char *events; /* --events FILE: a JSON line per process that ends */
+	const char *svg, *html; /* a picture, a page of each job */
+	size_t top; /* commands in a job's report */
+	const char *mode; /* --mode serve|bpf|proc|rusage|auto */
+	const char *control; /* --control PATH: serve's socket */
+	struct collector_source source; /* --ring-kb, --max-procs, --max-jobs, --verbose */
+	struct apmon_opts apmon; /* --apmon, --apmon-cluster */
+};
+
 struct jt_option {
 	const char *name; /* --name, and the config file's key */
 	char letter; /* -x, or 0: long only */
@@ -131,16 +185,13 @@ struct jt_option {
 	enum jt_section section;
 	const char *help; /* lines after the first are indented under it */
 	const char *help_for[JT_NCMDS]; /* a front's own help line, where it differs */
+	/* Shared by the collector's fronts: where struct jt_shared keeps it. */
+	enum jt_store store;
+	size_t off; /* offsetof(struct jt_shared, ...) */
+	int (*store_fn)(struct jt_shared *sh, const char *cmd, const union jt_optval *v);
 };
 
 extern const struct jt_option jt_options[JT_NOPTS];
-
-/* A checked value: which member depends on the option's arg. */
-union jt_optval {
-	double s;
-	unsigned long u;
-	const char *str;
-};
 
 /* What a front adds to the table: its name, its --help around the options. */
 struct jt_front {
@@ -157,11 +208,20 @@ typedef int (*jt_set_fn)(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 
 #define OPTIONS_HELP_SHOWN (-1)
 /*
- * getopt_long over the front's options, each value checked by the table
- * and handed to @set. 0 (optind at the first operand), EXIT_USAGE after a
+ * getopt_long over the front's options, each value checked by the table;
+ * a shared option's stored in @sh (where @sh is not NULL), any other one
+ * handed to @set. 0 (optind at the first operand), EXIT_USAGE after a
  * message, or OPTIONS_HELP_SHOWN when --help was printed.
  */
-int options__parse(const struct jt_front *f, int argc, char **argv, jt_set_fn set, void *ctx);
+int options__parse(const struct jt_front *f, int argc, char **argv, struct jt_shared *sh,
+		   jt_set_fn set, void *ctx);
+/*
+ * @id's value into @sh where its row says (@cmd names the front in a
+ * message): 0, EXIT_USAGE after a message, or 1 when @id is no shared
+ * option (the front's own).
+ */
+int options__set_shared(struct jt_shared *sh, const char *cmd, enum jt_opt_id id,
+			const union jt_optval *v);
 /* The front's --help: its head, the options by section, its foot. */
 void options__usage(const struct jt_front *f, FILE *out);
 /* The option's help line for @cmd. */

@@ -53,8 +53,6 @@ void ps__column_names(FILE *f);
 /* Whether the table @o asks for shows @col: what the loader must read. */
 bool ps__wants(const struct ps_options *o, enum ps_col col);
 
-/* `jobtrace ps`; argv[0] is "ps". Returns the exit status. */
-int ps__main(int argc, char **argv);
 
 /* Writes @s as ps__main does; -ESRCH when opts->pid is not in it. */
 int ps__write(FILE *f, const struct ps_snapshot *s, const struct ps_options *opts);

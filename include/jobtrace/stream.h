@@ -8,8 +8,8 @@
  *
  * This header is an ABI, for libjobtrace and for readers in any language:
  * fixed-width little-endian fields, explicit padding, every size asserted,
- * a type and a version at the head of every record. README's "The stream"
- * section has the design; libjobtrace(3) the reader's API.
+ * a type and a version at the head of every record. jobtrace-stream(5)
+ * has the design; libjobtrace(3) the reader's API.
  *
  * The file: one header page (struct jt_stream_meta), then the data area of
  * `capacity` bytes, a power of two. Records are 8-byte aligned and never
@@ -283,7 +283,7 @@ struct jt_stream_interval {
 	__u32 has_pss;
 	/*
 	 * The job's report so far: why it is not complete (bit i: the i-th
-	 * reason of job__incomplete(), README's "Limits and repair"), and
+	 * reason of job__incomplete(), jobtrace(8)'s LIMITS AND REPAIR), and
 	 * what its source cannot know (JT_STREAM_UNKNOWN_*: the counts are
 	 * then null in the JSON line).
 	 */
@@ -358,7 +358,7 @@ struct jt_stream_job_end {
 	/* Its records: exit records sent and received, and each kind lost (as the interval's). */
 	__u64 events_sent, events_received;
 	__u64 exit_records_lost, fork_records_lost, exec_records_lost;
-	/* What else it missed: the report's "limits" (README's "Limits and repair"). */
+	/* What else it missed: the report's "limits" (jobtrace(8)'s LIMITS AND REPAIR). */
 	__u64 untracked_tasks, procs_map_full, lost_to_full_job_map, stale_entries, repairs;
 	__u64 records_malformed, records_not_folded; /* all jobs' */
 	__u64 jobs_missing, jobs_map_full; /* the kernel's global counters */

@@ -37,8 +37,6 @@ void host__write_json_fields(struct json_writer *w, const struct host_sample *s,
 			     const struct host_rates *rates, const char *proc_root,
 			     const char *sys_root);
 
-/* The command: argv[0] is "system". Returns the exit status. */
-int system__main(int argc, char **argv);
 
 #ifdef __cplusplus
 }

@@ -159,19 +159,6 @@ int top_model__frame(struct top_model *m, const struct top_view *v);
 /* The lines of the last frame built; valid until the next one. */
 const struct top_line *top_model__lines(const struct top_model *m, size_t *n);
 
-/* `jobtrace top`: parses its arguments, runs, returns jobtrace's exit status. */
-int top__main(int argc, char **argv);
-
-#define TOP_REPLAY_DEFAULT_DIR "/var/lib/jobtrace/history" /* the unit's StateDirectory */
-/* `top --replay` (user/cmd/top_replay.c): the view over serve's history, not the collector. */
-struct top_replay_opts {
-	const char *dir;
-	const char *at; /* NULL: the last interval */
-	unsigned long frames; /* batch: frames from @at on; 0: one */
-	struct top_opts view;
-};
-int top__replay(const struct top_replay_opts *o);
-
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,7 @@
 
 #include "harness.h"
 
-#define SVG_BOUND_BYTES (3 << 20) /* README's bound */
+#define SVG_BOUND_BYTES (3 << 20) /* jobtrace(8)'s bound (PICTURES) */
 #define RENDER_LIMIT_S 10.0
 #define TREE_STAGES 100
 #define TREE_WORKERS 199 /* per stage: 1 + 100 + 100 * 199 = 20,001 processes */

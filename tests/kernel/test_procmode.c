@@ -172,7 +172,19 @@ static void test_watch_proc_pid(void **state)
 				 harness__num(job, "processes.existing_at_attach"),
 			 harness__num(job, "processes.exited"));
 	assert_int_equal(harness__num(job, "processes.alive"), 0);
-	assert_int_equal(harness__num(job, "events.lost"), 0);
+	/*
+	 * The connector's queue (8 MiB) holds a 3,000-child churn's messages
+	 * unless the reader gets no CPU for a long while (a host loaded far past
+	 * its cores): then the loss is counted and the report says it is not
+	 * complete. Either answer is asserted, never a silent loss.
+	 */
+	if (harness__num(job, "events.lost") > 0) {
+		print_message("  the connector's queue overflowed: %.0f messages lost, reported\n",
+			      harness__num(job, "events.lost"));
+		assert_true(json_is_false(harness__get(job, "events.complete")));
+	} else {
+		assert_true(json_is_true(harness__get(job, "events.complete")));
+	}
 	assert_true(harness__num(job, "processes.exited") > 1);
 	assert_int_equal(harness__num(job, "job.root_pid"), cp);
 	json_decref(job);

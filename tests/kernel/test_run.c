@@ -394,6 +394,44 @@ static void test_exit_records_say_what_ran(void **state)
 	json_decref(all);
 }
 
+/*
+ * --no-args: no process's command line or program path anywhere, a
+ * failure's own included (a command line can hold a secret); the counts
+ * are whole.
+ */
+static void test_no_args(void **state)
+{
+	char events[700], err[700], report[700];
+	char *argv[] = {jobtrace, "run", "--mode", "bpf", "--no-args", "--json", "-o", report,
+			"--events", events, "--", "/bin/sh", "-c",
+			"/bin/sh -c 'exit 3' jt-secret-arg; exit 0", NULL};
+	json_t *all, *r;
+	const char *text;
+	int st;
+	size_t i;
+
+	snprintf(events, sizeof(events), "%s/noargs.jsonl", tmpdir);
+	snprintf(report, sizeof(report), "%s/noargs.json", tmpdir);
+	snprintf(err, sizeof(err), "%s/noargs.err", tmpdir);
+	st = spawn_wait(argv, err, NULL, true);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("run ended with 0x%x: %s", st, harness__slurp(err));
+	all = harness__lines(events, "exit");
+	assert_int_equal(json_array_size(all), 2);
+	json_array_foreach(all, i, r)
+	{
+		assert_true(harness__is_null(r, "args"));
+		assert_true(harness__is_null(r, "exe"));
+	}
+	json_decref(all);
+	/* Once: the job's command, which is run's own (what its user typed). */
+	text = strstr(harness__slurp(report), "jt-secret-arg");
+	assert_non_null(text);
+	assert_null(strstr(text + 1, "jt-secret-arg"));
+	text = harness__slurp(report);
+	assert_non_null(strstr(text, "\"exit_error\":1"));
+}
+
 /* A name full of quotes, backslashes, newlines and invalid UTF-8 survives. */
 static void test_hostile_name_is_valid_json(void **state)
 {
@@ -829,6 +867,7 @@ int main(void)
 	    cmocka_unit_test(test_exit_classes),
 	    cmocka_unit_test(test_exit_records_say_whose),
 	    cmocka_unit_test(test_exit_records_say_what_ran),
+	    cmocka_unit_test(test_no_args),
 	    cmocka_unit_test(test_peak_rss),
 	    cmocka_unit_test(test_hostile_name_is_valid_json),
 	    cmocka_unit_test(test_io_bytes),

@@ -18,9 +18,9 @@
  * A test validates all it made and then fails, naming each file that is
  * not valid with the validator's own words (file, line, JSON path), so
  * one record type that drifts from its schema does not hide another.
- * The validator is tested too: a wrong line must fail it. Last, README's
- * key lists are checked against the schemas, both ways (the check, too,
- * must fail a README that names a key no schema has).
+ * The validator is tested too: a wrong line must fail it. Last, the key
+ * lists of jobtrace-records(5) are checked against the schemas, both ways
+ * (the check, too, must fail a page that names a key no schema has).
  */
 #include "harness.h"
 
@@ -519,18 +519,18 @@ static void test_ps_system_inspect_connections(void **state)
 	all_valid();
 }
 
-/* ---- README's key lists ---- */
+/* ---- jobtrace-records(5)'s key lists ---- */
 
-static char readme_check[600];
+static char keys_check[600];
 
-/* @readme's key lists against schema/ (tests/schema/readme_keys.py): its exit code, said. */
-static int readme_keys(const char *readme)
+/* @page's key lists against schema/ (tests/schema/man_keys.py): its exit code, said. */
+static int man_keys(const char *page)
 {
 	char cmd[1400];
 	char *out;
 	int code;
 
-	snprintf(cmd, sizeof(cmd), "%s %s '%s' 2>&1", python, readme_check, readme);
+	snprintf(cmd, sizeof(cmd), "%s %s '%s' 2>&1", python, keys_check, page);
 	out = harness__sh_out(cmd, &code);
 	print_lines(out, 60);
 	free(out);
@@ -538,19 +538,22 @@ static int readme_keys(const char *readme)
 }
 
 /*
- * Every key README lists (JSON lines, run --json) is in the schemas, and
- * every top-level key of a schema is in README. A README that names a key
- * no schema has must fail the check, or the check checks nothing.
+ * Every key man/jobtrace-records.5 lists (JSON lines, run --json) is in the
+ * schemas, and every top-level key of a schema is in that page. A page that
+ * names a key no schema has must fail the check, or the check checks nothing.
  */
-static void test_readme_keys_match_schemas(void **state)
+static void test_man_keys_match_schemas(void **state)
 {
 	char fake[400];
 
-	write_file(out_path(fake, sizeof(fake), "README.md"),
-		   "The JSON report (`--json`) has these keys: `job.exit_code`, `no_such_key`.\n\n"
-		   "## JSON lines\n\n- `exit`: `pid`, `exit_code`, `not_an_exit_key`.\n");
-	assert_int_equal(readme_keys(fake), 1);
-	assert_int_equal(readme_keys("README.md"), 0);
+	write_file(out_path(fake, sizeof(fake), "jobtrace-records.5"),
+		   ".SH \"THE JSON REPORT\"\n"
+		   "The JSON report (\\fB\\-\\-json\\fR) has these keys:\n"
+		   "\\fBjob.exit_code\\fR, \\fBno_such_key\\fR.\n"
+		   ".SH \"JSON LINES\"\n.IP \\(bu 2\n"
+		   "\\fBexit\\fR: \\fBpid\\fR, \\fBexit_code\\fR, \\fBnot_an_exit_key\\fR.\n");
+	assert_int_equal(man_keys(fake), 1);
+	assert_int_equal(man_keys("man/jobtrace-records.5"), 0);
 }
 
 /* ---- setup ---- */
@@ -581,7 +584,7 @@ static int setup(void **state)
 	if (harness__setup("schema") || find_python())
 		return -1;
 	if (!realpath("tests/schema/validate.py", validator) ||
-	    !realpath("tests/schema/readme_keys.py", readme_check)) {
+	    !realpath("tests/schema/man_keys.py", keys_check)) {
 		fprintf(stderr, "FAIL: tests/schema/: %s (run from the repository)\n",
 			strerror(errno));
 		return -1;
@@ -630,7 +633,7 @@ int main(void)
 		cmocka_unit_test(test_lost_records),
 		cmocka_unit_test(test_serve_and_its_clients),
 		cmocka_unit_test(test_ps_system_inspect_connections),
-		cmocka_unit_test(test_readme_keys_match_schemas),
+		cmocka_unit_test(test_man_keys_match_schemas),
 	};
 
 	if (getenv("JT_TEST"))

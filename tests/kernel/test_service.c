@@ -186,6 +186,10 @@ static void test_install_layout_and_pkgconfig(void **state)
 		"/usr/lib/pkgconfig/jobtrace.pc",
 		"/usr/include/jobtrace/stream.h",
 		"/usr/share/man/man8/jobtrace.8",
+		"/usr/share/man/man5/jobtrace-records.5",
+		"/usr/share/man/man5/jobtrace-stream.5",
+		"/usr/share/man/man7/jobtrace-metrics.7",
+		"/usr/share/man/man8/jobtrace-slurm.8",
 		"/usr/share/man/man3/libjobtrace.3",
 		"/usr/lib/systemd/system/jobtrace.service",
 		"/usr/share/doc/jobtrace/LICENSE",
@@ -362,7 +366,7 @@ static void test_license(void **state)
 	free(lic);
 }
 
-/* man -l renders both pages without a warning; every command has its section. */
+/* man -l renders every page without a warning; every command has its section. */
 static void test_man_pages(void **state)
 {
 	char help[400], cmd[800], line[256];
@@ -373,7 +377,7 @@ static void test_man_pages(void **state)
 	FILE *f;
 
 	snprintf(cmd, sizeof(cmd),
-		 "for p in man/jobtrace.8 lib/libjobtrace.3; do "
+		 "for p in man/*.[1-8] lib/libjobtrace.3; do "
 		 "MANWIDTH=80 man -l --warnings=w $p 2>%s/man.err | grep -q '^NAME' || exit 1; "
 		 "test ! -s %s/man.err || { cat %s/man.err >&2; exit 2; }; done",
 		 tmpdir, tmpdir, tmpdir);
@@ -515,19 +519,36 @@ static void test_systemd_unit(void **state)
 	assert_true(exposure <= 4.9 + 1e-9);
 }
 
+/* A man page's source as its reader sees the text: "\-" is "-", "\e" a backslash. */
+static char *man_text(const char *path)
+{
+	char *text = slurp(path), *w = text;
+
+	for (const char *r = text; *r; r++) {
+		if (r[0] == '\\' && (r[1] == '-' || r[1] == 'e')) {
+			*w++ = r[1] == '-' ? '-' : '\\';
+			r++;
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+	return text;
+}
+
 /*
  * The unit as documented: Type=notify, ordered before slurmd, and every
  * path jobtrace.conf's examples name writable under ProtectSystem=strict,
  * the directories serve needs to exist (the control socket's, --reports)
- * made by the unit itself. The README's Slurm lines and the SPANK plugin's
- * default socket name the same paths.
+ * made by the unit itself. jobtrace-slurm(8)'s example lines and the SPANK
+ * plugin's default socket name the same paths.
  */
 static void test_unit_paths(void **state)
 {
 	char made[32][256], rw[32][256], tmp[32][256], control[256], reports[256], output[256],
 		stream[256], history[256], want[700], path[400];
 	size_t nmade = 0, nrw, n;
-	char *unit, *conf, *readme, *spank;
+	char *unit, *conf, *page, *spank;
 	static const struct {
 		const char *key, *root;
 	} dirs[] = {
@@ -576,16 +597,16 @@ static void test_unit_paths(void **state)
 		fail_msg("%s (the stream's directory) is read-only under the unit", stream);
 	free(unit);
 
-	/* The README and the plugin name the same socket and reports. */
+	/* jobtrace-slurm(8) and the plugin name the same socket and reports. */
 	conf = slurp("etc/jobtrace.conf");
 	conf_example(conf, "control", control, sizeof(control));
 	free(conf);
-	readme = slurp("README.md");
+	page = man_text("man/jobtrace-slurm.8");
 	snprintf(want, sizeof(want), "jobtrace serve --control %s --reports %s", control, reports);
-	assert_non_null(strstr(readme, want));
+	assert_non_null(strstr(page, want));
 	snprintf(want, sizeof(want), "socket=%s reports=%s", control, reports);
-	assert_non_null(strstr(readme, want));
-	free(readme);
+	assert_non_null(strstr(page, want));
+	free(page);
 	spank = slurp("slurm/jobtrace_spank.c");
 	snprintf(want, sizeof(want), "#define JT_DEFAULT_SOCKET \"%s\"", control);
 	assert_non_null(strstr(spank, want));
@@ -639,7 +660,7 @@ static const char *const cap_names[] = {
 
 /*
  * serve with no more than the unit's CapabilityBoundingSet, on a host where
- * the group jobtrace exists (README: `groupadd --system jobtrace`): it
+ * the group jobtrace exists (jobtrace(8): `groupadd --system jobtrace`): it
  * starts, and the stream is that group's. Root is no member of it, so the
  * chgrp takes CAP_CHOWN; a bounding set without it stops serve at the stream
  * with EPERM. The group reads the stream and controls nothing: the control

@@ -11,7 +11,7 @@
  * cgroup's cpuacct.usage, the CPU truth, before it exits with its chosen
  * status. Ground truth: churn's --truth file, the chosen status, cpuacct.
  * Slurm's own sstat and sacct figures are printed beside jobtrace's, not
- * asserted: they are what jobtrace is compared with (README, "Slurm").
+ * asserted: they are what jobtrace is compared with (jobtrace-slurm(8), PERFORMANCE).
  * Needs root, BPF and the Slurm packages (make deps); fails, never skips.
  */
 #include "testutil.h"

@@ -651,7 +651,7 @@ static char *gunzip(const void *z, size_t len, size_t *out_len)
 }
 
 /*
- * 1,000 jobs, as in README's figures: both formats gzipped and gunzipped
+ * 1,000 jobs, as in jobtrace-metrics(7)'s figures: both formats gzipped and gunzipped
  * again are the same bytes, and much smaller on the way.
  */
 static void test_gzip_roundtrip(void **state)

@@ -3,7 +3,7 @@
  * The option table against what users read: each command's --help, the
  * man page's command sections, and one meaning per letter across every
  * command's --help (system, inspect and connections, which parse their
- * own, included), as README's letter table says.
+ * own, included), as jobtrace(8)'s letter table says.
  */
 #include "testutil.h"
 
@@ -23,7 +23,7 @@ static const char *const cmd_names[JT_NCMDS] = {
 };
 
 /*
- * What each letter means, in every command that has it (README, "One
+ * What each letter means, in every command that has it (jobtrace(8), "One
  * letter, one meaning"). -n is a count: top's refreshes, tail's records.
  */
 static const struct {
@@ -102,6 +102,22 @@ static void test_table(void **state)
 	}
 	assert_null(options__config_key("config", 6));
 	assert_null(options__config_key("duration", 8));
+	/*
+	 * An option two of the collector's fronts take is stored by the one
+	 * shared setter (struct jt_shared), never by each front's own; and
+	 * where it is stored lies inside struct jt_shared.
+	 */
+	for (int i = 0; i < JT_NOPTS; i++) {
+		const struct jt_option *o = &jt_options[i];
+		unsigned int fronts = o->cmds & (JT_RUN | JT_WATCH | JT_TOP | JT_SERVE);
+
+		if (i != JT_OPT_HELP && (fronts & (fronts - 1)) && o->store == JT_STORE_OWN)
+			fail_msg("--%s: run, watch, top or serve share it: give it a store", o->name);
+		if (o->store == JT_STORE_CALL)
+			assert_non_null(o->store_fn);
+		else if (o->store != JT_STORE_OWN)
+			assert_true(o->off < sizeof(struct jt_shared));
+	}
 }
 
 /* `jobtrace CMD --help`, run from the build. NULL (the test skipped) without one. */

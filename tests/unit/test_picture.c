@@ -14,7 +14,7 @@
 #include "jobtrace/util.h"
 
 #define MS 1000000ULL
-/* The bound on a picture's size that README promises (a 20,000-process job or any other). */
+/* The bound on a picture's size that jobtrace(8) promises (a 20,000-process job or any other). */
 #define SVG_BOUND_BYTES (3 << 20)
 
 static struct jt_exit_event ev(__u32 pid, __u64 start, __u32 ppid, __u64 pstart, const char *comm,

@@ -11,6 +11,9 @@
 #include "jobtrace/system.h"
 #include "jobtrace/util.h"
 
+/* The command itself, as main.c dispatches to it (user/cmd's own header). */
+#include "../../user/cmd/commands.h"
+
 #define SYSFIX FIXTURES "/system"
 #define INTERVAL_NS 2000000000ULL /* t0 -> t1, see tests/fixtures/system/README */
 

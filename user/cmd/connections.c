@@ -10,6 +10,8 @@
 #include "jobtrace/connections.h"
 #include "jobtrace/util.h"
 
+#include "commands.h"
+
 
 static const char usage[] =
 	"Usage: jobtrace connections [OPTIONS]\n"

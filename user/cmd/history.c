@@ -11,6 +11,8 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/history.h"
 
+#include "commands.h"
+
 static const char usage[] =
 	"Usage: jobtrace history [OPTIONS] DIR\n"
 	"\n"

@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "jobtrace/cli.h"
-#include "jobtrace/inspect.h"
+#include "jobtrace/inspect_proc.h"
 #include "jobtrace/options.h"
 #include "jobtrace/util.h"
+
+#include "commands.h"
 
 
 static const char usage[] =

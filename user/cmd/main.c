@@ -8,21 +8,13 @@
 #include <string.h>
 
 #include "jobtrace/cli.h"
-#include "jobtrace/connections.h"
 #include "jobtrace/control.h"
-#include "jobtrace/history.h"
-#include "jobtrace/inspect.h"
 #include "jobtrace/options.h"
-#include "jobtrace/ps.h"
 #include "jobtrace/report.h"
-#include "jobtrace/run.h"
-#include "jobtrace/system.h"
 #include "jobtrace/util.h"
-#include "jobtrace/serve.h"
-#include "jobtrace/top.h"
-#include "jobtrace/tail.h"
 #include "jobtrace/version.h"
-#include "jobtrace/watch.h"
+
+#include "commands.h"
 
 static const char usage_main[] =
 	"Usage: jobtrace COMMAND [OPTIONS]\n"
@@ -71,60 +63,17 @@ static const struct jt_front run_front = {
 
 static int dispatch(int argc, char **argv);
 
+/* run's own options; the shared ones are in cfg->shared (options__set_shared). */
 static int run_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 {
 	struct run_config *cfg = ctx;
 
 	switch (id) {
-	case JT_OPT_JSON:
-		cfg->json = true;
-		break;
-	case JT_OPT_OUTPUT:
-		cfg->output = v->str;
-		break;
 	case JT_OPT_NO_WAIT:
 		cfg->wait_tree = false;
 		break;
-	case JT_OPT_TOP:
-		cfg->top = v->u;
-		break;
-	case JT_OPT_INTERVAL:
-		cfg->interval_s = v->s;
-		break;
-	case JT_OPT_PSS:
-		cfg->pss = true;
-		break;
 	case JT_OPT_WORKDIR:
 		cfg->workdir = v->str;
-		break;
-	case JT_OPT_EVENTS:
-		cfg->events = v->str;
-		break;
-	case JT_OPT_SVG:
-		cfg->svg = v->str;
-		break;
-	case JT_OPT_HTML:
-		cfg->html = v->str;
-		break;
-	case JT_OPT_RING_KB:
-		cfg->source.ring_bytes = (__u32)(v->u * 1024);
-		break;
-	case JT_OPT_MAX_PROCS:
-		cfg->source.max_procs = (__u32)v->u;
-		break;
-	case JT_OPT_APMON:
-		return apmon__add_dest_arg(&cfg->apmon, "run", v->str) ? EXIT_USAGE : 0;
-	case JT_OPT_APMON_CLUSTER:
-		cfg->apmon.cluster = v->str;
-		break;
-	case JT_OPT_VERBOSE:
-		cfg->source.verbose = true;
-		break;
-	case JT_OPT_MODE:
-		cfg->mode = v->str;
-		break;
-	case JT_OPT_CONTROL:
-		cfg->control = v->str;
 		break;
 	default:
 		break;
@@ -136,9 +85,9 @@ static int cmd_run(int argc, char **argv)
 {
 	struct run_config cfg = {
 		.wait_tree = true,
-		.top = REPORT_DEFAULT_TOP,
+		.shared.top = REPORT_DEFAULT_TOP,
 	};
-	int ret = options__parse(&run_front, argc, argv, run_set, &cfg);
+	int ret = options__parse(&run_front, argc, argv, &cfg.shared, run_set, &cfg);
 
 	if (ret)
 		return ret == OPTIONS_HELP_SHOWN ? 0 : ret;

@@ -139,7 +139,41 @@ int options__bad(const char *cmd, int opt, char **argv)
 	return cli__usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
-int options__parse(const struct jt_front *f, int argc, char **argv, jt_set_fn set, void *ctx)
+int options__set_shared(struct jt_shared *sh, const char *cmd, enum jt_opt_id id,
+			const union jt_optval *v)
+{
+	const struct jt_option *o = &jt_options[id];
+	char *at = (char *)sh + o->off;
+
+	switch (o->store) {
+	case JT_STORE_OWN:
+		return 1;
+	case JT_STORE_FLAG:
+		*(bool *)at = true;
+		break;
+	case JT_STORE_SECONDS:
+		*(double *)at = v->s;
+		break;
+	case JT_STORE_STR:
+		*(const char **)at = v->str;
+		break;
+	case JT_STORE_SIZE:
+		*(size_t *)at = v->u;
+		break;
+	case JT_STORE_U32:
+		*(__u32 *)at = (__u32)v->u;
+		break;
+	case JT_STORE_KIB:
+		*(__u32 *)at = (__u32)(v->u * 1024);
+		break;
+	case JT_STORE_CALL:
+		return o->store_fn(sh, cmd, v);
+	}
+	return 0;
+}
+
+int options__parse(const struct jt_front *f, int argc, char **argv, struct jt_shared *sh,
+		   jt_set_fn set, void *ctx)
 {
 	struct option longopts[JT_NOPTS + 1];
 	char optstring[3 * JT_NOPTS + 3], buf[96];
@@ -169,7 +203,9 @@ int options__parse(const struct jt_front *f, int argc, char **argv, jt_set_fn se
 				return cli__usage_error(f->name, "--%s %s, not '%s'",
 							jt_options[id].name, why, optarg);
 		}
-		err = set(ctx, (enum jt_opt_id)id, &v);
+		err = sh ? options__set_shared(sh, f->name, (enum jt_opt_id)id, &v) : 1;
+		if (err == 1)
+			err = set ? set(ctx, (enum jt_opt_id)id, &v) : 0;
 		if (err)
 			return err;
 	}

@@ -77,6 +77,32 @@ static const char *nonempty_check(const char *v)
 	return *v ? NULL : "needs a value";
 }
 
+/* Shared by the collector's fronts: one setter stores it (options__set_shared). */
+static int pid_store(struct jt_shared *sh, const char *cmd, const union jt_optval *v)
+{
+	if (sh->npids == JT_MAX_TARGETS)
+		return cli__usage_error(cmd, "at most %d --pid", JT_MAX_TARGETS);
+	sh->order[sh->npids + sh->ncgroups] = 'p';
+	sh->pids[sh->npids++] = (pid_t)v->u;
+	return 0;
+}
+
+static int cgroup_store(struct jt_shared *sh, const char *cmd, const union jt_optval *v)
+{
+	if (sh->ncgroups == JT_MAX_TARGETS)
+		return cli__usage_error(cmd, "at most %d --cgroup", JT_MAX_TARGETS);
+	sh->order[sh->npids + sh->ncgroups] = 'c';
+	sh->cgroups[sh->ncgroups++] = v->str;
+	return 0;
+}
+
+static int apmon_store(struct jt_shared *sh, const char *cmd, const union jt_optval *v)
+{
+	return apmon__add_dest_arg(&sh->apmon, cmd, v->str) ? EXIT_USAGE : 0;
+}
+
+#define SHARED(kind, field) .store = JT_STORE_##kind, .off = offsetof(struct jt_shared, field)
+#define SHARED_CALL(fn) .store = JT_STORE_CALL, .store_fn = (fn)
 #define SECONDS(lo, hi) .arg = JT_ARG_SECONDS, .min = (lo), .max = (hi)
 #define UINT(lo, hi) .arg = JT_ARG_UINT, .min = (lo), .max = (hi)
 #define KIB .arg = JT_ARG_UINT, .min = 4, .max = KIB_MAX, .what = "a size in KiB", .metavar = "N"
@@ -99,6 +125,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.section = JT_SEC_JOBS,
 		.help = "P and its descendants (repeatable)",
 		.help_for[JT_CMD_PS] = "only P and its descendants",
+		SHARED_CALL(pid_store),
 	},
 	[JT_OPT_CGROUP] = {
 		.name = "cgroup", .letter = 'c', .arg = JT_ARG_STRING, .metavar = "PATH",
@@ -106,6 +133,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help = "the cgroup at PATH and below (repeatable; one hierarchy)",
 		.help_for[JT_CMD_WATCH] = "every process in the cgroup at PATH and below,\n"
 					  "present and future (repeatable; one hierarchy)",
+		SHARED_CALL(cgroup_store),
 	},
 	[JT_OPT_ALL] = {
 		.name = "all", .letter = 'a', .cmds = JT_WATCH, .section = JT_SEC_JOBS,
@@ -123,6 +151,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 					  "tree (each child of init or of a subreaper),\n"
 					  "session (a job per session: setsid(2) moves) or\n"
 					  "user (a job per real uid: setuid(2) moves)",
+		SHARED(STR, group_by),
 	},
 	[JT_OPT_INTERVAL] = {
 		.name = "interval", .letter = 'i', SECONDS(0.1, 86400), .metavar = "S",
@@ -131,6 +160,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help_for[JT_CMD_RUN] = "every S seconds, a line with the live members' CPU\n"
 					"now, memory and open files (ApMon's job parameters)",
 		.help_for[JT_CMD_WATCH] = "every S seconds, a record per job and one for the host",
+		SHARED(SECONDS, interval_s),
 	},
 	[JT_OPT_DELAY] = {
 		.name = "delay", .letter = 'd', SECONDS(0.1, 86400), .metavar = "S",
@@ -147,6 +177,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.cmds = JT_WATCH | JT_SERVE | JT_TAIL, .section = JT_SEC_MAIN,
 		.help = "stop after S seconds",
 		.help_for[JT_CMD_TAIL] = "exit after S seconds",
+		SHARED(SECONDS, duration_s),
 	},
 	[JT_OPT_BATCH] = {
 		.name = "batch", .letter = 'b', .cmds = JT_TOP, .section = JT_SEC_MAIN,
@@ -227,6 +258,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help_for[JT_CMD_RUN] = "write the report as one JSON object",
 		.help_for[JT_CMD_TAIL] = "one JSON object per record (JSON lines)",
 		.help_for[JT_CMD_PS] = "one JSON array of processes",
+		SHARED(FLAG, json),
 	},
 	[JT_OPT_TREE] = {
 		.name = "tree", .letter = 'H', .cmds = JT_PS, .section = JT_SEC_MAIN,
@@ -239,6 +271,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help = "JSON lines of every record to FILE ('-': standard output)",
 		.help_for[JT_CMD_RUN] = "write the report to FILE instead of standard error",
 		.help_for[JT_CMD_WATCH] = "write to FILE ('-': standard output, the default)",
+		SHARED(STR, output),
 	},
 	[JT_OPT_NO_WAIT] = {
 		.name = "no-wait", .cmds = JT_RUN, .section = JT_SEC_MAIN,
@@ -250,6 +283,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.cmds = JT_RUN | JT_WATCH, .section = JT_SEC_MAIN,
 		.help = "commands in each job's report (default 10)",
 		.help_for[JT_CMD_RUN] = "show the N busiest commands (default 10, 0 for none)",
+		SHARED(SIZE, top),
 	},
 	[JT_OPT_WORKDIR] = {
 		.name = "workdir", .arg = JT_ARG_STRING, .metavar = "DIR", .cmds = JT_RUN,
@@ -263,6 +297,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help = "a JSON line per process that ends ('-': standard output)",
 		.help_for[JT_CMD_RUN] = "a JSON line per process that ends, with its arguments\n"
 					"and status ('-': standard output)",
+		SHARED(STR, events),
 	},
 	[JT_OPT_SVG] = {
 		.name = "svg", .arg = JT_ARG_PATH, .metavar = "FILE", .cmds = JT_RUN | JT_WATCH,
@@ -271,6 +306,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 			"FILE.N.svg (N = 2, 3, ...) for the next ones",
 		.help_for[JT_CMD_RUN] = "a picture of the job: processes alive over time by\n"
 					"command, CPU by lineage (an icicle), failures marked",
+		SHARED(STR, svg),
 	},
 	[JT_OPT_HTML] = {
 		.name = "html", .arg = JT_ARG_PATH, .metavar = "FILE", .cmds = JT_RUN | JT_WATCH,
@@ -278,6 +314,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help = "a report page of each job, named the same way",
 		.help_for[JT_CMD_RUN] = "a report page: the picture, totals, top commands,\n"
 					"failed and longest processes",
+		SHARED(STR, html),
 	},
 	[JT_OPT_STREAM] = {
 		.name = "stream", .letter = 's', .arg = JT_ARG_PATH, .metavar = "PATH",
@@ -306,20 +343,30 @@ const struct jt_option jt_options[JT_NOPTS] = {
 	[JT_OPT_PSS] = {
 		.name = "pss", .cmds = JT_RUN | JT_WATCH, .section = JT_SEC_MAIN,
 		.help = "also read PSS/USS of live members (walks page tables)",
+		SHARED(FLAG, pss),
+	},
+	[JT_OPT_NO_ARGS] = {
+		.name = "no-args", .cmds = COLLECTORS, .section = JT_SEC_MAIN,
+		.help = "record no process's command line or program path (args\n"
+			"and exe null): a command line can hold a secret",
+		SHARED(FLAG, source.no_args),
 	},
 	[JT_OPT_RING_KB] = {
 		.name = "ring-kb", KIB, .cmds = COLLECTORS, .config = true, .section = JT_SEC_MAIN,
 		.help = "ring buffer size in KiB (default 1024)",
+		SHARED(KIB, source.ring_bytes),
 	},
 	[JT_OPT_MAX_PROCS] = {
 		.name = "max-procs", UINT(64, PID_MAX), .metavar = "N", .cmds = COLLECTORS,
 		.config = true, .section = JT_SEC_MAIN,
 		.help = "process map entries (default: kernel.pid_max)",
+		SHARED(U32, source.max_procs),
 	},
 	[JT_OPT_MAX_JOBS] = {
 		.name = "max-jobs", UINT(2, KIB_MAX), .metavar = "N",
 		.cmds = JT_WATCH | JT_TOP | JT_SERVE, .config = true, .section = JT_SEC_MAIN,
 		.help = "job map entries (default 4096)",
+		SHARED(U32, source.max_jobs),
 	},
 	[JT_OPT_APMON] = {
 		.name = "apmon", .arg = JT_ARG_CHOICE, .metavar = "DEST", .check = nonempty_check,
@@ -335,12 +382,14 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help_for[JT_CMD_WATCH] = "send ApMon datagrams to MonALISA at DEST, 'HOST[:PORT]\n"
 					  "[PASSWORD]' (port 8884): job and system parameters\n"
 					  "every interval, each job's when it ends (repeatable)",
+		SHARED_CALL(apmon_store),
 	},
 	[JT_OPT_APMON_CLUSTER] = {
 		.name = "apmon-cluster", .arg = JT_ARG_CHOICE, .metavar = "C",
 		.check = nonempty_check, .takes = "needs a name",
 		.cmds = JT_RUN | JT_WATCH | JT_SERVE, .config = true, .section = JT_SEC_MAIN,
 		.help = "the cluster of job parameters (default jobtrace_jobs)",
+		SHARED(STR, apmon.cluster),
 	},
 	[JT_OPT_MODE] = {
 		.name = "mode", .arg = JT_ARG_CHOICE, .metavar = "M", .check = mode_check,
@@ -355,6 +404,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 					"counts unknown) or auto (default: serve, else bpf, else\n"
 					"proc, else rusage, said on standard error and in the\n"
 					"report)",
+		SHARED(STR, mode),
 	},
 	[JT_OPT_CONTROL] = {
 		.name = "control", .arg = JT_ARG_PATH, .metavar = "PATH",
@@ -368,7 +418,9 @@ const struct jt_option jt_options[JT_NOPTS] = {
 					  "else " CONTROL_DEFAULT_PATH "). Up to 4 --pid of\n"
 					  "your own are followed there with no privileges, unless\n"
 					  "an option needs watch's own records: --cgroup, --all,\n"
-					  "--interval, --events, --svg, --html, --pss, --apmon",
+					  "--interval, --events, --svg, --html, --pss, --no-args,\n"
+					  "--apmon",
+		SHARED(STR, control),
 	},
 	[JT_OPT_REPORTS] = {
 		.name = "reports", .arg = JT_ARG_PATH, .metavar = "DIR", .cmds = JT_SERVE,
@@ -404,6 +456,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help_for[JT_CMD_RUN] = "show libbpf's messages, the verifier's log included",
 		.help_for[JT_CMD_WATCH] = "show libbpf's messages, the verifier's log included",
 		.help_for[JT_CMD_PS] = "say which source was used and how long it took",
+		SHARED(FLAG, source.verbose),
 	},
 	[JT_OPT_HELP] = {
 		.name = "help", .letter = 'h', .cmds = ALL_CMDS, .section = JT_SEC_MAIN,

@@ -13,6 +13,8 @@
 #include "jobtrace/ps_sample.h"
 #include "jobtrace/util.h"
 
+#include "commands.h"
+
 
 static const struct jt_front ps_front = {
 	.cmd = JT_CMD_PS,
@@ -117,7 +119,7 @@ int ps__main(int argc, char **argv)
 	bool iterated;
 	int err;
 
-	err = options__parse(&ps_front, argc, argv, ps_set, &a);
+	err = options__parse(&ps_front, argc, argv, NULL, ps_set, &a);
 	if (err)
 		return err == OPTIONS_HELP_SHOWN ? 0 : err;
 	if (optind < argc) {

@@ -22,9 +22,10 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
 #include "jobtrace/job_live.h"
-#include "jobtrace/run.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
+
+#include "commands.h"
 
 #define RUN_JOB_ID 1
 #define EXIT_CANNOT_EXEC 126
@@ -114,12 +115,12 @@ static int start_job(struct collector *c, struct cjob *j, const struct run_confi
 int run__main(const struct run_config *cfg)
 {
 	struct collector_opts copts = {
-		.source = cfg->source,
-		.interval_s = cfg->interval_s,
-		.pss = cfg->pss,
+		.source = cfg->shared.source,
+		.interval_s = cfg->shared.interval_s,
+		.pss = cfg->shared.pss,
 		/* The picture is drawn from the process records. */
-		.events = cfg->events != NULL || cfg->svg || cfg->html,
-		.host_records = cfg->interval_s > 0,
+		.events = cfg->shared.events != NULL || cfg->shared.svg || cfg->shared.html,
+		.host_records = cfg->shared.interval_s > 0,
 		.run_no_wait = !cfg->wait_tree,
 	};
 	struct collector_stats st;
@@ -132,7 +133,7 @@ int run__main(const struct run_config *cfg)
 	/* A serve on the host counts the job with no privileges and no load of ours. */
 	if (!run__via_serve(cfg, &ret))
 		return ret;
-	if (collector__set_mode(&copts, cfg->mode))
+	if (collector__set_mode(&copts, cfg->shared.mode))
 		return EXIT_USAGE;
 	/* A job run can start is never refused: where nothing else works, rusage mode. */
 	copts.fallback_rusage = true;
@@ -148,21 +149,21 @@ int run__main(const struct run_config *cfg)
 	ret = EXIT_INTERNAL;
 	j = collector__follow_command(c, RUN_JOB_ID, cfg->argv, cfg->argc, cfg->workdir);
 	if (!j || outputs__add(c, &(struct outputs){
-			  .output = cfg->output,
+			  .output = cfg->shared.output,
 			  .default_f = stderr,
 			  /* time's habit: the report on stderr, the job's output untouched */
 			  .default_name = "standard error",
-			  .json = cfg->json,
-			  .json_lines = cfg->interval_s > 0,
+			  .json = cfg->shared.json,
+			  .json_lines = cfg->shared.interval_s > 0,
 			  .shared = true,
-			  .events = cfg->events,
-			  .top = cfg->top,
-			  .svg = cfg->svg,
-			  .html = cfg->html,
-			  .apmon = &cfg->apmon,
+			  .events = cfg->shared.events,
+			  .top = cfg->shared.top,
+			  .svg = cfg->shared.svg,
+			  .html = cfg->shared.html,
+			  .apmon = &cfg->shared.apmon,
 		  }))
 		goto out;
-	if ((cfg->events || cfg->svg || cfg->html) &&
+	if ((cfg->shared.events || cfg->shared.svg || cfg->shared.html) &&
 	    !strcmp(collector__source_name(c), "rusage"))
 		fprintf(stderr, "jobtrace: rusage mode has no per-process records: --events, --svg "
 				"and --html will have no processes\n");

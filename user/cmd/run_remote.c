@@ -23,9 +23,10 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/control.h"
 #include "jobtrace/job.h"
-#include "jobtrace/run.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
+
+#include "commands.h"
 
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
@@ -58,19 +59,21 @@ static void on_signal(int signo, siginfo_t *si, void *uc)
 /* What serve cannot give: options that need run's own record stream. */
 static const char *needs_own_source(const struct run_config *cfg)
 {
-	if (cfg->interval_s > 0)
+	if (cfg->shared.interval_s > 0)
 		return "--interval";
-	if (cfg->events)
+	if (cfg->shared.events)
 		return "--events";
-	if (cfg->svg)
+	if (cfg->shared.svg)
 		return "--svg";
-	if (cfg->html)
+	if (cfg->shared.html)
 		return "--html";
-	if (cfg->pss)
+	if (cfg->shared.pss)
 		return "--pss";
+	if (cfg->shared.source.no_args)
+		return "--no-args";
 	if (cfg->workdir)
 		return "--workdir";
-	if (cfg->apmon.n)
+	if (cfg->shared.apmon.n)
 		return "--apmon";
 	if (!cfg->wait_tree)
 		return "--no-wait";
@@ -79,7 +82,7 @@ static const char *needs_own_source(const struct run_config *cfg)
 
 const char *run__control_path(const struct run_config *cfg)
 {
-	const char *path = cfg->control ? cfg->control : getenv("JOBTRACE_CONTROL");
+	const char *path = cfg->shared.control ? cfg->shared.control : getenv("JOBTRACE_CONTROL");
 
 	return path && *path ? path : CONTROL_DEFAULT_PATH;
 }
@@ -111,7 +114,7 @@ static int reap_tree(pid_t root, int *root_status)
 /* The report as serve made it, to where run would write it. */
 static int write_report(const struct run_config *cfg, FILE *f, const char *data, size_t len)
 {
-	if (cfg->json && f == stderr)
+	if (cfg->shared.json && f == stderr)
 		sink__start_line(f); /* the job's output shares the stream: a line of its own */
 	if (fwrite(data, 1, len, f) != len || fflush(f))
 		return -errno;
@@ -180,7 +183,7 @@ static int run_registered(const struct run_config *cfg, const char *path, const 
 
 int run__via_serve(const struct run_config *cfg, int *exit_code)
 {
-	bool forced = cfg->mode && !strcmp(cfg->mode, "serve");
+	bool forced = cfg->shared.mode && !strcmp(cfg->shared.mode, "serve");
 	const char *path = run__control_path(cfg), *opt, *head;
 	char req[CONTROL_KEY_MAX + 64], key[CONTROL_KEY_MAX + 1];
 	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
@@ -193,7 +196,7 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	pid_t pid;
 
 	/* --mode bpf, proc or another source of run's own: asked for, not serve. */
-	if (cfg->mode && !forced && strcmp(cfg->mode, "auto"))
+	if (cfg->shared.mode && !forced && strcmp(cfg->shared.mode, "auto"))
 		return -ENOTSUP;
 	opt = needs_own_source(cfg);
 	if (opt && forced) {
@@ -233,7 +236,7 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	snprintf(key, sizeof(key), "run:%u:%d.%llu", (unsigned int)geteuid(), (int)pid,
 		 util__now_ns() / 1000);
 	snprintf(req, sizeof(req), "REGISTER %s %d%s top=%zu\n", key, (int)pid,
-		 cfg->json ? "" : " text", cfg->top);
+		 cfg->shared.json ? "" : " text", cfg->shared.top);
 	deadline_ns = util__now_ns() + REGISTER_TIMEOUT_MS * 1000000ULL;
 	fd = control_client__request(path, req, &r, deadline_ns, &stop_waiting);
 	err = fd < 0 ? fd : 0;
@@ -250,16 +253,16 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	}
 	if (err) {
 		/* The child exits without running the command; run goes on without serve. */
-		if (forced || cfg->source.verbose)
+		if (forced || cfg->shared.source.verbose)
 			fprintf(stderr, "jobtrace: %s at %s: %s\n",
 				forced ? "cannot run the job through serve" : "not through serve",
 				path, head ? head : strerror(-err));
 		goto out_child;
 	}
-	if (cfg->output) {
-		out = sink__open_path(cfg->output, &own);
+	if (cfg->shared.output) {
+		out = sink__open_path(cfg->shared.output, &own);
 		if (!out) {
-			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", cfg->output,
+			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", cfg->shared.output,
 				strerror(errno));
 			forced = true; /* run's own source would fail the same way */
 			goto out_child;

@@ -28,11 +28,12 @@
 #include "jobtrace/metrics.h"
 #include "jobtrace/options.h"
 #include "jobtrace/report.h"
-#include "jobtrace/serve.h"
 #include "jobtrace/serve_config.h"
 #include "jobtrace/service_notify.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/stream.h"
+
+#include "commands.h"
 
 static const struct jt_front serve_front = {
 	.cmd = JT_CMD_SERVE,
@@ -58,74 +59,32 @@ static const struct jt_front serve_front = {
 };
 
 struct serve_config {
-	const char *group_by;
-	double interval_s, duration_s;
-	const char *output;
 	const char *stream; /* --stream: the ring's path */
 	size_t stream_bytes;
 	const char *listen; /* --listen ADDR:PORT */
 	double metrics_keep_s;
-	struct collector_source source;
-	struct apmon_opts apmon;
-	const char *control; /* --control: the socket's path */
 	const char *reports; /* --reports: where adopted jobs' reports go */
-	bool apmon_flags; /* --apmon given: the command line's targets replace the file's */
 	struct history_opts history; /* .dir: --history; NULL: none */
+	struct jt_shared shared; /* -o, -i, --group-by, --apmon, --control, the source's sizes */
 };
 
-/*
- * A flag, or a key of the config file (config_load): one setter, so that
- * both mean the same. Strings point into argv or into the file's values.
- */
+/* serve's own options; the shared ones are in cfg->shared (options__set_shared). */
 static int serve_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 {
 	struct serve_config *cfg = ctx;
 
 	switch (id) {
-	case JT_OPT_GROUP_BY:
-		cfg->group_by = v->str;
-		break;
-	case JT_OPT_INTERVAL:
-		cfg->interval_s = v->s;
-		break;
-	case JT_OPT_DURATION:
-		cfg->duration_s = v->s;
-		break;
-	case JT_OPT_OUTPUT:
-		cfg->output = v->str;
-		break;
 	case JT_OPT_LISTEN:
 		cfg->listen = v->str;
 		break;
 	case JT_OPT_METRICS_KEEP:
 		cfg->metrics_keep_s = v->s;
 		break;
-	case JT_OPT_RING_KB:
-		cfg->source.ring_bytes = (__u32)(v->u * 1024);
-		break;
-	case JT_OPT_MAX_PROCS:
-		cfg->source.max_procs = (__u32)v->u;
-		break;
-	case JT_OPT_MAX_JOBS:
-		cfg->source.max_jobs = (__u32)v->u;
-		break;
 	case JT_OPT_STREAM:
 		cfg->stream = v->str;
 		break;
 	case JT_OPT_STREAM_KB:
 		cfg->stream_bytes = v->u * 1024;
-		break;
-	case JT_OPT_APMON:
-		/* The command line's targets replace the file's. */
-		if (!cfg->apmon_flags)
-			cfg->apmon.n = 0;
-		cfg->apmon_flags = true;
-		return apmon__add_dest_arg(&cfg->apmon, "serve", v->str) ? EXIT_USAGE : 0;
-	case JT_OPT_APMON_CLUSTER:
-		cfg->apmon.cluster = v->str;
-		break;
-	case JT_OPT_CONTROL:
-		cfg->control = v->str;
 		break;
 	case JT_OPT_REPORTS:
 		cfg->reports = v->str;
@@ -142,24 +101,40 @@ static int serve_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 	case JT_OPT_HISTORY_MAX:
 		cfg->history.max_bytes = v->u;
 		break;
-	case JT_OPT_VERBOSE:
-		cfg->source.verbose = true;
-		break;
 	default:
 		break; /* --config: read before the flags, config_path() */
 	}
 	return 0;
 }
 
+/*
+ * A flag, or a key of the config file (config_load): the same setters, so
+ * that both mean the same. Strings point into argv or into the file's values.
+ */
+static int serve_set_any(struct serve_config *cfg, enum jt_opt_id id, const union jt_optval *v)
+{
+	int err = options__set_shared(&cfg->shared, "serve", id, v);
+
+	return err == 1 ? serve_set(cfg, id, v) : err;
+}
+
 static int parse_args(int argc, char **argv, struct serve_config *cfg)
 {
-	int ret = options__parse(&serve_front, argc, argv, serve_set, cfg);
+	struct apmon_opts file_apmon = cfg->shared.apmon;
+	int ret;
 
+	/* The command line's ApMon targets replace the file's; none given: the file's stay. */
+	cfg->shared.apmon.n = 0;
+	ret = options__parse(&serve_front, argc, argv, &cfg->shared, serve_set, cfg);
 	if (ret)
 		return ret;
+	if (!cfg->shared.apmon.n) {
+		memcpy(cfg->shared.apmon.dests, file_apmon.dests, sizeof(file_apmon.dests));
+		cfg->shared.apmon.n = file_apmon.n;
+	}
 	if (optind < argc)
 		return cli__usage_error("serve", "unexpected argument '%s'", argv[optind]);
-	if (cfg->reports && !cfg->control)
+	if (cfg->reports && !cfg->shared.control)
 		return cli__usage_error("serve", "%s", "--reports goes with --control");
 	return 0;
 }
@@ -168,7 +143,8 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 
 /* serve's defaults: what neither the file nor a flag sets. */
 #define SERVE_CONFIG_DEFAULTS                                                               \
-	{ .interval_s = 1, .stream_bytes = 4096 * 1024, .metrics_keep_s = METRICS_DEFAULT_KEEP_S }
+	{ .shared.interval_s = 1, .stream_bytes = 4096 * 1024,                                \
+	  .metrics_keep_s = METRICS_DEFAULT_KEEP_S }
 
 /* --config FILE, taken before the flags are parsed so that they override it. */
 static const char *config_path(int argc, char **argv, bool *given)
@@ -214,20 +190,20 @@ static int config_load(const char *path, bool given, struct serve_config_file *f
 	/* Each key as its flag would set it; ApMon's targets below, resolved. */
 	for (int id = 0; id < JT_NOPTS; id++) {
 		if (id != JT_OPT_APMON && serve_config__is_set(f, (enum jt_opt_id)id))
-			serve_set(cfg, (enum jt_opt_id)id, &f->val[id]);
+			serve_set_any(cfg, (enum jt_opt_id)id, &f->val[id]);
 	}
 	for (size_t i = 0; i < f->napmon; i++) {
-		struct apmon_dest *d = &cfg->apmon.dests[i];
+		struct apmon_dest *d = &cfg->shared.apmon.dests[i];
 
 		/* On a reload, no lookup that could wait: names are looked up later. */
-		err = cfg->apmon.nowait ? apmon__parse_dest_nowait(f->apmon[i], d, &why) :
+		err = cfg->shared.apmon.nowait ? apmon__parse_dest_nowait(f->apmon[i], d, &why) :
 					  apmon__parse_dest(f->apmon[i], d, &why);
 		if (err) {
 			fprintf(stderr, "jobtrace: %s:%u: apmon: %s\n", path, f->apmon_line[i],
 				err == -ENOENT ? "the host does not resolve" : why);
 			return -EINVAL;
 		}
-		cfg->apmon.n = i + 1;
+		cfg->shared.apmon.n = i + 1;
 	}
 	return 0;
 }
@@ -319,7 +295,7 @@ static void serve_reload(void *ctx, int signo)
 	int err;
 
 	/* In the loop: a name is not looked up here, where a silent resolver would stop it. */
-	next.apmon.nowait = true;
+	next.shared.apmon.nowait = true;
 	if (config_load(r->path, r->given, &f, &next) || parse_args(r->argc, r->argv, &next)) {
 		fprintf(stderr, "jobtrace: reload refused: serve runs on with its config\n");
 		goto out_free;
@@ -330,32 +306,33 @@ static void serve_reload(void *ctx, int signo)
 			snprintf(later + strlen(later), sizeof(later) - strlen(later), "%s%s", \
 				 later[0] ? ", " : "", name);                              \
 	} while (0)
-	LATER(str_differs(next.group_by, cur->group_by), "group-by");
+	LATER(str_differs(next.shared.group_by, cur->shared.group_by), "group-by");
 	LATER(str_differs(next.listen, cur->listen), "listen");
 	LATER(str_differs(next.stream, cur->stream) || next.stream_bytes != cur->stream_bytes,
 	      "stream");
-	LATER(str_differs(next.output, cur->output), "output");
+	LATER(str_differs(next.shared.output, cur->shared.output), "output");
 	LATER(str_differs(next.history.dir, cur->history.dir) ||
 		      next.history.rotate_s != cur->history.rotate_s ||
 		      next.history.keep_s != cur->history.keep_s ||
 		      next.history.max_bytes != cur->history.max_bytes,
 	      "history");
-	LATER(str_differs(next.control, cur->control) || str_differs(next.reports, cur->reports),
+	LATER(str_differs(next.shared.control, cur->shared.control) ||
+		      str_differs(next.reports, cur->reports),
 	      "control");
-	LATER(memcmp(&next.source, &cur->source, sizeof(next.source)), "map sizes");
+	LATER(memcmp(&next.shared.source, &cur->shared.source, sizeof(next.shared.source)), "map sizes");
 #undef LATER
 	/* A reload's lookup still running is this one's to replace. */
 	apmon_lookup__free(r->lookup);
 	r->lookup = NULL;
-	unresolved = apmon__unresolved(&next.apmon);
+	unresolved = apmon__unresolved(&next.shared.apmon);
 	if (unresolved) {
 		/* Names: looked up on glibc's threads; the old targets until they resolve. */
-		r->lookup = apmon_lookup__start(&next.apmon, r->lookup_fd);
+		r->lookup = apmon_lookup__start(&next.shared.apmon, r->lookup_fd);
 		err = r->lookup ? 0 : -errno;
 		snprintf(looking, sizeof(looking), " (%zu being looked up: until then, the old ones)",
 			 unresolved);
 	} else {
-		err = reload_apmon(r, &next.apmon);
+		err = reload_apmon(r, &next.shared.apmon);
 	}
 	if (err) {
 		fprintf(stderr, "jobtrace: reload: cannot reach the ApMon targets: %s; "
@@ -363,14 +340,14 @@ static void serve_reload(void *ctx, int signo)
 			strerror(-err));
 		goto out_free;
 	}
-	collector__set_interval(r->c, next.interval_s);
-	cur->interval_s = next.interval_s;
+	collector__set_interval(r->c, next.shared.interval_s);
+	cur->shared.interval_s = next.shared.interval_s;
 	if (r->metrics)
 		metrics__set_keep(r->metrics, next.metrics_keep_s);
 	cur->metrics_keep_s = next.metrics_keep_s;
 	fprintf(stderr,
 		"jobtrace: reloaded %s: interval %g s, metrics-keep %g s, %zu apmon target(s)%s%s%s\n",
-		r->path, next.interval_s, next.metrics_keep_s, next.apmon.n, looking,
+		r->path, next.shared.interval_s, next.metrics_keep_s, next.shared.apmon.n, looking,
 		later[0] ? "; changed but applied only at a restart: " : "", later);
 out_free:
 	serve_config__free(&f);
@@ -455,20 +432,20 @@ int serve__main(int argc, char **argv)
 	if (config_load(reload.path, reload.given, &file, &cfg) || parse_args(argc, argv, &cfg))
 		goto out_file;
 	/* Asked for no output, serve publishes the stream: what it is there for. */
-	if (!cfg.output && !cfg.stream && !cfg.listen && !cfg.apmon.n && !cfg.history.dir)
+	if (!cfg.shared.output && !cfg.stream && !cfg.listen && !cfg.shared.apmon.n && !cfg.history.dir)
 		cfg.stream = JT_STREAM_DEFAULT_PATH;
-	copts.source = cfg.source;
+	copts.source = cfg.shared.source;
 	copts.source.attach = true;
-	if (collector__group_by(cfg.group_by, &copts.grouping))
+	if (collector__group_by(cfg.shared.group_by, &copts.grouping))
 		goto out_file;
-	copts.interval_s = cfg.interval_s;
-	copts.duration_s = cfg.duration_s;
+	copts.interval_s = cfg.shared.interval_s;
+	copts.duration_s = cfg.shared.duration_s;
 	copts.events = true;
 	copts.host_records = true;
 	/* Fork records cost a ring record per process: only the stream publishes them. */
 	copts.source.fork_records = cfg.stream != NULL;
 	/* Only the control socket adopts processes into jobs. */
-	copts.source.adopt = cfg.control != NULL;
+	copts.source.adopt = cfg.shared.control != NULL;
 
 	if (cfg.listen) {
 		/* Before anything loads: a port in use is told at once, exit 1. */
@@ -529,20 +506,20 @@ int serve__main(int argc, char **argv)
 			goto out;
 		scrape.history = reload.history;
 	}
-	if (cfg.output) {
+	if (cfg.shared.output) {
 		/* Every record type, as JSON lines. */
 		bool own = false;
-		FILE *f = sink__open_path(cfg.output, &own);
+		FILE *f = sink__open_path(cfg.shared.output, &own);
 		struct sink *s;
 
 		if (!f) {
-			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", cfg.output,
+			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", cfg.shared.output,
 				sink__strerror(errno));
 			goto out;
 		}
 		/* As run's and watch's: whole records, a full disk said and counted. */
 		s = sink__own_file(sink_jsonl__new(f, REPORT_DEFAULT_TOP, true, true, true, true),
-				   f, own, strcmp(cfg.output, "-") ? cfg.output : "standard output");
+				   f, own, strcmp(cfg.shared.output, "-") ? cfg.shared.output : "standard output");
 		if (collector__add_sink(c, s))
 			goto out;
 	}
@@ -565,8 +542,8 @@ int serve__main(int argc, char **argv)
 		if (collector__add_sink(c, s))
 			goto out;
 	}
-	if (cfg.apmon.n) {
-		reload.apmon = sink_apmon__new(&cfg.apmon);
+	if (cfg.shared.apmon.n) {
+		reload.apmon = sink_apmon__new(&cfg.shared.apmon);
 		if (collector__add_sink(c, reload.apmon))
 			goto out;
 	}
@@ -582,7 +559,7 @@ int serve__main(int argc, char **argv)
 	if (reload.lookup_fd < 0 ||
 	    collector__add_fd(c, reload.lookup_fd, EPOLLIN, serve_lookup_done, &reload))
 		goto out;
-	if (cfg.control) {
+	if (cfg.shared.control) {
 		struct stat sb;
 
 		if (cfg.reports && (stat(cfg.reports, &sb) || !S_ISDIR(sb.st_mode))) {
@@ -590,9 +567,9 @@ int serve__main(int argc, char **argv)
 			ret = EXIT_USAGE;
 			goto out;
 		}
-		ctl = control__open(c, cfg.control, cfg.reports);
+		ctl = control__open(c, cfg.shared.control, cfg.reports);
 		if (!ctl) {
-			fprintf(stderr, "jobtrace: cannot listen on %s: %s\n", cfg.control,
+			fprintf(stderr, "jobtrace: cannot listen on %s: %s\n", cfg.shared.control,
 				errno == EADDRINUSE ? "another jobtrace serve does" :
 						      strerror(errno));
 			goto out;

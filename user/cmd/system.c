@@ -16,6 +16,8 @@
 #include "jobtrace/system.h"
 #include "jobtrace/util.h"
 
+#include "commands.h"
+
 #define NS_PER_S 1e9
 
 static const char usage_system[] =

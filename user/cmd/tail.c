@@ -17,8 +17,9 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/stream.h"
 #include "jobtrace/stream_records.h"
-#include "jobtrace/tail.h"
 #include "jobtrace/util.h"
+
+#include "commands.h"
 
 static const struct jt_front tail_front = {
 	.cmd = JT_CMD_TAIL,
@@ -81,7 +82,7 @@ static int tail_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 #define TAIL_HELP_SHOWN OPTIONS_HELP_SHOWN
 static int parse_args(int argc, char **argv, struct tail_config *cfg)
 {
-	int ret = options__parse(&tail_front, argc, argv, tail_set, cfg);
+	int ret = options__parse(&tail_front, argc, argv, NULL, tail_set, cfg);
 
 	if (ret)
 		return ret;

@@ -24,7 +24,7 @@
 #include "jobtrace/top.h"
 #include "jobtrace/util.h"
 
-#define MAX_TARGETS 64
+#include "commands.h"
 
 static const struct jt_front top_front = {
 	.cmd = JT_CMD_TOP,
@@ -57,11 +57,6 @@ static const struct jt_front top_front = {
 };
 
 struct top_config {
-	pid_t pids[MAX_TARGETS];
-	size_t npids;
-	const char *cgroups[MAX_TARGETS];
-	size_t ncgroups;
-	const char *group_by;
 	double delay_s;
 	unsigned long iterations; /* 0: until quit */
 	bool batch;
@@ -71,27 +66,15 @@ struct top_config {
 	const char *filter;
 	bool replay;
 	const char *at;
-	struct collector_source source;
+	struct jt_shared shared;
 };
 
+/* top's own options; the shared ones are in cfg->shared (options__set_shared). */
 static int top_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 {
 	struct top_config *cfg = ctx;
 
 	switch (id) {
-	case JT_OPT_PID:
-		if (cfg->npids == MAX_TARGETS)
-			return cli__usage_error("top", "at most %d --pid", MAX_TARGETS);
-		cfg->pids[cfg->npids++] = (pid_t)v->u;
-		break;
-	case JT_OPT_CGROUP:
-		if (cfg->ncgroups == MAX_TARGETS)
-			return cli__usage_error("top", "at most %d --cgroup", MAX_TARGETS);
-		cfg->cgroups[cfg->ncgroups++] = v->str;
-		break;
-	case JT_OPT_GROUP_BY:
-		cfg->group_by = v->str;
-		break;
 	case JT_OPT_DELAY:
 		cfg->delay_s = v->s;
 		break;
@@ -119,18 +102,6 @@ static int top_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 	case JT_OPT_AT:
 		cfg->at = v->str;
 		break;
-	case JT_OPT_RING_KB:
-		cfg->source.ring_bytes = (__u32)(v->u * 1024);
-		break;
-	case JT_OPT_MAX_PROCS:
-		cfg->source.max_procs = (__u32)v->u;
-		break;
-	case JT_OPT_MAX_JOBS:
-		cfg->source.max_jobs = (__u32)v->u;
-		break;
-	case JT_OPT_VERBOSE:
-		cfg->source.verbose = true;
-		break;
 	default:
 		break;
 	}
@@ -140,7 +111,7 @@ static int top_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 /* 0: go on; EXIT_USAGE after a message; OPTIONS_HELP_SHOWN: --help was printed, exit 0. */
 static int parse_args(int argc, char **argv, struct top_config *cfg)
 {
-	int ret = options__parse(&top_front, argc, argv, top_set, cfg);
+	int ret = options__parse(&top_front, argc, argv, &cfg->shared, top_set, cfg);
 
 	if (ret)
 		return ret;
@@ -148,10 +119,10 @@ static int parse_args(int argc, char **argv, struct top_config *cfg)
 		return cli__usage_error("top", "unexpected argument '%s'", argv[optind]);
 	if (cfg->at && !cfg->replay)
 		return cli__usage_error("top", "%s", "--at is for --replay");
-	if (cfg->replay && (cfg->npids || cfg->ncgroups || cfg->group_by))
+	if (cfg->replay && (cfg->shared.npids || cfg->shared.ncgroups || cfg->shared.group_by))
 		return cli__usage_error("top", "%s", "--replay shows the jobs the history kept: it "
 						     "takes no --pid, --cgroup or --group-by");
-	if (cfg->group_by && (cfg->npids || cfg->ncgroups))
+	if (cfg->shared.group_by && (cfg->shared.npids || cfg->shared.ncgroups))
 		return cli__usage_error("top", "%s", "--group-by is for host mode: it takes no "
 						     "--pid or --cgroup");
 	if (!cfg->batch && cfg->width)
@@ -243,17 +214,18 @@ int top__main(int argc, char **argv)
 
 		return top__replay(&r);
 	}
-	copts.source = cfg.source;
+	copts.source = cfg.shared.source;
 	copts.source.attach = true;
-	if (targets__check_cgroups("top", cfg.cgroups, cfg.ncgroups, &watch_h))
+	if (targets__check_cgroups("top", cfg.shared.cgroups, cfg.shared.ncgroups, &watch_h))
 		return EXIT_USAGE;
-	if (cfg.ncgroups)
+	if (cfg.shared.ncgroups)
 		copts.follow_hier = &watch_h;
-	if (!cfg.npids && !cfg.ncgroups && collector__group_by(cfg.group_by, &copts.grouping))
+	if (!cfg.shared.npids && !cfg.shared.ncgroups &&
+	    collector__group_by(cfg.shared.group_by, &copts.grouping))
 		return EXIT_USAGE;
 	copts.interval_s = cfg.delay_s;
 	/* --pid and --cgroup follow jobs: top ends with them, as watch does. */
-	copts.stop_when_jobs_end = cfg.npids || cfg.ncgroups;
+	copts.stop_when_jobs_end = cfg.shared.npids || cfg.shared.ncgroups;
 	/* Process records: each job's last exits, for its expanded view. */
 	copts.events = true;
 	copts.host_records = true;
@@ -263,15 +235,15 @@ int top__main(int argc, char **argv)
 	if (!front.c)
 		return EXIT_INTERNAL;
 	front.iterations = cfg.iterations;
-	for (size_t i = 0; i < cfg.npids; i++) {
-		err = collector__follow_pid(front.c, next_id++, cfg.pids[i], "top");
+	for (size_t i = 0; i < cfg.shared.npids; i++) {
+		err = collector__follow_pid(front.c, next_id++, cfg.shared.pids[i], "top");
 		if (err) {
 			ret = err == -ENOENT || err == -ESRCH ? 1 : EXIT_INTERNAL;
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < cfg.ncgroups; i++) {
-		if (collector__follow_cgroup(front.c, next_id++, cfg.cgroups[i], &watch_h, "top"))
+	for (size_t i = 0; i < cfg.shared.ncgroups; i++) {
+		if (collector__follow_cgroup(front.c, next_id++, cfg.shared.cgroups[i], &watch_h, "top"))
 			goto out;
 	}
 	err = collector__attach_existing(front.c);

@@ -34,6 +34,8 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/top.h"
 
+#include "commands.h"
+
 #define WARMUP_S 60.0
 #define WARMUP_MAX_S (8 * 86400.0)
 /* Frames before the one shown: a job ended in any of the TOP_KEEP_ENDED before is shown so. */

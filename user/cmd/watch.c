@@ -26,9 +26,8 @@
 #include "jobtrace/sink.h"
 #include "jobtrace/targets.h"
 #include "jobtrace/util.h"
-#include "jobtrace/watch.h"
 
-#define MAX_TARGETS 64
+#include "commands.h"
 
 static const struct jt_front watch_front = {
 	.cmd = JT_CMD_WATCH,
@@ -57,124 +56,39 @@ static const struct jt_front watch_front = {
 };
 
 struct watch_config {
-	pid_t pids[MAX_TARGETS];
-	size_t npids;
-	const char *cgroups[MAX_TARGETS];
-	size_t ncgroups;
-	/* 'p' or 'c' per job in command-line order: the exit status takes the first failed. */
-	char order[2 * MAX_TARGETS];
 	bool all;
-	const char *group_by;
-	double interval_s, duration_s;
-	bool json, pss;
-	const char *output, *events;
-	const char *svg, *html;
-	size_t top;
-	const char *mode; /* --mode serve|bpf|proc|auto */
-	const char *control; /* --control PATH */
-	struct collector_source source;
-	struct apmon_opts apmon;
+	struct jt_shared shared;
 };
 
 static int watch_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 {
 	struct watch_config *cfg = ctx;
 
-	switch (id) {
-	case JT_OPT_PID:
-		if (cfg->npids == MAX_TARGETS)
-			return cli__usage_error("watch", "at most %d --pid", MAX_TARGETS);
-		cfg->order[cfg->npids + cfg->ncgroups] = 'p';
-		cfg->pids[cfg->npids++] = (pid_t)v->u;
-		break;
-	case JT_OPT_CGROUP:
-		if (cfg->ncgroups == MAX_TARGETS)
-			return cli__usage_error("watch", "at most %d --cgroup", MAX_TARGETS);
-		cfg->order[cfg->npids + cfg->ncgroups] = 'c';
-		cfg->cgroups[cfg->ncgroups++] = v->str;
-		break;
-	case JT_OPT_ALL:
+	if (id == JT_OPT_ALL)
 		cfg->all = true;
-		break;
-	case JT_OPT_GROUP_BY:
-		cfg->group_by = v->str;
-		break;
-	case JT_OPT_INTERVAL:
-		cfg->interval_s = v->s;
-		break;
-	case JT_OPT_DURATION:
-		cfg->duration_s = v->s;
-		break;
-	case JT_OPT_JSON:
-		cfg->json = true;
-		break;
-	case JT_OPT_OUTPUT:
-		cfg->output = v->str;
-		break;
-	case JT_OPT_EVENTS:
-		cfg->events = v->str;
-		break;
-	case JT_OPT_SVG:
-		cfg->svg = v->str;
-		break;
-	case JT_OPT_HTML:
-		cfg->html = v->str;
-		break;
-	case JT_OPT_TOP:
-		cfg->top = v->u;
-		break;
-	case JT_OPT_PSS:
-		cfg->pss = true;
-		break;
-	case JT_OPT_RING_KB:
-		cfg->source.ring_bytes = (__u32)(v->u * 1024);
-		break;
-	case JT_OPT_MAX_PROCS:
-		cfg->source.max_procs = (__u32)v->u;
-		break;
-	case JT_OPT_MAX_JOBS:
-		cfg->source.max_jobs = (__u32)v->u;
-		break;
-	case JT_OPT_APMON:
-		return apmon__add_dest_arg(&cfg->apmon, "watch", v->str) ? EXIT_USAGE : 0;
-	case JT_OPT_APMON_CLUSTER:
-		cfg->apmon.cluster = v->str;
-		break;
-	case JT_OPT_VERBOSE:
-		cfg->source.verbose = true;
-		break;
-	case JT_OPT_MODE:
-		/* rusage has no per-process records: what watch reports is made of them. */
-		if (!strcmp(v->str, "rusage"))
-			return cli__usage_error("watch", "%s",
-						"--mode rusage is run's: watch takes serve, "
-						"bpf, proc or auto");
-		cfg->mode = v->str;
-		break;
-	case JT_OPT_CONTROL:
-		cfg->control = v->str;
-		break;
-	default:
-		break;
-	}
 	return 0;
 }
 
 /* 0: go on; EXIT_USAGE after a message; OPTIONS_HELP_SHOWN: --help was printed, exit 0. */
 static int parse_args(int argc, char **argv, struct watch_config *cfg)
 {
-	int ret = options__parse(&watch_front, argc, argv, watch_set, cfg);
+	int ret = options__parse(&watch_front, argc, argv, &cfg->shared, watch_set, cfg);
 
 	if (ret)
 		return ret;
+	/* rusage has no per-process records: what watch reports is made of them. */
+	if (cfg->shared.mode && !strcmp(cfg->shared.mode, "rusage"))
+		return cli__usage_error("watch", "%s",
+					"--mode rusage is run's: watch takes serve, "
+					"bpf, proc or auto");
 	if (optind < argc)
 		return cli__usage_error("watch", "unexpected argument '%s'", argv[optind]);
-	if (!cfg->all && !cfg->npids && !cfg->ncgroups)
+	if (!cfg->all && !cfg->shared.npids && !cfg->shared.ncgroups)
 		return cli__usage_error("watch", "%s", "nothing to watch: give --pid, --cgroup or --all");
-	if (cfg->all && (cfg->npids || cfg->ncgroups))
+	if (cfg->all && (cfg->shared.npids || cfg->shared.ncgroups))
 		return cli__usage_error("watch", "%s", "--all watches every process already: "
 						       "it takes no --pid or --cgroup");
-	if (cfg->group_by && !cfg->all)
+	if (cfg->shared.group_by && !cfg->all)
 		return cli__usage_error("watch", "%s", "--group-by is for --all");
 	return 0;
 }
@@ -191,8 +105,8 @@ static int watch_status(const struct watch_config *cfg, struct cjob *const *pid_
 {
 	size_t p = 0, c = 0;
 
-	for (size_t i = 0; i < cfg->npids + cfg->ncgroups; i++) {
-		const struct cjob *j = cfg->order[i] == 'p' ? pid_jobs[p++] : cg_jobs[c++];
+	for (size_t i = 0; i < cfg->shared.npids + cfg->shared.ncgroups; i++) {
+		const struct cjob *j = cfg->shared.order[i] == 'p' ? pid_jobs[p++] : cg_jobs[c++];
 		int st = j ? job__status(&j->job) : 0;
 
 		if (st)
@@ -203,10 +117,10 @@ static int watch_status(const struct watch_config *cfg, struct cjob *const *pid_
 
 int watch__main(int argc, char **argv)
 {
-	struct watch_config cfg = { .top = REPORT_DEFAULT_TOP };
+	struct watch_config cfg = { .shared.top = REPORT_DEFAULT_TOP };
 	struct collector_opts copts = {};
 	struct cgroup_hier watch_h = { .ssid = -1 };
-	struct cjob *pid_jobs[MAX_TARGETS] = {}, *cg_jobs[MAX_TARGETS] = {};
+	struct cjob *pid_jobs[JT_MAX_TARGETS] = {}, *cg_jobs[JT_MAX_TARGETS] = {};
 	struct collector_stats st;
 	struct collector *c = NULL;
 	char host_name[64] = "";
@@ -217,36 +131,30 @@ int watch__main(int argc, char **argv)
 	if (ret)
 		return ret == OPTIONS_HELP_SHOWN ? 0 : ret;
 	/* A serve on the host follows --pid jobs with no privileges and no load of ours. */
-	if (!watch__via_serve(&(struct watch_remote){
-		    .pids = cfg.pids, .npids = cfg.npids, .others = cfg.all || cfg.ncgroups,
-		    .interval_s = cfg.interval_s, .events = cfg.events, .svg = cfg.svg,
-		    .html = cfg.html, .pss = cfg.pss, .apmon = cfg.apmon.n > 0,
-		    .duration_s = cfg.duration_s, .json = cfg.json, .output = cfg.output,
-		    .top = cfg.top, .mode = cfg.mode, .control = cfg.control,
-		    .verbose = cfg.source.verbose }, &ret))
+	if (!watch__via_serve(&cfg.shared, cfg.all || cfg.shared.ncgroups, &ret))
 		return ret;
-	copts.source = cfg.source;
+	copts.source = cfg.shared.source;
 	copts.source.attach = true;
 	/* --cgroup paths are checked, and their hierarchy known, before anything loads. */
-	if (targets__check_cgroups("watch", cfg.cgroups, cfg.ncgroups, &watch_h))
+	if (targets__check_cgroups("watch", cfg.shared.cgroups, cfg.shared.ncgroups, &watch_h))
 		return EXIT_USAGE;
-	if (cfg.ncgroups)
+	if (cfg.shared.ncgroups)
 		copts.follow_hier = &watch_h;
-	if (cfg.all && collector__group_by(cfg.group_by, &copts.grouping))
+	if (cfg.all && collector__group_by(cfg.shared.group_by, &copts.grouping))
 		return EXIT_USAGE;
-	copts.interval_s = cfg.interval_s;
-	copts.duration_s = cfg.duration_s;
-	copts.pss = cfg.pss;
+	copts.interval_s = cfg.shared.interval_s;
+	copts.duration_s = cfg.shared.duration_s;
+	copts.pss = cfg.shared.pss;
 	/* The picture is drawn from the process records. */
-	copts.events = cfg.events != NULL || cfg.svg || cfg.html;
-	copts.host_records = cfg.interval_s > 0;
+	copts.events = cfg.shared.events != NULL || cfg.shared.svg || cfg.shared.html;
+	copts.host_records = cfg.shared.interval_s > 0;
 	copts.stop_when_jobs_end = !cfg.all;
-	collector__set_mode(&copts, cfg.mode);
+	collector__set_mode(&copts, cfg.shared.mode);
 	/* Without BPF only process trees can be followed: --cgroup and --all would fail later. */
-	if ((cfg.all || cfg.ncgroups) && cfg.mode && !strcmp(cfg.mode, "proc"))
+	if ((cfg.all || cfg.shared.ncgroups) && cfg.shared.mode && !strcmp(cfg.shared.mode, "proc"))
 		return cli__usage_error("watch", "%s", "--mode proc follows --pid only: "
 						       "--cgroup and --all need BPF");
-	if (cfg.all || cfg.ncgroups)
+	if (cfg.all || cfg.shared.ncgroups)
 		copts.fallback_proc = false;
 
 	ret = EXIT_INTERNAL;
@@ -254,21 +162,21 @@ int watch__main(int argc, char **argv)
 	if (!c)
 		return EXIT_INTERNAL;
 	if (outputs__add(c, &(struct outputs){
-		    .output = cfg.output,
+		    .output = cfg.shared.output,
 		    .default_f = stdout,
 		    .default_name = "standard output",
-		    .json = cfg.json,
+		    .json = cfg.shared.json,
 		    .json_lines = true,
 		    .compact = cfg.all,
-		    .events = cfg.events,
-		    .top = cfg.top,
-		    .svg = cfg.svg,
-		    .html = cfg.html,
-		    .apmon = &cfg.apmon,
+		    .events = cfg.shared.events,
+		    .top = cfg.shared.top,
+		    .svg = cfg.shared.svg,
+		    .html = cfg.shared.html,
+		    .apmon = &cfg.shared.apmon,
 	    }))
 		goto out;
-	for (size_t i = 0; i < cfg.npids; i++) {
-		err = collector__follow_pid(c, next_id++, cfg.pids[i], "watch");
+	for (size_t i = 0; i < cfg.shared.npids; i++) {
+		err = collector__follow_pid(c, next_id++, cfg.shared.pids[i], "watch");
 		if (err) {
 			ret = err == -ENOENT || err == -ESRCH ? 1 : EXIT_INTERNAL;
 			goto out;
@@ -276,8 +184,8 @@ int watch__main(int argc, char **argv)
 		/* The table keeps a front's own jobs after they end: their status is read then. */
 		pid_jobs[i] = collector__find_job(c, next_id - 1);
 	}
-	for (size_t i = 0; i < cfg.ncgroups; i++) {
-		if (collector__follow_cgroup(c, next_id++, cfg.cgroups[i], &watch_h, "watch"))
+	for (size_t i = 0; i < cfg.shared.ncgroups; i++) {
+		if (collector__follow_cgroup(c, next_id++, cfg.shared.cgroups[i], &watch_h, "watch"))
 			goto out;
 		cg_jobs[i] = collector__find_job(c, next_id - 1);
 	}
@@ -293,7 +201,7 @@ int watch__main(int argc, char **argv)
 	/* One line that says the attach is done: scripts and tests wait for it. */
 	fprintf(stderr, "jobtrace: attached: watching %s%s; Ctrl-C to stop and report\n",
 		cfg.all ? "every process of the host, grouped by " :
-			  cfg.npids + cfg.ncgroups == 1 ? "1 job" : "the jobs",
+			  cfg.shared.npids + cfg.shared.ncgroups == 1 ? "1 job" : "the jobs",
 		cfg.all ? collector__group_name(&copts.grouping, host_name, sizeof(host_name)) : "");
 	err = collector__run(c);
 	if (err) {

@@ -24,7 +24,8 @@
 #include "jobtrace/control.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
-#include "jobtrace/watch.h"
+
+#include "commands.h"
 
 /*
  * Each job holds a connection while it waits for its END, and serve gives a
@@ -42,9 +43,9 @@ struct remote_job {
 };
 
 /* What serve cannot give: options that need watch's own record stream. */
-static const char *needs_own_source(const struct watch_remote *wr)
+static const char *needs_own_source(const struct jt_shared *wr, bool others)
 {
-	if (wr->others)
+	if (others)
 		return "--cgroup or --all";
 	if (!wr->npids)
 		return "no --pid";
@@ -60,7 +61,9 @@ static const char *needs_own_source(const struct watch_remote *wr)
 		return "--html";
 	if (wr->pss)
 		return "--pss";
-	if (wr->apmon)
+	if (wr->source.no_args)
+		return "--no-args";
+	if (wr->apmon.n)
 		return "--apmon";
 	return NULL;
 }
@@ -71,7 +74,7 @@ static const char *needs_own_source(const struct watch_remote *wr)
  * keys of run's object (serve's, output_records_dropped included) after its
  * type and time.
  */
-static int write_report(const struct watch_remote *wr, FILE *f, const char *data, size_t len)
+static int write_report(const struct jt_shared *wr, FILE *f, const char *data, size_t len)
 {
 	if (wr->json) {
 		while (len && (data[len - 1] == '\n' || data[len - 1] == ' '))
@@ -89,7 +92,7 @@ static int write_report(const struct watch_remote *wr, FILE *f, const char *data
 }
 
 /* "REPORT N" and its body on @fd, after its first line came into @r: written out. */
-static int take_report(const struct watch_remote *wr, int fd, struct control_reply *r, FILE *out,
+static int take_report(const struct jt_shared *wr, int fd, struct control_reply *r, FILE *out,
 		       const char *path, const char *key)
 {
 	const char *data;
@@ -142,7 +145,7 @@ static int ask(const char *path, const char *req, struct control_reply *r)
 }
 
 /* Stopped: each open job's report as it stands, then serve forgets it. */
-static int report_open_jobs(const struct watch_remote *wr, const char *path,
+static int report_open_jobs(const struct jt_shared *wr, const char *path,
 			    struct remote_job *jobs, size_t n, FILE *out)
 {
 	char req[CONTROL_KEY_MAX + 16];
@@ -192,7 +195,7 @@ static void release_all(const char *path, struct remote_job *jobs, size_t n)
  * ATTACH each --pid. 0; -EPERM after serve refused one (its words in @why),
  * or another errno of the socket. On failure the ones attached are released.
  */
-static int attach_all(const struct watch_remote *wr, const char *path, struct remote_job *jobs,
+static int attach_all(const struct jt_shared *wr, const char *path, struct remote_job *jobs,
 		      char *why, size_t why_size)
 {
 	char req[CONTROL_KEY_MAX + 64];
@@ -234,7 +237,7 @@ static int attach_all(const struct watch_remote *wr, const char *path, struct re
 	return err;
 }
 
-int watch__via_serve(const struct watch_remote *wr, int *exit_code)
+int watch__via_serve(const struct jt_shared *wr, bool others, int *exit_code)
 {
 	bool forced = wr->mode && !strcmp(wr->mode, "serve"), own = false;
 	const char *path = wr->control ? wr->control : getenv("JOBTRACE_CONTROL"), *opt;
@@ -252,7 +255,7 @@ int watch__via_serve(const struct watch_remote *wr, int *exit_code)
 	/* --mode bpf or proc: asked for, not serve. */
 	if (wr->mode && !forced && strcmp(wr->mode, "auto"))
 		return -ENOTSUP;
-	opt = needs_own_source(wr);
+	opt = needs_own_source(wr, others);
 	if (opt && forced) {
 		*exit_code = cli__usage_error("watch", "--mode serve cannot give %s: it needs "
 						       "watch's own records",
@@ -276,7 +279,7 @@ int watch__via_serve(const struct watch_remote *wr, int *exit_code)
 	}
 	err = attach_all(wr, path, jobs, why, sizeof(why));
 	if (err) {
-		if (forced || wr->verbose)
+		if (forced || wr->source.verbose)
 			fprintf(stderr, "jobtrace: %s at %s: %s\n",
 				forced ? "cannot watch through serve" : "not through serve", path,
 				why);

@@ -109,7 +109,7 @@ static int collector__open_source(struct collector *c)
 	if (c->ops == &source_bpf_ops && (bpf_unavailable(err) || c->opts.fallback_rusage)) {
 		fprintf(stderr, "jobtrace: BPF is not available (%s): falling back to proc mode "
 				"(the netlink proc connector and /proc), which can miss short-lived "
-				"children's CPU; see 'Without BPF' in README.md\n",
+				"children's CPU; see WITHOUT BPF in jobtrace(8)\n",
 			strerror(-err));
 		c->ops = &source_proc_ops;
 		err = c->ops->open(c, &c->source_opts);
@@ -120,8 +120,8 @@ static int collector__open_source(struct collector *c)
 		return err;
 	fprintf(stderr, "jobtrace: the proc connector is not available either (%s): running the "
 			"job in rusage mode (jobtrace as its parent and subreaper: its status and "
-			"its tree's CPU exact, its process counts unknown); see 'Without BPF' in "
-			"README.md\n",
+			"its tree's CPU exact, its process counts unknown); see WITHOUT BPF in "
+			"jobtrace(8)\n",
 		strerror(-err));
 	c->ops = &source_rusage_ops;
 	return c->ops->open(c, &c->source_opts);
@@ -464,7 +464,7 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 	 * Its exec was before the attach: /proc has what the exec record would
 	 * have, under the number our pid namespace gives it (none: not ours to see).
 	 */
-	if (!r->new_process || c->proc_fd < 0 || !r->reader_tgid)
+	if (!r->new_process || c->proc_fd < 0 || !r->reader_tgid || c->opts.source.no_args)
 		return 0;
 	/* As the exec record: the first JT_ARGS_LEN bytes, and whether there were more. */
 	n = proc_pid__read_args(c->proc_fd, (int)r->reader_tgid, buf, sizeof(buf));

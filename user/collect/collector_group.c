@@ -115,6 +115,9 @@ void collector__source_opts(const struct collector_opts *o, struct lineage_opts 
 		lo->follow_cgroups = true;
 		lo->watch_ssid = o->follow_hier->ssid;
 	}
-	/* Arguments name the failed processes in every report, not only in --events. */
-	lo->capture_args = true;
+	/*
+	 * Arguments name the failed processes in every report, not only in
+	 * --events; --no-args: none (a command line can hold a secret).
+	 */
+	lo->capture_args = !o->source.no_args;
 }

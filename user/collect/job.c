@@ -184,7 +184,7 @@ __u64 job__events_lost(const struct job *job)
 	return job->stats.events_lost;
 }
 
-/* Each names what it costs the report in README's "Limits and repair"; bit i is name i. */
+/* Each names what it costs the report in jobtrace(8)'s LIMITS AND REPAIR; bit i is name i. */
 static const char *const incomplete_names[] = {
 	"events_lost",	     "untracked_tasks",	   "procs_map_full",
 	"jobs_map_full",     "exits_repaired",	   "stale_entries",

@@ -11,7 +11,7 @@
  * kernel's exit hook would: its CPU, threads included. A parent that reaps
  * before we read takes that with it: the process then keeps the CPU our
  * last sample saw. run's job closes that gap with getrusage(RUSAGE_CHILDREN)
- * once everything is reaped (see README, "Without BPF").
+ * once everything is reaped (see jobtrace(8), WITHOUT BPF).
  *
  * What it cannot do: follow cgroups (watch --cgroup, host mode), see a
  * child that forks and dies between our reads of a lost stretch of

@@ -4,7 +4,7 @@
  * OpenMetrics 1.0.0, and which of them, gzipped or not, a scraper asks for.
  * The writer is a pure function of the store over a FILE, so a test feeds
  * it scripted records and reads the text; the HTTP side (metrics_http.c)
- * only calls it. README's "Prometheus" section lists every family.
+ * only calls it. jobtrace-metrics(7) lists every family.
  */
 #include <errno.h>
 #include <stdint.h>

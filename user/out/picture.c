@@ -159,15 +159,6 @@ static __u64 hash_comm(const char *comm)
 	return util__fnv1a(UTIL_FNV1A_BASIS, comm, strnlen(comm, JT_COMM_LEN));
 }
 
-static size_t table_size(size_t n)
-{
-	size_t size = 64;
-
-	while (size < 2 * n + 2)
-		size <<= 1;
-	return size;
-}
-
 __u32 picture__color(const char *comm)
 {
 	/* A hue from the name; saturation and lightness fixed, light enough for black text. */
@@ -205,62 +196,6 @@ __u32 picture__color(const char *comm)
 	}
 	return (__u32)((r + m) * 255 + 0.5) << 16 | (__u32)((g + m) * 255 + 0.5) << 8 |
 	       (__u32)((b + m) * 255 + 0.5);
-}
-
-/* ---- lineage: records to merged frames ---- */
-
-struct tree {
-	struct node *nodes;
-	size_t n, cap;
-	__u32 *slots; /* (parent, comm) -> node */
-	size_t nslots;
-};
-
-static __u32 tree__add(struct tree *t, __u32 parent, const char *comm, bool unrecorded)
-{
-	struct node *nd;
-
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		struct node *nn = realloc(t->nodes, cap * sizeof(*nn));
-
-		if (!nn)
-			return NONE;
-		t->nodes = nn;
-		t->cap = cap;
-	}
-	nd = &t->nodes[t->n];
-	memset(nd, 0, sizeof(*nd));
-	memcpy(nd->comm, comm, strnlen(comm, JT_COMM_LEN));
-	nd->parent = parent == NONE ? 0 : parent;
-	nd->depth = parent == NONE ? 0 : t->nodes[parent].depth + 1;
-	nd->first_child = NONE;
-	nd->next_sibling = NONE;
-	nd->unrecorded = unrecorded;
-	if (parent != NONE) {
-		nd->next_sibling = t->nodes[parent].first_child;
-		t->nodes[parent].first_child = (__u32)t->n;
-	}
-	return (__u32)t->n++;
-}
-
-/* The frame of command @comm under @parent, made on first use. */
-static __u32 tree__child(struct tree *t, __u32 parent, const char *comm)
-{
-	size_t mask = t->nslots - 1, i = mix64(hash_comm(comm) ^ mix64(parent)) & mask;
-	__u32 id;
-
-	for (; t->slots[i] != NONE; i = (i + 1) & mask) {
-		struct node *nd = &t->nodes[t->slots[i]];
-
-		if (nd->parent == parent && !strncmp(nd->comm, comm, JT_COMM_LEN) &&
-		    !nd->unrecorded)
-			return t->slots[i];
-	}
-	id = tree__add(t, parent, comm, false);
-	if (id != NONE)
-		t->slots[i] = id;
-	return id;
 }
 
 /*
@@ -306,6 +241,73 @@ static void array_index__free(struct array_index *x)
 {
 	hmap__free(&x->map, NULL);
 	free(x->nodes);
+}
+
+/* ---- lineage: records to merged frames ---- */
+
+struct tree {
+	struct node *nodes;
+	size_t n, cap;
+	struct array_index frames; /* (parent, comm) -> node, sized for every record's own */
+};
+
+static __u32 tree__add(struct tree *t, __u32 parent, const char *comm, bool unrecorded)
+{
+	struct node *nd;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct node *nn = realloc(t->nodes, cap * sizeof(*nn));
+
+		if (!nn)
+			return NONE;
+		t->nodes = nn;
+		t->cap = cap;
+	}
+	nd = &t->nodes[t->n];
+	memset(nd, 0, sizeof(*nd));
+	memcpy(nd->comm, comm, strnlen(comm, JT_COMM_LEN));
+	nd->parent = parent == NONE ? 0 : parent;
+	nd->depth = parent == NONE ? 0 : t->nodes[parent].depth + 1;
+	nd->first_child = NONE;
+	nd->next_sibling = NONE;
+	nd->unrecorded = unrecorded;
+	if (parent != NONE) {
+		nd->next_sibling = t->nodes[parent].first_child;
+		t->nodes[parent].first_child = (__u32)t->n;
+	}
+	return (__u32)t->n++;
+}
+
+/* A frame's key: its parent and its command. */
+struct frame_key {
+	const struct tree *t;
+	__u32 parent;
+	const char *comm;
+};
+
+static bool frame_eq(const void *ctx, size_t i)
+{
+	const struct frame_key *k = ctx;
+	const struct node *nd = &k->t->nodes[i];
+
+	return nd->parent == k->parent && !strncmp(nd->comm, k->comm, JT_COMM_LEN) &&
+	       !nd->unrecorded;
+}
+
+/* The frame of command @comm under @parent, made on first use. */
+static __u32 tree__child(struct tree *t, __u32 parent, const char *comm)
+{
+	struct frame_key k = { .t = t, .parent = parent, .comm = comm };
+	__u64 h = mix64(hash_comm(comm) ^ mix64(parent));
+	__u32 id = array_index__find(&t->frames, h, frame_eq, &k);
+
+	if (id != NONE)
+		return id;
+	id = tree__add(t, parent, comm, false);
+	if (id != NONE && array_index__add(&t->frames, id, h))
+		id = NONE;
+	return id;
 }
 
 /* A process's key in the records: (pid, start_ns). */
@@ -772,13 +774,11 @@ int picture__layout(const struct picture *p, __u64 unrecorded_cpu_ns, size_t max
 	memset(l, 0, sizeof(*l));
 	if (max_frames < 2)
 		max_frames = 2;
-	t.nslots = table_size(p->n + 1);
-	t.slots = malloc(t.nslots * sizeof(*t.slots));
+	/* A frame per record at most, the root and "(unrecorded)" besides. */
 	frame_of = malloc((p->n + 1) * sizeof(*frame_of));
 	band_of = malloc((p->n + 1) * sizeof(*band_of));
-	if (!t.slots || !frame_of || !band_of)
+	if (array_index__init(&t.frames, p->n + 2) || !frame_of || !band_of)
 		goto out;
-	memset(t.slots, 0xff, t.nslots * sizeof(*t.slots));
 	if (tree__add(&t, NONE, "", false) == NONE)
 		goto out;
 	err = build_tree(p, &t, frame_of);
@@ -854,7 +854,7 @@ int picture__layout(const struct picture *p, __u64 unrecorded_cpu_ns, size_t max
 	layout_strip(p, l, band_of);
 out:
 	free(t.nodes);
-	free(t.slots);
+	array_index__free(&t.frames);
 	free(ch.ids);
 	free(ch.first);
 	free(frame_of);

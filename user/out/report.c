@@ -231,10 +231,10 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	}
 	fprintf(f, "  mode       %s%s\n",
 		job->source && !strcmp(job->source, "proc")
-		    ? "proc (proc connector and /proc, no BPF: see 'Without BPF' in README.md)"
+		    ? "proc (proc connector and /proc, no BPF: see WITHOUT BPF in jobtrace(8))"
 		: job->source && !strcmp(job->source, "rusage")
 		    ? "rusage (no BPF, no proc connector: jobtrace as the job's parent and "
-		      "subreaper; see 'Without BPF' in README.md)"
+		      "subreaper; see WITHOUT BPF in jobtrace(8))"
 		    : "bpf",
 		job->via ? ", counted by jobtrace serve (its control socket)" : "");
 	if (job->attached)
@@ -558,7 +558,7 @@ void report__json_incomplete(struct json_writer *w, __u32 mask)
 	const char *why[JOB_MAX_INCOMPLETE];
 	size_t n = job__incomplete_names(mask, why, JOB_MAX_INCOMPLETE);
 
-	/* One flag a consumer can trust, and the reasons that README's "Limits" explains. */
+	/* One flag a consumer can trust, and the reasons that jobtrace(8)'s LIMITS AND REPAIR explains. */
 	json__bool(w, "complete", n == 0);
 	json__begin_array(w, "incomplete");
 	for (size_t i = 0; i < n; i++)
@@ -645,7 +645,7 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	size_t n = 0;
 
 	json__u64(w, "version", JT_ABI_VERSION);
-	/* The event source: what the figures below can miss depends on it (README). */
+	/* The event source: what the figures below can miss depends on it (jobtrace(8), WITHOUT BPF). */
 	json__string(w, "mode", job->source ? job->source : "bpf");
 	if (job->via)
 		json__string(w, "via", job->via);

@@ -4,7 +4,7 @@
  * virtualmem, mem_usage, open_files, workdir_size, disk_*) each interval
  * and when a job ends, and system parameters (cpu_*, load*, mem_*, swap_*,
  * <if>_in/_out, uptime, ...) with each host record, as MonALISA's ApMon
- * datagrams. README's "ApMon" section lists every parameter and its unit.
+ * datagrams. jobtrace-metrics(7)'s APMON section lists every parameter and its unit.
  *
  * Three layers, each usable alone: the XDR encoder of one datagram and its
  * destinations (apmon.c, pure), the sender (apmon_sender.c: sequence

@@ -5,7 +5,7 @@
  * (exit, fork, exec, interval, host, system, job) and a "time" (seconds
  * since the epoch, from the record's own stamp). The only writer of these
  * lines: `tail --json` rebuilds the stream's records and writes them here
- * too. schema/ has every key; README's "JSON lines" section their units.
+ * too. schema/ has every key; jobtrace-records(5)'s JSON LINES their units.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -266,7 +266,10 @@ static int jsonl_interval(struct sink *s, const struct interval_record *r)
 	json__u64(&w, "write_bytes", r->d.write_bytes);
 	json__end_object(&w);
 	json__u64(&w, "open_files", r->open_files);
-	/* What the kernel's ring dropped of the job's records in the interval (README's sums). */
+	/*
+	 * What the kernel's ring dropped of the job's records in the interval
+	 * (the sums in jobtrace-stream(5), Lost records).
+	 */
 	json__begin_object(&w, "lost");
 	json__u64(&w, "exit_records", r->d.exit_records_lost);
 	json__u64(&w, "fork_records", r->d.fork_records_lost);

@@ -2,8 +2,8 @@
 /*
  * The metrics sink: the records into the store (metrics.c), which
  * metrics_write.c writes as the Prometheus text format 0.0.4 or
- * OpenMetrics 1.0.0 and the HTTP side (metrics_http.c) serves. README's
- * "Prometheus" section lists every family.
+ * OpenMetrics 1.0.0 and the HTTP side (metrics_http.c) serves.
+ * jobtrace-metrics(7) lists every family.
  */
 #include <stdlib.h>
 

@@ -1,24 +1,26 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""Checks README's key lists against schema/, both ways.
+"""Checks the key lists of jobtrace-records(5) against schema/, both ways.
 
-  readme_keys.py [README.md] [--schema-dir DIR]
+  man_keys.py [man/jobtrace-records.5] [--schema-dir DIR]
 
-Two places of README list keys, as `backticked` words:
+The page (man(7) source; a Markdown file, *.md, is read as it is) lists keys
+in two places, as bold words (\\fBkey\\fR, .B key; `backticked` in Markdown):
 
-- the "JSON lines" section: an entry per record type (a bullet "- `TYPE`: ...",
-  a heading "### `TYPE`" and its text, or a table row "| `TYPE` | ..."), whose
-  other backticked words are that type's keys (a dotted `a.b` is a path);
+- the "JSON lines" section: an entry per record type (a bullet that starts
+  with the type in bold, ".IP \\(bu" or ".TP", "- `TYPE`: ..." in Markdown; a
+  heading naming the type; a table row "| `TYPE` | ..."), whose other bold
+  words are that type's keys (a dotted `a.b` is a path);
 - the keys of `run --json`: from the paragraph that says "The JSON report" to
-  the end of its section (a table there is read the same way).
+  the next heading (a table there is read the same way).
 
-Each key README names must be in the schema of its type (at any depth, or as
-the path it spells); each top-level key of a schema must be named in README
+Each key the page names must be in the schema of its type (at any depth, or as
+the path it spells); each top-level key of a schema must be named in the page
 (but for a type whose schema takes its keys from a document's, as job from
 run --json's: that document's list is checked instead). A
-backticked word that is a value the schemas know (an enum or a const, a
+bold word that is a value the schemas know (an enum or a const, a
 record type) or a literal (null, true) is not a key. Exit 0 when both agree,
-1 listing each difference, 2 when README or a schema cannot be read.
+1 listing each difference, 2 when the page or a schema cannot be read.
 """
 import argparse
 import glob
@@ -108,7 +110,7 @@ class Resolver:
 
 
 def values_in(node, acc):
-    """Every const and enum string of a schema: README names values in backticks too."""
+    """Every const and enum string of a schema: the page names values in bold too."""
     if isinstance(node, dict):
         if isinstance(node.get("const"), str):
             acc.add(node["const"])
@@ -127,7 +129,7 @@ def section(lines, heading):
     """The lines under the heading @heading, to the next heading of its level or above."""
     for i, line in enumerate(lines):
         m = re.match(r"^(#+)\s+(.*?)\s*$", line)
-        if m and m.group(2) == heading:
+        if m and m.group(2).lower() == heading.lower():
             level = len(m.group(1))
             end = len(lines)
             for j in range(i + 1, len(lines)):
@@ -171,13 +173,77 @@ def entries(block):
     return out
 
 
+
+def roff_to_md(text):
+    """
+    man(7) source as the Markdown this checker reads: .SH and .SS are
+    headings, a .TP tag or an .IP paragraph a "- " bullet (its body indented,
+    .RS blocks deeper), bold words backticked; examples (.EX, .nf) are left
+    out, as code blocks hold no key list.
+    """
+    out, bullet, pending, depth, code = [], False, False, 0, False
+    for line in text.split("\n"):
+        if line.startswith(".EX") or line.startswith(".nf"):
+            code = True
+            continue
+        if line.startswith(".EE") or line.startswith(".fi"):
+            code = False
+            continue
+        if code or line.startswith('.\\"'):
+            continue
+        m = re.match(r'^\.(SH|SS)\s+"?(.*?)"?\s*$', line)
+        if m:
+            out.append(("# " if m.group(1) == "SH" else "## ") + m.group(2))
+            bullet = pending = False
+            continue
+        if line.startswith(".TP") or line.startswith(".IP"):
+            bullet, pending = True, True
+            continue
+        if re.match(r"^\.(PP|P|LP)\s*$", line):
+            out.append("")
+            bullet = pending = False
+            continue
+        if line.startswith(".RS"):
+            depth += 1
+            continue
+        if line.startswith(".RE"):
+            depth = max(0, depth - 1)
+            continue
+        m = re.match(r"^\.([BIR]{1,2})(\s+(.*))?$", line)
+        if m:
+            args = re.findall(r'"[^"]*"|\S+', m.group(3) or "")
+            args = [a.strip('"') for a in args]
+            fonts = m.group(1) * len(args) if len(m.group(1)) == 1 else m.group(1) * len(args)
+            line = "".join("\\fB%s\\fR" % a if f == "B" else a for a, f in zip(args, fonts))
+        elif line.startswith("."):
+            continue
+        indent = "  " * depth
+        if pending:
+            line = indent + "- " + line
+            pending = False
+        elif bullet or depth:
+            line = indent + "  " + line
+        out.append(line)
+    md = "\n".join(out)
+    md = re.sub(r"\\f(?:B|\[B\])(.*?)\\f(?:R|P|I|\[\]|\[R\])",
+                lambda m: "`" + m.group(1).replace("\n", " ") + "`", md, flags=re.S)
+    md = re.sub(r"\\f[RPI]", "", md)
+    md = md.replace("\\-", "-").replace("\\&", "").replace("\\e", "\\")
+    md = re.sub(r"\\\([a-z]{2}|\\\[[^\]]*\]", " ", md)
+    return md
+
+
 def check(readme, folder):
     by_id, by_name = load_schemas(folder)
     r = Resolver(by_id)
     values = set(by_name) | values_in(list(by_name.values()), set())
     problems = []
     with open(readme, encoding="utf-8") as f:
-        lines = f.read().split("\n")
+        text = f.read()
+    if not readme.endswith(".md"):
+        text = roff_to_md(text)
+    lines = text.split("\n")
+    doc = os.path.basename(readme)
 
     def known(doc, key):
         base = doc["$id"]
@@ -189,7 +255,7 @@ def check(readme, folder):
         return r.top(doc, doc["$id"]) - COMMON
 
     def keys_of(doc, text, where, schema_name):
-        """README's backticked words in @text: those that are keys must be @doc's."""
+        """The page's bold words in @text: those that are keys must be @doc's."""
         named = []
         for t in TICKED.findall(text):
             if not KEY.match(t) or t in LITERALS:
@@ -208,62 +274,64 @@ def check(readme, folder):
         if "The JSON report" in line:
             end = next((j for j in range(i + 1, len(lines))
                         if re.match(r"^#+\s", lines[j])), len(lines))
-            run_keys = keys_of(report, " ".join(lines[i:end]), "README, run --json", "report")
+            run_keys = keys_of(report, " ".join(lines[i:end]), doc + ", run --json", "report")
             break
     if run_keys is None:
-        problems.append("README: no paragraph that says \"The JSON report\" (run --json's keys)")
+        problems.append(doc + ": no paragraph that says \"The JSON report\" (run --json's keys)")
     else:
         for k in sorted(top_keys(report) - run_keys):
-            problems.append("schema/report.schema.json: top-level `%s` is not in README's "
-                            "list of run --json's keys" % k)
+            problems.append("schema/report.schema.json: top-level `%s` is not in %s's "
+                            "list of run --json's keys" % (k, doc))
 
     block = section(lines, "JSON lines")
     if block is None:
-        problems.append("README: no \"JSON lines\" section")
+        problems.append(doc + ": no \"JSON lines\" section")
         return problems
     listed = {}
     for b in entries(block):
         m = re.match(r"^`([a-z_]+)`", b)
         if m and m.group(1) not in by_name:
-            problems.append("README's JSON lines: type `%s` has no schema (schema/%s.schema.json)"
-                            % (m.group(1), m.group(1)))
+            problems.append("%s's JSON lines: type `%s` has no schema (schema/%s.schema.json)"
+                            % (doc, m.group(1), m.group(1)))
         elif m:
             t = m.group(1)
-            listed[t] = keys_of(by_name[t], b[m.end():], "README's JSON lines, type " + t, t)
+            listed[t] = keys_of(by_name[t], b[m.end():], doc + "'s JSON lines, type " + t, t)
     line_types = [n for n, d in by_name.items()
                   if "type" in r.props(d, d["$id"]) and n not in ("missed", "restart")]
     for t in sorted(line_types):
         if t not in listed:
-            problems.append("README's JSON lines: no entry for type `%s` "
-                            "(schema/%s.schema.json)" % (t, t))
+            problems.append("%s's JSON lines: no entry for type `%s` "
+                            "(schema/%s.schema.json)" % (doc, t, t))
     for t, named in sorted(listed.items()):
         if "$ref" in by_name[t]:
             # Its keys are another document's (job: run --json's, system: system
             # --json's), listed with that document, not again in each line.
             continue
         for k in sorted(top_keys(by_name[t]) - named):
-            problems.append("schema/%s.schema.json: top-level `%s` is not in README's JSON "
-                            "lines entry for %s" % (t, k, t))
+            problems.append("schema/%s.schema.json: top-level `%s` is not in %s's JSON "
+                            "lines entry for %s" % (t, k, doc, t))
     return problems
 
 
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
-    ap = argparse.ArgumentParser(prog="readme_keys.py", description=__doc__.split("\n")[0])
-    ap.add_argument("readme", nargs="?", default=os.path.join(here, "..", "..", "README.md"))
+    ap = argparse.ArgumentParser(prog="man_keys.py", description=__doc__.split("\n")[0])
+    ap.add_argument("page", nargs="?",
+                    default=os.path.join(here, "..", "..", "man", "jobtrace-records.5"))
     ap.add_argument("--schema-dir", default=os.path.join(here, "..", "..", "schema"))
     a = ap.parse_args(argv)
     try:
-        problems = check(a.readme, a.schema_dir)
+        problems = check(a.page, a.schema_dir)
     except (OSError, ValueError, KeyError) as e:
-        sys.stderr.write("readme_keys.py: %s\n" % e)
+        sys.stderr.write("man_keys.py: %s\n" % e)
         return 2
     for p in problems:
         print(p)
     if problems:
-        print("readme_keys.py: %d differences between README and schema/" % len(problems))
+        print("man_keys.py: %d differences between %s and schema/"
+              % (len(problems), os.path.basename(a.page)))
         return 1
-    print("readme_keys.py: README's key lists and schema/ agree")
+    print("man_keys.py: %s's key lists and schema/ agree" % os.path.basename(a.page))
     return 0
 
 
