@@ -150,6 +150,11 @@ bool top_model__settle(struct top_model *m);
  * frames show until the next snapshot (a paused screen takes none).
  */
 void top_model__snapshot(struct top_model *m, double interval_s, time_t now);
+/*
+ * Replay: rows of open jobs without an interval at the last host record
+ * go (their serve was killed: no job line will end them).
+ */
+void top_model__drop_silent(struct top_model *m);
 /* The last host record's end (epoch seconds) and length; 0 before the first. */
 double top_model__host_time(const struct top_model *m, double *interval_s);
 /* The interval the title says, changed before the next snapshot ('d'). */

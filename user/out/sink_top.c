@@ -588,6 +588,7 @@ static int top_flush(struct sink *s)
 		double interval_s, at = top_model__host_time(t->m, &interval_s);
 
 		/* The screen as it was then: the front draws the frame it goes to. */
+		top_model__drop_silent(t->m);
 		top_model__snapshot(t->m, interval_s, (time_t)at);
 		return 0;
 	}

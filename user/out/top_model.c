@@ -76,6 +76,7 @@ int top_model__interval(struct top_model *m, const struct interval_record *ir)
 
 	if (!r)
 		return -ENOMEM;
+	r->last_interval_ns = ir->t1_ns;
 	/*
 	 * Every job's exits count for the host's, a job's last interval's
 	 * too: it comes after the host record of its tick, with job_end, and
@@ -150,6 +151,26 @@ void top_model__job_end(struct top_model *m, const struct cjob *j)
 	r->rss_bytes = 0;
 }
 
+void top_model__drop_silent(struct top_model *m)
+{
+	/*
+	 * Every open job has an interval at every host record, stamped as it
+	 * is: a row without one had its serve killed (no job line came).
+	 */
+	for (size_t i = 0; i < m->nrows;) {
+		struct top_row *r = m->rows[i];
+
+		if (!r->ended && r->have_interval && m->host.valid &&
+		    r->last_interval_ns < m->host_t1_ns) {
+			free(r);
+			m->rows[i] = m->rows[--m->nrows];
+			m->last_row = NULL;
+			continue;
+		}
+		i++;
+	}
+}
+
 /* Rows of jobs ended TOP_KEEP_ENDED snapshots ago leave; the others count one more. */
 static void rows_age(struct top_model *m)
 {
@@ -195,6 +216,7 @@ int top_model__host(struct top_model *m, const struct host_record *hr)
 	h->blocked = hr->procs_blocked;
 	h->lost = hr->events_lost;
 	h->t1_epoch_s = (double)hr->t1_epoch_ns / 1e9;
+	m->host_t1_ns = hr->t1_ns;
 	h->interval_s = dt;
 	/* The host record closes an interval's records: a frame is due. */
 	m->frame_due = true;

@@ -37,6 +37,7 @@ struct top_row {
 	struct top_exit exits[TOP_EXITS]; /* a ring: exits[nexits % TOP_EXITS] is next */
 	__u64 nexits;
 	bool have_interval;
+	__u64 last_interval_ns; /* its last interval's t1 */
 	bool ended;
 	unsigned int ended_snaps; /* snapshots that showed it ended */
 };
@@ -89,6 +90,7 @@ struct top_model {
 	__u64 last_sample_ns, swept_ns, prev_sample_ns;
 	struct top_host host;
 	__u64 interval_exited;
+	__u64 host_t1_ns; /* the last host record's t1 */
 	bool frame_due;
 
 	/* What frames show: a snapshot (kept while paused). */
