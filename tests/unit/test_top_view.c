@@ -228,6 +228,42 @@ static void test_row_figures(void **state)
 	job_free(j);
 }
 
+/*
+ * Replay: a row with no interval at the last host record (its serve was
+ * killed, no job line came) goes; one with its interval stays, and so
+ * does an ended row.
+ */
+static void test_drop_silent(void **state)
+{
+	struct top_model *m = model_new();
+	struct cjob *a = job_new(21, "cgroup:/a"), *b = job_new(22, "cgroup:/b");
+	struct cjob_cum d = { .started = 1 };
+	struct top_view v = view(TOP_COL_JOB, false, NULL, 0);
+	const struct top_line *lines;
+	size_t n;
+
+	(void)state;
+	send_interval(m, a, T0, 1.0, &d, 1, 0);
+	send_interval(m, b, T0, 1.0, &d, 1, 0);
+	send_host(m, T0, 1.0, 0);
+	top_model__drop_silent(m);
+	top_model__snapshot(m, 1.0, NOW);
+	lines = frame(m, &v, &n);
+	assert_true(row_of(lines, n, 21) >= 0);
+	assert_true(row_of(lines, n, 22) >= 0);
+	/* The next tick has a's interval, not b's. */
+	send_interval(m, a, T0 + 1000000000ULL, 1.0, &d, 1, 0);
+	send_host(m, T0 + 1000000000ULL, 1.0, 0);
+	top_model__drop_silent(m);
+	top_model__snapshot(m, 1.0, NOW);
+	lines = frame(m, &v, &n);
+	assert_true(row_of(lines, n, 21) >= 0);
+	assert_int_equal(row_of(lines, n, 22), -1);
+	top_model__free(m);
+	job_free(a);
+	job_free(b);
+}
+
 /* Four jobs with a different order for every column. */
 #define NJOBS 4
 static const struct {
@@ -708,6 +744,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_row_figures),
+		cmocka_unit_test(test_drop_silent),
 		cmocka_unit_test(test_short_job_kept),
 		cmocka_unit_test(test_sort_every_column),
 		cmocka_unit_test(test_filter),
