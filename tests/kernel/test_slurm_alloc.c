@@ -69,10 +69,13 @@ static int sh(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* LAB/reports/slurm:@name.json once serve has written it, within 10 s. */
+/*
+ * LAB/reports/slurm:@name.json once serve has written it, within 10 s; NULL
+ * unless it is valid by schema/report.schema.json (tests/schema/validate.py).
+ */
 static json_t *report_of(const char *name)
 {
-	char path[600];
+	char path[600], cmd[1400];
 	json_error_t e;
 	json_t *r;
 
@@ -80,8 +83,16 @@ static json_t *report_of(const char *name)
 	for (int i = 0; i < 200 && access(path, F_OK); i++)
 		sleep_ms(50);
 	r = json_load_file(path, 0, &e);
-	if (!r)
+	if (!r) {
 		fprintf(stderr, "no report %s: %s\n", path, e.text);
+		return NULL;
+	}
+	snprintf(cmd, sizeof(cmd), "python3 %s/tests/schema/validate.py -q --schema report '%s'",
+		 srcdir, path);
+	if (system(cmd)) {
+		json_decref(r);
+		return NULL;
+	}
 	return r;
 }
 
