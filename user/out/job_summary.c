@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,7 +20,7 @@
 
 #define SUMMARY_FILE_MAX (64 << 20) /* a report with 100,000 commands is ~10 MiB */
 
-/* @path's number; false when absent or null. */
+/* @path's number; false when absent, null or not finite (a foreign file's 1e999). */
 static bool get_num(const char *buf, size_t len, const char *path, double *out)
 {
 	size_t vl;
@@ -31,14 +32,16 @@ static bool get_num(const char *buf, size_t len, const char *path, double *out)
 	memcpy(tmp, v, vl);
 	tmp[vl] = '\0';
 	*out = strtod(tmp, &end);
-	return end != tmp;
+	return end != tmp && isfinite(*out);
 }
+
+/* A count or a byte figure: 0 where absent, negative or past what 64 bits hold. */
 
 static __u64 get_u64(const char *buf, size_t len, const char *path)
 {
 	double d;
 
-	return get_num(buf, len, path, &d) && d > 0 ? (__u64)d : 0;
+	return get_num(buf, len, path, &d) && d > 0 && d < 1.8e19 ? (__u64)d : 0;
 }
 
 /* @path's string, as written (no escapes are expected in keys and node names). */
@@ -80,25 +83,26 @@ int job_summary__parse(const char *buf, size_t len, struct summary_report *r)
 	memset(r, 0, sizeof(*r));
 	if (!get_str(buf, len, "job.key", r->key, sizeof(r->key)) ||
 	    !get_num(buf, len, "job.wall_s", &r->wall_s) ||
-	    !get_num(buf, len, "cpu.total_s", &r->cpu_s))
+	    !get_num(buf, len, "cpu.total_s", &r->cpu_s) || r->wall_s < 0 || r->cpu_s < 0)
 		return -EINVAL;
 	split_key(r);
 	get_str(buf, len, "job.node", r->node, sizeof(r->node));
 	get_str(buf, len, "allocation.source", r->source, sizeof(r->source));
 	r->cpus_known = get_num(buf, len, "allocation.cpus", &r->cpus) && r->cpus > 0;
-	r->memory_known = get_num(buf, len, "allocation.memory_bytes", &d) && d > 0;
-	r->memory_bytes = r->memory_known ? (__u64)d : 0;
+	r->memory_bytes = get_u64(buf, len, "allocation.memory_bytes");
+	r->memory_known = r->memory_bytes > 0;
 	r->peak_rss_bytes = get_u64(buf, len, "memory.peak_rss_bytes");
-	if (!get_num(buf, len, "efficiency.cpu", &r->eff_cpu))
+	if (!get_num(buf, len, "efficiency.cpu", &r->eff_cpu) || r->eff_cpu < 0)
 		r->eff_cpu = -1;
-	if (!get_num(buf, len, "efficiency.memory", &r->eff_memory))
+	if (!get_num(buf, len, "efficiency.memory", &r->eff_memory) || r->eff_memory < 0)
 		r->eff_memory = -1;
 	r->started = get_u64(buf, len, "processes.started");
 	r->failed = get_u64(buf, len, "processes.exit_error") +
 		    get_u64(buf, len, "processes.exit_signal");
 	r->oom_killed = get_u64(buf, len, "processes.oom_killed");
-	r->exit_code = get_num(buf, len, "job.exit_code", &d) ? (int)d : -1;
-	r->signal = get_num(buf, len, "job.signal", &d) ? (int)d : 0;
+	/* A status is 0 to 255, a signal 1 to 64: anything else is not one. */
+	r->exit_code = get_num(buf, len, "job.exit_code", &d) && d >= 0 && d <= 255 ? (int)d : -1;
+	r->signal = get_num(buf, len, "job.signal", &d) && d >= 1 && d <= 64 ? (int)d : 0;
 	return 0;
 }
 
