@@ -36,6 +36,7 @@ static char jobtrace[512], self_exe[512], srcdir[512];
 static char node[64], node2[64]; /* the lab's two nodes (slurmd -N) */
 static int metrics_port;
 static pid_t serve_pid;
+static char stream_path[128]; /* serve's --stream: /dev/shm/jobtrace-alloc-PID.stream */
 
 static void sleep_ms(long ms)
 {
@@ -259,6 +260,29 @@ static int hog_main(unsigned long mib)
 	return 0;
 }
 
+/* The "job" line of job @key in the JSON lines of @path, or NULL. */
+static json_t *job_line_of(const char *path, const char *key)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	json_t *found = NULL;
+	FILE *f = fopen(path, "r");
+
+	while (f && !found && getline(&buf, &cap, f) > 0) {
+		json_t *l = json_loads(buf, 0, NULL);
+		const char *k = json_string_value(at(l, "job", "key"));
+
+		if (l && !strcmp(json_string_value(at(l, "type", NULL)) ?: "", "job") && k &&
+		    !strcmp(k, key))
+			found = json_incref(l);
+		json_decref(l);
+	}
+	free(buf);
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /*
  * srun -c 2 --mem=256M of a task that keeps one of its CPUs busy: the report
  * names Slurm's allocation (and the cgroup limit task/cgroup set, apart),
@@ -267,14 +291,26 @@ static int hog_main(unsigned long mib)
  */
 static void test_step_efficiency(void **state)
 {
-	char err[600], truth[600], key[64], mkey[96];
+	char err[600], truth[600], key[64], mkey[96], tail_out[600];
 	double want_cpu, want_mem, got_cpu, got_mem, m_cpus = NAN, m_mem = NAN, m_eff = NAN;
-	json_t *r, *t, *a;
+	json_t *r, *t, *a, *line;
 	int rc, id;
-	pid_t srun;
+	pid_t srun, tail;
 
 	snprintf(err, sizeof(err), "%s/eff.err", lab);
 	snprintf(truth, sizeof(truth), "%s/out/eff.truth.json", lab);
+	/* The stream's readers get the step's final report, allocation included. */
+	snprintf(tail_out, sizeof(tail_out), "%s/out/tail.jsonl", lab);
+	tail = fork();
+	if (tail == 0) {
+		int fd = open(tail_out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(fd, 1);
+		execl(jobtrace, jobtrace, "tail", "--json", "--duration", "60", "--stream",
+		      stream_path, NULL);
+		_exit(127);
+	}
+	sleep_ms(300);
 	srun = fork();
 	if (srun == 0)
 		_exit(sh("srun -n1 -c 2 --mem=256M %s/test_slurm_alloc --busy 3000 %s 2>%s", lab,
@@ -342,6 +378,15 @@ static void test_step_efficiency(void **state)
 	assert_true(fabs(got_mem - want_mem) <= 0.01 * want_mem);
 	assert_true(m_cpus == 2);
 	assert_true(m_mem == (double)(256 * MIB));
+	/* The stream's "job" line of the step: the report's allocation and efficiency. */
+	sleep_ms(1500);
+	kill(tail, SIGTERM);
+	waitpid(tail, &rc, 0);
+	line = job_line_of(tail_out, mkey);
+	assert_non_null(line);
+	assert_true(json_number_value(at(at(line, "allocation", "slurm"), "cpus", NULL)) == 2);
+	assert_true(json_number_value(at(line, "efficiency", "cpu")) == got_cpu);
+	json_decref(line);
 	json_decref(r);
 	json_decref(t);
 }
@@ -515,6 +560,8 @@ static int setup(void **state)
 		return -1;
 	snprintf(reports, sizeof(reports), "%s/reports", lab);
 	snprintf(sock, sizeof(sock), "%s/ctl.sock", lab);
+	snprintf(stream_path, sizeof(stream_path), "/dev/shm/jobtrace-alloc-%d.stream",
+		 (int)getpid());
 	serve_pid = fork();
 	if (serve_pid == 0) {
 		char log[600], listen[64];
@@ -526,7 +573,7 @@ static int setup(void **state)
 		dup2(fd, 1);
 		snprintf(listen, sizeof(listen), "127.0.0.1:%d", metrics_port);
 		execl(jobtrace, jobtrace, "serve", "--control", sock, "--reports", reports,
-		      "--listen", listen, NULL);
+		      "--listen", listen, "--stream", stream_path, NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 200; i++) {
@@ -547,6 +594,8 @@ static int teardown(void **state)
 		waitpid(serve_pid, &st, 0);
 	}
 	sh("%s/tests/slurm/lab.sh stop %s", srcdir, lab);
+	if (stream_path[0])
+		unlink(stream_path);
 	if (getenv("KEEP_LAB"))
 		fprintf(stderr, "the lab stays in %s\n", lab);
 	else
