@@ -291,7 +291,7 @@ static json_t *job_line_of(const char *path, const char *key)
  */
 static void test_step_efficiency(void **state)
 {
-	char err[600], truth[600], key[64], mkey[96], tail_out[600];
+	char err[600], truth[600], key[64], mkey[96], tail_out[600], prom[600], cmd[1400];
 	double want_cpu, want_mem, got_cpu, got_mem, m_cpus = NAN, m_mem = NAN, m_eff = NAN;
 	json_t *r, *t, *a, *line;
 	int rc, id;
@@ -299,6 +299,7 @@ static void test_step_efficiency(void **state)
 
 	snprintf(err, sizeof(err), "%s/eff.err", lab);
 	snprintf(truth, sizeof(truth), "%s/out/eff.truth.json", lab);
+	snprintf(prom, sizeof(prom), "%s/out/metrics.txt", lab);
 	/* The stream's readers get the step's final report, allocation included. */
 	snprintf(tail_out, sizeof(tail_out), "%s/out/tail.jsonl", lab);
 	tail = fork();
@@ -327,6 +328,14 @@ static void test_step_efficiency(void **state)
 		body = metrics_get();
 		m_cpus = metric_of(body, "jobtrace_job_allocated_cpus", mkey);
 		m_mem = metric_of(body, "jobtrace_job_allocated_memory_bytes", mkey);
+		if (!isnan(m_cpus) && !isnan(m_mem)) {
+			FILE *f = fopen(prom, "w");
+
+			if (f) {
+				fputs(body, f);
+				fclose(f);
+			}
+		}
 		free(body);
 	}
 	assert_int_equal(waitpid(srun, &rc, 0), srun);
@@ -378,6 +387,9 @@ static void test_step_efficiency(void **state)
 	assert_true(fabs(got_mem - want_mem) <= 0.01 * want_mem);
 	assert_true(m_cpus == 2);
 	assert_true(m_mem == (double)(256 * MIB));
+	/* Prometheus's own linter on the text that has the step's allocation series. */
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s'", prom);
+	assert_int_equal(system(cmd), 0);
 	/* The stream's "job" line of the step: the report's allocation and efficiency. */
 	sleep_ms(1500);
 	kill(tail, SIGTERM);
