@@ -606,8 +606,13 @@ static int teardown(void **state)
 		waitpid(serve_pid, &st, 0);
 	}
 	sh("%s/tests/slurm/lab.sh stop %s", srcdir, lab);
-	if (stream_path[0])
+	if (stream_path[0]) {
+		char lock[160];
+
 		unlink(stream_path);
+		snprintf(lock, sizeof(lock), "%s.lock", stream_path);
+		unlink(lock);
+	}
 	if (getenv("KEEP_LAB"))
 		fprintf(stderr, "the lab stays in %s\n", lab);
 	else
