@@ -32,6 +32,8 @@ int system__main(int argc, char **argv);
 int inspect__main(int argc, char **argv);
 int connections__main(int argc, char **argv);
 int history__main(int argc, char **argv);
+/* `jobtrace report DIR`: one Slurm job from its steps' reports (report_dir.c). */
+int report_dir__main(int argc, char **argv);
 
 /* ---- run (user/cmd/run.c, run_remote.c) ---- */
 
