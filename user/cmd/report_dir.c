@@ -46,7 +46,7 @@ int report_dir__main(int argc, char **argv)
 	const char *dir, *only;
 	int err;
 
-	err = options__parse(&report_front, argc, argv, report_set, &json);
+	err = options__parse(&report_front, argc, argv, NULL, report_set, &json);
 	if (err)
 		return err == OPTIONS_HELP_SHOWN ? 0 : err;
 	if (optind >= argc)
