@@ -341,16 +341,21 @@ static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
 	return BPF_CORE_READ(cgrp, kn, id);
 }
 
-/* @t's cgroup in the hierarchy jobs are grouped by. */
-static __always_inline struct cgroup *task_cgroup(struct task_struct *t)
+/*
+ * The kernfs id of @t's cgroup in the hierarchy jobs are grouped by; 0:
+ * none. Plain loads: targ_cgrp_ssid is read-only data, which the verifier
+ * reads as a constant, so subsys[ssid] is a fixed offset it accepts on a
+ * BTF pointer. A NULL on the way reads 0.
+ */
+static __always_inline __u64 task_cgroup_id(struct task_struct *t)
 {
 	__s32 ssid = targ_cgrp_ssid;
 
 	if (ssid < 0)
-		return BPF_CORE_READ(t, cgroups, dfl_cgrp);
+		return t->cgroups->dfl_cgrp->kn->id;
 	if (ssid >= CGROUP_SUBSYS_COUNT)
-		return NULL;
-	return BPF_CORE_READ(t, cgroups, subsys[ssid], cgroup);
+		return 0;
+	return t->cgroups->subsys[ssid]->cgroup->kn->id;
 }
 
 /*
@@ -361,12 +366,9 @@ static __always_inline struct cgroup *task_cgroup(struct task_struct *t)
  */
 static __always_inline __u64 record_cgroup_id(struct task_struct *t)
 {
-	struct cgroup *cgrp;
-
 	if (targ_group != JT_GROUP_CGROUP)
-		return t->cgroups->dfl_cgrp->kn->id; /* a NULL on the way reads 0 */
-	cgrp = task_cgroup(t);
-	return cgrp ? cgroup_id_of(cgrp) : 0;
+		return t->cgroups->dfl_cgrp->kn->id;
+	return task_cgroup_id(t);
 }
 
 /* Host mode's job ids: by tree, session, user or cgroup. */

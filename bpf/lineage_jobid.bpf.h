@@ -82,9 +82,9 @@ static __always_inline __u64 host_job_id(struct task_struct *t, struct task_stru
 	struct task_struct *top = t;
 
 	if (targ_group == JT_GROUP_CGROUP) {
-		struct cgroup *cgrp = task_cgroup(t);
+		__u64 id = task_cgroup_id(t);
 
-		return cgrp ? (JT_JOB_CGROUP << JT_JOB_KIND_SHIFT) | cgroup_id_of(cgrp) : 0;
+		return id ? (JT_JOB_CGROUP << JT_JOB_KIND_SHIFT) | id : 0;
 	}
 	if (targ_group == JT_GROUP_USER)
 		return user_job_id(t);

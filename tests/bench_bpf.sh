@@ -9,13 +9,15 @@
 # floor: an empty sched_switch program (bpf/floor.bpf.c), whose ns per call
 # is what the stats themselves cost a call. Then run's counts, lost records
 # and CPU error against churn's own getrusage().
-# N (6000), RUNS (3), MODE (the watch options: --all --group-by tree).
+# N (6000), RUNS (3), MODE (the watch options: --all --group-by tree; SELF
+# stands for this script's pid, so MODE="--pid SELF" follows the churn as
+# run follows its command, the bench's own few helpers counted with it).
 # Without BASE, this build alone. At the end, each figure's median over
 # the runs, BASE beside this build.
 set -u
 OUTPUT=${OUTPUT:-.output}
 B1=$OUTPUT/jobtrace; B0=${BASE:-}; CH=$OUTPUT/churn; FLOOR=$OUTPUT/bpf_floor
-N=${N:-6000}; RUNS=${RUNS:-3}; MODE=${MODE:---all --group-by tree}
+N=${N:-6000}; RUNS=${RUNS:-3}; MODE=${MODE:---all --group-by tree}; MODE=${MODE//SELF/$$}
 work=$(mktemp -d /tmp/jobtrace-bpfbench-XXXXXX)
 trap 'rm -rf "$work"; sysctl -q kernel.bpf_stats_enabled=0' EXIT
 sysctl -q kernel.bpf_stats_enabled=1
