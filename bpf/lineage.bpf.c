@@ -485,6 +485,14 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 			return 0;
 		}
 	}
+	/*
+	 * What a tracked process costs is mostly map work from here on, each
+	 * part measured alone on this tracepoint (bpf_stats, a 6,000-child
+	 * churn, less an empty program's 60 ns): this storage's creation
+	 * 700-900 ns, the procs insert 400-450, its delete at the end 170-200,
+	 * the exit record's reserve and submit 250-270, the clock read
+	 * 130-160. The reads around them are plain loads now (issue 18).
+	 */
 	cst = bpf_task_storage_get(&tasks, child, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cst) {
 		COUNT(untracked);
