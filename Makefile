@@ -102,7 +102,7 @@ KERNEL_SAN_BINS := $(patsubst tests/kernel/%.c,$(OUTPUT)/san/tests/%,$(KERNEL_SR
 # The kernel tests find jobtrace and its workloads under $OUTPUT: $(OUTPUT)/san
 # is such a tree with the ASan+UBSan jobtrace, so the same tests run against it.
 SAN_TREE := $(OUTPUT)/san/jobtrace $(OUTPUT)/san/churn $(OUTPUT)/san/pingpong $(OUTPUT)/san/nobpf
-TOOLS := $(OUTPUT)/churn $(OUTPUT)/pingpong $(OUTPUT)/nobpf
+TOOLS := $(OUTPUT)/churn $(OUTPUT)/pingpong $(OUTPUT)/nobpf $(OUTPUT)/bpf_floor
 # The Slurm SPANK plugin, where Slurm's headers are (Debian's libslurm-dev):
 # slurmstepd resolves its slurm_*/spank_* symbols, so nothing is linked.
 SPANK_H ?= /usr/include/slurm/spank.h
@@ -241,6 +241,11 @@ $(OUTPUT)/pingpong: tests/pingpong.c | $(OUTPUT)
 $(OUTPUT)/nobpf: tests/nobpf.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
+
+# tests/bench_bpf.sh's floor: an empty sched_switch program measured beside the real ones.
+$(OUTPUT)/bpf_floor: tests/bpf_floor.c $(OUTPUT)/floor.skel.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LDLIBS) -o $@
 
 # make bench's stream writer and readers: serve's stream sink and libjobtrace as they are.
 $(OUTPUT)/bench_stream: tests/bench_stream.c $(LIB_OBJS) $(LIBJT_OBJS) | $(OUTPUT)

@@ -66,4 +66,24 @@ static __always_inline __u64 mm_rss_pages(struct mm_struct *mm)
 	return (__u64)sum;
 }
 
+/* The same through a BTF pointer (mm loaded directly from a task): plain loads. */
+static __always_inline __u64 mm_rss_pages_direct(struct mm_struct *mm)
+{
+	__s64 file, anon, shmem, sum;
+
+	if (bpf_core_type_exists(struct mm_rss_stat___pre62)) {
+		struct mm_struct___pre62 *old = (void *)mm;
+
+		file = old->rss_stat.count[MM_FILEPAGES].counter;
+		anon = old->rss_stat.count[MM_ANONPAGES].counter;
+		shmem = old->rss_stat.count[MM_SHMEMPAGES].counter;
+	} else {
+		file = mm->rss_stat[MM_FILEPAGES].count;
+		anon = mm->rss_stat[MM_ANONPAGES].count;
+		shmem = mm->rss_stat[MM_SHMEMPAGES].count;
+	}
+	sum = (file > 0 ? file : 0) + (anon > 0 ? anon : 0) + (shmem > 0 ? shmem : 0);
+	return (__u64)sum;
+}
+
 #endif

@@ -23,7 +23,7 @@ static __always_inline __u64 attach_job_of(struct task_struct *t, bool *is_root)
 	struct task_struct *a = t;
 
 	if (targ_group != JT_GROUP_LINEAGE)
-		return host_job_id(t, BPF_CORE_READ(t, real_parent), NULL);
+		return host_job_id(t, t->real_parent, NULL);
 	if (targ_follow_cgroups) {
 		__u64 job_id = task_watched_job(t);
 

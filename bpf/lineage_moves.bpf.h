@@ -45,8 +45,8 @@ static __always_inline __u64 task_watched_job(struct task_struct *t)
  */
 static __always_inline void move_task(struct task_struct *p, struct jt_task *st, __u64 to)
 {
-	__u64 runtime = BPF_CORE_READ(p, se.sum_exec_runtime);
-	bool leader = BPF_CORE_READ(p, pid) == BPF_CORE_READ(p, tgid);
+	__u64 runtime = p->se.sum_exec_runtime;
+	bool leader = p->pid == p->tgid;
 	struct jt_proc_key key = proc_key_of(p);
 	struct job_ref from, dst;
 	struct jt_proc *proc;
@@ -98,7 +98,7 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 		proc->job_id = to;
 		proc->flags |= JT_F_MOVED;
 	} else {
-		proc_insert(p, BPF_CORE_READ(p, real_parent), dst.tot, to, JT_F_MOVED);
+		proc_insert(p, p->real_parent, dst.tot, to, JT_F_MOVED);
 	}
 }
 

@@ -48,7 +48,12 @@ enum ring_kind {
 	RING_EXEC, /* exec_records_lost */
 };
 
-/* @tot: the job's totals (per CPU), where the record's job has one; else only the global count. */
+/*
+ * @tot: the job's totals (this CPU's copy), where the record's job has one;
+ * else only the global count. Every caller is a tp_btf program of the fork,
+ * exec or exit path, which no program that writes @tot can preempt: plain
+ * adds, as the per-CPU counters take (tot_add() in lineage.bpf.c says why).
+ */
 static __always_inline void *ring_reserve(struct jt_job_totals *tot, enum ring_kind kind,
 					  __u64 size)
 {
@@ -60,17 +65,17 @@ static __always_inline void *ring_reserve(struct jt_job_totals *tot, enum ring_k
 	case RING_EXIT:
 		COUNT(events_lost);
 		if (tot)
-			__sync_fetch_and_add(&tot->events_lost, 1);
+			tot->events_lost++;
 		break;
 	case RING_FORK:
 		COUNT(fork_records_lost);
 		if (tot)
-			__sync_fetch_and_add(&tot->fork_records_lost, 1);
+			tot->fork_records_lost++;
 		break;
 	case RING_EXEC:
 		COUNT(exec_records_lost);
 		if (tot)
-			__sync_fetch_and_add(&tot->exec_records_lost, 1);
+			tot->exec_records_lost++;
 		break;
 	}
 	return NULL;
@@ -90,11 +95,11 @@ static __always_inline void ring_submit(void *rec, struct jt_job_totals *tot,
 	if (kind == RING_EXIT) {
 		COUNT(events_sent);
 		if (tot)
-			__sync_fetch_and_add(&tot->events_sent, 1);
+			tot->events_sent++;
 	} else if (kind == RING_FORK) {
 		COUNT(fork_records_sent);
 		if (tot)
-			__sync_fetch_and_add(&tot->fork_records_sent, 1);
+			tot->fork_records_sent++;
 	}
 	bpf_ringbuf_submit(rec, flags);
 }

@@ -89,17 +89,97 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Slurm's own names of the special steps, as sacct shows them. */
-static void step_key(uint32_t job, uint32_t step, char *buf, size_t size)
+/* A node name as serve takes it: [A-Za-z0-9._-], else not sent. */
+static bool node_name_ok(const char *v)
 {
+	if (!*v || strlen(v) >= 64)
+		return false;
+	for (; *v; v++)
+		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+		      (*v >= '0' && *v <= '9') || strchr("._-", *v)))
+			return false;
+	return true;
+}
+
+/*
+ * The @id-th name of Slurm's node list @list ("n[1-3],m2"), by Slurm's own
+ * hostlist functions (slurmstepd has them): 0, or -1.
+ */
+static int nth_node(const char *list, uint32_t id, char *node, size_t size)
+{
+	hostlist_t hl = slurm_hostlist_create(list);
+	char *h = NULL;
+	int err = -1;
+
+	if (!hl)
+		return -1;
+	for (uint32_t i = 0; i <= id; i++) {
+		free(h);
+		h = slurm_hostlist_shift(hl);
+		if (!h)
+			break;
+	}
+	if (h && strlen(h) < size) {
+		strcpy(node, h);
+		err = 0;
+	}
+	free(h);
+	slurm_hostlist_destroy(hl);
+	return err;
+}
+
+/*
+ * This node's name as Slurm knows it (slurmd's NodeName; two slurmd on one
+ * host differ there): slurmstepd's step environment has no SLURMD_NODENAME
+ * before the task's exec, but it has the step's node list, and this node's
+ * place in it (S_JOB_NODEID). Else the host's name; "" when neither is a
+ * name serve takes.
+ */
+static void node_name(spank_t sp, char *node, size_t size)
+{
+	char list[1024];
+	uint32_t id = 0;
+
+	if (spank_getenv(sp, "SLURMD_NODENAME", node, (int)size) == ESPANK_SUCCESS &&
+	    node_name_ok(node))
+		return;
+	if (spank_get_item(sp, S_JOB_NODEID, &id) == ESPANK_SUCCESS &&
+	    (spank_getenv(sp, "SLURM_STEP_NODELIST", list, sizeof(list)) == ESPANK_SUCCESS ||
+	     spank_getenv(sp, "SLURM_JOB_NODELIST", list, sizeof(list)) == ESPANK_SUCCESS) &&
+	    !nth_node(list, id, node, size) && node_name_ok(node))
+		return;
+	if (gethostname(node, size - 1))
+		node[0] = '\0';
+	node[size - 1] = '\0';
+	if (!node_name_ok(node))
+		node[0] = '\0';
+}
+
+/*
+ * Slurm's own names of the special steps, as sacct shows them. A step on
+ * several nodes has one job on each, and their reports may share one
+ * directory: its key names the node too ("slurm:12.0@node3"), so that two
+ * keys, and two report files, never meet.
+ */
+static void step_key(spank_t sp, uint32_t job, uint32_t step, char *buf, size_t size)
+{
+	uint32_t nnodes = 1;
+	char node[64];
+	int n;
+
 	if (step == SLURM_BATCH_SCRIPT)
-		snprintf(buf, size, "slurm:%u.batch", job);
+		n = snprintf(buf, size, "slurm:%u.batch", job);
 	else if (step == SLURM_EXTERN_CONT)
-		snprintf(buf, size, "slurm:%u.extern", job);
+		n = snprintf(buf, size, "slurm:%u.extern", job);
 	else if (step == SLURM_INTERACTIVE_STEP)
-		snprintf(buf, size, "slurm:%u.interactive", job);
+		n = snprintf(buf, size, "slurm:%u.interactive", job);
 	else
-		snprintf(buf, size, "slurm:%u.%u", job, step);
+		n = snprintf(buf, size, "slurm:%u.%u", job, step);
+	if (spank_get_item(sp, S_JOB_NNODES, &nnodes) != ESPANK_SUCCESS || nnodes <= 1)
+		return;
+	node_name(sp, node, sizeof(node));
+	if (node[0] && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "@%s", node);
 }
 
 /*
@@ -175,12 +255,44 @@ static void log_once(const char *key, const char *what)
 }
 
 /*
+ * What Slurm gave the step on this node, as REGISTER's options: the step's
+ * CPUs here (S_JOB_NCPUS is slurmstepd's job->cpus), its memory (the step's
+ * own, else the job's: a step with none may use all of the job's), both in
+ * MB from Slurm, and the node's name (node_name()). A figure Slurm
+ * does not give (0: no --mem, no DefMemPer*) is not sent: never made up.
+ */
+static void alloc_options(spank_t sp, char *buf, size_t size)
+{
+	uint64_t step_mb = 0, job_mb = 0;
+	uint16_t ncpus = 0;
+	char node[64];
+	size_t n;
+
+	n = (size_t)snprintf(buf, size, " alloc=slurm");
+	if (spank_get_item(sp, S_JOB_NCPUS, &ncpus) == ESPANK_SUCCESS && ncpus > 0)
+		n += (size_t)snprintf(buf + n, size - n, " cpus=%u", (unsigned int)ncpus);
+	if (spank_get_item(sp, S_STEP_ALLOC_MEM, &step_mb) != ESPANK_SUCCESS)
+		step_mb = 0;
+	if (spank_get_item(sp, S_JOB_ALLOC_MEM, &job_mb) != ESPANK_SUCCESS)
+		job_mb = 0;
+	if (step_mb)
+		n += (size_t)snprintf(buf + n, size - n, " mem=%llu",
+				      (unsigned long long)step_mb << 20);
+	else if (job_mb)
+		n += (size_t)snprintf(buf + n, size - n, " mem=%llu/job",
+				      (unsigned long long)job_mb << 20);
+	node_name(sp, node, sizeof(node));
+	if (node[0])
+		snprintf(buf + n, size - n, " node=%s", node);
+}
+
+/*
  * slurmstepd, as root, once per task, after the task is forked and before
  * Slurm lets it exec: the task's pid is final and it has forked nothing yet.
  */
 int slurm_spank_task_post_fork(spank_t sp, int ac, char **av)
 {
-	char key[96], req[160], reply[JT_LINE_MAX], why[JT_LINE_MAX + 64];
+	char key[96], req[320], opts[192], reply[JT_LINE_MAX], why[JT_LINE_MAX + 64];
 	uint32_t job = 0, step = 0;
 	struct jt_config cfg;
 	pid_t pid = 0;
@@ -193,8 +305,9 @@ int slurm_spank_task_post_fork(spank_t sp, int ac, char **av)
 	    spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_TASK_PID, &pid) != ESPANK_SUCCESS || pid <= 0)
 		return 0; /* the extern step has no task: see jobtrace-slurm(8), COVERAGE */
-	step_key(job, step, key, sizeof(key));
-	snprintf(req, sizeof(req), "REGISTER %s %d\n", key, (int)pid);
+	step_key(sp, job, step, key, sizeof(key));
+	alloc_options(sp, opts, sizeof(opts));
+	snprintf(req, sizeof(req), "REGISTER %s %d%s\n", key, (int)pid, opts);
 	err = request(cfg.socket, req, reply, sizeof(reply), now_ms() + cfg.timeout_ms);
 	if (err) {
 		snprintf(why, sizeof(why), "no jobtrace serve answers at %s: %s", cfg.socket,
@@ -228,7 +341,7 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
 	if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS)
 		return 0;
-	step_key(job, step, key, sizeof(key));
+	step_key(sp, job, step, key, sizeof(key));
 	if (cfg.reports)
 		snprintf(req, sizeof(req), "END %s %s\n", key, cfg.reports);
 	else

@@ -3,52 +3,104 @@
 # another one side by side, in alternating rounds on the same machine:
 #   BASE=/path/to/old/.output/jobtrace tests/bench_bpf.sh
 # BPF time per tracked process: the run_time_ns that kernel.bpf_stats_enabled
-# counts for the programs one `watch --all` loaded (those that appeared as it
-# attached), over a churn of N children, divided by N. Then run's counts,
-# lost records and CPU error against churn's own getrusage().
-# N (6000), RUNS (3). Without BASE, this build alone.
+# counts for the programs one `watch` loaded (those its own fds hold: other
+# BPF users of the machine are left out), over a churn of N children,
+# divided by N, per program and in all. Beside them, in the same churn, the
+# floor: an empty sched_switch program (bpf/floor.bpf.c), whose ns per call
+# is what the stats themselves cost a call. Then run's counts, lost records
+# and CPU error against churn's own getrusage().
+# N (6000), RUNS (3), MODE (the watch options: --all --group-by tree; SELF
+# stands for this script's pid, so MODE="--pid SELF" follows the churn as
+# run follows its command, the bench's own few helpers counted with it).
+# Without BASE, this build alone. At the end, each figure's median over
+# the runs, BASE beside this build.
 set -u
 OUTPUT=${OUTPUT:-.output}
-B1=$OUTPUT/jobtrace; B0=${BASE:-}; CH=$OUTPUT/churn
-N=${N:-6000}; RUNS=${RUNS:-3}
+B1=$OUTPUT/jobtrace; B0=${BASE:-}; CH=$OUTPUT/churn; FLOOR=$OUTPUT/bpf_floor
+N=${N:-6000}; RUNS=${RUNS:-3}; MODE=${MODE:---all --group-by tree}; MODE=${MODE//SELF/$$}
 work=$(mktemp -d /tmp/jobtrace-bpfbench-XXXXXX)
 trap 'rm -rf "$work"; sysctl -q kernel.bpf_stats_enabled=0' EXIT
 sysctl -q kernel.bpf_stats_enabled=1
-ids() { bpftool prog show --json | python3 -c '
-import json,sys
-print(" ".join(str(x["id"]) for x in json.load(sys.stdin)))'; }
-stats() { # ids -> "run_cnt run_time_ns" summed over those programs
+# The programs a process holds: a prog fd or a link fd says its prog_id.
+prog_ids() { cat /proc/$1/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" {print $2}' | sort -u | tr '\n' ' '; }
+# "id name run_cnt run_time_ns" for each of the programs $1 names.
+stats() {
 	bpftool prog show --json | python3 -c '
 import json,sys
-p=json.load(sys.stdin); c=t=0; want=set(map(int,sys.argv[1].split()))
-for x in p:
+want=set(map(int,sys.argv[1].split()))
+for x in json.load(sys.stdin):
     if x["id"] in want:
-        c+=x.get("run_cnt",0); t+=x.get("run_time_ns",0)
-print(c,t)' "$1"
+        print(x["id"], x.get("name","?"), x.get("run_cnt",0), x.get("run_time_ns",0))' "$1"
+}
+wait_for() { # file text pid
+	until grep -q "$2" "$1"; do
+		kill -0 $3 2>/dev/null || { cat "$1" >&2; exit 1; }
+		sleep 0.1
+	done
 }
 tags="this"; [ -n "$B0" ] && tags="base this"
+: >$work/all
 for r in $(seq $RUNS); do
  for tag in $tags; do
   bin=$B1; [ $tag = base ] && bin=$B0
   # host mode: BPF ns per process, from bpf_stats, while a churn of N runs
-  before=" $(ids) "
-  $bin watch --all --group-by tree -o /dev/null 2>$work/w.err & W=$!
-  until grep -q attached $work/w.err; do sleep 0.1; done
-  mine=""; for i in $(ids); do [[ "$before" == *" $i "* ]] || mine="$mine $i"; done
-  read c0 t0 < <(stats "$mine")
+  $bin watch $MODE -o /dev/null 2>$work/w.err & W=$!
+  $FLOOR 2>$work/f.err & F=$!
+  wait_for $work/w.err attached $W
+  wait_for $work/f.err attached $F
+  mine="$(prog_ids $W) $(prog_ids $F)"
+  stats "$mine" >$work/s0
   $CH --children $N --concurrency 2 --burn-us 50 >/dev/null
-  read c1 t1 < <(stats "$mine")
-  kill -INT $W; wait $W 2>/dev/null
+  stats "$mine" >$work/s1
+  kill -INT $W $F; wait $W $F 2>/dev/null
   # run: lost records and CPU error against churn's own getrusage
   $bin run --json -o $work/r.json -- $CH --children $N --concurrency 8 --subreaper --truth $work/t.json >/dev/null 2>&1
-  python3 - "$tag" "$c0" "$t0" "$c1" "$t1" "$N" "$work" <<'PY'
+  python3 - "$tag" "$r" "$N" "$work" <<'PY'
 import json,sys
-tag,c0,t0,c1,t1,n=sys.argv[1],*map(int,sys.argv[2:7])
-r=json.load(open(sys.argv[7]+'/r.json')); t=json.load(open(sys.argv[7]+'/t.json'))
+tag,run,n,work=sys.argv[1],int(sys.argv[2]),int(sys.argv[3]),sys.argv[4]
+def load(f):
+    return {int(l.split()[0]): l.split()[1:] for l in open(f)}
+a,b=load(work+'/s0'),load(work+'/s1')
+rows=[]; tot_c=tot_t=0; floor=None
+for i in sorted(b):
+    name=b[i][0]; c=int(b[i][1])-int(a[i][1]); t=int(b[i][2])-int(a[i][2])
+    if c == 0: continue
+    if name == 'floor_switch': floor=(c,t); continue
+    rows.append((name,c,t)); tot_c+=c; tot_t+=t
+out=open(work+'/all','a')
+print(f"{tag:5} run {run}: watch:")
+for name,c,t in rows+[('total',tot_c,tot_t)]:
+    print(f"  {name:22} {c/n:6.2f} calls/proc {t/c:7.0f} ns/call {t/n:7.0f} ns/proc")
+    print(tag,name,c/n,t/c,t/n,file=out)
+if floor:
+    c,t=floor
+    print(f"  {'floor (empty switch)':22} {c/n:6.2f} calls/proc {t/c:7.0f} ns/call")
+    print(tag,'floor',c/n,t/c,t/n,file=out)
+r=json.load(open(work+'/r.json')); t=json.load(open(work+'/t.json'))
 err=(r['cpu']['total_ns']-t['cpu_ns'])/t['cpu_ns']*100
-print(f"{tag:5} watch --all: {(t1-t0)/n:7.0f} ns of BPF per process ({c1-c0} calls); "
-      f"run: started {r['processes']['started']} of {t['processes']}, lost {r['events']['lost']}, "
+print(f"  run: started {r['processes']['started']} of {t['processes']}, lost {r['events']['lost']}, "
       f"CPU error {err:+.3f}%, wall {t['wall_ns']/1e9:.3f} s")
+print(tag,'run_cpu_error_pct',err,0,0,file=out)
 PY
  done
 done
+python3 - "$tags" "$work/all" <<'PY'
+import statistics,sys
+tags=sys.argv[1].split(); rows={}
+for l in open(sys.argv[2]):
+    tag,name,*v=l.split(); rows.setdefault(name,{}).setdefault(tag,[]).append(tuple(map(float,v)))
+print("medians" + ("".join(f" | {t:^34}" for t in tags)))
+print(f"{'':22}" + " | calls/proc    ns/call    ns/proc" * len(tags))
+for name in rows:
+    if name == 'run_cpu_error_pct': continue
+    line=f"{name:22}"
+    for t in tags:
+        v=rows[name].get(t)
+        if not v: line+=" | " + " "*34; continue
+        m=[statistics.median(x[k] for x in v) for k in range(3)]
+        line+=f" | {m[0]:10.2f} {m[1]:10.0f} {m[2]:10.0f}"
+    print(line)
+for t in tags:
+    e=rows.get('run_cpu_error_pct',{}).get(t,[])
+    print(f"run's CPU error, {t}: " + ", ".join(f"{x[0]:+.3f}%" for x in e))
+PY

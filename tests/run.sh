@@ -49,7 +49,7 @@ run_one() { # label, command...
 # Prometheus scraping every 5 s, slurmd): they run beside the others, in
 # the background, and are counted when the kernel phase ends. Their checks
 # do not depend on a quiet host.
-BESIDE_TESTS=" test_prometheus test_slurm "
+BESIDE_TESTS=" test_prometheus test_slurm test_slurm_alloc "
 # They make cgroups of their own (test_prometheus 200 in cgroup2): a test
 # that needs the host's cgroups to itself (a job map of two slots) runs
 # after they have ended. They start at the head of the run, beside the unit

@@ -276,6 +276,7 @@ enum collector_adopt_failed {
 /* Who joins an adopted job, and how. */
 struct collector_adopt {
 	const char *new_key; /* non-NULL: the job is new, named so, and @pid its root */
+	const struct job_sched_alloc *sched; /* a new job's batch allocation, or NULL */
 	pid_t pid;
 	uid_t uid; /* JT_ADOPT_UID: the user whose processes move */
 	__u64 start_ns; /* proc_pid__start_ns(): a later process with its pid is not it */

@@ -7,7 +7,7 @@
  * The protocol: lines of text, at most CONTROL_LINE_MAX bytes, one request
  * and one reply at a time on a connection (a connection may carry several).
  *
- *   REGISTER KEY PID [text] [top=N]
+ *   REGISTER KEY PID [text] [top=N] [alloc=SYSTEM [cpus=N] [mem=BYTES[/job]] [node=NAME]]
  *                      PID, a process that has not forked yet (a Slurm
  *                      task between fork and exec), leaves its host-mode job
  *                      with its threads and starts job KEY; every process it
@@ -17,7 +17,13 @@
  *                      maps say so:  "OK KEY". The options of a new job: its
  *                      report for END is run's text report instead of the
  *                      JSON object (`text`), with N commands in the breakdown
- *                      (`top=N`, 0 to 100000; default 10).
+ *                      (`top=N`, 0 to 100000; default 10). Root only:
+ *                      what a batch system gave the job on this node, as
+ *                      the SPANK plugin reads it from slurmstepd
+ *                      (`alloc=slurm`): the step's CPUs (`cpus=N`), its
+ *                      memory (`mem=BYTES`, `/job` when it is the job's,
+ *                      the step having none of its own), the node's name
+ *                      (`node=NAME`); the report divides by them.
  *   END KEY [DIR]      The client is done with KEY. The reply comes when the
  *                      job is over (its last process ended: at once when it
  *                      already is): "REPORT N STATUS", then N bytes, the job's
@@ -93,6 +99,8 @@ extern "C" {
 #include <sys/types.h>
 #include <linux/types.h>
 
+#include "jobtrace/job.h"
+
 #define CONTROL_DEFAULT_PATH "/run/jobtrace/control.sock"
 #define CONTROL_LINE_MAX 1024
 #define CONTROL_KEY_MAX 255
@@ -134,6 +142,7 @@ struct control_request {
 	unsigned long pid;	/* REGISTER's and ATTACH's, 2 to 2^22 */
 	bool text;		/* their `text` */
 	unsigned long top;	/* their `top=N`, else REPORT_DEFAULT_TOP */
+	struct job_sched_alloc sched; /* REGISTER's alloc=, cpus=, mem=, node=; system "" none */
 };
 
 /*

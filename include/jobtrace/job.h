@@ -75,6 +75,37 @@ enum job_sampled {
 	JOB_SAMPLED_MAX_ALIVE = 1 << 0, /* processes.max_alive: the most a /proc walk saw */
 };
 
+/*
+ * What a batch system gave the job on this node: a Slurm step's CPUs and
+ * memory, as its SPANK plugin read them from slurmstepd (REGISTER's alloc=).
+ * Kept beside the cgroups' limits (struct cgroup_alloc), never mixed into
+ * them: each figure says where it came from.
+ */
+struct job_sched_alloc {
+	char system[16]; /* "slurm"; "": none given */
+	bool cpus_known;
+	double cpus; /* the step's CPUs on this node */
+	bool memory_known;
+	__u64 memory_bytes;
+	char memory_from[8]; /* "step": the step's own; "job": the job's, the step having none */
+	char node[64]; /* the node's name there (slurmd's NodeName); "": not given */
+};
+
+/*
+ * The allocation a report divides by, a figure at a time: the batch
+ * system's where it gave one, else the cgroups' limit; @from names the
+ * source of each ("slurm:step", "cpu.max", ...), @cgroup where a cgroup's.
+ */
+struct job_alloc_view {
+	const char *source; /* "slurm" when any figure is the batch system's, else "cgroup" */
+	bool cpus_known;
+	double cpus;
+	const char *cpus_from, *cpus_cgroup; /* cgroup: NULL for the batch system's */
+	bool memory_known;
+	__u64 memory_bytes;
+	const char *memory_from, *memory_cgroup;
+};
+
 /* The processes jobtrace reaped itself (run's root, and orphans reparented to it). */
 struct job_reaped {
 	__u64 processes, exit_ok, exit_error, exit_signal;
@@ -112,6 +143,7 @@ struct job {
 	/* What its cgroups allot it (read where it runs); alloc_read false: not read. */
 	bool alloc_read;
 	struct cgroup_alloc alloc;
+	struct job_sched_alloc sched; /* the batch system's, where a client gave it */
 	/* Per-command table on comm (user/lib/hmap.c); entries are struct job_command. */
 	struct hmap commands;
 	size_t ncommands;
@@ -166,6 +198,19 @@ size_t job__incomplete(const struct job *job, const char **out, size_t max);
 __u32 job__incomplete_mask(const struct job *job);
 /* The names of @mask's reasons, in job__incomplete()'s order. */
 size_t job__incomplete_names(__u32 mask, const char **out, size_t max);
+
+/*
+ * What @job was given (user/collect/job_alloc.c): false when nothing was
+ * read (no cgroup read, no batch system's). @from (2 x @size bytes) holds
+ * the names "slurm:step", "slurm:job" the view points to.
+ */
+bool job__allocation(const struct job *job, struct job_alloc_view *out, char *from, size_t size);
+/* CPU seconds over allocated CPUs x wall seconds; < 0: not known. */
+double job__cpu_efficiency(const struct job *job, const struct job_alloc_view *a);
+/* The largest process's peak RSS over the memory allocated; < 0: not known. */
+double job__memory_efficiency(const struct job *job, const struct job_alloc_view *a);
+/* The node the job ran on: the batch system's name for it, else this host's name. */
+const char *job__node(const struct job *job, char *buf, size_t size);
 
 /* A wait(2) status as a shell reports it: the code, or 128 + the signal. */
 int job__exit_code(int wait_status);

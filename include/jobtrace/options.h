@@ -38,6 +38,7 @@ enum jt_cmd {
 	JT_CMD_SERVE,
 	JT_CMD_TAIL,
 	JT_CMD_PS,
+	JT_CMD_REPORT,
 	JT_NCMDS,
 };
 #define JT_RUN (1u << JT_CMD_RUN)
@@ -46,6 +47,7 @@ enum jt_cmd {
 #define JT_SERVE (1u << JT_CMD_SERVE)
 #define JT_TAIL (1u << JT_CMD_TAIL)
 #define JT_PS (1u << JT_CMD_PS)
+#define JT_REPORT (1u << JT_CMD_REPORT)
 
 /* Each option's id: its row in jt_options[], in the order --help lists them. */
 enum jt_opt_id {

@@ -190,10 +190,14 @@ def seeds(target):
                  entry(1, 2, 0, b"eth0", b"\0" * 28) + entry(0, 0, 0, b"tun0") +
                  entry(3, 0, 0, b"odd", v4([1, 2, 3, 4]), v4([255, 0, 255, 0]))),
                 (None, entry(1, 0, 0, b"x" * 20, v4([1, 1, 1, 1])))]
+    if target == "fuzz_job_summary":
+        return P(None, under("job_summary"))
     if target == "fuzz_control":
         return literal(None, "LIST\n", "REGISTER slurm:12.0 4242\r\nEND slurm:12.0\n",
                        "END k /var/reports\nLIST x\n\n \t\nREGISTER k 1\n",
-                       "REGISTER k 4194305\nregister k 12\nEND k /d extra\n")
+                       "REGISTER k 4194305\nregister k 12\nEND k /d extra\n",
+                       "REGISTER slurm:12.0@n1 7 alloc=slurm cpus=2 mem=268435456 node=n1\n"
+                       "REGISTER k 7 alloc=slurm mem=1048576/job cpus=0 node=a/b\n")
     if target == "fuzz_serve_config":
         with open(os.path.join(os.path.dirname(__file__), "..", "..", "etc", "jobtrace.conf"),
                   "rb") as f:

@@ -186,7 +186,8 @@ static void run_capture(char *const argv[], char *out, size_t size, struct resul
 /* `help CMD` is CMD's own --help for every command; an unknown one is a usage error. */
 static void test_help_command(void **state)
 {
-	static char *const names[] = { "run", "ps", "system", "inspect", "connections", "history" };
+	static char *const names[] = { "run",         "ps",      "system", "inspect",
+				       "connections", "history", "report" };
 	static char help[8192], own[8192];
 	struct result r;
 

@@ -304,8 +304,8 @@ static void test_run_through_serve_is_prompt(void **state)
 /* What nobody may not do: another user's process, root's keys, another client's job or report. */
 static void test_nobody_is_refused(void **state)
 {
-	char req[6][700], replies[6][256], reply[1024], path[700];
-	const char *reqs[6];
+	char req[7][700], replies[7][256], reply[1024], path[700];
+	const char *reqs[7];
 	pid_t root_proc = sleeper_of(-1), own = sleeper_of(NOBODY), task = sleeper_of(NOBODY);
 	json_t *r;
 
@@ -321,10 +321,13 @@ static void test_nobody_is_refused(void **state)
 	snprintf(req[3], sizeof(req[3]), "END slurm:9.0\n");
 	snprintf(req[4], sizeof(req[4]), "REGISTER run:%d:c %d\n", NOBODY, own);
 	snprintf(req[5], sizeof(req[5]), "END run:%d:c %s\n", NOBODY, reports);
-	for (size_t i = 0; i < 6; i++)
+	/* An allocation is Slurm's word, passed on by slurmstepd: not a user's claim. */
+	snprintf(req[6], sizeof(req[6]), "REGISTER run:%d:d %d alloc=slurm cpus=64\n", NOBODY,
+		 own);
+	for (size_t i = 0; i < 7; i++)
 		reqs[i] = req[i];
-	ask_as(NOBODY, reqs, 6, replies);
-	for (size_t i = 0; i < 6; i++)
+	ask_as(NOBODY, reqs, 7, replies);
+	for (size_t i = 0; i < 7; i++)
 		printf("  nobody: %.*s -> %s\n", (int)strcspn(req[i], "\n"), req[i], replies[i]);
 	assert_non_null(strstr(replies[0], "ERR process"));
 	assert_non_null(strstr(replies[0], "is not yours"));
@@ -336,6 +339,7 @@ static void test_nobody_is_refused(void **state)
 	snprintf(reply, sizeof(reply), "OK run:%d:c", NOBODY);
 	assert_string_equal(replies[4], reply);
 	assert_string_equal(replies[5], "ERR only root may name a report directory");
+	assert_string_equal(replies[6], "ERR only root may give an allocation");
 
 	/*
 	 * LIST shows nobody its own jobs only; root sees every one. The job

@@ -8,7 +8,11 @@
 #   lab.sh stop LAB                                 stops them by their recorded pids
 # Environment of start: LAB_GATHER=cgroup|linux (jobacct_gather, default cgroup),
 # LAB_PROCTRACK=cgroup|linuxproc (default cgroup), LAB_DBD=1 (slurmdbd with MariaDB, so
-# sacct has the steps). A lab that is stopped and started again keeps its ports and node.
+# sacct has the steps), LAB_TASK=cgroup (task/cgroup, limits enforced: ConstrainRAMSpace
+# and ConstrainCores; default task/none), LAB_SELECT=CR_Core_Memory (memory a consumable;
+# default CR_Core), LAB_NODES=2 (a second slurmd on this host, NODE2 on SLURMD2_PORT: a
+# two-node cluster, as Debian's --enable-multiple-slurmd build allows).
+# A lab that is stopped and started again keeps its ports and node.
 # Every client needs SLURM_CONF=LAB/etc/slurm.conf. LAB/etc/lab.env says the node's name
 # and the ports (NODE, SLURMCTLD_PORT, SLURMD_PORT, DBD_PORT, DB_PORT, SPARE_PORT: one for
 # the caller, such as serve's --listen).
@@ -39,6 +43,8 @@ SLURMD_PORT=$((base + 1))
 DBD_PORT=$((base + 2))
 DB_PORT=$((base + 3))
 SPARE_PORT=$((base + 4))
+NODE2=n${base}b
+SLURMD2_PORT=$((base + 5))
 ENV
 }
 
@@ -96,7 +102,7 @@ start)
 	mkdir -p "$LAB/etc" "$LAB/munge" "$LAB/state" "$LAB/log" "$LAB/pids"
 	[ -f "$LAB/etc/lab.env" ] || choose_ports
 	. "$LAB/etc/lab.env"
-	mkdir -p "$LAB/spool/$NODE"
+	mkdir -p "$LAB/spool/$NODE" "$LAB/spool/$NODE2"
 	# munged wants its socket directory searchable by all (slurm-lab obstacle 1).
 	chmod 755 "$LAB" "$LAB/munge" "$LAB/log"
 	[ -f "$LAB/munge/munge.key" ] ||
@@ -111,6 +117,10 @@ AccountingStoragePass=$LAB/munge/munge.sock"
 	else
 		acct="AccountingStorageType=accounting_storage/none"
 	fi
+	node2= pernode=
+	[ "${LAB_NODES:-1}" = 2 ] &&
+		node2="NodeName=$NODE2 NodeHostname=localhost NodeAddr=127.0.0.1 Port=$SLURMD2_PORT CPUs=2 RealMemory=2048 State=UNKNOWN" \
+		pernode=-%n
 	cat > "$LAB/etc/slurm.conf" <<CONF
 ClusterName=lab
 SlurmctldHost=localhost
@@ -123,15 +133,15 @@ AuthInfo=socket=$LAB/munge/munge.sock
 StateSaveLocation=$LAB/state
 SlurmdSpoolDir=$LAB/spool/%n
 SlurmctldPidFile=$LAB/pids/slurmctld.pid
-SlurmdPidFile=$LAB/pids/slurmd.pid
+SlurmdPidFile=$LAB/pids/slurmd$pernode.pid
 SlurmctldLogFile=$LAB/log/slurmctld.log
-SlurmdLogFile=$LAB/log/slurmd.log
+SlurmdLogFile=$LAB/log/slurmd$pernode.log
 PlugStackConfig=$LAB/etc/plugstack.conf
 ProctrackType=proctrack/${LAB_PROCTRACK:-cgroup}
 PrologFlags=Contain
-TaskPlugin=task/none
+TaskPlugin=task/${LAB_TASK:-none}
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
+SelectTypeParameters=${LAB_SELECT:-CR_Core}
 MpiDefault=none
 ReturnToService=2
 JobAcctGatherType=jobacct_gather/${LAB_GATHER:-cgroup}
@@ -140,10 +150,14 @@ JobCompType=jobcomp/filetxt
 JobCompLoc=$LAB/log/jobcomp.txt
 $acct
 SchedulerParameters=defer_batch=0
-NodeName=$NODE NodeHostname=localhost NodeAddr=127.0.0.1 Port=$SLURMD_PORT CPUs=2 State=UNKNOWN
+NodeName=$NODE NodeHostname=localhost NodeAddr=127.0.0.1 Port=$SLURMD_PORT CPUs=2 RealMemory=2048 State=UNKNOWN
+$node2
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 	echo "CgroupPlugin=autodetect" > "$LAB/etc/cgroup.conf"
+	[ "${LAB_TASK:-none}" = cgroup ] &&
+		printf 'ConstrainCores=yes\nConstrainRAMSpace=yes\nConstrainSwapSpace=yes\nAllowedSwapSpace=0\n' \
+			>> "$LAB/etc/cgroup.conf"
 	echo "optional $so $*" > "$LAB/etc/plugstack.conf"
 	chmod 644 "$LAB/etc/slurm.conf" "$LAB/etc/cgroup.conf" "$LAB/etc/plugstack.conf" \
 		"$LAB/etc/lab.env"
@@ -158,13 +172,20 @@ CONF
 	echo $! > "$LAB/pids/slurmctld.bgpid"
 	slurmd -D -N "$NODE" -f "$SLURM_CONF" >"$LAB/log/slurmd.out" 2>&1 &
 	echo $! > "$LAB/pids/slurmd.bgpid"
-	i=0; until [ "$(sinfo -h -N -o %t 2>/dev/null)" = idle ]; do
+	want=idle
+	if [ "${LAB_NODES:-1}" = 2 ]; then
+		slurmd -D -N "$NODE2" -f "$SLURM_CONF" >"$LAB/log/slurmd2.out" 2>&1 &
+		echo $! > "$LAB/pids/slurmd2.bgpid"
+		want="idle
+idle"
+	fi
+	i=0; until [ "$(sinfo -h -N -o %t 2>/dev/null)" = "$want" ]; do
 		i=$((i+1)); [ $i -lt 300 ] || { echo "lab: the node never became idle" >&2; tail -5 "$LAB/log/slurmd.log" >&2; exit 1; }
 		sleep 0.1
 	done
 	;;
 stop)
-	for d in slurmd slurmctld slurmdbd mariadbd munged; do
+	for d in slurmd slurmd2 slurmctld slurmdbd mariadbd munged; do
 		f="$LAB/pids/$d.bgpid"
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
@@ -176,7 +197,7 @@ stop)
 	# The empty cgroup roots slurmd leaves (slurm-lab.md): this lab's node only.
 	if [ -f "$LAB/etc/lab.env" ]; then
 		. "$LAB/etc/lab.env"
-		for c in /sys/fs/cgroup/*/"slurm_$NODE"; do
+		for c in /sys/fs/cgroup/*/"slurm_$NODE" /sys/fs/cgroup/*/"slurm_${NODE2:-$NODE}"; do
 			[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true
 		done
 	fi

@@ -552,6 +552,9 @@ static void test_sink_job_records(void **state)
 	assert_true(p->num == 1);
 	assert_non_null(find(&d, "mem_usage"));
 	assert_null(find(&d, "pss"));
+	/* No allocation read: none of seff's figures, rather than a 0. */
+	assert_null(find(&d, "alloc_cpus"));
+	assert_null(find(&d, "cpu_efficiency"));
 
 	/* The end of a `run` job: node run:PID, its exit code, the work directory. */
 	{
@@ -572,6 +575,12 @@ static void test_sink_job_records(void **state)
 		j->job.stats.cpu_ns = 4000000000ULL;
 		j->job.stats.procs_started = 11;
 		j->job.workdir = &wd;
+		/* A Slurm step's: 2 CPUs and 1 GiB; 256 MiB at most used. */
+		strcpy(j->job.sched.system, "slurm");
+		j->job.sched.cpus_known = j->job.sched.memory_known = true;
+		j->job.sched.cpus = 2;
+		j->job.sched.memory_bytes = 1ULL << 30;
+		j->job.stats.peak_rss_bytes = 256ULL << 20;
 		/* The interval that closes the job is left to job_end. */
 		last.t1_ns = j->job.end_ns;
 		assert_int_equal(s->ops->interval(s, &last), 0);
@@ -598,6 +607,14 @@ static void test_sink_job_records(void **state)
 	assert_true(p->num == 50);
 	assert_non_null(p = find(&d, "disk_usage"));
 	assert_true(p->num == 45);
+	assert_non_null(p = find(&d, "alloc_cpus"));
+	assert_true(p->num == 2);
+	assert_non_null(p = find(&d, "alloc_mem"));
+	assert_true(p->num == 1048576); /* KB, as rss */
+	assert_non_null(p = find(&d, "cpu_efficiency"));
+	assert_true(p->num == 25); /* 4 s over 2 CPUs x 8 s */
+	assert_non_null(p = find(&d, "mem_efficiency"));
+	assert_true(p->num == 25);
 	assert_int_equal(recv_dgram(fd, buf, sizeof(buf), 100), 0);
 	sink__free(s);
 	close(fd);

@@ -12,7 +12,8 @@
 #include "jobtrace/util.h"
 
 #define USAGE                                                                              \
-	"usage: REGISTER|ATTACH KEY PID [text] [top=N] | END KEY [DIR] | REPORT|RELEASE KEY | LIST"
+	"usage: REGISTER|ATTACH KEY PID [text] [top=N] [alloc=S ...] | END KEY [DIR] | "               \
+	"REPORT|RELEASE KEY | LIST"
 
 /* The longest key there may be: CONTROL_KEY_MAX bytes. */
 #define KEY255 \
@@ -48,21 +49,21 @@ static void test_request_table(void **state)
 		{ "END k /d extra", -EINVAL, 0, NULL, NULL, 0, USAGE },
 		{ "REGISTER " KEY255 "k 10", -EINVAL, 0, NULL, NULL, 0, USAGE },
 		{ "END k\x7f", -EINVAL, 0, NULL, NULL, 0, USAGE },
-		{ "REGISTER k 2 a b c d", -EINVAL, 0, NULL, NULL, 0, USAGE },
+		{ "REGISTER k 2 a b c d e f g h", -EINVAL, 0, NULL, NULL, 0, USAGE },
 		{ "REGISTER k 5 json", -EINVAL, 0, NULL, NULL, 0,
-		  "REGISTER takes the options text and top=N, not json" },
+		  "REGISTER takes the options text, top=N, alloc=, cpus=, mem=, node=, not json" },
 		{ "REGISTER k 5 top=100001", -EINVAL, 0, NULL, NULL, 0,
-		  "REGISTER takes the options text and top=N, not top=100001" },
+		  "REGISTER takes the options text, top=N, alloc=, cpus=, mem=, node=, not top=100001" },
 		{ "REGISTER k 5 top=", -EINVAL, 0, NULL, NULL, 0,
-		  "REGISTER takes the options text and top=N, not top=" },
+		  "REGISTER takes the options text, top=N, alloc=, cpus=, mem=, node=, not top=" },
 		{ "REGISTER k 5 text text", -EINVAL, 0, NULL, NULL, 0,
-		  "REGISTER takes the options text and top=N, not text" },
+		  "REGISTER takes the options text, top=N, alloc=, cpus=, mem=, node=, not text" },
 		{ "REGISTER k", -EINVAL, 0, NULL, NULL, 0, "REGISTER takes a key and a pid" },
 		{ "REGISTER k 1", -EINVAL, 0, NULL, NULL, 0, "REGISTER takes a key and a pid" },
 		{ "ATTACH run:0:w 4242", 0, CONTROL_ATTACH, "run:0:w", NULL, 4242, "" },
 		{ "ATTACH k", -EINVAL, 0, NULL, NULL, 0, "ATTACH takes a key and a pid" },
 		{ "ATTACH k 5 json", -EINVAL, 0, NULL, NULL, 0,
-		  "ATTACH takes the options text and top=N, not json" },
+		  "ATTACH takes the options text, top=N, alloc=, cpus=, mem=, node=, not json" },
 		{ "REPORT k", 0, CONTROL_REPORT, "k", NULL, 0, "" },
 		{ "RELEASE k", 0, CONTROL_RELEASE, "k", NULL, 0, "" },
 		{ "REPORT", -EINVAL, 0, NULL, NULL, 0, USAGE },
@@ -119,6 +120,60 @@ static void test_register_options(void **state)
 		assert_int_equal(control__parse_request(line, &req, why, sizeof(why)), 0);
 		if (req.text != cases[i].text || req.top != cases[i].top)
 			fail_msg("\"%s\": text %d top %lu", cases[i].line, req.text, req.top);
+	}
+}
+
+/* REGISTER's allocation: Slurm's figures as the SPANK plugin sends them, or a refusal. */
+static void test_register_alloc(void **state)
+{
+	static const struct {
+		const char *line;
+		int err;
+		bool cpus_known, memory_known;
+		double cpus;
+		unsigned long long memory_bytes;
+		const char *memory_from, *node;
+	} cases[] = {
+		{ "REGISTER slurm:12.0 7 alloc=slurm cpus=2 mem=268435456 node=n1", 0, true, true, 2,
+		  268435456, "step", "n1" },
+		{ "REGISTER slurm:12.0 7 alloc=slurm mem=1048576/job", 0, false, true, 0, 1048576,
+		  "job", "" },
+		/* Slurm gave nothing: the system is named, no figure made up. */
+		{ "REGISTER slurm:12.0 7 alloc=slurm", 0, false, false, 0, 0, "", "" },
+		{ "REGISTER k 7 top=3 alloc=slurm node=a.b-c_d cpus=64", 0, true, false, 64, 0, "",
+		  "a.b-c_d" },
+		{ "REGISTER k 7 cpus=2", -EINVAL, false, false, 0, 0, NULL, NULL },	   /* whose? */
+		{ "REGISTER k 7 alloc=slurm cpus=0", -EINVAL, false, false, 0, 0, NULL, NULL },
+		{ "REGISTER k 7 alloc=slurm cpus=2x", -EINVAL, false, false, 0, 0, NULL, NULL },
+		{ "REGISTER k 7 alloc=slurm mem=0", -EINVAL, false, false, 0, 0, NULL, NULL },
+		{ "REGISTER k 7 alloc=slurm mem=-5", -EINVAL, false, false, 0, 0, NULL, NULL },
+		{ "REGISTER k 7 alloc=slurm mem=5/step", -EINVAL, false, false, 0, 0, NULL, NULL },
+		{ "REGISTER k 7 alloc=slurm mem=99999999999999999999", -EINVAL, false, false, 0, 0, NULL, NULL },
+		{ "REGISTER k 7 alloc=slurm node=a/b", -EINVAL, false, false, 0, 0, NULL, NULL },
+		{ "REGISTER k 7 alloc=slurm node=", -EINVAL, false, false, 0, 0, NULL, NULL },
+		{ "REGISTER k 7 alloc=slurm alloc=pbs", -EINVAL, false, false, 0, 0, NULL, NULL },
+		{ "REGISTER k 7 alloc=slurm cpus=1 cpus=2", -EINVAL, false, false, 0, 0, NULL, NULL },
+		{ "REGISTER k 7 alloc=slurm_and_a_very_long_name", -EINVAL, false, false, 0, 0, NULL, NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char line[128], why[128];
+		struct control_request req;
+		int err;
+
+		snprintf(line, sizeof(line), "%s", cases[i].line);
+		err = control__parse_request(line, &req, why, sizeof(why));
+		if (err != cases[i].err)
+			fail_msg("\"%s\": %d, %s", cases[i].line, err, why);
+		if (err)
+			continue;
+		assert_string_equal(req.sched.system, "slurm");
+		assert_int_equal(req.sched.cpus_known, cases[i].cpus_known);
+		assert_int_equal(req.sched.memory_known, cases[i].memory_known);
+		assert_true(req.sched.cpus == cases[i].cpus);
+		assert_int_equal(req.sched.memory_bytes, cases[i].memory_bytes);
+		assert_string_equal(req.sched.memory_from, cases[i].memory_from);
+		assert_string_equal(req.sched.node, cases[i].node);
 	}
 }
 
@@ -204,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_table),
 		cmocka_unit_test(test_register_options),
+		cmocka_unit_test(test_register_alloc),
 		cmocka_unit_test(test_report_names),
 		cmocka_unit_test(test_key_allowed),
 	};

@@ -93,6 +93,9 @@
 #define LLVMFuzzerTestOneInput fuzz_serve_config_one
 #include "../fuzz/fuzz_serve_config.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_job_summary_one
+#include "../fuzz/fuzz_job_summary.c"
+#undef LLVMFuzzerTestOneInput
 
 static const struct {
 	const char *name;
@@ -106,6 +109,7 @@ static const struct {
 	T(fuzz_stream_reader), T(fuzz_sysfs_attr),
 	T(fuzz_accept),	    T(fuzz_control),	T(fuzz_cpufreq),       T(fuzz_disk_classify),
 	T(fuzz_fd_list),    T(fuzz_netdev_addrs), T(fuzz_proc_walk),     T(fuzz_serve_config),
+	T(fuzz_job_summary),
 #undef T
 };
 

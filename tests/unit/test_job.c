@@ -470,6 +470,57 @@ static void test_decode_rejects_foreign_records(void **state)
 	assert_int_equal(lineage__decode_exit(&e, sizeof(e), &out), -EPROTO);
 }
 
+/*
+ * The figures efficiency divides by: Slurm's where it gave them, a cgroup's
+ * limit for what it did not, nothing where neither; each names its source.
+ */
+static void test_allocation_sources(void **state)
+{
+	struct job_alloc_view a;
+	char from[2][16];
+	struct job job;
+
+	job__init(&job, 1, NULL, 0);
+	job.start_ns = 1000000000ULL;
+	job.end_ns = 3000000000ULL; /* 2 s */
+	job.stats.cpu_ns = 2000000000ULL;
+	job.stats.peak_rss_bytes = 64ULL << 20;
+	/* Nothing read: no allocation at all. */
+	assert_false(job__allocation(&job, &a, from[0], sizeof(from[0])));
+	/* A cgroup read with no limit: said, not made up. */
+	job.alloc_read = true;
+	assert_true(job__allocation(&job, &a, from[0], sizeof(from[0])));
+	assert_string_equal(a.source, "cgroup");
+	assert_false(a.cpus_known);
+	assert_false(a.memory_known);
+	assert_true(job__cpu_efficiency(&job, &a) < 0);
+	/* Slurm's CPUs, no memory of Slurm's: the cgroup's memory limit, named as such. */
+	job.alloc.memory_known = true;
+	job.alloc.memory_bytes = 512ULL << 20;
+	snprintf(job.alloc.memory_from, sizeof(job.alloc.memory_from), "memory.limit_in_bytes");
+	snprintf(job.alloc.memory_cgroup, sizeof(job.alloc.memory_cgroup), "/slurm/job_1");
+	snprintf(job.sched.system, sizeof(job.sched.system), "slurm");
+	job.sched.cpus_known = true;
+	job.sched.cpus = 2;
+	assert_true(job__allocation(&job, &a, from[0], sizeof(from[0])));
+	assert_string_equal(a.source, "slurm");
+	assert_string_equal(a.cpus_from, "slurm:step");
+	assert_null(a.cpus_cgroup);
+	assert_string_equal(a.memory_from, "memory.limit_in_bytes");
+	assert_string_equal(a.memory_cgroup, "/slurm/job_1");
+	assert_true(fabs(job__cpu_efficiency(&job, &a) - 0.5) < 1e-9);
+	assert_true(fabs(job__memory_efficiency(&job, &a) - 0.125) < 1e-9);
+	/* Slurm's memory too: Slurm's word first, even where no cgroup limit is found. */
+	job.alloc_read = false;
+	job.sched.memory_known = true;
+	job.sched.memory_bytes = 256ULL << 20;
+	snprintf(job.sched.memory_from, sizeof(job.sched.memory_from), "job");
+	assert_true(job__allocation(&job, &a, from[0], sizeof(from[0])));
+	assert_string_equal(a.memory_from, "slurm:job");
+	assert_true(fabs(job__memory_efficiency(&job, &a) - 0.25) < 1e-9);
+	job__free(&job);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_report_failed_users),
 		cmocka_unit_test(test_bytes_format),
 		cmocka_unit_test(test_decode_rejects_foreign_records),
+		cmocka_unit_test(test_allocation_sources),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -591,6 +591,58 @@ static void test_oom_kills(void **state)
 	sink__free(s);
 }
 
+/*
+ * A Slurm step's allocation and efficiency as gauges: Slurm's CPUs, a
+ * cgroup's memory limit where Slurm gave none (named by source); a job
+ * with no allocation has none of these series, never a 0.
+ */
+static void test_allocation_gauges(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, "slurm:7.0"), *b = new_job(2, "cgroup:/free");
+	int nf;
+	char *t;
+
+	snprintf(a->job.sched.system, sizeof(a->job.sched.system), "slurm");
+	a->job.sched.cpus_known = true;
+	a->job.sched.cpus = 2;
+	a->job.alloc_read = true;
+	a->job.alloc.memory_known = true;
+	a->job.alloc.memory_bytes = 256ULL << 20;
+	snprintf(a->job.alloc.memory_cgroup, sizeof(a->job.alloc.memory_cgroup), "/slurm/job_7");
+	a->job.start_ns = 6 * SEC;
+	a->job.stats.cpu_ns = 2 * SEC;
+	a->job.stats.peak_rss_bytes = 64ULL << 20;
+	b->job.alloc_read = true; /* read: no limit */
+	interval(s, a, 8 * SEC, 1, 10, 1, 1 << 20);
+	interval(s, b, 8 * SEC, 1, 10, 1, 1 << 20);
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, "jobtrace_job_allocated_cpus{job_key=\"slurm:7.0\",source=\"slurm\"}") ==
+		    2);
+	assert_true(value_of(t, "jobtrace_job_allocated_memory_bytes{job_key=\"slurm:7.0\","
+				"source=\"cgroup\"}") == 256 << 20);
+	/* 2 s of CPU over 2 CPUs x 2 s so far */
+	assert_true(value_of(t, "jobtrace_job_cpu_efficiency_ratio{job_key=\"slurm:7.0\"}") == 0.5);
+	assert_true(value_of(t, "jobtrace_job_memory_efficiency_ratio{job_key=\"slurm:7.0\"}") ==
+		    0.25);
+	assert_int_equal(count_lines(t, "jobtrace_job_allocated_cpus{"), 1);
+	assert_int_equal(count_lines(t, "jobtrace_job_cpu_efficiency_ratio{"), 1);
+	check_structure(t, METRICS_TEXT, &nf);
+	free(t);
+	/* At its end: over its whole wall time. */
+	a->job.stats.cpu_ns = 3 * SEC;
+	job_end(s, a, 9 * SEC, 64ULL << 20);
+	t = expose(m, METRICS_OPENMETRICS);
+	assert_true(value_of(t, "jobtrace_job_cpu_efficiency_ratio{job_key=\"slurm:7.0\"}") == 0.5);
+	assert_non_null(strstr(t, "# UNIT jobtrace_job_cpu_efficiency_ratio ratio\n"));
+	check_structure(t, METRICS_OPENMETRICS, &nf);
+	free(t);
+	free(a);
+	free(b);
+	sink__free(s);
+}
+
 static void test_wants_gzip(void **state)
 {
 	static const struct {
@@ -793,6 +845,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_families_once),
+		cmocka_unit_test(test_allocation_gauges),
 		cmocka_unit_test(test_oom_kills),
 		cmocka_unit_test(test_users),
 		cmocka_unit_test(test_monotonic_keep_drop),

@@ -20,6 +20,7 @@ static const char *const cmd_names[JT_NCMDS] = {
 	[JT_CMD_SERVE] = "serve",
 	[JT_CMD_TAIL] = "tail",
 	[JT_CMD_PS] = "ps",
+	[JT_CMD_REPORT] = "report",
 };
 
 /*

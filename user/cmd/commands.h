@@ -33,6 +33,8 @@ int system__main(int argc, char **argv);
 int inspect__main(int argc, char **argv);
 int connections__main(int argc, char **argv);
 int history__main(int argc, char **argv);
+/* `jobtrace report DIR`: one Slurm job from its steps' reports (report_dir.c). */
+int report_dir__main(int argc, char **argv);
 
 /* ---- top --replay (user/cmd/top_replay.c): the view over serve's history, not the collector ---- */
 

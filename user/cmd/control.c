@@ -4,6 +4,7 @@
  * Its listening socket and clients are fds in the collector's one loop; the
  * reports of the jobs it made come to it as to any sink, at the jobs' end.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -137,6 +138,9 @@ static int do_register(struct control *ctl, struct control_client *cl,
 	if (!control__key_allowed(key, cl->uid))
 		return client_printf(ctl, cl, "ERR key %s is not yours: yours are NAME:%u:...\n",
 				     key, (unsigned int)cl->uid);
+	/* An allocation is the batch system's word, passed on by root (slurmstepd). */
+	if (req->sched.system[0] && cl->uid != 0)
+		return client_printf(ctl, cl, "ERR only root may give an allocation\n");
 	err = proc_pid__start_ns(ctl->proc_fd, (int)pid, &start_ns);
 	if (!err && cl->uid != 0)
 		err = control__check_owner(ctl, pid, cl->uid, start_ns);
@@ -163,6 +167,7 @@ static int do_register(struct control *ctl, struct control_client *cl,
 		if (!cj)
 			return client_printf(ctl, cl, "ERR out of memory\n");
 		a.new_key = key;
+		a.sched = req->sched.system[0] ? &req->sched : NULL;
 	}
 	/*
 	 * Root may move any process; a user only one no client's job holds,
@@ -342,11 +347,61 @@ static int do_list(struct control *ctl, struct control_client *cl)
 }
 
 #define CONTROL_USAGE                                                                             \
-	"usage: REGISTER|ATTACH KEY PID [text] [top=N] | END KEY [DIR] | REPORT|RELEASE KEY | LIST"
+	"usage: REGISTER|ATTACH KEY PID [text] [top=N] [alloc=S ...] | END KEY [DIR] | "       \
+	"REPORT|RELEASE KEY | LIST"
+
+/* A name of a batch system or a node: 1 to @size - 1 bytes of [A-Za-z0-9._-]. */
+static bool name_valid(const char *v, size_t size)
+{
+	size_t n = strlen(v);
+
+	if (!n || n >= size)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("._-", v[i]))
+			return false;
+	return true;
+}
+
+/* REGISTER's alloc=, cpus=, mem= and node=, each once: 0, or -EINVAL. */
+static int parse_alloc(const char *tok, struct job_sched_alloc *s)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!strncmp(tok, "alloc=", 6) && !s->system[0] && name_valid(tok + 6, sizeof(s->system))) {
+		strcpy(s->system, tok + 6);
+		return 0;
+	}
+	if (!strncmp(tok, "node=", 5) && !s->node[0] && name_valid(tok + 5, sizeof(s->node))) {
+		strcpy(s->node, tok + 5);
+		return 0;
+	}
+	if (!strncmp(tok, "cpus=", 5) && !s->cpus_known) {
+		unsigned long n;
+
+		if (cli__parse_uint(tok + 5, 1, 1U << 20, &n))
+			return -EINVAL;
+		s->cpus_known = true;
+		s->cpus = (double)n;
+		return 0;
+	}
+	if (!strncmp(tok, "mem=", 4) && !s->memory_known && isdigit((unsigned char)tok[4])) {
+		errno = 0;
+		v = strtoull(tok + 4, &end, 10);
+		if (errno || !v || (*end && strcmp(end, "/job")))
+			return -EINVAL;
+		s->memory_known = true;
+		s->memory_bytes = v;
+		strcpy(s->memory_from, *end ? "job" : "step");
+		return 0;
+	}
+	return -EINVAL;
+}
 
 int control__parse_request(char *line, struct control_request *req, char *why, size_t why_size)
 {
-	char *save = NULL, *tok[6];
+	char *save = NULL, *tok[10];
 	size_t n = 0;
 
 	memset(req, 0, sizeof(*req));
@@ -404,11 +459,19 @@ int control__parse_request(char *line, struct control_request *req, char *why, s
 		} else if (!strncmp(tok[i], "top=", 4) &&
 			   !cli__parse_uint(tok[i] + 4, 0, 100000, &req->top)) {
 			continue;
-		} else {
-			snprintf(why, why_size, "%s takes the options text and top=N, not %.32s",
+		} else if (parse_alloc(tok[i], &req->sched)) {
+			snprintf(why, why_size,
+				 "%s takes the options text, top=N, alloc=, cpus=, mem=, node=, "
+				 "not %.32s",
 				 tok[0], tok[i]);
 			return -EINVAL;
 		}
+	}
+	/* Figures without the system that gave them would be nobody's word. */
+	if (!req->sched.system[0] && (req->sched.cpus_known || req->sched.memory_known ||
+				      req->sched.node[0])) {
+		snprintf(why, why_size, "cpus=, mem= and node= need alloc=SYSTEM");
+		return -EINVAL;
 	}
 	req->verb = tok[0][0] == 'A' ? CONTROL_ATTACH : CONTROL_REGISTER;
 	return 0;

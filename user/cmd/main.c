@@ -33,6 +33,7 @@ static const char usage_main[] =
 	"                                   sockets, threads, limits (psutil's Process)\n"
 	"  connections [--json] [--kind K]  every socket and the processes holding it\n"
 	"  history [--since T] [--json] DIR jobs and processes from what serve --history kept\n"
+	"  report [--json] DIR [JOB]        a Slurm job from its steps' reports on every node\n"
 	"  help [COMMAND]                   this text, or the options of COMMAND\n"
 	"  version                          print the version\n"
 	"\n"
@@ -143,6 +144,8 @@ static int dispatch(int argc, char **argv)
 		return connections__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "history"))
 		return history__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return report_dir__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") && argc > 2)
 		return help_command(argc, argv);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

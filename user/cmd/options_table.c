@@ -107,7 +107,7 @@ static int apmon_store(struct jt_shared *sh, const char *cmd, const union jt_opt
 #define UINT(lo, hi) .arg = JT_ARG_UINT, .min = (lo), .max = (hi)
 #define KIB .arg = JT_ARG_UINT, .min = 4, .max = KIB_MAX, .what = "a size in KiB", .metavar = "N"
 #define COLLECTORS (JT_RUN | JT_WATCH | JT_TOP | JT_SERVE)
-#define ALL_CMDS (COLLECTORS | JT_TAIL | JT_PS)
+#define ALL_CMDS (COLLECTORS | JT_TAIL | JT_PS | JT_REPORT)
 
 const struct jt_option jt_options[JT_NOPTS] = {
 	[JT_OPT_CONFIG] = {
@@ -252,12 +252,13 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.help = "walk DIR instead of /proc (implies --proc)",
 	},
 	[JT_OPT_JSON] = {
-		.name = "json", .letter = 'j', .cmds = JT_RUN | JT_WATCH | JT_TAIL | JT_PS,
+		.name = "json", .letter = 'j', .cmds = JT_RUN | JT_WATCH | JT_TAIL | JT_PS | JT_REPORT,
 		.section = JT_SEC_MAIN,
 		.help = "JSON lines (types interval, host, job)",
 		.help_for[JT_CMD_RUN] = "write the report as one JSON object",
 		.help_for[JT_CMD_TAIL] = "one JSON object per record (JSON lines)",
 		.help_for[JT_CMD_PS] = "one JSON array of processes",
+		.help_for[JT_CMD_REPORT] = "one JSON object (schema/job-summary.schema.json)",
 		SHARED(FLAG, json),
 	},
 	[JT_OPT_TREE] = {

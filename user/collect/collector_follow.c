@@ -116,12 +116,15 @@ bool collector__can_adopt(const struct collector *c, bool tree)
 }
 
 /* A new job @id named @key for adopted processes, @root its first. */
-static int open_adopted(struct collector *c, __u64 id, const char *key, pid_t root, bool attached)
+static int open_adopted(struct collector *c, __u64 id, const char *key, pid_t root, bool attached,
+			const struct job_sched_alloc *sched)
 {
 	struct cjob *j = collector__add_job(c, id, key, CJOB_END_EMPTY);
 
 	if (!j)
 		return -ENOMEM;
+	if (sched)
+		j->job.sched = *sched;
 	j->job.mode = "control";
 	j->job.via = "serve";
 	j->job.root_pid = root;
@@ -141,7 +144,7 @@ int collector__adopt(struct collector *c, __u64 id, struct collector_adopt *a)
 	if (!collector__can_adopt(c, a->tree))
 		return -EOPNOTSUPP;
 	if (a->new_key) {
-		err = open_adopted(c, id, a->new_key, a->pid, a->tree);
+		err = open_adopted(c, id, a->new_key, a->pid, a->tree, a->sched);
 		if (err) {
 			a->failed = collector__find_job(c, id) ? COLLECTOR_ADOPT_NO_SOURCE_JOB :
 								 COLLECTOR_ADOPT_NO_JOB;

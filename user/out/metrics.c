@@ -184,6 +184,32 @@ static struct mjob *job_of(struct metrics *m, const char *key)
 	return j;
 }
 
+/*
+ * What @job was given and its efficiency, over its wall time up to @now_ns
+ * (its end, once it ended): as the report computes them (job__allocation()).
+ */
+static void set_allocation(struct mjob *j, const struct job *job, __u64 now_ns)
+{
+	struct job_alloc_view a;
+	char from[2][16];
+	struct job at = *job; /* a shallow copy, read only: the wall time up to now */
+
+	j->alloc_cpus_known = j->alloc_memory_known = false;
+	j->cpu_efficiency = j->memory_efficiency = -1;
+	if (!at.end_ns)
+		at.end_ns = now_ns;
+	if (!job__allocation(&at, &a, from[0], sizeof(from[0])))
+		return;
+	j->alloc_cpus_known = a.cpus_known;
+	j->alloc_cpus = a.cpus;
+	j->cpus_source = a.cpus_cgroup || !a.cpus_known ? "cgroup" : "slurm";
+	j->alloc_memory_known = a.memory_known;
+	j->alloc_memory_bytes = a.memory_bytes;
+	j->memory_source = a.memory_cgroup || !a.memory_known ? "cgroup" : "slurm";
+	j->cpu_efficiency = job__cpu_efficiency(&at, &a);
+	j->memory_efficiency = job__memory_efficiency(&at, &a);
+}
+
 int metrics__interval(struct metrics *m, const struct interval_record *r)
 {
 	struct mjob *j = job_of(m, r->job->key);
@@ -218,6 +244,7 @@ int metrics__interval(struct metrics *m, const struct interval_record *r)
 	/* The job's live RSS at a sample is a floor of its peak, as a process's own peak is. */
 	if (r->rss_bytes > j->peak_rss_bytes)
 		j->peak_rss_bytes = r->rss_bytes;
+	set_allocation(j, &r->job->job, r->t1_ns);
 	return 0;
 }
 
@@ -294,6 +321,7 @@ int metrics__job_end(struct metrics *m, const struct cjob *j)
 	mj->pss_bytes = 0;
 	mj->ended = true;
 	mj->ended_ns = j->job.end_ns;
+	set_allocation(mj, &j->job, j->job.end_ns);
 	return 0;
 }
 

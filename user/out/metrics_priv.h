@@ -23,6 +23,12 @@ struct mjob {
 	__u64 read_bytes, write_bytes;
 	__u64 alive, rss_bytes, pss_bytes, peak_rss_bytes;
 	bool pss;
+	/* What the job was given (job__allocation()) and its efficiency, as of the last record. */
+	bool alloc_cpus_known, alloc_memory_known;
+	double alloc_cpus;
+	__u64 alloc_memory_bytes;
+	const char *cpus_source, *memory_source; /* "slurm" or "cgroup": static strings */
+	double cpu_efficiency, memory_efficiency; /* < 0: not known */
 	bool ended;
 	__u64 ended_ns;
 	__u64 created_ns; /* CLOCK_REALTIME of its first interval's start: OpenMetrics' _created */

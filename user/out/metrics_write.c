@@ -164,6 +164,55 @@ static const struct family f_oom = {
 	"Processes of the job the OOM killer took (of those ended by a signal)."
 };
 
+static const struct family f_alloc_cpus = {
+	"jobtrace_job_allocated_cpus", "gauge", NULL,
+	"CPUs the job was given: a Slurm step's on this node, else its cgroups' limit (source)."
+};
+static const struct family f_alloc_mem = {
+	"jobtrace_job_allocated_memory_bytes", "gauge", "bytes",
+	"Memory the job was given: a Slurm step's on this node, else its cgroups' limit (source)."
+};
+static const struct family f_cpu_eff = {
+	"jobtrace_job_cpu_efficiency_ratio", "gauge", "ratio",
+	"CPU seconds over allocated CPUs x wall seconds so far, as seff."
+};
+static const struct family f_mem_eff = {
+	"jobtrace_job_memory_efficiency_ratio", "gauge", "ratio",
+	"The largest process's peak RSS over the memory allocated, as seff."
+};
+
+/* Only what is known: a job with no allocation has none of these series, never a 0. */
+static void write_allocation(const struct metrics *m, FILE *f, enum metrics_format fmt)
+{
+	family_head(f, fmt, &f_alloc_cpus);
+	FOR_EACH_JOB(m, j) {
+		if (!j->alloc_cpus_known)
+			continue;
+		sample_start(f, &f_alloc_cpus, j, "source", j->cpus_source);
+		fprintf(f, "%.17g\n", j->alloc_cpus);
+	}
+	family_head(f, fmt, &f_alloc_mem);
+	FOR_EACH_JOB(m, j) {
+		if (j->alloc_memory_known)
+			put_u64(f, &f_alloc_mem, j, "source", j->memory_source,
+				j->alloc_memory_bytes);
+	}
+	family_head(f, fmt, &f_cpu_eff);
+	FOR_EACH_JOB(m, j) {
+		if (j->cpu_efficiency < 0)
+			continue;
+		sample_start(f, &f_cpu_eff, j, NULL, NULL);
+		fprintf(f, "%.17g\n", j->cpu_efficiency);
+	}
+	family_head(f, fmt, &f_mem_eff);
+	FOR_EACH_JOB(m, j) {
+		if (j->memory_efficiency < 0)
+			continue;
+		sample_start(f, &f_mem_eff, j, NULL, NULL);
+		fprintf(f, "%.17g\n", j->memory_efficiency);
+	}
+}
+
 static void write_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt)
 {
 	family_head(f, fmt, &f_cpu);
@@ -220,6 +269,7 @@ static void write_jobs(const struct metrics *m, FILE *f, enum metrics_format fmt
 	FOR_EACH_JOB(m, j) {
 		put_u64(f, &f_peak, j, NULL, NULL, j->peak_rss_bytes);
 	}
+	write_allocation(m, f, fmt);
 }
 
 /* Every job's processes together: what increase() over a host needs, exact. */

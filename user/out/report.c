@@ -41,108 +41,135 @@ static __u64 wall_ns(const struct job *job)
 	return job->end_ns > job->start_ns ? job->end_ns - job->start_ns : 0;
 }
 
-/* CPU used over what the allocated CPUs could give in the job's wall time; < 0: not known. */
-static double cpu_efficiency(const struct job *job)
-{
-	double wall = seconds(wall_ns(job));
-
-	if (!job->alloc_read || !job->alloc.cpus_known || job->alloc.cpus <= 0 || wall <= 0 ||
-	    (job->unknown & JOB_UNKNOWN_CPU))
-		return -1;
-	return seconds(job->stats.cpu_ns) / (job->alloc.cpus * wall);
-}
-
-/* The largest process's peak RSS over the memory limit; < 0: not known. */
-static double memory_efficiency(const struct job *job)
-{
-	if (!job->alloc_read || !job->alloc.memory_known || !job->alloc.memory_bytes)
-		return -1;
-	return (double)job->stats.peak_rss_bytes / (double)job->alloc.memory_bytes;
-}
-
 /*
  * seff's lines: what the job was given, and what it used of it. A job
- * whose cgroups set no limit says so.
+ * whose cgroups set no limit, and for which no batch system spoke, says so.
  */
 static void write_text_allocation(FILE *f, const struct job *job)
 {
-	const struct cgroup_alloc *a = &job->alloc;
-	double ce = cpu_efficiency(job), me = memory_efficiency(job);
-	char b1[32], b2[32];
+	struct job_alloc_view a;
+	char from[2][16], b1[32], b2[32];
+	double ce, me;
 
-	if (!job->alloc_read)
+	if (!job__allocation(job, &a, from[0], sizeof(from[0])))
 		return;
-	if (!a->cpus_known && !a->memory_known) {
-		fputs("  allocation none: its cgroups set no CPU or memory limit\n", f);
+	ce = job__cpu_efficiency(job, &a);
+	me = job__memory_efficiency(job, &a);
+	if (!a.cpus_known && !a.memory_known) {
+		fputs(job->sched.system[0] ? "  allocation none: Slurm gave no CPUs or memory and its "
+					     "cgroups set no limit\n"
+					   : "  allocation none: its cgroups set no CPU or memory limit\n",
+		      f);
 		return;
 	}
 	fputs("  allocation ", f);
-	if (a->cpus_known)
-		fprintf(f, "%.2f CPUs (%s of %s)", a->cpus, a->cpus_from, a->cpus_cgroup);
+	if (a.cpus_known)
+		fprintf(f, "%.2f CPUs (%s%s%s)", a.cpus, a.cpus_from, a.cpus_cgroup ? " of " : "",
+			a.cpus_cgroup ? a.cpus_cgroup : "");
 	else
 		fputs("CPUs not limited", f);
-	if (a->memory_known)
-		fprintf(f, ", %s memory (%s of %s)\n",
-			report__bytes(b1, sizeof(b1), a->memory_bytes), a->memory_from,
-			a->memory_cgroup);
+	if (a.memory_known)
+		fprintf(f, ", %s memory (%s%s%s)\n",
+			report__bytes(b1, sizeof(b1), a.memory_bytes), a.memory_from,
+			a.memory_cgroup ? " of " : "", a.memory_cgroup ? a.memory_cgroup : "");
 	else
 		fputs(", memory not limited\n", f);
 	fputs("  efficiency ", f);
 	if (ce >= 0)
 		fprintf(f, "CPU %.1f%% (%.3f s of %.2f CPUs over %.3f s)", 100 * ce,
-			seconds(job->stats.cpu_ns), a->cpus, seconds(wall_ns(job)));
+			seconds(job->stats.cpu_ns), a.cpus, seconds(wall_ns(job)));
 	else
 		fputs("CPU not known", f);
 	if (me >= 0)
 		fprintf(f, ", memory %.1f%% (largest process %s of %s)\n", 100 * me,
 			report__bytes(b1, sizeof(b1), job->stats.peak_rss_bytes),
-			report__bytes(b2, sizeof(b2), a->memory_bytes));
+			report__bytes(b2, sizeof(b2), a.memory_bytes));
 	else
 		fputs(", memory not known\n", f);
 }
 
 static void string_or_null(struct json_writer *w, const char *key, const char *v, bool known)
 {
-	if (known)
+	if (known && v)
 		json__string(w, key, v);
 	else
 		json__null(w, key);
 }
 
-/* "allocation" and "efficiency", null where not read; their figures null where not limited. */
+static void double_or_null(struct json_writer *w, const char *key, double v, bool known)
+{
+	if (known)
+		json__double(w, key, v);
+	else
+		json__null(w, key);
+}
+
+static void u64_or_null(struct json_writer *w, const char *key, __u64 v, bool known)
+{
+	if (known)
+		json__u64(w, key, v);
+	else
+		json__null(w, key);
+}
+
+/* Each source's own figures, kept apart: "slurm" and "cgroup", null where not read. */
+static void write_json_sources(struct json_writer *w, const struct job *job)
+{
+	const struct job_sched_alloc *s = &job->sched;
+	const struct cgroup_alloc *c = &job->alloc;
+
+	if (s->system[0]) {
+		json__begin_object(w, s->system);
+		double_or_null(w, "cpus", s->cpus, s->cpus_known);
+		u64_or_null(w, "memory_bytes", s->memory_bytes, s->memory_known);
+		string_or_null(w, "memory_from", s->memory_from, s->memory_known);
+		json__end_object(w);
+	} else {
+		json__null(w, "slurm");
+	}
+	if (!job->alloc_read) {
+		json__null(w, "cgroup");
+		return;
+	}
+	json__begin_object(w, "cgroup");
+	double_or_null(w, "cpus", c->cpus, c->cpus_known);
+	string_or_null(w, "cpus_from", c->cpus_from, c->cpus_known);
+	string_or_null(w, "cpus_cgroup", c->cpus_cgroup, c->cpus_known);
+	u64_or_null(w, "memory_bytes", c->memory_bytes, c->memory_known);
+	string_or_null(w, "memory_from", c->memory_from, c->memory_known);
+	string_or_null(w, "memory_cgroup", c->memory_cgroup, c->memory_known);
+	json__end_object(w);
+}
+
+/*
+ * "allocation" and "efficiency", null where nothing was read; a figure null
+ * where nothing limits it. The figures efficiency divides by come first,
+ * each with where it came from; then each source's own.
+ */
 static void write_json_allocation(struct json_writer *w, const struct job *job)
 {
-	const struct cgroup_alloc *a = &job->alloc;
-	double ce = cpu_efficiency(job), me = memory_efficiency(job);
+	struct job_alloc_view a;
+	char from[2][16];
 
-	if (!job->alloc_read) {
+	if (!job__allocation(job, &a, from[0], sizeof(from[0]))) {
 		json__null(w, "allocation");
 		json__null(w, "efficiency");
 		return;
 	}
 	json__begin_object(w, "allocation");
-	if (a->cpus_known)
-		json__double(w, "cpus", a->cpus);
-	else
-		json__null(w, "cpus");
-	string_or_null(w, "cpus_from", a->cpus_from, a->cpus_known);
-	string_or_null(w, "cpus_cgroup", a->cpus_cgroup, a->cpus_known);
-	if (a->memory_known)
-		json__u64(w, "memory_bytes", a->memory_bytes);
-	else
-		json__null(w, "memory_bytes");
-	string_or_null(w, "memory_from", a->memory_from, a->memory_known);
-	string_or_null(w, "memory_cgroup", a->memory_cgroup, a->memory_known);
+	json__string(w, "source", a.source);
+	double_or_null(w, "cpus", a.cpus, a.cpus_known);
+	string_or_null(w, "cpus_from", a.cpus_from, a.cpus_known);
+	string_or_null(w, "cpus_cgroup", a.cpus_cgroup, a.cpus_known);
+	u64_or_null(w, "memory_bytes", a.memory_bytes, a.memory_known);
+	string_or_null(w, "memory_from", a.memory_from, a.memory_known);
+	string_or_null(w, "memory_cgroup", a.memory_cgroup, a.memory_known);
+	write_json_sources(w, job);
 	json__end_object(w);
 	json__begin_object(w, "efficiency");
-	if (ce >= 0)
-		json__double(w, "cpu", ce);
-	else
-		json__null(w, "cpu");
-	if (me >= 0)
-		json__double(w, "memory", me);
-	else
-		json__null(w, "memory");
+	double_or_null(w, "cpu", job__cpu_efficiency(job, &a), job__cpu_efficiency(job, &a) >= 0);
+	double_or_null(w, "memory", job__memory_efficiency(job, &a),
+		       job__memory_efficiency(job, &a) >= 0);
 	json__end_object(w);
 }
 
@@ -237,6 +264,11 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		      "subreaper; see WITHOUT BPF in jobtrace(8))"
 		    : "bpf",
 		job->via ? ", counted by jobtrace serve (its control socket)" : "");
+	if (job->sched.node[0]) {
+		fputs("  node       ", f);
+		text__escape(f, job->sched.node, strlen(job->sched.node));
+		fprintf(f, " (%s)\n", job->sched.system);
+	}
 	if (job->attached)
 		fprintf(f,
 			"  attached   %" PRIu64 " processes were running at the attach: their CPU "
@@ -642,6 +674,7 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	bool records = !(job->unknown & JOB_UNKNOWN_RECORDS);
 	bool cpu = !(job->unknown & JOB_UNKNOWN_CPU);
 	int st = job->root_status;
+	char node[64];
 	size_t n = 0;
 
 	json__u64(w, "version", JT_ABI_VERSION);
@@ -658,6 +691,8 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__begin_object(w, "job");
 	if (job->key)
 		json__string(w, "key", job->key);
+	/* Where it ran: a multi-node job's reports are merged by `jobtrace report`. */
+	string_or_null(w, "node", job__node(job, node, sizeof(node)), true);
 	json__string(w, "mode", job->mode ? job->mode : "run");
 	if (job->cgroup)
 		json__string(w, "cgroup", job->cgroup);

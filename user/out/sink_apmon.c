@@ -30,7 +30,7 @@
 
 /* ---- the sink ---- */
 
-#define JOB_PARAMS 24
+#define JOB_PARAMS 28
 #define MB (1024.0 * 1024.0)
 
 struct apmon_sink {
@@ -81,6 +81,34 @@ static void put_memory(struct plist *l, const struct cjob *j, __u64 rss, __u64 v
 	put(l, "open_files", (double)open_files);
 }
 
+/*
+ * seff's figures, where the job has an allocation (a Slurm step's, or its
+ * cgroups' limits): CPUs, memory in KB as ApMon's rss, and the efficiencies
+ * in %, over its wall time up to @now_ns. None is sent where not known.
+ */
+static void put_allocation(struct plist *l, const struct job *job, __u64 now_ns)
+{
+	struct job_alloc_view v;
+	char from[2][16];
+	struct job at = *job; /* shallow, read only: its wall time up to now */
+	double e;
+
+	if (!at.end_ns)
+		at.end_ns = now_ns;
+	if (!job__allocation(&at, &v, from[0], sizeof(from[0])))
+		return;
+	if (v.cpus_known)
+		put(l, "alloc_cpus", v.cpus);
+	if (v.memory_known)
+		put(l, "alloc_mem", (double)v.memory_bytes / 1024);
+	e = job__cpu_efficiency(&at, &v);
+	if (e >= 0)
+		put(l, "cpu_efficiency", 100 * e);
+	e = job__memory_efficiency(&at, &v);
+	if (e >= 0)
+		put(l, "mem_efficiency", 100 * e);
+}
+
 static void send_job(struct apmon_sink *a, const struct cjob *j, struct plist *l)
 {
 	char node[sizeof(a->host) + sizeof(j->key) + 16];
@@ -112,6 +140,7 @@ static int apmon_interval(struct sink *s, const struct interval_record *r)
 	put(&l, "procs_started", (double)j->cum.started);
 	put(&l, "procs_failed", (double)(j->cum.exit_error + j->cum.exit_signal));
 	put(&l, "oom_kills", (double)j->cum.oom_kills);
+	put_allocation(&l, &j->job, r->t1_ns);
 	send_job(a, j, &l);
 	return 0;
 }
@@ -137,6 +166,7 @@ static int apmon_job_end(struct sink *s, const struct cjob *j, const struct coll
 	put(&l, "procs_failed", (double)(k->exit_error + k->exit_signal));
 	put(&l, "oom_kills", (double)k->oom_kills);
 	put(&l, "peak_rss", (double)k->peak_rss_bytes / 1024);
+	put_allocation(&l, job, job->end_ns);
 	if (job->root_exited && !strcmp(j->key, "run"))
 		put(&l, "exit_code", job__exit_code(job->root_status));
 	if (job->workdir) {

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * What a job was given, from its two sources: the batch system's allocation
+ * (a Slurm step's, sent by the SPANK plugin) and its cgroups' limits. seff
+ * divides by Slurm's; where Slurm said nothing (a step with no --mem), a
+ * cgroup limit is the next truth. Neither: not known, never made up.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "jobtrace/job.h"
+
+bool job__allocation(const struct job *job, struct job_alloc_view *out, char *from, size_t size)
+{
+	const struct job_sched_alloc *s = &job->sched;
+	const struct cgroup_alloc *c = job->alloc_read ? &job->alloc : NULL;
+	bool sched = s->system[0] != '\0';
+
+	memset(out, 0, sizeof(*out));
+	if (!sched && !c)
+		return false;
+	out->source = "cgroup";
+	if (sched && s->cpus_known) {
+		out->cpus_known = true;
+		out->cpus = s->cpus;
+		snprintf(from, size, "%s:step", s->system);
+		out->cpus_from = from;
+		out->source = s->system;
+	} else if (c && c->cpus_known) {
+		out->cpus_known = true;
+		out->cpus = c->cpus;
+		out->cpus_from = c->cpus_from;
+		out->cpus_cgroup = c->cpus_cgroup;
+	}
+	if (sched && s->memory_known) {
+		out->memory_known = true;
+		out->memory_bytes = s->memory_bytes;
+		snprintf(from + size, size, "%s:%s", s->system, s->memory_from);
+		out->memory_from = from + size;
+		out->source = s->system;
+	} else if (c && c->memory_known) {
+		out->memory_known = true;
+		out->memory_bytes = c->memory_bytes;
+		out->memory_from = c->memory_from;
+		out->memory_cgroup = c->memory_cgroup;
+	}
+	if (sched && !out->cpus_known && !out->memory_known)
+		out->source = s->system; /* the batch system gave nothing: its word, not a cgroup's */
+	return true;
+}
+
+static __u64 wall_ns(const struct job *job)
+{
+	return job->end_ns > job->start_ns ? job->end_ns - job->start_ns : 0;
+}
+
+double job__cpu_efficiency(const struct job *job, const struct job_alloc_view *a)
+{
+	double wall = (double)wall_ns(job) / 1e9;
+
+	if (!a->cpus_known || a->cpus <= 0 || wall <= 0 || (job->unknown & JOB_UNKNOWN_CPU))
+		return -1;
+	return (double)job->stats.cpu_ns / 1e9 / (a->cpus * wall);
+}
+
+double job__memory_efficiency(const struct job *job, const struct job_alloc_view *a)
+{
+	if (!a->memory_known || !a->memory_bytes)
+		return -1;
+	return (double)job->stats.peak_rss_bytes / (double)a->memory_bytes;
+}
+
+const char *job__node(const struct job *job, char *buf, size_t size)
+{
+	struct utsname u;
+
+	if (job->sched.node[0])
+		return job->sched.node;
+	if (uname(&u))
+		return NULL;
+	snprintf(buf, size, "%s", u.nodename);
+	return buf;
+}
