@@ -56,28 +56,37 @@ BESIDE_TESTS=" test_prometheus test_slurm test_slurm_alloc "
 # and valgrind phases, which touch no cgroup and load no BPF.
 QUIET_TESTS=" test_limits "
 beside_dir=""
-start_beside() { # label, command...
-	local label=$1 n
-	shift
-	[ -n "$beside_dir" ] || beside_dir=$(mktemp -d /tmp/jobtrace-beside.XXXXXX)
+# Runs label's command in the background, its output and its exit status
+# and seconds in @dir; collect() accounts for them once they have ended.
+run_bg() { # dir, label, command...
+	local dir=$1 label=$2 n
+	shift 2
 	n=$(printf '%s' "$label" | tr -c 'a-zA-Z0-9_' '_')
-	printf '%s\n' "$label" >"$beside_dir/$n.label"
+	printf '%s\n' "$label" >"$dir/$n.label"
 	(
 		t0=$SECONDS
-		"$@" >"$beside_dir/$n.out" 2>&1
-		echo "$? $((SECONDS - t0))" >"$beside_dir/$n.rc"
+		"$@" >"$dir/$n.out" 2>&1
+		echo "$? $((SECONDS - t0))" >"$dir/$n.rc"
 	) &
 }
-finish_beside() {
+collect() { # dir, label suffix
 	local f n rc secs
-	[ -n "$beside_dir" ] || return 0
-	wait
-	for f in "$beside_dir"/*.label; do
+	for f in "$1"/*.label; do
+		[ -e "$f" ] || continue
 		n=${f%.label}
 		read -r rc secs <"$n.rc"
-		account "$(cat "$f") (beside)" "$rc" "$secs" "$n.out"
+		account "$(cat "$f")$2" "$rc" "$secs" "$n.out"
 	done
-	rm -rf "$beside_dir"
+	rm -rf "$1"
+}
+start_beside() { # label, command...
+	[ -n "$beside_dir" ] || beside_dir=$(mktemp -d /tmp/jobtrace-beside.XXXXXX)
+	run_bg "$beside_dir" "$@"
+}
+finish_beside() {
+	[ -n "$beside_dir" ] || return 0
+	wait
+	collect "$beside_dir" " (beside)"
 	beside_dir=""
 }
 
@@ -130,19 +139,11 @@ KERNEL_JOBS=${KERNEL_JOBS:-2}
 lane_dir=""
 lane_pids=()
 start_lane() { # label, command...
-	local label=$1 n
-	shift
 	[ -n "$lane_dir" ] || lane_dir=$(mktemp -d /tmp/jobtrace-lanes.XXXXXX)
 	while [ "$(lanes_running)" -ge "$KERNEL_JOBS" ]; do
 		wait -n "${lane_pids[@]}" 2>/dev/null || true
 	done
-	n=$(printf '%s' "$label" | tr -c 'a-zA-Z0-9_' '_')
-	printf '%s\n' "$label" >"$lane_dir/$n.label"
-	(
-		t0=$SECONDS
-		"$@" >"$lane_dir/$n.out" 2>&1
-		echo "$? $((SECONDS - t0))" >"$lane_dir/$n.rc"
-	) &
+	run_bg "$lane_dir" "$@"
 	lane_pids+=($!)
 }
 lanes_running() {
@@ -153,19 +154,13 @@ lanes_running() {
 	echo "$k"
 }
 finish_lanes() {
-	local f n rc secs p
+	local p
 	[ -n "$lane_dir" ] || return 0
 	for p in "${lane_pids[@]+"${lane_pids[@]}"}"; do
 		wait "$p" 2>/dev/null
 	done
 	lane_pids=()
-	for f in "$lane_dir"/*.label; do
-		[ -e "$f" ] || continue
-		n=${f%.label}
-		read -r rc secs <"$n.rc"
-		account "$(cat "$f")" "$rc" "$secs" "$n.out"
-	done
-	rm -rf "$lane_dir"
+	collect "$lane_dir" ""
 	lane_dir=""
 }
 
