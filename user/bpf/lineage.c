@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "jobtrace/kernel_btf.h"
 #include "jobtrace/loader.h"
 #include "jobtrace/lineage.h"
 #include "jobtrace/util.h"
@@ -81,32 +82,10 @@ static int check_privileges(void)
 	return -EPERM;
 }
 
-/*
- * The prototype of tracepoint @tp as its btf_trace_ typedef gives it, for a
- * tp_btf program (whose first parameter is the context); NULL if none.
- */
-static const struct btf_type *tp_proto(const struct btf *vmlinux, const char *tp)
-{
-	const struct btf_type *t;
-	char name[128];
-	int id;
-
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return NULL;
-	t = btf__type_by_id(vmlinux, id);
-	t = btf__type_by_id(vmlinux, t->type); /* pointer */
-	if (!t || !btf_is_ptr(t))
-		return NULL;
-	t = btf__type_by_id(vmlinux, t->type);
-	return t && btf_is_func_proto(t) ? t : NULL;
-}
-
 /* Since 6.16 sched_process_exit passes group_dead: (void *, struct task_struct *, bool). */
-static bool exit_has_group_dead(const struct btf *vmlinux)
+static bool exit_has_group_dead(const struct kernel_btf *vmlinux)
 {
-	const struct btf_type *t = tp_proto(vmlinux, "sched_process_exit");
+	const struct btf_type *t = kernel_btf__tp_proto(vmlinux, "sched_process_exit");
 
 	return t && btf_vlen(t) >= 3;
 }
@@ -115,13 +94,13 @@ static bool exit_has_group_dead(const struct btf *vmlinux)
  * oom/mark_victim passes the victim's task_struct since 6.x (before: its
  * pid, an int): (void *, struct task_struct *, uid_t).
  */
-static bool oom_tp_has_task(const struct btf *vmlinux)
+static bool oom_tp_has_task(const struct kernel_btf *vmlinux)
 {
-	const struct btf_type *t = tp_proto(vmlinux, "mark_victim");
+	const struct btf_type *t = kernel_btf__tp_proto(vmlinux, "mark_victim");
 
 	if (!t || btf_vlen(t) < 2)
 		return false;
-	t = btf__type_by_id(vmlinux, btf_params(t)[1].type);
+	t = kernel_btf__type(vmlinux, btf_params(t)[1].type);
 	return t && btf_is_ptr(t);
 }
 
@@ -155,15 +134,14 @@ static int tracefs_ensure(const char *event)
  * Can an fexit program attach to @func here? Its BTF may have it while the
  * kernel refuses trampolines (this project's 6.18 test machine: EPERM at
  * load, no ftrace records): a two-instruction program, loaded and
- * attached, answers for the real one.
+ * attached, answers for the real one. @id: the function's BTF id.
  */
-static bool fexit_attaches(const struct btf *vmlinux, const char *func)
+static bool fexit_attaches(int id)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	int id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT,
 		    .attach_btf_id = id > 0 ? (__u32)id : 0);
 	int prog_fd, link_fd;
@@ -258,10 +236,10 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 {
 	__u32 max_procs, max_jobs;
 	const char *btf_path;
+	struct kernel_btf vmlinux;
 	struct lineage *lt;
-	struct btf *vmlinux;
-	bool setsid_fexit, setsid_tp, setuid_tp;
-	int err;
+	bool group_dead, oom_task, setsid_fexit, setsid_tp, setuid_tp;
+	int err, setsid_id;
 
 	loader__log_init(opts->verbose);
 
@@ -279,20 +257,28 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 		errno = ENOTSUP;
 		return NULL;
 	}
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		err = -errno;
+	/*
+	 * Read in place for the feature checks, and let go before libbpf's
+	 * load parses it again for CO-RE: not two copies at once, and not a
+	 * second parse (see user/bpf/kernel_btf.c).
+	 */
+	err = kernel_btf__open(&vmlinux, VMLINUX_BTF);
+	if (err) {
 		fprintf(stderr, "jobtrace: cannot read the kernel's BTF (%s): %s\n", VMLINUX_BTF,
 			strerror(-err));
 		errno = -err;
 		return NULL;
 	}
+	group_dead = exit_has_group_dead(&vmlinux);
+	oom_task = oom_tp_has_task(&vmlinux);
+	setsid_id = opts->group == JT_GROUP_SESSION ?
+			    kernel_btf__find(&vmlinux, "ksys_setsid", BTF_KIND_FUNC) :
+			    -ENOENT;
+	kernel_btf__close(&vmlinux);
 
 	lt = calloc(1, sizeof(*lt));
-	if (!lt) {
-		btf__free(vmlinux);
+	if (!lt)
 		return NULL;
-	}
 	lt->on_exit = opts->on_exit;
 	lt->on_exec = opts->on_exec;
 	lt->on_fork = opts->on_fork;
@@ -306,7 +292,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 		fprintf(stderr, "jobtrace: cannot open the BPF object: %s\n", strerror(-err));
 		goto err_free;
 	}
-	lt->skel->rodata->targ_exit_has_group_dead = exit_has_group_dead(vmlinux);
+	lt->skel->rodata->targ_exit_has_group_dead = group_dead;
 	lt->skel->rodata->targ_page_size = (__u64)sysconf(_SC_PAGESIZE);
 	lt->skel->rodata->targ_group = opts->group;
 	lt->skel->rodata->targ_cgrp_ssid = opts->group == JT_GROUP_CGROUP ? opts->cgrp_ssid : -1;
@@ -317,7 +303,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
 	/* Without it, an OOM kill reads as the SIGKILL it is, unattributed. */
-	lt->oom_marks = oom_tp_has_task(vmlinux);
+	lt->oom_marks = oom_task;
 	bpf_program__set_autoload(lt->skel->progs.handle_oom_victim, lt->oom_marks);
 	/*
 	 * A setsid(2) moves a process between session jobs: fexit on
@@ -325,7 +311,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	 * tracepoint, which libbpf finds in tracefs. Without either, a
 	 * process stays in the session job it was found or forked in.
 	 */
-	setsid_fexit = opts->group == JT_GROUP_SESSION && fexit_attaches(vmlinux, "ksys_setsid");
+	setsid_fexit = opts->group == JT_GROUP_SESSION && fexit_attaches(setsid_id);
 	setsid_tp = opts->group == JT_GROUP_SESSION && !setsid_fexit;
 	if (setsid_tp) {
 		err = tracefs_ensure(SETSID_EVENT);
@@ -393,11 +379,9 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 		fprintf(stderr, "jobtrace: cannot open the ring buffer: %s\n", strerror(-err));
 		goto err_free;
 	}
-	btf__free(vmlinux);
 	return lt;
 
 err_free:
-	btf__free(vmlinux);
 	lineage__free(lt);
 	errno = -err;
 	return NULL;
