@@ -302,6 +302,13 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_capture_args = opts->capture_args;
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
+	/*
+	 * A cgroup move changes a job only when jobs are cgroups or follow
+	 * them (on_cgroup_attach() returns at once otherwise): not loaded,
+	 * not attached, not run at every move of the host.
+	 */
+	bpf_program__set_autoload(lt->skel->progs.handle_cgroup_attach,
+				  opts->group == JT_GROUP_CGROUP || opts->follow_cgroups);
 	/* Without it, an OOM kill reads as the SIGKILL it is, unattributed. */
 	lt->oom_marks = oom_task;
 	bpf_program__set_autoload(lt->skel->progs.handle_oom_victim, lt->oom_marks);
