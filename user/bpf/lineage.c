@@ -356,6 +356,18 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	bpf_map__set_max_entries(lt->skel->maps.procs, max_procs);
 	if (max_procs > PREALLOC_MAX_PROCS)
 		bpf_map__set_map_flags(lt->skel->maps.procs, BPF_F_NO_PREALLOC);
+	/*
+	 * Written at a job's start (on a fork's path only for a host-mode
+	 * job's first process), an OOM kill, a --pid or --cgroup given.
+	 * Allocated as used, under the same limits; preallocated, job_totals
+	 * alone (4096 jobs x 240 bytes per CPU) took 2-4 ms of every start,
+	 * for run's one job.
+	 */
+	bpf_map__set_map_flags(lt->skel->maps.jobs, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(lt->skel->maps.job_totals, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(lt->skel->maps.oom_victims, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(lt->skel->maps.attach_roots, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(lt->skel->maps.watch_cgroups, BPF_F_NO_PREALLOC);
 	max_jobs = opts->max_jobs ? opts->max_jobs : DEFAULT_MAX_JOBS;
 	bpf_map__set_max_entries(lt->skel->maps.jobs, max_jobs);
 	bpf_map__set_max_entries(lt->skel->maps.job_totals, max_jobs);
