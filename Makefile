@@ -56,9 +56,10 @@ CFLAGS ?= -O2 -g
 # also depend on this Makefile: its flags are theirs.
 DEPFLAGS := -MMD -MP
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -Iinclude -I$(OUTPUT) $(DEPFLAGS)
-# ncurses draws top (terminfo, resizes, no escape codes by hand); libmicrohttpd
-# serves /metrics from the collector's own epoll loop (MHD_USE_EPOLL, no thread).
-LDLIBS := -lbpf -lelf -lz -lzstd -lm -lncursesw -ltinfo -lmicrohttpd
+# ncurses draws top (terminfo, resizes, no escape codes by hand). libmicrohttpd,
+# which serves /metrics from the collector's own epoll loop (MHD_USE_EPOLL, no
+# thread), is not linked: user/out/metrics_http.c opens it when it starts.
+LDLIBS := -lbpf -lelf -lz -lzstd -lm -lncursesw -ltinfo
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -I$(OUTPUT) -mcpu=v3 $(DEPFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -3,7 +3,7 @@
  * GET /metrics over HTTP, served from the collector's own loop.
  *
  * libmicrohttpd runs with MHD_USE_EPOLL and no thread: its epoll fd is one
- * more fd in the collector's loop, MHD_run() answers what is ready, and a
+ * more fd in the collector's loop, mhd.run() answers what is ready, and a
  * sink's flush (every pass of the loop) runs it too, for its timeouts. The
  * listening socket is made here rather than by MHD, so a port in use is
  * told with its errno before anything is loaded.
@@ -29,8 +29,10 @@
  * and Accept-Encoding, so a cache between never serves one for the other.
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -67,6 +69,68 @@
  * a fraction of the default level's CPU, spent in the collector's loop.
  */
 #define HTTP_GZIP_LEVEL Z_BEST_SPEED
+
+/*
+ * libmicrohttpd is opened when an endpoint starts, not linked: with the
+ * GnuTLS it brings, it cost every jobtrace command ~2 ms and 2.7 MiB of
+ * RSS at its start, for an endpoint only serve --listen makes. The soname
+ * is the ABI of the header this file is built against.
+ */
+#define MHD_SONAME "libmicrohttpd.so.12"
+
+static struct {
+	void *lib;
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_destroy_response) *destroy_response;
+	__typeof__(MHD_get_connection_info) *get_connection_info;
+	__typeof__(MHD_get_daemon_info) *get_daemon_info;
+	__typeof__(MHD_get_timeout) *get_timeout;
+	__typeof__(MHD_lookup_connection_value) *lookup_connection_value;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_run) *run;
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+} mhd;
+
+/* 0, or -ELIBACC after saying which library or symbol is missing. */
+static int mhd_open(void)
+{
+	void *lib;
+
+	if (mhd.lib)
+		return 0;
+	lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		goto missing;
+#define MHD_SYM(name)                                          \
+	do {                                                   \
+		*(void **)&mhd.name = dlsym(lib, "MHD_" #name); \
+		if (!mhd.name)                                 \
+			goto missing;                          \
+	} while (0)
+	MHD_SYM(add_response_header);
+	MHD_SYM(create_response_from_buffer);
+	MHD_SYM(destroy_response);
+	MHD_SYM(get_connection_info);
+	MHD_SYM(get_daemon_info);
+	MHD_SYM(get_timeout);
+	MHD_SYM(lookup_connection_value);
+	MHD_SYM(queue_response);
+	MHD_SYM(run);
+	MHD_SYM(start_daemon);
+	MHD_SYM(stop_daemon);
+#undef MHD_SYM
+	mhd.lib = lib;
+	return 0;
+
+missing:
+	fprintf(stderr, "jobtrace: cannot load %s: %s (the HTTP endpoint needs libmicrohttpd)\n",
+		MHD_SONAME, dlerror());
+	if (lib)
+		dlclose(lib);
+	return -ELIBACC;
+}
 
 /* One connection, as MHD's notifications tell it. */
 struct http_conn {
@@ -241,14 +305,14 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code, con
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	resp = mhd.create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	ret = MHD_queue_response(conn, code, resp);
-	MHD_destroy_response(resp);
+		mhd.add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = mhd.queue_response(conn, code, resp);
+	mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -258,7 +322,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct metrics_http *h = cls;
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		mhd.get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct http_conn *hc = ci ? ci->socket_context : NULL;
 	enum metrics_format fmt;
 	struct MHD_Response *resp;
@@ -278,9 +342,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return reply(conn, MHD_HTTP_NOT_FOUND, "Not found: jobtrace serves /metrics\n", NULL);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method not allowed\n", "GET, HEAD");
-	fmt = metrics__negotiate(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	fmt = metrics__negotiate(mhd.lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_ACCEPT));
-	gzip = metrics__wants_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	gzip = metrics__wants_gzip(mhd.lookup_connection_value(conn, MHD_HEADER_KIND,
 							       MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	if (h->refresh_fn)
 		h->refresh_fn(h->refresh_ctx, h->m);
@@ -305,17 +369,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		gzip = false;
 	}
 	/* open_memstream's buffer is malloc'd: MHD frees it once sent. */
-	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	resp = mhd.create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(buf);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, metrics__content_type(fmt));
+	mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, metrics__content_type(fmt));
 	if (gzip)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
+		mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	mhd.add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+	ret = mhd.queue_response(conn, MHD_HTTP_OK, resp);
+	mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -369,7 +433,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		*socket_context = NULL;
 		return;
 	}
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ci = mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	hc = calloc(1, sizeof(*hc));
 	if (!hc || !ci) {
 		/* Untracked, it would escape every bound: refuse it instead. */
@@ -393,7 +457,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		mhd.get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct http_conn *hc = ci ? ci->socket_context : NULL;
 
 	if (!hc)
@@ -414,7 +478,7 @@ static void http_service(struct metrics_http *h)
 	MHD_UNSIGNED_LONG_LONG mhd_ms;
 	struct http_conn *hc;
 
-	MHD_run(h->d);
+	mhd.run(h->d);
 	now = util__now_ns();
 	for (hc = h->oldest; hc; hc = hc->next) {
 		if (hc->dropped)
@@ -434,7 +498,7 @@ static void http_service(struct metrics_http *h)
 	for (hc = h->oldest; hc; hc = hc->next)
 		if (hc->dropped && (!next || now + 100000000ULL < next))
 			next = now + 100000000ULL;
-	if (MHD_get_timeout(h->d, &mhd_ms) == MHD_YES) {
+	if (mhd.get_timeout(h->d, &mhd_ms) == MHD_YES) {
 		__u64 mhd_next = now + (mhd_ms ? mhd_ms : 1) * 1000000ULL;
 
 		if (!next || mhd_next < next)
@@ -461,8 +525,12 @@ struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics
 	socklen_t sl = sizeof(ss);
 	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 
-	if (!h) {
+	int err = mhd_open();
+
+	if (err || !h) {
 		close(listen_fd);
+		free(h);
+		errno = err ? -err : ENOMEM;
 		return NULL;
 	}
 	h->m = m;
@@ -473,7 +541,7 @@ struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics
 		flags |= MHD_USE_IPv6;
 	/* No MHD_USE_INTERNAL_POLLING_THREAD: the collector's loop is the only one. */
 	/* The idle timeout stays as a second bound: ours (HTTP_*_MS) come first. */
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET,
+	h->d = mhd.start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET,
 				listen_fd, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned int)(HTTP_SLOTS + HTTP_SPARE),
@@ -520,7 +588,7 @@ static const struct sink_ops http_sink_ops = {
 
 int metrics_http__attach(struct metrics_http *h, struct collector *c)
 {
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	const union MHD_DaemonInfo *info = mhd.get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 	struct http_sink *s;
 	int err;
 
@@ -549,7 +617,7 @@ void metrics_http__free(struct metrics_http *h)
 	if (!h)
 		return;
 	if (h->d)
-		MHD_stop_daemon(h->d);
+		mhd.stop_daemon(h->d);
 	if (h->timer_fd >= 0)
 		close(h->timer_fd);
 	free(h);
