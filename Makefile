@@ -41,7 +41,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # These load BPF programs, which needs root. Say so before building rather
 # than as a kernel test's failure (or sudo's prompt) deep in the run.
-ROOT_GOALS := $(filter test test-kernel test-kernel-san test-no-bpf demo bench,$(MAKECMDGOALS))
+ROOT_GOALS := $(filter test test-kernel test-kernel-san test-no-bpf demo bench bench-startup,$(MAKECMDGOALS))
 ifneq ($(SUDO),)
 ifneq ($(ROOT_GOALS),)
 $(error jobtrace: 'make $(ROOT_GOALS)' loads BPF programs, which needs root: run 'sudo make $(ROOT_GOALS)', or 'make test-unit' for the unit tests alone (no root needed))
@@ -112,6 +112,7 @@ SPANK_SO := $(if $(wildcard $(SPANK_H)),$(OUTPUT)/jobtrace_spank.so)
 
 .DELETE_ON_ERROR:
 .PHONY: all deps demo test test-unit check-includes test-valgrind test-kernel test-kernel-san test-no-bpf bench \
+	bench-startup \
 	install uninstall \
 	clean fuzz
 
@@ -342,6 +343,11 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench_stream $(OUTPUT)/bench_history
 	$(Q)OUTPUT=$(OUTPUT) tests/bench.sh
+
+# Start-up, own CPU per process, ps: alone, and beside an older build's
+# binary with BASE=path/to/old/jobtrace (also read by make bench).
+bench-startup: all
+	$(Q)/usr/bin/python3 tests/bench_startup.py $(OUTPUT)
 
 # man jobtrace: the commands (8); the records (5), the stream (5), the
 # metrics (7) and Slurm (8) it points to. Each goes to man<its section>.

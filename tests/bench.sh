@@ -6,6 +6,7 @@
 #   RUNS=9 CHILDREN=20000 CONCURRENCY=8 tests/bench.sh
 #   HOST_RUNS=5 HOST_BURN_US=150 PINGPONG_ROUNDS=200000 IDLE_S=20 HOLD=5000 \
 #   PEER_RUNS=3 EVENT_RUNS=5 EXECS=5000 tests/bench.sh
+#   BASE=/path/to/old/jobtrace tests/bench.sh: start-up and own cost beside an older build
 set -euo pipefail
 OUTPUT=${OUTPUT:-.output}
 RUNS=${RUNS:-9}
@@ -76,6 +77,10 @@ print(f"fork+exit rate without jobtrace: {rate:,.0f}/s (median)")
 print(f"workload wall time, median of {runs}: {wb:.3f} s alone, {wt:.3f} s under jobtrace: "
       f"slowdown {(wt / wb - 1) * 100:+.1f}%")
 PY
+
+echo
+echo "jobtrace's own cost: start-up, CPU per tracked process, ps (BASE=old/jobtrace: beside it)"
+"$PYTHON" tests/bench_startup.py "$OUTPUT"
 
 echo
 echo "snapshot of every process: jobtrace's task iterator and /proc walk against ps and psutil"

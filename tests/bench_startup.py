@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""jobtrace's own cost: its start-up against /bin/true, its CPU per process
+it tracks in run and in host mode, and jobtrace ps --json against ps; each
+beside a previous build's when BASE names its binary.
+
+    RUNS=20 CHILDREN=20000 HOLD=5000 BASE=/path/to/old/jobtrace \\
+        tests/bench_startup.py .output
+
+Start-up: medians of RUNS runs (wall, user+system CPU and peak RSS from the
+child's rusage). CPU per process: utime+stime of jobtrace from
+/proc/PID/stat, read once it has attached and again after a churn of
+CHILDREN processes (2 at a time, 50 us of CPU each) and its last 1 s
+interval; divided by CHILDREN. ps: medians of 7 whole runs with HOLD
+processes held alive.
+"""
+import os
+import subprocess
+import sys
+import time
+
+from benchlib import TICK_S, median, proc_cpu_s
+
+RUNS = int(os.environ.get("RUNS", "20"))
+CHILDREN = int(os.environ.get("CHILDREN", "20000"))
+HOLD = int(os.environ.get("HOLD", "5000"))
+
+
+def once(argv):
+    """Wall s, CPU s and peak RSS bytes of one run of argv.
+
+    The peak comes from /usr/bin/time, a small process: a child forked from
+    this Python starts with Python's RSS as its peak, and keeps it past exec.
+    """
+    rss = f"/tmp/jobtrace-bench-startup-{os.getpid()}.rss"
+    t = time.perf_counter()
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss] + argv,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status):
+        sys.exit(f"bench_startup: {' '.join(argv)} failed")
+    with open(rss) as f:
+        kib = int(f.read().split()[-1])
+    os.unlink(rss)
+    return wall, ru.ru_utime + ru.ru_stime, kib * 1024
+
+
+def startup(argv):
+    runs = [once(argv) for _ in range(RUNS)]
+    return [median(r[i] for r in runs) for i in range(3)]
+
+
+def churn(out):
+    return [f"{out}/churn", "--children", str(CHILDREN), "--concurrency", "2", "--burn-us", "50"]
+
+
+def run_cost(jt, out):
+    """run -i 1: its command reads its parent's (jobtrace's) CPU as it starts and ends."""
+    script = ('cut -d" " -f14,15 /proc/$PPID/stat; "$@" >/dev/null; '
+              'cut -d" " -f14,15 /proc/$PPID/stat')
+    res = subprocess.run([jt, "run", "-i", "1", "-o", "/dev/null", "--", "sh", "-c", script,
+                          "sh"] + churn(out), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True, check=True)
+    a, b = [sum(int(x) for x in line.split()) for line in res.stdout.split("\n")[:2]]
+    return (b - a) * TICK_S / CHILDREN
+
+
+def watch_cost(jt, out):
+    """watch --all -i 1: its CPU from "attached" to the churn's last interval."""
+    err = open(f"/tmp/jobtrace-bench-startup-{os.getpid()}.err", "w+")
+    p = subprocess.Popen([jt, "watch", "--all", "-i", "1", "-o", "/dev/null"],
+                         stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            err.seek(0)
+            if "attached" in err.read():
+                break
+            time.sleep(0.05)
+        a = proc_cpu_s(p.pid)
+        subprocess.run(churn(out), stdout=subprocess.DEVNULL, check=True)
+        time.sleep(1.5)
+        b = proc_cpu_s(p.pid)
+    finally:
+        p.send_signal(2)
+        p.wait()
+        err.close()
+        os.unlink(err.name)
+    return (b - a) / CHILDREN
+
+
+def wall7(argv):
+    return median(once(argv)[0] for _ in range(7))
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else ".output"
+    builds = [f"{out}/jobtrace"] + ([os.environ["BASE"]] if os.environ.get("BASE") else [])
+
+    print(f"start-up, medians of {RUNS}: {'wall':>10} {'CPU':>10} {'peak RSS':>10}")
+    rows = [("/bin/true", ["/bin/true"])] + [(f"{b} run -- /bin/true", [b, "run", "--", "/bin/true"])
+                                            for b in builds]
+    for label, argv in rows:
+        w, c, m = startup(argv)
+        print(f"  {label:<48} {w * 1e3:>7.1f} ms {c * 1e3:>7.1f} ms {m / 2**20:>6.1f} MiB")
+
+    print()
+    print(f"jobtrace's CPU per tracked process, 1 s intervals, {CHILDREN} processes"
+          " (2 at a time, 50 us each):")
+    for b in builds:
+        print(f"  {b:<48} run {run_cost(b, out) * 1e6:>6.2f} us"
+              f"   watch --all {watch_cost(b, out) * 1e6:>6.2f} us")
+
+    print()
+    print(f"every process, {HOLD} held alive: whole commands, medians of 7")
+    holder = subprocess.Popen([f"{out}/churn", "--hold", str(HOLD)], stdout=subprocess.PIPE,
+                              text=True, start_new_session=True)
+    try:
+        holder.stdout.readline()  # "ready"
+        ps = wall7(["ps", "-eo", "pid,ppid,rss,time,comm"])
+        print(f"  {'ps -eo pid,ppid,rss,time,comm':<48} {ps * 1e3:>7.1f} ms")
+        for b in builds:
+            s = wall7([b, "ps", "--json"])
+            print(f"  {b + ' ps --json':<48} {s * 1e3:>7.1f} ms   ps / it: {ps / s:.1f}x")
+    finally:
+        os.killpg(holder.pid, 9)
+        holder.wait()
+
+
+if __name__ == "__main__":
+    main()
