@@ -454,6 +454,10 @@ $(OUTPUT)/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(OUTPUT)/fuzz/libjt-fuzz
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< \
 		$(OUTPUT)/fuzz/libjt-fuzz.a -ljansson $(LDLIBS) -ldl -o $@
 
+# The Slurm tests share their lab (tests/kernel/slurm_lab.h).
+$(OUTPUT)/tests/test_slurm $(OUTPUT)/tests/test_slurm_alloc \
+$(OUTPUT)/san/tests/test_slurm $(OUTPUT)/san/tests/test_slurm_alloc: tests/kernel/slurm_lab.h
+
 # The replay of tests/fuzz/regressions/ includes the targets' sources.
 $(OUTPUT)/tests/test_fuzz_regressions $(OUTPUT)/san/tests/test_fuzz_regressions: \
 	$(FUZZ_SRCS) tests/fuzz/fuzz.h

@@ -710,6 +710,31 @@ static inline int harness__require_bpf(void)
 }
 
 /*
+ * A kernel test's group setup: harness__setup(@name), cgroup v2 mounted where
+ * @need_cgroup2, and BPF that loads. 0, or -1 having said why: a kernel test
+ * that cannot run is a failure, never a skip.
+ */
+static inline int harness__group_setup(const char *name, bool need_cgroup2)
+{
+	if (harness__setup(name)) {
+		fprintf(stderr, "FAIL: cannot make the temporary directory /tmp/jobtrace-%s-*: %s\n",
+			name, strerror(errno));
+		return -1;
+	}
+	if (need_cgroup2 && !harness__cgroup2_root()) {
+		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted\n");
+		return -1;
+	}
+	return harness__require_bpf();
+}
+
+/* The group teardown of a test that set up with harness__group_setup(): cmocka's signature. */
+static inline int harness__group_teardown(void **state)
+{
+	return harness__teardown();
+}
+
+/*
  * The event source run picks on its own for a user with these answers:
  * BPF where it loads, else the connector where it may listen, else rusage.
  */

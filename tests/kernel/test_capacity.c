@@ -674,14 +674,7 @@ static int test_teardown(void **state)
 static int setup(void **state)
 {
 	ncpus = (double)sysconf(_SC_NPROCESSORS_ONLN);
-	if (harness__setup("capacity"))
-		return -1;
-	return harness__require_bpf();
-}
-
-static int teardown(void **state)
-{
-	return harness__teardown();
+	return harness__group_setup("capacity", false);
 }
 
 int main(void)
@@ -690,5 +683,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_no_figure_exceeds_the_host, test_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, harness__group_teardown);
 }

@@ -607,17 +607,10 @@ static int test_teardown(void **state)
 
 static int setup(void **state)
 {
-	assert_int_equal(harness__setup("session"), 0);
 	T = mmap(NULL, sizeof(*T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (T == MAP_FAILED)
 		return -1;
-	/* A kernel test that cannot run is a failure, never a skip. */
-	return harness__require_bpf();
-}
-
-static int teardown(void **state)
-{
-	return harness__teardown();
+	return harness__group_setup("session", false);
 }
 
 int main(void)
@@ -631,5 +624,5 @@ int main(void)
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
 	if (getenv("JT_TEST"))
 		cmocka_set_test_filter(getenv("JT_TEST"));
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, harness__group_teardown);
 }

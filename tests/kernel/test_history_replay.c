@@ -307,17 +307,7 @@ static void test_replay_and_picture(void **state)
 
 static int setup(void **state)
 {
-	assert_int_equal(harness__setup("replay"), 0);
-	if (!harness__cgroup2_root()) {
-		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted\n");
-		return -1;
-	}
-	return harness__require_bpf();
-}
-
-static int teardown(void **state)
-{
-	return harness__teardown();
+	return harness__group_setup("replay", true);
 }
 
 int main(void)
@@ -326,5 +316,5 @@ int main(void)
 		cmocka_unit_test(test_replay_and_picture),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, harness__group_teardown);
 }

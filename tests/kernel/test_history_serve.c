@@ -397,17 +397,7 @@ static int umount_tmpfs(void **state)
 
 static int setup(void **state)
 {
-	assert_int_equal(harness__setup("history"), 0);
-	if (!harness__cgroup2_root()) {
-		fprintf(stderr, "FAIL: no cgroup2 filesystem is mounted\n");
-		return -1;
-	}
-	return harness__require_bpf();
-}
-
-static int teardown(void **state)
-{
-	return harness__teardown();
+	return harness__group_setup("history", true);
 }
 
 int main(void)
@@ -418,5 +408,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_full_tmpfs, umount_tmpfs),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, harness__group_teardown);
 }

@@ -15,30 +15,15 @@
  * Needs root, BPF and the Slurm packages (make deps); fails, never skips.
  */
 #include "testutil.h"
+#include "slurm_lab.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static char lab[] = "/tmp/jobtrace-slurm-XXXXXX";
-static char jobtrace[512], self_exe[512], srcdir[512];
-static char node[64]; /* the lab's node name: its cgroups are /slurm_<node>/... */
-static int metrics_port; /* serve's --listen */
-static pid_t serve_pid;
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static double now_s(void)
 {
@@ -48,108 +33,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A shell command with the lab's SLURM_CONF; its exit status. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096], full[4200];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(full, sizeof(full), "SLURM_CONF=%s/etc/slurm.conf; export SLURM_CONF; %s", lab,
-		 cmd);
-	st = system(full);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* The report of @step_key ("12.0") once serve has written it, within 10 s: the key is the name. */
-static json_t *report_of(const char *step_key)
-{
-	char path[600];
-	json_error_t e;
-
-	snprintf(path, sizeof(path), "%s/reports/slurm:%s.json", lab, step_key);
-	for (int i = 0; i < 200 && access(path, F_OK); i++)
-		sleep_ms(50);
-	json_t *r = json_load_file(path, 0, &e);
-
-	if (!r)
-		fprintf(stderr, "no report %s: %s\n", path, e.text);
-	return r;
-}
-
 static long long jint(json_t *r, const char *obj, const char *key)
 {
 	return json_integer_value(json_object_get(json_object_get(r, obj), key));
-}
-
-/* The job id srun printed ("srun: job 12 ..."), from its stderr file. */
-static int job_id_of(const char *errfile)
-{
-	char line[512];
-	int id = -1;
-	FILE *f = fopen(errfile, "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "srun: job %d", &id) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return id;
-}
-
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
-
-	if (!j)
-		fprintf(stderr, "cannot read %s: %s\n", path, e.text);
-	return j;
-}
-
-/* serve's /metrics body, by a plain HTTP/1.0 GET; NULL if it does not answer. */
-static char *metrics_get(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(metrics_port) };
-	const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap), *body;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ssize_t n;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || !buf || connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1)
-		goto fail;
-	while ((n = read(fd, buf + len, cap - 1 - len)) > 0) {
-		len += (size_t)n;
-		if (len == cap - 1) {
-			char *b = realloc(buf, cap * 2);
-
-			if (!b)
-				goto fail;
-			buf = b;
-			cap *= 2;
-		}
-	}
-	buf[len] = '\0';
-	close(fd);
-	body = strstr(buf, "\r\n\r\n");
-	if (!body || strncmp(buf, "HTTP/1.", 7) || !strstr(buf, " 200 ")) {
-		free(buf);
-		return NULL;
-	}
-	memmove(buf, body + 4, strlen(body + 4) + 1);
-	return buf;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return NULL;
 }
 
 /*
@@ -181,14 +67,14 @@ static long long metric_wait(const char *family, const char *job, long long want
 	long long v = -1;
 
 	for (int i = 0; i < 50; i++) {
-		char *body = metrics_get();
+		char *body = slurm_lab__metrics_get();
 
 		v = metric_of(body, family, job);
 		if (v != want && i == 49) {
 			char path[600];
 			FILE *f;
 
-			snprintf(path, sizeof(path), "%s/metrics.last", lab);
+			snprintf(path, sizeof(path), "%s/metrics.last", lab.dir);
 			f = fopen(path, "w");
 			if (f) {
 				fputs(body ? body : "(no answer)\n", f);
@@ -198,7 +84,7 @@ static long long metric_wait(const char *family, const char *job, long long want
 		free(body);
 		if (v == want)
 			break;
-		sleep_ms(100);
+		slurm_lab__sleep_ms(100);
 	}
 	return v;
 }
@@ -234,11 +120,11 @@ static double sacct_total_cpu(const char *key)
 	char path[600], line[256];
 	double cpu = -1;
 
-	snprintf(path, sizeof(path), "%s/sacct.out", lab);
+	snprintf(path, sizeof(path), "%s/sacct.out", lab.dir);
 	for (int i = 0; i < 100 && cpu < 0; i++) {
 		FILE *f;
 
-		sh("sacct -n -P -j %s -o State,TotalCPU > %s 2>/dev/null", key, path);
+		slurm_lab__sh("sacct -n -P -j %s -o State,TotalCPU > %s 2>/dev/null", key, path);
 		f = fopen(path, "r");
 		if (f && fgets(line, sizeof(line), f) && strncmp(line, "RUNNING", 7) &&
 		    strchr(line, '|'))
@@ -246,7 +132,7 @@ static double sacct_total_cpu(const char *key)
 		if (f)
 			fclose(f);
 		if (cpu < 0)
-			sleep_ms(100);
+			slurm_lab__sleep_ms(100);
 	}
 	return cpu;
 }
@@ -266,7 +152,7 @@ static void sstat_of_step(const char *sync, char *buf, size_t size)
 	for (int i = 0; i < 2400 && !f; i++) {
 		f = fopen(path, "r");
 		if (!f)
-			sleep_ms(50);
+			slurm_lab__sleep_ms(50);
 	}
 	if (!f)
 		return; /* the step failed early: its exit status tells */
@@ -276,7 +162,7 @@ static void sstat_of_step(const char *sync, char *buf, size_t size)
 	ids[strcspn(ids, "\n")] = '\0';
 	snprintf(cmd, sizeof(cmd),
 		 "SLURM_CONF=%s/etc/slurm.conf sstat -n -P -j %s -o AveCPU,TresUsageInTot 2>&1",
-		 lab, ids);
+		 lab.dir, ids);
 	f = popen(cmd, "r");
 	if (f && fgets(line, sizeof(line), f) && (bar = strchr(line, '|'))) {
 		*bar = '\0';
@@ -307,31 +193,32 @@ static void churn_step(const char *name, const char *churn_args, int status, int
 	int rc, id;
 	pid_t srun;
 
-	snprintf(err, sizeof(err), "%s/%s.err", lab, name);
+	snprintf(err, sizeof(err), "%s/%s.err", lab.dir, name);
 	/* out/ is 1777: a job user writes its truth there too. */
-	snprintf(truth, sizeof(truth), "%s/out/%s.truth.json", lab, name);
-	snprintf(usage, sizeof(usage), "%s/out/%s.cpuacct.json", lab, name);
+	snprintf(truth, sizeof(truth), "%s/out/%s.truth.json", lab.dir, name);
+	snprintf(usage, sizeof(usage), "%s/out/%s.cpuacct.json", lab.dir, name);
 	if (uid >= 0)
 		snprintf(uidopt, sizeof(uidopt), "setpriv --reuid=%d --regid=%d --clear-groups", uid,
 			 uid);
-	snprintf(sync, sizeof(sync), "%s/out/%s.sync", lab, name);
+	snprintf(sync, sizeof(sync), "%s/out/%s.sync", lab.dir, name);
 	t0 = now_s();
 	srun = fork();
 	/* As the user themselves: root's srun --uid cannot take slurmctld's reply (munge). */
 	if (srun == 0)
-		_exit(sh("JT_SYNC=%s %s srun -n1 %s/test_slurm --step %d %s %s/churn --truth %s %s "
-			 "2>%s",
-			 sync, uidopt, lab, status, usage, lab, truth, churn_args, err));
+		_exit(slurm_lab__sh("JT_SYNC=%s %s srun -n1 %s/test_slurm --step %d %s %s/churn "
+				    "--truth %s %s 2>%s",
+				    sync, uidopt, lab.dir, status, usage, lab.dir, truth, churn_args,
+				    err));
 	sstat_of_step(sync, sstat, sizeof(sstat));
 	assert_int_equal(waitpid(srun, &rc, 0), srun);
 	assert_true(WIFEXITED(rc));
 	assert_int_equal(WEXITSTATUS(rc), status);
-	id = job_id_of(err);
+	id = slurm_lab__job_id(err);
 	assert_true(id > 0);
 	snprintf(key, sizeof(key), "%d.0", id);
-	r = report_of(key);
-	t = load(truth);
-	u = load(usage);
+	r = slurm_lab__report(key);
+	t = slurm_lab__load(truth);
+	u = slurm_lab__load(usage);
 	assert_non_null(r);
 	assert_non_null(t);
 	assert_non_null(u);
@@ -394,9 +281,9 @@ static void test_non_root_user(void **state)
 
 	churn_step("nobody", "--children 300 --burn-us 1000 --orphans 3 --fail 2", 0, 65534);
 	/* The report is the admin's file, not the job user's. */
-	snprintf(path, sizeof(path), "%s/nobody.err", lab);
-	id = job_id_of(path);
-	snprintf(path, sizeof(path), "%s/reports/slurm:%d.0.json", lab, id);
+	snprintf(path, sizeof(path), "%s/nobody.err", lab.dir);
+	id = slurm_lab__job_id(path);
+	snprintf(path, sizeof(path), "%s/reports/slurm:%d.0.json", lab.dir, id);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_uid, 0);
 	assert_int_equal(sb.st_mode & 0777, 0644);
@@ -409,12 +296,12 @@ static void test_batch_with_inner_step(void **state)
 	FILE *f;
 	int id = -1;
 
-	snprintf(out, sizeof(out), "%s/batch.out", lab);
-	assert_int_equal(sh("sbatch -W -o %s --wrap 'srun -n1 %s/churn --children 50 --fail 1; "
-			    "exit 0' > %s/batch.id",
-			    out, lab, lab),
+	snprintf(out, sizeof(out), "%s/batch.out", lab.dir);
+	assert_int_equal(slurm_lab__sh("sbatch -W -o %s --wrap 'srun -n1 %s/churn --children 50 "
+				       "--fail 1; exit 0' > %s/batch.id",
+				       out, lab.dir, lab.dir),
 			 0);
-	snprintf(out, sizeof(out), "%s/batch.id", lab);
+	snprintf(out, sizeof(out), "%s/batch.id", lab.dir);
 	f = fopen(out, "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "Submitted batch job %d", &id) == 1)
@@ -423,9 +310,9 @@ static void test_batch_with_inner_step(void **state)
 		fclose(f);
 	assert_true(id > 0);
 	snprintf(key, sizeof(key), "%d.batch", id);
-	b = report_of(key);
+	b = slurm_lab__report(key);
 	snprintf(key, sizeof(key), "%d.0", id);
-	s = report_of(key);
+	s = slurm_lab__report(key);
 	assert_non_null(b);
 	assert_non_null(s);
 	/* The inner step's processes are its own, not the batch step's: disjoint trees. */
@@ -472,14 +359,14 @@ static long long adopt_into(const char *rel, const char *name)
 
 	snprintf(key, sizeof(key), "cgroup:%s", rel);
 	{
-		char *body = metrics_get();
+		char *body = slurm_lab__metrics_get();
 
 		before = metric_of(body, "jobtrace_job_processes_started_total", key);
 		free(body);
 	}
 	if (before < 0)
 		before = 0;
-	snprintf(truth, sizeof(truth), "%s/out/%s.truth.json", lab, name);
+	snprintf(truth, sizeof(truth), "%s/out/%s.truth.json", lab.dir, name);
 	assert_int_equal(pipe(pfd), 0);
 	p = fork();
 	if (p == 0) {
@@ -488,7 +375,7 @@ static long long adopt_into(const char *rel, const char *name)
 		close(pfd[1]);
 		if (read(pfd[0], &c, 1) != 1)
 			_exit(126);
-		snprintf(churn, sizeof(churn), "%s/churn", lab);
+		snprintf(churn, sizeof(churn), "%s/churn", lab.dir);
 		execl(churn, churn, "--children", "40", "--fail", "2", "--orphans", "2",
 		      "--orphan-ms", "100", "--truth", truth, NULL);
 		_exit(127);
@@ -503,7 +390,7 @@ static long long adopt_into(const char *rel, const char *name)
 	close(pfd[1]);
 	assert_int_equal(waitpid(p, &st, 0), p);
 	assert_true(WIFEXITED(st));
-	t = load(truth);
+	t = slurm_lab__load(truth);
 	assert_non_null(t);
 	want = json_integer_value(json_object_get(t, "processes")) - 1;
 	json_decref(t);
@@ -526,24 +413,25 @@ static void test_adopted(void **state)
 	pid_t srun;
 	FILE *f;
 
-	snprintf(dir, sizeof(dir), "%s/hold", lab);
+	snprintf(dir, sizeof(dir), "%s/hold", lab.dir);
 	assert_int_equal(mkdir(dir, 0755), 0);
 	srun = fork();
 	if (srun == 0)
-		_exit(sh("srun -n1 %s/test_slurm --hold %s 2>%s/hold.err", lab, dir, lab));
+		_exit(slurm_lab__sh("srun -n1 %s/test_slurm --hold %s 2>%s/hold.err", lab.dir, dir,
+				    lab.dir));
 	snprintf(path, sizeof(path), "%s/ready", dir);
 	for (int i = 0; i < 300 && access(path, F_OK); i++)
-		sleep_ms(50);
+		slurm_lab__sleep_ms(50);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	assert_int_equal(fscanf(f, "%d", &id), 1);
 	fclose(f);
 	snprintf(key, sizeof(key), "slurm:%d.0", id);
 	/* The extern step (PrologFlags=Contain): pam_slurm_adopt's target. */
-	snprintf(rel, sizeof(rel), "/slurm_%s/uid_0/job_%d/step_extern", node, id);
+	snprintf(rel, sizeof(rel), "/slurm_%s/uid_0/job_%d/step_extern", lab.node, id);
 	adopt_into(rel, "adopt_extern");
 	/* A step's own cgroup: the process is covered, but under the cgroup's key. */
-	snprintf(rel, sizeof(rel), "/slurm_%s/uid_0/job_%d/step_0", node, id);
+	snprintf(rel, sizeof(rel), "/slurm_%s/uid_0/job_%d/step_0", lab.node, id);
 	adopt_into(rel, "adopt_step0");
 	assert_int_equal(metric_wait("jobtrace_job_processes_started_total", key, 1), 1);
 	snprintf(path, sizeof(path), "%s/go", dir);
@@ -562,18 +450,18 @@ static void test_serve_absent(void **state)
 	double t0;
 	FILE *f;
 
-	kill(serve_pid, SIGTERM);
-	waitpid(serve_pid, &st, 0);
-	serve_pid = 0;
+	kill(lab.serve_pid, SIGTERM);
+	waitpid(lab.serve_pid, &st, 0);
+	lab.serve_pid = 0;
 	t0 = now_s();
-	assert_int_equal(sh("srun -n1 /bin/true 2>%s/absent.err", lab), 0);
+	assert_int_equal(slurm_lab__sh("srun -n1 /bin/true 2>%s/absent.err", lab.dir), 0);
 	printf("  absent   srun %.2f s without serve\n", now_s() - t0);
-	snprintf(path, sizeof(path), "%s/absent.err", lab);
-	id = job_id_of(path);
+	snprintf(path, sizeof(path), "%s/absent.err", lab.dir);
+	id = slurm_lab__job_id(path);
 	assert_true(id > 0);
 	snprintf(want, sizeof(want), "jobtrace: slurm:%d.0 untracked", id);
-	snprintf(path, sizeof(path), "%s/log/slurmd.log", lab);
-	sleep_ms(200);
+	snprintf(path, sizeof(path), "%s/log/slurmd.log", lab.dir);
+	slurm_lab__sleep_ms(200);
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f))
 		lines += strstr(line, want) != NULL;
@@ -598,7 +486,7 @@ static void sync_with_test(const char *sync)
 	rename(path, done);
 	snprintf(path, sizeof(path), "%s.go", sync);
 	for (int i = 0; i < 1200 && access(path, F_OK); i++)
-		sleep_ms(50);
+		slurm_lab__sleep_ms(50);
 }
 
 /*
@@ -649,7 +537,7 @@ static int step_main(int argc, char **argv)
 			fclose(f);
 		if (n <= 1)
 			break;
-		sleep_ms(10);
+		slurm_lab__sleep_ms(10);
 	}
 	/* The work is done: the test asks Slurm what it sees of the step now (JT_SYNC). */
 	if (getenv("JT_SYNC"))
@@ -694,107 +582,22 @@ static int hold_main(const char *dir)
 	rename(path, ready);
 	snprintf(path, sizeof(path), "%s/go", dir);
 	for (int i = 0; i < 600 && access(path, F_OK); i++)
-		sleep_ms(50);
-	return 0;
-}
-
-/* The node's name and the spare port lab.sh chose (LAB/etc/lab.env). */
-static int read_lab_env(void)
-{
-	char path[600], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/etc/lab.env", lab);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		sscanf(line, "NODE=%63s", node);
-		sscanf(line, "SPARE_PORT=%d", &metrics_port);
-	}
-	if (f)
-		fclose(f);
-	if (!node[0] || metrics_port <= 0) {
-		fprintf(stderr, "FAIL: no NODE or SPARE_PORT in %s\n", path);
-		return -1;
-	}
+		slurm_lab__sleep_ms(50);
 	return 0;
 }
 
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char reports[600];
-
-	if (geteuid() != 0) {
-		fprintf(stderr, "FAIL: the Slurm tests start a cluster and load BPF: they need root\n");
-		return -1;
-	}
-	if (access("/usr/sbin/slurmd", X_OK) || access("/usr/sbin/munged", X_OK) ||
-	    access("/usr/sbin/slurmctld", X_OK)) {
-		fprintf(stderr, "FAIL: slurmd, slurmctld or munged is missing: run make deps\n");
-		return -1;
-	}
-	if (!getcwd(srcdir, sizeof(srcdir)))
-		return -1;
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	if (!mkdtemp(lab) || chmod(lab, 0755))
-		return -1;
-	/* Everything a job user runs lives in the lab: /work may not be theirs to read. */
-	if (sh("cp %s/churn %s/jobtrace_spank.so %s/ && cp %s %s/test_slurm && mkdir -p %s/reports %s/out && "
-	       "chmod 1777 %s/out",
-	       out, out, lab, self_exe, lab, lab, lab, lab))
-		return -1;
 	/* slurmdbd with MariaDB, so that sacct has the steps: about 10 s more. */
-	if (sh("LAB_DBD=1 %s/tests/slurm/lab.sh start %s %s/jobtrace_spank.so socket=%s/ctl.sock "
-	       "reports=%s/reports timeout=1000 >%s/lab.out 2>&1 || { cat %s/lab.out; exit 1; }",
-	       srcdir, lab, lab, lab, lab, lab, lab)) {
-		fprintf(stderr, "FAIL: the cluster did not start (see above)\n");
+	if (slurm_lab__start("slurm", "test_slurm", true, "LAB_DBD=1", 1))
 		return -1;
-	}
-	if (read_lab_env())
-		return -1;
-	snprintf(reports, sizeof(reports), "%s/reports", lab);
-	serve_pid = fork();
-	if (serve_pid == 0) {
-		char sock[600], log[600], listen[64];
-		int fd;
-
-		snprintf(sock, sizeof(sock), "%s/ctl.sock", lab);
-		snprintf(log, sizeof(log), "%s/log/serve.log", lab);
-		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(fd, 2);
-		dup2(fd, 1);
-		snprintf(listen, sizeof(listen), "127.0.0.1:%d", metrics_port);
-		/* Host mode by the freezer hierarchy, proctrack/cgroup's: see test_adopted. */
-		execl(jobtrace, jobtrace, "serve", "--control", sock, "--reports", reports, "-g",
-		      "cgroup1:freezer", "--listen", listen, NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 200; i++) {
-		char sock[600];
-
-		snprintf(sock, sizeof(sock), "%s/ctl.sock", lab);
-		if (!access(sock, F_OK))
-			return 0;
-		sleep_ms(50);
-	}
-	fprintf(stderr, "FAIL: jobtrace serve --control did not make its socket\n");
-	return -1;
+	/* Host mode by the freezer hierarchy, proctrack/cgroup's: see test_adopted. */
+	return slurm_lab__serve((const char *const[]){ "-g", "cgroup1:freezer", NULL });
 }
 
 static int teardown(void **state)
 {
-	int st;
-
-	if (serve_pid > 0) {
-		kill(serve_pid, SIGTERM);
-		waitpid(serve_pid, &st, 0);
-	}
-	sh("%s/tests/slurm/lab.sh stop %s", srcdir, lab);
-	if (getenv("KEEP_LAB"))
-		fprintf(stderr, "the lab stays in %s\n", lab);
-	else
-		sh("rm -rf %s", lab);
-	return 0;
+	return slurm_lab__stop();
 }
 
 int main(int argc, char **argv)
@@ -806,14 +609,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_adopted),
 		cmocka_unit_test(test_serve_absent),
 	};
-	ssize_t n;
 
 	if (argc >= 5 && !strcmp(argv[1], "--step"))
 		return step_main(argc, argv);
 	if (argc == 3 && !strcmp(argv[1], "--hold"))
 		return hold_main(argv[2]);
-	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-	if (n > 0)
-		self_exe[n] = '\0';
+	slurm_lab__find_self();
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

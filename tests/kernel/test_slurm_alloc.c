@@ -14,16 +14,14 @@
  * Needs root, BPF and the Slurm packages (make deps); fails, never skips.
  */
 #include "testutil.h"
+#include "slurm_lab.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,19 +29,7 @@
 
 #define MIB (1024ULL * 1024)
 
-static char lab[] = "/tmp/jobtrace-slurm-alloc-XXXXXX";
-static char jobtrace[512], self_exe[512], srcdir[512];
-static char node[64], node2[64]; /* the lab's two nodes (slurmd -N) */
-static int metrics_port;
-static pid_t serve_pid;
 static char stream_path[128]; /* serve's --stream: /dev/shm/jobtrace-alloc-PID.stream */
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static __u64 mono_ns(void)
 {
@@ -53,58 +39,25 @@ static __u64 mono_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-/* A shell command with the lab's SLURM_CONF; its exit status. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096], full[4200];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	snprintf(full, sizeof(full), "SLURM_CONF=%s/etc/slurm.conf; export SLURM_CONF; %s", lab,
-		 cmd);
-	st = system(full);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /*
- * LAB/reports/slurm:@name.json once serve has written it, within 10 s; NULL
- * unless it is valid by schema/report.schema.json (tests/schema/validate.py).
+ * slurm_lab__report(@name); NULL unless it is valid by
+ * schema/report.schema.json (tests/schema/validate.py).
  */
 static json_t *report_of(const char *name)
 {
-	char path[600], cmd[1400];
-	json_error_t e;
-	json_t *r;
+	char cmd[1400];
+	json_t *r = slurm_lab__report(name);
 
-	snprintf(path, sizeof(path), "%s/reports/slurm:%s.json", lab, name);
-	for (int i = 0; i < 200 && access(path, F_OK); i++)
-		sleep_ms(50);
-	r = json_load_file(path, 0, &e);
-	if (!r) {
-		fprintf(stderr, "no report %s: %s\n", path, e.text);
+	if (!r)
 		return NULL;
-	}
-	snprintf(cmd, sizeof(cmd), "python3 %s/tests/schema/validate.py -q --schema report '%s'",
-		 srcdir, path);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 %s/tests/schema/validate.py -q --schema report '%s/reports/slurm:%s.json'",
+		 lab.srcdir, lab.dir, name);
 	if (system(cmd)) {
 		json_decref(r);
 		return NULL;
 	}
 	return r;
-}
-
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
-
-	if (!j)
-		fprintf(stderr, "cannot read %s: %s\n", path, e.text);
-	return j;
 }
 
 /* r.@a.@b (@b NULL: r.@a). */
@@ -113,53 +66,6 @@ static json_t *at(json_t *r, const char *a, const char *b)
 	json_t *v = json_object_get(r, a);
 
 	return b ? json_object_get(v, b) : v;
-}
-
-/* The job id srun printed ("srun: job 12 ..."), from its stderr file. */
-static int job_id_of(const char *errfile)
-{
-	char line[512];
-	int id = -1;
-	FILE *f = fopen(errfile, "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "srun: job %d", &id) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return id;
-}
-
-/* serve's /metrics body, by a plain HTTP/1.0 GET; NULL if it does not answer. */
-static char *metrics_get(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(metrics_port) };
-	const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-	size_t cap = 1 << 20, len = 0;
-	char *buf = malloc(cap), *body;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ssize_t n;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || !buf || connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1)
-		goto fail;
-	while (len < cap - 1 && (n = read(fd, buf + len, cap - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-	close(fd);
-	body = strstr(buf, "\r\n\r\n");
-	if (!body || !strstr(buf, " 200 ")) {
-		free(buf);
-		return NULL;
-	}
-	memmove(buf, body + 4, strlen(body + 4) + 1);
-	return buf;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return NULL;
 }
 
 /* The value of the series @family{job_key="@job"...} in @body; NAN where there is none. */
@@ -297,35 +203,36 @@ static void test_step_efficiency(void **state)
 	int rc, id;
 	pid_t srun, tail;
 
-	snprintf(err, sizeof(err), "%s/eff.err", lab);
-	snprintf(truth, sizeof(truth), "%s/out/eff.truth.json", lab);
-	snprintf(prom, sizeof(prom), "%s/out/metrics.txt", lab);
+	snprintf(err, sizeof(err), "%s/eff.err", lab.dir);
+	snprintf(truth, sizeof(truth), "%s/out/eff.truth.json", lab.dir);
+	snprintf(prom, sizeof(prom), "%s/out/metrics.txt", lab.dir);
 	/* The stream's readers get the step's final report, allocation included. */
-	snprintf(tail_out, sizeof(tail_out), "%s/out/tail.jsonl", lab);
+	snprintf(tail_out, sizeof(tail_out), "%s/out/tail.jsonl", lab.dir);
 	tail = fork();
 	if (tail == 0) {
 		int fd = open(tail_out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		dup2(fd, 1);
-		execl(jobtrace, jobtrace, "tail", "--json", "--duration", "60", "--stream",
+		execl(lab.jobtrace, lab.jobtrace, "tail", "--json", "--duration", "60", "--stream",
 		      stream_path, NULL);
 		_exit(127);
 	}
-	sleep_ms(300);
+	slurm_lab__sleep_ms(300);
 	srun = fork();
 	if (srun == 0)
-		_exit(sh("srun -n1 -c 2 --mem=256M %s/test_slurm_alloc --busy 3000 %s 2>%s", lab,
-			 truth, err));
+		_exit(slurm_lab__sh("srun -n1 -c 2 --mem=256M %s/test_slurm_alloc --busy 3000 %s "
+				    "2>%s",
+				    lab.dir, truth, err));
 	/* While it runs: serve's /metrics has the step's allocation. */
 	for (int i = 0; i < 100 && (isnan(m_cpus) || isnan(m_mem)); i++) {
 		char *body;
 
-		sleep_ms(100);
-		id = job_id_of(err);
+		slurm_lab__sleep_ms(100);
+		id = slurm_lab__job_id(err);
 		if (id <= 0)
 			continue;
 		snprintf(mkey, sizeof(mkey), "slurm:%d.0", id);
-		body = metrics_get();
+		body = slurm_lab__metrics_get();
 		m_cpus = metric_of(body, "jobtrace_job_allocated_cpus", mkey);
 		m_mem = metric_of(body, "jobtrace_job_allocated_memory_bytes", mkey);
 		if (!isnan(m_cpus) && !isnan(m_mem)) {
@@ -340,11 +247,11 @@ static void test_step_efficiency(void **state)
 	}
 	assert_int_equal(waitpid(srun, &rc, 0), srun);
 	assert_true(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
-	id = job_id_of(err);
+	id = slurm_lab__job_id(err);
 	assert_true(id > 0);
 	snprintf(key, sizeof(key), "%d.0", id);
 	r = report_of(key);
-	t = load(truth);
+	t = slurm_lab__load(truth);
 	assert_non_null(r);
 	assert_non_null(t);
 	a = at(r, "allocation", NULL);
@@ -360,7 +267,7 @@ static void test_step_efficiency(void **state)
 	assert_string_equal(json_string_value(at(a, "cgroup", "memory_from")),
 			    "memory.limit_in_bytes");
 	assert_non_null(strstr(json_string_value(at(a, "cgroup", "memory_cgroup")), "/job_"));
-	assert_string_equal(json_string_value(at(r, "job", "node")), node);
+	assert_string_equal(json_string_value(at(r, "job", "node")), lab.node);
 	want_cpu = (double)json_integer_value(at(t, "cpu_ns", NULL)) /
 		   (2.0 * (double)json_integer_value(at(t, "wall_ns", NULL)));
 	want_mem = (double)json_integer_value(at(t, "maxrss_bytes", NULL)) / (double)(256 * MIB);
@@ -368,7 +275,7 @@ static void test_step_efficiency(void **state)
 	got_mem = json_number_value(at(r, "efficiency", "memory"));
 	snprintf(mkey, sizeof(mkey), "slurm:%s", key);
 	{
-		char *body = metrics_get();
+		char *body = slurm_lab__metrics_get();
 
 		m_eff = metric_of(body, "jobtrace_job_cpu_efficiency_ratio", mkey);
 		free(body);
@@ -376,7 +283,7 @@ static void test_step_efficiency(void **state)
 	printf("  efficiency slurm:%s on %s: CPU %.2f%% (workload's own %.2f%%, %+.3f%%), "
 	       "memory %.2f%% (workload's peak %.2f%% of 256 MiB); /metrics %g CPUs, %g bytes, "
 	       "CPU efficiency %.4f\n",
-	       key, node, 100 * got_cpu, 100 * want_cpu, 100 * (got_cpu - want_cpu) / want_cpu,
+	       key, lab.node, 100 * got_cpu, 100 * want_cpu, 100 * (got_cpu - want_cpu) / want_cpu,
 	       100 * got_mem, 100 * want_mem, m_cpus, m_mem, m_eff);
 	/*
 	 * One of two CPUs kept busy: 50% on a quiet host. Its own getrusage is
@@ -391,7 +298,7 @@ static void test_step_efficiency(void **state)
 	snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s'", prom);
 	assert_int_equal(system(cmd), 0);
 	/* The stream's "job" line of the step: the report's allocation and efficiency. */
-	sleep_ms(1500);
+	slurm_lab__sleep_ms(1500);
 	kill(tail, SIGTERM);
 	waitpid(tail, &rc, 0);
 	line = job_line_of(tail_out, mkey);
@@ -413,10 +320,10 @@ static void test_oom_step(void **state)
 	json_t *r, *fl, *oom;
 	int rc, id;
 
-	snprintf(err, sizeof(err), "%s/oom.err", lab);
-	rc = sh("srun -n1 --mem=64M %s/test_slurm_alloc --hog 200 2>%s", lab, err);
+	snprintf(err, sizeof(err), "%s/oom.err", lab.dir);
+	rc = slurm_lab__sh("srun -n1 --mem=64M %s/test_slurm_alloc --hog 200 2>%s", lab.dir, err);
 	assert_int_not_equal(rc, 0);
-	id = job_id_of(err);
+	id = slurm_lab__job_id(err);
 	assert_true(id > 0);
 	snprintf(key, sizeof(key), "%d.0", id);
 	r = report_of(key);
@@ -443,8 +350,8 @@ static void truth_of(const char *name, const char *n, double *cpu_ns, double *wa
 	char path[700];
 	json_t *t;
 
-	snprintf(path, sizeof(path), "%s/out/%s.%s.truth.json", lab, name, n);
-	t = load(path);
+	snprintf(path, sizeof(path), "%s/out/%s.%s.truth.json", lab.dir, name, n);
+	t = slurm_lab__load(path);
 	assert_non_null(t);
 	*cpu_ns = (double)json_integer_value(at(t, "cpu_ns", NULL));
 	*wall_ns = (double)json_integer_value(at(t, "wall_ns", NULL));
@@ -468,33 +375,33 @@ static void test_two_nodes(void **state)
 	json_error_t e;
 	int rc, id;
 
-	snprintf(err, sizeof(err), "%s/two.err", lab);
-	rc = sh("srun -N2 -n2 --ntasks-per-node=1 -c 1 --mem=128M %s/test_slurm_alloc --busy 3000 "
-		"%s/out/two.%%n.truth.json 2>%s",
-		lab, lab, err);
+	snprintf(err, sizeof(err), "%s/two.err", lab.dir);
+	rc = slurm_lab__sh("srun -N2 -n2 --ntasks-per-node=1 -c 1 --mem=128M %s/test_slurm_alloc "
+			   "--busy 3000 %s/out/two.%%n.truth.json 2>%s",
+			   lab.dir, lab.dir, err);
 	assert_int_equal(rc, 0);
-	id = job_id_of(err);
+	id = slurm_lab__job_id(err);
 	assert_true(id > 0);
-	snprintf(key, sizeof(key), "%d.0@%s", id, node);
+	snprintf(key, sizeof(key), "%d.0@%s", id, lab.node);
 	r1 = report_of(key);
-	snprintf(key, sizeof(key), "%d.0@%s", id, node2);
+	snprintf(key, sizeof(key), "%d.0@%s", id, lab.node2);
 	r2 = report_of(key);
 	assert_non_null(r1);
 	assert_non_null(r2);
-	assert_string_equal(json_string_value(at(r1, "job", "node")), node);
-	assert_string_equal(json_string_value(at(r2, "job", "node")), node2);
+	assert_string_equal(json_string_value(at(r1, "job", "node")), lab.node);
+	assert_string_equal(json_string_value(at(r2, "job", "node")), lab.node2);
 	assert_true(json_number_value(at(at(r2, "allocation", "slurm"), "cpus", NULL)) == 1);
 	assert_int_equal(json_integer_value(at(at(r2, "allocation", "slurm"), "memory_bytes", NULL)),
 			 128 * MIB);
-	truth_of("two", node, &c1, &w1);
-	truth_of("two", node2, &c2, &w2);
+	truth_of("two", lab.node, &c1, &w1);
+	truth_of("two", lab.node2, &c2, &w2);
 	want = (c1 + c2) / (w1 + w2);
 	/* The merge, as JSON for the check and its schema, and as text to read. */
-	snprintf(path, sizeof(path), "%s/out/summary.json", lab);
+	snprintf(path, sizeof(path), "%s/out/summary.json", lab.dir);
 	snprintf(cmd, sizeof(cmd), "%s report --json %s/reports %d > %s && "
 		 "python3 %s/tests/schema/validate.py -q --schema job-summary %s && "
 		 "%s report %s/reports %d",
-		 jobtrace, lab, id, path, srcdir, path, jobtrace, lab, id);
+		 lab.jobtrace, lab.dir, id, path, lab.srcdir, path, lab.jobtrace, lab.dir, id);
 	assert_int_equal(system(cmd), 0);
 	sum = json_load_file(path, 0, &e);
 	assert_non_null(sum);
@@ -506,7 +413,8 @@ static void test_two_nodes(void **state)
 		  json_number_value(at(r2, "job", "wall_s")));
 	printf("  two nodes slurm:%d.0 on %s and %s: CPU efficiency over both %.2f%% (the two "
 	       "reports' %.2f%%; the tasks' own %.2f%%, %+.3f%%)\n",
-	       id, node, node2, 100 * got, 100 * merged, 100 * want, 100 * (got - want) / want);
+	       id, lab.node, lab.node2, 100 * got, 100 * merged, 100 * want,
+	       100 * (got - want) / want);
 	assert_int_equal(json_integer_value(at(job, "reports_count", NULL)), 2);
 	assert_int_equal(json_integer_value(at(job, "nodes_count", NULL)), 2);
 	assert_true(fabs(got - merged) <= 1e-6 * merged);
@@ -516,96 +424,19 @@ static void test_two_nodes(void **state)
 	json_decref(r2);
 }
 
-/* The lab's node names and spare port (LAB/etc/lab.env). */
-static int read_lab_env(void)
-{
-	char path[600], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/etc/lab.env", lab);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		sscanf(line, "NODE=%63s", node);
-		sscanf(line, "NODE2=%63s", node2);
-		sscanf(line, "SPARE_PORT=%d", &metrics_port);
-	}
-	if (f)
-		fclose(f);
-	if (!node[0] || !node2[0] || metrics_port <= 0) {
-		fprintf(stderr, "FAIL: no NODE, NODE2 or SPARE_PORT in %s\n", path);
-		return -1;
-	}
-	return 0;
-}
-
 static int setup(void **state)
 {
-	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
-	char reports[600], sock[600];
-
-	if (geteuid() != 0) {
-		fprintf(stderr, "FAIL: the Slurm tests start a cluster and load BPF: they need root\n");
+	if (slurm_lab__start("slurm-alloc", "test_slurm_alloc", false,
+			     "LAB_TASK=cgroup LAB_SELECT=CR_Core_Memory LAB_NODES=2", 2))
 		return -1;
-	}
-	if (access("/usr/sbin/slurmd", X_OK) || access("/usr/sbin/munged", X_OK) ||
-	    access("/usr/sbin/slurmctld", X_OK)) {
-		fprintf(stderr, "FAIL: slurmd, slurmctld or munged is missing: run make deps\n");
-		return -1;
-	}
-	if (!getcwd(srcdir, sizeof(srcdir)))
-		return -1;
-	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
-	if (!mkdtemp(lab) || chmod(lab, 0755))
-		return -1;
-	if (sh("cp %s/jobtrace_spank.so %s/ && cp %s %s/test_slurm_alloc && "
-	       "mkdir -p %s/reports %s/out && chmod 1777 %s/out",
-	       out, lab, self_exe, lab, lab, lab, lab))
-		return -1;
-	if (sh("LAB_TASK=cgroup LAB_SELECT=CR_Core_Memory LAB_NODES=2 %s/tests/slurm/lab.sh start "
-	       "%s %s/jobtrace_spank.so socket=%s/ctl.sock reports=%s/reports timeout=1000 "
-	       ">%s/lab.out 2>&1 || { cat %s/lab.out; exit 1; }",
-	       srcdir, lab, lab, lab, lab, lab, lab)) {
-		fprintf(stderr, "FAIL: the cluster did not start (see above)\n");
-		return -1;
-	}
-	if (read_lab_env())
-		return -1;
-	snprintf(reports, sizeof(reports), "%s/reports", lab);
-	snprintf(sock, sizeof(sock), "%s/ctl.sock", lab);
 	snprintf(stream_path, sizeof(stream_path), "/dev/shm/jobtrace-alloc-%d.stream",
 		 (int)getpid());
-	serve_pid = fork();
-	if (serve_pid == 0) {
-		char log[600], listen[64];
-		int fd;
-
-		snprintf(log, sizeof(log), "%s/log/serve.log", lab);
-		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(fd, 2);
-		dup2(fd, 1);
-		snprintf(listen, sizeof(listen), "127.0.0.1:%d", metrics_port);
-		execl(jobtrace, jobtrace, "serve", "--control", sock, "--reports", reports,
-		      "--listen", listen, "--stream", stream_path, NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 200; i++) {
-		if (!access(sock, F_OK))
-			return 0;
-		sleep_ms(50);
-	}
-	fprintf(stderr, "FAIL: jobtrace serve --control did not make its socket\n");
-	return -1;
+	return slurm_lab__serve((const char *const[]){ "--stream", stream_path, NULL });
 }
 
 static int teardown(void **state)
 {
-	int st;
-
-	if (serve_pid > 0) {
-		kill(serve_pid, SIGTERM);
-		waitpid(serve_pid, &st, 0);
-	}
-	sh("%s/tests/slurm/lab.sh stop %s", srcdir, lab);
+	slurm_lab__stop();
 	if (stream_path[0]) {
 		char lock[160];
 
@@ -613,10 +444,6 @@ static int teardown(void **state)
 		snprintf(lock, sizeof(lock), "%s.lock", stream_path);
 		unlink(lock);
 	}
-	if (getenv("KEEP_LAB"))
-		fprintf(stderr, "the lab stays in %s\n", lab);
-	else
-		sh("rm -rf %s", lab);
 	return 0;
 }
 
@@ -627,14 +454,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_oom_step),
 		cmocka_unit_test(test_two_nodes),
 	};
-	ssize_t n;
 
 	if (argc == 4 && !strcmp(argv[1], "--busy"))
 		return busy_main(atol(argv[2]), argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "--hog"))
 		return hog_main(strtoul(argv[2], NULL, 10));
-	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-	if (n > 0)
-		self_exe[n] = '\0';
+	slurm_lab__find_self();
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
