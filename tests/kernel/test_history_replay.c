@@ -218,8 +218,14 @@ static void test_replay_and_picture(void **state)
 	job_wait(pb);
 	job_wait(pc);
 	c_end = real_s();
-	/* Past three refreshes after the last end: the ended rows are gone. */
+	/*
+	 * Past three refreshes after the last end (the ended rows are gone), and
+	 * long enough after A's end for the ten frames stepped from it below:
+	 * C may end soon after A on a fast machine.
+	 */
 	harness__sleep_ms(3000);
+	while (real_s() < a_end + 6.0)
+		harness__sleep_ms(100);
 	assert_int_equal(kill(serve, SIGTERM), 0);
 	st = harness__wait_s(serve, 20);
 	assert_true(WIFEXITED(st));

@@ -196,7 +196,12 @@ static void test_two_tails_see_the_job(void **state)
 	snprintf(log2, sizeof(log2), "%s/churn2.log", H.tmpdir);
 	snprintf(out1, sizeof(out1), "%s/tail1.jsonl", H.tmpdir);
 	snprintf(out2, sizeof(out2), "%s/tail2.jsonl", H.tmpdir);
-	serve = serve_start(stream_path, "4096");
+	/*
+	 * Host mode: every process of the host is in the stream, another test's
+	 * churn too. 64 MiB keeps the late reader's 1.5 s of records from being
+	 * lapped on a busy host (the slow reader's test below laps on purpose).
+	 */
+	serve = serve_start(stream_path, "65536");
 	tail1 = spawn(targv1, out1);
 	tail2 = spawn(targv1, out2);
 	harness__sleep_ms(300); /* both have opened the stream */
@@ -614,6 +619,13 @@ static void test_lost_records_each_counted(void **state)
 	harness__cgroup_remove(name);
 }
 
+/* A test that failed half-way leaves no serve or tail to the next one (its stream path is theirs). */
+static int stop_leftovers(void **state)
+{
+	harness__kill_running();
+	return 0;
+}
+
 static int setup(void **state)
 {
 	assert_int_equal(harness__setup("stream"), 0);
@@ -685,13 +697,13 @@ static void test_default_output_is_the_stream(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_two_tails_see_the_job),
-		cmocka_unit_test(test_slow_reader_counts_missed),
-		cmocka_unit_test(test_default_output_is_the_stream),
-		cmocka_unit_test(test_full_filesystem_fails_at_start),
-		cmocka_unit_test(test_squatters_do_not_block_serve),
-		cmocka_unit_test(test_tail_refuses_and_survives),
-		cmocka_unit_test(test_lost_records_each_counted),
+		cmocka_unit_test_teardown(test_two_tails_see_the_job, stop_leftovers),
+		cmocka_unit_test_teardown(test_slow_reader_counts_missed, stop_leftovers),
+		cmocka_unit_test_teardown(test_default_output_is_the_stream, stop_leftovers),
+		cmocka_unit_test_teardown(test_full_filesystem_fails_at_start, stop_leftovers),
+		cmocka_unit_test_teardown(test_squatters_do_not_block_serve, stop_leftovers),
+		cmocka_unit_test_teardown(test_tail_refuses_and_survives, stop_leftovers),
+		cmocka_unit_test_teardown(test_lost_records_each_counted, stop_leftovers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
