@@ -67,9 +67,9 @@ static __always_inline bool path_prepend(char *buf, __u32 *pos, const unsigned c
 }
 
 /* d_unlinked(): unhashed (removed from its directory) and not a root. */
-static __always_inline bool dentry_unlinked(struct dentry *d)
+static __always_inline bool dentry_unlinked(struct dentry *d, struct dentry *parent)
 {
-	return !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d;
+	return !BPF_CORE_READ(d, d_hash.pprev) && parent != d;
 }
 
 /*
@@ -87,7 +87,7 @@ static __always_inline void path_of_file(struct file *file, char dst[JT_EXE_LEN]
 	struct vfsmount *vfsmnt;
 	struct path_scratch *s;
 	__u32 zero = 0, pos = PATH_END, len;
-	bool cut = false;
+	bool cut = false, pseudo;
 	char *buf;
 	int i;
 
@@ -104,11 +104,22 @@ static __always_inline void path_of_file(struct file *file, char dst[JT_EXE_LEN]
 	/* container_of(), at the offset this kernel's struct mount has. */
 	mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
 	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	if (dentry_unlinked(dentry)) {
+	parent = BPF_CORE_READ(dentry, d_parent);
+	/*
+	 * A file in no directory (memfd_create(), shmem_file_setup()): its
+	 * own root, not its mount's. d_path() writes what its d_dname,
+	 * simple_dname(), says: "/NAME (deleted)".
+	 */
+	pseudo = dentry == parent && dentry != mnt_root;
+	if (pseudo || dentry_unlinked(dentry, parent)) {
 		pos = PATH_END - (sizeof(DELETED_SUFFIX) - 1);
 		__builtin_memcpy(buf + pos, DELETED_SUFFIX, sizeof(DELETED_SUFFIX) - 1);
 	}
-	for (i = 0; i < MAX_PATH_COMPONENTS; i++) {
+	if (pseudo) {
+		len = BPF_CORE_READ(dentry, d_name.len);
+		cut = !path_prepend(buf, &pos, BPF_CORE_READ(dentry, d_name.name), len);
+	}
+	for (i = 0; i < MAX_PATH_COMPONENTS && !pseudo; i++) {
 		parent = BPF_CORE_READ(dentry, d_parent);
 		if (dentry == mnt_root || dentry == parent) {
 			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
