@@ -66,6 +66,28 @@ static __always_inline bool path_prepend(char *buf, __u32 *pos, const unsigned c
 	return true;
 }
 
+/*
+ * What a step of the walk needs of a dentry, d_parent and d_name, which
+ * every kernel's struct dentry has side by side: one read, not three (a
+ * read is most of a step's cost). Apart where a kernel has them apart.
+ */
+struct dentry_step {
+	struct dentry *parent;
+	struct qstr name;
+};
+
+static __always_inline int dentry_step_read(struct dentry *d, struct dentry_step *st)
+{
+	__u32 parent_off = bpf_core_field_offset(struct dentry, d_parent);
+
+	if (bpf_core_field_offset(struct dentry, d_name) == parent_off + sizeof(st->parent))
+		return bpf_probe_read_kernel(st, sizeof(*st), (void *)d + parent_off);
+	st->parent = BPF_CORE_READ(d, d_parent);
+	st->name.len = BPF_CORE_READ(d, d_name.len);
+	st->name.name = BPF_CORE_READ(d, d_name.name);
+	return st->parent ? 0 : -1;
+}
+
 /* d_unlinked(): unhashed (removed from its directory) and not a root. */
 static __always_inline bool dentry_unlinked(struct dentry *d, struct dentry *parent)
 {
@@ -82,7 +104,8 @@ static __always_inline bool dentry_unlinked(struct dentry *d, struct dentry *par
  */
 static __always_inline void path_of_file(struct file *file, char dst[JT_EXE_LEN])
 {
-	struct dentry *dentry, *parent, *mnt_root;
+	struct dentry *dentry, *mnt_root;
+	struct dentry_step st;
 	struct mount *mnt, *mnt_parent;
 	struct vfsmount *vfsmnt;
 	struct path_scratch *s;
@@ -104,24 +127,22 @@ static __always_inline void path_of_file(struct file *file, char dst[JT_EXE_LEN]
 	/* container_of(), at the offset this kernel's struct mount has. */
 	mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
 	mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	parent = BPF_CORE_READ(dentry, d_parent);
+	if (dentry_step_read(dentry, &st))
+		return;
 	/*
 	 * A file in no directory (memfd_create(), shmem_file_setup()): its
 	 * own root, not its mount's. d_path() writes what its d_dname,
 	 * simple_dname(), says: "/NAME (deleted)".
 	 */
-	pseudo = dentry == parent && dentry != mnt_root;
-	if (pseudo || dentry_unlinked(dentry, parent)) {
+	pseudo = dentry == st.parent && dentry != mnt_root;
+	if (pseudo || dentry_unlinked(dentry, st.parent)) {
 		pos = PATH_END - (sizeof(DELETED_SUFFIX) - 1);
 		__builtin_memcpy(buf + pos, DELETED_SUFFIX, sizeof(DELETED_SUFFIX) - 1);
 	}
-	if (pseudo) {
-		len = BPF_CORE_READ(dentry, d_name.len);
-		cut = !path_prepend(buf, &pos, BPF_CORE_READ(dentry, d_name.name), len);
-	}
+	if (pseudo)
+		cut = !path_prepend(buf, &pos, st.name.name, st.name.len);
 	for (i = 0; i < MAX_PATH_COMPONENTS && !pseudo; i++) {
-		parent = BPF_CORE_READ(dentry, d_parent);
-		if (dentry == mnt_root || dentry == parent) {
+		if (dentry == mnt_root || dentry == st.parent) {
 			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 			/* The namespace's root, or a mount taken out of any tree. */
 			if (mnt_parent == mnt || !mnt_parent)
@@ -132,14 +153,17 @@ static __always_inline void path_of_file(struct file *file, char dst[JT_EXE_LEN]
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = mnt_parent;
 			mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
-			continue;
+		} else {
+			if (!path_prepend(buf, &pos, st.name.name, st.name.len)) {
+				cut = true;
+				break;
+			}
+			dentry = st.parent;
 		}
-		len = BPF_CORE_READ(dentry, d_name.len);
-		if (!path_prepend(buf, &pos, BPF_CORE_READ(dentry, d_name.name), len)) {
+		if (dentry_step_read(dentry, &st)) {
 			cut = true;
 			break;
 		}
-		dentry = parent;
 	}
 	/* More names than walked: what is left above them is lost too. */
 	if (i == MAX_PATH_COMPONENTS)
