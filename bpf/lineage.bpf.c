@@ -24,6 +24,7 @@
 #include "jobtrace/lineage_abi.h"
 #include "core_fixes.bpf.h"
 #include "ring.bpf.h"
+#include "lineage_path.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -560,11 +561,11 @@ static __always_inline void send_exec_args(struct task_struct *p, struct linux_b
 		len = 0;
 	e->args_len = (__u16)len;
 	/*
-	 * The path as execve() named it: the resolved one needs d_path,
-	 * which tracepoints may not call. A script's is the script's.
+	 * The file now running, resolved: bprm->file is the interpreter's
+	 * after binfmt_script or binfmt_misc, the file mm->exe_file and
+	 * /proc/PID/exe name.
 	 */
-	if (bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), bprm->filename) < 0)
-		e->exe[0] = '\0';
+	path_of_file(bprm->file, e->exe);
 	ring_submit(e, tot, RING_EXEC, false);
 }
 

@@ -11,13 +11,17 @@
 # and CPU error against churn's own getrusage().
 # N (6000), RUNS (3), MODE (the watch options: --all --group-by tree; SELF
 # stands for this script's pid, so MODE="--pid SELF" follows the churn as
-# run follows its command, the bench's own few helpers counted with it).
+# run follows its command, the bench's own few helpers counted with it),
+# CHURN (what the watched churn's N processes do, --children N; with
+# CHURN="--children 0 --exec N [--exec-path PATH]" each execs, and
+# handle_exec's figures are an exec record's, PATH's walk included).
 # Without BASE, this build alone. At the end, each figure's median over
 # the runs, BASE beside this build.
 set -u
 OUTPUT=${OUTPUT:-.output}
 B1=$OUTPUT/jobtrace; B0=${BASE:-}; CH=$OUTPUT/churn; FLOOR=$OUTPUT/bpf_floor
 N=${N:-6000}; RUNS=${RUNS:-3}; MODE=${MODE:---all --group-by tree}; MODE=${MODE//SELF/$$}
+CHURN=${CHURN:---children $N}
 work=$(mktemp -d /tmp/jobtrace-bpfbench-XXXXXX)
 trap 'rm -rf "$work"; sysctl -q kernel.bpf_stats_enabled=0' EXIT
 sysctl -q kernel.bpf_stats_enabled=1
@@ -50,7 +54,7 @@ for r in $(seq $RUNS); do
   wait_for $work/f.err attached $F
   mine="$(prog_ids $W) $(prog_ids $F)"
   stats "$mine" >$work/s0
-  $CH --children $N --concurrency 2 --burn-us 50 >/dev/null
+  $CH $CHURN --concurrency 2 --burn-us 50 >/dev/null
   stats "$mine" >$work/s1
   kill -INT $W $F; wait $W $F 2>/dev/null
   # run: lost records and CPU error against churn's own getrusage

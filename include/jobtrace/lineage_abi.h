@@ -360,9 +360,10 @@ struct jt_exec_event {
 	__u64 start_ns;
 	char args[JT_ARGS_LEN];
 	/*
-	 * The file exec'd, as execve(2) was given it (the kernel's
-	 * bprm->filename: absolute after a PATH search, else maybe
-	 * relative), NUL-terminated; "": not read. A longer path is cut.
+	 * The file the exec runs (bprm->file: a script's interpreter), its
+	 * absolute path from the mount namespace's root, as /proc/PID/exe
+	 * has it, NUL-terminated; "": not read. A longer path keeps its
+	 * tail without the leading '/' (bpf/lineage_path.bpf.h).
 	 */
 	char exe[JT_EXE_LEN];
 };

@@ -207,6 +207,13 @@ int proc_kv__find(const char *buf, size_t len, const char *key, const char **val
 const char *proc_pid__tty_name(int32_t tty_nr, char *buf, size_t size);
 /* Strips " (deleted)" from a link target of @len bytes, in place. */
 void proc_link__set(struct proc_link *out, const char *target, size_t len);
+/*
+ * @l as an exec record's exe carries it (bpf/lineage_path.bpf.h's rule):
+ * " (deleted)" put back, as /proc/PID/exe shows it; a path of @size bytes
+ * or more keeps its last @size - 1, less a leading '/' (a cut path never
+ * starts with one). Writes @dst NUL-terminated; returns its length.
+ */
+size_t proc_link__exe(const struct proc_link *l, char *dst, size_t size);
 
 int proc_pid__read_stat(int proc_fd, int pid, struct proc_stat_fields *out);
 /*

@@ -635,6 +635,40 @@ static void test_link_suffix(void **state)
 	}
 }
 
+/* The exe rule the BPF walk follows: suffix put back, the tail kept, no leading '/' once cut. */
+static void test_link_exe(void **state)
+{
+	static const struct {
+		const char *in; /* as readlink gives it */
+		size_t size;
+		const char *exe;
+	} cases[] = {
+		{ "/usr/bin/x", 256, "/usr/bin/x" },
+		{ "/tmp/build (deleted)", 256, "/tmp/build (deleted)" },
+		{ "/memfd:jt (deleted)", 256, "/memfd:jt (deleted)" },
+		{ "/usr/bin/x", 11, "/usr/bin/x" },	/* fits, its NUL too */
+		{ "/usr/bin/x", 10, "usr/bin/x" },	/* 9 bytes, the leading '/' dropped */
+		{ "/usr/bin/x", 9, "sr/bin/x" },	/* cut inside a name: no '/' to drop */
+		{ "/usr/bin/x", 7, "bin/x" },		/* the cut lands on a '/': 5 bytes */
+		{ "/a/b (deleted)", 12, "b (deleted)" },
+		{ "/a/b (deleted)", 8, "eleted)" }, /* only the suffix's tail is left */
+		{ "", 256, "" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char out[256];
+		struct proc_link l;
+		size_t n;
+
+		proc_link__set(&l, cases[i].in, strlen(cases[i].in));
+		memset(out, 'X', sizeof(out));
+		n = proc_link__exe(&l, out, cases[i].size);
+		assert_string_equal(out, cases[i].exe);
+		assert_int_equal(n, strlen(cases[i].exe));
+		assert_true(n < cases[i].size);
+	}
+}
+
 /* ---- readers over the fixture tree ---- */
 
 static void test_readers_fixture(void **state)
@@ -1163,6 +1197,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cmdline_table),
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_link_suffix),
+		cmocka_unit_test(test_link_exe),
 		cmocka_unit_test(test_readers_fixture),
 		cmocka_unit_test(test_start_and_args_fixture),
 		cmocka_unit_test(test_live_self),

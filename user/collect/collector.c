@@ -456,7 +456,7 @@ int collector__on_fork(struct collector *c, const struct jt_fork_event *e)
 
 int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 {
-	char buf[JT_ARGS_LEN + 1];
+	char buf[JT_ARGS_LEN + 1], path[JT_EXE_LEN];
 	struct proc_link exe;
 	ssize_t n;
 
@@ -471,12 +471,14 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 	/* n <= 0: gone already, or a kernel thread's: its arguments stay unknown. */
 	if (n <= 0)
 		return 0;
-	/* Here the path is the kernel's resolved one: no exec record said how it was named. */
+	/* The path an exec record would have carried, cut by its rule. */
 	if (proc_pid__read_exe(c->proc_fd, (int)r->reader_tgid, &exe))
 		exe.len = 0;
+	if (exe.len)
+		proc_link__exe(&exe, path, sizeof(path));
 	args_table__put(&c->args, r->tgid, r->start_ns, buf,
 			(size_t)n > JT_ARGS_LEN ? JT_ARGS_LEN : (size_t)n, n > JT_ARGS_LEN,
-			exe.len ? exe.path : NULL, exe.len < JT_EXE_LEN ? exe.len : JT_EXE_LEN - 1);
+			exe.len ? path : NULL, sizeof(path));
 	return 0;
 }
 

@@ -305,12 +305,12 @@ static void on_proc_exec(struct proc_src *s, const struct cn_proc_event *ev)
 		e.args_len = (__u16)(n > JT_ARGS_LEN ? JT_ARGS_LEN : n);
 		memcpy(e.args, buf, e.args_len);
 	}
-	/* No exec record here: the path is the kernel's resolved one, cut to fit. */
+	/* No exec record here: the kernel's path, cut by the exec record's rule. */
 	{
 		struct proc_link exe;
 
 		if (!proc_pid__read_exe(s->proc_fd, (int)p->tgid, &exe) && exe.len)
-			memcpy(e.exe, exe.path, exe.len < JT_EXE_LEN ? exe.len : JT_EXE_LEN - 1);
+			proc_link__exe(&exe, e.exe, sizeof(e.exe));
 	}
 	e.job_id = p->job_id;
 	e.pid = p->tgid;

@@ -781,6 +781,31 @@ void proc_link__set(struct proc_link *out, const char *target, size_t len)
 	out->len = len;
 }
 
+size_t proc_link__exe(const struct proc_link *l, char *dst, size_t size)
+{
+	static const char suffix[] = " (deleted)";
+	const size_t slen = l->deleted ? sizeof(suffix) - 1 : 0;
+	size_t len = l->len + slen, skip = 0;
+
+	if (!size)
+		return 0;
+	/* The tail keeps the file's name, which a head cut would lose first. */
+	if (len >= size) {
+		skip = len - (size - 1);
+		if (skip < l->len && l->path[skip] == '/')
+			skip++;
+	}
+	len -= skip;
+	if (skip < l->len) {
+		memcpy(dst, l->path + skip, l->len - skip);
+		memcpy(dst + l->len - skip, suffix, slen);
+	} else {
+		memcpy(dst, suffix + (skip - l->len), len);
+	}
+	dst[len] = '\0';
+	return len;
+}
+
 int proc_pid__parse_children(const char *buf, int **pids, size_t *n, size_t *cap)
 {
 	const char *s;
