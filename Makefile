@@ -341,7 +341,8 @@ demo: deps
 		--exec 200 --fail 50 --kill 20 --threads 4 --burn-us 200
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench_stream $(OUTPUT)/bench_history
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/bench_stream $(OUTPUT)/bench_history \
+		$(OUTPUT)/bpf_floor
 	$(Q)OUTPUT=$(OUTPUT) tests/bench.sh
 
 # Start-up, own CPU per process, ps: alone, and beside an older build's

@@ -83,6 +83,14 @@ echo "jobtrace's own cost: start-up, CPU per tracked process, ps (BASE=old/jobtr
 "$PYTHON" tests/bench_startup.py "$OUTPUT"
 
 echo
+echo "BPF time per tracked process, per program, beside an empty program's floor (bpf_stats)"
+echo "(BASE=path/to/old/jobtrace puts an older build beside each figure)"
+echo "host mode (watch --all --group-by tree):"
+OUTPUT=$OUTPUT RUNS=${BPF_RUNS:-3} tests/bench_bpf.sh
+echo "a followed job (watch --pid, as run follows its command):"
+OUTPUT=$OUTPUT RUNS=${BPF_RUNS:-3} MODE="--pid SELF" tests/bench_bpf.sh
+
+echo
 echo "snapshot of every process: jobtrace's task iterator and /proc walk against ps and psutil"
 echo "(medians of 7; 'iter read' and '/proc walk' are the read itself, 'jobtrace ps' the whole command)"
 "$PYTHON" tests/bench_snapshot.py "$OUTPUT" "$OUTPUT/churn"
