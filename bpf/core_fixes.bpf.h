@@ -32,6 +32,28 @@ static __always_inline unsigned int task_state_direct(struct task_struct *t)
 	return (unsigned int)((struct task_struct___pre514 *)t)->state;
 }
 
+/*
+ * A read-only alias of a trusted task pointer, for field reads. Since 6.2
+ * the verifier checks every pointer loaded through a trusted pointer
+ * against the kernel's "safe to trust" lists, and on 6.18 each such check
+ * is a walk over the kernel's whole BTF: with direct loads on the fork,
+ * exit and switch paths that was about 20 ms of every start (perf: the
+ * verifier's btf_nested_type_is_trusted). Through bpf_rdonly_cast() the
+ * alias is untrusted, so the pointers read through it are too and nothing
+ * is looked up; the loads are the same exception-table-guarded plain loads,
+ * and the kernel makes the cast itself a register move. Helpers that take
+ * a task (task storage) get the trusted pointer. Kernels before 6.2 have
+ * no bpf_rdonly_cast and no trust check: the loader picks an object built
+ * with JT_NO_RDONLY_CAST there, where the alias is the pointer itself.
+ */
+#ifdef JT_NO_RDONLY_CAST
+#define task_ro(t) (t)
+#else
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define task_ro(t) \
+	((struct task_struct *)bpf_rdonly_cast((t), bpf_core_type_id_kernel(struct task_struct)))
+#endif
+
 /* Before 6.2 the RSS counters were atomics in a struct mm_rss_stat. */
 struct mm_rss_stat___pre62 {
 	atomic_long_t count[4];

@@ -455,8 +455,9 @@ static __always_inline void args_src_inherit(struct jt_task *cst, const struct j
 	cst->args_src_start_ns = pkey.start_ns;
 }
 
-static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+static __always_inline int on_fork(struct task_struct *parent_t, struct task_struct *child_t)
 {
+	struct task_struct *parent = task_ro(parent_t), *child = task_ro(child_t);
 	bool thread = child->tgid == parent->tgid;
 	struct jt_task *pst, *cst;
 	struct jt_proc_key key;
@@ -464,7 +465,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	struct job_ref ref;
 	__u64 job_id;
 
-	pst = bpf_task_storage_get(&tasks, parent, NULL, 0);
+	pst = bpf_task_storage_get(&tasks, parent_t, NULL, 0);
 	if (targ_group == JT_GROUP_LINEAGE) {
 		if (!pst || !pst->job_id)
 			return 0;
@@ -494,7 +495,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	 * the exit record's reserve and submit 250-270, the clock read
 	 * 130-160. The reads around them are plain loads now (issue 18).
 	 */
-	cst = bpf_task_storage_get(&tasks, child, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	cst = bpf_task_storage_get(&tasks, child_t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cst) {
 		COUNT(untracked);
 		tot_add(ref.tot, untracked, 1);
@@ -618,14 +619,15 @@ static __always_inline __u32 wait_status_of(struct task_struct *p)
 	return p->group_leader->exit_code;
 }
 
-static __always_inline int on_exit(struct task_struct *p, bool group_dead)
+static __always_inline int on_exit(struct task_struct *p_t, bool group_dead)
 {
+	struct task_struct *p = task_ro(p_t);
 	const struct cred *cred;
 	struct mm_struct *mm;
 	struct jt_task *st;
 	__u64 hiwater, rss;
 
-	st = bpf_task_storage_get(&tasks, p, NULL, 0);
+	st = bpf_task_storage_get(&tasks, p_t, NULL, 0);
 	if (!st)
 		return 0;
 	st->exiting = 1;
@@ -669,7 +671,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	if (targ_exit_has_group_dead)
 		group_dead = (bool)ctx[1];
 	else
-		group_dead = p->signal->live.counter == 0;
+		group_dead = task_ro(p)->signal->live.counter == 0;
 	return on_exit(p, group_dead);
 }
 
@@ -863,7 +865,7 @@ static __always_inline int on_switch_out(struct task_struct *prev)
 	st = bpf_task_storage_get(&tasks, prev, NULL, 0);
 	if (!st || !st->job_id || !st->exiting)
 		return 0;
-	close_thread(prev, st);
+	close_thread(task_ro(prev), st);
 	return 0;
 }
 

@@ -152,6 +152,30 @@ static void test_many_short_children(void **state)
 	json_decref(t);
 }
 
+/*
+ * The object built for kernels before 6.2 (no bpf_rdonly_cast(): reads
+ * through the task pointers themselves) loads here too (--mode bpf: no
+ * fallback) and counts the same churn as exactly: forks, threads, execs,
+ * failures and orphans.
+ */
+static void test_compat_object(void **state)
+{
+	const char *extra[] = { "--mode", "bpf", NULL };
+	const char *args[] = { "--children", "1000", "--threads", "4", "--exec", "50", "--fail", "20",
+			       "--orphans", "20", "--burn-us", "100", "--subreaper", NULL };
+	json_t *r, *t;
+	int st;
+
+	assert_int_equal(setenv("JOBTRACE_BPF_COMPAT", "1", 1), 0);
+	st = run_churn(extra, args, &r, &t);
+	unsetenv("JOBTRACE_BPF_COMPAT");
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_counts_match_truth(r, t);
+	assert_cpu_within(r, t, 1.0);
+	json_decref(r);
+	json_decref(t);
+}
+
 /* Orphans double-fork away, are reparented, and still count; we wait for them. */
 static void test_orphans_outlive_root(void **state)
 {
@@ -864,6 +888,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_many_short_children),
+	    cmocka_unit_test(test_compat_object),
 	    cmocka_unit_test(test_orphans_outlive_root),
 	    cmocka_unit_test(test_no_wait_returns_at_root_exit),
 	    cmocka_unit_test(test_exec_children),

@@ -20,6 +20,7 @@
 #include "jobtrace/lineage.h"
 #include "jobtrace/util.h"
 #include "lineage.skel.h"
+#include "lineage_compat.skel.h"
 
 #define DEFAULT_MAX_JOBS 4096
 /* Above this many entries (about 22 MiB) the procs map is allocated as used. */
@@ -232,13 +233,38 @@ int lineage__decode_exit(const void *data, size_t size, struct jt_exit_event *ou
 	return 0;
 }
 
+/*
+ * The lineage programs as built for kernels without bpf_rdonly_cast()
+ * (before 6.2; bpf/core_fixes.bpf.h): the same maps, programs and
+ * variables, so the one skeleton drives either object.
+ */
+static struct lineage_bpf *lineage_open_compat(void)
+{
+	struct lineage_bpf *obj = calloc(1, sizeof(*obj));
+	int err;
+
+	if (!obj)
+		return NULL;
+	err = lineage_bpf__create_skeleton(obj);
+	if (!err) {
+		obj->skeleton->data = (void *)lineage_compat_bpf__elf_bytes(&obj->skeleton->data_sz);
+		err = bpf_object__open_skeleton(obj->skeleton, NULL);
+	}
+	if (err) {
+		lineage_bpf__destroy(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
 struct lineage *lineage__open(const struct lineage_opts *opts)
 {
 	__u32 max_procs, max_jobs;
 	const char *btf_path;
 	struct kernel_btf vmlinux;
 	struct lineage *lt;
-	bool group_dead, oom_task, setsid_fexit, setsid_tp, setuid_tp;
+	bool group_dead, oom_task, setsid_fexit, setsid_tp, setuid_tp, rdonly_cast;
 	int err, setsid_id;
 
 	loader__log_init(opts->verbose);
@@ -271,6 +297,9 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	}
 	group_dead = exit_has_group_dead(&vmlinux);
 	oom_task = oom_tp_has_task(&vmlinux);
+	/* JOBTRACE_BPF_COMPAT=1: the older kernels' object here too (a test's knob). */
+	rdonly_cast = kernel_btf__find(&vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0 &&
+		      !getenv("JOBTRACE_BPF_COMPAT");
 	setsid_id = opts->group == JT_GROUP_SESSION ?
 			    kernel_btf__find(&vmlinux, "ksys_setsid", BTF_KIND_FUNC) :
 			    -ENOENT;
@@ -286,7 +315,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->malformed = opts->malformed;
 	lt->ncpus = libbpf_num_possible_cpus();
 
-	lt->skel = lineage_bpf__open();
+	lt->skel = rdonly_cast ? lineage_bpf__open() : lineage_open_compat();
 	if (!lt->skel) {
 		err = -errno;
 		fprintf(stderr, "jobtrace: cannot open the BPF object: %s\n", strerror(-err));
