@@ -47,12 +47,12 @@ static __always_inline unsigned int task_state_direct(struct task_struct *t)
  * with JT_NO_RDONLY_CAST there, where the alias is the pointer itself.
  */
 #ifdef JT_NO_RDONLY_CAST
-#define task_ro(t) (t)
+#define kernel_ro(p, type) ((type *)(p))
 #else
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#define task_ro(t) \
-	((struct task_struct *)bpf_rdonly_cast((t), bpf_core_type_id_kernel(struct task_struct)))
+#define kernel_ro(p, type) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
 #endif
+#define task_ro(t) kernel_ro(t, struct task_struct)
 
 /* Before 6.2 the RSS counters were atomics in a struct mm_rss_stat. */
 struct mm_rss_stat___pre62 {

@@ -570,14 +570,15 @@ static __always_inline void send_exec_args(struct task_struct *p, struct linux_b
 	ring_submit(e, tot, RING_EXEC, false);
 }
 
-static __always_inline int on_exec(struct task_struct *p, struct linux_binprm *bprm)
+static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm *bprm_t)
 {
+	struct task_struct *p = task_ro(p_t);
 	struct jt_proc_key key;
 	struct jt_proc *proc;
 	struct job_ref ref;
 	struct jt_task *st;
 
-	st = bpf_task_storage_get(&tasks, p, NULL, 0);
+	st = bpf_task_storage_get(&tasks, p_t, NULL, 0);
 	if (!st || !st->job_id)
 		return 0;
 	if (!job_lookup(st->job_id, &ref))
@@ -590,7 +591,7 @@ static __always_inline int on_exec(struct task_struct *p, struct linux_binprm *b
 	if (st->flags & JT_F_ROOT)
 		ref.job->root_tgid = p->tgid;
 	if (targ_capture_args)
-		send_exec_args(p, bprm, st, ref.tot);
+		send_exec_args(p, bprm_t, st, ref.tot);
 	key = proc_key_of(p);
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (!proc) {
