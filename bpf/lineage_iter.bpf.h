@@ -110,6 +110,15 @@ int attach_existing(struct bpf_iter__task *ctx)
 		if (proc)
 			__sync_fetch_and_add(&proc->threads, 1);
 	}
+	/*
+	 * Its exit may have begun after the check above and passed its
+	 * tracepoint before this storage existed: nothing marked it then, and
+	 * its last switch would not close it (a process counted at the attach
+	 * and never as exited). Mark it as the tracepoint does; when the
+	 * tracepoint is still to come, it marks it the same way again.
+	 */
+	if (t->flags & PF_EXITING)
+		on_exit(t, t->signal->live.counter == 0);
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
 }
