@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "jobtrace/collector.h"
+#include "jobtrace/hmap.h"
 #include "jobtrace/top.h"
 
 #define TOP_KEY_LEN 300 /* as struct cjob's key */
@@ -85,8 +86,7 @@ struct top_model {
 	struct top_row **rows;
 	size_t nrows, rows_cap;
 	struct top_row *last_row; /* records of one job come in runs */
-	struct top_proc *procs; /* open addressing on tgid; tgid 0: empty */
-	size_t procs_cap, nprocs;
+	struct hmap procs; /* the live processes by tgid: top_model.c's struct live_proc */
 	__u64 last_sample_ns, swept_ns, prev_sample_ns;
 	struct top_host host;
 	__u64 interval_exited;
