@@ -338,6 +338,22 @@ static double proc_cpu_pct(const struct top_proc *p)
 }
 
 /*
+ * Whether @p is busier than @r's busiest so far. Among equals the lowest
+ * pid, as htop breaks a tie in any column: an idle job (every process at
+ * 0 %, as most are most of the time) is named by its first process, the
+ * command that was started (pids wrap, but seldom inside one job), not by
+ * whichever child the table walks first, and the name holds from one
+ * refresh to the next. One whose rate is not known yet names no job.
+ */
+static bool busier(const struct top_proc *p, const struct top_row *r)
+{
+	if (p->cpu_pct < 0)
+		return false;
+	return p->cpu_pct > r->busiest_pct ||
+	       (p->cpu_pct == r->busiest_pct && p->tgid < r->busiest);
+}
+
+/*
  * After a sample: processes it did not see are gone; the others get their
  * CPU rate, and each job its busiest process.
  */
@@ -366,7 +382,7 @@ static void procs_sweep(struct top_model *m)
 			link = &n->next;
 			p->cpu_pct = proc_cpu_pct(p);
 			r = row_find(m, p->job_id, NULL);
-			if (r && p->cpu_pct > r->busiest_pct) {
+			if (r && busier(p, r)) {
 				r->busiest = p->tgid;
 				r->busiest_pct = p->cpu_pct;
 			}
