@@ -476,6 +476,80 @@ static void test_exits_ring(void **state)
 	job_free(j);
 }
 
+/* The COMMAND of job @id's row in a new snapshot. */
+static const char *row_command_of(struct top_model *m, __u64 id, struct fields *f)
+{
+	struct top_view v = view(TOP_COL_JOB, false, NULL, 0);
+	const struct top_line *lines;
+	size_t n;
+	long i;
+
+	top_model__snapshot(m, 1.0, NOW);
+	lines = frame(m, &v, &n);
+	i = row_of(lines, n, id);
+	assert_true(i >= 0);
+	split(lines[i].text, f);
+	return f->f[f->n - 1];
+}
+
+/*
+ * Second @s of test_busiest_tie: a sample of processes 300 to 303 sent in
+ * the order @pids gives, each with 5 ms of CPU so far, 303 with @more_ns
+ * more; from the second sample on, the job's interval and the host record
+ * that close the second before it.
+ */
+static void tie_second(struct top_model *m, struct cjob *j, const __u32 *pids, __u64 s,
+		       __u64 more_ns)
+{
+	struct cjob_cum d = { .started = 4 };
+	__u64 t = T0 + s * 1000000000;
+
+	for (size_t k = 0; k < 4; k++)
+		send_live(m, j, pids[k], pids[k], 5000000 + (pids[k] == 303 ? more_ns : 0), t);
+	if (s) {
+		send_interval(m, j, t - 1000000000, 1.0, &d, 4, 0);
+		send_host(m, t - 1000000000, 1.0, 0);
+	}
+	top_model__settle(m);
+}
+
+/*
+ * A job's busiest live process names it (no exits folded): among equals,
+ * every one idle as most are most of the time, the lowest pid, whatever
+ * order the records came in or the table keeps them in; a busier process
+ * wins over a lower pid, and the name goes back when it is idle again.
+ */
+static void test_busiest_tie(void **state)
+{
+	static const __u32 orders[][4] = {
+		{ 300, 301, 302, 303 },
+		{ 303, 302, 301, 300 },
+		{ 302, 300, 303, 301 },
+	};
+	static const char *const names[] = { "p300", "p301", "p302", "p303" };
+	struct fields f;
+
+	for (size_t o = 0; o < sizeof(orders) / sizeof(orders[0]); o++) {
+		struct top_model *m = model_new();
+		struct cjob *j = job_new(9, "cgroup:/idle");
+
+		for (__u32 k = 0; k < 4; k++)
+			proc_set(300 + k, 1, names[k]);
+		/* Two samples a second apart with the same CPU: all four at 0 %. */
+		tie_second(m, j, orders[o], 0, 0);
+		tie_second(m, j, orders[o], 1, 0);
+		assert_string_equal(row_command_of(m, 9, &f), "p300");
+		/* The next second 303 runs 10 ms: it names the job. */
+		tie_second(m, j, orders[o], 2, 10000000);
+		assert_string_equal(row_command_of(m, 9, &f), "p303");
+		/* Idle again: the lowest pid again. */
+		tie_second(m, j, orders[o], 3, 10000000);
+		assert_string_equal(row_command_of(m, 9, &f), "p300");
+		top_model__free(m);
+		job_free(j);
+	}
+}
+
 /* Paused, the screen takes no snapshot: its expanded tree stays as it was. */
 static void test_paused_tree_frozen(void **state)
 {
@@ -749,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_sort_every_column),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_expanded),
+		cmocka_unit_test(test_busiest_tie),
 		cmocka_unit_test(test_exits_ring),
 		cmocka_unit_test(test_paused_tree_frozen),
 		cmocka_unit_test(test_hostile_names),

@@ -225,47 +225,76 @@ int top_model__host(struct top_model *m, const struct host_record *hr)
 
 /* ---- live processes ---- */
 
-static size_t proc_slot(const struct top_proc *tab, size_t cap, __u32 tgid)
-{
-	size_t i = (tgid * 2654435761u) & (cap - 1);
+/* A live process in the model's table (m->procs); the snapshot copies its top_proc. */
+struct live_proc {
+	struct hmap_node node;
+	struct top_proc p;
+};
 
-	while (tab[i].tgid && tab[i].tgid != tgid)
-		i = (i + 1) & (cap - 1);
-	return i;
+#define PROCS_MIN_BUCKETS 1024
+
+static __u64 tgid_hash(__u32 tgid)
+{
+	return tgid * 0x9e3779b97f4a7c15ULL;
 }
 
-static int procs_grow(struct top_model *m)
+/* The link to @tgid's entry (*link NULL: none), or NULL when the table is empty. */
+static struct hmap_node **proc_link(const struct top_model *m, __u32 tgid)
 {
-	size_t cap = m->procs_cap ? 2 * m->procs_cap : 1024;
-	struct top_proc *tab = calloc(cap, sizeof(*tab));
+	__u64 h = tgid_hash(tgid);
+	struct hmap_node **p = hmap__chain(&m->procs, h);
 
-	if (!tab)
-		return -ENOMEM;
-	for (size_t i = 0; i < m->procs_cap; i++) {
-		if (m->procs[i].tgid)
-			tab[proc_slot(tab, cap, m->procs[i].tgid)] = m->procs[i];
+	for (; p && *p; p = &(*p)->next) {
+		if ((*p)->hash == h && hmap__entry(*p, struct live_proc, node)->p.tgid == tgid)
+			break;
 	}
-	free(m->procs);
-	m->procs = tab;
-	m->procs_cap = cap;
-	return 0;
+	return p;
+}
+
+static struct top_proc *proc_find(const struct top_model *m, __u32 tgid)
+{
+	struct hmap_node **p = proc_link(m, tgid);
+
+	return p && *p ? &hmap__entry(*p, struct live_proc, node)->p : NULL;
+}
+
+/* @tgid's entry, made (zeroed but for its tgid) when it has none; NULL: no memory. */
+static struct top_proc *proc_get(struct top_model *m, __u32 tgid, bool *made)
+{
+	struct top_proc *p = proc_find(m, tgid);
+	struct live_proc *lp;
+
+	*made = !p;
+	if (p)
+		return p;
+	if (hmap__reserve(&m->procs, PROCS_MIN_BUCKETS))
+		return NULL;
+	lp = calloc(1, sizeof(*lp));
+	if (!lp)
+		return NULL;
+	lp->p.tgid = tgid;
+	hmap__add(&m->procs, &lp->node, tgid_hash(tgid));
+	return &lp->p;
+}
+
+static void live_proc_free(struct hmap_node *n)
+{
+	free(hmap__entry(n, struct live_proc, node));
 }
 
 int top_model__live(struct top_model *m, const struct live_record *lr)
 {
 	const struct jt_live_rec *r = lr->r;
 	struct top_proc *p;
-	size_t i;
+	bool made;
 
-	if (2 * (m->nprocs + 1) > m->procs_cap && procs_grow(m))
+	p = proc_get(m, r->tgid, &made);
+	if (!p)
 		return -ENOMEM;
-	i = proc_slot(m->procs, m->procs_cap, r->tgid);
-	p = &m->procs[i];
-	if (!p->tgid) {
+	if (made) {
 		/* New since the last sample: its CPU since it joined is all in this one. */
-		*p = (struct top_proc){ .tgid = r->tgid, .job_id = lr->job->id,
-					.prev_ns = m->prev_sample_ns };
-		m->nprocs++;
+		p->job_id = lr->job->id;
+		p->prev_ns = m->prev_sample_ns;
 	}
 	if (p->job_id != lr->job->id) {
 		/* Moved to another job: its CPU so far is its old job's. */
@@ -297,48 +326,68 @@ int top_model__live(struct top_model *m, const struct live_record *lr)
 	return 0;
 }
 
+/* @p's CPU between its last two samples, in % of one CPU; -1: unknown. */
+static double proc_cpu_pct(const struct top_proc *p)
+{
+	if (!p->prev_ns || p->cur_ns <= p->prev_ns)
+		return -1;
+	/* A thread that ended takes its CPU out of the sum: never below 0. */
+	if (p->cur_cpu <= p->prev_cpu)
+		return 0;
+	return 100.0 * (double)(p->cur_cpu - p->prev_cpu) / (double)(p->cur_ns - p->prev_ns);
+}
+
+/*
+ * Whether @p is busier than @r's busiest so far. Among equals the lowest
+ * pid, as htop breaks a tie in any column: an idle job (every process at
+ * 0 %, as most are most of the time) is named by its first process, the
+ * command that was started (pids wrap, but seldom inside one job), not by
+ * whichever child the table walks first, and the name holds from one
+ * refresh to the next. One whose rate is not known yet names no job.
+ */
+static bool busier(const struct top_proc *p, const struct top_row *r)
+{
+	if (p->cpu_pct < 0)
+		return false;
+	return p->cpu_pct > r->busiest_pct ||
+	       (p->cpu_pct == r->busiest_pct && p->tgid < r->busiest);
+}
+
 /*
  * After a sample: processes it did not see are gone; the others get their
  * CPU rate, and each job its busiest process.
  */
 static void procs_sweep(struct top_model *m)
 {
-	struct top_proc *tab;
-	size_t cap = m->procs_cap;
-
-	if (m->swept_ns == m->last_sample_ns || !cap)
+	if (m->swept_ns == m->last_sample_ns || !m->procs.nbuckets)
 		return;
 	m->swept_ns = m->last_sample_ns;
 	for (size_t i = 0; i < m->nrows; i++) {
 		m->rows[i]->busiest = 0;
 		m->rows[i]->busiest_pct = -1;
 	}
-	tab = calloc(cap, sizeof(*tab));
-	if (!tab)
-		return;
-	m->nprocs = 0;
-	for (size_t i = 0; i < cap; i++) {
-		struct top_proc *p = &m->procs[i];
-		struct top_row *r;
+	for (size_t b = 0; b < m->procs.nbuckets; b++) {
+		struct hmap_node **link = &m->procs.buckets[b];
 
-		if (!p->tgid || p->cur_ns != m->last_sample_ns)
-			continue;
-		/* A thread that ended takes its CPU out of the sum: never below 0. */
-		p->cpu_pct = p->prev_ns && p->cur_ns > p->prev_ns ?
-				     100.0 * (double)(p->cur_cpu > p->prev_cpu ?
-							      p->cur_cpu - p->prev_cpu : 0) /
-					     (double)(p->cur_ns - p->prev_ns) :
-				     -1;
-		tab[proc_slot(tab, cap, p->tgid)] = *p;
-		m->nprocs++;
-		r = row_find(m, p->job_id, NULL);
-		if (r && p->cpu_pct > r->busiest_pct) {
-			r->busiest = p->tgid;
-			r->busiest_pct = p->cpu_pct;
+		while (*link) {
+			struct hmap_node *n = *link;
+			struct top_proc *p = &hmap__entry(n, struct live_proc, node)->p;
+			struct top_row *r;
+
+			if (p->cur_ns != m->last_sample_ns) {
+				hmap__unlink(&m->procs, link);
+				live_proc_free(n);
+				continue;
+			}
+			link = &n->next;
+			p->cpu_pct = proc_cpu_pct(p);
+			r = row_find(m, p->job_id, NULL);
+			if (r && busier(p, r)) {
+				r->busiest = p->tgid;
+				r->busiest_pct = p->cpu_pct;
+			}
 		}
 	}
-	free(m->procs);
-	m->procs = tab;
 }
 
 bool top_model__settle(struct top_model *m)
@@ -363,8 +412,8 @@ static void row_command(struct top_model *m, struct top_row *r)
 	if (r->command[0] || !r->busiest || r->comm_pid == r->busiest)
 		return;
 	r->comm_pid = r->busiest;
-	p = m->procs_cap ? &m->procs[proc_slot(m->procs, m->procs_cap, r->busiest)] : NULL;
-	if (!p || p->tgid != r->busiest || !p->have_stat)
+	p = proc_find(m, r->busiest);
+	if (!p || !p->have_stat)
 		r->live_comm[0] = '\0';
 	else
 		snprintf(r->live_comm, sizeof(r->live_comm), "%s", p->comm);
@@ -374,17 +423,17 @@ static int snap_procs(struct top_model *m)
 {
 	size_t n = 0;
 
-	if (m->nprocs > m->snap_procs_cap) {
-		struct top_proc *p = realloc(m->snap_procs, m->nprocs * sizeof(*p));
+	if (m->procs.n > m->snap_procs_cap) {
+		struct top_proc *p = realloc(m->snap_procs, m->procs.n * sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
 		m->snap_procs = p;
-		m->snap_procs_cap = m->nprocs;
+		m->snap_procs_cap = m->procs.n;
 	}
-	for (size_t i = 0; i < m->procs_cap && n < m->nprocs; i++) {
-		if (m->procs[i].tgid)
-			m->snap_procs[n++] = m->procs[i];
+	for (size_t b = 0; b < m->procs.nbuckets; b++) {
+		for (const struct hmap_node *x = m->procs.buckets[b]; x; x = x->next)
+			m->snap_procs[n++] = hmap__entry(x, const struct live_proc, node)->p;
 	}
 	m->nsnap_procs = n;
 	return 0;
@@ -449,7 +498,7 @@ void top_model__free(struct top_model *m)
 	for (size_t i = 0; i < m->nrows; i++)
 		free(m->rows[i]);
 	free(m->rows);
-	free(m->procs);
+	hmap__free(&m->procs, live_proc_free);
 	free(m->snap);
 	free(m->snap_procs);
 	free(m->tree);

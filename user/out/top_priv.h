@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "jobtrace/collector.h"
+#include "jobtrace/hmap.h"
 #include "jobtrace/top.h"
 
 #define TOP_KEY_LEN 300 /* as struct cjob's key */
@@ -30,7 +31,8 @@ struct top_row {
 	double started_ps, exited_ps, cpu_pct, io_bps;
 	__u64 rss_bytes;
 	char command[JT_COMM_LEN + 1]; /* the job's top command by CPU, of its exits */
-	__u32 busiest; /* its live process with the most CPU over the last sample */
+	/* Its live process with the most CPU over the last sample; ties: the lowest pid. */
+	__u32 busiest;
 	double busiest_pct;
 	__u32 comm_pid; /* whose comm live_comm holds: read again only when busiest changes */
 	char live_comm[sizeof(((struct live_record *)0)->comm)];
@@ -85,8 +87,7 @@ struct top_model {
 	struct top_row **rows;
 	size_t nrows, rows_cap;
 	struct top_row *last_row; /* records of one job come in runs */
-	struct top_proc *procs; /* open addressing on tgid; tgid 0: empty */
-	size_t procs_cap, nprocs;
+	struct hmap procs;	  /* the live processes by tgid: top_model.c's struct live_proc */
 	__u64 last_sample_ns, swept_ns, prev_sample_ns;
 	struct top_host host;
 	__u64 interval_exited;
