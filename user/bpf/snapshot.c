@@ -334,8 +334,10 @@ int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_bo
 		err = proc_walk__read_entry(proc_fd, pids[i], ticks, page, &e);
 		if (!err)
 			err = entry_from_walk(proc_fd, &e, ticks, &p);
-		if (err == -ESRCH)
+		if (err == -ESRCH) {
+			err = 0;
 			continue; /* gone since: it would not be in either source now */
+		}
 		if (err) {
 			s->missing_from_proc++;
 			err = 0;
