@@ -72,57 +72,182 @@ static __always_inline unsigned int reader_pid_ns(struct pid_namespace **ns)
 	return level;
 }
 
-SEC("iter/task")
-int dump_task(struct bpf_iter__task *ctx)
+/*
+ * The fields of @t's record, but for its arguments. False when the task is
+ * not visible from the reader's pid namespace: no record for it.
+ */
+static __always_inline bool fill_rec(struct task_struct *t, struct jt_task_rec *r)
 {
-	struct seq_file *seq = ctx->meta->seq;
-	struct task_struct *t = ctx->task;
-	struct jt_task_rec r = {};
 	struct pid_namespace *ns;
 	struct mm_struct *mm;
 	unsigned int level;
 
-	if (!t)
-		return 0;
-	r.version = JT_SNAP_VERSION;
-	r.size = sizeof(r);
+	r->version = JT_SNAP_VERSION;
+	r->size = sizeof(*r);
 	/*
 	 * The iterator's task is a trusted BTF pointer: plain loads (still
 	 * CO-RE relocated) cost a fraction of bpf_probe_read_kernel() calls.
 	 */
-	r.host_pid = t->pid;
-	r.host_tgid = t->tgid;
+	r->host_pid = t->pid;
+	r->host_tgid = t->tgid;
 	level = reader_pid_ns(&ns);
 	if (!level) {
-		r.pid = t->pid;
-		r.tgid = t->tgid;
-		r.ppid = t->real_parent->tgid;
+		r->pid = t->pid;
+		r->tgid = t->tgid;
+		r->ppid = t->real_parent->tgid;
 	} else {
-		r.pid = ns_pid_nr(BPF_CORE_READ(t, thread_pid), level, ns);
-		r.tgid = ns_pid_nr(BPF_CORE_READ(t, group_leader, thread_pid), level, ns);
+		r->pid = ns_pid_nr(BPF_CORE_READ(t, thread_pid), level, ns);
+		r->tgid = ns_pid_nr(BPF_CORE_READ(t, group_leader, thread_pid), level, ns);
 		/* A parent outside the namespace is 0, as /proc there shows it. */
-		r.ppid = ns_pid_nr(BPF_CORE_READ(t, real_parent, group_leader, thread_pid), level,
-				   ns);
-		if (!r.pid || !r.tgid)
-			return 0; /* not visible from the reader's namespace */
+		r->ppid = ns_pid_nr(BPF_CORE_READ(t, real_parent, group_leader, thread_pid), level,
+				    ns);
+		if (!r->pid || !r->tgid)
+			return false; /* not visible from the reader's namespace */
 	}
-	r.uid = t->real_cred->uid.val;
-	r.state = task_state(t);
-	r.exit_state = t->exit_state;
-	r.nr_threads = t->signal->nr_threads;
-	r.start_ns = t->group_leader->start_boottime;
-	r.cpu_ns = t->se.sum_exec_runtime;
-	r.is_leader = t->pid == t->tgid;
-	r.kthread = !!(t->flags & PF_KTHREAD);
-	r.ns_tgid = own_pid_nr(BPF_CORE_READ(t, group_leader, thread_pid));
-	if (r.is_leader)
-		r.dead_threads_cpu_ns = t->signal->sum_sched_runtime;
+	r->uid = t->real_cred->uid.val;
+	r->state = task_state(t);
+	r->exit_state = t->exit_state;
+	r->nr_threads = t->signal->nr_threads;
+	r->start_ns = t->group_leader->start_boottime;
+	r->cpu_ns = t->se.sum_exec_runtime;
+	r->is_leader = t->pid == t->tgid;
+	r->kthread = !!(t->flags & PF_KTHREAD);
+	r->ns_tgid = own_pid_nr(BPF_CORE_READ(t, group_leader, thread_pid));
+	if (r->is_leader)
+		r->dead_threads_cpu_ns = t->signal->sum_sched_runtime;
 	mm = t->mm;
-	if (mm && !r.kthread) {
-		r.rss_pages = mm_rss_pages(mm);
-		r.vm_pages = mm->total_vm;
+	if (mm && !r->kthread) {
+		r->rss_pages = mm_rss_pages(mm);
+		r->vm_pages = mm->total_vm;
 	}
-	__builtin_memcpy(r.comm, t->comm, sizeof(r.comm));
-	bpf_seq_write(seq, &r, sizeof(r));
+	__builtin_memcpy(r->comm, t->comm, sizeof(r->comm));
+	return true;
+}
+
+SEC("iter/task")
+int dump_task(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct jt_task_rec r = {};
+
+	if (t && fill_rec(t, &r))
+		bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	return 0;
+}
+
+/*
+ * Scratch for one process's arguments, too large for the stack. Not per
+ * CPU: a sleepable program can be preempted on its CPU by another reader of
+ * the same (pinned) iterator, so a slot is claimed with a compare-and-swap
+ * and given back after the write; with none free the process's arguments
+ * are left to /proc (JT_ARGS_BUSY), never mixed with another's.
+ */
+#define ARGS_SLOTS 16
+
+struct args_slot {
+	__u32 busy;
+	__u32 pad;
+	char buf[JT_ARGS_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ARGS_SLOTS);
+	__type(key, __u32);
+	__type(value, struct args_slot);
+} args_slots SEC(".maps");
+
+static const char zeros[8];
+
+static __always_inline struct args_slot *args_claim(void)
+{
+	__u32 first = bpf_get_smp_processor_id();
+
+	for (__u32 i = 0; i < ARGS_SLOTS; i++) {
+		__u32 k = (first + i) % ARGS_SLOTS;
+		struct args_slot *slot = bpf_map_lookup_elem(&args_slots, &k);
+
+		if (slot && !__sync_val_compare_and_swap(&slot->busy, 0, 1))
+			return slot;
+	}
+	return NULL;
+}
+
+/*
+ * @t's arguments after its record @r, as fs/proc/base.c's get_mm_cmdline()
+ * reads them for /proc/PID/cmdline: nothing without an mm (a kernel thread,
+ * a zombie), before the exec has set env_end, or for an empty range; else
+ * the bytes [arg_start, arg_end). What it would read otherwise (the
+ * setproctitle() case, where the last byte is not a NUL and the kernel reads
+ * on into the environment) is left to /proc, as is what is too long.
+ */
+static __always_inline void write_with_args(struct seq_file *seq, struct task_struct *t,
+					    struct jt_task_rec *r)
+{
+	unsigned long arg_start, arg_end;
+	struct args_slot *slot;
+	struct mm_struct *mm;
+	__u64 len;
+
+	r->args = JT_ARGS_READ;
+	mm = t->mm;
+	if (!mm || r->kthread || !mm->env_end)
+		goto no_args;
+	arg_start = mm->arg_start;
+	arg_end = mm->arg_end;
+	if (arg_start >= arg_end)
+		goto no_args;
+	len = arg_end - arg_start;
+	if (len > JT_ARGS_MAX) {
+		r->args = JT_ARGS_LONG;
+		goto no_args;
+	}
+	slot = args_claim();
+	if (!slot) {
+		r->args = JT_ARGS_BUSY;
+		goto no_args;
+	}
+	if (bpf_copy_from_user_task(slot->buf, len, (const void *)arg_start, t, 0)) {
+		r->args = JT_ARGS_FAULT;
+		goto release;
+	}
+	if (slot->buf[(len - 1) & (JT_ARGS_MAX - 1)]) {
+		r->args = JT_ARGS_TITLE;
+		goto release;
+	}
+	r->args_len = len;
+	bpf_seq_write(seq, r, sizeof(*r));
+	bpf_seq_write(seq, slot->buf, len);
+	if (len & 7)
+		bpf_seq_write(seq, zeros, 8 - (len & 7));
+	__sync_fetch_and_and(&slot->busy, 0);
+	return;
+
+release:
+	/* A full barrier (BPF_FETCH): the bytes are read before the slot is free. */
+	__sync_fetch_and_and(&slot->busy, 0);
+no_args:
+	bpf_seq_write(seq, r, sizeof(*r));
+}
+
+/*
+ * The same records, with each process's arguments after its leader's: a
+ * sleepable iterator (5.18+) may fault another task's pages in, which
+ * bpf_copy_from_user_task() (5.18+) does. One read of the iterator then
+ * replaces an open, a read and a close of /proc/PID/cmdline a process. The
+ * loader picks this one where the kernel's BTF has the helper.
+ */
+SEC("iter.s/task")
+int dump_task_args(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct jt_task_rec r = {};
+
+	if (!t || !fill_rec(t, &r))
+		return 0;
+	if (r.is_leader)
+		write_with_args(ctx->meta->seq, t, &r);
+	else
+		bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

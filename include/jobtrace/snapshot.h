@@ -20,10 +20,38 @@ extern "C" {
 #include <linux/types.h>
 #endif
 
-/* 3: ns_tgid in the former padding */
-#define JT_SNAP_VERSION 3
+/*
+ * 3: ns_tgid in the former padding. 4: a leader's arguments may follow its
+ * record (args, args_len).
+ */
+#define JT_SNAP_VERSION 4
 
-/* One task (thread) as the iterator writes it. */
+/*
+ * The most bytes of arguments the iterator copies for one process. One
+ * object's output must fit the iterator's seq_file buffer (8 pages), so
+ * this stays well under 32 KiB; past it, /proc/PID/cmdline is read for
+ * just that process (JT_ARGS_LONG), so nothing is ever cut.
+ */
+#define JT_ARGS_MAX 16384
+
+/*
+ * What follows a record: the process's arguments, or why it has none and
+ * /proc/PID/cmdline is to be read for them instead.
+ */
+enum jt_args_state {
+	JT_ARGS_NONE = 0, /* not read: a thread, or the iterator without args (before 5.18) */
+	JT_ARGS_READ = 1, /* args_len bytes follow, as /proc/PID/cmdline reads them */
+	JT_ARGS_LONG = 2, /* longer than JT_ARGS_MAX */
+	JT_ARGS_TITLE = 3, /* rewritten (setproctitle: the last byte is not a NUL) */
+	JT_ARGS_FAULT = 4, /* the copy failed (a page it could not fault in, an exec meanwhile) */
+	JT_ARGS_BUSY = 5, /* every scratch slot was in use (readers preempted on one CPU) */
+};
+
+/*
+ * One task (thread) as the iterator writes it. A record with args
+ * JT_ARGS_READ is followed by args_len bytes and then by zeros up to a
+ * multiple of 8: the next record starts there, 8-byte aligned.
+ */
 struct jt_task_rec {
 	__u16 version; /* JT_SNAP_VERSION */
 	__u16 size; /* sizeof(struct jt_task_rec) */
@@ -44,12 +72,18 @@ struct jt_task_rec {
 	__u64 vm_pages; /* total_vm */
 	__u8 is_leader;
 	__u8 kthread;
-	__u8 pad[2];
+	__u8 args; /* enum jt_args_state */
+	__u8 pad;
 	__u32 ns_tgid; /* tgid in its own (innermost) pid namespace: a container's number */
 	char comm[16];
+	__u32 args_len; /* bytes of arguments after the record (JT_ARGS_READ), <= JT_ARGS_MAX */
+	__u32 pad2;
 };
 
-_Static_assert(sizeof(struct jt_task_rec) == 104, "jt_task_rec ABI");
+_Static_assert(sizeof(struct jt_task_rec) == 112, "jt_task_rec ABI");
+
+/* Where the record after one with @args_len bytes of arguments starts. */
+#define JT_TASK_REC_NEXT(args_len) (sizeof(struct jt_task_rec) + (((args_len) + 7u) & ~7u))
 
 #ifndef __bpf__
 #include <stdbool.h>
@@ -93,6 +127,8 @@ struct ps_snapshot {
 	__u64 unreadable; /* /proc entries whose stat did not parse (cut, garbage): not listed */
 	size_t filled_from_proc; /* in /proc, not seen by the iterator: read from /proc */
 	size_t missing_from_proc; /* in /proc, not seen by the iterator, and unreadable there */
+	size_t args_iterated; /* processes whose arguments the iterator copied */
+	size_t args_left; /* processes the iterator left to /proc (JT_ARGS_LONG, _TITLE, ...) */
 };
 
 struct snapshot_iter;
@@ -100,10 +136,15 @@ struct snapshot_iter;
 /*
  * Loads the task iterator, or with @use_pin opens the one pinned under
  * /sys/fs/bpf/jobtrace (pinning it there first, mounting bpffs if need be):
- * a pinned iterator costs no load. NULL with errno set (and a message when
- * @verbose).
+ * a pinned iterator costs no load. With @args, the sleepable one that also
+ * copies each process's arguments where the kernel has it (5.18+:
+ * bpf_copy_from_user_task and iter.s, told by the kernel's BTF; not with
+ * JOBTRACE_BPF_COMPAT set); elsewhere the plain one, and snapshot__read_args
+ * reads them all from /proc. NULL with errno set (and a message when @verbose).
  */
-struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin);
+struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args);
+/* Whether @it copies arguments (JT_ARGS_READ records). */
+bool snapshot_iter__has_args(const struct snapshot_iter *it);
 void snapshot_iter__free(struct snapshot_iter *it);
 /* One pass of the iterator into @out (sorted by pid). */
 int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out);
@@ -111,6 +152,12 @@ int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out);
 /* Folds raw task records (any order, threads included) into processes. */
 int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_size,
 			   struct ps_snapshot *out);
+/*
+ * The same from the iterator's output as read: @len bytes of records, each
+ * with the arguments that may follow it (JT_TASK_REC_NEXT), parsed into the
+ * entry's cmdline (args_known). -EPROTO for a cut or foreign record.
+ */
+int snapshot__from_stream(const void *buf, size_t len, __u64 page_size, struct ps_snapshot *out);
 /* The same from a /proc walk under @proc_fd. */
 int snapshot__from_proc(int proc_fd, struct ps_snapshot *out);
 void snapshot__free(struct ps_snapshot *s);
@@ -130,7 +177,8 @@ bool snapshot__proc_is_ours(int proc_fd);
  * What ps's USER and ARGS need, read by the loader, never by the writer.
  * snapshot__read_users: each entry's user name (getpwuid_r, once per uid;
  * "" when the uid has no name). snapshot__read_args: each entry's
- * PID/cmdline under @proc_fd, which must show the snapshot's pid namespace;
+ * PID/cmdline under @proc_fd, which must show the snapshot's pid namespace,
+ * for the entries whose arguments the iterator did not copy (!args_known);
  * one that cannot be read (gone, refused) stays !args_known. A pid reused
  * between the snapshot and this read shows its new owner's arguments, as
  * ps(1) would. 0 or -ENOMEM.

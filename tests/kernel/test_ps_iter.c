@@ -97,7 +97,7 @@ static bool guarded(pid_t pid)
 
 static void test_iterator_sees_what_proc_sees(void **state)
 {
-	struct snapshot_iter *it = snapshot_iter__open(true, false);
+	struct snapshot_iter *it = snapshot_iter__open(true, false, false);
 	struct ps_snapshot bpf, proc;
 	int proc_fd, missing = 0;
 
@@ -218,7 +218,7 @@ static int map_and_drop(const void *unused)
  */
 static void test_proc_fields_match_iterator(void **state)
 {
-	struct snapshot_iter *it = snapshot_iter__open(true, false);
+	struct snapshot_iter *it = snapshot_iter__open(true, false, false);
 	pid_t pid = harness__fork_paused(map_and_drop, NULL);
 	const struct ps_entry *b, *p;
 	struct ps_snapshot bpf, proc;
@@ -415,7 +415,7 @@ static bool has_pid(const int *pids, size_t n, int pid)
 static void test_ps_lists_every_proc_pid(void **state)
 {
 	static int before[65536], after[65536];
-	struct snapshot_iter *it = snapshot_iter__open(true, false);
+	struct snapshot_iter *it = snapshot_iter__open(true, false, false);
 	size_t nb, na, unseen = 0;
 	struct ps_snapshot raw;
 	char cmd[600], *buf;

@@ -103,6 +103,64 @@ static void test_foreign_records_are_refused(void **state)
 	snapshot__free(&s);
 }
 
+/* Appends @r and @len bytes of @args to @buf at *@off, as the iterator writes them. */
+static void put_rec(char *buf, size_t *off, struct jt_task_rec r, enum jt_args_state st,
+		    const char *args, size_t len)
+{
+	r.args = (__u8)st;
+	r.args_len = st == JT_ARGS_READ ? (__u32)len : 0;
+	memcpy(buf + *off, &r, sizeof(r));
+	memcpy(buf + *off + sizeof(r), args, r.args_len);
+	*off += JT_TASK_REC_NEXT(r.args_len);
+}
+
+/*
+ * Arguments after a leader's record: parsed as /proc/PID/cmdline is (NULs
+ * inside, odd bytes kept), an empty one known (a kernel thread's), the
+ * processes the iterator left to /proc unknown and counted; a record cut
+ * inside its arguments, or claiming more than JT_ARGS_MAX, is refused.
+ */
+static void test_stream_with_args(void **state)
+{
+	static const char odd[] = "/bin/x\0a\xff\xfe" "b\0\0new\nline"; /* an empty arg too */
+	static char buf[4 * sizeof(struct jt_task_rec) + 64 + JT_ARGS_MAX], big[JT_ARGS_MAX + 1];
+	struct jt_task_rec thread = rec(11, 10, 1, "w", 5);
+	const struct ps_entry *p;
+	struct ps_snapshot s;
+	size_t off = 0;
+
+	put_rec(buf, &off, rec(10, 10, 1, "x", 1), JT_ARGS_READ, odd, sizeof(odd));
+	put_rec(buf, &off, thread, JT_ARGS_NONE, NULL, 0);
+	put_rec(buf, &off, rec(2, 2, 0, "kthreadd", 0), JT_ARGS_READ, NULL, 0);
+	put_rec(buf, &off, rec(20, 20, 10, "title", 0), JT_ARGS_TITLE, NULL, 0);
+	assert_int_equal(off % 8, 0);
+	assert_int_equal(snapshot__from_stream(buf, off, 4096, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.tasks, 4);
+	assert_int_equal(s.args_iterated, 2);
+	assert_int_equal(s.args_left, 1);
+	p = snapshot__find(&s, 10);
+	assert_true(p->args_known);
+	assert_int_equal(p->cpu_ns, 6);
+	assert_int_equal(p->cmdline.argc, 4);
+	assert_false(p->cmdline.rewritten);
+	assert_string_equal(p->cmdline.argv[1], "a\xff\xfe" "b");
+	assert_string_equal(p->cmdline.argv[2], "");
+	assert_string_equal(p->cmdline.argv[3], "new\nline");
+	p = snapshot__find(&s, 2);
+	assert_true(p->args_known);
+	assert_int_equal(p->cmdline.argc, 0);
+	assert_false(snapshot__find(&s, 20)->args_known);
+	snapshot__free(&s);
+
+	/* Cut inside the arguments, or past what the iterator ever writes. */
+	assert_int_equal(snapshot__from_stream(buf, JT_TASK_REC_NEXT(sizeof(odd)) - 8, 4096, &s),
+			 -EPROTO);
+	off = 0;
+	put_rec(buf, &off, rec(10, 10, 1, "x", 1), JT_ARGS_READ, big, sizeof(big));
+	assert_int_equal(snapshot__from_stream(buf, off, 4096, &s), -EPROTO);
+}
+
 static struct ps_snapshot tree_snapshot(void)
 {
 	struct jt_task_rec recs[] = {
@@ -408,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_state_letters),
 		cmocka_unit_test(test_threads_fold_into_processes),
 		cmocka_unit_test(test_foreign_records_are_refused),
+		cmocka_unit_test(test_stream_with_args),
 		cmocka_unit_test(test_ps_json_subtree),
 		cmocka_unit_test(test_ps_text_tree),
 		cmocka_unit_test(test_from_proc_fixture),

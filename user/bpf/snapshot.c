@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "jobtrace/kernel_btf.h"
 #include "jobtrace/proc_walk.h"
 #include "jobtrace/loader.h"
 #include "jobtrace/snapshot.h"
@@ -36,6 +37,7 @@ struct snapshot_iter {
 	struct snapshot_bpf *skel; /* NULL when a pinned iterator was reused */
 	struct bpf_link *link;
 	int link_fd;
+	bool args; /* dump_task_args: arguments after each leader's record */
 	char *buf;
 	size_t cap;
 };
@@ -131,6 +133,8 @@ int snapshot__read_args(struct ps_snapshot *s, int proc_fd)
 		ssize_t n;
 		int err;
 
+		if (p->args_known)
+			continue; /* copied by the iterator */
 		proc_cmdline__free(&p->cmdline);
 		n = proc_pid__read_args(proc_fd, p->pid, buf, sizeof(buf));
 		if (n >= 0 && (size_t)n < sizeof(buf))
@@ -146,63 +150,126 @@ int snapshot__read_args(struct ps_snapshot *s, int proc_fd)
 	return 0;
 }
 
-int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_size,
-			   struct ps_snapshot *out)
+/* The entry of @r, a leader's record, with its arguments at @args (JT_ARGS_READ). */
+static int entry_from_rec(const struct jt_task_rec *r, const char *args, __u64 page_size,
+			  struct ps_entry *p, struct ps_snapshot *out)
 {
+	memset(p, 0, sizeof(*p));
+	p->pid = (pid_t)r->tgid;
+	p->ppid = (pid_t)r->ppid;
+	p->host_pid = (pid_t)r->host_tgid;
+	p->ns_pid = (pid_t)r->ns_tgid;
+	p->uid = r->uid;
+	p->state = snapshot__state_char(r->state, r->exit_state);
+	p->kthread = r->kthread;
+	p->threads = r->nr_threads;
+	p->cpu_ns = r->cpu_ns + r->dead_threads_cpu_ns;
+	p->rss_bytes = r->rss_pages * page_size;
+	p->vm_bytes = r->vm_pages * page_size;
+	p->start_boot_ns = r->start_ns;
+	memcpy(p->comm, r->comm, sizeof(r->comm));
+	p->comm[sizeof(r->comm)] = '\0';
+	if (r->args == JT_ARGS_READ) {
+		/* The bytes /proc/PID/cmdline gives, through the same parser. */
+		int err = proc_pid__parse_cmdline(args, r->args_len, &p->cmdline);
+
+		if (err)
+			return err;
+		p->args_known = true;
+		out->args_iterated++;
+	} else if (r->args != JT_ARGS_NONE) {
+		out->args_left++;
+	}
+	return 0;
+}
+
+/*
+ * Each record of @buf copied out (the stream's alignment is the reader's
+ * buffer's, not promised to be a record's) into *@r; *@args: the bytes that
+ * follow it. The offset of the next record, or 0 for a cut or foreign one.
+ */
+static size_t next_rec(const char *buf, size_t len, size_t off, struct jt_task_rec *r,
+		       const char **args)
+{
+	size_t next;
+
+	if (len - off < sizeof(*r))
+		return 0;
+	memcpy(r, buf + off, sizeof(*r));
+	if (r->version != JT_SNAP_VERSION || r->size != sizeof(*r))
+		return 0;
+	if (r->args != JT_ARGS_READ)
+		r->args_len = 0;
+	if (r->args_len > JT_ARGS_MAX)
+		return 0;
+	next = off + JT_TASK_REC_NEXT(r->args_len);
+	if (next > len)
+		return 0;
+	*args = buf + off + sizeof(*r);
+	return next;
+}
+
+int snapshot__from_stream(const void *stream, size_t len, __u64 page_size,
+			  struct ps_snapshot *out)
+{
+	const char *buf = stream, *args;
 	struct ps_entry *procs;
+	struct jt_task_rec r;
+	size_t np = 0, ntasks = 0, cap;
 	bool sorted = true;
-	size_t np = 0;
+	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	procs = calloc(n ? n : 1, sizeof(*procs));
+	/* At most one entry per record. */
+	cap = len / sizeof(r);
+	procs = calloc(cap ? cap : 1, sizeof(*procs));
 	if (!procs)
 		return -ENOMEM;
+	out->procs = procs;
 	/* Leaders first: one entry per process. */
-	for (size_t i = 0; i < n; i++) {
-		const struct jt_task_rec *r = &recs[i];
-		struct ps_entry *p;
-
-		if (r->version != JT_SNAP_VERSION || r->size != sizeof(*r)) {
-			free(procs);
-			return -EPROTO;
+	for (size_t off = 0, next; off < len; off = next) {
+		next = next_rec(buf, len, off, &r, &args);
+		if (!next) {
+			err = -EPROTO;
+			goto free_procs;
 		}
-		if (!r->is_leader)
+		ntasks++;
+		if (!r.is_leader)
 			continue;
-		p = &procs[np++];
-		p->pid = (pid_t)r->tgid;
-		p->ppid = (pid_t)r->ppid;
-		p->host_pid = (pid_t)r->host_tgid;
-		p->ns_pid = (pid_t)r->ns_tgid;
-		p->uid = r->uid;
-		p->state = snapshot__state_char(r->state, r->exit_state);
-		p->kthread = r->kthread;
-		p->threads = r->nr_threads;
-		p->cpu_ns = r->cpu_ns + r->dead_threads_cpu_ns;
-		p->rss_bytes = r->rss_pages * page_size;
-		p->vm_bytes = r->vm_pages * page_size;
-		p->start_boot_ns = r->start_ns;
-		memcpy(p->comm, r->comm, sizeof(r->comm));
-		p->comm[sizeof(r->comm)] = '\0';
-		if (np > 1 && procs[np - 2].pid >= p->pid)
+		err = entry_from_rec(&r, args, page_size, &procs[np], out);
+		if (err)
+			goto free_procs;
+		np++;
+		out->n = np;
+		if (np > 1 && procs[np - 2].pid >= procs[np - 1].pid)
 			sorted = false;
 	}
 	/* The iterator walks tids in order, so this is a check more than a sort. */
 	if (!sorted)
 		qsort(procs, np, sizeof(*procs), by_pid);
-	out->procs = procs;
-	out->n = np;
-	out->tasks = n;
+	out->tasks = ntasks;
 	/* Then every other thread adds its CPU to its process. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t off = 0; off < len; off = next_rec(buf, len, off, &r, &args)) {
 		struct ps_entry *p;
 
-		if (recs[i].is_leader)
+		memcpy(&r, buf + off, sizeof(r));
+		if (r.is_leader)
 			continue;
-		p = (struct ps_entry *)snapshot__find(out, (pid_t)recs[i].tgid);
+		p = (struct ps_entry *)snapshot__find(out, (pid_t)r.tgid);
 		if (p)
-			p->cpu_ns += recs[i].cpu_ns;
+			p->cpu_ns += r.cpu_ns;
 	}
 	return 0;
+
+free_procs:
+	snapshot__free(out);
+	return err;
+}
+
+int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_size,
+			   struct ps_snapshot *out)
+{
+	return snapshot__from_stream(recs, n * sizeof(*recs), page_size, out);
 }
 
 /*
@@ -366,9 +433,10 @@ int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_bo
 
 /*
  * The pin's name carries a hash of the BPF object, so a pin left by another
- * build of jobtrace is never read as ours.
+ * build of jobtrace is never read as ours; and which program it is: "args"
+ * for the iterator that copies arguments.
  */
-static void pin_path(char *buf, size_t size)
+static void pin_path(char *buf, size_t size, bool args)
 {
 	const void *p;
 	uint64_t h;
@@ -376,7 +444,8 @@ static void pin_path(char *buf, size_t size)
 
 	p = snapshot_bpf__elf_bytes(&n);
 	h = util__fnv1a(UTIL_FNV1A_BASIS, p, n);
-	snprintf(buf, size, "%s/%s%016llx", PIN_DIR, PIN_PREFIX, (unsigned long long)h);
+	snprintf(buf, size, "%s/%s%s%016llx", PIN_DIR, PIN_PREFIX, args ? "args-" : "",
+		 (unsigned long long)h);
 }
 
 static int ensure_pin_dir(void)
@@ -392,9 +461,10 @@ static int ensure_pin_dir(void)
 	return 0;
 }
 
-/* Removes pins of other builds: they would only ever be dead weight. */
+/* Removes pins of other builds (another hash): they would only ever be dead weight. */
 static void remove_stale_pins(const char *keep)
 {
+	const char *hash = strrchr(keep, '-') + 1;
 	char path[512];
 	struct dirent *de;
 	DIR *d = opendir(PIN_DIR);
@@ -402,18 +472,38 @@ static void remove_stale_pins(const char *keep)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, PIN_PREFIX, strlen(PIN_PREFIX)))
+		const char *h = strrchr(de->d_name, '-');
+
+		if (strncmp(de->d_name, PIN_PREFIX, strlen(PIN_PREFIX)) || !h ||
+		    !strcmp(h + 1, hash))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", PIN_DIR, de->d_name);
-		if (strcmp(path, keep))
-			unlink(path);
+		unlink(path);
 	}
 	closedir(d);
 }
 
-struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin)
+/*
+ * Whether the kernel runs dump_task_args: sleepable iterators and
+ * bpf_copy_from_user_task() came together in 5.18, and the helper's
+ * function is in the kernel's BTF from then on.
+ */
+static bool kernel_copies_args(void)
+{
+	struct kernel_btf vmlinux;
+	bool has;
+
+	if (getenv("JOBTRACE_BPF_COMPAT") || kernel_btf__open(&vmlinux, "/sys/kernel/btf/vmlinux"))
+		return false;
+	has = kernel_btf__find(&vmlinux, "bpf_copy_from_user_task", BTF_KIND_FUNC) > 0;
+	kernel_btf__close(&vmlinux);
+	return has;
+}
+
+struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args)
 {
 	struct snapshot_iter *it = calloc(1, sizeof(*it));
+	struct bpf_program *prog;
 	char path[512];
 	int err;
 
@@ -421,19 +511,40 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin)
 		return NULL;
 	loader__log_init(verbose);
 	it->link_fd = -1;
-	pin_path(path, sizeof(path));
-	if (use_pin) {
+	/* A pinned args iterator says by itself that the kernel runs it. */
+	if (args && use_pin && !getenv("JOBTRACE_BPF_COMPAT")) {
+		pin_path(path, sizeof(path), true);
+		it->link_fd = bpf_obj_get(path);
+		if (it->link_fd >= 0) {
+			it->args = true;
+			return it;
+		}
+	}
+	it->args = args && kernel_copies_args();
+	pin_path(path, sizeof(path), it->args);
+	if (use_pin && !it->args) {
 		/* Loading costs a parse of the kernel's BTF; a pinned iterator does not. */
 		it->link_fd = bpf_obj_get(path);
 		if (it->link_fd >= 0)
 			return it;
 	}
-	it->skel = snapshot_bpf__open_and_load();
+	it->skel = snapshot_bpf__open();
 	if (!it->skel) {
 		err = -errno;
 		goto err_free;
 	}
-	it->link = bpf_program__attach_iter(it->skel->progs.dump_task, NULL);
+	prog = it->args ? it->skel->progs.dump_task_args : it->skel->progs.dump_task;
+	/* One program loaded: the other would fail to on a kernel without iter.s. */
+	bpf_program__set_autoload(it->skel->progs.dump_task, prog == it->skel->progs.dump_task);
+	bpf_program__set_autoload(it->skel->progs.dump_task_args,
+				  prog == it->skel->progs.dump_task_args);
+	/* The plain iterator never touches the scratch: one slot, not sixteen. */
+	if (!it->args)
+		bpf_map__set_max_entries(it->skel->maps.args_slots, 1);
+	err = snapshot_bpf__load(it->skel);
+	if (err)
+		goto err_free;
+	it->link = bpf_program__attach_iter(prog, NULL);
 	if (!it->link) {
 		err = -errno;
 		goto err_free;
@@ -458,6 +569,11 @@ err_free:
 	snapshot_iter__free(it);
 	errno = -err;
 	return NULL;
+}
+
+bool snapshot_iter__has_args(const struct snapshot_iter *it)
+{
+	return it->args;
 }
 
 void snapshot_iter__free(struct snapshot_iter *it)
@@ -485,12 +601,7 @@ int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
 	if (n < 0)
 		return (int)n;
 	len = (size_t)n;
-	if (len % sizeof(struct jt_task_rec))
-		return -EPROTO;
-	/* The buffer comes from malloc: aligned for the records. */
-	err = snapshot__from_records((const struct jt_task_rec *)it->buf,
-				     len / sizeof(struct jt_task_rec), (__u64)sysconf(_SC_PAGESIZE),
-				     out);
+	err = snapshot__from_stream(it->buf, len, (__u64)sysconf(_SC_PAGESIZE), out);
 	if (err)
 		return err;
 	out->source = "bpf-iter";

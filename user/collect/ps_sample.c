@@ -48,7 +48,7 @@ int ps_sample__take(const struct ps_sample_opts *o, struct ps_snapshot *s, bool 
 
 	*iterated = false;
 	if (!o->use_proc) {
-		it = snapshot_iter__open(verbose, o->use_pin);
+		it = snapshot_iter__open(verbose, o->use_pin, o->args);
 		if (it) {
 			__u64 before = util__boottime_ns();
 
@@ -101,8 +101,10 @@ int ps_sample__take(const struct ps_sample_opts *o, struct ps_snapshot *s, bool 
 }
 
 /*
- * USER and ARGS are not in the snapshot's one pass: they are read for the
- * table that shows them and for JSON, which has every field.
+ * USER is not in the snapshot's one pass, nor ARGS but where the iterator
+ * copies them (5.18+): they are read for the table that shows them and for
+ * JSON, which has every field. Arguments the iterator did not copy (too
+ * long, rewritten, a process only /proc showed) are read from /proc here.
  * @proc_root's cmdline files are the snapshot's own when it was walked
  * there; the iterator's pids are this namespace's, read where /proc is ours.
  */
@@ -116,6 +118,12 @@ int ps_sample__extras(const struct ps_sample_opts *o, struct ps_snapshot *s, boo
 		err = snapshot__read_users(s);
 	if (err || !o->args)
 		return err;
+	if (verbose && iterated)
+		fprintf(stderr, "jobtrace: %zu command lines from the task iterator, %zu left to "
+				"/proc by it\n", s->args_iterated, s->args_left);
+	/* The iterator copied them all (5.18+): no /proc to open. */
+	if (iterated && s->args_iterated == s->n)
+		return 0;
 	proc_fd = util__open_dir(proc_root);
 	if (proc_fd >= 0 && (walked || snapshot__proc_is_ours(proc_fd)))
 		err = snapshot__read_args(s, proc_fd);
