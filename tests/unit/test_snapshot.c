@@ -110,7 +110,8 @@ static void put_rec(char *buf, size_t *off, struct jt_task_rec r, enum jt_args_s
 	r.args = (__u8)st;
 	r.args_len = st == JT_ARGS_READ ? (__u32)len : 0;
 	memcpy(buf + *off, &r, sizeof(r));
-	memcpy(buf + *off + sizeof(r), args, r.args_len);
+	if (r.args_len)
+		memcpy(buf + *off + sizeof(r), args, r.args_len);
 	*off += JT_TASK_REC_NEXT(r.args_len);
 }
 
