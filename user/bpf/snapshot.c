@@ -521,6 +521,7 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args)
 		}
 	}
 	it->args = args && kernel_copies_args();
+retry_plain:
 	pin_path(path, sizeof(path), it->args);
 	if (use_pin && !it->args) {
 		/* Loading costs a parse of the kernel's BTF; a pinned iterator does not. */
@@ -542,13 +543,28 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args)
 	if (!it->args)
 		bpf_map__set_max_entries(it->skel->maps.args_slots, 1);
 	err = snapshot_bpf__load(it->skel);
+	if (!err) {
+		it->link = bpf_program__attach_iter(prog, NULL);
+		err = it->link ? 0 : -errno;
+	}
+	if (err && it->args) {
+		/*
+		 * A kernel whose BTF has the helper but whose verifier refuses
+		 * the sleepable program (a backport, a locked-down LSM): the
+		 * plain iterator, and the command lines from /proc.
+		 */
+		if (verbose)
+			fprintf(stderr, "jobtrace: the task iterator with arguments cannot load "
+					"(%s): the plain one instead\n", strerror(-err));
+		bpf_link__destroy(it->link);
+		it->link = NULL;
+		snapshot_bpf__destroy(it->skel);
+		it->skel = NULL;
+		it->args = false;
+		goto retry_plain;
+	}
 	if (err)
 		goto err_free;
-	it->link = bpf_program__attach_iter(prog, NULL);
-	if (!it->link) {
-		err = -errno;
-		goto err_free;
-	}
 	it->link_fd = bpf_link__fd(it->link);
 	if (use_pin) {
 		err = ensure_pin_dir();
