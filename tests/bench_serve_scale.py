@@ -362,8 +362,8 @@ def main():
         print(f"    reader {i}: {n} records, {n / r['churn_s']:,.0f}/s while churn ran (whole host),"
               f" {missed} missed while serving, {missed_stop} at serve's stop"
               f" ({ks})")
-    print(f"  ring: --stream-kb {STREAM_KB}; at its stop serve writes each job's end, more than"
-          f" the ring holds for a JSON reader")
+    print(f"  ring: --stream-kb {STREAM_KB}; at its stop serve writes {JOBS} job ends at once: a"
+          f" JSON reader behind then misses some")
     print(f"  serve's stream carries what the host does (records/s here is bounded by the"
           f" churn's fork rate);")
     print(f"  the {TARGET_STREAM_MPS:.0f} M records/s to {READERS} readers target is the"
