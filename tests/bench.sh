@@ -116,6 +116,8 @@ echo; "$OUTPUT/bench_stream"
 
 echo; "$PYTHON" tests/bench_metrics.py "$OUTPUT" "$work"
 
+echo; "$PYTHON" tests/bench_serve_scale.py "$OUTPUT" "$work"
+
 echo; "$PYTHON" tests/bench_slurm.py "$OUTPUT"
 
 echo; "$PYTHON" tests/bench_history.py "$OUTPUT" "$work"

@@ -147,7 +147,9 @@ struct job {
 	/* Per-command table on comm (user/lib/hmap.c); entries are struct job_command. */
 	struct hmap commands;
 	size_t ncommands;
-	struct job_failure failed[JOB_MAX_FAILED];
+	/* JOB_MAX_FAILED of them, made at the first failure: most jobs have none, and serve
+	 * keeps thousands of jobs (5 KiB each inline). NULL: none yet. */
+	struct job_failure *failed;
 	size_t nfailed;
 	__u64 records_malformed; /* ring records that did not decode (all jobs) */
 	__u64 add_errors; /* records that could not be folded in (no memory) */

@@ -30,6 +30,9 @@ void job__free(struct job *job)
 	hmap__free(&job->commands, command_free);
 	memset(&job->commands, 0, sizeof(job->commands));
 	job->ncommands = 0;
+	free(job->failed);
+	job->failed = NULL;
+	job->nfailed = 0;
 }
 
 /* FNV-1a over the fixed-size comm: names are short. */
@@ -141,6 +144,13 @@ void job__note_failure(struct job *job, const struct jt_exit_event *e, const cha
 
 	if (!(e->exit_status & 0xff7f))
 		return;
+	if (!job->failed) {
+		job->failed = calloc(JOB_MAX_FAILED, sizeof(*job->failed));
+		if (!job->failed) {
+			job->add_errors++;
+			return;
+		}
+	}
 	/* After those that rank as high, in the order they came. */
 	for (at = job->nfailed; at > 0; at--)
 		if (failure_rank(job->failed[at - 1].status, &job->failed[at - 1].oom) <= rank)
