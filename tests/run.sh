@@ -54,7 +54,11 @@ BESIDE_TESTS=" test_prometheus test_slurm test_slurm_alloc "
 # that needs the host's cgroups to itself (a job map of two slots) runs
 # after they have ended. They start at the head of the run, beside the unit
 # and valgrind phases, which touch no cgroup and load no BPF.
-QUIET_TESTS=" test_limits "
+# Also those whose figures are the host's (test_capacity bounds each job's
+# rates by the host's own counters) or whose source drops under a busy
+# host by design (test_procmode: the proc connector's queue): beside
+# another test's churn they measure that test.
+QUIET_TESTS=" test_limits test_capacity test_procmode "
 beside_dir=""
 # Runs label's command in the background, its output and its exit status
 # and seconds in @dir; collect() accounts for them once they have ended.
