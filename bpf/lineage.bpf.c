@@ -812,18 +812,6 @@ static __always_inline void acct_add(struct jt_acct *dst, const struct jt_acct *
 	acct_add_io(dst, src);
 }
 
-/* An acct into this CPU's totals, from a program that cannot be preempted (tot_add()). */
-static __always_inline void acct_add_this_cpu(struct jt_acct *dst, const struct jt_acct *src)
-{
-	dst->cpu_ns += src->cpu_ns;
-	dst->utime_ns += src->utime_ns;
-	dst->stime_ns += src->stime_ns;
-	dst->read_bytes += src->read_bytes;
-	dst->write_bytes += src->write_bytes;
-	dst->read_chars += src->read_chars;
-	dst->write_chars += src->write_chars;
-}
-
 /* @p is gone for good: fold its final accounting into its process and job. */
 static __always_inline void close_thread(struct task_struct *p, struct jt_task *st)
 {
@@ -841,7 +829,7 @@ static __always_inline void close_thread(struct task_struct *p, struct jt_task *
 	if (!job_lookup(st->job_id, &ref))
 		goto out;
 	tot_add(ref.tot, cpu_ns, acct.cpu_ns);
-	acct_add_this_cpu(&ref.tot->exited, &acct);
+	jt_acct__add(&ref.tot->exited, &acct);
 	proc = bpf_map_lookup_elem(&procs, &key);
 	if (proc)
 		acct_add(&proc->acct, &acct);

@@ -517,8 +517,11 @@ static inline __u64 jt_cputime_system(__u64 total, __u64 utime, __u64 stime)
 	return scaled;
 }
 
-#ifndef __bpf__
-/* Adds one set of accounting figures to another (user space). */
+/*
+ * Adds one set of accounting figures to another: in user space, and in a BPF
+ * program for a per-CPU value no other program can write meanwhile (plain
+ * adds; shared values take atomics, acct_add() in bpf/lineage.bpf.c).
+ */
 static inline void jt_acct__add(struct jt_acct *dst, const struct jt_acct *src)
 {
 	dst->cpu_ns += src->cpu_ns;
@@ -529,7 +532,6 @@ static inline void jt_acct__add(struct jt_acct *dst, const struct jt_acct *src)
 	dst->read_chars += src->read_chars;
 	dst->write_chars += src->write_chars;
 }
-#endif
 
 #ifdef __cplusplus
 }
