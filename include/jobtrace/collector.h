@@ -120,6 +120,19 @@ struct host_record {
 void host_record__from_samples(const struct host_sample *prev, const struct host_sample *cur,
 			       const struct host_rates *rates, struct host_record *r);
 
+/*
+ * The host's fork counter to record: /proc/stat's @raw `processes`, or more
+ * where the jobs' starts read since the last one recorded (@last, if
+ * @have_last) exceed what the counter moved. The jobs' counts and the host's
+ * are read one after the other: a fork between the two reads is the host's
+ * in one interval and a job's in the next, and a burst there put a job's
+ * starts/s above the host's forks/s. Raised, the counter is the host's in
+ * the interval the jobs saw it; it is the kernel's again once the kernel's
+ * passes it (the next interval, or the one after: the counter also counts
+ * threads, which no job's starts do).
+ */
+__u64 host_record__forks(__u64 raw, __u64 last, bool have_last, __u64 jobs_started);
+
 /* One process that ended, with what the collector knows of it. */
 struct proc_record {
 	const struct jt_exit_event *e;

@@ -82,6 +82,12 @@ struct collector {
 	int hcur, sys_fd;
 	bool have_prev_host;
 	bool host_taken; /* hsamp[hcur] was read with the jobs' last sample, not yet recorded */
+	/*
+	 * The host's fork counter as recorded (never below the jobs' starts:
+	 * collector__take_host()), and the jobs' starts read since it was.
+	 */
+	__u64 host_forks, jobs_started_since_host;
+	bool have_host_forks;
 
 	__u64 records_malformed;
 	struct collector_stats stats;

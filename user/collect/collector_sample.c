@@ -205,6 +205,8 @@ int collector__sample_jobs(struct collector *c, bool host)
 		if (j->ended)
 			continue;
 		c->ops->job_stats(c, j->id, &j->job.stats);
+		if (j->job.stats.procs_started > j->cum.started)
+			c->jobs_started_since_host += j->job.stats.procs_started - j->cum.started;
 		if (!j->sampled++)
 			first_sample(c, j, now);
 		j->live_tasks = j->live_cpu_ns = j->live_system_ns = 0;
@@ -215,10 +217,12 @@ int collector__sample_jobs(struct collector *c, bool host)
 	}
 	/*
 	 * The host's counters right after the jobs' and under the same time:
-	 * a host record and the jobs' intervals then span the same instants,
-	 * so no job's starts in an interval exceed the host's forks in it,
-	 * which a host read after the walk of every live task (tens of ms on
-	 * a host of thousands, and never the same twice) let them do.
+	 * a host record and the jobs' intervals then span nearly the same
+	 * instants (a host read after the walk of every live task, tens of ms
+	 * on a host of thousands, let a job's starts exceed the host's forks).
+	 * Nearly: what forks between the two reads is the host's in one
+	 * interval and the job's in the next; collector__take_host() closes
+	 * that gap.
 	 */
 	if (host)
 		collector__take_host(c, now);
@@ -348,6 +352,14 @@ void collector__take_host(struct collector *c, __u64 now)
 		return;
 	cur->mono_ns = now;
 	c->host_taken = true;
+	if (cur->have & HOST_HAVE_STAT && cur->stat.has & PROC_STAT_HAS_PROCESSES) {
+		cur->stat.processes = host_record__forks(cur->stat.processes, c->host_forks,
+							 c->have_host_forks,
+							 c->jobs_started_since_host);
+		c->host_forks = cur->stat.processes;
+		c->have_host_forks = true;
+		c->jobs_started_since_host = 0;
+	}
 }
 
 /*

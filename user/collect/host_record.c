@@ -40,3 +40,11 @@ void host_record__from_samples(const struct host_sample *prev, const struct host
 			r->ctxt_per_s = (double)(cur->stat.ctxt - prev->stat.ctxt) / dt;
 	}
 }
+
+__u64 host_record__forks(__u64 raw, __u64 last, bool have_last, __u64 jobs_started)
+{
+	/* Never back either: a raised counter waits for the kernel's to pass it. */
+	if (have_last && raw < last + jobs_started)
+		return last + jobs_started;
+	return raw;
+}
