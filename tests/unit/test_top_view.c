@@ -814,12 +814,63 @@ static void test_short_job_kept(void **state)
 	job_free(b);
 }
 
+/*
+ * A job made during a frame: its interval starts where the kernel made it,
+ * 0.2 s before the frame's end, the host's a second before. Its starts are
+ * over the frame as the host's forks are: the rows' START/s add up to no
+ * more than the header's forks/s (50 over 0.2 s would be 250/s, above the
+ * host's 110).
+ */
+static void test_new_job_rates_over_frame(void **state)
+{
+	struct top_model *m = model_new();
+	struct top_view v = view(TOP_COL_CPU, false, NULL, 0);
+	struct cjob *a = job_new(1, "job-old"), *b = job_new(2, "job-new");
+	const struct top_line *lines;
+	struct fields f;
+	double sum = 0;
+	size_t n;
+	long i;
+
+	send_interval(m, a, T0, 1, &(struct cjob_cum){ .started = 100 }, 1, 4096);
+	send_host(m, T0, 1, 120);
+	top_model__settle(m);
+	send_interval(m, a, T0 + 1000000000ULL, 1,
+		      &(struct cjob_cum){ .started = 60, .exited = 60 }, 1, 4096);
+	send_interval(m, b, T0 + 1800000000ULL, 0.2,
+		      &(struct cjob_cum){ .started = 50, .exited = 40, .cpu_ns = 300000000 }, 10,
+		      4096);
+	send_host(m, T0 + 1000000000ULL, 1, 110);
+	assert_true(top_model__settle(m));
+	top_model__snapshot(m, 1, NOW);
+	lines = frame(m, &v, &n);
+	i = row_of(lines, n, b->id);
+	assert_true(i >= 0);
+	split(lines[i].text, &f);
+	assert_string_equal(f.f[2], "50"); /* START/s: 50 over the frame's 1 s */
+	assert_string_equal(f.f[3], "40"); /* EXIT/s */
+	assert_string_equal(f.f[5], "30.0"); /* CPU%: 0.3 s over 1 s */
+	sum += strtod(f.f[2], NULL);
+	i = row_of(lines, n, a->id);
+	assert_true(i >= 0);
+	split(lines[i].text, &f);
+	assert_string_equal(f.f[2], "60");
+	sum += strtod(f.f[2], NULL);
+	assert_true(sum <= 110);
+	/* The header's exits: the rows' 100 over the same second. */
+	assert_non_null(strstr(host_line(lines, n, "Tasks"), "forks 110/s  exits 100/s"));
+	top_model__free(m);
+	job_free(a);
+	job_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_row_figures),
 		cmocka_unit_test(test_drop_silent),
 		cmocka_unit_test(test_short_job_kept),
+		cmocka_unit_test(test_new_job_rates_over_frame),
 		cmocka_unit_test(test_sort_every_column),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_expanded),

@@ -70,7 +70,8 @@ static struct top_row *row_get(struct top_model *m, const struct cjob *j)
 
 int top_model__interval(struct top_model *m, const struct interval_record *ir)
 {
-	double dt = (double)(ir->t1_ns - ir->t0_ns) / 1e9;
+	__u64 t0 = ir->t0_ns;
+	double dt;
 	const struct job_command *top[1];
 	struct top_row *r = row_get(m, ir->job);
 
@@ -96,6 +97,16 @@ int top_model__interval(struct top_model *m, const struct interval_record *ir)
 		}
 		return 0;
 	}
+	/*
+	 * A row's rates are over the frame's interval, the header's: a job
+	 * made during it (its interval starts where the kernel made it) has
+	 * its starts over the whole frame, as the host's forks are, so the
+	 * rows' START/s add up to no more than the header's forks/s, nor
+	 * their EXIT/s to more than its exits/s.
+	 */
+	if (m->host.valid && m->host_t1_ns < t0 && m->host_t1_ns < ir->t1_ns)
+		t0 = m->host_t1_ns;
+	dt = (double)(ir->t1_ns - t0) / 1e9;
 	r->have_interval = true;
 	r->started_ps = (double)ir->d.started / dt;
 	r->exited_ps = (double)ir->d.exited / dt;
