@@ -29,6 +29,7 @@ struct fake {
 	__u64 exited_cpu;
 	__u64 started;
 	__u64 burst; /* starts added at each read besides the 3 */
+	__u64 cpu_step_ns; /* CPU added at each read; 0: 10 ms */
 	__s64 alive;
 	__u64 last_live;
 	bool ended;
@@ -72,10 +73,10 @@ static int f_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
 	memset(out, 0, sizeof(*out));
 	fk.samples++;
 	if (fk.samples < 12) {
-		fk.exited_cpu = 10000000ULL * (__u64)fk.samples - 5000000;
+		fk.exited_cpu = (fk.cpu_step_ns ?: 10000000ULL) * (__u64)fk.samples - 5000000;
 		fk.started += 3 + fk.burst;
 	} else {
-		fk.exited_cpu = 110000000; /* everything has exited */
+		fk.exited_cpu = (fk.cpu_step_ns ?: 10000000ULL) * 11; /* everything has exited */
 		fk.alive = 0;
 	}
 	out->cpu_ns = fk.exited_cpu;
@@ -309,6 +310,71 @@ static void test_host_forks_cover_jobs(void **state)
 	collector__free(c);
 }
 
+/* A sink that sets each interval's CPU against what the host's CPUs could give in it. */
+struct capacity {
+	struct sink base;
+	__u64 cpu_sum, final_cpu;
+	int intervals, over;
+	bool last_over; /* the last interval's: the job's end takes what is left */
+};
+
+static int capacity_interval(struct sink *s, const struct interval_record *r)
+{
+	struct capacity *k = (struct capacity *)s;
+	__u64 room = (__u64)sysconf(_SC_NPROCESSORS_ONLN) * (r->t1_ns - r->t0_ns);
+
+	k->intervals++;
+	k->cpu_sum += r->d.cpu_ns;
+	k->last_over = r->d.cpu_ns > room || r->d.user_ns + r->d.system_ns != r->d.cpu_ns;
+	k->over += k->last_over;
+	return 0;
+}
+
+static int capacity_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	((struct capacity *)s)->final_cpu = j->job.stats.cpu_ns;
+	return 0;
+}
+
+static const struct sink_ops capacity_ops = {
+	.name = "capacity",
+	.interval = capacity_interval,
+	.job_end = capacity_job_end,
+};
+
+/*
+ * A job's CPU read at one sample spanning more than the interval (its live
+ * tasks' walk ended later after the sample's start than at the last): here
+ * 1 s more at each read, 20 ms apart, more than any host's CPUs give. No
+ * interval but the job's last has more CPU than the CPUs could give over
+ * it; what was over comes in the next, and they add up to the job's total.
+ */
+static void test_interval_cpu_within_cpus(void **state)
+{
+	struct collector_opts o = {
+		.ops = &fake_ops,
+		.interval_s = 0.02,
+		.duration_s = 5,
+		.stop_when_jobs_end = true,
+	};
+	struct capacity *k = calloc(1, sizeof(*k));
+	struct collector *c;
+
+	memset(&fk, 0, sizeof(fk));
+	fk.alive = 1;
+	fk.cpu_step_ns = 1000000000ULL;
+	c = collector__new(&o);
+	assert_non_null(c);
+	k->base.ops = &capacity_ops;
+	assert_int_equal(collector__add_sink(c, &k->base), 0);
+	assert_non_null(collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY));
+	assert_int_equal(collector__run(c), 0);
+	assert_true(k->intervals >= 3);
+	assert_int_equal(k->over - k->last_over, 0);
+	assert_int_equal(k->cpu_sum, k->final_cpu);
+	collector__free(c);
+}
+
 /* A second exec replaces the arguments; a child that never exec'd inherits its parent's. */
 static void test_args_follow_exec_and_fork(void **state)
 {
@@ -468,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_front_fd_signal_interval),
 		cmocka_unit_test(test_args_follow_exec_and_fork),
 		cmocka_unit_test(test_host_forks_cover_jobs),
+		cmocka_unit_test(test_interval_cpu_within_cpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -783,11 +783,7 @@ int collector__run(struct collector *c)
 		if (c->interval_ns && ticked && now + c->tick_ns / 2 >= c->next_interval_ns) {
 			collector__sample_jobs(c, c->opts.host_records);
 			sampled = true;
-			for (size_t i = 0; i < c->jt.n; i++) {
-				if (!c->jt.jobs[i]->ended)
-					collector__emit_interval(c, c->jt.jobs[i],
-								 c->last_sample_ns);
-			}
+			collector__emit_intervals(c, c->last_sample_ns);
 			collector__emit_host(c);
 			while (c->next_interval_ns <= now + c->tick_ns / 2)
 				c->next_interval_ns += c->interval_ns;

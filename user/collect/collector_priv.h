@@ -123,8 +123,10 @@ struct cjob *collector__job_of_record(struct collector *c, __u64 id);
  * tasks; updates each job's cumulative figures.
  */
 int collector__sample_jobs(struct collector *c, bool host);
-/* The job's interval since the last one it reported, up to @t1; then a new base. */
+/* The job's interval since the last one it reported, up to @t1, all of it; then a new base. */
 void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1);
+/* Every open job's interval up to @t1, their CPU within what the CPUs could give. */
+void collector__emit_intervals(struct collector *c, __u64 t1);
 /* Reports the jobs that are over (@all: every job); true when the collector should stop. */
 bool collector__end_jobs(struct collector *c, bool all);
 /* Reads the host's counters now, as the sample at @now; collector__emit_host() records them. */

@@ -195,6 +195,7 @@ int collector__sample_jobs(struct collector *c, bool host)
 {
 	__u64 now = util__now_ns();
 	struct live_ctx lc = { .c = c, .now = now, .sweep = repair__begin(&c->repair, now) };
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	int err;
 
 	if (c->opts.grouping.group != COLLECTOR_GROUP_LINEAGE)
@@ -283,14 +284,24 @@ int collector__sample_jobs(struct collector *c, bool host)
 		j->live.cpu_ns = m.cpu_ns - s->cpu_ns;
 		j->live.exited_cpu_ns = s->cpu_ns;
 		j->live.cpu_rate_pct = job_live__cpu_rate(&j->prev_live, &j->live);
+		/*
+		 * Over the samples' span, the live CPU over the walks' (see
+		 * collector__emit_intervals()): never more than every CPU.
+		 */
+		if (online > 0 && j->live.cpu_rate_pct > 100.0 * (double)online)
+			j->live.cpu_rate_pct = 100.0 * (double)online;
 		*p = m;
 	}
 	c->last_sample_ns = now;
 	return err;
 }
 
-/* The job's interval since the last one it reported, up to @t1; then a new base. */
-void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1)
+/*
+ * The job's interval since the last one it reported, up to @t1, with
+ * @cpu_ns of the CPU it used since (all of it, or what the CPUs' time over
+ * the interval allows); then a new base.
+ */
+static void emit(struct collector *c, struct cjob *j, __u64 t1, __u64 cpu_ns)
 {
 	const struct cjob_cum *prev = &j->reported;
 	struct interval_record r = {
@@ -308,11 +319,19 @@ void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1)
 		.incomplete = job__incomplete_mask(&j->job),
 	};
 	const struct cjob_cum *n = &j->cum;
+	const struct cjob_cum base = *prev;
+	__u64 all_cpu_ns = n->cpu_ns - prev->cpu_ns;
 
 #define D(f) r.d.f = n->f - prev->f
 	D(cpu_ns);
 	D(user_ns);
 	D(system_ns);
+	/* Part of it: user and system in their proportions, the rest for the next. */
+	if (cpu_ns < all_cpu_ns) {
+		r.d.system_ns = (__u64)((unsigned __int128)r.d.system_ns * cpu_ns / all_cpu_ns);
+		r.d.user_ns = cpu_ns - r.d.system_ns;
+		r.d.cpu_ns = cpu_ns;
+	}
 	D(started);
 	D(exited);
 	D(exit_ok);
@@ -337,7 +356,66 @@ void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1)
 			s->ops->interval(s, &r);
 	}
 	j->reported = j->cum;
+	j->reported.cpu_ns = base.cpu_ns + r.d.cpu_ns;
+	j->reported.user_ns = base.user_ns + r.d.user_ns;
+	j->reported.system_ns = base.system_ns + r.d.system_ns;
 	j->reported_ns = t1;
+}
+
+void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1)
+{
+	emit(c, j, t1, j->cum.cpu_ns - j->reported.cpu_ns);
+}
+
+/* The CPU time @ncpus give from @t0 to @t1. */
+static __u64 cpus_time(unsigned int ncpus, __u64 t0, __u64 t1)
+{
+	return t1 > t0 ? (__u64)ncpus * (t1 - t0) : 0;
+}
+
+/*
+ * Every open job's interval at a tick, their CPU within what the CPUs
+ * could give: no job more than all of them over its interval, all jobs
+ * together no more than all of them over the longest interval. A job's
+ * exited CPU is read before the walk of the live tasks, the live CPU
+ * during it, and the walk ends later after its sample's start at one
+ * sample than at the last (tens of ms on a busy host): the live CPU then
+ * spans more than the interval, and a job busy on every CPU showed above
+ * 100% of them. What is over ran after the interval's end: it is the next
+ * interval's, and the intervals still add up to the job's total (its
+ * last, at its end, takes whatever is left).
+ */
+void collector__emit_intervals(struct collector *c, __u64 t1)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN); /* the host record's "cpuN" lines */
+	unsigned int ncpus = online > 0 ? (unsigned int)online : 1U << 16; /* unknown: no bound */
+	__u64 t0 = t1, want_ns = 0, room_ns;
+
+	for (size_t i = 0; i < c->jt.n; i++) {
+		const struct cjob *j = c->jt.jobs[i];
+		__u64 cpu_ns = j->cum.cpu_ns - j->reported.cpu_ns;
+		__u64 cap_ns = cpus_time(ncpus, j->reported_ns, t1);
+
+		if (j->ended)
+			continue;
+		want_ns += cpu_ns < cap_ns ? cpu_ns : cap_ns;
+		if (j->reported_ns < t0)
+			t0 = j->reported_ns;
+	}
+	room_ns = cpus_time(ncpus, t0, t1);
+	for (size_t i = 0; i < c->jt.n; i++) {
+		struct cjob *j = c->jt.jobs[i];
+		__u64 cpu_ns = j->cum.cpu_ns - j->reported.cpu_ns;
+		__u64 cap_ns = cpus_time(ncpus, j->reported_ns, t1);
+
+		if (j->ended)
+			continue;
+		if (cpu_ns > cap_ns)
+			cpu_ns = cap_ns;
+		if (want_ns > room_ns)
+			cpu_ns = (__u64)((unsigned __int128)cpu_ns * room_ns / want_ns);
+		emit(c, j, t1, cpu_ns);
+	}
 }
 
 void collector__take_host(struct collector *c, __u64 now)

@@ -434,7 +434,8 @@ static void write_host(const struct metrics *m, FILE *f, enum metrics_format fmt
 	static const struct family cpu = { "jobtrace_node_cpu_seconds", "counter", "seconds",
 					   "CPU time of all CPUs together, by mode (/proc/stat)." };
 	static const struct family forks = { "jobtrace_node_forks", "counter", NULL,
-					     "Forks since boot (processes of /proc/stat)." };
+					     "Forks since boot (processes of /proc/stat, raised where "
+					     "the jobs saw more starts since the last sample)." };
 	static const struct family ctxt = { "jobtrace_node_context_switches", "counter", NULL,
 					    "Context switches since boot (ctxt of /proc/stat)." };
 	const struct host_vals *h = &m->host;
