@@ -832,9 +832,18 @@ static void test_new_job_rates_over_frame(void **state)
 	size_t n;
 	long i;
 
-	send_interval(m, a, T0, 1, &(struct cjob_cum){ .started = 100 }, 1, 4096);
-	send_host(m, T0, 1, 120);
-	top_model__settle(m);
+	/* The first frame too: the new job's 50 in 0.5 s are 50/s of the frame's second. */
+	send_interval(m, a, T0, 1, &(struct cjob_cum){ .started = 20 }, 1, 4096);
+	send_interval(m, b, T0 + 500000000ULL, 0.5, &(struct cjob_cum){ .started = 50 }, 10,
+		      4096);
+	send_host(m, T0, 1, 70);
+	assert_true(top_model__settle(m));
+	top_model__snapshot(m, 1, NOW);
+	lines = frame(m, &v, &n);
+	i = row_of(lines, n, b->id);
+	assert_true(i >= 0);
+	split(lines[i].text, &f);
+	assert_string_equal(f.f[2], "50");
 	send_interval(m, a, T0 + 1000000000ULL, 1,
 		      &(struct cjob_cum){ .started = 60, .exited = 60 }, 1, 4096);
 	send_interval(m, b, T0 + 1800000000ULL, 0.2,

@@ -70,8 +70,7 @@ static struct top_row *row_get(struct top_model *m, const struct cjob *j)
 
 int top_model__interval(struct top_model *m, const struct interval_record *ir)
 {
-	__u64 t0 = ir->t0_ns;
-	double dt;
+	double dt = (double)(ir->t1_ns - ir->t0_ns) / 1e9;
 	const struct job_command *top[1];
 	struct top_row *r = row_get(m, ir->job);
 
@@ -97,17 +96,9 @@ int top_model__interval(struct top_model *m, const struct interval_record *ir)
 		}
 		return 0;
 	}
-	/*
-	 * A row's rates are over the frame's interval, the header's: a job
-	 * made during it (its interval starts where the kernel made it) has
-	 * its starts over the whole frame, as the host's forks are, so the
-	 * rows' START/s add up to no more than the header's forks/s, nor
-	 * their EXIT/s to more than its exits/s.
-	 */
-	if (m->host.valid && m->host_t1_ns < t0 && m->host_t1_ns < ir->t1_ns)
-		t0 = m->host_t1_ns;
-	dt = (double)(ir->t1_ns - t0) / 1e9;
 	r->have_interval = true;
+	r->rates_t0_ns = ir->t0_ns;
+	r->rates_t1_ns = ir->t1_ns;
 	r->started_ps = (double)ir->d.started / dt;
 	r->exited_ps = (double)ir->d.exited / dt;
 	/* Live and exited threads both: a child that lived a millisecond counts. */
@@ -200,6 +191,32 @@ static void rows_age(struct top_model *m)
 	}
 }
 
+/*
+ * The rows' rates over the frame's interval, the header's: a job made
+ * during it has its interval start where the kernel made it, and its
+ * starts over that fraction of the frame (50 in 0.2 s: 250/s) could
+ * exceed the host's forks over the whole frame (110/s) though every one
+ * of them is among the host's. Over the same interval the rows' START/s
+ * and EXIT/s add up to no more than the header's forks/s and exits/s, and
+ * their CPU% is of the same span as the header's.
+ */
+static void rows_over_frame(struct top_model *m, const struct host_record *hr)
+{
+	for (size_t i = 0; i < m->nrows; i++) {
+		struct top_row *r = m->rows[i];
+		double k;
+
+		if (r->ended || r->rates_t1_ns != hr->t1_ns || r->rates_t0_ns <= hr->t0_ns)
+			continue;
+		k = (double)(hr->t1_ns - r->rates_t0_ns) / (double)(hr->t1_ns - hr->t0_ns);
+		r->started_ps *= k;
+		r->exited_ps *= k;
+		r->cpu_pct *= k;
+		r->io_bps *= k;
+		r->rates_t0_ns = hr->t0_ns;
+	}
+}
+
 int top_model__host(struct top_model *m, const struct host_record *hr)
 {
 	struct top_host *h = &m->host;
@@ -229,6 +246,8 @@ int top_model__host(struct top_model *m, const struct host_record *hr)
 	h->t1_epoch_s = (double)hr->t1_epoch_ns / 1e9;
 	m->host_t1_ns = hr->t1_ns;
 	h->interval_s = dt;
+	if (hr->t1_ns > hr->t0_ns)
+		rows_over_frame(m, hr);
 	/* The host record closes an interval's records: a frame is due. */
 	m->frame_due = true;
 	return 0;

@@ -40,6 +40,7 @@ struct top_row {
 	__u64 nexits;
 	bool have_interval;
 	__u64 last_interval_ns; /* its last interval's t1 */
+	__u64 rates_t0_ns, rates_t1_ns; /* the interval its rates are over */
 	bool ended;
 	unsigned int ended_snaps; /* snapshots that showed it ended */
 };
