@@ -225,6 +225,7 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	const struct job_command **cmds;
 	__u64 user_ns, system_ns, lost;
 	char b1[32], b2[32], b3[32], b4[32];
+	bool proc_mode = job->source && !strcmp(job->source, "proc");
 	size_t n;
 
 	user_ns = s->user_ns;
@@ -343,8 +344,9 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	if (job->unknown & JOB_UNKNOWN_RECORDS)
 		fputs("  events     none: no per-process records in this mode\n", f);
 	else
-		fprintf(f, "  events     %" PRIu64 " exit records, %" PRIu64 " lost\n",
-			(uint64_t)job->records, (uint64_t)lost);
+		fprintf(f, "  events     %" PRIu64 " exit records, %" PRIu64 " %slost\n",
+			(uint64_t)job->records, (uint64_t)lost,
+			proc_mode && lost ? "proc connector messages " : "");
 	{
 		const char *why[JOB_MAX_INCOMPLETE];
 		size_t nwhy = job__incomplete(job, why, JOB_MAX_INCOMPLETE);
@@ -449,7 +451,22 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		      "threads are unknown; the job's status, its tree's CPU, peak RSS and storage "
 		      "I/O above are exact once every process is reaped.\n",
 		      f);
-	if (lost)
+	/*
+	 * BPF counts in the kernel: a lost record is one process's detail,
+	 * the totals are whole. The proc connector's lost messages were the
+	 * counting itself: a process that started and ended among them is in
+	 * no count, and only /proc after the loss tells who is still there.
+	 */
+	if (lost && proc_mode)
+		fprintf(f,
+			"\nWARNING: this report is incomplete: %" PRIu64 " proc connector "
+			"messages were lost (the socket's queue overflowed). The members were "
+			"found again in /proc after each loss, but processes that started and "
+			"ended among the lost messages are in no figure: the process and exit "
+			"counts above are at least these, and the per-command table misses "
+			"them.\n",
+			(uint64_t)lost);
+	else if (lost)
 		fprintf(f,
 			"\nWARNING: this report is incomplete: %" PRIu64 " of %" PRIu64
 			" exit records were lost (ring buffer full; raise --ring-kb). The "
