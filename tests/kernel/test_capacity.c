@@ -48,7 +48,7 @@ struct worst {
 	char what[400];
 };
 
-enum { W_CPU, W_STARTS_HOST, W_STARTS_STAT, W_IO, W_SUM_CPU, W_NKINDS };
+enum { W_CPU, W_STARTS_HOST, W_STARTS_STAT, W_IO, W_SUM_CPU, W_ALL_STARTS, W_ALL_CPU, W_NKINDS };
 
 static struct worst worst[W_NKINDS] = {
 	[W_CPU] = { "CPU% of a job vs 100 x CPUs" },
@@ -56,6 +56,8 @@ static struct worst worst[W_NKINDS] = {
 	[W_STARTS_STAT] = { "starts of a watch interval vs /proc/stat's processes" },
 	[W_IO] = { "I/O of a job in an interval vs the disks' over the run" },
 	[W_SUM_CPU] = { "watch: intervals' CPU sum vs the job record (0.1%)" },
+	[W_ALL_STARTS] = { "every job's starts of a frame or tick vs the host's forks (exact)" },
+	[W_ALL_CPU] = { "every job's CPU of a frame or tick vs 100 x CPUs (exact)" },
 };
 static unsigned long violations;
 
@@ -359,7 +361,7 @@ static size_t check_top(const char *out, double io_bound)
 		const char *next = strstr(frame + 1, "jobtrace top - ");
 		const char *forks_at = strstr(frame, "Tasks forks "), *l;
 		char forks_s[32] = "";
-		double forks, dt = 0.5;
+		double forks, dt = 0.5, all_starts, all_cpu;
 		unsigned int cpus = 0;
 		const char *c = strstr(frame, " CPUs)");
 
@@ -378,6 +380,7 @@ static size_t check_top(const char *out, double io_bound)
 		sscanf(frame, "jobtrace top - %*s every %lf", &dt);
 		assert_int_equal(sscanf(forks_at, "Tasks forks %31[^/]/s", forks_s), 1);
 		forks = top_count(forks_s) + top_count_ulp(forks_s);
+		all_starts = all_cpu = 0;
 		l = strstr(frame, "\nJOB ");
 		for (l = l ? strchr(l + 1, '\n') : NULL; l && l[1] && l[1] != '\n';
 		     l = strchr(l + 1, '\n')) {
@@ -396,16 +399,26 @@ static size_t check_top(const char *out, double io_bound)
 				fail_msg("top: a row that does not parse: %.200s", l + 1);
 			note(W_CPU, strtod(cpu, NULL), 100 * ncpus * CLOCK_SLACK + 0.05,
 			     "top frame %zu, %s, CPU%%", frames, name);
-			/* An ended job's rates are over its life, not this frame's interval. */
-			if (strcmp(alive, "end"))
-				note(W_STARTS_HOST, top_count(st),
-				     forks * CLOCK_SLACK + top_count_ulp(st),
+			/*
+			 * An ended job's rates are over its life, not this frame's
+			 * interval. The others' are over the header's: theirs add up
+			 * to no more than the host's, but for the printing.
+			 */
+			if (strcmp(alive, "end")) {
+				note(W_STARTS_HOST, top_count(st), forks + top_count_ulp(st),
 				     "top frame %zu, %s, START/s vs the header's forks/s", frames,
 				     name);
+				all_starts += top_count(st) - top_count_ulp(st);
+				all_cpu += strtod(cpu, NULL) - 0.05;
+			}
 			/* IO/s of the frame's interval: bytes over dt, printed to 2-3 digits. */
 			note(W_IO, top_bytes(io) * dt / 1.05, io_bound,
 			     "top frame %zu, %s, IO/s x interval", frames, name);
 		}
+		note(W_ALL_STARTS, all_starts, forks,
+		     "top frame %zu, every live job's START/s vs the header's forks/s", frames);
+		note(W_ALL_CPU, all_cpu, 100 * ncpus,
+		     "top frame %zu, every live job's CPU%% vs 100 x CPUs", frames);
 		frame++;
 	}
 	return frames;
@@ -448,7 +461,7 @@ static json_t *host_of_tick(json_t *hosts, double t1)
 static size_t check_watch(const char *path, double io_bound, size_t *njobs)
 {
 	json_t *recs = harness__lines(path, NULL), *hosts = harness__lines(path, "host");
-	json_t *jobs = harness__lines(path, "job"), *job, *r;
+	json_t *jobs = harness__lines(path, "job"), *job, *r, *tick;
 	size_t i, k, nint = 0;
 
 	assert_true(json_array_size(hosts) >= 3);
@@ -491,6 +504,34 @@ static size_t check_watch(const char *path, double io_bound, size_t *njobs)
 			     nint, str(r, "job"), dt);
 		note(W_IO, harness__num(r, "io.read_bytes") + harness__num(r, "io.write_bytes"),
 		     io_bound, "watch interval %zu of %s, io bytes", nint, str(r, "job"));
+	}
+
+	/*
+	 * Every job's intervals of a tick together: starts no more than the
+	 * host's forks in it, CPU no more than its CPUs' time (the records'
+	 * thousandths aside).
+	 */
+	json_array_foreach(hosts, k, tick)
+	{
+		double t1 = harness__num(tick, "start") + harness__num(tick, "interval_s");
+		double hdt = harness__num(tick, "interval_s"), starts = 0, cpu_s = 0;
+
+		json_array_foreach(recs, i, r)
+		{
+			/* Stamped as the host record is: a job's last, at its end, is not. */
+			if (strcmp(str(r, "type"), "interval") ||
+			    fabs(harness__num(r, "start") + harness__num(r, "interval_s") - t1) >
+				    1e-5)
+				continue;
+			starts += harness__num(r, "processes.started");
+			cpu_s += harness__num(r, "cpu.total_ns") / 1e9;
+		}
+		note(W_ALL_STARTS, starts,
+		     (harness__num(tick, "processes.forks_per_s") + 0.0005) * (hdt + 0.0005) + 0.5,
+		     "watch tick %zu (%.3f s), every job's starts vs the host record's forks", k,
+		     hdt);
+		note(W_ALL_CPU, cpu_s, ncpus * (hdt + 0.0005),
+		     "watch tick %zu (%.3f s), every job's CPU seconds vs the CPUs'", k, hdt);
 	}
 
 	/* Every job's intervals add up to its record. */
