@@ -7,7 +7,8 @@ beside a previous build's when BASE names its binary.
         tests/bench_startup.py .output
 
 Start-up: medians of RUNS runs (wall, user+system CPU and peak RSS from the
-child's rusage). CPU per process: utime+stime of jobtrace from
+child's rusage), loading BPF itself and through a serve --control that does
+the tracking. CPU per process: utime+stime of jobtrace from
 /proc/PID/stat, read once it has attached and again after a churn of
 CHILDREN processes (2 at a time, 50 us of CPU each) and its last 1 s
 interval; divided by CHILDREN. ps: medians of 7 whole runs with HOLD
@@ -89,6 +90,24 @@ def watch_cost(jt, out):
     return (b - a) / CHILDREN
 
 
+def served_startup(jt):
+    """run -- /bin/true through a serve --control that does the tracking: no BPF load."""
+    sock = f"/tmp/jobtrace-bench-startup-{os.getpid()}.sock"
+    err = open(f"{sock}.err", "w+")
+    p = subprocess.Popen([jt, "serve", "--control", sock, "-o", "/dev/null"],
+                         stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.time() + 30
+        while not os.path.exists(sock) and time.time() < deadline:
+            time.sleep(0.05)
+        return startup([jt, "run", "--control", sock, "--", "/bin/true"])
+    finally:
+        p.send_signal(15)
+        p.wait()
+        err.close()
+        os.unlink(err.name)
+
+
 def wall7(argv):
     return median(once(argv)[0] for _ in range(7))
 
@@ -103,6 +122,10 @@ def main():
     for label, argv in rows:
         w, c, m = startup(argv)
         print(f"  {label:<48} {w * 1e3:>7.1f} ms {c * 1e3:>7.1f} ms {m / 2**20:>6.1f} MiB")
+    for b in builds:
+        w, c, m = served_startup(b)
+        print(f"  {b + ' run --control (serve tracks)':<48} {w * 1e3:>7.1f} ms {c * 1e3:>7.1f} ms"
+              f" {m / 2**20:>6.1f} MiB")
 
     print()
     print(f"jobtrace's CPU per tracked process, 1 s intervals, {CHILDREN} processes"
