@@ -59,9 +59,12 @@ def overhead(out, work):
     res = {}
     lost = 0
 
-    def once(name, cond, argv, truth, host=False):
+    def once(name, cond, argv, truth, host=False, floor=False):
         nonlocal lost
-        if host:
+        if floor:
+            with Background([f"{out}/bpf_floor"], ready="attached", log=f"{work}/floor.err"):
+                t = run_truth(argv, truth)
+        elif host:
             with Background(watch_argv(out, work, "host"), ready=ATTACHED,
                             log=f"{work}/host.err"):
                 t = run_truth(argv, truth)
@@ -82,6 +85,8 @@ def overhead(out, work):
             once(name, "alone", pingpong(t, cpu), t)
             once(name, "host", pingpong(t, cpu), t, host=True)
             once(name, "run", run(pingpong(t, cpu)), t)
+            if cpu == 0:
+                once(name, "empty", pingpong(t, cpu), t, floor=True)
 
     def per(r, metric):  # per round trip for pingpong, per run for churn
         return r[metric] / r.get("rounds", 1)
@@ -114,6 +119,13 @@ def overhead(out, work):
                 rm = median(per(r, metric) for r in conds["run"])
                 line += f"{fmt(rm, name):>11}{(rm / am - 1) * 100:>+8.1f}%"
             print(line.rstrip())
+    pp = res["pingpong, one CPU"]
+    print("pingpong, one CPU, with only an empty sched_switch program attached (bpf/floor.bpf.c),"
+          " what any program there costs:")
+    for metric, label in (("wall_ns", "wall"), ("cpu_ns", "CPU")):
+        al, em = (median(per(r, metric) for r in pp[c]) for c in ("alone", "empty"))
+        print(f"  {label:<5}{fmt(em, 'pingpong'):>10} ({(em / al - 1) * 100:+.1f}%,"
+              f" {(em - al) / 2:.0f} ns a switch at two switches a round trip)")
     print(f"ring records lost by host mode over these runs: {lost}")
     print("  alone:      " + cmdline(churn(BURNS[0], "t.json")))
     print("  host mode:  " + cmdline(watch_argv(out, ".", "host")) + " &")
