@@ -538,6 +538,11 @@ static int test_teardown(void **state)
 		cg_name(name, sizeof(name), l);
 		harness__cgroup_remove(name);
 	}
+	/* test_short_jobs_everywhere's, when it failed before removing them itself. */
+	for (int i = 0; i < SHORT_JOBS; i++) {
+		short_name(name, sizeof(name), i);
+		harness__cgroup_remove(name);
+	}
 	return 0;
 }
 
