@@ -604,17 +604,17 @@ static void test_allocation_gauges(void **state)
 	int nf;
 	char *t;
 
-	snprintf(a->job.sched.system, sizeof(a->job.sched.system), "slurm");
-	a->job.sched.cpus_known = true;
-	a->job.sched.cpus = 2;
-	a->job.alloc_read = true;
-	a->job.alloc.memory_known = true;
-	a->job.alloc.memory_bytes = 256ULL << 20;
-	snprintf(a->job.alloc.memory_cgroup, sizeof(a->job.alloc.memory_cgroup), "/slurm/job_7");
+	struct job_sched_alloc sched = { .system = "slurm", .cpus_known = true, .cpus = 2 };
+	struct cgroup_alloc limit = {
+		.memory_known = true, .memory_bytes = 256ULL << 20, .memory_cgroup = "/slurm/job_7",
+	};
+
+	assert_int_equal(job__set_sched(&a->job, &sched), 0);
+	assert_int_equal(job__set_cgroup_alloc(&a->job, &limit), 0);
 	a->job.start_ns = 6 * SEC;
 	a->job.stats.cpu_ns = 2 * SEC;
 	a->job.stats.peak_rss_bytes = 64ULL << 20;
-	b->job.alloc_read = true; /* read: no limit */
+	assert_int_equal(job__set_cgroup_alloc(&b->job, &(struct cgroup_alloc){}), 0); /* no limit */
 	interval(s, a, 8 * SEC, 1, 10, 1, 1 << 20);
 	interval(s, b, 8 * SEC, 1, 10, 1, 1 << 20);
 	t = expose(m, METRICS_TEXT);
@@ -638,6 +638,8 @@ static void test_allocation_gauges(void **state)
 	assert_non_null(strstr(t, "# UNIT jobtrace_job_cpu_efficiency_ratio ratio\n"));
 	check_structure(t, METRICS_OPENMETRICS, &nf);
 	free(t);
+	job__free(&a->job);
+	job__free(&b->job);
 	free(a);
 	free(b);
 	sink__free(s);

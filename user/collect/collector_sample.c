@@ -71,9 +71,13 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 	j->live_write_bytes += r->write_bytes;
 	if (r->is_leader) {
 		/* Once per job, where it runs: what its cgroups allot it (/proc numbers it so). */
-		if (!j->job.alloc_read && r->reader_tgid &&
-		    !cgroup_alloc__of_pid((int)r->reader_tgid, &j->job.alloc))
-			j->job.alloc_read = true;
+		if (!j->job.alloc_read && r->reader_tgid) {
+			struct cgroup_alloc a;
+
+			/* No memory for a copy: unread, tried again at the next sample. */
+			if (!cgroup_alloc__of_pid((int)r->reader_tgid, &a))
+				job__set_cgroup_alloc(&j->job, &a);
+		}
 		j->live.processes++;
 		j->live.rss_bytes += r->rss_pages * page;
 		j->live.vm_bytes += r->vm_pages * page;
