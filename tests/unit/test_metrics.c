@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <math.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -731,6 +732,26 @@ static void test_gzip_roundtrip(void **state)
 		assert_int_equal(blen, len);
 		assert_memory_equal(back, t, len);
 		assert_true(zlen * 5 < len);
+		{
+			/* From a file to a file, as a scrape's body goes: the same bytes. */
+			int in = memfd_create("t", 0), out = memfd_create("t.gz", 0);
+			size_t flen, fblen;
+			char *fz, *fback;
+
+			assert_true(in >= 0 && out >= 0);
+			assert_int_equal(write(in, t, len), (ssize_t)len);
+			assert_int_equal(metrics_http__gzip_fd(in, len, out, &flen), 0);
+			assert_int_equal(lseek(out, 0, SEEK_END), (off_t)flen);
+			fz = malloc(flen);
+			assert_int_equal(pread(out, fz, flen, 0), (ssize_t)flen);
+			fback = gunzip(fz, flen, &fblen);
+			assert_int_equal(fblen, len);
+			assert_memory_equal(fback, t, len);
+			free(fback);
+			free(fz);
+			close(in);
+			close(out);
+		}
 		print_message("  %s, 1,000 jobs: %zu bytes, gzip %zu (%.1f%%, 1:%.1f), %.1f ms\n",
 			      fmts[f] == METRICS_TEXT ? "text 0.0.4" : "OpenMetrics", len, zlen,
 			      100.0 * (double)zlen / (double)len, (double)len / (double)zlen,
