@@ -63,7 +63,8 @@ struct cjob {
 	enum cjob_end end_rule;
 	struct job job; /* the report: kernel totals, commands, failures */
 	struct job_live live; /* live members at the last sample */
-	struct job_live prev_live; /* at the sample before: the base of the CPU rate */
+	/* At the sample before, the base of the CPU rate: all of job_live it reads. */
+	__u64 prev_sampled_ns, prev_cpu_ns, prev_exited_cpu_ns;
 	/* job.workdir_path, measured when the job ends (made then: run's job alone has one). */
 	struct workdir_usage *workdir;
 	struct cjob_cum cum; /* at the last sample (monotone) */

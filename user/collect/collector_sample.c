@@ -213,7 +213,9 @@ int collector__sample_jobs(struct collector *c, bool host)
 			first_sample(c, j, now);
 		j->live_tasks = j->live_cpu_ns = j->live_system_ns = 0;
 		j->live_read_bytes = j->live_write_bytes = 0;
-		j->prev_live = j->live;
+		j->prev_sampled_ns = j->live.sampled_ns;
+		j->prev_cpu_ns = j->live.cpu_ns;
+		j->prev_exited_cpu_ns = j->live.exited_cpu_ns;
 		memset(&j->live, 0, sizeof(j->live));
 		j->live.pss = c->opts.pss;
 	}
@@ -282,7 +284,11 @@ int collector__sample_jobs(struct collector *c, bool host)
 		j->live.sampled_ns = now;
 		j->live.cpu_ns = m.cpu_ns - s->cpu_ns;
 		j->live.exited_cpu_ns = s->cpu_ns;
-		j->live.cpu_rate_pct = job_live__cpu_rate(&j->prev_live, &j->live);
+		j->live.cpu_rate_pct = job_live__cpu_rate(&(struct job_live){
+			.sampled_ns = j->prev_sampled_ns,
+			.cpu_ns = j->prev_cpu_ns,
+			.exited_cpu_ns = j->prev_exited_cpu_ns,
+		}, &j->live);
 		*p = m;
 	}
 	c->last_sample_ns = now;
