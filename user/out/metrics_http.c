@@ -113,10 +113,9 @@ static int mhd_open(void)
 	} while (0)
 	MHD_SYM(add_response_header);
 	MHD_SYM(create_response_from_buffer);
+	/* 0.9.73 and later; before it, a mapped body is copied (body_response()). */
 	*(void **)&mhd.create_response_mapped =
 		dlsym(lib, "MHD_create_response_from_buffer_with_free_callback_cls");
-	if (!mhd.create_response_mapped)
-		goto missing;
 	MHD_SYM(destroy_response);
 	MHD_SYM(get_connection_info);
 	MHD_SYM(get_daemon_info);
@@ -434,9 +433,15 @@ static struct MHD_Response *body_response(int fd, size_t len)
 		free(b);
 		goto out_close;
 	}
-	resp = mhd.create_response_mapped(len, b->p, mapped_body_free, b);
-	if (!resp)
+	if (mhd.create_response_mapped) {
+		resp = mhd.create_response_mapped(len, b->p, mapped_body_free, b);
+		if (!resp)
+			mapped_body_free(b);
+	} else {
+		/* An older MHD: a copy on the heap, as every body was before the memfd. */
+		resp = mhd.create_response_from_buffer(len, b->p, MHD_RESPMEM_MUST_COPY);
 		mapped_body_free(b);
+	}
 out_close:
 	close(fd); /* the mapping keeps the file */
 	return resp;
