@@ -56,13 +56,17 @@ struct cjob {
 	char key[300]; /* "run", "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash" */
 	bool key_truncated; /* rebuilt from the stream, whose key was cut */
 	char *cgroup; /* the path inside its hierarchy, when grouped by cgroup */
-	char hierarchy[64]; /* its name, "cgroup2" or "cgroup1:cpu" */
+	/* Its hierarchy's name ("cgroup2", "cgroup1:cpu") where it follows a cgroup given by
+	 * path; host mode's jobs point at the collector's one name instead. NULL: none. */
+	char *hierarchy;
 	int cgroup_dirfd; /* CJOB_END_CGROUP_GONE: the watched directory */
 	enum cjob_end end_rule;
 	struct job job; /* the report: kernel totals, commands, failures */
 	struct job_live live; /* live members at the last sample */
-	struct job_live prev_live; /* at the sample before: the base of the CPU rate */
-	struct workdir_usage workdir; /* job.workdir_path, measured when the job ends */
+	/* At the sample before, the base of the CPU rate: all of job_live it reads. */
+	__u64 prev_sampled_ns, prev_cpu_ns, prev_exited_cpu_ns;
+	/* job.workdir_path, measured when the job ends (made then: run's job alone has one). */
+	struct workdir_usage *workdir;
 	struct cjob_cum cum; /* at the last sample (monotone) */
 	__u64 live_cpu_ns, live_system_ns, live_read_bytes, live_write_bytes;
 	__u64 live_tasks; /* tasks seen by the last live read */

@@ -140,10 +140,16 @@ struct job {
 	const char *workdir_path;
 	const struct workdir_usage *workdir;
 	__u64 host_mem_bytes; /* for memory % of host; 0: unknown */
-	/* What its cgroups allot it (read where it runs); alloc_read false: not read. */
+	/*
+	 * What its cgroups allot it (read where it runs); alloc_read false: not
+	 * read. @alloc is made only where a limit was found (NULL: none): serve
+	 * keeps thousands of jobs, most of them unlimited, and the two paths in
+	 * it are 600 bytes. Read it through job__cgroup_alloc().
+	 */
 	bool alloc_read;
-	struct cgroup_alloc alloc;
-	struct job_sched_alloc sched; /* the batch system's, where a client gave it */
+	struct cgroup_alloc *alloc;
+	/* The batch system's, where a client gave it (NULL: none); job__sched() reads it. */
+	struct job_sched_alloc *sched;
 	/* Per-command table on comm (user/lib/hmap.c); entries are struct job_command. */
 	struct hmap commands;
 	size_t ncommands;
@@ -165,6 +171,18 @@ void job__note_reaped(struct job *job, int wait_status);
 
 void job__init(struct job *job, __u64 id, char *const *argv, int argc);
 void job__free(struct job *job);
+
+/*
+ * Keeps what @job's cgroups allot it, read: a copy only when @a has a
+ * limit. 0 or -ENOMEM (then not read).
+ */
+int job__set_cgroup_alloc(struct job *job, const struct cgroup_alloc *a);
+/* The cgroups' limits: NULL when not read, all unknown when read and none set. */
+const struct cgroup_alloc *job__cgroup_alloc(const struct job *job);
+/* Keeps a copy of the batch system's allocation; 0 or -ENOMEM. */
+int job__set_sched(struct job *job, const struct job_sched_alloc *s);
+/* The batch system's allocation; never NULL (system "" where none was given). */
+const struct job_sched_alloc *job__sched(const struct job *job);
 /* Folds an exit record of this job into the per-command table. */
 int job__add_exit(struct job *job, const struct jt_exit_event *e);
 /*

@@ -138,6 +138,12 @@ int metrics_http__listen(const char *addr, char *bound, size_t bound_size);
  * itself. 0, -ENOMEM, -EFBIG (2 GiB or more), or -EIO when zlib fails otherwise.
  */
 int metrics_http__gzip(const void *in, size_t len, void **out, size_t *out_len);
+/*
+ * The same from the first @len bytes of file @in_fd to file @out_fd, 64 KiB
+ * at a time, its size in *@out_len: a scrape's body is never whole in memory.
+ * 0, -ENOMEM, -errno of a read or a write, -EIO.
+ */
+int metrics_http__gzip_fd(int in_fd, size_t len, int out_fd, size_t *out_len);
 /* Takes @listen_fd; NULL with errno set. */
 struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics_refresh_fn fn,
 				       void *ctx);

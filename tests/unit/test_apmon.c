@@ -576,10 +576,13 @@ static void test_sink_job_records(void **state)
 		j->job.stats.procs_started = 11;
 		j->job.workdir = &wd;
 		/* A Slurm step's: 2 CPUs and 1 GiB; 256 MiB at most used. */
-		strcpy(j->job.sched.system, "slurm");
-		j->job.sched.cpus_known = j->job.sched.memory_known = true;
-		j->job.sched.cpus = 2;
-		j->job.sched.memory_bytes = 1ULL << 30;
+		struct job_sched_alloc sched = {
+			.system = "slurm",
+			.cpus_known = true, .cpus = 2,
+			.memory_known = true, .memory_bytes = 1ULL << 30,
+		};
+
+		assert_int_equal(job__set_sched(&j->job, &sched), 0);
 		j->job.stats.peak_rss_bytes = 256ULL << 20;
 		/* The interval that closes the job is left to job_end. */
 		last.t1_ns = j->job.end_ns;
@@ -618,6 +621,7 @@ static void test_sink_job_records(void **state)
 	assert_int_equal(recv_dgram(fd, buf, sizeof(buf), 100), 0);
 	sink__free(s);
 	close(fd);
+	job__free(&j->job);
 	free(j);
 }
 

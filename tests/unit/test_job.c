@@ -479,6 +479,8 @@ static void test_allocation_sources(void **state)
 	struct job_alloc_view a;
 	char from[2][16];
 	struct job job;
+	struct cgroup_alloc ca = {};
+	struct job_sched_alloc sa = {};
 
 	job__init(&job, 1, NULL, 0);
 	job.start_ns = 1000000000ULL;
@@ -488,20 +490,24 @@ static void test_allocation_sources(void **state)
 	/* Nothing read: no allocation at all. */
 	assert_false(job__allocation(&job, &a, from[0], sizeof(from[0])));
 	/* A cgroup read with no limit: said, not made up. */
-	job.alloc_read = true;
+	assert_int_equal(job__set_cgroup_alloc(&job, &ca), 0);
+	assert_true(job.alloc_read);
+	assert_null(job.alloc); /* nothing limited: nothing kept */
 	assert_true(job__allocation(&job, &a, from[0], sizeof(from[0])));
 	assert_string_equal(a.source, "cgroup");
 	assert_false(a.cpus_known);
 	assert_false(a.memory_known);
 	assert_true(job__cpu_efficiency(&job, &a) < 0);
 	/* Slurm's CPUs, no memory of Slurm's: the cgroup's memory limit, named as such. */
-	job.alloc.memory_known = true;
-	job.alloc.memory_bytes = 512ULL << 20;
-	snprintf(job.alloc.memory_from, sizeof(job.alloc.memory_from), "memory.limit_in_bytes");
-	snprintf(job.alloc.memory_cgroup, sizeof(job.alloc.memory_cgroup), "/slurm/job_1");
-	snprintf(job.sched.system, sizeof(job.sched.system), "slurm");
-	job.sched.cpus_known = true;
-	job.sched.cpus = 2;
+	ca.memory_known = true;
+	ca.memory_bytes = 512ULL << 20;
+	snprintf(ca.memory_from, sizeof(ca.memory_from), "memory.limit_in_bytes");
+	snprintf(ca.memory_cgroup, sizeof(ca.memory_cgroup), "/slurm/job_1");
+	assert_int_equal(job__set_cgroup_alloc(&job, &ca), 0);
+	snprintf(sa.system, sizeof(sa.system), "slurm");
+	sa.cpus_known = true;
+	sa.cpus = 2;
+	assert_int_equal(job__set_sched(&job, &sa), 0);
 	assert_true(job__allocation(&job, &a, from[0], sizeof(from[0])));
 	assert_string_equal(a.source, "slurm");
 	assert_string_equal(a.cpus_from, "slurm:step");
@@ -511,10 +517,13 @@ static void test_allocation_sources(void **state)
 	assert_true(fabs(job__cpu_efficiency(&job, &a) - 0.5) < 1e-9);
 	assert_true(fabs(job__memory_efficiency(&job, &a) - 0.125) < 1e-9);
 	/* Slurm's memory too: Slurm's word first, even where no cgroup limit is found. */
+	free(job.alloc);
+	job.alloc = NULL;
 	job.alloc_read = false;
-	job.sched.memory_known = true;
-	job.sched.memory_bytes = 256ULL << 20;
-	snprintf(job.sched.memory_from, sizeof(job.sched.memory_from), "job");
+	sa.memory_known = true;
+	sa.memory_bytes = 256ULL << 20;
+	snprintf(sa.memory_from, sizeof(sa.memory_from), "job");
+	assert_int_equal(job__set_sched(&job, &sa), 0);
 	assert_true(job__allocation(&job, &a, from[0], sizeof(from[0])));
 	assert_string_equal(a.memory_from, "slurm:job");
 	assert_true(fabs(job__memory_efficiency(&job, &a) - 0.25) < 1e-9);

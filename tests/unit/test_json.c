@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "testutil.h"
 
 #include "jobtrace/json.h"
@@ -138,6 +142,62 @@ static void test_misuse_is_reported(void **state)
 	capture__free(&cap);
 }
 
+/* One value as json__double() writes it, beside printf's %.15g of it. */
+static void check_double(double v)
+{
+	char want[64], got[64];
+	size_t n = 0;
+	FILE *f = fmemopen(got, sizeof(got), "w");
+	struct json_writer w;
+
+	assert_non_null(f);
+	json__init(&w, f, false);
+	json__double(&w, NULL, v);
+	n = (size_t)ftell(f);
+	fclose(f);
+	got[n < sizeof(got) ? n : sizeof(got) - 1] = '\0';
+	if (isfinite(v))
+		snprintf(want, sizeof(want), "%.15g", v);
+	else
+		snprintf(want, sizeof(want), "null");
+	if (strcmp(got, want))
+		fail_msg("%a: json__double wrote %s, %%.15g %s", v, got, want);
+}
+
+/*
+ * json__double's own digits (no printf where it can be sure) are %.15g's,
+ * byte for byte: the ns figures records carry (CPU seconds, epoch times),
+ * their ties and powers of ten, and random doubles of every decade.
+ */
+static void test_double_is_g15(void **state)
+{
+	static const double fixed[] = {
+		0, -0.0, 1, -1, 0.5, 0.1, 0.0001, 0.00009999999999999999, 0.000123456789012345678,
+		1e-5, 3.6374e-05, 1e-13, 9.99999999999999e-14, 1.00000000000001e-13, 9.99999999999999e14, 999999999999999.4, 999999999999999.6, 1e15, 1e14,
+		123456789012345.5, 0.3, 2.5, 1e-4 * 1.0000000000000002, 1796550555.59446,
+		1796550555.594465, 1796550555.594455, 237.14, 4.0000000000000005, 1e300, -1e-300,
+		NAN, INFINITY, 0.1 + 0.2, 100, 1e10, 99999.99999999999, 9.999999999999999,
+	};
+	unsigned long long x = 0x9e3779b97f4a7c15ULL;
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		check_double(fixed[i]);
+	/* Whole ns as seconds, as cpu_s and start_time are made. */
+	for (unsigned long long ns = 0; ns < 3000000; ns += 7)
+		check_double((double)ns / 1e9);
+	for (int e = -16; e <= 16; e++)
+		for (int m = 1; m <= 99; m++)
+			check_double(m * pow(10, e)), check_double(-m * pow(10, e) / 7);
+	for (int i = 0; i < 300000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		check_double((double)(1796550000000000000ULL + x % 100000000000000ULL) / 1e9);
+		check_double((double)(x % 100000000000000000ULL) / 1e9);
+		/* Any double from 1e-15 to 1e16: every branch, the decade guesses' edges. */
+		check_double(ldexp((double)(x >> 11) / 9007199254740992.0 + 1, (int)(x % 104) - 50));
+		check_double((double)(x % 1000000) * 0.05);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_document),
 		cmocka_unit_test(test_pretty),
 		cmocka_unit_test(test_misuse_is_reported),
+		cmocka_unit_test(test_double_is_g15),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

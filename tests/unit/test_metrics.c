@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <math.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -604,17 +605,17 @@ static void test_allocation_gauges(void **state)
 	int nf;
 	char *t;
 
-	snprintf(a->job.sched.system, sizeof(a->job.sched.system), "slurm");
-	a->job.sched.cpus_known = true;
-	a->job.sched.cpus = 2;
-	a->job.alloc_read = true;
-	a->job.alloc.memory_known = true;
-	a->job.alloc.memory_bytes = 256ULL << 20;
-	snprintf(a->job.alloc.memory_cgroup, sizeof(a->job.alloc.memory_cgroup), "/slurm/job_7");
+	struct job_sched_alloc sched = { .system = "slurm", .cpus_known = true, .cpus = 2 };
+	struct cgroup_alloc limit = {
+		.memory_known = true, .memory_bytes = 256ULL << 20, .memory_cgroup = "/slurm/job_7",
+	};
+
+	assert_int_equal(job__set_sched(&a->job, &sched), 0);
+	assert_int_equal(job__set_cgroup_alloc(&a->job, &limit), 0);
 	a->job.start_ns = 6 * SEC;
 	a->job.stats.cpu_ns = 2 * SEC;
 	a->job.stats.peak_rss_bytes = 64ULL << 20;
-	b->job.alloc_read = true; /* read: no limit */
+	assert_int_equal(job__set_cgroup_alloc(&b->job, &(struct cgroup_alloc){}), 0); /* no limit */
 	interval(s, a, 8 * SEC, 1, 10, 1, 1 << 20);
 	interval(s, b, 8 * SEC, 1, 10, 1, 1 << 20);
 	t = expose(m, METRICS_TEXT);
@@ -638,6 +639,8 @@ static void test_allocation_gauges(void **state)
 	assert_non_null(strstr(t, "# UNIT jobtrace_job_cpu_efficiency_ratio ratio\n"));
 	check_structure(t, METRICS_OPENMETRICS, &nf);
 	free(t);
+	job__free(&a->job);
+	job__free(&b->job);
 	free(a);
 	free(b);
 	sink__free(s);
@@ -729,6 +732,26 @@ static void test_gzip_roundtrip(void **state)
 		assert_int_equal(blen, len);
 		assert_memory_equal(back, t, len);
 		assert_true(zlen * 5 < len);
+		{
+			/* From a file to a file, as a scrape's body goes: the same bytes. */
+			int in = memfd_create("t", 0), out = memfd_create("t.gz", 0);
+			size_t flen, fblen;
+			char *fz, *fback;
+
+			assert_true(in >= 0 && out >= 0);
+			assert_int_equal(write(in, t, len), (ssize_t)len);
+			assert_int_equal(metrics_http__gzip_fd(in, len, out, &flen), 0);
+			assert_int_equal(lseek(out, 0, SEEK_END), (off_t)flen);
+			fz = malloc(flen);
+			assert_int_equal(pread(out, fz, flen, 0), (ssize_t)flen);
+			fback = gunzip(fz, flen, &fblen);
+			assert_int_equal(fblen, len);
+			assert_memory_equal(fback, t, len);
+			free(fback);
+			free(fz);
+			close(in);
+			close(out);
+		}
 		print_message("  %s, 1,000 jobs: %zu bytes, gzip %zu (%.1f%%, 1:%.1f), %.1f ms\n",
 			      fmts[f] == METRICS_TEXT ? "text 0.0.4" : "OpenMetrics", len, zlen,
 			      100.0 * (double)zlen / (double)len, (double)len / (double)zlen,

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -135,13 +136,17 @@ static void job_end(struct collector *c, struct cjob *j)
 	job_figures(c, j, &j->job, util__now_ns());
 	if (j->job.workdir_path) {
 		/* After the job: the report has the directory as the job left it. */
-		int err = workdir__usage(j->job.workdir_path, &j->workdir);
+		int err = -ENOMEM;
 
+		if (!j->workdir)
+			j->workdir = calloc(1, sizeof(*j->workdir));
+		if (j->workdir)
+			err = workdir__usage(j->job.workdir_path, j->workdir);
 		if (err)
 			fprintf(stderr, "jobtrace: cannot measure %s: %s\n", j->job.workdir_path,
 				strerror(-err));
 		else
-			j->job.workdir = &j->workdir;
+			j->job.workdir = j->workdir;
 	}
 	collector__stats(c, &c->stats);
 	/* The last interval closes the sum: the intervals add up to this report. */

@@ -83,7 +83,7 @@ int collector__follow_pid(struct collector *c, __u64 id, pid_t pid, const char *
 int collector__follow_cgroup(struct collector *c, __u64 id, const char *path,
 			     const struct cgroup_hier *h, const char *mode)
 {
-	char key[300], rel[256];
+	char key[300], rel[256], name[64];
 	struct cjob *j;
 	__u64 cgid;
 	int err;
@@ -99,7 +99,9 @@ int collector__follow_cgroup(struct collector *c, __u64 id, const char *path,
 	j->job.cgroup = j->cgroup;
 	j->job.mode = mode;
 	j->job.attached = true;
-	j->job.hierarchy = cgroupfs__name(h, j->hierarchy, sizeof(j->hierarchy));
+	cgroupfs__name(h, name, sizeof(name));
+	j->hierarchy = strdup(name);
+	j->job.hierarchy = j->hierarchy;
 	j->cgroup_dirfd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
 	err = c->ops->add_empty(c, id, h->hierarchy_id);
 	if (!err)
@@ -123,8 +125,8 @@ static int open_adopted(struct collector *c, __u64 id, const char *key, pid_t ro
 
 	if (!j)
 		return -ENOMEM;
-	if (sched)
-		j->job.sched = *sched;
+	if (sched && job__set_sched(&j->job, sched))
+		return -ENOMEM;
 	j->job.mode = "control";
 	j->job.via = "serve";
 	j->job.root_pid = root;

@@ -71,9 +71,13 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 	j->live_write_bytes += r->write_bytes;
 	if (r->is_leader) {
 		/* Once per job, where it runs: what its cgroups allot it (/proc numbers it so). */
-		if (!j->job.alloc_read && r->reader_tgid &&
-		    !cgroup_alloc__of_pid((int)r->reader_tgid, &j->job.alloc))
-			j->job.alloc_read = true;
+		if (!j->job.alloc_read && r->reader_tgid) {
+			struct cgroup_alloc a;
+
+			/* No memory for a copy: unread, tried again at the next sample. */
+			if (!cgroup_alloc__of_pid((int)r->reader_tgid, &a))
+				job__set_cgroup_alloc(&j->job, &a);
+		}
 		j->live.processes++;
 		j->live.rss_bytes += r->rss_pages * page;
 		j->live.vm_bytes += r->vm_pages * page;
@@ -212,7 +216,9 @@ int collector__sample_jobs(struct collector *c, bool host)
 			first_sample(c, j, now);
 		j->live_tasks = j->live_cpu_ns = j->live_system_ns = 0;
 		j->live_read_bytes = j->live_write_bytes = 0;
-		j->prev_live = j->live;
+		j->prev_sampled_ns = j->live.sampled_ns;
+		j->prev_cpu_ns = j->live.cpu_ns;
+		j->prev_exited_cpu_ns = j->live.exited_cpu_ns;
 		memset(&j->live, 0, sizeof(j->live));
 		j->live.pss = c->opts.pss;
 	}
@@ -283,7 +289,11 @@ int collector__sample_jobs(struct collector *c, bool host)
 		j->live.sampled_ns = now;
 		j->live.cpu_ns = m.cpu_ns - s->cpu_ns;
 		j->live.exited_cpu_ns = s->cpu_ns;
-		j->live.cpu_rate_pct = job_live__cpu_rate(&j->prev_live, &j->live);
+		j->live.cpu_rate_pct = job_live__cpu_rate(&(struct job_live){
+			.sampled_ns = j->prev_sampled_ns,
+			.cpu_ns = j->prev_cpu_ns,
+			.exited_cpu_ns = j->prev_exited_cpu_ns,
+		}, &j->live);
 		/*
 		 * Over the samples' span, the live CPU over the walks' (see
 		 * collector__emit_intervals()): never more than every CPU.

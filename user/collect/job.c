@@ -7,7 +7,7 @@
 #include "jobtrace/job.h"
 #include "jobtrace/util.h"
 
-#define JOB_MIN_BUCKETS 64
+#define JOB_MIN_BUCKETS 8
 
 void job__init(struct job *job, __u64 id, char *const *argv, int argc)
 {
@@ -33,6 +33,55 @@ void job__free(struct job *job)
 	free(job->failed);
 	job->failed = NULL;
 	job->nfailed = 0;
+	free(job->alloc);
+	job->alloc = NULL;
+	job->alloc_read = false;
+	free(job->sched);
+	job->sched = NULL;
+}
+
+int job__set_cgroup_alloc(struct job *job, const struct cgroup_alloc *a)
+{
+	struct cgroup_alloc *copy = NULL;
+
+	if (a->cpus_known || a->memory_known) {
+		copy = malloc(sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		*copy = *a;
+	}
+	free(job->alloc);
+	job->alloc = copy;
+	job->alloc_read = true;
+	return 0;
+}
+
+const struct cgroup_alloc *job__cgroup_alloc(const struct job *job)
+{
+	static const struct cgroup_alloc unlimited;
+
+	if (!job->alloc_read)
+		return NULL;
+	return job->alloc ? job->alloc : &unlimited;
+}
+
+int job__set_sched(struct job *job, const struct job_sched_alloc *s)
+{
+	struct job_sched_alloc *copy = malloc(sizeof(*copy));
+
+	if (!copy)
+		return -ENOMEM;
+	*copy = *s;
+	free(job->sched);
+	job->sched = copy;
+	return 0;
+}
+
+const struct job_sched_alloc *job__sched(const struct job *job)
+{
+	static const struct job_sched_alloc none;
+
+	return job->sched ? job->sched : &none;
 }
 
 /* FNV-1a over the fixed-size comm: names are short. */

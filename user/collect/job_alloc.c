@@ -13,8 +13,8 @@
 
 bool job__allocation(const struct job *job, struct job_alloc_view *out, char *from, size_t size)
 {
-	const struct job_sched_alloc *s = &job->sched;
-	const struct cgroup_alloc *c = job->alloc_read ? &job->alloc : NULL;
+	const struct job_sched_alloc *s = job__sched(job);
+	const struct cgroup_alloc *c = job__cgroup_alloc(job);
 	bool sched = s->system[0] != '\0';
 
 	memset(out, 0, sizeof(*out));
@@ -75,8 +75,8 @@ const char *job__node(const struct job *job, char *buf, size_t size)
 {
 	struct utsname u;
 
-	if (job->sched.node[0])
-		return job->sched.node;
+	if (job__sched(job)->node[0])
+		return job__sched(job)->node;
 	if (uname(&u))
 		return NULL;
 	snprintf(buf, size, "%s", u.nodename);

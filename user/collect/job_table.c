@@ -31,6 +31,8 @@ static void cjob_free(struct cjob *j)
 	if (!j)
 		return;
 	job__free(&j->job);
+	free(j->workdir);
+	free(j->hierarchy);
 	free(j->cgroup);
 	if (j->cgroup_dirfd >= 0)
 		close(j->cgroup_dirfd);

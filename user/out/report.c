@@ -56,7 +56,7 @@ static void write_text_allocation(FILE *f, const struct job *job)
 	ce = job__cpu_efficiency(job, &a);
 	me = job__memory_efficiency(job, &a);
 	if (!a.cpus_known && !a.memory_known) {
-		fputs(job->sched.system[0] ? "  allocation none: Slurm gave no CPUs or memory and its "
+		fputs(job__sched(job)->system[0] ? "  allocation none: Slurm gave no CPUs or memory and its "
 					     "cgroups set no limit\n"
 					   : "  allocation none: its cgroups set no CPU or memory limit\n",
 		      f);
@@ -115,8 +115,8 @@ static void u64_or_null(struct json_writer *w, const char *key, __u64 v, bool kn
 /* Each source's own figures, kept apart: "slurm" and "cgroup", null where not read. */
 static void write_json_sources(struct json_writer *w, const struct job *job)
 {
-	const struct job_sched_alloc *s = &job->sched;
-	const struct cgroup_alloc *c = &job->alloc;
+	const struct job_sched_alloc *s = job__sched(job);
+	const struct cgroup_alloc *c = job__cgroup_alloc(job);
 
 	if (s->system[0]) {
 		json__begin_object(w, s->system);
@@ -127,7 +127,7 @@ static void write_json_sources(struct json_writer *w, const struct job *job)
 	} else {
 		json__null(w, "slurm");
 	}
-	if (!job->alloc_read) {
+	if (!c) {
 		json__null(w, "cgroup");
 		return;
 	}
@@ -265,10 +265,10 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		      "subreaper; see WITHOUT BPF in jobtrace(8))"
 		    : "bpf",
 		job->via ? ", counted by jobtrace serve (its control socket)" : "");
-	if (job->sched.node[0]) {
+	if (job__sched(job)->node[0]) {
 		fputs("  node       ", f);
-		text__escape(f, job->sched.node, strlen(job->sched.node));
-		fprintf(f, " (%s)\n", job->sched.system);
+		text__escape(f, job__sched(job)->node, strlen(job__sched(job)->node));
+		fprintf(f, " (%s)\n", job__sched(job)->system);
 	}
 	if (job->attached)
 		fprintf(f,
