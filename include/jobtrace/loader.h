@@ -23,6 +23,15 @@ void loader__log_init(bool verbose);
  * needed; malloc'd, so aligned for the records): its length, or -errno.
  */
 ssize_t loader__read_iter(int link_fd, char **buf, size_t *cap);
+/*
+ * One pass of the iterator behind @link_fd, its fixed-size records of
+ * @rec_size bytes handed to @fn as they are read, through @buf (@cap bytes,
+ * at least one record; a read may end inside a record, whose rest comes in
+ * the next). What a pass holds need not fit in memory at once. 0, @fn's
+ * non-zero return, -EPROTO when the pass ends inside a record, or -errno.
+ */
+int loader__stream_iter(int link_fd, char *buf, size_t cap, size_t rec_size,
+			int (*fn)(void *ctx, const void *rec), void *ctx);
 
 #ifdef __cplusplus
 }

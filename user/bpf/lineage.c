@@ -46,6 +46,7 @@ struct lineage {
 	int ncpus;
 	char *iter_buf; /* what the last iterator read returned */
 	size_t iter_cap;
+	char *live_buf; /* lineage__read_live()'s, LIVE_BUF_BYTES */
 	bool oom_marks; /* the OOM killer's victims are marked (oom/mark_victim) */
 };
 
@@ -442,6 +443,7 @@ void lineage__free(struct lineage *lt)
 	ring_buffer__free(lt->ring);
 	lineage_bpf__destroy(lt->skel);
 	free(lt->iter_buf);
+	free(lt->live_buf);
 	free(lt);
 }
 
@@ -707,28 +709,51 @@ int lineage__attach_existing(struct lineage *lt,
 			}
 		}
 	}
+	/* Once, and a record per task of the host: not kept for the rest of the run. */
+	free(lt->iter_buf);
+	lt->iter_buf = NULL;
+	lt->iter_cap = 0;
 	return 0;
 }
+
+/* lineage__read_live()'s callback and its context, as loader__stream_iter() hands records. */
+struct live_pass {
+	int (*fn)(void *ctx, const struct jt_live_rec *r);
+	void *ctx;
+};
+
+static int live_one(void *ctx, const void *rec)
+{
+	struct live_pass *lp = ctx;
+	struct jt_live_rec r;
+
+	memcpy(&r, rec, sizeof(r));
+	return lp->fn(lp->ctx, &r);
+}
+
+/*
+ * A live read is taken at every sample and holds a record per tracked task:
+ * read through a buffer of a fixed size, records handed on as they come,
+ * so that what serve keeps between samples does not grow with the host
+ * (about 1 MiB at 10,000 tasks, kept for good, was the largest part).
+ */
+#define LIVE_BUF_BYTES (64 * 1024)
 
 int lineage__read_live(struct lineage *lt, int (*fn)(void *ctx, const struct jt_live_rec *r),
 		       void *ctx)
 {
-	struct jt_live_rec r;
-	ssize_t len;
-	int err;
+	struct live_pass lp = { .fn = fn, .ctx = ctx };
+	struct bpf_link *link = lt->skel->links.live_tasks;
 
-	len = iter_read(lt, lt->skel->links.live_tasks);
-	if (len < 0)
-		return (int)len;
-	if (len % sizeof(r))
-		return -EPROTO;
-	for (size_t off = 0; off < (size_t)len; off += sizeof(r)) {
-		memcpy(&r, lt->iter_buf + off, sizeof(r));
-		err = fn(ctx, &r);
-		if (err)
-			return err;
+	if (!link)
+		return -ENOTSUP;
+	if (!lt->live_buf) {
+		lt->live_buf = malloc(LIVE_BUF_BYTES);
+		if (!lt->live_buf)
+			return -ENOMEM;
 	}
-	return 0;
+	return loader__stream_iter(bpf_link__fd(link), lt->live_buf, LIVE_BUF_BYTES,
+				   sizeof(struct jt_live_rec), live_one, &lp);
 }
 
 int lineage__remove_job(struct lineage *lt, __u64 job_id)

@@ -62,3 +62,43 @@ ssize_t loader__read_iter(int link_fd, char **buf, size_t *cap)
 	close(fd);
 	return (ssize_t)len;
 }
+
+int loader__stream_iter(int link_fd, char *buf, size_t cap, size_t rec_size,
+			int (*fn)(void *ctx, const void *rec), void *ctx)
+{
+	size_t len = 0, off;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (!rec_size || cap < rec_size)
+		return -EINVAL;
+	fd = bpf_iter_create(link_fd);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0) {
+			if (len)
+				err = -EPROTO;
+			break;
+		}
+		len += (size_t)n;
+		for (off = 0; off + rec_size <= len; off += rec_size) {
+			err = fn(ctx, buf + off);
+			if (err)
+				goto out;
+		}
+		/* A record cut by the end of this read: its start goes first. */
+		memmove(buf, buf + off, len - off);
+		len -= off;
+	}
+out:
+	close(fd);
+	return err;
+}
