@@ -73,8 +73,11 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS)) $(OUTPUT)/lineage_compat.bpf.o
-SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS)) $(OUTPUT)/lineage_compat.skel.h
+COMPAT_BPF := lineage snapshot
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS)) \
+	$(patsubst %,$(OUTPUT)/%_compat.bpf.o,$(COMPAT_BPF))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS)) \
+	$(patsubst %,$(OUTPUT)/%_compat.skel.h,$(COMPAT_BPF))
 # user/lib: helpers; user/proc, user/sys: pure parsers of /proc and /sys;
 # user/bpf: loaders of bpf/*.bpf.c; user/collect: jobs and the collector;
 # user/out: sinks (report writers); user/cmd: the command-line fronts.
@@ -166,10 +169,10 @@ $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(OUTPUT)/vmlinux.h Makefile | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-# The lineage programs once more for kernels before 6.2, which have no
-# bpf_rdonly_cast() (bpf/core_fixes.bpf.h, task_ro()): the loader embeds
-# both and picks by the kernel's BTF.
-$(OUTPUT)/lineage_compat.bpf.o: bpf/lineage.bpf.c $(OUTPUT)/vmlinux.h Makefile | $(OUTPUT)
+# The lineage and snapshot programs once more for kernels before 6.2,
+# which have no bpf_rdonly_cast() (bpf/core_fixes.bpf.h, task_ro()): the
+# loaders embed both and pick by the kernel's BTF.
+$(OUTPUT)/%_compat.bpf.o: bpf/%.bpf.c $(OUTPUT)/vmlinux.h Makefile | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DJT_NO_RDONLY_CAST $(DEPFLAGS) -c $< -o $@
 

@@ -20,6 +20,7 @@
 #include "jobtrace/snapshot.h"
 #include "jobtrace/util.h"
 #include "snapshot.skel.h"
+#include "snapshot_compat.skel.h"
 
 #define EXIT_DEAD 0x10
 #define EXIT_ZOMBIE 0x20
@@ -486,24 +487,57 @@ static void remove_stale_pins(const char *keep)
 /*
  * Whether the kernel runs dump_task_args: sleepable iterators and
  * bpf_copy_from_user_task() came together in 5.18, and the helper's
- * function is in the kernel's BTF from then on.
+ * function is in the kernel's BTF from then on. @rdonly_cast: whether it
+ * has bpf_rdonly_cast() (6.2), which the programs read tasks through.
  */
-static bool kernel_copies_args(void)
+static bool kernel_copies_args(bool *rdonly_cast)
 {
 	struct kernel_btf vmlinux;
 	bool has;
 
+	*rdonly_cast = false;
 	if (getenv("JOBTRACE_BPF_COMPAT") || kernel_btf__open(&vmlinux, "/sys/kernel/btf/vmlinux"))
 		return false;
 	has = kernel_btf__find(&vmlinux, "bpf_copy_from_user_task", BTF_KIND_FUNC) > 0;
+	*rdonly_cast = kernel_btf__find(&vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
 	kernel_btf__close(&vmlinux);
 	return has;
+}
+
+/*
+ * The snapshot programs as built for kernels without bpf_rdonly_cast()
+ * (before 6.2; bpf/core_fixes.bpf.h): the same maps and programs, so the
+ * one skeleton drives either object.
+ */
+static struct snapshot_bpf *snapshot_open(bool rdonly_cast)
+{
+	struct snapshot_bpf *obj;
+	int err;
+
+	if (rdonly_cast)
+		return snapshot_bpf__open();
+	obj = calloc(1, sizeof(*obj));
+	if (!obj)
+		return NULL;
+	err = snapshot_bpf__create_skeleton(obj);
+	if (!err) {
+		obj->skeleton->data =
+			(void *)snapshot_compat_bpf__elf_bytes(&obj->skeleton->data_sz);
+		err = bpf_object__open_skeleton(obj->skeleton, NULL);
+	}
+	if (err) {
+		snapshot_bpf__destroy(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
 }
 
 struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args)
 {
 	struct snapshot_iter *it = calloc(1, sizeof(*it));
 	struct bpf_program *prog;
+	bool rdonly_cast;
 	char path[512];
 	int err;
 
@@ -520,7 +554,7 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args)
 			return it;
 		}
 	}
-	it->args = args && kernel_copies_args();
+	it->args = kernel_copies_args(&rdonly_cast) && args;
 retry_plain:
 	pin_path(path, sizeof(path), it->args);
 	if (use_pin && !it->args) {
@@ -529,7 +563,7 @@ retry_plain:
 		if (it->link_fd >= 0)
 			return it;
 	}
-	it->skel = snapshot_bpf__open();
+	it->skel = snapshot_open(rdonly_cast);
 	if (!it->skel) {
 		err = -errno;
 		goto err_free;
