@@ -145,6 +145,12 @@ void history_records__free(struct history_records *hr);
 /* Hands the record of one line to @s; other lines are skipped. What @s returned, or -ENOMEM. */
 int history_records__feed(struct history_records *hr, const char *line, size_t len,
 			  struct sink *s);
+/*
+ * A short "exit" line (jobtrace-records(5), HISTORY FILES) written whole
+ * to @out, as sink_json writes it: 1. 0 when @line is not one (the caller
+ * writes it as it is), or a negative errno.
+ */
+int history_records__expand(struct history_records *hr, const char *line, size_t len, FILE *out);
 /* Ends the jobs with records but no "job" line yet, with what their records sum to. */
 int history_records__end_open(struct history_records *hr, struct sink *s);
 size_t history_records__open_jobs(const struct history_records *hr);
