@@ -341,13 +341,26 @@ struct range {
 	double since, until;
 	history_line_fn fn;
 	void *ctx;
+	bool past; /* read far enough past @until */
 };
+
+/*
+ * Lines come in the order of their pass, each stamped with its own time
+ * (an exit with its exit, an interval with its end), so a line past
+ * @until may be followed by one within it, but not by much: this long
+ * past @until, the rest of the file and the files after are not read.
+ */
+#define PAST_UNTIL_S 120.0
 
 static int in_range(void *ctx, const char *l, size_t len)
 {
 	struct range *r = ctx;
 	double t = num(l, len, "time");
 
+	if (r->until > 0 && t > r->until + PAST_UNTIL_S) {
+		r->past = true;
+		return 1;
+	}
 	if (t < r->since || (r->until > 0 && t > r->until))
 		return 0;
 	return r->fn(r->ctx, l, len);
@@ -356,7 +369,7 @@ static int in_range(void *ctx, const char *l, size_t len)
 int history__read_range(int dirfd, const char *dir, double since, double until,
 			history_line_fn fn, void *ctx)
 {
-	struct range r = { since, until, fn, ctx };
+	struct range r = { since, until, fn, ctx, false };
 	struct history_file *files;
 	int n = history__list(dirfd, &files), err = 0;
 
@@ -371,6 +384,10 @@ int history__read_range(int dirfd, const char *dir, double since, double until,
 		if (i + 1 < n && (double)files[i + 1].start < since - 1)
 			continue;
 		err = history__read_file(dirfd, files[i].name, files[i].zst, in_range, &r);
+		if (r.past) {
+			err = 0;
+			break;
+		}
 		if (err < 0 && err != -EIO && err != -ENOMEM) {
 			fprintf(stderr, "jobtrace: cannot read %s/%s: %s\n", dir, files[i].name,
 				strerror(-err));
