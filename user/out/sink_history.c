@@ -447,16 +447,29 @@ static char *put_str(char *p, const char *s, size_t n)
 	return p;
 }
 
-static bool args_plain(const char *a, size_t len)
+/*
+ * The arguments (NUL-separated) as a JSON array's strings, checked as they
+ * are copied (one pass over them, the longest part of a line); NULL when
+ * one is not plain.
+ */
+static char *put_args(char *p, const char *a, size_t len)
 {
-	/* NUL-separated: each argument plain. */
+	*p++ = '"';
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)a[i];
 
-		if (c && (c < 0x20 || c >= 0x7f || c == '"' || c == '\\'))
-			return false;
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			*p++ = (char)c;
+			continue;
+		}
+		if (c)
+			return NULL;
+		if (i + 1 == len)
+			break;
+		p = PUT(p, "\",\"");
 	}
-	return true;
+	*p++ = '"';
+	return p;
 }
 
 /*
@@ -487,7 +500,7 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 	    !e->cgroup_id || e->uid == JT_ID_UNKNOWN || e->gid == JT_ID_UNKNOWN || !user[0] ||
 	    e->exit_ns < e->start_ns || r->end_epoch_ns < e->exit_ns - e->start_ns ||
 	    !plain(r->job->key, klen) || !plain(r->cgroup, clen) || !plain(e->comm, comm_len) ||
-	    (r->exe && !plain(r->exe, exe_len)) || (r->args && !args_plain(r->args, r->args_len)))
+	    (r->exe && !plain(r->exe, exe_len)))
 		return 1;
 	/* Keys and numbers: well under 1 KiB; the strings, each with its quotes and comma. */
 	p0 = p = buf_reserve(h, 1024 + klen + clen + comm_len + exe_len + strlen(user) +
@@ -524,14 +537,10 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 	p = put_str(p, e->comm, comm_len);
 	if (r->args) {
 		p = PUT(p, ",\"args\":[");
-		for (size_t i = 0; i < r->args_len;) {
-			size_t n = strnlen(r->args + i, r->args_len - i);
-
-			if (i)
-				*p++ = ',';
-			p = put_str(p, r->args + i, n);
-			i += n + 1;
-		}
+		if (r->args_len)
+			p = put_args(p, r->args, r->args_len);
+		if (!p)
+			return 1; /* nothing kept of it: h->len moves at the end */
 		*p++ = ']';
 		if (r->args_truncated)
 			p = PUT(p, ",\"args_truncated\":true");
