@@ -139,8 +139,8 @@ static int open_file(struct sink_history *h, time_t now)
 		if (err)
 			return err;
 		strcat(h->name, ".zst");
-		fd = openat(h->dirfd, h->name,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, HISTORY_FILE_MODE);
+		fd = openat(h->dirfd, h->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    HISTORY_FILE_MODE);
 		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
