@@ -152,6 +152,8 @@ struct proc_record {
 	const char *cgroup; /* e->cgroup_id's path in its hierarchy; NULL: not known, or gone */
 	int cgroup_hierarchy; /* that hierarchy, as /proc/PID/cgroup numbers it: 0 is v2 */
 	const struct job_oom *oom; /* the OOM killer took it: which limit; NULL: it did not */
+	/* The uid's name as a kept record has it (history); NULL: this host's, looked up. */
+	const char *user;
 };
 
 /* A process that started (serve's fork records) and one that exec'd. */

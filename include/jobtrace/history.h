@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A host's history on disk (serve --history DIR): serve's JSON lines, the
- * very lines -o writes, appended to DIR/history-YYYYMMDD-HHMMSS.jsonl (the
- * file's start, UTC), written at every pass of the loop (so a kill -9
- * loses what the last pass had not written: under a second), closed every
- * --history-rotate seconds or at a size, and then compressed to
- * .jsonl.zst (zstd: `zstdcat FILE | jq`). The oldest files go first, past
- * --history-keep seconds or past --history-max bytes in all; each file
- * dropped is counted. A full disk stops the history, once said and
- * counted; the collector and the other outputs go on.
+ * A host's history on disk (serve --history DIR): serve's JSON lines, exit
+ * and interval lines short (jobtrace-records(5), HISTORY FILES), in
+ * DIR/history-YYYYMMDD-HHMMSS.jsonl.zst (the file's start, UTC),
+ * compressed with zstd as they are written, at every pass of the loop (so
+ * a kill -9 loses the pass it lands in: under a second), closed every
+ * --history-rotate seconds or at a size (`zstdcat FILE | jq`). The oldest
+ * files go first, past --history-keep seconds or past --history-max bytes
+ * in all; each file dropped is counted. A full disk stops the history,
+ * once said and counted; the collector and the other outputs go on.
  *
- * The reader (`jobtrace history`) reads both kinds of file in time order.
+ * The reader (`jobtrace history`) reads both kinds of file (plain .jsonl
+ * ones an older serve left) in time order, and short lines as whole ones.
  */
 #ifndef JOBTRACE_HISTORY_H
 #define JOBTRACE_HISTORY_H
@@ -60,7 +61,7 @@ struct history_stats {
 struct sink *sink_history__new(const struct history_opts *o);
 void sink_history__stats(const struct sink *s, struct history_stats *out);
 
-/* "history-YYYYMMDD-HHMMSS.jsonl" for @t (UTC) into @buf; 0 or -ENAMETOOLONG. */
+/* "history-YYYYMMDD-HHMMSS.jsonl" for @t (UTC) into @buf (serve adds ".zst"); 0 or -ENAMETOOLONG. */
 int history__file_name(time_t t, char *buf, size_t size);
 /*
  * The start time of a history file's name, plain or compressed (@zst set
@@ -145,6 +146,12 @@ void history_records__free(struct history_records *hr);
 /* Hands the record of one line to @s; other lines are skipped. What @s returned, or -ENOMEM. */
 int history_records__feed(struct history_records *hr, const char *line, size_t len,
 			  struct sink *s);
+/*
+ * A short "exit" line (jobtrace-records(5), HISTORY FILES) written whole
+ * to @out, as sink_json writes it: 1. 0 when @line is not one (the caller
+ * writes it as it is), or a negative errno.
+ */
+int history_records__expand(struct history_records *hr, const char *line, size_t len, FILE *out);
 /* Ends the jobs with records but no "job" line yet, with what their records sum to. */
 int history_records__end_open(struct history_records *hr, struct sink *s);
 size_t history_records__open_jobs(const struct history_records *hr);

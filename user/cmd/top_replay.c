@@ -19,6 +19,7 @@
  * a second for an hour's file of a busy host.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -80,6 +81,16 @@ static double time_of(const char *l, size_t len)
 	const char *v = history__json_get(l, len, "time", &vl);
 
 	return v ? strtod(v, NULL) : 0;
+}
+
+/*
+ * Two stamps of one pass: a host line's "time" is %.15g's (10 us at
+ * today's epoch), a short interval line's has every nanosecond
+ * (jobtrace-records(5), HISTORY FILES); passes are 0.1 s apart at least.
+ */
+static bool same_tick(double a, double b)
+{
+	return fabs(a - b) < 1e-3;
 }
 
 static bool beyond(const struct seek_state *st, double t)
@@ -153,11 +164,13 @@ static int on_line(void *ctx, const char *l, size_t len)
 	 * tick: the intervals and job lines after a host record are its
 	 * pass's (jobs that ended in it); exits after it wait for its frame.
 	 */
-	if (st->pending && !host && t > st->pending && type_is(l, len, "exit")) {
+	if (st->pending && !host && t > st->pending && !same_tick(t, st->pending) &&
+	    type_is(l, len, "exit")) {
 		err = hold(st, l, len);
 		return err ? (st->err = err, 1) : 0;
 	}
-	if (st->pending && (host || (type_is(l, len, "interval") && t != st->pending))) {
+	if (st->pending &&
+	    (host || (type_is(l, len, "interval") && !same_tick(t, st->pending)))) {
 		err = take_frame(st);
 		if (err)
 			return st->err = err, 1;

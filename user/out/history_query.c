@@ -141,6 +141,7 @@ struct reader {
 	FILE *out;
 	bool pass2; /* printing */
 	struct keyset jobs; /* with a matching process (pass 1) */
+	struct history_records *hr; /* short exit lines made whole */
 };
 
 /* A JSON string value equal to @want (no escapes in what is compared). */
@@ -235,14 +236,19 @@ static void print_exit(FILE *out, const char *l, size_t len)
 	/* One walk over the line: an hour of a busy host is a few hundred thousand of them. */
 	history__json_top(l, len, keys, N, v, vl);
 	cpu = v[CPU] ? history__json_get(v[CPU], vl[CPU], "total_s", &cl) : NULL;
-	print_time(out, num_of(v[END]));
+	/* A short line (jobtrace-records(5), HISTORY FILES): its "time" is its end. */
+	print_time(out, v[END] ? num_of(v[END]) : num(l, len, "time"));
 	fprintf(out, " %7.0f ", num_of(v[PID]));
 	print_str(out, v[COMM], vl[COMM], 16);
 	if (!is_null(v[SIGNAL], vl[SIGNAL]))
 		fprintf(out, " sig %-4.*s", (int)vl[SIGNAL], v[SIGNAL]);
 	else
-		fprintf(out, " exit %-3.0f", num_of(v[CODE]));
-	fprintf(out, " %9.3f ", num_of(cpu));
+		fprintf(out, " exit %-3.0f", v[CODE] ? num_of(v[CODE]) : 0.0);
+	if (cpu)
+		fprintf(out, " %9.3f ", num_of(cpu));
+	else
+		fprintf(out, " %9.3f ",
+			v[CPU] ? num(v[CPU], vl[CPU], "total_ns") / 1e9 : 0.0);
 	print_str(out, v[USER], vl[USER], 10);
 	fputc(' ', out);
 	print_str(out, v[JOB], vl[JOB], 0);
@@ -281,8 +287,14 @@ static int on_line(void *ctx, const char *l, size_t len)
 			v = history__json_get(l, len, "job", &vl);
 			return v ? keyset__add(&r->jobs, v, vl) : 0;
 		}
-		if (q->json && fprintf(r->out, "%.*s\n", (int)len, l) < 0)
-			return -EIO;
+		if (q->json) {
+			int ret = history_records__expand(r->hr, l, len, r->out);
+
+			if (ret < 0)
+				return ret;
+			if (!ret && fprintf(r->out, "%.*s\n", (int)len, l) < 0)
+				return -EIO;
+		}
 		if (!q->json && q->processes)
 			print_exit(r->out, l, len);
 		return 0;
@@ -306,6 +318,9 @@ int history__query(int dirfd, const char *dir, const struct history_query *q, FI
 	struct reader r = { .q = q, .out = out };
 	int err = 0;
 
+	r.hr = history_records__new();
+	if (!r.hr)
+		return -ENOMEM;
 	if (!q->json && q->processes)
 		fprintf(out, "%-19s %7s %-16s %-8s %9s %-10s %s\n", "END", "PID", "COMMAND",
 			"STATUS", "CPU_S", "USER", "JOB");
@@ -318,6 +333,7 @@ int history__query(int dirfd, const char *dir, const struct history_query *q, FI
 		err = history__read_range(dirfd, dir, q->since, q->until, on_line, &r);
 	}
 	keyset__free(&r.jobs);
+	history_records__free(r.hr);
 	return err;
 }
 
@@ -325,13 +341,26 @@ struct range {
 	double since, until;
 	history_line_fn fn;
 	void *ctx;
+	bool past; /* read far enough past @until */
 };
+
+/*
+ * Lines come in the order of their pass, each stamped with its own time
+ * (an exit with its exit, an interval with its end), so a line past
+ * @until may be followed by one within it, but not by much: this long
+ * past @until, the rest of the file and the files after are not read.
+ */
+#define PAST_UNTIL_S 120.0
 
 static int in_range(void *ctx, const char *l, size_t len)
 {
 	struct range *r = ctx;
 	double t = num(l, len, "time");
 
+	if (r->until > 0 && t > r->until + PAST_UNTIL_S) {
+		r->past = true;
+		return 1;
+	}
 	if (t < r->since || (r->until > 0 && t > r->until))
 		return 0;
 	return r->fn(r->ctx, l, len);
@@ -340,7 +369,7 @@ static int in_range(void *ctx, const char *l, size_t len)
 int history__read_range(int dirfd, const char *dir, double since, double until,
 			history_line_fn fn, void *ctx)
 {
-	struct range r = { since, until, fn, ctx };
+	struct range r = { since, until, fn, ctx, false };
 	struct history_file *files;
 	int n = history__list(dirfd, &files), err = 0;
 
@@ -355,6 +384,10 @@ int history__read_range(int dirfd, const char *dir, double since, double until,
 		if (i + 1 < n && (double)files[i + 1].start < since - 1)
 			continue;
 		err = history__read_file(dirfd, files[i].name, files[i].zst, in_range, &r);
+		if (r.past) {
+			err = 0;
+			break;
+		}
 		if (err < 0 && err != -EIO && err != -ENOMEM) {
 			fprintf(stderr, "jobtrace: cannot read %s/%s: %s\n", dir, files[i].name,
 				strerror(-err));

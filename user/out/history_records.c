@@ -14,6 +14,7 @@
  * command table is folded from its exits as the collector folds it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,8 @@ struct hjob {
 
 struct history_records {
 	struct hmap jobs;
+	struct sink *expand; /* short exit lines written whole (history --json) */
+	struct cjob tmp; /* their job: its key alone */
 	__u64 next_id;
 	struct hjob *last; /* records of one job come in runs */
 };
@@ -64,6 +67,7 @@ void history_records__free(struct history_records *hr)
 	if (!hr)
 		return;
 	hmap__free(&hr->jobs, hjob_free_node);
+	sink__free(hr->expand);
 	free(hr);
 }
 
@@ -273,74 +277,191 @@ static void job_drop(struct history_records *hr, struct hjob *j)
 
 /* ---- records ---- */
 
-static int feed_exit(struct history_records *hr, const char *l, size_t len, struct sink *s)
+/*
+ * Seconds as our writers write them ("12", "12.5", "0.000123456", or %.15g's
+ * "1e-05"), to the nanosecond: a short exit line's "time" has every digit
+ * of its stamp, which a double would round.
+ */
+static __u64 exact_ns(const char *v, size_t vl)
 {
-	struct hjob *j = job_named(hr, l, len, "job");
-	char args[ARGS_MAX], exe[4096], comm[64];
-	struct jt_exit_event e = {};
-	struct job_oom oom = { .killed = true };
-	struct proc_record r = {};
+	__u64 sec = 0, frac = 0;
+	size_t i = 0;
+	int digits = 0;
+
+	for (size_t k = 0; k < vl; k++)
+		if (v[k] == 'e' || v[k] == 'E' || v[k] == '-')
+			return ns_of(strtod(v, NULL));
+	for (; i < vl && v[i] >= '0' && v[i] <= '9'; i++)
+		sec = sec * 10 + (__u64)(v[i] - '0');
+	if (i < vl && v[i] == '.')
+		for (i++; i < vl && v[i] >= '0' && v[i] <= '9'; i++)
+			if (digits < 9) {
+				frac = frac * 10 + (__u64)(v[i] - '0');
+				digits++;
+			}
+	for (; digits < 9; digits++)
+		frac *= 10;
+	return sec * 1000000000ULL + frac;
+}
+
+/* An exit line's record, whole or short (jobtrace-records(5), HISTORY FILES). */
+struct exit_parse {
+	struct jt_exit_event e;
+	struct job_oom oom;
+	struct proc_record r;
+	char args[ARGS_MAX], exe[4096], cgroup[4096], comm[64], user[64];
+};
+
+/* @x from the line; @x->r.job is the caller's. */
+static void parse_exit(const char *l, size_t len, struct exit_parse *x)
+{
+	struct jt_exit_event *e = &x->e;
+	struct proc_record *r = &x->r;
 	size_t vl;
 	const char *v;
 	int sig;
 
-	if (!j)
-		return -ENOMEM;
-	e.job_id = j->cj.id;
-	e.pid = (__u32)u64(l, len, "pid");
-	e.ppid = (__u32)u64(l, len, "ppid");
-	e.start_ns = u64(l, len, "start_ns");
-	e.parent_start_ns = u64(l, len, "parent_start_ns");
-	e.exit_ns = u64(l, len, "exit_ns");
+	memset(e, 0, sizeof(*e));
+	memset(r, 0, sizeof(*r));
+	x->oom = (struct job_oom){ .killed = true };
+	e->pid = (__u32)u64(l, len, "pid");
+	e->ppid = (__u32)u64(l, len, "ppid");
+	e->start_ns = u64(l, len, "start_ns");
+	e->parent_start_ns = u64(l, len, "parent_start_ns");
+	e->exit_ns = u64(l, len, "exit_ns");
 	sig = (int)u64(l, len, "signal");
 	/* wait(2)'s status, as the kernel gave it. */
-	e.exit_status = sig ? (__u32)(sig | (flag(l, len, "core_dumped") ? 0x80 : 0)) :
-			      (__u32)((u64(l, len, "exit_code") & 0xff) << 8);
-	e.threads = (__u32)u64(l, len, "threads");
-	e.acct.cpu_ns = u64(l, len, "cpu.total_ns");
-	e.user_ns = ns_of(dbl(l, len, "cpu.user_s"));
-	e.system_ns = ns_of(dbl(l, len, "cpu.system_s"));
-	e.acct.read_bytes = u64(l, len, "io.read_bytes");
-	e.acct.write_bytes = u64(l, len, "io.write_bytes");
-	e.acct.read_chars = u64(l, len, "io.read_chars");
-	e.acct.write_chars = u64(l, len, "io.write_chars");
-	e.peak_rss_bytes = u64(l, len, "peak_rss_bytes");
-	e.is_root = flag(l, len, "is_root");
-	e.flags = (__u8)((flag(l, len, "existing_at_attach") ? JT_F_EXISTING : 0) |
-			 (flag(l, len, "moved") ? JT_F_MOVED : 0) |
-			 (flag(l, len, "execed") ? JT_F_EXECED : 0));
-	e.cgroup_id = u64(l, len, "cgroup_id");
-	e.uid = get(l, len, "uid", &vl) ? (__u32)u64(l, len, "uid") : JT_ID_UNKNOWN;
-	e.gid = get(l, len, "gid", &vl) ? (__u32)u64(l, len, "gid") : JT_ID_UNKNOWN;
+	e->exit_status = sig ? (__u32)(sig | (flag(l, len, "core_dumped") ? 0x80 : 0)) :
+			       (__u32)((u64(l, len, "exit_code") & 0xff) << 8);
+	e->threads = (__u32)u64(l, len, "threads");
+	e->acct.cpu_ns = u64(l, len, "cpu.total_ns");
+	e->user_ns = ns_of(dbl(l, len, "cpu.user_s"));
+	e->system_ns = ns_of(dbl(l, len, "cpu.system_s"));
+	e->acct.read_bytes = u64(l, len, "io.read_bytes");
+	e->acct.write_bytes = u64(l, len, "io.write_bytes");
+	e->acct.read_chars = u64(l, len, "io.read_chars");
+	e->acct.write_chars = u64(l, len, "io.write_chars");
+	e->peak_rss_bytes = u64(l, len, "peak_rss_bytes");
+	e->is_root = flag(l, len, "is_root");
+	e->flags = (__u8)((flag(l, len, "existing_at_attach") ? JT_F_EXISTING : 0) |
+			  (flag(l, len, "moved") ? JT_F_MOVED : 0) |
+			  (flag(l, len, "execed") ? JT_F_EXECED : 0));
+	e->cgroup_id = u64(l, len, "cgroup_id");
+	e->uid = get(l, len, "uid", &vl) ? (__u32)u64(l, len, "uid") : JT_ID_UNKNOWN;
+	e->gid = get(l, len, "gid", &vl) ? (__u32)u64(l, len, "gid") : JT_ID_UNKNOWN;
 	v = get(l, len, "comm", &vl);
-	history__json_unescape(v ? v : "\"\"", v ? vl : 2, comm, sizeof(comm));
-	memcpy(e.comm, comm, strnlen(comm, JT_COMM_LEN));
-	r.e = &e;
-	r.job = &j->cj;
+	history__json_unescape(v ? v : "\"\"", v ? vl : 2, x->comm, sizeof(x->comm));
+	memcpy(e->comm, x->comm, strnlen(x->comm, JT_COMM_LEN));
+	r->e = e;
 	v = get(l, len, "args", &vl);
 	if (v) {
-		r.args = args;
-		r.args_len = strings_of(v, vl, args, sizeof(args));
-		r.args_truncated = flag(l, len, "args_truncated");
-		r.args_inherited = flag(l, len, "args_inherited");
+		r->args = x->args;
+		r->args_len = strings_of(v, vl, x->args, sizeof(x->args));
+		r->args_truncated = flag(l, len, "args_truncated");
+		r->args_inherited = flag(l, len, "args_inherited");
 	}
 	v = get(l, len, "exe", &vl);
 	if (v) {
-		history__json_unescape(v, vl, exe, sizeof(exe));
-		r.exe = exe;
+		history__json_unescape(v, vl, x->exe, sizeof(x->exe));
+		r->exe = x->exe;
 	}
-	r.start_epoch_s = dbl(l, len, "start_time");
-	r.end_epoch_s = dbl(l, len, "end_time");
-	r.start_epoch_ns = ns_of(r.start_epoch_s);
-	r.end_epoch_ns = ns_of(r.end_epoch_s);
-	r.cgroup_hierarchy = (int)u64(l, len, "cgroup_hierarchy");
+	v = get(l, len, "cgroup", &vl);
+	if (v) {
+		/* The process's own cgroup: the job's key names the job's, which may be above it. */
+		history__json_unescape(v, vl, x->cgroup, sizeof(x->cgroup));
+		r->cgroup = x->cgroup;
+	}
+	r->cgroup_hierarchy = (int)u64(l, len, "cgroup_hierarchy");
 	if (flag(l, len, "oom_killed")) {
-		e.flags |= JT_F_OOM_KILLED;
-		r.oom = &oom;
+		e->flags |= JT_F_OOM_KILLED;
+		r->oom = &x->oom;
 	}
+	if (history__json_get(l, len, "end_time", &vl)) {
+		r->start_epoch_s = dbl(l, len, "start_time");
+		r->end_epoch_s = dbl(l, len, "end_time");
+		r->start_epoch_ns = ns_of(r->start_epoch_s);
+		r->end_epoch_ns = ns_of(r->end_epoch_s);
+		return;
+	}
+	/*
+	 * Short: "time" is the exit to the nanosecond and "duration_s" the
+	 * start before it; a "cgroup:" job's own cgroup and an exe that is
+	 * args[0] left out.
+	 */
+	if (!history__json_get(l, len, "start_ns", &vl)) {
+		v = get(l, len, "duration_s", &vl);
+		e->start_ns = e->exit_ns - (v ? exact_ns(v, vl) : 0);
+	}
+	v = get(l, len, "time", &vl);
+	r->end_epoch_ns = v ? exact_ns(v, vl) : 0;
+	r->start_epoch_ns = r->end_epoch_ns - (e->exit_ns - e->start_ns);
+	r->start_epoch_s = (double)r->start_epoch_ns / 1e9;
+	r->end_epoch_s = (double)r->end_epoch_ns / 1e9;
+	v = get(l, len, "user", &vl);
+	if (v) {
+		history__json_unescape(v, vl, x->user, sizeof(x->user));
+		r->user = x->user;
+	}
+	v = get(l, len, "job", &vl);
+	if (!history__json_get(l, len, "cgroup", &vl) && v && vl > 9 && !memcmp(v, "\"cgroup:", 8)) {
+		history__json_unescape(v, vl, x->cgroup, sizeof(x->cgroup));
+		memmove(x->cgroup, x->cgroup + 7, strlen(x->cgroup + 7) + 1);
+		r->cgroup = x->cgroup;
+	}
+	if (!history__json_get(l, len, "exe", &vl) && r->args) {
+		snprintf(x->exe, sizeof(x->exe), "%s", r->args);
+		r->exe = x->exe;
+	}
+}
+
+static int feed_exit(struct history_records *hr, const char *l, size_t len, struct sink *s)
+{
+	struct hjob *j = job_named(hr, l, len, "job");
+	struct exit_parse *x;
+	int ret;
+
+	if (!j)
+		return -ENOMEM;
+	x = malloc(sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	parse_exit(l, len, x);
+	x->e.job_id = j->cj.id;
+	x->r.job = &j->cj;
 	/* Folded as the collector folds it: the job's commands, for top's COMMAND. */
-	job__add_exit(&j->cj.job, &e);
-	return s->ops->process ? s->ops->process(s, &r) : 0;
+	job__add_exit(&j->cj.job, &x->e);
+	ret = s->ops->process ? s->ops->process(s, &x->r) : 0;
+	free(x);
+	return ret;
+}
+
+int history_records__expand(struct history_records *hr, const char *l, size_t len, FILE *out)
+{
+	size_t tl, vl;
+	const char *t = history__json_get(l, len, "type", &tl), *v;
+	struct exit_parse *x;
+	int ret;
+
+	if (!t || tl != 6 || memcmp(t, "\"exit\"", 6) || history__json_get(l, len, "end_time", &vl))
+		return 0;
+	if (!hr->expand || hr->expand->f != out) {
+		sink__free(hr->expand);
+		hr->expand = sink_jsonl__new(out, 0, true, false, false, false);
+		if (!hr->expand)
+			return -ENOMEM;
+	}
+	x = malloc(sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	parse_exit(l, len, x);
+	v = get(l, len, "job", &vl);
+	memset(hr->tmp.key, 0, sizeof(hr->tmp.key));
+	if (v)
+		history__json_unescape(v, vl, hr->tmp.key, sizeof(hr->tmp.key));
+	x->r.job = &hr->tmp;
+	ret = hr->expand->ops->process(hr->expand, &x->r);
+	free(x);
+	return ret ? ret : 1;
 }
 
 static int feed_interval(struct history_records *hr, const char *l, size_t len, struct sink *s)

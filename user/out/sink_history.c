@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * serve --history DIR: every JSON line serve's -o writes, kept on disk
- * (include/jobtrace/history.h). The lines are built by sink_json's writer
- * into memory and written at each pass's flush as one batch: whole
- * records or none, so a full disk never leaves a line cut in two.
+ * serve --history DIR: every record serve's -o writes, kept on disk
+ * (include/jobtrace/history.h). The lines are built into memory and, at
+ * each pass's flush, compressed and written as one batch.
+ *
+ * Process records, most of a day's, are written short here (an "exit"
+ * line without the keys a reader derives or whose value is the default,
+ * jobtrace-records(5), HISTORY FILES), by a formatter of their own: with
+ * sink_json's writer and a plain file compressed at rotation, formatting,
+ * then compressing 1.2 KB per record, then writing and reading it again
+ * were 5 us of serve's CPU per record (make bench). A record the short
+ * form cannot say (an OOM kill, a container's pid, a string to escape,
+ * ...) is sink_json's whole line, as are the other types.
  *
  * Compression is libzstd's streaming API, not a compressor of our own:
- * the format is one that `zstdcat` reads on every distribution, and the
- * library is the one the kernel and the distributions' packages use.
- * A closed file is compressed in the loop, at once: it is at most
- * ROTATE_MAX_BYTES, a fraction of a second at level 3.
+ * the format is one that `zstdcat` reads on every distribution. A pass's
+ * batch is flushed as whole zstd blocks (ZSTD_e_flush): a kill -9 leaves
+ * a frame cut after the last pass written, which `zstdcat` reads up to
+ * the cut (then says so) and `jobtrace history` reads without a word. The
+ * frame is ended at rotation and at exit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,15 +28,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include "jobtrace/history.h"
 #include "jobtrace/sink.h"
+#include "jobtrace/util.h"
 
 /* A file is closed at this size whatever its age, and at a quarter of --history-max. */
 #define ROTATE_MAX_BYTES (64ULL << 20)
-#define ZSTD_LEVEL 3
+/* As fast as zstd goes without --fast's loss; on JSON lines it is also the smallest of 1 to 4. */
+#define ZSTD_LEVEL 1
+/* Names tried after a file of the same second (a restart): a cut frame is never appended to. */
+#define NAME_TRIES 60
 
 struct sink_history {
 	struct sink base; /* first: sink__free() frees the whole */
@@ -43,13 +57,18 @@ struct sink_history {
 	char *buf; /* the records built since the last flush */
 	size_t len, cap;
 	bool buf_bad;
+	uint32_t user_uid; /* the last uid named, and its name ("" : none) */
+	char user[64];
+	ZSTD_CCtx *cctx; /* the file's frame, open until rotation */
+	char *zbuf; /* its output */
+	size_t zcap;
 	bool said_drop;
 	struct history_stats st;
 };
 
-static ssize_t buf_write(void *cookie, const char *data, size_t size)
+/* Room for @size more bytes at @h->buf + @h->len; NULL when there is no memory. */
+static char *buf_reserve(struct sink_history *h, size_t size)
 {
-	struct sink_history *h = cookie;
 	size_t cap = h->cap ? h->cap : 1 << 16;
 	char *nb;
 
@@ -59,13 +78,24 @@ static ssize_t buf_write(void *cookie, const char *data, size_t size)
 		nb = realloc(h->buf, cap);
 		if (!nb) {
 			h->buf_bad = true;
-			errno = ENOMEM;
-			return -1;
+			return NULL;
 		}
 		h->buf = nb;
 		h->cap = cap;
 	}
-	memcpy(h->buf + h->len, data, size);
+	return h->buf + h->len;
+}
+
+static ssize_t buf_write(void *cookie, const char *data, size_t size)
+{
+	struct sink_history *h = cookie;
+	char *p = buf_reserve(h, size);
+
+	if (!p) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(p, data, size);
 	h->len += size;
 	return (ssize_t)size;
 }
@@ -95,26 +125,38 @@ static void stop(struct sink_history *h, int err, const char *what)
 	h->fd = -1;
 }
 
+/*
+ * A new compressed file named for @now, a later second when that name is
+ * taken (serve restarted within the second): appended to, the cut frame a
+ * kill left would hide what follows it from every reader.
+ */
 static int open_file(struct sink_history *h, time_t now)
 {
-	int fd, err;
+	int fd = -1, err = 0;
 
-	err = history__file_name(now, h->name, sizeof(h->name));
-	if (err)
-		return err;
-	/* Appended to: a restart within the same second finds its own file. */
-	fd = openat(h->dirfd, h->name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-		    HISTORY_FILE_MODE);
+	for (int i = 0; i < NAME_TRIES; i++) {
+		err = history__file_name(now + i, h->name, sizeof(h->name) - 4);
+		if (err)
+			return err;
+		strcat(h->name, ".zst");
+		fd = openat(h->dirfd, h->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    HISTORY_FILE_MODE);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
 	if (fd < 0)
 		return -errno;
 	if (fchmod(fd, HISTORY_FILE_MODE)) {
 		err = -errno;
 		close(fd);
+		unlinkat(h->dirfd, h->name, 0);
 		return err;
 	}
 	h->fd = fd;
 	h->start = now;
-	h->bytes = (uint64_t)lseek(fd, 0, SEEK_END);
+	h->bytes = 0;
+	/* A new frame: a reader starts at a file's first byte. */
+	ZSTD_CCtx_reset(h->cctx, ZSTD_reset_session_only);
 	return 0;
 }
 
@@ -252,10 +294,49 @@ static void compress_left(struct sink_history *h)
 	free(files);
 }
 
-static int rotate(struct sink_history *h, time_t now)
+/*
+ * @len bytes of @b through the file's frame to the file: @mode
+ * ZSTD_e_flush (a pass: whole blocks, readable up to here) or ZSTD_e_end
+ * (the file's end). 0, or a negative errno with the file cut back to
+ * @start bytes, the end of the last pass written.
+ */
+static int zwrite(struct sink_history *h, const char *b, size_t len, ZSTD_EndDirective mode)
 {
+	ZSTD_inBuffer ib = { b, len, 0 };
+	uint64_t start = h->bytes;
+	size_t left;
 	int err;
 
+	do {
+		ZSTD_outBuffer ob = { h->zbuf, h->zcap, 0 };
+
+		left = ZSTD_compressStream2(h->cctx, &ob, &ib, mode);
+		if (ZSTD_isError(left)) {
+			err = -EIO;
+			goto cut;
+		}
+		err = ob.pos ? write_all(h->fd, h->zbuf, ob.pos) : 0;
+		if (err)
+			goto cut;
+		h->bytes += ob.pos;
+	} while (left || ib.pos < ib.size);
+	return 0;
+cut:
+	/* Half a block is worse than lines missing: back to the last pass's end. */
+	if (ftruncate(h->fd, (off_t)start))
+		err = err ? err : -errno;
+	h->bytes = start;
+	return err;
+}
+
+static int rotate(struct sink_history *h, time_t now)
+{
+	int err = zwrite(h, NULL, 0, ZSTD_e_end);
+
+	if (err) {
+		stop(h, err, "end a file");
+		return err;
+	}
 	close(h->fd);
 	h->fd = -1;
 	err = open_file(h, now);
@@ -277,10 +358,7 @@ static int history_flush(struct sink *s)
 {
 	struct sink_history *h = (struct sink_history *)s;
 	time_t now = now_of(h);
-	off_t start;
-	size_t done = 0;
-	ssize_t n;
-	int err = 0;
+	int err;
 
 	fflush(h->lines->f);
 	if (h->buf_bad || h->lines->err) {
@@ -296,60 +374,383 @@ static int history_flush(struct sink *s)
 		h->len = 0;
 		return 0;
 	}
-	start = (off_t)h->bytes;
-	while (done < h->len) {
-		n = write(h->fd, h->buf + done, h->len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -ENOSPC;
-			break;
-		}
-		done += (size_t)n;
-	}
+	err = h->len ? zwrite(h, h->buf, h->len, ZSTD_e_flush) : 0;
 	if (err) {
-		/* The batch is taken back whole: a line cut in two is worse than lines missing. */
-		if (ftruncate(h->fd, start))
-			err = -errno;
 		h->st.records_dropped += count_lines(h->buf, h->len);
 		h->len = 0;
 		stop(h, err, "write");
 		return 0;
 	}
-	h->bytes += h->len;
 	h->len = 0;
 	if ((double)(now - h->start) >= h->o.rotate_s || h->bytes >= h->rotate_bytes)
 		rotate(h, now);
 	return 0;
 }
 
-/* Each record: sink_json's writer into @buf, then this sink's own stats. */
+/* ---- short "exit" lines ---- */
+
+#define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* @ns as seconds, exactly: "12", "12.5", "0.000123456" (no exponent, no trailing zero). */
+static char *put_secs(char *p, uint64_t ns)
+{
+	uint64_t frac = ns % 1000000000ULL;
+	int digits = 9;
+
+	p = put_u64(p, ns / 1000000000ULL);
+	if (!frac)
+		return p;
+	while (frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	*p++ = '.';
+	for (int i = digits - 1; i >= 0; i--) {
+		p[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	return p + digits;
+}
+
+/* Printable ASCII without a quote or a backslash: a JSON string as it is. */
+static bool plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+static char *put_str(char *p, const char *s, size_t n)
+{
+	*p++ = '"';
+	memcpy(p, s, n);
+	p += n;
+	*p++ = '"';
+	return p;
+}
+
+/*
+ * The arguments (NUL-separated) as a JSON array's strings, checked as they
+ * are copied (one pass over them, the longest part of a line); NULL when
+ * one is not plain.
+ */
+static char *put_args(char *p, const char *a, size_t len)
+{
+	*p++ = '"';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)a[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			*p++ = (char)c;
+			continue;
+		}
+		if (c)
+			return NULL;
+		if (i + 1 == len)
+			break;
+		p = PUT(p, "\",\"");
+	}
+	*p++ = '"';
+	return p;
+}
+
+/*
+ * The short "exit" line of @r into @h->buf (jobtrace-records(5), HISTORY
+ * FILES): "time" exact to the nanosecond, so that a reader makes
+ * start_time, end_time and duration_s as sink_json makes them; the keys
+ * whose value is false, 0 or an empty "io" left out; the rest as the whole
+ * line has them. 1 when @r is one the short line cannot say (sink_json
+ * writes it whole), 0 when written, -ENOMEM.
+ */
+static int short_exit(struct sink_history *h, const struct proc_record *r)
+{
+	const struct jt_exit_event *e = r->e;
+	size_t klen = strlen(r->job->key), clen = r->cgroup ? strlen(r->cgroup) : 0;
+	size_t comm_len = strnlen(e->comm, JT_COMM_LEN), exe_len = r->exe ? strlen(r->exe) : 0;
+	int st = (int)e->exit_status;
+	const char *user = h->user;
+	char *p, *p0;
+
+	/* A name per uid, looked up once: most records are a few users'. */
+	if (e->uid != h->user_uid || !h->user[0]) {
+		h->user_uid = e->uid;
+		if (!util__user_name(e->uid, h->user, sizeof(h->user)) ||
+		    !plain(h->user, strlen(h->user)))
+			h->user[0] = '\0';
+	}
+	if (r->oom || r->job->key_truncated || (e->ns_pid && e->ns_pid != e->pid) || !r->cgroup ||
+	    !e->cgroup_id || e->uid == JT_ID_UNKNOWN || e->gid == JT_ID_UNKNOWN || !user[0] ||
+	    e->exit_ns < e->start_ns || r->end_epoch_ns < e->exit_ns - e->start_ns ||
+	    !plain(r->job->key, klen) || !plain(r->cgroup, clen) || !plain(e->comm, comm_len) ||
+	    (r->exe && !plain(r->exe, exe_len)))
+		return 1;
+	/* Keys and numbers: well under 1 KiB; the strings, each with its quotes and comma. */
+	p0 = p = buf_reserve(h, 1024 + klen + clen + comm_len + exe_len + strlen(user) +
+				       (r->args ? r->args_len * 4 : 0));
+	if (!p)
+		return -ENOMEM;
+	p = PUT(p, "{\"type\":\"exit\",\"time\":");
+	p = put_secs(p, r->end_epoch_ns);
+	p = PUT(p, ",\"job\":");
+	p = put_str(p, r->job->key, klen);
+	p = PUT(p, ",\"pid\":");
+	p = put_u64(p, e->pid);
+	p = PUT(p, ",\"ppid\":");
+	p = put_u64(p, e->ppid);
+	/* The start as its duration before the exit: a short number, where start_ns is 14 digits. */
+	p = PUT(p, ",\"duration_s\":");
+	p = put_secs(p, e->exit_ns - e->start_ns);
+	p = PUT(p, ",\"parent_start_ns\":");
+	p = put_u64(p, e->parent_start_ns);
+	p = PUT(p, ",\"exit_ns\":");
+	p = put_u64(p, e->exit_ns);
+	/* The job's own cgroup (a "cgroup:" key), most processes' own: left out. */
+	if (strncmp(r->job->key, "cgroup:", 7) || strcmp(r->job->key + 7, r->cgroup)) {
+		p = PUT(p, ",\"cgroup\":");
+		p = put_str(p, r->cgroup, clen);
+	}
+	p = PUT(p, ",\"cgroup_id\":");
+	p = put_u64(p, e->cgroup_id);
+	if (r->cgroup_hierarchy > 0) {
+		p = PUT(p, ",\"cgroup_hierarchy\":");
+		p = put_u64(p, (uint64_t)r->cgroup_hierarchy);
+	}
+	p = PUT(p, ",\"comm\":");
+	p = put_str(p, e->comm, comm_len);
+	if (r->args) {
+		p = PUT(p, ",\"args\":[");
+		if (r->args_len)
+			p = put_args(p, r->args, r->args_len);
+		if (!p)
+			return 1; /* nothing kept of it: h->len moves at the end */
+		*p++ = ']';
+		if (r->args_truncated)
+			p = PUT(p, ",\"args_truncated\":true");
+		if (r->args_inherited)
+			p = PUT(p, ",\"args_inherited\":true");
+	} else {
+		p = PUT(p, ",\"args\":null");
+	}
+	/* A path it was exec'd by (its args[0]): left out. */
+	if (r->exe && !(r->args && r->args_len > exe_len && !memcmp(r->args, r->exe, exe_len + 1))) {
+		p = PUT(p, ",\"exe\":");
+		p = put_str(p, r->exe, exe_len);
+	} else if (!r->exe) {
+		p = PUT(p, ",\"exe\":null");
+	}
+	if (WIFSIGNALED(st)) {
+		p = PUT(p, ",\"signal\":");
+		p = put_u64(p, (uint64_t)WTERMSIG(st));
+		if (WCOREDUMP(st))
+			p = PUT(p, ",\"core_dumped\":true");
+	} else if (WEXITSTATUS(st)) {
+		p = PUT(p, ",\"exit_code\":");
+		p = put_u64(p, (uint64_t)WEXITSTATUS(st));
+	}
+	p = PUT(p, ",\"cpu\":{\"user_s\":");
+	p = put_secs(p, e->user_ns);
+	p = PUT(p, ",\"system_s\":");
+	p = put_secs(p, e->system_ns);
+	p = PUT(p, ",\"total_ns\":");
+	p = put_u64(p, e->acct.cpu_ns);
+	p = PUT(p, "},\"peak_rss_bytes\":");
+	p = put_u64(p, e->peak_rss_bytes);
+	if (e->acct.read_bytes || e->acct.write_bytes || e->acct.read_chars ||
+	    e->acct.write_chars) {
+		char *io = p = PUT(p, ",\"io\":{");
+
+#define IO(key, v)                                    \
+	if (v) {                                      \
+		if (p != io)                          \
+			*p++ = ',';                   \
+		p = PUT(p, "\"" key "\":");           \
+		p = put_u64(p, v);                    \
+	}
+		IO("read_bytes", e->acct.read_bytes)
+		IO("write_bytes", e->acct.write_bytes)
+		IO("read_chars", e->acct.read_chars)
+		IO("write_chars", e->acct.write_chars)
+#undef IO
+		*p++ = '}';
+	}
+	p = PUT(p, ",\"threads\":");
+	p = put_u64(p, e->threads);
+	if (e->flags & JT_F_EXISTING)
+		p = PUT(p, ",\"existing_at_attach\":true");
+	if (e->flags & JT_F_MOVED)
+		p = PUT(p, ",\"moved\":true");
+	if (e->flags & JT_F_EXECED)
+		p = PUT(p, ",\"execed\":true");
+	if (e->is_root)
+		p = PUT(p, ",\"is_root\":true");
+	p = PUT(p, ",\"uid\":");
+	p = put_u64(p, e->uid);
+	p = PUT(p, ",\"gid\":");
+	p = put_u64(p, e->gid);
+	p = PUT(p, ",\"user\":");
+	p = put_str(p, user, strlen(user));
+	p = PUT(p, "}\n");
+	h->len += (size_t)(p - p0);
+	return 0;
+}
+
+/* Each record: the short line, or sink_json's writer into @buf (flushed there at once). */
 static int lines_process(struct sink *s, const struct proc_record *r)
 {
-	struct sink *l = ((struct sink_history *)s)->lines;
+	struct sink_history *h = (struct sink_history *)s;
+	struct sink *l = h->lines;
+	int ret;
 
-	return l->ops->process(l, r), 0;
+	ret = short_exit(h, r);
+	if (ret <= 0)
+		return 0;
+	l->ops->process(l, r);
+	fflush(l->f);
+	return 0;
+}
+
+/*
+ * The short "interval" line of @r (jobtrace-records(5), HISTORY FILES):
+ * "time" and "interval_s" exact, so that "start" and cpu.rate_pct are
+ * derived; the counters that are 0, "complete": true and its empty
+ * "incomplete" left out. 1 when the short line cannot say @r (counts not
+ * known, incomplete, a key to escape), 0 when written, -ENOMEM.
+ */
+static int short_interval(struct sink_history *h, const struct interval_record *r)
+{
+	const struct cjob_cum *d = &r->d;
+	size_t klen = strlen(r->job->key);
+	char *p, *p0, *o;
+
+	if ((r->job->job.unknown & JOB_UNKNOWN_COUNTS) || r->incomplete || r->job->key_truncated ||
+	    r->t1_epoch_ns < r->t0_epoch_ns || !plain(r->job->key, klen))
+		return 1;
+	p0 = p = buf_reserve(h, 1024 + klen);
+	if (!p)
+		return -ENOMEM;
+	p = PUT(p, "{\"type\":\"interval\",\"time\":");
+	p = put_secs(p, r->t1_epoch_ns);
+	p = PUT(p, ",\"job\":");
+	p = put_str(p, r->job->key, klen);
+	p = PUT(p, ",\"interval_s\":");
+	p = put_secs(p, r->t1_epoch_ns - r->t0_epoch_ns);
+	p = PUT(p, ",\"processes\":{\"alive\":");
+	p = put_u64(p, r->alive);
+
+#define NZ(key, v)                          \
+	if (v) {                            \
+		if (p != o)                 \
+			*p++ = ',';         \
+		p = PUT(p, "\"" key "\":"); \
+		p = put_u64(p, v);          \
+	}
+	o = NULL;
+	NZ("started", d->started)
+	NZ("exited", d->exited)
+	NZ("exit_ok", d->exit_ok)
+	NZ("exit_error", d->exit_error)
+	NZ("exit_signal", d->exit_signal)
+	NZ("execs", d->execs)
+	NZ("existing_at_attach", d->existing)
+	NZ("moved_in", d->moved_in)
+	NZ("moved_out", d->moved_out)
+	*p++ = '}';
+	if (d->threads) {
+		p = PUT(p, ",\"threads\":{\"started\":");
+		p = put_u64(p, d->threads);
+		*p++ = '}';
+	}
+	p = PUT(p, ",\"cpu\":{");
+	o = p;
+	if (d->user_ns) {
+		p = PUT(p, "\"user_s\":");
+		p = put_secs(p, d->user_ns);
+	}
+	if (d->system_ns) {
+		if (p != o)
+			*p++ = ',';
+		p = PUT(p, "\"system_s\":");
+		p = put_secs(p, d->system_ns);
+	}
+	if (p != o)
+		*p++ = ',';
+	p = PUT(p, "\"total_ns\":");
+	p = put_u64(p, d->cpu_ns);
+	p = PUT(p, "},\"memory\":{\"rss_bytes\":");
+	p = put_u64(p, r->rss_bytes);
+	if (r->pss) {
+		p = PUT(p, ",\"pss_bytes\":");
+		p = put_u64(p, r->pss_bytes);
+	}
+	p = PUT(p, ",\"vm_bytes\":");
+	p = put_u64(p, r->vm_bytes);
+	*p++ = '}';
+	if (d->read_bytes || d->write_bytes) {
+		o = p = PUT(p, ",\"io\":{");
+		NZ("read_bytes", d->read_bytes)
+		NZ("write_bytes", d->write_bytes)
+		*p++ = '}';
+	}
+	p = PUT(p, ",\"open_files\":");
+	p = put_u64(p, r->open_files);
+	if (d->exit_records_lost || d->fork_records_lost || d->exec_records_lost) {
+		o = p = PUT(p, ",\"lost\":{");
+		NZ("exit_records", d->exit_records_lost)
+		NZ("fork_records", d->fork_records_lost)
+		NZ("exec_records", d->exec_records_lost)
+		*p++ = '}';
+	}
+#undef NZ
+	p = PUT(p, "}\n");
+	h->len += (size_t)(p - p0);
+	return 0;
 }
 
 static int lines_interval(struct sink *s, const struct interval_record *r)
 {
-	struct sink *l = ((struct sink_history *)s)->lines;
+	struct sink_history *h = (struct sink_history *)s;
+	struct sink *l = h->lines;
 
-	return l->ops->interval(l, r), 0;
+	if (short_interval(h, r) <= 0)
+		return 0;
+	l->ops->interval(l, r);
+	/* Into @buf now: the short lines that follow go there directly. */
+	return fflush(l->f), 0;
 }
 
 static int lines_host(struct sink *s, const struct host_record *r)
 {
 	struct sink *l = ((struct sink_history *)s)->lines;
 
-	return l->ops->host(l, r), 0;
+	l->ops->host(l, r);
+	/* Into @buf now: the short lines that follow go there directly. */
+	return fflush(l->f), 0;
 }
 
 static int lines_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
 {
 	struct sink *l = ((struct sink_history *)s)->lines;
 
-	return l->ops->job_end(l, j, st), 0;
+	l->ops->job_end(l, j, st);
+	return fflush(l->f), 0;
 }
 
 static void history_free(struct sink *s)
@@ -358,6 +759,10 @@ static void history_free(struct sink *s)
 
 	if (h->lines)
 		history_flush(s);
+	/* The frame's end: the file is whole (a kill leaves it cut, still readable). */
+	if (h->fd >= 0 && zwrite(h, NULL, 0, ZSTD_e_end))
+		fprintf(stderr, "jobtrace: history: cannot end %s/%s; it is kept cut\n", h->dir,
+			h->name);
 	if (h->st.records_dropped)
 		fprintf(stderr, "jobtrace: history: %" PRIu64 " records were not kept in %s\n",
 			h->st.records_dropped, h->dir);
@@ -367,6 +772,8 @@ static void history_free(struct sink *s)
 	if (h->dirfd >= 0)
 		close(h->dirfd);
 	free(h->buf);
+	free(h->zbuf);
+	ZSTD_freeCCtx(h->cctx);
 	free(h->dir);
 }
 
@@ -433,8 +840,11 @@ struct sink *sink_history__new(const struct history_opts *o)
 	h->fd = -1;
 	h->dirfd = -1;
 	h->dir = strdup(o->dir);
+	h->cctx = ZSTD_createCCtx();
+	h->zcap = ZSTD_CStreamOutSize();
+	h->zbuf = malloc(h->zcap);
 	f = fopencookie(h, "w", io);
-	if (!h->dir || !f) {
+	if (!h->dir || !f || !h->cctx || !h->zbuf) {
 		if (f)
 			fclose(f);
 		goto fail_free;
@@ -447,6 +857,8 @@ struct sink *sink_history__new(const struct history_opts *o)
 		goto fail_free;
 	}
 	h->lines->own_f = true;
+	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_compressionLevel, ZSTD_LEVEL);
+	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_checksumFlag, 1);
 	h->dirfd = err = open_dir(o->dir);
 	if (err < 0)
 		goto fail_free;

@@ -91,8 +91,11 @@ static void write_args(struct json_writer *w, const char *args, size_t len)
 	json__end_array(w);
 }
 
-/* Whose it was: uid, gid, and the uid's name on this host (null: not known). */
-static void write_ids(struct json_writer *w, __u32 uid, __u32 gid)
+/*
+ * Whose it was: uid, gid, and the uid's name on this host (null: not
+ * known), or @user, the name a kept record has (history's short lines).
+ */
+static void write_ids(struct json_writer *w, __u32 uid, __u32 gid, const char *user)
 {
 	char name[64];
 
@@ -107,7 +110,9 @@ static void write_ids(struct json_writer *w, __u32 uid, __u32 gid)
 		json__null(w, "gid");
 	else
 		json__u64(w, "gid", gid);
-	if (util__user_name(uid, name, sizeof(name)))
+	if (user)
+		json__string(w, "user", user);
+	else if (util__user_name(uid, name, sizeof(name)))
 		json__string(w, "user", name);
 	else
 		json__null(w, "user");
@@ -168,7 +173,7 @@ static int jsonl_process(struct sink *s, const struct proc_record *r)
 	json__bool(&w, "moved", e->flags & JT_F_MOVED);
 	json__bool(&w, "execed", e->flags & JT_F_EXECED);
 	json__bool(&w, "is_root", e->is_root);
-	write_ids(&w, e->uid, e->gid);
+	write_ids(&w, e->uid, e->gid, r->user);
 	/* Killed by the OOM killer (not a kill -9), and which limit it hit. */
 	report__json_oom(&w, r->oom);
 	return end_record(&w, s);

@@ -157,13 +157,15 @@ void top_model__drop_silent(struct top_model *m)
 {
 	/*
 	 * Every open job has an interval at every host record, stamped as it
-	 * is: a row without one had its serve killed (no job line came).
+	 * is: a row without one had its serve killed (no job line came). As
+	 * it is to a millisecond: a replayed host line's stamp is %.15g's (10
+	 * us), a short interval line's has every nanosecond (history).
 	 */
 	for (size_t i = 0; i < m->nrows;) {
 		struct top_row *r = m->rows[i];
 
 		if (!r->ended && r->have_interval && m->host.valid &&
-		    r->last_interval_ns < m->host_t1_ns) {
+		    r->last_interval_ns + 1000000 < m->host_t1_ns) {
 			free(r);
 			m->rows[i] = m->rows[--m->nrows];
 			m->last_row = NULL;
