@@ -217,6 +217,8 @@ def main():
                                   "jobtrace serve", 300) + r["ready_s"]
         time.sleep(3)  # a few intervals at full size before anything is measured
         r["rss_kib"] = status_kib(serve.pid, "VmRSS")
+        for part in ("RssAnon", "RssFile", "RssShmem"):
+            r[part] = status_kib(serve.pid, part)
         c0 = proc_cpu_s(serve.pid)
         w0 = time.monotonic()
         r["times"], r["sizes"], r["unanswered"] = scrape_series(port, SCRAPES)
@@ -329,6 +331,9 @@ def main():
     rss = mib(r["rss_kib"])
     pe_rss = f"{mib(r['pe_rss_kib']):.1f}" if "pe_rss_kib" in r else "-"
     row("RSS MiB, idle (VmRSS)", f"{rss:.1f}", f"{TARGET_RSS_MIB}", pe_rss, rss <= TARGET_RSS_MIB)
+    print(f"    of which: heap and stacks (RssAnon) {mib(r['RssAnon']):.1f}, the binary and its"
+          f" libraries (RssFile) {mib(r['RssFile']):.1f}, the stream's ring and other shared"
+          f" memory (RssShmem) {mib(r['RssShmem']):.1f}")
     hwm = mib(r["hwm_kib"])
     pe_hwm = f"{mib(r['pe_hwm_kib']):.1f}" if "pe_hwm_kib" in r else "-"
     row("RSS MiB after churn / VmHWM", f"{mib(r['rss_churn_kib']):.1f} / {hwm:.1f}",
