@@ -203,6 +203,24 @@ static const long double pow10_ld[] = {
  * --json of 5,000 processes spent a tenth of its user time in printf's
  * float code (two doubles a process).
  */
+/*
+ * Whether long double arithmetic here keeps at least 61 bits of mantissa,
+ * as put_g15() needs: asked of the arithmetic itself, once, not of the
+ * type's size, which says nothing under valgrind (it computes long double
+ * as double: a 15th digit came out one off there) or with double-double.
+ */
+static bool long_double_wide(void)
+{
+	static int wide = -1;
+
+	if (wide < 0) {
+		volatile long double one = 1.0L, tiny = 0x1p-60L;
+
+		wide = one + tiny != one;
+	}
+	return wide;
+}
+
 static bool put_g15(FILE *f, double v)
 {
 	char frac[24], whole[24], *q = whole + sizeof(whole);
@@ -216,7 +234,7 @@ static bool put_g15(FILE *f, double v)
 		fputc_unlocked('0', f); /* a sleeping process's CPU, an unset figure: often */
 		return true;
 	}
-	if (sizeof(long double) <= sizeof(double))
+	if (!long_double_wide())
 		return false;
 	if (neg)
 		v = -v;
