@@ -314,9 +314,11 @@ $(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_TEST_A) tests/unit/testutil.h test
 # ASan+UBSan (a leak or UB in a command fails them; `make test-kernel-san`
 # runs every kernel test so). tests/run.sh prints one closing "N passed,
 # N failed" line over all of them.
+# The bench programs are built too, not run: they use the collector's
+# structs, and a change to one must not wait for make bench to break them.
 test: deps check-includes
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(UNIT_SAN_BINS) $(KERNEL_BINS) \
-		$(SAN_TREE) $(KERNEL_SAN_BINS)
+		$(SAN_TREE) $(KERNEL_SAN_BINS) $(OUTPUT)/bench_stream $(OUTPUT)/bench_history
 	$(Q)OUTPUT=$(OUTPUT) tests/run.sh
 
 # Every kernel test as a machine where BPF cannot load runs them (bpf(2)
