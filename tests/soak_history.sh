@@ -95,13 +95,11 @@ t_end=$(date +%s.%N)
 "$jt" history --json --since "$t0" --until "$t_end" "$dir/history" >"$dir/history.jsonl"
 "$PYTHON" tests/schema/validate.py "$dir/history.jsonl"
 ls -l "$dir/history" | tail -n +2 | awk '{s += $5; n++} END {printf "soak_history: %d files, %.1f MB\n", n, s / 1e6}'
-# The moment for the replay: the middle of the first run.
-t_at=$("$PYTHON" -c "print(int(($t0 + $t_kill) / 2))")
-"$jt" top --replay --batch -n 1 -w 200 -f "$prefix" --at "$t_at" "$dir/history" >"$dir/replay.txt"
 
-"$PYTHON" - "$dir" "$t_kill" "$t_at" "$prefix" <<'EOF'
-import json, sys
-d, t_kill, t_at, prefix = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+"$PYTHON" - "$dir" "$t0" "$t_kill" "$prefix" "$jt" <<'EOF'
+import json, subprocess, sys
+d, t0, t_kill, prefix, jt = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], \
+    sys.argv[5]
 
 def lines(path):
     with open(path) as f:
@@ -111,16 +109,29 @@ def lines(path):
             except ValueError:
                 pass  # the line a kill -9 cut in -o
 
-exits, jobs, alive = {}, set(), set()
+exits, jobs, spans = {}, set(), {}
 for n in (1, 2):
     for r in lines(f"{d}/out{n}.jsonl"):
         if r["type"] == "exit":
             exits[(r["pid"], r["start_ns"])] = (n, r["time"], r["job"])
         elif r["type"] == "job":
             jobs.add((r["job"]["key"], r["time"]))
-        elif r["type"] == "interval" and n == 1 and abs(r["time"] - t_at) < 1.01 \
-                and prefix in r["job"]:
-            alive.add(r["job"])
+        elif r["type"] == "interval" and n == 1 and prefix in r["job"]:
+            spans.setdefault(r["job"], []).append((r["time"] - r["interval_s"], r["time"]))
+# The moment for the replay: in the middle of the first run, where -o's
+# intervals say a job was alive for the second before it and at it (the
+# host tick the replay draws is in that second: a job that started or ended
+# between that tick and T is not in the frame, rightly).
+covers = lambda js, x: any(a <= x <= b for a, b in js)
+mid = (t0 + t_kill) / 2
+cands = sorted((abs(a + 1.5 - mid), a + 1.5) for js in spans.values() for a, b in js
+               if b - a > 0.5 and t0 < a + 1.5 < t_kill - 2)
+t_at = next((t for _, t in cands if any(covers(js, t - 1.0) and covers(js, t)
+                                        for js in spans.values())), mid)
+alive = {j for j, js in spans.items() if covers(js, t_at - 1.0) and covers(js, t_at)}
+with open(f"{d}/replay.txt", "w") as out:
+    subprocess.run([jt, "top", "--replay", "--batch", "-n", "1", "-w", "200", "-f", prefix,
+                    "--at", f"{t_at:.3f}", f"{d}/history"], stdout=out, check=True)
 h_exits, h_jobs = set(), set()
 for r in lines(f"{d}/history.jsonl"):
     if r["type"] == "exit":
