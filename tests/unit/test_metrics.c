@@ -25,6 +25,7 @@
 
 #include "testutil.h"
 
+#include "jobtrace/host.h"
 #include "jobtrace/metrics.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
@@ -309,6 +310,38 @@ static void test_counters_never_go_back(void **state)
 	assert_true(value_of(t, "jobtrace_jobs_map_full_total") == 4);
 	free(t);
 	metrics__free(m);
+}
+
+/*
+ * A job that ends between two host records brings its starts before the
+ * host's fork counter is read again: a scrape then must not show the jobs
+ * starting more than the host forked (test_capacity saw it on a busy host).
+ */
+static void test_forks_cover_jobs_between_ticks(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct host_sample hs = { .have = HOST_HAVE_STAT };
+	struct host_record h = { .sample = &hs };
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, "cgroup:/a");
+	char *t;
+
+	hs.stat.processes = 1000;
+	metrics__host(m, &h);
+	interval(s, a, 10 * SEC, 7, 1, 0, 0); /* its end, between the host's ticks */
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, "jobtrace_job_processes_started_total{job_key=\"cgroup:/a\"}") ==
+		    7);
+	assert_true(value_of(t, "jobtrace_node_forks_total") == 1007);
+	free(t);
+	/* The next host record, raised by the collector to cover them, takes over. */
+	hs.stat.processes = 1009;
+	metrics__host(m, &h);
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, "jobtrace_node_forks_total") == 1009);
+	free(t);
+	free(a);
+	sink__free(s); /* and the metrics it holds */
 }
 
 static void test_utf8_clean(void **state)
@@ -874,6 +907,7 @@ int main(void)
 		cmocka_unit_test(test_monotonic_keep_drop),
 		cmocka_unit_test(test_key_again_continues),
 		cmocka_unit_test(test_counters_never_go_back),
+		cmocka_unit_test(test_forks_cover_jobs_between_ticks),
 		cmocka_unit_test(test_utf8_clean),
 		cmocka_unit_test(test_hostile_keys),
 		cmocka_unit_test(test_negotiate),

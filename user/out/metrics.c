@@ -223,6 +223,7 @@ int metrics__interval(struct metrics *m, const struct interval_record *r)
 	m->all.user_ns += r->d.user_ns;
 	m->all.system_ns += r->d.system_ns;
 	m->all.started += r->d.started;
+	m->host.forks_since += r->d.started;
 	m->all.exit_ok += r->d.exit_ok;
 	m->all.exit_error += r->d.exit_error;
 	m->all.exit_signal += r->d.exit_signal;
@@ -343,6 +344,7 @@ void metrics__host(struct metrics *m, const struct host_record *r)
 	if (h->have_stat) {
 		h->cpu = r->sample->stat.total;
 		h->forks = r->sample->stat.processes;
+		h->forks_since = 0;
 		h->ctxt = r->sample->stat.ctxt;
 	}
 	if (r->events_lost > m->st.kernel.events_lost)

@@ -68,6 +68,14 @@ struct host_vals {
 	__u64 procs_running, procs_blocked;
 	struct cpu_times cpu;
 	__u64 forks, ctxt;
+	/*
+	 * The jobs' starts that intervals brought since the last host record
+	 * (a job's end comes between the host's ticks): node_forks_total is
+	 * @forks plus these, so that a scrape between two ticks never shows
+	 * the jobs starting more than the host forked. The next host record's
+	 * count is raised to cover them (host_record__forks()).
+	 */
+	__u64 forks_since;
 };
 
 struct metrics {

@@ -471,7 +471,7 @@ static void write_host(const struct metrics *m, FILE *f, enum metrics_format fmt
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		put_ns(f, &cpu, NULL, "mode", modes[i].mode, proc_stat__ticks_to_ns(modes[i].ticks));
 	family_head(f, fmt, &forks);
-	put_u64(f, &forks, NULL, NULL, NULL, h->forks);
+	put_u64(f, &forks, NULL, NULL, NULL, h->forks + h->forks_since);
 	family_head(f, fmt, &ctxt);
 	put_u64(f, &ctxt, NULL, NULL, NULL, h->ctxt);
 }
