@@ -202,6 +202,37 @@ static __always_inline struct jt_proc_key proc_key_of(struct task_struct *t)
 }
 
 /*
+ * @t's state (jt_task): its task storage, or, for the leader of a process
+ * forked into a job that has had one thread so far, the `self` of its procs
+ * entry, which *@procp then points at. A process forked into a job costs
+ * one map insert that way, not two: creating task storage was a third of a
+ * tracked process's BPF time (issue 18). The leader's state moves to task
+ * storage when the process starts a second thread (on_fork()), so that an
+ * exec by another thread, which makes that thread the leader, finds every
+ * thread's state where it was. An untracked task pays a hash lookup at its
+ * fork, exec and exit (its leader only); nothing on other switches.
+ * @t_arg: @t as the program got it, which task storage needs; @t: the
+ * same, read through task_ro().
+ */
+static __always_inline struct jt_task *state_of(struct task_struct *t_arg, struct task_struct *t,
+						  struct jt_proc **procp)
+{
+	struct jt_task *st = bpf_task_storage_get(&tasks, t_arg, NULL, 0);
+	struct jt_proc_key key;
+	struct jt_proc *proc;
+
+	*procp = NULL;
+	if (st || t->pid != t->tgid)
+		return st;
+	key = proc_key_of(t);
+	proc = bpf_map_lookup_elem(&procs, &key);
+	if (!proc || !proc->has_self)
+		return NULL;
+	*procp = proc;
+	return &proc->self;
+}
+
+/*
  * @t's comm by two plain loads. The kernel keeps it NUL-padded
  * (__set_task_comm() uses strscpy_pad(), fork copies it whole), so this is
  * the string bpf_probe_read_kernel_str() would copy, without a helper that
@@ -417,6 +448,25 @@ static __always_inline bool proc_insert(struct task_struct *t, struct task_struc
 	return true;
 }
 
+/*
+ * A tracked process's leader starts a second thread: its state leaves the
+ * procs entry for task storage (state_of() says why). Where no storage
+ * can be made, the state stays where it is: state_of() still finds it
+ * while the leader is the leader.
+ */
+static __always_inline struct jt_task *state_to_storage(struct task_struct *leader_t,
+							struct jt_task *st, struct jt_proc *proc)
+{
+	struct jt_task *dst = bpf_task_storage_get(&tasks, leader_t, NULL,
+						   BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!dst)
+		return st;
+	*dst = *st;
+	proc->has_self = 0;
+	return dst;
+}
+
 /* A new process's lineage for the stream: counted apart from exit records (fork_records_*). */
 static __always_inline void send_fork(struct task_struct *child, struct task_struct *parent,
 				      struct jt_job_totals *tot, __u64 job_id)
@@ -454,28 +504,70 @@ static __always_inline void args_src_inherit(struct jt_task *cst, const struct j
 	struct jt_proc_key pkey;
 
 	if (pst && (thread || pst->args_src_start_ns)) {
-		cst->args_src_tgid = pst->args_src_tgid;
-		cst->args_src_start_ns = pst->args_src_start_ns;
+		pkey.tgid = pst->args_src_tgid;
+		pkey.start_ns = pst->args_src_start_ns;
+		/* Kept apart from the loads below: clang would merge a map value's and a task's. */
+		barrier_var(pkey.tgid);
+		barrier_var(pkey.start_ns);
+	} else if (thread) {
 		return;
+	} else {
+		pkey = proc_key_of(parent);
 	}
-	if (thread)
-		return;
-	pkey = proc_key_of(parent);
 	cst->args_src_tgid = pkey.tgid;
 	cst->args_src_start_ns = pkey.start_ns;
+}
+
+/*
+ * A new process in job @job_id: its procs entry, with its one thread's
+ * state in it (state_of()); in task storage where the procs map has no
+ * room, as before the entry held it. False: no state anywhere, untracked.
+ */
+static __always_inline bool fork_process(struct task_struct *child_t, struct task_struct *child,
+					 struct task_struct *parent, const struct jt_task *pst,
+					 struct jt_job_totals *tot, __u64 job_id)
+{
+	struct jt_proc_key key = proc_key_of(child);
+	struct jt_proc proc = {
+		.job_id = job_id,
+		.parent = proc_key_of(parent),
+		.threads = 1,
+		.has_self = 1,
+	};
+	struct jt_task *st = &proc.self;
+	long err;
+
+	st->job_id = job_id;
+	st->cpu_base_ns = child->se.sum_exec_runtime;
+	io_base_set(st, child);
+	args_src_inherit(st, pst, parent, false);
+	comm_copy(proc.comm, child);
+	/* -E2BIG when full, -ENOMEM when no entry could be allocated. */
+	err = bpf_map_update_elem(&procs, &key, &proc, BPF_NOEXIST);
+	if (!err)
+		return true;
+	if (err != -EEXIST) {
+		COUNT(procs_map_full);
+		tot_add(tot, procs_map_full, 1);
+	}
+	st = bpf_task_storage_get(&tasks, child_t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return false;
+	*st = proc.self;
+	return true;
 }
 
 static __always_inline int on_fork(struct task_struct *parent_t, struct task_struct *child_t)
 {
 	struct task_struct *parent = task_ro(parent_t), *child = task_ro(child_t);
 	bool thread = child->tgid == parent->tgid;
+	struct jt_proc *proc, *pproc;
 	struct jt_task *pst, *cst;
 	struct jt_proc_key key;
-	struct jt_proc *proc;
 	struct job_ref ref;
 	__u64 job_id;
 
-	pst = bpf_task_storage_get(&tasks, parent_t, NULL, 0);
+	pst = state_of(parent_t, parent, &pproc);
 	if (targ_group == JT_GROUP_LINEAGE) {
 		if (!pst || !pst->job_id)
 			return 0;
@@ -500,24 +592,26 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 	/*
 	 * What a tracked process costs is mostly map work from here on, each
 	 * part measured alone on this tracepoint (bpf_stats, a 6,000-child
-	 * churn, less an empty program's 60 ns): this storage's creation
-	 * 700-900 ns, the procs insert 400-450, its delete at the end 170-200,
-	 * the exit record's reserve and submit 250-270, the clock read
-	 * 130-160. The reads around them are plain loads now (issue 18).
+	 * churn, less an empty program's 60 ns): task storage's creation
+	 * 700-900 ns (a thread's alone now: a process's state goes in its
+	 * procs entry), the procs insert 400-450, its delete at the end
+	 * 170-200, the exit record's reserve and submit 250-270, the clock
+	 * read 130-160. The reads around them are plain loads (issue 18).
 	 */
-	cst = bpf_task_storage_get(&tasks, child_t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!cst) {
-		COUNT(untracked);
-		tot_add(ref.tot, untracked, 1);
-		return 0;
-	}
-	cst->job_id = job_id;
-	cst->cpu_base_ns = child->se.sum_exec_runtime;
-	io_base_set(cst, child);
-	args_src_inherit(cst, pst, parent, thread);
-
 	if (thread) {
 		/* CLONE_THREAD: a thread of an existing process; the root's are the root. */
+		if (pproc)
+			pst = state_to_storage(parent_t, pst, pproc);
+		cst = bpf_task_storage_get(&tasks, child_t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!cst) {
+			COUNT(untracked);
+			tot_add(ref.tot, untracked, 1);
+			return 0;
+		}
+		cst->job_id = job_id;
+		cst->cpu_base_ns = child->se.sum_exec_runtime;
+		io_base_set(cst, child);
+		args_src_inherit(cst, pst, parent, thread);
 		if (pst)
 			cst->flags |= pst->flags & JT_F_ROOT;
 		tot_add(ref.tot, threads_started, 1);
@@ -527,9 +621,13 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 			__sync_fetch_and_add(&proc->threads, 1);
 		return 0;
 	}
+	if (!fork_process(child_t, child, parent, pst, ref.tot, job_id)) {
+		COUNT(untracked);
+		tot_add(ref.tot, untracked, 1);
+		return 0;
+	}
 	tot_add(ref.tot, procs_started, 1);
 	proc_count_new(&ref);
-	proc_insert(child, parent, ref.tot, job_id, 0);
 	if (targ_fork_records)
 		send_fork(child, parent, ref.tot, job_id);
 	return 0;
@@ -583,12 +681,12 @@ static __always_inline void send_exec_args(struct task_struct *p, struct linux_b
 static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm *bprm_t)
 {
 	struct task_struct *p = task_ro(p_t);
+	struct jt_proc *proc, *sproc;
 	struct jt_proc_key key;
-	struct jt_proc *proc;
 	struct job_ref ref;
 	struct jt_task *st;
 
-	st = bpf_task_storage_get(&tasks, p_t, NULL, 0);
+	st = state_of(p_t, p, &sproc);
 	if (!st || !st->job_id)
 		return 0;
 	if (!job_lookup(st->job_id, &ref))
@@ -603,7 +701,7 @@ static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm 
 	if (targ_capture_args)
 		send_exec_args(p, bprm_t, st, ref.tot);
 	key = proc_key_of(p);
-	proc = bpf_map_lookup_elem(&procs, &key);
+	proc = sproc ? sproc : bpf_map_lookup_elem(&procs, &key);
 	if (!proc) {
 		/* A job's root was registered from user space: its entry starts here. */
 		proc_insert(p, p->real_parent, ref.tot, st->job_id, JT_F_EXECED);
@@ -634,11 +732,12 @@ static __always_inline int on_exit(struct task_struct *p_t, bool group_dead)
 {
 	struct task_struct *p = task_ro(p_t);
 	const struct cred *cred;
+	struct jt_proc *sproc;
 	struct mm_struct *mm;
 	struct jt_task *st;
 	__u64 hiwater, rss;
 
-	st = bpf_task_storage_get(&tasks, p_t, NULL, 0);
+	st = state_of(p_t, p, &sproc);
 	if (!st)
 		return 0;
 	st->exiting = 1;
@@ -822,8 +921,12 @@ static __always_inline void acct_add(struct jt_acct *dst, const struct jt_acct *
 	acct_add_io(dst, src);
 }
 
-/* @p is gone for good: fold its final accounting into its process and job. */
-static __always_inline void close_thread(struct task_struct *p, struct jt_task *st)
+/*
+ * @p is gone for good: fold its final accounting into its process and job.
+ * @sproc: the procs entry that holds @st (state_of()), else NULL.
+ */
+static __always_inline void close_thread(struct task_struct *p, struct jt_task *st,
+					 struct jt_proc *sproc)
 {
 	struct jt_proc_key key = proc_key_of(p);
 	__u64 runtime = p->se.sum_exec_runtime;
@@ -840,11 +943,18 @@ static __always_inline void close_thread(struct task_struct *p, struct jt_task *
 		goto out;
 	tot_add(ref.tot, cpu_ns, acct.cpu_ns);
 	jt_acct__add(&ref.tot->exited, &acct);
-	proc = bpf_map_lookup_elem(&procs, &key);
-	if (proc)
+	proc = sproc ? sproc : bpf_map_lookup_elem(&procs, &key);
+	/* One thread ever (the common process): no other adds here, no locked adds needed. */
+	if (proc && proc->threads == 1)
+		jt_acct__add(&proc->acct, &acct);
+	else if (proc)
 		acct_add(&proc->acct, &acct);
-	if (st->group_dead)
+	if (st->group_dead) {
 		send_exit(p, st, &ref, proc, &key);
+		/* @st went with its procs entry: another process's may be there now. */
+		if (sproc)
+			return;
+	}
 out:
 	/* A TASK_DEAD task never runs again; its storage goes with it. */
 	st->job_id = 0;
@@ -857,14 +967,17 @@ out:
  */
 static __always_inline int on_switch_out(struct task_struct *prev)
 {
+	struct task_struct *p;
+	struct jt_proc *sproc;
 	struct jt_task *st;
 
 	if (!(task_state_direct(prev) & TASK_DEAD))
 		return 0;
-	st = bpf_task_storage_get(&tasks, prev, NULL, 0);
+	p = task_ro(prev);
+	st = state_of(prev, p, &sproc);
 	if (!st || !st->job_id || !st->exiting)
 		return 0;
-	close_thread(task_ro(prev), st);
+	close_thread(p, st, sproc);
 	return 0;
 }
 

@@ -34,6 +34,7 @@ static __always_inline __u64 attach_job_of(struct task_struct *t, bool *is_root)
 	for (int i = 0; i < MAX_ANCESTORS; i++) {
 		__u32 tgid = a->tgid, key = reader_tgid_of(a);
 		struct jt_attach_root *r = key ? bpf_map_lookup_elem(&attach_roots, &key) : NULL;
+		struct jt_proc *sproc;
 		struct jt_task *ast;
 
 		if (r) {
@@ -44,7 +45,7 @@ static __always_inline __u64 attach_job_of(struct task_struct *t, bool *is_root)
 				return r->job_id;
 			}
 		}
-		ast = bpf_task_storage_get(&tasks, a, NULL, 0);
+		ast = state_of(a, a, &sproc);
 		if (ast && ast->job_id)
 			return ast->job_id;
 		if (tgid <= 1)
@@ -62,6 +63,7 @@ int attach_existing(struct bpf_iter__task *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *t = ctx->task;
 	struct jt_attach_rec rec = {};
+	struct jt_proc *sproc;
 	struct job_ref ref;
 	bool leader, is_root = false;
 	struct jt_task *st;
@@ -72,7 +74,7 @@ int attach_existing(struct bpf_iter__task *ctx)
 	/* An exiting task's exit tracepoint may have passed: leave it alone. */
 	if ((t->flags & PF_EXITING) || t->exit_state)
 		return 0;
-	st = bpf_task_storage_get(&tasks, t, NULL, 0);
+	st = state_of(t, t, &sproc);
 	if (st && st->job_id)
 		return 0;
 	job_id = attach_job_of(t, &is_root);
@@ -138,6 +140,7 @@ static __always_inline int adopt_tree_member(struct task_struct *t, const struct
 
 	for (int i = 0; i < MAX_ANCESTORS; i++) {
 		__u32 tgid = a->tgid;
+		struct jt_proc *sproc;
 		struct jt_task *ast;
 
 		if ((req->flags & JT_ADOPT_UID) && BPF_CORE_READ(a, real_cred, uid.val) != req->uid)
@@ -152,7 +155,7 @@ static __always_inline int adopt_tree_member(struct task_struct *t, const struct
 			}
 		}
 		if (i > 0) {
-			ast = bpf_task_storage_get(&tasks, a, NULL, 0);
+			ast = state_of(a, a, &sproc);
 			if (ast && ast->job_id == req->job_id)
 				return foreign ? -1 : 1;
 		}
@@ -188,8 +191,8 @@ int adopt_task(struct bpf_iter__task *ctx)
 	struct jt_attach_rec rec = {};
 	struct jt_adopt_req *req;
 	struct job_ref from, dst;
+	struct jt_proc *proc, *sproc;
 	struct jt_proc_key key;
-	struct jt_proc *proc;
 	struct jt_task *st;
 	__u64 runtime, start;
 	__u32 zero = 0;
@@ -214,7 +217,7 @@ int adopt_task(struct bpf_iter__task *ctx)
 		return 0;
 	if (!job_lookup(req->job_id, &dst))
 		return 0;
-	st = bpf_task_storage_get(&tasks, t, NULL, 0);
+	st = state_of(t, t, &sproc);
 	if (st && st->exiting)
 		return 0;
 	runtime = t->se.sum_exec_runtime;
@@ -359,13 +362,14 @@ int live_tasks(struct bpf_iter__task *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *t = ctx->task;
 	struct jt_live_rec r = {};
+	struct jt_proc *sproc;
 	struct mm_struct *mm;
 	struct jt_task *st;
 	__u64 runtime;
 
 	if (!t)
 		return 0;
-	st = bpf_task_storage_get(&tasks, t, NULL, 0);
+	st = state_of(t, t, &sproc);
 	if (!st || !st->job_id)
 		return 0;
 	runtime = t->se.sum_exec_runtime;

@@ -105,6 +105,7 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 static __always_inline int on_cgroup_attach(struct cgroup *dst, struct task_struct *p)
 {
 	__s32 hierarchy = BPF_CORE_READ(dst, root, hierarchy_id);
+	struct jt_proc *sproc;
 	struct jt_job *cur;
 	struct jt_task *st;
 	__u64 to;
@@ -118,7 +119,7 @@ static __always_inline int on_cgroup_attach(struct cgroup *dst, struct task_stru
 	} else {
 		return 0;
 	}
-	st = bpf_task_storage_get(&tasks, p, NULL, 0);
+	st = state_of(p, p, &sproc);
 	if (st && st->exiting)
 		return 0;
 	if (st && st->job_id) {
@@ -152,7 +153,8 @@ int BPF_PROG(handle_cgroup_attach, struct cgroup *dst, const char *path, struct 
  */
 static __always_inline void move_to_share(struct task_struct *p, __u64 to)
 {
-	struct jt_task *st = bpf_task_storage_get(&tasks, p, NULL, 0);
+	struct jt_proc *sproc;
+	struct jt_task *st = state_of(p, p, &sproc);
 
 	if (st && st->exiting)
 		return;

@@ -128,6 +128,9 @@ struct jt_proc_key {
  * Per-thread state, kept in BPF task storage: it lives and dies with the
  * task_struct, so pid reuse cannot mix two tasks. Set at fork, by the attach
  * iterator for tasks already running, or from user space for run's root.
+ * A process forked into a job keeps its one thread's state in its `procs`
+ * entry instead (jt_proc.self) until it starts a second thread: see
+ * state_of() in bpf/lineage.bpf.c.
  */
 struct jt_task {
 	__u64 job_id;
@@ -165,6 +168,14 @@ struct jt_proc {
 	__u32 threads; /* threads ever started in it, the main one included */
 	__u32 flags; /* JT_F_* */
 	char comm[JT_COMM_LEN];
+	/*
+	 * 1: @self is the state of the process's leader, which has no task
+	 * storage (a process forked into its job, one thread so far); 0: every
+	 * thread's state is in task storage.
+	 */
+	__u32 has_self;
+	__u32 pad;
+	struct jt_task self;
 };
 
 /*
@@ -472,7 +483,7 @@ _Static_assert(sizeof(struct jt_repair_args) == 24, "jt_repair_args ABI");
 _Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 96, "jt_task ABI");
-_Static_assert(sizeof(struct jt_proc) == 104, "jt_proc ABI");
+_Static_assert(sizeof(struct jt_proc) == 208, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 240, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 72, "jt_counters ABI");
