@@ -415,7 +415,7 @@ int repair_proc(struct jt_repair_args *args)
 	if (!proc)
 		return 1;
 	job_id = proc->job_id;
-	if (bpf_map_delete_elem(&procs, &key))
+	if (proc_delete(proc, &key))
 		return 1; /* its exit took it meanwhile */
 	args->job_id = job_id;
 	ref.job = bpf_map_lookup_elem(&jobs, &job_id);

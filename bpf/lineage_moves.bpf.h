@@ -75,7 +75,7 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 		if (st)
 			st->job_id = 0;
 		if (leader)
-			bpf_map_delete_elem(&procs, &key);
+			proc_delete(bpf_map_lookup_elem(&procs, &key), &key);
 		return;
 	}
 	if (!st) {
