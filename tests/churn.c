@@ -30,6 +30,7 @@ struct churn {
 	long fails; /* children that exit 3 */
 	long kills; /* children that die of SIGKILL */
 	long threads; /* one child with this many extra threads */
+	long thread_execs; /* children whose second thread execs exec_path (de_thread()) */
 	long concurrency; /* children in flight at most */
 	long burn_us; /* CPU each child burns */
 	long orphan_ms; /* how long orphans sleep before they burn and exit */
@@ -107,7 +108,31 @@ static void __attribute__((noreturn)) touch_memory(long mib)
 	_exit(p[size / 2] == 1 ? 0 : 1);
 }
 
-enum kind { PLAIN, ORPHAN, EXEC, FAIL, KILL, THREADS, RSS, HOSTILE };
+static void *exec_main(void *arg)
+{
+	const char *path = arg;
+
+	execl(path, path, (char *)NULL);
+	_exit(127);
+}
+
+/*
+ * The leader burns, then a second thread execs: the kernel makes that
+ * thread the leader and ends the old one (de_thread()), whose CPU the
+ * process keeps.
+ */
+static void __attribute__((noreturn)) exec_from_thread(const struct churn *c)
+{
+	pthread_t tid;
+
+	burn_us(c->burn_us);
+	if (pthread_create(&tid, NULL, exec_main, (void *)c->exec_path))
+		_exit(1);
+	pthread_join(tid, NULL);
+	_exit(1);
+}
+
+enum kind { PLAIN, ORPHAN, EXEC, FAIL, KILL, THREADS, RSS, HOSTILE, THREAD_EXEC };
 
 static void __attribute__((noreturn)) child_main(const struct churn *c, enum kind k)
 {
@@ -138,6 +163,8 @@ static void __attribute__((noreturn)) child_main(const struct churn *c, enum kin
 		_exit(1);
 	case THREADS:
 		run_threads(c);
+	case THREAD_EXEC:
+		exec_from_thread(c);
 	case RSS:
 		touch_memory(c->rss_mib);
 	case HOSTILE:
@@ -239,7 +266,8 @@ static int write_truth(const struct churn *c, long spawned_ok, unsigned long lon
 		"\"threads\":%ld,\"execs\":%ld,\"orphans\":%ld,\"subreaper\":%s,"
 		"\"cpu_ns\":%lld,\"user_ns\":%lld,\"system_ns\":%lld,"
 		"\"children_maxrss_kib\":%ld,\"wall_ns\":%llu}\n",
-		processes, ok, c->fails + v_err, c->kills + v_sig, c->threads, c->execs, c->orphans,
+		processes, ok, c->fails + v_err, c->kills + v_sig, c->threads + c->thread_execs,
+		c->execs + c->thread_execs, c->orphans,
 		c->subreaper ? "true" : "false",
 		tv_ns(&self.ru_utime) + tv_ns(&kids.ru_utime) + tv_ns(&self.ru_stime) +
 			tv_ns(&kids.ru_stime),
@@ -281,7 +309,7 @@ static int hold_children(long n)
 static void usage(void)
 {
 	fputs("Usage: churn [--children N] [--orphans N] [--exec N] [--fail N] [--kill N]\n"
-	      "             [--threads N] [--rss-mib N] [--hostile] [--burn-us N]\n"
+	      "             [--threads N] [--thread-execs N] [--rss-mib N] [--hostile] [--burn-us N]\n"
 	      "             [--orphan-ms N] [--thread-burn-ms N] [--concurrency N]\n"
 	      "             [--exec-path PATH] [--subreaper] [--truth FILE] [--hold N]\n"
 	      "             [--delay-ms N] [--varied] [--log FILE]\n",
@@ -298,6 +326,7 @@ int main(int argc, char **argv)
 		{ "fail", required_argument, NULL, 'f' },
 		{ "kill", required_argument, NULL, 'k' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "thread-execs", required_argument, NULL, 'X' },
 		{ "rss-mib", required_argument, NULL, 'm' },
 		{ "hostile", no_argument, NULL, 'H' },
 		{ "burn-us", required_argument, NULL, 'b' },
@@ -331,6 +360,7 @@ int main(int argc, char **argv)
 		case 'f': c.fails = atol(optarg); break;
 		case 'k': c.kills = atol(optarg); break;
 		case 't': c.threads = atol(optarg); break;
+		case 'X': c.thread_execs = atol(optarg); break;
 		case 'm': c.rss_mib = atol(optarg); break;
 		case 'H': c.hostile = true; break;
 		case 'b': c.burn_us = atol(optarg); break;
@@ -375,6 +405,7 @@ int main(int argc, char **argv)
 	SPAWN(c.fails, FAIL);
 	SPAWN(c.kills, KILL);
 	SPAWN(c.threads > 0, THREADS);
+	SPAWN(c.thread_execs, THREAD_EXEC);
 	SPAWN(c.rss_mib > 0, RSS);
 	SPAWN(c.hostile, HOSTILE);
 #undef SPAWN

@@ -261,6 +261,32 @@ static void test_threads_are_not_processes(void **state)
 	json_decref(t);
 }
 
+/*
+ * A second thread that execs becomes its process's leader and the old
+ * leader ends (de_thread()): the old leader's CPU, 20 ms in each of 40
+ * processes, stays the job's. A process's leader keeps its state in its
+ * procs entry only while it has one thread (state_of() in
+ * bpf/lineage.bpf.c); left there, the old leader would close as nobody's
+ * and its CPU would be lost.
+ */
+static void test_exec_from_a_thread(void **state)
+{
+	const char *args[] = {"--thread-execs", "40", "--burn-us", "20000", "--subreaper", NULL};
+	json_t *r, *t, *c;
+	int st = run_churn(NULL, args, &r, &t);
+
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_counts_match_truth(r, t);
+	assert_int_equal(num(r, "threads.started"), 40);
+	c = command_named(r, "true");
+	assert_non_null(c);
+	assert_int_equal(num(c, "processes"), 40);
+	assert_true(num(r, "cpu.total_s") >= 0.8);
+	assert_cpu_within(r, t, 1.0);
+	json_decref(r);
+	json_decref(t);
+}
+
 static void test_exit_classes(void **state)
 {
 	const char *args[] = {"--fail", "7", "--kill", "5", "--children", "3", NULL};
@@ -893,6 +919,7 @@ int main(void)
 	    cmocka_unit_test(test_no_wait_returns_at_root_exit),
 	    cmocka_unit_test(test_exec_children),
 	    cmocka_unit_test(test_threads_are_not_processes),
+	    cmocka_unit_test(test_exec_from_a_thread),
 	    cmocka_unit_test(test_exit_classes),
 	    cmocka_unit_test(test_exit_records_say_whose),
 	    cmocka_unit_test(test_exit_records_say_what_ran),
