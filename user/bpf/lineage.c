@@ -24,7 +24,10 @@
 #include "lineage_priv.h"
 
 #define DEFAULT_MAX_JOBS 4096
-/* Above this many entries (about 22 MiB) the procs map is allocated as used. */
+/*
+ * Above this many entries (about 34 MiB: 272 B each, a process's state
+ * included) the procs map is allocated as used.
+ */
 #define PREALLOC_MAX_PROCS (128U * 1024)
 #define DEFAULT_RING_BYTES (1U << 20)
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
