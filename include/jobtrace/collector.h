@@ -50,10 +50,18 @@ struct cjob_cum {
 	__u64 exit_records_lost, fork_records_lost, exec_records_lost;
 };
 
+/* A job key's room, its NUL included: a longer key is cut to CJOB_KEY_SIZE - 1 bytes. */
+#define CJOB_KEY_SIZE 300
+
 /* A job as the collector keeps it. */
 struct cjob {
 	__u64 id;
-	char key[300]; /* "run", "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash" */
+	/*
+	 * "run", "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash"; made
+	 * to its length by the job table (serve keeps 10,000 jobs: the room
+	 * of the longest in each was 2.6 MB of a 40-byte key's jobs).
+	 */
+	char *key;
 	bool key_truncated; /* rebuilt from the stream, whose key was cut */
 	char *cgroup; /* the path inside its hierarchy, when grouped by cgroup */
 	/* Its hierarchy's name ("cgroup2", "cgroup1:cpu") where it follows a cgroup given by

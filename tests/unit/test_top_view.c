@@ -43,11 +43,12 @@ static void proc_set(__u32 pid, __u32 ppid, const char *comm)
 
 static struct cjob *job_new(__u64 id, const char *key)
 {
-	struct cjob *j = calloc(1, sizeof(*j));
+	struct cjob *j = calloc(1, sizeof(*j) + CJOB_KEY_SIZE); /* and its key's room */
 
 	assert_non_null(j);
+	j->key = (char *)(j + 1);
 	j->id = id;
-	snprintf(j->key, sizeof(j->key), "%s", key);
+	snprintf(j->key, CJOB_KEY_SIZE, "%s", key);
 	job__init(&j->job, id, NULL, 0);
 	j->job.key = j->key;
 	return j;

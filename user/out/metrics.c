@@ -158,8 +158,8 @@ static int grow(struct metrics *m)
 /* The series of @key, made when first seen; NULL with -ENOMEM. */
 static struct mjob *job_of(struct metrics *m, const char *key)
 {
-	size_t len = strnlen(key, sizeof(((struct cjob *)0)->key));
-	char label[3 * sizeof(((struct cjob *)0)->key) + 1];
+	size_t len = strnlen(key, CJOB_KEY_SIZE);
+	char label[3 * CJOB_KEY_SIZE + 1];
 	struct mjob *j;
 	size_t h;
 
