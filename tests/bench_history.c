@@ -155,7 +155,7 @@ static void job_begin(struct bjob *j, __u64 id, unsigned int serial, unsigned lo
 	j->cj.job.source = "bpf";
 	j->cj.job.hierarchy = "cgroup2";
 	j->cj.job.cgroup = j->cj.key + 7;
-	j->cj.cgroup = (char *)j->cj.job.cgroup;
+	j->cj.cgroup = j->cj.job.cgroup;
 	j->cj.hierarchy = (char *)"cgroup2"; /* never freed: the bench frees no job */
 	j->serial = serial;
 	j->started_s = s;

@@ -63,7 +63,12 @@ struct cjob {
 	 */
 	char *key;
 	bool key_truncated; /* rebuilt from the stream, whose key was cut */
-	char *cgroup; /* the path inside its hierarchy, when grouped by cgroup */
+	/*
+	 * The path inside its hierarchy, when grouped by cgroup: its key's own
+	 * bytes after "cgroup:" (the key is never cut there: a path is at most
+	 * 255 bytes), not a copy of them.
+	 */
+	const char *cgroup;
 	/* Its hierarchy's name ("cgroup2", "cgroup1:cpu") where it follows a cgroup given by
 	 * path; host mode's jobs point at the collector's one name instead. NULL: none. */
 	char *hierarchy;

@@ -34,7 +34,6 @@ static void cjob_free(struct cjob *j)
 	free(j->key);
 	free(j->workdir);
 	free(j->hierarchy);
-	free(j->cgroup);
 	if (j->cgroup_dirfd >= 0)
 		close(j->cgroup_dirfd);
 	free(j);
