@@ -780,7 +780,9 @@ static void test_short_job_kept(void **state)
 	assert_int_equal(row_of(lines, n, a->id), -1);
 	/* Between the refreshes: a whole job. */
 	send_interval(m, a, T0 + 1100000000ULL, 0.3, &d, 0, 0);
-	a->cum = d;
+	a->cum = (struct cjob_mono){
+		.started = d.started, .exited = d.exited, .exit_error = d.exit_error,
+	};
 	a->job.start_ns = T0 + 1100000000ULL;
 	a->job.end_ns = T0 + 1400000000ULL;
 	top_model__job_end(m, a);

@@ -589,13 +589,12 @@ static int end_job(struct history_records *hr, struct hjob *j, const char *l, si
 	j->cj.job.records = u64(l, len, "events.received");
 	j->cj.job.end_ns = ns_of(end);
 	j->cj.job.start_ns = ns_of(end - wall);
-	j->cj.cum = (struct cjob_cum){
+	j->cj.cum = (struct cjob_mono){
 		.cpu_ns = st->cpu_ns,
 		.user_ns = st->user_ns,
 		.system_ns = st->system_ns,
 		.started = st->procs_started,
 		.exited = st->procs_exited,
-		.exit_ok = st->exit_ok,
 		.exit_error = st->exit_error,
 		.exit_signal = st->exit_signal,
 		.read_bytes = u64(l, len, "io.read_bytes"),
