@@ -161,8 +161,8 @@ struct job {
 	/* Per-command table on comm (user/lib/hmap.c); entries are struct job_command. */
 	struct hmap commands;
 	size_t ncommands;
-	/* JOB_MAX_FAILED of them, made at the first failure: most jobs have none, and serve
-	 * keeps thousands of jobs (5 KiB each inline). NULL: none yet. */
+	/* Up to JOB_MAX_FAILED of them, made at the first failure and grown by doubling: most
+	 * jobs have none or one, and serve keeps thousands of jobs. NULL: none yet. */
 	struct job_failure *failed;
 	size_t nfailed;
 	__u64 records_malformed; /* ring records that did not decode (all jobs) */
