@@ -70,6 +70,7 @@ static unsigned int rnd(unsigned int n)
 
 struct bjob {
 	struct cjob cj;
+	char key[CJOB_KEY_SIZE]; /* cj.key's */
 	unsigned long long started_s;
 	unsigned int serial;
 };
@@ -146,14 +147,15 @@ static void job_begin(struct bjob *j, __u64 id, unsigned int serial, unsigned lo
 	memset(&j->cj, 0, sizeof(j->cj));
 	j->cj.id = id;
 	j->cj.cgroup_dirfd = -1;
-	snprintf(j->cj.key, sizeof(j->cj.key), "cgroup:/system.slice/build-%u.service", serial);
+	j->cj.key = j->key;
+	snprintf(j->key, sizeof(j->key), "cgroup:/system.slice/build-%u.service", serial);
 	job__init(&j->cj.job, id, NULL, 0);
 	j->cj.job.key = j->cj.key;
 	j->cj.job.mode = "host";
 	j->cj.job.source = "bpf";
 	j->cj.job.hierarchy = "cgroup2";
 	j->cj.job.cgroup = j->cj.key + 7;
-	j->cj.cgroup = (char *)j->cj.job.cgroup;
+	j->cj.cgroup = j->cj.job.cgroup;
 	j->cj.hierarchy = (char *)"cgroup2"; /* never freed: the bench frees no job */
 	j->serial = serial;
 	j->started_s = s;

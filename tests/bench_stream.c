@@ -203,7 +203,7 @@ static int run_once(const struct config *cfg, int type, int nreaders, double rat
 	struct proc_record pr = { .e = &ex };
 	struct fork_record fr = { .e = &fk };
 	char args[JT_STREAM_ARGS_LEN];
-	struct cjob *job = calloc(1, sizeof(*job));
+	struct cjob *job = calloc(1, sizeof(*job) + CJOB_KEY_SIZE); /* and its key's room */
 	struct sink *sink = NULL;
 	__u64 t0, cpu0, seq;
 	char c = 'g';
@@ -212,6 +212,7 @@ static int run_once(const struct config *cfg, int type, int nreaders, double rat
 	out->nreaders = nreaders;
 	if (!job)
 		return -ENOMEM;
+	job->key = (char *)(job + 1);
 	if (pipe(go) || pipe(ready) || pipe(result)) {
 		free(job);
 		return -errno;
@@ -248,7 +249,7 @@ static int run_once(const struct config *cfg, int type, int nreaders, double rat
 	if (err)
 		goto out_reap;
 
-	snprintf(job->key, sizeof(job->key), "cgroup:/system.slice/bench-stream.service");
+	snprintf(job->key, CJOB_KEY_SIZE, "cgroup:/system.slice/bench-stream.service");
 	job->id = 42;
 	ex.job_id = fk.job_id = job->id;
 	ex.exit_status = 0;

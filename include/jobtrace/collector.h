@@ -50,12 +50,39 @@ struct cjob_cum {
 	__u64 exit_records_lost, fork_records_lost, exec_records_lost;
 };
 
+/* A job key's room, its NUL included: a longer key is cut to CJOB_KEY_SIZE - 1 bytes. */
+#define CJOB_KEY_SIZE 300
+
+/*
+ * What a job's cumulative figures keep of their own beside the kernel's
+ * totals (job.stats, read at the same sample): its CPU and I/O with the
+ * live tasks' added, kept monotone from sample to sample, and the counts
+ * a job's end shows (top, ApMon), which a job rebuilt from history sets
+ * apart from its totals. cjob__cum() gives all of them; serve keeps one
+ * per job, where a whole second copy of the counts was 152 bytes.
+ */
+struct cjob_mono {
+	__u64 cpu_ns, user_ns, system_ns;
+	__u64 read_bytes, write_bytes;
+	__u64 started, exited, exit_error, exit_signal, oom_kills;
+};
+
 /* A job as the collector keeps it. */
 struct cjob {
 	__u64 id;
-	char key[300]; /* "run", "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash" */
+	/*
+	 * "run", "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash"; made
+	 * to its length by the job table (serve keeps 10,000 jobs: the room
+	 * of the longest in each was 2.6 MB of a 40-byte key's jobs).
+	 */
+	char *key;
 	bool key_truncated; /* rebuilt from the stream, whose key was cut */
-	char *cgroup; /* the path inside its hierarchy, when grouped by cgroup */
+	/*
+	 * The path inside its hierarchy, when grouped by cgroup: its key's own
+	 * bytes after "cgroup:" (the key is never cut there: a path is at most
+	 * 255 bytes), not a copy of them.
+	 */
+	const char *cgroup;
 	/* Its hierarchy's name ("cgroup2", "cgroup1:cpu") where it follows a cgroup given by
 	 * path; host mode's jobs point at the collector's one name instead. NULL: none. */
 	char *hierarchy;
@@ -67,7 +94,7 @@ struct cjob {
 	__u64 prev_sampled_ns, prev_cpu_ns, prev_exited_cpu_ns;
 	/* job.workdir_path, measured when the job ends (made then: run's job alone has one). */
 	struct workdir_usage *workdir;
-	struct cjob_cum cum; /* at the last sample (monotone) */
+	struct cjob_mono cum; /* at the last sample, with job.stats: cjob__cum() */
 	__u64 live_cpu_ns, live_system_ns, live_read_bytes, live_write_bytes;
 	__u64 live_tasks; /* tasks seen by the last live read */
 	__u64 idle_samples; /* samples in a row that saw no task and alive <= 0 */
@@ -79,6 +106,9 @@ struct cjob {
 	bool over; /* found over in this turn of the loop */
 	bool ended;
 };
+
+/* @j's cumulative figures at its last sample (monotone). */
+void cjob__cum(const struct cjob *j, struct cjob_cum *out);
 
 /*
  * An interval shorter than this gives its counts but no rate (null in JSON,

@@ -106,6 +106,14 @@ struct job_alloc_view {
 	const char *memory_from, *memory_cgroup;
 };
 
+/*
+ * The kernel's global counters (struct jt_counters) that a job's report
+ * names, read at its end: three of its nine, kept in every job of a serve.
+ */
+struct job_counters {
+	__u64 jobs_missing, jobs_map_full, exec_records_lost;
+};
+
 /* The processes jobtrace reaped itself (run's root, and orphans reparented to it). */
 struct job_reaped {
 	__u64 processes, exit_ok, exit_error, exit_signal;
@@ -132,7 +140,7 @@ struct job {
 	__u64 root_end_ns;
 	__u64 end_ns;
 	struct jt_job_stats stats; /* the kernel's totals, last read */
-	struct jt_counters counters; /* the kernel's global counters, last read */
+	struct job_counters counters; /* the kernel's global counters, last read */
 	__u64 records; /* exit records received */
 	__u64 records_rss_from_mm; /* peak RSS from the mm's own high-water mark */
 	/* Sampled from /proc; NULL when not asked for. */
@@ -153,8 +161,8 @@ struct job {
 	/* Per-command table on comm (user/lib/hmap.c); entries are struct job_command. */
 	struct hmap commands;
 	size_t ncommands;
-	/* JOB_MAX_FAILED of them, made at the first failure: most jobs have none, and serve
-	 * keeps thousands of jobs (5 KiB each inline). NULL: none yet. */
+	/* Up to JOB_MAX_FAILED of them, made at the first failure and grown by doubling: most
+	 * jobs have none or one, and serve keeps thousands of jobs. NULL: none yet. */
 	struct job_failure *failed;
 	size_t nfailed;
 	__u64 records_malformed; /* ring records that did not decode (all jobs) */

@@ -487,7 +487,7 @@ static void test_parse_dest(void **state)
 
 static void test_sink_job_records(void **state)
 {
-	struct cjob *j = calloc(1, sizeof(*j));
+	struct cjob *j = calloc(1, sizeof(*j) + CJOB_KEY_SIZE); /* and its key's room */
 	struct apmon_opts o;
 	int fd = udp_receiver(&o, NULL);
 	struct sink *s;
@@ -498,6 +498,7 @@ static void test_sink_job_records(void **state)
 	size_t len;
 
 	assert_non_null(j);
+	j->key = (char *)(j + 1);
 	o.cluster = "my\"cluster";
 	s = sink_apmon__new(&o);
 	assert_non_null(s);

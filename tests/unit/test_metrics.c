@@ -35,11 +35,12 @@
 
 static struct cjob *new_job(__u64 id, const char *key)
 {
-	struct cjob *j = calloc(1, sizeof(*j));
+	struct cjob *j = calloc(1, sizeof(*j) + CJOB_KEY_SIZE); /* and its key's room */
 
 	assert_non_null(j);
+	j->key = (char *)(j + 1);
 	j->id = id;
-	snprintf(j->key, sizeof(j->key), "%s", key);
+	snprintf(j->key, CJOB_KEY_SIZE, "%s", key);
 	return j;
 }
 
@@ -750,7 +751,7 @@ static void test_gzip_roundtrip(void **state)
 	struct cjob *j = new_job(1, "");
 
 	for (int i = 0; i < 1000; i++) {
-		snprintf(j->key, sizeof(j->key), "cgroup:/jobs.slice/job-%04d.scope", i);
+		snprintf(j->key, CJOB_KEY_SIZE, "cgroup:/jobs.slice/job-%04d.scope", i);
 		interval(s, j, SEC, (__u64)i % 50 + 1, (__u64)i, 1, 1 << 20);
 	}
 	for (size_t f = 0; f < 2; f++) {

@@ -463,7 +463,7 @@ static void test_slow_readers_count_missed(void **state)
  */
 static void test_sink_places_processes(void **state)
 {
-	struct cjob *job = calloc(1, sizeof(*job));
+	struct cjob *job = calloc(1, sizeof(*job) + CJOB_KEY_SIZE); /* and its key's room */
 	struct jt_fork_event fe = { .pid = 48113, .ppid = 48112, .start_ns = 10, .ns_pid = 2,
 				    .cgroup_id = 172070, .comm = "sh" };
 	struct jt_exit_event xe = { .pid = 48113, .ppid = 48112, .start_ns = 10, .exit_ns = 20,
@@ -477,7 +477,8 @@ static void test_sink_places_processes(void **state)
 	struct sink *sk;
 
 	assert_non_null(job);
-	snprintf(job->key, sizeof(job->key), "cgroup:/box");
+	job->key = (char *)(job + 1);
+	snprintf(job->key, CJOB_KEY_SIZE, "cgroup:/box");
 	fr.job = pr.job = hr.job = job;
 	make_path("place");
 	sk = sink_stream__new(path, 64 * 1024);

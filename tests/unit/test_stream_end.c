@@ -61,10 +61,12 @@ static struct jt_stream_meta *map_meta(void)
 static void fill_cjob(struct cjob *j, __u64 now)
 {
 	struct jt_job_stats *k = &j->job.stats;
+	char *key = j->key; /* its room, after the job */
 
 	memset(j, 0, sizeof(*j));
+	j->key = key;
 	j->id = 0x4000000000001234ULL;
-	snprintf(j->key, sizeof(j->key), "cgroup:/jobs/a");
+	snprintf(j->key, CJOB_KEY_SIZE, "cgroup:/jobs/a");
 	j->job.key = j->key; /* as the collector names its job */
 	j->job.start_ns = now - 3000000000ULL;
 	j->job.root_end_ns = now - 1000000000ULL;
@@ -132,7 +134,7 @@ static char *text_line(struct jobtrace_stream *rd, union jt_stream_record *rec)
 /* A job's end, through serve's sink and the reader: every field as the job had it. */
 static void test_job_end_round_trip(void **state)
 {
-	struct cjob *j = calloc(1, sizeof(*j));
+	struct cjob *j = calloc(1, sizeof(*j) + CJOB_KEY_SIZE); /* and its key's room */
 	struct collector_stats st = {};
 	struct jobtrace_stream *rd;
 	union jt_stream_record rec;
@@ -141,6 +143,7 @@ static void test_job_end_round_trip(void **state)
 	struct sink *sk;
 
 	assert_non_null(j);
+	j->key = (char *)(j + 1);
 	/* The collector's clock offsets, as it stamps its records. */
 	st.mono_to_epoch_ns = real - now;
 	st.boot_to_epoch_ns = real - util__boottime_ns();
@@ -153,7 +156,7 @@ static void test_job_end_round_trip(void **state)
 	assert_int_equal(sk->ops->job_end(sk, j, &st), 0);
 	/* A second job that lost records and was stopped with a process alive. */
 	j->id++;
-	snprintf(j->key, sizeof(j->key), "tree:99:make");
+	snprintf(j->key, CJOB_KEY_SIZE, "tree:99:make");
 	j->job.root_exited = false;
 	j->job.attached = false;
 	j->job.stats.events_lost = 4;

@@ -43,11 +43,12 @@ static void proc_set(__u32 pid, __u32 ppid, const char *comm)
 
 static struct cjob *job_new(__u64 id, const char *key)
 {
-	struct cjob *j = calloc(1, sizeof(*j));
+	struct cjob *j = calloc(1, sizeof(*j) + CJOB_KEY_SIZE); /* and its key's room */
 
 	assert_non_null(j);
+	j->key = (char *)(j + 1);
 	j->id = id;
-	snprintf(j->key, sizeof(j->key), "%s", key);
+	snprintf(j->key, CJOB_KEY_SIZE, "%s", key);
 	job__init(&j->job, id, NULL, 0);
 	j->job.key = j->key;
 	return j;
@@ -779,7 +780,9 @@ static void test_short_job_kept(void **state)
 	assert_int_equal(row_of(lines, n, a->id), -1);
 	/* Between the refreshes: a whole job. */
 	send_interval(m, a, T0 + 1100000000ULL, 0.3, &d, 0, 0);
-	a->cum = d;
+	a->cum = (struct cjob_mono){
+		.started = d.started, .exited = d.exited, .exit_error = d.exit_error,
+	};
 	a->job.start_ns = T0 + 1100000000ULL;
 	a->job.end_ns = T0 + 1400000000ULL;
 	top_model__job_end(m, a);

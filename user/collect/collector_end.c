@@ -81,6 +81,11 @@ static bool job_over(struct collector *c, struct cjob *j)
 static void job_figures(struct collector *c, struct cjob *j, struct job *job, __u64 noticed)
 {
 	struct jt_job_stats *s = &job->stats;
+	struct jt_counters k = {
+		.jobs_missing = job->counters.jobs_missing,
+		.jobs_map_full = job->counters.jobs_map_full,
+		.exec_records_lost = job->counters.exec_records_lost,
+	};
 	__u64 last_exit;
 
 	/*
@@ -114,7 +119,10 @@ static void job_figures(struct collector *c, struct cjob *j, struct job *job, __
 		job->live = &j->live;
 	job->records_malformed = c->records_malformed;
 	job->add_errors = c->stats.add_exit_errors;
-	c->ops->counters(c, &job->counters);
+	c->ops->counters(c, &k);
+	job->counters.jobs_missing = k.jobs_missing;
+	job->counters.jobs_map_full = k.jobs_map_full;
+	job->counters.exec_records_lost = k.exec_records_lost;
 }
 
 int collector__job_now(struct collector *c, __u64 id, struct job *out)

@@ -191,6 +191,34 @@ static void first_sample(struct collector *c, struct cjob *j, __u64 now)
 	}
 }
 
+/* What the last sample kept, and the rest of the kernel's totals as it read them. */
+void cjob__cum(const struct cjob *j, struct cjob_cum *out)
+{
+	const struct jt_job_stats *s = &j->job.stats;
+
+	*out = (struct cjob_cum){
+		.cpu_ns = j->cum.cpu_ns,
+		.user_ns = j->cum.user_ns,
+		.system_ns = j->cum.system_ns,
+		.started = j->cum.started,
+		.exited = j->cum.exited,
+		.exit_ok = s->exit_ok,
+		.exit_error = j->cum.exit_error,
+		.exit_signal = j->cum.exit_signal,
+		.oom_kills = j->cum.oom_kills,
+		.execs = s->execs,
+		.threads = s->threads_started,
+		.read_bytes = j->cum.read_bytes,
+		.write_bytes = j->cum.write_bytes,
+		.existing = s->existing,
+		.moved_in = s->moved_in,
+		.moved_out = s->moved_out,
+		.exit_records_lost = s->events_lost,
+		.fork_records_lost = s->fork_records_lost,
+		.exec_records_lost = s->exec_records_lost,
+	};
+}
+
 /*
  * Reads every job's totals, then (@host) the host's counters, then the live
  * tasks; updates each job's cumulative figures.
@@ -263,7 +291,7 @@ int collector__sample_jobs(struct collector *c, bool host)
 			.fork_records_lost = s->fork_records_lost,
 			.exec_records_lost = s->exec_records_lost,
 		};
-		struct cjob_cum *p = &j->cum;
+		struct cjob_mono *p = &j->cum;
 
 		if (j->ended)
 			continue;
@@ -300,7 +328,18 @@ int collector__sample_jobs(struct collector *c, bool host)
 		 */
 		if (online > 0 && j->live.cpu_rate_pct > 100.0 * (double)online)
 			j->live.cpu_rate_pct = 100.0 * (double)online;
-		*p = m;
+		*p = (struct cjob_mono){
+			.cpu_ns = m.cpu_ns,
+			.user_ns = m.user_ns,
+			.system_ns = m.system_ns,
+			.read_bytes = m.read_bytes,
+			.write_bytes = m.write_bytes,
+			.started = m.started,
+			.exited = m.exited,
+			.exit_error = m.exit_error,
+			.exit_signal = m.exit_signal,
+			.oom_kills = m.oom_kills,
+		};
 	}
 	c->last_sample_ns = now;
 	return err;
@@ -328,9 +367,13 @@ static void emit(struct collector *c, struct cjob *j, __u64 t1, __u64 cpu_ns)
 		.pss = c->opts.pss,
 		.incomplete = job__incomplete_mask(&j->job),
 	};
-	const struct cjob_cum *n = &j->cum;
+	struct cjob_cum now;
+	const struct cjob_cum *n = &now;
 	const struct cjob_cum base = *prev;
-	__u64 all_cpu_ns = n->cpu_ns - prev->cpu_ns;
+	__u64 all_cpu_ns;
+
+	cjob__cum(j, &now);
+	all_cpu_ns = n->cpu_ns - prev->cpu_ns;
 
 #define D(f) r.d.f = n->f - prev->f
 	D(cpu_ns);
@@ -365,7 +408,7 @@ static void emit(struct collector *c, struct cjob *j, __u64 t1, __u64 cpu_ns)
 		if (s->ops->interval && !s->err)
 			s->ops->interval(s, &r);
 	}
-	j->reported = j->cum;
+	j->reported = now;
 	j->reported.cpu_ns = base.cpu_ns + r.d.cpu_ns;
 	j->reported.user_ns = base.user_ns + r.d.user_ns;
 	j->reported.system_ns = base.system_ns + r.d.system_ns;

@@ -184,6 +184,21 @@ static int failure_rank(__u32 status, const struct job_oom *oom)
 	return (status & 0x7f) ? 1 : 2;
 }
 
+/*
+ * The room the list has for @n failures: it grows by doubling up to
+ * JOB_MAX_FAILED. Most jobs that fail keep one or two, and serve keeps
+ * thousands of jobs: the whole list (5 KiB) for each was 50 MB where
+ * 10,000 jobs had a failure each.
+ */
+static size_t failed_room(size_t n)
+{
+	size_t room = 1;
+
+	while (room < n)
+		room *= 2;
+	return n ? (room < JOB_MAX_FAILED ? room : JOB_MAX_FAILED) : 0;
+}
+
 void job__note_failure(struct job *job, const struct jt_exit_event *e, const char *args,
 		       size_t len, const struct job_oom *oom)
 {
@@ -193,19 +208,20 @@ void job__note_failure(struct job *job, const struct jt_exit_event *e, const cha
 
 	if (!(e->exit_status & 0xff7f))
 		return;
-	if (!job->failed) {
-		job->failed = calloc(JOB_MAX_FAILED, sizeof(*job->failed));
-		if (!job->failed) {
-			job->add_errors++;
-			return;
-		}
-	}
 	/* After those that rank as high, in the order they came. */
 	for (at = job->nfailed; at > 0; at--)
 		if (failure_rank(job->failed[at - 1].status, &job->failed[at - 1].oom) <= rank)
 			break;
 	if (at >= JOB_MAX_FAILED)
 		return; /* the list holds as many that rank as high */
+	if (job->nfailed < JOB_MAX_FAILED && failed_room(job->nfailed) == job->nfailed) {
+		f = reallocarray(job->failed, failed_room(job->nfailed + 1), sizeof(*f));
+		if (!f) {
+			job->add_errors++;
+			return;
+		}
+		job->failed = f;
+	}
 	if (job->nfailed < JOB_MAX_FAILED)
 		job->nfailed++;
 	/* A full list drops its last (an exit code, where one is there) for this one. */

@@ -31,9 +31,9 @@ static void cjob_free(struct cjob *j)
 	if (!j)
 		return;
 	job__free(&j->job);
+	free(j->key);
 	free(j->workdir);
 	free(j->hierarchy);
-	free(j->cgroup);
 	if (j->cgroup_dirfd >= 0)
 		close(j->cgroup_dirfd);
 	free(j);
@@ -66,7 +66,11 @@ struct cjob *job_table__add(struct job_table *t, __u64 id, const char *key,
 	j->id = id;
 	j->cgroup_dirfd = -1;
 	j->end_rule = end_rule;
-	snprintf(j->key, sizeof(j->key), "%s", key);
+	j->key = strndup(key, CJOB_KEY_SIZE - 1);
+	if (!j->key) {
+		free(j);
+		return NULL;
+	}
 	job__init(&j->job, id, NULL, 0);
 	j->job.key = j->key;
 	j->job.start_ns = util__now_ns();

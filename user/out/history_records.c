@@ -29,6 +29,7 @@
 struct hjob {
 	struct hmap_node node; /* by key */
 	struct cjob cj;
+	char key[CJOB_KEY_SIZE]; /* cj.key's */
 	char *argv_buf; /* the "job" line's command, NUL-separated */
 	char *argv[ARGV_MAX + 1];
 };
@@ -37,6 +38,7 @@ struct history_records {
 	struct hmap jobs;
 	struct sink *expand; /* short exit lines written whole (history --json) */
 	struct cjob tmp; /* their job: its key alone */
+	char tmp_key[CJOB_KEY_SIZE];
 	__u64 next_id;
 	struct hjob *last; /* records of one job come in runs */
 };
@@ -221,8 +223,8 @@ static struct hjob *job_of(struct history_records *hr, const char *key, size_t k
 	struct hmap_node **link;
 	struct hjob *j;
 
-	if (klen >= sizeof(j->cj.key))
-		klen = sizeof(j->cj.key) - 1;
+	if (klen >= CJOB_KEY_SIZE)
+		klen = CJOB_KEY_SIZE - 1;
 	if (hr->last && !strncmp(hr->last->cj.key, key, klen) && !hr->last->cj.key[klen])
 		return hr->last;
 	h = util__fnv1a(UTIL_FNV1A_BASIS, key, klen);
@@ -236,6 +238,7 @@ static struct hjob *job_of(struct history_records *hr, const char *key, size_t k
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return NULL;
+	j->cj.key = j->key;
 	memcpy(j->cj.key, key, klen);
 	j->cj.id = hr->next_id++;
 	j->cj.cgroup_dirfd = -1;
@@ -250,7 +253,7 @@ static struct hjob *job_of(struct history_records *hr, const char *key, size_t k
 static struct hjob *job_named(struct history_records *hr, const char *l, size_t len,
 			      const char *path)
 {
-	char key[sizeof(((struct cjob *)0)->key)];
+	char key[CJOB_KEY_SIZE];
 	size_t vl, n;
 	const char *v = get(l, len, path, &vl);
 
@@ -455,9 +458,10 @@ int history_records__expand(struct history_records *hr, const char *l, size_t le
 		return -ENOMEM;
 	parse_exit(l, len, x);
 	v = get(l, len, "job", &vl);
-	memset(hr->tmp.key, 0, sizeof(hr->tmp.key));
+	hr->tmp.key = hr->tmp_key;
+	memset(hr->tmp_key, 0, sizeof(hr->tmp_key));
 	if (v)
-		history__json_unescape(v, vl, hr->tmp.key, sizeof(hr->tmp.key));
+		history__json_unescape(v, vl, hr->tmp_key, sizeof(hr->tmp_key));
 	x->r.job = &hr->tmp;
 	ret = hr->expand->ops->process(hr->expand, &x->r);
 	free(x);
@@ -585,13 +589,12 @@ static int end_job(struct history_records *hr, struct hjob *j, const char *l, si
 	j->cj.job.records = u64(l, len, "events.received");
 	j->cj.job.end_ns = ns_of(end);
 	j->cj.job.start_ns = ns_of(end - wall);
-	j->cj.cum = (struct cjob_cum){
+	j->cj.cum = (struct cjob_mono){
 		.cpu_ns = st->cpu_ns,
 		.user_ns = st->user_ns,
 		.system_ns = st->system_ns,
 		.started = st->procs_started,
 		.exited = st->procs_exited,
-		.exit_ok = st->exit_ok,
 		.exit_error = st->exit_error,
 		.exit_signal = st->exit_signal,
 		.read_bytes = u64(l, len, "io.read_bytes"),

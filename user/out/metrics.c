@@ -36,10 +36,7 @@ struct metrics *metrics__new(double keep_s)
 
 static void mjob__free(struct mjob *j)
 {
-	if (!j)
-		return;
-	free(j->label);
-	free(j);
+	free(j); /* its label with it */
 }
 
 void metrics__set_keep(struct metrics *m, double keep_s)
@@ -158,10 +155,10 @@ static int grow(struct metrics *m)
 /* The series of @key, made when first seen; NULL with -ENOMEM. */
 static struct mjob *job_of(struct metrics *m, const char *key)
 {
-	size_t len = strnlen(key, sizeof(((struct cjob *)0)->key));
-	char label[3 * sizeof(((struct cjob *)0)->key) + 1];
+	size_t len = strnlen(key, CJOB_KEY_SIZE);
+	char label[3 * CJOB_KEY_SIZE + 1];
 	struct mjob *j;
-	size_t h;
+	size_t h, n;
 
 	metrics__utf8_clean(key, len, label);
 	h = hash_label(label) % m->nbuckets;
@@ -170,14 +167,11 @@ static struct mjob *job_of(struct metrics *m, const char *key)
 			return j;
 	if (m->n >= m->nbuckets && !grow(m))
 		h = hash_label(label) % m->nbuckets;
-	j = calloc(1, sizeof(*j));
+	n = strlen(label) + 1;
+	j = calloc(1, sizeof(*j) + n);
 	if (!j)
 		return NULL;
-	j->label = strdup(label);
-	if (!j->label) {
-		free(j);
-		return NULL;
-	}
+	memcpy(j->label, label, n);
 	j->next = m->buckets[h];
 	m->buckets[h] = j;
 	m->n++;

@@ -16,7 +16,6 @@
 /* A job's series: totals since the store first saw its key. */
 struct mjob {
 	struct mjob *next; /* in its bucket */
-	char *label; /* the key as valid UTF-8, not escaped */
 	__u64 user_ns, system_ns;
 	__u64 started, exit_ok, exit_error, exit_signal, threads;
 	__u64 oom_kills;
@@ -32,6 +31,8 @@ struct mjob {
 	bool ended;
 	__u64 ended_ns;
 	__u64 created_ns; /* CLOCK_REALTIME of its first interval's start: OpenMetrics' _created */
+	/* The key as valid UTF-8, not escaped; in the series' own allocation (serve has 10,000). */
+	char label[];
 };
 
 /*

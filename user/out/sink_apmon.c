@@ -111,7 +111,7 @@ static void put_allocation(struct plist *l, const struct job *job, __u64 now_ns)
 
 static void send_job(struct apmon_sink *a, const struct cjob *j, struct plist *l)
 {
-	char node[sizeof(a->host) + sizeof(j->key) + 16];
+	char node[sizeof(a->host) + CJOB_KEY_SIZE + 16];
 
 	job_node(a, j, node, sizeof(node));
 	apmon_sender__send(a->tx, a->cluster, node, l->p, l->n);

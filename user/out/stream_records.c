@@ -26,6 +26,7 @@
 
 struct stream_records {
 	struct cjob job; /* the record's job: its key and what its source cannot know */
+	char key[JT_STREAM_KEY_LEN + 1]; /* job.key's: a record's, NUL-padded or not, and a NUL */
 	struct cgroup_names *names[SR_HIERARCHIES]; /* by hierarchy id; NULL until needed */
 	bool no_names[SR_HIERARCHIES];		    /* that hierarchy is not mounted here */
 	/* The JSON line being put together from its JT_STREAM_TEXT parts. */
@@ -42,8 +43,10 @@ struct stream_records *stream_records__new(void)
 {
 	struct stream_records *sr = calloc(1, sizeof(*sr));
 
-	if (sr)
+	if (sr) {
 		sr->job.cgroup_dirfd = -1;
+		sr->job.key = sr->key;
+	}
 	return sr;
 }
 
@@ -115,8 +118,8 @@ static const struct cjob *job_of(struct stream_records *sr, const struct jt_stre
 {
 	size_t n = strnlen(j->key, sizeof(j->key));
 
-	memcpy(sr->job.key, j->key, n);
-	sr->job.key[n] = '\0';
+	memcpy(sr->key, j->key, n);
+	sr->key[n] = '\0';
 	sr->job.key_truncated = j->flags & JT_STREAM_F_KEY_TRUNCATED;
 	sr->job.id = j->job_id;
 	sr->job.job.unknown = unknown;

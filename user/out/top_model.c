@@ -131,7 +131,7 @@ int top_model__process(struct top_model *m, const struct proc_record *pr)
 void top_model__job_end(struct top_model *m, const struct cjob *j)
 {
 	struct top_row *r = row_find(m, j->id, NULL);
-	const struct cjob_cum *c = &j->cum;
+	const struct cjob_mono *c = &j->cum;
 	double life = (double)(j->job.end_ns - j->job.start_ns) / 1e9;
 
 	/*
