@@ -554,10 +554,21 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args)
 			return it;
 		}
 	}
+	/*
+	 * Without arguments asked for, a pinned plain iterator answers before
+	 * the kernel's BTF is parsed at all (a fifth of a text ps): the parse
+	 * only tells what to load.
+	 */
+	if (use_pin && !args) {
+		pin_path(path, sizeof(path), false);
+		it->link_fd = bpf_obj_get(path);
+		if (it->link_fd >= 0)
+			return it;
+	}
 	it->args = kernel_copies_args(&rdonly_cast) && args;
 retry_plain:
 	pin_path(path, sizeof(path), it->args);
-	if (use_pin && !it->args) {
+	if (use_pin && !it->args && args) {
 		/* Loading costs a parse of the kernel's BTF; a pinned iterator does not. */
 		it->link_fd = bpf_obj_get(path);
 		if (it->link_fd >= 0)
