@@ -34,6 +34,10 @@ static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns, bool ver
 	if (err)
 		fprintf(stderr, "jobtrace: cannot check the iterator's list against /proc: %s\n",
 			strerror(-err));
+	else if (verbose)
+		fprintf(stderr, "jobtrace: the kernel counts %zu tasks: /proc %s\n",
+			s->kernel_tasks, s->walked_proc ? "walked (the counts differ)" :
+			"not walked (the counts agree)");
 close_fd:
 	if (proc_fd >= 0)
 		close(proc_fd);
