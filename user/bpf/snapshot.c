@@ -483,8 +483,21 @@ int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_bo
 	}
 	free(pids);
 sort:
-	if (s->n > head)
+	/*
+	 * Usually one entry came (pid 1): moved to its place, not a qsort
+	 * of 5,000 entries of 150 bytes.
+	 */
+	if (s->n == head + 1) {
+		struct ps_entry p = s->procs[head];
+		size_t at = head;
+
+		while (at && s->procs[at - 1].pid > p.pid)
+			at--;
+		memmove(&s->procs[at + 1], &s->procs[at], (head - at) * sizeof(p));
+		s->procs[at] = p;
+	} else if (s->n > head) {
 		qsort(s->procs, s->n, sizeof(*s->procs), by_pid);
+	}
 	return err;
 }
 
