@@ -12,11 +12,15 @@
  * cost (make bench, the history's writer).
  */
 
-/* A byte that stands for itself in a JSON string: printable ASCII but the quote and backslash. */
-static bool json_plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
+/*
+ * The bytes that stand for themselves in a JSON string: printable ASCII but
+ * the quote and backslash. A table: one load a byte in the escape's scan.
+ */
+static const bool json_plain[256] = {
+	[0x20 ... '"' - 1] = true,
+	['"' + 1 ... '\\' - 1] = true,
+	['\\' + 1 ... 0x7e] = true,
+};
 
 /*
  * Every byte goes out through these three. A writer given a buffer
@@ -33,32 +37,43 @@ static void flush_buf(struct json_writer *w)
 	}
 }
 
-static void put_n(struct json_writer *w, const void *p, size_t n)
+static void put_n_slow(struct json_writer *w, const void *p, size_t n)
 {
-	if (!w->buf) {
-		fwrite_unlocked(p, 1, n, w->f);
-		return;
-	}
-	if (w->cap - w->len < n) {
+	if (w->buf) {
 		flush_buf(w);
-		if (n > w->cap) {
-			fwrite_unlocked(p, 1, n, w->f);
+		if (n <= w->cap) {
+			memcpy(w->buf, p, n);
+			w->len = n;
 			return;
 		}
 	}
-	memcpy(w->buf + w->len, p, n);
-	w->len += n;
+	fwrite_unlocked(p, 1, n, w->f);
 }
 
-static void put_c(struct json_writer *w, char c)
+/* Inlined: the buffered case is a copy, several of them a value. */
+static inline __attribute__((always_inline)) void put_n(struct json_writer *w, const void *p,
+							size_t n)
 {
-	if (!w->buf) {
-		fputc_unlocked(c, w->f);
+	if (w->buf && w->cap - w->len >= n) {
+		memcpy(w->buf + w->len, p, n);
+		w->len += n;
 		return;
 	}
-	if (w->len == w->cap)
+	put_n_slow(w, p, n);
+}
+
+static inline __attribute__((always_inline)) void put_c(struct json_writer *w, char c)
+{
+	if (w->buf && w->len < w->cap) {
+		w->buf[w->len++] = c;
+		return;
+	}
+	if (w->buf) {
 		flush_buf(w);
-	w->buf[w->len++] = c;
+		w->buf[w->len++] = c;
+		return;
+	}
+	fputc_unlocked(c, w->f);
 }
 
 static void put_s(struct json_writer *w, const char *s)
@@ -81,7 +96,7 @@ static void escape(struct json_writer *w, const char *s, size_t len)
 		 * record's cost (make bench, the history's writer).
 		 */
 		for (run = i; run < len; run += n) {
-			n = json_plain(p[run]) ? 1 : p[run] >= 0x80 ? utf8__seq_len(p + run, len - run) : 0;
+			n = json_plain[p[run]] ? 1 : p[run] >= 0x80 ? utf8__seq_len(p + run, len - run) : 0;
 			if (!n)
 				break;
 		}
