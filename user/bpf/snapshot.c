@@ -467,7 +467,7 @@ int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_bo
 	s->walked_proc = true;
 	err = proc_walk__pids(proc_fd, &pids, &npids);
 	if (err)
-		return err;
+		goto sort; /* pid 1, if read, still goes to its place */
 	for (size_t i = 0; i < npids; i++) {
 		struct ps_entry key = { .pid = pids[i] };
 
