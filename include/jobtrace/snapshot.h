@@ -175,6 +175,15 @@ void snapshot__free(struct ps_snapshot *s);
  * (snapshot__proc_is_ours). 0 or a negative errno.
  */
 int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns);
+/*
+ * The same, with @before, /proc/loadavg as read just before the iterator:
+ * the walk is skipped only where no task began or ended between that read
+ * and the one after the iterator, so that no fork or exit can make up for a
+ * process the iterator did not show. ps passes it; NULL: as above.
+ */
+struct loadavg;
+int snapshot__fill_from_proc_since(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns,
+				   const struct loadavg *before);
 /* Whether @proc_fd is a proc of our pid namespace: its "self" is our pid. */
 bool snapshot__proc_is_ours(int proc_fd);
 

@@ -11,6 +11,7 @@
 
 #include "testutil.h"
 
+#include "jobtrace/loadavg.h"
 #include "jobtrace/ps.h"
 #include "jobtrace/snapshot.h"
 
@@ -454,6 +455,44 @@ static void test_fill_skips_walk_when_counts_agree(void **state)
 }
 
 /*
+ * The counts agree after the iterator, but a task began (last_pid moved)
+ * or one ended (nr_threads moved) since the line read before it: a birth
+ * and an exit could add up to a process the iterator missed, so /proc is
+ * walked, and 4300 is found. The same line before and after: no walk.
+ */
+static void test_fill_walks_when_tasks_came_and_went(void **state)
+{
+	struct jt_task_rec recs[] = { rec(2, 2, 0, "kthreadd", 0), rec(3, 3, 2, "kworker", 0),
+				      rec(88, 88, 2, "modprobe", 0) };
+	const struct loadavg befores[] = {
+		{ .nr_threads = 4, .last_pid = 4399 }, /* a task began */
+		{ .nr_threads = 5, .last_pid = 4400 }, /* a task ended */
+		{ .nr_threads = 4, .last_pid = 4400 }, /* neither */
+	};
+
+	for (size_t i = 0; i < sizeof(befores) / sizeof(befores[0]); i++) {
+		char dir[] = "/tmp/jt-counted-XXXXXX";
+		int proc_fd = counted_proc(dir, 4);
+		struct ps_snapshot s;
+		bool quiet = i == 2;
+
+		assert_int_equal(snapshot__from_records(recs, 3, 4096, &s), 0);
+		assert_int_equal(snapshot__fill_from_proc_since(&s, proc_fd, 100000000000ULL,
+								&befores[i]),
+				 0);
+		close(proc_fd);
+		counted_proc_rm(dir);
+		assert_int_equal(s.walked_proc, !quiet);
+		assert_non_null(snapshot__find(&s, 1));
+		if (quiet)
+			assert_null(snapshot__find(&s, 4300));
+		else
+			assert_true(snapshot__find(&s, 4300)->from_proc);
+		snapshot__free(&s);
+	}
+}
+
+/*
  * The same, but the kernel counts one task more than the iterator and pid 1
  * make: a process the iterator missed (4300) is found by the walk, marked
  * as read from /proc, and pid 1 is listed once.
@@ -605,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_fill_from_proc),
 		cmocka_unit_test(test_fill_skips_walk_when_counts_agree),
 		cmocka_unit_test(test_fill_walks_when_counts_differ),
+		cmocka_unit_test(test_fill_walks_when_tasks_came_and_went),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -425,10 +425,14 @@ static int fill_one(struct ps_snapshot *s, size_t *cap, int proc_fd, int pid, bo
  * records and the threads of each process read from /proc besides.
  * /proc/loadavg's total is every task of the host (nr_threads), read after
  * the iterator: a fork or an exit in between makes them differ, and the
- * caller then walks /proc, as it would have anyway. In a nested pid
- * namespace the iterator sees fewer than the host's total: never equal.
+ * caller then walks /proc, as it would have anyway. With @before, the same
+ * line read just before the iterator, they must also show that no task
+ * began (last_pid: every task takes a pid of the initial namespace) and
+ * none ended meanwhile: otherwise births and exits could add up to exactly
+ * a process the iterator did not show. In a nested pid namespace the
+ * iterator sees fewer than the host's total: never equal.
  */
-static bool counts_agree(struct ps_snapshot *s, int proc_fd)
+static bool counts_agree(struct ps_snapshot *s, int proc_fd, const struct loadavg *before)
 {
 	struct loadavg load;
 	size_t tasks = s->tasks;
@@ -439,10 +443,18 @@ static bool counts_agree(struct ps_snapshot *s, int proc_fd)
 		if (s->procs[i].from_proc)
 			tasks += s->procs[i].threads ? s->procs[i].threads : 1;
 	s->kernel_tasks = load.nr_threads;
+	if (before && (before->nr_threads != load.nr_threads || before->last_pid != load.last_pid))
+		return false;
 	return tasks == load.nr_threads;
 }
 
 int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns)
+{
+	return snapshot__fill_from_proc_since(s, proc_fd, before_boot_ns, NULL);
+}
+
+int snapshot__fill_from_proc_since(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns,
+				   const struct loadavg *before)
 {
 	size_t npids, cap = s->n, head = s->n;
 	bool host;
@@ -462,7 +474,7 @@ int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_bo
 		if (err)
 			return err;
 	}
-	if (counts_agree(s, proc_fd))
+	if (counts_agree(s, proc_fd, before))
 		goto sort;
 	s->walked_proc = true;
 	err = proc_walk__pids(proc_fd, &pids, &npids);
