@@ -25,9 +25,20 @@ struct json_writer {
 	bool pretty;
 	bool first[JSON_MAX_DEPTH];
 	int err; /* first error, sticky: -EINVAL for misuse, -EIO for a failed write */
+	char *buf; /* json__buffer's; NULL: every byte straight to @f */
+	size_t len, cap;
 };
 
 void json__init(struct json_writer *w, FILE *f, bool pretty);
+/*
+ * Optional, after json__init: the writer gathers its bytes in @buf (@size
+ * bytes, the caller's, kept until json__finish) and writes them to its
+ * stream in large pieces: when it is full, when the outermost value closes,
+ * and in json__finish. While a value is open the stream may lag behind the
+ * calls made, so its owner writes nothing of its own into it then. For
+ * large documents: 100,000 small stdio calls cost more than the values.
+ */
+void json__buffer(struct json_writer *w, char *buf, size_t size);
 void json__begin_object(struct json_writer *w, const char *key);
 void json__end_object(struct json_writer *w);
 void json__begin_array(struct json_writer *w, const char *key);

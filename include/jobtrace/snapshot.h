@@ -127,6 +127,8 @@ struct ps_snapshot {
 	__u64 unreadable; /* /proc entries whose stat did not parse (cut, garbage): not listed */
 	size_t filled_from_proc; /* in /proc, not seen by the iterator: read from /proc */
 	size_t missing_from_proc; /* in /proc, not seen by the iterator, and unreadable there */
+	size_t kernel_tasks; /* the kernel's count of tasks (/proc/loadavg); 0: not read */
+	bool walked_proc; /* /proc was walked: the counts differed, or could not be read */
 	size_t args_iterated; /* processes whose arguments the iterator copied */
 	size_t args_left; /* processes the iterator left to /proc (JT_ARGS_LONG, _TITLE, ...) */
 };
@@ -162,14 +164,26 @@ int snapshot__from_stream(const void *buf, size_t len, __u64 page_size, struct p
 int snapshot__from_proc(int proc_fd, struct ps_snapshot *out);
 void snapshot__free(struct ps_snapshot *s);
 /*
- * Adds to an iterator's snapshot @s the processes a readdir of @proc_fd
- * lists and @s lacks, read from /proc and counted in filled_from_proc; one
- * that cannot be read there is counted in missing_from_proc. A process that
- * started at or after @before_boot_ns (CLOCK_BOOTTIME when the iterator was
- * read) is left out: the iterator could not have seen it. @proc_fd must show
- * the reader's pid namespace (snapshot__proc_is_ours). 0 or a negative errno.
+ * Adds to an iterator's snapshot @s the processes of @proc_fd that @s
+ * lacks, read from /proc and counted in filled_from_proc; one that cannot
+ * be read there is counted in missing_from_proc. Pid 1, where @s lacks it,
+ * is read alone; the rest only where the tasks then counted differ from the
+ * kernel's own count (loadavg's, kernel_tasks), by a readdir of @proc_fd
+ * (walked_proc). A process that started at or after @before_boot_ns
+ * (CLOCK_BOOTTIME when the iterator was read) is left out: the iterator
+ * could not have seen it. @proc_fd must show the reader's pid namespace
+ * (snapshot__proc_is_ours). 0 or a negative errno.
  */
 int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns);
+/*
+ * The same, with @before, /proc/loadavg as read just before the iterator:
+ * the walk is skipped only where no task began or ended between that read
+ * and the one after the iterator, so that no fork or exit can make up for a
+ * process the iterator did not show. ps passes it; NULL: as above.
+ */
+struct loadavg;
+int snapshot__fill_from_proc_since(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns,
+				   const struct loadavg *before);
 /* Whether @proc_fd is a proc of our pid namespace: its "self" is our pid. */
 bool snapshot__proc_is_ours(int proc_fd);
 

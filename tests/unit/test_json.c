@@ -97,6 +97,65 @@ static void test_document(void **state)
 	capture__free(&cap);
 }
 
+/* One document with every kind of value, escapes and a long string among them. */
+static void write_mixed(struct json_writer *w, bool close_only)
+{
+	char long_arg[300];
+
+	memset(long_arg, 'a', sizeof(long_arg));
+	long_arg[7] = '\n';
+	long_arg[50] = '\x01';
+	json__begin_array(w, NULL);
+	for (int i = 0; i < 40; i++) {
+		json__begin_object(w, NULL);
+		json__i64(w, "pid", -i);
+		json__u64(w, "rss_bytes", UINT64_MAX - (uint64_t)i);
+		json__string(w, "comm", "say \"hi\"\\\x1b\xff");
+		json__double(w, "cpu_s", 0.000036 * i);
+		json__double(w, "start_time", 1796550565.26021 + i);
+		json__double(w, "odd", 1e300 * i);
+		json__begin_array(w, "args");
+		json__stringn(w, NULL, long_arg, sizeof(long_arg));
+		json__end_array(w);
+		json__bool(w, "kernel_thread", i & 1);
+		json__null(w, "host_pid");
+		json__end_object(w);
+	}
+	json__end_array(w);
+	if (!close_only)
+		json__finish(w);
+}
+
+/*
+ * json__buffer: the same bytes as the unbuffered writer, whatever the
+ * buffer's size (one smaller than a value goes straight through), and the
+ * stream holds the whole value once its outermost scope closes.
+ */
+static void test_buffered_is_the_same(void **state)
+{
+	static const size_t sizes[] = { 1, 7, 64, 1000, 1 << 16 };
+	struct json_writer w;
+	struct capture plain, cap;
+	char buf[1 << 16];
+
+	capture__open(&plain);
+	json__init(&w, plain.f, false);
+	write_mixed(&w, false);
+	assert_int_equal(w.err, 0);
+	capture__close(&plain);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		capture__open(&cap);
+		json__init(&w, cap.f, false);
+		json__buffer(&w, buf, sizes[i]);
+		write_mixed(&w, true);
+		assert_int_equal(w.len, 0); /* the outermost close handed it all on */
+		assert_int_equal(json__finish(&w), 0);
+		assert_string_equal(capture__close(&cap), plain.buf);
+		capture__free(&cap);
+	}
+	capture__free(&plain);
+}
+
 static void test_pretty(void **state)
 {
 	struct json_writer w;
@@ -204,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_escape_table),
 		cmocka_unit_test(test_document),
 		cmocka_unit_test(test_pretty),
+		cmocka_unit_test(test_buffered_is_the_same),
 		cmocka_unit_test(test_misuse_is_reported),
 		cmocka_unit_test(test_double_is_g15),
 	};

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "jobtrace/kernel_btf.h"
+#include "jobtrace/loadavg.h"
 #include "jobtrace/proc_walk.h"
 #include "jobtrace/loader.h"
 #include "jobtrace/snapshot.h"
@@ -380,55 +381,135 @@ int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
 	return 0;
 }
 
-int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns)
+/*
+ * @pid read from /proc and added past the sorted head of @s, unless it is
+ * gone, or born at or after @before_boot_ns (the iterator could not have
+ * seen it). 0 whether or not it was added; a negative errno only where @s
+ * cannot grow.
+ */
+static int fill_one(struct ps_snapshot *s, size_t *cap, int proc_fd, int pid, bool host,
+		    __u64 before_boot_ns)
 {
 	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
-	size_t npids, cap = s->n, head = s->n;
 	struct proc_walk_entry e;
-	bool host, added = false;
-	int *pids, err;
+	struct ps_entry p;
+	int err;
 
+	err = proc_walk__read_entry(proc_fd, pid, ticks, page, &e);
+	if (!err)
+		err = entry_from_walk(proc_fd, &e, ticks, &p);
+	if (err == -ESRCH)
+		return 0; /* gone since: it would not be in either source now */
+	if (err) {
+		s->missing_from_proc++;
+		return 0;
+	}
+	/* Born after the iterator ran: not a process it failed to see. */
+	if (p.start_boot_ns >= before_boot_ns)
+		return 0;
+	if (s->n == *cap) {
+		err = util__grow(&s->procs, cap, sizeof(*s->procs), 16, UTIL_NO_MAX);
+		if (err)
+			return err;
+	}
+	p.from_proc = true;
+	if (host)
+		p.host_pid = p.pid;
+	s->procs[s->n++] = p;
+	s->filled_from_proc++;
+	return 0;
+}
+
+/*
+ * Whether the kernel counts as many tasks as @s holds: the iterator's
+ * records and the threads of each process read from /proc besides.
+ * /proc/loadavg's total is every task of the host (nr_threads), read after
+ * the iterator: a fork or an exit in between makes them differ, and the
+ * caller then walks /proc, as it would have anyway. With @before, the same
+ * line read just before the iterator, they must also show that no task
+ * began (last_pid: every task takes a pid of the initial namespace) and
+ * none ended meanwhile: otherwise births and exits could add up to exactly
+ * a process the iterator did not show. In a nested pid namespace the
+ * iterator sees fewer than the host's total: never equal.
+ */
+static bool counts_agree(struct ps_snapshot *s, int proc_fd, const struct loadavg *before)
+{
+	struct loadavg load;
+	size_t tasks = s->tasks;
+
+	if (loadavg__read(proc_fd, &load))
+		return false;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->procs[i].from_proc)
+			tasks += s->procs[i].threads ? s->procs[i].threads : 1;
+	s->kernel_tasks = load.nr_threads;
+	if (before && (before->nr_threads != load.nr_threads || before->last_pid != load.last_pid))
+		return false;
+	return tasks == load.nr_threads;
+}
+
+int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns)
+{
+	return snapshot__fill_from_proc_since(s, proc_fd, before_boot_ns, NULL);
+}
+
+int snapshot__fill_from_proc_since(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns,
+				   const struct loadavg *before)
+{
+	size_t npids, cap = s->n, head = s->n;
+	bool host;
+	int *pids, err = 0;
+
+	host = proc_has_host_pids(proc_fd);
+	/*
+	 * Some kernels never show pid 1 to a task iterator, whatever it
+	 * asks (6.18 here: a task_iter_hides() of its own hides all of
+	 * process 1's threads, even from an iterator of that one tid). Read
+	 * alone, it is an open or two; then the task counts say whether
+	 * anything else is missing, and a walk of all of /proc (a fifth of a
+	 * ps --json at 5,000 processes) is needed only when they differ.
+	 */
+	if (!snapshot__find(s, 1)) {
+		err = fill_one(s, &cap, proc_fd, 1, host, before_boot_ns);
+		if (err)
+			return err;
+	}
+	if (counts_agree(s, proc_fd, before))
+		goto sort;
+	s->walked_proc = true;
 	err = proc_walk__pids(proc_fd, &pids, &npids);
 	if (err)
-		return err;
-	host = proc_has_host_pids(proc_fd);
+		goto sort; /* pid 1, if read, still goes to its place */
 	for (size_t i = 0; i < npids; i++) {
-		struct ps_entry p;
+		struct ps_entry key = { .pid = pids[i] };
 
 		/* Entries are appended past @head: what the iterator saw stays sorted. */
-		p.pid = pids[i];
-		if (bsearch(&p, s->procs, head, sizeof(p), by_pid))
+		if (bsearch(&key, s->procs, head, sizeof(key), by_pid))
 			continue;
-		err = proc_walk__read_entry(proc_fd, pids[i], ticks, page, &e);
-		if (!err)
-			err = entry_from_walk(proc_fd, &e, ticks, &p);
-		if (err == -ESRCH) {
-			err = 0;
-			continue; /* gone since: it would not be in either source now */
-		}
-		if (err) {
-			s->missing_from_proc++;
-			err = 0;
+		/* Pid 1, read above, is appended past @head too. */
+		if (pids[i] == 1 && s->n > head && s->procs[head].pid == 1)
 			continue;
-		}
-		/* Born after the iterator ran: not a process it failed to see. */
-		if (p.start_boot_ns >= before_boot_ns)
-			continue;
-		if (s->n == cap) {
-			err = util__grow(&s->procs, &cap, sizeof(*s->procs), 16, UTIL_NO_MAX);
-			if (err)
-				break;
-		}
-		p.from_proc = true;
-		if (host)
-			p.host_pid = p.pid;
-		s->procs[s->n++] = p;
-		s->filled_from_proc++;
-		added = true;
+		err = fill_one(s, &cap, proc_fd, pids[i], host, before_boot_ns);
+		if (err)
+			break;
 	}
 	free(pids);
-	if (added)
+sort:
+	/*
+	 * Usually one entry came (pid 1): moved to its place, not a qsort
+	 * of 5,000 entries of 150 bytes.
+	 */
+	if (s->n == head + 1) {
+		struct ps_entry p = s->procs[head];
+		size_t at = head;
+
+		while (at && s->procs[at - 1].pid > p.pid)
+			at--;
+		memmove(&s->procs[at + 1], &s->procs[at], (head - at) * sizeof(p));
+		s->procs[at] = p;
+	} else if (s->n > head) {
 		qsort(s->procs, s->n, sizeof(*s->procs), by_pid);
+	}
 	return err;
 }
 
@@ -554,10 +635,21 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args)
 			return it;
 		}
 	}
+	/*
+	 * Without arguments asked for, a pinned plain iterator answers before
+	 * the kernel's BTF is parsed at all (a fifth of a text ps): the parse
+	 * only tells what to load.
+	 */
+	if (use_pin && !args) {
+		pin_path(path, sizeof(path), false);
+		it->link_fd = bpf_obj_get(path);
+		if (it->link_fd >= 0)
+			return it;
+	}
 	it->args = kernel_copies_args(&rdonly_cast) && args;
 retry_plain:
 	pin_path(path, sizeof(path), it->args);
-	if (use_pin && !it->args) {
+	if (use_pin && !it->args && args) {
 		/* Loading costs a parse of the kernel's BTF; a pinned iterator does not. */
 		it->link_fd = bpf_obj_get(path);
 		if (it->link_fd >= 0)

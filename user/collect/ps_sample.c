@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobtrace/loadavg.h"
 #include "jobtrace/ps_sample.h"
 #include "jobtrace/snapshot.h"
 #include "jobtrace/util.h"
@@ -20,7 +21,8 @@
  * silently absent: JSON marks them "source":"proc", the table a line on
  * standard error.
  */
-static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns, bool verbose)
+static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns,
+			   const struct loadavg *before, bool verbose)
 {
 	int proc_fd = util__open_dir("/proc"), err;
 
@@ -30,10 +32,14 @@ static void fill_from_proc(struct ps_snapshot *s, __u64 before_boot_ns, bool ver
 					"iterator's list is not checked against it\n");
 		goto close_fd;
 	}
-	err = snapshot__fill_from_proc(s, proc_fd, before_boot_ns);
+	err = snapshot__fill_from_proc_since(s, proc_fd, before_boot_ns, before);
 	if (err)
 		fprintf(stderr, "jobtrace: cannot check the iterator's list against /proc: %s\n",
 			strerror(-err));
+	else if (verbose)
+		fprintf(stderr, "jobtrace: the kernel counts %zu tasks: /proc %s\n",
+			s->kernel_tasks, s->walked_proc ? "walked (the counts differ)" :
+			"not walked (the counts agree)");
 close_fd:
 	if (proc_fd >= 0)
 		close(proc_fd);
@@ -50,8 +56,16 @@ int ps_sample__take(const struct ps_sample_opts *o, struct ps_snapshot *s, bool 
 	if (!o->use_proc) {
 		it = snapshot_iter__open(verbose, o->use_pin, o->args);
 		if (it) {
-			__u64 before = util__boottime_ns();
+			struct loadavg load, *before_load = NULL;
+			__u64 before;
 
+			/* The kernel's count of tasks before the pass, and its last pid. */
+			proc_fd = util__open_dir("/proc");
+			if (proc_fd >= 0 && !loadavg__read(proc_fd, &load))
+				before_load = &load;
+			if (proc_fd >= 0)
+				close(proc_fd);
+			before = util__boottime_ns();
 			err = snapshot_iter__read(it, s);
 			if (err) {
 				fprintf(stderr, "jobtrace: the task iterator failed: %s\n",
@@ -59,7 +73,7 @@ int ps_sample__take(const struct ps_sample_opts *o, struct ps_snapshot *s, bool 
 				snapshot_iter__free(it);
 				return err;
 			}
-			fill_from_proc(s, before, verbose);
+			fill_from_proc(s, before, before_load, verbose);
 		}
 	}
 	if (!it) {

@@ -12,14 +12,78 @@
  * cost (make bench, the history's writer).
  */
 
-/* A byte that stands for itself in a JSON string: printable ASCII but the quote and backslash. */
-static bool json_plain(unsigned char c)
+/*
+ * The bytes that stand for themselves in a JSON string: printable ASCII but
+ * the quote and backslash. A table: one load a byte in the escape's scan.
+ */
+static const bool json_plain[256] = {
+	[0x20 ... '"' - 1] = true,
+	['"' + 1 ... '\\' - 1] = true,
+	['\\' + 1 ... 0x7e] = true,
+};
+
+/*
+ * Every byte goes out through these three. A writer given a buffer
+ * (json__buffer) gathers its bytes there and hands the stream large
+ * pieces: a ps --json of 5,000 processes made about 100,000 stdio calls,
+ * one or more per key, separator and value (perf: xsputn, fwrite and
+ * memmove, a tenth of its user time). Without one, stdio as before.
+ */
+static void flush_buf(struct json_writer *w)
 {
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+	if (w->len) {
+		fwrite_unlocked(w->buf, 1, w->len, w->f);
+		w->len = 0;
+	}
 }
 
-void json__escape(FILE *f, const char *s, size_t len)
+static void put_n_slow(struct json_writer *w, const void *p, size_t n)
 {
+	if (w->buf) {
+		flush_buf(w);
+		if (n <= w->cap) {
+			memcpy(w->buf, p, n);
+			w->len = n;
+			return;
+		}
+	}
+	fwrite_unlocked(p, 1, n, w->f);
+}
+
+/* Inlined: the buffered case is a copy, several of them a value. */
+static inline __attribute__((always_inline)) void put_n(struct json_writer *w, const void *p,
+							size_t n)
+{
+	if (w->buf && w->cap - w->len >= n) {
+		memcpy(w->buf + w->len, p, n);
+		w->len += n;
+		return;
+	}
+	put_n_slow(w, p, n);
+}
+
+static inline __attribute__((always_inline)) void put_c(struct json_writer *w, char c)
+{
+	if (w->buf && w->len < w->cap) {
+		w->buf[w->len++] = c;
+		return;
+	}
+	if (w->buf) {
+		flush_buf(w);
+		w->buf[w->len++] = c;
+		return;
+	}
+	fputc_unlocked(c, w->f);
+}
+
+static void put_s(struct json_writer *w, const char *s)
+{
+	put_n(w, s, strlen(s));
+}
+
+static void escape(struct json_writer *w, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n, run;
 
@@ -32,35 +96,45 @@ void json__escape(FILE *f, const char *s, size_t len)
 		 * record's cost (make bench, the history's writer).
 		 */
 		for (run = i; run < len; run += n) {
-			n = json_plain(p[run]) ? 1 : p[run] >= 0x80 ? utf8__seq_len(p + run, len - run) : 0;
+			n = json_plain[p[run]] ? 1 : p[run] >= 0x80 ? utf8__seq_len(p + run, len - run) : 0;
 			if (!n)
 				break;
 		}
 		if (run > i) {
-			fwrite_unlocked(p + i, 1, run - i, f);
+			put_n(w, p + i, run - i);
 			i = run;
 			continue;
 		}
 		c = p[i];
 		switch (c) {
-		case '"': fputs_unlocked("\\\"", f); i++; continue;
-		case '\\': fputs_unlocked("\\\\", f); i++; continue;
-		case '\n': fputs_unlocked("\\n", f); i++; continue;
-		case '\r': fputs_unlocked("\\r", f); i++; continue;
-		case '\t': fputs_unlocked("\\t", f); i++; continue;
-		case '\b': fputs_unlocked("\\b", f); i++; continue;
-		case '\f': fputs_unlocked("\\f", f); i++; continue;
+		case '"': put_s(w, "\\\""); i++; continue;
+		case '\\': put_s(w, "\\\\"); i++; continue;
+		case '\n': put_s(w, "\\n"); i++; continue;
+		case '\r': put_s(w, "\\r"); i++; continue;
+		case '\t': put_s(w, "\\t"); i++; continue;
+		case '\b': put_s(w, "\\b"); i++; continue;
+		case '\f': put_s(w, "\\f"); i++; continue;
 		default: break;
 		}
 		if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", c);
+			/* \u00XX, as printf's "\\u%04x" wrote it. */
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+			put_n(w, u, sizeof(u));
 			i++;
 			continue;
 		}
 		/* Not a valid UTF-8 sequence here (the run above stopped at it). */
-		fputs_unlocked("\\ufffd", f);
+		put_s(w, "\\ufffd");
 		i++;
 	}
+}
+
+void json__escape(FILE *f, const char *s, size_t len)
+{
+	struct json_writer w = { .f = f };
+
+	escape(&w, s, len);
 }
 
 void json__init(struct json_writer *w, FILE *f, bool pretty)
@@ -71,34 +145,41 @@ void json__init(struct json_writer *w, FILE *f, bool pretty)
 	w->first[0] = true;
 }
 
+void json__buffer(struct json_writer *w, char *buf, size_t size)
+{
+	flush_buf(w);
+	w->buf = size ? buf : NULL;
+	w->cap = size;
+}
+
 static void newline(struct json_writer *w)
 {
 	if (!w->pretty)
 		return;
-	fputc_unlocked('\n', w->f);
+	put_c(w, '\n');
 	for (int i = 0; i < w->depth; i++)
-		fputs_unlocked("  ", w->f);
+		put_s(w, "  ");
 }
 
 /* Separator, indentation and "key": before a value. */
 static void member(struct json_writer *w, const char *key)
 {
 	if (!w->first[w->depth])
-		fputc_unlocked(',', w->f);
+		put_c(w, ',');
 	if (w->depth > 0)
 		newline(w);
 	w->first[w->depth] = false;
 	if (key) {
-		fputc_unlocked('"', w->f);
-		json__escape(w->f, key, strlen(key));
-		fputs_unlocked(w->pretty ? "\": " : "\":", w->f);
+		put_c(w, '"');
+		escape(w, key, strlen(key));
+		put_s(w, w->pretty ? "\": " : "\":");
 	}
 }
 
 static void open_scope(struct json_writer *w, const char *key, char c)
 {
 	member(w, key);
-	fputc_unlocked(c, w->f);
+	put_c(w, c);
 	if (w->depth + 1 >= JSON_MAX_DEPTH) {
 		if (!w->err)
 			w->err = -EINVAL;
@@ -120,7 +201,10 @@ static void close_scope(struct json_writer *w, char c)
 	w->depth--;
 	if (!empty)
 		newline(w);
-	fputc_unlocked(c, w->f);
+	put_c(w, c);
+	/* A whole value is out: the stream has it before its owner writes on. */
+	if (w->depth == 0)
+		flush_buf(w);
 }
 
 void json__begin_object(struct json_writer *w, const char *key)
@@ -146,9 +230,9 @@ void json__end_array(struct json_writer *w)
 void json__stringn(struct json_writer *w, const char *key, const char *s, size_t len)
 {
 	member(w, key);
-	fputc_unlocked('"', w->f);
-	json__escape(w->f, s, len);
-	fputc_unlocked('"', w->f);
+	put_c(w, '"');
+	escape(w, s, len);
+	put_c(w, '"');
 }
 
 void json__string(struct json_writer *w, const char *key, const char *s)
@@ -161,7 +245,7 @@ void json__string(struct json_writer *w, const char *key, const char *s)
 }
 
 /* A whole number's digits, without printf's format parsing: most of a record's values are these. */
-static void put_u64(FILE *f, uint64_t v)
+static void put_u64(struct json_writer *w, uint64_t v)
 {
 	char buf[24], *p = buf + sizeof(buf);
 
@@ -169,21 +253,21 @@ static void put_u64(FILE *f, uint64_t v)
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+	put_n(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void json__u64(struct json_writer *w, const char *key, uint64_t v)
 {
 	member(w, key);
-	put_u64(w->f, v);
+	put_u64(w, v);
 }
 
 void json__i64(struct json_writer *w, const char *key, int64_t v)
 {
 	member(w, key);
 	if (v < 0)
-		fputc_unlocked('-', w->f);
-	put_u64(w->f, v < 0 ? -(uint64_t)v : (uint64_t)v);
+		put_c(w, '-');
+	put_u64(w, v < 0 ? -(uint64_t)v : (uint64_t)v);
 }
 
 /* 10^0 .. 10^27: exact as long doubles (a 64-bit mantissa holds 5^27). */
@@ -221,7 +305,7 @@ static bool long_double_wide(void)
 	return wide;
 }
 
-static bool put_g15(FILE *f, double v)
+static bool put_g15(struct json_writer *w, double v)
 {
 	char frac[24], whole[24], *q = whole + sizeof(whole);
 	size_t nfrac = 0;
@@ -231,7 +315,7 @@ static bool put_g15(FILE *f, double v)
 	int exp10 = 0, scale;
 
 	if (v == 0 && !signbit(v)) {
-		fputc_unlocked('0', f); /* a sleeping process's CPU, an unset figure: often */
+		put_c(w, '0'); /* a sleeping process's CPU, an unset figure: often */
 		return true;
 	}
 	if (!long_double_wide())
@@ -274,16 +358,16 @@ static bool put_g15(FILE *f, double v)
 		digits /= 10;
 	} while (digits);
 	if (neg)
-		fputc_unlocked('-', f);
-	fwrite_unlocked(q, 1, (size_t)(whole + sizeof(whole) - q), f);
+		put_c(w, '-');
+	put_n(w, q, (size_t)(whole + sizeof(whole) - q));
 	if (nfrac) {
-		fputc_unlocked('.', f);
-		fwrite_unlocked(frac + sizeof(frac) - nfrac, 1, nfrac, f);
+		put_c(w, '.');
+		put_n(w, frac + sizeof(frac) - nfrac, nfrac);
 	}
 	if (exp10 < -4) {
-		fputs_unlocked("e-", f);
-		fputc_unlocked((char)('0' + -exp10 / 10), f);
-		fputc_unlocked((char)('0' + -exp10 % 10), f);
+		put_s(w, "e-");
+		put_c(w, (char)('0' + -exp10 / 10));
+		put_c(w, (char)('0' + -exp10 % 10));
 	}
 	return true;
 }
@@ -292,28 +376,33 @@ void json__double(struct json_writer *w, const char *key, double v)
 {
 	member(w, key);
 	if (!isfinite(v))
-		fputs_unlocked("null", w->f);
-	else if (!put_g15(w->f, v))
-		fprintf(w->f, "%.15g", v);
+		put_s(w, "null");
+	else if (!put_g15(w, v)) {
+		char buf[32];
+		int n = snprintf(buf, sizeof(buf), "%.15g", v);
+
+		put_n(w, buf, (size_t)n);
+	}
 }
 
 void json__bool(struct json_writer *w, const char *key, bool v)
 {
 	member(w, key);
-	fputs_unlocked(v ? "true" : "false", w->f);
+	put_s(w, v ? "true" : "false");
 }
 
 void json__null(struct json_writer *w, const char *key)
 {
 	member(w, key);
-	fputs_unlocked("null", w->f);
+	put_s(w, "null");
 }
 
 int json__finish(struct json_writer *w)
 {
 	if (w->depth != 0 && !w->err)
 		w->err = -EINVAL;
-	fputc_unlocked('\n', w->f);
+	put_c(w, '\n');
+	flush_buf(w);
 	if (ferror(w->f) && !w->err)
 		w->err = -EIO;
 	return w->err;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -336,12 +337,15 @@ static int ps_visit_one(size_t idx, size_t depth, void *ctx)
 	return 0;
 }
 
+#define PS_JSON_BUF (64 * 1024)
+
 int ps__write(FILE *f, const struct ps_snapshot *s, const struct ps_options *o)
 {
 	struct json_writer w;
 	struct ps_visit v = { f, o->json ? &w : NULL, s, o };
 	struct proc_tree tree;
 	const struct ps_entry *root = NULL;
+	char *jbuf = NULL;
 	int err = 0;
 
 	if (o->pid) {
@@ -351,6 +355,10 @@ int ps__write(FILE *f, const struct ps_snapshot *s, const struct ps_options *o)
 	}
 	if (o->json) {
 		json__init(&w, f, false);
+		/* 5,000 processes are 2 MB of JSON: written 64 KiB at a time. */
+		jbuf = malloc(PS_JSON_BUF);
+		if (jbuf)
+			json__buffer(&w, jbuf, PS_JSON_BUF);
 		json__begin_array(&w, NULL);
 	} else {
 		write_header(f, o);
@@ -366,7 +374,7 @@ int ps__write(FILE *f, const struct ps_snapshot *s, const struct ps_options *o)
 	}
 	err = proc_tree__build(&tree, s->procs, s->n, ps_ids);
 	if (err)
-		return err;
+		goto done;
 	err = proc_tree__walk(&tree, root ? proc_tree__find(&tree, root->pid) : NULL, ps_visit_one,
 			      &v);
 	proc_tree__free(&tree);
@@ -374,6 +382,7 @@ done:
 	if (o->json) {
 		json__end_array(&w);
 		err = err ? err : json__finish(&w);
+		free(jbuf);
 	}
 	return err ? err : (ferror(f) ? -EIO : 0);
 }
