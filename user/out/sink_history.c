@@ -59,6 +59,7 @@ struct sink_history {
 	bool buf_bad;
 	uint32_t user_uid; /* the last uid named, and its name ("" : none) */
 	char user[64];
+	size_t user_len;
 	ZSTD_CCtx *cctx; /* the file's frame, open until rotation */
 	char *zbuf; /* its output */
 	size_t zcap;
@@ -475,10 +476,17 @@ static char *put_args(char *p, const char *a, size_t len)
 /*
  * The short "exit" line of @r into @h->buf (jobtrace-records(5), HISTORY
  * FILES): "time" exact to the nanosecond, so that a reader makes
- * start_time, end_time and duration_s as sink_json makes them; the keys
- * whose value is false, 0 or an empty "io" left out; the rest as the whole
- * line has them. 1 when @r is one the short line cannot say (sink_json
- * writes it whole), 0 when written, -ENOMEM.
+ * start_time, end_time and duration_s as sink_json makes them; exit_ns as
+ * the boot clock's epoch (one number for a whole boot, where exit_ns is a
+ * new one every line); the keys whose value is false, 0, an empty "io", or
+ * a sum of others left out; the rest as the whole line has them. 1 when
+ * @r is one the short line cannot say (sink_json writes it whole), 0 when
+ * written, -ENOMEM.
+ *
+ * The keys that are the same for every process of a job (its key, parent,
+ * cgroup, user, ...) come one after another, between the ones that differ
+ * (pid, duration, comm, ...): zstd then takes them from the job's last
+ * line as one match, not as one each.
  */
 static int short_exit(struct sink_history *h, const struct proc_record *r)
 {
@@ -495,33 +503,36 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 		if (!util__user_name(e->uid, h->user, sizeof(h->user)) ||
 		    !plain(h->user, strlen(h->user)))
 			h->user[0] = '\0';
+		h->user_len = strlen(h->user);
 	}
 	if (r->oom || r->job->key_truncated || (e->ns_pid && e->ns_pid != e->pid) || !r->cgroup ||
 	    !e->cgroup_id || e->uid == JT_ID_UNKNOWN || e->gid == JT_ID_UNKNOWN || !user[0] ||
-	    e->exit_ns < e->start_ns || r->end_epoch_ns < e->exit_ns - e->start_ns ||
+	    e->exit_ns < e->start_ns || r->end_epoch_ns < e->exit_ns ||
 	    !plain(r->job->key, klen) || !plain(r->cgroup, clen) || !plain(e->comm, comm_len) ||
 	    (r->exe && !plain(r->exe, exe_len)))
 		return 1;
 	/* Keys and numbers: well under 1 KiB; the strings, each with its quotes and comma. */
-	p0 = p = buf_reserve(h, 1024 + klen + clen + comm_len + exe_len + strlen(user) +
+	p0 = p = buf_reserve(h, 1024 + klen + clen + comm_len + exe_len + h->user_len +
 				       (r->args ? r->args_len * 4 : 0));
 	if (!p)
 		return -ENOMEM;
 	p = PUT(p, "{\"type\":\"exit\",\"time\":");
 	p = put_secs(p, r->end_epoch_ns);
-	p = PUT(p, ",\"job\":");
-	p = put_str(p, r->job->key, klen);
 	p = PUT(p, ",\"pid\":");
 	p = put_u64(p, e->pid);
-	p = PUT(p, ",\"ppid\":");
-	p = put_u64(p, e->ppid);
 	/* The start as its duration before the exit: a short number, where start_ns is 14 digits. */
 	p = PUT(p, ",\"duration_s\":");
 	p = put_secs(p, e->exit_ns - e->start_ns);
+	/* From here to "user": what a job's processes mostly share. */
+	p = PUT(p, ",\"job\":");
+	p = put_str(p, r->job->key, klen);
+	p = PUT(p, ",\"ppid\":");
+	p = put_u64(p, e->ppid);
 	p = PUT(p, ",\"parent_start_ns\":");
 	p = put_u64(p, e->parent_start_ns);
-	p = PUT(p, ",\"exit_ns\":");
-	p = put_u64(p, e->exit_ns);
+	/* exit_ns is "time" less it: the boot clock's zero on the epoch's, as serve took it. */
+	p = PUT(p, ",\"boot_epoch_ns\":");
+	p = put_u64(p, r->end_epoch_ns - e->exit_ns);
 	/* The job's own cgroup (a "cgroup:" key), most processes' own: left out. */
 	if (strncmp(r->job->key, "cgroup:", 7) || strcmp(r->job->key + 7, r->cgroup)) {
 		p = PUT(p, ",\"cgroup\":");
@@ -533,6 +544,25 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 		p = PUT(p, ",\"cgroup_hierarchy\":");
 		p = put_u64(p, (uint64_t)r->cgroup_hierarchy);
 	}
+	/* One thread, most processes': left out. */
+	if (e->threads != 1) {
+		p = PUT(p, ",\"threads\":");
+		p = put_u64(p, e->threads);
+	}
+	if (e->flags & JT_F_EXISTING)
+		p = PUT(p, ",\"existing_at_attach\":true");
+	if (e->flags & JT_F_MOVED)
+		p = PUT(p, ",\"moved\":true");
+	if (e->flags & JT_F_EXECED)
+		p = PUT(p, ",\"execed\":true");
+	if (e->is_root)
+		p = PUT(p, ",\"is_root\":true");
+	p = PUT(p, ",\"uid\":");
+	p = put_u64(p, e->uid);
+	p = PUT(p, ",\"gid\":");
+	p = put_u64(p, e->gid);
+	p = PUT(p, ",\"user\":");
+	p = put_str(p, user, h->user_len);
 	p = PUT(p, ",\"comm\":");
 	p = put_str(p, e->comm, comm_len);
 	if (r->args) {
@@ -569,8 +599,11 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 	p = put_secs(p, e->user_ns);
 	p = PUT(p, ",\"system_s\":");
 	p = put_secs(p, e->system_ns);
-	p = PUT(p, ",\"total_ns\":");
-	p = put_u64(p, e->acct.cpu_ns);
+	/* Their sum, as the BPF source has it: left out. */
+	if (e->acct.cpu_ns != e->user_ns + e->system_ns) {
+		p = PUT(p, ",\"total_ns\":");
+		p = put_u64(p, e->acct.cpu_ns);
+	}
 	p = PUT(p, "},\"peak_rss_bytes\":");
 	p = put_u64(p, e->peak_rss_bytes);
 	if (e->acct.read_bytes || e->acct.write_bytes || e->acct.read_chars ||
@@ -591,22 +624,6 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 #undef IO
 		*p++ = '}';
 	}
-	p = PUT(p, ",\"threads\":");
-	p = put_u64(p, e->threads);
-	if (e->flags & JT_F_EXISTING)
-		p = PUT(p, ",\"existing_at_attach\":true");
-	if (e->flags & JT_F_MOVED)
-		p = PUT(p, ",\"moved\":true");
-	if (e->flags & JT_F_EXECED)
-		p = PUT(p, ",\"execed\":true");
-	if (e->is_root)
-		p = PUT(p, ",\"is_root\":true");
-	p = PUT(p, ",\"uid\":");
-	p = put_u64(p, e->uid);
-	p = PUT(p, ",\"gid\":");
-	p = put_u64(p, e->gid);
-	p = PUT(p, ",\"user\":");
-	p = put_str(p, user, strlen(user));
 	p = PUT(p, "}\n");
 	h->len += (size_t)(p - p0);
 	return 0;
