@@ -43,6 +43,16 @@
 /* Names tried after a file of the same second (a restart): a cut frame is never appended to. */
 #define NAME_TRIES 60
 
+/*
+ * A value the lines of a pass mostly share (the second of "time", the
+ * boot clock's epoch), kept written: copied, not made again.
+ */
+struct num_text {
+	uint64_t v;
+	uint8_t len;
+	char s[23];
+};
+
 struct sink_history {
 	struct sink base; /* first: sink__free() frees the whole */
 	struct sink *lines; /* sink_json's JSON lines, into @buf */
@@ -60,6 +70,7 @@ struct sink_history {
 	uint32_t user_uid; /* the last uid named, and its name ("" : none) */
 	char user[64];
 	size_t user_len;
+	struct num_text time_s, boot_epoch; /* the last written */
 	ZSTD_CCtx *cctx; /* the file's frame, open until rotation */
 	char *zbuf; /* its output */
 	size_t zcap;
@@ -392,27 +403,48 @@ static int history_flush(struct sink *s)
 
 #define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
+/* "00" to "99": a number is written two digits a division, the chain of divisions halved. */
+static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+			      "34353637383940414243444546474849505152535455565758596061626364656667"
+			      "6869707172737475767778798081828384858687888990919293949596979899";
+
+static const uint64_t tens[20] = {
+	1ULL,		      10ULL,		     100ULL,		    1000ULL,
+	10000ULL,	      100000ULL,	     1000000ULL,	    10000000ULL,
+	100000000ULL,	      1000000000ULL,	     10000000000ULL,	    100000000000ULL,
+	1000000000000ULL,     10000000000000ULL,     100000000000000ULL,    1000000000000000ULL,
+	10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+};
+
+/* Written in place from its last digit: its length from its bits (log10 2 is ~1233/4096). */
 static char *put_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	int n = 0;
+	int t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+	int n = t + (v >= tens[t]);
+	char *q;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	if (n <= 1) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	q = p + n;
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, digits2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(q - 2, digits2 + 2 * v, 2);
+	else
+		q[-1] = (char)('0' + v);
+	return p + n;
 }
 
-/* @ns as seconds, exactly: "12", "12.5", "0.000123456" (no exponent, no trailing zero). */
-static char *put_secs(char *p, uint64_t ns)
+/* @frac nanoseconds as a second's decimals, ".5", ".000123456"; nothing for 0. */
+static char *put_frac(char *p, uint32_t frac)
 {
-	uint64_t frac = ns % 1000000000ULL;
 	int digits = 9;
 
-	p = put_u64(p, ns / 1000000000ULL);
 	if (!frac)
 		return p;
 	while (frac % 10 == 0) {
@@ -420,22 +452,76 @@ static char *put_secs(char *p, uint64_t ns)
 		digits--;
 	}
 	*p++ = '.';
-	for (int i = digits - 1; i >= 0; i--) {
-		p[i] = (char)('0' + frac % 10);
-		frac /= 10;
+	for (int i = digits; i > 1; i -= 2) {
+		memcpy(p + i - 2, digits2 + 2 * (frac % 100), 2);
+		frac /= 100;
 	}
+	if (digits & 1)
+		*p = (char)('0' + frac);
 	return p + digits;
+}
+
+/* @ns as seconds, exactly: "12", "12.5", "0.000123456" (no exponent, no trailing zero). */
+static char *put_secs(char *p, uint64_t ns)
+{
+	p = put_u64(p, ns / 1000000000ULL);
+	return put_frac(p, (uint32_t)(ns % 1000000000ULL));
+}
+
+static char *put_cached(char *p, struct num_text *c, uint64_t v)
+{
+	if (c->v != v || !c->len) {
+		c->v = v;
+		c->len = (uint8_t)(put_u64(c->s, v) - c->s);
+	}
+	memcpy(p, c->s, c->len);
+	return p + c->len;
+}
+
+/* put_secs(), with the whole seconds from @c. */
+static char *put_secs_cached(char *p, struct num_text *c, uint64_t ns)
+{
+	p = put_cached(p, c, ns / 1000000000ULL);
+	return put_frac(p, (uint32_t)(ns % 1000000000ULL));
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+/* A byte of @x is 0 (exact for "any": a borrow starts only at a zero byte). */
+#define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGHS)
+
+/*
+ * Eight bytes at once: a mask with the high bit of each byte below 0x20,
+ * at or past 0x7f, a quote or a backslash; its lowest bit is exact (a
+ * borrow only marks bytes above a true one).
+ */
+static uint64_t word_flags(uint64_t x)
+{
+	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\'), d = x ^ (ONES * 0x7f);
+
+	return ((((x - ONES * 0x20) & ~x) | x) & HIGHS) | HAS_ZERO(q) | HAS_ZERO(b) | HAS_ZERO(d);
+}
+
+static bool byte_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
 /* Printable ASCII without a quote or a backslash: a JSON string as it is. */
 static bool plain(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	size_t i = 0;
 
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + i, 8);
+		if (word_flags(x))
 			return false;
 	}
+	for (; i < n; i++)
+		if (!byte_plain((unsigned char)s[i]))
+			return false;
 	return true;
 }
 
@@ -449,25 +535,43 @@ static char *put_str(char *p, const char *s, size_t n)
 }
 
 /*
- * The arguments (NUL-separated) as a JSON array's strings, checked as they
- * are copied (one pass over them, the longest part of a line); NULL when
- * one is not plain.
+ * The arguments (NUL-separated, the last NUL ending the last one) as a
+ * JSON array's strings, checked as they are copied, eight bytes at a time
+ * up to a byte that is not plain; NULL when that is not a NUL. @p has
+ * room for 8 bytes past the end.
  */
 static char *put_args(char *p, const char *a, size_t len)
 {
-	*p++ = '"';
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)a[i];
+	size_t i = 0;
 
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			*p++ = (char)c;
-			continue;
+	if (len && !a[len - 1])
+		len--;
+	*p++ = '"';
+	while (i < len) {
+		unsigned char c;
+
+		if (i + 8 <= len) {
+			uint64_t x, m;
+
+			memcpy(&x, a + i, 8);
+			m = word_flags(x);
+			/* The plain bytes before the first that is not, stored with it (overwritten). */
+			memcpy(p, &x, 8);
+			if (!m) {
+				p += 8;
+				i += 8;
+				continue;
+			}
+			p += __builtin_ctzll(m) / 8;
+			i += __builtin_ctzll(m) / 8;
 		}
-		if (c)
+		c = (unsigned char)a[i++];
+		if (byte_plain(c))
+			*p++ = (char)c;
+		else if (!c)
+			p = PUT(p, "\",\"");
+		else
 			return NULL;
-		if (i + 1 == len)
-			break;
-		p = PUT(p, "\",\"");
 	}
 	*p++ = '"';
 	return p;
@@ -517,7 +621,7 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 	if (!p)
 		return -ENOMEM;
 	p = PUT(p, "{\"type\":\"exit\",\"time\":");
-	p = put_secs(p, r->end_epoch_ns);
+	p = put_secs_cached(p, &h->time_s, r->end_epoch_ns);
 	p = PUT(p, ",\"pid\":");
 	p = put_u64(p, e->pid);
 	/* The start as its duration before the exit: a short number, where start_ns is 14 digits. */
@@ -532,7 +636,7 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 	p = put_u64(p, e->parent_start_ns);
 	/* exit_ns is "time" less it: the boot clock's zero on the epoch's, as serve took it. */
 	p = PUT(p, ",\"boot_epoch_ns\":");
-	p = put_u64(p, r->end_epoch_ns - e->exit_ns);
+	p = put_cached(p, &h->boot_epoch, r->end_epoch_ns - e->exit_ns);
 	/* The job's own cgroup (a "cgroup:" key), most processes' own: left out. */
 	if (strncmp(r->job->key, "cgroup:", 7) || strcmp(r->job->key + 7, r->cgroup)) {
 		p = PUT(p, ",\"cgroup\":");
