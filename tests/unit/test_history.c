@@ -440,11 +440,14 @@ static time_t fixed_now(void)
 static void test_short_round_trip(void **state)
 {
 	static const char args1[] = "/usr/bin/cc\0-c\0a.c", args2[] = "sh\0-c\0echo hi";
+	/* Checked eight bytes at a time: an empty one, a quote, a byte past ASCII, exact words. */
+	static const char args4[] = "a\0\0bcdefghijklmnopq\0", args5[] = "echo\0say \"hi\" now";
+	static const char args6[] = "x\0caf\xc3\xa9 au lait", args7[] = "abcdefgh\0ijklmnopqrstuvw";
 	struct cjob job = { .id = 1, .key = "cgroup:/build.slice/b1" };
 	struct cjob job2 = { .id = 2, .key = "unit:b2.service" };
 	struct job_oom oom = { .killed = true };
 	__u64 boot = 1796428800123456789ULL;
-	struct jt_exit_event e[4] = {
+	struct jt_exit_event e[8] = {
 		{ .pid = 300, .ppid = 20, .start_ns = 86399000000001ULL, .exit_ns = 86400123456789ULL,
 		  .parent_start_ns = 86000000000000ULL, .cgroup_id = 77, .threads = 1,
 		  .user_ns = 346275001, .system_ns = 38475000, .acct = { .cpu_ns = 384750001,
@@ -458,14 +461,31 @@ static void test_short_round_trip(void **state)
 		  .threads = 1, .exit_status = 3 << 8, .comm = "x" },
 		{ .pid = 303, .ppid = 1, .start_ns = 5, .exit_ns = 86403000000000ULL, .cgroup_id = 79,
 		  .threads = 1, .exit_status = 9, .flags = JT_F_OOM_KILLED, .comm = "hog" },
+		{ .pid = 304, .ppid = 1, .start_ns = 5, .exit_ns = 86404000000000ULL, .cgroup_id = 79,
+		  .threads = 1, .comm = "a" },
+		{ .pid = 305, .ppid = 1, .start_ns = 5, .exit_ns = 86405000000000ULL, .cgroup_id = 79,
+		  .threads = 1, .comm = "echo" },
+		{ .pid = 306, .ppid = 1, .start_ns = 5, .exit_ns = 86406000000000ULL, .cgroup_id = 79,
+		  .threads = 1, .comm = "x" },
+		{ .pid = 307, .ppid = 1, .start_ns = 5, .exit_ns = 86407000000000ULL, .cgroup_id = 79,
+		  .threads = 2, .user_ns = 1000000000, .acct = { .cpu_ns = 1000000000 },
+		  .comm = "abcdefgh" },
 	};
-	struct proc_record r[4] = {
+	struct proc_record r[8] = {
 		{ .args = args1, .args_len = sizeof(args1), .exe = "/usr/bin/cc",
 		  .cgroup = "/build.slice/b1" },
 		{ .args = args2, .args_len = sizeof(args2), .args_truncated = true,
 		  .exe = "/usr/bin/dash", .cgroup = "/build.slice/b1/sub", .cgroup_hierarchy = 0 },
 		{ .cgroup = "/system.slice/b2.service" },
 		{ .cgroup = "/system.slice/b2.service", .oom = &oom },
+		{ .args = args4, .args_len = sizeof(args4) - 1, .exe = "a",
+		  .cgroup = "/system.slice/b2.service" },
+		{ .args = args5, .args_len = sizeof(args5), .exe = "/bin/echo",
+		  .cgroup = "/system.slice/b2.service" },
+		{ .args = args6, .args_len = sizeof(args6), .exe = "x",
+		  .cgroup = "/system.slice/b2.service" },
+		{ .args = args7, .args_len = sizeof(args7) - 1, .exe = "abcdefgh",
+		  .cgroup = "/system.slice/b2.service" },
 	};
 	struct history_opts ho = { .now = fixed_now };
 	struct history_query q = { .json = true };
@@ -480,7 +500,7 @@ static void test_short_round_trip(void **state)
 	ho.dir = dir;
 	job.job.key = job.key;
 	job2.job.key = job2.key;
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 8; i++) {
 		r[i].e = &e[i];
 		r[i].job = i < 2 ? &job : &job2;
 		r[i].start_epoch_ns = e[i].start_ns + boot;
@@ -489,25 +509,25 @@ static void test_short_round_trip(void **state)
 		r[i].end_epoch_s = (double)r[i].end_epoch_ns / 1e9;
 	}
 	capture__open(&whole);
-	whole_lines(&whole, r, 4);
+	whole_lines(&whole, r, 8);
 	s = sink_history__new(&ho);
 	assert_non_null(s);
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < 8; i++)
 		s->ops->process(s, &r[i]);
 	s->ops->flush(s);
 	sink__free(s);
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
-	/* The first three short, the OOM kill whole. */
+	/* Short but the OOM kill and the arguments with a quote and a byte past ASCII. */
 	assert_int_equal(history__list(fd, &files), 1);
 	assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n), 0);
 	free(files);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
 	capture__open(&read);
 	assert_int_equal(history__query(fd, dir, &q, read.f), 0);
 	close(fd);
 	capture__close(&whole);
-	assert_int_equal(lines(whole.buf), 4);
+	assert_int_equal(lines(whole.buf), 8);
 	assert_string_equal(capture__close(&read), whole.buf);
 	capture__free(&read);
 	capture__free(&whole);
