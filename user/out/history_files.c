@@ -196,7 +196,8 @@ int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn
 				break;
 			continue;
 		}
-		while (ib.pos < ib.size) {
+		/* Output full: zstd may hold more of what it read, handed out before reading on. */
+		for (bool full = false; ib.pos < ib.size || full;) {
 			ZSTD_outBuffer ob;
 			size_t zr;
 
@@ -210,6 +211,7 @@ int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn
 				goto out;
 			}
 			len += ob.pos;
+			full = ob.pos == ob.size;
 			ret = split_lines(buf, &len, fn, ctx);
 			if (ret)
 				goto out;
@@ -346,7 +348,7 @@ struct history_cursor {
 	size_t in_cap, in_len, in_pos;
 	char *buf; /* decompressed; the lines handed out end before @start */
 	size_t cap, len, start;
-	bool eof_file;
+	bool out_full;
 };
 
 struct history_cursor *history_cursor__open(int dirfd, double since)
@@ -412,6 +414,7 @@ static int cursor_fill(struct history_cursor *c)
 			}
 			ZSTD_DCtx_reset(c->dctx, ZSTD_reset_session_only);
 			c->in_len = c->in_pos = 0;
+			c->out_full = false;
 			/* A cut last line of the file before is not a record. */
 			c->len = c->start = 0;
 		}
@@ -425,7 +428,7 @@ static int cursor_fill(struct history_cursor *c)
 			if (err)
 				return err;
 		}
-		if (f->zst && c->in_pos < c->in_len) {
+		if (f->zst && (c->in_pos < c->in_len || c->out_full)) {
 			ZSTD_inBuffer ib = { c->in, c->in_len, c->in_pos };
 			ZSTD_outBuffer ob = { c->buf + c->len, c->cap - c->len, 0 };
 			size_t zr = ZSTD_decompressStream(c->dctx, &ob, &ib);
@@ -435,6 +438,8 @@ static int cursor_fill(struct history_cursor *c)
 				goto next_file;
 			c->in_pos = ib.pos;
 			c->len += ob.pos;
+			/* Output full: zstd may hold more of what it read, to hand out before reading on. */
+			c->out_full = ob.pos == ob.size;
 			if (ob.pos)
 				return 1;
 			continue;
