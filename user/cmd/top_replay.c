@@ -277,7 +277,7 @@ static double step_on(struct replay *rp, double target, int *errp)
 		rp->has_back = false;
 		if (on_line(&st, rp->back, rp->back_len)) {
 			err = st.err;
-			/* Done at once (the line was a host record after a pass already taken): kept. */
+			/* Done at once (a host record after a pass already taken): kept. */
 			rp->has_back = !err;
 		}
 	}
@@ -340,7 +340,7 @@ static double seek(struct replay *rp, enum seek how, double target, int *errp)
 		live_drop(rp);
 		warm *= 4;
 	}
-	/* At the history's end: a step forward from here reads it again (serve may have written more). */
+	/* At the history's end: a step forward reads it again (serve may have written more). */
 	if (!st.done)
 		live_drop(rp);
 	if (how == AFTER && !st.done)

@@ -395,7 +395,7 @@ void history_cursor__free(struct history_cursor *c)
 	free(c);
 }
 
-/* More bytes of the file open (opening the next when none is): 1, 0 at the last file's end, or -errno. */
+/* More bytes of the file open (the next opened when none is): 1, 0 at the end, or -errno. */
 static int cursor_fill(struct history_cursor *c)
 {
 	const struct history_file *f;
@@ -406,7 +406,8 @@ static int cursor_fill(struct history_cursor *c)
 		if (c->fd < 0) {
 			if (c->i >= c->nfiles)
 				return 0;
-			c->fd = openat(c->dirfd, c->files[c->i].name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			c->fd = openat(c->dirfd, c->files[c->i].name,
+				       O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			if (c->fd < 0) {
 				/* Gone (retention), or unreadable: the files after it are read. */
 				c->i++;
@@ -420,11 +421,12 @@ static int cursor_fill(struct history_cursor *c)
 		}
 		f = &c->files[c->i];
 		if (c->cap - c->len < (1 << 16)) {
-			/* Room at the end: what was handed out goes first, then a line longer than that. */
+			/* Room at the end: what was handed out goes, then a line longer grows it. */
 			memmove(c->buf, c->buf + c->start, c->len - c->start);
 			c->len -= c->start;
 			c->start = 0;
-			err = grow(&c->buf, &c->cap, c->cap - c->len < (1 << 16) ? c->cap * 2 : c->cap);
+			err = grow(&c->buf, &c->cap,
+				   c->cap - c->len < (1 << 16) ? c->cap * 2 : c->cap);
 			if (err)
 				return err;
 		}
@@ -438,7 +440,7 @@ static int cursor_fill(struct history_cursor *c)
 				goto next_file;
 			c->in_pos = ib.pos;
 			c->len += ob.pos;
-			/* Output full: zstd may hold more of what it read, to hand out before reading on. */
+			/* Output full: zstd may hold more of what it read, handed out first. */
 			c->out_full = ob.pos == ob.size;
 			if (ob.pos)
 				return 1;

@@ -561,7 +561,7 @@ static char *put_args(char *p, const char *a, size_t len)
 
 			memcpy(&x, a + i, 8);
 			m = word_flags(x);
-			/* The plain bytes before the first that is not, stored with it (overwritten). */
+			/* The plain bytes before the first that is not, and it (overwritten). */
 			memcpy(p, &x, 8);
 			if (!m) {
 				p += 8;
