@@ -11,7 +11,9 @@ clock of its own), each figure beside its goal:
   - the time `jobtrace history` takes to answer a one-hour query over a
     whole day written the same way (goal: 2 s);
   - the writer's CPU per record: formatting, writing, compressing (goal:
-    1 us).
+    1 us);
+  - `top --replay` over that day: a jump to a moment, and a step forward
+    from it (which goes on from where the frame before stopped reading).
 
   tests/bench_history.py OUTPUT WORKDIR     (HISTORY_DAY_S=86400 HISTORY_RATE=100)
 """
@@ -97,5 +99,19 @@ for name, args in queries:
         lines = out.count(b"\n")
     print(f"  {name:<40}{sorted(times)[1]:>8.3f} s, CPU {sorted(cpus)[1]:.3f} s (medians of 3; "
           f"goal {GOAL_QUERY_S:.0f} s), {lines:,} lines")
+# top --replay over the same day: a jump (a frame built from its warm-up), then steps forward.
+replay = [f"{output}/jobtrace", "top", "--replay", "-b", "-w", "200", "--at", str(mid), full["dir"]]
+costs = {}
+for n in (1, 11):
+    runs = []
+    for _ in range(3):
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(replay[:4] + ["-n", str(n)] + replay[4:], check=True, capture_output=True)
+        r2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        runs.append(r2.ru_utime - r.ru_utime + r2.ru_stime - r.ru_stime)
+    costs[n] = sorted(runs)[1]
+print(f"  {'top --replay: a jump, CPU s':<40}{costs[1]:>8.3f} (median of 3)")
+print(f"  {'top --replay: a step forward, CPU s':<40}{(costs[11] - costs[1]) / 10:>8.4f} "
+      f"(10 steps; median of 3)")
 for r in (exits, intervals, hosts, full):
     shutil.rmtree(r["dir"], ignore_errors=True)

@@ -168,6 +168,20 @@ int history__read_range(int dirfd, const char *dir, double since, double until,
 			history_line_fn fn, void *ctx);
 
 /*
+ * The same lines from @since (epoch seconds) to the end, one at a time,
+ * the place kept between calls (top --replay's steps forward). NULL with
+ * errno set.
+ */
+struct history_cursor;
+struct history_cursor *history_cursor__open(int dirfd, double since);
+/*
+ * The next line (@line valid until the next call; NUL-terminated): 1, 0
+ * at the end of the history, or a negative errno.
+ */
+int history_cursor__next(struct history_cursor *c, const char **line, size_t *len);
+void history_cursor__free(struct history_cursor *c);
+
+/*
  * The picture of the job @q->job (include/jobtrace/picture.h) from its
  * kept records: an SVG to @svg, an HTML report to @html (either NULL), by
  * the picture sink live jobs use, at its "job" line; a job with records

@@ -62,20 +62,26 @@ static int alive_in(const char *frame, const char *end, const char *name)
 }
 
 /* `top --replay -b` at @at, @n frames; what it printed (to free). */
-static char *replay(double at, int n)
+/* @env before the command: "JOBTRACE_REPLAY_REBUILD=1" builds every frame from its warm-up. */
+static char *replay_env(const char *env, double at, int n)
 {
 	char cmd[2048];
 	int code = -1;
 	char *out;
 
 	snprintf(cmd, sizeof(cmd),
-		 "%s top --replay -b -w 200 -n %d -f %s --at %.3f %s 2>%s/replay.err", H.jobtrace,
-		 n, prefix, at, dir, H.tmpdir);
+		 "env %s %s top --replay -b -w 200 -n %d -f %s --at %.3f %s 2>%s/replay.err", env,
+		 H.jobtrace, n, prefix, at, dir, H.tmpdir);
 	out = harness__sh_out(cmd, &code);
 	if (code)
 		fail_msg("top --replay exited %d:\n%s\n%s", code, out,
 			 harness__slurp(harness__path(cmd, sizeof(cmd), "replay.err")));
 	return out;
+}
+
+static char *replay(double at, int n)
+{
+	return replay_env("", at, n);
 }
 
 /* The title's time of the first frame in @text: "HH:MM:SS" of "replay YYYY-MM-DD HH:MM:SS". */
@@ -264,6 +270,18 @@ static void test_replay_and_picture(void **state)
 		fail_msg("%d frames, A ended in %d, gone in %d:\n%s", frames, seen_end, gone, text);
 	/* Live top keeps an ended row TOP_KEEP_ENDED (3) refreshes: so does the replay. */
 	assert_int_equal(seen_end, 3);
+	/*
+	 * Steps forward go on from where the frame before stopped reading;
+	 * each frame is the one built from its warm-up, as a jump builds it.
+	 */
+	frame = replay_env("JOBTRACE_REPLAY_REBUILD=1", a_end - 0.25, 10);
+	assert_string_equal(text, frame);
+	free(frame);
+	free(text);
+	text = replay(t1, 30);
+	frame = replay_env("JOBTRACE_REPLAY_REBUILD=1", t1, 30);
+	assert_string_equal(text, frame);
+	free(frame);
 	free(text);
 
 	/* After all three ended: none. */

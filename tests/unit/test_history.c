@@ -406,6 +406,143 @@ static void test_parse_time(void **state)
 	assert_int_equal(history__parse_time("2026-12-06 15:28:57x", &t), -EINVAL);
 }
 
+/* Lines -o writes for @r (sink_json's), appended to @c. */
+static void whole_lines(struct capture *c, const struct proc_record *r, size_t n)
+{
+	struct sink *s = sink_jsonl__new(c->f, 0, true, false, false, false);
+
+	assert_non_null(s);
+	for (size_t i = 0; i < n; i++)
+		s->ops->process(s, &r[i]);
+	sink__free(s);
+}
+
+static int count_short(void *ctx, const char *line, size_t len)
+{
+	*(int *)ctx += history__json_get(line, len, "boot_epoch_ns", &len) != NULL;
+	return 0;
+}
+
+static time_t fixed_now(void)
+{
+	return 1796515200;
+}
+
+/*
+ * Short exit lines (sink_history.c) read back whole by `history --json`:
+ * byte for byte the line -o writes for the same record, whatever the
+ * short line left out (exit_ns, cpu.total_ns as the sum, one thread, the
+ * job's own cgroup, an exe that is args[0], 0s and falses), and what it
+ * keeps when the record differs (a total that is not the sum, threads, a
+ * cgroup below the job's, a signal with a core, an exe of its own), and
+ * a record the short form cannot say (an OOM kill) written whole.
+ */
+static void test_short_round_trip(void **state)
+{
+	static const char args1[] = "/usr/bin/cc\0-c\0a.c", args2[] = "sh\0-c\0echo hi";
+	/* Checked eight bytes at a time: an empty one, a quote, a byte past ASCII, exact words. */
+	static const char args4[] = "a\0\0bcdefghijklmnopq\0", args5[] = "echo\0say \"hi\" now";
+	static const char args6[] = "x\0caf\xc3\xa9 au lait", args7[] = "abcdefgh\0ijklmnopqrstuvw";
+	struct cjob job = { .id = 1, .key = "cgroup:/build.slice/b1" };
+	struct cjob job2 = { .id = 2, .key = "unit:b2.service" };
+	struct job_oom oom = { .killed = true };
+	__u64 boot = 1796428800123456789ULL;
+	struct jt_exit_event e[8] = {
+		{ .pid = 300, .ppid = 20, .start_ns = 86399000000001ULL,
+		  .exit_ns = 86400123456789ULL,
+		  .parent_start_ns = 86000000000000ULL, .cgroup_id = 77, .threads = 1,
+		  .user_ns = 346275001, .system_ns = 38475000, .acct = { .cpu_ns = 384750001,
+		  .read_chars = 4096, .write_bytes = 8192 }, .peak_rss_bytes = 1 << 20,
+		  .flags = JT_F_EXECED, .comm = "cc" },
+		{ .pid = 301, .ppid = 300, .start_ns = 86400000000000ULL,
+		  .exit_ns = 86401000000000ULL,
+		  .parent_start_ns = 86399000000001ULL, .cgroup_id = 78, .threads = 4,
+		  .exit_status = 11 | 0x80, .user_ns = 5, .system_ns = 7, .acct = { .cpu_ns = 13 },
+		  .flags = JT_F_EXISTING | JT_F_MOVED, .is_root = true, .comm = "sh" },
+		{ .pid = 302, .ppid = 1, .start_ns = 5,
+		  .exit_ns = 86402000000000ULL, .cgroup_id = 79,
+		  .threads = 1, .exit_status = 3 << 8, .comm = "x" },
+		{ .pid = 303, .ppid = 1, .start_ns = 5,
+		  .exit_ns = 86403000000000ULL, .cgroup_id = 79,
+		  .threads = 1, .exit_status = 9, .flags = JT_F_OOM_KILLED, .comm = "hog" },
+		{ .pid = 304, .ppid = 1, .start_ns = 5,
+		  .exit_ns = 86404000000000ULL, .cgroup_id = 79,
+		  .threads = 1, .comm = "a" },
+		{ .pid = 305, .ppid = 1, .start_ns = 5,
+		  .exit_ns = 86405000000000ULL, .cgroup_id = 79,
+		  .threads = 1, .comm = "echo" },
+		{ .pid = 306, .ppid = 1, .start_ns = 5,
+		  .exit_ns = 86406000000000ULL, .cgroup_id = 79,
+		  .threads = 1, .comm = "x" },
+		{ .pid = 307, .ppid = 1, .start_ns = 5,
+		  .exit_ns = 86407000000000ULL, .cgroup_id = 79,
+		  .threads = 2, .user_ns = 1000000000, .acct = { .cpu_ns = 1000000000 },
+		  .comm = "abcdefgh" },
+	};
+	struct proc_record r[8] = {
+		{ .args = args1, .args_len = sizeof(args1), .exe = "/usr/bin/cc",
+		  .cgroup = "/build.slice/b1" },
+		{ .args = args2, .args_len = sizeof(args2), .args_truncated = true,
+		  .exe = "/usr/bin/dash", .cgroup = "/build.slice/b1/sub", .cgroup_hierarchy = 0 },
+		{ .cgroup = "/system.slice/b2.service" },
+		{ .cgroup = "/system.slice/b2.service", .oom = &oom },
+		{ .args = args4, .args_len = sizeof(args4) - 1, .exe = "a",
+		  .cgroup = "/system.slice/b2.service" },
+		{ .args = args5, .args_len = sizeof(args5), .exe = "/bin/echo",
+		  .cgroup = "/system.slice/b2.service" },
+		{ .args = args6, .args_len = sizeof(args6), .exe = "x",
+		  .cgroup = "/system.slice/b2.service" },
+		{ .args = args7, .args_len = sizeof(args7) - 1, .exe = "abcdefgh",
+		  .cgroup = "/system.slice/b2.service" },
+	};
+	struct history_opts ho = { .now = fixed_now };
+	struct history_query q = { .json = true };
+	struct capture whole, read;
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", cmd[64];
+	struct history_file *files;
+	struct sink *s;
+	int fd, n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	ho.dir = dir;
+	job.job.key = job.key;
+	job2.job.key = job2.key;
+	for (size_t i = 0; i < 8; i++) {
+		r[i].e = &e[i];
+		r[i].job = i < 2 ? &job : &job2;
+		r[i].start_epoch_ns = e[i].start_ns + boot;
+		r[i].end_epoch_ns = e[i].exit_ns + boot;
+		r[i].start_epoch_s = (double)r[i].start_epoch_ns / 1e9;
+		r[i].end_epoch_s = (double)r[i].end_epoch_ns / 1e9;
+	}
+	capture__open(&whole);
+	whole_lines(&whole, r, 8);
+	s = sink_history__new(&ho);
+	assert_non_null(s);
+	for (size_t i = 0; i < 8; i++)
+		s->ops->process(s, &r[i]);
+	s->ops->flush(s);
+	sink__free(s);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	/* Short but the OOM kill and the arguments with a quote and a byte past ASCII. */
+	assert_int_equal(history__list(fd, &files), 1);
+	assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n), 0);
+	free(files);
+	assert_int_equal(n, 5);
+	capture__open(&read);
+	assert_int_equal(history__query(fd, dir, &q, read.f), 0);
+	close(fd);
+	capture__close(&whole);
+	assert_int_equal(lines(whole.buf), 8);
+	assert_string_equal(capture__close(&read), whole.buf);
+	capture__free(&read);
+	capture__free(&whole);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,7 +550,7 @@ int main(void)
 		cmocka_unit_test(test_json_get), cmocka_unit_test(test_list),
 		cmocka_unit_test(test_read),     cmocka_unit_test(test_query),
 		cmocka_unit_test(test_records),  cmocka_unit_test(test_parse_time),
-		cmocka_unit_test(test_json_top),
+		cmocka_unit_test(test_json_top), cmocka_unit_test(test_short_round_trip),
 	};
 
 	setenv("TZ", "UTC", 1);

@@ -14,9 +14,12 @@
  * the host record at or before T, and its snapshot is taken where serve's
  * pass ended: the jobs that ended in it have their last interval and
  * "job" line after the host record, with exits of the next interval
- * between them, held back until the snapshot is taken. Stepping back builds the frame before; stepping
- * forward, the one after. Each step reads from the warm-up's start: under
- * a second for an hour's file of a busy host.
+ * between them, held back until the snapshot is taken. Stepping back, or
+ * jumping, builds the frame from a warm-up before it; stepping forward
+ * goes on reading from where the frame on screen stopped (the view, the
+ * jobs made back and the place in the files kept), so that a step costs
+ * one interval's lines, not a warm-up's: from its start, the file of an
+ * hour had to be decompressed and its lines' times read at every step.
  */
 #include <errno.h>
 #include <math.h>
@@ -44,14 +47,6 @@
 
 enum seek { AT_OR_BEFORE, BEFORE, AFTER };
 
-struct replay {
-	int dirfd;
-	const char *dir;
-	struct sink *view;
-	double history_start; /* the first file's start */
-	double shown; /* the frame on screen: its host record's time; 0: none */
-};
-
 /* One build of a frame: where it is going, and what the reading found. */
 struct seek_state {
 	struct replay *rp;
@@ -65,6 +60,25 @@ struct seek_state {
 	size_t held_len, held_cap;
 	bool done;
 	int err;
+};
+
+struct replay {
+	int dirfd;
+	const char *dir;
+	struct sink *view;
+	double history_start; /* the first file's start */
+	double shown; /* the frame on screen: its host record's time; 0: none */
+	/*
+	 * Where the reading of the frame on screen stopped, kept for a step
+	 * forward: its state, its place in the files, and the line it
+	 * stopped at, not yet fed. Valid when @live_ok.
+	 */
+	struct seek_state live;
+	struct history_cursor *cur;
+	char *back;
+	size_t back_len, back_cap;
+	bool has_back, live_ok;
+	bool rebuild; /* JOBTRACE_REPLAY_REBUILD set: every step from its warm-up (tests compare) */
 };
 
 static bool type_is(const char *l, size_t len, const char *type)
@@ -105,6 +119,22 @@ static bool beyond(const struct seek_state *st, double t)
 	}
 }
 
+/* The exits held back for the frame taken, now fed. */
+static int feed_held(struct seek_state *st)
+{
+	for (size_t o = 0; o < st->held_len;) {
+		char *nl = memchr(st->held + o, '\n', st->held_len - o);
+		size_t n = (size_t)(nl - (st->held + o));
+		int err = history_records__feed(st->hr, st->held + o, n, st->rp->view);
+
+		if (err)
+			return err;
+		o += n + 1;
+	}
+	st->held_len = 0;
+	return 0;
+}
+
 /* The pass of the host record fed last has ended: the view takes its snapshot. */
 static int take_frame(struct seek_state *st)
 {
@@ -122,17 +152,8 @@ static int take_frame(struct seek_state *st)
 	/* Forward: the first frame past the target is the one. */
 	if (st->how == AFTER && t > st->target)
 		st->done = true;
-	for (size_t o = 0; o < st->held_len && !st->done;) {
-		char *nl = memchr(st->held + o, '\n', st->held_len - o);
-		size_t n = (size_t)(nl - (st->held + o));
-
-		err = history_records__feed(st->hr, st->held + o, n, v);
-		if (err)
-			return err;
-		o += n + 1;
-	}
-	st->held_len = 0;
-	return 0;
+	/* Done: they are the next frame's, fed first when a step forward goes on from here. */
+	return st->done ? 0 : feed_held(st);
 }
 
 static int hold(struct seek_state *st, const char *l, size_t len)
@@ -190,11 +211,95 @@ static int on_line(void *ctx, const char *l, size_t len)
 	return 0;
 }
 
+static void live_drop(struct replay *rp)
+{
+	if (rp->live_ok) {
+		history_records__free(rp->live.hr);
+		free(rp->live.held);
+	}
+	rp->live_ok = false;
+	rp->has_back = false;
+	history_cursor__free(rp->cur);
+	rp->cur = NULL;
+}
+
+/*
+ * The lines from @rp->cur to @st until its frame is done (the line it
+ * stopped at kept in @rp->back, not fed) or the history ends (which ends
+ * the last pass). 0, or a negative errno.
+ */
+static int read_on(struct replay *rp, struct seek_state *st)
+{
+	const char *l;
+	size_t len;
+	int r;
+
+	while ((r = history_cursor__next(rp->cur, &l, &len)) > 0) {
+		if (!on_line(st, l, len))
+			continue;
+		if (st->err)
+			return st->err;
+		if (len + 1 > rp->back_cap) {
+			char *b = realloc(rp->back, len + 1);
+
+			if (!b)
+				return -ENOMEM;
+			rp->back = b;
+			rp->back_cap = len + 1;
+		}
+		memcpy(rp->back, l, len + 1);
+		rp->back_len = len;
+		rp->has_back = true;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	return st->pending && !st->done ? take_frame(st) : 0;
+}
+
+/*
+ * The step forward from the frame on screen, from where its reading
+ * stopped: the exits held for the next frame, the line it stopped at,
+ * then on. The frame's time, 0 when there is none (the state is then
+ * dropped), or a negative errno in *@errp.
+ */
+static double step_on(struct replay *rp, double target, int *errp)
+{
+	struct seek_state st = rp->live;
+	int err;
+
+	rp->live_ok = false;
+	st.how = AFTER;
+	st.target = target;
+	st.done = false;
+	err = feed_held(&st);
+	if (!err && rp->has_back) {
+		rp->has_back = false;
+		if (on_line(&st, rp->back, rp->back_len)) {
+			err = st.err;
+			/* Done at once (a host record after a pass already taken): kept. */
+			rp->has_back = !err;
+		}
+	}
+	if (!err && !st.done)
+		err = read_on(rp, &st);
+	rp->live = st;
+	rp->live_ok = true;
+	if (err || !st.done) {
+		*errp = err;
+		live_drop(rp);
+		return 0;
+	}
+	return st.frame;
+}
+
 /*
  * Builds the frame @how @target says: the view fed from a warm-up before
  * it, widened until WARMUP_FRAMES frames come before the one shown or
  * the history's start is in. The frame's time, or 0 when there is none
- * (a target before the first interval, or none after the last).
+ * (a target before the first interval, or none after the last). Where
+ * the reading stopped is kept: a step forward from that frame goes on
+ * from there (step_on), not from a warm-up again.
  */
 static double seek(struct replay *rp, enum seek how, double target, int *errp)
 {
@@ -202,6 +307,9 @@ static double seek(struct replay *rp, enum seek how, double target, int *errp)
 	double warm = WARMUP_S;
 
 	*errp = 0;
+	if (how == AFTER && rp->live_ok && rp->live.frame == target && !rp->rebuild)
+		return step_on(rp, target, errp);
+	live_drop(rp);
 	for (;;) {
 		double from = target - warm;
 		int err;
@@ -209,22 +317,32 @@ static double seek(struct replay *rp, enum seek how, double target, int *errp)
 		st = (struct seek_state){ .rp = rp, .how = how, .target = target };
 		st.hr = history_records__new();
 		err = st.hr ? sink_top__reset(rp->view) : -ENOMEM;
+		if (!err) {
+			rp->cur = history_cursor__open(rp->dirfd, from);
+			if (!rp->cur) {
+				err = -errno;
+				fprintf(stderr, "jobtrace: cannot read %s: %s\n", rp->dir,
+					strerror(errno));
+			}
+		}
 		if (!err)
-			err = history__read_range(rp->dirfd, rp->dir, from, 0, on_line, &st);
-		/* The end of the history ends the last pass. */
-		if (!err && !st.err && st.pending && !st.done)
-			err = take_frame(&st);
-		history_records__free(st.hr);
-		free(st.held);
-		if (err < 0 || st.err) {
-			*errp = err < 0 ? err : st.err;
+			err = read_on(rp, &st);
+		rp->live = st;
+		rp->live_ok = st.hr != NULL;
+		if (err < 0) {
+			*errp = err;
+			live_drop(rp);
 			return 0;
 		}
 		if (st.frames_before >= WARMUP_FRAMES || from <= rp->history_start ||
 		    warm >= WARMUP_MAX_S || !st.frame)
 			break;
+		live_drop(rp);
 		warm *= 4;
 	}
+	/* At the history's end: a step forward reads it again (serve may have written more). */
+	if (!st.done)
+		live_drop(rp);
 	if (how == AFTER && !st.done)
 		return 0;
 	return st.frame;
@@ -364,6 +482,7 @@ int top__replay(const struct top_replay_opts *o)
 	}
 	rp.history_start = (double)files[0].start;
 	free(files);
+	rp.rebuild = getenv("JOBTRACE_REPLAY_REBUILD") != NULL;
 	rp.view = sink_top__new(&o->view);
 	if (!rp.view) {
 		fprintf(stderr, "jobtrace: cannot set up the screen: %s\n",
@@ -402,6 +521,8 @@ int top__replay(const struct top_replay_opts *o)
 	}
 	ret = 0;
 out:
+	live_drop(&rp);
+	free(rp.back);
 	if (rp.view)
 		sink__free(rp.view);
 	close(rp.dirfd);

@@ -196,7 +196,8 @@ int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn
 				break;
 			continue;
 		}
-		while (ib.pos < ib.size) {
+		/* Output full: zstd may hold more of what it read, handed out before reading on. */
+		for (bool full = false; ib.pos < ib.size || full;) {
 			ZSTD_outBuffer ob;
 			size_t zr;
 
@@ -210,6 +211,7 @@ int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn
 				goto out;
 			}
 			len += ob.pos;
+			full = ob.pos == ob.size;
 			ret = split_lines(buf, &len, fn, ctx);
 			if (ret)
 				goto out;
@@ -327,4 +329,170 @@ size_t history__json_top(const char *line, size_t len, const char *const *keys, 
 			p++;
 	}
 	return found;
+}
+
+/*
+ * A reader that hands out one line at a time and keeps its place (top
+ * --replay steps forward from where the last step stopped): the files
+ * from the first that may hold @since on, as history__read_range picks
+ * them, each decompressed as it is read.
+ */
+struct history_cursor {
+	int dirfd;
+	struct history_file *files;
+	int nfiles, i; /* the file being read, or the next to open */
+	double since;
+	int fd; /* -1: none open */
+	ZSTD_DCtx *dctx;
+	char *in;
+	size_t in_cap, in_len, in_pos;
+	char *buf; /* decompressed; the lines handed out end before @start */
+	size_t cap, len, start;
+	bool out_full;
+};
+
+struct history_cursor *history_cursor__open(int dirfd, double since)
+{
+	struct history_cursor *c = calloc(1, sizeof(*c));
+	int n;
+
+	if (!c)
+		return NULL;
+	c->dirfd = dirfd;
+	c->fd = -1;
+	c->since = since;
+	c->in_cap = ZSTD_DStreamInSize();
+	c->cap = 1 << 16;
+	c->in = malloc(c->in_cap);
+	c->buf = malloc(c->cap);
+	c->dctx = ZSTD_createDCtx();
+	n = history__list(dirfd, &c->files);
+	if (n < 0 || !c->in || !c->buf || !c->dctx) {
+		if (n >= 0)
+			free(c->files);
+		c->files = NULL;
+		history_cursor__free(c);
+		errno = n < 0 ? -n : ENOMEM;
+		return NULL;
+	}
+	c->nfiles = n;
+	/* A file holds what came from its start to the next file's. */
+	while (c->i + 1 < n && (double)c->files[c->i + 1].start < since - 1)
+		c->i++;
+	return c;
+}
+
+void history_cursor__free(struct history_cursor *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	ZSTD_freeDCtx(c->dctx);
+	free(c->files);
+	free(c->in);
+	free(c->buf);
+	free(c);
+}
+
+/* More bytes of the file open (the next opened when none is): 1, 0 at the end, or -errno. */
+static int cursor_fill(struct history_cursor *c)
+{
+	const struct history_file *f;
+	ssize_t n;
+	int err;
+
+	for (;;) {
+		if (c->fd < 0) {
+			if (c->i >= c->nfiles)
+				return 0;
+			c->fd = openat(c->dirfd, c->files[c->i].name,
+				       O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (c->fd < 0) {
+				/* Gone (retention), or unreadable: the files after it are read. */
+				c->i++;
+				continue;
+			}
+			ZSTD_DCtx_reset(c->dctx, ZSTD_reset_session_only);
+			c->in_len = c->in_pos = 0;
+			c->out_full = false;
+			/* A cut last line of the file before is not a record. */
+			c->len = c->start = 0;
+		}
+		f = &c->files[c->i];
+		if (c->cap - c->len < (1 << 16)) {
+			/* Room at the end: what was handed out goes, then a line longer grows it. */
+			memmove(c->buf, c->buf + c->start, c->len - c->start);
+			c->len -= c->start;
+			c->start = 0;
+			err = grow(&c->buf, &c->cap,
+				   c->cap - c->len < (1 << 16) ? c->cap * 2 : c->cap);
+			if (err)
+				return err;
+		}
+		if (f->zst && (c->in_pos < c->in_len || c->out_full)) {
+			ZSTD_inBuffer ib = { c->in, c->in_len, c->in_pos };
+			ZSTD_outBuffer ob = { c->buf + c->len, c->cap - c->len, 0 };
+			size_t zr = ZSTD_decompressStream(c->dctx, &ob, &ib);
+
+			/* A frame cut by a kill, or a bad one: the file ends here. */
+			if (ZSTD_isError(zr))
+				goto next_file;
+			c->in_pos = ib.pos;
+			c->len += ob.pos;
+			/* Output full: zstd may hold more of what it read, handed out first. */
+			c->out_full = ob.pos == ob.size;
+			if (ob.pos)
+				return 1;
+			continue;
+		}
+		n = read(c->fd, f->zst ? c->in : c->buf + c->len,
+			 f->zst ? c->in_cap : c->cap - c->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto next_file;
+		if (f->zst) {
+			c->in_len = (size_t)n;
+			c->in_pos = 0;
+		} else {
+			c->len += (size_t)n;
+			return 1;
+		}
+		continue;
+next_file:
+		close(c->fd);
+		c->fd = -1;
+		c->i++;
+	}
+}
+
+int history_cursor__next(struct history_cursor *c, const char **line, size_t *len)
+{
+	for (;;) {
+		char *nl = c->start < c->len ? memchr(c->buf + c->start, '\n', c->len - c->start) :
+					       NULL;
+		int err;
+
+		if (nl) {
+			char *l = c->buf + c->start;
+			size_t n = (size_t)(nl - l);
+			size_t vl;
+			const char *v;
+
+			*nl = '\0';
+			c->start += n + 1;
+			if (!n)
+				continue;
+			v = history__json_get(l, n, "time", &vl);
+			if (c->since > 0 && (!v || strtod(v, NULL) < c->since))
+				continue;
+			*line = l;
+			*len = n;
+			return 1;
+		}
+		err = cursor_fill(c);
+		if (err <= 0)
+			return err;
+	}
 }

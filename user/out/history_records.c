@@ -387,16 +387,29 @@ static void parse_exit(const char *l, size_t len, struct exit_parse *x)
 		return;
 	}
 	/*
-	 * Short: "time" is the exit to the nanosecond and "duration_s" the
-	 * start before it; a "cgroup:" job's own cgroup and an exe that is
-	 * args[0] left out.
+	 * Short: "time" is the exit to the nanosecond, "boot_epoch_ns" the
+	 * boot clock's zero on the epoch's (exit_ns is "time" less it; a
+	 * short line of an older serve has exit_ns itself) and "duration_s"
+	 * the start before it; the CPU times exact, their sum left out; a
+	 * "cgroup:" job's own cgroup, an exe that is args[0] and one thread
+	 * left out.
 	 */
+	v = get(l, len, "time", &vl);
+	r->end_epoch_ns = v ? exact_ns(v, vl) : 0;
+	if (!history__json_get(l, len, "exit_ns", &vl))
+		e->exit_ns = r->end_epoch_ns - u64(l, len, "boot_epoch_ns");
 	if (!history__json_get(l, len, "start_ns", &vl)) {
 		v = get(l, len, "duration_s", &vl);
 		e->start_ns = e->exit_ns - (v ? exact_ns(v, vl) : 0);
 	}
-	v = get(l, len, "time", &vl);
-	r->end_epoch_ns = v ? exact_ns(v, vl) : 0;
+	v = get(l, len, "cpu.user_s", &vl);
+	e->user_ns = v ? exact_ns(v, vl) : 0;
+	v = get(l, len, "cpu.system_s", &vl);
+	e->system_ns = v ? exact_ns(v, vl) : 0;
+	if (!history__json_get(l, len, "cpu.total_ns", &vl))
+		e->acct.cpu_ns = e->user_ns + e->system_ns;
+	if (!history__json_get(l, len, "threads", &vl))
+		e->threads = 1;
 	r->start_epoch_ns = r->end_epoch_ns - (e->exit_ns - e->start_ns);
 	r->start_epoch_s = (double)r->start_epoch_ns / 1e9;
 	r->end_epoch_s = (double)r->end_epoch_ns / 1e9;
