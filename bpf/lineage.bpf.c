@@ -252,13 +252,13 @@ static __always_inline struct jt_proc_key proc_key_of(struct task_struct *t)
  * exec by another thread, which makes that thread the leader, finds every
  * thread's state where it was. An untracked task pays a hash lookup at its
  * fork, exec and exit (its leader only); nothing on other switches.
- * @t_arg: @t as the program got it, which task storage needs; @t: the
- * same, read through task_ro().
+ * @t_arg: the task as the program got it, which task storage needs.
  */
-static __always_inline struct jt_task *state_of(struct task_struct *t_arg, struct task_struct *t,
-						  struct jt_proc **procp)
+static __always_inline struct jt_task *state_of(struct task_struct *t_arg, struct jt_proc **procp)
 {
 	struct jt_task *st = bpf_task_storage_get(&tasks, t_arg, NULL, 0);
+	/* Its fields read through the untrusted alias: no trust check to verify (core_fixes). */
+	struct task_struct *t = task_ro(t_arg);
 	struct jt_proc_key key;
 	struct jt_proc *proc;
 
@@ -277,6 +277,19 @@ static __always_inline struct jt_task *state_of(struct task_struct *t_arg, struc
 		return NULL;
 	*procp = proc;
 	return &proc->self;
+}
+
+/*
+ * Whether @t (no task storage) is a leader whose state its procs entry
+ * holds, in a job: state_of()'s answer as a yes or no, which spares the
+ * verifier a pointer of two kinds in a program that only asks.
+ */
+static __always_inline bool self_tracked(struct task_struct *t)
+{
+	struct jt_proc *sproc;
+	struct jt_task *st = state_of(t, &sproc);
+
+	return st && st->job_id;
 }
 
 /*
@@ -618,7 +631,7 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 	struct job_ref ref;
 	__u64 job_id;
 
-	pst = state_of(parent_t, parent, &pproc);
+	pst = state_of(parent_t, &pproc);
 	if (targ_group == JT_GROUP_LINEAGE) {
 		if (!pst || !pst->job_id)
 			return 0;
@@ -737,7 +750,7 @@ static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm 
 	struct job_ref ref;
 	struct jt_task *st;
 
-	st = state_of(p_t, p, &sproc);
+	st = state_of(p_t, &sproc);
 	if (!st || !st->job_id)
 		return 0;
 	if (!job_lookup(st->job_id, &ref))
@@ -779,18 +792,13 @@ static __always_inline __u32 wait_status_of(struct task_struct *p)
 	return p->group_leader->exit_code;
 }
 
-static __always_inline int on_exit(struct task_struct *p_t, bool group_dead)
+/* @p (read through task_ro()) exits: what its state @st keeps for its close. */
+static __always_inline int exit_mark(struct task_struct *p, struct jt_task *st, bool group_dead)
 {
-	struct task_struct *p = task_ro(p_t);
 	const struct cred *cred;
-	struct jt_proc *sproc;
 	struct mm_struct *mm;
-	struct jt_task *st;
 	__u64 hiwater, rss;
 
-	st = state_of(p_t, p, &sproc);
-	if (!st)
-		return 0;
 	st->exiting = 1;
 	if (!group_dead)
 		return 0;
@@ -817,6 +825,15 @@ static __always_inline int on_exit(struct task_struct *p_t, bool group_dead)
 		st->rss_source = JT_RSS_MM_HIWATER;
 	}
 	return 0;
+}
+
+static __always_inline int on_exit(struct task_struct *p_t, bool group_dead)
+{
+	struct task_struct *p = task_ro(p_t);
+	struct jt_proc *sproc;
+	struct jt_task *st = state_of(p_t, &sproc);
+
+	return st ? exit_mark(p, st, group_dead) : 0;
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -1025,7 +1042,7 @@ static __always_inline int on_switch_out(struct task_struct *prev)
 	if (!(task_state_direct(prev) & TASK_DEAD))
 		return 0;
 	p = task_ro(prev);
-	st = state_of(prev, p, &sproc);
+	st = state_of(prev, &sproc);
 	if (!st || !st->job_id || !st->exiting)
 		return 0;
 	close_thread(p, st, sproc);
