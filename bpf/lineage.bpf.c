@@ -853,7 +853,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	return on_exit(p, group_dead);
 }
 
-static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
+static __always_inline void send_exit(struct task_struct *p, const struct jt_task *st,
 				      const struct job_ref *ref, struct jt_proc *proc,
 				      const struct jt_proc_key *key)
 {
@@ -990,20 +990,20 @@ static __always_inline void acct_add(struct jt_acct *dst, const struct jt_acct *
 }
 
 /*
- * @p is gone for good: fold its final accounting into its process and job.
- * @sproc: the procs entry that holds @st (state_of()), else NULL.
+ * @p is gone for good: fold its final accounting into its process (@proc,
+ * its procs entry at @key, if any) and its job. @st: a copy of its state,
+ * on the stack, where task storage and a procs entry (state_of()) are one
+ * kind of pointer: the verifier walks what follows once, not once for each.
  */
-static __always_inline void close_thread(struct task_struct *p, struct jt_task *st,
-					 struct jt_proc *sproc)
+static __always_inline void close_thread(struct task_struct *p, const struct jt_task *st,
+					 struct jt_proc *proc, const struct jt_proc_key *key)
 {
-	struct jt_proc_key key = proc_key_of(p);
 	__u64 runtime = p->se.sum_exec_runtime;
 	struct jt_acct acct = {
 		.cpu_ns = runtime > st->cpu_base_ns ? runtime - st->cpu_base_ns : 0,
 		.utime_ns = p->utime,
 		.stime_ns = p->stime,
 	};
-	struct jt_proc *proc;
 	struct job_ref ref;
 
 	io_since_base(&acct, p, st);
@@ -1011,21 +1011,20 @@ static __always_inline void close_thread(struct task_struct *p, struct jt_task *
 		goto out;
 	tot_add(ref.tot, cpu_ns, acct.cpu_ns);
 	jt_acct__add(&ref.tot->exited, &acct);
-	proc = sproc ? sproc : bpf_map_lookup_elem(&procs, &key);
 	/* One thread ever (the common process): no other adds here, no locked adds needed. */
 	if (proc && proc->threads == 1)
 		jt_acct__add(&proc->acct, &acct);
 	else if (proc)
 		acct_add(&proc->acct, &acct);
 	if (st->group_dead) {
-		send_exit(p, st, &ref, proc, &key);
-		/* @st went with its procs entry: another process's may be there now. */
-		if (sproc)
-			return;
+		/* A state in the entry goes with it: another process's may be there after. */
+		send_exit(p, st, &ref, proc, key);
+		return;
 	}
 out:
-	/* A TASK_DEAD task never runs again; its storage goes with it. */
-	st->job_id = 0;
+	/* The leader's own state in its entry (state_of()): closed, as storage is. */
+	if (proc && proc->has_self && p->pid == p->tgid)
+		proc->self.job_id = 0;
 }
 
 /*
@@ -1035,17 +1034,27 @@ out:
  */
 static __always_inline int on_switch_out(struct task_struct *prev)
 {
+	struct jt_proc *sproc, *proc;
+	struct jt_proc_key key;
 	struct task_struct *p;
-	struct jt_proc *sproc;
-	struct jt_task *st;
+	struct jt_task *st, copy;
 
 	if (!(task_state_direct(prev) & TASK_DEAD))
 		return 0;
-	p = task_ro(prev);
 	st = state_of(prev, &sproc);
 	if (!st || !st->job_id || !st->exiting)
 		return 0;
-	close_thread(p, st, sproc);
+	p = task_ro(prev);
+	key = proc_key_of(p);
+	copy = *st;
+	if (sproc) {
+		proc = sproc;
+	} else {
+		/* A TASK_DEAD task never runs again; its storage goes with it. */
+		st->job_id = 0;
+		proc = bpf_map_lookup_elem(&procs, &key);
+	}
+	close_thread(p, &copy, proc, &key);
 	return 0;
 }
 
