@@ -149,47 +149,6 @@ struct {
 	__type(value, struct jt_oom_mark);
 } oom_victims SEC(".maps");
 
-/*
- * How many procs entries hold their leader's state (jt_proc.has_self), by
- * tgid modulo the map's size: state_of() looks an untracked leader up in
- * `procs` only where its slot is not 0. A hash lookup that finds nothing
- * cost an untracked process 300-400 ns more at its fork, exec, exit and
- * last switch when `run` followed another job; an array element read is
- * inlined by the verifier. Raised by the insert that sets has_self,
- * lowered by whatever clears it or deletes such an entry, in whatever
- * order two processes that share a tgid do that.
- */
-#define SELF_SLOTS 65536
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SELF_SLOTS);
-	__type(key, __u32);
-	__type(value, __u32);
-} self_slots SEC(".maps");
-
-static __always_inline void self_count(__u32 tgid, int delta)
-{
-	__u32 slot = tgid & (SELF_SLOTS - 1);
-	__u32 *n = bpf_map_lookup_elem(&self_slots, &slot);
-
-	if (n)
-		__sync_fetch_and_add(n, delta);
-}
-
-/*
- * Deletes @proc's entry (@key); 0: this call took it. Every delete of an
- * entry goes here, so that self_slots stays true.
- */
-static __always_inline long proc_delete(struct jt_proc *proc, const struct jt_proc_key *key)
-{
-	bool had_self = proc && proc->has_self;
-	long err = bpf_map_delete_elem(&procs, key);
-
-	if (!err && had_self)
-		self_count(key->tgid, -1);
-	return err;
-}
-
 static const struct jt_job_totals zero_totals;
 
 /*
@@ -240,56 +199,6 @@ static __always_inline struct jt_proc_key proc_key_of(struct task_struct *t)
 	};
 
 	return key;
-}
-
-/*
- * @t's state (jt_task): its task storage, or, for the leader of a process
- * forked into a job that has had one thread so far, the `self` of its procs
- * entry, which *@procp then points at. A process forked into a job costs
- * one map insert that way, not two: creating task storage was a third of a
- * tracked process's BPF time (issue 18). The leader's state moves to task
- * storage when the process starts a second thread (on_fork()), so that an
- * exec by another thread, which makes that thread the leader, finds every
- * thread's state where it was. An untracked task pays a hash lookup at its
- * fork, exec and exit (its leader only); nothing on other switches.
- * @t_arg: the task as the program got it, which task storage needs.
- */
-static __always_inline struct jt_task *state_of(struct task_struct *t_arg, struct jt_proc **procp)
-{
-	struct jt_task *st = bpf_task_storage_get(&tasks, t_arg, NULL, 0);
-	/* Its fields read through the untrusted alias: no trust check to verify (core_fixes). */
-	struct task_struct *t = task_ro(t_arg);
-	struct jt_proc_key key;
-	struct jt_proc *proc;
-
-	__u32 slot, *n;
-
-	*procp = NULL;
-	if (st || t->pid != t->tgid)
-		return st;
-	slot = t->tgid & (SELF_SLOTS - 1);
-	n = bpf_map_lookup_elem(&self_slots, &slot);
-	if (!n || !*n)
-		return NULL;
-	key = proc_key_of(t);
-	proc = bpf_map_lookup_elem(&procs, &key);
-	if (!proc || !proc->has_self)
-		return NULL;
-	*procp = proc;
-	return &proc->self;
-}
-
-/*
- * Whether @t (no task storage) is a leader whose state its procs entry
- * holds, in a job: state_of()'s answer as a yes or no, which spares the
- * verifier a pointer of two kinds in a program that only asks.
- */
-static __always_inline bool self_tracked(struct task_struct *t)
-{
-	struct jt_proc *sproc;
-	struct jt_task *st = state_of(t, &sproc);
-
-	return st && st->job_id;
 }
 
 /*
@@ -508,26 +417,6 @@ static __always_inline bool proc_insert(struct task_struct *t, struct task_struc
 	return true;
 }
 
-/*
- * A tracked process's leader starts a second thread: its state leaves the
- * procs entry for task storage (state_of() says why). Where no storage
- * can be made, the state stays where it is: state_of() still finds it
- * while the leader is the leader.
- */
-static __always_inline struct jt_task *state_to_storage(struct task_struct *leader_t,
-							struct jt_task *st, struct jt_proc *proc)
-{
-	struct jt_task *dst = bpf_task_storage_get(&tasks, leader_t, NULL,
-						   BPF_LOCAL_STORAGE_GET_F_CREATE);
-
-	if (!dst)
-		return st;
-	*dst = *st;
-	proc->has_self = 0;
-	self_count(leader_t->tgid, -1);
-	return dst;
-}
-
 /* A new process's lineage for the stream: counted apart from exit records (fork_records_*). */
 static __always_inline void send_fork(struct task_struct *child, struct task_struct *parent,
 				      struct jt_job_totals *tot, __u64 job_id)
@@ -579,47 +468,8 @@ static __always_inline void args_src_inherit(struct jt_task *cst, const struct j
 	cst->args_src_start_ns = pkey.start_ns;
 }
 
-/*
- * A new process in job @job_id: its procs entry, with its one thread's
- * state in it (state_of()); in task storage where the procs map has no
- * room, as before the entry held it. False: no state anywhere, untracked.
- */
-static __always_inline bool fork_process(struct task_struct *child_t, struct task_struct *child,
-					 struct task_struct *parent, const struct jt_task *pst,
-					 struct jt_job_totals *tot, __u64 job_id)
-{
-	struct jt_proc_key key = proc_key_of(child);
-	struct jt_proc proc = {
-		.job_id = job_id,
-		.parent = proc_key_of(parent),
-		.threads = 1,
-		.has_self = 1,
-	};
-	struct jt_task *st = &proc.self;
-	long err;
-
-	st->job_id = job_id;
-	st->cpu_base_ns = child->se.sum_exec_runtime;
-	io_base_set(st, child);
-	args_src_inherit(st, pst, parent, false);
-	comm_copy(proc.comm, child);
-	/* -E2BIG when full, -ENOMEM when no entry could be allocated. */
-	/* Counted first: a reader that finds the entry finds its slot raised. */
-	self_count(key.tgid, 1);
-	err = bpf_map_update_elem(&procs, &key, &proc, BPF_NOEXIST);
-	if (!err)
-		return true;
-	self_count(key.tgid, -1);
-	if (err != -EEXIST) {
-		COUNT(procs_map_full);
-		tot_add(tot, procs_map_full, 1);
-	}
-	st = bpf_task_storage_get(&tasks, child_t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
-		return false;
-	*st = proc.self;
-	return true;
-}
+/* Where a task's state lives: task storage or its process's procs entry. */
+#include "lineage_state.bpf.h"
 
 static __always_inline int on_fork(struct task_struct *parent_t, struct task_struct *child_t)
 {
@@ -703,84 +553,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	return on_fork(parent, child);
 }
 
-/* argv of the new image, bounded, for the --events records. */
-static __always_inline void send_exec_args(struct task_struct *p, struct linux_binprm *bprm,
-					   struct jt_task *st, struct jt_job_totals *tot)
-{
-	struct jt_exec_event *e;
-	unsigned long start, end;
-	__u64 len;
-
-	/* Not the job's events (its exit records, one per process): counted apart. */
-	e = ring_reserve(tot, RING_EXEC, sizeof(*e));
-	if (!e)
-		return;
-	e->version = JT_ABI_VERSION;
-	e->type = JT_REC_EXEC;
-	e->size = sizeof(*e);
-	e->job_id = st->job_id;
-	e->pid = p->tgid;
-	e->start_ns = p->group_leader->start_boottime;
-	e->pad = 0;
-	start = p->mm->arg_start;
-	end = p->mm->arg_end;
-	len = end > start ? end - start : 0;
-	e->truncated = len > JT_ARGS_LEN;
-	if (len > JT_ARGS_LEN)
-		len = JT_ARGS_LEN;
-	barrier_var(len);
-	/* exec just wrote these pages: they are resident, a plain read finds them. */
-	if (len <= JT_ARGS_LEN && bpf_probe_read_user(e->args, len, (void *)start))
-		len = 0;
-	e->args_len = (__u16)len;
-	/*
-	 * The file now running, resolved: bprm->file is the interpreter's
-	 * after binfmt_script or binfmt_misc, the file mm->exe_file and
-	 * /proc/PID/exe name.
-	 */
-	path_of_file(bprm->file, e->exe);
-	ring_submit(e, tot, RING_EXEC, false);
-}
-
-static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm *bprm_t)
-{
-	struct task_struct *p = task_ro(p_t);
-	struct jt_proc *proc, *sproc;
-	struct jt_proc_key key;
-	struct job_ref ref;
-	struct jt_task *st;
-
-	st = state_of(p_t, &sproc);
-	if (!st || !st->job_id)
-		return 0;
-	if (!job_lookup(st->job_id, &ref))
-		return 0;
-	tot_add(ref.tot, execs, 1);
-	/* Its own arguments from now on. */
-	st->args_src_tgid = 0;
-	st->args_src_start_ns = 0;
-	/* run's root, registered by a pid user space may number in its own namespace. */
-	if (st->flags & JT_F_ROOT)
-		ref.job->root_tgid = p->tgid;
-	if (targ_capture_args)
-		send_exec_args(p, bprm_t, st, ref.tot);
-	key = proc_key_of(p);
-	proc = sproc ? sproc : bpf_map_lookup_elem(&procs, &key);
-	if (!proc) {
-		/* A job's root was registered from user space: its entry starts here. */
-		proc_insert(p, p->real_parent, ref.tot, st->job_id, JT_F_EXECED);
-		return 0;
-	}
-	proc->flags |= JT_F_EXECED;
-	comm_copy(proc->comm, p);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
-{
-	return on_exec(p, bprm);
-}
+/* Exec: a process's new name and arguments, its exec record. */
+#include "lineage_exec.bpf.h"
 
 /* The status wait(2) will report for the process @p ends. */
 static __always_inline __u32 wait_status_of(struct task_struct *p)
