@@ -149,47 +149,6 @@ struct {
 	__type(value, struct jt_oom_mark);
 } oom_victims SEC(".maps");
 
-/*
- * How many procs entries hold their leader's state (jt_proc.has_self), by
- * tgid modulo the map's size: state_of() looks an untracked leader up in
- * `procs` only where its slot is not 0. A hash lookup that finds nothing
- * cost an untracked process 300-400 ns more at its fork, exec, exit and
- * last switch when `run` followed another job; an array element read is
- * inlined by the verifier. Raised by the insert that sets has_self,
- * lowered by whatever clears it or deletes such an entry, in whatever
- * order two processes that share a tgid do that.
- */
-#define SELF_SLOTS 65536
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SELF_SLOTS);
-	__type(key, __u32);
-	__type(value, __u32);
-} self_slots SEC(".maps");
-
-static __always_inline void self_count(__u32 tgid, int delta)
-{
-	__u32 slot = tgid & (SELF_SLOTS - 1);
-	__u32 *n = bpf_map_lookup_elem(&self_slots, &slot);
-
-	if (n)
-		__sync_fetch_and_add(n, delta);
-}
-
-/*
- * Deletes @proc's entry (@key); 0: this call took it. Every delete of an
- * entry goes here, so that self_slots stays true.
- */
-static __always_inline long proc_delete(struct jt_proc *proc, const struct jt_proc_key *key)
-{
-	bool had_self = proc && proc->has_self;
-	long err = bpf_map_delete_elem(&procs, key);
-
-	if (!err && had_self)
-		self_count(key->tgid, -1);
-	return err;
-}
-
 static const struct jt_job_totals zero_totals;
 
 /*
@@ -240,43 +199,6 @@ static __always_inline struct jt_proc_key proc_key_of(struct task_struct *t)
 	};
 
 	return key;
-}
-
-/*
- * @t's state (jt_task): its task storage, or, for the leader of a process
- * forked into a job that has had one thread so far, the `self` of its procs
- * entry, which *@procp then points at. A process forked into a job costs
- * one map insert that way, not two: creating task storage was a third of a
- * tracked process's BPF time (issue 18). The leader's state moves to task
- * storage when the process starts a second thread (on_fork()), so that an
- * exec by another thread, which makes that thread the leader, finds every
- * thread's state where it was. An untracked task pays a hash lookup at its
- * fork, exec and exit (its leader only); nothing on other switches.
- * @t_arg: @t as the program got it, which task storage needs; @t: the
- * same, read through task_ro().
- */
-static __always_inline struct jt_task *state_of(struct task_struct *t_arg, struct task_struct *t,
-						  struct jt_proc **procp)
-{
-	struct jt_task *st = bpf_task_storage_get(&tasks, t_arg, NULL, 0);
-	struct jt_proc_key key;
-	struct jt_proc *proc;
-
-	__u32 slot, *n;
-
-	*procp = NULL;
-	if (st || t->pid != t->tgid)
-		return st;
-	slot = t->tgid & (SELF_SLOTS - 1);
-	n = bpf_map_lookup_elem(&self_slots, &slot);
-	if (!n || !*n)
-		return NULL;
-	key = proc_key_of(t);
-	proc = bpf_map_lookup_elem(&procs, &key);
-	if (!proc || !proc->has_self)
-		return NULL;
-	*procp = proc;
-	return &proc->self;
 }
 
 /*
@@ -495,26 +417,6 @@ static __always_inline bool proc_insert(struct task_struct *t, struct task_struc
 	return true;
 }
 
-/*
- * A tracked process's leader starts a second thread: its state leaves the
- * procs entry for task storage (state_of() says why). Where no storage
- * can be made, the state stays where it is: state_of() still finds it
- * while the leader is the leader.
- */
-static __always_inline struct jt_task *state_to_storage(struct task_struct *leader_t,
-							struct jt_task *st, struct jt_proc *proc)
-{
-	struct jt_task *dst = bpf_task_storage_get(&tasks, leader_t, NULL,
-						   BPF_LOCAL_STORAGE_GET_F_CREATE);
-
-	if (!dst)
-		return st;
-	*dst = *st;
-	proc->has_self = 0;
-	self_count(leader_t->tgid, -1);
-	return dst;
-}
-
 /* A new process's lineage for the stream: counted apart from exit records (fork_records_*). */
 static __always_inline void send_fork(struct task_struct *child, struct task_struct *parent,
 				      struct jt_job_totals *tot, __u64 job_id)
@@ -566,47 +468,8 @@ static __always_inline void args_src_inherit(struct jt_task *cst, const struct j
 	cst->args_src_start_ns = pkey.start_ns;
 }
 
-/*
- * A new process in job @job_id: its procs entry, with its one thread's
- * state in it (state_of()); in task storage where the procs map has no
- * room, as before the entry held it. False: no state anywhere, untracked.
- */
-static __always_inline bool fork_process(struct task_struct *child_t, struct task_struct *child,
-					 struct task_struct *parent, const struct jt_task *pst,
-					 struct jt_job_totals *tot, __u64 job_id)
-{
-	struct jt_proc_key key = proc_key_of(child);
-	struct jt_proc proc = {
-		.job_id = job_id,
-		.parent = proc_key_of(parent),
-		.threads = 1,
-		.has_self = 1,
-	};
-	struct jt_task *st = &proc.self;
-	long err;
-
-	st->job_id = job_id;
-	st->cpu_base_ns = child->se.sum_exec_runtime;
-	io_base_set(st, child);
-	args_src_inherit(st, pst, parent, false);
-	comm_copy(proc.comm, child);
-	/* -E2BIG when full, -ENOMEM when no entry could be allocated. */
-	/* Counted first: a reader that finds the entry finds its slot raised. */
-	self_count(key.tgid, 1);
-	err = bpf_map_update_elem(&procs, &key, &proc, BPF_NOEXIST);
-	if (!err)
-		return true;
-	self_count(key.tgid, -1);
-	if (err != -EEXIST) {
-		COUNT(procs_map_full);
-		tot_add(tot, procs_map_full, 1);
-	}
-	st = bpf_task_storage_get(&tasks, child_t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
-		return false;
-	*st = proc.self;
-	return true;
-}
+/* Where a task's state lives: task storage or its process's procs entry. */
+#include "lineage_state.bpf.h"
 
 static __always_inline int on_fork(struct task_struct *parent_t, struct task_struct *child_t)
 {
@@ -618,7 +481,7 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 	struct job_ref ref;
 	__u64 job_id;
 
-	pst = state_of(parent_t, parent, &pproc);
+	pst = state_of(parent_t, &pproc);
 	if (targ_group == JT_GROUP_LINEAGE) {
 		if (!pst || !pst->job_id)
 			return 0;
@@ -690,84 +553,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	return on_fork(parent, child);
 }
 
-/* argv of the new image, bounded, for the --events records. */
-static __always_inline void send_exec_args(struct task_struct *p, struct linux_binprm *bprm,
-					   struct jt_task *st, struct jt_job_totals *tot)
-{
-	struct jt_exec_event *e;
-	unsigned long start, end;
-	__u64 len;
-
-	/* Not the job's events (its exit records, one per process): counted apart. */
-	e = ring_reserve(tot, RING_EXEC, sizeof(*e));
-	if (!e)
-		return;
-	e->version = JT_ABI_VERSION;
-	e->type = JT_REC_EXEC;
-	e->size = sizeof(*e);
-	e->job_id = st->job_id;
-	e->pid = p->tgid;
-	e->start_ns = p->group_leader->start_boottime;
-	e->pad = 0;
-	start = p->mm->arg_start;
-	end = p->mm->arg_end;
-	len = end > start ? end - start : 0;
-	e->truncated = len > JT_ARGS_LEN;
-	if (len > JT_ARGS_LEN)
-		len = JT_ARGS_LEN;
-	barrier_var(len);
-	/* exec just wrote these pages: they are resident, a plain read finds them. */
-	if (len <= JT_ARGS_LEN && bpf_probe_read_user(e->args, len, (void *)start))
-		len = 0;
-	e->args_len = (__u16)len;
-	/*
-	 * The file now running, resolved: bprm->file is the interpreter's
-	 * after binfmt_script or binfmt_misc, the file mm->exe_file and
-	 * /proc/PID/exe name.
-	 */
-	path_of_file(bprm->file, e->exe);
-	ring_submit(e, tot, RING_EXEC, false);
-}
-
-static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm *bprm_t)
-{
-	struct task_struct *p = task_ro(p_t);
-	struct jt_proc *proc, *sproc;
-	struct jt_proc_key key;
-	struct job_ref ref;
-	struct jt_task *st;
-
-	st = state_of(p_t, p, &sproc);
-	if (!st || !st->job_id)
-		return 0;
-	if (!job_lookup(st->job_id, &ref))
-		return 0;
-	tot_add(ref.tot, execs, 1);
-	/* Its own arguments from now on. */
-	st->args_src_tgid = 0;
-	st->args_src_start_ns = 0;
-	/* run's root, registered by a pid user space may number in its own namespace. */
-	if (st->flags & JT_F_ROOT)
-		ref.job->root_tgid = p->tgid;
-	if (targ_capture_args)
-		send_exec_args(p, bprm_t, st, ref.tot);
-	key = proc_key_of(p);
-	proc = sproc ? sproc : bpf_map_lookup_elem(&procs, &key);
-	if (!proc) {
-		/* A job's root was registered from user space: its entry starts here. */
-		proc_insert(p, p->real_parent, ref.tot, st->job_id, JT_F_EXECED);
-		return 0;
-	}
-	proc->flags |= JT_F_EXECED;
-	comm_copy(proc->comm, p);
-	return 0;
-}
-
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
-{
-	return on_exec(p, bprm);
-}
+/* Exec: a process's new name and arguments, its exec record. */
+#include "lineage_exec.bpf.h"
 
 /* The status wait(2) will report for the process @p ends. */
 static __always_inline __u32 wait_status_of(struct task_struct *p)
@@ -779,18 +566,13 @@ static __always_inline __u32 wait_status_of(struct task_struct *p)
 	return p->group_leader->exit_code;
 }
 
-static __always_inline int on_exit(struct task_struct *p_t, bool group_dead)
+/* @p (read through task_ro()) exits: what its state @st keeps for its close. */
+static __always_inline int exit_mark(struct task_struct *p, struct jt_task *st, bool group_dead)
 {
-	struct task_struct *p = task_ro(p_t);
 	const struct cred *cred;
-	struct jt_proc *sproc;
 	struct mm_struct *mm;
-	struct jt_task *st;
 	__u64 hiwater, rss;
 
-	st = state_of(p_t, p, &sproc);
-	if (!st)
-		return 0;
 	st->exiting = 1;
 	if (!group_dead)
 		return 0;
@@ -819,6 +601,15 @@ static __always_inline int on_exit(struct task_struct *p_t, bool group_dead)
 	return 0;
 }
 
+static __always_inline int on_exit(struct task_struct *p_t, bool group_dead)
+{
+	struct task_struct *p = task_ro(p_t);
+	struct jt_proc *sproc;
+	struct jt_task *st = state_of(p_t, &sproc);
+
+	return st ? exit_mark(p, st, group_dead) : 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *p)
 {
@@ -836,7 +627,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	return on_exit(p, group_dead);
 }
 
-static __always_inline void send_exit(struct task_struct *p, struct jt_task *st,
+static __always_inline void send_exit(struct task_struct *p, const struct jt_task *st,
 				      const struct job_ref *ref, struct jt_proc *proc,
 				      const struct jt_proc_key *key)
 {
@@ -973,20 +764,20 @@ static __always_inline void acct_add(struct jt_acct *dst, const struct jt_acct *
 }
 
 /*
- * @p is gone for good: fold its final accounting into its process and job.
- * @sproc: the procs entry that holds @st (state_of()), else NULL.
+ * @p is gone for good: fold its final accounting into its process (@proc,
+ * its procs entry at @key, if any) and its job. @st: a copy of its state,
+ * on the stack, where task storage and a procs entry (state_of()) are one
+ * kind of pointer: the verifier walks what follows once, not once for each.
  */
-static __always_inline void close_thread(struct task_struct *p, struct jt_task *st,
-					 struct jt_proc *sproc)
+static __always_inline void close_thread(struct task_struct *p, const struct jt_task *st,
+					 struct jt_proc *proc, const struct jt_proc_key *key)
 {
-	struct jt_proc_key key = proc_key_of(p);
 	__u64 runtime = p->se.sum_exec_runtime;
 	struct jt_acct acct = {
 		.cpu_ns = runtime > st->cpu_base_ns ? runtime - st->cpu_base_ns : 0,
 		.utime_ns = p->utime,
 		.stime_ns = p->stime,
 	};
-	struct jt_proc *proc;
 	struct job_ref ref;
 
 	io_since_base(&acct, p, st);
@@ -994,21 +785,20 @@ static __always_inline void close_thread(struct task_struct *p, struct jt_task *
 		goto out;
 	tot_add(ref.tot, cpu_ns, acct.cpu_ns);
 	jt_acct__add(&ref.tot->exited, &acct);
-	proc = sproc ? sproc : bpf_map_lookup_elem(&procs, &key);
 	/* One thread ever (the common process): no other adds here, no locked adds needed. */
 	if (proc && proc->threads == 1)
 		jt_acct__add(&proc->acct, &acct);
 	else if (proc)
 		acct_add(&proc->acct, &acct);
 	if (st->group_dead) {
-		send_exit(p, st, &ref, proc, &key);
-		/* @st went with its procs entry: another process's may be there now. */
-		if (sproc)
-			return;
+		/* A state in the entry goes with it: another process's may be there after. */
+		send_exit(p, st, &ref, proc, key);
+		return;
 	}
 out:
-	/* A TASK_DEAD task never runs again; its storage goes with it. */
-	st->job_id = 0;
+	/* The leader's own state in its entry (state_of()): closed, as storage is. */
+	if (proc && proc->has_self && p->pid == p->tgid)
+		proc->self.job_id = 0;
 }
 
 /*
@@ -1018,17 +808,27 @@ out:
  */
 static __always_inline int on_switch_out(struct task_struct *prev)
 {
+	struct jt_proc *sproc, *proc;
+	struct jt_proc_key key;
 	struct task_struct *p;
-	struct jt_proc *sproc;
-	struct jt_task *st;
+	struct jt_task *st, copy;
 
 	if (!(task_state_direct(prev) & TASK_DEAD))
 		return 0;
-	p = task_ro(prev);
-	st = state_of(prev, p, &sproc);
+	st = state_of(prev, &sproc);
 	if (!st || !st->job_id || !st->exiting)
 		return 0;
-	close_thread(p, st, sproc);
+	p = task_ro(prev);
+	key = proc_key_of(p);
+	copy = *st;
+	if (sproc) {
+		proc = sproc;
+	} else {
+		/* A TASK_DEAD task never runs again; its storage goes with it. */
+		st->job_id = 0;
+		proc = bpf_map_lookup_elem(&procs, &key);
+	}
+	close_thread(p, &copy, proc, &key);
 	return 0;
 }
 

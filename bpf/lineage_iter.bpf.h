@@ -34,7 +34,6 @@ static __always_inline __u64 attach_job_of(struct task_struct *t, bool *is_root)
 	for (int i = 0; i < MAX_ANCESTORS; i++) {
 		__u32 tgid = a->tgid, key = reader_tgid_of(a);
 		struct jt_attach_root *r = key ? bpf_map_lookup_elem(&attach_roots, &key) : NULL;
-		struct jt_proc *sproc;
 		struct jt_task *ast;
 
 		if (r) {
@@ -45,7 +44,14 @@ static __always_inline __u64 attach_job_of(struct task_struct *t, bool *is_root)
 				return r->job_id;
 			}
 		}
-		ast = state_of(a, a, &sproc);
+		/*
+		 * Task storage alone, not state_of(): an ancestor whose state is
+		 * in its procs entry was forked into its job, and so was all it
+		 * forked since; what was running before is tagged here, in
+		 * storage. (With state_of() in this loop the verifier took
+		 * 0.54 s, not 0.11, over this program.)
+		 */
+		ast = bpf_task_storage_get(&tasks, a, NULL, 0);
 		if (ast && ast->job_id)
 			return ast->job_id;
 		if (tgid <= 1)
@@ -63,7 +69,6 @@ int attach_existing(struct bpf_iter__task *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *t = ctx->task;
 	struct jt_attach_rec rec = {};
-	struct jt_proc *sproc;
 	struct job_ref ref;
 	bool leader, is_root = false;
 	struct jt_task *st;
@@ -74,8 +79,9 @@ int attach_existing(struct bpf_iter__task *ctx)
 	/* An exiting task's exit tracepoint may have passed: leave it alone. */
 	if ((t->flags & PF_EXITING) || t->exit_state)
 		return 0;
-	st = state_of(t, t, &sproc);
-	if (st && st->job_id)
+	/* Tracked already: in storage, or forked into its job since the first pass. */
+	st = bpf_task_storage_get(&tasks, t, NULL, 0);
+	if (st ? st->job_id : self_tracked(t))
 		return 0;
 	job_id = attach_job_of(t, &is_root);
 	if (!job_id)
@@ -120,7 +126,7 @@ int attach_existing(struct bpf_iter__task *ctx)
 	 * tracepoint is still to come, it marks it the same way again.
 	 */
 	if (t->flags & PF_EXITING)
-		on_exit(t, t->signal->live.counter == 0);
+		exit_mark(t, st, t->signal->live.counter == 0);
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
 }
@@ -140,7 +146,6 @@ static __always_inline int adopt_tree_member(struct task_struct *t, const struct
 
 	for (int i = 0; i < MAX_ANCESTORS; i++) {
 		__u32 tgid = a->tgid;
-		struct jt_proc *sproc;
 		struct jt_task *ast;
 
 		if ((req->flags & JT_ADOPT_UID) && BPF_CORE_READ(a, real_cred, uid.val) != req->uid)
@@ -155,7 +160,8 @@ static __always_inline int adopt_tree_member(struct task_struct *t, const struct
 			}
 		}
 		if (i > 0) {
-			ast = state_of(a, a, &sproc);
+			/* Storage alone, as attach_job_of(): adopt_task() puts an adopted state there. */
+			ast = bpf_task_storage_get(&tasks, a, NULL, 0);
 			if (ast && ast->job_id == req->job_id)
 				return foreign ? -1 : 1;
 		}
@@ -217,7 +223,7 @@ int adopt_task(struct bpf_iter__task *ctx)
 		return 0;
 	if (!job_lookup(req->job_id, &dst))
 		return 0;
-	st = state_of(t, t, &sproc);
+	st = state_of(t, &sproc);
 	if (st && st->exiting)
 		return 0;
 	runtime = t->se.sum_exec_runtime;
@@ -266,6 +272,9 @@ int adopt_task(struct bpf_iter__task *ctx)
 			__sync_fetch_and_add(&dst.tot->untracked, 1);
 			return 0;
 		}
+	} else if (sproc) {
+		/* Where adopt_tree_member() looks for an adopted ancestor. */
+		st = state_to_storage(t, st, sproc);
 	}
 	st->job_id = req->job_id;
 	st->cpu_base_ns = runtime;
@@ -369,7 +378,7 @@ int live_tasks(struct bpf_iter__task *ctx)
 
 	if (!t)
 		return 0;
-	st = state_of(t, t, &sproc);
+	st = state_of(t, &sproc);
 	if (!st || !st->job_id)
 		return 0;
 	runtime = t->se.sum_exec_runtime;

@@ -119,7 +119,7 @@ static __always_inline int on_cgroup_attach(struct cgroup *dst, struct task_stru
 	} else {
 		return 0;
 	}
-	st = state_of(p, p, &sproc);
+	st = state_of(p, &sproc);
 	if (st && st->exiting)
 		return 0;
 	if (st && st->job_id) {
@@ -154,7 +154,7 @@ int BPF_PROG(handle_cgroup_attach, struct cgroup *dst, const char *path, struct 
 static __always_inline void move_to_share(struct task_struct *p, __u64 to)
 {
 	struct jt_proc *sproc;
-	struct jt_task *st = state_of(p, p, &sproc);
+	struct jt_task *st = state_of(p, &sproc);
 
 	if (st && st->exiting)
 		return;

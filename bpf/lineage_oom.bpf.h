@@ -34,7 +34,7 @@ static __always_inline __u64 memcg_id_of(struct task_struct *t)
 static __always_inline int on_oom_victim(struct task_struct *p)
 {
 	struct jt_proc *sproc;
-	struct jt_task *st = state_of(p, p, &sproc);
+	struct jt_task *st = state_of(p, &sproc);
 	struct jt_proc_key key = proc_key_of(p);
 	struct jt_oom_mark mark = {};
 	struct jt_proc *proc;

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Exec: the process's entry takes its new name and the exec'd mark, its
+ * threads their own arguments from here on, and with --events an exec
+ * record carries argv and the file now running.
+ * Part of bpf/lineage.bpf.c, which includes it after its maps and helpers:
+ * one object, one skeleton, the maps shared; apart only so that each file
+ * holds one capability a reader can find by its name.
+ */
+#ifndef JOBTRACE_LINEAGE_EXEC_BPF_H
+#define JOBTRACE_LINEAGE_EXEC_BPF_H
+
+/* argv of the new image, bounded, for the --events records. */
+static __always_inline void send_exec_args(struct task_struct *p, struct linux_binprm *bprm,
+					   struct jt_task *st, struct jt_job_totals *tot)
+{
+	struct jt_exec_event *e;
+	unsigned long start, end;
+	__u64 len;
+
+	/* Not the job's events (its exit records, one per process): counted apart. */
+	e = ring_reserve(tot, RING_EXEC, sizeof(*e));
+	if (!e)
+		return;
+	e->version = JT_ABI_VERSION;
+	e->type = JT_REC_EXEC;
+	e->size = sizeof(*e);
+	e->job_id = st->job_id;
+	e->pid = p->tgid;
+	e->start_ns = p->group_leader->start_boottime;
+	e->pad = 0;
+	start = p->mm->arg_start;
+	end = p->mm->arg_end;
+	len = end > start ? end - start : 0;
+	e->truncated = len > JT_ARGS_LEN;
+	if (len > JT_ARGS_LEN)
+		len = JT_ARGS_LEN;
+	barrier_var(len);
+	/* exec just wrote these pages: they are resident, a plain read finds them. */
+	if (len <= JT_ARGS_LEN && bpf_probe_read_user(e->args, len, (void *)start))
+		len = 0;
+	e->args_len = (__u16)len;
+	/*
+	 * The file now running, resolved: bprm->file is the interpreter's
+	 * after binfmt_script or binfmt_misc, the file mm->exe_file and
+	 * /proc/PID/exe name.
+	 */
+	path_of_file(bprm->file, e->exe);
+	ring_submit(e, tot, RING_EXEC, false);
+}
+
+static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm *bprm_t)
+{
+	struct task_struct *p = task_ro(p_t);
+	struct jt_proc *proc, *sproc;
+	struct jt_proc_key key;
+	struct job_ref ref;
+	struct jt_task *st;
+
+	st = state_of(p_t, &sproc);
+	if (!st || !st->job_id)
+		return 0;
+	if (!job_lookup(st->job_id, &ref))
+		return 0;
+	tot_add(ref.tot, execs, 1);
+	/* Its own arguments from now on. */
+	st->args_src_tgid = 0;
+	st->args_src_start_ns = 0;
+	/* run's root, registered by a pid user space may number in its own namespace. */
+	if (st->flags & JT_F_ROOT)
+		ref.job->root_tgid = p->tgid;
+	if (targ_capture_args)
+		send_exec_args(p, bprm_t, st, ref.tot);
+	key = proc_key_of(p);
+	proc = sproc ? sproc : bpf_map_lookup_elem(&procs, &key);
+	if (!proc) {
+		/* A job's root was registered from user space: its entry starts here. */
+		proc_insert(p, p->real_parent, ref.tot, st->job_id, JT_F_EXECED);
+		return 0;
+	}
+	proc->flags |= JT_F_EXECED;
+	comm_copy(proc->comm, p);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(p, bprm);
+}
+
+#endif

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Where a tracked task's state (struct jt_task) lives: task storage, or,
+ * for a process forked into its job that has had one thread so far, its
+ * procs entry (jt_proc.self): one map insert per process instead of two
+ * (issue 18). state_of() finds it; self_slots lets an untracked task skip
+ * the procs lookup; proc_delete() is every delete of a procs entry.
+ * Part of bpf/lineage.bpf.c, which includes it after its maps and helpers:
+ * one object, one skeleton, the maps shared; apart only so that each file
+ * holds one capability a reader can find by its name.
+ */
+#ifndef JOBTRACE_LINEAGE_STATE_BPF_H
+#define JOBTRACE_LINEAGE_STATE_BPF_H
+
+/*
+ * How many procs entries hold their leader's state (jt_proc.has_self), by
+ * tgid modulo the map's size: state_of() looks an untracked leader up in
+ * `procs` only where its slot is not 0. A hash lookup that finds nothing
+ * cost an untracked process 300-400 ns more at its fork, exec, exit and
+ * last switch when `run` followed another job; an array element read is
+ * inlined by the verifier. Raised by the insert that sets has_self,
+ * lowered by whatever clears it or deletes such an entry, in whatever
+ * order two processes that share a tgid do that.
+ */
+#define SELF_SLOTS 65536
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SELF_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} self_slots SEC(".maps");
+
+static __always_inline void self_count(__u32 tgid, int delta)
+{
+	__u32 slot = tgid & (SELF_SLOTS - 1);
+	__u32 *n = bpf_map_lookup_elem(&self_slots, &slot);
+
+	if (n)
+		__sync_fetch_and_add(n, delta);
+}
+
+/*
+ * Deletes @proc's entry (@key); 0: this call took it. Every delete of an
+ * entry goes here, so that self_slots stays true.
+ */
+static __always_inline long proc_delete(struct jt_proc *proc, const struct jt_proc_key *key)
+{
+	bool had_self = proc && proc->has_self;
+	long err = bpf_map_delete_elem(&procs, key);
+
+	if (!err && had_self)
+		self_count(key->tgid, -1);
+	return err;
+}
+
+/*
+ * @t's state (jt_task): its task storage, or, for the leader of a process
+ * forked into a job that has had one thread so far, the `self` of its procs
+ * entry, which *@procp then points at. A process forked into a job costs
+ * one map insert that way, not two: creating task storage was a third of a
+ * tracked process's BPF time (issue 18). The leader's state moves to task
+ * storage when the process starts a second thread (on_fork()), so that an
+ * exec by another thread, which makes that thread the leader, finds every
+ * thread's state where it was. An untracked task without storage reads one
+ * self_slots element at its fork, exec, exit and last switch (a leader
+ * only), and looks up procs only where that is not 0.
+ * @t_arg: the task as the program got it, which task storage needs.
+ */
+static __always_inline struct jt_task *state_of(struct task_struct *t_arg, struct jt_proc **procp)
+{
+	struct jt_task *st = bpf_task_storage_get(&tasks, t_arg, NULL, 0);
+	/* Its fields read through the untrusted alias: no trust check to verify (core_fixes). */
+	struct task_struct *t = task_ro(t_arg);
+	struct jt_proc_key key;
+	struct jt_proc *proc;
+
+	__u32 slot, *n;
+
+	*procp = NULL;
+	if (st || t->pid != t->tgid)
+		return st;
+	slot = t->tgid & (SELF_SLOTS - 1);
+	n = bpf_map_lookup_elem(&self_slots, &slot);
+	if (!n || !*n)
+		return NULL;
+	key = proc_key_of(t);
+	proc = bpf_map_lookup_elem(&procs, &key);
+	if (!proc || !proc->has_self)
+		return NULL;
+	*procp = proc;
+	return &proc->self;
+}
+
+/*
+ * Whether @t (no task storage) is a leader whose state its procs entry
+ * holds, in a job: state_of()'s answer as a yes or no, which spares the
+ * verifier a pointer of two kinds in a program that only asks.
+ */
+static __always_inline bool self_tracked(struct task_struct *t)
+{
+	struct jt_proc *sproc;
+	struct jt_task *st = state_of(t, &sproc);
+
+	return st && st->job_id;
+}
+
+/*
+ * A tracked process's leader starts a second thread: its state leaves the
+ * procs entry for task storage (state_of() says why). Where no storage
+ * can be made, the state stays where it is: state_of() still finds it
+ * while the leader is the leader.
+ */
+static __always_inline struct jt_task *state_to_storage(struct task_struct *leader_t,
+							struct jt_task *st, struct jt_proc *proc)
+{
+	struct jt_task *dst = bpf_task_storage_get(&tasks, leader_t, NULL,
+						   BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!dst)
+		return st;
+	*dst = *st;
+	proc->has_self = 0;
+	self_count(leader_t->tgid, -1);
+	return dst;
+}
+
+/*
+ * A new process in job @job_id: its procs entry, with its one thread's
+ * state in it (state_of()); in task storage where the procs map has no
+ * room, as before the entry held it. False: no state anywhere, untracked.
+ */
+static __always_inline bool fork_process(struct task_struct *child_t, struct task_struct *child,
+					 struct task_struct *parent, const struct jt_task *pst,
+					 struct jt_job_totals *tot, __u64 job_id)
+{
+	struct jt_proc_key key = proc_key_of(child);
+	struct jt_proc proc = {
+		.job_id = job_id,
+		.parent = proc_key_of(parent),
+		.threads = 1,
+		.has_self = 1,
+	};
+	struct jt_task *st = &proc.self;
+	long err;
+
+	st->job_id = job_id;
+	st->cpu_base_ns = child->se.sum_exec_runtime;
+	io_base_set(st, child);
+	args_src_inherit(st, pst, parent, false);
+	comm_copy(proc.comm, child);
+	/* -E2BIG when full, -ENOMEM when no entry could be allocated. */
+	/* Counted first: a reader that finds the entry finds its slot raised. */
+	self_count(key.tgid, 1);
+	err = bpf_map_update_elem(&procs, &key, &proc, BPF_NOEXIST);
+	if (!err)
+		return true;
+	self_count(key.tgid, -1);
+	if (err != -EEXIST) {
+		COUNT(procs_map_full);
+		tot_add(tot, procs_map_full, 1);
+	}
+	st = bpf_task_storage_get(&tasks, child_t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return false;
+	*st = proc.self;
+	return true;
+}
+
+#endif
