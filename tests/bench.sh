@@ -89,6 +89,8 @@ echo "host mode (watch --all --group-by tree):"
 OUTPUT=$OUTPUT RUNS=${BPF_RUNS:-3} tests/bench_bpf.sh
 echo "a followed job (watch --pid, as run follows its command):"
 OUTPUT=$OUTPUT RUNS=${BPF_RUNS:-3} MODE="--pid SELF" tests/bench_bpf.sh
+echo "an untracked churn (watch --pid of an idle process; the churn outside its job):"
+OUTPUT=$OUTPUT RUNS=${BPF_RUNS:-3} MODE="--pid IDLE" tests/bench_bpf.sh
 
 echo
 echo "snapshot of every process: jobtrace's task iterator and /proc walk against ps and psutil"

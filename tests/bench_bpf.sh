@@ -11,7 +11,9 @@
 # and CPU error against churn's own getrusage().
 # N (6000), RUNS (3), MODE (the watch options: --all --group-by tree; SELF
 # stands for this script's pid, so MODE="--pid SELF" follows the churn as
-# run follows its command, the bench's own few helpers counted with it),
+# run follows its command, the bench's own few helpers counted with it;
+# IDLE for a sleeping process of its own, so MODE="--pid IDLE" prices an
+# untracked process while another job is followed),
 # CHURN (what the watched churn's N processes do, --children N; with
 # CHURN="--children 0 --exec N [--exec-path PATH]" each execs, and
 # handle_exec's figures are an exec record's, PATH's walk included).
@@ -21,9 +23,16 @@ set -u
 OUTPUT=${OUTPUT:-.output}
 B1=$OUTPUT/jobtrace; B0=${BASE:-}; CH=$OUTPUT/churn; FLOOR=$OUTPUT/bpf_floor
 N=${N:-6000}; RUNS=${RUNS:-3}; MODE=${MODE:---all --group-by tree}; MODE=${MODE//SELF/$$}
+# IDLE: a sleeping process of this script's, so MODE="--pid IDLE" follows a job the churn is
+# not in, and each figure is what an untracked process costs while a job is followed.
+idle=""
+if [[ $MODE == *IDLE* ]]; then
+	sleep 1000000 & idle=$!
+	MODE=${MODE//IDLE/$idle}
+fi
 CHURN=${CHURN:---children $N}
 work=$(mktemp -d /tmp/jobtrace-bpfbench-XXXXXX)
-trap 'rm -rf "$work"; sysctl -q kernel.bpf_stats_enabled=0' EXIT
+trap 'rm -rf "$work"; sysctl -q kernel.bpf_stats_enabled=0; [ -z "$idle" ] || kill $idle' EXIT
 sysctl -q kernel.bpf_stats_enabled=1
 # The programs a process holds: a prog fd or a link fd says its prog_id.
 prog_ids() { cat /proc/$1/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" {print $2}' | sort -u | tr '\n' ' '; }
