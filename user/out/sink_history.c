@@ -35,6 +35,7 @@
 #include "jobtrace/history.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
+#include "history_text_priv.h"
 
 /* A file is closed at this size whatever its age, and at a quarter of --history-max. */
 #define ROTATE_MAX_BYTES (64ULL << 20)
@@ -50,15 +51,6 @@
 /* Names tried after a file of the same second (a restart): a cut frame is never appended to. */
 #define NAME_TRIES 60
 
-/*
- * A value the lines of a pass mostly share (the second of "time", the
- * boot clock's epoch), kept written: copied, not made again.
- */
-struct num_text {
-	uint64_t v;
-	uint8_t len;
-	char s[23];
-};
 
 struct sink_history {
 	struct sink base; /* first: sink__free() frees the whole */
@@ -408,182 +400,6 @@ static int history_flush(struct sink *s)
 
 /* ---- short "exit" lines ---- */
 
-#define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
-
-/* "00" to "99": a number is written two digits a division, the chain of divisions halved. */
-static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233"
-			      "34353637383940414243444546474849505152535455565758596061626364656667"
-			      "6869707172737475767778798081828384858687888990919293949596979899";
-
-static const uint64_t tens[20] = {
-	1ULL,		      10ULL,		     100ULL,		    1000ULL,
-	10000ULL,	      100000ULL,	     1000000ULL,	    10000000ULL,
-	100000000ULL,	      1000000000ULL,	     10000000000ULL,	    100000000000ULL,
-	1000000000000ULL,     10000000000000ULL,     100000000000000ULL,    1000000000000000ULL,
-	10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
-};
-
-/* Written in place from its last digit: its length from its bits (log10 2 is ~1233/4096). */
-static char *put_u64(char *p, uint64_t v)
-{
-	int t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
-	int n = t + (v >= tens[t]);
-	char *q;
-
-	if (n <= 1) {
-		*p = (char)('0' + v);
-		return p + 1;
-	}
-	q = p + n;
-	while (v >= 100) {
-		q -= 2;
-		memcpy(q, digits2 + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	if (v >= 10)
-		memcpy(q - 2, digits2 + 2 * v, 2);
-	else
-		q[-1] = (char)('0' + v);
-	return p + n;
-}
-
-/* @frac nanoseconds as a second's decimals, ".5", ".000123456"; nothing for 0. */
-static char *put_frac(char *p, uint32_t frac)
-{
-	int digits = 9;
-
-	if (!frac)
-		return p;
-	while (frac % 10 == 0) {
-		frac /= 10;
-		digits--;
-	}
-	*p++ = '.';
-	for (int i = digits; i > 1; i -= 2) {
-		memcpy(p + i - 2, digits2 + 2 * (frac % 100), 2);
-		frac /= 100;
-	}
-	if (digits & 1)
-		*p = (char)('0' + frac);
-	return p + digits;
-}
-
-/* @ns as seconds, exactly: "12", "12.5", "0.000123456" (no exponent, no trailing zero). */
-static char *put_secs(char *p, uint64_t ns)
-{
-	p = put_u64(p, ns / 1000000000ULL);
-	return put_frac(p, (uint32_t)(ns % 1000000000ULL));
-}
-
-static char *put_cached(char *p, struct num_text *c, uint64_t v)
-{
-	if (c->v != v || !c->len) {
-		c->v = v;
-		c->len = (uint8_t)(put_u64(c->s, v) - c->s);
-	}
-	memcpy(p, c->s, c->len);
-	return p + c->len;
-}
-
-/* put_secs(), with the whole seconds from @c. */
-static char *put_secs_cached(char *p, struct num_text *c, uint64_t ns)
-{
-	p = put_cached(p, c, ns / 1000000000ULL);
-	return put_frac(p, (uint32_t)(ns % 1000000000ULL));
-}
-
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-/* A byte of @x is 0 (exact for "any": a borrow starts only at a zero byte). */
-#define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGHS)
-
-/*
- * Eight bytes at once: a mask with the high bit of each byte below 0x20,
- * at or past 0x7f, a quote or a backslash; its lowest bit is exact (a
- * borrow only marks bytes above a true one).
- */
-static uint64_t word_flags(uint64_t x)
-{
-	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\'), d = x ^ (ONES * 0x7f);
-
-	return ((((x - ONES * 0x20) & ~x) | x) & HIGHS) | HAS_ZERO(q) | HAS_ZERO(b) | HAS_ZERO(d);
-}
-
-static bool byte_plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-/* Printable ASCII without a quote or a backslash: a JSON string as it is. */
-static bool plain(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x;
-
-		memcpy(&x, s + i, 8);
-		if (word_flags(x))
-			return false;
-	}
-	for (; i < n; i++)
-		if (!byte_plain((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-static char *put_str(char *p, const char *s, size_t n)
-{
-	*p++ = '"';
-	memcpy(p, s, n);
-	p += n;
-	*p++ = '"';
-	return p;
-}
-
-/*
- * The arguments (NUL-separated, the last NUL ending the last one) as a
- * JSON array's strings, checked as they are copied, eight bytes at a time
- * up to a byte that is not plain; NULL when that is not a NUL. @p has
- * room for 8 bytes past the end.
- */
-static char *put_args(char *p, const char *a, size_t len)
-{
-	size_t i = 0;
-
-	if (len && !a[len - 1])
-		len--;
-	*p++ = '"';
-	while (i < len) {
-		unsigned char c;
-
-		if (i + 8 <= len) {
-			uint64_t x, m;
-
-			memcpy(&x, a + i, 8);
-			m = word_flags(x);
-			/* The plain bytes before the first that is not, and it (overwritten). */
-			memcpy(p, &x, 8);
-			if (!m) {
-				p += 8;
-				i += 8;
-				continue;
-			}
-			p += __builtin_ctzll(m) / 8;
-			i += __builtin_ctzll(m) / 8;
-		}
-		c = (unsigned char)a[i++];
-		if (byte_plain(c))
-			*p++ = (char)c;
-		else if (!c)
-			p = PUT(p, "\",\"");
-		else
-			return NULL;
-	}
-	*p++ = '"';
-	return p;
-}
-
 /*
  * The short "exit" line of @r into @h->buf (jobtrace-records(5), HISTORY
  * FILES): "time" exact to the nanosecond, so that a reader makes
@@ -612,15 +428,15 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 	if (e->uid != h->user_uid || !h->user[0]) {
 		h->user_uid = e->uid;
 		if (!util__user_name(e->uid, h->user, sizeof(h->user)) ||
-		    !plain(h->user, strlen(h->user)))
+		    !history_text__plain(h->user, strlen(h->user)))
 			h->user[0] = '\0';
 		h->user_len = strlen(h->user);
 	}
 	if (r->oom || r->job->key_truncated || (e->ns_pid && e->ns_pid != e->pid) || !r->cgroup ||
 	    !e->cgroup_id || e->uid == JT_ID_UNKNOWN || e->gid == JT_ID_UNKNOWN || !user[0] ||
 	    e->exit_ns < e->start_ns || r->end_epoch_ns < e->exit_ns ||
-	    !plain(r->job->key, klen) || !plain(r->cgroup, clen) || !plain(e->comm, comm_len) ||
-	    (r->exe && !plain(r->exe, exe_len)))
+	    !history_text__plain(r->job->key, klen) || !history_text__plain(r->cgroup, clen) || !history_text__plain(e->comm, comm_len) ||
+	    (r->exe && !history_text__plain(r->exe, exe_len)))
 		return 1;
 	/* Keys and numbers: well under 1 KiB; the strings, each with its quotes and comma. */
 	p0 = p = buf_reserve(h, 1024 + klen + clen + comm_len + exe_len + h->user_len +
@@ -628,37 +444,37 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 	if (!p)
 		return -ENOMEM;
 	p = PUT(p, "{\"type\":\"exit\",\"time\":");
-	p = put_secs_cached(p, &h->time_s, r->end_epoch_ns);
+	p = history_text__secs_cached(p, &h->time_s, r->end_epoch_ns);
 	p = PUT(p, ",\"pid\":");
-	p = put_u64(p, e->pid);
+	p = history_text__u64(p, e->pid);
 	/* The start as its duration before the exit: a short number, where start_ns is 14 digits. */
 	p = PUT(p, ",\"duration_s\":");
-	p = put_secs(p, e->exit_ns - e->start_ns);
+	p = history_text__secs(p, e->exit_ns - e->start_ns);
 	/* From here to "user": what a job's processes mostly share. */
 	p = PUT(p, ",\"job\":");
-	p = put_str(p, r->job->key, klen);
+	p = history_text__str(p, r->job->key, klen);
 	p = PUT(p, ",\"ppid\":");
-	p = put_u64(p, e->ppid);
+	p = history_text__u64(p, e->ppid);
 	p = PUT(p, ",\"parent_start_ns\":");
-	p = put_u64(p, e->parent_start_ns);
+	p = history_text__u64(p, e->parent_start_ns);
 	/* exit_ns is "time" less it: the boot clock's zero on the epoch's, as serve took it. */
 	p = PUT(p, ",\"boot_epoch_ns\":");
-	p = put_cached(p, &h->boot_epoch, r->end_epoch_ns - e->exit_ns);
+	p = history_text__cached(p, &h->boot_epoch, r->end_epoch_ns - e->exit_ns);
 	/* The job's own cgroup (a "cgroup:" key), most processes' own: left out. */
 	if (strncmp(r->job->key, "cgroup:", 7) || strcmp(r->job->key + 7, r->cgroup)) {
 		p = PUT(p, ",\"cgroup\":");
-		p = put_str(p, r->cgroup, clen);
+		p = history_text__str(p, r->cgroup, clen);
 	}
 	p = PUT(p, ",\"cgroup_id\":");
-	p = put_u64(p, e->cgroup_id);
+	p = history_text__u64(p, e->cgroup_id);
 	if (r->cgroup_hierarchy > 0) {
 		p = PUT(p, ",\"cgroup_hierarchy\":");
-		p = put_u64(p, (uint64_t)r->cgroup_hierarchy);
+		p = history_text__u64(p, (uint64_t)r->cgroup_hierarchy);
 	}
 	/* One thread, most processes': left out. */
 	if (e->threads != 1) {
 		p = PUT(p, ",\"threads\":");
-		p = put_u64(p, e->threads);
+		p = history_text__u64(p, e->threads);
 	}
 	if (e->flags & JT_F_EXISTING)
 		p = PUT(p, ",\"existing_at_attach\":true");
@@ -669,17 +485,17 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 	if (e->is_root)
 		p = PUT(p, ",\"is_root\":true");
 	p = PUT(p, ",\"uid\":");
-	p = put_u64(p, e->uid);
+	p = history_text__u64(p, e->uid);
 	p = PUT(p, ",\"gid\":");
-	p = put_u64(p, e->gid);
+	p = history_text__u64(p, e->gid);
 	p = PUT(p, ",\"user\":");
-	p = put_str(p, user, h->user_len);
+	p = history_text__str(p, user, h->user_len);
 	p = PUT(p, ",\"comm\":");
-	p = put_str(p, e->comm, comm_len);
+	p = history_text__str(p, e->comm, comm_len);
 	if (r->args) {
 		p = PUT(p, ",\"args\":[");
 		if (r->args_len)
-			p = put_args(p, r->args, r->args_len);
+			p = history_text__args(p, r->args, r->args_len);
 		if (!p)
 			return 1; /* nothing kept of it: h->len moves at the end */
 		*p++ = ']';
@@ -693,30 +509,30 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 	/* A path it was exec'd by (its args[0]): left out. */
 	if (r->exe && !(r->args && r->args_len > exe_len && !memcmp(r->args, r->exe, exe_len + 1))) {
 		p = PUT(p, ",\"exe\":");
-		p = put_str(p, r->exe, exe_len);
+		p = history_text__str(p, r->exe, exe_len);
 	} else if (!r->exe) {
 		p = PUT(p, ",\"exe\":null");
 	}
 	if (WIFSIGNALED(st)) {
 		p = PUT(p, ",\"signal\":");
-		p = put_u64(p, (uint64_t)WTERMSIG(st));
+		p = history_text__u64(p, (uint64_t)WTERMSIG(st));
 		if (WCOREDUMP(st))
 			p = PUT(p, ",\"core_dumped\":true");
 	} else if (WEXITSTATUS(st)) {
 		p = PUT(p, ",\"exit_code\":");
-		p = put_u64(p, (uint64_t)WEXITSTATUS(st));
+		p = history_text__u64(p, (uint64_t)WEXITSTATUS(st));
 	}
 	p = PUT(p, ",\"cpu\":{\"user_s\":");
-	p = put_secs(p, e->user_ns);
+	p = history_text__secs(p, e->user_ns);
 	p = PUT(p, ",\"system_s\":");
-	p = put_secs(p, e->system_ns);
+	p = history_text__secs(p, e->system_ns);
 	/* Their sum, as the BPF source has it: left out. */
 	if (e->acct.cpu_ns != e->user_ns + e->system_ns) {
 		p = PUT(p, ",\"total_ns\":");
-		p = put_u64(p, e->acct.cpu_ns);
+		p = history_text__u64(p, e->acct.cpu_ns);
 	}
 	p = PUT(p, "},\"peak_rss_bytes\":");
-	p = put_u64(p, e->peak_rss_bytes);
+	p = history_text__u64(p, e->peak_rss_bytes);
 	if (e->acct.read_bytes || e->acct.write_bytes || e->acct.read_chars ||
 	    e->acct.write_chars) {
 		char *io = p = PUT(p, ",\"io\":{");
@@ -726,7 +542,7 @@ static int short_exit(struct sink_history *h, const struct proc_record *r)
 		if (p != io)                          \
 			*p++ = ',';                   \
 		p = PUT(p, "\"" key "\":");           \
-		p = put_u64(p, v);                    \
+		p = history_text__u64(p, v);                    \
 	}
 		IO("read_bytes", e->acct.read_bytes)
 		IO("write_bytes", e->acct.write_bytes)
@@ -769,26 +585,26 @@ static int short_interval(struct sink_history *h, const struct interval_record *
 	char *p, *p0, *o;
 
 	if ((r->job->job.unknown & JOB_UNKNOWN_COUNTS) || r->incomplete || r->job->key_truncated ||
-	    r->t1_epoch_ns < r->t0_epoch_ns || !plain(r->job->key, klen))
+	    r->t1_epoch_ns < r->t0_epoch_ns || !history_text__plain(r->job->key, klen))
 		return 1;
 	p0 = p = buf_reserve(h, 1024 + klen);
 	if (!p)
 		return -ENOMEM;
 	p = PUT(p, "{\"type\":\"interval\",\"time\":");
-	p = put_secs(p, r->t1_epoch_ns);
+	p = history_text__secs(p, r->t1_epoch_ns);
 	p = PUT(p, ",\"job\":");
-	p = put_str(p, r->job->key, klen);
+	p = history_text__str(p, r->job->key, klen);
 	p = PUT(p, ",\"interval_s\":");
-	p = put_secs(p, r->t1_epoch_ns - r->t0_epoch_ns);
+	p = history_text__secs(p, r->t1_epoch_ns - r->t0_epoch_ns);
 	p = PUT(p, ",\"processes\":{\"alive\":");
-	p = put_u64(p, r->alive);
+	p = history_text__u64(p, r->alive);
 
 #define NZ(key, v)                          \
 	if (v) {                            \
 		if (p != o)                 \
 			*p++ = ',';         \
 		p = PUT(p, "\"" key "\":"); \
-		p = put_u64(p, v);          \
+		p = history_text__u64(p, v);          \
 	}
 	o = NULL;
 	NZ("started", d->started)
@@ -803,33 +619,33 @@ static int short_interval(struct sink_history *h, const struct interval_record *
 	*p++ = '}';
 	if (d->threads) {
 		p = PUT(p, ",\"threads\":{\"started\":");
-		p = put_u64(p, d->threads);
+		p = history_text__u64(p, d->threads);
 		*p++ = '}';
 	}
 	p = PUT(p, ",\"cpu\":{");
 	o = p;
 	if (d->user_ns) {
 		p = PUT(p, "\"user_s\":");
-		p = put_secs(p, d->user_ns);
+		p = history_text__secs(p, d->user_ns);
 	}
 	if (d->system_ns) {
 		if (p != o)
 			*p++ = ',';
 		p = PUT(p, "\"system_s\":");
-		p = put_secs(p, d->system_ns);
+		p = history_text__secs(p, d->system_ns);
 	}
 	if (p != o)
 		*p++ = ',';
 	p = PUT(p, "\"total_ns\":");
-	p = put_u64(p, d->cpu_ns);
+	p = history_text__u64(p, d->cpu_ns);
 	p = PUT(p, "},\"memory\":{\"rss_bytes\":");
-	p = put_u64(p, r->rss_bytes);
+	p = history_text__u64(p, r->rss_bytes);
 	if (r->pss) {
 		p = PUT(p, ",\"pss_bytes\":");
-		p = put_u64(p, r->pss_bytes);
+		p = history_text__u64(p, r->pss_bytes);
 	}
 	p = PUT(p, ",\"vm_bytes\":");
-	p = put_u64(p, r->vm_bytes);
+	p = history_text__u64(p, r->vm_bytes);
 	*p++ = '}';
 	if (d->read_bytes || d->write_bytes) {
 		o = p = PUT(p, ",\"io\":{");
@@ -838,7 +654,7 @@ static int short_interval(struct sink_history *h, const struct interval_record *
 		*p++ = '}';
 	}
 	p = PUT(p, ",\"open_files\":");
-	p = put_u64(p, r->open_files);
+	p = history_text__u64(p, r->open_files);
 	if (d->exit_records_lost || d->fork_records_lost || d->exec_records_lost) {
 		o = p = PUT(p, ",\"lost\":{");
 		NZ("exit_records", d->exit_records_lost)
