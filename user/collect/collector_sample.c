@@ -271,25 +271,17 @@ int collector__sample_jobs(struct collector *c, bool host)
 	for (size_t i = 0; i < c->jt.n; i++) {
 		struct cjob *j = c->jt.jobs[i];
 		const struct jt_job_stats *s = &j->job.stats;
-		struct cjob_cum m = {
+		/* What a job keeps of its own (the rest cjob__cum() takes from its totals). */
+		struct cjob_mono m = {
 			.cpu_ns = s->cpu_ns + j->live_cpu_ns,
 			.system_ns = s->system_ns + j->live_system_ns,
 			.started = s->procs_started,
 			.exited = s->procs_exited,
-			.exit_ok = s->exit_ok,
 			.exit_error = s->exit_error,
 			.exit_signal = s->exit_signal,
 			.oom_kills = s->oom_kills,
-			.execs = s->execs,
-			.threads = s->threads_started,
 			.read_bytes = s->exited.read_bytes + j->live_read_bytes,
 			.write_bytes = s->exited.write_bytes + j->live_write_bytes,
-			.existing = s->existing,
-			.moved_in = s->moved_in,
-			.moved_out = s->moved_out,
-			.exit_records_lost = s->events_lost,
-			.fork_records_lost = s->fork_records_lost,
-			.exec_records_lost = s->exec_records_lost,
 		};
 		struct cjob_mono *p = &j->cum;
 
@@ -328,18 +320,7 @@ int collector__sample_jobs(struct collector *c, bool host)
 		 */
 		if (online > 0 && j->live.cpu_rate_pct > 100.0 * (double)online)
 			j->live.cpu_rate_pct = 100.0 * (double)online;
-		*p = (struct cjob_mono){
-			.cpu_ns = m.cpu_ns,
-			.user_ns = m.user_ns,
-			.system_ns = m.system_ns,
-			.read_bytes = m.read_bytes,
-			.write_bytes = m.write_bytes,
-			.started = m.started,
-			.exited = m.exited,
-			.exit_error = m.exit_error,
-			.exit_signal = m.exit_signal,
-			.oom_kills = m.oom_kills,
-		};
+		*p = m;
 	}
 	c->last_sample_ns = now;
 	return err;
