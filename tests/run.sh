@@ -57,8 +57,10 @@ BESIDE_TESTS=" test_prometheus test_slurm test_slurm_alloc "
 # Also those whose figures are the host's (test_capacity bounds each job's
 # rates by the host's own counters) or whose source drops under a busy
 # host by design (test_procmode: the proc connector's queue): beside
-# another test's churn they measure that test.
-QUIET_TESTS=" test_limits test_capacity test_procmode "
+# another test's churn they measure that test. test_host_grouping: the
+# grouping watch --all picks is made from where the host's processes are,
+# which a test beside it putting a child in a cgroup changes.
+QUIET_TESTS=" test_limits test_capacity test_procmode test_host_grouping "
 beside_dir=""
 # Runs label's command in the background, its output and its exit status
 # and seconds in @dir; collect() accounts for them once they have ended.

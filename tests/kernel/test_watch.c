@@ -1115,43 +1115,6 @@ static void test_first_interval_rate(void **state)
 	json_decref(recs);
 }
 
-/* jobtrace watch --all with the default grouping: its "grouping by ..." line. */
-static void default_grouping_line(char *buf, size_t size)
-{
-	char cmd[700], line[512];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "%s watch --all --duration 0.2 -o /dev/null 2>&1", H.jobtrace);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	buf[0] = '\0';
-	while (fgets(line, sizeof(line), p))
-		if (strstr(line, "jobtrace: grouping by "))
-			snprintf(buf, size, "%s", line);
-	assert_int_equal(pclose(p), 0);
-	if (!buf[0])
-		fail_msg("watch --all did not say which grouping it chose, and why");
-}
-
-/*
- * The default grouping follows where the processes are: an empty cgroup
- * made under the v2 mount (on a hybrid host, the whole v2 side) does not
- * move the host's jobs into one cgroup:/, and the choice is said.
- */
-static void test_default_grouping_ignores_empty_cgroups(void **state)
-{
-	char name[64], before[512], after[512];
-
-	snprintf(name, sizeof(name), "%s%d-empty", CG_PREFIX, getpid());
-	harness__cgroup_remove(name);
-	default_grouping_line(before, sizeof(before));
-	harness__cgroup_make(name);
-	default_grouping_line(after, sizeof(after));
-	harness__cgroup_remove(name);
-	print_message("  %s", before);
-	assert_string_equal(before, after);
-}
-
 /*
  * Threaded work in a cgroup: jobtrace's CPU is the cgroup's; getrusage()
  * (churn's truth, a subreaper's tree) is shown beside them.
@@ -1516,7 +1479,6 @@ int main(void)
 		cmocka_unit_test_teardown(test_first_interval_rate, test_teardown),
 		cmocka_unit_test_teardown(test_attach_io_excludes_before, test_teardown),
 		cmocka_unit_test_teardown(test_host_job_wall_is_kernels, test_teardown),
-		cmocka_unit_test_teardown(test_default_grouping_ignores_empty_cgroups, test_teardown),
 		cmocka_unit_test_teardown(test_interval_io_while_running, test_teardown),
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),
 		cmocka_unit_test_teardown(test_user_system_split, test_teardown),
