@@ -70,7 +70,7 @@ static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm 
 	if (st->flags & JT_F_ROOT)
 		ref.job->root_tgid = p->tgid;
 	if (targ_capture_args)
-		send_exec_args(p, bprm_t, st, ref.tot);
+		send_exec_args(p, kernel_ro(bprm_t, struct linux_binprm), st, ref.tot);
 	key = proc_key_of(p);
 	proc = sproc ? sproc : bpf_map_lookup_elem(&procs, &key);
 	if (!proc) {

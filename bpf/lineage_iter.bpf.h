@@ -369,18 +369,25 @@ SEC("iter/task")
 int live_tasks(struct bpf_iter__task *ctx)
 {
 	struct seq_file *seq = ctx->meta->seq;
-	struct task_struct *t = ctx->task;
+	struct task_struct *t_arg = ctx->task, *t;
 	struct jt_live_rec r = {};
+	struct jt_task *stp, copy, *st = &copy;
 	struct jt_proc *sproc;
 	struct mm_struct *mm;
-	struct jt_task *st;
 	__u64 runtime;
 
-	if (!t)
+	if (!t_arg)
 		return 0;
-	st = state_of(t, &sproc);
-	if (!st || !st->job_id)
+	stp = state_of(t_arg, &sproc);
+	if (!stp || !stp->job_id)
 		return 0;
+	/*
+	 * From here on, the fields through the read-only alias and the state
+	 * from a copy: one kind of pointer each, so the verifier walks what
+	 * follows once, with no trust check per load (core_fixes.bpf.h).
+	 */
+	copy = *stp;
+	t = task_ro(t_arg);
 	runtime = t->se.sum_exec_runtime;
 	r.job_id = st->job_id;
 	r.tgid = t->tgid;

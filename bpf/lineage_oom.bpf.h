@@ -31,10 +31,12 @@ static __always_inline __u64 memcg_id_of(struct task_struct *t)
  * process is marked, with its memory cgroup and its RSS now, for its exit
  * record. A kill -9 never comes here: the two are told apart.
  */
-static __always_inline int on_oom_victim(struct task_struct *p)
+static __always_inline int on_oom_victim(struct task_struct *p_t)
 {
+	/* Fields through the read-only alias, as fork and exit (core_fixes.bpf.h). */
+	struct task_struct *p = task_ro(p_t);
 	struct jt_proc *sproc;
-	struct jt_task *st = state_of(p, &sproc);
+	struct jt_task *st = state_of(p_t, &sproc);
 	struct jt_proc_key key = proc_key_of(p);
 	struct jt_oom_mark mark = {};
 	struct jt_proc *proc;
