@@ -374,8 +374,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	bpf_program__set_autoattach(lt->skel->progs.adopt_task, false);
 	max_procs = opts->max_procs ? opts->max_procs : lineage__pid_max(32768);
 	bpf_map__set_max_entries(lt->skel->maps.procs, max_procs);
-	if (max_procs > PREALLOC_MAX_PROCS)
-		bpf_map__set_map_flags(lt->skel->maps.procs, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(lt->skel->maps.procs, BPF_F_NO_PREALLOC);
 	/*
 	 * Written at a job's start (on a fork's path only for a host-mode
 	 * job's first process), an OOM kill, a --pid or --cgroup given.
