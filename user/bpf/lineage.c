@@ -24,11 +24,6 @@
 #include "lineage_priv.h"
 
 #define DEFAULT_MAX_JOBS 4096
-/*
- * Above this many entries (about 34 MiB: 272 B each, a process's state
- * included) the procs map is allocated as used.
- */
-#define PREALLOC_MAX_PROCS (128U * 1024)
 #define DEFAULT_RING_BYTES (1U << 20)
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
@@ -374,6 +369,10 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	bpf_program__set_autoattach(lt->skel->progs.adopt_task, false);
 	max_procs = opts->max_procs ? opts->max_procs : lineage__pid_max(32768);
 	bpf_map__set_max_entries(lt->skel->maps.procs, max_procs);
+	/*
+	 * Allocated as used: preallocated, pid_max's entries (272 B each, a
+	 * process's state included) were 8.9 MiB zeroed at every start.
+	 */
 	bpf_map__set_map_flags(lt->skel->maps.procs, BPF_F_NO_PREALLOC);
 	/*
 	 * Written at a job's start (on a fork's path only for a host-mode
