@@ -46,11 +46,29 @@ static __always_inline unsigned int task_state_direct(struct task_struct *t)
  * no bpf_rdonly_cast and no trust check: the loader picks an object built
  * with JT_NO_RDONLY_CAST there, where the alias is the pointer itself.
  */
+#ifdef JT_KERNEL_TYPE_IDS
+/*
+ * The kernel's ids of the types cast to, set by the loader: an object
+ * relocated against a cut-down copy of the kernel's BTF (the lineage
+ * object: user/bpf/core_btf.c) would get the copy's ids from
+ * bpf_core_type_id_kernel(). Read-only data, so the verifier sees the
+ * constant bpf_rdonly_cast() needs. In the older kernels' object too,
+ * which shares the skeleton and so its variables.
+ */
+const volatile __u32 targ_btf_id_task_struct;
+const volatile __u32 targ_btf_id_linux_binprm;
+#define kernel_type_id(type)                                                                       \
+	_Generic((type *)0,                                                                        \
+		struct task_struct *: targ_btf_id_task_struct,                                     \
+		struct linux_binprm *: targ_btf_id_linux_binprm)
+#else
+#define kernel_type_id(type) bpf_core_type_id_kernel(type)
+#endif
 #ifdef JT_NO_RDONLY_CAST
 #define kernel_ro(p, type) ((type *)(p))
 #else
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#define kernel_ro(p, type) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
+#define kernel_ro(p, type) ((type *)bpf_rdonly_cast((p), kernel_type_id(type)))
 #endif
 #define task_ro(t) kernel_ro(t, struct task_struct)
 

@@ -32,6 +32,8 @@
 #include <bpf/bpf_core_read.h>
 
 #include "jobtrace/lineage_abi.h"
+/* Relocated against a cut-down BTF: the kernel's type ids from the loader (core_fixes). */
+#define JT_KERNEL_TYPE_IDS
 #include "core_fixes.bpf.h"
 #include "ring.bpf.h"
 #include "lineage_path.bpf.h"

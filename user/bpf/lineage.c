@@ -251,7 +251,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	struct kernel_btf vmlinux;
 	struct lineage *lt;
 	bool group_dead, oom_task, setsid_fexit, setsid_tp, setuid_tp, rdonly_cast;
-	int err, setsid_id;
+	int err, setsid_id, task_id, binprm_id;
 
 	loader__log_init(opts->verbose);
 
@@ -289,6 +289,9 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	setsid_id = opts->group == JT_GROUP_SESSION ?
 			    kernel_btf__find(&vmlinux, "ksys_setsid", BTF_KIND_FUNC) :
 			    -ENOENT;
+	/* What kernel_ro() casts to, by the kernel's ids (bpf/core_fixes.bpf.h). */
+	task_id = kernel_btf__find(&vmlinux, "task_struct", BTF_KIND_STRUCT);
+	binprm_id = kernel_btf__find(&vmlinux, "linux_binprm", BTF_KIND_STRUCT);
 	kernel_btf__close(&vmlinux);
 
 	lt = calloc(1, sizeof(*lt));
@@ -307,6 +310,8 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 		fprintf(stderr, "jobtrace: cannot open the BPF object: %s\n", strerror(-err));
 		goto err_free;
 	}
+	lt->skel->rodata->targ_btf_id_task_struct = task_id > 0 ? (__u32)task_id : 0;
+	lt->skel->rodata->targ_btf_id_linux_binprm = binprm_id > 0 ? (__u32)binprm_id : 0;
 	lt->skel->rodata->targ_exit_has_group_dead = group_dead;
 	lt->skel->rodata->targ_page_size = (__u64)sysconf(_SC_PAGESIZE);
 	lt->skel->rodata->targ_group = opts->group;
