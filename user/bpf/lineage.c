@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "jobtrace/core_btf.h"
 #include "jobtrace/kernel_btf.h"
 #include "jobtrace/loader.h"
 #include "jobtrace/lineage.h"
@@ -224,7 +225,7 @@ int lineage__decode_exit(const void *data, size_t size, struct jt_exit_event *ou
  * (before 6.2; bpf/core_fixes.bpf.h): the same maps, programs and
  * variables, so the one skeleton drives either object.
  */
-static struct lineage_bpf *lineage_open_compat(void)
+static struct lineage_bpf *lineage_open_compat(const struct bpf_object_open_opts *opts)
 {
 	struct lineage_bpf *obj = calloc(1, sizeof(*obj));
 	int err;
@@ -234,7 +235,7 @@ static struct lineage_bpf *lineage_open_compat(void)
 	err = lineage_bpf__create_skeleton(obj);
 	if (!err) {
 		obj->skeleton->data = (void *)lineage_compat_bpf__elf_bytes(&obj->skeleton->data_sz);
-		err = bpf_object__open_skeleton(obj->skeleton, NULL);
+		err = bpf_object__open_skeleton(obj->skeleton, opts);
 	}
 	if (err) {
 		lineage_bpf__destroy(obj);
@@ -244,14 +245,39 @@ static struct lineage_bpf *lineage_open_compat(void)
 	return obj;
 }
 
+/*
+ * The part of the kernel's BTF the object's CO-RE relocations can match,
+ * in a memfd (user/bpf/core_btf.c): libbpf's candidate search over the
+ * whole BTF was 24 ms of every start. Its fd, or -1 where it cannot be
+ * made, and libbpf relocates against the kernel's own BTF as before.
+ * JOBTRACE_FULL_BTF=1 asks for that (a test's knob).
+ */
+static int core_btf_fd(const struct kernel_btf *vmlinux, bool rdonly_cast)
+{
+	const void *elf, *local;
+	size_t elf_size, local_size;
+	int fd;
+
+	if (getenv("JOBTRACE_FULL_BTF"))
+		return -1;
+	elf = rdonly_cast ? lineage_bpf__elf_bytes(&elf_size) :
+			    lineage_compat_bpf__elf_bytes(&elf_size);
+	if (core_btf__elf_section(elf, elf_size, &local, &local_size))
+		return -1;
+	fd = core_btf__make(vmlinux, local, local_size);
+	return fd < 0 ? -1 : fd;
+}
+
 struct lineage *lineage__open(const struct lineage_opts *opts)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	__u32 max_procs, max_jobs;
 	const char *btf_path;
 	struct kernel_btf vmlinux;
 	struct lineage *lt;
 	bool group_dead, oom_task, setsid_fexit, setsid_tp, setuid_tp, rdonly_cast;
-	int err, setsid_id, task_id, binprm_id;
+	int err, setsid_id, task_id, binprm_id, core_fd;
+	char core_path[64];
 
 	loader__log_init(opts->verbose);
 
@@ -292,11 +318,19 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	/* What kernel_ro() casts to, by the kernel's ids (bpf/core_fixes.bpf.h). */
 	task_id = kernel_btf__find(&vmlinux, "task_struct", BTF_KIND_STRUCT);
 	binprm_id = kernel_btf__find(&vmlinux, "linux_binprm", BTF_KIND_STRUCT);
+	core_fd = core_btf_fd(&vmlinux, rdonly_cast);
 	kernel_btf__close(&vmlinux);
+	if (core_fd >= 0) {
+		snprintf(core_path, sizeof(core_path), "/proc/self/fd/%d", core_fd);
+		open_opts.btf_custom_path = core_path;
+	}
 
 	lt = calloc(1, sizeof(*lt));
-	if (!lt)
+	if (!lt) {
+		if (core_fd >= 0)
+			close(core_fd);
 		return NULL;
+	}
 	lt->on_exit = opts->on_exit;
 	lt->on_exec = opts->on_exec;
 	lt->on_fork = opts->on_fork;
@@ -304,7 +338,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->malformed = opts->malformed;
 	lt->ncpus = libbpf_num_possible_cpus();
 
-	lt->skel = rdonly_cast ? lineage_bpf__open() : lineage_open_compat();
+	lt->skel = rdonly_cast ? lineage_bpf__open_opts(&open_opts) : lineage_open_compat(&open_opts);
 	if (!lt->skel) {
 		err = -errno;
 		fprintf(stderr, "jobtrace: cannot open the BPF object: %s\n", strerror(-err));
@@ -403,6 +437,10 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_wakeup_bytes = bpf_map__max_entries(lt->skel->maps.events) / 4;
 
 	err = lineage_bpf__load(lt->skel);
+	/* libbpf read the copy during the load, and keeps nothing of the fd. */
+	if (core_fd >= 0)
+		close(core_fd);
+	core_fd = -1;
 	if (err) {
 		fprintf(stderr, "jobtrace: the kernel refused the BPF programs: %s%s\n",
 			strerror(-err),
@@ -424,6 +462,8 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	return lt;
 
 err_free:
+	if (core_fd >= 0)
+		close(core_fd);
 	lineage__free(lt);
 	errno = -err;
 	return NULL;
