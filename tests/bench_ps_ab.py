@@ -37,10 +37,12 @@ def main():
     runs = int(os.environ.get("N", "15"))
     res = {b: {"read": [], "json read": [], "json wall": [], "json cpu": []} for b in builds}
     n = 0
-    for b in builds:
-        timed([b, "ps", "--json"])  # pins its iterators, unmeasured
     for _ in range(runs):
         for b in builds:
+            # Each build pins its own iterators and removes the other's:
+            # pinned again here, unmeasured, as a user's second ps finds them.
+            timed([b, "ps"])
+            timed([b, "ps", "--json"])
             r = res[b]
             ms, n = read_ms([b, "ps"])
             r["read"].append(ms)
