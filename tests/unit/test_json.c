@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -257,6 +258,42 @@ static void test_double_is_g15(void **state)
 	}
 }
 
+static void check_i64(int64_t v)
+{
+	char want[32], got[32];
+	FILE *f = fmemopen(got, sizeof(got), "w");
+	struct json_writer w;
+	size_t n;
+
+	assert_non_null(f);
+	json__init(&w, f, false);
+	json__i64(&w, NULL, v);
+	n = (size_t)ftell(f);
+	fclose(f);
+	got[n < sizeof(got) ? n : sizeof(got) - 1] = '\0';
+	snprintf(want, sizeof(want), "%" PRId64, v);
+	if (strcmp(got, want))
+		fail_msg("json__i64 wrote %s, printf %s", got, want);
+}
+
+/* Integers, two digits at a time, are printf's: every length, every edge. */
+static void test_integers_as_printf(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL, p = 1;
+
+	for (int64_t v = -1000; v <= 100000; v++)
+		check_i64(v);
+	for (int i = 0; i < 19; i++, p *= 10) {
+		check_i64((int64_t)p - 1), check_i64((int64_t)p), check_i64((int64_t)p + 1);
+		check_i64(-(int64_t)p), check_i64(-(int64_t)p + 1);
+	}
+	check_i64(INT64_MAX), check_i64(INT64_MIN), check_i64(INT64_MIN + 1);
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		check_i64((int64_t)x), check_i64((int64_t)(x >> (x % 64)));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_buffered_is_the_same),
 		cmocka_unit_test(test_misuse_is_reported),
 		cmocka_unit_test(test_double_is_g15),
+		cmocka_unit_test(test_integers_as_printf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

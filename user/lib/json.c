@@ -186,8 +186,42 @@ static void newline(struct json_writer *w)
 }
 
 /* Separator, indentation and "key": before a value. */
+/* The longest key member()'s fast path writes; a longer one takes the general path. */
+#define KEY_FAST_MAX 60
+
 static void member(struct json_writer *w, const char *key)
 {
+	/*
+	 * The common case in one pass: compact output, room in the buffer, a
+	 * key of plain ASCII (every key jobtrace writes): the separator, the
+	 * quoted key and the colon stored as the key is scanned, with no
+	 * strlen() and no call per piece (perf, ps --json: a tenth of it).
+	 */
+	if (!w->pretty && w->buf && w->cap - w->len >= KEY_FAST_MAX + 4) {
+		char *d = w->buf + w->len, *start = d;
+		const unsigned char *k = (const unsigned char *)key;
+		size_t i = 0;
+
+		if (!w->first[w->depth])
+			*d++ = ',';
+		if (!key) {
+			w->first[w->depth] = false;
+			w->len += (size_t)(d - start);
+			return;
+		}
+		*d++ = '"';
+		for (; i < KEY_FAST_MAX && json_plain[k[i]]; i++)
+			d[i] = (char)k[i];
+		if (!k[i]) {
+			d += i;
+			*d++ = '"';
+			*d++ = ':';
+			w->first[w->depth] = false;
+			w->len += (size_t)(d - start);
+			return;
+		}
+		/* Nothing kept: the general path below writes it all. */
+	}
 	if (!w->first[w->depth])
 		put_c(w, ',');
 	if (w->depth > 0)
@@ -272,14 +306,28 @@ void json__string(struct json_writer *w, const char *key, const char *s)
 }
 
 /* A whole number's digits, without printf's format parsing: most of a record's values are these. */
+/* "00" to "99": two digits a division. */
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324"
+	"25262728293031323334353637383940414243444546474849"
+	"50515253545556575859606162636465666768697071727374"
+	"75767778798081828384858687888990919293949596979899";
+
 static void put_u64(struct json_writer *w, uint64_t v)
 {
 	char buf[24], *p = buf + sizeof(buf);
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
 	put_n(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 
@@ -343,9 +391,9 @@ static bool long_double_wide(void)
 
 static bool put_g15(struct json_writer *w, double v)
 {
-	char frac[24], whole[24], *q = whole + sizeof(whole);
-	size_t nfrac = 0;
+	size_t last = 14, nwhole;
 	long double r, rest;
+	char d[15];
 	uint64_t digits;
 	bool neg = v < 0;
 	int exp10 = 0, scale;
@@ -377,28 +425,30 @@ static bool put_g15(struct json_writer *w, double v)
 		digits++;
 	if (digits < 100000000000000ULL || digits >= 1000000000000000ULL)
 		return false;
-	if (exp10 < -4) {
-		/* d.ddde-XX: the exponent form's 14 digits after the point. */
-		scale = 14;
+	/* The 15 digits, most significant first, two at a time. */
+	for (int i = 13; i > 0; i -= 2) {
+		memcpy(d + i, digit_pairs + 2 * (digits % 100), 2);
+		digits /= 100;
 	}
-	/* The fraction's digits, least first, trailing zeros dropped as %g drops them. */
-	for (int i = 0; i < scale; i++) {
-		unsigned int d = (unsigned int)(digits % 10);
-
-		digits /= 10;
-		if (d || nfrac)
-			frac[sizeof(frac) - 1 - nfrac++] = (char)('0' + d);
-	}
-	do {
-		*--q = (char)('0' + digits % 10);
-		digits /= 10;
-	} while (digits);
+	d[0] = (char)('0' + digits);
 	if (neg)
 		put_c(w, '-');
-	put_n(w, q, (size_t)(whole + sizeof(whole) - q));
-	if (nfrac) {
+	if (exp10 < 0 && exp10 >= -4) {
+		/* 0.000ddd: the point, up to three zeros, the digits. */
+		while (d[last] == '0')
+			last--;
+		put_n(w, "0.000", (size_t)(1 - exp10));
+		put_n(w, d, last + 1);
+		return true;
+	}
+	/* d.ddd, or d.ddde-XX: trailing zeros of the fraction dropped as %g drops them. */
+	nwhole = exp10 < 0 ? 1 : (size_t)exp10 + 1;
+	while (last >= nwhole && d[last] == '0')
+		last--;
+	put_n(w, d, nwhole);
+	if (last >= nwhole) {
 		put_c(w, '.');
-		put_n(w, frac + sizeof(frac) - nfrac, nfrac);
+		put_n(w, d + nwhole, last + 1 - nwhole);
 	}
 	if (exp10 < -4) {
 		put_s(w, "e-");
