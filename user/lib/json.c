@@ -393,6 +393,7 @@ static bool put_g15(struct json_writer *w, double v)
 {
 	size_t last = 14, nwhole;
 	long double r, rest;
+	uint32_t hi, lo;
 	char d[15];
 	uint64_t digits;
 	bool neg = v < 0;
@@ -425,12 +426,22 @@ static bool put_g15(struct json_writer *w, double v)
 		digits++;
 	if (digits < 100000000000000ULL || digits >= 1000000000000000ULL)
 		return false;
-	/* The 15 digits, most significant first, two at a time. */
-	for (int i = 13; i > 0; i -= 2) {
-		memcpy(d + i, digit_pairs + 2 * (digits % 100), 2);
-		digits /= 100;
+	/*
+	 * The 15 digits, most significant first, two at a time: the first 7
+	 * and the last 8 in two 32-bit chains the CPU runs side by side, not
+	 * one chain of 64-bit divisions (perf: most of json__double's time).
+	 */
+	hi = (uint32_t)(digits / 100000000);
+	lo = (uint32_t)(digits % 100000000);
+	for (int i = 13; i > 5; i -= 2) {
+		memcpy(d + i, digit_pairs + 2 * (lo % 100), 2);
+		lo /= 100;
 	}
-	d[0] = (char)('0' + digits);
+	for (int i = 5; i > 0; i -= 2) {
+		memcpy(d + i, digit_pairs + 2 * (hi % 100), 2);
+		hi /= 100;
+	}
+	d[0] = (char)('0' + hi);
 	if (neg)
 		put_c(w, '-');
 	if (exp10 < 0 && exp10 >= -4) {
