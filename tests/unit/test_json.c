@@ -98,8 +98,11 @@ static void test_document(void **state)
 	capture__free(&cap);
 }
 
-/* One document with every kind of value, escapes and a long string among them. */
-static void write_mixed(struct json_writer *w, bool close_only)
+/*
+ * One document with every kind of value, escapes and a long string among
+ * them; with @k, the members' keys through the JSON_KEY calls.
+ */
+static void write_mixed_keys(struct json_writer *w, bool close_only, bool k)
 {
 	char long_arg[300];
 
@@ -109,22 +112,59 @@ static void write_mixed(struct json_writer *w, bool close_only)
 	json__begin_array(w, NULL);
 	for (int i = 0; i < 40; i++) {
 		json__begin_object(w, NULL);
-		json__i64(w, "pid", -i);
-		json__u64(w, "rss_bytes", UINT64_MAX - (uint64_t)i);
-		json__string(w, "comm", "say \"hi\"\\\x1b\xff");
-		json__double(w, "cpu_s", 0.000036 * i);
-		json__double(w, "start_time", 1796550565.26021 + i);
-		json__double(w, "odd", 1e300 * i);
-		json__begin_array(w, "args");
+		k ? json__i64_k(w, JSON_KEY("pid"), -i) : json__i64(w, "pid", -i);
+		k ? json__u64_k(w, JSON_KEY("rss_bytes"), UINT64_MAX - (uint64_t)i) :
+		    json__u64(w, "rss_bytes", UINT64_MAX - (uint64_t)i);
+		k ? json__stringn_k(w, JSON_KEY("comm"), "say \"hi\"\\\x1b\xff", 11) :
+		    json__string(w, "comm", "say \"hi\"\\\x1b\xff");
+		k ? json__double_k(w, JSON_KEY("cpu_s"), 0.000036 * i) :
+		    json__double(w, "cpu_s", 0.000036 * i);
+		k ? json__double_k(w, JSON_KEY("start_time"), 1796550565.26021 + i) :
+		    json__double(w, "start_time", 1796550565.26021 + i);
+		k ? json__double_k(w, JSON_KEY("odd"), 1e300 * i) : json__double(w, "odd", 1e300 * i);
+		k ? json__begin_array_k(w, JSON_KEY("args")) : json__begin_array(w, "args");
 		json__stringn(w, NULL, long_arg, sizeof(long_arg));
 		json__end_array(w);
-		json__bool(w, "kernel_thread", i & 1);
-		json__null(w, "host_pid");
+		k ? json__bool_k(w, JSON_KEY("kernel_thread"), i & 1) :
+		    json__bool(w, "kernel_thread", i & 1);
+		k ? json__null_k(w, JSON_KEY("host_pid")) : json__null(w, "host_pid");
 		json__end_object(w);
 	}
 	json__end_array(w);
 	if (!close_only)
 		json__finish(w);
+}
+
+static void write_mixed(struct json_writer *w, bool close_only)
+{
+	write_mixed_keys(w, close_only, false);
+}
+
+/* Keys quoted by the compiler write the same bytes, compact or pretty, buffered or not. */
+static void test_quoted_keys_are_the_same(void **state)
+{
+	static const size_t sizes[] = { 0, 7, 1 << 16 };
+	static char buf[1 << 16];
+	struct json_writer w;
+	struct capture plain, cap;
+
+	for (int pretty = 0; pretty < 2; pretty++) {
+		capture__open(&plain);
+		json__init(&w, plain.f, pretty);
+		write_mixed_keys(&w, false, false);
+		assert_int_equal(w.err, 0);
+		capture__close(&plain);
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			capture__open(&cap);
+			json__init(&w, cap.f, pretty);
+			json__buffer(&w, buf, sizes[i]);
+			write_mixed_keys(&w, false, true);
+			assert_int_equal(w.err, 0);
+			assert_string_equal(capture__close(&cap), plain.buf);
+			capture__free(&cap);
+		}
+		capture__free(&plain);
+	}
 }
 
 /*
@@ -304,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_misuse_is_reported),
 		cmocka_unit_test(test_double_is_g15),
 		cmocka_unit_test(test_integers_as_printf),
+		cmocka_unit_test(test_quoted_keys_are_the_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,9 +237,32 @@ static void member(struct json_writer *w, const char *key)
 	}
 }
 
-static void open_scope(struct json_writer *w, const char *key, char c)
+/* member() for a key quoted by the compiler (JSON_KEY): written as it is. */
+static void member_k(struct json_writer *w, const char *qkey, size_t qlen)
 {
-	member(w, key);
+	/* Compact, with room: the separator and the key stored directly. */
+	if (!w->pretty && w->buf && w->cap - w->len > qlen) {
+		char *d = w->buf + w->len;
+
+		if (!w->first[w->depth])
+			*d++ = ',';
+		w->first[w->depth] = false;
+		memcpy(d, qkey, qlen);
+		w->len = (size_t)(d - w->buf) + qlen;
+		return;
+	}
+	if (!w->first[w->depth])
+		put_c(w, ',');
+	if (w->depth > 0)
+		newline(w);
+	w->first[w->depth] = false;
+	put_n(w, qkey, qlen);
+	if (w->pretty)
+		put_c(w, ' ');
+}
+
+static void open_body(struct json_writer *w, char c)
+{
 	put_c(w, c);
 	if (w->depth + 1 >= JSON_MAX_DEPTH) {
 		if (!w->err)
@@ -247,6 +270,12 @@ static void open_scope(struct json_writer *w, const char *key, char c)
 		return;
 	}
 	w->first[++w->depth] = true;
+}
+
+static void open_scope(struct json_writer *w, const char *key, char c)
+{
+	member(w, key);
+	open_body(w, c);
 }
 
 static void close_scope(struct json_writer *w, char c)
@@ -283,17 +312,35 @@ void json__begin_array(struct json_writer *w, const char *key)
 	open_scope(w, key, '[');
 }
 
+void json__begin_array_k(struct json_writer *w, const char *qkey, size_t qlen)
+{
+	member_k(w, qkey, qlen);
+	open_body(w, '[');
+}
+
 void json__end_array(struct json_writer *w)
 {
 	close_scope(w, ']');
 }
 
-void json__stringn(struct json_writer *w, const char *key, const char *s, size_t len)
+static void put_string(struct json_writer *w, const char *s, size_t len)
 {
-	member(w, key);
 	put_c(w, '"');
 	escape(w, s, len);
 	put_c(w, '"');
+}
+
+void json__stringn(struct json_writer *w, const char *key, const char *s, size_t len)
+{
+	member(w, key);
+	put_string(w, s, len);
+}
+
+void json__stringn_k(struct json_writer *w, const char *qkey, size_t qlen, const char *s,
+		     size_t len)
+{
+	member_k(w, qkey, qlen);
+	put_string(w, s, len);
 }
 
 void json__string(struct json_writer *w, const char *key, const char *s)
@@ -337,12 +384,29 @@ void json__u64(struct json_writer *w, const char *key, uint64_t v)
 	put_u64(w, v);
 }
 
-void json__i64(struct json_writer *w, const char *key, int64_t v)
+void json__u64_k(struct json_writer *w, const char *qkey, size_t qlen, uint64_t v)
 {
-	member(w, key);
+	member_k(w, qkey, qlen);
+	put_u64(w, v);
+}
+
+static void put_i64(struct json_writer *w, int64_t v)
+{
 	if (v < 0)
 		put_c(w, '-');
 	put_u64(w, v < 0 ? -(uint64_t)v : (uint64_t)v);
+}
+
+void json__i64(struct json_writer *w, const char *key, int64_t v)
+{
+	member(w, key);
+	put_i64(w, v);
+}
+
+void json__i64_k(struct json_writer *w, const char *qkey, size_t qlen, int64_t v)
+{
+	member_k(w, qkey, qlen);
+	put_i64(w, v);
 }
 
 /* 10^0 .. 10^27: exact as long doubles (a 64-bit mantissa holds 5^27). */
@@ -469,9 +533,8 @@ static bool put_g15(struct json_writer *w, double v)
 	return true;
 }
 
-void json__double(struct json_writer *w, const char *key, double v)
+static void put_double(struct json_writer *w, double v)
 {
-	member(w, key);
 	if (!isfinite(v))
 		put_s(w, "null");
 	else if (!put_g15(w, v)) {
@@ -482,15 +545,39 @@ void json__double(struct json_writer *w, const char *key, double v)
 	}
 }
 
+void json__double(struct json_writer *w, const char *key, double v)
+{
+	member(w, key);
+	put_double(w, v);
+}
+
+void json__double_k(struct json_writer *w, const char *qkey, size_t qlen, double v)
+{
+	member_k(w, qkey, qlen);
+	put_double(w, v);
+}
+
 void json__bool(struct json_writer *w, const char *key, bool v)
 {
 	member(w, key);
 	put_s(w, v ? "true" : "false");
 }
 
+void json__bool_k(struct json_writer *w, const char *qkey, size_t qlen, bool v)
+{
+	member_k(w, qkey, qlen);
+	put_s(w, v ? "true" : "false");
+}
+
 void json__null(struct json_writer *w, const char *key)
 {
 	member(w, key);
+	put_s(w, "null");
+}
+
+void json__null_k(struct json_writer *w, const char *qkey, size_t qlen)
+{
+	member_k(w, qkey, qlen);
 	put_s(w, "null");
 }
 
