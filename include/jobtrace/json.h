@@ -67,6 +67,13 @@ void json__i64_k(struct json_writer *w, const char *qkey, size_t qlen, int64_t v
 void json__double_k(struct json_writer *w, const char *qkey, size_t qlen, double v);
 void json__bool_k(struct json_writer *w, const char *qkey, size_t qlen, bool v);
 void json__null_k(struct json_writer *w, const char *qkey, size_t qlen);
+/*
+ * @ns nanoseconds as seconds: the very text json__double_k() writes for
+ * (double)@ns / 1e9, made from the integer's digits where that is exact
+ * (below 10^15 ns, 11.6 days: a figure of 15 digits or fewer, which %.15g
+ * gives back as it is), else by json__double_k() itself.
+ */
+void json__ns_as_s_k(struct json_writer *w, const char *qkey, size_t qlen, uint64_t ns);
 /* Ends the document with a newline; returns the writer's error, 0 if none. */
 int json__finish(struct json_writer *w);
 

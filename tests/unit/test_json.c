@@ -316,6 +316,51 @@ static void check_i64(int64_t v)
 		fail_msg("json__i64 wrote %s, printf %s", got, want);
 }
 
+/* json__ns_as_s_k(@ns) against json__double_k(@ns / 1e9): the same text. */
+static void check_ns(uint64_t ns)
+{
+	char want[64], got[64];
+	struct json_writer w;
+	FILE *f;
+	size_t n;
+
+	f = fmemopen(want, sizeof(want), "w");
+	assert_non_null(f);
+	json__init(&w, f, false);
+	json__double_k(&w, JSON_KEY("s"), (double)ns / 1e9);
+	n = (size_t)ftell(f);
+	fclose(f);
+	want[n < sizeof(want) ? n : sizeof(want) - 1] = '\0';
+	f = fmemopen(got, sizeof(got), "w");
+	assert_non_null(f);
+	json__init(&w, f, false);
+	json__ns_as_s_k(&w, JSON_KEY("s"), ns);
+	n = (size_t)ftell(f);
+	fclose(f);
+	got[n < sizeof(got) ? n : sizeof(got) - 1] = '\0';
+	if (strcmp(got, want))
+		fail_msg("%llu ns: json__ns_as_s_k wrote %s, json__double_k %s",
+			 (unsigned long long)ns, got, want);
+}
+
+/* Nanoseconds as seconds from the integer's digits: every length, both forms, the edges. */
+static void test_ns_as_s_is_double(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL, p = 1;
+
+	for (uint64_t ns = 0; ns < 200000; ns++)
+		check_ns(ns);
+	for (int i = 0; i < 20; i++, p *= 10)
+		for (int d = -3; d <= 3; d++)
+			check_ns(p + (uint64_t)d), check_ns(p * 7 + (uint64_t)d);
+	check_ns(UINT64_MAX);
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		check_ns(x % 1000000000000000ULL), check_ns(x >> (x % 64));
+		check_ns(x % 1000000000000ULL / 1000 * 1000);
+	}
+}
+
 /* Integers, two digits at a time, are printf's: every length, every edge. */
 static void test_integers_as_printf(void **state)
 {
@@ -345,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_double_is_g15),
 		cmocka_unit_test(test_integers_as_printf),
 		cmocka_unit_test(test_quoted_keys_are_the_same),
+		cmocka_unit_test(test_ns_as_s_is_double),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -557,6 +557,62 @@ void json__double_k(struct json_writer *w, const char *qkey, size_t qlen, double
 	put_double(w, v);
 }
 
+void json__ns_as_s_k(struct json_writer *w, const char *qkey, size_t qlen, uint64_t ns)
+{
+	char buf[24], *d = buf + sizeof(buf);
+	size_t nd, last;
+	int exp10;
+
+	if (ns >= 1000000000000000ULL) {
+		json__double_k(w, qkey, qlen, (double)ns / 1e9);
+		return;
+	}
+	member_k(w, qkey, qlen);
+	if (!ns) {
+		put_c(w, '0');
+		return;
+	}
+	/* The digits of @ns; the value is d.ddd x 10^exp10, as %g sees it. */
+	while (ns >= 100) {
+		d -= 2;
+		memcpy(d, digit_pairs + 2 * (ns % 100), 2);
+		ns /= 100;
+	}
+	if (ns >= 10) {
+		d -= 2;
+		memcpy(d, digit_pairs + 2 * ns, 2);
+	} else {
+		*--d = (char)('0' + ns);
+	}
+	nd = (size_t)(buf + sizeof(buf) - d);
+	exp10 = (int)nd - 10;
+	for (last = nd - 1; last > 0 && d[last] == '0'; last--)
+		;
+	if (exp10 < -4) {
+		/* d.ddde-XX, as %g writes below 10^-4. */
+		put_c(w, d[0]);
+		if (last > 0) {
+			put_c(w, '.');
+			put_n(w, d + 1, last);
+		}
+		put_s(w, "e-0");
+		put_c(w, (char)('0' - exp10));
+		return;
+	}
+	if (exp10 < 0) {
+		/* 0.000ddd: the point, up to three zeros, the digits. */
+		put_n(w, "0.000", (size_t)(1 - exp10));
+		put_n(w, d, last + 1);
+		return;
+	}
+	/* Whole seconds, then the fraction's digits but its trailing zeros. */
+	put_n(w, d, (size_t)exp10 + 1);
+	if (last > (size_t)exp10) {
+		put_c(w, '.');
+		put_n(w, d + exp10 + 1, last - (size_t)exp10);
+	}
+}
+
 void json__bool(struct json_writer *w, const char *key, bool v)
 {
 	member(w, key);

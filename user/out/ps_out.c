@@ -116,7 +116,7 @@ static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
 	json__i64_k(w, JSON_KEY("ppid"), p->ppid);
 	json__stringn_k(w, JSON_KEY("comm"), p->comm, strlen(p->comm));
 	json__stringn_k(w, JSON_KEY("state"), state, strlen(state));
-	json__double_k(w, JSON_KEY("cpu_s"), (double)p->cpu_ns / 1e9);
+	json__ns_as_s_k(w, JSON_KEY("cpu_s"), p->cpu_ns);
 	json__u64_k(w, JSON_KEY("rss_bytes"), p->rss_bytes);
 	json__u64_k(w, JSON_KEY("vm_bytes"), p->vm_bytes);
 	json__double_k(w, JSON_KEY("start_time"), start_epoch_s(p, o));
