@@ -37,10 +37,13 @@ static __always_inline __u32 ns_pid_nr(struct pid *pid, unsigned int level,
 
 /*
  * The number of @pid in the innermost namespace it lives in, its own
- * level's: what a container calls the process. The host's at level 0, the
- * common case, with plain loads; numbers[] at a variable level is a read.
+ * level's: what a container calls the process. At level 0, the common case,
+ * that is @host_nr, the initial namespace's number the caller has: numbers[]
+ * sits two cache lines past level and the tasks the iterator has just
+ * looked at, and its load was a cache miss a process. Deeper, numbers[] at
+ * a variable level is a read.
  */
-static __always_inline __u32 own_pid_nr(struct pid *pid)
+static __always_inline __u32 own_pid_nr(struct pid *pid, __u32 host_nr)
 {
 	unsigned int level;
 	struct upid up;
@@ -48,13 +51,8 @@ static __always_inline __u32 own_pid_nr(struct pid *pid)
 	if (!pid)
 		return 0;
 	level = pid->level;
-	if (!level) {
-		__u32 nr = (__u32)pid->numbers[0].nr;
-
-		/* In a register here: one load merged with up.nr's below is refused. */
-		barrier_var(nr);
-		return nr;
-	}
+	if (!level)
+		return host_nr;
 	if (level >= MAX_PID_NS_LEVEL || bpf_core_read(&up, sizeof(up), &pid->numbers[level]))
 		return 0;
 	return (__u32)up.nr;
@@ -129,7 +127,8 @@ static __always_inline bool fill_rec(struct task_struct *t_trusted, struct jt_ta
 	r->cpu_ns = t->se.sum_exec_runtime;
 	r->is_leader = t->pid == t->tgid;
 	r->kthread = !!(t->flags & PF_KTHREAD);
-	r->ns_tgid = own_pid_nr(t->group_leader->thread_pid);
+	/* The leader's pid is the tgid, in the initial namespace too. */
+	r->ns_tgid = own_pid_nr(t->group_leader->thread_pid, r->host_tgid);
 	if (r->is_leader)
 		r->dead_threads_cpu_ns = t->signal->sum_sched_runtime;
 	mm = t->mm;

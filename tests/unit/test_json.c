@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,8 +98,11 @@ static void test_document(void **state)
 	capture__free(&cap);
 }
 
-/* One document with every kind of value, escapes and a long string among them. */
-static void write_mixed(struct json_writer *w, bool close_only)
+/*
+ * One document with every kind of value, escapes and a long string among
+ * them; with @k, the members' keys through the JSON_KEY calls.
+ */
+static void write_mixed_keys(struct json_writer *w, bool close_only, bool k)
 {
 	char long_arg[300];
 
@@ -108,22 +112,59 @@ static void write_mixed(struct json_writer *w, bool close_only)
 	json__begin_array(w, NULL);
 	for (int i = 0; i < 40; i++) {
 		json__begin_object(w, NULL);
-		json__i64(w, "pid", -i);
-		json__u64(w, "rss_bytes", UINT64_MAX - (uint64_t)i);
-		json__string(w, "comm", "say \"hi\"\\\x1b\xff");
-		json__double(w, "cpu_s", 0.000036 * i);
-		json__double(w, "start_time", 1796550565.26021 + i);
-		json__double(w, "odd", 1e300 * i);
-		json__begin_array(w, "args");
+		k ? json__i64_k(w, JSON_KEY("pid"), -i) : json__i64(w, "pid", -i);
+		k ? json__u64_k(w, JSON_KEY("rss_bytes"), UINT64_MAX - (uint64_t)i) :
+		    json__u64(w, "rss_bytes", UINT64_MAX - (uint64_t)i);
+		k ? json__stringn_k(w, JSON_KEY("comm"), "say \"hi\"\\\x1b\xff", 11) :
+		    json__string(w, "comm", "say \"hi\"\\\x1b\xff");
+		k ? json__double_k(w, JSON_KEY("cpu_s"), 0.000036 * i) :
+		    json__double(w, "cpu_s", 0.000036 * i);
+		k ? json__double_k(w, JSON_KEY("start_time"), 1796550565.26021 + i) :
+		    json__double(w, "start_time", 1796550565.26021 + i);
+		k ? json__double_k(w, JSON_KEY("odd"), 1e300 * i) : json__double(w, "odd", 1e300 * i);
+		k ? json__begin_array_k(w, JSON_KEY("args")) : json__begin_array(w, "args");
 		json__stringn(w, NULL, long_arg, sizeof(long_arg));
 		json__end_array(w);
-		json__bool(w, "kernel_thread", i & 1);
-		json__null(w, "host_pid");
+		k ? json__bool_k(w, JSON_KEY("kernel_thread"), i & 1) :
+		    json__bool(w, "kernel_thread", i & 1);
+		k ? json__null_k(w, JSON_KEY("host_pid")) : json__null(w, "host_pid");
 		json__end_object(w);
 	}
 	json__end_array(w);
 	if (!close_only)
 		json__finish(w);
+}
+
+static void write_mixed(struct json_writer *w, bool close_only)
+{
+	write_mixed_keys(w, close_only, false);
+}
+
+/* Keys quoted by the compiler write the same bytes, compact or pretty, buffered or not. */
+static void test_quoted_keys_are_the_same(void **state)
+{
+	static const size_t sizes[] = { 0, 7, 1 << 16 };
+	static char buf[1 << 16];
+	struct json_writer w;
+	struct capture plain, cap;
+
+	for (int pretty = 0; pretty < 2; pretty++) {
+		capture__open(&plain);
+		json__init(&w, plain.f, pretty);
+		write_mixed_keys(&w, false, false);
+		assert_int_equal(w.err, 0);
+		capture__close(&plain);
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			capture__open(&cap);
+			json__init(&w, cap.f, pretty);
+			json__buffer(&w, buf, sizes[i]);
+			write_mixed_keys(&w, false, true);
+			assert_int_equal(w.err, 0);
+			assert_string_equal(capture__close(&cap), plain.buf);
+			capture__free(&cap);
+		}
+		capture__free(&plain);
+	}
 }
 
 /*
@@ -257,6 +298,87 @@ static void test_double_is_g15(void **state)
 	}
 }
 
+static void check_i64(int64_t v)
+{
+	char want[32], got[32];
+	FILE *f = fmemopen(got, sizeof(got), "w");
+	struct json_writer w;
+	size_t n;
+
+	assert_non_null(f);
+	json__init(&w, f, false);
+	json__i64(&w, NULL, v);
+	n = (size_t)ftell(f);
+	fclose(f);
+	got[n < sizeof(got) ? n : sizeof(got) - 1] = '\0';
+	snprintf(want, sizeof(want), "%" PRId64, v);
+	if (strcmp(got, want))
+		fail_msg("json__i64 wrote %s, printf %s", got, want);
+}
+
+/* json__ns_as_s_k(@ns) against json__double_k(@ns / 1e9): the same text. */
+static void check_ns(uint64_t ns)
+{
+	char want[64], got[64];
+	struct json_writer w;
+	FILE *f;
+	size_t n;
+
+	f = fmemopen(want, sizeof(want), "w");
+	assert_non_null(f);
+	json__init(&w, f, false);
+	json__double_k(&w, JSON_KEY("s"), (double)ns / 1e9);
+	n = (size_t)ftell(f);
+	fclose(f);
+	want[n < sizeof(want) ? n : sizeof(want) - 1] = '\0';
+	f = fmemopen(got, sizeof(got), "w");
+	assert_non_null(f);
+	json__init(&w, f, false);
+	json__ns_as_s_k(&w, JSON_KEY("s"), ns);
+	n = (size_t)ftell(f);
+	fclose(f);
+	got[n < sizeof(got) ? n : sizeof(got) - 1] = '\0';
+	if (strcmp(got, want))
+		fail_msg("%llu ns: json__ns_as_s_k wrote %s, json__double_k %s",
+			 (unsigned long long)ns, got, want);
+}
+
+/* Nanoseconds as seconds from the integer's digits: every length, both forms, the edges. */
+static void test_ns_as_s_is_double(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL, p = 1;
+
+	for (uint64_t ns = 0; ns < 200000; ns++)
+		check_ns(ns);
+	for (int i = 0; i < 20; i++, p *= 10)
+		for (int d = -3; d <= 3; d++)
+			check_ns(p + (uint64_t)d), check_ns(p * 7 + (uint64_t)d);
+	check_ns(UINT64_MAX);
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		check_ns(x % 1000000000000000ULL), check_ns(x >> (x % 64));
+		check_ns(x % 1000000000000ULL / 1000 * 1000);
+	}
+}
+
+/* Integers, two digits at a time, are printf's: every length, every edge. */
+static void test_integers_as_printf(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL, p = 1;
+
+	for (int64_t v = -1000; v <= 100000; v++)
+		check_i64(v);
+	for (int i = 0; i < 19; i++, p *= 10) {
+		check_i64((int64_t)p - 1), check_i64((int64_t)p), check_i64((int64_t)p + 1);
+		check_i64(-(int64_t)p), check_i64(-(int64_t)p + 1);
+	}
+	check_i64(INT64_MAX), check_i64(INT64_MIN), check_i64(INT64_MIN + 1);
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		check_i64((int64_t)x), check_i64((int64_t)(x >> (x % 64)));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +388,9 @@ int main(void)
 		cmocka_unit_test(test_buffered_is_the_same),
 		cmocka_unit_test(test_misuse_is_reported),
 		cmocka_unit_test(test_double_is_g15),
+		cmocka_unit_test(test_integers_as_printf),
+		cmocka_unit_test(test_quoted_keys_are_the_same),
+		cmocka_unit_test(test_ns_as_s_is_double),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -186,12 +186,14 @@ static int entry_from_rec(const struct jt_task_rec *r, const char *args, __u64 p
 }
 
 /*
- * Each record of @buf copied out (the stream's alignment is the reader's
- * buffer's, not promised to be a record's) into *@r; *@args: the bytes that
- * follow it. The offset of the next record, or 0 for a cut or foreign one.
+ * Where the record at @off of @buf (@len bytes) ends, copied out into *@r
+ * (the stream's alignment is the reader's buffer's, not promised to be a
+ * record's) with *@args the bytes that follow it: the next record's
+ * offset; 0 where the record is not whole in @buf yet; -EPROTO for a
+ * foreign one.
  */
-static size_t next_rec(const char *buf, size_t len, size_t off, struct jt_task_rec *r,
-		       const char **args)
+static ssize_t rec_at(const char *buf, size_t len, size_t off, struct jt_task_rec *r,
+		      const char **args)
 {
 	size_t next;
 
@@ -199,73 +201,140 @@ static size_t next_rec(const char *buf, size_t len, size_t off, struct jt_task_r
 		return 0;
 	memcpy(r, buf + off, sizeof(*r));
 	if (r->version != JT_SNAP_VERSION || r->size != sizeof(*r))
-		return 0;
+		return -EPROTO;
 	if (r->args != JT_ARGS_READ)
 		r->args_len = 0;
 	if (r->args_len > JT_ARGS_MAX)
-		return 0;
+		return -EPROTO;
 	next = off + JT_TASK_REC_NEXT(r->args_len);
 	if (next > len)
 		return 0;
 	*args = buf + off + sizeof(*r);
-	return next;
+	return (ssize_t)next;
+}
+
+/* A thread whose process had no entry yet when its record came. */
+struct stray_cpu {
+	pid_t tgid;
+	__u64 cpu_ns;
+};
+
+/*
+ * Records folded into a snapshot as they arrive, a read at a time: the
+ * iterator's output is never held whole, and each read's records are
+ * parsed while they are still in the cache.
+ */
+struct snap_parse {
+	struct ps_snapshot *out;
+	size_t cap; /* of out->procs */
+	struct stray_cpu *strays;
+	size_t nstrays, strays_cap;
+	bool sorted;
+	__u64 page_size;
+};
+
+static void parse_begin(struct snap_parse *ps, struct ps_snapshot *out, __u64 page_size)
+{
+	memset(out, 0, sizeof(*out));
+	memset(ps, 0, sizeof(*ps));
+	ps->out = out;
+	ps->sorted = true;
+	ps->page_size = page_size;
+}
+
+/* A thread's CPU added to its process, or kept until every process is in. */
+static int add_thread(struct snap_parse *ps, const struct jt_task_rec *r)
+{
+	struct ps_snapshot *out = ps->out;
+	struct ps_entry *p = NULL;
+	pid_t tgid = (pid_t)r->tgid;
+
+	/* Tids follow their leader's in the walk but after a pid wrap. */
+	if (out->n && out->procs[out->n - 1].pid == tgid)
+		p = &out->procs[out->n - 1];
+	else if (ps->sorted && out->n && out->procs[out->n - 1].pid > tgid)
+		p = (struct ps_entry *)snapshot__find(out, tgid);
+	if (p) {
+		p->cpu_ns += r->cpu_ns;
+		return 0;
+	}
+	if (ps->nstrays == ps->strays_cap &&
+	    util__grow(&ps->strays, &ps->strays_cap, sizeof(*ps->strays), 16, UTIL_NO_MAX))
+		return -ENOMEM;
+	ps->strays[ps->nstrays++] = (struct stray_cpu){ tgid, r->cpu_ns };
+	return 0;
+}
+
+/*
+ * The whole records at the start of @buf folded in: how many bytes they
+ * take (a record cut by the end of @buf is left for the next call), or a
+ * negative errno.
+ */
+static ssize_t parse_feed(struct snap_parse *ps, const char *buf, size_t len)
+{
+	struct ps_snapshot *out = ps->out;
+	struct jt_task_rec r;
+	const char *args;
+	size_t off = 0;
+	ssize_t next;
+	int err;
+
+	while ((next = rec_at(buf, len, off, &r, &args)) > 0) {
+		off = (size_t)next;
+		out->tasks++;
+		if (!r.is_leader) {
+			err = add_thread(ps, &r);
+			if (err)
+				return err;
+			continue;
+		}
+		if (out->n == ps->cap &&
+		    util__grow(&out->procs, &ps->cap, sizeof(*out->procs), 1024, UTIL_NO_MAX))
+			return -ENOMEM;
+		err = entry_from_rec(&r, args, ps->page_size, &out->procs[out->n], out);
+		if (err)
+			return err;
+		out->n++;
+		if (out->n > 1 && out->procs[out->n - 2].pid >= out->procs[out->n - 1].pid)
+			ps->sorted = false;
+	}
+	return next < 0 ? next : (ssize_t)off;
+}
+
+/* Sorted by pid, every thread's CPU in its process's. */
+static void parse_end(struct snap_parse *ps)
+{
+	struct ps_snapshot *out = ps->out;
+
+	/* The iterator walks tids in order, so this is a check more than a sort. */
+	if (!ps->sorted)
+		qsort(out->procs, out->n, sizeof(*out->procs), by_pid);
+	for (size_t i = 0; i < ps->nstrays; i++) {
+		struct ps_entry *p = (struct ps_entry *)snapshot__find(out, ps->strays[i].tgid);
+
+		if (p)
+			p->cpu_ns += ps->strays[i].cpu_ns;
+	}
+	free(ps->strays);
+	ps->strays = NULL;
 }
 
 int snapshot__from_stream(const void *stream, size_t len, __u64 page_size,
 			  struct ps_snapshot *out)
 {
-	const char *buf = stream, *args;
-	struct ps_entry *procs;
-	struct jt_task_rec r;
-	size_t np = 0, ntasks = 0, cap;
-	bool sorted = true;
-	int err = 0;
+	struct snap_parse ps;
+	ssize_t n;
 
-	memset(out, 0, sizeof(*out));
-	/* At most one entry per record. */
-	cap = len / sizeof(r);
-	procs = calloc(cap ? cap : 1, sizeof(*procs));
-	if (!procs)
-		return -ENOMEM;
-	out->procs = procs;
-	/* Leaders first: one entry per process. */
-	for (size_t off = 0, next; off < len; off = next) {
-		next = next_rec(buf, len, off, &r, &args);
-		if (!next) {
-			err = -EPROTO;
-			goto free_procs;
-		}
-		ntasks++;
-		if (!r.is_leader)
-			continue;
-		err = entry_from_rec(&r, args, page_size, &procs[np], out);
-		if (err)
-			goto free_procs;
-		np++;
-		out->n = np;
-		if (np > 1 && procs[np - 2].pid >= procs[np - 1].pid)
-			sorted = false;
-	}
-	/* The iterator walks tids in order, so this is a check more than a sort. */
-	if (!sorted)
-		qsort(procs, np, sizeof(*procs), by_pid);
-	out->tasks = ntasks;
-	/* Then every other thread adds its CPU to its process. */
-	for (size_t off = 0; off < len; off = next_rec(buf, len, off, &r, &args)) {
-		struct ps_entry *p;
-
-		memcpy(&r, buf + off, sizeof(r));
-		if (r.is_leader)
-			continue;
-		p = (struct ps_entry *)snapshot__find(out, (pid_t)r.tgid);
-		if (p)
-			p->cpu_ns += r.cpu_ns;
+	parse_begin(&ps, out, page_size);
+	n = parse_feed(&ps, stream, len);
+	if (n >= 0 && (size_t)n != len)
+		n = -EPROTO; /* cut */
+	parse_end(&ps);
+	if (n < 0) {
+		snapshot__free(out);
+		return (int)n;
 	}
 	return 0;
-
-free_procs:
-	snapshot__free(out);
-	return err;
 }
 
 int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_size,
@@ -480,11 +549,18 @@ int snapshot__fill_from_proc_since(struct ps_snapshot *s, int proc_fd, __u64 bef
 	err = proc_walk__pids(proc_fd, &pids, &npids);
 	if (err)
 		goto sort; /* pid 1, if read, still goes to its place */
-	for (size_t i = 0; i < npids; i++) {
-		struct ps_entry key = { .pid = pids[i] };
-
-		/* Entries are appended past @head: what the iterator saw stays sorted. */
-		if (bsearch(&key, s->procs, head, sizeof(key), by_pid))
+	/*
+	 * /proc lists pids in ascending order, as the iterator's entries are
+	 * (and stay: entries are appended past @head): one merge-like pass
+	 * over both, not a binary search of 5,000 scattered entries a pid
+	 * (perf: most of this function's time when it walks).
+	 */
+	for (size_t i = 0, j = 0; i < npids; i++) {
+		if (i && pids[i] < pids[i - 1])
+			j = 0; /* out of order after all: from the start again */
+		while (j < head && s->procs[j].pid < pids[i])
+			j++;
+		if (j < head && s->procs[j].pid == pids[i])
 			continue;
 		/* Pid 1, read above, is appended past @head too. */
 		if (pids[i] == 1 && s->n > head && s->procs[head].pid == 1)
@@ -732,20 +808,62 @@ void snapshot_iter__free(struct snapshot_iter *it)
 	free(it);
 }
 
+/*
+ * The read buffer: a few of the iterator's own (8 pages a read()) and at
+ * least one record with the most arguments. Reused for every read, so the
+ * records are parsed while in the cache, and the 5,000 processes of a ps
+ * --json (800 KB) never fault a buffer of their size in page by page.
+ */
+#define ITER_BUF_BYTES (128 * 1024)
+_Static_assert(ITER_BUF_BYTES >= 2 * JT_TASK_REC_NEXT(JT_ARGS_MAX), "a record fits");
+
 int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
 {
 	__u64 start = util__now_ns();
+	struct snap_parse ps;
+	size_t len = 0;
 	ssize_t n;
-	size_t len;
-	int err;
+	int fd, err = 0;
 
-	n = loader__read_iter(it->link_fd, &it->buf, &it->cap);
-	if (n < 0)
-		return (int)n;
-	len = (size_t)n;
-	err = snapshot__from_stream(it->buf, len, (__u64)sysconf(_SC_PAGESIZE), out);
-	if (err)
+	if (!it->buf) {
+		it->buf = malloc(ITER_BUF_BYTES);
+		if (!it->buf)
+			return -ENOMEM;
+		it->cap = ITER_BUF_BYTES;
+	}
+	fd = bpf_iter_create(it->link_fd);
+	if (fd < 0)
+		return -errno;
+	parse_begin(&ps, out, (__u64)sysconf(_SC_PAGESIZE));
+	for (;;) {
+		n = read(fd, it->buf + len, it->cap - len);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0) {
+			if (len)
+				err = -EPROTO; /* the pass ended inside a record */
+			break;
+		}
+		len += (size_t)n;
+		n = parse_feed(&ps, it->buf, len);
+		if (n < 0) {
+			err = (int)n;
+			break;
+		}
+		/* A record cut by the end of this read: its start goes first. */
+		memmove(it->buf, it->buf + n, len - (size_t)n);
+		len -= (size_t)n;
+	}
+	close(fd);
+	parse_end(&ps);
+	if (err) {
+		snapshot__free(out);
 		return err;
+	}
 	out->source = "bpf-iter";
 	out->read_ns = util__now_ns() - start;
 	return 0;

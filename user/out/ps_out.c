@@ -112,42 +112,45 @@ static void write_json_entry(struct json_writer *w, const struct ps_entry *p,
 	char state[2] = { p->state, 0 };
 
 	json__begin_object(w, NULL);
-	json__i64(w, "pid", p->pid);
-	json__i64(w, "ppid", p->ppid);
-	json__string(w, "comm", p->comm);
-	json__string(w, "state", state);
-	json__double(w, "cpu_s", (double)p->cpu_ns / 1e9);
-	json__u64(w, "rss_bytes", p->rss_bytes);
-	json__u64(w, "vm_bytes", p->vm_bytes);
-	json__double(w, "start_time", start_epoch_s(p, o));
-	json__u64(w, "threads", p->threads);
+	json__i64_k(w, JSON_KEY("pid"), p->pid);
+	json__i64_k(w, JSON_KEY("ppid"), p->ppid);
+	json__stringn_k(w, JSON_KEY("comm"), p->comm, strlen(p->comm));
+	json__stringn_k(w, JSON_KEY("state"), state, strlen(state));
+	json__ns_as_s_k(w, JSON_KEY("cpu_s"), p->cpu_ns);
+	json__u64_k(w, JSON_KEY("rss_bytes"), p->rss_bytes);
+	json__u64_k(w, JSON_KEY("vm_bytes"), p->vm_bytes);
+	json__double_k(w, JSON_KEY("start_time"), start_epoch_s(p, o));
+	json__u64_k(w, JSON_KEY("threads"), p->threads);
 	if (p->uid == PS_UID_UNKNOWN)
-		json__null(w, "uid");
+		json__null_k(w, JSON_KEY("uid"));
 	else
-		json__u64(w, "uid", p->uid);
+		json__u64_k(w, JSON_KEY("uid"), p->uid);
 	/* inspect's key; null where the uid has no name (or is not known). */
 	if (p->user[0])
-		json__string(w, "username", p->user);
+		json__stringn_k(w, JSON_KEY("username"), p->user, strlen(p->user));
 	else
-		json__null(w, "username");
+		json__null_k(w, JSON_KEY("username"));
 	/* As --events has them: an array, [] for a kernel thread, null when unreadable. */
 	if (p->args_known) {
-		json__begin_array(w, "args");
+		json__begin_array_k(w, JSON_KEY("args"));
 		for (size_t i = 0; i < p->cmdline.argc; i++)
 			json__stringn(w, NULL, p->cmdline.argv[i], p->cmdline.arg_len[i]);
 		json__end_array(w);
 	} else {
-		json__null(w, "args");
+		json__null_k(w, JSON_KEY("args"));
 	}
-	json__bool(w, "kernel_thread", p->kthread);
-	json__string(w, "source", p->from_proc ? "proc" : "bpf-iter");
-	if (p->host_pid)
-		json__i64(w, "host_pid", p->host_pid);
+	json__bool_k(w, JSON_KEY("kernel_thread"), p->kthread);
+	if (p->from_proc)
+		json__stringn_k(w, JSON_KEY("source"), "proc", 4);
 	else
-		json__null(w, "host_pid");
+		json__stringn_k(w, JSON_KEY("source"), "bpf-iter", 8);
+	if (p->host_pid)
+		json__i64_k(w, JSON_KEY("host_pid"), p->host_pid);
+	else
+		json__null_k(w, JSON_KEY("host_pid"));
 	/* In a container: the pid it has there, where the one above differs. */
 	if (p->ns_pid && p->ns_pid != p->pid)
-		json__i64(w, "ns_pid", p->ns_pid);
+		json__i64_k(w, JSON_KEY("ns_pid"), p->ns_pid);
 	json__end_object(w);
 }
 
