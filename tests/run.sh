@@ -124,7 +124,8 @@ if [ "$what" = all ] || [ "$what" = valgrind ]; then
 		for t in "$OUTPUT"/tests/test_*; do
 			[ -x "$t" ] || continue
 			[ -f "tests/unit/$(basename "$t").c" ] || continue
-			run_one "valgrind $(basename "$t")" valgrind -q --error-exitcode=99 \
+			run_one "valgrind $(basename "$t")" env JT_UNDER_VALGRIND=1 \
+				valgrind -q --error-exitcode=99 \
 				--suppressions=tests/valgrind.supp \
 				--leak-check=full --errors-for-leak-kinds=definite "$t"
 		done

@@ -283,12 +283,12 @@ static void test_double_is_g15(void **state)
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		check_double(fixed[i]);
 	/* Whole ns as seconds, as cpu_s and start_time are made. */
-	for (unsigned long long ns = 0; ns < 3000000; ns += 7)
+	for (unsigned long long ns = 0; ns < (unsigned long long)testutil__cases(3000000); ns += 7)
 		check_double((double)ns / 1e9);
 	for (int e = -16; e <= 16; e++)
 		for (int m = 1; m <= 99; m++)
 			check_double(m * pow(10, e)), check_double(-m * pow(10, e) / 7);
-	for (int i = 0; i < 300000; i++) {
+	for (long i = 0; i < testutil__cases(300000); i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		check_double((double)(1796550000000000000ULL + x % 100000000000000ULL) / 1e9);
 		check_double((double)(x % 100000000000000000ULL) / 1e9);
@@ -348,13 +348,13 @@ static void test_ns_as_s_is_double(void **state)
 {
 	uint64_t x = 0x9e3779b97f4a7c15ULL, p = 1;
 
-	for (uint64_t ns = 0; ns < 200000; ns++)
+	for (uint64_t ns = 0; ns < (uint64_t)testutil__cases(200000); ns++)
 		check_ns(ns);
 	for (int i = 0; i < 20; i++, p *= 10)
 		for (int d = -3; d <= 3; d++)
 			check_ns(p + (uint64_t)d), check_ns(p * 7 + (uint64_t)d);
 	check_ns(UINT64_MAX);
-	for (int i = 0; i < 200000; i++) {
+	for (long i = 0; i < testutil__cases(200000); i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		check_ns(x % 1000000000000000ULL), check_ns(x >> (x % 64));
 		check_ns(x % 1000000000000ULL / 1000 * 1000);
@@ -366,14 +366,14 @@ static void test_integers_as_printf(void **state)
 {
 	uint64_t x = 0x9e3779b97f4a7c15ULL, p = 1;
 
-	for (int64_t v = -1000; v <= 100000; v++)
+	for (int64_t v = -1000; v <= testutil__cases(100000); v++)
 		check_i64(v);
 	for (int i = 0; i < 19; i++, p *= 10) {
 		check_i64((int64_t)p - 1), check_i64((int64_t)p), check_i64((int64_t)p + 1);
 		check_i64(-(int64_t)p), check_i64(-(int64_t)p + 1);
 	}
 	check_i64(INT64_MAX), check_i64(INT64_MIN), check_i64(INT64_MIN + 1);
-	for (int i = 0; i < 100000; i++) {
+	for (long i = 0; i < testutil__cases(100000); i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		check_i64((int64_t)x), check_i64((int64_t)(x >> (x % 64)));
 	}

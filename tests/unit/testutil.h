@@ -20,6 +20,18 @@
 #define FIXTURES "tests/fixtures"
 #endif
 
+/*
+ * How many cases a property test (a loop comparing against printf over
+ * hundreds of thousands of values) runs: all of them, or a fiftieth where
+ * tests/run.sh runs it under valgrind (JT_UNDER_VALGRIND=1), 50 times
+ * slower, after the ASan run has compared them all. test_json's loops took
+ * 154 s of make test under valgrind.
+ */
+static inline long testutil__cases(long n)
+{
+	return getenv("JT_UNDER_VALGRIND") ? n / 50 + 1 : n;
+}
+
 /* Captures what a writer prints to a FILE * into a NUL-terminated string. */
 struct capture {
 	char *buf;
