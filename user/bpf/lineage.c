@@ -248,11 +248,13 @@ static struct lineage_bpf *lineage_open_compat(const struct bpf_object_open_opts
 /*
  * The part of the kernel's BTF the object's CO-RE relocations can match,
  * in a memfd (user/bpf/core_btf.c): libbpf's candidate search over the
- * whole BTF was 24 ms of every start. Its fd, or -1 where it cannot be
- * made, and libbpf relocates against the kernel's own BTF as before.
- * JOBTRACE_FULL_BTF=1 asks for that (a test's knob).
+ * whole BTF was 24 ms of every start. Its fd, and the path libbpf opens
+ * it by in @path; or -1 where it cannot be made, and libbpf relocates
+ * against the kernel's own BTF as before (JOBTRACE_FULL_BTF=1 asks for
+ * that: a test's knob).
  */
-static int core_btf_fd(const struct kernel_btf *vmlinux, bool rdonly_cast)
+static int core_btf_fd(const struct kernel_btf *vmlinux, bool rdonly_cast, char *path,
+		       size_t path_size)
 {
 	const void *elf, *local;
 	size_t elf_size, local_size;
@@ -265,7 +267,15 @@ static int core_btf_fd(const struct kernel_btf *vmlinux, bool rdonly_cast)
 	if (core_btf__elf_section(elf, elf_size, &local, &local_size))
 		return -1;
 	fd = core_btf__make(vmlinux, local, local_size);
-	return fd < 0 ? -1 : fd;
+	if (fd < 0)
+		return -1;
+	/* libbpf opens it by /proc/self/fd/N: where that cannot be opened, it is not offered. */
+	snprintf(path, path_size, "/proc/self/fd/%d", fd);
+	if (access(path, R_OK)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 struct lineage *lineage__open(const struct lineage_opts *opts)
@@ -318,12 +328,10 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	/* What kernel_ro() casts to, by the kernel's ids (bpf/core_fixes.bpf.h). */
 	task_id = kernel_btf__find(&vmlinux, "task_struct", BTF_KIND_STRUCT);
 	binprm_id = kernel_btf__find(&vmlinux, "linux_binprm", BTF_KIND_STRUCT);
-	core_fd = core_btf_fd(&vmlinux, rdonly_cast);
+	core_fd = core_btf_fd(&vmlinux, rdonly_cast, core_path, sizeof(core_path));
 	kernel_btf__close(&vmlinux);
-	if (core_fd >= 0) {
-		snprintf(core_path, sizeof(core_path), "/proc/self/fd/%d", core_fd);
+	if (core_fd >= 0)
 		open_opts.btf_custom_path = core_path;
-	}
 
 	lt = calloc(1, sizeof(*lt));
 	if (!lt) {
