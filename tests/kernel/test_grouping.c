@@ -96,11 +96,17 @@ struct watcher {
 	char out[600], events[600], err[600];
 };
 
+/*
+ * Room for a job per session or user of a busy host: a host holding more
+ * sessions than the default 4,096 (another workload's thousands of
+ * setsid children) filled the job map, and the test's own sessions went
+ * untracked. The limit's own behaviour is test_limits'.
+ */
 static void watcher_start(struct watcher *w, const char *group_by)
 {
 	char *argv[] = { H.jobtrace, "watch",	 "--all",  "--group-by", (char *)group_by,
 			 "--json",   "-o",	 w->out,   "--events",	 w->events,
-			 NULL };
+			 "--max-jobs", "65536", NULL };
 	char said[64];
 
 	harness__path(w->out, sizeof(w->out), "watch.out");
