@@ -48,25 +48,28 @@ char *history_text__u64(char *p, uint64_t v)
 	return p + n;
 }
 
-/* @frac nanoseconds as a second's decimals, ".5", ".000123456"; nothing for 0. */
+/*
+ * @frac nanoseconds as a second's decimals, ".5", ".000123456"; nothing
+ * for 0. All nine digits are written, two a division, and the zeros at
+ * their end taken back: cheaper than finding them first, a division by
+ * ten each (four of these in every exit line).
+ */
 static char *put_frac(char *p, uint32_t frac)
 {
-	int digits = 9;
+	uint32_t hi = frac / 10000, lo = frac % 10000;
+	int n = 10;
 
 	if (!frac)
 		return p;
-	while (frac % 10 == 0) {
-		frac /= 10;
-		digits--;
-	}
-	*p++ = '.';
-	for (int i = digits; i > 1; i -= 2) {
-		memcpy(p + i - 2, digits2 + 2 * (frac % 100), 2);
-		frac /= 100;
-	}
-	if (digits & 1)
-		*p = (char)('0' + frac);
-	return p + digits;
+	p[0] = '.';
+	p[1] = (char)('0' + hi / 10000);
+	memcpy(p + 2, digits2 + 2 * (hi / 100 % 100), 2);
+	memcpy(p + 4, digits2 + 2 * (hi % 100), 2);
+	memcpy(p + 6, digits2 + 2 * (lo / 100), 2);
+	memcpy(p + 8, digits2 + 2 * (lo % 100), 2);
+	while (p[n - 1] == '0')
+		n--;
+	return p + n;
 }
 
 /* @ns as seconds, exactly: "12", "12.5", "0.000123456" (no exponent, no trailing zero). */
