@@ -30,9 +30,17 @@ struct shared_text {
 /* Room for @size more bytes at @b->buf + @b->len; NULL when there is no memory. */
 char *history_buf__reserve(struct history_buf *b, size_t size)
 {
-	size_t cap = b->cap ? b->cap : 1 << 16;
+	size_t cap;
 	char *nb;
 
+	if (b->cap - b->len >= size)
+		return b->buf + b->len;
+	/* What zstd took is read where it is until its frame ends: the frame ends first. */
+	if (b->done && (!b->full || b->full(b))) {
+		b->bad = true;
+		return NULL;
+	}
+	cap = b->cap ? b->cap : 1 << 16;
 	while (cap - b->len < size)
 		cap *= 2;
 	if (cap != b->cap) {

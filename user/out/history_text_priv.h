@@ -34,11 +34,18 @@ bool history_text__plain(const char *s, size_t n);
 char *history_text__str(char *p, const char *s, size_t n);
 char *history_text__args(char *p, const char *a, size_t len);
 
-/* The lines a history writer built since it last wrote (user/out/history_short.c). */
+/*
+ * The lines a history writer builds (user/out/history_short.c): the first
+ * @done of them are taken by zstd, which reads them where they are until
+ * its frame ends; when they pin the buffer and there is no room, @full
+ * (the writer's) ends the frame, leaving @len and @done 0, or fails.
+ */
 struct history_buf {
 	char *buf;
-	size_t len, cap;
+	size_t len, cap, done;
 	bool bad; /* a line not built: no memory */
+	int (*full)(struct history_buf *b);
+	void *owner;
 };
 
 char *history_buf__reserve(struct history_buf *b, size_t size);
