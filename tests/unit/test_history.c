@@ -579,17 +579,18 @@ static void assert_zstd_reads(const char *dir, const char *name, const char *lin
  * cgroup id and parent: what reads back must still be each record's own,
  * when the job's key or the cgroup changed under the same pointers (a job
  * freed and another made where it was), the boot clock's epoch moved, or
- * a job with the same ids and another key comes between. And `zstd -dc`
- * reads the file as the reader does, line for line.
+ * a job with the same ids and another key comes between. Comms of every
+ * length, and with a byte to escape. And `zstd -dc` reads the file as the
+ * reader does, line for line.
  */
 static void test_short_shared(void **state)
 {
-	static const char args[] = "/usr/bin/cc\0-c\0a.c";
+	static const char args[] = "/usr/bin/cc\0-c\0a.c", args_q[] = "/usr/bin/c\"c\0-c";
 	char key[64] = "cgroup:/build.slice/b1", cgroup[64] = "/build.slice/b1";
 	struct cjob job = { .id = 1, .key = key }, job2 = { .id = 2, .key = "unit:b2.service" };
 	__u64 boot = 1796428800123456789ULL;
-	struct jt_exit_event e[11];
-	struct proc_record r[11];
+	struct jt_exit_event e[14];
+	struct proc_record r[14];
 	struct history_opts ho = { .now = fixed_now };
 	struct history_query q = { .json = true };
 	struct capture whole, read, raw;
@@ -603,7 +604,7 @@ static void test_short_shared(void **state)
 	ho.dir = dir;
 	job.job.key = job.key;
 	job2.job.key = job2.key;
-	for (size_t i = 0; i < 11; i++) {
+	for (size_t i = 0; i < 14; i++) {
 		e[i] = (struct jt_exit_event){
 			.pid = 400 + (__u32)i, .ppid = 20, .start_ns = 86399000000001ULL,
 			.exit_ns = 86400000000000ULL + i * 1000000000ULL,
@@ -629,10 +630,22 @@ static void test_short_shared(void **state)
 	}
 	e[9].parent_start_ns++;
 	e[10].parent_start_ns++;
+	/*
+	 * Comms of 15 and 16 bytes (no NUL), short; r[11]: a comm with a
+	 * quote, r[12]: an exe that is args[0] with one, r[13]: an exe of
+	 * its own with one, all whole.
+	 */
+	memcpy(e[1].comm, "0123456789abcde", 16);
+	memcpy(e[2].comm, "0123456789abcdef", 16);
+	memcpy(e[11].comm, "c\"c", 4);
+	r[12].args = args_q;
+	r[12].args_len = sizeof(args_q);
+	r[12].exe = "/usr/bin/c\"c";
+	r[13].exe = "/usr/bin/c\"d";
 	capture__open(&whole);
 	s = sink_history__new(&ho);
 	assert_non_null(s);
-	for (size_t i = 0; i < 11; i++) {
+	for (size_t i = 0; i < 14; i++) {
 		/* r[5], r[6]: jobs with other keys where the first was; r[7] on: a cgroup below. */
 		if (i == 5)
 			strcpy(key, "cgroup:/build.slice/b9");

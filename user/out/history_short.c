@@ -196,23 +196,26 @@ int history_short__exit(struct history_short *h, struct history_buf *b,
 			 const struct proc_record *r)
 {
 	const struct jt_exit_event *e = r->e;
-	size_t comm_len = strnlen(e->comm, JT_COMM_LEN), exe_len = r->exe ? strlen(r->exe) : 0;
-	size_t klen = 0, clen = 0, shared_len;
+	int comm_len = history_text__comm_len(e->comm), st = (int)e->exit_status;
+	size_t exe_len = r->exe ? strlen(r->exe) : 0, klen = 0, clen = 0, shared_len;
 	uint64_t boot_epoch_ns = r->end_epoch_ns - e->exit_ns;
+	/* The path it was exec'd by (its args[0], checked as the arguments are copied). */
+	bool exe_arg0 = r->exe && r->args && r->args_len > exe_len &&
+			!memcmp(r->args, r->exe, exe_len + 1);
 	struct shared_text *t;
-	int st = (int)e->exit_status;
 	char *p, *p0;
 
+	_Static_assert(sizeof(e->comm) == 16, "history_text__comm_len reads 16 bytes");
 	if (r->oom || (e->ns_pid && e->ns_pid != e->pid) || e->exit_ns < e->start_ns ||
-	    r->end_epoch_ns < e->exit_ns || !history_text__plain(e->comm, comm_len) ||
-	    (r->exe && !history_text__plain(r->exe, exe_len)))
+	    r->end_epoch_ns < e->exit_ns || comm_len < 0 ||
+	    (r->exe && !exe_arg0 && !history_text__plain(r->exe, exe_len)))
 		return 1;
 	t = shared_find(h, r, boot_epoch_ns);
 	if (!t && shared_check(h, r, &klen, &clen))
 		return 1;
 	shared_len = t ? t->len : 512 + klen + clen + h->user_len;
 	/* Keys and numbers: well under 1 KiB; the strings, each with its quotes and comma. */
-	p0 = p = history_buf__reserve(b, 1024 + shared_len + comm_len + exe_len +
+	p0 = p = history_buf__reserve(b, 1024 + shared_len + exe_len +
 				       (r->args ? r->args_len * 4 : 0));
 	if (!p)
 		return -ENOMEM;
@@ -243,8 +246,11 @@ int history_short__exit(struct history_short *h, struct history_buf *b,
 		p = PUT(p, ",\"execed\":true");
 	if (e->is_root)
 		p = PUT(p, ",\"is_root\":true");
-	p = PUT(p, ",\"comm\":");
-	p = history_text__str(p, e->comm, comm_len);
+	/* All 16 bytes of it (a fixed copy), the quote after its own. */
+	p = PUT(p, ",\"comm\":\"");
+	memcpy(p, e->comm, sizeof(e->comm));
+	p += comm_len;
+	*p++ = '"';
 	if (r->args) {
 		p = PUT(p, ",\"args\":[");
 		if (r->args_len)
@@ -260,8 +266,7 @@ int history_short__exit(struct history_short *h, struct history_buf *b,
 		p = PUT(p, ",\"args\":null");
 	}
 	/* A path it was exec'd by (its args[0]): left out. */
-	if (r->exe &&
-	    !(r->args && r->args_len > exe_len && !memcmp(r->args, r->exe, exe_len + 1))) {
+	if (r->exe && !exe_arg0) {
 		p = PUT(p, ",\"exe\":");
 		p = history_text__str(p, r->exe, exe_len);
 	} else if (!r->exe) {

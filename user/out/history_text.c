@@ -79,13 +79,14 @@ char *history_text__secs(char *p, uint64_t ns)
 	return put_frac(p, (uint32_t)(ns % 1000000000ULL));
 }
 
+/* @c's text, copied whole (a fixed size: no call to memcpy), @p's room allowing. */
 char *history_text__cached(char *p, struct num_text *c, uint64_t v)
 {
 	if (c->v != v || !c->len) {
 		c->v = v;
 		c->len = (uint8_t)(history_text__u64(c->s, v) - c->s);
 	}
-	memcpy(p, c->s, c->len);
+	memcpy(p, c->s, sizeof(c->s));
 	return p + c->len;
 }
 
@@ -116,6 +117,27 @@ static uint64_t word_flags(uint64_t x)
 static bool byte_plain(unsigned char c)
 {
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/*
+ * The length of a comm (16 bytes, NUL-terminated unless all 16 are its
+ * own), or -1 when a byte before its end is not plain: what strnlen()
+ * and history_text__plain() say, in two words.
+ */
+int history_text__comm_len(const char *s)
+{
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t x, m;
+
+		memcpy(&x, s + i, 8);
+		m = word_flags(x);
+		if (m) {
+			int k = i + __builtin_ctzll(m) / 8;
+
+			return s[k] ? -1 : k;
+		}
+	}
+	return 16;
 }
 
 /* Printable ASCII without a quote or a backslash: a JSON string as it is. */

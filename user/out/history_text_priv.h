@@ -31,6 +31,7 @@ char *history_text__secs(char *p, uint64_t ns);
 char *history_text__cached(char *p, struct num_text *c, uint64_t v);
 char *history_text__secs_cached(char *p, struct num_text *c, uint64_t ns);
 bool history_text__plain(const char *s, size_t n);
+int history_text__comm_len(const char *s);
 char *history_text__str(char *p, const char *s, size_t n);
 char *history_text__args(char *p, const char *a, size_t len);
 
