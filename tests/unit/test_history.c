@@ -3,7 +3,9 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "jobtrace/history.h"
 #include "jobtrace/sink.h"
@@ -543,6 +545,225 @@ static void test_short_round_trip(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static int append_line(void *ctx, const char *line, size_t len)
+{
+	fwrite(line, 1, len, ((struct capture *)ctx)->f);
+	fputc('\n', ((struct capture *)ctx)->f);
+	return 0;
+}
+
+/* `zstd -dc` reads @dir/@name as @lines, what our reader read (where zstd is installed). */
+static void assert_zstd_reads(const char *dir, const char *name, const char *lines)
+{
+	struct capture dc;
+	char cmd[160];
+	FILE *p;
+	int c;
+
+	if (system("command -v zstd >/dev/null") != 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "zstd -dcq %s/%s 2>/dev/null", dir, name);
+	capture__open(&dc);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while ((c = fgetc(p)) != EOF)
+		fputc(c, dc.f);
+	assert_int_equal(pclose(p), 0);
+	assert_string_equal(capture__close(&dc), lines);
+	capture__free(&dc);
+}
+
+/*
+ * The text a job's processes share in their short exit lines is kept as
+ * written (history_short.c) and copied into the next line with the same
+ * cgroup id and parent: what reads back must still be each record's own,
+ * when the job's key or the cgroup changed under the same pointers (a job
+ * freed and another made where it was), the boot clock's epoch moved, or
+ * a job with the same ids and another key comes between. Comms of every
+ * length, and with a byte to escape. And `zstd -dc` reads the file as the
+ * reader does, line for line.
+ */
+static void test_short_shared(void **state)
+{
+	static const char args[] = "/usr/bin/cc\0-c\0a.c", args_q[] = "/usr/bin/c\"c\0-c";
+	char key[64] = "cgroup:/build.slice/b1", cgroup[64] = "/build.slice/b1";
+	struct cjob job = { .id = 1, .key = key }, job2 = { .id = 2, .key = "unit:b2.service" };
+	__u64 boot = 1796428800123456789ULL;
+	struct jt_exit_event e[14];
+	struct proc_record r[14];
+	struct history_opts ho = { .now = fixed_now };
+	struct history_query q = { .json = true };
+	struct capture whole, read, raw;
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", cmd[64];
+	struct history_file *files;
+	struct sink *s;
+	int fd, n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	ho.dir = dir;
+	job.job.key = job.key;
+	job2.job.key = job2.key;
+	for (size_t i = 0; i < 14; i++) {
+		e[i] = (struct jt_exit_event){
+			.pid = 400 + (__u32)i, .ppid = 20, .start_ns = 86399000000001ULL,
+			.exit_ns = 86400000000000ULL + i * 1000000000ULL,
+			.parent_start_ns = 86000000000000ULL, .cgroup_id = 77, .threads = 1,
+			.user_ns = 3, .system_ns = 4, .acct = { .cpu_ns = 7 }, .flags = JT_F_EXECED,
+			.comm = "cc",
+		};
+		r[i] = (struct proc_record){ .e = &e[i], .job = &job, .args = args,
+					     .args_len = sizeof(args), .exe = "/usr/bin/cc",
+					     .cgroup = cgroup };
+		r[i].start_epoch_ns = e[i].start_ns + boot;
+		r[i].end_epoch_ns = e[i].exit_ns + boot;
+		r[i].start_epoch_s = (double)r[i].start_epoch_ns / 1e9;
+		r[i].end_epoch_s = (double)r[i].end_epoch_ns / 1e9;
+	}
+	/* r[3]: another job, the same ids; r[8] on: a new boot epoch; r[9]: its parent's start;
+	 * r[10]: another cgroup as long. */
+	r[3].job = &job2;
+	r[3].cgroup = "/system.slice/b2.service";
+	for (size_t i = 8; i < 11; i++) {
+		r[i].end_epoch_ns += 5;
+		r[i].end_epoch_s = (double)r[i].end_epoch_ns / 1e9;
+	}
+	e[9].parent_start_ns++;
+	e[10].parent_start_ns++;
+	/*
+	 * Comms of 15 and 16 bytes (no NUL), short; r[11]: a comm with a
+	 * quote, r[12]: an exe that is args[0] with one, r[13]: an exe of
+	 * its own with one, all whole.
+	 */
+	memcpy(e[1].comm, "0123456789abcde", 16);
+	memcpy(e[2].comm, "0123456789abcdef", 16);
+	memcpy(e[11].comm, "c\"c", 4);
+	r[12].args = args_q;
+	r[12].args_len = sizeof(args_q);
+	r[12].exe = "/usr/bin/c\"c";
+	r[13].exe = "/usr/bin/c\"d";
+	capture__open(&whole);
+	s = sink_history__new(&ho);
+	assert_non_null(s);
+	for (size_t i = 0; i < 14; i++) {
+		/* r[5], r[6]: jobs with other keys where the first was; r[7] on: a cgroup below. */
+		if (i == 5)
+			strcpy(key, "cgroup:/build.slice/b9");
+		if (i == 6)
+			strcpy(key, "cgroup:/build.slice/b99");
+		if (i == 7)
+			strcpy(cgroup, "/build.slice/b1/sub");
+		if (i == 10)
+			strcpy(cgroup, "/build.slice/b1/sux");
+		whole_lines(&whole, &r[i], 1);
+		s->ops->process(s, &r[i]);
+	}
+	s->ops->flush(s);
+	sink__free(s);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(history__list(fd, &files), 1);
+	assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n), 0);
+	assert_int_equal(n, 11);
+	capture__open(&raw);
+	assert_int_equal(history__read_file(fd, files[0].name, true, append_line, &raw), 0);
+	capture__close(&raw);
+	capture__open(&read);
+	assert_int_equal(history__query(fd, dir, &q, read.f), 0);
+	close(fd);
+	capture__close(&whole);
+	assert_string_equal(capture__close(&read), whole.buf);
+	/* The file as a standard tool reads it: the same lines. */
+	assert_zstd_reads(dir, files[0].name, raw.buf);
+	free(files);
+	capture__free(&raw);
+	capture__free(&read);
+	capture__free(&whole);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * A file is zstd frames one after another: the writer ends one past
+ * 3 MiB of lines at a pass's end, and mid-pass when a pass finds no room
+ * in its 4 MiB (zstd reads what it took where it is until its frame
+ * ends). Passes of 2.5 MB: the second ends a frame mid-pass. Every line
+ * reads back, in order, by our reader and by `zstd -dc`.
+ */
+static void test_frames(void **state)
+{
+	static const char args[] = "/usr/lib/gcc/x86_64-linux-gnu/12/cc1\0-quiet\0-Iinclude\0"
+				   "src/mod1/file135.c\0-O2\0-o\0/tmp/cc617557.s";
+	struct cjob job = { .id = 1, .key = "cgroup:/build.slice/b1" };
+	struct history_opts ho = { .now = fixed_now };
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", cmd[64], *z;
+	struct history_file *files;
+	struct capture raw;
+	struct stat st;
+	struct sink *s;
+	int fd, zfd, n = 0;
+	size_t frame;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	ho.dir = dir;
+	job.job.key = job.key;
+	s = sink_history__new(&ho);
+	assert_non_null(s);
+	for (__u32 i = 0; i < 24000; i++) {
+		struct jt_exit_event e = {
+			.pid = 1000 + i, .ppid = 20, .start_ns = 86399000000001ULL,
+			.exit_ns = 86400000000000ULL + i * 1000ULL,
+			.parent_start_ns = 86000000000000ULL, .cgroup_id = 77, .threads = 1,
+			.user_ns = 3 + i, .system_ns = 4,
+			.acct = { .cpu_ns = 7 + i, .read_chars = 1000ULL * i },
+			.flags = JT_F_EXECED, .peak_rss_bytes = 4096ULL * i, .comm = "cc1",
+		};
+		struct proc_record r = { .e = &e, .job = &job, .args = args,
+					 .args_len = sizeof(args), .exe = "/usr/bin/cc",
+					 .cgroup = "/build.slice/b1" };
+
+		r.end_epoch_ns = e.exit_ns + 1796428800123456789ULL;
+		r.start_epoch_ns = r.end_epoch_ns - (e.exit_ns - e.start_ns);
+		r.start_epoch_s = (double)r.start_epoch_ns / 1e9;
+		r.end_epoch_s = (double)r.end_epoch_ns / 1e9;
+		s->ops->process(s, &r);
+		if (i % 5000 == 4999)
+			s->ops->flush(s);
+	}
+	sink__free(s);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(history__list(fd, &files), 1);
+	assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n), 0);
+	assert_int_equal(n, 24000);
+	/* More than one frame, the first whole. */
+	zfd = openat(fd, files[0].name, O_RDONLY);
+	assert_true(zfd >= 0 && !fstat(zfd, &st));
+	z = malloc((size_t)st.st_size);
+	assert_non_null(z);
+	assert_int_equal(read(zfd, z, (size_t)st.st_size), st.st_size);
+	frame = ZSTD_findFrameCompressedSize(z, (size_t)st.st_size);
+	assert_false(ZSTD_isError(frame));
+	assert_true(frame < (size_t)st.st_size);
+	free(z);
+	close(zfd);
+	capture__open(&raw);
+	assert_int_equal(history__read_file(fd, files[0].name, true, append_line, &raw), 0);
+	capture__close(&raw);
+	close(fd);
+	/* In order: the pids one after another. */
+	n = 0;
+	for (const char *p = raw.buf; (p = strstr(p, "\"pid\":")); p++)
+		assert_int_equal(atoi(p + 6), 1000 + n++);
+	assert_int_equal(n, 24000);
+	assert_zstd_reads(dir, files[0].name, raw.buf);
+	free(files);
+	capture__free(&raw);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_read),     cmocka_unit_test(test_query),
 		cmocka_unit_test(test_records),  cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_json_top), cmocka_unit_test(test_short_round_trip),
+		cmocka_unit_test(test_short_shared), cmocka_unit_test(test_frames),
 	};
 
 	setenv("TZ", "UTC", 1);

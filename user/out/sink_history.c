@@ -4,21 +4,20 @@
  * (include/jobtrace/history.h). The lines are built into memory and, at
  * each pass's flush, compressed and written as one batch.
  *
- * Process records, most of a day's, are written short here (an "exit"
- * line without the keys a reader derives or whose value is the default,
- * jobtrace-records(5), HISTORY FILES), by a formatter of their own: with
- * sink_json's writer and a plain file compressed at rotation, formatting,
- * then compressing 1.2 KB per record, then writing and reading it again
- * were 5 us of serve's CPU per record (make bench). A record the short
- * form cannot say (an OOM kill, a container's pid, a string to escape,
- * ...) is sink_json's whole line, as are the other types.
+ * Process and job interval records, most of a day's, are written short
+ * (an "exit" line without the keys a reader derives or whose value is the
+ * default, jobtrace-records(5), HISTORY FILES) by a formatter of their
+ * own, user/out/history_short.c. A record the short form cannot say (an
+ * OOM kill, a container's pid, a string to escape, ...) is sink_json's
+ * whole line, as are the other types.
  *
  * Compression is libzstd's streaming API, not a compressor of our own:
  * the format is one that `zstdcat` reads on every distribution. A pass's
  * batch is flushed as whole zstd blocks (ZSTD_e_flush): a kill -9 leaves
  * a frame cut after the last pass written, which `zstdcat` reads up to
- * the cut (then says so) and `jobtrace history` reads without a word. The
- * frame is ended at rotation and at exit.
+ * the cut (then says so) and `jobtrace history` reads without a word. A
+ * frame is ended after 3 MiB of lines (zstd reads them where they were
+ * built, FRAME_BUF_BYTES), at rotation and at exit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +29,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+/* ZSTD_c_stableInBuffer, an experimental parameter: checked where it is set. */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include "jobtrace/history.h"
@@ -48,9 +49,27 @@
  * though smaller on exits alone), the CPU the same.
  */
 #define ZSTD_WINDOW_LOG 20
+/*
+ * A hash table of 8 K entries (2^13), not level 1's 16 K with an unknown
+ * size: 32 KiB, where the CPU's first cache keeps it, and no larger on
+ * these lines (zstd alone over an hour of bench_history's exits in its
+ * 51 KB passes: 48.75 B/record against 48.85, 0.92-0.99 us against
+ * 0.95-1.03; 2^12: 48.92 B; 2^15: 48.96 B and slower).
+ */
+#define ZSTD_HASH_LOG 13
+/*
+ * zstd reads a pass's lines where they were built (ZSTD_c_stableInBuffer),
+ * not from a copy in a buffer of its own that wraps every MiB: an hour of
+ * bench_history's exits through zstd alone, 0.74-0.80 us per record
+ * against 0.93-0.99. What it took stays where it is until its frame ends:
+ * a frame ends after a pass past FRAME_END_BYTES of lines (a file is
+ * frames one after another, as zstdcat and every reader of ours read it;
+ * 0.05 B per record more than one frame), in a buffer of FRAME_BUF_BYTES.
+ */
+#define FRAME_BUF_BYTES (4U << 20)
+#define FRAME_END_BYTES (3U << 20)
 /* Names tried after a file of the same second (a restart): a cut frame is never appended to. */
 #define NAME_TRIES 60
-
 
 struct sink_history {
 	struct sink base; /* first: sink__free() frees the whole */
@@ -63,51 +82,27 @@ struct sink_history {
 	time_t start;
 	uint64_t bytes; /* in the file being written */
 	uint64_t rotate_bytes;
-	char *buf; /* the records built since the last flush */
-	size_t len, cap;
-	bool buf_bad;
-	uint32_t user_uid; /* the last uid named, and its name ("" : none) */
-	char user[64];
-	size_t user_len;
-	struct num_text time_s, boot_epoch; /* the last written */
+	struct history_buf out; /* the records built since the last flush */
+	struct history_short sh; /* the short lines' (history_short.c) */
 	ZSTD_CCtx *cctx; /* the file's frame, open until rotation */
 	char *zbuf; /* its output */
 	size_t zcap;
+	bool stable; /* zstd reads @out where it is (ZSTD_c_stableInBuffer) */
 	bool said_drop;
 	struct history_stats st;
 };
 
-/* Room for @size more bytes at @h->buf + @h->len; NULL when there is no memory. */
-static char *buf_reserve(struct sink_history *h, size_t size)
-{
-	size_t cap = h->cap ? h->cap : 1 << 16;
-	char *nb;
-
-	while (cap - h->len < size)
-		cap *= 2;
-	if (cap != h->cap) {
-		nb = realloc(h->buf, cap);
-		if (!nb) {
-			h->buf_bad = true;
-			return NULL;
-		}
-		h->buf = nb;
-		h->cap = cap;
-	}
-	return h->buf + h->len;
-}
-
 static ssize_t buf_write(void *cookie, const char *data, size_t size)
 {
 	struct sink_history *h = cookie;
-	char *p = buf_reserve(h, size);
+	char *p = history_buf__reserve(&h->out, size);
 
 	if (!p) {
 		errno = ENOMEM;
 		return -1;
 	}
 	memcpy(p, data, size);
-	h->len += size;
+	h->out.len += size;
 	return (ssize_t)size;
 }
 
@@ -168,6 +163,7 @@ static int open_file(struct sink_history *h, time_t now)
 	h->bytes = 0;
 	/* A new frame: a reader starts at a file's first byte. */
 	ZSTD_CCtx_reset(h->cctx, ZSTD_reset_session_only);
+	history_short__forget(&h->sh);
 	return 0;
 }
 
@@ -306,14 +302,16 @@ static void compress_left(struct sink_history *h)
 }
 
 /*
- * @len bytes of @b through the file's frame to the file: @mode
- * ZSTD_e_flush (a pass: whole blocks, readable up to here) or ZSTD_e_end
- * (the file's end). 0, or a negative errno with the file cut back to
- * @start bytes, the end of the last pass written.
+ * The lines in @h->out zstd has not taken yet, through the file's frame
+ * to the file: @mode ZSTD_e_flush (a pass: whole blocks, readable up to
+ * here) or ZSTD_e_end (the frame's end: at 3 MiB of lines, and the
+ * file's). 0, or a negative errno with the file cut back to @start bytes,
+ * the end of the last pass written.
  */
-static int zwrite(struct sink_history *h, const char *b, size_t len, ZSTD_EndDirective mode)
+static int zwrite(struct sink_history *h, ZSTD_EndDirective mode)
 {
-	ZSTD_inBuffer ib = { b, len, 0 };
+	struct history_buf *o = &h->out;
+	ZSTD_inBuffer ib = { o->buf, o->len, o->done };
 	uint64_t start = h->bytes;
 	size_t left;
 	int err;
@@ -331,6 +329,10 @@ static int zwrite(struct sink_history *h, const char *b, size_t len, ZSTD_EndDir
 			goto cut;
 		h->bytes += ob.pos;
 	} while (left || ib.pos < ib.size);
+	o->done = ib.pos;
+	/* Copied by zstd (or the frame is over): the room is ours again. */
+	if (!h->stable || mode == ZSTD_e_end)
+		o->len = o->done = 0;
 	return 0;
 cut:
 	/* Half a block is worse than lines missing: back to the last pass's end. */
@@ -342,7 +344,7 @@ cut:
 
 static int rotate(struct sink_history *h, time_t now)
 {
-	int err = zwrite(h, NULL, 0, ZSTD_e_end);
+	int err = zwrite(h, ZSTD_e_end);
 
 	if (err) {
 		stop(h, err, "end a file");
@@ -365,6 +367,16 @@ static time_t now_of(const struct sink_history *h)
 	return h->o.now ? h->o.now() : time(NULL);
 }
 
+/* The lines built and not taken by zstd: dropped (the history stopped, or a line not built). */
+static void drop_pending(struct sink_history *h)
+{
+	struct history_buf *o = &h->out;
+
+	if (o->len > o->done)
+		h->st.records_dropped += count_lines(o->buf + o->done, o->len - o->done);
+	o->len = o->done;
+}
+
 static int history_flush(struct sink *s)
 {
 	struct sink_history *h = (struct sink_history *)s;
@@ -372,299 +384,62 @@ static int history_flush(struct sink *s)
 	int err;
 
 	fflush(h->lines->f);
-	if (h->buf_bad || h->lines->err) {
+	if (h->out.bad || h->lines->err) {
 		/* No memory to build a record: what was built is dropped, counted. */
-		h->st.records_dropped += count_lines(h->buf, h->len) + 1;
-		h->buf_bad = false;
+		h->st.records_dropped++;
+		drop_pending(h);
+		h->out.bad = false;
 		h->lines->err = 0;
 		clearerr(h->lines->f);
-		h->len = 0;
 	}
 	if (h->fd < 0) {
-		h->st.records_dropped += count_lines(h->buf, h->len);
-		h->len = 0;
+		drop_pending(h);
 		return 0;
 	}
-	err = h->len ? zwrite(h, h->buf, h->len, ZSTD_e_flush) : 0;
+	err = h->out.len > h->out.done ? zwrite(h, ZSTD_e_flush) : 0;
 	if (err) {
-		h->st.records_dropped += count_lines(h->buf, h->len);
-		h->len = 0;
+		drop_pending(h);
 		stop(h, err, "write");
 		return 0;
 	}
-	h->len = 0;
 	if ((double)(now - h->start) >= h->o.rotate_s || h->bytes >= h->rotate_bytes)
 		rotate(h, now);
+	else if (h->out.len >= FRAME_END_BYTES && (err = zwrite(h, ZSTD_e_end)))
+		stop(h, err, "end a frame");
 	return 0;
 }
-
-/* ---- short "exit" lines ---- */
 
 /*
- * The short "exit" line of @r into @h->buf (jobtrace-records(5), HISTORY
- * FILES): "time" exact to the nanosecond, so that a reader makes
- * start_time, end_time and duration_s as sink_json makes them; exit_ns as
- * the boot clock's epoch (one number for a whole boot, where exit_ns is a
- * new one every line); the keys whose value is false, 0, an empty "io", or
- * a sum of others left out; the rest as the whole line has them. 1 when
- * @r is one the short line cannot say (sink_json writes it whole), 0 when
- * written, -ENOMEM.
- *
- * The keys that are the same for every process of a job (its key, parent,
- * cgroup, user, ...) come one after another, between the ones that differ
- * (pid, duration, comm, ...): zstd then takes them from the job's last
- * line as one match, not as one each.
+ * No room left in @b's FRAME_BUF_BYTES for a line while zstd's frame
+ * reads what it took from where it is: the frame ends here, mid-pass
+ * (a reader goes on into the next one), and the room is free again.
  */
-static int short_exit(struct sink_history *h, const struct proc_record *r)
+static int out_full(struct history_buf *b)
 {
-	const struct jt_exit_event *e = r->e;
-	size_t klen = strlen(r->job->key), clen = r->cgroup ? strlen(r->cgroup) : 0;
-	size_t comm_len = strnlen(e->comm, JT_COMM_LEN), exe_len = r->exe ? strlen(r->exe) : 0;
-	int st = (int)e->exit_status;
-	const char *user = h->user;
-	char *p, *p0;
+	struct sink_history *h = b->owner;
+	int err = h->fd >= 0 ? zwrite(h, ZSTD_e_end) : 0;
 
-	/* A name per uid, looked up once: most records are a few users'. */
-	if (e->uid != h->user_uid || !h->user[0]) {
-		h->user_uid = e->uid;
-		if (!util__user_name(e->uid, h->user, sizeof(h->user)) ||
-		    !history_text__plain(h->user, strlen(h->user)))
-			h->user[0] = '\0';
-		h->user_len = strlen(h->user);
+	if (err) {
+		drop_pending(h);
+		stop(h, err, "end a frame");
 	}
-	if (r->oom || r->job->key_truncated || (e->ns_pid && e->ns_pid != e->pid) || !r->cgroup ||
-	    !e->cgroup_id || e->uid == JT_ID_UNKNOWN || e->gid == JT_ID_UNKNOWN || !user[0] ||
-	    e->exit_ns < e->start_ns || r->end_epoch_ns < e->exit_ns ||
-	    !history_text__plain(r->job->key, klen) || !history_text__plain(r->cgroup, clen) || !history_text__plain(e->comm, comm_len) ||
-	    (r->exe && !history_text__plain(r->exe, exe_len)))
-		return 1;
-	/* Keys and numbers: well under 1 KiB; the strings, each with its quotes and comma. */
-	p0 = p = buf_reserve(h, 1024 + klen + clen + comm_len + exe_len + h->user_len +
-				       (r->args ? r->args_len * 4 : 0));
-	if (!p)
-		return -ENOMEM;
-	p = PUT(p, "{\"type\":\"exit\",\"time\":");
-	p = history_text__secs_cached(p, &h->time_s, r->end_epoch_ns);
-	p = PUT(p, ",\"pid\":");
-	p = history_text__u64(p, e->pid);
-	/* The start as its duration before the exit: a short number, where start_ns is 14 digits. */
-	p = PUT(p, ",\"duration_s\":");
-	p = history_text__secs(p, e->exit_ns - e->start_ns);
-	/* From here to "user": what a job's processes mostly share. */
-	p = PUT(p, ",\"job\":");
-	p = history_text__str(p, r->job->key, klen);
-	p = PUT(p, ",\"ppid\":");
-	p = history_text__u64(p, e->ppid);
-	p = PUT(p, ",\"parent_start_ns\":");
-	p = history_text__u64(p, e->parent_start_ns);
-	/* exit_ns is "time" less it: the boot clock's zero on the epoch's, as serve took it. */
-	p = PUT(p, ",\"boot_epoch_ns\":");
-	p = history_text__cached(p, &h->boot_epoch, r->end_epoch_ns - e->exit_ns);
-	/* The job's own cgroup (a "cgroup:" key), most processes' own: left out. */
-	if (strncmp(r->job->key, "cgroup:", 7) || strcmp(r->job->key + 7, r->cgroup)) {
-		p = PUT(p, ",\"cgroup\":");
-		p = history_text__str(p, r->cgroup, clen);
-	}
-	p = PUT(p, ",\"cgroup_id\":");
-	p = history_text__u64(p, e->cgroup_id);
-	if (r->cgroup_hierarchy > 0) {
-		p = PUT(p, ",\"cgroup_hierarchy\":");
-		p = history_text__u64(p, (uint64_t)r->cgroup_hierarchy);
-	}
-	/* One thread, most processes': left out. */
-	if (e->threads != 1) {
-		p = PUT(p, ",\"threads\":");
-		p = history_text__u64(p, e->threads);
-	}
-	if (e->flags & JT_F_EXISTING)
-		p = PUT(p, ",\"existing_at_attach\":true");
-	if (e->flags & JT_F_MOVED)
-		p = PUT(p, ",\"moved\":true");
-	if (e->flags & JT_F_EXECED)
-		p = PUT(p, ",\"execed\":true");
-	if (e->is_root)
-		p = PUT(p, ",\"is_root\":true");
-	p = PUT(p, ",\"uid\":");
-	p = history_text__u64(p, e->uid);
-	p = PUT(p, ",\"gid\":");
-	p = history_text__u64(p, e->gid);
-	p = PUT(p, ",\"user\":");
-	p = history_text__str(p, user, h->user_len);
-	p = PUT(p, ",\"comm\":");
-	p = history_text__str(p, e->comm, comm_len);
-	if (r->args) {
-		p = PUT(p, ",\"args\":[");
-		if (r->args_len)
-			p = history_text__args(p, r->args, r->args_len);
-		if (!p)
-			return 1; /* nothing kept of it: h->len moves at the end */
-		*p++ = ']';
-		if (r->args_truncated)
-			p = PUT(p, ",\"args_truncated\":true");
-		if (r->args_inherited)
-			p = PUT(p, ",\"args_inherited\":true");
-	} else {
-		p = PUT(p, ",\"args\":null");
-	}
-	/* A path it was exec'd by (its args[0]): left out. */
-	if (r->exe && !(r->args && r->args_len > exe_len && !memcmp(r->args, r->exe, exe_len + 1))) {
-		p = PUT(p, ",\"exe\":");
-		p = history_text__str(p, r->exe, exe_len);
-	} else if (!r->exe) {
-		p = PUT(p, ",\"exe\":null");
-	}
-	if (WIFSIGNALED(st)) {
-		p = PUT(p, ",\"signal\":");
-		p = history_text__u64(p, (uint64_t)WTERMSIG(st));
-		if (WCOREDUMP(st))
-			p = PUT(p, ",\"core_dumped\":true");
-	} else if (WEXITSTATUS(st)) {
-		p = PUT(p, ",\"exit_code\":");
-		p = history_text__u64(p, (uint64_t)WEXITSTATUS(st));
-	}
-	p = PUT(p, ",\"cpu\":{\"user_s\":");
-	p = history_text__secs(p, e->user_ns);
-	p = PUT(p, ",\"system_s\":");
-	p = history_text__secs(p, e->system_ns);
-	/* Their sum, as the BPF source has it: left out. */
-	if (e->acct.cpu_ns != e->user_ns + e->system_ns) {
-		p = PUT(p, ",\"total_ns\":");
-		p = history_text__u64(p, e->acct.cpu_ns);
-	}
-	p = PUT(p, "},\"peak_rss_bytes\":");
-	p = history_text__u64(p, e->peak_rss_bytes);
-	if (e->acct.read_bytes || e->acct.write_bytes || e->acct.read_chars ||
-	    e->acct.write_chars) {
-		char *io = p = PUT(p, ",\"io\":{");
-
-#define IO(key, v)                                    \
-	if (v) {                                      \
-		if (p != io)                          \
-			*p++ = ',';                   \
-		p = PUT(p, "\"" key "\":");           \
-		p = history_text__u64(p, v);                    \
-	}
-		IO("read_bytes", e->acct.read_bytes)
-		IO("write_bytes", e->acct.write_bytes)
-		IO("read_chars", e->acct.read_chars)
-		IO("write_chars", e->acct.write_chars)
-#undef IO
-		*p++ = '}';
-	}
-	p = PUT(p, "}\n");
-	h->len += (size_t)(p - p0);
+	if (h->fd < 0)
+		drop_pending(h);
+	b->len = b->done = 0;
 	return 0;
 }
 
-/* Each record: the short line, or sink_json's writer into @buf (flushed there at once). */
 static int lines_process(struct sink *s, const struct proc_record *r)
 {
 	struct sink_history *h = (struct sink_history *)s;
 	struct sink *l = h->lines;
 	int ret;
 
-	ret = short_exit(h, r);
+	ret = history_short__exit(&h->sh, &h->out, r);
 	if (ret <= 0)
 		return 0;
 	l->ops->process(l, r);
 	fflush(l->f);
-	return 0;
-}
-
-/*
- * The short "interval" line of @r (jobtrace-records(5), HISTORY FILES):
- * "time" and "interval_s" exact, so that "start" and cpu.rate_pct are
- * derived; the counters that are 0, "complete": true and its empty
- * "incomplete" left out. 1 when the short line cannot say @r (counts not
- * known, incomplete, a key to escape), 0 when written, -ENOMEM.
- */
-static int short_interval(struct sink_history *h, const struct interval_record *r)
-{
-	const struct cjob_cum *d = &r->d;
-	size_t klen = strlen(r->job->key);
-	char *p, *p0, *o;
-
-	if ((r->job->job.unknown & JOB_UNKNOWN_COUNTS) || r->incomplete || r->job->key_truncated ||
-	    r->t1_epoch_ns < r->t0_epoch_ns || !history_text__plain(r->job->key, klen))
-		return 1;
-	p0 = p = buf_reserve(h, 1024 + klen);
-	if (!p)
-		return -ENOMEM;
-	p = PUT(p, "{\"type\":\"interval\",\"time\":");
-	p = history_text__secs(p, r->t1_epoch_ns);
-	p = PUT(p, ",\"job\":");
-	p = history_text__str(p, r->job->key, klen);
-	p = PUT(p, ",\"interval_s\":");
-	p = history_text__secs(p, r->t1_epoch_ns - r->t0_epoch_ns);
-	p = PUT(p, ",\"processes\":{\"alive\":");
-	p = history_text__u64(p, r->alive);
-
-#define NZ(key, v)                          \
-	if (v) {                            \
-		if (p != o)                 \
-			*p++ = ',';         \
-		p = PUT(p, "\"" key "\":"); \
-		p = history_text__u64(p, v);          \
-	}
-	o = NULL;
-	NZ("started", d->started)
-	NZ("exited", d->exited)
-	NZ("exit_ok", d->exit_ok)
-	NZ("exit_error", d->exit_error)
-	NZ("exit_signal", d->exit_signal)
-	NZ("execs", d->execs)
-	NZ("existing_at_attach", d->existing)
-	NZ("moved_in", d->moved_in)
-	NZ("moved_out", d->moved_out)
-	*p++ = '}';
-	if (d->threads) {
-		p = PUT(p, ",\"threads\":{\"started\":");
-		p = history_text__u64(p, d->threads);
-		*p++ = '}';
-	}
-	p = PUT(p, ",\"cpu\":{");
-	o = p;
-	if (d->user_ns) {
-		p = PUT(p, "\"user_s\":");
-		p = history_text__secs(p, d->user_ns);
-	}
-	if (d->system_ns) {
-		if (p != o)
-			*p++ = ',';
-		p = PUT(p, "\"system_s\":");
-		p = history_text__secs(p, d->system_ns);
-	}
-	if (p != o)
-		*p++ = ',';
-	p = PUT(p, "\"total_ns\":");
-	p = history_text__u64(p, d->cpu_ns);
-	p = PUT(p, "},\"memory\":{\"rss_bytes\":");
-	p = history_text__u64(p, r->rss_bytes);
-	if (r->pss) {
-		p = PUT(p, ",\"pss_bytes\":");
-		p = history_text__u64(p, r->pss_bytes);
-	}
-	p = PUT(p, ",\"vm_bytes\":");
-	p = history_text__u64(p, r->vm_bytes);
-	*p++ = '}';
-	if (d->read_bytes || d->write_bytes) {
-		o = p = PUT(p, ",\"io\":{");
-		NZ("read_bytes", d->read_bytes)
-		NZ("write_bytes", d->write_bytes)
-		*p++ = '}';
-	}
-	p = PUT(p, ",\"open_files\":");
-	p = history_text__u64(p, r->open_files);
-	if (d->exit_records_lost || d->fork_records_lost || d->exec_records_lost) {
-		o = p = PUT(p, ",\"lost\":{");
-		NZ("exit_records", d->exit_records_lost)
-		NZ("fork_records", d->fork_records_lost)
-		NZ("exec_records", d->exec_records_lost)
-		*p++ = '}';
-	}
-#undef NZ
-	p = PUT(p, "}\n");
-	h->len += (size_t)(p - p0);
 	return 0;
 }
 
@@ -673,7 +448,7 @@ static int lines_interval(struct sink *s, const struct interval_record *r)
 	struct sink_history *h = (struct sink_history *)s;
 	struct sink *l = h->lines;
 
-	if (short_interval(h, r) <= 0)
+	if (history_short__interval(&h->sh, &h->out, r) <= 0)
 		return 0;
 	l->ops->interval(l, r);
 	/* Into @buf now: the short lines that follow go there directly. */
@@ -704,7 +479,7 @@ static void history_free(struct sink *s)
 	if (h->lines)
 		history_flush(s);
 	/* The frame's end: the file is whole (a kill leaves it cut, still readable). */
-	if (h->fd >= 0 && zwrite(h, NULL, 0, ZSTD_e_end))
+	if (h->fd >= 0 && zwrite(h, ZSTD_e_end))
 		fprintf(stderr, "jobtrace: history: cannot end %s/%s; it is kept cut\n", h->dir,
 			h->name);
 	if (h->st.records_dropped)
@@ -715,8 +490,9 @@ static void history_free(struct sink *s)
 		close(h->fd);
 	if (h->dirfd >= 0)
 		close(h->dirfd);
-	free(h->buf);
+	free(h->out.buf);
 	free(h->zbuf);
+	history_short__free(&h->sh);
 	ZSTD_freeCCtx(h->cctx);
 	free(h->dir);
 }
@@ -788,7 +564,7 @@ struct sink *sink_history__new(const struct history_opts *o)
 	h->zcap = ZSTD_CStreamOutSize();
 	h->zbuf = malloc(h->zcap);
 	f = fopencookie(h, "w", io);
-	if (!h->dir || !f || !h->cctx || !h->zbuf) {
+	if (!h->dir || !f || !h->cctx || !h->zbuf || history_short__init(&h->sh)) {
 		if (f)
 			fclose(f);
 		goto fail_free;
@@ -802,8 +578,23 @@ struct sink *sink_history__new(const struct history_opts *o)
 	}
 	h->lines->own_f = true;
 	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_compressionLevel, ZSTD_LEVEL);
-	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_checksumFlag, 1);
+	/*
+	 * No content checksum: XXH64 over every line was 3-4 % of the writer's
+	 * CPU, and what it guards (bytes rotted on disk) zstd's block decoding
+	 * mostly finds anyway; a frame cut by a kill never had one.
+	 */
+	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_checksumFlag, 0);
 	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_windowLog, ZSTD_WINDOW_LOG);
+	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_hashLog, ZSTD_HASH_LOG);
+	/* An experimental parameter: a libzstd without it copies, as zstd did before. */
+	h->out.buf = malloc(FRAME_BUF_BYTES);
+	h->stable = h->out.buf &&
+		    !ZSTD_isError(ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_stableInBuffer, 1));
+	if (h->stable) {
+		h->out.cap = FRAME_BUF_BYTES;
+		h->out.full = out_full;
+		h->out.owner = h;
+	}
 	h->dirfd = err = open_dir(o->dir);
 	if (err < 0)
 		goto fail_free;
