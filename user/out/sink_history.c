@@ -578,12 +578,7 @@ struct sink *sink_history__new(const struct history_opts *o)
 	}
 	h->lines->own_f = true;
 	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_compressionLevel, ZSTD_LEVEL);
-	/*
-	 * No content checksum: XXH64 over every line was 3-4 % of the writer's
-	 * CPU, and what it guards (bytes rotted on disk) zstd's block decoding
-	 * mostly finds anyway; a frame cut by a kill never had one.
-	 */
-	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_checksumFlag, 0);
+	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_windowLog, ZSTD_WINDOW_LOG);
 	ZSTD_CCtx_setParameter(h->cctx, ZSTD_c_hashLog, ZSTD_HASH_LOG);
 	/* An experimental parameter: a libzstd without it copies, as zstd did before. */
