@@ -127,15 +127,21 @@ struct job {
 	const char *source; /* the event source: "bpf", "proc" (source_ops.name) */
 	const char *via; /* "serve": counted by a jobtrace serve, asked through its control socket */
 	const char *hierarchy; /* "cgroup2", "cgroup1:cpu", or NULL */
-	bool attached; /* watch: its CPU before the attach is not counted */
 	char *const *argv; /* the command, borrowed */
+	/*
+	 * The 4-byte fields and the flags together, with no hole between them:
+	 * serve keeps a job per cgroup (10,000 in its bench), each in a cjob.
+	 */
 	int argc;
 	pid_t root_pid; /* the host's tgid where the kernel told it, else as the front numbered it */
 	pid_t root_ns_pid; /* the front's number for it where that differs (a pid namespace); 0 */
-	bool root_exited;
 	int root_status; /* wait(2) status, valid when root_exited */
-	bool have_root_uid; /* the root's exit record came, with a uid */
 	__u32 root_uid; /* its real uid then: the report names other users */
+	bool attached; /* watch: its CPU before the attach is not counted */
+	bool root_exited;
+	bool have_root_uid; /* the root's exit record came, with a uid */
+	/* What its cgroups allot was read: job__cgroup_alloc(), below. */
+	bool alloc_read;
 	__u64 start_ns; /* CLOCK_MONOTONIC */
 	__u64 root_end_ns;
 	__u64 end_ns;
@@ -149,12 +155,11 @@ struct job {
 	const struct workdir_usage *workdir;
 	__u64 host_mem_bytes; /* for memory % of host; 0: unknown */
 	/*
-	 * What its cgroups allot it (read where it runs); alloc_read false: not
-	 * read. @alloc is made only where a limit was found (NULL: none): serve
-	 * keeps thousands of jobs, most of them unlimited, and the two paths in
-	 * it are 600 bytes. Read it through job__cgroup_alloc().
+	 * What its cgroups allot it (read where it runs); alloc_read (above)
+	 * false: not read. @alloc is made only where a limit was found (NULL:
+	 * none): serve keeps thousands of jobs, most of them unlimited, and the
+	 * two paths in it are 600 bytes. Read it through job__cgroup_alloc().
 	 */
-	bool alloc_read;
 	struct cgroup_alloc *alloc;
 	/* The batch system's, where a client gave it (NULL: none); job__sched() reads it. */
 	struct job_sched_alloc *sched;

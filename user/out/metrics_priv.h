@@ -24,12 +24,12 @@ struct mjob {
 	bool pss;
 	/* What the job was given (job__allocation()) and its efficiency, as of the last record. */
 	bool alloc_cpus_known, alloc_memory_known;
+	bool ended;
 	double alloc_cpus;
 	__u64 alloc_memory_bytes;
 	const char *cpus_source, *memory_source; /* "slurm" or "cgroup": static strings */
 	double cpu_efficiency, memory_efficiency; /* < 0: not known */
-	bool ended;
-	__u64 ended_ns;
+	__u64 ended_ns; /* with ended (above, beside the flags: no hole) */
 	__u64 created_ns; /* CLOCK_REALTIME of its first interval's start: OpenMetrics' _created */
 	/* The key as valid UTF-8, not escaped; in the series' own allocation (serve has 10,000). */
 	char label[];
