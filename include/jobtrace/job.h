@@ -176,11 +176,18 @@ struct job {
 	__u64 repairs; /* such processes the repair sweep found and removed */
 	unsigned int unknown; /* enum job_unknown */
 	unsigned int sampled; /* enum job_sampled */
-	struct job_reaped reaped; /* run: counted in every mode, reported where COUNTS is unknown */
+	/*
+	 * run's: counted in every mode, reported where COUNTS is unknown. Made
+	 * at the first process jobtrace reaps (NULL: none): serve keeps a job
+	 * per cgroup and reaps none of them. Read it through job__reaped().
+	 */
+	struct job_reaped *reaped;
 };
 
-/* Counts a process jobtrace reaped, by its wait(2) status. */
+/* Counts a process jobtrace reaped, by its wait(2) status (no memory: job.add_errors). */
 void job__note_reaped(struct job *job, int wait_status);
+/* What jobtrace reaped of @job; never NULL (all 0 where it reaped none). */
+const struct job_reaped *job__reaped(const struct job *job);
 
 void job__init(struct job *job, __u64 id, char *const *argv, int argc);
 void job__free(struct job *job);
