@@ -22,7 +22,7 @@ Every cgroup it makes and every process it starts are removed, on failure
 and on SIGTERM / SIGINT too.
 
 Usage: tests/bench_serve_scale.py OUTPUT_DIR WORK_DIR
-  SCALE_JOBS=10000 SCRAPES=10 SCALE_CHURN=20000 STREAM_READERS=4 SCALE_STREAM_KB=15625
+  SCALE_JOBS=10000 SCRAPES=10 SCALE_CHURN=20000 STREAM_READERS=4 SCALE_STREAM_KB=7812
   (environment; SCALE_STREAM_KB=4096 is serve's default ring)
 """
 import http.client
@@ -43,8 +43,13 @@ CHURN_CHILDREN = int(ENV.get("SCALE_CHURN", 20000))
 READERS = int(ENV.get("STREAM_READERS", 4))
 # An interval record is ~400 B in the ring: 10,000 jobs write 4 MiB each interval, in one burst,
 # all of serve's default ring (--stream-kb 4096); a reader that is behind at a burst misses it.
-# Raised here as a user with that many jobs would: four intervals' worth.
-STREAM_KB = int(ENV.get("SCALE_STREAM_KB", max(4096, JOBS * 400 * 4 // 1024)))
+# Raised here as a user with that many jobs would: two intervals' worth (the writer rounds it
+# up to a power of two, 8 MiB at 10,000 jobs). A reader then has a whole interval to take one
+# burst before the next laps it; one that meets the 1 M records/s target takes it in 10 ms.
+# The ring is shared memory serve maps, in its RSS: four intervals' worth (16 MiB here, as
+# SCALE_STREAM_KB=15625 gives) added 8 MiB; with two, none of 4 readers missed a record while
+# serving (serve's stop, 10,000 job ends at once, is past either ring: counted apart below).
+STREAM_KB = int(ENV.get("SCALE_STREAM_KB", max(4096, JOBS * 400 * 2 // 1024)))
 EXPORTER = ENV.get("PROCESS_EXPORTER", "prometheus-process-exporter")
 BENCH_ID = ENV.get("BENCH_ID", str(os.getpid()))
 PREFIX = f"jobtrace-bench-{BENCH_ID}-s"

@@ -76,7 +76,6 @@ struct cjob {
 	 * of the longest in each was 2.6 MB of a 40-byte key's jobs).
 	 */
 	char *key;
-	bool key_truncated; /* rebuilt from the stream, whose key was cut */
 	/*
 	 * The path inside its hierarchy, when grouped by cgroup: its key's own
 	 * bytes after "cgroup:" (the key is never cut there: a path is at most
@@ -105,6 +104,7 @@ struct cjob {
 	__u64 sampled; /* samples that read it */
 	bool over; /* found over in this turn of the loop */
 	bool ended;
+	bool key_truncated; /* rebuilt from the stream, whose key was cut (beside the flags: no hole) */
 };
 
 /* @j's cumulative figures at its last sample (monotone). */

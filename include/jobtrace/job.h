@@ -127,15 +127,21 @@ struct job {
 	const char *source; /* the event source: "bpf", "proc" (source_ops.name) */
 	const char *via; /* "serve": counted by a jobtrace serve, asked through its control socket */
 	const char *hierarchy; /* "cgroup2", "cgroup1:cpu", or NULL */
-	bool attached; /* watch: its CPU before the attach is not counted */
 	char *const *argv; /* the command, borrowed */
+	/*
+	 * The 4-byte fields and the flags together, with no hole between them:
+	 * serve keeps a job per cgroup (10,000 in its bench), each in a cjob.
+	 */
 	int argc;
 	pid_t root_pid; /* the host's tgid where the kernel told it, else as the front numbered it */
 	pid_t root_ns_pid; /* the front's number for it where that differs (a pid namespace); 0 */
-	bool root_exited;
 	int root_status; /* wait(2) status, valid when root_exited */
-	bool have_root_uid; /* the root's exit record came, with a uid */
 	__u32 root_uid; /* its real uid then: the report names other users */
+	bool attached; /* watch: its CPU before the attach is not counted */
+	bool root_exited;
+	bool have_root_uid; /* the root's exit record came, with a uid */
+	/* What its cgroups allot was read: job__cgroup_alloc(), below. */
+	bool alloc_read;
 	__u64 start_ns; /* CLOCK_MONOTONIC */
 	__u64 root_end_ns;
 	__u64 end_ns;
@@ -149,12 +155,11 @@ struct job {
 	const struct workdir_usage *workdir;
 	__u64 host_mem_bytes; /* for memory % of host; 0: unknown */
 	/*
-	 * What its cgroups allot it (read where it runs); alloc_read false: not
-	 * read. @alloc is made only where a limit was found (NULL: none): serve
-	 * keeps thousands of jobs, most of them unlimited, and the two paths in
-	 * it are 600 bytes. Read it through job__cgroup_alloc().
+	 * What its cgroups allot it (read where it runs); alloc_read (above)
+	 * false: not read. @alloc is made only where a limit was found (NULL:
+	 * none): serve keeps thousands of jobs, most of them unlimited, and the
+	 * two paths in it are 600 bytes. Read it through job__cgroup_alloc().
 	 */
-	bool alloc_read;
 	struct cgroup_alloc *alloc;
 	/* The batch system's, where a client gave it (NULL: none); job__sched() reads it. */
 	struct job_sched_alloc *sched;
@@ -171,11 +176,18 @@ struct job {
 	__u64 repairs; /* such processes the repair sweep found and removed */
 	unsigned int unknown; /* enum job_unknown */
 	unsigned int sampled; /* enum job_sampled */
-	struct job_reaped reaped; /* run: counted in every mode, reported where COUNTS is unknown */
+	/*
+	 * run's: counted in every mode, reported where COUNTS is unknown. Made
+	 * at the first process jobtrace reaps (NULL: none): serve keeps a job
+	 * per cgroup and reaps none of them. Read it through job__reaped().
+	 */
+	struct job_reaped *reaped;
 };
 
-/* Counts a process jobtrace reaped, by its wait(2) status. */
+/* Counts a process jobtrace reaped, by its wait(2) status (no memory: job.add_errors). */
 void job__note_reaped(struct job *job, int wait_status);
+/* What jobtrace reaped of @job; never NULL (all 0 where it reaped none). */
+const struct job_reaped *job__reaped(const struct job *job);
 
 void job__init(struct job *job, __u64 id, char *const *argv, int argc);
 void job__free(struct job *job);

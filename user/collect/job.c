@@ -38,6 +38,8 @@ void job__free(struct job *job)
 	job->alloc_read = false;
 	free(job->sched);
 	job->sched = NULL;
+	free(job->reaped);
+	job->reaped = NULL;
 }
 
 int job__set_cgroup_alloc(struct job *job, const struct cgroup_alloc *a)
@@ -245,13 +247,29 @@ void job__note_failure(struct job *job, const struct jt_exit_event *e, const cha
 
 void job__note_reaped(struct job *job, int wait_status)
 {
-	job->reaped.processes++;
+	struct job_reaped *r = job->reaped;
+
+	if (!r) {
+		r = job->reaped = calloc(1, sizeof(*r));
+		if (!r) {
+			job->add_errors++;
+			return;
+		}
+	}
+	r->processes++;
 	if (WIFSIGNALED(wait_status))
-		job->reaped.exit_signal++;
+		r->exit_signal++;
 	else if (WEXITSTATUS(wait_status))
-		job->reaped.exit_error++;
+		r->exit_error++;
 	else
-		job->reaped.exit_ok++;
+		r->exit_ok++;
+}
+
+const struct job_reaped *job__reaped(const struct job *job)
+{
+	static const struct job_reaped none;
+
+	return job->reaped ? job->reaped : &none;
 }
 
 __u64 job__events_lost(const struct job *job)
@@ -327,7 +345,7 @@ int job__status(const struct job *job)
 		return job__exit_code(job->root_status);
 	/* Where the source cannot count exits (rusage), what jobtrace reaped is all it knows. */
 	if (job->unknown & JOB_UNKNOWN_COUNTS)
-		failed = job->reaped.exit_error + job->reaped.exit_signal;
+		failed = job__reaped(job)->exit_error + job__reaped(job)->exit_signal;
 	else
 		failed = job->stats.exit_error + job->stats.exit_signal;
 	return failed ? 1 : 0;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "jobtrace/collector.h"
 #include "jobtrace/source.h"
@@ -23,11 +24,27 @@ static bool key_eq(const struct jt_proc_key *a, const struct jt_proc_key *b)
 	return a->tgid == b->tgid && a->start_ns == b->start_ns;
 }
 
-static void set_clear(struct repair_set *s)
+/*
+ * A set's slots are pages of their own, mapped and unmapped here, not
+ * malloc's: the live set holds every process of the host for the length of
+ * one sweep (512 KiB with 15,000 of them), and once a sweep ends it goes
+ * back to the kernel. From malloc's heap it would stay in serve's RSS: the
+ * BTF's buffers freed at the load raise malloc's mmap threshold past it.
+ */
+static struct jt_proc_key *slots_alloc(size_t cap)
 {
-	if (s->n)
-		memset(s->slots, 0, s->cap * sizeof(*s->slots));
-	s->n = 0;
+	void *p = mmap(NULL, cap * sizeof(struct jt_proc_key), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Frees @s's slots (NULL: none); @s is left empty. */
+static void set_free(struct repair_set *s)
+{
+	if (s->slots)
+		munmap(s->slots, s->cap * sizeof(*s->slots));
+	memset(s, 0, sizeof(*s));
 }
 
 static bool set_has(const struct repair_set *s, const struct jt_proc_key *k)
@@ -67,13 +84,13 @@ static int set_add(struct repair_set *s, const struct jt_proc_key *k)
 
 		if (cap > SET_MAX_CAP)
 			return -ENOMEM;
-		bigger.slots = calloc(cap, sizeof(*bigger.slots));
+		bigger.slots = slots_alloc(cap); /* zeroed: every slot empty */
 		if (!bigger.slots)
 			return -ENOMEM;
 		for (size_t i = 0; i < s->cap; i++)
 			if (s->slots[i].tgid)
 				set_put_slot(&bigger, &s->slots[i]);
-		free(s->slots);
+		set_free(s);
 		*s = bigger;
 	}
 	set_put_slot(s, k);
@@ -91,8 +108,8 @@ void repair__free(struct repair *r)
 {
 	if (!r)
 		return;
-	free(r->live.slots);
-	free(r->suspects.slots);
+	set_free(&r->live);
+	set_free(&r->suspects);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -101,7 +118,7 @@ bool repair__begin(struct repair *r, __u64 now_ns)
 	if (!r->period_ns || now_ns < r->next_ns)
 		return false;
 	r->next_ns = now_ns + r->period_ns;
-	set_clear(&r->live);
+	set_free(&r->live);
 	r->collecting = true;
 	r->failed = false;
 	return true;
@@ -118,7 +135,7 @@ void repair__note_live(struct repair *r, __u32 tgid, __u64 start_ns)
 void repair__abort(struct repair *r)
 {
 	r->collecting = false;
-	set_clear(&r->live);
+	set_free(&r->live);
 }
 
 struct walk {
@@ -183,12 +200,13 @@ int repair__finish(struct repair *r, struct collector *c, const struct source_op
 	}
 	r->repaired += (__u64)dropped;
 	/* What was held and not live this time is watched at the next sweep. */
-	free(r->suspects.slots);
+	set_free(&r->suspects);
 	r->suspects = w.next;
 	w.next = (struct repair_set){};
 out:
-	free(w.next.slots);
+	set_free(&w.next);
 	free(w.drop);
-	set_clear(&r->live);
+	/* Only a sweep needs it: built anew at the next one, 2 s on. */
+	set_free(&r->live);
 	return err ? err : dropped;
 }

@@ -36,6 +36,9 @@ struct metrics *metrics__new(double keep_s)
 
 static void mjob__free(struct mjob *j)
 {
+	if (!j)
+		return;
+	free(j->alloc);
 	free(j); /* its label with it */
 }
 
@@ -187,21 +190,28 @@ static void set_allocation(struct mjob *j, const struct job *job, __u64 now_ns)
 	struct job_alloc_view a;
 	char from[2][16];
 	struct job at = *job; /* a shallow copy, read only: the wall time up to now */
+	struct mjob_alloc *v;
 
-	j->alloc_cpus_known = j->alloc_memory_known = false;
-	j->cpu_efficiency = j->memory_efficiency = -1;
 	if (!at.end_ns)
 		at.end_ns = now_ns;
-	if (!job__allocation(&at, &a, from[0], sizeof(from[0])))
+	if (!job__allocation(&at, &a, from[0], sizeof(from[0]))) {
+		free(j->alloc);
+		j->alloc = NULL;
 		return;
-	j->alloc_cpus_known = a.cpus_known;
-	j->alloc_cpus = a.cpus;
-	j->cpus_source = a.cpus_cgroup || !a.cpus_known ? "cgroup" : "slurm";
-	j->alloc_memory_known = a.memory_known;
-	j->alloc_memory_bytes = a.memory_bytes;
-	j->memory_source = a.memory_cgroup || !a.memory_known ? "cgroup" : "slurm";
-	j->cpu_efficiency = job__cpu_efficiency(&at, &a);
-	j->memory_efficiency = job__memory_efficiency(&at, &a);
+	}
+	/* No memory for it: the job shows no allocation until a later record finds some. */
+	v = j->alloc ? j->alloc : malloc(sizeof(*v));
+	j->alloc = v;
+	if (!v)
+		return;
+	v->cpus_known = a.cpus_known;
+	v->cpus = a.cpus;
+	v->cpus_source = a.cpus_cgroup || !a.cpus_known ? "cgroup" : "slurm";
+	v->memory_known = a.memory_known;
+	v->memory_bytes = a.memory_bytes;
+	v->memory_source = a.memory_cgroup || !a.memory_known ? "cgroup" : "slurm";
+	v->cpu_efficiency = job__cpu_efficiency(&at, &a);
+	v->memory_efficiency = job__memory_efficiency(&at, &a);
 }
 
 int metrics__interval(struct metrics *m, const struct interval_record *r)

@@ -13,6 +13,20 @@
 #include "jobtrace/metrics.h"
 #include "jobtrace/proc_stat.h"
 
+/*
+ * What a job was given (job__allocation()) and its efficiency, as of its
+ * last record: apart from its series, made only for a job that has an
+ * allocation (serve's jobs are mostly cgroups without a limit; 10,000 of
+ * them kept 48 bytes each of nothing known: the series is 40 bytes smaller).
+ */
+struct mjob_alloc {
+	bool cpus_known, memory_known;
+	double cpus;
+	__u64 memory_bytes;
+	const char *cpus_source, *memory_source; /* "slurm" or "cgroup": static strings */
+	double cpu_efficiency, memory_efficiency; /* < 0: not known */
+};
+
 /* A job's series: totals since the store first saw its key. */
 struct mjob {
 	struct mjob *next; /* in its bucket */
@@ -22,13 +36,8 @@ struct mjob {
 	__u64 read_bytes, write_bytes;
 	__u64 alive, rss_bytes, pss_bytes, peak_rss_bytes;
 	bool pss;
-	/* What the job was given (job__allocation()) and its efficiency, as of the last record. */
-	bool alloc_cpus_known, alloc_memory_known;
-	double alloc_cpus;
-	__u64 alloc_memory_bytes;
-	const char *cpus_source, *memory_source; /* "slurm" or "cgroup": static strings */
-	double cpu_efficiency, memory_efficiency; /* < 0: not known */
 	bool ended;
+	struct mjob_alloc *alloc; /* NULL: no allocation known */
 	__u64 ended_ns;
 	__u64 created_ns; /* CLOCK_REALTIME of its first interval's start: OpenMetrics' _created */
 	/* The key as valid UTF-8, not escaped; in the series' own allocation (serve has 10,000). */

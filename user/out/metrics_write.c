@@ -191,30 +191,30 @@ static void write_allocation(const struct metrics *m, FILE *f, enum metrics_form
 {
 	family_head(f, fmt, &f_alloc_cpus);
 	FOR_EACH_JOB(m, j) {
-		if (!j->alloc_cpus_known)
+		if (!j->alloc || !j->alloc->cpus_known)
 			continue;
-		sample_start(f, &f_alloc_cpus, j, "source", j->cpus_source);
-		fprintf(f, "%.17g\n", j->alloc_cpus);
+		sample_start(f, &f_alloc_cpus, j, "source", j->alloc->cpus_source);
+		fprintf(f, "%.17g\n", j->alloc->cpus);
 	}
 	family_head(f, fmt, &f_alloc_mem);
 	FOR_EACH_JOB(m, j) {
-		if (j->alloc_memory_known)
-			put_u64(f, &f_alloc_mem, j, "source", j->memory_source,
-				j->alloc_memory_bytes);
+		if (j->alloc && j->alloc->memory_known)
+			put_u64(f, &f_alloc_mem, j, "source", j->alloc->memory_source,
+				j->alloc->memory_bytes);
 	}
 	family_head(f, fmt, &f_cpu_eff);
 	FOR_EACH_JOB(m, j) {
-		if (j->cpu_efficiency < 0)
+		if (!j->alloc || j->alloc->cpu_efficiency < 0)
 			continue;
 		sample_start(f, &f_cpu_eff, j, NULL, NULL);
-		fprintf(f, "%.17g\n", j->cpu_efficiency);
+		fprintf(f, "%.17g\n", j->alloc->cpu_efficiency);
 	}
 	family_head(f, fmt, &f_mem_eff);
 	FOR_EACH_JOB(m, j) {
-		if (j->memory_efficiency < 0)
+		if (!j->alloc || j->alloc->memory_efficiency < 0)
 			continue;
 		sample_start(f, &f_mem_eff, j, NULL, NULL);
-		fprintf(f, "%.17g\n", j->memory_efficiency);
+		fprintf(f, "%.17g\n", j->alloc->memory_efficiency);
 	}
 }
 

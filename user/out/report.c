@@ -282,7 +282,7 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			(uint64_t)s->moved_in, (uint64_t)s->moved_out);
 
 	if (job->unknown & JOB_UNKNOWN_COUNTS) {
-		const struct job_reaped *r = &job->reaped;
+		const struct job_reaped *r = job__reaped(job);
 
 		/* Unknown is said as such: a count no one saw is not a 0. */
 		fprintf(f,
@@ -767,11 +767,13 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	if (counts) {
 		json__null(w, "reaped");
 	} else {
+		const struct job_reaped *r = job__reaped(job);
+
 		json__begin_object(w, "reaped");
-		json__u64(w, "processes", job->reaped.processes);
-		json__u64(w, "exit_ok", job->reaped.exit_ok);
-		json__u64(w, "exit_error", job->reaped.exit_error);
-		json__u64(w, "exit_signal", job->reaped.exit_signal);
+		json__u64(w, "processes", r->processes);
+		json__u64(w, "exit_ok", r->exit_ok);
+		json__u64(w, "exit_error", r->exit_error);
+		json__u64(w, "exit_signal", r->exit_signal);
 		json__end_object(w);
 	}
 
