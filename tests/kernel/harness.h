@@ -157,6 +157,18 @@ static inline pid_t harness__spawn_prep(char *const argv[], const char *out, con
 		bool keep_o = out && !strcmp(out, "-"), keep_e = err && !strcmp(err, "-");
 		int o = 1, e;
 
+		/*
+		 * A process group of its own. In the suite's, a process that a
+		 * test stops (SIGSTOP: a hung serve, a reader that falls behind)
+		 * got SIGHUP and SIGCONT from the kernel whenever that group
+		 * became orphaned (another test's process exiting): serve took the
+		 * SIGHUP as a reload and ran on, and test_stream_jobs waited 35 s
+		 * for a silence that never came (make test, 3 runs of 3). Its own
+		 * group has its parent, the test, outside it, in the same session:
+		 * not orphaned while the test lives.
+		 */
+		setpgid(0, 0);
+
 		if (!keep_o)
 			o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
 		if (keep_e)
