@@ -199,6 +199,7 @@ static void test_step_efficiency(void **state)
 {
 	char err[600], truth[600], key[64], mkey[96], tail_out[600], prom[600], cmd[1400];
 	double want_cpu, want_mem, got_cpu, got_mem, m_cpus = NAN, m_mem = NAN, m_eff = NAN;
+	double cpu_s, wall_s;
 	json_t *r, *t, *a, *line;
 	int rc, id;
 	pid_t srun, tail;
@@ -290,7 +291,25 @@ static void test_step_efficiency(void **state)
 	 * the truth; on a host busy with other work it gets less of its CPU.
 	 */
 	assert_true(want_cpu > 0.05 && want_cpu < 0.55);
-	assert_true(fabs(got_cpu - want_cpu) <= 0.01 * want_cpu);
+	/*
+	 * The efficiency is the report's CPU over 2 CPUs x its wall, and each
+	 * is held to its truth apart. The CPU: the workload's getrusage within
+	 * 1 %, and 20 ms for what its exit runs after that read (it unmaps its
+	 * 96 MiB). The wall: the workload's age when it wrote its truth (in
+	 * clock ticks: 10 ms either way), and at most 0.3 s more for its exit
+	 * and reap. Blended into one 1 % check of the ratio, those 50 ms of
+	 * exit on a host busy with the suite's unit phase failed CI.
+	 */
+	cpu_s = json_number_value(at(r, "cpu", "total_s"));
+	wall_s = json_number_value(at(r, "job", "wall_s"));
+	printf("  the report: %.3f CPU s over %.3f s of wall; the workload: %.3f CPU s, %.3f s old\n",
+	       cpu_s, wall_s, json_integer_value(at(t, "cpu_ns", NULL)) / 1e9,
+	       json_integer_value(at(t, "wall_ns", NULL)) / 1e9);
+	assert_true(fabs(got_cpu - cpu_s / (2.0 * wall_s)) <= 1e-4 * got_cpu);
+	assert_true(cpu_s * 1e9 >= 0.99 * (double)json_integer_value(at(t, "cpu_ns", NULL)));
+	assert_true(cpu_s * 1e9 <= 1.01 * (double)json_integer_value(at(t, "cpu_ns", NULL)) + 20e6);
+	assert_true(wall_s * 1e9 >= (double)json_integer_value(at(t, "wall_ns", NULL)) - 10e6);
+	assert_true(wall_s * 1e9 <= (double)json_integer_value(at(t, "wall_ns", NULL)) + 300e6);
 	assert_true(fabs(got_mem - want_mem) <= 0.01 * want_mem);
 	assert_true(m_cpus == 2);
 	assert_true(m_mem == (double)(256 * MIB));
