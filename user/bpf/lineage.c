@@ -25,6 +25,11 @@
 #include "lineage_priv.h"
 
 #define DEFAULT_MAX_JOBS 4096
+/*
+ * Above this many entries (about 34 MiB: 272 B each, a process's state
+ * included) the procs map is allocated as used.
+ */
+#define PREALLOC_MAX_PROCS (128U * 1024)
 #define DEFAULT_RING_BYTES (1U << 20)
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
@@ -417,10 +422,13 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	max_procs = opts->max_procs ? opts->max_procs : lineage__pid_max(32768);
 	bpf_map__set_max_entries(lt->skel->maps.procs, max_procs);
 	/*
-	 * Allocated as used: preallocated, pid_max's entries (272 B each, a
-	 * process's state included) were 8.9 MiB zeroed at every start.
+	 * Preallocated up to PREALLOC_MAX_PROCS: pid_max's 32,768 entries are
+	 * 8.9 MiB zeroed at every start (3-9 ms), but allocated as used each
+	 * fork's insert and each close's delete cost more, 200-300 ns a
+	 * process in host mode (make bench, this stop's note on issue 18).
 	 */
-	bpf_map__set_map_flags(lt->skel->maps.procs, BPF_F_NO_PREALLOC);
+	if (max_procs > PREALLOC_MAX_PROCS)
+		bpf_map__set_map_flags(lt->skel->maps.procs, BPF_F_NO_PREALLOC);
 	/*
 	 * Written at a job's start (on a fork's path only for a host-mode
 	 * job's first process), an OOM kill, a --pid or --cgroup given.
