@@ -223,18 +223,33 @@ static void test_host_procs_map_full(void **state)
 /*
  * run with a 4 KiB ring, the collector stopped while its command churns
  * 2,000 children: exit records are lost and counted, the totals stay exact
- * (they live in the kernel), the report is marked incomplete.
+ * (they live in the kernel), the report is marked incomplete. The command
+ * waits 500 ms before its first fork, and run is stopped once it has
+ * started it: with run's start now under 50 ms, a stop at a fixed 300 ms
+ * came after a quick churn had ended (0 lost, a fresh-clone CI).
  */
 static void test_run_ring_full(void **state)
 {
 	char *argv[] = { H.jobtrace, "run", "--ring-kb", "4", "--json", "-o", out_path, "--",
-			 H.churn, "--children", "2000", NULL };
+			 H.churn, "--delay-ms", "500", "--children", "2000", NULL };
+	char children[64], buf[64] = "";
 	json_t *r;
 	pid_t w;
 	int st;
 
 	w = start_quiet(argv);
-	harness__sleep_ms(300);
+	snprintf(children, sizeof(children), "/proc/%d/task/%d/children", w, w);
+	for (__u64 dl = harness__mono_ns() + HARNESS_WAIT_S * 1000000000ULL; !buf[0];) {
+		FILE *f = fopen(children, "r");
+
+		if (!f || !fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		if (f)
+			fclose(f);
+		if (harness__mono_ns() > dl)
+			fail_msg("run never started its command");
+		harness__sleep_ms(5);
+	}
 	assert_int_equal(kill(w, SIGSTOP), 0);
 	sleep(2);
 	assert_int_equal(kill(w, SIGCONT), 0);
