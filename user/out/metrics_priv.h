@@ -15,9 +15,10 @@
 
 /*
  * What a job was given (job__allocation()) and its efficiency, as of its
- * last record: apart from its series, made only for a job that has an
- * allocation (serve's jobs are mostly cgroups without a limit; 10,000 of
- * them kept 48 bytes each of nothing known: the series is 40 bytes smaller).
+ * last record: apart from its series, made only for a job with a figure of
+ * its allocation known (serve's jobs are mostly cgroups without a limit;
+ * 10,000 of them kept 48 bytes each of nothing known: the series is 40
+ * bytes smaller).
  */
 struct mjob_alloc {
 	bool cpus_known, memory_known;
