@@ -171,7 +171,7 @@ static struct mjob *job_of(struct metrics *m, const char *key)
 	if (m->n >= m->nbuckets && !grow(m))
 		h = hash_label(label) % m->nbuckets;
 	n = strlen(label) + 1;
-	j = calloc(1, sizeof(*j) + n);
+	j = calloc(1, MJOB_SIZE(n));
 	if (!j)
 		return NULL;
 	memcpy(j->label, label, n);

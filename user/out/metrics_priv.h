@@ -8,6 +8,7 @@
 #define JOBTRACE_METRICS_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "jobtrace/history.h"
 #include "jobtrace/metrics.h"
@@ -36,14 +37,20 @@ struct mjob {
 	__u64 oom_kills;
 	__u64 read_bytes, write_bytes;
 	__u64 alive, rss_bytes, pss_bytes, peak_rss_bytes;
-	bool pss;
-	bool ended;
 	struct mjob_alloc *alloc; /* NULL: no allocation known */
 	__u64 ended_ns;
 	__u64 created_ns; /* CLOCK_REALTIME of its first interval's start: OpenMetrics' _created */
-	/* The key as valid UTF-8, not escaped; in the series' own allocation (serve has 10,000). */
+	bool pss;
+	bool ended;
+	/*
+	 * The key as valid UTF-8, not escaped; in the series' own allocation
+	 * (serve has 10,000), from the byte after the flags: MJOB_SIZE().
+	 */
 	char label[];
 };
+
+/* A series' allocation with a label of @n bytes, its NUL included: no padding before it. */
+#define MJOB_SIZE(n) (offsetof(struct mjob, label) + (n))
 
 /*
  * Every job's processes together, since the store was made, never expired:
