@@ -73,7 +73,8 @@ struct cjob {
 	/*
 	 * "run", "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash"; made
 	 * to its length by the job table (serve keeps 10,000 jobs: the room
-	 * of the longest in each was 2.6 MB of a 40-byte key's jobs).
+	 * of the longest in each was 2.6 MB of a 40-byte key's jobs), in the
+	 * job's own allocation, right after it.
 	 */
 	char *key;
 	/*
