@@ -31,7 +31,7 @@ static void cjob_free(struct cjob *j)
 	if (!j)
 		return;
 	job__free(&j->job);
-	free(j->workdir);
+	free((struct workdir_usage *)j->job.workdir); /* the cjob's: collector_end.c */
 	free(j->hierarchy);
 	if (j->cgroup_dirfd >= 0)
 		close(j->cgroup_dirfd);
