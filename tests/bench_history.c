@@ -155,7 +155,6 @@ static void job_begin(struct bjob *j, __u64 id, unsigned int serial, unsigned lo
 	j->cj.job.source = "bpf";
 	j->cj.job.hierarchy = "cgroup2";
 	j->cj.job.cgroup = j->cj.key + 7;
-	j->cj.cgroup = j->cj.job.cgroup;
 	j->cj.hierarchy = (char *)"cgroup2"; /* never freed: the bench frees no job */
 	j->serial = serial;
 	j->started_s = s;
@@ -264,7 +263,7 @@ int main(int argc, char **argv)
 					j = &jobs[i];
 			pr[k] = (struct proc_record){
 				.e = &ev[k], .job = &j->cj, .args = args[k], .args_len = args_len[k],
-				.exe = exes[k], .cgroup = j->cj.cgroup, .cgroup_hierarchy = 0,
+				.exe = exes[k], .cgroup = j->cj.job.cgroup, .cgroup_hierarchy = 0,
 				.end_epoch_ns = epoch_ns + k * 1000000000ULL / rate,
 			};
 			pr[k].start_epoch_ns = pr[k].end_epoch_ns - (ev[k].exit_ns - ev[k].start_ns);

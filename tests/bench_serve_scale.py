@@ -24,6 +24,9 @@ and on SIGTERM / SIGINT too.
 Usage: tests/bench_serve_scale.py OUTPUT_DIR WORK_DIR
   SCALE_JOBS=10000 SCRAPES=10 SCALE_CHURN=20000 STREAM_READERS=4 SCALE_STREAM_KB=7812
   (environment; SCALE_STREAM_KB=4096 is serve's default ring)
+  SCALE_PROBE=CMD runs CMD SERVE_PID PORT once serve's idle RSS is read, before
+  the scrapes are timed: a look at serve then (its smaps, malloc_info through gdb)
+  while it has every job.
 """
 import http.client
 import os
@@ -224,6 +227,8 @@ def main():
         r["rss_kib"] = status_kib(serve.pid, "VmRSS")
         for part in ("RssAnon", "RssFile", "RssShmem"):
             r[part] = status_kib(serve.pid, part)
+        if ENV.get("SCALE_PROBE"):  # a look at serve here: SCALE_PROBE=CMD runs CMD PID PORT
+            subprocess.run([ENV["SCALE_PROBE"], str(serve.pid), str(port)], check=False)
         c0 = proc_cpu_s(serve.pid)
         w0 = time.monotonic()
         r["times"], r["sizes"], r["unanswered"] = scrape_series(port, SCRAPES)

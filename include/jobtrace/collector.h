@@ -73,26 +73,26 @@ struct cjob {
 	/*
 	 * "run", "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash"; made
 	 * to its length by the job table (serve keeps 10,000 jobs: the room
-	 * of the longest in each was 2.6 MB of a 40-byte key's jobs).
+	 * of the longest in each was 2.6 MB of a 40-byte key's jobs), in the
+	 * job's own allocation, right after it.
 	 */
 	char *key;
-	/*
-	 * The path inside its hierarchy, when grouped by cgroup: its key's own
-	 * bytes after "cgroup:" (the key is never cut there: a path is at most
-	 * 255 bytes), not a copy of them.
-	 */
-	const char *cgroup;
 	/* Its hierarchy's name ("cgroup2", "cgroup1:cpu") where it follows a cgroup given by
 	 * path; host mode's jobs point at the collector's one name instead. NULL: none. */
 	char *hierarchy;
 	int cgroup_dirfd; /* CJOB_END_CGROUP_GONE: the watched directory */
 	enum cjob_end end_rule;
-	struct job job; /* the report: kernel totals, commands, failures */
+	/*
+	 * The report: kernel totals, commands, failures. When grouped by
+	 * cgroup, its cgroup is its key's own bytes after "cgroup:" (the key is
+	 * never cut there: a path is at most 255 bytes), not a copy of them.
+	 * Its workdir, job.workdir_path measured when the job ends, is the
+	 * cjob's, made then (run's job alone has one) and freed with it.
+	 */
+	struct job job;
 	struct job_live live; /* live members at the last sample */
 	/* At the sample before, the base of the CPU rate: all of job_live it reads. */
 	__u64 prev_sampled_ns, prev_cpu_ns, prev_exited_cpu_ns;
-	/* job.workdir_path, measured when the job ends (made then: run's job alone has one). */
-	struct workdir_usage *workdir;
 	struct cjob_mono cum; /* at the last sample, with job.stats: cjob__cum() */
 	__u64 live_cpu_ns, live_system_ns, live_read_bytes, live_write_bytes;
 	__u64 live_tasks; /* tasks seen by the last live read */

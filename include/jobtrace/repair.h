@@ -37,6 +37,7 @@ struct repair {
 	bool collecting; /* the current live read is a sweep's */
 	bool failed; /* a set could not grow: this sweep is abandoned */
 	__u64 sweeps, repaired;
+	size_t live_last; /* processes the last sweep's live read saw: the next one's room */
 };
 
 void repair__init(struct repair *r, __u64 period_ns, __u64 now_ns);

@@ -144,17 +144,21 @@ static void job_end(struct collector *c, struct cjob *j)
 	job_figures(c, j, &j->job, util__now_ns());
 	if (j->job.workdir_path) {
 		/* After the job: the report has the directory as the job left it. */
+		struct workdir_usage *wd = (struct workdir_usage *)j->job.workdir; /* the cjob's */
 		int err = -ENOMEM;
 
-		if (!j->workdir)
-			j->workdir = calloc(1, sizeof(*j->workdir));
-		if (j->workdir)
-			err = workdir__usage(j->job.workdir_path, j->workdir);
-		if (err)
+		if (!wd)
+			wd = calloc(1, sizeof(*wd));
+		if (wd)
+			err = workdir__usage(j->job.workdir_path, wd);
+		if (err) {
 			fprintf(stderr, "jobtrace: cannot measure %s: %s\n", j->job.workdir_path,
 				strerror(-err));
-		else
-			j->job.workdir = j->workdir;
+			if (wd != j->job.workdir)
+				free(wd);
+		} else {
+			j->job.workdir = wd;
+		}
 	}
 	collector__stats(c, &c->stats);
 	/* The last interval closes the sum: the intervals add up to this report. */

@@ -95,8 +95,7 @@ int collector__follow_cgroup(struct collector *c, __u64 id, const char *path,
 	j = collector__add_job(c, id, key, CJOB_END_CGROUP_GONE);
 	if (!j)
 		return -ENOMEM;
-	j->cgroup = j->key + 7; /* rel */
-	j->job.cgroup = j->cgroup;
+	j->job.cgroup = j->key + 7; /* rel */
 	j->job.mode = mode;
 	j->job.attached = true;
 	cgroupfs__name(h, name, sizeof(name));

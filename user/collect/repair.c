@@ -72,13 +72,37 @@ static void set_put_slot(struct repair_set *s, const struct jt_proc_key *k)
 	}
 }
 
+/*
+ * At most three quarters full: linear probing's misses then take 8.5
+ * probes on average, its hits 2.5, over a few thousand processes once a
+ * sweep. Half full, the live set of 10,000 processes took 32,768 slots
+ * (512 KiB), and 768 KiB while it grew there, at every sweep.
+ */
+static bool set_full(size_t n, size_t cap)
+{
+	return n * 4 > cap * 3;
+}
+
+/*
+ * Makes empty @s room for @n keys at once, so that it does not grow (and
+ * hold two tables while it does); no room: left empty, set_add() grows it.
+ */
+static void set_reserve(struct repair_set *s, size_t n)
+{
+	size_t cap = SET_MIN_CAP;
+
+	while (set_full(n, cap) && cap < SET_MAX_CAP)
+		cap *= 2;
+	s->slots = slots_alloc(cap);
+	s->cap = s->slots ? cap : 0;
+}
+
 /* Adds @k (tgid > 0); -ENOMEM when the set cannot grow. */
 static int set_add(struct repair_set *s, const struct jt_proc_key *k)
 {
 	if (!k->tgid)
 		return 0;
-	/* At most half full: probes stay short. */
-	if ((s->n + 1) * 2 > s->cap) {
+	if (set_full(s->n + 1, s->cap)) {
 		size_t cap = s->cap ? s->cap * 2 : SET_MIN_CAP;
 		struct repair_set bigger = { .cap = cap };
 
@@ -119,6 +143,9 @@ bool repair__begin(struct repair *r, __u64 now_ns)
 		return false;
 	r->next_ns = now_ns + r->period_ns;
 	set_free(&r->live);
+	/* About as many as the last sweep saw: a host's processes come and go slowly. */
+	if (r->live_last)
+		set_reserve(&r->live, r->live_last + r->live_last / 16);
 	r->collecting = true;
 	r->failed = false;
 	return true;
@@ -207,6 +234,7 @@ out:
 	set_free(&w.next);
 	free(w.drop);
 	/* Only a sweep needs it: built anew at the next one, 2 s on. */
+	r->live_last = r->live.n;
 	set_free(&r->live);
 	return err ? err : dropped;
 }

@@ -171,7 +171,7 @@ static struct mjob *job_of(struct metrics *m, const char *key)
 	if (m->n >= m->nbuckets && !grow(m))
 		h = hash_label(label) % m->nbuckets;
 	n = strlen(label) + 1;
-	j = calloc(1, sizeof(*j) + n);
+	j = calloc(1, MJOB_SIZE(n));
 	if (!j)
 		return NULL;
 	memcpy(j->label, label, n);
@@ -194,7 +194,13 @@ static void set_allocation(struct mjob *j, const struct job *job, __u64 now_ns)
 
 	if (!at.end_ns)
 		at.end_ns = now_ns;
-	if (!job__allocation(&at, &a, from[0], sizeof(from[0]))) {
+	/*
+	 * Read and nothing set (a cgroup with no limit, a batch system that
+	 * gave no figure) writes no series, as none read: no room kept for it.
+	 * serve's 10,000 unlimited cgroups kept 64 bytes each, all the same.
+	 */
+	if (!job__allocation(&at, &a, from[0], sizeof(from[0])) ||
+	    (!a.cpus_known && !a.memory_known)) {
 		free(j->alloc);
 		j->alloc = NULL;
 		return;

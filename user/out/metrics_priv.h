@@ -8,6 +8,7 @@
 #define JOBTRACE_METRICS_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "jobtrace/history.h"
 #include "jobtrace/metrics.h"
@@ -15,9 +16,10 @@
 
 /*
  * What a job was given (job__allocation()) and its efficiency, as of its
- * last record: apart from its series, made only for a job that has an
- * allocation (serve's jobs are mostly cgroups without a limit; 10,000 of
- * them kept 48 bytes each of nothing known: the series is 40 bytes smaller).
+ * last record: apart from its series, made only for a job with a figure of
+ * its allocation known (serve's jobs are mostly cgroups without a limit;
+ * 10,000 of them kept 48 bytes each of nothing known: the series is 40
+ * bytes smaller).
  */
 struct mjob_alloc {
 	bool cpus_known, memory_known;
@@ -35,14 +37,20 @@ struct mjob {
 	__u64 oom_kills;
 	__u64 read_bytes, write_bytes;
 	__u64 alive, rss_bytes, pss_bytes, peak_rss_bytes;
-	bool pss;
-	bool ended;
 	struct mjob_alloc *alloc; /* NULL: no allocation known */
 	__u64 ended_ns;
 	__u64 created_ns; /* CLOCK_REALTIME of its first interval's start: OpenMetrics' _created */
-	/* The key as valid UTF-8, not escaped; in the series' own allocation (serve has 10,000). */
+	bool pss;
+	bool ended;
+	/*
+	 * The key as valid UTF-8, not escaped; in the series' own allocation
+	 * (serve has 10,000), from the byte after the flags: MJOB_SIZE().
+	 */
 	char label[];
 };
+
+/* A series' allocation with a label of @n bytes, its NUL included: no padding before it. */
+#define MJOB_SIZE(n) (offsetof(struct mjob, label) + (n))
 
 /*
  * Every job's processes together, since the store was made, never expired:
