@@ -741,7 +741,7 @@ int lineage__consume(struct lineage *lt)
  * the walk alone (its 9.3 MiB are read every repair sweep, which must not
  * leave them in serve's RSS): the processes whose slot holds them.
  */
-#define SLOT_BATCH 512U
+#define SLOT_BATCH 128U
 static int for_each_slot(struct lineage *lt,
 			 int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
 			 void *ctx)
