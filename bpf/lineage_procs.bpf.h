@@ -21,9 +21,10 @@
  * 300-400 ns dearer in the array (its slot is cold, where the hash reuses
  * the element last freed); about 900 ns a process less in all.
  *
- * A slot is taken by a compare-and-swap of its start time from 0, written,
- * and published by `ready`; it is freed by the one caller that swaps
- * `ready` from 1 to 0, which proc_delete() reports. A reader that still
+ * A slot is taken by a compare-and-swap of its start time from 0, marked
+ * used, written, and published by `ready`; it is freed by the one caller
+ * that swaps `ready` from 1 to 0, which proc_delete() reports, and unmarked
+ * before its start time is cleared. A reader that still
  * holds a slot's pointer when it is freed and taken again writes into the
  * next process's entry: the hazard a preallocated hash's reused element
  * had too. Two processes with one start time and one slot cannot be told
@@ -56,13 +57,22 @@ struct {
 	__type(value, struct jt_proc);
 } procs_spill SEC(".maps");
 
-/* How many entries procs_spill holds: a lookup there only where it holds any. */
+/*
+ * The slots in use, a byte each, written by whoever takes or frees one,
+ * and the spill's count (jt_proc_used): an untracked leader's lookup at
+ * its fork, exit and last switch reads a byte here, on a line the cache
+ * keeps, and nothing of the task but its tgid. Reading its start time and
+ * its cold slot first cost an untracked process 600 ns (tests/bench_bpf.sh
+ * MODE="--pid IDLE"); now it costs what the self_slots count array did.
+ * Mappable: a test plants a slot through it.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __s64);
-} procs_spilled SEC(".maps");
+	__type(value, struct jt_proc_used);
+} procs_used SEC(".maps");
 
 static __always_inline struct jt_proc_slot *proc_slot(__u32 tgid)
 {
@@ -71,11 +81,26 @@ static __always_inline struct jt_proc_slot *proc_slot(__u32 tgid)
 	return bpf_map_lookup_elem(&procs, &i);
 }
 
-static __always_inline __s64 *procs_spilled_count(void)
+/* The byte of @tgid's slot in procs_used. */
+static __always_inline __u8 *proc_used(__u32 tgid)
 {
+	struct jt_proc_used *u;
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(&procs_spilled, &zero);
+	u = bpf_map_lookup_elem(&procs_used, &zero);
+	if (!u)
+		return NULL;
+	return &u->used[tgid & targ_proc_slot_mask & (JT_PROC_SLOTS_MAX - 1)];
+}
+
+/* How many entries procs_spill holds: a lookup there only where it holds any. */
+static __always_inline __s64 *procs_spilled_count(void)
+{
+	struct jt_proc_used *u;
+	__u32 zero = 0;
+
+	u = bpf_map_lookup_elem(&procs_used, &zero);
+	return u ? &u->spilled : NULL;
 }
 
 static __always_inline bool slot_holds(const struct jt_proc_slot *s, const struct jt_proc_key *key)
@@ -83,14 +108,34 @@ static __always_inline bool slot_holds(const struct jt_proc_slot *s, const struc
 	return s->start_ns == key->start_ns && s->tgid == key->tgid && s->ready;
 }
 
+/*
+ * Whether the table may hold a process of @tgid: its slot is in use, or the
+ * spill holds any. False spares the caller reading anything more of the
+ * task (its start time is on a line of its own) for the host's untracked
+ * processes.
+ */
+static __always_inline bool proc_maybe(__u32 tgid)
+{
+	struct jt_proc_used *u;
+	__u32 zero = 0;
+
+	u = bpf_map_lookup_elem(&procs_used, &zero);
+	return u && (u->used[tgid & targ_proc_slot_mask & (JT_PROC_SLOTS_MAX - 1)] ||
+		     u->spilled > 0);
+}
+
 /* The entry of the process @key; NULL: not in the table. */
 static __always_inline struct jt_proc *proc_find(const struct jt_proc_key *key)
 {
-	struct jt_proc_slot *s = proc_slot(key->tgid);
+	__u8 *used = proc_used(key->tgid);
+	struct jt_proc_slot *s;
 	__s64 *n;
 
-	if (s && slot_holds(s, key))
-		return &s->proc;
+	if (used && *used) {
+		s = proc_slot(key->tgid);
+		if (s && slot_holds(s, key))
+			return &s->proc;
+	}
 	n = procs_spilled_count();
 	if (!n || *n <= 0)
 		return NULL;
@@ -106,15 +151,17 @@ static __always_inline long proc_add(const struct jt_proc_key *key, const struct
 {
 	struct jt_proc_slot *s = proc_slot(key->tgid);
 	__s64 *n = procs_spilled_count();
+	__u8 *used = proc_used(key->tgid);
 	__u64 owner;
 	long err;
 
-	if (!s || !n)
+	if (!s || !n || !used)
 		return -E2BIG;
 	if (*n > 0 && bpf_map_lookup_elem(&procs_spill, key))
 		return -EEXIST;
 	owner = __sync_val_compare_and_swap(&s->start_ns, 0, key->start_ns);
 	if (!owner) {
+		*used = 1;
 		s->tgid = key->tgid;
 		s->proc = *proc;
 		/* An exchange orders the writes above before it, on every architecture. */
@@ -135,12 +182,15 @@ static __always_inline long proc_add(const struct jt_proc_key *key, const struct
 static __always_inline long proc_delete(const struct jt_proc_key *key)
 {
 	struct jt_proc_slot *s = proc_slot(key->tgid);
+	__u8 *used = proc_used(key->tgid);
 	__s64 *n;
 	long err;
 
-	if (s && s->start_ns == key->start_ns && s->tgid == key->tgid) {
+	if (s && used && s->start_ns == key->start_ns && s->tgid == key->tgid) {
 		if (__sync_val_compare_and_swap(&s->ready, 1, 0) != 1)
 			return -ENOENT;
+		/* Before the slot is free: the exchange orders it before the next taker's 1. */
+		*used = 0;
 		__sync_lock_test_and_set(&s->start_ns, 0);
 		return 0;
 	}

@@ -32,7 +32,7 @@ static __always_inline struct jt_task *state_of(struct task_struct *t_arg, struc
 	struct jt_proc *proc;
 
 	*procp = NULL;
-	if (st || t->pid != t->tgid)
+	if (st || t->pid != t->tgid || !proc_maybe(t->tgid))
 		return st;
 	key = proc_key_of(t);
 	proc = proc_find(&key);

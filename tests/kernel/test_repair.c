@@ -13,6 +13,7 @@
  * Under CI=true a machine without BPF fails instead of skipping.
  */
 #include <dirent.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 
@@ -108,12 +109,21 @@ static bool proc_entry(int procs_fd, __u32 tgid, struct jt_proc_key *key, struct
 	return true;
 }
 
-/* Writes @s into @tgid's slot of @procs_fd, as the programs would. */
-static void slot_set(int procs_fd, __u32 tgid, const struct jt_proc_slot *s)
+/* Writes @s into @tgid's slot of collector @w's @procs_fd, marked used, as the programs would. */
+static void slot_set(pid_t w, int procs_fd, __u32 tgid, const struct jt_proc_slot *s)
 {
 	__u32 i = tgid & (slots_of(procs_fd) - 1);
+	int used_fd = map_of(w, "procs_used");
+	struct jt_proc_used *u;
 
+	assert_true(used_fd >= 0);
 	assert_int_equal(bpf_map_update_elem(procs_fd, &i, s, BPF_ANY), 0);
+	/* Its byte alone: the collector's programs write the others meanwhile. */
+	u = mmap(NULL, sizeof(*u), PROT_READ | PROT_WRITE, MAP_SHARED, used_fd, 0);
+	assert_true(u != MAP_FAILED);
+	u->used[i] = 1;
+	munmap(u, sizeof(*u));
+	close(used_fd);
 }
 
 /* The last job report at out_path (a "job" line, or run's report), or NULL. */
@@ -194,7 +204,7 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 	ghost.job_id = proc.job_id;
 	ghost.threads = 1;
 	assert_int_equal(slot_of(procs_fd, (__u32)gone).start_ns, 0); /* a free slot */
-	slot_set(procs_fd, (__u32)gone,
+	slot_set(w, procs_fd, (__u32)gone,
 		 &(struct jt_proc_slot){ .start_ns = 1, .tgid = (__u32)gone, .ready = 1,
 					 .proc = ghost });
 	job.alive++;
@@ -308,7 +318,7 @@ static void test_taken_slot_spills(void **state)
 
 	/* gone's slot held by a ghost of its job, counted alive, as a missed exit leaves it. */
 	assert_int_equal(slot_of(procs_fd, (__u32)gone).start_ns, 0);
-	slot_set(procs_fd, (__u32)gone,
+	slot_set(w, procs_fd, (__u32)gone,
 		 &(struct jt_proc_slot){ .start_ns = 1, .tgid = (__u32)gone, .ready = 1,
 					 .proc = { .job_id = proc.job_id, .threads = 1 } });
 	assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
