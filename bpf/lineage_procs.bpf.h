@@ -116,12 +116,10 @@ static __always_inline bool slot_holds(const struct jt_proc_slot *s, const struc
  */
 static __always_inline bool proc_maybe(__u32 tgid)
 {
-	struct jt_proc_used *u;
-	__u32 zero = 0;
+	__u8 *used = proc_used(tgid);
+	__s64 *n = procs_spilled_count();
 
-	u = bpf_map_lookup_elem(&procs_used, &zero);
-	return u && (u->used[tgid & targ_proc_slot_mask & (JT_PROC_SLOTS_MAX - 1)] ||
-		     u->spilled > 0);
+	return (used && *used) || (n && *n > 0);
 }
 
 /* The entry of the process @key; NULL: not in the table. */
