@@ -446,16 +446,29 @@ static void test_reused_pid_does_not_hold_proc(void **state)
 /* watch --pid takes the namespace's number and reports the host's beside it. */
 static void test_watch_pid_in_pid_namespace(void **state)
 {
-	char script[2048];
+	char script[2048], go[640];
 	char *argv[] = { "/bin/sh", "-c", script, NULL };
 	json_t *jobs, *job;
+	pid_t pid;
 	int st;
 
-	/* exec: jobtrace becomes the namespace's pid 1; the watched shell is pid 2. */
+	/*
+	 * exec: jobtrace becomes the namespace's pid 1; the watched shell is
+	 * pid 2. The shell waits for the test to see watch attached: a watch
+	 * that takes longer to load than its job lives (a loaded machine) finds
+	 * the job over, and its children never seen.
+	 */
+	snprintf(go, sizeof(go), "%s/go", H.tmpdir);
+	unlink(go);
 	snprintf(script, sizeof(script),
-		 "sh -c 'sleep 1; sh -c \"exit 6\"; exit 5' & exec %s watch --pid $! --json -o %s",
-		 H.jobtrace, report_path);
-	st = run_wait(argv, true, NULL);
+		 "sh -c 'while [ ! -e %s ]; do sleep 0.05; done; sh -c \"exit 6\"; exit 5' & "
+		 "exec %s watch --pid $! --json -o %s",
+		 go, H.jobtrace, report_path);
+	pid = spawn(argv, true);
+	if (harness__wait_text(log_path, "attached: watching", WAIT_S * 1000) < 0)
+		fail_msg("watch never said it attached: %s", harness__slurp(log_path));
+	assert_int_equal(close(open(go, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)), 0);
+	st = wait_deadline(pid);
 	assert_true(WIFEXITED(st));
 	/* watch exits with its job's status, as run: the watched shell's 5. */
 	assert_int_equal(WEXITSTATUS(st), 5);
@@ -465,6 +478,7 @@ static void test_watch_pid_in_pid_namespace(void **state)
 	assert_int_equal(harness__num(job, "job.root_ns_pid"), 2);
 	assert_true(harness__num(job, "job.root_pid") > 2);
 	assert_int_equal(harness__num(job, "job.exit_code"), 5);
+	/* The shell's 5 and its child's 6, both after the attach. */
 	assert_int_equal(harness__num(job, "processes.exit_error"), 2);
 	json_decref(jobs);
 }
@@ -775,5 +789,8 @@ int main(int argc, char **argv)
 		return reuse_workload(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "--container-workload"))
 		return container_workload(argv[2], argv[3], atof(argv[4]));
+	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
