@@ -541,6 +541,101 @@ static void test_kill9_leaves_nothing(void **state)
 	unlink(stream);
 }
 
+/* A map's most entries. */
+static __u32 max_entries_of(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	return info.max_entries;
+}
+
+/* @pid's first child, or -1. */
+static pid_t child_of(pid_t pid)
+{
+	char path[64], buf[64] = "";
+	FILE *f;
+	int child = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%d", &child) != 1)
+			child = -1;
+		fclose(f);
+	}
+	return child;
+}
+
+/*
+ * run's process table as the loader sized it, in a new pid namespace
+ * (@newns) or not, with --max-procs @max_procs (0: none), against the
+ * pid_max its command read where run reads it: --max-procs N in all, else
+ * pid_max up to 131072; slots a power of two up to 32768, the rest (4096
+ * at least by default) in the spill. A pid namespace's pid_max is
+ * 4,194,304 on Linux 6.14 and later, as systemd sets it on most hosts: a
+ * spill sized by it took 64 MiB and 100 ms of every start.
+ */
+static void table_size_case(bool newns, __u32 max_procs)
+{
+	char done[320], script[1100], max_arg[16];
+	char *argv[] = { H.jobtrace, "run", "-o", "/dev/null", "--max-procs", max_arg,
+			 "--", "/bin/sh", "-c", script, NULL };
+	__u32 pid_max = 0, limit, slots = 1, spill;
+	int procs_fd, spill_fd, st;
+	pid_t pid, jt = -1, cmd = -1;
+	FILE *f = NULL;
+
+	snprintf(done, sizeof(done), "%s/pid_max", H.tmpdir);
+	unlink(done);
+	snprintf(script, sizeof(script),
+		 "cat /proc/sys/kernel/pid_max > %s.tmp && mv %s.tmp %s; exec sleep 60", done, done,
+		 done);
+	snprintf(max_arg, sizeof(max_arg), "%u", max_procs);
+	if (!max_procs)
+		memmove(&argv[4], &argv[6], 5 * sizeof(argv[0]));
+	pid = harness__spawn_prep(argv, NULL, err_path, newns ? harness__enter_pid_ns : NULL, NULL);
+	for (int i = 0; i < 3000 && !(f = fopen(done, "r")); i++)
+		harness__sleep_ms(10);
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%u", &pid_max), 1);
+	fclose(f);
+	jt = newns ? child_of(pid) : pid;
+	assert_true(jt > 0);
+	cmd = child_of(jt);
+	procs_fd = map_of(jt, "procs");
+	spill_fd = map_of(jt, "procs_spill");
+	assert_true(procs_fd >= 0 && spill_fd >= 0);
+
+	limit = max_procs ? max_procs : pid_max < 131072 ? pid_max : 131072;
+	while (slots * 2 <= limit && slots * 2 <= 32768)
+		slots *= 2;
+	spill = limit - slots;
+	if (!max_procs && spill < 4096)
+		spill = 4096;
+	assert_int_equal(max_entries_of(procs_fd), slots);
+	assert_int_equal(max_entries_of(spill_fd), spill ? spill : 1);
+	/* Whatever pid_max says: the table's cost is bounded. */
+	assert_true(max_entries_of(spill_fd) <= (max_procs ? max_procs : 131072));
+	close(procs_fd);
+	close(spill_fd);
+
+	assert_true(cmd > 0);
+	kill(cmd, SIGKILL);
+	st = harness__wait_s(pid, 30);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 128 + SIGKILL);
+}
+
+static void test_table_sized_from_pid_max(void **state)
+{
+	table_size_case(false, 0);
+	table_size_case(true, 0);
+	table_size_case(false, 1000);
+	table_size_case(true, 200000);
+}
+
 static int setup(void **state)
 {
 	if (harness__setup("repair"))
@@ -568,7 +663,11 @@ int main(void)
 		cmocka_unit_test(test_taken_slot_spills),
 		cmocka_unit_test(test_proc_mode_overflow_repaired),
 		cmocka_unit_test(test_kill9_leaves_nothing),
+		cmocka_unit_test(test_table_sized_from_pid_max),
 	};
 
+	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -35,6 +35,16 @@
 #define PROC_SLOTS_MAX (32U * 1024)
 /* The spill's room where --max-procs does not set it: pids come round to slots not yet freed. */
 #define PROC_SPILL_MIN 4096U
+/*
+ * Processes held at once where --max-procs does not say: pid_max, at most
+ * this. A hash's bucket array is sized by its most entries, allocated and
+ * zeroed at the load even when its entries are allocated as used:
+ * pid_max's 4,194,304 (systemd's on 64-bit hosts, and a new pid
+ * namespace's since Linux 6.14) made it 64 MiB of kernel memory and
+ * 60-150 ms of every start. A host past this many live processes counts
+ * the rest as procs_map_full and says to raise --max-procs.
+ */
+#define PROC_DEFAULT_MAX (128U * 1024)
 #define DEFAULT_RING_BYTES (1U << 20)
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
@@ -62,13 +72,14 @@ __u32 lineage__pid_max(__u32 fallback)
  * spill's room. --max-procs N holds N processes at most: slots, the
  * largest power of two not above N, and the rest in the spill (none, when
  * N is a power of two: a process whose slot is taken is then counted as
- * not tracked). Without it, pid_max's worth of slots up to PROC_SLOTS_MAX,
- * and a spill for the rest of pid_max, or for pids that come round to a
- * slot not yet freed.
+ * not tracked). Without it, pid_max (at most PROC_DEFAULT_MAX): its
+ * worth of slots up to PROC_SLOTS_MAX, and a spill for the rest, or for
+ * pids that come round to a slot not yet freed.
  */
 static void proc_table_size(struct lineage_bpf *skel, __u32 max_procs)
 {
-	__u32 pid_max = lineage__pid_max(32768), limit = max_procs ? max_procs : pid_max;
+	__u32 pid_max = lineage__pid_max(32768);
+	__u32 limit = max_procs ? max_procs : pid_max < PROC_DEFAULT_MAX ? pid_max : PROC_DEFAULT_MAX;
 	__u32 slots = 1, spill;
 
 	while (slots * 2 <= limit && slots * 2 <= PROC_SLOTS_MAX)
