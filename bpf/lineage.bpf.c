@@ -71,17 +71,8 @@ struct {
 	__type(value, struct jt_task);
 } tasks SEC(".maps");
 
-/*
- * Preallocated up to a size (an insert then takes a free element from a
- * per-CPU list instead of calling the allocator: a third of a fork's cost);
- * larger maps are allocated as used. The loader decides.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 32768); /* pid_max, set by the loader */
-	__type(key, struct jt_proc_key);
-	__type(value, struct jt_proc);
-} procs SEC(".maps");
+/* The process table, `procs` and its spill: proc_find(), proc_add(), proc_delete(). */
+#include "lineage_procs.bpf.h"
 
 /*
  * Keyed by job id, bounded by --max-jobs. What must be one number across
@@ -410,8 +401,7 @@ static __always_inline bool proc_insert(struct task_struct *t, struct task_struc
 	long err;
 
 	comm_copy(proc.comm, t->group_leader);
-	/* -E2BIG when full, -ENOMEM when no entry could be allocated. */
-	err = bpf_map_update_elem(&procs, &key, &proc, BPF_NOEXIST);
+	err = proc_add(&key, &proc);
 	if (err == -EEXIST)
 		return false;
 	if (err) {
@@ -512,9 +502,10 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 	 * part measured alone on this tracepoint (bpf_stats, a 6,000-child
 	 * churn, less an empty program's 60 ns): task storage's creation
 	 * 700-900 ns (a thread's alone now: a process's state goes in its
-	 * procs entry), the procs insert 400-450, its delete at the end
-	 * 170-200, the exit record's reserve and submit 250-270, the clock
-	 * read 130-160. The reads around them are plain loads (issue 18).
+	 * procs entry), the insert into a hash 400-450 and the delete at the
+	 * end 170-200 (an array's slot now: lineage_procs.bpf.h), the exit
+	 * record's reserve and submit 250-270, the clock read 130-160. The
+	 * reads around them are plain loads (issue 18).
 	 */
 	if (thread) {
 		/* CLONE_THREAD: a thread of an existing process; the root's are the root. */
@@ -534,7 +525,7 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 			cst->flags |= pst->flags & JT_F_ROOT;
 		tot_add(ref.tot, threads_started, 1);
 		key = proc_key_of(child);
-		proc = bpf_map_lookup_elem(&procs, &key);
+		proc = proc_find(&key);
 		if (proc)
 			__sync_fetch_and_add(&proc->threads, 1);
 		return 0;
@@ -740,7 +731,7 @@ static __always_inline void send_exit(struct task_struct *p, const struct jt_tas
 	 */
 	if (proc && (proc->flags & JT_F_OOM_KILLED))
 		bpf_map_delete_elem(&oom_victims, key);
-	if (proc && proc_delete(proc, key))
+	if (proc && proc_delete(key))
 		return;
 	left = __sync_fetch_and_add(&job->alive, -1) - 1;
 	if (is_root) {
@@ -830,7 +821,7 @@ static __always_inline int on_switch_out(struct task_struct *prev)
 	} else {
 		/* A TASK_DEAD task never runs again; its storage goes with it. */
 		st->job_id = 0;
-		proc = bpf_map_lookup_elem(&procs, &key);
+		proc = proc_find(&key);
 	}
 	close_thread(p, &copy, proc, &key);
 	return 0;

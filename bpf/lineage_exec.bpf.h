@@ -72,7 +72,7 @@ static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm 
 	if (targ_capture_args)
 		send_exec_args(p, kernel_ro(bprm_t, struct linux_binprm), st, ref.tot);
 	key = proc_key_of(p);
-	proc = sproc ? sproc : bpf_map_lookup_elem(&procs, &key);
+	proc = sproc ? sproc : proc_find(&key);
 	if (!proc) {
 		/* A job's root was registered from user space: its entry starts here. */
 		proc_insert(p, p->real_parent, ref.tot, st->job_id, JT_F_EXECED);

@@ -113,7 +113,7 @@ int attach_existing(struct bpf_iter__task *ctx)
 		proc_count_new(&ref);
 	} else if (!leader) {
 		struct jt_proc_key key = proc_key_of(t);
-		struct jt_proc *proc = bpf_map_lookup_elem(&procs, &key);
+		struct jt_proc *proc = proc_find(&key);
 
 		if (proc)
 			__sync_fetch_and_add(&proc->threads, 1);
@@ -297,7 +297,7 @@ int adopt_task(struct bpf_iter__task *ctx)
 			__sync_fetch_and_add(&dst.tot->procs_started, 1);
 		proc_count_new(&dst);
 		key = proc_key_of(t);
-		proc = bpf_map_lookup_elem(&procs, &key);
+		proc = proc_find(&key);
 		if (proc) {
 			proc->job_id = req->job_id;
 			proc->flags = tree ? JT_F_EXISTING : 0;
@@ -427,11 +427,11 @@ int repair_proc(struct jt_repair_args *args)
 	struct job_ref ref;
 	__u64 job_id;
 
-	proc = bpf_map_lookup_elem(&procs, &key);
+	proc = proc_find(&key);
 	if (!proc)
 		return 1;
 	job_id = proc->job_id;
-	if (proc_delete(proc, &key))
+	if (proc_delete(&key))
 		return 1; /* its exit took it meanwhile */
 	args->job_id = job_id;
 	ref.job = bpf_map_lookup_elem(&jobs, &job_id);

@@ -75,7 +75,7 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 		if (st)
 			st->job_id = 0;
 		if (leader)
-			proc_delete(bpf_map_lookup_elem(&procs, &key), &key);
+			proc_delete(&key);
 		return;
 	}
 	if (!st) {
@@ -93,7 +93,7 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 		return;
 	__sync_fetch_and_add(&dst.tot->moved_in, 1);
 	proc_count_new(&dst);
-	proc = bpf_map_lookup_elem(&procs, &key);
+	proc = proc_find(&key);
 	if (proc) {
 		proc->job_id = to;
 		proc->flags |= JT_F_MOVED;

@@ -46,7 +46,7 @@ static __always_inline int on_oom_victim(struct task_struct *p_t)
 	if (!st || !st->job_id || !job_lookup(st->job_id, &ref))
 		return 0;
 	__sync_fetch_and_add(&ref.tot->oom_kills, 1);
-	proc = bpf_map_lookup_elem(&procs, &key);
+	proc = proc_find(&key);
 	if (!proc)
 		return 0;
 	__sync_fetch_and_or(&proc->flags, JT_F_OOM_KILLED);

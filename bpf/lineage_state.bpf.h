@@ -3,55 +3,13 @@
  * Where a tracked task's state (struct jt_task) lives: task storage, or,
  * for a process forked into its job that has had one thread so far, its
  * procs entry (jt_proc.self): one map insert per process instead of two
- * (issue 18). state_of() finds it; self_slots lets an untracked task skip
- * the procs lookup; proc_delete() is every delete of a procs entry.
+ * (issue 18). state_of() finds it.
  * Part of bpf/lineage.bpf.c, which includes it after its maps and helpers:
  * one object, one skeleton, the maps shared; apart only so that each file
  * holds one capability a reader can find by its name.
  */
 #ifndef JOBTRACE_LINEAGE_STATE_BPF_H
 #define JOBTRACE_LINEAGE_STATE_BPF_H
-
-/*
- * How many procs entries hold their leader's state (jt_proc.has_self), by
- * tgid modulo the map's size: state_of() looks an untracked leader up in
- * `procs` only where its slot is not 0. A hash lookup that finds nothing
- * cost an untracked process 300-400 ns more at its fork, exec, exit and
- * last switch when `run` followed another job; an array element read is
- * inlined by the verifier. Raised by the insert that sets has_self,
- * lowered by whatever clears it or deletes such an entry, in whatever
- * order two processes that share a tgid do that.
- */
-#define SELF_SLOTS 65536
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SELF_SLOTS);
-	__type(key, __u32);
-	__type(value, __u32);
-} self_slots SEC(".maps");
-
-static __always_inline void self_count(__u32 tgid, int delta)
-{
-	__u32 slot = tgid & (SELF_SLOTS - 1);
-	__u32 *n = bpf_map_lookup_elem(&self_slots, &slot);
-
-	if (n)
-		__sync_fetch_and_add(n, delta);
-}
-
-/*
- * Deletes @proc's entry (@key); 0: this call took it. Every delete of an
- * entry goes here, so that self_slots stays true.
- */
-static __always_inline long proc_delete(struct jt_proc *proc, const struct jt_proc_key *key)
-{
-	bool had_self = proc && proc->has_self;
-	long err = bpf_map_delete_elem(&procs, key);
-
-	if (!err && had_self)
-		self_count(key->tgid, -1);
-	return err;
-}
 
 /*
  * @t's state (jt_task): its task storage, or, for the leader of a process
@@ -61,9 +19,8 @@ static __always_inline long proc_delete(struct jt_proc *proc, const struct jt_pr
  * tracked process's BPF time (issue 18). The leader's state moves to task
  * storage when the process starts a second thread (on_fork()), so that an
  * exec by another thread, which makes that thread the leader, finds every
- * thread's state where it was. An untracked task without storage reads one
- * self_slots element at its fork, exec, exit and last switch (a leader
- * only), and looks up procs only where that is not 0.
+ * thread's state where it was. An untracked leader without storage reads
+ * its tgid's slot of the table at its fork, exec, exit and last switch.
  * @t_arg: the task as the program got it, which task storage needs.
  */
 static __always_inline struct jt_task *state_of(struct task_struct *t_arg, struct jt_proc **procp)
@@ -74,17 +31,11 @@ static __always_inline struct jt_task *state_of(struct task_struct *t_arg, struc
 	struct jt_proc_key key;
 	struct jt_proc *proc;
 
-	__u32 slot, *n;
-
 	*procp = NULL;
-	if (st || t->pid != t->tgid)
+	if (st || t->pid != t->tgid || !proc_maybe(t->tgid))
 		return st;
-	slot = t->tgid & (SELF_SLOTS - 1);
-	n = bpf_map_lookup_elem(&self_slots, &slot);
-	if (!n || !*n)
-		return NULL;
 	key = proc_key_of(t);
-	proc = bpf_map_lookup_elem(&procs, &key);
+	proc = proc_find(&key);
 	if (!proc || !proc->has_self)
 		return NULL;
 	*procp = proc;
@@ -120,7 +71,6 @@ static __always_inline struct jt_task *state_to_storage(struct task_struct *lead
 		return st;
 	*dst = *st;
 	proc->has_self = 0;
-	self_count(leader_t->tgid, -1);
 	return dst;
 }
 
@@ -148,13 +98,9 @@ static __always_inline bool fork_process(struct task_struct *child_t, struct tas
 	io_base_set(st, child);
 	args_src_inherit(st, pst, parent, false);
 	comm_copy(proc.comm, child);
-	/* -E2BIG when full, -ENOMEM when no entry could be allocated. */
-	/* Counted first: a reader that finds the entry finds its slot raised. */
-	self_count(key.tgid, 1);
-	err = bpf_map_update_elem(&procs, &key, &proc, BPF_NOEXIST);
+	err = proc_add(&key, &proc);
 	if (!err)
 		return true;
-	self_count(key.tgid, -1);
 	if (err != -EEXIST) {
 		COUNT(procs_map_full);
 		tot_add(tot, procs_map_full, 1);

@@ -160,7 +160,7 @@ struct jt_task {
 	__u64 read_base, write_base, rchar_base, wchar_base;
 };
 
-/* Per-process entry of the `procs` map: lineage recorded once, at fork. */
+/* Per-process entry of the process table (`procs`): lineage recorded once, at fork. */
 struct jt_proc {
 	__u64 job_id;
 	struct jt_proc_key parent; /* the forking process, never updated */
@@ -176,6 +176,32 @@ struct jt_proc {
 	__u32 has_self;
 	__u32 pad;
 	struct jt_task self;
+};
+
+/*
+ * One slot of the `procs` array (bpf/lineage_procs.bpf.h): the process
+ * whose tgid is its index modulo the array's size, when @ready. Taken by
+ * setting @start_ns from 0, published by @ready; 0 and 0: free.
+ */
+/* The process table's array has at most this many slots (bpf/lineage_procs.bpf.h). */
+#define JT_PROC_SLOTS_MAX 32768
+
+/*
+ * Which slots of the process table hold a process, a byte a slot: read
+ * before a slot (32 KiB stay in the cache where 9 MiB of slots do not) by
+ * every lookup, and by the repair sweep instead of every slot. With them,
+ * how many processes the spill holds.
+ */
+struct jt_proc_used {
+	__s64 spilled;
+	__u8 used[JT_PROC_SLOTS_MAX];
+};
+
+struct jt_proc_slot {
+	__u64 start_ns; /* the process's (jt_proc_key.start_ns); 0: free */
+	__u32 tgid;
+	__u32 ready; /* 1: @proc is written and the slot holds it */
+	struct jt_proc proc;
 };
 
 /*

@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -190,6 +191,33 @@ static inline pid_t harness__spawn_prep(char *const argv[], const char *out, con
 	}
 	harness__track(pid, 0);
 	return pid;
+}
+
+/*
+ * A harness_prep_fn: the rest of the child runs as pid 1 of a new pid
+ * namespace with its own /proc (unshare --pid --fork --mount-proc), and
+ * the pid the test waits for exits with its status.
+ */
+static inline int harness__enter_pid_ns(const void *unused)
+{
+	int st;
+	pid_t inner;
+
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS))
+		_exit(90);
+	inner = fork();
+	if (inner < 0)
+		_exit(91);
+	if (inner > 0) {
+		if (waitpid(inner, &st, 0) != inner)
+			_exit(92);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		_exit(93);
+	return 0;
 }
 
 /*

@@ -13,9 +13,6 @@
  * `test_pidns --container-workload CGROUP_PROCS TRUTH LINGER_S` is a
  * container: see container_workload().
  */
-#include <sched.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
 
 #include "harness.h"
 
@@ -156,39 +153,12 @@ static int container_workload(const char *procs, const char *truth, double linge
 /* ---- spawning, in a new pid namespace or not ---- */
 
 /*
- * A harness_prep_fn: the rest of the child runs as pid 1 of a new pid
- * namespace with its own /proc (unshare --pid --fork --mount-proc), and
- * the pid the test waits for exits with its status.
- */
-static int enter_pid_ns(const void *unused)
-{
-	int st;
-	pid_t inner;
-
-	if (unshare(CLONE_NEWPID | CLONE_NEWNS))
-		_exit(90);
-	inner = fork();
-	if (inner < 0)
-		_exit(91);
-	if (inner > 0) {
-		if (waitpid(inner, &st, 0) != inner)
-			_exit(92);
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	}
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
-		_exit(93);
-	return 0;
-}
-
-/*
  * Runs @argv with its output in log_path: with @newns as pid 1 of a new pid
  * namespace. Returns the pid to wait for.
  */
 static pid_t spawn(char *const argv[], bool newns)
 {
-	return harness__spawn_prep(argv, log_path, log_path, newns ? enter_pid_ns : NULL, NULL);
+	return harness__spawn_prep(argv, log_path, log_path, newns ? harness__enter_pid_ns : NULL, NULL);
 }
 
 /* Waits for @pid up to WAIT_S; a hang is killed and fails the test. */

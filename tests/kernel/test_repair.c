@@ -13,6 +13,7 @@
  * Under CI=true a machine without BPF fails instead of skipping.
  */
 #include <dirent.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 
@@ -75,21 +76,54 @@ static int map_of(pid_t pid, const char *name)
 	return -1;
 }
 
-/* The procs entry of @tgid in @procs_fd: its key and value. */
+/* The process table's slots (its array's size: a power of two). */
+static __u32 slots_of(int procs_fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	assert_int_equal(bpf_obj_get_info_by_fd(procs_fd, &info, &len), 0);
+	assert_int_equal(info.max_entries & (info.max_entries - 1), 0);
+	return info.max_entries;
+}
+
+/* The slot of @tgid in the process table's array @procs_fd (bpf/lineage_procs.bpf.h). */
+static struct jt_proc_slot slot_of(int procs_fd, __u32 tgid)
+{
+	struct jt_proc_slot s = {};
+	__u32 i = tgid & (slots_of(procs_fd) - 1);
+
+	assert_int_equal(bpf_map_lookup_elem(procs_fd, &i, &s), 0);
+	return s;
+}
+
+/* The entry of @tgid in the process table's array: its key and value. */
 static bool proc_entry(int procs_fd, __u32 tgid, struct jt_proc_key *key, struct jt_proc *proc)
 {
-	struct jt_proc_key k, next;
-	void *prev = NULL;
+	struct jt_proc_slot s = slot_of(procs_fd, tgid);
 
-	while (bpf_map_get_next_key(procs_fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (k.tgid == tgid && !bpf_map_lookup_elem(procs_fd, &k, proc)) {
-			*key = k;
-			return true;
-		}
-	}
-	return false;
+	if (!s.ready || s.tgid != tgid)
+		return false;
+	*key = (struct jt_proc_key){ .tgid = s.tgid, .start_ns = s.start_ns };
+	*proc = s.proc;
+	return true;
+}
+
+/* Writes @s into @tgid's slot of collector @w's @procs_fd, marked used, as the programs would. */
+static void slot_set(pid_t w, int procs_fd, __u32 tgid, const struct jt_proc_slot *s)
+{
+	__u32 i = tgid & (slots_of(procs_fd) - 1);
+	int used_fd = map_of(w, "procs_used");
+	struct jt_proc_used *u;
+
+	assert_true(used_fd >= 0);
+	assert_int_equal(bpf_map_update_elem(procs_fd, &i, s, BPF_ANY), 0);
+	/* Its byte alone: the collector's programs write the others meanwhile. */
+	u = mmap(NULL, sizeof(*u), PROT_READ | PROT_WRITE, MAP_SHARED, used_fd, 0);
+	assert_true(u != MAP_FAILED);
+	u->used[i] = 1;
+	munmap(u, sizeof(*u));
+	close(used_fd);
 }
 
 /* The last job report at out_path (a "job" line, or run's report), or NULL. */
@@ -165,11 +199,14 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 	assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
 	assert_int_equal(job.alive, 1);
 
-	/* The fault: a gone process still in the map, still counted alive. */
+	/* The fault: a gone process still in the table, still counted alive. */
 	ghost_key = (struct jt_proc_key){ .tgid = (__u32)gone, .start_ns = 1 };
 	ghost.job_id = proc.job_id;
 	ghost.threads = 1;
-	assert_int_equal(bpf_map_update_elem(procs_fd, &ghost_key, &ghost, BPF_NOEXIST), 0);
+	assert_int_equal(slot_of(procs_fd, (__u32)gone).start_ns, 0); /* a free slot */
+	slot_set(w, procs_fd, (__u32)gone,
+		 &(struct jt_proc_slot){ .start_ns = 1, .tgid = (__u32)gone, .ready = 1,
+					 .proc = ghost });
 	job.alive++;
 	assert_int_equal(bpf_map_update_elem(jobs_fd, &proc.job_id, &job, BPF_EXIST), 0);
 
@@ -182,9 +219,9 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 	}
 	print_message("  repaired after %.1f s\n", i / 10.0);
 	assert_int_equal(job.alive, 1);
-	assert_int_not_equal(bpf_map_lookup_elem(procs_fd, &ghost_key, &ghost), 0);
-	/* The real process is left alone. */
-	assert_int_equal(bpf_map_lookup_elem(procs_fd, &key, &proc), 0);
+	/* The ghost's slot is free again; the real process is left alone. */
+	assert_int_equal(slot_of(procs_fd, ghost_key.tgid).start_ns, 0);
+	assert_true(proc_entry(procs_fd, (__u32)sleeper, &key, &proc));
 
 	kill(sleeper, SIGKILL);
 	assert_int_equal(waitpid(sleeper, NULL, 0), sleeper);
@@ -202,6 +239,138 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 	assert_int_equal(harness__num(r, "processes.alive"), 0);
 	assert_true(json_is_false(json_object_get(r, "complete")));
 	assert_true(has_reason(r, "exits_repaired"));
+	json_decref(r);
+}
+
+/* The pid the kernel gives next is @pid, if no other fork takes it first (CAP_SYS_ADMIN). */
+static void next_pid_is(pid_t pid)
+{
+	FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+
+	assert_non_null(f);
+	fprintf(f, "%d", pid - 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * A pid that comes round to a slot of the process table not yet freed (a
+ * ghost planted there, as a missed exit leaves one) puts its new process in
+ * the table's spill: tracked whole, closed at its exit, and the ghost
+ * repaired. The kernel is asked for that pid (ns_last_pid) for a child of
+ * the watched process; where another fork of the host takes it first, the
+ * test asks again.
+ */
+static void test_taken_slot_spills(void **state)
+{
+	struct jt_proc_key key, spilled;
+	struct jt_proc proc;
+	struct jt_job job;
+	char pid_arg[16];
+	char *argv[] = { H.jobtrace, "watch", "--pid", pid_arg, "--json", "-o", out_path, NULL };
+	int procs_fd = -1, spill_fd = -1, jobs_fd = -1, ctl[2], rep[2], st, i, tries = 0;
+	pid_t forker, gone, child = 0, w;
+	json_t *r;
+	char c;
+
+	/* Closed at exec: watch must not hold the forker's input open. */
+	assert_int_equal(pipe2(ctl, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(rep, O_CLOEXEC), 0);
+	forker = fork();
+	assert_true(forker >= 0);
+	if (forker == 0) {
+		/* A child each byte it reads: the child says its pid, lives 300 ms, exits 7. */
+		close(ctl[1]);
+		while (read(ctl[0], &c, 1) == 1) {
+			pid_t p = fork(), me;
+
+			if (p == 0) {
+				me = getpid();
+				if (write(rep[1], &me, sizeof(me)) != sizeof(me))
+					_exit(1);
+				harness__sleep_ms(300);
+				_exit(7);
+			}
+			waitpid(p, NULL, 0);
+		}
+		_exit(0);
+	}
+	close(ctl[0]);
+	gone = fork();
+	assert_true(gone >= 0);
+	if (gone == 0)
+		_exit(0);
+	assert_int_equal(waitpid(gone, NULL, 0), gone);
+	snprintf(pid_arg, sizeof(pid_arg), "%d", forker);
+	w = spawn(argv);
+	for (i = 0; i < 500; i++) {
+		if (procs_fd < 0)
+			procs_fd = map_of(w, "procs");
+		if (spill_fd < 0)
+			spill_fd = map_of(w, "procs_spill");
+		if (jobs_fd < 0)
+			jobs_fd = map_of(w, "jobs");
+		if (procs_fd >= 0 && spill_fd >= 0 && jobs_fd >= 0 &&
+		    proc_entry(procs_fd, (__u32)forker, &key, &proc))
+			break;
+		harness__sleep_ms(10);
+	}
+	assert_true(i < 500);
+
+	/* gone's slot held by a ghost of its job, counted alive, as a missed exit leaves it. */
+	assert_int_equal(slot_of(procs_fd, (__u32)gone).start_ns, 0);
+	slot_set(w, procs_fd, (__u32)gone,
+		 &(struct jt_proc_slot){ .start_ns = 1, .tgid = (__u32)gone, .ready = 1,
+					 .proc = { .job_id = proc.job_id, .threads = 1 } });
+	assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
+	job.alive++;
+	assert_int_equal(bpf_map_update_elem(jobs_fd, &proc.job_id, &job, BPF_EXIST), 0);
+
+	/* A child of the job with gone's pid: it goes to the spill, not over the ghost. */
+	while (child != gone && tries < 50) {
+		next_pid_is(gone);
+		assert_int_equal(write(ctl[1], "x", 1), 1);
+		assert_int_equal(read(rep[0], &child, sizeof(child)), sizeof(child));
+		tries++;
+	}
+	print_message("  the pid came round in %d tries\n", tries);
+	assert_int_equal(child, gone);
+	assert_int_equal(bpf_map_get_next_key(spill_fd, NULL, &spilled), 0);
+	assert_int_equal(spilled.tgid, (__u32)gone);
+	assert_int_equal(slot_of(procs_fd, (__u32)gone).start_ns, 1); /* the ghost's still */
+
+	/* The child ends (closed from the spill), two sweeps drop the ghost: the forker alone. */
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
+		if (job.alive == 1 && slot_of(procs_fd, (__u32)gone).start_ns == 0)
+			break;
+		harness__sleep_ms(100);
+	}
+	assert_int_equal(job.alive, 1);
+	assert_int_not_equal(bpf_map_get_next_key(spill_fd, NULL, &spilled), 0);
+	assert_int_equal(slot_of(procs_fd, (__u32)gone).start_ns, 0);
+	assert_true(proc_entry(procs_fd, (__u32)forker, &key, &proc));
+
+	close(ctl[1]); /* the forker ends */
+	assert_int_equal(waitpid(forker, &st, 0), forker);
+	st = harness__wait_s(w, 15);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(procs_fd);
+	close(spill_fd);
+	close(jobs_fd);
+	close(rep[0]);
+	close(rep[1]);
+
+	r = last_job_line();
+	assert_non_null(r);
+	assert_int_equal(harness__num(r, "limits.procs_map_full"), 0);
+	assert_int_equal(harness__num(r, "limits.repairs"), 1);
+	/* The forker was there at the attach; the ghost is counted gone by its repair. */
+	assert_int_equal(harness__num(r, "processes.existing_at_attach"), 1);
+	assert_int_equal(harness__num(r, "processes.started"), tries);
+	assert_int_equal(harness__num(r, "processes.exited"), 1 + tries + 1);
+	assert_int_equal(harness__num(r, "processes.exit_error"), tries);
+	assert_int_equal(harness__num(r, "processes.max_alive"), 3);
+	assert_int_equal(harness__num(r, "processes.alive"), 0);
 	json_decref(r);
 }
 
@@ -372,6 +541,101 @@ static void test_kill9_leaves_nothing(void **state)
 	unlink(stream);
 }
 
+/* A map's most entries. */
+static __u32 max_entries_of(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	return info.max_entries;
+}
+
+/* @pid's first child, or -1. */
+static pid_t child_of(pid_t pid)
+{
+	char path[64], buf[64] = "";
+	FILE *f;
+	int child = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%d", &child) != 1)
+			child = -1;
+		fclose(f);
+	}
+	return child;
+}
+
+/*
+ * run's process table as the loader sized it, in a new pid namespace
+ * (@newns) or not, with --max-procs @max_procs (0: none), against the
+ * pid_max its command read where run reads it: --max-procs N in all, else
+ * pid_max up to 131072; slots a power of two up to 32768, the rest (4096
+ * at least by default) in the spill. A pid namespace's pid_max is
+ * 4,194,304 on Linux 6.14 and later, as systemd sets it on most hosts: a
+ * spill sized by it took 64 MiB and 100 ms of every start.
+ */
+static void table_size_case(bool newns, __u32 max_procs)
+{
+	char done[320], script[1100], max_arg[16];
+	char *argv[] = { H.jobtrace, "run", "-o", "/dev/null", "--max-procs", max_arg,
+			 "--", "/bin/sh", "-c", script, NULL };
+	__u32 pid_max = 0, limit, slots = 1, spill;
+	int procs_fd, spill_fd, st;
+	pid_t pid, jt = -1, cmd = -1;
+	FILE *f = NULL;
+
+	snprintf(done, sizeof(done), "%s/pid_max", H.tmpdir);
+	unlink(done);
+	snprintf(script, sizeof(script),
+		 "cat /proc/sys/kernel/pid_max > %s.tmp && mv %s.tmp %s; exec sleep 60", done, done,
+		 done);
+	snprintf(max_arg, sizeof(max_arg), "%u", max_procs);
+	if (!max_procs)
+		memmove(&argv[4], &argv[6], 5 * sizeof(argv[0]));
+	pid = harness__spawn_prep(argv, NULL, err_path, newns ? harness__enter_pid_ns : NULL, NULL);
+	for (int i = 0; i < 3000 && !(f = fopen(done, "r")); i++)
+		harness__sleep_ms(10);
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%u", &pid_max), 1);
+	fclose(f);
+	jt = newns ? child_of(pid) : pid;
+	assert_true(jt > 0);
+	cmd = child_of(jt);
+	procs_fd = map_of(jt, "procs");
+	spill_fd = map_of(jt, "procs_spill");
+	assert_true(procs_fd >= 0 && spill_fd >= 0);
+
+	limit = max_procs ? max_procs : pid_max < 131072 ? pid_max : 131072;
+	while (slots * 2 <= limit && slots * 2 <= 32768)
+		slots *= 2;
+	spill = limit - slots;
+	if (!max_procs && spill < 4096)
+		spill = 4096;
+	assert_int_equal(max_entries_of(procs_fd), slots);
+	assert_int_equal(max_entries_of(spill_fd), spill ? spill : 1);
+	/* Whatever pid_max says: the table's cost is bounded. */
+	assert_true(max_entries_of(spill_fd) <= (max_procs ? max_procs : 131072));
+	close(procs_fd);
+	close(spill_fd);
+
+	assert_true(cmd > 0);
+	kill(cmd, SIGKILL);
+	st = harness__wait_s(pid, 30);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 128 + SIGKILL);
+}
+
+static void test_table_sized_from_pid_max(void **state)
+{
+	table_size_case(false, 0);
+	table_size_case(true, 0);
+	table_size_case(false, 1000);
+	table_size_case(true, 200000);
+}
+
 static int setup(void **state)
 {
 	if (harness__setup("repair"))
@@ -396,9 +660,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sweep_repairs_a_missed_exit),
+		cmocka_unit_test(test_taken_slot_spills),
 		cmocka_unit_test(test_proc_mode_overflow_repaired),
 		cmocka_unit_test(test_kill9_leaves_nothing),
+		cmocka_unit_test(test_table_sized_from_pid_max),
 	};
 
+	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

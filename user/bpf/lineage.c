@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,10 +27,24 @@
 
 #define DEFAULT_MAX_JOBS 4096
 /*
- * Above this many entries (about 34 MiB: 272 B each, a process's state
- * included) the procs map is allocated as used.
+ * The process table's array (bpf/lineage_procs.bpf.h) has at most this many
+ * slots, 9.3 MiB of 296 B each, made at every start; where pid_max is
+ * larger, a process whose slot is taken goes to the spill hash, which is
+ * allocated as used.
  */
-#define PREALLOC_MAX_PROCS (128U * 1024)
+#define PROC_SLOTS_MAX (32U * 1024)
+/* The spill's room where --max-procs does not set it: pids come round to slots not yet freed. */
+#define PROC_SPILL_MIN 4096U
+/*
+ * Processes held at once where --max-procs does not say: pid_max, at most
+ * this. A hash's bucket array is sized by its most entries, allocated and
+ * zeroed at the load even when its entries are allocated as used:
+ * pid_max's 4,194,304 (systemd's on 64-bit hosts, and a new pid
+ * namespace's since Linux 6.14) made it 64 MiB of kernel memory and
+ * 60-150 ms of every start. A host past this many live processes counts
+ * the rest as procs_map_full and says to raise --max-procs.
+ */
+#define PROC_DEFAULT_MAX (128U * 1024)
 #define DEFAULT_RING_BYTES (1U << 20)
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
@@ -50,6 +65,33 @@ __u32 lineage__pid_max(__u32 fallback)
 		return fallback;
 	v = strtoul(buf, NULL, 10);
 	return v > 0 && v <= 1U << 22 ? (__u32)v : fallback;
+}
+
+/*
+ * The process table's size: its array's slots (a power of two) and its
+ * spill's room. --max-procs N holds N processes at most: slots, the
+ * largest power of two not above N, and the rest in the spill (none, when
+ * N is a power of two: a process whose slot is taken is then counted as
+ * not tracked). Without it, pid_max (at most PROC_DEFAULT_MAX): its
+ * worth of slots up to PROC_SLOTS_MAX, and a spill for the rest, or for
+ * pids that come round to a slot not yet freed.
+ */
+static void proc_table_size(struct lineage_bpf *skel, __u32 max_procs)
+{
+	__u32 pid_max = lineage__pid_max(32768);
+	__u32 limit = max_procs ? max_procs : pid_max < PROC_DEFAULT_MAX ? pid_max : PROC_DEFAULT_MAX;
+	__u32 slots = 1, spill;
+
+	while (slots * 2 <= limit && slots * 2 <= PROC_SLOTS_MAX)
+		slots *= 2;
+	spill = limit - slots;
+	if (!max_procs && spill < PROC_SPILL_MIN)
+		spill = PROC_SPILL_MIN;
+	bpf_map__set_max_entries(skel->maps.procs, slots);
+	skel->rodata->targ_proc_slot_mask = slots - 1;
+	skel->rodata->targ_proc_spill = spill > 0;
+	/* A map has one entry at least: an unused spill keeps its one. */
+	bpf_map__set_max_entries(skel->maps.procs_spill, spill ? spill : 1);
 }
 
 static bool has_cap(const struct __user_cap_data_struct *data, int cap)
@@ -286,7 +328,7 @@ static int core_btf_fd(const struct kernel_btf *vmlinux, bool rdonly_cast, char 
 struct lineage *lineage__open(const struct lineage_opts *opts)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	__u32 max_procs, max_jobs;
+	__u32 max_jobs;
 	const char *btf_path;
 	struct kernel_btf vmlinux;
 	struct lineage *lt;
@@ -419,16 +461,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	 */
 	bpf_program__set_autoload(lt->skel->progs.adopt_task, opts->adopt);
 	bpf_program__set_autoattach(lt->skel->progs.adopt_task, false);
-	max_procs = opts->max_procs ? opts->max_procs : lineage__pid_max(32768);
-	bpf_map__set_max_entries(lt->skel->maps.procs, max_procs);
-	/*
-	 * Preallocated up to PREALLOC_MAX_PROCS: pid_max's 32,768 entries are
-	 * 8.9 MiB zeroed at every start (3-9 ms), but allocated as used each
-	 * fork's insert and each close's delete cost more, 200-300 ns a
-	 * process in host mode (make bench, this stop's note on issue 18).
-	 */
-	if (max_procs > PREALLOC_MAX_PROCS)
-		bpf_map__set_map_flags(lt->skel->maps.procs, BPF_F_NO_PREALLOC);
+	proc_table_size(lt->skel, opts->max_procs);
 	/*
 	 * Written at a job's start (on a fork's path only for a host-mode
 	 * job's first process), an OOM kill, a --pid or --cgroup given.
@@ -714,16 +747,55 @@ int lineage__consume(struct lineage *lt)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * The table's array: the slots procs_used marks, each read alone. The
+ * marks (32 KiB) are copied into a buffer mapped for the sweep alone, so
+ * that serve's RSS keeps nothing of it; reading every slot instead was
+ * 9.3 MiB a sweep, 2.5 us of jobtrace's CPU a process in a churn.
+ */
+static int for_each_slot(struct lineage *lt,
+			 int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
+			 void *ctx)
+{
+	int fd = bpf_map__fd(lt->skel->maps.procs), used_fd = bpf_map__fd(lt->skel->maps.procs_used);
+	__u32 slots = bpf_map__max_entries(lt->skel->maps.procs), zero = 0;
+	struct jt_proc_used *used;
+	struct jt_proc_slot slot;
+	int err = 0;
+
+	used = mmap(NULL, sizeof(*used), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (used == MAP_FAILED)
+		return -errno;
+	if (bpf_map_lookup_elem(used_fd, &zero, used))
+		err = -errno;
+	for (__u32 i = 0; i < slots && i < JT_PROC_SLOTS_MAX && !err; i++) {
+		struct jt_proc_key key;
+
+		if (!used->used[i])
+			continue;
+		/* Freed since the marks were read: its exit was seen. */
+		if (bpf_map_lookup_elem(fd, &i, &slot) || !slot.ready || !slot.start_ns)
+			continue;
+		key = (struct jt_proc_key){ .tgid = slot.tgid, .start_ns = slot.start_ns };
+		err = fn(ctx, &key, slot.proc.job_id);
+	}
+	munmap(used, sizeof(*used));
+	return err;
+}
+
 int lineage__for_each_proc(struct lineage *lt,
 			   int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
 			   void *ctx)
 {
-	int fd = bpf_map__fd(lt->skel->maps.procs);
+	int fd = bpf_map__fd(lt->skel->maps.procs_spill);
 	struct jt_proc_key key, next;
 	struct jt_proc proc;
 	void *prev = NULL;
 	int err;
 
+	err = for_each_slot(lt, fn, ctx);
+	if (err)
+		return err;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;

@@ -360,7 +360,7 @@ const struct jt_option jt_options[JT_NOPTS] = {
 	[JT_OPT_MAX_PROCS] = {
 		.name = "max-procs", UINT(64, PID_MAX), .metavar = "N", .cmds = COLLECTORS,
 		.config = true, .section = JT_SEC_MAIN,
-		.help = "process map entries (default: kernel.pid_max)",
+		.help = "processes tracked at once (default: kernel.pid_max, at most 131072)",
 		SHARED(U32, source.max_procs),
 	},
 	[JT_OPT_MAX_JOBS] = {
