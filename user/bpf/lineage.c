@@ -28,7 +28,7 @@
 #define DEFAULT_MAX_JOBS 4096
 /*
  * The process table's array (bpf/lineage_procs.bpf.h) has at most this many
- * slots, 9.3 MiB of 296 B each, made at every start; where pid_max is
+ * slots, 7 MiB of 224 B each, made at every start; where pid_max is
  * larger, a process whose slot is taken goes to the spill hash, which is
  * allocated as used.
  */
@@ -751,7 +751,7 @@ int lineage__consume(struct lineage *lt)
  * The table's array: the slots procs_used marks, each read alone. The
  * marks (32 KiB) are copied into a buffer mapped for the sweep alone, so
  * that serve's RSS keeps nothing of it; reading every slot instead was
- * 9.3 MiB a sweep, 2.5 us of jobtrace's CPU a process in a churn.
+ * 7 MiB a sweep, 2.5 us of jobtrace's CPU a process in a churn.
  */
 static int for_each_slot(struct lineage *lt,
 			 int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
