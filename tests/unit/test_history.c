@@ -271,6 +271,63 @@ static const struct sink_ops cap_ops = {
 };
 
 /* Lines as serve writes them, back into records: escapes, nulls, a job's end. */
+/*
+ * A process filter's query in one pass: a job's line is printed where it
+ * stands when a process of its key matched anywhere in the range, also
+ * one read later (a key used again); a line with the filter's bytes in
+ * its arguments only is walked and not kept.
+ */
+static void test_query_one_pass(void **state)
+{
+	static const char text[] =
+		"{\"type\":\"exit\",\"time\":100,\"pid\":1,\"job\":\"cgroup:/k\",\"comm\":\"a\","
+		"\"args\":[\"x\\\"exit_code\\\":3\",\"\\\"signal\\\":9\"]}\n"
+		"{\"type\":\"job\",\"time\":101,\"job\":{\"key\":\"cgroup:/k\",\"wall_s\":1}}\n"
+		"{\"type\":\"job\",\"time\":102,\"job\":{\"key\":\"cgroup:/other\",\"wall_s\":1}}\n"
+		"{\"type\":\"exit\",\"time\":103,\"pid\":2,\"job\":\"cgroup:/k\",\"comm\":\"b\","
+		"\"exit_code\":2}\n"
+		"{\"type\":\"job\",\"time\":104,\"job\":{\"key\":\"cgroup:/k\",\"wall_s\":2}}\n";
+	struct history_query q = { .json = true, .failed = true };
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", path[96], cmd[64];
+	struct capture c;
+	const char *out, *a, *b, *d;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/history-19700101-000000.jsonl", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	capture__open(&c);
+	assert_int_equal(history__query(fd, dir, &q, c.f), 0);
+	out = capture__close(&c);
+	/* Both lines of /k in their places around its failed process, not /other's, not pid 1. */
+	assert_int_equal(lines(out), 3);
+	a = strstr(out, "\"wall_s\":1}");
+	b = strstr(out, "\"pid\":2,");
+	d = strstr(out, "\"wall_s\":2}");
+	assert_true(a && b && d && a < b && b < d);
+	assert_null(strstr(out, "cgroup:/other"));
+	assert_null(strstr(out, "\"pid\":1,"));
+	capture__free(&c);
+	/* Text: the jobs alone, the same two. */
+	q.json = false;
+	capture__open(&c);
+	assert_int_equal(history__query(fd, dir, &q, c.f), 0);
+	out = capture__close(&c);
+	assert_int_equal(lines(out), 3);
+	assert_null(strstr(out, "cgroup:/other"));
+	capture__free(&c);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_records(void **state)
 {
 	static const char exit_line[] =
@@ -775,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_names),   cmocka_unit_test(test_to_drop),
 		cmocka_unit_test(test_json_get), cmocka_unit_test(test_list),
 		cmocka_unit_test(test_read),     cmocka_unit_test(test_query),
+		cmocka_unit_test(test_query_one_pass),
 		cmocka_unit_test(test_records),  cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_json_top), cmocka_unit_test(test_short_round_trip),
 		cmocka_unit_test(test_short_shared), cmocka_unit_test(test_frames),

@@ -136,12 +136,30 @@ static void keyset__free(struct keyset *k)
 	free(k->keys);
 }
 
+/* A job line printed in one pass: whether it is kept is known at the end. */
+struct held_job {
+	size_t at; /* where in the pass's output it goes */
+	size_t from, to; /* its text in the held jobs' */
+	char *key;
+	size_t klen;
+};
+
+/* Printed in one pass (a process filter), held up to this much: past it, two passes. */
+#ifndef ONE_PASS_MAX_BYTES
+#define ONE_PASS_MAX_BYTES (64U << 20)
+#endif
+
 struct reader {
 	const struct history_query *q;
 	FILE *out;
 	bool pass2; /* printing */
+	bool one; /* pass 1 prints into @out (memory) and holds the job lines */
+	bool too_big; /* @one held more than ONE_PASS_MAX_BYTES */
 	struct keyset jobs; /* with a matching process (pass 1) */
 	struct history_records *hr; /* short exit lines made whole */
+	FILE *held; /* @one: the job lines' text */
+	struct held_job *hj;
+	size_t nhj, hj_cap;
 };
 
 /* A JSON string value equal to @want (no escapes in what is compared). */
@@ -170,6 +188,49 @@ static bool proc_filtered(const struct history_query *q)
 	return q->user || q->command || q->failed || q->oom;
 }
 
+/* @key (a "key": as it stands in a line) followed by @val (NULL: by anything) in @l. */
+static bool has_pair(const char *l, size_t len, const char *key, const char *val, bool quoted)
+{
+	size_t kl = strlen(key), vl = val ? strlen(val) : 0;
+	const char *p = l, *end = l + len;
+
+	while ((p = memmem(p, (size_t)(end - p), key, kl))) {
+		p += kl;
+		if (!val)
+			return true;
+		if (quoted && p < end && *p == '"' && (size_t)(end - p) > vl + 1 &&
+		    !memcmp(p + 1, val, vl) && p[vl + 1] == '"')
+			return true;
+		if (!quoted && (size_t)(end - p) >= vl && !memcmp(p, val, vl))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether @l can match @q at all, by looking for the bytes a match needs
+ * ("exit_code": or "signal": for --failed, "comm":"NAME", ...) before the
+ * walk over its keys: most of a filtered query's lines are not kept, and
+ * the walk was most of its CPU. A line that has them is walked as before
+ * (an args string may hold them too).
+ */
+static bool exit_may_match(const struct history_query *q, const char *l, size_t len)
+{
+	if (q->failed && !has_pair(l, len, "\"exit_code\":", NULL, false) &&
+	    !has_pair(l, len, "\"signal\":", NULL, false))
+		return false;
+	if (q->oom && !has_pair(l, len, "\"oom_killed\":", "true", false))
+		return false;
+	if (q->command && !has_pair(l, len, "\"comm\":", q->command, true))
+		return false;
+	if (q->job && !has_pair(l, len, "\"job\":", q->job, true))
+		return false;
+	if (q->user && !has_pair(l, len, "\"user\":", q->user, true) &&
+	    !has_pair(l, len, "\"uid\":", q->user, false))
+		return false;
+	return true;
+}
+
 static bool exit_matches(const struct history_query *q, const char *l, size_t len)
 {
 	enum { JOB, USER, UID, COMM, CODE, SIGNAL, OOM, N };
@@ -180,6 +241,8 @@ static bool exit_matches(const struct history_query *q, const char *l, size_t le
 
 	if (!q->job && !proc_filtered(q))
 		return true;
+	if (!exit_may_match(q, l, len))
+		return false;
 	/* One walk over the line for every filter: a day's query reads millions. */
 	history__json_top(l, len, keys, N, v, vl);
 	if (q->job && !str_is(v[JOB], vl[JOB], q->job))
@@ -272,6 +335,46 @@ static void print_job(FILE *out, const char *l, size_t len)
 	fputc('\n', out);
 }
 
+/*
+ * A job line read in the one pass: its text held, with the place in the
+ * output where it goes, until the pass knows whether one of its processes
+ * matched (a process may come after its job's line when a key is used
+ * again). 0, 1 when more is held than ONE_PASS_MAX_BYTES, -ENOMEM.
+ */
+static int hold_job(struct reader *r, const char *l, size_t len, const char *key, size_t klen)
+{
+	struct held_job *h;
+	long at, from;
+
+	if (r->nhj == r->hj_cap) {
+		size_t cap = r->hj_cap ? r->hj_cap * 2 : 64;
+		struct held_job *n = realloc(r->hj, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->hj = n;
+		r->hj_cap = cap;
+	}
+	at = ftell(r->out);
+	from = ftell(r->held);
+	if (r->q->json)
+		fprintf(r->held, "%.*s\n", (int)len, l);
+	else if (!r->q->processes)
+		print_job(r->held, l, len);
+	h = &r->hj[r->nhj];
+	*h = (struct held_job){ .at = (size_t)at, .from = (size_t)from,
+				.to = (size_t)ftell(r->held), .key = strndup(key, klen),
+				.klen = klen };
+	if (at < 0 || from < 0 || !h->key || ferror(r->held))
+		return -ENOMEM;
+	r->nhj++;
+	if (h->to + h->at > ONE_PASS_MAX_BYTES) {
+		r->too_big = true;
+		return 1;
+	}
+	return 0;
+}
+
 static int on_line(void *ctx, const char *l, size_t len)
 {
 	struct reader *r = ctx;
@@ -284,8 +387,12 @@ static int on_line(void *ctx, const char *l, size_t len)
 		if (!exit_matches(q, l, len))
 			return 0;
 		if (!r->pass2) {
+			int err;
+
 			v = history__json_get(l, len, "job", &vl);
-			return v ? keyset__add(&r->jobs, v, vl) : 0;
+			err = v ? keyset__add(&r->jobs, v, vl) : 0;
+			if (err || !r->one)
+				return err;
 		}
 		if (q->json) {
 			int ret = history_records__expand(r->hr, l, len, r->out);
@@ -297,13 +404,19 @@ static int on_line(void *ctx, const char *l, size_t len)
 		}
 		if (!q->json && q->processes)
 			print_exit(r->out, l, len);
+		if (r->one && ftell(r->out) > (long)ONE_PASS_MAX_BYTES) {
+			r->too_big = true;
+			return 1;
+		}
 		return 0;
 	}
-	if (!str_is(type, type ? tl : 0, "job") || !r->pass2)
+	if (!str_is(type, type ? tl : 0, "job") || (!r->pass2 && !r->one))
 		return 0;
 	v = history__json_get(l, len, "job.key", &vl);
 	if (!v || (q->job && !str_is(v, vl, q->job)))
 		return 0;
+	if (r->one)
+		return hold_job(r, l, len, v, vl);
 	if (proc_filtered(q) && !keyset__has(&r->jobs, v, vl))
 		return 0;
 	if (q->json && fprintf(r->out, "%.*s\n", (int)len, l) < 0)
@@ -311,6 +424,75 @@ static int on_line(void *ctx, const char *l, size_t len)
 	if (!q->json && !q->processes)
 		print_job(r->out, l, len);
 	return 0;
+}
+
+/* What the one pass printed, the job lines of the jobs kept in their places, to @out. */
+static int print_held(struct reader *r, const char *buf, size_t len, const char *held,
+		      FILE *out)
+{
+	size_t done = 0;
+
+	for (size_t i = 0; i < r->nhj; i++) {
+		const struct held_job *h = &r->hj[i];
+
+		if (!keyset__has(&r->jobs, h->key, h->klen))
+			continue;
+		if (fwrite(buf + done, 1, h->at - done, out) != h->at - done ||
+		    fwrite(held + h->from, 1, h->to - h->from, out) != h->to - h->from)
+			return -EIO;
+		done = h->at;
+	}
+	return fwrite(buf + done, 1, len - done, out) == len - done ? 0 : -EIO;
+}
+
+/*
+ * With a process filter, the jobs kept are those with a matching process:
+ * one pass prints into memory and holds the job lines until it knows
+ * (reading and decompressing the range twice was most of such a query's
+ * time); past ONE_PASS_MAX_BYTES printed (a filter that keeps most of a
+ * long range) it is given up for two passes, the first finding the jobs.
+ * 1 when given up, 0, or a negative errno.
+ */
+static int query_one_pass(int dirfd, const char *dir, struct reader *r, FILE *out)
+{
+	char *buf = NULL, *held = NULL;
+	size_t len = 0, hlen = 0;
+	int err;
+
+	r->one = true;
+	r->out = open_memstream(&buf, &len);
+	r->held = open_memstream(&held, &hlen);
+	err = r->out && r->held ? 0 : -ENOMEM;
+	if (!err)
+		err = history__read_range(dirfd, dir, r->q->since, r->q->until, on_line, r);
+	if (r->out && fflush(r->out) && !err)
+		err = -ENOMEM;
+	if (r->held && fflush(r->held) && !err)
+		err = -ENOMEM;
+	if (r->too_big)
+		err = 1;
+	else if (err >= 0)
+		err = print_held(r, buf, len, held, out);
+	/* Its writer of whole lines writes to @r->out, closed here. */
+	history_records__free(r->hr);
+	r->hr = history_records__new();
+	if (!r->hr && err >= 0)
+		err = -ENOMEM;
+	if (r->out)
+		fclose(r->out);
+	if (r->held)
+		fclose(r->held);
+	free(buf);
+	free(held);
+	for (size_t i = 0; i < r->nhj; i++)
+		free(r->hj[i].key);
+	free(r->hj);
+	r->hj = NULL;
+	r->nhj = r->hj_cap = 0;
+	r->out = out;
+	r->held = NULL;
+	r->one = false;
+	return err;
 }
 
 int history__query(int dirfd, const char *dir, const struct history_query *q, FILE *out)
@@ -327,11 +509,19 @@ int history__query(int dirfd, const char *dir, const struct history_query *q, FI
 	else if (!q->json)
 		fprintf(out, "%-19s  %-19s %9s %6s %9s %s\n", "START", "END", "PROCESSES", "FAILED",
 			"CPU_S", "JOB");
-	/* Pass 1 finds the jobs a process filter keeps; without one it is not needed. */
-	for (int pass = proc_filtered(q) ? 0 : 1; pass < 2 && !err; pass++) {
-		r.pass2 = pass == 1;
+	if (proc_filtered(q)) {
+		err = query_one_pass(dirfd, dir, &r, out);
+		if (err <= 0)
+			goto out;
+		/* Too much to hold: pass 1 finds the jobs, pass 2 prints. */
+		keyset__free(&r.jobs);
+		r.jobs = (struct keyset){ 0 };
 		err = history__read_range(dirfd, dir, q->since, q->until, on_line, &r);
 	}
+	r.pass2 = true;
+	if (!err)
+		err = history__read_range(dirfd, dir, q->since, q->until, on_line, &r);
+out:
 	keyset__free(&r.jobs);
 	history_records__free(r.hr);
 	return err;
