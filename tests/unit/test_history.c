@@ -270,7 +270,6 @@ static const struct sink_ops cap_ops = {
 	.job_end = cap_job_end,
 };
 
-/* Lines as serve writes them, back into records: escapes, nulls, a job's end. */
 /*
  * A process filter's query in one pass: a job's line is printed where it
  * stands when a process of its key matched anywhere in the range, also
@@ -328,6 +327,7 @@ static void test_query_one_pass(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Lines as serve writes them, back into records: escapes, nulls, a job's end. */
 static void test_records(void **state)
 {
 	static const char exit_line[] =
