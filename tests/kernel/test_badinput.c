@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -356,6 +357,94 @@ static void test_table(void **state)
 	}
 }
 
+/* @pid's (3) state and (20) num_threads from /proc; 0 when it cannot be read. */
+static char proc_state(pid_t pid, long *threads)
+{
+	char path[64], buf[512], *p;
+	char state = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	/* ") S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+	 * cutime cstime priority nice num_threads" */
+	if (p && sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			       "%*d %*d %ld", &state, threads) != 2)
+		state = 0;
+	return state;
+}
+
+static void *exit_later(void *unused)
+{
+	harness__sleep_ms(1500);
+	exit(4);
+}
+
+/*
+ * A zombie: one whose threads have all ended is a pid that has ended
+ * (watch and top say so and exit 1; a job of it would report nothing, its
+ * exit unseen); a leader that left by pthread_exit() while a thread runs
+ * on is a live process, watched to its end and its status.
+ */
+static void test_zombie_pids(void **state)
+{
+	static struct result r;
+	char pid[16], message[96];
+	char *watch[] = { "watch", "--pid", pid, NULL };
+	char *top[] = { "top", "-b", "-n", "1", "--pid", pid, NULL };
+	long threads = 0;
+	pid_t z, l;
+	int st;
+
+	z = fork();
+	assert_true(z >= 0);
+	if (z == 0)
+		_exit(0);
+	for (int i = 0; i < 1000 && proc_state(z, &threads) != 'Z'; i++)
+		harness__sleep_ms(10);
+	assert_int_equal(proc_state(z, &threads), 'Z');
+	snprintf(pid, sizeof(pid), "%d", (int)z);
+	snprintf(message, sizeof(message), "jobtrace: no process %d: it has ended", (int)z);
+	run_jt(watch, OUT_NULL, 0, 0, 60, &r);
+	if (r.status != 1 || !strstr(r.err, message))
+		fail_msg("watch --pid of a zombie: exit %d, stderr:\n%s", r.status, r.err);
+	run_jt(top, OUT_NULL, 0, 0, 60, &r);
+	if (r.status != 1 || !strstr(r.err, message))
+		fail_msg("top --pid of a zombie: exit %d, stderr:\n%s", r.status, r.err);
+	assert_int_equal(waitpid(z, NULL, 0), z);
+
+	l = fork();
+	assert_true(l >= 0);
+	if (l == 0) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, exit_later, NULL))
+			_exit(90);
+		pthread_exit(NULL);
+	}
+	harness__track(l, 0);
+	for (int i = 0; i < 1000 && proc_state(l, &threads) != 'Z'; i++)
+		harness__sleep_ms(10);
+	assert_int_equal(proc_state(l, &threads), 'Z');
+	assert_int_equal(threads, 2);
+	snprintf(pid, sizeof(pid), "%d", (int)l);
+	run_jt(watch, OUT_NULL, 0, 0, 60, &r);
+	/* watch exits with its job's status, as run: the thread's exit(4). */
+	if (r.status != 4)
+		fail_msg("watch --pid of a leader gone before its thread: exit %d, stderr:\n%s",
+			 r.status, r.err);
+	assert_int_equal(waitpid(l, &st, 0), l);
+	harness__track(0, l);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 4);
+}
+
 /* A FIFO in a --proc-root tree returned at once, and the missing lines are null. */
 static void test_system_fifo_and_missing_lines(void **state)
 {
@@ -537,6 +626,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_zombie_pids),
 		cmocka_unit_test(test_system_fifo_and_missing_lines),
 		cmocka_unit_test(test_ps_tree_shapes),
 		cmocka_unit_test(test_run_closed_stderr),

@@ -53,17 +53,30 @@ void collector__job_begins(struct collector *c, struct cjob *j)
 
 int collector__follow_pid(struct collector *c, __u64 id, pid_t pid, const char *mode)
 {
+	struct proc_stat_fields st;
 	uint64_t start_ns;
 	char key[32];
 	struct cjob *j;
 	int err;
 
-	err = proc_pid__start_ns(c->proc_fd, pid, &start_ns);
+	err = proc_pid__read_stat(c->proc_fd, pid, &st);
 	if (err) {
 		fprintf(stderr, "jobtrace: no process %d: %s\n", pid,
 			err == -ENOENT ? "it does not exist (or has ended)" : strerror(-err));
 		return err;
 	}
+	/*
+	 * A zombie whose threads are all gone has ended: its exit passed
+	 * before any program of ours could see it, and a job made of it would
+	 * report nothing, with no status. A zombie leader whose other threads
+	 * run (pthread_exit() in main) is alive: num_threads counts them.
+	 */
+	if (st.state == 'Z' && st.num_threads <= 1) {
+		fprintf(stderr, "jobtrace: no process %d: it has ended (a zombie its parent "
+				"has not reaped)\n", pid);
+		return -ESRCH;
+	}
+	start_ns = st.starttime_ticks * proc_pid__tick_ns();
 	snprintf(key, sizeof(key), "pid:%d", pid);
 	j = collector__add_job(c, id, key, CJOB_END_EMPTY);
 	if (!j)
