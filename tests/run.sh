@@ -69,6 +69,7 @@ run_bg() { # dir, label, command...
 	shift 2
 	n=$(printf '%s' "$label" | tr -c 'a-zA-Z0-9_' '_')
 	printf '%s\n' "$label" >"$dir/$n.label"
+	bg_rc="$dir/$n.rc"
 	(
 		t0=$SECONDS
 		"$@" >"$dir/$n.out" 2>&1
@@ -145,18 +146,26 @@ ANY_MACHINE_TESTS=" test_modes test_schema "
 KERNEL_JOBS=${KERNEL_JOBS:-2}
 lane_dir=""
 lane_pids=()
+lane_rcs=()
 start_lane() { # label, command...
 	[ -n "$lane_dir" ] || lane_dir=$(mktemp -d /tmp/jobtrace-lanes.XXXXXX)
 	while [ "$(lanes_running)" -ge "$KERNEL_JOBS" ]; do
-		wait -n "${lane_pids[@]}" 2>/dev/null || true
+		# 127: no child left to wait for (a lane killed before its .rc).
+		wait -n 2>/dev/null
+		[ $? -ne 127 ] || break
 	done
 	run_bg "$lane_dir" "$@"
 	lane_pids+=($!)
+	lane_rcs+=("$bg_rc")
 }
+# A lane runs until its .rc is written. Not kill -0 on its pid: once it
+# is reaped the pid is anyone's, and a long-lived process that took it
+# (the suite forks thousands) held the loop above spinning on a wait
+# that returned at once, the run stuck with no test running.
 lanes_running() {
-	local p k=0
-	for p in "${lane_pids[@]+"${lane_pids[@]}"}"; do
-		kill -0 "$p" 2>/dev/null && k=$((k + 1))
+	local f k=0
+	for f in "${lane_rcs[@]+"${lane_rcs[@]}"}"; do
+		[ -e "$f" ] || k=$((k + 1))
 	done
 	echo "$k"
 }
@@ -167,6 +176,7 @@ finish_lanes() {
 		wait "$p" 2>/dev/null
 	done
 	lane_pids=()
+	lane_rcs=()
 	collect "$lane_dir" ""
 	lane_dir=""
 }
