@@ -109,9 +109,20 @@ static int truth_line(const char *truth, int code)
  * then makes a pid namespace. Its pid 1 forks two children that exit 7 and
  * 8 and itself exits 6. Each of the three writes to @truth, when it starts,
  * its host pid, its pid in the namespace and the status it will exit with,
- * and lives @linger_s before it ends (long enough for ps to see it).
+ * and lingers before it ends (long enough for ps to see it): @linger
+ * seconds, or, a path, until that file exists (60 s at most).
  */
-static int container_workload(const char *procs, const char *truth, double linger_s)
+static void linger(const char *how)
+{
+	if (how[0] != '/') {
+		usleep((useconds_t)(atof(how) * 1e6));
+		return;
+	}
+	for (int i = 0; i < 6000 && access(how, F_OK); i++)
+		usleep(10000);
+}
+
+static int container_workload(const char *procs, const char *truth, const char *linger_how)
 {
 	char line[32];
 	int fd, n, st;
@@ -135,14 +146,14 @@ static int container_workload(const char *procs, const char *truth, double linge
 			if (kids[i] == 0) {
 				if (truth_line(truth, 7 + i))
 					_exit(92);
-				usleep((useconds_t)(linger_s * 1e6));
+				linger(linger_how);
 				_exit(7 + i);
 			}
 		}
 		for (int i = 0; i < 2; i++)
 			if (kids[i] < 0 || waitpid(kids[i], NULL, 0) != kids[i])
 				_exit(93);
-		usleep((useconds_t)(linger_s * 1e6));
+		linger(linger_how);
 		_exit(6);
 	}
 	if (waitpid(init, &st, 0) != init || !WIFEXITED(st) || WEXITSTATUS(st) != 6)
@@ -341,9 +352,12 @@ static void test_pid_reuse_on_host(void **state)
 
 /*
  * The issue's probe: a member ends, an unrelated long process takes its pid;
- * run must end with its own tree, not with the stranger.
+ * run must end with its own tree, not with the stranger. False when the
+ * test could not give the member's pid to its stranger: another process of
+ * the host took it first (a churning neighbour's long-lived child holds it
+ * for good), and the probe is to be made again with another member.
  */
-static void reused_pid_does_not_hold(const char *mode)
+static bool reused_pid_try(const char *mode)
 {
 	char pidfile[700], script[2560];
 	char *argv[] = { H.jobtrace, "run", "--mode", (char *)mode, "--json", "-o", report_path,
@@ -390,7 +404,11 @@ static void reused_pid_does_not_hold(const char *mode)
 		kill(stranger, SIGKILL);
 		waitpid(stranger, NULL, 0);
 	}
-	assert_int_equal(stranger, member);
+	if (stranger != member) {
+		fprintf(stderr, "pid %d went to another process of the host %d times of %d: "
+				"again with another\n", (int)member, tries - 1, REUSE_TRIES);
+		return false;
+	}
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	/* The tree lasts 2 s; the stranger 20 s. */
@@ -401,6 +419,16 @@ static void reused_pid_does_not_hold(const char *mode)
 	assert_int_equal(harness__num(r, "processes.exited"), 4);
 	assert_int_equal(harness__num(r, "processes.alive"), 0);
 	json_decref(r);
+	return true;
+}
+
+static void reused_pid_does_not_hold(const char *mode)
+{
+	int tries = 0;
+
+	while (!reused_pid_try(mode))
+		if (++tries == 3)
+			fail_msg("3 members' pids in a row went to other processes of the host");
 }
 
 static void test_reused_pid_does_not_hold_bpf(void **state)
@@ -590,8 +618,8 @@ static void test_container_run_events_proc(void **state)
 /* ps shows a container's processes with their own pids beside the host's, from both sources. */
 static void test_ps_shows_ns_pid(void **state)
 {
-	char name[64], procs[600], pidarg[16], out[700], want[64];
-	char *wl[] = { self, "--container-workload", procs, truth_path, "3", NULL };
+	char name[64], procs[600], pidarg[16], out[700], want[64], done[640];
+	char *wl[] = { self, "--container-workload", procs, truth_path, done, NULL };
 	char *ps_iter[] = { H.jobtrace, "ps", "--json", "--no-pin", "--pid", pidarg, NULL };
 	char *ps_proc[] = { H.jobtrace, "ps", "--json", "--proc", "--pid", pidarg, NULL };
 	char *ps_text[] = { H.jobtrace, "ps", "--no-pin", "--pid", pidarg, NULL };
@@ -605,6 +633,9 @@ static void test_ps_shows_ns_pid(void **state)
 	snprintf(name, sizeof(name), "jt-test-pidns-%d-ps", getpid());
 	cgroup_make(name, procs, sizeof(procs));
 	harness__path(out, sizeof(out), "ps.out");
+	/* Its processes live until the three ps have run: each loads BPF, slow on a loaded host. */
+	harness__path(done, sizeof(done), "ps.done");
+	unlink(done);
 	unlink(truth_path);
 	w = spawn_to(wl, "/dev/null", "workload");
 	while ((n = load_ctruth(t, 4)) < 3 && mono_s() < end)
@@ -631,6 +662,7 @@ static void test_ps_shows_ns_pid(void **state)
 	assert_true(harness__slurp(out)[0] != '\0');
 	snprintf(want, sizeof(want), "[ns pid %d]", t[2].ns);
 	assert_true(harness__has(out, want));
+	assert_int_equal(close(open(done, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)), 0);
 	st = wait_deadline(w);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
@@ -758,7 +790,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "--reuse-workload"))
 		return reuse_workload(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "--container-workload"))
-		return container_workload(argv[2], argv[3], atof(argv[4]));
+		return container_workload(argv[2], argv[3], argv[4]);
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
 	if (getenv("JT_TEST"))
 		cmocka_set_test_filter(getenv("JT_TEST"));
