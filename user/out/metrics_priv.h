@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "jobtrace/history.h"
 #include "jobtrace/metrics.h"
@@ -112,5 +114,66 @@ struct metrics {
 	struct history_stats history; /* serve --history's, at the last scrape */
 	bool have_history;
 };
+
+/*
+ * The writer's output (metrics_text.c): the exposition gathered in @buf and
+ * handed to @f a buffer at a time, not a piece of a line at a time. On the
+ * writer's stack, for one exposition: nothing of it stays on the heap.
+ */
+#define MTEXT_BUF (32 * 1024)
+struct mtext {
+	FILE *f;
+	size_t len;
+	int err; /* the first write's failure, a negative errno; 0: none */
+	char buf[MTEXT_BUF];
+};
+
+void mtext__flush(struct mtext *w);
+void mtext__put_slow(struct mtext *w, const char *s, size_t n);
+
+static inline void mtext__put(struct mtext *w, const char *s, size_t n)
+{
+	if (n > sizeof(w->buf) - w->len) {
+		mtext__put_slow(w, s, n);
+		return;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static inline void mtext__puts(struct mtext *w, const char *s)
+{
+	mtext__put(w, s, strlen(s));
+}
+
+static inline void mtext__putc(struct mtext *w, char c)
+{
+	if (w->len == sizeof(w->buf))
+		mtext__flush(w);
+	w->buf[w->len++] = c;
+}
+
+/* Room for @n bytes (n <= MTEXT_BUF) at the end of the buffer. */
+static inline char *mtext__room(struct mtext *w, size_t n)
+{
+	if (n > sizeof(w->buf) - w->len)
+		mtext__flush(w);
+	return w->buf + w->len;
+}
+
+static inline void mtext__u64(struct mtext *w, __u64 v)
+{
+	w->len += metrics__format_u64(mtext__room(w, METRICS_NUM_MAX), v);
+}
+
+static inline void mtext__ns(struct mtext *w, __u64 ns)
+{
+	w->len += metrics__format_ns(mtext__room(w, METRICS_NUM_MAX), ns);
+}
+
+static inline void mtext__double(struct mtext *w, double v)
+{
+	w->len += metrics__format_double(mtext__room(w, METRICS_NUM_MAX), v);
+}
 
 #endif
