@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <bpf/libbpf_version.h>
 #include <microhttpd.h>
@@ -157,9 +158,68 @@ static void put_double(struct mtext *w, const struct family *fam, const char *ln
 	mtext__putc(w, '\n');
 }
 
-#define FOR_EACH_JOB(m, j)                              \
-	for (size_t b_ = 0; b_ < (m)->nbuckets; b_++) \
-		for (const struct mjob *j = (m)->buckets[b_]; j; j = j->next)
+/*
+ * The jobs in the store's order (bucket by bucket, each bucket's chain),
+ * listed once a scrape: each per-job family is one more pass over them,
+ * and a pass down the chains waited on each job's cache miss in turn (the
+ * next job's address is in the last one): 10,000 jobs' 13 passes were
+ * half of what the writer's CPU was left with (perf). From a list the
+ * addresses are known ahead, and the jobs a few places on are fetched
+ * while one is written.
+ */
+struct job_list {
+	const struct mjob **v;
+	size_t n, bytes;
+};
+
+/* Jobs fetched ahead of the one written. */
+#define JOB_LIST_AHEAD 8
+
+/*
+ * Mapped, not from the heap: 80 KB at 10,000 jobs, which a heap would
+ * keep in serve's RSS after the scrape.
+ */
+static int job_list__make(const struct metrics *m, struct job_list *l)
+{
+	size_t i = 0;
+
+	l->n = m->n;
+	l->bytes = (m->n ? m->n : 1) * sizeof(*l->v);
+	l->v = mmap(NULL, l->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (l->v == MAP_FAILED) {
+		l->v = NULL;
+		return -ENOMEM;
+	}
+	for (size_t b = 0; b < m->nbuckets; b++)
+		for (const struct mjob *j = m->buckets[b]; j && i < l->n; j = j->next)
+			l->v[i++] = j;
+	l->n = i;
+	return 0;
+}
+
+static void job_list__free(struct job_list *l)
+{
+	if (l->v)
+		munmap(l->v, l->bytes);
+}
+
+/* The @i-th job, and the lines of the one JOB_LIST_AHEAD on asked for. */
+static inline const struct mjob *job_list__at(const struct job_list *l, size_t i)
+{
+	if (i + JOB_LIST_AHEAD < l->n) {
+		const char *next = (const char *)l->v[i + JOB_LIST_AHEAD];
+
+		/* Its counters, and its label past them. */
+		__builtin_prefetch(next);
+		__builtin_prefetch(next + 64);
+		__builtin_prefetch(next + 128);
+	}
+	return l->v[i];
+}
+
+#define FOR_EACH_JOB(l, j)                     \
+	for (size_t i_ = 0; i_ < (l)->n; i_++) \
+		for (const struct mjob *j = job_list__at(l, i_); j; j = NULL)
 
 static const struct family f_cpu = { "jobtrace_job_cpu_seconds", "counter", "seconds",
 				     "CPU time of the job's processes, by mode." };
@@ -207,10 +267,10 @@ static const struct family f_mem_eff = {
 };
 
 /* Only what is known: a job with no allocation has none of these series, never a 0. */
-static void write_allocation(const struct metrics *m, struct mtext *w, enum metrics_format fmt)
+static void write_allocation(const struct job_list *l, struct mtext *w, enum metrics_format fmt)
 {
 	family_head(w, fmt, &f_alloc_cpus);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		if (!j->alloc || !j->alloc->cpus_known)
 			continue;
 		sample_start(w, &f_alloc_cpus, j, "source", j->alloc->cpus_source);
@@ -218,13 +278,13 @@ static void write_allocation(const struct metrics *m, struct mtext *w, enum metr
 		mtext__putc(w, '\n');
 	}
 	family_head(w, fmt, &f_alloc_mem);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		if (j->alloc && j->alloc->memory_known)
 			put_u64(w, &f_alloc_mem, j, "source", j->alloc->memory_source,
 				j->alloc->memory_bytes);
 	}
 	family_head(w, fmt, &f_cpu_eff);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		if (!j->alloc || j->alloc->cpu_efficiency < 0)
 			continue;
 		sample_start(w, &f_cpu_eff, j, NULL, NULL);
@@ -232,7 +292,7 @@ static void write_allocation(const struct metrics *m, struct mtext *w, enum metr
 		mtext__putc(w, '\n');
 	}
 	family_head(w, fmt, &f_mem_eff);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		if (!j->alloc || j->alloc->memory_efficiency < 0)
 			continue;
 		sample_start(w, &f_mem_eff, j, NULL, NULL);
@@ -241,22 +301,22 @@ static void write_allocation(const struct metrics *m, struct mtext *w, enum metr
 	}
 }
 
-static void write_jobs(const struct metrics *m, struct mtext *w, enum metrics_format fmt)
+static void write_jobs(const struct job_list *l, struct mtext *w, enum metrics_format fmt)
 {
 	family_head(w, fmt, &f_cpu);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		put_ns(w, &f_cpu, j, "mode", "user", j->user_ns);
 		put_created(w, fmt, &f_cpu, j, "mode", "user", j->created_ns);
 		put_ns(w, &f_cpu, j, "mode", "system", j->system_ns);
 		put_created(w, fmt, &f_cpu, j, "mode", "system", j->created_ns);
 	}
 	family_head(w, fmt, &f_started);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		put_u64(w, &f_started, j, NULL, NULL, j->started);
 		put_created(w, fmt, &f_started, j, NULL, NULL, j->created_ns);
 	}
 	family_head(w, fmt, &f_exited);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		static const char *const reasons[] = { "ok", "error", "signal" };
 		const __u64 v[] = { j->exit_ok, j->exit_error, j->exit_signal };
 
@@ -266,38 +326,38 @@ static void write_jobs(const struct metrics *m, struct mtext *w, enum metrics_fo
 		}
 	}
 	family_head(w, fmt, &f_oom);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		put_u64(w, &f_oom, j, NULL, NULL, j->oom_kills);
 		put_created(w, fmt, &f_oom, j, NULL, NULL, j->created_ns);
 	}
 	family_head(w, fmt, &f_alive);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		put_u64(w, &f_alive, j, NULL, NULL, j->alive);
 	}
 	family_head(w, fmt, &f_threads);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		put_u64(w, &f_threads, j, NULL, NULL, j->threads);
 		put_created(w, fmt, &f_threads, j, NULL, NULL, j->created_ns);
 	}
 	family_head(w, fmt, &f_mem);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		put_u64(w, &f_mem, j, "type", "rss", j->rss_bytes);
 		/* Without --pss there is no PSS: no sample, rather than a false 0. */
 		if (j->pss)
 			put_u64(w, &f_mem, j, "type", "pss", j->pss_bytes);
 	}
 	family_head(w, fmt, &f_io);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		put_u64(w, &f_io, j, "direction", "read", j->read_bytes);
 		put_created(w, fmt, &f_io, j, "direction", "read", j->created_ns);
 		put_u64(w, &f_io, j, "direction", "write", j->write_bytes);
 		put_created(w, fmt, &f_io, j, "direction", "write", j->created_ns);
 	}
 	family_head(w, fmt, &f_peak);
-	FOR_EACH_JOB(m, j) {
+	FOR_EACH_JOB(l, j) {
 		put_u64(w, &f_peak, j, NULL, NULL, j->peak_rss_bytes);
 	}
-	write_allocation(m, w, fmt);
+	write_allocation(l, w, fmt);
 }
 
 /* Every job's processes together: what increase() over a host needs, exact. */
@@ -665,11 +725,16 @@ int metrics__write(const struct metrics *m, FILE *f, enum metrics_format fmt)
 {
 	struct mtext t; /* its buffer is not cleared: only what is written is read */
 	struct mtext *w = &t;
+	struct job_list jobs;
+	int err = job_list__make(m, &jobs);
 
+	if (err)
+		return err;
 	t.f = f;
 	t.len = 0;
 	t.err = 0;
-	write_jobs(m, w, fmt);
+	write_jobs(&jobs, w, fmt);
+	job_list__free(&jobs);
 	write_all_jobs(m, w, fmt);
 	write_users(m, w, fmt);
 	write_host(m, w, fmt);
