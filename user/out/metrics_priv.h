@@ -102,6 +102,13 @@ struct metrics {
 	double keep_s;
 	struct mjob **buckets;
 	size_t nbuckets, n;
+	/*
+	 * Jobs held that ended, and an end no later than any of theirs: a
+	 * scrape's metrics__expire() walks the store only when one of them
+	 * may be due (a walk of 10,000 jobs was 1 ms of each scrape).
+	 */
+	size_t nended;
+	__u64 ended_min_ns;
 	struct host_vals host;
 	struct all_jobs all;
 	struct muser *users; /* METRICS_MAX_USERS of them, made at the first exit */
