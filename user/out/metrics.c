@@ -175,6 +175,7 @@ static struct mjob *job_of(struct metrics *m, const char *key)
 	if (!j)
 		return NULL;
 	memcpy(j->label, label, n);
+	j->label_plain = !label[strcspn(label, "\\\"\n")];
 	j->next = m->buckets[h];
 	m->buckets[h] = j;
 	m->n++;

@@ -42,8 +42,13 @@ struct mjob {
 	struct mjob_alloc *alloc; /* NULL: no allocation known */
 	__u64 ended_ns;
 	__u64 created_ns; /* CLOCK_REALTIME of its first interval's start: OpenMetrics' _created */
-	bool pss;
-	bool ended;
+	bool pss : 1;
+	bool ended : 1;
+	/*
+	 * The label has nothing to escape (a backslash, a double quote, a
+	 * newline): a scrape copies it as it is, 13 times at each scrape.
+	 */
+	bool label_plain : 1;
 	/*
 	 * The key as valid UTF-8, not escaped; in the series' own allocation
 	 * (serve has 10,000), from the byte after the flags: MJOB_SIZE().

@@ -96,7 +96,10 @@ static void series(struct mtext *w, const struct family *fam, const char *suffix
 	mtext__putc(w, '{');
 	if (j) {
 		mtext__puts(w, METRICS_JOB_LABEL "=\"");
-		put_label_value(w, j->label);
+		if (j->label_plain)
+			mtext__puts(w, j->label);
+		else
+			put_label_value(w, j->label);
 		mtext__putc(w, '"');
 	}
 	if (lname) {
