@@ -75,6 +75,16 @@ size_t metrics__jobs(const struct metrics *m);
 /* The exposition of everything held; 0 or a negative errno (a write error). */
 int metrics__write(const struct metrics *m, FILE *f, enum metrics_format fmt);
 const char *metrics__content_type(enum metrics_format fmt);
+/*
+ * A value's text as the writer puts it, without printf (metrics_text.c):
+ * @v as "%llu"; @ns nanoseconds as seconds, "%llu.%09llu" of its whole
+ * seconds and the rest; @v as "%.17g". No NUL; @out holds METRICS_NUM_MAX
+ * bytes; the length written is returned.
+ */
+#define METRICS_NUM_MAX 32
+size_t metrics__format_u64(char *out, __u64 v);
+size_t metrics__format_ns(char *out, __u64 ns);
+size_t metrics__format_double(char *out, double v);
 /* OpenMetrics when an Accept header asks for it (and does not refuse it with q=0). */
 enum metrics_format metrics__negotiate(const char *accept);
 /*

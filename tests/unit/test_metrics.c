@@ -271,6 +271,56 @@ static void test_monotonic_keep_drop(void **state)
 	sink__free(s);
 }
 
+/*
+ * Jobs that end at different times go each keep_s after its own end,
+ * whatever order the scrapes come in; one seen again after its end is
+ * open, and goes keep_s after its next end, not its first.
+ */
+static void test_expire_each_at_its_time(void **state)
+{
+	struct metrics *m = metrics__new(60);
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, "cgroup:/a"), *b = new_job(2, "cgroup:/b"),
+		    *c = new_job(3, "cgroup:/c"), *d = new_job(4, "cgroup:/d");
+
+	interval(s, a, SEC, 1, 1, 1, 0);
+	interval(s, b, SEC, 1, 1, 1, 0);
+	interval(s, c, SEC, 1, 1, 1, 0);
+	interval(s, d, SEC, 1, 1, 1, 0);
+	metrics__expire(m, 1000 * SEC); /* none ended: none goes */
+	assert_int_equal(metrics__jobs(m), 4);
+	job_end(s, b, 50 * SEC, 0);
+	job_end(s, a, 10 * SEC, 0); /* ended before b, told after it */
+	job_end(s, c, 20 * SEC, 0);
+	metrics__expire(m, 69 * SEC);
+	assert_int_equal(metrics__jobs(m), 4);
+	metrics__expire(m, 70 * SEC); /* a's keep is over */
+	assert_int_equal(metrics__jobs(m), 3);
+	/* c is seen again: open, it stays past 20 + 60 s; it ends anew at 100 s. */
+	interval(s, c, 30 * SEC, 1, 1, 1, 0);
+	metrics__expire(m, 85 * SEC);
+	assert_int_equal(metrics__jobs(m), 3);
+	metrics__expire(m, 110 * SEC); /* b's keep is over */
+	assert_int_equal(metrics__jobs(m), 2);
+	job_end(s, c, 100 * SEC, 0);
+	metrics__expire(m, 159 * SEC);
+	assert_int_equal(metrics__jobs(m), 2);
+	metrics__expire(m, 160 * SEC);
+	assert_int_equal(metrics__jobs(m), 1);
+	/* A shorter keep applies to what is held already. */
+	job_end(s, d, 200 * SEC, 0);
+	metrics__set_keep(m, 5);
+	metrics__expire(m, 204 * SEC);
+	assert_int_equal(metrics__jobs(m), 1);
+	metrics__expire(m, 205 * SEC);
+	assert_int_equal(metrics__jobs(m), 0);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	sink__free(s);
+}
+
 /* A key seen again within keep_s (a cgroup made anew) continues its counters. */
 static void test_key_again_continues(void **state)
 {
@@ -906,6 +956,7 @@ int main(void)
 		cmocka_unit_test(test_oom_kills),
 		cmocka_unit_test(test_users),
 		cmocka_unit_test(test_monotonic_keep_drop),
+		cmocka_unit_test(test_expire_each_at_its_time),
 		cmocka_unit_test(test_key_again_continues),
 		cmocka_unit_test(test_counters_never_go_back),
 		cmocka_unit_test(test_forks_cover_jobs_between_ticks),

@@ -175,6 +175,7 @@ static struct mjob *job_of(struct metrics *m, const char *key)
 	if (!j)
 		return NULL;
 	memcpy(j->label, label, n);
+	j->label_plain = !label[strcspn(label, "\\\"\n")];
 	j->next = m->buckets[h];
 	m->buckets[h] = j;
 	m->n++;
@@ -227,7 +228,10 @@ int metrics__interval(struct metrics *m, const struct interval_record *r)
 	if (!j)
 		return -ENOMEM;
 	/* A key seen again (a cgroup made anew) continues its counters. */
-	j->ended = false;
+	if (j->ended) {
+		j->ended = false;
+		m->nended--; /* ended_min_ns stays: a bound, not a figure */
+	}
 	if (!j->created_ns)
 		j->created_ns = r->t0_ns + (util__realtime_ns() - util__now_ns());
 	m->all.user_ns += r->d.user_ns;
@@ -330,6 +334,10 @@ int metrics__job_end(struct metrics *m, const struct cjob *j)
 	mj->alive = 0;
 	mj->rss_bytes = 0;
 	mj->pss_bytes = 0;
+	if (!mj->ended && !m->nended++)
+		m->ended_min_ns = j->job.end_ns;
+	else if (j->job.end_ns < m->ended_min_ns)
+		m->ended_min_ns = j->job.end_ns;
 	mj->ended = true;
 	mj->ended_ns = j->job.end_ns;
 	set_allocation(mj, &j->job, j->job.end_ns);
@@ -401,8 +409,11 @@ void metrics__self(struct metrics *m, const struct self_sample *s)
 
 void metrics__expire(struct metrics *m, __u64 now_ns)
 {
-	__u64 keep_ns = (__u64)(m->keep_s * 1e9);
+	__u64 keep_ns = (__u64)(m->keep_s * 1e9), min_ns = UINT64_MAX;
 
+	/* Every ended job ended at ended_min_ns or later: none is due before it is. */
+	if (!m->nended || now_ns < m->ended_min_ns || now_ns - m->ended_min_ns < keep_ns)
+		return;
 	for (size_t b = 0; b < m->nbuckets; b++) {
 		struct mjob **pp = &m->buckets[b];
 
@@ -413,9 +424,13 @@ void metrics__expire(struct metrics *m, __u64 now_ns)
 				*pp = j->next;
 				mjob__free(j);
 				m->n--;
+				m->nended--;
 			} else {
+				if (j->ended && j->ended_ns < min_ns)
+					min_ns = j->ended_ns;
 				pp = &j->next;
 			}
 		}
 	}
+	m->ended_min_ns = min_ns;
 }
