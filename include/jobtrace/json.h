@@ -46,6 +46,8 @@ void json__end_array(struct json_writer *w);
 void json__string(struct json_writer *w, const char *key, const char *s);
 void json__stringn(struct json_writer *w, const char *key, const char *s, size_t len);
 void json__u64(struct json_writer *w, const char *key, uint64_t v);
+/* @v's decimal digits into @out (20 bytes of room), as "%" PRIu64 writes them; their count. */
+size_t json__u64_digits(char *out, uint64_t v);
 void json__i64(struct json_writer *w, const char *key, int64_t v);
 /* Non-finite numbers are written as null: JSON has no NaN. */
 void json__double(struct json_writer *w, const char *key, double v);

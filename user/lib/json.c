@@ -360,9 +360,10 @@ static const char digit_pairs[] =
 	"50515253545556575859606162636465666768697071727374"
 	"75767778798081828384858687888990919293949596979899";
 
-static void put_u64(struct json_writer *w, uint64_t v)
+size_t json__u64_digits(char *out, uint64_t v)
 {
-	char buf[24], *p = buf + sizeof(buf);
+	char buf[20], *p = buf + sizeof(buf);
+	size_t n;
 
 	while (v >= 100) {
 		p -= 2;
@@ -375,7 +376,16 @@ static void put_u64(struct json_writer *w, uint64_t v)
 	} else {
 		*--p = (char)('0' + v);
 	}
-	put_n(w, p, (size_t)(buf + sizeof(buf) - p));
+	n = (size_t)(buf + sizeof(buf) - p);
+	memcpy(out, p, n);
+	return n;
+}
+
+static void put_u64(struct json_writer *w, uint64_t v)
+{
+	char buf[20];
+
+	put_n(w, buf, json__u64_digits(buf, v));
 }
 
 void json__u64(struct json_writer *w, const char *key, uint64_t v)

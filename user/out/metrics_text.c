@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jobtrace/json.h"
 #include "metrics_priv.h"
 
 void mtext__flush(struct mtext *w)
@@ -34,46 +35,21 @@ void mtext__put_slow(struct mtext *w, const char *s, size_t n)
 	w->len = n;
 }
 
-/* "00" to "99": two digits a division. */
-static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
-				  "25262728293031323334353637383940414243444546474849"
-				  "50515253545556575859606162636465666768697071727374"
-				  "75767778798081828384858687888990919293949596979899";
-
 size_t metrics__format_u64(char *out, __u64 v)
 {
-	char buf[20], *p = buf + sizeof(buf);
-	size_t n;
-
-	while (v >= 100) {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * v, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	n = (size_t)(buf + sizeof(buf) - p);
-	memcpy(out, p, n);
-	return n;
+	return json__u64_digits(out, v);
 }
 
 size_t metrics__format_ns(char *out, __u64 ns)
 {
-	size_t n = metrics__format_u64(out, ns / 1000000000ULL);
-	__u32 frac = (__u32)(ns % 1000000000ULL);
+	char frac[20];
+	size_t n = json__u64_digits(out, ns / 1000000000ULL);
+	size_t fl = json__u64_digits(frac, ns % 1000000000ULL);
 
 	/* The nine digits of the fraction, zeros kept: "%09llu". */
 	out[n] = '.';
-	out[n + 9] = (char)('0' + frac % 10);
-	frac /= 10;
-	for (size_t i = n + 7; i > n; i -= 2) {
-		memcpy(out + i, digit_pairs + 2 * (frac % 100), 2);
-		frac /= 100;
-	}
+	memset(out + n + 1, '0', 9 - fl);
+	memcpy(out + n + 10 - fl, frac, fl);
 	return n + 10;
 }
 
