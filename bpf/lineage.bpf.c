@@ -144,6 +144,20 @@ struct {
 	__type(value, struct jt_oom_mark);
 } oom_victims SEC(".maps");
 
+/*
+ * The memory cgroups whose limits OOM kills hit (kernfs id to limit and
+ * path), for exit records that user space reads once the cgroup may be
+ * gone. The least recently written goes first: a record read after 64
+ * other cgroups' kills finds none, and user space looks the cgroup up
+ * itself (include/jobtrace/oom.h).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, struct jt_oom_cgroup);
+} oom_cgroups SEC(".maps");
+
 static const struct jt_job_totals zero_totals;
 
 /*
@@ -699,6 +713,7 @@ static __always_inline void send_exit(struct task_struct *p, const struct jt_tas
 			if (mark) {
 				e->oom_memcg_id = mark->memcg_id;
 				e->oom_rss_bytes = mark->rss_pages * targ_page_size;
+				e->flags |= mark->flags & JT_F_OOM_LIMIT;
 			}
 		}
 		if (proc) {

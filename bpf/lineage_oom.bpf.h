@@ -2,7 +2,8 @@
 /*
  * OOM kills: oom/mark_victim marks the process the OOM killer chose, with
  * its memory cgroup and its RSS then, for its exit record (send_exit takes
- * the mark from `oom_victims`); its job counts the kill at once.
+ * the mark from `oom_victims`); its job counts the kill at once. The memory
+ * cgroup whose limit was hit is found then too, while it still exists.
  * Part of bpf/lineage.bpf.c, which includes it after its maps and helpers:
  * one object, one skeleton, the maps shared; apart only so that each file
  * holds one capability a reader can find by its name.
@@ -23,6 +24,138 @@ static __always_inline __u64 memcg_id_of(struct task_struct *t)
 		return 0;
 	cgrp = BPF_CORE_READ(t, cgroups, subsys[id], cgroup);
 	return cgrp ? cgroup_id_of(cgrp) : 0;
+}
+
+/* struct kernfs_node's parent, named __parent since 6.15: one of the two is there. */
+struct kernfs_node___new {
+	struct kernfs_node *__parent;
+} __attribute__((preserve_access_index));
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(struct kernfs_node___new, __parent))
+		return BPF_CORE_READ((struct kernfs_node___new *)kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+#define OOM_WALK_MAX 16 /* memory cgroups walked up, and path components kept */
+#define OOM_PATH_MASK (JT_OOM_PATH_LEN - 1)
+
+/*
+ * @cgrp's path in its hierarchy into @v->path, as kernfs_path() writes it
+ * ("/" for the root). A path deeper than OOM_WALK_MAX or longer than
+ * JT_OOM_PATH_LEN is left "": user space then says the cgroup is not known.
+ * @v lies in the per-CPU path scratch, which leaves room past the path for
+ * a name read at a masked offset.
+ */
+static __always_inline void oom_cgroup_path(struct cgroup *cgrp, struct jt_oom_cgroup *v)
+{
+	struct kernfs_node *kns[OOM_WALK_MAX];
+	struct kernfs_node *kn = BPF_CORE_READ(cgrp, kn);
+	__u32 n = 0, off = 0;
+	long len;
+
+	v->path[0] = '\0';
+	for (int i = 0; i < OOM_WALK_MAX && kn; i++) {
+		kns[n++] = kn;
+		kn = kn_parent(kn);
+	}
+	if (kn || !n)
+		return; /* deeper than the walk: not known */
+	if (n == 1) {
+		v->path[0] = '/';
+		v->path[1] = '\0';
+		return;
+	}
+	/* kns[n - 1] is the hierarchy's root: its name is not in the path. */
+	for (int i = OOM_WALK_MAX - 2; i >= 0; i--) {
+		if (i > (int)n - 2)
+			continue;
+		if (off >= JT_OOM_PATH_LEN - 1) {
+			v->path[0] = '\0';
+			return;
+		}
+		v->path[off & OOM_PATH_MASK] = '/';
+		off++;
+		len = bpf_probe_read_kernel_str(&v->path[off & OOM_PATH_MASK], JT_OOM_PATH_LEN,
+						BPF_CORE_READ(kns[i & (OOM_WALK_MAX - 1)], name));
+		if (len <= 0) {
+			v->path[0] = '\0';
+			return;
+		}
+		off += len - 1;
+	}
+	if (off >= JT_OOM_PATH_LEN) {
+		v->path[0] = '\0';
+		return;
+	}
+	v->path[off & OOM_PATH_MASK] = '\0';
+}
+
+/*
+ * Which memory cgroup's limit the kill acted on: the nearest of @p's memory
+ * cgroup and its ancestors that has a limit, has met the OOM killer
+ * (memory.events.local's oom; v1 counts it there too), and is charged to
+ * within a few charges of its limit now, before the victim has freed
+ * anything. Its limit and path go to `oom_cgroups` and its id to @mark.
+ * None (a global OOM, a kernel that counts otherwise): @mark keeps the
+ * cgroup @p was charged to, and user space finds the limit from there.
+ */
+static __always_inline void oom_limit_hit(struct task_struct *p, struct jt_oom_mark *mark)
+{
+	/* A charge is up to a huge page (512 pages); then a batch's worth of slack. */
+	const unsigned long slack_pages = 1024;
+	struct cgroup_subsys_state *css;
+	struct jt_oom_cgroup *v;
+	unsigned long max_pages;
+	int id, oom_ev;
+	__u32 zero = 0;
+	__u64 cgid;
+
+	if (!bpf_core_type_exists(struct mem_cgroup) ||
+	    !bpf_core_field_exists(struct mem_cgroup, memory_events_local) ||
+	    !bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id) ||
+	    !bpf_core_enum_value_exists(enum memcg_memory_event, MEMCG_OOM))
+		return;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	oom_ev = bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM);
+	if (id < 0 || id >= CGROUP_SUBSYS_COUNT || oom_ev < 0 || oom_ev >= 16)
+		return;
+	/* PAGE_COUNTER_MAX: no limit. */
+	max_pages = (unsigned long)(~0UL >> 1) / targ_page_size;
+	css = BPF_CORE_READ(p, cgroups, subsys[id]);
+	for (int i = 0; i < OOM_WALK_MAX && css; i++) {
+		/* css is struct mem_cgroup's first member. */
+		struct mem_cgroup *memcg = (struct mem_cgroup *)css;
+		unsigned long limit = BPF_CORE_READ(memcg, memory.max);
+		long usage = BPF_CORE_READ(memcg, memory.usage.counter);
+		long ooms = 0;
+
+		bpf_probe_read_kernel(
+		    &ooms, sizeof(ooms),
+		    (void *)memcg + bpf_core_field_offset(struct mem_cgroup, memory_events_local) +
+			oom_ev * sizeof(atomic_long_t));
+		if (limit < max_pages && ooms > 0 && usage >= 0 &&
+		    (unsigned long)usage + slack_pages >= limit) {
+			v = bpf_map_lookup_elem(&path_scratch, &zero);
+			if (!v)
+				return;
+			cgid = cgroup_id_of(BPF_CORE_READ(css, cgroup));
+			if (!cgid)
+				return;
+			v->limit_bytes = (__u64)limit * targ_page_size;
+			oom_cgroup_path(BPF_CORE_READ(css, cgroup), v);
+			if (bpf_map_update_elem(&oom_cgroups, &cgid, v, BPF_ANY))
+				return;
+			mark->memcg_id = cgid;
+			mark->flags = JT_F_OOM_LIMIT;
+			return;
+		}
+		css = BPF_CORE_READ(css, parent);
+	}
 }
 
 /*
@@ -54,6 +187,7 @@ static __always_inline int on_oom_victim(struct task_struct *p_t)
 	if (mm)
 		mark.rss_pages = mm_rss_pages(mm);
 	mark.memcg_id = memcg_id_of(p);
+	oom_limit_hit(p, &mark);
 	bpf_map_update_elem(&oom_victims, &key, &mark, BPF_ANY);
 	return 0;
 }

@@ -106,6 +106,11 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 int lineage__for_each_job(struct lineage *lt, int (*fn)(void *ctx, __u64 job_id), void *ctx);
 /* The global counters, summed over CPUs. */
 int lineage__counters(struct lineage *lt, struct jt_counters *out);
+/*
+ * The memory cgroup an OOM kill's exit record names with JT_F_OOM_LIMIT, as
+ * the kernel saw it at the kill: 0, or -ENOENT when no longer held.
+ */
+int lineage__oom_cgroup(struct lineage *lt, __u64 memcg_id, struct jt_oom_cgroup *out);
 
 /*
  * The repair sweep's view: every entry of the procs map (@fn sees its key and

@@ -97,6 +97,12 @@ enum jt_rss_source {
 #define JT_F_ROOT 0x8
 /* jt_proc.flags and jt_exit_event.flags: the OOM killer chose it (oom/mark_victim). */
 #define JT_F_OOM_KILLED 0x10
+/*
+ * jt_exit_event.flags, with JT_F_OOM_KILLED: when it chose the process, the
+ * kernel found the memory cgroup whose limit was hit. oom_memcg_id is that
+ * cgroup, and map `oom_cgroups` holds its limit and path as they were then.
+ */
+#define JT_F_OOM_LIMIT 0x20
 
 /*
  * What a thread leaves behind when it is gone: its CPU while in the job,
@@ -354,10 +360,12 @@ struct jt_exit_event {
 	 */
 	__u64 cgroup_id;
 	/*
-	 * With JT_F_OOM_KILLED in flags: the memory cgroup it was charged to
-	 * when the OOM killer chose it (its kernfs id in the hierarchy the
-	 * memory controller is on; 0: none), and its RSS then. Which limit
-	 * was hit, user space finds from there (include/jobtrace/memcg.h).
+	 * With JT_F_OOM_KILLED in flags: its memory cgroup when the OOM killer
+	 * chose it (the kernfs id in the hierarchy the memory controller is
+	 * on; 0: none), and its RSS then. With JT_F_OOM_LIMIT too, the cgroup
+	 * is the one whose limit was hit (its limit and path in `oom_cgroups`);
+	 * without, the one it was charged to, from which user space finds the
+	 * limit (include/jobtrace/memcg.h).
 	 */
 	__u64 oom_memcg_id;
 	__u64 oom_rss_bytes;
@@ -382,6 +390,24 @@ struct jt_exit_event {
 struct jt_oom_mark {
 	__u64 memcg_id;
 	__u64 rss_pages;
+	__u32 flags; /* JT_F_OOM_LIMIT: memcg_id is the cgroup whose limit was hit */
+	__u32 pad;
+};
+
+/*
+ * The memory cgroup whose limit an OOM kill acted on, as the kernel saw it
+ * when it chose the victim (map `oom_cgroups`, by its kernfs id): what a
+ * report written later needs, after a batch system has removed the cgroup
+ * with its last task (Slurm removes a step's at the step's end).
+ */
+#define JT_OOM_PATH_LEN 256
+struct jt_oom_cgroup {
+	__u64 limit_bytes; /* its memory limit (v2 memory.max, v1 memory.limit_in_bytes) */
+	/*
+	 * Its path in its hierarchy ("/a/b", "/" for the root), NUL-ended;
+	 * "" when it was deeper or longer than this holds.
+	 */
+	char path[JT_OOM_PATH_LEN];
 };
 
 /* An exec's arguments (sent when the loader asks for them: --events). */
@@ -514,7 +540,8 @@ _Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 240, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 72, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 208, "jt_exit_event ABI");
-_Static_assert(sizeof(struct jt_oom_mark) == 16, "jt_oom_mark ABI");
+_Static_assert(sizeof(struct jt_oom_mark) == 24, "jt_oom_mark ABI");
+_Static_assert(sizeof(struct jt_oom_cgroup) == 8 + JT_OOM_PATH_LEN, "jt_oom_cgroup ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN + JT_EXE_LEN, "jt_exec_event ABI");
 _Static_assert(sizeof(struct jt_fork_event) == 72, "jt_fork_event ABI");
 _Static_assert(sizeof(struct jt_live_rec) == 96, "jt_live_rec ABI");

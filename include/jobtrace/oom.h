@@ -2,8 +2,9 @@
 /*
  * OOM kills, attributed: the kernel marks the process the OOM killer chose
  * (jt_exit_event.flags JT_F_OOM_KILLED, with its memory cgroup's id and its
- * RSS then); this finds the memory cgroup whose limit was hit, and that
- * limit (include/jobtrace/memcg.h), or says the host ran out.
+ * RSS then, and where it could tell the memory cgroup whose limit was hit);
+ * this names that cgroup and its limit (include/jobtrace/memcg.h), or says
+ * the host ran out.
  */
 #ifndef JOBTRACE_OOM_H
 #define JOBTRACE_OOM_H
@@ -30,11 +31,13 @@ void oom_resolver__init(struct oom_resolver *r);
 void oom_resolver__fini(struct oom_resolver *r);
 /*
  * The OOM kill exit record @e says, attributed, into @out: false (and @out
- * zeroed) when @e is no OOM kill. A memory cgroup gone by then, or a host
- * without one, leaves the limit not known (not a global OOM).
+ * zeroed) when @e is no OOM kill. @seen: what the kernel held of the cgroup
+ * @e names with JT_F_OOM_LIMIT (its limit and path at the kill), or NULL.
+ * Without it, a memory cgroup gone by then, or a host without one, leaves
+ * the limit not known (not a global OOM).
  */
 bool oom_resolver__attribute(struct oom_resolver *r, const struct jt_exit_event *e,
-			     struct job_oom *out);
+			     const struct jt_oom_cgroup *seen, struct job_oom *out);
 
 #ifdef __cplusplus
 }

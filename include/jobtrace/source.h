@@ -43,6 +43,11 @@ struct source_ops {
 	int (*remove_job)(struct collector *c, __u64 job_id);
 	int (*counters)(struct collector *c, struct jt_counters *out);
 	/*
+	 * The memory cgroup an OOM kill's exit record names with
+	 * JT_F_OOM_LIMIT, as the kernel saw it then; NULL: the source has none.
+	 */
+	int (*oom_cgroup)(struct collector *c, __u64 memcg_id, struct jt_oom_cgroup *out);
+	/*
 	 * The repair sweep (user/collect/repair.c); NULL: none. Every process
 	 * the source counts alive, and the removal of one that is gone: 0 when
 	 * removed and its job's count fixed, -ENOENT when its exit came first.

@@ -295,11 +295,88 @@ static void test_watch_and_stream_oom_kill(void **state)
 	schema_valid(NULL, tail_out);
 }
 
+/* @path's cgroup.procs lists no process (or @path is gone). */
+static bool cgroup_empty(const char *dir)
+{
+	char path[800], buf[64];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	return util__read_file_at(AT_FDCWD, path, buf, sizeof(buf)) <= 0;
+}
+
+/*
+ * A batch system removes a step's cgroup as soon as its last task is gone
+ * (Slurm does), which can be before jobtrace reads the victim's exit
+ * record. run is stopped (SIGSTOP) over the kill and the cgroup's removal,
+ * so its read comes after for sure: the report still names the cgroup
+ * whose limit was hit and that limit, as the kernel saw them at the kill.
+ */
+static void test_oom_cgroup_gone_before_read(void **state)
+{
+	char inner[700], cmd[4096], go[300], log[300], events[300], report[300], limit[32];
+	char want[300];
+	char *argv[] = {H.jobtrace, "run",  "--mode", "bpf",	 "--json", "-o", report,
+			"--events", events, "--",     "/bin/sh", "-c",	   cmd,	 NULL};
+	json_t *all, *r, *x, *victim = NULL;
+	pid_t run;
+	size_t i;
+	int st;
+
+	if (!memh.mount[0])
+		return; /* no memory controller: no OOM kill to attribute (the tests above) */
+	snprintf(inner, sizeof(inner), "%s/gone", cg_dir);
+	assert_int_equal(mkdir(inner, 0755), 0);
+	/* Below its parent's: the kill is its limit's, not the parent's. */
+	snprintf(limit, sizeof(limit), "%d", LIMIT_MIB / 2 << 20);
+	write_file(inner, memh.hierarchy_id ? "memory.limit_in_bytes" : "memory.max", limit);
+	if (!memh.hierarchy_id)
+		write_file(inner, "memory.swap.max", "0");
+	harness__path(go, sizeof(go), "go");
+	harness__path(log, sizeof(log), "gone.truth");
+	harness__path(events, sizeof(events), "gone.jsonl");
+	harness__path(report, sizeof(report), "gone.json");
+	snprintf(cmd, sizeof(cmd),
+		 "echo $$ > %s/cgroup.procs && while [ ! -e %s ]; do sleep 0.02; done; "
+		 "exec %s --children 0 --rss-mib 200 --truth %s",
+		 inner, go, H.churn, log);
+	run = harness__spawn(argv, NULL, NULL);
+	for (int n = 0; cgroup_empty(inner) && n < 3000; n++)
+		harness__sleep_ms(10);
+	assert_false(cgroup_empty(inner));
+	assert_int_equal(kill(run, SIGSTOP), 0);
+	assert_int_equal(close(open(go, O_WRONLY | O_CREAT, 0644)), 0);
+	/* churn writes its truth once it has reaped the victim, then ends. */
+	for (int n = 0; (access(log, F_OK) || !cgroup_empty(inner)) && n < 6000; n++)
+		harness__sleep_ms(10);
+	assert_true(cgroup_empty(inner));
+	for (int n = 0; rmdir(inner) && n < 500; n++)
+		harness__sleep_ms(10);
+	assert_int_equal(access(inner, F_OK), -1);
+	assert_int_equal(kill(run, SIGCONT), 0);
+	st = harness__wait_s(run, 60);
+	assert_true(WIFEXITED(st));
+
+	snprintf(want, sizeof(want), "%s/gone", strrchr(cg_dir, '/'));
+	all = harness__lines(events, "exit");
+	json_array_foreach(all, i, x) if (json_is_true(harness__get(x, "oom_killed"))) victim = x;
+	assert_non_null(victim);
+	assert_string_equal(harness__str(victim, "oom.cgroup"), want);
+	assert_int_equal(harness__num(victim, "oom.limit_bytes"), LIMIT_MIB / 2 << 20);
+	assert_false(json_is_true(harness__get(victim, "oom.global")));
+	r = harness__json(report);
+	assert_int_equal(harness__num(r, "processes.oom_killed"), 1);
+	assert_string_equal(
+	    harness__str(json_array_get(harness__get(r, "failed"), 0), "oom.cgroup"), want);
+	json_decref(r);
+	json_decref(all);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_run_oom_kill),
 	    cmocka_unit_test(test_watch_and_stream_oom_kill),
+	    cmocka_unit_test(test_oom_cgroup_gone_before_read),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -735,6 +735,14 @@ out:
 	return err;
 }
 
+int lineage__oom_cgroup(struct lineage *lt, __u64 memcg_id, struct jt_oom_cgroup *out)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.oom_cgroups), &memcg_id, out))
+		return -errno;
+	out->path[sizeof(out->path) - 1] = '\0';
+	return 0;
+}
+
 int lineage__ring_fd(const struct lineage *lt)
 {
 	return ring_buffer__epoll_fd(lt->ring);

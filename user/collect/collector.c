@@ -481,11 +481,22 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 	return 0;
 }
 
+/* What the source holds of the cgroup an OOM kill's record names, into @buf; NULL: nothing. */
+static const struct jt_oom_cgroup *oom_seen(struct collector *c, const struct jt_exit_event *e,
+					    struct jt_oom_cgroup *buf)
+{
+	if (!(e->flags & JT_F_OOM_KILLED) || !(e->flags & JT_F_OOM_LIMIT) || !c->ops->oom_cgroup ||
+	    c->ops->oom_cgroup(c, e->oom_memcg_id, buf))
+		return NULL;
+	return buf;
+}
+
 int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 {
 	struct args_entry *own = args_table__take(&c->args, e->pid, e->start_ns);
 	struct proc_record r = { .e = e };
 	struct cjob *j = collector__job_of_record(c, e->job_id);
+	struct jt_oom_cgroup seen;
 	struct job_oom oom;
 	const struct args_entry *parent;
 	if (!j) {
@@ -529,7 +540,7 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 			r.exe = parent->exe_len ? args_entry__exe(parent) : NULL;
 		}
 	}
-	if (oom_resolver__attribute(&c->oom, e, &oom))
+	if (oom_resolver__attribute(&c->oom, e, oom_seen(c, e, &seen), &oom))
 		r.oom = &oom;
 	job__note_failure(&j->job, e, r.args, r.args_len, r.oom);
 	if (c->opts.events) {

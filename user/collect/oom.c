@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * OOM kills attributed (include/jobtrace/oom.h): the memory controller's
- * hierarchy (v1's memory mount, else v2 where its root enables memory), the
- * victim's cgroup there by its kernfs id, then the first limit that was hit
- * on the way up (memcg__limit_hit()).
+ * hierarchy (v1's memory mount, else v2 where its root enables memory); the
+ * cgroup whose limit was hit and that limit as the kernel saw them at the
+ * kill, where it could tell; else the victim's cgroup there by its kernfs
+ * id, then the first limit that was hit on the way up (memcg__limit_hit()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,8 +57,30 @@ static void find_hierarchy(struct oom_resolver *r)
 	r->have = true;
 }
 
+/*
+ * The kernel's word (@seen): the cgroup whose limit was hit, named as this
+ * hierarchy's mount names it while it is there, else by the path the kernel
+ * read at the kill. False when neither names it.
+ */
+static bool attribute_seen(struct oom_resolver *r, const struct jt_exit_event *e,
+			   const struct jt_oom_cgroup *seen, struct job_oom *out)
+{
+	char path[JOB_OOM_CGROUP_LEN];
+
+	if (!r->have || cgroupfs__path_of_id(&r->hier, e->oom_memcg_id, path, sizeof(path))) {
+		if (!seen->path[0])
+			return false;
+		snprintf(path, sizeof(path), "%s", seen->path);
+	}
+	snprintf(out->hierarchy, sizeof(out->hierarchy), "%s", r->have ? r->name : "");
+	snprintf(out->cgroup, sizeof(out->cgroup), "%s", path);
+	out->limit_known = true;
+	out->limit_bytes = seen->limit_bytes;
+	return true;
+}
+
 bool oom_resolver__attribute(struct oom_resolver *r, const struct jt_exit_event *e,
-			     struct job_oom *out)
+			     const struct jt_oom_cgroup *seen, struct job_oom *out)
 {
 	char path[JOB_OOM_CGROUP_LEN];
 	struct memcg_state st;
@@ -71,6 +94,8 @@ bool oom_resolver__attribute(struct oom_resolver *r, const struct jt_exit_event 
 	out->rss_known = e->oom_rss_bytes > 0;
 	if (!r->tried)
 		find_hierarchy(r);
+	if (seen && (e->flags & JT_F_OOM_LIMIT) && attribute_seen(r, e, seen, out))
+		return true;
 	if (!r->have || !e->oom_memcg_id)
 		return true;
 	snprintf(out->hierarchy, sizeof(out->hierarchy), "%s", r->name);

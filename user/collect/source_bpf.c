@@ -134,6 +134,11 @@ static int bpf_counters(struct collector *c, struct jt_counters *out)
 	return lineage__counters(lt_of(c), out);
 }
 
+static int bpf_oom_cgroup(struct collector *c, __u64 memcg_id, struct jt_oom_cgroup *out)
+{
+	return lineage__oom_cgroup(lt_of(c), memcg_id, out);
+}
+
 static int bpf_for_each_proc(struct collector *c,
 			     int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),
 			     void *ctx)
@@ -162,6 +167,7 @@ const struct source_ops source_bpf_ops = {
 	.read_live = bpf_read_live,
 	.remove_job = bpf_remove_job,
 	.counters = bpf_counters,
+	.oom_cgroup = bpf_oom_cgroup,
 	.for_each_proc = bpf_for_each_proc,
 	.drop_proc = bpf_drop_proc,
 	.adopt = bpf_adopt,
