@@ -8,18 +8,18 @@ beside a previous build's when BASE names its binary.
 
 Start-up: medians of RUNS runs (wall, user+system CPU and peak RSS from the
 child's rusage), loading BPF itself and through a serve --control that does
-the tracking. CPU per process: utime+stime of jobtrace from
-/proc/PID/stat, read once it has attached and again after a churn of
-CHILDREN processes (2 at a time, 50 us of CPU each) and its last 1 s
-interval; divided by CHILDREN. ps: medians of 7 whole runs with HOLD
-processes held alive.
+the tracking. CPU per process: jobtrace's user+system time, read once it
+has attached and again after a churn of CHILDREN processes (2 at a time,
+50 us of CPU each) and its last 1 s interval, from its CPU-time clock (to
+the ns; /proc/PID/stat's ticks where that clock cannot be read); divided
+by CHILDREN. ps: medians of 7 whole runs with HOLD processes held alive.
 """
 import os
 import subprocess
 import sys
 import time
 
-from benchlib import TICK_S, median, proc_cpu_s
+from benchlib import median, proc_cpu_s
 
 RUNS = int(os.environ.get("RUNS", "20"))
 CHILDREN = int(os.environ.get("CHILDREN", "20000"))
@@ -56,14 +56,32 @@ def churn(out):
 
 
 def run_cost(jt, out):
-    """run -i 1: its command reads its parent's (jobtrace's) CPU as it starts and ends."""
-    script = ('cut -d" " -f14,15 /proc/$PPID/stat; "$@" >/dev/null; '
-              'cut -d" " -f14,15 /proc/$PPID/stat')
-    res = subprocess.run([jt, "run", "-i", "1", "-o", "/dev/null", "--", "sh", "-c", script,
-                          "sh"] + churn(out), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         text=True, check=True)
-    a, b = [sum(int(x) for x in line.split()) for line in res.stdout.split("\n")[:2]]
-    return (b - a) * TICK_S / CHILDREN
+    """run -i 1: its CPU from its command's start to the churn's last interval.
+
+    The command says "ready" and waits for a line before the churn, says
+    "done" after it, and waits again while run's last interval passes.
+    """
+    script = 'echo ready; read x; "$@" >/dev/null; echo done; read y'
+    p = subprocess.Popen([jt, "run", "-i", "1", "-o", "/dev/null", "--", "sh", "-c", script,
+                          "sh"] + churn(out), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    try:
+        if p.stdout.readline().strip() != "ready":
+            sys.exit("bench_startup: run's command did not start")
+        a = proc_cpu_s(p.pid)
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        if p.stdout.readline().strip() != "done":
+            sys.exit("bench_startup: run's churn did not end")
+        time.sleep(1.5)
+        b = proc_cpu_s(p.pid)
+        p.stdin.write("end\n")
+        p.stdin.flush()
+    finally:
+        p.stdin.close()
+        if p.wait(60):
+            sys.exit("bench_startup: run failed")
+    return (b - a) / CHILDREN
 
 
 def watch_cost(jt, out):
