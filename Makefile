@@ -33,7 +33,7 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libcmocka-dev libelf-dev zlib1g-dev l
 	atop libncurses-dev libmicrohttpd-dev tmux htop librsvg2-bin prometheus libcap2-bin \
 	libslurm-dev slurmctld slurmd slurm-client munge slurmdbd mariadb-server \
 	prometheus-process-exporter \
-	man-db groff-base g++ systemd
+	man-db groff-base g++ systemd strace
 
 # Root installs packages itself; anyone else through sudo. As root, no
 # command names sudo (`make -n` shows none): a root shell may have no sudo.

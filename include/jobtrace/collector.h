@@ -310,6 +310,11 @@ int collector__set_root(struct collector *c, struct cjob *j, pid_t pid);
  * @mode; its start time tells it from a later process with its pid. Prints why not.
  */
 int collector__follow_pid(struct collector *c, __u64 id, pid_t pid, const char *mode);
+/*
+ * After collector__attach_existing(): -ESRCH when the attach found nothing
+ * of the process job @id follows (--pid @pid ended in between). Prints why.
+ */
+int collector__check_attached(struct collector *c, __u64 id, pid_t pid);
 /* --cgroup PATH (in hierarchy @h): the cgroup and below, present and future, until removed. */
 int collector__follow_cgroup(struct collector *c, __u64 id, const char *path,
 			     const struct cgroup_hier *h, const char *mode);

@@ -465,6 +465,54 @@ static void test_zombie_pids(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 4);
 }
 
+/*
+ * watch --pid of a process that ends after watch has checked it and before
+ * the attach: strace holds watch's close of /proc/P/stat for 3 s once its
+ * read is done (-P follows the fd), and the test kills P then, leaving it a
+ * zombie. The attach finds nothing of it; before, watch exited 0 with an
+ * empty job (started 0, exit_code null).
+ */
+static void test_pid_ends_during_attach(void **state)
+{
+	char pid[16], statpath[64], log[640], errpath[640], message[128];
+	char *argv[] = { "/usr/bin/strace", "-f", "-qq", "-o", log, "-P", statpath,
+			 "-e", "trace=read,close", "-e", "inject=close:delay_exit=3000000:when=1",
+			 H.jobtrace, "watch", "--pid", pid, "-o", "/dev/null", NULL };
+	long threads = 0;
+	pid_t z, w;
+	int st;
+
+	if (access(argv[0], X_OK))
+		fail_msg("%s is missing (make deps installs it)", argv[0]);
+	z = fork();
+	assert_true(z >= 0);
+	if (z == 0) {
+		pause();
+		_exit(0);
+	}
+	harness__track(z, 0);
+	snprintf(pid, sizeof(pid), "%d", (int)z);
+	snprintf(statpath, sizeof(statpath), "/proc/%d/stat", (int)z);
+	snprintf(log, sizeof(log), "%s/attach-race.strace", H.tmpdir);
+	snprintf(errpath, sizeof(errpath), "%s/attach-race.err", H.tmpdir);
+	w = harness__spawn(argv, NULL, errpath);
+	/* strace writes the read's line when it returns: the close is then held. */
+	if (harness__wait_text(log, "read(", 60000) < 0)
+		fail_msg("watch never read %s:\n%s", statpath, harness__slurp(errpath));
+	assert_int_equal(kill(z, SIGKILL), 0);
+	for (int i = 0; i < 1000 && proc_state(z, &threads) != 'Z'; i++)
+		harness__sleep_ms(10);
+	assert_int_equal(proc_state(z, &threads), 'Z');
+	st = harness__wait_s(w, 60);
+	snprintf(message, sizeof(message), "jobtrace: no process %d: it ended while jobtrace attached",
+		 (int)z);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 1 || !harness__has(errpath, message))
+		fail_msg("watch --pid of a process gone during the attach: status %#x, stderr:\n%s",
+			 st, harness__slurp(errpath));
+	assert_int_equal(waitpid(z, NULL, 0), z);
+	harness__track(0, z);
+}
+
 /* A FIFO in a --proc-root tree returned at once, and the missing lines are null. */
 static void test_system_fifo_and_missing_lines(void **state)
 {
@@ -647,6 +695,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_zombie_pids),
+		cmocka_unit_test(test_pid_ends_during_attach),
 		cmocka_unit_test(test_system_fifo_and_missing_lines),
 		cmocka_unit_test(test_ps_tree_shapes),
 		cmocka_unit_test(test_run_closed_stderr),

@@ -252,6 +252,13 @@ int top__main(int argc, char **argv)
 			strerror(-err));
 		goto out;
 	}
+	/* A --pid that ended while jobtrace attached has ended, as one gone before. */
+	for (size_t i = 0; i < cfg.shared.npids; i++) {
+		if (collector__check_attached(front.c, 1 + i, cfg.shared.pids[i]) == -ESRCH) {
+			ret = 1;
+			goto out;
+		}
+	}
 	/* The screen last: what failed before it is still readable on the terminal. */
 	topts = (struct top_opts){
 		.batch = cfg.batch,

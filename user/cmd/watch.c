@@ -195,6 +195,13 @@ int watch__main(int argc, char **argv)
 			strerror(-err));
 		goto out;
 	}
+	/* A --pid that ended while jobtrace attached has ended, as one gone before. */
+	for (size_t i = 0; i < cfg.shared.npids; i++) {
+		if (collector__check_attached(c, 1 + i, cfg.shared.pids[i]) == -ESRCH) {
+			ret = 1;
+			goto out;
+		}
+	}
 	/* Which hierarchy makes the jobs, and why: what a user sees depends on it. */
 	if (copts.grouping.why[0])
 		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", copts.grouping.why);

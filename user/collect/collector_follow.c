@@ -93,6 +93,27 @@ int collector__follow_pid(struct collector *c, __u64 id, pid_t pid, const char *
 	return err;
 }
 
+int collector__check_attached(struct collector *c, __u64 id, pid_t pid)
+{
+	struct jt_job_stats js;
+	struct proc_stat_fields st;
+	int err;
+
+	err = c->ops->job_stats(c, id, &js);
+	if (err || js.existing)
+		return err;
+	/*
+	 * The attach found nothing of it: it ended after the check in
+	 * collector__follow_pid() (a zombie now, or reaped), and its exit passed
+	 * before any program of ours could see it. A job made of it would report
+	 * nothing, with no status: it is a pid that has ended, as there.
+	 */
+	err = proc_pid__read_stat(c->proc_fd, pid, &st);
+	fprintf(stderr, "jobtrace: no process %d: it ended while jobtrace attached%s\n", pid,
+		!err && st.state == 'Z' ? " (a zombie its parent has not reaped)" : "");
+	return -ESRCH;
+}
+
 int collector__follow_cgroup(struct collector *c, __u64 id, const char *path,
 			     const struct cgroup_hier *h, const char *mode)
 {
