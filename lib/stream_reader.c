@@ -72,6 +72,7 @@ struct jobtrace_stream {
 	bool same_pidns; /* the writer's pid means its process to us */
 	struct waker *waker; /* jobtrace_stream_fd() started it; NULL until then */
 	int efd; /* its eventfd, kept across restarts; -1 until jobtrace_stream_fd() */
+	int pending; /* an error a batch met after its records: the next call's */
 };
 
 static __u64 load(const __u64 *p)
@@ -495,14 +496,13 @@ static int skip_broken(struct jobtrace_stream *s)
 	return -EBADMSG;
 }
 
-JT_API int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec)
+/* The next record, as jobtrace_stream_next(), the file's length checked by the caller. */
+static int next_one(struct jobtrace_stream *s, union jt_stream_record *rec)
 {
 	bool drained = false;
 	__u64 tail, room;
 	int ret;
 
-	if (cut_short(s))
-		return reopen_if_restarted(s, rec, true) ? 1 : -ESTALE;
 	for (int i = 0; i < STREAM_TRIES; i++) {
 		tail = load(&s->meta->tail);
 		if (s->cursor == tail) {
@@ -564,6 +564,55 @@ JT_API int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_recor
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Before any copy from the mapping: an error a batch left, or a file cut
+ * short (one lseek: the system call that is most of a record's cost, hence
+ * one per call, not per record, in a batch).
+ */
+static int next_begin(struct jobtrace_stream *s, union jt_stream_record *rec)
+{
+	int ret = s->pending;
+
+	if (ret) {
+		s->pending = 0;
+		return ret;
+	}
+	if (cut_short(s))
+		return reopen_if_restarted(s, rec, true) ? 1 : -ESTALE;
+	return 0;
+}
+
+JT_API int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec)
+{
+	int ret = next_begin(s, rec);
+
+	return ret ? ret : next_one(s, rec);
+}
+
+JT_API int jobtrace_stream_next_batch(struct jobtrace_stream *s, union jt_stream_record *recs,
+				      unsigned int n)
+{
+	unsigned int got = 0;
+	int ret;
+
+	if (!n || n > INT_MAX)
+		return -EINVAL;
+	ret = next_begin(s, recs);
+	if (ret)
+		return ret;
+	while (got < n) {
+		ret = next_one(s, &recs[got]);
+		if (ret != 1)
+			break;
+		/* Another file from here: its length is the next call's to check. */
+		if (recs[got++].hdr.type == JT_STREAM_RESTART)
+			return (int)got;
+	}
+	if (ret < 0 && got)
+		s->pending = ret;
+	return got ? (int)got : ret;
 }
 
 /*

@@ -6,7 +6,8 @@
  *
  * Readers are separate processes, forked before the stream exists, that
  * open it by its path with libjobtrace (a read-only mapping, as any agent
- * does) and read every record they can: jobtrace_stream_next(), and
+ * does) and read every record they can: jobtrace_stream_next_batch() (up
+ * to --read-batch records a call; 1: jobtrace_stream_next()), and
  * jobtrace_stream_wait() when caught up, as jobtrace-stream(5)'s example reader. The
  * writer calls the sink's own ops (the record filled from a kernel event,
  * then stream_writer__append) and its flush (one futex wake) every --batch
@@ -16,7 +17,7 @@
  * bytes: a reader checks both, so a torn copy handed out would be counted.
  * Each reader must account for every record: read + missed = written.
  *
- * Usage: bench_stream [--records N] [--batch B] [--kb KIB] [--rate R]
+ * Usage: bench_stream [--records N] [--batch B] [--kb KIB] [--rate R] [--read-batch N]
  * Exit status 1 when a reader got a torn record or lost count of one.
  */
 #include <errno.h>
@@ -43,6 +44,7 @@ struct config {
 	long batch;
 	long kb;
 	double rate; /* records/s for the paced run; 0: none */
+	long read_batch; /* records a reader takes a call; 1: next() */
 };
 
 /* What a reader reports to the writer's process, over a pipe. */
@@ -122,9 +124,9 @@ static bool payload_ok(const union jt_stream_record *rec)
  * A reader: waits for the byte that says the stream is there, opens it,
  * says it is ready, reads until the writer closes it and nothing is left.
  */
-static void reader__run(int go_fd, int ready_fd, int result_fd)
+static void reader__run(int go_fd, int ready_fd, int result_fd, long read_batch)
 {
-	union jt_stream_record *rec = malloc(sizeof(*rec));
+	union jt_stream_record *recs = malloc((size_t)read_batch * sizeof(*recs)), *rec;
 	struct reader_result res = { 0 };
 	struct jobtrace_stream *s = NULL;
 	__u64 t0 = 0, cpu0 = 0;
@@ -133,7 +135,7 @@ static void reader__run(int go_fd, int ready_fd, int result_fd)
 	int n;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (read(go_fd, &c, 1) != 1 || !rec)
+	if (read(go_fd, &c, 1) != 1 || !recs)
 		_exit(2);
 	s = jobtrace_stream_open(stream_path);
 	if (!s)
@@ -145,7 +147,8 @@ static void reader__run(int go_fd, int ready_fd, int result_fd)
 	t0 = clock_ns(CLOCK_MONOTONIC);
 	cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	for (;;) {
-		n = jobtrace_stream_next(s, rec);
+		n = read_batch == 1 ? jobtrace_stream_next(s, recs) :
+				      jobtrace_stream_next_batch(s, recs, (unsigned int)read_batch);
 		if (n < 0) {
 			res.errors++;
 			continue;
@@ -160,12 +163,14 @@ static void reader__run(int go_fd, int ready_fd, int result_fd)
 				jobtrace_stream_wait(s, 100);
 			continue;
 		}
-		if (rec->hdr.type == JT_STREAM_MISSED)
-			continue;
-		if (!payload_ok(rec))
-			res.torn++;
-		res.read++;
-		res.last_seq = rec->hdr.seq;
+		for (rec = recs; rec < recs + n; rec++) {
+			if (rec->hdr.type == JT_STREAM_MISSED)
+				continue;
+			if (!payload_ok(rec))
+				res.torn++;
+			res.read++;
+			res.last_seq = rec->hdr.seq;
+		}
 	}
 	res.missed = jobtrace_stream_missed_total(s);
 	/* The drain after CLOSED is short: no clock read per record, which costs as much as one. */
@@ -173,7 +178,7 @@ static void reader__run(int go_fd, int ready_fd, int result_fd)
 	res.cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
 	jobtrace_stream_close(s);
 out:
-	free(rec);
+	free(recs);
 	_exit(write(result_fd, &res, sizeof(res)) == sizeof(res) ? 0 : 2);
 }
 
@@ -224,7 +229,7 @@ static int run_once(const struct config *cfg, int type, int nreaders, double rat
 			close(go[1]);
 			close(ready[0]);
 			close(result[0]);
-			reader__run(go[0], ready[1], result[1]);
+			reader__run(go[0], ready[1], result[1], cfg->read_batch);
 		}
 		if (pids[i] < 0) {
 			err = -errno;
@@ -343,12 +348,14 @@ static const char *cpu_model(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: bench_stream [--records N] [--batch B] [--kb KIB] [--rate R]\n"
+		"Usage: bench_stream [--records N] [--batch B] [--kb KIB] [--rate R] [--read-batch N]\n"
 		"  --records N   records per run (default 2000000)\n"
 		"  --batch B     records between flushes, the futex wake (default 64)\n"
 		"  --kb KIB      the ring's data area (default 4096, serve's default)\n"
 		"  --rate R      a last run paced at R exit records/s to 4 readers\n"
-		"                (default 1000000; 0: none)\n");
+		"                (default 1000000; 0: none), then the same with next()\n"
+		"  --read-batch N records a reader takes a call, jobtrace_stream_next_batch()\n"
+		"                (default 64; 1: jobtrace_stream_next())\n");
 }
 
 static void print_run(const char *type, size_t len, const struct run_result *r, double rate)
@@ -408,10 +415,14 @@ int main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "kb", required_argument, NULL, 'k' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "read-batch", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct config cfg = { .records = 2000000, .batch = 64, .kb = 4096, .rate = 1e6 };
+	char rb_words[48];
+	struct config cfg = {
+		.records = 2000000, .batch = 64, .kb = 4096, .rate = 1e6, .read_batch = 64
+	};
 	static const int nreaders[] = { 0, 1, 4 };
 	static const struct {
 		const char *name;
@@ -438,6 +449,9 @@ int main(int argc, char **argv)
 		case 'r':
 			cfg.rate = atof(optarg);
 			break;
+		case 'B':
+			cfg.read_batch = atol(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -446,7 +460,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc || cfg.records <= 0 || cfg.batch <= 0 || cfg.kb < 4 || cfg.rate < 0) {
+	if (optind < argc || cfg.records <= 0 || cfg.batch <= 0 || cfg.kb < 4 || cfg.rate < 0 ||
+	    cfg.read_batch <= 0 || cfg.read_batch > 4096) {
 		usage(stderr);
 		return 2;
 	}
@@ -459,12 +474,14 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
+	snprintf(rb_words, sizeof(rb_words), cfg.read_batch == 1 ? "next()" : "next_batch(), %ld a call",
+		 cfg.read_batch);
 	printf("machine: %ld CPUs online (%s)\n", sysconf(_SC_NPROCESSORS_ONLN), cpu_model());
 	printf("stream: %ld records a run through serve's stream sink into a %ld KiB ring,\n"
 	       "a flush (futex wake) every %ld; readers are processes reading with libjobtrace\n"
-	       "(next, then wait when caught up). read/s and missed: per reader (mean);\n"
+	       "(%s, then wait when caught up). read/s and missed: per reader (mean);\n"
 	       "ns: CPU per record\n",
-	       cfg.records, cfg.kb, cfg.batch);
+	       cfg.records, cfg.kb, cfg.batch, rb_words);
 	printf("  %-5s %6s%-12s %7s %12s %12s %10s %8s %10s %10s\n", "type", "size", "", "readers",
 	       "written M/s", "read M/s", "missed", "missed%", "reader ns", "writer ns");
 	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
@@ -479,20 +496,28 @@ int main(int argc, char **argv)
 			bad |= check_run(r);
 		}
 	}
-	if (cfg.rate > 0) {
-		err = run_once(&cfg, JT_STREAM_EXIT, 4, cfg.rate, r);
+	/* Paced: with the readers' batch, then (beside it) one record a call, next(). */
+	for (int k = 0; cfg.rate > 0 && k < (cfg.read_batch > 1 ? 2 : 1); k++) {
+		struct config one = cfg;
+
+		one.read_batch = k ? 1 : cfg.read_batch;
+		err = run_once(&one, JT_STREAM_EXIT, 4, cfg.rate, r);
 		if (err) {
 			fprintf(stderr, "bench_stream: run failed: %s\n", strerror(-err));
 			free(r);
 			return 1;
 		}
-		print_run("exit", sizeof(struct jt_stream_exit), r, cfg.rate);
+		print_run(k ? "exit*" : "exit", sizeof(struct jt_stream_exit), r, cfg.rate);
 		bad |= check_run(r);
 	}
-	printf("  (.output/bench_stream --records %ld --batch %ld --kb %ld --rate %.0f;\n"
+	if (cfg.rate > 0 && cfg.read_batch > 1)
+		printf("  (exit*: the same paced run, its readers taking one record a call, next())\n");
+	printf("  (.output/bench_stream --records %ld --batch %ld --kb %ld --rate %.0f"
+	       " --read-batch %ld;\n"
 	       "   every reader accounted for every record, read or missed, and found none"
 	       " torn%s)\n",
-	       cfg.records, cfg.batch, cfg.kb, cfg.rate, bad ? ": NOT SO, see above" : "");
+	       cfg.records, cfg.batch, cfg.kb, cfg.rate, cfg.read_batch,
+	       bad ? ": NOT SO, see above" : "");
 	free(r);
 	return bad;
 }

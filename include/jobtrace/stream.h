@@ -489,6 +489,18 @@ struct jobtrace_stream *jobtrace_stream_open(const char *path);
  */
 int jobtrace_stream_next(struct jobtrace_stream *s, union jt_stream_record *rec);
 /*
+ * Up to @n records into @recs[0..n-1], as many calls of
+ * jobtrace_stream_next() would give them, for one check of the file's
+ * length (a system call, most of a record's cost to next()): the number
+ * copied, 0 when none is there yet, or next()'s negative errno when the
+ * first one is. An error met after some records comes with the next call;
+ * a batch ends after a JT_STREAM_RESTART record. A file cut short while a
+ * batch is being copied can fault (SIGBUS) for the batch's copy, where
+ * next()'s window is one record's copy.
+ */
+int jobtrace_stream_next_batch(struct jobtrace_stream *s, union jt_stream_record *recs,
+			       unsigned int n);
+/*
  * Sleeps until the writer publishes, restarts, or is found gone meanwhile
  * (jobtrace_stream_state()), at most @timeout_ms (< 0: no limit).
  * 1: records may be there; 0: timed out; negative errno (-EINTR).

@@ -167,6 +167,83 @@ static void test_lapped_reader_counts_missed(void **state)
 	remove_path();
 }
 
+/* Checks that @rec is record @n (seq n, payload n), as expect() reads it. */
+static void check_rec(const union jt_stream_record *rec, __u32 n)
+{
+	assert_int_equal(rec->hdr.seq, n);
+	assert_int_equal(rec->hdr.type, n % 3 ? JT_STREAM_EXIT : JT_STREAM_FORK);
+	assert_int_equal(pid_of(rec), n);
+}
+
+/*
+ * next_batch hands out what next would, in the same order, a batch at a
+ * time: whole records across the ring's wraps, a lap's MISSED record among
+ * them, a writer's restart ending a batch, and no more than asked for.
+ */
+static void test_batch_as_next(void **state)
+{
+	union jt_stream_record *recs = calloc(8, sizeof(*recs));
+	struct stream_writer *w;
+	struct jobtrace_stream *s;
+	__u32 n = 0, seen = 0, prev;
+	__u64 gen1;
+	int got;
+
+	assert_non_null(recs);
+	make_path("batch");
+	w = stream_writer__open(path, 16 * 1024);
+	assert_non_null(w);
+	s = jobtrace_stream_open(path);
+	assert_non_null(s);
+	assert_int_equal(jobtrace_stream_next_batch(s, recs, 0), -EINVAL);
+	assert_int_equal(jobtrace_stream_next_batch(s, recs, 8), 0);
+	/* 1,000 records, read 7 at a time after every 11 written: ~30 laps. */
+	while (n < 1000) {
+		put(w, ++n);
+		if (n % 11)
+			continue;
+		while (seen < n) {
+			got = jobtrace_stream_next_batch(s, recs, 7);
+			assert_true(got >= 1 && got <= 7);
+			assert_true(got == 7 || seen + (__u32)got == n); /* short: caught up */
+			for (int i = 0; i < got; i++)
+				check_rec(&recs[i], ++seen);
+		}
+		assert_int_equal(jobtrace_stream_next_batch(s, recs, 7), 0);
+	}
+	/* Lapped: the MISSED record first in the batch, then the latest. */
+	prev = seen;
+	for (__u32 k = 0; k < 200; k++)
+		put(w, ++n);
+	got = jobtrace_stream_next_batch(s, recs, 8);
+	assert_true(got >= 2);
+	assert_int_equal(recs[0].hdr.type, JT_STREAM_MISSED);
+	seen = (__u32)recs[1].hdr.seq; /* the first read after the lap */
+	assert_int_equal(recs[0].missed.count, seen - prev - 1);
+	for (int i = 1; i < got; i++)
+		check_rec(&recs[i], seen + (__u32)i - 1);
+	assert_int_equal(seen + (__u32)got - 2, n);
+	assert_int_equal(jobtrace_stream_missed_total(s), recs[0].missed.count);
+	assert_int_equal(jobtrace_stream_next_batch(s, recs, 8), 0);
+	/* A new writer: the RESTART record ends its batch; its records come next. */
+	gen1 = jobtrace_stream_generation(s);
+	stream_writer__close(w);
+	w = stream_writer__open(path, 8192);
+	assert_non_null(w);
+	put(w, 1);
+	put(w, 2);
+	assert_int_equal(jobtrace_stream_next_batch(s, recs, 8), 1);
+	assert_int_equal(recs[0].hdr.type, JT_STREAM_RESTART);
+	assert_int_equal(recs[0].restart.old_generation, gen1);
+	assert_int_equal(jobtrace_stream_next_batch(s, recs, 8), 2);
+	check_rec(&recs[0], 1);
+	check_rec(&recs[1], 2);
+	jobtrace_stream_close(s);
+	stream_writer__close(w);
+	remove_path();
+	free(recs);
+}
+
 /* A reader that starts late sees only what is written after it started. */
 static void test_late_reader_sees_new_only(void **state)
 {
@@ -306,6 +383,35 @@ static void test_hostile_mapping(void **state)
 		expect(s, n);
 		jobtrace_stream_close(s);
 	}
+	/* In a batch: the records before the broken one, then its error on the next call. */
+	s = jobtrace_stream_open(path);
+	assert_non_null(s);
+	put(w, ++n);
+	put(w, ++n);
+	h = (struct jt_stream_hdr *)((char *)m + JT_STREAM_META_SIZE +
+				     (m->latest & (m->capacity - 1)));
+	h->len = 3;
+	assert_int_equal(jobtrace_stream_next_batch(s, &rec, 1), 1);
+	check_rec(&rec, n - 1);
+	assert_int_equal(jobtrace_stream_next_batch(s, &rec, 1), -EBADMSG);
+	assert_int_equal(jobtrace_stream_next_batch(s, &rec, 1), 0);
+	put(w, ++n);
+	put(w, ++n);
+	h = (struct jt_stream_hdr *)((char *)m + JT_STREAM_META_SIZE +
+				     (m->latest & (m->capacity - 1)));
+	h->len = 3;
+	{
+		union jt_stream_record two[2];
+
+		assert_int_equal(jobtrace_stream_next_batch(s, two, 2), 1);
+		check_rec(&two[0], n - 1);
+		assert_int_equal(jobtrace_stream_next_batch(s, two, 2), -EBADMSG);
+		assert_int_equal(jobtrace_stream_next_batch(s, two, 2), 0);
+		put(w, ++n);
+		assert_int_equal(jobtrace_stream_next_batch(s, two, 2), 1);
+		check_rec(&two[0], n);
+	}
+	jobtrace_stream_close(s);
 	/* Counters from nowhere: positions far ahead, behind, an intent that never ends. */
 	s = jobtrace_stream_open(path);
 	assert_non_null(s);
@@ -526,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_many_readers_across_fork),
 		cmocka_unit_test(test_slow_readers_count_missed),
 		cmocka_unit_test(test_sink_places_processes),
+		cmocka_unit_test(test_batch_as_next),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -370,8 +370,9 @@ static void test_cut_under_reader(void **state)
 		assert_int_equal(jobtrace_stream_wait(r, 0), 0);
 		assert_int_equal(jobtrace_stream_wait(r, 150), 0);
 		assert_int_equal(jobtrace_stream_state(r), 0);
-		/* Still an error, not a fault, on every call after. */
+		/* Still an error, not a fault, on every call after, a batch's too. */
 		assert_int_equal(jobtrace_stream_next(r, &rec), -ESTALE);
+		assert_int_equal(jobtrace_stream_next_batch(r, &rec, 1), -ESTALE);
 		jobtrace_stream_close(r);
 	}
 }
