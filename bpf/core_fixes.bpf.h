@@ -126,4 +126,22 @@ static __always_inline __u64 mm_rss_pages_direct(struct mm_struct *mm)
 	return (__u64)sum;
 }
 
+/*
+ * struct kernfs_node's parent: `parent` before 6.15, `__parent` since. Both
+ * are flavours here, so the object builds against either vmlinux.h.
+ */
+struct kernfs_node___pre615 {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+struct kernfs_node___615 {
+	struct kernfs_node *__parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(struct kernfs_node___615, __parent))
+		return BPF_CORE_READ((struct kernfs_node___615 *)kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___pre615 *)kn, parent);
+}
+
 #endif

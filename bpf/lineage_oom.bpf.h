@@ -26,21 +26,6 @@ static __always_inline __u64 memcg_id_of(struct task_struct *t)
 	return cgrp ? cgroup_id_of(cgrp) : 0;
 }
 
-/* struct kernfs_node's parent, named __parent since 6.15: one of the two is there. */
-struct kernfs_node___new {
-	struct kernfs_node *__parent;
-} __attribute__((preserve_access_index));
-struct kernfs_node___old {
-	struct kernfs_node *parent;
-} __attribute__((preserve_access_index));
-
-static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
-{
-	if (bpf_core_field_exists(struct kernfs_node___new, __parent))
-		return BPF_CORE_READ((struct kernfs_node___new *)kn, __parent);
-	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
-}
-
 #define OOM_WALK_MAX 16 /* memory cgroups walked up, and path components kept */
 #define OOM_PATH_MASK (JT_OOM_PATH_LEN - 1)
 
