@@ -17,6 +17,8 @@
 # CHURN (what the watched churn's N processes do, --children N; with
 # CHURN="--children 0 --exec N [--exec-path PATH]" each execs, and
 # handle_exec's figures are an exec record's, PATH's walk included).
+# FORKERS (1) churns fork side by side, N/FORKERS children each, CONCURRENCY
+# (2) in flight in each: a many-core machine's rate needs several forkers.
 # Without BASE, this build alone. At the end, each figure's median over
 # the runs, BASE beside this build.
 set -u
@@ -30,7 +32,8 @@ if [[ $MODE == *IDLE* ]]; then
 	sleep 1000000 & idle=$!
 	MODE=${MODE//IDLE/$idle}
 fi
-CHURN=${CHURN:---children $N}
+FORKERS=${FORKERS:-1}; CONCURRENCY=${CONCURRENCY:-2}
+CHURN=${CHURN:---children $((N / FORKERS))}
 work=$(mktemp -d /tmp/jobtrace-bpfbench-XXXXXX)
 trap 'rm -rf "$work"; sysctl -q kernel.bpf_stats_enabled=0; [ -z "$idle" ] || kill $idle' EXIT
 sysctl -q kernel.bpf_stats_enabled=1
@@ -63,7 +66,12 @@ for r in $(seq $RUNS); do
   wait_for $work/f.err attached $F
   mine="$(prog_ids $W) $(prog_ids $F)"
   stats "$mine" >$work/s0
-  $CH $CHURN --concurrency 2 --burn-us 50 >/dev/null
+  forkers=(); t0=$(date +%s%N)
+  for f in $(seq $FORKERS); do
+    $CH $CHURN --concurrency $CONCURRENCY --burn-us 50 >/dev/null & forkers+=($!)
+  done
+  wait "${forkers[@]}"
+  echo $(( $(date +%s%N) - t0 )) >$work/churn_ns
   stats "$mine" >$work/s1
   kill -INT $W $F; wait $W $F 2>/dev/null
   # run: lost records and CPU error against churn's own getrusage
@@ -81,7 +89,8 @@ for i in sorted(b):
     if name == 'floor_switch': floor=(c,t); continue
     rows.append((name,c,t)); tot_c+=c; tot_t+=t
 out=open(work+'/all','a')
-print(f"{tag:5} run {run}: watch:")
+churn_s=int(open(work+'/churn_ns').read())/1e9
+print(f"{tag:5} run {run}: watch, over {n} processes forked at {n/churn_s:,.0f}/s:")
 for name,c,t in rows+[('total',tot_c,tot_t)]:
     print(f"  {name:22} {c/n:6.2f} calls/proc {t/c:7.0f} ns/call {t/n:7.0f} ns/proc")
     print(tag,name,c/n,t/c,t/n,file=out)

@@ -7,7 +7,7 @@ the host's workloads, and what the collector itself costs.
    context switches a round trip) alone, against the same under host mode
    started and stopped around each run; pingpong also under `jobtrace run`.
    HOST_RUNS alternating rounds, medians.
-2. The collector: its CPU (utime + stime of its own process) on the host as
+2. The collector: its CPU (user + system time of its own process) on the host as
    it is, over IDLE_S seconds, and its RSS over HOLD_S seconds with HOLD
    more sleeping processes on the host.
 
@@ -136,9 +136,9 @@ def overhead(out, work):
 
 def collector_cost(out, work):
     print()
-    print("collector cost: `jobtrace watch --all --interval 1 --json -o FILE`: its own utime +"
-          " stime")
-    print("(/proc/PID/stat) and VmRSS, after the attach")
+    print("collector cost: `jobtrace watch --all --interval 1 --json -o FILE`: its own CPU time"
+          " (its")
+    print("CPU-time clock, benchlib.proc_cpu_s) and VmRSS, after the attach")
     argv = watch_argv(out, work, "cost")
     with Background(argv, ready=ATTACHED, log=f"{work}/cost.err") as w:
         attach_cpu = w.cpu_now()
@@ -174,7 +174,7 @@ def collector_cost(out, work):
     print(f"    (target <= 16 MiB); CPU {c1 - c0:.2f} s = {pct:.2f}% of a core")
     print("  " + cmdline([f"{out}/churn", "--hold", HOLD]) + " &  # then:")
     print("  " + cmdline(watch_argv(out, ".", "cost")) + " &")
-    print("  # then read /proc/$!/stat (14, 15) and /proc/$!/status (VmRSS)")
+    print("  # then read its CPU clock (clock_getcpuclockid($!)) and /proc/$!/status (VmRSS)")
 
 
 def main():

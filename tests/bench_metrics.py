@@ -9,7 +9,7 @@ host mode by cgroup2 makes 1,000 jobs. Then, side by side:
       one group per set of cgroup paths, so also one per bench cgroup)
 1. Scrape time (a whole GET of /metrics, a new connection each: median of
    SCRAPES, the two tools in turn) and response size.
-2. Each tool's own CPU (utime + stime, /proc/PID/stat) over WINDOW_S
+2. Each tool's own CPU (user + system, benchlib.proc_cpu_s) over WINDOW_S
    seconds scraped every second, as Prometheus would.
 3. A churn job (CHURN_CHILDREN short children, each burning CHURN_BURN_US
    of CPU) in a cgroup of its own, both still scraped every second: each

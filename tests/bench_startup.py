@@ -3,16 +3,17 @@
 it tracks in run and in host mode, and jobtrace ps --json against ps; each
 beside a previous build's when BASE names its binary.
 
-    RUNS=20 CHILDREN=20000 HOLD=5000 BASE=/path/to/old/jobtrace \\
+    RUNS=20 CHILDREN=20000 HOLD=5000 FORKERS=1 BASE=/path/to/old/jobtrace \\
         tests/bench_startup.py .output
 
 Start-up: medians of RUNS runs (wall, user+system CPU and peak RSS from the
 child's rusage), loading BPF itself and through a serve --control that does
 the tracking. CPU per process: jobtrace's user+system time, read once it
 has attached and again after a churn of CHILDREN processes (2 at a time,
-50 us of CPU each) and its last 1 s interval, from its CPU-time clock (to
-the ns; /proc/PID/stat's ticks where that clock cannot be read); divided
-by CHILDREN. ps: medians of 7 whole runs with HOLD processes held alive.
+50 us of CPU each, from FORKERS churns side by side) and its last 1 s
+interval, from its CPU-time clock (to the ns; /proc/PID/stat's ticks where
+that clock cannot be read); divided by CHILDREN. ps: medians of 7 whole
+runs with HOLD processes held alive.
 """
 import os
 import subprocess
@@ -24,6 +25,7 @@ from benchlib import median, proc_cpu_s
 RUNS = int(os.environ.get("RUNS", "20"))
 CHILDREN = int(os.environ.get("CHILDREN", "20000"))
 HOLD = int(os.environ.get("HOLD", "5000"))
+FORKERS = int(os.environ.get("FORKERS", "1"))
 
 
 def once(argv):
@@ -52,7 +54,12 @@ def startup(argv):
 
 
 def churn(out):
-    return [f"{out}/churn", "--children", str(CHILDREN), "--concurrency", "2", "--burn-us", "50"]
+    """CHILDREN processes, 2 at a time, 50 us each; from FORKERS churns side by side."""
+    one = [f"{out}/churn", "--children", str(CHILDREN // FORKERS), "--concurrency", "2",
+           "--burn-us", "50"]
+    if FORKERS == 1:
+        return one
+    return ["sh", "-c", f'for i in $(seq {FORKERS}); do "$@" & done; wait', "sh"] + one
 
 
 def run_cost(jt, out):
@@ -147,7 +154,7 @@ def main():
 
     print()
     print(f"jobtrace's CPU per tracked process, 1 s intervals, {CHILDREN} processes"
-          " (2 at a time, 50 us each):")
+          f" (2 at a time, 50 us each, {FORKERS} forker{'s' if FORKERS > 1 else ''}):")
     for b in builds:
         print(f"  {b:<48} run {run_cost(b, out) * 1e6:>6.2f} us"
               f"   watch --all {watch_cost(b, out) * 1e6:>6.2f} us")

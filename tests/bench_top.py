@@ -5,7 +5,7 @@ The host: HOLD more sleeping processes (churn --hold) and a churn job
 forking children in a v2 cgroup of its own (so host mode makes it a job).
 Each tool then runs alone on that host, refreshing every second, for
 TOP_WINDOW_S seconds after TOP_WARMUP_S (the attach, the first samples);
-its CPU is utime + stime from /proc/PID/stat over the window:
+its CPU is user + system time (benchlib.proc_cpu_s) over the window:
   jobtrace top     the screen, in a detached 80x24 tmux session
   jobtrace top -b  batch mode, to /dev/null
   top -b -d 1      procps, to /dev/null
@@ -107,7 +107,7 @@ def main():
     for name, argv, _ in tools:
         print(f"  {name:<18}{median(res[name]):>16.2f}")
     print("  (" + cmdline([f"{out}/churn", "--hold", HOLD]) + " & and churn in a cgroup; then "
-          "each tool, its /proc/PID/stat 14+15 over the window)")
+          "each tool, its CPU-time clock over the window)")
 
 
 if __name__ == "__main__":
