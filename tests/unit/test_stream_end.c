@@ -300,6 +300,22 @@ static void test_writer_gone(void **state)
 	stream_writer__flush(w);
 	assert_true(m->heartbeat_ns > 1);
 	assert_int_equal(jobtrace_stream_state(rd), JT_STREAM_RUNNING);
+	/* So does a long pass, every 64 records, before its flush. */
+	{
+		union jt_stream_record rec;
+		__u64 old = util__now_ns() - (JT_STREAM_GONE_MS + 1000) * 1000000ULL;
+
+		m->heartbeat_ns = old;
+		for (int i = 0; i < 64; i++) {
+			memset(&rec, 0, sizeof(rec));
+			rec.hdr.type = JT_STREAM_FORK;
+			assert_int_equal(stream_writer__append(w, &rec, sizeof(rec.fork)), 0);
+		}
+		assert_true(m->heartbeat_ns > old);
+		assert_int_equal(jobtrace_stream_state(rd), JT_STREAM_RUNNING);
+		while (jobtrace_stream_next(rd, &rec) > 0)
+			;
+	}
 
 	/* Its process gone, heartbeat fresh: gone at once, in its pid namespace. */
 	pid = m->writer_pid;
