@@ -145,16 +145,16 @@ struct {
 } oom_victims SEC(".maps");
 
 /*
- * The memory cgroups whose limits OOM kills hit (kernfs id to limit and
- * path), for exit records that user space reads once the cgroup may be
- * gone. The least recently written goes first: a record read after 64
- * other cgroups' kills finds none, and user space looks the cgroup up
- * itself (include/jobtrace/oom.h).
+ * For each process the OOM killer chose, the memory cgroup whose limit it
+ * hit, as it was then (limit and path), for its exit record: user space
+ * takes the entry when it reads the record, once the cgroup may be gone.
+ * An entry whose record was lost stays; at most this many: a kill that
+ * finds no room leaves user space to look the cgroup up itself.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct jt_proc_key);
 	__type(value, struct jt_oom_cgroup);
 } oom_cgroups SEC(".maps");
 

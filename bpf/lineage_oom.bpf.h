@@ -26,7 +26,7 @@ static __always_inline __u64 memcg_id_of(struct task_struct *t)
 	return cgrp ? cgroup_id_of(cgrp) : 0;
 }
 
-#define OOM_WALK_MAX 16 /* memory cgroups walked up, and path components kept */
+#define OOM_WALK_MAX JT_OOM_DEPTH /* memory cgroups walked up, and path components kept */
 #define OOM_PATH_MASK (JT_OOM_PATH_LEN - 1)
 
 /*
@@ -44,6 +44,7 @@ static __always_inline void oom_cgroup_path(struct cgroup *cgrp, struct jt_oom_c
 	long len;
 
 	v->path[0] = '\0';
+	v->depth = 0;
 	for (int i = 0; i < OOM_WALK_MAX && kn; i++) {
 		kns[n++] = kn;
 		kn = kn_parent(kn);
@@ -65,13 +66,16 @@ static __always_inline void oom_cgroup_path(struct cgroup *cgrp, struct jt_oom_c
 		}
 		v->path[off & OOM_PATH_MASK] = '/';
 		off++;
+		kn = kns[i & (OOM_WALK_MAX - 1)];
 		len = bpf_probe_read_kernel_str(&v->path[off & OOM_PATH_MASK], JT_OOM_PATH_LEN,
-						BPF_CORE_READ(kns[i & (OOM_WALK_MAX - 1)], name));
+						BPF_CORE_READ(kn, name));
 		if (len <= 0) {
 			v->path[0] = '\0';
 			return;
 		}
 		off += len - 1;
+		v->ids[v->depth & (OOM_WALK_MAX - 1)] = BPF_CORE_READ(kn, id);
+		v->depth++;
 	}
 	if (off >= JT_OOM_PATH_LEN) {
 		v->path[0] = '\0';
@@ -85,11 +89,13 @@ static __always_inline void oom_cgroup_path(struct cgroup *cgrp, struct jt_oom_c
  * cgroup and its ancestors that has a limit, has met the OOM killer
  * (memory.events.local's oom; v1 counts it there too), and is charged to
  * within a few charges of its limit now, before the victim has freed
- * anything. Its limit and path go to `oom_cgroups` and its id to @mark.
+ * anything. Its limit and path go to `oom_cgroups` for the victim (@key),
+ * and its id to @mark.
  * None (a global OOM, a kernel that counts otherwise): @mark keeps the
  * cgroup @p was charged to, and user space finds the limit from there.
  */
-static __always_inline void oom_limit_hit(struct task_struct *p, struct jt_oom_mark *mark)
+static __always_inline void oom_limit_hit(struct task_struct *p, const struct jt_proc_key *key,
+					  struct jt_oom_mark *mark)
 {
 	/* A charge is up to a huge page (512 pages); then a batch's worth of slack. */
 	const unsigned long slack_pages = 1024;
@@ -133,7 +139,7 @@ static __always_inline void oom_limit_hit(struct task_struct *p, struct jt_oom_m
 				return;
 			v->limit_bytes = (__u64)limit * targ_page_size;
 			oom_cgroup_path(BPF_CORE_READ(css, cgroup), v);
-			if (bpf_map_update_elem(&oom_cgroups, &cgid, v, BPF_ANY))
+			if (bpf_map_update_elem(&oom_cgroups, key, v, BPF_ANY))
 				return;
 			mark->memcg_id = cgid;
 			mark->flags = JT_F_OOM_LIMIT;
@@ -172,7 +178,7 @@ static __always_inline int on_oom_victim(struct task_struct *p_t)
 	if (mm)
 		mark.rss_pages = mm_rss_pages(mm);
 	mark.memcg_id = memcg_id_of(p);
-	oom_limit_hit(p, &mark);
+	oom_limit_hit(p, &key, &mark);
 	bpf_map_update_elem(&oom_victims, &key, &mark, BPF_ANY);
 	return 0;
 }

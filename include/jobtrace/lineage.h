@@ -107,10 +107,12 @@ int lineage__for_each_job(struct lineage *lt, int (*fn)(void *ctx, __u64 job_id)
 /* The global counters, summed over CPUs. */
 int lineage__counters(struct lineage *lt, struct jt_counters *out);
 /*
- * The memory cgroup an OOM kill's exit record names with JT_F_OOM_LIMIT, as
- * the kernel saw it at the kill: 0, or -ENOENT when no longer held.
+ * The memory cgroup whose limit the OOM kill of process @key hit (its exit
+ * record says JT_F_OOM_LIMIT), as the kernel saw it at the kill, taken from
+ * the map: 0, or -ENOENT when not there.
  */
-int lineage__oom_cgroup(struct lineage *lt, __u64 memcg_id, struct jt_oom_cgroup *out);
+int lineage__oom_cgroup(struct lineage *lt, const struct jt_proc_key *key,
+			struct jt_oom_cgroup *out);
 
 /*
  * The repair sweep's view: every entry of the procs map (@fn sees its key and

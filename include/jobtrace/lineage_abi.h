@@ -100,7 +100,8 @@ enum jt_rss_source {
 /*
  * jt_exit_event.flags, with JT_F_OOM_KILLED: when it chose the process, the
  * kernel found the memory cgroup whose limit was hit. oom_memcg_id is that
- * cgroup, and map `oom_cgroups` holds its limit and path as they were then.
+ * cgroup, and map `oom_cgroups` holds, for this process (its jt_proc_key),
+ * that cgroup's limit and path as they were then.
  */
 #define JT_F_OOM_LIMIT 0x20
 
@@ -396,17 +397,25 @@ struct jt_oom_mark {
 
 /*
  * The memory cgroup whose limit an OOM kill acted on, as the kernel saw it
- * when it chose the victim (map `oom_cgroups`, by its kernfs id): what a
- * report written later needs, after a batch system has removed the cgroup
- * with its last task (Slurm removes a step's at the step's end).
+ * when it chose the victim (map `oom_cgroups`, by the victim's jt_proc_key,
+ * until user space has read it with the exit record): what a report written
+ * later needs, after a batch system has removed the cgroup with its last
+ * task (Slurm removes a step's at the step's end).
  */
 #define JT_OOM_PATH_LEN 256
+#define JT_OOM_DEPTH 16 /* path components kept, and their ids */
 struct jt_oom_cgroup {
 	__u64 limit_bytes; /* its memory limit (v2 memory.max, v1 memory.limit_in_bytes) */
 	/*
-	 * Its path in its hierarchy ("/a/b", "/" for the root), NUL-ended;
-	 * "" when it was deeper or longer than this holds.
+	 * Its path from its hierarchy's root ("/a/b"), NUL-ended: "" when it
+	 * was deeper or longer than this holds. That root may be above what a
+	 * reader's mount shows (a cgroup namespace): ids[i] is the kernfs id
+	 * of the path's (i + 1)-th component, so a reader names the deepest
+	 * one it can see as its mount does, and the rest by these names.
 	 */
+	__u64 ids[JT_OOM_DEPTH];
+	__u32 depth; /* components in path and ids */
+	__u32 pad;
 	char path[JT_OOM_PATH_LEN];
 };
 
@@ -541,7 +550,8 @@ _Static_assert(sizeof(struct jt_job_totals) == 240, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 72, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 208, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_oom_mark) == 24, "jt_oom_mark ABI");
-_Static_assert(sizeof(struct jt_oom_cgroup) == 8 + JT_OOM_PATH_LEN, "jt_oom_cgroup ABI");
+_Static_assert(sizeof(struct jt_oom_cgroup) == 16 + 8 * JT_OOM_DEPTH + JT_OOM_PATH_LEN,
+	       "jt_oom_cgroup ABI");
 _Static_assert(sizeof(struct jt_exec_event) == 32 + JT_ARGS_LEN + JT_EXE_LEN, "jt_exec_event ABI");
 _Static_assert(sizeof(struct jt_fork_event) == 72, "jt_fork_event ABI");
 _Static_assert(sizeof(struct jt_live_rec) == 96, "jt_live_rec ABI");

@@ -43,10 +43,12 @@ struct source_ops {
 	int (*remove_job)(struct collector *c, __u64 job_id);
 	int (*counters)(struct collector *c, struct jt_counters *out);
 	/*
-	 * The memory cgroup an OOM kill's exit record names with
-	 * JT_F_OOM_LIMIT, as the kernel saw it then; NULL: the source has none.
+	 * The memory cgroup whose limit the OOM kill of process @key hit (its
+	 * exit record says JT_F_OOM_LIMIT), as the kernel saw it then, taken:
+	 * asked once per record. NULL: the source has none.
 	 */
-	int (*oom_cgroup)(struct collector *c, __u64 memcg_id, struct jt_oom_cgroup *out);
+	int (*oom_cgroup)(struct collector *c, const struct jt_proc_key *key,
+			  struct jt_oom_cgroup *out);
 	/*
 	 * The repair sweep (user/collect/repair.c); NULL: none. Every process
 	 * the source counts alive, and the removal of one that is gone: 0 when

@@ -472,6 +472,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	bpf_map__set_map_flags(lt->skel->maps.jobs, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(lt->skel->maps.job_totals, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(lt->skel->maps.oom_victims, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(lt->skel->maps.oom_cgroups, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(lt->skel->maps.attach_roots, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(lt->skel->maps.watch_cgroups, BPF_F_NO_PREALLOC);
 	max_jobs = opts->max_jobs ? opts->max_jobs : DEFAULT_MAX_JOBS;
@@ -735,11 +736,21 @@ out:
 	return err;
 }
 
-int lineage__oom_cgroup(struct lineage *lt, __u64 memcg_id, struct jt_oom_cgroup *out)
+int lineage__oom_cgroup(struct lineage *lt, const struct jt_proc_key *key,
+			struct jt_oom_cgroup *out)
 {
-	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.oom_cgroups), &memcg_id, out))
+	int fd = bpf_map__fd(lt->skel->maps.oom_cgroups);
+
+	/*
+	 * Read once, with its exit record, then taken, so the map keeps room
+	 * for later kills (two calls: a hash's lookup-and-delete is 5.14's).
+	 */
+	if (bpf_map_lookup_elem(fd, key, out))
 		return -errno;
+	bpf_map_delete_elem(fd, key);
 	out->path[sizeof(out->path) - 1] = '\0';
+	if (out->depth > JT_OOM_DEPTH)
+		out->depth = 0;
 	return 0;
 }
 

@@ -485,8 +485,10 @@ int collector__on_attach(struct collector *c, const struct jt_attach_rec *r)
 static const struct jt_oom_cgroup *oom_seen(struct collector *c, const struct jt_exit_event *e,
 					    struct jt_oom_cgroup *buf)
 {
+	struct jt_proc_key key = { .tgid = e->pid, .start_ns = e->start_ns };
+
 	if (!(e->flags & JT_F_OOM_KILLED) || !(e->flags & JT_F_OOM_LIMIT) || !c->ops->oom_cgroup ||
-	    c->ops->oom_cgroup(c, e->oom_memcg_id, buf))
+	    c->ops->oom_cgroup(c, &key, buf))
 		return NULL;
 	return buf;
 }

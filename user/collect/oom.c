@@ -58,20 +58,44 @@ static void find_hierarchy(struct oom_resolver *r)
 }
 
 /*
- * The kernel's word (@seen): the cgroup whose limit was hit, named as this
- * hierarchy's mount names it while it is there, else by the path the kernel
- * read at the kill. False when neither names it.
+ * @seen's path as this process's mount of the hierarchy names it: from the
+ * deepest of its components still there (the cgroup itself, while it is),
+ * the ones below it by the names the kernel read at the kill. The kernel's
+ * path runs from the hierarchy's own root, which a cgroup namespace may put
+ * above the mount: where no component is visible, that path as it is.
  */
-static bool attribute_seen(struct oom_resolver *r, const struct jt_exit_event *e,
-			   const struct jt_oom_cgroup *seen, struct job_oom *out)
+static bool seen_path(const struct oom_resolver *r, const struct jt_oom_cgroup *seen, char *out,
+		      size_t size)
+{
+	char prefix[JOB_OOM_CGROUP_LEN];
+	const char *rest;
+
+	if (!seen->path[0])
+		return false;
+	for (__u32 k = seen->depth; r->have && k > 0; k--) {
+		if (cgroupfs__path_of_id(&r->hier, seen->ids[k - 1], prefix, sizeof(prefix)))
+			continue;
+		/* Past the first k components of "/c1/c2/...": "" or "/c(k+1)/...". */
+		rest = seen->path;
+		for (__u32 i = 0; i < k && rest; i++)
+			rest = strchr(rest + 1, '/');
+		if (!rest)
+			rest = "";
+		snprintf(out, size, "%s%s", strcmp(prefix, "/") || !*rest ? prefix : "", rest);
+		return true;
+	}
+	snprintf(out, size, "%s", seen->path);
+	return true;
+}
+
+/* The kernel's word (@seen): the cgroup whose limit was hit, and that limit, at the kill. */
+static bool attribute_seen(struct oom_resolver *r, const struct jt_oom_cgroup *seen,
+			   struct job_oom *out)
 {
 	char path[JOB_OOM_CGROUP_LEN];
 
-	if (!r->have || cgroupfs__path_of_id(&r->hier, e->oom_memcg_id, path, sizeof(path))) {
-		if (!seen->path[0])
-			return false;
-		snprintf(path, sizeof(path), "%s", seen->path);
-	}
+	if (!seen_path(r, seen, path, sizeof(path)))
+		return false;
 	snprintf(out->hierarchy, sizeof(out->hierarchy), "%s", r->have ? r->name : "");
 	snprintf(out->cgroup, sizeof(out->cgroup), "%s", path);
 	out->limit_known = true;
@@ -94,7 +118,7 @@ bool oom_resolver__attribute(struct oom_resolver *r, const struct jt_exit_event 
 	out->rss_known = e->oom_rss_bytes > 0;
 	if (!r->tried)
 		find_hierarchy(r);
-	if (seen && (e->flags & JT_F_OOM_LIMIT) && attribute_seen(r, e, seen, out))
+	if (seen && (e->flags & JT_F_OOM_LIMIT) && attribute_seen(r, seen, out))
 		return true;
 	if (!r->have || !e->oom_memcg_id)
 		return true;

@@ -134,9 +134,10 @@ static int bpf_counters(struct collector *c, struct jt_counters *out)
 	return lineage__counters(lt_of(c), out);
 }
 
-static int bpf_oom_cgroup(struct collector *c, __u64 memcg_id, struct jt_oom_cgroup *out)
+static int bpf_oom_cgroup(struct collector *c, const struct jt_proc_key *key,
+			  struct jt_oom_cgroup *out)
 {
-	return lineage__oom_cgroup(lt_of(c), memcg_id, out);
+	return lineage__oom_cgroup(lt_of(c), key, out);
 }
 
 static int bpf_for_each_proc(struct collector *c,

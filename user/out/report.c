@@ -644,7 +644,11 @@ void report__json_oom(struct json_writer *w, const struct job_oom *o)
 	json__begin_object(w, "oom");
 	json__bool(w, "global", o->global);
 	if (o->limit_known) {
-		json__string(w, "hierarchy", o->hierarchy);
+		/* "": the kernel named the cgroup, and no mount of it was found here. */
+		if (o->hierarchy[0])
+			json__string(w, "hierarchy", o->hierarchy);
+		else
+			json__null(w, "hierarchy");
 		json__string(w, "cgroup", o->cgroup);
 		json__u64(w, "limit_bytes", o->limit_bytes);
 	} else {
