@@ -103,14 +103,18 @@ int collector__check_attached(struct collector *c, __u64 id, pid_t pid)
 	if (err || js.existing)
 		return err;
 	/*
-	 * The attach found nothing of it: it ended after the check in
-	 * collector__follow_pid() (a zombie now, or reaped), and its exit passed
-	 * before any program of ours could see it. A job made of it would report
-	 * nothing, with no status: it is a pid that has ended, as there.
+	 * The attach found nothing of it. Where it has ended since the check in
+	 * collector__follow_pid() (a zombie now, or reaped), its exit passed
+	 * before any program of ours could see it: a job made of it would report
+	 * nothing, with no status, so it is a pid that has ended, as there. One
+	 * still running went to another job of the same command (a --cgroup it
+	 * is in, the same --pid twice): not this check's to refuse.
 	 */
 	err = proc_pid__read_stat(c->proc_fd, pid, &st);
+	if (!err && !(st.state == 'Z' && st.num_threads <= 1))
+		return 0;
 	fprintf(stderr, "jobtrace: no process %d: it ended while jobtrace attached%s\n", pid,
-		!err && st.state == 'Z' ? " (a zombie its parent has not reaped)" : "");
+		!err ? " (a zombie its parent has not reaped)" : "");
 	return -ESRCH;
 }
 

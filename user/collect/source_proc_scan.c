@@ -176,6 +176,9 @@ int source_proc__attach_existing(struct collector *c)
 
 		if (!j || proc_pid__read_stat(s->proc_fd, r->pid, &st))
 			continue;
+		/* Ended since the front looked (a zombie, its threads gone): nothing to attach. */
+		if (st.state == 'Z' && st.num_threads <= 1)
+			continue;
 		start = source_proc__start_ns_of(s, &st);
 		d = start > r->start_ns ? start - r->start_ns : r->start_ns - start;
 		if (d > r->slack_ns || source_proc__find(s, (__u32)r->pid))
