@@ -33,6 +33,12 @@ if [[ $MODE == *IDLE* ]]; then
 	MODE=${MODE//IDLE/$idle}
 fi
 FORKERS=${FORKERS:-1}; CONCURRENCY=${CONCURRENCY:-2}
+if [ "$FORKERS" -gt 1 ] && [ -n "${CHURN:-}" ]; then
+	echo "bench_bpf: CHURN is one forker's: with FORKERS > 1, set N alone" >&2
+	exit 2
+fi
+# What the forkers make in all (N rounded down to a multiple of FORKERS): the divisor.
+N=$((N / FORKERS * FORKERS))
 CHURN=${CHURN:---children $((N / FORKERS))}
 work=$(mktemp -d /tmp/jobtrace-bpfbench-XXXXXX)
 trap 'rm -rf "$work"; sysctl -q kernel.bpf_stats_enabled=0; [ -z "$idle" ] || kill $idle' EXIT
@@ -75,7 +81,9 @@ for r in $(seq $RUNS); do
   stats "$mine" >$work/s1
   kill -INT $W $F; wait $W $F 2>/dev/null
   # run: lost records and CPU error against churn's own getrusage
-  $bin run --json -o $work/r.json -- $CH --children $N --concurrency 8 --subreaper --truth $work/t.json >/dev/null 2>&1
+  # (one forker's share: run's accuracy, not the rate, is asked here)
+  $bin run --json -o $work/r.json -- $CH --children $((N / FORKERS)) --concurrency 8 --subreaper \
+    --truth $work/t.json >/dev/null 2>&1
   python3 - "$tag" "$r" "$N" "$work" <<'PY'
 import json,sys
 tag,run,n,work=sys.argv[1],int(sys.argv[2]),int(sys.argv[3]),sys.argv[4]

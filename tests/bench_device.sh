@@ -82,8 +82,9 @@ run)
 	echo
 	echo "3 and 4. pingpong's switch cost; host mode's CPU and RSS with $HOLD more processes:"
 	work=$(mktemp -d /tmp/jobtrace-bench-device-XXXXXX)
-	CHILDREN=$N CONCURRENCY=${CONCURRENCY:-4} HOLD=$HOLD HOST_RUNS=${HOST_RUNS:-3} \
-		python3 tests/bench_host.py "$OUTPUT" "$work"
+	# One forker per churn there: its 20,000 children, not all forkers' N.
+	CHILDREN=${HOST_CHILDREN:-20000} CONCURRENCY=${CONCURRENCY:-4} HOLD=$HOLD \
+		HOST_RUNS=${HOST_RUNS:-3} python3 tests/bench_host.py "$OUTPUT" "$work"
 	rm -rf "$work"
 	;;
 *)

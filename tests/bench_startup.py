@@ -72,6 +72,7 @@ def run_cost(jt, out):
     p = subprocess.Popen([jt, "run", "-i", "1", "-o", "/dev/null", "--", "sh", "-c", script,
                           "sh"] + churn(out), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True)
+    ok = False
     try:
         if p.stdout.readline().strip() != "ready":
             sys.exit("bench_startup: run's command did not start")
@@ -84,11 +85,19 @@ def run_cost(jt, out):
         b = proc_cpu_s(p.pid)
         p.stdin.write("end\n")
         p.stdin.flush()
+        ok = True
     finally:
+        if not ok:
+            p.kill()  # not a churn started by the EOF below
         p.stdin.close()
-        if p.wait(60):
-            sys.exit("bench_startup: run failed")
-    return (b - a) / CHILDREN
+        try:
+            status = p.wait(60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            status = -1
+    if status:
+        sys.exit(f"bench_startup: run failed ({status})")
+    return (b - a) / (CHILDREN // FORKERS * FORKERS)
 
 
 def watch_cost(jt, out):
@@ -112,7 +121,7 @@ def watch_cost(jt, out):
         p.wait()
         err.close()
         os.unlink(err.name)
-    return (b - a) / CHILDREN
+    return (b - a) / (CHILDREN // FORKERS * FORKERS)
 
 
 def served_startup(jt):
