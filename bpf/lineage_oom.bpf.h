@@ -38,7 +38,7 @@ static __always_inline __u64 memcg_id_of(struct task_struct *t)
  */
 static __always_inline void oom_cgroup_path(struct cgroup *cgrp, struct jt_oom_cgroup *v)
 {
-	struct kernfs_node *kns[OOM_WALK_MAX];
+	struct kernfs_node *kns[OOM_WALK_MAX] = {}; /* all written: no uninitialised stack read */
 	struct kernfs_node *kn = BPF_CORE_READ(cgrp, kn);
 	__u32 n = 0, off = 0;
 	long len;
