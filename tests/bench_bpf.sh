@@ -43,23 +43,7 @@ CHURN=${CHURN:---children $((N / FORKERS))}
 work=$(mktemp -d /tmp/jobtrace-bpfbench-XXXXXX)
 trap 'rm -rf "$work"; sysctl -q kernel.bpf_stats_enabled=0; [ -z "$idle" ] || kill $idle' EXIT
 sysctl -q kernel.bpf_stats_enabled=1
-# The programs a process holds: a prog fd or a link fd says its prog_id.
-prog_ids() { cat /proc/$1/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" {print $2}' | sort -u | tr '\n' ' '; }
-# "id name run_cnt run_time_ns" for each of the programs $1 names.
-stats() {
-	bpftool prog show --json | python3 -c '
-import json,sys
-want=set(map(int,sys.argv[1].split()))
-for x in json.load(sys.stdin):
-    if x["id"] in want:
-        print(x["id"], x.get("name","?"), x.get("run_cnt",0), x.get("run_time_ns",0))' "$1"
-}
-wait_for() { # file text pid
-	until grep -q "$2" "$1"; do
-		kill -0 $3 2>/dev/null || { cat "$1" >&2; exit 1; }
-		sleep 0.1
-	done
-}
+. "$(dirname "$0")/bpf_stats.sh"
 tags="this"; [ -n "$B0" ] && tags="base this"
 : >$work/all
 for r in $(seq $RUNS); do

@@ -16,21 +16,10 @@ work=$(mktemp -d /tmp/jobtrace-switchbench-XXXXXX)
 idle=""
 trap 'rm -rf "$work"; sysctl -q kernel.bpf_stats_enabled=0; [ -z "$idle" ] || kill $idle 2>/dev/null' EXIT
 sysctl -q kernel.bpf_stats_enabled=1
-prog_ids() { cat /proc/$1/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" {print $2}' | sort -u | tr '\n' ' '; }
+. "$(dirname "$0")/bpf_stats.sh"
 # "name run_cnt run_time_ns" of handle_switch and floor_switch among the programs $1 names.
-stats() {
-	bpftool prog show --json | python3 -c '
-import json,sys
-want=set(map(int,sys.argv[1].split()))
-for x in json.load(sys.stdin):
-    if x["id"] in want and x.get("name") in ("handle_switch", "floor_switch"):
-        print(x["name"], x.get("run_cnt",0), x.get("run_time_ns",0))' "$1" | sort
-}
-wait_for() { # file text pid
-	until grep -q "$2" "$1"; do
-		kill -0 $3 2>/dev/null || { cat "$1" >&2; exit 1; }
-		sleep 0.1
-	done
+switch_stats() {
+	stats "$1" | awk '$2 == "handle_switch" || $2 == "floor_switch" {print $2, $3, $4}' | sort
 }
 sleep 1000000 & idle=$!
 printf '%-28s %16s %16s %14s\n' "pingpong, one CPU" "handle_switch" "empty program" "jobtrace adds"
@@ -42,9 +31,9 @@ for mode in "--all --group-by tree" "--pid $idle"; do
 	wait_for $work/f.err attached $F
 	ids="$(prog_ids $W) $(prog_ids $F)"
 	for r in $(seq $RUNS); do
-		stats "$ids" >$work/s0
+		switch_stats "$ids" >$work/s0
 		"$OUTPUT/pingpong" --rounds $ROUNDS --cpu 0 --truth $work/pp.json
-		stats "$ids" >$work/s1
+		switch_stats "$ids" >$work/s1
 		paste $work/s0 $work/s1 | awk -v label="$label" '
 			{ ns[$1] = ($6 - $3) / ($5 - $2) }
 			END { printf "%-28s %13.1f ns %13.1f ns %11.1f ns\n", label, ns["handle_switch"],
