@@ -350,6 +350,54 @@ static void test_silent_writer_is_gone(void **state)
 	jobtrace_stream_close(r);
 }
 
+/*
+ * tail --count N prints N records and stops, where the records it reads
+ * in one call are more: tail is stopped (SIGSTOP) after its first line
+ * while serve publishes several passes' records, then let go. The count
+ * is the lines printed, each a whole JSON record.
+ */
+static void test_count_within_a_batch(void **state)
+{
+	char err[300], out[300], terr[300];
+	char *targv[] = { H.jobtrace, "tail", "--json", "--count", "3", "--stream", stream_path,
+			  NULL };
+	struct jobtrace_stream *r;
+	union jt_stream_record rec;
+	json_t *lines;
+	pid_t serve, tail;
+	int st, waiting = 0;
+
+	harness__path(err, sizeof(err), "serve5.err");
+	harness__path(out, sizeof(out), "tail5.out");
+	harness__path(terr, sizeof(terr), "tail5.err");
+	serve = serve_start(err);
+	tail = harness__spawn(targv, out, terr);
+	wait_for_line(out);
+	kill(tail, SIGSTOP);
+	/* At least 8 records published after the stop: more than tail still has to print. */
+	r = jobtrace_stream_open(stream_path);
+	assert_non_null(r);
+	for (__u64 t0 = harness__mono_ns(); waiting < 8;) {
+		if (jobtrace_stream_next(r, &rec) == 1) {
+			waiting++;
+			continue;
+		}
+		if (harness__mono_ns() - t0 > HARNESS_WAIT_S * 1000000000ULL)
+			fail_msg("serve published %d records in %d s", waiting, HARNESS_WAIT_S);
+		harness__sleep_ms(50);
+	}
+	jobtrace_stream_close(r);
+	kill(tail, SIGCONT);
+	st = harness__wait_s(tail, 30);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	lines = harness__lines(out, NULL);
+	assert_int_equal(json_array_size(lines), 3);
+	json_decref(lines);
+	kill(serve, SIGTERM);
+	harness__wait(serve);
+}
+
 /* The lines of @path whose "type" is @type and, unless NULL, whose @key_field is @key. */
 static json_t *lines_of(const char *path, const char *type, const char *key_field, const char *key)
 {
@@ -469,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_clean_stop_is_closed),
 		cmocka_unit_test(test_tail_lines_are_serves),
 		cmocka_unit_test(test_silent_writer_is_gone),
+		cmocka_unit_test(test_count_within_a_batch),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

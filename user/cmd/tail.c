@@ -46,6 +46,12 @@ struct tail_config {
 	double duration_s;
 };
 
+/*
+ * Records read a call: one check of the file's length for up to this many
+ * (jobtrace_stream_next_batch()), 64 KiB of the largest records.
+ */
+#define TAIL_BATCH 64
+
 static volatile sig_atomic_t exiting;
 
 static void on_signal(int signo)
@@ -125,12 +131,13 @@ int tail__main(int argc, char **argv)
 {
 	struct tail_config cfg = { .path = JT_STREAM_DEFAULT_PATH };
 	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: the wait returns */
-	union jt_stream_record *rec = NULL;
+	union jt_stream_record *recs = NULL;
 	struct stream_records *sr = NULL;
 	struct sink *out = NULL;
 	struct jobtrace_stream *s;
 	unsigned long seen = 0;
 	__u64 deadline = 0;
+	bool done = false;
 	int ret, n;
 
 	ret = parse_args(argc, argv, &cfg);
@@ -142,7 +149,7 @@ int tail__main(int argc, char **argv)
 			strerror(errno), open_hint(errno));
 		return EXIT_FAILURE;
 	}
-	rec = malloc(sizeof(*rec));
+	recs = calloc(TAIL_BATCH, sizeof(*recs));
 	sr = stream_records__new();
 	if (cfg.json) {
 		/* The lines serve's JSON-lines output writes, from the records it made them of. */
@@ -150,8 +157,8 @@ int tail__main(int argc, char **argv)
 		if (out)
 			out->with_lineage = true;
 	}
-	if (!rec || !sr || (cfg.json && !out)) {
-		free(rec);
+	if (!recs || !sr || (cfg.json && !out)) {
+		free(recs);
 		stream_records__free(sr);
 		sink__free(out);
 		jobtrace_stream_close(s);
@@ -162,17 +169,19 @@ int tail__main(int argc, char **argv)
 	if (cfg.duration_s > 0)
 		deadline = util__now_ns() + (__u64)(cfg.duration_s * 1e9);
 	ret = 0;
-	while (!exiting) {
-		n = jobtrace_stream_next(s, rec);
-		if (n == 1) {
-			if (cfg.json) {
-				if (stream_records__feed(sr, rec, out))
-					break;
-			} else if (stream_records__write_text(sr, rec, stdout)) {
-				break;
+	while (!exiting && !done) {
+		n = jobtrace_stream_next_batch(s, recs, TAIL_BATCH);
+		if (n > 0) {
+			for (int i = 0; i < n && !done; i++) {
+				const union jt_stream_record *rec = &recs[i];
+
+				if (cfg.json)
+					done = stream_records__feed(sr, rec, out) != 0;
+				else
+					done = stream_records__write_text(sr, rec, stdout) != 0;
+				if (!done && cfg.count && counts(rec, cfg.json))
+					done = ++seen >= cfg.count;
 			}
-			if (cfg.count && counts(rec, cfg.json) && ++seen >= cfg.count)
-				break;
 			continue;
 		}
 		if (n == -ESTALE) {
@@ -220,7 +229,7 @@ int tail__main(int argc, char **argv)
 	stream_records__free(sr);
 	/* stdout stays open: the sink does not own it. */
 	sink__free(out);
-	free(rec);
+	free(recs);
 	jobtrace_stream_close(s);
 	return ret;
 }
