@@ -99,12 +99,23 @@ struct cjob {
 	__u64 idle_samples; /* samples in a row that saw no task and alive <= 0 */
 	struct cjob_cum reported; /* at the last interval record */
 	__u64 reported_ns;
+	/*
+	 * What bounds the tasks that can have run since the last interval
+	 * record (collector__tasks_bound()): the tasks the live read found
+	 * then less the processes and threads begun by then, and the
+	 * processes joined by then (an attach or a move brings threads of
+	 * their own, counted as neither).
+	 */
+	__s64 reported_tasks_base;
+	__u64 reported_joined;
 	__u64 host_mem_bytes; /* the host's memory, for a job's share of it; 0: unknown */
 	struct hmap_node index_node; /* the collector's index of open jobs, by id */
 	__u64 sampled; /* samples that read it */
 	bool over; /* found over in this turn of the loop */
 	bool ended;
 	bool key_truncated; /* rebuilt from the stream, whose key was cut (beside the flags: no hole) */
+	bool reported_tasks_known; /* reported_tasks_base is: the source reads every task */
+	bool adopted; /* serve --control's: an adopted process's threads are counted nowhere */
 };
 
 /* @j's cumulative figures at its last sample (monotone). */
@@ -130,7 +141,25 @@ struct interval_record {
 	__u64 rss_bytes, pss_bytes, vm_bytes, open_files;
 	bool pss;
 	__u32 incomplete; /* the job's report so far: job__incomplete_mask() */
+	/*
+	 * The most CPUs its CPU can have kept busy over it: the online ones,
+	 * or fewer, the tasks of the job that can have run in it (at least
+	 * 1). 0: not known.
+	 */
+	__u32 cpu_cap;
 };
+
+/*
+ * @r's CPU over its interval as a share of one CPU (100: one CPU all
+ * along), into @pct; false when the interval is too short to give one.
+ * Never more than 100 for each of the job's tasks that can have run in it
+ * and for each online CPU: the kernel brings a running thread's CPU up to
+ * date at its ticks (every 1/HZ s), not when it is read, so the CPU read
+ * at an interval's start can lag by up to a tick a running thread, and the
+ * interval's total_ns hold that much more than it used. The job's total
+ * is the kernel's, exact: the next interval, or the last, has the lag.
+ */
+bool interval_record__cpu_pct(const struct interval_record *r, double *pct);
 
 /* The host at one sample, with rates over the interval. */
 struct host_record {

@@ -79,6 +79,11 @@ struct source_ops {
 	unsigned int unknown;
 	unsigned int sampled;
 	bool polled;
+	/*
+	 * read_live() gives a record per task, threads apart (not one per
+	 * process): the tasks it counts bound the CPU a job can use.
+	 */
+	bool live_per_task;
 };
 
 extern const struct source_ops source_bpf_ops;

@@ -289,7 +289,15 @@ struct jt_stream_interval {
 	 */
 	__u32 incomplete;
 	__u32 unknown;
-	__u32 pad;
+	/*
+	 * The most CPUs the interval's CPU can have kept busy: the host's
+	 * online ones, or fewer, the tasks of the job that can have run in it.
+	 * A running thread's CPU is read up to a kernel tick late, so
+	 * acct.cpu_ns can hold more than that over a short interval (the next
+	 * has less): its rate (cpu.rate_pct) is said at most 100 times this.
+	 * 0: not known (a writer before it).
+	 */
+	__u32 cpu_cap;
 	/*
 	 * Records of the job's processes the kernel's ring dropped over the
 	 * interval (its --ring-kb was full), each kind apart, because each

@@ -691,6 +691,80 @@ static void test_watch_all_by_cgroup2(void **state)
 	cgroup_jobs(true);
 }
 
+/*
+ * The most any interval of @key said of its CPU rate, over @n intervals.
+ * A null rate (under 10 ms) is left out.
+ */
+static double most_rate(json_t *recs, const char *key, size_t *n)
+{
+	double most = 0;
+	json_t *r;
+	size_t i;
+
+	*n = 0;
+	json_array_foreach(recs, i, r)
+	{
+		if (strcmp(str(r, "type"), "interval") || strcmp(str(r, "job"), key))
+			continue;
+		++*n;
+		if (!harness__is_null(r, "cpu.rate_pct") && harness__num(r, "cpu.rate_pct") > most)
+			most = harness__num(r, "cpu.rate_pct");
+	}
+	return most;
+}
+
+/*
+ * A shell loop, one thread busy all along, at -i 0.1: the kernel brings a
+ * running thread's CPU up to date at its ticks, so the CPU read at a sample
+ * lags by up to one (4 ms at HZ=250), and an interval after a late read
+ * held up to 116 % of one CPU. No interval's rate says more than its one
+ * task can have run; the intervals add up to the report. Two such loops:
+ * up to two CPUs, so the bound is the tasks', not one.
+ */
+static void test_run_rate_within_tasks(void **state)
+{
+	char out[600], key[] = "run";
+	char *one[] = { H.jobtrace, "run", "--json", "-i", "0.1", "-o", out, "--", "/bin/sh", "-c",
+			"i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done", NULL };
+	char *two[] = { H.jobtrace, "run", "--json", "-i", "0.1", "-o", out, "--", "/bin/sh", "-c",
+			"for t in 1 2; do (i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done) & "
+			"done; wait",
+			NULL };
+	double most;
+	json_t *recs;
+	size_t n;
+
+	harness__path(out, sizeof(out), "rate-one.out");
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(harness__exit_code_s(one, NULL, NULL, WAIT_S), 0);
+		recs = load_lines(out);
+		most = most_rate(recs, key, &n);
+		print_message("  one loop: %zu intervals, rates at most %.2f%%\n", n, most);
+		assert_true(n >= 3);
+		if (most > 100.0)
+			fail_msg("one busy thread: an interval's rate is %.2f%%", most);
+		/* A busy loop: some interval near one CPU (none when the host is starved). */
+		assert_true(most > 50.0);
+		assert_intervals_add_up(recs, key, 0.1);
+		json_decref(recs);
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	harness__path(out, sizeof(out), "rate-two.out");
+	assert_int_equal(harness__exit_code_s(two, NULL, NULL, WAIT_S), 0);
+	recs = load_lines(out);
+	most = most_rate(recs, key, &n);
+	print_message("  two loops: %zu intervals, rates at most %.2f%%\n", n, most);
+	/* Three tasks at most (the shell and its two); two CPUs here. */
+	if (most > 200.0)
+		fail_msg("two busy threads on %ld CPUs: an interval's rate is %.2f%%",
+			 sysconf(_SC_NPROCESSORS_ONLN), most);
+	/* Not held to one task: two loops ran on two CPUs at once (unless starved). */
+	assert_true(most > 105.0);
+	assert_intervals_add_up(recs, key, 0.1);
+	json_decref(recs);
+}
+
 /* run --json -i: the interval records add up to the job record. */
 static void test_run_intervals_add_up(void **state)
 {
@@ -1473,6 +1547,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_watch_cgroups, test_teardown),
 		cmocka_unit_test_teardown(test_watch_all_by_cgroup2, test_teardown),
 		cmocka_unit_test_teardown(test_run_intervals_add_up, test_teardown),
+		cmocka_unit_test_teardown(test_run_rate_within_tasks, test_teardown),
 		cmocka_unit_test_teardown(test_watch_intervals_add_up, test_teardown),
 		cmocka_unit_test_teardown(test_watch_cgroup_v1, test_teardown),
 		cmocka_unit_test_teardown(test_watch_all_interval_count, test_teardown),

@@ -19,6 +19,7 @@
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/source.h"
 #include "jobtrace/sink.h"
+#include "jobtrace/util.h"
 
 #define JOB 7
 
@@ -375,6 +376,117 @@ static void test_interval_cpu_within_cpus(void **state)
 	collector__free(c);
 }
 
+/*
+ * One thread busy all along, its CPU read a tick late at every other
+ * sample (8 ms: a running thread's CPU is brought up to date at its ticks,
+ * not when it is read), as the kernel does; the reads 20 ms apart. An
+ * interval after a late read holds 28 ms of CPU in 20: its rate must still
+ * say at most the one task it has (not the host's CPUs), the excess come in
+ * the next, and the intervals add up to the job's total.
+ */
+static struct {
+	__u64 start_ns, end_cpu_ns;
+	int samples;
+} busy;
+
+static int busy_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->procs_started = 1; /* the root, begun with the job */
+	out->outlived_root = -1;
+	if (++busy.samples < 12) {
+		out->alive = 1;
+		return 0;
+	}
+	if (!busy.end_cpu_ns)
+		busy.end_cpu_ns = util__now_ns() - busy.start_ns;
+	out->cpu_ns = out->user_ns = busy.end_cpu_ns; /* exited: its exact total */
+	out->procs_exited = out->exit_ok = 1;
+	return 0;
+}
+
+static int busy_read_live(struct collector *c, int (*fn)(void *, const struct jt_live_rec *),
+			  void *ctx)
+{
+	struct jt_live_rec r = { .job_id = JOB, .tgid = 100, .tid = 100, .is_leader = 1 };
+	__u64 ran = util__now_ns() - busy.start_ns;
+
+	if (busy.samples >= 12)
+		return 0;
+	r.cpu_ns = ran - (busy.samples % 2 && ran > 8000000 ? 8000000 : 0);
+	r.utime_ns = r.cpu_ns;
+	return fn(ctx, &r);
+}
+
+struct rates {
+	struct sink base;
+	__u64 cpu_sum, final_cpu;
+	int intervals, late;
+	double most_pct;
+};
+
+static int rates_interval(struct sink *s, const struct interval_record *r)
+{
+	struct rates *k = (struct rates *)s;
+	double pct;
+
+	k->intervals++;
+	k->cpu_sum += r->d.cpu_ns;
+	/* What the late reads made of the CPU over the interval: more than one task's. */
+	if (r->d.cpu_ns > r->t1_ns - r->t0_ns)
+		k->late++;
+	if (interval_record__cpu_pct(r, &pct) && pct > k->most_pct)
+		k->most_pct = pct;
+	return 0;
+}
+
+static int rates_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	((struct rates *)s)->final_cpu = j->job.stats.cpu_ns;
+	return 0;
+}
+
+static const struct sink_ops rates_ops = {
+	.name = "rates",
+	.interval = rates_interval,
+	.job_end = rates_job_end,
+};
+
+static void test_interval_cpu_within_tasks(void **state)
+{
+	struct source_ops ops = fake_ops;
+	struct collector_opts o = {
+		.ops = &ops,
+		.interval_s = 0.02,
+		.duration_s = 5,
+		.stop_when_jobs_end = true,
+	};
+	struct rates *k = calloc(1, sizeof(*k));
+	struct collector *c;
+
+	ops.job_stats = busy_job_stats;
+	ops.read_live = busy_read_live;
+	ops.live_per_task = true;
+	memset(&fk, 0, sizeof(fk));
+	memset(&busy, 0, sizeof(busy));
+	busy.start_ns = util__now_ns();
+	c = collector__new(&o);
+	assert_non_null(c);
+	k->base.ops = &rates_ops;
+	assert_int_equal(collector__add_sink(c, &k->base), 0);
+	assert_non_null(collector__add_job(c, JOB, "run", CJOB_END_EMPTY));
+	assert_int_equal(collector__run(c), 0);
+	assert_true(k->intervals >= 5);
+	/* Every rate within the one task, the job's last too. */
+	assert_true(k->most_pct <= 100.0);
+	/* The late reads were there, and their excess reached the job's end. */
+	assert_true(k->most_pct > 90.0);
+	assert_int_equal(k->cpu_sum, k->final_cpu);
+	print_message("%d intervals, %d over one task's time (the last's), rates at most %.1f%%\n",
+		      k->intervals, k->late, k->most_pct);
+	collector__free(c);
+}
+
 /* A second exec replaces the arguments; a child that never exec'd inherits its parent's. */
 static void test_args_follow_exec_and_fork(void **state)
 {
@@ -535,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_args_follow_exec_and_fork),
 		cmocka_unit_test(test_host_forks_cover_jobs),
 		cmocka_unit_test(test_interval_cpu_within_cpus),
+		cmocka_unit_test(test_interval_cpu_within_tasks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -602,6 +602,85 @@ static void test_short_round_trip(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Each line of a history file, fed to history_records and its sink. */
+struct refeed {
+	struct history_records *hr;
+	struct sink *s;
+};
+
+static int refeed_line(void *ctx, const char *line, size_t len)
+{
+	struct refeed *f = ctx;
+
+	return history_records__feed(f->hr, line, len, f->s) < 0 ? -1 : 0;
+}
+
+/*
+ * A short interval line leaves cpu.rate_pct out (total_ns over interval_s),
+ * but where the interval's cpu_cap bounded it (a busy thread read a tick
+ * late: 28 ms of CPU in 20 ms, one task) it keeps it: what top --replay
+ * reads back is the line -o wrote, its rate 100, not 140; an interval the
+ * cap did not bound reads back its rate derived.
+ */
+static void test_short_interval_rate_bound(void **state)
+{
+	struct cjob job = { .id = 1, .key = "run" };
+	__u64 t0 = 1796515100000000000ULL;
+	struct interval_record r[2] = {
+		{ .job = &job, .t0_ns = t0, .t1_ns = t0 + 20000000, .t0_epoch_ns = t0,
+		  .t1_epoch_ns = t0 + 20000000, .d = { .cpu_ns = 28000000, .user_ns = 28000000 },
+		  .alive = 1, .cpu_cap = 1 },
+		{ .job = &job, .t0_ns = t0 + 20000000, .t1_ns = t0 + 40000000,
+		  .t0_epoch_ns = t0 + 20000000, .t1_epoch_ns = t0 + 40000000,
+		  .d = { .cpu_ns = 12000000, .user_ns = 12000000 }, .alive = 1, .cpu_cap = 1 },
+	};
+	struct history_opts ho = { .now = fixed_now };
+	struct capture whole, read;
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", cmd[64];
+	struct history_file *files;
+	struct refeed f;
+	struct sink *s;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	ho.dir = dir;
+	job.job.key = job.key;
+	capture__open(&whole);
+	s = sink_jsonl__new(whole.f, 0, false, true, false, false);
+	assert_non_null(s);
+	for (size_t i = 0; i < 2; i++)
+		s->ops->interval(s, &r[i]);
+	sink__free(s);
+	s = sink_history__new(&ho);
+	assert_non_null(s);
+	for (size_t i = 0; i < 2; i++)
+		s->ops->interval(s, &r[i]);
+	s->ops->flush(s);
+	sink__free(s);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(history__list(fd, &files), 1);
+	capture__open(&read);
+	f.hr = history_records__new();
+	f.s = sink_jsonl__new(read.f, 0, false, true, false, false);
+	assert_non_null(f.hr);
+	assert_non_null(f.s);
+	assert_int_equal(history__read_file(fd, files[0].name, true, refeed_line, &f), 0);
+	sink__free(f.s);
+	history_records__free(f.hr);
+	free(files);
+	close(fd);
+	capture__close(&whole);
+	assert_non_null(strstr(whole.buf, "\"rate_pct\":100}"));
+	assert_non_null(strstr(whole.buf, "\"rate_pct\":60}"));
+	assert_string_equal(capture__close(&read), whole.buf);
+	capture__free(&read);
+	capture__free(&whole);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static int append_line(void *ctx, const char *line, size_t len)
 {
 	fwrite(line, 1, len, ((struct capture *)ctx)->f);
@@ -836,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_records),  cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_json_top), cmocka_unit_test(test_short_round_trip),
 		cmocka_unit_test(test_short_shared), cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_short_interval_rate_bound),
 	};
 
 	setenv("TZ", "UTC", 1);

@@ -329,6 +329,8 @@ struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 		j->job.unknown = c->ops->unknown;
 		j->job.sampled = c->ops->sampled;
 		j->host_mem_bytes = c->mem_total_bytes;
+		/* No task yet, none begun or joined: the bound of its CPU starts from there. */
+		j->reported_tasks_known = c->ops->live_per_task;
 	}
 	return j;
 }

@@ -166,6 +166,8 @@ static int open_adopted(struct collector *c, __u64 id, const char *key, pid_t ro
 		return -ENOMEM;
 	j->job.mode = "control";
 	j->job.via = "serve";
+	j->adopted = true;
+	j->reported_tasks_known = false;
 	j->job.root_pid = root;
 	j->job.attached = attached;
 	/* -1: its membership follows no cgroup; the task keeps its tree. */

@@ -62,6 +62,8 @@ struct collector {
 	int epfd, timerfd, sigfd, proc_fd;
 	__u64 start_ns; /* CLOCK_MONOTONIC */
 	__u64 last_sample_ns;
+	unsigned int online_cpus; /* at the last sample; 0: not known */
+	bool live_complete; /* the last sample's live read saw every task */
 	__u64 attached_ns; /* when collector__attach_existing() was done; 0: no attach */
 	bool stopping;
 	bool sample_soon; /* collector__sample_soon(): judge the ends at this turn */
@@ -136,5 +138,12 @@ void collector__emit_host(struct collector *c);
 
 /* The loader's options from what the front asked (user/collect/collector_group.c). */
 void collector__source_opts(const struct collector_opts *o, struct lineage_opts *lo);
+
+/*
+ * The most tasks of @j that can have run since its last interval record
+ * (collector_sample.c); false where that is not known.
+ */
+bool collector__tasks_bound(const struct collector *c, const struct cjob *j,
+			    const struct cjob_cum *now, __u64 *out);
 
 #endif

@@ -220,6 +220,38 @@ void cjob__cum(const struct cjob *j, struct cjob_cum *out)
 }
 
 /*
+ * The most tasks of @j that can have run since its last interval record,
+ * @now its figures at this sample, into @out: those the live read found
+ * then and every process and thread begun since. False where that is not
+ * known: a source that reads processes, not tasks; a live read that
+ * failed; counts the source cannot give; or processes that joined since
+ * (an attach or a move), whose threads no count has.
+ */
+bool collector__tasks_bound(const struct collector *c, const struct cjob *j,
+			    const struct cjob_cum *now, __u64 *out)
+{
+	__s64 most;
+
+	if (!j->reported_tasks_known || (j->job.unknown & JOB_UNKNOWN_COUNTS) ||
+	    now->existing + now->moved_in != j->reported_joined)
+		return false;
+	most = j->reported_tasks_base + (__s64)(now->started + now->threads);
+	/* A thread moved in alone (a cgroup v1 move, a setuid) counts nowhere: it is live now. */
+	if (most < (__s64)j->live_tasks)
+		most = (__s64)j->live_tasks;
+	*out = most > 0 ? (__u64)most : 0;
+	return true;
+}
+
+/* The base of collector__tasks_bound() at an interval record, @now its figures. */
+static void tasks_base_set(const struct collector *c, struct cjob *j, const struct cjob_cum *now)
+{
+	j->reported_tasks_known = c->ops->live_per_task && c->live_complete && !j->adopted;
+	j->reported_tasks_base = (__s64)j->live_tasks - (__s64)(now->started + now->threads);
+	j->reported_joined = now->existing + now->moved_in;
+}
+
+/*
  * Reads every job's totals, then (@host) the host's counters, then the live
  * tasks; updates each job's cumulative figures.
  */
@@ -262,6 +294,8 @@ int collector__sample_jobs(struct collector *c, bool host)
 	if (host)
 		collector__take_host(c, now);
 	err = c->ops->read_live(c, on_live, &lc);
+	c->live_complete = !err;
+	c->online_cpus = online > 0 ? (unsigned int)online : 0;
 	if (lc.sweep && err)
 		repair__abort(&c->repair);
 	else if (lc.sweep)
@@ -316,14 +350,36 @@ int collector__sample_jobs(struct collector *c, bool host)
 		}, &j->live);
 		/*
 		 * Over the samples' span, the live CPU over the walks' (see
-		 * collector__emit_intervals()): never more than every CPU.
+		 * collector__emit_intervals()), a running thread's read up to a
+		 * tick late (interval_record__cpu_pct()): never more than every
+		 * CPU, nor than every task that can have run since the last
+		 * interval record, whose span holds this one (counted from the
+		 * figures just kept).
 		 */
-		if (online > 0 && j->live.cpu_rate_pct > 100.0 * (double)online)
-			j->live.cpu_rate_pct = 100.0 * (double)online;
 		*p = m;
+		if (j->live.cpu_rate_pct > 0) {
+			struct cjob_cum cum;
+			__u64 most = online > 0 ? (__u64)online : UINT64_MAX, tasks;
+
+			cjob__cum(j, &cum);
+			if (collector__tasks_bound(c, j, &cum, &tasks) && tasks < most)
+				most = tasks;
+			if (most != UINT64_MAX && j->live.cpu_rate_pct > 100.0 * (double)most)
+				j->live.cpu_rate_pct = 100.0 * (double)most;
+		}
 	}
 	c->last_sample_ns = now;
 	return err;
+}
+
+/* An interval record's cpu_cap: online CPUs, or fewer tasks that can have run; 0 unknown. */
+static __u32 cpu_cap(const struct collector *c, const struct cjob *j, const struct cjob_cum *now)
+{
+	__u64 cap = c->online_cpus, tasks;
+
+	if (collector__tasks_bound(c, j, now, &tasks) && (!cap || tasks < cap))
+		cap = tasks ? tasks : 1;
+	return cap > UINT32_MAX ? 0 : (__u32)cap;
 }
 
 /*
@@ -355,6 +411,7 @@ static void emit(struct collector *c, struct cjob *j, __u64 t1, __u64 cpu_ns)
 
 	cjob__cum(j, &now);
 	all_cpu_ns = n->cpu_ns - prev->cpu_ns;
+	r.cpu_cap = cpu_cap(c, j, n);
 
 #define D(f) r.d.f = n->f - prev->f
 	D(cpu_ns);
@@ -390,6 +447,7 @@ static void emit(struct collector *c, struct cjob *j, __u64 t1, __u64 cpu_ns)
 			s->ops->interval(s, &r);
 	}
 	j->reported = now;
+	tasks_base_set(c, j, n);
 	j->reported.cpu_ns = base.cpu_ns + r.d.cpu_ns;
 	j->reported.user_ns = base.user_ns + r.d.user_ns;
 	j->reported.system_ns = base.system_ns + r.d.system_ns;
@@ -407,9 +465,41 @@ static __u64 cpus_time(unsigned int ncpus, __u64 t0, __u64 t1)
 	return t1 > t0 ? (__u64)ncpus * (t1 - t0) : 0;
 }
 
+/* The most CPU @j can have used from its last interval record to @t1: @ncpus's, or its tasks'. */
+static __u64 job_cap_ns(const struct collector *c, const struct cjob *j, unsigned int ncpus,
+			__u64 t1)
+{
+	struct cjob_cum now;
+	__u64 tasks;
+
+	cjob__cum(j, &now);
+	if (collector__tasks_bound(c, j, &now, &tasks) && tasks < ncpus)
+		ncpus = (unsigned int)tasks;
+	return cpus_time(ncpus, j->reported_ns, t1);
+}
+
+bool interval_record__cpu_pct(const struct interval_record *r, double *pct)
+{
+	/* The monotonic stamps; a record rebuilt from the stream has the epoch's alone. */
+	__u64 dt = r->t1_ns > r->t0_ns		   ? r->t1_ns - r->t0_ns :
+		   r->t1_epoch_ns > r->t0_epoch_ns ? r->t1_epoch_ns - r->t0_epoch_ns :
+						     0;
+	double p;
+
+	if (dt < INTERVAL_RATE_MIN_NS)
+		return false;
+	p = 100.0 * (double)r->d.cpu_ns / (double)dt;
+	if (r->cpu_cap && p > 100.0 * (double)r->cpu_cap)
+		p = 100.0 * (double)r->cpu_cap;
+	*pct = p;
+	return true;
+}
+
 /*
  * Every open job's interval at a tick, their CPU within what the CPUs
- * could give: no job more than all of them over its interval, all jobs
+ * could give: no job more than all of them over its interval, nor more
+ * than all the tasks that can have run in it (a running thread's CPU is
+ * read up to a tick late: interval_record__cpu_pct()), all jobs
  * together no more than all of them over the longest interval. A job's
  * exited CPU is read before the walk of the live tasks, the live CPU
  * during it, and the walk ends later after its sample's start at one
@@ -428,7 +518,7 @@ void collector__emit_intervals(struct collector *c, __u64 t1)
 	for (size_t i = 0; i < c->jt.n; i++) {
 		const struct cjob *j = c->jt.jobs[i];
 		__u64 cpu_ns = j->cum.cpu_ns - j->reported.cpu_ns;
-		__u64 cap_ns = cpus_time(ncpus, j->reported_ns, t1);
+		__u64 cap_ns = job_cap_ns(c, j, ncpus, t1);
 
 		if (j->ended)
 			continue;
@@ -440,7 +530,7 @@ void collector__emit_intervals(struct collector *c, __u64 t1)
 	for (size_t i = 0; i < c->jt.n; i++) {
 		struct cjob *j = c->jt.jobs[i];
 		__u64 cpu_ns = j->cum.cpu_ns - j->reported.cpu_ns;
-		__u64 cap_ns = cpus_time(ncpus, j->reported_ns, t1);
+		__u64 cap_ns = job_cap_ns(c, j, ncpus, t1);
 
 		if (j->ended)
 			continue;

@@ -173,4 +173,5 @@ const struct source_ops source_bpf_ops = {
 	.drop_proc = bpf_drop_proc,
 	.adopt = bpf_adopt,
 	.adopt_tree = bpf_adopt_tree,
+	.live_per_task = true,
 };

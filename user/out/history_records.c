@@ -481,6 +481,26 @@ int history_records__expand(struct history_records *hr, const char *l, size_t le
 	return ret ? ret : 1;
 }
 
+/*
+ * The interval's cpu_cap where its line's cpu.rate_pct is less than its
+ * CPU over its length: the rate was bounded (interval_record__cpu_pct()),
+ * at 100 times the cap. 0 where it was not (or the line has none).
+ */
+static __u32 cpu_cap_of(const char *l, size_t len, const struct interval_record *r)
+{
+	__u64 dt = r->t1_epoch_ns > r->t0_epoch_ns ? r->t1_epoch_ns - r->t0_epoch_ns : 0;
+	double said, cap;
+	size_t vl;
+
+	if (!dt || !get(l, len, "cpu.rate_pct", &vl))
+		return 0;
+	said = dbl(l, len, "cpu.rate_pct");
+	if (!(said >= 100.0) || said >= 100.0 * (double)r->d.cpu_ns / (double)dt)
+		return 0;
+	cap = said / 100.0 + 0.5;
+	return cap < (double)UINT32_MAX ? (__u32)cap : 0;
+}
+
 static int feed_interval(struct history_records *hr, const char *l, size_t len, struct sink *s)
 {
 	struct hjob *j = job_named(hr, l, len, "job");
@@ -520,6 +540,7 @@ static int feed_interval(struct history_records *hr, const char *l, size_t len, 
 	r.vm_bytes = u64(l, len, "memory.vm_bytes");
 	r.open_files = u64(l, len, "open_files");
 	r.pss = r.pss_bytes > 0;
+	r.cpu_cap = cpu_cap_of(l, len, &r);
 	return s->ops->interval ? s->ops->interval(s, &r) : 0;
 }
 

@@ -328,6 +328,7 @@ int history_short__interval(struct history_short *h, struct history_buf *b,
 	const struct cjob_cum *d = &r->d;
 	size_t klen = strlen(r->job->key);
 	char *p, *p0, *o;
+	double pct;
 
 	if ((r->job->job.unknown & JOB_UNKNOWN_COUNTS) || r->incomplete || r->job->key_truncated ||
 	    r->t1_epoch_ns < r->t0_epoch_ns || !history_text__plain(r->job->key, klen))
@@ -383,6 +384,12 @@ int history_short__interval(struct history_short *h, struct history_buf *b,
 		*p++ = ',';
 	p = PUT(p, "\"total_ns\":");
 	p = history_text__u64(p, d->cpu_ns);
+	/* Not derived where the interval's cpu_cap bounds it: said, 100 times the cap. */
+	if (interval_record__cpu_pct(r, &pct) &&
+	    pct < 100.0 * (double)d->cpu_ns / (double)(r->t1_epoch_ns - r->t0_epoch_ns)) {
+		p = PUT(p, ",\"rate_pct\":");
+		p = history_text__u64(p, 100ULL * r->cpu_cap);
+	}
 	p = PUT(p, "},\"memory\":{\"rss_bytes\":");
 	p = history_text__u64(p, r->rss_bytes);
 	if (r->pss) {

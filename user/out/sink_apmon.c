@@ -123,7 +123,7 @@ static int apmon_interval(struct sink *s, const struct interval_record *r)
 	const struct cjob *j = r->job;
 	struct apmon_param p[JOB_PARAMS];
 	struct plist l = { .p = p, .cap = JOB_PARAMS };
-	double dt = secs(r->t1_ns - r->t0_ns);
+	double pct;
 
 	/* The interval that closes a job: job_end sends the final figures. */
 	if (j->job.end_ns && r->t1_ns == j->job.end_ns)
@@ -133,8 +133,8 @@ static int apmon_interval(struct sink *s, const struct interval_record *r)
 	put(&l, "cpu_time", secs(j->cum.cpu_ns));
 	/* CPU now (over the interval), % of one CPU; ApMon sent a lifetime average. */
 	/* No rate over an interval too short to give one (collector.h). */
-	if (r->t1_ns - r->t0_ns >= INTERVAL_RATE_MIN_NS)
-		put(&l, "cpu_usage", 100.0 * secs(r->d.cpu_ns) / dt);
+	if (interval_record__cpu_pct(r, &pct))
+		put(&l, "cpu_usage", pct);
 	put_memory(&l, r->job, r->rss_bytes, r->vm_bytes, r->pss_bytes, r->pss, r->open_files);
 	put(&l, "processes", (double)r->alive);
 	put(&l, "procs_started", (double)j->cum.started);

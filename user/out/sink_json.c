@@ -226,6 +226,7 @@ static void u64_or_null(struct json_writer *w, const char *key, __u64 v, bool kn
 static int jsonl_interval(struct sink *s, const struct interval_record *r)
 {
 	double dt = secs(r->t1_epoch_ns - r->t0_epoch_ns);
+	double pct;
 	/* rusage mode: no process events, so no counts: null, not 0. */
 	bool counts = !(r->job->job.unknown & JOB_UNKNOWN_COUNTS);
 	struct json_writer w;
@@ -256,8 +257,8 @@ static int jsonl_interval(struct sink *s, const struct interval_record *r)
 	json__double(&w, "system_s", secs(r->d.system_ns));
 	json__double(&w, "total_s", secs(r->d.cpu_ns));
 	json__u64(&w, "total_ns", r->d.cpu_ns);
-	if (r->t1_epoch_ns - r->t0_epoch_ns >= INTERVAL_RATE_MIN_NS)
-		json__double(&w, "rate_pct", 100.0 * secs(r->d.cpu_ns) / dt);
+	if (interval_record__cpu_pct(r, &pct))
+		json__double(&w, "rate_pct", pct);
 	else
 		json__null(&w, "rate_pct"); /* too short to give a rate (collector.h) */
 	json__end_object(&w);

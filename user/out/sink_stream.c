@@ -208,6 +208,7 @@ static int stream_interval(struct sink *s, const struct interval_record *r)
 	fill_job(&x->job, r->job, r->job->id);
 	x->incomplete = r->incomplete;
 	x->unknown = r->job->job.unknown;
+	x->cpu_cap = r->cpu_cap;
 	x->started = d->started;
 	x->exited = d->exited;
 	x->exit_ok = d->exit_ok;

@@ -15,7 +15,7 @@
 static int text_interval(struct sink *s, const struct interval_record *r)
 {
 	const struct cjob *j = r->job;
-	double dt = (double)(r->t1_ns - r->t0_ns) / 1e9;
+	double pct;
 	char b1[32], b2[32];
 
 	fputs("jobtrace: ", s->f);
@@ -30,10 +30,10 @@ static int text_interval(struct sink *s, const struct interval_record *r)
 			(double)(r->t1_ns - j->job.start_ns) / 1e9, (uint64_t)r->alive,
 			(uint64_t)r->d.started, (uint64_t)r->d.exited,
 			(uint64_t)(r->d.exit_error + r->d.exit_signal));
-	if (dt > 0)
-		fprintf(s->f, "%.0f%%", 100.0 * (double)r->d.cpu_ns / 1e9 / dt);
+	if (interval_record__cpu_pct(r, &pct))
+		fprintf(s->f, "%.0f%%", pct);
 	else
-		fputs("-", s->f);
+		fputs("-", s->f); /* too short to give a rate (collector.h) */
 	fprintf(s->f, ", RSS %s", report__bytes(b1, sizeof(b1), r->rss_bytes));
 	if (r->pss)
 		fprintf(s->f, ", PSS %s", report__bytes(b2, sizeof(b2), r->pss_bytes));

@@ -283,6 +283,7 @@ static int feed_interval(struct stream_records *sr, const struct jt_stream_inter
 	    .open_files = x->open_files,
 	    .pss = x->has_pss,
 	    .incomplete = x->incomplete,
+	    .cpu_cap = x->cpu_cap,
 	};
 
 	return s->ops->interval ? s->ops->interval(s, &r) : 0;

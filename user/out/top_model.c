@@ -71,6 +71,7 @@ static struct top_row *row_get(struct top_model *m, const struct cjob *j)
 int top_model__interval(struct top_model *m, const struct interval_record *ir)
 {
 	double dt = (double)(ir->t1_ns - ir->t0_ns) / 1e9;
+	double cpu_pct;
 	const struct job_command *top[1];
 	struct top_row *r = row_get(m, ir->job);
 
@@ -89,7 +90,7 @@ int top_model__interval(struct top_model *m, const struct interval_record *ir)
 	 * Too short to give a rate (collector.h): the last rates stay on
 	 * screen; a job's first, just begun, shows none yet.
 	 */
-	if (ir->t1_ns - ir->t0_ns < INTERVAL_RATE_MIN_NS) {
+	if (!interval_record__cpu_pct(ir, &cpu_pct)) {
 		if (!r->have_interval) {
 			r->have_interval = true;
 			r->started_ps = r->exited_ps = r->cpu_pct = r->io_bps = 0;
@@ -102,7 +103,7 @@ int top_model__interval(struct top_model *m, const struct interval_record *ir)
 	r->started_ps = (double)ir->d.started / dt;
 	r->exited_ps = (double)ir->d.exited / dt;
 	/* Live and exited threads both: a child that lived a millisecond counts. */
-	r->cpu_pct = 100.0 * (double)ir->d.cpu_ns / 1e9 / dt;
+	r->cpu_pct = cpu_pct;
 	r->io_bps = (double)(ir->d.read_bytes + ir->d.write_bytes) / dt;
 	r->rss_bytes = ir->rss_bytes;
 	if (job__top_commands(&ir->job->job, top, 1))
