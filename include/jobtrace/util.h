@@ -10,6 +10,7 @@ extern "C" {
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -71,6 +72,14 @@ int util__guard_stdout(void);
  * write of standard output is returned to stdio instead, for the caller.
  */
 void util__stdout_return_errors(bool on);
+
+/*
+ * @f's write error as a negative errno, 0 when it has none. errno is long
+ * gone when ferror() says so: a flush of what stdio kept retries the write,
+ * and its errno is the real cause (EPIPE: the reader went away; ENOSPC),
+ * not the EIO a caller would otherwise have to guess.
+ */
+int util__stream_error(FILE *f);
 
 /*
  * Flushes stdout at the end of a command that exits with @status, so a

@@ -312,6 +312,15 @@ static const struct bad_case cases[] = {
 	{ { "inspect", "1" }, OUT_CLOSED, 128 + SIGPIPE, NULL },
 	{ { "run", "-j", "-o", "-", "--", "true" }, OUT_CLOSED, 0, NULL },
 	{ { "run", "-j", "-o", "-", "--", "sh", "-c", "exit 5" }, OUT_CLOSED, 5, NULL },
+	/*
+	 * The records stream (its JSON writer said EIO for any failure, and run
+	 * then exited 125), and -o naming standard output (its own file, which
+	 * dropped records with a word on stderr).
+	 */
+	{ { "run", "--events", "-", "--", "sh", "-c", "true; true; true" }, OUT_CLOSED, 0, NULL },
+	{ { "run", "-o", "/dev/stdout", "--", "true" }, OUT_CLOSED, 0, NULL },
+	{ { "run", "--events", "-", "--", "true" }, OUT_FULL, 125,
+	  "cannot write the report: No space left on device" },
 };
 
 static void test_table(void **state)
@@ -626,27 +635,40 @@ static void test_ps_tree_shapes(void **state)
  */
 static void test_run_closed_stderr(void **state)
 {
-	char *args[] = { H.jobtrace, "run", "-i", "0.2", "--", "sh", "-c", "sleep 2; exit 5",
-			 NULL };
-	struct harness_onto closed = { -1, 2 };
-	unsigned long long t0;
-	int p[2], st;
-	pid_t pid;
-	double wall;
+	/*
+	 * And a job that exits 0, text and JSON: the report's failed write
+	 * was EIO to run (stderr keeps nothing to retry), which made it 125.
+	 */
+	const char *jobs[][2] = { { "sleep 2; exit 5", "-i" }, { "sleep 0.3", "-i" },
+				  { "sleep 0.3", "--json" } };
 
-	assert_int_equal(pipe(p), 0);
-	close(p[0]);
-	closed.fd = p[1];
-	t0 = harness__mono_ns();
-	pid = harness__spawn_prep(args, NULL, NULL, harness__onto, &closed);
-	close(p[1]);
-	st = harness__wait(pid);
-	wall = seconds_since(t0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 5)
-		fail_msg("exit %d (signal %d), want the job's 5", WIFEXITED(st) ? WEXITSTATUS(st) : -1,
-			 WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-	/* Supervised to the end: it did not return before the job did. */
-	assert_true(wall >= 1.9);
+	for (size_t i = 0; i < ARRAY_SIZE(jobs); i++) {
+		char *args[] = { H.jobtrace, "run", (char *)jobs[i][1], "0.2", "--", "sh", "-c",
+				 (char *)jobs[i][0], NULL };
+		struct harness_onto closed = { -1, 2 };
+		int p[2], st, want = strstr(jobs[i][0], "exit 5") ? 5 : 0;
+		unsigned long long t0;
+		pid_t pid;
+		double wall;
+
+		/* --json takes no value: "0.2" is then the command, so drop it. */
+		if (!strcmp(jobs[i][1], "--json"))
+			memmove(&args[3], &args[4], 5 * sizeof(args[0]));
+		assert_int_equal(pipe(p), 0);
+		close(p[0]);
+		closed.fd = p[1];
+		t0 = harness__mono_ns();
+		pid = harness__spawn_prep(args, NULL, NULL, harness__onto, &closed);
+		close(p[1]);
+		st = harness__wait(pid);
+		wall = seconds_since(t0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != want)
+			fail_msg("%s %s: exit %d (signal %d), want the job's %d", jobs[i][1],
+				 jobs[i][0], WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+				 WIFSIGNALED(st) ? WTERMSIG(st) : 0, want);
+		/* Supervised to the end: it did not return before the job did. */
+		assert_true(wall >= (want ? 1.9 : 0.25));
+	}
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "jobtrace/sink.h"
+#include "jobtrace/util.h"
 
 /* An existing file: a regular one, or a device (/dev/null); never a FIFO that blocks the open. */
 static int open_existing(const char *path)
@@ -199,7 +200,8 @@ static void note_drop(struct sink *s, int err, size_t records)
 	s->dropped += records;
 	if (!s->drop_err)
 		s->drop_err = err;
-	if (!s->dropping)
+	/* A reader that went away (-o /dev/stdout | head) wanted no more: no word. */
+	if (!s->dropping && err != -EPIPE)
 		fprintf(stderr,
 			"jobtrace: cannot write to %s: %s; records are dropped (and counted) "
 			"until it can\n",
@@ -350,15 +352,9 @@ int sink__check(struct sink *s)
 {
 	if (s->whole)
 		return s->err ? s->err : end_record(s);
-	/*
-	 * errno is long gone by now; a flush of what stdio kept retries the
-	 * write, and its errno is the real cause (ENOSPC, EPIPE), not EIO.
-	 */
-	if (!s->err && ferror(s->f)) {
-		errno = 0;
-		fflush(s->f);
-		s->err = -(errno ? errno : EIO);
-	}
+	/* The real cause (ENOSPC, EPIPE), not EIO: util__stream_error(). */
+	if (!s->err)
+		s->err = util__stream_error(s->f);
 	return s->err;
 }
 
@@ -371,7 +367,7 @@ void sink__free(struct sink *s)
 	/* The loop flushed at its end; this is for a sink that never ran in one. */
 	if (s->whole && !s->err)
 		write_batch(s);
-	if (s->dropped)
+	if (s->dropped && s->drop_err != -EPIPE)
 		fprintf(stderr, "jobtrace: %s: %" PRIu64 " records were dropped in all (%s)\n",
 			s->path, (uint64_t)s->dropped, strerror(-s->drop_err));
 	if (s->whole) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jobtrace/json.h"
+#include "jobtrace/util.h"
 
 /*
  * stdio's unlocked calls: a writer's stream belongs to one sink, in the one
@@ -653,7 +654,7 @@ int json__finish(struct json_writer *w)
 		w->err = -EINVAL;
 	put_c(w, '\n');
 	flush_buf(w);
-	if (ferror(w->f) && !w->err)
-		w->err = -EIO;
+	if (!w->err)
+		w->err = util__stream_error(w->f);
 	return w->err;
 }

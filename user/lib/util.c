@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <poll.h>
 #include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -320,6 +321,26 @@ int util__guard_stdout(void)
 	}
 	stdout = f;
 	return 0;
+}
+
+int util__stream_error(FILE *f)
+{
+	struct pollfd p = { .events = POLLOUT };
+
+	if (!ferror(f))
+		return 0;
+	errno = 0;
+	fflush(f);
+	if (errno)
+		return -errno;
+	/*
+	 * Nothing kept to retry (stderr is unbuffered). A pipe whose reader
+	 * went away says so to poll(), as POLLERR on its write end.
+	 */
+	p.fd = f == stdout ? STDOUT_FILENO : fileno(f);
+	if (p.fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		return -EPIPE;
+	return -EIO;
 }
 
 int util__close_stdout(int status)

@@ -139,5 +139,5 @@ int connections__write_text(FILE *f, const struct connections *c, unsigned int m
 	if (c->procs_unreadable)
 		fprintf(f, "(%zu processes could not be read: their sockets show no owner)\n",
 			c->procs_unreadable);
-	return ferror(f) ? -EIO : 0;
+	return util__stream_error(f);
 }

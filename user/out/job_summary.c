@@ -290,7 +290,7 @@ int job_summary__write_text(FILE *f, struct job_summary *s)
 	if (s->unreadable)
 		fprintf(f, "(%zu .json file%s here %s no report)\n", s->unreadable,
 			s->unreadable == 1 ? "" : "s", s->unreadable == 1 ? "is" : "are");
-	return ferror(f) ? -EIO : 0;
+	return util__stream_error(f);
 }
 
 static void json_num(struct json_writer *w, const char *key, double v, bool known)

@@ -13,6 +13,7 @@
 
 #include "jobtrace/json.h"
 #include "jobtrace/picture.h"
+#include "jobtrace/util.h"
 
 #define TITLE_Y 24
 #define TOTALS_Y 44
@@ -463,7 +464,7 @@ static int svg_body(FILE *f, const struct picture_layout *l, const struct pictur
 	write_frames(f, l, info, icicle_y);
 	write_legend(f, l, legend_y);
 	fputs("</svg>\n", f);
-	return ferror(f) ? -EIO : 0;
+	return util__stream_error(f);
 }
 
 int picture__write_svg(FILE *f, const struct picture *p, const struct picture_layout *l,
@@ -576,5 +577,5 @@ int picture__write_html(FILE *f, const struct picture *p, const struct picture_l
 	notes = picture__longest(p, &n);
 	html_notes(f, "longest", "Longest-lived processes", notes, n);
 	fputs("</body>\n</html>\n", f);
-	return ferror(f) ? -EIO : 0;
+	return util__stream_error(f);
 }

@@ -14,6 +14,7 @@
 #include "jobtrace/proc_walk.h"
 #include "jobtrace/ps.h"
 #include "jobtrace/report.h"
+#include "jobtrace/util.h"
 
 /*
  * The columns, under ps(1)'s names where it has the same figure (its
@@ -387,5 +388,5 @@ done:
 		err = err ? err : json__finish(&w);
 		free(jbuf);
 	}
-	return err ? err : (ferror(f) ? -EIO : 0);
+	return err ? err : util__stream_error(f);
 }

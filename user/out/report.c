@@ -509,7 +509,7 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		    " jobs that did not fit (raise --max-jobs).\n",
 		    (uint64_t)job->records_malformed, (uint64_t)job->add_errors,
 		    (uint64_t)job->counters.jobs_missing, (uint64_t)job->counters.jobs_map_full);
-	return ferror(f) ? -EIO : 0;
+	return util__stream_error(f);
 }
 
 /* A figure the job's source counts, or null where it cannot know it (never a 0). */

@@ -76,10 +76,12 @@ static void text_job_line(FILE *f, const struct cjob *j)
 
 static int text_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
 {
+	int err;
+
 	if (s->compact)
 		text_job_line(s->f, j);
-	else if (report__write_text(s->f, &j->job, s->top) && !s->err && !s->whole)
-		s->err = -EIO;
+	else if ((err = report__write_text(s->f, &j->job, s->top)) && !s->err && !s->whole)
+		s->err = err;
 	/* The job is complete; this file misses what it could not take (a full disk). */
 	if (s->dropped)
 		fprintf(s->f,

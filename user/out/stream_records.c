@@ -373,6 +373,7 @@ static int feed_text(struct stream_records *sr, const struct jt_stream_text *x, 
 static int feed_reader(const union jt_stream_record *r, struct sink *s)
 {
 	struct json_writer w;
+	int err;
 
 	json__init(&w, s->f, false);
 	json__begin_object(&w, NULL);
@@ -385,8 +386,9 @@ static int feed_reader(const union jt_stream_record *r, struct sink *s)
 		json__u64(&w, "new_generation", r->restart.new_generation);
 	}
 	json__end_object(&w);
-	if (json__finish(&w) && !s->err)
-		s->err = -EIO;
+	err = json__finish(&w);
+	if (err && !s->err)
+		s->err = err;
 	return sink__check(s);
 }
 
@@ -532,5 +534,5 @@ int stream_records__write_text(struct stream_records *sr, const union jt_stream_
 	default:
 		fprintf(f, "type %u, %u bytes\n", r->hdr.type, r->hdr.len);
 	}
-	return ferror(f) ? -EIO : 0;
+	return util__stream_error(f);
 }

@@ -426,5 +426,5 @@ int host__write_text(FILE *f, const struct host_sample *s, const struct host_rat
 	}
 	if (s->n_warnings_lost)
 		fprintf(f, "  warning      %zu more\n", s->n_warnings_lost);
-	return ferror(f) ? -EIO : 0;
+	return util__stream_error(f);
 }
