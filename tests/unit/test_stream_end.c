@@ -20,6 +20,7 @@
 
 #include "jobtrace/sink.h"
 #include "jobtrace/stream.h"
+#include "jobtrace/stream_records.h"
 #include "jobtrace/stream_writer.h"
 #include "jobtrace/util.h"
 
@@ -480,12 +481,61 @@ static void test_pollable_fd(void **state)
 	stream_writer__close(w);
 }
 
+/*
+ * tail's text line of a record: a process's name, its arguments and a job's
+ * key are anyone's to choose. A newline in one made two lines of one
+ * record, and a terminal's escape or a bidi control reached the terminal
+ * raw; they are written as the other text outputs write them.
+ */
+static void test_text_lines_escaped(void **state)
+{
+	static const char hostile[] = "a\"b\\c\nd\xff\x01\xe2\x80\xae";
+	struct stream_records *sr = stream_records__new();
+	union jt_stream_record r;
+	char *buf = NULL;
+	size_t len = 0, lines = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(sr);
+	assert_non_null(f);
+	memset(&r, 0, sizeof(r));
+	r.hdr.type = JT_STREAM_FORK;
+	r.hdr.len = sizeof(r.fork);
+	memcpy(r.fork.job.key, "cgroup:/x\ny", 11);
+	memcpy(r.fork.comm, hostile, sizeof(hostile) - 1);
+	r.fork.lin.pid = 10;
+	assert_int_equal(stream_records__write_text(sr, &r, f), 0);
+	memset(&r, 0, sizeof(r));
+	r.hdr.type = JT_STREAM_EXEC;
+	r.hdr.len = sizeof(r.exec);
+	memcpy(r.exec.job.key, "run", 3);
+	memcpy(r.exec.args, hostile, sizeof(hostile));
+	r.exec.args_len = sizeof(hostile);
+	assert_int_equal(stream_records__write_text(sr, &r, f), 0);
+	assert_int_equal(fclose(f), 0);
+	for (size_t i = 0; i < len; i++) {
+		lines += buf[i] == '\n';
+		/* Nothing below a space but the line ends; nothing past ASCII raw but UTF-8. */
+		if ((unsigned char)buf[i] < 0x20 && buf[i] != '\n')
+			fail_msg("a control byte %#x in: %s", buf[i], buf);
+	}
+	assert_int_equal(lines, 2);
+	assert_null(strstr(buf, "\xe2\x80\xae"));
+	assert_null(strchr(buf, '\xff'));
+	assert_non_null(strstr(buf, "cgroup:/x\\x0ay"));
+	assert_non_null(strstr(buf, "a\"b\\\\c\\x0ad\\xff\\x01\\u202e"));
+	free(buf);
+	stream_records__free(sr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_job_end_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_writer_gone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pollable_fd, setup, teardown),
+	    cmocka_unit_test(test_text_lines_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

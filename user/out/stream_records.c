@@ -432,6 +432,17 @@ static double secs(__u64 ns)
 	return (double)ns / 1e9;
 }
 
+/*
+ * @s, at most @max bytes and up to a NUL, as the other text outputs write a
+ * name: a process's name, its arguments, a job's key or a cgroup's path are
+ * anyone's to choose, and a newline or a terminal's escape in one must not
+ * make a line of its own or move the cursor (text__escape()).
+ */
+static void put_name(FILE *f, const char *s, size_t max)
+{
+	text__escape(f, s, strnlen(s, max));
+}
+
 /* Text: " ns_pid N" where it differs, " cgroup PATH" where known. */
 static void print_place(struct stream_records *sr, const struct jt_stream_lineage *l, FILE *f)
 {
@@ -439,8 +450,10 @@ static void print_place(struct stream_records *sr, const struct jt_stream_lineag
 
 	if (l->ns_pid && l->ns_pid != l->pid)
 		fprintf(f, " ns_pid %u", l->ns_pid);
-	if (cg)
-		fprintf(f, " cgroup %s", cg);
+	if (cg) {
+		fputs(" cgroup ", f);
+		put_name(f, cg, strlen(cg));
+	}
 }
 
 int stream_records__write_text(struct stream_records *sr, const union jt_stream_record *r, FILE *f)
@@ -454,30 +467,36 @@ int stream_records__write_text(struct stream_records *sr, const union jt_stream_
 	fprintf(f, "%-8s ", name ? name : "?");
 	switch (r->hdr.type) {
 	case JT_STREAM_FORK:
-		fprintf(f, "%.*s pid %u ppid %u %.*s", JT_STREAM_KEY_LEN, r->fork.job.key,
-			r->fork.lin.pid, r->fork.lin.ppid, JT_STREAM_COMM_LEN, r->fork.comm);
+		put_name(f, r->fork.job.key, JT_STREAM_KEY_LEN);
+		fprintf(f, " pid %u ppid %u ", r->fork.lin.pid, r->fork.lin.ppid);
+		put_name(f, r->fork.comm, JT_STREAM_COMM_LEN);
 		print_place(sr, &r->fork.lin, f);
 		putc('\n', f);
 		break;
 	case JT_STREAM_EXEC:
 		/* The program, the first of the NUL-separated arguments. */
-		fprintf(f, "%.*s pid %u %.*s\n", JT_STREAM_KEY_LEN, r->exec.job.key, r->exec.pid,
-			(int)strnlen(r->exec.args, r->exec.args_len), r->exec.args);
+		put_name(f, r->exec.job.key, JT_STREAM_KEY_LEN);
+		fprintf(f, " pid %u ", r->exec.pid);
+		put_name(f, r->exec.args,
+			 r->exec.args_len < JT_STREAM_ARGS_LEN ? r->exec.args_len : JT_STREAM_ARGS_LEN);
+		putc('\n', f);
 		break;
 	case JT_STREAM_EXIT:
 		st = (int)r->exit.exit_status;
-		fprintf(f, "%.*s pid %u ppid %u %.*s %s %d cpu %.3fs rss %llu", JT_STREAM_KEY_LEN,
-			r->exit.job.key, r->exit.lin.pid, r->exit.lin.ppid, JT_STREAM_COMM_LEN,
-			r->exit.comm, WIFSIGNALED(st) ? "signal" : "exit",
+		put_name(f, r->exit.job.key, JT_STREAM_KEY_LEN);
+		fprintf(f, " pid %u ppid %u ", r->exit.lin.pid, r->exit.lin.ppid);
+		put_name(f, r->exit.comm, JT_STREAM_COMM_LEN);
+		fprintf(f, " %s %d cpu %.3fs rss %llu", WIFSIGNALED(st) ? "signal" : "exit",
 			WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), secs(r->exit.acct.cpu_ns),
 			(unsigned long long)r->exit.peak_rss_bytes);
 		print_place(sr, &r->exit.lin, f);
 		putc('\n', f);
 		break;
 	case JT_STREAM_INTERVAL:
+		put_name(f, r->interval.job.key, JT_STREAM_KEY_LEN);
 		fprintf(
-		    f, "%.*s alive %llu started %llu exited %llu cpu %.3fs rss %llu",
-		    JT_STREAM_KEY_LEN, r->interval.job.key, (unsigned long long)r->interval.alive,
+		    f, " alive %llu started %llu exited %llu cpu %.3fs rss %llu",
+		    (unsigned long long)r->interval.alive,
 		    (unsigned long long)r->interval.started, (unsigned long long)r->interval.exited,
 		    secs(r->interval.acct.cpu_ns), (unsigned long long)r->interval.rss_bytes);
 		if (r->interval.exit_records_lost || r->interval.fork_records_lost ||
@@ -494,11 +513,12 @@ int stream_records__write_text(struct stream_records *sr, const union jt_stream_
 		break;
 	case JT_STREAM_JOB_END:
 		st = (int)r->job_end.root_status;
+		put_name(f, r->job_end.job.key, JT_STREAM_KEY_LEN);
 		fprintf(f,
-			"%.*s ended after %.3fs started %llu exited %llu ok %llu error %llu signal "
+			" ended after %.3fs started %llu exited %llu ok %llu error %llu signal "
 			"%llu "
 			"cpu %.3fs peak rss %llu",
-			JT_STREAM_KEY_LEN, r->job_end.job.key, secs(r->job_end.wall_ns),
+			secs(r->job_end.wall_ns),
 			(unsigned long long)r->job_end.started,
 			(unsigned long long)r->job_end.exited,
 			(unsigned long long)r->job_end.exit_ok,
@@ -515,10 +535,12 @@ int stream_records__write_text(struct stream_records *sr, const union jt_stream_
 		break;
 	case JT_STREAM_OOM:
 		fprintf(f, "pid %u killed by the OOM killer", r->oom.pid);
-		if (r->oom.flags & JT_STREAM_OOM_LIMIT)
-			fprintf(f, ": limit %llu bytes of %.*s:%.*s", (unsigned long long)r->oom.limit_bytes,
-				(int)sizeof(r->oom.hierarchy), r->oom.hierarchy,
-				(int)sizeof(r->oom.cgroup), r->oom.cgroup);
+		if (r->oom.flags & JT_STREAM_OOM_LIMIT) {
+			fprintf(f, ": limit %llu bytes of ", (unsigned long long)r->oom.limit_bytes);
+			put_name(f, r->oom.hierarchy, sizeof(r->oom.hierarchy));
+			putc(':', f);
+			put_name(f, r->oom.cgroup, sizeof(r->oom.cgroup));
+		}
 		else if (r->oom.flags & JT_STREAM_OOM_GLOBAL)
 			fputs(": the host ran out", f);
 		putc('\n', f);
