@@ -553,6 +553,26 @@ static void test_sink_job_records(void **state)
 	assert_true(p->num == 1);
 	assert_non_null(find(&d, "mem_usage"));
 	assert_null(find(&d, "pss"));
+	/*
+	 * A source that cannot count processes (run --mode rusage): the counts
+	 * are left out, as JSON writes them null; a 0 would say none failed.
+	 */
+	{
+		struct interval_record r = { .job = j, .t0_ns = 3000000000ULL,
+					     .t1_ns = 5000000000ULL, .alive = 2 };
+		struct dgram u;
+
+		j->job.unknown = JOB_UNKNOWN_COUNTS;
+		assert_int_equal(s->ops->interval(s, &r), 0);
+		len = recv_dgram(fd, buf, sizeof(buf), 1000);
+		decode(buf, len, &u);
+		assert_non_null(p = find(&u, "processes"));
+		assert_true(p->num == 2);
+		assert_null(find(&u, "procs_started"));
+		assert_null(find(&u, "procs_failed"));
+		assert_null(find(&u, "oom_kills"));
+		j->job.unknown = 0;
+	}
 	/* No allocation read: none of seff's figures, rather than a 0. */
 	assert_null(find(&d, "alloc_cpus"));
 	assert_null(find(&d, "cpu_efficiency"));
@@ -594,7 +614,7 @@ static void test_sink_job_records(void **state)
 	decode(buf, len, &d);
 	snprintf(node, sizeof(node), "%s:run:4242", host);
 	assert_string_equal(d.node, node);
-	assert_int_equal(d.seq, 2);
+	assert_int_equal(d.seq, 3); /* the third datagram: two intervals went before */
 	assert_non_null(p = find(&d, "run_time"));
 	assert_true(p->num == 8.0);
 	assert_non_null(p = find(&d, "cpu_time"));

@@ -137,9 +137,12 @@ static int apmon_interval(struct sink *s, const struct interval_record *r)
 		put(&l, "cpu_usage", pct);
 	put_memory(&l, r->job, r->rss_bytes, r->vm_bytes, r->pss_bytes, r->pss, r->open_files);
 	put(&l, "processes", (double)r->alive);
-	put(&l, "procs_started", (double)j->cum.started);
-	put(&l, "procs_failed", (double)(j->cum.exit_error + j->cum.exit_signal));
-	put(&l, "oom_kills", (double)j->cum.oom_kills);
+	/* A source that cannot count them (rusage): left out, never a 0 (JSON's null). */
+	if (!(j->job.unknown & JOB_UNKNOWN_COUNTS)) {
+		put(&l, "procs_started", (double)j->cum.started);
+		put(&l, "procs_failed", (double)(j->cum.exit_error + j->cum.exit_signal));
+		put(&l, "oom_kills", (double)j->cum.oom_kills);
+	}
 	put_allocation(&l, &j->job, r->t1_ns);
 	send_job(a, j, &l);
 	return 0;
@@ -162,9 +165,11 @@ static int apmon_job_end(struct sink *s, const struct cjob *j, const struct coll
 		put_memory(&l, j, job->live->rss_bytes, job->live->vm_bytes, job->live->pss_bytes,
 			   job->live->pss, job->live->open_files);
 	put(&l, "processes", k->alive > 0 ? (double)k->alive : 0);
-	put(&l, "procs_started", (double)k->procs_started);
-	put(&l, "procs_failed", (double)(k->exit_error + k->exit_signal));
-	put(&l, "oom_kills", (double)k->oom_kills);
+	if (!(job->unknown & JOB_UNKNOWN_COUNTS)) {
+		put(&l, "procs_started", (double)k->procs_started);
+		put(&l, "procs_failed", (double)(k->exit_error + k->exit_signal));
+		put(&l, "oom_kills", (double)k->oom_kills);
+	}
 	put(&l, "peak_rss", (double)k->peak_rss_bytes / 1024);
 	put_allocation(&l, job, job->end_ns);
 	if (job->root_exited && !strcmp(j->key, "run"))
