@@ -267,6 +267,27 @@ static void test_nobody_status_text_and_signals(void **state)
 	assert_true(harness__has(err, "command not found"));
 }
 
+/*
+ * -o that cannot be written, through serve: the words run's and watch's own
+ * outputs use (sink__strerror()), not strerror()'s "Too many levels of
+ * symbolic links" for a link jobtrace refuses to follow.
+ */
+static void test_output_refused_through_serve(void **state)
+{
+	char link[700], err[700];
+	char *run[] = { H.jobtrace, "run", "--control", sock, "-o", link, "--", "true", NULL };
+
+	snprintf(link, sizeof(link), "%s/out.link", out);
+	snprintf(err, sizeof(err), "%s/link.err", out);
+	unlink(link);
+	assert_int_equal(symlink("target", link), 0);
+	assert_int_equal(wait_exit(harness__spawn(run, NULL, err), 30), 125);
+	if (!harness__has(err, "cannot write the report to") ||
+	    !harness__has(err, "it is a symbolic link, which jobtrace does not follow"))
+		fail_msg("run -o LINK through serve said: %s", harness__slurp(err));
+	unlink(link);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -649,6 +670,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nobody_run_through_serve_is_exact),
 		cmocka_unit_test(test_nobody_status_text_and_signals),
+		cmocka_unit_test(test_output_refused_through_serve),
 		cmocka_unit_test(test_run_through_serve_is_prompt),
 		cmocka_unit_test(test_nobody_is_refused),
 		cmocka_unit_test(test_idle_clients_dropped),

@@ -262,8 +262,8 @@ int run__via_serve(const struct run_config *cfg, int *exit_code)
 	if (cfg->shared.output) {
 		out = sink__open_path(cfg->shared.output, &own);
 		if (!out) {
-			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", cfg->shared.output,
-				strerror(errno));
+			fprintf(stderr, "jobtrace: cannot write the report to %s: %s\n", cfg->shared.output,
+				sink__strerror(errno));
 			forced = true; /* run's own source would fail the same way */
 			goto out_child;
 		}

@@ -292,8 +292,8 @@ int watch__via_serve(const struct jt_shared *wr, bool others, int *exit_code)
 	if (wr->output) {
 		out = sink__open_path(wr->output, &own);
 		if (!out) {
-			fprintf(stderr, "jobtrace: cannot write to %s: %s\n", wr->output,
-				strerror(errno));
+			fprintf(stderr, "jobtrace: cannot write the report to %s: %s\n", wr->output,
+				sink__strerror(errno));
 			release_all(path, jobs, wr->npids);
 			*exit_code = EXIT_INTERNAL;
 			err = 0;
