@@ -89,8 +89,9 @@ void json__escape(FILE *f, const char *s, size_t len);
  * Escapes @len bytes of @s for a terminal: printable ASCII and valid UTF-8
  * pass, a backslash doubles, anything else is written as \xNN, so nothing is
  * lost and nothing can move the cursor; the bidi controls and U+2028/U+2029,
- * valid UTF-8 that would reorder the line, are written as \uNNNN. Returns the bytes written, for
- * padding columns.
+ * valid UTF-8 that would reorder the line, are written as \uNNNN. Returns the columns it
+ * takes on a terminal (a character of several bytes is one, a wide one two),
+ * for padding.
  */
 size_t text__escape(FILE *f, const char *s, size_t len);
 

@@ -66,6 +66,42 @@ static void test_escape_table(void **state)
 	}
 }
 
+/*
+ * text__escape()'s return is the columns its text takes, for padding: a
+ * byte each in ASCII, one a character of several bytes, two a wide one,
+ * none a combining mark, and each escape its own length. Counted in bytes,
+ * a report's COMMAND column was five short after "\u00e9\u00e9\u00e9\u00e9\u00e9".
+ */
+static void test_escape_columns(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t cols;
+	} cases[] = {
+		{ "make", 4 },
+		{ "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 5 }, /* five e-acute */
+		{ "e\xcc\x81", 1 },				/* e and a combining acute */
+		{ "\xe6\xbc\xa2\xe5\xad\x97", 4 },		/* two CJK ideographs */
+		{ "\xf0\x9f\x98\x80x", 3 },			/* an emoji, then x */
+		{ "a\nb", 6 },					/* a\x0ab */
+		{ "\xe2\x80\xae", 6 },				/* \u202e */
+		{ "\xff", 4 },					/* \xff */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct capture cap;
+		size_t cols;
+
+		capture__open(&cap);
+		cols = text__escape(cap.f, cases[i].in, strlen(cases[i].in));
+		capture__close(&cap);
+		if (cols != cases[i].cols)
+			fail_msg("case %zu '%s': %zu columns, want %zu", i, cap.buf, cols,
+				 cases[i].cols);
+		capture__free(&cap);
+	}
+}
+
 static void test_document(void **state)
 {
 	struct json_writer w;
@@ -383,6 +419,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_table),
+		cmocka_unit_test(test_escape_columns),
 		cmocka_unit_test(test_document),
 		cmocka_unit_test(test_pretty),
 		cmocka_unit_test(test_buffered_is_the_same),

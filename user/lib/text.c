@@ -62,6 +62,37 @@ static unsigned int text_reorders(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/*
+ * The columns a valid @n-byte UTF-8 sequence at @p takes on a terminal: 2
+ * for the East Asian wide and fullwidth blocks (CJK, Hangul, the emoji
+ * blocks), 0 for the combining diacritical marks, 1 for the rest. The main
+ * blocks only, by hand: wcwidth() would need the caller's locale.
+ */
+static size_t text_columns(const unsigned char *p, size_t n)
+{
+	unsigned int cp;
+
+	if (n == 1)
+		return 1;
+	if (n == 2)
+		cp = (p[0] & 0x1fU) << 6 | (p[1] & 0x3fU);
+	else if (n == 3)
+		cp = (p[0] & 0x0fU) << 12 | (p[1] & 0x3fU) << 6 | (p[2] & 0x3fU);
+	else
+		cp = (p[0] & 0x07U) << 18 | (p[1] & 0x3fU) << 12 | (p[2] & 0x3fU) << 6 |
+		     (p[3] & 0x3fU);
+	if ((cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x20d0 && cp <= 0x20ff) ||
+	    (cp >= 0xfe20 && cp <= 0xfe2f))
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf && cp != 0x303f) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
+	    (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x20000 && cp <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
 size_t text__escape(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -91,7 +122,7 @@ size_t text__escape(FILE *f, const char *s, size_t len)
 			continue;
 		}
 		fwrite(p + i, 1, n, f);
-		out += n;
+		out += text_columns(p + i, n);
 		i += n;
 	}
 	return out;
