@@ -238,6 +238,31 @@ static void test_nobody_cannot_watch_roots_pid(void **state)
 	waitpid(root_proc, NULL, 0);
 }
 
+/*
+ * A pid that does not exist, as nobody, serve running or not: exit 1 and
+ * "no process", as root gets. Serve refused it and watch went on to its
+ * own sources, which nobody may not load: 125 and their privileges' story.
+ */
+static void test_nobody_watch_gone_pid(void **state)
+{
+	char err[700], pid_s[16];
+	char *automatic[] = { H.jobtrace, "watch", "--control", sock, "--pid", pid_s, NULL };
+	char *no_serve[] = { H.jobtrace, "watch", "--control", "/nonexistent.sock", "--pid", pid_s,
+			     NULL };
+	pid_t gone = harness__fork_paused(NULL, NULL);
+
+	kill(gone, SIGKILL);
+	waitpid(gone, NULL, 0);
+	snprintf(pid_s, sizeof(pid_s), "%d", gone);
+	snprintf(err, sizeof(err), "%s/gone.err", out);
+	assert_int_equal(wait_exit(spawn_as(NOBODY, automatic, NULL, err), 30), 1);
+	if (!harness__has(err, "no process"))
+		fail_msg("nobody, watch --pid %d (gone): %s", gone, harness__slurp(err));
+	assert_int_equal(wait_exit(spawn_as(NOBODY, no_serve, NULL, err), 30), 1);
+	if (!harness__has(err, "no process"))
+		fail_msg("nobody, no serve, watch --pid %d (gone): %s", gone, harness__slurp(err));
+}
+
 /* Ctrl-C: the report as it stands, the job released, serve healthy after. */
 static void test_nobody_ctrl_c_reports_as_it_stands(void **state)
 {
@@ -335,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_nobody_watch_through_serve_is_exact),
 		cmocka_unit_test(test_nobody_watch_through_serve_exit_status),
 		cmocka_unit_test(test_nobody_cannot_watch_roots_pid),
+		cmocka_unit_test(test_nobody_watch_gone_pid),
 		cmocka_unit_test(test_nobody_ctrl_c_reports_as_it_stands),
 	};
 

@@ -264,6 +264,19 @@ int watch__via_serve(const struct jt_shared *wr, bool others, int *exit_code)
 	}
 	if (opt)
 		return -ENOTSUP;
+	/*
+	 * A pid that does not exist is said so here, whatever watches it: with
+	 * serve's refusal watch went on to its own sources, which a user may
+	 * not load, and exited 125 with their privileges' story instead.
+	 */
+	for (size_t i = 0; i < wr->npids; i++) {
+		if (kill(wr->pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "jobtrace: no process %d: it does not exist (or has ended)\n",
+				(int)wr->pids[i]);
+			*exit_code = 1;
+			return 0;
+		}
+	}
 	/* Signals wait in a signalfd from here: a Ctrl-C during the attach stops after it. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
