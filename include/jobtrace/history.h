@@ -186,8 +186,9 @@ void history_cursor__free(struct history_cursor *c);
  * kept records: an SVG to @svg, an HTML report to @html (either NULL), by
  * the picture sink live jobs use, at its "job" line; a job with records
  * and no "job" line (serve was killed) is drawn from what its records
- * sum to, and said so. 0, -ENOENT when no record of the job is in the
- * range (said), or a negative errno.
+ * sum to, and said so. The files are made at the job's first line, so
+ * -ENOENT, when no record of the job is in the range (said), leaves them
+ * untouched; else 0 or a negative errno.
  */
 int history__pictures(int dirfd, const char *dir, const struct history_query *q, const char *svg,
 		      const char *html);

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -593,6 +594,46 @@ static void test_system_fifo_and_missing_lines(void **state)
 		fail_msg("text:\n%s", r.out);
 }
 
+/*
+ * `history --job X --svg F --html G` of a job the history does not have:
+ * F and G are left as they were. It removed both, even a file that was
+ * there before the run (and as root, a device at the path).
+ */
+static void test_history_pictures_keep_paths(void **state)
+{
+	static struct result r;
+	char hist[600], keep[600], dev[600], fifo[600], fresh[600];
+	char *both[] = { "history", "--job", "nope", "--svg", keep, "--html", dev, hist, NULL };
+	char *other[] = { "history", "--job", "nope", "--svg", fifo, "--html", fresh, hist, NULL };
+	struct stat st;
+
+	make_dir("hist");
+	tmp_path(hist, sizeof(hist), "hist");
+	write_file("keep.svg", "precious\n");
+	tmp_path(keep, sizeof(keep), "keep.svg");
+	/* A null device of the test's own, as /dev/null is one. */
+	tmp_path(dev, sizeof(dev), "null.html");
+	assert_int_equal(mknod(dev, S_IFCHR | 0666, makedev(1, 3)), 0);
+	make_fifo("keep.fifo");
+	tmp_path(fifo, sizeof(fifo), "keep.fifo");
+	tmp_path(fresh, sizeof(fresh), "fresh.html");
+
+	run_jt(both, OUT_NULL, 0, 0, 20, &r);
+	if (r.status != 1 || !strstr(r.err, "jobtrace: no record of the job nope in "))
+		fail_msg("exit %d, stderr:\n%s", r.status, r.err);
+	assert_string_equal(harness__slurp(keep), "precious\n");
+	assert_int_equal(lstat(dev, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+
+	run_jt(other, OUT_NULL, 0, 0, 20, &r);
+	if (r.status != 1 || !strstr(r.err, "jobtrace: no record of the job nope in "))
+		fail_msg("exit %d, stderr:\n%s", r.status, r.err);
+	assert_int_equal(lstat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	/* Nothing to draw: nothing made. */
+	assert_int_equal(lstat(fresh, &st), -1);
+}
+
 /* `ps --tree` over a parent cycle lists all of it; deep chains stay linear. */
 static void test_ps_tree_shapes(void **state)
 {
@@ -734,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_zombie_pids),
 		cmocka_unit_test(test_pid_ends_during_attach),
 		cmocka_unit_test(test_system_fifo_and_missing_lines),
+		cmocka_unit_test(test_history_pictures_keep_paths),
 		cmocka_unit_test(test_ps_tree_shapes),
 		cmocka_unit_test(test_run_closed_stderr),
 		cmocka_unit_test(test_signals),

@@ -128,19 +128,10 @@ int history__main(int argc, char **argv)
 		fprintf(stderr, "jobtrace: cannot open %s: %s\n", argv[optind], strerror(errno));
 		return 1;
 	}
-	if (svg || html) {
+	if (svg || html)
 		err = history__pictures(dirfd, argv[optind], &q, svg, html);
-		/* Opened before the reading, so a bad path fails first: empty, they go. */
-		if (err == -ENOENT) {
-			if (svg && strcmp(svg, "-"))
-				unlink(svg);
-			if (html && strcmp(html, "-"))
-				unlink(html);
-		}
-	}
-	else {
+	else
 		err = history__query(dirfd, argv[optind], &q, stdout);
-	}
 	close(dirfd);
 	if (err || fflush(stdout))
 		return 1;

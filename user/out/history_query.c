@@ -591,8 +591,10 @@ int history__read_range(int dirfd, const char *dir, double since, double until,
 
 struct pictures {
 	const char *job;
+	const char *svg, *html;
 	struct history_records *hr;
-	struct sink *s;
+	struct sink *s; /* made at the job's first line */
+	int open_err;
 	unsigned long long records, jobs;
 };
 
@@ -610,6 +612,18 @@ static int picture_line(void *ctx, const char *l, size_t len)
 	v = history__json_get(l, len, job ? "job.key" : "job", &vl);
 	if (!str_is(v, v ? vl : 0, p->job))
 		return 0;
+	/*
+	 * The files are made (an existing one emptied) only once there is a
+	 * picture to put in them: a job that is not there leaves whatever
+	 * the paths name as it was.
+	 */
+	if (!p->s) {
+		p->s = sink_svg__new(p->svg, p->html);
+		if (!p->s) {
+			p->open_err = -errno;
+			return 1;
+		}
+	}
 	p->records += !job;
 	p->jobs += job;
 	/* A sink's failure is said by the sink; the other jobs' pictures go on. */
@@ -620,15 +634,15 @@ static int picture_line(void *ctx, const char *l, size_t len)
 int history__pictures(int dirfd, const char *dir, const struct history_query *q, const char *svg,
 		      const char *html)
 {
-	struct pictures p = { .job = q->job };
+	struct pictures p = { .job = q->job, .svg = svg, .html = html };
 	int err;
 
-	p.s = sink_svg__new(svg, html);
-	if (!p.s)
-		return -errno;
 	p.hr = history_records__new();
 	err = p.hr ? history__read_range(dirfd, dir, q->since, q->until, picture_line, &p) :
 		     -ENOMEM;
+	/* The sink could not be made: it said why. */
+	if (p.open_err)
+		err = p.open_err;
 	if (!err && history_records__open_jobs(p.hr)) {
 		fprintf(stderr,
 			"jobtrace: %s has no job line for %s after its last records (serve was "
@@ -641,7 +655,7 @@ int history__pictures(int dirfd, const char *dir, const struct history_query *q,
 		fprintf(stderr, "jobtrace: no record of the job %s in %s\n", q->job, dir);
 		err = -ENOENT;
 	}
-	if (!err && p.s->err)
+	if (!err && p.s && p.s->err)
 		err = p.s->err;
 	history_records__free(p.hr);
 	sink__free(p.s);
