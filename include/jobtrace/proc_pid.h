@@ -98,6 +98,8 @@ struct proc_status {
 	uint32_t gid_saved;
 	uint32_t gid_fs;
 	int32_t ppid;
+	/* The process a thread id belongs to: the id itself for a process (its leader) */
+	int32_t tgid;
 	/* NSpid's last field: its pid in its own (innermost) pid namespace; 0 before 4.1 */
 	int32_t ns_pid;
 	bool has_mm;	/* a VmSize line was present: not a kernel thread or zombie */

@@ -297,28 +297,28 @@ static const struct status_case status_cases[] = {
 	{ "systemd", "proc/1/status", NULL, 0, { .vm_peak_bytes = 22060 * KB,
 		.vm_size_bytes = 22060 * KB, .vm_hwm_bytes = 13560 * KB, .vm_rss_bytes = 13272 * KB,
 		.rss_anon_bytes = 4028 * KB, .rss_file_bytes = 9240 * KB, .rss_shmem_bytes = 4 * KB,
-		.vm_swap_bytes = 512 * KB, .threads = 1, .voluntary_ctxt_switches = 41237,
+		.vm_swap_bytes = 512 * KB, .tgid = 1, .threads = 1, .voluntary_ctxt_switches = 41237,
 		.nonvoluntary_ctxt_switches = 1893, .uid_real = 0, .uid_effective = 0, .ppid = 0,
 		.ns_pid = 1, .has_mm = true } },
 	/* A kernel thread has no Vm* lines: zeros, and has_mm false. */
-	{ "kthreadd", "proc/2/status", NULL, 0, { .threads = 1, .voluntary_ctxt_switches = 310,
+	{ "kthreadd", "proc/2/status", NULL, 0, { .tgid = 2, .threads = 1, .voluntary_ctxt_switches = 310,
 		.nonvoluntary_ctxt_switches = 2, .ns_pid = 2 } },
 	{ "setuid rt", "proc/4242/status", NULL, 0, { .vm_peak_bytes = 1300000 * KB,
 		.vm_size_bytes = 1205632 * KB, .vm_hwm_bytes = 11000 * KB,
 		.vm_rss_bytes = 10000 * KB, .rss_anon_bytes = 5600 * KB,
-		.rss_file_bytes = 4000 * KB, .rss_shmem_bytes = 400 * KB, .threads = 4, .voluntary_ctxt_switches = UINT64_MAX,
+		.rss_file_bytes = 4000 * KB, .rss_shmem_bytes = 400 * KB, .tgid = 4242, .threads = 4, .voluntary_ctxt_switches = UINT64_MAX,
 		.nonvoluntary_ctxt_switches = 7, .hugetlb_bytes = 4096 * KB, .uid_real = 1000,
 		.uid_effective = 1001, .uid_saved = 1000, .uid_fs = 1001, .gid_real = 1000,
 		.gid_effective = 1000, .gid_saved = 1000, .gid_fs = 1000, .ppid = 1,
 		.has_mm = true } },
-	{ "zombie", "proc/4243/status", NULL, 0, { .threads = 1, .voluntary_ctxt_switches = 2,
+	{ "zombie", "proc/4243/status", NULL, 0, { .tgid = 4243, .threads = 1, .voluntary_ctxt_switches = 2,
 		.nonvoluntary_ctxt_switches = 1, .uid_real = 1000, .uid_effective = 1000,
 		.uid_saved = 1000, .uid_fs = 1000, .gid_real = 1000, .gid_effective = 1000,
 		.gid_saved = 1000, .gid_fs = 1000, .ppid = 4242 } },
 	/* 2.6.9: no Rss*, VmSwap or context switch lines. */
 	{ "2.6.9", "proc/77/status", NULL, 0, { .vm_peak_bytes = 10240 * KB,
 		.vm_size_bytes = 10240 * KB, .vm_hwm_bytes = 1200 * KB, .vm_rss_bytes = 1200 * KB,
-		.threads = 1, .uid_real = 48, .uid_effective = 48, .uid_saved = 48, .uid_fs = 48,
+		.tgid = 77, .threads = 1, .uid_real = 48, .uid_effective = 48, .uid_saved = 48, .uid_fs = 48,
 		.gid_real = 48, .gid_effective = 48, .gid_saved = 48, .gid_fs = 48, .ppid = 1,
 		.has_mm = true } },
 	/* The kernel escapes Name:, so a hostile comm cannot forge a line. */
@@ -331,6 +331,13 @@ static const struct status_case status_cases[] = {
 	/* A container's process: the host's pid first, the namespace's last. */
 	{ "container", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\n"
 		"NSpid:\t48113\t2\n", 0, { .threads = 1, .ppid = 1, .ns_pid = 2 } },
+	/* A thread's own id reads like a process's; Tgid names its process. */
+	{ "thread", NULL, "Tgid:\t8834\nPid:\t8876\nPPid:\t1\nUid:\t0\t0\t0\t0\n"
+		"Gid:\t0\t0\t0\t0\nThreads:\t2\n", 0, { .threads = 2, .ppid = 1, .tgid = 8834 } },
+	{ "Tgid not a number", NULL, "Tgid:\tx\nPPid:\t1\nUid:\t0\t0\t0\t0\n"
+		"Gid:\t0\t0\t0\t0\nThreads:\t1\n", -EINVAL, { 0 } },
+	{ "Tgid negative", NULL, "Tgid:\t-3\nPPid:\t1\nUid:\t0\t0\t0\t0\n"
+		"Gid:\t0\t0\t0\t0\nThreads:\t1\n", -EINVAL, { 0 } },
 	{ "nested namespaces", NULL, "NSpid:\t900\t45\t7\nPPid:\t1\nUid:\t0\t0\t0\t0\n"
 		"Gid:\t0\t0\t0\t0\nThreads:\t1\n", 0, { .threads = 1, .ppid = 1, .ns_pid = 7 } },
 	{ "NSpid not a number", NULL, "PPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
@@ -389,6 +396,7 @@ static void test_status_table(void **state)
 		EQU(c->name, got.gid_fs, w->gid_fs);
 		EQU(c->name, got.hugetlb_bytes, w->hugetlb_bytes);
 		EQ(c->name, got.ppid, w->ppid);
+		EQ(c->name, got.tgid, w->tgid);
 		EQ(c->name, got.ns_pid, w->ns_pid);
 		EQ(c->name, got.has_mm, w->has_mm);
 	}

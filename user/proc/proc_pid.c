@@ -433,6 +433,10 @@ static int status_other(const struct kv_line *kv, void *arg)
 		    store_num(&st->ppid, NUM_I32, mag, neg))
 			return -EINVAL;
 		c->seen |= STATUS_PPID;
+	} else if (kv__is(kv, "Tgid")) {
+		if (parse_num(kv->val, kv->val_len, &mag, &neg) || neg ||
+		    store_num(&st->tgid, NUM_I32, mag, neg))
+			return -EINVAL;
 	} else if (kv__is(kv, "NSpid")) {
 		/* One pid per namespace level, the reader's first and the innermost last. */
 		uint64_t v[MAX_PIDNS_LEVELS];
