@@ -25,6 +25,13 @@ extern "C" {
 int targets__check_cgroups(const char *cmd, const char *const *paths, size_t n,
 			   struct cgroup_hier *h);
 
+/*
+ * --pid values, checked before anything loads: each is a process, not one
+ * of its threads (/proc/TID opens as /proc/PID does). Prints which process
+ * to name instead; 1 then (as a pid that does not exist), else 0.
+ */
+int targets__check_pids(const char *cmd, const pid_t *pids, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

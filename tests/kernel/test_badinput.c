@@ -475,6 +475,68 @@ static void test_zombie_pids(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 4);
 }
 
+static int thread_pipe = -1;
+
+/* A second thread of its process: says its own id, then waits to be killed. */
+static void *say_tid(void *unused)
+{
+	pid_t tid = gettid();
+
+	if (write(thread_pipe, &tid, sizeof(tid)) != sizeof(tid))
+		_exit(91);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * A thread's id given as --pid: /proc/TID opens as a process's does, and
+ * watch reported an empty job that had "ended", exit 0. Now an error
+ * naming the process, as a pid that does not exist: exit 1.
+ */
+static void test_thread_pid(void **state)
+{
+	static struct result r;
+	char tid_s[16], message[128];
+	char *watch[] = { "watch", "--pid", tid_s, NULL };
+	char *top[] = { "top", "-b", "-n", "1", "--pid", tid_s, NULL };
+	char *const *cmds[] = { watch, top };
+	int p[2];
+	pid_t proc, tid;
+
+	assert_int_equal(pipe(p), 0);
+	proc = fork();
+	assert_true(proc >= 0);
+	if (proc == 0) {
+		pthread_t t;
+
+		close(p[0]);
+		thread_pipe = p[1];
+		if (pthread_create(&t, NULL, say_tid, NULL))
+			_exit(90);
+		for (;;)
+			pause();
+	}
+	harness__track(proc, 0);
+	close(p[1]);
+	assert_int_equal(read(p[0], &tid, sizeof(tid)), sizeof(tid));
+	close(p[0]);
+	assert_int_not_equal(tid, proc);
+	snprintf(tid_s, sizeof(tid_s), "%d", (int)tid);
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		snprintf(message, sizeof(message),
+			 "jobtrace: pid %d is a thread of process %d: %s --pid %d\n", (int)tid,
+			 (int)proc, cmds[i][0], (int)proc);
+		run_jt(cmds[i], OUT_NULL, 0, 0, 60, &r);
+		if (r.status != 1 || !strstr(r.err, message))
+			fail_msg("%s --pid of a thread: exit %d, stderr:\n%s", cmds[i][0], r.status,
+				 r.err);
+	}
+	kill(proc, SIGKILL);
+	assert_int_equal(waitpid(proc, NULL, 0), proc);
+	harness__track(0, proc);
+}
+
 /*
  * watch --pid of a process that ends after watch has checked it and before
  * the attach: strace holds watch's close of /proc/P/stat for 8 s once its
@@ -774,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_zombie_pids),
 		cmocka_unit_test(test_pid_ends_during_attach),
+		cmocka_unit_test(test_thread_pid),
 		cmocka_unit_test(test_system_fifo_and_missing_lines),
 		cmocka_unit_test(test_history_pictures_keep_paths),
 		cmocka_unit_test(test_ps_tree_shapes),

@@ -4,13 +4,16 @@
  * or a --cgroup the same way.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
+#include "jobtrace/proc_pid.h"
 #include "jobtrace/targets.h"
 
 int targets__check_cgroups(const char *cmd, const char *const *paths, size_t n,
@@ -34,4 +37,30 @@ int targets__check_cgroups(const char *cmd, const char *const *paths, size_t n,
 		*out = h;
 	}
 	return 0;
+}
+
+int targets__check_pids(const char *cmd, const pid_t *pids, size_t n)
+{
+	struct proc_status st;
+	int proc_fd, ret = 0;
+
+	/* Unreadable: the collector's own read of each pid says why. */
+	proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd < 0)
+		return 0;
+	for (size_t i = 0; i < n && !ret; i++) {
+		/*
+		 * /proc/TID opens for any thread, though no listing shows it;
+		 * followed, a thread makes a job of nothing that "ends" at once.
+		 * A pid that cannot be read is left to the collector's check.
+		 */
+		if (proc_pid__read_status(proc_fd, pids[i], &st) || st.tgid <= 0 ||
+		    st.tgid == pids[i])
+			continue;
+		fprintf(stderr, "jobtrace: pid %d is a thread of process %d: %s --pid %d\n",
+			(int)pids[i], (int)st.tgid, cmd, (int)st.tgid);
+		ret = 1;
+	}
+	close(proc_fd);
+	return ret;
 }

@@ -218,6 +218,8 @@ int top__main(int argc, char **argv)
 	copts.source.attach = true;
 	if (targets__check_cgroups("top", cfg.shared.cgroups, cfg.shared.ncgroups, &watch_h))
 		return EXIT_USAGE;
+	if (targets__check_pids("top", cfg.shared.pids, cfg.shared.npids))
+		return 1;
 	if (cfg.shared.ncgroups)
 		copts.follow_hier = &watch_h;
 	if (!cfg.shared.npids && !cfg.shared.ncgroups &&

@@ -50,7 +50,7 @@ static const struct jt_front watch_front = {
 		"--cgroup job, a root still running at Ctrl-C, SIGTERM or --duration) has 1\n"
 		"when any of its processes failed, else 0. With several jobs, the first failed\n"
 		"one's in command-line order, else 0. --all exits 0. 1: a --pid that does not\n"
-		"exist; 2: a usage error; 125: jobtrace itself failed.\n"
+		"exist, or is a thread; 2: a usage error; 125: jobtrace itself failed.\n"
 		"\n"
 		"Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n",
 };
@@ -130,6 +130,8 @@ int watch__main(int argc, char **argv)
 	ret = parse_args(argc, argv, &cfg);
 	if (ret)
 		return ret == OPTIONS_HELP_SHOWN ? 0 : ret;
+	if (targets__check_pids("watch", cfg.shared.pids, cfg.shared.npids))
+		return 1;
 	/* A serve on the host follows --pid jobs with no privileges and no load of ours. */
 	if (!watch__via_serve(&cfg.shared, cfg.all || cfg.shared.ncgroups, &ret))
 		return ret;
