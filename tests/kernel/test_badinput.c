@@ -246,6 +246,9 @@ static const struct bad_case cases[] = {
 	{ { "top", "-b", "-d", "0" }, OUT_NULL, 2, "--delay takes seconds" },
 	{ { "tail", "-n", "abc" }, OUT_NULL, 2, "--count takes a number" },
 	{ { "ps", "--pid", "0x10" }, OUT_NULL, 2, "--pid takes a process id" },
+	/* One pid, one job: a second --pid of it is a mistake, never an empty job. */
+	{ { "watch", "--pid", "1", "--pid", "1" }, OUT_NULL, 2, "--pid 1 is given twice" },
+	{ { "top", "-b", "-n", "1", "-p", "1", "-p", "1" }, OUT_NULL, 2, "--pid 1 is given twice" },
 	{ { "ps", "--format", "pid,bogus" }, OUT_NULL, 2,
 	  "--format: no column 'bogus'; the columns are pid," },
 	/*

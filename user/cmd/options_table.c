@@ -82,6 +82,15 @@ static int pid_store(struct jt_shared *sh, const char *cmd, const union jt_optva
 {
 	if (sh->npids == JT_MAX_TARGETS)
 		return cli__usage_error(cmd, "at most %d --pid", JT_MAX_TARGETS);
+	/*
+	 * Twice is two jobs of one tree: the attach gives its processes to
+	 * one, and the other reports at once that it ended, with nothing.
+	 */
+	for (size_t i = 0; i < sh->npids; i++) {
+		if (sh->pids[i] == (pid_t)v->u)
+			return cli__usage_error(cmd, "--pid %d is given twice",
+						(int)sh->pids[i]);
+	}
 	sh->order[sh->npids + sh->ncgroups] = 'p';
 	sh->pids[sh->npids++] = (pid_t)v->u;
 	return 0;

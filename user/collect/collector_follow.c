@@ -108,7 +108,8 @@ int collector__check_attached(struct collector *c, __u64 id, pid_t pid)
 	 * before any program of ours could see it: a job made of it would report
 	 * nothing, with no status, so it is a pid that has ended, as there. One
 	 * still running went to another job of the same command (a --cgroup it
-	 * is in, the same --pid twice): not this check's to refuse.
+	 * is in; a --pid given twice is refused earlier, as a usage error): not
+	 * this check's to refuse.
 	 */
 	err = proc_pid__read_stat(c->proc_fd, pid, &st);
 	if (!err && !(st.state == 'Z' && st.num_threads <= 1))
