@@ -263,6 +263,8 @@ static const struct bad_case cases[] = {
 	{ { "top", "-b", "-o", "cpu" }, OUT_NULL, 2, "-o is no option of top: say --sort" },
 	{ { "ps", "-o", "pid" }, OUT_NULL, 2, "-o is no option of ps: say --format" },
 	{ { "ps", "-t" }, OUT_NULL, 2, "-t is no option of ps: say --tree" },
+	/* ps lists one tree: a second --pid silently replaced the first. */
+	{ { "ps", "-p", "1", "-p", "2" }, OUT_NULL, 2, "--pid is given twice" },
 	{ { "system", "-i", "-1" }, OUT_NULL, 2, "--interval takes seconds" },
 	{ { "inspect", "12abc" }, OUT_NULL, 2, "'12abc' is not a process id" },
 	{ { "connections", "--kind", "bogus" }, OUT_NULL, 2, "unknown --kind 'bogus'" },

@@ -53,6 +53,10 @@ static int ps_set(void *ctx, enum jt_opt_id id, const union jt_optval *v)
 		a->o.tree = true;
 		break;
 	case JT_OPT_PID:
+		/* One tree: a second would have silently replaced the first. */
+		if (a->o.pid)
+			return cli__usage_error("ps", "%s", "--pid is given twice: ps lists "
+							    "one process and its descendants");
 		a->o.pid = (pid_t)v->u;
 		break;
 	case JT_OPT_FORMAT:
