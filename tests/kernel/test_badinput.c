@@ -246,6 +246,10 @@ static const struct bad_case cases[] = {
 	{ { "top", "-b", "-d", "0" }, OUT_NULL, 2, "--delay takes seconds" },
 	{ { "tail", "-n", "abc" }, OUT_NULL, 2, "--count takes a number" },
 	{ { "ps", "--pid", "0x10" }, OUT_NULL, 2, "--pid takes a process id" },
+	/* --replay's DIR is taken: the word after it is the unexpected one. */
+	{ { "top", "--replay", "-b", T("none"), "extra" }, OUT_NULL, 2,
+	  "unexpected argument 'extra'" },
+	{ { "top", "-b", "extra" }, OUT_NULL, 2, "unexpected argument 'extra'" },
 	/* One pid, one job: a second --pid of it is a mistake, never an empty job. */
 	{ { "watch", "--pid", "1", "--pid", "1" }, OUT_NULL, 2, "--pid 1 is given twice" },
 	{ { "top", "-b", "-n", "1", "-p", "1", "-p", "1" }, OUT_NULL, 2, "--pid 1 is given twice" },

@@ -115,8 +115,10 @@ static int parse_args(int argc, char **argv, struct top_config *cfg)
 
 	if (ret)
 		return ret;
+	/* --replay takes one DIR: what comes after it is the one to name. */
 	if (optind < argc && !(cfg->replay && optind + 1 == argc))
-		return cli__usage_error("top", "unexpected argument '%s'", argv[optind]);
+		return cli__usage_error("top", "unexpected argument '%s'",
+					argv[cfg->replay ? optind + 1 : optind]);
 	if (cfg->at && !cfg->replay)
 		return cli__usage_error("top", "%s", "--at is for --replay");
 	if (cfg->replay && (cfg->shared.npids || cfg->shared.ncgroups || cfg->shared.group_by))
