@@ -705,6 +705,39 @@ static void test_history_pictures_keep_paths(void **state)
 	assert_int_equal(lstat(fresh, &st), -1);
 }
 
+/*
+ * serve --reports of a path that is not a directory: refused with its
+ * cause before anything is made. It was checked once BPF had loaded and
+ * the stream was made, and said "is not a directory" of a missing path.
+ */
+static void test_serve_reports_checked_first(void **state)
+{
+	static const struct {
+		const char *rel, *cause;
+	} bad[] = {
+		{ "reports.none", "No such file or directory" },
+		{ "bad/2/stat", "Not a directory" },
+	};
+	static struct result r;
+	char sock[600], stream[600], reports[600], want[700];
+	char *argv[] = { "serve", "--control", sock, "--stream", stream, "--reports", reports, NULL };
+	struct stat st;
+
+	tmp_path(sock, sizeof(sock), "reports.sock");
+	tmp_path(stream, sizeof(stream), "reports.stream");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		tmp_path(reports, sizeof(reports), bad[i].rel);
+		snprintf(want, sizeof(want), "jobtrace: --reports %s: %s\n", reports, bad[i].cause);
+		run_jt(argv, OUT_NULL, 0, 0, 60, &r);
+		if (r.status != 2 || !strstr(r.err, want))
+			fail_msg("serve --reports %s: exit %d, stderr:\n%s", bad[i].rel, r.status,
+				 r.err);
+		/* Nothing made: neither the stream nor the socket. */
+		assert_int_equal(lstat(stream, &st), -1);
+		assert_int_equal(lstat(sock, &st), -1);
+	}
+}
+
 /* `ps --tree` over a parent cycle lists all of it; deep chains stay linear. */
 static void test_ps_tree_shapes(void **state)
 {
@@ -848,6 +881,7 @@ int main(void)
 		cmocka_unit_test(test_thread_pid),
 		cmocka_unit_test(test_system_fifo_and_missing_lines),
 		cmocka_unit_test(test_history_pictures_keep_paths),
+		cmocka_unit_test(test_serve_reports_checked_first),
 		cmocka_unit_test(test_ps_tree_shapes),
 		cmocka_unit_test(test_run_closed_stderr),
 		cmocka_unit_test(test_signals),

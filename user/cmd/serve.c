@@ -136,6 +136,17 @@ static int parse_args(int argc, char **argv, struct serve_config *cfg)
 		return cli__usage_error("serve", "unexpected argument '%s'", argv[optind]);
 	if (cfg->reports && !cfg->shared.control)
 		return cli__usage_error("serve", "%s", "--reports goes with --control");
+	/* Before anything is made or loaded, and with the cause: missing, or not a directory. */
+	if (cfg->reports) {
+		struct stat sb;
+		int err = stat(cfg->reports, &sb) ? errno : S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+
+		if (err) {
+			fprintf(stderr, "jobtrace: --reports %s: %s\n", cfg->reports,
+				strerror(err));
+			return EXIT_USAGE;
+		}
+	}
 	return 0;
 }
 
@@ -560,13 +571,6 @@ int serve__main(int argc, char **argv)
 	    collector__add_fd(c, reload.lookup_fd, EPOLLIN, serve_lookup_done, &reload))
 		goto out;
 	if (cfg.shared.control) {
-		struct stat sb;
-
-		if (cfg.reports && (stat(cfg.reports, &sb) || !S_ISDIR(sb.st_mode))) {
-			fprintf(stderr, "jobtrace: --reports %s is not a directory\n", cfg.reports);
-			ret = EXIT_USAGE;
-			goto out;
-		}
 		ctl = control__open(c, cfg.shared.control, cfg.reports);
 		if (!ctl) {
 			fprintf(stderr, "jobtrace: cannot listen on %s: %s\n", cfg.shared.control,
