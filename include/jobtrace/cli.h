@@ -13,9 +13,12 @@ extern "C" {
 /* "jobtrace: MESSAGE" and a hint to `jobtrace CMD --help`; returns EXIT_USAGE. */
 int cli__usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* A whole number in [min, max]; -EINVAL otherwise. */
+/* A whole number in [min, max], digits alone; -EINVAL otherwise. */
 int cli__parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
-/* Seconds, a decimal in [min, max]; -EINVAL otherwise. */
+/*
+ * Seconds, a decimal (digits and a point: no blank, sign, exponent or hex)
+ * in [min, max]; -EINVAL otherwise.
+ */
 int cli__parse_seconds(const char *s, double min, double max, double *out);
 
 #ifdef __cplusplus

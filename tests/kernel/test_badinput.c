@@ -246,6 +246,13 @@ static const struct bad_case cases[] = {
 	{ { "top", "-b", "-d", "0" }, OUT_NULL, 2, "--delay takes seconds" },
 	{ { "tail", "-n", "abc" }, OUT_NULL, 2, "--count takes a number" },
 	{ { "ps", "--pid", "0x10" }, OUT_NULL, 2, "--pid takes a process id" },
+	/* Decimal digits alone: no blank, hex, infinity or sign, as strtod would take. */
+	{ { "run", "-i", " 1", "--", "true" }, OUT_NULL, 2, "--interval takes seconds" },
+	{ { "run", "-i", "0x10", "--", "true" }, OUT_NULL, 2, "--interval takes seconds" },
+	{ { "run", "--top", "+3", "--", "true" }, OUT_NULL, 2, "--top takes a number" },
+	{ { "inspect", "-i", "0x1", "1" }, OUT_NULL, 2, "--interval takes seconds" },
+	{ { "inspect", " 1" }, OUT_NULL, 2, "' 1' is not a process id" },
+	{ { "system", "-i", "inf" }, OUT_NULL, 2, "--interval takes seconds" },
 	/* --replay's DIR is taken: the word after it is the unexpected one. */
 	{ { "top", "--replay", "-b", T("none"), "extra" }, OUT_NULL, 2,
 	  "unexpected argument 'extra'" },

@@ -10,7 +10,9 @@
 #include <ctype.h>
 #include <unistd.h>
 
+#include "jobtrace/cli.h"
 #include "jobtrace/options.h"
+#include "jobtrace/util.h"
 #include "jobtrace/serve_config.h"
 
 static const char *const cmd_names[JT_NCMDS] = {
@@ -297,12 +299,60 @@ static void test_man_page(void **state)
 	free(man);
 }
 
+/*
+ * Numbers as the command line takes them: decimal digits, and for seconds
+ * one point. strtod() took ' 1', '0x10' (16 s), 'inf' and an exponent.
+ */
+static void test_numbers(void **state)
+{
+	static const struct {
+		const char *in;
+		int err;
+		double want;
+	} secs[] = {
+		{ "1", 0, 1 },	      { "0.5", 0, 0.5 },     { ".5", 0, 0.5 },
+		{ "2.", 0, 2 },	      { "86400", 0, 86400 }, { " 1", -EINVAL, 0 },
+		{ "1 ", -EINVAL, 0 }, { "\t1", -EINVAL, 0 }, { "0x10", -EINVAL, 0 },
+		{ "inf", -EINVAL, 0 }, { "nan", -EINVAL, 0 }, { "1e1", -EINVAL, 0 },
+		{ "+1", -EINVAL, 0 }, { "-1", -EINVAL, 0 },  { "", -EINVAL, 0 },
+		{ ".", -EINVAL, 0 },  { "1.2.3", -EINVAL, 0 }, { "86401", -EINVAL, 0 },
+		{ "0.05", -EINVAL, 0 },
+	};
+	static const struct {
+		const char *in;
+		int err;
+		unsigned long want;
+	} uints[] = {
+		{ "0", 0, 0 },	       { "42", 0, 42 },	       { "100000", 0, 100000 },
+		{ " 1", -EINVAL, 0 },  { "1 ", -EINVAL, 0 },   { "+1", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },  { "0x10", -EINVAL, 0 }, { "1.0", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },    { "100001", -EINVAL, 0 },
+		{ "99999999999999999999999", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(secs); i++) {
+		double v = -1;
+		int err = cli__parse_seconds(secs[i].in, 0.1, 86400, &v);
+
+		if (err != secs[i].err || (!err && v != secs[i].want))
+			fail_msg("seconds '%s': %d, %g", secs[i].in, err, v);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(uints); i++) {
+		unsigned long v = 7;
+		int err = cli__parse_uint(uints[i].in, 0, 100000, &v);
+
+		if (err != uints[i].err || (!err && v != uints[i].want))
+			fail_msg("uint '%s': %d, %lu", uints[i].in, err, v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_man_page),
+		cmocka_unit_test(test_numbers),
 	};
 
 	if (getenv("JT_TEST"))

@@ -42,14 +42,12 @@ static const char usage[] =
 	"\n"
 	"Exits 1 when a PID is gone or cannot be read; the others are still shown.\n";
 
+/* The shared parsers: a number here reads as it does to every other command. */
 static int parse_interval(const char *arg, unsigned int *ms)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v > 0) || v > 3600)
+	if (cli__parse_seconds(arg, 0, 3600, &v) || !(v > 0))
 		return -EINVAL;
 	*ms = (unsigned int)(v * 1000 + 0.5);
 	if (*ms == 0)
@@ -59,12 +57,9 @@ static int parse_interval(const char *arg, unsigned int *ms)
 
 static int parse_pid(const char *arg, int *pid)
 {
-	char *end;
-	long v;
+	unsigned long v;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v <= 0 || v > 0x3fffffff)
+	if (cli__parse_uint(arg, 1, 0x3fffffff, &v))
 		return -EINVAL;
 	*pid = (int)v;
 	return 0;
@@ -85,7 +80,7 @@ int inspect__main(int argc, char **argv)
 	struct inspect_options o = { .live = true };
 	const char *proc_root = "/proc";
 	struct json_writer w;
-	int opt, proc_fd, status = 0, pid;
+	int opt, proc_fd, status = 0, pid = 0;
 
 	opterr = 0;
 	optind = 1;

@@ -56,15 +56,12 @@ static int __attribute__((format(printf, 1, 2))) system_usage_error(const char *
 	return EXIT_USAGE;
 }
 
-/* Seconds from 0 to a day, as a decimal; -EINVAL otherwise. */
+/* Seconds from 0 to a day, as a decimal (the shared parser); -EINVAL otherwise. */
 static int parse_interval(const char *arg, uint64_t *ns)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(v) || v < 0 || v > 86400)
+	if (cli__parse_seconds(arg, 0, 86400, &v))
 		return -EINVAL;
 	*ns = (uint64_t)llround(v * NS_PER_S);
 	return 0;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,12 +25,33 @@ int cli__usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/*
+ * Digits, with at most one point ("5", "0.5", ".5"): what a person writes.
+ * strtod() and strtoul() take more, none of it meant on a command line:
+ * leading blanks (' 1'), a sign, and strtod hex ("0x10" is 16 s), an
+ * exponent, "inf" and "nan".
+ */
+static bool is_decimal(const char *s, bool point_ok)
+{
+	bool digit = false;
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digit = true;
+		else if (*s == '.' && point_ok)
+			point_ok = false;
+		else
+			return false;
+	}
+	return digit;
+}
+
 int cli__parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
 	char *end;
 	unsigned long v;
 
-	if (!*s || *s == '-')
+	if (!is_decimal(s, false))
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
@@ -44,6 +66,8 @@ int cli__parse_seconds(const char *s, double min, double max, double *out)
 	char *end;
 	double v;
 
+	if (!is_decimal(s, true))
+		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= min && v <= max))
