@@ -253,6 +253,13 @@ static const struct bad_case cases[] = {
 	{ { "inspect", "-i", "0x1", "1" }, OUT_NULL, 2, "--interval takes seconds" },
 	{ { "inspect", " 1" }, OUT_NULL, 2, "' 1' is not a process id" },
 	{ { "system", "-i", "inf" }, OUT_NULL, 2, "--interval takes seconds" },
+	/* An empty path names no file: a usage error, not jobtrace's failure (125). */
+	{ { "run", "-o", "", "--", "true" }, OUT_NULL, 2, "--output needs a path, not ''" },
+	{ { "run", "-e", "", "--", "true" }, OUT_NULL, 2, "--events needs a path, not ''" },
+	{ { "watch", "--svg", "", "--pid", "1" }, OUT_NULL, 2, "--svg needs a path, not ''" },
+	{ { "serve", "--stream", "" }, OUT_NULL, 2, "--stream needs a path, not ''" },
+	{ { "history", "--job", "x", "--html", "", T("none") }, OUT_NULL, 2,
+	  "--html needs a path, not ''" },
 	/* --replay's DIR is taken: the word after it is the unexpected one. */
 	{ { "top", "--replay", "-b", T("none"), "extra" }, OUT_NULL, 2,
 	  "unexpected argument 'extra'" },

@@ -346,6 +346,24 @@ static void test_numbers(void **state)
 	}
 }
 
+/* An empty path names no file: every output option refuses it as a usage error. */
+static void test_empty_path(void **state)
+{
+	char buf[96];
+	union jt_optval v;
+
+	for (size_t id = 0; id < JT_NOPTS; id++) {
+		const struct jt_option *o = &jt_options[id];
+
+		if (o->arg != JT_ARG_PATH)
+			continue;
+		v = (union jt_optval){};
+		if (!options__check(o, "", false, &v, buf, sizeof(buf)))
+			fail_msg("--%s takes ''", o->name);
+		assert_null(options__check(o, "/tmp/x", false, &v, buf, sizeof(buf)));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_man_page),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_empty_path),
 	};
 
 	if (getenv("JT_TEST"))

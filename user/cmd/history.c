@@ -104,10 +104,12 @@ int history__main(int argc, char **argv)
 			q.json = true;
 			break;
 		case OPT_SVG:
-			svg = optarg;
-			break;
 		case OPT_HTML:
-			html = optarg;
+			/* "" names no file: a mistake, not a failure of jobtrace's. */
+			if (!*optarg)
+				return cli__usage_error("history", "--%s needs a path, not ''",
+							opt == OPT_SVG ? "svg" : "html");
+			*(opt == OPT_SVG ? &svg : &html) = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);

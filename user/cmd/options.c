@@ -49,6 +49,13 @@ const char *options__check(const struct jt_option *o, const char *v, bool config
 			 o->min, o->max);
 		return buf;
 	case JT_ARG_PATH:
+		/*
+		 * "" names no file: open() says ENOENT, which read as jobtrace's
+		 * own failure (125). A config file's empty value is not checked
+		 * here: it turns the output off.
+		 */
+		if (!*v)
+			return "needs a path";
 		/* Relative to whatever directory the service runs in is no path at all. */
 		if (config && *v && *v != '/' && !(o->dash && !strcmp(v, "-")))
 			return o->dash ? "takes an absolute path or '-'" : "takes an absolute path";
