@@ -260,6 +260,15 @@ static const struct bad_case cases[] = {
 	{ { "serve", "--stream", "" }, OUT_NULL, 2, "--stream needs a path, not ''" },
 	{ { "history", "--job", "x", "--html", "", T("none") }, OUT_NULL, 2,
 	  "--html needs a path, not ''" },
+	/* Two outputs in one file would overwrite each other; "-" and a device may be shared. */
+	{ { "run", "--json", "-o", T("same.out"), "-e", T("same.out"), "--", "true" }, OUT_NULL, 2,
+	  "--output and --events name one file" },
+	{ { "watch", "--svg", T("same.svg"), "--html", T("./same.svg"), "--pid", "1" }, OUT_NULL,
+	  2, "--svg and --html name one file" },
+	{ { "history", "--job", "x", "--svg", T("h.svg"), "--html", T("h.svg"), T("none") },
+	  OUT_NULL, 2, "--svg and --html name one file" },
+	{ { "run", "-o", "-", "-e", "-", "--", "true" }, OUT_NULL, 0, NULL },
+	{ { "run", "-o", "/dev/null", "-e", "/dev/null", "--", "true" }, OUT_NULL, 0, NULL },
 	/* --replay's DIR is taken: the word after it is the unexpected one. */
 	{ { "top", "--replay", "-b", T("none"), "extra" }, OUT_NULL, 2,
 	  "unexpected argument 'extra'" },

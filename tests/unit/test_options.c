@@ -8,6 +8,8 @@
 #include "testutil.h"
 
 #include <ctype.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jobtrace/cli.h"
@@ -364,6 +366,42 @@ static void test_empty_path(void **state)
 	}
 }
 
+/* Outputs that are one file, however named; "-", a named descriptor and a device never are. */
+static void test_same_file(void **state)
+{
+	char dir[] = "/tmp/jobtrace-same-XXXXXX";
+	char f[64], f_dot[80], link_f[64], sub[64], new_a[64], new_b[96], other[64];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(f, sizeof(f), "%s/F", dir);
+	snprintf(f_dot, sizeof(f_dot), "%s/./F", dir);
+	snprintf(link_f, sizeof(link_f), "%s/L", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(new_a, sizeof(new_a), "%s/N", dir);
+	snprintf(new_b, sizeof(new_b), "%s/sub/../N", dir);
+	snprintf(other, sizeof(other), "%s/O", dir);
+	assert_int_equal(close(open(f, O_WRONLY | O_CREAT, 0644)), 0);
+	assert_int_equal(link(f, link_f), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+
+	assert_true(cli__same_file(f, f));
+	assert_true(cli__same_file(f, f_dot));
+	assert_true(cli__same_file(f, link_f)); /* a hard link is the file */
+	assert_true(cli__same_file(new_a, new_b)); /* not made yet: by its directory */
+	assert_false(cli__same_file(f, other));
+	assert_false(cli__same_file(new_a, other));
+	assert_false(cli__same_file(f, new_a));
+	assert_false(cli__same_file("-", "-"));
+	assert_false(cli__same_file("/dev/null", "/dev/null"));
+	assert_false(cli__same_file("/dev/stdout", "/dev/stdout"));
+	assert_false(cli__same_file("/dev/fd/1", "/dev/fd/1"));
+
+	unlink(f);
+	unlink(link_f);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_man_page),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_empty_path),
+		cmocka_unit_test(test_same_file),
 	};
 
 	if (getenv("JT_TEST"))

@@ -123,6 +123,9 @@ int history__main(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli__usage_error("history", "%s", "history takes one directory, serve's --history DIR");
+	if (svg && html && cli__same_file(svg, html))
+		return cli__usage_error("history", "--svg and --html name one file, %s: each "
+						   "would overwrite the other", html);
 	if ((svg || html) && !q.job)
 		return cli__usage_error("history", "%s", "--svg and --html draw one job: name it with --job");
 	dirfd = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -10,6 +10,7 @@
 
 #include "jobtrace/cli.h"
 #include "jobtrace/options.h"
+#include "jobtrace/util.h"
 
 /* getopt_long's value for a long-only option: past every letter. */
 #define LONG_ONLY_BASE 256
@@ -179,6 +180,33 @@ int options__set_shared(struct jt_shared *sh, const char *cmd, enum jt_opt_id id
 	return 0;
 }
 
+/*
+ * Two outputs named as one file: each opens it on its own, at its own
+ * offset, and overwrites what the other wrote (run -o F -e F left JSON
+ * lines cut into each other). A usage error, as soon as it can be seen.
+ */
+static int check_outputs(const char *cmd, const struct jt_shared *sh)
+{
+	const struct {
+		const char *name, *path;
+	} outs[] = {
+		{ "--output", sh->output },
+		{ "--events", sh->events },
+		{ "--svg", sh->svg },
+		{ "--html", sh->html },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
+		for (size_t k = i + 1; outs[i].path && k < ARRAY_SIZE(outs); k++) {
+			if (outs[k].path && cli__same_file(outs[i].path, outs[k].path))
+				return cli__usage_error(cmd, "%s and %s name one file, %s: "
+							"each would overwrite the other",
+							outs[i].name, outs[k].name, outs[k].path);
+		}
+	}
+	return 0;
+}
+
 int options__parse(const struct jt_front *f, int argc, char **argv, struct jt_shared *sh,
 		   jt_set_fn set, void *ctx)
 {
@@ -216,7 +244,7 @@ int options__parse(const struct jt_front *f, int argc, char **argv, struct jt_sh
 		if (err)
 			return err;
 	}
-	return 0;
+	return sh ? check_outputs(f->name, sh) : 0;
 }
 
 /* "  -o, --output FILE     " and the help's lines, each under the one before. */
