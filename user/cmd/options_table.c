@@ -441,13 +441,14 @@ const struct jt_option jt_options[JT_NOPTS] = {
 		.name = "history", .arg = JT_ARG_PATH, .metavar = "DIR", .cmds = JT_SERVE,
 		.config = true, .section = JT_SEC_MAIN,
 		.help = "keep every JSON line (as -o writes them) in DIR, made 0750:\n"
-			"files by time, zstd once closed; read with jobtrace history",
+			"files by time, zstd-compressed as written; read with\n"
+			"jobtrace history",
 	},
 	[JT_OPT_HISTORY_ROTATE] = {
 		.name = "history-rotate", SECONDS(1, 7 * 86400.0), .metavar = "S", .cmds = JT_SERVE,
 		.config = true, .section = JT_SEC_MAIN,
-		.help = "a history file is closed and compressed after S seconds\n"
-			"(default 3600), or at a quarter of --history-max",
+		.help = "a history file is closed (its zstd frame ended) after S\n"
+			"seconds (default 3600), or at a quarter of --history-max",
 	},
 	[JT_OPT_HISTORY_KEEP] = {
 		.name = "history-keep", SECONDS(60, 10 * 366 * 86400.0), .metavar = "S",
