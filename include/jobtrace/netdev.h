@@ -125,12 +125,14 @@ const struct netdev_if *netdev_table__find(const struct netdev_table *t, const c
 /*
  * The increase of a counter from @prev to @now. @width_bits is 32 or 64 when
  * the counter's width is known, or 0 to guess: a counter that went backwards
- * wrapped at 32 bits if @prev fits in 32 bits (some drivers still export 32-bit
- * counters), else at 64 bits. Returns -EINVAL for another width, -ERANGE for a
- * value that does not fit the given width.
+ * wrapped if that makes the increase less than half its range (at 32 bits if
+ * @prev fits in 32 bits, as some drivers still export 32-bit counters, else at
+ * 64), else it restarted from 0: then *@delta is @now and *@reset is set.
+ * A known width is always a wrap. Returns -EINVAL for another width, -ERANGE
+ * for a value that does not fit the given width.
  */
-int netdev__counter_delta(uint64_t prev, uint64_t now, unsigned int width_bits,
-			  uint64_t *delta);
+int netdev__counter_delta(uint64_t prev, uint64_t now, unsigned int width_bits, uint64_t *delta,
+			  bool *reset);
 
 /*
  * Per-counter deltas between two samples of one interface. When both samples
@@ -139,7 +141,10 @@ int netdev__counter_delta(uint64_t prev, uint64_t now, unsigned int width_bits,
  * counters restarted from 0, so going backwards is not a wrap. We then give
  * the new counters as the delta, since everything they count happened since
  * @prev, and set *@reset: the old incarnation's traffic after @prev is lost,
- * so the delta is a lower bound. Returns -EINVAL if the names differ.
+ * so the delta is a lower bound. Without ifindex, the same holds when a
+ * counter went back and netdev__counter_delta() reads it as a restart (the
+ * stats were cleared, or the ifindex was not readable). Returns -EINVAL if
+ * the names differ.
  */
 int netdev__delta(const struct netdev_if *prev, const struct netdev_if *now,
 		  unsigned int width_bits, struct netdev_counters *delta, bool *reset);

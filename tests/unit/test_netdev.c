@@ -302,24 +302,34 @@ static void test_delta_fixture(void **state)
 	netdev_table__free(&t1);
 }
 
-/* Without ifindex, the re-created wg0 looks like a 32-bit wrap: why we read it. */
-static void test_delta_without_ifindex_is_a_wrap(void **state)
+/*
+ * Without ifindex, the re-created wg0 (rx 900000 -> 1200) went back from the
+ * bottom half of 2^32: a restart, not a 32-bit wrap of ~4 GiB.
+ */
+static void test_delta_without_ifindex_is_a_reset(void **state)
 {
 	struct netdev_table t0, t1;
 	struct netdev_counters d;
-	bool reset = true;
+	bool reset = false;
 
 	read_sample("t0", false, &t0);
 	read_sample("t1", false, &t1);
 	assert_int_equal(netdev__delta(netdev_table__find(&t0, "wg0"),
 				       netdev_table__find(&t1, "wg0"), 0, &d, &reset),
 			 0);
+	assert_true(reset);
+	assert_counters_equal("wg0", &d, &netdev_table__find(&t1, "wg0")->c);
+	/* eth0's rx went back from near 2^32: still a 32-bit wrap. */
+	assert_int_equal(netdev__delta(netdev_table__find(&t0, "eth0"),
+				       netdev_table__find(&t1, "eth0"), 0, &d, &reset),
+			 0);
 	assert_false(reset);
-	assert_true(d.rx_bytes == 4294967296ULL - 900000 + 1200);
+	assert_true(d.rx_bytes == 1296);
 	/* Claiming 64-bit counters makes the same numbers a near-2^64 wrap. */
 	assert_int_equal(netdev__delta(netdev_table__find(&t0, "wg0"),
 				       netdev_table__find(&t1, "wg0"), 64, &d, &reset),
 			 0);
+	assert_false(reset);
 	assert_true(d.rx_bytes == UINT64_MAX - 900000 + 1200 + 1);
 	/* And 32 is refused for the 64-bit enx counter. */
 	assert_int_equal(netdev__delta(netdev_table__find(&t0, "enx00e04c680abc"),
@@ -331,30 +341,59 @@ static void test_delta_without_ifindex_is_a_wrap(void **state)
 	netdev_table__free(&t1);
 }
 
+/*
+ * Stats cleared without a new ifindex: rx went back, tx has already passed
+ * its old value. Both restarted, so both deltas are the values now.
+ */
+static void test_delta_cleared_stats(void **state)
+{
+	struct netdev_if a = { .name = "eth0", .c = { .rx_bytes = 1000000, .tx_bytes = 10 } };
+	struct netdev_if b = { .name = "eth0", .c = { .rx_bytes = 5000, .tx_bytes = 40 } };
+	struct netdev_counters d;
+	struct netdev_rate r;
+	bool reset = false;
+
+	assert_int_equal(netdev__delta(&a, &b, 0, &d, &reset), 0);
+	assert_true(reset);
+	assert_counters_equal("cleared", &d, &b.c);
+	/* Over 1 s: 5000 B/s flagged as a lower bound, not 4293972296 B/s. */
+	assert_int_equal(netdev__rate(&a, &b, 0, 1000000000ULL, &r), 0);
+	assert_true(r.rx_bytes_per_s == 5000.0);
+	assert_true(r.tx_bytes_per_s == 40.0);
+	assert_true(r.reset);
+}
+
 struct counter_case {
 	const char *name;
 	uint64_t prev, now;
 	unsigned int width;
 	int err;
 	uint64_t delta;
+	bool reset;
 };
 
 static const struct counter_case counter_cases[] = {
-	{ "forward", 10, 15, 0, 0, 5 },
-	{ "unchanged", 7, 7, 0, 0, 0 },
-	{ "guess 32: wrap", 0xffffff00, 0x100, 0, 0, 0x200 },
-	{ "guess 32: from the top", UINT32_MAX, 0, 0, 0, 1 },
-	{ "guess 32: to just below prev", 5, 4, 0, 0, UINT32_MAX },
-	{ "guess: a 64-bit counter passing 2^32", UINT32_MAX - 1, 0x10000000aULL, 0, 0, 12 },
-	{ "guess 64: wrap", UINT64_MAX - 0xf, 0x20, 0, 0, 0x30 },
-	{ "guess 64: prev just past 2^32", 0x100000005ULL, 3, 0, 0, 18446744069414584318ULL },
-	{ "32: wrap", 0xfffffff0, 0x10, 32, 0, 0x20 },
-	{ "32: forward", 1, 3, 32, 0, 2 },
-	{ "32: now too wide", 5, 0x100000000ULL, 32, -ERANGE, 0 },
-	{ "32: prev too wide", 0x100000000ULL, 5, 32, -ERANGE, 0 },
-	{ "64: small prev, still 64", 5, 3, 64, 0, UINT64_MAX - 1 },
-	{ "64: forward", 1ULL << 40, (1ULL << 40) + 9, 64, 0, 9 },
-	{ "width 16", 1, 2, 16, -EINVAL, 0 },
+	{ "forward", 10, 15, 0, 0, 5, false },
+	{ "unchanged", 7, 7, 0, 0, 0, false },
+	{ "guess 32: wrap", 0xffffff00, 0x100, 0, 0, 0x200, false },
+	{ "guess 32: from the top", UINT32_MAX, 0, 0, 0, 1, false },
+	{ "guess 32: just under half the range", 0x80000001, 0, 0, 0, 0x7fffffff, false },
+	{ "guess 32: half the range is a reset", 0x80000000, 0, 0, 0, 0, true },
+	{ "guess 32: to just below prev", 5, 4, 0, 0, 4, true },
+	{ "guess 32: cleared stats", 1000000, 5000, 0, 0, 5000, true },
+	{ "guess: a 64-bit counter passing 2^32", UINT32_MAX - 1, 0x10000000aULL, 0, 0, 12,
+	  false },
+	{ "guess 64: wrap", UINT64_MAX - 0xf, 0x20, 0, 0, 0x30, false },
+	{ "guess 64: prev just past 2^32", 0x100000005ULL, 3, 0, 0, 3, true },
+	{ "guess 64: reset from a large count", 1ULL << 40, 1000, 0, 0, 1000, true },
+	{ "32: wrap", 0xfffffff0, 0x10, 32, 0, 0x20, false },
+	{ "32: forward", 1, 3, 32, 0, 2, false },
+	{ "32: a known width always wraps", 5, 4, 32, 0, UINT32_MAX, false },
+	{ "32: now too wide", 5, 0x100000000ULL, 32, -ERANGE, 0, false },
+	{ "32: prev too wide", 0x100000000ULL, 5, 32, -ERANGE, 0, false },
+	{ "64: small prev, still 64", 5, 3, 64, 0, UINT64_MAX - 1, false },
+	{ "64: forward", 1ULL << 40, (1ULL << 40) + 9, 64, 0, 9, false },
+	{ "width 16", 1, 2, 16, -EINVAL, 0, false },
 };
 
 static void test_counter_delta_table(void **state)
@@ -362,11 +401,13 @@ static void test_counter_delta_table(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(counter_cases); i++) {
 		const struct counter_case *c = &counter_cases[i];
 		uint64_t d = 0xdead;
-		int err = netdev__counter_delta(c->prev, c->now, c->width, &d);
+		bool reset = !c->reset;
+		int err = netdev__counter_delta(c->prev, c->now, c->width, &d, &reset);
 
-		if (err != c->err || (!err && d != c->delta))
-			fail_msg("%s: err %d delta %llu, want err %d delta %llu", c->name, err,
-				 (unsigned long long)d, c->err, (unsigned long long)c->delta);
+		if (err != c->err || (!err && (d != c->delta || reset != c->reset)))
+			fail_msg("%s: err %d delta %llu reset %d, want err %d delta %llu reset %d",
+				 c->name, err, (unsigned long long)d, reset, c->err,
+				 (unsigned long long)c->delta, c->reset);
 	}
 }
 
@@ -565,7 +606,8 @@ int main(void)
 		cmocka_unit_test(test_operstate_names),
 		cmocka_unit_test(test_read_state_errors),
 		cmocka_unit_test(test_delta_fixture),
-		cmocka_unit_test(test_delta_without_ifindex_is_a_wrap),
+		cmocka_unit_test(test_delta_without_ifindex_is_a_reset),
+		cmocka_unit_test(test_delta_cleared_stats),
 		cmocka_unit_test(test_counter_delta_table),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_addrs_from_fake_list),

@@ -584,7 +584,7 @@ static void test_fixture_text(void **state)
 		"  net eth0    up, mtu 1500, 1000 Mb/s, full duplex; rx 1000 B, tx 42.4 KiB; "
 		"648 B/s in, 4.9 KiB/s out; 8 errors, 10 drops\n",
 		"  net wg0     up, mtu 1420; rx 1.2 KiB, tx 800 B; 600 B/s in, 400 B/s out "
-		"(re-created: at least)\n",
+		"(reset: at least)\n",
 		"  net eth1    down, mtu 9000;",
 		"  disk sda    300597 reads (1.9 GiB), 200366 writes (2.7 GiB); 100.0 reads/s "
 		"(1000.0 KiB/s), 50.0 writes/s (200.0 KiB/s), 25.0% busy\n",

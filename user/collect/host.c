@@ -413,7 +413,7 @@ int host__rates(const struct host_sample *prev, const struct host_sample *now,
 		const struct netdev_if *n = &now->net.ifs[i];
 		const struct netdev_if *p = netdev_table__find(&prev->net, n->name);
 
-		/* Width 0: a counter that went back wrapped at 32 bits if it fit in them. */
+		/* Width 0: a counter that went back is a 32-bit wrap or a flagged reset. */
 		out->net[i].valid = p && !netdev__rate(p, n, 0, interval_ns, &out->net[i].r);
 	}
 

@@ -257,7 +257,7 @@ static void text_net(FILE *f, const struct host_sample *s, const struct host_rat
 			fprintf(f, "; %s/s in, %s/s out%s",
 				report__bytes(b[2], sizeof(b[2]), (__u64)nr->r.rx_bytes_per_s),
 				report__bytes(b[3], sizeof(b[3]), (__u64)nr->r.tx_bytes_per_s),
-				nr->r.reset ? " (re-created: at least)" : "");
+				nr->r.reset ? " (reset: at least)" : "");
 		if (ifp->c.rx_errs || ifp->c.tx_errs || ifp->c.rx_drop || ifp->c.tx_drop)
 			fprintf(f, "; %" PRIu64 " errors, %" PRIu64 " drops",
 				ifp->c.rx_errs + ifp->c.tx_errs, ifp->c.rx_drop + ifp->c.tx_drop);

@@ -335,17 +335,47 @@ const struct netdev_if *netdev_table__find(const struct netdev_table *t, const c
 	return NULL;
 }
 
-int netdev__counter_delta(uint64_t prev, uint64_t now, unsigned int width_bits, uint64_t *delta)
+int netdev__counter_delta(uint64_t prev, uint64_t now, unsigned int width_bits, uint64_t *delta,
+			  bool *reset)
 {
+	uint64_t wrapped;
+
+	*reset = false;
 	switch (width_bits) {
 	case 0:
-		if (now >= prev)
+		if (now >= prev) {
 			*delta = now - prev;
-		else if (prev <= UINT32_MAX)
-			/* 32-bit counter: it ran from prev to 2^32 - 1, then 0 to now. */
-			*delta = (UINT32_MAX - prev) + now + 1;
-		else
-			*delta = now - prev; /* modulo 2^64 */
+			return 0;
+		}
+		/*
+		 * Since 2.6.35 /proc/net/dev prints rtnl_link_stats64, so going
+		 * back is normally a reset (the device re-created, or a driver
+		 * that clears its stats on ifdown); only some drivers still
+		 * feed it 32-bit counters that wrap at 2^32. Nothing in the file
+		 * says which, so take the shorter way round, as serial-number
+		 * arithmetic does (RFC 1982): a wrap if the wrapped increase is
+		 * below half the counter's range, i.e. prev was in the top half
+		 * and now in the bottom. A reset from the top half of 2^32 still
+		 * reads as a wrap, and a 32-bit counter that gained 2 GiB in one
+		 * interval as a reset: the flagged lower bound is the safer error
+		 * than a 4 GiB/s spike from every reset.
+		 */
+		if (prev <= UINT32_MAX) {
+			wrapped = (uint32_t)((uint32_t)now - (uint32_t)prev);
+			if (wrapped < 1ULL << 31) {
+				*delta = wrapped;
+				return 0;
+			}
+		} else {
+			wrapped = now - prev; /* modulo 2^64 */
+			if (wrapped < 1ULL << 63) {
+				*delta = wrapped;
+				return 0;
+			}
+		}
+		/* Restarted from 0: all it counts happened since prev. */
+		*delta = now;
+		*reset = true;
 		return 0;
 	case 32:
 		if (prev > UINT32_MAX || now > UINT32_MAX)
@@ -374,13 +404,20 @@ int netdev__delta(const struct netdev_if *prev, const struct netdev_if *now,
 		return 0;
 	}
 	for (size_t i = 0; i < NETDEV_N_COUNTERS; i++) {
+		bool counter_reset;
+
 		err = netdev__counter_delta(*counter_at_const(&prev->c, i),
 					    *counter_at_const(&now->c, i), width_bits,
-					    counter_at(&d, i));
+					    counter_at(&d, i), &counter_reset);
 		if (err)
 			return err;
+		*reset |= counter_reset;
 	}
-	*delta = d;
+	/*
+	 * Stats are cleared together: a counter that has since passed its old
+	 * value went through 0 too, so every counter's delta is its value now.
+	 */
+	*delta = *reset ? now->c : d;
 	return 0;
 }
 
