@@ -16,9 +16,10 @@ struct sysfs_dir;
  * as a whole disk or a partition from sysfs so that host totals count every
  * I/O once; or, where /proc/diskstats cannot be read, from the same counters
  * in each device's /sys/block/<disk>[/<partition>]/stat. Counters are the
- * kernel's, since boot; they wrap at the width of an unsigned long, and byte
- * figures (sectors x 512) wrap with them, so deltas taken modulo 2^64 stay
- * right.
+ * kernel's, since boot; event and sector counters wrap at the width of an
+ * unsigned long, and byte figures (sectors x 512) wrap with them, so deltas
+ * taken modulo 2^64 stay right. The millisecond fields and in_flight are
+ * printed as unsigned int: they wrap at 2^32 on every kernel.
  */
 
 /* DISK_NAME_LEN in include/linux/blkdev.h, with its NUL. */

@@ -327,6 +327,49 @@ static void test_rates_need_an_interval(void **state)
 	host__free(&t0);
 }
 
+/*
+ * /proc/diskstats prints io_ticks as %u: it wraps at 2^32 ms on 64-bit
+ * kernels too. 4294967000 -> 200 over 1 s is 496 ms busy, not a reset; a
+ * device whose %lu counters went back is, and its busy time is the value now.
+ */
+static void test_disk_busy_wraps_at_32_bits(void **state)
+{
+	static const struct {
+		const char *name;
+		__u64 reads0, reads1, busy0, busy1;
+		bool reset;
+		double busy_pct, reads_per_s;
+	} cases[] = {
+		{ "io_ticks wrapped", 10, 20, 4294967000ULL, 200, false, 49.6, 10 },
+		{ "io_ticks forward", 10, 20, 1000, 1250, false, 25, 10 },
+		{ "re-created device", 5000, 30, 4294967000ULL, 100, true, 10, 30 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct disk_stats d0 = { .name = "sda", .kind = DISK_KIND_WHOLE };
+		struct disk_stats d1 = d0;
+		struct host_sample a = { .have = HOST_HAVE_DISKS }, b = a;
+		struct host_rates r;
+
+		d0.reads = cases[i].reads0;
+		d1.reads = cases[i].reads1;
+		d0.busy_ms = cases[i].busy0;
+		d1.busy_ms = cases[i].busy1;
+		a.disks.disks = &d0;
+		b.disks.disks = &d1;
+		a.disks.nr = b.disks.nr = 1;
+		assert_int_equal(host__rates(&a, &b, 1000000000ULL, &r), 0);
+		assert_int_equal(r.n_disks, 1);
+		if (!r.disks[0].valid || r.disks[0].reset != cases[i].reset ||
+		    fabs(r.disks[0].busy_pct - cases[i].busy_pct) > 1e-9 ||
+		    fabs(r.disks[0].reads_per_s - cases[i].reads_per_s) > 1e-9)
+			fail_msg("%s: valid %d reset %d busy %.3f%% reads %.1f/s", cases[i].name,
+				 r.disks[0].valid, r.disks[0].reset, r.disks[0].busy_pct,
+				 r.disks[0].reads_per_s);
+		host_rates__free(&r);
+	}
+}
+
 struct hostile_case {
 	const char *name;
 	const char *proc, *sys;
@@ -1017,6 +1060,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_json),
 		cmocka_unit_test(test_fixture_counters_only),
 		cmocka_unit_test(test_rates_need_an_interval),
+		cmocka_unit_test(test_disk_busy_wraps_at_32_bits),
 		cmocka_unit_test(test_hostile_roots),
 		cmocka_unit_test(test_odd_interface_names),
 		cmocka_unit_test(test_host_warnings),

@@ -318,10 +318,11 @@ static double per_s(__u64 prev, __u64 now, double secs)
 }
 
 /*
- * The increase of one diskstats counter. The kernel keeps them in unsigned
- * long: a 32-bit kernel wraps them at 2^32 (sectors after 2 TiB), a 64-bit
- * one never in practice, so there going back means the device was removed
- * and added again under the same name and counts from 0 since.
+ * The increase of one diskstats event or sector counter, printed as %lu
+ * (block/genhd.c diskstats_show). A 32-bit kernel wraps them at 2^32 (sectors
+ * after 2 TiB), a 64-bit one never in practice, so there going back means the
+ * device was removed and added again under the same name and counts from 0
+ * since.
  */
 static __u64 disk_delta(__u64 prev, __u64 now, bool *reset)
 {
@@ -333,6 +334,20 @@ static __u64 disk_delta(__u64 prev, __u64 now, bool *reset)
 #endif
 	*reset = true;
 	return now;
+}
+
+/*
+ * The increase of one diskstats millisecond field (read/write/discard/flush
+ * time, io_ticks, time in queue). diskstats_show prints these as %u, cut to
+ * unsigned int whatever the word size, so they wrap at 2^32 ms (49.7 days of
+ * busy time) on every kernel: take them modulo 2^32, not as a reset. Only a
+ * reset the %lu counters showed (@reset) makes the value now the delta.
+ */
+static __u64 disk_delta_ms(__u64 prev, __u64 now, bool reset)
+{
+	if (reset)
+		return (__u32)now;
+	return (__u32)((__u32)now - (__u32)prev);
 }
 
 static void disk_rate(const struct disk_stats *p, const struct disk_stats *n, double secs,
@@ -349,7 +364,7 @@ static void disk_rate(const struct disk_stats *p, const struct disk_stats *n, do
 	r->write_bytes_per_s = (double)disk_delta(p->write_sectors, n->write_sectors, &r->reset) *
 			       DISKSTATS_SECTOR_BYTES / secs;
 	/* io_ticks advances in jiffies, so a short interval can overshoot a little. */
-	busy_ms = (double)disk_delta(p->busy_ms, n->busy_ms, &r->reset);
+	busy_ms = (double)disk_delta_ms(p->busy_ms, n->busy_ms, r->reset);
 	r->busy_pct = fmin(100.0, busy_ms / (secs * 1000.0) * 100.0);
 }
 
