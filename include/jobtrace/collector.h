@@ -162,16 +162,28 @@ struct interval_record {
 bool interval_record__cpu_pct(const struct interval_record *r, double *pct);
 
 /* The host at one sample, with rates over the interval. */
+/*
+ * Bits of host_record.unknown: figures the current sample could not read (a
+ * /proc file that failed to open or parse), to print as null, not as 0.
+ */
+enum {
+	HOST_RECORD_NO_STAT = 1 << 0, /* ncpus, procs_running, procs_blocked */
+	HOST_RECORD_NO_MEM = 1 << 1,  /* mem_*, swap_* */
+	HOST_RECORD_NO_LOAD = 1 << 2, /* load1, load5, load15 */
+};
+
 struct host_record {
 	__u64 t0_ns, t1_ns;
 	__u64 t0_epoch_ns, t1_epoch_ns; /* the same, in ns since the epoch */
+	/* HOST_RECORD_NO_*; 0 (all known) in a record read back from a stream. */
+	__u32 unknown;
 	double cpu_busy_pct; /* of all CPUs; < 0 unknown */
 	double cpu_user_pct, cpu_system_pct, cpu_iowait_pct;
 	unsigned int ncpus;
 	__u64 mem_total_bytes, mem_available_bytes, mem_used_bytes;
 	__u64 swap_total_bytes, swap_used_bytes;
 	double load1, load5, load15;
-	double forks_per_s, ctxt_per_s;
+	double forks_per_s, ctxt_per_s; /* < 0 unknown */
 	__u64 procs_running, procs_blocked;
 	/* Ring records lost since the start, all jobs: exit, fork (the stream's), exec records. */
 	__u64 events_lost, fork_records_lost, exec_records_lost;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "jobtrace/collector.h"
+#include "jobtrace/sink.h"
 #include "jobtrace/system.h"
 #include "jobtrace/util.h"
 
@@ -901,16 +902,102 @@ static void test_host_record(void **state)
 	assert_int_equal(r.mem_available_bytes, b.mem.available_bytes);
 	assert_true(r.load1 == b.load.load1);
 	assert_int_equal(r.ncpus, b.stat.nr_cpus);
+	assert_int_equal(r.unknown, 0);
 	/* The same sample twice: no time passed, no rate. */
 	host_record__from_samples(&b, &b, NULL, &r);
 	assert_true(r.cpu_busy_pct < 0);
-	assert_true(r.forks_per_s == 0);
+	assert_true(r.forks_per_s < 0);
+	assert_true(r.ctxt_per_s < 0);
 	host__free(&a);
 	host__free(&b);
 	close(p0);
 	close(s0);
 	close(p1);
 	close(s1);
+}
+
+/* The host record's line as @mk's sink writes it, with no system line after. */
+static char *host_line(struct sink *(*mk)(FILE *f), struct host_record *r)
+{
+	struct capture c;
+	struct sink *s;
+	char *line;
+
+	r->sample = NULL;
+	capture__open(&c);
+	s = mk(c.f);
+	assert_non_null(s);
+	assert_int_equal(s->ops->host(s, r), 0);
+	if (s->ops->flush)
+		assert_int_equal(s->ops->flush(s), 0);
+	sink__free(s);
+	capture__close(&c);
+	line = strdup(c.buf);
+	capture__free(&c);
+	return line;
+}
+
+static struct sink *jsonl_host_sink(FILE *f)
+{
+	return sink_jsonl__new(f, 0, false, false, true, false);
+}
+
+static struct sink *text_host_sink(FILE *f)
+{
+	return sink_text__new(f, 0);
+}
+
+/*
+ * A /proc file that could not be read (EMFILE) leaves its part of the
+ * sample zeroed. Against a prev without /proc/stat, the counters since boot
+ * would be this interval's (forks/s in the millions); a cur without stat or
+ * meminfo would report 0 CPUs and 0 bytes of memory. All unknown instead.
+ */
+static void test_host_record_unknown(void **state)
+{
+	struct host_sample a, b;
+	struct host_record r;
+	json_error_t jerr;
+	json_t *root;
+	char *line;
+
+	sample_at(SYSFIX "/t0/proc", SYSFIX "/t0/sys", &a);
+	sample_at(SYSFIX "/t1/proc", SYSFIX "/t1/sys", &b);
+	a.mono_ns = 5000000000ULL;
+	b.mono_ns = 6000000000ULL;
+	a.have &= ~HOST_HAVE_STAT;
+	memset(&a.stat.total, 0, sizeof(a.stat.total));
+	a.stat.processes = a.stat.ctxt = 0;
+	host_record__from_samples(&a, &b, NULL, &r);
+	assert_true(r.cpu_busy_pct < 0);
+	assert_true(r.forks_per_s < 0);
+	assert_true(r.ctxt_per_s < 0);
+	assert_int_equal(r.unknown, 0);
+	assert_int_equal(r.ncpus, b.stat.nr_cpus);
+
+	b.have &= ~(HOST_HAVE_STAT | HOST_HAVE_MEMINFO);
+	host_record__from_samples(&b, &b, NULL, &r);
+	assert_int_equal(r.unknown, HOST_RECORD_NO_STAT | HOST_RECORD_NO_MEM);
+	line = host_line(jsonl_host_sink, &r);
+	root = json_loads(line, 0, &jerr);
+	if (!root)
+		fail_msg("invalid JSON (%s): %s", jerr.text, line);
+	assert_true(json_is_null(at(root, "cpu.count")));
+	assert_true(json_is_null(at(root, "cpu.busy_pct")));
+	assert_true(json_is_null(at(root, "memory.total_bytes")));
+	assert_true(json_is_null(at(root, "memory.swap_used_bytes")));
+	assert_true(json_is_null(at(root, "processes.forks_per_s")));
+	assert_true(json_is_null(at(root, "processes.running")));
+	assert_true(json_is_null(at(root, "context_switches_per_s")));
+	assert_true(json_is_number(at(root, "load.avg1")));
+	json_decref(root);
+	free(line);
+	line = host_line(text_host_sink, &r);
+	if (!strstr(line, "host: CPU - busy, memory - used of -, load 1.50, - forks/s\n"))
+		fail_msg("unknown figures not shown as '-': %s", line);
+	free(line);
+	host__free(&a);
+	host__free(&b);
 }
 
 /* host_sample__rates() takes its interval from the samples' own clocks. */
@@ -1072,6 +1159,7 @@ int main(void)
 		cmocka_unit_test(test_sampler_matches_one_shot),
 		cmocka_unit_test(test_sampler_wants_less),
 		cmocka_unit_test(test_host_record),
+		cmocka_unit_test(test_host_record_unknown),
 		cmocka_unit_test(test_sample_rates_use_the_clocks),
 		cmocka_unit_test(test_json_section),
 		cmocka_unit_test(test_usage),

@@ -3,6 +3,12 @@
 #include "jobtrace/collector.h"
 #include "jobtrace/host.h"
 
+/* The increase of a counter since boot per second; unknown (-1) if it went back (a reboot). */
+static double per_s(__u64 prev, __u64 cur, double dt)
+{
+	return cur >= prev ? (double)(cur - prev) / dt : -1;
+}
+
 void host_record__from_samples(const struct host_sample *prev, const struct host_sample *cur,
 			       const struct host_rates *rates, struct host_record *r)
 {
@@ -10,21 +16,43 @@ void host_record__from_samples(const struct host_sample *prev, const struct host
 		.t0_ns = prev->mono_ns,
 		.t1_ns = cur->mono_ns,
 		.cpu_busy_pct = -1,
+		.forks_per_s = -1,
+		.ctxt_per_s = -1,
 		.sample = cur,
 		.rates = rates,
-		.ncpus = (unsigned int)cur->stat.nr_cpus,
-		.procs_running = cur->stat.procs_running,
-		.procs_blocked = cur->stat.procs_blocked,
-		.mem_total_bytes = cur->mem.total_bytes,
-		.mem_available_bytes = cur->mem.available_bytes,
-		.mem_used_bytes = cur->mem.used_bytes,
-		.swap_total_bytes = cur->mem.swap_total_bytes,
-		.swap_used_bytes = cur->mem.swap_used_bytes,
-		.load1 = cur->load.load1,
-		.load5 = cur->load.load5,
-		.load15 = cur->load.load15,
 	};
-	if (cur->mono_ns > prev->mono_ns) {
+	/*
+	 * A file that could not be read leaves its part of the sample zeroed:
+	 * a figure from it would read as a real 0 (no memory, no CPUs).
+	 */
+	if (cur->have & HOST_HAVE_STAT) {
+		r->ncpus = (unsigned int)cur->stat.nr_cpus;
+		r->procs_running = cur->stat.procs_running;
+		r->procs_blocked = cur->stat.procs_blocked;
+	} else {
+		r->unknown |= HOST_RECORD_NO_STAT;
+	}
+	if (cur->have & HOST_HAVE_MEMINFO) {
+		r->mem_total_bytes = cur->mem.total_bytes;
+		r->mem_available_bytes = cur->mem.available_bytes;
+		r->mem_used_bytes = cur->mem.used_bytes;
+		r->swap_total_bytes = cur->mem.swap_total_bytes;
+		r->swap_used_bytes = cur->mem.swap_used_bytes;
+	} else {
+		r->unknown |= HOST_RECORD_NO_MEM;
+	}
+	if (cur->have & HOST_HAVE_LOADAVG) {
+		r->load1 = cur->load.load1;
+		r->load5 = cur->load.load5;
+		r->load15 = cur->load.load15;
+	} else {
+		r->unknown |= HOST_RECORD_NO_LOAD;
+	}
+	/*
+	 * A rate needs /proc/stat in both samples: against a zeroed one, the
+	 * counters since boot would read as all happening in this interval.
+	 */
+	if (prev->have & cur->have & HOST_HAVE_STAT && cur->mono_ns > prev->mono_ns) {
 		double dt = (double)(cur->mono_ns - prev->mono_ns) / 1e9;
 		struct cpu_percent pct;
 
@@ -33,11 +61,8 @@ void host_record__from_samples(const struct host_sample *prev, const struct host
 		r->cpu_user_pct = pct.user + pct.nice;
 		r->cpu_system_pct = pct.system + pct.irq + pct.softirq;
 		r->cpu_iowait_pct = pct.iowait;
-		/* Counters since boot: one that went back (another boot) gives no rate. */
-		if (cur->stat.processes >= prev->stat.processes)
-			r->forks_per_s = (double)(cur->stat.processes - prev->stat.processes) / dt;
-		if (cur->stat.ctxt >= prev->stat.ctxt)
-			r->ctxt_per_s = (double)(cur->stat.ctxt - prev->stat.ctxt) / dt;
+		r->forks_per_s = per_s(prev->stat.processes, cur->stat.processes, dt);
+		r->ctxt_per_s = per_s(prev->stat.ctxt, cur->stat.ctxt, dt);
 	}
 }
 

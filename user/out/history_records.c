@@ -544,6 +544,7 @@ static int feed_interval(struct history_records *hr, const char *l, size_t len, 
 	return s->ops->interval ? s->ops->interval(s, &r) : 0;
 }
 
+/* A percentage or a rate; -1 where it is null (unknown). */
 static double pct(const char *l, size_t len, const char *path)
 {
 	size_t vl;
@@ -553,6 +554,7 @@ static double pct(const char *l, size_t len, const char *path)
 
 static int feed_host(const char *l, size_t len, struct sink *s)
 {
+	size_t vl;
 	struct host_record r = {
 		.cpu_busy_pct = pct(l, len, "cpu.busy_pct"),
 		.cpu_user_pct = pct(l, len, "cpu.user_pct"),
@@ -567,8 +569,6 @@ static int feed_host(const char *l, size_t len, struct sink *s)
 		.load1 = dbl(l, len, "load.avg1"),
 		.load5 = dbl(l, len, "load.avg5"),
 		.load15 = dbl(l, len, "load.avg15"),
-		.forks_per_s = dbl(l, len, "processes.forks_per_s"),
-		.ctxt_per_s = dbl(l, len, "context_switches_per_s"),
 		.procs_running = u64(l, len, "processes.running"),
 		.procs_blocked = u64(l, len, "processes.blocked"),
 		.events_lost = u64(l, len, "lost.exit_records"),
@@ -576,6 +576,15 @@ static int feed_host(const char *l, size_t len, struct sink *s)
 		.exec_records_lost = u64(l, len, "lost.exec_records"),
 	};
 
+	/* null where the sampler could not read the file: unknown again, not 0. */
+	if (!get(l, len, "cpu.count", &vl))
+		r.unknown |= HOST_RECORD_NO_STAT;
+	if (!get(l, len, "memory.total_bytes", &vl))
+		r.unknown |= HOST_RECORD_NO_MEM;
+	if (!get(l, len, "load.avg1", &vl))
+		r.unknown |= HOST_RECORD_NO_LOAD;
+	r.forks_per_s = pct(l, len, "processes.forks_per_s");
+	r.ctxt_per_s = pct(l, len, "context_switches_per_s");
 	r.t1_epoch_ns = r.t1_ns = ns_of(dbl(l, len, "time"));
 	r.t0_epoch_ns = r.t0_ns = r.t1_ns - ns_of(dbl(l, len, "interval_s"));
 	return s->ops->host ? s->ops->host(s, &r) : 0;

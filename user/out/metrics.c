@@ -349,6 +349,7 @@ void metrics__host(struct metrics *m, const struct host_record *r)
 	struct host_vals *h = &m->host;
 
 	h->have = true;
+	h->unknown = r->unknown;
 	h->load1 = r->load1;
 	h->load5 = r->load5;
 	h->load15 = r->load15;

@@ -88,6 +88,7 @@ struct muser {
 struct host_vals {
 	bool have; /* a host record came */
 	bool have_stat; /* /proc/stat was read: CPU times and counters since boot */
+	__u32 unknown;	/* HOST_RECORD_NO_*: those gauges are left out, not written as 0 */
 	double load1, load5, load15;
 	__u64 mem_total, mem_available, swap_total, swap_free;
 	__u64 procs_running, procs_blocked;

@@ -543,18 +543,21 @@ static void write_host(const struct metrics *m, struct mtext *w, enum metrics_fo
 
 	if (!h->have)
 		return;
-	for (size_t i = 0; i < 3; i++) {
+	/* A file the sampler could not read: its series are absent, as a scraper expects. */
+	for (size_t i = 0; i < 3 && !(h->unknown & HOST_RECORD_NO_LOAD); i++) {
 		family_head(w, fmt, &load[i]);
 		put_double(w, &load[i], NULL, NULL, lv[i]);
 	}
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 4 && !(h->unknown & HOST_RECORD_NO_MEM); i++) {
 		family_head(w, fmt, &mem[i]);
 		put_u64(w, &mem[i], NULL, NULL, NULL, mv[i]);
 	}
-	family_head(w, fmt, &running);
-	put_u64(w, &running, NULL, NULL, NULL, h->procs_running);
-	family_head(w, fmt, &blocked);
-	put_u64(w, &blocked, NULL, NULL, NULL, h->procs_blocked);
+	if (!(h->unknown & HOST_RECORD_NO_STAT)) {
+		family_head(w, fmt, &running);
+		put_u64(w, &running, NULL, NULL, NULL, h->procs_running);
+		family_head(w, fmt, &blocked);
+		put_u64(w, &blocked, NULL, NULL, NULL, h->procs_blocked);
+	}
 	if (!h->have_stat)
 		return;
 	family_head(w, fmt, &cpu);

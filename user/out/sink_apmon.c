@@ -218,13 +218,15 @@ static int apmon_host(struct sink *s, const struct host_record *r)
 	/* Busy without iowait, where ApMon's was 100 - idle. */
 	if (r->cpu_busy_pct >= 0)
 		put(&l, "cpu_usage", r->cpu_busy_pct);
-	put(&l, "no_CPUs", r->ncpus);
-	if (!hs || (hs->have & HOST_HAVE_LOADAVG)) {
+	/* What the samples could not read is left out: ApMon has no null. */
+	if (!(r->unknown & HOST_RECORD_NO_STAT))
+		put(&l, "no_CPUs", r->ncpus);
+	if (!(r->unknown & HOST_RECORD_NO_LOAD)) {
 		put(&l, "load1", r->load1);
 		put(&l, "load5", r->load5);
 		put(&l, "load15", r->load15);
 	}
-	if (!hs || (hs->have & HOST_HAVE_MEMINFO)) {
+	if (!(r->unknown & HOST_RECORD_NO_MEM)) {
 		put(&l, "total_mem", (double)r->mem_total_bytes / MB);
 		put(&l, "mem_used", (double)r->mem_used_bytes / MB);
 		put(&l, "mem_actualfree", (double)r->mem_available_bytes / MB);
@@ -246,8 +248,10 @@ static int apmon_host(struct sink *s, const struct host_record *r)
 	if (hs && (hs->have & HOST_HAVE_UPTIME))
 		put(&l, "uptime", secs(hs->uptime.uptime_ns) / 86400);
 	/* /proc/stat's procs_running and procs_blocked: tasks in R and D. */
-	put(&l, "processes_R", (double)r->procs_running);
-	put(&l, "processes_D", (double)r->procs_blocked);
+	if (!(r->unknown & HOST_RECORD_NO_STAT)) {
+		put(&l, "processes_R", (double)r->procs_running);
+		put(&l, "processes_D", (double)r->procs_blocked);
+	}
 	put(&l, "events_lost", (double)r->events_lost);
 	for (size_t i = 0; i < nnet && i < hs->net.n; i++) {
 		const char *ifn = hs->net.ifs[i].name;

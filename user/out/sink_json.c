@@ -292,8 +292,27 @@ static void milli(struct json_writer *w, const char *key, double v)
 	json__double(w, key, (double)sink__milli(v) / 1000.0);
 }
 
+/* A figure the record marks unknown is null: 0 would be a real reading. */
+static void u64_known(struct json_writer *w, const char *key, __u64 v, bool known)
+{
+	if (known)
+		json__u64(w, key, v);
+	else
+		json__null(w, key);
+}
+
+static void milli_known(struct json_writer *w, const char *key, double v, bool known)
+{
+	if (known)
+		milli(w, key, v);
+	else
+		json__null(w, key);
+}
+
 static int jsonl_host(struct sink *s, const struct host_record *r)
 {
+	bool stat = !(r->unknown & HOST_RECORD_NO_STAT), mem = !(r->unknown & HOST_RECORD_NO_MEM);
+	bool load = !(r->unknown & HOST_RECORD_NO_LOAD), cpu = r->cpu_busy_pct >= 0;
 	struct json_writer w;
 
 	if (!s->with_host)
@@ -302,37 +321,30 @@ static int jsonl_host(struct sink *s, const struct host_record *r)
 	json__double(&w, "start", secs(r->t0_epoch_ns));
 	json__double(&w, "interval_s", secs(r->t1_epoch_ns - r->t0_epoch_ns));
 	json__begin_object(&w, "cpu");
-	json__u64(&w, "count", r->ncpus);
-	if (r->cpu_busy_pct >= 0) {
-		milli(&w, "busy_pct", r->cpu_busy_pct);
-		milli(&w, "user_pct", r->cpu_user_pct);
-		milli(&w, "system_pct", r->cpu_system_pct);
-		milli(&w, "iowait_pct", r->cpu_iowait_pct);
-	} else {
-		json__null(&w, "busy_pct");
-		json__null(&w, "user_pct");
-		json__null(&w, "system_pct");
-		json__null(&w, "iowait_pct");
-	}
+	u64_known(&w, "count", r->ncpus, stat);
+	milli_known(&w, "busy_pct", r->cpu_busy_pct, cpu);
+	milli_known(&w, "user_pct", r->cpu_user_pct, cpu);
+	milli_known(&w, "system_pct", r->cpu_system_pct, cpu);
+	milli_known(&w, "iowait_pct", r->cpu_iowait_pct, cpu);
 	json__end_object(&w);
 	json__begin_object(&w, "memory");
-	json__u64(&w, "total_bytes", r->mem_total_bytes);
-	json__u64(&w, "available_bytes", r->mem_available_bytes);
-	json__u64(&w, "used_bytes", r->mem_used_bytes);
-	json__u64(&w, "swap_total_bytes", r->swap_total_bytes);
-	json__u64(&w, "swap_used_bytes", r->swap_used_bytes);
+	u64_known(&w, "total_bytes", r->mem_total_bytes, mem);
+	u64_known(&w, "available_bytes", r->mem_available_bytes, mem);
+	u64_known(&w, "used_bytes", r->mem_used_bytes, mem);
+	u64_known(&w, "swap_total_bytes", r->swap_total_bytes, mem);
+	u64_known(&w, "swap_used_bytes", r->swap_used_bytes, mem);
 	json__end_object(&w);
 	json__begin_object(&w, "load");
-	milli(&w, "avg1", r->load1);
-	milli(&w, "avg5", r->load5);
-	milli(&w, "avg15", r->load15);
+	milli_known(&w, "avg1", r->load1, load);
+	milli_known(&w, "avg5", r->load5, load);
+	milli_known(&w, "avg15", r->load15, load);
 	json__end_object(&w);
 	json__begin_object(&w, "processes");
-	milli(&w, "forks_per_s", r->forks_per_s);
-	json__u64(&w, "running", r->procs_running);
-	json__u64(&w, "blocked", r->procs_blocked);
+	milli_known(&w, "forks_per_s", r->forks_per_s, r->forks_per_s >= 0);
+	u64_known(&w, "running", r->procs_running, stat);
+	u64_known(&w, "blocked", r->procs_blocked, stat);
 	json__end_object(&w);
-	milli(&w, "context_switches_per_s", r->ctxt_per_s);
+	milli_known(&w, "context_switches_per_s", r->ctxt_per_s, r->ctxt_per_s >= 0);
 	/* Ring records lost since the start, all jobs, each kind apart. */
 	json__begin_object(&w, "lost");
 	json__u64(&w, "exit_records", r->events_lost);

@@ -45,10 +45,26 @@ static int text_host(struct sink *s, const struct host_record *r)
 {
 	char b1[32], b2[32];
 
-	fprintf(s->f, "jobtrace: host: CPU %.0f%% busy, memory %s used of %s, load %.2f, %.0f forks/s\n",
-		r->cpu_busy_pct < 0 ? 0 : r->cpu_busy_pct,
-		report__bytes(b1, sizeof(b1), r->mem_used_bytes),
-		report__bytes(b2, sizeof(b2), r->mem_total_bytes), r->load1, r->forks_per_s);
+	/* "-" for what the samples could not tell, as the job lines do. */
+	fputs("jobtrace: host: CPU ", s->f);
+	if (r->cpu_busy_pct >= 0)
+		fprintf(s->f, "%.0f%%", r->cpu_busy_pct);
+	else
+		fputs("-", s->f);
+	if (r->unknown & HOST_RECORD_NO_MEM)
+		fputs(" busy, memory - used of -", s->f);
+	else
+		fprintf(s->f, " busy, memory %s used of %s",
+			report__bytes(b1, sizeof(b1), r->mem_used_bytes),
+			report__bytes(b2, sizeof(b2), r->mem_total_bytes));
+	if (r->unknown & HOST_RECORD_NO_LOAD)
+		fputs(", load -", s->f);
+	else
+		fprintf(s->f, ", load %.2f", r->load1);
+	if (r->forks_per_s >= 0)
+		fprintf(s->f, ", %.0f forks/s\n", r->forks_per_s);
+	else
+		fputs(", - forks/s\n", s->f);
 	return sink__check(s);
 }
 

@@ -229,7 +229,7 @@ static void add_header(struct top_model *m)
 {
 	const struct top_host *h = &m->snap_host;
 	const struct top_view *v = m->v;
-	char when[32], a[16], b[16], c[16], d[16], filter[4 * TOP_FILTER_LEN];
+	char when[32], a[16], b[16], c[16], d[16], load[64], filter[4 * TOP_FILTER_LEN];
 	struct top_line *l;
 	struct tm tm;
 
@@ -249,27 +249,44 @@ static void add_header(struct top_model *m)
 			line_set(l, "waiting for the first interval...");
 		return;
 	}
+	/* "?" for what the samples could not tell: a 0 there would be a reading. */
+	if (h->unknown & HOST_RECORD_NO_LOAD)
+		snprintf(load, sizeof(load), "?");
+	else
+		snprintf(load, sizeof(load), "%.2f %.2f %.2f", h->load1, h->load5, h->load15);
 	l = line_add(m, TOP_LINE_HOST, 0);
 	if (l) {
-		if (h->cpu_busy_pct >= 0)
-			line_set(l,
-				 "CPU %5.1f%%  us %.1f  sy %.1f  wa %.1f  (%u CPUs)   load %.2f %.2f %.2f",
+		if (h->cpu_busy_pct < 0)
+			line_set(l, "CPU    ?   load %s", load);
+		else if (h->unknown & HOST_RECORD_NO_STAT)
+			line_set(l, "CPU %5.1f%%  us %.1f  sy %.1f  wa %.1f   load %s",
 				 h->cpu_busy_pct, h->cpu_user_pct, h->cpu_system_pct,
-				 h->cpu_iowait_pct, h->ncpus, h->load1, h->load5, h->load15);
+				 h->cpu_iowait_pct, load);
 		else
-			line_set(l, "CPU    ?   load %.2f %.2f %.2f", h->load1, h->load5, h->load15);
+			line_set(l, "CPU %5.1f%%  us %.1f  sy %.1f  wa %.1f  (%u CPUs)   load %s",
+				 h->cpu_busy_pct, h->cpu_user_pct, h->cpu_system_pct,
+				 h->cpu_iowait_pct, h->ncpus, load);
 	}
-	fmt_bytes(a, sizeof(a), (double)h->mem_used);
-	fmt_bytes(b, sizeof(b), (double)h->mem_total);
-	fmt_bytes(c, sizeof(c), (double)h->swap_used);
-	fmt_bytes(d, sizeof(d), (double)h->swap_total);
 	l = line_add(m, TOP_LINE_HOST, 0);
-	if (l)
+	if (l && h->unknown & HOST_RECORD_NO_MEM) {
+		line_set(l, "Mem ?   Swap ?");
+	} else if (l) {
+		fmt_bytes(a, sizeof(a), (double)h->mem_used);
+		fmt_bytes(b, sizeof(b), (double)h->mem_total);
+		fmt_bytes(c, sizeof(c), (double)h->swap_used);
+		fmt_bytes(d, sizeof(d), (double)h->swap_total);
 		line_set(l, "Mem %s used of %s   Swap %s of %s", a, b, c, d);
-	fmt_count(a, sizeof(a), h->forks_ps);
+	}
+	if (h->forks_ps >= 0)
+		fmt_count(a, sizeof(a), h->forks_ps);
+	else
+		snprintf(a, sizeof(a), "?");
 	fmt_count(b, sizeof(b), h->exits_ps);
 	l = line_add(m, TOP_LINE_HOST, 0);
-	if (l)
+	if (l && h->unknown & HOST_RECORD_NO_STAT)
+		line_set(l, "Tasks forks %s/s  exits %s/s  running ?  blocked ?  lost events %llu",
+			 a, b, (unsigned long long)h->lost);
+	else if (l)
 		line_set(l,
 			 "Tasks forks %s/s  exits %s/s  running %llu  blocked %llu  lost events %llu",
 			 a, b, (unsigned long long)h->running, (unsigned long long)h->blocked,

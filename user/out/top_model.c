@@ -226,6 +226,7 @@ int top_model__host(struct top_model *m, const struct host_record *hr)
 	double dt = (double)(hr->t1_ns - hr->t0_ns) / 1e9;
 
 	h->valid = true;
+	h->unknown = hr->unknown;
 	h->cpu_busy_pct = hr->cpu_busy_pct;
 	h->cpu_user_pct = hr->cpu_user_pct;
 	h->cpu_system_pct = hr->cpu_system_pct;

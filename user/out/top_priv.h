@@ -61,6 +61,7 @@ struct top_proc {
 
 struct top_host {
 	bool valid;
+	__u32 unknown; /* HOST_RECORD_NO_*: shown as "?" */
 	double cpu_busy_pct, cpu_user_pct, cpu_system_pct, cpu_iowait_pct;
 	unsigned int ncpus;
 	__u64 mem_total, mem_used, mem_avail, swap_total, swap_used;
