@@ -7,7 +7,9 @@
  *           cpu.cfs_quota_us and cpu.cfs_period_us), the smallest of the
  *           cgroup's and its ancestors'; and the cpuset (v2
  *           cpuset.cpus.effective, v1 cpuset.effective_cpus or cpuset.cpus)
- *           when it holds fewer CPUs than the host has. The smaller of the two.
+ *           when it holds fewer CPUs than the host has or than the quota
+ *           gives. The smaller of the two, and never more than the host's
+ *           online CPUs.
  *   memory: the smallest memory limit of the cgroup and its ancestors
  *           (v2 memory.max, v1 memory.limit_in_bytes).
  *

@@ -111,6 +111,36 @@ static void test_v1(void **state)
 	close(mem.root_fd);
 }
 
+/*
+ * A quota above the host's CPUs (8 CPUs of bandwidth on a 2-CPU host) allots
+ * no more than the CPUs there are: the cpuset of all of them where there is
+ * one, else the online count; never 8, which would divide a job's use by 8.
+ */
+static void test_quota_above_the_host(void **state)
+{
+	struct cgroup_alloc_place v2 = place("v2", "/wide");
+	struct cgroup_alloc_place cpu = place("v1cpu", "/slurm/wide");
+	struct cgroup_alloc_place none = {.root_fd = -1};
+	struct cgroup_alloc a;
+
+	cgroup_alloc__read(&v2, &v2, &v2, 2, &a);
+	assert_true(a.cpus_known);
+	assert_true(a.cpus == 2);
+	assert_string_equal(a.cpus_from, "cpuset.cpus.effective");
+	assert_string_equal(a.cpus_cgroup, "/wide");
+	/* On a bigger host, the quota binds again. */
+	cgroup_alloc__read(&v2, &none, &none, 16, &a);
+	assert_true(a.cpus == 8);
+	assert_string_equal(a.cpus_from, "cpu.max");
+	/* v1 without a cpuset hierarchy: 4 CPUs of quota on 2 online. */
+	cgroup_alloc__read(&cpu, &none, &none, 2, &a);
+	assert_true(a.cpus_known);
+	assert_true(a.cpus == 2);
+	assert_string_equal(a.cpus_from, "cpu.cfs_quota_us");
+	close(v2.root_fd);
+	close(cpu.root_fd);
+}
+
 /* This process, on this host: whatever it finds, it says consistently. */
 static void test_this_process(void **state)
 {
@@ -129,7 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_count_cpus),	 cmocka_unit_test(test_parse_cpu_limits),
 	    cmocka_unit_test(test_v2),		 cmocka_unit_test(test_v1),
-	    cmocka_unit_test(test_this_process),
+	    cmocka_unit_test(test_quota_above_the_host), cmocka_unit_test(test_this_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,7 +139,10 @@ static void read_cpu(const struct cgroup_alloc_place *pl, struct cgroup_alloc *o
 	} while (up(path));
 }
 
-/* The cpuset's CPUs where they are fewer than the host's: they bound the CPU too. */
+/*
+ * The cpuset's CPUs bound the CPU too: where they are fewer than the host's,
+ * or fewer than a quota (a cpuset of every CPU under a quota of more).
+ */
 static void read_cpuset(const struct cgroup_alloc_place *pl, unsigned int online,
 			struct cgroup_alloc *out)
 {
@@ -155,7 +158,7 @@ static void read_cpuset(const struct cgroup_alloc_place *pl, unsigned int online
 		if (util__read_file_at(fd, files[i], buf, sizeof(buf)) < 0 ||
 		    cgroup_alloc__count_cpus(buf, &n) || !n)
 			continue;
-		if (n < online && (!out->cpus_known || n < out->cpus)) {
+		if (out->cpus_known ? n < out->cpus : n < online) {
 			out->cpus_known = true;
 			out->cpus = n;
 			snprintf(out->cpus_from, sizeof(out->cpus_from), "%s", files[i]);
@@ -198,6 +201,15 @@ void cgroup_alloc__read(const struct cgroup_alloc_place *cpu,
 	memset(out, 0, sizeof(*out));
 	read_cpu(cpu, out);
 	read_cpuset(cpuset, online_cpus, out);
+	/*
+	 * CFS bandwidth may exceed the CPUs there are ("800000 100000" on a
+	 * 2-CPU host): the job can still run on no more than the online CPUs,
+	 * and an allotment above them would divide its CPU efficiency by a
+	 * number of CPUs it could never use. The quota stays the source, since
+	 * it is what makes this an allocation at all.
+	 */
+	if (out->cpus_known && online_cpus && out->cpus > online_cpus)
+		out->cpus = online_cpus;
 	read_memory(memory, out);
 }
 
