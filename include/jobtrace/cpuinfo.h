@@ -7,7 +7,9 @@
  * model, model name, cpu MHz, bogomips; arm64 has BogoMIPS, CPU implementer
  * and CPU part and no model name or MHz; powerpc has "clock". A key the
  * architecture lacks leaves its field empty or 0: that is not an error.
- * s390's layout (no "processor : N" blocks) is not understood.
+ * s390 has no "processor : N" blocks: its CPUs are its "processor N: ..."
+ * summary lines and "cpu number : N" blocks ("cpu MHz dynamic", and
+ * "physical id" and "cpu cores" since 5.x).
  */
 #ifndef JOBTRACE_CPUINFO_H
 #define JOBTRACE_CPUINFO_H
@@ -41,7 +43,7 @@ struct cpuinfo_cpu {
 };
 
 struct cpuinfo {
-	struct cpuinfo_cpu *cpus; /* one per "processor" block, in file order */
+	struct cpuinfo_cpu *cpus; /* one per "processor" block (s390: CPU), in file order */
 	size_t nr_cpus;
 	__u64 avg_khz;		/* mean cpu_khz over the CPUs that report one; else 0 */
 	bool truncated;		/* an unterminated last line was ignored */
@@ -50,7 +52,8 @@ struct cpuinfo {
 /*
  * Parses @len bytes of /proc/cpuinfo. @out owns a heap array afterwards
  * (cpuinfo__free). Returns 0, -ENODATA when there is no complete
- * "processor" line, -ENOMEM. On error @out holds nothing to free.
+ * "processor" (or s390 "cpu number") line, -ENOMEM. On error @out holds
+ * nothing to free.
  */
 int cpuinfo__parse(const char *buf, size_t len, struct cpuinfo *out);
 

@@ -136,7 +136,29 @@ static const struct cpuinfo_case cpuinfo_cases[] = {
 		.cpus = { { .processor = 0, .cpu_khz = 2900000 },
 			  { .processor = 1, .cpu_khz = 3800000 } },
 	},
-	{ .root = "s390x", .err = -ENODATA },
+	{
+		/* s390 before "cpu number" blocks: its "processor N: ..." summary lines. */
+		.root = "s390x",
+		.nr_cpus = 2,
+		.cpus = { { .processor = 0 }, { .processor = 1 } },
+	},
+	{
+		/* 4.x with MHz: summary lines, then "cpu number" blocks of the same CPUs. */
+		.root = "s390x-4.x",
+		.nr_cpus = 2,
+		.avg_khz = 5504000,
+		.cpus = { { .processor = 0, .cpu_khz = 5504000 },
+			  { .processor = 1, .cpu_khz = 5504000 } },
+	},
+	{
+		/* 5.x and later: topology in the blocks; CPU 2 offline; "cpu MHz dynamic". */
+		.root = "s390x-5.x",
+		.nr_cpus = 3,
+		.avg_khz = 5066666,
+		.cpus = { { .processor = 0, .cpu_khz = 5200000 },
+			  { .processor = 1, .cpu_khz = 5200000 },
+			  { .processor = 3, .cpu_khz = 4800000 } },
+	},
 	{ .root = "empty", .err = -ENODATA },
 	{ .root = "linux-2.4", .err = -ENOENT },
 };
@@ -178,9 +200,10 @@ static void test_cpuinfo_table(void **state)
 			fail_msg("%s: avg %llu kHz, want %llu", c->root,
 				 (unsigned long long)ci.avg_khz, (unsigned long long)c->avg_khz);
 		assert_int_equal(ci.truncated, c->truncated);
-		assert_ptr_equal(cpuinfo__find(&ci, (__u32)c->nr_cpus - 1),
+		/* By the kernel's number, which an offline CPU leaves a gap in. */
+		assert_ptr_equal(cpuinfo__find(&ci, c->cpus[c->nr_cpus - 1].processor),
 				 &ci.cpus[c->nr_cpus - 1]);
-		assert_null(cpuinfo__find(&ci, (__u32)c->nr_cpus));
+		assert_null(cpuinfo__find(&ci, c->cpus[c->nr_cpus - 1].processor + 1));
 		cpuinfo__free(&ci);
 		assert_null(ci.cpus);
 	}
@@ -496,6 +519,10 @@ static const struct topo_case topo_cases[] = {
 	{ "two sockets from cpuinfo", "no-online", "x86-2socket", 8, 4, CPUINFO, 2, CPUINFO },
 	{ "no sys root", NULL, "x86-2socket", 8, 4, CPUINFO, 2, CPUINFO },
 	{ "a CPU without physical id", NULL, "x86-partial", 2, 0, NONE, 0, NONE },
+	/* s390 5.x blocks: "physical id" 1, 1, 2 with one core each. */
+	{ "s390 from cpuinfo", NULL, "s390x-5.x", 3, 2, CPUINFO, 2, CPUINFO },
+	/* s390 4.x: CPUs, but no topology in them. */
+	{ "s390 without topology", NULL, "s390x-4.x", 2, 0, NONE, 0, NONE },
 	{ "physical id, no cpu cores", NULL, "x86-nocores", 2, 0, NONE, 1, CPUINFO },
 	{ "nothing", NULL, NULL, 0, 0, NONE, 0, NONE },
 	{ "nothing in sys", "no-online", NULL, 0, 0, NONE, 0, NONE },

@@ -166,7 +166,8 @@ static void parse_field(struct cpuinfo_cpu *c, const char *key, size_t klen, con
 		value_u32(v, vend, &c->implementer);
 	else if (key_is(key, klen, "CPU part"))
 		value_u32(v, vend, &c->part);
-	else if (key_is(key, klen, "cpu MHz") || key_is(key, klen, "clock"))
+	else if (key_is(key, klen, "cpu MHz") || key_is(key, klen, "clock") ||
+		 key_is(key, klen, "cpu MHz dynamic"))
 		value_khz(v, vend, &c->cpu_khz);
 	else if (key_is(key, klen, "bogomips") || key_is(key, klen, "BogoMIPS"))
 		value_bogomips(v, vend, &c->bogomips);
@@ -190,12 +191,50 @@ static int add_cpu(struct cpuinfo *ci, size_t *cap, __u32 processor)
 	return 0;
 }
 
+/*
+ * s390's CPU @processor: a "processor N: version = ..." summary line, then
+ * (4.x kernels on machines that report MHz, every 5.x and later) a "cpu
+ * number : N" block. The same CPU is named by both: found, not added twice.
+ */
+static int s390_cpu(struct cpuinfo *ci, size_t *cap, __u32 processor, struct cpuinfo_cpu **cpu)
+{
+	int err;
+
+	for (size_t i = 0; i < ci->nr_cpus; i++) {
+		if (ci->cpus[i].processor == processor) {
+			*cpu = &ci->cpus[i];
+			return 0;
+		}
+	}
+	err = add_cpu(ci, cap, processor);
+	if (!err)
+		*cpu = &ci->cpus[ci->nr_cpus - 1];
+	return err;
+}
+
+/* s390's "processor 0" key, the number in the key; false for anything else. */
+static bool s390_processor_key(const char *key, size_t klen, __u32 *processor)
+{
+	static const char prefix[] = "processor ";
+	const size_t plen = sizeof(prefix) - 1;
+	const char *d = key + plen;
+	__u64 n;
+
+	if (klen <= plen || memcmp(key, prefix, plen))
+		return false;
+	if (scan_dec(&d, key + klen, &n) || d != key + klen || n > UINT32_MAX)
+		return false;
+	*processor = (__u32)n;
+	return true;
+}
+
 int cpuinfo__parse(const char *buf, size_t len, struct cpuinfo *out)
 {
 	const char *p = buf, *end = buf + len;
 	struct cpuinfo_cpu *cur = NULL;
 	__u64 khz_sum = 0, khz_n = 0;
 	size_t cap = 0;
+	__u32 s390_n;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -231,7 +270,23 @@ int cpuinfo__parse(const char *buf, size_t len, struct cpuinfo *out)
 		while (vend > v && is_blank(vend[-1]))
 			vend--;
 
-		if (key_is(p, (size_t)(kend - p), "processor")) {
+		if (s390_processor_key(p, (size_t)(kend - p), &s390_n)) {
+			/* A summary line, not a block: what follows is not this CPU's. */
+			err = s390_cpu(out, &cap, s390_n, &cur);
+			if (err)
+				goto err_free;
+			cur = NULL;
+		} else if (key_is(p, (size_t)(kend - p), "cpu number")) {
+			const char *d = v;
+			__u64 n;
+
+			cur = NULL;
+			if (!scan_dec(&d, vend, &n) && d == vend && n <= UINT32_MAX) {
+				err = s390_cpu(out, &cap, (__u32)n, &cur);
+				if (err)
+					goto err_free;
+			}
+		} else if (key_is(p, (size_t)(kend - p), "processor")) {
 			const char *d = v;
 			__u64 n;
 
