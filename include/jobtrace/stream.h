@@ -314,6 +314,13 @@ struct jt_stream_interval {
 	__u64 exec_records_lost;
 };
 
+/* Bits of jt_stream_host.unknown. */
+#define JT_STREAM_HOST_UNKNOWN_STAT 0x1 /* ncpus, procs_running, procs_blocked (/proc/stat) */
+#define JT_STREAM_HOST_UNKNOWN_MEM 0x2 /* mem_*, swap_* (/proc/meminfo) */
+#define JT_STREAM_HOST_UNKNOWN_LOAD 0x4 /* load*_milli (/proc/loadavg) */
+#define JT_STREAM_HOST_UNKNOWN_FORKS 0x8 /* forks_per_s_milli */
+#define JT_STREAM_HOST_UNKNOWN_CTXT 0x10 /* ctxt_per_s_milli */
+
 struct jt_stream_host {
 	struct jt_stream_hdr hdr;
 	__u64 time_ns;
@@ -324,7 +331,12 @@ struct jt_stream_host {
 	__s32 cpu_system_mpct;
 	__s32 cpu_iowait_mpct;
 	__u32 ncpus;
-	__u32 pad;
+	/*
+	 * JT_STREAM_HOST_UNKNOWN_*: what the sample could not read (a /proc
+	 * file that failed), null in the JSON line, its fields 0 here. 0 from
+	 * a writer before it (this was padding).
+	 */
+	__u32 unknown;
 	__u64 mem_total_bytes, mem_available_bytes, mem_used_bytes;
 	__u64 swap_total_bytes, swap_used_bytes;
 	__u64 load1_milli, load5_milli, load15_milli;

@@ -482,6 +482,66 @@ static void test_pollable_fd(void **state)
 }
 
 /*
+ * A host record with figures the sample could not read (a /proc file that
+ * failed: null in serve's JSON line, never 0) and rates unknown, through the
+ * stream: tail's JSON line of it is serve's, nulls and all; the stream had
+ * no room to say so and wrote 0s.
+ */
+static void test_host_unknowns_round_trip(void **state)
+{
+	struct host_record r = {
+		.t0_epoch_ns = 1796515100000000000ULL,
+		.t1_epoch_ns = 1796515101000000000ULL,
+		.unknown = HOST_RECORD_NO_STAT | HOST_RECORD_NO_MEM,
+		.cpu_busy_pct = -1,
+		.cpu_user_pct = -1,
+		.cpu_system_pct = -1,
+		.cpu_iowait_pct = -1,
+		.load1 = 1.5,
+		.load5 = 1.25,
+		.load15 = 1,
+		.forks_per_s = -1,
+		.ctxt_per_s = 2500,
+	};
+	struct stream_records *sr = stream_records__new();
+	char *direct = NULL, *read = NULL;
+	size_t dlen = 0, rlen = 0;
+	FILE *df = open_memstream(&direct, &dlen), *rf = open_memstream(&read, &rlen);
+	struct sink *sk, *dj, *rj;
+	struct jobtrace_stream *rd;
+	union jt_stream_record rec;
+
+	(void)state;
+	assert_non_null(sr);
+	dj = sink_jsonl__new(df, 0, false, false, true, false);
+	rj = sink_jsonl__new(rf, 0, false, false, true, false);
+	assert_non_null(dj);
+	assert_non_null(rj);
+	assert_int_equal(dj->ops->host(dj, &r), 0);
+	sk = sink_stream__new(path, 64 * 1024);
+	assert_non_null(sk);
+	rd = jobtrace_stream_open(path);
+	assert_non_null(rd);
+	assert_int_equal(sk->ops->host(sk, &r), 0);
+	assert_int_equal(sk->ops->flush(sk), 0);
+	assert_int_equal(jobtrace_stream_next(rd, &rec), 1);
+	assert_int_equal(rec.hdr.type, JT_STREAM_HOST);
+	assert_int_equal(stream_records__feed(sr, &rec, rj), 0);
+	sink__free(dj);
+	sink__free(rj);
+	assert_int_equal(fclose(df), 0);
+	assert_int_equal(fclose(rf), 0);
+	assert_non_null(strstr(direct, "\"forks_per_s\":null"));
+	assert_non_null(strstr(direct, "\"total_bytes\":null"));
+	assert_string_equal(read, direct);
+	free(direct);
+	free(read);
+	jobtrace_stream_close(rd);
+	sink__free(sk);
+	stream_records__free(sr);
+}
+
+/*
  * tail's text line of a record: a process's name, its arguments and a job's
  * key are anyone's to choose. A newline in one made two lines of one
  * record, and a terminal's escape or a bidi control reached the terminal
@@ -536,6 +596,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_writer_gone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pollable_fd, setup, teardown),
 	    cmocka_unit_test(test_text_lines_escaped),
+	    cmocka_unit_test_setup_teardown(test_host_unknowns_round_trip, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

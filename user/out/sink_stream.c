@@ -320,6 +320,8 @@ static int stream_host(struct sink *s, const struct host_record *r)
 	h->cpu_system_mpct = known ? mpct(r->cpu_system_pct) : -1;
 	h->cpu_iowait_mpct = known ? mpct(r->cpu_iowait_pct) : -1;
 	h->ncpus = r->ncpus;
+	h->unknown = r->unknown | (r->forks_per_s < 0 ? JT_STREAM_HOST_UNKNOWN_FORKS : 0) |
+		     (r->ctxt_per_s < 0 ? JT_STREAM_HOST_UNKNOWN_CTXT : 0);
 	h->mem_total_bytes = r->mem_total_bytes;
 	h->mem_available_bytes = r->mem_available_bytes;
 	h->mem_used_bytes = r->mem_used_bytes;
@@ -328,8 +330,8 @@ static int stream_host(struct sink *s, const struct host_record *r)
 	h->load1_milli = milli(r->load1);
 	h->load5_milli = milli(r->load5);
 	h->load15_milli = milli(r->load15);
-	h->forks_per_s_milli = milli(r->forks_per_s);
-	h->ctxt_per_s_milli = milli(r->ctxt_per_s);
+	h->forks_per_s_milli = r->forks_per_s < 0 ? 0 : milli(r->forks_per_s);
+	h->ctxt_per_s_milli = r->ctxt_per_s < 0 ? 0 : milli(r->ctxt_per_s);
 	h->procs_running = r->procs_running;
 	h->procs_blocked = r->procs_blocked;
 	h->exit_records_lost = r->events_lost;
@@ -341,6 +343,10 @@ static int stream_host(struct sink *s, const struct host_record *r)
 	return append_text(s, JT_STREAM_TEXT_SYSTEM, r->t1_epoch_ns, write_system, r, NULL);
 }
 
+_Static_assert(HOST_RECORD_NO_STAT == JT_STREAM_HOST_UNKNOWN_STAT &&
+		       HOST_RECORD_NO_MEM == JT_STREAM_HOST_UNKNOWN_MEM &&
+		       HOST_RECORD_NO_LOAD == JT_STREAM_HOST_UNKNOWN_LOAD,
+	       "the host record's unknowns are the stream's");
 _Static_assert(JOB_UNKNOWN_COUNTS == JT_STREAM_UNKNOWN_COUNTS &&
 		       JOB_UNKNOWN_CHARS == JT_STREAM_UNKNOWN_CHARS &&
 		       JOB_UNKNOWN_RECORDS == JT_STREAM_UNKNOWN_RECORDS &&

@@ -319,8 +319,14 @@ static int feed_host(const struct jt_stream_host *x, struct sink *s)
 	    .events_lost = x->exit_records_lost,
 	    .fork_records_lost = x->fork_records_lost,
 	    .exec_records_lost = x->exec_records_lost,
+	    .unknown = x->unknown & (JT_STREAM_HOST_UNKNOWN_STAT | JT_STREAM_HOST_UNKNOWN_MEM |
+				     JT_STREAM_HOST_UNKNOWN_LOAD),
 	};
 
+	if (x->unknown & JT_STREAM_HOST_UNKNOWN_FORKS)
+		r.forks_per_s = -1;
+	if (x->unknown & JT_STREAM_HOST_UNKNOWN_CTXT)
+		r.ctxt_per_s = -1;
 	/* Its "system" line follows as text. */
 	return s->ops->host ? s->ops->host(s, &r) : 0;
 }
