@@ -96,25 +96,23 @@ struct cjob {
 	struct cjob_mono cum; /* at the last sample, with job.stats: cjob__cum() */
 	__u64 live_cpu_ns, live_system_ns, live_read_bytes, live_write_bytes;
 	__u64 live_tasks; /* tasks seen by the last live read */
-	__u64 idle_samples; /* samples in a row that saw no task and alive <= 0 */
+	__u32 idle_samples; /* samples in a row that saw no task and alive <= 0 */
+	/*
+	 * The tasks the live read found at the last interval record: with the
+	 * processes and threads begun since (reported's counts are those of
+	 * then), what bounds the CPU it can have used since
+	 * (collector__tasks_bound()).
+	 */
+	__u32 reported_tasks;
 	struct cjob_cum reported; /* at the last interval record */
 	__u64 reported_ns;
-	/*
-	 * What bounds the tasks that can have run since the last interval
-	 * record (collector__tasks_bound()): the tasks the live read found
-	 * then less the processes and threads begun by then, and the
-	 * processes joined by then (an attach or a move brings threads of
-	 * their own, counted as neither).
-	 */
-	__s64 reported_tasks_base;
-	__u64 reported_joined;
 	__u64 host_mem_bytes; /* the host's memory, for a job's share of it; 0: unknown */
 	struct hmap_node index_node; /* the collector's index of open jobs, by id */
 	__u64 sampled; /* samples that read it */
 	bool over; /* found over in this turn of the loop */
 	bool ended;
 	bool key_truncated; /* rebuilt from the stream, whose key was cut (beside the flags: no hole) */
-	bool reported_tasks_known; /* reported_tasks_base is: the source reads every task */
+	bool reported_tasks_known; /* reported_tasks is: the source reads every task */
 	bool adopted; /* serve --control's: an adopted process's threads are counted nowhere */
 };
 

@@ -230,25 +230,25 @@ void cjob__cum(const struct cjob *j, struct cjob_cum *out)
 bool collector__tasks_bound(const struct collector *c, const struct cjob *j,
 			    const struct cjob_cum *now, __u64 *out)
 {
-	__s64 most;
+	const struct cjob_cum *then = &j->reported;
+	__u64 most;
 
 	if (!j->reported_tasks_known || (j->job.unknown & JOB_UNKNOWN_COUNTS) ||
-	    now->existing + now->moved_in != j->reported_joined)
+	    now->existing != then->existing || now->moved_in != then->moved_in ||
+	    now->started < then->started || now->threads < then->threads)
 		return false;
-	most = j->reported_tasks_base + (__s64)(now->started + now->threads);
+	most = j->reported_tasks + (now->started - then->started) + (now->threads - then->threads);
 	/* A thread moved in alone (a cgroup v1 move, a setuid) counts nowhere: it is live now. */
-	if (most < (__s64)j->live_tasks)
-		most = (__s64)j->live_tasks;
-	*out = most > 0 ? (__u64)most : 0;
+	*out = most > j->live_tasks ? most : j->live_tasks;
 	return true;
 }
 
-/* The base of collector__tasks_bound() at an interval record, @now its figures. */
-static void tasks_base_set(const struct collector *c, struct cjob *j, const struct cjob_cum *now)
+/* The base of collector__tasks_bound() at an interval record (reported holds its counts). */
+static void tasks_base_set(const struct collector *c, struct cjob *j)
 {
-	j->reported_tasks_known = c->ops->live_per_task && c->live_complete && !j->adopted;
-	j->reported_tasks_base = (__s64)j->live_tasks - (__s64)(now->started + now->threads);
-	j->reported_joined = now->existing + now->moved_in;
+	j->reported_tasks_known = c->ops->live_per_task && c->live_complete && !j->adopted &&
+				  j->live_tasks <= UINT32_MAX;
+	j->reported_tasks = (__u32)j->live_tasks;
 }
 
 /*
@@ -447,7 +447,7 @@ static void emit(struct collector *c, struct cjob *j, __u64 t1, __u64 cpu_ns)
 			s->ops->interval(s, &r);
 	}
 	j->reported = now;
-	tasks_base_set(c, j, n);
+	tasks_base_set(c, j);
 	j->reported.cpu_ns = base.cpu_ns + r.d.cpu_ns;
 	j->reported.user_ns = base.user_ns + r.d.user_ns;
 	j->reported.system_ns = base.system_ns + r.d.system_ns;
