@@ -104,7 +104,9 @@ int history__list(int dirfd, struct history_file **out)
 		free(v);
 		return err;
 	}
-	qsort(v, n, sizeof(*v), cmp_file);
+	/* No file yet: v is NULL, which qsort() may not be given even for none. */
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_file);
 	*out = v;
 	return (int)n;
 }

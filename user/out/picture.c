@@ -665,7 +665,8 @@ static int layout_commands(const struct picture *p, struct picture_layout *l, __
 		c->failed += failed_status(r->status);
 		c->alive_ns += r->exit_ns - r->start_ns;
 	}
-	qsort(l->commands, l->ncommands, sizeof(*l->commands), by_command_cpu);
+	if (l->ncommands)
+		qsort(l->commands, l->ncommands, sizeof(*l->commands), by_command_cpu);
 	/* The strip's bands: the commands with the most processes alive over time. */
 	order = malloc((l->ncommands + 1) * sizeof(*order));
 	ord = malloc((l->ncommands + 1) * sizeof(*ord));

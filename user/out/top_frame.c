@@ -405,7 +405,8 @@ static void tree_read(struct top_model *m, __u64 job_id)
 		snprintf(m->tree[n].comm, sizeof(m->tree[n].comm), "%s", p->comm);
 		n++;
 	}
-	qsort(m->tree, n, sizeof(*m->tree), node_by_pid);
+	if (n)
+		qsort(m->tree, n, sizeof(*m->tree), node_by_pid);
 	m->ntree = n;
 	m->tree_job = job_id;
 	m->tree_gen = m->snap_gen;

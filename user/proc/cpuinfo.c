@@ -774,7 +774,8 @@ static __u32 count_distinct(__u32 *v, size_t n)
 {
 	__u32 distinct = 0;
 
-	qsort(v, n, sizeof(*v), cmp_u32);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u32);
 	for (size_t i = 0; i < n; i++)
 		distinct += i == 0 || v[i] != v[i - 1];
 	return distinct;
