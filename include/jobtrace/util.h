@@ -74,6 +74,13 @@ int util__guard_stdout(void);
 void util__stdout_return_errors(bool on);
 
 /*
+ * The decimal digits at *@p, before @end, into @out, and *@p past them: 0,
+ * -EPROTO where there is no digit, -ERANGE past 64 bits. No sign, space or
+ * base prefix: the kernel writes its numbers so, and a parser takes them so.
+ */
+int util__scan_u64(const char **p, const char *end, unsigned long long *out);
+
+/*
  * @f's write error as a negative errno, 0 when it has none. errno is long
  * gone when ferror() says so: a flush of what stdio kept retries the write,
  * and its errno is the real cause (EPIPE: the reader went away; ENOSPC),

@@ -323,6 +323,25 @@ int util__guard_stdout(void)
 	return 0;
 }
 
+int util__scan_u64(const char **p, const char *end, unsigned long long *out)
+{
+	const char *s = *p;
+	unsigned long long v = 0;
+
+	if (s == end || *s < '0' || *s > '9')
+		return -EPROTO;
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
+		if (v > (ULLONG_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*p = s;
+	*out = v;
+	return 0;
+}
+
 int util__stream_error(FILE *f)
 {
 	struct pollfd p = { .events = POLLOUT };
