@@ -62,6 +62,11 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -Iinclude -I$(OUTPU
 LDLIBS := -lbpf -lelf -lz -lzstd -lm -lncursesw -ltinfo
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -I$(OUTPUT) -mcpu=v3 $(DEPFLAGS)
+# BPF_PROFILE=1: the lineage programs time their steps (bpf/profile.bpf.h);
+# build it into an OUTPUT of its own, as tests/bench_bpf_split.sh does.
+ifneq ($(BPF_PROFILE),)
+BPF_CFLAGS += -DJT_BPF_PROFILE
+endif
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 ifeq ($(V),1)

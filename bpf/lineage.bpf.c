@@ -38,6 +38,7 @@
 #define JT_KERNEL_TYPE_IDS
 #include "core_fixes.bpf.h"
 #include "ring.bpf.h"
+#include "profile.bpf.h"
 #include "lineage_path.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -489,7 +490,9 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 	struct job_ref ref;
 	__u64 job_id;
 
+	JT_PROF_START();
 	pst = state_of(parent_t, &pproc);
+	JT_PROF(JT_PROF_FORK_STATE);
 	if (targ_group == JT_GROUP_LINEAGE) {
 		if (!pst || !pst->job_id)
 			return 0;
@@ -544,15 +547,19 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 			__sync_fetch_and_add(&proc->threads, 1);
 		return 0;
 	}
+	JT_PROF(JT_PROF_FORK_JOB);
 	if (!fork_process(child_t, child, parent, pst, ref.tot, job_id)) {
 		COUNT(untracked);
 		tot_add(ref.tot, untracked, 1);
 		return 0;
 	}
+	JT_PROF(JT_PROF_FORK_INSERT);
 	tot_add(ref.tot, procs_started, 1);
 	proc_count_new(&ref);
+	JT_PROF(JT_PROF_FORK_ALIVE);
 	if (targ_fork_records)
 		send_fork(child, parent, ref.tot, job_id);
+	JT_PROF(JT_PROF_FORK_RECORD);
 	return 0;
 }
 
@@ -651,6 +658,7 @@ static __always_inline void send_exit(struct task_struct *p, const struct jt_tas
 
 	__u64 now = bpf_ktime_get_boot_ns();
 
+	JT_PROF(JT_PROF_EXIT_CLOCK);
 	if (status & 0x7f)
 		tot_add(tot, exit_signal, 1);
 	else if (status & 0xff00)
@@ -685,7 +693,9 @@ static __always_inline void send_exit(struct task_struct *p, const struct jt_tas
 		tot_add(tot, user_ns, cpu_ns - system_ns);
 	}
 
+	JT_PROF(JT_PROF_EXIT_TOTALS);
 	e = ring_reserve(tot, RING_EXIT, sizeof(*e));
+	JT_PROF(JT_PROF_EXIT_RESERVE);
 	if (e) {
 		__builtin_memset(e, 0, sizeof(*e));
 		e->version = JT_ABI_VERSION;
@@ -728,8 +738,10 @@ static __always_inline void send_exit(struct task_struct *p, const struct jt_tas
 			e->ppid = p->real_parent->tgid;
 			e->threads = 1;
 		}
+		JT_PROF(JT_PROF_EXIT_FILL);
 		/* The name it ends with: exec and prctl(PR_SET_NAME) both change it. */
 		comm_copy(e->comm, p->group_leader);
+		JT_PROF(JT_PROF_EXIT_COMM);
 		/*
 		 * Wake the reader when it may be waiting for this record: run for
 		 * its root's, and for a job's last. Host mode's many one-process
@@ -737,6 +749,7 @@ static __always_inline void send_exit(struct task_struct *p, const struct jt_tas
 		 */
 		ring_submit(e, tot, RING_EXIT,
 			    is_root || (targ_group == JT_GROUP_LINEAGE && job->alive <= 1));
+		JT_PROF(JT_PROF_EXIT_SUBMIT);
 	}
 
 	/*
@@ -748,11 +761,13 @@ static __always_inline void send_exit(struct task_struct *p, const struct jt_tas
 		bpf_map_delete_elem(&oom_victims, key);
 	if (proc && proc_delete(key))
 		return;
+	JT_PROF(JT_PROF_EXIT_DELETE);
 	left = __sync_fetch_and_add(&job->alive, -1) - 1;
 	if (is_root) {
 		job->root_tgid = key->tgid;
 		job->outlived_root = left;
 	}
+	JT_PROF(JT_PROF_EXIT_ALIVE);
 }
 
 /* The I/O of an acct: also a task's share left behind in a job it moves out of. */
@@ -791,8 +806,10 @@ static __always_inline void close_thread(struct task_struct *p, const struct jt_
 	struct job_ref ref;
 
 	io_since_base(&acct, p, st);
+	JT_PROF(JT_PROF_CLOSE_ACCT);
 	if (!job_lookup(st->job_id, &ref))
 		goto out;
+	JT_PROF(JT_PROF_CLOSE_JOB);
 	tot_add(ref.tot, cpu_ns, acct.cpu_ns);
 	jt_acct__add(&ref.tot->exited, &acct);
 	/* One thread ever (the common process): no other adds here, no locked adds needed. */
@@ -800,6 +817,7 @@ static __always_inline void close_thread(struct task_struct *p, const struct jt_
 		jt_acct__add(&proc->acct, &acct);
 	else if (proc)
 		acct_add(&proc->acct, &acct);
+	JT_PROF(JT_PROF_CLOSE_ADD);
 	if (st->group_dead) {
 		/* A state in the entry goes with it: another process's may be there after. */
 		send_exit(p, st, &ref, proc, key);
@@ -825,9 +843,11 @@ static __always_inline int on_switch_out(struct task_struct *prev)
 
 	if (!(task_state_direct(prev) & TASK_DEAD))
 		return 0;
+	JT_PROF_START();
 	st = state_of(prev, &sproc);
 	if (!st || !st->job_id || !st->exiting)
 		return 0;
+	JT_PROF(JT_PROF_CLOSE_STATE);
 	p = task_ro(prev);
 	key = proc_key_of(p);
 	copy = *st;
@@ -838,7 +858,10 @@ static __always_inline int on_switch_out(struct task_struct *prev)
 		st->job_id = 0;
 		proc = proc_find(&key);
 	}
+	JT_PROF(JT_PROF_CLOSE_COPY);
 	close_thread(p, &copy, proc, &key);
+	JT_PROF(JT_PROF_NONE);
+	JT_PROF(JT_PROF_SELF);
 	return 0;
 }
 

@@ -91,6 +91,8 @@ echo "a followed job (watch --pid, as run follows its command):"
 OUTPUT=$OUTPUT RUNS=${BPF_RUNS:-3} MODE="--pid SELF" tests/bench_bpf.sh
 echo "an untracked churn (watch --pid of an idle process; the churn outside its job):"
 OUTPUT=$OUTPUT RUNS=${BPF_RUNS:-3} MODE="--pid IDLE" tests/bench_bpf.sh
+echo "host mode's fork and close of a process, step by step (a BPF_PROFILE=1 build, bpf/profile.bpf.h):"
+OUTPUT=$OUTPUT RUNS=${BPF_RUNS:-3} tests/bench_bpf_split.sh
 echo "a context switch: jobtrace's sched_switch program beside an empty one (bpf_stats)"
 OUTPUT=$OUTPUT tests/bench_switch.sh
 
