@@ -6,9 +6,7 @@
  * (struct collector_opts), which no front sees.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,8 +24,6 @@ int collector__group_by(const char *group_by, struct collector_grouping *out)
 	struct cgroup_hier *h = &out->hier;
 	char *why = out->why;
 	size_t why_size = sizeof(out->why);
-	char *mi = NULL, *cg = NULL;
-	ssize_t mlen, clen;
 	int err;
 
 	why[0] = '\0';
@@ -57,13 +53,7 @@ int collector__group_by(const char *group_by, struct collector_grouping *out)
 			return 0;
 		}
 	} else {
-		mlen = util__read_file_alloc(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &mi);
-		clen = util__read_file_alloc(AT_FDCWD, "/proc/cgroups", 1 << 20, &cg);
-		err = mlen < 0 ? (int)mlen : clen < 0 ? (int)clen :
-			cgroupfs__find(mi, (size_t)mlen, cg, (size_t)clen,
-				       !strcmp(g, "cgroup2") ? NULL : g + 8, h);
-		free(mi);
-		free(cg);
+		err = cgroupfs__find_mounted(!strcmp(g, "cgroup2") ? NULL : g + 8, h);
 	}
 	if (err) {
 		fprintf(stderr, "jobtrace: no cgroup hierarchy for --group-by %s: %s\n", g,
