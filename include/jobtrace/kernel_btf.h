@@ -7,6 +7,7 @@
 #ifndef JOBTRACE_KERNEL_BTF_H
 #define JOBTRACE_KERNEL_BTF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/btf.h>
 
@@ -45,6 +46,17 @@ int kernel_btf__find(const struct kernel_btf *kb, const char *name, int kind);
  * tp_btf program (whose first parameter is the context); NULL if none.
  */
 const struct btf_type *kernel_btf__tp_proto(const struct kernel_btf *kb, const char *tp);
+
+/*
+ * The subsystem id of cgroup v1 @controller, named as /proc/cgroups and
+ * the v1 mount options name it ("memory", "blkio"): the index of
+ * task->cgroups->subsys[], the value of its <name>_cgrp_id in enum
+ * cgroup_subsys_id ("blkio" is io_cgrp_id). Where @kb has no such enum or
+ * value: @line_ssid, the controller's line in /proc/cgroups
+ * (cgroupfs__find()), with *@from_btf false.
+ */
+int kernel_btf__cgroup_ssid(const struct kernel_btf *kb, const char *controller, int line_ssid,
+			    bool *from_btf);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,10 @@
 
 #include "testutil.h"
 
+#include <bpf/btf.h>
+
 #include "jobtrace/cgroupfs.h"
+#include "jobtrace/kernel_btf.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/util.h"
 
@@ -38,6 +41,14 @@ static void test_find(void **state)
 		{ "v1-systemd", NULL, 0, "/sys/fs/cgroup/unified", 0, -1 },
 		/* name=systemd is a mount option, not a controller. */
 		{ "v1-systemd", "systemd", -ENOENT, NULL, 0, 0 },
+		/*
+		 * 6.12 and later without CONFIG_CPUSETS_V1 and CONFIG_MEMCG_V1:
+		 * no cpuset and memory lines, so a line is not the id (pids is
+		 * subsystem 11 on its tenth line; test_ssid_from_btf).
+		 */
+		{ "v1-no-memcg", "cpu", 0, "/sys/fs/cgroup/cpu", 1, 0 },
+		{ "v1-no-memcg", "pids", 0, "/sys/fs/cgroup/pids", 6, 9 },
+		{ "v1-no-memcg", "memory", -ENOENT, NULL, 0, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -104,6 +115,98 @@ static void test_find_subsys_line_bounds(void **state)
 	assert_int_equal(cgroupfs__find(mi, sizeof(mi) - 1, cut, strlen(good) - 6, "pids", &h),
 			 -ENOENT);
 	free(cut);
+}
+
+/*
+ * A kernel's BTF made with libbpf's writer: its enum cgroup_subsys_id
+ * (6.14's subsystems, dmem after misc) where @with_enum, and in either
+ * case an enum of another name with a look-alike pids_cgrp_id, which is
+ * not the kernel's. Indexed into @kb; the raw bytes are returned to free.
+ */
+static void *subsys_btf(bool with_enum, struct kernel_btf *kb)
+{
+	static const char *const ids[] = { "cpuset", "cpu", "cpuacct", "io", "memory",
+					   "devices", "freezer", "net_cls", "perf_event",
+					   "net_prio", "hugetlb", "pids", "rdma", "misc", "dmem" };
+	struct btf *b = btf__new_empty();
+	const void *raw;
+	char name[64];
+	void *copy;
+	__u32 size;
+
+	assert_non_null(b);
+	assert_true(btf__add_int(b, "int", 4, BTF_INT_SIGNED) > 0);
+	assert_true(btf__add_enum(b, "not_cgroup_subsys_id", 4) > 0);
+	assert_int_equal(btf__add_enum_value(b, "pids_cgrp_id", 2), 0);
+	if (with_enum) {
+		assert_true(btf__add_enum(b, "cgroup_subsys_id", 4) > 0);
+		for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+			snprintf(name, sizeof(name), "%s_cgrp_id", ids[i]);
+			assert_int_equal(btf__add_enum_value(b, name, (__s64)i), 0);
+		}
+		assert_int_equal(btf__add_enum_value(b, "CGROUP_SUBSYS_COUNT",
+						     sizeof(ids) / sizeof(ids[0])),
+				 0);
+	}
+	raw = btf__raw_data(b, &size);
+	assert_non_null(raw);
+	copy = malloc(size);
+	assert_non_null(copy);
+	memcpy(copy, raw, size);
+	btf__free(b);
+	memset(kb, 0, sizeof(*kb));
+	assert_int_equal(kernel_btf__index(kb, copy, size), 0);
+	return copy;
+}
+
+/*
+ * The subsystem id BPF indexes task->cgroups->subsys[] with is the
+ * kernel's enum cgroup_subsys_id, not the controller's line in
+ * /proc/cgroups: on v1-no-memcg, where cpuset and memory have no line,
+ * every line is one or two below its id (pids' tenth line is subsystem 11,
+ * and line 9 would read net_prio's cgroup). blkio is io_cgrp_id. Without
+ * the enum, the line is all there is.
+ */
+static void test_ssid_from_btf(void **state)
+{
+	static const struct {
+		const char *controller;
+		int line, id;
+	} cases[] = {
+		{ "cpu", 0, 1 },     { "cpuacct", 1, 2 }, { "blkio", 2, 3 },
+		{ "devices", 3, 5 }, { "freezer", 4, 6 }, { "pids", 9, 11 },
+	};
+	char *mi = NULL, *cg = NULL;
+	ssize_t ml, cl;
+	bool from_btf;
+
+	ml = util__read_file_alloc(AT_FDCWD, FIXTURES "/cgroup/v1-no-memcg/mountinfo", 1 << 20, &mi);
+	cl = util__read_file_alloc(AT_FDCWD, FIXTURES "/cgroup/v1-no-memcg/cgroups", 1 << 20, &cg);
+	assert_true(ml > 0 && cl > 0);
+	for (int with_enum = 1; with_enum >= 0; with_enum--) {
+		struct kernel_btf kb;
+		void *raw = subsys_btf(with_enum, &kb);
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			struct cgroup_hier h;
+			int ssid;
+
+			assert_int_equal(cgroupfs__find(mi, (size_t)ml, cg, (size_t)cl,
+							cases[i].controller, &h),
+					 0);
+			assert_int_equal(h.ssid, cases[i].line);
+			ssid = kernel_btf__cgroup_ssid(&kb, h.controller, h.ssid, &from_btf);
+			assert_int_equal(ssid, with_enum ? cases[i].id : cases[i].line);
+			assert_int_equal(from_btf, with_enum);
+		}
+		/* A controller the kernel has no id for: its line, whatever it is. */
+		assert_int_equal(kernel_btf__cgroup_ssid(&kb, "nosuch", 7, &from_btf), 7);
+		assert_false(from_btf);
+		free(kb.offs);
+		free(raw);
+	}
+	free(mi);
+	free(cg);
 }
 
 /*
@@ -190,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_find_hostile),
 		cmocka_unit_test(test_find_subsys_line_bounds),
+		cmocka_unit_test(test_ssid_from_btf),
 		cmocka_unit_test(test_live_v2),
 		cmocka_unit_test(test_tally),
 	};

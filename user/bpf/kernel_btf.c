@@ -217,3 +217,36 @@ const struct btf_type *kernel_btf__tp_proto(const struct kernel_btf *kb, const c
 	t = kernel_btf__type(kb, t->type);
 	return t && btf_is_func_proto(t) ? t : NULL;
 }
+
+int kernel_btf__cgroup_ssid(const struct kernel_btf *kb, const char *controller, int line_ssid,
+			    bool *from_btf)
+{
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	char name[64];
+	int id;
+
+	*from_btf = false;
+	/*
+	 * A subsystem's v1 name is its legacy_name: its own name, but for
+	 * the io controller, which kept blkio (block/blk-cgroup.c).
+	 */
+	if (!strcmp(controller, "blkio"))
+		controller = "io";
+	if (snprintf(name, sizeof(name), "%s_cgrp_id", controller) >= (int)sizeof(name))
+		return line_ssid;
+	id = kernel_btf__find(kb, "cgroup_subsys_id", BTF_KIND_ENUM);
+	if (id < 0)
+		return line_ssid;
+	t = kernel_btf__type(kb, (__u32)id);
+	e = btf_enum(t);
+	for (__u16 i = 0; i < btf_vlen(t); i++) {
+		const char *s = name_of(kb, e[i].name_off);
+
+		if (s && !strcmp(s, name) && e[i].val >= 0) {
+			*from_btf = true;
+			return e[i].val;
+		}
+	}
+	return line_ssid;
+}
