@@ -2,9 +2,12 @@
 /*
  * Cgroup hierarchies as the kernel names them: which mount is which
  * hierarchy, its id (the first column of /proc/PID/cgroup, 0 for v2) and,
- * for v1, the controller's subsystem id (its line in /proc/cgroups), so the
- * BPF side can find a task's cgroup in it. Parsers are pure over buffers;
- * the live helpers read /proc/self/mountinfo and /proc/cgroups.
+ * for v1, the controller and its line in /proc/cgroups. That line was the
+ * controller's subsystem id, which the BPF side finds a task's cgroup by,
+ * until 6.12 left some controllers out of the file: the loader takes the
+ * id from the kernel's BTF (kernel_btf__cgroup_ssid()), the line only
+ * where that BTF has none. Parsers are pure over buffers; the live helpers
+ * read /proc/self/mountinfo and /proc/cgroups.
  */
 #ifndef JOBTRACE_CGROUPFS_H
 #define JOBTRACE_CGROUPFS_H
@@ -19,7 +22,7 @@ extern "C" {
 
 struct cgroup_hier {
 	int hierarchy_id; /* 0 for v2 */
-	int ssid; /* -1 for v2; else the v1 controller's subsystem id */
+	int ssid; /* -1 for v2; else the v1 controller's line in /proc/cgroups (see above) */
 	char controller[32]; /* "" for v2 */
 	char mount[256]; /* where it is mounted */
 };

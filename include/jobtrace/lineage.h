@@ -29,10 +29,18 @@ struct lineage_opts {
 	__u32 max_jobs; /* jobs map entries; 0: 4096 */
 	__u32 ring_bytes; /* ring buffer size, rounded up to a power of two; 0: 1 MiB */
 	enum jt_group group; /* how jobs are made */
-	__s32 cgrp_ssid; /* JT_GROUP_CGROUP: -1 for v2, else the v1 controller's id */
+	/*
+	 * A v1 hierarchy is named by its controller: the loader takes the
+	 * controller's subsystem id from the kernel's BTF, and the *_ssid
+	 * here (its line in /proc/cgroups, cgroupfs__find()) only where that
+	 * BTF has no enum cgroup_subsys_id.
+	 */
+	__s32 cgrp_ssid; /* JT_GROUP_CGROUP: -1 for v2, else the v1 controller's line */
+	char cgrp_controller[32]; /* JT_GROUP_CGROUP: "" for v2, else the v1 controller */
 	__s32 hierarchy_id; /* JT_GROUP_CGROUP: that hierarchy's id (0 for v2) */
 	bool follow_cgroups; /* watch --cgroup: cgroup moves join and leave jobs */
 	__s32 watch_ssid; /* follow_cgroups: the watched cgroups' hierarchy, -1 v2, else v1 */
+	char watch_controller[32]; /* follow_cgroups: "" for v2, else the v1 controller */
 	bool capture_args; /* exec records with argv */
 	bool fork_records; /* a record per new process (serve --stream); run and watch need none */
 	bool attach; /* load the attach iterator (watch): it costs ~0.1 s of verifying */

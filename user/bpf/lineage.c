@@ -325,6 +325,35 @@ static int core_btf_fd(const struct kernel_btf *vmlinux, bool rdonly_cast, char 
 	return fd;
 }
 
+/*
+ * The index of task->cgroups->subsys[] for the v1 hierarchy of
+ * @controller, which the programs read a task's cgroup in: the kernel's
+ * BTF names it (enum cgroup_subsys_id). @line_ssid, the controller's line
+ * in /proc/cgroups, is that index only where the file lists every
+ * subsystem the kernel has, in id order: 6.12 and later leave out the
+ * controllers built without their v1 files (af000ce85293, "cgroup: Do not
+ * report unavailable v1 controllers in /proc/cgroups"), and every line
+ * after one left out is one below its id, where another controller's
+ * cgroup would be read. So the line is taken only where the BTF has no
+ * such enum. -1 (v2) stays -1.
+ */
+static __s32 cgroup_ssid(const struct kernel_btf *vmlinux, const char *controller, __s32 line_ssid,
+			 bool verbose)
+{
+	bool from_btf;
+	int ssid;
+
+	if (line_ssid < 0 || !controller[0])
+		return -1;
+	ssid = kernel_btf__cgroup_ssid(vmlinux, controller, line_ssid, &from_btf);
+	if (verbose)
+		fprintf(stderr, "jobtrace: cgroup1:%s is subsystem %d (%s)\n", controller, ssid,
+			from_btf ? "the kernel's BTF" :
+				   "its line in /proc/cgroups: the kernel's BTF has no "
+				   "enum cgroup_subsys_id");
+	return ssid;
+}
+
 struct lineage *lineage__open(const struct lineage_opts *opts)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
@@ -334,6 +363,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	struct lineage *lt;
 	bool group_dead, oom_task, setsid_fexit, setsid_tp, setuid_tp, rdonly_cast;
 	int err, setsid_id, task_id, binprm_id, core_fd;
+	__s32 cgrp_ssid, watch_ssid;
 	char core_path[64];
 
 	loader__log_init(opts->verbose);
@@ -375,6 +405,13 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	/* What kernel_ro() casts to, by the kernel's ids (bpf/core_fixes.bpf.h). */
 	task_id = kernel_btf__find(&vmlinux, "task_struct", BTF_KIND_STRUCT);
 	binprm_id = kernel_btf__find(&vmlinux, "linux_binprm", BTF_KIND_STRUCT);
+	cgrp_ssid = watch_ssid = -1;
+	if (opts->group == JT_GROUP_CGROUP)
+		cgrp_ssid = cgroup_ssid(&vmlinux, opts->cgrp_controller, opts->cgrp_ssid,
+					opts->verbose);
+	if (opts->follow_cgroups)
+		watch_ssid = cgroup_ssid(&vmlinux, opts->watch_controller, opts->watch_ssid,
+					 opts->verbose);
 	core_fd = core_btf_fd(&vmlinux, rdonly_cast, core_path, sizeof(core_path));
 	kernel_btf__close(&vmlinux);
 	if (core_fd >= 0)
@@ -404,10 +441,10 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_exit_has_group_dead = group_dead;
 	lt->skel->rodata->targ_page_size = (__u64)sysconf(_SC_PAGESIZE);
 	lt->skel->rodata->targ_group = opts->group;
-	lt->skel->rodata->targ_cgrp_ssid = opts->group == JT_GROUP_CGROUP ? opts->cgrp_ssid : -1;
+	lt->skel->rodata->targ_cgrp_ssid = cgrp_ssid;
 	lt->skel->rodata->targ_hierarchy_id = opts->hierarchy_id;
 	lt->skel->rodata->targ_follow_cgroups = opts->follow_cgroups;
-	lt->skel->rodata->targ_watch_ssid = opts->follow_cgroups ? opts->watch_ssid : -1;
+	lt->skel->rodata->targ_watch_ssid = watch_ssid;
 	lt->skel->rodata->targ_capture_args = opts->capture_args;
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);

@@ -99,11 +99,15 @@ void collector__source_opts(const struct collector_opts *o, struct lineage_opts 
 	lo->group = groups[o->grouping.group];
 	if (o->grouping.group == COLLECTOR_GROUP_CGROUP) {
 		lo->cgrp_ssid = o->grouping.hier.ssid;
+		snprintf(lo->cgrp_controller, sizeof(lo->cgrp_controller), "%s",
+			 o->grouping.hier.controller);
 		lo->hierarchy_id = o->grouping.hier.hierarchy_id;
 	}
 	if (o->follow_hier) {
 		lo->follow_cgroups = true;
 		lo->watch_ssid = o->follow_hier->ssid;
+		snprintf(lo->watch_controller, sizeof(lo->watch_controller), "%s",
+			 o->follow_hier->controller);
 	}
 	/*
 	 * Arguments name the failed processes in every report, not only in

@@ -61,7 +61,7 @@ static const char *field(const char *line, size_t llen, int n, size_t *len)
 	return NULL;
 }
 
-/* The subsystem id and hierarchy of @controller from /proc/cgroups. */
+/* The line (from 0) and the hierarchy of @controller in /proc/cgroups. */
 static int find_subsys(const char *cgroups, size_t clen, const char *controller, int *ssid,
 		       int *hierarchy)
 {
@@ -86,7 +86,12 @@ static int find_subsys(const char *cgroups, size_t clen, const char *controller,
 		n = (int)(ll < sizeof(copy) ? ll : sizeof(copy) - 1);
 		memcpy(copy, line, (size_t)n);
 		copy[n] = '\0';
-		/* "name hierarchy num_cgroups enabled"; subsystems come in id order. */
+		/*
+		 * "name hierarchy num_cgroups enabled", in subsystem id order,
+		 * but since 6.12 without the controllers built without v1
+		 * files (kernel/cgroup/cgroup-v1.c, proc_cgroupstats_show()):
+		 * the line is the id only where none was left out before it.
+		 */
 		n = sscanf(copy, "%63s %d", name, &h);
 		if (n == 2 && !strcmp(name, controller)) {
 			*ssid = idx;
