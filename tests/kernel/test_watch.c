@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <jansson.h>
 
 #include "testutil.h"
@@ -1037,22 +1038,15 @@ static void test_attach_io_excludes_before(void **state)
 }
 
 /*
- * A v1 hierarchy (a v1-only or hybrid host): --cgroup on a cgroup of the
- * pids controller follows it as on v2: the churn root moves in, its children
- * are started in it, and the report names the hierarchy. The cgroup helpers
- * work under whichever root H.cg2root names; it points at the v1 mount here.
+ * A v1 hierarchy (a v1-only or hybrid host): a cgroup @name (room for
+ * @name_size) of the pids controller, made; its path in @path. The cgroup
+ * helpers work under whichever root H.cg2root names: it points at the v1
+ * mount until test_teardown.
  */
-static void test_watch_cgroup_v1(void **state)
+static void make_pids_v1_cgroup(char *name, size_t name_size, char *path, size_t path_size)
 {
-	char out[600], truth[600], path[512], name[64];
-	char *churn_argv[] = { H.churn, "--children", "400", "--truth", truth, NULL };
-	const char *args[] = { "--cgroup", path, "--json", "-o", out, NULL };
 	char line[1024], dev[256], dir[256], type[64], opts[512];
-	json_t *recs, *t, *job;
-	struct watcher w;
 	FILE *f;
-	pid_t cp;
-	int st;
 
 	memcpy(cg2root_saved, H.cg2root, sizeof(cg2root_saved));
 	H.cg2root[0] = '\0';
@@ -1069,12 +1063,87 @@ static void test_watch_cgroup_v1(void **state)
 			fail_msg("no v1 pids hierarchy mounted: this project's machines have one");
 		skip();
 	}
-	snprintf(name, sizeof(name), "%s%d-v1", CG_PREFIX, getpid());
+	snprintf(name, name_size, "%s%d-v1", CG_PREFIX, getpid());
 	harness__cgroup_make(name);
-	harness__cgroup_path(path, sizeof(path), name, NULL);
+	harness__cgroup_path(path, path_size, name, NULL);
+}
+
+/*
+ * watch -v says which subsystem id it reads a task's pids cgroup by, and
+ * from where: it must be the kernel's own, which libbpf's parse of the
+ * kernel's BTF gives here (not the loader's reader, not a number written
+ * in this test), whatever the lines of /proc/cgroups.
+ */
+static void assert_pids_ssid_from_btf(const struct watcher *w)
+{
+	struct btf *b = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	char want[128];
+	int id = -1;
+
+	assert_non_null(b);
+	t = btf__type_by_id(b, btf__find_by_name_kind(b, "cgroup_subsys_id", BTF_KIND_ENUM));
+	e = t ? btf_enum(t) : NULL;
+	for (int i = 0; e && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(b, e[i].name_off), "pids_cgrp_id"))
+			id = e[i].val;
+	btf__free(b);
+	assert_true(id >= 0);
+	snprintf(want, sizeof(want), "jobtrace: cgroup1:pids is subsystem %d (the kernel's BTF)\n",
+		 id);
+	if (!strstr(w->err, want))
+		fail_msg("jobtrace watch -v did not say \"%s\"; it said: %s", want, w->err);
+}
+
+/*
+ * Writes to @path this host's /proc/cgroups without its first controller
+ * but pids, as 6.12 and later write it for a kernel built without that
+ * controller's v1 files (kernel/cgroup/cgroup-v1.c,
+ * proc_cgroupstats_show()): every line after it is one below its
+ * subsystem id, and jobtrace reads it with JOBTRACE_PROC_CGROUPS.
+ */
+static void proc_cgroups_left_out(const char *path)
+{
+	char line[256];
+	bool dropped = false;
+	FILE *in = fopen("/proc/cgroups", "r"), *out = fopen(path, "w");
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in)) {
+		if (!dropped && line[0] != '#' && strncmp(line, "pids\t", 5)) {
+			dropped = true;
+			continue;
+		}
+		fputs(line, out);
+	}
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_true(dropped);
+	assert_int_equal(setenv("JOBTRACE_PROC_CGROUPS", path, 1), 0);
+}
+
+/*
+ * --cgroup on a cgroup of the v1 pids controller follows it as on v2: the
+ * churn root moves in, its children are started in it, and the report
+ * names the hierarchy.
+ */
+static void test_watch_cgroup_v1(void **state)
+{
+	char out[600], truth[600], path[512], name[64], key[128];
+	char *churn_argv[] = { H.churn, "--children", "400", "--truth", truth, NULL };
+	const char *args[] = { "--cgroup", path, "--json", "-o", out, "-v", NULL };
+	json_t *recs, *t, *job;
+	struct watcher w;
+	pid_t cp;
+	int st;
+
+	make_pids_v1_cgroup(name, sizeof(name), path, sizeof(path));
 	harness__path(out, sizeof(out), "v1.out");
 	harness__path(truth, sizeof(truth), "v1.truth");
 	watcher_start(&w, args);
+	assert_pids_ssid_from_btf(&w);
 	cp = harness__cgroup_spawn(name, churn_argv, NULL, "-");
 	st = harness__wait_s(cp, WAIT_S);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -1082,8 +1151,120 @@ static void test_watch_cgroup_v1(void **state)
 	assert_int_equal(watcher_finish(&w), 0);
 	recs = load_lines(out);
 	t = harness__json(truth);
-	snprintf(line, sizeof(line), "cgroup:/%s", name);
-	job = job_record(recs, line);
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	job = job_record(recs, key);
+	assert_string_equal(str(json_object_get(job, "job"), "hierarchy"), "cgroup1:pids");
+	assert_int_equal(harness__num(job, "processes.moved_in"), 1);
+	assert_int_equal(harness__num(job, "processes.started"), harness__num(t, "processes") - 1);
+	assert_int_equal(harness__num(job, "processes.exited"), harness__num(t, "processes"));
+	json_decref(t);
+	json_decref(recs);
+}
+
+/*
+ * The same where /proc/cgroups leaves a controller out before pids, as
+ * since 6.12, and churn is in the cgroup before watch attaches: the attach
+ * finds it by its cgroup in the pids hierarchy, task->cgroups->subsys[ssid],
+ * and ssid taken from the line would be the controller before pids (the
+ * job empty: nothing found, nothing started).
+ */
+static void test_watch_cgroup_v1_lines_left_out(void **state)
+{
+	char out[600], truth[600], cgroups[600], path[512], name[64], key[128];
+	char *churn_argv[] = { H.churn, "--children", "400", "--delay-ms", "1500",
+			       "--truth", truth, NULL };
+	const char *args[] = { "--cgroup", path, "--json", "-o", out, "-v", NULL };
+	unsigned long long spawned_ns;
+	json_t *recs, *t, *job;
+	struct watcher w;
+	pid_t cp;
+	int st;
+
+	make_pids_v1_cgroup(name, sizeof(name), path, sizeof(path));
+	harness__path(out, sizeof(out), "v1-left-out.out");
+	harness__path(truth, sizeof(truth), "v1-left-out.truth");
+	harness__path(cgroups, sizeof(cgroups), "v1-left-out.cgroups");
+	spawned_ns = harness__mono_ns();
+	cp = harness__cgroup_spawn(name, churn_argv, NULL, "-");
+	proc_cgroups_left_out(cgroups);
+	watcher_start(&w, args);
+	unsetenv("JOBTRACE_PROC_CGROUPS");
+	assert_pids_ssid_from_btf(&w);
+	st = harness__wait_s(cp, WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(watcher_finish(&w), 0);
+	recs = load_lines(out);
+	t = harness__json(truth);
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	job = job_record(recs, key);
+	assert_string_equal(str(json_object_get(job, "job"), "hierarchy"), "cgroup1:pids");
+	/* churn itself, asleep in the cgroup, whenever the attach came. */
+	assert_true(harness__num(job, "processes.existing_at_attach") >= 1);
+	if (w.attached_ns < spawned_ns + 1500 * 1000000ULL) {
+		/* Attached while churn slept: its children all started in the job. */
+		assert_int_equal(harness__num(job, "processes.existing_at_attach"), 1);
+		assert_int_equal(harness__num(job, "processes.started"),
+				 harness__num(t, "processes") - 1);
+	} else {
+		print_message("  the attach took longer than churn's 1.5 s sleep\n");
+	}
+	assert_int_equal(harness__num(job, "processes.exited"), harness__num(t, "processes"));
+	json_decref(t);
+	json_decref(recs);
+}
+
+/*
+ * Host mode grouped by the v1 pids hierarchy (-g cgroup1:pids) where
+ * /proc/cgroups leaves a controller out before pids: a process forked in
+ * the cgroup joins its job by task->cgroups->subsys[ssid], which from the
+ * line would be another controller's cgroup (churn's children in another
+ * job). The job's record is written once its last process is gone.
+ */
+static void test_watch_all_by_cgroup1_lines_left_out(void **state)
+{
+	char out[600], truth[600], cgroups[600], path[512], name[64], key[128];
+	char *churn_argv[] = { H.churn, "--children", "400", "--truth", truth, NULL };
+	const char *args[] = { "--all", "-g", "cgroup1:pids", "--json", "-o", out, "-v", NULL };
+	unsigned long long deadline = harness__mono_ns() + WAIT_S * 1000000000ULL;
+	json_t *recs, *t, *job;
+	struct watcher w;
+	char *buf = NULL;
+	size_t len = 0;
+	pid_t cp;
+	int st;
+
+	make_pids_v1_cgroup(name, sizeof(name), path, sizeof(path));
+	harness__path(out, sizeof(out), "v1-all.out");
+	harness__path(truth, sizeof(truth), "v1-all.truth");
+	harness__path(cgroups, sizeof(cgroups), "v1-all.cgroups");
+	proc_cgroups_left_out(cgroups);
+	watcher_start(&w, args);
+	unsetenv("JOBTRACE_PROC_CGROUPS");
+	assert_pids_ssid_from_btf(&w);
+	cp = harness__cgroup_spawn(name, churn_argv, NULL, "-");
+	st = harness__wait_s(cp, WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(key, sizeof(key), "\"key\":\"cgroup:/%s\"", name);
+	for (;;) {
+		FILE *f = fopen(out, "r");
+		bool found = f && getdelim(&buf, &len, '\0', f) > 0 && strstr(buf, key);
+
+		if (f)
+			fclose(f);
+		if (found)
+			break;
+		if (harness__mono_ns() > deadline)
+			fail_msg("host mode by cgroup1:pids never reported cgroup:/%s", name);
+		harness__sleep_ms(100);
+	}
+	free(buf);
+	assert_int_equal(kill(w.pid, SIGTERM), 0);
+	assert_int_equal(watcher_finish(&w), 0);
+	recs = load_lines(out);
+	t = harness__json(truth);
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	job = job_record(recs, key);
 	assert_string_equal(str(json_object_get(job, "job"), "hierarchy"), "cgroup1:pids");
 	assert_int_equal(harness__num(job, "processes.moved_in"), 1);
 	assert_int_equal(harness__num(job, "processes.started"), harness__num(t, "processes") - 1);
@@ -1520,6 +1701,7 @@ static int test_teardown(void **state)
 	char name[64];
 
 	harness__kill_running();
+	unsetenv("JOBTRACE_PROC_CGROUPS");
 	for (int i = 0; i < NCG; i++)
 		harness__cgroup_remove(cg_names[i]);
 	snprintf(name, sizeof(name), "%s%d-threads", CG_PREFIX, getpid());
@@ -1550,6 +1732,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_run_rate_within_tasks, test_teardown),
 		cmocka_unit_test_teardown(test_watch_intervals_add_up, test_teardown),
 		cmocka_unit_test_teardown(test_watch_cgroup_v1, test_teardown),
+		cmocka_unit_test_teardown(test_watch_cgroup_v1_lines_left_out, test_teardown),
+		cmocka_unit_test_teardown(test_watch_all_by_cgroup1_lines_left_out, test_teardown),
 		cmocka_unit_test_teardown(test_watch_all_interval_count, test_teardown),
 		cmocka_unit_test_teardown(test_first_interval_rate, test_teardown),
 		cmocka_unit_test_teardown(test_attach_io_excludes_before, test_teardown),
