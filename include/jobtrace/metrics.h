@@ -44,6 +44,13 @@ struct metrics *metrics__new(double keep_s);
 void metrics__free(struct metrics *m);
 /* serve's reload: ended jobs are kept @keep_s from now on. */
 void metrics__set_keep(struct metrics *m, double keep_s);
+/*
+ * The name of a uid in the user families' user label, as util__user_name()
+ * answers (the default): false when it has none. A test gives its own, to
+ * make two uids share a name as two passwd entries can.
+ */
+typedef bool (*metrics_user_name_fn)(unsigned int uid, char *buf, size_t size);
+void metrics__set_user_name(struct metrics *m, metrics_user_name_fn fn);
 
 /* The records, as the sink hands them on; times are CLOCK_MONOTONIC, as the records. */
 int metrics__interval(struct metrics *m, const struct interval_record *r);

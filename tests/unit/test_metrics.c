@@ -111,10 +111,55 @@ static int count_lines(const char *text, const char *prefix)
 	return c;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * No two samples have one name and one label set: Prometheus refuses an
+ * exposition with such a pair whole (promtool check metrics lets it by).
+ * A sample's series is its line up to the last space, before the value.
+ */
+static void check_unique_series(const char *text)
+{
+	size_t n = 0, cap = 64;
+	char **series = malloc(cap * sizeof(*series));
+
+	assert_non_null(series);
+	for (const char *l = text, *nl; *l; l = nl + 1) {
+		const char *sp;
+
+		nl = strchr(l, '\n');
+		assert_non_null(nl);
+		if (*l == '#')
+			continue;
+		sp = memrchr(l, ' ', (size_t)(nl - l));
+		assert_non_null(sp);
+		if (n == cap) {
+			cap *= 2;
+			series = realloc(series, cap * sizeof(*series));
+			assert_non_null(series);
+		}
+		series[n] = strndup(l, (size_t)(sp - l));
+		assert_non_null(series[n]);
+		n++;
+	}
+	if (n)
+		qsort(series, n, sizeof(*series), cmp_str);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(series[i - 1], series[i]))
+			fail_msg("a series twice: %s", series[i]);
+	for (size_t i = 0; i < n; i++)
+		free(series[i]);
+	free(series);
+}
+
 /*
  * Every sample belongs to the family the last TYPE line declared (text:
  * the same name; OpenMetrics: a counter's samples add _total), no family
- * is declared twice, and each has HELP and TYPE once.
+ * is declared twice, each has HELP and TYPE once, and no series is
+ * written twice.
  */
 static void check_structure(const char *text, enum metrics_format fmt, int *nfamilies)
 {
@@ -172,6 +217,7 @@ static void check_structure(const char *text, enum metrics_format fmt, int *nfam
 	assert_int_equal(nhelp, nf);
 	if (fmt == METRICS_OPENMETRICS)
 		assert_int_equal(count_lines(text, "# EOF"), 1);
+	check_unique_series(text);
 	*nfamilies = nf;
 }
 
@@ -601,10 +647,11 @@ static void test_all_jobs_and_created(void **state)
 
 /*
  * Per user from the exit records: CPU by mode and exits by reason, the
- * label the name (root) or the uid in digits when it has none, proc
- * mode's unknown uid in no series, and past the cap one counter of what
- * was left out, never a new series.
+ * label the name (root) or the uid in digits when it has none, beside
+ * the uid, proc mode's unknown uid in no series, and past the cap one
+ * counter of what was left out, never a new series.
  */
+#define ROOT "{user=\"root\",uid=\"0\","
 static void test_users(void **state)
 {
 	struct metrics *m = metrics__new(300);
@@ -619,20 +666,19 @@ static void test_users(void **state)
 	user_exit(s, a, 4000001, 0, 1);
 	user_exit(s, a, JT_ID_UNKNOWN, 0, 1000);
 	t = expose(m, METRICS_TEXT);
-	assert_true(value_of(t, "jobtrace_user_cpu_seconds_total{user=\"root\",mode=\"user\"}") ==
-		    0.035);
-	assert_true(value_of(t, "jobtrace_user_processes_exited_total{user=\"root\",reason=\"ok\"}") == 1);
-	assert_true(value_of(t, "jobtrace_user_processes_exited_total{user=\"root\",reason=\"error\"}") ==
+	assert_true(value_of(t, "jobtrace_user_cpu_seconds_total" ROOT "mode=\"user\"}") == 0.035);
+	assert_true(value_of(t, "jobtrace_user_processes_exited_total" ROOT "reason=\"ok\"}") == 1);
+	assert_true(value_of(t, "jobtrace_user_processes_exited_total" ROOT "reason=\"error\"}") ==
 		    1);
-	assert_true(value_of(t, "jobtrace_user_processes_exited_total{user=\"root\",reason=\"signal\"}") ==
+	assert_true(value_of(t, "jobtrace_user_processes_exited_total" ROOT "reason=\"signal\"}") ==
 		    1);
-	assert_true(value_of(t, "jobtrace_user_cpu_seconds_total{user=\"4000001\",mode=\"system\"}") ==
-		    0.001);
+	assert_true(value_of(t, "jobtrace_user_cpu_seconds_total{user=\"4000001\",uid=\"4000001\","
+				"mode=\"system\"}") == 0.001);
 	assert_int_equal(count_lines(t, "jobtrace_user_cpu_seconds_total{"), 4);
 	assert_true(value_of(t, "jobtrace_user_exits_dropped_total") == 0);
 	free(t);
 	t = expose(m, METRICS_OPENMETRICS);
-	assert_int_equal(count_lines(t, "jobtrace_user_processes_exited_created{user=\"root\""), 3);
+	assert_int_equal(count_lines(t, "jobtrace_user_processes_exited_created" ROOT), 3);
 	check_structure(t, METRICS_OPENMETRICS, &nusers);
 	free(t);
 	/* 256 users in all, then 3 exits of 3 more: counted, no series of their own. */
@@ -644,8 +690,72 @@ static void test_users(void **state)
 	t = expose(m, METRICS_TEXT);
 	assert_int_equal(count_lines(t, "jobtrace_user_cpu_seconds_total{"), 2 * 256);
 	assert_true(value_of(t, "jobtrace_user_exits_dropped_total") == 3);
-	assert_true(value_of(t, "jobtrace_user_processes_exited_total{user=\"root\",reason=\"ok\"}") == 2);
+	assert_true(value_of(t, "jobtrace_user_processes_exited_total" ROOT "reason=\"ok\"}") == 2);
 	check_structure(t, METRICS_TEXT, &nusers);
+	free(t);
+	free(a);
+	sink__free(s);
+}
+#undef ROOT
+
+/*
+ * Names as a passwd can give them: 1000 has none (its label the digits
+ * "1000"), 2000 is a user named "1000", 3000 and 3001 are two entries of
+ * one name.
+ */
+static bool clashing_names(unsigned int uid, char *buf, size_t size)
+{
+	switch (uid) {
+	case 2000:
+		snprintf(buf, size, "1000");
+		return true;
+	case 3000:
+	case 3001:
+		snprintf(buf, size, "alice");
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Two uids whose user label is the same (a name twice in passwd, a user
+ * named as another's uid) are still two series each, told apart by their
+ * uid, and each keeps its own counts.
+ */
+static void test_users_same_name(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, "cgroup:/users");
+	const __u32 uids[] = { 1000, 2000, 3000, 3001 };
+	int nf;
+	char *t;
+
+	metrics__set_user_name(m, clashing_names);
+	for (size_t i = 0; i < 4; i++)
+		user_exit(s, a, uids[i], 0, 10 * (i + 1));
+	user_exit(s, a, 3001, 1 << 8, 1);
+	for (int fmt = METRICS_TEXT; fmt <= METRICS_OPENMETRICS; fmt++) {
+		t = expose(m, (enum metrics_format)fmt);
+		check_structure(t, (enum metrics_format)fmt, &nf);
+		assert_int_equal(count_lines(t, "jobtrace_user_cpu_seconds_total{"), 2 * 4);
+		assert_int_equal(count_lines(t, "jobtrace_user_processes_exited_total{"), 3 * 4);
+		free(t);
+	}
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, "jobtrace_user_cpu_seconds_total{user=\"1000\",uid=\"1000\","
+				"mode=\"user\"}") == 0.01);
+	assert_true(value_of(t, "jobtrace_user_cpu_seconds_total{user=\"1000\",uid=\"2000\","
+				"mode=\"user\"}") == 0.02);
+	assert_true(value_of(t, "jobtrace_user_cpu_seconds_total{user=\"alice\",uid=\"3000\","
+				"mode=\"user\"}") == 0.03);
+	assert_true(value_of(t, "jobtrace_user_cpu_seconds_total{user=\"alice\",uid=\"3001\","
+				"mode=\"user\"}") == 0.041);
+	assert_true(value_of(t, "jobtrace_user_processes_exited_total{user=\"alice\",uid=\"3000\","
+				"reason=\"error\"}") == 0);
+	assert_true(value_of(t, "jobtrace_user_processes_exited_total{user=\"alice\",uid=\"3001\","
+				"reason=\"error\"}") == 1);
 	free(t);
 	free(a);
 	sink__free(s);
@@ -955,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(test_allocation_gauges),
 		cmocka_unit_test(test_oom_kills),
 		cmocka_unit_test(test_users),
+		cmocka_unit_test(test_users_same_name),
 		cmocka_unit_test(test_monotonic_keep_drop),
 		cmocka_unit_test(test_expire_each_at_its_time),
 		cmocka_unit_test(test_key_again_continues),

@@ -24,6 +24,7 @@ struct metrics *metrics__new(double keep_s)
 	if (!m)
 		return NULL;
 	m->keep_s = keep_s;
+	m->user_name = util__user_name;
 	m->all.created_ns = util__realtime_ns();
 	m->nbuckets = 64;
 	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
@@ -45,6 +46,11 @@ static void mjob__free(struct mjob *j)
 void metrics__set_keep(struct metrics *m, double keep_s)
 {
 	m->keep_s = keep_s;
+}
+
+void metrics__set_user_name(struct metrics *m, metrics_user_name_fn fn)
+{
+	m->user_name = fn;
 }
 
 void metrics__free(struct metrics *m)

@@ -117,6 +117,7 @@ struct metrics {
 	__u64 ended_min_ns;
 	struct host_vals host;
 	struct all_jobs all;
+	metrics_user_name_fn user_name; /* the user label's name of a uid */
 	struct muser *users; /* METRICS_MAX_USERS of them, made at the first exit */
 	size_t nusers;
 	__u64 users_dropped; /* exits of users past the cap */

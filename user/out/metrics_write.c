@@ -404,14 +404,23 @@ static void write_all_jobs(const struct metrics *m, struct mtext *w, enum metric
 	put_created(w, fmt, &cpu, NULL, "mode", "system", a->created_ns);
 }
 
-/* A user's sample: the user label (its name, else the uid), then @lname. */
+/*
+ * A user's sample: the user label (its name, else the uid), the uid label,
+ * then @lname. The name alone does not name a series: two passwd entries
+ * can share one, and a user can be named "1000" beside a uid 1000 with no
+ * name; two samples of one label set would make Prometheus refuse the
+ * whole scrape. The uid is one series each (user_of() keeps them apart).
+ */
 static void user_series(struct mtext *w, const struct family *fam, const char *suffix,
-			const char *user, const char *lname, const char *lvalue)
+			const struct muser *u, const char *user, const char *lname,
+			const char *lvalue)
 {
 	mtext__puts(w, fam->name);
 	mtext__puts(w, suffix);
 	mtext__puts(w, "{user=\"");
 	put_label_value(w, user);
+	mtext__puts(w, "\",uid=\"");
+	mtext__u64(w, u->uid);
 	mtext__put(w, "\",", 2);
 	mtext__puts(w, lname);
 	mtext__put(w, "=\"", 2);
@@ -424,7 +433,7 @@ static void put_user(struct mtext *w, enum metrics_format fmt, const struct fami
 		     const struct muser *u, const char *user, const char *lname, const char *lvalue,
 		     __u64 v, bool ns)
 {
-	user_series(w, fam, "_total", user, lname, lvalue);
+	user_series(w, fam, "_total", u, user, lname, lvalue);
 	if (ns)
 		mtext__ns(w, v);
 	else
@@ -432,17 +441,17 @@ static void put_user(struct mtext *w, enum metrics_format fmt, const struct fami
 	mtext__putc(w, '\n');
 	if (fmt != METRICS_OPENMETRICS)
 		return;
-	user_series(w, fam, "_created", user, lname, lvalue);
+	user_series(w, fam, "_created", u, user, lname, lvalue);
 	mtext__ns(w, u->created_ns);
 	mtext__putc(w, '\n');
 }
 
 /* The label of @u: the uid's name on this host, valid UTF-8, or the uid in digits. */
-static void user_label(const struct muser *u, char *out, size_t size)
+static void user_label(const struct metrics *m, const struct muser *u, char *out, size_t size)
 {
 	char name[64];
 
-	if (util__user_name(u->uid, name, sizeof(name)) && 3 * strlen(name) < size)
+	if (m->user_name(u->uid, name, sizeof(name)) && 3 * strlen(name) < size)
 		metrics__utf8_clean(name, strlen(name), out);
 	else
 		snprintf(out, size, "%u", u->uid);
@@ -477,7 +486,7 @@ static void write_users(const struct metrics *m, struct mtext *w, enum metrics_f
 	for (size_t i = 0; i < m->nusers; i++) {
 		const struct muser *u = &m->users[i];
 
-		user_label(u, label, sizeof(label));
+		user_label(m, u, label, sizeof(label));
 		put_user(w, fmt, &cpu, u, label, "mode", "user", u->user_ns, true);
 		put_user(w, fmt, &cpu, u, label, "mode", "system", u->system_ns, true);
 	}
@@ -486,7 +495,7 @@ static void write_users(const struct metrics *m, struct mtext *w, enum metrics_f
 		const struct muser *u = &m->users[i];
 		const __u64 v[] = { u->exit_ok, u->exit_error, u->exit_signal };
 
-		user_label(u, label, sizeof(label));
+		user_label(m, u, label, sizeof(label));
 		for (size_t k = 0; k < 3; k++)
 			put_user(w, fmt, &exited, u, label, "reason", reasons[k], v[k], false);
 	}
