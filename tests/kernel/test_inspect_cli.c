@@ -2,10 +2,13 @@
 /*
  * `jobtrace inspect` and `jobtrace connections` as a user runs them: JSON
  * that parses whatever a process named itself, a gone pid among live ones,
- * bad arguments, and an unprivileged user looking at root's processes.
+ * a thread's id among them, bad arguments, and an unprivileged user looking
+ * at root's processes.
  */
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 
@@ -63,6 +66,90 @@ static void test_json_and_gone_pid(void **state)
 	assert_non_null(strstr(harness__slurp(out_path), "q\"x\\x0a\\xff)\n"));
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+static int tid_pipe[2] = { -1, -1 };
+
+/* A second thread of this test: says its id, then waits for the test's end. */
+static void *say_tid(void *unused)
+{
+	pid_t tid = gettid();
+
+	if (write(tid_pipe[1], &tid, sizeof(tid)) != sizeof(tid))
+		abort();
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* @text in the file @dir/@name. */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * A thread's id: /proc/TID opens as a process's does, and inspect showed
+ * the thread as if it were a process (its own pid, the process's memory
+ * and files). Now it says which process to name, as watch and top --pid
+ * do, exits 1 as for a gone pid, and still shows the other pids. With
+ * --proc-root the Tgid is the tree's: pid 4250 of a tree that says it is
+ * a thread of 4242 is refused, whatever this host's 4250 is.
+ */
+static void test_thread_pid(void **state)
+{
+	char self[16], tid_s[16], message[128], root[300], dir[320];
+	pthread_t t;
+	pid_t tid;
+	json_t *r;
+
+	assert_int_equal(pipe(tid_pipe), 0);
+	assert_int_equal(pthread_create(&t, NULL, say_tid, NULL), 0);
+	assert_int_equal(read(tid_pipe[0], &tid, sizeof(tid)), sizeof(tid));
+	assert_int_not_equal(tid, getpid());
+	snprintf(self, sizeof(self), "%d", getpid());
+	snprintf(tid_s, sizeof(tid_s), "%d", (int)tid);
+	snprintf(message, sizeof(message), "jobtrace: pid %d is a thread of process %d: inspect %d\n",
+		 (int)tid, getpid(), getpid());
+
+	char *json[] = { H.jobtrace, "inspect", "--json", tid_s, self, NULL };
+	assert_int_equal(run(json), 1);
+	if (!strstr(harness__slurp(err_path), message))
+		fail_msg("stderr lacks '%s':\n%s", message, harness__slurp(err_path));
+	r = stdout_json();
+	assert_int_equal(json_array_size(r), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(r, 0), "pid")),
+			 getpid());
+	json_decref(r);
+	/* The text output, and -i: refused before the interval's wait, not after. */
+	char *text[] = { H.jobtrace, "inspect", "-i", "0.1", tid_s, NULL };
+	assert_int_equal(run(text), 1);
+	assert_non_null(strstr(harness__slurp(err_path), message));
+	assert_string_equal(harness__slurp(out_path), "");
+
+	harness__path(root, sizeof(root), "thread-root");
+	snprintf(dir, sizeof(dir), "%s/4250", root);
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	put_file(dir, "status", "Name:\tnginx-aio\nState:\tS (sleeping)\nTgid:\t4242\n"
+				"Pid:\t4250\nPPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+				"Threads:\t2\n");
+	put_file(dir, "stat", "4250 (nginx-aio) S 1 4242 4242 34817 4242 4194368 10 0 0 0 300 "
+			      "200 0 0 20 0 4 0 123456789100 1234567168 2500\n");
+	char *fixture[] = { H.jobtrace, "inspect", "--proc-root", root, "4250", NULL };
+	assert_int_equal(run(fixture), 1);
+	if (!strstr(harness__slurp(err_path),
+		    "jobtrace: pid 4250 is a thread of process 4242: inspect 4242\n"))
+		fail_msg("--proc-root: stderr:\n%s", harness__slurp(err_path));
+	close(tid_pipe[0]);
+	close(tid_pipe[1]);
 }
 
 static void test_bad_arguments(void **state)
@@ -195,6 +282,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_and_gone_pid),
+		cmocka_unit_test(test_thread_pid),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_unprivileged),
 		cmocka_unit_test(test_connections),

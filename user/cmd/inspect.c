@@ -16,6 +16,7 @@
 #include "jobtrace/cli.h"
 #include "jobtrace/inspect_proc.h"
 #include "jobtrace/options.h"
+#include "jobtrace/targets.h"
 #include "jobtrace/util.h"
 
 #include "commands.h"
@@ -40,7 +41,8 @@ static const char usage[] =
 	"  jobtrace inspect $$\n"
 	"  sudo jobtrace inspect --json --maps -i 0.5 1234 1235\n"
 	"\n"
-	"Exits 1 when a PID is gone or cannot be read; the others are still shown.\n";
+	"Exits 1 when a PID is gone, cannot be read or is a thread's id (the process\n"
+	"it belongs to is named); the others are still shown.\n";
 
 /* The shared parsers: a number here reads as it does to every other command. */
 static int parse_interval(const char *arg, unsigned int *ms)
@@ -137,9 +139,22 @@ int inspect__main(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		struct inspect_proc p;
+		pid_t tgid;
 		int err;
 
 		parse_pid(argv[i], &pid);
+		/*
+		 * /proc/TID reads as a process would: its own pid beside the
+		 * process's memory, files and children. Said as a gone pid is,
+		 * before an --interval's wait; the tree's Tgid with --proc-root.
+		 */
+		tgid = targets__process_of(proc_fd, pid);
+		if (tgid) {
+			fprintf(stderr, "jobtrace: pid %d is a thread of process %d: inspect %d\n",
+				pid, (int)tgid, (int)tgid);
+			status = 1;
+			continue;
+		}
 		err = inspect__collect(proc_fd, pid, &o, &p);
 		if (err) {
 			fprintf(stderr, "jobtrace: %s %d: %s\n",

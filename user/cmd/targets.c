@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The jobs a front names (watch, top): shared so that both follow a --pid
- * or a --cgroup the same way.
+ * or a --cgroup the same way, and inspect refuses a thread's id as they do.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,9 +39,21 @@ int targets__check_cgroups(const char *cmd, const char *const *paths, size_t n,
 	return 0;
 }
 
-int targets__check_pids(const char *cmd, const pid_t *pids, size_t n)
+pid_t targets__process_of(int proc_fd, pid_t pid)
 {
 	struct proc_status st;
+
+	/*
+	 * /proc/TID opens for any thread, though no listing shows it. A pid
+	 * whose status cannot be read is left to the caller's own read.
+	 */
+	if (proc_pid__read_status(proc_fd, pid, &st) || st.tgid <= 0 || st.tgid == pid)
+		return 0;
+	return st.tgid;
+}
+
+int targets__check_pids(const char *cmd, const pid_t *pids, size_t n)
+{
 	int proc_fd, ret = 0;
 
 	/* Unreadable: the collector's own read of each pid says why. */
@@ -49,16 +61,13 @@ int targets__check_pids(const char *cmd, const pid_t *pids, size_t n)
 	if (proc_fd < 0)
 		return 0;
 	for (size_t i = 0; i < n && !ret; i++) {
-		/*
-		 * /proc/TID opens for any thread, though no listing shows it;
-		 * followed, a thread makes a job of nothing that "ends" at once.
-		 * A pid that cannot be read is left to the collector's check.
-		 */
-		if (proc_pid__read_status(proc_fd, pids[i], &st) || st.tgid <= 0 ||
-		    st.tgid == pids[i])
+		/* Followed, a thread makes a job of nothing that "ends" at once. */
+		pid_t tgid = targets__process_of(proc_fd, pids[i]);
+
+		if (!tgid)
 			continue;
 		fprintf(stderr, "jobtrace: pid %d is a thread of process %d: %s --pid %d\n",
-			(int)pids[i], (int)st.tgid, cmd, (int)st.tgid);
+			(int)pids[i], (int)tgid, cmd, (int)tgid);
 		ret = 1;
 	}
 	close(proc_fd);
