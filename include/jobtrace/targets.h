@@ -19,8 +19,9 @@ extern "C" {
 
 /*
  * --cgroup paths, checked before anything loads: each is a cgroup
- * directory, all in one hierarchy, which fills @h (collector_opts.follow_hier).
- * Prints why not; EXIT_USAGE then, else 0.
+ * directory, all in one hierarchy, which fills @h (collector_opts.follow_hier),
+ * and no cgroup is named twice, however spelled. Prints why not;
+ * EXIT_USAGE then, else 0.
  */
 int targets__check_cgroups(const char *cmd, const char *const *paths, size_t n,
 			   struct cgroup_hier *h);

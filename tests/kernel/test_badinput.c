@@ -570,6 +570,83 @@ static void test_thread_pid(void **state)
 }
 
 /*
+ * One cgroup named twice by --cgroup, however spelled: as it is, with a
+ * trailing slash, through "..", relative to the working directory, through
+ * a symbolic link. Each was taken, two jobs of one cgroup; now a usage
+ * error, as --pid given twice is. Two cgroups are still two jobs.
+ */
+static void test_cgroup_twice(void **state)
+{
+	static struct result r;
+	char name_a[64], name_b[64], a[512], b[512], slash[520], dots[600], rel[1024], link[600];
+	char cwd[512];
+	const char *twice[] = { a, slash, dots, rel, link };
+	int depth = 0;
+
+	if (!harness__cgroup2_root()) {
+		if (H.ci)
+			fail_msg("no cgroup2 filesystem is mounted");
+		printf("  no cgroup2 filesystem is mounted: --cgroup is not tried\n");
+		skip();
+	}
+	snprintf(name_a, sizeof(name_a), "jt-test-badinput-%d-a", (int)getpid());
+	snprintf(name_b, sizeof(name_b), "jt-test-badinput-%d-b", (int)getpid());
+	harness__cgroup_make(name_a);
+	harness__cgroup_make(name_b);
+	harness__cgroup_path(a, sizeof(a), name_a, NULL);
+	harness__cgroup_path(b, sizeof(b), name_b, NULL);
+	snprintf(slash, sizeof(slash), "%s/", a);
+	snprintf(dots, sizeof(dots), "%s/../%s", b, name_a);
+	/* From the working directory jobtrace inherits: up to / and down again. */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	for (const char *c = cwd; *c; c++)
+		depth += *c == '/' && c[1];
+	rel[0] = '\0';
+	for (int i = 0; i < depth; i++)
+		strcat(rel, "../");
+	strcat(rel, a + 1);
+	harness__path(link, sizeof(link), "cgroup-link");
+	assert_int_equal(symlink(a, link), 0);
+
+	for (size_t i = 0; i < ARRAY_SIZE(twice); i++) {
+		char duration[] = "0.5", want[1200];
+		char *watch[] = { "watch", "--duration", duration, "--cgroup", a, "--cgroup",
+				  (char *)twice[i], NULL };
+		char *top[] = { "top", "-b", "-n", "1", "--cgroup", (char *)twice[i], "-c", a, NULL };
+
+		if (i == 0)
+			snprintf(want, sizeof(want), "jobtrace: --cgroup %s is given twice\n", a);
+		else
+			snprintf(want, sizeof(want),
+				 "jobtrace: --cgroup %s is given twice: it is the cgroup of --cgroup "
+				 "%s\n", twice[i], a);
+		run_jt(watch, OUT_NULL, 0, 0, 30, &r);
+		if (r.status != 2 || !strstr(r.err, want) || !strstr(r.err, "jobtrace watch --help"))
+			fail_msg("watch --cgroup %s --cgroup %s: exit %d, stderr:\n%s", a, twice[i],
+				 r.status, r.err);
+		/* top names them the other way round. */
+		if (i == 0)
+			snprintf(want, sizeof(want), "jobtrace: --cgroup %s is given twice\n", a);
+		else
+			snprintf(want, sizeof(want),
+				 "jobtrace: --cgroup %s is given twice: it is the cgroup of --cgroup "
+				 "%s\n", a, twice[i]);
+		run_jt(top, OUT_NULL, 0, 0, 30, &r);
+		if (r.status != 2 || !strstr(r.err, want))
+			fail_msg("top --cgroup %s -c %s: exit %d, stderr:\n%s", twice[i], a, r.status,
+				 r.err);
+	}
+	/* Two cgroups, side by side: no usage error. */
+	char *two[] = { "top", "-b", "-n", "1", "--cgroup", a, "--cgroup", b, NULL };
+	run_jt(two, OUT_NULL, 0, 0, 30, &r);
+	if (r.status == 2 || strstr(r.err, "twice"))
+		fail_msg("top --cgroup %s --cgroup %s: exit %d, stderr:\n%s", a, b, r.status, r.err);
+	unlink(link);
+	harness__cgroup_remove(name_a);
+	harness__cgroup_remove(name_b);
+}
+
+/*
  * watch --pid of a process that ends after watch has checked it and before
  * the attach: strace holds watch's close of /proc/P/stat for 8 s once its
  * read is done (-P follows the fd), and the test kills P then, leaving it a
@@ -902,6 +979,7 @@ int main(void)
 		cmocka_unit_test(test_zombie_pids),
 		cmocka_unit_test(test_pid_ends_during_attach),
 		cmocka_unit_test(test_thread_pid),
+		cmocka_unit_test(test_cgroup_twice),
 		cmocka_unit_test(test_system_fifo_and_missing_lines),
 		cmocka_unit_test(test_history_pictures_keep_paths),
 		cmocka_unit_test(test_serve_reports_checked_first),

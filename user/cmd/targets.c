@@ -13,19 +13,23 @@
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cli.h"
 #include "jobtrace/collector.h"
+#include "jobtrace/options.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/targets.h"
 
 int targets__check_cgroups(const char *cmd, const char *const *paths, size_t n,
 			   struct cgroup_hier *out)
 {
+	__u64 cgids[JT_MAX_TARGETS];
+
+	if (n > JT_MAX_TARGETS)
+		return cli__usage_error(cmd, "at most %d --cgroup", JT_MAX_TARGETS);
 	for (size_t i = 0; i < n; i++) {
 		struct cgroup_hier h;
 		char rel[256];
-		__u64 cgid;
 		int err;
 
-		err = cgroupfs__of_path(paths[i], &h, rel, sizeof(rel), &cgid);
+		err = cgroupfs__of_path(paths[i], &h, rel, sizeof(rel), &cgids[i]);
 		if (err) {
 			fprintf(stderr, "jobtrace: %s is not a cgroup directory: %s\n", paths[i],
 				err == -EINVAL ? "not on a cgroup filesystem with a controller" :
@@ -34,6 +38,21 @@ int targets__check_cgroups(const char *cmd, const char *const *paths, size_t n,
 		}
 		if (i && (h.hierarchy_id != out->hierarchy_id))
 			return cli__usage_error(cmd, "%s", "every --cgroup must be in one hierarchy");
+		/*
+		 * One cgroup, one job: twice, the second job of it would see
+		 * nothing and report at once, as a second --pid of a pid would.
+		 * Compared as the cgroup's id (its directory's inode, unique in
+		 * the one hierarchy), so "/a/b", "/a/b/", a relative path and
+		 * a symbolic link to it are the same cgroup.
+		 */
+		for (size_t j = 0; j < i; j++) {
+			if (cgids[j] != cgids[i])
+				continue;
+			if (!strcmp(paths[j], paths[i]))
+				return cli__usage_error(cmd, "--cgroup %s is given twice", paths[i]);
+			return cli__usage_error(cmd, "--cgroup %s is given twice: it is the cgroup "
+						"of --cgroup %s", paths[i], paths[j]);
+		}
 		*out = h;
 	}
 	return 0;
