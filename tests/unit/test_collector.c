@@ -35,6 +35,8 @@ struct fake {
 	__u64 last_live;
 	bool ended;
 	__u32 reader_tgid; /* the live thread's number in our /proc; 0: none */
+	__u64 exit_before_ns; /* the last exit, this long before the read that sees it; 0: none */
+	__u64 last_exit_ns; /* its CLOCK_BOOTTIME stamp, once made */
 };
 
 static struct fake fk;
@@ -79,6 +81,10 @@ static int f_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
 	} else {
 		fk.exited_cpu = (fk.cpu_step_ns ?: 10000000ULL) * 11; /* everything has exited */
 		fk.alive = 0;
+		/* As the kernel stamps it (CLOCK_BOOTTIME), once: it does not move. */
+		if (fk.exit_before_ns && !fk.last_exit_ns)
+			fk.last_exit_ns = util__boottime_ns() - fk.exit_before_ns;
+		out->last_exit_ns = fk.last_exit_ns;
 	}
 	out->cpu_ns = fk.exited_cpu;
 	out->system_ns = fk.exited_cpu / 4;
@@ -241,6 +247,94 @@ static void test_intervals_add_up(void **state)
 	assert_int_equal(j->job.failed[0].pid, 100);
 	assert_string_equal(j->job.failed[0].args, "make");
 	collector__free(c);
+}
+
+/* A sink that keeps the intervals that say nothing: no time, or no count over too little time. */
+struct spans {
+	struct sink base;
+	__u64 cpu_sum, final_cpu, shortest_ns;
+	int intervals, zero, empty_short;
+};
+
+static int spans_interval(struct sink *s, const struct interval_record *r)
+{
+	static const struct cjob_cum none;
+	struct spans *k = (struct spans *)s;
+	__u64 dt = r->t1_ns - r->t0_ns;
+
+	k->intervals++;
+	k->cpu_sum += r->d.cpu_ns;
+	if (!k->shortest_ns || dt < k->shortest_ns)
+		k->shortest_ns = dt;
+	if (r->t1_ns <= r->t0_ns) {
+		print_message("interval %d: %llu ns, %llu ns of CPU\n", k->intervals,
+			      (unsigned long long)dt, (unsigned long long)r->d.cpu_ns);
+		k->zero++;
+	}
+	if (dt < INTERVAL_RATE_MIN_NS && !memcmp(&r->d, &none, sizeof(none))) {
+		print_message("interval %d: %llu ns with nothing in it\n", k->intervals,
+			      (unsigned long long)dt);
+		k->empty_short++;
+	}
+	return 0;
+}
+
+static int spans_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	((struct spans *)s)->final_cpu = j->job.stats.cpu_ns;
+	return 0;
+}
+
+static const struct sink_ops spans_ops = {
+	.name = "spans",
+	.interval = spans_interval,
+	.job_end = spans_job_end,
+};
+
+/*
+ * A job whose last process is gone by a tick's sample: the tick's interval
+ * has all of it, and the job's end, found over at that sample, had nothing
+ * left to close. It sent one more interval all the same: of 0 s when the
+ * kernel stamped the last exit before the tick (the end is the last exit,
+ * the interval from the tick to the tick), of some microseconds when no
+ * exit was stamped (to when the end was noticed), each with nothing in it
+ * and no rate (null in JSON). Now no such interval: the tick's is the last,
+ * and the intervals still add up to the report.
+ */
+static void test_no_empty_last_interval(void **state)
+{
+	for (int stamped = 0; stamped < 2; stamped++) {
+		struct collector_opts o = {
+			.ops = &fake_ops,
+			.interval_s = 0.02,
+			.duration_s = 5,
+			.stop_when_jobs_end = true,
+		};
+		struct spans *k = calloc(1, sizeof(*k));
+		struct collector *c;
+		struct cjob *j;
+
+		memset(&fk, 0, sizeof(fk));
+		fk.alive = 1;
+		fk.exit_before_ns = stamped ? 2000000 : 0; /* 2 ms before the tick's read */
+		c = collector__new(&o);
+		assert_non_null(c);
+		k->base.ops = &spans_ops;
+		assert_int_equal(collector__add_sink(c, &k->base), 0);
+		j = collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY);
+		assert_non_null(j);
+		assert_int_equal(collector__run(c), 0);
+		if (stamped)
+			assert_true(j->job.end_ns < j->reported_ns); /* it ended before the tick */
+		/* 11 ticks, the 12th finds it gone: 11 intervals of 20 ms each. */
+		assert_int_equal(k->intervals, 11);
+		assert_int_equal(k->zero, 0);
+		assert_int_equal(k->empty_short, 0);
+		assert_true(k->shortest_ns >= INTERVAL_RATE_MIN_NS);
+		assert_int_equal(k->cpu_sum, k->final_cpu);
+		assert_int_equal(k->final_cpu, 110000000);
+		collector__free(c);
+	}
 }
 
 /* A sink that sets each host record's forks against the jobs' starts of its tick. */
@@ -643,6 +737,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intervals_add_up),
+		cmocka_unit_test(test_no_empty_last_interval),
 		cmocka_unit_test(test_front_fd_signal_interval),
 		cmocka_unit_test(test_args_follow_exec_and_fork),
 		cmocka_unit_test(test_host_forks_cover_jobs),

@@ -75,6 +75,30 @@ static bool job_over(struct collector *c, struct cjob *j)
 }
 
 /*
+ * Does @j's end send an interval up to @t1? The last interval closes the
+ * sum, so that the intervals add up to the report; but a job found over at
+ * a tick's sample, nothing having moved since that tick's interval, had
+ * nothing to close, and sent one more all the same: of 0 s where the
+ * kernel stamped its last exit before the tick (the end is that exit, the
+ * interval from the tick to the tick), else of the microseconds to when the
+ * end was noticed; nothing in it, no rate, a record a consumer had to know
+ * to skip. Sent when it holds a count (a 0-s one too: what came in after
+ * the tick is the report's, and no rate is given over it), when it spans
+ * time enough for a rate (0% over it is a figure), or when it is the job's
+ * first (a job has at least one).
+ */
+static bool last_interval_due(const struct cjob *j, __u64 t1)
+{
+	struct cjob_cum now;
+
+	if (j->reported_ns == j->job.start_ns || t1 - j->reported_ns >= INTERVAL_RATE_MIN_NS)
+		return true;
+	cjob__cum(j, &now);
+	/* All __u64s: no padding to differ; a capped CPU left over differs. */
+	return memcmp(&now, &j->reported, sizeof(now)) != 0;
+}
+
+/*
  * The figures of @j's report, as they stand at @noticed, into @job (j->job
  * at the end; a copy for a report of a job that goes on).
  */
@@ -92,7 +116,8 @@ static void job_figures(struct collector *c, struct cjob *j, struct job *job, __
 	 * A job whose processes are all gone ended at its last exit, as the
 	 * kernel stamped it, not when a sample noticed: its wall time is the
 	 * kernel's, and its last interval closes there (or where the one
-	 * before it closed, when a sample came between its last exit and now).
+	 * before it closed, when a sample came between its last exit and now:
+	 * then it is sent only with counts to close, last_interval_due()).
 	 */
 	job->end_ns = noticed;
 	last_exit = s->last_exit_ns ? collector__mono_of_boottime(s->last_exit_ns) : 0;
@@ -141,6 +166,8 @@ int collector__job_now(struct collector *c, __u64 id, struct job *out)
 
 static void job_end(struct collector *c, struct cjob *j)
 {
+	__u64 t1;
+
 	job_figures(c, j, &j->job, util__now_ns());
 	if (j->job.workdir_path) {
 		/* After the job: the report has the directory as the job left it. */
@@ -162,9 +189,9 @@ static void job_end(struct collector *c, struct cjob *j)
 	}
 	collector__stats(c, &c->stats);
 	/* The last interval closes the sum: the intervals add up to this report. */
-	if (c->opts.interval_s > 0)
-		collector__emit_interval(c, j, j->job.end_ns > j->reported_ns ? j->job.end_ns :
-										   j->reported_ns);
+	t1 = j->job.end_ns > j->reported_ns ? j->job.end_ns : j->reported_ns;
+	if (c->opts.interval_s > 0 && last_interval_due(j, t1))
+		collector__emit_interval(c, j, t1);
 	for (size_t i = 0; i < c->nsinks; i++) {
 		struct sink *sk = c->sinks[i];
 
