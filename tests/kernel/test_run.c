@@ -195,6 +195,41 @@ static void test_orphans_outlive_root(void **state)
 	json_decref(t);
 }
 
+/*
+ * The root never lived longer than its tree. A tree of the root alone
+ * ended when the root did: the two walls are one figure. Where the root's
+ * time is only the wait's (rusage) or the tree's end a sample's (proc),
+ * still no longer. Before, the root's end was when jobtrace reaped it, up
+ * to tens of ms after the kernel's exit that ended the tree.
+ */
+static void test_root_wall_within_tree(void **state)
+{
+	static const char *const modes[] = { "bpf", "proc", "rusage" };
+	json_error_t err;
+	json_t *r;
+
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		char *argv[] = { jobtrace, "run", "--json", "-o", report_path, "--mode",
+				 (char *)modes[m], "--", "/bin/true", NULL };
+
+		for (int i = 0; i < 8; i++) {
+			double wall, root_wall;
+
+			unlink(report_path);
+			assert_int_equal(run_cli(argv, NULL), 0);
+			r = json_load_file(report_path, 0, &err);
+			if (!r)
+				fail_msg("report %s: %s", report_path, err.text);
+			wall = num(r, "job.wall_s");
+			root_wall = num(r, "job.root_wall_s");
+			if (root_wall > wall || (m == 0 && root_wall != wall))
+				fail_msg("--mode %s, run %d: root_wall_s %.9f, wall_s %.9f", modes[m],
+					 i, root_wall, wall);
+			json_decref(r);
+		}
+	}
+}
+
 /* --no-wait reports at the root's exit, with the orphans still alive. */
 static void test_no_wait_returns_at_root_exit(void **state)
 {
@@ -916,6 +951,7 @@ int main(void)
 	    cmocka_unit_test(test_many_short_children),
 	    cmocka_unit_test(test_compat_object),
 	    cmocka_unit_test(test_orphans_outlive_root),
+	    cmocka_unit_test(test_root_wall_within_tree),
 	    cmocka_unit_test(test_no_wait_returns_at_root_exit),
 	    cmocka_unit_test(test_exec_children),
 	    cmocka_unit_test(test_threads_are_not_processes),
@@ -937,5 +973,8 @@ int main(void)
 	    cmocka_unit_test(test_json_report_own_line),
 	};
 
+	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

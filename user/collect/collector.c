@@ -511,11 +511,16 @@ int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 	if (job__add_exit(&j->job, e))
 		c->stats.add_exit_errors++;
 	/*
-	 * watch --pid: the root's record is how its status is known (run
-	 * learns its command's from waitpid). Its exit time, boottime in the
-	 * record, becomes CLOCK_MONOTONIC as the job's other times are.
+	 * watch --pid: the root's record is how its status is known. run
+	 * learns its command's from waitpid (reap()), which alone says it was
+	 * reaped and stops the signals passed on; the record, before or after
+	 * the wait, gives only its time: the kernel's, as the tree's end is,
+	 * not when we got round to the wait. Boottime in the record, it
+	 * becomes CLOCK_MONOTONIC as the job's other times are.
 	 */
-	if (e->is_root && j != c->root_job && !j->job.root_exited) {
+	if (e->is_root && j == c->root_job) {
+		j->job.root_end_ns = collector__mono_of_boottime(e->exit_ns);
+	} else if (e->is_root && !j->job.root_exited) {
 		j->job.root_exited = true;
 		j->job.root_status = (int)e->exit_status;
 		j->job.root_end_ns = collector__mono_of_boottime(e->exit_ns);
@@ -635,7 +640,14 @@ static void reap(struct collector *c)
 		if (pid == c->root_pid) {
 			c->root_job->job.root_exited = true;
 			c->root_job->job.root_status = status;
-			c->root_job->job.root_end_ns = util__now_ns();
+			/*
+			 * Its record came first (it is sent at the exit's last
+			 * switch, which may be before or after the wait returns),
+			 * or none will (rusage mode, a lost record): then now,
+			 * which job_figures() keeps within the tree's end.
+			 */
+			if (!c->root_job->job.root_end_ns)
+				c->root_job->job.root_end_ns = util__now_ns();
 		}
 	}
 }

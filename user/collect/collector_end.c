@@ -110,6 +110,7 @@ static void job_figures(struct collector *c, struct cjob *j, struct job *job, __
 		.jobs_map_full = job->counters.jobs_map_full,
 		.exec_records_lost = job->counters.exec_records_lost,
 	};
+	bool at_last_exit = false;
 	__u64 last_exit;
 
 	/*
@@ -121,8 +122,22 @@ static void job_figures(struct collector *c, struct cjob *j, struct job *job, __
 	 */
 	job->end_ns = noticed;
 	last_exit = s->last_exit_ns ? collector__mono_of_boottime(s->last_exit_ns) : 0;
-	if (s->alive <= 0 && last_exit > job->start_ns && last_exit < noticed)
+	if (s->alive <= 0 && last_exit > job->start_ns && last_exit < noticed) {
 		job->end_ns = last_exit;
+		at_last_exit = true;
+	}
+	/*
+	 * The root cannot have lived longer than its tree. Where it was the
+	 * last to go (the kernel counted none left behind it), it ended when
+	 * the tree did: the same stamp, not one converted at another instant.
+	 * Where its time is the wait's (no record: rusage), at most the end.
+	 */
+	if (job->root_exited) {
+		if (at_last_exit && s->outlived_root == 0)
+			job->root_end_ns = job->end_ns;
+		else if (job->root_end_ns > job->end_ns)
+			job->root_end_ns = job->end_ns;
+	}
 	job->source = c->ops->name;
 	/* rusage: the tree's CPU is whole only once nothing is left to reap (--no-wait). */
 	if (c->ops == &source_rusage_ops && s->alive > 0)
