@@ -602,6 +602,93 @@ static void test_short_round_trip(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * `history --processes` prints each process's CPU from its short line as
+ * from its whole one. A short line leaves cpu.total_ns out where it is
+ * user_s + system_s (always, from the BPF source) and never has total_s:
+ * read from those keys alone, every such process showed 0.000 s.
+ */
+static void test_processes_cpu(void **state)
+{
+	struct cjob job = { .id = 1, .key = "cgroup:/burn" };
+	__u64 boot = 1796428800000000000ULL;
+	struct jt_exit_event e[2] = {
+		/* The sum: the short line says user_s and system_s only. */
+		{ .pid = 400, .ppid = 1, .start_ns = 5, .exit_ns = 86400000000000ULL, .cgroup_id = 79,
+		  .threads = 1,
+		  .user_ns = 1000000000, .system_ns = 250000000, .acct = { .cpu_ns = 1250000000 },
+		  .comm = "burner" },
+		/* Not the sum (a proc source's split): total_ns kept. */
+		{ .pid = 401, .ppid = 1, .start_ns = 5, .exit_ns = 86401000000000ULL, .cgroup_id = 79,
+		  .threads = 1,
+		  .user_ns = 500000000, .system_ns = 250000000, .acct = { .cpu_ns = 875000000 },
+		  .comm = "other" },
+	};
+	struct proc_record r[2] = { { .cgroup = "/burn" }, { .cgroup = "/burn" } };
+	struct history_opts ho = { .now = fixed_now };
+	struct history_query q = { .processes = true };
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", path[96], cmd[64];
+	struct history_file *files;
+	struct capture whole, c;
+	const char *out;
+	struct sink *s;
+	int fd, n = 0;
+	FILE *f;
+
+	(void)state;
+	job.job.key = job.key;
+	for (size_t i = 0; i < 2; i++) {
+		r[i].e = &e[i];
+		r[i].job = &job;
+		r[i].start_epoch_ns = e[i].start_ns + boot;
+		r[i].end_epoch_ns = e[i].exit_ns + boot;
+		r[i].start_epoch_s = (double)r[i].start_epoch_ns / 1e9;
+		r[i].end_epoch_s = (double)r[i].end_epoch_ns / 1e9;
+	}
+	for (int shortl = 1; shortl >= 0; shortl--) {
+		assert_non_null(mkdtemp(strcpy(dir, "/tmp/jobtrace-test-history.XXXXXX")));
+		if (shortl) {
+			ho.dir = dir;
+			s = sink_history__new(&ho);
+			assert_non_null(s);
+			for (size_t i = 0; i < 2; i++)
+				s->ops->process(s, &r[i]);
+			s->ops->flush(s);
+			sink__free(s);
+			/* Both short, as serve writes a BPF source's. */
+			fd = open(dir, O_RDONLY | O_DIRECTORY);
+			assert_true(fd >= 0);
+			assert_int_equal(history__list(fd, &files), 1);
+			assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n),
+					 0);
+			free(files);
+			close(fd);
+			assert_int_equal(n, 2);
+		} else {
+			capture__open(&whole);
+			whole_lines(&whole, r, 2);
+			snprintf(path, sizeof(path), "%s/history-19700101-000000.jsonl", dir);
+			f = fopen(path, "w");
+			assert_non_null(f);
+			fputs(capture__close(&whole), f);
+			fclose(f);
+			capture__free(&whole);
+		}
+		fd = open(dir, O_RDONLY | O_DIRECTORY);
+		assert_true(fd >= 0);
+		capture__open(&c);
+		assert_int_equal(history__query(fd, dir, &q, c.f), 0);
+		close(fd);
+		out = capture__close(&c);
+		print_message("%s lines:\n%s", shortl ? "short" : "whole", out);
+		assert_non_null(strstr(out, "     1.250 "));
+		assert_non_null(strstr(out, "     0.875 "));
+		capture__free(&c);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 /* Each line of a history file, fed to history_records and its sink. */
 struct refeed {
 	struct history_records *hr;
@@ -916,6 +1003,7 @@ int main(void)
 		cmocka_unit_test(test_json_top), cmocka_unit_test(test_short_round_trip),
 		cmocka_unit_test(test_short_shared), cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_short_interval_rate_bound),
+		cmocka_unit_test(test_processes_cpu),
 	};
 
 	setenv("TZ", "UTC", 1);

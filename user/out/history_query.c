@@ -294,6 +294,7 @@ static void print_exit(FILE *out, const char *l, size_t len)
 					     "signal",	   "exit_code", "cpu", "user" };
 	const char *v[N];
 	size_t vl[N], cl;
+	double cpu_s = 0;
 	const char *cpu;
 
 	/* One walk over the line: an hour of a busy host is a few hundred thousand of them. */
@@ -307,11 +308,18 @@ static void print_exit(FILE *out, const char *l, size_t len)
 		fprintf(out, " sig %-4.*s", (int)vl[SIGNAL], v[SIGNAL]);
 	else
 		fprintf(out, " exit %-3.0f", v[CODE] ? num_of(v[CODE]) : 0.0);
+	/*
+	 * A whole line has total_s. A short one has total_ns only where it is
+	 * not user_s + system_s (history_short.c), as it never is from the
+	 * BPF source: else the total is their sum.
+	 */
 	if (cpu)
-		fprintf(out, " %9.3f ", num_of(cpu));
-	else
-		fprintf(out, " %9.3f ",
-			v[CPU] ? num(v[CPU], vl[CPU], "total_ns") / 1e9 : 0.0);
+		cpu_s = num_of(cpu);
+	else if (v[CPU] && history__json_get(v[CPU], vl[CPU], "total_ns", &cl))
+		cpu_s = num(v[CPU], vl[CPU], "total_ns") / 1e9;
+	else if (v[CPU])
+		cpu_s = num(v[CPU], vl[CPU], "user_s") + num(v[CPU], vl[CPU], "system_s");
+	fprintf(out, " %9.3f ", cpu_s);
 	print_str(out, v[USER], vl[USER], 10);
 	fputc(' ', out);
 	print_str(out, v[JOB], vl[JOB], 0);
