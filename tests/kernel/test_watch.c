@@ -1059,6 +1059,79 @@ static void test_attach_io_excludes_before(void **state)
 }
 
 /*
+ * A job still running when watch stops (--duration) is reported as it
+ * stands: its storage I/O is its live process's so far, the running total
+ * its intervals are differences of, so they add up to it; the syscall bytes
+ * a live read cannot give are null, not 0. Before, the job line said the
+ * I/O of exited processes only: 0 here, against the intervals' 16 MiB.
+ */
+static void test_live_job_io_at_stop(void **state)
+{
+	char out[600], file[600], pid_s[32];
+	const char *args[] = { "--pid", pid_s, "--json", "--interval", "0.5", "--duration", "2.5",
+			       "-o", out, NULL };
+	unsigned long long truth;
+	int ready[2], go[2];
+	double sum = 0;
+	struct watcher w;
+	json_t *recs, *r, *job, *io;
+	size_t i;
+	pid_t p;
+
+	harness__path(out, sizeof(out), "live-io.out");
+	harness__path(file, sizeof(file), "live-io.data");
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		unsigned long long before;
+		char c;
+
+		close(ready[0]);
+		close(go[1]);
+		/* 16 MiB after the attach, then alive until the test kills it. */
+		before = self_write_bytes();
+		if (read(go[0], &c, 1) != 1 || write_mib(file, 16))
+			_exit(98);
+		before = self_write_bytes() - before;
+		unlink(file);
+		if (write(ready[1], &before, sizeof(before)) != sizeof(before))
+			_exit(99);
+		for (;;)
+			pause();
+	}
+	harness__track(p, 0);
+	close(ready[1]);
+	close(go[0]);
+	snprintf(pid_s, sizeof(pid_s), "%d", p);
+	watcher_start(&w, args);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(ready[0], &truth, sizeof(truth)), sizeof(truth));
+	close(go[1]);
+	close(ready[0]);
+	watcher_finish(&w);
+	kill(p, SIGKILL);
+	harness__wait_s(p, WAIT_S);
+	recs = load_lines(out);
+	snprintf(pid_s, sizeof(pid_s), "pid:%d", p);
+	job = job_record(recs, pid_s);
+	json_array_foreach(recs, i, r) if (!strcmp(str(r, "type"), "interval")) sum +=
+	    harness__num(r, "io.write_bytes");
+	print_message("  the process wrote %llu bytes; its intervals sum to %.0f, the job says "
+		      "%.0f\n",
+		      truth, sum, harness__num(job, "io.write_bytes"));
+	assert_true(truth >= 16ULL << 20);
+	assert_true(harness__num(job, "processes.alive") >= 1);
+	assert_true(harness__num(job, "io.write_bytes") == sum);
+	assert_true(harness__num(job, "io.write_bytes") >= (double)truth);
+	io = json_object_get(job, "io");
+	assert_true(json_is_null(json_object_get(io, "read_chars")));
+	assert_true(json_is_null(json_object_get(io, "write_chars")));
+	json_decref(recs);
+}
+
+/*
  * A v1 hierarchy (a v1-only or hybrid host): a cgroup @name (room for
  * @name_size) of the pids controller, made; its path in @path. The cgroup
  * helpers work under whichever root H.cg2root names: it points at the v1
@@ -1758,6 +1831,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_watch_all_interval_count, test_teardown),
 		cmocka_unit_test_teardown(test_first_interval_rate, test_teardown),
 		cmocka_unit_test_teardown(test_attach_io_excludes_before, test_teardown),
+		cmocka_unit_test_teardown(test_live_job_io_at_stop, test_teardown),
 		cmocka_unit_test_teardown(test_host_job_wall_is_kernels, test_teardown),
 		cmocka_unit_test_teardown(test_interval_io_while_running, test_teardown),
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),

@@ -151,10 +151,20 @@ static void job_figures(struct collector *c, struct cjob *j, struct job *job, __
 		job->root_ns_pid = job->root_pid;
 		job->root_pid = (pid_t)s->root_tgid;
 	}
-	/* The report's CPU: exited threads and, with --no-wait, the live ones so far. */
+	/*
+	 * The report's CPU and storage I/O: exited threads' and, for a job
+	 * reported as it stands (--no-wait, a stop, serve's REPORT), the live
+	 * ones' so far: the running total its intervals are differences of,
+	 * so that they sum to it. The live read has no rchar/wchar: with
+	 * tasks still live, the syscalls' bytes are not known.
+	 */
 	s->cpu_ns = j->cum.cpu_ns;
 	s->user_ns = j->cum.user_ns;
 	s->system_ns = j->cum.system_ns;
+	s->exited.read_bytes = j->cum.read_bytes;
+	s->exited.write_bytes = j->cum.write_bytes;
+	if (j->live_tasks)
+		job->unknown |= JOB_UNKNOWN_CHARS;
 	if (j->live.processes)
 		job->live = &j->live;
 	job->records_malformed = c->records_malformed;
