@@ -363,6 +363,59 @@ static void test_report_root_ns_pid(void **state)
 	job__free(&job);
 }
 
+/*
+ * A root's figures are null where there is no root (a host-mode job) or it
+ * has not ended: no root_wall_s of 0, no core_dumped of false, which a
+ * reader would take for a root that lived no time and dumped no core.
+ */
+static void test_report_root_unknown(void **state)
+{
+	static const struct {
+		pid_t root_pid;
+		bool exited;
+		int status;
+		const char *root_wall, *core; /* "null", or the JSON value */
+	} cases[] = {
+		{ 0, false, 0, "null", "null" }, /* a host-mode job: no root */
+		{ 4242, false, 0, "null", "null" }, /* its root still running at the report */
+		{ 4242, true, 2 << 8, "2.5", "false" },
+		{ 4242, true, 11 | 0x80, "2.5", "true" },
+	};
+	char *argv[] = { "sh", NULL };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct capture cap;
+		json_error_t err;
+		struct job job;
+		json_t *r, *j;
+		char *got;
+
+		fill_job(&job, argv, 1);
+		job.root_pid = cases[i].root_pid;
+		job.root_exited = cases[i].exited;
+		job.root_status = cases[i].status;
+		if (!cases[i].exited)
+			job.root_end_ns = 0;
+		capture__open(&cap);
+		assert_int_equal(report__write_json(cap.f, &job, 10), 0);
+		capture__close(&cap);
+		r = json_loads(cap.buf, 0, &err);
+		assert_non_null(r);
+		j = json_object_get(r, "job");
+		got = json_dumps(json_object_get(j, "root_wall_s"), JSON_ENCODE_ANY);
+		if (strcmp(got, cases[i].root_wall))
+			fail_msg("case %zu: root_wall_s %s, want %s", i, got, cases[i].root_wall);
+		free(got);
+		got = json_dumps(json_object_get(j, "core_dumped"), JSON_ENCODE_ANY);
+		if (strcmp(got, cases[i].core))
+			fail_msg("case %zu: core_dumped %s, want %s", i, got, cases[i].core);
+		free(got);
+		json_decref(r);
+		capture__free(&cap);
+		job__free(&job);
+	}
+}
+
 static void test_report_text(void **state)
 {
 	char *argv[] = { "sh", "-c", "x\n\x1b[2J", NULL };
@@ -543,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_text),
 		cmocka_unit_test(test_report_root_ns_pid),
+		cmocka_unit_test(test_report_root_unknown),
 		cmocka_unit_test(test_report_failed_users),
 		cmocka_unit_test(test_bytes_format),
 		cmocka_unit_test(test_decode_rejects_foreign_records),

@@ -734,15 +734,26 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 		json__i64(w, "exit_code", WEXITSTATUS(st));
 	else
 		json__null(w, "exit_code");
+	/*
+	 * With no root (watch --cgroup's and host mode's jobs), or one still
+	 * running, how it ended and how long it lived are not known: null,
+	 * as exit_code and signal are.
+	 */
 	if (job->root_exited && WIFSIGNALED(st)) {
 		json__i64(w, "signal", WTERMSIG(st));
 		json__bool(w, "core_dumped", WCOREDUMP(st));
 	} else {
 		json__null(w, "signal");
-		json__bool(w, "core_dumped", false);
+		if (job->root_exited)
+			json__bool(w, "core_dumped", false);
+		else
+			json__null(w, "core_dumped");
 	}
 	json__double(w, "wall_s", seconds(wall_ns(job)));
-	json__double(w, "root_wall_s", seconds(root_wall_ns(job)));
+	if (job->root_exited)
+		json__double(w, "root_wall_s", seconds(root_wall_ns(job)));
+	else
+		json__null(w, "root_wall_s");
 	json__end_object(w);
 
 	json__begin_object(w, "processes");
