@@ -40,6 +40,7 @@ struct harness {
 	char churn[512];
 	char nobpf[512]; /* tests/nobpf.c: runs a command with bpf(2) refused */
 	char tmpdir[256];
+	char no_serve[300]; /* $JOBTRACE_CONTROL: a socket path nothing listens on */
 	char cg2root[256]; /* where cgroup v2 is mounted, once harness__cgroup2_root() found it */
 	bool ci;
 	pid_t running[16];
@@ -68,7 +69,27 @@ static inline void harness__sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Paths under $OUTPUT, and a temporary directory every user may enter (runs as nobody). */
+/*
+ * run and watch with no --mode ask a serve on this host first (its control
+ * socket: --control, else $JOBTRACE_CONTROL, else /run/jobtrace/control.sock)
+ * and, where one answers, count the job through it: on a host that runs
+ * serve, a test of run's own sources would meet that serve and test it
+ * instead. $JOBTRACE_CONTROL names @dir/no-serve.sock, where nothing
+ * listens, for the test and all it runs; a test that wants a serve starts
+ * its own and names its socket (--control, or $JOBTRACE_CONTROL again).
+ * Where nothing listens, run and watch go on with their own sources at
+ * once, saying so only under -v.
+ */
+static inline int harness__no_serve(char *buf, size_t size, const char *dir)
+{
+	snprintf(buf, size, "%s/no-serve.sock", dir);
+	return setenv("JOBTRACE_CONTROL", buf, 1);
+}
+
+/*
+ * Paths under $OUTPUT, a temporary directory every user may enter (runs as
+ * nobody), and no serve of the host's to answer (harness__no_serve()).
+ */
 static inline int harness__setup(const char *name)
 {
 	const char *out = getenv("OUTPUT") ? getenv("OUTPUT") : ".output";
@@ -87,6 +108,8 @@ static inline int harness__setup(const char *name)
 	}
 	snprintf(H.tmpdir, sizeof(H.tmpdir), "/tmp/jobtrace-%s-XXXXXX", name);
 	if (!mkdtemp(H.tmpdir))
+		return -1;
+	if (harness__no_serve(H.no_serve, sizeof(H.no_serve), H.tmpdir))
 		return -1;
 	return chmod(H.tmpdir, 0777);
 }

@@ -607,7 +607,7 @@ static void test_fallback_without_serve(void **state)
 	no_serve[2] = "--top";
 	no_serve[3] = "3";
 	rc = wait_exit(spawn_as(NOBODY, no_serve, NULL, err), 60);
-	unsetenv("JOBTRACE_CONTROL");
+	setenv("JOBTRACE_CONTROL", H.no_serve, 1);
 	assert_fell_back(err, rc);
 	/* --mode serve fails rather than fall back, and the command never ran. */
 	assert_int_equal(wait_exit(spawn_as(NOBODY, forced, NULL, err), 30), 125);

@@ -23,6 +23,7 @@ static char churn[512];
 static char tmpdir[] = "/tmp/jobtrace-test-XXXXXX";
 static char report_path[600];
 static char truth_path[600];
+static char no_serve[600];
 
 static int run_cli(char *const argv[], char *log);
 static bool log_has(const char *log, const char *needle);
@@ -923,6 +924,8 @@ static int setup(void **state)
 	snprintf(jobtrace, sizeof(jobtrace), "%s/jobtrace", out);
 	snprintf(churn, sizeof(churn), "%s/churn", out);
 	assert_non_null(mkdtemp(tmpdir));
+	/* The probe below, and every run here, runs the job itself, never through a serve. */
+	assert_int_equal(harness__no_serve(no_serve, sizeof(no_serve), tmpdir), 0);
 	snprintf(report_path, sizeof(report_path), "%s/report.json", tmpdir);
 	snprintf(truth_path, sizeof(truth_path), "%s/truth.json", tmpdir);
 
