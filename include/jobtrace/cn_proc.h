@@ -11,6 +11,7 @@
 extern "C" {
 #endif
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -74,6 +75,16 @@ long long cn_proc_seq__note(struct cn_proc_seq *s, __u32 cpu, __u32 seq);
 /* After a resync (ENOBUFS): numbering starts again from the next message seen. */
 void cn_proc_seq__reset(struct cn_proc_seq *s);
 void cn_proc_seq__free(struct cn_proc_seq *s);
+
+/*
+ * Whether this process is in the initial pid and user namespaces, the only
+ * ones the kernel sends proc connector events to (cn_proc_mcast_ctl
+ * ignores a listen request from any other, without an answer, and numbers
+ * events with the host's pids): inside a container the socket would stay
+ * silent. From /proc/self/ns; true where that cannot be read (let the
+ * connector try). The proc source and the kernel tests' probe both ask it.
+ */
+bool cn_proc__in_initial_ns(void);
 
 #ifdef __cplusplus
 }

@@ -2,10 +2,13 @@
 /*
  * The proc connector parser over hand-built datagrams: what the kernel sends
  * (fork, exec, comm, exit with its wait status, the listen ack), what it may
- * send on overflow, and bytes that are not a sound message.
+ * send on overflow, and bytes that are not a sound message; and the
+ * namespaces whose listen requests the kernel serves.
  */
 #include "testutil.h"
 
+#include <sched.h>
+#include <unistd.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
@@ -321,6 +324,32 @@ static void test_sequence_gaps(void **state)
 	cn_proc_seq__free(&s); /* twice: a no-op */
 }
 
+/*
+ * The kernel serves the listen requests of the initial pid and user
+ * namespaces only: a child in a user namespace of its own is outside.
+ * Where this machine refuses it the namespace (user.max_user_namespaces=0,
+ * a container's seccomp profile), there is no such child to ask about.
+ */
+static void test_namespace_rule(void **state)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWUSER))
+			_exit(2);
+		_exit(cn_proc__in_initial_ns() ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 2) {
+		print_message("  this machine makes no user namespace: the rule is not asked\n");
+		return;
+	}
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_overrun_messages),
 		cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_sequence_gaps),
+		cmocka_unit_test(test_namespace_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -433,21 +433,6 @@ static int on_event(void *ctx, const struct cn_proc_event *ev)
 
 /* ---- source_ops ---- */
 
-/*
- * The kernel sends proc connector events only to listeners in the initial
- * pid and user namespaces (cn_proc_mcast_ctl ignores the others without an
- * answer), and numbers them with the host's pids: inside a container the
- * socket would stay silent and every job would look finished at once.
- */
-static bool in_initial_namespaces(void)
-{
-	struct stat pid_ns, user_ns;
-
-	if (stat("/proc/self/ns/pid", &pid_ns) || stat("/proc/self/ns/user", &user_ns))
-		return true; /* cannot tell: let the connector try */
-	return pid_ns.st_ino == PID_NS_INIT_INO && user_ns.st_ino == USER_NS_INIT_INO;
-}
-
 static int proc_open(struct collector *c, const struct lineage_opts *opts)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
@@ -466,7 +451,8 @@ static int proc_open(struct collector *c, const struct lineage_opts *opts)
 				"--pid); --cgroup and --all need BPF\n");
 		return -EOPNOTSUPP;
 	}
-	if (!in_initial_namespaces()) {
+	/* The kernel would ignore our listen request, without a word (cn_proc.h). */
+	if (!cn_proc__in_initial_ns()) {
 		fprintf(stderr, "jobtrace: proc mode cannot work in a pid or user namespace (a "
 				"container): the kernel's proc connector serves only the host's; "
 				"use BPF (--mode bpf, as root)\n");

@@ -18,9 +18,6 @@
 #define MAX_JOBS 64 /* run has one, watch --pid at most 64 */
 #define MAX_ATTACH_ROOTS 64
 #define RECV_BUF_BYTES 65536
-/* The initial pid and user namespaces' fixed inode numbers (PROC_PID_INIT_INO, ...). */
-#define PID_NS_INIT_INO 0xEFFFFFFCU
-#define USER_NS_INIT_INO 0xEFFFFFFDU
 /* The socket's queue: as root the kernel lets us ask past rmem_max. */
 #define SOCK_RCVBUF_BYTES (8 << 20)
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Decodes the proc connector's datagrams: netlink header, cn_msg, proc_event.
- * Pure: bytes in, events out, so it is tested over hand-built buffers.
+ * Pure: bytes in, events out, so it is tested over hand-built buffers. One
+ * exception, cn_proc__in_initial_ns(): the kernel's rule on whose listen
+ * request it serves, here so that the proc source and the tests' probe of
+ * the machine ask the same function and cannot disagree.
  *
  * Every length is checked against what is left of the buffer before it is
  * trusted, and the structs are copied out with memcpy (a datagram carries no
@@ -10,11 +13,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
 #include "jobtrace/cn_proc.h"
+
+/* The initial pid and user namespaces' fixed inode numbers (PROC_PID_INIT_INO, ...). */
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+#define USER_NS_INIT_INO 0xEFFFFFFDU
 
 /* A CPU number beyond this is garbage, not a machine: refuse to size a table for it. */
 #define CN_PROC_MAX_CPUS 65536
@@ -220,4 +228,13 @@ void cn_proc_seq__free(struct cn_proc_seq *s)
 	s->next = NULL;
 	s->seen = NULL;
 	s->ncpus = 0;
+}
+
+bool cn_proc__in_initial_ns(void)
+{
+	struct stat pid_ns, user_ns;
+
+	if (stat("/proc/self/ns/pid", &pid_ns) || stat("/proc/self/ns/user", &user_ns))
+		return true; /* cannot tell: let the connector try */
+	return pid_ns.st_ino == PID_NS_INIT_INO && user_ns.st_ino == USER_NS_INIT_INO;
 }
