@@ -693,6 +693,38 @@ static inline double harness__cgroup_usage_ns(const char *name)
 
 /* ---- what this machine permits ---- */
 
+/*
+ * May this process become @uid, as setpriv --reuid --regid --clear-groups
+ * does (setgroups, setgid, setuid, in a child)? 0, else the errno that said
+ * no. Root always may; the root of a user namespace that maps no other uid
+ * (unshare --user --map-root-user) may not: it has no such user to run as.
+ */
+static inline int harness__probe_become(int uid)
+{
+	int fds[2], err = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int e = 0;
+
+		close(fds[0]);
+		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
+			e = errno;
+		if (write(fds[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
+		err = EIO;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	return err;
+}
+
 /* How long the kernel has to answer a listen request (it answers at once). */
 #define HARNESS_CN_ACK_MS 5000
 
