@@ -227,9 +227,11 @@ static void test_live_v2(void **state)
 		skip();
 	}
 	snprintf(dir, sizeof(dir), "%s/jt-unit-%d", h.mount, getpid());
+	/* A cgroup of the root's is root's to make: another user may not, even under CI. */
 	if (mkdir(dir, 0755)) {
-		if (getenv("CI"))
+		if (getenv("CI") && geteuid() == 0)
 			fail_msg("cannot make %s: %s", dir, strerror(errno));
+		print_message("  cannot make %s: %s\n", dir, strerror(errno));
 		skip();
 	}
 	assert_int_equal(cgroupfs__of_path(dir, &h, rel, sizeof(rel), &cgid), 0);
