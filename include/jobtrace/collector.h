@@ -412,6 +412,14 @@ int collector__remove_fd(struct collector *c, int fd);
  */
 int collector__add_signal(struct collector *c, int signo, void (*fn)(void *ctx, int signo),
 			  void *ctx);
+/*
+ * A host record now, over the time since the last one, to the sinks: top's
+ * last frame, when the jobs it follows ended between two ticks, has the
+ * host's figures over the same time as theirs. -EAGAIN where there is none
+ * to close: no host records, none yet, or too short a time to give a rate
+ * (INTERVAL_RATE_MIN_NS; the jobs ended at the tick of the last).
+ */
+int collector__emit_host_now(struct collector *c);
 /* Interval records every @seconds from now on (top's 'd' key); -EINVAL unless > 0. */
 int collector__set_interval(struct collector *c, double seconds);
 double collector__interval(const struct collector *c);

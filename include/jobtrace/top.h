@@ -73,8 +73,15 @@ struct sink *sink_top__new(const struct top_opts *o);
 void sink_top__keys(struct sink *s, struct top_request *req);
 /* The terminal changed size (SIGWINCH): take the new size, redraw. */
 void sink_top__resize(struct sink *s);
-/* The jobs followed all ended: in batch mode, one last frame with them, ended. */
+/*
+ * The jobs followed all ended: in batch mode, one last frame with them
+ * ended, unless the last frame showed them so (they ended at its tick).
+ * Its host figures are those of the last host record: the front gives one
+ * over the time since the last frame first (collector__emit_host_now()).
+ */
 void sink_top__final(struct sink *s);
+/* Whether sink_top__final() will draw a frame. */
+bool sink_top__final_due(struct sink *s);
 /* Replay: draws the last snapshot (batch: prints its frame). 0 or the write's error. */
 int sink_top__draw(struct sink *s);
 /* Replay: forgets every record, for a replay from another time; the screen's choices stay. */
@@ -94,8 +101,9 @@ int top__col_of_name(const char *name, enum top_col *out);
 #define TOP_FILTER_LEN 64
 #define TOP_EXITS 8 /* the last exits kept per job, for its expanded view */
 /*
- * Refreshes an ended job stays on screen, marked ended, with its final
- * figures: a job that started and ended between two refreshes is seen.
+ * Refreshes an ended job stays on screen, marked ended: a job that started
+ * and ended between two refreshes is seen. The refresh of the interval it
+ * ended in shows what it did in it; the later ones show 0, as it did nothing.
  */
 #define TOP_KEEP_ENDED 3
 #define TOP_MAX_TREE 256 /* processes an expanded job shows */
@@ -135,9 +143,18 @@ struct top_model *top_model__new(void);
 void top_model__free(struct top_model *m);
 int top_model__interval(struct top_model *m, const struct interval_record *r);
 int top_model__process(struct top_model *m, const struct proc_record *r);
+/*
+ * Closes a frame: each row's rates become what its intervals since the
+ * last host record did, over the host record's interval (0 for a row that
+ * had none, as an ended job's), so that the rows add up to no more than
+ * the host's figures beside them.
+ */
 int top_model__host(struct top_model *m, const struct host_record *r);
 int top_model__live(struct top_model *m, const struct live_record *r);
-/* The job ended: its row goes, from the screen at the next snapshot. */
+/*
+ * The job ended: its row is marked so for TOP_KEEP_ENDED snapshots, then
+ * goes. Its rates stay the frames' (top_model__host()).
+ */
 void top_model__job_end(struct top_model *m, const struct cjob *j);
 /*
  * After a pass of records: the processes the last sample did not see are
@@ -155,6 +172,8 @@ void top_model__snapshot(struct top_model *m, double interval_s, time_t now);
  * go (their serve was killed: no job line will end them).
  */
 void top_model__drop_silent(struct top_model *m);
+/* Whether a job ended since the last snapshot: no frame has shown it ended yet. */
+bool top_model__ended_unseen(const struct top_model *m);
 /* The last host record's end (epoch seconds) and length; 0 before the first. */
 double top_model__host_time(const struct top_model *m, double *interval_s);
 /* The interval the title says, changed before the next snapshot ('d'). */

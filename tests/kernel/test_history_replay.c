@@ -4,8 +4,9 @@
  * history (files rotated every second, so most are zstd) while three jobs
  * of known lives run in cgroups, A, then B while A runs, then C once A has
  * ended. `top --replay --at` a moment when A and B both ran shows those two
- * alive and no C; stepping from A's end shows A alive, then ended, then
- * gone, never alive again; a moment after all three ended shows none.
+ * alive and no C; stepping from A's end shows A alive, then ended (its
+ * figures those of the interval it ended in, then none), then gone, never
+ * alive again; a moment after all three ended shows none.
  * `history --job A --svg --html` draws A's picture from its kept records:
  * every process A ran is in it, with the totals of A's job line. On a
  * terminal (a private tmux server), t, T and b go where -b -n and --at
@@ -59,6 +60,24 @@ static int alive_in(const char *frame, const char *end, const char *name)
 	if (sscanf(row + strlen(key), "%15s", alive) != 1)
 		fail_msg("no ALIVE in the row of %s:\n%s", name, frame);
 	return strcmp(alive, "end") ? atoi(alive) : -1;
+}
+
+/*
+ * Whether a job's row in a frame says it did nothing in the frame's
+ * interval: 0 started, exited and failed, no CPU (an ended job, kept).
+ */
+static bool idle_in(const char *frame, const char *end, const char *name)
+{
+	char key[128], alive[16], st[16], ex[16], fl[16], cpu[16];
+	const char *row;
+
+	snprintf(key, sizeof(key), "\ncgroup:/%s ", name);
+	row = strstr(frame, key);
+	if (!row || (end && row > end))
+		return false;
+	if (sscanf(row + strlen(key), "%15s %15s %15s %15s %15s", alive, st, ex, fl, cpu) != 5)
+		fail_msg("no figures in the row of %s:\n%s", name, frame);
+	return !strcmp(st, "0") && !strcmp(ex, "0") && !strcmp(fl, "0") && !strcmp(cpu, "0.0");
 }
 
 /* `top --replay -b` at @at, @n frames; what it printed (to free). */
@@ -262,6 +281,14 @@ static void test_replay_and_picture(void **state)
 			fail_msg("A alive again after its end, frame %d:\n%s", frames, text);
 		if (v == -1 && gone)
 			fail_msg("A ended again after it left, frame %d:\n%s", frames, text);
+		/*
+		 * The frame of its end says what it did in that interval; the
+		 * frames it is kept on after, nothing: it is ended (they said
+		 * its averages over its life again and again, as live top did).
+		 */
+		if (v == -1 && seen_end && !idle_in(frame - 1, next, a))
+			fail_msg("A ended, kept with figures of its own, frame %d:\n%s", frames,
+				 text);
 		seen_end += v == -1;
 		gone += v == -2 && seen_end;
 		frame = next;

@@ -731,8 +731,9 @@ static void test_batch_job_end(void **state)
 	assert_int_equal(found, 2);
 	assert_true(strstr(out, "job-ends") < second);
 	/*
-	 * The second: (4 + 2) exits over 2 s; b, and a marked ended with its
-	 * whole life's figures: 6 exits in 2.1 s, 3 failed.
+	 * The second: (4 + 2) exits over 2 s; b, and a marked ended with what
+	 * its last interval did, over the frame as the header's: 4 exits in
+	 * the frame's 2 s, none failed in it (its 3 failures were before).
 	 */
 	assert_non_null(strstr(second, "exits 3/s"));
 	assert_non_null(strstr(second, "job-stays"));
@@ -745,8 +746,8 @@ static void test_batch_job_end(void **state)
 		split(row, &f);
 		assert_true(f.n >= 6);
 		assert_string_equal(f.f[1], "end"); /* ALIVE */
-		assert_string_equal(f.f[3], "2.9"); /* EXIT/s: 6 / 2.1 */
-		assert_string_equal(f.f[4], "3"); /* FAIL */
+		assert_string_equal(f.f[3], "2"); /* EXIT/s: 4 / 2 */
+		assert_string_equal(f.f[4], "0"); /* FAIL */
 	}
 	/* Two frames, each ending in a blank line, nothing after. */
 	assert_null(strstr(second + 2, "\n\njobtrace top"));
@@ -761,7 +762,7 @@ static void test_batch_job_end(void **state)
  * A job that starts and ends between two refreshes (its only interval and
  * its end come between two host records) is on the next TOP_KEEP_ENDED
  * frames, marked ended, then gone: a short job is seen, and rows do not
- * pile up.
+ * pile up. The first says what it did in that frame, the others nothing.
  */
 static void test_short_job_kept(void **state)
 {
@@ -800,11 +801,12 @@ static void test_short_job_kept(void **state)
 			struct fields f;
 
 			assert_true(i >= 0);
-			assert_int_equal(lines[i].kind, TOP_LINE_ROW_FAILED);
+			assert_int_equal(lines[i].kind, k ? TOP_LINE_ROW : TOP_LINE_ROW_FAILED);
 			split(lines[i].text, &f);
 			assert_string_equal(f.f[1], "end");
-			assert_string_equal(f.f[2], "1000"); /* START/s: 300 in 0.3 s */
-			assert_string_equal(f.f[4], "7");
+			/* START/s: 300 in the frame's 1 s (not 1000/s over 0.3 s), then none. */
+			assert_string_equal(f.f[2], k ? "0" : "300");
+			assert_string_equal(f.f[4], k ? "0" : "7");
 			assert_non_null(strstr(lines[0].text, " 1 jobs (1 ended) "));
 		} else {
 			assert_int_equal(i, -1);
@@ -822,13 +824,16 @@ static void test_short_job_kept(void **state)
  * 0.2 s before the frame's end, the host's a second before. Its starts are
  * over the frame as the host's forks are: the rows' START/s add up to no
  * more than the header's forks/s (50 over 0.2 s would be 250/s, above the
- * host's 110).
+ * host's 110). One found late, its interval begun before the frame, has
+ * its rates over that interval: what it did before the frame is not the
+ * frame's.
  */
 static void test_new_job_rates_over_frame(void **state)
 {
 	struct top_model *m = model_new();
 	struct top_view v = view(TOP_COL_CPU, false, NULL, 0);
-	struct cjob *a = job_new(1, "job-old"), *b = job_new(2, "job-new");
+	struct cjob *a = job_new(1, "job-old"), *b = job_new(2, "job-new"),
+		    *c = job_new(3, "job-late");
 	const struct top_line *lines;
 	struct fields f;
 	double sum = 0;
@@ -852,6 +857,8 @@ static void test_new_job_rates_over_frame(void **state)
 	send_interval(m, b, T0 + 1800000000ULL, 0.2,
 		      &(struct cjob_cum){ .started = 50, .exited = 40, .cpu_ns = 300000000 }, 10,
 		      4096);
+	send_interval(m, c, T0 + 500000000ULL, 1.5, &(struct cjob_cum){ .cpu_ns = 300000000 }, 1,
+		      4096);
 	send_host(m, T0 + 1000000000ULL, 1, 110);
 	assert_true(top_model__settle(m));
 	top_model__snapshot(m, 1, NOW);
@@ -869,11 +876,210 @@ static void test_new_job_rates_over_frame(void **state)
 	assert_string_equal(f.f[2], "60");
 	sum += strtod(f.f[2], NULL);
 	assert_true(sum <= 110);
+	i = row_of(lines, n, c->id);
+	assert_true(i >= 0);
+	split(lines[i].text, &f);
+	assert_string_equal(f.f[5], "20.0"); /* CPU%: 0.3 s over its 1.5 s, not the frame's 1 s */
 	/* The header's exits: the rows' 100 over the same second. */
 	assert_non_null(strstr(host_line(lines, n, "Tasks"), "forks 110/s  exits 100/s"));
 	top_model__free(m);
 	job_free(a);
 	job_free(b);
+	job_free(c);
+}
+
+/* ---- an ended job's row against the header ---- */
+
+/* A host record with its CPU busy @busy_pct of @ncpus, forks @forks_ps. */
+static void send_host_busy(struct top_model *m, __u64 t0, double dt_s, double forks_ps,
+			   double busy_pct, unsigned int ncpus)
+{
+	struct host_record h = { .t0_ns = t0, .t1_ns = t0 + (__u64)(dt_s * 1e9),
+				 .cpu_busy_pct = busy_pct, .ncpus = ncpus,
+				 .forks_per_s = forks_ps, .mem_total_bytes = 1ULL << 30 };
+
+	assert_int_equal(top_model__host(m, &h), 0);
+}
+
+/* A row's figures as the frame prints them (the test's keys have no blanks). */
+struct row_figs {
+	char alive[16];
+	double started, exited, failed, cpu;
+};
+
+static void row_figs(const struct top_line *lines, size_t n, __u64 id, struct row_figs *out)
+{
+	long i = row_of(lines, n, id);
+	struct fields f;
+
+	if (i < 0)
+		fail_msg("no row of job %llu", (unsigned long long)id);
+	split(lines[i].text, &f);
+	assert_true(f.n >= 6);
+	snprintf(out->alive, sizeof(out->alive), "%s", f.f[1]);
+	out->started = strtod(f.f[2], NULL);
+	out->exited = strtod(f.f[3], NULL);
+	out->failed = strtod(f.f[4], NULL);
+	out->cpu = strtod(f.f[5], NULL);
+}
+
+/*
+ * Every row's START/s, EXIT/s and CPU% together, ended rows included, are
+ * no more than the header's forks/s, exits/s and busy% of all its CPUs:
+ * the rows count what the host counted over the same interval.
+ */
+static void assert_rows_within_host(const struct top_line *lines, size_t n)
+{
+	double st = 0, ex = 0, cpu = 0, forks, exits, busy;
+	unsigned int ncpus;
+	const char *tasks = host_line(lines, n, "Tasks"), *cpu_line = host_line(lines, n, "CPU");
+	const char *c = strchr(cpu_line, '(');
+
+	assert_int_equal(sscanf(tasks, "Tasks forks %lf/s  exits %lf/s", &forks, &exits), 2);
+	assert_int_equal(sscanf(cpu_line, "CPU %lf%%", &busy), 1);
+	assert_non_null(c);
+	assert_int_equal(sscanf(c, "(%u CPUs)", &ncpus), 1);
+	for (size_t i = 0; i < n; i++) {
+		struct fields f;
+
+		if (!is_row(&lines[i]))
+			continue;
+		split(lines[i].text, &f);
+		st += strtod(f.f[2], NULL);
+		ex += strtod(f.f[3], NULL);
+		cpu += strtod(f.f[5], NULL);
+	}
+	if (st > forks + 1e-9 || ex > exits + 1e-9 || cpu > busy * ncpus + 1e-9) {
+		for (size_t i = 0; i < n; i++)
+			print_message("%s\n", lines[i].text);
+		fail_msg("rows: %g starts/s, %g exits/s, %g%% CPU; host: %g forks/s, %g exits/s, "
+			 "%g%% of %u CPUs", st, ex, cpu, forks, exits, busy, ncpus);
+	}
+}
+
+static struct top_line *frame_now(struct top_model *m, size_t *n)
+{
+	static struct top_line lines[64];
+	struct top_view v = view(TOP_COL_CPU, false, NULL, 0);
+	const struct top_line *l;
+
+	top_model__settle(m);
+	top_model__snapshot(m, 1, NOW);
+	l = frame(m, &v, n);
+	assert_true(*n <= 64);
+	memcpy(lines, l, *n * sizeof(*l));
+	return lines;
+}
+
+/*
+ * The issue's frame: a short job ends during a frame, another at the tick
+ * that closes one (its last interval, empty, and its end come after the
+ * host record, as the collector sends them). Each frame's host figures are
+ * what the jobs did in it, as a host with only these jobs would count.
+ * In the frame a job ended in, its row says what it did in that frame (its
+ * last interval's counts over the frame), not averages over its life, and
+ * in the frames it is kept after, nothing (0): in every frame the rows add
+ * up to no more than the header.
+ */
+static void test_ended_rows_are_the_frame(void **state)
+{
+	struct top_model *m = model_new();
+	struct cjob *a = job_new(1, "job-root"), *e = job_new(2, "job-short"),
+		    *t = job_new(3, "job-tick");
+	const __u64 s = 1000000000ULL;
+	struct top_line *lines;
+	struct row_figs rf;
+	size_t n;
+
+	/* Frame 1: the short job runs 0.5 s, 100 starts, 98 exits, 0.4 s of CPU. */
+	send_interval(m, a, T0, 1,
+		      &(struct cjob_cum){ .started = 20, .exited = 20, .cpu_ns = s / 10 }, 5, 4096);
+	send_interval(m, e, T0 + s / 2, 0.5,
+		      &(struct cjob_cum){ .started = 100, .exited = 98, .cpu_ns = 4 * s / 10 }, 3,
+		      4096);
+	send_interval(m, t, T0, 1,
+		      &(struct cjob_cum){ .started = 10, .exited = 10, .cpu_ns = s / 10 }, 1, 4096);
+	send_host_busy(m, T0, 1, 130, 30, 2); /* 0.6 s of CPU of 2 s */
+	lines = frame_now(m, &n);
+	assert_rows_within_host(lines, n);
+	row_figs(lines, n, e->id, &rf);
+	assert_float_equal(rf.started, 100, 1e-9);
+
+	/* Frame 2: it ends 0.3 s in (its last interval: 41 starts, 43 exits, 4 failed). */
+	send_interval(m, e, T0 + s, 0.3,
+		      &(struct cjob_cum){ .started = 41, .exited = 43, .exit_error = 3,
+					  .exit_signal = 1, .cpu_ns = 3 * s / 10 },
+		      0, 0);
+	e->cum = (struct cjob_mono){ .started = 141, .exited = 141, .exit_error = 3,
+				     .exit_signal = 1, .cpu_ns = 7 * s / 10 };
+	e->job.start_ns = T0 + s / 2;
+	e->job.end_ns = T0 + s + 3 * s / 10;
+	top_model__job_end(m, e);
+	send_interval(m, a, T0 + s, 1,
+		      &(struct cjob_cum){ .started = 27, .exited = 25, .cpu_ns = s / 10 }, 5, 4096);
+	send_interval(m, t, T0 + s, 1,
+		      &(struct cjob_cum){ .started = 4, .exited = 4, .exit_error = 2, .cpu_ns = s / 5 },
+		      0, 0);
+	send_host_busy(m, T0 + s, 1, 72, 30, 2);
+	/*
+	 * job-tick ends at this tick: its last interval and its end come
+	 * after the host record. That interval's exit (a failure, read after
+	 * the tick's sample) is the frame's, the row's and the header's; its
+	 * CPU, what its intervals held back as over the CPUs, is not.
+	 */
+	send_interval(m, t, T0 + 2 * s, 0,
+		      &(struct cjob_cum){ .exited = 1, .exit_error = 1, .cpu_ns = s / 20 }, 0, 0);
+	t->cum = (struct cjob_mono){ .started = 14, .exited = 15, .exit_error = 3,
+				     .cpu_ns = 3 * s / 10 + s / 20 };
+	/* A life of 1.01 s: its averages differ from its last second's. */
+	t->job.start_ns = T0 + s - s / 100;
+	t->job.end_ns = T0 + 2 * s;
+	top_model__job_end(m, t);
+	lines = frame_now(m, &n);
+	assert_non_null(strstr(lines[0].text, " 1 jobs (2 ended) "));
+	assert_rows_within_host(lines, n);
+	/* The short job: its last interval, over the frame's second. */
+	row_figs(lines, n, e->id, &rf);
+	assert_string_equal(rf.alive, "end");
+	assert_float_equal(rf.started, 41, 1e-9);
+	assert_float_equal(rf.exited, 43, 1e-9);
+	assert_float_equal(rf.failed, 4, 1e-9);
+	assert_float_equal(rf.cpu, 30, 1e-9);
+	/* The job that ended at the tick: its intervals of this frame. */
+	row_figs(lines, n, t->id, &rf);
+	assert_string_equal(rf.alive, "end");
+	assert_float_equal(rf.started, 4, 1e-9);
+	assert_float_equal(rf.exited, 5, 1e-9);
+	assert_float_equal(rf.failed, 3, 1e-9);
+	assert_float_equal(rf.cpu, 20, 1e-9);
+	assert_non_null(strstr(host_line(lines, n, "Tasks"), "forks 72/s  exits 73/s"));
+
+	/* The frames they are kept on after: ended, nothing done in them. */
+	for (int k = 2; k < 2 + TOP_KEEP_ENDED; k++) {
+		send_interval(m, a, T0 + (__u64)k * s, 1,
+			      &(struct cjob_cum){ .started = 5, .exited = 5, .cpu_ns = s / 10 }, 5,
+			      4096);
+		send_host_busy(m, T0 + (__u64)k * s, 1, 5, 5, 2);
+		lines = frame_now(m, &n);
+		assert_rows_within_host(lines, n);
+		if (k == 1 + TOP_KEEP_ENDED) {
+			assert_int_equal(row_of(lines, n, e->id), -1);
+			assert_int_equal(row_of(lines, n, t->id), -1);
+			continue;
+		}
+		for (int x = 0; x < 2; x++) {
+			row_figs(lines, n, x ? t->id : e->id, &rf);
+			assert_string_equal(rf.alive, "end");
+			assert_float_equal(rf.started, 0, 1e-9);
+			assert_float_equal(rf.exited, 0, 1e-9);
+			assert_float_equal(rf.failed, 0, 1e-9);
+			assert_float_equal(rf.cpu, 0, 1e-9);
+		}
+	}
+	top_model__free(m);
+	job_free(a);
+	job_free(e);
+	job_free(t);
 }
 
 int main(void)
@@ -891,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_paused_tree_frozen),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_batch_job_end),
+		cmocka_unit_test(test_ended_rows_are_the_frame),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -300,9 +300,16 @@ int top__main(int argc, char **argv)
 		fprintf(stderr, "jobtrace: the event loop failed: %s\n", strerror(-err));
 		goto out;
 	}
-	/* Its jobs ended: batch mode's last frame shows them so. */
-	if (copts.stop_when_jobs_end && !front.stopped)
+	/*
+	 * Its jobs ended: batch mode's last frame shows them so, with the
+	 * host over the time since the last frame, the time of their last
+	 * intervals (none where they ended at its tick: that frame has them).
+	 */
+	if (copts.stop_when_jobs_end && !front.stopped) {
+		if (cfg.batch && sink_top__final_due(front.view))
+			collector__emit_host_now(front.c);
 		sink_top__final(front.view);
+	}
 	collector__stats(front.c, &st);
 	ret = 0;
 	if (st.sink_errors) {

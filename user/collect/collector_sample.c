@@ -603,3 +603,19 @@ void collector__emit_host(struct collector *c)
 	host_rates__free(&rates);
 	c->hcur ^= 1;
 }
+
+int collector__emit_host_now(struct collector *c)
+{
+	/* collector__emit_host() turned the pair: the last sample taken is the other one. */
+	const struct host_sample *last = &c->hsamp[c->hcur ^ 1];
+	__u64 now = util__now_ns();
+
+	if (!c->opts.host_records || !c->have_prev_host ||
+	    now < last->mono_ns + INTERVAL_RATE_MIN_NS)
+		return -EAGAIN;
+	collector__take_host(c, now);
+	if (!c->host_taken)
+		return -EAGAIN;
+	collector__emit_host(c);
+	return 0;
+}

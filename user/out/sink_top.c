@@ -606,12 +606,23 @@ static int top_flush(struct sink *s)
 	return err;
 }
 
+bool sink_top__final_due(struct sink *s)
+{
+	struct top_sink *t = top_of(s);
+
+	/*
+	 * The screen goes with the program: only batch mode keeps a last
+	 * frame, and only for jobs no frame showed ended: a second frame of
+	 * the same interval would show its figures twice.
+	 */
+	return t->o.batch && !t->sink.err && top_model__ended_unseen(t->m);
+}
+
 void sink_top__final(struct sink *s)
 {
 	struct top_sink *t = top_of(s);
 
-	/* The screen goes with the program: only batch mode keeps a last frame. */
-	if (!t->o.batch || t->sink.err)
+	if (!sink_top__final_due(s))
 		return;
 	top_model__settle(t->m);
 	top_model__snapshot(t->m, t->o.interval_s, time(NULL));

@@ -68,9 +68,39 @@ static struct top_row *row_get(struct top_model *m, const struct cjob *j)
 	return r;
 }
 
+/* @ir's length in ns as interval_record__cpu_pct() takes it (a stream's: the epoch's). */
+static __u64 interval_ns(const struct interval_record *ir)
+{
+	return ir->t1_ns > ir->t0_ns		 ? ir->t1_ns - ir->t0_ns :
+	       ir->t1_epoch_ns > ir->t0_epoch_ns ? ir->t1_epoch_ns - ir->t0_epoch_ns :
+						   0;
+}
+
+/*
+ * A job's last interval when it ended at a tick: it comes after the host
+ * record of the tick, with job_end, before the frame is drawn. It is the
+ * frame's, the interval the job ended in: its processes count there, in
+ * the row and in the header's exits, and the later frames, while the row
+ * is kept, show it did nothing. Its CPU does not: the job had no task left
+ * at the tick's sample, and what it brings is what its intervals held back
+ * as over what the CPUs could give them (collector__emit_intervals()); on
+ * the frame already at that bound, it would exceed the host's CPUs.
+ */
+static void row_end_in_frame(struct top_model *m, struct top_row *r,
+			     const struct interval_record *ir)
+{
+	double dt = m->closed_dt;
+
+	r->have_interval = true;
+	r->started_ps += (double)ir->d.started / dt;
+	r->exited_ps += (double)ir->d.exited / dt;
+	r->failed += ir->d.exit_error + ir->d.exit_signal;
+	r->io_bps += (double)(ir->d.read_bytes + ir->d.write_bytes) / dt;
+	m->host.exits_ps += (double)ir->d.exited / dt;
+}
+
 int top_model__interval(struct top_model *m, const struct interval_record *ir)
 {
-	double dt = (double)(ir->t1_ns - ir->t0_ns) / 1e9;
 	double cpu_pct;
 	const struct job_command *top[1];
 	struct top_row *r = row_get(m, ir->job);
@@ -78,36 +108,39 @@ int top_model__interval(struct top_model *m, const struct interval_record *ir)
 	if (!r)
 		return -ENOMEM;
 	r->last_interval_ns = ir->t1_ns;
-	/*
-	 * Every job's exits count for the host's, a job's last interval's
-	 * too: it comes after the host record of its tick, with job_end, and
-	 * counts in the next one, the interval its exits fell in.
-	 */
-	m->interval_exited += ir->d.exited;
 	r->alive = ir->alive;
-	r->failed = ir->d.exit_error + ir->d.exit_signal;
-	/*
-	 * Too short to give a rate (collector.h): the last rates stay on
-	 * screen; a job's first, just begun, shows none yet.
-	 */
-	if (!interval_record__cpu_pct(ir, &cpu_pct)) {
-		if (!r->have_interval) {
-			r->have_interval = true;
-			r->started_ps = r->exited_ps = r->cpu_pct = r->io_bps = 0;
-		}
-		return 0;
-	}
-	r->have_interval = true;
-	r->rates_t0_ns = ir->t0_ns;
-	r->rates_t1_ns = ir->t1_ns;
-	r->started_ps = (double)ir->d.started / dt;
-	r->exited_ps = (double)ir->d.exited / dt;
-	/* Live and exited threads both: a child that lived a millisecond counts. */
-	r->cpu_pct = cpu_pct;
-	r->io_bps = (double)(ir->d.read_bytes + ir->d.write_bytes) / dt;
 	r->rss_bytes = ir->rss_bytes;
 	if (job__top_commands(&ir->job->job, top, 1))
 		snprintf(r->command, sizeof(r->command), "%s", top[0]->comm);
+	if (m->frame_due && m->closed_dt > 0) {
+		row_end_in_frame(m, r, ir);
+		return 0;
+	}
+	/* Every job's exits count for the host's: the header's exits/s (top_model__host()). */
+	m->interval_exited += ir->d.exited;
+	r->frame.started += ir->d.started;
+	r->frame.exited += ir->d.exited;
+	r->frame.failed += ir->d.exit_error + ir->d.exit_signal;
+	r->frame.io_bytes += ir->d.read_bytes + ir->d.write_bytes;
+	/*
+	 * Live and exited threads both: a child that lived a millisecond
+	 * counts. Within what the job's tasks and the CPUs could give over
+	 * the interval; one too short to give a rate (collector.h) has its
+	 * CPU whole, bounded with the frame's.
+	 */
+	if (interval_record__cpu_pct(ir, &cpu_pct))
+		r->frame.cpu_ns += cpu_pct / 100.0 * (double)interval_ns(ir);
+	else
+		r->frame.cpu_ns += (double)ir->d.cpu_ns;
+	if (!r->frame.intervals || ir->t0_ns < r->frame.t0_ns)
+		r->frame.t0_ns = ir->t0_ns;
+	if (!r->frame.intervals || ir->t1_ns > r->frame.t1_ns)
+		r->frame.t1_ns = ir->t1_ns;
+	/* The bound of the frame's CPU: the largest of its intervals', none if one had none. */
+	if (!r->frame.intervals++ || !ir->cpu_cap)
+		r->frame.cpu_cap = ir->cpu_cap;
+	else if (r->frame.cpu_cap && ir->cpu_cap > r->frame.cpu_cap)
+		r->frame.cpu_cap = ir->cpu_cap;
 	return 0;
 }
 
@@ -132,25 +165,21 @@ int top_model__process(struct top_model *m, const struct proc_record *pr)
 void top_model__job_end(struct top_model *m, const struct cjob *j)
 {
 	struct top_row *r = row_find(m, j->id, NULL);
-	const struct cjob_mono *c = &j->cum;
-	double life = (double)(j->job.end_ns - j->job.start_ns) / 1e9;
 
 	/*
-	 * Its final figures, over its whole life rather than over its last
-	 * interval (a fraction of a tick, often empty): marked ended, they
-	 * stay for TOP_KEEP_ENDED snapshots, then the row goes.
+	 * Marked ended, it stays for TOP_KEEP_ENDED snapshots, then goes. Its
+	 * rates stay those of frames, as every row's: the frame it ended in
+	 * has what its last interval did, the later ones nothing. Averages
+	 * over its life would be over another span than the header's: a job
+	 * of 0.3 s showed its starts over 0.3 s beside the host's forks over
+	 * the frame's second, more than all of them, and again at every
+	 * frame it was kept.
 	 */
 	if (!r)
 		return;
-	if (life <= 0)
-		life = 1e-9;
 	r->ended = true;
+	m->ended_unseen = true;
 	r->alive = 0;
-	r->started_ps = (double)c->started / life;
-	r->exited_ps = (double)c->exited / life;
-	r->failed = c->exit_error + c->exit_signal;
-	r->cpu_pct = 100.0 * (double)c->cpu_ns / 1e9 / life;
-	r->io_bps = (double)(c->read_bytes + c->write_bytes) / life;
 	r->rss_bytes = 0;
 }
 
@@ -195,35 +224,45 @@ static void rows_age(struct top_model *m)
 }
 
 /*
- * The rows' rates over the frame's interval, the header's: a job made
- * during it has its interval start where the kernel made it, and its
- * starts over that fraction of the frame (50 in 0.2 s: 250/s) could
- * exceed the host's forks over the whole frame (110/s) though every one
- * of them is among the host's. Over the same interval the rows' START/s
- * and EXIT/s add up to no more than the header's forks/s and exits/s, and
- * their CPU% is of the same span as the header's.
+ * The rows' rates over the frame's interval, the header's: what each job's
+ * intervals since the last host record said, divided by the host's
+ * interval. A job made during the frame has its first interval start where
+ * the kernel made it, and its starts over that fraction of the frame (50
+ * in 0.2 s: 250/s) could exceed the host's forks over the whole frame
+ * (110/s) though every one of them is among the host's; a job that ended
+ * in it, likewise its last. Over the same interval the rows' START/s and
+ * EXIT/s add up to no more than the header's forks/s and exits/s, and
+ * their CPU% is of the same span as the header's. An interval that began
+ * before the frame (a job the collector found late, stamped where the
+ * kernel made it) gives its rates over its own length: over the frame's,
+ * what it did before the frame would count in it. A row none of whose
+ * intervals fell in the frame did nothing in it: an ended job's, kept on
+ * screen, shows 0.
  */
-static void rows_over_frame(struct top_model *m, const struct host_record *hr)
+static void rows_over_frame(struct top_model *m, double frame_s)
 {
 	for (size_t i = 0; i < m->nrows; i++) {
 		struct top_row *r = m->rows[i];
-		double k;
+		double span_s = (double)(r->frame.t1_ns - r->frame.t0_ns) / 1e9;
+		double dt = r->frame.t1_ns > r->frame.t0_ns && span_s > frame_s ? span_s : frame_s;
 
-		if (r->ended || r->rates_t1_ns != hr->t1_ns || r->rates_t0_ns <= hr->t0_ns)
-			continue;
-		k = (double)(hr->t1_ns - r->rates_t0_ns) / (double)(hr->t1_ns - hr->t0_ns);
-		r->started_ps *= k;
-		r->exited_ps *= k;
-		r->cpu_pct *= k;
-		r->io_bps *= k;
-		r->rates_t0_ns = hr->t0_ns;
+		if (r->frame.intervals)
+			r->have_interval = true;
+		r->started_ps = (double)r->frame.started / dt;
+		r->exited_ps = (double)r->frame.exited / dt;
+		r->failed = r->frame.failed;
+		r->cpu_pct = 100.0 * r->frame.cpu_ns / 1e9 / dt;
+		if (r->frame.cpu_cap && r->cpu_pct > 100.0 * r->frame.cpu_cap)
+			r->cpu_pct = 100.0 * r->frame.cpu_cap;
+		r->io_bps = (double)r->frame.io_bytes / dt;
+		memset(&r->frame, 0, sizeof(r->frame));
 	}
 }
 
 int top_model__host(struct top_model *m, const struct host_record *hr)
 {
 	struct top_host *h = &m->host;
-	double dt = (double)(hr->t1_ns - hr->t0_ns) / 1e9;
+	double dt = hr->t1_ns > hr->t0_ns ? (double)(hr->t1_ns - hr->t0_ns) / 1e9 : 0;
 
 	h->valid = true;
 	h->unknown = hr->unknown;
@@ -241,17 +280,24 @@ int top_model__host(struct top_model *m, const struct host_record *hr)
 	h->load5 = hr->load5;
 	h->load15 = hr->load15;
 	h->forks_ps = hr->forks_per_s;
-	/* The jobs' exits since the last host record: host mode has every process. */
-	h->exits_ps = dt > 0 ? (double)m->interval_exited / dt : 0;
-	m->interval_exited = 0;
+	/*
+	 * The jobs' exits since the last host record: host mode has every
+	 * process. Too short an interval to give a rate (none the collector
+	 * sends) keeps them, the rows' too, for the next.
+	 */
+	m->closed_dt = 0;
+	if (dt * 1e9 >= (double)INTERVAL_RATE_MIN_NS) {
+		h->exits_ps = (double)m->interval_exited / dt;
+		m->interval_exited = 0;
+		rows_over_frame(m, dt);
+		m->closed_dt = dt;
+	}
 	h->running = hr->procs_running;
 	h->blocked = hr->procs_blocked;
 	h->lost = hr->events_lost;
 	h->t1_epoch_s = (double)hr->t1_epoch_ns / 1e9;
 	m->host_t1_ns = hr->t1_ns;
 	h->interval_s = dt;
-	if (hr->t1_ns > hr->t0_ns)
-		rows_over_frame(m, hr);
 	/* The host record closes an interval's records: a frame is due. */
 	m->frame_due = true;
 	return 0;
@@ -496,10 +542,16 @@ void top_model__snapshot(struct top_model *m, double interval_s, time_t now)
 	}
 	m->nsnap = m->nrows;
 	m->nsnap_ended = ended;
+	m->ended_unseen = false;
 	m->snap_host = m->host;
 	m->snap_interval_s = interval_s;
 	m->snap_time = now;
 	m->snap_gen++;
+}
+
+bool top_model__ended_unseen(const struct top_model *m)
+{
+	return m->ended_unseen;
 }
 
 double top_model__host_time(const struct top_model *m, double *interval_s)

@@ -38,9 +38,21 @@ struct top_row {
 	char live_comm[sizeof(((struct live_record *)0)->comm)];
 	struct top_exit exits[TOP_EXITS]; /* a ring: exits[nexits % TOP_EXITS] is next */
 	__u64 nexits;
-	bool have_interval;
+	/*
+	 * What its intervals since the last host record said. The host record
+	 * closes the frame: the rates are these over its interval, what the
+	 * job did in the frame, whether it lived through it, began in it or
+	 * ended in it (then none: an ended job does nothing).
+	 */
+	struct {
+		__u64 started, exited, failed, io_bytes;
+		double cpu_ns; /* each interval's within its cpu_cap */
+		__u32 cpu_cap; /* the largest of the intervals'; 0: one had none */
+		unsigned int intervals;
+		__u64 t0_ns, t1_ns; /* the span of the intervals */
+	} frame;
+	bool have_interval; /* a host record closed one of its intervals: it has rates */
 	__u64 last_interval_ns; /* its last interval's t1 */
-	__u64 rates_t0_ns, rates_t1_ns; /* the interval its rates are over */
 	bool ended;
 	unsigned int ended_snaps; /* snapshots that showed it ended */
 };
@@ -95,6 +107,8 @@ struct top_model {
 	__u64 interval_exited;
 	__u64 host_t1_ns; /* the last host record's t1 */
 	bool frame_due;
+	double closed_dt; /* the frame the last host record closed: its length; 0: none */
+	bool ended_unseen; /* a job ended since the last snapshot */
 
 	/* What frames show: a snapshot (kept while paused). */
 	struct top_row *snap;
