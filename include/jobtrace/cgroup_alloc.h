@@ -61,7 +61,12 @@ void cgroup_alloc__read(const struct cgroup_alloc_place *cpu,
 			const struct cgroup_alloc_place *cpuset,
 			const struct cgroup_alloc_place *memory, unsigned int online_cpus,
 			struct cgroup_alloc *out);
-/* The same for process @pid, its cgroups from /proc/PID/cgroup: 0, or -errno (gone). */
+/*
+ * The same for process @pid, its cgroups from /proc/PID/cgroup: 0, or
+ * -errno; -ESRCH when it is gone or exiting (a zombie included): an
+ * exiting task shows "/" in every v1 hierarchy, not its cgroups, and their
+ * limits are then not known, never none.
+ */
 int cgroup_alloc__of_pid(int pid, struct cgroup_alloc *out);
 
 #ifdef __cplusplus

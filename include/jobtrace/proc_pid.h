@@ -37,6 +37,8 @@ extern "C" {
 
 /* PF_KTHREAD in (9) flags, stable since 2.6.27. */
 #define PROC_PF_KTHREAD 0x00200000u
+/* PF_EXITING in (9) flags: the task is in exit(2), or a zombie. */
+#define PROC_PF_EXITING 0x00000004u
 
 struct proc_stat_fields {
 	int32_t pid;			/* (1) pid */

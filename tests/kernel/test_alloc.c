@@ -11,6 +11,11 @@
  * The machine decides where: the cpu and memory controllers' hierarchies
  * (v1 mounts, or v2 where its root enables them); on a machine without
  * them the test asserts that no CPU bandwidth or memory limit is reported.
+ *
+ * A job too short to be seen alive at a sample (/bin/true) has the same
+ * allocation, and one in cgroups of no limit says it has none: "none" is
+ * said only of cgroups read, never of a process whose cgroups were no
+ * longer its own (an exiting task shows "/" in every v1 hierarchy).
  */
 #include <math.h>
 
@@ -23,7 +28,10 @@
 #define PERIOD_US 100000
 #define MEM_MIB 256
 
+#define SHORT_RUNS 8
+
 static char cpu_dir[600], mem_dir[600], cg_name[64];
+static char free_cpu_dir[610], free_mem_dir[610]; /* cgroups with no limit */
 static bool v2;
 static bool no_controllers; /* this machine has no cpu or no memory controller */
 
@@ -72,6 +80,13 @@ static int setup(void **state)
 		fprintf(stderr, "FAIL: cannot make %s: %s\n", cpu_dir, strerror(errno));
 		return -1;
 	}
+	snprintf(free_cpu_dir, sizeof(free_cpu_dir), "%s-free", cpu_dir);
+	snprintf(free_mem_dir, sizeof(free_mem_dir), "%s-free", mem_dir);
+	if (mkdir(free_cpu_dir, 0755) ||
+	    (strcmp(free_cpu_dir, free_mem_dir) && mkdir(free_mem_dir, 0755))) {
+		fprintf(stderr, "FAIL: cannot make %s: %s\n", free_cpu_dir, strerror(errno));
+		return -1;
+	}
 	if (v2) {
 		snprintf(v, sizeof(v), "%d %d", QUOTA_US, PERIOD_US);
 		write_file(cpu_dir, "cpu.max", v);
@@ -93,19 +108,27 @@ static int teardown(void **state)
 		rmdir(mem_dir);
 	if (cpu_dir[0])
 		rmdir(cpu_dir);
+	if (free_mem_dir[0] && strcmp(free_cpu_dir, free_mem_dir))
+		rmdir(free_mem_dir);
+	if (free_cpu_dir[0])
+		rmdir(free_cpu_dir);
 	return harness__teardown();
 }
 
-/* run, moved into the limited cgroups before it starts: its job runs there. */
-static pid_t run_limited(char *const run_args[], int nargs, const char *out)
+/*
+ * run started from a shell in cgroups @cpu and @mem, as a user's shell in
+ * them would start it: its job runs there.
+ */
+static pid_t run_in(const char *cpu, const char *mem, char *const run_args[], int nargs,
+		    const char *out)
 {
 	char cmd[4096];
 	int n;
 
-	n = snprintf(cmd, sizeof(cmd), "echo $$ > %s/cgroup.procs && ", cpu_dir);
-	if (strcmp(cpu_dir, mem_dir))
+	n = snprintf(cmd, sizeof(cmd), "echo $$ > %s/cgroup.procs && ", cpu);
+	if (strcmp(cpu, mem))
 		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, "echo $$ > %s/cgroup.procs && ",
-			      mem_dir);
+			      mem);
 	n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, "exec");
 	for (int i = 0; i < nargs; i++)
 		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " '%s'", run_args[i]);
@@ -114,6 +137,12 @@ static pid_t run_limited(char *const run_args[], int nargs, const char *out)
 
 		return harness__spawn(argv, out, NULL);
 	}
+}
+
+/* run, moved into the limited cgroups before it starts: its job runs there. */
+static pid_t run_limited(char *const run_args[], int nargs, const char *out)
+{
+	return run_in(cpu_dir, mem_dir, run_args, nargs, out);
 }
 
 static void test_run_efficiency(void **state)
@@ -189,10 +218,89 @@ static void test_run_efficiency(void **state)
 	assert_true(harness__has(text, "  efficiency CPU "));
 }
 
+/*
+ * run -- /bin/true in the limited cgroups, again and again, on a busy
+ * machine (two busy loops of the test's, a CPU each): its process ends as
+ * run starts, and run's first sample finds it gone or exiting. Each report
+ * names the limits, or says nothing of an allocation (not read); none
+ * says "none" (most did on a busy machine: the cgroups read were those of
+ * the exiting process, "/" in every v1 hierarchy). In cgroups of no
+ * limit, it says none.
+ */
+static void test_short_job_allocation(void **state)
+{
+	char report[300], text[300];
+	char *json_args[] = {H.jobtrace, "run", "--mode", "bpf", "--json", "-o", report,
+			     "--",	 "/bin/true"};
+	char *text_args[] = {H.jobtrace, "run", "--mode", "bpf", "-o", text, "--", "/bin/true"};
+	char *busy_argv[] = {"/bin/sh", "-c", "while :; do :; done", NULL};
+	pid_t busy[2];
+	int st, limits = 0, unread = 0;
+	json_t *r;
+
+	if (no_controllers)
+		skip(); /* test_run_efficiency said what this machine has */
+	harness__path(report, sizeof(report), "short.json");
+	harness__path(text, sizeof(text), "short.txt");
+	for (int i = 0; i < 2; i++)
+		busy[i] = harness__spawn(busy_argv, NULL, NULL);
+	for (int i = 0; i < SHORT_RUNS; i++) {
+		st = harness__wait_s(run_limited(json_args, ARRAY_SIZE(json_args), NULL), 60);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		r = harness__json(report);
+		if (harness__is_null(r, "allocation")) {
+			unread++;
+		} else if (harness__is_null(r, "allocation.cpus") &&
+			   harness__is_null(r, "allocation.memory_bytes")) {
+			fail_msg("run %d of /bin/true in %s: its allocation is \"none\" (its "
+				 "cgroups set no limit), though they do",
+				 i + 1, strrchr(cpu_dir, '/'));
+		} else {
+			assert_true(harness__num(r, "allocation.cpus") ==
+				    (double)QUOTA_US / PERIOD_US);
+			assert_int_equal(harness__num(r, "allocation.memory_bytes"), MEM_MIB << 20);
+			limits++;
+		}
+		json_decref(r);
+
+		st = harness__wait_s(run_limited(text_args, ARRAY_SIZE(text_args), NULL), 60);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		if (harness__has(text, "  allocation none"))
+			fail_msg("run %d of /bin/true in %s says no limit:\n%s", i + 1,
+				 strrchr(cpu_dir, '/'), harness__slurp(text));
+	}
+	for (int i = 0; i < 2; i++) {
+		kill(busy[i], SIGKILL);
+		harness__wait_s(busy[i], 20);
+	}
+	print_message("  %d runs of /bin/true: %d with the limits, %d not read\n", SHORT_RUNS,
+		      limits, unread);
+
+	/* Where no cgroup limits it: none, said. */
+	st = harness__wait_s(run_in(free_cpu_dir, free_mem_dir, json_args,
+				    ARRAY_SIZE(json_args), NULL),
+			     60);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	r = harness__json(report);
+	assert_false(harness__is_null(r, "allocation"));
+	assert_string_equal(harness__str(r, "allocation.source"), "cgroup");
+	assert_true(harness__is_null(r, "allocation.cpus"));
+	assert_true(harness__is_null(r, "allocation.memory_bytes"));
+	json_decref(r);
+	st = harness__wait_s(run_in(free_cpu_dir, free_mem_dir, text_args,
+				    ARRAY_SIZE(text_args), NULL),
+			     60);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!harness__has(text, "  allocation none: its cgroups set no CPU or memory limit"))
+		fail_msg("/bin/true in %s, of no limit, does not say so:\n%s",
+			 strrchr(free_cpu_dir, '/'), harness__slurp(text));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_run_efficiency),
+	    cmocka_unit_test(test_short_job_allocation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

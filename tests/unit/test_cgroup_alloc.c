@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* What a job's cgroups allot it: parsers, then v1 and v2 fixture trees. */
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -154,12 +155,35 @@ static void test_this_process(void **state)
 	assert_int_equal(cgroup_alloc__of_pid(-1, &a), -ENOENT);
 }
 
+/*
+ * A process that has exited (a zombie of ours, not yet waited for) has no
+ * cgroups to read: a v1 hierarchy shows every exiting task in its root
+ * ("/"), whose no limit would read as the job's. Not read, never "none".
+ */
+static void test_exited_process(void **state)
+{
+	struct cgroup_alloc a;
+	siginfo_t si = {};
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	/* A zombie now, until the wait below. */
+	assert_int_equal(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+	assert_int_equal(cgroup_alloc__of_pid(pid, &a), -ESRCH);
+	assert_false(a.cpus_known);
+	assert_false(a.memory_known);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_count_cpus),	 cmocka_unit_test(test_parse_cpu_limits),
 	    cmocka_unit_test(test_v2),		 cmocka_unit_test(test_v1),
 	    cmocka_unit_test(test_quota_above_the_host), cmocka_unit_test(test_this_process),
+	    cmocka_unit_test(test_exited_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -584,6 +584,13 @@ int collector__set_root(struct collector *c, struct cjob *j, pid_t pid)
 	c->root_pid = pid;
 	c->children_left = true;
 	j->job.root_pid = pid;
+	/*
+	 * What its cgroups allot it, read now, where it is known: the child
+	 * waits for its go, alive, in the cgroups it starts in (run's own).
+	 * At the first sample a short command may be exiting already, and an
+	 * exiting task has no cgroups to read in a v1 hierarchy.
+	 */
+	collector__read_alloc(j, pid);
 	return 0;
 }
 

@@ -194,11 +194,19 @@ int collector__adopt(struct collector *c, __u64 id, struct collector_adopt *a)
 		}
 	}
 	if (!a->tree)
-		return c->ops->adopt(c, id, a->pid, a->start_ns, start_slack_ns(), a->flags);
-	err = c->ops->adopt_tree(c, id, a->pid, a->start_ns, start_slack_ns(), a->flags, a->uid,
-				 &a->left_out);
-	if (!err && !c->ops->job_stats(c, id, &js))
+		err = c->ops->adopt(c, id, a->pid, a->start_ns, start_slack_ns(), a->flags);
+	else
+		err = c->ops->adopt_tree(c, id, a->pid, a->start_ns, start_slack_ns(), a->flags,
+					 a->uid, &a->left_out);
+	if (!err && a->tree && !c->ops->job_stats(c, id, &js))
 		a->existing = js.existing;
+	/*
+	 * A new job's allocation from its first process, alive as it is
+	 * adopted (run's child waits for serve's answer): at the first sample
+	 * a short command may be exiting, and then has no cgroups to read.
+	 */
+	if (!err && a->new_key)
+		collector__read_alloc(collector__find_job(c, id), a->pid);
 	return err;
 }
 

@@ -118,6 +118,12 @@ static inline __u64 collector__mono_of_boottime(__u64 boot_ns)
 	return (__s64)boot_ns > gap ? (__u64)((__s64)boot_ns - gap) : 0;
 }
 
+/*
+ * What @j's cgroups allot it, read once, from its process @pid as /proc
+ * numbers it; left unread, for a later try, where @pid is gone or exiting
+ * (its cgroups no longer said: cgroup_alloc__of_pid()).
+ */
+void collector__read_alloc(struct cjob *j, int pid);
 /* The job of a record: an open one, or (host mode) one the kernel made, now named. */
 struct cjob *collector__job_of_record(struct collector *c, __u64 id);
 /*

@@ -70,14 +70,13 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 	j->live_read_bytes += r->read_bytes;
 	j->live_write_bytes += r->write_bytes;
 	if (r->is_leader) {
-		/* Once per job, where it runs: what its cgroups allot it (/proc numbers it so). */
-		if (!j->job.alloc_read && r->reader_tgid) {
-			struct cgroup_alloc a;
-
-			/* No memory for a copy: unread, tried again at the next sample. */
-			if (!cgroup_alloc__of_pid((int)r->reader_tgid, &a))
-				job__set_cgroup_alloc(&j->job, &a);
-		}
+		/*
+		 * Once per job, where it runs, unless its front read it at its
+		 * start: what its cgroups allot it (/proc numbers it so). The
+		 * walk finds exiting tasks too: such a leader says nothing.
+		 */
+		if (r->reader_tgid)
+			collector__read_alloc(j, (int)r->reader_tgid);
 		j->live.processes++;
 		j->live.rss_bytes += r->rss_pages * page;
 		j->live.vm_bytes += r->vm_pages * page;
@@ -94,6 +93,17 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 		}
 	}
 	return 0;
+}
+
+void collector__read_alloc(struct cjob *j, int pid)
+{
+	struct cgroup_alloc a;
+
+	if (!j || j->job.alloc_read)
+		return;
+	/* No memory for a copy: unread too. */
+	if (!cgroup_alloc__of_pid(pid, &a))
+		job__set_cgroup_alloc(&j->job, &a);
 }
 
 static int on_kernel_job(void *ctx, __u64 id)

@@ -263,6 +263,31 @@ static void place_of(const struct proc_cgroup *cg, const char *controller,
 	}
 }
 
+/*
+ * Whether @pid was alive, not exiting, when its /proc/PID/cgroup was read
+ * before this: the kernel shows an exiting task (PF_EXITING, from the
+ * start of exit(2) to its reaping) in the root cgroup, "/", of every v1
+ * hierarchy, whatever cgroup it was in. The flag is never cleared: not set
+ * now, it was not set at the read.
+ */
+static int still_alive(int pid)
+{
+	struct proc_stat_fields st;
+	char path[64], buf[4096];
+	ssize_t n;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	n = util__read_file_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	err = proc_pid__parse_stat(buf, (size_t)n, &st);
+	if (err)
+		return err;
+	/* (9) flags */
+	return st.flags & PROC_PF_EXITING ? -ESRCH : 0;
+}
+
 int cgroup_alloc__of_pid(int pid, struct cgroup_alloc *out)
 {
 	static const char *const ctrl[3] = {"cpu", "cpuset", "memory"};
@@ -278,7 +303,9 @@ int cgroup_alloc__of_pid(int pid, struct cgroup_alloc *out)
 	n = util__read_file_alloc(AT_FDCWD, path, 1 << 20, &text);
 	if (n < 0)
 		return (int)n;
-	err = proc_pid__parse_cgroup(text, (size_t)n, &cg);
+	err = still_alive(pid);
+	if (!err)
+		err = proc_pid__parse_cgroup(text, (size_t)n, &cg);
 	if (err) {
 		free(text);
 		return err;
