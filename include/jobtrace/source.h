@@ -30,6 +30,11 @@ struct source_ops {
 	void (*close)(struct collector *c);
 	int (*fd)(struct collector *c); /* epoll-able; readable when records wait */
 	int (*consume)(struct collector *c); /* hands pending records to the collector */
+	/*
+	 * run: jobtrace is about to reap its child @pid, a zombie (waitid with
+	 * WNOWAIT found it): the last moment its /proc entry can be read. May be NULL.
+	 */
+	void (*reaping)(struct collector *c, pid_t pid);
 	int (*add_root)(struct collector *c, __u64 job_id, pid_t root);
 	int (*add_empty)(struct collector *c, __u64 job_id, __s32 cgroup_hierarchy);
 	int (*add_attach_root)(struct collector *c, __u64 job_id, pid_t pid, __u64 start_ns,

@@ -633,6 +633,8 @@ static void reap(struct collector *c)
 		e.uid = e.gid = JT_ID_UNKNOWN;
 		if (blind)
 			reaped_comm(c, si.si_pid, e.comm);
+		if (c->ops->reaping)
+			c->ops->reaping(c, si.si_pid);
 		pid = waitpid(si.si_pid, &status, 0);
 		if (pid < 0)
 			continue;

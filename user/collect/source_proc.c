@@ -11,7 +11,9 @@
  * kernel's exit hook would: its CPU, threads included. A parent that reaps
  * before we read takes that with it: the process then keeps the CPU our
  * last sample saw. run's job closes that gap with getrusage(RUSAGE_CHILDREN)
- * once everything is reaped (see jobtrace(8), WITHOUT BPF).
+ * once everything is reaped (see jobtrace(8), WITHOUT BPF). Its I/O is
+ * the zombie's less what it reaped of children counted apart
+ * (source_proc_io.c).
  *
  * What it cannot do: follow cgroups (watch --cgroup, host mode), see a
  * child that forks and dies between our reads of a lost stretch of
@@ -217,10 +219,8 @@ bool source_proc__read(struct proc_src *s, struct pproc *p, struct proc_stat_fie
 	p->last_stime_ns = st->stime_ticks * s->tick_ns;
 	if (st->rss_pages > 0 && (__u64)st->rss_pages * s->page_size > p->peak_rss_bytes)
 		p->peak_rss_bytes = (__u64)st->rss_pages * s->page_size;
-	if (!proc_pid__read_io(s->proc_fd, (int)p->tgid, &io)) {
-		p->last_read_bytes = io.read_bytes;
-		p->last_write_bytes = io.write_bytes;
-	}
+	if (!proc_pid__read_io(s->proc_fd, (int)p->tgid, &io))
+		source_proc__io_read(p, &io);
 	if (st->comm[0] && st->state != 'Z')
 		set_comm(p, st->comm);
 	return true;
@@ -252,6 +252,7 @@ static void on_proc_fork(struct proc_src *s, const struct cn_proc_event *ev)
 
 		if (d <= 2 * s->tick_ns)
 			return;
+		source_proc__io_gone_unseen(s, p);
 		source_proc__remove(s, p);
 		j->st.procs_exited++;
 		j->st.alive--;
@@ -339,17 +340,26 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 		.gid = JT_ID_UNKNOWN,
 	};
 	struct proc_stat_fields st;
+	__u32 reaper;
 	__u64 cpu, sys;
 	struct pjob *j;
+	struct pio io;
+	bool zombie;
 
+	if (ev->pid == ev->tgid && ev->parent_tgid)
+		s->exit_parents = true;
 	/* A thread's end: its CPU is in its process's figures, read at the process's end. */
 	if (ev->pid != ev->tgid || !p || !(j = source_proc__job_find(s, p->job_id)))
 		return;
 	/* The zombie, while its parent has not reaped it yet. */
-	if (source_proc__read(s, p, &st)) {
+	zombie = source_proc__read(s, p, &st);
+	if (zombie) {
 		set_comm(p, st.comm);
 		read_cgroup(s, p); /* a container's process may have moved since it started */
 	}
+	/* Its children's ends are all in by now: what it did not reap went to its reaper. */
+	source_proc__io_settle(s, p);
+	source_proc__io_own(p, &io);
 	cpu = p->last_cpu_ns > p->base_cpu_ns ? p->last_cpu_ns - p->base_cpu_ns : 0;
 	sys = jt_cputime_system(cpu, p->last_utime_ns, p->last_stime_ns);
 
@@ -366,8 +376,8 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	j->st.exited.cpu_ns += cpu;
 	j->st.exited.utime_ns += cpu - sys;
 	j->st.exited.stime_ns += sys;
-	j->st.exited.read_bytes += p->last_read_bytes;
-	j->st.exited.write_bytes += p->last_write_bytes;
+	j->st.exited.read_bytes += io.read_bytes;
+	j->st.exited.write_bytes += io.write_bytes;
 	if (p->peak_rss_bytes > j->st.peak_rss_bytes)
 		j->st.peak_rss_bytes = p->peak_rss_bytes;
 	j->st.events_sent++;
@@ -386,8 +396,8 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	e.acct.cpu_ns = cpu;
 	e.acct.utime_ns = cpu - sys;
 	e.acct.stime_ns = sys;
-	e.acct.read_bytes = p->last_read_bytes;
-	e.acct.write_bytes = p->last_write_bytes;
+	e.acct.read_bytes = io.read_bytes;
+	e.acct.write_bytes = io.write_bytes;
 	e.user_ns = cpu - sys;
 	e.system_ns = sys;
 	e.peak_rss_bytes = p->peak_rss_bytes;
@@ -397,6 +407,15 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	e.ns_pid = p->ns_pid;
 	e.cgroup_id = p->cgroup_id;
 	memcpy(e.comm, p->comm, sizeof(e.comm));
+	/*
+	 * Its reaper gets its whole figures: the zombie's parent now, else
+	 * the message's (reaped already), else, from a kernel that names
+	 * none (before 4.18), its parent at fork.
+	 */
+	reaper = zombie ? (__u32)st.ppid : ev->parent_tgid;
+	if (!reaper && !s->exit_parents)
+		reaper = p->ppid;
+	source_proc__io_charge(s, p, reaper, !zombie);
 	source_proc__remove(s, p);
 	s->counters.events_sent++;
 	collector__on_exit(s->c, &e);
@@ -466,6 +485,7 @@ static int proc_open(struct collector *c, const struct lineage_opts *opts)
 	s->tick_ns = 1000000000ULL / (__u64)sysconf(_SC_CLK_TCK);
 	s->page_size = (__u64)sysconf(_SC_PAGESIZE);
 	s->mono_to_boot_ns = util__boottime_ns() - util__now_ns();
+	s->charges_prune_at = CHARGES_PRUNE_MIN;
 	s->proc_fd = util__open_dir("/proc");
 	/* No v2 hierarchy mounted: exit records carry no cgroup (0), as none is there. */
 	s->cgroup2_fd = cgroupfs__find_mounted(NULL, &hier) ? -1 : util__open_dir(hier.mount);
@@ -529,6 +549,7 @@ static void proc_close(struct collector *c)
 			free(p);
 		}
 	}
+	source_proc__io_free(s);
 	cn_proc_seq__free(&s->seq);
 	close(s->sock);
 	close(s->proc_fd);
@@ -576,6 +597,26 @@ static int proc_consume(struct collector *c)
 	if (lost)
 		source_proc__resync(s);
 	return 0;
+}
+
+/*
+ * run: we are about to reap @pid, our child and a zombie. Its exit message,
+ * where sent, is handled first, its zombie read there; where not sent yet
+ * (the kernel sends it just after the zombie is made), the figures it will
+ * not find are read now. Either way no member gets its figures.
+ */
+static void proc_reaping(struct collector *c, pid_t pid)
+{
+	struct proc_src *s = source_proc__of(c);
+	struct proc_stat_fields st;
+	struct pproc *p;
+
+	proc_consume(c);
+	p = source_proc__find(s, (__u32)pid);
+	if (p && source_proc__read(s, p, &st))
+		p->reaped_by_us = 1;
+	else
+		source_proc__io_reaped_by_us(s, (__u32)pid);
 }
 
 static int proc_add_root(struct collector *c, __u64 job_id, pid_t root)
@@ -699,20 +740,31 @@ static int proc_for_each_job(struct collector *c, int (*fn)(void *ctx, __u64 job
 	return 0;
 }
 
-/* One record per member process (as a leader): /proc/PID/stat has the whole process. */
+/*
+ * One record per member process (as a leader): /proc/PID/stat has the whole
+ * process. All are read first, then each is given only if it is still alive
+ * after all the reads: one that ended and was reaped in between may be in
+ * the figures its parent gave, read after that, and would count twice.
+ */
 static int proc_read_live(struct collector *c, int (*fn)(void *ctx, const struct jt_live_rec *r),
 			  void *ctx)
 {
 	struct proc_src *s = source_proc__of(c);
+	struct proc_stat_fields st;
 
+	for (size_t b = 0; b < NBUCKETS; b++)
+		for (struct pproc *p = s->buckets[b]; p; p = p->next)
+			source_proc__read(s, p, &st);
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		for (struct pproc *p = s->buckets[b]; p; p = p->next) {
-			struct proc_stat_fields st;
 			struct jt_live_rec r = {};
+			struct pio io;
 			int err;
 
-			if (!source_proc__read(s, p, &st) || st.state == 'Z')
+			if (proc_pid__read_stat(s->proc_fd, (int)p->tgid, &st) ||
+			    !source_proc__same_process(s, p, &st) || st.state == 'Z')
 				continue;
+			source_proc__io_own(p, &io);
 			r.job_id = p->job_id;
 			r.tgid = r.tid = r.reader_tgid = p->tgid;
 			r.start_ns = p->start_ns;
@@ -721,8 +773,8 @@ static int proc_read_live(struct collector *c, int (*fn)(void *ctx, const struct
 			r.stime_ns = p->last_stime_ns;
 			r.rss_pages = st.rss_pages > 0 ? (__u64)st.rss_pages : 0;
 			r.vm_pages = st.vsize_bytes / s->page_size;
-			r.read_bytes = p->last_read_bytes;
-			r.write_bytes = p->last_write_bytes;
+			r.read_bytes = io.read_bytes;
+			r.write_bytes = io.write_bytes;
 			r.is_leader = 1;
 			r.flags = p->flags;
 			err = fn(ctx, &r);
@@ -766,6 +818,7 @@ static int proc_drop_proc(struct collector *c, const struct jt_proc_key *key, __
 		j->st.procs_exited++;
 		j->st.alive--;
 	}
+	source_proc__io_gone_unseen(s, p);
 	source_proc__remove(s, p);
 	return 0;
 }
@@ -783,6 +836,7 @@ const struct source_ops source_proc_ops = {
 	.close = proc_close,
 	.fd = proc_fd,
 	.consume = proc_consume,
+	.reaping = proc_reaping,
 	.add_root = proc_add_root,
 	.add_empty = proc_add_empty,
 	.add_attach_root = proc_add_attach_root,

@@ -21,13 +21,30 @@
 /* The socket's queue: as root the kernel lets us ask past rmem_max. */
 #define SOCK_RCVBUF_BYTES (8 << 20)
 
+#define CHARGE_BUCKETS 1024 /* a power of two */
+#define CHARGES_PRUNE_MIN 64
+
+/* The four I/O counters of /proc/PID/io that a record carries. */
+struct pio {
+	__u64 read_bytes, write_bytes; /* storage */
+	__u64 rchar, wchar; /* read(2)/write(2) */
+};
+
 struct pproc {
 	__u32 tgid, ppid;
 	__u64 start_ns, parent_start_ns; /* CLOCK_BOOTTIME */
 	__u64 job_id;
 	__u64 base_cpu_ns; /* CPU before it joined (found at the attach) */
 	__u64 last_cpu_ns, last_utime_ns, last_stime_ns; /* the last read of it, all time */
-	__u64 last_read_bytes, last_write_bytes;
+	/*
+	 * Its I/O (source_proc_io.c): io_whole is the last read of
+	 * /proc/PID/io, which holds the whole figures of every child it has
+	 * reaped; io_charged what its children's own records counted of those
+	 * (reaped, or ended and not seen reaped yet: npending of them).
+	 */
+	struct pio io_whole, io_charged;
+	__u32 npending;
+	__u8 reaped_by_us; /* run: we reaped it before its exit message came */
 	__u64 peak_rss_bytes; /* the largest RSS a sample saw */
 	__u32 threads;
 	__u32 ns_pid; /* NSpid's last field: its pid in its own namespace; 0: not read */
@@ -36,6 +53,17 @@ struct pproc {
 	__u8 is_root;
 	char comm[JT_COMM_LEN];
 	struct pproc *next;
+};
+
+/*
+ * A member that ended and was counted, whose parent (a member) has not been
+ * seen to reap it: until it does, its figures are not in the parent's.
+ */
+struct pcharge {
+	__u32 tgid, parent_tgid;
+	__u64 start_ns;
+	struct pio io; /* what its record and its subtree's counted: what the reaper gets */
+	struct pcharge *next;
 };
 
 struct pjob {
@@ -59,6 +87,9 @@ struct proc_src {
 	size_t njobs;
 	struct attach_root roots[MAX_ATTACH_ROOTS];
 	size_t nroots;
+	struct pcharge *charges[CHARGE_BUCKETS];
+	size_t ncharges, charges_prune_at;
+	bool exit_parents; /* the kernel names the parent in exit messages (4.18 on) */
 	struct jt_counters counters;
 	__u64 overruns; /* ENOBUFS: the queue overflowed */
 	__u64 tick_ns, page_size;
@@ -80,5 +111,14 @@ bool source_proc__same_process(const struct proc_src *s, const struct pproc *p,
 __u64 source_proc__start_ns_of(const struct proc_src *s, const struct proc_stat_fields *st);
 void source_proc__resync(struct proc_src *s);
 int source_proc__attach_existing(struct collector *c);
+
+/* source_proc_io.c: a process's own I/O, its children's reaped figures taken off. */
+void source_proc__io_read(struct pproc *p, const struct proc_io *io);
+void source_proc__io_own(const struct pproc *p, struct pio *out);
+void source_proc__io_settle(struct proc_src *s, struct pproc *p);
+void source_proc__io_charge(struct proc_src *s, struct pproc *p, __u32 parent_tgid, bool gone);
+void source_proc__io_reaped_by_us(struct proc_src *s, __u32 tgid);
+void source_proc__io_gone_unseen(struct proc_src *s, struct pproc *p);
+void source_proc__io_free(struct proc_src *s);
 
 #endif

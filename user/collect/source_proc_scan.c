@@ -149,6 +149,7 @@ void source_proc__resync(struct proc_src *s)
 				j->st.alive--;
 				collector__on_repair(s->c, p->job_id);
 			}
+			source_proc__io_gone_unseen(s, p);
 			source_proc__remove(s, p);
 		}
 	}
