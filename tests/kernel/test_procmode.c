@@ -386,6 +386,27 @@ static void test_run_proc_io_once(void **state)
 	json_decref(r);
 }
 
+/*
+ * Syscall I/O (rchar, wchar: what read(2) and write(2) moved), counted once
+ * as storage I/O is: the tree's to the byte (before: 0 and 0, as if the job
+ * had read nothing, in a report that called itself complete).
+ */
+static void test_run_proc_chars(void **state)
+{
+	struct io_truth t;
+	double intervals;
+	json_t *r = run_io_tree("proc", &t, &intervals);
+
+	print_message("  read_chars %.0f, write_chars %.0f; the tree's rchar %llu, wchar %llu\n",
+		      harness__num(r, "io.read_chars"), harness__num(r, "io.write_chars"), t.rchar,
+		      t.wchar);
+	assert_true(t.wchar >= (3072 + 1024 + 2048 + 1024 + 1024) << 10);
+	assert_true(t.rchar >= 5 * 65536);
+	assert_int_equal(harness__num(r, "io.read_chars"), t.rchar);
+	assert_int_equal(harness__num(r, "io.write_chars"), t.wchar);
+	json_decref(r);
+}
+
 /* watch --mode proc --pid: attaches to a running tree and follows it to its end. */
 static void test_watch_proc_pid(void **state)
 {
@@ -591,6 +612,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_run_proc_counts, test_teardown),
 		cmocka_unit_test_teardown(test_run_proc_cpu_long_lived, test_teardown),
 		cmocka_unit_test_teardown(test_run_proc_io_once, test_teardown),
+		cmocka_unit_test_teardown(test_run_proc_chars, test_teardown),
 		cmocka_unit_test_teardown(test_watch_proc_pid, test_teardown),
 		cmocka_unit_test_teardown(test_run_proc_overflow_said, test_teardown),
 		cmocka_unit_test_teardown(test_mode_bpf_and_bad_mode, test_teardown),

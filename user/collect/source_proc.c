@@ -378,6 +378,8 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	j->st.exited.stime_ns += sys;
 	j->st.exited.read_bytes += io.read_bytes;
 	j->st.exited.write_bytes += io.write_bytes;
+	j->st.exited.read_chars += io.rchar;
+	j->st.exited.write_chars += io.wchar;
 	if (p->peak_rss_bytes > j->st.peak_rss_bytes)
 		j->st.peak_rss_bytes = p->peak_rss_bytes;
 	j->st.events_sent++;
@@ -398,6 +400,8 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	e.acct.stime_ns = sys;
 	e.acct.read_bytes = io.read_bytes;
 	e.acct.write_bytes = io.write_bytes;
+	e.acct.read_chars = io.rchar;
+	e.acct.write_chars = io.wchar;
 	e.user_ns = cpu - sys;
 	e.system_ns = sys;
 	e.peak_rss_bytes = p->peak_rss_bytes;
