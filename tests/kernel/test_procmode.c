@@ -24,19 +24,16 @@ struct io_truth {
 	unsigned long long rchar, wchar, read_bytes, write_bytes;
 };
 
-/*
- * This process's figures as /proc/self/io gives them (itself, its threads,
- * and every child it reaped: the kernel's own sum), this read's bytes
- * included in rchar (added when the read returns, after the kernel made
- * the text).
- */
-static int io_self(struct io_truth *t)
+/* /proc/@pid/io (self: "self"); the bytes this read took, which are the reader's rchar. */
+static ssize_t io_of(const char *pid, struct io_truth *t)
 {
-	char buf[1024], *line, *save;
-	int fd = open("/proc/self/io", O_RDONLY | O_CLOEXEC);
+	char buf[1024], path[64], *line, *save;
 	ssize_t n;
+	int fd;
 
 	memset(t, 0, sizeof(*t));
+	snprintf(path, sizeof(path), "/proc/%s/io", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -50,8 +47,33 @@ static int io_self(struct io_truth *t)
 		sscanf(line, "read_bytes: %llu", &t->read_bytes);
 		sscanf(line, "write_bytes: %llu", &t->write_bytes);
 	}
+	return n;
+}
+
+/*
+ * This process's figures as /proc/self/io gives them (itself, its threads,
+ * and every child it reaped: the kernel's own sum), this read's bytes
+ * included in rchar (added when the read returns, after the kernel made
+ * the text).
+ */
+static int io_self(struct io_truth *t)
+{
+	ssize_t n = io_of("self", t);
+
+	if (n < 0)
+		return -1;
 	t->rchar += (unsigned long long)n;
 	return 0;
+}
+
+/* @a less @b, field by field. */
+static struct io_truth io_less(struct io_truth a, const struct io_truth *b)
+{
+	a.rchar -= b->rchar;
+	a.wchar -= b->wchar;
+	a.read_bytes -= b->read_bytes;
+	a.write_bytes -= b->write_bytes;
+	return a;
 }
 
 /* Sends @t down the truth pipe: its own bytes are wchar the job did too. */
@@ -407,6 +429,124 @@ static void test_run_proc_chars(void **state)
 	json_decref(r);
 }
 
+/*
+ * The watched process of test_watch_proc_io_after_attach: I/O before the
+ * attach, a child Q that ends before it and that it reaps only after
+ * (whose whole figures then join its own: not the job's), I/O after. It
+ * sends what it did between the two (/proc/self/io less what it said
+ * before, less Q's), every byte it moved to say so accounted.
+ */
+static void attach_io_process(int ready_fd, int go_fd, const char *dir)
+{
+	struct io_truth before, end, q, after;
+	char qpid_s[16], c;
+	siginfo_t si;
+	pid_t qpid;
+
+	io_file(dir, "p-before", 4096);
+	qpid = fork();
+	if (qpid == 0) {
+		io_file(dir, "q", 2048);
+		_exit(0);
+	}
+	if (waitid(P_PID, (id_t)qpid, &si, WEXITED | WNOWAIT))
+		_exit(94);
+	snprintf(qpid_s, sizeof(qpid_s), "%d", qpid);
+	if (io_of(qpid_s, &q) < 0 || io_self(&before))
+		_exit(93);
+	if (write(ready_fd, "r", 1) != 1)
+		_exit(96);
+	before.wchar += 1;
+	/* The attach happens here; reading the go byte is after it. */
+	if (read(go_fd, &c, 1) != 1)
+		_exit(96);
+	io_wait(qpid, false);
+	io_file(dir, "p-after", 1024);
+	if (io_self(&end))
+		_exit(93);
+	after = io_less(io_less(end, &before), &q);
+	after.wchar += sizeof(after);
+	if (write(ready_fd, &after, sizeof(after)) != (ssize_t)sizeof(after))
+		_exit(96);
+	_exit(0);
+}
+
+/*
+ * watch --mode proc --pid counts what a process does after the attach, as
+ * jobtrace(8) says, not what it did before, nor what a child that ended
+ * before did (its figures join its parent's when it is reaped, after the
+ * attach). Before: the 4 MiB written before counted (and Q's 2 MiB).
+ */
+static void test_watch_proc_io_after_attach(void **state)
+{
+	char out[600], err[600], pid_s[32];
+	char *argv[] = { H.jobtrace, "watch", "--mode", "proc", "--pid", pid_s, "--json",
+			 "-i", "0.1", "-o", out, NULL };
+	struct io_truth after;
+	int ready[2], go[2], st;
+	double intervals = 0;
+	siginfo_t si;
+	json_t *job, *all, *e;
+	size_t i;
+	pid_t p, wp;
+	char c;
+
+	harness__path(out, sizeof(out), "attach-io.out");
+	harness__path(err, sizeof(err), "attach-io.err");
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		close(ready[0]);
+		close(go[1]);
+		attach_io_process(ready[1], go[0], H.tmpdir);
+	}
+	harness__track(p, 0);
+	close(ready[1]);
+	close(go[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	snprintf(pid_s, sizeof(pid_s), "%d", p);
+	wp = harness__spawn(argv, NULL, err);
+	if (harness__wait_text(err, "jobtrace: attached", WAIT_S * 1000) < 0)
+		fail_msg("watch never attached: %s", harness__slurp(err));
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(ready[0], &after, sizeof(after)), sizeof(after));
+	close(go[1]);
+	close(ready[0]);
+	/*
+	 * Its zombie left 300 ms to jobtrace: the test, its parent, is not of
+	 * the job, and a reap before the read would take with it what it did
+	 * since the last sample (jobtrace(8), WITHOUT BPF), which this test is
+	 * not about.
+	 */
+	assert_int_equal(waitid(P_PID, (id_t)p, &si, WEXITED | WNOWAIT), 0);
+	harness__sleep_ms(300);
+	st = harness__wait_s(p, WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = harness__wait_s(wp, WAIT_S);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("watch failed (0x%x): %s", st, harness__slurp(err));
+	job = load_job_line(out);
+	all = harness__lines(out, "interval");
+	json_array_foreach(all, i, e)
+		intervals += harness__num(e, "io.write_bytes");
+	json_decref(all);
+	print_message("  after the attach: %.0f written (intervals %.0f), %.0f read_chars, %.0f "
+		      "write_chars; the process says %llu, %llu, %llu\n",
+		      harness__num(job, "io.write_bytes"), intervals,
+		      harness__num(job, "io.read_chars"), harness__num(job, "io.write_chars"),
+		      after.write_bytes, after.rchar, after.wchar);
+	assert_string_equal(harness__str(job, "mode"), "proc");
+	assert_true(after.write_bytes >= 1024 << 10 && after.write_bytes < 2048 << 10);
+	assert_int_equal(harness__num(job, "io.write_bytes"), after.write_bytes);
+	assert_int_equal(harness__num(job, "io.read_bytes"), after.read_bytes);
+	assert_int_equal(harness__num(job, "io.read_chars"), after.rchar);
+	assert_int_equal(harness__num(job, "io.write_chars"), after.wchar);
+	assert_int_equal(intervals, after.write_bytes);
+	json_decref(job);
+}
+
 /* watch --mode proc --pid: attaches to a running tree and follows it to its end. */
 static void test_watch_proc_pid(void **state)
 {
@@ -614,6 +754,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_run_proc_io_once, test_teardown),
 		cmocka_unit_test_teardown(test_run_proc_chars, test_teardown),
 		cmocka_unit_test_teardown(test_watch_proc_pid, test_teardown),
+		cmocka_unit_test_teardown(test_watch_proc_io_after_attach, test_teardown),
 		cmocka_unit_test_teardown(test_run_proc_overflow_said, test_teardown),
 		cmocka_unit_test_teardown(test_mode_bpf_and_bad_mode, test_teardown),
 		cmocka_unit_test_teardown(test_fallback_without_caps, test_teardown),

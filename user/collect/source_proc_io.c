@@ -10,13 +10,18 @@
  * its grandparent's a third.
  *
  * A process's own I/O is therefore its whole figure less what the records
- * of its children counted (io_charged). What a child's record and those of
- * its subtree counted is its whole figure as we last read it: read from its
- * zombie at its exit, that is to the byte what its reaper gets. A zombie
- * read missed (the parent reaped first) leaves the child's record with the
- * last sample's figures and the rest in its parent's own: each process off
- * by that, the job's sum exact. A child whose exit we never saw (lost
- * messages) has no record and is charged to no one: it counts in its parent.
+ * of its children counted (io_charged), and, for one found at the attach,
+ * less what it had then (io_base: what it and the children it had reaped
+ * did before). A zombie child found at the attach is charged to its parent
+ * as one counted, as its figures are not the job's either. What a child's
+ * record and those of its subtree counted is its whole figure as we last
+ * read it: read from its zombie at its exit, that is to the byte what its
+ * reaper gets. A zombie read missed (the parent reaped first) leaves the
+ * child's record with the last sample's figures and the rest in its
+ * parent's own: each process off by that, the job's sum exact where the
+ * reaper is a member (or run, which reads its own children before it reaps
+ * them). A child whose exit we never saw (lost messages) has no record and
+ * is charged to no one: it counts in its parent.
  *
  * A child's figures join those of the process that reaps it: at its exit,
  * the parent its zombie's stat names (the kernel's real_parent), else the
@@ -73,6 +78,12 @@ void source_proc__io_read(struct pproc *p, const struct proc_io *io)
 	p->io_whole.wchar = io->wchar;
 }
 
+/* @p joins at the attach: what it did until now, read just before, is not the job's. */
+void source_proc__io_joined(struct pproc *p)
+{
+	p->io_base = p->io_whole;
+}
+
 /*
  * @p's own I/O so far. Between a child's exit and its reap the child is
  * charged and not yet in @p's figure: the difference is short by it (never
@@ -80,22 +91,26 @@ void source_proc__io_read(struct pproc *p, const struct proc_io *io)
  */
 void source_proc__io_own(const struct pproc *p, struct pio *out)
 {
-	out->read_bytes = sub0(p->io_whole.read_bytes, p->io_charged.read_bytes);
-	out->write_bytes = sub0(p->io_whole.write_bytes, p->io_charged.write_bytes);
-	out->rchar = sub0(p->io_whole.rchar, p->io_charged.rchar);
-	out->wchar = sub0(p->io_whole.wchar, p->io_charged.wchar);
+	out->read_bytes =
+	    sub0(p->io_whole.read_bytes, p->io_base.read_bytes + p->io_charged.read_bytes);
+	out->write_bytes =
+	    sub0(p->io_whole.write_bytes, p->io_base.write_bytes + p->io_charged.write_bytes);
+	out->rchar = sub0(p->io_whole.rchar, p->io_base.rchar + p->io_charged.rchar);
+	out->wchar = sub0(p->io_whole.wchar, p->io_base.wchar + p->io_charged.wchar);
 }
 
 /*
- * What @p's record and its subtree's counted: its own plus its charges,
- * which is its whole figure unless the own figure was cut at 0.
+ * What @p's reaper gets and the records counted apart (its own, its
+ * base, its charges): its whole figure unless the own figure was cut at 0.
  */
 static void io_counted(const struct pproc *p, struct pio *out)
 {
-	out->read_bytes = max64(p->io_whole.read_bytes, p->io_charged.read_bytes);
-	out->write_bytes = max64(p->io_whole.write_bytes, p->io_charged.write_bytes);
-	out->rchar = max64(p->io_whole.rchar, p->io_charged.rchar);
-	out->wchar = max64(p->io_whole.wchar, p->io_charged.wchar);
+	out->read_bytes =
+	    max64(p->io_whole.read_bytes, p->io_base.read_bytes + p->io_charged.read_bytes);
+	out->write_bytes =
+	    max64(p->io_whole.write_bytes, p->io_base.write_bytes + p->io_charged.write_bytes);
+	out->rchar = max64(p->io_whole.rchar, p->io_base.rchar + p->io_charged.rchar);
+	out->wchar = max64(p->io_whole.wchar, p->io_base.wchar + p->io_charged.wchar);
 }
 
 /* ---- the children charged and not yet seen reaped ---- */
@@ -197,6 +212,29 @@ void source_proc__io_settle(struct proc_src *s, struct pproc *p)
 	}
 }
 
+/* Charges @parent with @io, the figures of its child @tgid, which it has not reaped yet. */
+static void charge_pending(struct proc_src *s, struct pproc *parent, __u32 tgid, __u64 start_ns,
+			   const struct pio *io)
+{
+	struct pcharge *c, **b;
+
+	pio_add(&parent->io_charged, io);
+	/* No room to follow its reap: it stays charged, the likely end anyway. */
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->tgid = tgid;
+	c->parent_tgid = parent->tgid;
+	c->start_ns = start_ns;
+	c->io = *io;
+	b = charge_bucket(s, tgid);
+	c->next = *b;
+	*b = c;
+	parent->npending++;
+	if (++s->ncharges >= s->charges_prune_at)
+		charges_prune(s);
+}
+
 /*
  * @p ended and its record is counted: its figures go to @parent_tgid, who
  * reaps it (0: no one). @gone: already reaped.
@@ -204,29 +242,34 @@ void source_proc__io_settle(struct proc_src *s, struct pproc *p)
 void source_proc__io_charge(struct proc_src *s, struct pproc *p, __u32 parent_tgid, bool gone)
 {
 	struct pproc *parent = parent_tgid ? source_proc__find(s, parent_tgid) : NULL;
-	struct pcharge *c, **b;
 	struct pio io;
 
 	if (!parent || parent == p || p->reaped_by_us)
 		return;
 	io_counted(p, &io);
-	pio_add(&parent->io_charged, &io);
 	if (gone)
+		pio_add(&parent->io_charged, &io);
+	else
+		charge_pending(s, parent, p->tgid, p->start_ns, &io);
+}
+
+/*
+ * The attach found @tgid, a zombie child of member @parent, ended before
+ * and not reaped yet: what the reap will add to @parent's figures is not
+ * the job's. Read after @parent's base: one reaped between the two reads
+ * (its figures gone from /proc) counts in its parent's, a window of a few reads.
+ */
+void source_proc__io_charge_zombie(struct proc_src *s, struct pproc *parent, __u32 tgid,
+				   __u64 start_ns)
+{
+	struct proc_io io;
+	struct pio whole;
+
+	if (proc_pid__read_io(s->proc_fd, (int)tgid, &io))
 		return;
-	/* No room to follow its reap: it stays charged, the likely end anyway. */
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return;
-	c->tgid = p->tgid;
-	c->parent_tgid = parent->tgid;
-	c->start_ns = p->start_ns;
-	c->io = io;
-	b = charge_bucket(s, p->tgid);
-	c->next = *b;
-	*b = c;
-	parent->npending++;
-	if (++s->ncharges >= s->charges_prune_at)
-		charges_prune(s);
+	whole = (struct pio){ .read_bytes = io.read_bytes, .write_bytes = io.write_bytes,
+			      .rchar = io.rchar, .wchar = io.wchar };
+	charge_pending(s, parent, tgid, start_ns, &whole);
 }
 
 /*

@@ -39,10 +39,12 @@ struct pproc {
 	/*
 	 * Its I/O (source_proc_io.c): io_whole is the last read of
 	 * /proc/PID/io, which holds the whole figures of every child it has
-	 * reaped; io_charged what its children's own records counted of those
-	 * (reaped, or ended and not seen reaped yet: npending of them).
+	 * reaped; io_base what it held when it joined (found at the attach:
+	 * not the job's); io_charged what its children's own records counted
+	 * of those, and what the attach found in zombie children it had yet
+	 * to reap (reaped, or ended and not seen reaped yet: npending of them).
 	 */
-	struct pio io_whole, io_charged;
+	struct pio io_whole, io_base, io_charged;
 	__u32 npending;
 	__u8 reaped_by_us; /* run: we reaped it before its exit message came */
 	__u64 peak_rss_bytes; /* the largest RSS a sample saw */
@@ -114,6 +116,9 @@ int source_proc__attach_existing(struct collector *c);
 
 /* source_proc_io.c: a process's own I/O, its children's reaped figures taken off. */
 void source_proc__io_read(struct pproc *p, const struct proc_io *io);
+void source_proc__io_joined(struct pproc *p);
+void source_proc__io_charge_zombie(struct proc_src *s, struct pproc *parent, __u32 tgid,
+				   __u64 start_ns);
 void source_proc__io_own(const struct pproc *p, struct pio *out);
 void source_proc__io_settle(struct proc_src *s, struct pproc *p);
 void source_proc__io_charge(struct proc_src *s, struct pproc *p, __u32 parent_tgid, bool gone);

@@ -25,6 +25,7 @@ struct scan_ent {
 	pid_t pid, ppid;
 	__u64 start_ns;
 	char state;
+	bool charged; /* a zombie at the attach, charged to its parent */
 };
 
 /* Every process of the host, one stat read each. */
@@ -75,9 +76,10 @@ static int scan_all(struct proc_src *s, struct scan_ent **out, size_t *n)
 /*
  * Adds every process whose parent is a member and that the table lacks,
  * until none is left: a subtree deeper than one level comes in a few rounds.
- * @existing: found at the attach (its CPU so far is not the job's).
+ * @existing: found at the attach (its CPU and I/O so far are not the job's,
+ * nor those of its zombie children, which its figures will take in).
  */
-static int adopt_children(struct proc_src *s, const struct scan_ent *v, size_t n, bool existing)
+static int adopt_children(struct proc_src *s, struct scan_ent *v, size_t n, bool existing)
 {
 	bool more = true;
 	int added = 0;
@@ -89,9 +91,18 @@ static int adopt_children(struct proc_src *s, const struct scan_ent *v, size_t n
 			struct proc_stat_fields st;
 			struct pjob *j;
 
-			if (!parent || source_proc__find(s, (__u32)v[i].pid) || v[i].state == 'Z' ||
+			if (!parent || source_proc__find(s, (__u32)v[i].pid) ||
 			    !(j = source_proc__job_find(s, parent->job_id)))
 				continue;
+			if (v[i].state == 'Z') {
+				/* Ended before: no member, but its figures will join its parent's. */
+				if (existing && !v[i].charged) {
+					source_proc__io_charge_zombie(s, parent, (__u32)v[i].pid,
+								      v[i].start_ns);
+					v[i].charged = true;
+				}
+				continue;
+			}
 			p = source_proc__add(s, (__u32)v[i].pid);
 			if (!p)
 				return -ENOMEM;
@@ -101,8 +112,10 @@ static int adopt_children(struct proc_src *s, const struct scan_ent *v, size_t n
 			p->start_ns = v[i].start_ns;
 			if (existing) {
 				p->flags = JT_F_EXISTING;
-				if (source_proc__read(s, p, &st))
+				if (source_proc__read(s, p, &st)) {
 					p->base_cpu_ns = p->last_cpu_ns;
+					source_proc__io_joined(p);
+				}
 				p->threads = st.num_threads > 0 ? (__u32)st.num_threads : 1;
 				j->st.existing++;
 			} else {
@@ -192,8 +205,10 @@ int source_proc__attach_existing(struct collector *c)
 		p->flags = JT_F_EXISTING;
 		p->start_ns = start;
 		p->ppid = (__u32)st.ppid;
-		if (source_proc__read(s, p, &st))
+		if (source_proc__read(s, p, &st)) {
 			p->base_cpu_ns = p->last_cpu_ns;
+			source_proc__io_joined(p);
+		}
 		p->threads = st.num_threads > 0 ? (__u32)st.num_threads : 1;
 		j->st.existing++;
 		source_proc__job_count_new(j);
