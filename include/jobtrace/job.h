@@ -76,6 +76,17 @@ enum job_sampled {
 };
 
 /*
+ * Where a job's peak RSS (stats.peak_rss_bytes) came from, where its source
+ * says (source_ops.peak_rss_from); else from its exit records, as their
+ * peak_rss_source says.
+ */
+enum job_rss_from {
+	JOB_RSS_FROM_RECORDS = 0,
+	JOB_RSS_FROM_CHILDREN = 1, /* run: the children's ru_maxrss, the kernel's, of all reaped */
+	JOB_RSS_FROM_SAMPLES = 2, /* the largest RSS a /proc sample saw: listed as sampled */
+};
+
+/*
  * What a batch system gave the job on this node: a Slurm step's CPUs and
  * memory, as its SPANK plugin read them from slurmstepd (REGISTER's alloc=).
  * Kept beside the cgroups' limits (struct cgroup_alloc), never mixed into
@@ -175,7 +186,10 @@ struct job {
 	__u64 stale; /* processes counted alive that were gone: exits missed */
 	__u64 repairs; /* such processes the repair sweep found and removed */
 	unsigned int unknown; /* enum job_unknown */
-	unsigned int sampled; /* enum job_sampled */
+	/* In the 4 bytes one unsigned int took: serve keeps thousands of jobs. */
+	__u16 sampled; /* enum job_sampled */
+	__u8 peak_rss_from; /* enum job_rss_from */
+	__u8 pad;
 	/*
 	 * run's: counted in every mode, reported where COUNTS is unknown. Made
 	 * at the first process jobtrace reaps (NULL: none): serve keeps a job

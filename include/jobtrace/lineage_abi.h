@@ -82,6 +82,7 @@ enum jt_rss_source {
 	JT_RSS_NONE = 0,
 	JT_RSS_MM_HIWATER = 1, /* the exiting mm's own high-water mark */
 	JT_RSS_SIGNAL_MAXRSS = 2, /* signal->maxrss: includes the pre-exec image */
+	JT_RSS_SAMPLED = 3, /* user space's: the largest RSS a /proc sample saw (proc mode) */
 };
 
 /* jt_task.flags, jt_proc.flags and jt_exit_event.flags */

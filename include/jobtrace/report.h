@@ -29,6 +29,8 @@ void report__json_incomplete(struct json_writer *w, __u32 mask);
 
 /* "12.3 MiB" style, into @buf. */
 const char *report__bytes(char *buf, size_t size, __u64 bytes);
+/* memory.peak_rss_source: "mm_hiwater", "signal_maxrss", "mixed", "children_maxrss", "sampled". */
+const char *report__peak_rss_source(const struct job *job);
 
 #ifdef __cplusplus
 }

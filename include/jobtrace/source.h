@@ -46,6 +46,11 @@ struct source_ops {
 	int (*read_live)(struct collector *c, int (*fn)(void *ctx, const struct jt_live_rec *r),
 			 void *ctx);
 	int (*remove_job)(struct collector *c, __u64 job_id);
+	/*
+	 * Where job @job_id's peak RSS, as job_stats() gave it last, came from
+	 * (enum job_rss_from); NULL: from its exit records.
+	 */
+	int (*peak_rss_from)(struct collector *c, __u64 job_id);
 	int (*counters)(struct collector *c, struct jt_counters *out);
 	/*
 	 * The memory cgroup whose limit the OOM kill of process @key hit (its

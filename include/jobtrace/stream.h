@@ -125,7 +125,8 @@ enum jt_stream_rss_source {
 	JT_STREAM_RSS_MM_HIWATER = 1, /* every process's own mm high-water mark */
 	JT_STREAM_RSS_SIGNAL_MAXRSS = 2, /* none's: the kernel's maxrss of each process */
 	JT_STREAM_RSS_MIXED = 3,
-	JT_STREAM_RSS_CHILDREN_MAXRSS = 4, /* no per-process records: the children's maxrss */
+	JT_STREAM_RSS_CHILDREN_MAXRSS = 4, /* the children's maxrss (no per-process records, or run's) */
+	JT_STREAM_RSS_SAMPLED = 5, /* the largest RSS a /proc sample saw (proc mode) */
 };
 /* jt_stream_job_end.unknown: figures the event source cannot know (0 under BPF) */
 #define JT_STREAM_UNKNOWN_COUNTS 0x1 /* process counts, exit classes, execs, threads */

@@ -7,6 +7,10 @@
  * picks proc mode and says so. Needs root (the proc connector needs
  * CAP_NET_ADMIN); under CI=true a machine without it fails, never skips.
  */
+#include <math.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
 #include "harness.h"
 
 #define WAIT_S 60 /* waits only, never an assertion on speed */
@@ -547,6 +551,118 @@ static void test_watch_proc_io_after_attach(void **state)
 	json_decref(job);
 }
 
+/* The report's "sampled" array names @key. */
+static bool sampled_has(json_t *r, const char *key)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "sampled"), i, v)
+		if (!strcmp(json_string_value(v) ?: "", key))
+			return true;
+	return false;
+}
+
+/*
+ * run's peak RSS in proc mode is the children's ru_maxrss (the kernel's,
+ * every process reaped), and says so: within 2 MiB of churn's own
+ * getrusage for a child that touched 96 MiB. Before: "signal_maxrss", the
+ * name of a figure proc mode never reads.
+ */
+static void test_run_proc_peak_rss(void **state)
+{
+	char report[600], truth[600];
+	char *argv[] = { H.jobtrace, "run", "--mode", "proc", "--json", "-o", report, "--",
+			 H.churn, "--rss-mib", "96", "--truth", truth, NULL };
+	json_t *r, *t;
+	double peak;
+
+	harness__path(report, sizeof(report), "rss.json");
+	harness__path(truth, sizeof(truth), "rss.truth");
+	assert_int_equal(exit_code_of(argv, NULL, NULL), 0);
+	r = harness__json(report);
+	t = harness__json(truth);
+	peak = harness__num(r, "memory.peak_rss_bytes");
+	print_message("  peak rss %.1f MiB (%s), churn's children maxrss %.1f MiB\n",
+		      peak / 1048576, harness__str(r, "memory.peak_rss_source"),
+		      harness__num(t, "children_maxrss_kib") / 1024);
+	assert_string_equal(harness__str(r, "memory.peak_rss_source"), "children_maxrss");
+	assert_false(sampled_has(r, "memory.peak_rss_bytes"));
+	assert_true(peak >= 96.0 * 1048576);
+	assert_true(fabs(peak / 1024 - harness__num(t, "children_maxrss_kib")) <= 2048);
+	json_decref(r);
+	json_decref(t);
+}
+
+/*
+ * watch --mode proc --pid has no rusage of the watched tree: its peak RSS
+ * is what samples saw, named so ("sampled", and listed in the report's
+ * sampled array), and never above the kernel's own maxrss of the process
+ * (its wait4() rusage). The process touches 64 MiB after the attach and
+ * lets it go before it ends. Before: called "signal_maxrss".
+ */
+static void test_watch_proc_peak_rss_sampled(void **state)
+{
+	char out[600], err[600], pid_s[32];
+	char *argv[] = { H.jobtrace, "watch", "--mode", "proc", "--pid", pid_s, "--json", "-o",
+			 out, NULL };
+	int ready[2], go[2], st;
+	struct rusage ru;
+	json_t *job;
+	double peak;
+	pid_t p, wp;
+	char c;
+
+	harness__path(out, sizeof(out), "rss-watch.out");
+	harness__path(err, sizeof(err), "rss-watch.err");
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		size_t size = 64 << 20;
+		char *m;
+
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(96);
+		m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			_exit(95);
+		for (size_t i = 0; i < size; i += 4096)
+			m[i] = 1;
+		munmap(m, size);
+		harness__sleep_ms(300);
+		_exit(0);
+	}
+	harness__track(p, 0);
+	close(ready[1]);
+	close(go[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	snprintf(pid_s, sizeof(pid_s), "%d", p);
+	wp = harness__spawn(argv, NULL, err);
+	if (harness__wait_text(err, "jobtrace: attached", WAIT_S * 1000) < 0)
+		fail_msg("watch never attached: %s", harness__slurp(err));
+	assert_int_equal(write(go[1], "g", 1), 1);
+	close(go[1]);
+	close(ready[0]);
+	assert_int_equal(wait4(p, &st, 0, &ru), p);
+	harness__track(0, p);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = harness__wait_s(wp, WAIT_S);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("watch failed (0x%x): %s", st, harness__slurp(err));
+	job = load_job_line(out);
+	peak = harness__num(job, "memory.peak_rss_bytes");
+	print_message("  peak rss %.1f MiB (%s); the kernel's maxrss of the process %.1f MiB\n",
+		      peak / 1048576, harness__str(job, "memory.peak_rss_source"),
+		      ru.ru_maxrss / 1024.0);
+	assert_string_equal(harness__str(job, "mode"), "proc");
+	assert_string_equal(harness__str(job, "memory.peak_rss_source"), "sampled");
+	assert_true(sampled_has(job, "memory.peak_rss_bytes"));
+	assert_true(peak <= (double)ru.ru_maxrss * 1024 + (2 << 20));
+	json_decref(job);
+}
+
 /* watch --mode proc --pid: attaches to a running tree and follows it to its end. */
 static void test_watch_proc_pid(void **state)
 {
@@ -755,6 +871,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_run_proc_chars, test_teardown),
 		cmocka_unit_test_teardown(test_watch_proc_pid, test_teardown),
 		cmocka_unit_test_teardown(test_watch_proc_io_after_attach, test_teardown),
+		cmocka_unit_test_teardown(test_run_proc_peak_rss, test_teardown),
+		cmocka_unit_test_teardown(test_watch_proc_peak_rss_sampled, test_teardown),
 		cmocka_unit_test_teardown(test_run_proc_overflow_said, test_teardown),
 		cmocka_unit_test_teardown(test_mode_bpf_and_bad_mode, test_teardown),
 		cmocka_unit_test_teardown(test_fallback_without_caps, test_teardown),

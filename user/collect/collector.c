@@ -327,7 +327,7 @@ struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 	/* What the source cannot see is known from the start: intervals write it as null too. */
 	if (j) {
 		j->job.unknown = c->ops->unknown;
-		j->job.sampled = c->ops->sampled;
+		j->job.sampled = (__u16)c->ops->sampled;
 		j->host_mem_bytes = c->mem_total_bytes;
 		/* No task yet, none begun or joined: the bound of its CPU starts from there. */
 		j->reported_tasks_known = c->ops->live_per_task;

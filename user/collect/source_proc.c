@@ -405,7 +405,7 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	e.user_ns = cpu - sys;
 	e.system_ns = sys;
 	e.peak_rss_bytes = p->peak_rss_bytes;
-	e.peak_rss_source = p->peak_rss_bytes ? JT_RSS_SIGNAL_MAXRSS : JT_RSS_NONE;
+	e.peak_rss_source = p->peak_rss_bytes ? JT_RSS_SAMPLED : JT_RSS_NONE;
 	e.is_root = p->is_root;
 	e.flags = p->flags;
 	e.ns_pid = p->ns_pid;
@@ -692,7 +692,14 @@ static void add_children_rusage(struct pjob *j)
 		j->st.user_ns = user;
 		j->st.system_ns = sys;
 	}
-	if ((__u64)ru.ru_maxrss * 1024 > j->st.peak_rss_bytes)
+	/*
+	 * The kernel's maxrss of every process reaped so far is the true peak
+	 * (that of the largest, its image before an exec included, which is
+	 * its parent's, of the job too); a sample above it saw a process not
+	 * reaped yet, or auto-reaped, which is in no rusage.
+	 */
+	j->peak_from_children = ru.ru_maxrss > 0 && (__u64)ru.ru_maxrss * 1024 >= j->st.peak_rss_bytes;
+	if (j->peak_from_children)
 		j->st.peak_rss_bytes = (__u64)ru.ru_maxrss * 1024;
 }
 
@@ -722,13 +729,23 @@ static int proc_job_stats(struct collector *c, __u64 job_id, struct jt_job_stats
 	/* A lost message may have been any job's: each job says so. */
 	proc_counters(c, &k);
 	out->events_lost = k.events_lost;
+	j->peak_from_children = false;
 	if (j->run_root) {
 		struct pjob tmp = { .st = *out };
 
 		add_children_rusage(&tmp);
 		*out = tmp.st;
+		j->peak_from_children = tmp.peak_from_children;
 	}
 	return 0;
+}
+
+/* run's job: the children's maxrss, where it covers what samples saw; else the samples'. */
+static int proc_peak_rss_from(struct collector *c, __u64 job_id)
+{
+	struct pjob *j = source_proc__job_find(source_proc__of(c), job_id);
+
+	return j && j->peak_from_children ? JOB_RSS_FROM_CHILDREN : JOB_RSS_FROM_SAMPLES;
 }
 
 static int proc_for_each_job(struct collector *c, int (*fn)(void *ctx, __u64 job_id), void *ctx)
@@ -850,6 +867,7 @@ const struct source_ops source_proc_ops = {
 	.for_each_job = proc_for_each_job,
 	.read_live = proc_read_live,
 	.remove_job = proc_remove_job,
+	.peak_rss_from = proc_peak_rss_from,
 	.counters = proc_counters,
 	.for_each_proc = proc_for_each_proc,
 	.drop_proc = proc_drop_proc,

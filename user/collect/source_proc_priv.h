@@ -72,6 +72,7 @@ struct pjob {
 	__u64 id;
 	struct jt_job_stats st;
 	bool run_root; /* run's job: our children are its processes */
+	bool peak_from_children; /* its last job_stats' peak RSS: our children's ru_maxrss */
 };
 
 struct attach_root {

@@ -321,8 +321,9 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 	else
 		fprintf(f, "  cpu        %.3f s user, %.3f s system, %.3f s total\n",
 			seconds(user_ns), seconds(system_ns), seconds(s->cpu_ns));
-	fprintf(f, "  memory     %s peak RSS (largest process)\n",
-		report__bytes(b1, sizeof(b1), s->peak_rss_bytes));
+	fprintf(f, "  memory     %s peak RSS (largest process%s)\n",
+		report__bytes(b1, sizeof(b1), s->peak_rss_bytes),
+		job->peak_rss_from == JOB_RSS_FROM_SAMPLES ? ", as /proc samples saw it" : "");
 	if (job->unknown & JOB_UNKNOWN_CHARS)
 		fprintf(f, "  io         %s read, %s written (storage); syscalls unknown\n",
 			report__bytes(b1, sizeof(b1), s->exited.read_bytes),
@@ -685,6 +686,17 @@ int report__write_json(FILE *f, const struct job *job, size_t top)
 	return json__finish(&w);
 }
 
+const char *report__peak_rss_source(const struct job *job)
+{
+	if ((job->unknown & JOB_UNKNOWN_RECORDS) || job->peak_rss_from == JOB_RSS_FROM_CHILDREN)
+		return "children_maxrss";
+	if (job->peak_rss_from == JOB_RSS_FROM_SAMPLES)
+		return "sampled";
+	if (job->records_rss_from_mm == job->records)
+		return "mm_hiwater";
+	return job->records_rss_from_mm == 0 ? "signal_maxrss" : "mixed";
+}
+
 void report__json_fields(struct json_writer *w, const struct job *job, size_t top)
 {
 	const struct jt_job_stats *s = &job->stats;
@@ -707,6 +719,8 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__begin_array(w, "sampled");
 	if (job->sampled & JOB_SAMPLED_MAX_ALIVE)
 		json__string(w, NULL, "processes.max_alive");
+	if (job->peak_rss_from == JOB_RSS_FROM_SAMPLES)
+		json__string(w, NULL, "memory.peak_rss_bytes");
 	json__end_array(w);
 
 	json__begin_object(w, "job");
@@ -812,11 +826,7 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 
 	json__begin_object(w, "memory");
 	json__u64(w, "peak_rss_bytes", s->peak_rss_bytes);
-	json__string(w, "peak_rss_source",
-		     !records					? "children_maxrss"
-		     : job->records_rss_from_mm == job->records ? "mm_hiwater"
-		     : job->records_rss_from_mm == 0		? "signal_maxrss"
-								: "mixed");
+	json__string(w, "peak_rss_source", report__peak_rss_source(job));
 	json__end_object(w);
 
 	json__begin_object(w, "io");

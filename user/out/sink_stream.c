@@ -417,8 +417,10 @@ static int stream_job_end(struct sink *s, const struct cjob *j, const struct col
 	x->global_exec_records_lost = job->counters.exec_records_lost;
 	x->oom_kills = k->oom_kills;
 	/* As report.c names it. */
-	if (job->unknown & JOB_UNKNOWN_RECORDS)
+	if ((job->unknown & JOB_UNKNOWN_RECORDS) || job->peak_rss_from == JOB_RSS_FROM_CHILDREN)
 		x->peak_rss_source = JT_STREAM_RSS_CHILDREN_MAXRSS;
+	else if (job->peak_rss_from == JOB_RSS_FROM_SAMPLES)
+		x->peak_rss_source = JT_STREAM_RSS_SAMPLED;
 	else if (job->records_rss_from_mm == job->records)
 		x->peak_rss_source = JT_STREAM_RSS_MM_HIWATER;
 	else if (job->records_rss_from_mm == 0)
