@@ -589,15 +589,18 @@ int serve__main(int argc, char **argv)
 	err = serve_drop_caps();
 	if (err)
 		fprintf(stderr, "jobtrace: cannot drop capabilities: %s\n", strerror(-err));
-	/* Attached, its files made: units ordered after it (slurmd) may start. */
-	service_notify__send("READY=1");
-	fprintf(stderr, "jobtrace: serving: every process of the host%s%s; SIGTERM to stop\n",
-		cfg.stream ? ", the stream at " : "", cfg.stream ? cfg.stream : "");
 	if (copts.grouping.why[0])
 		fprintf(stderr, "jobtrace: %s (--group-by changes it)\n", copts.grouping.why);
 	/* The address bound, as the kernel has it: ":0" shows the port it chose. */
 	if (cfg.listen)
 		fprintf(stderr, "jobtrace: /metrics on http://%s/metrics\n", bound);
+	/*
+	 * Attached, its files made: units ordered after it (slurmd) may start.
+	 * The last line of its start: whoever waits for it has the rest.
+	 */
+	service_notify__send("READY=1");
+	fprintf(stderr, "jobtrace: serving: every process of the host%s%s; SIGTERM to stop\n",
+		cfg.stream ? ", the stream at " : "", cfg.stream ? cfg.stream : "");
 	err = collector__run(c);
 	service_notify__send("STOPPING=1");
 	if (err) {
