@@ -64,6 +64,21 @@ const volatile bool targ_follow_cgroups = false; /* watch --cgroup: moves join a
 const volatile __s32 targ_watch_ssid = -1; /* the hierarchy of watched cgroups: -1 v2, else v1 */
 const volatile bool targ_capture_args = false; /* an exec record with argv (--events) */
 const volatile bool targ_fork_records = false; /* a record per new process (serve --stream) */
+/*
+ * User space, the task iterators' reader, is not in the host's pid
+ * namespace: the iterators walk only the tasks visible from its namespace,
+ * while the tracepoints see every task of the host (outside_reader_ns()).
+ * false, the common case, leaves that code out at the load.
+ */
+const volatile bool targ_reader_in_pidns = false;
+/*
+ * That namespace, as its own task sees it: its level below the host's and
+ * its inode, set once by reader_ns (run by user space, so current is the
+ * reader) before any program is attached. User space cannot ask: the
+ * kernel gives no parent of a pid namespace to a process inside it.
+ */
+__u32 reader_pidns_level;
+__u32 reader_pidns_ino;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -281,6 +296,27 @@ static __always_inline __u32 reader_tgid_of(struct task_struct *t)
 	return BPF_CORE_READ(its, nr);
 }
 
+/*
+ * Does @t live outside the reader's pid namespace (jobtrace in a
+ * container; @t on the host, or in another container)? No task iterator of
+ * the reader shows it: not the attach, not the live read, so not the
+ * repair sweep either. Fixed for its life: a task never changes pid
+ * namespace. Compared by the namespace's inode, as reader_ns found it.
+ */
+static __always_inline bool outside_reader_ns(struct task_struct *t)
+{
+	__u32 level;
+	struct upid *up;
+
+	if (!targ_reader_in_pidns)
+		return false;
+	level = reader_pidns_level;
+	if (!level)
+		return false;
+	up = upid_at(BPF_CORE_READ(t, group_leader, thread_pid), level);
+	return !up || BPF_CORE_READ(up, ns, ns.inum) != reader_pidns_ino;
+}
+
 static __always_inline bool job_lookup(__u64 job_id, struct job_ref *ref)
 {
 	ref->job = bpf_map_lookup_elem(&jobs, &job_id);
@@ -415,6 +451,8 @@ static __always_inline bool proc_insert(struct task_struct *t, struct task_struc
 	};
 	long err;
 
+	if (outside_reader_ns(t))
+		proc.flags |= JT_F_OUTSIDE_NS;
 	comm_copy(proc.comm, t->group_leader);
 	err = proc_add(&key, &proc);
 	if (err == -EEXIST)
@@ -483,7 +521,7 @@ static __always_inline void args_src_inherit(struct jt_task *cst, const struct j
 static __always_inline int on_fork(struct task_struct *parent_t, struct task_struct *child_t)
 {
 	struct task_struct *parent = task_ro(parent_t), *child = task_ro(child_t);
-	bool thread = child->tgid == parent->tgid;
+	bool thread = child->tgid == parent->tgid, outside;
 	struct jt_proc *proc, *pproc;
 	struct jt_task *pst, *cst;
 	struct jt_proc_key key;
@@ -548,13 +586,17 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 		return 0;
 	}
 	JT_PROF(JT_PROF_FORK_JOB);
-	if (!fork_process(child_t, child, parent, pst, ref.tot, job_id)) {
+	outside = outside_reader_ns(child);
+	if (!fork_process(child_t, child, parent, pst, ref.tot, job_id,
+			  outside ? JT_F_OUTSIDE_NS : 0)) {
 		COUNT(untracked);
 		tot_add(ref.tot, untracked, 1);
 		return 0;
 	}
 	JT_PROF(JT_PROF_FORK_INSERT);
 	tot_add(ref.tot, procs_started, 1);
+	if (outside)
+		tot_add(ref.tot, outside_ns, 1);
 	proc_count_new(&ref);
 	JT_PROF(JT_PROF_FORK_ALIVE);
 	if (targ_fork_records)

@@ -414,10 +414,31 @@ int live_tasks(struct bpf_iter__task *ctx)
 }
 
 /*
+ * Run once by user space at the load, with BPF_PROG_RUN: the reader's pid
+ * namespace, its level and inode, for outside_reader_ns(). 1: not found.
+ */
+SEC("syscall")
+int reader_ns(void *ctx)
+{
+	struct task_struct *me = bpf_get_current_task_btf();
+	struct pid *mine = BPF_CORE_READ(me, thread_pid);
+	unsigned int level = BPF_CORE_READ(mine, level);
+	struct upid *up = upid_at(mine, level);
+
+	if (!up)
+		return 1;
+	reader_pidns_ino = BPF_CORE_READ(up, ns, ns.inum);
+	reader_pidns_level = level;
+	return 0;
+}
+
+/*
  * The repair sweep's hand in the kernel (user/collect/repair.c), run with
  * BPF_PROG_RUN: a process the procs map holds that no live task has backed
  * for two sweeps ended unseen. Its entry goes, and its job counts it gone,
  * atomically with the exit path: whichever deletes the entry counts it.
+ * One outside the reader's pid namespace is never backed by a live task,
+ * alive or not: it stays (user space does not ask for it either).
  */
 SEC("syscall")
 int repair_proc(struct jt_repair_args *args)
@@ -428,7 +449,7 @@ int repair_proc(struct jt_repair_args *args)
 	__u64 job_id;
 
 	proc = proc_find(&key);
-	if (!proc)
+	if (!proc || (proc->flags & JT_F_OUTSIDE_NS))
 		return 1;
 	job_id = proc->job_id;
 	if (proc_delete(&key))

@@ -92,6 +92,8 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 	if (!leader)
 		return;
 	__sync_fetch_and_add(&dst.tot->moved_in, 1);
+	if (outside_reader_ns(p))
+		__sync_fetch_and_add(&dst.tot->outside_ns, 1);
 	proc_count_new(&dst);
 	proc = proc_find(&key);
 	if (proc) {

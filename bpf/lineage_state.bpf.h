@@ -75,19 +75,21 @@ static __always_inline struct jt_task *state_to_storage(struct task_struct *lead
 }
 
 /*
- * A new process in job @job_id: its procs entry, with its one thread's
- * state in it (state_of()); in task storage where the procs map has no
- * room, as before the entry held it. False: no state anywhere, untracked.
+ * A new process in job @job_id: its procs entry (with @flags), with its one
+ * thread's state in it (state_of()); in task storage where the procs map
+ * has no room, as before the entry held it. False: no state anywhere,
+ * untracked.
  */
 static __always_inline bool fork_process(struct task_struct *child_t, struct task_struct *child,
 					 struct task_struct *parent, const struct jt_task *pst,
-					 struct jt_job_totals *tot, __u64 job_id)
+					 struct jt_job_totals *tot, __u64 job_id, __u32 flags)
 {
 	struct jt_proc_key key = proc_key_of(child);
 	struct jt_proc proc = {
 		.job_id = job_id,
 		.parent = proc_key_of(parent),
 		.threads = 1,
+		.flags = flags,
 		.has_self = 1,
 	};
 	struct jt_task *st = &proc.self;

@@ -124,8 +124,10 @@ int lineage__oom_cgroup(struct lineage *lt, const struct jt_proc_key *key,
 
 /*
  * The repair sweep's view: every entry of the procs map (@fn sees its key and
- * job), and the removal of one found gone: 0 when this call removed it (its
- * job counts it gone, once), -ENOENT when its exit took it first.
+ * job) but those outside user space's pid namespace (JT_F_OUTSIDE_NS), which
+ * no live read shows alive or dead; and the removal of one found gone: 0
+ * when this call removed it (its job counts it gone, once), -ENOENT when its
+ * exit took it first.
  */
 int lineage__for_each_proc(struct lineage *lt,
 			   int (*fn)(void *ctx, const struct jt_proc_key *key, __u64 job_id),

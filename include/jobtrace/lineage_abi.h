@@ -105,6 +105,14 @@ enum jt_rss_source {
  * that cgroup's limit and path as they were then.
  */
 #define JT_F_OOM_LIMIT 0x20
+/*
+ * jt_proc.flags: the process lives outside the pid namespace of jobtrace
+ * (user space, the reader of the task iterators): jobtrace in a container,
+ * the process on the host or in another container. The tracepoints see it;
+ * the task iterators, which walk only the reader's namespace, never do, so
+ * that no live read backs it and the repair sweep cannot judge it.
+ */
+#define JT_F_OUTSIDE_NS 0x40
 
 /*
  * What a thread leaves behind when it is gone: its CPU while in the job,
@@ -269,6 +277,13 @@ struct jt_job_totals {
 	__u64 fork_records_lost;
 	__u64 exec_records_lost; /* arguments, where asked for */
 	__u64 oom_kills; /* processes of the job the OOM killer chose */
+	/*
+	 * Processes that joined the job (fork, move) outside the reader's pid
+	 * namespace (JT_F_OUTSIDE_NS): where not 0, those of them already
+	 * running at the attach were never seen, and the live read misses the
+	 * others.
+	 */
+	__u64 outside_ns;
 };
 
 #ifndef __bpf__
@@ -305,6 +320,7 @@ struct jt_job_stats {
 	__u64 fork_records_lost;
 	__u64 exec_records_lost;
 	__u64 oom_kills;
+	__u64 outside_ns;
 };
 /*
  * It names each field of the two once, flat, so that every reader says
@@ -547,7 +563,7 @@ _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 96, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 208, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
-_Static_assert(sizeof(struct jt_job_totals) == 240, "jt_job_totals ABI");
+_Static_assert(sizeof(struct jt_job_totals) == 248, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 72, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 208, "jt_exit_event ABI");
 _Static_assert(sizeof(struct jt_oom_mark) == 24, "jt_oom_mark ABI");

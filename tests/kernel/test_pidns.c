@@ -11,7 +11,9 @@
  * a child that burns 200 ms and exits 3, then makes the next child get the
  * same pid, burn 40 ms and exit 5, and writes "PID TRIES" to TRUTH.
  * `test_pidns --container-workload CGROUP_PROCS TRUTH LINGER_S` is a
- * container: see container_workload().
+ * container: see container_workload(). `test_pidns --host-workload PIDFILE
+ * STOP` is a tree of the host that a namespace cannot see: see
+ * host_workload().
  */
 
 #include "harness.h"
@@ -159,6 +161,52 @@ static int container_workload(const char *procs, const char *truth, const char *
 	if (waitpid(init, &st, 0) != init || !WIFEXITED(st) || WEXITSTATUS(st) != 6)
 		return 94;
 	return 0;
+}
+
+/*
+ * A tree of the host, outside any namespace the test makes: its own tree
+ * (a double fork leaves it to init or the nearest subreaper, which start a
+ * tree with each child), whose pid goes to @pidfile. It forks a child every
+ * 20 ms that lives 500 ms, so that at every sample of a collector some of
+ * its children live, until @stop exists or @pidfile is gone (the test's
+ * directory removed), 60 s at most: a test that died leaves nothing
+ * running for long.
+ */
+static int host_workload(const char *pidfile, const char *stop)
+{
+	char tmp[700], line[32];
+	pid_t first = getpid(), mid;
+	int fd, n;
+
+	mid = fork();
+	if (mid < 0)
+		return 1;
+	if (mid > 0)
+		return 0;
+	if (fork() != 0)
+		_exit(0);
+	/* Reparented first: a child forked before would be in the test's own tree. */
+	while (getppid() == first || getppid() == mid)
+		usleep(1000);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", pidfile);
+	n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, line, (size_t)n) != n || close(fd) || rename(tmp, pidfile))
+		_exit(1);
+	for (int i = 0; i < 3000 && access(stop, F_OK) && !access(pidfile, F_OK); i++) {
+		pid_t c = fork();
+
+		if (c == 0) {
+			usleep(500000);
+			_exit(0);
+		}
+		usleep(20000);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+	while (wait(NULL) > 0)
+		;
+	_exit(0);
 }
 
 /* ---- spawning, in a new pid namespace or not ---- */
@@ -492,6 +540,147 @@ static void test_proc_mode_refused_in_pid_namespace(void **state)
 	assert_true(harness__has(log_path, "proc mode cannot work in a pid or user namespace"));
 }
 
+/* Processes that came into a record's job (or interval), and that left it. */
+static double came_in(json_t *rec)
+{
+	return harness__num(rec, "processes.started") +
+	       harness__num(rec, "processes.existing_at_attach") +
+	       harness__num(rec, "processes.moved_in");
+}
+
+static double went_out(json_t *rec)
+{
+	return harness__num(rec, "processes.exited") + harness__num(rec, "processes.moved_out");
+}
+
+/*
+ * What must hold whatever was lost: no more processes gone than ever came,
+ * none alive below 0, at most as many alive at once as came. A job record
+ * is checked alone; intervals, which count what happened in them, by their
+ * running sum per job (@sums: key -> [came, went], cleared at the job's
+ * record), which adds up to the report.
+ */
+static void assert_counts_possible(json_t *rec, json_t *sums, int round)
+{
+	bool job = !strcmp(harness__str(rec, "type"), "job");
+	const char *key = job ? harness__str(rec, "job.key") : harness__str(rec, "job");
+	json_t *sum = json_object_get(sums, key);
+	double in = came_in(rec), out = went_out(rec);
+	bool ok;
+
+	if (!sum) {
+		sum = json_pack("[ff]", 0.0, 0.0);
+		json_object_set_new(sums, key, sum);
+	}
+	if (job) {
+		ok = in >= out && harness__num(rec, "processes.alive") >= 0 &&
+		     harness__num(rec, "processes.max_alive") <= in;
+		json_object_del(sums, key);
+	} else {
+		in += json_real_value(json_array_get(sum, 0));
+		out += json_real_value(json_array_get(sum, 1));
+		json_array_set_new(sum, 0, json_real(in));
+		json_array_set_new(sum, 1, json_real(out));
+		ok = in >= out;
+	}
+	if (!ok)
+		fail_msg("round %d: counts that cannot be (%.0f came, %.0f gone so far): %.600s",
+			 round, in, out, json_dumps(rec, JSON_COMPACT));
+}
+
+/* "incomplete" of @rec holds @reason. */
+static bool says_incomplete(json_t *rec, const char *reason)
+{
+	json_t *why = json_object_get(rec, "incomplete"), *v;
+	size_t i;
+
+	json_array_foreach(why, i, v)
+		if (!strcmp(json_string_value(v) ?: "", reason))
+			return true;
+	return false;
+}
+
+/*
+ * test_schema's test_lost_records inside a pid namespace, with a tree of
+ * the host beside it that the namespace cannot see: watch --all by tree
+ * with a 4 KiB ring, stopped while a churn in the namespace forks 3000
+ * children, then let go. The tracepoints see the host's tree; the task
+ * iterators, which walk only the reader's namespace, do not. No record may
+ * count more exits than starts, the host's tree is one job until watch
+ * ends (never called over while its children live), and its records say
+ * what the namespace hides instead of "complete".
+ */
+static void test_host_mode_in_pid_namespace(void **state)
+{
+	char pidfile[700], stop[700], lines[700], err[700], script[4096], key[64];
+	char *wl[] = { self, "--host-workload", pidfile, stop, NULL };
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	pid_t host_tree = 0;
+	double end;
+	int st;
+
+	harness__path(pidfile, sizeof(pidfile), "host-tree.pid");
+	harness__path(stop, sizeof(stop), "host-tree.stop");
+	harness__path(lines, sizeof(lines), "host.jsonl");
+	harness__path(err, sizeof(err), "host.err");
+	st = wait_deadline(harness__spawn(wl, NULL, NULL));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	for (end = mono_s() + WAIT_S; !host_tree && mono_s() < end; usleep(5000)) {
+		FILE *f = fopen(pidfile, "r");
+
+		if (f) {
+			if (fscanf(f, "%d", &host_tree) != 1)
+				host_tree = 0;
+			fclose(f);
+		}
+	}
+	assert_true(host_tree > 0);
+	snprintf(key, sizeof(key), "tree:%d", (int)host_tree);
+	/* The namespace's pid 1 is this shell; watch, churn and all it runs live in it. */
+	snprintf(script, sizeof(script),
+		 "%s watch --all --group-by tree --ring-kb 4 --json -i 0.2 -o %s 2>%s & w=$!; "
+		 "i=0; until grep -q attached %s; do i=$((i+1)); [ $i -lt 600 ] || exit 3; "
+		 "sleep 0.05; done; "
+		 "kill -STOP $w; %s --children 3000 >/dev/null || exit 4; kill -CONT $w; "
+		 "sleep 1.5; kill -TERM $w; wait $w",
+		 H.jobtrace, lines, err, err, H.churn);
+	for (int round = 0; round < 3; round++) {
+		json_t *recs, *rec, *sums = json_object();
+		size_t i, host_jobs = 0;
+
+		st = run_wait(argv, true, NULL);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			fail_msg("round %d: status %d: %s", round, st, harness__slurp(err));
+		recs = harness__lines(lines, NULL);
+		json_array_foreach(recs, i, rec) {
+			const char *type = json_string_value(json_object_get(rec, "type")) ?: "";
+			bool job = !strcmp(type, "job");
+
+			if (!job && strcmp(type, "interval"))
+				continue;
+			assert_counts_possible(rec, sums, round);
+			if (strcmp(harness__str(rec, job ? "job.key" : "job"), key))
+				continue;
+			/* Its tree ran before the attach, outside: not all of it is counted. */
+			if (json_is_true(json_object_get(rec, "complete")) ||
+			    !says_incomplete(rec, "outside_pid_namespace"))
+				fail_msg("round %d: the host's tree called complete: %.600s", round,
+					 json_dumps(rec, JSON_COMPACT));
+			host_jobs += job;
+		}
+		/* Ended once, by watch's own end: its children lived all along. */
+		if (host_jobs != 1)
+			fail_msg("round %d: the host's tree %s ended %zu times, not once", round,
+				 key, host_jobs);
+		json_decref(sums);
+		json_decref(recs);
+	}
+	assert_int_equal(close(open(stop, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)), 0);
+	for (end = mono_s() + WAIT_S; kill(host_tree, 0) == 0 && mono_s() < end;)
+		usleep(10000);
+}
+
 /* ---- containers: a pid namespace in a cgroup of the test's own ---- */
 
 struct ctruth {
@@ -781,6 +970,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reused_pid_does_not_hold_proc),
 		cmocka_unit_test(test_watch_pid_in_pid_namespace),
 		cmocka_unit_test(test_proc_mode_refused_in_pid_namespace),
+		cmocka_unit_test(test_host_mode_in_pid_namespace),
 		cmocka_unit_test(test_container_run_events_bpf),
 		cmocka_unit_test(test_container_run_events_proc),
 		cmocka_unit_test(test_ps_shows_ns_pid),
@@ -789,6 +979,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--reuse-workload"))
 		return reuse_workload(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "--host-workload"))
+		return host_workload(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "--container-workload"))
 		return container_workload(argv[2], argv[3], argv[4]);
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */

@@ -323,6 +323,20 @@ static void test_report_json(void **state)
 	job__free(&job);
 }
 
+/* A job with processes outside jobtrace's pid namespace says so. */
+static void test_outside_pid_namespace_incomplete(void **state)
+{
+	const char *why[JOB_MAX_INCOMPLETE];
+	struct job job;
+
+	job__init(&job, 1, NULL, 0);
+	assert_int_equal(job__incomplete(&job, why, JOB_MAX_INCOMPLETE), 0);
+	job.stats.outside_ns = 3;
+	assert_int_equal(job__incomplete(&job, why, JOB_MAX_INCOMPLETE), 1);
+	assert_string_equal(why[0], "outside_pid_namespace");
+	job__free(&job);
+}
+
 /* In a pid namespace the root has two numbers: the host's, and run's own beside it. */
 static void test_report_root_ns_pid(void **state)
 {
@@ -596,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_text),
 		cmocka_unit_test(test_report_root_ns_pid),
+		cmocka_unit_test(test_outside_pid_namespace_incomplete),
 		cmocka_unit_test(test_report_root_unknown),
 		cmocka_unit_test(test_report_failed_users),
 		cmocka_unit_test(test_bytes_format),

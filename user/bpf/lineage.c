@@ -20,6 +20,7 @@
 #include "jobtrace/kernel_btf.h"
 #include "jobtrace/loader.h"
 #include "jobtrace/lineage.h"
+#include "jobtrace/ns.h"
 #include "jobtrace/util.h"
 #include "lineage.skel.h"
 #include "lineage_compat.skel.h"
@@ -115,6 +116,34 @@ static int check_privileges(void)
 		has_cap(data, CAP_BPF) ? "; CAP_BPF is there, CAP_PERFMON is not" :
 		has_cap(data, CAP_PERFMON) ? "; CAP_PERFMON is there, CAP_BPF is not" : "");
 	return -EPERM;
+}
+
+/*
+ * Tells the programs which pid namespace user space reads the task
+ * iterators from (bpf/lineage.bpf.c, outside_reader_ns()), after the load
+ * and before the attach: the kernel numbers its level, which a process
+ * inside cannot ask. Inside a container, host mode and watch --cgroup see
+ * processes that the iterators never show: they are counted from their
+ * fork on, and said so.
+ */
+static int reader_pidns(struct lineage *lt, const struct lineage_opts *opts)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	__u32 level;
+
+	if (!lt->skel->rodata->targ_reader_in_pidns)
+		return 0;
+	if (bpf_prog_test_run_opts(bpf_program__fd(lt->skel->progs.reader_ns), &run))
+		return -errno;
+	if (run.retval)
+		return -ENOENT;
+	level = lt->skel->bss->reader_pidns_level;
+	if (level && (opts->group != JT_GROUP_LINEAGE || opts->follow_cgroups))
+		fprintf(stderr, "jobtrace: in a pid namespace: the processes outside it are "
+				"counted from their fork on, not those already running; their CPU "
+				"so far, memory and open files are not read; their jobs say "
+				"outside_pid_namespace\n");
+	return 0;
 }
 
 /* Since 6.16 sched_process_exit passes group_dead: (void *, struct task_struct *, bool). */
@@ -447,6 +476,7 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_watch_ssid = watch_ssid;
 	lt->skel->rodata->targ_capture_args = opts->capture_args;
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
+	lt->skel->rodata->targ_reader_in_pidns = !ns__pid_initial();
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
 	/*
 	 * A cgroup move changes a job only when jobs are cgroups or follow
@@ -532,6 +562,12 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 		fprintf(stderr, "jobtrace: the kernel refused the BPF programs: %s%s\n",
 			strerror(-err),
 			opts->verbose ? "" : " (run with -v to see the verifier's log)");
+		goto err_free;
+	}
+	err = reader_pidns(lt, opts);
+	if (err) {
+		fprintf(stderr, "jobtrace: cannot tell the programs this pid namespace: %s\n",
+			strerror(-err));
 		goto err_free;
 	}
 	err = lineage_bpf__attach(lt->skel);
@@ -737,6 +773,7 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 		out->fork_records_lost += t->fork_records_lost;
 		out->exec_records_lost += t->exec_records_lost;
 		out->oom_kills += t->oom_kills;
+		out->outside_ns += t->outside_ns;
 	}
 out:
 	free(percpu);
@@ -832,6 +869,9 @@ static int for_each_slot(struct lineage *lt,
 		/* Freed since the marks were read: its exit was seen. */
 		if (bpf_map_lookup_elem(fd, &i, &slot) || !slot.ready || !slot.start_ns)
 			continue;
+		/* No live read shows it, alive or not: not the sweep's to judge. */
+		if (slot.proc.flags & JT_F_OUTSIDE_NS)
+			continue;
 		key = (struct jt_proc_key){ .tgid = slot.tgid, .start_ns = slot.start_ns };
 		err = fn(ctx, &key, slot.proc.job_id);
 	}
@@ -856,7 +896,7 @@ int lineage__for_each_proc(struct lineage *lt,
 		key = next;
 		prev = &key;
 		/* Gone since the key was listed: its exit was seen. */
-		if (bpf_map_lookup_elem(fd, &key, &proc))
+		if (bpf_map_lookup_elem(fd, &key, &proc) || (proc.flags & JT_F_OUTSIDE_NS))
 			continue;
 		err = fn(ctx, &key, proc.job_id);
 		if (err)

@@ -66,8 +66,15 @@ static bool job_over(struct collector *c, struct cjob *j)
 	/*
 	 * The kernel counts processes alive that no live task backs: an exit
 	 * was missed (a task tagged in the instant it began to exit). Two
-	 * samples in a row say so before the job is called over.
+	 * samples in a row say so before the job is called over. Not where the
+	 * job has processes outside jobtrace's pid namespace: the live read
+	 * never backs them, alive or not, and their exits, which only the
+	 * tracepoints see, are never missed that way. Called over, such a job
+	 * would be made again at its next fork, and the exits of the processes
+	 * it still had counted in the new one, more exits than starts.
 	 */
+	if (s->outside_ns)
+		return false;
 	if (++j->idle_samples < 2)
 		return false;
 	j->job.stale = (__u64)s->alive;

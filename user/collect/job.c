@@ -284,6 +284,8 @@ static const char *const incomplete_names[] = {
 	"records_malformed", "records_not_folded",
 	/* rusage mode: what it cannot see is null in the report, and said here. */
 	"process_counts_unknown", "cpu_partial",
+	/* Appended: the stream carries these as bits, by their place here. */
+	"outside_pid_namespace",
 };
 _Static_assert(sizeof(incomplete_names) / sizeof(incomplete_names[0]) <= JOB_MAX_INCOMPLETE,
 	       "JOB_MAX_INCOMPLETE holds every reason");
@@ -302,6 +304,7 @@ __u32 job__incomplete_mask(const struct job *job)
 		job->add_errors > 0,
 		(job->unknown & JOB_UNKNOWN_COUNTS) != 0,
 		(job->unknown & JOB_UNKNOWN_CPU) != 0,
+		s->outside_ns > 0,
 	};
 	__u32 mask = 0;
 

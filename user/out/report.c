@@ -501,6 +501,13 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			"the repair sweep found them gone and counted them exited; their exit "
 			"status and their CPU after the last sample are unknown.\n",
 			(uint64_t)job->repairs);
+	if (s->outside_ns)
+		fprintf(f,
+			"\nWARNING: %" PRIu64 " processes of this job live outside jobtrace's pid "
+			"namespace: counted from their fork on, but those of the job already "
+			"running there at the attach are not seen, nor the CPU so far, memory and "
+			"open files of any of them while they live.\n",
+			(uint64_t)s->outside_ns);
 	if (job->records_malformed || job->add_errors || job->counters.jobs_missing ||
 	    job->counters.jobs_map_full)
 		fprintf(
@@ -857,6 +864,7 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__u64(w, "exec_records_lost", job->counters.exec_records_lost);
 	json__u64(w, "records_not_folded", job->add_errors);
 	json__u64(w, "repairs", job->repairs);
+	json__u64(w, "outside_pid_namespace", s->outside_ns);
 	json__end_object(w);
 	report__json_complete(w, job);
 
