@@ -435,7 +435,9 @@ static __always_inline void proc_count_new(struct job_ref *ref)
 {
 	__s64 alive = __sync_fetch_and_add(&ref->job->alive, 1) + 1;
 
-	atomic_max(&ref->job->max_alive, (__u64)alive);
+	/* Below 1 the count is wrong already (an exit counted twice): no max of it. */
+	if (alive > 0)
+		atomic_max(&ref->job->max_alive, (__u64)alive);
 }
 
 /* Inserts @t's process; false when it was there already. */

@@ -185,6 +185,12 @@ struct job {
 	__u64 add_errors; /* records that could not be folded in (no memory) */
 	__u64 stale; /* processes counted alive that were gone: exits missed */
 	__u64 repairs; /* such processes the repair sweep found and removed */
+	/*
+	 * The most by which the kernel's counts could not be true: processes
+	 * gone beyond those that came, or alive below 0; at least 1 where alive
+	 * at once exceeded all that came (job__check_counts()). 0: none seen.
+	 */
+	__u64 inconsistent;
 	unsigned int unknown; /* enum job_unknown */
 	/* In the 4 bytes one unsigned int took: serve keeps thousands of jobs. */
 	__u16 sampled; /* enum job_sampled */
@@ -250,6 +256,15 @@ __u64 job__events_lost(const struct job *job);
 size_t job__incomplete(const struct job *job, const char **out, size_t max);
 /* The same reasons as bits (bit i: the i-th name), as the stream carries them. */
 __u32 job__incomplete_mask(const struct job *job);
+/*
+ * Holds @job's counts, just read from its source, to what can be true: alive
+ * never below 0, max_alive never above the processes that came (started,
+ * existing at the attach, moved in). What had to be clamped, or exits beyond
+ * the processes that came, is kept in job->inconsistent, which makes the
+ * report incomplete (counts_inconsistent): never a negative count, nor one
+ * printed as 2^64 - 1.
+ */
+void job__check_counts(struct job *job);
 /* The names of @mask's reasons, in job__incomplete()'s order. */
 size_t job__incomplete_names(__u32 mask, const char **out, size_t max);
 

@@ -323,6 +323,92 @@ static void test_report_json(void **state)
 	job__free(&job);
 }
 
+/*
+ * Counts that cannot be true (an exit counted twice: a job made again while
+ * its old processes lived, in a pid namespace) are held to what can be and
+ * counted; good counts pass untouched. Never a negative alive, never 2^64 - 1.
+ */
+static void test_check_counts(void **state)
+{
+	static const struct {
+		__u64 started, existing, moved_in, exited, moved_out, max_alive;
+		__s64 alive;
+		__u64 want_max_alive, want_inconsistent;
+		__s64 want_alive;
+	} cases[] = {
+		/* What the issue saw: 856 started, 882 exited, alive -26, max_alive 2^64 - 1. */
+		{ 856, 0, 0, 882, 0, UINT64_MAX, -26, 856, 26, 0 },
+		{ 856, 0, 0, 882, 0, 18, -26, 18, 26, 0 },
+		{ 10, 3, 2, 12, 1, 7, 2, 7, 0, 2 },
+		{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+		/* Moved out beyond what came. */
+		{ 1, 0, 0, 0, 3, 1, -2, 1, 2, 0 },
+		/* Alive at once beyond all that came. */
+		{ 4, 0, 0, 4, 0, 9, 0, 4, 1, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct job job;
+
+		job__init(&job, 1, NULL, 0);
+		job.stats.procs_started = cases[i].started;
+		job.stats.existing = cases[i].existing;
+		job.stats.moved_in = cases[i].moved_in;
+		job.stats.procs_exited = cases[i].exited;
+		job.stats.moved_out = cases[i].moved_out;
+		job.stats.max_alive = cases[i].max_alive;
+		job.stats.alive = cases[i].alive;
+		job__check_counts(&job);
+		assert_int_equal(job.stats.alive, cases[i].want_alive);
+		assert_int_equal(job.stats.max_alive, cases[i].want_max_alive);
+		assert_int_equal(job.inconsistent, cases[i].want_inconsistent);
+		/* Untouched: the kernel's totals are reported as they are. */
+		assert_int_equal(job.stats.procs_exited, cases[i].exited);
+		job__free(&job);
+	}
+}
+
+/* An inconsistency makes the report incomplete, and says by how much. */
+static void test_report_counts_inconsistent(void **state)
+{
+	char *argv[] = { "sh", NULL };
+	const char *why[JOB_MAX_INCOMPLETE];
+	struct capture cap;
+	json_error_t err;
+	struct job job;
+	json_t *r;
+	size_t n;
+
+	job__init(&job, 1, argv, 1);
+	job.stats.procs_started = 856;
+	job.stats.procs_exited = 882;
+	job.stats.exit_ok = 882;
+	job.stats.alive = -26;
+	job.stats.max_alive = UINT64_MAX;
+	job.stats.outlived_root = -1;
+	job__check_counts(&job);
+	n = job__incomplete(&job, why, JOB_MAX_INCOMPLETE);
+	assert_int_equal(n, 1);
+	assert_string_equal(why[0], "counts_inconsistent");
+	capture__open(&cap);
+	assert_int_equal(report__write_json(cap.f, &job, 10), 0);
+	capture__close(&cap);
+	assert_null(strstr(cap.buf, "18446744073709551615"));
+	r = json_loads(cap.buf, 0, &err);
+	if (!r)
+		fail_msg("invalid JSON: %s in %s", err.text, cap.buf);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "processes"),
+							    "alive")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "processes"),
+							    "max_alive")), 856);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "limits"),
+							    "counts_inconsistent")), 26);
+	assert_true(json_is_false(json_object_get(r, "complete")));
+	json_decref(r);
+	capture__free(&cap);
+	job__free(&job);
+}
+
 /* A job with processes outside jobtrace's pid namespace says so. */
 static void test_outside_pid_namespace_incomplete(void **state)
 {
@@ -610,6 +696,8 @@ int main(void)
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_text),
 		cmocka_unit_test(test_report_root_ns_pid),
+		cmocka_unit_test(test_check_counts),
+		cmocka_unit_test(test_report_counts_inconsistent),
 		cmocka_unit_test(test_outside_pid_namespace_incomplete),
 		cmocka_unit_test(test_report_root_unknown),
 		cmocka_unit_test(test_report_failed_users),

@@ -282,6 +282,9 @@ int collector__sample_jobs(struct collector *c, bool host)
 		c->ops->job_stats(c, j->id, &j->job.stats);
 		if (c->ops->peak_rss_from)
 			j->job.peak_rss_from = (__u8)c->ops->peak_rss_from(c, j->id);
+		/* rusage mode counts no processes: nothing there to hold to. */
+		if (!(c->ops->unknown & JOB_UNKNOWN_COUNTS))
+			job__check_counts(&j->job);
 		if (j->job.stats.procs_started > j->cum.started)
 			c->jobs_started_since_host += j->job.stats.procs_started - j->cum.started;
 		if (!j->sampled++)

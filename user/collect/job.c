@@ -285,7 +285,7 @@ static const char *const incomplete_names[] = {
 	/* rusage mode: what it cannot see is null in the report, and said here. */
 	"process_counts_unknown", "cpu_partial",
 	/* Appended: the stream carries these as bits, by their place here. */
-	"outside_pid_namespace",
+	"outside_pid_namespace", "counts_inconsistent",
 };
 _Static_assert(sizeof(incomplete_names) / sizeof(incomplete_names[0]) <= JOB_MAX_INCOMPLETE,
 	       "JOB_MAX_INCOMPLETE holds every reason");
@@ -305,6 +305,7 @@ __u32 job__incomplete_mask(const struct job *job)
 		(job->unknown & JOB_UNKNOWN_COUNTS) != 0,
 		(job->unknown & JOB_UNKNOWN_CPU) != 0,
 		s->outside_ns > 0,
+		job->inconsistent > 0,
 	};
 	__u32 mask = 0;
 
@@ -315,6 +316,29 @@ __u32 job__incomplete_mask(const struct job *job)
 		if (on[i])
 			mask |= 1U << i;
 	return mask;
+}
+
+void job__check_counts(struct job *job)
+{
+	struct jt_job_stats *s = &job->stats;
+	__u64 came = s->procs_started + s->existing + s->moved_in;
+	__u64 gone = s->procs_exited + s->moved_out, excess = 0;
+
+	if (gone > came)
+		excess = gone - came;
+	if (s->alive < 0) {
+		if (0 - (__u64)s->alive > excess)
+			excess = 0 - (__u64)s->alive;
+		s->alive = 0;
+	}
+	/* A max taken of a count below 0 is 2^64 - 1 and the like: no measure of anything. */
+	if (s->max_alive > came) {
+		if (!excess)
+			excess = 1;
+		s->max_alive = came;
+	}
+	if (excess > job->inconsistent)
+		job->inconsistent = excess;
 }
 
 size_t job__incomplete_names(__u32 mask, const char **out, size_t max)

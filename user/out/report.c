@@ -508,6 +508,12 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			"running there at the attach are not seen, nor the CPU so far, memory and "
 			"open files of any of them while they live.\n",
 			(uint64_t)s->outside_ns);
+	if (job->inconsistent)
+		fprintf(f,
+			"\nWARNING: the kernel's counts of this job cannot all be true (%" PRIu64
+			" processes gone beyond those that came): alive and alive at most are held "
+			"to what can be.\n",
+			(uint64_t)job->inconsistent);
 	if (job->records_malformed || job->add_errors || job->counters.jobs_missing ||
 	    job->counters.jobs_map_full)
 		fprintf(
@@ -865,6 +871,7 @@ void report__json_fields(struct json_writer *w, const struct job *job, size_t to
 	json__u64(w, "records_not_folded", job->add_errors);
 	json__u64(w, "repairs", job->repairs);
 	json__u64(w, "outside_pid_namespace", s->outside_ns);
+	json__u64(w, "counts_inconsistent", job->inconsistent);
 	json__end_object(w);
 	report__json_complete(w, job);
 
