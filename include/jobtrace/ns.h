@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Where this process stands among the namespaces that decide what the
- * kernel shows it: its pid namespace (which tasks a BPF task iterator
- * walks).
+ * kernel lets it see and do: its pid namespace (which tasks a BPF task
+ * iterator walks; whom the proc connector serves) and its user namespace
+ * (whether its capabilities reach bpf(2); whom the proc connector serves).
  */
 #ifndef JOBTRACE_NS_H
 #define JOBTRACE_NS_H
@@ -11,17 +12,17 @@
 extern "C" {
 #endif
 
-#include <stdbool.h>
-
-/* The initial pid namespace's fixed inode number (the kernel's PROC_PID_INIT_INO). */
-#define NS_PID_INIT_INO 0xEFFFFFFCU
+enum ns_kind {
+	NS_PID,
+	NS_USER,
+};
 
 /*
- * Whether this process is in the host's (initial) pid namespace, by
- * /proc/self/ns/pid; false where that cannot be read (a caller then asks
- * the kernel, as the BPF side does: bpf/lineage.bpf.c, reader_ns).
+ * Is this process in the host's (initial) namespace of @kind, by
+ * /proc/self/ns (whose initial namespaces have fixed inodes)? 1 yes, 0 no,
+ * -errno where that cannot be read: each caller says what it then assumes.
  */
-bool ns__pid_initial(void);
+int ns__initial(enum ns_kind kind);
 
 #ifdef __cplusplus
 }

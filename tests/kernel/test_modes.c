@@ -321,6 +321,9 @@ static void test_seccomp_denies_bpf(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 6);
 	assert_true(harness__has(err, "BPF is not available (Operation not permitted)"));
+	/* bpf(2) itself was refused: not the verifier's doing, and jobtrace says which it was. */
+	assert_false(harness__has(err, "verifier"));
+	assert_true(harness__has(err, "seccomp"));
 	r = harness__json(report);
 	assert_string_equal(harness__str(r, "mode"), want);
 	if (strcmp(want, "rusage")) {
@@ -334,6 +337,87 @@ static void test_seccomp_denies_bpf(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 125);
 	assert_false(harness__has(err, "falling back"));
+}
+
+/*
+ * May this machine make a user namespace (unshare(CLONE_NEWUSER), as
+ * unshare --user does)? 0, else the errno that said no: a kernel built
+ * without them, user.max_user_namespaces 0, an LSM's or seccomp's refusal.
+ */
+static int probe_user_ns(void)
+{
+	int fds[2], err = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int e = unshare(CLONE_NEWUSER) ? errno : 0;
+
+		close(fds[0]);
+		if (write(fds[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
+		err = EIO;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	return err;
+}
+
+/*
+ * A rootless container (unshare --user --map-root-user): capget shows every
+ * capability, but they are the user namespace's and never reach bpf(2).
+ * jobtrace says that, and where to go (root of the host, or a host's serve
+ * --control), rather than blame the verifier or advise BPF; run goes on to
+ * rusage mode (the proc connector serves no user namespace either), watch
+ * --pid and --mode bpf fail. Where the machine refuses user namespaces,
+ * unshare fails and jobtrace never runs.
+ */
+static void test_user_namespace_refused(void **state)
+{
+	char report[400], err[400], pid_arg[16];
+	char *run[] = { "/usr/bin/unshare", "--user", "--map-root-user", H.jobtrace, "run",
+			"--json", "-o", report, "--", "/bin/sh", "-c", "exit 4", NULL };
+	char *forced[] = { "/usr/bin/unshare", "--user", "--map-root-user", H.jobtrace, "run",
+			   "--mode", "bpf", "--", "/bin/true", NULL };
+	char *watch[] = { "/usr/bin/unshare", "--user", "--map-root-user", H.jobtrace, "watch",
+			  "--pid", pid_arg, "--duration", "1", NULL };
+	char **refused[] = { forced, watch };
+	int userns = probe_user_ns();
+	json_t *r;
+
+	if (access("/usr/bin/unshare", X_OK))
+		fail_msg("unshare (util-linux) is needed for this test");
+	snprintf(pid_arg, sizeof(pid_arg), "%d", (int)getpid());
+	harness__path(report, sizeof(report), "userns.json");
+	harness__path(err, sizeof(err), "userns.err");
+	print_message("  a new user namespace: %s\n", userns ? strerror(userns) : "permitted");
+	if (userns) {
+		/* unshare itself fails: nothing of jobtrace's runs, the job neither. */
+		assert_int_not_equal(harness__exit_code(run, NULL, err), 4);
+		assert_false(harness__has(err, "jobtrace:"));
+		return;
+	}
+	assert_int_equal(harness__exit_code(run, NULL, err), 4);
+	r = harness__json(report);
+	assert_string_equal(harness__str(r, "mode"), "rusage");
+	assert_int_equal(harness__num(r, "job.exit_code"), 4);
+	json_decref(r);
+	for (size_t i = 0; i < 3; i++) {
+		if (i > 0)
+			assert_int_equal(harness__exit_code(refused[i - 1], NULL, err), 125);
+		if (!harness__has(err, "capabilities in a user namespace do not reach bpf(2)") ||
+		    !harness__has(err, "root of the host") || !harness__has(err, "serve --control"))
+			fail_msg("case %zu: no word of the user namespace: %s", i,
+				 harness__slurp(err));
+		/* Neither the verifier nor BPF as root inside: neither is the cause or the cure. */
+		assert_false(harness__has(err, "verifier"));
+		assert_false(harness__has(err, "use BPF"));
+	}
 }
 
 static int setup(void **state)
@@ -378,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_unprivileged_run),
 		cmocka_unit_test(test_root_without_caps),
 		cmocka_unit_test(test_seccomp_denies_bpf),
+		cmocka_unit_test(test_user_namespace_refused),
 	};
 
 	if (getenv("JT_TEST"))

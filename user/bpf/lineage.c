@@ -100,12 +100,30 @@ static bool has_cap(const struct __user_cap_data_struct *data, int cap)
 	return data[cap / 32].effective & (1U << (cap % 32));
 }
 
+/* What a process that may not load BPF here can do instead. */
+#define BPF_ELSEWHERE                                                                     \
+	"run jobtrace as root of the host, or let run and watch --pid go through a host's " \
+	"jobtrace serve --control (any user, no privileges; see jobtrace(8))"
+
 /* Says which capability is missing, as precisely as the kernel lets us. */
 static int check_privileges(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
 
+	/*
+	 * A user namespace's root (a rootless container) has every capability
+	 * by capget, but bpf(2) asks for them in the host's user namespace,
+	 * where it has none: the load would fail with EPERM, which reads like
+	 * the verifier's refusal. (A BPF token could delegate them; this
+	 * libbpf makes none.)
+	 */
+	if (ns__initial(NS_USER) == 0) {
+		fprintf(stderr, "jobtrace: in a user namespace (a rootless container): "
+				"capabilities in a user namespace do not reach bpf(2), which wants "
+				"CAP_BPF and CAP_PERFMON of the host; " BPF_ELSEWHERE "\n");
+		return -EPERM;
+	}
 	if (syscall(SYS_capget, &hdr, data) != 0)
 		return 0; /* cannot tell: let the load say */
 	if (has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)))
@@ -476,7 +494,8 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	lt->skel->rodata->targ_watch_ssid = watch_ssid;
 	lt->skel->rodata->targ_capture_args = opts->capture_args;
 	lt->skel->rodata->targ_fork_records = opts->fork_records;
-	lt->skel->rodata->targ_reader_in_pidns = !ns__pid_initial();
+	/* Where /proc cannot say, the kernel does (reader_pidns()). */
+	lt->skel->rodata->targ_reader_in_pidns = ns__initial(NS_PID) != 1;
 	bpf_program__set_autoload(lt->skel->progs.attach_existing, opts->attach);
 	/*
 	 * A cgroup move changes a job only when jobs are cgroups or follow
@@ -558,6 +577,17 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	if (core_fd >= 0)
 		close(core_fd);
 	core_fd = -1;
+	if (err == -EPERM) {
+		/*
+		 * The verifier says EACCES or EINVAL; EPERM is bpf(2) itself
+		 * refused, whatever the programs hold.
+		 */
+		fprintf(stderr, "jobtrace: the kernel refused to load BPF programs at all "
+				"(Operation not permitted): a user namespace, a seccomp filter "
+				"(a container's profile) or the kernel's lockdown forbids "
+				"bpf(2) here; " BPF_ELSEWHERE "\n");
+		goto err_free;
+	}
 	if (err) {
 		fprintf(stderr, "jobtrace: the kernel refused the BPF programs: %s%s\n",
 			strerror(-err),

@@ -37,6 +37,7 @@
 #include "jobtrace/cgroupfs.h"
 #include "jobtrace/cn_proc.h"
 #include "jobtrace/collector.h"
+#include "jobtrace/ns.h"
 #include "jobtrace/source.h"
 #include "jobtrace/proc_pid.h"
 #include "jobtrace/util.h"
@@ -476,9 +477,13 @@ static int proc_open(struct collector *c, const struct lineage_opts *opts)
 	}
 	/* The kernel would ignore our listen request, without a word (cn_proc.h). */
 	if (!cn_proc__in_initial_ns()) {
+		/* In a user namespace, BPF cannot either (user/bpf/lineage.c said why). */
 		fprintf(stderr, "jobtrace: proc mode cannot work in a pid or user namespace (a "
-				"container): the kernel's proc connector serves only the host's; "
-				"use BPF (--mode bpf, as root)\n");
+				"container): the kernel's proc connector serves only the host's; %s\n",
+			ns__initial(NS_USER) == 0 ?
+				"run jobtrace as root of the host, or through a host's jobtrace "
+				"serve --control" :
+				"use BPF (--mode bpf, as root)");
 		return -EOPNOTSUPP;
 	}
 	s = calloc(1, sizeof(*s));

@@ -13,16 +13,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
 
 #include "jobtrace/cn_proc.h"
-
-/* The initial pid and user namespaces' fixed inode numbers (PROC_PID_INIT_INO, ...). */
-#define PID_NS_INIT_INO 0xEFFFFFFCU
-#define USER_NS_INIT_INO 0xEFFFFFFDU
+#include "jobtrace/ns.h"
 
 /* A CPU number beyond this is garbage, not a machine: refuse to size a table for it. */
 #define CN_PROC_MAX_CPUS 65536
@@ -232,9 +228,6 @@ void cn_proc_seq__free(struct cn_proc_seq *s)
 
 bool cn_proc__in_initial_ns(void)
 {
-	struct stat pid_ns, user_ns;
-
-	if (stat("/proc/self/ns/pid", &pid_ns) || stat("/proc/self/ns/user", &user_ns))
-		return true; /* cannot tell: let the connector try */
-	return pid_ns.st_ino == PID_NS_INIT_INO && user_ns.st_ino == USER_NS_INIT_INO;
+	/* Where /proc cannot tell: let the connector try. */
+	return ns__initial(NS_PID) != 0 && ns__initial(NS_USER) != 0;
 }
