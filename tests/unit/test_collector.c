@@ -298,8 +298,9 @@ static const struct sink_ops spans_ops = {
  * kernel stamped the last exit before the tick (the end is the last exit,
  * the interval from the tick to the tick), of some microseconds when no
  * exit was stamped (to when the end was noticed), each with nothing in it
- * and no rate (null in JSON). Now no such interval: the tick's is the last,
- * and the intervals still add up to the report.
+ * and no rate (null in JSON). Now no such interval: the tick that finds
+ * it over closes none for it, its end's is the last (to the stamp, or to
+ * when the end was noticed), and the intervals still add up to the report.
  */
 static void test_no_empty_last_interval(void **state)
 {
@@ -324,15 +325,127 @@ static void test_no_empty_last_interval(void **state)
 		j = collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY);
 		assert_non_null(j);
 		assert_int_equal(collector__run(c), 0);
+		/* It ended before the tick, and its last interval there. */
 		if (stamped)
-			assert_true(j->job.end_ns < j->reported_ns); /* it ended before the tick */
-		/* 11 ticks, the 12th finds it gone: 11 intervals of 20 ms each. */
+			assert_true(j->job.end_ns == j->reported_ns);
+		/* 11 ticks, the 12th finds it gone: 11 intervals of 20 ms (the last 18 or so). */
 		assert_int_equal(k->intervals, 11);
 		assert_int_equal(k->zero, 0);
 		assert_int_equal(k->empty_short, 0);
 		assert_true(k->shortest_ns >= INTERVAL_RATE_MIN_NS);
 		assert_int_equal(k->cpu_sum, k->final_cpu);
 		assert_int_equal(k->final_cpu, 110000000);
+		collector__free(c);
+	}
+}
+
+/* A sink that sets a job's intervals against its end: their spans and their order. */
+struct ends {
+	struct sink base;
+	__u64 span_sum, cpu_sum, started_sum, last_t1, latest_t1, first_t0;
+	int intervals, after_end, jobs;
+	__u64 end_ns, start_ns, final_cpu, final_started;
+};
+
+static int ends_interval(struct sink *s, const struct interval_record *r)
+{
+	struct ends *k = (struct ends *)s;
+
+	if (!k->intervals++)
+		k->first_t0 = r->t0_ns;
+	if (k->jobs)
+		k->after_end++;
+	k->span_sum += r->t1_ns - r->t0_ns;
+	k->cpu_sum += r->d.cpu_ns;
+	k->started_sum += r->d.started;
+	k->last_t1 = r->t1_ns;
+	if (r->t1_ns > k->latest_t1)
+		k->latest_t1 = r->t1_ns;
+	return 0;
+}
+
+static int ends_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	struct ends *k = (struct ends *)s;
+
+	k->jobs++;
+	k->start_ns = j->job.start_ns;
+	k->end_ns = j->job.end_ns;
+	k->final_cpu = j->job.stats.cpu_ns;
+	k->final_started = j->job.stats.procs_started;
+	return 0;
+}
+
+static const struct sink_ops ends_ops = {
+	.name = "ends",
+	.interval = ends_interval,
+	.job_end = ends_job_end,
+};
+
+/*
+ * A job's intervals run from its start to its end, none past it and none
+ * after its report: their spans add up to its wall time, their CPU and
+ * counts to its report. The ways to its end:
+ * - its last exit stamped 8 ms before a tick whose read finds it over
+ *   (watch --all, serve): before, the tick's interval ran 8 ms past it;
+ * - the same with no exit stamped (the proc and rusage sources): the end
+ *   is when it was noticed, and before, the spans fell short of it.
+ */
+static void test_intervals_stop_at_the_end(void **state)
+{
+	static const struct {
+		const char *how;
+		__u64 exit_before_ns; /* the stamp, this long before the 12th read; 0: none */
+		bool at_stamp; /* it ends at the stamp */
+	} ways[] = {
+		{ .how = "over at the tick", .exit_before_ns = 8000000, .at_stamp = true },
+		{ .how = "no stamp, over at the tick" },
+	};
+
+	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		struct collector_opts o = {
+			.ops = &fake_ops,
+			.interval_s = 0.02,
+			.duration_s = 5,
+			.stop_when_jobs_end = true,
+		};
+		struct ends *k = calloc(1, sizeof(*k));
+		__u64 stamp_ns;
+		struct collector *c;
+
+		memset(&fk, 0, sizeof(fk));
+		fk.alive = 1;
+		fk.exit_before_ns = ways[w].exit_before_ns;
+		c = collector__new(&o);
+		assert_non_null(c);
+		k->base.ops = &ends_ops;
+		assert_int_equal(collector__add_sink(c, &k->base), 0);
+		assert_non_null(collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY));
+		assert_int_equal(collector__run(c), 0);
+		/* The kernel's stamp, on the jobs' clock (to the µs the two clocks' reads differ). */
+		stamp_ns = fk.last_exit_ns ? fk.last_exit_ns - (util__boottime_ns() - util__now_ns()) :
+					     k->end_ns;
+		print_message("%s: %d intervals spanning %.6f s, the last closing %+.6f s from the "
+			      "end, wall %.6f s, the end %+.6f s from the stamp\n",
+			      ways[w].how, k->intervals, (double)k->span_sum / 1e9,
+			      ((double)k->last_t1 - (double)k->end_ns) / 1e9,
+			      (double)(k->end_ns - k->start_ns) / 1e9,
+			      ((double)k->end_ns - (double)stamp_ns) / 1e9);
+		assert_int_equal(k->jobs, 1);
+		assert_true(k->intervals >= 3);
+		/* No interval past the end, the last one closing there, none after the report. */
+		assert_true(k->latest_t1 <= k->end_ns);
+		assert_true(k->last_t1 == k->end_ns);
+		assert_int_equal(k->after_end, 0);
+		/* From the job's start to its end: exactly its wall time. */
+		assert_true(k->first_t0 == k->start_ns);
+		assert_true(k->span_sum == k->end_ns - k->start_ns);
+		/* The end is the kernel's stamp. */
+		if (ways[w].at_stamp)
+			assert_true(k->end_ns + 1000000 > stamp_ns && k->end_ns < stamp_ns + 1000000);
+		/* And they still add up to the report. */
+		assert_int_equal(k->cpu_sum, k->final_cpu);
+		assert_int_equal(k->started_sum, k->final_started);
 		collector__free(c);
 	}
 }
@@ -738,6 +851,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intervals_add_up),
 		cmocka_unit_test(test_no_empty_last_interval),
+		cmocka_unit_test(test_intervals_stop_at_the_end),
 		cmocka_unit_test(test_front_fd_signal_interval),
 		cmocka_unit_test(test_args_follow_exec_and_fork),
 		cmocka_unit_test(test_host_forks_cover_jobs),
@@ -745,5 +859,8 @@ int main(void)
 		cmocka_unit_test(test_interval_cpu_within_tasks),
 	};
 
+	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -771,7 +771,7 @@ static void flush_sinks(struct collector *c)
 int collector__run(struct collector *c)
 {
 	__u64 deadline = 0;
-	bool done, ticked, sampled;
+	bool done, ticked, sampled, interval;
 	int err;
 
 	c->interval_ns = (__u64)(c->opts.interval_s * 1e9);
@@ -815,11 +815,10 @@ int collector__run(struct collector *c)
 		 * interval's, and a wakeup for records is never one.
 		 */
 		sampled = false;
-		if (c->interval_ns && ticked && now + c->tick_ns / 2 >= c->next_interval_ns) {
+		interval = c->interval_ns && ticked && now + c->tick_ns / 2 >= c->next_interval_ns;
+		if (interval) {
 			collector__sample_jobs(c, c->opts.host_records);
 			sampled = true;
-			collector__emit_intervals(c, c->last_sample_ns);
-			collector__emit_host(c);
 			while (c->next_interval_ns <= now + c->tick_ns / 2)
 				c->next_interval_ns += c->interval_ns;
 		} else if (c->root_job ? c->root_job->job.root_exited || (ticked && c->ops->polled) :
@@ -833,11 +832,22 @@ int collector__run(struct collector *c)
 			sampled = true;
 		}
 		c->sample_soon = false;
+		/* Ends are judged on fresh samples only: "two empty samples in a row" counts samples. */
+		if (sampled)
+			collector__judge_ends(c, false);
+		/*
+		 * The tick's intervals, but for the jobs found over at its
+		 * sample: their ends, below, send their last intervals, to
+		 * their ends (their last exits, before the tick).
+		 */
+		if (interval) {
+			collector__emit_intervals(c, c->last_sample_ns);
+			collector__emit_host(c);
+		}
 		/* A second interrupt: stop waiting for what outlives the root. */
 		if (c->root_job && c->signals >= 2 && c->root_job->job.root_exited)
 			break;
-		/* Ends are judged on fresh samples only: "two empty samples in a row" counts samples. */
-		done = sampled && collector__end_jobs(c, false);
+		done = sampled && collector__end_jobs(c);
 		/*
 		 * What this pass wrote reaches the files now: host mode runs for
 		 * days, and a job's report or a process record must not wait in
@@ -848,7 +858,8 @@ int collector__run(struct collector *c)
 			return 0;
 	}
 	/* Stopped (a signal, --duration): every job still open reports as it stands. */
-	collector__end_jobs(c, true);
+	collector__judge_ends(c, true);
+	collector__end_jobs(c);
 	/* Now, not in collector__free(): a write that fails must reach the stats. */
 	flush_sinks(c);
 	return 0;

@@ -238,18 +238,23 @@ static void job_end(struct collector *c, struct cjob *j)
 		c->ops->remove_job(c, j->id);
 }
 
-bool collector__end_jobs(struct collector *c, bool all)
+void collector__judge_ends(struct collector *c, bool all)
 {
-	bool any_over = false, any_left = false;
-
 	for (size_t i = 0; i < c->jt.n; i++) {
 		struct cjob *j = c->jt.jobs[i];
 
 		if (j->ended)
 			continue;
 		j->over = all || job_over(c, j);
-		any_over |= j->over;
 	}
+}
+
+bool collector__end_jobs(struct collector *c)
+{
+	bool any_over = false, any_left = false;
+
+	for (size_t i = 0; i < c->jt.n; i++)
+		any_over |= !c->jt.jobs[i]->ended && c->jt.jobs[i]->over;
 	if (any_over) {
 		/* Every record of the jobs is in, and their figures fresh, before the reports. */
 		c->ops->consume(c);

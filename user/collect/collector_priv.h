@@ -135,8 +135,10 @@ int collector__sample_jobs(struct collector *c, bool host);
 void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1);
 /* Every open job's interval up to @t1, their CPU within what the CPUs could give. */
 void collector__emit_intervals(struct collector *c, __u64 t1);
-/* Reports the jobs that are over (@all: every job); true when the collector should stop. */
-bool collector__end_jobs(struct collector *c, bool all);
+/* Judges, on the sample just taken, which open jobs are over (@all: every one): cjob.over. */
+void collector__judge_ends(struct collector *c, bool all);
+/* Reports the jobs judged over; true when the collector should stop. */
+bool collector__end_jobs(struct collector *c);
 /* Reads the host's counters now, as the sample at @now; collector__emit_host() records them. */
 void collector__take_host(struct collector *c, __u64 now);
 /* The host record of the interval the last host sample ended (the first only sets the base). */

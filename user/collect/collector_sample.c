@@ -523,7 +523,20 @@ bool interval_record__cpu_pct(const struct interval_record *r, double *pct)
  * 100% of them. What is over ran after the interval's end: it is the next
  * interval's, and the intervals still add up to the job's total (its
  * last, at its end, takes whatever is left).
+ *
+ * A job found over at this sample (collector__judge_ends()) has none: its
+ * end, in the same pass, sends its last interval, from the one before to
+ * the end. That is its last exit where the kernel stamped one, before the
+ * tick: an interval to the tick ran past it, its rate over time the job
+ * did not live. Where none is (the proc and rusage sources), it is when
+ * the end was noticed, just after the tick: an interval to the tick left
+ * a remainder too short to send, and the intervals fell short of the end.
  */
+static bool interval_due(const struct cjob *j)
+{
+	return !j->ended && !j->over;
+}
+
 void collector__emit_intervals(struct collector *c, __u64 t1)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN); /* the host record's "cpuN" lines */
@@ -535,7 +548,7 @@ void collector__emit_intervals(struct collector *c, __u64 t1)
 		__u64 cpu_ns = j->cum.cpu_ns - j->reported.cpu_ns;
 		__u64 cap_ns = job_cap_ns(c, j, ncpus, t1);
 
-		if (j->ended)
+		if (!interval_due(j))
 			continue;
 		want_ns += cpu_ns < cap_ns ? cpu_ns : cap_ns;
 		if (j->reported_ns < t0)
@@ -547,7 +560,7 @@ void collector__emit_intervals(struct collector *c, __u64 t1)
 		__u64 cpu_ns = j->cum.cpu_ns - j->reported.cpu_ns;
 		__u64 cap_ns = job_cap_ns(c, j, ncpus, t1);
 
-		if (j->ended)
+		if (!interval_due(j))
 			continue;
 		if (cpu_ns > cap_ns)
 			cpu_ns = cap_ns;
