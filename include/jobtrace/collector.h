@@ -106,6 +106,7 @@ struct cjob {
 	__u32 reported_tasks;
 	struct cjob_cum reported; /* at the last interval record */
 	__u64 reported_ns;
+	__u64 open_ns; /* the last sample that found it open by its end rule: it ends no earlier */
 	__u64 host_mem_bytes; /* the host's memory, for a job's share of it; 0: unknown */
 	struct hmap_node index_node; /* the collector's index of open jobs, by id */
 	__u64 sampled; /* samples that read it */

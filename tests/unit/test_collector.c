@@ -37,6 +37,10 @@ struct fake {
 	__u32 reader_tgid; /* the live thread's number in our /proc; 0: none */
 	__u64 exit_before_ns; /* the last exit, this long before the read that sees it; 0: none */
 	__u64 last_exit_ns; /* its CLOCK_BOOTTIME stamp, once made */
+	int count_late; /* reads after the stamp that still count a process alive */
+	bool live_always; /* the live thread read at every sample, not every other */
+	int root_exit_at; /* the read from which the root's exit record comes; 0: none */
+	bool root_sent;
 };
 
 static struct fake fk;
@@ -57,9 +61,18 @@ static int f_fd(struct collector *c)
 	return fk.efd;
 }
 
+/* The root's record, once its read has come: the parent learns of it after the tree is gone. */
 static int f_consume(struct collector *c)
 {
-	return 0;
+	struct jt_exit_event e = { .version = JT_ABI_VERSION, .type = JT_REC_EXIT,
+				   .size = sizeof(e), .job_id = JOB, .pid = 100, .start_ns = 5,
+				   .is_root = 1, .comm = "root" };
+
+	if (!fk.root_exit_at || fk.root_sent || fk.samples < fk.root_exit_at)
+		return 0;
+	fk.root_sent = true;
+	e.exit_ns = fk.last_exit_ns;
+	return collector__on_exit(c, &e);
 }
 
 static int f_add_empty(struct collector *c, __u64 id, __s32 h)
@@ -86,6 +99,9 @@ static int f_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
 			fk.last_exit_ns = util__boottime_ns() - fk.exit_before_ns;
 		out->last_exit_ns = fk.last_exit_ns;
 	}
+	/* The count falls after the stamp: a read in between sees the stamp and one alive. */
+	if (fk.samples >= 12 && fk.samples < 12 + fk.count_late)
+		fk.alive = 1;
 	out->cpu_ns = fk.exited_cpu;
 	out->system_ns = fk.exited_cpu / 4;
 	out->user_ns = fk.exited_cpu - out->system_ns;
@@ -114,7 +130,7 @@ static int f_read_live(struct collector *c, int (*fn)(void *, const struct jt_li
 
 	if (fk.samples >= 12)
 		return 0;
-	if (fk.samples % 2)
+	if (fk.samples % 2 && !fk.live_always)
 		return 0;
 	r.reader_tgid = fk.reader_tgid;
 	r.cpu_ns = 5000000;
@@ -389,17 +405,35 @@ static const struct sink_ops ends_ops = {
  * - its last exit stamped 8 ms before a tick whose read finds it over
  *   (watch --all, serve): before, the tick's interval ran 8 ms past it;
  * - the same with no exit stamped (the proc and rusage sources): the end
- *   is when it was noticed, and before, the spans fell short of it.
+ *   is when it was noticed, and before, the spans fell short of it;
+ * - its processes gone, its root's record 4 reads later (run's wait for
+ *   its root, watch --cgroup's for the rmdir): open by its rule, it has
+ *   intervals to those ticks, which before ran on past its end, at the
+ *   stamp; it now ends no earlier than the last of them;
+ * - the kernel stamps the exit, then drops the count: a read in between
+ *   found one alive and closed an interval after the stamp, as above.
  */
 static void test_intervals_stop_at_the_end(void **state)
 {
 	static const struct {
 		const char *how;
 		__u64 exit_before_ns; /* the stamp, this long before the 12th read; 0: none */
+		int root_exit_at, count_late;
+		bool root_rule; /* CJOB_END_ROOT, else CJOB_END_EMPTY */
+		bool live_always;
 		bool at_stamp; /* it ends at the stamp */
 	} ways[] = {
 		{ .how = "over at the tick", .exit_before_ns = 8000000, .at_stamp = true },
 		{ .how = "no stamp, over at the tick" },
+		{ .how = "over at its root's record",
+		  .root_rule = true,
+		  .exit_before_ns = 8000000,
+		  .root_exit_at = 16 },
+		/* Not found twice in a row with one counted alive: not a missed exit. */
+		{ .how = "counted alive after the stamp",
+		  .exit_before_ns = 8000000,
+		  .count_late = 1,
+		  .live_always = true },
 	};
 
 	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
@@ -416,11 +450,15 @@ static void test_intervals_stop_at_the_end(void **state)
 		memset(&fk, 0, sizeof(fk));
 		fk.alive = 1;
 		fk.exit_before_ns = ways[w].exit_before_ns;
+		fk.root_exit_at = ways[w].root_exit_at;
+		fk.count_late = ways[w].count_late;
+		fk.live_always = ways[w].live_always;
 		c = collector__new(&o);
 		assert_non_null(c);
 		k->base.ops = &ends_ops;
 		assert_int_equal(collector__add_sink(c, &k->base), 0);
-		assert_non_null(collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY));
+		assert_non_null(collector__add_job(c, JOB, "pid:100",
+						   ways[w].root_rule ? CJOB_END_ROOT : CJOB_END_EMPTY));
 		assert_int_equal(collector__run(c), 0);
 		/* The kernel's stamp, on the jobs' clock (to the µs the two clocks' reads differ). */
 		stamp_ns = fk.last_exit_ns ? fk.last_exit_ns - (util__boottime_ns() - util__now_ns()) :
@@ -440,9 +478,10 @@ static void test_intervals_stop_at_the_end(void **state)
 		/* From the job's start to its end: exactly its wall time. */
 		assert_true(k->first_t0 == k->start_ns);
 		assert_true(k->span_sum == k->end_ns - k->start_ns);
-		/* The end is the kernel's stamp. */
+		/* The end is the kernel's stamp, or the close of an interval sent after it. */
+		assert_true(k->end_ns + 1000000 > stamp_ns);
 		if (ways[w].at_stamp)
-			assert_true(k->end_ns + 1000000 > stamp_ns && k->end_ns < stamp_ns + 1000000);
+			assert_true(k->end_ns < stamp_ns + 1000000);
 		/* And they still add up to the report. */
 		assert_int_equal(k->cpu_sum, k->final_cpu);
 		assert_int_equal(k->started_sum, k->final_started);

@@ -83,16 +83,16 @@ static bool job_over(struct collector *c, struct cjob *j)
 
 /*
  * Does @j's end send an interval up to @t1? The last interval closes the
- * sum, so that the intervals add up to the report; but a job found over at
- * a tick's sample, nothing having moved since that tick's interval, had
- * nothing to close, and sent one more all the same: of 0 s where the
- * kernel stamped its last exit before the tick (the end is that exit, the
- * interval from the tick to the tick), else of the microseconds to when the
- * end was noticed; nothing in it, no rate, a record a consumer had to know
- * to skip. Sent when it holds a count (a 0-s one too: what came in after
- * the tick is the report's, and no rate is given over it), when it spans
- * time enough for a rate (0% over it is a figure), or when it is the job's
- * first (a job has at least one).
+ * sum, so that the intervals add up to the report; but not one with
+ * nothing in it (a job found over at a tick's sample, nothing having moved
+ * since that tick's interval, sent one of 0 s or of some microseconds, no
+ * rate, a record a consumer had to know to skip). With nothing left to
+ * close, the end is where the last interval closed (job_figures(): a
+ * sample found the job still open after its last exit), or under 10 ms
+ * after it. Sent when it holds a count (a 0-s one too: what came in after
+ * that sample is the report's, and no rate is given over it), when it
+ * spans time enough for a rate (0% over it is a figure), or when it is the
+ * job's first (a job has at least one).
  */
 static bool last_interval_due(const struct cjob *j, __u64 t1)
 {
@@ -117,21 +117,27 @@ static void job_figures(struct collector *c, struct cjob *j, struct job *job, __
 		.jobs_map_full = job->counters.jobs_map_full,
 		.exec_records_lost = job->counters.exec_records_lost,
 	};
+	__u64 last_exit, open = j->open_ns > j->reported_ns ? j->open_ns : j->reported_ns;
 	bool at_last_exit = false;
-	__u64 last_exit;
 
 	/*
 	 * A job whose processes are all gone ended at its last exit, as the
 	 * kernel stamped it, not when a sample noticed: its wall time is the
-	 * kernel's, and its last interval closes there (or where the one
-	 * before it closed, when a sample came between its last exit and now:
-	 * then it is sent only with counts to close, last_interval_due()).
+	 * kernel's, and its last interval closes there (a tick whose sample
+	 * found it over had none: collector__emit_intervals()). But never
+	 * before a sample that found it still open by its rule, which closed
+	 * its interval there, where it had one: a --cgroup job whose cgroup
+	 * stood empty ended no earlier than the last sample that saw the
+	 * cgroup, nor run's before the sample that found its root not yet
+	 * reaped, nor any before a read that found the kernel's stamp and a
+	 * process still counted alive (it stamps the exit, then drops the
+	 * count).
 	 */
 	job->end_ns = noticed;
 	last_exit = s->last_exit_ns ? collector__mono_of_boottime(s->last_exit_ns) : 0;
 	if (s->alive <= 0 && last_exit > job->start_ns && last_exit < noticed) {
-		job->end_ns = last_exit;
-		at_last_exit = true;
+		at_last_exit = last_exit >= open;
+		job->end_ns = at_last_exit ? last_exit : open;
 	}
 	/*
 	 * The root cannot have lived longer than its tree. Where it was the
@@ -246,6 +252,8 @@ void collector__judge_ends(struct collector *c, bool all)
 		if (j->ended)
 			continue;
 		j->over = all || job_over(c, j);
+		if (!j->over)
+			j->open_ns = c->last_sample_ns;
 	}
 }
 
