@@ -355,10 +355,11 @@ static void test_no_empty_last_interval(void **state)
 	}
 }
 
-/* A sink that sets a job's intervals against its end: their spans and their order. */
+/* A sink that sets a job's intervals against its end: their spans, their order, the host's. */
 struct ends {
 	struct sink base;
 	__u64 span_sum, cpu_sum, started_sum, last_t1, latest_t1, first_t0;
+	__u64 host_t1_before_end; /* the latest host record's end, when the job's end came */
 	int intervals, after_end, jobs;
 	__u64 end_ns, start_ns, final_cpu, final_started;
 };
@@ -380,6 +381,14 @@ static int ends_interval(struct sink *s, const struct interval_record *r)
 	return 0;
 }
 
+static __u64 ends_host_t1;
+
+static int ends_host(struct sink *s, const struct host_record *r)
+{
+	ends_host_t1 = r->t1_ns;
+	return 0;
+}
+
 static int ends_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
 {
 	struct ends *k = (struct ends *)s;
@@ -389,12 +398,14 @@ static int ends_job_end(struct sink *s, const struct cjob *j, const struct colle
 	k->end_ns = j->job.end_ns;
 	k->final_cpu = j->job.stats.cpu_ns;
 	k->final_started = j->job.stats.procs_started;
+	k->host_t1_before_end = ends_host_t1;
 	return 0;
 }
 
 static const struct sink_ops ends_ops = {
 	.name = "ends",
 	.interval = ends_interval,
+	.host = ends_host,
 	.job_end = ends_job_end,
 };
 
@@ -412,6 +423,8 @@ static const struct sink_ops ends_ops = {
  *   stamp; it now ends no earlier than the last of them;
  * - the kernel stamps the exit, then drops the count: a read in between
  *   found one alive and closed an interval after the stamp, as above.
+ * Found over at a tick, its records come before that tick's host record:
+ * before, after it.
  */
 static void test_intervals_stop_at_the_end(void **state)
 {
@@ -442,12 +455,14 @@ static void test_intervals_stop_at_the_end(void **state)
 			.interval_s = 0.02,
 			.duration_s = 5,
 			.stop_when_jobs_end = true,
+			.host_records = true,
 		};
 		struct ends *k = calloc(1, sizeof(*k));
 		__u64 stamp_ns;
 		struct collector *c;
 
 		memset(&fk, 0, sizeof(fk));
+		ends_host_t1 = 0;
 		fk.alive = 1;
 		fk.exit_before_ns = ways[w].exit_before_ns;
 		fk.root_exit_at = ways[w].root_exit_at;
@@ -482,6 +497,8 @@ static void test_intervals_stop_at_the_end(void **state)
 		assert_true(k->end_ns + 1000000 > stamp_ns);
 		if (ways[w].at_stamp)
 			assert_true(k->end_ns < stamp_ns + 1000000);
+		/* No host record of a later tick than its end came before its report. */
+		assert_true(k->host_t1_before_end <= k->end_ns);
 		/* And they still add up to the report. */
 		assert_int_equal(k->cpu_sum, k->final_cpu);
 		assert_int_equal(k->started_sum, k->final_started);

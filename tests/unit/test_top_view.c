@@ -669,8 +669,8 @@ static void count_jobs(const char *frame_text, const char *key, int *found)
 
 /*
  * A job that ends is on the next frame marked ended, and the exits of its
- * last interval (sent with its end, after the host record of its tick)
- * count in the next header's exits/s.
+ * last interval (sent with its end, found between ticks: after the host
+ * record before it) count in the next header's exits/s.
  */
 static void test_batch_job_end(void **state)
 {

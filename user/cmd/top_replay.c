@@ -12,9 +12,10 @@
  * intervals before T (a warm-up long enough for a job ended just before
  * to be shown ended, as live top keeps it TOP_KEEP_ENDED refreshes) up to
  * the host record at or before T, and its snapshot is taken where serve's
- * pass ended: the jobs that ended in it have their last interval and
- * "job" line after the host record, with exits of the next interval
- * between them, held back until the snapshot is taken. Stepping back, or
+ * pass ended: the jobs found over at its tick have their last interval
+ * and "job" line before its host record (an older serve wrote them
+ * after it), and exits of the next interval that come after the host
+ * record are held back until the snapshot is taken. Stepping back, or
  * jumping, builds the frame from a warm-up before it; stepping forward
  * goes on reading from where the frame on screen stopped (the view, the
  * jobs made back and the place in the files kept), so that a step costs
@@ -182,8 +183,9 @@ static int on_line(void *ctx, const char *l, size_t len)
 
 	/*
 	 * A pass ends at the next host record or an interval of another
-	 * tick: the intervals and job lines after a host record are its
-	 * pass's (jobs that ended in it); exits after it wait for its frame.
+	 * tick: job lines after a host record are its pass's (an older serve
+	 * wrote the ends of the jobs found over at a tick after the tick's
+	 * host record); exits after it wait for its frame.
 	 */
 	if (st->pending && !host && t > st->pending && !same_tick(t, st->pending) &&
 	    type_is(l, len, "exit")) {

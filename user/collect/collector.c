@@ -840,14 +840,19 @@ int collector__run(struct collector *c)
 		 * sample: their ends, below, send their last intervals, to
 		 * their ends (their last exits, before the tick).
 		 */
-		if (interval) {
+		if (interval)
 			collector__emit_intervals(c, c->last_sample_ns);
-			collector__emit_host(c);
-		}
 		/* A second interrupt: stop waiting for what outlives the root. */
 		if (c->root_job && c->signals >= 2 && c->root_job->job.root_exited)
 			break;
 		done = sampled && collector__end_jobs(c);
+		/*
+		 * The host record closes its tick's records: those of the jobs
+		 * found over at its sample come before it, their last intervals
+		 * (to their ends, before the tick) and their reports, as the
+		 * tick's intervals of the jobs that go on do.
+		 */
+		collector__emit_host(c);
 		/*
 		 * What this pass wrote reaches the files now: host mode runs for
 		 * days, and a job's report or a process record must not wait in
@@ -860,6 +865,8 @@ int collector__run(struct collector *c)
 	/* Stopped (a signal, --duration): every job still open reports as it stands. */
 	collector__judge_ends(c, true);
 	collector__end_jobs(c);
+	/* A pass left by its second interrupt: its tick's host record, after its jobs' ends. */
+	collector__emit_host(c);
 	/* Now, not in collector__free(): a write that fails must reach the stats. */
 	flush_sinks(c);
 	return 0;
