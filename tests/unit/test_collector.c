@@ -39,6 +39,7 @@ struct fake {
 	__u64 last_exit_ns; /* its CLOCK_BOOTTIME stamp, once made */
 	int count_late; /* reads after the stamp that still count a process alive */
 	bool live_always; /* the live thread read at every sample, not every other */
+	int still_from; /* the read from which the job sleeps: no CPU, no start; 0: none */
 	int root_exit_at; /* the read from which the root's exit record comes; 0: none */
 	bool root_sent;
 };
@@ -88,7 +89,9 @@ static int f_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	fk.samples++;
-	if (fk.samples < 12) {
+	if (fk.still_from && fk.samples > fk.still_from) {
+		/* Asleep: its figures as the read before had them. */
+	} else if (fk.samples < 12) {
 		fk.exited_cpu = (fk.cpu_step_ns ?: 10000000ULL) * (__u64)fk.samples - 5000000;
 		fk.started += 3 + fk.burst;
 	} else {
@@ -358,6 +361,8 @@ static void test_no_empty_last_interval(void **state)
 /* A sink that sets a job's intervals against its end: their spans, their order, the host's. */
 struct ends {
 	struct sink base;
+	struct collector *c;
+	int stop_at; /* the interval that stops the collector; 0: none */
 	__u64 span_sum, cpu_sum, started_sum, last_t1, latest_t1, first_t0;
 	__u64 host_t1_before_end; /* the latest host record's end, when the job's end came */
 	int intervals, after_end, jobs;
@@ -370,6 +375,8 @@ static int ends_interval(struct sink *s, const struct interval_record *r)
 
 	if (!k->intervals++)
 		k->first_t0 = r->t0_ns;
+	if (k->intervals == k->stop_at)
+		collector__stop(k->c);
 	if (k->jobs)
 		k->after_end++;
 	k->span_sum += r->t1_ns - r->t0_ns;
@@ -422,7 +429,9 @@ static const struct sink_ops ends_ops = {
  *   intervals to those ticks, which before ran on past its end, at the
  *   stamp; it now ends no earlier than the last of them;
  * - the kernel stamps the exit, then drops the count: a read in between
- *   found one alive and closed an interval after the stamp, as above.
+ *   found one alive and closed an interval after the stamp, as above;
+ * - asleep, stopped just after a tick: before, it ended when the stop was
+ *   noticed, nothing having moved, the spans short of its wall time.
  * Found over at a tick, its records come before that tick's host record:
  * before, after it.
  */
@@ -431,7 +440,7 @@ static void test_intervals_stop_at_the_end(void **state)
 	static const struct {
 		const char *how;
 		__u64 exit_before_ns; /* the stamp, this long before the 12th read; 0: none */
-		int root_exit_at, count_late;
+		int root_exit_at, count_late, still_from, stop_at;
 		bool root_rule; /* CJOB_END_ROOT, else CJOB_END_EMPTY */
 		bool live_always;
 		bool at_stamp; /* it ends at the stamp */
@@ -446,6 +455,10 @@ static void test_intervals_stop_at_the_end(void **state)
 		{ .how = "counted alive after the stamp",
 		  .exit_before_ns = 8000000,
 		  .count_late = 1,
+		  .live_always = true },
+		{ .how = "asleep, stopped after a tick",
+		  .still_from = 4,
+		  .stop_at = 6,
 		  .live_always = true },
 	};
 
@@ -467,10 +480,13 @@ static void test_intervals_stop_at_the_end(void **state)
 		fk.exit_before_ns = ways[w].exit_before_ns;
 		fk.root_exit_at = ways[w].root_exit_at;
 		fk.count_late = ways[w].count_late;
+		fk.still_from = ways[w].still_from;
 		fk.live_always = ways[w].live_always;
 		c = collector__new(&o);
 		assert_non_null(c);
 		k->base.ops = &ends_ops;
+		k->c = c;
+		k->stop_at = ways[w].stop_at;
 		assert_int_equal(collector__add_sink(c, &k->base), 0);
 		assert_non_null(collector__add_job(c, JOB, "pid:100",
 						   ways[w].root_rule ? CJOB_END_ROOT : CJOB_END_EMPTY));

@@ -188,6 +188,14 @@ static void job_figures(struct collector *c, struct cjob *j, struct job *job, __
 	job->counters.exec_records_lost = k.exec_records_lost;
 }
 
+/* @job ends at @end_ns, before the end its figures gave: its root no later. */
+static void job_end_at(struct job *job, __u64 end_ns)
+{
+	job->end_ns = end_ns;
+	if (job->root_exited && job->root_end_ns > end_ns)
+		job->root_end_ns = end_ns;
+}
+
 int collector__job_now(struct collector *c, __u64 id, struct job *out)
 {
 	struct cjob *j = collector__find_job(c, id);
@@ -226,10 +234,20 @@ static void job_end(struct collector *c, struct cjob *j)
 		}
 	}
 	collector__stats(c, &c->stats);
-	/* The last interval closes the sum: the intervals add up to this report. */
+	/*
+	 * The last interval closes the sum: the intervals add up to this
+	 * report, and span its wall time. Where none is due, nothing moved
+	 * since the last one, which closed under 10 ms before the end: an
+	 * end noticed by a sample (no kernel's stamp: the proc and rusage
+	 * sources, a job reported as it stands at a stop) just after one
+	 * that already had every figure of its report. It ends where that
+	 * interval closed, so that its intervals still span its wall time.
+	 */
 	t1 = j->job.end_ns > j->reported_ns ? j->job.end_ns : j->reported_ns;
 	if (c->opts.interval_s > 0 && last_interval_due(j, t1))
 		collector__emit_interval(c, j, t1);
+	else if (c->opts.interval_s > 0)
+		job_end_at(&j->job, j->reported_ns);
 	for (size_t i = 0; i < c->nsinks; i++) {
 		struct sink *sk = c->sinks[i];
 
