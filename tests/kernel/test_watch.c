@@ -361,7 +361,70 @@ static void assert_cpu_near(const char *what, double got_ns, double want_ns, dou
 
 /* ---- the intervals ---- */
 
-/* The interval records of @key add up to its job record, exactly; returns how many. */
+/*
+ * Two epoch stamps of one instant, as the JSON lines write them: "time" and
+ * "start" to %.15g's 10 us at today's epoch.
+ */
+#define EPOCH_EPS_S 2e-5
+
+/*
+ * The interval records of @key against its job record, in time and in the
+ * file: one after another from the job's start to its end, none past its
+ * end nor after its job line, their interval_s adding up to its wall_s.
+ */
+static void assert_intervals_span_job(json_t *recs, const char *key)
+{
+	json_t *job = job_record(recs, key), *r;
+	double end = harness__num(job, "time"), wall = harness__num(job, "job.wall_s");
+	double sum = 0, first_start = 0, last_end = 0;
+	bool job_seen = false;
+	size_t i, n = 0;
+
+	json_array_foreach(recs, i, r)
+	{
+		double t, start;
+
+		if (r == job)
+			job_seen = true;
+		if (strcmp(str(r, "type"), "interval") || strcmp(str(r, "job"), key))
+			continue;
+		n++;
+		t = harness__num(r, "time");
+		start = harness__num(r, "start");
+		if (job_seen)
+			fail_msg("%s: interval %zu (to %.5f) comes after its job line", key, n, t);
+		if (t > end + EPOCH_EPS_S)
+			fail_msg("%s: interval %zu ends %.6f s past the job's end (%.5f; wall_s "
+				 "%.6f)",
+				 key, n, t - end, end, wall);
+		if (n == 1)
+			first_start = start;
+		else if (fabs(start - last_end) > EPOCH_EPS_S)
+			fail_msg("%s: interval %zu starts %.6f s from where the one before ended",
+				 key, n, start - last_end);
+		last_end = t;
+		sum += harness__num(r, "interval_s");
+	}
+	if (!n)
+		return;
+	print_message("  %s: %zu intervals span %.6f s, wall_s %.6f; the last ends %+.6f s "
+		      "from the job\n",
+		      key, n, sum, wall, last_end - end);
+	if (fabs(last_end - end) > EPOCH_EPS_S)
+		fail_msg("%s: its last interval ends %.6f s before the job does", key,
+			 end - last_end);
+	if (fabs(first_start - (end - wall)) > EPOCH_EPS_S)
+		fail_msg("%s: its first interval starts %.6f s from the job's start", key,
+			 first_start - (end - wall));
+	/* interval_s and wall_s to the nanosecond: each rounded by half of one. */
+	if (fabs(sum - wall) > 1e-9 * ((double)n + 1))
+		fail_msg("%s: its intervals span %.9f s, its wall_s is %.9f", key, sum, wall);
+}
+
+/*
+ * The interval records of @key add up to its job record, exactly, and span
+ * its life (assert_intervals_span_job()); returns how many.
+ */
 static size_t assert_intervals_add_up(json_t *recs, const char *key, double cpu_pct)
 {
 	static const char *const exact[] = {
@@ -410,6 +473,7 @@ static size_t assert_intervals_add_up(json_t *recs, const char *key, double cpu_
 	}
 	assert_cpu_near("intervals' sum vs the job's cpu", cpu, harness__num(job, "cpu.total_ns"),
 			cpu_pct);
+	assert_intervals_span_job(recs, key);
 	return n;
 }
 
@@ -959,6 +1023,61 @@ static void test_host_job_wall_is_kernels(void **state)
 	/* The exec before churn's clock starts and its exit after: milliseconds, given room. */
 	assert_true(wall - want < 0.15);
 	json_decref(t);
+	json_decref(recs);
+}
+
+/*
+ * Host mode's intervals end where a job does: a v2 cgroup's job of about
+ * 1.3 s (a sleep, then 0.3 s of CPU), its last exit between two of the
+ * 0.5 s ticks. Its last interval closes at that exit, its intervals span
+ * its wall time and come before its job line, and the host line of the
+ * tick that found it over comes after it. Before, its last interval ran to
+ * that tick, up to 0.5 s past the end its job line gives, after it in
+ * time, and the intervals spanned more than its wall time.
+ */
+static void test_host_intervals_end_with_job(void **state)
+{
+	char name[64], out[600], key[300], needle[320];
+	const char *args[] = { "--all", "--group-by", "cgroup2", "--interval", "0.5", "--json",
+			       "-o", out, NULL };
+	char *work[] = { H.churn, "--children", "1", "--burn-us", "300000", "--delay-ms", "1000",
+			 NULL };
+	struct watcher w;
+	json_t *recs, *job, *r;
+	double end;
+	size_t i, n;
+	int st;
+
+	snprintf(name, sizeof(name), "%s%d-ends", CG_PREFIX, getpid());
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	snprintf(needle, sizeof(needle), "\"key\":\"%s\"", key);
+	harness__cgroup_make(name);
+	harness__path(out, sizeof(out), "ends.out");
+	watcher_start(&w, args);
+	harness__sleep_ms(300);
+	st = harness__wait_s(harness__cgroup_spawn(name, work, NULL, "-"), WAIT_S);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (harness__wait_text(out, needle, WAIT_S * 1000) < 0)
+		fail_msg("no job line for %s in %d s", key, WAIT_S);
+	/* Host mode runs until stopped; its status is the host's processes', not checked. */
+	assert_int_equal(kill(w.pid, SIGINT), 0);
+	watcher_finish(&w);
+	harness__cgroup_remove(name);
+	recs = load_lines(out);
+	job = job_record(recs, key);
+	end = harness__num(job, "time");
+	n = assert_intervals_add_up(recs, key, 0.5);
+	assert_true(n >= 2);
+	/* Its records are the tick's that found it over: no later tick's host line before them. */
+	json_array_foreach(recs, i, r)
+	{
+		if (r == job)
+			break;
+		if (!strcmp(str(r, "type"), "host") && harness__num(r, "time") > end + EPOCH_EPS_S)
+			fail_msg("the host line of %.5f, %.6f s after %s ended, comes before its "
+				 "job line",
+				 harness__num(r, "time"), harness__num(r, "time") - end, key);
+	}
 	json_decref(recs);
 }
 
@@ -1822,6 +1941,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_run_events_statuses, test_teardown),
 		cmocka_unit_test_teardown(test_watch_cgroups, test_teardown),
 		cmocka_unit_test_teardown(test_watch_all_by_cgroup2, test_teardown),
+		cmocka_unit_test_teardown(test_host_intervals_end_with_job, test_teardown),
 		cmocka_unit_test_teardown(test_run_intervals_add_up, test_teardown),
 		cmocka_unit_test_teardown(test_run_rate_within_tasks, test_teardown),
 		cmocka_unit_test_teardown(test_watch_intervals_add_up, test_teardown),
