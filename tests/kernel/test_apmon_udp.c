@@ -425,16 +425,41 @@ static void test_run_no_receiver(void **state)
 	assert_non_null(strstr(slurp(err), "exited with status 3"));
 }
 
-/* watch --all: a cgroup of the test is a job; its CPU is its cpu.stat's. */
+/* The job record of @key among the job lines of @path. */
+static json_t *job_line(const char *path, const char *key)
+{
+	json_t *all = harness__lines(path, "job"), *r, *found = NULL;
+	size_t i;
+
+	json_array_foreach(all, i, r)
+	{
+		if (!strcmp(harness__str(r, "job.key"), key))
+			found = json_incref(r);
+	}
+	json_decref(all);
+	if (!found)
+		fail_msg("%s has no job line for %s", path, key);
+	return found;
+}
+
+/*
+ * watch --all: a cgroup of the test is a job; its CPU is its cpu.stat's.
+ * Its run_time never goes back and ends at the job's wall time: an
+ * interval's ran past the job's end, to the tick after its last exit, and
+ * the end's then said less (run_time 6.1531 then 5.7616).
+ */
 static void test_watch_all(void **state)
 {
-	char dest[64], err[512], node[700];
+	char dest[64], err[512], node[700], report[512], key[300];
 	char name[64];
 	char *argv[] = { H.jobtrace, "watch", "--all", "--group-by", "cgroup2", "-i", "0.5", "--duration",
-			 "4", "--apmon", dest, NULL };
+			 "4", "--apmon", dest, "--json", "-o", report, NULL };
 	char *work[] = { H.churn, "--children", "150", "--burn-us", "5000", NULL };
 	const struct dgram *last = NULL;
 	unsigned long long usage_us = 0;
+	double prev_run = -1, wall;
+	size_t jobs = 0;
+	json_t *job;
 	pid_t w, c;
 	struct rx r;
 	int st;
@@ -444,6 +469,7 @@ static void test_watch_all(void **state)
 	snprintf(name, sizeof(name), CG_PREFIX "%d", getpid());
 	harness__cgroup_make(name);
 	harness__path(err, sizeof(err), "watch.err");
+	harness__path(report, sizeof(report), "watch.jsonl");
 	w = harness__spawn(argv, NULL, err);
 	/* Its attach line says the host's processes are tagged. */
 	for (unsigned long long dl = harness__mono_ns() + WAIT_S * 1000000000ULL;
@@ -463,36 +489,91 @@ static void test_watch_all(void **state)
 	harness__cgroup_remove(name);
 	assert_stream(&r, "v:2.2.2p:");
 	snprintf(node, sizeof(node), "%s:cgroup:/%s", host, name);
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	job = job_line(report, key);
+	wall = harness__num(job, "job.wall_s");
 	for (size_t i = 0; i < r.n; i++) {
-		if (!strcmp(r.d[i].cluster, "jobtrace_jobs") && !strcmp(r.d[i].node, node))
-			last = &r.d[i];
+		if (strcmp(r.d[i].cluster, "jobtrace_jobs") || strcmp(r.d[i].node, node))
+			continue;
+		last = &r.d[i];
+		jobs++;
+		if (pnum(last, "run_time") < prev_run)
+			fail_msg("%s: run_time went from %.4f back to %.4f (wall_s %.4f)", node,
+				 prev_run, pnum(last, "run_time"), wall);
+		prev_run = pnum(last, "run_time");
 	}
 	if (!last)
 		fail_msg("no datagram for %s among %zu", node, r.n);
-	print_message("  %s: cpu_time %.6f s, cpu.stat %.6f s\n", node, pnum(last, "cpu_time"),
-		      usage_us / 1e6);
+	print_message("  %s: %zu datagrams, cpu_time %.6f s, cpu.stat %.6f s, run_time %.6f s, "
+		      "wall_s %.6f s\n",
+		      node, jobs, pnum(last, "cpu_time"), usage_us / 1e6, pnum(last, "run_time"),
+		      wall);
+	/* The last is the job's end: its report's wall time, which no datagram passed. */
+	assert_true(fabs(pnum(last, "run_time") - wall) < 1e-6);
+	json_decref(job);
 	assert_true(usage_us > 100000);
 	assert_true(fabs(pnum(last, "cpu_time") - usage_us / 1e6) < 0.005 * usage_us / 1e6 + 0.01);
 	assert_true(assert_system(&r) >= 3);
 	rx_close(&r);
 }
 
-/* serve: the system parameters every interval, to two destinations. */
+/* No job's run_time goes back, from one of its datagrams to the next (its end's included). */
+static void assert_run_time_monotone(const struct rx *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct dgram *d = &r->d[i];
+
+		if (strcmp(d->cluster, "jobtrace_jobs"))
+			continue;
+		for (size_t k = i + 1; k < r->n; k++) {
+			const struct dgram *e = &r->d[k];
+
+			if (strcmp(e->cluster, d->cluster) || strcmp(e->node, d->node))
+				continue;
+			if (pnum(e, "run_time") < pnum(d, "run_time"))
+				fail_msg("%s: run_time went from %.4f back to %.4f", d->node,
+					 pnum(d, "run_time"), pnum(e, "run_time"));
+			break;
+		}
+	}
+}
+
+/*
+ * serve: the system parameters every interval, to two destinations; the
+ * host's jobs, a cgroup of the test's among them, whose run_time, as every
+ * job's, never goes back (its last interval ran to the tick after its last
+ * exit, and its end then said less).
+ */
 static void test_serve(void **state)
 {
-	char d1[64], d2[64], err[512];
-	char *argv[] = { H.jobtrace, "serve", "-i", "0.5", "--duration", "2.2", "--apmon", d1, "--apmon",
-			 d2, NULL };
+	char d1[64], d2[64], err[512], name[64], node[700];
+	char *argv[] = { H.jobtrace, "serve", "-i", "0.5", "--duration", "4", "--group-by",
+			 "cgroup2", "--apmon", d1, "--apmon", d2, NULL };
+	char *work[] = { H.churn, "--children", "20", "--burn-us", "5000", NULL };
 	struct rx a, b;
-	size_t jobs = 0;
+	size_t jobs = 0, ours = 0;
+	pid_t s, c;
 	int st;
 
 	rx_open(&a);
 	rx_open(&b);
 	snprintf(d1, sizeof(d1), "127.0.0.1:%u", a.port);
 	snprintf(d2, sizeof(d2), "127.0.0.1:%u pw2", b.port);
+	snprintf(name, sizeof(name), CG_PREFIX "%d", getpid());
+	harness__cgroup_make(name);
 	harness__path(err, sizeof(err), "serve.err");
-	st = wait_rx(harness__spawn(argv, NULL, err), &a);
+	s = harness__spawn(argv, NULL, err);
+	for (unsigned long long dl = harness__mono_ns() + WAIT_S * 1000000000ULL;
+	     !strstr(slurp(err), "jobtrace: serving");) {
+		if (harness__mono_ns() > dl || waitpid(s, &st, WNOHANG) == s)
+			fail_msg("serve did not start: %s", slurp(err));
+		rx_drain(&a, 50);
+	}
+	c = harness__cgroup_spawn(name, work, "-", "-");
+	st = wait_rx(c, &a);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = wait_rx(s, &a);
+	harness__cgroup_remove(name);
 	rx_drain(&b, 100);
 	assert_true(WIFEXITED(st));
 	if (WEXITSTATUS(st))
@@ -502,9 +583,14 @@ static void test_serve(void **state)
 	assert_true(assert_system(&a) >= 2);
 	assert_int_equal(assert_system(&a), assert_system(&b));
 	/* Host mode: the host's own jobs (this test among them) go too. */
-	for (size_t i = 0; i < a.n; i++)
+	snprintf(node, sizeof(node), "%s:cgroup:/%s", host, name);
+	for (size_t i = 0; i < a.n; i++) {
 		jobs += !strcmp(a.d[i].cluster, "jobtrace_jobs");
-	assert_true(jobs > 0);
+		ours += !strcmp(a.d[i].cluster, "jobtrace_jobs") && !strcmp(a.d[i].node, node);
+	}
+	print_message("  %zu job datagrams, %zu of %s\n", jobs, ours, node);
+	assert_true(ours > 0);
+	assert_run_time_monotone(&a);
 	rx_close(&a);
 	rx_close(&b);
 }
