@@ -1966,8 +1966,5 @@ int main(void)
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
 	if (getenv("JT_TEST"))
 		cmocka_set_test_filter(getenv("JT_TEST"));
-	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
-	if (getenv("JT_TEST"))
-		cmocka_set_test_filter(getenv("JT_TEST"));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
