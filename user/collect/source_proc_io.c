@@ -147,7 +147,8 @@ static void charge_drop(struct proc_src *s, struct pcharge **pp, bool uncharge)
 	struct pcharge *c = *pp;
 	struct pproc *parent = source_proc__find(s, c->parent_tgid);
 
-	if (parent) {
+	/* Its pid may name another process by now: that one was never charged. */
+	if (parent && parent->start_ns == c->parent_start_ns && parent->npending) {
 		if (uncharge)
 			pio_sub(&parent->io_charged, &c->io);
 		parent->npending--;
@@ -194,7 +195,7 @@ void source_proc__io_settle(struct proc_src *s, struct pproc *p)
 			struct pproc *to;
 			__u32 ppid;
 
-			if (c->parent_tgid != p->tgid) {
+			if (c->parent_tgid != p->tgid || c->parent_start_ns != p->start_ns) {
 				pp = &c->next;
 			} else if (!still_there(s, c, &ppid) || ppid == p->tgid) {
 				charge_drop(s, pp, false);
@@ -204,6 +205,7 @@ void source_proc__io_settle(struct proc_src *s, struct pproc *p)
 				pio_add(&to->io_charged, &c->io);
 				to->npending++;
 				c->parent_tgid = to->tgid;
+				c->parent_start_ns = to->start_ns;
 				pp = &c->next;
 			} else {
 				charge_drop(s, pp, true);
@@ -225,6 +227,7 @@ static void charge_pending(struct proc_src *s, struct pproc *parent, __u32 tgid,
 		return;
 	c->tgid = tgid;
 	c->parent_tgid = parent->tgid;
+	c->parent_start_ns = parent->start_ns;
 	c->start_ns = start_ns;
 	c->io = *io;
 	b = charge_bucket(s, tgid);

@@ -64,6 +64,7 @@ struct pproc {
 struct pcharge {
 	__u32 tgid, parent_tgid;
 	__u64 start_ns;
+	__u64 parent_start_ns; /* the charged process's, so a pid used again is not it */
 	struct pio io; /* what its record and its subtree's counted: what the reaper gets */
 	struct pcharge *next;
 };
