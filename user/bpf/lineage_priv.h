@@ -28,4 +28,25 @@ struct lineage {
 	bool oom_marks; /* the OOM killer's victims are marked (oom/mark_victim) */
 };
 
+/* The tracefs events of the setsid and setuid tracepoint programs. */
+#define TRACEFS "/sys/kernel/tracing"
+#define SETSID_EVENT "events/syscalls/sys_exit_setsid"
+#define SETUID_EVENT "events/syscalls/sys_exit_setuid"
+
+/* What a process that may not load BPF here can do instead. */
+#define BPF_ELSEWHERE                                                                     \
+	"run jobtrace as root of the host, or let run and watch --pid go through a host's " \
+	"jobtrace serve --control (any user, no privileges; see jobtrace(8))"
+
+struct kernel_btf;
+
+/* user/bpf/lineage_kernel.c: what the running kernel permits and has. */
+int lineage_kernel__privileges(void);
+bool lineage_kernel__exit_has_group_dead(const struct kernel_btf *vmlinux);
+bool lineage_kernel__oom_tp_has_task(const struct kernel_btf *vmlinux);
+int lineage_kernel__tracefs_ensure(const char *event);
+bool lineage_kernel__fexit_attaches(int id);
+__s32 lineage_kernel__cgroup_ssid(const struct kernel_btf *vmlinux, const char *controller,
+				  __s32 line_ssid, bool verbose);
+
 #endif
