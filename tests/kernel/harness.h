@@ -693,13 +693,8 @@ static inline double harness__cgroup_usage_ns(const char *name)
 
 /* ---- what this machine permits ---- */
 
-/*
- * May this process become @uid, as setpriv --reuid --regid --clear-groups
- * does (setgroups, setgid, setuid, in a child)? 0, else the errno that said
- * no. Root always may; the root of a user namespace that maps no other uid
- * (unshare --user --map-root-user) may not: it has no such user to run as.
- */
-static inline int harness__probe_become(int uid)
+/* @fn(@arg) in a child: what it returns (0 or an errno), or EIO where the child said nothing. */
+static inline int harness__in_child(int (*fn)(void *arg), void *arg)
 {
 	int fds[2], err = 0;
 	pid_t pid;
@@ -708,11 +703,10 @@ static inline int harness__probe_become(int uid)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int e = 0;
+		int e;
 
 		close(fds[0]);
-		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
-			e = errno;
+		e = fn(arg);
 		if (write(fds[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
 			_exit(1);
 		_exit(0);
@@ -723,6 +717,25 @@ static inline int harness__probe_become(int uid)
 	close(fds[0]);
 	waitpid(pid, NULL, 0);
 	return err;
+}
+
+/* Becomes the uid at @arg (an int), as setpriv does: 0, or the errno that said no. */
+static inline int harness__become_child(void *arg)
+{
+	int uid = *(int *)arg;
+
+	return setgroups(0, NULL) || setgid(uid) || setuid(uid) ? errno : 0;
+}
+
+/*
+ * May this process become @uid, as setpriv --reuid --regid --clear-groups
+ * does (setgroups, setgid, setuid, in a child)? 0, else the errno that said
+ * no. Root always may; the root of a user namespace that maps no other uid
+ * (unshare --user --map-root-user) may not: it has no such user to run as.
+ */
+static inline int harness__probe_become(int uid)
+{
+	return harness__in_child(harness__become_child, &uid);
 }
 
 /* How long the kernel has to answer a listen request (it answers at once). */
@@ -790,61 +803,59 @@ static inline int harness__connector_ack(int s, const void *req, size_t len, __u
  * its ack: a request it ignored for a reason jobtrace does not know yet is
  * ETIMEDOUT here, and the test that expected proc mode says so.
  */
+struct harness_connector_probe {
+	int uid;
+	bool new_netns;
+};
+
+static inline int harness__connector_child(void *arg)
+{
+	const struct harness_connector_probe *p = arg;
+	int uid = p->uid;
+	bool new_netns = p->new_netns;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
+	struct {
+		struct nlmsghdr nlh;
+		struct cn_msg msg;
+		enum proc_cn_mcast_op op;
+	} __attribute__((packed)) req = {};
+	/* Ours among the group's acks; never 0, the ack field of every event. */
+	__u32 nonce = (__u32)getpid();
+	int s, e = 0, sz = 8 << 20;
+
+	if (new_netns && unshare(CLONE_NEWNET))
+		e = errno;
+	if (!e && uid >= 0)
+		e = harness__become_child(&uid);
+	if (!e && !cn_proc__in_initial_ns())
+		e = EOPNOTSUPP;
+	s = e ? -1 : socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+	if (!e && s < 0)
+		e = errno;
+	/* Room for the group's traffic until our ack comes (as root: past rmem_max). */
+	if (!e && setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (!e && bind(s, (struct sockaddr *)&sa, sizeof(sa)))
+		e = errno;
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = NLMSG_DONE;
+	req.msg.id.idx = CN_IDX_PROC;
+	req.msg.id.val = CN_VAL_PROC;
+	req.msg.ack = nonce;
+	req.msg.len = sizeof(req.op);
+	req.op = PROC_CN_MCAST_LISTEN;
+	if (!e && send(s, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
+		e = errno;
+	if (!e)
+		e = harness__connector_ack(s, &req, sizeof(req), nonce);
+	return e;
+}
+
 static inline int harness__probe_connector(int uid, bool new_netns)
 {
-	int fds[2], err = 0;
-	pid_t pid;
+	struct harness_connector_probe p = { .uid = uid, .new_netns = new_netns };
 
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
-		struct {
-			struct nlmsghdr nlh;
-			struct cn_msg msg;
-			enum proc_cn_mcast_op op;
-		} __attribute__((packed)) req = {};
-		/* Ours among the group's acks; never 0, the ack field of every event. */
-		__u32 nonce = (__u32)getpid();
-		int s, e = 0, sz = 8 << 20;
-
-		close(fds[0]);
-		if (new_netns && unshare(CLONE_NEWNET))
-			e = errno;
-		if (!e && uid >= 0 && (setgroups(0, NULL) || setgid(uid) || setuid(uid)))
-			e = errno;
-		if (!e && !cn_proc__in_initial_ns())
-			e = EOPNOTSUPP;
-		s = e ? -1 : socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
-		if (!e && s < 0)
-			e = errno;
-		/* Room for the group's traffic until our ack comes (as root: past rmem_max). */
-		if (!e && setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
-			setsockopt(s, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-		if (!e && bind(s, (struct sockaddr *)&sa, sizeof(sa)))
-			e = errno;
-		req.nlh.nlmsg_len = sizeof(req);
-		req.nlh.nlmsg_type = NLMSG_DONE;
-		req.msg.id.idx = CN_IDX_PROC;
-		req.msg.id.val = CN_VAL_PROC;
-		req.msg.ack = nonce;
-		req.msg.len = sizeof(req.op);
-		req.op = PROC_CN_MCAST_LISTEN;
-		if (!e && send(s, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
-			e = errno;
-		if (!e)
-			e = harness__connector_ack(s, &req, sizeof(req), nonce);
-		if (write(fds[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
-			_exit(1);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
-		err = EIO;
-	close(fds[0]);
-	waitpid(pid, NULL, 0);
-	return err;
+	return harness__in_child(harness__connector_child, &p);
 }
 
 /* Can jobtrace load its BPF programs here, as root? (run --mode bpf of /bin/true) */

@@ -344,28 +344,15 @@ static void test_seccomp_denies_bpf(void **state)
  * unshare --user does)? 0, else the errno that said no: a kernel built
  * without them, user.max_user_namespaces 0, an LSM's or seccomp's refusal.
  */
+static int user_ns_child(void *arg)
+{
+	(void)arg;
+	return unshare(CLONE_NEWUSER) ? errno : 0;
+}
+
 static int probe_user_ns(void)
 {
-	int fds[2], err = 0;
-	pid_t pid;
-
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int e = unshare(CLONE_NEWUSER) ? errno : 0;
-
-		close(fds[0]);
-		if (write(fds[1], &e, sizeof(e)) != (ssize_t)sizeof(e))
-			_exit(1);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
-		err = EIO;
-	close(fds[0]);
-	waitpid(pid, NULL, 0);
-	return err;
+	return harness__in_child(user_ns_child, NULL);
 }
 
 /*
