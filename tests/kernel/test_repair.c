@@ -295,7 +295,6 @@ static void test_taken_slot_spills(void **state)
 	int procs_fd = -1, spill_fd = -1, jobs_fd = -1, ctl[2], rep[2], st, i, tries = 0;
 	pid_t forker, gone, child = 0, w;
 	json_t *r;
-	char c;
 
 	/* Closed at exec: watch must not hold the forker's input open. */
 	assert_int_equal(pipe2(ctl, O_CLOEXEC), 0);
@@ -303,16 +302,26 @@ static void test_taken_slot_spills(void **state)
 	forker = fork();
 	assert_true(forker >= 0);
 	if (forker == 0) {
-		/* A child each byte it reads: the child says its pid, lives 300 ms, exits 7. */
+		/*
+		 * A child each pid it reads: the child says its pid and exits 7,
+		 * after 300 ms where it got the pid read (the test looks at it
+		 * alive), at once where another fork of the host took that pid
+		 * first. So the tries are quick and all of them end before the
+		 * sweep repairs the ghost (two sweeps, about 5 s). At 300 ms a
+		 * try, 19 tries once took longer than that, and the test failed.
+		 */
+		pid_t target;
+
 		close(ctl[1]);
-		while (read(ctl[0], &c, 1) == 1) {
+		while (read(ctl[0], &target, sizeof(target)) == sizeof(target)) {
 			pid_t p = fork(), me;
 
 			if (p == 0) {
 				me = getpid();
 				if (write(rep[1], &me, sizeof(me)) != sizeof(me))
 					_exit(1);
-				harness__sleep_ms(300);
+				if (me == target)
+					harness__sleep_ms(300);
 				_exit(7);
 			}
 			waitpid(p, NULL, 0);
@@ -351,7 +360,7 @@ static void test_taken_slot_spills(void **state)
 	/* A child of the job with gone's pid: it goes to the spill, not over the ghost. */
 	while (child != gone && tries < 50) {
 		next_pid_is(gone);
-		assert_int_equal(write(ctl[1], "x", 1), 1);
+		assert_int_equal(write(ctl[1], &gone, sizeof(gone)), sizeof(gone));
 		assert_int_equal(read(rep[0], &child, sizeof(child)), sizeof(child));
 		tries++;
 	}
