@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The collector's state, shared by its own files (collector.c: the loop,
- * the fronts' fds; collector_end.c: the jobs' ends; collector_sample.c:
- * the samples; collector_follow.c: what the fronts ask to follow). Not
+ * The collector's state, shared by its own files (collector.c: the source,
+ * the sinks, the fronts' fds; collector_records.c: the source's records;
+ * collector_loop.c: the loop; collector_end.c: the jobs' ends;
+ * collector_sample.c: the samples; collector_follow.c: what the fronts ask
+ * to follow). Not
  * for fronts, sinks or sources: they use include/jobtrace/collector.h.
  */
 #ifndef JOBTRACE_COLLECTOR_PRIV_H
@@ -126,6 +128,10 @@ static inline __u64 collector__mono_of_boottime(__u64 boot_ns)
 void collector__read_alloc(struct cjob *j, int pid);
 /* The job of a record: an open one, or (host mode) one the kernel made, now named. */
 struct cjob *collector__job_of_record(struct collector *c, __u64 id);
+/* The clocks' offsets the next pass's records are stamped with (collector_loop.c). */
+void collector__take_clocks(struct collector *c);
+/* The loop's timer, at the tick the front's interval and the mode ask for. */
+int collector__arm_timer(struct collector *c);
 /*
  * Reads every job's totals, then (@host) the host's counters, then the live
  * tasks; updates each job's cumulative figures.
