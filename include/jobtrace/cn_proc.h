@@ -86,6 +86,15 @@ void cn_proc_seq__free(struct cn_proc_seq *s);
  */
 bool cn_proc__in_initial_ns(void);
 
+/*
+ * Asks the kernel to send proc events to @sock, a NETLINK_CONNECTOR socket
+ * bound to the CN_IDX_PROC group. @ack, where not 0, comes back plus one in
+ * the kernel's answer (a PROC_EVENT_NONE carrying its error); 0 asks none.
+ * 0 or a negative errno from send(2) (-EPERM where the kernel keeps the
+ * connector to CAP_NET_ADMIN).
+ */
+int cn_proc__listen(int sock, __u32 ack);
+
 #ifdef __cplusplus
 }
 #endif

@@ -742,13 +742,13 @@ static inline int harness__probe_become(int uid)
 #define HARNESS_CN_ACK_MS 5000
 
 /*
- * The answer to the listen request @req (@len bytes) that a connector
- * socket @s sent with cn_msg.ack @nonce: the kernel's ack carries @nonce + 1
+ * The answer to the listen request that a connector socket @s sent with
+ * cn_msg.ack @nonce (cn_proc__listen()): the kernel's ack carries @nonce + 1
  * (cn_proc_ack) and its error, 0 when it listens. Once in the group the
  * socket gets every listener's events and acks too: skipped. An overrun
  * (ENOBUFS) may have taken ours: asked again. ETIMEDOUT when none came.
  */
-static inline int harness__connector_ack(int s, const void *req, size_t len, __u32 nonce)
+static inline int harness__connector_ack(int s, __u32 nonce)
 {
 	unsigned long long deadline = harness__mono_ms() + HARNESS_CN_ACK_MS;
 	char buf[65536] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -766,8 +766,10 @@ static inline int harness__connector_ack(int s, const void *req, size_t len, __u
 			continue;
 		got = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
 		if (got < 0 && errno == ENOBUFS) {
-			if (send(s, req, len, 0) != (ssize_t)len)
-				return errno;
+			int err = cn_proc__listen(s, nonce);
+
+			if (err)
+				return -err;
 			continue;
 		}
 		if (got < 0)
@@ -814,11 +816,6 @@ static inline int harness__connector_child(void *arg)
 	int uid = p->uid;
 	bool new_netns = p->new_netns;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
-	struct {
-		struct nlmsghdr nlh;
-		struct cn_msg msg;
-		enum proc_cn_mcast_op op;
-	} __attribute__((packed)) req = {};
 	/* Ours among the group's acks; never 0, the ack field of every event. */
 	__u32 nonce = (__u32)getpid();
 	int s, e = 0, sz = 8 << 20;
@@ -837,17 +834,10 @@ static inline int harness__connector_child(void *arg)
 		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	if (!e && bind(s, (struct sockaddr *)&sa, sizeof(sa)))
 		e = errno;
-	req.nlh.nlmsg_len = sizeof(req);
-	req.nlh.nlmsg_type = NLMSG_DONE;
-	req.msg.id.idx = CN_IDX_PROC;
-	req.msg.id.val = CN_VAL_PROC;
-	req.msg.ack = nonce;
-	req.msg.len = sizeof(req.op);
-	req.op = PROC_CN_MCAST_LISTEN;
-	if (!e && send(s, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
-		e = errno;
 	if (!e)
-		e = harness__connector_ack(s, &req, sizeof(req), nonce);
+		e = -cn_proc__listen(s, nonce);
+	if (!e)
+		e = harness__connector_ack(s, nonce);
 	return e;
 }
 

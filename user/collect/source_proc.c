@@ -460,11 +460,6 @@ static int on_event(void *ctx, const struct cn_proc_event *ev)
 static int proc_open(struct collector *c, const struct lineage_opts *opts)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
-	struct {
-		struct nlmsghdr nlh;
-		struct cn_msg msg;
-		enum proc_cn_mcast_op op;
-	} __attribute__((packed)) req = {};
 	int sz = SOCK_RCVBUF_BYTES, err;
 	const char *test_rcvbuf = getenv("JOBTRACE_PROC_RCVBUF");
 	struct cgroup_hier hier;
@@ -517,14 +512,8 @@ static int proc_open(struct collector *c, const struct lineage_opts *opts)
 			strerror(-err));
 		goto err_free;
 	}
-	req.nlh.nlmsg_len = sizeof(req);
-	req.nlh.nlmsg_type = NLMSG_DONE;
-	req.msg.id.idx = CN_IDX_PROC;
-	req.msg.id.val = CN_VAL_PROC;
-	req.msg.len = sizeof(req.op);
-	req.op = PROC_CN_MCAST_LISTEN;
-	if (send(s->sock, &req, sizeof(req), 0) != (ssize_t)sizeof(req)) {
-		err = -errno;
+	err = cn_proc__listen(s->sock, 0);
+	if (err) {
 		fprintf(stderr, "jobtrace: cannot listen to the proc connector: %s%s\n",
 			strerror(-err), err == -EPERM ? " (it needs CAP_NET_ADMIN in the "
 							"host's user namespace)" : "");

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Decodes the proc connector's datagrams: netlink header, cn_msg, proc_event.
- * Pure: bytes in, events out, so it is tested over hand-built buffers. One
- * exception, cn_proc__in_initial_ns(): the kernel's rule on whose listen
- * request it serves, here so that the proc source and the tests' probe of
- * the machine ask the same function and cannot disagree.
+ * Pure: bytes in, events out, so it is tested over hand-built buffers. Two
+ * exceptions, here so that the proc source and the tests' probe of the
+ * machine do the same and cannot disagree: cn_proc__in_initial_ns(), the
+ * kernel's rule on whose listen request it serves, and cn_proc__listen(),
+ * the request.
  *
  * Every length is checked against what is left of the buffer before it is
  * trusted, and the structs are copied out with memcpy (a datagram carries no
@@ -16,6 +17,7 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include <sys/socket.h>
 
 #include "jobtrace/cn_proc.h"
 #include "jobtrace/ns.h"
@@ -230,4 +232,22 @@ bool cn_proc__in_initial_ns(void)
 {
 	/* Where /proc cannot tell: let the connector try. */
 	return ns__initial(NS_PID) != 0 && ns__initial(NS_USER) != 0;
+}
+
+int cn_proc__listen(int sock, __u32 ack)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct cn_msg msg;
+		enum proc_cn_mcast_op op;
+	} __attribute__((packed)) req = {};
+
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = NLMSG_DONE;
+	req.msg.id.idx = CN_IDX_PROC;
+	req.msg.id.val = CN_VAL_PROC;
+	req.msg.ack = ack;
+	req.msg.len = sizeof(req.op);
+	req.op = PROC_CN_MCAST_LISTEN;
+	return send(sock, &req, sizeof(req), 0) == (ssize_t)sizeof(req) ? 0 : -errno;
 }
