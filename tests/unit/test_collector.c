@@ -766,6 +766,168 @@ static void test_interval_cpu_within_tasks(void **state)
 	collector__free(c);
 }
 
+/*
+ * Two jobs busy on half of every CPU each, all of them together. The
+ * first's CPU is read ahead of the sample (its tasks' walk ran late: what
+ * it will have run 8 ms on), so the two want more than the CPUs give over
+ * the interval, and both hold some back, the second too, though its reads
+ * are exact. Then the second ends: its last interval brought all it held
+ * back, and the first's of the same tick took the whole of the CPUs' time
+ * beside it, more than every CPU over the tick together (top -g cgroup2
+ * showed rows of 237% of 2 CPUs as three cgroup jobs ended). The ended
+ * job's remainder now takes its share of the tick's room first: in no pass
+ * do the intervals sent hold more CPU than the CPUs give over their span,
+ * and each job's still add up to its total.
+ */
+#define PAIR_A 7
+#define PAIR_B 8
+
+static struct {
+	__u64 start_ns, b_end_cpu_ns, a_end_cpu_ns;
+	int reads_a, reads_b;
+	unsigned int ncpus;
+} pair;
+
+static int pair_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
+{
+	__u64 half = (__u64)pair.ncpus * (util__now_ns() - pair.start_ns) / 2;
+
+	memset(out, 0, sizeof(*out));
+	out->procs_started = 1;
+	out->outlived_root = -1;
+	if (id == PAIR_A) {
+		if (++pair.reads_a < 40) {
+			out->alive = 1;
+			out->cpu_ns = half + (pair.reads_a > 1 ? pair.ncpus * 8000000ULL : 0);
+			out->user_ns = out->cpu_ns;
+			return 0;
+		}
+		if (!pair.a_end_cpu_ns)
+			pair.a_end_cpu_ns = half;
+		out->cpu_ns = out->user_ns = pair.a_end_cpu_ns;
+	} else {
+		if (++pair.reads_b < 12) {
+			out->alive = 1;
+			out->cpu_ns = out->user_ns = half;
+			return 0;
+		}
+		if (!pair.b_end_cpu_ns)
+			pair.b_end_cpu_ns = half;
+		out->cpu_ns = out->user_ns = pair.b_end_cpu_ns;
+	}
+	out->procs_exited = out->exit_ok = 1;
+	return 0;
+}
+
+static int pair_read_live(struct collector *c, int (*fn)(void *, const struct jt_live_rec *),
+			  void *ctx)
+{
+	struct jt_live_rec r = { .job_id = PAIR_A, .tgid = 100, .tid = 100, .is_leader = 1 };
+
+	/* A task each, while it runs: the jobs are not over before their ends. */
+	if (pair.reads_a < 40 && fn(ctx, &r))
+		return -1;
+	r.job_id = PAIR_B;
+	r.tgid = r.tid = 200;
+	return pair.reads_b < 12 ? fn(ctx, &r) : 0;
+}
+
+struct passes {
+	struct sink base;
+	__u64 cpu_ns, t0_ns, t1_ns; /* this pass's intervals */
+	__u64 cpu_sum[2], final_cpu[2];
+	int intervals, passes, over, ends;
+	double worst; /* the pass's CPU over its room, at most */
+};
+
+static int passes_interval(struct sink *s, const struct interval_record *r)
+{
+	struct passes *k = (struct passes *)s;
+
+	if (!k->intervals++ || r->t0_ns < k->t0_ns)
+		k->t0_ns = r->t0_ns;
+	if (r->t1_ns > k->t1_ns)
+		k->t1_ns = r->t1_ns;
+	k->cpu_ns += r->d.cpu_ns;
+	k->cpu_sum[r->job->id == PAIR_B] += r->d.cpu_ns;
+	return 0;
+}
+
+static int passes_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	struct passes *k = (struct passes *)s;
+
+	k->final_cpu[j->id == PAIR_B] = j->job.stats.cpu_ns;
+	k->ends++;
+	return 0;
+}
+
+/* The end of a pass of the loop: its intervals against what the CPUs gave over their span. */
+static int passes_flush(struct sink *s)
+{
+	struct passes *k = (struct passes *)s;
+	__u64 room = (__u64)pair.ncpus * (k->t1_ns - k->t0_ns);
+
+	if (!k->intervals)
+		return 0;
+	k->passes++;
+	if (room && (double)k->cpu_ns / (double)room > k->worst)
+		k->worst = (double)k->cpu_ns / (double)room;
+	/* The last pass, after the last end, has the other job's last interval alone. */
+	if (k->cpu_ns > room && k->ends < 2) {
+		print_message("pass %d: %llu ns of CPU in %llu ns of %u CPUs\n", k->passes,
+			      (unsigned long long)k->cpu_ns, (unsigned long long)(k->t1_ns - k->t0_ns),
+			      pair.ncpus);
+		k->over++;
+	}
+	k->intervals = 0;
+	k->cpu_ns = k->t0_ns = k->t1_ns = 0;
+	return 0;
+}
+
+static const struct sink_ops passes_ops = {
+	.name = "passes",
+	.interval = passes_interval,
+	.job_end = passes_job_end,
+	.flush = passes_flush,
+};
+
+static void test_ended_jobs_share_the_cpus(void **state)
+{
+	struct source_ops ops = fake_ops;
+	struct collector_opts o = {
+		.ops = &ops,
+		.interval_s = 0.02,
+		.duration_s = 5,
+		.stop_when_jobs_end = true,
+	};
+	struct passes *k = calloc(1, sizeof(*k));
+	struct collector *c;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	ops.job_stats = pair_job_stats;
+	ops.read_live = pair_read_live;
+	memset(&fk, 0, sizeof(fk));
+	memset(&pair, 0, sizeof(pair));
+	pair.ncpus = online > 0 ? (unsigned int)online : 1;
+	pair.start_ns = util__now_ns();
+	c = collector__new(&o);
+	assert_non_null(c);
+	k->base.ops = &passes_ops;
+	assert_int_equal(collector__add_sink(c, &k->base), 0);
+	assert_non_null(collector__add_job(c, PAIR_A, "a", CJOB_END_EMPTY));
+	assert_non_null(collector__add_job(c, PAIR_B, "b", CJOB_END_EMPTY));
+	assert_int_equal(collector__run(c), 0);
+	print_message("%d passes, the fullest at %.3f of the CPUs' time\n", k->passes, k->worst);
+	assert_int_equal(k->ends, 2);
+	assert_true(k->passes >= 12);
+	assert_int_equal(k->over, 0);
+	/* Each job's intervals add up to its report. */
+	assert_int_equal(k->cpu_sum[0], k->final_cpu[0]);
+	assert_int_equal(k->cpu_sum[1], k->final_cpu[1]);
+	collector__free(c);
+}
+
 /* A second exec replaces the arguments; a child that never exec'd inherits its parent's. */
 static void test_args_follow_exec_and_fork(void **state)
 {
@@ -929,6 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_host_forks_cover_jobs),
 		cmocka_unit_test(test_interval_cpu_within_cpus),
 		cmocka_unit_test(test_interval_cpu_within_tasks),
+		cmocka_unit_test(test_ended_jobs_share_the_cpus),
 	};
 
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */

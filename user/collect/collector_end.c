@@ -244,9 +244,14 @@ static void job_end(struct collector *c, struct cjob *j)
 	 * interval closed, so that its intervals still span its wall time.
 	 */
 	t1 = j->job.end_ns > j->reported_ns ? j->job.end_ns : j->reported_ns;
-	if (c->opts.interval_s > 0 && last_interval_due(j, t1))
+	if (c->opts.interval_s > 0 && last_interval_due(j, t1)) {
+		__u64 before = j->reported.cpu_ns;
+
 		collector__emit_interval(c, j, t1);
-	else if (c->opts.interval_s > 0)
+		/* What it brought the next tick's room makes way for (collector__emit_intervals()). */
+		if (!c->ends_counted)
+			c->ends_cpu_ns += j->reported.cpu_ns - before;
+	} else if (c->opts.interval_s > 0)
 		job_end_at(&j->job, j->reported_ns);
 	for (size_t i = 0; i < c->nsinks; i++) {
 		struct sink *sk = c->sinks[i];
@@ -298,6 +303,7 @@ bool collector__end_jobs(struct collector *c)
 	}
 	if (any_over)
 		job_table__prune(&c->jt);
+	c->ends_counted = false;
 	if (c->root_job)
 		return c->root_job->ended;
 	return c->opts.stop_when_jobs_end && !any_left;

@@ -91,6 +91,14 @@ struct collector {
 	 * collector__take_host()), and the jobs' starts read since it was.
 	 */
 	__u64 host_forks, jobs_started_since_host;
+	/*
+	 * The CPU the last intervals of jobs ended since the last tick's
+	 * intervals brought: the open jobs' share of the next tick's CPUs'
+	 * time is less by as much. ends_counted: this pass's ends were
+	 * counted already, at its tick (collector__emit_intervals()).
+	 */
+	__u64 ends_cpu_ns;
+	bool ends_counted;
 	bool have_host_forks;
 
 	__u64 records_malformed;

@@ -526,7 +526,8 @@ bool interval_record__cpu_pct(const struct interval_record *r, double *pct)
  *
  * A job found over at this sample (collector__judge_ends()) has none: its
  * end, in the same pass, sends its last interval, from the one before to
- * the end. That is its last exit where the kernel stamped one, before the
+ * the end, with all it has left, which the open jobs' share of the CPUs'
+ * time over the tick leaves room for, as for the ends since the last tick. That is its last exit where the kernel stamped one, before the
  * tick: an interval to the tick ran past it, its rate over time the job
  * did not live. Where none is (the proc and rusage sources), it is when
  * the end was noticed, just after the tick: an interval to the tick left
@@ -541,20 +542,32 @@ void collector__emit_intervals(struct collector *c, __u64 t1)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN); /* the host record's "cpuN" lines */
 	unsigned int ncpus = online > 0 ? (unsigned int)online : 1U << 16; /* unknown: no bound */
-	__u64 t0 = t1, want_ns = 0, room_ns;
+	__u64 t0 = t1, want_ns = 0, room_ns, ends_ns = c->ends_cpu_ns;
 
 	for (size_t i = 0; i < c->jt.n; i++) {
 		const struct cjob *j = c->jt.jobs[i];
 		__u64 cpu_ns = j->cum.cpu_ns - j->reported.cpu_ns;
 		__u64 cap_ns = job_cap_ns(c, j, ncpus, t1);
 
+		/* Found over at this sample: its end, in this pass, sends all it has left. */
+		if (!j->ended && j->over)
+			ends_ns += cpu_ns;
 		if (!interval_due(j))
 			continue;
 		want_ns += cpu_ns < cap_ns ? cpu_ns : cap_ns;
 		if (j->reported_ns < t0)
 			t0 = j->reported_ns;
 	}
+	/*
+	 * The jobs that ended since the last tick, or end at this one, sent
+	 * or send their last intervals whole, what they held back included:
+	 * those go first, and the open jobs share what is left of the
+	 * CPUs' time, holding back the rest for their next.
+	 */
 	room_ns = cpus_time(ncpus, t0, t1);
+	room_ns = room_ns > ends_ns ? room_ns - ends_ns : 0;
+	c->ends_cpu_ns = 0;
+	c->ends_counted = true;
 	for (size_t i = 0; i < c->jt.n; i++) {
 		struct cjob *j = c->jt.jobs[i];
 		__u64 cpu_ns = j->cum.cpu_ns - j->reported.cpu_ns;
