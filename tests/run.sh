@@ -113,43 +113,22 @@ if [ "$what" = all ] || [ "$what" = kernel ]; then
 	fi
 fi
 
-if [ "$what" = all ] || [ "$what" = unit ]; then
-	for t in "$OUTPUT"/san/tests/test_*; do
-		[ -x "$t" ] || continue
-		[ -f "tests/unit/$(basename "$t").c" ] || continue
-		run_one "asan $(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 "$t"
-	done
-fi
-if [ "$what" = all ] || [ "$what" = valgrind ]; then
-	if command -v valgrind >/dev/null; then
-		for t in "$OUTPUT"/tests/test_*; do
-			[ -x "$t" ] || continue
-			[ -f "tests/unit/$(basename "$t").c" ] || continue
-			run_one "valgrind $(basename "$t")" env JT_UNDER_VALGRIND=1 \
-				valgrind -q --error-exitcode=99 \
-				--suppressions=tests/valgrind.supp \
-				--leak-check=full --errors-for-leak-kinds=definite "$t"
-		done
-	else
-		failures+=("valgrind missing")
-		failed=$((failed + 1))
-	fi
-fi
-# Kernel tests that probe what the machine permits and test every mode it
-# has: they run where BPF cannot load too.
-ANY_MACHINE_TESTS=" test_modes test_schema "
 # Kernel test binaries run KERNEL_JOBS at a time (2 by default; 1 runs them
 # one by one): most of their time is spent waiting for a job's intervals,
 # a daemon's reply or a process's end, not on a CPU. Each binary makes its
 # own cgroups, jobs and files; the ones that need the host to themselves
-# (QUIET_TESTS) run alone, last.
+# (QUIET_TESTS) run alone, last. The unit binaries (ASan, then valgrind)
+# run UNIT_JOBS at a time (as many as the CPUs by default): pure code over
+# fixtures, each its own temporary files and sockets (named by its pid),
+# nothing of the host's but CPU.
 KERNEL_JOBS=${KERNEL_JOBS:-2}
+UNIT_JOBS=${UNIT_JOBS:-$(nproc 2>/dev/null || echo 1)}
 lane_dir=""
 lane_pids=()
 lane_rcs=()
-start_lane() { # label, command...
+start_lane() { # label, command... (at most $lanes at a time: KERNEL_JOBS unless set)
 	[ -n "$lane_dir" ] || lane_dir=$(mktemp -d /tmp/jobtrace-lanes.XXXXXX)
-	while [ "$(lanes_running)" -ge "$KERNEL_JOBS" ]; do
+	while [ "$(lanes_running)" -ge "${lanes:-$KERNEL_JOBS}" ]; do
 		# 127: no child left to wait for (a lane killed before its .rc).
 		wait -n 2>/dev/null
 		[ $? -ne 127 ] || break
@@ -180,6 +159,42 @@ finish_lanes() {
 	collect "$lane_dir" ""
 	lane_dir=""
 }
+
+# A unit binary in a lane of its own, or alone where UNIT_JOBS is 1.
+run_unit() { # label, command...
+	if [ "$UNIT_JOBS" -gt 1 ]; then
+		lanes=$UNIT_JOBS start_lane "$@"
+	else
+		run_one "$@"
+	fi
+}
+if [ "$what" = all ] || [ "$what" = unit ]; then
+	for t in "$OUTPUT"/san/tests/test_*; do
+		[ -x "$t" ] || continue
+		[ -f "tests/unit/$(basename "$t").c" ] || continue
+		run_unit "asan $(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 "$t"
+	done
+fi
+if [ "$what" = all ] || [ "$what" = valgrind ]; then
+	if command -v valgrind >/dev/null; then
+		for t in "$OUTPUT"/tests/test_*; do
+			[ -x "$t" ] || continue
+			[ -f "tests/unit/$(basename "$t").c" ] || continue
+			run_unit "valgrind $(basename "$t")" env JT_UNDER_VALGRIND=1 \
+				valgrind -q --error-exitcode=99 \
+				--suppressions=tests/valgrind.supp \
+				--leak-check=full --errors-for-leak-kinds=definite "$t"
+		done
+	else
+		failures+=("valgrind missing")
+		failed=$((failed + 1))
+	fi
+fi
+# The unit lanes' results, before the kernel tests take the lanes.
+finish_lanes
+# Kernel tests that probe what the machine permits and test every mode it
+# has: they run where BPF cannot load too.
+ANY_MACHINE_TESTS=" test_modes test_schema "
 
 if [ "$what" = all ] || [ "$what" = kernel ]; then
 	quiet=()
