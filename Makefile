@@ -322,8 +322,9 @@ $(OUTPUT)/san/tests/%: tests/kernel/%.c $(SAN_TEST_A) tests/unit/testutil.h test
 # The bench programs are built too, not run: they use the collector's
 # structs, and a change to one must not wait for make bench to break them.
 # make test builds on every CPU unless a -j was given (CI runs a plain make
-# test): the ASan tree and the tests are most of a clean build.
-TEST_JOBS := $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
+# test): the ASan tree and the tests are most of a clean build. A recipe-time
+# variable: MAKEFLAGS has the -j only then.
+TEST_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
 test: deps check-includes
 	$(Q)$(MAKE) $(TEST_JOBS) --no-print-directory all $(UNIT_BINS) $(UNIT_SAN_BINS) $(KERNEL_BINS) \
 		$(SAN_TREE) $(KERNEL_SAN_BINS) $(OUTPUT)/bench_stream $(OUTPUT)/bench_history
