@@ -759,6 +759,48 @@ static void test_batch_job_end(void **state)
 }
 
 /*
+ * A job reported as it stands (top stopped by a signal: the collector
+ * reports every job still open) still has processes: its row is not
+ * ended, and no last frame says it is. Before, the last frame said
+ * "0 jobs (1 ended)", ALIVE end, RSS 0, of a job whose processes ran on.
+ * One whose processes counted alive are those whose exits were missed
+ * (stale) did end.
+ */
+static void test_job_reported_running(void **state)
+{
+	for (int stale = 0; stale < 2; stale++) {
+		struct top_model *m = model_new();
+		struct top_view v = view(TOP_COL_CPU, false, NULL, 0);
+		struct cjob *a = job_new(1, "job-runs");
+		const struct top_line *lines;
+		struct fields f;
+		size_t n;
+		long i;
+
+		send_interval(m, a, T0, 1, &(struct cjob_cum){ .started = 2 }, 2, 8192);
+		send_host(m, T0, 1, 10);
+		top_model__settle(m);
+		top_model__snapshot(m, 1, NOW);
+		a->job.stats.alive = 2;
+		a->job.stale = stale ? 2 : 0;
+		top_model__job_end(m, a);
+		assert_int_equal(top_model__ended_unseen(m), stale);
+		send_host(m, T0 + 1000000000, 1, 10);
+		top_model__settle(m);
+		top_model__snapshot(m, 1, NOW);
+		lines = frame(m, &v, &n);
+		i = row_of(lines, n, a->id);
+		assert_true(i >= 0);
+		split(lines[i].text, &f);
+		assert_string_equal(f.f[1], stale ? "end" : "2");
+		assert_non_null(strstr(lines[0].text, stale ? " 0 jobs (1 ended) " :
+							      " 1 jobs (0 ended) "));
+		top_model__free(m);
+		job_free(a);
+	}
+}
+
+/*
  * A job that starts and ends between two refreshes (its only interval and
  * its end come between two host records) is on the next TOP_KEEP_ENDED
  * frames, marked ended, then gone: a short job is seen, and rows do not
@@ -1097,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_paused_tree_frozen),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_batch_job_end),
+		cmocka_unit_test(test_job_reported_running),
 		cmocka_unit_test(test_ended_rows_are_the_frame),
 	};
 

@@ -629,6 +629,8 @@ static int end_job(struct history_records *hr, struct hjob *j, const char *l, si
 	st->existing = u64(l, len, "processes.existing_at_attach");
 	st->moved_in = u64(l, len, "processes.moved_in");
 	st->moved_out = u64(l, len, "processes.moved_out");
+	/* Counted alive but gone (exits missed): such a job ended all the same (top's rows). */
+	j->cj.job.stale = u64(l, len, "limits.stale_entries");
 	j->cj.job.records = u64(l, len, "events.received");
 	j->cj.job.end_ns = ns_of(end);
 	j->cj.job.start_ns = ns_of(end - wall);

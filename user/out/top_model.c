@@ -177,6 +177,15 @@ void top_model__job_end(struct top_model *m, const struct cjob *j)
 	 */
 	if (!r)
 		return;
+	/*
+	 * A job reported as it stands (top stopped by a signal: the
+	 * collector reports every open job) has processes alive, beyond
+	 * those whose exits it missed: it did not end. Marked so, the last
+	 * frame said "end", RSS 0, of a job still running, where watch's
+	 * report of the same stop says "still running".
+	 */
+	if (j->job.stats.alive > 0 && (__u64)j->job.stats.alive > j->job.stale)
+		return;
 	r->ended = true;
 	m->ended_unseen = true;
 	r->alive = 0;
