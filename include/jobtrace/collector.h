@@ -416,9 +416,10 @@ int collector__add_signal(struct collector *c, int signo, void (*fn)(void *ctx, 
 /*
  * A host record now, over the time since the last one, to the sinks: top's
  * last frame, when the jobs it follows ended between two ticks, has the
- * host's figures over the same time as theirs. -EAGAIN where there is none
- * to close: no host records, none yet, or too short a time to give a rate
- * (INTERVAL_RATE_MIN_NS; the jobs ended at the tick of the last).
+ * host's figures over the same time as theirs. Under INTERVAL_RATE_MIN_NS
+ * after the last, it waits out the rest: a rate needs that much. -EAGAIN
+ * where there is none to close (no host records, none yet) or the host
+ * could not be read.
  */
 int collector__emit_host_now(struct collector *c);
 /* Interval records every @seconds from now on (top's 'd' key); -EINVAL unless > 0. */

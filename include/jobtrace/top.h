@@ -76,8 +76,9 @@ void sink_top__resize(struct sink *s);
 /*
  * The jobs followed all ended: in batch mode, one last frame with them
  * ended, unless the last frame showed them so (they ended at its tick).
- * Its host figures are those of the last host record: the front gives one
- * over the time since the last frame first (collector__emit_host_now()).
+ * Its figures are over the last host record, which the front gives over
+ * the time since the last frame first (collector__emit_host_now()): with
+ * none since the last frame, no frame (it would show the last one's again).
  */
 void sink_top__final(struct sink *s);
 /* Whether sink_top__final() will draw a frame. */

@@ -522,6 +522,82 @@ static void test_intervals_stop_at_the_end(void **state)
 	}
 }
 
+/* A sink that keeps the host records' spans and stops the collector at an interval. */
+struct hosts {
+	struct sink base;
+	struct collector *c;
+	int stop_at, intervals, hosts;
+	__u64 t0_ns, t1_ns, prev_t1_ns; /* the last host record's, the one before's end */
+};
+
+static int hosts_interval(struct sink *s, const struct interval_record *r)
+{
+	struct hosts *h = (struct hosts *)s;
+
+	if (++h->intervals == h->stop_at)
+		collector__stop(h->c);
+	return 0;
+}
+
+static int hosts_host(struct sink *s, const struct host_record *r)
+{
+	struct hosts *h = (struct hosts *)s;
+
+	h->hosts++;
+	h->prev_t1_ns = h->t1_ns;
+	h->t0_ns = r->t0_ns;
+	h->t1_ns = r->t1_ns;
+	return 0;
+}
+
+static const struct sink_ops hosts_ops = {
+	.name = "hosts",
+	.interval = hosts_interval,
+	.host = hosts_host,
+};
+
+/*
+ * Stopped just after a tick (a signal, as top -b --pid gets one), the
+ * jobs are reported as they stand, after that tick's host record: the host
+ * record top's last frame asks for then (collector__emit_host_now()) comes,
+ * from that tick's on, over time enough for a rate. Before, under 10 ms
+ * after the tick it gave none (-EAGAIN), and top drew the frame before's
+ * figures again.
+ */
+static void test_host_now_after_tick(void **state)
+{
+	struct collector_opts o = {
+		.ops = &fake_ops,
+		.interval_s = 0.02,
+		.duration_s = 5,
+		.stop_when_jobs_end = true,
+		.host_records = true,
+	};
+	struct hosts *h = calloc(1, sizeof(*h));
+	struct collector *c;
+	int hosts;
+
+	memset(&fk, 0, sizeof(fk));
+	fk.alive = 1;
+	fk.live_always = true;
+	c = collector__new(&o);
+	assert_non_null(c);
+	h->base.ops = &hosts_ops;
+	h->c = c;
+	h->stop_at = 4;
+	assert_int_equal(collector__add_sink(c, &h->base), 0);
+	assert_non_null(collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY));
+	assert_int_equal(collector__run(c), 0);
+	hosts = h->hosts;
+	assert_true(hosts >= 3);
+	assert_int_equal(collector__emit_host_now(c), 0);
+	assert_int_equal(h->hosts, hosts + 1);
+	/* From the tick's record on, with no gap, and long enough for a rate. */
+	assert_true(h->t0_ns == h->prev_t1_ns);
+	assert_true(h->t1_ns - h->t0_ns >= INTERVAL_RATE_MIN_NS);
+	collector__free(c);
+}
+
 /* A sink that sets each host record's forks against the jobs' starts of its tick. */
 struct forks {
 	struct sink base;
@@ -1089,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(test_front_fd_signal_interval),
 		cmocka_unit_test(test_args_follow_exec_and_fork),
 		cmocka_unit_test(test_host_forks_cover_jobs),
+		cmocka_unit_test(test_host_now_after_tick),
 		cmocka_unit_test(test_interval_cpu_within_cpus),
 		cmocka_unit_test(test_interval_cpu_within_tasks),
 		cmocka_unit_test(test_ended_jobs_share_the_cpus),

@@ -758,6 +758,96 @@ static void test_batch_job_end(void **state)
 	job_free(b);
 }
 
+/* FAIL of @key's rows over every frame of @out. */
+static long fails_over_frames(const char *out, const char *key)
+{
+	long sum = 0;
+
+	for (const char *p = out; (p = strstr(p, key)); p++) {
+		struct fields f;
+		char line[TOP_LINE_LEN];
+
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+		split(line, &f);
+		assert_true(f.n >= 5);
+		sum += atol(f.f[4]);
+	}
+	return sum;
+}
+
+/*
+ * top -b --pid's last frame, for a job whose end came after the last
+ * frame: drawn over a host record since that frame, never without. Job a
+ * fails 3 processes in the first frame; its last interval (4 ms, nothing
+ * in it) and its end come after. With no host record over that time (top
+ * stopped under 10 ms after the tick), the last frame drew the first's
+ * rows and header again: FAIL 3 twice over the frames, of 3 failures. With
+ * one, the last frame has the job ended and what it did then: nothing.
+ */
+static void test_batch_final_frame(void **state)
+{
+	for (int with_host = 0; with_host < 2; with_host++) {
+		struct capture cap;
+		struct top_opts o = { .batch = true, .width = WIDTH, .sort = TOP_COL_CPU,
+				      .interval_s = 1 };
+		struct cjob *a = job_new(1, "job-fails");
+		struct cjob_cum d = { .started = 3, .exited = 3, .exit_error = 3 };
+		struct interval_record r;
+		struct host_record h = { .ncpus = 1, .cpu_busy_pct = -1, .t0_ns = T0,
+					 .t1_ns = T0 + 1000000000 };
+		struct sink *s;
+		const char *out, *last;
+
+		capture__open(&cap);
+		o.out = cap.f;
+		s = sink_top__new(&o);
+		assert_non_null(s);
+		r = (struct interval_record){ .job = a, .t0_ns = T0, .t1_ns = T0 + 1000000000,
+					      .d = d, .alive = 1 };
+		assert_int_equal(s->ops->interval(s, &r), 0);
+		assert_int_equal(s->ops->host(s, &h), 0);
+		assert_int_equal(s->ops->flush(s), 0);
+		/* Its end, 4 ms after the tick: a last interval with nothing in it. */
+		r = (struct interval_record){ .job = a, .t0_ns = T0 + 1000000000,
+					      .t1_ns = T0 + 1004000000 };
+		assert_int_equal(s->ops->interval(s, &r), 0);
+		a->job.start_ns = T0;
+		a->job.end_ns = T0 + 1004000000;
+		assert_int_equal(s->ops->job_end(s, a, NULL), 0);
+		assert_int_equal(s->ops->flush(s), 0);
+		assert_true(sink_top__final_due(s));
+		if (with_host) {
+			h.t0_ns = T0 + 1000000000;
+			h.t1_ns = T0 + 1020000000;
+			assert_int_equal(s->ops->host(s, &h), 0);
+		}
+		sink_top__final(s);
+		sink__free(s);
+		out = capture__close(&cap);
+		print_message("%s a host record:\n%s", with_host ? "with" : "without", out);
+		/* Each failure in one frame only. */
+		assert_int_equal(fails_over_frames(out, "job-fails"), 3);
+		last = strstr(out, "\n\njobtrace top");
+		if (!with_host) {
+			assert_null(last);
+		} else {
+			struct fields f;
+			const char *row;
+
+			assert_non_null(last);
+			assert_non_null(strstr(last, " 0 jobs (1 ended) "));
+			row = strstr(last, "job-fails");
+			assert_non_null(row);
+			split(row, &f);
+			assert_string_equal(f.f[1], "end"); /* ALIVE */
+			assert_string_equal(f.f[2], "0"); /* START/s */
+			assert_string_equal(f.f[3], "0"); /* EXIT/s */
+		}
+		capture__free(&cap);
+		job_free(a);
+	}
+}
+
 /*
  * A job reported as it stands (top stopped by a signal: the collector
  * reports every job still open) still has processes: its row is not
@@ -1139,6 +1229,7 @@ int main(void)
 		cmocka_unit_test(test_paused_tree_frozen),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_batch_job_end),
+		cmocka_unit_test(test_batch_final_frame),
 		cmocka_unit_test(test_job_reported_running),
 		cmocka_unit_test(test_ended_rows_are_the_frame),
 	};

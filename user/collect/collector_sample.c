@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jobtrace/cgroup_alloc.h"
@@ -651,9 +652,22 @@ int collector__emit_host_now(struct collector *c)
 	const struct host_sample *last = &c->hsamp[c->hcur ^ 1];
 	__u64 now = util__now_ns();
 
-	if (!c->opts.host_records || !c->have_prev_host ||
-	    now < last->mono_ns + INTERVAL_RATE_MIN_NS)
+	if (!c->opts.host_records || !c->have_prev_host)
 		return -EAGAIN;
+	/*
+	 * Too soon after the last sample for a rate: wait out the rest, at
+	 * most 10 ms. The jobs it closes ended after that sample (a signal
+	 * stopped the loop just after a tick), and their last intervals are
+	 * in no frame yet: without a record over them, top's last frame drew
+	 * the frame before's figures again, its failures counted twice.
+	 */
+	while (now < last->mono_ns + INTERVAL_RATE_MIN_NS) {
+		__u64 left_ns = last->mono_ns + INTERVAL_RATE_MIN_NS - now;
+		struct timespec left = { .tv_nsec = (long)left_ns };
+
+		nanosleep(&left, NULL);
+		now = util__now_ns();
+	}
 	collector__take_host(c, now);
 	if (!c->host_taken)
 		return -EAGAIN;

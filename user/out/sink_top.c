@@ -624,7 +624,14 @@ void sink_top__final(struct sink *s)
 
 	if (!sink_top__final_due(s))
 		return;
-	top_model__settle(t->m);
+	/*
+	 * Only over a host record that closed the time since the last frame:
+	 * without one the rows' and the header's figures are still the last
+	 * frame's, and drawn again they counted its failures, exits and
+	 * starts twice.
+	 */
+	if (!top_model__settle(t->m))
+		return;
 	top_model__snapshot(t->m, t->o.interval_s, time(NULL));
 	if (!batch_frame(t) && fflush(t->sink.f))
 		sink__check(&t->sink);
