@@ -429,6 +429,31 @@ static void test_batch_pid_ends(void **state)
 	free(out);
 }
 
+/*
+ * top -b --pid stopped by SIGTERM while its job runs: the job did not end,
+ * and no frame says it did. Before, the last frame said "0 jobs (1
+ * ended)", ALIVE end, RSS 0B, of a sleep that ran on.
+ */
+static void test_batch_pid_stopped_running(void **state)
+{
+	char cmd[1024];
+	char *out;
+	int code;
+
+	snprintf(cmd, sizeof(cmd),
+		 "sleep 60 & p=$!; timeout --preserve-status -s TERM 2.3 %s top -b -d 0.5 -p $p "
+		 "2>&1; echo \"top exited $?\"; kill -0 $p && echo \"job alive\"; kill $p",
+		 H.jobtrace);
+	out = harness__sh_out(cmd, &code);
+	print_message("%s", out);
+	assert_non_null(strstr(out, "top exited 0\n"));
+	assert_non_null(strstr(out, "job alive\n"));
+	assert_non_null(strstr(out, " 1 jobs (0 ended) "));
+	if (strstr(out, "(1 ended)") || strstr(out, " end "))
+		fail_msg("a frame says the running job ended:\n%s", out);
+	free(out);
+}
+
 /* ---- every frame's rows against its header ---- */
 
 /* A figure as top prints it (12, 3.5, 2.6k, 1.2M), and what its rounding may hide. */
@@ -773,6 +798,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_batch_churn_cpu, test_teardown),
 		cmocka_unit_test_teardown(test_batch_frames_and_errors, test_teardown),
 		cmocka_unit_test_teardown(test_batch_pid_ends, test_teardown),
+		cmocka_unit_test_teardown(test_batch_pid_stopped_running, test_teardown),
 		cmocka_unit_test_teardown(test_batch_ended_rows, test_teardown),
 		cmocka_unit_test_teardown(test_short_jobs_everywhere, test_teardown),
 	};
