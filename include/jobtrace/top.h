@@ -50,6 +50,12 @@ struct top_opts {
 	 * draws the frame it went to (sink_top__draw). t, T and b step.
 	 */
 	bool replay;
+	/*
+	 * The jobs given (--pid, --cgroup), not every process of the host: the
+	 * header cannot give the host's exits, which only the jobs' exits say
+	 * in host mode.
+	 */
+	bool jobs_given;
 	/* After each frame, with how many were drawn: the front stops at -n. */
 	void (*on_frame)(void *ctx, unsigned long frames);
 	void *ctx;
@@ -134,6 +140,7 @@ struct top_view {
 	__u64 expanded_id; /* the job shown with its processes; 0: none */
 	bool paused; /* said in the title */
 	bool replay; /* the title has the date: a replay shows another day */
+	bool jobs_given; /* top_opts's: the header's exits/s are "?" */
 	unsigned int width; /* of a line */
 };
 

@@ -454,6 +454,61 @@ static void test_batch_pid_stopped_running(void **state)
 	free(out);
 }
 
+static double top_count(const char *s, double *err);
+
+/*
+ * top -b --pid follows one job; the header is the host's. Under a loop of
+ * /bin/true outside the job (its exits counted by the loop itself), the
+ * header's exits/s are the host's (at least a quarter of the loop's rate,
+ * for what a loaded machine does to it) or "?", never the job's alone:
+ * before, "forks 498/s  exits 0/s", a host whose processes never ended.
+ */
+static void test_batch_pid_host_exits(void **state)
+{
+	char cmd[3000], *out;
+	const char *p;
+	double loop_ps;
+	long n_exits;
+	int code, frames = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "sleep 60 & p=$!; "
+		 "(s=$(date +%%s.%%N); n=0; while [ $n -lt 100000 ] && [ ! -e %s/loop.stop ]; do "
+		 "/bin/true; n=$((n+1)); done; "
+		 "echo \"loop $n $(date +%%s.%%N) $s\" > %s/loop.out) & "
+		 "sleep 0.5; %s top -b -d 0.5 -n 4 -p $p 2>&1; touch %s/loop.stop; wait $!; "
+		 "cat %s/loop.out; rm -f %s/loop.stop %s/loop.out; kill $p",
+		 H.tmpdir, H.tmpdir, H.jobtrace, H.tmpdir, H.tmpdir, H.tmpdir, H.tmpdir);
+	out = harness__sh_out(cmd, &code);
+	p = strstr(out, "\nloop ");
+	if (!p)
+		fail_msg("no count from the loop:\n%s", out);
+	{
+		double t1, t0;
+
+		assert_int_equal(sscanf(p + 1, "loop %ld %lf %lf", &n_exits, &t1, &t0), 3);
+		loop_ps = (double)n_exits / (t1 - t0);
+	}
+	print_message("  the loop: %ld exits, %.0f/s\n", n_exits, loop_ps);
+	assert_true(loop_ps > 20);
+	for (p = out; (p = strstr(p, "\nTasks forks ")); p++) {
+		char forks[32], exits[32];
+		double e;
+
+		assert_int_equal(sscanf(p, "\nTasks forks %31s exits %31s", forks, exits), 2);
+		frames++;
+		if (!strcmp(exits, "?/s"))
+			continue;
+		e = top_count(exits, &(double){ 0 });
+		if (e < loop_ps / 4)
+			fail_msg("the header's exits %s under a host whose loop alone made "
+				 "%.0f/s:\n%s",
+				 exits, loop_ps, out);
+	}
+	assert_int_equal(frames, 4);
+	free(out);
+}
+
 /* ---- every frame's rows against its header ---- */
 
 /* A figure as top prints it (12, 3.5, 2.6k, 1.2M), and what its rounding may hide. */
@@ -799,6 +854,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_batch_frames_and_errors, test_teardown),
 		cmocka_unit_test_teardown(test_batch_pid_ends, test_teardown),
 		cmocka_unit_test_teardown(test_batch_pid_stopped_running, test_teardown),
+		cmocka_unit_test_teardown(test_batch_pid_host_exits, test_teardown),
 		cmocka_unit_test_teardown(test_batch_ended_rows, test_teardown),
 		cmocka_unit_test_teardown(test_short_jobs_everywhere, test_teardown),
 	};

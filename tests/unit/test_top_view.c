@@ -849,6 +849,40 @@ static void test_batch_final_frame(void **state)
 }
 
 /*
+ * Following given jobs (--pid, --cgroup), the header has no host's exits
+ * ("?"): the jobs' alone beside the host's forks read as a host whose
+ * processes never end. The rows keep theirs. In host mode, the jobs' sum.
+ */
+static void test_header_exits_jobs_given(void **state)
+{
+	for (int given = 0; given < 2; given++) {
+		struct top_model *m = model_new();
+		struct top_view v = view(TOP_COL_CPU, false, NULL, 0);
+		struct cjob *a = job_new(1, "job-given");
+		const struct top_line *lines;
+		struct fields f;
+		size_t n;
+		long i;
+
+		v.jobs_given = given;
+		send_interval(m, a, T0, 1, &(struct cjob_cum){ .started = 4, .exited = 4 }, 1,
+			      4096);
+		send_host(m, T0, 1, 500);
+		top_model__settle(m);
+		top_model__snapshot(m, 1, NOW);
+		lines = frame(m, &v, &n);
+		assert_non_null(strstr(host_line(lines, n, "Tasks "),
+				       given ? " exits ?/s " : " exits 4/s "));
+		i = row_of(lines, n, a->id);
+		assert_true(i >= 0);
+		split(lines[i].text, &f);
+		assert_string_equal(f.f[3], "4"); /* EXIT/s */
+		top_model__free(m);
+		job_free(a);
+	}
+}
+
+/*
  * A job reported as it stands (top stopped by a signal: the collector
  * reports every job still open) still has processes: its row is not
  * ended, and no last frame says it is. Before, the last frame said
@@ -1231,6 +1265,7 @@ int main(void)
 		cmocka_unit_test(test_batch_job_end),
 		cmocka_unit_test(test_batch_final_frame),
 		cmocka_unit_test(test_job_reported_running),
+		cmocka_unit_test(test_header_exits_jobs_given),
 		cmocka_unit_test(test_ended_rows_are_the_frame),
 	};
 

@@ -272,6 +272,7 @@ int top__main(int argc, char **argv)
 		.reverse = cfg.reverse,
 		.filter = cfg.filter,
 		.interval_s = cfg.delay_s,
+		.jobs_given = copts.stop_when_jobs_end,
 		.on_frame = on_frame,
 		.ctx = &front,
 	};

@@ -62,6 +62,7 @@ static const struct top_line *frame(struct top_sink *t, size_t *n)
 		.expanded_id = t->o.batch ? 0 : t->expanded_id,
 		.paused = t->paused,
 		.replay = t->o.replay,
+		.jobs_given = t->o.jobs_given,
 		.width = t->o.batch ? t->o.width : COLS > 0 ? (unsigned int)COLS : 80,
 	};
 

@@ -281,7 +281,16 @@ static void add_header(struct top_model *m)
 		fmt_count(a, sizeof(a), h->forks_ps);
 	else
 		snprintf(a, sizeof(a), "?");
-	fmt_count(b, sizeof(b), h->exits_ps);
+	/*
+	 * The host's exits are its jobs' where its jobs are all its processes
+	 * (host mode). Following given jobs, the host's are not seen: their
+	 * sum beside the host's forks read as a host whose processes never
+	 * ended (forks 500/s, exits 0/s, under a fork loop).
+	 */
+	if (v->jobs_given)
+		snprintf(b, sizeof(b), "?");
+	else
+		fmt_count(b, sizeof(b), h->exits_ps);
 	l = line_add(m, TOP_LINE_HOST, 0);
 	if (l && h->unknown & HOST_RECORD_NO_STAT)
 		line_set(l, "Tasks forks %s/s  exits %s/s  running ?  blocked ?  lost events %llu",
