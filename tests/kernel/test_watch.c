@@ -1250,6 +1250,91 @@ static void test_live_job_io_at_stop(void **state)
 	json_decref(recs);
 }
 
+static char *volatile live_peak_mem;
+
+/* This process's VmRSS in bytes, from /proc/self/status; 0: not read. */
+static unsigned long long self_rss_bytes(void)
+{
+	char *st = harness__read("/proc/self/status");
+	const char *p = st ? strstr(st, "\nVmRSS:") : NULL;
+	unsigned long long kib = p ? strtoull(p + 7, NULL, 10) : 0;
+
+	free(st);
+	return kib << 10;
+}
+
+/*
+ * A job reported as it stands (--duration) whose one process holds 32 MiB
+ * it wrote and has not exited: no exit record gives its peak, but its RSS
+ * is a floor of it, and the report's peak RSS (largest process) is at
+ * least those 32 MiB, said as sampled. It said 0 B, beside the
+ * live RSS of 32 MiB in the same report.
+ */
+static void test_live_job_peak_at_stop(void **state)
+{
+	char out[600], pid_s[32];
+	const char *args[] = { "--pid", pid_s, "--json", "--duration", "2", "-o", out, NULL };
+	unsigned long long truth;
+	int ready[2];
+	struct watcher w;
+	json_t *recs, *job, *sampled;
+	bool said = false;
+	size_t i;
+	pid_t p;
+
+	harness__path(out, sizeof(out), "live-peak.out");
+	assert_int_equal(pipe(ready), 0);
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		size_t n = 32 << 20;
+		char *mem = malloc(n);
+
+		close(ready[0]);
+		if (!mem)
+			_exit(98);
+		memset(mem, 1, n);
+		/* Kept where the compiler cannot see it unread: the pages stay written. */
+		live_peak_mem = mem;
+		truth = self_rss_bytes();
+		if (write(ready[1], &truth, sizeof(truth)) != sizeof(truth))
+			_exit(99);
+		for (;;)
+			pause();
+	}
+	harness__track(p, 0);
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &truth, sizeof(truth)), sizeof(truth));
+	close(ready[0]);
+	snprintf(pid_s, sizeof(pid_s), "%d", p);
+	watcher_start(&w, args);
+	watcher_finish(&w);
+	kill(p, SIGKILL);
+	harness__wait_s(p, WAIT_S);
+	recs = load_lines(out);
+	snprintf(pid_s, sizeof(pid_s), "pid:%d", p);
+	job = job_record(recs, pid_s);
+	print_message("  the process read its RSS as %llu; the job's peak RSS %.0f (%s), "
+		      "live %.0f\n",
+		      truth, harness__num(job, "memory.peak_rss_bytes"),
+		      str(json_object_get(job, "memory"), "peak_rss_source"),
+		      harness__num(job, "live.rss_bytes"));
+	assert_true(truth >= 32ULL << 20);
+	assert_true(harness__num(job, "processes.alive") >= 1);
+	/*
+	 * At least the 32 MiB it wrote: the kernel's RSS counters are per-CPU
+	 * batched, so a read of them may trail /proc's VmRSS by some pages.
+	 */
+	assert_true(harness__num(job, "memory.peak_rss_bytes") >= (double)(32ULL << 20));
+	assert_string_equal(str(json_object_get(job, "memory"), "peak_rss_source"), "sampled");
+	sampled = json_object_get(job, "sampled");
+	for (i = 0; i < json_array_size(sampled); i++)
+		said |= !strcmp(json_string_value(json_array_get(sampled, i)),
+				"memory.peak_rss_bytes");
+	assert_true(said);
+	json_decref(recs);
+}
+
 /*
  * A v1 hierarchy (a v1-only or hybrid host): a cgroup @name (room for
  * @name_size) of the pids controller, made; its path in @path. The cgroup
@@ -1956,6 +2041,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_first_interval_rate, test_teardown),
 		cmocka_unit_test_teardown(test_attach_io_excludes_before, test_teardown),
 		cmocka_unit_test_teardown(test_live_job_io_at_stop, test_teardown),
+		cmocka_unit_test_teardown(test_live_job_peak_at_stop, test_teardown),
 		cmocka_unit_test_teardown(test_host_job_wall_is_kernels, test_teardown),
 		cmocka_unit_test_teardown(test_interval_io_while_running, test_teardown),
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),

@@ -180,6 +180,18 @@ static void job_figures(struct collector *c, struct cjob *j, struct job *job, __
 		job->unknown |= JOB_UNKNOWN_CHARS;
 	if (j->live.processes)
 		job->live = &j->live;
+	/*
+	 * Processes still alive have no exit record, nor their peaks: the
+	 * largest RSS a live read saw of one is a floor of the largest peak,
+	 * said as sampled. Reported as it stands (a stop, --no-wait, serve's
+	 * REPORT), a job of one 63 MiB process said 0 B peak RSS (largest
+	 * process), beside its live RSS of 63 MiB in the same record.
+	 */
+	if (j->live.processes && job->peak_rss_from == JOB_RSS_FROM_RECORDS &&
+	    j->live_peak_rss_bytes > s->peak_rss_bytes) {
+		s->peak_rss_bytes = j->live_peak_rss_bytes;
+		job->peak_rss_from = JOB_RSS_FROM_SAMPLES;
+	}
 	job->records_malformed = c->records_malformed;
 	job->add_errors = c->stats.add_exit_errors;
 	c->ops->counters(c, &k);

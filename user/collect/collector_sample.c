@@ -80,6 +80,8 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 			collector__read_alloc(j, (int)r->reader_tgid);
 		j->live.processes++;
 		j->live.rss_bytes += r->rss_pages * page;
+		if (r->rss_pages * page > j->live_peak_rss_bytes)
+			j->live_peak_rss_bytes = r->rss_pages * page;
 		j->live.vm_bytes += r->vm_pages * page;
 		j->live.open_files += r->open_fds;
 		/* /proc numbers it as our pid namespace does: the host's tgid may be another's. */
