@@ -34,6 +34,15 @@ struct cgroup_alloc {
 	double cpus;	    /* may be fractional: a quota of 1.5 CPUs */
 	char cpus_from[32]; /* "cpu.max", "cpu.cfs_quota_us", "cpuset.cpus.effective", ... */
 	char cpus_cgroup[CGROUP_ALLOC_PATH_LEN]; /* where that limit is set */
+	/*
+	 * Where @cpus is a quota: its period and burst, in seconds (0 for a
+	 * cpuset's CPUs), and the CPUs the job can run on at once (its cpuset's,
+	 * else the host's online ones). The quota is given whole in each period,
+	 * so over a few periods a job can run more than @cpus x its wall time:
+	 * job__cpu_efficiency() divides by what the periods could give.
+	 */
+	double cpus_period_s, cpus_burst_s;
+	unsigned int cpus_max;
 	bool memory_known;
 	__u64 memory_bytes;
 	char memory_from[32]; /* "memory.max", "memory.limit_in_bytes" */

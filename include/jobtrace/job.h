@@ -112,6 +112,9 @@ struct job_alloc_view {
 	bool cpus_known;
 	double cpus;
 	const char *cpus_from, *cpus_cgroup; /* cgroup: NULL for the batch system's */
+	/* A cgroup quota's period and burst (s), the CPUs it can run on at once; 0: none. */
+	double cpus_period_s, cpus_burst_s;
+	unsigned int cpus_max;
 	bool memory_known;
 	__u64 memory_bytes;
 	const char *memory_from, *memory_cgroup;
@@ -274,8 +277,18 @@ size_t job__incomplete_names(__u32 mask, const char **out, size_t max);
  * the names "slurm:step", "slurm:job" the view points to.
  */
 bool job__allocation(const struct job *job, struct job_alloc_view *out, char *from, size_t size);
-/* CPU seconds over allocated CPUs x wall seconds; < 0: not known. */
+/*
+ * CPU seconds over the CPU seconds allocated in the wall time (job__cpu_allocated_s());
+ * < 0: not known.
+ */
 double job__cpu_efficiency(const struct job *job, const struct job_alloc_view *a);
+/*
+ * The CPU seconds @a allots over @wall_s: allocated CPUs x wall seconds, or,
+ * for a quota, what its periods could give (never less): the quota comes
+ * whole in each period the wall time touches, so a job of a few periods
+ * can run more than CPUs x wall. < 0: not known.
+ */
+double job__cpu_allocated_s(const struct job_alloc_view *a, double wall_s);
 /* The largest process's peak RSS over the memory allocated; < 0: not known. */
 double job__memory_efficiency(const struct job *job, const struct job_alloc_view *a);
 /* The node the job ran on: the batch system's name for it, else this host's name. */

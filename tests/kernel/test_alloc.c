@@ -29,9 +29,13 @@
 #define MEM_MIB 256
 
 #define SHORT_RUNS 8
+/* A quota of half a CPU, for jobs a few of its periods long. */
+#define HALF_QUOTA_US 50000
+#define QUOTA_TRIES 5
 
 static char cpu_dir[600], mem_dir[600], cg_name[64];
 static char free_cpu_dir[610], free_mem_dir[610]; /* cgroups with no limit */
+static char half_cpu_dir[610]; /* HALF_QUOTA_US over PERIOD_US */
 static bool v2;
 static bool no_controllers; /* this machine has no cpu or no memory controller */
 
@@ -58,6 +62,21 @@ static bool hierarchy_of(const char *controller, struct cgroup_hier *h)
 		return false;
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", h->mount);
 	return util__read_file_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 && strstr(buf, controller);
+}
+
+static void set_quota(const char *dir, int quota_us)
+{
+	char v[32];
+
+	if (v2) {
+		snprintf(v, sizeof(v), "%d %d", quota_us, PERIOD_US);
+		write_file(dir, "cpu.max", v);
+	} else {
+		snprintf(v, sizeof(v), "%d", PERIOD_US);
+		write_file(dir, "cpu.cfs_period_us", v);
+		snprintf(v, sizeof(v), "%d", quota_us);
+		write_file(dir, "cpu.cfs_quota_us", v);
+	}
 }
 
 static int setup(void **state)
@@ -87,15 +106,13 @@ static int setup(void **state)
 		fprintf(stderr, "FAIL: cannot make %s: %s\n", free_cpu_dir, strerror(errno));
 		return -1;
 	}
-	if (v2) {
-		snprintf(v, sizeof(v), "%d %d", QUOTA_US, PERIOD_US);
-		write_file(cpu_dir, "cpu.max", v);
-	} else {
-		snprintf(v, sizeof(v), "%d", PERIOD_US);
-		write_file(cpu_dir, "cpu.cfs_period_us", v);
-		snprintf(v, sizeof(v), "%d", QUOTA_US);
-		write_file(cpu_dir, "cpu.cfs_quota_us", v);
+	snprintf(half_cpu_dir, sizeof(half_cpu_dir), "%s-half", cpu_dir);
+	if (mkdir(half_cpu_dir, 0755)) {
+		fprintf(stderr, "FAIL: cannot make %s: %s\n", half_cpu_dir, strerror(errno));
+		return -1;
 	}
+	set_quota(cpu_dir, QUOTA_US);
+	set_quota(half_cpu_dir, HALF_QUOTA_US);
 	snprintf(v, sizeof(v), "%d", MEM_MIB << 20);
 	write_file(mem_dir, mem.hierarchy_id ? "memory.limit_in_bytes" : "memory.max", v);
 	return 0;
@@ -112,6 +129,8 @@ static int teardown(void **state)
 		rmdir(free_mem_dir);
 	if (free_cpu_dir[0])
 		rmdir(free_cpu_dir);
+	if (half_cpu_dir[0])
+		rmdir(half_cpu_dir);
 	return harness__teardown();
 }
 
@@ -143,6 +162,22 @@ static pid_t run_in(const char *cpu, const char *mem, char *const run_args[], in
 static pid_t run_limited(char *const run_args[], int nargs, const char *out)
 {
 	return run_in(cpu_dir, mem_dir, run_args, nargs, out);
+}
+
+/*
+ * The most CPU a quota of @quota_us per PERIOD_US lets a job run in @wall_s
+ * seconds: a whole quota in each period the wall time touches, at most
+ * ceil(wall / period) + 1 of them, and no more than the online CPUs can run.
+ */
+static double quota_allowance_s(int quota_us, double wall_s)
+{
+	double cpus = (double)quota_us / PERIOD_US, period_s = PERIOD_US / 1e6;
+	double bound = quota_us / 1e6 * (ceil(wall_s / period_s) + 1);
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (online > 0 && bound > (double)online * wall_s)
+		bound = (double)online * wall_s;
+	return bound > cpus * wall_s ? bound : cpus * wall_s;
 }
 
 static void test_run_efficiency(void **state)
@@ -193,8 +228,8 @@ static void test_run_efficiency(void **state)
 	eff = harness__num(r, "efficiency.cpu");
 	print_message("  %.3f s of CPU over %.3f s under %.1f CPUs: efficiency %.3f\n", cpu_s,
 		      wall_s, (double)QUOTA_US / PERIOD_US, eff);
-	/* Its own figures: CPU over the allocated CPUs' capacity in its wall time. */
-	assert_true(fabs(eff - cpu_s / (1.5 * wall_s)) < 1e-6);
+	/* Its own figures: CPU over what the quota's periods could give in its wall time. */
+	assert_true(fabs(eff - cpu_s / quota_allowance_s(QUOTA_US, wall_s)) < 1e-6);
 	/*
 	 * Four busy children under 1.5 CPUs: the quota binds, the kernel saw
 	 * to it, so the job can use no more than its allocation. How much
@@ -202,7 +237,7 @@ static void test_run_efficiency(void **state)
 	 * used some is asked.
 	 */
 	assert_true(eff > 0);
-	assert_true(eff <= 1.0 + (PERIOD_US / 1e6) / wall_s);
+	assert_true(eff <= 1.0);
 	assert_true(fabs(harness__num(r, "efficiency.memory") -
 			 harness__num(r, "memory.peak_rss_bytes") / (double)(MEM_MIB << 20)) <
 		    1e-9);
@@ -216,6 +251,49 @@ static void test_run_efficiency(void **state)
 	if (!harness__has(text, words))
 		fail_msg("no '%s' in:\n%s", words, harness__slurp(text));
 	assert_true(harness__has(text, "  efficiency CPU "));
+}
+
+/*
+ * Two children burning 45 ms each at once under half a CPU: CFS gives the
+ * quota whole at each period's start, so the job runs its 90 ms in two
+ * periods or three, more than 0.5 CPUs x its wall. The kernel enforced the
+ * quota, so what the job used of its allocation cannot pass 100 %; the
+ * efficiency divides by what the periods its wall touched could give.
+ */
+static void test_short_job_over_quota(void **state)
+{
+	char report[300];
+	char *args[] = {H.jobtrace, "run",	  "--mode",	"bpf",	   "--json",
+			"-o",	    report,	  "--",		H.churn,   "--children",
+			"2",	    "--concurrency", "2",	"--burn-us", "45000"};
+	int over = 0;
+
+	if (no_controllers)
+		skip(); /* test_run_efficiency said what this machine has */
+	harness__path(report, sizeof(report), "half.json");
+	for (int i = 0; i < QUOTA_TRIES; i++) {
+		int st = harness__wait_s(run_in(half_cpu_dir, free_mem_dir, args,
+						ARRAY_SIZE(args), NULL), 60);
+		double cpu_s, wall_s, eff;
+		json_t *r;
+
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		r = harness__json(report);
+		assert_true(harness__num(r, "allocation.cpus") == (double)HALF_QUOTA_US / PERIOD_US);
+		cpu_s = harness__num(r, "cpu.total_s");
+		wall_s = harness__num(r, "job.wall_s");
+		eff = harness__num(r, "efficiency.cpu");
+		print_message("  %.3f s of CPU in %.3f s under 0.5 CPUs: efficiency %.3f\n", cpu_s,
+			      wall_s, eff);
+		over += cpu_s > 0.5 * wall_s;
+		if (eff > 1.0)
+			fail_msg("efficiency %.1f %%: %.3f s of CPU in %.3f s under half a CPU",
+				 100 * eff, cpu_s, wall_s);
+		assert_true(fabs(eff - cpu_s / quota_allowance_s(HALF_QUOTA_US, wall_s)) < 1e-6);
+		json_decref(r);
+	}
+	print_message("  %d of %d runs used more than 0.5 CPUs x their wall time\n", over,
+		      QUOTA_TRIES);
 }
 
 /*
@@ -301,6 +379,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_run_efficiency),
 	    cmocka_unit_test(test_short_job_allocation),
+	    cmocka_unit_test(test_short_job_over_quota),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

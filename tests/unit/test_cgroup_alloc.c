@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* What a job's cgroups allot it: parsers, then v1 and v2 fixture trees. */
 #include <fcntl.h>
+#include <math.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +73,10 @@ static void test_v2(void **state)
 	assert_true(a.cpus == 1.5);
 	assert_string_equal(a.cpus_from, "cpu.max");
 	assert_string_equal(a.cpus_cgroup, "/job/step");
+	/* The quota's period and burst, and the 4 CPUs of its cpuset it can run on at once. */
+	assert_true(fabs(a.cpus_period_s - 0.1) < 1e-12);
+	assert_true(fabs(a.cpus_burst_s - 0.02) < 1e-12);
+	assert_int_equal(a.cpus_max, 4);
 	/* The step sets none: its job's 1 GiB binds it. */
 	assert_true(a.memory_known);
 	assert_int_equal(a.memory_bytes, 1 << 30);
@@ -100,6 +105,9 @@ static void test_v1(void **state)
 	assert_true(a.cpus_known);
 	assert_true(a.cpus == 2);
 	assert_string_equal(a.cpus_from, "cpuset.effective_cpus");
+	/* Whole CPUs: no quota's period lends more than them. */
+	assert_true(a.cpus_period_s == 0);
+	assert_int_equal(a.cpus_max, 2);
 	assert_true(a.memory_known);
 	assert_int_equal(a.memory_bytes, 512 << 20);
 	assert_string_equal(a.memory_from, "memory.limit_in_bytes");
@@ -138,6 +146,8 @@ static void test_quota_above_the_host(void **state)
 	assert_true(a.cpus_known);
 	assert_true(a.cpus == 2);
 	assert_string_equal(a.cpus_from, "cpu.cfs_quota_us");
+	/* Held to the CPUs there are, the quota lends nothing past them. */
+	assert_true(a.cpus_period_s == 0);
 	close(v2.root_fd);
 	close(cpu.root_fd);
 }

@@ -683,9 +683,48 @@ static void test_allocation_sources(void **state)
 	job__free(&job);
 }
 
+/*
+ * A quota's CPU efficiency over a wall time of a few periods: CFS gives the
+ * quota whole at each period's start, so 0.082 s ran in 0.151 s under 0.5
+ * CPUs (as run measured it under "50000 100000" on 2 CPUs). Over 0.5 CPUs x
+ * 0.151 s that is 109 %, which the kernel's quota cannot have let happen;
+ * over what the three periods the wall can touch give (0.15 s), 55 %.
+ */
+static void test_efficiency_over_quota_periods(void **state)
+{
+	struct job_alloc_view a = { .cpus_known = true, .cpus = 0.5, .cpus_period_s = 0.1,
+				    .cpus_max = 2 };
+	struct job job;
+	double eff;
+
+	job__init(&job, 1, NULL, 0);
+	job.start_ns = 1000000000ULL;
+	job.end_ns = job.start_ns + 151000000ULL;
+	job.stats.cpu_ns = 82000000ULL;
+	eff = job__cpu_efficiency(&job, &a);
+	assert_true(eff > 0 && eff <= 1.0);
+	assert_true(fabs(job__cpu_allocated_s(&a, 0.151) - 0.15) < 1e-9);
+	/* A burst adds what earlier periods left. */
+	a.cpus_burst_s = 0.05;
+	assert_true(fabs(job__cpu_allocated_s(&a, 0.151) - 0.2) < 1e-9);
+	a.cpus_burst_s = 0;
+	/* Never past what the CPUs it can run on give: one CPU over 0.05 s. */
+	a.cpus_max = 1;
+	assert_true(fabs(job__cpu_allocated_s(&a, 0.05) - 0.05) < 1e-9);
+	/* A long job: hardly more than CPUs x wall, never less. */
+	a.cpus_max = 2;
+	assert_true(job__cpu_allocated_s(&a, 100.0) >= 50.0);
+	assert_true(job__cpu_allocated_s(&a, 100.0) <= 50.0 + 0.1);
+	/* Whole CPUs (a cpuset, Slurm's): CPUs x wall, as before. */
+	a.cpus_period_s = 0;
+	assert_true(fabs(job__cpu_allocated_s(&a, 0.151) - 0.0755) < 1e-12);
+	job__free(&job);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_efficiency_over_quota_periods),
 		cmocka_unit_test(test_commands_aggregate_and_sort),
 		cmocka_unit_test(test_command_table_grows),
 		cmocka_unit_test(test_full_and_hostile_comm),

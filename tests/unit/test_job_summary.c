@@ -83,6 +83,38 @@ static void test_every_job(void **state)
 	json_decref(j);
 }
 
+/*
+ * A step of 0.151 s under a quota of half a CPU that ran 0.082 s of CPU: its
+ * report divided by what the quota's periods could give (0.15 s, 54.7 %),
+ * not by 0.5 x 0.151 s (109 %). The job's efficiency over its one report is
+ * the report's own, not past 100 %.
+ */
+static void test_quota_report_efficiency(void **state)
+{
+	static const char report[] =
+		"{\"job\":{\"key\":\"slurm:5.0\",\"node\":\"n1\",\"wall_s\":0.151},"
+		"\"cpu\":{\"total_s\":0.082},\"allocation\":{\"source\":\"cgroup\",\"cpus\":0.5},"
+		"\"efficiency\":{\"cpu\":0.546666666666667,\"memory\":null}}";
+	struct job_summary s = {};
+	struct summary_report r;
+	struct capture c;
+	json_error_t e;
+	json_t *j, *job;
+
+	assert_int_equal(job_summary__parse(report, strlen(report), &r), 0);
+	assert_int_equal(job_summary__add(&s, &r), 0);
+	capture__open(&c);
+	assert_int_equal(job_summary__write_json(c.f, &s), 0);
+	j = json_loads(capture__close(&c), 0, &e);
+	assert_non_null(j);
+	job = json_array_get(json_object_get(j, "jobs"), 0);
+	assert_true(fabs(num(json_object_get(job, "efficiency"), "cpu") - r.eff_cpu) < 1e-9);
+	assert_true(fabs(num(job, "allocated_cpu_s") - 0.15) < 1e-9);
+	json_decref(j);
+	free(c.buf);
+	job_summary__free(&s);
+}
+
 static void test_parse_rejects(void **state)
 {
 	static const char *const bad[] = {
@@ -122,6 +154,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_nodes_one_job),
 		cmocka_unit_test(test_every_job),
+		cmocka_unit_test(test_quota_report_efficiency),
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_text),
 	};

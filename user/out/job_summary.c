@@ -205,7 +205,13 @@ static void aggregate(const struct job_summary *s, size_t first, struct summary_
 		a->cpu_s += r->cpu_s;
 		if (r->cpus_known) {
 			a->cpu_s_alloc += r->cpu_s;
-			a->alloc_cpu_s += r->cpus * r->wall_s;
+			/*
+			 * What the report divided by: more than CPUs x wall where
+			 * a quota's periods gave more (job__cpu_allocated_s()),
+			 * which CPUs x wall would make an efficiency past 100 %.
+			 */
+			a->alloc_cpu_s += r->eff_cpu > 0 && r->cpu_s > 0 ? r->cpu_s / r->eff_cpu :
+									    r->cpus * r->wall_s;
 		}
 		if (r->memory_known) {
 			a->peak_alloc += r->peak_rss_bytes;

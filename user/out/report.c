@@ -75,11 +75,18 @@ static void write_text_allocation(FILE *f, const struct job *job)
 	else
 		fputs(", memory not limited\n", f);
 	fputs("  efficiency ", f);
-	if (ce >= 0)
-		fprintf(f, "CPU %.1f%% (%.3f s of %.2f CPUs over %.3f s)", 100 * ce,
+	if (ce >= 0) {
+		double alloc_s = job__cpu_allocated_s(&a, seconds(wall_ns(job)));
+
+		fprintf(f, "CPU %.1f%% (%.3f s of %.2f CPUs over %.3f s", 100 * ce,
 			seconds(job->stats.cpu_ns), a.cpus, seconds(wall_ns(job)));
-	else
+		/* Its quota's periods gave more than CPUs x wall: what it is over, said. */
+		if (alloc_s > a.cpus * seconds(wall_ns(job)) * (1 + 1e-9))
+			fprintf(f, ": %.3f s in its quota's periods", alloc_s);
+		fputc(')', f);
+	} else {
 		fputs("CPU not known", f);
+	}
 	if (me >= 0)
 		fprintf(f, ", memory %.1f%% (largest process %s of %s)\n", 100 * me,
 			report__bytes(b1, sizeof(b1), job->stats.peak_rss_bytes),

@@ -96,8 +96,23 @@ static int open_at(const struct cgroup_alloc_place *pl, const char *path)
 	return openat(pl->root_fd, *at ? at : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* The CPU bandwidth limit of one cgroup: 0 when it has one (@cpus, @from). */
-static int cpu_limit_at(int fd, double *cpus, const char **from)
+/* A quota's period or burst, "N" microseconds, in seconds; 0 where it cannot be read. */
+static double usec_at(int fd, const char *file, int field)
+{
+	unsigned long long v[2] = { 0, 0 };
+	char a[64], q[32];
+
+	if (util__read_file_at(fd, file, a, sizeof(a)) < 0)
+		return 0;
+	/* cpu.max is "QUOTA PERIOD": its period the second field. */
+	if (field == 1 ? sscanf(a, "%31s %llu", q, &v[1]) != 2 : sscanf(a, "%llu", &v[0]) != 1)
+		return 0;
+	return (double)v[field] / 1e6;
+}
+
+/* The CPU bandwidth limit of one cgroup: 0 when it has one (@cpus, its @period_s, @from). */
+static int cpu_limit_at(int fd, double *cpus, double *period_s, double *burst_s,
+			const char **from)
 {
 	char a[64], b[64];
 	bool limited;
@@ -106,6 +121,8 @@ static int cpu_limit_at(int fd, double *cpus, const char **from)
 		if (cgroup_alloc__parse_cpu_max(a, &limited, cpus) || !limited)
 			return -ENOENT;
 		*from = "cpu.max";
+		*period_s = usec_at(fd, "cpu.max", 1);
+		*burst_s = usec_at(fd, "cpu.max.burst", 0);
 		return 0;
 	}
 	if (util__read_file_at(fd, "cpu.cfs_quota_us", a, sizeof(a)) < 0 ||
@@ -113,6 +130,8 @@ static int cpu_limit_at(int fd, double *cpus, const char **from)
 	    cgroup_alloc__parse_cfs(a, b, &limited, cpus) || !limited)
 		return -ENOENT;
 	*from = "cpu.cfs_quota_us";
+	*period_s = usec_at(fd, "cpu.cfs_period_us", 0);
+	*burst_s = usec_at(fd, "cpu.cfs_burst_us", 0);
 	return 0;
 }
 
@@ -124,14 +143,17 @@ static void read_cpu(const struct cgroup_alloc_place *pl, struct cgroup_alloc *o
 		return;
 	do {
 		const char *from;
-		double cpus;
+		double cpus, period_s = 0, burst_s = 0;
 		int fd = open_at(pl, path);
 
 		if (fd < 0)
 			continue;
-		if (!cpu_limit_at(fd, &cpus, &from) && (!out->cpus_known || cpus < out->cpus)) {
+		if (!cpu_limit_at(fd, &cpus, &period_s, &burst_s, &from) &&
+		    (!out->cpus_known || cpus < out->cpus)) {
 			out->cpus_known = true;
 			out->cpus = cpus;
+			out->cpus_period_s = period_s;
+			out->cpus_burst_s = burst_s;
 			snprintf(out->cpus_from, sizeof(out->cpus_from), "%s", from);
 			snprintf(out->cpus_cgroup, sizeof(out->cpus_cgroup), "%s", path);
 		}
@@ -158,9 +180,13 @@ static void read_cpuset(const struct cgroup_alloc_place *pl, unsigned int online
 		if (util__read_file_at(fd, files[i], buf, sizeof(buf)) < 0 ||
 		    cgroup_alloc__count_cpus(buf, &n) || !n)
 			continue;
+		if (n < out->cpus_max)
+			out->cpus_max = n;
 		if (out->cpus_known ? n < out->cpus : n < online) {
 			out->cpus_known = true;
 			out->cpus = n;
+			/* Whole CPUs, not a quota: no period lends more than them. */
+			out->cpus_period_s = out->cpus_burst_s = 0;
 			snprintf(out->cpus_from, sizeof(out->cpus_from), "%s", files[i]);
 			snprintf(out->cpus_cgroup, sizeof(out->cpus_cgroup), "%s", pl->path);
 		}
@@ -199,6 +225,7 @@ void cgroup_alloc__read(const struct cgroup_alloc_place *cpu,
 			struct cgroup_alloc *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->cpus_max = online_cpus;
 	read_cpu(cpu, out);
 	read_cpuset(cpuset, online_cpus, out);
 	/*
@@ -208,8 +235,10 @@ void cgroup_alloc__read(const struct cgroup_alloc_place *cpu,
 	 * number of CPUs it could never use. The quota stays the source, since
 	 * it is what makes this an allocation at all.
 	 */
-	if (out->cpus_known && online_cpus && out->cpus > online_cpus)
+	if (out->cpus_known && online_cpus && out->cpus > online_cpus) {
 		out->cpus = online_cpus;
+		out->cpus_period_s = out->cpus_burst_s = 0;
+	}
 	read_memory(memory, out);
 }
 
