@@ -289,7 +289,10 @@ double job__cpu_efficiency(const struct job *job, const struct job_alloc_view *a
  * can run more than CPUs x wall. < 0: not known.
  */
 double job__cpu_allocated_s(const struct job_alloc_view *a, double wall_s);
-/* The largest process's peak RSS over the memory allocated; < 0: not known. */
+/*
+ * The largest process's peak RSS over the memory allocated; < 0: not known,
+ * as where that RSS is past the limit (it counts pages charged elsewhere).
+ */
 double job__memory_efficiency(const struct job *job, const struct job_alloc_view *a);
 /* The node the job ran on: the batch system's name for it, else this host's name. */
 const char *job__node(const struct job *job, char *buf, size_t size);

@@ -32,10 +32,14 @@
 /* A quota of half a CPU, for jobs a few of its periods long. */
 #define HALF_QUOTA_US 50000
 #define QUOTA_TRIES 5
+/* A limit under a file that another cgroup's writer brought into the page cache. */
+#define SMALL_MEM_MIB 32
+#define FILE_MIB 48
 
 static char cpu_dir[600], mem_dir[600], cg_name[64];
 static char free_cpu_dir[610], free_mem_dir[610]; /* cgroups with no limit */
 static char half_cpu_dir[610]; /* HALF_QUOTA_US over PERIOD_US */
+static char small_mem_dir[610]; /* SMALL_MEM_MIB */
 static bool v2;
 static bool no_controllers; /* this machine has no cpu or no memory controller */
 
@@ -115,6 +119,13 @@ static int setup(void **state)
 	set_quota(half_cpu_dir, HALF_QUOTA_US);
 	snprintf(v, sizeof(v), "%d", MEM_MIB << 20);
 	write_file(mem_dir, mem.hierarchy_id ? "memory.limit_in_bytes" : "memory.max", v);
+	snprintf(small_mem_dir, sizeof(small_mem_dir), "%s-small", mem_dir);
+	if (mkdir(small_mem_dir, 0755)) {
+		fprintf(stderr, "FAIL: cannot make %s: %s\n", small_mem_dir, strerror(errno));
+		return -1;
+	}
+	snprintf(v, sizeof(v), "%d", SMALL_MEM_MIB << 20);
+	write_file(small_mem_dir, mem.hierarchy_id ? "memory.limit_in_bytes" : "memory.max", v);
 	return 0;
 }
 
@@ -131,6 +142,8 @@ static int teardown(void **state)
 		rmdir(free_cpu_dir);
 	if (half_cpu_dir[0])
 		rmdir(half_cpu_dir);
+	if (small_mem_dir[0])
+		rmdir(small_mem_dir);
 	return harness__teardown();
 }
 
@@ -297,6 +310,64 @@ static void test_short_job_over_quota(void **state)
 }
 
 /*
+ * A process under a 32 MiB limit maps a 48 MiB file this test wrote (its
+ * pages charged to the test's cgroup, not the limited one) and reads every
+ * page: its RSS passes the limit, which the kernel never let its cgroup's
+ * own charge do (the process is not OOM-killed). RSS over the limit is no
+ * share of it: the memory efficiency is not known (null), never past 100 %.
+ */
+static void test_rss_past_the_limit(void **state)
+{
+	char report[300], text[300], data[300], script[700];
+	char *json_args[] = {H.jobtrace, "run", "--mode", "bpf", "--json", "-o", report,
+			     "--", "python3", "-c", script};
+	char *text_args[] = {H.jobtrace, "run", "--mode", "bpf", "-o", text,
+			     "--", "python3", "-c", script};
+	static char chunk[1 << 20];
+	json_t *r;
+	double peak;
+	int fd, st;
+
+	if (no_controllers)
+		skip(); /* test_run_efficiency said what this machine has */
+	harness__path(report, sizeof(report), "rss.json");
+	harness__path(text, sizeof(text), "rss.txt");
+	harness__path(data, sizeof(data), "data");
+	memset(chunk, 'x', sizeof(chunk));
+	fd = open(data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	for (int i = 0; i < FILE_MIB; i++)
+		assert_int_equal(write(fd, chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
+	close(fd);
+	snprintf(script, sizeof(script),
+		 /* run_in() quotes each word with ': none in here. */
+		 "import mmap\nf = open(\"%s\", \"rb\")\n"
+		 "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)\n"
+		 "s = sum(m[i] for i in range(0, len(m), 4096))\n", data);
+	st = harness__wait_s(run_in(free_cpu_dir, small_mem_dir, json_args,
+				    ARRAY_SIZE(json_args), NULL), 60);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	r = harness__json(report);
+	assert_int_equal(harness__num(r, "allocation.memory_bytes"), SMALL_MEM_MIB << 20);
+	peak = harness__num(r, "memory.peak_rss_bytes");
+	print_message("  largest process's peak RSS %.1f MiB under a %d MiB limit: "
+		      "efficiency.memory %s\n", peak / (1 << 20), SMALL_MEM_MIB,
+		      harness__is_null(r, "efficiency.memory") ? "null" : "a number");
+	/* The ground truth the test made: every page of the file mapped and read. */
+	assert_true(peak >= (double)FILE_MIB * (1 << 20));
+	if (!harness__is_null(r, "efficiency.memory"))
+		fail_msg("efficiency.memory %.1f %% of a %d MiB limit",
+			 100 * harness__num(r, "efficiency.memory"), SMALL_MEM_MIB);
+	json_decref(r);
+	st = harness__wait_s(run_in(free_cpu_dir, small_mem_dir, text_args,
+				    ARRAY_SIZE(text_args), NULL), 60);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!harness__has(text, ", memory not known (largest process "))
+		fail_msg("no memory not known in:\n%s", harness__slurp(text));
+	unlink(data);
+}
+
+/*
  * run -- /bin/true in the limited cgroups, again and again, on a busy
  * machine (two busy loops of the test's, a CPU each): its process ends as
  * run starts, and run's first sample finds it gone or exiting. Each report
@@ -380,6 +451,7 @@ int main(void)
 	    cmocka_unit_test(test_run_efficiency),
 	    cmocka_unit_test(test_short_job_allocation),
 	    cmocka_unit_test(test_short_job_over_quota),
+	    cmocka_unit_test(test_rss_past_the_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -721,9 +721,28 @@ static void test_efficiency_over_quota_periods(void **state)
 	job__free(&job);
 }
 
+/*
+ * A peak RSS past the memory limit counts pages charged outside it (a file
+ * another cgroup read first): no share of the limit, so not known, never
+ * past 100 %. At the limit exactly: 100 %.
+ */
+static void test_memory_efficiency_past_the_limit(void **state)
+{
+	struct job_alloc_view a = { .memory_known = true, .memory_bytes = 64ULL << 20 };
+	struct job job;
+
+	job__init(&job, 1, NULL, 0);
+	job.stats.peak_rss_bytes = 113ULL << 20;
+	assert_true(job__memory_efficiency(&job, &a) < 0);
+	job.stats.peak_rss_bytes = 64ULL << 20;
+	assert_true(fabs(job__memory_efficiency(&job, &a) - 1.0) < 1e-12);
+	job__free(&job);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_memory_efficiency_past_the_limit),
 		cmocka_unit_test(test_efficiency_over_quota_periods),
 		cmocka_unit_test(test_commands_aggregate_and_sort),
 		cmocka_unit_test(test_command_table_grows),

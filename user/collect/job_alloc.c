@@ -97,6 +97,14 @@ double job__memory_efficiency(const struct job *job, const struct job_alloc_view
 {
 	if (!a->memory_known || !a->memory_bytes)
 		return -1;
+	/*
+	 * An RSS past the limit counts pages the limit does not: file pages
+	 * another cgroup brought in first stay charged there (a 100 MiB file
+	 * read earlier, mapped under a 64 MiB limit: an RSS of 113 MiB, the
+	 * cgroup's own peak 20 MiB). Over the limit it is no share of it.
+	 */
+	if (job->stats.peak_rss_bytes > a->memory_bytes)
+		return -1;
 	return (double)job->stats.peak_rss_bytes / (double)a->memory_bytes;
 }
 

@@ -91,6 +91,11 @@ static void write_text_allocation(FILE *f, const struct job *job)
 		fprintf(f, ", memory %.1f%% (largest process %s of %s)\n", 100 * me,
 			report__bytes(b1, sizeof(b1), job->stats.peak_rss_bytes),
 			report__bytes(b2, sizeof(b2), a.memory_bytes));
+	else if (a.memory_known && job->stats.peak_rss_bytes > a.memory_bytes)
+		fprintf(f, ", memory not known (largest process %s of %s: its RSS counts pages "
+			   "charged outside the limit)\n",
+			report__bytes(b1, sizeof(b1), job->stats.peak_rss_bytes),
+			report__bytes(b2, sizeof(b2), a.memory_bytes));
 	else
 		fputs(", memory not known\n", f);
 }
