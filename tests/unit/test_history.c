@@ -603,6 +603,75 @@ static void test_short_round_trip(void **state)
 }
 
 /*
+ * Names as they are, with a quote, a backslash, a newline or bytes that are
+ * not UTF-8, in --command and --job: serve's writer stores them escaped
+ * (q\"uote), and the filters compared the stored bytes with the name as
+ * typed, so `history --command 'q"uote'` found nothing; only the escaped
+ * form, which no user has, did.
+ */
+static void test_query_names_escaped(void **state)
+{
+	static const char *const comms[] = { "q\"uote", "nl\nx", "back\\slash", "bad\xff\xfe",
+					     "plain" };
+	struct cjob job = { .id = 1, .key = "cgroup:/we\"ird" };
+	struct jt_exit_event e[5] = {};
+	struct proc_record r[5] = {};
+	struct history_query q = { .processes = true };
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", path[96], cmd[64];
+	struct sink *sk;
+	struct capture c;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	job.job.key = job.key;
+	snprintf(path, sizeof(path), "%s/history-19700101-000000.jsonl", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	sk = sink_jsonl__new(f, 0, true, false, false, false);
+	assert_non_null(sk);
+	for (size_t i = 0; i < 5; i++) {
+		e[i] = (struct jt_exit_event){ .pid = 400 + (__u32)i, .ppid = 1, .start_ns = 1,
+					       .exit_ns = 2, .threads = 1, .uid = 0, .gid = 0 };
+		memcpy(e[i].comm, comms[i], strlen(comms[i]));
+		r[i] = (struct proc_record){ .e = &e[i], .job = &job, .cgroup = "/we\"ird",
+					     .start_epoch_s = 100, .end_epoch_s = 101 + (double)i,
+					     .start_epoch_ns = 100000000000ULL,
+					     .end_epoch_ns = (101 + i) * 1000000000ULL };
+		sk->ops->process(sk, &r[i]);
+	}
+	sink__free(sk);
+	fclose(f);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < 5; i++) {
+		char pid[16];
+		const char *out;
+
+		q.command = comms[i];
+		capture__open(&c);
+		assert_int_equal(history__query(fd, dir, &q, c.f), 0);
+		out = capture__close(&c);
+		/* The header and the one process of that name. */
+		snprintf(pid, sizeof(pid), " %zu ", 400 + i);
+		if (lines(out) != 2 || !strstr(out, pid))
+			fail_msg("--command of comm %zu: %s", i, out);
+		capture__free(&c);
+	}
+	/* The job by its key, quote and all: every one of its processes. */
+	q.command = NULL;
+	q.job = "cgroup:/we\"ird";
+	capture__open(&c);
+	assert_int_equal(history__query(fd, dir, &q, c.f), 0);
+	assert_int_equal(lines(capture__close(&c)), 6);
+	capture__free(&c);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
  * `history --processes` prints each process's CPU from its short line as
  * from its whole one. A short line leaves cpu.total_ns out where it is
  * user_s + system_s (always, from the BPF source) and never has total_s:
@@ -1004,6 +1073,7 @@ int main(void)
 		cmocka_unit_test(test_short_shared), cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_short_interval_rate_bound),
 		cmocka_unit_test(test_processes_cpu),
+		cmocka_unit_test(test_query_names_escaped),
 	};
 
 	setenv("TZ", "UTC", 1);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "jobtrace/history.h"
+#include "jobtrace/json.h"
 #include "jobtrace/sink.h"
 
 /* A local date and time, with or without its date (then today's). */
@@ -162,7 +163,10 @@ struct reader {
 	size_t nhj, hj_cap;
 };
 
-/* A JSON string value equal to @want (no escapes in what is compared). */
+/*
+ * A JSON string value equal to @want, @want as the records' JSON has it
+ * (query_forms()): the stored bytes are compared, escapes and all.
+ */
 static bool str_is(const char *v, size_t len, const char *want)
 {
 	size_t n = strlen(want);
@@ -503,14 +507,66 @@ static int query_one_pass(int dirfd, const char *dir, struct reader *r, FILE *ou
 	return err;
 }
 
-int history__query(int dirfd, const char *dir, const struct history_query *q, FILE *out)
+/* @s escaped as the records' writer escapes a JSON string, quotes left out; NULL: no memory. */
+static char *json_form(const char *s)
 {
-	struct reader r = { .q = q, .out = out };
-	int err = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 
-	r.hr = history_records__new();
-	if (!r.hr)
+	if (!f)
+		return NULL;
+	json__escape(f, s, strlen(s));
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+struct query_forms {
+	char *job, *user, *command;
+};
+
+/*
+ * @q's names as the records' JSON strings have them (@out, its strings in
+ * @f): a comm, a user or a job key with a quote, a backslash, a newline or
+ * a byte that is not UTF-8 is stored escaped (q\"uote, nl\nx, \ufffd), and
+ * the filters compare the stored bytes; asked as it is named, it is found.
+ */
+static int query_forms(const struct history_query *q, struct history_query *out,
+		       struct query_forms *f)
+{
+	*out = *q;
+	*f = (struct query_forms){ 0 };
+	if ((q->job && !(out->job = f->job = json_form(q->job))) ||
+	    (q->user && !(out->user = f->user = json_form(q->user))) ||
+	    (q->command && !(out->command = f->command = json_form(q->command))))
 		return -ENOMEM;
+	return 0;
+}
+
+static void query_forms__free(struct query_forms *f)
+{
+	free(f->job);
+	free(f->user);
+	free(f->command);
+}
+
+int history__query(int dirfd, const char *dir, const struct history_query *query, FILE *out)
+{
+	struct history_query jq;
+	const struct history_query *q = &jq;
+	struct query_forms forms;
+	struct reader r = { .q = q, .out = out };
+	int err = query_forms(query, &jq, &forms);
+
+	if (!err)
+		r.hr = history_records__new();
+	if (err || !r.hr) {
+		query_forms__free(&forms);
+		return -ENOMEM;
+	}
 	if (!q->json && q->processes)
 		fprintf(out, "%-19s %7s %-16s %-8s %9s %-10s %s\n", "END", "PID", "COMMAND",
 			"STATUS", "CPU_S", "USER", "JOB");
@@ -532,6 +588,7 @@ int history__query(int dirfd, const char *dir, const struct history_query *q, FI
 out:
 	keyset__free(&r.jobs);
 	history_records__free(r.hr);
+	query_forms__free(&forms);
 	return err;
 }
 
@@ -642,10 +699,13 @@ static int picture_line(void *ctx, const char *l, size_t len)
 int history__pictures(int dirfd, const char *dir, const struct history_query *q, const char *svg,
 		      const char *html)
 {
-	struct pictures p = { .job = q->job, .svg = svg, .html = html };
-	int err;
+	struct pictures p = { .svg = svg, .html = html };
+	struct history_query jq;
+	struct query_forms forms;
+	int err = query_forms(q, &jq, &forms);
 
-	p.hr = history_records__new();
+	p.job = jq.job;
+	p.hr = err ? NULL : history_records__new();
 	err = p.hr ? history__read_range(dirfd, dir, q->since, q->until, picture_line, &p) :
 		     -ENOMEM;
 	/* The sink could not be made: it said why. */
@@ -667,5 +727,6 @@ int history__pictures(int dirfd, const char *dir, const struct history_query *q,
 		err = p.s->err;
 	history_records__free(p.hr);
 	sink__free(p.s);
+	query_forms__free(&forms);
 	return err;
 }
