@@ -672,6 +672,71 @@ static void test_query_names_escaped(void **state)
 }
 
 /*
+ * "Why did it fail": two processes that died of SIGKILL, one the OOM
+ * killer's, one a kill -9. run's report says "OOM-killed" for the first;
+ * `history --processes` said "sig 9" for both.
+ */
+static void test_processes_oom(void **state)
+{
+	struct cjob job = { .id = 1, .key = "cgroup:/oom" };
+	struct job_oom oom = { .killed = true };
+	struct jt_exit_event e[2] = {
+		{ .pid = 500, .ppid = 1, .start_ns = 1, .exit_ns = 2, .threads = 1,
+		  .exit_status = 9, .flags = JT_F_OOM_KILLED, .comm = "hog" },
+		{ .pid = 501, .ppid = 1, .start_ns = 1, .exit_ns = 2, .threads = 1,
+		  .exit_status = 9, .comm = "victim" },
+	};
+	struct proc_record r[2] = {
+		{ .e = &e[0], .job = &job, .cgroup = "/oom", .oom = &oom },
+		{ .e = &e[1], .job = &job, .cgroup = "/oom" },
+	};
+	struct history_query q = { .processes = true, .failed = true };
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", path[96], cmd[64];
+	const char *out, *hog, *victim, *said;
+	struct sink *sk;
+	struct capture c;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	job.job.key = job.key;
+	snprintf(path, sizeof(path), "%s/history-19700101-000000.jsonl", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	sk = sink_jsonl__new(f, 0, true, false, false, false);
+	assert_non_null(sk);
+	for (size_t i = 0; i < 2; i++) {
+		r[i].start_epoch_s = 100;
+		r[i].end_epoch_s = 101;
+		r[i].start_epoch_ns = 100000000000ULL;
+		r[i].end_epoch_ns = 101000000000ULL;
+		sk->ops->process(sk, &r[i]);
+	}
+	sink__free(sk);
+	fclose(f);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	capture__open(&c);
+	assert_int_equal(history__query(fd, dir, &q, c.f), 0);
+	out = capture__close(&c);
+	print_message("%s", out);
+	hog = strstr(out, " 500 hog");
+	victim = strstr(out, " 501 victim");
+	assert_non_null(hog);
+	assert_non_null(victim);
+	/* On the hog's own line. */
+	said = strstr(hog, " OOM-killed ");
+	assert_true(said && said < strchr(hog, '\n'));
+	assert_non_null(strstr(victim, " sig 9 "));
+	assert_null(strstr(victim, "OOM"));
+	capture__free(&c);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
  * `history --processes` prints each process's CPU from its short line as
  * from its whole one. A short line leaves cpu.total_ns out where it is
  * user_s + system_s (always, from the BPF source) and never has total_s:
@@ -1074,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_short_interval_rate_bound),
 		cmocka_unit_test(test_processes_cpu),
 		cmocka_unit_test(test_query_names_escaped),
+		cmocka_unit_test(test_processes_oom),
 	};
 
 	setenv("TZ", "UTC", 1);

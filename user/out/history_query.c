@@ -293,9 +293,10 @@ static double num_of(const char *v)
 
 static void print_exit(FILE *out, const char *l, size_t len)
 {
-	enum { JOB, END, PID, COMM, SIGNAL, CODE, CPU, USER, N };
+	enum { JOB, END, PID, COMM, SIGNAL, CODE, CPU, USER, OOM, N };
 	static const char *const keys[N] = { "job",	   "end_time",	"pid", "comm",
-					     "signal",	   "exit_code", "cpu", "user" };
+					     "signal",	   "exit_code", "cpu", "user",
+					     "oom_killed" };
 	const char *v[N];
 	size_t vl[N], cl;
 	double cpu_s = 0;
@@ -308,10 +309,13 @@ static void print_exit(FILE *out, const char *l, size_t len)
 	print_time(out, v[END] ? num_of(v[END]) : num(l, len, "time"));
 	fprintf(out, " %7.0f ", num_of(v[PID]));
 	print_str(out, v[COMM], vl[COMM], 16);
-	if (!is_null(v[SIGNAL], vl[SIGNAL]))
-		fprintf(out, " sig %-4.*s", (int)vl[SIGNAL], v[SIGNAL]);
+	/* The OOM killer's SIGKILL said as run's report says it, not as a kill -9's. */
+	if (v[OOM] && vl[OOM] == 4 && !memcmp(v[OOM], "true", 4))
+		fprintf(out, " %-10s", "OOM-killed");
+	else if (!is_null(v[SIGNAL], vl[SIGNAL]))
+		fprintf(out, " sig %-6.*s", (int)vl[SIGNAL], v[SIGNAL]);
 	else
-		fprintf(out, " exit %-3.0f", v[CODE] ? num_of(v[CODE]) : 0.0);
+		fprintf(out, " exit %-5.0f", v[CODE] ? num_of(v[CODE]) : 0.0);
 	/*
 	 * A whole line has total_s. A short one has total_ns only where it is
 	 * not user_s + system_s (history_short.c), as it never is from the
@@ -568,7 +572,7 @@ int history__query(int dirfd, const char *dir, const struct history_query *query
 		return -ENOMEM;
 	}
 	if (!q->json && q->processes)
-		fprintf(out, "%-19s %7s %-16s %-8s %9s %-10s %s\n", "END", "PID", "COMMAND",
+		fprintf(out, "%-19s %7s %-16s %-10s %9s %-10s %s\n", "END", "PID", "COMMAND",
 			"STATUS", "CPU_S", "USER", "JOB");
 	else if (!q->json)
 		fprintf(out, "%-19s  %-19s %9s %6s %9s %s\n", "START", "END", "PROCESSES", "FAILED",
