@@ -277,13 +277,30 @@ static void print_time(FILE *out, double t)
 	fputs(buf, out);
 }
 
-/* A JSON string's characters as they are (escapes kept): keys and names have none. */
+/*
+ * A JSON string as run's report writes the name it holds: unescaped, then
+ * escaped for a terminal (text__escape(): q"uote, nl\x0ax), not as JSON
+ * has it (q\"uote, nl\nx). Padded to @width columns.
+ */
 static void print_str(FILE *out, const char *v, size_t len, int width)
 {
-	if (is_null(v, len))
+	char buf[4096];
+	size_t n, cols, i;
+
+	if (is_null(v, len) || len < 2 || *v != '"') {
 		fprintf(out, "%-*s", width, "-");
-	else
+		return;
+	}
+	/* Printable ASCII, no escape: the same either way, as nearly every name is. */
+	for (i = 1; i + 1 < len && v[i] >= 0x20 && v[i] < 0x7f && v[i] != '\\'; i++)
+		;
+	if (i + 1 == len) {
 		fprintf(out, "%-*.*s", width, (int)(len - 2), v + 1);
+		return;
+	}
+	n = history__json_unescape(v, len, buf, sizeof(buf));
+	for (cols = text__escape(out, buf, n); cols < (size_t)width; cols++)
+		fputc(' ', out);
 }
 
 static double num_of(const char *v)
