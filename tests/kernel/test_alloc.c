@@ -276,9 +276,8 @@ static void test_run_efficiency(void **state)
 static void test_short_job_over_quota(void **state)
 {
 	char report[300];
-	char *args[] = {H.jobtrace, "run",	  "--mode",	"bpf",	   "--json",
-			"-o",	    report,	  "--",		H.churn,   "--children",
-			"2",	    "--concurrency", "2",	"--burn-us", "45000"};
+	char *args[] = {H.jobtrace, "run", "--mode", "bpf", "--json", "-o", report, "--", H.churn,
+			"--children", "2", "--concurrency", "2", "--burn-us", "45000"};
 	int over = 0;
 
 	if (no_controllers)
@@ -292,7 +291,8 @@ static void test_short_job_over_quota(void **state)
 
 		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 		r = harness__json(report);
-		assert_true(harness__num(r, "allocation.cpus") == (double)HALF_QUOTA_US / PERIOD_US);
+		assert_true(harness__num(r, "allocation.cpus") ==
+			    (double)HALF_QUOTA_US / PERIOD_US);
 		cpu_s = harness__num(r, "cpu.total_s");
 		wall_s = harness__num(r, "job.wall_s");
 		eff = harness__num(r, "efficiency.cpu");
