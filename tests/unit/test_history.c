@@ -688,6 +688,56 @@ static void test_query_names_escaped(void **state)
 }
 
 /*
+ * One line stamped far past --until (a clock stepped forward, or a corrupt
+ * stamp) among lines within it: the reading stopped there, and neither the
+ * rest of its file nor the files after it were read. Every line within the
+ * range is printed; the far one is not.
+ */
+static void test_until_past_one_line(void **state)
+{
+	static const char a[] =
+		"{\"type\":\"exit\",\"time\":100,\"pid\":1,\"job\":\"cgroup:/k\",\"comm\":\"a\"}\n"
+		"{\"type\":\"exit\",\"time\":99999999999,\"pid\":2,\"job\":\"cgroup:/k\",\"comm\":\"b\"}\n"
+		"{\"type\":\"exit\",\"time\":101,\"pid\":3,\"job\":\"cgroup:/k\",\"comm\":\"c\"}\n";
+	static const char b[] =
+		"{\"type\":\"exit\",\"time\":130,\"pid\":4,\"job\":\"cgroup:/k\",\"comm\":\"d\"}\n";
+	struct history_query q = { .json = true, .until = 200 };
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", path[96], cmd[64];
+	const char *out;
+	struct capture c;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/history-19700101-000000.jsonl", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(a, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/history-19700101-000200.jsonl", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(b, f);
+	fclose(f);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	capture__open(&c);
+	assert_int_equal(history__query(fd, dir, &q, c.f), 0);
+	out = capture__close(&c);
+	print_message("%s", out);
+	assert_int_equal(lines(out), 3);
+	assert_non_null(strstr(out, "\"pid\":1,"));
+	assert_non_null(strstr(out, "\"pid\":3,"));
+	assert_non_null(strstr(out, "\"pid\":4,"));
+	assert_null(strstr(out, "\"pid\":2,"));
+	capture__free(&c);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
  * "Why did it fail": two processes that died of SIGKILL, one the OOM
  * killer's, one a kill -9. run's report says "OOM-killed" for the first;
  * `history --processes` said "sig 9" for both.
@@ -1156,6 +1206,7 @@ int main(void)
 		cmocka_unit_test(test_processes_cpu),
 		cmocka_unit_test(test_query_names_escaped),
 		cmocka_unit_test(test_processes_oom),
+		cmocka_unit_test(test_until_past_one_line),
 	};
 
 	setenv("TZ", "UTC", 1);

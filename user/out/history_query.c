@@ -617,16 +617,22 @@ struct range {
 	double since, until;
 	history_line_fn fn;
 	void *ctx;
-	bool past; /* read far enough past @until */
+	unsigned int past_run; /* lines in a row this far past @until */
+	bool past; /* read far enough past @until in this file */
 };
 
 /*
  * Lines come in the order of their pass, each stamped with its own time
  * (an exit with its exit, an interval with its end), so a line past
  * @until may be followed by one within it, but not by much: this long
- * past @until, the rest of the file and the files after are not read.
+ * past @until, for this many lines in a row, the rest of the file is not
+ * read. Not at one line: a stamp a clock stepped forward, or a corrupt
+ * one (1e11), made `--until now` print nothing of the records after it,
+ * in its file and every later one. The files after are skipped by their
+ * names' times alone (history__read_range()).
  */
 #define PAST_UNTIL_S 120.0
+#define PAST_UNTIL_LINES 64
 
 static int in_range(void *ctx, const char *l, size_t len)
 {
@@ -634,9 +640,12 @@ static int in_range(void *ctx, const char *l, size_t len)
 	double t = num(l, len, "time");
 
 	if (r->until > 0 && t > r->until + PAST_UNTIL_S) {
+		if (++r->past_run < PAST_UNTIL_LINES)
+			return 0;
 		r->past = true;
 		return 1;
 	}
+	r->past_run = 0;
 	if (t < r->since || (r->until > 0 && t > r->until))
 		return 0;
 	return r->fn(r->ctx, l, len);
@@ -645,7 +654,7 @@ static int in_range(void *ctx, const char *l, size_t len)
 int history__read_range(int dirfd, const char *dir, double since, double until,
 			history_line_fn fn, void *ctx)
 {
-	struct range r = { since, until, fn, ctx, false };
+	struct range r = { since, until, fn, ctx, 0, false };
 	struct history_file *files;
 	int n = history__list(dirfd, &files), err = 0;
 
@@ -661,9 +670,13 @@ int history__read_range(int dirfd, const char *dir, double since, double until,
 			continue;
 		err = history__read_file(dirfd, files[i].name, files[i].zst, in_range, &r);
 		if (r.past) {
+			/* This file is read far enough; a later one may start before @until. */
+			r.past = false;
+			r.past_run = 0;
 			err = 0;
-			break;
+			continue;
 		}
+		r.past_run = 0;
 		if (err < 0 && err != -EIO && err != -ENOMEM) {
 			fprintf(stderr, "jobtrace: cannot read %s/%s: %s\n", dir, files[i].name,
 				strerror(-err));
