@@ -80,9 +80,9 @@ static bool idle_in(const char *frame, const char *end, const char *name)
 	return !strcmp(st, "0") && !strcmp(ex, "0") && !strcmp(fl, "0") && !strcmp(cpu, "0.0");
 }
 
-/* `top --replay -b` at @at, @n frames; what it printed (to free). */
+/* `top --replay -b` of @d at @at, @n frames; what it printed (to free). */
 /* @env before the command: "JOBTRACE_REPLAY_REBUILD=1" builds every frame from its warm-up. */
-static char *replay_env(const char *env, double at, int n)
+static char *replay_dir(const char *d, const char *env, double at, int n)
 {
 	char cmd[2048];
 	int code = -1;
@@ -90,12 +90,17 @@ static char *replay_env(const char *env, double at, int n)
 
 	snprintf(cmd, sizeof(cmd),
 		 "env %s %s top --replay -b -w 200 -n %d -f %s --at %.3f %s 2>%s/replay.err", env,
-		 H.jobtrace, n, prefix, at, dir, H.tmpdir);
+		 H.jobtrace, n, prefix, at, d, H.tmpdir);
 	out = harness__sh_out(cmd, &code);
 	if (code)
 		fail_msg("top --replay exited %d:\n%s\n%s", code, out,
 			 harness__slurp(harness__path(cmd, sizeof(cmd), "replay.err")));
 	return out;
+}
+
+static char *replay_env(const char *env, double at, int n)
+{
+	return replay_dir(dir, env, at, n);
 }
 
 static char *replay(double at, int n)
@@ -356,6 +361,57 @@ static void test_replay_and_picture(void **state)
 	assert_true(harness__has(path, a));
 }
 
+/*
+ * The history test_replay_and_picture kept, with one host line more: a copy
+ * of its third stamped 99999999999 (a clock set far ahead when it was
+ * written, or a corrupt stamp). No frame is of that time: the replay of
+ * the copy is the replay of the history, frame for frame. Taken as a
+ * frame, it ended every seek (beyond any target), the step after it
+ * showed 1970, the next "the history ends at 5138".
+ */
+static void test_replay_future_stamp(void **state)
+{
+	char bad[400], cmd[4096], *out, *want, *got;
+	double first, last;
+	int code = -1;
+
+	snprintf(bad, sizeof(bad), "%s/history-future", H.tmpdir);
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; mkdir -p %s; f=$(ls %s | grep -m1 '^history-.*\\.jsonl\\.zst$'); "
+		 "for z in $(ls %s/history-*.jsonl.zst | sort); do zstd -dcq \"$z\" || true; "
+		 "done | "
+		 "awk '/\"type\":\"host\"/ { if (++n == 3) { print; "
+		 "sub(/\"time\":[0-9.]+/, \"\\\"time\\\":99999999999.5\"); } } { print }' "
+		 "> %s/${f%%.zst}; grep -c 99999999999 %s/history-*.jsonl",
+		 bad, dir, dir, bad, bad);
+	out = harness__sh_out(cmd, &code);
+	if (code || atoi(out) != 1)
+		fail_msg("cannot make the history with a future stamp (%d): %s", code, out);
+	free(out);
+	snprintf(cmd, sizeof(cmd),
+		 "zstd -dcq $(ls %s/history-*.jsonl.zst | sort) 2>/dev/null | "
+		 "grep '\"type\":\"host\"' | "
+		 "sed -n '2p;$p' | sed 's/.*\"time\":\\([0-9.]*\\).*/\\1/'", dir);
+	out = harness__sh_out(cmd, &code);
+	if (sscanf(out, "%lf %lf", &first, &last) != 2)
+		fail_msg("no host lines in %s: %s", dir, out);
+	free(out);
+	/* From the second host record on, every frame; and the last by itself. */
+	want = replay(first, 12);
+	got = replay_dir(bad, "", first, 12);
+	if (strcmp(want, got))
+		fail_msg("frames from %.3f with a future stamp:\n%s\nwithout:\n%s", first, got,
+			 want);
+	free(want);
+	free(got);
+	want = replay(last, 1);
+	got = replay_dir(bad, "", last, 1);
+	if (strcmp(want, got))
+		fail_msg("the last frame with a future stamp:\n%s\nwithout:\n%s", got, want);
+	free(want);
+	free(got);
+}
+
 static int setup(void **state)
 {
 	return harness__group_setup("replay", true);
@@ -365,6 +421,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_and_picture),
+		cmocka_unit_test(test_replay_future_stamp),
 	};
 
 	return cmocka_run_group_tests(tests, setup, harness__group_teardown);

@@ -42,6 +42,11 @@
 #include "commands.h"
 
 #define WARMUP_S 60.0
+/*
+ * A line stamped this far past the present (a clock set ahead when it was
+ * written, a corrupt stamp) is no moment of the past: not replayed.
+ */
+#define FUTURE_SLACK_S 86400.0
 #define WARMUP_MAX_S (8 * 86400.0)
 /* Frames before the one shown: a job ended in any of the TOP_KEEP_ENDED before is shown so. */
 #define WARMUP_FRAMES (TOP_KEEP_ENDED + 2)
@@ -68,6 +73,7 @@ struct replay {
 	const char *dir;
 	struct sink *view;
 	double history_start; /* the first file's start */
+	double latest; /* a line stamped past it is skipped: FUTURE_SLACK_S past the start */
 	double shown; /* the frame on screen: its host record's time; 0: none */
 	/*
 	 * Where the reading of the frame on screen stopped, kept for a step
@@ -181,6 +187,14 @@ static int on_line(void *ctx, const char *l, size_t len)
 	double t = time_of(l, len);
 	int err;
 
+	/*
+	 * Taken as a frame, one host line stamped 99999999999 ended every
+	 * seek at it (beyond any target), the step after it showed a frame
+	 * of 1970, then "the history ends at 5138": the frames after it
+	 * could not be reached.
+	 */
+	if (!(t <= st->rp->latest))
+		return 0;
 	/*
 	 * A pass ends at the next host record or an interval of another
 	 * tick: job lines after a host record are its pass's (an older serve
@@ -483,6 +497,7 @@ int top__replay(const struct top_replay_opts *o)
 		return 1;
 	}
 	rp.history_start = (double)files[0].start;
+	rp.latest = (double)time(NULL) + FUTURE_SLACK_S;
 	free(files);
 	rp.rebuild = getenv("JOBTRACE_REPLAY_REBUILD") != NULL;
 	rp.view = sink_top__new(&o->view);
