@@ -196,9 +196,25 @@ finish_lanes
 # has: they run where BPF cannot load too.
 ANY_MACHINE_TESTS=" test_modes test_schema "
 
+# The longest kernel binaries (each 35-60 s in a full run here) start
+# first: in name order test_watch started last and ran alone in its lane
+# for most of a minute while the other lane had nothing left.
+SLOW_FIRST="test_watch test_history_serve test_badinput test_top test_schema"
+# The kernel binaries, the SLOW_FIRST ones first, then the others in name order.
+kernel_bins() {
+	local name t
+	for name in $SLOW_FIRST; do
+		[ -x "$OUTPUT/tests/$name" ] && echo "$OUTPUT/tests/$name"
+	done
+	for t in "$OUTPUT"/tests/test_*; do
+		[[ " $SLOW_FIRST " == *" $(basename "$t") "* ]] || echo "$t"
+	done
+}
+
 if [ "$what" = all ] || [ "$what" = kernel ]; then
 	quiet=()
-	for t in "$OUTPUT"/tests/test_*; do
+	mapfile -t bins < <(kernel_bins)
+	for t in "${bins[@]}"; do
 		[ -x "$t" ] || continue
 		[ -f "tests/kernel/$(basename "$t").c" ] || continue
 		if [ "$bpf" = no ] && [ "${CI:-}" != true ] &&
