@@ -88,9 +88,19 @@ int history__list(int dirfd, struct history_file **out);
 size_t history__to_drop(const struct history_file *files, size_t n, time_t now, double keep_s,
 			uint64_t max_bytes);
 
-/* Each line of the file @name in @dirfd, plain or zstd; stops at a nonzero return. */
+/* The lines a reader of history files skipped, and why. */
+struct history_read_stats {
+	uint64_t lines_too_long; /* past 4 MiB: no line serve writes is near it */
+};
+
+/*
+ * Each line of the file @name in @dirfd, plain or zstd; stops at a
+ * nonzero return. A line past 4 MiB is skipped, counted in @st (NULL: not
+ * counted), and the lines after it read on.
+ */
 typedef int (*history_line_fn)(void *ctx, const char *line, size_t len);
-int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn, void *ctx);
+int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn, void *ctx,
+		       struct history_read_stats *st);
 
 /*
  * A value of a JSON line as our writer makes them: @path is a key, or keys
@@ -179,6 +189,8 @@ struct history_cursor *history_cursor__open(int dirfd, double since);
  * at the end of the history, or a negative errno.
  */
 int history_cursor__next(struct history_cursor *c, const char **line, size_t *len);
+/* The lines the cursor skipped so far (history__read_file()'s). */
+void history_cursor__stats(const struct history_cursor *c, struct history_read_stats *out);
 void history_cursor__free(struct history_cursor *c);
 
 /*

@@ -126,16 +126,16 @@ static void test_read(void **state)
 
 	(void)state;
 	assert_int_equal(history__read_file(fd, "history-19700101-003320.jsonl.zst", true,
-					    count_line, &n), 0);
+					    count_line, &n, NULL), 0);
 	assert_int_equal(n, 3);
 	n = 0;
 	/* A last line a crash cut: not a record. */
 	assert_int_equal(history__read_file(fd, "history-19700101-005000.jsonl", false,
-					    count_line, &n), 0);
+					    count_line, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	/* A plain file read as zstd is not one. */
 	assert_int_equal(history__read_file(fd, "history-19700101-005000.jsonl", true,
-					    count_line, &n), -EBADMSG);
+					    count_line, &n, NULL), -EBADMSG);
 	close(fd);
 }
 
@@ -588,7 +588,7 @@ static void test_short_round_trip(void **state)
 	assert_true(fd >= 0);
 	/* Short but the OOM kill and the arguments with a quote and a byte past ASCII. */
 	assert_int_equal(history__list(fd, &files), 1);
-	assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n), 0);
+	assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n, NULL), 0);
 	free(files);
 	assert_int_equal(n, 5);
 	capture__open(&read);
@@ -683,6 +683,109 @@ static void test_query_names_escaped(void **state)
 	assert_int_equal(lines(capture__close(&c)), 6);
 	capture__free(&c);
 	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+
+/* The pids of the lines handed out, in order, as "1,3,": ground truth is the file written. */
+static int pid_line(void *ctx, const char *line, size_t len)
+{
+	struct capture *c = ctx;
+	size_t vl;
+	const char *v = history__json_get(line, len, "pid", &vl);
+
+	fprintf(c->f, "%.*s,", v ? (int)vl : 1, v ? v : "?");
+	return 0;
+}
+
+/* @len bytes of @data into @dir/@name, zstd-compressed when @zst. */
+static void write_file(const char *dir, const char *name, const char *data, size_t len, bool zst)
+{
+	char path[128];
+	size_t zcap = ZSTD_compressBound(len), zlen = len;
+	char *z = zst ? malloc(zcap) : NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (zst) {
+		assert_non_null(z);
+		zlen = ZSTD_compress(z, zcap, data, len, 1);
+		assert_false(ZSTD_isError(zlen));
+	}
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(zst ? z : data, 1, zlen, f), zlen);
+	assert_int_equal(fclose(f), 0);
+	free(z);
+}
+
+/*
+ * A line past 4 MiB (hand-made, or a corrupt file: serve writes none near
+ * it) is skipped and counted, and the lines after it are read: it used
+ * to end its file's reading with -E2BIG, every later line lost. Plain and
+ * zstd, by history__read_file and by top --replay's cursor.
+ */
+static void test_long_line_skipped(void **state)
+{
+	static const char a[] = "{\"type\":\"exit\",\"time\":100,\"pid\":1}\n";
+	static const char b[] = "{\"type\":\"exit\",\"time\":101,\"pid\":3}\n"
+				"{\"type\":\"exit\",\"time\":102,\"pid\":4}\n";
+	static const char head[] = "{\"type\":\"exit\",\"time\":100,\"pid\":2,\"a\":\"";
+	const size_t big = (5U << 20);
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", cmd[64];
+	size_t len = strlen(a) + big + 1 + strlen(b);
+	char *data = malloc(len);
+	struct history_cursor *cur;
+	struct capture c;
+	const char *l;
+	size_t ll;
+	int fd;
+
+	(void)state;
+	assert_non_null(data);
+	assert_non_null(mkdtemp(dir));
+	/* pid 2's line: a 5 MiB string in it. */
+	memcpy(data, a, strlen(a));
+	memset(data + strlen(a), 'x', big);
+	memcpy(data + strlen(a), head, strlen(head));
+	memcpy(data + strlen(a) + big - 2, "\"}", 2);
+	data[strlen(a) + big] = '\n';
+	memcpy(data + strlen(a) + big + 1, b, strlen(b));
+	write_file(dir, "history-19700101-000000.jsonl", data, len, false);
+	write_file(dir, "history-19700101-000100.jsonl.zst", data, len, true);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	for (int zst = 0; zst < 2; zst++) {
+		struct history_read_stats st = {};
+
+		capture__open(&c);
+		assert_int_equal(history__read_file(fd,
+						    zst ? "history-19700101-000100.jsonl.zst" :
+							  "history-19700101-000000.jsonl",
+						    zst, pid_line, &c, &st),
+				 0);
+		assert_string_equal(capture__close(&c), "1,3,4,");
+		assert_int_equal(st.lines_too_long, 1);
+		capture__free(&c);
+	}
+	/* The cursor: both files, each with its long line skipped. */
+	cur = history_cursor__open(fd, 0);
+	assert_non_null(cur);
+	capture__open(&c);
+	while (history_cursor__next(cur, &l, &ll) > 0)
+		pid_line(&c, l, ll);
+	assert_string_equal(capture__close(&c), "1,3,4,1,3,4,");
+	{
+		struct history_read_stats st;
+
+		history_cursor__stats(cur, &st);
+		assert_int_equal(st.lines_too_long, 2);
+	}
+	history_cursor__free(cur);
+	capture__free(&c);
+	close(fd);
+	free(data);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -859,7 +962,8 @@ static void test_processes_cpu(void **state)
 			fd = open(dir, O_RDONLY | O_DIRECTORY);
 			assert_true(fd >= 0);
 			assert_int_equal(history__list(fd, &files), 1);
-			assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n),
+			assert_int_equal(history__read_file(fd, files[0].name, true, count_short,
+							    &n, NULL),
 					 0);
 			free(files);
 			close(fd);
@@ -953,7 +1057,7 @@ static void test_short_interval_rate_bound(void **state)
 	f.s = sink_jsonl__new(read.f, 0, false, true, false, false);
 	assert_non_null(f.hr);
 	assert_non_null(f.s);
-	assert_int_equal(history__read_file(fd, files[0].name, true, refeed_line, &f), 0);
+	assert_int_equal(history__read_file(fd, files[0].name, true, refeed_line, &f, NULL), 0);
 	sink__free(f.s);
 	history_records__free(f.hr);
 	free(files);
@@ -1086,10 +1190,10 @@ static void test_short_shared(void **state)
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
 	assert_int_equal(history__list(fd, &files), 1);
-	assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n), 0);
+	assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n, NULL), 0);
 	assert_int_equal(n, 11);
 	capture__open(&raw);
-	assert_int_equal(history__read_file(fd, files[0].name, true, append_line, &raw), 0);
+	assert_int_equal(history__read_file(fd, files[0].name, true, append_line, &raw, NULL), 0);
 	capture__close(&raw);
 	capture__open(&read);
 	assert_int_equal(history__query(fd, dir, &q, read.f), 0);
@@ -1158,7 +1262,7 @@ static void test_frames(void **state)
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
 	assert_int_equal(history__list(fd, &files), 1);
-	assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n), 0);
+	assert_int_equal(history__read_file(fd, files[0].name, true, count_short, &n, NULL), 0);
 	assert_int_equal(n, 24000);
 	/* More than one frame, the first whole. */
 	zfd = openat(fd, files[0].name, O_RDONLY);
@@ -1172,7 +1276,7 @@ static void test_frames(void **state)
 	free(z);
 	close(zfd);
 	capture__open(&raw);
-	assert_int_equal(history__read_file(fd, files[0].name, true, append_line, &raw), 0);
+	assert_int_equal(history__read_file(fd, files[0].name, true, append_line, &raw, NULL), 0);
 	capture__close(&raw);
 	close(fd);
 	/*
@@ -1207,6 +1311,7 @@ int main(void)
 		cmocka_unit_test(test_query_names_escaped),
 		cmocka_unit_test(test_processes_oom),
 		cmocka_unit_test(test_until_past_one_line),
+		cmocka_unit_test(test_long_line_skipped),
 	};
 
 	setenv("TZ", "UTC", 1);

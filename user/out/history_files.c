@@ -131,29 +131,57 @@ size_t history__to_drop(const struct history_file *files, size_t n, time_t now, 
 	return drop;
 }
 
-/* Calls @fn on each whole line of @buf[0..*len), keeps the rest at its start. */
-static int split_lines(char *buf, size_t *len, history_line_fn fn, void *ctx)
+/* Room for one line: a "job" line with its top commands is a few KiB; a line past it is skipped. */
+#define LINE_MAX_BYTES (4 << 20)
+/* The buffer: a line up to LINE_MAX_BYTES, what is read after it, and the doubling of its room. */
+#define BUF_MAX_BYTES (2 * LINE_MAX_BYTES + (1 << 20))
+
+/*
+ * The lines of a file as they come in: @buf[0..len) holds the start of a
+ * line not whole yet. A line past LINE_MAX_BYTES is skipped to its
+ * newline and counted, and the lines after it are read on: it was once
+ * -E2BIG, and every later line of its file was lost with it.
+ */
+struct line_reader {
+	char *buf;
+	size_t len, cap;
+	bool skipping; /* in a line too long, up to its newline */
+	struct history_read_stats *st;
+};
+
+/* Calls @fn on each whole line of @lr->buf[0..len), keeps the rest at its start. */
+static int split_lines(struct line_reader *lr, history_line_fn fn, void *ctx)
 {
 	size_t start = 0;
 	char *nl;
 	int ret;
 
-	while ((nl = memchr(buf + start, '\n', *len - start))) {
-		size_t l = (size_t)(nl - (buf + start));
+	while ((nl = memchr(lr->buf + start, '\n', lr->len - start))) {
+		size_t l = (size_t)(nl - (lr->buf + start));
 
 		*nl = '\0';
-		ret = l ? fn(ctx, buf + start, l) : 0;
+		if (!lr->skipping && l > LINE_MAX_BYTES) {
+			if (lr->st)
+				lr->st->lines_too_long++;
+			lr->skipping = true;
+		}
+		ret = l && !lr->skipping ? fn(ctx, lr->buf + start, l) : 0;
+		lr->skipping = false;
 		if (ret)
 			return ret;
 		start += l + 1;
 	}
-	memmove(buf, buf + start, *len - start);
-	*len -= start;
+	if (lr->skipping || lr->len - start > LINE_MAX_BYTES) {
+		/* Counted once, when it goes past; its bytes to the newline are let go. */
+		if (!lr->skipping && lr->st)
+			lr->st->lines_too_long++;
+		lr->skipping = true;
+		start = lr->len;
+	}
+	memmove(lr->buf, lr->buf + start, lr->len - start);
+	lr->len -= start;
 	return 0;
 }
-
-/* Room for one line: a "job" line with its top commands is a few KiB; a line past it is cut. */
-#define LINE_MAX_BYTES (4 << 20)
 
 static int grow(char **buf, size_t *cap, size_t need)
 {
@@ -161,7 +189,7 @@ static int grow(char **buf, size_t *cap, size_t need)
 
 	if (need <= *cap)
 		return 0;
-	if (need > LINE_MAX_BYTES)
+	if (need > BUF_MAX_BYTES)
 		return -E2BIG;
 	nb = realloc(*buf, need);
 	if (!nb)
@@ -171,16 +199,19 @@ static int grow(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn, void *ctx)
+int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn, void *ctx,
+		       struct history_read_stats *st)
 {
-	size_t in_cap = ZSTD_DStreamInSize(), cap = 1 << 16, len = 0;
-	char *in = malloc(in_cap), *buf = malloc(cap);
+	size_t in_cap = ZSTD_DStreamInSize();
+	struct line_reader lr = { .cap = 1 << 16, .st = st };
+	char *in = malloc(in_cap);
 	ZSTD_DCtx *dctx = zst ? ZSTD_createDCtx() : NULL;
 	int fd, ret = 0;
 	ssize_t n;
 
+	lr.buf = malloc(lr.cap);
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !in || !buf || (zst && !dctx)) {
+	if (fd < 0 || !in || !lr.buf || (zst && !dctx)) {
 		ret = fd < 0 ? -errno : -ENOMEM;
 		goto out;
 	}
@@ -188,12 +219,12 @@ int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn
 		ZSTD_inBuffer ib = { in, (size_t)n, 0 };
 
 		if (!zst) {
-			ret = grow(&buf, &cap, len + (size_t)n);
+			ret = grow(&lr.buf, &lr.cap, lr.len + (size_t)n);
 			if (ret)
 				break;
-			memcpy(buf + len, in, (size_t)n);
-			len += (size_t)n;
-			ret = split_lines(buf, &len, fn, ctx);
+			memcpy(lr.buf + lr.len, in, (size_t)n);
+			lr.len += (size_t)n;
+			ret = split_lines(&lr, fn, ctx);
 			if (ret)
 				break;
 			continue;
@@ -203,18 +234,19 @@ int history__read_file(int dirfd, const char *name, bool zst, history_line_fn fn
 			ZSTD_outBuffer ob;
 			size_t zr;
 
-			ret = grow(&buf, &cap, len + (1 << 16) > cap ? cap * 2 : cap);
+			ret = grow(&lr.buf, &lr.cap,
+				   lr.len + (1 << 16) > lr.cap ? lr.cap * 2 : lr.cap);
 			if (ret)
 				goto out;
-			ob = (ZSTD_outBuffer){ buf + len, cap - len, 0 };
+			ob = (ZSTD_outBuffer){ lr.buf + lr.len, lr.cap - lr.len, 0 };
 			zr = ZSTD_decompressStream(dctx, &ob, &ib);
 			if (ZSTD_isError(zr)) {
 				ret = -EBADMSG;
 				goto out;
 			}
-			len += ob.pos;
+			lr.len += ob.pos;
 			full = ob.pos == ob.size;
-			ret = split_lines(buf, &len, fn, ctx);
+			ret = split_lines(&lr, fn, ctx);
 			if (ret)
 				goto out;
 		}
@@ -227,7 +259,7 @@ out:
 		close(fd);
 	ZSTD_freeDCtx(dctx);
 	free(in);
-	free(buf);
+	free(lr.buf);
 	return ret;
 }
 
@@ -351,6 +383,8 @@ struct history_cursor {
 	char *buf; /* decompressed; the lines handed out end before @start */
 	size_t cap, len, start;
 	bool out_full;
+	bool skipping; /* in a line past LINE_MAX_BYTES, up to its newline */
+	struct history_read_stats st;
 };
 
 struct history_cursor *history_cursor__open(int dirfd, double since)
@@ -420,6 +454,7 @@ static int cursor_fill(struct history_cursor *c)
 			c->out_full = false;
 			/* A cut last line of the file before is not a record. */
 			c->len = c->start = 0;
+			c->skipping = false;
 		}
 		f = &c->files[c->i];
 		if (c->cap - c->len < (1 << 16)) {
@@ -479,12 +514,16 @@ int history_cursor__next(struct history_cursor *c, const char **line, size_t *le
 		if (nl) {
 			char *l = c->buf + c->start;
 			size_t n = (size_t)(nl - l);
+			bool skip = c->skipping;
 			size_t vl;
 			const char *v;
 
 			*nl = '\0';
 			c->start += n + 1;
-			if (!n)
+			c->skipping = false;
+			if (!skip && n > LINE_MAX_BYTES)
+				c->st.lines_too_long++;
+			if (!n || skip || n > LINE_MAX_BYTES)
 				continue;
 			v = history__json_get(l, n, "time", &vl);
 			if (c->since > 0 && (!v || strtod(v, NULL) < c->since))
@@ -493,8 +532,20 @@ int history_cursor__next(struct history_cursor *c, const char **line, size_t *le
 			*len = n;
 			return 1;
 		}
+		/* A line past LINE_MAX_BYTES: skipped to its newline, counted; the rest read on. */
+		if (c->skipping || c->len - c->start > LINE_MAX_BYTES) {
+			if (!c->skipping)
+				c->st.lines_too_long++;
+			c->skipping = true;
+			c->start = c->len;
+		}
 		err = cursor_fill(c);
 		if (err <= 0)
 			return err;
 	}
+}
+
+void history_cursor__stats(const struct history_cursor *c, struct history_read_stats *out)
+{
+	*out = c->st;
 }

@@ -7,6 +7,7 @@
  * with a matching process, the second prints them.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -663,12 +664,21 @@ int history__read_range(int dirfd, const char *dir, double since, double until,
 		return n;
 	}
 	for (int i = 0; i < n && !err; i++) {
+		struct history_read_stats st = {};
+
 		/* A file holds what came from its start to the next file's. */
 		if (until > 0 && (double)files[i].start > until)
 			break;
 		if (i + 1 < n && (double)files[i + 1].start < since - 1)
 			continue;
-		err = history__read_file(dirfd, files[i].name, files[i].zst, in_range, &r);
+		err = history__read_file(dirfd, files[i].name, files[i].zst, in_range, &r, &st);
+		/* Said, not lost quietly: the lines after them were read. */
+		if (st.lines_too_long)
+			fprintf(stderr,
+				"jobtrace: %s/%s: %" PRIu64
+				" line%s longer than 4 MiB skipped (not one serve writes)\n",
+				dir, files[i].name, st.lines_too_long,
+				st.lines_too_long == 1 ? "" : "s");
 		if (r.past) {
 			/* This file is read far enough; a later one may start before @until. */
 			r.past = false;
