@@ -91,6 +91,7 @@ size_t history__to_drop(const struct history_file *files, size_t n, time_t now, 
 /* The lines a reader of history files skipped, and why. */
 struct history_read_stats {
 	uint64_t lines_too_long; /* past 4 MiB: no line serve writes is near it */
+	uint64_t lines_malformed; /* not one of serve's: history__line_valid() */
 };
 
 /*
@@ -115,6 +116,15 @@ const char *history__json_get(const char *line, size_t len, const char *path, si
  */
 size_t history__json_top(const char *line, size_t len, const char *const *keys, size_t n,
 			 const char **vals, size_t *vlens);
+
+/*
+ * Whether @line is one as serve writes them: a JSON object (no spaces
+ * between its tokens) of string keys, every number one a double holds,
+ * with a "time" that is a number, put in *@time. A line that is not (a
+ * key not a string, "time":1e999, a line cut or spliced) is skipped by
+ * the readers, and counted: read as it was, it printed as junk.
+ */
+bool history__line_valid(const char *line, size_t len, double *time);
 
 /* What `jobtrace history` asks for: a time range and filters; NULL or false: any. */
 struct history_query {

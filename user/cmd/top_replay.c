@@ -23,6 +23,7 @@
  * hour had to be decompressed and its lines' times read at every step.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -86,6 +87,8 @@ struct replay {
 	size_t back_len, back_cap;
 	bool has_back, live_ok;
 	bool rebuild; /* JOBTRACE_REPLAY_REBUILD set: every step from its warm-up (tests compare) */
+	/* Lines skipped (too long, malformed): the most one cursor met, said at the end. */
+	struct history_read_stats skipped;
 };
 
 static bool type_is(const char *l, size_t len, const char *type)
@@ -235,6 +238,16 @@ static void live_drop(struct replay *rp)
 	}
 	rp->live_ok = false;
 	rp->has_back = false;
+	if (rp->cur) {
+		struct history_read_stats st;
+
+		/* Each seek reads again from its own start: the same line is met by many. */
+		history_cursor__stats(rp->cur, &st);
+		if (st.lines_too_long > rp->skipped.lines_too_long)
+			rp->skipped.lines_too_long = st.lines_too_long;
+		if (st.lines_malformed > rp->skipped.lines_malformed)
+			rp->skipped.lines_malformed = st.lines_malformed;
+	}
 	history_cursor__free(rp->cur);
 	rp->cur = NULL;
 }
@@ -539,6 +552,13 @@ int top__replay(const struct top_replay_opts *o)
 	ret = 0;
 out:
 	live_drop(&rp);
+	/* After the screen: said where it can be read. */
+	if (rp.skipped.lines_too_long || rp.skipped.lines_malformed)
+		fprintf(stderr,
+			"jobtrace: %s: lines skipped, not replayed: %" PRIu64
+			" longer than 4 MiB, %" PRIu64 " malformed (not JSON as serve writes it, "
+			"or no finite \"time\")\n",
+			o->dir, rp.skipped.lines_too_long, rp.skipped.lines_malformed);
 	free(rp.back);
 	if (rp.view)
 		sink__free(rp.view);

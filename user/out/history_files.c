@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,6 +368,198 @@ size_t history__json_top(const char *line, size_t len, const char *const *keys, 
 }
 
 /*
+ * The checks of history__line_valid(): each returns the end of the value
+ * at @p, NULL when it is not one as JSON has it. Nesting is bounded: no
+ * line of serve's is deeper than a few levels.
+ */
+#define VALID_DEPTH_MAX 32
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGHS)
+
+static const char *valid_value(const char *p, const char *end, int depth);
+
+static const char *valid_string(const char *p, const char *end)
+{
+	if (p >= end || *p++ != '"')
+		return NULL;
+	while (p < end) {
+		unsigned char c;
+
+		/*
+		 * Most bytes are plain (args are most of an exit line): eight at
+		 * a time while none is a quote, a backslash or below 0x20 (the
+		 * "has a byte less than n" and "has a zero byte" tests, exact
+		 * for "any").
+		 */
+		while (end - p >= 8) {
+			uint64_t x, q, b;
+
+			memcpy(&x, p, 8);
+			q = x ^ (ONES * '"');
+			b = x ^ (ONES * '\\');
+			if (((x - ONES * 0x20) & ~x & HIGHS) | HAS_ZERO(q) | HAS_ZERO(b))
+				break;
+			p += 8;
+		}
+		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end)
+			return NULL;
+		c = (unsigned char)*p++;
+
+		if (c == '"')
+			return p;
+		if (c < 0x20)
+			return NULL;
+		if (c != '\\')
+			continue;
+		if (p >= end)
+			return NULL;
+		c = (unsigned char)*p++;
+		if (c == 'u') {
+			for (int i = 0; i < 4; i++, p++)
+				if (p >= end || !((*p >= '0' && *p <= '9') ||
+						  ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')))
+					return NULL;
+		} else if (!c || !strchr("\"\\/bfnrt", c)) {
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static const char *digits(const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	return q > p ? q : NULL;
+}
+
+/* A number as JSON writes it, and one a double holds: 1e999 is none (it read as inf). */
+static const char *valid_number(const char *p, const char *end, double *out)
+{
+	const char *s = p, *q;
+	bool big = false;
+	char buf[64];
+
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		q = p + 1;
+	else if (!(q = digits(p, end)))
+		return NULL;
+	big = q - p > 300;
+	p = q;
+	if (p < end && *p == '.' && !(p = digits(p + 1, end)))
+		return NULL;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (!(p = digits(p, end)))
+			return NULL;
+		big = true;
+	}
+	/* strtod() on the few that may not fit, and on those asked for. */
+	if (big || out) {
+		size_t n = (size_t)(p - s);
+		double v;
+
+		if (n >= sizeof(buf))
+			return big ? NULL : p;
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		v = strtod(buf, NULL);
+		if (!isfinite(v))
+			return NULL;
+		if (out)
+			*out = v;
+	}
+	return p;
+}
+
+static const char *valid_literal(const char *p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return (size_t)(end - p) >= n && !memcmp(p, lit, n) ? p + n : NULL;
+}
+
+/* An object, keys and values; "time" (at the top) is put in @time, when one is given. */
+static const char *valid_object(const char *p, const char *end, int depth, double *time)
+{
+	if (depth > VALID_DEPTH_MAX || p >= end || *p++ != '{')
+		return NULL;
+	if (p < end && *p == '}')
+		return p + 1;
+	while (p < end) {
+		const char *k = p;
+		bool is_time;
+
+		if (!(p = valid_string(p, end)) || p >= end || *p++ != ':')
+			return NULL;
+		is_time = time && p - k == 7 && !memcmp(k, "\"time\"", 6);
+		if (is_time) {
+			if (!(p = valid_number(p, end, time)))
+				return NULL;
+		} else if (!(p = valid_value(p, end, depth))) {
+			return NULL;
+		}
+		if (p < end && *p == '}')
+			return p + 1;
+		if (p >= end || *p++ != ',')
+			return NULL;
+	}
+	return NULL;
+}
+
+static const char *valid_value(const char *p, const char *end, int depth)
+{
+	if (p >= end)
+		return NULL;
+	switch (*p) {
+	case '"':
+		return valid_string(p, end);
+	case '{':
+		return valid_object(p, end, depth + 1, NULL);
+	case '[':
+		if (depth + 1 > VALID_DEPTH_MAX)
+			return NULL;
+		if (++p < end && *p == ']')
+			return p + 1;
+		while ((p = valid_value(p, end, depth + 1))) {
+			if (p < end && *p == ']')
+				return p + 1;
+			if (p >= end || *p++ != ',')
+				return NULL;
+		}
+		return NULL;
+	case 't':
+		return valid_literal(p, end, "true");
+	case 'f':
+		return valid_literal(p, end, "false");
+	case 'n':
+		return valid_literal(p, end, "null");
+	default:
+		return valid_number(p, end, NULL);
+	}
+}
+
+bool history__line_valid(const char *line, size_t len, double *time)
+{
+	const char *end = line + len;
+	double t = NAN;
+
+	if (valid_object(line, end, 0, &t) != end || isnan(t))
+		return false;
+	*time = t;
+	return true;
+}
+
+/*
  * A reader that hands out one line at a time and keeps its place (top
  * --replay steps forward from where the last step stopped): the files
  * from the first that may hold @since on, as history__read_range picks
@@ -515,8 +709,7 @@ int history_cursor__next(struct history_cursor *c, const char **line, size_t *le
 			char *l = c->buf + c->start;
 			size_t n = (size_t)(nl - l);
 			bool skip = c->skipping;
-			size_t vl;
-			const char *v;
+			double t;
 
 			*nl = '\0';
 			c->start += n + 1;
@@ -525,8 +718,11 @@ int history_cursor__next(struct history_cursor *c, const char **line, size_t *le
 				c->st.lines_too_long++;
 			if (!n || skip || n > LINE_MAX_BYTES)
 				continue;
-			v = history__json_get(l, n, "time", &vl);
-			if (c->since > 0 && (!v || strtod(v, NULL) < c->since))
+			if (!history__line_valid(l, n, &t)) {
+				c->st.lines_malformed++;
+				continue;
+			}
+			if (c->since > 0 && t < c->since)
 				continue;
 			*line = l;
 			*len = n;

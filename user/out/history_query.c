@@ -620,6 +620,7 @@ struct range {
 	void *ctx;
 	unsigned int past_run; /* lines in a row this far past @until */
 	bool past; /* read far enough past @until in this file */
+	struct history_read_stats *st; /* the file's */
 };
 
 /*
@@ -638,7 +639,13 @@ struct range {
 static int in_range(void *ctx, const char *l, size_t len)
 {
 	struct range *r = ctx;
-	double t = num(l, len, "time");
+	double t;
+
+	/* Not one of serve's (hand-made, spliced): read as it is, it printed as junk. */
+	if (!history__line_valid(l, len, &t)) {
+		r->st->lines_malformed++;
+		return 0;
+	}
 
 	if (r->until > 0 && t > r->until + PAST_UNTIL_S) {
 		if (++r->past_run < PAST_UNTIL_LINES)
@@ -655,7 +662,7 @@ static int in_range(void *ctx, const char *l, size_t len)
 int history__read_range(int dirfd, const char *dir, double since, double until,
 			history_line_fn fn, void *ctx)
 {
-	struct range r = { since, until, fn, ctx, 0, false };
+	struct range r = { since, until, fn, ctx, 0, false, NULL };
 	struct history_file *files;
 	int n = history__list(dirfd, &files), err = 0;
 
@@ -671,6 +678,7 @@ int history__read_range(int dirfd, const char *dir, double since, double until,
 			break;
 		if (i + 1 < n && (double)files[i + 1].start < since - 1)
 			continue;
+		r.st = &st;
 		err = history__read_file(dirfd, files[i].name, files[i].zst, in_range, &r, &st);
 		/* Said, not lost quietly: the lines after them were read. */
 		if (st.lines_too_long)
@@ -679,6 +687,13 @@ int history__read_range(int dirfd, const char *dir, double since, double until,
 				" line%s longer than 4 MiB skipped (not one serve writes)\n",
 				dir, files[i].name, st.lines_too_long,
 				st.lines_too_long == 1 ? "" : "s");
+		if (st.lines_malformed)
+			fprintf(stderr,
+				"jobtrace: %s/%s: %" PRIu64
+				" malformed line%s skipped (not JSON as serve writes it, or no "
+				"finite \"time\")\n",
+				dir, files[i].name, st.lines_malformed,
+				st.lines_malformed == 1 ? "" : "s");
 		if (r.past) {
 			/* This file is read far enough; a later one may start before @until. */
 			r.past = false;
