@@ -11,6 +11,8 @@
 #include "jobtrace/json.h"
 #include "jobtrace/sink.h"
 
+#include "../../user/cmd/commands.h"
+
 #define HISTORY_FIXTURES FIXTURES "/history"
 
 static void test_names(void **state)
@@ -1439,6 +1441,70 @@ static void test_malformed_skipped(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* `jobtrace history ARGS...`: its exit status, what it printed in @out (to free). */
+static int history_cmd(char **argv, int argc, struct capture *out)
+{
+	FILE *saved_out = stdout, *saved_err = stderr;
+	struct capture err;
+	int status;
+
+	capture__open(out);
+	capture__open(&err);
+	stdout = out->f;
+	stderr = err.f;
+	status = history__main(argc, argv);
+	stdout = saved_out;
+	stderr = saved_err;
+	capture__close(out);
+	capture__close(&err);
+	capture__free(&err);
+	return status;
+}
+
+/*
+ * --help said --until defaulted to now, but no upper bound was applied:
+ * the doc now says what is done, no end, and the line stamped a day past
+ * now (a clock that was ahead) is listed without --until, left out with
+ * --until now.
+ */
+static void test_until_default(void **state)
+{
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", name[64], data[512], cmd[64];
+	char *help[] = { "history", "--help" };
+	char *all[] = { "history", "--processes", dir };
+	char *until_now[] = { "history", "--processes", "--until", "now", dir };
+	time_t now = time(NULL);
+	struct capture out;
+	const char *l;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(history__file_name(now - 120, name, sizeof(name)), 0);
+	snprintf(data, sizeof(data),
+		 "{\"type\":\"exit\",\"time\":%lld,\"job\":\"cgroup:/k\",\"pid\":101,"
+		 "\"comm\":\"past\"}\n"
+		 "{\"type\":\"exit\",\"time\":%lld,\"job\":\"cgroup:/k\",\"pid\":102,"
+		 "\"comm\":\"ahead\"}\n",
+		 (long long)now - 60, (long long)now + 86400);
+	write_file(dir, name, data, strlen(data), false);
+	assert_int_equal(history_cmd(help, 2, &out), 0);
+	l = strstr(out.buf, "--until TIME");
+	assert_non_null(l);
+	assert_null(strstr(l, "default: now"));
+	assert_non_null(strstr(l, "default: no end"));
+	capture__free(&out);
+	assert_int_equal(history_cmd(all, 3, &out), 0);
+	assert_non_null(strstr(out.buf, " 101 past "));
+	assert_non_null(strstr(out.buf, " 102 ahead "));
+	capture__free(&out);
+	assert_int_equal(history_cmd(until_now, 5, &out), 0);
+	assert_non_null(strstr(out.buf, " 101 past "));
+	assert_null(strstr(out.buf, " 102 "));
+	capture__free(&out);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1457,6 +1523,7 @@ int main(void)
 		cmocka_unit_test(test_long_line_skipped),
 		cmocka_unit_test(test_line_valid),
 		cmocka_unit_test(test_malformed_skipped),
+		cmocka_unit_test(test_until_default),
 	};
 
 	setenv("TZ", "UTC", 1);
