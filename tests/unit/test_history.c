@@ -2,6 +2,7 @@
 /* History files: names, retention's choice, the reader over plain and zstd fixtures. */
 #include "testutil.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -477,6 +478,28 @@ static void whole_lines(struct capture *c, const struct proc_record *r, size_t n
 	for (size_t i = 0; i < n; i++)
 		s->ops->process(s, &r[i]);
 	sink__free(s);
+}
+
+/*
+ * realloc(), failing once when asked for more than @realloc_fail_above
+ * bytes (0: never): how a test makes a record's build run out of memory.
+ * The next realloc() found after this one's (libc's, or ASan's) does the
+ * rest.
+ */
+static size_t realloc_fail_above;
+
+void *realloc(void *p, size_t size)
+{
+	static void *(*next)(void *, size_t);
+
+	if (realloc_fail_above && size > realloc_fail_above) {
+		realloc_fail_above = 0;
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!next)
+		*(void **)&next = dlsym(RTLD_NEXT, "realloc");
+	return next(p, size);
 }
 
 static int count_short(void *ctx, const char *line, size_t len)
@@ -1505,6 +1528,99 @@ static void test_until_default(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * A record that cannot be built for lack of memory is that record lost,
+ * counted: the writer's flush threw away every line of the pass with it
+ * (10,000 exits here, counted as dropped). A pass of 10,000 exits grows
+ * the writer's 4 MiB buffer; that realloc() fails once, for the record
+ * that needed it. The other 9,999 are in the file, in order, and one is
+ * counted dropped; for short lines, and for whole ones (built through
+ * stdio into the same buffer).
+ */
+static void no_memory_one_record(bool whole)
+{
+	static const char args[] = "/usr/lib/gcc/x86_64-linux-gnu/12/cc1\0-quiet\0-Iinclude\0"
+				   "src/mod1/file135.c\0-O2\0-o\0/tmp/cc617557.s";
+	struct cjob job = { .id = 1, .key = "cgroup:/build.slice/b1" };
+	struct history_opts ho = { .now = fixed_now };
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", cmd[64];
+	const __u32 total = 10000;
+	struct history_stats hs;
+	struct history_file *files;
+	struct capture raw;
+	struct sink *s;
+	__u32 lost = 0, n = 0;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	ho.dir = dir;
+	job.job.key = job.key;
+	s = sink_history__new(&ho);
+	assert_non_null(s);
+	realloc_fail_above = 4U << 20;
+	for (__u32 i = 0; i < total; i++) {
+		struct jt_exit_event e = {
+			.pid = 1000 + i, .ppid = 20, .start_ns = 86399000000001ULL,
+			.exit_ns = 86400000000000ULL + i * 1000ULL,
+			.parent_start_ns = 86000000000000ULL, .cgroup_id = 77, .threads = 1,
+			.user_ns = 3 + i, .system_ns = 4,
+			.acct = { .cpu_ns = 7 + i, .read_chars = 1000ULL * i },
+			.flags = JT_F_EXECED, .peak_rss_bytes = 4096ULL * i, .comm = "cc1",
+			/* No uid: a line the short form cannot say, written whole through stdio. */
+			.uid = whole ? JT_ID_UNKNOWN : 0,
+		};
+		struct proc_record r = { .e = &e, .job = &job, .args = args,
+					 .args_len = sizeof(args), .exe = "/usr/bin/cc",
+					 .cgroup = "/build.slice/b1" };
+
+		r.end_epoch_ns = e.exit_ns + 1796428800123456789ULL;
+		r.start_epoch_ns = r.end_epoch_ns - (e.exit_ns - e.start_ns);
+		r.start_epoch_s = (double)r.start_epoch_ns / 1e9;
+		r.end_epoch_s = (double)r.end_epoch_ns / 1e9;
+		s->ops->process(s, &r);
+		/* The one whose build failed: the buffer grew for the next. */
+		if (!lost && !realloc_fail_above)
+			lost = 1000 + i;
+	}
+	realloc_fail_above = 0;
+	s->ops->flush(s);
+	sink_history__stats(s, &hs);
+	sink__free(s);
+	assert_true(lost > 1000);
+	assert_int_equal(hs.records_dropped, 1);
+	assert_false(hs.stopped);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(history__list(fd, &files), 1);
+	capture__open(&raw);
+	assert_int_equal(history__read_file(fd, files[0].name, true, append_line, &raw, NULL), 0);
+	capture__close(&raw);
+	close(fd);
+	/* Every pid but the lost one, in order, each a line of its own. */
+	for (const char *p = raw.buf, *q; (q = memmem(p, raw.len - (size_t)(p - raw.buf),
+						     "\"pid\":", 6));
+	     p = q + 1) {
+		if (1000 + n == lost)
+			n++;
+		assert_int_equal(atoi(q + 6), 1000 + n++);
+	}
+	assert_int_equal(n, total);
+	assert_int_equal(lines(raw.buf), total - 1);
+	/* Short lines have the boot clock's epoch; whole ones do not. */
+	assert_true(whole == !memmem(raw.buf, raw.len, "\"boot_epoch_ns\"", 15));
+	free(files);
+	capture__free(&raw);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_no_memory_one_record(void **state)
+{
+	(void)state;
+	no_memory_one_record(false);
+	no_memory_one_record(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1524,6 +1640,7 @@ int main(void)
 		cmocka_unit_test(test_line_valid),
 		cmocka_unit_test(test_malformed_skipped),
 		cmocka_unit_test(test_until_default),
+		cmocka_unit_test(test_no_memory_one_record),
 	};
 
 	setenv("TZ", "UTC", 1);

@@ -89,6 +89,7 @@ struct sink_history {
 	size_t zcap;
 	bool stable; /* zstd reads @out where it is (ZSTD_c_stableInBuffer) */
 	bool said_drop;
+	unsigned long frame_ends_mid_pass; /* out_full()'s: a record may have been cut by one */
 	struct history_stats st;
 };
 
@@ -377,6 +378,53 @@ static void drop_pending(struct sink_history *h)
 	o->len = o->done;
 }
 
+/* Where a record's lines begin in @h->out: a record not built is taken back to it. */
+struct record_mark {
+	size_t at;
+	unsigned long frame_ends;
+};
+
+static struct record_mark record_begin(const struct sink_history *h)
+{
+	return (struct record_mark){ h->out.len, h->frame_ends_mid_pass };
+}
+
+/*
+ * After a record's lines are built (and flushed into @h->out): when there
+ * was no memory for them, that record alone is lost, counted; the lines
+ * built before and after it in the pass are kept.
+ */
+static void record_end(struct sink_history *h, const struct record_mark *m)
+{
+	struct history_buf *o = &h->out;
+	char *p;
+
+	if (!o->bad && !h->lines->err)
+		return;
+	h->st.records_dropped++;
+	o->bad = false;
+	h->lines->err = 0;
+	clearerr(h->lines->f);
+	if (h->frame_ends_mid_pass == m->frame_ends) {
+		if (o->len > m->at)
+			o->len = m->at;
+		return;
+	}
+	/*
+	 * A frame ended inside the record: its start is in the file, a cut
+	 * line; what came after is taken back, and a newline ends the cut one
+	 * so that the next line is one of its own (the reader skips the cut
+	 * one as malformed).
+	 */
+	o->len = o->done;
+	p = history_buf__reserve(o, 1);
+	if (p) {
+		*p = '\n';
+		o->len++;
+	}
+	o->bad = false;
+}
+
 static int history_flush(struct sink *s)
 {
 	struct sink_history *h = (struct sink_history *)s;
@@ -384,14 +432,6 @@ static int history_flush(struct sink *s)
 	int err;
 
 	fflush(h->lines->f);
-	if (h->out.bad || h->lines->err) {
-		/* No memory to build a record: what was built is dropped, counted. */
-		h->st.records_dropped++;
-		drop_pending(h);
-		h->out.bad = false;
-		h->lines->err = 0;
-		clearerr(h->lines->f);
-	}
 	if (h->fd < 0) {
 		drop_pending(h);
 		return 0;
@@ -419,6 +459,8 @@ static int out_full(struct history_buf *b)
 	struct sink_history *h = b->owner;
 	int err = h->fd >= 0 ? zwrite(h, ZSTD_e_end) : 0;
 
+	/* The record being built may have had its start taken into the frame. */
+	h->frame_ends_mid_pass++;
 	if (err) {
 		drop_pending(h);
 		stop(h, err, "end a frame");
@@ -432,44 +474,56 @@ static int out_full(struct history_buf *b)
 static int lines_process(struct sink *s, const struct proc_record *r)
 {
 	struct sink_history *h = (struct sink_history *)s;
+	struct record_mark m = record_begin(h);
 	struct sink *l = h->lines;
-	int ret;
 
-	ret = history_short__exit(&h->sh, &h->out, r);
-	if (ret <= 0)
-		return 0;
-	l->ops->process(l, r);
-	fflush(l->f);
+	/* -ENOMEM: not built (@h->out.bad says so); 1: written whole. */
+	if (history_short__exit(&h->sh, &h->out, r) > 0) {
+		l->ops->process(l, r);
+		fflush(l->f);
+	}
+	record_end(h, &m);
 	return 0;
 }
 
 static int lines_interval(struct sink *s, const struct interval_record *r)
 {
 	struct sink_history *h = (struct sink_history *)s;
+	struct record_mark m = record_begin(h);
 	struct sink *l = h->lines;
 
-	if (history_short__interval(&h->sh, &h->out, r) <= 0)
-		return 0;
-	l->ops->interval(l, r);
-	/* Into @buf now: the short lines that follow go there directly. */
-	return fflush(l->f), 0;
+	if (history_short__interval(&h->sh, &h->out, r) > 0) {
+		l->ops->interval(l, r);
+		/* Into @buf now: the short lines that follow go there directly. */
+		fflush(l->f);
+	}
+	record_end(h, &m);
+	return 0;
 }
 
 static int lines_host(struct sink *s, const struct host_record *r)
 {
-	struct sink *l = ((struct sink_history *)s)->lines;
+	struct sink_history *h = (struct sink_history *)s;
+	struct record_mark m = record_begin(h);
+	struct sink *l = h->lines;
 
 	l->ops->host(l, r);
 	/* Into @buf now: the short lines that follow go there directly. */
-	return fflush(l->f), 0;
+	fflush(l->f);
+	record_end(h, &m);
+	return 0;
 }
 
 static int lines_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
 {
-	struct sink *l = ((struct sink_history *)s)->lines;
+	struct sink_history *h = (struct sink_history *)s;
+	struct record_mark m = record_begin(h);
+	struct sink *l = h->lines;
 
 	l->ops->job_end(l, j, st);
-	return fflush(l->f), 0;
+	fflush(l->f);
+	record_end(h, &m);
+	return 0;
 }
 
 static void history_free(struct sink *s)
