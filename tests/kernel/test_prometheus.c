@@ -742,6 +742,192 @@ static void test_prometheus_short_jobs(void **state)
 	print_message("  wall %.1f s\n", (double)(harness__mono_ms() - start_ms) / 1000);
 }
 
+/* A job's process counts in one exposition; NAN where a sample is absent. */
+struct job_counts {
+	double started, existing, moved_in, exited, moved_out, alive;
+};
+
+static double job_sample(const char *text, const char *family, const char *key,
+			 const char *label)
+{
+	char series[400];
+
+	snprintf(series, sizeof(series), "%s{job_key=\"%s\"%s%s}", family, key, label ? "," : "",
+		 label ? label : "");
+	return sample(text, series);
+}
+
+static struct job_counts job_counts(const char *text, const char *key)
+{
+	return (struct job_counts){
+		.started = job_sample(text, "jobtrace_job_processes_started_total", key, NULL),
+		.existing = job_sample(text, "jobtrace_job_processes_existing_at_attach_total", key,
+				       NULL),
+		.moved_in = job_sample(text, "jobtrace_job_processes_moved_total", key,
+				       "direction=\"in\""),
+		.exited = job_sample(text, "jobtrace_job_processes_exited_total", key,
+				     "reason=\"ok\"") +
+			  job_sample(text, "jobtrace_job_processes_exited_total", key,
+				     "reason=\"error\"") +
+			  job_sample(text, "jobtrace_job_processes_exited_total", key,
+				     "reason=\"signal\""),
+		.moved_out = job_sample(text, "jobtrace_job_processes_moved_total", key,
+					"direction=\"out\""),
+		.alive = job_sample(text, "jobtrace_job_processes", key, NULL),
+	};
+}
+
+/* /metrics until @key's counts are @want, in OpenMetrics; fails past WAIT_S. */
+static struct job_counts wait_counts(int port, const char *key, struct job_counts want)
+{
+	unsigned long long deadline = harness__mono_ms() + WAIT_S * 1000ULL;
+	struct job_counts c;
+
+	for (;; harness__sleep_ms(200)) {
+		char *b = metrics_om(port);
+
+		c = job_counts(b ? b : "", key);
+		free(b);
+		if (!memcmp(&c, &want, sizeof(c)))
+			return c;
+		if (harness__mono_ms() > deadline)
+			fail_msg("timed out: %s started %.0f existing %.0f in %.0f, exited %.0f "
+				 "out %.0f alive %.0f; want %.0f %.0f %.0f, %.0f %.0f %.0f",
+				 key, c.started, c.existing, c.moved_in, c.exited, c.moved_out,
+				 c.alive, want.started, want.existing, want.moved_in, want.exited,
+				 want.moved_out, want.alive);
+	}
+}
+
+static void write_pid(const char *procs, pid_t pid)
+{
+	FILE *f = fopen(procs, "w");
+
+	assert_non_null(f);
+	fprintf(f, "%d\n", pid);
+	assert_int_equal(fclose(f), 0);
+}
+
+#define MOVED_KIDS 5
+
+/*
+ * A process forked outside a followed cgroup and moved in (as the
+ * reviewer's cgroup job had one: 439 started, 440 exited), which starts
+ * MOVED_KIDS children that exit and one that the test moves out again:
+ * /metrics names the one that came and the one that went, so that started
+ * + existing_at_attach + moved{in} = exited + moved{out} + processes, at
+ * each point the test knows the truth of, and the per-job counts are the
+ * test's own.
+ */
+static void test_moved_balance(void **state)
+{
+	char log[600], laddr[64], cg[96], procs[600], home[1024], own[256] = "", key[128];
+	int jport = free_port(), go[2], said[2], st;
+	pid_t js, c, g;
+	char *b;
+	FILE *f;
+
+	snprintf(log, sizeof(log), "%s/jobtrace-moved.log", H.tmpdir);
+	snprintf(laddr, sizeof(laddr), "127.0.0.1:%d", jport);
+	snprintf(cg, sizeof(cg), "%s-mv", cg_name);
+	snprintf(key, sizeof(key), "cgroup:/%s", cg);
+	harness__cgroup_make(cg);
+	harness__cgroup_path(procs, sizeof(procs), cg, "cgroup.procs");
+	/* Where the test runs, which the process moved out goes back to. */
+	f = fopen("/proc/self/cgroup", "r");
+	assert_non_null(f);
+	while (fgets(own, sizeof(own), f) && strncmp(own, "0::", 3))
+		;
+	fclose(f);
+	assert_true(!strncmp(own, "0::/", 4));
+	own[strcspn(own, "\n")] = '\0';
+	harness__cgroup_path(home, sizeof(home), own + 4, "cgroup.procs");
+	{
+		char *argv[] = { H.jobtrace, "serve", "--listen", laddr, "-i", "1",
+				 "-g", "cgroup2", NULL };
+
+		js = spawn(argv, log, NULL);
+	}
+	WAIT_UNTIL((b = metrics_text(jport)) != NULL, "jobtrace's /metrics");
+	free(b);
+
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(said), 0);
+	c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		char x;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(go[1]);
+		close(said[0]);
+		if (read(go[0], &x, 1) != 1)
+			_exit(1);
+		for (int i = 0; i < MOVED_KIDS; i++) {
+			pid_t k = fork();
+
+			if (k == 0)
+				_exit(0);
+			if (k < 0 || waitpid(k, NULL, 0) != k)
+				_exit(1);
+		}
+		g = fork();
+		if (g == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			pause();
+			_exit(0);
+		}
+		if (g < 0 || write(said[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(go[0]);
+	close(said[1]);
+	/* Forked in the test's cgroup, then moved in: the job's one moved in. */
+	write_pid(procs, c);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(said[0], &g, sizeof(g)), (ssize_t)sizeof(g));
+	/* Started in the job, then moved out: its one moved out. */
+	write_pid(home, g);
+	{
+		struct job_counts want = { .started = MOVED_KIDS + 1, .existing = 0, .moved_in = 1,
+					   .exited = MOVED_KIDS, .moved_out = 1, .alive = 1 };
+		struct job_counts n = wait_counts(jport, key, want);
+
+		print_message("  alive: started %.0f + existing %.0f + in %.0f = exited %.0f + "
+			      "out %.0f + alive %.0f\n",
+			      n.started, n.existing, n.moved_in, n.exited, n.moved_out, n.alive);
+		assert_true(n.started + n.existing + n.moved_in ==
+			    n.exited + n.moved_out + n.alive);
+	}
+	kill(c, SIGKILL);
+	assert_int_equal(waitpid(c, &st, 0), c);
+	kill(g, SIGKILL); /* reaped by init: its parent is gone */
+	{
+		struct job_counts want = { .started = MOVED_KIDS + 1, .existing = 0, .moved_in = 1,
+					   .exited = MOVED_KIDS + 1, .moved_out = 1, .alive = 0 };
+		struct job_counts n = wait_counts(jport, key, want);
+
+		print_message("  ended: started %.0f + existing %.0f + in %.0f = exited %.0f + "
+			      "out %.0f + alive %.0f\n",
+			      n.started, n.existing, n.moved_in, n.exited, n.moved_out, n.alive);
+		assert_true(n.started + n.existing + n.moved_in ==
+			    n.exited + n.moved_out + n.alive);
+	}
+	b = metrics_om(jport);
+	assert_non_null(b);
+	/* Over every job, the moves counted at least this job's. */
+	assert_true(sample(b, "jobtrace_processes_moved_total{direction=\"in\"}") >= 1);
+	assert_true(sample(b, "jobtrace_processes_moved_total{direction=\"out\"}") >= 1);
+	assert_true(sample(b, "jobtrace_processes_existing_at_attach_total") >= 0);
+	free(b);
+	close(go[1]);
+	close(said[0]);
+	assert_int_equal(stop(js, SIGTERM, 20), 0);
+	harness__cgroup_remove(cg);
+}
+
 /* A port in use is told plainly, exit 1; a malformed address is a usage error. */
 static void test_listen_errors(void **state)
 {
@@ -802,6 +988,8 @@ static int test_teardown(void **state)
 
 	if (harness__cgroup2_root()) {
 		harness__cgroup_remove(cg_name);
+		snprintf(cgn, sizeof(cgn), "%s-mv", cg_name);
+		harness__cgroup_remove(cgn);
 		for (int i = 0; i < SHORT_JOBS; i++)
 			harness__cgroup_remove(short_cg(i, cgn));
 	}
@@ -818,8 +1006,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_prometheus_scrapes_job, test_teardown),
 		cmocka_unit_test_teardown(test_prometheus_short_jobs, test_teardown),
+		cmocka_unit_test_teardown(test_moved_balance, test_teardown),
 		cmocka_unit_test_teardown(test_listen_errors, test_teardown),
 	};
 
+	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
+	if (getenv("JT_TEST"))
+		cmocka_set_test_filter(getenv("JT_TEST"));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

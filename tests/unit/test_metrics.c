@@ -786,6 +786,117 @@ static void test_oom_kills(void **state)
 	sink__free(s);
 }
 
+/* @family's sample of job @key (no key: the totals), with @label when given; -1 when absent. */
+static double sample_of(const char *t, const char *family, const char *key, const char *label)
+{
+	char series[400];
+
+	if (key)
+		snprintf(series, sizeof(series), "%s{job_key=\"%s\"%s%s}", family, key,
+			 label ? "," : "", label ? label : "");
+	else if (label)
+		snprintf(series, sizeof(series), "%s{%s}", family, label);
+	else
+		snprintf(series, sizeof(series), "%s", family);
+	return value_of(t, series);
+}
+
+/*
+ * started + existing_at_attach + moved{in}, less exited + moved{out}, of job
+ * @key (NULL: over every job); each of them present, or the test fails.
+ */
+static double came_less_gone(const char *t, const char *key)
+{
+	const char *pre = key ? "jobtrace_job_processes" : "jobtrace_processes";
+	static const char *const came[][2] = { { "_started_total", NULL },
+					       { "_existing_at_attach_total", NULL },
+					       { "_moved_total", "direction=\"in\"" } };
+	static const char *const gone[][2] = { { "_exited_total", "reason=\"ok\"" },
+					       { "_exited_total", "reason=\"error\"" },
+					       { "_exited_total", "reason=\"signal\"" },
+					       { "_moved_total", "direction=\"out\"" } };
+	char family[128];
+	double sum = 0, v;
+
+	for (size_t i = 0; i < 3 + 4; i++) {
+		const char *const *f = i < 3 ? came[i] : gone[i - 3];
+
+		snprintf(family, sizeof(family), "%s%s", pre, f[0]);
+		v = sample_of(t, family, key, f[1]);
+		if (v < 0)
+			fail_msg("no sample of %s{%s} for %s", family, f[1] ? f[1] : "",
+				 key ? key : "all jobs");
+		sum += i < 3 ? v : -v;
+	}
+	return sum;
+}
+
+/*
+ * The reviewer's cgroup job: 439 processes started in it, one moved in
+ * (forked outside, then written to cgroup.procs), 440 exits. Its series
+ * and the totals over all jobs name the one that moved in, the one that
+ * moved out of another job and the processes found at an attach, so that
+ * started + existing_at_attach + moved{in} = exited + moved{out} +
+ * processes, job by job and over every job, in both formats.
+ */
+static void test_moved_and_existing(void **state)
+{
+	const enum metrics_format fmts[] = { METRICS_TEXT, METRICS_OPENMETRICS };
+	struct metrics *m = metrics__new(300);
+	struct sink *s = sink_metrics__new(m);
+	struct cjob *a = new_job(1, "cgroup:/moved-a"), *b = new_job(2, "cgroup:/moved-b");
+	struct interval_record r = { .job = a, .t0_ns = 9 * SEC, .t1_ns = 10 * SEC };
+	const char *alive = "jobtrace_job_processes";
+	char *t;
+
+	r.d.started = 439;
+	r.d.moved_in = 1;
+	r.d.exited = r.d.exit_ok = 440;
+	assert_int_equal(s->ops->interval(s, &r), 0);
+	/* b: 3 found at the attach, 2 started, one moved out; 2 alive, 2 exited. */
+	r = (struct interval_record){ .job = b, .t0_ns = 9 * SEC, .t1_ns = 10 * SEC, .alive = 2 };
+	r.d.existing = 3;
+	r.d.started = 2;
+	r.d.moved_out = 1;
+	r.d.exited = r.d.exit_error = 2;
+	assert_int_equal(s->ops->interval(s, &r), 0);
+	for (size_t f = 0; f < 2; f++) {
+		bool om = fmts[f] == METRICS_OPENMETRICS;
+		int nf;
+
+		t = expose(m, fmts[f]);
+		check_structure(t, fmts[f], &nf);
+		check_unique_series(t);
+		assert_true(came_less_gone(t, a->key) == sample_of(t, alive, a->key, NULL));
+		assert_true(came_less_gone(t, b->key) == sample_of(t, alive, b->key, NULL));
+		assert_true(sample_of(t, alive, b->key, NULL) == 2);
+		assert_true(sample_of(t, "jobtrace_job_processes_moved_total", a->key,
+				      "direction=\"in\"") == 1);
+		assert_true(sample_of(t, "jobtrace_job_processes_existing_at_attach_total", b->key,
+				      NULL) == 3);
+		/* Over every job: the jobs' alive is what came and has not gone. */
+		assert_true(came_less_gone(t, NULL) == 2);
+		if (om) {
+			const char *type = "# TYPE jobtrace_job_processes_moved counter";
+
+			assert_int_equal(count_lines(t, type), 1);
+			assert_int_equal(count_lines(t, "jobtrace_job_processes_moved_created{"),
+					 4);
+			assert_int_equal(count_lines(t, "jobtrace_processes_moved_created{"), 2);
+			assert_int_equal(count_lines(t, "jobtrace_job_processes_existing_at_attach_"
+							"created{"),
+					 2);
+			assert_int_equal(count_lines(t, "jobtrace_processes_existing_at_attach_"
+							"created "),
+					 1);
+		}
+		free(t);
+	}
+	free(a);
+	free(b);
+	sink__free(s);
+}
+
 /*
  * A Slurm step's allocation and efficiency as gauges: Slurm's CPUs, a
  * cgroup's memory limit where Slurm gave none (named by source); a job
@@ -1064,6 +1175,7 @@ int main(void)
 		cmocka_unit_test(test_families_once),
 		cmocka_unit_test(test_allocation_gauges),
 		cmocka_unit_test(test_oom_kills),
+		cmocka_unit_test(test_moved_and_existing),
 		cmocka_unit_test(test_users),
 		cmocka_unit_test(test_users_same_name),
 		cmocka_unit_test(test_monotonic_keep_drop),

@@ -248,6 +248,9 @@ int metrics__interval(struct metrics *m, const struct interval_record *r)
 	m->all.exit_error += r->d.exit_error;
 	m->all.exit_signal += r->d.exit_signal;
 	m->all.oom_kills += r->d.oom_kills;
+	m->all.existing += r->d.existing;
+	m->all.moved_in += r->d.moved_in;
+	m->all.moved_out += r->d.moved_out;
 	j->user_ns += r->d.user_ns;
 	j->system_ns += r->d.system_ns;
 	j->started += r->d.started;
@@ -255,6 +258,9 @@ int metrics__interval(struct metrics *m, const struct interval_record *r)
 	j->exit_error += r->d.exit_error;
 	j->exit_signal += r->d.exit_signal;
 	j->oom_kills += r->d.oom_kills;
+	j->existing += r->d.existing;
+	j->moved_in += r->d.moved_in;
+	j->moved_out += r->d.moved_out;
 	j->threads += r->d.threads;
 	j->read_bytes += r->d.read_bytes;
 	j->write_bytes += r->d.write_bytes;

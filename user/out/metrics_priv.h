@@ -37,6 +37,12 @@ struct mjob {
 	__u64 user_ns, system_ns;
 	__u64 started, exit_ok, exit_error, exit_signal, threads;
 	__u64 oom_kills;
+	/*
+	 * Processes that came in or went out other than by a fork or an exit
+	 * (found at the attach; a cgroup move, setsid, setuid): without them
+	 * the job's exits can outnumber its starts, a figure no job can have.
+	 */
+	__u64 existing, moved_in, moved_out;
 	__u64 read_bytes, write_bytes;
 	__u64 alive, rss_bytes, pss_bytes, peak_rss_bytes;
 	struct mjob_alloc *alloc; /* NULL: no allocation known */
@@ -46,7 +52,7 @@ struct mjob {
 	bool ended : 1;
 	/*
 	 * The label has nothing to escape (a backslash, a double quote, a
-	 * newline): a scrape copies it as it is, 13 times at each scrape.
+	 * newline): a scrape copies it as it is, 16 times at each scrape.
 	 */
 	bool label_plain : 1;
 	/*
@@ -69,6 +75,7 @@ struct all_jobs {
 	__u64 user_ns, system_ns;
 	__u64 started, exit_ok, exit_error, exit_signal;
 	__u64 oom_kills;
+	__u64 existing, moved_in, moved_out;
 };
 
 /*

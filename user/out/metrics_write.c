@@ -232,6 +232,14 @@ static const struct family f_exited = {
 	"jobtrace_job_processes_exited", "counter", NULL,
 	"Processes of the job that ended: ok (status 0), error (other status), signal."
 };
+static const struct family f_existing = {
+	"jobtrace_job_processes_existing_at_attach", "counter", NULL,
+	"Processes already in the job when jobtrace attached to it."
+};
+static const struct family f_moved = {
+	"jobtrace_job_processes_moved", "counter", NULL,
+	"Processes that moved into or out of the job (a cgroup move, setsid, setuid)."
+};
 static const struct family f_alive = { "jobtrace_job_processes", "gauge", NULL,
 				       "Processes of the job alive at the last sample." };
 static const struct family f_threads = { "jobtrace_job_threads_started", "counter", NULL,
@@ -333,6 +341,22 @@ static void write_jobs(const struct job_list *l, struct mtext *w, enum metrics_f
 		put_u64(w, &f_oom, j, NULL, NULL, j->oom_kills);
 		put_created(w, fmt, &f_oom, j, NULL, NULL, j->created_ns);
 	}
+	/*
+	 * What came in and went out besides forks and exits: started +
+	 * existing_at_attach + moved{in} = exited + moved{out} + processes.
+	 */
+	family_head(w, fmt, &f_existing);
+	FOR_EACH_JOB(l, j) {
+		put_u64(w, &f_existing, j, NULL, NULL, j->existing);
+		put_created(w, fmt, &f_existing, j, NULL, NULL, j->created_ns);
+	}
+	family_head(w, fmt, &f_moved);
+	FOR_EACH_JOB(l, j) {
+		put_u64(w, &f_moved, j, "direction", "in", j->moved_in);
+		put_created(w, fmt, &f_moved, j, "direction", "in", j->created_ns);
+		put_u64(w, &f_moved, j, "direction", "out", j->moved_out);
+		put_created(w, fmt, &f_moved, j, "direction", "out", j->created_ns);
+	}
 	family_head(w, fmt, &f_alive);
 	FOR_EACH_JOB(l, j) {
 		put_u64(w, &f_alive, j, NULL, NULL, j->alive);
@@ -378,6 +402,14 @@ static void write_all_jobs(const struct metrics *m, struct mtext *w, enum metric
 		"jobtrace_processes_oom_kills", "counter", NULL,
 		"Processes of any job the OOM killer took since jobtrace started."
 	};
+	static const struct family existing = {
+		"jobtrace_processes_existing_at_attach", "counter", NULL,
+		"Processes already in a job when jobtrace attached to it, since jobtrace started."
+	};
+	static const struct family moved = {
+		"jobtrace_processes_moved", "counter", NULL,
+		"Processes that moved into or out of a job since jobtrace started, by direction."
+	};
 	static const struct family cpu = {
 		"jobtrace_processes_cpu_seconds", "counter", "seconds",
 		"CPU time of every job's processes since jobtrace started, by mode."
@@ -397,6 +429,14 @@ static void write_all_jobs(const struct metrics *m, struct mtext *w, enum metric
 	family_head(w, fmt, &oom);
 	put_u64(w, &oom, NULL, NULL, NULL, a->oom_kills);
 	put_created(w, fmt, &oom, NULL, NULL, NULL, a->created_ns);
+	family_head(w, fmt, &existing);
+	put_u64(w, &existing, NULL, NULL, NULL, a->existing);
+	put_created(w, fmt, &existing, NULL, NULL, NULL, a->created_ns);
+	family_head(w, fmt, &moved);
+	put_u64(w, &moved, NULL, "direction", "in", a->moved_in);
+	put_created(w, fmt, &moved, NULL, "direction", "in", a->created_ns);
+	put_u64(w, &moved, NULL, "direction", "out", a->moved_out);
+	put_created(w, fmt, &moved, NULL, "direction", "out", a->created_ns);
 	family_head(w, fmt, &cpu);
 	put_ns(w, &cpu, NULL, "mode", "user", a->user_ns);
 	put_created(w, fmt, &cpu, NULL, "mode", "user", a->created_ns);
