@@ -297,6 +297,16 @@ double job__memory_efficiency(const struct job *job, const struct job_alloc_view
 /* The node the job ran on: the batch system's name for it, else this host's name. */
 const char *job__node(const struct job *job, char *buf, size_t size);
 
+/*
+ * Has @job processes left, as its report stands: those its live read saw,
+ * or those the kernel counts alive beyond the ones whose exits were missed
+ * (job->stale). The kernel's count has the processes outside jobtrace's
+ * pid namespace, which no live read sees (outside_ns). Every output that
+ * says "running" or "ended" of a job asks this, so that two of them never
+ * disagree about one job.
+ */
+bool job__running(const struct job *job);
+
 /* A wait(2) status as a shell reports it: the code, or 128 + the signal. */
 int job__exit_code(int wait_status);
 /*

@@ -681,6 +681,75 @@ static void test_host_mode_in_pid_namespace(void **state)
 		usleep(10000);
 }
 
+/*
+ * watch --all's line of a job (text: a line a job) says "running" or
+ * "ended" as the job's report does: of the host's tree, whose children
+ * (forked on the host after the attach, each alive 0.5 s) no live read in
+ * the namespace sees but the kernel counts alive, "running" at watch's
+ * stop, where its JSON record of the same stop has processes alive. It
+ * said "ended", asking the live read alone.
+ */
+static void test_host_mode_line_running_in_pid_namespace(void **state)
+{
+	char pidfile[700], stop[700], text[700], lines[700], err[700], script[8192], want[96];
+	char *wl[] = { self, "--host-workload", pidfile, stop, NULL };
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	const char *out, *line;
+	json_t *recs, *rec, *mine = NULL;
+	pid_t host_tree = 0;
+	size_t i;
+	double end;
+	int st;
+
+	harness__path(pidfile, sizeof(pidfile), "line-tree.pid");
+	harness__path(stop, sizeof(stop), "line-tree.stop");
+	harness__path(text, sizeof(text), "line.txt");
+	harness__path(lines, sizeof(lines), "line.jsonl");
+	harness__path(err, sizeof(err), "line.err");
+	st = wait_deadline(harness__spawn(wl, NULL, NULL));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	for (end = mono_s() + WAIT_S; !host_tree && mono_s() < end; usleep(5000)) {
+		FILE *f = fopen(pidfile, "r");
+
+		if (f) {
+			if (fscanf(f, "%d", &host_tree) != 1)
+				host_tree = 0;
+			fclose(f);
+		}
+	}
+	assert_true(host_tree > 0);
+	/* Both attached, the host's tree forks on for a second; then both stop. */
+	snprintf(script, sizeof(script),
+		 "%s watch --all --group-by tree -o %s 2>%s.t & t=$!; "
+		 "%s watch --all --group-by tree --json -o %s 2>%s.j & j=$!; "
+		 "i=0; until grep -q attached %s.t && grep -q attached %s.j; do "
+		 "i=$((i+1)); [ $i -lt 600 ] || exit 3; sleep 0.05; done; "
+		 "sleep 1; kill -TERM $t $j; wait $t || exit 4; wait $j || exit 5",
+		 H.jobtrace, text, err, H.jobtrace, lines, err, err, err);
+	st = run_wait(argv, true, NULL);
+	assert_int_equal(close(open(stop, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)), 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("status %d", st);
+	recs = harness__lines(lines, "job");
+	snprintf(want, sizeof(want), "tree:%d", (int)host_tree);
+	json_array_foreach(recs, i, rec)
+		if (!strcmp(harness__str(rec, "job.key"), want))
+			mine = rec;
+	assert_non_null(mine);
+	assert_true(says_incomplete(mine, "outside_pid_namespace"));
+	assert_true(harness__num(mine, "processes.alive") > 0);
+	out = harness__slurp(text);
+	snprintf(want, sizeof(want), "jobtrace: tree:%d: ", (int)host_tree);
+	line = strstr(out, want);
+	assert_non_null(line);
+	print_message("  %.*s\n", (int)strcspn(line, "\n"), line);
+	assert_true(!strncmp(line + strlen(want), "running, ", 9));
+	json_decref(recs);
+	for (end = mono_s() + WAIT_S; kill(host_tree, 0) == 0 && mono_s() < end;)
+		usleep(10000);
+}
+
 /* ---- containers: a pid namespace in a cgroup of the test's own ---- */
 
 struct ctruth {
@@ -971,6 +1040,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_watch_pid_in_pid_namespace),
 		cmocka_unit_test(test_proc_mode_refused_in_pid_namespace),
 		cmocka_unit_test(test_host_mode_in_pid_namespace),
+		cmocka_unit_test(test_host_mode_line_running_in_pid_namespace),
 		cmocka_unit_test(test_container_run_events_bpf),
 		cmocka_unit_test(test_container_run_events_proc),
 		cmocka_unit_test(test_ps_shows_ns_pid),

@@ -13,6 +13,7 @@
 #include "jobtrace/lineage.h"
 #include "jobtrace/util.h"
 #include "jobtrace/report.h"
+#include "jobtrace/sink.h"
 
 static struct jt_exit_event exit_event(__u64 job_id, const char *comm, __u64 cpu_ns,
 				       __u64 rss, __u32 status)
@@ -423,6 +424,85 @@ static void test_outside_pid_namespace_incomplete(void **state)
 	job__free(&job);
 }
 
+/* What watch --all's line of @j says ("running" or "ended"), and its full report, into @line. */
+static void compact_and_full(const struct cjob *j, const char **line, const char **full,
+			     struct capture *c1, struct capture *c2)
+{
+	struct collector_stats st = {};
+	struct sink *s;
+
+	capture__open(c1);
+	s = sink_text__new(c1->f, 10);
+	assert_non_null(s);
+	s->compact = true;
+	assert_int_equal(s->ops->job_end(s, j, &st), 0);
+	sink__free(s);
+	*line = capture__close(c1);
+	capture__open(c2);
+	assert_int_equal(report__write_text(c2->f, &j->job, 10), 0);
+	*full = capture__close(c2);
+}
+
+/*
+ * watch --all's line of a job and the job's full report say the same of
+ * it: running or ended. A job with a process outside jobtrace's pid
+ * namespace, which the live read never sees but the kernel counts alive
+ * (outside_ns), is running in both; one whose only processes counted alive
+ * were gone (their exits missed: stale) has ended in both; one whose live
+ * read found a process is running in both.
+ */
+static void test_running_one_answer(void **state)
+{
+	struct cjob *j = calloc(1, sizeof(*j) + CJOB_KEY_SIZE);
+	const struct {
+		__s64 alive;
+		__u64 stale, live;
+		bool running;
+	} cases[] = {
+		{ .alive = 1, .running = true }, /* outside the pid namespace: no live one */
+		{ .alive = 2, .stale = 2, .running = false },
+		{ .alive = 3, .stale = 2, .running = true },
+		{ .alive = 0, .live = 1, .running = true },
+		{ .alive = 0, .running = false },
+	};
+
+	assert_non_null(j);
+	j->key = (char *)(j + 1);
+	snprintf(j->key, CJOB_KEY_SIZE, "cgroup:/outside");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct capture c1, c2;
+		const char *line, *full;
+
+		job__init(&j->job, 1, NULL, 0);
+		j->job.key = j->key;
+		j->job.start_ns = 1000000000ULL;
+		j->job.end_ns = 4000000000ULL;
+		j->job.stats.procs_started = 4;
+		j->job.stats.procs_exited = 4 - (__u64)cases[i].alive;
+		j->job.stats.alive = cases[i].alive;
+		j->job.stats.outside_ns = 1;
+		j->job.stale = cases[i].stale;
+		j->live.processes = cases[i].live;
+		/* As the collector's job_figures() sets it: the live read's, where it saw any. */
+		j->job.live = cases[i].live ? &j->live : NULL;
+		assert_true(job__running(&j->job) == cases[i].running);
+		compact_and_full(j, &line, &full, &c1, &c2);
+		if (cases[i].running) {
+			assert_non_null(strstr(line, "cgroup:/outside: running, "));
+			assert_non_null(strstr(full, "job cgroup:/outside is still running after"));
+			assert_non_null(strstr(full, "s so far: the tree is still running\n"));
+		} else {
+			assert_non_null(strstr(line, "cgroup:/outside: ended, "));
+			assert_non_null(strstr(full, "job cgroup:/outside ended after"));
+			assert_non_null(strstr(full, "s until the whole tree ended\n"));
+		}
+		capture__free(&c1);
+		capture__free(&c2);
+		job__free(&j->job);
+	}
+	free(j);
+}
+
 /* In a pid namespace the root has two numbers: the host's, and run's own beside it. */
 static void test_report_root_ns_pid(void **state)
 {
@@ -757,6 +837,7 @@ int main(void)
 		cmocka_unit_test(test_check_counts),
 		cmocka_unit_test(test_report_counts_inconsistent),
 		cmocka_unit_test(test_outside_pid_namespace_incomplete),
+		cmocka_unit_test(test_running_one_answer),
 		cmocka_unit_test(test_report_root_unknown),
 		cmocka_unit_test(test_report_failed_users),
 		cmocka_unit_test(test_bytes_format),

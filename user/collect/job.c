@@ -357,6 +357,15 @@ size_t job__incomplete(const struct job *job, const char **out, size_t max)
 	return job__incomplete_names(job__incomplete_mask(job), out, max);
 }
 
+bool job__running(const struct job *job)
+{
+	const struct jt_job_stats *s = &job->stats;
+
+	if (job->live && job->live->processes)
+		return true;
+	return s->alive > 0 && (__u64)s->alive > job->stale;
+}
+
 int job__exit_code(int wait_status)
 {
 	if (WIFSIGNALED(wait_status))

@@ -257,9 +257,7 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 		fputs("job ", f);
 		text__escape(f, job->key ? job->key : "?", strlen(job->key ? job->key : "?"));
 		fprintf(f, " %s after %.3f s of watching",
-			s->alive > 0 || (job->live && job->live->processes) ? "is still running"
-									    : "ended",
-			seconds(wall_ns(job)));
+			job__running(job) ? "is still running" : "ended", seconds(wall_ns(job)));
 		if (job->root_pid && job->root_exited) {
 			fprintf(f, "; its root (pid %d", job->root_pid);
 			if (job->root_ns_pid)
@@ -349,9 +347,8 @@ int report__write_text(FILE *f, const struct job *job, size_t top)
 			report__bytes(b3, sizeof(b3), s->exited.read_chars),
 			report__bytes(b4, sizeof(b4), s->exited.write_chars));
 	fprintf(f, "  wall       %.3f s %s\n", seconds(wall_ns(job)),
-		s->alive > 0 || (job->live && job->live->processes)
-		    ? "so far: the tree is still running"
-		    : "until the whole tree ended");
+		job__running(job) ? "so far: the tree is still running"
+				  : "until the whole tree ended");
 	write_text_allocation(f, job);
 	lost = job__events_lost(job);
 	if (job->unknown & JOB_UNKNOWN_RECORDS)

@@ -80,7 +80,7 @@ static void text_job_line(FILE *f, const struct cjob *j)
 	text__escape(f, j->key, strlen(j->key));
 	fprintf(f, ": %s, %" PRIu64 " started, %" PRIu64 " exited (%" PRIu64 " failed), %.3f s CPU, "
 		   "%s peak RSS, %" PRIu64 " lost",
-		j->live.processes ? "running" : "ended", (uint64_t)st->procs_started,
+		job__running(&j->job) ? "running" : "ended", (uint64_t)st->procs_started,
 		(uint64_t)st->procs_exited, (uint64_t)(st->exit_error + st->exit_signal),
 		(double)st->cpu_ns / 1e9, report__bytes(b1, sizeof(b1), st->peak_rss_bytes),
 		(uint64_t)st->events_lost);

@@ -182,9 +182,10 @@ void top_model__job_end(struct top_model *m, const struct cjob *j)
 	 * collector reports every open job) has processes alive, beyond
 	 * those whose exits it missed: it did not end. Marked so, the last
 	 * frame said "end", RSS 0, of a job still running, where watch's
-	 * report of the same stop says "still running".
+	 * report of the same stop says "still running". Asked as that report
+	 * asks it.
 	 */
-	if (j->job.stats.alive > 0 && (__u64)j->job.stats.alive > j->job.stale)
+	if (job__running(&j->job))
 		return;
 	r->ended = true;
 	m->ended_unseen = true;
