@@ -1617,6 +1617,13 @@ static void no_memory_one_record(bool whole)
 static void test_no_memory_one_record(void **state)
 {
 	(void)state;
+	/*
+	 * valgrind puts its own realloc() in place of every other, this
+	 * file's too: no record fails there. The ASan run (make test's
+	 * unit phase) and the plain binary run it.
+	 */
+	if (getenv("JT_UNDER_VALGRIND"))
+		skip();
 	no_memory_one_record(false);
 	no_memory_one_record(true);
 }
