@@ -185,9 +185,11 @@ static void job_figures(struct collector *c, struct cjob *j, struct job *job, __
 	 * largest RSS a live read saw of one is a floor of the largest peak,
 	 * said as sampled. Reported as it stands (a stop, --no-wait, serve's
 	 * REPORT), a job of one 63 MiB process said 0 B peak RSS (largest
-	 * process), beside its live RSS of 63 MiB in the same record.
+	 * process), beside its live RSS of 63 MiB in the same record. So too
+	 * where the peak is the reaped children's ru_maxrss (run in proc
+	 * mode): the live ones are not among them.
 	 */
-	if (j->live.processes && job->peak_rss_from == JOB_RSS_FROM_RECORDS &&
+	if (j->live.processes && job->peak_rss_from != JOB_RSS_FROM_SAMPLES &&
 	    j->live_peak_rss_bytes > s->peak_rss_bytes) {
 		s->peak_rss_bytes = j->live_peak_rss_bytes;
 		job->peak_rss_from = JOB_RSS_FROM_SAMPLES;
