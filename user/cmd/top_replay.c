@@ -74,7 +74,6 @@ struct replay {
 	const char *dir;
 	struct sink *view;
 	double history_start; /* the first file's start */
-	double latest; /* a line stamped past it is skipped: FUTURE_SLACK_S past the start */
 	double shown; /* the frame on screen: its host record's time; 0: none */
 	/*
 	 * Where the reading of the frame on screen stopped, kept for a step
@@ -196,7 +195,7 @@ static int on_line(void *ctx, const char *l, size_t len)
 	 * of 1970, then "the history ends at 5138": the frames after it
 	 * could not be reached.
 	 */
-	if (!(t <= st->rp->latest))
+	if (!(t <= (double)time(NULL) + FUTURE_SLACK_S))
 		return 0;
 	/*
 	 * A pass ends at the next host record or an interval of another
@@ -510,7 +509,6 @@ int top__replay(const struct top_replay_opts *o)
 		return 1;
 	}
 	rp.history_start = (double)files[0].start;
-	rp.latest = (double)time(NULL) + FUTURE_SLACK_S;
 	free(files);
 	rp.rebuild = getenv("JOBTRACE_REPLAY_REBUILD") != NULL;
 	rp.view = sink_top__new(&o->view);
