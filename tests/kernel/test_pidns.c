@@ -719,14 +719,26 @@ static void test_host_mode_line_running_in_pid_namespace(void **state)
 		}
 	}
 	assert_true(host_tree > 0);
-	/* Both attached, the host's tree forks on for a second; then both stop. */
+	/*
+	 * Both attached, the host's tree forks on for a second; then both
+	 * stop. A process of the namespace holds the number the host gives
+	 * the tree's root (the namespace numbers its own from 1): jobtrace
+	 * read the name of the job's root from /proc by that number, which
+	 * in the namespace is another process, and named the host's tree
+	 * after it ("tree:PID:sleep"), or after whatever held that number
+	 * when each watch named it: one watch's line was of another key
+	 * than the other's record (a full make test, once).
+	 */
 	snprintf(script, sizeof(script),
+		 "echo %d > /proc/sys/kernel/ns_last_pid || exit 6; sleep 30 & s=$!; "
+		 "[ $s = %d ] || exit 7; "
 		 "%s watch --all --group-by tree -o %s 2>%s.t & t=$!; "
 		 "%s watch --all --group-by tree --json -o %s 2>%s.j & j=$!; "
 		 "i=0; until grep -q attached %s.t && grep -q attached %s.j; do "
 		 "i=$((i+1)); [ $i -lt 600 ] || exit 3; sleep 0.05; done; "
-		 "sleep 1; kill -TERM $t $j; wait $t || exit 4; wait $j || exit 5",
-		 H.jobtrace, text, err, H.jobtrace, lines, err, err, err);
+		 "sleep 1; kill -TERM $t $j; wait $t || exit 4; wait $j || exit 5; kill $s",
+		 (int)host_tree - 1, (int)host_tree, H.jobtrace, text, err, H.jobtrace, lines, err,
+		 err, err);
 	st = run_wait(argv, true, NULL);
 	assert_int_equal(close(open(stop, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)), 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)

@@ -30,6 +30,7 @@
 #include "jobtrace/host.h"
 #include "jobtrace/job_table.h"
 #include "jobtrace/meminfo.h"
+#include "jobtrace/ns.h"
 #include "jobtrace/repair.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
@@ -137,6 +138,8 @@ struct collector *collector__new(const struct collector_opts *opts)
 	c->epfd = c->timerfd = c->sigfd = -1;
 	c->page_size = (__u64)sysconf(_SC_PAGESIZE);
 	c->proc_fd = util__open_dir("/proc");
+	/* Unknown (no /proc/self/ns): taken for the host's, as the proc source takes it. */
+	c->host_pidns = ns__initial(NS_PID) != 0;
 	c->sys_fd = util__open_dir("/sys");
 	if (c->proc_fd >= 0 && !meminfo__read(c->proc_fd, &mi))
 		c->mem_total_bytes = mi.total_bytes;

@@ -62,6 +62,11 @@ struct collector {
 	struct args_table args; /* of live processes, for their exit records */
 
 	int epfd, timerfd, sigfd, proc_fd;
+	/*
+	 * In the host's pid namespace: /proc numbers processes as the kernel's
+	 * records do. Elsewhere a host pid names another process there, or none.
+	 */
+	bool host_pidns;
 	__u64 start_ns; /* CLOCK_MONOTONIC */
 	__u64 last_sample_ns;
 	unsigned int online_cpus; /* at the last sample; 0: not known */

@@ -58,8 +58,15 @@ static void host_job_key(struct collector *c, __u64 id, char *buf, size_t size)
 			user_key((uid_t)(id & 0xffffffffU), buf, size);
 			return;
 		}
+		/*
+		 * Its root's name, from /proc by the host's number: only in the
+		 * host's pid namespace. In another, that number is another
+		 * process's or none, and the host's tree was named after a
+		 * process of the namespace that held it ("tree:PID:sleep").
+		 */
 		snprintf(path, sizeof(path), "%u/comm", (unsigned int)(v & ((1U << 22) - 1)));
-		if (c->proc_fd >= 0 && util__read_file_at(c->proc_fd, path, comm, sizeof(comm)) > 0)
+		if (c->proc_fd >= 0 && c->host_pidns &&
+		    util__read_file_at(c->proc_fd, path, comm, sizeof(comm)) > 0)
 			comm[strcspn(comm, "\n")] = '\0';
 		snprintf(buf, size, "tree:%u%s%s", (unsigned int)(v & ((1U << 22) - 1)),
 			 comm[0] ? ":" : "", comm);
