@@ -534,9 +534,10 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 	pst = state_of(parent_t, &pproc);
 	JT_PROF(JT_PROF_FORK_STATE);
 	if (targ_group == JT_GROUP_LINEAGE) {
-		if (!pst || !pst->job_id)
+		if (pst && pst->job_id)
+			job_id = pst->job_id;
+		else if (thread || !(job_id = outside_cgroup_job(child)))
 			return 0;
-		job_id = pst->job_id;
 		if (!job_lookup(job_id, &ref))
 			return 0;
 	} else {

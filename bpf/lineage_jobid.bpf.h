@@ -2,7 +2,8 @@
 /*
  * Host mode's job ids: which job a task found at fork or at the attach
  * belongs to, by tree (the child of init or of a subreaper it descends
- * from), by session, by user or by cgroup.
+ * from), by session, by user or by cgroup; and the job of a cgroup that
+ * watch --cgroup follows.
  * Part of bpf/lineage.bpf.c, which includes it after its maps and helpers:
  * one object, one skeleton, the maps shared; apart only so that each file
  * holds one capability a reader can find by its name.
@@ -109,6 +110,49 @@ static __always_inline __u64 host_job_id(struct task_struct *t, struct task_stru
 		top = up;
 	}
 	return tree_job_id(top);
+}
+
+/* The job of a watched cgroup @cgrp is in, itself or an ancestor; 0: none. */
+static __always_inline __u64 watched_cgroup_job(struct cgroup *cgrp)
+{
+	for (int i = 0; i < MAX_CGROUP_DEPTH && cgrp; i++) {
+		__u64 id = cgroup_id_of(cgrp);
+		struct jt_watch_cgroup *w = bpf_map_lookup_elem(&watch_cgroups, &id);
+
+		if (w && w->hierarchy_id == BPF_CORE_READ(cgrp, root, hierarchy_id))
+			return w->job_id;
+		cgrp = (struct cgroup *)BPF_CORE_READ(cgrp, self.parent);
+	}
+	return 0;
+}
+
+/* The watched cgroup job of @t, in the hierarchy the watched cgroups are in. */
+static __always_inline __u64 task_watched_job(struct task_struct *t)
+{
+	__s32 ssid = targ_watch_ssid;
+
+	if (ssid < 0)
+		return watched_cgroup_job(BPF_CORE_READ(t, cgroups, dfl_cgrp));
+	if (ssid >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	return watched_cgroup_job(BPF_CORE_READ(t, cgroups, subsys[ssid], cgroup));
+}
+
+/*
+ * watch --cgroup in a pid namespace: the job of a followed cgroup a new
+ * process @child was forked in by one outside the reader's namespace.
+ * The attach walks the namespace's tasks alone, so such a parent was never
+ * found and its children would be lost; they join as a move into the
+ * cgroup would make them join, flagged outside the namespace, so the job
+ * says it is not whole. 0 elsewhere: on the host (compiled out at load),
+ * and for a parent in the namespace, which the attach found if it is the
+ * cgroup's.
+ */
+static __always_inline __u64 outside_cgroup_job(struct task_struct *child)
+{
+	if (!targ_reader_in_pidns || !targ_follow_cgroups || !outside_reader_ns(child))
+		return 0;
+	return task_watched_job(child);
 }
 
 #endif

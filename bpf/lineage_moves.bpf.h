@@ -11,32 +11,6 @@
 #ifndef JOBTRACE_LINEAGE_MOVES_BPF_H
 #define JOBTRACE_LINEAGE_MOVES_BPF_H
 
-/* The job of a watched cgroup @cgrp is in, itself or an ancestor; 0: none. */
-static __always_inline __u64 watched_cgroup_job(struct cgroup *cgrp)
-{
-	for (int i = 0; i < MAX_CGROUP_DEPTH && cgrp; i++) {
-		__u64 id = cgroup_id_of(cgrp);
-		struct jt_watch_cgroup *w = bpf_map_lookup_elem(&watch_cgroups, &id);
-
-		if (w && w->hierarchy_id == BPF_CORE_READ(cgrp, root, hierarchy_id))
-			return w->job_id;
-		cgrp = (struct cgroup *)BPF_CORE_READ(cgrp, self.parent);
-	}
-	return 0;
-}
-
-/* The watched cgroup job of @t, in the hierarchy the watched cgroups are in. */
-static __always_inline __u64 task_watched_job(struct task_struct *t)
-{
-	__s32 ssid = targ_watch_ssid;
-
-	if (ssid < 0)
-		return watched_cgroup_job(BPF_CORE_READ(t, cgroups, dfl_cgrp));
-	if (ssid >= CGROUP_SUBSYS_COUNT)
-		return 0;
-	return watched_cgroup_job(BPF_CORE_READ(t, cgroups, subsys[ssid], cgroup));
-}
-
 /*
  * Moves @p, whole process or one thread, from its job to @to (0: none). The
  * CPU it used so far stays with the job it used it in, as the cgroups' own

@@ -771,6 +771,71 @@ static void test_host_mode_line_running_in_pid_namespace(void **state)
 		usleep(10000);
 }
 
+/*
+ * watch --cgroup in a pid namespace, of a cgroup whose processes are the
+ * host's: the attach walks the namespace's tasks alone and never found
+ * the host's tree in it, so the children it forked there after the
+ * attach (each alive 0.5 s) were lost: 0 started, where watch --all
+ * counted them. They are the cgroup's job's now, and it says it is not
+ * whole (outside_pid_namespace).
+ */
+static void test_watch_cgroup_outside_pid_namespace(void **state)
+{
+	char pidfile[700], stop[700], lines[700], err[700], script[8192], cg[64], path[512];
+	char *wl[] = { self, "--host-workload", pidfile, stop, NULL };
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	json_t *recs, *rec, *mine = NULL;
+	pid_t host_tree = 0;
+	size_t i;
+	double end;
+	int st;
+
+	snprintf(cg, sizeof(cg), "jt-pidns-cg-%d", (int)getpid());
+	harness__cgroup_make(cg);
+	harness__cgroup_path(path, sizeof(path), cg, NULL);
+	harness__path(pidfile, sizeof(pidfile), "cg-tree.pid");
+	harness__path(stop, sizeof(stop), "cg-tree.stop");
+	harness__path(lines, sizeof(lines), "cg.jsonl");
+	harness__path(err, sizeof(err), "cg.err");
+	st = wait_deadline(harness__cgroup_spawn(cg, wl, NULL, NULL));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	for (end = mono_s() + WAIT_S; !host_tree && mono_s() < end; usleep(5000)) {
+		FILE *f = fopen(pidfile, "r");
+
+		if (f) {
+			if (fscanf(f, "%d", &host_tree) != 1)
+				host_tree = 0;
+			fclose(f);
+		}
+	}
+	assert_true(host_tree > 0);
+	snprintf(script, sizeof(script),
+		 "%s watch --cgroup %s --json -o %s 2>%s & w=$!; "
+		 "i=0; until grep -q attached %s; do i=$((i+1)); [ $i -lt 600 ] || exit 3; "
+		 "sleep 0.05; done; sleep 1; kill -TERM $w; wait $w || exit 4",
+		 H.jobtrace, path, lines, err, err);
+	st = run_wait(argv, true, NULL);
+	assert_int_equal(close(open(stop, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)), 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("status %d: %s", st, harness__slurp(err));
+	recs = harness__lines(lines, "job");
+	json_array_foreach(recs, i, rec)
+		mine = rec;
+	assert_non_null(mine);
+	print_message("  %s: %g started, %g alive, complete %s\n", harness__str(mine, "job.key"),
+		      harness__num(mine, "processes.started"), harness__num(mine, "processes.alive"),
+		      json_is_true(json_object_get(mine, "complete")) ? "true" : "false");
+	/* A child every 20 ms for the second it watched. */
+	assert_true(harness__num(mine, "processes.started") >= 10);
+	assert_false(json_is_true(json_object_get(mine, "complete")));
+	assert_true(says_incomplete(mine, "outside_pid_namespace"));
+	json_decref(recs);
+	for (end = mono_s() + WAIT_S; kill(host_tree, 0) == 0 && mono_s() < end;)
+		usleep(10000);
+	harness__cgroup_remove(cg);
+}
+
 /* ---- containers: a pid namespace in a cgroup of the test's own ---- */
 
 struct ctruth {
@@ -1062,6 +1127,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_proc_mode_refused_in_pid_namespace),
 		cmocka_unit_test(test_host_mode_in_pid_namespace),
 		cmocka_unit_test(test_host_mode_line_running_in_pid_namespace),
+		cmocka_unit_test(test_watch_cgroup_outside_pid_namespace),
 		cmocka_unit_test(test_container_run_events_bpf),
 		cmocka_unit_test(test_container_run_events_proc),
 		cmocka_unit_test(test_ps_shows_ns_pid),
