@@ -601,29 +601,18 @@ static bool says_incomplete(json_t *rec, const char *reason)
 }
 
 /*
- * test_schema's test_lost_records inside a pid namespace, with a tree of
- * the host beside it that the namespace cannot see: watch --all by tree
- * with a 4 KiB ring, stopped while a churn in the namespace forks 3000
- * children, then let go. The tracepoints see the host's tree; the task
- * iterators, which walk only the reader's namespace, do not. No record may
- * count more exits than starts, the host's tree is one job until watch
- * ends (never called over while its children live), and its records say
- * what the namespace hides instead of "complete".
+ * Starts host_workload() (in cgroup @cg where not NULL), its pid in @pidfile,
+ * until @stop is made; returns the pid of its tree's root.
  */
-static void test_host_mode_in_pid_namespace(void **state)
+static pid_t host_tree_start(char *pidfile, char *stop, const char *cg)
 {
-	char pidfile[700], stop[700], lines[700], err[700], script[4096], key[64];
 	char *wl[] = { self, "--host-workload", pidfile, stop, NULL };
-	char *argv[] = { "/bin/sh", "-c", script, NULL };
 	pid_t host_tree = 0;
 	double end;
 	int st;
 
-	harness__path(pidfile, sizeof(pidfile), "host-tree.pid");
-	harness__path(stop, sizeof(stop), "host-tree.stop");
-	harness__path(lines, sizeof(lines), "host.jsonl");
-	harness__path(err, sizeof(err), "host.err");
-	st = wait_deadline(harness__spawn(wl, NULL, NULL));
+	st = wait_deadline(cg ? harness__cgroup_spawn(cg, wl, NULL, NULL) :
+				harness__spawn(wl, NULL, NULL));
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	for (end = mono_s() + WAIT_S; !host_tree && mono_s() < end; usleep(5000)) {
@@ -636,6 +625,32 @@ static void test_host_mode_in_pid_namespace(void **state)
 		}
 	}
 	assert_true(host_tree > 0);
+	return host_tree;
+}
+
+/*
+ * test_schema's test_lost_records inside a pid namespace, with a tree of
+ * the host beside it that the namespace cannot see: watch --all by tree
+ * with a 4 KiB ring, stopped while a churn in the namespace forks 3000
+ * children, then let go. The tracepoints see the host's tree; the task
+ * iterators, which walk only the reader's namespace, do not. No record may
+ * count more exits than starts, the host's tree is one job until watch
+ * ends (never called over while its children live), and its records say
+ * what the namespace hides instead of "complete".
+ */
+static void test_host_mode_in_pid_namespace(void **state)
+{
+	char pidfile[700], stop[700], lines[700], err[700], script[4096], key[64];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	pid_t host_tree = 0;
+	double end;
+	int st;
+
+	harness__path(pidfile, sizeof(pidfile), "host-tree.pid");
+	harness__path(stop, sizeof(stop), "host-tree.stop");
+	harness__path(lines, sizeof(lines), "host.jsonl");
+	harness__path(err, sizeof(err), "host.err");
+	host_tree = host_tree_start(pidfile, stop, NULL);
 	snprintf(key, sizeof(key), "tree:%d", (int)host_tree);
 	/* The namespace's pid 1 is this shell; watch, churn and all it runs live in it. */
 	snprintf(script, sizeof(script),
@@ -692,7 +707,6 @@ static void test_host_mode_in_pid_namespace(void **state)
 static void test_host_mode_line_running_in_pid_namespace(void **state)
 {
 	char pidfile[700], stop[700], text[700], lines[700], err[700], script[8192], want[96];
-	char *wl[] = { self, "--host-workload", pidfile, stop, NULL };
 	char *argv[] = { "/bin/sh", "-c", script, NULL };
 	const char *out, *line;
 	json_t *recs, *rec, *mine = NULL;
@@ -706,19 +720,7 @@ static void test_host_mode_line_running_in_pid_namespace(void **state)
 	harness__path(text, sizeof(text), "line.txt");
 	harness__path(lines, sizeof(lines), "line.jsonl");
 	harness__path(err, sizeof(err), "line.err");
-	st = wait_deadline(harness__spawn(wl, NULL, NULL));
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-	for (end = mono_s() + WAIT_S; !host_tree && mono_s() < end; usleep(5000)) {
-		FILE *f = fopen(pidfile, "r");
-
-		if (f) {
-			if (fscanf(f, "%d", &host_tree) != 1)
-				host_tree = 0;
-			fclose(f);
-		}
-	}
-	assert_true(host_tree > 0);
+	host_tree = host_tree_start(pidfile, stop, NULL);
 	/*
 	 * Both attached, the host's tree forks on for a second; then both
 	 * stop. A process of the namespace holds the number the host gives
@@ -782,7 +784,6 @@ static void test_host_mode_line_running_in_pid_namespace(void **state)
 static void test_watch_cgroup_outside_pid_namespace(void **state)
 {
 	char pidfile[700], stop[700], lines[700], err[700], script[8192], cg[64], path[512];
-	char *wl[] = { self, "--host-workload", pidfile, stop, NULL };
 	char *argv[] = { "/bin/sh", "-c", script, NULL };
 	json_t *recs, *rec, *mine = NULL;
 	pid_t host_tree = 0;
@@ -797,19 +798,7 @@ static void test_watch_cgroup_outside_pid_namespace(void **state)
 	harness__path(stop, sizeof(stop), "cg-tree.stop");
 	harness__path(lines, sizeof(lines), "cg.jsonl");
 	harness__path(err, sizeof(err), "cg.err");
-	st = wait_deadline(harness__cgroup_spawn(cg, wl, NULL, NULL));
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-	for (end = mono_s() + WAIT_S; !host_tree && mono_s() < end; usleep(5000)) {
-		FILE *f = fopen(pidfile, "r");
-
-		if (f) {
-			if (fscanf(f, "%d", &host_tree) != 1)
-				host_tree = 0;
-			fclose(f);
-		}
-	}
-	assert_true(host_tree > 0);
+	host_tree = host_tree_start(pidfile, stop, cg);
 	snprintf(script, sizeof(script),
 		 "%s watch --cgroup %s --json -o %s 2>%s & w=$!; "
 		 "i=0; until grep -q attached %s; do i=$((i+1)); [ $i -lt 600 ] || exit 3; "
