@@ -275,7 +275,7 @@ static void test_sweep_repairs_a_missed_exit(void **state)
  * the watched process; where another fork of the host takes it first, the
  * test asks again.
  */
-static void test_taken_slot_spills(void **state)
+static bool taken_slot_attempt(void)
 {
 	struct jt_proc_key key, spilled;
 	struct jt_proc proc;
@@ -367,6 +367,25 @@ static void test_taken_slot_spills(void **state)
 		tries++;
 	}
 	print_message("  the pid came round in %d tries\n", tries);
+	/*
+	 * Another process of the host holds the pid: one that forked in the
+	 * instant between the forker's ns_last_pid and its fork took it, and
+	 * lives on (a test beside this one: 500 tries in a row gave gone + 6).
+	 * Not the case under test: the whole of it again, on another pid.
+	 */
+	if (child != gone && kill(gone, 0) == 0) {
+		print_message("  pid %d is another process's now: again\n", (int)gone);
+		close(ctl[1]);
+		waitpid(forker, NULL, 0);
+		kill(w, SIGKILL);
+		waitpid(w, NULL, 0);
+		close(procs_fd);
+		close(spill_fd);
+		close(jobs_fd);
+		close(rep[0]);
+		close(rep[1]);
+		return false;
+	}
 	assert_int_equal(child, gone);
 	assert_int_equal(bpf_map_get_next_key(spill_fd, NULL, &spilled), 0);
 	assert_int_equal(spilled.tgid, (__u32)gone);
@@ -407,6 +426,15 @@ static void test_taken_slot_spills(void **state)
 	assert_int_equal(harness__num(r, "processes.alive"), 0);
 	assert_int_equal(harness__num(r, "limits.counts_inconsistent"), 0);
 	json_decref(r);
+	return true;
+}
+
+static void test_taken_slot_spills(void **state)
+{
+	int attempts = 1;
+
+	while (!taken_slot_attempt())
+		assert_true(++attempts <= 5);
 }
 
 /*
