@@ -517,13 +517,19 @@ static void test_watch_all(void **state)
 	rx_close(&r);
 }
 
-/* No job's run_time goes back, from one of its datagrams to the next (its end's included). */
+/*
+ * No job's run_time goes back, from one of its datagrams to the next (its
+ * end's included). A job's end (the one datagram with peak_rss) closes it:
+ * the next of its name is another job's, made of the same cgroup later (a
+ * test beside this one ran two jobs of 0.3 s in one cgroup: 0.3025, then
+ * 0.3023).
+ */
 static void assert_run_time_monotone(const struct rx *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		const struct dgram *d = &r->d[i];
 
-		if (strcmp(d->cluster, "jobtrace_jobs"))
+		if (strcmp(d->cluster, "jobtrace_jobs") || param(d, "peak_rss"))
 			continue;
 		for (size_t k = i + 1; k < r->n; k++) {
 			const struct dgram *e = &r->d[k];
