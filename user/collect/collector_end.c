@@ -294,17 +294,25 @@ void collector__judge_ends(struct collector *c, bool all)
 	}
 }
 
-bool collector__end_jobs(struct collector *c)
+bool collector__read_ends(struct collector *c, bool host)
 {
-	bool any_over = false, any_left = false;
+	bool any_over = false;
 
 	for (size_t i = 0; i < c->jt.n; i++)
 		any_over |= !c->jt.jobs[i]->ended && c->jt.jobs[i]->over;
-	if (any_over) {
+	if (any_over && !c->ends_read) {
 		/* Every record of the jobs is in, and their figures fresh, before the reports. */
 		c->ops->consume(c);
-		collector__sample_jobs(c, false);
+		collector__sample_jobs(c, host);
+		c->ends_read = true;
 	}
+	return any_over;
+}
+
+bool collector__end_jobs(struct collector *c)
+{
+	bool any_over = collector__read_ends(c, false), any_left = false;
+
 	for (size_t i = 0; i < c->jt.n; i++) {
 		struct cjob *j = c->jt.jobs[i];
 
@@ -318,6 +326,7 @@ bool collector__end_jobs(struct collector *c)
 	if (any_over)
 		job_table__prune(&c->jt);
 	c->ends_counted = false;
+	c->ends_read = false;
 	if (c->root_job)
 		return c->root_job->ended;
 	return c->opts.stop_when_jobs_end && !any_left;

@@ -275,10 +275,16 @@ int collector__run(struct collector *c)
 		/*
 		 * The tick's intervals, but for the jobs found over at its
 		 * sample: their ends, below, send their last intervals, to
-		 * their ends (their last exits, before the tick).
+		 * their ends (their last exits, before the tick). Their
+		 * figures are read again first, with every record in: the
+		 * tick's room is made for all they send, not for what the
+		 * sample had of it; the open jobs' figures and the host's are
+		 * read with theirs, so the tick's records span one instant.
 		 */
-		if (interval)
+		if (interval) {
+			collector__read_ends(c, c->opts.host_records);
 			collector__emit_intervals(c, c->last_sample_ns);
+		}
 		/* A second interrupt: stop waiting for what outlives the root. */
 		if (c->root_job && c->signals >= 2 && c->root_job->job.root_exited)
 			break;

@@ -104,6 +104,7 @@ struct collector {
 	 */
 	__u64 ends_cpu_ns;
 	bool ends_counted;
+	bool ends_read; /* this pass read the over jobs' figures again: collector__read_ends() */
 	bool have_host_forks;
 
 	__u64 records_malformed;
@@ -156,6 +157,13 @@ void collector__emit_interval(struct collector *c, struct cjob *j, __u64 t1);
 void collector__emit_intervals(struct collector *c, __u64 t1);
 /* Judges, on the sample just taken, which open jobs are over (@all: every one): cjob.over. */
 void collector__judge_ends(struct collector *c, bool all);
+/*
+ * Where any job was judged over: every record in, then every job's figures
+ * read again (and @host, the host's counters with them), before their ends
+ * (collector__end_jobs()) report them, and before the tick's intervals make
+ * room for what the ends send. Once a pass. True when any job is over.
+ */
+bool collector__read_ends(struct collector *c, bool host);
 /* Reports the jobs judged over; true when the collector should stop. */
 bool collector__end_jobs(struct collector *c);
 /* Reads the host's counters now, as the sample at @now; collector__emit_host() records them. */
