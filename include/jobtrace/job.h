@@ -291,9 +291,13 @@ double job__cpu_efficiency(const struct job *job, const struct job_alloc_view *a
 double job__cpu_allocated_s(const struct job_alloc_view *a, double wall_s);
 /*
  * The largest process's peak RSS over the memory allocated; < 0: not known,
- * as where that RSS is past the limit (it counts pages charged elsewhere).
+ * as where that RSS is past the limit (it counts pages charged elsewhere),
+ * but for a job the OOM killer found at that very limit (job__oom_at_limit()):
+ * its memory reached the whole allocation, 1.
  */
 double job__memory_efficiency(const struct job *job, const struct job_alloc_view *a);
+/* A process of @job killed by the OOM killer at @a's memory limit: the same bytes and cgroup. */
+bool job__oom_at_limit(const struct job *job, const struct job_alloc_view *a);
 /* The node the job ran on: the batch system's name for it, else this host's name. */
 const char *job__node(const struct job *job, char *buf, size_t size);
 

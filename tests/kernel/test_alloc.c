@@ -368,6 +368,68 @@ static void test_rss_past_the_limit(void **state)
 }
 
 /*
+ * The same file mapped and read under the 32 MiB limit, then memory of the
+ * process's own until the OOM killer takes it at that limit: its RSS is
+ * past the limit (the file's pages), but the kernel said the job's charge
+ * reached it. The memory efficiency is 100 %, where the RSS alone would
+ * make it not known.
+ */
+static void test_oom_at_the_limit(void **state)
+{
+	char report[300], text[300], data[300], script[700];
+	char *json_args[] = {H.jobtrace, "run", "--mode", "bpf", "--json", "-o", report,
+			     "--", "python3", "-c", script};
+	char *text_args[] = {H.jobtrace, "run", "--mode", "bpf", "-o", text,
+			     "--", "python3", "-c", script};
+	static char chunk[1 << 20];
+	json_t *r, *f0;
+	int fd, st;
+
+	if (no_controllers)
+		skip(); /* test_run_efficiency said what this machine has */
+	harness__path(report, sizeof(report), "oom.json");
+	harness__path(text, sizeof(text), "oom.txt");
+	harness__path(data, sizeof(data), "oomdata");
+	memset(chunk, 'x', sizeof(chunk));
+	fd = open(data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	for (int i = 0; i < FILE_MIB; i++)
+		assert_int_equal(write(fd, chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
+	close(fd);
+	snprintf(script, sizeof(script),
+		 /* run_in() quotes each word with ': none in here. */
+		 "import mmap\nf = open(\"%s\", \"rb\")\n"
+		 "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)\n"
+		 "s = sum(m[i] for i in range(0, len(m), 4096))\n"
+		 "b = []\nwhile True:\n    b.append(b\"y\" * (1 << 20))\n", data);
+	st = harness__wait_s(run_in(free_cpu_dir, small_mem_dir, json_args,
+				    ARRAY_SIZE(json_args), NULL), 60);
+	assert_true(WIFEXITED(st) || WIFSIGNALED(st));
+	r = harness__json(report);
+	f0 = json_array_get(harness__get(r, "failed"), 0);
+	print_message("  largest process's peak RSS %.1f MiB under a %d MiB limit, OOM-killed "
+		      "%s: efficiency.memory %s\n",
+		      harness__num(r, "memory.peak_rss_bytes") / (1 << 20), SMALL_MEM_MIB,
+		      f0 && json_is_true(harness__get(f0, "oom_killed")) ? "yes" : "no",
+		      harness__is_null(r, "efficiency.memory") ? "null" : "a number");
+	/* The ground truth: the kernel's kill, at the limit the test set. */
+	assert_non_null(f0);
+	assert_true(json_is_true(harness__get(f0, "oom_killed")));
+	assert_int_equal(harness__num(f0, "oom.limit_bytes"), SMALL_MEM_MIB << 20);
+	assert_int_equal(harness__num(r, "allocation.memory_bytes"), SMALL_MEM_MIB << 20);
+	assert_true(harness__num(r, "memory.peak_rss_bytes") > (double)(SMALL_MEM_MIB << 20));
+	assert_false(harness__is_null(r, "efficiency.memory"));
+	assert_true(harness__num(r, "efficiency.memory") == 1.0);
+	json_decref(r);
+	st = harness__wait_s(run_in(free_cpu_dir, small_mem_dir, text_args,
+				    ARRAY_SIZE(text_args), NULL), 60);
+	assert_true(WIFEXITED(st) || WIFSIGNALED(st));
+	if (!harness__has(text, ", memory 100.0% (OOM-killed at its limit of 32.0 MiB)"))
+		fail_msg("no memory 100.0%% at the limit in:\n%s", harness__slurp(text));
+	unlink(data);
+}
+
+/*
  * run -- /bin/true in the limited cgroups, again and again, on a busy
  * machine (two busy loops of the test's, a CPU each): its process ends as
  * run starts, and run's first sample finds it gone or exiting. Each report
@@ -452,6 +514,7 @@ int main(void)
 	    cmocka_unit_test(test_short_job_allocation),
 	    cmocka_unit_test(test_short_job_over_quota),
 	    cmocka_unit_test(test_rss_past_the_limit),
+	    cmocka_unit_test(test_oom_at_the_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -819,10 +819,62 @@ static void test_memory_efficiency_past_the_limit(void **state)
 	job__free(&job);
 }
 
+/*
+ * Killed by the OOM killer at its own limit, its largest RSS past the limit
+ * (shared pages charged elsewhere): it reached the whole allocation, 100 %,
+ * where the RSS alone said not known. Not for a kill at another limit (an
+ * ancestor's, of other bytes or another cgroup) nor for the host's OOM.
+ */
+static void test_memory_efficiency_oom_at_the_limit(void **state)
+{
+	struct job_alloc_view a = { .memory_known = true, .memory_bytes = 64ULL << 20,
+				    .memory_cgroup = "/jobs/a" };
+	struct jt_exit_event e = { .pid = 300, .exit_status = 9 };
+	struct job_oom oom = { .killed = true, .limit_known = true, .rss_known = true,
+			       .limit_bytes = 64ULL << 20, .rss_bytes = 70ULL << 20,
+			       .hierarchy = "cgroup2", .cgroup = "/jobs/a" };
+	static const struct {
+		__u64 limit_bytes;
+		const char *cgroup;
+		bool global, at_limit;
+	} cases[] = {
+		{ 64ULL << 20, "/jobs/a", false, true },
+		{ 128ULL << 20, "/jobs", false, false },
+		{ 64ULL << 20, "/jobs/b", false, false },
+		{ 0, "", true, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct job job;
+
+		job__init(&job, 1, NULL, 0);
+		job.stats.peak_rss_bytes = 70ULL << 20;
+		assert_true(job__memory_efficiency(&job, &a) < 0);
+		oom.limit_bytes = cases[i].limit_bytes;
+		oom.global = cases[i].global;
+		oom.limit_known = !cases[i].global;
+		snprintf(oom.cgroup, sizeof(oom.cgroup), "%s", cases[i].cgroup);
+		job__note_failure(&job, &e, NULL, 0, &oom);
+		assert_int_equal(job.nfailed, 1);
+		assert_int_equal(job__oom_at_limit(&job, &a), cases[i].at_limit);
+		if (cases[i].at_limit)
+			assert_true(fabs(job__memory_efficiency(&job, &a) - 1.0) < 1e-12);
+		else
+			assert_true(job__memory_efficiency(&job, &a) < 0);
+		/* Slurm's --mem names no cgroup: its bytes are the limit's. */
+		a.memory_cgroup = NULL;
+		assert_int_equal(job__oom_at_limit(&job, &a), !cases[i].global &&
+								     oom.limit_bytes == a.memory_bytes);
+		a.memory_cgroup = "/jobs/a";
+		job__free(&job);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memory_efficiency_past_the_limit),
+		cmocka_unit_test(test_memory_efficiency_oom_at_the_limit),
 		cmocka_unit_test(test_efficiency_over_quota_periods),
 		cmocka_unit_test(test_commands_aggregate_and_sort),
 		cmocka_unit_test(test_command_table_grows),

@@ -153,6 +153,44 @@ static void test_rss_past_limit_report(void **state)
 	job_summary__free(&s);
 }
 
+/*
+ * The same RSS past the limit, in a report that says the job reached its
+ * limit (OOM-killed there: efficiency.memory 1): the whole limit counts,
+ * (64 + 32) MiB of (64 + 64), not the other report's share alone.
+ */
+static void test_oom_at_limit_report(void **state)
+{
+	static const char *const reports[] = {
+		"{\"job\":{\"key\":\"slurm:6.0@n1\",\"node\":\"n1\",\"wall_s\":1},"
+		"\"cpu\":{\"total_s\":0.5},\"memory\":{\"peak_rss_bytes\":201326592},"
+		"\"allocation\":{\"source\":\"cgroup\",\"memory_bytes\":67108864},"
+		"\"efficiency\":{\"cpu\":null,\"memory\":1}}",
+		"{\"job\":{\"key\":\"slurm:6.0@n2\",\"node\":\"n2\",\"wall_s\":1},"
+		"\"cpu\":{\"total_s\":0.5},\"memory\":{\"peak_rss_bytes\":33554432},"
+		"\"allocation\":{\"source\":\"cgroup\",\"memory_bytes\":67108864},"
+		"\"efficiency\":{\"cpu\":null,\"memory\":0.5}}",
+	};
+	struct job_summary s = {};
+	struct summary_report r;
+	struct capture c;
+	json_error_t e;
+	json_t *j, *job;
+
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(job_summary__parse(reports[i], strlen(reports[i]), &r), 0);
+		assert_int_equal(job_summary__add(&s, &r), 0);
+	}
+	capture__open(&c);
+	assert_int_equal(job_summary__write_json(c.f, &s), 0);
+	j = json_loads(capture__close(&c), 0, &e);
+	assert_non_null(j);
+	job = json_array_get(json_object_get(j, "jobs"), 0);
+	assert_true(fabs(num(json_object_get(job, "efficiency"), "memory") - 0.75) < 1e-9);
+	json_decref(j);
+	free(c.buf);
+	job_summary__free(&s);
+}
+
 static void test_parse_rejects(void **state)
 {
 	static const char *const bad[] = {
@@ -194,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_every_job),
 		cmocka_unit_test(test_quota_report_efficiency),
 		cmocka_unit_test(test_rss_past_limit_report),
+		cmocka_unit_test(test_oom_at_limit_report),
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_text),
 	};

@@ -104,8 +104,29 @@ double job__memory_efficiency(const struct job *job, const struct job_alloc_view
 	 * cgroup's own peak 20 MiB). Over the limit it is no share of it.
 	 */
 	if (job->stats.peak_rss_bytes > a->memory_bytes)
-		return -1;
+		return job__oom_at_limit(job, a) ? 1.0 : -1;
 	return (double)job->stats.peak_rss_bytes / (double)a->memory_bytes;
+}
+
+/*
+ * The kernel's word that the job's charged memory reached its allocation:
+ * a process the OOM killer chose where the limit hit was this one (a
+ * Slurm step's --mem is the bytes of its cgroup's limit; a cgroup's own,
+ * the same cgroup too). The failures list keeps OOM kills first.
+ */
+bool job__oom_at_limit(const struct job *job, const struct job_alloc_view *a)
+{
+	if (!a->memory_known || !a->memory_bytes)
+		return false;
+	for (size_t i = 0; i < job->nfailed; i++) {
+		const struct job_oom *o = &job->failed[i].oom;
+
+		if (!o->killed || o->global || !o->limit_known || o->limit_bytes != a->memory_bytes)
+			continue;
+		if (!a->memory_cgroup || !strcmp(a->memory_cgroup, o->cgroup))
+			return true;
+	}
+	return false;
 }
 
 const char *job__node(const struct job *job, char *buf, size_t size)

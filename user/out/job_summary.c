@@ -213,9 +213,16 @@ static void aggregate(const struct job_summary *s, size_t first, struct summary_
 			a->alloc_cpu_s += r->eff_cpu > 0 && r->cpu_s > 0 ? r->cpu_s / r->eff_cpu :
 									    r->cpus * r->wall_s;
 		}
-		/* An RSS past its limit is no share of it (job__memory_efficiency()). */
+		/*
+		 * An RSS past its limit is no share of it (job__memory_efficiency()),
+		 * but where the report says the job reached its limit (an OOM kill
+		 * there): the whole of it.
+		 */
 		if (r->memory_known && r->peak_rss_bytes <= r->memory_bytes) {
 			a->peak_alloc += r->peak_rss_bytes;
+			a->memory_alloc += r->memory_bytes;
+		} else if (r->memory_known && r->eff_memory >= 0) {
+			a->peak_alloc += r->memory_bytes;
 			a->memory_alloc += r->memory_bytes;
 		}
 		a->started += r->started;

@@ -81,7 +81,10 @@ static void write_text_allocation(FILE *f, const struct job *job)
 	} else {
 		fputs("CPU not known", f);
 	}
-	if (me >= 0)
+	if (me >= 0 && job->stats.peak_rss_bytes > a.memory_bytes)
+		fprintf(f, ", memory %.1f%% (OOM-killed at its limit of %s)\n", 100 * me,
+			report__bytes(b2, sizeof(b2), a.memory_bytes));
+	else if (me >= 0)
 		fprintf(f, ", memory %.1f%% (largest process %s of %s)\n", 100 * me,
 			report__bytes(b1, sizeof(b1), job->stats.peak_rss_bytes),
 			report__bytes(b2, sizeof(b2), a.memory_bytes));
