@@ -42,6 +42,7 @@ struct fake {
 	int still_from; /* the read from which the job sleeps: no CPU, no start; 0: none */
 	int root_exit_at; /* the read from which the root's exit record comes; 0: none */
 	bool root_sent;
+	bool wobble; /* the counts the kernel's totals give as they are (moves, execs) fall back */
 };
 
 static struct fake fk;
@@ -113,6 +114,13 @@ static int f_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
 	out->exit_ok = fk.started;
 	out->alive = fk.alive;
 	out->outlived_root = -1;
+	if (fk.wobble) {
+		__u64 v = fk.samples % 2 ? 9 : 5;
+
+		out->existing = out->moved_in = out->moved_out = v;
+		out->execs = out->threads_started = v;
+		out->events_lost = out->fork_records_lost = out->exec_records_lost = v;
+	}
 	return 0;
 }
 
@@ -265,6 +273,71 @@ static void test_intervals_add_up(void **state)
 	assert_int_equal(j->job.nfailed, 1);
 	assert_int_equal(j->job.failed[0].pid, 100);
 	assert_string_equal(j->job.failed[0].args, "make");
+	collector__free(c);
+}
+
+/* A sink that sums the counts that come as the kernel's totals give them. */
+struct wobble {
+	struct sink base;
+	__u64 sum[9], most;
+	int intervals;
+};
+
+static int wobble_interval(struct sink *s, const struct interval_record *r)
+{
+	struct wobble *k = (struct wobble *)s;
+	const __u64 d[9] = { r->d.existing, r->d.moved_in, r->d.moved_out, r->d.execs,
+			     r->d.threads, r->d.exit_records_lost, r->d.fork_records_lost,
+			     r->d.exec_records_lost, r->d.exit_ok };
+
+	k->intervals++;
+	for (int i = 0; i < 9; i++) {
+		k->sum[i] += d[i];
+		if (d[i] > k->most)
+			k->most = d[i];
+	}
+	return 0;
+}
+
+static const struct sink_ops wobble_ops = {
+	.name = "wobble",
+	.interval = wobble_interval,
+};
+
+/*
+ * Counts an interval takes from the kernel's totals as read (moves, the
+ * processes found at the attach, execs, threads, lost records) that read
+ * less than the read before: a counter never goes back, and the interval
+ * says 0, not a difference that wraps (2^64 - 4 moved in, on /metrics a
+ * counter that jumped by as much). Their intervals add up to the most
+ * the totals said, 9.
+ */
+static void test_interval_counts_never_fall(void **state)
+{
+	struct collector_opts o = {
+		.ops = &fake_ops,
+		.interval_s = 0.02,
+		.duration_s = 5,
+		.stop_when_jobs_end = true,
+	};
+	struct wobble *k = calloc(1, sizeof(*k));
+	struct collector *c;
+
+	memset(&fk, 0, sizeof(fk));
+	fk.alive = 1;
+	fk.wobble = true;
+	c = collector__new(&o);
+	assert_non_null(c);
+	k->base.ops = &wobble_ops;
+	assert_int_equal(collector__add_sink(c, &k->base), 0);
+	assert_non_null(collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY));
+	assert_int_equal(collector__run(c), 0);
+	assert_true(k->intervals >= 3);
+	print_message("%d intervals, the largest count in one %llu\n", k->intervals,
+		      (unsigned long long)k->most);
+	assert_true(k->most <= 9);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(k->sum[i], 9);
 	collector__free(c);
 }
 
@@ -1286,6 +1359,7 @@ int main(void)
 		cmocka_unit_test(test_interval_cpu_within_tasks),
 		cmocka_unit_test(test_ended_jobs_share_the_cpus),
 		cmocka_unit_test(test_ended_job_read_again_shares_the_cpus),
+		cmocka_unit_test(test_interval_counts_never_fall),
 	};
 
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */

@@ -428,6 +428,23 @@ static void emit(struct collector *c, struct cjob *j, __u64 t1, __u64 cpu_ns)
 	__u64 all_cpu_ns;
 
 	cjob__cum(j, &now);
+	/*
+	 * The counts cjob__cum() takes from the kernel's totals as read never
+	 * go back in an interval: one that read less than the last (a total
+	 * summed over CPUs, a source's count set again) says 0, not a
+	 * difference that wraps, and the next counts from the most said.
+	 */
+#define UP(f) (now.f = now.f < prev->f ? prev->f : now.f)
+	UP(exit_ok);
+	UP(execs);
+	UP(threads);
+	UP(existing);
+	UP(moved_in);
+	UP(moved_out);
+	UP(exit_records_lost);
+	UP(fork_records_lost);
+	UP(exec_records_lost);
+#undef UP
 	all_cpu_ns = n->cpu_ns - prev->cpu_ns;
 	r.cpu_cap = cpu_cap(c, j, n);
 
