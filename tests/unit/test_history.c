@@ -1322,6 +1322,108 @@ static void test_frames(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * Whole lines (no uid: not the short form) built through stdio in chunks:
+ * a line of 12 KiB of escaped arguments reaches the writer's buffer in
+ * pieces, and a frame that ends for want of room ends inside a record,
+ * its start in one frame and its rest in the next. Every record still
+ * reads back whole and in order, by our reader and by `zstd -dc`; the
+ * first frame's lines end mid-line, which this test checks it made.
+ */
+static void test_frame_ends_inside_a_record(void **state)
+{
+	struct cjob job = { .id = 1, .key = "cgroup:/build.slice/b1" };
+	struct history_opts ho = { .now = fixed_now };
+	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", cmd[64], *z, *first;
+	static char args[4096];
+	const __u32 total = 1500;
+	struct history_file *files;
+	struct capture raw;
+	struct stat st;
+	struct sink *s;
+	size_t frame, got;
+	__u32 n = 0;
+	int fd, zfd, frames = 0, cut = 0;
+
+	(void)state;
+	/*
+	 * 22 MB of lines: 11 s more of the valgrind pass, for a path of
+	 * buffers and lengths that the ASan run (make test's unit phase) and
+	 * the plain binary check.
+	 */
+	if (getenv("JT_UNDER_VALGRIND"))
+		skip();
+	/* Bytes JSON escapes six to one ("\u0001"), in words of 8. */
+	for (size_t i = 0; i < sizeof(args); i++)
+		args[i] = i % 8 == 7 ? '\0' : (char)(1 + i % 5);
+	assert_non_null(mkdtemp(dir));
+	ho.dir = dir;
+	job.job.key = job.key;
+	s = sink_history__new(&ho);
+	assert_non_null(s);
+	for (__u32 i = 0; i < total; i++) {
+		struct jt_exit_event e = {
+			.pid = 1000 + i, .ppid = 20, .start_ns = 86399000000001ULL,
+			.exit_ns = 86400000000000ULL + i * 1000ULL,
+			.parent_start_ns = 86000000000000ULL, .cgroup_id = 77, .threads = 1,
+			.user_ns = 3 + i, .system_ns = 4, .acct = { .cpu_ns = 7 + i },
+			.flags = JT_F_EXECED, .comm = "cc1", .uid = JT_ID_UNKNOWN,
+		};
+		/* Lines of 6 to 24 KiB: where the buffer fills moves from frame to frame. */
+		struct proc_record r = { .e = &e, .job = &job, .args = args,
+					 .args_len = 1024 + (i * 2654435761U >> 7) % 3072,
+					 .exe = "/usr/bin/cc", .cgroup = "/build.slice/b1" };
+
+		r.end_epoch_ns = e.exit_ns + 1796428800123456789ULL;
+		r.start_epoch_ns = r.end_epoch_ns - (e.exit_ns - e.start_ns);
+		r.start_epoch_s = (double)r.start_epoch_ns / 1e9;
+		r.end_epoch_s = (double)r.end_epoch_ns / 1e9;
+		s->ops->process(s, &r);
+		if (i % 100 == 99)
+			s->ops->flush(s);
+	}
+	sink__free(s);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(history__list(fd, &files), 1);
+	/* The frames: some end inside a record. */
+	zfd = openat(fd, files[0].name, O_RDONLY);
+	assert_true(zfd >= 0 && !fstat(zfd, &st));
+	z = malloc((size_t)st.st_size);
+	first = malloc(8U << 20);
+	assert_non_null(z);
+	assert_non_null(first);
+	assert_int_equal(read(zfd, z, (size_t)st.st_size), st.st_size);
+	for (size_t at = 0; at < (size_t)st.st_size; at += frame) {
+		frame = ZSTD_findFrameCompressedSize(z + at, (size_t)st.st_size - at);
+		assert_false(ZSTD_isError(frame));
+		got = ZSTD_decompress(first, 8U << 20, z + at, frame);
+		assert_false(ZSTD_isError(got));
+		frames++;
+		cut += got && first[got - 1] != '\n';
+	}
+	print_message("%d frames, %d of them ending inside a record\n", frames, cut);
+	assert_true(cut > 0);
+	free(first);
+	free(z);
+	close(zfd);
+	capture__open(&raw);
+	assert_int_equal(history__read_file(fd, files[0].name, true, append_line, &raw, NULL), 0);
+	capture__close(&raw);
+	close(fd);
+	for (const char *p = raw.buf, *q; (q = memmem(p, raw.len - (size_t)(p - raw.buf),
+						     "\"pid\":", 6));
+	     p = q + 1)
+		assert_int_equal(atoi(q + 6), 1000 + n++);
+	assert_int_equal(n, total);
+	assert_int_equal(lines(raw.buf), total);
+	assert_zstd_reads(dir, files[0].name, raw.buf);
+	free(files);
+	capture__free(&raw);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Lines as serve writes them, and lines that are not: each with what the reader must say. */
 static void test_line_valid(void **state)
 {
@@ -1638,6 +1740,7 @@ int main(void)
 		cmocka_unit_test(test_records),  cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_json_top), cmocka_unit_test(test_short_round_trip),
 		cmocka_unit_test(test_short_shared), cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_frame_ends_inside_a_record),
 		cmocka_unit_test(test_short_interval_rate_bound),
 		cmocka_unit_test(test_processes_cpu),
 		cmocka_unit_test(test_query_names_escaped),
