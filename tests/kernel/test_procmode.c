@@ -720,6 +720,49 @@ static void test_watch_proc_pid(void **state)
 }
 
 /*
+ * watch --mode proc --pid on a process that exits between two of watch's
+ * 1 s samples: the job ended at its last exit, as the connector stamped
+ * it, not at the sample that noticed (wall_s 1.04 s for a process that
+ * lived 0.75 s under watch). The test's own bound: the job began no
+ * earlier than the watch was started, and its last exit was no later
+ * than the test reaped it.
+ */
+static void test_watch_proc_ends_at_last_exit(void **state)
+{
+	char out[600], err[600], pid_s[32];
+	char *sleep_argv[] = { "/bin/sleep", "1.3", NULL };
+	char *watch_argv[] = { H.jobtrace, "watch", "--mode", "proc", "--pid", pid_s,
+			       "--json",   "-o",    out,      NULL };
+	unsigned long long t0, t1;
+	json_t *job;
+	double wall;
+	pid_t cp, wp;
+	int st;
+
+	harness__path(out, sizeof(out), "ends.out");
+	harness__path(err, sizeof(err), "ends.err");
+	cp = harness__spawn(sleep_argv, NULL, NULL);
+	snprintf(pid_s, sizeof(pid_s), "%d", cp);
+	t0 = harness__mono_ns();
+	wp = harness__spawn(watch_argv, NULL, err);
+	st = harness__wait_s(cp, WAIT_S);
+	t1 = harness__mono_ns();
+	assert_true(WIFEXITED(st));
+	st = harness__wait_s(wp, WAIT_S);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("watch failed (0x%x): %s", st, harness__slurp(err));
+	job = load_job_line(out);
+	wall = harness__num(job, "job.wall_s");
+	print_message("  wall_s %.3f, the watch's start to the reap %.3f s\n", wall,
+		      (double)(t1 - t0) / 1e9);
+	assert_true(wall > 0);
+	if (wall > (double)(t1 - t0) / 1e9 + 0.005)
+		fail_msg("the job lived %.3f s, more than the %.3f s from the watch's start to "
+			 "its process's reaping", wall, (double)(t1 - t0) / 1e9);
+	json_decref(job);
+}
+
+/*
  * The connector's queue cut to 4 KiB (JOBTRACE_PROC_RCVBUF, a test's knob)
  * under 3,000 children: messages are lost for sure. The JSON report says
  * so and counts no more than the truth; the text report says the counts
@@ -870,6 +913,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_run_proc_io_once, test_teardown),
 		cmocka_unit_test_teardown(test_run_proc_chars, test_teardown),
 		cmocka_unit_test_teardown(test_watch_proc_pid, test_teardown),
+		cmocka_unit_test_teardown(test_watch_proc_ends_at_last_exit, test_teardown),
 		cmocka_unit_test_teardown(test_watch_proc_io_after_attach, test_teardown),
 		cmocka_unit_test_teardown(test_run_proc_peak_rss, test_teardown),
 		cmocka_unit_test_teardown(test_watch_proc_peak_rss_sampled, test_teardown),

@@ -252,10 +252,11 @@ static void job_end(struct collector *c, struct cjob *j)
 	 * The last interval closes the sum: the intervals add up to this
 	 * report, and span its wall time. Where none is due, nothing moved
 	 * since the last one, which closed under 10 ms before the end: an
-	 * end noticed by a sample (no kernel's stamp: the proc and rusage
-	 * sources, a job reported as it stands at a stop) just after one
-	 * that already had every figure of its report. It ends where that
-	 * interval closed, so that its intervals still span its wall time.
+	 * end noticed by a sample (no kernel's stamp: the rusage source, a
+	 * process the proc source swept, a job reported as it stands at a
+	 * stop) just after one that already had every figure of its report.
+	 * It ends where that interval closed, so that its intervals still
+	 * span its wall time.
 	 */
 	t1 = j->job.end_ns > j->reported_ns ? j->job.end_ns : j->reported_ns;
 	if (c->opts.interval_s > 0 && last_interval_due(j, t1)) {

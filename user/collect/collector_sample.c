@@ -547,9 +547,11 @@ bool interval_record__cpu_pct(const struct interval_record *r, double *pct)
  * A job found over at this sample (collector__judge_ends()) has none: its
  * end, in the same pass, sends its last interval, from the one before to
  * the end, with all it has left, which the open jobs' share of the CPUs'
- * time over the tick leaves room for, as for the ends since the last tick. That is its last exit where the kernel stamped one, before the
- * tick: an interval to the tick ran past it, its rate over time the job
- * did not live. Where none is (the proc and rusage sources), it is when
+ * time over the tick leaves room for, as for the ends since the last
+ * tick. That is its last exit where the kernel stamped one (the BPF
+ * programs, the proc connector), before the tick: an interval to the tick
+ * ran past it, its rate over time the job did not live. Where none is
+ * (the rusage source), it is when
  * the end was noticed, just after the tick: an interval to the tick left
  * a remainder too short to send, and the intervals fell short of the end.
  */

@@ -394,6 +394,13 @@ static void on_proc_exit(struct proc_src *s, const struct cn_proc_event *ev)
 	e.start_ns = p->start_ns;
 	e.parent_start_ns = p->parent_start_ns;
 	e.exit_ns = ev->timestamp_ns + s->mono_to_boot_ns;
+	/*
+	 * The job's last exit, as the connector stamped it (CLOCK_BOOTTIME,
+	 * as the kernel's job record has it): its end, not the sample that
+	 * noticed it (collector_end.c, job_figures()).
+	 */
+	if (e.exit_ns > j->st.last_exit_ns)
+		j->st.last_exit_ns = e.exit_ns;
 	e.exit_status = ev->exit_code;
 	e.threads = p->threads;
 	e.acct.cpu_ns = cpu;
