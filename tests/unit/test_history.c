@@ -1438,6 +1438,16 @@ static void test_line_valid(void **state)
 		{ "{\"type\":\"job\",\"time\":-2e3,\"job\":{\"key\":\"k\",\"top\":[{},[]]}}", true,
 		  -2000 },
 		{ "{\"time\":0}", true, 0 },
+		/* Numbers of 64 characters or more: JSON's, finite, read whole (were refused). */
+		{ "{\"type\":\"exit\",\"time\":1000.50000000000000000000000000000000000000000000"
+		  "000000000000000000000000}", true, 1000.5 },
+		{ "{\"type\":\"exit\",\"time\":1,\"pid\":1.0000000000000000000000000000000000000"
+		  "00000000000000000000000000000e1}", true, 1 },
+		{ "{\"type\":\"exit\",\"time\":1,\"pid\":1.0000000000000000000000000000000000000"
+		  "00000000000000000000000000000e999}", false, 0 },
+		/* Cut in a number: nothing read past the line (ASan's word). */
+		{ "{\"type\":\"exit\",\"time\":1000.50000000000000000000000000000000000000000000"
+		  "0000000000000000000000", false, 0 },
 		/* A key that is not a string: read as it was, the keys after it were lost. */
 		{ "{\"type\":\"exit\",1:2,\"time\":1}", false, 0 },
 		{ "{\"type\":\"exit\",\"time\":1,\"cpu\":{total_s:1}}", false, 0 },

@@ -463,16 +463,23 @@ static const char *valid_number(const char *p, const char *end, double *out)
 			return NULL;
 		big = true;
 	}
-	/* strtod() on the few that may not fit, and on those asked for. */
+	/*
+	 * strtod() on the few that may not fit, and on those asked for, over
+	 * a copy: the line has no NUL after it. One of 64 bytes or more (a
+	 * time with 60 decimals) is copied to the heap, not refused.
+	 */
 	if (big || out) {
 		size_t n = (size_t)(p - s);
+		char *b = n < sizeof(buf) ? buf : malloc(n + 1);
 		double v;
 
-		if (n >= sizeof(buf))
-			return big ? NULL : p;
-		memcpy(buf, s, n);
-		buf[n] = '\0';
-		v = strtod(buf, NULL);
+		if (!b)
+			return NULL;
+		memcpy(b, s, n);
+		b[n] = '\0';
+		v = strtod(b, NULL);
+		if (b != buf)
+			free(b);
 		if (!isfinite(v))
 			return NULL;
 		if (out)
