@@ -354,7 +354,9 @@ static void test_silent_writer_is_gone(void **state)
  * tail --count N prints N records and stops, where the records it reads
  * in one call are more: tail is stopped (SIGSTOP) after its first line
  * while serve publishes several passes' records, then let go. The count
- * is the lines printed, each a whole JSON record.
+ * is the lines printed, each a whole JSON record, but for a "missed" line
+ * where the ring went round the stopped reader (under load): that is
+ * tail's note of what it lost, not a record of serve's.
  */
 static void test_count_within_a_batch(void **state)
 {
@@ -392,7 +394,23 @@ static void test_count_within_a_batch(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	lines = harness__lines(out, NULL);
-	assert_int_equal(json_array_size(lines), 3);
+	{
+		size_t i, records = 0, missed = 0;
+		json_t *l;
+
+		json_array_foreach(lines, i, l) {
+			if (!strcmp(harness__str(l, "type"), "missed")) {
+				assert_true(harness__num(l, "records") > 0);
+				missed++;
+			} else {
+				records++;
+			}
+		}
+		if (missed)
+			print_message("  the ring went round the stopped tail: %zu missed line%s\n",
+				      missed, missed == 1 ? "" : "s");
+		assert_int_equal(records, 3);
+	}
 	json_decref(lines);
 	kill(serve, SIGTERM);
 	harness__wait(serve);
