@@ -39,6 +39,7 @@ struct summary_report {
 	char source[16]; /* allocation.source; "" none */
 	__u64 peak_rss_bytes;
 	double eff_cpu, eff_memory; /* < 0: null */
+	double cpu_alloc_s; /* efficiency.cpu_allocated_s, what eff_cpu divides by; < 0: null */
 	__u64 started, failed, oom_killed;
 	int exit_code; /* -1: null */
 	int signal; /* 0: none */

@@ -116,6 +116,46 @@ static void test_quota_report_efficiency(void **state)
 }
 
 /*
+ * Two reports under a 0.5-CPU quota, one of a step that used no CPU: its
+ * efficiency (0) cannot tell what it was divided by, and the summary took
+ * CPUs x wall (0.0755 s) where the report divided by 0.15 s, its periods'.
+ * A report now says what it divided by (efficiency.cpu_allocated_s): the
+ * job's denominator is 0.15 + 0.15 s, its efficiency 0.082 / 0.30.
+ */
+static void test_zero_cpu_report_allocated(void **state)
+{
+	static const char *const reports[] = {
+		"{\"job\":{\"key\":\"slurm:9.0@n1\",\"node\":\"n1\",\"wall_s\":0.151},"
+		"\"cpu\":{\"total_s\":0.082},\"allocation\":{\"source\":\"cgroup\",\"cpus\":0.5},"
+		"\"efficiency\":{\"cpu\":0.546666666666667,\"cpu_allocated_s\":0.15,"
+		"\"memory\":null}}",
+		"{\"job\":{\"key\":\"slurm:9.0@n2\",\"node\":\"n2\",\"wall_s\":0.151},"
+		"\"cpu\":{\"total_s\":0},\"allocation\":{\"source\":\"cgroup\",\"cpus\":0.5},"
+		"\"efficiency\":{\"cpu\":0,\"cpu_allocated_s\":0.15,\"memory\":null}}",
+	};
+	struct job_summary s = {};
+	struct summary_report r;
+	struct capture c;
+	json_error_t e;
+	json_t *j, *job;
+
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(job_summary__parse(reports[i], strlen(reports[i]), &r), 0);
+		assert_int_equal(job_summary__add(&s, &r), 0);
+	}
+	capture__open(&c);
+	assert_int_equal(job_summary__write_json(c.f, &s), 0);
+	j = json_loads(capture__close(&c), 0, &e);
+	assert_non_null(j);
+	job = json_array_get(json_object_get(j, "jobs"), 0);
+	assert_true(fabs(num(job, "allocated_cpu_s") - 0.30) < 1e-9);
+	assert_true(fabs(num(json_object_get(job, "efficiency"), "cpu") - 0.082 / 0.30) < 1e-9);
+	json_decref(j);
+	free(c.buf);
+	job_summary__free(&s);
+}
+
+/*
  * A report whose largest process's RSS passed its limit (efficiency.memory
  * null: pages charged elsewhere) adds nothing to the job's memory
  * efficiency; the other report's share stays the job's, not past 100 %.
@@ -231,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_two_nodes_one_job),
 		cmocka_unit_test(test_every_job),
 		cmocka_unit_test(test_quota_report_efficiency),
+		cmocka_unit_test(test_zero_cpu_report_allocated),
 		cmocka_unit_test(test_rss_past_limit_report),
 		cmocka_unit_test(test_oom_at_limit_report),
 		cmocka_unit_test(test_parse_rejects),

@@ -94,6 +94,9 @@ int job_summary__parse(const char *buf, size_t len, struct summary_report *r)
 	r->peak_rss_bytes = get_u64(buf, len, "memory.peak_rss_bytes");
 	if (!get_num(buf, len, "efficiency.cpu", &r->eff_cpu) || r->eff_cpu < 0)
 		r->eff_cpu = -1;
+	if (!get_num(buf, len, "efficiency.cpu_allocated_s", &r->cpu_alloc_s) ||
+	    !(r->cpu_alloc_s > 0))
+		r->cpu_alloc_s = -1;
 	if (!get_num(buf, len, "efficiency.memory", &r->eff_memory) || r->eff_memory < 0)
 		r->eff_memory = -1;
 	r->started = get_u64(buf, len, "processes.started");
@@ -209,9 +212,16 @@ static void aggregate(const struct job_summary *s, size_t first, struct summary_
 			 * What the report divided by: more than CPUs x wall where
 			 * a quota's periods gave more (job__cpu_allocated_s()),
 			 * which CPUs x wall would make an efficiency past 100 %.
+			 * A report that says it; else (reports before it said)
+			 * from its efficiency, which a report of no CPU cannot
+			 * give; else CPUs x wall.
 			 */
-			a->alloc_cpu_s += r->eff_cpu > 0 && r->cpu_s > 0 ? r->cpu_s / r->eff_cpu :
-									    r->cpus * r->wall_s;
+			if (r->cpu_alloc_s > 0)
+				a->alloc_cpu_s += r->cpu_alloc_s;
+			else if (r->eff_cpu > 0 && r->cpu_s > 0)
+				a->alloc_cpu_s += r->cpu_s / r->eff_cpu;
+			else
+				a->alloc_cpu_s += r->cpus * r->wall_s;
 		}
 		/*
 		 * An RSS past its limit is no share of it (job__memory_efficiency()),

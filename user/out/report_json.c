@@ -75,6 +75,7 @@ static void write_json_allocation(struct json_writer *w, const struct job *job)
 {
 	struct job_alloc_view a;
 	char from[2][16];
+	double alloc_s;
 
 	if (!job__allocation(job, &a, from[0], sizeof(from[0]))) {
 		json__null(w, "allocation");
@@ -93,6 +94,10 @@ static void write_json_allocation(struct json_writer *w, const struct job *job)
 	json__end_object(w);
 	json__begin_object(w, "efficiency");
 	double_or_null(w, "cpu", job__cpu_efficiency(job, &a), job__cpu_efficiency(job, &a) >= 0);
+	/* What "cpu" divides by: a quota's periods may give more than CPUs x wall. */
+	alloc_s = job__cpu_allocated_s(&a, (double)(job->end_ns > job->start_ns ?
+							job->end_ns - job->start_ns : 0) / 1e9);
+	double_or_null(w, "cpu_allocated_s", alloc_s, alloc_s > 0);
 	double_or_null(w, "memory", job__memory_efficiency(job, &a),
 		       job__memory_efficiency(job, &a) >= 0);
 	json__end_object(w);
