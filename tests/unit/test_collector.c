@@ -120,6 +120,8 @@ static int f_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
 		out->existing = out->moved_in = out->moved_out = v;
 		out->execs = out->threads_started = v;
 		out->events_lost = out->fork_records_lost = out->exec_records_lost = v;
+		out->procs_started = out->procs_exited = out->exit_ok = v;
+		out->exit_error = out->exit_signal = out->oom_kills = v;
 	}
 	return 0;
 }
@@ -277,21 +279,26 @@ static void test_intervals_add_up(void **state)
 }
 
 /* A sink that sums the counts that come as the kernel's totals give them. */
+#define WOBBLE_COUNTS 14
 struct wobble {
 	struct sink base;
-	__u64 sum[9], most;
+	__u64 sum[WOBBLE_COUNTS], most, report[WOBBLE_COUNTS];
 	int intervals;
 };
 
 static int wobble_interval(struct sink *s, const struct interval_record *r)
 {
 	struct wobble *k = (struct wobble *)s;
-	const __u64 d[9] = { r->d.existing, r->d.moved_in, r->d.moved_out, r->d.execs,
-			     r->d.threads, r->d.exit_records_lost, r->d.fork_records_lost,
-			     r->d.exec_records_lost, r->d.exit_ok };
+	const __u64 d[WOBBLE_COUNTS] = {
+		r->d.existing,	  r->d.moved_in,	  r->d.moved_out,
+		r->d.execs,	  r->d.threads,		  r->d.exit_records_lost,
+		r->d.fork_records_lost, r->d.exec_records_lost, r->d.exit_ok,
+		r->d.started,	  r->d.exited,		  r->d.exit_error,
+		r->d.exit_signal, r->d.oom_kills,
+	};
 
 	k->intervals++;
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < WOBBLE_COUNTS; i++) {
 		k->sum[i] += d[i];
 		if (d[i] > k->most)
 			k->most = d[i];
@@ -299,18 +306,36 @@ static int wobble_interval(struct sink *s, const struct interval_record *r)
 	return 0;
 }
 
+/* The report's counts, in the intervals' order. */
+static int wobble_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	struct wobble *k = (struct wobble *)s;
+	const struct jt_job_stats *t = &j->job.stats;
+	const __u64 r[WOBBLE_COUNTS] = {
+		t->existing,	 t->moved_in,		t->moved_out,
+		t->execs,	 t->threads_started,	t->events_lost,
+		t->fork_records_lost, t->exec_records_lost, t->exit_ok,
+		t->procs_started, t->procs_exited,	t->exit_error,
+		t->exit_signal,	 t->oom_kills,
+	};
+
+	memcpy(k->report, r, sizeof(r));
+	return 0;
+}
+
 static const struct sink_ops wobble_ops = {
 	.name = "wobble",
 	.interval = wobble_interval,
+	.job_end = wobble_job_end,
 };
 
 /*
- * Counts an interval takes from the kernel's totals as read (moves, the
- * processes found at the attach, execs, threads, lost records) that read
- * less than the read before: a counter never goes back, and the interval
- * says 0, not a difference that wraps (2^64 - 4 moved in, on /metrics a
- * counter that jumped by as much). Their intervals add up to the most
- * the totals said, 9.
+ * Counts the source's totals give (starts, exits by kind, OOM kills, moves,
+ * the processes found at the attach, execs, threads, lost records) that
+ * read less than the read before: a counter never goes back, and the
+ * interval says 0, not a difference that wraps (2^64 - 4 moved in, on
+ * /metrics a counter that jumped by as much). Their intervals add up to
+ * the most the totals said, 9, and so does the report.
  */
 static void test_interval_counts_never_fall(void **state)
 {
@@ -336,8 +361,10 @@ static void test_interval_counts_never_fall(void **state)
 	print_message("%d intervals, the largest count in one %llu\n", k->intervals,
 		      (unsigned long long)k->most);
 	assert_true(k->most <= 9);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < WOBBLE_COUNTS; i++) {
 		assert_int_equal(k->sum[i], 9);
+		assert_int_equal(k->report[i], 9);
+	}
 	collector__free(c);
 }
 
@@ -1201,6 +1228,147 @@ static void test_ended_job_read_again_shares_the_cpus(void **state)
 	ended_jobs_share_the_cpus((online > 0 ? (__u64)online : 1) * 3000000ULL);
 }
 
+/*
+ * Two jobs: X's last process is gone at a tick's sample, Y's between that
+ * sample and the read again that X's end makes (every record in). Y was
+ * open at the sample, over at the second read: it ends in the same pass,
+ * at its last exit as stamped, not in a tick's interval that ran past
+ * that exit and an end at the next tick, no earlier than that interval's
+ * close (5 ms after the exit here, the time between the two reads).
+ */
+#define TWO_X 21
+#define TWO_Y 22
+
+static struct {
+	int reads_x, reads_y;
+	__u64 y_stamp_boot, y_gone_mono;
+	bool slept;
+} two;
+
+static int two_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
+{
+	bool x = id == TWO_X;
+	int reads = x ? ++two.reads_x : ++two.reads_y;
+
+	memset(out, 0, sizeof(*out));
+	out->procs_started = 1;
+	out->outlived_root = -1;
+	out->cpu_ns = out->user_ns = 1000000ULL * (__u64)(reads < 6 ? reads : 6);
+	/* X: gone from its 6th read on; Y: from its 7th, the read again of X's end. */
+	if (reads < (x ? 6 : 7)) {
+		out->alive = 1;
+		return 0;
+	}
+	out->procs_exited = out->exit_ok = 1;
+	if (!x)
+		out->last_exit_ns = two.y_stamp_boot;
+	return 0;
+}
+
+/* The records' read before the read again: 5 ms, as a walk of a large host takes longer. */
+static int two_consume(struct collector *c)
+{
+	if (two.y_stamp_boot && !two.slept) {
+		two.slept = true;
+		usleep(5000);
+	}
+	return 0;
+}
+
+static int two_read_live(struct collector *c, int (*fn)(void *, const struct jt_live_rec *),
+			 void *ctx)
+{
+	struct jt_live_rec r = { .job_id = TWO_X, .tgid = 300, .tid = 300, .is_leader = 1 };
+
+	if (two.reads_x < 6 && fn(ctx, &r))
+		return -1;
+	r.job_id = TWO_Y;
+	r.tgid = r.tid = 400;
+	/*
+	 * Y's exit: in the tick's walk, after its totals were read (alive)
+	 * and its task seen, before the read again: the tick's sample found
+	 * it open, and its stamp is between the two reads.
+	 */
+	if (two.reads_y == 6 && !two.y_stamp_boot) {
+		int err = fn(ctx, &r);
+
+		two.y_gone_mono = util__now_ns();
+		two.y_stamp_boot = util__boottime_ns();
+		return err;
+	}
+	return two.reads_y < 7 ? fn(ctx, &r) : 0;
+}
+
+struct two_sink {
+	struct sink base;
+	__u64 y_last_t1, y_end_ns;
+	int y_intervals, ends;
+};
+
+static int two_interval(struct sink *s, const struct interval_record *r)
+{
+	struct two_sink *k = (struct two_sink *)s;
+
+	if (r->job->id == TWO_Y) {
+		k->y_intervals++;
+		if (r->t1_ns > k->y_last_t1)
+			k->y_last_t1 = r->t1_ns;
+	}
+	return 0;
+}
+
+static int two_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	struct two_sink *k = (struct two_sink *)s;
+
+	k->ends++;
+	if (j->id == TWO_Y)
+		k->y_end_ns = j->job.end_ns;
+	return 0;
+}
+
+static const struct sink_ops two_ops = {
+	.name = "two",
+	.interval = two_interval,
+	.job_end = two_job_end,
+};
+
+static void test_job_gone_between_two_reads_ends_at_its_exit(void **state)
+{
+	struct source_ops ops = fake_ops;
+	struct collector_opts o = {
+		.ops = &ops,
+		.interval_s = 0.02,
+		.duration_s = 5,
+		.stop_when_jobs_end = true,
+	};
+	struct two_sink *k = calloc(1, sizeof(*k));
+	struct collector *c;
+	double off_ms;
+
+	ops.job_stats = two_job_stats;
+	ops.read_live = two_read_live;
+	ops.consume = two_consume;
+	memset(&fk, 0, sizeof(fk));
+	memset(&two, 0, sizeof(two));
+	c = collector__new(&o);
+	assert_non_null(c);
+	k->base.ops = &two_ops;
+	assert_int_equal(collector__add_sink(c, &k->base), 0);
+	assert_non_null(collector__add_job(c, TWO_X, "x", CJOB_END_EMPTY));
+	assert_non_null(collector__add_job(c, TWO_Y, "y", CJOB_END_EMPTY));
+	assert_int_equal(collector__run(c), 0);
+	assert_int_equal(k->ends, 2);
+	assert_true(two.y_gone_mono > 0);
+	off_ms = ((double)k->y_end_ns - (double)two.y_gone_mono) / 1e6;
+	print_message("y: %d intervals, the last to %+.3f ms of its exit, its end %+.3f ms\n",
+		      k->y_intervals, ((double)k->y_last_t1 - (double)two.y_gone_mono) / 1e6,
+		      off_ms);
+	assert_true(off_ms > -0.1 && off_ms < 0.1);
+	assert_true(k->y_last_t1 <= k->y_end_ns);
+	collector__free(c);
+}
+
 /* A second exec replaces the arguments; a child that never exec'd inherits its parent's. */
 static void test_args_follow_exec_and_fork(void **state)
 {
@@ -1369,6 +1537,7 @@ int main(void)
 		cmocka_unit_test(test_ended_jobs_share_the_cpus),
 		cmocka_unit_test(test_ended_job_read_again_shares_the_cpus),
 		cmocka_unit_test(test_interval_counts_never_fall),
+		cmocka_unit_test(test_job_gone_between_two_reads_ends_at_its_exit),
 	};
 
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */

@@ -27,8 +27,13 @@ static bool cgroup_gone(const struct cjob *j)
 	       errno == ENOENT;
 }
 
-/* Is @j over, by its rule? Reads what the last sample left. */
-static bool job_over(struct collector *c, struct cjob *j)
+/*
+ * Is @j over, by its rule? Reads what the last sample left. @again: a
+ * second sample of the same pass (collector__read_ends()), which calls
+ * over only what its rule says outright, not missed exits, which take
+ * two samples apart.
+ */
+static bool job_over(struct collector *c, struct cjob *j, bool again)
 {
 	const struct jt_job_stats *s = &j->job.stats;
 	bool empty = j->live_tasks == 0;
@@ -73,7 +78,7 @@ static bool job_over(struct collector *c, struct cjob *j)
 	 * would be made again at its next fork, and the exits of the processes
 	 * it still had counted in the new one, more exits than starts.
 	 */
-	if (s->outside_ns)
+	if (s->outside_ns || again)
 		return false;
 	if (++j->idle_samples < 2)
 		return false;
@@ -289,7 +294,7 @@ void collector__judge_ends(struct collector *c, bool all)
 
 		if (j->ended)
 			continue;
-		j->over = all || job_over(c, j);
+		j->over = all || job_over(c, j, false);
 		if (!j->over)
 			j->open_ns = c->last_sample_ns;
 	}
@@ -306,6 +311,21 @@ bool collector__read_ends(struct collector *c, bool host)
 		c->ops->consume(c);
 		collector__sample_jobs(c, host);
 		c->ends_read = true;
+		/*
+		 * A job whose last process went between the two reads is over
+		 * now: it ends in this pass too, at its last exit, not in an
+		 * interval of the tick's that runs past it and an end at the
+		 * next tick (no earlier than that interval's close).
+		 */
+		for (size_t i = 0; i < c->jt.n; i++) {
+			struct cjob *j = c->jt.jobs[i];
+
+			if (j->ended || j->over)
+				continue;
+			j->over = job_over(c, j, true);
+			if (!j->over)
+				j->open_ns = c->last_sample_ns;
+		}
 	}
 	return any_over;
 }

@@ -252,6 +252,7 @@ int collector__run(struct collector *c)
 		 * interval's, and a wakeup for records is never one.
 		 */
 		sampled = false;
+		c->ends_read = false;
 		interval = c->interval_ns && ticked && now + c->tick_ns / 2 >= c->next_interval_ns;
 		if (interval) {
 			collector__sample_jobs(c, c->opts.host_records);

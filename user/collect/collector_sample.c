@@ -265,6 +265,59 @@ static void tasks_base_set(const struct collector *c, struct cjob *j)
 }
 
 /*
+ * @j's totals as the source has them now, into its figures: each count
+ * never below what an earlier read said. A total the kernel keeps per CPU
+ * only grows, read CPU by CPU; one that read less (a source's count set
+ * again) would make an interval's difference wrap (2^64 - 4 moved in, on
+ * /metrics a counter that jumped by as much) and the report say less than
+ * the intervals before it: the report and the intervals count from the
+ * most said. The gauges (alive, outlived_root) and the names are as read.
+ */
+static void stats_read(struct collector *c, struct cjob *j)
+{
+	struct jt_job_stats *keep = &j->job.stats, now = *keep;
+
+	if (c->ops->job_stats(c, j->id, &now))
+		return; /* gone from the source: as the last read had it */
+#define UP(f) (now.f = now.f < keep->f ? keep->f : now.f)
+	UP(max_alive);
+	UP(procs_started);
+	UP(procs_exited);
+	UP(threads_started);
+	UP(execs);
+	UP(exit_ok);
+	UP(exit_error);
+	UP(exit_signal);
+	UP(cpu_ns);
+	UP(user_ns);
+	UP(system_ns);
+	UP(exited.cpu_ns);
+	UP(exited.utime_ns);
+	UP(exited.stime_ns);
+	UP(exited.read_bytes);
+	UP(exited.write_bytes);
+	UP(exited.read_chars);
+	UP(exited.write_chars);
+	UP(peak_rss_bytes);
+	UP(events_sent);
+	UP(events_lost);
+	UP(untracked);
+	UP(procs_map_full);
+	UP(existing);
+	UP(moved_in);
+	UP(moved_out);
+	UP(jobs_map_full);
+	UP(last_exit_ns);
+	UP(fork_records_sent);
+	UP(fork_records_lost);
+	UP(exec_records_lost);
+	UP(oom_kills);
+	UP(outside_ns);
+#undef UP
+	*keep = now;
+}
+
+/*
  * Reads every job's totals, then (@host) the host's counters, then the live
  * tasks; updates each job's cumulative figures.
  */
@@ -282,7 +335,7 @@ int collector__sample_jobs(struct collector *c, bool host)
 
 		if (j->ended)
 			continue;
-		c->ops->job_stats(c, j->id, &j->job.stats);
+		stats_read(c, j);
 		if (c->ops->peak_rss_from)
 			j->job.peak_rss_from = (__u8)c->ops->peak_rss_from(c, j->id);
 		/* rusage mode counts no processes: nothing there to hold to. */
@@ -428,23 +481,6 @@ static void emit(struct collector *c, struct cjob *j, __u64 t1, __u64 cpu_ns)
 	__u64 all_cpu_ns;
 
 	cjob__cum(j, &now);
-	/*
-	 * The counts cjob__cum() takes from the kernel's totals as read never
-	 * go back in an interval: one that read less than the last (a total
-	 * summed over CPUs, a source's count set again) says 0, not a
-	 * difference that wraps, and the next counts from the most said.
-	 */
-#define UP(f) (now.f = now.f < prev->f ? prev->f : now.f)
-	UP(exit_ok);
-	UP(execs);
-	UP(threads);
-	UP(existing);
-	UP(moved_in);
-	UP(moved_out);
-	UP(exit_records_lost);
-	UP(fork_records_lost);
-	UP(exec_records_lost);
-#undef UP
 	all_cpu_ns = n->cpu_ns - prev->cpu_ns;
 	r.cpu_cap = cpu_cap(c, j, n);
 
@@ -607,14 +643,23 @@ void collector__emit_intervals(struct collector *c, __u64 t1)
 
 void collector__take_host(struct collector *c, __u64 now)
 {
-	struct host_sample *cur = &c->hsamp[c->hcur];
+	struct host_sample *cur = &c->hsamp[c->hcur], *fresh;
 
-	c->host_taken = false;
 	if (c->proc_fd < 0)
 		return;
-	host__free(cur);
-	if (host_sample__take(&c->hs, cur))
+	/*
+	 * Read beside the one it replaces: a tick's second read (its ends',
+	 * collector__read_ends()) that fails keeps the first, and the tick
+	 * its host record.
+	 */
+	fresh = calloc(1, sizeof(*fresh));
+	if (!fresh || host_sample__take(&c->hs, fresh)) {
+		free(fresh);
 		return;
+	}
+	host__free(cur);
+	*cur = *fresh;
+	free(fresh);
 	cur->mono_ns = now;
 	c->host_taken = true;
 	if (cur->have & HOST_HAVE_STAT && cur->stat.has & PROC_STAT_HAS_PROCESSES) {
