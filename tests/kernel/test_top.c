@@ -464,8 +464,9 @@ static double top_count(const char *s, double *err);
 /*
  * top -b --pid follows one job; the header is the host's. Under a loop of
  * /bin/true outside the job (its forks and exits counted by the loop
- * itself), the header's forks/s are the host's (at least a quarter of the
- * loop's rate, for what a loaded machine does to it) and its exits/s "?":
+ * itself), the header's forks/s are the host's (on average at least a
+ * quarter of the loop's rate, for what a loaded machine does to it) and its
+ * exits/s "?":
  * following given jobs, the host's exits are not seen, and the job's alone
  * made "forks 498/s  exits 0/s", a host whose processes never ended.
  */
@@ -473,7 +474,7 @@ static void test_batch_pid_host_exits(void **state)
 {
 	char cmd[3000], *out;
 	const char *p;
-	double loop_ps;
+	double loop_ps, forks_sum = 0;
 	long n_exits;
 	int code, frames = 0;
 
@@ -507,12 +508,17 @@ static void test_batch_pid_host_exits(void **state)
 			fail_msg("the header's exits %s, a host's figure it cannot know, following "
 				 "one job:\n%s", exits, out);
 		e = top_count(forks, &(double){ 0 });
-		if (e < loop_ps / 4)
-			fail_msg("the header's forks %s under a host whose loop alone made "
-				 "%.0f/s:\n%s",
-				 forks, loop_ps, out);
+		forks_sum += e;
 	}
 	assert_int_equal(frames, 4);
+	/*
+	 * One frame's half second can find the loop starved on a loaded
+	 * machine (240/s beside its 964/s over its life): the frames' mean.
+	 */
+	if (forks_sum / frames < loop_ps / 4)
+		fail_msg("the header's forks %.0f/s on average under a host whose loop alone made "
+			 "%.0f/s:\n%s",
+			 forks_sum / frames, loop_ps, out);
 	free(out);
 }
 
