@@ -41,6 +41,11 @@ struct job_oom {
 	bool killed; /* the OOM killer chose it: not a kill -9 */
 	bool global; /* no memory cgroup limit above it: the host ran out */
 	bool limit_known; /* @cgroup and @limit_bytes say which limit it hit */
+	/*
+	 * The kernel named that limit at the kill; not set where it was found
+	 * after (the nearest limit above the cgroup, hit at some time or not).
+	 */
+	bool limit_seen;
 	bool rss_known;
 	__u64 limit_bytes;
 	__u64 rss_bytes;
@@ -296,7 +301,10 @@ double job__cpu_allocated_s(const struct job_alloc_view *a, double wall_s);
  * its memory reached the whole allocation, 1.
  */
 double job__memory_efficiency(const struct job *job, const struct job_alloc_view *a);
-/* A process of @job killed by the OOM killer at @a's memory limit: the same bytes and cgroup. */
+/*
+ * A process of @job killed by the OOM killer at @a's memory limit, as the
+ * kernel named it at the kill: the same bytes and cgroup.
+ */
 bool job__oom_at_limit(const struct job *job, const struct job_alloc_view *a);
 /* The node the job ran on: the batch system's name for it, else this host's name. */
 const char *job__node(const struct job *job, char *buf, size_t size);

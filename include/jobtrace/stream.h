@@ -391,6 +391,7 @@ struct jt_stream_job_end {
 #define JT_STREAM_OOM_GLOBAL 0x1 /* no memory cgroup limit above it: the host ran out */
 #define JT_STREAM_OOM_LIMIT 0x2 /* @cgroup and @limit_bytes say which limit it hit */
 #define JT_STREAM_OOM_RSS 0x4 /* @rss_bytes is known */
+#define JT_STREAM_OOM_SEEN 0x8 /* the kernel named that limit at the kill (job_oom.limit_seen) */
 /*
  * The OOM killer took a process (not a kill -9): sent right before its
  * JT_STREAM_EXIT record, with the memory cgroup whose limit it hit.

@@ -823,7 +823,8 @@ static void test_memory_efficiency_past_the_limit(void **state)
  * Killed by the OOM killer at its own limit, its largest RSS past the limit
  * (shared pages charged elsewhere): it reached the whole allocation, 100 %,
  * where the RSS alone said not known. Not for a kill at another limit (an
- * ancestor's, of other bytes or another cgroup) nor for the host's OOM.
+ * ancestor's, of other bytes or another cgroup), nor for the host's OOM,
+ * nor where the limit was found after the kill, not named by the kernel.
  */
 static void test_memory_efficiency_oom_at_the_limit(void **state)
 {
@@ -836,12 +837,14 @@ static void test_memory_efficiency_oom_at_the_limit(void **state)
 	static const struct {
 		__u64 limit_bytes;
 		const char *cgroup;
-		bool global, at_limit;
+		bool global, seen, at_limit;
 	} cases[] = {
-		{ 64ULL << 20, "/jobs/a", false, true },
-		{ 128ULL << 20, "/jobs", false, false },
-		{ 64ULL << 20, "/jobs/b", false, false },
-		{ 0, "", true, false },
+		{ 64ULL << 20, "/jobs/a", false, true, true },
+		{ 128ULL << 20, "/jobs", false, true, false },
+		{ 64ULL << 20, "/jobs/b", false, true, false },
+		{ 0, "", true, false, false },
+		/* The limit found after the kill, not named by the kernel: a host's OOM may be it. */
+		{ 64ULL << 20, "/jobs/a", false, false, false },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -853,6 +856,7 @@ static void test_memory_efficiency_oom_at_the_limit(void **state)
 		oom.limit_bytes = cases[i].limit_bytes;
 		oom.global = cases[i].global;
 		oom.limit_known = !cases[i].global;
+		oom.limit_seen = cases[i].seen;
 		snprintf(oom.cgroup, sizeof(oom.cgroup), "%s", cases[i].cgroup);
 		job__note_failure(&job, &e, NULL, 0, &oom);
 		assert_int_equal(job.nfailed, 1);
@@ -863,7 +867,7 @@ static void test_memory_efficiency_oom_at_the_limit(void **state)
 			assert_true(job__memory_efficiency(&job, &a) < 0);
 		/* Slurm's --mem names no cgroup: its bytes are the limit's. */
 		a.memory_cgroup = NULL;
-		assert_int_equal(job__oom_at_limit(&job, &a), !cases[i].global &&
+		assert_int_equal(job__oom_at_limit(&job, &a), cases[i].seen &&
 								     oom.limit_bytes == a.memory_bytes);
 		a.memory_cgroup = "/jobs/a";
 		job__free(&job);

@@ -110,9 +110,11 @@ double job__memory_efficiency(const struct job *job, const struct job_alloc_view
 
 /*
  * The kernel's word that the job's charged memory reached its allocation:
- * a process the OOM killer chose where the limit hit was this one (a
- * Slurm step's --mem is the bytes of its cgroup's limit; a cgroup's own,
- * the same cgroup too). The failures list keeps OOM kills first.
+ * a process the OOM killer chose where the kernel named the limit hit, at
+ * the kill, as this one (a Slurm step's --mem is the bytes of its cgroup's
+ * limit; a cgroup's own, the same cgroup too). Not a limit found after the
+ * kill (the nearest above: a host-wide OOM in a limited cgroup is no hit
+ * of its limit). The failures list keeps OOM kills first.
  */
 bool job__oom_at_limit(const struct job *job, const struct job_alloc_view *a)
 {
@@ -121,7 +123,8 @@ bool job__oom_at_limit(const struct job *job, const struct job_alloc_view *a)
 	for (size_t i = 0; i < job->nfailed; i++) {
 		const struct job_oom *o = &job->failed[i].oom;
 
-		if (!o->killed || o->global || !o->limit_known || o->limit_bytes != a->memory_bytes)
+		if (!o->killed || o->global || !o->limit_known || !o->limit_seen ||
+		    o->limit_bytes != a->memory_bytes)
 			continue;
 		if (!a->memory_cgroup || !strcmp(a->memory_cgroup, o->cgroup))
 			return true;

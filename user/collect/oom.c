@@ -99,6 +99,7 @@ static bool attribute_seen(struct oom_resolver *r, const struct jt_oom_cgroup *s
 	snprintf(out->hierarchy, sizeof(out->hierarchy), "%s", r->have ? r->name : "");
 	snprintf(out->cgroup, sizeof(out->cgroup), "%s", path);
 	out->limit_known = true;
+	out->limit_seen = true;
 	out->limit_bytes = seen->limit_bytes;
 	return true;
 }

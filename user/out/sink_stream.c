@@ -87,7 +87,8 @@ static int stream_oom(struct sink *s, const struct proc_record *r)
 	x->pid = r->e->pid;
 	x->start_ns = r->e->start_ns;
 	x->flags = (o->global ? JT_STREAM_OOM_GLOBAL : 0) |
-		   (o->limit_known ? JT_STREAM_OOM_LIMIT : 0) | (o->rss_known ? JT_STREAM_OOM_RSS : 0);
+		   (o->limit_known ? JT_STREAM_OOM_LIMIT : 0) | (o->rss_known ? JT_STREAM_OOM_RSS : 0) |
+		   (o->limit_seen ? JT_STREAM_OOM_SEEN : 0);
 	x->limit_bytes = o->limit_bytes;
 	x->rss_bytes = o->rss_bytes;
 	snprintf(x->hierarchy, sizeof(x->hierarchy), "%s", o->hierarchy);
