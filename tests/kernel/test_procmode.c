@@ -722,10 +722,10 @@ static void test_watch_proc_pid(void **state)
 /*
  * watch --mode proc --pid on a process that exits between two of watch's
  * 1 s samples: the job ended at its last exit, as the connector stamped
- * it, not at the sample that noticed (wall_s 1.04 s for a process that
- * lived 0.75 s under watch). The test's own bound: the job began no
- * earlier than the watch was started, and its last exit was no later
- * than the test reaped it.
+ * it, not at the sample that noticed (wall_s 2.07 s for a process that
+ * lived 1.30 s under watch: two samples after). The test's own bound: the
+ * job began no earlier than the watch was started, and its last exit was
+ * no later than the test reaped it.
  */
 static void test_watch_proc_ends_at_last_exit(void **state)
 {

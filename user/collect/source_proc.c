@@ -255,8 +255,8 @@ static void on_proc_fork(struct proc_src *s, const struct cn_proc_event *ev)
 			return;
 		source_proc__io_gone_unseen(s, p);
 		source_proc__remove(s, p);
-		j->st.procs_exited++;
-		j->st.alive--;
+		/* It had gone by the fork that took its pid. */
+		pjob__exit_unseen(j, start);
 	}
 	p = source_proc__add(s, ev->tgid);
 	if (!p) {
@@ -575,6 +575,12 @@ static int proc_consume(struct collector *c)
 	struct cn_proc_parse_stats st = {};
 	bool lost = false;
 
+	/*
+	 * The connector stamps CLOCK_MONOTONIC, which stops in a suspend;
+	 * the records' CLOCK_BOOTTIME does not: the gap as it is now, not as
+	 * it was at the open (a stamp after a suspend read that much early).
+	 */
+	s->mono_to_boot_ns = util__boottime_ns() - util__now_ns();
 	for (;;) {
 		ssize_t n = recv(s->sock, s->buf, sizeof(s->buf), 0);
 		__u64 before = s->counters.events_lost;
@@ -836,10 +842,8 @@ static int proc_drop_proc(struct collector *c, const struct jt_proc_key *key, __
 		return -ENOENT;
 	*job_id = p->job_id;
 	j = source_proc__job_find(s, p->job_id);
-	if (j) {
-		j->st.procs_exited++;
-		j->st.alive--;
-	}
+	if (j)
+		pjob__exit_unseen(j, util__boottime_ns());
 	source_proc__io_gone_unseen(s, p);
 	source_proc__remove(s, p);
 	return 0;

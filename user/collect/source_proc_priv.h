@@ -76,6 +76,21 @@ struct pjob {
 	bool peak_from_children; /* its last job_stats' peak RSS: our children's ru_maxrss */
 };
 
+/*
+ * A process of @j found gone with no exit message (lost in an overflow, its
+ * pid reused): counted exited, and the job's last exit no earlier than
+ * @by_boot_ns (CLOCK_BOOTTIME), by when it had gone. A stamp of an exit
+ * before it would end the job too early, at a sample that still saw the
+ * process, or at an earlier exit.
+ */
+static inline void pjob__exit_unseen(struct pjob *j, __u64 by_boot_ns)
+{
+	j->st.procs_exited++;
+	j->st.alive--;
+	if (by_boot_ns > j->st.last_exit_ns)
+		j->st.last_exit_ns = by_boot_ns;
+}
+
 struct attach_root {
 	__u64 job_id;
 	pid_t pid;

@@ -158,8 +158,7 @@ void source_proc__resync(struct proc_src *s)
 			    source_proc__same_process(s, p, &st) && st.state != 'Z')
 				continue;
 			if (j) {
-				j->st.procs_exited++;
-				j->st.alive--;
+				pjob__exit_unseen(j, util__boottime_ns());
 				collector__on_repair(s->c, p->job_id);
 			}
 			source_proc__io_gone_unseen(s, p);
