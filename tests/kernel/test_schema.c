@@ -262,17 +262,23 @@ static void test_run_every_mode(void **state)
 
 /* ---- watch: a tree found running, a cgroup, the host ---- */
 
-/* watch --pid of a tree that was running before the attach, in bpf and proc mode. */
+/*
+ * watch --pid of a tree that was running before the attach, in bpf and proc
+ * mode. The tree goes on until watch says it has attached (a loaded
+ * machine took the BPF load past a tree of 0.8 s, gone before the attach).
+ */
 static void test_watch_pid_attached(void **state)
 {
 	static const char *const watch_modes[] = { "bpf", "proc" };
 
 	for (size_t i = 0; i < 2; i++) {
-		char lines[400], events[400], err[400], pid[16];
-		char *tree[] = { "/bin/sh", "-c", "sleep 0.6 & sleep 0.8; /bin/true; exit 0", NULL };
+		char lines[400], events[400], err[400], pid[16], go[400], script[600];
+		char *tree[] = { "/bin/sh", "-c", script, NULL };
 		char *argv[] = { H.jobtrace, "watch", "--mode", (char *)watch_modes[i], "--pid", pid,
 				 "--json", "-i", "0.2", "--events", events, "-o", lines, NULL };
-		pid_t root;
+		__u64 deadline = harness__mono_ns() + HARNESS_WAIT_S * 1000000000ULL;
+		pid_t root, watch;
+		int st;
 
 		if (i == 0 ? !bpf_ok : root_connector != 0) {
 			print_message("  watch --mode %s: not on this machine\n", watch_modes[i]);
@@ -281,10 +287,25 @@ static void test_watch_pid_attached(void **state)
 		out_path(lines, sizeof(lines), "watch-pid.jsonl");
 		out_path(events, sizeof(events), "watch-pid-events.jsonl");
 		out_path(err, sizeof(err), "watch-pid.err");
+		out_path(go, sizeof(go), "watch-pid.go");
+		/* A child that waits for the attach, found at it; then processes after it. */
+		snprintf(script, sizeof(script),
+			 "(until [ -e '%s' ]; do sleep 0.02; done) & wait $!; sleep 0.3; /bin/true; "
+			 "exit 0", go);
 		root = harness__spawn(tree, NULL, NULL);
-		harness__sleep_ms(100); /* its sleeps are running: found at the attach */
+		harness__sleep_ms(100); /* its child is running: found at the attach */
 		snprintf(pid, sizeof(pid), "%d", root);
-		assert_int_equal(run_to(argv, NULL, err), 0);
+		watch = harness__spawn(argv, NULL, err);
+		while (access(err, F_OK) || !harness__has(err, "attached")) {
+			if (harness__mono_ns() > deadline)
+				fail_msg("watch did not attach in %d s: %s", HARNESS_WAIT_S,
+					 harness__slurp(err));
+			harness__sleep_ms(10);
+		}
+		write_file(go, "");
+		st = harness__wait_s(watch, HARNESS_WAIT_S);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			fail_msg("watch failed (0x%x): %s", st, harness__slurp(err));
 		harness__wait(root);
 		assert_true(max_of(lines, "job", "processes.existing_at_attach") >= 1);
 		validate(NULL, lines, "interval host system job");
