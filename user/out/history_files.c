@@ -466,20 +466,23 @@ static const char *valid_number(const char *p, const char *end, double *out)
 	/*
 	 * strtod() on the few that may not fit, and on those asked for, over
 	 * a copy: the line has no NUL after it. One of 64 bytes or more (a
-	 * time with 60 decimals) is copied to the heap, not refused.
+	 * time with 60 decimals) is read where it is, when a byte that ends
+	 * any number strtod() reads follows it in the line; else no valid
+	 * line has it there (an object never ends on a number).
 	 */
 	if (big || out) {
 		size_t n = (size_t)(p - s);
-		char *b = n < sizeof(buf) ? buf : malloc(n + 1);
 		double v;
 
-		if (!b)
+		if (n < sizeof(buf)) {
+			memcpy(buf, s, n);
+			buf[n] = '\0';
+			v = strtod(buf, NULL);
+		} else if (p < end && (*p == ',' || *p == '}' || *p == ']')) {
+			v = strtod(s, NULL);
+		} else {
 			return NULL;
-		memcpy(b, s, n);
-		b[n] = '\0';
-		v = strtod(b, NULL);
-		if (b != buf)
-			free(b);
+		}
 		if (!isfinite(v))
 			return NULL;
 		if (out)
