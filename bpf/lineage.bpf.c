@@ -91,24 +91,53 @@ struct {
 #include "lineage_procs.bpf.h"
 
 /*
- * Keyed by job id, bounded by --max-jobs. What must be one number across
- * CPUs lives in `jobs`; everything additive in `job_totals`, one copy per
- * CPU, so hot paths never bounce a cache line between CPUs. Neither is
- * touched on a context switch, only at fork, exec and a process's end.
+ * Jobs, bounded by --max-jobs. What must be one number across CPUs lives
+ * in `jobs`; everything additive in `job_totals`, one copy per CPU, so hot
+ * paths never bounce a cache line between CPUs. Neither is touched on a
+ * context switch, only at fork, exec and a process's end.
+ *
+ * Both are arrays, a job in the same slot of each, found by its id in the
+ * hash `job_ids`; a process's procs entry keeps its job's slot as a hint
+ * (jt_proc.job_slot) that its fork's children and its close try first,
+ * checked against the id the slot holds. Two hashes keyed by id cost a
+ * tracked process's fork and close a bucket's and an element's cold lines
+ * each, four lookups in all: 250 ns of its close and 75-120 of its fork
+ * measured against array slots (issue 18; bench_bpf.sh, both orders).
+ * A slot is handed out once in order (job_slots_next), and after that
+ * from the slots user space freed (lineage__remove_job(), which zeroes
+ * them first), oldest first: a program that found a job just before its
+ * removal is long done when its slot holds another.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096); /* --max-jobs */
 	__type(key, __u64);
-	__type(value, struct jt_job);
+	__type(value, __u32);
+} job_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4096); /* as job_ids */
+	__type(key, __u32);
+	__type(value, struct jt_job_slot);
 } jobs SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096); /* as jobs */
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 4096); /* as job_ids */
+	__type(key, __u32);
 	__type(value, struct jt_job_totals);
 } job_totals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 4096); /* as job_ids */
+	__type(value, __u32);
+} job_slots_free SEC(".maps");
+
+/* Slots below this were handed out once; user space takes them too (its job_slot_take()). */
+__u32 job_slots_next;
+const volatile __u32 targ_max_jobs = 4096;
 
 /*
  * Host mode: the tasks each job id lost while `jobs` had no room for it. A
@@ -174,8 +203,6 @@ struct {
 	__type(value, struct jt_oom_cgroup);
 } oom_cgroups SEC(".maps");
 
-static const struct jt_job_totals zero_totals;
-
 /*
  * An add to this CPU's copy of a job's totals (job_totals is per CPU) from
  * the fork, exec and exit paths: tp_btf programs, which run with preemption
@@ -193,6 +220,7 @@ static const struct jt_job_totals zero_totals;
 struct job_ref {
 	struct jt_job *job;
 	struct jt_job_totals *tot;
+	__u32 slot; /* of `jobs` and `job_totals` */
 };
 
 static __always_inline void atomic_max(__u64 *p, __u64 v)
@@ -317,37 +345,105 @@ static __always_inline bool outside_reader_ns(struct task_struct *t)
 	return !up || BPF_CORE_READ(up, ns, ns.inum) != reader_pidns_ino;
 }
 
-static __always_inline bool job_lookup(__u64 job_id, struct job_ref *ref)
+/* The job @job_id if slot @slot holds it. */
+static __always_inline bool job_at(__u32 slot, __u64 job_id, struct job_ref *ref)
 {
-	ref->job = bpf_map_lookup_elem(&jobs, &job_id);
-	ref->tot = bpf_map_lookup_elem(&job_totals, &job_id);
-	if (!ref->job || !ref->tot) {
-		COUNT(jobs_missing);
+	struct jt_job_slot *js = bpf_map_lookup_elem(&jobs, &slot);
+
+	if (!js || !job_id || js->job_id != job_id)
 		return false;
-	}
+	ref->tot = bpf_map_lookup_elem(&job_totals, &slot);
+	if (!ref->tot)
+		return false;
+	ref->job = &js->job;
+	ref->slot = slot;
 	return true;
 }
 
-/* Finds a host-mode job, making it on first use; false when `jobs` is full. */
-static __always_inline bool job_get_or_create(__u64 job_id, struct job_ref *ref)
+/* The job @job_id, tried at @hint first (any value: JT_NO_JOB_SLOT, a stale one). */
+static __always_inline bool job_find(__u64 job_id, __u32 hint, struct job_ref *ref)
+{
+	__u32 *slot;
+
+	if (job_at(hint, job_id, ref))
+		return true;
+	slot = bpf_map_lookup_elem(&job_ids, &job_id);
+	return slot && job_at(*slot, job_id, ref);
+}
+
+static __always_inline bool job_exists(__u64 job_id)
+{
+	return bpf_map_lookup_elem(&job_ids, &job_id);
+}
+
+static __always_inline bool job_lookup_at(__u64 job_id, __u32 hint, struct job_ref *ref)
+{
+	if (job_find(job_id, hint, ref))
+		return true;
+	COUNT(jobs_missing);
+	return false;
+}
+
+static __always_inline bool job_lookup(__u64 job_id, struct job_ref *ref)
+{
+	return job_lookup_at(job_id, JT_NO_JOB_SLOT, ref);
+}
+
+/* A slot no job holds, its totals zero on every CPU; JT_NO_JOB_SLOT: none left. */
+static __always_inline __u32 job_slot_take(void)
+{
+	__u32 slot;
+
+	if (job_slots_next < targ_max_jobs) {
+		slot = __sync_fetch_and_add(&job_slots_next, 1);
+		if (slot < targ_max_jobs)
+			return slot;
+	}
+	if (bpf_map_pop_elem(&job_slots_free, &slot))
+		return JT_NO_JOB_SLOT;
+	return slot;
+}
+
+/* Makes job @job_id in a free slot: 0, -EEXIST when another CPU made it first, or -E2BIG. */
+static __always_inline long job_make(__u64 job_id)
 {
 	struct jt_job fresh = {
 		.outlived_root = -1,
 		.cgroup_hierarchy = targ_group == JT_GROUP_CGROUP ? targ_hierarchy_id : -1,
 	};
+	__u32 slot = job_slot_take();
+	struct jt_job_slot *js;
+	long err;
+
+	js = bpf_map_lookup_elem(&jobs, &slot);
+	if (!js)
+		return -E2BIG;
+	/* The clock is read for a job made, not at every fork into one that is. */
+	fresh.created_ns = bpf_ktime_get_boot_ns();
+	js->job = fresh;
+	/* Its state first: a job is visible to readers once its id finds the slot. */
+	__sync_lock_test_and_set(&js->job_id, job_id);
+	err = bpf_map_update_elem(&job_ids, &job_id, &slot, BPF_NOEXIST);
+	if (err) {
+		/* Its totals were never written: the slot is free again as it was. */
+		js->job_id = 0;
+		bpf_map_push_elem(&job_slots_free, &slot, 0);
+	}
+	return err;
+}
+
+/*
+ * Finds a host-mode job (at @hint first, as job_find()), making it on
+ * first use; false when no slot is left for it.
+ */
+static __always_inline bool job_get_or_create_at(__u64 job_id, __u32 hint, struct job_ref *ref)
+{
 	__u64 one = 1, *refused;
 	long err;
 
-	ref->job = bpf_map_lookup_elem(&jobs, &job_id);
-	ref->tot = bpf_map_lookup_elem(&job_totals, &job_id);
-	if (ref->job && ref->tot)
+	if (job_find(job_id, hint, ref))
 		return true;
-	/* The clock is read for a job made, not at every fork into one that is. */
-	fresh.created_ns = bpf_ktime_get_boot_ns();
-	/* Totals first: a job is visible to readers once both are there. */
-	err = bpf_map_update_elem(&job_totals, &job_id, &zero_totals, BPF_NOEXIST);
-	if (!err || err == -EEXIST)
-		err = bpf_map_update_elem(&jobs, &job_id, &fresh, BPF_NOEXIST);
+	err = job_make(job_id);
 	if (err && err != -EEXIST) {
 		COUNT(jobs_map_full);
 		refused = bpf_map_lookup_elem(&jobs_refused, &job_id);
@@ -366,6 +462,11 @@ static __always_inline bool job_get_or_create(__u64 job_id, struct job_ref *ref)
 		bpf_map_delete_elem(&jobs_refused, &job_id);
 	}
 	return true;
+}
+
+static __always_inline bool job_get_or_create(__u64 job_id, struct job_ref *ref)
+{
+	return job_get_or_create_at(job_id, JT_NO_JOB_SLOT, ref);
 }
 
 /* @p's I/O counters now become the base of what its job counts from here. */
@@ -442,11 +543,13 @@ static __always_inline void proc_count_new(struct job_ref *ref)
 
 /* Inserts @t's process; false when it was there already. */
 static __always_inline bool proc_insert(struct task_struct *t, struct task_struct *parent,
-					struct jt_job_totals *tot, __u64 job_id, __u32 flags)
+					const struct job_ref *ref, __u64 job_id, __u32 flags)
 {
+	struct jt_job_totals *tot = ref->tot;
 	struct jt_proc_key key = proc_key_of(t);
 	struct jt_proc proc = {
 		.job_id = job_id,
+		.job_slot = ref->slot,
 		.parent = proc_key_of(parent),
 		.threads = 1,
 		.flags = flags,
@@ -528,17 +631,20 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 	struct jt_task *pst, *cst;
 	struct jt_proc_key key;
 	struct job_ref ref;
+	__u32 slot_hint;
 	__u64 job_id;
 
 	JT_PROF_START();
 	pst = state_of(parent_t, &pproc);
+	/* The parent's job's slot, where its procs entry holds its state: its child's job mostly. */
+	slot_hint = pproc ? pproc->job_slot : JT_NO_JOB_SLOT;
 	JT_PROF(JT_PROF_FORK_STATE);
 	if (targ_group == JT_GROUP_LINEAGE) {
 		if (pst && pst->job_id)
 			job_id = pst->job_id;
 		else if (thread || !(job_id = outside_cgroup_job(child)))
 			return 0;
-		if (!job_lookup(job_id, &ref))
+		if (!job_lookup_at(job_id, slot_hint, &ref))
 			return 0;
 	} else {
 		/* A new thread stays with its process; a process may start a job. */
@@ -546,11 +652,11 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 			job_id = pst->job_id;
 		/* An adopted job keeps its tree, as run's does; once it is removed, host rules. */
 		else if (pst && JT_JOB_KIND(pst->job_id) == JT_JOB_ADOPTED &&
-			 bpf_map_lookup_elem(&jobs, &pst->job_id))
+			 job_exists(pst->job_id))
 			job_id = pst->job_id;
 		else
 			job_id = host_job_id(child, parent, pst);
-		if (!job_id || !job_get_or_create(job_id, &ref)) {
+		if (!job_id || !job_get_or_create_at(job_id, slot_hint, &ref)) {
 			COUNT(untracked);
 			return 0;
 		}
@@ -590,7 +696,7 @@ static __always_inline int on_fork(struct task_struct *parent_t, struct task_str
 	}
 	JT_PROF(JT_PROF_FORK_JOB);
 	outside = outside_reader_ns(child);
-	if (!fork_process(child_t, child, parent, pst, ref.tot, job_id,
+	if (!fork_process(child_t, child, parent, pst, &ref, job_id,
 			  outside ? JT_F_OUTSIDE_NS : 0)) {
 		COUNT(untracked);
 		tot_add(ref.tot, untracked, 1);
@@ -657,7 +763,7 @@ static __always_inline void close_thread(struct task_struct *p, const struct jt_
 
 	io_since_base(&acct, p, st);
 	JT_PROF(JT_PROF_CLOSE_ACCT);
-	if (!job_lookup(st->job_id, &ref))
+	if (!job_lookup_at(st->job_id, proc ? proc->job_slot : JT_NO_JOB_SLOT, &ref))
 		goto out;
 	JT_PROF(JT_PROF_CLOSE_JOB);
 	tot_add(ref.tot, cpu_ns, acct.cpu_ns);

@@ -60,7 +60,7 @@ static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm 
 	st = state_of(p_t, &sproc);
 	if (!st || !st->job_id)
 		return 0;
-	if (!job_lookup(st->job_id, &ref))
+	if (!job_lookup_at(st->job_id, sproc ? sproc->job_slot : JT_NO_JOB_SLOT, &ref))
 		return 0;
 	tot_add(ref.tot, execs, 1);
 	/* Its own arguments from now on. */
@@ -75,7 +75,7 @@ static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm 
 	proc = sproc ? sproc : proc_find(&key);
 	if (!proc) {
 		/* A job's root was registered from user space: its entry starts here. */
-		proc_insert(p, p->real_parent, ref.tot, st->job_id, JT_F_EXECED);
+		proc_insert(p, p->real_parent, &ref, st->job_id, JT_F_EXECED);
 		return 0;
 	}
 	proc->flags |= JT_F_EXECED;

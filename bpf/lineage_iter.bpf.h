@@ -107,7 +107,7 @@ int attach_existing(struct bpf_iter__task *ctx)
 	rec.tgid = t->tgid;
 	rec.reader_tgid = reader_tgid_of(t);
 	rec.start_ns = t->group_leader->start_boottime;
-	if (proc_insert(t, t->real_parent, ref.tot, job_id, JT_F_EXISTING)) {
+	if (proc_insert(t, t->real_parent, &ref, job_id, JT_F_EXISTING)) {
 		rec.new_process = 1;
 		__sync_fetch_and_add(&ref.tot->existing, 1);
 		proc_count_new(&ref);
@@ -300,9 +300,10 @@ int adopt_task(struct bpf_iter__task *ctx)
 		proc = proc_find(&key);
 		if (proc) {
 			proc->job_id = req->job_id;
+			proc->job_slot = dst.slot;
 			proc->flags = tree ? JT_F_EXISTING : 0;
 		} else {
-			proc_insert(t, t->real_parent, dst.tot, req->job_id,
+			proc_insert(t, t->real_parent, &dst, req->job_id,
 				    tree ? JT_F_EXISTING : 0);
 		}
 	}
@@ -447,20 +448,20 @@ int repair_proc(struct jt_repair_args *args)
 	struct jt_proc *proc;
 	struct job_ref ref;
 	__u64 job_id;
+	__u32 slot;
 
 	proc = proc_find(&key);
 	if (!proc || (proc->flags & JT_F_OUTSIDE_NS))
 		return 1;
 	job_id = proc->job_id;
+	slot = proc->job_slot;
 	if (proc_delete(&key))
 		return 1; /* its exit took it meanwhile */
 	args->job_id = job_id;
-	ref.job = bpf_map_lookup_elem(&jobs, &job_id);
-	ref.tot = bpf_map_lookup_elem(&job_totals, &job_id);
-	if (ref.job)
+	if (job_find(job_id, slot, &ref)) {
 		__sync_fetch_and_add(&ref.job->alive, -1);
-	if (ref.tot)
 		__sync_fetch_and_add(&ref.tot->procs_exited, 1);
+	}
 	return 0;
 }
 

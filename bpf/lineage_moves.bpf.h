@@ -72,9 +72,10 @@ static __always_inline void move_task(struct task_struct *p, struct jt_task *st,
 	proc = proc_find(&key);
 	if (proc) {
 		proc->job_id = to;
+		proc->job_slot = dst.slot;
 		proc->flags |= JT_F_MOVED;
 	} else {
-		proc_insert(p, p->real_parent, dst.tot, to, JT_F_MOVED);
+		proc_insert(p, p->real_parent, &dst, to, JT_F_MOVED);
 	}
 }
 
@@ -82,7 +83,7 @@ static __always_inline int on_cgroup_attach(struct cgroup *dst, struct task_stru
 {
 	__s32 hierarchy = BPF_CORE_READ(dst, root, hierarchy_id);
 	struct jt_proc *sproc;
-	struct jt_job *cur;
+	struct job_ref cur;
 	struct jt_task *st;
 	__u64 to;
 
@@ -105,8 +106,8 @@ static __always_inline int on_cgroup_attach(struct cgroup *dst, struct task_stru
 		 * wherever they go, and a move in another hierarchy changes
 		 * nothing.
 		 */
-		cur = bpf_map_lookup_elem(&jobs, &st->job_id);
-		if (cur && cur->cgroup_hierarchy != hierarchy)
+		if (job_find(st->job_id, JT_NO_JOB_SLOT, &cur) &&
+		    cur.job->cgroup_hierarchy != hierarchy)
 			return 0;
 	} else if (!to) {
 		return 0;
@@ -135,8 +136,7 @@ static __always_inline void move_to_share(struct task_struct *p, __u64 to)
 	if (st && st->exiting)
 		return;
 	/* An adopted job keeps its processes in any session, of any uid, as at fork. */
-	if (st && JT_JOB_KIND(st->job_id) == JT_JOB_ADOPTED &&
-	    bpf_map_lookup_elem(&jobs, &st->job_id))
+	if (st && JT_JOB_KIND(st->job_id) == JT_JOB_ADOPTED && job_exists(st->job_id))
 		return;
 	move_task(p, st, to);
 }

@@ -82,11 +82,13 @@ static __always_inline struct jt_task *state_to_storage(struct task_struct *lead
  */
 static __always_inline bool fork_process(struct task_struct *child_t, struct task_struct *child,
 					 struct task_struct *parent, const struct jt_task *pst,
-					 struct jt_job_totals *tot, __u64 job_id, __u32 flags)
+					 const struct job_ref *ref, __u64 job_id, __u32 flags)
 {
+	struct jt_job_totals *tot = ref->tot;
 	struct jt_proc_key key = proc_key_of(child);
 	struct jt_proc proc = {
 		.job_id = job_id,
+		.job_slot = ref->slot,
 		.parent = proc_key_of(parent),
 		.threads = 1,
 		.flags = flags,

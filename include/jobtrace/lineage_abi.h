@@ -190,7 +190,12 @@ struct jt_proc {
 	 * thread's state is in task storage.
 	 */
 	__u32 has_self;
-	__u32 pad;
+	/*
+	 * Where its job was found last (a slot of `jobs`): a hint its fork's
+	 * children, its exec and its close try first, checked against the id
+	 * the slot holds (bpf/lineage.bpf.c, job_find()).
+	 */
+	__u32 job_slot;
 	struct jt_task self;
 };
 
@@ -221,8 +226,8 @@ struct jt_proc_slot {
 };
 
 /*
- * A job's shared state (hash `jobs`, keyed by job id): what must be one
- * number across CPUs.
+ * A job's shared state (in a slot of the array `jobs`, found by its id in
+ * `job_ids`): what must be one number across CPUs.
  */
 struct jt_job {
 	/*
@@ -246,7 +251,19 @@ struct jt_job {
 };
 
 /*
- * A job's additive totals, one copy per CPU (per-CPU hash `job_totals`), so
+ * A slot of the array `jobs`: the job it holds (0: free), and its state.
+ * Its totals are the same slot of `job_totals`.
+ */
+struct jt_job_slot {
+	__u64 job_id;
+	struct jt_job job;
+};
+
+/* No slot: a job_slot hint that finds nothing. */
+#define JT_NO_JOB_SLOT 0xffffffffU
+
+/*
+ * A job's additive totals, one copy per CPU (per-CPU array `job_totals`), so
  * that the hot paths never bounce a shared cache line between CPUs. Updated
  * in the kernel as events happen: a lost ring record loses no totals.
  */
@@ -563,6 +580,7 @@ _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 96, "jt_task ABI");
 _Static_assert(sizeof(struct jt_proc) == 208, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
+_Static_assert(sizeof(struct jt_job_slot) == 56, "jt_job_slot ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 248, "jt_job_totals ABI");
 _Static_assert(sizeof(struct jt_counters) == 72, "jt_counters ABI");
 _Static_assert(sizeof(struct jt_exit_event) == 208, "jt_exit_event ABI");

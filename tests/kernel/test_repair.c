@@ -128,6 +128,27 @@ static void slot_set(pid_t w, int procs_fd, __u32 tgid, const struct jt_proc_slo
 }
 
 /*
+ * Job @job_id's shared state in the collector's maps, and its slot: its
+ * id finds the slot in job_ids, the slot holds it in jobs. 0, or -1.
+ */
+static int job_read(pid_t w, __u64 job_id, __u32 *slot, struct jt_job *job)
+{
+	int ids_fd = map_of(w, "job_ids"), jobs_fd = map_of(w, "jobs"), err = -1;
+	struct jt_job_slot js;
+
+	if (ids_fd >= 0 && jobs_fd >= 0 && !bpf_map_lookup_elem(ids_fd, &job_id, slot) &&
+	    !bpf_map_lookup_elem(jobs_fd, slot, &js) && js.job_id == job_id) {
+		*job = js.job;
+		err = 0;
+	}
+	if (ids_fd >= 0)
+		close(ids_fd);
+	if (jobs_fd >= 0)
+		close(jobs_fd);
+	return err;
+}
+
+/*
  * A ghost came into job @job_id as every process does: counted alive and
  * counted in (here, existing at the attach), so that its repair, which
  * counts it gone, leaves counts that can be true (job__check_counts()).
@@ -136,19 +157,21 @@ static void plant_ghost_count(pid_t w, int jobs_fd, __u64 job_id)
 {
 	int totals_fd = map_of(w, "job_totals"), ncpus = libbpf_num_possible_cpus();
 	struct jt_job_totals *percpu;
-	struct jt_job job;
+	struct jt_job_slot js;
+	__u32 slot;
 
 	assert_true(totals_fd >= 0 && ncpus > 0);
+	assert_int_equal(job_read(w, job_id, &slot, &js.job), 0);
 	percpu = calloc((size_t)ncpus, sizeof(*percpu));
 	assert_non_null(percpu);
-	assert_int_equal(bpf_map_lookup_elem(totals_fd, &job_id, percpu), 0);
+	assert_int_equal(bpf_map_lookup_elem(totals_fd, &slot, percpu), 0);
 	percpu[0].existing++;
-	assert_int_equal(bpf_map_update_elem(totals_fd, &job_id, percpu, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(totals_fd, &slot, percpu, BPF_EXIST), 0);
 	free(percpu);
 	close(totals_fd);
-	assert_int_equal(bpf_map_lookup_elem(jobs_fd, &job_id, &job), 0);
-	job.alive++;
-	assert_int_equal(bpf_map_update_elem(jobs_fd, &job_id, &job, BPF_EXIST), 0);
+	js.job_id = job_id;
+	js.job.alive++;
+	assert_int_equal(bpf_map_update_elem(jobs_fd, &slot, &js, BPF_EXIST), 0);
 }
 
 /* The last job report at out_path (a "job" line, or run's report), or NULL. */
@@ -190,6 +213,7 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 	struct jt_proc_key key, ghost_key;
 	struct jt_proc proc, ghost = {};
 	struct jt_job job;
+	__u32 slot;
 	char pid_arg[16];
 	char *argv[] = { H.jobtrace, "watch", "--pid", pid_arg, "--json", "-o", out_path, NULL };
 	int procs_fd = -1, jobs_fd = -1, st, i;
@@ -221,7 +245,7 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 		harness__sleep_ms(10);
 	}
 	assert_true(i < 500);
-	assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
+	assert_int_equal(job_read(w, proc.job_id, &slot, &job), 0);
 	assert_int_equal(job.alive, 1);
 
 	/* The fault: a gone process still in the table, still counted alive. */
@@ -236,7 +260,7 @@ static void test_sweep_repairs_a_missed_exit(void **state)
 
 	/* Two sweeps 2 s apart: back to the truth within 8 s. */
 	for (i = 0; i < 80; i++) {
-		assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
+		assert_int_equal(job_read(w, proc.job_id, &slot, &job), 0);
 		if (job.alive == 1)
 			break;
 		harness__sleep_ms(100);
@@ -280,6 +304,7 @@ static bool taken_slot_attempt(void)
 	struct jt_proc_key key, spilled;
 	struct jt_proc proc;
 	struct jt_job job;
+	__u32 slot;
 	char pid_arg[16];
 	char *argv[] = { H.jobtrace, "watch", "--pid", pid_arg, "--json", "-o", out_path, NULL };
 	int procs_fd = -1, spill_fd = -1, jobs_fd = -1, ctl[2], rep[2], st, i, tries = 0;
@@ -393,7 +418,7 @@ static bool taken_slot_attempt(void)
 
 	/* The child ends (closed from the spill), two sweeps drop the ghost: the forker alone. */
 	for (i = 0; i < 100; i++) {
-		assert_int_equal(bpf_map_lookup_elem(jobs_fd, &proc.job_id, &job), 0);
+		assert_int_equal(job_read(w, proc.job_id, &slot, &job), 0);
 		if (job.alive == 1 && slot_of(procs_fd, (__u32)gone).start_ns == 0)
 			break;
 		harness__sleep_ms(100);

@@ -396,19 +396,24 @@ struct lineage *lineage__open(const struct lineage_opts *opts)
 	/*
 	 * Written at a job's start (on a fork's path only for a host-mode
 	 * job's first process), an OOM kill, a --pid or --cgroup given.
-	 * Allocated as used, under the same limits; preallocated, job_totals
-	 * alone (4096 jobs x 240 bytes per CPU) took 2-4 ms of every start,
-	 * for run's one job.
+	 * Allocated as used, under the same limits. The jobs' slots are
+	 * arrays, preallocated (bpf/lineage.bpf.c says why): job_totals is
+	 * max_jobs x 248 bytes per CPU, 1 MiB a CPU at the default 4096 jobs,
+	 * and takes 3 ms of the start here, as the per-CPU hash took
+	 * preallocated. run, which follows one job, asks for the fewest.
 	 */
-	bpf_map__set_map_flags(lt->skel->maps.jobs, BPF_F_NO_PREALLOC);
-	bpf_map__set_map_flags(lt->skel->maps.job_totals, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(lt->skel->maps.job_ids, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(lt->skel->maps.oom_victims, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(lt->skel->maps.oom_cgroups, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(lt->skel->maps.attach_roots, BPF_F_NO_PREALLOC);
 	bpf_map__set_map_flags(lt->skel->maps.watch_cgroups, BPF_F_NO_PREALLOC);
 	max_jobs = opts->max_jobs ? opts->max_jobs : DEFAULT_MAX_JOBS;
+	bpf_map__set_max_entries(lt->skel->maps.job_ids, max_jobs);
 	bpf_map__set_max_entries(lt->skel->maps.jobs, max_jobs);
 	bpf_map__set_max_entries(lt->skel->maps.job_totals, max_jobs);
+	bpf_map__set_max_entries(lt->skel->maps.job_slots_free, max_jobs);
+	lt->skel->rodata->targ_max_jobs = max_jobs;
+	lt->max_jobs = max_jobs;
 	/* Never fewer than the default: a small --max-jobs refuses the most ids to remember. */
 	if (max_jobs > bpf_map__max_entries(lt->skel->maps.jobs_refused))
 		bpf_map__set_max_entries(lt->skel->maps.jobs_refused, max_jobs);
@@ -478,25 +483,125 @@ void lineage__free(struct lineage *lt)
 	free(lt);
 }
 
-/* Writes a job's shared state, and its per-CPU totals zeroed but for @started. */
-static int job_write(struct lineage *lt, __u64 job_id, const struct jt_job *job, __u64 started)
+int lineage_job__slot(struct lineage *lt, __u64 job_id, __u32 *slot)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.job_ids), &job_id, slot))
+		return -errno;
+	return 0;
+}
+
+int lineage_job__read(struct lineage *lt, __u64 job_id, __u32 *slot, struct jt_job *job)
+{
+	struct jt_job_slot js;
+	int err;
+
+	err = lineage_job__slot(lt, job_id, slot);
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.jobs), slot, &js))
+		return -errno;
+	/* Removed and its slot taken again since the id was read. */
+	if (js.job_id != job_id)
+		return -ENOENT;
+	*job = js.job;
+	return 0;
+}
+
+int lineage_job__write(struct lineage *lt, __u64 job_id, __u32 slot, const struct jt_job *job)
+{
+	struct jt_job_slot js = { .job_id = job_id, .job = *job };
+
+	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, &js, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/*
+ * A slot for a new job, as the kernel takes one (job_slot_take() in
+ * bpf/lineage.bpf.c): the next never used, else the oldest freed.
+ */
+static int job_slot_take(struct lineage *lt, __u32 *slot)
+{
+	__u32 *next = &lt->skel->bss->job_slots_next;
+
+	if (__atomic_load_n(next, __ATOMIC_RELAXED) < lt->max_jobs) {
+		*slot = __atomic_fetch_add(next, 1, __ATOMIC_SEQ_CST);
+		if (*slot < lt->max_jobs)
+			return 0;
+	}
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(lt->skel->maps.job_slots_free), NULL,
+					   slot))
+		return errno == ENOENT ? -E2BIG : -errno;
+	return 0;
+}
+
+/* Writes @slot's per-CPU totals: zero but for @started, on the first CPU. */
+static int job_totals_write(struct lineage *lt, __u32 slot, __u64 started)
 {
 	struct jt_job_totals *percpu;
-	struct jt_job made = *job;
 	int err = 0;
 
-	/* Registered now: the clock the kernel stamps its own jobs and exits with. */
-	made.created_ns = util__boottime_ns();
 	percpu = calloc((size_t)lt->ncpus, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
 	percpu[0].procs_started = started;
-	/* Totals first: the BPF side looks a job up by both. */
-	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.job_totals), &job_id, percpu,
-				BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id, &made, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.job_totals), &slot, percpu, BPF_ANY))
 		err = -errno;
 	free(percpu);
+	return err;
+}
+
+/*
+ * @slot's job is gone: its state and totals zeroed, it goes to the back of
+ * the free slots. Where they cannot be zeroed it is not freed: a job made
+ * in it would start with another's totals.
+ */
+static int job_slot_free(struct lineage *lt, __u32 slot)
+{
+	struct jt_job_slot none = { 0 };
+	int err;
+
+	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.jobs), &slot, &none, BPF_ANY))
+		return -errno;
+	err = job_totals_write(lt, slot, 0);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.job_slots_free), NULL, &slot, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Writes a job's shared state, and its per-CPU totals zeroed but for
+ * @started, in its slot (a new one for a new id); @slot: which, or NULL.
+ */
+static int job_write(struct lineage *lt, __u64 job_id, const struct jt_job *job, __u64 started,
+		     __u32 *slot_out)
+{
+	struct jt_job made = *job;
+	bool fresh = false;
+	__u32 slot;
+	int err;
+
+	/* Registered now: the clock the kernel stamps its own jobs and exits with. */
+	made.created_ns = util__boottime_ns();
+	if (lineage_job__slot(lt, job_id, &slot)) {
+		err = job_slot_take(lt, &slot);
+		if (err)
+			return err;
+		fresh = true;
+	}
+	/* Totals and state first: the BPF side finds a job by its id, then its slot. */
+	err = job_totals_write(lt, slot, started);
+	if (!err)
+		err = lineage_job__write(lt, job_id, slot, &made);
+	if (!err && fresh &&
+	    bpf_map_update_elem(bpf_map__fd(lt->skel->maps.job_ids), &job_id, &slot, BPF_NOEXIST))
+		err = -errno;
+	if (err && fresh)
+		job_slot_free(lt, slot);
+	if (!err && slot_out)
+		*slot_out = slot;
 	return err;
 }
 
@@ -519,7 +624,7 @@ int lineage__add_job(struct lineage *lt, __u64 job_id, pid_t root)
 
 	if (job_id == 0)
 		return -EINVAL;
-	err = job_write(lt, job_id, &job, 1);
+	err = job_write(lt, job_id, &job, 1, NULL);
 	if (err)
 		return err;
 	pidfd = (int)syscall(SYS_pidfd_open, root, 0);
@@ -547,7 +652,7 @@ int lineage__add_empty_job(struct lineage *lt, __u64 job_id, __s32 cgroup_hierar
 
 	if (job_id == 0)
 		return -EINVAL;
-	return job_write(lt, job_id, &job, 0);
+	return job_write(lt, job_id, &job, 0, NULL);
 }
 
 int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns,
@@ -569,20 +674,21 @@ int lineage__add_attach_root(struct lineage *lt, __u64 job_id, pid_t pid, __u64 
 
 int lineage__remove_job(struct lineage *lt, __u64 job_id)
 {
-	int err = 0;
+	__u32 slot;
+	int err;
 
-	/* The shared state first: the BPF side stops finding the job at once. */
-	if (bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id) && errno != ENOENT)
-		err = -errno;
-	if (bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.job_totals), &job_id) &&
-	    errno != ENOENT && !err)
-		err = -errno;
-	return err;
+	err = lineage_job__slot(lt, job_id, &slot);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	/* The id first: the BPF side stops finding the job at once. */
+	if (bpf_map_delete_elem(bpf_map__fd(lt->skel->maps.job_ids), &job_id))
+		return errno == ENOENT ? 0 : -errno;
+	return job_slot_free(lt, slot);
 }
 
 int lineage__for_each_job(struct lineage *lt, int (*fn)(void *ctx, __u64 job_id), void *ctx)
 {
-	int fd = bpf_map__fd(lt->skel->maps.jobs);
+	int fd = bpf_map__fd(lt->skel->maps.job_ids);
 	__u64 key, next;
 	void *prev = NULL;
 	int err;
@@ -601,14 +707,16 @@ int lineage__job_stats(struct lineage *lt, __u64 job_id, struct jt_job_stats *ou
 {
 	struct jt_job_totals *percpu;
 	struct jt_job job;
-	int err = 0;
+	__u32 slot;
+	int err;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.jobs), &job_id, &job))
-		return -errno;
+	err = lineage_job__read(lt, job_id, &slot, &job);
+	if (err)
+		return err;
 	percpu = calloc((size_t)lt->ncpus, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.job_totals), &job_id, percpu)) {
+	if (bpf_map_lookup_elem(bpf_map__fd(lt->skel->maps.job_totals), &slot, percpu)) {
 		err = -errno;
 		goto out;
 	}

@@ -87,8 +87,8 @@ int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, 
 {
 	struct jt_adopt_req req = { .job_id = job_id, .start_ns = start_ns, .slack_ns = slack_ns,
 				    .flags = flags & ~(JT_ADOPT_TREE | JT_ADOPT_UID) };
-	int jobs_fd = bpf_map__fd(lt->skel->maps.jobs);
 	struct jt_job job;
+	__u32 slot;
 	int pidfd, err;
 	ssize_t len;
 
@@ -97,16 +97,14 @@ int lineage__adopt(struct lineage *lt, __u64 job_id, pid_t pid, __u64 start_ns, 
 	if (pidfd < 0)
 		return -errno;
 	/* A new job's root is its first process; nothing in the kernel writes it yet. */
-	if (bpf_map_lookup_elem(jobs_fd, &job_id, &job)) {
-		err = -errno;
+	err = lineage_job__read(lt, job_id, &slot, &job);
+	if (err)
 		goto out_pidfd;
-	}
 	if (!job.root_tgid) {
 		job.root_tgid = (__u32)pid;
-		if (bpf_map_update_elem(jobs_fd, &job_id, &job, BPF_EXIST)) {
-			err = -errno;
+		err = lineage_job__write(lt, job_id, slot, &job);
+		if (err)
 			goto out_pidfd;
-		}
 	}
 	len = adopt_run(lt, &req, pidfd);
 	err = len < 0 ? (int)len : adopt_root_result(lt, job_id, len, NULL, NULL);

@@ -26,7 +26,17 @@ struct lineage {
 	size_t iter_cap;
 	char *live_buf; /* lineage__read_live()'s, LIVE_BUF_BYTES */
 	bool oom_marks; /* the OOM killer's victims are marked (oom/mark_victim) */
+	__u32 max_jobs; /* slots of `jobs` and `job_totals` */
 };
+
+/*
+ * A job's slot of `jobs` and `job_totals`, found by its id in `job_ids`
+ * (bpf/lineage.bpf.c): 0, or -ENOENT. _read() gives its shared state too;
+ * _write() writes it back in @slot.
+ */
+int lineage_job__slot(struct lineage *lt, __u64 job_id, __u32 *slot);
+int lineage_job__read(struct lineage *lt, __u64 job_id, __u32 *slot, struct jt_job *job);
+int lineage_job__write(struct lineage *lt, __u64 job_id, __u32 slot, const struct jt_job *job);
 
 /* The tracefs events of the setsid and setuid tracepoint programs. */
 #define TRACEFS "/sys/kernel/tracing"

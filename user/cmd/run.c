@@ -137,6 +137,12 @@ int run__main(const struct run_config *cfg)
 		return EXIT_USAGE;
 	/* A job run can start is never refused: where nothing else works, rusage mode. */
 	copts.fallback_rusage = true;
+	/*
+	 * run follows one job: its job slots (per CPU, preallocated: 1 MiB a
+	 * CPU and 3 ms of the start at the default 4096) are the fewest the
+	 * loader takes.
+	 */
+	copts.source.max_jobs = 2;
 
 	/* Orphans of the job are reparented to us, so we reap and count them. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1)) {
