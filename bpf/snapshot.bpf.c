@@ -248,6 +248,34 @@ no_args:
 }
 
 /*
+ * Each reader's share of the pass (struct jt_iter_share), stored for the
+ * reading thread by user space (a pidfd of the thread is the key): it
+ * lives and dies with that thread, so no other reader, nor one that later
+ * takes its tid, can find it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct jt_iter_share);
+} readers SEC(".maps");
+
+/* Whether @t belongs to the current reader's share: all of them without one. */
+static __always_inline bool in_share(struct task_struct *t)
+{
+	struct jt_iter_share *sh;
+	__u32 count;
+
+	sh = bpf_task_storage_get(&readers, bpf_get_current_task_btf(), NULL, 0);
+	if (!sh)
+		return true;
+	count = sh->count;
+	if (count < 2 || count > JT_ITER_MAX_READERS)
+		return true;
+	return (__u32)task_ro(t)->tgid % count == sh->index;
+}
+
+/*
  * The same records, with each process's arguments after its leader's: a
  * sleepable iterator (5.18+) may fault another task's pages in, which
  * bpf_copy_from_user_task() (5.18+) does. One read of the iterator then
@@ -260,7 +288,7 @@ int dump_task_args(struct bpf_iter__task *ctx)
 	struct task_struct *t = ctx->task;
 	struct jt_task_rec r = {};
 
-	if (!t || !fill_rec(t, &r))
+	if (!t || !in_share(t) || !fill_rec(t, &r))
 		return 0;
 	if (r.is_leader)
 		write_with_args(ctx->meta->seq, t, &r);

@@ -82,6 +82,23 @@ struct jt_task_rec {
 
 _Static_assert(sizeof(struct jt_task_rec) == 112, "jt_task_rec ABI");
 
+/*
+ * A reader's share of one pass of the iterator with arguments: the tasks
+ * whose (initial namespace) tgid % count is index, threads with their
+ * leader. Set for the reading thread in the task storage map `readers`
+ * (bpf/snapshot.bpf.c); a reader without one is given every task. Several
+ * readers on as many CPUs then copy the arguments, most of a pass's time,
+ * side by side.
+ */
+#define JT_ITER_MAX_READERS 4
+
+struct jt_iter_share {
+	__u32 index;
+	__u32 count;
+};
+
+_Static_assert(sizeof(struct jt_iter_share) == 8, "jt_iter_share ABI");
+
 /* Where the record after one with @args_len bytes of arguments starts. */
 #define JT_TASK_REC_NEXT(args_len) (sizeof(struct jt_task_rec) + (((args_len) + 7u) & ~7u))
 
@@ -131,6 +148,7 @@ struct ps_snapshot {
 	bool walked_proc; /* /proc was walked: the counts differed, or could not be read */
 	size_t args_iterated; /* processes whose arguments the iterator copied */
 	size_t args_left; /* processes the iterator left to /proc (JT_ARGS_LONG, _TITLE, ...) */
+	unsigned int readers; /* the iterator's readers, side by side; 0: not iterated */
 };
 
 struct snapshot_iter;
@@ -148,8 +166,17 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args)
 /* Whether @it copies arguments (JT_ARGS_READ records). */
 bool snapshot_iter__has_args(const struct snapshot_iter *it);
 void snapshot_iter__free(struct snapshot_iter *it);
-/* One pass of the iterator into @out (sorted by pid). */
+/*
+ * One pass of the iterator into @out (sorted by pid). With arguments, read
+ * by as many threads as snapshot_iter__set_readers() says (by default one
+ * a CPU this process may run on, at most JT_ITER_MAX_READERS), each
+ * copying the arguments of its share of the processes; by one where the
+ * kernel cannot tell readers apart (pidfds of threads: 6.9+) or a thread
+ * cannot start.
+ */
 int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out);
+/* At most @n readers (1 to JT_ITER_MAX_READERS; 0: the default) for @it's passes. */
+void snapshot_iter__set_readers(struct snapshot_iter *it, unsigned int n);
 
 /* Folds raw task records (any order, threads included) into processes. */
 int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_size,

@@ -7,8 +7,12 @@
  * (setproctitle), a zombie, and a kernel thread. And `jobtrace ps --json`
  * writes the same bytes for them with the iterator's arguments as with
  * /proc's (JOBTRACE_BPF_COMPAT=1: the plain iterator, every cmdline read).
+ * Read by several threads at once, each copying its share's arguments,
+ * every process is there once, with /proc's arguments, loaded or pinned.
  */
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "harness.h"
 
@@ -188,6 +192,127 @@ static void test_iterator_args_are_proc_cmdline(void **state)
 	snapshot_iter__free(it);
 }
 
+/*
+ * How many readers may share a pass here: one a CPU to run on, where
+ * pidfds of threads (6.9+) tell the program its readers apart.
+ */
+static unsigned int can_share(void)
+{
+	cpu_set_t cpus;
+	int fd;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus))
+		return 1;
+	fd = (int)syscall(SYS_pidfd_open, gettid(), O_EXCL /* PIDFD_THREAD */);
+	if (fd < 0)
+		return 1;
+	close(fd);
+	return (unsigned int)CPU_COUNT(&cpus);
+}
+
+enum { NPAR = 40 };
+
+/*
+ * NPAR shells with odd arguments of their own, and the test's others: an
+ * even and an odd tgid, whichever reader's share each falls in.
+ */
+static void spawn_par(pid_t *par)
+{
+	for (int i = 0; i < NPAR; i++) {
+		char tag[32], odd[32];
+		char *argv[] = { "/bin/sh", "-c", "sleep 60; exit 0", tag, "", odd, "new\nline",
+				 NULL };
+
+		snprintf(tag, sizeof(tag), "par-%d", i);
+		snprintf(odd, sizeof(odd), "\xff%c\t%d", 'a' + i % 26, i);
+		/* Not the harness's: it tracks 16 processes at most. */
+		par[i] = fork();
+		assert_true(par[i] >= 0);
+		if (par[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			execv(argv[0], argv);
+			_exit(127);
+		}
+	}
+	for (int i = 0; i < NPAR; i++)
+		wait_exec(par[i]);
+}
+
+/*
+ * One snapshot as @readers readers read it: each entry once, in pid order,
+ * the test's processes with /proc's arguments, and the readers it says
+ * (all of them where the machine can share a pass).
+ */
+static void check_shared_read(struct snapshot_iter *it, unsigned int readers, const pid_t *par)
+{
+	unsigned int cpus = can_share();
+	const struct ps_entry *e;
+	struct ps_snapshot s;
+
+	snapshot_iter__set_readers(it, readers);
+	assert_int_equal(snapshot_iter__read(it, &s), 0);
+	assert_int_equal(s.readers, readers < cpus ? readers : cpus);
+	for (size_t i = 1; i < s.n; i++)
+		if (s.procs[i - 1].pid >= s.procs[i].pid)
+			fail_msg("pid %d after pid %d", s.procs[i].pid, s.procs[i - 1].pid);
+	for (int i = 0; i < NPAR + NPROC; i++) {
+		pid_t pid = i < NPAR ? par[i] : pids[i - NPAR];
+
+		e = snapshot__find(&s, pid);
+		if (!e)
+			fail_msg("pid %d: not read by %u readers", pid, readers);
+		if (i - NPAR == LONG || i - NPAR == TITLE) {
+			assert_false(e->args_known); /* left to /proc, whoever read it */
+			continue;
+		}
+		if (!e->args_known)
+			fail_msg("pid %d: %u readers did not copy its arguments", pid, readers);
+		assert_cmdline_equal(pid, &e->cmdline);
+	}
+	assert_int_equal(snapshot__find(&s, par[7])->cmdline.argc, 7);
+	assert_int_equal(snapshot__find(&s, par[7])->cmdline.arg_len[4], 0);
+	/* The test itself: its process once, with the reader threads it runs now. */
+	e = snapshot__find(&s, getpid());
+	assert_non_null(e);
+	assert_int_equal(e->threads, s.readers);
+	snapshot__free(&s);
+}
+
+static void test_shared_pass_args_are_proc_cmdline(void **state)
+{
+	struct snapshot_iter *it = snapshot_iter__open(true, false, true), *pinned;
+	pid_t par[NPAR];
+
+	assert_non_null(it);
+	if (!snapshot_iter__has_args(it)) {
+		print_message("  this kernel has no sleepable task iterator: nothing to compare\n");
+		snapshot_iter__free(it);
+		return;
+	}
+	if (can_share() < 2)
+		print_message("  one CPU, or no pidfd of a thread (before 6.9): one reader\n");
+	spawn_all();
+	spawn_par(par);
+	check_shared_read(it, 2, par);
+	check_shared_read(it, 1, par);
+	check_shared_read(it, JT_ITER_MAX_READERS, par);
+	snapshot_iter__free(it);
+
+	/* A pinned iterator: its readers' map found through the link, not loaded. */
+	it = snapshot_iter__open(true, true, true);
+	assert_non_null(it);
+	snapshot_iter__free(it); /* the pin stays */
+	pinned = snapshot_iter__open(true, true, true);
+	assert_non_null(pinned);
+	check_shared_read(pinned, 2, par);
+	snapshot_iter__free(pinned);
+	for (int i = 0; i < NPAR; i++) {
+		kill(par[i], SIGKILL);
+		waitpid(par[i], NULL, 0);
+	}
+	reap_all();
+}
+
 /* The "args":[...] of @pid's object in `jobtrace ps --json` output @out. */
 static char *args_json(const char *out, pid_t pid)
 {
@@ -258,6 +383,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iterator_args_are_proc_cmdline),
+		cmocka_unit_test(test_shared_pass_args_are_proc_cmdline),
 		cmocka_unit_test(test_ps_json_args_same_bytes),
 	};
 

@@ -2,12 +2,16 @@
 /* Process snapshots: the task iterator (bpf/snapshot.bpf.c), or a /proc walk. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -40,9 +44,14 @@ struct snapshot_iter {
 	struct bpf_link *link;
 	int link_fd;
 	bool args; /* dump_task_args: arguments after each leader's record */
-	char *buf;
-	size_t cap;
+	int readers_fd; /* its `readers` map: -1 not looked up yet, -2 none */
+	unsigned int max_readers; /* 0: one a CPU */
+	struct iter_pool *pool; /* the threads reading other shares; NULL: one reader */
+	char *buf; /* a read buffer, one for each reader of the pool */
 };
+
+static void pool_start(struct snapshot_iter *it);
+static void pool_free(struct iter_pool *pool);
 
 char snapshot__state_char(__u32 state, __s32 exit_state)
 {
@@ -226,6 +235,7 @@ struct stray_cpu {
  */
 struct snap_parse {
 	struct ps_snapshot *out;
+	struct jt_iter_share share; /* the tasks of this reader's */
 	size_t cap; /* of out->procs */
 	struct stray_cpu *strays;
 	size_t nstrays, strays_cap;
@@ -238,6 +248,7 @@ static void parse_begin(struct snap_parse *ps, struct ps_snapshot *out, __u64 pa
 	memset(out, 0, sizeof(*out));
 	memset(ps, 0, sizeof(*ps));
 	ps->out = out;
+	ps->share.count = 1;
 	ps->sorted = true;
 	ps->page_size = page_size;
 }
@@ -281,6 +292,12 @@ static ssize_t parse_feed(struct snap_parse *ps, const char *buf, size_t len)
 
 	while ((next = rec_at(buf, len, off, &r, &args)) > 0) {
 		off = (size_t)next;
+		/*
+		 * Another reader's: the program always leaves them out, but a
+		 * process must never be counted twice, whatever the kernel did.
+		 */
+		if (ps->share.count > 1 && r.host_tgid % ps->share.count != ps->share.index)
+			continue;
 		out->tasks++;
 		if (!r.is_leader) {
 			err = add_thread(ps, &r);
@@ -702,12 +719,14 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args)
 		return NULL;
 	loader__log_init(verbose);
 	it->link_fd = -1;
+	it->readers_fd = -1;
 	/* A pinned args iterator says by itself that the kernel runs it. */
 	if (args && use_pin && !getenv("JOBTRACE_BPF_COMPAT")) {
 		pin_path(path, sizeof(path), true);
 		it->link_fd = bpf_obj_get(path);
 		if (it->link_fd >= 0) {
 			it->args = true;
+			pool_start(it);
 			return it;
 		}
 	}
@@ -741,9 +760,14 @@ retry_plain:
 	bpf_program__set_autoload(it->skel->progs.dump_task, prog == it->skel->progs.dump_task);
 	bpf_program__set_autoload(it->skel->progs.dump_task_args,
 				  prog == it->skel->progs.dump_task_args);
-	/* The plain iterator never touches the scratch: one slot, not sixteen. */
-	if (!it->args)
+	/*
+	 * The plain iterator never touches the scratch: one slot, not sixteen;
+	 * nor the readers' shares, a map older kernels (before 5.11) lack.
+	 */
+	if (!it->args) {
 		bpf_map__set_max_entries(it->skel->maps.args_slots, 1);
+		bpf_map__set_autocreate(it->skel->maps.readers, false);
+	}
 	err = snapshot_bpf__load(it->skel);
 	if (!err) {
 		it->link = bpf_program__attach_iter(prog, NULL);
@@ -778,6 +802,7 @@ retry_plain:
 			fprintf(stderr, "jobtrace: cannot pin the task iterator at %s (%s): the "
 					"next run loads it again\n", path, strerror(-err));
 	}
+	pool_start(it);
 	return it;
 
 err_free:
@@ -798,11 +823,15 @@ void snapshot_iter__free(struct snapshot_iter *it)
 {
 	if (!it)
 		return;
+	pool_free(it->pool);
 	if (it->skel) {
 		bpf_link__destroy(it->link);
 		snapshot_bpf__destroy(it->skel);
-	} else if (it->link_fd >= 0) {
-		close(it->link_fd);
+	} else {
+		if (it->link_fd >= 0)
+			close(it->link_fd);
+		if (it->readers_fd >= 0)
+			close(it->readers_fd);
 	}
 	free(it->buf);
 	free(it);
@@ -817,26 +846,26 @@ void snapshot_iter__free(struct snapshot_iter *it)
 #define ITER_BUF_BYTES (128 * 1024)
 _Static_assert(ITER_BUF_BYTES >= 2 * JT_TASK_REC_NEXT(JT_ARGS_MAX), "a record fits");
 
-int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
+/*
+ * One reader's pass: the records of @share (every task where count is 1)
+ * parsed into @out as they are read, through @buf (ITER_BUF_BYTES).
+ */
+static int read_pass(int link_fd, char *buf, const struct jt_iter_share *share,
+		     struct ps_snapshot *out)
 {
-	__u64 start = util__now_ns();
 	struct snap_parse ps;
 	size_t len = 0;
 	ssize_t n;
 	int fd, err = 0;
 
-	if (!it->buf) {
-		it->buf = malloc(ITER_BUF_BYTES);
-		if (!it->buf)
-			return -ENOMEM;
-		it->cap = ITER_BUF_BYTES;
-	}
-	fd = bpf_iter_create(it->link_fd);
+	memset(out, 0, sizeof(*out));
+	fd = bpf_iter_create(link_fd);
 	if (fd < 0)
 		return -errno;
 	parse_begin(&ps, out, (__u64)sysconf(_SC_PAGESIZE));
+	ps.share = *share;
 	for (;;) {
-		n = read(fd, it->buf + len, it->cap - len);
+		n = read(fd, buf + len, ITER_BUF_BYTES - len);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -849,22 +878,410 @@ int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
 			break;
 		}
 		len += (size_t)n;
-		n = parse_feed(&ps, it->buf, len);
+		n = parse_feed(&ps, buf, len);
 		if (n < 0) {
 			err = (int)n;
 			break;
 		}
 		/* A record cut by the end of this read: its start goes first. */
-		memmove(it->buf, it->buf + n, len - (size_t)n);
+		memmove(buf, buf + n, len - (size_t)n);
 		len -= (size_t)n;
 	}
 	close(fd);
 	parse_end(&ps);
-	if (err) {
+	if (err)
 		snapshot__free(out);
+	return err;
+}
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* 6.9: a pidfd of a thread, not of its process */
+#endif
+
+/*
+ * @share stored for the calling thread in the `readers` map at @map_fd:
+ * the program gives this thread only its share's records from then on.
+ * *@pidfd, the key, for share_clear(). -EINVAL before 6.9 (no pidfd of a
+ * thread).
+ */
+static int share_set(int map_fd, const struct jt_iter_share *share, int *pidfd)
+{
+	int fd, err;
+
+	fd = (int)syscall(SYS_pidfd_open, gettid(), PIDFD_THREAD);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(map_fd, &fd, share, BPF_ANY)) {
+		err = -errno;
+		close(fd);
 		return err;
 	}
+	*pidfd = fd;
+	return 0;
+}
+
+/* The thread of @pidfd a reader of every task again. */
+static void share_clear(int map_fd, int pidfd)
+{
+	bpf_map_delete_elem(map_fd, &pidfd);
+	close(pidfd);
+}
+
+/*
+ * The `readers` map of the program behind @link_fd (a pinned iterator's:
+ * the link leads to the program and the program to its maps), so that the
+ * shares are the program's own, never a map pinned beside it by another
+ * load. A negative errno where it has none.
+ */
+static int readers_of_link(int link_fd)
+{
+	struct bpf_link_info link = {};
+	struct bpf_prog_info prog = {};
+	__u32 ids[8], len = sizeof(link);
+	int prog_fd, fd, err = -ENOENT;
+
+	if (bpf_obj_get_info_by_fd(link_fd, &link, &len))
+		return -errno;
+	prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
+	if (prog_fd < 0)
+		return -errno;
+	prog.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	prog.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(prog);
+	if (bpf_obj_get_info_by_fd(prog_fd, &prog, &len))
+		err = -errno;
+	close(prog_fd);
+	for (__u32 i = 0; err == -ENOENT && i < prog.nr_map_ids && i < 8; i++) {
+		struct bpf_map_info map = {};
+
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		len = sizeof(map);
+		if (!bpf_obj_get_info_by_fd(fd, &map, &len) &&
+		    map.type == BPF_MAP_TYPE_TASK_STORAGE && !strcmp(map.name, "readers"))
+			return fd;
+		close(fd);
+	}
+	return err;
+}
+
+/* Where shares cannot be set: one reader from now on. */
+static void no_shares(struct snapshot_iter *it)
+{
+	if (!it->skel && it->readers_fd >= 0)
+		close(it->readers_fd);
+	it->readers_fd = -2;
+}
+
+/* How many readers a pass of @it takes: one a CPU we may run on, 1 without shares. */
+static unsigned int readers_for(struct snapshot_iter *it)
+{
+	unsigned int n = JT_ITER_MAX_READERS;
+	cpu_set_t cpus;
+	int fd;
+
+	if (!it->args)
+		return 1;
+	if (!sched_getaffinity(0, sizeof(cpus), &cpus) && (unsigned int)CPU_COUNT(&cpus) < n)
+		n = (unsigned int)CPU_COUNT(&cpus);
+	if (it->max_readers && it->max_readers < n)
+		n = it->max_readers;
+	if (n < 2)
+		return 1;
+	if (it->readers_fd == -1) {
+		fd = it->skel ? bpf_map__fd(it->skel->maps.readers) : readers_of_link(it->link_fd);
+		it->readers_fd = fd >= 0 ? fd : -2;
+	}
+	return it->readers_fd >= 0 ? n : 1;
+}
+
+/* A reader of a pass and what it read. */
+struct iter_reader {
+	struct iter_pool *pool;
+	struct jt_iter_share share;
+	char *buf;
+	struct ps_snapshot snap;
+	int err;
+	bool done; /* read this pass (err says how); else the caller reads its share */
+	bool started; /* its thread runs */
+	pthread_t thread;
+};
+
+/*
+ * The threads that read the other shares of a pass beside the caller,
+ * started with the iterator and kept until it is freed: started at each
+ * pass, their clone()s would take pids between ps's two reads of the
+ * kernel's task count (which then never agree: a walk of all /proc), and
+ * a new thread took a millisecond to get a CPU of its own.
+ */
+struct iter_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t go, done;
+	unsigned int pass; /* bumped for each pass */
+	unsigned int pending; /* threads still reading this pass */
+	bool stop;
+	unsigned int n; /* readers, the caller's share 0 included */
+	int link_fd, readers_fd;
+	cpu_set_t allowed; /* the CPUs this process may run on */
+	int cpu[JT_ITER_MAX_READERS]; /* each reader's this pass; -1: wherever */
+	struct iter_reader r[JT_ITER_MAX_READERS];
+};
+
+/*
+ * The calling thread kept on @cpu (>= 0). A sleepable iterator's program
+ * runs with migration disabled, and runs most of a pass: two readers woken
+ * on one CPU stayed there, taking turns, as slow as one (12 ms against 6).
+ */
+static void pin_to(int cpu)
+{
+	cpu_set_t one;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one); /* else where the kernel puts it */
+}
+
+/*
+ * This pass's CPUs: the caller's where it runs now, so that it does not
+ * move, and for each other reader one of the others it may run on.
+ */
+static void pick_cpus(struct iter_pool *pool)
+{
+	int here = sched_getcpu(), c = 0;
+
+	pool->cpu[0] = here;
+	for (unsigned int k = 1; k < pool->n; k++) {
+		while (c < CPU_SETSIZE && (!CPU_ISSET(c, &pool->allowed) || c == here))
+			c++;
+		pool->cpu[k] = c < CPU_SETSIZE ? c++ : -1;
+	}
+	if (here < 0 || !CPU_ISSET(here, &pool->allowed))
+		pool->cpu[0] = -1;
+}
+
+static void *reader_thread(void *arg)
+{
+	struct iter_reader *r = arg;
+	struct iter_pool *pool = r->pool;
+	unsigned int seen = 0;
+	int pidfd = -1;
+	bool shared = !share_set(pool->readers_fd, &r->share, &pidfd);
+
+	pthread_mutex_lock(&pool->lock);
+	for (;;) {
+		while (!pool->stop && pool->pass == seen)
+			pthread_cond_wait(&pool->go, &pool->lock);
+		if (pool->stop)
+			break;
+		seen = pool->pass;
+		pthread_mutex_unlock(&pool->lock);
+		/* Without its share set, it would read every task: the caller reads the share. */
+		r->done = shared;
+		if (shared) {
+			pin_to(pool->cpu[r->share.index]);
+			r->err = read_pass(pool->link_fd, r->buf, &r->share, &r->snap);
+		}
+		pthread_mutex_lock(&pool->lock);
+		if (!--pool->pending)
+			pthread_cond_signal(&pool->done);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	if (pidfd >= 0)
+		share_clear(pool->readers_fd, pidfd);
+	return NULL;
+}
+
+static void pool_free(struct iter_pool *pool)
+{
+	if (!pool)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	pool->stop = true;
+	pthread_cond_broadcast(&pool->go);
+	pthread_mutex_unlock(&pool->lock);
+	for (unsigned int k = 1; k < pool->n; k++)
+		if (pool->r[k].started)
+			pthread_join(pool->r[k].thread, NULL);
+	pthread_cond_destroy(&pool->go);
+	pthread_cond_destroy(&pool->done);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool);
+}
+
+/*
+ * @it's readers, where a pass takes several (readers_for) and this kernel
+ * lets a thread be given a share (tried here, on the calling thread).
+ * Without them (it->pool NULL), one reader reads every task.
+ */
+static void pool_start(struct snapshot_iter *it)
+{
+	struct jt_iter_share probe = { .index = 0, .count = 1 };
+	unsigned int n = readers_for(it);
+	struct iter_pool *pool;
+	int pidfd;
+
+	if (n < 2)
+		return;
+	if (share_set(it->readers_fd, &probe, &pidfd)) {
+		no_shares(it);
+		return;
+	}
+	share_clear(it->readers_fd, pidfd);
+	pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return;
+	if (!it->buf)
+		it->buf = malloc((size_t)JT_ITER_MAX_READERS * ITER_BUF_BYTES);
+	if (!it->buf) {
+		free(pool);
+		return;
+	}
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->go, NULL);
+	pthread_cond_init(&pool->done, NULL);
+	pool->n = n;
+	if (sched_getaffinity(0, sizeof(pool->allowed), &pool->allowed)) {
+		CPU_ZERO(&pool->allowed); /* no pinning */
+	}
+	pool->link_fd = it->link_fd;
+	pool->readers_fd = it->readers_fd;
+	for (unsigned int k = 0; k < n; k++) {
+		struct iter_reader *r = &pool->r[k];
+
+		r->pool = pool;
+		r->share = (struct jt_iter_share){ .index = k, .count = n };
+		r->buf = it->buf + (size_t)k * ITER_BUF_BYTES;
+		/* One that cannot start: its share is the caller's to read. */
+		if (k)
+			r->started = !pthread_create(&r->thread, NULL, reader_thread, r);
+	}
+	it->pool = pool;
+}
+
+/*
+ * The readers' snapshots, each sorted by pid, merged into @out; each
+ * process is in one share alone. Their entries move: the readers' arrays
+ * are freed, not their command lines.
+ */
+static int merge_shares(struct iter_reader *r, unsigned int n, struct ps_snapshot *out)
+{
+	size_t at[JT_ITER_MAX_READERS] = {}, total = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned int k = 0; k < n; k++)
+		total += r[k].snap.n;
+	out->procs = malloc((total ? total : 1) * sizeof(*out->procs));
+	if (!out->procs)
+		return -ENOMEM;
+	for (size_t i = 0; i < total; i++) {
+		unsigned int best = n;
+
+		for (unsigned int k = 0; k < n; k++) {
+			const struct ps_entry *p = &r[k].snap.procs[at[k]];
+
+			if (at[k] < r[k].snap.n &&
+			    (best == n || p->pid < r[best].snap.procs[at[best]].pid))
+				best = k;
+		}
+		out->procs[i] = r[best].snap.procs[at[best]++];
+	}
+	out->n = total;
+	for (unsigned int k = 0; k < n; k++) {
+		out->tasks += r[k].snap.tasks;
+		out->args_iterated += r[k].snap.args_iterated;
+		out->args_left += r[k].snap.args_left;
+		free(r[k].snap.procs);
+		r[k].snap.procs = NULL;
+		r[k].snap.n = 0;
+	}
+	return 0;
+}
+
+/*
+ * A pass by the pool: the caller reads share 0, and any share whose thread
+ * did not start or could not be given it; the threads the others. 1 where
+ * the caller's share cannot be set (it then reads every task alone), else
+ * 0 or a negative errno.
+ */
+static int read_shared(struct iter_pool *pool, struct ps_snapshot *out)
+{
+	struct iter_reader *r = pool->r;
+	unsigned int n = pool->n;
+	int pidfd, err = 0;
+
+	if (share_set(pool->readers_fd, &r[0].share, &pidfd))
+		return 1;
+	pick_cpus(pool);
+	pin_to(pool->cpu[0]);
+	pthread_mutex_lock(&pool->lock);
+	pool->pass++;
+	pool->pending = 0;
+	for (unsigned int k = 1; k < n; k++) {
+		r[k].done = false;
+		pool->pending += r[k].started;
+	}
+	pthread_cond_broadcast(&pool->go);
+	pthread_mutex_unlock(&pool->lock);
+	r[0].err = read_pass(pool->link_fd, r[0].buf, &r[0].share, &r[0].snap);
+	pthread_mutex_lock(&pool->lock);
+	while (pool->pending)
+		pthread_cond_wait(&pool->done, &pool->lock);
+	pthread_mutex_unlock(&pool->lock);
+	if (pool->cpu[0] >= 0)
+		sched_setaffinity(0, sizeof(pool->allowed), &pool->allowed);
+	for (unsigned int k = 1; k < n && !err; k++) {
+		if (r[k].done)
+			continue;
+		/* The caller's thread takes the share over: its buffer is free again. */
+		if (bpf_map_update_elem(pool->readers_fd, &pidfd, &r[k].share, BPF_EXIST))
+			err = 1;
+		else
+			r[k].err = read_pass(pool->link_fd, r[0].buf, &r[k].share, &r[k].snap);
+	}
+	share_clear(pool->readers_fd, pidfd);
+	for (unsigned int k = 0; k < n && !err; k++)
+		err = r[k].err;
+	if (!err)
+		err = merge_shares(r, n, out);
+	for (unsigned int k = 0; k < n; k++) {
+		snapshot__free(&r[k].snap);
+		r[k].err = 0;
+	}
+	if (!err)
+		out->readers = n;
+	return err;
+}
+
+int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
+{
+	struct jt_iter_share all = { .index = 0, .count = 1 };
+	__u64 start = util__now_ns();
+	int err;
+
+	if (!it->buf) {
+		it->buf = malloc(ITER_BUF_BYTES);
+		if (!it->buf)
+			return -ENOMEM;
+	}
+	err = it->pool ? read_shared(it->pool, out) : 1;
+	if (err == 1) {
+		err = read_pass(it->link_fd, it->buf, &all, out);
+		out->readers = 1;
+	}
+	if (err)
+		return err;
 	out->source = "bpf-iter";
 	out->read_ns = util__now_ns() - start;
 	return 0;
+}
+
+void snapshot_iter__set_readers(struct snapshot_iter *it, unsigned int n)
+{
+	it->max_readers = n > JT_ITER_MAX_READERS ? JT_ITER_MAX_READERS : n;
+	pool_free(it->pool);
+	it->pool = NULL;
+	pool_start(it);
 }

@@ -105,9 +105,13 @@ int ps_sample__take(const struct ps_sample_opts *o, struct ps_snapshot *s, bool 
 			return -ENOENT;
 		}
 	}
-	if (verbose)
-		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s in %.3f ms\n", s->n,
+	if (verbose) {
+		fprintf(stderr, "jobtrace: %zu processes, %zu tasks from %s in %.3f ms", s->n,
 			s->tasks, s->source, (double)s->read_ns / 1e6);
+		if (s->readers > 1)
+			fprintf(stderr, " by %u readers side by side", s->readers);
+		fputc('\n', stderr);
+	}
 	/* The snapshot holds its own copy: the iterator is done. */
 	*iterated = it != NULL;
 	snapshot_iter__free(it);
