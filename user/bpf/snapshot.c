@@ -1163,37 +1163,53 @@ static void pool_start(struct snapshot_iter *it)
 
 /*
  * The readers' snapshots, each sorted by pid, merged into @out; each
- * process is in one share alone. Their entries move: the readers' arrays
- * are freed, not their command lines.
+ * process is in one share alone. The merge runs backwards, the highest pid
+ * first, into share 0's array grown to hold them all: a place it fills is
+ * past every entry of share 0 not yet taken, so no second array is needed
+ * (5,000 entries are 800 KB of fresh pages to fault in). Entries move,
+ * command lines with them; the other readers' arrays are freed.
  */
 static int merge_shares(struct iter_reader *r, unsigned int n, struct ps_snapshot *out)
 {
-	size_t at[JT_ITER_MAX_READERS] = {}, total = 0;
+	size_t left[JT_ITER_MAX_READERS], total = 0;
+	struct ps_entry *procs;
 
-	memset(out, 0, sizeof(*out));
-	for (unsigned int k = 0; k < n; k++)
-		total += r[k].snap.n;
-	out->procs = malloc((total ? total : 1) * sizeof(*out->procs));
-	if (!out->procs)
+	for (unsigned int k = 0; k < n; k++) {
+		left[k] = r[k].snap.n;
+		total += left[k];
+	}
+	procs = realloc(r[0].snap.procs, (total ? total : 1) * sizeof(*procs));
+	if (!procs)
 		return -ENOMEM;
-	for (size_t i = 0; i < total; i++) {
+	r[0].snap.procs = procs;
+	for (size_t i = total; i-- > 0;) {
+		const struct ps_entry *from = NULL;
 		unsigned int best = n;
 
 		for (unsigned int k = 0; k < n; k++) {
-			const struct ps_entry *p = &r[k].snap.procs[at[k]];
+			const struct ps_entry *p;
 
-			if (at[k] < r[k].snap.n &&
-			    (best == n || p->pid < r[best].snap.procs[at[best]].pid))
+			if (!left[k])
+				continue;
+			p = k ? &r[k].snap.procs[left[k] - 1] : &procs[left[0] - 1];
+			if (!from || p->pid > from->pid) {
+				from = p;
 				best = k;
+			}
 		}
-		out->procs[i] = r[best].snap.procs[at[best]++];
+		left[best]--;
+		if (from != &procs[i])
+			procs[i] = *from;
 	}
+	memset(out, 0, sizeof(*out));
+	out->procs = procs;
 	out->n = total;
 	for (unsigned int k = 0; k < n; k++) {
 		out->tasks += r[k].snap.tasks;
 		out->args_iterated += r[k].snap.args_iterated;
 		out->args_left += r[k].snap.args_left;
-		free(r[k].snap.procs);
+		if (k)
+			free(r[k].snap.procs);
 		r[k].snap.procs = NULL;
 		r[k].snap.n = 0;
 	}
