@@ -336,7 +336,7 @@ static void test_double_is_g15(void **state)
 
 static void check_i64(int64_t v)
 {
-	char want[32], got[32];
+	char want[32], got[32], buf[64];
 	FILE *f = fmemopen(got, sizeof(got), "w");
 	struct json_writer w;
 	size_t n;
@@ -350,6 +350,18 @@ static void check_i64(int64_t v)
 	snprintf(want, sizeof(want), "%" PRId64, v);
 	if (strcmp(got, want))
 		fail_msg("json__i64 wrote %s, printf %s", got, want);
+	/* Through a buffer, where the digits are written in place. */
+	f = fmemopen(got, sizeof(got), "w");
+	assert_non_null(f);
+	json__init(&w, f, false);
+	json__buffer(&w, buf, sizeof(buf));
+	json__i64(&w, NULL, v);
+	json__buffer(&w, NULL, 0);
+	n = (size_t)ftell(f);
+	fclose(f);
+	got[n < sizeof(got) ? n : sizeof(got) - 1] = '\0';
+	if (strcmp(got, want))
+		fail_msg("buffered json__i64 wrote %s, printf %s", got, want);
 }
 
 /* json__ns_as_s_k(@ns) against json__double_k(@ns / 1e9): the same text. */
