@@ -78,6 +78,16 @@ void json__null_k(struct json_writer *w, const char *qkey, size_t qlen);
 void json__ns_as_s_k(struct json_writer *w, const char *qkey, size_t qlen, uint64_t ns);
 /* Ends the document with a newline; returns the writer's error, 0 if none. */
 int json__finish(struct json_writer *w);
+/*
+ * A part of a document written by two writers side by side: after
+ * json__init, @w writes more members of an array that another writer has
+ * begun and written members of (its first value comes after a comma), and
+ * closes nothing; json__flush_part then hands its bytes to its stream and
+ * returns its error. The other writer's owner copies them into its own
+ * stream where they belong, after a json__flush_part of its own.
+ */
+void json__resume_array(struct json_writer *w);
+int json__flush_part(struct json_writer *w);
 
 /*
  * Writes @s (@len bytes) as the body of a JSON string, without quotes.

@@ -164,6 +164,63 @@ static void test_stream_with_args(void **state)
 	assert_int_equal(snapshot__from_stream(buf, off, 4096, &s), -EPROTO);
 }
 
+/*
+ * A list long enough to be formatted in two parts side by side (on two
+ * CPUs or more) is the bytes one writer makes of each process, joined by
+ * commas: nothing lost, doubled or out of order where the parts meet.
+ */
+static void test_ps_json_parts_same_bytes(void **state)
+{
+	enum { N = 3001 };
+	static const char odd[] = "/bin/x\0a\xff\"b\0\0new\nline";
+	static char buf[N * (sizeof(struct jt_task_rec) + 32)];
+	struct ps_options o = { .json = true, .boot_epoch_ns = 1700000000000000000ULL };
+	struct capture whole, one;
+	struct ps_snapshot s;
+	size_t off = 0, at;
+
+	for (__u32 i = 0; i < N; i++) {
+		struct jt_task_rec r = rec(100 + 2 * i, 100 + 2 * i, i % 7, "p\"q", i * 123456789ULL);
+
+		r.uid = i % 3 ? 0 : 1000 + i;
+		r.start_ns = 5000000000ULL + i * 1000003ULL;
+		if (i % 5 == 4)
+			put_rec(buf, &off, r, JT_ARGS_TITLE, NULL, 0); /* "args": null */
+		else
+			put_rec(buf, &off, r, JT_ARGS_READ, odd, i % 5 == 3 ? 0 : sizeof(odd));
+	}
+	assert_int_equal(snapshot__from_stream(buf, off, 4096, &s), 0);
+	assert_int_equal(s.n, N);
+	snprintf(s.procs[N - 1].user, sizeof(s.procs[N - 1].user), "%s", "us\ter");
+	capture__open(&whole);
+	assert_int_equal(ps__write(whole.f, &s, &o), 0);
+	capture__close(&whole);
+	assert_true(whole.len > 2 && whole.buf[0] == '[');
+	at = 1;
+	for (size_t i = 0; i < s.n; i++) {
+		struct ps_snapshot single = { .procs = &s.procs[i], .n = 1 };
+		size_t len;
+
+		capture__open(&one);
+		assert_int_equal(ps__write(one.f, &single, &o), 0);
+		capture__close(&one);
+		/* "[{...}]\n": the object alone. */
+		len = one.len - 3;
+		if (i)
+			assert_int_equal(whole.buf[at++], ',');
+		assert_true(at + len <= whole.len);
+		if (memcmp(whole.buf + at, one.buf + 1, len))
+			fail_msg("process %zu (pid %d) differs: %.*s", i, s.procs[i].pid, (int)len,
+				 whole.buf + at);
+		at += len;
+		capture__free(&one);
+	}
+	assert_int_equal(whole.len - at, 2);
+	assert_memory_equal(whole.buf + at, "]\n", 2);
+	capture__free(&whole);
+	snapshot__free(&s);
+}
+
 static struct ps_snapshot tree_snapshot(void)
 {
 	struct jt_task_rec recs[] = {
@@ -642,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_from_proc_fixture),
 		cmocka_unit_test(test_ps_json_unknown_uid),
 		cmocka_unit_test(test_fill_from_proc),
+		cmocka_unit_test(test_ps_json_parts_same_bytes),
 		cmocka_unit_test(test_fill_skips_walk_when_counts_agree),
 		cmocka_unit_test(test_fill_walks_when_counts_differ),
 		cmocka_unit_test(test_fill_walks_when_tasks_came_and_went),

@@ -685,6 +685,20 @@ void json__null_k(struct json_writer *w, const char *qkey, size_t qlen)
 	put_s(w, "null");
 }
 
+void json__resume_array(struct json_writer *w)
+{
+	w->depth = 1;
+	w->first[1] = false;
+}
+
+int json__flush_part(struct json_writer *w)
+{
+	flush_buf(w);
+	if (!w->err)
+		w->err = util__stream_error(w->f);
+	return w->err;
+}
+
 int json__finish(struct json_writer *w)
 {
 	if (w->depth != 0 && !w->err)
