@@ -607,20 +607,15 @@ sort:
 }
 
 /*
- * The pin's name carries a hash of the BPF object, so a pin left by another
- * build of jobtrace is never read as ours; and which program it is: "args"
- * for the iterator that copies arguments.
+ * The pin's name carries a digest of the BPF object (the build's, made with
+ * the skeleton), so a pin left by another build of jobtrace is never read
+ * as ours; and which program it is: "args" for the iterator that copies
+ * arguments.
  */
 static void pin_path(char *buf, size_t size, bool args)
 {
-	const void *p;
-	uint64_t h;
-	size_t n;
-
-	p = snapshot_bpf__elf_bytes(&n);
-	h = util__fnv1a(UTIL_FNV1A_BASIS, p, n);
-	snprintf(buf, size, "%s/%s%s%016llx", PIN_DIR, PIN_PREFIX, args ? "args-" : "",
-		 (unsigned long long)h);
+	snprintf(buf, size, "%s/%s%s%s", PIN_DIR, PIN_PREFIX, args ? "args-" : "",
+		 JT_SKEL_DIGEST_snapshot);
 }
 
 static int ensure_pin_dir(void)
