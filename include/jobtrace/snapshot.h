@@ -149,6 +149,7 @@ struct ps_snapshot {
 	size_t args_iterated; /* processes whose arguments the iterator copied */
 	size_t args_left; /* processes the iterator left to /proc (JT_ARGS_LONG, _TITLE, ...) */
 	unsigned int readers; /* the iterator's readers, side by side; 0: not iterated */
+	bool cpus_busy; /* when taken, other tasks ran on every CPU we may use but ours */
 };
 
 struct snapshot_iter;
@@ -177,6 +178,14 @@ void snapshot_iter__free(struct snapshot_iter *it);
 int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out);
 /* At most @n readers (1 to JT_ITER_MAX_READERS; 0: the default) for @it's passes. */
 void snapshot_iter__set_readers(struct snapshot_iter *it, unsigned int n);
+/*
+ * How many tasks besides the caller run now (/proc/loadavg's runnable,
+ * less one), read by the caller just before a pass: the pass is shared
+ * only where they leave a CPU free for each reader. A reader whose CPU
+ * another task holds made a shared pass slower than one reader (loaded
+ * 2-CPU host: 15 ms against 12). Marked in the snapshot (cpus_busy).
+ */
+void snapshot_iter__others_running(struct snapshot_iter *it, unsigned int n);
 
 /* Folds raw task records (any order, threads included) into processes. */
 int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_size,

@@ -46,6 +46,7 @@ struct snapshot_iter {
 	bool args; /* dump_task_args: arguments after each leader's record */
 	int readers_fd; /* its `readers` map: -1 not looked up yet, -2 none */
 	unsigned int max_readers; /* 0: one a CPU */
+	unsigned int others_running; /* tasks besides the caller running, as it last said */
 	struct iter_pool *pool; /* the threads reading other shares; NULL: one reader */
 	char *buf; /* a read buffer, one for each reader of the pool */
 };
@@ -998,10 +999,27 @@ struct iter_reader {
 	char *buf;
 	struct ps_snapshot snap;
 	int err;
-	bool done; /* read this pass (err says how); else the caller reads its share */
+	int claim; /* who reads the share this pass: CLAIM_FREE, CLAIM_THREAD, CLAIM_CALLER */
+	bool done; /* read by its thread this pass (err says how) */
 	bool started; /* its thread runs */
 	pthread_t thread;
 };
+
+/*
+ * A share is read by whichever takes it first: its thread when it wakes,
+ * or the caller once done with its own, where that thread has not begun
+ * (its CPU busy with another task). Waiting for a thread the scheduler had
+ * not run made a shared pass slower than one reader on a loaded host.
+ */
+enum { CLAIM_FREE, CLAIM_THREAD, CLAIM_CALLER };
+
+static bool claim(struct iter_reader *r, int who)
+{
+	int free_ = CLAIM_FREE;
+
+	return __atomic_compare_exchange_n(&r->claim, &free_, who, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
 
 /*
  * The threads that read the other shares of a pass beside the caller,
@@ -1014,7 +1032,7 @@ struct iter_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t go, done;
 	unsigned int pass; /* bumped for each pass */
-	unsigned int pending; /* threads still reading this pass */
+	unsigned int finished; /* shares read by threads this pass */
 	bool stop;
 	unsigned int n; /* readers, the caller's share 0 included */
 	int link_fd, readers_fd;
@@ -1074,14 +1092,19 @@ static void *reader_thread(void *arg)
 		seen = pool->pass;
 		pthread_mutex_unlock(&pool->lock);
 		/* Without its share set, it would read every task: the caller reads the share. */
-		r->done = shared;
-		if (shared) {
-			pin_to(pool->cpu[r->share.index]);
-			r->err = read_pass(pool->link_fd, r->buf, &r->share, &r->snap);
+		if (!shared || !claim(r, CLAIM_THREAD)) {
+			pthread_mutex_lock(&pool->lock);
+			continue;
 		}
+		pin_to(pool->cpu[r->share.index]);
+		r->err = read_pass(pool->link_fd, r->buf, &r->share, &r->snap);
+		/* Free to run anywhere between passes, and to stop when told. */
+		if (pool->cpu[r->share.index] >= 0)
+			sched_setaffinity(0, sizeof(pool->allowed), &pool->allowed);
 		pthread_mutex_lock(&pool->lock);
-		if (!--pool->pending)
-			pthread_cond_signal(&pool->done);
+		r->done = true;
+		pool->finished++;
+		pthread_cond_signal(&pool->done);
 	}
 	pthread_mutex_unlock(&pool->lock);
 	if (pidfd >= 0)
@@ -1220,7 +1243,7 @@ static int merge_shares(struct iter_reader *r, unsigned int n, struct ps_snapsho
 static int read_shared(struct iter_pool *pool, struct ps_snapshot *out)
 {
 	struct iter_reader *r = pool->r;
-	unsigned int n = pool->n;
+	unsigned int n = pool->n, taken = 0;
 	int pidfd, err = 0;
 
 	if (share_set(pool->readers_fd, &r[0].share, &pidfd))
@@ -1229,29 +1252,38 @@ static int read_shared(struct iter_pool *pool, struct ps_snapshot *out)
 	pin_to(pool->cpu[0]);
 	pthread_mutex_lock(&pool->lock);
 	pool->pass++;
-	pool->pending = 0;
+	pool->finished = 0;
 	for (unsigned int k = 1; k < n; k++) {
 		r[k].done = false;
-		pool->pending += r[k].started;
+		r[k].claim = CLAIM_FREE;
 	}
 	pthread_cond_broadcast(&pool->go);
 	pthread_mutex_unlock(&pool->lock);
 	r[0].err = read_pass(pool->link_fd, r[0].buf, &r[0].share, &r[0].snap);
-	pthread_mutex_lock(&pool->lock);
-	while (pool->pending)
-		pthread_cond_wait(&pool->done, &pool->lock);
-	pthread_mutex_unlock(&pool->lock);
-	if (pool->cpu[0] >= 0)
-		sched_setaffinity(0, sizeof(pool->allowed), &pool->allowed);
-	for (unsigned int k = 1; k < n && !err; k++) {
-		if (r[k].done)
+	/*
+	 * The shares no thread has begun, read here (its buffer is free
+	 * again); then only the threads that took theirs are waited for.
+	 */
+	for (unsigned int k = 1; k < n; k++) {
+		if (!claim(&r[k], CLAIM_CALLER)) {
+			taken++;
 			continue;
-		/* The caller's thread takes the share over: its buffer is free again. */
+		}
 		if (bpf_map_update_elem(pool->readers_fd, &pidfd, &r[k].share, BPF_EXIST))
 			err = 1;
 		else
 			r[k].err = read_pass(pool->link_fd, r[0].buf, &r[k].share, &r[k].snap);
 	}
+	pthread_mutex_lock(&pool->lock);
+	while (pool->finished < taken)
+		pthread_cond_wait(&pool->done, &pool->lock);
+	pthread_mutex_unlock(&pool->lock);
+	if (pool->cpu[0] >= 0)
+		sched_setaffinity(0, sizeof(pool->allowed), &pool->allowed);
+	/* Each share read once, by its thread or here; else all of it again, alone. */
+	for (unsigned int k = 1; k < n; k++)
+		if (!r[k].done && r[k].claim != CLAIM_CALLER)
+			err = 1;
 	share_clear(pool->readers_fd, pidfd);
 	for (unsigned int k = 0; k < n && !err; k++)
 		err = r[k].err;
@@ -1266,10 +1298,22 @@ static int read_shared(struct iter_pool *pool, struct ps_snapshot *out)
 	return err;
 }
 
+/* The CPUs this thread may run on; 1 where that cannot be told. */
+static unsigned int cpus_allowed(void)
+{
+	cpu_set_t cpus;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) || CPU_COUNT(&cpus) < 1)
+		return 1;
+	return (unsigned int)CPU_COUNT(&cpus);
+}
+
 int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
 {
 	struct jt_iter_share all = { .index = 0, .count = 1 };
+	unsigned int cpus = cpus_allowed();
 	__u64 start = util__now_ns();
+	bool shared;
 	int err;
 
 	if (!it->buf) {
@@ -1277,16 +1321,24 @@ int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
 		if (!it->buf)
 			return -ENOMEM;
 	}
-	err = it->pool ? read_shared(it->pool, out) : 1;
+	/* Each reader a CPU no other task holds, the caller's included. */
+	shared = it->pool && it->others_running + it->pool->n <= cpus;
+	err = shared ? read_shared(it->pool, out) : 1;
 	if (err == 1) {
 		err = read_pass(it->link_fd, it->buf, &all, out);
 		out->readers = 1;
 	}
 	if (err)
 		return err;
+	out->cpus_busy = it->others_running + 1 >= cpus;
 	out->source = "bpf-iter";
 	out->read_ns = util__now_ns() - start;
 	return 0;
+}
+
+void snapshot_iter__others_running(struct snapshot_iter *it, unsigned int n)
+{
+	it->others_running = n;
 }
 
 void snapshot_iter__set_readers(struct snapshot_iter *it, unsigned int n)

@@ -63,6 +63,9 @@ int ps_sample__take(const struct ps_sample_opts *o, struct ps_snapshot *s, bool 
 			proc_fd = util__open_dir("/proc");
 			if (proc_fd >= 0 && !loadavg__read(proc_fd, &load))
 				before_load = &load;
+			/* Its runnable count is ours and the others': how many CPUs are free. */
+			if (before_load && load.nr_running)
+				snapshot_iter__others_running(it, load.nr_running - 1);
 			if (proc_fd >= 0)
 				close(proc_fd);
 			before = util__boottime_ns();

@@ -365,8 +365,22 @@ struct json_tail {
 	char *text; /* its bytes, len of them */
 	size_t len;
 	int err; /* not formatted (no memory, more bytes than guessed): the caller writes them */
+	int taken; /* by the thread (1) or, where it had not begun, the caller (2) */
 	pthread_t thread;
 };
+
+/*
+ * Whether @who (1: the thread, 2: the caller) formats the tail: the first
+ * to ask. The caller asks once done with the head, so a thread that has not
+ * run by then (its CPU busy) is never waited for.
+ */
+static bool tail_take(struct json_tail *t, int who)
+{
+	int free_ = 0;
+
+	return __atomic_compare_exchange_n(&t->taken, &free_, who, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
 
 /*
  * Room for @t's entries, once formatted: more than they take but for
@@ -390,12 +404,15 @@ static size_t tail_room(const struct json_tail *t)
 static void *format_tail(void *arg)
 {
 	struct json_tail *t = arg;
-	size_t room = tail_room(t);
 	struct json_writer w;
 	char *jbuf = NULL;
 	FILE *m = NULL;
+	size_t room;
 	long len;
 
+	if (!tail_take(t, 1))
+		return NULL;
+	room = tail_room(t);
 	/*
 	 * One block of the size guessed: open_memstream() grew by reallocs
 	 * and, past a size, cost more than the thread saved.
@@ -442,7 +459,8 @@ static bool json_tail_start(struct json_tail *t, const struct ps_snapshot *s,
 	pthread_attr_t attr;
 
 	memset(t, 0, sizeof(*t));
-	if (s->n < PS_JSON_SPLIT_MIN || sched_getaffinity(0, sizeof(cpus), &cpus) ||
+	/* The other CPUs busy when the list was read: a thread would wait for one. */
+	if (s->n < PS_JSON_SPLIT_MIN || s->cpus_busy || sched_getaffinity(0, sizeof(cpus), &cpus) ||
 	    CPU_COUNT(&cpus) < 2)
 		return false;
 	t->s = s;
@@ -460,19 +478,33 @@ static bool json_tail_start(struct json_tail *t, const struct ps_snapshot *s,
 	return !err;
 }
 
+static void write_tail_here(const struct json_tail *t, struct json_writer *w)
+{
+	for (size_t i = t->from; i < t->s->n; i++)
+		write_json_entry(w, &t->s->procs[i], t->o);
+}
+
 /*
  * The tail's bytes after the head's, in @w's stream; or, where the thread
- * could not format them, the tail written here as without it.
+ * had not begun or could not format them, the tail written here as
+ * without it.
  */
 static int json_tail_write(struct json_tail *t, struct json_writer *w, FILE *f)
 {
-	int err = json__flush_part(w);
+	bool here = tail_take(t, 2);
+	int err = 0;
 
+	/* Not begun: written here first, the thread only has to end. */
+	if (here)
+		write_tail_here(t, w);
+	else
+		err = json__flush_part(w);
 	pthread_join(t->thread, NULL);
-	if (t->err) {
-		for (size_t i = t->from; i < t->s->n; i++)
-			write_json_entry(w, &t->s->procs[i], t->o);
-	} else if (!err && t->len && fwrite_unlocked(t->text, 1, t->len, f) != t->len) {
+	if (here)
+		return 0;
+	if (t->err)
+		write_tail_here(t, w);
+	else if (!err && t->len && fwrite_unlocked(t->text, 1, t->len, f) != t->len) {
 		err = util__stream_error(f);
 		err = err ? err : -EIO;
 	}
