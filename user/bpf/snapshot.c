@@ -1033,6 +1033,7 @@ struct iter_pool {
 	pthread_cond_t go, done;
 	unsigned int pass; /* bumped for each pass */
 	unsigned int finished; /* shares read by threads this pass */
+	unsigned int ready; /* threads past their start, waiting for a pass */
 	bool stop;
 	unsigned int n; /* readers, the caller's share 0 included */
 	int link_fd, readers_fd;
@@ -1084,6 +1085,8 @@ static void *reader_thread(void *arg)
 	bool shared = !share_set(pool->readers_fd, &r->share, &pidfd);
 
 	pthread_mutex_lock(&pool->lock);
+	pool->ready++;
+	pthread_cond_signal(&pool->done);
 	for (;;) {
 		while (!pool->stop && pool->pass == seen)
 			pthread_cond_wait(&pool->go, &pool->lock);
@@ -1137,7 +1140,7 @@ static void pool_free(struct iter_pool *pool)
 static void pool_start(struct snapshot_iter *it)
 {
 	struct jt_iter_share probe = { .index = 0, .count = 1 };
-	unsigned int n = readers_for(it);
+	unsigned int n = readers_for(it), started = 0;
 	struct iter_pool *pool;
 	int pidfd;
 
@@ -1176,6 +1179,17 @@ static void pool_start(struct snapshot_iter *it)
 		if (k)
 			r->started = !pthread_create(&r->thread, NULL, reader_thread, r);
 	}
+	/*
+	 * Back once every thread waits for a pass: one still starting is a
+	 * task running when ps reads /proc/loadavg, which then said no CPU
+	 * was free and the pass was never shared.
+	 */
+	pthread_mutex_lock(&pool->lock);
+	for (unsigned int k = 1; k < n; k++)
+		started += pool->r[k].started;
+	while (pool->ready < started)
+		pthread_cond_wait(&pool->done, &pool->lock);
+	pthread_mutex_unlock(&pool->lock);
 	it->pool = pool;
 }
 

@@ -63,8 +63,14 @@ int ps_sample__take(const struct ps_sample_opts *o, struct ps_snapshot *s, bool 
 			proc_fd = util__open_dir("/proc");
 			if (proc_fd >= 0 && !loadavg__read(proc_fd, &load))
 				before_load = &load;
-			/* Its runnable count is ours and the others': how many CPUs are free. */
-			if (before_load && load.nr_running)
+			/*
+			 * Its runnable count is ours and the others': how many
+			 * CPUs are free. A task seen running at that instant (a
+			 * kworker, a thread of ours going to sleep) is often gone
+			 * the next; only with a load of one CPU or more over the
+			 * last minute are they taken to hold their CPUs.
+			 */
+			if (before_load && load.nr_running && load.load1 >= 1.0)
 				snapshot_iter__others_running(it, load.nr_running - 1);
 			if (proc_fd >= 0)
 				close(proc_fd);
