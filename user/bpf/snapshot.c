@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
@@ -11,7 +10,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -19,13 +17,12 @@
 #include <bpf/libbpf.h>
 
 #include "jobtrace/kernel_btf.h"
-#include "jobtrace/loadavg.h"
-#include "jobtrace/proc_walk.h"
 #include "jobtrace/loader.h"
 #include "jobtrace/snapshot.h"
 #include "jobtrace/util.h"
 #include "snapshot.skel.h"
 #include "snapshot_compat.skel.h"
+#include "snapshot_priv.h"
 
 #define EXIT_DEAD 0x10
 #define EXIT_ZOMBIE 0x20
@@ -38,21 +35,6 @@
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
-
-struct snapshot_iter {
-	struct snapshot_bpf *skel; /* NULL when a pinned iterator was reused */
-	struct bpf_link *link;
-	int link_fd;
-	bool args; /* dump_task_args: arguments after each leader's record */
-	int readers_fd; /* its `readers` map: -1 not looked up yet, -2 none */
-	unsigned int max_readers; /* 0: one a CPU */
-	unsigned int others_running; /* tasks besides the caller running, as it last said */
-	struct iter_pool *pool; /* the threads reading other shares; NULL: one reader */
-	char *buf; /* a read buffer, one for each reader of the pool */
-};
-
-static void pool_start(struct snapshot_iter *it);
-static void pool_free(struct iter_pool *pool);
 
 char snapshot__state_char(__u32 state, __s32 exit_state)
 {
@@ -70,7 +52,7 @@ char snapshot__state_char(__u32 state, __s32 exit_state)
 	return letters[idx];
 }
 
-static int by_pid(const void *a, const void *b)
+int snapshot__by_pid(const void *a, const void *b)
 {
 	const struct ps_entry *x = a, *y = b;
 
@@ -81,7 +63,7 @@ const struct ps_entry *snapshot__find(const struct ps_snapshot *s, pid_t pid)
 {
 	struct ps_entry key = { .pid = pid };
 
-	return bsearch(&key, s->procs, s->n, sizeof(key), by_pid);
+	return bsearch(&key, s->procs, s->n, sizeof(key), snapshot__by_pid);
 }
 
 void snapshot__free(struct ps_snapshot *s)
@@ -326,7 +308,7 @@ static void parse_end(struct snap_parse *ps)
 
 	/* The iterator walks tids in order, so this is a check more than a sort. */
 	if (!ps->sorted)
-		qsort(out->procs, out->n, sizeof(*out->procs), by_pid);
+		qsort(out->procs, out->n, sizeof(*out->procs), snapshot__by_pid);
 	for (size_t i = 0; i < ps->nstrays; i++) {
 		struct ps_entry *p = (struct ps_entry *)snapshot__find(out, ps->strays[i].tgid);
 
@@ -359,252 +341,6 @@ int snapshot__from_records(const struct jt_task_rec *recs, size_t n, __u64 page_
 			   struct ps_snapshot *out)
 {
 	return snapshot__from_stream(recs, n * sizeof(*recs), page_size, out);
-}
-
-/*
- * A ps entry from a /proc walk entry. The uid is the real one, as the
- * iterator reports it: (1) of status's Uid line. -ESRCH when the process
- * went away between its stat and its status.
- */
-static int entry_from_walk(int proc_fd, const struct proc_walk_entry *e, long ticks,
-			   struct ps_entry *p)
-{
-	size_t len = e->comm_len < sizeof(p->comm) - 1 ? e->comm_len : sizeof(p->comm) - 1;
-	struct proc_status st;
-	int err;
-
-	memset(p, 0, sizeof(*p));
-	p->pid = e->pid;
-	p->ppid = e->ppid;
-	p->state = e->state;
-	p->threads = e->num_threads;
-	p->cpu_ns = e->cpu_ns;
-	p->rss_bytes = e->rss_bytes;
-	p->vm_bytes = e->vm_bytes;
-	/* (22) starttime is in clock ticks since boot. */
-	p->start_boot_ns = e->starttime_ticks * (1000000000ULL / (unsigned long long)ticks);
-	memcpy(p->comm, e->comm, len);
-	p->comm[len] = '\0';
-	/* (9) flags: the kernel's own mark, not a guess from the parent. */
-	p->kthread = !!(e->flags & PROC_PF_KTHREAD);
-	err = proc_pid__read_status(proc_fd, e->pid, &st);
-	if (err == -ESRCH)
-		return err;
-	/* Unreadable or odd: the rest of the entry is still good. */
-	p->uid = err ? PS_UID_UNKNOWN : st.uid_real;
-	p->ns_pid = err ? 0 : st.ns_pid;
-	return 0;
-}
-
-bool snapshot__proc_is_ours(int proc_fd)
-{
-	char self[32], want[32];
-	ssize_t n;
-
-	n = readlinkat(proc_fd, "self", self, sizeof(self) - 1);
-	if (n < 0)
-		return false;
-	self[n] = '\0';
-	snprintf(want, sizeof(want), "%d", (int)getpid());
-	return !strcmp(self, want);
-}
-
-/*
- * Whether the pids under @proc_fd are the initial namespace's: its "self" is
- * us and we are in the initial pid namespace (PROC_PID_INIT_INO, fixed since
- * 3.8). Elsewhere, a container's /proc or a copied tree, the host's pids
- * cannot be known from /proc.
- */
-static bool proc_has_host_pids(int proc_fd)
-{
-	char ns[64];
-	ssize_t n;
-
-	if (!snapshot__proc_is_ours(proc_fd))
-		return false;
-	n = readlinkat(proc_fd, "self/ns/pid", ns, sizeof(ns) - 1);
-	if (n < 0)
-		return false;
-	ns[n] = '\0';
-	return !strcmp(ns, "pid:[4026531836]");
-}
-
-int snapshot__from_proc(int proc_fd, struct ps_snapshot *out)
-{
-	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
-	__u64 start = util__now_ns();
-	struct proc_walk *w = NULL;
-	size_t n = 0;
-	bool host;
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	err = proc_walk__snapshot(proc_fd, ticks, page, &w);
-	if (err)
-		return err;
-	out->procs = calloc(w->n ? w->n : 1, sizeof(*out->procs));
-	if (!out->procs) {
-		proc_walk__free(w);
-		return -ENOMEM;
-	}
-	out->vanished = w->vanished;
-	out->unreadable = w->unreadable;
-	host = proc_has_host_pids(proc_fd);
-	for (size_t i = 0; i < w->n; i++) {
-		if (entry_from_walk(proc_fd, &w->entries[i], ticks, &out->procs[n])) {
-			out->vanished++;
-			continue;
-		}
-		if (host)
-			out->procs[n].host_pid = out->procs[n].pid;
-		out->procs[n].from_proc = true;
-		n++;
-	}
-	out->n = n;
-	out->tasks = n;
-	out->source = "proc";
-	proc_walk__free(w);
-	out->read_ns = util__now_ns() - start;
-	return 0;
-}
-
-/*
- * @pid read from /proc and added past the sorted head of @s, unless it is
- * gone, or born at or after @before_boot_ns (the iterator could not have
- * seen it). 0 whether or not it was added; a negative errno only where @s
- * cannot grow.
- */
-static int fill_one(struct ps_snapshot *s, size_t *cap, int proc_fd, int pid, bool host,
-		    __u64 before_boot_ns)
-{
-	long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
-	struct proc_walk_entry e;
-	struct ps_entry p;
-	int err;
-
-	err = proc_walk__read_entry(proc_fd, pid, ticks, page, &e);
-	if (!err)
-		err = entry_from_walk(proc_fd, &e, ticks, &p);
-	if (err == -ESRCH)
-		return 0; /* gone since: it would not be in either source now */
-	if (err) {
-		s->missing_from_proc++;
-		return 0;
-	}
-	/* Born after the iterator ran: not a process it failed to see. */
-	if (p.start_boot_ns >= before_boot_ns)
-		return 0;
-	if (s->n == *cap) {
-		err = util__grow(&s->procs, cap, sizeof(*s->procs), 16, UTIL_NO_MAX);
-		if (err)
-			return err;
-	}
-	p.from_proc = true;
-	if (host)
-		p.host_pid = p.pid;
-	s->procs[s->n++] = p;
-	s->filled_from_proc++;
-	return 0;
-}
-
-/*
- * Whether the kernel counts as many tasks as @s holds: the iterator's
- * records and the threads of each process read from /proc besides.
- * /proc/loadavg's total is every task of the host (nr_threads), read after
- * the iterator: a fork or an exit in between makes them differ, and the
- * caller then walks /proc, as it would have anyway. With @before, the same
- * line read just before the iterator, they must also show that no task
- * began (last_pid: every task takes a pid of the initial namespace) and
- * none ended meanwhile: otherwise births and exits could add up to exactly
- * a process the iterator did not show. In a nested pid namespace the
- * iterator sees fewer than the host's total: never equal.
- */
-static bool counts_agree(struct ps_snapshot *s, int proc_fd, const struct loadavg *before)
-{
-	struct loadavg load;
-	size_t tasks = s->tasks;
-
-	if (loadavg__read(proc_fd, &load))
-		return false;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->procs[i].from_proc)
-			tasks += s->procs[i].threads ? s->procs[i].threads : 1;
-	s->kernel_tasks = load.nr_threads;
-	if (before && (before->nr_threads != load.nr_threads || before->last_pid != load.last_pid))
-		return false;
-	return tasks == load.nr_threads;
-}
-
-int snapshot__fill_from_proc(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns)
-{
-	return snapshot__fill_from_proc_since(s, proc_fd, before_boot_ns, NULL);
-}
-
-int snapshot__fill_from_proc_since(struct ps_snapshot *s, int proc_fd, __u64 before_boot_ns,
-				   const struct loadavg *before)
-{
-	size_t npids, cap = s->n, head = s->n;
-	bool host;
-	int *pids, err = 0;
-
-	host = proc_has_host_pids(proc_fd);
-	/*
-	 * Some kernels never show pid 1 to a task iterator, whatever it
-	 * asks (6.18 here: a task_iter_hides() of its own hides all of
-	 * process 1's threads, even from an iterator of that one tid). Read
-	 * alone, it is an open or two; then the task counts say whether
-	 * anything else is missing, and a walk of all of /proc (a fifth of a
-	 * ps --json at 5,000 processes) is needed only when they differ.
-	 */
-	if (!snapshot__find(s, 1)) {
-		err = fill_one(s, &cap, proc_fd, 1, host, before_boot_ns);
-		if (err)
-			return err;
-	}
-	if (counts_agree(s, proc_fd, before))
-		goto sort;
-	s->walked_proc = true;
-	err = proc_walk__pids(proc_fd, &pids, &npids);
-	if (err)
-		goto sort; /* pid 1, if read, still goes to its place */
-	/*
-	 * /proc lists pids in ascending order, as the iterator's entries are
-	 * (and stay: entries are appended past @head): one merge-like pass
-	 * over both, not a binary search of 5,000 scattered entries a pid
-	 * (perf: most of this function's time when it walks).
-	 */
-	for (size_t i = 0, j = 0; i < npids; i++) {
-		if (i && pids[i] < pids[i - 1])
-			j = 0; /* out of order after all: from the start again */
-		while (j < head && s->procs[j].pid < pids[i])
-			j++;
-		if (j < head && s->procs[j].pid == pids[i])
-			continue;
-		/* Pid 1, read above, is appended past @head too. */
-		if (pids[i] == 1 && s->n > head && s->procs[head].pid == 1)
-			continue;
-		err = fill_one(s, &cap, proc_fd, pids[i], host, before_boot_ns);
-		if (err)
-			break;
-	}
-	free(pids);
-sort:
-	/*
-	 * Usually one entry came (pid 1): moved to its place, not a qsort
-	 * of 5,000 entries of 150 bytes.
-	 */
-	if (s->n == head + 1) {
-		struct ps_entry p = s->procs[head];
-		size_t at = head;
-
-		while (at && s->procs[at - 1].pid > p.pid)
-			at--;
-		memmove(&s->procs[at + 1], &s->procs[at], (head - at) * sizeof(p));
-		s->procs[at] = p;
-	} else if (s->n > head) {
-		qsort(s->procs, s->n, sizeof(*s->procs), by_pid);
-	}
-	return err;
 }
 
 /*
@@ -722,7 +458,7 @@ struct snapshot_iter *snapshot_iter__open(bool verbose, bool use_pin, bool args)
 		it->link_fd = bpf_obj_get(path);
 		if (it->link_fd >= 0) {
 			it->args = true;
-			pool_start(it);
+			snapshot_pool__start(it);
 			return it;
 		}
 	}
@@ -798,7 +534,7 @@ retry_plain:
 			fprintf(stderr, "jobtrace: cannot pin the task iterator at %s (%s): the "
 					"next run loads it again\n", path, strerror(-err));
 	}
-	pool_start(it);
+	snapshot_pool__start(it);
 	return it;
 
 err_free:
@@ -819,7 +555,7 @@ void snapshot_iter__free(struct snapshot_iter *it)
 {
 	if (!it)
 		return;
-	pool_free(it->pool);
+	snapshot_pool__free(it->pool);
 	if (it->skel) {
 		bpf_link__destroy(it->link);
 		snapshot_bpf__destroy(it->skel);
@@ -833,20 +569,7 @@ void snapshot_iter__free(struct snapshot_iter *it)
 	free(it);
 }
 
-/*
- * The read buffer: a few of the iterator's own (8 pages a read()) and at
- * least one record with the most arguments. Reused for every read, so the
- * records are parsed while in the cache, and the 5,000 processes of a ps
- * --json (800 KB) never fault a buffer of their size in page by page.
- */
-#define ITER_BUF_BYTES (128 * 1024)
-_Static_assert(ITER_BUF_BYTES >= 2 * JT_TASK_REC_NEXT(JT_ARGS_MAX), "a record fits");
-
-/*
- * One reader's pass: the records of @share (every task where count is 1)
- * parsed into @out as they are read, through @buf (ITER_BUF_BYTES).
- */
-static int read_pass(int link_fd, char *buf, const struct jt_iter_share *share,
+int snapshot__read_pass(int link_fd, char *buf, const struct jt_iter_share *share,
 		     struct ps_snapshot *out)
 {
 	struct snap_parse ps;
@@ -890,427 +613,6 @@ static int read_pass(int link_fd, char *buf, const struct jt_iter_share *share,
 	return err;
 }
 
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL /* 6.9: a pidfd of a thread, not of its process */
-#endif
-
-/*
- * @share stored for the calling thread in the `readers` map at @map_fd:
- * the program gives this thread only its share's records from then on.
- * *@pidfd, the key, for share_clear(). -EINVAL before 6.9 (no pidfd of a
- * thread).
- */
-static int share_set(int map_fd, const struct jt_iter_share *share, int *pidfd)
-{
-	int fd, err;
-
-	fd = (int)syscall(SYS_pidfd_open, gettid(), PIDFD_THREAD);
-	if (fd < 0)
-		return -errno;
-	if (bpf_map_update_elem(map_fd, &fd, share, BPF_ANY)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	*pidfd = fd;
-	return 0;
-}
-
-/* The thread of @pidfd a reader of every task again. */
-static void share_clear(int map_fd, int pidfd)
-{
-	bpf_map_delete_elem(map_fd, &pidfd);
-	close(pidfd);
-}
-
-/*
- * The `readers` map of the program behind @link_fd (a pinned iterator's:
- * the link leads to the program and the program to its maps), so that the
- * shares are the program's own, never a map pinned beside it by another
- * load. A negative errno where it has none.
- */
-static int readers_of_link(int link_fd)
-{
-	struct bpf_link_info link = {};
-	struct bpf_prog_info prog = {};
-	__u32 ids[8], len = sizeof(link);
-	int prog_fd, fd, err = -ENOENT;
-
-	if (bpf_obj_get_info_by_fd(link_fd, &link, &len))
-		return -errno;
-	prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
-	if (prog_fd < 0)
-		return -errno;
-	prog.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
-	prog.map_ids = (__u64)(unsigned long)ids;
-	len = sizeof(prog);
-	if (bpf_obj_get_info_by_fd(prog_fd, &prog, &len))
-		err = -errno;
-	close(prog_fd);
-	for (__u32 i = 0; err == -ENOENT && i < prog.nr_map_ids && i < 8; i++) {
-		struct bpf_map_info map = {};
-
-		fd = bpf_map_get_fd_by_id(ids[i]);
-		if (fd < 0)
-			continue;
-		len = sizeof(map);
-		if (!bpf_obj_get_info_by_fd(fd, &map, &len) &&
-		    map.type == BPF_MAP_TYPE_TASK_STORAGE && !strcmp(map.name, "readers"))
-			return fd;
-		close(fd);
-	}
-	return err;
-}
-
-/* Where shares cannot be set: one reader from now on. */
-static void no_shares(struct snapshot_iter *it)
-{
-	if (!it->skel && it->readers_fd >= 0)
-		close(it->readers_fd);
-	it->readers_fd = -2;
-}
-
-/* How many readers a pass of @it takes: one a CPU we may run on, 1 without shares. */
-static unsigned int readers_for(struct snapshot_iter *it)
-{
-	unsigned int n = JT_ITER_MAX_READERS;
-	cpu_set_t cpus;
-	int fd;
-
-	if (!it->args)
-		return 1;
-	if (!sched_getaffinity(0, sizeof(cpus), &cpus) && (unsigned int)CPU_COUNT(&cpus) < n)
-		n = (unsigned int)CPU_COUNT(&cpus);
-	if (it->max_readers && it->max_readers < n)
-		n = it->max_readers;
-	if (n < 2)
-		return 1;
-	if (it->readers_fd == -1) {
-		fd = it->skel ? bpf_map__fd(it->skel->maps.readers) : readers_of_link(it->link_fd);
-		it->readers_fd = fd >= 0 ? fd : -2;
-	}
-	return it->readers_fd >= 0 ? n : 1;
-}
-
-/* A reader of a pass and what it read. */
-struct iter_reader {
-	struct iter_pool *pool;
-	struct jt_iter_share share;
-	char *buf;
-	struct ps_snapshot snap;
-	int err;
-	int claim; /* who reads the share this pass: CLAIM_FREE, CLAIM_THREAD, CLAIM_CALLER */
-	bool done; /* read by its thread this pass (err says how) */
-	bool started; /* its thread runs */
-	pthread_t thread;
-};
-
-/*
- * A share is read by whichever takes it first: its thread when it wakes,
- * or the caller once done with its own, where that thread has not begun
- * (its CPU busy with another task). Waiting for a thread the scheduler had
- * not run made a shared pass slower than one reader on a loaded host.
- */
-enum { CLAIM_FREE, CLAIM_THREAD, CLAIM_CALLER };
-
-static bool claim(struct iter_reader *r, int who)
-{
-	int free_ = CLAIM_FREE;
-
-	return __atomic_compare_exchange_n(&r->claim, &free_, who, false, __ATOMIC_ACQ_REL,
-					   __ATOMIC_ACQUIRE);
-}
-
-/*
- * The threads that read the other shares of a pass beside the caller,
- * started with the iterator and kept until it is freed: started at each
- * pass, their clone()s would take pids between ps's two reads of the
- * kernel's task count (which then never agree: a walk of all /proc), and
- * a new thread took a millisecond to get a CPU of its own.
- */
-struct iter_pool {
-	pthread_mutex_t lock;
-	pthread_cond_t go, done;
-	unsigned int pass; /* bumped for each pass */
-	unsigned int finished; /* shares read by threads this pass */
-	unsigned int ready; /* threads past their start, waiting for a pass */
-	bool stop;
-	unsigned int n; /* readers, the caller's share 0 included */
-	int link_fd, readers_fd;
-	cpu_set_t allowed; /* the CPUs this process may run on */
-	int cpu[JT_ITER_MAX_READERS]; /* each reader's this pass; -1: wherever */
-	struct iter_reader r[JT_ITER_MAX_READERS];
-};
-
-/*
- * The calling thread kept on @cpu (>= 0). A sleepable iterator's program
- * runs with migration disabled, and runs most of a pass: two readers woken
- * on one CPU stayed there, taking turns, as slow as one (12 ms against 6).
- */
-static void pin_to(int cpu)
-{
-	cpu_set_t one;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	sched_setaffinity(0, sizeof(one), &one); /* else where the kernel puts it */
-}
-
-/*
- * This pass's CPUs: the caller's where it runs now, so that it does not
- * move, and for each other reader one of the others it may run on.
- */
-static void pick_cpus(struct iter_pool *pool)
-{
-	int here = sched_getcpu(), c = 0;
-
-	pool->cpu[0] = here;
-	for (unsigned int k = 1; k < pool->n; k++) {
-		while (c < CPU_SETSIZE && (!CPU_ISSET(c, &pool->allowed) || c == here))
-			c++;
-		pool->cpu[k] = c < CPU_SETSIZE ? c++ : -1;
-	}
-	if (here < 0 || !CPU_ISSET(here, &pool->allowed))
-		pool->cpu[0] = -1;
-}
-
-static void *reader_thread(void *arg)
-{
-	struct iter_reader *r = arg;
-	struct iter_pool *pool = r->pool;
-	unsigned int seen = 0;
-	int pidfd = -1;
-	bool shared = !share_set(pool->readers_fd, &r->share, &pidfd);
-
-	pthread_mutex_lock(&pool->lock);
-	pool->ready++;
-	pthread_cond_signal(&pool->done);
-	for (;;) {
-		while (!pool->stop && pool->pass == seen)
-			pthread_cond_wait(&pool->go, &pool->lock);
-		if (pool->stop)
-			break;
-		seen = pool->pass;
-		pthread_mutex_unlock(&pool->lock);
-		/* Without its share set, it would read every task: the caller reads the share. */
-		if (!shared || !claim(r, CLAIM_THREAD)) {
-			pthread_mutex_lock(&pool->lock);
-			continue;
-		}
-		pin_to(pool->cpu[r->share.index]);
-		r->err = read_pass(pool->link_fd, r->buf, &r->share, &r->snap);
-		/* Free to run anywhere between passes, and to stop when told. */
-		if (pool->cpu[r->share.index] >= 0)
-			sched_setaffinity(0, sizeof(pool->allowed), &pool->allowed);
-		pthread_mutex_lock(&pool->lock);
-		r->done = true;
-		pool->finished++;
-		pthread_cond_signal(&pool->done);
-	}
-	pthread_mutex_unlock(&pool->lock);
-	if (pidfd >= 0)
-		share_clear(pool->readers_fd, pidfd);
-	return NULL;
-}
-
-static void pool_free(struct iter_pool *pool)
-{
-	if (!pool)
-		return;
-	pthread_mutex_lock(&pool->lock);
-	pool->stop = true;
-	pthread_cond_broadcast(&pool->go);
-	pthread_mutex_unlock(&pool->lock);
-	for (unsigned int k = 1; k < pool->n; k++)
-		if (pool->r[k].started)
-			pthread_join(pool->r[k].thread, NULL);
-	pthread_cond_destroy(&pool->go);
-	pthread_cond_destroy(&pool->done);
-	pthread_mutex_destroy(&pool->lock);
-	free(pool);
-}
-
-/*
- * @it's readers, where a pass takes several (readers_for) and this kernel
- * lets a thread be given a share (tried here, on the calling thread).
- * Without them (it->pool NULL), one reader reads every task.
- */
-static void pool_start(struct snapshot_iter *it)
-{
-	struct jt_iter_share probe = { .index = 0, .count = 1 };
-	unsigned int n = readers_for(it), started = 0;
-	struct iter_pool *pool;
-	int pidfd;
-
-	if (n < 2)
-		return;
-	if (share_set(it->readers_fd, &probe, &pidfd)) {
-		no_shares(it);
-		return;
-	}
-	share_clear(it->readers_fd, pidfd);
-	pool = calloc(1, sizeof(*pool));
-	if (!pool)
-		return;
-	if (!it->buf)
-		it->buf = malloc((size_t)JT_ITER_MAX_READERS * ITER_BUF_BYTES);
-	if (!it->buf) {
-		free(pool);
-		return;
-	}
-	pthread_mutex_init(&pool->lock, NULL);
-	pthread_cond_init(&pool->go, NULL);
-	pthread_cond_init(&pool->done, NULL);
-	pool->n = n;
-	if (sched_getaffinity(0, sizeof(pool->allowed), &pool->allowed)) {
-		CPU_ZERO(&pool->allowed); /* no pinning */
-	}
-	pool->link_fd = it->link_fd;
-	pool->readers_fd = it->readers_fd;
-	for (unsigned int k = 0; k < n; k++) {
-		struct iter_reader *r = &pool->r[k];
-
-		r->pool = pool;
-		r->share = (struct jt_iter_share){ .index = k, .count = n };
-		r->buf = it->buf + (size_t)k * ITER_BUF_BYTES;
-		/* One that cannot start: its share is the caller's to read. */
-		if (k)
-			r->started = !pthread_create(&r->thread, NULL, reader_thread, r);
-	}
-	/*
-	 * Back once every thread waits for a pass: one still starting is a
-	 * task running when ps reads /proc/loadavg, which then said no CPU
-	 * was free and the pass was never shared.
-	 */
-	pthread_mutex_lock(&pool->lock);
-	for (unsigned int k = 1; k < n; k++)
-		started += pool->r[k].started;
-	while (pool->ready < started)
-		pthread_cond_wait(&pool->done, &pool->lock);
-	pthread_mutex_unlock(&pool->lock);
-	it->pool = pool;
-}
-
-/*
- * The readers' snapshots, each sorted by pid, merged into @out; each
- * process is in one share alone. The merge runs backwards, the highest pid
- * first, into share 0's array grown to hold them all: a place it fills is
- * past every entry of share 0 not yet taken, so no second array is needed
- * (5,000 entries are 800 KB of fresh pages to fault in). Entries move,
- * command lines with them; the other readers' arrays are freed.
- */
-static int merge_shares(struct iter_reader *r, unsigned int n, struct ps_snapshot *out)
-{
-	size_t left[JT_ITER_MAX_READERS], total = 0;
-	struct ps_entry *procs;
-
-	for (unsigned int k = 0; k < n; k++) {
-		left[k] = r[k].snap.n;
-		total += left[k];
-	}
-	procs = realloc(r[0].snap.procs, (total ? total : 1) * sizeof(*procs));
-	if (!procs)
-		return -ENOMEM;
-	r[0].snap.procs = procs;
-	for (size_t i = total; i-- > 0;) {
-		const struct ps_entry *from = NULL;
-		unsigned int best = n;
-
-		for (unsigned int k = 0; k < n; k++) {
-			const struct ps_entry *p;
-
-			if (!left[k])
-				continue;
-			p = k ? &r[k].snap.procs[left[k] - 1] : &procs[left[0] - 1];
-			if (!from || p->pid > from->pid) {
-				from = p;
-				best = k;
-			}
-		}
-		left[best]--;
-		if (from != &procs[i])
-			procs[i] = *from;
-	}
-	memset(out, 0, sizeof(*out));
-	out->procs = procs;
-	out->n = total;
-	for (unsigned int k = 0; k < n; k++) {
-		out->tasks += r[k].snap.tasks;
-		out->args_iterated += r[k].snap.args_iterated;
-		out->args_left += r[k].snap.args_left;
-		if (k)
-			free(r[k].snap.procs);
-		r[k].snap.procs = NULL;
-		r[k].snap.n = 0;
-	}
-	return 0;
-}
-
-/*
- * A pass by the pool: the caller reads share 0, and any share whose thread
- * did not start or could not be given it; the threads the others. 1 where
- * the caller's share cannot be set (it then reads every task alone), else
- * 0 or a negative errno.
- */
-static int read_shared(struct iter_pool *pool, struct ps_snapshot *out)
-{
-	struct iter_reader *r = pool->r;
-	unsigned int n = pool->n, taken = 0;
-	int pidfd, err = 0;
-
-	if (share_set(pool->readers_fd, &r[0].share, &pidfd))
-		return 1;
-	pick_cpus(pool);
-	pin_to(pool->cpu[0]);
-	pthread_mutex_lock(&pool->lock);
-	pool->pass++;
-	pool->finished = 0;
-	for (unsigned int k = 1; k < n; k++) {
-		r[k].done = false;
-		r[k].claim = CLAIM_FREE;
-	}
-	pthread_cond_broadcast(&pool->go);
-	pthread_mutex_unlock(&pool->lock);
-	r[0].err = read_pass(pool->link_fd, r[0].buf, &r[0].share, &r[0].snap);
-	/*
-	 * The shares no thread has begun, read here (its buffer is free
-	 * again); then only the threads that took theirs are waited for.
-	 */
-	for (unsigned int k = 1; k < n; k++) {
-		if (!claim(&r[k], CLAIM_CALLER)) {
-			taken++;
-			continue;
-		}
-		if (bpf_map_update_elem(pool->readers_fd, &pidfd, &r[k].share, BPF_EXIST))
-			err = 1;
-		else
-			r[k].err = read_pass(pool->link_fd, r[0].buf, &r[k].share, &r[k].snap);
-	}
-	pthread_mutex_lock(&pool->lock);
-	while (pool->finished < taken)
-		pthread_cond_wait(&pool->done, &pool->lock);
-	pthread_mutex_unlock(&pool->lock);
-	if (pool->cpu[0] >= 0)
-		sched_setaffinity(0, sizeof(pool->allowed), &pool->allowed);
-	/* Each share read once, by its thread or here; else all of it again, alone. */
-	for (unsigned int k = 1; k < n; k++)
-		if (!r[k].done && r[k].claim != CLAIM_CALLER)
-			err = 1;
-	share_clear(pool->readers_fd, pidfd);
-	for (unsigned int k = 0; k < n && !err; k++)
-		err = r[k].err;
-	if (!err)
-		err = merge_shares(r, n, out);
-	for (unsigned int k = 0; k < n; k++) {
-		snapshot__free(&r[k].snap);
-		r[k].err = 0;
-	}
-	if (!err)
-		out->readers = n;
-	return err;
-}
 
 /* The CPUs this thread may run on; 1 where that cannot be told. */
 static unsigned int cpus_allowed(void)
@@ -1336,10 +638,10 @@ int snapshot_iter__read(struct snapshot_iter *it, struct ps_snapshot *out)
 			return -ENOMEM;
 	}
 	/* Each reader a CPU no other task holds, the caller's included. */
-	shared = it->pool && it->others_running + it->pool->n <= cpus;
-	err = shared ? read_shared(it->pool, out) : 1;
+	shared = it->pool && it->others_running + snapshot_pool__readers(it->pool) <= cpus;
+	err = shared ? snapshot_pool__read(it->pool, out) : 1;
 	if (err == 1) {
-		err = read_pass(it->link_fd, it->buf, &all, out);
+		err = snapshot__read_pass(it->link_fd, it->buf, &all, out);
 		out->readers = 1;
 	}
 	if (err)
@@ -1358,7 +660,7 @@ void snapshot_iter__others_running(struct snapshot_iter *it, unsigned int n)
 void snapshot_iter__set_readers(struct snapshot_iter *it, unsigned int n)
 {
 	it->max_readers = n > JT_ITER_MAX_READERS ? JT_ITER_MAX_READERS : n;
-	pool_free(it->pool);
+	snapshot_pool__free(it->pool);
 	it->pool = NULL;
-	pool_start(it);
+	snapshot_pool__start(it);
 }
