@@ -116,6 +116,32 @@ static void test_quota_report_efficiency(void **state)
 }
 
 /*
+ * The summary of two reports of one job, as JSON: its "jobs" entry in
+ * *@job, the document to free in the return.
+ */
+static json_t *summary_of_two(const char *const reports[2], json_t **job)
+{
+	struct job_summary s = {};
+	struct summary_report r;
+	struct capture c;
+	json_error_t e;
+	json_t *j;
+
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(job_summary__parse(reports[i], strlen(reports[i]), &r), 0);
+		assert_int_equal(job_summary__add(&s, &r), 0);
+	}
+	capture__open(&c);
+	assert_int_equal(job_summary__write_json(c.f, &s), 0);
+	j = json_loads(capture__close(&c), 0, &e);
+	assert_non_null(j);
+	free(c.buf);
+	job_summary__free(&s);
+	*job = json_array_get(json_object_get(j, "jobs"), 0);
+	return j;
+}
+
+/*
  * Two reports under a 0.5-CPU quota, one of a step that used no CPU: its
  * efficiency (0) cannot tell what it was divided by, and the summary took
  * CPUs x wall (0.0755 s) where the report divided by 0.15 s, its periods'.
@@ -133,26 +159,11 @@ static void test_zero_cpu_report_allocated(void **state)
 		"\"cpu\":{\"total_s\":0},\"allocation\":{\"source\":\"cgroup\",\"cpus\":0.5},"
 		"\"efficiency\":{\"cpu\":0,\"cpu_allocated_s\":0.15,\"memory\":null}}",
 	};
-	struct job_summary s = {};
-	struct summary_report r;
-	struct capture c;
-	json_error_t e;
-	json_t *j, *job;
+	json_t *job, *j = summary_of_two(reports, &job);
 
-	for (size_t i = 0; i < 2; i++) {
-		assert_int_equal(job_summary__parse(reports[i], strlen(reports[i]), &r), 0);
-		assert_int_equal(job_summary__add(&s, &r), 0);
-	}
-	capture__open(&c);
-	assert_int_equal(job_summary__write_json(c.f, &s), 0);
-	j = json_loads(capture__close(&c), 0, &e);
-	assert_non_null(j);
-	job = json_array_get(json_object_get(j, "jobs"), 0);
 	assert_true(fabs(num(job, "allocated_cpu_s") - 0.30) < 1e-9);
 	assert_true(fabs(num(json_object_get(job, "efficiency"), "cpu") - 0.082 / 0.30) < 1e-9);
 	json_decref(j);
-	free(c.buf);
-	job_summary__free(&s);
 }
 
 /*
@@ -172,25 +183,10 @@ static void test_rss_past_limit_report(void **state)
 		"\"allocation\":{\"source\":\"cgroup\",\"memory_bytes\":67108864},"
 		"\"efficiency\":{\"cpu\":null,\"memory\":0.5}}",
 	};
-	struct job_summary s = {};
-	struct summary_report r;
-	struct capture c;
-	json_error_t e;
-	json_t *j, *job;
+	json_t *job, *j = summary_of_two(reports, &job);
 
-	for (size_t i = 0; i < 2; i++) {
-		assert_int_equal(job_summary__parse(reports[i], strlen(reports[i]), &r), 0);
-		assert_int_equal(job_summary__add(&s, &r), 0);
-	}
-	capture__open(&c);
-	assert_int_equal(job_summary__write_json(c.f, &s), 0);
-	j = json_loads(capture__close(&c), 0, &e);
-	assert_non_null(j);
-	job = json_array_get(json_object_get(j, "jobs"), 0);
 	assert_true(fabs(num(json_object_get(job, "efficiency"), "memory") - 0.5) < 1e-9);
 	json_decref(j);
-	free(c.buf);
-	job_summary__free(&s);
 }
 
 /*
@@ -210,25 +206,10 @@ static void test_oom_at_limit_report(void **state)
 		"\"allocation\":{\"source\":\"cgroup\",\"memory_bytes\":67108864},"
 		"\"efficiency\":{\"cpu\":null,\"memory\":0.5}}",
 	};
-	struct job_summary s = {};
-	struct summary_report r;
-	struct capture c;
-	json_error_t e;
-	json_t *j, *job;
+	json_t *job, *j = summary_of_two(reports, &job);
 
-	for (size_t i = 0; i < 2; i++) {
-		assert_int_equal(job_summary__parse(reports[i], strlen(reports[i]), &r), 0);
-		assert_int_equal(job_summary__add(&s, &r), 0);
-	}
-	capture__open(&c);
-	assert_int_equal(job_summary__write_json(c.f, &s), 0);
-	j = json_loads(capture__close(&c), 0, &e);
-	assert_non_null(j);
-	job = json_array_get(json_object_get(j, "jobs"), 0);
 	assert_true(fabs(num(json_object_get(job, "efficiency"), "memory") - 0.75) < 1e-9);
 	json_decref(j);
-	free(c.buf);
-	job_summary__free(&s);
 }
 
 static void test_parse_rejects(void **state)
