@@ -313,6 +313,32 @@ static void test_short_job_over_quota(void **state)
 }
 
 /*
+ * A file of FILE_MIB MiB this test writes (its pages charged to the test's
+ * cgroup, not a limited one) at @name, and into @script a python program
+ * that maps it and reads every page, then runs @then.
+ */
+static void mapped_file_script(char *data, size_t data_size, const char *name, char *script,
+			       size_t script_size, const char *then)
+{
+	static char chunk[1 << 20];
+	int fd;
+
+	harness__path(data, data_size, name);
+	memset(chunk, 'x', sizeof(chunk));
+	fd = open(data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	for (int i = 0; i < FILE_MIB; i++)
+		assert_int_equal(write(fd, chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
+	close(fd);
+	snprintf(script, script_size,
+		 /* run_in() quotes each word with ': none in here. */
+		 "import mmap\nf = open(\"%s\", \"rb\")\n"
+		 "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)\n"
+		 "s = sum(m[i] for i in range(0, len(m), 4096))\n%s",
+		 data, then);
+}
+
+/*
  * A process under a 32 MiB limit maps a 48 MiB file this test wrote (its
  * pages charged to the test's cgroup, not the limited one) and reads every
  * page: its RSS passes the limit, which the kernel never let its cgroup's
@@ -326,27 +352,15 @@ static void test_rss_past_the_limit(void **state)
 			     "--", "python3", "-c", script};
 	char *text_args[] = {H.jobtrace, "run", "--mode", "bpf", "-o", text,
 			     "--", "python3", "-c", script};
-	static char chunk[1 << 20];
 	json_t *r;
 	double peak;
-	int fd, st;
+	int st;
 
 	if (no_controllers)
 		skip(); /* test_run_efficiency said what this machine has */
 	harness__path(report, sizeof(report), "rss.json");
 	harness__path(text, sizeof(text), "rss.txt");
-	harness__path(data, sizeof(data), "data");
-	memset(chunk, 'x', sizeof(chunk));
-	fd = open(data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	for (int i = 0; i < FILE_MIB; i++)
-		assert_int_equal(write(fd, chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
-	close(fd);
-	snprintf(script, sizeof(script),
-		 /* run_in() quotes each word with ': none in here. */
-		 "import mmap\nf = open(\"%s\", \"rb\")\n"
-		 "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)\n"
-		 "s = sum(m[i] for i in range(0, len(m), 4096))\n", data);
+	mapped_file_script(data, sizeof(data), "data", script, sizeof(script), "");
 	st = harness__wait_s(run_in(free_cpu_dir, small_mem_dir, json_args,
 				    ARRAY_SIZE(json_args), NULL), 60);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -405,27 +419,15 @@ static void test_oom_at_the_limit(void **state)
 			     "--", "python3", "-c", script};
 	char *text_args[] = {H.jobtrace, "run", "--mode", "bpf", "-o", text,
 			     "--", "python3", "-c", script};
-	static char chunk[1 << 20];
 	json_t *r, *f0;
-	int fd, st;
+	int st;
 
 	if (no_controllers)
 		skip(); /* test_run_efficiency said what this machine has */
 	harness__path(report, sizeof(report), "oom.json");
 	harness__path(text, sizeof(text), "oom.txt");
-	harness__path(data, sizeof(data), "oomdata");
-	memset(chunk, 'x', sizeof(chunk));
-	fd = open(data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	for (int i = 0; i < FILE_MIB; i++)
-		assert_int_equal(write(fd, chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
-	close(fd);
-	snprintf(script, sizeof(script),
-		 /* run_in() quotes each word with ': none in here. */
-		 "import mmap\nf = open(\"%s\", \"rb\")\n"
-		 "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)\n"
-		 "s = sum(m[i] for i in range(0, len(m), 4096))\n"
-		 "b = []\nwhile True:\n    b.append(b\"y\" * (1 << 20))\n", data);
+	mapped_file_script(data, sizeof(data), "oomdata", script, sizeof(script),
+			   "b = []\nwhile True:\n    b.append(b\"y\" * (1 << 20))\n");
 	st = run_until_reported(json_args, ARRAY_SIZE(json_args));
 	/* run exits as its job did: 128 + SIGKILL. */
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGKILL);
