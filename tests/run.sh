@@ -15,11 +15,12 @@ passed=0
 failed=0
 skipped=0
 failures=()
+fail_lines=()
 skipped_names=()
 
 # Counts what one binary's output (in @file) says: label, exit status, seconds, file.
 account() {
-	local label=$1 rc=$2 secs=$3 file=$4 n_pass n_fail
+	local label=$1 rc=$2 secs=$3 file=$4 n_pass n_fail why
 	sed "s|^|[$label] |" "$file"
 	# What each binary costs the suite's wall time (make test has a budget).
 	printf '[%s] took %d s\n' "$label" "$secs"
@@ -29,6 +30,14 @@ account() {
 	failed=$((failed + ${n_fail:-0}))
 	if [ "$rc" -ne 0 ]; then
 		failures+=("$label (exit $rc)")
+		# What failed, again at the end: a log read from its tail (CI's
+		# is) would otherwise name the binary and not the test or why.
+		# cmocka's first line of each failure and where, cut short; else
+		# (a crash) the binary's last lines.
+		why=$(grep -E '^\[  (ERROR|FAILED) +\] |^\[   LINE   \] ' "$file" |
+			grep -v 'test(s), listed below' | awk '!seen[$0]++' | head -8)
+		[ -n "$why" ] || why=$(tail -3 "$file")
+		fail_lines+=("$(printf '%s\n' "$why" | cut -c1-300 | sed "s|^|[$label] |")")
 		# A crash or a sanitizer report counts as a failure even when no
 		# cmocka summary said so.
 		[ -n "${n_fail:-}" ] && [ "${n_fail:-0}" -gt 0 ] || failed=$((failed + 1))
@@ -311,6 +320,9 @@ if [ "$what" = all ] || [ "$what" = kernel-san ]; then
 	rm -rf "$sanlog"
 fi
 
+for f in "${fail_lines[@]+"${fail_lines[@]}"}"; do
+	[ -n "$f" ] && printf '%s\n' "$f"
+done
 for f in "${failures[@]+"${failures[@]}"}"; do
 	echo "FAILED: $f"
 done
