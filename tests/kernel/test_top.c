@@ -397,17 +397,25 @@ static void test_batch_frames_and_errors(void **state)
  */
 static void test_batch_pid_ends(void **state)
 {
-	char cmd[1400];
+	char cmd[4096], top_out[300], top_err[300];
 	const char *row;
 	double failed = 0;
 	char *out;
 	int code;
 
-	/* The job starts after top's attach, so its whole life is top's to see. */
+	/*
+	 * The job starts once top has drawn its first frame (it has attached),
+	 * so its whole life is top's to see: a second's head start was not
+	 * enough for top's load on a loaded machine. The wait's sleeps are the
+	 * job's processes, and end well (FAIL counts only churn's).
+	 */
+	harness__path(top_out, sizeof(top_out), "pid-ends.out");
+	harness__path(top_err, sizeof(top_err), "pid-ends.err");
 	snprintf(cmd, sizeof(cmd),
-		 "(sleep 1; exec %s --children 200 --fail 9 --burn-us 300 >/dev/null) & "
-		 "exec timeout 60 %s top -b -d 0.5 -p $! 2>&1",
-		 H.churn, H.jobtrace);
+		 "(while [ ! -s %s ]; do sleep 0.05; done; "
+		 "exec %s --children 200 --fail 9 --burn-us 300 >/dev/null) & "
+		 "timeout 60 %s top -b -d 0.5 -p $! >%s 2>%s; rc=$?; cat %s %s; exit $rc",
+		 top_out, H.churn, H.jobtrace, top_out, top_err, top_out, top_err);
 	out = harness__sh_out(cmd, &code);
 	assert_int_equal(code, 0);
 	/* The frame of its end: the job, ended. */
@@ -441,14 +449,18 @@ static void test_batch_pid_ends(void **state)
  */
 static void test_batch_pid_stopped_running(void **state)
 {
-	char cmd[1024];
+	char cmd[4096], top_out[300];
 	char *out;
 	int code;
 
+	/* Stopped a second after its first frame (not after a fixed time: its start may be slow). */
+	harness__path(top_out, sizeof(top_out), "stopped.out");
 	snprintf(cmd, sizeof(cmd),
-		 "sleep 60 & p=$!; timeout --preserve-status -s TERM 2.3 %s top -b -d 0.5 -p $p "
-		 "2>&1; echo \"top exited $?\"; kill -0 $p && echo \"job alive\"; kill $p",
-		 H.jobtrace);
+		 "sleep 60 & p=$!; %s top -b -d 0.5 -p $p >%s 2>&1 & t=$!; "
+		 "i=0; while [ ! -s %s ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; "
+		 "sleep 1; kill -TERM $t; wait $t; echo \"top exited $?\"; cat %s; "
+		 "kill -0 $p && echo \"job alive\"; kill $p",
+		 H.jobtrace, top_out, top_out, top_out);
 	out = harness__sh_out(cmd, &code);
 	print_message("%s", out);
 	assert_non_null(strstr(out, "top exited 0\n"));
