@@ -147,15 +147,13 @@ static void job_begin(struct bjob *j, __u64 id, unsigned int serial, unsigned lo
 	memset(&j->cj, 0, sizeof(j->cj));
 	j->cj.id = id;
 	j->cj.cgroup_dirfd = -1;
-	j->cj.key = j->key;
 	snprintf(j->key, sizeof(j->key), "cgroup:/system.slice/build-%u.service", serial);
 	job__init(&j->cj.job, id, NULL, 0);
-	j->cj.job.key = j->cj.key;
+	j->cj.job.key = j->key;
 	j->cj.job.mode = "host";
 	j->cj.job.source = "bpf";
 	j->cj.job.hierarchy = "cgroup2";
-	j->cj.job.cgroup = j->cj.key + 7;
-	j->cj.hierarchy = (char *)"cgroup2"; /* never freed: the bench frees no job */
+	j->cj.job.cgroup = j->key + 7;
 	j->serial = serial;
 	j->started_s = s;
 }

@@ -217,7 +217,7 @@ static int run_once(const struct config *cfg, int type, int nreaders, double rat
 	out->nreaders = nreaders;
 	if (!job)
 		return -ENOMEM;
-	job->key = (char *)(job + 1);
+	job->job.key = (char *)(job + 1);
 	if (pipe(go) || pipe(ready) || pipe(result)) {
 		free(job);
 		return -errno;
@@ -254,7 +254,7 @@ static int run_once(const struct config *cfg, int type, int nreaders, double rat
 	if (err)
 		goto out_reap;
 
-	snprintf(job->key, CJOB_KEY_SIZE, "cgroup:/system.slice/bench-stream.service");
+	snprintf((char *)(job + 1), CJOB_KEY_SIZE, "cgroup:/system.slice/bench-stream.service");
 	job->id = 42;
 	ex.job_id = fk.job_id = job->id;
 	ex.exit_status = 0;

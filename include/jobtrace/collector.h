@@ -71,22 +71,17 @@ struct cjob_mono {
 struct cjob {
 	__u64 id;
 	/*
-	 * "run", "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash"; made
-	 * to its length by the job table (serve keeps 10,000 jobs: the room
-	 * of the longest in each was 2.6 MB of a 40-byte key's jobs), in the
-	 * job's own allocation, right after it.
-	 */
-	char *key;
-	/* Its hierarchy's name ("cgroup2", "cgroup1:cpu") where it follows a cgroup given by
-	 * path; host mode's jobs point at the collector's one name instead. NULL: none. */
-	char *hierarchy;
-	int cgroup_dirfd; /* CJOB_END_CGROUP_GONE: the watched directory */
-	enum cjob_end end_rule;
-	/*
-	 * The report: kernel totals, commands, failures. When grouped by
-	 * cgroup, its cgroup is its key's own bytes after "cgroup:" (the key is
-	 * never cut there: a path is at most 255 bytes), not a copy of them.
-	 * Its workdir, job.workdir_path measured when the job ends, is the
+	 * The report: kernel totals, commands, failures. Its key ("run",
+	 * "pid:1234", "cgroup:/system.slice/x", "tree:1234:bash") is made to
+	 * its length by the job table in the cjob's own allocation, right
+	 * after it (serve keeps 10,000 jobs: the room of the longest in each
+	 * was 2.6 MB of a 40-byte key's jobs), and job.key points at it: no
+	 * second pointer to it here. Its hierarchy's name (job.hierarchy) is
+	 * its own copy where hierarchy_owned says so (a cgroup followed by
+	 * path), else the collector's one name. When grouped by cgroup, its
+	 * cgroup is its key's own bytes after "cgroup:" (the key is never cut
+	 * there: a path is at most 255 bytes), not a copy of them. Its
+	 * workdir, job.workdir_path measured when the job ends, is the
 	 * cjob's, made then (run's job alone has one) and freed with it.
 	 */
 	struct job job;
@@ -98,6 +93,7 @@ struct cjob {
 	__u64 live_tasks; /* tasks seen by the last live read */
 	/* The largest RSS a live read saw of one of its processes: a floor of their peak. */
 	__u64 live_peak_rss_bytes;
+	int cgroup_dirfd; /* CJOB_END_CGROUP_GONE: the watched directory */
 	__u32 idle_samples; /* samples in a row that saw no task and alive <= 0 */
 	/*
 	 * The tasks the live read found at the last interval record: with the
@@ -109,14 +105,19 @@ struct cjob {
 	struct cjob_cum reported; /* at the last interval record */
 	__u64 reported_ns;
 	__u64 open_ns; /* the last sample that found it open by its end rule: it ends no earlier */
-	__u64 host_mem_bytes; /* the host's memory, for a job's share of it; 0: unknown */
 	struct hmap_node index_node; /* the collector's index of open jobs, by id */
-	__u64 sampled; /* samples that read it */
+	/*
+	 * The small fields in one 8-byte word (serve keeps 10,000 jobs): the
+	 * host's memory, for a job's share of it, is job.host_mem_bytes.
+	 */
+	__u8 end_rule; /* enum cjob_end */
+	bool sampled; /* a sample has read it */
 	bool over; /* found over in this turn of the loop */
 	bool ended;
 	bool key_truncated; /* rebuilt from the stream, whose key was cut (beside the flags: no hole) */
 	bool reported_tasks_known; /* reported_tasks is: the source reads every task */
 	bool adopted; /* serve --control's: an adopted process's threads are counted nowhere */
+	bool hierarchy_owned; /* job.hierarchy is its own copy, freed with it */
 };
 
 /* @j's cumulative figures at its last sample (monotone). */

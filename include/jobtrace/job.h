@@ -172,7 +172,7 @@ struct job {
 	const struct job_live *live; /* members alive when the report was made */
 	const char *workdir_path;
 	const struct workdir_usage *workdir;
-	__u64 host_mem_bytes; /* for memory % of host; 0: unknown */
+	__u64 host_mem_bytes; /* the host's memory, for its share of it; 0: unknown */
 	/*
 	 * What its cgroups allot it (read where it runs); alloc_read (above)
 	 * false: not read. @alloc is made only where a limit was found (NULL:
@@ -184,11 +184,11 @@ struct job {
 	struct job_sched_alloc *sched;
 	/* Per-command table on comm (user/lib/hmap.c); entries are struct job_command. */
 	struct hmap commands;
-	size_t ncommands;
 	/* Up to JOB_MAX_FAILED of them, made at the first failure and grown by doubling: most
 	 * jobs have none or one, and serve keeps thousands of jobs. NULL: none yet. */
 	struct job_failure *failed;
-	size_t nfailed;
+	/* The two counts in one 8-byte word, as serve keeps thousands of jobs. */
+	__u32 ncommands, nfailed;
 	__u64 records_malformed; /* ring records that did not decode (all jobs) */
 	__u64 add_errors; /* records that could not be folded in (no memory) */
 	__u64 stale; /* processes counted alive that were gone: exits missed */
@@ -203,7 +203,8 @@ struct job {
 	/* In the 4 bytes one unsigned int took: serve keeps thousands of jobs. */
 	__u16 sampled; /* enum job_sampled */
 	__u8 peak_rss_from; /* enum job_rss_from */
-	__u8 pad;
+	/* Its report gives its share of host_mem_bytes (run's; watch's never has). */
+	bool mem_share;
 	/*
 	 * run's: counted in every mode, reported where COUNTS is unknown. Made
 	 * at the first process jobtrace reaps (NULL: none): serve keeps a job

@@ -492,20 +492,21 @@ static void test_sink_job_records(void **state)
 	int fd = udp_receiver(&o, NULL);
 	struct sink *s;
 	unsigned char buf[4096];
-	char host[256] = "", node[600];
+	char host[256] = "", node[600], *key;
 	const struct dparam *p;
 	struct dgram d;
 	size_t len;
 
 	assert_non_null(j);
-	j->key = (char *)(j + 1);
+	key = (char *)(j + 1);
+	j->job.key = key;
 	o.cluster = "my\"cluster";
 	s = sink_apmon__new(&o);
 	assert_non_null(s);
 	gethostname(host, sizeof(host) - 1);
-	strcpy(j->key, "cgroup:/we ird\n\xff");
+	strcpy(key, "cgroup:/we ird\n\xff");
 	j->job.start_ns = 1000000000ULL;
-	j->host_mem_bytes = 1ULL << 30; /* the collector's: mem_usage is of it */
+	j->job.host_mem_bytes = 1ULL << 30; /* the collector's: mem_usage is of it */
 	j->cum.cpu_ns = 2500000000ULL;
 	j->cum.started = 7;
 	j->cum.exit_error = 2;
@@ -529,7 +530,7 @@ static void test_sink_job_records(void **state)
 	decode(buf, len, &d);
 	assert_string_equal(d.header, "v:2.2.2p:");
 	assert_string_equal(d.cluster, "my\"cluster");
-	snprintf(node, sizeof(node), "%s:%s", host, j->key);
+	snprintf(node, sizeof(node), "%s:%s", host, j->job.key);
 	assert_string_equal(d.node, node);
 	for (uint32_t i = 0; i < d.n; i++)
 		assert_int_equal(d.p[i].type, APMON_REAL64);
@@ -588,7 +589,7 @@ static void test_sink_job_records(void **state)
 		struct collector_stats cs = {};
 		struct interval_record last = { .job = j, .t0_ns = 5000000000ULL };
 
-		strcpy(j->key, "run");
+		strcpy(key, "run");
 		j->job.root_pid = 4242;
 		j->job.root_exited = true;
 		j->job.root_status = 3 << 8;

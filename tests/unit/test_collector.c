@@ -1445,7 +1445,7 @@ static int front_live(struct sink *s, const struct live_record *r)
 	f->have_stat = r->have_stat;
 	f->live_ppid = r->ppid;
 	snprintf(f->live_comm, sizeof(f->live_comm), "%s", r->comm);
-	f->host_mem_bytes = r->job->host_mem_bytes;
+	f->host_mem_bytes = r->job->job.host_mem_bytes;
 	assert_int_equal(r->job->id, JOB);
 	assert_true(r->sampled_ns > 0);
 	return 0;

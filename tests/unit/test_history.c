@@ -260,7 +260,7 @@ static int cap_job_end(struct sink *s, const struct cjob *j, const struct collec
 	c->end_cpu_ns = j->job.stats.cpu_ns;
 	c->end_records = j->job.records;
 	c->end_wall_ns = j->job.end_ns - j->job.start_ns;
-	snprintf(c->end_key, sizeof(c->end_key), "%s", j->key);
+	snprintf(c->end_key, sizeof(c->end_key), "%s", j->job.key);
 	c->argc = j->job.argc;
 	snprintf(c->argv0, sizeof(c->argv0), "%s", j->job.argc ? j->job.argv[0] : "");
 	return 0;
@@ -528,8 +528,8 @@ static void test_short_round_trip(void **state)
 	/* Checked eight bytes at a time: an empty one, a quote, a byte past ASCII, exact words. */
 	static const char args4[] = "a\0\0bcdefghijklmnopq\0", args5[] = "echo\0say \"hi\" now";
 	static const char args6[] = "x\0caf\xc3\xa9 au lait", args7[] = "abcdefgh\0ijklmnopqrstuvw";
-	struct cjob job = { .id = 1, .key = "cgroup:/build.slice/b1" };
-	struct cjob job2 = { .id = 2, .key = "unit:b2.service" };
+	struct cjob job = { .id = 1, .job.key = "cgroup:/build.slice/b1" };
+	struct cjob job2 = { .id = 2, .job.key = "unit:b2.service" };
 	struct job_oom oom = { .killed = true };
 	__u64 boot = 1796428800123456789ULL;
 	struct jt_exit_event e[8] = {
@@ -591,8 +591,6 @@ static void test_short_round_trip(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	ho.dir = dir;
-	job.job.key = job.key;
-	job2.job.key = job2.key;
 	for (size_t i = 0; i < 8; i++) {
 		r[i].e = &e[i];
 		r[i].job = i < 2 ? &job : &job2;
@@ -639,7 +637,7 @@ static void test_query_names_escaped(void **state)
 {
 	static const char *const comms[] = { "q\"uote", "nl\nx", "back\\slash", "bad\xff\xfe",
 					     "plain" };
-	struct cjob job = { .id = 1, .key = "cgroup:/we\"ird" };
+	struct cjob job = { .id = 1, .job.key = "cgroup:/we\"ird" };
 	struct jt_exit_event e[5] = {};
 	struct proc_record r[5] = {};
 	struct history_query q = { .processes = true };
@@ -651,7 +649,6 @@ static void test_query_names_escaped(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	job.job.key = job.key;
 	snprintf(path, sizeof(path), "%s/history-19700101-000000.jsonl", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -873,7 +870,7 @@ static void test_until_past_one_line(void **state)
  */
 static void test_processes_oom(void **state)
 {
-	struct cjob job = { .id = 1, .key = "cgroup:/oom" };
+	struct cjob job = { .id = 1, .job.key = "cgroup:/oom" };
 	struct job_oom oom = { .killed = true };
 	struct jt_exit_event e[2] = {
 		{ .pid = 500, .ppid = 1, .start_ns = 1, .exit_ns = 2, .threads = 1,
@@ -895,7 +892,6 @@ static void test_processes_oom(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	job.job.key = job.key;
 	snprintf(path, sizeof(path), "%s/history-19700101-000000.jsonl", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -939,7 +935,7 @@ static void test_processes_oom(void **state)
  */
 static void test_processes_cpu(void **state)
 {
-	struct cjob job = { .id = 1, .key = "cgroup:/burn" };
+	struct cjob job = { .id = 1, .job.key = "cgroup:/burn" };
 	__u64 boot = 1796428800000000000ULL;
 	struct jt_exit_event e[2] = {
 		/* The sum: the short line says user_s and system_s only. */
@@ -965,7 +961,6 @@ static void test_processes_cpu(void **state)
 	FILE *f;
 
 	(void)state;
-	job.job.key = job.key;
 	for (size_t i = 0; i < 2; i++) {
 		r[i].e = &e[i];
 		r[i].job = &job;
@@ -1041,7 +1036,7 @@ static int refeed_line(void *ctx, const char *line, size_t len)
  */
 static void test_short_interval_rate_bound(void **state)
 {
-	struct cjob job = { .id = 1, .key = "run" };
+	struct cjob job = { .id = 1, .job.key = "run" };
 	__u64 t0 = 1796515100000000000ULL;
 	struct interval_record r[2] = {
 		{ .job = &job, .t0_ns = t0, .t1_ns = t0 + 20000000, .t0_epoch_ns = t0,
@@ -1062,7 +1057,6 @@ static void test_short_interval_rate_bound(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	ho.dir = dir;
-	job.job.key = job.key;
 	capture__open(&whole);
 	s = sink_jsonl__new(whole.f, 0, false, true, false, false);
 	assert_non_null(s);
@@ -1140,7 +1134,7 @@ static void test_short_shared(void **state)
 {
 	static const char args[] = "/usr/bin/cc\0-c\0a.c", args_q[] = "/usr/bin/c\"c\0-c";
 	char key[64] = "cgroup:/build.slice/b1", cgroup[64] = "/build.slice/b1";
-	struct cjob job = { .id = 1, .key = key }, job2 = { .id = 2, .key = "unit:b2.service" };
+	struct cjob job = { .id = 1, .job.key = key }, job2 = { .id = 2, .job.key = "unit:b2.service" };
 	__u64 boot = 1796428800123456789ULL;
 	struct jt_exit_event e[14];
 	struct proc_record r[14];
@@ -1155,8 +1149,6 @@ static void test_short_shared(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	ho.dir = dir;
-	job.job.key = job.key;
-	job2.job.key = job2.key;
 	for (size_t i = 0; i < 14; i++) {
 		e[i] = (struct jt_exit_event){
 			.pid = 400 + (__u32)i, .ppid = 20, .start_ns = 86399000000001ULL,
@@ -1247,7 +1239,7 @@ static void test_frames(void **state)
 {
 	static const char args[] = "/usr/lib/gcc/x86_64-linux-gnu/12/cc1\0-quiet\0-Iinclude\0"
 				   "src/mod1/file135.c\0-O2\0-o\0/tmp/cc617557.s";
-	struct cjob job = { .id = 1, .key = "cgroup:/build.slice/b1" };
+	struct cjob job = { .id = 1, .job.key = "cgroup:/build.slice/b1" };
 	struct history_opts ho = { .now = fixed_now };
 	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", cmd[64], *z;
 	struct history_file *files;
@@ -1260,7 +1252,6 @@ static void test_frames(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	ho.dir = dir;
-	job.job.key = job.key;
 	s = sink_history__new(&ho);
 	assert_non_null(s);
 	for (__u32 i = 0; i < 24000; i++) {
@@ -1332,7 +1323,7 @@ static void test_frames(void **state)
  */
 static void test_frame_ends_inside_a_record(void **state)
 {
-	struct cjob job = { .id = 1, .key = "cgroup:/build.slice/b1" };
+	struct cjob job = { .id = 1, .job.key = "cgroup:/build.slice/b1" };
 	struct history_opts ho = { .now = fixed_now };
 	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", cmd[64], *z, *first;
 	static char args[4096];
@@ -1358,7 +1349,6 @@ static void test_frame_ends_inside_a_record(void **state)
 		args[i] = i % 8 == 7 ? '\0' : (char)(1 + i % 5);
 	assert_non_null(mkdtemp(dir));
 	ho.dir = dir;
-	job.job.key = job.key;
 	s = sink_history__new(&ho);
 	assert_non_null(s);
 	for (__u32 i = 0; i < total; i++) {
@@ -1653,7 +1643,7 @@ static void no_memory_one_record(bool whole)
 {
 	static const char args[] = "/usr/lib/gcc/x86_64-linux-gnu/12/cc1\0-quiet\0-Iinclude\0"
 				   "src/mod1/file135.c\0-O2\0-o\0/tmp/cc617557.s";
-	struct cjob job = { .id = 1, .key = "cgroup:/build.slice/b1" };
+	struct cjob job = { .id = 1, .job.key = "cgroup:/build.slice/b1" };
 	struct history_opts ho = { .now = fixed_now };
 	char dir[] = "/tmp/jobtrace-test-history.XXXXXX", cmd[64];
 	const __u32 total = 10000;
@@ -1666,7 +1656,6 @@ static void no_memory_one_record(bool whole)
 
 	assert_non_null(mkdtemp(dir));
 	ho.dir = dir;
-	job.job.key = job.key;
 	s = sink_history__new(&ho);
 	assert_non_null(s);
 	realloc_fail_above = 4U << 20;

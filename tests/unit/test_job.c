@@ -467,14 +467,14 @@ static void test_running_one_answer(void **state)
 	};
 
 	assert_non_null(j);
-	j->key = (char *)(j + 1);
-	snprintf(j->key, CJOB_KEY_SIZE, "cgroup:/outside");
+	j->job.key = TEST_CJOB_KEY(j);
+	snprintf(TEST_CJOB_KEY(j), CJOB_KEY_SIZE, "cgroup:/outside");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct capture c1, c2;
 		const char *line, *full;
 
 		job__init(&j->job, 1, NULL, 0);
-		j->job.key = j->key;
+		j->job.key = TEST_CJOB_KEY(j);
 		j->job.start_ns = 1000000000ULL;
 		j->job.end_ns = 4000000000ULL;
 		j->job.stats.procs_started = 4;

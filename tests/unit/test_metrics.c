@@ -38,9 +38,9 @@ static struct cjob *new_job(__u64 id, const char *key)
 	struct cjob *j = calloc(1, sizeof(*j) + CJOB_KEY_SIZE); /* and its key's room */
 
 	assert_non_null(j);
-	j->key = (char *)(j + 1);
+	j->job.key = TEST_CJOB_KEY(j);
 	j->id = id;
-	snprintf(j->key, CJOB_KEY_SIZE, "%s", key);
+	snprintf(TEST_CJOB_KEY(j), CJOB_KEY_SIZE, "%s", key);
 	return j;
 }
 
@@ -620,7 +620,7 @@ static void test_all_jobs_and_created(void **state)
 	t = expose(m, METRICS_OPENMETRICS);
 	/* a began at its first interval's start, 9 s on the monotonic clock. */
 	snprintf(series, sizeof(series), "jobtrace_job_processes_started_created{job_key=\"%s\"}",
-		 a->key);
+		 a->job.key);
 	created = value_of(t, series);
 	want = (double)(9 * SEC + mono_to_real) / 1e9;
 	assert_true(fabs(created - want) < 0.01);
@@ -867,12 +867,12 @@ static void test_moved_and_existing(void **state)
 		t = expose(m, fmts[f]);
 		check_structure(t, fmts[f], &nf);
 		check_unique_series(t);
-		assert_true(came_less_gone(t, a->key) == sample_of(t, alive, a->key, NULL));
-		assert_true(came_less_gone(t, b->key) == sample_of(t, alive, b->key, NULL));
-		assert_true(sample_of(t, alive, b->key, NULL) == 2);
-		assert_true(sample_of(t, "jobtrace_job_processes_moved_total", a->key,
+		assert_true(came_less_gone(t, a->job.key) == sample_of(t, alive, a->job.key, NULL));
+		assert_true(came_less_gone(t, b->job.key) == sample_of(t, alive, b->job.key, NULL));
+		assert_true(sample_of(t, alive, b->job.key, NULL) == 2);
+		assert_true(sample_of(t, "jobtrace_job_processes_moved_total", a->job.key,
 				      "direction=\"in\"") == 1);
-		assert_true(sample_of(t, "jobtrace_job_processes_existing_at_attach_total", b->key,
+		assert_true(sample_of(t, "jobtrace_job_processes_existing_at_attach_total", b->job.key,
 				      NULL) == 3);
 		/* Over every job: the jobs' alive is what came and has not gone. */
 		assert_true(came_less_gone(t, NULL) == 2);
@@ -1022,7 +1022,7 @@ static void test_gzip_roundtrip(void **state)
 	struct cjob *j = new_job(1, "");
 
 	for (int i = 0; i < 1000; i++) {
-		snprintf(j->key, CJOB_KEY_SIZE, "cgroup:/jobs.slice/job-%04d.scope", i);
+		snprintf(TEST_CJOB_KEY(j), CJOB_KEY_SIZE, "cgroup:/jobs.slice/job-%04d.scope", i);
 		interval(s, j, SEC, (__u64)i % 50 + 1, (__u64)i, 1, 1 << 20);
 	}
 	for (size_t f = 0; f < 2; f++) {

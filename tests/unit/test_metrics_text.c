@@ -137,14 +137,14 @@ static void test_large_exposition(void **state)
 		struct interval_record r = { .t0_ns = 1000000000ULL, .t1_ns = 2000000000ULL };
 
 		assert_non_null(j);
-		j->key = (char *)(j + 1);
+		j->job.key = TEST_CJOB_KEY(j);
 		j->id = (__u64)i + 1;
 		if (i == 0)
-			snprintf(j->key, CJOB_KEY_SIZE, "cgroup:/a\"b\\c\nd");
+			snprintf(TEST_CJOB_KEY(j), CJOB_KEY_SIZE, "cgroup:/a\"b\\c\nd");
 		else if (i == 1)
-			memset(j->key, '"', CJOB_KEY_SIZE - 1);
+			memset(TEST_CJOB_KEY(j), '"', CJOB_KEY_SIZE - 1);
 		else
-			snprintf(j->key, CJOB_KEY_SIZE, "cgroup:/job%05d", i);
+			snprintf(TEST_CJOB_KEY(j), CJOB_KEY_SIZE, "cgroup:/job%05d", i);
 		r.job = j;
 		r.alive = 1;
 		r.d.user_ns = 1000000007ULL * (__u64)i;

@@ -583,8 +583,8 @@ static void test_sink_places_processes(void **state)
 	struct sink *sk;
 
 	assert_non_null(job);
-	job->key = (char *)(job + 1);
-	snprintf(job->key, CJOB_KEY_SIZE, "cgroup:/box");
+	job->job.key = TEST_CJOB_KEY(job);
+	snprintf(TEST_CJOB_KEY(job), CJOB_KEY_SIZE, "cgroup:/box");
 	fr.job = pr.job = hr.job = job;
 	make_path("place");
 	sk = sink_stream__new(path, 64 * 1024);

@@ -62,13 +62,11 @@ static struct jt_stream_meta *map_meta(void)
 static void fill_cjob(struct cjob *j, __u64 now)
 {
 	struct jt_job_stats *k = &j->job.stats;
-	char *key = j->key; /* its room, after the job */
 
-	memset(j, 0, sizeof(*j));
-	j->key = key;
+	memset(j, 0, sizeof(*j)); /* not its key's room, after it */
 	j->id = 0x4000000000001234ULL;
-	snprintf(j->key, CJOB_KEY_SIZE, "cgroup:/jobs/a");
-	j->job.key = j->key; /* as the collector names its job */
+	snprintf(TEST_CJOB_KEY(j), CJOB_KEY_SIZE, "cgroup:/jobs/a");
+	j->job.key = TEST_CJOB_KEY(j); /* as the collector names its job */
 	j->job.start_ns = now - 3000000000ULL;
 	j->job.root_end_ns = now - 1000000000ULL;
 	j->job.end_ns = now - 500000000ULL;
@@ -144,7 +142,7 @@ static void test_job_end_round_trip(void **state)
 	struct sink *sk;
 
 	assert_non_null(j);
-	j->key = (char *)(j + 1);
+	j->job.key = TEST_CJOB_KEY(j);
 	/* The collector's clock offsets, as it stamps its records. */
 	st.mono_to_epoch_ns = real - now;
 	st.boot_to_epoch_ns = real - util__boottime_ns();
@@ -157,7 +155,7 @@ static void test_job_end_round_trip(void **state)
 	assert_int_equal(sk->ops->job_end(sk, j, &st), 0);
 	/* A second job that lost records and was stopped with a process alive. */
 	j->id++;
-	snprintf(j->key, CJOB_KEY_SIZE, "tree:99:make");
+	snprintf(TEST_CJOB_KEY(j), CJOB_KEY_SIZE, "tree:99:make");
 	j->job.root_exited = false;
 	j->job.attached = false;
 	j->job.stats.events_lost = 4;

@@ -46,11 +46,11 @@ static struct cjob *job_new(__u64 id, const char *key)
 	struct cjob *j = calloc(1, sizeof(*j) + CJOB_KEY_SIZE); /* and its key's room */
 
 	assert_non_null(j);
-	j->key = (char *)(j + 1);
+	j->job.key = TEST_CJOB_KEY(j);
 	j->id = id;
-	snprintf(j->key, CJOB_KEY_SIZE, "%s", key);
+	snprintf(TEST_CJOB_KEY(j), CJOB_KEY_SIZE, "%s", key);
 	job__init(&j->job, id, NULL, 0);
-	j->job.key = j->key;
+	j->job.key = TEST_CJOB_KEY(j);
 	return j;
 }
 

@@ -18,6 +18,13 @@
 /* Directory of the fixture trees; tests run from the repository root. */
 #ifndef FIXTURES
 #define FIXTURES "tests/fixtures"
+
+/*
+ * A test's cjob made as the job table makes one, its key's room right
+ * after it (calloc(1, sizeof(*j) + CJOB_KEY_SIZE)): that room, writable,
+ * where job.key points.
+ */
+#define TEST_CJOB_KEY(j) ((char *)((j) + 1))
 #endif
 
 /*

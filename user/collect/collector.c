@@ -318,7 +318,7 @@ struct cjob *collector__add_job(struct collector *c, __u64 id, const char *key,
 	if (j) {
 		j->job.unknown = c->ops->unknown;
 		j->job.sampled = (__u16)c->ops->sampled;
-		j->host_mem_bytes = c->mem_total_bytes;
+		j->job.host_mem_bytes = c->mem_total_bytes;
 		/* No task yet, none begun or joined: the bound of its CPU starts from there. */
 		j->reported_tasks_known = c->ops->live_per_task;
 	}

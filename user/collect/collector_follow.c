@@ -41,7 +41,7 @@ struct cjob *collector__follow_command(struct collector *c, __u64 id, char *cons
 	j->job.mode = "run";
 	j->job.workdir_path = workdir;
 	/* run's report gives the job's share of the host's memory; watch's never has. */
-	j->job.host_mem_bytes = j->host_mem_bytes;
+	j->job.mem_share = true;
 	return j;
 }
 
@@ -134,12 +134,12 @@ int collector__follow_cgroup(struct collector *c, __u64 id, const char *path,
 	j = collector__add_job(c, id, key, CJOB_END_CGROUP_GONE);
 	if (!j)
 		return -ENOMEM;
-	j->job.cgroup = j->key + 7; /* rel */
+	j->job.cgroup = j->job.key + 7; /* rel */
 	j->job.mode = mode;
 	j->job.attached = true;
 	cgroupfs__name(h, name, sizeof(name));
-	j->hierarchy = strdup(name);
-	j->job.hierarchy = j->hierarchy;
+	j->job.hierarchy = strdup(name);
+	j->hierarchy_owned = true;
 	j->cgroup_dirfd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
 	err = c->ops->add_empty(c, id, h->hierarchy_id);
 	if (!err)

@@ -99,8 +99,8 @@ struct cjob *collector__job_of_record(struct collector *c, __u64 id)
 	 */
 	j->job.start_ns = c->last_sample_ns ? c->last_sample_ns : c->start_ns;
 	j->reported_ns = j->job.start_ns;
-	if (JT_JOB_KIND(id) == JT_JOB_CGROUP && !strncmp(j->key, "cgroup:/", 8))
-		j->job.cgroup = j->key + 7;
+	if (JT_JOB_KIND(id) == JT_JOB_CGROUP && !strncmp(j->job.key, "cgroup:/", 8))
+		j->job.cgroup = j->job.key + 7;
 	j->job.hierarchy = c->hier_name[0] ? c->hier_name : NULL;
 	return j;
 }

@@ -343,8 +343,10 @@ int collector__sample_jobs(struct collector *c, bool host)
 			job__check_counts(&j->job);
 		if (j->job.stats.procs_started > j->cum.started)
 			c->jobs_started_since_host += j->job.stats.procs_started - j->cum.started;
-		if (!j->sampled++)
+		if (!j->sampled) {
+			j->sampled = true;
 			first_sample(c, j, now);
+		}
 		j->live_tasks = j->live_cpu_ns = j->live_system_ns = 0;
 		j->live_read_bytes = j->live_write_bytes = 0;
 		j->prev_sampled_ns = j->live.sampled_ns;

@@ -32,7 +32,8 @@ static void cjob_free(struct cjob *j)
 		return;
 	job__free(&j->job);
 	free((struct workdir_usage *)j->job.workdir); /* the cjob's: collector_end.c */
-	free(j->hierarchy);
+	if (j->hierarchy_owned)
+		free((char *)j->job.hierarchy);
 	if (j->cgroup_dirfd >= 0)
 		close(j->cgroup_dirfd);
 	free(j);
@@ -69,10 +70,9 @@ struct cjob *job_table__add(struct job_table *t, __u64 id, const char *key,
 		return NULL;
 	j->id = id;
 	j->cgroup_dirfd = -1;
-	j->end_rule = end_rule;
-	j->key = memcpy(j + 1, key, len); /* calloc'd: its NUL is there */
+	j->end_rule = (__u8)end_rule;
 	job__init(&j->job, id, NULL, 0);
-	j->job.key = j->key;
+	j->job.key = memcpy(j + 1, key, len); /* calloc'd: its NUL is there */
 	j->job.start_ns = util__now_ns();
 	j->live.cpu_rate_pct = -1;
 	j->reported_ns = j->job.start_ns;

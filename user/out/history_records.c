@@ -225,12 +225,12 @@ static struct hjob *job_of(struct history_records *hr, const char *key, size_t k
 
 	if (klen >= CJOB_KEY_SIZE)
 		klen = CJOB_KEY_SIZE - 1;
-	if (hr->last && !strncmp(hr->last->cj.key, key, klen) && !hr->last->cj.key[klen])
+	if (hr->last && !strncmp(hr->last->cj.job.key, key, klen) && !hr->last->cj.job.key[klen])
 		return hr->last;
 	h = util__fnv1a(UTIL_FNV1A_BASIS, key, klen);
 	for (link = hmap__chain(&hr->jobs, h); link && *link; link = &(*link)->next) {
 		j = hmap__entry(*link, struct hjob, node);
-		if ((*link)->hash == h && !strncmp(j->cj.key, key, klen) && !j->cj.key[klen])
+		if ((*link)->hash == h && !strncmp(j->cj.job.key, key, klen) && !j->cj.job.key[klen])
 			return hr->last = j;
 	}
 	if (hmap__reserve(&hr->jobs, 64))
@@ -238,12 +238,11 @@ static struct hjob *job_of(struct history_records *hr, const char *key, size_t k
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return NULL;
-	j->cj.key = j->key;
-	memcpy(j->cj.key, key, klen);
+	memcpy(j->key, key, klen);
 	j->cj.id = hr->next_id++;
 	j->cj.cgroup_dirfd = -1;
 	job__init(&j->cj.job, j->cj.id, NULL, 0);
-	j->cj.job.key = j->cj.key;
+	j->cj.job.key = j->key;
 	j->cj.job.mode = "history";
 	hmap__add(&hr->jobs, &j->node, h);
 	return hr->last = j;
@@ -471,7 +470,7 @@ int history_records__expand(struct history_records *hr, const char *l, size_t le
 		return -ENOMEM;
 	parse_exit(l, len, x);
 	v = get(l, len, "job", &vl);
-	hr->tmp.key = hr->tmp_key;
+	hr->tmp.job.key = hr->tmp_key;
 	memset(hr->tmp_key, 0, sizeof(hr->tmp_key));
 	if (v)
 		history__json_unescape(v, vl, hr->tmp_key, sizeof(hr->tmp_key));

@@ -100,7 +100,7 @@ static struct shared_text *shared_find(struct history_short *h, const struct pro
 	    t->boot_epoch_ns != boot_epoch_ns || t->cgroup_id != e->cgroup_id ||
 	    t->uid != e->uid || t->gid != e->gid || t->hierarchy != r->cgroup_hierarchy ||
 	    !r->cgroup || r->job->key_truncated ||
-	    strncmp(r->job->key, t->s + t->key_off, t->klen) || r->job->key[t->klen] ||
+	    strncmp(r->job->job.key, t->s + t->key_off, t->klen) || r->job->job.key[t->klen] ||
 	    strncmp(r->cgroup, t->s + t->cg_off, t->clen) || r->cgroup[t->clen])
 		return NULL;
 	return t;
@@ -115,7 +115,7 @@ static char *shared_put(struct history_short *h, const struct proc_record *r, ch
 	char *p0 = p, *cg;
 
 	p = PUT(p, ",\"job\":");
-	p = history_text__str(p, r->job->key, klen);
+	p = history_text__str(p, r->job->job.key, klen);
 	p = PUT(p, ",\"ppid\":");
 	p = history_text__u64(p, e->ppid);
 	p = PUT(p, ",\"parent_start_ns\":");
@@ -125,7 +125,7 @@ static char *shared_put(struct history_short *h, const struct proc_record *r, ch
 	p = history_text__u64(p, boot_epoch_ns);
 	/* The job's own cgroup (a "cgroup:" key), most processes' own: left out. */
 	cg = p0 + 8 + 7;
-	if (strncmp(r->job->key, "cgroup:", 7) || strcmp(r->job->key + 7, r->cgroup)) {
+	if (strncmp(r->job->job.key, "cgroup:", 7) || strcmp(r->job->job.key + 7, r->cgroup)) {
 		p = PUT(p, ",\"cgroup\":");
 		cg = p + 1;
 		p = history_text__str(p, r->cgroup, clen);
@@ -172,9 +172,9 @@ static int shared_check(struct history_short *h, const struct proc_record *r, si
 	if (r->job->key_truncated || !r->cgroup || !e->cgroup_id || e->uid == JT_ID_UNKNOWN ||
 	    e->gid == JT_ID_UNKNOWN || !h->user[0])
 		return 1;
-	*klen = strlen(r->job->key);
+	*klen = strlen(r->job->job.key);
 	*clen = strlen(r->cgroup);
-	return !history_text__plain(r->job->key, *klen) || !history_text__plain(r->cgroup, *clen);
+	return !history_text__plain(r->job->job.key, *klen) || !history_text__plain(r->cgroup, *clen);
 }
 
 /*
@@ -326,12 +326,12 @@ int history_short__interval(struct history_short *h, struct history_buf *b,
 			     const struct interval_record *r)
 {
 	const struct cjob_cum *d = &r->d;
-	size_t klen = strlen(r->job->key);
+	size_t klen = strlen(r->job->job.key);
 	char *p, *p0, *o;
 	double pct;
 
 	if ((r->job->job.unknown & JOB_UNKNOWN_COUNTS) || r->incomplete || r->job->key_truncated ||
-	    r->t1_epoch_ns < r->t0_epoch_ns || !history_text__plain(r->job->key, klen))
+	    r->t1_epoch_ns < r->t0_epoch_ns || !history_text__plain(r->job->job.key, klen))
 		return 1;
 	p0 = p = history_buf__reserve(b, 1024 + klen);
 	if (!p)
@@ -339,7 +339,7 @@ int history_short__interval(struct history_short *h, struct history_buf *b,
 	p = PUT(p, "{\"type\":\"interval\",\"time\":");
 	p = history_text__secs(p, r->t1_epoch_ns);
 	p = PUT(p, ",\"job\":");
-	p = history_text__str(p, r->job->key, klen);
+	p = history_text__str(p, r->job->job.key, klen);
 	p = PUT(p, ",\"interval_s\":");
 	p = history_text__secs(p, r->t1_epoch_ns - r->t0_epoch_ns);
 	p = PUT(p, ",\"processes\":{\"alive\":");

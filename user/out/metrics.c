@@ -229,7 +229,7 @@ static void set_allocation(struct mjob *j, const struct job *job, __u64 now_ns)
 
 int metrics__interval(struct metrics *m, const struct interval_record *r)
 {
-	struct mjob *j = job_of(m, r->job->key);
+	struct mjob *j = job_of(m, r->job->job.key);
 
 	if (!j)
 		return -ENOMEM;
@@ -304,7 +304,7 @@ static struct muser *user_of(struct metrics *m, __u32 uid)
 int metrics__process(struct metrics *m, const struct proc_record *r)
 {
 	const struct jt_exit_event *e = r->e;
-	struct mjob *j = job_of(m, r->job->key);
+	struct mjob *j = job_of(m, r->job->job.key);
 	struct muser *u;
 	int st = (int)e->exit_status;
 
@@ -332,7 +332,7 @@ int metrics__process(struct metrics *m, const struct proc_record *r)
 int metrics__job_end(struct metrics *m, const struct cjob *j)
 {
 	const struct jt_job_stats *s = &j->job.stats;
-	struct mjob *mj = job_of(m, j->key);
+	struct mjob *mj = job_of(m, j->job.key);
 
 	if (!mj)
 		return -ENOMEM;

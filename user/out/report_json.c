@@ -142,7 +142,7 @@ static void write_json_live(struct json_writer *w, const struct job *job)
 		json__u64(w, "open_files", l->open_files);
 		/* PSS when read: summed RSS counts a shared page once per process. */
 		mem = l->pss ? l->pss_bytes : l->rss_bytes;
-		if (job->host_mem_bytes)
+		if (job->mem_share && job->host_mem_bytes)
 			json__double(w, "mem_pct",
 				     100.0 * (double)mem / (double)job->host_mem_bytes);
 		else

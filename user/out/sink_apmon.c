@@ -61,10 +61,10 @@ static double secs(__u64 ns)
 /* "HOST:KEY", and run's job "HOST:run:PID": unique across the hosts of a farm. */
 static void job_node(const struct apmon_sink *a, const struct cjob *j, char *buf, size_t size)
 {
-	if (!strcmp(j->key, "run"))
+	if (!strcmp(j->job.key, "run"))
 		snprintf(buf, size, "%s:run:%d", a->host, (int)j->job.root_pid);
 	else
-		snprintf(buf, size, "%s:%s", a->host, j->key);
+		snprintf(buf, size, "%s:%s", a->host, j->job.key);
 }
 
 static void put_memory(struct plist *l, const struct cjob *j, __u64 rss, __u64 vm, __u64 pss,
@@ -75,9 +75,9 @@ static void put_memory(struct plist *l, const struct cjob *j, __u64 rss, __u64 v
 	if (have_pss)
 		put(l, "pss", (double)pss / 1024);
 	/* Of the host's memory; PSS where read, as it counts a shared page once. */
-	if (j->host_mem_bytes)
+	if (j->job.host_mem_bytes)
 		put(l, "mem_usage", 100.0 * (double)(have_pss ? pss : rss) /
-					    (double)j->host_mem_bytes);
+					    (double)j->job.host_mem_bytes);
 	put(l, "open_files", (double)open_files);
 }
 
@@ -172,7 +172,7 @@ static int apmon_job_end(struct sink *s, const struct cjob *j, const struct coll
 	}
 	put(&l, "peak_rss", (double)k->peak_rss_bytes / 1024);
 	put_allocation(&l, job, job->end_ns);
-	if (job->root_exited && !strcmp(j->key, "run"))
+	if (job->root_exited && !strcmp(j->job.key, "run"))
 		put(&l, "exit_code", job__exit_code(job->root_status));
 	if (job->workdir) {
 		const struct fsusage *fs = &job->workdir->fs;

@@ -46,7 +46,7 @@ static int end_record(struct json_writer *w, struct sink *s)
 /* The job a record belongs to; the stream's reader says when the stream cut its key. */
 static void write_job(struct json_writer *w, const struct cjob *j)
 {
-	json__string(w, "job", j->key);
+	json__string(w, "job", j->job.key);
 	if (j->key_truncated)
 		json__bool(w, "job_truncated", true);
 }

@@ -32,7 +32,7 @@ static struct sink_stream *stream_of(struct sink *s)
 
 static void fill_job(struct jt_stream_job *out, const struct cjob *j, __u64 job_id)
 {
-	size_t n = j ? strlen(j->key) : 0;
+	size_t n = j ? strlen(j->job.key) : 0;
 
 	memset(out, 0, sizeof(*out));
 	out->job_id = job_id;
@@ -41,7 +41,7 @@ static void fill_job(struct jt_stream_job *out, const struct cjob *j, __u64 job_
 		out->flags |= JT_STREAM_F_KEY_TRUNCATED;
 	}
 	if (n)
-		memcpy(out->key, j->key, n);
+		memcpy(out->key, j->job.key, n);
 }
 
 static void fill_acct(struct jt_stream_acct *out, const struct jt_acct *a, __u64 user_ns,

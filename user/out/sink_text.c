@@ -19,7 +19,7 @@ static int text_interval(struct sink *s, const struct interval_record *r)
 	char b1[32], b2[32];
 
 	fputs("jobtrace: ", s->f);
-	text__escape(s->f, j->key, strlen(j->key));
+	text__escape(s->f, j->job.key, strlen(j->job.key));
 	if (j->job.unknown & JOB_UNKNOWN_COUNTS)
 		fprintf(s->f, ": %.1f s: %" PRIu64 " alive (sampled), started and exited unknown, "
 			      "CPU now ",
@@ -77,7 +77,7 @@ static void text_job_line(FILE *f, const struct cjob *j)
 	size_t n;
 
 	fputs("jobtrace: ", f);
-	text__escape(f, j->key, strlen(j->key));
+	text__escape(f, j->job.key, strlen(j->job.key));
 	fprintf(f, ": %s, %" PRIu64 " started, %" PRIu64 " exited (%" PRIu64 " failed), %.3f s CPU, "
 		   "%s peak RSS, %" PRIu64 " lost",
 		job__running(&j->job) ? "running" : "ended", (uint64_t)st->procs_started,

@@ -45,7 +45,7 @@ struct stream_records *stream_records__new(void)
 
 	if (sr) {
 		sr->job.cgroup_dirfd = -1;
-		sr->job.key = sr->key;
+		sr->job.job.key = sr->key;
 	}
 	return sr;
 }

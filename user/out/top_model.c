@@ -62,7 +62,7 @@ static struct top_row *row_get(struct top_model *m, const struct cjob *j)
 	if (!r)
 		return NULL;
 	r->id = j->id;
-	snprintf(r->key, sizeof(r->key), "%s", j->key);
+	snprintf(r->key, sizeof(r->key), "%s", j->job.key);
 	m->rows[m->nrows++] = r;
 	m->last_row = r;
 	return r;
