@@ -90,10 +90,11 @@ struct cjob {
 	__u64 prev_sampled_ns, prev_cpu_ns, prev_exited_cpu_ns;
 	struct cjob_mono cum; /* at the last sample, with job.stats: cjob__cum() */
 	__u64 live_cpu_ns, live_system_ns, live_read_bytes, live_write_bytes;
-	__u64 live_tasks; /* tasks seen by the last live read */
 	/* The largest RSS a live read saw of one of its processes: a floor of their peak. */
 	__u64 live_peak_rss_bytes;
 	int cgroup_dirfd; /* CJOB_END_CGROUP_GONE: the watched directory */
+	/* Tasks seen by the last live read (a pid's room: beside the 4-byte fields, no hole). */
+	__u32 live_tasks;
 	__u32 idle_samples; /* samples in a row that saw no task and alive <= 0 */
 	/*
 	 * The tasks the live read found at the last interval record: with the

@@ -65,7 +65,8 @@ static int on_live(void *ctx, const struct jt_live_rec *r)
 				s->ops->live(s, &lr);
 		}
 	}
-	j->live_tasks++;
+	if (j->live_tasks < UINT32_MAX) /* held there: tasks_base_set() then trusts no count */
+		j->live_tasks++;
 	j->live_cpu_ns += r->cpu_ns;
 	j->live_system_ns += jt_cputime_system(r->cpu_ns, r->utime_ns, r->stime_ns);
 	j->live_read_bytes += r->read_bytes;
@@ -260,8 +261,8 @@ bool collector__tasks_bound(const struct collector *c, const struct cjob *j,
 static void tasks_base_set(const struct collector *c, struct cjob *j)
 {
 	j->reported_tasks_known = c->ops->live_per_task && c->live_complete && !j->adopted &&
-				  j->live_tasks <= UINT32_MAX;
-	j->reported_tasks = (__u32)j->live_tasks;
+				  j->live_tasks < UINT32_MAX;
+	j->reported_tasks = j->live_tasks;
 }
 
 /*
@@ -347,7 +348,8 @@ int collector__sample_jobs(struct collector *c, bool host)
 			j->sampled = true;
 			first_sample(c, j, now);
 		}
-		j->live_tasks = j->live_cpu_ns = j->live_system_ns = 0;
+		j->live_tasks = 0;
+		j->live_cpu_ns = j->live_system_ns = 0;
 		j->live_read_bytes = j->live_write_bytes = 0;
 		j->prev_sampled_ns = j->live.sampled_ns;
 		j->prev_cpu_ns = j->live.cpu_ns;
