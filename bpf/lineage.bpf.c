@@ -261,7 +261,6 @@ static __always_inline struct jt_proc_key proc_key_of(struct task_struct *t)
  * copies byte by byte. @dst: JT_COMM_LEN bytes, 8-aligned in every record.
  */
 _Static_assert(JT_COMM_LEN == 16, "comm_copy() copies two words");
-_Static_assert(__builtin_offsetof(struct jt_proc, comm) % 8 == 0, "comm alignment");
 _Static_assert(__builtin_offsetof(struct jt_exit_event, comm) % 8 == 0, "comm alignment");
 _Static_assert(__builtin_offsetof(struct jt_fork_event, comm) % 8 == 0, "comm alignment");
 
@@ -558,7 +557,6 @@ static __always_inline bool proc_insert(struct task_struct *t, struct task_struc
 
 	if (outside_reader_ns(t))
 		proc.flags |= JT_F_OUTSIDE_NS;
-	comm_copy(proc.comm, t->group_leader);
 	err = proc_add(&key, &proc);
 	if (err == -EEXIST)
 		return false;

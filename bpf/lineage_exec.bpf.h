@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Exec: the process's entry takes its new name and the exec'd mark, its
- * threads their own arguments from here on, and with --events an exec
- * record carries argv and the file now running.
+ * Exec: the process's entry takes the exec'd mark, its threads their own
+ * arguments from here on, and with --events an exec record carries argv and
+ * the file now running.
  * Part of bpf/lineage.bpf.c, which includes it after its maps and helpers:
  * one object, one skeleton, the maps shared; apart only so that each file
  * holds one capability a reader can find by its name.
@@ -79,7 +79,6 @@ static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm 
 		return 0;
 	}
 	proc->flags |= JT_F_EXECED;
-	comm_copy(proc->comm, p);
 	return 0;
 }
 

@@ -120,7 +120,6 @@ static __always_inline bool fork_process(struct task_struct *child_t, struct tas
 	st->cpu_base_ns = child->se.sum_exec_runtime;
 	io_base_set(st, child);
 	args_src_inherit(st, pst, parent, false);
-	comm_copy(proc.comm, child);
 	JT_PROF(JT_PROF_FORK_PREP);
 	err = proc_add(&key, &proc);
 	if (!err)

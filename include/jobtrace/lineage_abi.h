@@ -183,7 +183,6 @@ struct jt_proc {
 	struct jt_acct acct; /* its exited threads */
 	__u32 threads; /* threads ever started in it, the main one included */
 	__u32 flags; /* JT_F_* */
-	char comm[JT_COMM_LEN];
 	/*
 	 * 1: @self is the state of the process's leader, which has no task
 	 * storage (a process forked into its job, one thread so far); 0: every
@@ -578,7 +577,7 @@ _Static_assert(sizeof(struct jt_repair_args) == 24, "jt_repair_args ABI");
 _Static_assert(sizeof(struct jt_acct) == 56, "jt_acct ABI");
 _Static_assert(sizeof(struct jt_proc_key) == 16, "jt_proc_key ABI");
 _Static_assert(sizeof(struct jt_task) == 96, "jt_task ABI");
-_Static_assert(sizeof(struct jt_proc) == 208, "jt_proc ABI");
+_Static_assert(sizeof(struct jt_proc) == 192, "jt_proc ABI");
 _Static_assert(sizeof(struct jt_job) == 48, "jt_job ABI");
 _Static_assert(sizeof(struct jt_job_slot) == 56, "jt_job_slot ABI");
 _Static_assert(sizeof(struct jt_job_totals) == 248, "jt_job_totals ABI");
