@@ -33,11 +33,14 @@ account() {
 		# What failed, again at the end: a log read from its tail (CI's
 		# is) would otherwise name the binary and not the test or why.
 		# cmocka's first line of each failure and where, cut short; else
-		# (a crash) the binary's last lines.
-		why=$(grep -E '^\[  (ERROR|FAILED) +\] |^\[   LINE   \] ' "$file" |
-			grep -v 'test(s), listed below' | awk '!seen[$0]++' | head -8)
+		# (a crash) the binary's last lines. Bytes as they are (a test
+		# prints invalid UTF-8), and not only at a line's start: cmocka's
+		# stderr can follow a test's unended stdout on one line.
+		why=$(LC_ALL=C grep -a -oE '\[  (ERROR|FAILED) +\] .*|\[   LINE   \] .*' "$file" |
+			LC_ALL=C grep -av 'test(s), listed below' | awk '!seen[$0]++' | head -8)
 		[ -n "$why" ] || why=$(tail -3 "$file")
-		fail_lines+=("$(printf '%s\n' "$why" | cut -c1-300 | sed "s|^|[$label] |")")
+		[ -z "$why" ] ||
+			fail_lines+=("$(printf '%s\n' "$why" | LC_ALL=C cut -c1-300 | sed "s|^|[$label] |")")
 		# A crash or a sanitizer report counts as a failure even when no
 		# cmocka summary said so.
 		[ -n "${n_fail:-}" ] && [ "${n_fail:-0}" -gt 0 ] || failed=$((failed + 1))
@@ -314,6 +317,8 @@ if [ "$what" = all ] || [ "$what" = kernel-san ]; then
 				sed "s|^|[$label] |" "$r"
 			done
 			failures+=("$label (sanitizer report)")
+			fail_lines+=("$(cat "$sanlog/$name"/* | LC_ALL=C grep -a '^SUMMARY' | head -4 |
+				LC_ALL=C cut -c1-300 | sed "s|^|[$label] |")")
 			failed=$((failed + 1))
 		fi
 	done

@@ -407,15 +407,18 @@ static void test_batch_pid_ends(void **state)
 	 * The job starts once top has drawn its first frame (it has attached),
 	 * so its whole life is top's to see: a second's head start was not
 	 * enough for top's load on a loaded machine. The wait's sleeps are the
-	 * job's processes, and end well (FAIL counts only churn's).
+	 * job's processes, and end well (FAIL counts only churn's). The wait is
+	 * bounded, and holds not the pipe the test reads: a top that never
+	 * draws (an error) fails the test, it does not hang it.
 	 */
 	harness__path(top_out, sizeof(top_out), "pid-ends.out");
 	harness__path(top_err, sizeof(top_err), "pid-ends.err");
 	snprintf(cmd, sizeof(cmd),
-		 "(while [ ! -s %s ]; do sleep 0.05; done; "
-		 "exec %s --children 200 --fail 9 --burn-us 300 >/dev/null) & "
-		 "timeout 60 %s top -b -d 0.5 -p $! >%s 2>%s; rc=$?; cat %s %s; exit $rc",
-		 top_out, H.churn, H.jobtrace, top_out, top_err, top_out, top_err);
+		 "(i=0; while [ ! -s %s ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; "
+		 "[ -s %s ] && exec %s --children 200 --fail 9 --burn-us 300) >/dev/null 2>&1 & "
+		 "p=$!; timeout 60 %s top -b -d 0.5 -p $p >%s 2>%s; rc=$?; kill $p 2>/dev/null; "
+		 "cat %s %s; exit $rc",
+		 top_out, top_out, H.churn, H.jobtrace, top_out, top_err, top_out, top_err);
 	out = harness__sh_out(cmd, &code);
 	assert_int_equal(code, 0);
 	/* The frame of its end: the job, ended. */
