@@ -586,7 +586,13 @@ static void test_live_members_and_workdir(void **state)
 	live = json_object_get(r, "live");
 	assert_true(json_is_object(live));
 	assert_int_equal(num(live, "processes"), 6);
-	assert_true(num(live, "rss_bytes") > 6 * 100 * 1024);
+	/*
+	 * Read as the kernel's /proc/PID/status reads it (6.2+: the counters
+	 * without their per-CPU parts, up to 32 pages a CPU each): a sleeping
+	 * orphan, faulting in little after its fork, can show under 100 KiB,
+	 * and six of them read 600 KiB or less once in CI. Some, not a size.
+	 */
+	assert_true(num(live, "rss_bytes") > 0);
 	assert_true(num(live, "pss_bytes") > 0);
 	assert_true(num(live, "pss_bytes") <= num(live, "rss_bytes"));
 	assert_true(num(live, "uss_bytes") <= num(live, "pss_bytes"));
