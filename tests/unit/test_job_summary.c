@@ -14,21 +14,28 @@
 
 #define DIR_ FIXTURES "/job_summary"
 
-static json_t *summary_json(const char *only)
+/* @s as JSON, parsed; @s is freed. */
+static json_t *summary_as_json(struct job_summary *s)
 {
-	struct job_summary s = {};
 	struct capture c;
 	json_error_t e;
 	json_t *j;
 
-	assert_int_equal(job_summary__read_dir(&s, DIR_, only), 0);
 	capture__open(&c);
-	assert_int_equal(job_summary__write_json(c.f, &s), 0);
+	assert_int_equal(job_summary__write_json(c.f, s), 0);
 	j = json_loads(capture__close(&c), 0, &e);
 	assert_non_null(j);
 	free(c.buf);
-	job_summary__free(&s);
+	job_summary__free(s);
 	return j;
+}
+
+static json_t *summary_json(const char *only)
+{
+	struct job_summary s = {};
+
+	assert_int_equal(job_summary__read_dir(&s, DIR_, only), 0);
+	return summary_as_json(&s);
 }
 
 static double num(json_t *o, const char *k)
@@ -123,20 +130,13 @@ static json_t *summary_of_two(const char *const reports[2], json_t **job)
 {
 	struct job_summary s = {};
 	struct summary_report r;
-	struct capture c;
-	json_error_t e;
 	json_t *j;
 
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(job_summary__parse(reports[i], strlen(reports[i]), &r), 0);
 		assert_int_equal(job_summary__add(&s, &r), 0);
 	}
-	capture__open(&c);
-	assert_int_equal(job_summary__write_json(c.f, &s), 0);
-	j = json_loads(capture__close(&c), 0, &e);
-	assert_non_null(j);
-	free(c.buf);
-	job_summary__free(&s);
+	j = summary_as_json(&s);
 	*job = json_array_get(json_object_get(j, "jobs"), 0);
 	return j;
 }
