@@ -136,20 +136,31 @@ static void make_fifo(char *buf, size_t size, const char *name)
 	assert_int_equal(chmod(buf, 0666), 0);
 }
 
-/* Through serve as on its own source, watch exits with its job's status (the root's 7). */
+/*
+ * Through serve as on its own source, watch exits with its job's status
+ * (the root's 7). The root exits once watch has attached, not after a
+ * fixed 2 s: under CI's load the attach once came later, to a pid gone.
+ */
 static void test_nobody_watch_through_serve_exit_status(void **state)
 {
-	char err[700], pid_s[16];
-	char *sh[] = { "/bin/sh", "-c", "sleep 2; exit 7", NULL };
+	char err[700], pid_s[16], fifo[700], gate[800];
+	char *sh[] = { "/bin/sh", "-c", gate, NULL };
 	char *watch[] = { H.jobtrace, "watch", "-o", "/dev/null", "--control", sock, "--pid",
 			  pid_s, NULL };
 	pid_t root, w;
 
+	make_fifo(fifo, sizeof(fifo), "status.fifo");
+	snprintf(gate, sizeof(gate), "read go < '%s'; exit 7", fifo);
 	snprintf(err, sizeof(err), "%s/status.err", out);
 	root = spawn_as(NOBODY, sh, NULL, NULL);
 	snprintf(pid_s, sizeof(pid_s), "%d", root);
 	w = spawn_as(NOBODY, watch, NULL, err);
-	assert_true(harness__wait_text(err, "attached: watching 1 job through serve", 20000) >= 0);
+	if (harness__wait_text(err, "attached: watching 1 job through serve", 20000) < 0) {
+		kill(root, SIGKILL);
+		kill(w, SIGKILL);
+		fail_msg("watch did not attach in 20 s; it said:\n%s", harness__slurp(err));
+	}
+	open_gate(fifo);
 	assert_int_equal(wait_exit(root, 30), 7);
 	assert_int_equal(wait_exit(w, 30), 7);
 }
