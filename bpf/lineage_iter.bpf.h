@@ -394,7 +394,7 @@ int live_tasks(struct bpf_iter__task *ctx)
 	r.tgid = t->tgid;
 	r.tid = t->pid;
 	r.start_ns = t->group_leader->start_boottime;
-	r.cpu_ns = runtime > st->cpu_base_ns ? runtime - st->cpu_base_ns : 0;
+	r.cpu_ns = since(runtime, st->cpu_base_ns);
 	r.utime_ns = t->utime;
 	r.stime_ns = t->stime;
 	r.read_bytes = since(t->ioac.read_bytes, st->read_base);
