@@ -12,7 +12,7 @@
 
 /* argv of the new image, bounded, for the --events records. */
 static __always_inline void send_exec_args(struct task_struct *p, struct linux_binprm *bprm,
-					   struct jt_task *st, struct jt_job_totals *tot)
+					   __u64 job_id, struct jt_job_totals *tot)
 {
 	struct jt_exec_event *e;
 	unsigned long start, end;
@@ -25,7 +25,7 @@ static __always_inline void send_exec_args(struct task_struct *p, struct linux_b
 	e->version = JT_ABI_VERSION;
 	e->type = JT_REC_EXEC;
 	e->size = sizeof(*e);
-	e->job_id = st->job_id;
+	e->job_id = job_id;
 	e->pid = p->tgid;
 	e->start_ns = p->group_leader->start_boottime;
 	e->pad = 0;
@@ -56,11 +56,13 @@ static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm 
 	struct jt_proc_key key;
 	struct job_ref ref;
 	struct jt_task *st;
+	__u64 job_id;
 
 	st = state_of(p_t, &sproc);
 	if (!st || !st->job_id)
 		return 0;
-	if (!job_lookup_at(st->job_id, sproc ? sproc->job_slot : JT_NO_JOB_SLOT, &ref))
+	job_id = st->job_id;
+	if (!job_lookup_at(job_id, sproc ? sproc->job_slot : JT_NO_JOB_SLOT, &ref))
 		return 0;
 	tot_add(ref.tot, execs, 1);
 	/* Its own arguments from now on. */
@@ -69,16 +71,20 @@ static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm 
 	/* run's root, registered by a pid user space may number in its own namespace. */
 	if (st->flags & JT_F_ROOT)
 		ref.job->root_tgid = p->tgid;
-	if (targ_capture_args)
-		send_exec_args(p, kernel_ro(bprm_t, struct linux_binprm), st, ref.tot);
 	key = proc_key_of(p);
 	proc = sproc ? sproc : proc_find(&key);
-	if (!proc) {
-		/* A job's root was registered from user space: its entry starts here. */
-		proc_insert(p, p->real_parent, &ref, st->job_id, JT_F_EXECED);
-		return 0;
-	}
-	proc->flags |= JT_F_EXECED;
+	if (proc)
+		proc->flags |= JT_F_EXECED;
+	else /* A job's root was registered from user space: its entry starts here. */
+		proc_insert(p, p->real_parent, &ref, job_id, JT_F_EXECED);
+	/*
+	 * Last, with nothing but numbers and the job's totals left to carry:
+	 * the state and the entry are task storage on one way here and the
+	 * table on another, and the verifier walked the record (its path walk
+	 * above all) once for each.
+	 */
+	if (targ_capture_args)
+		send_exec_args(p, kernel_ro(bprm_t, struct linux_binprm), job_id, ref.tot);
 	return 0;
 }
 
