@@ -595,34 +595,61 @@ _Static_assert(sizeof(struct jt_watch_cgroup) == 16, "jt_watch_cgroup ABI");
 _Static_assert(sizeof(struct jt_adopt_req) == 40, "jt_adopt_req ABI");
 
 /*
+ * How far @v must shift right to fit in 32 bits: its bit length less 32,
+ * or 0. Without a branch or a loop (each halving step's bit is the carry
+ * of the upper half plus all ones below it): the verifier walked the loop
+ * it replaces 64 times, at every load of the exit program.
+ */
+static inline __u64 jt_bits_over_32(__u64 v)
+{
+	__u64 n = 0, b, over;
+
+	b = ((v >> 32) + 0xffffffffULL) >> 32 << 5;
+	v >>= b;
+	n += b;
+	b = ((v >> 16) + 0xffffULL) >> 16 << 4;
+	v >>= b;
+	n += b;
+	b = ((v >> 8) + 0xffULL) >> 8 << 3;
+	v >>= b;
+	n += b;
+	b = ((v >> 4) + 0xfULL) >> 4 << 2;
+	v >>= b;
+	n += b;
+	b = ((v >> 2) + 0x3ULL) >> 2 << 1;
+	v >>= b;
+	n += b;
+	b = ((v >> 1) + 0x1ULL) >> 1;
+	v >>= b;
+	n += b + v; /* the bit length */
+	over = n - 32;
+	return over & ~(__u64)((__s64)over >> 63);
+}
+
+/*
  * @total split into user and system time in the ratio of the tick-sampled
  * @utime and @stime, as the kernel's cputime_adjust() does for getrusage():
  * with no system tick all of it is user time, with no user tick all of it
  * is system time. Shared by the BPF side (per process, at exit) and user
- * space (live processes). Bounded loops only: the verifier must see an end.
+ * space (live processes).
  */
 static inline __u64 jt_cputime_system(__u64 total, __u64 utime, __u64 stime)
 {
-	__u64 ticks = utime + stime, scaled;
-	int shift = 0;
+	__u64 ticks = utime + stime, shift, s;
 
 	if (stime == 0 || total == 0)
 		return 0;
 	if (utime == 0)
 		return total;
 	/* stime * total / ticks without overflowing 64 bits. */
-	for (int i = 0; i < 64 && (total >> 32); i++) {
-		total >>= 1;
-		shift++;
-	}
-	for (int i = 0; i < 64 && (stime >> 32); i++) {
-		stime >>= 1;
-		ticks >>= 1;
-	}
+	shift = jt_bits_over_32(total);
+	total >>= shift;
+	s = jt_bits_over_32(stime);
+	stime >>= s;
+	ticks >>= s;
 	if (ticks == 0)
 		return total << shift;
-	scaled = (stime * total / ticks) << shift;
-	return scaled;
+	return (stime * total / ticks) << shift;
 }
 
 /*

@@ -150,6 +150,65 @@ static void test_cpu_split(void **state)
 	assert_int_equal(jt_cputime_system(1ULL << 62, 1ULL << 40, 1ULL << 40), 1ULL << 61);
 }
 
+/* The split as it was computed before jt_bits_over_32(): one bit a step. */
+static __u64 cputime_system_by_steps(__u64 total, __u64 utime, __u64 stime)
+{
+	__u64 ticks = utime + stime;
+	int shift = 0;
+
+	if (stime == 0 || total == 0)
+		return 0;
+	if (utime == 0)
+		return total;
+	while (total >> 32) {
+		total >>= 1;
+		shift++;
+	}
+	while (stime >> 32) {
+		stime >>= 1;
+		ticks >>= 1;
+	}
+	if (ticks == 0)
+		return total << shift;
+	return (stime * total / ticks) << shift;
+}
+
+/* Every bit length, and values on each side of each power of two, as the steps gave. */
+static void test_cpu_split_bits(void **state)
+{
+	__u64 seed = 0x9e3779b97f4a7c15ULL;
+
+	assert_int_equal(jt_bits_over_32(0), 0);
+	for (int b = 0; b < 64; b++) {
+		__u64 p = 1ULL << b;
+		__u64 vs[] = { p, p - 1, p + 1, p | (p >> 1), p | (p - 1) };
+
+		for (size_t k = 0; k < ARRAY_SIZE(vs); k++) {
+			__u64 v = vs[k], len = 0;
+
+			for (__u64 x = v; x; x >>= 1)
+				len++;
+			assert_int_equal(jt_bits_over_32(v), len > 32 ? len - 32 : 0);
+		}
+	}
+	for (int i = 0; i < 200000; i++) {
+		__u64 r[3];
+
+		for (int k = 0; k < 3; k++) {
+			/* xorshift64, each value cut to a random bit length */
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			r[k] = seed >> (seed % 64);
+		}
+		/* utime + stime as the kernel keeps them: no overflow of their sum */
+		r[1] >>= 1;
+		r[2] >>= 1;
+		assert_int_equal(jt_cputime_system(r[0], r[1], r[2]),
+				 cputime_system_by_steps(r[0], r[1], r[2]));
+	}
+}
+
 static void test_exit_codes(void **state)
 {
 	assert_int_equal(job__exit_code(0), 0);
@@ -884,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_command_table_grows),
 		cmocka_unit_test(test_full_and_hostile_comm),
 		cmocka_unit_test(test_cpu_split),
+		cmocka_unit_test(test_cpu_split_bits),
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_job_status),
 		cmocka_unit_test(test_failures_deaths_first),
