@@ -111,6 +111,51 @@ static __always_inline void oom_cgroup_path(struct cgroup *cgrp, struct jt_oom_c
 	v->path[b.off & OOM_PATH_MASK] = '\0';
 }
 
+/* Where the walk up @p's memory cgroups, for the limit the kill acted on, stands. */
+struct oom_walk {
+	struct cgroup_subsys_state *css; /* the next to look at; NULL: the walk is over */
+	struct cgroup_subsys_state *hit; /* the one found */
+	unsigned long limit;		 /* its limit, in pages */
+	int oom_ev;			 /* MEMCG_OOM, this kernel's */
+};
+
+/* One memory cgroup of the walk: 1 when it is the one, or the last. */
+static __always_inline int oom_walk_step(struct oom_walk *w)
+{
+	/* A charge is up to a huge page (512 pages); then a batch's worth of slack. */
+	const unsigned long slack_pages = 1024;
+	/* A local: BPF_CORE_READ() of w->css would relocate oom_walk's own field. */
+	struct cgroup_subsys_state *css = w->css;
+	/* css is struct mem_cgroup's first member. */
+	struct mem_cgroup *memcg = (struct mem_cgroup *)css;
+	unsigned long limit, max_pages;
+	long usage, ooms = 0;
+
+	if (!memcg)
+		return 1;
+	limit = BPF_CORE_READ(memcg, memory.max);
+	usage = BPF_CORE_READ(memcg, memory.usage.counter);
+	bpf_probe_read_kernel(&ooms, sizeof(ooms),
+			      (void *)memcg +
+				  bpf_core_field_offset(struct mem_cgroup, memory_events_local) +
+				  (w->oom_ev & 15) * sizeof(atomic_long_t));
+	/* PAGE_COUNTER_MAX: no limit. */
+	max_pages = (unsigned long)(~0UL >> 1) / targ_page_size;
+	if (limit < max_pages && ooms > 0 && usage >= 0 &&
+	    (unsigned long)usage + slack_pages >= limit) {
+		w->hit = css;
+		w->limit = limit;
+		return 1;
+	}
+	w->css = BPF_CORE_READ(css, parent);
+	return 0;
+}
+
+static long oom_walk_cb(__u32 i, void *ctx)
+{
+	return oom_walk_step(ctx);
+}
+
 /*
  * Which memory cgroup's limit the kill acted on: the nearest of @p's memory
  * cgroup and its ancestors that has a limit, has met the OOM killer
@@ -124,11 +169,9 @@ static __always_inline void oom_cgroup_path(struct cgroup *cgrp, struct jt_oom_c
 static __always_inline void oom_limit_hit(struct task_struct *p, const struct jt_proc_key *key,
 					  struct jt_oom_mark *mark)
 {
-	/* A charge is up to a huge page (512 pages); then a batch's worth of slack. */
-	const unsigned long slack_pages = 1024;
-	struct cgroup_subsys_state *css, *hit = NULL;
+	struct oom_walk w = {};
+	struct cgroup_subsys_state *hit;
 	struct jt_oom_cgroup *v;
-	unsigned long max_pages, hit_limit = 0;
 	int id, oom_ev;
 	__u32 zero = 0;
 	__u64 cgid;
@@ -142,33 +185,22 @@ static __always_inline void oom_limit_hit(struct task_struct *p, const struct jt
 	oom_ev = bpf_core_enum_value(enum memcg_memory_event, MEMCG_OOM);
 	if (id < 0 || id >= CGROUP_SUBSYS_COUNT || oom_ev < 0 || oom_ev >= 16)
 		return;
-	/* PAGE_COUNTER_MAX: no limit. */
-	max_pages = (unsigned long)(~0UL >> 1) / targ_page_size;
-	css = BPF_CORE_READ(p, cgroups, subsys[id]);
-	for (int i = 0; i < OOM_WALK_MAX && css; i++) {
-		/* css is struct mem_cgroup's first member. */
-		struct mem_cgroup *memcg = (struct mem_cgroup *)css;
-		unsigned long limit = BPF_CORE_READ(memcg, memory.max);
-		long usage = BPF_CORE_READ(memcg, memory.usage.counter);
-		long ooms = 0;
-
-		bpf_probe_read_kernel(
-		    &ooms, sizeof(ooms),
-		    (void *)memcg + bpf_core_field_offset(struct mem_cgroup, memory_events_local) +
-			oom_ev * sizeof(atomic_long_t));
-		if (limit < max_pages && ooms > 0 && usage >= 0 &&
-		    (unsigned long)usage + slack_pages >= limit) {
-			hit = css;
-			hit_limit = limit;
-			break;
+	w.oom_ev = oom_ev;
+	w.css = BPF_CORE_READ(p, cgroups, subsys[id]);
+	/* bpf_loop (5.17): its callback is checked until it settles, not 16 times over. */
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+		bpf_loop(OOM_WALK_MAX, oom_walk_cb, &w, 0);
+	} else {
+		for (int i = 0; i < OOM_WALK_MAX; i++) {
+			if (oom_walk_step(&w))
+				break;
 		}
-		css = BPF_CORE_READ(css, parent);
 	}
 	/*
-	 * The path is read once, after the walk: inside it the verifier would
-	 * check the path's loops once for each step of the walk (7.5 ms of
-	 * every load, where this takes under 1).
+	 * The path is read once, after the walk: inside it, the verifier
+	 * checked the path's loops once for each step of the walk.
 	 */
+	hit = w.hit;
 	if (!hit)
 		return;
 	v = bpf_map_lookup_elem(&path_scratch, &zero);
@@ -177,7 +209,7 @@ static __always_inline void oom_limit_hit(struct task_struct *p, const struct jt
 	cgid = cgroup_id_of(BPF_CORE_READ(hit, cgroup));
 	if (!cgid)
 		return;
-	v->limit_bytes = (__u64)hit_limit * targ_page_size;
+	v->limit_bytes = (__u64)w.limit * targ_page_size;
 	oom_cgroup_path(BPF_CORE_READ(hit, cgroup), v);
 	if (bpf_map_update_elem(&oom_cgroups, key, v, BPF_ANY))
 		return;
