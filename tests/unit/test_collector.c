@@ -1369,6 +1369,122 @@ static void test_job_gone_between_two_reads_ends_at_its_exit(void **state)
 	collector__free(c);
 }
 
+/*
+ * A job of two processes, both gone at the same read, whose second exit
+ * record the ring gives only at the third read of the ring after that: a
+ * record reserved before it and not yet committed held it back. The end
+ * waits for it: the report has both records, not one (a short cgroup job
+ * of test_top said 0 exited, its shell's record come after its end).
+ */
+#define HELD_JOB 31
+
+static struct {
+	int reads, consumes_after;
+	bool gone, first_sent, second_sent;
+} held;
+
+static int held_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->outlived_root = -1;
+	out->procs_started = 2;
+	out->alive = 2;
+	if (++held.reads >= 4) {
+		held.gone = true;
+		out->alive = 0;
+		out->procs_exited = out->exit_ok = 2;
+		out->events_sent = 2; /* the kernel counts a record sent as it commits it */
+	}
+	return 0;
+}
+
+static int held_consume(struct collector *c)
+{
+	struct jt_exit_event e = { .version = JT_ABI_VERSION, .type = JT_REC_EXIT,
+				   .size = sizeof(e), .job_id = HELD_JOB, .pid = 201,
+				   .start_ns = 5, .comm = "sleep" };
+
+	if (!held.gone)
+		return 0;
+	if (!held.first_sent) {
+		held.first_sent = true;
+		return collector__on_exit(c, &e);
+	}
+	if (held.second_sent || ++held.consumes_after < 3)
+		return 0;
+	held.second_sent = true;
+	e.pid = 200;
+	memcpy(e.comm, "sh", 3);
+	e.exit_status = 76 << 8;
+	return collector__on_exit(c, &e);
+}
+
+static int held_read_live(struct collector *c, int (*fn)(void *, const struct jt_live_rec *),
+			  void *ctx)
+{
+	struct jt_live_rec r = { .job_id = HELD_JOB, .tgid = 200, .tid = 200, .is_leader = 1 };
+
+	return held.gone ? 0 : fn(ctx, &r);
+}
+
+struct held_sink {
+	struct sink base;
+	int ends;
+	__u64 records, exited, errors;
+};
+
+static int held_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	struct held_sink *k = (struct held_sink *)s;
+
+	k->ends++;
+	k->records = j->job.records;
+	k->exited = j->job.stats.procs_exited;
+	k->errors = j->job.nfailed;
+	return 0;
+}
+
+static const struct sink_ops held_ops = {
+	.name = "held",
+	.job_end = held_job_end,
+};
+
+static void test_end_waits_for_records_held_back(void **state)
+{
+	struct source_ops ops = fake_ops;
+	struct collector_opts o = {
+		.ops = &ops,
+		.interval_s = 0.02,
+		.duration_s = 5,
+		.stop_when_jobs_end = true,
+	};
+	struct held_sink *k = calloc(1, sizeof(*k));
+	struct collector_stats st;
+	struct collector *c;
+
+	ops.job_stats = held_job_stats;
+	ops.read_live = held_read_live;
+	ops.consume = held_consume;
+	memset(&fk, 0, sizeof(fk));
+	memset(&held, 0, sizeof(held));
+	c = collector__new(&o);
+	assert_non_null(c);
+	k->base.ops = &held_ops;
+	assert_int_equal(collector__add_sink(c, &k->base), 0);
+	assert_non_null(collector__add_job(c, HELD_JOB, "held", CJOB_END_EMPTY));
+	assert_int_equal(collector__run(c), 0);
+	print_message("held back: %d ends, %llu of %llu records, %llu failed\n", k->ends,
+		      (unsigned long long)k->records, (unsigned long long)k->exited,
+		      (unsigned long long)k->errors);
+	assert_int_equal(k->ends, 1);
+	assert_true(held.second_sent);
+	assert_int_equal(k->records, 2);
+	assert_int_equal(k->errors, 1);
+	collector__stats(c, &st);
+	assert_int_equal(st.records_unknown_job, 0);
+	collector__free(c);
+}
+
 /* A second exec replaces the arguments; a child that never exec'd inherits its parent's. */
 static void test_args_follow_exec_and_fork(void **state)
 {
@@ -1538,6 +1654,7 @@ int main(void)
 		cmocka_unit_test(test_ended_job_read_again_shares_the_cpus),
 		cmocka_unit_test(test_interval_counts_never_fall),
 		cmocka_unit_test(test_job_gone_between_two_reads_ends_at_its_exit),
+		cmocka_unit_test(test_end_waits_for_records_held_back),
 	};
 
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "jobtrace/collector.h"
 #include "jobtrace/job_table.h"
@@ -17,6 +18,10 @@
 #include "jobtrace/util.h"
 
 #include "collector_priv.h"
+
+/* How long a job's end waits for its exit records the ring holds back: 50 ms at most. */
+#define RECORDS_WAIT_STEPS 50
+#define RECORDS_WAIT_STEP_NS 1000000L
 
 static bool cgroup_gone(const struct cjob *j)
 {
@@ -300,6 +305,27 @@ void collector__judge_ends(struct collector *c, bool all)
 	}
 }
 
+/*
+ * An exit record the kernel counted as sent to a job found over, that the
+ * ring has not given yet: the ring gives records in the order they were
+ * reserved, and one reserved before it and not yet committed holds it
+ * back (an exec record is reserved before its path walk; a vCPU the host
+ * stops between the two holds it for longer). Ended without it, the job's
+ * report missed a process, and the record, come later, made a job of its
+ * own under the same name (a short cgroup job's end said 0 exited).
+ */
+static bool records_held_back(const struct collector *c)
+{
+	for (size_t i = 0; i < c->jt.n; i++) {
+		const struct cjob *j = c->jt.jobs[i];
+		const struct jt_job_stats *s = &j->job.stats;
+
+		if (!j->ended && j->over && s->events_sent > j->job.records + s->events_lost)
+			return true;
+	}
+	return false;
+}
+
 bool collector__read_ends(struct collector *c, bool host)
 {
 	bool any_over = false;
@@ -325,6 +351,18 @@ bool collector__read_ends(struct collector *c, bool host)
 			j->over = job_over(c, j, true);
 			if (!j->over)
 				j->open_ns = c->last_sample_ns;
+		}
+		/*
+		 * Their records counted sent by that read are committed or about
+		 * to be: a while for them, in steps, before the reports. A record
+		 * that never comes (one that did not decode) costs its job's end
+		 * the whole wait, once.
+		 */
+		for (int n = 0; n < RECORDS_WAIT_STEPS && records_held_back(c); n++) {
+			struct timespec step = { .tv_nsec = RECORDS_WAIT_STEP_NS };
+
+			nanosleep(&step, NULL);
+			c->ops->consume(c);
 		}
 	}
 	return any_over;
