@@ -1381,6 +1381,7 @@ static void test_job_gone_between_two_reads_ends_at_its_exit(void **state)
 static struct {
 	int reads, consumes_after;
 	bool gone, first_sent, second_sent;
+	bool never; /* the second record never comes */
 } held;
 
 static int held_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
@@ -1410,7 +1411,7 @@ static int held_consume(struct collector *c)
 		held.first_sent = true;
 		return collector__on_exit(c, &e);
 	}
-	if (held.second_sent || ++held.consumes_after < 3)
+	if (held.second_sent || ++held.consumes_after < 3 || held.never)
 		return 0;
 	held.second_sent = true;
 	e.pid = 200;
@@ -1430,7 +1431,8 @@ static int held_read_live(struct collector *c, int (*fn)(void *, const struct jt
 struct held_sink {
 	struct sink base;
 	int ends;
-	__u64 records, exited, errors;
+	__u64 records, exited, errors, lost;
+	__u32 incomplete;
 };
 
 static int held_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
@@ -1441,6 +1443,8 @@ static int held_job_end(struct sink *s, const struct cjob *j, const struct colle
 	k->records = j->job.records;
 	k->exited = j->job.stats.procs_exited;
 	k->errors = j->job.nfailed;
+	k->lost = job__events_lost(&j->job);
+	k->incomplete = job__incomplete_mask(&j->job);
 	return 0;
 }
 
@@ -1449,8 +1453,10 @@ static const struct sink_ops held_ops = {
 	.job_end = held_job_end,
 };
 
-static void test_end_waits_for_records_held_back(void **state)
+/* The job's end with its held-back record, or without it where it never comes: into @out. */
+static void held_run(bool never, struct held_sink *out)
 {
+	struct held_sink *k = calloc(1, sizeof(*k)); /* the collector's once added */
 	struct source_ops ops = fake_ops;
 	struct collector_opts o = {
 		.ops = &ops,
@@ -1458,7 +1464,6 @@ static void test_end_waits_for_records_held_back(void **state)
 		.duration_s = 5,
 		.stop_when_jobs_end = true,
 	};
-	struct held_sink *k = calloc(1, sizeof(*k));
 	struct collector_stats st;
 	struct collector *c;
 
@@ -1467,22 +1472,40 @@ static void test_end_waits_for_records_held_back(void **state)
 	ops.consume = held_consume;
 	memset(&fk, 0, sizeof(fk));
 	memset(&held, 0, sizeof(held));
+	held.never = never;
 	c = collector__new(&o);
 	assert_non_null(c);
 	k->base.ops = &held_ops;
 	assert_int_equal(collector__add_sink(c, &k->base), 0);
 	assert_non_null(collector__add_job(c, HELD_JOB, "held", CJOB_END_EMPTY));
 	assert_int_equal(collector__run(c), 0);
-	print_message("held back: %d ends, %llu of %llu records, %llu failed\n", k->ends,
-		      (unsigned long long)k->records, (unsigned long long)k->exited,
+	print_message("held back%s: %d ends, %llu of %llu records, %llu lost, %llu failed\n",
+		      never ? " for good" : "", k->ends, (unsigned long long)k->records,
+		      (unsigned long long)k->exited, (unsigned long long)k->lost,
 		      (unsigned long long)k->errors);
+	collector__stats(c, &st);
+	assert_int_equal(st.records_unknown_job, 0);
+	*out = *k;
+	collector__free(c);
+}
+
+static void test_end_waits_for_records_held_back(void **state)
+{
+	struct held_sink r, *k = &r;
+
+	held_run(false, k);
 	assert_int_equal(k->ends, 1);
 	assert_true(held.second_sent);
 	assert_int_equal(k->records, 2);
 	assert_int_equal(k->errors, 1);
-	collector__stats(c, &st);
-	assert_int_equal(st.records_unknown_job, 0);
-	collector__free(c);
+	assert_int_equal(k->lost, 0);
+	assert_int_equal(k->incomplete, 0);
+	/* Never given: the report lacks it, and says so, as a record lost. */
+	held_run(true, k);
+	assert_int_equal(k->ends, 1);
+	assert_int_equal(k->records, 1);
+	assert_int_equal(k->lost, 1);
+	assert_true(k->incomplete & 1); /* events_lost, the first reason */
 }
 
 /* A second exec replaces the arguments; a child that never exec'd inherits its parent's. */

@@ -236,9 +236,17 @@ int collector__job_now(struct collector *c, __u64 id, struct job *out)
 
 static void job_end(struct collector *c, struct cjob *j)
 {
+	struct jt_job_stats *s = &j->job.stats;
 	__u64 t1;
 
 	job_figures(c, j, &j->job, util__now_ns());
+	/*
+	 * Records the kernel sent that the wait for them (collector__read_ends())
+	 * did not bring are this report's losses: it lacks their processes,
+	 * and says it is not whole, not complete with a record short.
+	 */
+	if (s->events_sent > j->job.records + s->events_lost)
+		s->events_lost = s->events_sent - j->job.records;
 	if (j->job.workdir_path) {
 		/* After the job: the report has the directory as the job left it. */
 		struct workdir_usage *wd = (struct workdir_usage *)j->job.workdir; /* the cjob's */
