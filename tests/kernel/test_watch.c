@@ -1026,6 +1026,62 @@ static void test_host_job_wall_is_kernels(void **state)
 	json_decref(recs);
 }
 
+/* Whether the cgroup.procs at @procs lists a process. */
+static bool cgroup_holds_one(const char *procs)
+{
+	char *text = harness__read(procs);
+	bool one = text && text[0] >= '0' && text[0] <= '9';
+
+	free(text);
+	return one;
+}
+
+/*
+ * A stop between two ticks reports every job open, those the kernel made
+ * since the last sample too: a v2 cgroup joined by a sleeping shell after
+ * watch -i 60 attached, watch stopped 0.3 s later. Its job was left out
+ * (the stop judged the jobs it had read, and the read again that found
+ * this one left it open); it now reports as running, with its process.
+ */
+static void test_stop_reports_jobs_made_since_sample(void **state)
+{
+	char name[64], out[600], key[300], procs[600];
+	const char *args[] = { "--all", "--group-by", "cgroup2", "--interval", "60", "--json",
+			       "-o", out, NULL };
+	char *sleeper[] = { "/bin/sh", "-c", "sleep 30", NULL };
+	struct watcher w;
+	json_t *recs, *r;
+	pid_t pid;
+
+	snprintf(name, sizeof(name), "%s%d-stop", CG_PREFIX, getpid());
+	snprintf(key, sizeof(key), "cgroup:/%s", name);
+	harness__cgroup_make(name);
+	harness__cgroup_path(procs, sizeof(procs), name, "cgroup.procs");
+	harness__path(out, sizeof(out), "stop.out");
+	watcher_start(&w, args);
+	pid = harness__cgroup_spawn(name, sleeper, NULL, "-");
+	/* Until the shell is in it (it joins before its exec). */
+	for (int i = 0; !cgroup_holds_one(procs) && i < 3000; i++)
+		harness__sleep_ms(10);
+	assert_true(cgroup_holds_one(procs));
+	harness__sleep_ms(300);
+	assert_int_equal(kill(w.pid, SIGTERM), 0);
+	assert_int_equal(watcher_finish(&w), 0);
+	kill(pid, SIGKILL);
+	harness__wait(pid);
+	harness__cgroup_remove(name);
+	recs = load_lines(out);
+	r = job_record(recs, key);
+	print_message("  %s at the stop: %.0f alive, %.0f moved in, %.0f started\n", key,
+		      harness__num(r, "processes.alive"), harness__num(r, "processes.moved_in"),
+		      harness__num(r, "processes.started"));
+	/* The shell, moved in; its sleep, forked there: both alive at the stop. */
+	assert_int_equal(harness__num(r, "processes.alive"), 2);
+	assert_int_equal(harness__num(r, "processes.moved_in"), 1);
+	assert_int_equal(harness__num(r, "processes.started"), 1);
+	json_decref(recs);
+}
+
 /*
  * Host mode's intervals end where a job does: a v2 cgroup's job of about
  * 1.3 s (a sleep, then 0.3 s of CPU), its last exit between two of the
@@ -2043,6 +2099,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_live_job_io_at_stop, test_teardown),
 		cmocka_unit_test_teardown(test_live_job_peak_at_stop, test_teardown),
 		cmocka_unit_test_teardown(test_host_job_wall_is_kernels, test_teardown),
+		cmocka_unit_test_teardown(test_stop_reports_jobs_made_since_sample, test_teardown),
 		cmocka_unit_test_teardown(test_interval_io_while_running, test_teardown),
 		cmocka_unit_test_teardown(test_threaded_cpu_vs_cgroup, test_teardown),
 		cmocka_unit_test_teardown(test_user_system_split, test_teardown),

@@ -340,7 +340,13 @@ bool collector__read_ends(struct collector *c, bool host)
 
 	for (size_t i = 0; i < c->jt.n; i++)
 		any_over |= !c->jt.jobs[i]->ended && c->jt.jobs[i]->over;
-	if (any_over && !c->ends_read) {
+	/*
+	 * At a stop, with no job over too: the read again is where the jobs
+	 * the kernel made since the last sample are found (host mode), and
+	 * they report as the others do. A stop between two ticks left them
+	 * out: a cgroup's job made 0.3 s before a stop of watch -i 60.
+	 */
+	if ((any_over || c->final_pass) && !c->ends_read) {
 		/* Every record of the jobs is in, and their figures fresh, before the reports. */
 		c->ops->consume(c);
 		collector__sample_jobs(c, host);
@@ -356,7 +362,7 @@ bool collector__read_ends(struct collector *c, bool host)
 
 			if (j->ended || j->over)
 				continue;
-			j->over = job_over(c, j, true);
+			j->over = c->final_pass || job_over(c, j, true);
 			if (!j->over)
 				j->open_ns = c->last_sample_ns;
 		}
@@ -390,7 +396,7 @@ bool collector__end_jobs(struct collector *c)
 		else
 			any_left = true;
 	}
-	if (any_over)
+	if (any_over || c->final_pass)
 		job_table__prune(&c->jt);
 	c->ends_counted = false;
 	c->ends_read = false;

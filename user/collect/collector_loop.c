@@ -307,6 +307,7 @@ int collector__run(struct collector *c)
 			return 0;
 	}
 	/* Stopped (a signal, --duration): every job still open reports as it stands. */
+	c->final_pass = true;
 	collector__judge_ends(c, true);
 	collector__end_jobs(c);
 	/* A pass left by its second interrupt: its tick's host record, after its jobs' ends. */

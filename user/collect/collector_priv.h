@@ -105,6 +105,8 @@ struct collector {
 	__u64 ends_cpu_ns;
 	bool ends_counted;
 	bool ends_read; /* this pass read the over jobs' figures again: collector__read_ends() */
+	/* The stop's last pass: every job open reports, those its read again finds too. */
+	bool final_pass;
 	bool have_host_forks;
 
 	__u64 records_malformed;
