@@ -447,6 +447,7 @@ struct collector_stats {
 	__u64 records_malformed; /* ring records that failed to decode */
 	__u64 add_exit_errors; /* records that could not be folded (no memory) */
 	__u64 records_unknown_job; /* records of a job the table never saw (counted, kept) */
+	__u64 records_late; /* records come after their job's end, counted lost in its report */
 	__u64 jobs_ended;
 	__u64 sink_errors; /* sinks that failed or dropped records (a full disk) */
 	int first_sink_error; /* its errno, negative */

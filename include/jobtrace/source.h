@@ -90,6 +90,12 @@ struct source_ops {
 	unsigned int sampled;
 	bool polled;
 	/*
+	 * Its exit records come through a ring in the order they were
+	 * reserved: one not yet committed holds back those after it, which
+	 * the kernel has counted sent (collector__read_ends() waits for them).
+	 */
+	bool ring_ordered;
+	/*
 	 * read_live() gives a record per task, threads apart (not one per
 	 * process): the tasks it counts bound the CPU a job can use.
 	 */

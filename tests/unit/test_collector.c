@@ -1382,28 +1382,43 @@ static struct {
 	int reads, consumes_after;
 	bool gone, first_sent, second_sent;
 	bool never; /* the second record never comes */
+	bool lost;  /* a third process, whose record the full ring refused */
 } held;
 
 static int held_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
 {
+	__u64 n = held.lost ? 3 : 2;
+
 	memset(out, 0, sizeof(*out));
 	out->outlived_root = -1;
-	out->procs_started = 2;
-	out->alive = 2;
+	out->procs_started = n;
+	out->alive = (__s64)n;
 	if (++held.reads >= 4) {
 		held.gone = true;
 		out->alive = 0;
-		out->procs_exited = out->exit_ok = 2;
-		out->events_sent = 2; /* the kernel counts a record sent as it commits it */
+		out->procs_exited = out->exit_ok = n;
+		/* The kernel counts a record sent as it commits it; one it could not reserve, lost. */
+		out->events_sent = 2;
+		out->events_lost = n - 2;
+		out->last_exit_ns = 1000;
 	}
 	return 0;
+}
+
+/* The second record, as the ring gives it. */
+static void held_second(struct jt_exit_event *e)
+{
+	*e = (struct jt_exit_event){ .version = JT_ABI_VERSION, .type = JT_REC_EXIT,
+				     .size = sizeof(*e), .job_id = HELD_JOB, .pid = 200,
+				     .start_ns = 5, .exit_ns = 1000, .comm = "sh",
+				     .exit_status = 76 << 8 };
 }
 
 static int held_consume(struct collector *c)
 {
 	struct jt_exit_event e = { .version = JT_ABI_VERSION, .type = JT_REC_EXIT,
 				   .size = sizeof(e), .job_id = HELD_JOB, .pid = 201,
-				   .start_ns = 5, .comm = "sleep" };
+				   .start_ns = 5, .exit_ns = 990, .comm = "sleep" };
 
 	if (!held.gone)
 		return 0;
@@ -1414,9 +1429,7 @@ static int held_consume(struct collector *c)
 	if (held.second_sent || ++held.consumes_after < 3 || held.never)
 		return 0;
 	held.second_sent = true;
-	e.pid = 200;
-	memcpy(e.comm, "sh", 3);
-	e.exit_status = 76 << 8;
+	held_second(&e);
 	return collector__on_exit(c, &e);
 }
 
@@ -1433,6 +1446,7 @@ struct held_sink {
 	int ends;
 	__u64 records, exited, errors, lost;
 	__u32 incomplete;
+	struct collector_stats st; /* the collector's, after the run (and a late record) */
 };
 
 static int held_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
@@ -1453,8 +1467,11 @@ static const struct sink_ops held_ops = {
 	.job_end = held_job_end,
 };
 
-/* The job's end with its held-back record, or without it where it never comes: into @out. */
-static void held_run(bool never, struct held_sink *out)
+/*
+ * The job's end, into @out; with @never its second record comes only after
+ * it, straight to collector__on_exit() as the ring would give it then.
+ */
+static void held_run(bool never, bool lost, struct held_sink *out)
 {
 	struct held_sink *k = calloc(1, sizeof(*k)); /* the collector's once added */
 	struct source_ops ops = fake_ops;
@@ -1464,27 +1481,34 @@ static void held_run(bool never, struct held_sink *out)
 		.duration_s = 5,
 		.stop_when_jobs_end = true,
 	};
-	struct collector_stats st;
+	struct jt_exit_event e;
 	struct collector *c;
 
 	ops.job_stats = held_job_stats;
 	ops.read_live = held_read_live;
 	ops.consume = held_consume;
+	ops.ring_ordered = true;
 	memset(&fk, 0, sizeof(fk));
 	memset(&held, 0, sizeof(held));
 	held.never = never;
+	held.lost = lost;
 	c = collector__new(&o);
 	assert_non_null(c);
 	k->base.ops = &held_ops;
 	assert_int_equal(collector__add_sink(c, &k->base), 0);
 	assert_non_null(collector__add_job(c, HELD_JOB, "held", CJOB_END_EMPTY));
 	assert_int_equal(collector__run(c), 0);
-	print_message("held back%s: %d ends, %llu of %llu records, %llu lost, %llu failed\n",
-		      never ? " for good" : "", k->ends, (unsigned long long)k->records,
-		      (unsigned long long)k->exited, (unsigned long long)k->lost,
-		      (unsigned long long)k->errors);
-	collector__stats(c, &st);
-	assert_int_equal(st.records_unknown_job, 0);
+	if (never) {
+		held_second(&e);
+		assert_int_equal(collector__on_exit(c, &e), 0);
+	}
+	collector__stats(c, &k->st);
+	print_message("held back%s%s: %d ends, %llu of %llu records, %llu lost, %llu failed, "
+		      "%llu late\n",
+		      never ? " for good" : "", lost ? " (one lost)" : "", k->ends,
+		      (unsigned long long)k->records, (unsigned long long)k->exited,
+		      (unsigned long long)k->lost, (unsigned long long)k->errors,
+		      (unsigned long long)k->st.records_late);
 	*out = *k;
 	collector__free(c);
 }
@@ -1493,19 +1517,29 @@ static void test_end_waits_for_records_held_back(void **state)
 {
 	struct held_sink r, *k = &r;
 
-	held_run(false, k);
+	held_run(false, false, k);
 	assert_int_equal(k->ends, 1);
 	assert_true(held.second_sent);
 	assert_int_equal(k->records, 2);
 	assert_int_equal(k->errors, 1);
 	assert_int_equal(k->lost, 0);
 	assert_int_equal(k->incomplete, 0);
-	/* Never given: the report lacks it, and says so, as a record lost. */
-	held_run(true, k);
+	/* With one the full ring refused (lost, never sent): the wait is for the sent ones. */
+	held_run(false, true, k);
+	assert_true(held.second_sent);
+	assert_int_equal(k->records, 2);
+	assert_int_equal(k->lost, 1);
+	/*
+	 * Given only after the end: the report lacks it, and says so, as a
+	 * record lost; come then, it is late, not a job of its own.
+	 */
+	held_run(true, false, k);
 	assert_int_equal(k->ends, 1);
 	assert_int_equal(k->records, 1);
 	assert_int_equal(k->lost, 1);
 	assert_true(k->incomplete & 1); /* events_lost, the first reason */
+	assert_int_equal(k->st.records_late, 1);
+	assert_int_equal(k->st.records_unknown_job, 0);
 }
 
 /* A second exec replaces the arguments; a child that never exec'd inherits its parent's. */

@@ -242,11 +242,20 @@ static void job_end(struct collector *c, struct cjob *j)
 	job_figures(c, j, &j->job, util__now_ns());
 	/*
 	 * Records the kernel sent that the wait for them (collector__read_ends())
-	 * did not bring are this report's losses: it lacks their processes,
-	 * and says it is not whole, not complete with a record short.
+	 * did not bring are this report's losses, beside those the full ring
+	 * refused: it lacks their processes, and says it is not whole, not
+	 * complete with a record short. Should one come later, it is counted
+	 * as late, not made a job of its own: the stream then has no process
+	 * line for it, as the report said.
 	 */
-	if (s->events_sent > j->job.records + s->events_lost)
-		s->events_lost = s->events_sent - j->job.records;
+	if (c->ops->ring_ordered && s->events_sent > j->job.records) {
+		struct late_job *l = &c->late_jobs[c->late_next++ % ARRAY_SIZE(c->late_jobs)];
+
+		l->id = j->id;
+		l->last_exit_ns = s->last_exit_ns;
+		l->missing = s->events_sent - j->job.records;
+		s->events_lost += l->missing;
+	}
 	if (j->job.workdir_path) {
 		/* After the job: the report has the directory as the job left it. */
 		struct workdir_usage *wd = (struct workdir_usage *)j->job.workdir; /* the cjob's */
@@ -324,11 +333,13 @@ void collector__judge_ends(struct collector *c, bool all)
  */
 static bool records_held_back(const struct collector *c)
 {
+	if (!c->ops->ring_ordered)
+		return false;
 	for (size_t i = 0; i < c->jt.n; i++) {
 		const struct cjob *j = c->jt.jobs[i];
-		const struct jt_job_stats *s = &j->job.stats;
 
-		if (!j->ended && j->over && s->events_sent > j->job.records + s->events_lost)
+		/* Sent counts the records committed; those the full ring refused are lost apart. */
+		if (!j->ended && j->over && j->job.stats.events_sent > j->job.records)
 			return true;
 	}
 	return false;

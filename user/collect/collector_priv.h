@@ -107,6 +107,17 @@ struct collector {
 	bool ends_read; /* this pass read the over jobs' figures again: collector__read_ends() */
 	/* The stop's last pass: every job open reports, those its read again finds too. */
 	bool final_pass;
+	/*
+	 * Jobs that ended without records the kernel had sent (counted lost in
+	 * their reports), the latest few: a record of one that comes later is
+	 * counted here, not made a job of its own (collector__on_exit()).
+	 */
+	struct late_job {
+		__u64 id;
+		__u64 last_exit_ns; /* the job's last exit, the kernel's CLOCK_BOOTTIME stamp */
+		__u64 missing;
+	} late_jobs[16];
+	unsigned int late_next;
 	bool have_host_forks;
 
 	__u64 records_malformed;

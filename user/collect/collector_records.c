@@ -187,14 +187,39 @@ static const struct jt_oom_cgroup *oom_seen(struct collector *c, const struct jt
 	return buf;
 }
 
+/*
+ * Is @e a record of a job that ended without it (collector_end.c, job_end())?
+ * Its exit is no later than that job's last (within the hair two CPUs'
+ * stamps can differ by); a process of a new job of the same name ends after.
+ */
+static bool late_record(struct collector *c, const struct jt_exit_event *e)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(c->late_jobs); i++) {
+		struct late_job *l = &c->late_jobs[i];
+
+		if (l->missing && l->id == e->job_id && e->exit_ns <= l->last_exit_ns + 100000) {
+			l->missing--;
+			c->stats.records_late++;
+			return true;
+		}
+	}
+	return false;
+}
+
 int collector__on_exit(struct collector *c, const struct jt_exit_event *e)
 {
 	struct args_entry *own = args_table__take(&c->args, e->pid, e->start_ns);
 	struct proc_record r = { .e = e };
-	struct cjob *j = collector__job_of_record(c, e->job_id);
+	struct cjob *j = NULL;
 	struct jt_oom_cgroup seen;
 	struct job_oom oom;
 	const struct args_entry *parent;
+
+	if (late_record(c, e)) {
+		free(own);
+		return 0;
+	}
+	j = collector__job_of_record(c, e->job_id);
 	if (!j) {
 		c->stats.records_unknown_job++;
 		free(own);

@@ -174,4 +174,5 @@ const struct source_ops source_bpf_ops = {
 	.adopt = bpf_adopt,
 	.adopt_tree = bpf_adopt_tree,
 	.live_per_task = true,
+	.ring_ordered = true,
 };
