@@ -10,16 +10,24 @@
 #ifndef JOBTRACE_LINEAGE_EXEC_BPF_H
 #define JOBTRACE_LINEAGE_EXEC_BPF_H
 
+/* Where an exec record is built before it is copied into the ring (ring_output()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct jt_exec_event);
+} exec_scratch SEC(".maps");
+
 /* argv of the new image, bounded, for the --events records. */
 static __always_inline void send_exec_args(struct task_struct *p, struct linux_binprm *bprm,
 					   __u64 job_id, struct jt_job_totals *tot)
 {
 	struct jt_exec_event *e;
 	unsigned long start, end;
+	__u32 zero = 0;
 	__u64 len;
 
-	/* Not the job's events (its exit records, one per process): counted apart. */
-	e = ring_reserve(tot, RING_EXEC, sizeof(*e));
+	e = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!e)
 		return;
 	e->version = JT_ABI_VERSION;
@@ -46,7 +54,8 @@ static __always_inline void send_exec_args(struct task_struct *p, struct linux_b
 	 * /proc/PID/exe name.
 	 */
 	path_of_file(bprm->file, e->exe);
-	ring_submit(e, tot, RING_EXEC, false);
+	/* Not the job's events (its exit records, one per process): counted apart. */
+	ring_output(e, sizeof(*e), tot, RING_EXEC, false);
 }
 
 static __always_inline int on_exec(struct task_struct *p_t, struct linux_binprm *bprm_t)

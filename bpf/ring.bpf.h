@@ -54,13 +54,8 @@ enum ring_kind {
  * exec or exit path, which no program that writes @tot can preempt: plain
  * adds, as the per-CPU counters take (tot_add() in lineage.bpf.c says why).
  */
-static __always_inline void *ring_reserve(struct jt_job_totals *tot, enum ring_kind kind,
-					  __u64 size)
+static __always_inline void ring_count_lost(struct jt_job_totals *tot, enum ring_kind kind)
 {
-	void *rec = bpf_ringbuf_reserve(&events, size, 0);
-
-	if (rec)
-		return rec;
 	switch (kind) {
 	case RING_EXIT:
 		COUNT(events_lost);
@@ -78,20 +73,10 @@ static __always_inline void *ring_reserve(struct jt_job_totals *tot, enum ring_k
 			tot->exec_records_lost++;
 		break;
 	}
-	return NULL;
 }
 
-/*
- * Wakeups cost the reader a context switch each: batch them unless the record
- * is urgent (the reader waits for it) or enough data is pending.
- */
-static __always_inline void ring_submit(void *rec, struct jt_job_totals *tot,
-					enum ring_kind kind, bool urgent)
+static __always_inline void ring_count_sent(struct jt_job_totals *tot, enum ring_kind kind)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
-
-	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
 	if (kind == RING_EXIT) {
 		COUNT(events_sent);
 		if (tot)
@@ -101,7 +86,53 @@ static __always_inline void ring_submit(void *rec, struct jt_job_totals *tot,
 		if (tot)
 			tot->fork_records_sent++;
 	}
+}
+
+static __always_inline void *ring_reserve(struct jt_job_totals *tot, enum ring_kind kind,
+					  __u64 size)
+{
+	void *rec = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!rec)
+		ring_count_lost(tot, kind);
+	return rec;
+}
+
+/*
+ * Wakeups cost the reader a context switch each: batch them unless the record
+ * is urgent (the reader waits for it) or enough data is pending.
+ */
+static __always_inline __u64 ring_wakeup(bool urgent)
+{
+	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void ring_submit(void *rec, struct jt_job_totals *tot,
+					enum ring_kind kind, bool urgent)
+{
+	__u64 flags = ring_wakeup(urgent);
+
+	ring_count_sent(tot, kind);
 	bpf_ringbuf_submit(rec, flags);
+}
+
+/*
+ * @rec, built apart, copied into the ring at once. The reader gets records
+ * in the order they were reserved, and one not yet committed holds back
+ * every record after it: a record that takes long to fill (an exec's
+ * arguments and path walk, microseconds) is built in a scratch area and
+ * only copied in, so that it holds back none of the exit records that
+ * other CPUs send meanwhile.
+ */
+static __always_inline void ring_output(void *rec, __u64 size, struct jt_job_totals *tot,
+					enum ring_kind kind, bool urgent)
+{
+	if (bpf_ringbuf_output(&events, rec, size, ring_wakeup(urgent)))
+		ring_count_lost(tot, kind);
+	else
+		ring_count_sent(tot, kind);
 }
 
 #endif
