@@ -179,6 +179,19 @@ static const struct source_ops fake_ops = {
 	.counters = f_counters,
 };
 
+/* A collector over @o with @sink and job @id (@key), run to its end; the caller frees it. */
+static struct collector *one_job_run(const struct collector_opts *o, struct sink *sink, __u64 id,
+				     const char *key)
+{
+	struct collector *c = collector__new(o);
+
+	assert_non_null(c);
+	assert_int_equal(collector__add_sink(c, sink), 0);
+	assert_non_null(collector__add_job(c, id, key, CJOB_END_EMPTY));
+	assert_int_equal(collector__run(c), 0);
+	return c;
+}
+
 /* A sink that keeps what it is handed. */
 struct keep {
 	struct sink base;
@@ -351,12 +364,8 @@ static void test_interval_counts_never_fall(void **state)
 	memset(&fk, 0, sizeof(fk));
 	fk.alive = 1;
 	fk.wobble = true;
-	c = collector__new(&o);
-	assert_non_null(c);
 	k->base.ops = &wobble_ops;
-	assert_int_equal(collector__add_sink(c, &k->base), 0);
-	assert_non_null(collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY));
-	assert_int_equal(collector__run(c), 0);
+	c = one_job_run(&o, &k->base, JOB, "pid:100");
 	assert_true(k->intervals >= 3);
 	print_message("%d intervals, the largest count in one %llu\n", k->intervals,
 		      (unsigned long long)k->most);
@@ -852,12 +861,8 @@ static void test_host_forks_cover_jobs(void **state)
 	memset(&fk, 0, sizeof(fk));
 	fk.alive = 1;
 	fk.burst = 100000;
-	c = collector__new(&o);
-	assert_non_null(c);
 	f->base.ops = &forks_ops;
-	assert_int_equal(collector__add_sink(c, &f->base), 0);
-	assert_non_null(collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY));
-	assert_int_equal(collector__run(c), 0);
+	c = one_job_run(&o, &f->base, JOB, "pid:100");
 	assert_true(f->hosts >= 3);
 	assert_int_equal(f->over, 0);
 	collector__free(c);
@@ -916,12 +921,8 @@ static void test_interval_cpu_within_cpus(void **state)
 	memset(&fk, 0, sizeof(fk));
 	fk.alive = 1;
 	fk.cpu_step_ns = 1000000000ULL;
-	c = collector__new(&o);
-	assert_non_null(c);
 	k->base.ops = &capacity_ops;
-	assert_int_equal(collector__add_sink(c, &k->base), 0);
-	assert_non_null(collector__add_job(c, JOB, "pid:100", CJOB_END_EMPTY));
-	assert_int_equal(collector__run(c), 0);
+	c = one_job_run(&o, &k->base, JOB, "pid:100");
 	assert_true(k->intervals >= 3);
 	assert_int_equal(k->over - k->last_over, 0);
 	assert_int_equal(k->cpu_sum, k->final_cpu);
@@ -1022,12 +1023,8 @@ static void test_interval_cpu_within_tasks(void **state)
 	memset(&fk, 0, sizeof(fk));
 	memset(&busy, 0, sizeof(busy));
 	busy.start_ns = util__now_ns();
-	c = collector__new(&o);
-	assert_non_null(c);
 	k->base.ops = &rates_ops;
-	assert_int_equal(collector__add_sink(c, &k->base), 0);
-	assert_non_null(collector__add_job(c, JOB, "run", CJOB_END_EMPTY));
-	assert_int_equal(collector__run(c), 0);
+	c = one_job_run(&o, &k->base, JOB, "run");
 	assert_true(k->intervals >= 5);
 	/* Every rate within the one task, the job's last too. */
 	assert_true(k->most_pct <= 100.0);
@@ -1492,12 +1489,8 @@ static void held_run(bool never, bool lost, struct held_sink *out)
 	memset(&held, 0, sizeof(held));
 	held.never = never;
 	held.lost = lost;
-	c = collector__new(&o);
-	assert_non_null(c);
 	k->base.ops = &held_ops;
-	assert_int_equal(collector__add_sink(c, &k->base), 0);
-	assert_non_null(collector__add_job(c, HELD_JOB, "held", CJOB_END_EMPTY));
-	assert_int_equal(collector__run(c), 0);
+	c = one_job_run(&o, &k->base, HELD_JOB, "held");
 	if (never) {
 		held_second(&e);
 		assert_int_equal(collector__on_exit(c, &e), 0);
