@@ -56,10 +56,13 @@ CFLAGS ?= -O2 -g
 # also depend on this Makefile: its flags are theirs.
 DEPFLAGS := -MMD -MP
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(CFLAGS) $(WARNINGS) -Iinclude -I$(OUTPUT) $(DEPFLAGS)
-# ncurses draws top (terminfo, resizes, no escape codes by hand). libmicrohttpd,
-# which serves /metrics from the collector's own epoll loop (MHD_USE_EPOLL, no
-# thread), is not linked: user/out/metrics_http.c opens it when it starts.
-LDLIBS := -lbpf -lelf -lz -lzstd -lm -lncursesw -ltinfo
+# ncurses draws top (terminfo, resizes, no escape codes by hand), and
+# libmicrohttpd serves /metrics from the collector's own epoll loop
+# (MHD_USE_EPOLL, no thread). Neither is linked: user/out/sink_top.c and
+# user/out/metrics_http.c open them when a screen or a listener starts, so
+# the commands that use neither do not map them (libmicrohttpd's TLS
+# dependencies are 2.3 MiB of RSS, ncurses and terminfo 0.26).
+LDLIBS := -lbpf -lelf -lz -lzstd -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -I$(OUTPUT) -mcpu=v3 $(DEPFLAGS)
 # BPF_PROFILE=1: the lineage programs time their steps (bpf/profile.bpf.h);

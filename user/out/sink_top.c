@@ -7,6 +7,7 @@
  * input line, the help), its keys and its resizes; what a line says is the
  * model's.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,87 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The functions, not the macros over stdscr: the library's are called through cu. */
+#define NCURSES_NOMACROS
 #include <curses.h>
 
 #include "jobtrace/sink.h"
 #include "jobtrace/top.h"
+
+/*
+ * ncurses, opened when a screen starts (dlopen), as serve opens
+ * libmicrohttpd: top's screen alone draws with it, and linked in, every
+ * command mapped it and its terminfo library at its start (0.26 MiB of
+ * serve's RSS, and their relocations at every start of run). top -b
+ * needs none. The macros curses.h has over stdscr are called as the
+ * w-functions they stand for.
+ */
+#define CURSES_SONAME "libncursesw.so.6"
+
+static struct {
+	void *lib;
+	SCREEN *(*newterm)(const char *, FILE *, FILE *);
+	SCREEN *(*set_term)(SCREEN *);
+	int (*endwin)(void);
+	void (*delscreen)(SCREEN *);
+	int (*cbreak)(void);
+	int (*noecho)(void);
+	int (*nonl)(void);
+	int (*keypad)(WINDOW *, bool);
+	int (*nodelay)(WINDOW *, bool);
+	int (*set_escdelay)(int);
+	int (*curs_set)(int);
+	bool (*has_colors)(void);
+	int (*start_color)(void);
+	int (*use_default_colors)(void);
+	int (*init_pair)(short, short, short);
+	int (*resizeterm)(int, int);
+	int (*wattrset)(WINDOW *, int);
+	int (*mvwaddnstr)(WINDOW *, int, int, const char *, int);
+	int (*wclrtoeol)(WINDOW *);
+	int (*werase)(WINDOW *);
+	int (*wrefresh)(WINDOW *);
+	int (*wgetch)(WINDOW *);
+	WINDOW **stdscr;
+	int *cols, *lines;
+} cu;
+
+/* Loads ncurses once; 0, or -ENOENT with why on stderr. */
+static int curses_open(void)
+{
+	if (cu.lib)
+		return 0;
+	cu.lib = dlopen(CURSES_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!cu.lib) {
+		fprintf(stderr, "jobtrace top: cannot load %s (%s): top -b draws without it\n",
+			CURSES_SONAME, dlerror());
+		return -ENOENT;
+	}
+#define CU_SYM(name) (*(void **)&cu.name = dlsym(cu.lib, #name))
+	/* The library's dependencies (libtinfo: COLS, LINES, stdscr, cbreak...) are searched too. */
+	if (!CU_SYM(newterm) || !CU_SYM(set_term) || !CU_SYM(endwin) || !CU_SYM(delscreen) ||
+	    !CU_SYM(cbreak) || !CU_SYM(noecho) || !CU_SYM(nonl) || !CU_SYM(keypad) ||
+	    !CU_SYM(nodelay) || !CU_SYM(set_escdelay) || !CU_SYM(curs_set) ||
+	    !CU_SYM(has_colors) || !CU_SYM(start_color) || !CU_SYM(use_default_colors) ||
+	    !CU_SYM(init_pair) || !CU_SYM(resizeterm) || !CU_SYM(wattrset) ||
+	    !CU_SYM(mvwaddnstr) || !CU_SYM(wclrtoeol) || !CU_SYM(werase) || !CU_SYM(wrefresh) ||
+	    !CU_SYM(wgetch) || !CU_SYM(stdscr) || !(cu.cols = dlsym(cu.lib, "COLS")) ||
+	    !(cu.lines = dlsym(cu.lib, "LINES"))) {
+		fprintf(stderr, "jobtrace top: %s lacks a function top draws with: %s\n",
+			CURSES_SONAME, dlerror());
+		dlclose(cu.lib);
+		memset(&cu, 0, sizeof(cu));
+		return -ENOENT;
+	}
+#undef CU_SYM
+	return 0;
+}
+
+/* COLOR_PAIR() is a function where curses.h has no macros: its bits, as the macro has them. */
+#define PAIR_ATTR(n) ((int)(NCURSES_BITS((chtype)(n), 0) & A_COLOR))
+#define SCREEN_COLS (*cu.cols)
+#define SCREEN_LINES (*cu.lines)
+#define SCREEN_WIN (*cu.stdscr)
 
 enum input_mode { IN_NONE, IN_FILTER, IN_DELAY, IN_TIME };
 
@@ -63,7 +141,7 @@ static const struct top_line *frame(struct top_sink *t, size_t *n)
 		.paused = t->paused,
 		.replay = t->o.replay,
 		.jobs_given = t->o.jobs_given,
-		.width = t->o.batch ? t->o.width : COLS > 0 ? (unsigned int)COLS : 80,
+		.width = t->o.batch ? t->o.width : SCREEN_COLS > 0 ? (unsigned int)SCREEN_COLS : 80,
 	};
 
 	top_model__frame(t->m, &v);
@@ -145,15 +223,15 @@ static int line_attr(const struct top_sink *t, const struct top_line *l)
 {
 	switch (l->kind) {
 	case TOP_LINE_TITLE:
-		return A_BOLD | (t->colour ? COLOR_PAIR(PAIR_TITLE) : 0);
+		return A_BOLD | (t->colour ? PAIR_ATTR(PAIR_TITLE) : 0);
 	case TOP_LINE_COLHEAD:
-		return A_REVERSE | (t->colour ? COLOR_PAIR(PAIR_HEAD) : 0);
+		return A_REVERSE | (t->colour ? PAIR_ATTR(PAIR_HEAD) : 0);
 	case TOP_LINE_ROW_FAILED:
 	case TOP_LINE_EXIT_FAILED:
-		return t->colour ? COLOR_PAIR(PAIR_FAILED) : A_BOLD;
+		return t->colour ? PAIR_ATTR(PAIR_FAILED) : (int)A_BOLD;
 	case TOP_LINE_PROC:
 	case TOP_LINE_EXIT:
-		return t->colour ? COLOR_PAIR(PAIR_PROC) : A_DIM;
+		return t->colour ? PAIR_ATTR(PAIR_PROC) : (int)A_DIM;
 	default:
 		return A_NORMAL;
 	}
@@ -161,21 +239,21 @@ static int line_attr(const struct top_sink *t, const struct top_line *l)
 
 static void draw_text(int y, int attr, const char *text)
 {
-	attrset(attr);
-	mvaddnstr(y, 0, text, COLS);
-	clrtoeol();
-	attrset(A_NORMAL);
+	cu.wattrset(SCREEN_WIN, attr);
+	cu.mvwaddnstr(SCREEN_WIN, y, 0, text, SCREEN_COLS);
+	cu.wclrtoeol(SCREEN_WIN);
+	cu.wattrset(SCREEN_WIN, A_NORMAL);
 }
 
 static void draw_help(const struct top_sink *t)
 {
 	const char *p = t->o.replay ? help_replay : help_text;
 
-	erase();
-	for (int y = 0; y < LINES && *p; y++) {
+	cu.werase(SCREEN_WIN);
+	for (int y = 0; y < SCREEN_LINES && *p; y++) {
 		size_t n = strcspn(p, "\n");
 
-		mvaddnstr(y, 0, p, n < (size_t)COLS ? (int)n : COLS);
+		cu.mvwaddnstr(SCREEN_WIN, y, 0, p, n < (size_t)SCREEN_COLS ? (int)n : SCREEN_COLS);
 		p += n + (p[n] == '\n');
 	}
 }
@@ -183,19 +261,20 @@ static void draw_help(const struct top_sink *t)
 static void screen_draw(struct top_sink *t)
 {
 	size_t first_row = SIZE_MAX, nrows = 0, sel_line = 0, top_lines, body, y, nlines;
-	int status_y = LINES - 1;
+	int status_y;
 	char status[TOP_LINE_LEN];
 	const struct top_line *lines;
 
 	if (!t->screen)
 		return;
-	if (LINES < 1 || COLS < 1) {
-		refresh();
+	status_y = SCREEN_LINES - 1;
+	if (SCREEN_LINES < 1 || SCREEN_COLS < 1) {
+		cu.wrefresh(SCREEN_WIN);
 		return;
 	}
 	if (t->help) {
 		draw_help(t);
-		refresh();
+		cu.wrefresh(SCREEN_WIN);
 		return;
 	}
 	lines = frame(t, &nlines);
@@ -212,7 +291,7 @@ static void screen_draw(struct top_sink *t)
 	if (nrows && t->sel >= nrows)
 		t->sel = nrows - 1;
 	top_lines = first_row == SIZE_MAX ? nlines : first_row;
-	erase();
+	cu.werase(SCREEN_WIN);
 	for (y = 0; y < top_lines && (int)y < status_y; y++)
 		draw_text((int)y, line_attr(t, &lines[y]), lines[y].text);
 	body = (size_t)status_y > top_lines ? (size_t)status_y - top_lines : 0;
@@ -260,16 +339,19 @@ static void screen_draw(struct top_sink *t)
 		snprintf(status, sizeof(status),
 			 "q quit  h help  Enter expand  P/M/S sort  / filter  p pause  d interval");
 	if (status_y >= (int)top_lines || status_y == 0)
-		draw_text(status_y, t->colour ? COLOR_PAIR(PAIR_INPUT) : A_BOLD, status);
-	refresh();
+		draw_text(status_y, t->colour ? PAIR_ATTR(PAIR_INPUT) : (int)A_BOLD, status);
+	cu.wrefresh(SCREEN_WIN);
 }
 
 static int screen_open(struct top_sink *t)
 {
-	int fd;
+	int fd, err;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -ENOTTY;
+	err = curses_open();
+	if (err)
+		return err;
 	/* stdout is a cookie stream (util__guard_stdout): ncurses wants one with an fd. */
 	fd = dup(STDOUT_FILENO);
 	if (fd < 0)
@@ -279,26 +361,26 @@ static int screen_open(struct top_sink *t)
 		close(fd);
 		return -errno;
 	}
-	t->screen = newterm(NULL, t->term_out, stdin);
+	t->screen = cu.newterm(NULL, t->term_out, stdin);
 	if (!t->screen)
 		return -ENOTTY;
-	set_term(t->screen);
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
+	cu.set_term(t->screen);
+	cu.cbreak();
+	cu.noecho();
+	cu.nonl();
+	cu.keypad(SCREEN_WIN, TRUE);
+	cu.nodelay(SCREEN_WIN, TRUE);
 	/* Esc alone is a key here (it clears the filter): do not wait long for a sequence. */
-	set_escdelay(25);
-	curs_set(0);
+	cu.set_escdelay(25);
+	cu.curs_set(0);
 	/* NO_COLOR (no-color.org): any value, even empty, asks for none. */
-	if (has_colors() && !getenv("NO_COLOR") && start_color() == OK) {
-		use_default_colors();
-		init_pair(PAIR_TITLE, COLOR_CYAN, -1);
-		init_pair(PAIR_HEAD, COLOR_BLACK, COLOR_GREEN);
-		init_pair(PAIR_FAILED, COLOR_RED, -1);
-		init_pair(PAIR_PROC, COLOR_BLUE, -1);
-		init_pair(PAIR_INPUT, COLOR_YELLOW, -1);
+	if (cu.has_colors() && !getenv("NO_COLOR") && cu.start_color() == OK) {
+		cu.use_default_colors();
+		cu.init_pair(PAIR_TITLE, COLOR_CYAN, -1);
+		cu.init_pair(PAIR_HEAD, COLOR_BLACK, COLOR_GREEN);
+		cu.init_pair(PAIR_FAILED, COLOR_RED, -1);
+		cu.init_pair(PAIR_PROC, COLOR_BLUE, -1);
+		cu.init_pair(PAIR_INPUT, COLOR_YELLOW, -1);
 		t->colour = true;
 	}
 	return 0;
@@ -307,8 +389,8 @@ static int screen_open(struct top_sink *t)
 static void screen_close(struct top_sink *t)
 {
 	if (t->screen) {
-		endwin();
-		delscreen(t->screen);
+		cu.endwin();
+		cu.delscreen(t->screen);
 		t->screen = NULL;
 	}
 	if (t->term_out) {
@@ -325,7 +407,7 @@ void sink_top__resize(struct sink *s)
 	if (!t->screen)
 		return;
 	if (!ioctl(fileno(t->term_out), TIOCGWINSZ, &ws) && ws.ws_row && ws.ws_col)
-		resizeterm(ws.ws_row, ws.ws_col);
+		cu.resizeterm(ws.ws_row, ws.ws_col);
 	screen_draw(t);
 }
 
@@ -408,7 +490,7 @@ static void select_index(struct top_sink *t)
 static void key(struct top_sink *t, int ch, struct top_request *req)
 {
 	static const char sort_keys[TOP_NCOLS] = { 'J', 'A', 'S', 'E', 'F', 'P', 'M', 'I', 'C' };
-	int page = LINES > 8 ? LINES - 8 : 1;
+	int page = SCREEN_LINES > 8 ? SCREEN_LINES - 8 : 1;
 
 	if (t->input != IN_NONE) {
 		input_key(t, ch, req);
@@ -543,7 +625,7 @@ void sink_top__keys(struct sink *s, struct top_request *req)
 
 	if (!t->screen)
 		return;
-	while ((ch = getch()) != ERR)
+	while ((ch = cu.wgetch(SCREEN_WIN)) != ERR)
 		key(t, ch, req);
 	if (!req->quit)
 		screen_draw(t);
