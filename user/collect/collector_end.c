@@ -379,9 +379,12 @@ bool collector__read_ends(struct collector *c, bool host)
 		}
 		/*
 		 * Their records counted sent by that read are committed or about
-		 * to be: a while for them, in steps, before the reports. A record
-		 * that never comes (one that did not decode) costs its job's end
-		 * the whole wait, once.
+		 * to be: a while for them, in steps, before the reports. The wait
+		 * holds the whole pass: a record that never comes (one that did
+		 * not decode) costs the pass that ends its job the whole wait. At
+		 * a stop, the records of exits after that read count too, and can
+		 * make up for one still held back, which the report then misses
+		 * without saying so: an edge of the stop alone.
 		 */
 		for (int n = 0; n < RECORDS_WAIT_STEPS && records_held_back(c); n++) {
 			struct timespec step = { .tv_nsec = RECORDS_WAIT_STEP_NS };
