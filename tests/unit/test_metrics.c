@@ -76,6 +76,7 @@ static void job_end(struct sink *s, struct cjob *j, __u64 end_ns, __u64 peak)
 	j->job.end_ns = end_ns;
 	j->job.stats.peak_rss_bytes = peak;
 	st.jobs_ended = 1;
+	st.records_late = 2;
 	assert_int_equal(s->ops->job_end(s, j, &st), 0);
 }
 
@@ -299,6 +300,7 @@ static void test_monotonic_keep_drop(void **state)
 	assert_true(value_of(t, alive) == 0);
 	assert_true(value_of(t, peak) == 9 << 20);
 	assert_true(value_of(t, "jobtrace_jobs_ended_total") == 1);
+	assert_true(value_of(t, "jobtrace_records_late_total") == 2);
 	free(t);
 	assert_int_equal(metrics__jobs(m), 1);
 

@@ -399,6 +399,7 @@ void metrics__counters(struct metrics *m, const struct collector_stats *st)
 	KEEP_MAX(kernel.exec_records_lost);
 	KEEP_MAX(kernel.fork_records_lost);
 	KEEP_MAX(records_malformed);
+	KEEP_MAX(records_late);
 	KEEP_MAX(jobs_ended);
 }
 

@@ -679,6 +679,9 @@ static void write_self(const struct metrics *m, struct mtext *w, enum metrics_fo
 		  st->kernel.untracked },
 		{ { "jobtrace_records_malformed", "counter", NULL, "Ring records that failed to decode." },
 		  st->records_malformed },
+		{ { "jobtrace_records_late", "counter", NULL,
+		    "Exit records that came after their job's end, counted lost in its report." },
+		  st->records_late },
 		{ { "jobtrace_jobs_ended", "counter", NULL, "Jobs that ended." }, st->jobs_ended },
 	};
 
