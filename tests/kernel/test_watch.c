@@ -1026,20 +1026,23 @@ static void test_host_job_wall_is_kernels(void **state)
 	json_decref(recs);
 }
 
-/* Whether the cgroup.procs at @procs lists a process. */
-static bool cgroup_holds_one(const char *procs)
+/* How many processes the cgroup.procs at @procs lists. */
+static int cgroup_holds(const char *procs)
 {
 	char *text = harness__read(procs);
-	bool one = text && text[0] >= '0' && text[0] <= '9';
+	int n = 0;
 
+	for (const char *p = text; p && *p; p++)
+		n += *p == '\n';
 	free(text);
-	return one;
+	return n;
 }
 
 /*
  * A stop between two ticks reports every job open, those the kernel made
  * since the last sample too: a v2 cgroup joined by a sleeping shell after
- * watch -i 60 attached, watch stopped 0.3 s later. Its job was left out
+ * watch attached, watch stopped as soon as the shell's sleep is in it,
+ * before the next of watch's 1 s reads of its jobs. Its job was left out
  * (the stop judged the jobs it had read, and the read again that found
  * this one left it open); it now reports as running, with its process.
  */
@@ -1060,11 +1063,14 @@ static void test_stop_reports_jobs_made_since_sample(void **state)
 	harness__path(out, sizeof(out), "stop.out");
 	watcher_start(&w, args);
 	pid = harness__cgroup_spawn(name, sleeper, NULL, "-");
-	/* Until the shell is in it (it joins before its exec). */
-	for (int i = 0; !cgroup_holds_one(procs) && i < 3000; i++)
-		harness__sleep_ms(10);
-	assert_true(cgroup_holds_one(procs));
-	harness__sleep_ms(300);
+	/*
+	 * Until the shell and its sleep are in it, then the stop at once:
+	 * watch reads its jobs at every 1 s tick, whatever -i says, and a
+	 * tick between the two would find the job without the fix.
+	 */
+	for (int i = 0; cgroup_holds(procs) < 2 && i < 3000; i++)
+		harness__sleep_ms(2);
+	assert_int_equal(cgroup_holds(procs), 2);
 	assert_int_equal(kill(w.pid, SIGTERM), 0);
 	assert_int_equal(watcher_finish(&w), 0);
 	kill(pid, SIGKILL);

@@ -405,7 +405,8 @@ bool collector__end_jobs(struct collector *c)
 
 		if (j->ended)
 			continue;
-		if (j->over)
+		/* At a stop, those the wait's records made too (collector__read_ends()). */
+		if (j->over || c->final_pass)
 			job_end(c, j);
 		else
 			any_left = true;
