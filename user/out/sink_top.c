@@ -61,16 +61,16 @@ static struct {
 	int *cols, *lines;
 } cu;
 
-/* Loads ncurses once; 0, or -ENOENT with why on stderr. */
+/* Loads ncurses once; 0, or -ELIBACC with why on stderr (as metrics_http.c's). */
 static int curses_open(void)
 {
 	if (cu.lib)
 		return 0;
 	cu.lib = dlopen(CURSES_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!cu.lib) {
-		fprintf(stderr, "jobtrace top: cannot load %s (%s): top -b draws without it\n",
+		fprintf(stderr, "jobtrace: cannot load %s (%s): top -b draws without it\n",
 			CURSES_SONAME, dlerror());
-		return -ENOENT;
+		return -ELIBACC;
 	}
 #define CU_SYM(name) (*(void **)&cu.name = dlsym(cu.lib, #name))
 	/* The library's dependencies (libtinfo: COLS, LINES, stdscr, cbreak...) are searched too. */
@@ -82,11 +82,11 @@ static int curses_open(void)
 	    !CU_SYM(mvwaddnstr) || !CU_SYM(wclrtoeol) || !CU_SYM(werase) || !CU_SYM(wrefresh) ||
 	    !CU_SYM(wgetch) || !CU_SYM(stdscr) || !(cu.cols = dlsym(cu.lib, "COLS")) ||
 	    !(cu.lines = dlsym(cu.lib, "LINES"))) {
-		fprintf(stderr, "jobtrace top: %s lacks a function top draws with: %s\n",
+		fprintf(stderr, "jobtrace: %s lacks a function top draws with: %s\n",
 			CURSES_SONAME, dlerror());
 		dlclose(cu.lib);
 		memset(&cu, 0, sizeof(cu));
-		return -ENOENT;
+		return -ELIBACC;
 	}
 #undef CU_SYM
 	return 0;
