@@ -1555,6 +1555,40 @@ static void test_end_waits_for_records_held_back(void **state)
 	assert_int_equal(k->st.records_unknown_job, 0);
 }
 
+/*
+ * --duration between two ticks: the loop waits for the deadline, not for
+ * the next tick (watch's are 1 s apart without -i: --duration 0.3 ran 1 s).
+ */
+static int dur_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->outlived_root = -1;
+	out->procs_started = out->alive = 1;
+	return 0;
+}
+
+static void test_duration_ends_between_ticks(void **state)
+{
+	struct keep *k = calloc(1, sizeof(*k));
+	struct source_ops ops = fake_ops;
+	struct collector_opts o = { .ops = &ops, .duration_s = 0.05 };
+	struct collector *c;
+	__u64 t0, took_ns;
+
+	ops.job_stats = dur_job_stats;
+	memset(&fk, 0, sizeof(fk));
+	fk.live_always = true;
+	k->base.ops = &keep_ops;
+	t0 = util__now_ns();
+	c = one_job_run(&o, &k->base, JOB, "dur");
+	took_ns = util__now_ns() - t0;
+	print_message("--duration 0.05: the run took %.3f s\n", (double)took_ns / 1e9);
+	assert_int_equal(k->jobs, 1);
+	/* A tick is 1 s: ended by it, not the deadline, it took at least that. */
+	assert_true(took_ns < 800000000ULL);
+	collector__free(c);
+}
+
 /* A second exec replaces the arguments; a child that never exec'd inherits its parent's. */
 static void test_args_follow_exec_and_fork(void **state)
 {
@@ -1725,6 +1759,7 @@ int main(void)
 		cmocka_unit_test(test_interval_counts_never_fall),
 		cmocka_unit_test(test_job_gone_between_two_reads_ends_at_its_exit),
 		cmocka_unit_test(test_end_waits_for_records_held_back),
+		cmocka_unit_test(test_duration_ends_between_ticks),
 	};
 
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */
