@@ -1589,6 +1589,55 @@ static void test_duration_ends_between_ticks(void **state)
 	collector__free(c);
 }
 
+/*
+ * A live read that fails (no fd for the iterator, no memory) saw nothing:
+ * the job it says nothing of is not over by missed exits, whatever the
+ * count of failed reads. It ends at the stop, as it stands.
+ */
+static int failing_read_live(struct collector *c, int (*fn)(void *, const struct jt_live_rec *),
+			     void *ctx)
+{
+	return -EMFILE;
+}
+
+struct stale_sink {
+	struct sink base;
+	int ends;
+	__u64 stale;
+};
+
+static int stale_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	struct stale_sink *k = (struct stale_sink *)s;
+
+	k->ends++;
+	k->stale = j->job.stale;
+	return 0;
+}
+
+static const struct sink_ops stale_ops = {
+	.name = "stale",
+	.job_end = stale_job_end,
+};
+
+static void test_failed_live_reads_end_no_job(void **state)
+{
+	struct stale_sink *k = calloc(1, sizeof(*k));
+	struct source_ops ops = fake_ops;
+	struct collector_opts o = { .ops = &ops, .interval_s = 0.01, .duration_s = 0.2 };
+	struct collector *c;
+
+	ops.job_stats = dur_job_stats;
+	ops.read_live = failing_read_live;
+	memset(&fk, 0, sizeof(fk));
+	k->base.ops = &stale_ops;
+	c = one_job_run(&o, &k->base, JOB, "failing");
+	assert_int_equal(k->ends, 1);
+	/* Called over by missed exits, it would say its one process was stale. */
+	assert_int_equal(k->stale, 0);
+	collector__free(c);
+}
+
 /* A second exec replaces the arguments; a child that never exec'd inherits its parent's. */
 static void test_args_follow_exec_and_fork(void **state)
 {
@@ -1760,6 +1809,7 @@ int main(void)
 		cmocka_unit_test(test_job_gone_between_two_reads_ends_at_its_exit),
 		cmocka_unit_test(test_end_waits_for_records_held_back),
 		cmocka_unit_test(test_duration_ends_between_ticks),
+		cmocka_unit_test(test_failed_live_reads_end_no_job),
 	};
 
 	/* JT_TEST=PATTERN runs the matching tests only, to rerun one that failed. */

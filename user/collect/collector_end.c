@@ -85,6 +85,16 @@ static bool job_over(struct collector *c, struct cjob *j, bool again)
 	 */
 	if (s->outside_ns || again)
 		return false;
+	/*
+	 * A live read that failed (the iterator could not be made: no fd, no
+	 * memory) saw nothing, which is not that nothing is there: two such
+	 * in a row called a running job over, and in host mode its
+	 * processes' later exits made it again, one job reported twice.
+	 */
+	if (!c->live_complete) {
+		j->idle_samples = 0;
+		return false;
+	}
 	if (++j->idle_samples < 2)
 		return false;
 	j->job.stale = (__u64)s->alive;
