@@ -1556,6 +1556,143 @@ static void test_end_waits_for_records_held_back(void **state)
 }
 
 /*
+ * At a stop, job A's record is held back: the wait for it takes in a
+ * record of a job the table never had (host mode: the kernel made B, a
+ * cgroup's, after the last sample), which makes it. B's report has the
+ * kernel's figures for it, read by a sample after the wait, not none.
+ */
+#define MADE_A 41
+#define MADE_B ((JT_JOB_CGROUP << JT_JOB_KIND_SHIFT) | 5)
+
+static struct {
+	struct collector *c;
+	bool stop_asked, read_at_stop, sent;
+	int ends, intervals_before_start;
+	__u64 b_started, b_exited, b_errors, b_cpu_ns, b_records;
+	bool b_sampled;
+} made;
+
+static int made_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->outlived_root = -1;
+	if (id == MADE_A) {
+		if (made.stop_asked)
+			made.read_at_stop = true;
+		out->procs_started = 2;
+		out->alive = 1;
+		out->cpu_ns = 1000000;
+		out->procs_exited = out->exit_ok = 1;
+		out->events_sent = 1; /* its record held back until the stop's wait */
+		return 0;
+	}
+	if (id == MADE_B) {
+		/* One process, 5 ms of CPU, gone with status 1. */
+		out->procs_started = out->procs_exited = out->exit_error = 1;
+		out->cpu_ns = out->user_ns = 5000000;
+		out->events_sent = 1;
+		out->last_exit_ns = util__boottime_ns();
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int made_consume(struct collector *c)
+{
+	struct jt_exit_event e = { .version = JT_ABI_VERSION, .type = JT_REC_EXIT,
+				   .size = sizeof(e), .start_ns = 5, .exit_ns = 1000, .comm = "sh" };
+
+	/* After the stop's read, in the wait: B's record, then A's. */
+	if (!made.read_at_stop || made.sent)
+		return 0;
+	made.sent = true;
+	e.job_id = MADE_B;
+	e.pid = 300;
+	e.exit_status = 1 << 8;
+	e.acct.cpu_ns = 5000000;
+	assert_int_equal(collector__on_exit(c, &e), 0);
+	e.job_id = MADE_A;
+	e.pid = 200;
+	e.exit_status = 0;
+	return collector__on_exit(c, &e);
+}
+
+static int made_read_live(struct collector *c, int (*fn)(void *, const struct jt_live_rec *),
+			  void *ctx)
+{
+	struct jt_live_rec r = { .job_id = MADE_A, .tgid = 100, .tid = 100, .is_leader = 1 };
+
+	return fn(ctx, &r);
+}
+
+static int made_interval(struct sink *s, const struct interval_record *r)
+{
+	if (r->t0_ns < r->job->job.start_ns || r->t1_ns <= r->t0_ns)
+		made.intervals_before_start++;
+	/* After A's first: the stop, whose last pass has the wait. */
+	if (!made.stop_asked) {
+		made.stop_asked = true;
+		collector__stop(made.c);
+	}
+	return 0;
+}
+
+static int made_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	made.ends++;
+	if (j->id != MADE_B)
+		return 0;
+	made.b_sampled = j->sampled;
+	made.b_started = j->job.stats.procs_started;
+	made.b_exited = j->job.stats.procs_exited;
+	made.b_errors = j->job.stats.exit_error;
+	made.b_cpu_ns = j->job.stats.cpu_ns;
+	made.b_records = j->job.records;
+	return 0;
+}
+
+static const struct sink_ops made_ops = {
+	.name = "made",
+	.interval = made_interval,
+	.job_end = made_job_end,
+};
+
+static void test_stop_reads_jobs_the_wait_made(void **state)
+{
+	struct sink *k = calloc(1, sizeof(*k));
+	struct source_ops ops = fake_ops;
+	struct collector_opts o = { .ops = &ops, .interval_s = 0.02, .duration_s = 5 };
+
+	ops.job_stats = made_job_stats;
+	ops.read_live = made_read_live;
+	ops.consume = made_consume;
+	ops.ring_ordered = true;
+	memset(&fk, 0, sizeof(fk));
+	memset(&made, 0, sizeof(made));
+	k->ops = &made_ops;
+	made.c = collector__new(&o);
+	assert_non_null(made.c);
+	assert_int_equal(collector__add_sink(made.c, k), 0);
+	assert_non_null(collector__add_job(made.c, MADE_A, "a", CJOB_END_EMPTY));
+	assert_int_equal(collector__run(made.c), 0);
+	print_message("B: sampled %d, %llu started, %llu exited, %llu failed, %llu ns CPU, "
+		      "%llu records\n",
+		      made.b_sampled, (unsigned long long)made.b_started,
+		      (unsigned long long)made.b_exited, (unsigned long long)made.b_errors,
+		      (unsigned long long)made.b_cpu_ns, (unsigned long long)made.b_records);
+	assert_true(made.sent);
+	assert_int_equal(made.ends, 2);
+	assert_true(made.b_sampled);
+	assert_int_equal(made.b_started, 1);
+	assert_int_equal(made.b_exited, 1);
+	assert_int_equal(made.b_errors, 1);
+	assert_int_equal(made.b_cpu_ns, 5000000);
+	assert_int_equal(made.b_records, 1);
+	assert_int_equal(made.intervals_before_start, 0);
+	collector__free(made.c);
+}
+
+/*
  * --duration between two ticks: the loop waits for the deadline, not for
  * the next tick (watch's are 1 s apart without -i: --duration 0.3 ran 1 s).
  */
@@ -1808,6 +1945,7 @@ int main(void)
 		cmocka_unit_test(test_interval_counts_never_fall),
 		cmocka_unit_test(test_job_gone_between_two_reads_ends_at_its_exit),
 		cmocka_unit_test(test_end_waits_for_records_held_back),
+		cmocka_unit_test(test_stop_reads_jobs_the_wait_made),
 		cmocka_unit_test(test_duration_ends_between_ticks),
 		cmocka_unit_test(test_failed_live_reads_end_no_job),
 	};

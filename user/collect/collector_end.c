@@ -355,6 +355,34 @@ static bool records_held_back(const struct collector *c)
 	return false;
 }
 
+/* Is a job open that no sample has read: made by records since the last (host mode)? */
+static bool any_unsampled(const struct collector *c)
+{
+	for (size_t i = 0; i < c->jt.n; i++)
+		if (!c->jt.jobs[i]->ended && !c->jt.jobs[i]->sampled)
+			return true;
+	return false;
+}
+
+/*
+ * A job whose last process went between a pass's two reads is over at the
+ * second: it ends in this pass too, at its last exit, not in an interval
+ * of the tick's that runs past it and an end at the next tick (no earlier
+ * than that interval's close). At a stop, every job is.
+ */
+static void judge_ends_again(struct collector *c)
+{
+	for (size_t i = 0; i < c->jt.n; i++) {
+		struct cjob *j = c->jt.jobs[i];
+
+		if (j->ended || j->over)
+			continue;
+		j->over = c->final_pass || job_over(c, j, true);
+		if (!j->over)
+			j->open_ns = c->last_sample_ns;
+	}
+}
+
 bool collector__read_ends(struct collector *c, bool host)
 {
 	bool any_over = false;
@@ -372,21 +400,7 @@ bool collector__read_ends(struct collector *c, bool host)
 		c->ops->consume(c);
 		collector__sample_jobs(c, host);
 		c->ends_read = true;
-		/*
-		 * A job whose last process went between the two reads is over
-		 * now: it ends in this pass too, at its last exit, not in an
-		 * interval of the tick's that runs past it and an end at the
-		 * next tick (no earlier than that interval's close).
-		 */
-		for (size_t i = 0; i < c->jt.n; i++) {
-			struct cjob *j = c->jt.jobs[i];
-
-			if (j->ended || j->over)
-				continue;
-			j->over = c->final_pass || job_over(c, j, true);
-			if (!j->over)
-				j->open_ns = c->last_sample_ns;
-		}
+		judge_ends_again(c);
 		/*
 		 * Their records counted sent by that read are committed or about
 		 * to be: a while for them, in steps, before the reports. The wait
@@ -401,6 +415,18 @@ bool collector__read_ends(struct collector *c, bool host)
 
 			nanosleep(&step, NULL);
 			c->ops->consume(c);
+		}
+		/*
+		 * A record the wait took in can make a job (host mode): it has
+		 * no figures until a sample reads them. Without one, at a stop
+		 * it reported 0 started, 0 exited and no CPU beside its records
+		 * and its failure; at a tick it had an interval of 0 s and
+		 * nothing, before the start its first sample then gave it. All
+		 * the jobs are read again, at one instant as before.
+		 */
+		if (any_unsampled(c)) {
+			collector__sample_jobs(c, host);
+			judge_ends_again(c);
 		}
 	}
 	return any_over;

@@ -597,7 +597,8 @@ bool interval_record__cpu_pct(const struct interval_record *r, double *pct)
  */
 static bool interval_due(const struct cjob *j)
 {
-	return !j->ended && !j->over;
+	/* A job no sample has read yet has no figures: its first interval comes from its start. */
+	return !j->ended && !j->over && j->sampled;
 }
 
 void collector__emit_intervals(struct collector *c, __u64 t1)
