@@ -451,6 +451,7 @@ struct collector_stats {
 	__u64 jobs_ended;
 	__u64 sink_errors; /* sinks that failed or dropped records (a full disk) */
 	int first_sink_error; /* its errno, negative */
+	const char *first_sink_path; /* its file, as its messages name it (the sink's) */
 	__u64 repairs; /* processes counted alive that were gone, removed by the repair sweep */
 	/*
 	 * CLOCK_REALTIME minus CLOCK_BOOTTIME and minus CLOCK_MONOTONIC, taken

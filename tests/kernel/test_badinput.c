@@ -322,11 +322,12 @@ static const struct bad_case cases[] = {
 	{ { "connections", "--proc-root", T("bad") }, OUT_NULL, 1, "cannot read the sockets" },
 	/* A full disk for -o and for stdout. */
 	{ { "run", "-o", "/dev/full", "--", "true" }, OUT_NULL, 125,
-	  "cannot write the report: No space left on device" },
+	  "cannot write to /dev/full: No space left on device" },
 	{ { "run", "-o", "/dev/full", "--", "sh", "-c", "exit 3" }, OUT_NULL, 3,
-	  "cannot write the report: No space left on device" },
+	  "cannot write to /dev/full: No space left on device" },
+	/* The output that failed, by its name: the events', not the report's. */
 	{ { "run", "-e", "/dev/full", "--", "true" }, OUT_NULL, 125,
-	  "cannot write the report: No space left on device" },
+	  "cannot write to /dev/full: No space left on device" },
 	{ { "top", "-b", "-n", "1" }, OUT_FULL, 125,
 	  "cannot write to standard output: No space left on device" },
 	{ { "ps", "--proc" }, OUT_FULL, 125, "cannot write to standard output: No space left" },
@@ -353,7 +354,14 @@ static const struct bad_case cases[] = {
 	{ { "run", "--events", "-", "--", "sh", "-c", "true; true; true" }, OUT_CLOSED, 0, NULL },
 	{ { "run", "-o", "/dev/stdout", "--", "true" }, OUT_CLOSED, 0, NULL },
 	{ { "run", "--events", "-", "--", "true" }, OUT_FULL, 125,
-	  "cannot write the report: No space left on device" },
+	  "cannot write to standard output: No space left on device" },
+	/* A picture on standard output beside another output there: SVG inside JSON lines. */
+	{ { "run", "--json", "-o", "-", "--svg", "-", "--", "true" }, OUT_NULL, 2,
+	  "--output and --svg both write to standard output" },
+	{ { "run", "--svg", "/dev/stdout", "--html", "-", "--", "true" }, OUT_NULL, 2,
+	  "--svg and --html both write to standard output" },
+	{ { "watch", "--all", "--svg", "-" }, OUT_NULL, 2,
+	  "--svg -: the report goes to standard output" },
 };
 
 static void test_table(void **state)

@@ -349,6 +349,57 @@ static void test_symlink_refused(void **state)
 }
 
 /*
+ * The second job's picture is named PIC.2.svg, which -o names too: the
+ * report there is not emptied nor written over by the picture (it held the
+ * two reports, then the tail of an SVG); the picture is refused, said by
+ * its name, and watch exits 125, naming the output that failed.
+ */
+static void test_picture_name_taken(void **state)
+{
+	char svg[700], out[700], err[700], pa[16], pb[16];
+	char *args[] = { "watch", "--pid", pa, "--pid", pb, "--svg", svg, "--json", "-o", out,
+			 "--duration", "20", NULL };
+	char *sleep_a[] = { "/bin/sleep", "1", NULL }, *sleep_b[] = { "/bin/sleep", "1.5", NULL };
+	pid_t a, b;
+	json_error_t je;
+	int st, lines = 0;
+	char *text, *line, *save;
+
+	harness__path(svg, sizeof(svg), "pic.svg");
+	harness__path(out, sizeof(out), "pic.2.svg");
+	harness__path(err, sizeof(err), "pic.err");
+	a = harness__spawn(sleep_a, NULL, NULL);
+	b = harness__spawn(sleep_b, NULL, NULL);
+	snprintf(pa, sizeof(pa), "%d", (int)a);
+	snprintf(pb, sizeof(pb), "%d", (int)b);
+	st = run_jt(args, NULL, err, 022);
+	harness__wait(a);
+	harness__wait(b);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) != EXIT_INTERNAL ||
+	    !file_has(err, "another output of this jobtrace writes to it") ||
+	    !file_has(err, "cannot write the picture to") || !file_has(err, "/pic.2.svg: ") ||
+	    !file_has(err, "cannot write to ") || !file_has(err, "/pic.svg: "))
+		fail_msg("exit %d, stderr:\n%s", WEXITSTATUS(st), harness__read(err));
+	/* -o's file: the two reports, JSON lines, nothing else. */
+	text = harness__read(out);
+	assert_non_null(text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *o = json_loads(line, 0, &je);
+
+		if (!o)
+			fail_msg("line %d of -o's file is not JSON: %.80s", lines + 1, line);
+		json_decref(o);
+		lines++;
+	}
+	assert_int_equal(lines, 2);
+	free(text);
+	unlink(svg);
+	unlink(out);
+	unlink(err);
+}
+
+/*
  * The mode of a new report file is SINK_FILE_MODE under any umask, for -o
  * and --events; an existing file keeps its own mode and is emptied; "-o -"
  * is standard output.
@@ -462,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_symlink_refused),
 		cmocka_unit_test(test_file_mode),
 		cmocka_unit_test(test_named_descriptors),
+		cmocka_unit_test(test_picture_name_taken),
 	};
 
 	if (getenv("JT_TEST"))

@@ -185,8 +185,15 @@ int options__set_shared(struct jt_shared *sh, const char *cmd, enum jt_opt_id id
  * offset, and overwrites what the other wrote (run -o F -e F left JSON
  * lines cut into each other). A usage error, as soon as it can be seen.
  */
-static int check_outputs(const char *cmd, const struct jt_shared *sh)
+static bool on_stdout(const char *path)
 {
+	return path && (!strcmp(path, "-") || !strcmp(path, "/dev/stdout") ||
+			!strcmp(path, "/dev/fd/1") || !strcmp(path, "/proc/self/fd/1"));
+}
+
+static int check_outputs(const struct jt_front *f, const struct jt_shared *sh)
+{
+	const char *cmd = f->name;
 	const struct {
 		const char *name, *path;
 	} outs[] = {
@@ -196,6 +203,26 @@ static int check_outputs(const char *cmd, const struct jt_shared *sh)
 		{ "--html", sh->html },
 	};
 
+	/*
+	 * A picture is a document of its own: on standard output beside the
+	 * report, the events or the other picture, it was written into their
+	 * lines (run --json -o - --svg - gave JSON, then SVG).
+	 */
+	for (size_t i = 2; i < ARRAY_SIZE(outs); i++) {
+		if (!on_stdout(outs[i].path))
+			continue;
+		if (!sh->output && f->report_on_stdout)
+			return cli__usage_error(cmd, "%s %s: the report goes to standard output "
+						     "(give it --output FILE)",
+						outs[i].name, outs[i].path);
+		for (size_t k = 0; k < ARRAY_SIZE(outs); k++) {
+			if (k != i && on_stdout(outs[k].path))
+				return cli__usage_error(cmd, "%s and %s both write to standard "
+							     "output: a picture needs it alone",
+							outs[k < i ? k : i].name,
+							outs[k < i ? i : k].name);
+		}
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
 		for (size_t k = i + 1; outs[i].path && k < ARRAY_SIZE(outs); k++) {
 			if (outs[k].path && cli__same_file(outs[i].path, outs[k].path))
@@ -244,7 +271,7 @@ int options__parse(const struct jt_front *f, int argc, char **argv, struct jt_sh
 		if (err)
 			return err;
 	}
-	return sh ? check_outputs(f->name, sh) : 0;
+	return sh ? check_outputs(f, sh) : 0;
 }
 
 /* "  -o, --output FILE     " and the help's lines, each under the one before. */

@@ -186,8 +186,9 @@ int run__main(const struct run_config *cfg)
 	collector__stats(c, &st);
 	/* A reader that went away (run ... | head) wanted no more: no word, the job's status. */
 	if (st.sink_errors && st.first_sink_error != -EPIPE) {
-		fprintf(stderr, "jobtrace: cannot write the report: %s\n",
-			strerror(-st.first_sink_error));
+		/* Which output: the report, the events, a picture. */
+		fprintf(stderr, "jobtrace: cannot write to %s: %s\n", st.first_sink_path,
+			sink__strerror(st.first_sink_error));
 		if (ret == 0)
 			ret = EXIT_INTERNAL;
 	}

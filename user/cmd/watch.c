@@ -39,6 +39,7 @@ static const struct jt_front watch_front = {
 		"--duration). Processes found at the attach are counted as such: their CPU\n"
 		"before it is not the job's.\n",
 	.titles = { [JT_SEC_JOBS] = "Jobs", [JT_SEC_MAIN] = "Output" },
+	.report_on_stdout = true,
 	.foot = "\n"
 		"Examples:\n"
 		"  jobtrace watch --pid $(pgrep -o make) --events failed.jsonl\n"
@@ -221,8 +222,8 @@ int watch__main(int argc, char **argv)
 	ret = watch_status(&cfg, pid_jobs, cg_jobs);
 	/* As run: a report that cannot be written is said, and the jobs' status comes first. */
 	if (st.sink_errors) {
-		fprintf(stderr, "jobtrace: cannot write the report: %s\n",
-			strerror(-st.first_sink_error));
+		fprintf(stderr, "jobtrace: cannot write to %s: %s\n", st.first_sink_path,
+			sink__strerror(st.first_sink_error));
 		if (ret == 0)
 			ret = EXIT_INTERNAL;
 	}

@@ -370,14 +370,17 @@ void collector__stats(struct collector *c, struct collector_stats *out)
 	s.records_malformed = c->records_malformed;
 	s.sink_errors = 0;
 	s.first_sink_error = 0;
+	s.first_sink_path = NULL;
 	for (size_t i = 0; i < c->nsinks; i++) {
 		const struct sink *sk = c->sinks[i];
 
 		/* A sink that dropped records and wrote again still lost them. */
 		if (sk->err || sk->dropped) {
 			s.sink_errors++;
-			if (!s.first_sink_error)
+			if (!s.first_sink_error) {
 				s.first_sink_error = sk->err ? sk->err : sk->drop_err;
+				s.first_sink_path = sk->path ? sk->path : sk->ops->name;
+			}
 		}
 	}
 	*out = s;

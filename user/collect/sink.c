@@ -5,6 +5,7 @@
  * and the outputs in user/out/, which build on it: it lives with the
  * collector, so that the collector never reaches up into the outputs.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,6 +17,35 @@
 
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
+
+/*
+ * Does this process hold @st's file open on another descriptor than @self?
+ * Another of its outputs writes there: emptied, that one's lines were
+ * lost, and the two wrote over each other (the second job's picture,
+ * named PIC.2.svg, was -o's PIC.2.svg). The names given are checked
+ * against each other before any opens (options.c); a name made later is
+ * checked here.
+ */
+static bool held_elsewhere(const struct stat *st, int self)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	bool held = false;
+
+	if (!d)
+		return false; /* no /proc: the names' check alone */
+	while (!held && (de = readdir(d))) {
+		struct stat o;
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || fd == self || fd == dirfd(d))
+			continue;
+		held = !fstat(fd, &o) && S_ISREG(o.st_mode) && o.st_dev == st->st_dev &&
+		       o.st_ino == st->st_ino;
+	}
+	closedir(d);
+	return held;
+}
 
 /* An existing file: a regular one, or a device (/dev/null); never a FIFO that blocks the open. */
 static int open_existing(const char *path)
@@ -34,6 +64,10 @@ static int open_existing(const char *path)
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
 		err = -EINVAL;
+		goto close_fd;
+	}
+	if (S_ISREG(st.st_mode) && held_elsewhere(&st, fd)) {
+		err = -EBUSY;
 		goto close_fd;
 	}
 	/* Emptied only now that it is known to be the file it should be. */
@@ -140,6 +174,8 @@ const char *sink__strerror(int err)
 		       "(name the file itself)";
 	if (err == EINVAL)
 		return "not a regular file";
+	if (err == EBUSY)
+		return "another output of this jobtrace writes to it";
 	return strerror(err);
 }
 

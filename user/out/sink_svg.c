@@ -127,8 +127,9 @@ static int write_one(struct svg_sink *s, bool html, struct picture *pic,
 	f = open_job_file(path, first, &own, s->jobs_written, name, sizeof(name));
 	if (!f) {
 		err = -errno;
-		fprintf(stderr, "jobtrace: cannot write the picture to %s: %s\n", path,
-			sink__strerror(err));
+		/* The name made for this job: the one that could not be opened. */
+		fprintf(stderr, "jobtrace: cannot write the picture to %s: %s\n",
+			err == -ENAMETOOLONG ? path : name, sink__strerror(err));
 		return err;
 	}
 	if (f == first)
