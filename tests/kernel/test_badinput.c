@@ -355,6 +355,11 @@ static const struct bad_case cases[] = {
 	{ { "run", "-o", "/dev/stdout", "--", "true" }, OUT_CLOSED, 0, NULL },
 	{ { "run", "--events", "-", "--", "true" }, OUT_FULL, 125,
 	  "cannot write to standard output: No space left on device" },
+	/* A file option's value that is an option: no file named so is made. */
+	{ { "run", "-o", "--json", "--", "true" }, OUT_NULL, 2, "--output takes a path" },
+	{ { "run", "-e", "--", "true" }, OUT_NULL, 2, "--events takes a path" },
+	{ { "version", "extra" }, OUT_NULL, 2, "version takes nothing after it" },
+	{ { "--help", "extra" }, OUT_NULL, 2, "unknown command 'extra'" },
 	/* A picture on standard output beside another output there: SVG inside JSON lines. */
 	{ { "run", "--json", "-o", "-", "--svg", "-", "--", "true" }, OUT_NULL, 2,
 	  "--output and --svg both write to standard output" },

@@ -146,13 +146,17 @@ static int dispatch(int argc, char **argv)
 		return history__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return report_dir__main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "help") && argc > 2)
+	/* jobtrace --help run is jobtrace help run: not the overview, with 'run' unread. */
+	if ((!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) && argc > 2)
 		return help_command(argc, argv);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		fputs(usage_main, stdout);
 		return 0;
 	}
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		if (argc > 2)
+			return cli__usage_error(NULL, "%s takes nothing after it, not '%s'", cmd,
+						argv[2]);
 		printf("jobtrace %s\n", JOBTRACE_VERSION);
 		return 0;
 	}

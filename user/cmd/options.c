@@ -60,6 +60,13 @@ const char *options__check(const struct jt_option *o, const char *v, bool config
 		/* Relative to whatever directory the service runs in is no path at all. */
 		if (config && *v && *v != '/' && !(o->dash && !strcmp(v, "-")))
 			return o->dash ? "takes an absolute path or '-'" : "takes an absolute path";
+		/*
+		 * An option where its value should be: getopt hands it over as
+		 * the name (run -o --json -- true made a file "--json", and
+		 * -o -- one named "--"). A file whose name begins so is ./-x.
+		 */
+		if (!config && v[0] == '-' && v[1])
+			return "takes a path: a name beginning with '-' is written ./-NAME";
 		out->str = v;
 		return NULL;
 	case JT_ARG_CHOICE:
