@@ -1459,6 +1459,17 @@ static void test_line_valid(void **state)
 		{ "{\"type\":\"exit\",\"time\":1,\"x\":\"\\q\"}", false, 0 },
 		{ "{\"type\":\"exit\",\"time\":1,\"x\":\"\\u12g4\"}", false, 0 },
 		{ "{\"type\":\"exit\",\"time\":1,\"x\":[1,]}", false, 0 },
+		/*
+		 * Bytes that are not UTF-8 in a string (a file made or damaged by
+		 * hand): no JSON reader takes the line, which history --json
+		 * printed whole. UTF-8 of 2, 3 and 4 bytes is a string's.
+		 */
+		{ "{\"type\":\"exit\",\"time\":1,\"comm\":\"\xff\xfe\x7fq\"}", false, 0 },
+		{ "{\"type\":\"exit\",\"time\":1,\"key\":\"cgroup:/\xc0\xaf\"}", false, 0 },
+		{ "{\"type\":\"exit\",\"time\":1,\"args\":[\"abcdefgh\xe9\"]}", false, 0 },
+		{ "{\"type\":\"exit\",\"time\":1,\"comm\":\"caf\xc3\xa9 \xe2\x82\xac "
+		  "\xf0\x9f\x98\x80 and more\"}",
+		  true, 1 },
 		/* Spaces between tokens: valid JSON, not serve's; its readers take no spaces. */
 		{ "{\"type\": \"exit\",\"time\":1}", false, 0 },
 		{ "[\"time\",1]", false, 0 },

@@ -17,6 +17,7 @@
 #include <zstd.h>
 
 #include "jobtrace/history.h"
+#include "jobtrace/json.h"
 
 #define PREFIX "history-"
 
@@ -387,10 +388,10 @@ static const char *valid_string(const char *p, const char *end)
 		unsigned char c;
 
 		/*
-		 * Most bytes are plain (args are most of an exit line): eight at
-		 * a time while none is a quote, a backslash or below 0x20 (the
-		 * "has a byte less than n" and "has a zero byte" tests, exact
-		 * for "any").
+		 * Most bytes are plain ASCII (args are most of an exit line):
+		 * eight at a time while none is a quote, a backslash, below 0x20
+		 * or above 0x7f (the "has a byte less than n" and "has a zero
+		 * byte" tests, exact for "any").
 		 */
 		while (end - p >= 8) {
 			uint64_t x, q, b;
@@ -398,14 +399,28 @@ static const char *valid_string(const char *p, const char *end)
 			memcpy(&x, p, 8);
 			q = x ^ (ONES * '"');
 			b = x ^ (ONES * '\\');
-			if (((x - ONES * 0x20) & ~x & HIGHS) | HAS_ZERO(q) | HAS_ZERO(b))
+			if (((x - ONES * 0x20) & ~x & HIGHS) | HAS_ZERO(q) | HAS_ZERO(b) | (x & HIGHS))
 				break;
 			p += 8;
 		}
-		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+		while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 &&
+		       *p != '"' && *p != '\\')
 			p++;
 		if (p >= end)
 			return NULL;
+		/*
+		 * JSON text is UTF-8: a line with other bytes in a string (a file
+		 * made or damaged by hand; serve writes \u escapes) was handed
+		 * on whole by history --json, which no JSON reader could parse.
+		 */
+		if ((unsigned char)*p >= 0x80) {
+			size_t n = utf8__seq_len((const unsigned char *)p, (size_t)(end - p));
+
+			if (!n)
+				return NULL;
+			p += n;
+			continue;
+		}
 		c = (unsigned char)*p++;
 
 		if (c == '"')
