@@ -105,6 +105,12 @@ void json__escape(FILE *f, const char *s, size_t len);
  */
 size_t text__escape(FILE *f, const char *s, size_t len);
 
+/*
+ * The bytes of @s (@len of them, text__escape()'s output) that fit in
+ * @cols columns of a terminal, whole characters only.
+ */
+size_t text__fit(const char *s, size_t len, size_t cols);
+
 /* Length of the valid UTF-8 sequence at @s (1..4), or 0 if it is invalid. */
 size_t utf8__seq_len(const unsigned char *s, size_t avail);
 

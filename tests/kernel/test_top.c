@@ -369,6 +369,21 @@ static void test_batch_frames_and_errors(void **state)
 	/* Plain text: no escape sequence in batch mode. */
 	assert_null(strchr(out, '\033'));
 	free(out);
+	/* -w N: no line past N columns (a row took 67 at least, the title its whole text). */
+	snprintf(cmd, sizeof(cmd), "%s top -b -n 1 -w 40 2>/dev/null", H.jobtrace);
+	out = harness__sh_out(cmd, &code);
+	assert_int_equal(code, 0);
+	assert_non_null(strstr(out, "jobtrace top - "));
+	for (char *line = out, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		/* The frame is ASCII here: a byte a column. */
+		if (nl - line > 40)
+			fail_msg("a line of %d columns under -w 40: %.*s", (int)(nl - line),
+				 (int)(nl - line), line);
+	}
+	free(out);
 
 	snprintf(cmd, sizeof(cmd), "%s top --bogus 2>&1", H.jobtrace);
 	out = harness__sh_out(cmd, &code);

@@ -427,6 +427,36 @@ static void test_integers_as_printf(void **state)
 	}
 }
 
+/* text__fit(): whole characters within the columns, a wide one two of them. */
+static void test_text_fit(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t cols, bytes;
+	} cases[] = {
+		{ "abcdef", 4, 4 },
+		{ "abc", 10, 3 },
+		{ "", 3, 0 },
+		{ "ab", 0, 0 },
+		{ "caf\xc3\xa9 ok", 4, 5 },	 /* é: 2 bytes, 1 column */
+		{ "caf\xc3\xa9 ok", 3, 3 },	 /* never half of it */
+		{ "\xe4\xb8\xad\xe6\x96\x87", 3, 3 }, /* 中文: 2 columns each */
+		{ "\xe4\xb8\xad\xe6\x96\x87", 4, 6 },
+		{ "e\xcc\x81x", 1, 3 },		 /* a combining accent takes none */
+		{ "\\xff\\xfe", 4, 4 },		 /* text__escape()'s escapes, plain ASCII */
+		{ "\xff" "ab", 2, 2 },		 /* not UTF-8: a byte a column */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = text__fit(cases[i].s, strlen(cases[i].s), cases[i].cols);
+
+		if (n != cases[i].bytes)
+			fail_msg("case %zu: %zu bytes fit in %zu columns, want %zu", i, n,
+				 cases[i].cols, cases[i].bytes);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_integers_as_printf),
 		cmocka_unit_test(test_quoted_keys_are_the_same),
 		cmocka_unit_test(test_ns_as_s_is_double),
+		cmocka_unit_test(test_text_fit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,6 +93,26 @@ static size_t text_columns(const unsigned char *p, size_t n)
 	return 1;
 }
 
+size_t text__fit(const char *s, size_t len, size_t cols)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, used = 0;
+
+	while (i < len) {
+		size_t n = utf8__seq_len(p + i, len - i), w;
+
+		/* Not UTF-8 (not text__escape()'s): a byte, a column. */
+		if (!n)
+			n = 1;
+		w = n == 1 ? 1 : text_columns(p + i, n);
+		if (used + w > cols)
+			break;
+		used += w;
+		i += n;
+	}
+	return i;
+}
+
 size_t text__escape(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

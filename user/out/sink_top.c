@@ -20,6 +20,7 @@
 #define NCURSES_NOMACROS
 #include <curses.h>
 
+#include "jobtrace/json.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/top.h"
 
@@ -161,7 +162,13 @@ static int batch_frame(struct top_sink *t)
 	const struct top_line *lines = frame(t, &nlines);
 
 	for (size_t i = 0; i < nlines; i++) {
-		size_t n = strlen(lines[i].text);
+		/*
+		 * -w N columns wide, as the screen is its width: the rows'
+		 * columns need more than a narrow -w leaves (the job's name
+		 * shrinks to 12 at the least), and the title and host lines are
+		 * as long as what they say.
+		 */
+		size_t n = text__fit(lines[i].text, strlen(lines[i].text), t->o.width);
 
 		/* No trailing blanks: a script compares what it reads. */
 		while (n && lines[i].text[n - 1] == ' ')
