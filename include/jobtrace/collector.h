@@ -313,6 +313,12 @@ struct collector_opts {
 	bool pss; /* PSS/USS of live members (smaps_rollup: walks page tables) */
 	bool events; /* process records (and exec arguments) */
 	bool host_records; /* a host record each interval */
+	/*
+	 * With host_records: at a stop (a signal, --duration), a host record
+	 * over the time since the last, the time of the jobs' last intervals
+	 * (top draws its own last frame: not for it).
+	 */
+	bool host_record_at_stop;
 	bool run_no_wait; /* run: end at the root's exit */
 	bool stop_when_jobs_end; /* watch: end when every job has ended (not host mode) */
 };

@@ -1727,6 +1727,67 @@ static void test_duration_ends_between_ticks(void **state)
 }
 
 /*
+ * A stop by --duration between two ticks: the jobs' last intervals run to
+ * the stop, and so does the host's last record (the host had one record
+ * fewer than the jobs had intervals, and none over their last).
+ */
+static struct {
+	int hosts, intervals;
+	__u64 host_t1, job_t1;
+} stopped;
+
+static int stopped_host(struct sink *s, const struct host_record *r)
+{
+	stopped.hosts++;
+	stopped.host_t1 = r->t1_ns;
+	return 0;
+}
+
+static int stopped_interval(struct sink *s, const struct interval_record *r)
+{
+	stopped.intervals++;
+	stopped.job_t1 = r->t1_ns;
+	return 0;
+}
+
+static const struct sink_ops stopped_ops = {
+	.name = "stopped",
+	.host = stopped_host,
+	.interval = stopped_interval,
+};
+
+static void test_host_record_at_stop(void **state)
+{
+	struct sink *k = calloc(1, sizeof(*k));
+	struct source_ops ops = fake_ops;
+	struct collector_opts o = {
+		.ops = &ops,
+		.interval_s = 0.1,
+		.duration_s = 0.35,
+		.host_records = true,
+		.host_record_at_stop = true,
+	};
+	struct collector *c;
+
+	ops.job_stats = dur_job_stats;
+	memset(&fk, 0, sizeof(fk));
+	memset(&stopped, 0, sizeof(stopped));
+	fk.live_always = true;
+	k->ops = &stopped_ops;
+	c = one_job_run(&o, k, JOB, "stopped");
+	print_message("%d intervals, %d host records; the last host's ends %+.3f ms from the "
+		      "job's\n",
+		      stopped.intervals, stopped.hosts,
+		      ((double)stopped.host_t1 - (double)stopped.job_t1) / 1e6);
+	assert_true(stopped.intervals >= 2);
+	assert_int_equal(stopped.hosts, stopped.intervals);
+	/* Over the same time: taken after the jobs' ends, within the pass. */
+	assert_true(stopped.host_t1 >= stopped.job_t1);
+	assert_true(stopped.host_t1 - stopped.job_t1 < 100000000ULL);
+	collector__free(c);
+}
+
+/*
  * A live read that fails (no fd for the iterator, no memory) saw nothing:
  * the job it says nothing of is not over by missed exits, whatever the
  * count of failed reads. It ends at the stop, as it stands.
@@ -1947,6 +2008,7 @@ int main(void)
 		cmocka_unit_test(test_end_waits_for_records_held_back),
 		cmocka_unit_test(test_stop_reads_jobs_the_wait_made),
 		cmocka_unit_test(test_duration_ends_between_ticks),
+		cmocka_unit_test(test_host_record_at_stop),
 		cmocka_unit_test(test_failed_live_reads_end_no_job),
 	};
 

@@ -121,6 +121,7 @@ int run__main(const struct run_config *cfg)
 		/* The picture is drawn from the process records. */
 		.events = cfg->shared.events != NULL || cfg->shared.svg || cfg->shared.html,
 		.host_records = cfg->shared.interval_s > 0,
+		.host_record_at_stop = true,
 		.run_no_wait = !cfg->wait_tree,
 	};
 	struct collector_stats st;

@@ -453,6 +453,7 @@ int serve__main(int argc, char **argv)
 	copts.duration_s = cfg.shared.duration_s;
 	copts.events = true;
 	copts.host_records = true;
+	copts.host_record_at_stop = true;
 	/* Fork records cost a ring record per process: only the stream publishes them. */
 	copts.source.fork_records = cfg.stream != NULL;
 	/* Only the control socket adopts processes into jobs. */

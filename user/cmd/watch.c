@@ -151,6 +151,7 @@ int watch__main(int argc, char **argv)
 	/* The picture is drawn from the process records. */
 	copts.events = cfg.shared.events != NULL || cfg.shared.svg || cfg.shared.html;
 	copts.host_records = cfg.shared.interval_s > 0;
+	copts.host_record_at_stop = true;
 	copts.stop_when_jobs_end = !cfg.all;
 	collector__set_mode(&copts, cfg.shared.mode);
 	/* Without BPF only process trees can be followed: --cgroup and --all would fail later. */

@@ -321,8 +321,16 @@ int collector__run(struct collector *c)
 	c->final_pass = true;
 	collector__judge_ends(c, true);
 	collector__end_jobs(c);
-	/* A pass left by its second interrupt: its tick's host record, after its jobs' ends. */
-	collector__emit_host(c);
+	/*
+	 * A pass left by its second interrupt: its tick's host record, after
+	 * its jobs' ends. Else the host over the time since the last record,
+	 * which the jobs' last intervals span too: watch --all -i 1
+	 * --duration 10 gave the jobs ten intervals and the host nine.
+	 */
+	if (c->host_taken || !c->opts.host_record_at_stop)
+		collector__emit_host(c);
+	else
+		collector__emit_host_now(c);
 	/* Now, not in collector__free(): a write that fails must reach the stats. */
 	flush_sinks(c);
 	return 0;
