@@ -411,6 +411,35 @@ static void test_counters_never_go_back(void **state)
 	metrics__free(m);
 }
 
+/* /proc/stat's iowait can fall (NO_HZ): the counter holds, never read as a reset. */
+static void test_cpu_modes_never_go_back(void **state)
+{
+	struct metrics *m = metrics__new(300);
+	struct host_sample hs = { .have = HOST_HAVE_STAT };
+	struct host_record h = { .sample = &hs };
+	const char *iowait = "jobtrace_node_cpu_seconds_total{mode=\"iowait\"}";
+	const char *user = "jobtrace_node_cpu_seconds_total{mode=\"user\"}";
+	long hz = sysconf(_SC_CLK_TCK);
+	char *t;
+
+	hs.stat.total.iowait_ticks = 500;
+	hs.stat.total.user_ticks = 100;
+	metrics__host(m, &h);
+	hs.stat.total.iowait_ticks = 497; /* fell back */
+	hs.stat.total.user_ticks = 150;
+	metrics__host(m, &h);
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, iowait) == 500.0 / (double)hz);
+	assert_true(value_of(t, user) == 150.0 / (double)hz);
+	free(t);
+	hs.stat.total.iowait_ticks = 520; /* past it again: on from there */
+	metrics__host(m, &h);
+	t = expose(m, METRICS_TEXT);
+	assert_true(value_of(t, iowait) == 520.0 / (double)hz);
+	free(t);
+	metrics__free(m);
+}
+
 /*
  * A job that ends between two host records brings its starts before the
  * host's fork counter is read again: a scrape then must not show the jobs
@@ -1184,6 +1213,7 @@ int main(void)
 		cmocka_unit_test(test_expire_each_at_its_time),
 		cmocka_unit_test(test_key_again_continues),
 		cmocka_unit_test(test_counters_never_go_back),
+		cmocka_unit_test(test_cpu_modes_never_go_back),
 		cmocka_unit_test(test_forks_cover_jobs_between_ticks),
 		cmocka_unit_test(test_utf8_clean),
 		cmocka_unit_test(test_hostile_keys),

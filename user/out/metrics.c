@@ -373,7 +373,27 @@ void metrics__host(struct metrics *m, const struct host_record *r)
 	h->procs_blocked = r->procs_blocked;
 	h->have_stat = r->sample && (r->sample->have & HOST_HAVE_STAT);
 	if (h->have_stat) {
-		h->cpu = r->sample->stat.total;
+		const struct cpu_times *t = &r->sample->stat.total;
+		/*
+		 * Counters, as a scraper reads them: never lower than a scrape
+		 * before. The kernel's iowait can go backwards (NO_HZ: an idle
+		 * CPU's iowait is recomputed when it wakes), and so can steal
+		 * on some hypervisors; rate() reads any fall as a reset, a spike
+		 * of the whole count. A mode that fell holds until it passes
+		 * its old figure again.
+		 */
+#define CPU_MONO(f) h->cpu.f = t->f > h->cpu.f ? t->f : h->cpu.f
+		CPU_MONO(user_ticks);
+		CPU_MONO(nice_ticks);
+		CPU_MONO(system_ticks);
+		CPU_MONO(idle_ticks);
+		CPU_MONO(iowait_ticks);
+		CPU_MONO(irq_ticks);
+		CPU_MONO(softirq_ticks);
+		CPU_MONO(steal_ticks);
+		CPU_MONO(guest_ticks);
+		CPU_MONO(guest_nice_ticks);
+#undef CPU_MONO
 		h->forks = r->sample->stat.processes;
 		h->forks_since = 0;
 		h->ctxt = r->sample->stat.ctxt;
