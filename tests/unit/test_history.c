@@ -467,6 +467,13 @@ static void test_parse_time(void **state)
 	assert_int_equal(history__parse_time("25:99", &t), -EINVAL);
 	assert_int_equal(history__parse_time("-1w", &t), -EINVAL);
 	assert_int_equal(history__parse_time("2026-12-06 15:28:57x", &t), -EINVAL);
+	/* Days a month lacks, a leap second, no finite time: not a later time in disguise. */
+	assert_int_equal(history__parse_time("2026-02-30 00:00", &t), -EINVAL);
+	assert_int_equal(history__parse_time("2026-04-31T12:00:00", &t), -EINVAL);
+	assert_int_equal(history__parse_time("23:59:60", &t), -EINVAL);
+	assert_int_equal(history__parse_time("inf", &t), -EINVAL);
+	assert_int_equal(history__parse_time("-inf", &t), -EINVAL);
+	assert_int_equal(history__parse_time("2028-02-29 00:00", &t), 0); /* a leap year's */
 }
 
 /* Lines -o writes for @r (sink_json's), appended to @c. */

@@ -24,7 +24,7 @@ static int parse_clock(const char *s, double *out)
 					     "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M" };
 	static const char *const clock[] = { "%H:%M:%S", "%H:%M" };
 	time_t now = time(NULL), t;
-	struct tm tm;
+	struct tm tm, want;
 	const char *end;
 
 	for (size_t i = 0; i < sizeof(full) / sizeof(full[0]); i++) {
@@ -47,9 +47,18 @@ static int parse_clock(const char *s, double *out)
 	}
 	return -EINVAL;
 found:
+	/*
+	 * A day the month does not have (2026-02-30) or a leap second was
+	 * taken as a later time, mktime()'s normalising: not a date given.
+	 * The hour may move (a clock set forward skips one), the day may not.
+	 */
+	want = tm;
+	if (tm.tm_sec > 59)
+		return -EINVAL;
 	tm.tm_isdst = -1;
 	t = mktime(&tm);
-	if (t == (time_t)-1)
+	if (t == (time_t)-1 || tm.tm_mday != want.tm_mday || tm.tm_mon != want.tm_mon ||
+	    tm.tm_year != want.tm_year)
 		return -EINVAL;
 	*out = (double)t;
 	return 0;
@@ -68,7 +77,8 @@ int history__parse_time(const char *s, double *out)
 		return parse_clock(s, out);
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v != v)
+	/* inf is no time (nan was refused already, and inf let every line through). */
+	if (errno || end == s || v != v || v - v != 0)
 		return -EINVAL;
 	if (*end && end[1])
 		return -EINVAL;
