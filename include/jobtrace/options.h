@@ -203,7 +203,7 @@ struct jt_front {
 	const char *foot; /* --help after them: keys, examples, exit status */
 	const char *titles[JT_NSECS]; /* NULL: listed under the section before */
 	bool stop_at_operand; /* options end at the first operand (run's command) */
-	bool report_on_stdout; /* without --output, the report goes to standard output */
+	int report_fd; /* without --output, the report goes to 1 (watch) or 2 (run) */
 };
 
 /* The front's setter: 0, or EXIT_USAGE after its own message. */

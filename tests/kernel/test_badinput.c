@@ -353,6 +353,7 @@ static const struct bad_case cases[] = {
 	 */
 	{ { "run", "--events", "-", "--", "sh", "-c", "true; true; true" }, OUT_CLOSED, 0, NULL },
 	{ { "run", "-o", "/dev/stdout", "--", "true" }, OUT_CLOSED, 0, NULL },
+	{ { "run", "--svg", "-", "--", "true" }, OUT_CLOSED, 0, NULL },
 	{ { "run", "--events", "-", "--", "true" }, OUT_FULL, 125,
 	  "cannot write to standard output: No space left on device" },
 	/* A file option's value that is an option: no file named so is made. */
@@ -367,6 +368,8 @@ static const struct bad_case cases[] = {
 	  "--svg and --html both write to standard output" },
 	{ { "watch", "--all", "--svg", "-" }, OUT_NULL, 2,
 	  "--svg -: the report goes to standard output" },
+	{ { "run", "--html", "/dev/stderr", "--", "true" }, OUT_NULL, 2,
+	  "--html /dev/stderr: the report goes to standard error" },
 };
 
 static void test_table(void **state)

@@ -394,6 +394,21 @@ static void test_picture_name_taken(void **state)
 	}
 	assert_int_equal(lines, 2);
 	free(text);
+	/*
+	 * A descriptor of the file passed on by the caller (flock(1)'s lock,
+	 * a shell's 2>F) is none of jobtrace's outputs: -o F writes as before.
+	 */
+	{
+		char *run_args[] = { "run", "-o", out, "--", "true", NULL };
+		int held = open(out, O_RDONLY); /* no O_CLOEXEC: jobtrace inherits it */
+
+		assert_true(held >= 0);
+		st = run_jt(run_args, NULL, err, 022);
+		close(held);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !file_has(out, "exited with status 0"))
+			fail_msg("-o F with F open in the caller: exit %d, stderr:\n%s",
+				 WEXITSTATUS(st), harness__read(err));
+	}
 	unlink(svg);
 	unlink(out);
 	unlink(err);

@@ -1693,6 +1693,137 @@ static void test_stop_reads_jobs_the_wait_made(void **state)
 }
 
 /*
+ * At a tick: A's record is held back, and the wait for it takes in B's (a
+ * job it makes) and A's; meanwhile C's last process exits. The read of
+ * B's figures finds C over with its record sent and not yet in: C waits
+ * for it as A did, and ends with it (it ended with its exit counted lost,
+ * the record late).
+ */
+#define AGAIN_C ((JT_JOB_CGROUP << JT_JOB_KIND_SHIFT) | 7)
+
+static struct {
+	int phase; /* 1: A over; 2: B's and A's records in, C gone; 3: C's record in */
+	int reads_a;
+	__u64 c_records, c_lost, c_exited;
+	int ends;
+} again;
+
+static int again_job_stats(struct collector *c, __u64 id, struct jt_job_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->outlived_root = -1;
+	out->procs_started = 1;
+	if (id == MADE_A) {
+		if (++again.reads_a >= 4 && !again.phase)
+			again.phase = 1;
+		out->alive = again.phase ? 0 : 1;
+		out->procs_exited = out->exit_ok = again.phase ? 1 : 0;
+		out->events_sent = again.phase ? 1 : 0;
+		return 0;
+	}
+	if (id == AGAIN_C) {
+		out->alive = again.phase >= 2 ? 0 : 1;
+		out->procs_exited = out->exit_ok = again.phase >= 2 ? 1 : 0;
+		out->events_sent = again.phase >= 2 ? 1 : 0;
+		return 0;
+	}
+	/* B: one process, gone. */
+	out->procs_exited = out->exit_ok = out->events_sent = 1;
+	return 0;
+}
+
+static int again_consume(struct collector *c)
+{
+	struct jt_exit_event e = { .version = JT_ABI_VERSION, .type = JT_REC_EXIT,
+				   .size = sizeof(e), .start_ns = 5, .exit_ns = 1000, .comm = "sh" };
+
+	if (again.phase == 1 && again.reads_a >= 5) {
+		/*
+		 * The first read of the wait, after the second sample of the
+		 * pass: B's record, A's, and C's last exit now.
+		 */
+		again.phase = 2;
+		e.job_id = MADE_B;
+		e.pid = 300;
+		assert_int_equal(collector__on_exit(c, &e), 0);
+		e.job_id = MADE_A;
+		e.pid = 200;
+		return collector__on_exit(c, &e);
+	}
+	if (again.phase == 2 && again.reads_a >= 6) {
+		/* Any read after the sample that found C gone: its record. */
+		again.phase = 3;
+		e.job_id = AGAIN_C;
+		e.pid = 400;
+		return collector__on_exit(c, &e);
+	}
+	return 0;
+}
+
+static int again_read_live(struct collector *c, int (*fn)(void *, const struct jt_live_rec *),
+			   void *ctx)
+{
+	struct jt_live_rec r = { .job_id = MADE_A, .tgid = 100, .tid = 100, .is_leader = 1 };
+
+	if (!again.phase && fn(ctx, &r))
+		return -1;
+	r.job_id = AGAIN_C;
+	r.tgid = r.tid = 101;
+	return again.phase < 2 ? fn(ctx, &r) : 0;
+}
+
+static int again_job_end(struct sink *s, const struct cjob *j, const struct collector_stats *st)
+{
+	again.ends++;
+	if (j->id == AGAIN_C) {
+		again.c_records = j->job.records;
+		again.c_lost = job__events_lost(&j->job);
+		again.c_exited = j->job.stats.procs_exited;
+	}
+	return 0;
+}
+
+static const struct sink_ops again_ops = {
+	.name = "again",
+	.job_end = again_job_end,
+};
+
+static void test_jobs_over_at_the_read_again_wait_too(void **state)
+{
+	struct sink *k = calloc(1, sizeof(*k));
+	struct source_ops ops = fake_ops;
+	struct collector_opts o = {
+		.ops = &ops,
+		.interval_s = 0.02,
+		.duration_s = 5,
+		.stop_when_jobs_end = true,
+	};
+	struct collector *c;
+
+	ops.job_stats = again_job_stats;
+	ops.read_live = again_read_live;
+	ops.consume = again_consume;
+	ops.ring_ordered = true;
+	memset(&fk, 0, sizeof(fk));
+	memset(&again, 0, sizeof(again));
+	k->ops = &again_ops;
+	c = collector__new(&o);
+	assert_non_null(c);
+	assert_int_equal(collector__add_sink(c, k), 0);
+	assert_non_null(collector__add_job(c, MADE_A, "a", CJOB_END_EMPTY));
+	assert_non_null(collector__add_job(c, AGAIN_C, "c", CJOB_END_EMPTY));
+	assert_int_equal(collector__run(c), 0);
+	print_message("C: %llu exited, %llu records, %llu lost; %d ends\n",
+		      (unsigned long long)again.c_exited, (unsigned long long)again.c_records,
+		      (unsigned long long)again.c_lost, again.ends);
+	assert_int_equal(again.ends, 3);
+	assert_int_equal(again.c_exited, 1);
+	assert_int_equal(again.c_records, 1);
+	assert_int_equal(again.c_lost, 0);
+	collector__free(c);
+}
+
+/*
  * --duration between two ticks: the loop waits for the deadline, not for
  * the next tick (watch's are 1 s apart without -i: --duration 0.3 ran 1 s).
  */
@@ -2007,6 +2138,7 @@ int main(void)
 		cmocka_unit_test(test_job_gone_between_two_reads_ends_at_its_exit),
 		cmocka_unit_test(test_end_waits_for_records_held_back),
 		cmocka_unit_test(test_stop_reads_jobs_the_wait_made),
+		cmocka_unit_test(test_jobs_over_at_the_read_again_wait_too),
 		cmocka_unit_test(test_duration_ends_between_ticks),
 		cmocka_unit_test(test_host_record_at_stop),
 		cmocka_unit_test(test_failed_live_reads_end_no_job),

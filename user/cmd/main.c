@@ -43,6 +43,7 @@ static const char usage_main[] =
 static const struct jt_front run_front = {
 	.cmd = JT_CMD_RUN,
 	.name = "run",
+	.report_fd = STDERR_FILENO,
 	.head = "Usage: jobtrace run [OPTIONS] [--] CMD [ARGS...]\n"
 		"\n"
 		"Runs CMD, follows every descendant from its fork (children that live a\n"

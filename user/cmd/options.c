@@ -192,10 +192,25 @@ int options__set_shared(struct jt_shared *sh, const char *cmd, enum jt_opt_id id
  * offset, and overwrites what the other wrote (run -o F -e F left JSON
  * lines cut into each other). A usage error, as soon as it can be seen.
  */
-static bool on_stdout(const char *path)
+/* The standard stream @path names (1, 2), or 0: a file. */
+static int std_fd(const char *path)
 {
-	return path && (!strcmp(path, "-") || !strcmp(path, "/dev/stdout") ||
-			!strcmp(path, "/dev/fd/1") || !strcmp(path, "/proc/self/fd/1"));
+	static const char *const names[] = { "/dev/std", "/dev/fd/", "/proc/self/fd/" };
+
+	if (!path)
+		return 0;
+	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout"))
+		return STDOUT_FILENO;
+	if (!strcmp(path, "/dev/stderr"))
+		return STDERR_FILENO;
+	for (size_t i = 1; i < ARRAY_SIZE(names); i++) {
+		size_t n = strlen(names[i]);
+
+		if (!strncmp(path, names[i], n) && (path[n] == '1' || path[n] == '2') &&
+		    !path[n + 1])
+			return path[n] - '0';
+	}
+	return 0;
 }
 
 static int check_outputs(const struct jt_front *f, const struct jt_shared *sh)
@@ -211,23 +226,28 @@ static int check_outputs(const struct jt_front *f, const struct jt_shared *sh)
 	};
 
 	/*
-	 * A picture is a document of its own: on standard output beside the
-	 * report, the events or the other picture, it was written into their
-	 * lines (run --json -o - --svg - gave JSON, then SVG).
+	 * A picture is a document of its own: on a standard stream beside
+	 * the report, the events or the other picture, it was written into
+	 * their lines (run --json -o - --svg - gave JSON, then SVG; run
+	 * --svg /dev/stderr, the text report around the SVG).
 	 */
 	for (size_t i = 2; i < ARRAY_SIZE(outs); i++) {
-		if (!on_stdout(outs[i].path))
+		int fd = std_fd(outs[i].path);
+
+		if (!fd)
 			continue;
-		if (!sh->output && f->report_on_stdout)
-			return cli__usage_error(cmd, "%s %s: the report goes to standard output "
+		if (!sh->output && f->report_fd == fd)
+			return cli__usage_error(cmd, "%s %s: the report goes to standard %s "
 						     "(give it --output FILE)",
-						outs[i].name, outs[i].path);
+						outs[i].name, outs[i].path,
+						fd == STDOUT_FILENO ? "output" : "error");
 		for (size_t k = 0; k < ARRAY_SIZE(outs); k++) {
-			if (k != i && on_stdout(outs[k].path))
+			if (k != i && std_fd(outs[k].path) == fd)
 				return cli__usage_error(cmd, "%s and %s both write to standard "
-							     "output: a picture needs it alone",
+							     "%s: a picture needs it alone",
 							outs[k < i ? k : i].name,
-							outs[k < i ? i : k].name);
+							outs[k < i ? i : k].name,
+							fd == STDOUT_FILENO ? "output" : "error");
 		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {

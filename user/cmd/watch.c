@@ -39,7 +39,7 @@ static const struct jt_front watch_front = {
 		"--duration). Processes found at the attach are counted as such: their CPU\n"
 		"before it is not the job's.\n",
 	.titles = { [JT_SEC_JOBS] = "Jobs", [JT_SEC_MAIN] = "Output" },
-	.report_on_stdout = true,
+	.report_fd = STDOUT_FILENO,
 	.foot = "\n"
 		"Examples:\n"
 		"  jobtrace watch --pid $(pgrep -o make) --events failed.jsonl\n"

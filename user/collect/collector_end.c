@@ -22,6 +22,8 @@
 /* How long a job's end waits for its exit records the ring holds back: 50 ms at most. */
 #define RECORDS_WAIT_STEPS 50
 #define RECORDS_WAIT_STEP_NS 1000000L
+/* Reads again for the jobs the wait's records made: each can make more. */
+#define READ_AGAIN_ROUNDS 3
 
 static bool cgroup_gone(const struct cjob *j)
 {
@@ -409,22 +411,26 @@ bool collector__read_ends(struct collector *c, bool host)
 		 * a stop, the records of exits after that read count too, and can
 		 * make up for one still held back, which the report then misses
 		 * without saying so: an edge of the stop alone.
-		 */
-		for (int n = 0; n < RECORDS_WAIT_STEPS && records_held_back(c); n++) {
-			struct timespec step = { .tv_nsec = RECORDS_WAIT_STEP_NS };
-
-			nanosleep(&step, NULL);
-			c->ops->consume(c);
-		}
-		/*
+		 *
 		 * A record the wait took in can make a job (host mode): it has
 		 * no figures until a sample reads them. Without one, at a stop
 		 * it reported 0 started, 0 exited and no CPU beside its records
 		 * and its failure; at a tick it had an interval of 0 s and
 		 * nothing, before the start its first sample then gave it. All
-		 * the jobs are read again, at one instant as before.
+		 * the jobs are read again, at one instant as before, and a job
+		 * that read finds over waits for its records as the others did
+		 * (without, it ended with its exit counted lost and its record
+		 * late). A few rounds at most, the steps of the wait shared.
 		 */
-		if (any_unsampled(c)) {
+		for (int round = 0, step = 0;; round++) {
+			for (; step < RECORDS_WAIT_STEPS && records_held_back(c); step++) {
+				struct timespec ts = { .tv_nsec = RECORDS_WAIT_STEP_NS };
+
+				nanosleep(&ts, NULL);
+				c->ops->consume(c);
+			}
+			if (round == READ_AGAIN_ROUNDS || !any_unsampled(c))
+				break;
 			collector__sample_jobs(c, host);
 			judge_ends_again(c);
 		}

@@ -5,7 +5,6 @@
  * and the outputs in user/out/, which build on it: it lives with the
  * collector, so that the collector never reaches up into the outputs.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -19,32 +18,39 @@
 #include "jobtrace/util.h"
 
 /*
- * Does this process hold @st's file open on another descriptor than @self?
- * Another of its outputs writes there: emptied, that one's lines were
- * lost, and the two wrote over each other (the second job's picture,
- * named PIC.2.svg, was -o's PIC.2.svg). The names given are checked
- * against each other before any opens (options.c); a name made later is
- * checked here.
+ * The descriptors sink__open_path() handed out, its outputs': a file one
+ * of them writes is not emptied for another (the second job's picture,
+ * named PIC.2.svg, was -o's PIC.2.svg: emptied, its report lost, and
+ * written over). The names given are checked against each other before
+ * any opens (options.c); a name made later is checked here. Only these:
+ * a descriptor the caller passed on (a shell's 2>F, flock(1)'s lock on F)
+ * is none of jobtrace's outputs. An entry outlives its descriptor's
+ * close; a number taken again by a file that is not this one is no match.
  */
-static bool held_elsewhere(const struct stat *st, int self)
+#define OUTPUT_FDS_MAX 64
+static int output_fds[OUTPUT_FDS_MAX];
+static size_t noutput_fds;
+
+static void output_fd_add(int fd)
 {
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	bool held = false;
+	size_t i;
 
-	if (!d)
-		return false; /* no /proc: the names' check alone */
-	while (!held && (de = readdir(d))) {
+	for (i = 0; i < noutput_fds && output_fds[i] != fd; i++)
+		;
+	if (i == noutput_fds && noutput_fds < OUTPUT_FDS_MAX)
+		output_fds[noutput_fds++] = fd;
+}
+
+static bool held_by_output(const struct stat *st, int self)
+{
+	for (size_t i = 0; i < noutput_fds; i++) {
 		struct stat o;
-		int fd = atoi(de->d_name);
 
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' || fd == self || fd == dirfd(d))
-			continue;
-		held = !fstat(fd, &o) && S_ISREG(o.st_mode) && o.st_dev == st->st_dev &&
-		       o.st_ino == st->st_ino;
+		if (output_fds[i] != self && !fstat(output_fds[i], &o) && S_ISREG(o.st_mode) &&
+		    o.st_dev == st->st_dev && o.st_ino == st->st_ino)
+			return true;
 	}
-	closedir(d);
-	return held;
+	return false;
 }
 
 /* An existing file: a regular one, or a device (/dev/null); never a FIFO that blocks the open. */
@@ -66,7 +72,7 @@ static int open_existing(const char *path)
 		err = -EINVAL;
 		goto close_fd;
 	}
-	if (S_ISREG(st.st_mode) && held_elsewhere(&st, fd)) {
+	if (S_ISREG(st.st_mode) && held_by_output(&st, fd)) {
 		err = -EBUSY;
 		goto close_fd;
 	}
@@ -161,6 +167,7 @@ FILE *sink__open_path(const char *path, bool *own)
 		errno = err;
 		return NULL;
 	}
+	output_fd_add(fd);
 	*own = true;
 	return f;
 }

@@ -145,7 +145,8 @@ static int write_one(struct svg_sink *s, bool html, struct picture *pic,
 		else
 			s->svg_f = NULL;
 	}
-	if (err)
+	/* A reader that went away (run --svg - | head) wanted no more: no word of it. */
+	if (err && err != -EPIPE)
 		fprintf(stderr, "jobtrace: cannot write the picture to %s: %s\n",
 			strcmp(name, "-") ? name : "standard output", strerror(-err));
 	return err;
