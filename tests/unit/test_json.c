@@ -444,6 +444,10 @@ static void test_text_fit(void **state)
 		{ "\xe4\xb8\xad\xe6\x96\x87", 4, 6 },
 		{ "e\xcc\x81x", 1, 3 },		 /* a combining accent takes none */
 		{ "\\xff\\xfe", 4, 4 },		 /* text__escape()'s escapes, plain ASCII */
+		{ "ab\\x1b", 5, 2 },		 /* never half an escape */
+		{ "ab\\u202e", 7, 2 },
+		{ "ab\\u202e", 8, 8 },
+		{ "a\\\\b", 2, 1 },
 		{ "\xff" "ab", 2, 2 },		 /* not UTF-8: a byte a column */
 	};
 

@@ -105,6 +105,13 @@ size_t text__fit(const char *s, size_t len, size_t cols)
 		if (!n)
 			n = 1;
 		w = n == 1 ? 1 : text_columns(p + i, n);
+		/* text__escape()'s \\, \xNN and \uNNNN: whole or not at all (never a \x1 of \x1b). */
+		if (p[i] == '\\' && i + 1 < len) {
+			n = p[i + 1] == 'x' ? 4 : p[i + 1] == 'u' ? 6 : 2;
+			if (n > len - i)
+				n = len - i;
+			w = n;
+		}
 		if (used + w > cols)
 			break;
 		used += w;
