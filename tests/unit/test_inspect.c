@@ -550,6 +550,43 @@ static void test_live_threads_children_cpu(void **state)
 	close(proc_fd);
 }
 
+/*
+ * A rate over an interval shorter than a tick or two: a busy thread read
+ * one tick more at the second sample showed 588% of one CPU over 1 ms.
+ * Never more than its one thread can use.
+ */
+static void test_short_interval_rate_possible(void **state)
+{
+	struct inspect_options o = { .live = true, .ticks_per_sec = sysconf(_SC_CLK_TCK),
+				     .page_size = sysconf(_SC_PAGESIZE), .interval_ms = 1 };
+	int proc_fd = util__open_dir("/proc");
+	double most = 0;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (volatile unsigned long x = 0;; x++)
+			;
+	}
+	track(pid);
+	for (int i = 0; i < 40; i++) {
+		struct inspect_proc p;
+
+		assert_int_equal(inspect__collect(proc_fd, pid, &o, &p), 0);
+		assert_int_equal(p.err[INSPECT_CPU_PERCENT], 0);
+		if (p.cpu_percent > most)
+			most = p.cpu_percent;
+		inspect_proc__free(&p);
+	}
+	print_message("one busy thread, 40 rates over 1 ms: at most %.1f%%\n", most);
+	assert_true(most <= 100.0);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(proc_fd);
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(tmpdir) ? 0 : -1;
@@ -569,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_no_status),
 		cmocka_unit_test_teardown(test_live_sleeper, kill_spawned),
 		cmocka_unit_test_teardown(test_live_threads_children_cpu, kill_spawned),
+		cmocka_unit_test_teardown(test_short_interval_rate_possible, kill_spawned),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -305,6 +305,23 @@ static int measure_cpu(int proc_fd, struct inspect_proc *p, const struct inspect
 		return -ESRCH;
 	p->cpu_percent = 100.0 * (double)(proc_cpu_ticks(&now) - proc_cpu_ticks(&p->stat)) /
 			 (double)o->ticks_per_sec / ((double)(t1 - t0) / 1e9);
+	/*
+	 * Ticks are 1/CLK_TCK s each (10 ms): over a short interval one more
+	 * tick read in the second sample made a rate no process can have (a
+	 * busy thread at 588% over -i 0.001). No more than its threads, or
+	 * the CPUs, can give; at best a tick's resolution over the interval.
+	 */
+	{
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+		int64_t threads = now.num_threads > p->stat.num_threads ? now.num_threads :
+									  p->stat.num_threads;
+		double most = 100.0 * (double)(threads > 0 ? threads : 1);
+
+		if (online > 0 && most > 100.0 * (double)online)
+			most = 100.0 * (double)online;
+		if (p->cpu_percent > most)
+			p->cpu_percent = most;
+	}
 	p->stat = now;
 	return 0;
 }
