@@ -55,6 +55,8 @@ static const struct parse_case parse_cases[] = {
 	  1, "a", { UINT64_MAX, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 } },
 	{ "three interfaces", HDR "lo:" SEQ16 "\neth0:" SEQ16 "\nwg0:" SEQ16 "\n", 0, 3, "lo",
 	  C16 },
+	/* A '|' in a name (dev_valid_name() takes it): an interface, not a header. */
+	{ "a name with a '|'", HDR "a|b:" SEQ16 "\n", 0, 1, "a|b", C16 },
 	{ "header only", HDR, 0, 0, NULL, { 0 } },
 	{ "empty file", "", 0, 0, NULL, { 0 } },
 	{ "blank line skipped", HDR "\n   \nlo:" SEQ16 "\n", 0, 1, "lo", C16 },

@@ -133,17 +133,23 @@ int netdev__parse(const char *buf, size_t len, struct netdev_table *t)
 
 	t->ifs = NULL;
 	t->n = 0;
-	while (line < stop) {
+	for (unsigned int lineno = 0; line < stop; lineno++) {
 		const char *end = memchr(line, '\n', (size_t)(stop - line));
 		const char *p = line;
+		bool header;
 
 		if (!end)
 			end = stop;
 
 		while (p < end && is_blank(*p))
 			p++;
-		/* The two header lines are the only ones with a '|'. */
-		if (p < end && !memchr(p, '|', (size_t)(end - p))) {
+		/*
+		 * The two header lines, the first two, with their '|'s. Not any
+		 * line with one: an interface may be named so ('a|b', which
+		 * dev_valid_name() lets through), and went missing.
+		 */
+		header = lineno < 2 && memchr(p, '|', (size_t)(end - p));
+		if (p < end && !header) {
 			if (t->n == cap) {
 				err = util__grow(&t->ifs, &cap, sizeof(*t->ifs), 8, UTIL_NO_MAX);
 				if (err)
