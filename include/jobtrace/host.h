@@ -175,6 +175,7 @@ struct host_cpu_rate {
 struct host_rates {
 	uint64_t interval_ns;
 	bool have_stat; /* both samples had /proc/stat */
+	bool cpu_valid; /* and a tick between them: the shares of cpu are figures */
 	struct cpu_percent cpu;
 	struct host_cpu_rate *cpus; /* parallel to now->stat.cpus */
 	size_t n_cpus;

@@ -118,10 +118,11 @@ struct cpu_percent {
 
 /*
  * Fills @out from the deltas @now - @prev. A column that went backwards
- * (hot-plug, NO_HZ iowait, a hypervisor resetting steal) counts as 0; when the
- * total delta is 0 every share is 0.
+ * (hot-plug, NO_HZ iowait, a hypervisor resetting steal) counts as 0. False
+ * when the total delta is 0 (no tick between the two reads): no shares at
+ * all, every one 0, never 0% busy and 0% idle as a figure.
  */
-void proc_stat__cpu_percent(const struct cpu_times *prev, const struct cpu_times *now,
+bool proc_stat__cpu_percent(const struct cpu_times *prev, const struct cpu_times *now,
 			    struct cpu_percent *out);
 
 #ifdef __cplusplus

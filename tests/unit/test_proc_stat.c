@@ -479,8 +479,12 @@ static void test_percent_table(void **state)
 		const struct percent_case *c = &percent_cases[i];
 		struct cpu_percent got;
 
+		bool shares = c->want.busy + c->want.idle + c->want.iowait != 0;
+
 		memset(&got, 0xa5, sizeof(got)); /* every field must be written */
-		proc_stat__cpu_percent(&c->prev, &c->now, &got);
+		/* No tick between the two (no time, or all gone back): no shares, said so. */
+		if (proc_stat__cpu_percent(&c->prev, &c->now, &got) != shares)
+			fail_msg("%s: said %s", c->name, shares ? "no shares" : "shares");
 		assert_percent(c->name, &got, &c->want);
 		if (fabs(got.busy + got.idle + got.iowait - 100.0) > PCT_EPS &&
 		    got.busy + got.idle + got.iowait != 0)

@@ -386,7 +386,8 @@ int host__rates(const struct host_sample *prev, const struct host_sample *now,
 
 	if (prev->have & HOST_HAVE_STAT && now->have & HOST_HAVE_STAT) {
 		out->have_stat = true;
-		proc_stat__cpu_percent(&prev->stat.total, &now->stat.total, &out->cpu);
+		out->cpu_valid = proc_stat__cpu_percent(&prev->stat.total, &now->stat.total,
+							&out->cpu);
 		out->cpus = calloc(now->stat.nr_cpus ? now->stat.nr_cpus : 1, sizeof(*out->cpus));
 		if (!out->cpus)
 			goto err_nomem;
@@ -397,8 +398,9 @@ int host__rates(const struct host_sample *prev, const struct host_sample *now,
 
 			if (!p)
 				continue; /* came online during the interval */
-			out->cpus[i].valid = true;
-			proc_stat__cpu_percent(&p->times, &n->times, &out->cpus[i].pct);
+			/* No tick of it between the two reads: no shares (0% busy, 0% idle). */
+			out->cpus[i].valid =
+				proc_stat__cpu_percent(&p->times, &n->times, &out->cpus[i].pct);
 		}
 		out->ctxt_per_s = per_s(prev->stat.ctxt, now->stat.ctxt, secs);
 		out->intr_per_s = per_s(prev->stat.intr_total, now->stat.intr_total, secs);

@@ -56,11 +56,13 @@ void host_record__from_samples(const struct host_sample *prev, const struct host
 		double dt = (double)(cur->mono_ns - prev->mono_ns) / 1e9;
 		struct cpu_percent pct;
 
-		proc_stat__cpu_percent(&prev->stat.total, &cur->stat.total, &pct);
-		r->cpu_busy_pct = pct.busy;
-		r->cpu_user_pct = pct.user + pct.nice;
-		r->cpu_system_pct = pct.system + pct.irq + pct.softirq;
-		r->cpu_iowait_pct = pct.iowait;
+		/* No tick between the two (samples close together): unknown, not 0%. */
+		if (proc_stat__cpu_percent(&prev->stat.total, &cur->stat.total, &pct)) {
+			r->cpu_busy_pct = pct.busy;
+			r->cpu_user_pct = pct.user + pct.nice;
+			r->cpu_system_pct = pct.system + pct.irq + pct.softirq;
+			r->cpu_iowait_pct = pct.iowait;
+		}
 		r->forks_per_s = per_s(prev->stat.processes, cur->stat.processes, dt);
 		r->ctxt_per_s = per_s(prev->stat.ctxt, cur->stat.ctxt, dt);
 	}

@@ -137,7 +137,7 @@ static void json_cpu(struct json_writer *w, const struct host_sample *s,
 	else
 		json__null(w, "bogomips");
 
-	json_cpu_pct(w, r ? &r->cpu : NULL, rated);
+	json_cpu_pct(w, r ? &r->cpu : NULL, rated && r->cpu_valid);
 	/*
 	 * Each counter is its own line of /proc/stat, and a kernel (or a cut
 	 * or doctored file) may lack any of them: unknown is null, not 0.

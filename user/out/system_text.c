@@ -128,8 +128,10 @@ static void text_cpu(FILE *f, const struct host_sample *s, const struct host_rat
 		fprintf(f, ", %.2f bogomips", ci->bogomips);
 	fputc('\n', f);
 	if (r && r->have_stat) {
-		text_label(f, "cpu", "all");
-		text_cpu_pct(f, &r->cpu);
+		if (r->cpu_valid) {
+			text_label(f, "cpu", "all");
+			text_cpu_pct(f, &r->cpu);
+		}
 		for (size_t i = 0; i < r->n_cpus; i++) {
 			char name[16];
 

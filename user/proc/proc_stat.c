@@ -302,7 +302,7 @@ static __u64 delta(__u64 prev, __u64 now)
 	return now > prev ? now - prev : 0;
 }
 
-void proc_stat__cpu_percent(const struct cpu_times *prev, const struct cpu_times *now,
+bool proc_stat__cpu_percent(const struct cpu_times *prev, const struct cpu_times *now,
 			    struct cpu_percent *out)
 {
 	__u64 user = delta(prev->user_ticks, now->user_ticks);
@@ -326,7 +326,7 @@ void proc_stat__cpu_percent(const struct cpu_times *prev, const struct cpu_times
 
 	memset(out, 0, sizeof(*out));
 	if (total == 0)
-		return;
+		return false;
 	/*
 	 * Guest is a part of user; the two columns are rounded to ticks
 	 * separately, so keep the part from exceeding the whole.
@@ -347,4 +347,5 @@ void proc_stat__cpu_percent(const struct cpu_times *prev, const struct cpu_times
 	out->guest = 100.0 * (double)guest / t;
 	out->guest_nice = 100.0 * (double)guest_nice / t;
 	out->busy = 100.0 * (double)busy / t;
+	return true;
 }
