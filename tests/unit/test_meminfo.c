@@ -214,6 +214,22 @@ static const struct mem_case mem_cases[] = {
 		},
 	},
 	{
+		/*
+		 * Cut after MemTotal, MemFree's number without its unit: every
+		 * other line missing, and nothing to estimate available from (no
+		 * zoneinfo, no free, buffers nor cached). Unknown, where it was 0
+		 * available, 100% used, the host out of memory.
+		 */
+		.name = "cut after MemTotal",
+		.dir = "cut-after-total",
+		.page_size = 4096,
+		.want = {
+			.total_bytes = KB(1015000),
+			.missing = (MEMINFO_BIT(MEMINFO__NR_FIELDS) - 1) & ~BIT(MEM_TOTAL),
+			.avail_src = MEMINFO_AVAIL_NONE,
+		},
+	},
+	{
 		.name = "MemTotal cut mid-number",
 		.dir = "cut-total",
 		.page_size = 4096,

@@ -32,7 +32,8 @@ void host_record__from_samples(const struct host_sample *prev, const struct host
 	} else {
 		r->unknown |= HOST_RECORD_NO_STAT;
 	}
-	if (cur->have & HOST_HAVE_MEMINFO) {
+	/* Available unknown (a file cut after MemTotal): the memory figures are, not 0. */
+	if (cur->have & HOST_HAVE_MEMINFO && cur->mem.avail_src != MEMINFO_AVAIL_NONE) {
 		r->mem_total_bytes = cur->mem.total_bytes;
 		r->mem_available_bytes = cur->mem.available_bytes;
 		r->mem_used_bytes = cur->mem.used_bytes;

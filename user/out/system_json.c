@@ -176,11 +176,20 @@ static void json_cpu(struct json_writer *w, const struct host_sample *s,
 	json__end_object(w);
 }
 
+static void json_mem(struct json_writer *w, const char *key, bool known, __u64 v)
+{
+	if (known)
+		json__u64(w, key, v);
+	else
+		json__null(w, key);
+}
+
 static void json_memory(struct json_writer *w, const struct host_sample *s,
 			const struct host_rates *r)
 {
 	const struct meminfo *m = &s->mem;
-	bool swap_rated = r && r->have_swap;
+	bool swap_rated = r && r->have_swap, known = m->avail_src != MEMINFO_AVAIL_NONE;
+	bool swap = !(m->missing & (MEMINFO_BIT(MEMINFO_SWAP_TOTAL) | MEMINFO_BIT(MEMINFO_SWAP_FREE)));
 
 	if (!(s->have & HOST_HAVE_MEMINFO)) {
 		json__null(w, "memory");
@@ -188,21 +197,23 @@ static void json_memory(struct json_writer *w, const struct host_sample *s,
 	}
 	json__begin_object(w, "memory");
 	json__u64(w, "total_bytes", m->total_bytes);
-	json__u64(w, "available_bytes", m->available_bytes);
+	/* A line the file lacked (a cut read, an old kernel) is unknown, not 0. */
+	json_mem(w, "available_bytes", known, m->available_bytes);
 	json__string(w, "available_source", host__avail_source_name(m->avail_src));
-	json__u64(w, "used_bytes", m->used_bytes);
-	json__u64(w, "free_bytes", m->free_bytes);
-	json__u64(w, "buffers_bytes", m->buffers_bytes);
-	json__u64(w, "cached_bytes", m->cached_bytes);
-	json__u64(w, "shared_bytes", m->shared_bytes);
-	json__u64(w, "slab_bytes", m->slab_bytes);
-	json__u64(w, "active_bytes", m->active_bytes);
-	json__u64(w, "inactive_bytes", m->inactive_bytes);
-	json__double(w, "used_pct", host__pct(m->used_bytes, m->total_bytes));
-	json__u64(w, "swap_total_bytes", m->swap_total_bytes);
-	json__u64(w, "swap_used_bytes", m->swap_used_bytes);
-	json__u64(w, "swap_free_bytes", m->swap_free_bytes);
-	json__double(w, "swap_used_pct", host__pct(m->swap_used_bytes, m->swap_total_bytes));
+	json_mem(w, "used_bytes", known, m->used_bytes);
+	json_mem(w, "free_bytes", !(m->missing & MEMINFO_BIT(MEMINFO_MEM_FREE)), m->free_bytes);
+	json_mem(w, "buffers_bytes", !(m->missing & MEMINFO_BIT(MEMINFO_BUFFERS)), m->buffers_bytes);
+	json_mem(w, "cached_bytes", !(m->missing & MEMINFO_BIT(MEMINFO_CACHED)), m->cached_bytes);
+	json_mem(w, "shared_bytes", !(m->missing & MEMINFO_BIT(MEMINFO_SHMEM)), m->shared_bytes);
+	json_mem(w, "slab_bytes", !(m->missing & MEMINFO_BIT(MEMINFO_SLAB)), m->slab_bytes);
+	json_mem(w, "active_bytes", !(m->missing & MEMINFO_BIT(MEMINFO_ACTIVE)), m->active_bytes);
+	json_mem(w, "inactive_bytes", !(m->missing & MEMINFO_BIT(MEMINFO_INACTIVE)),
+		 m->inactive_bytes);
+	json_rate(w, "used_pct", known, host__pct(m->used_bytes, m->total_bytes));
+	json_mem(w, "swap_total_bytes", swap, m->swap_total_bytes);
+	json_mem(w, "swap_used_bytes", swap, m->swap_used_bytes);
+	json_mem(w, "swap_free_bytes", swap, m->swap_free_bytes);
+	json_rate(w, "swap_used_pct", swap, host__pct(m->swap_used_bytes, m->swap_total_bytes));
 	if (host__has_swap_io(s)) {
 		json__u64(w, "swap_in_bytes", m->swap_in_bytes);
 		json__u64(w, "swap_out_bytes", m->swap_out_bytes);

@@ -166,30 +166,49 @@ static void text_cpu(FILE *f, const struct host_sample *s, const struct host_rat
 	}
 }
 
+/* @v in words, or "unknown" where meminfo lacked its line (@field's bit in missing). */
+static const char *mem_bytes(char *buf, size_t size, const struct meminfo *m,
+			     enum meminfo_field field, __u64 v)
+{
+	if (m->missing & MEMINFO_BIT(field))
+		return "unknown";
+	return report__bytes(buf, size, v);
+}
+
 static void text_memory(FILE *f, const struct host_sample *s, const struct host_rates *r)
 {
 	const struct meminfo *m = &s->mem;
-	char b[6][32];
+	char b[6][32], pct[16] = "unknown";
 
 	if (!(s->have & HOST_HAVE_MEMINFO))
 		return;
 	text_label(f, "memory", NULL);
-	fprintf(f, "%s total, %s available (%s), %s used (%.1f%%), %s free\n",
-		report__bytes(b[0], sizeof(b[0]), m->total_bytes),
-		report__bytes(b[1], sizeof(b[1]), m->available_bytes),
-		host__avail_source_name(m->avail_src), report__bytes(b[2], sizeof(b[2]), m->used_bytes),
-		host__pct(m->used_bytes, m->total_bytes),
-		report__bytes(b[3], sizeof(b[3]), m->free_bytes));
+	/* Nothing to tell available from (a file cut after MemTotal): unknown, not 0. */
+	if (m->avail_src != MEMINFO_AVAIL_NONE) {
+		report__bytes(b[1], sizeof(b[1]), m->available_bytes);
+		report__bytes(b[2], sizeof(b[2]), m->used_bytes);
+		snprintf(pct, sizeof(pct), "%.1f%%", host__pct(m->used_bytes, m->total_bytes));
+	} else {
+		snprintf(b[1], sizeof(b[1]), "unknown");
+		snprintf(b[2], sizeof(b[2]), "unknown");
+	}
+	fprintf(f, "%s total, %s available (%s), %s used (%s), %s free\n",
+		report__bytes(b[0], sizeof(b[0]), m->total_bytes), b[1],
+		host__avail_source_name(m->avail_src), b[2], pct,
+		mem_bytes(b[3], sizeof(b[3]), m, MEMINFO_MEM_FREE, m->free_bytes));
 	text_label(f, "", NULL);
 	fprintf(f, "%s buffers, %s cached, %s shared, %s slab, ",
-		report__bytes(b[0], sizeof(b[0]), m->buffers_bytes),
-		report__bytes(b[1], sizeof(b[1]), m->cached_bytes),
-		report__bytes(b[2], sizeof(b[2]), m->shared_bytes),
-		report__bytes(b[3], sizeof(b[3]), m->slab_bytes));
-	fprintf(f, "%s active, %s inactive\n", report__bytes(b[4], sizeof(b[4]), m->active_bytes),
-		report__bytes(b[5], sizeof(b[5]), m->inactive_bytes));
+		mem_bytes(b[0], sizeof(b[0]), m, MEMINFO_BUFFERS, m->buffers_bytes),
+		mem_bytes(b[1], sizeof(b[1]), m, MEMINFO_CACHED, m->cached_bytes),
+		mem_bytes(b[2], sizeof(b[2]), m, MEMINFO_SHMEM, m->shared_bytes),
+		mem_bytes(b[3], sizeof(b[3]), m, MEMINFO_SLAB, m->slab_bytes));
+	fprintf(f, "%s active, %s inactive\n",
+		mem_bytes(b[4], sizeof(b[4]), m, MEMINFO_ACTIVE, m->active_bytes),
+		mem_bytes(b[5], sizeof(b[5]), m, MEMINFO_INACTIVE, m->inactive_bytes));
 	text_label(f, "swap", NULL);
-	if (!m->swap_total_bytes) {
+	if (m->missing & (MEMINFO_BIT(MEMINFO_SWAP_TOTAL) | MEMINFO_BIT(MEMINFO_SWAP_FREE))) {
+		fputs("unknown", f);
+	} else if (!m->swap_total_bytes) {
 		fputs("none", f);
 	} else {
 		fprintf(f, "%s total, %s used (%.1f%%), %s free",

@@ -203,8 +203,8 @@ int meminfo__parse(const char *buf, size_t len, struct meminfo *mi)
 	 * container and virtualised /proc emulations print it (psutil #1915).
 	 */
 	if (val[MEMINFO_MEM_AVAILABLE] == 0) {
+		/* Unknown until estimated (meminfo__read()): used is not all of it. */
 		mi->avail_src = MEMINFO_AVAIL_NONE;
-		mi->used_bytes = mi->total_bytes;
 	} else {
 		set_available(mi, val[MEMINFO_MEM_AVAILABLE], MEMINFO_AVAIL_KERNEL);
 	}
@@ -323,13 +323,26 @@ int meminfo__read_with_page_size(int proc_dirfd, __u64 page_size, struct meminfo
 	if (err)
 		return err;
 
+	/*
+	 * Estimates from the lines they add up, only where those are there: a
+	 * file cut after MemTotal (its other lines missing, read as 0) made
+	 * the host out of memory, 0 available and 100% used.
+	 */
 	if (mi->avail_src == MEMINFO_AVAIL_NONE) {
+		const __u32 zone_needs = MEMINFO_BIT(MEMINFO_MEM_FREE) |
+					 MEMINFO_BIT(MEMINFO_ACTIVE_FILE) |
+					 MEMINFO_BIT(MEMINFO_INACTIVE_FILE) |
+					 MEMINFO_BIT(MEMINFO_SRECLAIMABLE);
+		const __u32 rough_needs = MEMINFO_BIT(MEMINFO_MEM_FREE) |
+					  MEMINFO_BIT(MEMINFO_BUFFERS) | MEMINFO_BIT(MEMINFO_CACHED);
+
 		n = util__read_file_alloc(proc_dirfd, "zoneinfo", ZONEINFO_FILE_MAX, &buf);
-		if (n >= 0 && meminfo__parse_zoneinfo(buf, (size_t)n, &wmark_low_pages) == 0) {
+		if (n >= 0 && !(mi->missing & zone_needs) &&
+		    meminfo__parse_zoneinfo(buf, (size_t)n, &wmark_low_pages) == 0) {
 			if (__builtin_mul_overflow(wmark_low_pages, page_size, &wmark_low_bytes))
 				wmark_low_bytes = ~0ULL;
 			meminfo__estimate_available(mi, wmark_low_bytes);
-		} else {
+		} else if (!(mi->missing & rough_needs)) {
 			/* Kernels without zoneinfo predate both; this is what free(1) did then. */
 			set_available(mi, sat_add(sat_add(mi->free_bytes, mi->buffers_bytes),
 						  mi->cached_bytes),
