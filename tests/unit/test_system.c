@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <sys/sysinfo.h>
@@ -1141,6 +1142,42 @@ static void test_usage(void **state)
 	}
 }
 
+/*
+ * /proc/stat cut mid-line (its last CPU's line): the sample has the CPUs
+ * before it, and says the file was cut, where one CPU went missing without
+ * a word.
+ */
+static void test_stat_cut_is_said(void **state)
+{
+	char dir[] = "/tmp/jt-stat-cut-XXXXXX", path[64];
+	static const char stat[] = "cpu  100 0 50 800 0 0 0 0 0 0\n"
+				   "cpu0 50 0 25 400 0 0 0 0 0 0\n"
+				   "cpu1 50 0 2";
+	struct host_sample s;
+	bool said = false;
+	int proc_fd, fd;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/stat", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, stat, sizeof(stat) - 1), (ssize_t)(sizeof(stat) - 1));
+	close(fd);
+	proc_fd = util__open_dir(dir);
+	assert_true(proc_fd >= 0);
+	assert_int_equal(host__sample(proc_fd, -1, &s), 0);
+	close(proc_fd);
+	assert_true(s.have & HOST_HAVE_STAT);
+	assert_int_equal(s.stat.nr_cpus, 1);
+	for (size_t i = 0; i < s.n_warnings; i++)
+		said |= !strcmp(s.warnings[i].section, "cpu") && !strcmp(s.warnings[i].path, "stat") &&
+			s.warnings[i].why && strstr(s.warnings[i].why, "cut");
+	assert_true(said);
+	host__free(&s);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1163,6 +1200,7 @@ int main(void)
 		cmocka_unit_test(test_sample_rates_use_the_clocks),
 		cmocka_unit_test(test_json_section),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_stat_cut_is_said),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

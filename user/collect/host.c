@@ -223,6 +223,12 @@ int host_sample__take(const struct host_sampler *hs, struct host_sample *s)
 	if (!hs->want)
 		read_hostinfo(s, proc_fd);
 	TRY(proc_stat__read(proc_fd, &s->stat), HOST_HAVE_STAT, "cpu", "proc", "stat");
+	/* Cut mid-line: its last line, a CPU's among them, left out, said so. */
+	if (s->have & HOST_HAVE_STAT && s->stat.truncated && s->n_warnings < HOST_MAX_WARNINGS) {
+		warn(s, "cpu", "proc", "stat", 0);
+		s->warnings[s->n_warnings - 1].why =
+			"no newline at its end: its last line is cut, and left out";
+	}
 	TRY(cpuinfo__read(proc_fd, &s->cpuinfo), HOST_HAVE_CPUINFO, "cpu", "proc", "cpuinfo");
 	if (WANT(HOST_HAVE_CPUFREQ)) {
 		err = cpufreq__read(sys_fd, s->have & HOST_HAVE_CPUINFO ? &s->cpuinfo : NULL,
