@@ -124,6 +124,8 @@ echo; "$PYTHON" tests/bench_metrics.py "$OUTPUT" "$work"
 
 echo; "$PYTHON" tests/bench_serve_scale.py "$OUTPUT" "$work"
 
+echo; tests/bench_scrape_flood.sh "$OUTPUT"
+
 echo; "$PYTHON" tests/bench_slurm.py "$OUTPUT"
 
 echo; "$PYTHON" tests/bench_history.py "$OUTPUT" "$work"

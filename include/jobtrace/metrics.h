@@ -76,6 +76,8 @@ struct history_stats;
 void metrics__history(struct metrics *m, const struct history_stats *h);
 /* Drops the jobs that ended more than keep_s before @now_ns. */
 void metrics__expire(struct metrics *m, __u64 now_ns);
+/* What changed the store last, as a count: equal, no change since (jobtrace's own process aside). */
+__u64 metrics__gen(const struct metrics *m);
 /* Series of jobs held (open and kept). */
 size_t metrics__jobs(const struct metrics *m);
 

@@ -70,6 +70,11 @@ void metrics__free(struct metrics *m)
 	free(m);
 }
 
+__u64 metrics__gen(const struct metrics *m)
+{
+	return m->gen;
+}
+
 size_t metrics__jobs(const struct metrics *m)
 {
 	return m->n;
@@ -231,6 +236,7 @@ int metrics__interval(struct metrics *m, const struct interval_record *r)
 {
 	struct mjob *j = job_of(m, r->job->job.key);
 
+	m->gen++;
 	if (!j)
 		return -ENOMEM;
 	/* A key seen again (a cgroup made anew) continues its counters. */
@@ -308,6 +314,7 @@ int metrics__process(struct metrics *m, const struct proc_record *r)
 	struct muser *u;
 	int st = (int)e->exit_status;
 
+	m->gen++;
 	if (!j)
 		return -ENOMEM;
 	if (e->peak_rss_bytes > j->peak_rss_bytes)
@@ -334,6 +341,7 @@ int metrics__job_end(struct metrics *m, const struct cjob *j)
 	const struct jt_job_stats *s = &j->job.stats;
 	struct mjob *mj = job_of(m, j->job.key);
 
+	m->gen++;
 	if (!mj)
 		return -ENOMEM;
 	/*
@@ -360,6 +368,7 @@ void metrics__host(struct metrics *m, const struct host_record *r)
 {
 	struct host_vals *h = &m->host;
 
+	m->gen++;
 	h->have = true;
 	h->unknown = r->unknown;
 	h->load1 = r->load1;
@@ -410,6 +419,8 @@ void metrics__host(struct metrics *m, const struct host_record *r)
 
 void metrics__counters(struct metrics *m, const struct collector_stats *st)
 {
+	struct collector_stats before = m->st;
+
 	KEEP_MAX(kernel.events_sent);
 	KEEP_MAX(kernel.events_lost);
 	KEEP_MAX(kernel.untracked);
@@ -421,16 +432,22 @@ void metrics__counters(struct metrics *m, const struct collector_stats *st)
 	KEEP_MAX(records_malformed);
 	KEEP_MAX(records_late);
 	KEEP_MAX(jobs_ended);
+	if (memcmp(&before, &m->st, sizeof(before)))
+		m->gen++;
 }
 
 void metrics__http_dropped(struct metrics *m, __u64 slow, __u64 full)
 {
+	if (slow != m->http_dropped_slow || full != m->http_dropped_full)
+		m->gen++;
 	m->http_dropped_slow = slow;
 	m->http_dropped_full = full;
 }
 
 void metrics__history(struct metrics *m, const struct history_stats *h)
 {
+	if (!m->have_history || memcmp(&m->history, h, sizeof(*h)))
+		m->gen++;
 	m->history = *h;
 	m->have_history = true;
 }
@@ -459,6 +476,7 @@ void metrics__expire(struct metrics *m, __u64 now_ns)
 				mjob__free(j);
 				m->n--;
 				m->nended--;
+				m->gen++;
 			} else {
 				if (j->ended && j->ended_ns < min_ns)
 					min_ns = j->ended_ns;

@@ -134,6 +134,12 @@ struct metrics {
 	bool have_self;
 	struct history_stats history; /* serve --history's, at the last scrape */
 	bool have_history;
+	/*
+	 * Bumped by every change of what an exposition shows, but jobtrace's
+	 * own process (metrics__self(), new at every scrape): a body made at
+	 * the same gen shows the same (metrics_http's cache).
+	 */
+	__u64 gen;
 };
 
 /*
