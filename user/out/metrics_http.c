@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,7 @@ struct metrics_http {
 	metrics_refresh_fn refresh_fn;
 	void *refresh_ctx;
 	__u64 scrapes;
+	unsigned int mhd_messages; /* libmicrohttpd's, said: mhd_log() */
 	struct http_conn *oldest, *newest;
 	unsigned int live; /* connections not dropped */
 	__u64 dropped_slow, dropped_full; /* past their deadline; for a newer one */
@@ -771,6 +773,27 @@ static bool sendfile_usable(void)
 	return !sigaction(SIGPIPE, NULL, &sa) && sa.sa_handler != SIG_DFL;
 }
 
+/*
+ * libmicrohttpd's own messages: a few, then none. It says one for every
+ * connection a client drops or aborts, and any client that can connect
+ * could fill serve's journal with them (200 half-sent requests, 200
+ * lines); those are counted (jobtrace_http_connections_dropped_total).
+ * The first ones stay, for what goes wrong at the start.
+ */
+#define MHD_MESSAGES_MAX 5
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct metrics_http *h = cls;
+
+	if (h->mhd_messages++ >= MHD_MESSAGES_MAX)
+		return;
+	fputs("jobtrace: libmicrohttpd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (h->mhd_messages == MHD_MESSAGES_MAX)
+		fputs("jobtrace: libmicrohttpd: its further messages are not shown\n", stderr);
+}
+
 struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics_refresh_fn fn,
 				       void *ctx)
 {
@@ -797,8 +820,10 @@ struct metrics_http *metrics_http__new(int listen_fd, struct metrics *m, metrics
 		flags |= MHD_USE_IPv6;
 	/* No MHD_USE_INTERNAL_POLLING_THREAD: the collector's loop is the only one. */
 	/* The idle timeout stays as a second bound: ours (HTTP_*_MS) come first. */
-	h->d = mhd.start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET,
-				listen_fd, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+	/* The logger first: MHD says so of any option before it. */
+	h->d = mhd.start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+				mhd_log, h, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
 				MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned int)(HTTP_SLOTS + HTTP_SPARE),
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
