@@ -417,6 +417,8 @@ int collector__job_now(struct collector *c, __u64 id, struct job *out);
 typedef void (*collector_fd_fn)(void *ctx, int fd, __u32 events);
 int collector__add_fd(struct collector *c, int fd, __u32 events, collector_fd_fn fn, void *ctx);
 int collector__remove_fd(struct collector *c, int fd);
+/* The events the loop waits for on @fd, added before (EPOLLOUT while a reply waits). */
+int collector__set_fd_events(struct collector *c, int fd, __u32 events);
 /*
  * A signal the front handles itself (top: SIGWINCH), taken through the
  * loop's signalfd; before collector__run() only.

@@ -529,6 +529,56 @@ static void test_idle_clients_dropped(void **state)
 	assert_true(!strncmp(reply, "REPORT ", 7));
 }
 
+/*
+ * A report past the socket's buffer (208 KiB here), to a client that does
+ * not read when it comes (stopped: run under Ctrl-Z): serve sends it as
+ * the socket takes it. It was cut where the buffer filled, the client
+ * dropped ("no report ...: Connection reset by peer", exit 125): a user's
+ * report, which no file of serve's keeps, lost.
+ */
+#define BIG_COMMANDS 3000
+
+static void test_big_report_to_a_stopped_client(void **state)
+{
+	char report[700], err[700], dir[700], done[700], script[1500];
+	char *argv[] = { H.jobtrace, "run", "--json", "--top", "100000", "-o", report,
+			 "--control", sock, "--", "/bin/sh", "-c", script, NULL };
+	json_t *r;
+	pid_t run;
+	int rc;
+
+	snprintf(report, sizeof(report), "%s/big.json", out);
+	snprintf(err, sizeof(err), "%s/big.err", out);
+	snprintf(dir, sizeof(dir), "%s/big-cmds", out);
+	snprintf(done, sizeof(done), "%s/big.done", out);
+	/* BIG_COMMANDS names of /bin/true: a line each in the report's top. */
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (int i = 0; i < BIG_COMMANDS; i++) {
+		char link[800];
+
+		snprintf(link, sizeof(link), "%s/true-%04d", dir, i);
+		assert_int_equal(symlink("/bin/true", link), 0);
+	}
+	snprintf(script, sizeof(script), "for c in %s/true-*; do \"$c\"; done; : > %s", dir, done);
+	run = spawn_as(NOBODY, argv, NULL, err);
+	/* Stopped while its job runs, the report comes to a client that reads nothing. */
+	harness__sleep_ms(300);
+	kill(run, SIGSTOP);
+	for (int i = 0; i < 1200 && access(done, F_OK); i++)
+		harness__sleep_ms(50);
+	assert_int_equal(access(done, F_OK), 0);
+	harness__sleep_ms(1500); /* the job over, its report sent and not read */
+	kill(run, SIGCONT);
+	rc = wait_exit(run, 60);
+	if (rc != 0)
+		fail_msg("run exited %d:\n%s", rc, harness__read(err));
+	r = harness__json(report);
+	printf("  a report of %zu commands to a client stopped 1.5 s past the job's end: whole\n",
+	       json_array_size(json_object_get(r, "commands")));
+	assert_true(json_array_size(json_object_get(r, "commands")) >= BIG_COMMANDS);
+	json_decref(r);
+}
+
 /* slurm:7.0 and nobody:7.0 are two reports, each in a file of its own key. */
 static void test_report_names_unique(void **state)
 {
@@ -675,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_nobody_is_refused),
 		cmocka_unit_test(test_idle_clients_dropped),
 		cmocka_unit_test(test_report_names_unique),
+		cmocka_unit_test(test_big_report_to_a_stopped_client),
 		cmocka_unit_test(test_fallback_without_serve),
 	};
 

@@ -54,24 +54,94 @@ static void client_close(struct control *ctl, struct control_client *cl)
 			ctl->clients[i] = NULL;
 	collector__remove_fd(ctl->c, cl->fd);
 	close(cl->fd);
+	free(cl->out);
 	free(cl);
 }
 
-/* Replies never block the loop: a client that does not read is dropped. */
-static int client_send(struct control *ctl, struct control_client *cl, const char *data,
-		       size_t len)
+/* What the socket takes of @data now: the bytes sent, or -1 (gone, or an error). */
+static ssize_t send_now(struct control_client *cl, const char *data, size_t len)
 {
-	while (len) {
-		ssize_t n = send(cl->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	size_t sent = 0;
+
+	while (sent < len) {
+		ssize_t n = send(cl->fd, data + sent, len - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0)
+			return -1;
+		sent += (size_t)n;
+	}
+	return (ssize_t)sent;
+}
+
+/*
+ * Replies never block the loop: what the socket does not take now waits
+ * in the client's queue, sent as the socket becomes writable (on_client).
+ * A report larger than the socket's buffer (208 KiB here) was cut where
+ * it filled, and the client dropped: a user's report, which no file
+ * keeps, was lost.
+ */
+static int client_send(struct control *ctl, struct control_client *cl, const char *data,
+		       size_t len)
+{
+	ssize_t n = 0;
+	char *q;
+
+	if (!cl->out_len) {
+		n = send_now(cl, data, len);
+		if (n < 0) {
 			client_close(ctl, cl);
 			return -EPIPE;
 		}
-		data += n;
-		len -= (size_t)n;
+		if ((size_t)n == len)
+			return 0;
+	}
+	data += n;
+	len -= (size_t)n;
+	/* What was sent goes first: the queue holds what is still to send alone. */
+	if (cl->out_off) {
+		memmove(cl->out, cl->out + cl->out_off, cl->out_len - cl->out_off);
+		cl->out_len -= cl->out_off;
+		cl->out_off = 0;
+	}
+	q = cl->out_len + len > CONTROL_OUT_MAX ? NULL : realloc(cl->out, cl->out_len + len);
+	if (!q) {
+		client_close(ctl, cl);
+		return -EPIPE;
+	}
+	memcpy(q + cl->out_len, data, len);
+	cl->out = q;
+	if (!cl->out_len && collector__set_fd_events(ctl->c, cl->fd, EPOLLIN | EPOLLOUT)) {
+		client_close(ctl, cl);
+		return -EPIPE;
+	}
+	cl->out_len += len;
+	return 0;
+}
+
+/* The queue's next bytes, as the socket takes them; -EPIPE when the client is gone. */
+static int client_flush(struct control *ctl, struct control_client *cl)
+{
+	ssize_t n = send_now(cl, cl->out + cl->out_off, cl->out_len - cl->out_off);
+
+	if (n < 0) {
+		client_close(ctl, cl);
+		return -EPIPE;
+	}
+	if (n > 0)
+		cl->since_ns = util__now_ns(); /* read: not idle */
+	cl->out_off += (size_t)n;
+	if (cl->out_off < cl->out_len)
+		return 0;
+	free(cl->out);
+	cl->out = NULL;
+	cl->out_len = cl->out_off = 0;
+	if (collector__set_fd_events(ctl->c, cl->fd, EPOLLIN)) {
+		client_close(ctl, cl);
+		return -EPIPE;
 	}
 	return 0;
 }
@@ -540,6 +610,10 @@ static void on_client(void *ctx, int fd, __u32 events)
 	struct control *ctl = cl->ctl;
 	ssize_t n;
 
+	if (events & EPOLLOUT && cl->out_len && client_flush(ctl, cl))
+		return;
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
 	n = recv(fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -567,7 +641,10 @@ static void on_tick(void *ctx, int fd, __u32 events)
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		struct control_client *cl = ctl->clients[i];
 
-		if (cl && !cl->waiting && now - cl->since_ns > CONTROL_IDLE_S * 1000000000ULL)
+		__u64 idle_s = cl && cl->out_len ? CONTROL_OUT_IDLE_S : CONTROL_IDLE_S;
+
+		/* A reply waiting to be read: its client may be stopped a while (Ctrl-Z). */
+		if (cl && (!cl->waiting || cl->out_len) && now - cl->since_ns > idle_s * 1000000000ULL)
 			client_close(ctl, cl);
 	}
 }

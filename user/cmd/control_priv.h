@@ -50,7 +50,18 @@ struct control_client {
 	char buf[CONTROL_LINE_MAX];
 	size_t len;
 	struct control_job *waiting; /* END, until the job is over */
+	/*
+	 * What the socket would not take yet (a report past its buffer, to a
+	 * client busy elsewhere, or stopped: run under Ctrl-Z), sent as it
+	 * becomes writable: at most CONTROL_OUT_MAX bytes, and a client that
+	 * reads none of it for CONTROL_OUT_IDLE_S is closed.
+	 */
+	char *out;
+	size_t out_len, out_off;
 };
+
+#define CONTROL_OUT_MAX (16U << 20)
+#define CONTROL_OUT_IDLE_S 600
 
 struct control {
 	struct collector *c;

@@ -236,6 +236,21 @@ int collector__add_fd(struct collector *c, int fd, __u32 events, collector_fd_fn
 	return 0;
 }
 
+int collector__set_fd_events(struct collector *c, int fd, __u32 events)
+{
+	for (size_t i = 0; i < c->nfds; i++) {
+		struct epoll_event ev = { .events = events, .data.fd = fd };
+
+		if (c->fds[i].fd != fd)
+			continue;
+		if (c->epfd >= 0 && epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev))
+			return -errno;
+		c->fds[i].events = events;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int collector__remove_fd(struct collector *c, int fd)
 {
 	for (size_t i = 0; i < c->nfds; i++) {
