@@ -542,15 +542,32 @@ static void test_negotiate(void **state)
 		{ "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
 		  "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
 		  METRICS_OPENMETRICS },
+		/* The higher q wins (Prometheus's scrape_protocols with 0.0.4 first). */
 		{ "text/plain;q=0.9, Application/OpenMetrics-Text; version=1.0.0; q=0.5",
-		  METRICS_OPENMETRICS },
+		  METRICS_TEXT },
+		{ "text/plain;version=0.0.4;q=0.9,application/openmetrics-text;version=1.0.0;q=0.5",
+		  METRICS_TEXT },
+		{ "application/openmetrics-text;q=0.1,text/plain;q=1", METRICS_TEXT },
+		{ "text/plain;q=0.5, application/openmetrics-text; q=0.6", METRICS_OPENMETRICS },
+		/* Equal: the one listed first. */
+		{ "application/openmetrics-text, text/plain", METRICS_OPENMETRICS },
+		{ "text/plain, application/openmetrics-text", METRICS_TEXT },
+		{ "*/*;q=0.2, application/openmetrics-text;q=0.3", METRICS_OPENMETRICS },
+		/* Not OpenMetrics: a longer name, a q that is not one. */
+		{ "application/openmetrics-textfoo", METRICS_TEXT },
+		{ "application/openmetrics-text;q=2", METRICS_TEXT },
+		{ "application/openmetrics-text;q=x", METRICS_TEXT },
 		{ "application/openmetrics-text;q=0", METRICS_TEXT },
 		{ "application/openmetrics-text; q=0.000, text/plain", METRICS_TEXT },
 		{ "application/openmetrics-text;q=0.01", METRICS_OPENMETRICS },
+		{ "application/openmetrics-text;q=1.000", METRICS_OPENMETRICS },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_int_equal(metrics__negotiate(cases[i].accept), cases[i].want);
+		if (metrics__negotiate(cases[i].accept) != cases[i].want)
+			fail_msg("'%s': %s", cases[i].accept ? cases[i].accept : "(none)",
+				 cases[i].want == METRICS_TEXT ? "OpenMetrics, not text" :
+								 "text, not OpenMetrics");
 	assert_non_null(strstr(metrics__content_type(METRICS_OPENMETRICS),
 			       "application/openmetrics-text; version=1.0.0"));
 	assert_non_null(strstr(metrics__content_type(METRICS_TEXT), "version=0.0.4"));

@@ -53,34 +53,80 @@ static bool element_is(const char *r, const char *end, const char *name)
 	return r == end || *r == ';';
 }
 
-/* Is the media range @r (up to @end) OpenMetrics with a q above 0? */
-static bool range_wants_om(const char *r, const char *end)
+/*
+ * The q of the element @r..@end: its "q=" parameter, 0 to 1 with at most
+ * three decimals (RFC 9110's qvalue); 1 without one, 0 for one that is
+ * not a qvalue (a range with a q we cannot read is not one we may take).
+ */
+static double q_of(const char *r, const char *end)
 {
-	static const char om[] = "application/openmetrics-text";
+	for (const char *q = r; q + 2 <= end; q++) {
+		if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=' && q > r &&
+		    (q[-1] == ';' || q[-1] == ' ' || q[-1] == '\t')) {
+			const char *v = q + 2;
+			double whole, frac = 0, scale = 0.1;
 
-	while (r < end && (*r == ' ' || *r == '\t'))
-		r++;
-	if ((size_t)(end - r) < sizeof(om) - 1 || strncasecmp(r, om, sizeof(om) - 1))
-		return false;
-	return q_above_zero(r, end);
+			if (v >= end || (*v != '0' && *v != '1'))
+				return 0;
+			whole = *v++ - '0';
+			if (v < end && *v == '.')
+				for (v++; v < end && *v >= '0' && *v <= '9'; v++, scale /= 10)
+					frac += (*v - '0') * scale;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			if ((v < end && *v != ';') || whole + frac > 1)
+				return 0;
+			return whole + frac;
+		}
+	}
+	return 1;
 }
 
+/*
+ * Which format a scraper asks for, by its Accept's q-values: OpenMetrics
+ * where its highest q is above that of every text/plain range (text/star
+ * and star/star too), or equal and listed first; else the Prometheus text
+ * format, which
+ * anything else gets. A prefix was enough before, and any q above 0:
+ * "application/openmetrics-textfoo" got OpenMetrics, and so did a
+ * scraper that asked text/plain;q=0.9 over OpenMetrics;q=0.5 (Prometheus's
+ * scrape_protocols with 0.0.4 first).
+ */
 enum metrics_format metrics__negotiate(const char *accept)
 {
+	double om = 0, text = 0;
+	int om_at = -1, text_at = -1, at = 0;
 	const char *r = accept, *comma;
 
 	if (!accept)
 		return METRICS_TEXT;
-	/* Prometheus lists OpenMetrics first when it can parse it; anything else gets 0.0.4. */
-	for (; *r; r = comma + 1) {
+	for (; *r; r = comma + 1, at++) {
+		double q;
+
 		comma = strchr(r, ',');
 		if (!comma)
 			comma = r + strlen(r);
-		if (range_wants_om(r, comma))
-			return METRICS_OPENMETRICS;
+		q = q_of(r, comma);
+		/* Each kind's highest q, and where the first element with it stands. */
+		if (element_is(r, comma, "application/openmetrics-text")) {
+			if (om_at < 0 || q > om) {
+				om = q;
+				om_at = at;
+			}
+		} else if (element_is(r, comma, "text/plain") || element_is(r, comma, "text/*") ||
+			   element_is(r, comma, "*/*")) {
+			if (text_at < 0 || q > text) {
+				text = q;
+				text_at = at;
+			}
+		}
 		if (!*comma)
 			break;
 	}
+	if (om_at < 0 || om <= 0)
+		return METRICS_TEXT;
+	if (text_at < 0 || om > text || (om == text && om_at < text_at))
+		return METRICS_OPENMETRICS;
 	return METRICS_TEXT;
 }
 
