@@ -202,6 +202,44 @@ static void test_live_list(void **state)
 }
 
 /*
+ * A file named "x (deleted)" that is there, open: its name as it is, not
+ * "x" unlinked (its link reads as an unlinked file's would). And one of
+ * those unlinked beside it: "y", deleted, as before.
+ */
+static void test_named_deleted(void **state)
+{
+	char dir[] = "/tmp/jt-fd-XXXXXX", named[96], gone[96];
+	const struct proc_fd_entry *e;
+	struct proc_fd_list l;
+	int proc_fd, a, b;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(named, sizeof(named), "%s/real (deleted)", dir);
+	snprintf(gone, sizeof(gone), "%s/gone", dir);
+	a = open(named, O_CREAT | O_RDWR, 0600);
+	b = open(gone, O_CREAT | O_RDWR, 0600);
+	assert_true(a >= 0 && b >= 0);
+	assert_int_equal(unlink(gone), 0);
+	proc_fd = util__open_dir("/proc");
+	assert_true(proc_fd >= 0);
+	assert_int_equal(proc_fd__list(proc_fd, getpid(), &l), 0);
+	e = find_fd(&l, a);
+	assert_non_null(e);
+	assert_false(e->deleted);
+	assert_string_equal(e->target, named);
+	e = find_fd(&l, b);
+	assert_non_null(e);
+	assert_true(e->deleted);
+	assert_string_equal(e->target, gone);
+	proc_fd_list__free(&l);
+	close(a);
+	close(b);
+	unlink(named);
+	rmdir(dir);
+	close(proc_fd);
+}
+
+/*
  * A file whose path is longer than d_path() can print (a page): its link
  * fails with ENAMETOOLONG. That fd is kept with its error; the list stands.
  */
@@ -462,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_classify_table),
 		cmocka_unit_test(test_mode_table),
 		cmocka_unit_test(test_live_list),
+		cmocka_unit_test(test_named_deleted),
 		cmocka_unit_test(test_unprintable_path),
 		cmocka_unit_test(test_gone),
 		cmocka_unit_test(test_list_image),

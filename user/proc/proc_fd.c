@@ -112,13 +112,14 @@ static int by_fd(const void *a, const void *b)
  * the magic link stats the open file itself, deleted or not. An image has no
  * stat: there an fdreg/N record says so.
  */
-static bool fd_regular(const struct sysfs_dir *pid_dir, const char *path, int fd)
+static bool fd_regular(const struct sysfs_dir *pid_dir, const char *path, int fd,
+		       struct stat *st)
 {
 	char reg_path[32], c;
-	struct stat st;
 
+	st->st_ino = 0; /* none: an image's record */
 	if (pid_dir->fd >= 0 || !pid_dir->img)
-		return fstatat(pid_dir->fd, path, &st, 0) == 0 && S_ISREG(st.st_mode);
+		return fstatat(pid_dir->fd, path, st, 0) == 0 && S_ISREG(st->st_mode);
 	snprintf(reg_path, sizeof(reg_path), "fdreg/%d", fd);
 	return sysfs_dir__read(pid_dir, reg_path, &c, 1) != -ENOENT;
 }
@@ -144,6 +145,7 @@ static int read_entry(const struct sysfs_dir *pid_dir, int fd, struct proc_fd_en
 	/* d_path() writes into one page: a link is at most PAGE_SIZE - 1 bytes. */
 	char path[64], target[4096 + 1], info[4096];
 	struct proc_link link;
+	struct stat st;
 	ssize_t n;
 
 	memset(e, 0, sizeof(*e));
@@ -162,12 +164,27 @@ static int read_entry(const struct sysfs_dir *pid_dir, int fd, struct proc_fd_en
 	} else {
 		e->kind = proc_fd__classify(target, (size_t)n, &e->inode);
 	}
-	e->regular = fd_regular(pid_dir, path, fd);
+	e->regular = fd_regular(pid_dir, path, fd, &st);
 	if (e->kind == PROC_FD_PATH) {
 		proc_link__set(&link, target, (size_t)n);
+		/*
+		 * A file whose name itself ends in " (deleted)" reads the same as
+		 * an unlinked one: the name, as it reads, is the open file's own
+		 * (the same inode), or it was unlinked. As psutil tells them.
+		 */
+		if (link.deleted && e->regular && st.st_ino) {
+			struct stat named;
+
+			target[n] = '\0';
+			if (!stat(target, &named) && named.st_dev == st.st_dev &&
+			    named.st_ino == st.st_ino)
+				link.deleted = false;
+		}
 		e->deleted = link.deleted;
-		n = (ssize_t)link.len;
-		memcpy(target, link.path, link.len);
+		if (e->deleted) {
+			n = (ssize_t)link.len;
+			memcpy(target, link.path, link.len);
+		}
 	}
 	e->target = malloc((size_t)n + 1);
 	if (!e->target)
