@@ -616,6 +616,35 @@ static void test_report_names_unique(void **state)
 }
 
 /*
+ * A FIFO at the name serve writes a report through (in a reports directory
+ * others may write): serve's open() waited for a reader, its loop stopped.
+ * The report is written all the same, and serve answers.
+ */
+static void test_fifo_at_report_tmp(void **state)
+{
+	char fifo[700], req[128], reply[1024], path[700];
+	pid_t p = sleeper_of(-1);
+	json_t *r;
+
+	snprintf(fifo, sizeof(fifo), "%s/.jobtrace-%d.tmp", reports, (int)serve_pid);
+	assert_int_equal(mkfifo(fifo, 0666), 0);
+	harness__sleep_ms(50);
+	snprintf(req, sizeof(req), "REGISTER slurm:6.0 %d\n", p);
+	ask_root(req, reply, sizeof(reply));
+	assert_true(!strncmp(reply, "OK ", 3));
+	kill(p, SIGKILL);
+	waitpid(p, NULL, 0);
+	ask_root("END slurm:6.0\n", reply, sizeof(reply));
+	if (strncmp(reply, "REPORT ", 7))
+		fail_msg("END with a FIFO at the report's temporary name: '%s'", reply);
+	snprintf(path, sizeof(path), "%s/slurm:6.0.json", reports);
+	r = harness__json(path);
+	assert_int_equal(harness__num(r, "job.root_pid"), p);
+	json_decref(r);
+	unlink(fifo); /* gone already: the report took its name */
+}
+
+/*
  * run as nobody went past serve to a source of its own: it tried BPF (and
  * was told what it lacks) and ran the command, whose status it exits with.
  * Which lower tier ran (proc or rusage) depends on the machine, not on serve.
@@ -725,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_nobody_is_refused),
 		cmocka_unit_test(test_idle_clients_dropped),
 		cmocka_unit_test(test_report_names_unique),
+		cmocka_unit_test(test_fifo_at_report_tmp),
 		cmocka_unit_test(test_big_report_to_a_stopped_client),
 		cmocka_unit_test(test_fallback_without_serve),
 	};

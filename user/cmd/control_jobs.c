@@ -83,7 +83,14 @@ static int write_report(const char *dir, const char *key, const char *data, size
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.jobtrace-%d.tmp", dir, (int)getpid()) >=
 		    sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/*
+	 * Made anew, never opened as found: a FIFO put at that name (in a
+	 * reports directory others may write) held serve's loop in open()
+	 * until a reader came. What is there goes first; one made in between
+	 * fails the O_EXCL, and this report with it, the loop going on.
+	 */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
 	err = 0;
