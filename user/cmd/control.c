@@ -855,15 +855,22 @@ struct control *control__open(struct collector *c, const char *path, const char 
 		err = -errno;
 		goto err_free;
 	}
-	if (bind(ctl->lfd, (struct sockaddr *)&addr, sizeof(addr))) {
-		err = -errno;
-		goto err_free;
-	}
 	/*
 	 * Every local user may connect (`jobtrace run` of any user is a
-	 * client); what each may do is checked per request, by its uid.
+	 * client); what each may do is checked per request, by its uid. The
+	 * mode is the bind's, by the umask: a chmod of the path after it
+	 * followed whatever was put there in between (a symbolic link, in a
+	 * directory others may write).
 	 */
-	if (chmod(path, 0666) || listen(ctl->lfd, CONTROL_CLIENTS_MAX) ||
+	{
+		mode_t old = umask(0111);
+
+		err = bind(ctl->lfd, (struct sockaddr *)&addr, sizeof(addr)) ? -errno : 0;
+		umask(old);
+	}
+	if (err)
+		goto err_free;
+	if (listen(ctl->lfd, CONTROL_CLIENTS_MAX) ||
 	    timerfd_settime(ctl->tfd, 0, &its, NULL)) {
 		err = -errno;
 		goto err_unlink;
