@@ -587,6 +587,46 @@ static void test_text_lines_escaped(void **state)
 	stream_records__free(sr);
 }
 
+/*
+ * A line in parts, its writer gone after the first (a restart record
+ * next): the line is counted dropped, as for a part missed; it was not.
+ */
+static void test_restart_drops_line_under_way(void **state)
+{
+	struct stream_records *sr = stream_records__new();
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct sink *rj;
+	union jt_stream_record r;
+
+	(void)state;
+	assert_non_null(sr);
+	assert_non_null(f);
+	rj = sink_jsonl__new(f, 0, true, true, true, false);
+	assert_non_null(rj);
+	memset(&r, 0, sizeof(r));
+	r.hdr.type = JT_STREAM_TEXT;
+	r.hdr.len = sizeof(r.text);
+	r.text.line = 7;
+	r.text.part = 0;
+	r.text.parts = 2;
+	r.text.len = 3;
+	memcpy(r.text.text, "{\"a", 3);
+	assert_int_equal(stream_records__feed(sr, &r, rj), 0);
+	memset(&r, 0, sizeof(r));
+	r.hdr.type = JT_STREAM_RESTART;
+	r.hdr.len = sizeof(r.restart);
+	r.restart.old_generation = 1;
+	r.restart.new_generation = 2;
+	assert_int_equal(stream_records__feed(sr, &r, rj), 0);
+	assert_int_equal(stream_records__lines_dropped(sr), 1);
+	sink__free(rj);
+	assert_int_equal(fclose(f), 0);
+	free(out);
+	stream_records__free(sr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +634,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_writer_gone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pollable_fd, setup, teardown),
 	    cmocka_unit_test(test_text_lines_escaped),
+	    cmocka_unit_test(test_restart_drops_line_under_way),
 	    cmocka_unit_test_setup_teardown(test_host_unknowns_round_trip, setup, teardown),
 	};
 

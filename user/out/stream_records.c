@@ -426,7 +426,11 @@ int stream_records__feed(struct stream_records *sr, const union jt_stream_record
 		sr->text_next = 0;
 		return feed_reader(r, s);
 	case JT_STREAM_RESTART:
+		/* A new writer: the line under way never gets its other parts either. */
+		if (sr->text_next)
+			sr->lines_dropped++;
 		sr->text_next = 0;
+		sr->have_oom = false; /* an OOM record's exit was the old writer's to send */
 		return feed_reader(r, s);
 	default:
 		/* JT_STREAM_JOB_END: its figures are in the "job" line that follows as text. */
