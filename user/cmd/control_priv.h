@@ -53,8 +53,9 @@ struct control_client {
 	/*
 	 * What the socket would not take yet (a report past its buffer, to a
 	 * client busy elsewhere, or stopped: run under Ctrl-Z), sent as it
-	 * becomes writable: at most CONTROL_OUT_MAX bytes, and a client that
-	 * reads none of it for CONTROL_OUT_IDLE_S is closed.
+	 * becomes writable: one reply (no request is read meanwhile), at most
+	 * CONTROL_OUT_MAX bytes, and a client that reads none of it for
+	 * CONTROL_OUT_IDLE_S is closed.
 	 */
 	char *out;
 	size_t out_len, out_off;
