@@ -138,6 +138,11 @@ int outputs__add(struct collector *c, const struct outputs *o);
  */
 #define SINK_FILE_MODE 0644
 FILE *sink__open_path(const char *path, bool *own);
+/*
+ * @fd is an output's (a front's default stream for its report): a file
+ * named later that is @fd's file is refused, not emptied under it.
+ */
+void sink__note_output_fd(int fd);
 /* sink__open_path()'s errors in words: strerror() with the two of its own. */
 const char *sink__strerror(int err);
 /*

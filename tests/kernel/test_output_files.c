@@ -409,6 +409,28 @@ static void test_picture_name_taken(void **state)
 			fail_msg("-o F with F open in the caller: exit %d, stderr:\n%s",
 				 WEXITSTATUS(st), harness__read(err));
 	}
+	/*
+	 * But standard output, or standard error, where an output of
+	 * jobtrace's writes to it (--events -, run's report): its file is
+	 * that output's, and a picture named so is refused, not written over
+	 * it (--events - > F --svg F left the SVG's head under the record).
+	 */
+	{
+		char *ev_args[] = { "run", "--events", "-", "--svg", out, "--", "true", NULL };
+		char *rep_args[] = { "run", "--svg", out, "--", "true", NULL };
+
+		st = run_jt(ev_args, out, err, 022);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != EXIT_INTERNAL ||
+		    !file_has(err, "another output of this jobtrace writes to it") ||
+		    file_has(out, "<svg"))
+			fail_msg("--events - > F --svg F: exit %d, stderr:\n%s", WEXITSTATUS(st),
+				 harness__read(err));
+		st = run_jt(rep_args, NULL, out, 022);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != EXIT_INTERNAL || file_has(out, "<svg") ||
+		    !file_has(out, "another output of this jobtrace writes to it"))
+			fail_msg("run 2> F --svg F: exit %d, F:\n%s", WEXITSTATUS(st),
+				 harness__read(out));
+	}
 	unlink(svg);
 	unlink(out);
 	unlink(err);

@@ -24,14 +24,15 @@
  * written over). The names given are checked against each other before
  * any opens (options.c); a name made later is checked here. Only these:
  * a descriptor the caller passed on (a shell's 2>F, flock(1)'s lock on F)
- * is none of jobtrace's outputs. An entry outlives its descriptor's
+ * is none of jobtrace's outputs, unless one writes there (-o -, run's report
+ * on standard error: sink__note_output_fd()). An entry outlives its descriptor's
  * close; a number taken again by a file that is not this one is no match.
  */
 #define OUTPUT_FDS_MAX 64
 static int output_fds[OUTPUT_FDS_MAX];
 static size_t noutput_fds;
 
-static void output_fd_add(int fd)
+void sink__note_output_fd(int fd)
 {
 	size_t i;
 
@@ -123,8 +124,11 @@ FILE *sink__open_path(const char *path, bool *own)
 	FILE *f;
 
 	*own = false;
-	if (!strcmp(path, "-"))
+	if (!strcmp(path, "-")) {
+		/* The shell's > FILE is this output's file as much as any named one. */
+		sink__note_output_fd(STDOUT_FILENO);
 		return stdout;
+	}
 	held = named_fd(path);
 	if (held >= 0) {
 		int fl = fcntl(held, F_GETFL);
@@ -167,7 +171,7 @@ FILE *sink__open_path(const char *path, bool *own)
 		errno = err;
 		return NULL;
 	}
-	output_fd_add(fd);
+	sink__note_output_fd(fd);
 	*own = true;
 	return f;
 }

@@ -17,7 +17,7 @@ int outputs__add(struct collector *c, const struct outputs *o)
 {
 	const char *name = o->default_name;
 	bool own = false, own_ev = false;
-	FILE *out = o->default_f, *ev;
+	FILE *out = o->default_f, *ev = NULL;
 	struct sink *s;
 	int err;
 
@@ -30,6 +30,24 @@ int outputs__add(struct collector *c, const struct outputs *o)
 			return err;
 		}
 		name = strcmp(o->output, "-") ? o->output : "standard output";
+	} else if (out) {
+		sink__note_output_fd(fileno(out)); /* run 2>F --svg F: F is the report's */
+	}
+	/*
+	 * Every file named is open before the pictures' (sink_svg__new()), so
+	 * that a picture's file that is one of theirs (--events - > F --svg F)
+	 * is refused, not emptied under them.
+	 */
+	if (o->events) {
+		ev = sink__open_path(o->events, &own_ev);
+		if (!ev) {
+			err = -errno;
+			fprintf(stderr, "jobtrace: cannot write events to %s: %s\n", o->events,
+				sink__strerror(err));
+			if (own)
+				fclose(out);
+			return err;
+		}
 	}
 	if (o->json && o->json_lines)
 		s = sink_jsonl__new(out, o->top, false, true, true, true);
@@ -48,13 +66,9 @@ int outputs__add(struct collector *c, const struct outputs *o)
 		err = collector__add_sink(c, sink_svg__new(o->svg, o->html));
 	if (!err && o->apmon && o->apmon->n)
 		err = collector__add_sink(c, sink_apmon__new(o->apmon));
-	if (err || !o->events)
-		return err;
-	ev = sink__open_path(o->events, &own_ev);
-	if (!ev) {
-		err = -errno;
-		fprintf(stderr, "jobtrace: cannot write events to %s: %s\n", o->events,
-			sink__strerror(err));
+	if (err || !ev) {
+		if (ev && own_ev)
+			fclose(ev);
 		return err;
 	}
 	s = sink_jsonl__new(ev, o->top, true, false, false, false);
