@@ -5,8 +5,8 @@
  * libmicrohttpd runs with MHD_USE_EPOLL and no thread: its epoll fd is one
  * more fd in the collector's loop, mhd.run() answers what is ready, and a
  * sink's flush (every pass of the loop) runs it too, for its timeouts. The
- * listening socket is made here rather than by MHD, so a port in use is
- * told with its errno before anything is loaded.
+ * listening socket is made before (metrics_http_listen.c), so a port in
+ * use is told with its errno before anything is loaded.
  *
  * A slow client must not lock scrapes out. libmicrohttpd's own bounds are
  * an idle timeout (reset by every byte, so one byte a second holds a
@@ -24,14 +24,12 @@
  * then refuse the scrape as well.
  *
  * A scrape that says Accept-Encoding: gzip gets the exposition gzipped
- * (Prometheus asks for it, and 1,000 jobs are 1 MiB of text); any other
- * gets it as it is. Both say Vary: the body depends on Accept (the format)
- * and Accept-Encoding, so a cache between never serves one for the other.
+ * (metrics_http_gzip.c); any other gets it as it is. Both say Vary: the
+ * body depends on Accept (the format) and Accept-Encoding, so a cache
+ * between never serves one for the other.
  */
-#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,14 +43,11 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
-#include <zlib.h>
 
 #include "jobtrace/metrics.h"
 #include "jobtrace/sink.h"
 #include "jobtrace/util.h"
 
-/* The listen queue: connections wait here for their accept, a pass of the loop. */
-#define HTTP_BACKLOG 128
 /* Connections served at once. */
 #define HTTP_SLOTS 64
 /*
@@ -71,13 +66,6 @@
  * 128 KiB a pass with sendfile(), 4 MiB of a body before the loop goes on.
  */
 #define HTTP_SEND_PASSES 32
-
-/*
- * zlib's level: the text repeats its names and labels on every line, so
- * the fastest level already takes most of it (1 MiB to about 60 KiB), at
- * a fraction of the default level's CPU, spent in the collector's loop.
- */
-#define HTTP_GZIP_LEVEL Z_BEST_SPEED
 
 /*
  * libmicrohttpd is opened when an endpoint starts, not linked: with the
@@ -198,231 +186,6 @@ struct metrics_http {
  */
 #define BODY_FRESH_NS 100000000ULL
 #define BODY_REUSE_MAX (4U << 20)
-
-int metrics_http__split_listen(const char *addr, char *host, size_t size, unsigned int *port)
-{
-	const char *colon = strrchr(addr, ':'), *h = addr, *p;
-	unsigned long v = METRICS_DEFAULT_PORT;
-	size_t hlen;
-
-	/* A ':' inside brackets is the IPv6 address's own: "[::1]" has no port. */
-	if (colon && addr[0] == '[' && strchr(colon, ']'))
-		colon = NULL;
-	hlen = colon ? (size_t)(colon - addr) : strlen(addr);
-	if (colon) {
-		p = colon + 1;
-		/* Digits alone, at most 5: no sign, no blank, no service name. */
-		if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 5)
-			return strspn(p, "0123456789") == strlen(p) && *p ? -ERANGE : -EINVAL;
-		v = strtoul(p, NULL, 10);
-		if (v > 65535)
-			return -ERANGE;
-	} else if (!hlen || strspn(addr, "0123456789") == hlen) {
-		/* "9100" is a port without its ':', never the address 0.0.35.140. */
-		return -EINVAL;
-	}
-	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
-		h++;
-		hlen -= 2;
-		if (!hlen)
-			return -EINVAL;
-	} else if (memchr(h, ':', hlen) || memchr(h, '[', hlen) || memchr(h, ']', hlen)) {
-		return -EINVAL; /* an IPv6 address needs its brackets */
-	}
-	if (hlen >= size)
-		return -EINVAL;
-	if (hlen == 0) {
-		/* Only what the user names is exposed: the default is loopback. */
-		snprintf(host, size, "127.0.0.1");
-	} else {
-		memcpy(host, h, hlen);
-		host[hlen] = '\0';
-	}
-	*port = (unsigned int)v;
-	return 0;
-}
-
-/* "ADDR:PORT", or "[ADDR6]:PORT", of a bound socket: what the kernel says, not what we asked. */
-static void bound_name(int fd, char *buf, size_t size)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	unsigned int port = 0;
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl)) {
-		snprintf(buf, size, "?");
-		return;
-	}
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		port = ntohs(s6->sin6_port);
-		snprintf(buf, size, "[%s]:%u", a, port);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		port = ntohs(s4->sin_port);
-		snprintf(buf, size, "%s:%u", a, port);
-	}
-}
-
-int metrics_http__listen(const char *addr, char *bound, size_t bound_size)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	char host[256], shown[300], portstr[8];
-	struct addrinfo *ai = NULL;
-	int fd = -1, one = 1, err;
-	unsigned int port;
-
-	err = metrics_http__split_listen(addr, host, sizeof(host), &port);
-	if (err)
-		return err;
-	snprintf(portstr, sizeof(portstr), "%u", port);
-	snprintf(shown, sizeof(shown), strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, portstr);
-	err = getaddrinfo(host, portstr, &hints, &ai);
-	if (err) {
-		fprintf(stderr, "jobtrace: cannot listen on %s: %s\n", shown, gai_strerror(err));
-		return -EADDRNOTAVAIL;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		goto fail;
-	/* A restart soon after a stop must not wait out TIME_WAIT. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, HTTP_BACKLOG))
-		goto fail;
-	freeaddrinfo(ai);
-	bound_name(fd, bound, bound_size);
-	return fd;
-fail:
-	err = -errno;
-	fprintf(stderr, "jobtrace: cannot listen on %s: %s\n", shown, strerror(-err));
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(ai);
-	return err;
-}
-
-int metrics_http__gzip(const void *in, size_t len, void **out, size_t *out_len)
-{
-	z_stream zs = {};
-	uLong bound;
-	void *buf;
-	int zerr;
-
-	*out = NULL;
-	*out_len = 0;
-	/* One deflate() call takes uInt lengths: 4 GiB of text is no exposition. */
-	if (len > UINT32_MAX / 2)
-		return -EFBIG;
-	/* windowBits 15 + 16: a gzip header and trailer around the deflate stream. */
-	zerr = deflateInit2(&zs, HTTP_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-	if (zerr != Z_OK)
-		return zerr == Z_MEM_ERROR ? -ENOMEM : -EIO;
-	/* deflateBound() covers the header too: one call of deflate() finishes the member. */
-	bound = deflateBound(&zs, (uLong)len);
-	buf = malloc(bound);
-	if (!buf) {
-		deflateEnd(&zs);
-		return -ENOMEM;
-	}
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = (uInt)len;
-	zs.next_out = buf;
-	zs.avail_out = (uInt)bound;
-	zerr = deflate(&zs, Z_FINISH);
-	deflateEnd(&zs);
-	if (zerr != Z_STREAM_END) {
-		free(buf);
-		return -EIO;
-	}
-	*out = buf;
-	*out_len = zs.total_out;
-	return 0;
-}
-
-/* Bytes deflate() is handed, and gives back, at a time. */
-#define HTTP_GZIP_CHUNK (64 * 1024)
-
-/* 0, or -1 with errno set. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int metrics_http__gzip_fd(int in_fd, size_t len, int out_fd, size_t *out_len)
-{
-	z_stream zs = {};
-	unsigned char *in = NULL, *out = NULL;
-	size_t off = 0;
-	int zerr, err = 0;
-
-	*out_len = 0;
-	zerr = deflateInit2(&zs, HTTP_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-	if (zerr != Z_OK)
-		return zerr == Z_MEM_ERROR ? -ENOMEM : -EIO;
-	in = malloc(HTTP_GZIP_CHUNK);
-	out = malloc(HTTP_GZIP_CHUNK);
-	if (!in || !out) {
-		err = -ENOMEM;
-		goto out_end;
-	}
-	do {
-		size_t want = len - off < HTTP_GZIP_CHUNK ? len - off : HTTP_GZIP_CHUNK;
-		ssize_t n = want ? pread(in_fd, in, want, (off_t)off) : 0;
-		int flush;
-
-		if (n < 0 || (size_t)n != want) {
-			err = n < 0 ? -errno : -EIO;
-			goto out_end;
-		}
-		off += want;
-		flush = off == len ? Z_FINISH : Z_NO_FLUSH;
-		zs.next_in = in;
-		zs.avail_in = (uInt)want;
-		do {
-			size_t have;
-
-			zs.next_out = out;
-			zs.avail_out = HTTP_GZIP_CHUNK;
-			zerr = deflate(&zs, flush);
-			if (zerr == Z_STREAM_ERROR) {
-				err = -EIO;
-				goto out_end;
-			}
-			have = HTTP_GZIP_CHUNK - zs.avail_out;
-			if (have && write_all(out_fd, out, have)) {
-				err = errno ? -errno : -EIO;
-				goto out_end;
-			}
-		} while (zs.avail_out == 0);
-	} while (off < len);
-	if (zerr != Z_STREAM_END)
-		err = -EIO;
-	else
-		*out_len = zs.total_out;
-out_end:
-	deflateEnd(&zs);
-	free(in);
-	free(out);
-	return err;
-}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code, const char *text,
 			     const char *allow)
@@ -575,7 +338,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			close(keep);
 		return MHD_NO;
 	}
-	setvbuf(f, NULL, _IOFBF, HTTP_GZIP_CHUNK);
+	setvbuf(f, NULL, _IOFBF, 64 * 1024); /* the chunks metrics_http__gzip_fd() reads */
 	if (metrics__write(h->m, f, fmt) | fclose(f)) {
 		close(keep);
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "Cannot write the metrics\n", NULL);
